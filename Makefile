@@ -1,0 +1,134 @@
+# tmdb-ingest - load TMDB movie details into SQLite.
+#
+#   make            build build/tmdb-ingest
+#   make demo       install what is missing, build, run against the local fake TMDB
+#   make test       unit tests (cmocka) + end-to-end tests, summary from prove
+#   make asan | ubsan | tsan    sanitizer builds in build-asan/ etc.
+#   make check-sanitizers       end-to-end suite under ASan+UBSan and TSan
+#   make valgrind               one end-to-end run under valgrind memcheck
+#   make deps       install build/test dependencies (Debian/Ubuntu, apt-get)
+#
+# Dependencies come from the distribution via pkg-config; nothing is vendored
+# or downloaded.
+
+VERSION := 0.1.0
+BUILD   ?= build
+CC      ?= cc
+PKGS    := libcurl libcjson sqlite3 zlib
+
+# pkg-config name -> Debian package that provides it
+pkg_deb_libcurl := libcurl4-openssl-dev
+pkg_deb_libcjson := libcjson-dev
+pkg_deb_sqlite3 := libsqlite3-dev
+pkg_deb_zlib := zlib1g-dev
+pkg_deb_cmocka := libcmocka-dev
+
+HAVE_PKG_CONFIG := $(shell command -v pkg-config 2>/dev/null)
+MISSING := $(if $(HAVE_PKG_CONFIG),$(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))),pkg-config)
+
+WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion \
+           -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -pthread $(WARN) -Werror \
+           -Iinclude -I$(BUILD) -DTMDB_INGEST_VERSION='"$(VERSION)"' $(CFLAGS) $(SAN) \
+           $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
+LDLIBS_ALL := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --libs $(PKGS) 2>/dev/null)) -pthread -lm
+ALL_LDFLAGS := $(SAN) $(LDFLAGS)
+
+SRCS    := $(filter-out src/main.c,$(wildcard src/*.c))
+OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/schema_sql.o
+LIB     := $(BUILD)/libtmdbingest.a
+BIN     := $(BUILD)/tmdb-ingest
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+CMOCKA_CFLAGS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --cflags cmocka 2>/dev/null))
+CMOCKA_LIBS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --libs cmocka 2>/dev/null))
+
+.PHONY: all deps demo test unit e2e asan ubsan tsan check-sanitizers valgrind fuzz bench \
+        clean check-deps install lint
+
+all: check-deps $(BIN)
+
+check-deps:
+ifneq ($(strip $(MISSING)),)
+	@echo "tmdb-ingest: missing build dependencies:" >&2
+	@$(foreach p,$(MISSING),echo "  $(p): install the Debian/Ubuntu package $(if $(pkg_deb_$(p)),$(pkg_deb_$(p)),$(p))" >&2;)
+	@echo "  or run: make deps   (scripts/install-deps.sh, uses apt-get)" >&2
+	@exit 1
+endif
+
+deps:
+	sh scripts/install-deps.sh
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/schema_sql.c: sql/schema.sql scripts/embed.sh | $(BUILD)/obj
+	sh scripts/embed.sh store_schema_sql $< $@
+
+$(BUILD)/obj/schema_sql.o: $(BUILD)/schema_sql.c
+	$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c $< -o $@
+
+$(LIB): $(OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BIN): src/main.c $(LIB) $(wildcard include/*.h)
+	$(CC) $(ALL_CFLAGS) src/main.c $(LIB) -o $@ $(ALL_LDFLAGS) $(LDLIBS_ALL)
+
+$(BUILD)/obj $(BUILD)/tests:
+	mkdir -p $@
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard include/*.h) | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Wno-missing-prototypes $< $(LIB) -o $@ \
+	    $(ALL_LDFLAGS) $(CMOCKA_LIBS) $(LDLIBS_ALL)
+
+unit: all $(UNIT_BINS)
+
+# Every test is a TAP producer; prove prints the summary CI recognises
+# ("Result: PASS"). Unit tests are cmocka binaries with TAP output.
+test: unit
+	TMDB_INGEST_BIN=$(abspath $(BIN)) CMOCKA_MESSAGE_OUTPUT=TAP \
+	    prove --exec '' $(PROVE_FLAGS) $(UNIT_BINS) $(wildcard tests/e2e/t_*.sh)
+
+e2e: all
+	TMDB_INGEST_BIN=$(abspath $(BIN)) prove --exec '' $(PROVE_FLAGS) $(wildcard tests/e2e/t_*.sh)
+
+asan:
+	$(MAKE) BUILD=build-asan SAN='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' CFLAGS='-O1 -g' all
+ubsan:
+	$(MAKE) BUILD=build-ubsan SAN='-fsanitize=undefined -fno-sanitize-recover=all' CFLAGS='-O1 -g' all
+tsan:
+	$(MAKE) BUILD=build-tsan SAN='-fsanitize=thread' CFLAGS='-O1 -g' all
+
+# The end-to-end suite, run against the sanitizer builds. Any report fails
+# the run (halt_on_error / exitcode), so a green result means no report.
+check-sanitizers: asan tsan
+	TMDB_INGEST_BIN=$(abspath build-asan/tmdb-ingest) \
+	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99 \
+	    prove --exec '' $(PROVE_FLAGS) $(wildcard tests/e2e/t_*.sh)
+	TMDB_INGEST_BIN=$(abspath build-tsan/tmdb-ingest) \
+	TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1 \
+	    prove --exec '' $(PROVE_FLAGS) $(wildcard tests/e2e/t_*.sh)
+
+valgrind: all
+	TMDB_INGEST_BIN=$(abspath $(BIN)) sh tests/valgrind.sh
+
+demo:
+	sh scripts/install-deps.sh
+	$(MAKE) all
+	sh scripts/demo.sh
+
+bench: all
+	sh scripts/bench.sh
+
+install: all
+	install -D -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tmdb-ingest
+	install -D -m 644 docs/tmdb-ingest.1 $(DESTDIR)$(PREFIX)/share/man/man1/tmdb-ingest.1
+
+PREFIX ?= /usr/local
+
+clean:
+	rm -rf build build-asan build-ubsan build-tsan

@@ -1,0 +1,84 @@
+/*
+ * cli.h - the command line: parsing, validation, --help text.
+ *
+ *   tmdb-ingest [OPTIONS] list NAME [--pages N|all]
+ *   tmdb-ingest [OPTIONS] ids ID... | ids -
+ *
+ * Options may come before or after the command (GNU style, getopt_long
+ * permutation). Credentials never come from the command line: main reads
+ * them from the environment or --token-file.
+ *
+ * Called once from main's thread before anything else runs. The struct
+ * options owns the id array (free with cli_free()); every string in it
+ * points into argv or the environment.
+ */
+#ifndef TMDB_CLI_H
+#define TMDB_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "source.h"
+
+/* Exit statuses: scripts and schedulers rely on these. */
+enum exit_status {
+    EXIT_OK = 0,        /* everything fetched (404s for deleted movies included) */
+    EXIT_FATAL = 1,     /* the run could not go on (credential rejected, database error, ...) */
+    EXIT_USAGE = 2,     /* usage or configuration error; nothing was requested */
+    EXIT_PARTIAL = 3,   /* the run finished but some movies failed after all retries */
+    EXIT_SIGINT = 130,  /* interrupted by SIGINT; what was fetched is committed */
+    EXIT_SIGTERM = 143, /* stopped by SIGTERM; what was fetched is committed */
+};
+
+#define DEFAULT_DB "tmdb.sqlite3"
+#define DEFAULT_API_BASE "https://api.themoviedb.org/3"
+#define DEFAULT_LANGUAGE "ko-KR"
+#define DEFAULT_WORKERS 5
+#define DEFAULT_QUEUE_SIZE 5
+/* TMDB's CDN allows about 40 requests/s per address; stay clearly below. */
+#define DEFAULT_RATE 35.0
+#define DEFAULT_RETRIES 4
+#define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_MAX_BODY (8u * 1024 * 1024)
+#define DEFAULT_BATCH_ROWS 500
+#define DEFAULT_BATCH_MS 1000L
+#define MAX_WORKERS 256
+
+struct options {
+    struct source source;
+    int64_t *ids; /* owned; source.ids points here */
+    const char *db_path;
+    const char *api_base;
+    const char *language;
+    const char *cacert;
+    const char *token_file;
+    int workers;
+    size_t queue_size;
+    double rate;
+    int retries;
+    long timeout_s;
+    size_t max_body;
+    int batch_rows;
+    int verbosity; /* 0 default, -1 quiet, 1 verbose, 2 debug */
+    bool progress;
+};
+
+enum cli_result {
+    CLI_RUN,   /* options filled: go on */
+    CLI_DONE,  /* --help or --version printed: exit 0 */
+    CLI_USAGE, /* an error was printed: exit EXIT_USAGE */
+};
+
+/* Parse argv into *opt (defaults applied, TMDB_API_BASE honoured). Errors
+ * are printed to stderr with a hint to --help. */
+enum cli_result cli_parse(int argc, char **argv, struct options *opt);
+
+/* Free what cli_parse() allocated. */
+void cli_free(struct options *opt);
+
+/* The full --help text. */
+void cli_print_help(FILE *out);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * credential.h - where the TMDB credential comes from, and nowhere else.
+ *
+ * Sources, first found wins: --token-file FILE (a v4 read access token),
+ * TMDB_API_TOKEN (v4 token, sent as "Authorization: Bearer"), TMDB_API_KEY
+ * (v3 key, sent as api_key= in the URL). Never the command line, where any
+ * user could read it in ps(1).
+ *
+ * The secret is copied into memory owned by struct credential and wiped by
+ * credential_free(). No function here prints it; error messages name the
+ * source, never the value. Used by main's thread only.
+ */
+#ifndef TMDB_CREDENTIAL_H
+#define TMDB_CREDENTIAL_H
+
+#include <stddef.h>
+
+struct credential {
+    char *token;   /* v4 bearer token, or NULL */
+    char *api_key; /* v3 key, or NULL (exactly one of the two is set after a load) */
+    const char *source; /* "--token-file", "TMDB_API_TOKEN" or "TMDB_API_KEY" */
+};
+
+/* Load the credential. Returns 0, or -1 with a reason in `err` (no credential
+ * found, unreadable file, empty or malformed value). */
+int credential_load(const char *token_file, struct credential *out, char *err, size_t err_size);
+
+/* Wipe and free. Accepts a zeroed struct. */
+void credential_free(struct credential *c);
+
+#endif

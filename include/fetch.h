@@ -1,0 +1,72 @@
+/*
+ * fetch.h - one TMDB request with the retry policy applied, and the
+ * per-movie job of a worker: fetch, retry, parse.
+ *
+ * Threading: a struct fetcher belongs to one thread (a worker, or the
+ * producer for list pages): it holds that thread's http_client, URL buffer
+ * and jitter state. The rate limiter and stats it points to are shared and
+ * thread-safe.
+ */
+#ifndef TMDB_FETCH_H
+#define TMDB_FETCH_H
+
+#include <stdint.h>
+
+#include "http.h"
+#include "retry.h"
+
+struct ratelimit;
+struct stats;
+struct movie;
+
+struct fetch_config {
+    const char *api_base; /* e.g. https://api.themoviedb.org/3 */
+    const char *language; /* e.g. ko-KR */
+    const char *api_key;  /* v3 key for api_key=, or NULL (bearer token in http_config) */
+    int max_retries;
+};
+
+struct fetcher {
+    struct http_client *http;     /* owned by this fetcher's thread */
+    struct ratelimit *ratelimit;  /* shared */
+    struct stats *stats;          /* shared */
+    const struct fetch_config *config;
+    uint64_t rng;                 /* jitter state, this thread's own */
+    char url[2048];
+};
+
+/* What became of one movie. Copied through the result queue to the writer. */
+enum fetch_kind {
+    FETCH_STORED = 0, /* `movie` holds the record (ownership travels with it) */
+    FETCH_MISSING,    /* 404: deleted or never existed */
+    FETCH_FAILED,     /* given up: see http_status and reason */
+};
+
+struct fetch_result {
+    int64_t movie_id;
+    enum fetch_kind kind;
+    struct movie *movie; /* FETCH_STORED only; the receiver frees it */
+    long http_status;    /* last HTTP status, 0 for a transport error */
+    int attempts;
+    char reason[192];    /* FETCH_FAILED / FETCH_MISSING: why, for the failures table */
+};
+
+/*
+ * GET `url` (built by the caller in f->url or elsewhere) honouring the rate
+ * limit and retry policy. Returns the final action (never RETRY_AGAIN):
+ * RETRY_DONE with *out holding the 2xx response; RETRY_MISSING,
+ * RETRY_FAILED or RETRY_FATAL with `reason` explaining (no credential).
+ * *attempts counts requests sent. A stop request ends it with RETRY_FATAL
+ * and the reason "interrupted".
+ */
+enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_result *out,
+                            int *attempts, char *reason, size_t reason_size);
+
+/*
+ * Fetch and parse movie `id` into *out. Returns RETRY_FATAL when the run
+ * must stop (why in out->reason; out->movie is NULL), else RETRY_DONE with
+ * out->kind saying what became of the movie.
+ */
+enum retry_action fetch_movie(struct fetcher *f, int64_t id, struct fetch_result *out);
+
+#endif

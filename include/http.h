@@ -1,0 +1,82 @@
+/*
+ * http.h - HTTP GET over libcurl, one connection per client, kept alive.
+ *
+ * Threading: a struct http_client wraps exactly one CURL easy handle and is
+ * owned by exactly one thread for its whole life (each worker has one; the
+ * producer has its own for list pages). Reusing the handle reuses its
+ * connection. All clients share one struct http_shared (a CURLSH for the DNS
+ * cache and TLS sessions, with its own locks), which must outlive them.
+ *
+ * Memory: the response body lives in the client's buffer, which grows once
+ * and is reused; it is valid until the next http_get() on the same client.
+ *
+ * Security: TLS peer and host verification are always on (optionally with a
+ * private CA file). The bearer token goes only into the Authorization
+ * header; messages produced here never contain a URL's query string.
+ *
+ * Cancellation: a transfer in flight is aborted within about a second of
+ * stop_request() (stop.h), reported as HTTP_ERR_ABORTED.
+ */
+#ifndef TMDB_HTTP_H
+#define TMDB_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum http_error {
+    HTTP_OK = 0,          /* a response arrived (any status) */
+    HTTP_ERR_TIMEOUT,     /* total timeout or low-speed limit hit */
+    HTTP_ERR_CONNECT,     /* could not resolve or connect to the host */
+    HTTP_ERR_NETWORK,     /* connection reset, truncated transfer, bad framing */
+    HTTP_ERR_TOO_LARGE,   /* body larger than max_body */
+    HTTP_ERR_TLS,         /* certificate or TLS failure: never retried */
+    HTTP_ERR_ABORTED,     /* a stop was requested */
+    HTTP_ERR_OTHER,       /* anything else (out of memory, bad URL, ...) */
+};
+
+struct http_config {
+    const char *bearer_token; /* v4 token for "Authorization: Bearer"; NULL for none */
+    long timeout_s;           /* total time allowed for one request */
+    long connect_timeout_s;
+    size_t max_body;          /* bytes, after decompression */
+    const char *cacert;       /* CA bundle file for a private CA; NULL for the system's */
+};
+
+struct http_result {
+    enum http_error error;
+    long status;            /* HTTP status when error == HTTP_OK, else 0 */
+    const char *body;       /* NUL-terminated; borrowed from the client */
+    size_t len;
+    long retry_after_ms;    /* from Retry-After (seconds or HTTP date); -1 when absent */
+    char message[256];      /* transport error text, empty on HTTP_OK */
+};
+
+struct http_shared;
+struct http_client;
+
+/* Process-wide libcurl set-up; call once from main before any thread.
+ * Returns 0 or -1. */
+int http_global_init(void);
+void http_global_cleanup(void);
+
+/* The share handle (DNS cache, TLS sessions). NULL when out of memory. */
+struct http_shared *http_shared_new(void);
+/* Free after every client using it is freed. Accepts NULL. */
+void http_shared_free(struct http_shared *sh);
+
+/* A client with one easy handle configured from `cfg` (copied; strings must
+ * outlive the client). NULL on failure. */
+struct http_client *http_client_new(struct http_shared *sh, const struct http_config *cfg);
+/* Accepts NULL. */
+void http_client_free(struct http_client *c);
+
+/* GET `url` and fill *out. Never blocks beyond the configured timeout. */
+void http_get(struct http_client *c, const char *url, struct http_result *out);
+
+/* Short text naming an http_error ("timeout"). */
+const char *http_error_name(enum http_error e);
+
+/* Connections this client opened so far (for keep-alive checks). */
+long http_client_connections(struct http_client *c);
+
+#endif

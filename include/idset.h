@@ -1,0 +1,31 @@
+/*
+ * idset.h - a set of positive movie ids (open addressing, linear probing).
+ *
+ * The producer uses it to enqueue each id once per run: TMDB's list pages
+ * shift while they are paged through, so the same id can appear twice.
+ * Owned and used by one thread (the producer); not thread-safe.
+ * Memory: 16 bytes per id at most (the table stays under half full).
+ * Ids <= 0 are never stored (callers validate ids before adding).
+ */
+#ifndef TMDB_IDSET_H
+#define TMDB_IDSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct idset;
+
+/* An empty set, or NULL when out of memory. Free with idset_free(). */
+struct idset *idset_new(void);
+
+/* Accepts NULL. */
+void idset_free(struct idset *s);
+
+/* Add `id` (> 0). Returns 1 when it was new, 0 when already present,
+ * -1 when out of memory (the set is unchanged). */
+int idset_add(struct idset *s, int64_t id);
+
+/* Number of ids in the set. */
+size_t idset_count(const struct idset *s);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * log.h - every line the program writes to stderr goes through here.
+ *
+ * Messages are one line each, prefixed "tmdb-ingest: ", and written whole
+ * under one lock, so lines from different threads never interleave. When
+ * stderr is a terminal and progress is on, a progress line is redrawn in
+ * place and cleared before any message; when stderr is not a terminal
+ * (cron, systemd), no progress line is ever written.
+ *
+ * Callers never pass a credential or a URL with its query string: URLs go
+ * through tmdb_redact_url() first.
+ */
+#ifndef TMDB_LOG_H
+#define TMDB_LOG_H
+
+#include <stdbool.h>
+
+enum log_level {
+    LOG_ERROR = 0,
+    LOG_WARN = 1,
+    LOG_INFO = 2,  /* shown with --verbose */
+    LOG_DEBUG = 3, /* shown with -vv */
+};
+
+/* Configure once from main before threads start: the most verbose level
+ * shown, and whether progress lines may be drawn (only if stderr is a tty). */
+void log_init(enum log_level max_level, bool progress);
+
+/* True when progress lines will be drawn. */
+bool log_progress_enabled(void);
+
+void log_msg(enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+
+/* Draw `line` as the progress line (no-op unless progress is enabled). */
+void log_progress(const char *line);
+
+/* Erase the progress line, if any (before the final summary). */
+void log_progress_clear(void);
+
+/* Write `line` to stderr as is, plus a newline, whatever the level (the
+ * end-of-run summary). */
+void log_summary(const char *line);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * queue.h - a bounded, blocking, multi-producer multi-consumer FIFO.
+ *
+ * The pipeline's two hand-offs use it: producer -> workers (movie ids) and
+ * workers -> writer (results). Items are fixed-size and copied in and out
+ * of a ring allocated once, so a hand-off never allocates.
+ *
+ * Synchronisation: two POSIX counting semaphores, `free_slots` (starts at
+ * the capacity) and `filled_slots` (starts at 0), and one mutex guarding the
+ * ring indices. Memory stays bounded: a producer blocks while the queue is
+ * full.
+ *
+ * Shutdown is a message: each producer calls queue_close() after its last
+ * push; when the last producer has closed, consumers drain what is left and
+ * then get QUEUE_CLOSED. queue_abort() is the fast path for fatal errors
+ * and signals: every blocked or later push and pop returns QUEUE_ABORTED
+ * at once, and items still queued are dropped. queue_abort() only stores an
+ * atomic and posts semaphores, so it is async-signal-safe.
+ */
+#ifndef TMDB_QUEUE_H
+#define TMDB_QUEUE_H
+
+#include <stddef.h>
+
+enum queue_status {
+    QUEUE_OK = 0,
+    QUEUE_CLOSED = 1,  /* pop: every producer closed and the queue is drained */
+    QUEUE_ABORTED = 2, /* queue_abort() was called */
+    QUEUE_TIMEOUT = 3, /* queue_pop_timed(): nothing arrived in time */
+};
+
+struct queue;
+
+/*
+ * A queue of `capacity` items of `item_size` bytes, to be closed by
+ * `n_producers` calls to queue_close(). Returns NULL when out of memory or
+ * an argument is 0. Free with queue_free() once no thread uses it.
+ */
+struct queue *queue_new(size_t capacity, size_t item_size, unsigned n_producers);
+
+/* Release the queue. Items still inside are dropped (the caller owns any
+ * pointers they hold). Accepts NULL. */
+void queue_free(struct queue *q);
+
+/* Copy `item` in, blocking while the queue is full.
+ * QUEUE_OK, or QUEUE_ABORTED (the item was not queued). */
+enum queue_status queue_push(struct queue *q, const void *item);
+
+/* Copy the oldest item into `item`, blocking while empty.
+ * QUEUE_OK, QUEUE_CLOSED (drained after the last close), or QUEUE_ABORTED. */
+enum queue_status queue_pop(struct queue *q, void *item);
+
+/* As queue_pop(), but gives up after `timeout_ms` with QUEUE_TIMEOUT. */
+enum queue_status queue_pop_timed(struct queue *q, void *item, long timeout_ms);
+
+/* One producer is done. Call exactly once per producer, after its last push. */
+void queue_close(struct queue *q);
+
+/* Wake everybody and refuse all further traffic. Async-signal-safe. */
+void queue_abort(struct queue *q);
+
+/* Items queued right now (a snapshot, for progress display). */
+size_t queue_length(struct queue *q);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * ratelimit.h - one request-rate limiter shared by every thread that talks
+ * to TMDB (the producer and all workers).
+ *
+ * TMDB's CDN limits each client address (about 40 requests/s), not each
+ * connection, so the limit must be global. Requests are spaced evenly
+ * (a token bucket with a burst of one second's worth at most).
+ *
+ * When the server throttles anyway (429, or 503 with Retry-After),
+ * ratelimit_throttle() makes every thread wait together until the pause
+ * is over, and lowers the rate (multiplicative decrease); the rate climbs
+ * back to the configured one while no throttle is seen (additive increase).
+ *
+ * Thread safety: all functions may be called from any thread; the state is
+ * guarded by the limiter's mutex. Waiting happens outside the lock and ends
+ * early when a stop is requested (stop.h).
+ */
+#ifndef TMDB_RATELIMIT_H
+#define TMDB_RATELIMIT_H
+
+struct ratelimit;
+
+/* A limiter allowing `rate_per_s` requests per second (0 = unlimited).
+ * Returns NULL when out of memory. Free with ratelimit_free(). */
+struct ratelimit *ratelimit_new(double rate_per_s);
+
+/* Accepts NULL. */
+void ratelimit_free(struct ratelimit *rl);
+
+/* Block until this thread may send one request. Returns 0, or -1 when a stop
+ * was requested while waiting (send nothing then). */
+int ratelimit_acquire(struct ratelimit *rl);
+
+/* The server said "slow down": nobody sends before `pause_ms` from now,
+ * and the rate drops. */
+void ratelimit_throttle(struct ratelimit *rl, long pause_ms);
+
+/* The current allowed rate, requests per second (0 = unlimited). */
+double ratelimit_current_rate(struct ratelimit *rl);
+
+#endif

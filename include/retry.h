@@ -1,0 +1,63 @@
+/*
+ * retry.h - the HTTP retry policy, in one place.
+ *
+ * Pure functions: given what one attempt produced, decide what to do next.
+ * No I/O, no clock; randomness (jitter) comes from a caller-owned state so
+ * every thread keeps its own and tests are deterministic.
+ *
+ *   2xx                      -> RETRY_DONE
+ *   404                      -> RETRY_MISSING (a deleted movie: a normal outcome)
+ *   401                      -> RETRY_FATAL   (the credential was rejected)
+ *   429, 503                 -> RETRY_AGAIN after max(Retry-After, backoff); throttle
+ *   other 5xx, 408           -> RETRY_AGAIN after backoff
+ *   timeout, reset, network  -> RETRY_AGAIN after backoff
+ *   connect/resolve failure  -> RETRY_AGAIN, and RETRY_FATAL once retries run out
+ *                               (the host is unreachable for everybody)
+ *   TLS failure              -> RETRY_FATAL at once (retrying cannot help)
+ *   other 4xx, body too big  -> RETRY_FAILED (recorded with TMDB's message)
+ *   retries exhausted        -> RETRY_FAILED
+ * Backoff: exponential from RETRY_BASE_MS, doubling, capped at RETRY_CAP_MS,
+ * with "equal jitter" (half fixed, half random) so workers spread out.
+ */
+#ifndef TMDB_RETRY_H
+#define TMDB_RETRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "http.h"
+
+#define RETRY_BASE_MS 500L
+#define RETRY_CAP_MS 30000L
+/* Back-off for a 429 without Retry-After (the CDN often sends none). */
+#define RETRY_THROTTLE_DEFAULT_MS 2000L
+
+enum retry_action {
+    RETRY_DONE,
+    RETRY_MISSING,
+    RETRY_FAILED,
+    RETRY_FATAL,
+    RETRY_AGAIN,
+};
+
+struct retry_decision {
+    enum retry_action action;
+    long delay_ms; /* RETRY_AGAIN: wait this long before the next attempt */
+    bool throttle; /* the server asked everybody to slow down (429/503) */
+};
+
+/*
+ * Decide after attempt number `attempt` (1 for the first request) of at
+ * most 1 + `max_retries`. `rng` is the caller's jitter state (any non-zero
+ * seed).
+ */
+struct retry_decision retry_decide(const struct http_result *r, int attempt, int max_retries,
+                                   uint64_t *rng);
+
+/* The backoff before attempt `attempt` + 1, with jitter. */
+long retry_backoff_ms(int attempt, uint64_t *rng);
+
+/* Human name of an action ("retry"). */
+const char *retry_action_name(enum retry_action a);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * stats.h - the run's counters, shared by every thread.
+ *
+ * Each counter is an independent relaxed atomic: threads add, the main
+ * thread reads snapshots for the progress line and the runs table. No
+ * counter is used to make a decision between threads.
+ *
+ *   requested      distinct ids the producer enqueued (producer)
+ *   expected       ids the source announced, for progress (producer; 0 = unknown)
+ *   stored         movies committed to the database (writer)
+ *   missing        404 answers, deleted movies (writer)
+ *   failed         movies given up on, bad input tokens (writer, producer)
+ *   http_requests  requests sent, list pages included (workers, producer)
+ *   retries        requests that were repeats (workers, producer)
+ *   throttled      429/503 answers (workers, producer)
+ */
+#ifndef TMDB_STATS_H
+#define TMDB_STATS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+struct run_counts;
+
+struct stats {
+    atomic_llong requested;
+    atomic_llong expected;
+    atomic_llong stored;
+    atomic_llong missing;
+    atomic_llong failed;
+    atomic_llong http_requests;
+    atomic_llong retries;
+    atomic_llong throttled;
+};
+
+/* Zero every counter (before threads start). */
+void stats_init(struct stats *s);
+
+/* Add `n` to one counter (relaxed). */
+void stats_add(atomic_llong *counter, long long n);
+
+/* Read one counter (relaxed). */
+long long stats_get(atomic_llong *counter);
+
+/* Copy the counters the runs table keeps. */
+void stats_to_counts(struct stats *s, struct run_counts *out);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * stop.h - the one process-wide stop signal, for fatal errors and signals.
+ *
+ * Normal shutdown is a message through the queues (see queue.h). This is
+ * the exception the house style allows: a single atomic flag plus a
+ * self-pipe, so that any thread can end the run promptly from any state:
+ *  - threads blocked on a queue are woken by queue_abort();
+ *  - a producer blocked reading standard input polls stop_fd();
+ *  - requests in flight see stop_requested() in curl's progress callback;
+ *  - backoff sleeps use stop_sleep_ms(), which returns early.
+ *
+ * stop_request() is async-signal-safe (an atomic store and a write(2)), so
+ * signal handlers may call it. The first reason given wins.
+ */
+#ifndef TMDB_STOP_H
+#define TMDB_STOP_H
+
+#include <stdbool.h>
+
+enum stop_reason {
+    STOP_NONE = 0,
+    STOP_FATAL = 1,  /* 401, database error, ...: the run cannot go on */
+    STOP_SIGNAL = 2, /* SIGINT / SIGTERM */
+};
+
+/* Create the self-pipe. Call once from main before any thread starts.
+ * Returns 0, or -1 with errno set. */
+int stop_init(void);
+
+/* Close the self-pipe. Call once after every thread is joined. */
+void stop_cleanup(void);
+
+/* Ask every thread to stop. Async-signal-safe; idempotent. Returns true
+ * for the call that stopped the run (so one caller reports why). */
+bool stop_request(enum stop_reason reason);
+
+/* True once stop_request() has been called. Cheap; any thread. */
+bool stop_requested(void);
+
+/* The first reason given to stop_request(), or STOP_NONE. */
+enum stop_reason stop_reason(void);
+
+/* A file descriptor that becomes readable once a stop is requested. */
+int stop_fd(void);
+
+/* Sleep `ms` milliseconds unless a stop is requested first.
+ * Returns 0 after a full sleep, -1 when woken by a stop. */
+int stop_sleep_ms(long ms);
+
+#endif

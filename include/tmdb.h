@@ -1,0 +1,82 @@
+/*
+ * tmdb.h - what the tool knows about TMDB's API v3 itself: endpoint URLs,
+ * list pages, and error bodies. Pure functions, no I/O, no global state:
+ * safe to call from any thread.
+ *
+ * Credentials: a v3 API key travels in the URL (api_key=), so every URL
+ * built here may hold a secret. Never log a URL; log tmdb_redact_url()'s
+ * output instead. A v4 token never enters a URL (it goes in a header).
+ */
+#ifndef TMDB_TMDB_H
+#define TMDB_TMDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* TMDB refuses pages above this (400, status_code 22, or 422). */
+#define TMDB_MAX_PAGE 500
+
+enum tmdb_list {
+    TMDB_LIST_NOW_PLAYING,
+    TMDB_LIST_POPULAR,
+    TMDB_LIST_TOP_RATED,
+    TMDB_LIST_UPCOMING,
+};
+
+/* Map "now_playing" etc. to the enum. Returns false for an unknown name. */
+bool tmdb_list_from_name(const char *name, enum tmdb_list *out);
+
+/* The endpoint name of a list ("now_playing"). */
+const char *tmdb_list_name(enum tmdb_list list);
+
+/*
+ * Build `{base}/movie/{id}?language={language}[&api_key={api_key}]` into buf.
+ * `base` has no trailing slash requirement (one is tolerated). `api_key` may
+ * be NULL (bearer-token auth). Query values are percent-encoded.
+ * Returns the length written, or -1 when buf is too small.
+ */
+int tmdb_url_movie(char *buf, size_t size, const char *base, int64_t id, const char *language,
+                   const char *api_key);
+
+/* Build `{base}/movie/{list}?language=..&page=N[&api_key=..]`. Same contract. */
+int tmdb_url_list(char *buf, size_t size, const char *base, enum tmdb_list list, int page,
+                  const char *language, const char *api_key);
+
+/*
+ * Copy `url` into buf with the value of any api_key= parameter replaced by
+ * "***". Always NUL-terminates (truncating if needed). Use for every URL
+ * that reaches a message or a log.
+ */
+void tmdb_redact_url(const char *url, char *buf, size_t size);
+
+/* One parsed list page. */
+struct tmdb_list_page {
+    int page;
+    int total_pages;      /* as TMDB reports it; may exceed TMDB_MAX_PAGE */
+    int64_t total_results;
+    int64_t ids[100];     /* a page holds 20; extra results beyond 100 are an error */
+    size_t n_ids;
+};
+
+/*
+ * Parse a list page body ({page, results: [{id, ...}], total_pages,
+ * total_results}). Results without an integral positive id are an error
+ * (the page is rejected as a whole). Returns 0, or -1 with a short reason
+ * in `reason`.
+ */
+int tmdb_parse_list_page(const char *body, size_t len, struct tmdb_list_page *out, char *reason,
+                         size_t reason_size);
+
+/*
+ * Extract TMDB's error from a body of any shape:
+ *  {"success":false,"status_code":N,"status_message":"..."} in any key order,
+ *  {"errors":["..."]}, an HTML page from the CDN, or nothing at all.
+ * Sets *status_code to TMDB's code or 0 when absent, and `message` to the
+ * status_message / first error / "non-JSON body" / "" (always
+ * NUL-terminated, truncated to fit, control characters replaced by spaces).
+ */
+void tmdb_parse_error(const char *body, size_t len, int *status_code, char *message,
+                      size_t message_size);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * writer.h - the writer thread's loop: results from the workers into the
+ * database, in batched transactions.
+ *
+ * Runs on the one writer thread, the only user of the struct store. A batch
+ * is committed every `batch_rows` results or `batch_ms` milliseconds,
+ * whichever comes first, so a crash loses at most one batch and readers see
+ * progress. It frees every movie record it receives.
+ *
+ * On a database error the writer logs it (naming file and step), requests a
+ * fatal stop, rolls the batch back, and keeps draining the result queue
+ * (freeing what arrives) so no worker stays blocked on it.
+ */
+#ifndef TMDB_WRITER_H
+#define TMDB_WRITER_H
+
+#include <stdint.h>
+
+struct queue;
+struct store;
+struct stats;
+
+struct writer_config {
+    int64_t run_id;
+    int batch_rows; /* > 0 */
+    long batch_ms;  /* > 0 */
+};
+
+enum writer_status {
+    WRITER_OK = 0,
+    WRITER_FAILED = 1, /* a database error stopped the run (already logged) */
+};
+
+/* Consume `results` (items are struct fetch_result) until it is closed and
+ * drained; commit the last batch. */
+enum writer_status writer_run(struct store *store, struct queue *results,
+                              const struct writer_config *cfg, struct stats *stats);
+
+#endif

@@ -1,0 +1,106 @@
+/* credential.c - see credential.h. */
+#include "credential.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Tokens are JWTs (a few hundred bytes); keys are 32 hex digits. */
+#define MAX_SECRET 4096
+
+/* Printable ASCII without spaces: anything else would corrupt a header or
+ * URL, and is most likely a copy-paste accident. */
+static int valid_secret(const char *s) {
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s <= ' ' || *s > '~')
+            return 0;
+    return 1;
+}
+
+static char *dup_trimmed(const char *s, size_t n) {
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    while (n > 0 && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    char *d = malloc(n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+static int read_file(const char *path, struct credential *out, char *err, size_t err_size) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, err_size, "cannot read token file %s: %s", path, strerror(errno));
+        return -1;
+    }
+    char buf[MAX_SECRET + 2];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    int failed = ferror(f);
+    fclose(f);
+    if (failed || n > MAX_SECRET) {
+        snprintf(err, err_size, "token file %s: %s", path,
+                 failed ? "read error" : "too large to be a token");
+        memset(buf, 0, sizeof buf);
+        return -1;
+    }
+    out->token = dup_trimmed(buf, n);
+    memset(buf, 0, sizeof buf);
+    out->source = "--token-file";
+    return 0;
+}
+
+int credential_load(const char *token_file, struct credential *out, char *err, size_t err_size) {
+    memset(out, 0, sizeof *out);
+    const char *token = getenv("TMDB_API_TOKEN");
+    const char *key = getenv("TMDB_API_KEY");
+    if (token_file) {
+        if (read_file(token_file, out, err, err_size) != 0)
+            return -1;
+    } else if (token && *token) {
+        out->token = dup_trimmed(token, strlen(token));
+        out->source = "TMDB_API_TOKEN";
+    } else if (key && *key) {
+        out->api_key = dup_trimmed(key, strlen(key));
+        out->source = "TMDB_API_KEY";
+    } else {
+        snprintf(err, err_size,
+                 "no TMDB credential: set TMDB_API_TOKEN (v4 read access token) or "
+                 "TMDB_API_KEY (v3 API key), or use --token-file");
+        return -1;
+    }
+    const char *secret = out->token ? out->token : out->api_key;
+    if (!secret) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    if (!valid_secret(secret) || strlen(secret) > MAX_SECRET) {
+        snprintf(err, err_size, "the credential from %s is empty or contains spaces or "
+                 "control characters", out->source);
+        credential_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+static void wipe(char *s) {
+    if (!s)
+        return;
+    volatile char *p = s;
+    while (*p)
+        *p++ = 0;
+    free(s);
+}
+
+void credential_free(struct credential *c) {
+    wipe(c->token);
+    wipe(c->api_key);
+    c->token = c->api_key = NULL;
+}

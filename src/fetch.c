@@ -1,0 +1,96 @@
+/* fetch.c - see fetch.h. */
+#include "fetch.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "movie.h"
+#include "ratelimit.h"
+#include "stats.h"
+#include "stop.h"
+#include "tmdb.h"
+
+/* Describe a finished attempt for the failures table and messages. */
+static void describe(const struct http_result *r, char *reason, size_t size) {
+    if (r->error != HTTP_OK) {
+        snprintf(reason, size, "%s: %s", http_error_name(r->error), r->message);
+        return;
+    }
+    int code = 0;
+    char message[128];
+    tmdb_parse_error(r->body, r->len, &code, message, sizeof message);
+    const char *prefix = r->status == 401 ? "the API credential was rejected: " : "";
+    if (code)
+        snprintf(reason, size, "%sHTTP %ld (TMDB %d): %s", prefix, r->status, code, message);
+    else if (message[0])
+        snprintf(reason, size, "%sHTTP %ld: %s", prefix, r->status, message);
+    else
+        snprintf(reason, size, "%sHTTP %ld", prefix, r->status);
+}
+
+enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_result *out,
+                            int *attempts, char *reason, size_t reason_size) {
+    reason[0] = '\0';
+    for (int attempt = 1;; attempt++) {
+        if (ratelimit_acquire(f->ratelimit) != 0) {
+            snprintf(reason, reason_size, "interrupted");
+            return RETRY_FATAL;
+        }
+        *attempts = attempt;
+        stats_add(&f->stats->http_requests, 1);
+        if (attempt > 1)
+            stats_add(&f->stats->retries, 1);
+        http_get(f->http, url, out);
+        struct retry_decision d = retry_decide(out, attempt, f->config->max_retries, &f->rng);
+        if (d.throttle) {
+            stats_add(&f->stats->throttled, 1);
+            ratelimit_throttle(f->ratelimit, d.delay_ms);
+        }
+        if (d.action != RETRY_DONE)
+            describe(out, reason, reason_size);
+        if (out->error == HTTP_ERR_ABORTED)
+            snprintf(reason, reason_size, "interrupted");
+        if (d.action != RETRY_AGAIN)
+            return d.action;
+        log_debug("attempt %d failed (%s); retrying in %ld ms", attempt, reason, d.delay_ms);
+        if (stop_sleep_ms(d.delay_ms) != 0) {
+            snprintf(reason, reason_size, "interrupted");
+            return RETRY_FATAL;
+        }
+    }
+}
+
+enum retry_action fetch_movie(struct fetcher *f, int64_t id, struct fetch_result *out) {
+    memset(out, 0, sizeof *out);
+    out->movie_id = id;
+    out->kind = FETCH_FAILED;
+    const struct fetch_config *cfg = f->config;
+    if (tmdb_url_movie(f->url, sizeof f->url, cfg->api_base, id, cfg->language, cfg->api_key) < 0) {
+        snprintf(out->reason, sizeof out->reason, "URL too long");
+        return RETRY_DONE;
+    }
+    struct http_result r;
+    enum retry_action a = fetch_get(f, f->url, &r, &out->attempts, out->reason, sizeof out->reason);
+    out->http_status = r.status;
+    switch (a) {
+    case RETRY_FATAL:
+        return RETRY_FATAL;
+    case RETRY_MISSING:
+        out->kind = FETCH_MISSING;
+        return RETRY_DONE;
+    case RETRY_FAILED:
+    case RETRY_AGAIN:
+        return RETRY_DONE;
+    case RETRY_DONE:
+        break;
+    }
+    char why[160];
+    enum movie_status st = movie_parse(r.body, r.len, id, &out->movie, why, sizeof why);
+    if (st != MOVIE_OK)
+        snprintf(out->reason, sizeof out->reason, "bad payload: %s", why);
+    else
+        out->kind = FETCH_STORED;
+    return RETRY_DONE;
+}

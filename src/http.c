@@ -1,0 +1,291 @@
+/* http.c - see http.h. */
+#include "http.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "stop.h"
+
+#define USER_AGENT "tmdb-ingest/" TMDB_INGEST_VERSION
+/* A response that delivers less than this many bytes/s for LOW_SPEED_TIME_S
+ * is a stall: cut it rather than wait for the total timeout. */
+#define LOW_SPEED_BYTES 1
+#define LOW_SPEED_TIME_S 10L
+
+struct http_shared {
+    CURLSH *share;
+    /* one lock per curl_lock_data kind; curl calls lock_cb/unlock_cb */
+    pthread_mutex_t locks[CURL_LOCK_DATA_LAST];
+};
+
+struct http_client {
+    CURL *curl; /* owned by the one thread that owns this client */
+    struct curl_slist *headers;
+    size_t max_body;
+    bool too_large;
+    char *buf; /* response body; grows, never shrinks; reused across requests */
+    size_t len, cap;
+    long connections;
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+int http_global_init(void) {
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
+}
+
+void http_global_cleanup(void) {
+    curl_global_cleanup();
+}
+
+static void lock_cb(CURL *handle, curl_lock_data data, curl_lock_access access, void *userp) {
+    (void)handle;
+    (void)access;
+    struct http_shared *sh = userp;
+    pthread_mutex_lock(&sh->locks[data]);
+}
+
+static void unlock_cb(CURL *handle, curl_lock_data data, void *userp) {
+    (void)handle;
+    struct http_shared *sh = userp;
+    pthread_mutex_unlock(&sh->locks[data]);
+}
+
+struct http_shared *http_shared_new(void) {
+    struct http_shared *sh = calloc(1, sizeof *sh);
+    if (!sh)
+        return NULL;
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_init(&sh->locks[i], NULL);
+    sh->share = curl_share_init();
+    if (!sh->share || curl_share_setopt(sh->share, CURLSHOPT_LOCKFUNC, lock_cb) != CURLSHE_OK ||
+        curl_share_setopt(sh->share, CURLSHOPT_UNLOCKFUNC, unlock_cb) != CURLSHE_OK ||
+        curl_share_setopt(sh->share, CURLSHOPT_USERDATA, sh) != CURLSHE_OK ||
+        curl_share_setopt(sh->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK ||
+        curl_share_setopt(sh->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+        http_shared_free(sh);
+        return NULL;
+    }
+    return sh;
+}
+
+void http_shared_free(struct http_shared *sh) {
+    if (!sh)
+        return;
+    if (sh->share)
+        curl_share_cleanup(sh->share);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+        pthread_mutex_destroy(&sh->locks[i]);
+    free(sh);
+}
+
+static size_t write_cb(char *data, size_t size, size_t n, void *userp) {
+    struct http_client *c = userp;
+    size_t add = size * n;
+    if (c->len + add > c->max_body) {
+        c->too_large = true;
+        return 0; /* makes curl fail with CURLE_WRITE_ERROR */
+    }
+    if (c->len + add + 1 > c->cap) {
+        size_t cap = c->cap ? c->cap : 16384;
+        while (cap < c->len + add + 1)
+            cap *= 2;
+        char *grown = realloc(c->buf, cap);
+        if (!grown)
+            return 0;
+        c->buf = grown;
+        c->cap = cap;
+    }
+    memcpy(c->buf + c->len, data, add);
+    c->len += add;
+    return add;
+}
+
+/* Called by curl at least once a second during a transfer: the hook that
+ * lets a stop abort requests in flight. */
+static int progress_cb(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow) {
+    (void)userp, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return stop_requested() ? 1 : 0;
+}
+
+#define SETOPT(c, opt, val)                                                                        \
+    do {                                                                                           \
+        if (curl_easy_setopt((c), (opt), (val)) != CURLE_OK)                                       \
+            goto fail;                                                                             \
+    } while (0)
+
+struct http_client *http_client_new(struct http_shared *sh, const struct http_config *cfg) {
+    struct http_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->max_body = cfg->max_body;
+    c->curl = curl_easy_init();
+    if (!c->curl)
+        goto fail;
+    if (cfg->bearer_token) {
+        /* Built in a local buffer so the token is not left in a stdio buffer. */
+        size_t n = strlen(cfg->bearer_token) + sizeof "Authorization: Bearer ";
+        char *h = malloc(n);
+        if (!h)
+            goto fail;
+        snprintf(h, n, "Authorization: Bearer %s", cfg->bearer_token);
+        c->headers = curl_slist_append(NULL, h);
+        memset(h, 0, n);
+        free(h);
+        if (!c->headers)
+            goto fail;
+    }
+    struct curl_slist *accept = curl_slist_append(c->headers, "Accept: application/json");
+    if (!accept)
+        goto fail;
+    c->headers = accept;
+    SETOPT(c->curl, CURLOPT_HTTPHEADER, c->headers);
+    SETOPT(c->curl, CURLOPT_SHARE, sh->share);
+    SETOPT(c->curl, CURLOPT_NOSIGNAL, 1L);
+    SETOPT(c->curl, CURLOPT_USERAGENT, USER_AGENT);
+    SETOPT(c->curl, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding curl supports (gzip) */
+    SETOPT(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    SETOPT(c->curl, CURLOPT_TIMEOUT, cfg->timeout_s);
+    SETOPT(c->curl, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout_s);
+    SETOPT(c->curl, CURLOPT_LOW_SPEED_LIMIT, (long)LOW_SPEED_BYTES);
+    SETOPT(c->curl, CURLOPT_LOW_SPEED_TIME,
+           cfg->timeout_s < LOW_SPEED_TIME_S ? cfg->timeout_s : LOW_SPEED_TIME_S);
+    SETOPT(c->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->max_body);
+    SETOPT(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+    SETOPT(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (cfg->cacert)
+        SETOPT(c->curl, CURLOPT_CAINFO, cfg->cacert);
+    SETOPT(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    SETOPT(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
+    SETOPT(c->curl, CURLOPT_WRITEFUNCTION, write_cb);
+    SETOPT(c->curl, CURLOPT_WRITEDATA, c);
+    SETOPT(c->curl, CURLOPT_NOPROGRESS, 0L);
+    SETOPT(c->curl, CURLOPT_XFERINFOFUNCTION, progress_cb);
+    SETOPT(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
+    return c;
+fail:
+    http_client_free(c);
+    return NULL;
+}
+
+void http_client_free(struct http_client *c) {
+    if (!c)
+        return;
+    if (c->curl)
+        curl_easy_cleanup(c->curl);
+    curl_slist_free_all(c->headers);
+    free(c->buf);
+    free(c);
+}
+
+static enum http_error classify(CURLcode rc, bool too_large) {
+    switch (rc) {
+    case CURLE_OK:
+        return HTTP_OK;
+    case CURLE_OPERATION_TIMEDOUT:
+        return HTTP_ERR_TIMEOUT;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+        return HTTP_ERR_CONNECT;
+    case CURLE_FILESIZE_EXCEEDED:
+        return HTTP_ERR_TOO_LARGE;
+    case CURLE_WRITE_ERROR:
+        return too_large ? HTTP_ERR_TOO_LARGE : HTTP_ERR_OTHER;
+    case CURLE_ABORTED_BY_CALLBACK:
+        return HTTP_ERR_ABORTED;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+        return HTTP_ERR_TLS;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        return HTTP_ERR_NETWORK;
+    default:
+        return HTTP_ERR_OTHER;
+    }
+}
+
+/* Retry-After is either delta-seconds or an HTTP date. -1 when absent/bad. */
+static long retry_after_ms(CURL *curl) {
+    struct curl_header *h;
+    if (curl_easy_header(curl, "Retry-After", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+        return -1;
+    const char *v = h->value;
+    char *end;
+    long secs = strtol(v, &end, 10);
+    if (end != v && *end == '\0' && secs >= 0)
+        return secs > 86400 ? 86400000L : secs * 1000;
+    time_t when = curl_getdate(v, NULL);
+    if (when < 0)
+        return -1;
+    double delta = difftime(when, time(NULL));
+    return delta <= 0 ? 0 : (long)(delta > 86400 ? 86400000 : delta * 1000);
+}
+
+void http_get(struct http_client *c, const char *url, struct http_result *out) {
+    memset(out, 0, sizeof *out);
+    out->retry_after_ms = -1;
+    c->len = 0;
+    c->too_large = false;
+    c->errbuf[0] = '\0';
+    CURLcode rc = curl_easy_setopt(c->curl, CURLOPT_URL, url);
+    if (rc == CURLE_OK)
+        rc = curl_easy_perform(c->curl);
+    long opened = 0;
+    if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
+        c->connections += opened;
+    out->error = classify(rc, c->too_large);
+    if (out->error != HTTP_OK) {
+        /* curl's messages name host and port, never the query string. */
+        snprintf(out->message, sizeof out->message, "%s",
+                 c->too_large ? "response body too large"
+                              : (c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc)));
+        return;
+    }
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);
+    out->retry_after_ms = retry_after_ms(c->curl);
+    if (c->buf)
+        c->buf[c->len] = '\0';
+    out->body = c->buf ? c->buf : "";
+    out->len = c->len;
+}
+
+const char *http_error_name(enum http_error e) {
+    switch (e) {
+    case HTTP_OK:
+        return "ok";
+    case HTTP_ERR_TIMEOUT:
+        return "timeout";
+    case HTTP_ERR_CONNECT:
+        return "connection failed";
+    case HTTP_ERR_NETWORK:
+        return "network error";
+    case HTTP_ERR_TOO_LARGE:
+        return "body too large";
+    case HTTP_ERR_TLS:
+        return "TLS error";
+    case HTTP_ERR_ABORTED:
+        return "aborted";
+    case HTTP_ERR_OTHER:
+        return "transfer failed";
+    }
+    return "unknown";
+}
+
+long http_client_connections(struct http_client *c) {
+    return c->connections;
+}

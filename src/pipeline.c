@@ -1,0 +1,243 @@
+/* pipeline.c - see pipeline.h. */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "movie.h"
+#include "queue.h"
+#include "ratelimit.h"
+#include "stats.h"
+#include "stop.h"
+#include "writer.h"
+
+#define PROGRESS_INTERVAL_MS 250
+/* The result queue holds what workers parsed while the writer commits. */
+#define RESULT_QUEUE_PER_WORKER 4
+
+struct pipeline {
+    const struct pipeline_config *cfg;
+    struct store *store; /* touched only by the writer thread */
+    struct stats *stats;
+    struct queue *work;    /* producer -> workers: int64_t ids */
+    struct queue *results; /* workers -> writer: struct fetch_result */
+    struct http_shared *http_shared;
+    struct ratelimit *ratelimit;
+    int done_pipe[2]; /* the writer writes one byte when it has finished */
+    /* each written by its own thread before it exits, read after the join */
+    enum source_status source_status;
+    enum writer_status writer_status;
+};
+
+struct worker {
+    struct pipeline *p;
+    pthread_t thread;
+    unsigned index;
+};
+
+static uint64_t seed_for(unsigned index) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ((uint64_t)ts.tv_nsec << 16) ^ ((uint64_t)index * 0x9E3779B97F4A7C15ull) ^ 1u;
+}
+
+/* Set up a fetcher with this thread's own curl handle. NULL-safe cleanup
+ * through http_client_free(f->http). Returns 0 or -1 (logged). */
+static int fetcher_open(struct pipeline *p, struct fetcher *f, unsigned index) {
+    f->http = http_client_new(p->http_shared, &p->cfg->http);
+    f->ratelimit = p->ratelimit;
+    f->stats = p->stats;
+    f->config = &p->cfg->fetch;
+    f->rng = seed_for(index);
+    if (!f->http) {
+        if (stop_request(STOP_FATAL))
+            log_error("could not create an HTTP handle");
+        return -1;
+    }
+    return 0;
+}
+
+static void *producer_main(void *arg) {
+    struct pipeline *p = arg;
+    struct fetcher f;
+    if (fetcher_open(p, &f, 0) != 0) {
+        p->source_status = SOURCE_FATAL;
+        queue_close(p->work);
+    } else {
+        p->source_status = source_run(&p->cfg->source, &f, p->work, p->stats);
+    }
+    http_client_free(f.http);
+    return NULL;
+}
+
+static void *worker_main(void *arg) {
+    struct worker *w = arg;
+    struct pipeline *p = w->p;
+    struct fetcher f;
+    if (fetcher_open(p, &f, w->index) == 0) {
+        int64_t id;
+        while (queue_pop(p->work, &id) == QUEUE_OK) {
+            struct fetch_result r;
+            if (fetch_movie(&f, id, &r) == RETRY_FATAL) {
+                if (stop_request(STOP_FATAL))
+                    log_error("movie %" PRId64 ": %s", id, r.reason);
+                break;
+            }
+            /* The writer drains until every worker has closed: never aborted. */
+            if (queue_push(p->results, &r) != QUEUE_OK)
+                movie_free(r.movie);
+        }
+        log_debug("worker %u: %ld connection(s) opened", w->index,
+                  http_client_connections(f.http));
+    }
+    http_client_free(f.http);
+    queue_close(p->results);
+    return NULL;
+}
+
+static void *writer_main(void *arg) {
+    struct pipeline *p = arg;
+    struct writer_config wc = {
+        .run_id = p->cfg->run_id,
+        .batch_rows = p->cfg->batch_rows,
+        .batch_ms = p->cfg->batch_ms,
+    };
+    p->writer_status = writer_run(p->store, p->results, &wc, p->stats);
+    ssize_t w = write(p->done_pipe[1], "d", 1);
+    (void)w; /* the supervisor also times out and notices a joinable writer */
+    return NULL;
+}
+
+static void draw_progress(struct pipeline *p, double elapsed_s) {
+    struct stats *s = p->stats;
+    long long done = stats_get(&s->stored) + stats_get(&s->missing) + stats_get(&s->failed);
+    long long expected = stats_get(&s->expected);
+    long long requested = stats_get(&s->requested);
+    char total[32];
+    if (expected > requested)
+        snprintf(total, sizeof total, "%lld", expected);
+    else
+        snprintf(total, sizeof total, "%lld", requested);
+    char line[256];
+    snprintf(line, sizeof line,
+             "%lld/%s done (%lld stored, %lld missing, %lld failed) | %.1f req/s | %lld retries",
+             done, total, stats_get(&s->stored), stats_get(&s->missing), stats_get(&s->failed),
+             elapsed_s > 0 ? (double)stats_get(&s->http_requests) / elapsed_s : 0.0,
+             stats_get(&s->retries));
+    log_progress(line);
+}
+
+static double seconds_since(const struct timespec *t0) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Main thread: wait for the writer, drawing progress and turning a stop
+ * request into an abort of the work queue. */
+static void supervise(struct pipeline *p) {
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    bool aborted = false;
+    int timeout = log_progress_enabled() ? PROGRESS_INTERVAL_MS : -1;
+    for (;;) {
+        struct pollfd fds[2] = {{.fd = p->done_pipe[0], .events = POLLIN},
+                                {.fd = stop_fd(), .events = POLLIN}};
+        int r = poll(fds, aborted ? 1 : 2, timeout);
+        if (r < 0 && errno != EINTR)
+            break;
+        if (fds[0].revents)
+            break;
+        if (!aborted && stop_requested()) {
+            queue_abort(p->work); /* producer and workers stop; the writer drains */
+            aborted = true;
+        }
+        draw_progress(p, seconds_since(&t0));
+    }
+    log_progress_clear();
+}
+
+static int make_pipe(int fds[2]) {
+    if (pipe(fds) != 0)
+        return -1;
+    fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+}
+
+static enum pipeline_status result_of(const struct pipeline *p) {
+    if (stop_requested())
+        return stop_reason() == STOP_SIGNAL ? PIPELINE_INTERRUPTED : PIPELINE_FATAL;
+    if (p->writer_status != WRITER_OK || p->source_status == SOURCE_FATAL)
+        return PIPELINE_FATAL;
+    if (p->source_status == SOURCE_ERROR)
+        return PIPELINE_SOURCE_ERROR;
+    return PIPELINE_OK;
+}
+
+enum pipeline_status pipeline_run(const struct pipeline_config *cfg, struct store *store,
+                                  struct stats *stats) {
+    unsigned n_workers = (unsigned)cfg->workers;
+    struct pipeline p = {.cfg = cfg, .store = store, .stats = stats, .done_pipe = {-1, -1}};
+    struct worker *workers = calloc(n_workers, sizeof *workers);
+    p.work = queue_new(cfg->queue_size, sizeof(int64_t), 1);
+    p.results = queue_new((size_t)n_workers * RESULT_QUEUE_PER_WORKER,
+                          sizeof(struct fetch_result), n_workers);
+    p.http_shared = http_shared_new();
+    p.ratelimit = ratelimit_new(cfg->rate);
+    enum pipeline_status status = PIPELINE_SETUP_ERROR;
+    if (!workers || !p.work || !p.results || !p.http_shared || !p.ratelimit ||
+        make_pipe(p.done_pipe) != 0) {
+        log_error("could not set up the pipeline: out of memory");
+        goto out;
+    }
+
+    pthread_t producer, writer;
+    if (pthread_create(&writer, NULL, writer_main, &p) != 0) {
+        log_error("could not start the writer thread");
+        goto out;
+    }
+    unsigned started = 0;
+    for (; started < n_workers; started++) {
+        workers[started] = (struct worker){.p = &p, .index = started + 1};
+        if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started]) != 0)
+            break;
+    }
+    bool producer_started = false;
+    if (started == n_workers)
+        producer_started = pthread_create(&producer, NULL, producer_main, &p) == 0;
+    if (!producer_started) {
+        /* Unwind: close for the threads that never ran, then join the rest. */
+        if (stop_request(STOP_FATAL))
+            log_error("could not start %u threads", n_workers + 2);
+        queue_abort(p.work);
+        for (unsigned i = started; i < n_workers; i++)
+            queue_close(p.results);
+    } else {
+        supervise(&p);
+        pthread_join(producer, NULL);
+    }
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(workers[i].thread, NULL);
+    pthread_join(writer, NULL);
+    status = producer_started ? result_of(&p) : PIPELINE_SETUP_ERROR;
+out:
+    for (int i = 0; i < 2; i++)
+        if (p.done_pipe[i] >= 0)
+            close(p.done_pipe[i]);
+    ratelimit_free(p.ratelimit);
+    http_shared_free(p.http_shared);
+    queue_free(p.results);
+    queue_free(p.work);
+    free(workers);
+    return status;
+}

@@ -1,0 +1,160 @@
+/* queue.c - see queue.h. */
+#include "queue.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdbool.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct queue {
+    sem_t free_slots;   /* counts empty slots; producers wait on it */
+    sem_t filled_slots; /* counts queued items, plus one wake-up per close/abort */
+    pthread_mutex_t lock;
+    /* guarded by lock: */
+    size_t head, count;
+    unsigned open_producers;
+    /* immutable after queue_new: */
+    size_t capacity, item_size;
+    unsigned char *ring;
+    /* set once by queue_abort(), possibly from a signal handler */
+    atomic_bool aborted;
+};
+
+struct queue *queue_new(size_t capacity, size_t item_size, unsigned n_producers) {
+    if (capacity == 0 || item_size == 0 || n_producers == 0 || capacity > 1u << 24)
+        return NULL;
+    struct queue *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    q->ring = calloc(capacity, item_size);
+    if (!q->ring) {
+        free(q);
+        return NULL;
+    }
+    q->capacity = capacity;
+    q->item_size = item_size;
+    q->open_producers = n_producers;
+    atomic_init(&q->aborted, false);
+    if (sem_init(&q->free_slots, 0, (unsigned)capacity) != 0) {
+        free(q->ring);
+        free(q);
+        return NULL;
+    }
+    if (sem_init(&q->filled_slots, 0, 0) != 0) {
+        sem_destroy(&q->free_slots);
+        free(q->ring);
+        free(q);
+        return NULL;
+    }
+    if (pthread_mutex_init(&q->lock, NULL) != 0) {
+        sem_destroy(&q->filled_slots);
+        sem_destroy(&q->free_slots);
+        free(q->ring);
+        free(q);
+        return NULL;
+    }
+    return q;
+}
+
+void queue_free(struct queue *q) {
+    if (!q)
+        return;
+    pthread_mutex_destroy(&q->lock);
+    sem_destroy(&q->filled_slots);
+    sem_destroy(&q->free_slots);
+    free(q->ring);
+    free(q);
+}
+
+/* sem_wait that retries on EINTR (signals are delivered to worker threads too). */
+static void wait_retrying(sem_t *s) {
+    while (sem_wait(s) != 0 && errno == EINTR) {
+    }
+}
+
+enum queue_status queue_push(struct queue *q, const void *item) {
+    if (atomic_load(&q->aborted))
+        return QUEUE_ABORTED;
+    wait_retrying(&q->free_slots);
+    if (atomic_load(&q->aborted)) {
+        sem_post(&q->free_slots); /* pass the wake-up on to the next blocked producer */
+        return QUEUE_ABORTED;
+    }
+    pthread_mutex_lock(&q->lock);
+    size_t tail = (q->head + q->count) % q->capacity;
+    memcpy(q->ring + tail * q->item_size, item, q->item_size);
+    q->count++;
+    pthread_mutex_unlock(&q->lock);
+    sem_post(&q->filled_slots);
+    return QUEUE_OK;
+}
+
+/* Called after a successful wait on filled_slots: take an item, or learn
+ * that the wake-up was a close/abort token (and pass it on). */
+static enum queue_status take(struct queue *q, void *item) {
+    if (atomic_load(&q->aborted)) {
+        sem_post(&q->filled_slots);
+        return QUEUE_ABORTED;
+    }
+    pthread_mutex_lock(&q->lock);
+    if (q->count == 0) {
+        /* Only close posts a token without an item: the queue is finished. */
+        pthread_mutex_unlock(&q->lock);
+        sem_post(&q->filled_slots);
+        return QUEUE_CLOSED;
+    }
+    memcpy(item, q->ring + q->head * q->item_size, q->item_size);
+    q->head = (q->head + 1) % q->capacity;
+    q->count--;
+    pthread_mutex_unlock(&q->lock);
+    sem_post(&q->free_slots);
+    return QUEUE_OK;
+}
+
+enum queue_status queue_pop(struct queue *q, void *item) {
+    wait_retrying(&q->filled_slots);
+    return take(q, item);
+}
+
+enum queue_status queue_pop_timed(struct queue *q, void *item, long timeout_ms) {
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    while (sem_timedwait(&q->filled_slots, &deadline) != 0) {
+        if (errno == ETIMEDOUT)
+            return atomic_load(&q->aborted) ? QUEUE_ABORTED : QUEUE_TIMEOUT;
+        /* EINTR: wait again for the rest of the time */
+    }
+    return take(q, item);
+}
+
+void queue_close(struct queue *q) {
+    pthread_mutex_lock(&q->lock);
+    bool last = q->open_producers > 0 && --q->open_producers == 0;
+    pthread_mutex_unlock(&q->lock);
+    if (last)
+        sem_post(&q->filled_slots); /* the close token, passed from consumer to consumer */
+}
+
+void queue_abort(struct queue *q) {
+    if (atomic_exchange(&q->aborted, true))
+        return;
+    sem_post(&q->free_slots);
+    sem_post(&q->filled_slots);
+}
+
+size_t queue_length(struct queue *q) {
+    pthread_mutex_lock(&q->lock);
+    size_t n = q->count;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}

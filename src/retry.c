@@ -1,0 +1,99 @@
+/* retry.c - see retry.h. */
+#include "retry.h"
+
+/* xorshift64*: small, fast, good enough for jitter. */
+static uint64_t next_random(uint64_t *state) {
+    uint64_t x = *state ? *state : 0x9E3779B97F4A7C15ull;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    return x * 2685821657736338717ull;
+}
+
+long retry_backoff_ms(int attempt, uint64_t *rng) {
+    long ms = RETRY_BASE_MS;
+    for (int i = 1; i < attempt && ms < RETRY_CAP_MS; i++)
+        ms *= 2;
+    if (ms > RETRY_CAP_MS)
+        ms = RETRY_CAP_MS;
+    long half = ms / 2;
+    return half + (long)(next_random(rng) % (uint64_t)(half + 1));
+}
+
+static struct retry_decision again(int attempt, int max_retries, uint64_t *rng, long at_least,
+                                   bool throttle, enum retry_action when_exhausted) {
+    struct retry_decision d = {.action = when_exhausted, .delay_ms = 0, .throttle = throttle};
+    if (attempt > max_retries)
+        return d;
+    d.action = RETRY_AGAIN;
+    d.delay_ms = retry_backoff_ms(attempt, rng);
+    if (d.delay_ms < at_least)
+        d.delay_ms = at_least;
+    return d;
+}
+
+static struct retry_decision decide_transport(const struct http_result *r, int attempt,
+                                              int max_retries, uint64_t *rng) {
+    struct retry_decision d = {.action = RETRY_FAILED};
+    switch (r->error) {
+    case HTTP_ERR_TLS:
+    case HTTP_ERR_ABORTED:
+        d.action = RETRY_FATAL;
+        return d;
+    case HTTP_ERR_TOO_LARGE:
+    case HTTP_ERR_OTHER:
+        return d;
+    case HTTP_ERR_CONNECT:
+        return again(attempt, max_retries, rng, 0, false, RETRY_FATAL);
+    case HTTP_ERR_TIMEOUT:
+    case HTTP_ERR_NETWORK:
+    case HTTP_OK:
+        break;
+    }
+    return again(attempt, max_retries, rng, 0, false, RETRY_FAILED);
+}
+
+struct retry_decision retry_decide(const struct http_result *r, int attempt, int max_retries,
+                                   uint64_t *rng) {
+    struct retry_decision d = {.action = RETRY_FAILED};
+    if (r->error != HTTP_OK)
+        return decide_transport(r, attempt, max_retries, rng);
+    long s = r->status;
+    if (s >= 200 && s < 300) {
+        d.action = RETRY_DONE;
+        return d;
+    }
+    if (s == 404) {
+        d.action = RETRY_MISSING;
+        return d;
+    }
+    if (s == 401) {
+        d.action = RETRY_FATAL;
+        return d;
+    }
+    if (s == 429 || s == 503) {
+        long wait = r->retry_after_ms >= 0 ? r->retry_after_ms
+                                           : (s == 429 ? RETRY_THROTTLE_DEFAULT_MS : 0);
+        return again(attempt, max_retries, rng, wait, true, RETRY_FAILED);
+    }
+    if (s >= 500 || s == 408)
+        return again(attempt, max_retries, rng, 0, false, RETRY_FAILED);
+    return d; /* other 4xx (and 1xx/3xx, which TMDB does not send) */
+}
+
+const char *retry_action_name(enum retry_action a) {
+    switch (a) {
+    case RETRY_DONE:
+        return "done";
+    case RETRY_MISSING:
+        return "missing";
+    case RETRY_FAILED:
+        return "failed";
+    case RETRY_FATAL:
+        return "fatal";
+    case RETRY_AGAIN:
+        return "retry";
+    }
+    return "unknown";
+}

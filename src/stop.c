@@ -1,0 +1,85 @@
+/* stop.c - see stop.h. */
+#include "stop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Written by stop_request() from any thread or signal handler. */
+static atomic_int stop_state = STOP_NONE;
+/* pipe_fds[1] is written once on the first stop; [0] stays readable after. */
+static int pipe_fds[2] = {-1, -1};
+
+static int set_flags(int fd) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -1;
+    return fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+int stop_init(void) {
+    if (pipe(pipe_fds) != 0)
+        return -1;
+    if (set_flags(pipe_fds[0]) != 0 || set_flags(pipe_fds[1]) != 0) {
+        stop_cleanup();
+        return -1;
+    }
+    return 0;
+}
+
+void stop_cleanup(void) {
+    for (int i = 0; i < 2; i++) {
+        if (pipe_fds[i] >= 0)
+            close(pipe_fds[i]);
+        pipe_fds[i] = -1;
+    }
+}
+
+bool stop_request(enum stop_reason reason) {
+    int expected = STOP_NONE;
+    if (!atomic_compare_exchange_strong(&stop_state, &expected, (int)reason))
+        return false;
+    if (pipe_fds[1] >= 0) {
+        int saved = errno;
+        ssize_t w = write(pipe_fds[1], "x", 1);
+        (void)w; /* a full pipe already wakes readers */
+        errno = saved;
+    }
+    return true;
+}
+
+bool stop_requested(void) {
+    return atomic_load_explicit(&stop_state, memory_order_acquire) != STOP_NONE;
+}
+
+enum stop_reason stop_reason(void) {
+    return (enum stop_reason)atomic_load(&stop_state);
+}
+
+int stop_fd(void) {
+    return pipe_fds[0];
+}
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int stop_sleep_ms(long ms) {
+    long long deadline = now_ms() + ms;
+    for (;;) {
+        if (stop_requested())
+            return -1;
+        long long left = deadline - now_ms();
+        if (left <= 0)
+            return 0;
+        struct pollfd p = {.fd = pipe_fds[0], .events = POLLIN};
+        int r = poll(&p, pipe_fds[0] >= 0 ? 1 : 0, (int)(left > 1000 ? 1000 : left));
+        if (r < 0 && errno != EINTR)
+            return stop_requested() ? -1 : 0;
+    }
+}

@@ -1,0 +1,122 @@
+/* writer.c - see writer.h. */
+#include "writer.h"
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "fetch.h"
+#include "log.h"
+#include "movie.h"
+#include "queue.h"
+#include "stats.h"
+#include "stop.h"
+#include "store.h"
+
+struct batch {
+    struct store *store;
+    struct stats *stats;
+    const struct writer_config *cfg;
+    bool open;       /* a transaction is open */
+    int rows;        /* results in the open transaction */
+    long long started_ms;
+    /* counted when committed, so the counters match the database */
+    long long stored, missing, failed;
+    bool failed_db;
+};
+
+static long long now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ISO-8601 UTC, second precision. */
+static void utc_now(char out[32]) {
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void db_failed(struct batch *b) {
+    if (stop_request(STOP_FATAL))
+        log_error("%s", store_errmsg(b->store));
+    if (b->open)
+        store_rollback(b->store);
+    b->open = false;
+    b->failed_db = true;
+}
+
+static void commit(struct batch *b) {
+    if (!b->open)
+        return;
+    if (store_commit(b->store) != STORE_OK) {
+        db_failed(b);
+        return;
+    }
+    stats_add(&b->stats->stored, b->stored);
+    stats_add(&b->stats->missing, b->missing);
+    stats_add(&b->stats->failed, b->failed);
+    b->stored = b->missing = b->failed = 0;
+    b->open = false;
+    b->rows = 0;
+}
+
+static void write_result(struct batch *b, const struct fetch_result *r) {
+    if (!b->open) {
+        if (store_begin(b->store) != STORE_OK) {
+            db_failed(b);
+            return;
+        }
+        b->open = true;
+        b->started_ms = now_ms();
+    }
+    enum store_status st;
+    if (r->kind == FETCH_STORED) {
+        char fetched_at[32];
+        utc_now(fetched_at);
+        st = store_upsert_movie(b->store, r->movie, fetched_at);
+        b->stored++;
+    } else {
+        bool missing = r->kind == FETCH_MISSING;
+        st = store_record_failure(b->store, b->cfg->run_id, r->movie_id,
+                                  missing ? "missing" : "failed", r->http_status, r->reason,
+                                  r->attempts);
+        if (missing)
+            b->missing++;
+        else
+            b->failed++;
+    }
+    if (st != STORE_OK) {
+        db_failed(b);
+        return;
+    }
+    b->rows++;
+}
+
+enum writer_status writer_run(struct store *store, struct queue *results,
+                              const struct writer_config *cfg, struct stats *stats) {
+    struct batch b = {.store = store, .stats = stats, .cfg = cfg};
+    for (;;) {
+        long wait_ms = cfg->batch_ms;
+        if (b.open) {
+            long long left = b.started_ms + cfg->batch_ms - now_ms();
+            wait_ms = left > 0 ? (long)left : 0;
+        }
+        struct fetch_result r;
+        enum queue_status qs = queue_pop_timed(results, &r, wait_ms > 0 ? wait_ms : 1);
+        if (qs == QUEUE_TIMEOUT) {
+            commit(&b);
+            continue;
+        }
+        if (qs != QUEUE_OK)
+            break;
+        if (!b.failed_db)
+            write_result(&b, &r);
+        movie_free(r.movie);
+        if (b.open && (b.rows >= cfg->batch_rows || now_ms() - b.started_ms >= cfg->batch_ms))
+            commit(&b);
+    }
+    commit(&b);
+    return b.failed_db ? WRITER_FAILED : WRITER_OK;
+}

@@ -1,0 +1,240 @@
+/* test_queue.c - the bounded queue: order, bounds, close and abort. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "queue.h"
+
+static void test_fifo_order(void **state) {
+    (void)state;
+    struct queue *q = queue_new(4, sizeof(int64_t), 1);
+    assert_non_null(q);
+    for (int64_t i = 1; i <= 4; i++)
+        assert_int_equal(queue_push(q, &i), QUEUE_OK);
+    assert_int_equal(queue_length(q), 4);
+    for (int64_t i = 1; i <= 4; i++) {
+        int64_t v = 0;
+        assert_int_equal(queue_pop(q, &v), QUEUE_OK);
+        assert_int_equal(v, i);
+    }
+    queue_free(q);
+}
+
+static void test_rejects_bad_arguments(void **state) {
+    (void)state;
+    assert_null(queue_new(0, 8, 1));
+    assert_null(queue_new(4, 0, 1));
+    assert_null(queue_new(4, 8, 0));
+    queue_free(NULL);
+}
+
+static void test_close_drains_then_reports_closed(void **state) {
+    (void)state;
+    struct queue *q = queue_new(3, sizeof(int64_t), 1);
+    int64_t v = 7;
+    assert_int_equal(queue_push(q, &v), QUEUE_OK);
+    queue_close(q);
+    assert_int_equal(queue_pop(q, &v), QUEUE_OK);
+    assert_int_equal(v, 7);
+    assert_int_equal(queue_pop(q, &v), QUEUE_CLOSED);
+    assert_int_equal(queue_pop(q, &v), QUEUE_CLOSED); /* the token is passed on */
+    queue_free(q);
+}
+
+static void test_closed_only_after_every_producer(void **state) {
+    (void)state;
+    struct queue *q = queue_new(3, sizeof(int64_t), 2);
+    int64_t v;
+    queue_close(q);
+    assert_int_equal(queue_pop_timed(q, &v, 50), QUEUE_TIMEOUT);
+    queue_close(q);
+    assert_int_equal(queue_pop_timed(q, &v, 50), QUEUE_CLOSED);
+    queue_free(q);
+}
+
+static void test_pop_timed_times_out(void **state) {
+    (void)state;
+    struct queue *q = queue_new(1, sizeof(int64_t), 1);
+    int64_t v;
+    assert_int_equal(queue_pop_timed(q, &v, 20), QUEUE_TIMEOUT);
+    queue_free(q);
+}
+
+struct pusher {
+    struct queue *q;
+    atomic_int pushed;
+    enum queue_status last;
+};
+
+static void *push_many(void *arg) {
+    struct pusher *p = arg;
+    for (int64_t i = 1; i <= 10; i++) {
+        p->last = queue_push(p->q, &i);
+        if (p->last != QUEUE_OK)
+            break;
+        atomic_fetch_add(&p->pushed, 1);
+    }
+    return NULL;
+}
+
+static void test_push_blocks_when_full(void **state) {
+    (void)state;
+    struct pusher p = {.q = queue_new(2, sizeof(int64_t), 1)};
+    pthread_t t;
+    pthread_create(&t, NULL, push_many, &p);
+    usleep(100 * 1000);
+    /* memory stays bounded: the producer is stuck at the capacity */
+    assert_int_equal(atomic_load(&p.pushed), 2);
+    assert_int_equal(queue_length(p.q), 2);
+    int64_t v;
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(queue_pop(p.q, &v), QUEUE_OK);
+        assert_int_equal(v, i + 1);
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(atomic_load(&p.pushed), 10);
+    queue_free(p.q);
+}
+
+static void test_abort_wakes_blocked_producer(void **state) {
+    (void)state;
+    struct pusher p = {.q = queue_new(1, sizeof(int64_t), 1)};
+    pthread_t t;
+    pthread_create(&t, NULL, push_many, &p);
+    usleep(50 * 1000);
+    queue_abort(p.q);
+    pthread_join(t, NULL);
+    assert_int_equal(p.last, QUEUE_ABORTED);
+    int64_t v;
+    assert_int_equal(queue_pop(p.q, &v), QUEUE_ABORTED);
+    queue_free(p.q);
+}
+
+struct popper {
+    struct queue *q;
+    enum queue_status st;
+};
+
+static void *pop_one(void *arg) {
+    struct popper *p = arg;
+    int64_t v;
+    p->st = queue_pop(p->q, &v);
+    return NULL;
+}
+
+static void test_abort_wakes_every_blocked_consumer(void **state) {
+    (void)state;
+    struct queue *q = queue_new(2, sizeof(int64_t), 1);
+    struct popper pops[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        pops[i] = (struct popper){.q = q, .st = QUEUE_OK};
+        pthread_create(&t[i], NULL, pop_one, &pops[i]);
+    }
+    usleep(50 * 1000);
+    queue_abort(q);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(pops[i].st, QUEUE_ABORTED);
+    }
+    queue_free(q);
+}
+
+static void test_close_wakes_every_blocked_consumer(void **state) {
+    (void)state;
+    struct queue *q = queue_new(2, sizeof(int64_t), 1);
+    struct popper pops[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        pops[i] = (struct popper){.q = q, .st = QUEUE_OK};
+        pthread_create(&t[i], NULL, pop_one, &pops[i]);
+    }
+    usleep(50 * 1000);
+    queue_close(q);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(pops[i].st, QUEUE_CLOSED);
+    }
+    queue_free(q);
+}
+
+/* Many producers and consumers: every item arrives exactly once. */
+#define N_THREADS 4
+#define PER_PRODUCER 5000
+
+struct mp {
+    struct queue *q;
+    int64_t base;
+    int64_t sum;
+    int64_t count;
+};
+
+static void *mp_produce(void *arg) {
+    struct mp *m = arg;
+    for (int64_t i = 0; i < PER_PRODUCER; i++) {
+        int64_t v = m->base + i;
+        queue_push(m->q, &v);
+    }
+    queue_close(m->q);
+    return NULL;
+}
+
+static void *mp_consume(void *arg) {
+    struct mp *m = arg;
+    int64_t v;
+    while (queue_pop(m->q, &v) == QUEUE_OK) {
+        m->sum += v;
+        m->count++;
+    }
+    return NULL;
+}
+
+static void test_many_producers_many_consumers(void **state) {
+    (void)state;
+    struct queue *q = queue_new(5, sizeof(int64_t), N_THREADS);
+    struct mp prod[N_THREADS], cons[N_THREADS];
+    pthread_t tp[N_THREADS], tc[N_THREADS];
+    int64_t expected = 0;
+    for (int i = 0; i < N_THREADS; i++) {
+        prod[i] = (struct mp){.q = q, .base = (int64_t)i * PER_PRODUCER + 1};
+        cons[i] = (struct mp){.q = q};
+        for (int64_t k = 0; k < PER_PRODUCER; k++)
+            expected += prod[i].base + k;
+        pthread_create(&tc[i], NULL, mp_consume, &cons[i]);
+        pthread_create(&tp[i], NULL, mp_produce, &prod[i]);
+    }
+    int64_t sum = 0, count = 0;
+    for (int i = 0; i < N_THREADS; i++) {
+        pthread_join(tp[i], NULL);
+        pthread_join(tc[i], NULL);
+    }
+    for (int i = 0; i < N_THREADS; i++) {
+        sum += cons[i].sum;
+        count += cons[i].count;
+    }
+    assert_int_equal(count, N_THREADS * PER_PRODUCER);
+    assert_int_equal(sum, expected);
+    queue_free(q);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fifo_order),
+        cmocka_unit_test(test_rejects_bad_arguments),
+        cmocka_unit_test(test_close_drains_then_reports_closed),
+        cmocka_unit_test(test_closed_only_after_every_producer),
+        cmocka_unit_test(test_pop_timed_times_out),
+        cmocka_unit_test(test_push_blocks_when_full),
+        cmocka_unit_test(test_abort_wakes_blocked_producer),
+        cmocka_unit_test(test_abort_wakes_every_blocked_consumer),
+        cmocka_unit_test(test_close_wakes_every_blocked_consumer),
+        cmocka_unit_test(test_many_producers_many_consumers),
+    };
+    return cmocka_run_group_tests_name("queue", tests, NULL, NULL);
+}

@@ -1,0 +1,165 @@
+/* test_retry.c - the retry policy: each HTTP outcome and the backoff. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "retry.h"
+
+static struct http_result status(long code, long retry_after_ms) {
+    struct http_result r = {.error = HTTP_OK, .status = code, .retry_after_ms = retry_after_ms};
+    return r;
+}
+
+static struct http_result transport(enum http_error e) {
+    struct http_result r = {.error = e, .retry_after_ms = -1};
+    return r;
+}
+
+static void test_success_is_done(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    struct http_result r = status(200, -1);
+    assert_int_equal(retry_decide(&r, 1, 3, &rng).action, RETRY_DONE);
+}
+
+static void test_404_is_missing_not_failure(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    struct http_result r = status(404, -1);
+    assert_int_equal(retry_decide(&r, 1, 3, &rng).action, RETRY_MISSING);
+}
+
+static void test_401_is_fatal_at_once(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    struct http_result r = status(401, -1);
+    assert_int_equal(retry_decide(&r, 1, 3, &rng).action, RETRY_FATAL);
+}
+
+static void test_other_4xx_fail_without_retry(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    long codes[] = {400, 403, 422};
+    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
+        struct http_result r = status(codes[i], -1);
+        assert_int_equal(retry_decide(&r, 1, 3, &rng).action, RETRY_FAILED);
+    }
+}
+
+static void test_429_waits_at_least_retry_after_and_throttles(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    struct http_result r = status(429, 7000);
+    struct retry_decision d = retry_decide(&r, 1, 3, &rng);
+    assert_int_equal(d.action, RETRY_AGAIN);
+    assert_true(d.throttle);
+    assert_true(d.delay_ms >= 7000);
+}
+
+static void test_429_without_retry_after_backs_off_anyway(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    struct http_result r = status(429, -1);
+    struct retry_decision d = retry_decide(&r, 1, 3, &rng);
+    assert_int_equal(d.action, RETRY_AGAIN);
+    assert_true(d.delay_ms >= RETRY_THROTTLE_DEFAULT_MS);
+}
+
+static void test_503_honours_retry_after(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    struct http_result r = status(503, 3000);
+    struct retry_decision d = retry_decide(&r, 1, 3, &rng);
+    assert_int_equal(d.action, RETRY_AGAIN);
+    assert_true(d.delay_ms >= 3000);
+}
+
+static void test_5xx_and_transport_errors_retry_then_fail(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    struct http_result rs[] = {status(500, -1), status(502, -1), status(504, -1),
+                               transport(HTTP_ERR_TIMEOUT), transport(HTTP_ERR_NETWORK)};
+    for (size_t i = 0; i < sizeof rs / sizeof *rs; i++) {
+        assert_int_equal(retry_decide(&rs[i], 1, 2, &rng).action, RETRY_AGAIN);
+        assert_int_equal(retry_decide(&rs[i], 2, 2, &rng).action, RETRY_AGAIN);
+        assert_int_equal(retry_decide(&rs[i], 3, 2, &rng).action, RETRY_FAILED);
+    }
+}
+
+static void test_unreachable_host_becomes_fatal_when_retries_run_out(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    struct http_result r = transport(HTTP_ERR_CONNECT);
+    assert_int_equal(retry_decide(&r, 1, 1, &rng).action, RETRY_AGAIN);
+    assert_int_equal(retry_decide(&r, 2, 1, &rng).action, RETRY_FATAL);
+}
+
+static void test_tls_failure_is_fatal_at_once(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    struct http_result r = transport(HTTP_ERR_TLS);
+    assert_int_equal(retry_decide(&r, 1, 5, &rng).action, RETRY_FATAL);
+}
+
+static void test_too_large_fails_without_retry(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    struct http_result r = transport(HTTP_ERR_TOO_LARGE);
+    assert_int_equal(retry_decide(&r, 1, 5, &rng).action, RETRY_FAILED);
+}
+
+static void test_zero_retries_means_one_attempt(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    struct http_result r = status(500, -1);
+    assert_int_equal(retry_decide(&r, 1, 0, &rng).action, RETRY_FAILED);
+}
+
+static void test_backoff_grows_with_jitter_and_is_capped(void **state) {
+    (void)state;
+    uint64_t rng = 42;
+    for (int attempt = 1; attempt <= 12; attempt++) {
+        long full = RETRY_BASE_MS;
+        for (int i = 1; i < attempt && full < RETRY_CAP_MS; i++)
+            full *= 2;
+        if (full > RETRY_CAP_MS)
+            full = RETRY_CAP_MS;
+        for (int k = 0; k < 50; k++) {
+            long d = retry_backoff_ms(attempt, &rng);
+            assert_true(d >= full / 2);
+            assert_true(d <= full);
+        }
+    }
+}
+
+static void test_jitter_spreads_delays(void **state) {
+    (void)state;
+    uint64_t rng = 7;
+    long first = retry_backoff_ms(3, &rng);
+    int different = 0;
+    for (int k = 0; k < 20; k++)
+        different += retry_backoff_ms(3, &rng) != first;
+    assert_true(different > 10);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_success_is_done),
+        cmocka_unit_test(test_404_is_missing_not_failure),
+        cmocka_unit_test(test_401_is_fatal_at_once),
+        cmocka_unit_test(test_other_4xx_fail_without_retry),
+        cmocka_unit_test(test_429_waits_at_least_retry_after_and_throttles),
+        cmocka_unit_test(test_429_without_retry_after_backs_off_anyway),
+        cmocka_unit_test(test_503_honours_retry_after),
+        cmocka_unit_test(test_5xx_and_transport_errors_retry_then_fail),
+        cmocka_unit_test(test_unreachable_host_becomes_fatal_when_retries_run_out),
+        cmocka_unit_test(test_tls_failure_is_fatal_at_once),
+        cmocka_unit_test(test_too_large_fails_without_retry),
+        cmocka_unit_test(test_zero_retries_means_one_attempt),
+        cmocka_unit_test(test_backoff_grows_with_jitter_and_is_capped),
+        cmocka_unit_test(test_jitter_spreads_delays),
+    };
+    return cmocka_run_group_tests_name("retry", tests, NULL, NULL);
+}
