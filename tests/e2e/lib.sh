@@ -1,0 +1,167 @@
+# lib.sh - shared helpers for the end-to-end tests (sourced, POSIX sh).
+#
+# Each t_*.sh test runs the real binary against scripts/fake_tmdb.py on
+# 127.0.0.1 and asserts with SQL against the database file. Output is TAP,
+# so `prove` runs the suite and prints the summary line.
+#
+#   . "$(dirname "$0")/lib.sh"
+#   plan 3
+#   start_fake --movies 40 --deleted 2
+#   run_ingest list now_playing --pages all
+#   is "$RC" 0 "exit status"
+#   is "$(sql 'SELECT count(*) FROM movies')" 38 "rows stored"
+
+set -u
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BIN=${TMDB_INGEST_BIN:-$ROOT/build/tmdb-ingest}
+FAKE=$ROOT/scripts/fake_tmdb.py
+PYTHON=${PYTHON:-python3}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/tmdb-e2e.XXXXXX")
+DB=$TMP/test.sqlite3
+FAKE_PID=
+TAP_N=0
+TAP_FAILED=0
+
+# Tests use a throwaway token; the fake requires it unless told otherwise.
+TEST_TOKEN="e2e-token-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+export TMDB_API_TOKEN="$TEST_TOKEN"
+unset TMDB_API_KEY TMDB_API_BASE 2>/dev/null || true
+
+cleanup() {
+    stop_fake
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+plan() { echo "1..$1"; }
+
+ok() { # ok CONDITION_EXIT_STATUS DESCRIPTION
+    TAP_N=$((TAP_N + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $TAP_N - $2"
+    else
+        echo "not ok $TAP_N - $2"
+        TAP_FAILED=$((TAP_FAILED + 1))
+    fi
+}
+
+is() { # is GOT EXPECTED DESCRIPTION
+    if [ "$1" = "$2" ]; then ok 0 "$3"; else
+        ok 1 "$3"
+        echo "#   got:      '$1'"
+        echo "#   expected: '$2'"
+    fi
+}
+
+# like TEXT PATTERN DESCRIPTION (grep -E)
+like() {
+    if printf '%s' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else
+        ok 1 "$3"
+        echo "#   '$1'"
+        echo "#   does not match /$2/"
+    fi
+}
+
+unlike() {
+    if printf '%s' "$1" | grep -Eq -- "$2"; then
+        ok 1 "$3"
+        echo "#   '$1'"
+        echo "#   matches /$2/"
+    else ok 0 "$3"; fi
+}
+
+diag() { echo "# $*"; }
+
+bail() {
+    echo "Bail out! $*"
+    exit 255
+}
+
+# start_fake [fake_tmdb.py options]: start the fake on a free loopback port,
+# requiring $TEST_TOKEN; sets FAKE_URL (no /3) and exports TMDB_API_BASE.
+start_fake() {
+    rm -f "$TMP/port"
+    "$PYTHON" "$FAKE" --port 0 --port-file "$TMP/port" --token "$TEST_TOKEN" \
+        --max-seconds 300 "$@" >"$TMP/fake.out" 2>"$TMP/fake.err" &
+    FAKE_PID=$!
+    i=0
+    while [ ! -s "$TMP/port" ]; do
+        i=$((i + 1))
+        if [ $i -gt 100 ] || ! kill -0 "$FAKE_PID" 2>/dev/null; then
+            cat "$TMP/fake.err" >&2
+            bail "fake TMDB did not start"
+        fi
+        sleep 0.1
+    done
+    FAKE_URL="http://127.0.0.1:$(cat "$TMP/port")"
+    export TMDB_API_BASE="$FAKE_URL/3"
+}
+
+stop_fake() {
+    if [ -n "$FAKE_PID" ]; then
+        kill "$FAKE_PID" 2>/dev/null
+        wait "$FAKE_PID" 2>/dev/null
+        FAKE_PID=
+    fi
+}
+
+# fake_snapshot: save the fake's /__stats; fake_stat reads from the last
+# snapshot, so asserting does not itself open connections to the fake.
+fake_snapshot() { curl -s "$FAKE_URL/__stats" >"$TMP/stats.json"; }
+
+# fake_stat KEY: one value from the last snapshot (nested keys with dots).
+fake_stat() {
+    "$PYTHON" -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v.get(k, 0) if isinstance(v, dict) else 0
+print(json.dumps(v) if isinstance(v, (dict, list)) else v)' "$1" <"$TMP/stats.json"
+}
+
+fake_reset() { curl -s -X POST "$FAKE_URL/__reset" >/dev/null; }
+
+# run_ingest ARGS...: run the binary with --db $DB; sets RC, OUT, ERR.
+# Standard input is /dev/null unless INGEST_STDIN names a file.
+run_ingest() {
+    "$BIN" --db "$DB" --no-progress "$@" <"${INGEST_STDIN:-/dev/null}" \
+        >"$TMP/out" 2>"$TMP/err"
+    RC=$?
+    OUT=$(cat "$TMP/out")
+    ERR=$(cat "$TMP/err")
+    if [ -n "${VERBOSE_E2E:-}" ]; then diag "stderr: $ERR"; fi
+}
+
+sql() { sqlite3 -batch -noheader "$DB" "$@"; }
+
+done_testing() {
+    if [ "$TAP_FAILED" -gt 0 ]; then
+        diag "stderr of the last run:"
+        printf '%s\n' "$ERR" | sed 's/^/#   /' | head -20
+        exit 1
+    fi
+    exit 0
+}
+
+# catalogue_ids N [fake catalogue options]: the first N ids the fake serves
+# (not deleted ones), space separated. Same catalogue options as start_fake.
+catalogue_ids() {
+    n=$1
+    shift
+    "$PYTHON" "$FAKE" --dump-catalogue "$@" | "$PYTHON" -c '
+import json, sys
+n = int(sys.argv[1])
+ids = [json.loads(l)["id"] for l in sys.stdin if l.strip() and not json.loads(l).get("deleted")]
+print(" ".join(str(i) for i in ids[:n]))' "$n"
+}
+
+# deleted_ids [fake catalogue options]: the ids the fake answers 404 for.
+deleted_ids() {
+    "$PYTHON" "$FAKE" --dump-catalogue "$@" | "$PYTHON" -c '
+import json, sys
+print(" ".join(str(json.loads(l)["id"]) for l in sys.stdin if l.strip() and json.loads(l).get("deleted")))'
+}

@@ -1,0 +1,34 @@
+#!/bin/sh
+# Bad payloads and permanent HTTP errors: that movie is recorded as failed
+# with a reason, every other movie is stored, exit 3, no partial row.
+. "$(dirname "$0")/lib.sh"
+plan 14
+
+CAT="--movies 40 --deleted 0"
+set -- $(catalogue_ids 12 $CAT)
+good1=$1 trunc=$2 genres=$3 title=$4 noid=$5 wrongid=$6 huge=$7 utf8=$8 html=$9
+shift 9
+bad400=$1 good2=$2 good3=$3
+start_fake $CAT --fault "$trunc:truncated" --fault "$genres:genres_int" --fault "$title:title_int" \
+    --fault "$noid:no_id" --fault "$wrongid:wrong_id" --fault "$huge:huge" --fault "$utf8:bad_utf8" \
+    --fault "$html:html200" --huge-mib 3
+run_ingest ids $good1 $trunc $genres $title $noid $wrongid $huge $utf8 $html $good2 $good3 \
+    --max-body 2M --rate 0 --retries 1
+is "$RC" 3 "exit 3: finished, some movies failed"
+is "$(sql 'SELECT count(*) FROM movies')" 3 "the three good movies are stored"
+is "$(sql "SELECT count(*) FROM movies WHERE id IN ($trunc,$genres,$title,$noid,$wrongid,$huge,$utf8,$html)")" 0 \
+    "no row at all for a bad payload"
+is "$(sql "SELECT count(*) FROM movie_genres WHERE movie_id = $genres")" 0 "no partial link rows"
+reason() { sql "SELECT reason FROM fetch_failures WHERE movie_id = $1 AND kind = 'failed'"; }
+like "$(reason $trunc)" "bad payload" "truncated JSON: recorded"
+like "$(reason $genres)" "genres" "genres: 5: reason names the field"
+like "$(reason $title)" "title" "title: 123: reason names the field"
+like "$(reason $noid)" "id" "missing id: recorded"
+like "$(reason $wrongid)" "$wrongid" "id mismatch: reason names the requested id"
+like "$(reason $huge)" "too large" "body over --max-body: recorded"
+like "$(reason $utf8)" "UTF-8" "invalid UTF-8: recorded"
+like "$(reason $html)" "bad payload" "HTML with status 200: recorded"
+like "$ERR" "run 1 partial: requested=11 stored=3 missing=0 failed=8" "summary counts the failures"
+is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
+
+done_testing

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Credentials: required before any request, a rejected one stops the run at
+# once with exit 1, and the secret never appears in output or the database.
+. "$(dirname "$0")/lib.sh"
+plan 17
+
+API_KEY=0123456789abcdef0123456789abcdef
+start_fake --movies 60 --deleted 0 --api-key "$API_KEY"
+
+# No credential at all: usage/configuration error, nothing requested.
+( unset TMDB_API_TOKEN; run_ingest list now_playing; echo "$RC" >"$TMP/rc"; printf '%s' "$ERR" >"$TMP/e" )
+is "$(cat "$TMP/rc")" 2 "no credential: exit 2"
+like "$(cat "$TMP/e")" "TMDB_API_TOKEN" "no credential: message names the variables to set"
+fake_snapshot
+is "$(fake_stat requests)" 0 "no credential: no request was sent"
+
+# A rejected token: exit 1, quickly, saying why, without printing it.
+WRONG="wrong-token-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+start=$(date +%s)
+TMDB_API_TOKEN=$WRONG run_ingest list now_playing --pages all --workers 5
+elapsed=$(( $(date +%s) - start ))
+is "$RC" 1 "rejected token: exit 1"
+[ "$elapsed" -le 5 ]
+ok $? "rejected token: stopped within a few seconds (${elapsed}s)"
+like "$ERR" "credential was rejected" "rejected token: message says the credential was rejected"
+unlike "$OUT$ERR" "$WRONG" "rejected token: the token is not printed"
+is "$(sql "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" failed "rejected token: run marked failed"
+
+# The same with movies in flight (ids source): every worker stops.
+TMDB_API_TOKEN=$WRONG run_ingest ids 1 2 3 4 5 6 7 8 9 10 11 12 --workers 5
+is "$RC" 1 "rejected token on details: exit 1"
+
+# A v3 key travels in the URL: it must be redacted everywhere.
+rm -f "$DB"
+fake_snapshot
+ids=$("$PYTHON" "$FAKE" --dump-catalogue --movies 60 --deleted 0 | "$PYTHON" -c '
+import json, sys
+print(" ".join(str(json.loads(l)["id"]) for l in list(sys.stdin)[:5]))')
+( unset TMDB_API_TOKEN; TMDB_API_KEY=$API_KEY run_ingest ids $ids 999999999 --retries 1 -vv
+  echo "$RC" >"$TMP/rc"; printf '%s%s' "$OUT" "$ERR" >"$TMP/e" )
+is "$(cat "$TMP/rc")" 0 "v3 key accepted (a 404 is not a failure)"
+is "$(sql 'SELECT count(*) FROM movies')" 5 "v3 key: movies stored"
+unlike "$(cat "$TMP/e")" "$API_KEY" "v3 key: not in any output, even at debug level"
+dump=$(sqlite3 "$DB" .dump)
+unlike "$dump" "$API_KEY" "v3 key: not anywhere in the database"
+
+# A wrong v3 key is rejected like a wrong token.
+( unset TMDB_API_TOKEN; TMDB_API_KEY=ffffffffffffffffffffffffffffffff run_ingest ids 5
+  echo "$RC" >"$TMP/rc"; printf '%s%s' "$OUT" "$ERR" >"$TMP/e" )
+is "$(cat "$TMP/rc")" 1 "wrong v3 key: exit 1"
+unlike "$(cat "$TMP/e")" "ffffffffffffffffffffffffffffffff" "wrong v3 key: not printed"
+
+# --token-file: the token never needs to be on a command line or in the env.
+printf '%s\n' "$TEST_TOKEN" >"$TMP/token"
+( unset TMDB_API_TOKEN; run_ingest ids $ids --token-file "$TMP/token"; echo "$RC" >"$TMP/rc" )
+is "$(cat "$TMP/rc")" 0 "--token-file: accepted"
+dump=$(sqlite3 "$DB" .dump)
+unlike "$dump" "$TEST_TOKEN" "token: not anywhere in the database"
+
+done_testing

@@ -1,0 +1,50 @@
+#!/bin/sh
+# The command line: --help, --version, and usage errors exit 2 with a clear
+# message before anything is opened or requested.
+. "$(dirname "$0")/lib.sh"
+plan 18
+
+"$BIN" --help >"$TMP/help" 2>&1
+is "$?" 0 "--help exits 0"
+like "$(cat "$TMP/help")" "list NAME" "--help shows the list command"
+for opt in --db --api-base --language --pages --workers --queue-size --rate --retries --timeout \
+    --max-body --cacert --token-file --batch; do
+    grep -q -- "$opt" "$TMP/help" || echo "missing $opt"
+done >"$TMP/missing"
+is "$(cat "$TMP/missing")" "" "--help documents every option"
+
+"$BIN" --version >"$TMP/v" 2>&1
+is "$?" 0 "--version exits 0"
+like "$(cat "$TMP/v")" "^tmdb-ingest [0-9]+\.[0-9]+" "--version prints the version"
+
+usage_fails() { # usage_fails PATTERN DESCRIPTION ARGS...
+    pattern=$1 desc=$2
+    shift 2
+    run_ingest "$@"
+    if [ "$RC" = 2 ] && printf '%s' "$ERR" | grep -Eq -- "$pattern"; then ok 0 "$desc"; else
+        ok 1 "$desc"
+        diag "rc=$RC stderr: $ERR"
+    fi
+}
+usage_fails "no command" "no command: exit 2"
+usage_fails "unknown list 'trending'" "unknown list name: exit 2" list trending
+usage_fails "not a movie id" "non-numeric id: exit 2" ids 12 abc
+usage_fails "not a movie id" "zero id: exit 2" ids 0
+usage_fails "--workers" "workers out of range: exit 2" --workers 0 ids 1
+usage_fails "--pages" "bad --pages: exit 2" list popular --pages many
+usage_fails "--pages applies to the list" "--pages with ids: exit 2" ids 1 --pages 2
+usage_fails "unknown option" "unknown option: exit 2" --frobnicate ids 1
+usage_fails "language tag" "bad language: exit 2" --language 'ko KR' ids 1
+usage_fails "--api-base" "bad api base: exit 2" --api-base ftp://example ids 1
+usage_fails "wants a value" "option without value: exit 2" ids 1 --db
+
+[ ! -e "$DB" ]
+ok $? "usage errors created no database"
+
+# Options after the command, GNU style, are accepted.
+start_fake --movies 20 --deleted 0
+id=$(catalogue_ids 1 --movies 20 --deleted 0)
+run_ingest ids "$id" --workers 2 --rate 0
+is "$RC" 0 "options after the command are accepted"
+
+done_testing

@@ -1,0 +1,31 @@
+#!/bin/sh
+# run_suite.sh NAME BINARY: run every end-to-end test against BINARY (a
+# sanitizer build) and report one TAP line per test. A sanitizer report
+# makes the binary exit 99 (see the *_OPTIONS below), which fails the test
+# that ran it; the report is echoed as diagnostics.
+set -u
+name=$1
+bin=$2
+root=$(cd "$(dirname "$0")/../.." && pwd)
+[ -x "$bin" ] || { echo "Bail out! $bin is not built (make ${name})"; exit 255; }
+export TMDB_INGEST_BIN="$bin"
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
+export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1
+tests=$(ls "$root"/tests/e2e/t_*.sh)
+echo "1..$(echo "$tests" | wc -l)"
+n=0
+failed=0
+for t in $tests; do
+    n=$((n + 1))
+    out=$(sh "$t" 2>&1)
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        echo "ok $n - $(basename "$t") under $name"
+    else
+        failed=$((failed + 1))
+        echo "not ok $n - $(basename "$t") under $name"
+        printf '%s\n' "$out" | grep -v '^ok ' | head -80 | sed 's/^/# /'
+    fi
+done
+[ $failed -eq 0 ]
