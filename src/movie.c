@@ -1,0 +1,371 @@
+/* movie.c - see movie.h. */
+#include "movie.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The parse state of one body: where errors go. */
+struct parse {
+    char *reason;
+    size_t reason_size;
+};
+
+__attribute__((format(printf, 2, 3))) static enum movie_status shape(struct parse *p,
+                                                                    const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->reason, p->reason_size, fmt, ap);
+    va_end(ap);
+    return MOVIE_ERR_SHAPE;
+}
+
+bool movie_utf8_valid(const char *str, size_t len) {
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        unsigned cp;
+        if (c >= 0xC2 && c <= 0xDF)
+            n = 1, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            n = 2, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            n = 3, cp = c & 0x07;
+        else
+            return false; /* continuation byte, overlong lead C0/C1, or > U+10FFFF */
+        if (len - i <= n) /* truncated sequence */
+            return false;
+        for (size_t k = 1; k <= n; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+bool movie_json_int64(const cJSON *item, int64_t *out) {
+    if (!cJSON_IsNumber(item))
+        return false;
+    double d = item->valuedouble;
+    if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0)
+        return false;
+    *out = (int64_t)d;
+    return true;
+}
+
+/* A string member: absent, null and "" give NULL; another type is an error. */
+static enum movie_status get_string(struct parse *p, const cJSON *obj, const char *key,
+                                    const char **out) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = NULL;
+    if (!item || cJSON_IsNull(item))
+        return MOVIE_OK;
+    if (!cJSON_IsString(item))
+        return shape(p, "%s is not a string", key);
+    if (item->valuestring[0])
+        *out = item->valuestring;
+    return MOVIE_OK;
+}
+
+/* An integer member: absent or null leave *present false. */
+static enum movie_status get_int(struct parse *p, const cJSON *obj, const char *key,
+                                 int64_t *out, bool *present) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = 0;
+    if (present)
+        *present = false;
+    if (!item || cJSON_IsNull(item))
+        return MOVIE_OK;
+    if (!movie_json_int64(item, out))
+        return shape(p, "%s is not a whole number", key);
+    if (present)
+        *present = true;
+    return MOVIE_OK;
+}
+
+static enum movie_status get_double(struct parse *p, const cJSON *obj, const char *key,
+                                    double *out) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = 0;
+    if (!item || cJSON_IsNull(item))
+        return MOVIE_OK;
+    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
+        return shape(p, "%s is not a number", key);
+    *out = item->valuedouble;
+    return MOVIE_OK;
+}
+
+static enum movie_status get_bool(struct parse *p, const cJSON *obj, const char *key,
+                                  bool *out) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = false;
+    if (!item || cJSON_IsNull(item))
+        return MOVIE_OK;
+    if (!cJSON_IsBool(item))
+        return shape(p, "%s is not a boolean", key);
+    *out = cJSON_IsTrue(item);
+    return MOVIE_OK;
+}
+
+/* An array member of objects: returns its length in *n (0 when absent or
+ * null) and the array in *arr. */
+static enum movie_status get_array(struct parse *p, const cJSON *obj, const char *key,
+                                   const cJSON **arr, size_t *n) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *arr = NULL;
+    *n = 0;
+    if (!item || cJSON_IsNull(item))
+        return MOVIE_OK;
+    if (!cJSON_IsArray(item))
+        return shape(p, "%s is not an array", key);
+    const cJSON *el;
+    cJSON_ArrayForEach(el, item) {
+        if (!cJSON_IsObject(el))
+            return shape(p, "%s[%zu] is not an object", key, *n);
+        (*n)++;
+    }
+    *arr = item;
+    return MOVIE_OK;
+}
+
+/* Each list's element mapping. `i` is the index, for messages. */
+#define TRY(expr)                                                                                  \
+    do {                                                                                           \
+        enum movie_status st_ = (expr);                                                            \
+        if (st_ != MOVIE_OK)                                                                       \
+            return st_;                                                                            \
+    } while (0)
+
+static enum movie_status required_id(struct parse *p, const cJSON *el, const char *list, size_t i,
+                                     int64_t *id) {
+    bool present;
+    TRY(get_int(p, el, "id", id, &present));
+    if (!present)
+        return shape(p, "%s[%zu] has no id", list, i);
+    return MOVIE_OK;
+}
+
+static enum movie_status required_string(struct parse *p, const cJSON *el, const char *list,
+                                         const char *key, size_t i, const char **out) {
+    TRY(get_string(p, el, key, out));
+    if (!*out)
+        return shape(p, "%s[%zu] has no %s", list, i, key);
+    return MOVIE_OK;
+}
+
+static enum movie_status map_genres(struct parse *p, struct movie *m, const cJSON *root) {
+    const cJSON *arr, *el;
+    TRY(get_array(p, root, "genres", &arr, &m->n_genres));
+    if (!m->n_genres)
+        return MOVIE_OK;
+    if (!(m->genres = calloc(m->n_genres, sizeof *m->genres)))
+        return MOVIE_ERR_NOMEM;
+    size_t i = 0;
+    cJSON_ArrayForEach(el, arr) {
+        TRY(required_id(p, el, "genres", i, &m->genres[i].id));
+        TRY(required_string(p, el, "genres", "name", i, &m->genres[i].name));
+        i++;
+    }
+    return MOVIE_OK;
+}
+
+static enum movie_status map_companies(struct parse *p, struct movie *m, const cJSON *root) {
+    const cJSON *arr, *el;
+    TRY(get_array(p, root, "production_companies", &arr, &m->n_companies));
+    if (!m->n_companies)
+        return MOVIE_OK;
+    if (!(m->companies = calloc(m->n_companies, sizeof *m->companies)))
+        return MOVIE_ERR_NOMEM;
+    size_t i = 0;
+    cJSON_ArrayForEach(el, arr) {
+        struct movie_company *c = &m->companies[i];
+        TRY(required_id(p, el, "production_companies", i, &c->id));
+        TRY(required_string(p, el, "production_companies", "name", i, &c->name));
+        TRY(get_string(p, el, "logo_path", &c->logo_path));
+        TRY(get_string(p, el, "origin_country", &c->origin_country));
+        i++;
+    }
+    return MOVIE_OK;
+}
+
+static enum movie_status map_countries(struct parse *p, struct movie *m, const cJSON *root) {
+    const cJSON *arr, *el;
+    TRY(get_array(p, root, "production_countries", &arr, &m->n_countries));
+    if (!m->n_countries)
+        return MOVIE_OK;
+    if (!(m->countries = calloc(m->n_countries, sizeof *m->countries)))
+        return MOVIE_ERR_NOMEM;
+    size_t i = 0;
+    cJSON_ArrayForEach(el, arr) {
+        struct movie_country *c = &m->countries[i];
+        TRY(required_string(p, el, "production_countries", "iso_3166_1", i, &c->iso_3166_1));
+        TRY(get_string(p, el, "name", &c->name));
+        i++;
+    }
+    return MOVIE_OK;
+}
+
+static enum movie_status map_languages(struct parse *p, struct movie *m, const cJSON *root) {
+    const cJSON *arr, *el;
+    TRY(get_array(p, root, "spoken_languages", &arr, &m->n_languages));
+    if (!m->n_languages)
+        return MOVIE_OK;
+    if (!(m->languages = calloc(m->n_languages, sizeof *m->languages)))
+        return MOVIE_ERR_NOMEM;
+    size_t i = 0;
+    cJSON_ArrayForEach(el, arr) {
+        struct movie_language *l = &m->languages[i];
+        TRY(required_string(p, el, "spoken_languages", "iso_639_1", i, &l->iso_639_1));
+        TRY(get_string(p, el, "english_name", &l->english_name));
+        TRY(get_string(p, el, "name", &l->name));
+        i++;
+    }
+    return MOVIE_OK;
+}
+
+static enum movie_status map_collection(struct parse *p, struct movie *m, const cJSON *root) {
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "belongs_to_collection");
+    if (!c || cJSON_IsNull(c))
+        return MOVIE_OK;
+    if (!cJSON_IsObject(c))
+        return shape(p, "belongs_to_collection is not an object");
+    bool present;
+    TRY(get_int(p, c, "id", &m->collection.id, &present));
+    if (!present)
+        return shape(p, "belongs_to_collection has no id");
+    TRY(get_string(p, c, "name", &m->collection.name));
+    TRY(get_string(p, c, "poster_path", &m->collection.poster_path));
+    TRY(get_string(p, c, "backdrop_path", &m->collection.backdrop_path));
+    m->has_collection = true;
+    return MOVIE_OK;
+}
+
+static enum movie_status map_scalars(struct parse *p, struct movie *m, const cJSON *root) {
+    static const struct {
+        const char *key;
+        size_t offset;
+    } strings[] = {
+        {"imdb_id", offsetof(struct movie, imdb_id)},
+        {"title", offsetof(struct movie, title)},
+        {"original_title", offsetof(struct movie, original_title)},
+        {"original_language", offsetof(struct movie, original_language)},
+        {"overview", offsetof(struct movie, overview)},
+        {"tagline", offsetof(struct movie, tagline)},
+        {"status", offsetof(struct movie, status)},
+        {"release_date", offsetof(struct movie, release_date)},
+        {"homepage", offsetof(struct movie, homepage)},
+        {"poster_path", offsetof(struct movie, poster_path)},
+        {"backdrop_path", offsetof(struct movie, backdrop_path)},
+    };
+    for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
+        TRY(get_string(p, root, strings[i].key,
+                       (const char **)((char *)m + strings[i].offset)));
+    TRY(get_int(p, root, "budget", &m->budget, NULL));
+    TRY(get_int(p, root, "revenue", &m->revenue, NULL));
+    TRY(get_int(p, root, "vote_count", &m->vote_count, NULL));
+    TRY(get_int(p, root, "runtime", &m->runtime, &m->has_runtime));
+    if (m->has_runtime && m->runtime == 0)
+        m->has_runtime = false; /* TMDB sends 0 for "unknown" */
+    TRY(get_double(p, root, "popularity", &m->popularity));
+    TRY(get_double(p, root, "vote_average", &m->vote_average));
+    TRY(get_bool(p, root, "adult", &m->adult));
+    TRY(get_bool(p, root, "video", &m->video));
+    return MOVIE_OK;
+}
+
+static enum movie_status map_movie(struct parse *p, struct movie *m, int64_t expected_id) {
+    const cJSON *root = m->root;
+    bool has_id;
+    TRY(get_int(p, root, "id", &m->id, &has_id));
+    if (!has_id)
+        return shape(p, "id is missing");
+    if (m->id != expected_id) {
+        snprintf(p->reason, p->reason_size, "id %lld in the body, %lld requested",
+                 (long long)m->id, (long long)expected_id);
+        return MOVIE_ERR_ID;
+    }
+    TRY(map_scalars(p, m, root));
+    TRY(map_collection(p, m, root));
+    TRY(map_genres(p, m, root));
+    TRY(map_companies(p, m, root));
+    TRY(map_countries(p, m, root));
+    TRY(map_languages(p, m, root));
+    return MOVIE_OK;
+}
+
+enum movie_status movie_parse(const char *body, size_t len, int64_t expected_id,
+                              struct movie **out, char *reason, size_t reason_size) {
+    struct parse p = {.reason = reason, .reason_size = reason_size};
+    *out = NULL;
+    if (reason_size)
+        reason[0] = '\0';
+    if (memchr(body, '\0', len)) {
+        snprintf(reason, reason_size, "body contains a NUL byte");
+        return MOVIE_ERR_JSON;
+    }
+    if (!movie_utf8_valid(body, len)) {
+        snprintf(reason, reason_size, "body is not valid UTF-8");
+        return MOVIE_ERR_UTF8;
+    }
+    struct movie *m = calloc(1, sizeof *m);
+    if (!m || !(m->raw_json = malloc(len + 1))) {
+        free(m);
+        snprintf(reason, reason_size, "out of memory");
+        return MOVIE_ERR_NOMEM;
+    }
+    memcpy(m->raw_json, body, len);
+    m->raw_json[len] = '\0';
+    m->raw_len = len;
+    const char *end = NULL;
+    m->root = cJSON_ParseWithLengthOpts(m->raw_json, len + 1, &end, 0);
+    enum movie_status st = MOVIE_OK;
+    if (!m->root || !cJSON_IsObject(m->root)) {
+        snprintf(reason, reason_size, m->root ? "body is not a JSON object"
+                                              : "body is not valid JSON (truncated?)");
+        st = MOVIE_ERR_JSON;
+    } else {
+        for (; end && *end; end++) {
+            if (*end != ' ' && *end != '\n' && *end != '\r' && *end != '\t') {
+                snprintf(reason, reason_size, "trailing data after the JSON object");
+                st = MOVIE_ERR_JSON;
+                break;
+            }
+        }
+    }
+    if (st == MOVIE_OK)
+        st = map_movie(&p, m, expected_id);
+    if (st != MOVIE_OK) {
+        if (st == MOVIE_ERR_NOMEM)
+            snprintf(reason, reason_size, "out of memory");
+        movie_free(m);
+        return st;
+    }
+    *out = m;
+    return MOVIE_OK;
+}
+
+void movie_free(struct movie *m) {
+    if (!m)
+        return;
+    free(m->genres);
+    free(m->companies);
+    free(m->countries);
+    free(m->languages);
+    cJSON_Delete(m->root);
+    free(m->raw_json);
+    free(m);
+}

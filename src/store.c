@@ -1,0 +1,512 @@
+/* store.c - see store.h. */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "movie.h"
+
+/* sql/schema.sql, embedded at build time by scripts/embed.sh. */
+extern const char store_schema_sql[];
+
+/* Every statement the store runs more than once, prepared at open. */
+enum stmt {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
+    ST_UPSERT_COLLECTION,
+    ST_UPSERT_MOVIE,
+    ST_UPSERT_GENRE,
+    ST_UPSERT_COMPANY,
+    ST_UPSERT_COUNTRY,
+    ST_UPSERT_LANGUAGE,
+    ST_DELETE_GENRES,
+    ST_DELETE_COMPANIES,
+    ST_DELETE_COUNTRIES,
+    ST_DELETE_LANGUAGES,
+    ST_LINK_GENRE,
+    ST_LINK_COMPANY,
+    ST_LINK_COUNTRY,
+    ST_LINK_LANGUAGE,
+    ST_RECORD_FAILURE,
+    ST_RUN_BEGIN,
+    ST_RUN_FINISH,
+    ST_COUNT,
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT movie",
+    [ST_RELEASE] = "RELEASE movie",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO movie",
+    [ST_UPSERT_COLLECTION] =
+        "INSERT INTO collections (id, name, poster_path, backdrop_path) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, poster_path = excluded.poster_path, "
+        "backdrop_path = excluded.backdrop_path",
+    [ST_UPSERT_MOVIE] =
+        "INSERT INTO movies (id, imdb_id, title, original_title, original_language, overview, "
+        "tagline, status, release_date, runtime, budget, revenue, popularity, vote_average, "
+        "vote_count, adult, video, homepage, poster_path, backdrop_path, collection_id, raw_json, "
+        "language, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+        "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) "
+        "ON CONFLICT (id) DO UPDATE SET imdb_id = excluded.imdb_id, title = excluded.title, "
+        "original_title = excluded.original_title, original_language = "
+        "excluded.original_language, overview = excluded.overview, tagline = excluded.tagline, "
+        "status = excluded.status, release_date = excluded.release_date, runtime = "
+        "excluded.runtime, budget = excluded.budget, revenue = excluded.revenue, popularity = "
+        "excluded.popularity, vote_average = excluded.vote_average, vote_count = "
+        "excluded.vote_count, adult = excluded.adult, video = excluded.video, homepage = "
+        "excluded.homepage, poster_path = excluded.poster_path, backdrop_path = "
+        "excluded.backdrop_path, collection_id = excluded.collection_id, raw_json = "
+        "excluded.raw_json, language = excluded.language, fetched_at = excluded.fetched_at",
+    [ST_UPSERT_GENRE] = "INSERT INTO genres (id, name) VALUES (?1, ?2) "
+                        "ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+    [ST_UPSERT_COMPANY] =
+        "INSERT INTO companies (id, name, logo_path, origin_country) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, logo_path = excluded.logo_path, "
+        "origin_country = excluded.origin_country",
+    [ST_UPSERT_COUNTRY] = "INSERT INTO countries (iso_3166_1, name) VALUES (?1, ?2) "
+                          "ON CONFLICT (iso_3166_1) DO UPDATE SET name = excluded.name",
+    [ST_UPSERT_LANGUAGE] =
+        "INSERT INTO languages (iso_639_1, english_name, name) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (iso_639_1) DO UPDATE SET english_name = excluded.english_name, "
+        "name = excluded.name",
+    [ST_DELETE_GENRES] = "DELETE FROM movie_genres WHERE movie_id = ?1",
+    [ST_DELETE_COMPANIES] = "DELETE FROM movie_companies WHERE movie_id = ?1",
+    [ST_DELETE_COUNTRIES] = "DELETE FROM movie_countries WHERE movie_id = ?1",
+    [ST_DELETE_LANGUAGES] = "DELETE FROM movie_languages WHERE movie_id = ?1",
+    /* A list naming the same entry twice keeps the first position. */
+    [ST_LINK_GENRE] = "INSERT INTO movie_genres (movie_id, genre_id, position) "
+                      "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    [ST_LINK_COMPANY] = "INSERT INTO movie_companies (movie_id, company_id, position) "
+                        "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    [ST_LINK_COUNTRY] = "INSERT INTO movie_countries (movie_id, iso_3166_1, position) "
+                        "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    [ST_LINK_LANGUAGE] = "INSERT INTO movie_languages (movie_id, iso_639_1, position) "
+                         "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    [ST_RECORD_FAILURE] =
+        "INSERT INTO fetch_failures (run_id, movie_id, kind, http_status, reason, attempts, "
+        "recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) "
+        "ON CONFLICT (run_id, movie_id) DO UPDATE SET kind = excluded.kind, http_status = "
+        "excluded.http_status, reason = excluded.reason, attempts = excluded.attempts, "
+        "recorded_at = excluded.recorded_at",
+    [ST_RUN_BEGIN] = "INSERT INTO runs (started_at, command, status) VALUES (?1, ?2, 'running')",
+    [ST_RUN_FINISH] = "UPDATE runs SET finished_at = ?2, status = ?3, requested = ?4, "
+                      "fetched = ?5, missing = ?6, failed = ?7, http_requests = ?8, "
+                      "retries = ?9 WHERE id = ?1",
+};
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    char *language;
+    sqlite3_stmt *stmts[ST_COUNT];
+    char errmsg[512];
+};
+
+__attribute__((format(printf, 2, 3))) static enum store_status fail(struct store *s,
+                                                                   const char *step, ...) {
+    char what[256];
+    va_list ap;
+    va_start(ap, step);
+    vsnprintf(what, sizeof what, step, ap);
+    va_end(ap);
+    snprintf(s->errmsg, sizeof s->errmsg, "%s: %s: %s", s->path, what,
+             s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    int code = s->db ? sqlite3_errcode(s->db) : SQLITE_NOMEM;
+    return code == SQLITE_NOMEM ? STORE_ERR_NOMEM : STORE_ERR;
+}
+
+const char *store_errmsg(const struct store *s) {
+    return s->errmsg;
+}
+
+/* Run a prepared statement to completion and reset it. */
+static int step_reset(sqlite3_stmt *st) {
+    int rc = sqlite3_step(st);
+    int rc2 = sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return rc2 == SQLITE_OK ? SQLITE_OK : rc2;
+    return rc;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v) {
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static enum store_status exec_stmt(struct store *s, enum stmt k, const char *step) {
+    if (step_reset(s->stmts[k]) != SQLITE_OK)
+        return fail(s, "%s", step);
+    return STORE_OK;
+}
+
+/* One value from a one-row query, or NULL/-1. */
+static int query_int(sqlite3 *db, const char *sql, long long *out) {
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static enum store_status configure(struct store *s) {
+    if (sqlite3_exec(s->db, "PRAGMA busy_timeout = 5000", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(s, "set busy_timeout");
+    long long version = 0;
+    if (query_int(s->db, "PRAGMA user_version", &version) != SQLITE_OK)
+        return fail(s, "read the schema version (is it an SQLite database?)");
+    if (version > STORE_SCHEMA_VERSION) {
+        snprintf(s->errmsg, sizeof s->errmsg,
+                 "%s: schema version %lld is newer than this tmdb-ingest understands (%d); "
+                 "upgrade tmdb-ingest",
+                 s->path, version, STORE_SCHEMA_VERSION);
+        return STORE_ERR_SCHEMA;
+    }
+    long long tables = 0;
+    if (query_int(s->db, "SELECT count(*) FROM sqlite_schema", &tables) != SQLITE_OK)
+        return fail(s, "read the schema");
+    if (version == 0 && tables > 0) {
+        snprintf(s->errmsg, sizeof s->errmsg,
+                 "%s: not a tmdb-ingest database (it has tables but no schema version); "
+                 "refusing to touch it",
+                 s->path);
+        return STORE_ERR_SCHEMA;
+    }
+    char *mode = NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "switch to WAL");
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        mode = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    bool wal = mode && strcmp(mode, "wal") == 0;
+    sqlite3_free(mode);
+    if (!wal)
+        return fail(s, "switch to WAL journal mode");
+    if (sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", NULL, NULL,
+                     NULL) != SQLITE_OK)
+        return fail(s, "set pragmas");
+    return STORE_OK;
+}
+
+/* Apply the schema and check (or record) the language, in one transaction. */
+static enum store_status apply_schema(struct store *s) {
+    if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(s, "begin schema transaction");
+    enum store_status rc = STORE_OK;
+    char sql[160];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+    if (sqlite3_exec(s->db, store_schema_sql, NULL, NULL, NULL) != SQLITE_OK)
+        rc = fail(s, "apply the schema");
+    else if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        rc = fail(s, "set the schema version");
+    sqlite3_stmt *st = NULL;
+    if (rc == STORE_OK &&
+        sqlite3_prepare_v2(s->db,
+                           "INSERT INTO meta (key, value) VALUES ('language', ?1), "
+                           "('created_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) "
+                           "ON CONFLICT (key) DO NOTHING",
+                           -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, s->language, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) != SQLITE_DONE)
+            rc = fail(s, "record the language");
+    } else if (rc == STORE_OK) {
+        rc = fail(s, "record the language");
+    }
+    sqlite3_finalize(st);
+    if (rc == STORE_OK && sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'language'",
+                                             -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW &&
+            strcmp((const char *)sqlite3_column_text(st, 0), s->language) != 0) {
+            snprintf(s->errmsg, sizeof s->errmsg,
+                     "%s holds %s text; refusing to add %s (use another --db, or --language %s)",
+                     s->path, (const char *)sqlite3_column_text(st, 0), s->language,
+                     (const char *)sqlite3_column_text(st, 0));
+            rc = STORE_ERR_LANGUAGE;
+        }
+        sqlite3_finalize(st);
+    }
+    if (sqlite3_exec(s->db, rc == STORE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) !=
+            SQLITE_OK &&
+        rc == STORE_OK)
+        rc = fail(s, "commit the schema");
+    return rc;
+}
+
+static enum store_status prepare_all(struct store *s) {
+    for (int i = 0; i < ST_COUNT; i++)
+        if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[i],
+                               NULL) != SQLITE_OK)
+            return fail(s, "prepare statement %d", i);
+    return STORE_OK;
+}
+
+enum store_status store_open(const char *path, const char *language, struct store **out,
+                             char *err, size_t err_size) {
+    *out = NULL;
+    struct store *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(path)) || !(s->language = strdup(language))) {
+        snprintf(err, err_size, "%s: out of memory", path);
+        store_close(s);
+        return STORE_ERR_NOMEM;
+    }
+    enum store_status rc = STORE_OK;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK)
+        rc = fail(s, "open");
+    if (rc == STORE_OK)
+        rc = configure(s);
+    if (rc == STORE_OK)
+        rc = apply_schema(s);
+    if (rc == STORE_OK)
+        rc = prepare_all(s);
+    if (rc != STORE_OK) {
+        snprintf(err, err_size, "%s", s->errmsg);
+        store_close(s);
+        return rc;
+    }
+    *out = s;
+    return STORE_OK;
+}
+
+void store_close(struct store *s) {
+    if (!s)
+        return;
+    for (int i = 0; i < ST_COUNT; i++)
+        sqlite3_finalize(s->stmts[i]);
+    sqlite3_close(s->db);
+    free(s->path);
+    free(s->language);
+    free(s);
+}
+
+enum store_status store_begin(struct store *s) {
+    return exec_stmt(s, ST_BEGIN, "begin a transaction");
+}
+
+enum store_status store_commit(struct store *s) {
+    return exec_stmt(s, ST_COMMIT, "commit");
+}
+
+enum store_status store_rollback(struct store *s) {
+    if (sqlite3_get_autocommit(s->db))
+        return STORE_OK; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
+    return exec_stmt(s, ST_ROLLBACK, "roll back");
+}
+
+static int write_collection(struct store *s, const struct movie *m) {
+    sqlite3_stmt *st = s->stmts[ST_UPSERT_COLLECTION];
+    sqlite3_bind_int64(st, 1, m->collection.id);
+    bind_text(st, 2, m->collection.name);
+    bind_text(st, 3, m->collection.poster_path);
+    bind_text(st, 4, m->collection.backdrop_path);
+    return step_reset(st);
+}
+
+static int write_movie_row(struct store *s, const struct movie *m, const char *fetched_at) {
+    sqlite3_stmt *st = s->stmts[ST_UPSERT_MOVIE];
+    sqlite3_bind_int64(st, 1, m->id);
+    bind_text(st, 2, m->imdb_id);
+    bind_text(st, 3, m->title);
+    bind_text(st, 4, m->original_title);
+    bind_text(st, 5, m->original_language);
+    bind_text(st, 6, m->overview);
+    bind_text(st, 7, m->tagline);
+    bind_text(st, 8, m->status);
+    bind_text(st, 9, m->release_date);
+    if (m->has_runtime)
+        sqlite3_bind_int64(st, 10, m->runtime);
+    sqlite3_bind_int64(st, 11, m->budget);
+    sqlite3_bind_int64(st, 12, m->revenue);
+    sqlite3_bind_double(st, 13, m->popularity);
+    sqlite3_bind_double(st, 14, m->vote_average);
+    sqlite3_bind_int64(st, 15, m->vote_count);
+    sqlite3_bind_int(st, 16, m->adult);
+    sqlite3_bind_int(st, 17, m->video);
+    bind_text(st, 18, m->homepage);
+    bind_text(st, 19, m->poster_path);
+    bind_text(st, 20, m->backdrop_path);
+    if (m->has_collection)
+        sqlite3_bind_int64(st, 21, m->collection.id);
+    sqlite3_bind_text(st, 22, m->raw_json, (int)m->raw_len, SQLITE_STATIC);
+    bind_text(st, 23, s->language);
+    bind_text(st, 24, fetched_at);
+    return step_reset(st);
+}
+
+/* Link row: (movie id, key, position), the key an integer or a text. */
+static int link(struct store *s, enum stmt k, int64_t movie_id, int64_t int_key,
+                const char *text_key, size_t position) {
+    sqlite3_stmt *st = s->stmts[k];
+    sqlite3_bind_int64(st, 1, movie_id);
+    if (text_key)
+        sqlite3_bind_text(st, 2, text_key, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(st, 2, int_key);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)position);
+    return step_reset(st);
+}
+
+static int write_genres(struct store *s, const struct movie *m) {
+    for (size_t i = 0; i < m->n_genres; i++) {
+        sqlite3_stmt *st = s->stmts[ST_UPSERT_GENRE];
+        sqlite3_bind_int64(st, 1, m->genres[i].id);
+        bind_text(st, 2, m->genres[i].name);
+        int rc = step_reset(st);
+        if (rc == SQLITE_OK)
+            rc = link(s, ST_LINK_GENRE, m->id, m->genres[i].id, NULL, i);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+static int write_companies(struct store *s, const struct movie *m) {
+    for (size_t i = 0; i < m->n_companies; i++) {
+        const struct movie_company *c = &m->companies[i];
+        sqlite3_stmt *st = s->stmts[ST_UPSERT_COMPANY];
+        sqlite3_bind_int64(st, 1, c->id);
+        bind_text(st, 2, c->name);
+        bind_text(st, 3, c->logo_path);
+        bind_text(st, 4, c->origin_country);
+        int rc = step_reset(st);
+        if (rc == SQLITE_OK)
+            rc = link(s, ST_LINK_COMPANY, m->id, c->id, NULL, i);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+static int write_countries(struct store *s, const struct movie *m) {
+    for (size_t i = 0; i < m->n_countries; i++) {
+        const struct movie_country *c = &m->countries[i];
+        sqlite3_stmt *st = s->stmts[ST_UPSERT_COUNTRY];
+        bind_text(st, 1, c->iso_3166_1);
+        bind_text(st, 2, c->name);
+        int rc = step_reset(st);
+        if (rc == SQLITE_OK)
+            rc = link(s, ST_LINK_COUNTRY, m->id, 0, c->iso_3166_1, i);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+static int write_languages(struct store *s, const struct movie *m) {
+    for (size_t i = 0; i < m->n_languages; i++) {
+        const struct movie_language *l = &m->languages[i];
+        sqlite3_stmt *st = s->stmts[ST_UPSERT_LANGUAGE];
+        bind_text(st, 1, l->iso_639_1);
+        bind_text(st, 2, l->english_name);
+        bind_text(st, 3, l->name);
+        int rc = step_reset(st);
+        if (rc == SQLITE_OK)
+            rc = link(s, ST_LINK_LANGUAGE, m->id, 0, l->iso_639_1, i);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+/* The movie and its links; SQLITE_OK or the first error. */
+static int write_all(struct store *s, const struct movie *m, const char *fetched_at) {
+    static const enum stmt deletes[] = {ST_DELETE_GENRES, ST_DELETE_COMPANIES,
+                                        ST_DELETE_COUNTRIES, ST_DELETE_LANGUAGES};
+    int rc = m->has_collection ? write_collection(s, m) : SQLITE_OK;
+    if (rc == SQLITE_OK)
+        rc = write_movie_row(s, m, fetched_at);
+    for (size_t i = 0; rc == SQLITE_OK && i < sizeof deletes / sizeof *deletes; i++) {
+        sqlite3_bind_int64(s->stmts[deletes[i]], 1, m->id);
+        rc = step_reset(s->stmts[deletes[i]]);
+    }
+    if (rc == SQLITE_OK)
+        rc = write_genres(s, m);
+    if (rc == SQLITE_OK)
+        rc = write_companies(s, m);
+    if (rc == SQLITE_OK)
+        rc = write_countries(s, m);
+    if (rc == SQLITE_OK)
+        rc = write_languages(s, m);
+    return rc;
+}
+
+enum store_status store_upsert_movie(struct store *s, const struct movie *m,
+                                     const char *fetched_at) {
+    if (step_reset(s->stmts[ST_SAVEPOINT]) != SQLITE_OK)
+        return fail(s, "upsert movie %lld: savepoint", (long long)m->id);
+    if (write_all(s, m, fetched_at) == SQLITE_OK) {
+        if (step_reset(s->stmts[ST_RELEASE]) != SQLITE_OK)
+            return fail(s, "upsert movie %lld: release", (long long)m->id);
+        return STORE_OK;
+    }
+    enum store_status rc = fail(s, "upsert movie %lld", (long long)m->id);
+    /* Undo this movie only; the surrounding batch stays usable. */
+    if (!sqlite3_get_autocommit(s->db)) {
+        step_reset(s->stmts[ST_ROLLBACK_TO]);
+        step_reset(s->stmts[ST_RELEASE]);
+    }
+    return rc;
+}
+
+enum store_status store_record_failure(struct store *s, int64_t run_id, int64_t movie_id,
+                                       const char *kind, long http_status, const char *reason,
+                                       int attempts) {
+    sqlite3_stmt *st = s->stmts[ST_RECORD_FAILURE];
+    sqlite3_bind_int64(st, 1, run_id);
+    sqlite3_bind_int64(st, 2, movie_id);
+    bind_text(st, 3, kind);
+    sqlite3_bind_int64(st, 4, http_status);
+    bind_text(st, 5, reason ? reason : "");
+    sqlite3_bind_int(st, 6, attempts);
+    if (step_reset(st) != SQLITE_OK)
+        return fail(s, "record failure of movie %lld", (long long)movie_id);
+    return STORE_OK;
+}
+
+enum store_status store_run_begin(struct store *s, const char *command, const char *started_at,
+                                  int64_t *run_id) {
+    sqlite3_stmt *st = s->stmts[ST_RUN_BEGIN];
+    bind_text(st, 1, started_at);
+    bind_text(st, 2, command);
+    if (step_reset(st) != SQLITE_OK)
+        return fail(s, "record the run");
+    *run_id = sqlite3_last_insert_rowid(s->db);
+    return STORE_OK;
+}
+
+enum store_status store_run_finish(struct store *s, int64_t run_id, const char *finished_at,
+                                   const char *status, const struct run_counts *c) {
+    sqlite3_stmt *st = s->stmts[ST_RUN_FINISH];
+    sqlite3_bind_int64(st, 1, run_id);
+    bind_text(st, 2, finished_at);
+    bind_text(st, 3, status);
+    sqlite3_bind_int64(st, 4, c->requested);
+    sqlite3_bind_int64(st, 5, c->fetched);
+    sqlite3_bind_int64(st, 6, c->missing);
+    sqlite3_bind_int64(st, 7, c->failed);
+    sqlite3_bind_int64(st, 8, c->http_requests);
+    sqlite3_bind_int64(st, 9, c->retries);
+    if (step_reset(st) != SQLITE_OK)
+        return fail(s, "finish the run");
+    return STORE_OK;
+}

@@ -1,0 +1,250 @@
+/* tmdb.c - see tmdb.h. */
+#include "tmdb.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const list_names[] = {
+    [TMDB_LIST_NOW_PLAYING] = "now_playing",
+    [TMDB_LIST_POPULAR] = "popular",
+    [TMDB_LIST_TOP_RATED] = "top_rated",
+    [TMDB_LIST_UPCOMING] = "upcoming",
+};
+
+bool tmdb_list_from_name(const char *name, enum tmdb_list *out) {
+    for (size_t i = 0; i < sizeof list_names / sizeof *list_names; i++) {
+        if (strcmp(name, list_names[i]) == 0) {
+            *out = (enum tmdb_list)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+const char *tmdb_list_name(enum tmdb_list list) {
+    return (size_t)list < sizeof list_names / sizeof *list_names ? list_names[list] : "unknown";
+}
+
+/* A bounded string builder: once it overflows it stays overflowed. */
+struct sbuf {
+    char *buf;
+    size_t size, len;
+    bool overflow;
+};
+
+static void sb_append(struct sbuf *b, const char *s, size_t n) {
+    if (b->overflow || b->len + n >= b->size) {
+        b->overflow = true;
+        return;
+    }
+    memcpy(b->buf + b->len, s, n);
+    b->len += n;
+    b->buf[b->len] = '\0';
+}
+
+static void sb_puts(struct sbuf *b, const char *s) {
+    sb_append(b, s, strlen(s));
+}
+
+__attribute__((format(printf, 2, 3))) static void sb_printf(struct sbuf *b, const char *fmt, ...) {
+    char tmp[64];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        b->overflow = true;
+    else
+        sb_append(b, tmp, (size_t)n);
+}
+
+/* Percent-encode everything outside RFC 3986's unreserved set. */
+static void sb_encode(struct sbuf *b, const char *s) {
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            sb_append(b, (const char *)p, 1);
+        } else {
+            char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            sb_append(b, esc, 3);
+        }
+    }
+}
+
+static void sb_base(struct sbuf *b, const char *base) {
+    size_t n = strlen(base);
+    if (n > 0 && base[n - 1] == '/')
+        n--;
+    sb_append(b, base, n);
+}
+
+static int sb_finish(struct sbuf *b, const char *language, const char *api_key) {
+    sb_puts(b, "language=");
+    sb_encode(b, language);
+    if (api_key) {
+        sb_puts(b, "&api_key=");
+        sb_encode(b, api_key);
+    }
+    if (b->overflow) {
+        if (b->size)
+            b->buf[0] = '\0';
+        return -1;
+    }
+    return (int)b->len;
+}
+
+int tmdb_url_movie(char *buf, size_t size, const char *base, int64_t id, const char *language,
+                   const char *api_key) {
+    struct sbuf b = {.buf = buf, .size = size, .overflow = size == 0};
+    sb_base(&b, base);
+    sb_printf(&b, "/movie/%lld?", (long long)id);
+    return sb_finish(&b, language, api_key);
+}
+
+int tmdb_url_list(char *buf, size_t size, const char *base, enum tmdb_list list, int page,
+                  const char *language, const char *api_key) {
+    struct sbuf b = {.buf = buf, .size = size, .overflow = size == 0};
+    sb_base(&b, base);
+    sb_puts(&b, "/movie/");
+    sb_puts(&b, tmdb_list_name(list));
+    sb_printf(&b, "?page=%d&", page);
+    return sb_finish(&b, language, api_key);
+}
+
+void tmdb_redact_url(const char *url, char *buf, size_t size) {
+    struct sbuf b = {.buf = buf, .size = size};
+    if (size == 0)
+        return;
+    buf[0] = '\0';
+    const char *p = url;
+    while (*p) {
+        /* a parameter starts after '?' or '&' */
+        bool param_start = p != url && (p[-1] == '?' || p[-1] == '&');
+        if (param_start && strncmp(p, "api_key=", 8) == 0) {
+            sb_puts(&b, "api_key=***");
+            p += 8;
+            while (*p && *p != '&' && *p != '#')
+                p++;
+            continue;
+        }
+        sb_append(&b, p, 1); /* on overflow the copy stops: truncated, never unredacted */
+        p++;
+    }
+}
+
+/* An integral JSON number within +-2^53. */
+static bool json_int(const cJSON *item, int64_t *out) {
+    if (!cJSON_IsNumber(item))
+        return false;
+    double d = item->valuedouble;
+    if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0)
+        return false;
+    *out = (int64_t)d;
+    return true;
+}
+
+__attribute__((format(printf, 3, 4))) static int reject(char *reason, size_t size,
+                                                       const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, size, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int parse_page_fields(const cJSON *root, struct tmdb_list_page *out, char *reason,
+                             size_t size) {
+    int64_t v;
+    const cJSON *page = cJSON_GetObjectItemCaseSensitive(root, "page");
+    const cJSON *pages = cJSON_GetObjectItemCaseSensitive(root, "total_pages");
+    const cJSON *results = cJSON_GetObjectItemCaseSensitive(root, "total_results");
+    if (page && !cJSON_IsNull(page)) {
+        if (!json_int(page, &v) || v < 0 || v > 1000000)
+            return reject(reason, size, "page is not a whole number");
+        out->page = (int)v;
+    }
+    if (!pages || !json_int(pages, &v) || v < 0 || v > 100000000)
+        return reject(reason, size, "total_pages is missing or not a whole number");
+    out->total_pages = (int)v;
+    if (results && !cJSON_IsNull(results)) {
+        if (!json_int(results, &v) || v < 0)
+            return reject(reason, size, "total_results is not a whole number");
+        out->total_results = v;
+    }
+    return 0;
+}
+
+int tmdb_parse_list_page(const char *body, size_t len, struct tmdb_list_page *out, char *reason,
+                         size_t reason_size) {
+    memset(out, 0, sizeof *out);
+    reason[0] = '\0';
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return reject(reason, reason_size, "not a JSON object");
+    }
+    int rc = parse_page_fields(root, out, reason, reason_size);
+    const cJSON *results = cJSON_GetObjectItemCaseSensitive(root, "results");
+    if (rc == 0 && !cJSON_IsArray(results))
+        rc = reject(reason, reason_size, "results is missing or not an array");
+    const cJSON *item;
+    size_t i = 0;
+    if (rc == 0) {
+        cJSON_ArrayForEach(item, results) {
+            int64_t id;
+            if (i >= sizeof out->ids / sizeof *out->ids) {
+                rc = reject(reason, reason_size, "more than %zu results on one page",
+                            sizeof out->ids / sizeof *out->ids);
+                break;
+            }
+            const cJSON *jid = cJSON_GetObjectItemCaseSensitive(item, "id");
+            if (!cJSON_IsObject(item) || !json_int(jid, &id) || id <= 0) {
+                rc = reject(reason, reason_size, "result %zu has no valid id", i + 1);
+                break;
+            }
+            out->ids[i++] = id;
+        }
+    }
+    out->n_ids = rc == 0 ? i : 0;
+    cJSON_Delete(root);
+    return rc;
+}
+
+/* Copy `s` into `message`, control characters as spaces, truncated. */
+static void copy_clean(char *message, size_t size, const char *s) {
+    size_t i = 0;
+    for (; s[i] && i + 1 < size; i++)
+        message[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? ' ' : s[i];
+    message[i] = '\0';
+}
+
+void tmdb_parse_error(const char *body, size_t len, int *status_code, char *message,
+                      size_t message_size) {
+    *status_code = 0;
+    if (message_size == 0)
+        return;
+    message[0] = '\0';
+    if (len == 0)
+        return;
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    if (!cJSON_IsObject(root)) {
+        copy_clean(message, message_size, "non-JSON body");
+        cJSON_Delete(root);
+        return;
+    }
+    int64_t code;
+    if (json_int(cJSON_GetObjectItemCaseSensitive(root, "status_code"), &code) && code > 0 &&
+        code < 100000)
+        *status_code = (int)code;
+    const cJSON *msg = cJSON_GetObjectItemCaseSensitive(root, "status_message");
+    const cJSON *errors = cJSON_GetObjectItemCaseSensitive(root, "errors");
+    if (cJSON_IsString(msg))
+        copy_clean(message, message_size, msg->valuestring);
+    else if (cJSON_IsArray(errors) && cJSON_IsString(cJSON_GetArrayItem(errors, 0)))
+        copy_clean(message, message_size, cJSON_GetArrayItem(errors, 0)->valuestring);
+    cJSON_Delete(root);
+}

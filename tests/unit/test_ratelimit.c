@@ -1,0 +1,94 @@
+/* test_ratelimit.c - the shared limiter: spacing, throttling, stop.
+ * Only lower bounds on time are asserted (a busy machine can only make
+ * things slower), so these tests cannot flake on a noisy host. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <time.h>
+
+#include "ratelimit.h"
+#include "stop.h"
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_spaces_requests_beyond_the_burst(void **state) {
+    (void)state;
+    struct ratelimit *rl = ratelimit_new(40);
+    assert_non_null(rl);
+    double t0 = now_s();
+    for (int i = 0; i < 60; i++)
+        assert_int_equal(ratelimit_acquire(rl), 0);
+    /* a burst of at most one second's worth, then 40/s: 60 take >= 0.5 s */
+    assert_true(now_s() - t0 >= 0.45);
+    ratelimit_free(rl);
+}
+
+static void test_throttle_pauses_everybody_and_lowers_the_rate(void **state) {
+    (void)state;
+    struct ratelimit *rl = ratelimit_new(40);
+    ratelimit_throttle(rl, 300);
+    assert_true(ratelimit_current_rate(rl) <= 20.0 + 1e-9);
+    double t0 = now_s();
+    assert_int_equal(ratelimit_acquire(rl), 0);
+    assert_true(now_s() - t0 >= 0.29);
+    ratelimit_free(rl);
+}
+
+static void test_answers_within_one_pause_lower_the_rate_once(void **state) {
+    (void)state;
+    struct ratelimit *rl = ratelimit_new(40);
+    for (int i = 0; i < 5; i++) /* five workers' 429s from one burst */
+        ratelimit_throttle(rl, 1000);
+    assert_true(ratelimit_current_rate(rl) >= 19.9);
+    ratelimit_free(rl);
+}
+
+static void test_unlimited_still_honours_a_pause(void **state) {
+    (void)state;
+    struct ratelimit *rl = ratelimit_new(0);
+    assert_true(ratelimit_current_rate(rl) == 0);
+    assert_int_equal(ratelimit_acquire(rl), 0);
+    ratelimit_throttle(rl, 200);
+    double t0 = now_s();
+    assert_int_equal(ratelimit_acquire(rl), 0);
+    assert_true(now_s() - t0 >= 0.19);
+    ratelimit_free(rl);
+}
+
+static void test_stop_ends_a_wait(void **state) {
+    (void)state;
+    struct ratelimit *rl = ratelimit_new(1);
+    ratelimit_throttle(rl, 60000);
+    stop_request(STOP_SIGNAL);
+    assert_int_equal(ratelimit_acquire(rl), -1);
+    ratelimit_free(rl);
+}
+
+static int setup(void **state) {
+    (void)state;
+    return stop_init();
+}
+
+static int teardown(void **state) {
+    (void)state;
+    stop_cleanup();
+    return 0;
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_spaces_requests_beyond_the_burst),
+        cmocka_unit_test(test_throttle_pauses_everybody_and_lowers_the_rate),
+        cmocka_unit_test(test_answers_within_one_pause_lower_the_rate_once),
+        cmocka_unit_test(test_unlimited_still_honours_a_pause),
+        cmocka_unit_test(test_stop_ends_a_wait), /* last: the stop is for good */
+    };
+    return cmocka_run_group_tests_name("ratelimit", tests, setup, teardown);
+}
