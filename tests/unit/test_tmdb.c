@@ -1,0 +1,196 @@
+/* test_tmdb.c - URLs, redaction, list pages and error bodies. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "tmdb.h"
+
+static void test_list_names_round_trip(void **state) {
+    (void)state;
+    const char *names[] = {"now_playing", "popular", "top_rated", "upcoming"};
+    for (size_t i = 0; i < 4; i++) {
+        enum tmdb_list l;
+        assert_true(tmdb_list_from_name(names[i], &l));
+        assert_string_equal(tmdb_list_name(l), names[i]);
+    }
+    enum tmdb_list l;
+    assert_false(tmdb_list_from_name("trending", &l));
+    assert_false(tmdb_list_from_name("", &l));
+}
+
+static void test_movie_url(void **state) {
+    (void)state;
+    char buf[256];
+    int n = tmdb_url_movie(buf, sizeof buf, "https://api.themoviedb.org/3", 550, "ko-KR", NULL);
+    assert_string_equal(buf, "https://api.themoviedb.org/3/movie/550?language=ko-KR");
+    assert_int_equal(n, (int)strlen(buf));
+    tmdb_url_movie(buf, sizeof buf, "http://127.0.0.1:8080/3/", 1, "en-US", "abc 123&x=y");
+    assert_string_equal(buf, "http://127.0.0.1:8080/3/movie/1?language=en-US&api_key=abc%20123%26x%3Dy");
+}
+
+static void test_list_url(void **state) {
+    (void)state;
+    char buf[256];
+    tmdb_url_list(buf, sizeof buf, "https://h/3", TMDB_LIST_TOP_RATED, 7, "ko-KR", "k");
+    assert_string_equal(buf, "https://h/3/movie/top_rated?page=7&language=ko-KR&api_key=k");
+}
+
+static void test_url_too_small_is_refused_without_overflow(void **state) {
+    (void)state;
+    char buf[40];
+    memset(buf, 'Z', sizeof buf);
+    assert_int_equal(tmdb_url_movie(buf, 20, "https://api.themoviedb.org/3", 550, "ko-KR", NULL),
+                     -1);
+    for (size_t i = 20; i < sizeof buf; i++)
+        assert_int_equal(buf[i], 'Z');
+    assert_int_equal(tmdb_url_movie(buf, 0, "https://x", 1, "en", NULL), -1);
+}
+
+static void test_redaction(void **state) {
+    (void)state;
+    char out[256];
+    tmdb_redact_url("https://h/3/movie/1?api_key=SECRET&language=ko", out, sizeof out);
+    assert_string_equal(out, "https://h/3/movie/1?api_key=***&language=ko");
+    tmdb_redact_url("https://h/3/movie/1?language=ko&api_key=SECRET", out, sizeof out);
+    assert_string_equal(out, "https://h/3/movie/1?language=ko&api_key=***");
+    tmdb_redact_url("https://h/3/movie/1?a=1&api_key=SECRET&b=2", out, sizeof out);
+    assert_string_equal(out, "https://h/3/movie/1?a=1&api_key=***&b=2");
+    tmdb_redact_url("https://h/3/movie/1?language=ko", out, sizeof out);
+    assert_string_equal(out, "https://h/3/movie/1?language=ko");
+    tmdb_redact_url("https://h/3/movie/1?xapi_key=visible", out, sizeof out);
+    assert_string_equal(out, "https://h/3/movie/1?xapi_key=visible");
+    char tiny[12];
+    tmdb_redact_url("https://h/3?api_key=SECRET", tiny, sizeof tiny);
+    assert_null(strstr(tiny, "SECRET"));
+    assert_true(strlen(tiny) < sizeof tiny);
+}
+
+static void test_list_page(void **state) {
+    (void)state;
+    const char *body = "{\"dates\":{\"maximum\":\"2026-12-01\",\"minimum\":\"2026-10-20\"},"
+                       "\"page\":2,\"results\":[{\"id\":550,\"title\":\"x\"},{\"id\":3000000000}],"
+                       "\"total_pages\":812,\"total_results\":16234}";
+    struct tmdb_list_page p;
+    char reason[128];
+    assert_int_equal(tmdb_parse_list_page(body, strlen(body), &p, reason, sizeof reason), 0);
+    assert_int_equal(p.page, 2);
+    assert_int_equal(p.total_pages, 812); /* kept as given; the caller caps at 500 */
+    assert_int_equal(p.total_results, 16234);
+    assert_int_equal(p.n_ids, 2);
+    assert_int_equal(p.ids[0], 550);
+    assert_int_equal(p.ids[1], 3000000000LL);
+}
+
+static void test_list_page_empty_results(void **state) {
+    (void)state;
+    const char *body = "{\"page\":9,\"results\":[],\"total_pages\":8,\"total_results\":150}";
+    struct tmdb_list_page p;
+    char reason[128];
+    assert_int_equal(tmdb_parse_list_page(body, strlen(body), &p, reason, sizeof reason), 0);
+    assert_int_equal(p.n_ids, 0);
+}
+
+static void test_list_page_rejections(void **state) {
+    (void)state;
+    const char *bad[] = {
+        "",
+        "[1,2]",
+        "{\"page\":1,\"total_pages\":1}",
+        "{\"page\":1,\"results\":5,\"total_pages\":1}",
+        "{\"page\":1,\"results\":[{\"id\":\"550\"}],\"total_pages\":1}",
+        "{\"page\":1,\"results\":[{\"id\":1.5}],\"total_pages\":1}",
+        "{\"page\":1,\"results\":[{\"id\":-4}],\"total_pages\":1}",
+        "{\"page\":1,\"results\":[7],\"total_pages\":1}",
+        "{\"page\":1,\"results\":[{\"id\":1}]",
+        "{\"page\":1,\"results\":[{\"id\":1}],\"total_pages\":\"3\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct tmdb_list_page p;
+        char reason[128] = "";
+        if (tmdb_parse_list_page(bad[i], strlen(bad[i]), &p, reason, sizeof reason) != -1)
+            fail_msg("case %zu accepted: %s", i, bad[i]);
+        assert_true(reason[0] != '\0');
+        assert_int_equal(p.n_ids, 0);
+    }
+}
+
+static void test_list_page_more_than_capacity(void **state) {
+    (void)state;
+    char body[8192] = "{\"page\":1,\"total_pages\":1,\"results\":[";
+    for (int i = 1; i <= 101; i++) {
+        char item[32];
+        snprintf(item, sizeof item, "%s{\"id\":%d}", i > 1 ? "," : "", i);
+        strcat(body, item);
+    }
+    strcat(body, "]}");
+    struct tmdb_list_page p;
+    char reason[128];
+    assert_int_equal(tmdb_parse_list_page(body, strlen(body), &p, reason, sizeof reason), -1);
+}
+
+static void test_error_bodies(void **state) {
+    (void)state;
+    int code;
+    char msg[128];
+    const char *std = "{\"success\":false,\"status_code\":7,\"status_message\":\"Invalid API key: "
+                      "You must be granted a valid key.\"}";
+    tmdb_parse_error(std, strlen(std), &code, msg, sizeof msg);
+    assert_int_equal(code, 7);
+    assert_string_equal(msg, "Invalid API key: You must be granted a valid key.");
+
+    const char *reordered = "{\"status_message\":\"Over limit\",\"status_code\":25}";
+    tmdb_parse_error(reordered, strlen(reordered), &code, msg, sizeof msg);
+    assert_int_equal(code, 25);
+    assert_string_equal(msg, "Over limit");
+
+    const char *errors = "{\"errors\":[\"page must be less than or equal to 500\"]}";
+    tmdb_parse_error(errors, strlen(errors), &code, msg, sizeof msg);
+    assert_int_equal(code, 0);
+    assert_string_equal(msg, "page must be less than or equal to 500");
+
+    const char *html = "<HTML><BODY>502 ERROR</BODY></HTML>";
+    tmdb_parse_error(html, strlen(html), &code, msg, sizeof msg);
+    assert_int_equal(code, 0);
+    assert_string_equal(msg, "non-JSON body");
+
+    tmdb_parse_error("", 0, &code, msg, sizeof msg);
+    assert_int_equal(code, 0);
+    assert_string_equal(msg, "");
+
+    const char *truncated = "{\"status_code\":34,\"status_mess";
+    tmdb_parse_error(truncated, strlen(truncated), &code, msg, sizeof msg);
+    assert_int_equal(code, 0);
+    assert_string_equal(msg, "non-JSON body");
+}
+
+static void test_error_message_is_sanitised_and_truncated(void **state) {
+    (void)state;
+    int code;
+    char msg[8];
+    const char *body = "{\"status_code\":11,\"status_message\":\"a\\nb\\u001bc long message\"}";
+    tmdb_parse_error(body, strlen(body), &code, msg, sizeof msg);
+    assert_int_equal(code, 11);
+    assert_string_equal(msg, "a b c l");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_list_names_round_trip),
+        cmocka_unit_test(test_movie_url),
+        cmocka_unit_test(test_list_url),
+        cmocka_unit_test(test_url_too_small_is_refused_without_overflow),
+        cmocka_unit_test(test_redaction),
+        cmocka_unit_test(test_list_page),
+        cmocka_unit_test(test_list_page_empty_results),
+        cmocka_unit_test(test_list_page_rejections),
+        cmocka_unit_test(test_list_page_more_than_capacity),
+        cmocka_unit_test(test_error_bodies),
+        cmocka_unit_test(test_error_message_is_sanitised_and_truncated),
+    };
+    return cmocka_run_group_tests_name("tmdb", tests, NULL, NULL);
+}
