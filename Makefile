@@ -8,7 +8,6 @@
 #   make asan | ubsan | tsan    sanitizer builds in build-asan/ etc.
 #   make check-sanitizers       end-to-end suite under ASan+UBSan and TSan
 #   make valgrind               one end-to-end run under valgrind memcheck
-#   make fuzz       libFuzzer targets for the parsers, a short fixed time each
 #   make deps       install build/test dependencies (Debian/Ubuntu, apt-get)
 #
 # Dependencies come from the distribution via pkg-config; nothing is vendored
@@ -48,7 +47,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 CMOCKA_CFLAGS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --cflags cmocka 2>/dev/null))
 CMOCKA_LIBS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --libs cmocka 2>/dev/null))
 
-.PHONY: all deps demo test unit e2e asan ubsan tsan check-sanitizers valgrind fuzz \
+.PHONY: all deps demo test unit e2e asan ubsan tsan check-sanitizers valgrind \
         clean check-deps install
 
 all: check-deps $(BIN)
@@ -119,9 +118,6 @@ check-sanitizers: asan tsan
 
 valgrind: all
 	TMDB_INGEST_BIN=$(abspath $(BIN)) prove --exec '' $(PROVE_FLAGS) tests/memcheck/t_valgrind.sh
-
-fuzz:
-	sh scripts/fuzz.sh
 
 demo:
 	sh scripts/install-deps.sh

@@ -1,0 +1,298 @@
+/* test_store.c - the SQLite store: schema, language, upserts that replace
+ * links, savepoint isolation of a failing movie, failures and runs. Each
+ * test asserts with SQL on the real database file. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "movie.h"
+#include "store.h"
+
+struct fixture {
+    char dir[64];
+    char path[128];
+};
+
+static int setup(void **state) {
+    struct fixture *f = calloc(1, sizeof *f);
+    strcpy(f->dir, "/tmp/test_store.XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/t.sqlite3", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    struct fixture *f = *state;
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+/* One integer from SQL, through a separate connection (as an analyst would). */
+static long long q(const char *path, const char *sql) {
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    long long v = -1;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* One text value from SQL into buf. */
+static const char *qs(const char *path, const char *sql, char *buf, size_t size) {
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    buf[0] = '\0';
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return buf;
+}
+
+static struct store *open_ok(const char *path, const char *language) {
+    struct store *s;
+    char err[256] = "";
+    if (store_open(path, language, &s, err, sizeof err) != STORE_OK)
+        fail_msg("store_open: %s", err);
+    return s;
+}
+
+static struct movie_genre GENRES[] = {{18, "드라마"}, {53, "스릴러"}, {35, "코미디"}};
+static struct movie_company COMPANIES[] = {{7505, "CJ Entertainment", NULL, "KR"}};
+static struct movie_country COUNTRIES[] = {{"KR", "South Korea"}};
+static struct movie_language LANGUAGES[] = {{"ko", "Korean", "한국어/조선말"}};
+
+static struct movie sample(int64_t id, const char *title) {
+    static char raw[] = "{\"id\":496243}";
+    struct movie m = {
+        .id = id,
+        .title = title,
+        .original_title = "기생충",
+        .overview = "emoji 🎬 \"quotes\"",
+        .release_date = "2019-05-30",
+        .revenue = 2923706026LL,
+        .budget = 11363000,
+        .has_runtime = true,
+        .runtime = 133,
+        .vote_average = 8.5,
+        .vote_count = 17000,
+        .has_collection = true,
+        .collection = {10, "A collection", NULL, NULL},
+        .genres = GENRES,
+        .n_genres = 3,
+        .companies = COMPANIES,
+        .n_companies = 1,
+        .countries = COUNTRIES,
+        .n_countries = 1,
+        .languages = LANGUAGES,
+        .n_languages = 1,
+        .raw_json = raw,
+        .raw_len = sizeof raw - 1,
+    };
+    return m;
+}
+
+static void test_open_creates_schema_wal_and_language(void **state) {
+    struct fixture *f = *state;
+    char buf[64];
+    struct store *s = open_ok(f->path, "ko-KR");
+    store_close(s);
+    assert_int_equal(q(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_string_equal(qs(f->path, "PRAGMA journal_mode", buf, sizeof buf), "wal");
+    assert_string_equal(qs(f->path, "SELECT value FROM meta WHERE key='language'", buf, sizeof buf),
+                        "ko-KR");
+    assert_int_equal(q(f->path, "SELECT count(*) FROM sqlite_schema WHERE name IN ('movies', "
+                                "'genres', 'movie_genres', 'runs', 'fetch_failures')"),
+                     5);
+    s = open_ok(f->path, "ko-KR"); /* reopening applies the schema again harmlessly */
+    store_close(s);
+}
+
+static void test_other_language_is_refused(void **state) {
+    struct fixture *f = *state;
+    store_close(open_ok(f->path, "en-US"));
+    struct store *s;
+    char err[256];
+    assert_int_equal(store_open(f->path, "ko-KR", &s, err, sizeof err), STORE_ERR_LANGUAGE);
+    assert_null(s);
+    assert_non_null(strstr(err, "en-US"));
+    assert_non_null(strstr(err, "ko-KR"));
+}
+
+static void test_newer_schema_is_refused(void **state) {
+    struct fixture *f = *state;
+    store_close(open_ok(f->path, "ko-KR"));
+    sqlite3 *db;
+    sqlite3_open(f->path, &db);
+    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+    sqlite3_close(db);
+    struct store *s;
+    char err[256];
+    assert_int_equal(store_open(f->path, "ko-KR", &s, err, sizeof err), STORE_ERR_SCHEMA);
+    assert_non_null(strstr(err, "99"));
+}
+
+static void test_non_database_is_refused_and_untouched(void **state) {
+    struct fixture *f = *state;
+    const char junk[] = "this is not an SQLite database, it is a text file\n";
+    FILE *fp = fopen(f->path, "w");
+    fwrite(junk, 1, sizeof junk - 1, fp);
+    fclose(fp);
+    struct store *s;
+    char err[256];
+    assert_int_not_equal(store_open(f->path, "ko-KR", &s, err, sizeof err), STORE_OK);
+    assert_non_null(strstr(err, f->path));
+    char back[128] = "";
+    fp = fopen(f->path, "r");
+    size_t n = fread(back, 1, sizeof back, fp);
+    fclose(fp);
+    assert_int_equal(n, sizeof junk - 1);
+    assert_memory_equal(back, junk, n);
+}
+
+static void test_foreign_sqlite_database_is_refused(void **state) {
+    struct fixture *f = *state;
+    sqlite3 *db;
+    sqlite3_open(f->path, &db);
+    sqlite3_exec(db, "CREATE TABLE accounts (id INTEGER)", NULL, NULL, NULL);
+    sqlite3_close(db);
+    struct store *s;
+    char err[256];
+    assert_int_equal(store_open(f->path, "ko-KR", &s, err, sizeof err), STORE_ERR_SCHEMA);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
+}
+
+static void test_upsert_then_replace_links(void **state) {
+    struct fixture *f = *state;
+    char buf[256];
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie m = sample(496243, "기생충");
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &m, "2026-11-24T03:00:00Z"), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    assert_int_equal(q(f->path, "SELECT revenue FROM movies WHERE id=496243"), 2923706026LL);
+    assert_string_equal(qs(f->path, "SELECT overview FROM movies", buf, sizeof buf),
+                        "emoji 🎬 \"quotes\"");
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE imdb_id IS NULL AND "
+                                "homepage IS NULL AND tagline IS NULL"),
+                     1);
+    assert_string_equal(qs(f->path, "SELECT group_concat(genre_id) FROM (SELECT genre_id FROM "
+                                    "movie_genres ORDER BY position)",
+                           buf, sizeof buf),
+                        "18,53,35");
+    assert_string_equal(qs(f->path, "SELECT genres FROM movie_summary", buf, sizeof buf),
+                        "드라마, 스릴러, 코미디");
+    assert_int_equal(q(f->path, "SELECT collection_id FROM movies"), 10);
+
+    m.title = "Parasite";
+    m.n_genres = 1;
+    m.has_runtime = false;
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &m, "2026-11-25T03:00:00Z"), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 1);
+    assert_string_equal(qs(f->path, "SELECT title FROM movies", buf, sizeof buf), "Parasite");
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE runtime IS NULL"), 1);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_genres"), 1);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM genres"), 3);
+}
+
+static void test_failing_movie_leaves_nothing_and_batch_goes_on(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie good = sample(1, "good");
+    struct movie_genre broken[] = {{18, "Drama"}, {99, NULL}}; /* genres.name is NOT NULL */
+    struct movie bad = sample(2, "bad");
+    bad.genres = broken;
+    bad.n_genres = 2;
+    struct movie good2 = sample(3, "good too");
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &good, "t"), STORE_OK);
+    assert_int_not_equal(store_upsert_movie(s, &bad, "t"), STORE_OK);
+    assert_non_null(strstr(store_errmsg(s), "movie 2"));
+    assert_int_equal(store_upsert_movie(s, &good2, "t"), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 2);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE id = 2"), 0);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_genres WHERE movie_id = 2"), 0);
+}
+
+static void test_rollback_discards_the_batch(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie m = sample(7, "x");
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &m, "t"), STORE_OK);
+    assert_int_equal(store_rollback(s), STORE_OK);
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 0);
+}
+
+static void test_runs_and_failures(void **state) {
+    struct fixture *f = *state;
+    char buf[256];
+    struct store *s = open_ok(f->path, "ko-KR");
+    int64_t run;
+    assert_int_equal(store_run_begin(s, "tmdb-ingest list now_playing", "2026-11-24T03:00:00Z",
+                                     &run),
+                     STORE_OK);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM runs WHERE status = 'running'"), 1);
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_record_failure(s, run, 55, "missing", 404, "HTTP 404 (TMDB 34)", 1),
+                     STORE_OK);
+    assert_int_equal(store_record_failure(s, run, 56, "failed", 0, "timeout", 5), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    struct run_counts c = {.requested = 10, .fetched = 8, .missing = 1, .failed = 1,
+                           .http_requests = 15, .retries = 4};
+    assert_int_equal(store_run_finish(s, run, "2026-11-24T03:01:00Z", "partial", &c), STORE_OK);
+    store_close(s);
+    assert_string_equal(qs(f->path, "SELECT status || ' ' || requested || ' ' || fetched || ' ' "
+                                    "|| missing || ' ' || failed || ' ' || http_requests || ' ' "
+                                    "|| retries FROM runs",
+                           buf, sizeof buf),
+                        "partial 10 8 1 1 15 4");
+    assert_string_equal(qs(f->path, "SELECT kind || ' ' || http_status || ' ' || attempts FROM "
+                                    "fetch_failures WHERE movie_id = 56",
+                           buf, sizeof buf),
+                        "failed 0 5");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_creates_schema_wal_and_language, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_other_language_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_non_database_is_refused_and_untouched, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_sqlite_database_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upsert_then_replace_links, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failing_movie_leaves_nothing_and_batch_goes_on, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_discards_the_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_runs_and_failures, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
