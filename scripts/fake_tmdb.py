@@ -14,7 +14,8 @@ error bodies (see ../shared/tmdb-api-notes.md):
 and, for tests:
 
     GET  /__stats   what it saw: requests, statuses, most requests in flight,
-                    connections, detail requests per id (not counted itself)
+                    connections, detail requests per id, when each endpoint was
+                    first and last requested (not counted itself)
     POST /__reset   zero the counters
 
 The catalogue deliberately holds what real data holds: Korean text, quotes,
@@ -223,6 +224,9 @@ class Stats:
         self.detail_requests_per_id = {}
         self.auth_failures = 0
         self.faults_injected = 0
+        self.first_at = {}  # endpoint -> seconds since start of its first request
+        self.last_at = {}   # endpoint -> seconds since start of its latest request
+        self.started = time.monotonic()
 
     def snapshot(self):
         with self.lock:
@@ -237,6 +241,8 @@ class Stats:
                                            for k, v in self.detail_requests_per_id.items()},
                 "auth_failures": self.auth_failures,
                 "faults_injected": self.faults_injected,
+                "first_at": dict(self.first_at),
+                "last_at": dict(self.last_at),
             }
 
 
@@ -381,9 +387,12 @@ class Handler(BaseHTTPRequestHandler):
         query = parse_qs(url.query)
         parts = [p for p in url.path.split("/") if p]
         kind = self.endpoint(parts)
-        with self.server.stats.lock:
-            e = self.server.stats.by_endpoint
-            e[kind] = e.get(kind, 0) + 1
+        stats = self.server.stats
+        with stats.lock:
+            stats.by_endpoint[kind] = stats.by_endpoint.get(kind, 0) + 1
+            at = round(time.monotonic() - stats.started, 4)
+            stats.first_at.setdefault(kind, at)
+            stats.last_at[kind] = at
         if opts.latency_ms > 0:
             time.sleep(opts.latency_ms / 1000.0)
         if not self.authorised(query):
