@@ -124,11 +124,4 @@ void movie_free(struct movie *m);
 /* True when `len` bytes of `s` are well-formed UTF-8 (no overlongs, no surrogates). */
 bool movie_utf8_valid(const char *s, size_t len);
 
-/*
- * Read an integral JSON number through cJSON's double (exact up to 2^53),
- * never through valueint, which saturates at 2^31. Returns false when the
- * item is not a number, is not integral, or lies beyond +-2^53.
- */
-bool movie_json_int64(const struct cJSON *item, int64_t *out);
-
 #endif

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
+
 /* The parse state of one body: where errors go. */
 struct parse {
     char *reason;
@@ -57,16 +59,6 @@ bool movie_utf8_valid(const char *str, size_t len) {
     return true;
 }
 
-bool movie_json_int64(const cJSON *item, int64_t *out) {
-    if (!cJSON_IsNumber(item))
-        return false;
-    double d = item->valuedouble;
-    if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0)
-        return false;
-    *out = (int64_t)d;
-    return true;
-}
-
 /* A string member: absent, null and "" give NULL; another type is an error. */
 static enum movie_status get_string(struct parse *p, const cJSON *obj, const char *key,
                                     const char **out) {
@@ -90,7 +82,7 @@ static enum movie_status get_int(struct parse *p, const cJSON *obj, const char *
         *present = false;
     if (!item || cJSON_IsNull(item))
         return MOVIE_OK;
-    if (!movie_json_int64(item, out))
+    if (!json_int64(item, out))
         return shape(p, "%s is not a whole number", key);
     if (present)
         *present = true;

@@ -2,10 +2,11 @@
 #include "tmdb.h"
 
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "json.h"
 
 static const char *const list_names[] = {
     [TMDB_LIST_NOW_PLAYING] = "now_playing",
@@ -136,17 +137,6 @@ void tmdb_redact_url(const char *url, char *buf, size_t size) {
     }
 }
 
-/* An integral JSON number within +-2^53. */
-static bool json_int(const cJSON *item, int64_t *out) {
-    if (!cJSON_IsNumber(item))
-        return false;
-    double d = item->valuedouble;
-    if (!isfinite(d) || d != floor(d) || fabs(d) > 9007199254740992.0)
-        return false;
-    *out = (int64_t)d;
-    return true;
-}
-
 __attribute__((format(printf, 3, 4))) static int reject(char *reason, size_t size,
                                                        const char *fmt, ...) {
     va_list ap;
@@ -163,15 +153,15 @@ static int parse_page_fields(const cJSON *root, struct tmdb_list_page *out, char
     const cJSON *pages = cJSON_GetObjectItemCaseSensitive(root, "total_pages");
     const cJSON *results = cJSON_GetObjectItemCaseSensitive(root, "total_results");
     if (page && !cJSON_IsNull(page)) {
-        if (!json_int(page, &v) || v < 0 || v > 1000000)
+        if (!json_int64(page, &v) || v < 0 || v > 1000000)
             return reject(reason, size, "page is not a whole number");
         out->page = (int)v;
     }
-    if (!pages || !json_int(pages, &v) || v < 0 || v > 100000000)
+    if (!pages || !json_int64(pages, &v) || v < 0 || v > 100000000)
         return reject(reason, size, "total_pages is missing or not a whole number");
     out->total_pages = (int)v;
     if (results && !cJSON_IsNull(results)) {
-        if (!json_int(results, &v) || v < 0)
+        if (!json_int64(results, &v) || v < 0)
             return reject(reason, size, "total_results is not a whole number");
         out->total_results = v;
     }
@@ -202,7 +192,7 @@ int tmdb_parse_list_page(const char *body, size_t len, struct tmdb_list_page *ou
                 break;
             }
             const cJSON *jid = cJSON_GetObjectItemCaseSensitive(item, "id");
-            if (!cJSON_IsObject(item) || !json_int(jid, &id) || id <= 0) {
+            if (!cJSON_IsObject(item) || !json_int64(jid, &id) || id <= 0) {
                 rc = reject(reason, reason_size, "result %zu has no valid id", i + 1);
                 break;
             }
@@ -237,7 +227,7 @@ void tmdb_parse_error(const char *body, size_t len, int *status_code, char *mess
         return;
     }
     int64_t code;
-    if (json_int(cJSON_GetObjectItemCaseSensitive(root, "status_code"), &code) && code > 0 &&
+    if (json_int64(cJSON_GetObjectItemCaseSensitive(root, "status_code"), &code) && code > 0 &&
         code < 100000)
         *status_code = (int)code;
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(root, "status_message");
