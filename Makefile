@@ -8,6 +8,7 @@
 #   make asan | ubsan | tsan    sanitizer builds in build-asan/ etc.
 #   make check-sanitizers       end-to-end suite under ASan+UBSan and TSan
 #   make valgrind               one end-to-end run under valgrind memcheck
+#   make bench      benchmarks side by side, written to docs/benchmarks.md
 #   make deps       install build/test dependencies (Debian/Ubuntu, apt-get)
 #
 # Dependencies come from the distribution via pkg-config; nothing is vendored
@@ -47,7 +48,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 CMOCKA_CFLAGS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --cflags cmocka 2>/dev/null))
 CMOCKA_LIBS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --libs cmocka 2>/dev/null))
 
-.PHONY: all deps demo test unit e2e asan ubsan tsan check-sanitizers valgrind \
+.PHONY: all deps demo test unit e2e asan ubsan tsan check-sanitizers valgrind bench \
         clean check-deps install
 
 all: check-deps $(BIN)
@@ -123,6 +124,12 @@ demo:
 	sh scripts/install-deps.sh
 	$(MAKE) all
 	sh scripts/demo.sh
+
+# Side-by-side benchmarks against the fake TMDB; writes docs/benchmarks.md.
+# Not part of `make test` (timings are not assertions); the smoke test
+# tests/e2e/t_bench_smoke.sh runs it tiny so it cannot rot.
+bench: all
+	python3 scripts/bench.py --runs $(or $(BENCH_RUNS),3)
 
 install: all
 	install -D -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tmdb-ingest

@@ -302,6 +302,9 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "openresty"
     sys_version = ""
+    # Headers and body go out in separate writes; with Nagle on, the body
+    # would wait for the client's delayed ACK (40 ms) on every response.
+    disable_nagle_algorithm = True
 
     def setup(self):
         super().setup()
@@ -512,6 +515,7 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # 50 workers connecting at once must not hit a full backlog
 
 
 def parse_args(argv):
@@ -554,6 +558,8 @@ def parse_args(argv):
     p.add_argument("--stats-file", help="write the /__stats JSON here at exit")
     p.add_argument("--dump-catalogue", action="store_true",
                    help="print the catalogue (one JSON object per line) and exit")
+    p.add_argument("--dump-ids", action="store_true",
+                   help="print the catalogue's live (not deleted) ids, one per line, and exit")
     p.add_argument("--language", default="ko-KR", help="language of --dump-catalogue")
     p.add_argument("--verbose", action="store_true", help="log each request to stderr")
     opts = p.parse_args(argv)
@@ -585,6 +591,9 @@ def main(argv):
     catalogue = Catalogue(opts.movies, opts.deleted, opts.seed)
     if opts.dump_catalogue:
         dump(catalogue, opts.language)
+        return 0
+    if opts.dump_ids:
+        sys.stdout.write("".join(f"{i}\n" for i in catalogue.order if i not in catalogue.deleted))
         return 0
     if opts.host == "::1":
         Server.address_family = socket.AF_INET6

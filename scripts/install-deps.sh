@@ -5,11 +5,12 @@
 #
 #   build:  gcc make pkg-config libcurl4-openssl-dev libcjson-dev
 #           libsqlite3-dev zlib1g-dev
-#   tests:  libcmocka-dev sqlite3 python3 perl (prove) openssl valgrind
+#   tests:  libcmocka-dev sqlite3 python3 perl (prove) openssl valgrind curl
+#   bench:  python3-aiohttp (the original asyncio approach, for comparison)
 set -eu
 
 PACKAGES="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libsqlite3-dev zlib1g-dev \
-libcmocka-dev sqlite3 python3 perl openssl valgrind ca-certificates"
+libcmocka-dev sqlite3 python3 perl openssl valgrind ca-certificates curl python3-aiohttp"
 
 missing=""
 for p in $PACKAGES; do

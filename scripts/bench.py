@@ -1,0 +1,392 @@
+#!/usr/bin/env python3
+"""bench.py - tmdb-ingest side by side with the approaches it replaces.
+
+Runs, against scripts/fake_tmdb.py on 127.0.0.1, in one run:
+  tmdb-ingest          the C pipeline (default 5 workers)
+  asyncio              the original approach: list pages first, then aiohttp
+                       under Semaphore(5), then sqlite3 (scripts/bench_asyncio.py)
+  sequential           the same job one request at a time (the original's baseline)
+  curl --parallel 5    the detail transfers alone: no parsing, no database
+
+and writes docs/benchmarks.md: wall time, CPU time (user+sys) of the client
+process only (the fake server's CPU is not counted), peak RSS, CPU
+microseconds per movie, and wall time over the ideal max(P*L, (N+P)*L/C).
+Each figure is the median of --runs runs, with the spread (min-max).
+
+    python3 scripts/bench.py [--runs 3] [--quick] [--out docs/benchmarks.md]
+
+--quick runs tiny sizes once (the smoke test in `make test` uses it).
+Loopback only; every request loop is bounded by the scenario's size.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FAKE = os.path.join(ROOT, "scripts", "fake_tmdb.py")
+ASYNCIO = os.path.join(ROOT, "scripts", "bench_asyncio.py")
+TOKEN = "bench-token-not-a-secret"
+CONCURRENCY = 5
+
+
+# -- measuring --------------------------------------------------------------
+
+def peak_rss_watcher(pid, result):
+    """Poll /proc/PID/status for VmHWM (the process's own high-water mark).
+
+    ru_maxrss cannot be used: a child forked from this Python process inherits
+    its high-water mark across exec, so every tool would report >= 20 MiB."""
+    path = f"/proc/{pid}/status"
+    while True:
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        result[0] = max(result[0], int(line.split()[1]) / 1024.0)
+        except (OSError, ValueError):
+            return
+        time.sleep(0.02)
+
+
+def measure(cmd, stdin_path=None, env=None):
+    """Run cmd; return (exit status, wall s, cpu s, peak RSS MiB) of that process."""
+    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=env)
+    rss = [0.0]
+    watcher = threading.Thread(target=peak_rss_watcher, args=(proc.pid, rss), daemon=True)
+    watcher.start()
+    # wait4 gives this child's own CPU time (not the fake server's)
+    _, status, ru = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - t0
+    watcher.join()
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if stdin_path:
+        stdin.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 3):
+        sys.stderr.write(f"bench: {' '.join(cmd[:3])}... exited {code}: {err[-500:]}\n")
+    return code, wall, ru.ru_utime + ru.ru_stime, rss[0]
+
+
+class Fake:
+    """One fake TMDB server for a scenario."""
+
+    def __init__(self, tmp, **opts):
+        self.port_file = os.path.join(tmp, "port")
+        if os.path.exists(self.port_file):
+            os.unlink(self.port_file)
+        args = [sys.executable, FAKE, "--port", "0", "--port-file", self.port_file,
+                "--token", TOKEN, "--max-seconds", "3600", "--deleted", "0"]
+        for k, v in opts.items():
+            args += [f"--{k.replace('_', '-')}", str(v)]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+        for _ in range(600):
+            if os.path.exists(self.port_file):
+                break
+            time.sleep(0.05)
+        else:
+            raise SystemExit("bench: the fake TMDB did not start")
+        with open(self.port_file) as f:
+            self.url = f"http://127.0.0.1:{f.read().strip()}"
+        self.api = self.url + "/3"
+
+    def reset(self):
+        urllib.request.urlopen(urllib.request.Request(self.url + "/__reset", method="POST"))
+
+    def stats(self):
+        with urllib.request.urlopen(self.url + "/__stats") as r:
+            return json.load(r)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def write_ids(tmp, movies):
+    path = os.path.join(tmp, f"ids-{movies}.txt")
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            subprocess.run([sys.executable, FAKE, "--dump-ids", "--movies", str(movies),
+                            "--deleted", "0"], stdout=f, check=True)
+    return path
+
+
+def asyncio_python():
+    """An interpreter with aiohttp (Debian's python3-aiohttp is for /usr/bin/python3)."""
+    for py in (sys.executable, "/usr/bin/python3", "python3"):
+        exe = shutil.which(py) if not os.path.isabs(py) else py
+        if exe and subprocess.run([exe, "-c", "import aiohttp"], capture_output=True).returncode == 0:
+            return exe
+    return None
+
+
+# -- tools ------------------------------------------------------------------
+
+class Tools:
+    def __init__(self, args, tmp):
+        self.bin = args.bin
+        self.tmp = tmp
+        self.py_aio = asyncio_python()
+        self.env = dict(os.environ, TMDB_API_TOKEN=TOKEN)
+        self.env.pop("TMDB_API_KEY", None)
+
+    def db(self):
+        path = os.path.join(self.tmp, "bench.sqlite3")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.unlink(path + suffix)
+        return path
+
+    def ingest(self, fake, pages=None, ids=None, extra=()):
+        cmd = [self.bin, "--db", self.db(), "--api-base", fake.api, "--no-progress",
+               "--rate", "0", *extra]
+        cmd += ["list", "now_playing", "--pages", str(pages)] if pages else ["ids", "-"]
+        return measure(cmd, stdin_path=ids, env=self.env)
+
+    def asyncio(self, fake, pages=None, ids=None, sequential=False):
+        py = sys.executable if sequential else self.py_aio
+        if not py:
+            return None
+        cmd = [py, ASYNCIO, "--api-base", fake.api, "--db", self.db()]
+        cmd += ["--pages", str(pages)] if pages else ["--ids-from", ids]
+        if sequential:
+            cmd.append("--sequential")
+        return measure(cmd, env=self.env)
+
+    def curl(self, fake, ids_path):
+        config = os.path.join(self.tmp, "curl.cfg")
+        with open(ids_path) as src, open(config, "w") as out:
+            for line in src:
+                out.write(f'url = "{fake.api}/movie/{line.strip()}?language=ko-KR"\n'
+                          'output = "/dev/null"\n')
+        cmd = ["curl", "--parallel", "--parallel-max", str(CONCURRENCY), "--compressed",
+               "-s", "-H", f"Authorization: Bearer {TOKEN}", "-K", config]
+        return measure(cmd, env=self.env)
+
+
+# -- reporting --------------------------------------------------------------
+
+def summarise(samples):
+    """Median and spread of repeated (code, wall, cpu, rss) samples."""
+    walls = [s[1] for s in samples]
+    cpus = [s[2] for s in samples]
+    rsss = [s[3] for s in samples]
+    return {"wall": statistics.median(walls), "wall_min": min(walls), "wall_max": max(walls),
+            "cpu": statistics.median(cpus), "cpu_min": min(cpus), "cpu_max": max(cpus),
+            "rss": statistics.median(rsss), "codes": sorted({s[0] for s in samples})}
+
+
+def row(name, summary, movies, ideal=None, extra=""):
+    if summary is None:
+        return f"| {name} | skipped: aiohttp missing (apt-get install python3-aiohttp) | | | | | |"
+    s = summary
+    ratio = f"{s['wall'] / ideal:.2f}" if ideal else "-"
+    return (f"| {name} | {s['wall']:.2f} ({s['wall_min']:.2f}-{s['wall_max']:.2f}) "
+            f"| {s['cpu']:.2f} ({s['cpu_min']:.2f}-{s['cpu_max']:.2f}) | {s['rss']:.1f} "
+            f"| {s['cpu'] * 1e6 / movies:.0f} | {ratio} | {extra or ','.join(map(str, s['codes']))} |")
+
+
+HEADER = ("| tool | wall s, median (spread) | CPU s user+sys (spread) | peak RSS MiB "
+          "| CPU µs/movie | wall / ideal | exit / notes |\n|---|---|---|---|---|---|---|")
+
+
+def repeat(n, fn):
+    samples = []
+    for _ in range(n):
+        r = fn()
+        if r is None:
+            return None
+        samples.append(r)
+    return summarise(samples)
+
+
+# -- scenarios --------------------------------------------------------------
+
+def scenario_a(t, args, out):
+    movies, pages, lat = (60, 3, 0.005) if args.quick else (1000, 50, 0.020)
+    fake = Fake(t.tmp, movies=movies, latency_ms=lat * 1000)
+    ids = write_ids(t.tmp, movies)
+    ideal = max(pages * lat, (movies + pages) * lat / CONCURRENCY)
+    try:
+        rows = [row("tmdb-ingest", repeat(args.runs, lambda: t.ingest(fake, pages=pages)), movies,
+                    ideal),
+                row("asyncio + aiohttp", repeat(args.runs, lambda: t.asyncio(fake, pages=pages)),
+                    movies, ideal),
+                row("sequential", repeat(1 if not args.quick else 1,
+                                         lambda: t.asyncio(fake, pages=pages, sequential=True)),
+                    movies, (movies + pages) * lat, "1 run; ideal (N+P)·L"),
+                row("curl --parallel-max 5 (details only)",
+                    repeat(args.runs, lambda: t.curl(fake, ids)), movies, movies * lat / CONCURRENCY)]
+    finally:
+        fake.stop()
+    out.append(f"### a. latency {lat * 1000:.0f} ms, {movies} movies ({pages} pages)\n\n"
+               f"Ideal wall time max(P·L, (N+P)·L/C) = {ideal:.2f} s.\n\n{HEADER}\n"
+               + "\n".join(rows) + "\n")
+
+
+def scenario_b(t, args, out):
+    movies = 300 if args.quick else 20000
+    fake = Fake(t.tmp, movies=movies)
+    ids = write_ids(t.tmp, movies)
+    try:
+        rows = [row("tmdb-ingest (ids -)", repeat(args.runs, lambda: t.ingest(fake, ids=ids)),
+                    movies),
+                row("asyncio + aiohttp", repeat(args.runs, lambda: t.asyncio(fake, ids=ids)),
+                    movies),
+                row("curl --parallel-max 5 (details only)",
+                    repeat(args.runs, lambda: t.curl(fake, ids)), movies)]
+    finally:
+        fake.stop()
+    out.append(f"### b. latency 0, {movies} movies (ids from stdin)\n\n"
+               "The network is free here, so the fake server (Python, one thread per "
+               "connection) bounds the wall time; compare CPU per movie, which counts "
+               f"the client alone.\n\n{HEADER}\n" + "\n".join(rows) + "\n")
+
+
+def scenario_c(t, args, out):
+    sizes = (100, 2000) if args.quick else (1000, 100000)
+    lines = []
+    for n in sizes:
+        fake = Fake(t.tmp, movies=n)
+        ids = write_ids(t.tmp, n)
+        runs = args.runs if n <= 20000 else max(1, args.runs - 1)
+        try:
+            lines.append(row(f"tmdb-ingest, {n} movies",
+                             repeat(runs, lambda: t.ingest(fake, ids=ids)), n))
+            lines.append(row(f"asyncio + aiohttp, {n} movies",
+                             repeat(runs, lambda: t.asyncio(fake, ids=ids)), n))
+        finally:
+            fake.stop()
+    out.append(f"### c. memory as the job grows: {sizes[0]} vs {sizes[1]} movies (ids from "
+               f"stdin, latency 0)\n\n{HEADER}\n" + "\n".join(lines) + "\n")
+
+
+def scenario_d(t, args, out):
+    movies, limit = (40, 40) if args.quick else (400, 40)
+    fake = Fake(t.tmp, movies=movies, rate_limit=limit)
+    ids = write_ids(t.tmp, movies)
+    lines = []
+    try:
+        for name, fn in (("tmdb-ingest --rate 40",
+                          lambda: t.ingest(fake, ids=ids, extra=("--rate", str(limit)))),
+                         ("asyncio + aiohttp (no limiter)", lambda: t.asyncio(fake, ids=ids))):
+            samples, throttled = [], []
+            for _ in range(args.runs):
+                time.sleep(1.1)  # let the fake's one-second window empty
+                fake.reset()
+                r = fn()
+                if r is None:
+                    break
+                st = fake.stats()
+                samples.append(r)
+                throttled.append(st["status"].get("429", 0))
+            s = summarise(samples) if samples else None
+            note = ""
+            if s:
+                rate = movies / s["wall"]
+                note = (f"{rate:.1f} req/s = {rate / limit * 100:.0f}% of the limit; "
+                        f"429s per run: {', '.join(map(str, throttled))}")
+            lines.append(row(name, s, movies, movies / limit, note))
+    finally:
+        fake.stop()
+    out.append(f"### d. server rate limit {limit}/s, {movies} movies\n\n"
+               f"Ideal: N/R = {movies / limit:.1f} s with zero 429 answers. The asyncio "
+               f"version has no limiter: its 429s are failed movies.\n\n{HEADER}\n"
+               + "\n".join(lines) + "\n")
+
+
+def scenario_e(t, args, out):
+    movies, lat = (40, 0.01) if args.quick else (400, 0.050)
+    workers = (1, 5) if args.quick else (1, 5, 20, 50)
+    fake = Fake(t.tmp, movies=movies, latency_ms=lat * 1000)
+    ids = write_ids(t.tmp, movies)
+    lines = []
+    try:
+        for w in workers:
+            s = repeat(args.runs, lambda: t.ingest(
+                fake, ids=ids, extra=("--workers", str(w), "--queue-size", str(max(5, w)))))
+            ideal = movies * lat / w
+            lines.append(row(f"tmdb-ingest --workers {w}", s, movies, ideal,
+                             f"{movies / s['wall']:.0f} movies/s (ideal {movies / ideal:.0f})"))
+    finally:
+        fake.stop()
+    out.append(f"### e. scaling with workers at latency {lat * 1000:.0f} ms, {movies} movies\n\n"
+               f"{HEADER}\n" + "\n".join(lines) + "\n")
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    curl_v = subprocess.run(["curl", "--version"], capture_output=True, text=True).stdout
+    return (f"{os.cpu_count()} CPUs ({cpu}), Linux {platform.release()}, Python "
+            f"{platform.python_version()}, {curl_v.splitlines()[0] if curl_v else 'no curl'}")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
+    p.add_argument("--bin", default=os.path.join(ROOT, "build", "tmdb-ingest"))
+    p.add_argument("--only", default="abcde", help="scenarios to run (default abcde)")
+    args = p.parse_args()
+    if args.quick:
+        args.runs = 1
+    started = datetime.datetime.now(datetime.timezone.utc)
+    sections = []
+    with tempfile.TemporaryDirectory(prefix="tmdb-bench.") as tmp:
+        t = Tools(args, tmp)
+        if not t.py_aio:
+            print("bench: aiohttp is missing, the asyncio rows are skipped "
+                  "(apt-get install python3-aiohttp)", file=sys.stderr)
+        for key, fn in (("a", scenario_a), ("b", scenario_b), ("c", scenario_c),
+                        ("d", scenario_d), ("e", scenario_e)):
+            if key in args.only:
+                print(f"bench: scenario {key}...", file=sys.stderr, flush=True)
+                fn(t, args, sections)
+    took = (datetime.datetime.now(datetime.timezone.utc) - started).total_seconds()
+    cmd = "python3 scripts/bench.py" + (" --quick" if args.quick else f" --runs {args.runs}")
+    text = (f"<!-- generated by scripts/bench.py; edit the prose in docs/benchmarks.md "
+            f"below the results -->\n## Results\n\n"
+            f"- Command: `{cmd}` (`make bench`), {took:.0f} s in all\n"
+            f"- Date: {started:%Y-%m-%d %H:%M} UTC\n- Machine: {machine()}\n"
+            f"- Every figure is the median of {args.runs} run(s), spread in parentheses; CPU "
+            f"and RSS are the client process's own (os.wait4), not the fake server's.\n\n"
+            + "\n".join(sections))
+    write_results(args.out, text)
+    print(f"bench: wrote {args.out}", file=sys.stderr)
+
+
+def write_results(path, results):
+    """Replace the generated part of the file, keeping any analysis after it."""
+    marker = "<!-- end of generated results -->"
+    tail = ""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            old = f.read()
+        if marker in old:
+            tail = old.split(marker, 1)[1]
+    head = "# Benchmarks\n\n"
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(head + results + "\n" + marker + tail)
+
+
+if __name__ == "__main__":
+    main()

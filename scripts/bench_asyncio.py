@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""bench_asyncio.py - the original approach, for side-by-side benchmarks.
+
+A faithful version of the Python script tmdb-ingest replaces (see
+../shared/seed/): fetch the list pages one after another with urllib, then
+every movie's details with asyncio + aiohttp under asyncio.Semaphore(5),
+holding all responses in memory, then insert title, vote_average and revenue
+with the standard sqlite3 module at the end.
+
+    bench_asyncio.py --api-base URL --db PATH (--pages N | --ids-from FILE)
+                     [--concurrency 5] [--sequential]
+
+--sequential does the same job one request at a time (urllib, no asyncio):
+the original's own baseline. The credential comes from TMDB_API_TOKEN.
+
+Needs aiohttp unless --sequential: on Debian/Ubuntu `apt-get install
+python3-aiohttp` (for /usr/bin/python3). Exits 4 with a message if missing.
+"""
+import argparse
+import asyncio
+import json
+import os
+import sqlite3
+import sys
+import urllib.request
+
+
+def get_json(url, token):
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req) as resp:
+        return json.load(resp)
+
+
+def list_ids(api, pages, language, token):
+    """The original fetched the list first, all of it, before any detail."""
+    ids = []
+    page, last = 1, pages
+    while page <= last:
+        data = get_json(f"{api}/movie/now_playing?language={language}&page={page}", token)
+        ids += [m["id"] for m in data.get("results", [])]
+        last = min(pages, data.get("total_pages", 1))
+        page += 1
+    return list(dict.fromkeys(ids))
+
+
+async def fetch_with_semaphore(semaphore, session, url):
+    async with semaphore:
+        async with session.get(url) as response:
+            return response.status, await response.text()
+
+
+async def fetch_all(api, ids, language, token, concurrency):
+    import aiohttp
+    semaphore = asyncio.Semaphore(concurrency)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        tasks = [fetch_with_semaphore(semaphore, session,
+                                      f"{api}/movie/{i}?language={language}") for i in ids]
+        return await asyncio.gather(*tasks)
+
+
+def fetch_sequential(api, ids, language, token):
+    out = []
+    for i in ids:
+        try:
+            out.append((200, json.dumps(get_json(f"{api}/movie/{i}?language={language}",
+                                                 token))))
+        except urllib.error.HTTPError as e:
+            out.append((e.code, e.read().decode()))
+    return out
+
+
+def store(db_path, responses):
+    db = sqlite3.connect(db_path)
+    db.execute("CREATE TABLE IF NOT EXISTS movies (title TEXT, vote_average REAL, revenue INTEGER)")
+    rows = []
+    for status, text in responses:
+        if status != 200:
+            continue
+        detail = json.loads(text)
+        rows.append((detail.get("title"), detail.get("vote_average"), detail.get("revenue")))
+    db.executemany("INSERT INTO movies VALUES (?, ?, ?)", rows)
+    db.commit()
+    db.close()
+    return len(rows)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--api-base", required=True)
+    p.add_argument("--db", required=True)
+    p.add_argument("--pages", type=int)
+    p.add_argument("--ids-from")
+    p.add_argument("--language", default="ko-KR")
+    p.add_argument("--concurrency", type=int, default=5)
+    p.add_argument("--sequential", action="store_true")
+    a = p.parse_args()
+    token = os.environ["TMDB_API_TOKEN"]
+    if not a.sequential:
+        try:
+            import aiohttp  # noqa: F401
+        except ImportError:
+            print("bench_asyncio: aiohttp is missing: apt-get install python3-aiohttp",
+                  file=sys.stderr)
+            return 4
+    if a.ids_from:
+        with open(a.ids_from) as f:
+            ids = [int(t) for t in f.read().split()]
+    else:
+        ids = list_ids(a.api_base, a.pages, a.language, token)
+    if a.sequential:
+        responses = fetch_sequential(a.api_base, ids, a.language, token)
+    else:
+        responses = asyncio.run(fetch_all(a.api_base, ids, a.language, token, a.concurrency))
+    stored = store(a.db, responses)
+    print(f"stored {stored} of {len(ids)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

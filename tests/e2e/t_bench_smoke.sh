@@ -1,0 +1,18 @@
+#!/bin/sh
+# `make bench` cannot rot: run the benchmark at tiny sizes and check that it
+# produced a row with figures for every tool and scenario. Times are not
+# asserted (that is the benchmark's job, not a test's).
+. "$(dirname "$0")/lib.sh"
+plan 7
+
+"$PYTHON" "$ROOT/scripts/bench.py" --quick --bin "$BIN" --out "$TMP/bench.md" >"$TMP/bench.out" 2>&1
+ok $? "bench.py --quick completes"
+out=$(cat "$TMP/bench.md")
+for s in "### a\." "### b\." "### c\." "### d\." "### e\."; do
+    like "$out" "$s" "scenario $s reported"
+done
+# every tmdb-ingest row has numbers and exit status 0
+bad=$(grep '^| tmdb-ingest' "$TMP/bench.md" | grep -v '| [0-9.]* ([0-9.]*-[0-9.]*) |' || true)
+is "$bad" "" "every tmdb-ingest row has measured figures"
+
+done_testing
