@@ -63,6 +63,7 @@ struct options {
     int batch_rows;
     int verbosity; /* 0 default, -1 quiet, 1 verbose, 2 debug */
     bool progress;
+    bool refresh; /* fetch again what an interrupted run already stored */
 };
 
 enum cli_result {

@@ -10,6 +10,7 @@
 #ifndef TMDB_IDSET_H
 #define TMDB_IDSET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,9 @@ void idset_free(struct idset *s);
 /* Add `id` (> 0). Returns 1 when it was new, 0 when already present,
  * -1 when out of memory (the set is unchanged). */
 int idset_add(struct idset *s, int64_t id);
+
+/* True when `id` is in the set. */
+bool idset_contains(const struct idset *s, int64_t id);
 
 /* Number of ids in the set. */
 size_t idset_count(const struct idset *s);

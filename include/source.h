@@ -15,6 +15,7 @@
 #include "tmdb.h"
 
 struct fetcher;
+struct idset;
 struct queue;
 struct stats;
 
@@ -32,6 +33,9 @@ struct source {
     const int64_t *ids;  /* SOURCE_IDS */
     size_t n_ids;
     int fd;              /* SOURCE_STDIN */
+    /* Ids not to fetch (already stored by an interrupted run being resumed);
+     * NULL for none. Owned by main, only read while the run lasts. */
+    const struct idset *skip;
 };
 
 enum source_status {
@@ -48,6 +52,13 @@ enum source_status {
  */
 enum source_status source_run(const struct source *src, struct fetcher *f, struct queue *work,
                               struct stats *stats);
+
+/*
+ * Describe what `src` loads, as the key a later run resumes by:
+ * "list now_playing --pages all", "ids -", "ids 550 603". Returns a string
+ * the caller frees, or NULL when out of memory.
+ */
+char *source_describe(const struct source *src);
 
 /*
  * Parse a movie id token: decimal digits only, 1..INT64_MAX.

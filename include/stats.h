@@ -13,6 +13,7 @@
  *   http_requests  requests sent, list pages included (workers, producer)
  *   retries        requests that were repeats (workers, producer)
  *   throttled      429/503 answers (workers, producer)
+ *   skipped        ids not fetched: settled by the interrupted run resumed (producer)
  */
 #ifndef TMDB_STATS_H
 #define TMDB_STATS_H
@@ -31,6 +32,7 @@ struct stats {
     atomic_llong http_requests;
     atomic_llong retries;
     atomic_llong throttled;
+    atomic_llong skipped;
 };
 
 /* Zero every counter (before threads start). */

@@ -46,6 +46,7 @@ struct run_counts {
     int64_t failed;    /* gave up after retries or bad payload */
     int64_t http_requests;
     int64_t retries;
+    int64_t skipped;   /* not fetched: settled by the interrupted run being resumed */
 };
 
 struct store;
@@ -92,10 +93,31 @@ enum store_status store_record_failure(struct store *s, int64_t run_id, int64_t 
 
 /*
  * Insert a runs row with status "running" and return its id in *run_id.
- * `command` is the command line as given, already without any credential.
+ * `command` is the command line as given, already without any credential;
+ * `source` names what is loaded (source_describe()), the key for resuming.
  */
-enum store_status store_run_begin(struct store *s, const char *command, const char *started_at,
-                                  int64_t *run_id);
+enum store_status store_run_begin(struct store *s, const char *command, const char *source,
+                                  const char *started_at, int64_t *run_id);
+
+/*
+ * Mark every run still "running" as "aborted" (its process died: no run
+ * can be running while the caller holds the database's lock, lock.h).
+ * *n_marked receives how many were marked. Commits on its own.
+ */
+enum store_status store_mark_aborted(struct store *s, const char *now, int64_t *n_marked);
+
+/* Called once per id by store_resume_ids(); return 0 to go on, -1 to stop. */
+typedef int (*store_id_fn)(void *ctx, int64_t id);
+
+/*
+ * Resuming: when the runs just before `run_id` were interrupted or aborted
+ * runs of the same `source`, call fn for every movie they already settled
+ * (stored, or answered 404) so the new run need not fetch it again.
+ * *from_run receives the earliest such run, or 0 when there is nothing to
+ * resume. Returns STORE_ERR_NOMEM when fn returns -1.
+ */
+enum store_status store_resume_ids(struct store *s, const char *source, int64_t run_id,
+                                   store_id_fn fn, void *ctx, int64_t *from_run);
 
 /*
  * Finish run `run_id`: set its end time, status ("ok", "partial",

@@ -37,6 +37,7 @@ import os
 import random
 import signal
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -555,6 +556,8 @@ def parse_args(argv):
                    help="with --fault-fraction: the kinds, cycled")
     p.add_argument("--stall-seconds", type=float, default=30, help="length of a stall fault")
     p.add_argument("--huge-mib", type=int, default=8, help="size of a huge fault body")
+    p.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    p.add_argument("--tls-key", help="the certificate's private key (PEM)")
     p.add_argument("--stats-file", help="write the /__stats JSON here at exit")
     p.add_argument("--dump-catalogue", action="store_true",
                    help="print the catalogue (one JSON object per line) and exit")
@@ -613,8 +616,14 @@ def main(argv):
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     threading.Timer(opts.max_seconds, stop).start()
+    scheme = "http"
+    if opts.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(opts.tls_cert, opts.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
     port = server.server_address[1]
-    print(f"listening on http://127.0.0.1:{port}", flush=True)
+    print(f"listening on {scheme}://127.0.0.1:{port}", flush=True)
     if opts.port_file:
         write_atomic(opts.port_file, f"{port}\n")
     try:

@@ -116,7 +116,8 @@ CREATE TABLE IF NOT EXISTS movie_languages (
 CREATE INDEX IF NOT EXISTS movie_languages_language ON movie_languages (iso_639_1);
 
 -- One row per invocation. command is the command line as given (it never
--- holds the credential: no option takes one). status: running while it
+-- holds the credential: no option takes one); source says what was loaded,
+-- and a run resumes the interrupted runs of the same source just before it. status: running while it
 -- runs, then ok, partial (some movies failed), failed (could not go on),
 -- interrupted (signal), or aborted (the process died; set by the next run).
 CREATE TABLE IF NOT EXISTS runs (
@@ -124,6 +125,7 @@ CREATE TABLE IF NOT EXISTS runs (
     started_at    TEXT NOT NULL,
     finished_at   TEXT,
     command       TEXT NOT NULL,
+    source        TEXT NOT NULL,               -- what was loaded: 'list now_playing --pages all', 'ids -'
     status        TEXT NOT NULL DEFAULT 'running'
                   CHECK (status IN ('running', 'ok', 'partial', 'failed', 'interrupted', 'aborted')),
     requested     INTEGER NOT NULL DEFAULT 0,  -- distinct ids enqueued
@@ -131,7 +133,8 @@ CREATE TABLE IF NOT EXISTS runs (
     missing       INTEGER NOT NULL DEFAULT 0,  -- 404: deleted or unknown
     failed        INTEGER NOT NULL DEFAULT 0,  -- given up after retries, bad payloads, bad input
     http_requests INTEGER NOT NULL DEFAULT 0,  -- list pages included
-    retries       INTEGER NOT NULL DEFAULT 0
+    retries       INTEGER NOT NULL DEFAULT 0,
+    skipped       INTEGER NOT NULL DEFAULT 0   -- settled by the interrupted run this one resumed
 ) STRICT;
 
 -- Movies a run did not store, and why. kind 'missing' is a 404 (a deleted

@@ -26,6 +26,7 @@ enum {
     OPT_PAGES,
     OPT_BATCH,
     OPT_NO_PROGRESS,
+    OPT_REFRESH,
     OPT_VERSION,
 };
 
@@ -44,6 +45,7 @@ static const struct option long_options[] = {
     {"pages", required_argument, NULL, OPT_PAGES},
     {"batch", required_argument, NULL, OPT_BATCH},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"refresh", no_argument, NULL, OPT_REFRESH},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -78,6 +80,8 @@ void cli_print_help(FILE *out) {
 "  --cacert FILE      CA certificates to verify the server with (private CA)\n"
 "  --token-file FILE  read the v4 API read access token from FILE\n"
 "  --batch N          rows per database transaction (default %d; also every second)\n"
+"  --refresh          after an interrupted run, fetch again what it already stored\n"
+"                     (by default a rerun of the same command resumes where it stopped)\n"
 "  --no-progress      never draw the progress line\n"
 "  -q, --quiet        no summary line; errors only\n"
 "  -v, --verbose      more detail (twice: debug, including each retry)\n"
@@ -248,6 +252,9 @@ static int apply_option(int c, const char *arg, struct options *opt) {
         return 0;
     case OPT_NO_PROGRESS:
         opt->progress = false;
+        return 0;
+    case OPT_REFRESH:
+        opt->refresh = true;
         return 0;
     case 'q':
         opt->verbosity = -1;

@@ -73,6 +73,17 @@ int idset_add(struct idset *s, int64_t id) {
     return added;
 }
 
+bool idset_contains(const struct idset *s, int64_t id) {
+    if (id <= 0)
+        return false;
+    for (size_t i = slot_of(id, s->capacity);; i = (i + 1) & (s->capacity - 1)) {
+        if (s->slots[i] == id)
+            return true;
+        if (s->slots[i] == 0)
+            return false;
+    }
+}
+
 size_t idset_count(const struct idset *s) {
     return s->count;
 }

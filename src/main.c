@@ -16,6 +16,8 @@
 #include "cli.h"
 #include "credential.h"
 #include "http.h"
+#include "idset.h"
+#include "lock.h"
 #include "log.h"
 #include "pipeline.h"
 #include "stats.h"
@@ -70,9 +72,10 @@ static char *join_args(int argc, char **argv) {
 }
 
 static void build_config(const struct options *opt, const struct credential *cred,
-                         int64_t run_id, struct pipeline_config *pc) {
+                         int64_t run_id, const struct idset *skip, struct pipeline_config *pc) {
     memset(pc, 0, sizeof *pc);
     pc->source = opt->source;
+    pc->source.skip = skip;
     pc->fetch = (struct fetch_config){
         .api_base = opt->api_base,
         .language = opt->language,
@@ -127,35 +130,84 @@ static void print_summary(int64_t run_id, const char *status, const struct run_c
     char line[512];
     snprintf(line, sizeof line,
              "tmdb-ingest: run %" PRId64 " %s: requested=%" PRId64 " stored=%" PRId64
-             " missing=%" PRId64 " failed=%" PRId64 " requests=%" PRId64 " retries=%" PRId64
-             " throttled=%lld elapsed=%.1fs",
-             run_id, status, c->requested, c->fetched, c->missing, c->failed, c->http_requests,
-             c->retries, throttled, elapsed_s);
+             " missing=%" PRId64 " failed=%" PRId64 " skipped=%" PRId64 " requests=%" PRId64
+             " retries=%" PRId64 " throttled=%lld elapsed=%.1fs",
+             run_id, status, c->requested, c->fetched, c->missing, c->failed, c->skipped,
+             c->http_requests, c->retries, throttled, elapsed_s);
     log_summary(line);
+}
+
+static int add_to_set(void *ctx, int64_t id) {
+    return idset_add(ctx, id) < 0 ? -1 : 0;
+}
+
+/* Runs left "running" by a dead process become "aborted"; then record this
+ * run and, unless --refresh, collect what the interrupted runs it follows
+ * already settled. Returns 0, or -1 (logged). */
+static int begin_run(struct store *store, const struct options *opt, const char *command,
+                     int64_t *run_id, struct idset **skip) {
+    char now[32];
+    utc_now(now);
+    int64_t n_aborted = 0, from = 0;
+    char *source = source_describe(&opt->source);
+    if (!source) {
+        log_error("out of memory");
+        return -1;
+    }
+    enum store_status ss = store_mark_aborted(store, now, &n_aborted);
+    if (ss == STORE_OK)
+        ss = store_run_begin(store, command, source, now, run_id);
+    if (ss == STORE_OK && !opt->refresh && !(*skip = idset_new()))
+        ss = STORE_ERR_NOMEM;
+    if (ss == STORE_OK && !opt->refresh)
+        ss = store_resume_ids(store, source, *run_id, add_to_set, *skip, &from);
+    free(source);
+    if (ss != STORE_OK) {
+        log_error("%s", ss == STORE_ERR_NOMEM && !*skip ? "out of memory" : store_errmsg(store));
+        return -1;
+    }
+    if (n_aborted > 0)
+        log_warn("%" PRId64 " earlier run(s) had died without finishing; marked aborted",
+                 n_aborted);
+    if (from > 0)
+        log_info("resuming after run %" PRId64 ": %zu movies it settled are not fetched again "
+                 "(--refresh fetches them)",
+                 from, idset_count(*skip));
+    return 0;
 }
 
 static int run(int argc, char **argv, const struct options *opt, const struct credential *cred) {
     char err[512];
+    int lock_fd;
+    enum lock_status ls = lock_acquire(opt->db_path, &lock_fd, err, sizeof err);
+    if (ls != LOCK_OK) {
+        log_error("%s", err);
+        return EXIT_FATAL;
+    }
     struct store *store = NULL;
     enum store_status ss = store_open(opt->db_path, opt->language, &store, err, sizeof err);
     if (ss != STORE_OK) {
         log_error("%s", err);
+        lock_release(lock_fd);
         return ss == STORE_ERR_LANGUAGE ? EXIT_USAGE : EXIT_FATAL;
     }
-    char started[32], finished[32];
-    utc_now(started);
+    char finished[32];
     char *command = join_args(argc, argv);
     int64_t run_id = 0;
-    if (!command || store_run_begin(store, command, started, &run_id) != STORE_OK) {
-        log_error("%s", command ? store_errmsg(store) : "out of memory");
+    struct idset *skip = NULL;
+    if (!command || begin_run(store, opt, command, &run_id, &skip) != 0) {
+        if (!command)
+            log_error("out of memory");
         free(command);
+        idset_free(skip);
         store_close(store);
+        lock_release(lock_fd);
         return EXIT_FATAL;
     }
     free(command);
 
     struct pipeline_config pc;
-    build_config(opt, cred, run_id, &pc);
+    build_config(opt, cred, run_id, skip, &pc);
     struct stats stats;
     stats_init(&stats);
     struct timespec t0, t1;
@@ -173,6 +225,8 @@ static int run(int argc, char **argv, const struct options *opt, const struct cr
         code = EXIT_FATAL;
     }
     store_close(store);
+    lock_release(lock_fd);
+    idset_free(skip);
     if (opt->verbosity >= 0)
         print_summary(run_id, status, &counts, stats_get(&stats.throttled),
                       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,7 +22,8 @@
 struct producer {
     struct queue *work;
     struct stats *stats;
-    struct idset *seen; /* ids pushed so far this run */
+    struct idset *seen;        /* ids seen so far this run */
+    const struct idset *skip;  /* ids settled by the run being resumed, or NULL */
 };
 
 int source_parse_id(const char *token, size_t len, int64_t *id) {
@@ -53,6 +55,10 @@ static int push_id(struct producer *p, int64_t id) {
     }
     if (added == 0)
         return 0; /* lists shift while paging, so ids repeat: enqueue once */
+    if (p->skip && idset_contains(p->skip, id)) {
+        stats_add(&p->stats->skipped, 1);
+        return 0;
+    }
     if (queue_push(p->work, &id) != QUEUE_OK)
         return -1;
     stats_add(&p->stats->requested, 1);
@@ -189,9 +195,29 @@ static enum source_status produce_stdin(const struct source *src, struct produce
     }
 }
 
+char *source_describe(const struct source *src) {
+    size_t size = 64 + src->n_ids * 21;
+    char *s = malloc(size);
+    if (!s)
+        return NULL;
+    if (src->kind == SOURCE_LIST) {
+        char pages[16] = "all";
+        if (src->pages > 0)
+            snprintf(pages, sizeof pages, "%d", src->pages);
+        snprintf(s, size, "list %s --pages %s", tmdb_list_name(src->list), pages);
+    } else if (src->kind == SOURCE_STDIN) {
+        snprintf(s, size, "ids -");
+    } else {
+        size_t len = (size_t)snprintf(s, size, "ids");
+        for (size_t i = 0; i < src->n_ids; i++)
+            len += (size_t)snprintf(s + len, size - len, " %" PRId64, src->ids[i]);
+    }
+    return s;
+}
+
 enum source_status source_run(const struct source *src, struct fetcher *f, struct queue *work,
                               struct stats *stats) {
-    struct producer p = {.work = work, .stats = stats, .seen = idset_new()};
+    struct producer p = {.work = work, .stats = stats, .seen = idset_new(), .skip = src->skip};
     enum source_status st;
     if (!p.seen) {
         if (stop_request(STOP_FATAL))

@@ -12,6 +12,7 @@ void stats_init(struct stats *s) {
     atomic_init(&s->http_requests, 0);
     atomic_init(&s->retries, 0);
     atomic_init(&s->throttled, 0);
+    atomic_init(&s->skipped, 0);
 }
 
 void stats_add(atomic_llong *counter, long long n) {
@@ -29,4 +30,5 @@ void stats_to_counts(struct stats *s, struct run_counts *out) {
     out->failed = stats_get(&s->failed);
     out->http_requests = stats_get(&s->http_requests);
     out->retries = stats_get(&s->retries);
+    out->skipped = stats_get(&s->skipped);
 }

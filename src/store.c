@@ -38,6 +38,9 @@ enum stmt {
     ST_RECORD_FAILURE,
     ST_RUN_BEGIN,
     ST_RUN_FINISH,
+    ST_MARK_ABORTED,
+    ST_PREVIOUS_RUNS,
+    ST_RESUME_IDS,
     ST_COUNT,
 };
 
@@ -99,10 +102,19 @@ static const char *const stmt_sql[ST_COUNT] = {
         "ON CONFLICT (run_id, movie_id) DO UPDATE SET kind = excluded.kind, http_status = "
         "excluded.http_status, reason = excluded.reason, attempts = excluded.attempts, "
         "recorded_at = excluded.recorded_at",
-    [ST_RUN_BEGIN] = "INSERT INTO runs (started_at, command, status) VALUES (?1, ?2, 'running')",
+    [ST_RUN_BEGIN] = "INSERT INTO runs (started_at, command, source, status) "
+                     "VALUES (?1, ?2, ?3, 'running')",
     [ST_RUN_FINISH] = "UPDATE runs SET finished_at = ?2, status = ?3, requested = ?4, "
                       "fetched = ?5, missing = ?6, failed = ?7, http_requests = ?8, "
-                      "retries = ?9 WHERE id = ?1",
+                      "retries = ?9, skipped = ?10 WHERE id = ?1",
+    [ST_MARK_ABORTED] = "UPDATE runs SET status = 'aborted', finished_at = ?1 "
+                        "WHERE status = 'running'",
+    [ST_PREVIOUS_RUNS] = "SELECT id, started_at, status, source FROM runs WHERE id < ?1 "
+                         "ORDER BY id DESC",
+    /* What a run settled: movies written since it started, and its 404s. */
+    [ST_RESUME_IDS] = "SELECT id FROM movies WHERE fetched_at >= ?1 UNION "
+                      "SELECT movie_id FROM fetch_failures WHERE run_id >= ?2 AND run_id < ?3 "
+                      "AND kind = 'missing'",
 };
 
 struct store {
@@ -483,11 +495,12 @@ enum store_status store_record_failure(struct store *s, int64_t run_id, int64_t 
     return STORE_OK;
 }
 
-enum store_status store_run_begin(struct store *s, const char *command, const char *started_at,
-                                  int64_t *run_id) {
+enum store_status store_run_begin(struct store *s, const char *command, const char *source,
+                                  const char *started_at, int64_t *run_id) {
     sqlite3_stmt *st = s->stmts[ST_RUN_BEGIN];
     bind_text(st, 1, started_at);
     bind_text(st, 2, command);
+    bind_text(st, 3, source);
     if (step_reset(st) != SQLITE_OK)
         return fail(s, "record the run");
     *run_id = sqlite3_last_insert_rowid(s->db);
@@ -506,7 +519,69 @@ enum store_status store_run_finish(struct store *s, int64_t run_id, const char *
     sqlite3_bind_int64(st, 7, c->failed);
     sqlite3_bind_int64(st, 8, c->http_requests);
     sqlite3_bind_int64(st, 9, c->retries);
+    sqlite3_bind_int64(st, 10, c->skipped);
     if (step_reset(st) != SQLITE_OK)
         return fail(s, "finish the run");
     return STORE_OK;
+}
+
+enum store_status store_mark_aborted(struct store *s, const char *now, int64_t *n_marked) {
+    sqlite3_stmt *st = s->stmts[ST_MARK_ABORTED];
+    bind_text(st, 1, now);
+    if (step_reset(st) != SQLITE_OK)
+        return fail(s, "mark unfinished runs aborted");
+    *n_marked = sqlite3_changes64(s->db);
+    return STORE_OK;
+}
+
+/* The earliest of the interrupted/aborted runs of `source` that directly
+ * precede `run_id`: its id and start time (copied into started). */
+static int64_t resumable_since(struct store *s, const char *source, int64_t run_id,
+                               char *started, size_t size, int *rc) {
+    sqlite3_stmt *st = s->stmts[ST_PREVIOUS_RUNS];
+    sqlite3_bind_int64(st, 1, run_id);
+    int64_t from = 0;
+    while ((*rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *status = (const char *)sqlite3_column_text(st, 2);
+        const char *src = (const char *)sqlite3_column_text(st, 3);
+        bool unfinished = strcmp(status, "aborted") == 0 || strcmp(status, "interrupted") == 0;
+        if (!unfinished || strcmp(src, source) != 0)
+            break;
+        from = sqlite3_column_int64(st, 0);
+        snprintf(started, size, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    if (*rc == SQLITE_ROW || *rc == SQLITE_DONE)
+        *rc = SQLITE_OK;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return from;
+}
+
+enum store_status store_resume_ids(struct store *s, const char *source, int64_t run_id,
+                                   store_id_fn fn, void *ctx, int64_t *from_run) {
+    char started[64] = "";
+    int rc;
+    *from_run = resumable_since(s, source, run_id, started, sizeof started, &rc);
+    if (rc != SQLITE_OK)
+        return fail(s, "read earlier runs");
+    if (*from_run == 0)
+        return STORE_OK;
+    sqlite3_stmt *st = s->stmts[ST_RESUME_IDS];
+    bind_text(st, 1, started);
+    sqlite3_bind_int64(st, 2, *from_run);
+    sqlite3_bind_int64(st, 3, run_id);
+    enum store_status result = STORE_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (fn(ctx, sqlite3_column_int64(st, 0)) != 0) {
+            snprintf(s->errmsg, sizeof s->errmsg, "%s: out of memory reading resumed ids",
+                     s->path);
+            result = STORE_ERR_NOMEM;
+            break;
+        }
+    }
+    if (result == STORE_OK && rc != SQLITE_DONE)
+        result = fail(s, "read the movies of run %lld", (long long)*from_run);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return result;
 }

@@ -256,8 +256,8 @@ static void test_runs_and_failures(void **state) {
     char buf[256];
     struct store *s = open_ok(f->path, "ko-KR");
     int64_t run;
-    assert_int_equal(store_run_begin(s, "tmdb-ingest list now_playing", "2026-11-24T03:00:00Z",
-                                     &run),
+    assert_int_equal(store_run_begin(s, "tmdb-ingest list now_playing", "list now_playing --pages 1",
+                                     "2026-11-24T03:00:00Z", &run),
                      STORE_OK);
     assert_int_equal(q(f->path, "SELECT count(*) FROM runs WHERE status = 'running'"), 1);
     assert_int_equal(store_begin(s), STORE_OK);

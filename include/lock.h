@@ -1,0 +1,32 @@
+/*
+ * lock.h - one load per database at a time.
+ *
+ * Two loads writing the same database would fight over SQLite's write lock
+ * and each mark the other's run as aborted. Before opening the database,
+ * main takes an exclusive flock(2) on "<db>.lock" (a file beside the
+ * database, so SQLite's own POSIX locks on the database file are never
+ * disturbed). The kernel releases the lock when the process dies, even by
+ * kill -9, so a crash never leaves a stale lock behind. Readers (sqlite3,
+ * DuckDB, Datasette) never take it.
+ *
+ * Used by main's thread only.
+ */
+#ifndef TMDB_LOCK_H
+#define TMDB_LOCK_H
+
+#include <stddef.h>
+
+enum lock_status {
+    LOCK_OK = 0,
+    LOCK_BUSY = 1,  /* another load holds it */
+    LOCK_ERROR = 2, /* could not create or lock the file */
+};
+
+/* Take the lock for database `db_path`. On LOCK_OK, *fd holds it until
+ * lock_release(). Otherwise `err` says why, naming the lock file. */
+enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t err_size);
+
+/* Release the lock (closing the descriptor). Accepts -1. */
+void lock_release(int fd);
+
+#endif

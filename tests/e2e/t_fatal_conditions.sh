@@ -1,0 +1,40 @@
+#!/bin/sh
+# Fatal conditions stay fatal and fast: an unreachable host (bounded
+# retries, then exit 1 naming the host), a corrupt database file (refused,
+# left untouched), a full disk (exit 1 naming the file, nothing half-committed).
+. "$(dirname "$0")/lib.sh"
+plan 9
+
+# A port nothing listens on: bind one, close it.
+port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+start=$(date +%s)
+run_ingest ids 550 603 --api-base "http://127.0.0.1:$port/3" --retries 2 --rate 0
+elapsed=$(( $(date +%s) - start ))
+is "$RC" 1 "unreachable host: exit 1"
+like "$ERR" "127\.0\.0\.1" "the message names the host"
+[ "$elapsed" -le 15 ]
+ok $? "bounded retries: gave up in ${elapsed}s"
+
+printf 'SQLite format 3\000 but then garbage, not a database at all\n' >"$TMP/corrupt.sqlite3"
+cp "$TMP/corrupt.sqlite3" "$TMP/corrupt.orig"
+"$BIN" --db "$TMP/corrupt.sqlite3" --no-progress ids 1 >"$TMP/out" 2>"$TMP/err"
+is "$?" 1 "corrupt database: exit 1"
+cmp -s "$TMP/corrupt.sqlite3" "$TMP/corrupt.orig"
+ok $? "corrupt database left byte for byte as it was"
+
+# A full disk: a file-size limit (RLIMIT_FSIZE, SIGXFSZ ignored) makes
+# SQLite's writes fail part-way through the load.
+start_fake --movies 200 --deleted 0
+id=$(catalogue_ids 1 --movies 200 --deleted 0)
+run_ingest ids "$id" --rate 0
+sh -c 'trap "" XFSZ; ulimit -f 200; exec "$@"' sh "$BIN" --db "$DB" --no-progress \
+    list now_playing --pages all --rate 0 </dev/null >"$TMP/out" 2>"$TMP/err"
+rc=$?
+is "$rc" 1 "disk full: exit 1"
+like "$(cat "$TMP/err")" "$(basename "$DB")" "the message names the database file"
+is "$(sql 'PRAGMA integrity_check')" ok "disk full: integrity_check ok afterwards"
+is "$(sql "SELECT count(*) FROM movies m WHERE json_array_length(m.raw_json, '$.genres')
+           != (SELECT count(*) FROM movie_genres g WHERE g.movie_id = m.id)")" 0 \
+    "disk full: no movie is missing any of its links (nothing half-committed)"
+
+done_testing
