@@ -81,7 +81,7 @@ void cli_print_help(FILE *out) {
 "  --token-file FILE  read the v4 API read access token from FILE\n"
 "  --batch N          rows per database transaction (default %d; also every second)\n"
 "  --refresh          after an interrupted run, fetch again what it already stored\n"
-"                     (by default a rerun of the same command resumes where it stopped)\n"
+"                     (by default a rerun of the same source resumes where it stopped)\n"
 "  --no-progress      never draw the progress line\n"
 "  -q, --quiet        no summary line; errors only\n"
 "  -v, --verbose      more detail (twice: debug, including each retry)\n"
