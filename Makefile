@@ -9,6 +9,7 @@
 #   make check-sanitizers       end-to-end suite under ASan+UBSan and TSan
 #   make valgrind               one end-to-end run under valgrind memcheck
 #   make bench      benchmarks side by side, written to docs/benchmarks.md
+#   make fuzz       libFuzzer targets for the parsers, FUZZ_SECONDS (10) each
 #   make deps       install build/test dependencies (Debian/Ubuntu, apt-get)
 #
 # Dependencies come from the distribution via pkg-config; nothing is vendored
@@ -48,7 +49,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 CMOCKA_CFLAGS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --cflags cmocka 2>/dev/null))
 CMOCKA_LIBS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --libs cmocka 2>/dev/null))
 
-.PHONY: all deps demo test unit e2e asan ubsan tsan check-sanitizers valgrind bench \
+.PHONY: all deps demo test unit e2e asan ubsan tsan check-sanitizers valgrind bench fuzz \
         clean check-deps install
 
 all: check-deps $(BIN)
@@ -90,12 +91,13 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard include/*.h) | $(BU
 unit: all $(UNIT_BINS)
 
 E2E_TESTS := $(wildcard tests/e2e/t_*.sh)
-SAN_TESTS := tests/sanitizers/t_asan.sh tests/sanitizers/t_tsan.sh tests/memcheck/t_valgrind.sh
+SAN_TESTS := tests/sanitizers/t_asan.sh tests/sanitizers/t_tsan.sh tests/memcheck/t_valgrind.sh \
+             tests/fuzz/t_fuzz.sh
 
 # Everything, in one prove run so the last line is the one summary CI reads
 # ("Result: PASS"): cmocka unit tests (TAP output), end-to-end tests against
 # the fake TMDB, then the end-to-end suite under ASan+UBSan and TSan, and
-# one run under valgrind memcheck.
+# one run under valgrind memcheck, and each libFuzzer target for a short time.
 test: unit asan tsan
 	TMDB_INGEST_BIN=$(abspath $(BIN)) CMOCKA_MESSAGE_OUTPUT=TAP \
 	    prove --exec '' $(PROVE_FLAGS) $(UNIT_BINS) $(E2E_TESTS) $(SAN_TESTS)
@@ -120,6 +122,10 @@ check-sanitizers: asan tsan
 valgrind: all
 	TMDB_INGEST_BIN=$(abspath $(BIN)) prove --exec '' $(PROVE_FLAGS) tests/memcheck/t_valgrind.sh
 
+# libFuzzer targets for every parser of outside input (FUZZ_SECONDS each).
+fuzz:
+	prove --exec '' -v tests/fuzz/t_fuzz.sh
+
 demo:
 	sh scripts/install-deps.sh
 	$(MAKE) all
@@ -138,4 +144,4 @@ install: all
 PREFIX ?= /usr/local
 
 clean:
-	rm -rf build build-asan build-ubsan build-tsan
+	rm -rf build build-asan build-ubsan build-tsan build-fuzz

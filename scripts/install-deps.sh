@@ -6,11 +6,13 @@
 #   build:  gcc make pkg-config libcurl4-openssl-dev libcjson-dev
 #           libsqlite3-dev zlib1g-dev
 #   tests:  libcmocka-dev sqlite3 python3 perl (prove) openssl valgrind curl
+#   fuzz:   clang libclang-rt-dev (libFuzzer)
 #   bench:  python3-aiohttp (the original asyncio approach, for comparison)
 set -eu
 
 PACKAGES="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libsqlite3-dev zlib1g-dev \
-libcmocka-dev sqlite3 python3 perl openssl valgrind ca-certificates curl python3-aiohttp"
+libcmocka-dev sqlite3 python3 perl openssl valgrind ca-certificates curl python3-aiohttp \
+clang libclang-rt-dev"
 
 missing=""
 for p in $PACKAGES; do
