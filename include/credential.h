@@ -25,6 +25,15 @@ struct credential {
  * found, unreadable file, empty or malformed value). */
 int credential_load(const char *token_file, struct credential *out, char *err, size_t err_size);
 
+/*
+ * Keep the secret out of places it could leak from while the process runs:
+ * no core dumps (RLIMIT_CORE 0, PR_SET_DUMPABLE 0, which also keeps other
+ * users' debuggers out), and the environment variable it came from is
+ * overwritten and removed, so /proc/PID/environ no longer shows it. Call
+ * right after credential_load(). Returns 0, or -1 if a step failed.
+ */
+int credential_protect(void);
+
 /* Wipe and free. Accepts a zeroed struct. */
 void credential_free(struct credential *c);
 

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 /* Tokens are JWTs (a few hundred bytes); keys are 32 hex digits. */
 #define MAX_SECRET 4096
@@ -88,6 +90,32 @@ int credential_load(const char *token_file, struct credential *out, char *err, s
         return -1;
     }
     return 0;
+}
+
+/* Overwrite the variable's value where the process's environment block
+ * holds it (what /proc/PID/environ shows), then remove it. */
+static void scrub_env(const char *name) {
+    char *v = getenv(name);
+    if (v) {
+        volatile char *p = v;
+        while (*p)
+            *p++ = 'x';
+    }
+    unsetenv(name);
+}
+
+int credential_protect(void) {
+    int rc = 0;
+    struct rlimit none = {0, 0};
+    if (setrlimit(RLIMIT_CORE, &none) != 0)
+        rc = -1;
+#ifndef __SANITIZE_ADDRESS__ /* LeakSanitizer must be able to ptrace this process */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        rc = -1;
+#endif
+    scrub_env("TMDB_API_TOKEN");
+    scrub_env("TMDB_API_KEY");
+    return rc;
 }
 
 static void wipe(char *s) {

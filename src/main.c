@@ -253,6 +253,8 @@ int main(int argc, char **argv) {
         cli_free(&opt);
         return EXIT_USAGE;
     }
+    if (credential_protect() != 0)
+        log_warn("could not disable core dumps; a crash could leave the credential in a core file");
     int code = EXIT_FATAL;
     if (stop_init() != 0 || install_signals() != 0) {
         log_error("could not set up signal handling");
