@@ -2,7 +2,7 @@
 # SIGTERM / SIGINT: stop fetching, commit what was already parsed, mark the
 # run interrupted, exit 143 / 130 within a couple of seconds.
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 12
 
 start_fake --movies 150 --deleted 0 --latency-ms 100
 
@@ -40,6 +40,17 @@ interrupt INT
 is "$RC" 130 "SIGINT: exit 130"
 is "$(sql 'SELECT status FROM runs')" interrupted "SIGINT: run marked interrupted"
 like "$ERR" "run 1 interrupted" "SIGINT: summary says interrupted"
+
+# A second SIGINT leaves at once; the database stays consistent.
+"$BIN" --db "$DB" --no-progress list now_playing --pages all --workers 3 --rate 0 \
+    </dev/null >/dev/null 2>&1 &
+pid=$!
+sleep 0.8
+kill -INT "$pid"
+kill -INT "$pid"
+wait "$pid"
+is "$?" 130 "second SIGINT: exit 130 at once"
+is "$(sql 'PRAGMA integrity_check')" ok "second SIGINT: integrity_check ok"
 
 # A rerun completes the job.
 run_ingest list now_playing --pages all --workers 5 --rate 0
