@@ -4,7 +4,10 @@
  * The producer uses it to enqueue each id once per run: TMDB's list pages
  * shift while they are paged through, so the same id can appear twice.
  * Owned and used by one thread (the producer); not thread-safe.
- * Memory: 16 bytes per id at most (the table stays under half full).
+ * Memory: ids below 2^24 (all of TMDB's today, about 1.6 million) live in a
+ * bitmap allocated in 64 KiB chunks as ids arrive: a million ids cost at
+ * most 2 MiB, whatever their number. Larger ids go to a hash table of at
+ * most 16 bytes per id.
  * Ids <= 0 are never stored (callers validate ids before adding).
  */
 #ifndef TMDB_IDSET_H

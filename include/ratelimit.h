@@ -3,8 +3,10 @@
  * to TMDB (the producer and all workers).
  *
  * TMDB's CDN limits each client address (about 40 requests/s), not each
- * connection, so the limit must be global. Requests are spaced evenly
- * (a token bucket with a burst of one second's worth at most).
+ * connection, so the limit must be global. Requests are spaced evenly at
+ * 1/R, and no sliding window of one second (plus a 2% margin) ever holds
+ * more than R of them: scheduling jitter cannot bunch requests into a 429,
+ * so a run at the server's own limit sees none.
  *
  * When the server throttles anyway (429, or 503 with Retry-After),
  * ratelimit_throttle() makes every thread wait together until the pause

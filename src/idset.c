@@ -1,18 +1,25 @@
-/* idset.c - see idset.h. Slot value 0 means empty (ids are > 0). */
+/* idset.c - see idset.h. Small ids: a chunked bitmap. Others: open
+ * addressing with linear probing, slot value 0 meaning empty (ids are > 0). */
 #include "idset.h"
 
 #include <stdlib.h>
 
+#define BITMAP_LIMIT (INT64_C(1) << 24)          /* ids below this use the bitmap */
+#define CHUNK_BITS (64 * 1024 * 8)               /* ids covered by one 64 KiB chunk */
+#define N_CHUNKS (BITMAP_LIMIT / CHUNK_BITS)     /* 32 chunks: at most 2 MiB */
+
 struct idset {
-    int64_t *slots;
-    size_t capacity; /* a power of two */
-    size_t count;
+    unsigned char *chunks[N_CHUNKS]; /* NULL until an id in its range arrives */
+    int64_t *slots;                  /* hash table for ids >= BITMAP_LIMIT */
+    size_t capacity;                 /* a power of two */
+    size_t hashed;                   /* ids in the hash table */
+    size_t count;                    /* all ids */
 };
 
 enum { IDSET_INITIAL_CAPACITY = 1024 };
 
 struct idset *idset_new(void) {
-    struct idset *s = malloc(sizeof *s);
+    struct idset *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->slots = calloc(IDSET_INITIAL_CAPACITY, sizeof *s->slots);
@@ -21,13 +28,14 @@ struct idset *idset_new(void) {
         return NULL;
     }
     s->capacity = IDSET_INITIAL_CAPACITY;
-    s->count = 0;
     return s;
 }
 
 void idset_free(struct idset *s) {
     if (!s)
         return;
+    for (size_t i = 0; i < N_CHUNKS; i++)
+        free(s->chunks[i]);
     free(s->slots);
     free(s);
 }
@@ -63,12 +71,29 @@ static int grow(struct idset *s) {
     return 0;
 }
 
+/* Byte offset of `id` within its chunk. */
+static size_t bitmap_offset(int64_t id) {
+    return (size_t)(id % CHUNK_BITS) / 8;
+}
+
 int idset_add(struct idset *s, int64_t id) {
     if (id <= 0)
         return 0;
-    if ((s->count + 1) * 2 > s->capacity && grow(s) != 0)
-        return -1;
-    int added = insert(s->slots, s->capacity, id);
+    int added;
+    if (id < BITMAP_LIMIT) {
+        unsigned char **chunk = &s->chunks[id / CHUNK_BITS];
+        if (!*chunk && !(*chunk = calloc(CHUNK_BITS / 8, 1)))
+            return -1;
+        unsigned char *byte = *chunk + bitmap_offset(id);
+        unsigned char mask = (unsigned char)(1u << (id % 8));
+        added = !(*byte & mask);
+        *byte |= mask;
+    } else {
+        if ((s->hashed + 1) * 2 > s->capacity && grow(s) != 0)
+            return -1;
+        added = insert(s->slots, s->capacity, id);
+        s->hashed += (size_t)added;
+    }
     s->count += (size_t)added;
     return added;
 }
@@ -76,6 +101,10 @@ int idset_add(struct idset *s, int64_t id) {
 bool idset_contains(const struct idset *s, int64_t id) {
     if (id <= 0)
         return false;
+    if (id < BITMAP_LIMIT) {
+        const unsigned char *chunk = s->chunks[id / CHUNK_BITS];
+        return chunk && (chunk[bitmap_offset(id)] & (1u << (id % 8)));
+    }
     for (size_t i = slot_of(id, s->capacity);; i = (i + 1) & (s->capacity - 1)) {
         if (s->slots[i] == id)
             return true;

@@ -1,5 +1,7 @@
-/* ratelimit.c - see ratelimit.h. Scheduling by "next free slot" time
- * (GCRA): each acquire reserves the next slot and sleeps until it. */
+/* ratelimit.c - see ratelimit.h. Each acquire reserves the next free send
+ * slot under the lock and sleeps until it outside the lock. A slot is the
+ * latest of: now, one interval after the previous slot, the end of a
+ * throttle pause, and one window after the slot `window_n` sends ago. */
 #include "ratelimit.h"
 
 #include <pthread.h>
@@ -14,15 +16,23 @@
 #define RECOVERY_PER_S 0.05
 /* Never below this, so a run always progresses. */
 #define MIN_RATE 0.5
+/* The sliding window is this much longer than the server's second. */
+#define WINDOW_MARGIN 1.02
+/* Sends remembered for the sliding window (rates above this are spacing-only). */
+#define MAX_WINDOW_N 4096
 
 struct ratelimit {
     pthread_mutex_t lock;
     double configured; /* immutable; 0 = unlimited */
+    size_t window_n;   /* immutable: at most window_n sends per window_s */
+    double window_s;   /* immutable */
     /* guarded by lock: */
-    double rate;            /* current allowed rate */
-    double next_slot_s;     /* monotonic time of the next free slot */
-    double paused_until_s;  /* no slot before this */
-    double last_adjust_s;   /* when `rate` last changed */
+    double rate;           /* current allowed rate */
+    double next_slot_s;    /* monotonic time of the next free slot */
+    double paused_until_s; /* no slot before this */
+    double last_adjust_s;  /* when `rate` last changed */
+    double *recent;        /* ring of the last window_n slots */
+    size_t recent_head;    /* index of the oldest */
 };
 
 static double now_s(void) {
@@ -35,12 +45,26 @@ struct ratelimit *ratelimit_new(double rate_per_s) {
     struct ratelimit *rl = calloc(1, sizeof *rl);
     if (!rl)
         return NULL;
+    rl->configured = rate_per_s > 0 ? rate_per_s : 0;
+    rl->rate = rl->configured;
+    if (rl->configured > 0) {
+        size_t n = rl->configured >= 1 ? (size_t)rl->configured : 1;
+        rl->window_n = n < MAX_WINDOW_N ? n : MAX_WINDOW_N;
+        rl->window_s = (double)rl->window_n / rl->configured * WINDOW_MARGIN;
+        /* -1e9: "long ago", so the first window_n sends are not held back */
+        rl->recent = malloc(rl->window_n * sizeof *rl->recent);
+        if (!rl->recent) {
+            free(rl);
+            return NULL;
+        }
+        for (size_t i = 0; i < rl->window_n; i++)
+            rl->recent[i] = -1e9;
+    }
     if (pthread_mutex_init(&rl->lock, NULL) != 0) {
+        free(rl->recent);
         free(rl);
         return NULL;
     }
-    rl->configured = rate_per_s > 0 ? rate_per_s : 0;
-    rl->rate = rl->configured;
     rl->next_slot_s = rl->last_adjust_s = now_s();
     return rl;
 }
@@ -49,6 +73,7 @@ void ratelimit_free(struct ratelimit *rl) {
     if (!rl)
         return;
     pthread_mutex_destroy(&rl->lock);
+    free(rl->recent);
     free(rl);
 }
 
@@ -63,24 +88,30 @@ static void recover(struct ratelimit *rl, double now) {
     rl->last_adjust_s = now;
 }
 
+static double later(double a, double b) {
+    return a > b ? a : b;
+}
+
+/* Reserve the next slot. Lock held. */
+static double reserve(struct ratelimit *rl, double now) {
+    double slot = later(now, rl->paused_until_s);
+    if (rl->configured <= 0)
+        return slot;
+    recover(rl, now);
+    slot = later(slot, rl->next_slot_s);
+    slot = later(slot, rl->recent[rl->recent_head] + rl->window_s);
+    rl->next_slot_s = slot + 1.0 / rl->rate;
+    rl->recent[rl->recent_head] = slot;
+    rl->recent_head = (rl->recent_head + 1) % rl->window_n;
+    return slot;
+}
+
 int ratelimit_acquire(struct ratelimit *rl) {
     if (stop_requested())
         return -1;
     pthread_mutex_lock(&rl->lock);
     double now = now_s();
-    double slot = now;
-    if (rl->configured > 0) {
-        recover(rl, now);
-        double interval = 1.0 / rl->rate;
-        /* An idle limiter grants at most one second's burst. */
-        double earliest = now - 1.0 + interval;
-        slot = rl->next_slot_s > earliest ? rl->next_slot_s : earliest;
-        if (slot < rl->paused_until_s)
-            slot = rl->paused_until_s;
-        rl->next_slot_s = slot + interval;
-    } else if (rl->paused_until_s > now) {
-        slot = rl->paused_until_s;
-    }
+    double slot = reserve(rl, now);
     pthread_mutex_unlock(&rl->lock);
     double wait_s = slot - now;
     if (wait_s > 0.0005 && stop_sleep_ms((long)(wait_s * 1000 + 0.5)) != 0)
@@ -101,8 +132,6 @@ void ratelimit_throttle(struct ratelimit *rl, long pause_ms) {
         double lowered = rl->rate * THROTTLE_FACTOR;
         rl->rate = lowered > MIN_RATE ? lowered : MIN_RATE;
         rl->last_adjust_s = until; /* recovery starts once the pause ends */
-        if (rl->next_slot_s < until)
-            rl->next_slot_s = until;
     }
     pthread_mutex_unlock(&rl->lock);
 }

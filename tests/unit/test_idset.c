@@ -31,12 +31,21 @@ static void test_non_positive_ids_are_never_stored(void **state) {
 static void test_growth_keeps_every_id(void **state) {
     (void)state;
     struct idset *s = idset_new();
-    for (int64_t id = 1; id <= 100000; id++)
+    /* small ids (bitmap) and large ones (hash table, grown many times) */
+    for (int64_t id = 1; id <= 100000; id++) {
         assert_int_equal(idset_add(s, id * 7), 1);
-    for (int64_t id = 1; id <= 100000; id++)
+        assert_int_equal(idset_add(s, (INT64_C(1) << 24) + id * 13), 1);
+    }
+    for (int64_t id = 1; id <= 100000; id++) {
         assert_int_equal(idset_add(s, id * 7), 0);
+        assert_int_equal(idset_add(s, (INT64_C(1) << 24) + id * 13), 0);
+        assert_true(idset_contains(s, id * 7));
+        assert_false(idset_contains(s, id * 7 + 1));
+    }
     assert_int_equal(idset_add(s, INT64_MAX), 1);
-    assert_int_equal(idset_count(s), 100001);
+    assert_true(idset_contains(s, INT64_MAX));
+    assert_int_equal(idset_add(s, (INT64_C(1) << 24) - 1), 1);
+    assert_int_equal(idset_count(s), 200002);
     idset_free(s);
 }
 

@@ -18,15 +18,30 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void test_spaces_requests_beyond_the_burst(void **state) {
+static void test_spaces_requests_evenly(void **state) {
     (void)state;
     struct ratelimit *rl = ratelimit_new(40);
     assert_non_null(rl);
     double t0 = now_s();
-    for (int i = 0; i < 60; i++)
+    for (int i = 0; i < 21; i++)
         assert_int_equal(ratelimit_acquire(rl), 0);
-    /* a burst of at most one second's worth, then 40/s: 60 take >= 0.5 s */
-    assert_true(now_s() - t0 >= 0.45);
+    /* no burst: 21 sends at 40/s span at least 20 intervals */
+    assert_true(now_s() - t0 >= 20 / 40.0 - 0.01);
+    ratelimit_free(rl);
+}
+
+/* Every one-second window holds at most R sends, whatever the timing. */
+static void test_no_window_holds_more_than_the_rate(void **state) {
+    (void)state;
+    enum { N = 30 };
+    struct ratelimit *rl = ratelimit_new(10);
+    double t[N];
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(ratelimit_acquire(rl), 0);
+        t[i] = now_s();
+    }
+    for (int i = 10; i < N; i++)
+        assert_true(t[i] - t[i - 10] >= 1.0);
     ratelimit_free(rl);
 }
 
@@ -84,7 +99,8 @@ static int teardown(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_spaces_requests_beyond_the_burst),
+        cmocka_unit_test(test_spaces_requests_evenly),
+        cmocka_unit_test(test_no_window_holds_more_than_the_rate),
         cmocka_unit_test(test_throttle_pauses_everybody_and_lowers_the_rate),
         cmocka_unit_test(test_answers_within_one_pause_lower_the_rate_once),
         cmocka_unit_test(test_unlimited_still_honours_a_pause),
