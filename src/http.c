@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <zlib.h>
 
 #include "stop.h"
 
@@ -27,6 +29,14 @@ struct http_client {
     struct curl_slist *headers;
     size_t max_body;
     bool too_large;
+    /* gzip is decoded here rather than by curl, so that one zlib stream is
+     * reset per response instead of ~40 KiB allocated and zeroed each time */
+    z_stream zs;
+    bool zs_ready;   /* inflateInit2 succeeded */
+    bool gzip;       /* this response is gzip-encoded */
+    bool zs_started; /* inflateReset done for this response */
+    bool zs_ended;   /* Z_STREAM_END seen */
+    bool bad_encoding;
     char *buf; /* response body; grows, never shrinks; reused across requests */
     size_t len, cap;
     long connections;
@@ -82,26 +92,86 @@ void http_shared_free(struct http_shared *sh) {
     free(sh);
 }
 
+/* Make room for `add` more bytes plus a NUL. Returns false when the body
+ * would pass max_body (too_large set) or memory ran out. */
+static bool reserve(struct http_client *c, size_t add) {
+    if (c->len + add > c->max_body) {
+        c->too_large = true;
+        return false;
+    }
+    if (c->len + add + 1 <= c->cap)
+        return true;
+    size_t cap = c->cap ? c->cap : 16384;
+    while (cap < c->len + add + 1)
+        cap *= 2;
+    char *grown = realloc(c->buf, cap);
+    if (!grown)
+        return false;
+    c->buf = grown;
+    c->cap = cap;
+    return true;
+}
+
+/* Inflate one chunk of a gzip body into the buffer. */
+static bool inflate_chunk(struct http_client *c, char *data, size_t add) {
+    if (!c->zs_started) {
+        if (inflateReset(&c->zs) != Z_OK)
+            return false;
+        c->zs_started = true;
+    }
+    c->zs.next_in = (Bytef *)data;
+    c->zs.avail_in = (uInt)add;
+    while (c->zs.avail_in > 0 && !c->zs_ended) {
+        size_t room = c->cap > c->len + 1 ? c->cap - c->len - 1 : 0;
+        if (room < 4096) {
+            if (!reserve(c, c->cap > 0 ? c->cap : 16384))
+                return false;
+            room = c->cap - c->len - 1;
+        }
+        if (room > c->max_body - c->len)
+            room = c->max_body - c->len + 1; /* one byte over tells "too large" */
+        c->zs.next_out = (Bytef *)c->buf + c->len;
+        c->zs.avail_out = (uInt)room;
+        int rc = inflate(&c->zs, Z_NO_FLUSH);
+        c->len += room - c->zs.avail_out;
+        if (c->len > c->max_body) {
+            c->too_large = true;
+            return false;
+        }
+        if (rc == Z_STREAM_END)
+            c->zs_ended = true;
+        else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+            c->bad_encoding = true;
+            return false;
+        }
+    }
+    return true;
+}
+
 static size_t write_cb(char *data, size_t size, size_t n, void *userp) {
     struct http_client *c = userp;
     size_t add = size * n;
-    if (c->len + add > c->max_body) {
-        c->too_large = true;
+    if (c->gzip)
+        return inflate_chunk(c, data, add) ? add : 0;
+    if (!reserve(c, add))
         return 0; /* makes curl fail with CURLE_WRITE_ERROR */
-    }
-    if (c->len + add + 1 > c->cap) {
-        size_t cap = c->cap ? c->cap : 16384;
-        while (cap < c->len + add + 1)
-            cap *= 2;
-        char *grown = realloc(c->buf, cap);
-        if (!grown)
-            return 0;
-        c->buf = grown;
-        c->cap = cap;
-    }
     memcpy(c->buf + c->len, data, add);
     c->len += add;
     return add;
+}
+
+/* Notice "Content-Encoding: gzip" on the final response's headers. */
+static size_t header_cb(char *line, size_t size, size_t n, void *userp) {
+    struct http_client *c = userp;
+    size_t len = size * n;
+    static const char name[] = "content-encoding:";
+    if (len > sizeof name - 1 && strncasecmp(line, name, sizeof name - 1) == 0) {
+        const char *v = line + sizeof name - 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        c->gzip = c->zs_ready && strncasecmp(v, "gzip", 4) == 0;
+    }
+    return len;
 }
 
 /* Called by curl at least once a second during a transfer: the hook that
@@ -139,7 +209,10 @@ struct http_client *http_client_new(struct http_shared *sh, const struct http_co
         if (!c->headers)
             goto fail;
     }
+    c->zs_ready = inflateInit2(&c->zs, 16 + MAX_WBITS) == Z_OK; /* 16: gzip wrapper */
     struct curl_slist *accept = curl_slist_append(c->headers, "Accept: application/json");
+    if (accept && c->zs_ready)
+        accept = curl_slist_append(accept, "Accept-Encoding: gzip");
     if (!accept)
         goto fail;
     c->headers = accept;
@@ -147,7 +220,6 @@ struct http_client *http_client_new(struct http_shared *sh, const struct http_co
     SETOPT(c->curl, CURLOPT_SHARE, sh->share);
     SETOPT(c->curl, CURLOPT_NOSIGNAL, 1L);
     SETOPT(c->curl, CURLOPT_USERAGENT, USER_AGENT);
-    SETOPT(c->curl, CURLOPT_ACCEPT_ENCODING, ""); /* every encoding curl supports (gzip) */
     SETOPT(c->curl, CURLOPT_TCP_KEEPALIVE, 1L);
     SETOPT(c->curl, CURLOPT_TIMEOUT, cfg->timeout_s);
     SETOPT(c->curl, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout_s);
@@ -163,6 +235,8 @@ struct http_client *http_client_new(struct http_shared *sh, const struct http_co
     SETOPT(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
     SETOPT(c->curl, CURLOPT_WRITEFUNCTION, write_cb);
     SETOPT(c->curl, CURLOPT_WRITEDATA, c);
+    SETOPT(c->curl, CURLOPT_HEADERFUNCTION, header_cb);
+    SETOPT(c->curl, CURLOPT_HEADERDATA, c);
     SETOPT(c->curl, CURLOPT_NOPROGRESS, 0L);
     SETOPT(c->curl, CURLOPT_XFERINFOFUNCTION, progress_cb);
     SETOPT(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
@@ -177,12 +251,16 @@ void http_client_free(struct http_client *c) {
         return;
     if (c->curl)
         curl_easy_cleanup(c->curl);
+    if (c->zs_ready)
+        inflateEnd(&c->zs);
     curl_slist_free_all(c->headers);
     free(c->buf);
     free(c);
 }
 
-static enum http_error classify(CURLcode rc, bool too_large) {
+static enum http_error classify(CURLcode rc, bool too_large, bool bad_encoding) {
+    if (rc == CURLE_WRITE_ERROR && bad_encoding)
+        return HTTP_ERR_NETWORK;
     switch (rc) {
     case CURLE_OK:
         return HTTP_OK;
@@ -241,6 +319,7 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
     out->retry_after_ms = -1;
     c->len = 0;
     c->too_large = false;
+    c->gzip = c->zs_started = c->zs_ended = c->bad_encoding = false;
     c->errbuf[0] = '\0';
     CURLcode rc = curl_easy_setopt(c->curl, CURLOPT_URL, url);
     if (rc == CURLE_OK)
@@ -248,12 +327,18 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
     long opened = 0;
     if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
         c->connections += opened;
-    out->error = classify(rc, c->too_large);
+    out->error = classify(rc, c->too_large, c->bad_encoding);
+    if (out->error == HTTP_OK && c->gzip && c->zs_started && !c->zs_ended) {
+        out->error = HTTP_ERR_NETWORK; /* the gzip stream ended early */
+        snprintf(out->message, sizeof out->message, "truncated gzip body");
+        return;
+    }
     if (out->error != HTTP_OK) {
         /* curl's messages name host and port, never the query string. */
         snprintf(out->message, sizeof out->message, "%s",
-                 c->too_large ? "response body too large"
-                              : (c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc)));
+                 c->too_large      ? "response body too large"
+                 : c->bad_encoding ? "bad gzip encoding"
+                                   : (c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc)));
         return;
     }
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);

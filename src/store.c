@@ -39,6 +39,7 @@ enum stmt {
     ST_RUN_BEGIN,
     ST_RUN_FINISH,
     ST_MARK_ABORTED,
+    ST_MOVIE_EXISTS,
     ST_PREVIOUS_RUNS,
     ST_RESUME_IDS,
     ST_COUNT,
@@ -107,6 +108,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RUN_FINISH] = "UPDATE runs SET finished_at = ?2, status = ?3, requested = ?4, "
                       "fetched = ?5, missing = ?6, failed = ?7, http_requests = ?8, "
                       "retries = ?9, skipped = ?10 WHERE id = ?1",
+    [ST_MOVIE_EXISTS] = "SELECT 1 FROM movies WHERE id = ?1",
     [ST_MARK_ABORTED] = "UPDATE runs SET status = 'aborted', finished_at = ?1 "
                         "WHERE status = 'running'",
     [ST_PREVIOUS_RUNS] = "SELECT id, started_at, status, source FROM runs WHERE id < ?1 "
@@ -440,14 +442,30 @@ static int write_languages(struct store *s, const struct movie *m) {
     return SQLITE_OK;
 }
 
+/* Whether movie `id` is already stored: sets *exists; SQLITE_OK or an error. */
+static int movie_exists(struct store *s, int64_t id, bool *exists) {
+    sqlite3_stmt *st = s->stmts[ST_MOVIE_EXISTS];
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    *exists = rc == SQLITE_ROW;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* The movie and its links; SQLITE_OK or the first error. */
 static int write_all(struct store *s, const struct movie *m, const char *fetched_at) {
     static const enum stmt deletes[] = {ST_DELETE_GENRES, ST_DELETE_COMPANIES,
                                         ST_DELETE_COUNTRIES, ST_DELETE_LANGUAGES};
-    int rc = m->has_collection ? write_collection(s, m) : SQLITE_OK;
+    bool existed = false;
+    int rc = movie_exists(s, m->id, &existed);
+    if (rc == SQLITE_OK && m->has_collection)
+        rc = write_collection(s, m);
     if (rc == SQLITE_OK)
         rc = write_movie_row(s, m, fetched_at);
-    for (size_t i = 0; rc == SQLITE_OK && i < sizeof deletes / sizeof *deletes; i++) {
+    /* A new movie has no links to replace. Skipping the deletes matters:
+     * with foreign keys on, each DELETE builds a temporary b-tree. */
+    for (size_t i = 0; existed && rc == SQLITE_OK && i < sizeof deletes / sizeof *deletes; i++) {
         sqlite3_bind_int64(s->stmts[deletes[i]], 1, m->id);
         rc = step_reset(s->stmts[deletes[i]]);
     }
