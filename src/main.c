@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "credential.h"
 #include "http.h"
 #include "idset.h"
@@ -44,13 +44,6 @@ static int install_signals(void) {
         return -1;
     sa.sa_handler = SIG_IGN;
     return sigaction(SIGPIPE, &sa, NULL);
-}
-
-static void utc_now(char out[32]) {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* The command line for the runs table. It never holds the credential: no
@@ -146,8 +139,8 @@ static int add_to_set(void *ctx, int64_t id) {
  * already settled. Returns 0, or -1 (logged). */
 static int begin_run(struct store *store, const struct options *opt, const char *command,
                      int64_t *run_id, struct idset **skip) {
-    char now[32];
-    utc_now(now);
+    char now[CLOCK_ISO_SIZE];
+    clock_utc_iso(now);
     int64_t n_aborted = 0, from = 0;
     char *source = source_describe(&opt->source);
     if (!source) {
@@ -191,7 +184,7 @@ static int run(int argc, char **argv, const struct options *opt, const struct cr
         lock_release(lock_fd);
         return ss == STORE_ERR_LANGUAGE ? EXIT_USAGE : EXIT_FATAL;
     }
-    char finished[32];
+    char finished[CLOCK_ISO_SIZE];
     char *command = join_args(argc, argv);
     int64_t run_id = 0;
     struct idset *skip = NULL;
@@ -210,16 +203,15 @@ static int run(int argc, char **argv, const struct options *opt, const struct cr
     build_config(opt, cred, run_id, skip, &pc);
     struct stats stats;
     stats_init(&stats);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = clock_monotonic_s();
     enum pipeline_status ps = pipeline_run(&pc, store, &stats);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double elapsed_s = clock_monotonic_s() - t0;
 
     struct run_counts counts;
     stats_to_counts(&stats, &counts);
     const char *status = run_status_name(ps, &counts);
     int code = exit_status_of(ps, &counts);
-    utc_now(finished);
+    clock_utc_iso(finished);
     if (store_run_finish(store, run_id, finished, status, &counts) != STORE_OK) {
         log_error("%s", store_errmsg(store));
         code = EXIT_FATAL;
@@ -228,8 +220,7 @@ static int run(int argc, char **argv, const struct options *opt, const struct cr
     lock_release(lock_fd);
     idset_free(skip);
     if (opt->verbosity >= 0)
-        print_summary(run_id, status, &counts, stats_get(&stats.throttled),
-                      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+        print_summary(run_id, status, &counts, stats_get(&stats.throttled), elapsed_s);
     return code;
 }
 

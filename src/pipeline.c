@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "movie.h"
 #include "queue.h"
@@ -136,17 +137,10 @@ static void draw_progress(struct pipeline *p, double elapsed_s) {
     log_progress(line);
 }
 
-static double seconds_since(const struct timespec *t0) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* Main thread: wait for the writer, drawing progress and turning a stop
  * request into an abort of the work queue. */
 static void supervise(struct pipeline *p) {
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = clock_monotonic_s();
     bool aborted = false;
     int timeout = log_progress_enabled() ? PROGRESS_INTERVAL_MS : -1;
     for (;;) {
@@ -161,7 +155,7 @@ static void supervise(struct pipeline *p) {
             queue_abort(p->work); /* producer and workers stop; the writer drains */
             aborted = true;
         }
-        draw_progress(p, seconds_since(&t0));
+        draw_progress(p, clock_monotonic_s() - t0);
     }
     log_progress_clear();
 }

@@ -6,8 +6,8 @@
 
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "clock.h"
 #include "stop.h"
 
 /* After a throttle the rate drops to this fraction... */
@@ -35,12 +35,6 @@ struct ratelimit {
     size_t recent_head;    /* index of the oldest */
 };
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct ratelimit *ratelimit_new(double rate_per_s) {
     struct ratelimit *rl = calloc(1, sizeof *rl);
     if (!rl)
@@ -65,7 +59,7 @@ struct ratelimit *ratelimit_new(double rate_per_s) {
         free(rl);
         return NULL;
     }
-    rl->next_slot_s = rl->last_adjust_s = now_s();
+    rl->next_slot_s = rl->last_adjust_s = clock_monotonic_s();
     return rl;
 }
 
@@ -110,7 +104,7 @@ int ratelimit_acquire(struct ratelimit *rl) {
     if (stop_requested())
         return -1;
     pthread_mutex_lock(&rl->lock);
-    double now = now_s();
+    double now = clock_monotonic_s();
     double slot = reserve(rl, now);
     pthread_mutex_unlock(&rl->lock);
     double wait_s = slot - now;
@@ -121,7 +115,7 @@ int ratelimit_acquire(struct ratelimit *rl) {
 
 void ratelimit_throttle(struct ratelimit *rl, long pause_ms) {
     pthread_mutex_lock(&rl->lock);
-    double now = now_s();
+    double now = clock_monotonic_s();
     double until = now + (double)pause_ms / 1000.0;
     if (until > rl->paused_until_s)
         rl->paused_until_s = until;
@@ -138,7 +132,7 @@ void ratelimit_throttle(struct ratelimit *rl, long pause_ms) {
 
 double ratelimit_current_rate(struct ratelimit *rl) {
     pthread_mutex_lock(&rl->lock);
-    recover(rl, now_s());
+    recover(rl, clock_monotonic_s());
     double r = rl->rate;
     pthread_mutex_unlock(&rl->lock);
     return r;

@@ -1,11 +1,12 @@
 /* stop.c - see stop.h. */
 #include "stop.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdatomic.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Written by stop_request() from any thread or signal handler. */
@@ -63,18 +64,12 @@ int stop_fd(void) {
     return pipe_fds[0];
 }
 
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int stop_sleep_ms(long ms) {
-    long long deadline = now_ms() + ms;
+    long long deadline = clock_monotonic_ms() + ms;
     for (;;) {
         if (stop_requested())
             return -1;
-        long long left = deadline - now_ms();
+        long long left = deadline - clock_monotonic_ms();
         if (left <= 0)
             return 0;
         struct pollfd p = {.fd = pipe_fds[0], .events = POLLIN};

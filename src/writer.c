@@ -2,8 +2,8 @@
 #include "writer.h"
 
 #include <stdbool.h>
-#include <time.h>
 
+#include "clock.h"
 #include "fetch.h"
 #include "log.h"
 #include "movie.h"
@@ -23,20 +23,6 @@ struct batch {
     long long stored, missing, failed;
     bool failed_db;
 };
-
-static long long now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ISO-8601 UTC, second precision. */
-static void utc_now(char out[32]) {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 static void db_failed(struct batch *b) {
     if (stop_request(STOP_FATAL))
@@ -69,12 +55,12 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
             return;
         }
         b->open = true;
-        b->started_ms = now_ms();
+        b->started_ms = clock_monotonic_ms();
     }
     enum store_status st;
     if (r->kind == FETCH_STORED) {
-        char fetched_at[32];
-        utc_now(fetched_at);
+        char fetched_at[CLOCK_ISO_SIZE];
+        clock_utc_iso(fetched_at);
         st = store_upsert_movie(b->store, r->movie, fetched_at);
         b->stored++;
     } else {
@@ -100,7 +86,7 @@ enum writer_status writer_run(struct store *store, struct queue *results,
     for (;;) {
         long wait_ms = cfg->batch_ms;
         if (b.open) {
-            long long left = b.started_ms + cfg->batch_ms - now_ms();
+            long long left = b.started_ms + cfg->batch_ms - clock_monotonic_ms();
             wait_ms = left > 0 ? (long)left : 0;
         }
         struct fetch_result r;
@@ -114,7 +100,7 @@ enum writer_status writer_run(struct store *store, struct queue *results,
         if (!b.failed_db)
             write_result(&b, &r);
         movie_free(r.movie);
-        if (b.open && (b.rows >= cfg->batch_rows || now_ms() - b.started_ms >= cfg->batch_ms))
+        if (b.open && (b.rows >= cfg->batch_rows || clock_monotonic_ms() - b.started_ms >= cfg->batch_ms))
             commit(&b);
     }
     commit(&b);

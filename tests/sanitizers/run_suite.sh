@@ -12,6 +12,9 @@ export TMDB_INGEST_BIN="$bin"
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
 export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1
+# Races and leaks show in a few crash/resume cycles; the 20-kill loop runs
+# in the normal suite.
+export E2E_KILLS=5
 tests=$(ls "$root"/tests/e2e/t_*.sh)
 echo "1..$(echo "$tests" | wc -l)"
 n=0
