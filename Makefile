@@ -94,13 +94,17 @@ E2E_TESTS := $(wildcard tests/e2e/t_*.sh)
 SAN_TESTS := tests/sanitizers/t_asan.sh tests/sanitizers/t_tsan.sh tests/memcheck/t_valgrind.sh \
              tests/fuzz/t_fuzz.sh
 
+# Test files run two at a time (they wait on simulated latency far more than
+# they use CPU); PROVE_JOBS=1 runs them one by one.
+PROVE_JOBS ?= 2
+
 # Everything, in one prove run so the last line is the one summary CI reads
 # ("Result: PASS"): cmocka unit tests (TAP output), end-to-end tests against
 # the fake TMDB, then the end-to-end suite under ASan+UBSan and TSan, and
 # one run under valgrind memcheck, and each libFuzzer target for a short time.
 test: unit asan tsan
 	TMDB_INGEST_BIN=$(abspath $(BIN)) CMOCKA_MESSAGE_OUTPUT=TAP \
-	    prove --exec '' $(PROVE_FLAGS) $(UNIT_BINS) $(E2E_TESTS) $(SAN_TESTS)
+	    prove --exec '' -j$(PROVE_JOBS) $(PROVE_FLAGS) $(UNIT_BINS) $(E2E_TESTS) $(SAN_TESTS)
 
 e2e: all
 	TMDB_INGEST_BIN=$(abspath $(BIN)) prove --exec '' $(PROVE_FLAGS) $(E2E_TESTS)

@@ -7,6 +7,7 @@
  */
 #include <inttypes.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,14 +25,15 @@
 #include "stop.h"
 #include "store.h"
 
-/* The signal that stopped the run; written by the handler only. */
-static volatile sig_atomic_t stop_signal;
+/* The signal that stopped the run. Set by the handler, which may run on any
+ * thread, and read by main: a lock-free atomic, async-signal-safe. */
+static atomic_int stop_signal;
 
 static void on_signal(int sig) {
-    if (stop_signal == SIGINT && sig == SIGINT)
+    int none = 0;
+    if (!atomic_compare_exchange_strong(&stop_signal, &none, sig) && sig == SIGINT &&
+        atomic_load(&stop_signal) == SIGINT)
         _exit(EXIT_SIGINT); /* a second Ctrl-C: leave now; WAL keeps the file consistent */
-    if (!stop_signal)
-        stop_signal = sig;
     stop_request(STOP_SIGNAL);
 }
 
@@ -109,7 +111,7 @@ static int exit_status_of(enum pipeline_status ps, const struct run_counts *c) {
     case PIPELINE_OK:
         return c->failed > 0 ? EXIT_PARTIAL : EXIT_OK;
     case PIPELINE_INTERRUPTED:
-        return stop_signal == SIGTERM ? EXIT_SIGTERM : EXIT_SIGINT;
+        return atomic_load(&stop_signal) == SIGTERM ? EXIT_SIGTERM : EXIT_SIGINT;
     case PIPELINE_SOURCE_ERROR:
     case PIPELINE_FATAL:
     case PIPELINE_SETUP_ERROR:
