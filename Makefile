@@ -40,7 +40,9 @@ LDLIBS_ALL := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --libs $(PKGS) 2>/dev/n
 ALL_LDFLAGS := $(SAN) $(LDFLAGS)
 
 SRCS    := $(filter-out src/main.c,$(wildcard src/*.c))
-OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/schema_sql.o
+MIGRATIONS := $(wildcard sql/migrations/*.sql)
+OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/schema_sql.o \
+           $(MIGRATIONS:sql/migrations/%.sql=$(BUILD)/obj/migrate_%_sql.o)
 LIB     := $(BUILD)/libtmdbingest.a
 BIN     := $(BUILD)/tmdb-ingest
 
@@ -65,13 +67,20 @@ endif
 deps:
 	sh scripts/install-deps.sh
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h src/*.h) | $(BUILD)/obj
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/schema_sql.c: sql/schema.sql scripts/embed.sh | $(BUILD)/obj
 	sh scripts/embed.sh store_schema_sql $< $@
 
 $(BUILD)/obj/schema_sql.o: $(BUILD)/schema_sql.c
+	$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c $< -o $@
+
+# sql/migrations/N.sql upgrades a version N-1 database to N (store.c).
+$(BUILD)/migrate_%_sql.c: sql/migrations/%.sql scripts/embed.sh | $(BUILD)/obj
+	sh scripts/embed.sh store_migrate_$*_sql $< $@
+
+$(BUILD)/obj/migrate_%_sql.o: $(BUILD)/migrate_%_sql.c
 	$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c $< -o $@
 
 $(LIB): $(OBJS)

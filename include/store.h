@@ -28,7 +28,7 @@
 
 struct movie;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 enum store_status {
     STORE_OK = 0,

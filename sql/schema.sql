@@ -45,11 +45,14 @@ CREATE TABLE IF NOT EXISTS movies (
     collection_id     INTEGER REFERENCES collections (id),
     raw_json          TEXT NOT NULL,
     language          TEXT NOT NULL,
-    fetched_at        TEXT NOT NULL  -- ISO-8601 UTC, e.g. 2026-11-24T03:30:00Z
+    fetched_at        TEXT NOT NULL, -- ISO-8601 UTC, e.g. 2026-11-24T03:30:00Z
+    deleted_at        TEXT,          -- when TMDB stopped knowing it (gone from the export, or 404); NULL while it exists
+    appended          TEXT           -- the append_to_response parts stored with the last fetch ('credits,keywords'), NULL for none
 ) STRICT;
 
 CREATE INDEX IF NOT EXISTS movies_release_date ON movies (release_date);
 CREATE INDEX IF NOT EXISTS movies_collection ON movies (collection_id);
+CREATE INDEX IF NOT EXISTS movies_fetched_at ON movies (fetched_at);
 
 -- Genres (names in the database's language) and which movies have them,
 -- in TMDB's order (position 0 first).
@@ -114,6 +117,102 @@ CREATE TABLE IF NOT EXISTS movie_languages (
 ) STRICT, WITHOUT ROWID;
 
 CREATE INDEX IF NOT EXISTS movie_languages_language ON movie_languages (iso_639_1);
+
+-- Parts fetched with --append (append_to_response). A part's rows for a
+-- movie are replaced whenever a fetch includes that part, and kept
+-- otherwise; movies.appended says which parts the last fetch held.
+
+-- People in credits, as TMDB last described them.
+CREATE TABLE IF NOT EXISTS people (
+    id                   INTEGER PRIMARY KEY,
+    name                 TEXT NOT NULL,
+    original_name        TEXT,
+    gender               INTEGER,   -- 0 not set, 1 female, 2 male, 3 non-binary
+    known_for_department TEXT,
+    profile_path         TEXT,
+    adult                INTEGER NOT NULL DEFAULT 0 CHECK (adult IN (0, 1)),
+    popularity           REAL
+) STRICT;
+
+-- credits.cast: who played whom; cast_order is TMDB's billing order (0 first).
+CREATE TABLE IF NOT EXISTS movie_cast (
+    movie_id   INTEGER NOT NULL REFERENCES movies (id) ON DELETE CASCADE,
+    credit_id  TEXT NOT NULL,
+    person_id  INTEGER NOT NULL REFERENCES people (id),
+    character  TEXT,
+    cast_order INTEGER,
+    cast_id    INTEGER,
+    PRIMARY KEY (movie_id, credit_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS movie_cast_person ON movie_cast (person_id);
+
+-- credits.crew: one row per job (a director who also wrote has two).
+CREATE TABLE IF NOT EXISTS movie_crew (
+    movie_id   INTEGER NOT NULL REFERENCES movies (id) ON DELETE CASCADE,
+    credit_id  TEXT NOT NULL,
+    person_id  INTEGER NOT NULL REFERENCES people (id),
+    department TEXT,
+    job        TEXT,
+    PRIMARY KEY (movie_id, credit_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS movie_crew_person ON movie_crew (person_id);
+
+-- keywords.keywords
+CREATE TABLE IF NOT EXISTS keywords (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS movie_keywords (
+    movie_id   INTEGER NOT NULL REFERENCES movies (id) ON DELETE CASCADE,
+    keyword_id INTEGER NOT NULL REFERENCES keywords (id),
+    position   INTEGER NOT NULL,
+    PRIMARY KEY (movie_id, keyword_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS movie_keywords_keyword ON movie_keywords (keyword_id);
+
+-- release_dates.results[].release_dates[]: per country, in TMDB's order.
+-- type: 1 premiere, 2 limited theatrical, 3 theatrical, 4 digital,
+-- 5 physical, 6 TV.
+CREATE TABLE IF NOT EXISTS release_dates (
+    movie_id      INTEGER NOT NULL REFERENCES movies (id) ON DELETE CASCADE,
+    iso_3166_1    TEXT NOT NULL,
+    position      INTEGER NOT NULL,
+    release_date  TEXT,      -- ISO-8601 as sent, e.g. 2019-05-30T00:00:00.000Z
+    type          INTEGER,
+    certification TEXT,      -- NULL when TMDB sends ""
+    iso_639_1     TEXT,
+    note          TEXT,
+    PRIMARY KEY (movie_id, iso_3166_1, position)
+) STRICT, WITHOUT ROWID;
+
+-- external_ids: one row per movie; NULL where TMDB has none.
+CREATE TABLE IF NOT EXISTS external_ids (
+    movie_id     INTEGER PRIMARY KEY REFERENCES movies (id) ON DELETE CASCADE,
+    imdb_id      TEXT,
+    wikidata_id  TEXT,
+    facebook_id  TEXT,
+    instagram_id TEXT,
+    twitter_id   TEXT
+) STRICT;
+
+-- translations.translations[]: the movie's text in other languages.
+CREATE TABLE IF NOT EXISTS translations (
+    movie_id     INTEGER NOT NULL REFERENCES movies (id) ON DELETE CASCADE,
+    iso_639_1    TEXT NOT NULL,
+    iso_3166_1   TEXT NOT NULL,
+    name         TEXT,
+    english_name TEXT,
+    title        TEXT,
+    overview     TEXT,
+    tagline      TEXT,
+    homepage     TEXT,
+    runtime      INTEGER,    -- NULL when 0 or absent
+    PRIMARY KEY (movie_id, iso_639_1, iso_3166_1)
+) STRICT, WITHOUT ROWID;
 
 -- One row per invocation. command is the command line as given (it never
 -- holds the credential: no option takes one); source says what was loaded,

@@ -9,40 +9,14 @@
 #include <time.h>
 
 #include "movie.h"
+#include "store_internal.h"
 
 /* sql/schema.sql, embedded at build time by scripts/embed.sh. */
 extern const char store_schema_sql[];
-
-/* Every statement the store runs more than once, prepared at open. */
-enum stmt {
-    ST_BEGIN,
-    ST_COMMIT,
-    ST_ROLLBACK,
-    ST_SAVEPOINT,
-    ST_RELEASE,
-    ST_ROLLBACK_TO,
-    ST_UPSERT_COLLECTION,
-    ST_UPSERT_MOVIE,
-    ST_UPSERT_GENRE,
-    ST_UPSERT_COMPANY,
-    ST_UPSERT_COUNTRY,
-    ST_UPSERT_LANGUAGE,
-    ST_DELETE_GENRES,
-    ST_DELETE_COMPANIES,
-    ST_DELETE_COUNTRIES,
-    ST_DELETE_LANGUAGES,
-    ST_LINK_GENRE,
-    ST_LINK_COMPANY,
-    ST_LINK_COUNTRY,
-    ST_LINK_LANGUAGE,
-    ST_RECORD_FAILURE,
-    ST_RUN_BEGIN,
-    ST_RUN_FINISH,
-    ST_MARK_ABORTED,
-    ST_MOVIE_EXISTS,
-    ST_PREVIOUS_RUNS,
-    ST_RESUME_IDS,
-    ST_COUNT,
+/* sql/migrations/N.sql: upgrade a version N-1 database to version N. */
+extern const char store_migrate_2_sql[];
+static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
+    [2] = store_migrate_2_sql,
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -119,16 +93,11 @@ static const char *const stmt_sql[ST_COUNT] = {
                       "AND kind = 'missing'",
 };
 
-struct store {
-    sqlite3 *db;
-    char *path;
-    char *language;
-    sqlite3_stmt *stmts[ST_COUNT];
-    char errmsg[512];
-};
+const char *store_errmsg(const struct store *s) {
+    return s->errmsg;
+}
 
-__attribute__((format(printf, 2, 3))) static enum store_status fail(struct store *s,
-                                                                   const char *step, ...) {
+enum store_status store_fail(struct store *s, const char *step, ...) {
     char what[256];
     va_list ap;
     va_start(ap, step);
@@ -140,12 +109,7 @@ __attribute__((format(printf, 2, 3))) static enum store_status fail(struct store
     return code == SQLITE_NOMEM ? STORE_ERR_NOMEM : STORE_ERR;
 }
 
-const char *store_errmsg(const struct store *s) {
-    return s->errmsg;
-}
-
-/* Run a prepared statement to completion and reset it. */
-static int step_reset(sqlite3_stmt *st) {
+int store_step_reset(sqlite3_stmt *st) {
     int rc = sqlite3_step(st);
     int rc2 = sqlite3_reset(st);
     sqlite3_clear_bindings(st);
@@ -154,7 +118,7 @@ static int step_reset(sqlite3_stmt *st) {
     return rc;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v) {
+void store_bind_text(sqlite3_stmt *st, int i, const char *v) {
     if (v)
         sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
     else
@@ -162,8 +126,8 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v) {
 }
 
 static enum store_status exec_stmt(struct store *s, enum stmt k, const char *step) {
-    if (step_reset(s->stmts[k]) != SQLITE_OK)
-        return fail(s, "%s", step);
+    if (store_step_reset(s->stmts[k]) != SQLITE_OK)
+        return store_fail(s, "%s", step);
     return STORE_OK;
 }
 
@@ -184,10 +148,10 @@ static int query_int(sqlite3 *db, const char *sql, long long *out) {
 
 static enum store_status configure(struct store *s) {
     if (sqlite3_exec(s->db, "PRAGMA busy_timeout = 5000", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(s, "set busy_timeout");
+        return store_fail(s, "set busy_timeout");
     long long version = 0;
     if (query_int(s->db, "PRAGMA user_version", &version) != SQLITE_OK)
-        return fail(s, "read the schema version (is it an SQLite database?)");
+        return store_fail(s, "read the schema version (is it an SQLite database?)");
     if (version > STORE_SCHEMA_VERSION) {
         snprintf(s->errmsg, sizeof s->errmsg,
                  "%s: schema version %lld is newer than this tmdb-ingest understands (%d); "
@@ -197,7 +161,7 @@ static enum store_status configure(struct store *s) {
     }
     long long tables = 0;
     if (query_int(s->db, "SELECT count(*) FROM sqlite_schema", &tables) != SQLITE_OK)
-        return fail(s, "read the schema");
+        return store_fail(s, "read the schema");
     if (version == 0 && tables > 0) {
         snprintf(s->errmsg, sizeof s->errmsg,
                  "%s: not a tmdb-ingest database (it has tables but no schema version); "
@@ -208,31 +172,50 @@ static enum store_status configure(struct store *s) {
     char *mode = NULL;
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
-        return fail(s, "switch to WAL");
+        return store_fail(s, "switch to WAL");
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
         mode = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     bool wal = mode && strcmp(mode, "wal") == 0;
     sqlite3_free(mode);
     if (!wal)
-        return fail(s, "switch to WAL journal mode");
+        return store_fail(s, "switch to WAL journal mode");
     if (sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", NULL, NULL,
                      NULL) != SQLITE_OK)
-        return fail(s, "set pragmas");
+        return store_fail(s, "set pragmas");
     return STORE_OK;
 }
 
-/* Apply the schema and check (or record) the language, in one transaction. */
+/* Bring a database of schema version `from` (>= 1) up to this binary's
+ * version, one migration at a time. Inside apply_schema()'s transaction. */
+static enum store_status migrate(struct store *s, long long from) {
+    for (long long v = from + 1; v <= STORE_SCHEMA_VERSION; v++)
+        if (migrations[v] && sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK)
+            return store_fail(s, "upgrade the schema to version %lld", v);
+    return STORE_OK;
+}
+
+/* Upgrade an older database, apply the schema and check (or record) the
+ * language, all in one transaction: a failed upgrade leaves the database
+ * as it was. */
 static enum store_status apply_schema(struct store *s) {
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return fail(s, "begin schema transaction");
+        return store_fail(s, "begin schema transaction");
     enum store_status rc = STORE_OK;
     char sql[160];
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
-    if (sqlite3_exec(s->db, store_schema_sql, NULL, NULL, NULL) != SQLITE_OK)
-        rc = fail(s, "apply the schema");
+    long long version = 0;
+    /* Read again under the write lock: another process may have upgraded it. */
+    if (query_int(s->db, "PRAGMA user_version", &version) != SQLITE_OK)
+        rc = store_fail(s, "read the schema version");
+    else if (version >= 1 && version < STORE_SCHEMA_VERSION)
+        rc = migrate(s, version);
+    if (rc != STORE_OK)
+        ;
+    else if (sqlite3_exec(s->db, store_schema_sql, NULL, NULL, NULL) != SQLITE_OK)
+        rc = store_fail(s, "apply the schema");
     else if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        rc = fail(s, "set the schema version");
+        rc = store_fail(s, "set the schema version");
     sqlite3_stmt *st = NULL;
     if (rc == STORE_OK &&
         sqlite3_prepare_v2(s->db,
@@ -242,9 +225,9 @@ static enum store_status apply_schema(struct store *s) {
                            -1, &st, NULL) == SQLITE_OK) {
         sqlite3_bind_text(st, 1, s->language, -1, SQLITE_STATIC);
         if (sqlite3_step(st) != SQLITE_DONE)
-            rc = fail(s, "record the language");
+            rc = store_fail(s, "record the language");
     } else if (rc == STORE_OK) {
-        rc = fail(s, "record the language");
+        rc = store_fail(s, "record the language");
     }
     sqlite3_finalize(st);
     if (rc == STORE_OK && sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'language'",
@@ -262,7 +245,7 @@ static enum store_status apply_schema(struct store *s) {
     if (sqlite3_exec(s->db, rc == STORE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) !=
             SQLITE_OK &&
         rc == STORE_OK)
-        rc = fail(s, "commit the schema");
+        rc = store_fail(s, "commit the schema");
     return rc;
 }
 
@@ -270,7 +253,7 @@ static enum store_status prepare_all(struct store *s) {
     for (int i = 0; i < ST_COUNT; i++)
         if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[i],
                                NULL) != SQLITE_OK)
-            return fail(s, "prepare statement %d", i);
+            return store_fail(s, "prepare statement %d", i);
     return STORE_OK;
 }
 
@@ -286,7 +269,7 @@ enum store_status store_open(const char *path, const char *language, struct stor
     enum store_status rc = STORE_OK;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK)
-        rc = fail(s, "open");
+        rc = store_fail(s, "open");
     if (rc == STORE_OK)
         rc = configure(s);
     if (rc == STORE_OK)
@@ -330,23 +313,23 @@ enum store_status store_rollback(struct store *s) {
 static int write_collection(struct store *s, const struct movie *m) {
     sqlite3_stmt *st = s->stmts[ST_UPSERT_COLLECTION];
     sqlite3_bind_int64(st, 1, m->collection.id);
-    bind_text(st, 2, m->collection.name);
-    bind_text(st, 3, m->collection.poster_path);
-    bind_text(st, 4, m->collection.backdrop_path);
-    return step_reset(st);
+    store_bind_text(st, 2, m->collection.name);
+    store_bind_text(st, 3, m->collection.poster_path);
+    store_bind_text(st, 4, m->collection.backdrop_path);
+    return store_step_reset(st);
 }
 
 static int write_movie_row(struct store *s, const struct movie *m, const char *fetched_at) {
     sqlite3_stmt *st = s->stmts[ST_UPSERT_MOVIE];
     sqlite3_bind_int64(st, 1, m->id);
-    bind_text(st, 2, m->imdb_id);
-    bind_text(st, 3, m->title);
-    bind_text(st, 4, m->original_title);
-    bind_text(st, 5, m->original_language);
-    bind_text(st, 6, m->overview);
-    bind_text(st, 7, m->tagline);
-    bind_text(st, 8, m->status);
-    bind_text(st, 9, m->release_date);
+    store_bind_text(st, 2, m->imdb_id);
+    store_bind_text(st, 3, m->title);
+    store_bind_text(st, 4, m->original_title);
+    store_bind_text(st, 5, m->original_language);
+    store_bind_text(st, 6, m->overview);
+    store_bind_text(st, 7, m->tagline);
+    store_bind_text(st, 8, m->status);
+    store_bind_text(st, 9, m->release_date);
     if (m->has_runtime)
         sqlite3_bind_int64(st, 10, m->runtime);
     sqlite3_bind_int64(st, 11, m->budget);
@@ -356,15 +339,15 @@ static int write_movie_row(struct store *s, const struct movie *m, const char *f
     sqlite3_bind_int64(st, 15, m->vote_count);
     sqlite3_bind_int(st, 16, m->adult);
     sqlite3_bind_int(st, 17, m->video);
-    bind_text(st, 18, m->homepage);
-    bind_text(st, 19, m->poster_path);
-    bind_text(st, 20, m->backdrop_path);
+    store_bind_text(st, 18, m->homepage);
+    store_bind_text(st, 19, m->poster_path);
+    store_bind_text(st, 20, m->backdrop_path);
     if (m->has_collection)
         sqlite3_bind_int64(st, 21, m->collection.id);
     sqlite3_bind_text(st, 22, m->raw_json, (int)m->raw_len, SQLITE_STATIC);
-    bind_text(st, 23, s->language);
-    bind_text(st, 24, fetched_at);
-    return step_reset(st);
+    store_bind_text(st, 23, s->language);
+    store_bind_text(st, 24, fetched_at);
+    return store_step_reset(st);
 }
 
 /* Link row: (movie id, key, position), the key an integer or a text. */
@@ -377,15 +360,15 @@ static int link(struct store *s, enum stmt k, int64_t movie_id, int64_t int_key,
     else
         sqlite3_bind_int64(st, 2, int_key);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)position);
-    return step_reset(st);
+    return store_step_reset(st);
 }
 
 static int write_genres(struct store *s, const struct movie *m) {
     for (size_t i = 0; i < m->n_genres; i++) {
         sqlite3_stmt *st = s->stmts[ST_UPSERT_GENRE];
         sqlite3_bind_int64(st, 1, m->genres[i].id);
-        bind_text(st, 2, m->genres[i].name);
-        int rc = step_reset(st);
+        store_bind_text(st, 2, m->genres[i].name);
+        int rc = store_step_reset(st);
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_GENRE, m->id, m->genres[i].id, NULL, i);
         if (rc != SQLITE_OK)
@@ -399,10 +382,10 @@ static int write_companies(struct store *s, const struct movie *m) {
         const struct movie_company *c = &m->companies[i];
         sqlite3_stmt *st = s->stmts[ST_UPSERT_COMPANY];
         sqlite3_bind_int64(st, 1, c->id);
-        bind_text(st, 2, c->name);
-        bind_text(st, 3, c->logo_path);
-        bind_text(st, 4, c->origin_country);
-        int rc = step_reset(st);
+        store_bind_text(st, 2, c->name);
+        store_bind_text(st, 3, c->logo_path);
+        store_bind_text(st, 4, c->origin_country);
+        int rc = store_step_reset(st);
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_COMPANY, m->id, c->id, NULL, i);
         if (rc != SQLITE_OK)
@@ -415,9 +398,9 @@ static int write_countries(struct store *s, const struct movie *m) {
     for (size_t i = 0; i < m->n_countries; i++) {
         const struct movie_country *c = &m->countries[i];
         sqlite3_stmt *st = s->stmts[ST_UPSERT_COUNTRY];
-        bind_text(st, 1, c->iso_3166_1);
-        bind_text(st, 2, c->name);
-        int rc = step_reset(st);
+        store_bind_text(st, 1, c->iso_3166_1);
+        store_bind_text(st, 2, c->name);
+        int rc = store_step_reset(st);
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_COUNTRY, m->id, 0, c->iso_3166_1, i);
         if (rc != SQLITE_OK)
@@ -430,10 +413,10 @@ static int write_languages(struct store *s, const struct movie *m) {
     for (size_t i = 0; i < m->n_languages; i++) {
         const struct movie_language *l = &m->languages[i];
         sqlite3_stmt *st = s->stmts[ST_UPSERT_LANGUAGE];
-        bind_text(st, 1, l->iso_639_1);
-        bind_text(st, 2, l->english_name);
-        bind_text(st, 3, l->name);
-        int rc = step_reset(st);
+        store_bind_text(st, 1, l->iso_639_1);
+        store_bind_text(st, 2, l->english_name);
+        store_bind_text(st, 3, l->name);
+        int rc = store_step_reset(st);
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_LANGUAGE, m->id, 0, l->iso_639_1, i);
         if (rc != SQLITE_OK)
@@ -467,7 +450,7 @@ static int write_all(struct store *s, const struct movie *m, const char *fetched
      * with foreign keys on, each DELETE builds a temporary b-tree. */
     for (size_t i = 0; existed && rc == SQLITE_OK && i < sizeof deletes / sizeof *deletes; i++) {
         sqlite3_bind_int64(s->stmts[deletes[i]], 1, m->id);
-        rc = step_reset(s->stmts[deletes[i]]);
+        rc = store_step_reset(s->stmts[deletes[i]]);
     }
     if (rc == SQLITE_OK)
         rc = write_genres(s, m);
@@ -482,18 +465,18 @@ static int write_all(struct store *s, const struct movie *m, const char *fetched
 
 enum store_status store_upsert_movie(struct store *s, const struct movie *m,
                                      const char *fetched_at) {
-    if (step_reset(s->stmts[ST_SAVEPOINT]) != SQLITE_OK)
-        return fail(s, "upsert movie %lld: savepoint", (long long)m->id);
+    if (store_step_reset(s->stmts[ST_SAVEPOINT]) != SQLITE_OK)
+        return store_fail(s, "upsert movie %lld: savepoint", (long long)m->id);
     if (write_all(s, m, fetched_at) == SQLITE_OK) {
-        if (step_reset(s->stmts[ST_RELEASE]) != SQLITE_OK)
-            return fail(s, "upsert movie %lld: release", (long long)m->id);
+        if (store_step_reset(s->stmts[ST_RELEASE]) != SQLITE_OK)
+            return store_fail(s, "upsert movie %lld: release", (long long)m->id);
         return STORE_OK;
     }
-    enum store_status rc = fail(s, "upsert movie %lld", (long long)m->id);
+    enum store_status rc = store_fail(s, "upsert movie %lld", (long long)m->id);
     /* Undo this movie only; the surrounding batch stays usable. */
     if (!sqlite3_get_autocommit(s->db)) {
-        step_reset(s->stmts[ST_ROLLBACK_TO]);
-        step_reset(s->stmts[ST_RELEASE]);
+        store_step_reset(s->stmts[ST_ROLLBACK_TO]);
+        store_step_reset(s->stmts[ST_RELEASE]);
     }
     return rc;
 }
@@ -504,23 +487,23 @@ enum store_status store_record_failure(struct store *s, int64_t run_id, int64_t 
     sqlite3_stmt *st = s->stmts[ST_RECORD_FAILURE];
     sqlite3_bind_int64(st, 1, run_id);
     sqlite3_bind_int64(st, 2, movie_id);
-    bind_text(st, 3, kind);
+    store_bind_text(st, 3, kind);
     sqlite3_bind_int64(st, 4, http_status);
-    bind_text(st, 5, reason ? reason : "");
+    store_bind_text(st, 5, reason ? reason : "");
     sqlite3_bind_int(st, 6, attempts);
-    if (step_reset(st) != SQLITE_OK)
-        return fail(s, "record failure of movie %lld", (long long)movie_id);
+    if (store_step_reset(st) != SQLITE_OK)
+        return store_fail(s, "record failure of movie %lld", (long long)movie_id);
     return STORE_OK;
 }
 
 enum store_status store_run_begin(struct store *s, const char *command, const char *source,
                                   const char *started_at, int64_t *run_id) {
     sqlite3_stmt *st = s->stmts[ST_RUN_BEGIN];
-    bind_text(st, 1, started_at);
-    bind_text(st, 2, command);
-    bind_text(st, 3, source);
-    if (step_reset(st) != SQLITE_OK)
-        return fail(s, "record the run");
+    store_bind_text(st, 1, started_at);
+    store_bind_text(st, 2, command);
+    store_bind_text(st, 3, source);
+    if (store_step_reset(st) != SQLITE_OK)
+        return store_fail(s, "record the run");
     *run_id = sqlite3_last_insert_rowid(s->db);
     return STORE_OK;
 }
@@ -529,8 +512,8 @@ enum store_status store_run_finish(struct store *s, int64_t run_id, const char *
                                    const char *status, const struct run_counts *c) {
     sqlite3_stmt *st = s->stmts[ST_RUN_FINISH];
     sqlite3_bind_int64(st, 1, run_id);
-    bind_text(st, 2, finished_at);
-    bind_text(st, 3, status);
+    store_bind_text(st, 2, finished_at);
+    store_bind_text(st, 3, status);
     sqlite3_bind_int64(st, 4, c->requested);
     sqlite3_bind_int64(st, 5, c->fetched);
     sqlite3_bind_int64(st, 6, c->missing);
@@ -538,16 +521,16 @@ enum store_status store_run_finish(struct store *s, int64_t run_id, const char *
     sqlite3_bind_int64(st, 8, c->http_requests);
     sqlite3_bind_int64(st, 9, c->retries);
     sqlite3_bind_int64(st, 10, c->skipped);
-    if (step_reset(st) != SQLITE_OK)
-        return fail(s, "finish the run");
+    if (store_step_reset(st) != SQLITE_OK)
+        return store_fail(s, "finish the run");
     return STORE_OK;
 }
 
 enum store_status store_mark_aborted(struct store *s, const char *now, int64_t *n_marked) {
     sqlite3_stmt *st = s->stmts[ST_MARK_ABORTED];
-    bind_text(st, 1, now);
-    if (step_reset(st) != SQLITE_OK)
-        return fail(s, "mark unfinished runs aborted");
+    store_bind_text(st, 1, now);
+    if (store_step_reset(st) != SQLITE_OK)
+        return store_fail(s, "mark unfinished runs aborted");
     *n_marked = sqlite3_changes64(s->db);
     return STORE_OK;
 }
@@ -581,11 +564,11 @@ enum store_status store_resume_ids(struct store *s, const char *source, int64_t 
     int rc;
     *from_run = resumable_since(s, source, run_id, started, sizeof started, &rc);
     if (rc != SQLITE_OK)
-        return fail(s, "read earlier runs");
+        return store_fail(s, "read earlier runs");
     if (*from_run == 0)
         return STORE_OK;
     sqlite3_stmt *st = s->stmts[ST_RESUME_IDS];
-    bind_text(st, 1, started);
+    store_bind_text(st, 1, started);
     sqlite3_bind_int64(st, 2, *from_run);
     sqlite3_bind_int64(st, 3, run_id);
     enum store_status result = STORE_OK;
@@ -598,7 +581,7 @@ enum store_status store_resume_ids(struct store *s, const char *source, int64_t 
         }
     }
     if (result == STORE_OK && rc != SQLITE_DONE)
-        result = fail(s, "read the movies of run %lld", (long long)*from_run);
+        result = store_fail(s, "read the movies of run %lld", (long long)*from_run);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return result;

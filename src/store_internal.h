@@ -1,0 +1,67 @@
+/*
+ * store_internal.h - what the store's source files share (src/store*.c).
+ * Not part of any other module's contract: include/store.h is.
+ *
+ * Threading: as store.h says, a struct store and everything in it belongs
+ * to the one thread using it.
+ */
+#ifndef TMDB_STORE_INTERNAL_H
+#define TMDB_STORE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* Every statement the store runs more than once, prepared at open. */
+enum stmt {
+    ST_BEGIN,
+    ST_COMMIT,
+    ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
+    ST_UPSERT_COLLECTION,
+    ST_UPSERT_MOVIE,
+    ST_UPSERT_GENRE,
+    ST_UPSERT_COMPANY,
+    ST_UPSERT_COUNTRY,
+    ST_UPSERT_LANGUAGE,
+    ST_DELETE_GENRES,
+    ST_DELETE_COMPANIES,
+    ST_DELETE_COUNTRIES,
+    ST_DELETE_LANGUAGES,
+    ST_LINK_GENRE,
+    ST_LINK_COMPANY,
+    ST_LINK_COUNTRY,
+    ST_LINK_LANGUAGE,
+    ST_RECORD_FAILURE,
+    ST_RUN_BEGIN,
+    ST_RUN_FINISH,
+    ST_MARK_ABORTED,
+    ST_MOVIE_EXISTS,
+    ST_PREVIOUS_RUNS,
+    ST_RESUME_IDS,
+    ST_COUNT,
+};
+
+struct store {
+    sqlite3 *db;
+    char *path;
+    char *language;
+    sqlite3_stmt *stmts[ST_COUNT]; /* prepared at open, finalized at close */
+    char errmsg[512];
+};
+
+/* Set errmsg to "PATH: STEP: sqlite's message" and return STORE_ERR, or
+ * STORE_ERR_NOMEM when SQLite ran out of memory. */
+__attribute__((format(printf, 2, 3))) enum store_status store_fail(struct store *s,
+                                                                   const char *step, ...);
+
+/* Step a prepared statement to completion, then reset it and clear its
+ * bindings. Returns SQLITE_OK or the error code. */
+int store_step_reset(sqlite3_stmt *st);
+
+/* Bind a string, or NULL when v is NULL. The string must outlive the step. */
+void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+
+#endif

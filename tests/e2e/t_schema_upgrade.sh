@@ -1,0 +1,35 @@
+#!/bin/sh
+# A database made by schema version 1 (tmdb-ingest 0.1) is upgraded in place
+# on first open: nothing is lost, the new columns and tables exist, and the
+# next load works. tests/fixtures/schema_v1.sql is version 1's schema.
+. "$(dirname "$0")/lib.sh"
+plan 8
+
+sqlite3 "$DB" <<SQL
+.read $ROOT/tests/fixtures/schema_v1.sql
+PRAGMA user_version = 1;
+INSERT INTO meta VALUES ('language', 'ko-KR'), ('created_at', '2026-01-01T00:00:00Z');
+INSERT INTO genres VALUES (18, '드라마');
+INSERT INTO movies (id, title, raw_json, language, fetched_at, revenue)
+     VALUES (496243, '기생충', '{"id":496243}', 'ko-KR', '2026-01-01T00:00:00Z', 262000000);
+INSERT INTO movie_genres VALUES (496243, 18, 0);
+INSERT INTO runs (started_at, finished_at, command, source, status, fetched)
+     VALUES ('2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', 'tmdb-ingest ids 496243',
+             'ids 496243', 'ok', 1);
+SQL
+
+start_fake --movies 10 --deleted 0
+ids=$(catalogue_ids 2 --movies 10 --deleted 0)
+run_ingest ids $ids --rate 0
+is "$RC" 0 "a load into a version 1 database succeeds"
+is "$(sql 'PRAGMA user_version')" 2 "schema upgraded to version 2"
+is "$(sql "SELECT title || '|' || revenue || '|' || fetched_at FROM movies WHERE id = 496243")" \
+    "기생충|262000000|2026-01-01T00:00:00Z" "the old movie row is intact"
+is "$(sql 'SELECT count(*) FROM movie_genres WHERE movie_id = 496243')" 1 "its links are intact"
+is "$(sql 'SELECT count(*) FROM runs')" 2 "old run kept, new run added"
+is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NULL')" 3 "deleted_at exists, NULL for all"
+is "$(sql "SELECT count(*) FROM sqlite_schema WHERE name IN ('movie_cast', 'movie_crew', 'keywords', 'people')")" \
+    4 "tables of the new version exist"
+is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
+
+done_testing
