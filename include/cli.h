@@ -64,6 +64,7 @@ struct options {
     int verbosity; /* 0 default, -1 quiet, 1 verbose, 2 debug */
     bool progress;
     bool refresh; /* fetch again what an interrupted run already stored */
+    char append[512]; /* normalised --append list, "" for none */
 };
 
 enum cli_result {

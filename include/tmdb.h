@@ -24,6 +24,21 @@ enum tmdb_list {
     TMDB_LIST_UPCOMING,
 };
 
+/* TMDB refuses more append_to_response parts than this (400, status_code 27). */
+#define TMDB_MAX_APPEND 20
+
+/*
+ * Check and normalise an append_to_response list ("credits,keywords"):
+ * every name must be a part TMDB's movie details know (tmdb_append_parts),
+ * duplicates are dropped, order is kept, at most TMDB_MAX_APPEND parts.
+ * Writes the normalised list into buf. Returns 0, or -1 with a reason.
+ */
+int tmdb_append_normalise(const char *list, char *buf, size_t size, char *reason,
+                          size_t reason_size);
+
+/* The part names tmdb_append_normalise() accepts, comma separated. */
+extern const char tmdb_append_parts[];
+
 /* Map "now_playing" etc. to the enum. Returns false for an unknown name. */
 bool tmdb_list_from_name(const char *name, enum tmdb_list *out);
 

@@ -28,6 +28,7 @@ enum {
     OPT_NO_PROGRESS,
     OPT_REFRESH,
     OPT_VERSION,
+    OPT_APPEND,
 };
 
 static const struct option long_options[] = {
@@ -46,6 +47,7 @@ static const struct option long_options[] = {
     {"batch", required_argument, NULL, OPT_BATCH},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"refresh", no_argument, NULL, OPT_REFRESH},
+    {"append", required_argument, NULL, OPT_APPEND},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -80,6 +82,9 @@ void cli_print_help(FILE *out) {
 "  --cacert FILE      CA certificates to verify the server with (private CA)\n"
 "  --token-file FILE  read the v4 API read access token from FILE\n"
 "  --batch N          rows per database transaction (default %d; also every second)\n"
+"  --append PARTS     also fetch these parts of each movie in the same request\n"
+"                     (append_to_response), e.g. credits,keywords,release_dates,\n"
+"                     external_ids,translations; those five are stored in tables\n"
 "  --refresh          after an interrupted run, fetch again what it already stored\n"
 "                     (by default a rerun of the same source resumes where it stopped)\n"
 "  --no-progress      never draw the progress line\n"
@@ -250,6 +255,12 @@ static int apply_option(int c, const char *arg, struct options *opt) {
         if (parse_size(arg, &opt->max_body) != 0)
             return usage_error("--max-body wants a size like 8M or 65536, not '%s'", arg), -1;
         return 0;
+    case OPT_APPEND: {
+        char reason[400];
+        if (tmdb_append_normalise(arg, opt->append, sizeof opt->append, reason, sizeof reason) != 0)
+            return usage_error("--append: %s", reason), -1;
+        return 0;
+    }
     case OPT_NO_PROGRESS:
         opt->progress = false;
         return 0;

@@ -75,6 +75,7 @@ static void build_config(const struct options *opt, const struct credential *cre
         .api_base = opt->api_base,
         .language = opt->language,
         .api_key = cred->api_key,
+        .append = opt->append[0] ? opt->append : NULL,
         .max_retries = opt->retries,
     };
     pc->http = (struct http_config){

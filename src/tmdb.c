@@ -98,6 +98,76 @@ static int sb_finish(struct sbuf *b, const char *language, const char *api_key) 
     return (int)b->len;
 }
 
+const char tmdb_append_parts[] =
+    "alternative_titles,changes,credits,external_ids,images,keywords,lists,recommendations,"
+    "release_dates,reviews,similar,translations,videos,watch/providers";
+
+/* Whether `name` (len bytes) is one of tmdb_append_parts. */
+static bool append_part_known(const char *name, size_t len) {
+    const char *p = tmdb_append_parts;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        if (n == len && memcmp(p, name, len) == 0)
+            return true;
+        p += n + (p[n] == ',');
+    }
+    return false;
+}
+
+/* Whether the comma list `list` (len bytes) already holds `name`. */
+static bool list_has(const char *list, size_t len, const char *name, size_t name_len) {
+    size_t i = 0;
+    while (i < len) {
+        size_t n = 0;
+        while (i + n < len && list[i + n] != ',')
+            n++;
+        if (n == name_len && memcmp(list + i, name, n) == 0)
+            return true;
+        i += n + 1;
+    }
+    return false;
+}
+
+int tmdb_append_normalise(const char *list, char *buf, size_t size, char *reason,
+                          size_t reason_size) {
+    size_t len = 0;
+    int parts = 0;
+    if (size == 0)
+        return -1;
+    buf[0] = '\0';
+    for (const char *p = list;;) {
+        size_t n = strcspn(p, ",");
+        if (n == 0) {
+            snprintf(reason, reason_size, "an empty part name");
+            return -1;
+        }
+        if (!append_part_known(p, n)) {
+            snprintf(reason, reason_size, "unknown part '%.*s' (known: %s)", (int)(n > 40 ? 40 : n),
+                     p, tmdb_append_parts);
+            return -1;
+        }
+        if (!list_has(buf, len, p, n)) {
+            if (++parts > TMDB_MAX_APPEND) {
+                snprintf(reason, reason_size, "more than %d parts (TMDB's limit)",
+                         TMDB_MAX_APPEND);
+                return -1;
+            }
+            if (len + n + 2 > size) {
+                snprintf(reason, reason_size, "list too long");
+                return -1;
+            }
+            if (len)
+                buf[len++] = ',';
+            memcpy(buf + len, p, n);
+            len += n;
+            buf[len] = '\0';
+        }
+        if (p[n] == '\0')
+            return 0;
+        p += n + 1;
+    }
+}
+
 int tmdb_url_movie(char *buf, size_t size, const char *base, int64_t id, const char *language,
                    const char *api_key) {
     struct sbuf b = {.buf = buf, .size = size, .overflow = size == 0};
