@@ -3,6 +3,9 @@
  *
  *   tmdb-ingest [OPTIONS] list NAME [--pages N|all]
  *   tmdb-ingest [OPTIONS] ids ID... | ids -
+ *   tmdb-ingest [OPTIONS] export [--date YYYY-MM-DD | --file PATH]
+ *   tmdb-ingest [OPTIONS] changes [--since YYYY-MM-DD]
+ *   tmdb-ingest merge OUT.sqlite3 IN.sqlite3...
  *
  * Options may come before or after the command (GNU style, getopt_long
  * permutation). Credentials never come from the command line: main reads
@@ -33,6 +36,7 @@ enum exit_status {
 };
 
 #define DEFAULT_DB "tmdb.sqlite3"
+#define DEFAULT_EXPORT_BASE "https://files.tmdb.org/p/exports"
 #define DEFAULT_API_BASE "https://api.themoviedb.org/3"
 #define DEFAULT_LANGUAGE "ko-KR"
 #define DEFAULT_WORKERS 5
@@ -46,7 +50,13 @@ enum exit_status {
 #define DEFAULT_BATCH_MS 1000L
 #define MAX_WORKERS 256
 
+enum command {
+    COMMAND_LOAD,  /* list, ids, export, changes: run the pipeline */
+    COMMAND_MERGE, /* merge shard databases */
+};
+
 struct options {
+    enum command command;
     struct source source;
     int64_t *ids; /* owned; source.ids points here */
     const char *db_path;
@@ -65,6 +75,15 @@ struct options {
     bool progress;
     bool refresh; /* fetch again what an interrupted run already stored */
     char append[512]; /* normalised --append list, "" for none */
+    bool dry_run;         /* enumerate and count; no detail request, nothing written */
+    long long max_age_s;  /* skip movies fetched less than this ago; 0 = off */
+    const char *export_date; /* export --date, or NULL for the newest */
+    const char *export_base; /* export --export-base */
+    const char *since;       /* changes --since, or NULL for the stored cursor */
+    /* merge: the output database and the inputs (point into argv) */
+    const char *merge_out;
+    char **merge_inputs;
+    int n_merge_inputs;
 };
 
 enum cli_result {

@@ -15,6 +15,28 @@ double clock_monotonic_s(void);
 /* Monotonic time in milliseconds (for intervals only). */
 long long clock_monotonic_ms(void);
 
+/* Size of a buffer for a date "YYYY-MM-DD". */
+#define CLOCK_DATE_SIZE 11
+
+/* Dates are counted in whole UTC days since 1970-01-01 (a "day number"). */
+
+/* Today's UTC day number. */
+long clock_today(void);
+
+/* The UTC day number of time `t` (seconds since the epoch). */
+long clock_day_of(long long t);
+
+/* Parse "YYYY-MM-DD" (a real calendar date, 1900..9999) into a day number.
+ * Returns 0, or -1 when it is not one. */
+int clock_parse_date(const char *s, long *day);
+
+/* Format a day number as "YYYY-MM-DD". */
+void clock_format_date(long day, char out[CLOCK_DATE_SIZE]);
+
+/* The UTC time `seconds_ago` seconds before now, as ISO 8601 (for
+ * comparisons with stored timestamps). */
+void clock_utc_iso_ago(long long seconds_ago, char out[CLOCK_ISO_SIZE]);
+
 /* The current UTC time as ISO 8601 with second precision: "2026-11-24T03:30:00Z". */
 void clock_utc_iso(char out[CLOCK_ISO_SIZE]);
 

@@ -76,6 +76,16 @@ void http_client_free(struct http_client *c);
 /* GET `url` and fill *out. Never blocks beyond the configured timeout. */
 void http_get(struct http_client *c, const char *url, struct http_result *out);
 
+/*
+ * GET `url` and write the body to `fd` (from its current offset) instead of
+ * memory: for big files on another host (TMDB's daily exports). No total
+ * timeout and no size limit, but the low-speed limit still cuts a stall;
+ * the Authorization header is NOT sent (the credential is for the API
+ * only). out->body is NULL; out->len counts the bytes written. The client
+ * is back to its normal configuration afterwards.
+ */
+void http_download(struct http_client *c, const char *url, int fd, struct http_result *out);
+
 /* Short text naming an http_error ("timeout"). */
 const char *http_error_name(enum http_error e);
 

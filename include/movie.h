@@ -8,8 +8,8 @@
  *
  * Memory: the record keeps the parsed cJSON tree alive and its string
  * pointers borrow from that tree (no copy per field); the raw body is
- * copied once. Arrays are allocated once per list. movie_free() releases
- * everything.
+ * copied once. Arrays are allocated once per list (the release dates of all
+ * countries in one array). movie_free() releases everything.
  *
  * Mapping rules (what analysts see in the database):
  *  - Strings that TMDB sends as "" or null to mean "unknown" (release_date,
@@ -17,8 +17,16 @@
  *  - runtime 0 or null becomes "unknown" (has_runtime = false).
  *  - Integers are read exactly (up to 2^53): revenue and budget can pass
  *    2^31, where cJSON's valueint saturates.
- *  - A body of the wrong shape is rejected as a whole, with a reason; no
+ *  - A body of the wrong shape is rejected as a whole, with a reason naming
+ *    the field by its path ("credits.cast[3].id is not an integer"); no
  *    partial record is ever produced.
+ *
+ * Appended parts (append_to_response): the body may carry the keys
+ * credits, keywords, release_dates, external_ids and translations. Each one
+ * present as an object sets its MOVIE_PART_* bit in `parts` and fills its
+ * arrays, by the same rules; a part absent (or null) leaves its bit clear
+ * and its arrays empty, which the store reads as "keep what you have".
+ * Other parts (videos, images, ...) are not mapped: they stay in raw_json.
  */
 #ifndef TMDB_MOVIE_H
 #define TMDB_MOVIE_H
@@ -60,6 +68,88 @@ struct movie_collection {
     const char *backdrop_path; /* may be NULL */
 };
 
+/* Bits of movie.parts: the appended parts a body carried, in the order
+ * movie_parts_list() names them. */
+enum movie_part {
+    MOVIE_PART_CREDITS = 1 << 0,
+    MOVIE_PART_KEYWORDS = 1 << 1,
+    MOVIE_PART_RELEASE_DATES = 1 << 2,
+    MOVIE_PART_EXTERNAL_IDS = 1 << 3,
+    MOVIE_PART_TRANSLATIONS = 1 << 4,
+};
+
+/* Room for the longest movie_parts_list(): all five names, commas, NUL. */
+#define MOVIE_PARTS_LIST_SIZE 64
+
+/* A person as a credit describes them (credits.cast[] and .crew[]). */
+struct movie_person {
+    int64_t id;                       /* required */
+    const char *name;                 /* required */
+    const char *original_name;        /* may be NULL */
+    bool has_gender;                  /* false when absent or null */
+    int64_t gender;                   /* 0 not set, 1 female, 2 male, 3 non-binary */
+    const char *known_for_department; /* may be NULL */
+    const char *profile_path;         /* NULL when null or "" */
+    bool adult;
+    bool has_popularity;
+    double popularity;
+};
+
+/* credits.cast[] */
+struct movie_cast {
+    struct movie_person person;
+    const char *character; /* NULL when "" (TMDB's "no character") */
+    bool has_order;
+    int64_t order; /* billing order, 0 first */
+    bool has_cast_id;
+    int64_t cast_id;
+    const char *credit_id; /* required: the row's key */
+};
+
+/* credits.crew[]: one entry per job, so a person can appear twice. */
+struct movie_crew {
+    struct movie_person person;
+    const char *department; /* may be NULL */
+    const char *job;        /* may be NULL */
+    const char *credit_id;  /* required */
+};
+
+/* release_dates.results[].release_dates[], flattened over the countries. */
+struct movie_release_date {
+    const char *iso_3166_1; /* the country of the result it came from; required */
+    size_t position;        /* index in the movie's flattened list: TMDB's order */
+    const char *release_date; /* ISO-8601 as sent ("2019-05-30T00:00:00.000Z"), may be NULL */
+    bool has_type;
+    int64_t type; /* 1 premiere ... 6 TV */
+    const char *certification; /* NULL when "" */
+    const char *iso_639_1;     /* NULL when "" */
+    const char *note;          /* NULL when "" */
+};
+
+/* external_ids: NULL where TMDB has none (null or ""). */
+struct movie_external_ids {
+    const char *imdb_id;
+    const char *wikidata_id;
+    const char *facebook_id;
+    const char *instagram_id;
+    const char *twitter_id;
+};
+
+/* translations.translations[]: the country and language are required; the
+ * texts come from its `data` object, "" as NULL, runtime 0 as unknown. */
+struct movie_translation {
+    const char *iso_3166_1;
+    const char *iso_639_1;
+    const char *name;
+    const char *english_name;
+    const char *title;
+    const char *overview;
+    const char *tagline;
+    const char *homepage;
+    bool has_runtime;
+    int64_t runtime;
+};
+
 struct movie {
     int64_t id;
     const char *imdb_id; /* NULL when null or "" (same rule for every string below) */
@@ -95,6 +185,21 @@ struct movie {
     struct movie_language *languages;
     size_t n_languages;
 
+    /* Appended parts. Each array is set only when its part's bit is in
+     * `parts`; an empty list in a present part gives NULL and 0. */
+    unsigned parts; /* MOVIE_PART_* bits of the parts the body carried */
+    struct movie_cast *cast;
+    size_t n_cast;
+    struct movie_crew *crew;
+    size_t n_crew;
+    struct movie_genre *keywords; /* keywords.keywords[]: {id, name}, both required */
+    size_t n_keywords;
+    struct movie_release_date *release_dates;
+    size_t n_release_dates;
+    struct movie_external_ids external_ids; /* meaningful with MOVIE_PART_EXTERNAL_IDS */
+    struct movie_translation *translations;
+    size_t n_translations;
+
     char *raw_json; /* the body exactly as received, NUL-terminated; owned */
     size_t raw_len;
     struct cJSON *root; /* owned; every const char * above points into it */
@@ -120,6 +225,15 @@ enum movie_status movie_parse(const char *body, size_t len, int64_t expected_id,
 
 /* Free a record and everything it owns. Accepts NULL. */
 void movie_free(struct movie *m);
+
+/*
+ * Write the names of the parts in `parts` (MOVIE_PART_* bits), comma
+ * separated in the order credits,keywords,release_dates,external_ids,
+ * translations, into buf (at least MOVIE_PARTS_LIST_SIZE bytes to hold them
+ * all; names that do not fit are left out). Writes "" when `parts` has none.
+ * Returns buf. Any thread.
+ */
+char *movie_parts_list(unsigned parts, char *buf, size_t size);
 
 /* True when `len` bytes of `s` are well-formed UTF-8 (no overlongs, no surrogates). */
 bool movie_utf8_valid(const char *s, size_t len);

@@ -19,6 +19,7 @@
 #ifndef TMDB_PIPELINE_H
 #define TMDB_PIPELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,8 @@ struct pipeline_config {
     int batch_rows;
     long batch_ms;
     int64_t run_id;
+    bool dry_run; /* workers take ids off the queue and drop them: no detail
+                   * request, and no result reaches the writer */
 };
 
 enum pipeline_status {

@@ -20,10 +20,15 @@ struct queue;
 struct stats;
 
 enum source_kind {
-    SOURCE_LIST,  /* a TMDB list endpoint, paged */
-    SOURCE_IDS,   /* ids given on the command line */
-    SOURCE_STDIN, /* ids read from a file descriptor (standard input) */
+    SOURCE_LIST,    /* a TMDB list endpoint, paged */
+    SOURCE_IDS,     /* ids given on the command line */
+    SOURCE_STDIN,   /* ids read from a file descriptor (standard input) */
+    SOURCE_EXPORT,  /* the daily id export (export.h), downloaded or a local file */
+    SOURCE_CHANGES, /* /movie/changes over a range of days, in windows of 14 */
 };
+
+/* /movie/changes accepts at most this many days between start and end. */
+#define SOURCE_CHANGES_WINDOW_DAYS 14
 
 /* Read-only during the run; the strings and arrays belong to main. */
 struct source {
@@ -33,9 +38,35 @@ struct source {
     const int64_t *ids;  /* SOURCE_IDS */
     size_t n_ids;
     int fd;              /* SOURCE_STDIN */
-    /* Ids not to fetch (already stored by an interrupted run being resumed);
-     * NULL for none. Owned by main, only read while the run lasts. */
+
+    /* SOURCE_EXPORT: a local file, or else a URL to download (no credential
+     * is sent to it). The download is spooled to an unlinked temporary file
+     * (in $TMPDIR, else /tmp) and read from there: holding the export
+     * host's connection open for the hours a rate-limited load takes would
+     * not survive its idle timeouts. */
+    const char *export_path;
+    const char *export_url;
+    /* SOURCE_EXPORT: which entries to keep (changes and lists carry no
+     * popularity or video flag, so they are not filtered). */
+    bool has_min_popularity;
+    double min_popularity;
+    bool include_adult;
+    bool include_video;
+    /* SOURCE_CHANGES: first and last day, inclusive (clock.h day numbers). */
+    long changes_first_day, changes_last_day;
+
+    /* Every source: with shard_count > 0, only ids with
+     * id % shard_count == shard_index are fetched. */
+    unsigned shard_index, shard_count;
+    /* Ids not to fetch (settled by the interrupted run being resumed, or
+     * fresher than --max-age); NULL for none. Owned by main, only read
+     * while the run lasts. */
     const struct idset *skip;
+    /* When non-NULL, every id the source names (before any filter) is added
+     * here: for export, the ids still in TMDB's catalogue. Owned by main;
+     * written only by the producer thread, read by main after the
+     * pipeline's threads are joined. */
+    struct idset *named;
 };
 
 enum source_status {
@@ -55,8 +86,11 @@ enum source_status source_run(const struct source *src, struct fetcher *f, struc
 
 /*
  * Describe what `src` loads, as the key a later run resumes by:
- * "list now_playing --pages all", "ids -", "ids 550 603". Returns a string
- * the caller frees, or NULL when out of memory.
+ * "list now_playing --pages all", "ids -", "ids 550 603", "export",
+ * "changes --since 2026-11-20", with the filters and shard that change
+ * which ids it names ("export --include-adult --shard 0/2"). The export's
+ * date is not part of it, so an interrupted export resumes from the next
+ * day's file. Returns a string the caller frees, or NULL when out of memory.
  */
 char *source_describe(const struct source *src);
 

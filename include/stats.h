@@ -13,7 +13,10 @@
  *   http_requests  requests sent, list pages included (workers, producer)
  *   retries        requests that were repeats (workers, producer)
  *   throttled      429/503 answers (workers, producer)
- *   skipped        ids not fetched: settled by the interrupted run resumed (producer)
+ *   skipped        ids not fetched: settled by the interrupted run resumed, or
+ *                  fresher than --max-age (producer)
+ *   bad_input      tokens or export lines that were not ids (producer; also
+ *                  counted in failed)
  */
 #ifndef TMDB_STATS_H
 #define TMDB_STATS_H
@@ -33,6 +36,7 @@ struct stats {
     atomic_llong retries;
     atomic_llong throttled;
     atomic_llong skipped;
+    atomic_llong bad_input;
 };
 
 /* Zero every counter (before threads start). */

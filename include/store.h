@@ -23,6 +23,7 @@
 #ifndef TMDB_STORE_H
 #define TMDB_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -126,5 +127,65 @@ enum store_status store_resume_ids(struct store *s, const char *source, int64_t 
  */
 enum store_status store_run_finish(struct store *s, int64_t run_id, const char *finished_at,
                                    const char *status, const struct run_counts *counts);
+
+/* ---- Keeping a catalogue in sync (store_sync.c) ---- */
+
+/*
+ * Open an existing database read-only, for --dry-run: nothing is created,
+ * upgraded or written. Fails (STORE_ERR_SCHEMA) unless the schema version
+ * is this binary's. Same ownership and error contract as store_open().
+ */
+enum store_status store_open_readonly(const char *path, struct store **out, char *err,
+                                      size_t err_size);
+
+/* Mark movie `id` deleted as of `now` (a 404), unless it already is or is
+ * not stored. Inside the caller's batch. */
+enum store_status store_mark_deleted(struct store *s, int64_t id, const char *now);
+
+/* Called for each stored id by store_mark_gone(): true when the source
+ * still names it. */
+typedef bool (*store_present_fn)(void *ctx, int64_t id);
+
+/*
+ * After a complete export: mark deleted (as of `now`) every stored movie
+ * that is not deleted, not adult (adult movies live in another export) and
+ * for which present() is false. *n_marked receives how many. Runs in its
+ * own transaction; call it outside a batch.
+ */
+enum store_status store_mark_gone(struct store *s, store_present_fn present, void *ctx,
+                                  const char *now, int64_t *n_marked);
+
+/* Call fn for every movie fetched at or after `since` (ISO-8601 UTC) that
+ * is not marked deleted: fresh enough to skip (--max-age). */
+enum store_status store_fresh_ids(struct store *s, const char *since, store_id_fn fn, void *ctx);
+
+/* A value of the meta table into buf ("" when absent). */
+enum store_status store_meta_get(struct store *s, const char *key, char *buf, size_t size);
+
+/* ---- Merging shard databases (store_merge.c) ---- */
+
+struct store_merge_counts {
+    int64_t movies_read;  /* movies in the input */
+    int64_t movies_taken; /* of them, new here or fetched later than this database's copy */
+    int64_t runs;         /* runs copied (renumbered after this database's) */
+};
+
+/*
+ * Merge the tmdb-ingest database at `in_path` into `s`, in one
+ * transaction: per movie, the later fetch wins and brings all of its rows
+ * (links, credits, ...); shared rows (genres, people, ...) this database
+ * lacks are added; runs and fetch failures are copied, renumbered; the
+ * changes cursor becomes the earlier of the two. The input is only read;
+ * it must have this schema version and language (STORE_ERR_SCHEMA,
+ * STORE_ERR_LANGUAGE otherwise). Call it outside a batch.
+ */
+enum store_status store_merge(struct store *s, const char *in_path,
+                              struct store_merge_counts *counts);
+
+/* The language the database holds (meta.language), into buf. */
+enum store_status store_language(struct store *s, char *buf, size_t size);
+
+/* Set a value of the meta table. Commits on its own; call it outside a batch. */
+enum store_status store_meta_set(struct store *s, const char *key, const char *value);
 
 #endif

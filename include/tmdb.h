@@ -46,17 +46,24 @@ bool tmdb_list_from_name(const char *name, enum tmdb_list *out);
 const char *tmdb_list_name(enum tmdb_list list);
 
 /*
- * Build `{base}/movie/{id}?language={language}[&api_key={api_key}]` into buf.
- * `base` has no trailing slash requirement (one is tolerated). `api_key` may
- * be NULL (bearer-token auth). Query values are percent-encoded.
- * Returns the length written, or -1 when buf is too small.
+ * Build `{base}/movie/{id}?language={language}[&append_to_response={append}]
+ * [&api_key={api_key}]` into buf. `base` has no trailing slash requirement
+ * (one is tolerated). `append` (a normalised list, tmdb_append_normalise())
+ * may be NULL or "" for none; `api_key` may be NULL (bearer-token auth).
+ * Query values are percent-encoded, except the commas and slashes of
+ * `append`. Returns the length written, or -1 when buf is too small.
  */
 int tmdb_url_movie(char *buf, size_t size, const char *base, int64_t id, const char *language,
-                   const char *api_key);
+                   const char *append, const char *api_key);
 
 /* Build `{base}/movie/{list}?language=..&page=N[&api_key=..]`. Same contract. */
 int tmdb_url_list(char *buf, size_t size, const char *base, enum tmdb_list list, int page,
                   const char *language, const char *api_key);
+
+/* Build `{base}/movie/changes?start_date=..&end_date=..&page=N[&api_key=..]`
+ * (dates YYYY-MM-DD, at most 14 days apart). Same contract. */
+int tmdb_url_changes(char *buf, size_t size, const char *base, const char *start_date,
+                     const char *end_date, int page, const char *api_key);
 
 /*
  * Copy `url` into buf with the value of any api_key= parameter replaced by

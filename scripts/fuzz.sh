@@ -20,8 +20,8 @@ for t in $targets; do
     n=$((n + 1))
     bin=$out/fuzz_$t
     # shellcheck disable=SC2086
-    if ! clang $flags "$root/tests/fuzz/fuzz_$t.c" "$root/src/movie.c" "$root/src/tmdb.c" \
-        "$root/src/json.c" -o "$bin" $libs 2>"$out/$t.build.log"; then
+    if ! clang $flags "$root/tests/fuzz/fuzz_$t.c" "$root/src/movie.c" "$root/src/movie_parts.c" \
+        "$root/src/tmdb.c" "$root/src/json.c" -o "$bin" $libs 2>"$out/$t.build.log"; then
         echo "not ok $n - fuzz_$t builds"
         sed 's/^/# /' "$out/$t.build.log" | head -20
         failed=$((failed + 1))

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "tmdb.h"
 
 enum {
@@ -29,6 +30,16 @@ enum {
     OPT_REFRESH,
     OPT_VERSION,
     OPT_APPEND,
+    OPT_DRY_RUN,
+    OPT_MAX_AGE,
+    OPT_SHARD,
+    OPT_DATE,
+    OPT_FILE,
+    OPT_EXPORT_BASE,
+    OPT_MIN_POPULARITY,
+    OPT_INCLUDE_ADULT,
+    OPT_INCLUDE_VIDEO,
+    OPT_SINCE,
 };
 
 static const struct option long_options[] = {
@@ -48,6 +59,16 @@ static const struct option long_options[] = {
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"refresh", no_argument, NULL, OPT_REFRESH},
     {"append", required_argument, NULL, OPT_APPEND},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"max-age", required_argument, NULL, OPT_MAX_AGE},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"date", required_argument, NULL, OPT_DATE},
+    {"file", required_argument, NULL, OPT_FILE},
+    {"export-base", required_argument, NULL, OPT_EXPORT_BASE},
+    {"min-popularity", required_argument, NULL, OPT_MIN_POPULARITY},
+    {"include-adult", no_argument, NULL, OPT_INCLUDE_ADULT},
+    {"include-video", no_argument, NULL, OPT_INCLUDE_VIDEO},
+    {"since", required_argument, NULL, OPT_SINCE},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -60,13 +81,40 @@ void cli_print_help(FILE *out) {
 "Usage: tmdb-ingest [OPTIONS] list NAME [--pages N|all]\n"
 "       tmdb-ingest [OPTIONS] ids ID...\n"
 "       tmdb-ingest [OPTIONS] ids -          (ids from standard input)\n"
+"       tmdb-ingest [OPTIONS] export [--date YYYY-MM-DD | --file PATH]\n"
+"       tmdb-ingest [OPTIONS] changes [--since YYYY-MM-DD]\n"
+"       tmdb-ingest merge OUT.sqlite3 IN.sqlite3...\n"
 "\n"
 "Load movie details from The Movie Database (TMDB) into SQLite.\n"
 "\n"
 "Commands:\n"
 "  list NAME        movies of a TMDB list: now_playing, popular, top_rated, upcoming\n"
 "  ids ID...        the given movie ids; '-' reads ids (whitespace separated) from stdin\n"
-"\n"
+"  export           the whole catalogue, from TMDB's daily id export; movies no\n"
+"                   longer in it are marked deleted (movies.deleted_at)\n"
+"  changes          movies changed since the last export or changes run, through\n"
+"                   yesterday (UTC), from /movie/changes; 404s are marked deleted\n"
+"  merge OUT IN...  merge shard databases into OUT (newest fetch wins per movie)\n"
+"\n");
+    fprintf(out,
+"Export and changes:\n"
+"  --date YYYY-MM-DD  the export of that day (default the newest: today's from\n"
+"                     08:00 UTC, else yesterday's)\n"
+"  --file PATH        read a local export file instead of downloading one\n"
+"  --export-base URL  where exports are downloaded from (default %s)\n"
+"  --min-popularity X only export entries with popularity >= X\n"
+"  --include-adult    keep adult entries of the export (excluded by default)\n"
+"  --include-video    keep video entries of the export (excluded by default)\n"
+"  --since YYYY-MM-DD changes from that day (default: the day after the last\n"
+"                     day the database is complete through)\n"
+"  --max-age DURATION export and list: skip movies fetched less than DURATION ago\n"
+"                     (36h, 2d, 90m; 0 = off, the default)\n"
+"  --shard K/N        only ids with id %% N == K (split a backfill over N machines;\n"
+"                     combine the databases with merge)\n"
+"  --dry-run          list and filter the ids, print how many would be fetched and\n"
+"                     how long that takes at --rate; no detail request, nothing written\n"
+"\n", DEFAULT_EXPORT_BASE);
+    fprintf(out,
 "Options (before or after the command):\n"
 "  --db PATH          SQLite database file (default %s)\n"
 "  --api-base URL     API base URL (default $TMDB_API_BASE, else %s)\n"
@@ -168,6 +216,50 @@ static bool valid_base(const char *s) {
            !strchr(s, '?') && !strchr(s, '#') && strlen(s) < 1024;
 }
 
+/* A duration: a whole number with a unit s, m, h, d or w; "0" alone is
+ * allowed (off). */
+static int parse_duration(const char *s, long long *out) {
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *s == '-' || v < 0)
+        return -1;
+    long long unit;
+    switch (*end) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    case 'w': unit = 7 * 86400; break;
+    case '\0': unit = v == 0 ? 1 : -1; break;
+    default: unit = -1;
+    }
+    if (unit < 0 || (*end && end[1]) || v > 100LL * 365 * 86400 / unit)
+        return -1;
+    *out = v * unit;
+    return 0;
+}
+
+/* K/N with 0 <= K < N <= 1024. */
+static int parse_shard(const char *s, unsigned *k, unsigned *n) {
+    char *slash = strchr(s, '/');
+    if (!slash)
+        return -1;
+    char left[16];
+    size_t len = (size_t)(slash - s);
+    if (len == 0 || len >= sizeof left)
+        return -1;
+    memcpy(left, s, len);
+    left[len] = '\0';
+    long kv, nv;
+    if (parse_long(left, 0, 1023, &kv) != 0 || parse_long(slash + 1, 1, 1024, &nv) != 0 ||
+        kv >= nv)
+        return -1;
+    *k = (unsigned)kv;
+    *n = (unsigned)nv;
+    return 0;
+}
+
 static void set_defaults(struct options *opt) {
     memset(opt, 0, sizeof *opt);
     opt->db_path = DEFAULT_DB;
@@ -184,6 +276,7 @@ static void set_defaults(struct options *opt) {
     opt->progress = true;
     opt->source.pages = 1;
     opt->source.fd = -1;
+    opt->export_base = DEFAULT_EXPORT_BASE;
 }
 
 /* One option. Returns 0, 1 for --help/--version done, -1 on error. */
@@ -261,6 +354,58 @@ static int apply_option(int c, const char *arg, struct options *opt) {
             return usage_error("--append: %s", reason), -1;
         return 0;
     }
+    case OPT_DRY_RUN:
+        opt->dry_run = true;
+        return 0;
+    case OPT_MAX_AGE:
+        if (parse_duration(arg, &opt->max_age_s) != 0)
+            return usage_error("--max-age wants a duration like 36h, 2d, 90m or 0 (off), not "
+                               "'%s'",
+                               arg),
+                   -1;
+        return 0;
+    case OPT_SHARD:
+        if (parse_shard(arg, &opt->source.shard_index, &opt->source.shard_count) != 0)
+            return usage_error("--shard wants K/N with 0 <= K < N <= 1024 (e.g. 0/4), not '%s'",
+                               arg),
+                   -1;
+        return 0;
+    case OPT_DATE: {
+        long day;
+        if (clock_parse_date(arg, &day) != 0)
+            return usage_error("--date wants a date like 2026-11-25, not '%s'", arg), -1;
+        opt->export_date = arg;
+        return 0;
+    }
+    case OPT_FILE:
+        opt->source.export_path = arg;
+        return 0;
+    case OPT_EXPORT_BASE:
+        opt->export_base = arg;
+        return 0;
+    case OPT_MIN_POPULARITY: {
+        char *end;
+        errno = 0;
+        double x = strtod(arg, &end);
+        if (errno || end == arg || *end || !(x >= 0) || x > 1e9)
+            return usage_error("--min-popularity wants a number >= 0, not '%s'", arg), -1;
+        opt->source.has_min_popularity = true;
+        opt->source.min_popularity = x;
+        return 0;
+    }
+    case OPT_INCLUDE_ADULT:
+        opt->source.include_adult = true;
+        return 0;
+    case OPT_INCLUDE_VIDEO:
+        opt->source.include_video = true;
+        return 0;
+    case OPT_SINCE: {
+        long day;
+        if (clock_parse_date(arg, &day) != 0)
+            return usage_error("--since wants a date like 2026-11-20, not '%s'", arg), -1;
+        opt->since = arg;
+        return 0;
+    }
     case OPT_NO_PROGRESS:
         opt->progress = false;
         return 0;
@@ -286,7 +431,22 @@ static int apply_option(int c, const char *arg, struct options *opt) {
 
 static int parse_command(int n, char **args, struct options *opt) {
     if (n == 0)
-        return usage_error("%s", "no command given (list or ids)"), -1;
+        return usage_error("%s", "no command given (list, ids, export, changes or merge)"), -1;
+    if (strcmp(args[0], "export") == 0 || strcmp(args[0], "changes") == 0) {
+        if (n != 1)
+            return usage_error("%s takes no arguments, only options (see --help)", args[0]), -1;
+        opt->source.kind = args[0][0] == 'e' ? SOURCE_EXPORT : SOURCE_CHANGES;
+        return 0;
+    }
+    if (strcmp(args[0], "merge") == 0) {
+        if (n < 3)
+            return usage_error("%s", "merge wants OUT.sqlite3 and at least one IN.sqlite3"), -1;
+        opt->command = COMMAND_MERGE;
+        opt->merge_out = args[1];
+        opt->merge_inputs = args + 2;
+        opt->n_merge_inputs = n - 2;
+        return 0;
+    }
     if (strcmp(args[0], "list") == 0) {
         if (n != 2)
             return usage_error("%s", "list wants one NAME: now_playing, popular, top_rated, "
@@ -300,7 +460,8 @@ static int parse_command(int n, char **args, struct options *opt) {
         return 0;
     }
     if (strcmp(args[0], "ids") != 0)
-        return usage_error("unknown command '%s' (list or ids)", args[0]), -1;
+        return usage_error("unknown command '%s' (list, ids, export, changes or merge)", args[0]),
+               -1;
     if (n == 1)
         return usage_error("%s", "ids wants movie ids, or '-' to read them from stdin"), -1;
     if (n == 2 && strcmp(args[1], "-") == 0) {
@@ -320,9 +481,61 @@ static int parse_command(int n, char **args, struct options *opt) {
     return 0;
 }
 
+/* Options that apply to some commands only. */
+struct given {
+    bool pages, date, file, export_base, min_popularity, include_adult, include_video, since,
+        max_age, loads;
+};
+
+static void note_given(struct given *g, int c) {
+    g->pages |= c == OPT_PAGES;
+    g->date |= c == OPT_DATE;
+    g->file |= c == OPT_FILE;
+    g->export_base |= c == OPT_EXPORT_BASE;
+    g->min_popularity |= c == OPT_MIN_POPULARITY;
+    g->include_adult |= c == OPT_INCLUDE_ADULT;
+    g->include_video |= c == OPT_INCLUDE_VIDEO;
+    g->since |= c == OPT_SINCE;
+    g->max_age |= c == OPT_MAX_AGE;
+    g->loads |= c == OPT_APPEND || c == OPT_DRY_RUN || c == OPT_SHARD || c == OPT_REFRESH ||
+                c == OPT_WORKERS || c == OPT_PAGES;
+}
+
+static int check_applicable(const struct options *opt, const struct given *g) {
+    enum source_kind k = opt->source.kind;
+    if (opt->command == COMMAND_MERGE && (g->loads || g->max_age || g->date || g->file ||
+                                          g->since || g->min_popularity))
+        return usage_error("%s", "merge takes only OUT.sqlite3 IN.sqlite3... (and -q, -v)"),
+               -1;
+    if (opt->command == COMMAND_MERGE)
+        return 0;
+    if (g->pages && k != SOURCE_LIST)
+        return usage_error("%s", "--pages applies to the list command only"), -1;
+    if ((g->date || g->file || g->export_base || g->min_popularity || g->include_video) &&
+        k != SOURCE_EXPORT)
+        return usage_error("%s", "--date, --file, --export-base, --min-popularity and "
+                                 "--include-video apply to the export command only"),
+               -1;
+    if (g->include_adult && k != SOURCE_EXPORT)
+        return usage_error("%s", "--include-adult applies to the export command only"), -1;
+    if (g->date && g->file)
+        return usage_error("%s", "give --date or --file, not both"), -1;
+    if (g->since && k != SOURCE_CHANGES)
+        return usage_error("%s", "--since applies to the changes command only"), -1;
+    if (g->max_age && k != SOURCE_EXPORT && k != SOURCE_LIST)
+        return usage_error("%s", "--max-age applies to export and list (changes always "
+                                 "fetches what changed; ids fetches what it is given)"),
+               -1;
+    if (g->export_base && !valid_base(opt->export_base))
+        return usage_error("--export-base must be an http:// or https:// URL, not '%s'",
+                           opt->export_base),
+               -1;
+    return 0;
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct options *opt) {
     set_defaults(opt);
-    bool pages_given = false;
+    struct given given = {0};
     opterr = 0;
     optind = 1;
     int c;
@@ -332,15 +545,15 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt) {
             usage_error(c == ':' ? "option '%s' wants a value" : "unknown option '%s'", bad);
             return CLI_USAGE;
         }
-        pages_given |= c == OPT_PAGES;
+        note_given(&given, c);
         int r = apply_option(c, optarg, opt);
         if (r != 0)
             return r > 0 ? CLI_DONE : CLI_USAGE;
     }
     if (parse_command(argc - optind, argv + optind, opt) != 0)
         return CLI_USAGE;
-    if (pages_given && opt->source.kind != SOURCE_LIST)
-        return usage_error("%s", "--pages applies to the list command only"), CLI_USAGE;
+    if (check_applicable(opt, &given) != 0)
+        return CLI_USAGE;
     if (!valid_language(opt->language))
         return usage_error("'%s' is not a language tag like ko-KR or en-US", opt->language),
                CLI_USAGE;

@@ -1,6 +1,9 @@
 /* clock.c - see clock.h. */
 #include "clock.h"
 
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 double clock_monotonic_s(void) {
@@ -20,4 +23,57 @@ void clock_utc_iso(char out[CLOCK_ISO_SIZE]) {
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, CLOCK_ISO_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void clock_utc_iso_ago(long long seconds_ago, char out[CLOCK_ISO_SIZE]) {
+    time_t t = time(NULL) - (time_t)seconds_ago;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, CLOCK_ISO_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+long clock_day_of(long long t) {
+    long long day = t / 86400;
+    if (t < 0 && t % 86400 != 0)
+        day--;
+    return (long)day;
+}
+
+long clock_today(void) {
+    return clock_day_of((long long)time(NULL));
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar
+ * (Howard Hinnant's days_from_civil). */
+static long days_from_civil(long y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (long)doe - 719468;
+}
+
+int clock_parse_date(const char *s, long *day) {
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    for (int i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    long y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0'));
+    unsigned d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
+    static const unsigned mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
+        return -1;
+    *day = days_from_civil(y, m, d);
+    return 0;
+}
+
+void clock_format_date(long day, char out[CLOCK_DATE_SIZE]) {
+    time_t t = (time_t)day * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, CLOCK_DATE_SIZE, "%Y-%m-%d", &tm);
 }

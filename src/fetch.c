@@ -67,7 +67,8 @@ enum retry_action fetch_movie(struct fetcher *f, int64_t id, struct fetch_result
     out->movie_id = id;
     out->kind = FETCH_FAILED;
     const struct fetch_config *cfg = f->config;
-    if (tmdb_url_movie(f->url, sizeof f->url, cfg->api_base, id, cfg->language, cfg->api_key) < 0) {
+    if (tmdb_url_movie(f->url, sizeof f->url, cfg->api_base, id, cfg->language, cfg->append,
+                       cfg->api_key) < 0) {
         snprintf(out->reason, sizeof out->reason, "URL too long");
         return RETRY_DONE;
     }

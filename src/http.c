@@ -2,12 +2,14 @@
 #include "http.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "stop.h"
@@ -28,7 +30,10 @@ struct http_client {
     CURL *curl; /* owned by the one thread that owns this client */
     struct curl_slist *headers;
     size_t max_body;
+    long timeout_s;
     bool too_large;
+    int sink_fd;      /* http_download(): where the body goes */
+    bool sink_failed; /* a write to sink_fd failed */
     /* gzip is decoded here rather than by curl, so that one zlib stream is
      * reset per response instead of ~40 KiB allocated and zeroed each time */
     z_stream zs;
@@ -193,6 +198,7 @@ struct http_client *http_client_new(struct http_shared *sh, const struct http_co
     if (!c)
         return NULL;
     c->max_body = cfg->max_body;
+    c->timeout_s = cfg->timeout_s;
     c->curl = curl_easy_init();
     if (!c->curl)
         goto fail;
@@ -347,6 +353,69 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
         c->buf[c->len] = '\0';
     out->body = c->buf ? c->buf : "";
     out->len = c->len;
+}
+
+static size_t sink_cb(char *data, size_t size, size_t n, void *userp) {
+    struct http_client *c = userp;
+    size_t add = size * n, done = 0;
+    while (done < add) {
+        ssize_t w = write(c->sink_fd, data + done, add - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            c->sink_failed = true;
+            return 0;
+        }
+        done += (size_t)w;
+    }
+    c->len += add;
+    return add;
+}
+
+void http_download(struct http_client *c, const char *url, int fd, struct http_result *out) {
+    memset(out, 0, sizeof *out);
+    out->retry_after_ms = -1;
+    c->len = 0;
+    c->sink_fd = fd;
+    c->sink_failed = false;
+    c->errbuf[0] = '\0';
+    CURLcode rc = CURLE_OK;
+    if (curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL) != CURLE_OK ||
+        curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 0L) != CURLE_OK ||
+        curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME_S) != CURLE_OK ||
+        curl_easy_setopt(c->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)0) != CURLE_OK ||
+        curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, sink_cb) != CURLE_OK ||
+        curl_easy_setopt(c->curl, CURLOPT_URL, url) != CURLE_OK)
+        rc = CURLE_FAILED_INIT;
+    if (rc == CURLE_OK)
+        rc = curl_easy_perform(c->curl);
+    long opened = 0;
+    if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
+        c->connections += opened;
+    out->error = classify(rc, false, false);
+    if (rc == CURLE_WRITE_ERROR && c->sink_failed)
+        snprintf(out->message, sizeof out->message, "writing the download: %s", strerror(errno));
+    else if (out->error != HTTP_OK)
+        snprintf(out->message, sizeof out->message, "%s",
+                 c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+    else
+        curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);
+    out->retry_after_ms = out->error == HTTP_OK ? retry_after_ms(c->curl) : -1;
+    out->len = c->len;
+    c->len = 0;
+    /* Back to the API configuration. If this fails the handle is unusable:
+     * say so through the result rather than send the API unauthenticated. */
+    if (curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers) != CURLE_OK ||
+        curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, c->timeout_s) != CURLE_OK ||
+        curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME,
+                         c->timeout_s < LOW_SPEED_TIME_S ? c->timeout_s : LOW_SPEED_TIME_S) !=
+            CURLE_OK ||
+        curl_easy_setopt(c->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)c->max_body) !=
+            CURLE_OK ||
+        curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK) {
+        out->error = HTTP_ERR_OTHER;
+        snprintf(out->message, sizeof out->message, "could not restore the HTTP handle");
+    }
 }
 
 const char *http_error_name(enum http_error e) {

@@ -24,6 +24,7 @@
 #include "stats.h"
 #include "stop.h"
 #include "store.h"
+#include "sync.h"
 
 /* The signal that stopped the run. Set by the handler, which may run on any
  * thread, and read by main: a lock-free atomic, async-signal-safe. */
@@ -137,93 +138,228 @@ static int add_to_set(void *ctx, int64_t id) {
     return idset_add(ctx, id) < 0 ? -1 : 0;
 }
 
-/* Runs left "running" by a dead process become "aborted"; then record this
- * run and, unless --refresh, collect what the interrupted runs it follows
- * already settled. Returns 0, or -1 (logged). */
-static int begin_run(struct store *store, const struct options *opt, const char *command,
-                     int64_t *run_id, struct idset **skip) {
-    char now[CLOCK_ISO_SIZE];
-    clock_utc_iso(now);
-    int64_t n_aborted = 0, from = 0;
-    char *source = source_describe(&opt->source);
-    if (!source) {
-        log_error("out of memory");
+/* Ids not to fetch: what the interrupted runs of the same source settled
+ * (unless --refresh), and with --max-age what was fetched recently. */
+static int collect_skip(struct store *store, const struct options *opt, const char *source,
+                        int64_t run_id, struct idset *skip) {
+    int64_t from = 0;
+    enum store_status ss = STORE_OK;
+    if (!opt->refresh)
+        ss = store_resume_ids(store, source, run_id, add_to_set, skip, &from);
+    if (ss == STORE_OK && from > 0)
+        log_info("resuming after run %" PRId64 ": %zu movies it settled are not fetched again "
+                 "(--refresh fetches them)",
+                 from, idset_count(skip));
+    size_t before = idset_count(skip);
+    if (ss == STORE_OK && opt->max_age_s > 0) {
+        char since[CLOCK_ISO_SIZE];
+        clock_utc_iso_ago(opt->max_age_s, since);
+        ss = store_fresh_ids(store, since, add_to_set, skip);
+        if (ss == STORE_OK)
+            log_info("%zu movies fetched since %s are fresh enough (--max-age) and skipped",
+                     idset_count(skip) - before, since);
+    }
+    if (ss != STORE_OK) {
+        log_error("%s", store_errmsg(store));
         return -1;
     }
+    return 0;
+}
+
+/* Runs left "running" by a dead process become "aborted"; then record this
+ * run. Returns 0, or -1 (logged). */
+static int begin_run(struct store *store, const char *command, const char *source,
+                     int64_t *run_id) {
+    char now[CLOCK_ISO_SIZE];
+    clock_utc_iso(now);
+    int64_t n_aborted = 0;
     enum store_status ss = store_mark_aborted(store, now, &n_aborted);
     if (ss == STORE_OK)
         ss = store_run_begin(store, command, source, now, run_id);
-    if (ss == STORE_OK && !opt->refresh && !(*skip = idset_new()))
-        ss = STORE_ERR_NOMEM;
-    if (ss == STORE_OK && !opt->refresh)
-        ss = store_resume_ids(store, source, *run_id, add_to_set, *skip, &from);
-    free(source);
     if (ss != STORE_OK) {
-        log_error("%s", ss == STORE_ERR_NOMEM && !*skip ? "out of memory" : store_errmsg(store));
+        log_error("%s", store_errmsg(store));
         return -1;
     }
     if (n_aborted > 0)
         log_warn("%" PRId64 " earlier run(s) had died without finishing; marked aborted",
                  n_aborted);
-    if (from > 0)
-        log_info("resuming after run %" PRId64 ": %zu movies it settled are not fetched again "
-                 "(--refresh fetches them)",
-                 from, idset_count(*skip));
     return 0;
 }
 
-static int run(int argc, char **argv, const struct options *opt, const struct credential *cred) {
+/* What a dry run found, on standard output: it is what was asked for. */
+static void print_dry_run(const struct options *opt, struct stats *stats) {
+    long long n = stats_get(&stats->requested);
+    long long pages = stats_get(&stats->http_requests);
+    char eta[64] = "no --rate limit";
+    if (opt->rate > 0) {
+        double s = (double)n / opt->rate;
+        snprintf(eta, sizeof eta, "about %.0fh%02.0fm at %g requests/s", s / 3600,
+                 (s - 3600 * (double)(long long)(s / 3600)) / 60, opt->rate);
+    }
+    printf("tmdb-ingest: dry run: would fetch %lld movie(s) with %lld request(s), %s; "
+           "skipped=%lld failed=%lld (listing took %lld request(s))\n",
+           n, n, eta, stats_get(&stats->skipped), stats_get(&stats->failed), pages);
+}
+
+/* Open the database for a load (locked, upgraded, writable) or for a dry
+ * run (read-only when it exists, else none). Returns 0 or an exit status. */
+static int open_database(const struct options *opt, int *lock_fd, struct store **store) {
     char err[512];
-    int lock_fd;
-    enum lock_status ls = lock_acquire(opt->db_path, &lock_fd, err, sizeof err);
+    *lock_fd = -1;
+    *store = NULL;
+    if (opt->dry_run) {
+        if (access(opt->db_path, F_OK) != 0)
+            return 0;
+        if (store_open_readonly(opt->db_path, store, err, sizeof err) != STORE_OK) {
+            log_error("%s", err);
+            return EXIT_FATAL;
+        }
+        return 0;
+    }
+    enum lock_status ls = lock_acquire(opt->db_path, lock_fd, err, sizeof err);
     if (ls != LOCK_OK) {
         log_error("%s", err);
         return EXIT_FATAL;
     }
-    struct store *store = NULL;
-    enum store_status ss = store_open(opt->db_path, opt->language, &store, err, sizeof err);
+    enum store_status ss = store_open(opt->db_path, opt->language, store, err, sizeof err);
     if (ss != STORE_OK) {
         log_error("%s", err);
-        lock_release(lock_fd);
+        lock_release(*lock_fd);
         return ss == STORE_ERR_LANGUAGE ? EXIT_USAGE : EXIT_FATAL;
     }
-    char finished[CLOCK_ISO_SIZE];
-    char *command = join_args(argc, argv);
-    int64_t run_id = 0;
-    struct idset *skip = NULL;
-    if (!command || begin_run(store, opt, command, &run_id, &skip) != 0) {
-        if (!command)
-            log_error("out of memory");
-        free(command);
-        idset_free(skip);
-        store_close(store);
+    return 0;
+}
+
+static void close_database(struct store *store, int lock_fd) {
+    store_close(store);
+    if (lock_fd >= 0)
         lock_release(lock_fd);
+}
+
+static int run(int argc, char **argv, struct options *opt, const struct credential *cred) {
+    int lock_fd;
+    struct store *store;
+    int code = open_database(opt, &lock_fd, &store);
+    if (code != 0)
+        return code;
+    char export_url[2048];
+    enum sync_status sy = sync_plan(opt, store, export_url, sizeof export_url);
+    if (sy != SYNC_OK) {
+        close_database(store, lock_fd);
+        return sy == SYNC_USAGE ? EXIT_USAGE : EXIT_FATAL;
+    }
+    long started_day = clock_today();
+    char *command = join_args(argc, argv);
+    char *source = source_describe(&opt->source);
+    int64_t run_id = 0;
+    struct idset *skip = idset_new();
+    /* Export: which ids TMDB still has, to mark the others deleted. */
+    struct idset *named =
+        opt->source.kind == SOURCE_EXPORT && !opt->dry_run ? idset_new() : NULL;
+    bool ready = command && source && skip &&
+                 (named || opt->source.kind != SOURCE_EXPORT || opt->dry_run);
+    if (!ready)
+        log_error("out of memory");
+    else if (!opt->dry_run && begin_run(store, command, source, &run_id) != 0)
+        ready = false;
+    else if (store && collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : run_id,
+                                   skip) != 0)
+        ready = false;
+    free(command);
+    free(source);
+    if (!ready) {
+        idset_free(skip);
+        idset_free(named);
+        close_database(store, lock_fd);
         return EXIT_FATAL;
     }
-    free(command);
 
     struct pipeline_config pc;
     build_config(opt, cred, run_id, skip, &pc);
+    pc.source.named = named;
+    pc.dry_run = opt->dry_run;
     struct stats stats;
     stats_init(&stats);
     double t0 = clock_monotonic_s();
-    enum pipeline_status ps = pipeline_run(&pc, store, &stats);
+    enum pipeline_status ps = pipeline_run(&pc, opt->dry_run ? NULL : store, &stats);
     double elapsed_s = clock_monotonic_s() - t0;
 
     struct run_counts counts;
     stats_to_counts(&stats, &counts);
     const char *status = run_status_name(ps, &counts);
-    int code = exit_status_of(ps, &counts);
-    clock_utc_iso(finished);
-    if (store_run_finish(store, run_id, finished, status, &counts) != STORE_OK) {
-        log_error("%s", store_errmsg(store));
-        code = EXIT_FATAL;
+    code = exit_status_of(ps, &counts);
+    if (opt->dry_run) {
+        if (ps == PIPELINE_OK)
+            print_dry_run(opt, &stats);
+    } else {
+        if (ps == PIPELINE_OK && sync_finish(opt, store, named, started_day, &counts,
+                                             stats_get(&stats.bad_input)) != SYNC_OK)
+            code = EXIT_FATAL;
+        char finished[CLOCK_ISO_SIZE];
+        clock_utc_iso(finished);
+        if (store_run_finish(store, run_id, finished, status, &counts) != STORE_OK) {
+            log_error("%s", store_errmsg(store));
+            code = EXIT_FATAL;
+        }
     }
-    store_close(store);
-    lock_release(lock_fd);
+    close_database(store, lock_fd);
     idset_free(skip);
-    if (opt->verbosity >= 0)
+    idset_free(named);
+    if (opt->verbosity >= 0 && !opt->dry_run)
         print_summary(run_id, status, &counts, stats_get(&stats.throttled), elapsed_s);
+    return code;
+}
+
+/* The language of the first input: the output must hold the same. */
+static int input_language(const char *path, char *language, size_t size) {
+    char err[512];
+    struct store *in = NULL;
+    if (store_open_readonly(path, &in, err, sizeof err) != STORE_OK) {
+        log_error("%s", err);
+        return -1;
+    }
+    enum store_status ss = store_language(in, language, size);
+    if (ss != STORE_OK)
+        log_error("%s", store_errmsg(in));
+    store_close(in);
+    return ss == STORE_OK && language[0] ? 0 : -1;
+}
+
+/* merge OUT IN...: each input in its own transaction, in order. */
+static int merge(const struct options *opt) {
+    char language[64], err[512];
+    if (input_language(opt->merge_inputs[0], language, sizeof language) != 0)
+        return EXIT_FATAL;
+    int lock_fd;
+    if (lock_acquire(opt->merge_out, &lock_fd, err, sizeof err) != LOCK_OK) {
+        log_error("%s", err);
+        return EXIT_FATAL;
+    }
+    struct store *out = NULL;
+    enum store_status ss = store_open(opt->merge_out, language, &out, err, sizeof err);
+    if (ss != STORE_OK) {
+        log_error("%s", err);
+        lock_release(lock_fd);
+        return ss == STORE_ERR_LANGUAGE ? EXIT_USAGE : EXIT_FATAL;
+    }
+    int code = EXIT_OK;
+    for (int i = 0; i < opt->n_merge_inputs && code == EXIT_OK; i++) {
+        struct store_merge_counts c;
+        ss = store_merge(out, opt->merge_inputs[i], &c);
+        if (ss != STORE_OK) {
+            log_error("%s", store_errmsg(out));
+            code = ss == STORE_ERR_LANGUAGE || ss == STORE_ERR_SCHEMA ? EXIT_USAGE : EXIT_FATAL;
+        } else if (opt->verbosity >= 0) {
+            char line[1024];
+            snprintf(line, sizeof line,
+                     "tmdb-ingest: merged %s: movies=%" PRId64 " taken=%" PRId64
+                     " runs=%" PRId64,
+                     opt->merge_inputs[i], c.movies_read, c.movies_taken, c.runs);
+            log_summary(line);
+        }
+    }
+    store_close(out);
+    lock_release(lock_fd);
     return code;
 }
 
@@ -239,6 +375,11 @@ int main(int argc, char **argv) {
                            : opt.verbosity == 1 ? LOG_INFO
                                                 : LOG_DEBUG;
     log_init(level, opt.progress && opt.verbosity >= 0);
+    if (opt.command == COMMAND_MERGE) {
+        int code = merge(&opt); /* local files only: no credential, no network */
+        cli_free(&opt);
+        return code;
+    }
 
     struct credential cred;
     char err[256];

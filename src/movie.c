@@ -9,20 +9,30 @@
 #include <string.h>
 
 #include "json.h"
+#include "movie_internal.h"
 
-/* The parse state of one body: where errors go. */
-struct parse {
-    char *reason;
-    size_t reason_size;
-};
-
-__attribute__((format(printf, 2, 3))) static enum movie_status shape(struct parse *p,
-                                                                    const char *fmt, ...) {
+enum movie_status movie_shape(struct movie_parse *p, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(p->reason, p->reason_size, fmt, ap);
     va_end(ap);
     return MOVIE_ERR_SHAPE;
+}
+
+void movie_parse_enter(struct movie_parse *p, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->where, sizeof p->where, fmt, ap);
+    va_end(ap);
+}
+
+void movie_parse_top(struct movie_parse *p) {
+    p->where[0] = '\0';
+}
+
+/* A shape error about member `key` of the object at p->where. */
+static enum movie_status field_error(struct movie_parse *p, const char *key, const char *what) {
+    return movie_shape(p, "%s%s%s %s", p->where, p->where[0] ? "." : "", key, what);
 }
 
 bool movie_utf8_valid(const char *str, size_t len) {
@@ -59,23 +69,21 @@ bool movie_utf8_valid(const char *str, size_t len) {
     return true;
 }
 
-/* A string member: absent, null and "" give NULL; another type is an error. */
-static enum movie_status get_string(struct parse *p, const cJSON *obj, const char *key,
-                                    const char **out) {
+enum movie_status movie_get_string(struct movie_parse *p, const cJSON *obj, const char *key,
+                                   const char **out) {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     *out = NULL;
     if (!item || cJSON_IsNull(item))
         return MOVIE_OK;
     if (!cJSON_IsString(item))
-        return shape(p, "%s is not a string", key);
+        return field_error(p, key, "is not a string");
     if (item->valuestring[0])
         *out = item->valuestring;
     return MOVIE_OK;
 }
 
-/* An integer member: absent or null leave *present false. */
-static enum movie_status get_int(struct parse *p, const cJSON *obj, const char *key,
-                                 int64_t *out, bool *present) {
+enum movie_status movie_get_int(struct movie_parse *p, const cJSON *obj, const char *key,
+                                int64_t *out, bool *present) {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     *out = 0;
     if (present)
@@ -83,101 +91,110 @@ static enum movie_status get_int(struct parse *p, const cJSON *obj, const char *
     if (!item || cJSON_IsNull(item))
         return MOVIE_OK;
     if (!json_int64(item, out))
-        return shape(p, "%s is not a whole number", key);
+        return field_error(p, key, "is not an integer");
     if (present)
         *present = true;
     return MOVIE_OK;
 }
 
-static enum movie_status get_double(struct parse *p, const cJSON *obj, const char *key,
-                                    double *out) {
+enum movie_status movie_get_double(struct movie_parse *p, const cJSON *obj, const char *key,
+                                   double *out, bool *present) {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     *out = 0;
+    if (present)
+        *present = false;
     if (!item || cJSON_IsNull(item))
         return MOVIE_OK;
     if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
-        return shape(p, "%s is not a number", key);
+        return field_error(p, key, "is not a number");
     *out = item->valuedouble;
+    if (present)
+        *present = true;
     return MOVIE_OK;
 }
 
-static enum movie_status get_bool(struct parse *p, const cJSON *obj, const char *key,
-                                  bool *out) {
+enum movie_status movie_get_bool(struct movie_parse *p, const cJSON *obj, const char *key,
+                                 bool *out) {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     *out = false;
     if (!item || cJSON_IsNull(item))
         return MOVIE_OK;
     if (!cJSON_IsBool(item))
-        return shape(p, "%s is not a boolean", key);
+        return field_error(p, key, "is not a boolean");
     *out = cJSON_IsTrue(item);
     return MOVIE_OK;
 }
 
-/* An array member of objects: returns its length in *n (0 when absent or
- * null) and the array in *arr. */
-static enum movie_status get_array(struct parse *p, const cJSON *obj, const char *key,
-                                   const cJSON **arr, size_t *n) {
+enum movie_status movie_get_object(struct movie_parse *p, const cJSON *obj, const char *key,
+                                   const cJSON **out) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = NULL;
+    if (!item || cJSON_IsNull(item))
+        return MOVIE_OK;
+    if (!cJSON_IsObject(item))
+        return field_error(p, key, "is not an object");
+    *out = item;
+    return MOVIE_OK;
+}
+
+enum movie_status movie_get_array(struct movie_parse *p, const cJSON *obj, const char *key,
+                                  const cJSON **arr, size_t *n) {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
     *arr = NULL;
     *n = 0;
     if (!item || cJSON_IsNull(item))
         return MOVIE_OK;
     if (!cJSON_IsArray(item))
-        return shape(p, "%s is not an array", key);
+        return field_error(p, key, "is not an array");
     const cJSON *el;
     cJSON_ArrayForEach(el, item) {
         if (!cJSON_IsObject(el))
-            return shape(p, "%s[%zu] is not an object", key, *n);
+            return movie_shape(p, "%s%s%s[%zu] is not an object", p->where, p->where[0] ? "." : "",
+                               key, *n);
         (*n)++;
     }
     *arr = item;
     return MOVIE_OK;
 }
 
-/* Each list's element mapping. `i` is the index, for messages. */
-#define TRY(expr)                                                                                  \
-    do {                                                                                           \
-        enum movie_status st_ = (expr);                                                            \
-        if (st_ != MOVIE_OK)                                                                       \
-            return st_;                                                                            \
-    } while (0)
-
-static enum movie_status required_id(struct parse *p, const cJSON *el, const char *list, size_t i,
-                                     int64_t *id) {
+enum movie_status movie_required_int(struct movie_parse *p, const cJSON *obj, const char *key,
+                                     int64_t *out) {
     bool present;
-    TRY(get_int(p, el, "id", id, &present));
+    MOVIE_TRY(movie_get_int(p, obj, key, out, &present));
     if (!present)
-        return shape(p, "%s[%zu] has no id", list, i);
+        return movie_shape(p, "%s has no %s", p->where, key);
     return MOVIE_OK;
 }
 
-static enum movie_status required_string(struct parse *p, const cJSON *el, const char *list,
-                                         const char *key, size_t i, const char **out) {
-    TRY(get_string(p, el, key, out));
+enum movie_status movie_required_string(struct movie_parse *p, const cJSON *obj,
+                                        const char *key, const char **out) {
+    MOVIE_TRY(movie_get_string(p, obj, key, out));
     if (!*out)
-        return shape(p, "%s[%zu] has no %s", list, i, key);
+        return movie_shape(p, "%s has no %s", p->where, key);
     return MOVIE_OK;
 }
 
-static enum movie_status map_genres(struct parse *p, struct movie *m, const cJSON *root) {
+static enum movie_status map_genres(struct movie_parse *p, struct movie *m, const cJSON *root) {
     const cJSON *arr, *el;
-    TRY(get_array(p, root, "genres", &arr, &m->n_genres));
+    MOVIE_TRY(movie_get_array(p, root, "genres", &arr, &m->n_genres));
     if (!m->n_genres)
         return MOVIE_OK;
     if (!(m->genres = calloc(m->n_genres, sizeof *m->genres)))
         return MOVIE_ERR_NOMEM;
     size_t i = 0;
     cJSON_ArrayForEach(el, arr) {
-        TRY(required_id(p, el, "genres", i, &m->genres[i].id));
-        TRY(required_string(p, el, "genres", "name", i, &m->genres[i].name));
+        movie_parse_enter(p, "genres[%zu]", i);
+        MOVIE_TRY(movie_required_int(p, el, "id", &m->genres[i].id));
+        MOVIE_TRY(movie_required_string(p, el, "name", &m->genres[i].name));
         i++;
     }
     return MOVIE_OK;
 }
 
-static enum movie_status map_companies(struct parse *p, struct movie *m, const cJSON *root) {
+static enum movie_status map_companies(struct movie_parse *p, struct movie *m,
+                                       const cJSON *root) {
     const cJSON *arr, *el;
-    TRY(get_array(p, root, "production_companies", &arr, &m->n_companies));
+    MOVIE_TRY(movie_get_array(p, root, "production_companies", &arr, &m->n_companies));
     if (!m->n_companies)
         return MOVIE_OK;
     if (!(m->companies = calloc(m->n_companies, sizeof *m->companies)))
@@ -185,18 +202,20 @@ static enum movie_status map_companies(struct parse *p, struct movie *m, const c
     size_t i = 0;
     cJSON_ArrayForEach(el, arr) {
         struct movie_company *c = &m->companies[i];
-        TRY(required_id(p, el, "production_companies", i, &c->id));
-        TRY(required_string(p, el, "production_companies", "name", i, &c->name));
-        TRY(get_string(p, el, "logo_path", &c->logo_path));
-        TRY(get_string(p, el, "origin_country", &c->origin_country));
+        movie_parse_enter(p, "production_companies[%zu]", i);
+        MOVIE_TRY(movie_required_int(p, el, "id", &c->id));
+        MOVIE_TRY(movie_required_string(p, el, "name", &c->name));
+        MOVIE_TRY(movie_get_string(p, el, "logo_path", &c->logo_path));
+        MOVIE_TRY(movie_get_string(p, el, "origin_country", &c->origin_country));
         i++;
     }
     return MOVIE_OK;
 }
 
-static enum movie_status map_countries(struct parse *p, struct movie *m, const cJSON *root) {
+static enum movie_status map_countries(struct movie_parse *p, struct movie *m,
+                                       const cJSON *root) {
     const cJSON *arr, *el;
-    TRY(get_array(p, root, "production_countries", &arr, &m->n_countries));
+    MOVIE_TRY(movie_get_array(p, root, "production_countries", &arr, &m->n_countries));
     if (!m->n_countries)
         return MOVIE_OK;
     if (!(m->countries = calloc(m->n_countries, sizeof *m->countries)))
@@ -204,16 +223,18 @@ static enum movie_status map_countries(struct parse *p, struct movie *m, const c
     size_t i = 0;
     cJSON_ArrayForEach(el, arr) {
         struct movie_country *c = &m->countries[i];
-        TRY(required_string(p, el, "production_countries", "iso_3166_1", i, &c->iso_3166_1));
-        TRY(get_string(p, el, "name", &c->name));
+        movie_parse_enter(p, "production_countries[%zu]", i);
+        MOVIE_TRY(movie_required_string(p, el, "iso_3166_1", &c->iso_3166_1));
+        MOVIE_TRY(movie_get_string(p, el, "name", &c->name));
         i++;
     }
     return MOVIE_OK;
 }
 
-static enum movie_status map_languages(struct parse *p, struct movie *m, const cJSON *root) {
+static enum movie_status map_languages(struct movie_parse *p, struct movie *m,
+                                       const cJSON *root) {
     const cJSON *arr, *el;
-    TRY(get_array(p, root, "spoken_languages", &arr, &m->n_languages));
+    MOVIE_TRY(movie_get_array(p, root, "spoken_languages", &arr, &m->n_languages));
     if (!m->n_languages)
         return MOVIE_OK;
     if (!(m->languages = calloc(m->n_languages, sizeof *m->languages)))
@@ -221,32 +242,31 @@ static enum movie_status map_languages(struct parse *p, struct movie *m, const c
     size_t i = 0;
     cJSON_ArrayForEach(el, arr) {
         struct movie_language *l = &m->languages[i];
-        TRY(required_string(p, el, "spoken_languages", "iso_639_1", i, &l->iso_639_1));
-        TRY(get_string(p, el, "english_name", &l->english_name));
-        TRY(get_string(p, el, "name", &l->name));
+        movie_parse_enter(p, "spoken_languages[%zu]", i);
+        MOVIE_TRY(movie_required_string(p, el, "iso_639_1", &l->iso_639_1));
+        MOVIE_TRY(movie_get_string(p, el, "english_name", &l->english_name));
+        MOVIE_TRY(movie_get_string(p, el, "name", &l->name));
         i++;
     }
     return MOVIE_OK;
 }
 
-static enum movie_status map_collection(struct parse *p, struct movie *m, const cJSON *root) {
-    const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "belongs_to_collection");
-    if (!c || cJSON_IsNull(c))
+static enum movie_status map_collection(struct movie_parse *p, struct movie *m,
+                                        const cJSON *root) {
+    const cJSON *c;
+    MOVIE_TRY(movie_get_object(p, root, "belongs_to_collection", &c));
+    if (!c)
         return MOVIE_OK;
-    if (!cJSON_IsObject(c))
-        return shape(p, "belongs_to_collection is not an object");
-    bool present;
-    TRY(get_int(p, c, "id", &m->collection.id, &present));
-    if (!present)
-        return shape(p, "belongs_to_collection has no id");
-    TRY(get_string(p, c, "name", &m->collection.name));
-    TRY(get_string(p, c, "poster_path", &m->collection.poster_path));
-    TRY(get_string(p, c, "backdrop_path", &m->collection.backdrop_path));
+    movie_parse_enter(p, "belongs_to_collection");
+    MOVIE_TRY(movie_required_int(p, c, "id", &m->collection.id));
+    MOVIE_TRY(movie_get_string(p, c, "name", &m->collection.name));
+    MOVIE_TRY(movie_get_string(p, c, "poster_path", &m->collection.poster_path));
+    MOVIE_TRY(movie_get_string(p, c, "backdrop_path", &m->collection.backdrop_path));
     m->has_collection = true;
     return MOVIE_OK;
 }
 
-static enum movie_status map_scalars(struct parse *p, struct movie *m, const cJSON *root) {
+static enum movie_status map_scalars(struct movie_parse *p, struct movie *m, const cJSON *root) {
     static const struct {
         const char *key;
         size_t offset;
@@ -264,44 +284,49 @@ static enum movie_status map_scalars(struct parse *p, struct movie *m, const cJS
         {"backdrop_path", offsetof(struct movie, backdrop_path)},
     };
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
-        TRY(get_string(p, root, strings[i].key,
-                       (const char **)((char *)m + strings[i].offset)));
-    TRY(get_int(p, root, "budget", &m->budget, NULL));
-    TRY(get_int(p, root, "revenue", &m->revenue, NULL));
-    TRY(get_int(p, root, "vote_count", &m->vote_count, NULL));
-    TRY(get_int(p, root, "runtime", &m->runtime, &m->has_runtime));
+        MOVIE_TRY(movie_get_string(p, root, strings[i].key,
+                                   (const char **)((char *)m + strings[i].offset)));
+    MOVIE_TRY(movie_get_int(p, root, "budget", &m->budget, NULL));
+    MOVIE_TRY(movie_get_int(p, root, "revenue", &m->revenue, NULL));
+    MOVIE_TRY(movie_get_int(p, root, "vote_count", &m->vote_count, NULL));
+    MOVIE_TRY(movie_get_int(p, root, "runtime", &m->runtime, &m->has_runtime));
     if (m->has_runtime && m->runtime == 0)
         m->has_runtime = false; /* TMDB sends 0 for "unknown" */
-    TRY(get_double(p, root, "popularity", &m->popularity));
-    TRY(get_double(p, root, "vote_average", &m->vote_average));
-    TRY(get_bool(p, root, "adult", &m->adult));
-    TRY(get_bool(p, root, "video", &m->video));
+    MOVIE_TRY(movie_get_double(p, root, "popularity", &m->popularity, NULL));
+    MOVIE_TRY(movie_get_double(p, root, "vote_average", &m->vote_average, NULL));
+    MOVIE_TRY(movie_get_bool(p, root, "adult", &m->adult));
+    MOVIE_TRY(movie_get_bool(p, root, "video", &m->video));
     return MOVIE_OK;
 }
 
-static enum movie_status map_movie(struct parse *p, struct movie *m, int64_t expected_id) {
+/* Each mapper reads from the top of the body; the list mappers leave p->where
+ * at their last element, so it is reset between them. */
+static enum movie_status map_movie(struct movie_parse *p, struct movie *m, int64_t expected_id) {
+    static enum movie_status (*const mappers[])(struct movie_parse *, struct movie *,
+                                                const cJSON *) = {
+        map_scalars, map_collection, map_genres, map_companies, map_countries, map_languages,
+    };
     const cJSON *root = m->root;
     bool has_id;
-    TRY(get_int(p, root, "id", &m->id, &has_id));
+    MOVIE_TRY(movie_get_int(p, root, "id", &m->id, &has_id));
     if (!has_id)
-        return shape(p, "id is missing");
+        return movie_shape(p, "id is missing");
     if (m->id != expected_id) {
         snprintf(p->reason, p->reason_size, "id %lld in the body, %lld requested",
                  (long long)m->id, (long long)expected_id);
         return MOVIE_ERR_ID;
     }
-    TRY(map_scalars(p, m, root));
-    TRY(map_collection(p, m, root));
-    TRY(map_genres(p, m, root));
-    TRY(map_companies(p, m, root));
-    TRY(map_countries(p, m, root));
-    TRY(map_languages(p, m, root));
-    return MOVIE_OK;
+    for (size_t i = 0; i < sizeof mappers / sizeof *mappers; i++) {
+        movie_parse_top(p);
+        MOVIE_TRY(mappers[i](p, m, root));
+    }
+    movie_parse_top(p);
+    return movie_parse_parts(p, m);
 }
 
 enum movie_status movie_parse(const char *body, size_t len, int64_t expected_id,
                               struct movie **out, char *reason, size_t reason_size) {
-    struct parse p = {.reason = reason, .reason_size = reason_size};
+    struct movie_parse p = {.reason = reason, .reason_size = reason_size};
     *out = NULL;
     if (reason_size)
         reason[0] = '\0';
@@ -357,6 +382,11 @@ void movie_free(struct movie *m) {
     free(m->companies);
     free(m->countries);
     free(m->languages);
+    free(m->cast);
+    free(m->crew);
+    free(m->keywords);
+    free(m->release_dates);
+    free(m->translations);
     cJSON_Delete(m->root);
     free(m->raw_json);
     free(m);

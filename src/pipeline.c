@@ -87,6 +87,8 @@ static void *worker_main(void *arg) {
     if (fetcher_open(p, &f, w->index) == 0) {
         int64_t id;
         while (queue_pop(p->work, &id) == QUEUE_OK) {
+            if (p->cfg->dry_run)
+                continue; /* counted by the producer as requested */
             struct fetch_result r;
             if (fetch_movie(&f, id, &r) == RETRY_FATAL) {
                 if (stop_request(STOP_FATAL))

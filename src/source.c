@@ -2,6 +2,7 @@
 #include "source.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
@@ -9,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "export.h"
 #include "fetch.h"
 #include "idset.h"
 #include "log.h"
@@ -20,6 +23,7 @@
 #define MAX_TOKEN 32
 
 struct producer {
+    const struct source *src;
     struct queue *work;
     struct stats *stats;
     struct idset *seen;        /* ids seen so far this run */
@@ -55,6 +59,8 @@ static int push_id(struct producer *p, int64_t id) {
     }
     if (added == 0)
         return 0; /* lists shift while paging, so ids repeat: enqueue once */
+    if (p->src->shard_count > 0 && (uint64_t)id % p->src->shard_count != p->src->shard_index)
+        return 0; /* another shard's */
     if (p->skip && idset_contains(p->skip, id)) {
         stats_add(&p->stats->skipped, 1);
         return 0;
@@ -151,6 +157,7 @@ static int take_token(struct producer *p, const char *tok, size_t len, long line
     log_warn("standard input line %ld: \"%.*s\" is not a movie id; skipped", line,
              (int)(len > MAX_TOKEN ? MAX_TOKEN : len), tok);
     stats_add(&p->stats->failed, 1);
+    stats_add(&p->stats->bad_input, 1);
     return 0;
 }
 
@@ -195,8 +202,190 @@ static enum source_status produce_stdin(const struct source *src, struct produce
     }
 }
 
+/* Whether an export entry or changed id passes the filters. */
+static bool wanted(const struct source *src, bool adult, bool video, double popularity) {
+    if (adult && !src->include_adult)
+        return false;
+    if (video && !src->include_video)
+        return false;
+    return !src->has_min_popularity || popularity >= src->min_popularity;
+}
+
+/* Sleep up to `ms`, cut short by a stop. Returns -1 when stopped. */
+static int sleep_unless_stopped(long ms) {
+    struct pollfd fd = {.fd = stop_fd(), .events = POLLIN};
+    if (poll(&fd, 1, (int)ms) != 0 || stop_requested())
+        return -1;
+    return 0;
+}
+
+/* Download the export into an unlinked temporary file and return its
+ * descriptor at offset 0, or -1 (logged). Transient failures are retried
+ * like API requests are. */
+static int download_export(const struct source *src, struct fetcher *f, struct stats *stats) {
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tmdb-ingest-export.XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        log_error("could not create a temporary file for the export in %s: %s",
+                  dir && *dir ? dir : "/tmp", strerror(errno));
+        return -1;
+    }
+    unlink(path); /* the space is freed however the process ends */
+    int max_attempts = f->config->max_retries + 1;
+    for (int attempt = 1;; attempt++) {
+        if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+            log_error("temporary export file: %s", strerror(errno));
+            break;
+        }
+        struct http_result r;
+        log_info("downloading %s", src->export_url);
+        http_download(f->http, src->export_url, fd, &r);
+        stats_add(&stats->http_requests, 1);
+        if (r.error == HTTP_OK && r.status == 200) {
+            log_info("export downloaded: %zu bytes", r.len);
+            if (lseek(fd, 0, SEEK_SET) == 0)
+                return fd;
+            log_error("temporary export file: %s", strerror(errno));
+            break;
+        }
+        bool transient = r.error == HTTP_ERR_TIMEOUT || r.error == HTTP_ERR_NETWORK ||
+                         r.error == HTTP_ERR_CONNECT || r.status == 429 || r.status >= 500;
+        char what[300];
+        if (r.error != HTTP_OK)
+            snprintf(what, sizeof what, "%s", r.message);
+        else if (r.status == 403 || r.status == 404)
+            snprintf(what, sizeof what, "HTTP %ld: no such file (TMDB keeps about three months "
+                     "of exports, and publishes the day's around 08:00 UTC)", r.status);
+        else
+            snprintf(what, sizeof what, "HTTP %ld", r.status);
+        if (r.error == HTTP_ERR_ABORTED || !transient || attempt >= max_attempts) {
+            if (r.error != HTTP_ERR_ABORTED)
+                log_error("export %s: %s", src->export_url, what);
+            break;
+        }
+        long wait_ms = r.retry_after_ms >= 0 ? r.retry_after_ms : 1000L << (attempt - 1);
+        log_warn("export download failed (%s); retrying in %.1fs", what, (double)wait_ms / 1000);
+        stats_add(&stats->retries, 1);
+        if (sleep_unless_stopped(wait_ms) != 0)
+            break;
+    }
+    close(fd);
+    return -1;
+}
+
+/* Bad lines are reported (the first few) and counted; the load goes on. */
+#define EXPORT_BAD_LINES_SHOWN 5
+
+static enum source_status produce_export(const struct source *src, struct fetcher *f,
+                                         struct producer *p) {
+    int fd;
+    if (src->export_path) {
+        fd = open(src->export_path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            log_error("%s: %s", src->export_path, strerror(errno));
+            return SOURCE_FATAL;
+        }
+    } else if ((fd = download_export(src, f, p->stats)) < 0) {
+        return stop_requested() && stop_reason() != STOP_FATAL ? SOURCE_STOPPED : SOURCE_FATAL;
+    }
+    const char *name = src->export_path ? src->export_path : "the export";
+    struct export_reader *r = export_reader_open(fd);
+    if (!r) {
+        log_error("out of memory");
+        return SOURCE_FATAL;
+    }
+    enum source_status st = SOURCE_OK;
+    long bad = 0;
+    for (;;) {
+        struct export_entry e;
+        char reason[160];
+        enum export_next n = export_reader_next(r, &e, reason, sizeof reason);
+        if (n == EXPORT_END)
+            break;
+        if (n == EXPORT_ERROR) {
+            log_error("%s, line %ld: %s", name, export_reader_line(r) + 1, reason);
+            st = SOURCE_ERROR;
+            break;
+        }
+        if (n == EXPORT_BAD_LINE) {
+            stats_add(&p->stats->failed, 1);
+            stats_add(&p->stats->bad_input, 1);
+            if (++bad <= EXPORT_BAD_LINES_SHOWN)
+                log_warn("%s, line %ld: %s; skipped", name, export_reader_line(r), reason);
+            continue;
+        }
+        if (p->src->named && idset_add(p->src->named, e.id) < 0) {
+            if (stop_request(STOP_FATAL))
+                log_error("out of memory remembering movie ids");
+            st = SOURCE_FATAL;
+            break;
+        }
+        if (!wanted(src, e.adult, e.video, e.popularity))
+            continue;
+        stats_add(&p->stats->expected, 1);
+        if (push_id(p, e.id) != 0) {
+            st = SOURCE_STOPPED;
+            break;
+        }
+    }
+    if (bad > 0)
+        log_warn("%s: %ld line(s) were not movie entries and were skipped", name, bad);
+    export_reader_close(r);
+    return st;
+}
+
+static enum source_status produce_changes(const struct source *src, struct fetcher *f,
+                                          struct producer *p) {
+    struct tmdb_list_page page;
+    const struct fetch_config *cfg = f->config;
+    long last_day = src->changes_last_day;
+    for (long first = src->changes_first_day; first <= last_day;
+         first += SOURCE_CHANGES_WINDOW_DAYS) {
+        long end = first + SOURCE_CHANGES_WINDOW_DAYS - 1; /* 13 days apart: within the cap */
+        if (end > last_day)
+            end = last_day;
+        char from[CLOCK_DATE_SIZE], to[CLOCK_DATE_SIZE];
+        clock_format_date(first, from);
+        clock_format_date(end, to);
+        int last_page = TMDB_MAX_PAGE;
+        for (int n = 1; n <= last_page; n++) {
+            if (tmdb_url_changes(f->url, sizeof f->url, cfg->api_base, from, to, n,
+                                 cfg->api_key) < 0) {
+                log_error("changes %s..%s page %d: URL too long", from, to, n);
+                return SOURCE_ERROR;
+            }
+            struct http_result r;
+            int attempts;
+            char reason[192];
+            enum retry_action a = fetch_get(f, f->url, &r, &attempts, reason, sizeof reason);
+            if (a == RETRY_FATAL)
+                return stop_requested() && stop_reason() != STOP_FATAL
+                           ? SOURCE_STOPPED
+                           : fail_fatal("changes", n, reason);
+            if (a != RETRY_DONE) {
+                log_error("changes %s..%s page %d: %s", from, to, n, reason);
+                return SOURCE_ERROR;
+            }
+            if (tmdb_parse_list_page(r.body, r.len, &page, reason, sizeof reason) != 0) {
+                log_error("changes %s..%s page %d: bad payload: %s", from, to, n, reason);
+                return SOURCE_ERROR;
+            }
+            if (page.total_pages < last_page)
+                last_page = page.total_pages;
+            if (n == 1)
+                stats_add(&p->stats->expected, page.total_results);
+            for (size_t i = 0; i < page.n_ids; i++)
+                if (push_id(p, page.ids[i]) != 0)
+                    return SOURCE_STOPPED;
+        }
+    }
+    return SOURCE_OK;
+}
+
 char *source_describe(const struct source *src) {
-    size_t size = 64 + src->n_ids * 21;
+    size_t size = 160 + src->n_ids * 21;
     char *s = malloc(size);
     if (!s)
         return NULL;
@@ -207,17 +396,33 @@ char *source_describe(const struct source *src) {
         snprintf(s, size, "list %s --pages %s", tmdb_list_name(src->list), pages);
     } else if (src->kind == SOURCE_STDIN) {
         snprintf(s, size, "ids -");
+    } else if (src->kind == SOURCE_EXPORT) {
+        snprintf(s, size, "export");
+    } else if (src->kind == SOURCE_CHANGES) {
+        char first[CLOCK_DATE_SIZE];
+        clock_format_date(src->changes_first_day, first);
+        snprintf(s, size, "changes --since %s", first);
     } else {
         size_t len = (size_t)snprintf(s, size, "ids");
         for (size_t i = 0; i < src->n_ids; i++)
             len += (size_t)snprintf(s + len, size - len, " %" PRId64, src->ids[i]);
     }
+    size_t len = strlen(s);
+    if (src->has_min_popularity)
+        len += (size_t)snprintf(s + len, size - len, " --min-popularity %g", src->min_popularity);
+    if (src->include_adult)
+        len += (size_t)snprintf(s + len, size - len, " --include-adult");
+    if (src->include_video)
+        len += (size_t)snprintf(s + len, size - len, " --include-video");
+    if (src->shard_count > 0)
+        snprintf(s + len, size - len, " --shard %u/%u", src->shard_index, src->shard_count);
     return s;
 }
 
 enum source_status source_run(const struct source *src, struct fetcher *f, struct queue *work,
                               struct stats *stats) {
-    struct producer p = {.work = work, .stats = stats, .seen = idset_new(), .skip = src->skip};
+    struct producer p = {
+        .src = src, .work = work, .stats = stats, .seen = idset_new(), .skip = src->skip};
     enum source_status st;
     if (!p.seen) {
         if (stop_request(STOP_FATAL))
@@ -227,6 +432,10 @@ enum source_status source_run(const struct source *src, struct fetcher *f, struc
         st = produce_list(src, f, &p);
     } else if (src->kind == SOURCE_IDS) {
         st = produce_ids(src, &p);
+    } else if (src->kind == SOURCE_EXPORT) {
+        st = produce_export(src, f, &p);
+    } else if (src->kind == SOURCE_CHANGES) {
+        st = produce_changes(src, f, &p);
     } else {
         st = produce_stdin(src, &p);
     }

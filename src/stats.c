@@ -13,6 +13,7 @@ void stats_init(struct stats *s) {
     atomic_init(&s->retries, 0);
     atomic_init(&s->throttled, 0);
     atomic_init(&s->skipped, 0);
+    atomic_init(&s->bad_input, 0);
 }
 
 void stats_add(atomic_llong *counter, long long n) {

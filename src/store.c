@@ -34,8 +34,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         "INSERT INTO movies (id, imdb_id, title, original_title, original_language, overview, "
         "tagline, status, release_date, runtime, budget, revenue, popularity, vote_average, "
         "vote_count, adult, video, homepage, poster_path, backdrop_path, collection_id, raw_json, "
-        "language, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-        "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) "
+        "language, fetched_at, appended) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+        "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25) "
         "ON CONFLICT (id) DO UPDATE SET imdb_id = excluded.imdb_id, title = excluded.title, "
         "original_title = excluded.original_title, original_language = "
         "excluded.original_language, overview = excluded.overview, tagline = excluded.tagline, "
@@ -45,7 +45,9 @@ static const char *const stmt_sql[ST_COUNT] = {
         "excluded.vote_count, adult = excluded.adult, video = excluded.video, homepage = "
         "excluded.homepage, poster_path = excluded.poster_path, backdrop_path = "
         "excluded.backdrop_path, collection_id = excluded.collection_id, raw_json = "
-        "excluded.raw_json, language = excluded.language, fetched_at = excluded.fetched_at",
+        "excluded.raw_json, language = excluded.language, fetched_at = excluded.fetched_at, "
+        /* A movie that answered 200 exists, whatever an earlier 404 said. */
+        "appended = excluded.appended, deleted_at = NULL",
     [ST_UPSERT_GENRE] = "INSERT INTO genres (id, name) VALUES (?1, ?2) "
                         "ON CONFLICT (id) DO UPDATE SET name = excluded.name",
     [ST_UPSERT_COMPANY] =
@@ -88,6 +90,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_PREVIOUS_RUNS] = "SELECT id, started_at, status, source FROM runs WHERE id < ?1 "
                          "ORDER BY id DESC",
     /* What a run settled: movies written since it started, and its 404s. */
+    /* store_sync.c */
+    [ST_MARK_DELETED] = "UPDATE movies SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+    [ST_FRESH_IDS] = "SELECT id FROM movies WHERE fetched_at >= ?1 AND deleted_at IS NULL",
     [ST_RESUME_IDS] = "SELECT id FROM movies WHERE fetched_at >= ?1 UNION "
                       "SELECT movie_id FROM fetch_failures WHERE run_id >= ?2 AND run_id < ?3 "
                       "AND kind = 'missing'",
@@ -276,6 +281,42 @@ enum store_status store_open(const char *path, const char *language, struct stor
         rc = apply_schema(s);
     if (rc == STORE_OK)
         rc = prepare_all(s);
+    if (rc == STORE_OK)
+        rc = store_parts_prepare(s);
+    if (rc != STORE_OK) {
+        snprintf(err, err_size, "%s", s->errmsg);
+        store_close(s);
+        return rc;
+    }
+    *out = s;
+    return STORE_OK;
+}
+
+enum store_status store_open_readonly(const char *path, struct store **out, char *err,
+                                      size_t err_size) {
+    *out = NULL;
+    struct store *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = strdup(path)) || !(s->language = strdup(""))) {
+        snprintf(err, err_size, "%s: out of memory", path);
+        store_close(s);
+        return STORE_ERR_NOMEM;
+    }
+    enum store_status rc = STORE_OK;
+    long long version = 0;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK)
+        rc = store_fail(s, "open read-only");
+    else if (sqlite3_exec(s->db, "PRAGMA busy_timeout = 5000", NULL, NULL, NULL) != SQLITE_OK ||
+             query_int(s->db, "PRAGMA user_version", &version) != SQLITE_OK)
+        rc = store_fail(s, "read the schema version");
+    else if (version != STORE_SCHEMA_VERSION) {
+        snprintf(s->errmsg, sizeof s->errmsg,
+                 "%s: schema version %lld, not %d (a run without --dry-run upgrades it)", path,
+                 version, STORE_SCHEMA_VERSION);
+        rc = STORE_ERR_SCHEMA;
+    }
+    if (rc == STORE_OK)
+        rc = prepare_all(s);
     if (rc != STORE_OK) {
         snprintf(err, err_size, "%s", s->errmsg);
         store_close(s);
@@ -288,6 +329,7 @@ enum store_status store_open(const char *path, const char *language, struct stor
 void store_close(struct store *s) {
     if (!s)
         return;
+    store_parts_finalize(s);
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->stmts[i]);
     sqlite3_close(s->db);
@@ -320,6 +362,7 @@ static int write_collection(struct store *s, const struct movie *m) {
 }
 
 static int write_movie_row(struct store *s, const struct movie *m, const char *fetched_at) {
+    char appended[MOVIE_PARTS_LIST_SIZE];
     sqlite3_stmt *st = s->stmts[ST_UPSERT_MOVIE];
     sqlite3_bind_int64(st, 1, m->id);
     store_bind_text(st, 2, m->imdb_id);
@@ -347,6 +390,8 @@ static int write_movie_row(struct store *s, const struct movie *m, const char *f
     sqlite3_bind_text(st, 22, m->raw_json, (int)m->raw_len, SQLITE_STATIC);
     store_bind_text(st, 23, s->language);
     store_bind_text(st, 24, fetched_at);
+    movie_parts_list(m->parts, appended, sizeof appended);
+    store_bind_text(st, 25, appended[0] ? appended : NULL);
     return store_step_reset(st);
 }
 
@@ -460,6 +505,8 @@ static int write_all(struct store *s, const struct movie *m, const char *fetched
         rc = write_countries(s, m);
     if (rc == SQLITE_OK)
         rc = write_languages(s, m);
+    if (rc == SQLITE_OK)
+        rc = store_write_parts(s, m, existed);
     return rc;
 }
 

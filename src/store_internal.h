@@ -9,8 +9,11 @@
 #define TMDB_STORE_INTERNAL_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "store.h"
+
+struct store_parts;
 
 /* Every statement the store runs more than once, prepared at open. */
 enum stmt {
@@ -41,6 +44,8 @@ enum stmt {
     ST_MOVIE_EXISTS,
     ST_PREVIOUS_RUNS,
     ST_RESUME_IDS,
+    ST_MARK_DELETED,
+    ST_FRESH_IDS,
     ST_COUNT,
 };
 
@@ -49,6 +54,7 @@ struct store {
     char *path;
     char *language;
     sqlite3_stmt *stmts[ST_COUNT]; /* prepared at open, finalized at close */
+    struct store_parts *parts;     /* store_parts.c's statements; NULL until prepared */
     char errmsg[512];
 };
 
@@ -63,5 +69,19 @@ int store_step_reset(sqlite3_stmt *st);
 
 /* Bind a string, or NULL when v is NULL. The string must outlive the step. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+
+/*
+ * store_parts.c: the appended parts of a movie (movie.h's MOVIE_PART_*).
+ * store_parts_prepare() prepares its statements into s->parts (store_open
+ * calls it once; STORE_OK or a store_fail() status); store_parts_finalize()
+ * releases them (store_close; accepts s->parts NULL). store_write_parts()
+ * replaces the rows of each part present in `m` and leaves the others
+ * alone; store_upsert_movie() calls it inside the movie's savepoint, after
+ * the movie row. `existed`: the movie was stored before, so it may have
+ * rows to delete. Returns SQLITE_OK or the first SQLite error.
+ */
+enum store_status store_parts_prepare(struct store *s);
+void store_parts_finalize(struct store *s);
+int store_write_parts(struct store *s, const struct movie *m, bool existed);
 
 #endif

@@ -62,18 +62,23 @@ __attribute__((format(printf, 2, 3))) static void sb_printf(struct sbuf *b, cons
         sb_append(b, tmp, (size_t)n);
 }
 
-/* Percent-encode everything outside RFC 3986's unreserved set. */
-static void sb_encode(struct sbuf *b, const char *s) {
+/* Percent-encode everything outside RFC 3986's unreserved set and `keep`
+ * (characters a query value may hold literally, e.g. ",/"). */
+static void sb_encode_keep(struct sbuf *b, const char *s, const char *keep) {
     static const char hex[] = "0123456789ABCDEF";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+            *p == '-' || *p == '.' || *p == '_' || *p == '~' || strchr(keep, *p)) {
             sb_append(b, (const char *)p, 1);
         } else {
             char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
             sb_append(b, esc, 3);
         }
     }
+}
+
+static void sb_encode(struct sbuf *b, const char *s) {
+    sb_encode_keep(b, s, "");
 }
 
 static void sb_base(struct sbuf *b, const char *base) {
@@ -83,9 +88,16 @@ static void sb_base(struct sbuf *b, const char *base) {
     sb_append(b, base, n);
 }
 
-static int sb_finish(struct sbuf *b, const char *language, const char *api_key) {
+/* The query's common tail; `append` (NULL or "" for none) keeps its commas
+ * and the slash of "watch/providers" readable, as TMDB's own examples do. */
+static int sb_finish(struct sbuf *b, const char *language, const char *append,
+                     const char *api_key) {
     sb_puts(b, "language=");
     sb_encode(b, language);
+    if (append && append[0]) {
+        sb_puts(b, "&append_to_response=");
+        sb_encode_keep(b, append, ",/");
+    }
     if (api_key) {
         sb_puts(b, "&api_key=");
         sb_encode(b, api_key);
@@ -169,11 +181,11 @@ int tmdb_append_normalise(const char *list, char *buf, size_t size, char *reason
 }
 
 int tmdb_url_movie(char *buf, size_t size, const char *base, int64_t id, const char *language,
-                   const char *api_key) {
+                   const char *append, const char *api_key) {
     struct sbuf b = {.buf = buf, .size = size, .overflow = size == 0};
     sb_base(&b, base);
     sb_printf(&b, "/movie/%lld?", (long long)id);
-    return sb_finish(&b, language, api_key);
+    return sb_finish(&b, language, append, api_key);
 }
 
 int tmdb_url_list(char *buf, size_t size, const char *base, enum tmdb_list list, int page,
@@ -183,7 +195,25 @@ int tmdb_url_list(char *buf, size_t size, const char *base, enum tmdb_list list,
     sb_puts(&b, "/movie/");
     sb_puts(&b, tmdb_list_name(list));
     sb_printf(&b, "?page=%d&", page);
-    return sb_finish(&b, language, api_key);
+    return sb_finish(&b, language, NULL, api_key);
+}
+
+int tmdb_url_changes(char *buf, size_t size, const char *base, const char *start_date,
+                     const char *end_date, int page, const char *api_key) {
+    struct sbuf b = {.buf = buf, .size = size, .overflow = size == 0};
+    sb_base(&b, base);
+    sb_puts(&b, "/movie/changes?start_date=");
+    sb_encode(&b, start_date);
+    sb_puts(&b, "&end_date=");
+    sb_encode(&b, end_date);
+    sb_printf(&b, "&page=%d", page);
+    if (api_key) {
+        sb_puts(&b, "&api_key=");
+        sb_encode(&b, api_key);
+    }
+    if (b.overflow)
+        return -1;
+    return (int)b.len;
 }
 
 void tmdb_redact_url(const char *url, char *buf, size_t size) {

@@ -68,6 +68,12 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
         st = store_record_failure(b->store, b->cfg->run_id, r->movie_id,
                                   missing ? "missing" : "failed", r->http_status, r->reason,
                                   r->attempts);
+        if (st == STORE_OK && missing) {
+            /* TMDB no longer has it: keep the row, say since when. */
+            char now[CLOCK_ISO_SIZE];
+            clock_utc_iso(now);
+            st = store_mark_deleted(b->store, r->movie_id, now);
+        }
         if (missing)
             b->missing++;
         else

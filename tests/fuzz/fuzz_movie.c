@@ -27,6 +27,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             n += strlen(m->companies[i].name);
         if (m->title)
             n += strlen(m->title);
+        for (size_t i = 0; i < m->n_cast; i++)
+            n += strlen(m->cast[i].person.name) + strlen(m->cast[i].credit_id);
+        for (size_t i = 0; i < m->n_crew; i++)
+            n += strlen(m->crew[i].person.name) + strlen(m->crew[i].credit_id);
+        for (size_t i = 0; i < m->n_keywords; i++)
+            n += strlen(m->keywords[i].name);
+        for (size_t i = 0; i < m->n_release_dates; i++)
+            n += strlen(m->release_dates[i].iso_3166_1);
+        for (size_t i = 0; i < m->n_translations; i++)
+            n += strlen(m->translations[i].iso_639_1) + strlen(m->translations[i].iso_3166_1);
         (void)n;
     }
     movie_free(m);

@@ -153,6 +153,234 @@ static void test_rejections(void **state) {
     REJECT("{\"id\":1,\"spoken_languages\":[{\"name\":\"x\"}]}", 1, MOVIE_ERR_SHAPE, "iso_639_1");
 }
 
+/* A body with every mapped part, in an order other than movies.appended's,
+ * and a part that is not mapped (videos). */
+static const char PARTS[] =
+    "{\"id\":496243,\"title\":\"기생충\","
+    "\"videos\":{\"results\":[{\"key\":\"x\"}]},"
+    "\"translations\":{\"translations\":["
+    "{\"iso_3166_1\":\"KR\",\"iso_639_1\":\"ko\",\"name\":\"한국어/조선말\","
+    "\"english_name\":\"Korean\",\"data\":{\"title\":\"기생충\",\"overview\":\"\","
+    "\"tagline\":\"\",\"homepage\":\"\",\"runtime\":0}},"
+    "{\"iso_3166_1\":\"US\",\"iso_639_1\":\"en\",\"name\":\"English\","
+    "\"english_name\":\"English\",\"data\":{\"title\":\"Parasite\",\"overview\":\"A family\","
+    "\"tagline\":\"Act like you own the place.\",\"homepage\":\"https://p.test\","
+    "\"runtime\":133}}]},"
+    "\"credits\":{\"cast\":["
+    "{\"adult\":false,\"gender\":2,\"id\":20738,\"known_for_department\":\"Acting\","
+    "\"name\":\"송강호\",\"original_name\":\"송강호\",\"popularity\":15.5,"
+    "\"profile_path\":null,\"cast_id\":3,\"character\":\"기택\","
+    "\"credit_id\":\"5c4d7e3ec3a3680f9a2f6ea3\",\"order\":0},"
+    "{\"adult\":false,\"gender\":1,\"id\":1255881,\"name\":\"Park So-dam\","
+    "\"original_name\":\"박소담\",\"popularity\":8.25,\"profile_path\":\"/p.jpg\","
+    "\"cast_id\":5,\"character\":\"\",\"credit_id\":\"5c4d7e3ec3a3680f9a2f6ea5\",\"order\":1}],"
+    "\"crew\":["
+    "{\"adult\":false,\"gender\":2,\"id\":21684,\"name\":\"봉준호\","
+    "\"original_name\":\"봉준호\",\"known_for_department\":\"Directing\","
+    "\"profile_path\":null,\"popularity\":9.1,\"credit_id\":\"52fe4\","
+    "\"department\":\"Directing\",\"job\":\"Director\"},"
+    "{\"adult\":false,\"gender\":2,\"id\":21684,\"name\":\"봉준호\","
+    "\"original_name\":\"봉준호\",\"known_for_department\":\"Directing\","
+    "\"profile_path\":null,\"popularity\":9.1,\"credit_id\":\"52fe5\","
+    "\"department\":\"Writing\",\"job\":\"Screenplay\"}]},"
+    "\"keywords\":{\"keywords\":[{\"id\":290003,\"name\":\"반지하\"},"
+    "{\"id\":159568,\"name\":\"class differences\"}]},"
+    "\"release_dates\":{\"results\":["
+    "{\"iso_3166_1\":\"KR\",\"release_dates\":["
+    "{\"certification\":\"15\",\"descriptors\":[],\"iso_639_1\":\"\",\"note\":\"\","
+    "\"release_date\":\"2019-05-30T00:00:00.000Z\",\"type\":3},"
+    "{\"certification\":\"\",\"iso_639_1\":\"ko\",\"note\":\"부산국제영화제\","
+    "\"release_date\":\"2019-10-04T00:00:00.000Z\",\"type\":1}]},"
+    "{\"iso_3166_1\":\"US\",\"release_dates\":["
+    "{\"certification\":\"R\",\"iso_639_1\":null,\"note\":null,"
+    "\"release_date\":\"2019-10-11T00:00:00.000Z\",\"type\":2}]},"
+    "{\"iso_3166_1\":\"FR\",\"release_dates\":[]}]},"
+    "\"external_ids\":{\"id\":496243,\"imdb_id\":\"tt6751668\",\"wikidata_id\":\"Q47484519\","
+    "\"facebook_id\":null,\"instagram_id\":\"\",\"twitter_id\":\"ParasiteMovie\"}}";
+
+static void test_parts_are_mapped(void **state) {
+    (void)state;
+    struct movie *m = parse_ok(PARTS, 496243);
+    assert_int_equal(m->parts, MOVIE_PART_CREDITS | MOVIE_PART_KEYWORDS |
+                                   MOVIE_PART_RELEASE_DATES | MOVIE_PART_EXTERNAL_IDS |
+                                   MOVIE_PART_TRANSLATIONS);
+    char list[MOVIE_PARTS_LIST_SIZE];
+    assert_string_equal(movie_parts_list(m->parts, list, sizeof list),
+                        "credits,keywords,release_dates,external_ids,translations");
+
+    assert_int_equal(m->n_cast, 2);
+    const struct movie_cast *c = &m->cast[0];
+    assert_int_equal(c->person.id, 20738);
+    assert_string_equal(c->person.name, "송강호");
+    assert_string_equal(c->person.original_name, "송강호");
+    assert_true(c->person.has_gender);
+    assert_int_equal(c->person.gender, 2);
+    assert_string_equal(c->person.known_for_department, "Acting");
+    assert_null(c->person.profile_path); /* null */
+    assert_false(c->person.adult);
+    assert_true(c->person.has_popularity);
+    assert_true(c->person.popularity > 15.49 && c->person.popularity < 15.51);
+    assert_string_equal(c->character, "기택");
+    assert_true(c->has_order);
+    assert_int_equal(c->order, 0);
+    assert_true(c->has_cast_id);
+    assert_int_equal(c->cast_id, 3);
+    assert_string_equal(c->credit_id, "5c4d7e3ec3a3680f9a2f6ea3");
+    c = &m->cast[1];
+    assert_string_equal(c->person.original_name, "박소담");
+    assert_null(c->person.known_for_department); /* absent */
+    assert_string_equal(c->person.profile_path, "/p.jpg");
+    assert_null(c->character); /* "" is no character */
+    assert_int_equal(c->order, 1);
+
+    /* the same person twice, one entry per job */
+    assert_int_equal(m->n_crew, 2);
+    assert_int_equal(m->crew[0].person.id, 21684);
+    assert_int_equal(m->crew[1].person.id, 21684);
+    assert_string_equal(m->crew[0].person.name, "봉준호");
+    assert_string_equal(m->crew[0].job, "Director");
+    assert_string_equal(m->crew[0].department, "Directing");
+    assert_string_equal(m->crew[1].job, "Screenplay");
+    assert_string_equal(m->crew[1].department, "Writing");
+    assert_string_equal(m->crew[1].credit_id, "52fe5");
+
+    assert_int_equal(m->n_keywords, 2);
+    assert_int_equal(m->keywords[0].id, 290003);
+    assert_string_equal(m->keywords[0].name, "반지하");
+    assert_int_equal(m->keywords[1].id, 159568);
+
+    /* flattened over the countries, FR contributing none */
+    assert_int_equal(m->n_release_dates, 3);
+    const struct movie_release_date *d = m->release_dates;
+    assert_string_equal(d[0].iso_3166_1, "KR");
+    assert_int_equal(d[0].position, 0);
+    assert_string_equal(d[0].release_date, "2019-05-30T00:00:00.000Z");
+    assert_int_equal(d[0].type, 3);
+    assert_string_equal(d[0].certification, "15");
+    assert_null(d[0].iso_639_1);
+    assert_null(d[0].note);
+    assert_string_equal(d[1].iso_3166_1, "KR");
+    assert_int_equal(d[1].position, 1);
+    assert_null(d[1].certification);
+    assert_string_equal(d[1].iso_639_1, "ko");
+    assert_string_equal(d[1].note, "부산국제영화제");
+    assert_string_equal(d[2].iso_3166_1, "US");
+    assert_int_equal(d[2].position, 2);
+    assert_true(d[2].has_type);
+    assert_int_equal(d[2].type, 2);
+
+    assert_string_equal(m->external_ids.imdb_id, "tt6751668");
+    assert_string_equal(m->external_ids.wikidata_id, "Q47484519");
+    assert_null(m->external_ids.facebook_id);
+    assert_null(m->external_ids.instagram_id);
+    assert_string_equal(m->external_ids.twitter_id, "ParasiteMovie");
+
+    assert_int_equal(m->n_translations, 2);
+    const struct movie_translation *t = m->translations;
+    assert_string_equal(t[0].iso_3166_1, "KR");
+    assert_string_equal(t[0].iso_639_1, "ko");
+    assert_string_equal(t[0].name, "한국어/조선말");
+    assert_string_equal(t[0].english_name, "Korean");
+    assert_string_equal(t[0].title, "기생충");
+    assert_null(t[0].overview);
+    assert_null(t[0].tagline);
+    assert_null(t[0].homepage);
+    assert_false(t[0].has_runtime); /* 0 */
+    assert_string_equal(t[1].overview, "A family");
+    assert_string_equal(t[1].homepage, "https://p.test");
+    assert_true(t[1].has_runtime);
+    assert_int_equal(t[1].runtime, 133);
+    movie_free(m);
+}
+
+static void test_empty_and_absent_parts(void **state) {
+    (void)state;
+    struct movie *m = parse_ok("{\"id\":1,\"credits\":{\"cast\":[],\"crew\":[]},"
+                               "\"keywords\":{\"keywords\":[]},\"translations\":{}}",
+                               1);
+    /* present but empty: the bit says "replace with nothing" */
+    assert_int_equal(m->parts,
+                     MOVIE_PART_CREDITS | MOVIE_PART_KEYWORDS | MOVIE_PART_TRANSLATIONS);
+    assert_int_equal(m->n_cast, 0);
+    assert_null(m->cast);
+    assert_int_equal(m->n_crew, 0);
+    assert_int_equal(m->n_keywords, 0);
+    assert_int_equal(m->n_translations, 0);
+    char list[MOVIE_PARTS_LIST_SIZE];
+    assert_string_equal(movie_parts_list(m->parts, list, sizeof list),
+                        "credits,keywords,translations");
+    movie_free(m);
+
+    /* no parts, or null ones, or only parts that are not mapped */
+    m = parse_ok("{\"id\":1,\"credits\":null,\"videos\":{\"results\":[]}}", 1);
+    assert_int_equal(m->parts, 0);
+    assert_int_equal(m->n_cast, 0);
+    assert_string_equal(movie_parts_list(m->parts, list, sizeof list), "");
+    movie_free(m);
+    m = parse_ok(FULL, 299534);
+    assert_int_equal(m->parts, 0);
+    movie_free(m);
+
+    char tiny[12];
+    assert_string_equal(movie_parts_list(MOVIE_PART_CREDITS | MOVIE_PART_KEYWORDS, tiny,
+                                         sizeof tiny),
+                        "credits");
+}
+
+static void test_part_rejections(void **state) {
+    (void)state;
+    REJECT("{\"id\":1,\"credits\":[]}", 1, MOVIE_ERR_SHAPE, "credits is not an object");
+    REJECT("{\"id\":1,\"credits\":{\"cast\":{}}}", 1, MOVIE_ERR_SHAPE,
+           "credits.cast is not an array");
+    REJECT("{\"id\":1,\"credits\":{\"cast\":[{\"id\":1,\"name\":\"a\",\"credit_id\":\"c0\"},"
+           "{\"id\":2,\"name\":\"b\",\"credit_id\":\"c1\"},{\"id\":3,\"name\":\"c\","
+           "\"credit_id\":\"c2\"},{\"id\":\"4\",\"name\":\"d\",\"credit_id\":\"c3\"}]}}",
+           1, MOVIE_ERR_SHAPE, "credits.cast[3].id is not an integer");
+    REJECT("{\"id\":1,\"credits\":{\"cast\":[7]}}", 1, MOVIE_ERR_SHAPE,
+           "credits.cast[0] is not an object");
+    REJECT("{\"id\":1,\"credits\":{\"crew\":[{\"id\":1,\"name\":\"a\"}]}}", 1,
+           MOVIE_ERR_SHAPE, "credits.crew[0] has no credit_id");
+    REJECT("{\"id\":1,\"credits\":{\"crew\":[{\"id\":1,\"credit_id\":\"x\"}]}}", 1,
+           MOVIE_ERR_SHAPE, "credits.crew[0] has no name");
+    REJECT("{\"id\":1,\"credits\":{\"cast\":[{\"id\":1,\"name\":\"a\",\"credit_id\":\"x\","
+           "\"order\":1.5}]}}",
+           1, MOVIE_ERR_SHAPE, "credits.cast[0].order is not an integer");
+    REJECT("{\"id\":1,\"credits\":{\"cast\":[{\"id\":1,\"name\":\"a\",\"credit_id\":\"x\","
+           "\"popularity\":\"high\"}]}}",
+           1, MOVIE_ERR_SHAPE, "credits.cast[0].popularity is not a number");
+    REJECT("{\"id\":1,\"credits\":{\"cast\":[{\"id\":1,\"name\":\"a\",\"credit_id\":\"x\","
+           "\"adult\":0}]}}",
+           1, MOVIE_ERR_SHAPE, "credits.cast[0].adult is not a boolean");
+    REJECT("{\"id\":1,\"keywords\":{\"keywords\":[{\"id\":5}]}}", 1, MOVIE_ERR_SHAPE,
+           "keywords.keywords[0] has no name");
+    REJECT("{\"id\":1,\"keywords\":\"none\"}", 1, MOVIE_ERR_SHAPE, "keywords is not an object");
+    REJECT("{\"id\":1,\"release_dates\":{\"results\":[{\"iso_3166_1\":\"KR\",\"release_dates\":"
+           "[{\"type\":3},{\"type\":\"3\"}]}]}}",
+           1, MOVIE_ERR_SHAPE, "release_dates.results[0].release_dates[1].type is not an integer");
+    REJECT("{\"id\":1,\"release_dates\":{\"results\":[{\"release_dates\":[]}]}}", 1,
+           MOVIE_ERR_SHAPE, "release_dates.results[0] has no iso_3166_1");
+    REJECT("{\"id\":1,\"release_dates\":{\"results\":[{\"iso_3166_1\":\"KR\","
+           "\"release_dates\":5}]}}",
+           1, MOVIE_ERR_SHAPE, "release_dates.results[0].release_dates is not an array");
+    REJECT("{\"id\":1,\"external_ids\":{\"imdb_id\":7}}", 1, MOVIE_ERR_SHAPE,
+           "external_ids.imdb_id is not a string");
+    REJECT("{\"id\":1,\"translations\":{\"translations\":[{\"iso_3166_1\":\"KR\","
+           "\"iso_639_1\":\"ko\",\"data\":[]}]}}",
+           1, MOVIE_ERR_SHAPE, "translations.translations[0].data is not an object");
+    REJECT("{\"id\":1,\"translations\":{\"translations\":[{\"iso_3166_1\":\"KR\","
+           "\"iso_639_1\":\"ko\",\"data\":{\"runtime\":\"90\"}}]}}",
+           1, MOVIE_ERR_SHAPE, "translations.translations[0].data.runtime is not an integer");
+    REJECT("{\"id\":1,\"translations\":{\"translations\":[{\"iso_3166_1\":\"KR\"}]}}", 1,
+           MOVIE_ERR_SHAPE, "translations.translations[0] has no iso_639_1");
+    /* a good part before a bad one: still no record */
+    REJECT("{\"id\":1,\"credits\":{\"cast\":[{\"id\":1,\"name\":\"a\",\"credit_id\":\"x\"}]},"
+           "\"translations\":{\"translations\":5}}",
+           1, MOVIE_ERR_SHAPE, "translations.translations is not an array");
+    /* the path of a top-level field is just its key, as before */
+    REJECT("{\"id\":1,\"genres\":[{\"id\":1,\"name\":2}]}", 1, MOVIE_ERR_SHAPE,
+           "genres[0].name is not a string");
+}
+
 static void test_invalid_utf8_and_nul(void **state) {
     (void)state;
     REJECT("{\"id\":1,\"title\":\"caf\xc3\x28\"}", 1, MOVIE_ERR_UTF8, "UTF-8");
@@ -184,6 +412,9 @@ int main(void) {
         cmocka_unit_test(test_large_integers_are_exact),
         cmocka_unit_test(test_trailing_whitespace_is_fine),
         cmocka_unit_test(test_rejections),
+        cmocka_unit_test(test_parts_are_mapped),
+        cmocka_unit_test(test_empty_and_absent_parts),
+        cmocka_unit_test(test_part_rejections),
         cmocka_unit_test(test_invalid_utf8_and_nul),
         cmocka_unit_test(test_utf8_validator),
     };

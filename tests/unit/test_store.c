@@ -251,6 +251,237 @@ static void test_rollback_discards_the_batch(void **state) {
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 0);
 }
 
+static struct movie_cast CAST[] = {
+    {{20738, "송강호", "송강호", true, 2, "Acting", NULL, false, true, 15.5}, "기택", true, 0, true, 3,
+     "c-song"},
+    {{1255881, "Park So-dam", "박소담", true, 1, NULL, "/p.jpg", false, false, 0}, NULL, true, 1,
+     false, 0, "c-park"},
+    /* the same credit again: the first one stays */
+    {{20738, "송강호", "송강호", true, 2, "Acting", NULL, false, true, 15.5}, "duplicate", true, 9,
+     true, 9, "c-song"},
+};
+static struct movie_crew CREW[] = {
+    {{21684, "봉준호", "봉준호", true, 2, "Directing", NULL, false, true, 9.1}, "Directing",
+     "Director", "c-bong-1"},
+    {{21684, "봉준호", "봉준호", true, 2, "Directing", NULL, false, true, 9.1}, "Writing",
+     "Screenplay", "c-bong-2"},
+};
+static struct movie_genre KEYWORDS[] = {{290003, "반지하"}, {159568, "class differences"},
+                                        {290003, "반지하"}};
+static struct movie_release_date RELEASES[] = {
+    {"KR", 0, "2019-05-30T00:00:00.000Z", true, 3, "15", NULL, NULL},
+    {"KR", 1, "2019-10-04T00:00:00.000Z", true, 1, NULL, "ko", "부산국제영화제"},
+    {"US", 2, "2019-10-11T00:00:00.000Z", false, 0, "R", NULL, NULL},
+};
+static struct movie_translation TRANSLATIONS[] = {
+    {"KR", "ko", "한국어/조선말", "Korean", "기생충", NULL, NULL, NULL, false, 0},
+    {"US", "en", "English", "English", "Parasite", "A family", NULL, "https://p.test", true, 133},
+};
+
+/* sample() with every part the store maps. */
+static struct movie sample_with_parts(int64_t id) {
+    struct movie m = sample(id, "기생충");
+    m.parts = MOVIE_PART_CREDITS | MOVIE_PART_KEYWORDS | MOVIE_PART_RELEASE_DATES |
+              MOVIE_PART_EXTERNAL_IDS | MOVIE_PART_TRANSLATIONS;
+    m.cast = CAST;
+    m.n_cast = 3;
+    m.crew = CREW;
+    m.n_crew = 2;
+    m.keywords = KEYWORDS;
+    m.n_keywords = 3;
+    m.release_dates = RELEASES;
+    m.n_release_dates = 3;
+    m.external_ids = (struct movie_external_ids){"tt6751668", "Q47484519", NULL, NULL, "P"};
+    m.translations = TRANSLATIONS;
+    m.n_translations = 2;
+    return m;
+}
+
+static void upsert_ok(struct store *s, const struct movie *m) {
+    assert_int_equal(store_begin(s), STORE_OK);
+    if (store_upsert_movie(s, m, "2026-11-24T03:00:00Z") != STORE_OK)
+        fail_msg("store_upsert_movie: %s", store_errmsg(s));
+    assert_int_equal(store_commit(s), STORE_OK);
+}
+
+static void test_parts_are_stored(void **state) {
+    struct fixture *f = *state;
+    char buf[512];
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie m = sample_with_parts(496243);
+    upsert_ok(s, &m);
+    store_close(s);
+    const char *db = f->path;
+    assert_string_equal(qs(db, "SELECT appended FROM movies", buf, sizeof buf),
+                        "credits,keywords,release_dates,external_ids,translations");
+    assert_string_equal(
+        qs(db, "SELECT group_concat(x, ' | ') FROM (SELECT credit_id || ',' || person_id || ',' || "
+               "ifnull(character, 'NULL') || ',' || cast_order || ',' || ifnull(cast_id, 'NULL') "
+               "AS x FROM movie_cast WHERE movie_id = 496243 ORDER BY cast_order)",
+           buf, sizeof buf),
+        "c-song,20738,기택,0,3 | c-park,1255881,NULL,1,NULL");
+    assert_string_equal(qs(db, "SELECT group_concat(x, ' | ') FROM (SELECT credit_id || ',' || "
+                               "person_id || ',' || department || ',' || job AS x FROM movie_crew "
+                               "ORDER BY credit_id)",
+                           buf, sizeof buf),
+                        "c-bong-1,21684,Directing,Director | c-bong-2,21684,Writing,Screenplay");
+    assert_int_equal(q(db, "SELECT count(*) FROM people"), 3);
+    assert_string_equal(qs(db, "SELECT name || ',' || original_name || ',' || gender || ',' || "
+                               "ifnull(known_for_department, 'NULL') || ',' || "
+                               "ifnull(profile_path, 'NULL') || ',' || adult || ',' || "
+                               "ifnull(popularity, 'NULL') FROM people WHERE id = 1255881",
+                           buf, sizeof buf),
+                        "Park So-dam,박소담,1,NULL,/p.jpg,0,NULL");
+    assert_string_equal(qs(db, "SELECT group_concat(x, ' | ') FROM (SELECT k.id || ',' || k.name "
+                               "|| ',' || mk.position AS x FROM movie_keywords mk JOIN keywords k "
+                               "ON k.id = mk.keyword_id ORDER BY mk.position)",
+                           buf, sizeof buf),
+                        "290003,반지하,0 | 159568,class differences,1");
+    assert_string_equal(
+        qs(db, "SELECT group_concat(x, ' | ') FROM (SELECT iso_3166_1 || ',' || position || ',' || "
+               "release_date || ',' || ifnull(type, 'NULL') || ',' || ifnull(certification, "
+               "'NULL') || ',' || ifnull(iso_639_1, 'NULL') || ',' || ifnull(note, 'NULL') AS x "
+               "FROM release_dates ORDER BY position)",
+           buf, sizeof buf),
+        "KR,0,2019-05-30T00:00:00.000Z,3,15,NULL,NULL | "
+        "KR,1,2019-10-04T00:00:00.000Z,1,NULL,ko,부산국제영화제 | "
+        "US,2,2019-10-11T00:00:00.000Z,NULL,R,NULL,NULL");
+    assert_string_equal(qs(db, "SELECT imdb_id || ',' || wikidata_id || ',' || "
+                               "ifnull(facebook_id, 'NULL') || ',' || twitter_id FROM external_ids "
+                               "WHERE movie_id = 496243",
+                           buf, sizeof buf),
+                        "tt6751668,Q47484519,NULL,P");
+    assert_string_equal(qs(db, "SELECT group_concat(x, ' | ') FROM (SELECT iso_639_1 || ',' || "
+                               "iso_3166_1 || ',' || title || ',' || ifnull(overview, 'NULL') || "
+                               "',' || ifnull(runtime, 'NULL') AS x FROM translations ORDER BY "
+                               "iso_639_1)",
+                           buf, sizeof buf),
+                        "en,US,Parasite,A family,133 | ko,KR,기생충,NULL,NULL");
+    assert_string_equal(qs(db, "PRAGMA foreign_key_check", buf, sizeof buf), "");
+}
+
+static void test_restoring_replaces_present_parts_only(void **state) {
+    struct fixture *f = *state;
+    char buf[512];
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie m = sample_with_parts(496243);
+    upsert_ok(s, &m);
+
+    /* a later body with credits only: new cast and crew, the rest kept */
+    struct movie_cast cast2[] = {{{99, "New Person", NULL, false, 0, NULL, NULL, true, true, 1.0},
+                                  "Someone", true, 0, true, 1, "c-new"}};
+    struct movie_cast renamed = CAST[1];
+    renamed.person.name = "박소담 (renamed)";
+    renamed.credit_id = "c-park-2";
+    struct movie_cast cast3[] = {cast2[0], renamed};
+    struct movie later = sample(496243, "Parasite");
+    later.parts = MOVIE_PART_CREDITS;
+    later.cast = cast3;
+    later.n_cast = 2;
+    upsert_ok(s, &later);
+    const char *db = f->path;
+    assert_string_equal(qs(db, "SELECT group_concat(credit_id, ',') FROM (SELECT credit_id FROM "
+                               "movie_cast ORDER BY cast_order, credit_id)",
+                           buf, sizeof buf),
+                        "c-new,c-park-2");
+    assert_int_equal(q(db, "SELECT count(*) FROM movie_crew"), 0); /* credits had no crew */
+    assert_string_equal(qs(db, "SELECT name FROM people WHERE id = 1255881", buf, sizeof buf),
+                        "박소담 (renamed)");
+    assert_int_equal(q(db, "SELECT adult FROM people WHERE id = 99"), 1);
+    assert_int_equal(q(db, "SELECT count(*) FROM movie_keywords"), 2);
+    assert_int_equal(q(db, "SELECT count(*) FROM release_dates"), 3);
+    assert_int_equal(q(db, "SELECT count(*) FROM external_ids"), 1);
+    assert_int_equal(q(db, "SELECT count(*) FROM translations"), 2);
+    assert_string_equal(qs(db, "SELECT appended FROM movies", buf, sizeof buf), "credits");
+
+    /* a body without any part: every part's rows stay, appended is NULL */
+    struct movie plain = sample(496243, "Parasite");
+    upsert_ok(s, &plain);
+    assert_int_equal(q(db, "SELECT count(*) FROM movie_cast"), 2);
+    assert_int_equal(q(db, "SELECT count(*) FROM movie_keywords"), 2);
+    assert_int_equal(q(db, "SELECT count(*) FROM movies WHERE appended IS NULL"), 1);
+
+    /* present but empty parts empty their tables; external_ids is replaced in place */
+    struct movie empty = sample(496243, "Parasite");
+    empty.parts = MOVIE_PART_KEYWORDS | MOVIE_PART_RELEASE_DATES | MOVIE_PART_EXTERNAL_IDS |
+                  MOVIE_PART_TRANSLATIONS;
+    empty.external_ids.imdb_id = "tt0000001";
+    upsert_ok(s, &empty);
+    store_close(s);
+    assert_int_equal(q(db, "SELECT count(*) FROM movie_keywords"), 0);
+    assert_int_equal(q(db, "SELECT count(*) FROM release_dates"), 0);
+    assert_int_equal(q(db, "SELECT count(*) FROM translations"), 0);
+    assert_string_equal(qs(db, "SELECT imdb_id || ',' || ifnull(wikidata_id, 'NULL') FROM "
+                               "external_ids",
+                           buf, sizeof buf),
+                        "tt0000001,NULL");
+    assert_int_equal(q(db, "SELECT count(*) FROM movie_cast"), 2);
+    assert_int_equal(q(db, "SELECT count(*) FROM keywords"), 2); /* shared rows stay */
+    assert_string_equal(qs(db, "SELECT appended FROM movies", buf, sizeof buf),
+                        "keywords,release_dates,external_ids,translations");
+}
+
+static void test_parts_of_two_movies_share_people(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie a = sample_with_parts(1);
+    struct movie b = sample_with_parts(2);
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &a, "t"), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &b, "t"), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    /* replacing movie 2's credits leaves movie 1's alone */
+    b.parts = MOVIE_PART_CREDITS;
+    b.n_cast = 1;
+    b.n_crew = 0;
+    upsert_ok(s, &b);
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_cast WHERE movie_id = 1"), 2);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_cast WHERE movie_id = 2"), 1);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_crew WHERE movie_id = 1"), 2);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_crew WHERE movie_id = 2"), 0);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM people"), 3);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_keywords"), 4);
+}
+
+static void test_failing_part_leaves_nothing_of_the_movie(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie m = sample_with_parts(5);
+    upsert_ok(s, &m);
+    struct movie_genre broken[] = {{1, "fine"}, {2, NULL}}; /* keywords.name is NOT NULL */
+    struct movie bad = sample_with_parts(5);
+    bad.title = "changed";
+    bad.keywords = broken;
+    bad.n_keywords = 2;
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_not_equal(store_upsert_movie(s, &bad, "t"), STORE_OK);
+    assert_non_null(strstr(store_errmsg(s), "movie 5"));
+    assert_int_equal(store_commit(s), STORE_OK);
+    store_close(s);
+    char buf[64];
+    assert_string_equal(qs(f->path, "SELECT title FROM movies", buf, sizeof buf), "기생충");
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_cast"), 2);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_keywords"), 2);
+}
+
+static void test_upsert_clears_deleted_at(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie m = sample(42, "back");
+    upsert_ok(s, &m);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE movies SET deleted_at = '2026-11-20T00:00:00Z'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL"), 1);
+    upsert_ok(s, &m); /* it answered 200 again: it exists */
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NULL"), 1);
+}
+
 static void test_runs_and_failures(void **state) {
     struct fixture *f = *state;
     char buf[256];
@@ -292,6 +523,13 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_failing_movie_leaves_nothing_and_batch_goes_on, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rollback_discards_the_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parts_are_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restoring_replaces_present_parts_only, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_parts_of_two_movies_share_people, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failing_part_leaves_nothing_of_the_movie, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_upsert_clears_deleted_at, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runs_and_failures, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);

@@ -26,11 +26,33 @@ static void test_list_names_round_trip(void **state) {
 static void test_movie_url(void **state) {
     (void)state;
     char buf[256];
-    int n = tmdb_url_movie(buf, sizeof buf, "https://api.themoviedb.org/3", 550, "ko-KR", NULL);
+    int n = tmdb_url_movie(buf, sizeof buf, "https://api.themoviedb.org/3", 550, "ko-KR", NULL, NULL);
     assert_string_equal(buf, "https://api.themoviedb.org/3/movie/550?language=ko-KR");
     assert_int_equal(n, (int)strlen(buf));
-    tmdb_url_movie(buf, sizeof buf, "http://127.0.0.1:8080/3/", 1, "en-US", "abc 123&x=y");
+    tmdb_url_movie(buf, sizeof buf, "http://127.0.0.1:8080/3/", 1, "en-US", NULL, "abc 123&x=y");
     assert_string_equal(buf, "http://127.0.0.1:8080/3/movie/1?language=en-US&api_key=abc%20123%26x%3Dy");
+}
+
+static void test_movie_url_with_append(void **state) {
+    (void)state;
+    char buf[256];
+    int n = tmdb_url_movie(buf, sizeof buf, "https://h/3", 550, "ko-KR", "credits,keywords", NULL);
+    assert_string_equal(buf, "https://h/3/movie/550?language=ko-KR&append_to_response=credits,keywords");
+    assert_int_equal(n, (int)strlen(buf));
+    /* commas and the slash of watch/providers stay readable; the key comes last */
+    tmdb_url_movie(buf, sizeof buf, "https://h/3", 7, "en-US", "watch/providers,release_dates",
+                   "k&y");
+    assert_string_equal(buf, "https://h/3/movie/7?language=en-US"
+                             "&append_to_response=watch/providers,release_dates&api_key=k%26y");
+    /* anything else is encoded: no value can break out of its parameter */
+    tmdb_url_movie(buf, sizeof buf, "https://h/3", 7, "en-US", "a b&c=d#e", NULL);
+    assert_string_equal(buf, "https://h/3/movie/7?language=en-US&append_to_response=a%20b%26c%3Dd%23e");
+    /* "" is no append at all */
+    tmdb_url_movie(buf, sizeof buf, "https://h/3", 7, "en-US", "", NULL);
+    assert_string_equal(buf, "https://h/3/movie/7?language=en-US");
+    /* too small for the appended list: refused, not cut */
+    assert_int_equal(tmdb_url_movie(buf, 60, "https://h/3", 7, "en-US", "credits,keywords", NULL),
+                     -1);
 }
 
 static void test_list_url(void **state) {
@@ -44,11 +66,11 @@ static void test_url_too_small_is_refused_without_overflow(void **state) {
     (void)state;
     char buf[40];
     memset(buf, 'Z', sizeof buf);
-    assert_int_equal(tmdb_url_movie(buf, 20, "https://api.themoviedb.org/3", 550, "ko-KR", NULL),
+    assert_int_equal(tmdb_url_movie(buf, 20, "https://api.themoviedb.org/3", 550, "ko-KR", NULL, NULL),
                      -1);
     for (size_t i = 20; i < sizeof buf; i++)
         assert_int_equal(buf[i], 'Z');
-    assert_int_equal(tmdb_url_movie(buf, 0, "https://x", 1, "en", NULL), -1);
+    assert_int_equal(tmdb_url_movie(buf, 0, "https://x", 1, "en", NULL, NULL), -1);
 }
 
 static void test_redaction(void **state) {
@@ -182,6 +204,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list_names_round_trip),
         cmocka_unit_test(test_movie_url),
+        cmocka_unit_test(test_movie_url_with_append),
         cmocka_unit_test(test_list_url),
         cmocka_unit_test(test_url_too_small_is_refused_without_overflow),
         cmocka_unit_test(test_redaction),

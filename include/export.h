@@ -1,0 +1,69 @@
+/*
+ * export.h - TMDB's daily id export, movie_ids_MM_DD_YYYY.json.gz: its
+ * file name, which date to take, and a streaming reader.
+ *
+ * The file is gzip of one JSON object per line (not a JSON array):
+ *   {"adult":false,"id":3924,"original_title":"Blondie","popularity":2.7,"video":false}
+ * About a million lines. The reader decompresses and parses it a chunk at a
+ * time (zlib), so memory stays the same for 10 thousand or 10 million ids.
+ *
+ * Threading: a struct export_reader belongs to the thread that opened it
+ * (the producer). The pure functions may be called from any thread.
+ */
+#ifndef TMDB_EXPORT_H
+#define TMDB_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Where TMDB publishes the exports (no authentication). */
+#define EXPORT_DEFAULT_BASE "https://files.tmdb.org/p/exports"
+/* The longest line accepted; longer lines are reported and skipped. */
+#define EXPORT_MAX_LINE 4096
+
+struct export_entry {
+    int64_t id;
+    bool adult;
+    bool video;
+    double popularity; /* 0 when absent */
+};
+
+/* "movie_ids_11_25_2026.json.gz" for "2026-11-25" into buf. Returns 0, or
+ * -1 when `date` is not YYYY-MM-DD or buf is too small. */
+int export_file_name(const char *date, char *buf, size_t size);
+
+/* The newest export that should exist at `now` (seconds since the epoch):
+ * today's from 08:00 UTC (TMDB publishes it around 07:00-08:00), else
+ * yesterday's. Returns its UTC day number (clock.h). */
+long export_default_day(long long now);
+
+/* Parse one line. Returns 0, or -1 with a short reason (never the line). */
+int export_parse_line(const char *line, size_t len, struct export_entry *out, char *reason,
+                      size_t reason_size);
+
+struct export_reader;
+
+/* Start reading the gzip export on `fd` (from its current offset). The
+ * reader owns fd from then on, even on failure. Returns NULL when out of
+ * memory. */
+struct export_reader *export_reader_open(int fd);
+
+enum export_next {
+    EXPORT_ENTRY = 0,    /* *out holds the next entry */
+    EXPORT_END = 1,      /* the file ended cleanly */
+    EXPORT_BAD_LINE = 2, /* this line was not an entry: reason says why; go on */
+    EXPORT_ERROR = -1,   /* read error, corrupt or truncated gzip: reason says why; stop */
+};
+
+/* The next entry. Empty lines are skipped silently. */
+enum export_next export_reader_next(struct export_reader *r, struct export_entry *out,
+                                    char *reason, size_t reason_size);
+
+/* The 1-based number of the line last returned (for messages). */
+long export_reader_line(const struct export_reader *r);
+
+/* Close the file and free the reader. Accepts NULL. */
+void export_reader_close(struct export_reader *r);
+
+#endif

@@ -1,0 +1,163 @@
+/* export.c - see export.h. */
+#include "export.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "clock.h"
+#include "json.h"
+
+/* Decompressed bytes read per gzread(). */
+#define CHUNK (64 * 1024)
+/* TMDB publishes the day's file around 07:00-08:00 UTC. */
+#define PUBLISHED_BY_S (8 * 3600)
+
+struct export_reader {
+    gzFile gz;
+    char buf[CHUNK + EXPORT_MAX_LINE + 1];
+    size_t start, end; /* unconsumed bytes are buf[start, end) */
+    bool eof;
+    bool skipping; /* inside an over-long line: drop bytes up to the newline */
+    long line;
+};
+
+int export_file_name(const char *date, char *buf, size_t size) {
+    long day;
+    if (clock_parse_date(date, &day) != 0)
+        return -1;
+    /* date is YYYY-MM-DD; the file wants MM_DD_YYYY */
+    int n = snprintf(buf, size, "movie_ids_%.2s_%.2s_%.4s.json.gz", date + 5, date + 8, date);
+    return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+long export_default_day(long long now) {
+    long today = clock_day_of(now);
+    long long since_midnight = now - (long long)today * 86400;
+    return since_midnight >= PUBLISHED_BY_S ? today : today - 1;
+}
+
+int export_parse_line(const char *line, size_t len, struct export_entry *out, char *reason,
+                      size_t reason_size) {
+    memset(out, 0, sizeof *out);
+    cJSON *root = cJSON_ParseWithLength(line, len);
+    if (!root || !cJSON_IsObject(root)) {
+        snprintf(reason, reason_size, "not a JSON object");
+        cJSON_Delete(root);
+        return -1;
+    }
+    int rc = -1;
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id");
+    const cJSON *adult = cJSON_GetObjectItemCaseSensitive(root, "adult");
+    const cJSON *video = cJSON_GetObjectItemCaseSensitive(root, "video");
+    const cJSON *popularity = cJSON_GetObjectItemCaseSensitive(root, "popularity");
+    if (!id || !json_int64(id, &out->id) || out->id <= 0)
+        snprintf(reason, reason_size, "no positive integer id");
+    else if ((adult && !cJSON_IsBool(adult)) || (video && !cJSON_IsBool(video)))
+        snprintf(reason, reason_size, "adult or video is not a boolean");
+    else if (popularity && !cJSON_IsNumber(popularity) && !cJSON_IsNull(popularity))
+        snprintf(reason, reason_size, "popularity is not a number");
+    else {
+        out->adult = cJSON_IsTrue(adult);
+        out->video = cJSON_IsTrue(video);
+        out->popularity = cJSON_IsNumber(popularity) ? popularity->valuedouble : 0.0;
+        rc = 0;
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+struct export_reader *export_reader_open(int fd) {
+    struct export_reader *r = calloc(1, sizeof *r);
+    if (!r) {
+        close(fd);
+        return NULL;
+    }
+    r->gz = gzdopen(fd, "rb");
+    if (!r->gz) {
+        close(fd);
+        free(r);
+        return NULL;
+    }
+    gzbuffer(r->gz, CHUNK);
+    return r;
+}
+
+/* Read more decompressed bytes after the unconsumed ones. 1 read, 0 end,
+ * -1 error (reason set). */
+static int fill(struct export_reader *r, char *reason, size_t reason_size) {
+    if (r->eof)
+        return 0;
+    if (r->start > 0) {
+        memmove(r->buf, r->buf + r->start, r->end - r->start);
+        r->end -= r->start;
+        r->start = 0;
+    }
+    int n = gzread(r->gz, r->buf + r->end, (unsigned)(sizeof r->buf - 1 - r->end));
+    int err = Z_OK;
+    const char *msg = gzerror(r->gz, &err);
+    if (n < 0 || (err != Z_OK && err != Z_STREAM_END)) {
+        /* Z_BUF_ERROR here means the gzip stream stopped before its end. */
+        snprintf(reason, reason_size, "%s",
+                 err == Z_BUF_ERROR ? "the file is truncated (gzip stream ends early)"
+                                    : (msg && *msg ? msg : "read error"));
+        return -1;
+    }
+    if (n == 0) {
+        r->eof = true;
+        return 0;
+    }
+    r->end += (size_t)n;
+    return 1;
+}
+
+enum export_next export_reader_next(struct export_reader *r, struct export_entry *out,
+                                    char *reason, size_t reason_size) {
+    for (;;) {
+        char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+        if (!nl && r->end - r->start >= EXPORT_MAX_LINE) {
+            r->start = r->end; /* drop what we have of an over-long line */
+            r->skipping = true;
+            continue;
+        }
+        if (!nl) {
+            int f = fill(r, reason, reason_size);
+            if (f < 0)
+                return EXPORT_ERROR;
+            if (f > 0)
+                continue;
+            if (r->end == r->start)
+                return EXPORT_END;
+            nl = r->buf + r->end; /* a last line without a newline */
+        }
+        char *line = r->buf + r->start;
+        size_t len = (size_t)(nl - line);
+        r->start = nl < r->buf + r->end ? (size_t)(nl - r->buf) + 1 : r->end;
+        r->line++;
+        if (r->skipping) {
+            r->skipping = false;
+            snprintf(reason, reason_size, "line longer than %d bytes", EXPORT_MAX_LINE);
+            return EXPORT_BAD_LINE;
+        }
+        if (len > 0 && line[len - 1] == '\r')
+            len--;
+        if (len == 0)
+            continue;
+        return export_parse_line(line, len, out, reason, reason_size) == 0 ? EXPORT_ENTRY
+                                                                           : EXPORT_BAD_LINE;
+    }
+}
+
+long export_reader_line(const struct export_reader *r) {
+    return r->line;
+}
+
+void export_reader_close(struct export_reader *r) {
+    if (!r)
+        return;
+    gzclose(r->gz);
+    free(r);
+}

@@ -1,0 +1,131 @@
+/* store_sync.c - keeping a catalogue in sync: deletions, freshness, the
+ * changes cursor. See store.h ("Keeping a catalogue in sync"). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "store_internal.h"
+
+enum store_status store_mark_deleted(struct store *s, int64_t id, const char *now) {
+    sqlite3_stmt *st = s->stmts[ST_MARK_DELETED];
+    sqlite3_bind_int64(st, 1, id);
+    store_bind_text(st, 2, now);
+    if (store_step_reset(st) != SQLITE_OK)
+        return store_fail(s, "mark movie %lld deleted", (long long)id);
+    return STORE_OK;
+}
+
+/* The live, non-adult ids present() does not know, into a new array. */
+static enum store_status collect_gone(struct store *s, store_present_fn present, void *ctx,
+                                      int64_t **ids, size_t *n) {
+    sqlite3_stmt *st;
+    *ids = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id FROM movies WHERE deleted_at IS NULL AND adult = 0",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, "list stored movies");
+    size_t cap = 0;
+    int rc;
+    enum store_status result = STORE_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        if (present(ctx, id))
+            continue;
+        if (*n == cap) {
+            size_t grown_cap = cap ? cap * 2 : 256;
+            int64_t *grown = realloc(*ids, grown_cap * sizeof *grown);
+            if (!grown) {
+                result = STORE_ERR_NOMEM;
+                snprintf(s->errmsg, sizeof s->errmsg, "%s: out of memory", s->path);
+                break;
+            }
+            *ids = grown;
+            cap = grown_cap;
+        }
+        (*ids)[(*n)++] = id;
+    }
+    if (result == STORE_OK && rc != SQLITE_DONE)
+        result = store_fail(s, "list stored movies");
+    sqlite3_finalize(st);
+    return result;
+}
+
+enum store_status store_mark_gone(struct store *s, store_present_fn present, void *ctx,
+                                  const char *now, int64_t *n_marked) {
+    int64_t *ids;
+    size_t n;
+    *n_marked = 0;
+    enum store_status rc = collect_gone(s, present, ctx, &ids, &n);
+    if (rc == STORE_OK && n > 0) {
+        rc = store_begin(s);
+        for (size_t i = 0; rc == STORE_OK && i < n; i++)
+            rc = store_mark_deleted(s, ids[i], now);
+        if (rc == STORE_OK)
+            rc = store_commit(s);
+        else
+            store_rollback(s);
+        if (rc == STORE_OK)
+            *n_marked = (int64_t)n;
+    }
+    free(ids);
+    return rc;
+}
+
+enum store_status store_fresh_ids(struct store *s, const char *since, store_id_fn fn,
+                                  void *ctx) {
+    sqlite3_stmt *st = s->stmts[ST_FRESH_IDS];
+    store_bind_text(st, 1, since);
+    int rc;
+    enum store_status result = STORE_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (fn(ctx, sqlite3_column_int64(st, 0)) != 0) {
+            snprintf(s->errmsg, sizeof s->errmsg, "%s: out of memory reading fresh ids",
+                     s->path);
+            result = STORE_ERR_NOMEM;
+            break;
+        }
+    }
+    if (result == STORE_OK && rc != SQLITE_DONE)
+        result = store_fail(s, "read movies fetched since %s", since);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return result;
+}
+
+enum store_status store_meta_get(struct store *s, const char *key, char *buf, size_t size) {
+    sqlite3_stmt *st;
+    buf[0] = '\0';
+    if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return store_fail(s, "read meta %s", key);
+    store_bind_text(st, 1, key);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, "read meta %s", key);
+    return STORE_OK;
+}
+
+enum store_status store_language(struct store *s, char *buf, size_t size) {
+    return store_meta_get(s, "language", buf, size);
+}
+
+enum store_status store_meta_set(struct store *s, const char *key, const char *value) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, "set meta %s", key);
+    store_bind_text(st, 1, key);
+    store_bind_text(st, 2, value);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return store_fail(s, "set meta %s", key);
+    return STORE_OK;
+}

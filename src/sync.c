@@ -1,0 +1,155 @@
+/* sync.c - see sync.h. */
+#include "sync.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "export.h"
+#include "idset.h"
+#include "log.h"
+#include "store.h"
+
+#define CURSOR_KEY "changes_from"
+
+static enum sync_status plan_export(struct options *opt, char *url, size_t url_size) {
+    if (opt->source.export_path)
+        return SYNC_OK;
+    char date[CLOCK_DATE_SIZE];
+    if (opt->export_date)
+        snprintf(date, sizeof date, "%s", opt->export_date);
+    else
+        clock_format_date(export_default_day((long long)time(NULL)), date);
+    char name[64];
+    size_t base_len = strlen(opt->export_base);
+    while (base_len > 0 && opt->export_base[base_len - 1] == '/')
+        base_len--;
+    if (export_file_name(date, name, sizeof name) != 0 ||
+        snprintf(url, url_size, "%.*s/%s", (int)base_len, opt->export_base, name) >=
+            (int)url_size) {
+        log_error("--export-base is too long");
+        return SYNC_USAGE;
+    }
+    opt->source.export_url = url;
+    return SYNC_OK;
+}
+
+/* The stored cursor's day into *day; false when there is none. */
+static bool read_cursor(struct store *store, long *day, enum sync_status *st) {
+    char value[64];
+    *st = SYNC_OK;
+    if (!store)
+        return false;
+    if (store_meta_get(store, CURSOR_KEY, value, sizeof value) != STORE_OK) {
+        log_error("%s", store_errmsg(store));
+        *st = SYNC_FATAL;
+        return false;
+    }
+    return value[0] && clock_parse_date(value, day) == 0;
+}
+
+static enum sync_status plan_changes(struct options *opt, struct store *store) {
+    long today = clock_today();
+    long first;
+    enum sync_status st;
+    if (opt->since) {
+        clock_parse_date(opt->since, &first); /* checked by cli */
+        if (first < today - SYNC_RETENTION_DAYS)
+            log_warn("--since %s is more than %d days ago; TMDB may not answer that far back",
+                     opt->since, SYNC_RETENTION_DAYS);
+    } else if (!read_cursor(store, &first, &st)) {
+        if (st == SYNC_OK)
+            log_error("%s has no finished export or changes run to continue from; run "
+                      "'tmdb-ingest export' first, or give --since YYYY-MM-DD",
+                      opt->db_path);
+        return st == SYNC_OK ? SYNC_USAGE : st;
+    } else if (first < today - SYNC_RETENTION_DAYS) {
+        char from[CLOCK_DATE_SIZE];
+        clock_format_date(first, from);
+        log_error("%s holds changes only up to %s, more than %d days ago: TMDB no longer "
+                  "keeps what changed since then. Run 'tmdb-ingest export' to bring the "
+                  "whole catalogue up to date (movies fetched recently can be skipped with "
+                  "--max-age), then 'changes' again",
+                  opt->db_path, from, SYNC_RETENTION_DAYS);
+        return SYNC_USAGE;
+    }
+    opt->source.changes_first_day = first;
+    opt->source.changes_last_day = today - 1;
+    if (first > today - 1) {
+        char from[CLOCK_DATE_SIZE];
+        clock_format_date(first - 1, from);
+        log_info("changes are complete through %s; nothing to fetch until tomorrow", from);
+    }
+    return SYNC_OK;
+}
+
+enum sync_status sync_plan(struct options *opt, struct store *store, char *url,
+                           size_t url_size) {
+    if (opt->source.kind == SOURCE_EXPORT)
+        return plan_export(opt, url, url_size);
+    if (opt->source.kind == SOURCE_CHANGES)
+        return plan_changes(opt, store);
+    return SYNC_OK;
+}
+
+static bool named_has(void *ctx, int64_t id) {
+    return idset_contains(ctx, id);
+}
+
+/* Move the cursor to `day`, never back. */
+static enum sync_status advance_cursor(struct store *store, long day) {
+    long current;
+    enum sync_status st;
+    if (read_cursor(store, &current, &st) && current >= day)
+        return SYNC_OK;
+    if (st != SYNC_OK)
+        return st;
+    char value[CLOCK_DATE_SIZE];
+    clock_format_date(day, value);
+    if (store_meta_set(store, CURSOR_KEY, value) != STORE_OK) {
+        log_error("%s", store_errmsg(store));
+        return SYNC_FATAL;
+    }
+    return SYNC_OK;
+}
+
+enum sync_status sync_finish(const struct options *opt, struct store *store,
+                             const struct idset *named, long started_day,
+                             const struct run_counts *counts, long long bad_input) {
+    const struct source *src = &opt->source;
+    if (src->kind == SOURCE_EXPORT) {
+        if (named && bad_input == 0) {
+            char now[CLOCK_ISO_SIZE];
+            clock_utc_iso(now);
+            int64_t n = 0;
+            /* idset_contains only reads: the producer that filled it is joined */
+            if (store_mark_gone(store, named_has, (void *)named, now, &n) != STORE_OK) {
+                log_error("%s", store_errmsg(store));
+                return SYNC_FATAL;
+            }
+            if (n > 0)
+                log_info("%" PRId64 " stored movie(s) are no longer in the export: marked "
+                         "deleted",
+                         n);
+        } else if (bad_input > 0) {
+            log_warn("the export had %lld unreadable line(s): deleted movies are not marked "
+                     "this time",
+                     bad_input);
+        }
+        return advance_cursor(store, started_day);
+    }
+    if (src->kind == SOURCE_CHANGES) {
+        if (counts->failed > 0) {
+            log_warn("%" PRId64 " changed movie(s) failed; the next changes run reads these "
+                     "days again",
+                     counts->failed);
+            return SYNC_OK;
+        }
+        return advance_cursor(store, src->changes_last_day + 1);
+    }
+    return SYNC_OK;
+}
