@@ -8,33 +8,63 @@ It serves, from a deterministic generated catalogue (same options, same
 catalogue), the endpoints tmdb-ingest uses, with TMDB's JSON shapes and
 error bodies (see ../shared/tmdb-api-notes.md):
 
-    GET /3/movie/{id}                          movie details
+    GET /3/movie/{id}?append_to_response=credits,keywords,...
+                                               movie details; appended parts:
+                                               credits, keywords, release_dates,
+                                               external_ids, translations,
+                                               videos, images, alternative_titles
+                                               (unknown names ignored; more than
+                                               20 names: 400, status_code 27)
     GET /3/movie/now_playing|popular|top_rated|upcoming?page=N   list pages
+    GET /3/movie/changes?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD&page=N
+                                               ids changed in the window, 100 a
+                                               page (default: the day before
+                                               end_date .. end_date, end_date =
+                                               --today); bad date 400/23, range
+                                               over 14 days 422/20, bad page 400/22
+    GET /p/exports/movie_ids_MM_DD_YYYY.json.gz
+                                               the daily id export, as
+                                               files.tmdb.org serves it: no
+                                               authentication, gzip of one JSON
+                                               object per line, for the live
+                                               movies in catalogue order; only
+                                               for the 90 days up to --today,
+                                               otherwise 403 with an S3 XML body
 
 and, for tests:
 
     GET  /__stats   what it saw: requests, statuses, most requests in flight,
-                    connections, detail requests per id, when each endpoint was
-                    first and last requested (not counted itself)
+                    connections, requests per endpoint ("details", "list",
+                    "changes", "export", "other"), detail requests per id,
+                    when each endpoint was first and last requested (not
+                    counted itself)
     POST /__reset   zero the counters
 
 The catalogue deliberately holds what real data holds: Korean text, quotes,
 emoji, backslashes, newlines, very long overviews, null and "" fields,
 runtime 0 and null, revenue and budget above 2^31, and deleted ids (listed,
-but their details answer 404).
+but their details answer 404). Every movie, deleted ones included, has 0-2
+change dates within the 40 days up to --today (about half have none).
+Appended parts are made per request from the movie id and --seed, so the
+same request always gets the same bytes.
 
 Faults are injected per movie (--fault ID:KIND[:N]) or for a seeded
 fraction of the catalogue (--fault-fraction); see --help for the kinds.
 
 `--dump-catalogue` prints, one JSON object per line, what a details request
 would return for each movie, plus "deleted": tests compare the database
-against it.
+against it; with `--dump-append PARTS` each line also holds those appended
+parts. `--dump-ids` prints the live ids, `--dump-changes START END` the ids
+changed in [START, END], and `--write-export PATH [--export-ids N]` writes a
+daily export file (N synthetic ids for big tests), each then exiting.
 """
 import argparse
+import datetime
 import gzip
 import json
 import os
 import random
+import re
 import signal
 import socket
 import ssl
@@ -97,11 +127,343 @@ ERRORS = {  # http status -> (TMDB status_code, status_message)
                "integer."),
 }
 
+# Errors with their own TMDB status_code: (http status, status_code, status_message).
+ERR_DATE = (400, 23, "Invalid date: Format needs to be YYYY-MM-DD.")
+ERR_DATE_RANGE = (422, 20, "Invalid date range: Should be a range no longer than 14 days.")
+ERR_APPEND = (400, 27, "Too many append to response objects: The maximum number of remote "
+                       "calls is 20.")
+
+CHANGES_PAGE_SIZE = 100
+CHANGES_MAX_DAYS = 14     # end_date - start_date at most this
+CHANGE_WINDOW_DAYS = 40   # change dates fall in [today - 40, today]
+EXPORT_KEEP_DAYS = 90     # the export for D exists when today - 90 < D <= today
+MAX_APPEND = 20
+APPEND_PARTS = ("credits", "keywords", "release_dates", "external_ids", "translations",
+                "videos", "images", "alternative_titles")
+
+EXPORT_PATH = re.compile(r"/p/exports/movie_ids_([0-9]{2})_([0-9]{2})_([0-9]{4})\.json\.gz")
+S3_ACCESS_DENIED = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+                    b'<Message>Access Denied</Message></Error>')
+DATE_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_date(text):
+    """A strict YYYY-MM-DD date, or None."""
+    if text is None or not DATE_FORMAT.fullmatch(text):
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def feature_rng(seed, mid, feature):
+    """The random stream of one new feature of one movie. Separate from the
+    stream that makes the catalogue, so adding features never moves old fields."""
+    return random.Random(f"fake_tmdb:{seed}:{mid}:{feature}")
+
+
+def hex_id(stamp, mid, kind, index):
+    """A 24-hex-digit id shaped like TMDB's (a Mongo ObjectId): unique per
+    (movie, kind, index), so credit_ids never repeat within a catalogue."""
+    return f"{stamp:08x}{mid & 0xFFFFFFFF:08x}{kind:02x}{index & 0xFFFFFF:06x}"
+
+
+# -- people, for credits --------------------------------------------------------
+# (name, original_name, gender, known_for_department, id)
+KO_PEOPLE = [
+    ("송강호", "송강호", 2, "Acting", 20738), ("봉준호", "봉준호", 2, "Directing", 21684),
+    ("Park Chan-wook", "박찬욱", 2, "Directing", 10099),
+    ("Choi Min-sik", "최민식", 2, "Acting", 64880), ("전도연", "전도연", 1, "Acting", 20737),
+    ("Kim Hye-soo", "김혜수", 1, "Acting", 85539), ("이병헌", "이병헌", 2, "Acting", 19997),
+    ("Bae Doona", "배두나", 1, "Acting", 21688), ("조여정", "조여정", 1, "Acting", 1116301),
+    ("Choi Woo-shik", "최우식", 2, "Acting", 1255881), ("박소담", "박소담", 1, "Acting", 1458438),
+    ("Lee Sun-kyun", "이선균", 2, "Acting", 116246), ("홍경표", "홍경표", 2, "Camera", 1263716),
+    ("Jung Jae-il", "정재일", 2, "Sound", 1418023), ("한진원", "한진원", 2, "Writing", 2354063),
+    ("Jeong Seo-kyeong", "정서경", 1, "Writing", 1191208), ("탕웨이", "湯唯", 1, "Acting", 118738),
+    ("Park Hae-il", "박해일", 2, "Acting", 25002), ("Kim Min-jun", "김민준", 2, "Acting", 1482200),
+    ("Kim Min-jun", "김민준", 0, "Crew", 3309911),  # two people, one name
+]
+TRICKY_PEOPLE = [
+    ("Dwayne \"The Rock\" Johnson", "Dwayne Johnson", 2, "Acting", 18918),
+    ("Conan O'Brien", "Conan O'Brien", 2, "Acting", 34112),
+    ("\"Weird Al\" Yankovic", "\"Weird Al\" Yankovic", 2, "Sound", 3019),
+    ("Zoë Kravitz", "Zoë Kravitz", 1, "Acting", 37625),
+    ("Lupita Nyong'o", "Lupita Nyong'o", 1, "Acting", 1267329),
+    ("Back\\slash Person", "Back\\slash Person", 3, "Art", 4000001),
+    ("Emoji 🎬 Person", "Emoji 🎬 Person", 0, "Crew", 4000002),
+    ("Benicio del Toro", "Benicio del Toro", 2, "Acting", 1121),
+    ("Renée Zellweger", "Renée Zellweger", 1, "Acting", 9137),
+    ("吉永小百合", "吉永小百合", 1, "Acting", 51663),
+]
+FIRST_NAMES = ["James", "Mary", "Jean", "Chloé", "Hiro", "Ana", "Tom", "Ji-woo", "Sam", "Léa",
+               "Yuki", "Omar", "Nina", "Ravi", "Kate", "Bo-ra", "Luc", "Ines", "Max", "Ada"]
+LAST_NAMES = ["Smith", "Dubois", "Tanaka", "Kim", "Park", "O'Neil", "García", "Müller", "Lee",
+              "Rossi", "Nakamura", "Martin", "Brown", "Yoon", "Silva", "Novak"]
+DEPARTMENTS = ["Acting", "Acting", "Acting", "Directing", "Writing", "Production", "Sound",
+               "Camera", "Editing", "Art", "Costume & Make-Up", "Visual Effects", "Crew",
+               "Lighting"]
+CREW_JOBS = [("Directing", "Director"), ("Writing", "Writer"), ("Writing", "Screenplay"),
+             ("Writing", "Novel"), ("Production", "Producer"),
+             ("Production", "Executive Producer"), ("Production", "Casting"),
+             ("Sound", "Original Music Composer"), ("Camera", "Director of Photography"),
+             ("Editing", "Editor"), ("Art", "Production Design"),
+             ("Costume & Make-Up", "Costume Design"),
+             ("Visual Effects", "Visual Effects Supervisor"), ("Lighting", "Gaffer")]
+CHARACTERS = ["Kim Ki-taek", "기택", "Park Dong-ik", "Oh Dae-su", "문광", "", "", "Himself",
+              "Self (archive footage)", "Ki-woo / Kevin", "Detective \"Mad Dog\" Park",
+              "Narrator (voice)", "O'Malley", "Young Girl #2", "Soldier", "Back\\slash",
+              "Line\nbreak", "The 🎬 Fan"]
+_PEOPLE = []
+
+
+def people():
+    """A few hundred deterministic people: one id, one person, everywhere."""
+    if not _PEOPLE:
+        rng = random.Random("fake_tmdb:people")
+        pool = list(KO_PEOPLE) + list(TRICKY_PEOPLE)
+        used = {p[4] for p in pool}
+        while len(pool) < 320:
+            pid = rng.randint(1000, 5_000_000)
+            if pid in used:
+                continue
+            used.add(pid)
+            name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+            pool.append((name, name, rng.choice([0, 1, 1, 2, 2, 3]), rng.choice(DEPARTMENTS),
+                         pid))
+        out = []
+        for name, original, gender, dept, pid in pool:
+            prng = random.Random(f"fake_tmdb:person:{pid}")
+            out.append({"adult": False, "gender": gender, "id": pid,
+                        "known_for_department": dept, "name": name, "original_name": original,
+                        "popularity": round(prng.uniform(0.05, 90.0), 3),
+                        "profile_path": None if prng.random() < 0.3 else
+                        f"/pr{pid:x}{prng.getrandbits(40):010x}.jpg"})
+        _PEOPLE[:] = out
+    return _PEOPLE
+
+
+KEYWORDS = [
+    (818, "based on novel or book"), (9715, "superhero"), (4565, "dystopia"), (10084, "rescue"),
+    (9663, "sequel"), (180547, "marvel cinematic universe (mcu)"), (9748, "revenge"),
+    (207317, "christmas"), (10183, "independent film"), (14643, "battle"),
+    (310, "artificial intelligence (a.i.)"), (4344, "musical"), (6054, "friendship"),
+    (9672, "based on true story"), (12377, "zombie"), (159568, "class differences"),
+    (236204, "dark comedy"), (1328, "secret"), (3799, "ship"), (156024, "slow burn"),
+    (290000, "괴물"), (290001, "복수"), (290002, "가족"), (290003, "반지하"), (290004, "좀비"),
+    (290005, "한국 영화"), (290006, "\"quoted\" keyword"), (290007, "emoji 🎬"),
+    (290008, "back\\slash"), (290009, "line\nbreak"),
+]
+CERTIFICATIONS = {"KR": ["All", "12", "15", "18", ""], "US": ["G", "PG", "PG-13", "R", ""],
+                  "FR": ["U", "12", "16", ""], "JP": ["G", "PG12", "R15+", ""],
+                  "DE": ["0", "6", "12", "16", ""], "GB": ["U", "PG", "12A", "15", ""]}
+RELEASE_NOTES = ["", "", "", "", "Busan International Film Festival", "부산국제영화제",
+                 "Cannes \"Competition\""]
+TRANSLATION_LANGS = {"en": ("US", "en", "English", "English"),
+                     "ko": ("KR", "ko", "한국어/조선말", "Korean"),
+                     "fr": ("FR", "fr", "Français", "French"),
+                     "ja": ("JP", "ja", "日本語", "Japanese")}
+VIDEO_NAMES = {"en": ["Official Trailer", "Teaser", "Official Trailer [Subtitled]",
+                      "Clip: \"The Stairs\"", "Behind the Scenes"],
+               "ko": ["공식 예고편", "티저 예고편", "메인 예고편", "캐릭터 영상"]}
+VIDEO_TYPES = ["Trailer", "Trailer", "Teaser", "Clip", "Featurette", "Behind the Scenes"]
+ALT_TITLES = ["기생충", "Gisaengchung", "寄生虫", "Parasite: Black & White", "\"Quoted\" Alt",
+              "Untitled Project", "Der Fluss", "Le Fleuve", "Line\nbreak alt", "🎬 Alt"]
+ALT_TYPES = ["", "", "", "working title", "romanized title", "informal title",
+             "Black and white version"]
+KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def make_credits(seed, mid):
+    rng = feature_rng(seed, mid, "credits")
+    pool = people()
+    n_cast = 0 if rng.random() < 0.12 else rng.randint(1, 15)
+    cast_people = rng.sample(pool, n_cast)
+    cast, cast_id = [], 0
+    for i, p in enumerate(cast_people):
+        cast_id += rng.randint(1, 4)
+        cast.append({**p, "cast_id": cast_id, "character": rng.choice(CHARACTERS),
+                     "credit_id": hex_id(rng.randint(0x50000000, 0x66000000), mid, 0, i),
+                     "order": i})
+    n_crew = rng.randint(0, 10)
+    jobs = []  # (person, department, job), no (person, job) twice
+    if n_crew:
+        director = rng.choice(pool)
+        jobs.append((director, "Directing", "Director"))
+        if len(jobs) < n_crew and rng.random() < 0.5:
+            jobs.append((director, "Writing", "Writer"))  # the same person twice
+        if len(jobs) < n_crew and cast_people and rng.random() < 0.4:
+            jobs.append((rng.choice(cast_people), "Production", "Producer"))  # cast and crew
+    while len(jobs) < n_crew:
+        p = rng.choice(pool)
+        dept, job = rng.choice(CREW_JOBS)
+        if any(q["id"] == p["id"] and j == job for q, _, j in jobs):
+            continue
+        jobs.append((p, dept, job))
+    crew = [{**p, "credit_id": hex_id(rng.randint(0x50000000, 0x66000000), mid, 1, i),
+             "department": dept, "job": job} for i, (p, dept, job) in enumerate(jobs)]
+    return {"cast": cast, "crew": crew}
+
+
+def make_keywords(seed, mid):
+    rng = feature_rng(seed, mid, "keywords")
+    return {"keywords": [{"id": k, "name": n}
+                         for k, n in rng.sample(KEYWORDS, rng.randint(0, 8))]}
+
+
+def make_release_dates(seed, mid, movie):
+    rng = feature_rng(seed, mid, "release_dates")
+    base = parse_date(movie["release_date"]) or datetime.date(rng.randint(1950, 2026),
+                                                              rng.randint(1, 12),
+                                                              rng.randint(1, 28))
+    results = []
+    for country in rng.sample(sorted(CERTIFICATIONS), rng.randint(0, 3)):
+        first = base + datetime.timedelta(days=rng.randint(-20, 40))
+        dates = [(first, rng.choice([3, 3, 1, 2]))]
+        if rng.random() < 0.5:
+            dates.append((first + datetime.timedelta(days=rng.randint(30, 200)),
+                          rng.choice([4, 5, 6])))
+        results.append({"iso_3166_1": country, "release_dates": [
+            {"certification": rng.choice(CERTIFICATIONS[country]), "descriptors": [],
+             "iso_639_1": "", "note": rng.choice(RELEASE_NOTES),
+             "release_date": f"{d.isoformat()}T00:00:00.000Z", "type": t}
+            for d, t in dates]})
+    return {"results": results}
+
+
+def make_external_ids(seed, mid, movie):
+    rng = feature_rng(seed, mid, "external_ids")
+    slug = f"movie{mid}"
+    return {"id": mid, "imdb_id": movie["imdb_id"],
+            "wikidata_id": None if rng.random() < 0.3 else f"Q{rng.randint(1000, 130_000_000)}",
+            "facebook_id": None if rng.random() < 0.6 else f"{slug}Film",
+            "instagram_id": None if rng.random() < 0.7 else slug,
+            "twitter_id": None if rng.random() < 0.7 else f"{slug}_official"}
+
+
+def make_translations(seed, mid, movie):
+    rng = feature_rng(seed, mid, "translations")
+    runtime = movie["runtime"] or 0
+    out = [("en", {"homepage": movie["homepage"], "overview": movie["_en_overview"],
+                   "runtime": runtime, "tagline": movie["tagline"],
+                   "title": movie["_en_title"]})]
+    if movie["_ko_title"] is not None:
+        out.append(("ko", {"homepage": "", "overview": movie["_ko_overview"], "runtime": 0,
+                           "tagline": "", "title": movie["_ko_title"]}))
+    if len(out) < 3 and rng.random() < 0.5:
+        lang = rng.choice(["fr", "ja"])
+        title = f"Titre n° {mid}" if lang == "fr" else f"映画 {mid}"
+        out.append((lang, {"homepage": "", "overview": "" if rng.random() < 0.5 else
+                           f"Résumé {mid} « cité »" if lang == "fr" else f"あらすじ {mid}",
+                           "runtime": rng.choice([0, runtime]), "tagline": "",
+                           "title": title}))
+    rng.shuffle(out)
+    return {"translations": [
+        {"iso_3166_1": TRANSLATION_LANGS[l][0], "iso_639_1": l, "name": TRANSLATION_LANGS[l][2],
+         "english_name": TRANSLATION_LANGS[l][3], "data": data} for l, data in out]}
+
+
+def make_videos(seed, mid, language):
+    """Only the videos in the request's language, as TMDB appends them."""
+    rng = feature_rng(seed, mid, "videos")
+    made = []
+    for lang, region, n in (("en", "US", rng.choice([0, 0, 1, 2, 3])),
+                            ("ko", "KR", rng.choice([0, 0, 0, 1, 2]))):
+        for i in range(n):
+            day = datetime.date(rng.randint(2008, 2026), rng.randint(1, 12), rng.randint(1, 28))
+            made.append({
+                "iso_639_1": lang, "iso_3166_1": region, "name": rng.choice(VIDEO_NAMES[lang]),
+                "key": "".join(rng.choice(KEY_CHARS) for _ in range(11)), "site": "YouTube",
+                "size": rng.choice([1080, 1080, 720, 2160]), "type": rng.choice(VIDEO_TYPES),
+                "official": rng.random() < 0.8,
+                "published_at": f"{day.isoformat()}T{rng.randint(0, 23):02d}:"
+                                f"{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}.000Z",
+                "id": hex_id(rng.randint(0x50000000, 0x66000000), mid, 2 if lang == "en" else 3,
+                             i)})
+    want = language.split("-")[0].lower()
+    return {"results": [v for v in made if v["iso_639_1"] == want]}
+
+
+def make_images(seed, mid):
+    rng = feature_rng(seed, mid, "images")
+    out = {}
+    for kind, (w, h), langs in (("backdrops", (1920, 1080), [None, None, "en"]),
+                                ("logos", (500, 200), ["en", "ko"]),
+                                ("posters", (2000, 3000), ["en", "ko", None])):
+        out[kind] = [{"aspect_ratio": round(w / h, 3), "height": h,
+                      "iso_639_1": rng.choice(langs),
+                      "file_path": f"/{kind[0]}{mid}x{rng.getrandbits(32):08x}."
+                                   f"{'png' if kind == 'logos' else 'jpg'}",
+                      "vote_average": round(rng.uniform(0, 10), 3),
+                      "vote_count": rng.randint(0, 30), "width": w}
+                     for _ in range(rng.choice([0, 0, 1, 2]))]
+    return out
+
+
+def make_alternative_titles(seed, mid):
+    rng = feature_rng(seed, mid, "alternative_titles")
+    return {"titles": [{"iso_3166_1": rng.choice(["KR", "US", "FR", "JP", "DE", "CN"]),
+                        "title": rng.choice(ALT_TITLES), "type": rng.choice(ALT_TYPES)}
+                       for _ in range(rng.choice([0, 0, 1, 2, 4]))]}
+
+
+def parse_append(value):
+    """The names in an append_to_response value: (known parts, in order, once
+    each; how many names were asked for, unknown ones included)."""
+    names = [n.strip() for n in (value or "").split(",") if n.strip()]
+    parts = []
+    for n in names:
+        if n in APPEND_PARTS and n not in parts:
+            parts.append(n)
+    return parts, len(names)
+
+
+def export_line(adult, mid, title, popularity, video):
+    return json.dumps({"adult": adult, "id": mid, "original_title": title,
+                       "popularity": popularity, "video": video},
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def gzip_deterministic(data, level=6):
+    return gzip.compress(data, compresslevel=level, mtime=0)
+
+
+SYNTHETIC_TITLES = ["Blondie", "The River", "기생충", "Night \"Train\"", "Back\\slash",
+                    "Émigré", "Emoji 🎬", "Oldboy", "Tab\there", "Ghost Empire"]
+
+
+def write_synthetic_export(path, n, seed):
+    """N export lines with ids k*7+1 (k = 0..N-1): a big export without a big
+    catalogue. About 2% adult and 2% video; one separate seeded stream."""
+    rng = random.Random(f"fake_tmdb:{seed}:export-ids")
+    bits = rng.getrandbits
+    # Pre-escaped title prefixes: the line is formatted, not json.dumps'd, for speed.
+    prefixes = [json.dumps(t, ensure_ascii=False)[:-1] for t in SYNTHETIC_TITLES]
+    n_prefixes = len(prefixes)
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "wb") as raw:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1,
+                           mtime=0) as gz:
+            chunk = []
+            for k in range(n):
+                h = bits(64)
+                chunk.append(
+                    f'{{"adult":{"true" if h % 50 == 0 else "false"},"id":{k * 7 + 1},'
+                    f'"original_title":{prefixes[(h >> 8) % n_prefixes]} {k * 7 + 1}",'
+                    f'"popularity":{(60 + (h >> 16) % 9000) / 100},'
+                    f'"video":{"true" if (h >> 40) % 50 == 0 else "false"}}}\n')
+                if len(chunk) == 10000:
+                    gz.write("".join(chunk).encode("utf-8"))
+                    chunk = []
+            gz.write("".join(chunk).encode("utf-8"))
+    os.replace(tmp, path)
+
+
 
 class Catalogue:
     """A deterministic set of movies; the same options give the same movies."""
 
-    def __init__(self, n_movies, n_deleted, seed):
+    def __init__(self, n_movies, n_deleted, seed, today=None):
         rng = random.Random(seed)
         ids = set()
         # Spread over 1..20N, plus a few ids above a million, like real TMDB ids.
@@ -121,6 +483,12 @@ class Catalogue:
             "upcoming": [i for i in self.order if self.movies[i]["status"] != "Released"]
                         or list(self.order[:20]),
         }
+        # New features draw from their own streams (feature_rng), never from rng.
+        self.seed = seed
+        self.today = today or datetime.datetime.now(datetime.timezone.utc).date()
+        self.lock = threading.Lock()
+        self._changes = None  # id -> change dates, made on first use
+        self._export = None   # the gzipped export, made on first use
 
     @staticmethod
     def _movie(mid, k, rng):
@@ -139,8 +507,9 @@ class Catalogue:
         genres = rng.sample(GENRES, rng.randint(0, 4))
         collection = None
         if k % 6 == 1:
+            # A collection looks the same from each of its movies, as on TMDB.
             collection = {"id": 10_000 + k % 13, "name": f"Collection {k % 13}",
-                          "poster_path": None if k % 12 == 1 else f"/c{k}.jpg",
+                          "poster_path": None if k % 13 == 1 else f"/c{k % 13}.jpg",
                           "backdrop_path": None}
         return {
             "_en_title": en_title,
@@ -178,8 +547,77 @@ class Catalogue:
             "vote_count": rng.randint(0, 40000),
         }
 
-    def details(self, mid, language):
-        """The details body for `language`, as TMDB would send it."""
+    def details(self, mid, language, parts=()):
+        """The details body for `language`, as TMDB would send it, with the
+        appended `parts` (names from APPEND_PARTS) after the movie's fields."""
+        out = self._details(mid, language)
+        for name in parts:
+            out[name] = self.part(mid, name, language)
+        return out
+
+    def part(self, mid, name, language):
+        """One append_to_response part, made afresh (deterministic) per call."""
+        m = self.movies[mid]
+        if name == "credits":
+            return make_credits(self.seed, mid)
+        if name == "keywords":
+            return make_keywords(self.seed, mid)
+        if name == "release_dates":
+            return make_release_dates(self.seed, mid, m)
+        if name == "external_ids":
+            return make_external_ids(self.seed, mid, m)
+        if name == "translations":
+            return make_translations(self.seed, mid, m)
+        if name == "videos":
+            return make_videos(self.seed, mid, language)
+        if name == "images":
+            return make_images(self.seed, mid)
+        if name == "alternative_titles":
+            return make_alternative_titles(self.seed, mid)
+        raise KeyError(name)
+
+    def change_dates(self):
+        """id -> the dates its data changed, for every movie (deleted ones too).
+        Half the movies (alternate catalogue positions) have 1 or 2 dates in
+        [today - 40, today]; the first dates go round the 41 days in turn so
+        every day has changes, the second ones are drawn at random."""
+        with self.lock:
+            if self._changes is None:
+                days = CHANGE_WINDOW_DAYS + 1
+                changes = {}
+                for k, mid in enumerate(self.order):
+                    rng = feature_rng(self.seed, mid, "changes")
+                    dates = []
+                    if k % 2 == 0:
+                        dates.append((k // 2) % days)
+                        if rng.random() < 0.5:
+                            dates.append(rng.randrange(days))
+                    changes[mid] = sorted(self.today - datetime.timedelta(days=d)
+                                          for d in set(dates))
+                self._changes = changes
+            return self._changes
+
+    def changed_ids(self, start, end):
+        """Ids with a change date in [start, end], ascending."""
+        return sorted(mid for mid, dates in self.change_dates().items()
+                      if any(start <= d <= end for d in dates))
+
+    def export_bytes(self):
+        """The daily export (gzip, one JSON object per line, live movies in
+        catalogue order); the same bytes for every date, so made once."""
+        with self.lock:
+            if self._export is None:
+                lines = []
+                for mid in self.order:
+                    if mid in self.deleted:
+                        continue
+                    m = self.movies[mid]
+                    lines.append(export_line(m["adult"], mid, m["original_title"],
+                                             m["popularity"], m["video"]) + "\n")
+                self._export = gzip_deterministic("".join(lines).encode("utf-8"))
+            return self._export
+
+    def _details(self, mid, language):
         m = self.movies[mid]
         korean = language.lower().startswith("ko")
         out = {k: v for k, v in m.items() if not k.startswith("_")}
@@ -225,6 +663,7 @@ class Stats:
         self.detail_requests_per_id = {}
         self.auth_failures = 0
         self.faults_injected = 0
+        self.export_credentials = 0  # export requests that carried a credential
         self.first_at = {}  # endpoint -> seconds since start of its first request
         self.last_at = {}   # endpoint -> seconds since start of its latest request
         self.started = time.monotonic()
@@ -242,6 +681,7 @@ class Stats:
                                            for k, v in self.detail_requests_per_id.items()},
                 "auth_failures": self.auth_failures,
                 "faults_injected": self.faults_injected,
+                "export_credentials": self.export_credentials,
                 "first_at": dict(self.first_at),
                 "last_at": dict(self.last_at),
             }
@@ -318,9 +758,9 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- responses ---------------------------------------------------------
     def send_body(self, status, body, content_type="application/json;charset=utf-8",
-                  headers=None, length=None):
-        if (self.server.opts.gzip and "gzip" in self.headers.get("Accept-Encoding", "")
-                and length is None):
+                  headers=None, length=None, compress=True):
+        if (compress and self.server.opts.gzip
+                and "gzip" in self.headers.get("Accept-Encoding", "") and length is None):
             body = gzip.compress(body, compresslevel=1)
             headers = dict(headers or {}, **{"Content-Encoding": "gzip"})
         self.send_response(status)
@@ -331,7 +771,8 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
         self.count_status(status)
 
     def send_json(self, status, obj, headers=None):
@@ -342,6 +783,12 @@ class Handler(BaseHTTPRequestHandler):
         code, message = ERRORS[status]
         self.send_json(status, {"success": False, "status_code": code,
                                 "status_message": message}, headers)
+
+    def send_tmdb_error(self, error):
+        """One of the ERR_* errors: (http status, status_code, status_message)."""
+        status, code, message = error
+        self.send_json(status, {"success": False, "status_code": code,
+                                "status_message": message})
 
     def count_status(self, status):
         with self.server.stats.lock:
@@ -361,6 +808,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(200, {"success": True})
         else:
             self.send_error_json(404)
+
+    def do_HEAD(self):
+        # Only the export files answer HEAD (files.tmdb.org does); the API does not.
+        if urlparse(self.path).path.startswith("/p/"):
+            self.do_GET()
+        else:
+            self.send_error(501, "Unsupported method ('HEAD')")
 
     def do_GET(self):
         url = urlparse(self.path)
@@ -382,8 +836,12 @@ class Handler(BaseHTTPRequestHandler):
         if len(parts) == 3 and parts[:2] == ["3", "movie"]:
             if parts[2] in LISTS:
                 return "list"
+            if parts[2] == "changes":
+                return "changes"
             if parts[2].isdigit():
                 return "details"
+        if parts and parts[0] == "p":
+            return "export"
         return "other"
 
     def handle_api(self, url):
@@ -397,6 +855,14 @@ class Handler(BaseHTTPRequestHandler):
             at = round(time.monotonic() - stats.started, 4)
             stats.first_at.setdefault(kind, at)
             stats.last_at[kind] = at
+        if kind == "export":
+            # Another host in real life (files.tmdb.org): no key, no API limits,
+            # and a client must not send it the API's credential.
+            if self.headers.get("Authorization") or "api_key" in query:
+                with stats.lock:
+                    stats.export_credentials += 1
+            self.serve_export(url.path)
+            return
         if opts.latency_ms > 0:
             time.sleep(opts.latency_ms / 1000.0)
         if not self.authorised(query):
@@ -411,7 +877,9 @@ class Handler(BaseHTTPRequestHandler):
         if kind == "list":
             self.serve_list(parts[2], query, language)
         elif kind == "details":
-            self.serve_details(int(parts[2]), language)
+            self.serve_details(int(parts[2]), language, query)
+        elif kind == "changes":
+            self.serve_changes(query)
         else:
             self.send_error_json(404)
 
@@ -424,15 +892,22 @@ class Handler(BaseHTTPRequestHandler):
             return True
         return bool(opts.api_key) and query.get("api_key", [""])[0] == opts.api_key
 
-    def serve_list(self, name, query, language):
-        cat = self.server.catalogue
+    def page_param(self, query):
+        """The page asked for, or None after answering TMDB's error for a bad one."""
         raw = query.get("page", ["1"])[0]
-        page = int(raw) if raw.isdigit() else -1
+        page = int(raw) if raw.isascii() and raw.isdigit() else -1
         if page > MAX_PAGE and self.server.opts.page_above_500_style == "422":
             self.send_json(422, {"errors": ["page must be less than or equal to 500"]})
-            return
+            return None
         if page < 1 or page > MAX_PAGE:
             self.send_error_json(400)
+            return None
+        return page
+
+    def serve_list(self, name, query, language):
+        cat = self.server.catalogue
+        page = self.page_param(query)
+        if page is None:
             return
         ids = cat.lists[name]
         shift = self.server.opts.shift if page > 1 else 0
@@ -445,8 +920,51 @@ class Handler(BaseHTTPRequestHandler):
             body = {"dates": {"maximum": "2026-12-01", "minimum": "2026-10-20"}, **body}
         self.send_json(200, body)
 
-    def serve_details(self, mid, language):
+    def serve_changes(self, query):
         cat = self.server.catalogue
+        raw_start = query.get("start_date", [None])[0]
+        raw_end = query.get("end_date", [None])[0]
+        end = cat.today if raw_end is None else parse_date(raw_end)
+        start = None if end is None else (end - datetime.timedelta(days=1) if raw_start is None
+                                          else parse_date(raw_start))
+        if end is None or start is None:
+            self.send_tmdb_error(ERR_DATE)
+            return
+        if start > end or (end - start).days > CHANGES_MAX_DAYS:
+            self.send_tmdb_error(ERR_DATE_RANGE)
+            return
+        page = self.page_param(query)
+        if page is None:
+            return
+        ids = cat.changed_ids(start, end)
+        chunk = ids[(page - 1) * CHANGES_PAGE_SIZE:page * CHANGES_PAGE_SIZE]
+        self.send_json(200, {
+            "results": [{"id": i, "adult": cat.movies[i]["adult"]} for i in chunk],
+            "page": page,
+            "total_pages": max(1, (len(ids) + CHANGES_PAGE_SIZE - 1) // CHANGES_PAGE_SIZE),
+            "total_results": len(ids)})
+
+    def serve_export(self, path):
+        today = self.server.catalogue.today
+        match = EXPORT_PATH.fullmatch(path)
+        day = None
+        if match:
+            try:
+                day = datetime.date(int(match[3]), int(match[1]), int(match[2]))
+            except ValueError:
+                day = None
+        if day is None or not today - datetime.timedelta(days=EXPORT_KEEP_DAYS) < day <= today:
+            self.send_body(403, S3_ACCESS_DENIED, "application/xml", compress=False)
+            return
+        self.send_body(200, self.server.catalogue.export_bytes(), "application/octet-stream",
+                       compress=False)
+
+    def serve_details(self, mid, language, query=None):
+        cat = self.server.catalogue
+        parts, asked = parse_append((query or {}).get("append_to_response", [""])[0])
+        if asked > MAX_APPEND:
+            self.send_tmdb_error(ERR_APPEND)
+            return
         if mid not in cat.movies:
             self.send_error_json(404)
             return
@@ -457,17 +975,17 @@ class Handler(BaseHTTPRequestHandler):
         if fault:
             with self.server.stats.lock:
                 self.server.stats.faults_injected += 1
-            self.serve_fault(fault, mid, language)
+            self.serve_fault(fault, mid, language, parts)
             return
         if mid in cat.deleted:
             self.send_error_json(404)
             return
-        self.send_json(200, cat.details(mid, language))
+        self.send_json(200, cat.details(mid, language, parts))
 
-    def serve_fault(self, fault, mid, language):
+    def serve_fault(self, fault, mid, language, parts=()):
         opts = self.server.opts
         cat = self.server.catalogue
-        body = cat.details(mid, language)
+        body = cat.details(mid, language, parts)
         if fault in ("500", "504", "401", "404"):
             self.send_error_json(int(fault))
         elif fault in ("503", "429"):
@@ -521,7 +1039,25 @@ class Server(ThreadingHTTPServer):
 
 def parse_args(argv):
     p = argparse.ArgumentParser(
-        description="A local fake of the TMDB API v3 for tmdb-ingest's tests (loopback only).")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="A local fake of the TMDB API v3 for tmdb-ingest's tests (loopback only).",
+        epilog="""endpoints:
+  GET /3/movie/{id}[?language=L&append_to_response=PARTS]
+        details; PARTS (comma-separated, at most 20 names, unknown ones ignored):
+        credits, keywords, release_dates, external_ids, translations, videos,
+        images, alternative_titles; over 20: 400, status_code 27
+  GET /3/movie/now_playing|popular|top_rated|upcoming?page=N   list pages
+  GET /3/movie/changes?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD&page=N
+        ids changed in [start, end], 100 a page; end defaults to --today, start
+        to end - 1 day; bad date 400/23, range over 14 days (or start > end)
+        422/20, page outside 1..500 400/22
+  GET /p/exports/movie_ids_MM_DD_YYYY.json.gz
+        the daily id export (no authentication): gzip of one JSON object a
+        line for the live movies; exists for today-90 < date <= today, else
+        403 with an S3 AccessDenied XML body
+  GET /__stats, POST /__reset   test counters (by_endpoint names: details,
+        list, changes, export, other)
+All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--host", default="127.0.0.1", help="127.0.0.1 (default), localhost or ::1")
     p.add_argument("--port", type=int, default=0, help="port; 0 (default) picks a free one")
     p.add_argument("--port-file", help="write the port number to this file once listening")
@@ -563,6 +1099,24 @@ def parse_args(argv):
                    help="print the catalogue (one JSON object per line) and exit")
     p.add_argument("--dump-ids", action="store_true",
                    help="print the catalogue's live (not deleted) ids, one per line, and exit")
+    p.add_argument("--dump-append", metavar="PARTS",
+                   help="with --dump-catalogue: add these append_to_response parts to each "
+                        "line, exactly as a details request with append_to_response=PARTS "
+                        "and --language would")
+    p.add_argument("--dump-changes", nargs=2, metavar=("START", "END"),
+                   help="print the ids changed in [START, END] (YYYY-MM-DD, inclusive, no "
+                        "length limit), deleted ones included, one per line, ascending, and "
+                        "exit")
+    p.add_argument("--write-export", metavar="PATH",
+                   help="write the daily export file (gzip, one JSON object a line) for the "
+                        "catalogue's live movies to PATH and exit")
+    p.add_argument("--export-ids", type=int, metavar="N",
+                   help="with --write-export: write N synthetic lines (ids 1, 8, 15, ... = "
+                        "7k+1, about 2%% adult and 2%% video) instead of the catalogue; "
+                        "fast (a million lines in seconds)")
+    p.add_argument("--today", type=date_arg, metavar="YYYY-MM-DD",
+                   help="the fake's today, for /movie/changes and the exports (default: "
+                        "the current UTC date)")
     p.add_argument("--language", default="ko-KR", help="language of --dump-catalogue")
     p.add_argument("--verbose", action="store_true", help="log each request to stderr")
     opts = p.parse_args(argv)
@@ -571,13 +1125,36 @@ def parse_args(argv):
     for k in opts.fault_kinds.split(","):
         if k not in FAULT_KINDS:
             p.error(f"unknown fault kind {k!r}")
+    if opts.dump_append is not None:
+        if not opts.dump_catalogue:
+            p.error("--dump-append needs --dump-catalogue")
+        if parse_append(opts.dump_append)[1] > MAX_APPEND:
+            p.error(f"--dump-append: more than {MAX_APPEND} parts")
+    if opts.dump_changes:
+        opts.dump_changes = [parse_date(d) for d in opts.dump_changes]
+        if None in opts.dump_changes:
+            p.error("--dump-changes: dates are YYYY-MM-DD")
+    if opts.export_ids is not None:
+        if opts.write_export is None:
+            p.error("--export-ids needs --write-export")
+        if opts.export_ids < 0:
+            p.error("--export-ids: N must be 0 or more")
+    if opts.today is None:
+        opts.today = datetime.datetime.now(datetime.timezone.utc).date()
     return opts
 
 
-def dump(catalogue, language):
+def date_arg(text):
+    day = parse_date(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}")
+    return day
+
+
+def dump(catalogue, language, parts=()):
     out = sys.stdout
     for mid in catalogue.order:
-        d = catalogue.details(mid, language)
+        d = catalogue.details(mid, language, parts)
         d["deleted"] = mid in catalogue.deleted
         out.write(json.dumps(d, ensure_ascii=False) + "\n")
 
@@ -591,9 +1168,23 @@ def write_atomic(path, text):
 
 def main(argv):
     opts = parse_args(argv)
-    catalogue = Catalogue(opts.movies, opts.deleted, opts.seed)
+    if opts.write_export is not None and opts.export_ids is not None:
+        write_synthetic_export(opts.write_export, opts.export_ids, opts.seed)
+        return 0
+    catalogue = Catalogue(opts.movies, opts.deleted, opts.seed, opts.today)
+    if opts.write_export is not None:
+        tmp = f"{opts.write_export}.tmp{os.getpid()}"
+        with open(tmp, "wb") as f:
+            f.write(catalogue.export_bytes())
+        os.replace(tmp, opts.write_export)
+        return 0
+    if opts.dump_changes:
+        start, end = opts.dump_changes
+        sys.stdout.write("".join(f"{i}\n" for i in catalogue.changed_ids(start, end)))
+        return 0
     if opts.dump_catalogue:
-        dump(catalogue, opts.language)
+        dump(catalogue, opts.language,
+             parse_append(opts.dump_append)[0] if opts.dump_append is not None else ())
         return 0
     if opts.dump_ids:
         sys.stdout.write("".join(f"{i}\n" for i in catalogue.order if i not in catalogue.deleted))

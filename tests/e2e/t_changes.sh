@@ -1,0 +1,67 @@
+#!/bin/sh
+# changes: after an export, fetch exactly the ids /movie/changes reports for
+# the days since, through yesterday, in windows of at most 14 days (the
+# fake refuses wider ones, as TMDB does); nothing on an immediate second
+# run; a changed movie that now answers 404 is marked deleted; no cursor or
+# one older than TMDB keeps is a clear usage error.
+. "$(dirname "$0")/lib.sh"
+plan 15
+
+FAKE_OPTS="--movies 300 --deleted 5"
+start_fake $FAKE_OPTS
+day() { date -u -d "$1 day" +%F; }
+
+run_ingest changes --rate 0
+is "$RC" 2 "changes on an empty database: exit 2"
+like "$ERR" "run 'tmdb-ingest export' first, or give --since" "says what to do"
+
+run_ingest export --export-base "$FAKE_URL/p/exports" --rate 0
+is "$RC" 0 "export first"
+
+# Three days of changes, through yesterday.
+"$PYTHON" "$FAKE" $FAKE_OPTS --dump-changes "$(day -3)" "$(day -1)" | sort -n >"$TMP/expected"
+diag "the fake reports $(wc -l <"$TMP/expected") ids changed from $(day -3) to $(day -1)"
+fake_reset
+run_ingest changes --since "$(day -3)" --rate 0
+is "$RC" 0 "changes --since exits 0"
+fake_snapshot
+fake_stat detail_requests_per_id | "$PYTHON" -c '
+import json, sys
+print("\n".join(sorted(json.load(sys.stdin), key=int)))' >"$TMP/fetched"
+is "$(cat "$TMP/fetched" | tr '\n' ' ')" "$(cat "$TMP/expected" | tr '\n' ' ')" \
+    "fetched exactly the ids changed in the window"
+is "$(fake_stat by_endpoint.details)" "$(wc -l <"$TMP/expected" | tr -d ' ')" "each once"
+is "$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" "$(day 0)" \
+    "the database is now complete through yesterday"
+
+fake_reset
+run_ingest changes --rate 0
+is "$RC" 0 "an immediate second run exits 0"
+fake_snapshot
+is "$(fake_stat by_endpoint.details)" 0 "and fetches nothing"
+
+# 30 days: three windows, none wider than the API allows.
+fake_reset
+run_ingest changes --since "$(day -30)" --rate 0
+is "$RC" 0 "30 days of changes: exit 0 (windows of at most 14 days)"
+fake_snapshot
+"$PYTHON" "$FAKE" $FAKE_OPTS --dump-changes "$(day -30)" "$(day -1)" >"$TMP/expected30"
+is "$(fake_stat by_endpoint.details)" "$(wc -l <"$TMP/expected30" | tr -d ' ')" \
+    "every id changed in 30 days fetched once"
+
+# A stored movie that changed and now answers 404 is marked deleted.
+victim=$(sql "SELECT id FROM movies WHERE id IN ($(tr '\n' ',' <"$TMP/expected")0) LIMIT 1")
+stop_fake
+start_fake $FAKE_OPTS --fault "$victim:404:1000"
+run_ingest changes --since "$(day -3)" --rate 0
+is "$RC" 0 "a changed movie answering 404 is not a failure"
+is "$(sql "SELECT deleted_at IS NOT NULL FROM movies WHERE id = $victim")" 1 \
+    "it is marked deleted"
+
+# A cursor older than TMDB keeps changes for: a usage error suggesting export.
+sql "UPDATE meta SET value = '$(day -120)' WHERE key = 'changes_from'"
+run_ingest changes --rate 0
+is "$RC" 2 "a cursor 120 days old: exit 2"
+like "$ERR" "Run 'tmdb-ingest export'" "suggests export"
+
+done_testing

@@ -1,0 +1,92 @@
+#!/bin/sh
+# export: the whole catalogue from the daily id export. Downloaded from
+# --export-base (no credential sent there) or read with --file; adult and
+# video entries excluded unless asked for; --min-popularity; movies that
+# left the export are marked deleted, not dropped; --dry-run writes nothing;
+# --max-age skips what is fresh; unreadable lines are reported, counted and
+# stop the deletion marking; a missing export is a clear error.
+. "$(dirname "$0")/lib.sh"
+plan 25
+
+FAKE_OPTS="--movies 300 --deleted 5"
+start_fake $FAKE_OPTS
+EXPORT_BASE="$FAKE_URL/p/exports"
+TODAY=$(date -u +%F)
+curl -s -o "$TMP/export.gz" "$EXPORT_BASE/movie_ids_$(date -u +%m_%d_%Y).json.gz"
+# What the export holds, by kind.
+count() { gzip -dc "$TMP/export.gz" | "$PYTHON" -c "
+import json, sys
+rows = [json.loads(l) for l in sys.stdin if l.strip()]
+print(sum(1 for r in rows if $1))"; }
+ALL=$(count True)
+PLAIN=$(count 'not r["adult"] and not r["video"]')
+NOT_VIDEO=$(count 'not r["video"]')
+POPULAR=$(count 'not r["adult"] and not r["video"] and r["popularity"] >= 10')
+diag "export: $ALL entries, $PLAIN neither adult nor video, $POPULAR of those with popularity >= 10"
+
+fake_reset
+# A dry run on no database: counts, requests no detail, creates nothing.
+run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --dry-run
+is "$RC" 0 "dry run exits 0"
+like "$OUT" "would fetch $PLAIN movie" "dry run says how many would be fetched"
+like "$OUT" "about [0-9]+h[0-9]+m at 35 requests/s" "and how long at the default rate"
+fake_snapshot
+is "$(fake_stat by_endpoint.details)" 0 "dry run: no detail request"
+[ ! -e "$DB" ]; ok $? "dry run: no database created"
+
+fake_reset
+run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0
+is "$RC" 0 "export exits 0"
+is "$(sql 'SELECT count(*) FROM movies')" "$PLAIN" "every entry stored, adult and video excluded"
+is "$(sql 'SELECT count(*) FROM movies WHERE adult = 1 OR video = 1')" 0 "no adult or video movie"
+fake_snapshot
+is "$(fake_stat by_endpoint.export)" 1 "the export was downloaded once"
+is "$(fake_stat by_endpoint.details)" "$PLAIN" "one detail request per movie"
+is "$(fake_stat export_credentials)" 0 "the credential was not sent to the export host"
+is "$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" "$TODAY" \
+    "changes continue from the day the export ran"
+
+# --max-age: everything was just fetched, so nothing is fetched again.
+fake_reset
+run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0 --max-age 1h
+fake_snapshot
+is "$(fake_stat by_endpoint.details)" 0 "--max-age 1h: no movie fetched again"
+is "$(sql 'SELECT skipped FROM runs ORDER BY id DESC LIMIT 1')" "$PLAIN" "all counted as skipped"
+
+# --include-adult and --min-popularity.
+run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0 --max-age 1h --include-adult
+is "$(sql 'SELECT count(*) FROM movies')" "$NOT_VIDEO" "--include-adult adds the adult entries"
+run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --dry-run --min-popularity 10 --max-age 0
+like "$OUT" "would fetch $POPULAR movie" "--min-popularity 10 keeps $POPULAR"
+
+# A later export without three of the stored movies (and a local --file).
+gone=$(sql 'SELECT id FROM movies WHERE adult = 0 ORDER BY id LIMIT 3' | tr '\n' ' ')
+gzip -dc "$TMP/export.gz" | "$PYTHON" -c '
+import json, sys
+gone = {int(i) for i in sys.argv[1].split()}
+for line in sys.stdin:
+    if line.strip() and json.loads(line)["id"] not in gone:
+        sys.stdout.write(line)' "$gone" | gzip >"$TMP/later.json.gz"
+run_ingest export --file "$TMP/later.json.gz" --rate 0 --max-age 1h
+is "$RC" 0 "export from --file exits 0"
+is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL')" 3 \
+    "the three movies gone from the export are marked deleted"
+is "$(sql "SELECT group_concat(id, ' ') || ' ' FROM (SELECT id FROM movies WHERE deleted_at IS NOT NULL ORDER BY id)")" \
+    "$gone" "exactly those three"
+is "$(sql 'SELECT count(*) FROM movies')" "$NOT_VIDEO" "their rows are kept"
+
+# Unreadable lines: reported with their line number, counted, and no
+# deletion is marked from an export that could not be read whole.
+{ gzip -dc "$TMP/later.json.gz" | head -5; echo '{"id": "x"}'; echo 'not json'; } | gzip >"$TMP/bad.json.gz"
+run_ingest export --file "$TMP/bad.json.gz" --rate 0 --max-age 1h
+is "$RC" 3 "bad lines: exit 3 (partial)"
+like "$ERR" "line 6: no positive integer id" "the bad line is named"
+is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL')" 3 \
+    "nothing more marked deleted from an export with bad lines"
+
+# An export that does not exist (too old).
+run_ingest export --export-base "$EXPORT_BASE" --date 2020-01-01 --rate 0
+is "$RC" 1 "a missing export: exit 1"
+like "$ERR" "movie_ids_01_01_2020.json.gz: HTTP 403: no such file" "and says which file and why"
+
+done_testing

@@ -1,0 +1,47 @@
+#!/bin/sh
+# kill -9 during an export, then the same command again: every id stored
+# once, and the detail requests of both runs together are at most the
+# catalogue plus what one crash can lose: one uncommitted batch (--batch)
+# plus what was in flight (workers) or parsed and queued for the writer
+# (4 per worker).
+. "$(dirname "$0")/lib.sh"
+plan 6
+
+N=400
+BATCH=40
+WORKERS=4
+start_fake --movies $N --deleted 0 --latency-ms 20
+CMD="export --export-base $FAKE_URL/p/exports --rate 0 --workers $WORKERS --batch $BATCH"
+"$BIN" --db "$DB" --no-progress $CMD </dev/null >/dev/null 2>&1 &
+pid=$!
+# Kill once some movies are committed, well before the end.
+i=0
+while [ "$(sql 'SELECT count(*) FROM movies' 2>/dev/null || echo 0)" -lt 100 ] && [ $i -lt 200 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+stored=$(sql 'SELECT count(*) FROM movies')
+fake_snapshot
+first=$(fake_stat by_endpoint.details)
+diag "killed after $first detail requests with $stored movies committed"
+[ "$stored" -ge 100 ] && [ "$stored" -lt 300 ]
+ok $? "the first run was killed part-way ($stored stored)"
+
+fake_reset
+run_ingest $CMD -v
+is "$RC" 0 "the same command again exits 0"
+like "$ERR" "resuming after run 1: $stored movies" "it resumes the killed run"
+expected=$(sql 'SELECT requested + skipped FROM runs WHERE id = 2')
+is "$(sql 'SELECT count(*) FROM movies')" "$expected" "every exported id stored"
+fake_snapshot
+second=$(fake_stat by_endpoint.details)
+total=$((first + second))
+bound=$((expected + BATCH + WORKERS + 4 * WORKERS))
+[ "$total" -le "$bound" ]
+ok $? "detail requests over both runs: $total <= $expected + $BATCH + $((5 * WORKERS)) = $bound"
+is "$(fake_stat detail_requests_per_id | "$PYTHON" -c 'import json, sys; print(max(json.load(sys.stdin).values()))')" \
+    1 "the rerun fetched no movie twice"
+
+done_testing
