@@ -116,11 +116,11 @@ struct movie_crew {
 
 /* release_dates.results[].release_dates[], flattened over the countries. */
 struct movie_release_date {
-    const char *iso_3166_1; /* the country of the result it came from; required */
-    size_t position;        /* index in the movie's flattened list: TMDB's order */
+    const char *iso_3166_1;   /* the country of the result it came from; required */
+    size_t position;          /* index in the movie's flattened list: TMDB's order */
     const char *release_date; /* ISO-8601 as sent ("2019-05-30T00:00:00.000Z"), may be NULL */
     bool has_type;
-    int64_t type; /* 1 premiere ... 6 TV */
+    int64_t type;              /* 1 premiere ... 6 TV */
     const char *certification; /* NULL when "" */
     const char *iso_639_1;     /* NULL when "" */
     const char *note;          /* NULL when "" */

@@ -166,8 +166,8 @@ enum movie_status movie_required_int(struct movie_parse *p, const cJSON *obj, co
     return MOVIE_OK;
 }
 
-enum movie_status movie_required_string(struct movie_parse *p, const cJSON *obj,
-                                        const char *key, const char **out) {
+enum movie_status movie_required_string(struct movie_parse *p, const cJSON *obj, const char *key,
+                                        const char **out) {
     MOVIE_TRY(movie_get_string(p, obj, key, out));
     if (!*out)
         return movie_shape(p, "%s has no %s", p->where, key);
@@ -191,8 +191,7 @@ static enum movie_status map_genres(struct movie_parse *p, struct movie *m, cons
     return MOVIE_OK;
 }
 
-static enum movie_status map_companies(struct movie_parse *p, struct movie *m,
-                                       const cJSON *root) {
+static enum movie_status map_companies(struct movie_parse *p, struct movie *m, const cJSON *root) {
     const cJSON *arr, *el;
     MOVIE_TRY(movie_get_array(p, root, "production_companies", &arr, &m->n_companies));
     if (!m->n_companies)
@@ -212,8 +211,7 @@ static enum movie_status map_companies(struct movie_parse *p, struct movie *m,
     return MOVIE_OK;
 }
 
-static enum movie_status map_countries(struct movie_parse *p, struct movie *m,
-                                       const cJSON *root) {
+static enum movie_status map_countries(struct movie_parse *p, struct movie *m, const cJSON *root) {
     const cJSON *arr, *el;
     MOVIE_TRY(movie_get_array(p, root, "production_countries", &arr, &m->n_countries));
     if (!m->n_countries)
@@ -231,8 +229,7 @@ static enum movie_status map_countries(struct movie_parse *p, struct movie *m,
     return MOVIE_OK;
 }
 
-static enum movie_status map_languages(struct movie_parse *p, struct movie *m,
-                                       const cJSON *root) {
+static enum movie_status map_languages(struct movie_parse *p, struct movie *m, const cJSON *root) {
     const cJSON *arr, *el;
     MOVIE_TRY(movie_get_array(p, root, "spoken_languages", &arr, &m->n_languages));
     if (!m->n_languages)
@@ -251,8 +248,7 @@ static enum movie_status map_languages(struct movie_parse *p, struct movie *m,
     return MOVIE_OK;
 }
 
-static enum movie_status map_collection(struct movie_parse *p, struct movie *m,
-                                        const cJSON *root) {
+static enum movie_status map_collection(struct movie_parse *p, struct movie *m, const cJSON *root) {
     const cJSON *c;
     MOVIE_TRY(movie_get_object(p, root, "belongs_to_collection", &c));
     if (!c)

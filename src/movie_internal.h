@@ -37,13 +37,13 @@ struct movie_parse {
             return st_;                                                                            \
     } while (0)
 
-/* Write a reason ("%s ..." formatted) and return MOVIE_ERR_SHAPE. */
+/* Format the reason of a rejection into p->reason; returns MOVIE_ERR_SHAPE. */
 __attribute__((format(printf, 2, 3))) enum movie_status movie_shape(struct movie_parse *p,
                                                                     const char *fmt, ...);
 
 /* Set the path of the object read next (printf-style); movie_parse_top() resets it. */
-__attribute__((format(printf, 2, 3))) void movie_parse_enter(struct movie_parse *p,
-                                                             const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void movie_parse_enter(struct movie_parse *p, const char *fmt,
+                                                             ...);
 void movie_parse_top(struct movie_parse *p);
 
 /*
@@ -52,23 +52,23 @@ void movie_parse_top(struct movie_parse *p);
  * be NULL), a boolean gives false. A member of another type is a shape error
  * naming the field.
  */
-enum movie_status movie_get_string(struct movie_parse *p, const struct cJSON *obj,
-                                   const char *key, const char **out);
+enum movie_status movie_get_string(struct movie_parse *p, const struct cJSON *obj, const char *key,
+                                   const char **out);
 enum movie_status movie_get_int(struct movie_parse *p, const struct cJSON *obj, const char *key,
                                 int64_t *out, bool *present);
-enum movie_status movie_get_double(struct movie_parse *p, const struct cJSON *obj,
-                                   const char *key, double *out, bool *present);
+enum movie_status movie_get_double(struct movie_parse *p, const struct cJSON *obj, const char *key,
+                                   double *out, bool *present);
 enum movie_status movie_get_bool(struct movie_parse *p, const struct cJSON *obj, const char *key,
                                  bool *out);
 
 /* An object member: *out is NULL when absent or null. */
-enum movie_status movie_get_object(struct movie_parse *p, const struct cJSON *obj,
-                                   const char *key, const struct cJSON **out);
+enum movie_status movie_get_object(struct movie_parse *p, const struct cJSON *obj, const char *key,
+                                   const struct cJSON **out);
 
 /* An array of objects: *n its length (0 when absent or null), *arr the array
  * (NULL when absent or null). Any element not an object is a shape error. */
-enum movie_status movie_get_array(struct movie_parse *p, const struct cJSON *obj,
-                                  const char *key, const struct cJSON **arr, size_t *n);
+enum movie_status movie_get_array(struct movie_parse *p, const struct cJSON *obj, const char *key,
+                                  const struct cJSON **arr, size_t *n);
 
 /* Members an element cannot do without: "genres[0] has no id". */
 enum movie_status movie_required_int(struct movie_parse *p, const struct cJSON *obj,
