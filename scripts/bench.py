@@ -327,6 +327,41 @@ def scenario_e(t, args, out):
                f"{HEADER}\n" + "\n".join(lines) + "\n")
 
 
+def scenario_f(t, args, out):
+    """Memory of export: a dry run over a big local export file, and real exports."""
+    dry_sizes = (1000, 20000) if args.quick else (10000, 1000000)
+    real_sizes = (200, 2000) if args.quick else (10000, 100000)
+    lines = []
+    for n in dry_sizes:
+        path = os.path.join(t.tmp, f"export-{n}.json.gz")
+        subprocess.run([sys.executable, FAKE, "--write-export", path, "--export-ids", str(n)],
+                       check=True)
+        cmd = [t.bin, "--db", t.db(), "--no-progress", "export", "--file", path, "--dry-run"]
+        lines.append(row(f"export --dry-run, {n} ids (local file)",
+                         repeat(args.runs, lambda: measure(cmd, env=t.env)), n))
+    for n in real_sizes:
+        fake = Fake(t.tmp, movies=n)
+        runs = args.runs if n <= 20000 else max(1, args.runs - 1)
+        try:
+            def once():
+                cmd = [t.bin, "--db", t.db(), "--api-base", fake.api, "--no-progress",
+                       "--rate", "0", "export", "--export-base", fake.url + "/p/exports",
+                       "--date", fake_today()]
+                return measure(cmd, env=t.env)
+            lines.append(row(f"export, {n} movies (downloaded, latency 0)",
+                             repeat(runs, once), n))
+        finally:
+            fake.stop()
+    out.append(f"### f. export memory: dry run over {dry_sizes[0]} vs {dry_sizes[1]} ids, "
+               f"real export of {real_sizes[0]} vs {real_sizes[1]} movies\n\n"
+               f"CPU µs/movie counts per id read for the dry runs.\n\n{HEADER}\n"
+               + "\n".join(lines) + "\n")
+
+
+def fake_today():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+
+
 def machine():
     cpu = "unknown"
     try:
@@ -345,7 +380,7 @@ def main():
     p.add_argument("--quick", action="store_true")
     p.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     p.add_argument("--bin", default=os.path.join(ROOT, "build", "tmdb-ingest"))
-    p.add_argument("--only", default="abcde", help="scenarios to run (default abcde)")
+    p.add_argument("--only", default="abcdef", help="scenarios to run (default abcdef)")
     args = p.parse_args()
     if args.quick:
         args.runs = 1
@@ -357,7 +392,7 @@ def main():
             print("bench: aiohttp is missing, the asyncio rows are skipped "
                   "(apt-get install python3-aiohttp)", file=sys.stderr)
         for key, fn in (("a", scenario_a), ("b", scenario_b), ("c", scenario_c),
-                        ("d", scenario_d), ("e", scenario_e)):
+                        ("d", scenario_d), ("e", scenario_e), ("f", scenario_f)):
             if key in args.only:
                 print(f"bench: scenario {key}...", file=sys.stderr, flush=True)
                 fn(t, args, sections)
