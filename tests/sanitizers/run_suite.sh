@@ -29,6 +29,8 @@ for t in $tests; do
         failed=$((failed + 1))
         echo "not ok $n - $(basename "$t") under $name"
         printf '%s\n' "$out" | grep -v '^ok ' | head -80 | sed 's/^/# /'
+        # prove hides TAP comments; stderr reaches the CI log.
+        printf '%s under %s failed:\n%s\n' "$(basename "$t")" "$name" "$out" | head -120 >&2
     fi
 done
 [ $failed -eq 0 ]
