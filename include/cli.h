@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "log.h"
 #include "source.h"
 
 /* Exit statuses: scripts and schedulers rely on these. */
@@ -75,6 +76,7 @@ struct options {
     bool progress;
     bool refresh; /* fetch again what an interrupted run already stored */
     char append[512]; /* normalised --append list, "" for none */
+    enum log_format log_format; /* --log-format */
     bool dry_run;         /* enumerate and count; no detail request, nothing written */
     long long max_age_s;  /* skip movies fetched less than this ago; 0 = off */
     const char *export_date; /* export --date, or NULL for the newest */

@@ -7,6 +7,11 @@
  * place and cleared before any message; when stderr is not a terminal
  * (cron, systemd), no progress line is ever written.
  *
+ * With --log-format json every line is one JSON object instead, for log
+ * collectors: {"time":"2026-11-26T03:30:00Z","level":"warn","event":"message",
+ * "message":"..."}; events with fields (the run summary) carry them as keys.
+ * No progress line is drawn in JSON mode.
+ *
  * Callers never pass a credential or a URL with its query string: URLs go
  * through tmdb_redact_url() first.
  */
@@ -14,6 +19,7 @@
 #define TMDB_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum log_level {
     LOG_ERROR = 0,
@@ -22,9 +28,30 @@ enum log_level {
     LOG_DEBUG = 3, /* shown with -vv */
 };
 
+enum log_format {
+    LOG_FORMAT_TEXT = 0,
+    LOG_FORMAT_JSON = 1,
+};
+
 /* Configure once from main before threads start: the most verbose level
- * shown, and whether progress lines may be drawn (only if stderr is a tty). */
-void log_init(enum log_level max_level, bool progress);
+ * shown, whether progress lines may be drawn (only if stderr is a tty and
+ * the format is text), and the format. */
+void log_init(enum log_level max_level, bool progress, enum log_format format);
+
+/* One field of a structured event. */
+struct log_field {
+    const char *key;
+    const char *text; /* a string value, or NULL for the number */
+    double number;
+};
+
+/*
+ * A structured event, written whatever the level (the end-of-run summary,
+ * a dry run's result): in text mode `text` as is; in JSON mode an object
+ * with time, level "info", event, and the fields.
+ */
+void log_event(const char *event, const char *text, const struct log_field *fields,
+               size_t n_fields);
 
 /* True when progress lines will be drawn. */
 bool log_progress_enabled(void);

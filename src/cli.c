@@ -40,6 +40,7 @@ enum {
     OPT_INCLUDE_ADULT,
     OPT_INCLUDE_VIDEO,
     OPT_SINCE,
+    OPT_LOG_FORMAT,
 };
 
 static const struct option long_options[] = {
@@ -69,6 +70,7 @@ static const struct option long_options[] = {
     {"include-adult", no_argument, NULL, OPT_INCLUDE_ADULT},
     {"include-video", no_argument, NULL, OPT_INCLUDE_VIDEO},
     {"since", required_argument, NULL, OPT_SINCE},
+    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -137,6 +139,8 @@ void cli_print_help(FILE *out) {
 "                     (by default a rerun of the same source resumes where it stopped)\n"
 "  --no-progress      never draw the progress line\n"
 "  -q, --quiet        no summary line; errors only\n"
+"  --log-format F     text (default) or json: one JSON object per line on stderr\n"
+"                     (time, level, event, fields), the summary included\n"
 "  -v, --verbose      more detail (twice: debug, including each retry)\n"
 "  -h, --help         this text\n"
 "      --version      version and library versions\n"
@@ -354,6 +358,14 @@ static int apply_option(int c, const char *arg, struct options *opt) {
             return usage_error("--append: %s", reason), -1;
         return 0;
     }
+    case OPT_LOG_FORMAT:
+        if (strcmp(arg, "text") == 0)
+            opt->log_format = LOG_FORMAT_TEXT;
+        else if (strcmp(arg, "json") == 0)
+            opt->log_format = LOG_FORMAT_JSON;
+        else
+            return usage_error("--log-format wants text or json, not '%s'", arg), -1;
+        return 0;
     case OPT_DRY_RUN:
         opt->dry_run = true;
         return 0;

@@ -6,16 +6,43 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 static pthread_mutex_t stderr_lock = PTHREAD_MUTEX_INITIALIZER;
 /* set by log_init() before any thread starts; read-only afterwards */
 static enum log_level shown_level = LOG_WARN;
 static bool progress_on;
+static enum log_format format;
 /* guarded by stderr_lock */
 static bool progress_drawn;
 
-void log_init(enum log_level max_level, bool progress) {
+void log_init(enum log_level max_level, bool progress, enum log_format fmt) {
     shown_level = max_level;
-    progress_on = progress && isatty(STDERR_FILENO);
+    format = fmt;
+    progress_on = progress && fmt == LOG_FORMAT_TEXT && isatty(STDERR_FILENO);
+}
+
+/* Lock held. A JSON string: quotes, backslashes and control characters
+ * escaped; UTF-8 passes through. */
+static void put_json_string(const char *s) {
+    fputc('"', stderr);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(stderr, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(stderr, "\\u%04x", *p);
+        else
+            fputc(*p, stderr);
+    }
+    fputc('"', stderr);
+}
+
+/* Lock held. {"time":...,"level":...,"event":... (no closing brace). */
+static void put_json_head(const char *level, const char *event) {
+    char now[CLOCK_ISO_SIZE];
+    clock_utc_iso(now);
+    fprintf(stderr, "{\"time\":\"%s\",\"level\":\"%s\",\"event\":", now, level);
+    put_json_string(event);
 }
 
 bool log_progress_enabled(void) {
@@ -28,6 +55,20 @@ static void erase_progress(void) {
         fputs("\r\033[K", stderr);
         progress_drawn = false;
     }
+}
+
+static const char *level_name(enum log_level level) {
+    switch (level) {
+    case LOG_ERROR:
+        return "error";
+    case LOG_WARN:
+        return "warn";
+    case LOG_INFO:
+        return "info";
+    case LOG_DEBUG:
+        break;
+    }
+    return "debug";
 }
 
 static const char *level_prefix(enum log_level level) {
@@ -53,7 +94,14 @@ void log_msg(enum log_level level, const char *fmt, ...) {
     va_end(ap);
     pthread_mutex_lock(&stderr_lock);
     erase_progress();
-    fprintf(stderr, "tmdb-ingest: %s%s\n", level_prefix(level), line);
+    if (format == LOG_FORMAT_JSON) {
+        put_json_head(level_name(level), "message");
+        fputs(",\"message\":", stderr);
+        put_json_string(line);
+        fputs("}\n", stderr);
+    } else {
+        fprintf(stderr, "tmdb-ingest: %s%s\n", level_prefix(level), line);
+    }
     fflush(stderr);
     pthread_mutex_unlock(&stderr_lock);
 }
@@ -71,6 +119,28 @@ void log_progress(const char *line) {
 void log_progress_clear(void) {
     pthread_mutex_lock(&stderr_lock);
     erase_progress();
+    fflush(stderr);
+    pthread_mutex_unlock(&stderr_lock);
+}
+
+void log_event(const char *event, const char *text, const struct log_field *fields,
+               size_t n_fields) {
+    if (format == LOG_FORMAT_TEXT) {
+        log_summary(text);
+        return;
+    }
+    pthread_mutex_lock(&stderr_lock);
+    put_json_head("info", event);
+    for (size_t i = 0; i < n_fields; i++) {
+        fputc(',', stderr);
+        put_json_string(fields[i].key);
+        fputc(':', stderr);
+        if (fields[i].text)
+            put_json_string(fields[i].text);
+        else
+            fprintf(stderr, "%.15g", fields[i].number);
+    }
+    fputs("}\n", stderr);
     fflush(stderr);
     pthread_mutex_unlock(&stderr_lock);
 }

@@ -124,6 +124,19 @@ static int exit_status_of(enum pipeline_status ps, const struct run_counts *c) {
 
 static void print_summary(int64_t run_id, const char *status, const struct run_counts *c,
                           long long throttled, double elapsed_s) {
+    const struct log_field fields[] = {
+        {"run", NULL, (double)run_id},
+        {"status", status, 0},
+        {"requested", NULL, (double)c->requested},
+        {"stored", NULL, (double)c->fetched},
+        {"missing", NULL, (double)c->missing},
+        {"failed", NULL, (double)c->failed},
+        {"skipped", NULL, (double)c->skipped},
+        {"requests", NULL, (double)c->http_requests},
+        {"retries", NULL, (double)c->retries},
+        {"throttled", NULL, (double)throttled},
+        {"elapsed_s", NULL, (double)(long long)(elapsed_s * 10) / 10},
+    };
     char line[512];
     snprintf(line, sizeof line,
              "tmdb-ingest: run %" PRId64 " %s: requested=%" PRId64 " stored=%" PRId64
@@ -131,7 +144,7 @@ static void print_summary(int64_t run_id, const char *status, const struct run_c
              " retries=%" PRId64 " throttled=%lld elapsed=%.1fs",
              run_id, status, c->requested, c->fetched, c->missing, c->failed, c->skipped,
              c->http_requests, c->retries, throttled, elapsed_s);
-    log_summary(line);
+    log_event("run_finished", line, fields, sizeof fields / sizeof *fields);
 }
 
 static int add_to_set(void *ctx, int64_t id) {
@@ -195,6 +208,18 @@ static void print_dry_run(const struct options *opt, struct stats *stats) {
         double s = (double)n / opt->rate;
         snprintf(eta, sizeof eta, "about %.0fh%02.0fm at %g requests/s", s / 3600,
                  (s - 3600 * (double)(long long)(s / 3600)) / 60, opt->rate);
+    }
+    if (opt->log_format == LOG_FORMAT_JSON) {
+        const struct log_field fields[] = {
+            {"would_fetch", NULL, (double)n},
+            {"seconds_at_rate", NULL, opt->rate > 0 ? (double)n / opt->rate : 0},
+            {"rate", NULL, opt->rate},
+            {"skipped", NULL, (double)stats_get(&stats->skipped)},
+            {"failed", NULL, (double)stats_get(&stats->failed)},
+            {"listing_requests", NULL, (double)pages},
+        };
+        log_event("dry_run", "", fields, sizeof fields / sizeof *fields);
+        return;
     }
     printf("tmdb-ingest: dry run: would fetch %lld movie(s) with %lld request(s), %s; "
            "skipped=%lld failed=%lld (listing took %lld request(s))\n",
@@ -355,7 +380,13 @@ static int merge(const struct options *opt) {
                      "tmdb-ingest: merged %s: movies=%" PRId64 " taken=%" PRId64
                      " runs=%" PRId64,
                      opt->merge_inputs[i], c.movies_read, c.movies_taken, c.runs);
-            log_summary(line);
+            const struct log_field fields[] = {
+                {"input", opt->merge_inputs[i], 0},
+                {"movies", NULL, (double)c.movies_read},
+                {"taken", NULL, (double)c.movies_taken},
+                {"runs", NULL, (double)c.runs},
+            };
+            log_event("merged", line, fields, sizeof fields / sizeof *fields);
         }
     }
     store_close(out);
@@ -374,7 +405,7 @@ int main(int argc, char **argv) {
                            : opt.verbosity == 0 ? LOG_WARN
                            : opt.verbosity == 1 ? LOG_INFO
                                                 : LOG_DEBUG;
-    log_init(level, opt.progress && opt.verbosity >= 0);
+    log_init(level, opt.progress && opt.verbosity >= 0, opt.log_format);
     if (opt.command == COMMAND_MERGE) {
         int code = merge(&opt); /* local files only: no credential, no network */
         cli_free(&opt);

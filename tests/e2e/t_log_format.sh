@@ -1,0 +1,32 @@
+#!/bin/sh
+# --log-format json: every line on stderr is one JSON object with time,
+# level and event; the run summary is the event run_finished with its
+# counts; warnings keep their text; nothing else is written.
+. "$(dirname "$0")/lib.sh"
+plan 6
+
+start_fake --movies 30 --deleted 2
+run_ingest export --export-base "$FAKE_URL/p/exports" --include-adult --include-video --rate 0 --log-format json -v
+is "$RC" 0 "exit 0"
+printf '%s\n' "$ERR" >"$TMP/log.jsonl"
+"$PYTHON" - "$TMP/log.jsonl" >"$TMP/check" <<'PY'
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+bad = [l for l in lines if not l.startswith("{")]
+objs = [json.loads(l) for l in lines if l.startswith("{")]
+missing = [o for o in objs if not {"time", "level", "event"} <= o.keys()]
+summary = [o for o in objs if o["event"] == "run_finished"]
+print(len(bad), len(missing), len(summary))
+s = summary[0] if summary else {}
+print(s.get("status"), s.get("stored"), s.get("missing"), s.get("requested"))
+print(sum(1 for o in objs if o["event"] == "message" and o["level"] == "info"))
+PY
+set -- $(sed -n 1p "$TMP/check")
+is "$1 $2" "0 0" "every line is a JSON object with time, level and event"
+is "$3" 1 "one run_finished event"
+is "$(sed -n 2p "$TMP/check")" "ok 28 0 28" "its fields: status, stored, missing, requested"
+[ "$(sed -n 3p "$TMP/check")" -ge 1 ]; ok $? "-v messages are info events"
+run_ingest ids 1 --log-format yaml
+is "$RC" 2 "an unknown format is a usage error"
+
+done_testing
