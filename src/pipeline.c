@@ -125,17 +125,21 @@ static void draw_progress(struct pipeline *p, double elapsed_s) {
     long long done = stats_get(&s->stored) + stats_get(&s->missing) + stats_get(&s->failed);
     long long expected = stats_get(&s->expected);
     long long requested = stats_get(&s->requested);
-    char total[32];
-    if (expected > requested)
-        snprintf(total, sizeof total, "%lld", expected);
-    else
-        snprintf(total, sizeof total, "%lld", requested);
+    long long total = expected > requested ? expected : requested;
+    /* ETA from the pace so far; none until something is done */
+    char eta[32] = "ETA --";
+    if (done > 0 && total > done && elapsed_s > 1) {
+        long long left_s = (long long)((double)(total - done) * elapsed_s / (double)done);
+        snprintf(eta, sizeof eta, "ETA %lldh%02lldm%02llds", left_s / 3600, left_s / 60 % 60,
+                 left_s % 60);
+    }
     char line[256];
     snprintf(line, sizeof line,
-             "%lld/%s done (%lld stored, %lld missing, %lld failed) | %.1f req/s | %lld retries",
+             "%lld/%lld done (%lld stored, %lld missing, %lld failed) | %.1f req/s | %lld "
+             "retries | %s",
              done, total, stats_get(&s->stored), stats_get(&s->missing), stats_get(&s->failed),
              elapsed_s > 0 ? (double)stats_get(&s->http_requests) / elapsed_s : 0.0,
-             stats_get(&s->retries));
+             stats_get(&s->retries), eta);
     log_progress(line);
 }
 
