@@ -104,4 +104,8 @@ void cli_free(struct options *opt);
 /* The full --help text. */
 void cli_print_help(FILE *out);
 
+/* `tmdb-ingest COMMAND --help`: that command's help, or the full text when
+ * `command` is NULL or not a command. */
+void cli_print_command_help(FILE *out, const char *command);
+
 #endif

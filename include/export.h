@@ -42,6 +42,9 @@ long export_default_day(long long now);
 int export_parse_line(const char *line, size_t len, struct export_entry *out, char *reason,
                       size_t reason_size);
 
+/* zlib's version ("1.2.13"). */
+const char *export_zlib_version(void);
+
 struct export_reader;
 
 /* Start reading the gzip export on `fd` (from its current offset). The

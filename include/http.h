@@ -86,6 +86,9 @@ void http_get(struct http_client *c, const char *url, struct http_result *out);
  */
 void http_download(struct http_client *c, const char *url, int fd, struct http_result *out);
 
+/* libcurl's version ("8.5.0"). */
+const char *http_library_version(void);
+
 /* Short text naming an http_error ("timeout"). */
 const char *http_error_name(enum http_error e);
 

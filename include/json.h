@@ -17,4 +17,7 @@ struct cJSON;
  */
 bool json_int64(const struct cJSON *item, int64_t *out);
 
+/* cJSON's version ("1.7.15"). */
+const char *json_library_version(void);
+
 #endif

@@ -62,6 +62,9 @@ struct store;
 enum store_status store_open(const char *path, const char *language, struct store **out,
                              char *err, size_t err_size);
 
+/* The SQLite library's version ("3.40.1"). */
+const char *store_library_version(void);
+
 /* Close the connection (finalizing statements). Accepts NULL. */
 void store_close(struct store *s);
 

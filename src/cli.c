@@ -10,6 +10,10 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "export.h"
+#include "http.h"
+#include "json.h"
+#include "store.h"
 #include "tmdb.h"
 
 enum {
@@ -158,6 +162,55 @@ void cli_print_help(FILE *out) {
             DEFAULT_DB, DEFAULT_API_BASE, DEFAULT_LANGUAGE, TMDB_MAX_PAGE, DEFAULT_WORKERS,
             MAX_WORKERS, DEFAULT_QUEUE_SIZE, DEFAULT_RATE, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S,
             DEFAULT_BATCH_ROWS);
+}
+
+/* What `tmdb-ingest COMMAND --help` prints: the command's synopsis and the
+ * options that apply to it only; the options of every load follow in
+ * `tmdb-ingest --help`. */
+static const struct command_help {
+    const char *name;
+    const char *text;
+} command_help[] = {
+    {"list", "Usage: tmdb-ingest [OPTIONS] list NAME [--pages N|all] [--max-age DURATION]\n"
+             "\n"
+             "Movies of a TMDB list: now_playing, popular, top_rated, upcoming. One page by\n"
+             "default; --pages all follows total_pages up to TMDB's cap of 500. Ids that\n"
+             "repeat across pages are fetched once. --max-age skips movies fetched recently.\n"},
+    {"ids", "Usage: tmdb-ingest [OPTIONS] ids ID...\n"
+            "       tmdb-ingest [OPTIONS] ids -\n"
+            "\n"
+            "The given movie ids, or ids read from standard input (whitespace or commas\n"
+            "between them; streamed, so any number). A token that is not an id is reported\n"
+            "with its line number, counted as failed, and skipped.\n"},
+    {"export", "Usage: tmdb-ingest [OPTIONS] export [--date YYYY-MM-DD | --file PATH]\n"
+               "       [--export-base URL] [--min-popularity X] [--include-adult]\n"
+               "       [--include-video] [--max-age DURATION] [--shard K/N] [--dry-run]\n"
+               "\n"
+               "The whole catalogue from TMDB's daily id export (the newest by default:\n"
+               "today's from 08:00 UTC, else yesterday's). Adult and video entries are left\n"
+               "out unless asked for. Stored movies no longer in the export are marked\n"
+               "deleted. An interrupted export resumes with the same command.\n"},
+    {"changes", "Usage: tmdb-ingest [OPTIONS] changes [--since YYYY-MM-DD] [--shard K/N]\n"
+                "       [--dry-run]\n"
+                "\n"
+                "Movies TMDB changed since the database was last brought up to date (by\n"
+                "export or changes), through yesterday UTC. A changed movie answering 404 is\n"
+                "marked deleted. Run right after another, it fetches nothing.\n"},
+    {"merge", "Usage: tmdb-ingest merge OUT.sqlite3 IN.sqlite3...\n"
+              "\n"
+              "Merge databases loaded with --shard into OUT (created if missing): per movie\n"
+              "the later fetch wins, with all its rows; runs and failures are kept.\n"},
+};
+
+void cli_print_command_help(FILE *out, const char *command) {
+    for (size_t i = 0; command && i < sizeof command_help / sizeof *command_help; i++) {
+        if (strcmp(command, command_help[i].name) == 0) {
+            fputs(command_help[i].text, out);
+            fputs("\nOptions for every load: tmdb-ingest --help\n", out);
+            return;
+        }
+    }
+    cli_print_help(out);
 }
 
 __attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt, ...) {
@@ -431,10 +484,11 @@ static int apply_option(int c, const char *arg, struct options *opt) {
         opt->verbosity = opt->verbosity < 0 ? 1 : opt->verbosity + 1;
         return 0;
     case 'h':
-        cli_print_help(stdout);
-        return 1;
+        return 0; /* printed once the command is known */
     case OPT_VERSION:
-        printf("tmdb-ingest %s\n", TMDB_INGEST_VERSION);
+        printf("tmdb-ingest %s\nlibcurl %s, SQLite %s, cJSON %s, zlib %s\n", TMDB_INGEST_VERSION,
+               http_library_version(), store_library_version(), json_library_version(),
+               export_zlib_version());
         return 1;
     default:
         return usage_error("%s", "unknown option"), -1;
@@ -495,11 +549,12 @@ static int parse_command(int n, char **args, struct options *opt) {
 
 /* Options that apply to some commands only. */
 struct given {
-    bool pages, date, file, export_base, min_popularity, include_adult, include_video, since,
+    bool help, pages, date, file, export_base, min_popularity, include_adult, include_video, since,
         max_age, loads;
 };
 
 static void note_given(struct given *g, int c) {
+    g->help |= c == 'h';
     g->pages |= c == OPT_PAGES;
     g->date |= c == OPT_DATE;
     g->file |= c == OPT_FILE;
@@ -561,6 +616,10 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt) {
         int r = apply_option(c, optarg, opt);
         if (r != 0)
             return r > 0 ? CLI_DONE : CLI_USAGE;
+    }
+    if (given.help) {
+        cli_print_command_help(stdout, optind < argc ? argv[optind] : NULL);
+        return CLI_DONE;
     }
     if (parse_command(argc - optind, argv + optind, opt) != 0)
         return CLI_USAGE;

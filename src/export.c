@@ -34,6 +34,10 @@ int export_file_name(const char *date, char *buf, size_t size) {
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
+const char *export_zlib_version(void) {
+    return zlibVersion();
+}
+
 long export_default_day(long long now) {
     long today = clock_day_of(now);
     long long since_midnight = now - (long long)today * 86400;

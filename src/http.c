@@ -418,6 +418,10 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
     }
 }
 
+const char *http_library_version(void) {
+    return curl_version_info(CURLVERSION_NOW)->version;
+}
+
 const char *http_error_name(enum http_error e) {
     switch (e) {
     case HTTP_OK:

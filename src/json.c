@@ -16,3 +16,7 @@ bool json_int64(const cJSON *item, int64_t *out) {
     *out = (int64_t)d;
     return true;
 }
+
+const char *json_library_version(void) {
+    return cJSON_Version();
+}

@@ -326,6 +326,10 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
     return STORE_OK;
 }
 
+const char *store_library_version(void) {
+    return sqlite3_libversion();
+}
+
 void store_close(struct store *s) {
     if (!s)
         return;
