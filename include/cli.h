@@ -54,6 +54,7 @@ enum exit_status {
 enum command {
     COMMAND_LOAD,  /* list, ids, export, changes: run the pipeline */
     COMMAND_MERGE, /* merge shard databases */
+    COMMAND_STATS, /* what the database holds */
 };
 
 struct options {

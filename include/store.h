@@ -165,6 +165,51 @@ enum store_status store_fresh_ids(struct store *s, const char *since, store_id_f
 /* A value of the meta table into buf ("" when absent). */
 enum store_status store_meta_get(struct store *s, const char *key, char *buf, size_t size);
 
+/* ---- What the database holds, for `stats` (store_report.c) ---- */
+
+/* Ages of stored movies (by fetched_at) counted in store_overview. */
+enum store_age {
+    STORE_AGE_DAY,     /* fetched in the last 24 hours */
+    STORE_AGE_WEEK,    /* 1 to 7 days ago */
+    STORE_AGE_MONTH,   /* 7 to 30 days ago */
+    STORE_AGE_QUARTER, /* 30 to 90 days ago */
+    STORE_AGE_OLDER,   /* more than 90 days ago */
+    STORE_AGE_COUNT,
+};
+
+struct store_overview {
+    int schema_version;
+    char language[32];
+    char created_at[32];
+    char changes_from[16];     /* "" when no export or changes run finished */
+    int64_t movies;            /* rows in movies, deleted ones included */
+    int64_t deleted;           /* deleted_at set */
+    int64_t with_credits;      /* appended holds credits */
+    int64_t with_keywords;
+    int64_t people, keywords;  /* rows */
+    int64_t failures_open;     /* movies whose latest outcome is 'failed' and that are not stored */
+    int64_t by_age[STORE_AGE_COUNT];
+    char oldest_fetch[32], newest_fetch[32]; /* "" when no movie */
+};
+
+/* Fill *out. */
+enum store_status store_overview(struct store *s, struct store_overview *out);
+
+struct store_run_row {
+    int64_t id;
+    const char *started_at, *finished_at; /* finished_at may be NULL */
+    const char *source, *status;
+    double duration_s;                    /* -1 while running */
+    struct run_counts counts;
+};
+
+/* Called by store_recent_runs() for each run, newest first; the strings are
+ * valid during the call only. Return 0 to go on. */
+typedef int (*store_run_fn)(void *ctx, const struct store_run_row *run);
+
+/* The `limit` most recent runs, newest first. */
+enum store_status store_recent_runs(struct store *s, int limit, store_run_fn fn, void *ctx);
+
 /* ---- Merging shard databases (store_merge.c) ---- */
 
 struct store_merge_counts {

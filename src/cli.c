@@ -90,6 +90,7 @@ void cli_print_help(FILE *out) {
 "       tmdb-ingest [OPTIONS] export [--date YYYY-MM-DD | --file PATH]\n"
 "       tmdb-ingest [OPTIONS] changes [--since YYYY-MM-DD]\n"
 "       tmdb-ingest merge OUT.sqlite3 IN.sqlite3...\n"
+"       tmdb-ingest [--db PATH] stats\n"
 "\n"
 "Load movie details from The Movie Database (TMDB) into SQLite.\n"
 "\n"
@@ -101,6 +102,8 @@ void cli_print_help(FILE *out) {
 "  changes          movies changed since the last export or changes run, through\n"
 "                   yesterday (UTC), from /movie/changes; 404s are marked deleted\n"
 "  merge OUT IN...  merge shard databases into OUT (newest fetch wins per movie)\n"
+"  stats            what the database holds: movies, deleted, failures, freshness,\n"
+"                   the last runs\n"
 "\n");
     fprintf(out,
 "Export and changes:\n"
@@ -196,6 +199,11 @@ static const struct command_help {
                 "Movies TMDB changed since the database was last brought up to date (by\n"
                 "export or changes), through yesterday UTC. A changed movie answering 404 is\n"
                 "marked deleted. Run right after another, it fetches nothing.\n"},
+    {"stats", "Usage: tmdb-ingest [--db PATH] stats\n"
+              "\n"
+              "What the database holds, at a glance: movies stored and deleted, appended\n"
+              "parts, movies that failed, how far the changes are complete, how fresh the\n"
+              "movies are, and the last runs with their duration and counts. Read-only.\n"},
     {"merge", "Usage: tmdb-ingest merge OUT.sqlite3 IN.sqlite3...\n"
               "\n"
               "Merge databases loaded with --shard into OUT (created if missing): per movie\n"
@@ -497,11 +505,17 @@ static int apply_option(int c, const char *arg, struct options *opt) {
 
 static int parse_command(int n, char **args, struct options *opt) {
     if (n == 0)
-        return usage_error("%s", "no command given (list, ids, export, changes or merge)"), -1;
+        return usage_error("%s", "no command given (list, ids, export, changes, merge or stats)"), -1;
     if (strcmp(args[0], "export") == 0 || strcmp(args[0], "changes") == 0) {
         if (n != 1)
             return usage_error("%s takes no arguments, only options (see --help)", args[0]), -1;
         opt->source.kind = args[0][0] == 'e' ? SOURCE_EXPORT : SOURCE_CHANGES;
+        return 0;
+    }
+    if (strcmp(args[0], "stats") == 0) {
+        if (n != 1)
+            return usage_error("%s", "stats takes no arguments (the database is --db)"), -1;
+        opt->command = COMMAND_STATS;
         return 0;
     }
     if (strcmp(args[0], "merge") == 0) {
@@ -526,7 +540,7 @@ static int parse_command(int n, char **args, struct options *opt) {
         return 0;
     }
     if (strcmp(args[0], "ids") != 0)
-        return usage_error("unknown command '%s' (list, ids, export, changes or merge)", args[0]),
+        return usage_error("unknown command '%s' (list, ids, export, changes, merge or stats)", args[0]),
                -1;
     if (n == 1)
         return usage_error("%s", "ids wants movie ids, or '-' to read them from stdin"), -1;
@@ -574,7 +588,10 @@ static int check_applicable(const struct options *opt, const struct given *g) {
                                           g->since || g->min_popularity))
         return usage_error("%s", "merge takes only OUT.sqlite3 IN.sqlite3... (and -q, -v)"),
                -1;
-    if (opt->command == COMMAND_MERGE)
+    if (opt->command != COMMAND_LOAD && (g->loads || g->max_age || g->date || g->file ||
+                                         g->since || g->min_popularity))
+        return usage_error("%s", "stats takes only --db (and -q, -v)"), -1;
+    if (opt->command != COMMAND_LOAD)
         return 0;
     if (g->pages && k != SOURCE_LIST)
         return usage_error("%s", "--pages applies to the list command only"), -1;

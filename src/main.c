@@ -21,6 +21,7 @@
 #include "lock.h"
 #include "log.h"
 #include "pipeline.h"
+#include "report.h"
 #include "stats.h"
 #include "stop.h"
 #include "store.h"
@@ -335,6 +336,23 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
     return code;
 }
 
+/* stats: the database read-only, a report on stdout. */
+static int stats(const struct options *opt) {
+    char err[512];
+    struct store *s = NULL;
+    if (access(opt->db_path, F_OK) != 0) {
+        log_error("%s: no such database (give --db, or load something first)", opt->db_path);
+        return EXIT_USAGE;
+    }
+    if (store_open_readonly(opt->db_path, &s, err, sizeof err) != STORE_OK) {
+        log_error("%s", err);
+        return EXIT_FATAL;
+    }
+    int rc = report_stats(s, opt->db_path, stdout);
+    store_close(s);
+    return rc == 0 ? EXIT_OK : EXIT_FATAL;
+}
+
 /* The language of the first input: the output must hold the same. */
 static int input_language(const char *path, char *language, size_t size) {
     char err[512];
@@ -406,6 +424,11 @@ int main(int argc, char **argv) {
                            : opt.verbosity == 1 ? LOG_INFO
                                                 : LOG_DEBUG;
     log_init(level, opt.progress && opt.verbosity >= 0, opt.log_format);
+    if (opt.command == COMMAND_STATS) {
+        int code = stats(&opt); /* read-only, local: no credential, no network */
+        cli_free(&opt);
+        return code;
+    }
     if (opt.command == COMMAND_MERGE) {
         int code = merge(&opt); /* local files only: no credential, no network */
         cli_free(&opt);

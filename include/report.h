@@ -1,0 +1,20 @@
+/*
+ * report.h - what `tmdb-ingest stats` prints: the database at a glance
+ * (movies, deleted, parts, failures, how complete the changes are, how
+ * fresh the movies are, the last runs). Main's thread only.
+ */
+#ifndef TMDB_REPORT_H
+#define TMDB_REPORT_H
+
+#include <stdio.h>
+
+struct store;
+
+/* How many recent runs the report lists. */
+#define REPORT_RUNS 10
+
+/* Write the report on `path`'s database `s` to `out`. Returns 0, or -1
+ * with the error logged. */
+int report_stats(struct store *s, const char *path, FILE *out);
+
+#endif
