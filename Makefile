@@ -153,6 +153,8 @@ bench: all
 install: all
 	install -D -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tmdb-ingest
 	install -D -m 644 docs/tmdb-ingest.1 $(DESTDIR)$(PREFIX)/share/man/man1/tmdb-ingest.1
+	install -D -m 644 scripts/completion.bash \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/tmdb-ingest
 
 PREFIX ?= /usr/local
 

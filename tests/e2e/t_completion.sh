@@ -1,0 +1,27 @@
+#!/bin/sh
+# scripts/completion.bash completes commands, list names, options (read
+# from --help, so every option the binary knows) and --append parts.
+. "$(dirname "$0")/lib.sh"
+plan 5
+
+complete_words() { # complete_words WORD... (the last is the one being completed)
+    bash -c '
+        source "$1/scripts/completion.bash"
+        shift
+        COMP_WORDS=("$@")
+        COMP_CWORD=$(($# - 1))
+        _tmdb_ingest
+        printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$ROOT" "$@"
+}
+is "$(complete_words "$BIN" "")" "changes dump export ids list merge search stats " "commands"
+is "$(complete_words "$BIN" list "")" "now_playing popular top_rated upcoming " "list names"
+is "$(complete_words "$BIN" export --inc)" "--include-adult --include-video " "options, from --help"
+is "$(complete_words "$BIN" --append credits,key)" "credits,keywords " "--append parts after a comma"
+all=$(complete_words "$BIN" --)
+missing=
+for o in $("$BIN" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+    case " $all " in *" $o "*) ;; *) missing="$missing $o" ;; esac
+done
+is "$missing" "" "every option of --help completes"
+
+done_testing
