@@ -9,8 +9,10 @@ tmp="$out.tmp"
 {
     printf '/* Generated from %s by scripts/embed.sh; do not edit. */\n' "$in"
     printf 'const char %s[] = {\n' "$sym"
+    # (char) casts: bytes above 0x7f (UTF-8 in comments) do not fit a
+    # signed char without one, and plain char is signed on x86
     od -An -v -tx1 "$in" | sed -e 's/  */ /g' -e 's/^ //' -e '/^$/d' \
-        -e 's/\([0-9a-f][0-9a-f]\)/0x\1,/g'
-    printf '0x00};\n'
+        -e 's/\([0-9a-f][0-9a-f]\)/(char)0x\1,/g'
+    printf '0};\n'
 } > "$tmp"
 mv "$tmp" "$out"
