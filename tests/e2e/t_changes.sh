@@ -5,7 +5,7 @@
 # run; a changed movie that now answers 404 is marked deleted; no cursor or
 # one older than TMDB keeps is a clear usage error.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 16
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -18,12 +18,16 @@ like "$ERR" "run 'tmdb-ingest export' first, or give --since" "says what to do"
 run_ingest export --export-base "$FAKE_URL/p/exports" --rate 0
 is "$RC" 0 "export first"
 
-# Three days of changes, through yesterday.
+# As if the export had run three days ago: changes reads those three days,
+# through yesterday.
+is "$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" "$(day 0)" \
+    "an export records the day it ran as the first day of changes to read"
+sql "UPDATE meta SET value = '$(day -3)' WHERE key = 'changes_from'"
 "$PYTHON" "$FAKE" $FAKE_OPTS --dump-changes "$(day -3)" "$(day -1)" | sort -n >"$TMP/expected"
 diag "the fake reports $(wc -l <"$TMP/expected") ids changed from $(day -3) to $(day -1)"
 fake_reset
-run_ingest changes --since "$(day -3)" --rate 0
-is "$RC" 0 "changes --since exits 0"
+run_ingest changes --rate 0
+is "$RC" 0 "changes exits 0"
 fake_snapshot
 fake_stat detail_requests_per_id | "$PYTHON" -c '
 import json, sys
