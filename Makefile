@@ -41,7 +41,8 @@ ALL_LDFLAGS := $(SAN) $(LDFLAGS)
 
 SRCS    := $(filter-out src/main.c,$(wildcard src/*.c))
 MIGRATIONS := $(wildcard sql/migrations/*.sql)
-OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/schema_sql.o \
+EMBEDDED_SQL := schema views
+OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(EMBEDDED_SQL:%=$(BUILD)/obj/%_sql.o) \
            $(MIGRATIONS:sql/migrations/%.sql=$(BUILD)/obj/migrate_%_sql.o)
 LIB     := $(BUILD)/libtmdbingest.a
 BIN     := $(BUILD)/tmdb-ingest
@@ -70,17 +71,16 @@ deps:
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h src/*.h) | $(BUILD)/obj
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(BUILD)/schema_sql.c: sql/schema.sql scripts/embed.sh | $(BUILD)/obj
-	sh scripts/embed.sh store_schema_sql $< $@
+# sql/NAME.sql becomes `const char store_NAME_sql[]` (schema, views), and
+# sql/migrations/N.sql store_migrate_N_sql[], which upgrades a version N-1
+# database to N (store.c).
+$(EMBEDDED_SQL:%=$(BUILD)/%_sql.c): $(BUILD)/%_sql.c: sql/%.sql scripts/embed.sh | $(BUILD)/obj
+	sh scripts/embed.sh store_$*_sql $< $@
 
-$(BUILD)/obj/schema_sql.o: $(BUILD)/schema_sql.c
-	$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c $< -o $@
-
-# sql/migrations/N.sql upgrades a version N-1 database to N (store.c).
 $(BUILD)/migrate_%_sql.c: sql/migrations/%.sql scripts/embed.sh | $(BUILD)/obj
 	sh scripts/embed.sh store_migrate_$*_sql $< $@
 
-$(BUILD)/obj/migrate_%_sql.o: $(BUILD)/migrate_%_sql.c
+$(BUILD)/obj/%_sql.o: $(BUILD)/%_sql.c
 	$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c $< -o $@
 
 $(LIB): $(OBJS)

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "dump.h"
 #include "log.h"
 #include "source.h"
 
@@ -55,6 +56,7 @@ enum command {
     COMMAND_LOAD,  /* list, ids, export, changes: run the pipeline */
     COMMAND_MERGE, /* merge shard databases */
     COMMAND_STATS, /* what the database holds */
+    COMMAND_DUMP,  /* rows written since a point */
 };
 
 struct options {
@@ -82,7 +84,9 @@ struct options {
     long long max_age_s;  /* skip movies fetched less than this ago; 0 = off */
     const char *export_date; /* export --date, or NULL for the newest */
     const char *export_base; /* export --export-base */
-    const char *since;       /* changes --since, or NULL for the stored cursor */
+    const char *since;       /* changes: a date (NULL: the stored cursor); dump: a run or time */
+    const char *dump_table;  /* dump --table, default "movies" */
+    enum dump_format dump_format;
     /* merge: the output database and the inputs (point into argv) */
     const char *merge_out;
     char **merge_inputs;

@@ -6,10 +6,11 @@
  * the writer thread (main opens it before the threads start and closes it
  * after they are joined). No other module includes sqlite3.h.
  *
- * The schema lives in sql/schema.sql and is compiled into the binary, so
- * the program works from any directory. PRAGMA user_version holds
- * STORE_SCHEMA_VERSION. The connection runs in WAL mode, so readers never
- * block the load and never see an uncommitted movie.
+ * The schema lives in sql/schema.sql (views in sql/views.sql, upgrades in
+ * sql/migrations/) and is compiled into the binary, so the program works
+ * from any directory. PRAGMA user_version holds STORE_SCHEMA_VERSION. The
+ * connection runs in WAL mode, so readers never block the load and never
+ * see an uncommitted movie.
  *
  * Transactions: the caller batches with store_begin()/store_commit(). A
  * movie and all of its link rows are written by one store_upsert_movie()
@@ -29,7 +30,7 @@
 
 struct movie;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 enum store_status {
     STORE_OK = 0,
@@ -37,6 +38,8 @@ enum store_status {
     STORE_ERR_LANGUAGE = -2, /* database holds another language's text */
     STORE_ERR_NOMEM = -3,
     STORE_ERR_SCHEMA = -4,   /* user_version newer than this binary, or not our database */
+    STORE_ERR_OLD = -5,      /* store_open_readonly(): an older schema; store_upgrade() it */
+    STORE_ERR_QUERY = -6,    /* store_search(): nothing to search for, or too many words */
 };
 
 /* Counters of one run, as stored in the runs table. */
@@ -141,6 +144,14 @@ enum store_status store_run_finish(struct store *s, int64_t run_id, const char *
 enum store_status store_open_readonly(const char *path, struct store **out, char *err,
                                       size_t err_size);
 
+/*
+ * Bring the database at `path` to this binary's schema version, keeping its
+ * language, for the read-only commands (stats, dump, --dry-run) when
+ * store_open_readonly() said STORE_ERR_OLD. The caller holds the
+ * database's lock (lock.h). Error contract as store_open().
+ */
+enum store_status store_upgrade(const char *path, char *err, size_t err_size);
+
 /* Mark movie `id` deleted as of `now` (a 404), unless it already is or is
  * not stored. Inside the caller's batch. */
 enum store_status store_mark_deleted(struct store *s, int64_t id, const char *now);
@@ -209,6 +220,83 @@ typedef int (*store_run_fn)(void *ctx, const struct store_run_row *run);
 
 /* The `limit` most recent runs, newest first. */
 enum store_status store_recent_runs(struct store *s, int limit, store_run_fn fn, void *ctx);
+
+/* ---- Extracts for downstream jobs, `dump` (store_dump.c) ---- */
+
+/* One value of a dumped row. */
+struct store_value {
+    enum { STORE_NULL, STORE_INT, STORE_REAL, STORE_TEXT } type;
+    int64_t i;
+    double d;
+    const char *text; /* STORE_TEXT: valid during the callback only */
+    size_t len;
+};
+
+/* Called once per row, after one call with n_values 0 and values NULL that
+ * announces the column names (for a CSV header). Return 0 to go on. */
+typedef int (*store_row_fn)(void *ctx, int n_columns, const char *const *names,
+                            const struct store_value *values);
+
+/* Whether `table` can be dumped (movies, genres, movie_genres, ..., runs,
+ * fetch_failures); its names, comma separated, in store_dump_tables. */
+bool store_dump_table_known(const char *table);
+extern const char store_dump_tables[];
+
+/*
+ * Every row of `table` written at or after `since` (ISO-8601 UTC; NULL for
+ * all rows), in one read transaction (a consistent snapshot). A movie was
+ * written when fetched or marked deleted; its own rows (links, credits, ...)
+ * come with it; a shared row (genre, person, ...) comes with the movies that
+ * use it; runs by start, failures by when they were recorded.
+ * *next_since receives, from the same snapshot, the run id to give the next
+ * `dump --since`: the last run that had finished with no run still going
+ * (0 when none), so rows a running load is still writing come next time.
+ */
+enum store_status store_dump(struct store *s, const char *table, const char *since,
+                             store_row_fn fn, void *ctx, int64_t *next_since);
+
+/*
+ * Resolve a run id for `dump --since RUN_ID`: the time from which rows are
+ * newer than what that run wrote (the start of the next run; loads never
+ * overlap, the lock sees to it), into buf. *exists is false when there is
+ * no such run. When no run follows it yet, the second after it ended (or
+ * now, if it never did).
+ */
+enum store_status store_run_boundary(struct store *s, int64_t run_id, char *buf, size_t size,
+                                     bool *exists);
+
+/* ---- Searching (store_search.c) ---- */
+
+/* One match of store_search(). The strings belong to the store and are
+ * valid during the callback only. */
+struct store_search_hit {
+    int64_t id;
+    const char *title;   /* movies.title; NULL when the movie has none */
+    const char *year;    /* "2019"; NULL without a release date */
+    const char *snippet; /* one line of the matching text, matches in [ ], "…" where cut */
+};
+
+/* Called once per match, best first. Return 0 to go on, non-zero to stop
+ * (store_search() then returns STORE_OK). */
+typedef int (*store_search_fn)(void *ctx, const struct store_search_hit *hit);
+
+/*
+ * Full-text search of the movies not marked deleted: title, original title,
+ * overview, tagline and keyword names (movies_fts, docs/schema.md). `query`
+ * is plain text, never FTS5 syntax: each whitespace-separated word must
+ * occur somewhere in the movie, also inside a longer word (괴물 finds
+ * 괴물이, 한강괴물), quotes and operators included as typed; letters match
+ * in either case. Calls fn for the first `limit` matches (all when limit
+ * <= 0), best first: by bm25 with the title weighing most; a query whose
+ * words all have one or two characters (no trigram to look up) scans the
+ * text and ranks title matches first, then by popularity.
+ * Returns STORE_OK (also when nothing matches), STORE_ERR_QUERY when the
+ * query has no word or more than STORE_SEARCH_MAX_WORDS, or STORE_ERR /
+ * STORE_ERR_NOMEM with the reason in store_errmsg().
+ */
+#define STORE_SEARCH_MAX_WORDS 16
+enum store_status store_search(struct store *s, const char *query, int limit, store_search_fn fn,
+                               void *ctx);
 
 /* ---- Merging shard databases (store_merge.c) ---- */
 

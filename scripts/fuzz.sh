@@ -10,9 +10,9 @@ seconds=${FUZZ_SECONDS:-10}
 out=${FUZZ_BUILD:-$root/build-fuzz}
 mkdir -p "$out"
 flags="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -I$root/include \
--fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(pkg-config --cflags libcjson)"
-libs="$(pkg-config --libs libcjson) -lm"
-targets="movie list_page error"
+-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(pkg-config --cflags libcjson zlib)"
+libs="$(pkg-config --libs libcjson zlib) -lm"
+targets="movie list_page error export_line"
 echo "1..$(echo $targets | wc -w)"
 n=0
 failed=0
@@ -21,7 +21,8 @@ for t in $targets; do
     bin=$out/fuzz_$t
     # shellcheck disable=SC2086
     if ! clang $flags "$root/tests/fuzz/fuzz_$t.c" "$root/src/movie.c" "$root/src/movie_parts.c" \
-        "$root/src/tmdb.c" "$root/src/json.c" -o "$bin" $libs 2>"$out/$t.build.log"; then
+        "$root/src/tmdb.c" "$root/src/json.c" "$root/src/export.c" "$root/src/clock.c" \
+        -o "$bin" $libs 2>"$out/$t.build.log"; then
         echo "not ok $n - fuzz_$t builds"
         sed 's/^/# /' "$out/$t.build.log" | head -20
         failed=$((failed + 1))

@@ -1,8 +1,16 @@
--- schema.sql - the tmdb-ingest database. Applied by the program itself at
--- every start (idempotent); PRAGMA user_version holds the schema version.
--- One database holds one language's text (meta.language).
+-- schema.sql - the tmdb-ingest database, schema version 3. Applied by the
+-- program itself at every start (idempotent); PRAGMA user_version holds the
+-- schema version, and sql/migrations/N.sql upgrades a version N-1 database
+-- before this file runs. One database holds one language's text
+-- (meta.language). The views are in views.sql; docs/schema.md describes
+-- every table and column.
+--
+-- Column order matters: a column added by a migration (ALTER TABLE ... ADD
+-- COLUMN, always last) is declared last here too, so a new database and an
+-- upgraded one have the same columns in the same order (store_merge.c
+-- copies rows with SELECT *).
 
--- Facts about the database itself: 'language', 'created_at'.
+-- Facts about the database itself: 'language', 'created_at', 'changes_from'.
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -13,7 +21,8 @@ CREATE TABLE IF NOT EXISTS collections (
     id            INTEGER PRIMARY KEY,
     name          TEXT,
     poster_path   TEXT,
-    backdrop_path TEXT
+    backdrop_path TEXT,
+    updated_at    TEXT  -- when this row was inserted or last changed (triggers below)
 ) STRICT;
 
 -- One row per movie: every scalar field of GET /movie/{id}. Strings TMDB
@@ -54,11 +63,24 @@ CREATE INDEX IF NOT EXISTS movies_release_date ON movies (release_date);
 CREATE INDEX IF NOT EXISTS movies_collection ON movies (collection_id);
 CREATE INDEX IF NOT EXISTS movies_fetched_at ON movies (fetched_at);
 
+-- The common filters (schema version 3), each followed by the column that
+-- queries most often sort by, so "filter, then the top N" reads the index
+-- in order and stops early. The release year is an expression index, not
+-- a generated column: ALTER TABLE cannot add a stored generated column, and
+-- a new column would change SELECT * of movies (store_merge.c). A query
+-- uses it by writing the same expression, as the views' `year` column does.
+CREATE INDEX IF NOT EXISTS movies_year
+    ON movies (CAST(substr(release_date, 1, 4) AS INTEGER), revenue);
+CREATE INDEX IF NOT EXISTS movies_language ON movies (original_language, popularity);
+CREATE INDEX IF NOT EXISTS movies_popularity ON movies (popularity);
+CREATE INDEX IF NOT EXISTS movies_votes ON movies (vote_count, vote_average);
+
 -- Genres (names in the database's language) and which movies have them,
 -- in TMDB's order (position 0 first).
 CREATE TABLE IF NOT EXISTS genres (
-    id   INTEGER PRIMARY KEY,
-    name TEXT NOT NULL
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    updated_at TEXT  -- when this row was inserted or last changed (triggers below)
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS movie_genres (
@@ -75,7 +97,8 @@ CREATE TABLE IF NOT EXISTS companies (
     id             INTEGER PRIMARY KEY,
     name           TEXT NOT NULL,
     logo_path      TEXT,
-    origin_country TEXT
+    origin_country TEXT,
+    updated_at     TEXT  -- when this row was inserted or last changed (triggers below)
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS movie_companies (
@@ -90,7 +113,8 @@ CREATE INDEX IF NOT EXISTS movie_companies_company ON movie_companies (company_i
 -- Production countries (ISO 3166-1).
 CREATE TABLE IF NOT EXISTS countries (
     iso_3166_1 TEXT PRIMARY KEY,
-    name       TEXT
+    name       TEXT,
+    updated_at TEXT  -- when this row was inserted or last changed (triggers below)
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS movie_countries (
@@ -106,7 +130,8 @@ CREATE INDEX IF NOT EXISTS movie_countries_country ON movie_countries (iso_3166_
 CREATE TABLE IF NOT EXISTS languages (
     iso_639_1    TEXT PRIMARY KEY,
     english_name TEXT,
-    name         TEXT
+    name         TEXT,
+    updated_at   TEXT  -- when this row was inserted or last changed (triggers below)
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS movie_languages (
@@ -131,7 +156,8 @@ CREATE TABLE IF NOT EXISTS people (
     known_for_department TEXT,
     profile_path         TEXT,
     adult                INTEGER NOT NULL DEFAULT 0 CHECK (adult IN (0, 1)),
-    popularity           REAL
+    popularity           REAL,
+    updated_at           TEXT  -- when this row was inserted or last changed (triggers below)
 ) STRICT;
 
 -- credits.cast: who played whom; cast_order is TMDB's billing order (0 first).
@@ -161,8 +187,9 @@ CREATE INDEX IF NOT EXISTS movie_crew_person ON movie_crew (person_id);
 
 -- keywords.keywords
 CREATE TABLE IF NOT EXISTS keywords (
-    id   INTEGER PRIMARY KEY,
-    name TEXT NOT NULL
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    updated_at TEXT  -- when this row was inserted or last changed (triggers below)
 ) STRICT;
 
 CREATE TABLE IF NOT EXISTS movie_keywords (
@@ -252,10 +279,220 @@ CREATE TABLE IF NOT EXISTS fetch_failures (
 
 CREATE INDEX IF NOT EXISTS fetch_failures_movie ON fetch_failures (movie_id);
 
--- The original script's columns plus the genre list, for quick looks.
-CREATE VIEW IF NOT EXISTS movie_summary AS
-SELECT m.id, m.title, m.vote_average, m.revenue, m.release_date, m.runtime,
-       (SELECT group_concat(name, ', ')
-          FROM (SELECT g.name FROM movie_genres mg JOIN genres g ON g.id = mg.genre_id
-                 WHERE mg.movie_id = m.id ORDER BY mg.position)) AS genres
+-- Full-text search (schema version 3): one document per movie, rowid =
+-- movies.id, holding what movie_search_text below says. The trigram
+-- tokenizer indexes every sequence of three characters, so a term matches
+-- inside words: Korean attaches particles and forms compounds without
+-- spaces (괴물이, 괴물들의, 한강괴물), which a word tokenizer (unicode61)
+-- keeps whole, so that a search for 괴물 would miss them. A term of one or
+-- two characters has no trigram; store_search() finds those with LIKE over
+-- this table's text. The table keeps its own copy of the text instead of
+-- pointing at movies (external content): a document can then be replaced
+-- without restating its old text, and a LIKE scan reads text, not raw_json.
+-- docs/schema.md, "Full-text search", has the whole reasoning.
+CREATE VIRTUAL TABLE IF NOT EXISTS movies_fts USING fts5 (
+    title, original_title, overview, tagline, keywords, tokenize = 'trigram'
+);
+
+-- The text of each movie's search document. keywords are the names joined
+-- with ", " in TMDB's order: from raw_json when the movie's last fetch
+-- included keywords (the store writes the movie row before its keyword
+-- rows, so the row already knows them), otherwise from the keyword rows an
+-- earlier fetch left. Reading raw_json spares a document rewrite for every
+-- keyword row written: each write to an FTS5 table inside a statement
+-- journal flushes a new index segment. Part of the schema (the triggers
+-- use it): change it with a migration, not in views.sql.
+CREATE VIEW IF NOT EXISTS movie_search_text AS
+SELECT m.id, m.title, m.original_title, m.overview, m.tagline,
+       CASE WHEN instr(',' || m.appended || ',', ',keywords,') > 0
+            THEN (SELECT group_concat(json_extract(j.value, '$.name'), ', ')
+                    FROM json_each(m.raw_json, '$.keywords.keywords') j)
+            ELSE (SELECT group_concat(name, ', ')
+                    FROM (SELECT k.name FROM movie_keywords mk
+                            JOIN keywords k ON k.id = mk.keyword_id
+                           WHERE mk.movie_id = m.id ORDER BY mk.position))
+       END AS keywords
   FROM movies m;
+
+-- The triggers keep movies_fts equal to movie_search_text, in the statement
+-- that changes a movie, its keyword rows or a keyword's name, so in the same
+-- transaction. An update of a movie or a keyword drops a document only when
+-- it differs from its text, then adds the missing ones: a refetch that
+-- changes no text (ON CONFLICT DO UPDATE sets every column) leaves the index
+-- alone. A keyword row written or removed always changes its document.
+CREATE TRIGGER IF NOT EXISTS movies_fts_insert AFTER INSERT ON movies BEGIN
+    INSERT INTO movies_fts (rowid, title, original_title, overview, tagline, keywords)
+    SELECT * FROM movie_search_text t WHERE t.id = NEW.id;
+END;
+
+CREATE TRIGGER IF NOT EXISTS movies_fts_update AFTER UPDATE ON movies
+    WHEN OLD.title IS NOT NEW.title OR OLD.original_title IS NOT NEW.original_title
+      OR OLD.overview IS NOT NEW.overview OR OLD.tagline IS NOT NEW.tagline
+      OR OLD.appended IS NOT NEW.appended OR OLD.raw_json IS NOT NEW.raw_json
+BEGIN
+    DELETE FROM movies_fts WHERE rowid = NEW.id
+       AND (title, original_title, overview, tagline, keywords) IS NOT
+           (SELECT title, original_title, overview, tagline, keywords
+              FROM movie_search_text t WHERE t.id = movies_fts.rowid);
+    INSERT INTO movies_fts (rowid, title, original_title, overview, tagline, keywords)
+    SELECT * FROM movie_search_text t WHERE t.id = NEW.id
+       AND NOT EXISTS (SELECT 1 FROM movies_fts f WHERE f.rowid = t.id);
+END;
+
+CREATE TRIGGER IF NOT EXISTS movies_fts_delete AFTER DELETE ON movies BEGIN
+    DELETE FROM movies_fts WHERE rowid = OLD.id;
+END;
+
+-- Keyword rows matter only to the documents of movies whose last fetch had
+-- no keywords (the others read raw_json): merged movies, rows edited by
+-- hand. movie_search_text tells those movies apart the same way.
+CREATE TRIGGER IF NOT EXISTS movie_keywords_fts_insert AFTER INSERT ON movie_keywords
+    WHEN (SELECT instr(',' || appended || ',', ',keywords,') > 0 FROM movies
+           WHERE id = NEW.movie_id) IS NOT 1
+BEGIN
+    DELETE FROM movies_fts WHERE rowid = NEW.movie_id;
+    INSERT INTO movies_fts (rowid, title, original_title, overview, tagline, keywords)
+    SELECT * FROM movie_search_text t WHERE t.id = NEW.movie_id;
+END;
+
+CREATE TRIGGER IF NOT EXISTS movie_keywords_fts_delete AFTER DELETE ON movie_keywords
+    WHEN (SELECT instr(',' || appended || ',', ',keywords,') > 0 FROM movies
+           WHERE id = OLD.movie_id) IS NOT 1
+BEGIN
+    DELETE FROM movies_fts WHERE rowid = OLD.movie_id;
+    INSERT INTO movies_fts (rowid, title, original_title, overview, tagline, keywords)
+    SELECT * FROM movie_search_text t WHERE t.id = OLD.movie_id;
+END;
+
+-- The store never updates a keyword row (it deletes and inserts); by hand, maybe.
+CREATE TRIGGER IF NOT EXISTS movie_keywords_fts_update AFTER UPDATE ON movie_keywords BEGIN
+    DELETE FROM movies_fts WHERE rowid IN (OLD.movie_id, NEW.movie_id);
+    INSERT INTO movies_fts (rowid, title, original_title, overview, tagline, keywords)
+    SELECT * FROM movie_search_text t WHERE t.id IN (OLD.movie_id, NEW.movie_id);
+END;
+
+-- A renamed keyword: the documents built from keyword rows change.
+CREATE TRIGGER IF NOT EXISTS keywords_fts_update AFTER UPDATE OF name ON keywords
+    WHEN OLD.name IS NOT NEW.name
+BEGIN
+    DELETE FROM movies_fts
+     WHERE rowid IN (SELECT movie_id FROM movie_keywords WHERE keyword_id = NEW.id)
+       AND (title, original_title, overview, tagline, keywords) IS NOT
+           (SELECT title, original_title, overview, tagline, keywords
+              FROM movie_search_text t WHERE t.id = movies_fts.rowid);
+    INSERT INTO movies_fts (rowid, title, original_title, overview, tagline, keywords)
+    SELECT * FROM movie_search_text t
+     WHERE t.id IN (SELECT movie_id FROM movie_keywords WHERE keyword_id = NEW.id)
+       AND NOT EXISTS (SELECT 1 FROM movies_fts f WHERE f.rowid = t.id);
+END;
+
+-- Fill the index when it is empty while movies are not: once, when an
+-- upgrade to version 3 has just created it (migrations/3.sql), in the
+-- same transaction as the upgrade.
+INSERT INTO movies_fts (rowid, title, original_title, overview, tagline, keywords)
+SELECT * FROM movie_search_text WHERE NOT EXISTS (SELECT 1 FROM movies_fts);
+
+-- updated_at of the tables shared between movies (schema version 3): when
+-- the row was inserted, or last changed by a later upsert. Set by triggers,
+-- not by the store's statements: an upsert that rewrites a row with the
+-- same values leaves updated_at alone, so `dump --since` returns only what
+-- changed. (An ALTER TABLE cannot add a column whose default is the time,
+-- so a trigger sets it on insert too, and new and upgraded databases work
+-- alike.) A row that arrives with updated_at set (merge copies it from
+-- another database) keeps it.
+CREATE TRIGGER IF NOT EXISTS collections_inserted AFTER INSERT ON collections
+    WHEN NEW.updated_at IS NULL
+BEGIN
+    UPDATE collections SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+     WHERE rowid = NEW.rowid;
+END;
+CREATE TRIGGER IF NOT EXISTS collections_changed AFTER UPDATE ON collections
+    WHEN OLD.name IS NOT NEW.name OR OLD.poster_path IS NOT NEW.poster_path
+      OR OLD.backdrop_path IS NOT NEW.backdrop_path
+BEGIN
+    UPDATE collections SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+     WHERE rowid = NEW.rowid;
+END;
+
+CREATE TRIGGER IF NOT EXISTS genres_inserted AFTER INSERT ON genres
+    WHEN NEW.updated_at IS NULL
+BEGIN
+    UPDATE genres SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+     WHERE rowid = NEW.rowid;
+END;
+CREATE TRIGGER IF NOT EXISTS genres_changed AFTER UPDATE ON genres
+    WHEN OLD.name IS NOT NEW.name
+BEGIN
+    UPDATE genres SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+     WHERE rowid = NEW.rowid;
+END;
+
+CREATE TRIGGER IF NOT EXISTS companies_inserted AFTER INSERT ON companies
+    WHEN NEW.updated_at IS NULL
+BEGIN
+    UPDATE companies SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+     WHERE rowid = NEW.rowid;
+END;
+CREATE TRIGGER IF NOT EXISTS companies_changed AFTER UPDATE ON companies
+    WHEN OLD.name IS NOT NEW.name OR OLD.logo_path IS NOT NEW.logo_path
+      OR OLD.origin_country IS NOT NEW.origin_country
+BEGIN
+    UPDATE companies SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+     WHERE rowid = NEW.rowid;
+END;
+
+CREATE TRIGGER IF NOT EXISTS countries_inserted AFTER INSERT ON countries
+    WHEN NEW.updated_at IS NULL
+BEGIN
+    UPDATE countries SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+     WHERE rowid = NEW.rowid;
+END;
+CREATE TRIGGER IF NOT EXISTS countries_changed AFTER UPDATE ON countries
+    WHEN OLD.name IS NOT NEW.name
+BEGIN
+    UPDATE countries SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+     WHERE rowid = NEW.rowid;
+END;
+
+CREATE TRIGGER IF NOT EXISTS languages_inserted AFTER INSERT ON languages
+    WHEN NEW.updated_at IS NULL
+BEGIN
+    UPDATE languages SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+     WHERE rowid = NEW.rowid;
+END;
+CREATE TRIGGER IF NOT EXISTS languages_changed AFTER UPDATE ON languages
+    WHEN OLD.english_name IS NOT NEW.english_name OR OLD.name IS NOT NEW.name
+BEGIN
+    UPDATE languages SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+     WHERE rowid = NEW.rowid;
+END;
+
+CREATE TRIGGER IF NOT EXISTS people_inserted AFTER INSERT ON people
+    WHEN NEW.updated_at IS NULL
+BEGIN
+    UPDATE people SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+     WHERE rowid = NEW.rowid;
+END;
+CREATE TRIGGER IF NOT EXISTS people_changed AFTER UPDATE ON people
+    WHEN OLD.name IS NOT NEW.name OR OLD.original_name IS NOT NEW.original_name
+      OR OLD.gender IS NOT NEW.gender
+      OR OLD.known_for_department IS NOT NEW.known_for_department
+      OR OLD.profile_path IS NOT NEW.profile_path OR OLD.adult IS NOT NEW.adult
+      OR OLD.popularity IS NOT NEW.popularity
+BEGIN
+    UPDATE people SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+     WHERE rowid = NEW.rowid;
+END;
+
+CREATE TRIGGER IF NOT EXISTS keywords_inserted AFTER INSERT ON keywords
+    WHEN NEW.updated_at IS NULL
+BEGIN
+    UPDATE keywords SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+     WHERE rowid = NEW.rowid;
+END;
+CREATE TRIGGER IF NOT EXISTS keywords_changed AFTER UPDATE ON keywords
+    WHEN OLD.name IS NOT NEW.name
+BEGIN
+    UPDATE keywords SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+     WHERE rowid = NEW.rowid;
+END;

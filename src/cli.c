@@ -45,6 +45,8 @@ enum {
     OPT_INCLUDE_VIDEO,
     OPT_SINCE,
     OPT_LOG_FORMAT,
+    OPT_FORMAT,
+    OPT_TABLE,
 };
 
 static const struct option long_options[] = {
@@ -75,6 +77,8 @@ static const struct option long_options[] = {
     {"include-video", no_argument, NULL, OPT_INCLUDE_VIDEO},
     {"since", required_argument, NULL, OPT_SINCE},
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"table", required_argument, NULL, OPT_TABLE},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -91,6 +95,8 @@ void cli_print_help(FILE *out) {
 "       tmdb-ingest [OPTIONS] changes [--since YYYY-MM-DD]\n"
 "       tmdb-ingest merge OUT.sqlite3 IN.sqlite3...\n"
 "       tmdb-ingest [--db PATH] stats\n"
+"       tmdb-ingest [--db PATH] dump [--since RUN_ID|TIME] [--format jsonl|csv]\n"
+"                                    [--table NAME]\n"
 "\n"
 "Load movie details from The Movie Database (TMDB) into SQLite.\n"
 "\n"
@@ -104,6 +110,8 @@ void cli_print_help(FILE *out) {
 "  merge OUT IN...  merge shard databases into OUT (newest fetch wins per movie)\n"
 "  stats            what the database holds: movies, deleted, failures, freshness,\n"
 "                   the last runs\n"
+"  dump             rows written since a run or a time, as JSON lines or CSV on\n"
+"                   stdout, for downstream jobs (--table, default movies)\n"
 "\n");
     fprintf(out,
 "Export and changes:\n"
@@ -204,6 +212,18 @@ static const struct command_help {
               "What the database holds, at a glance: movies stored and deleted, appended\n"
               "parts, movies that failed, how far the changes are complete, how fresh the\n"
               "movies are, and the last runs with their duration and counts. Read-only.\n"},
+    {"dump", "Usage: tmdb-ingest [--db PATH] dump [--since RUN_ID|TIME] [--format jsonl|csv]\n"
+             "       [--table NAME]\n"
+             "\n"
+             "Rows of one table written since a run (an id from the runs table) or a time\n"
+             "(2026-11-25 or 2026-11-25T03:30:00Z), all rows without --since, as JSON lines\n"
+             "(default) or CSV with a header on standard output. A movie counts as written\n"
+             "when fetched or marked deleted; its links and credits come with it, and the\n"
+             "genres, people, ... it uses. The last line on stderr gives the run id for the\n"
+             "next --since. Tables: movies (default), movie_genres, movie_companies,\n"
+             "movie_countries, movie_languages, movie_cast, movie_crew, movie_keywords,\n"
+             "release_dates, external_ids, translations, genres, companies, countries,\n"
+             "languages, keywords, people, collections, runs, fetch_failures.\n"},
     {"merge", "Usage: tmdb-ingest merge OUT.sqlite3 IN.sqlite3...\n"
               "\n"
               "Merge databases loaded with --shard into OUT (created if missing): per movie\n"
@@ -342,6 +362,7 @@ static void set_defaults(struct options *opt) {
     opt->source.pages = 1;
     opt->source.fd = -1;
     opt->export_base = DEFAULT_EXPORT_BASE;
+    opt->dump_table = "movies";
 }
 
 /* One option. Returns 0, 1 for --help/--version done, -1 on error. */
@@ -472,13 +493,23 @@ static int apply_option(int c, const char *arg, struct options *opt) {
     case OPT_INCLUDE_VIDEO:
         opt->source.include_video = true;
         return 0;
-    case OPT_SINCE: {
-        long day;
-        if (clock_parse_date(arg, &day) != 0)
-            return usage_error("--since wants a date like 2026-11-20, not '%s'", arg), -1;
+    case OPT_SINCE: /* a date for changes, a run or a time for dump: checked later */
         opt->since = arg;
         return 0;
-    }
+    case OPT_FORMAT:
+        if (strcmp(arg, "jsonl") == 0)
+            opt->dump_format = DUMP_JSONL;
+        else if (strcmp(arg, "csv") == 0)
+            opt->dump_format = DUMP_CSV;
+        else
+            return usage_error("--format wants jsonl or csv, not '%s'", arg), -1;
+        return 0;
+    case OPT_TABLE:
+        if (!store_dump_table_known(arg))
+            return usage_error("--table: no table '%s' to dump (%s)", arg, store_dump_tables),
+                   -1;
+        opt->dump_table = arg;
+        return 0;
     case OPT_NO_PROGRESS:
         opt->progress = false;
         return 0;
@@ -505,17 +536,19 @@ static int apply_option(int c, const char *arg, struct options *opt) {
 
 static int parse_command(int n, char **args, struct options *opt) {
     if (n == 0)
-        return usage_error("%s", "no command given (list, ids, export, changes, merge or stats)"), -1;
+        return usage_error("%s", "no command given (list, ids, export, changes, merge, stats or dump)"), -1;
     if (strcmp(args[0], "export") == 0 || strcmp(args[0], "changes") == 0) {
         if (n != 1)
             return usage_error("%s takes no arguments, only options (see --help)", args[0]), -1;
         opt->source.kind = args[0][0] == 'e' ? SOURCE_EXPORT : SOURCE_CHANGES;
         return 0;
     }
-    if (strcmp(args[0], "stats") == 0) {
+    if (strcmp(args[0], "stats") == 0 || strcmp(args[0], "dump") == 0) {
         if (n != 1)
-            return usage_error("%s", "stats takes no arguments (the database is --db)"), -1;
-        opt->command = COMMAND_STATS;
+            return usage_error("%s takes no arguments, only options (the database is --db)",
+                               args[0]),
+                   -1;
+        opt->command = args[0][0] == 's' ? COMMAND_STATS : COMMAND_DUMP;
         return 0;
     }
     if (strcmp(args[0], "merge") == 0) {
@@ -540,7 +573,7 @@ static int parse_command(int n, char **args, struct options *opt) {
         return 0;
     }
     if (strcmp(args[0], "ids") != 0)
-        return usage_error("unknown command '%s' (list, ids, export, changes, merge or stats)", args[0]),
+        return usage_error("unknown command '%s' (list, ids, export, changes, merge, stats or dump)", args[0]),
                -1;
     if (n == 1)
         return usage_error("%s", "ids wants movie ids, or '-' to read them from stdin"), -1;
@@ -563,12 +596,15 @@ static int parse_command(int n, char **args, struct options *opt) {
 
 /* Options that apply to some commands only. */
 struct given {
-    bool help, pages, date, file, export_base, min_popularity, include_adult, include_video, since,
+    bool db, format, table, help, pages, date, file, export_base, min_popularity, include_adult, include_video, since,
         max_age, loads;
 };
 
 static void note_given(struct given *g, int c) {
     g->help |= c == 'h';
+    g->format |= c == OPT_FORMAT;
+    g->db |= c == OPT_DB;
+    g->table |= c == OPT_TABLE;
     g->pages |= c == OPT_PAGES;
     g->date |= c == OPT_DATE;
     g->file |= c == OPT_FILE;
@@ -584,15 +620,26 @@ static void note_given(struct given *g, int c) {
 
 static int check_applicable(const struct options *opt, const struct given *g) {
     enum source_kind k = opt->source.kind;
-    if (opt->command == COMMAND_MERGE && (g->loads || g->max_age || g->date || g->file ||
-                                          g->since || g->min_popularity))
-        return usage_error("%s", "merge takes only OUT.sqlite3 IN.sqlite3... (and -q, -v)"),
+    if (opt->command == COMMAND_MERGE &&
+        (g->loads || g->max_age || g->date || g->file || g->since || g->min_popularity ||
+         g->include_adult || g->include_video || g->export_base ||
+         (g->db && strcmp(opt->db_path, opt->merge_out) != 0)))
+        return usage_error("%s", "merge takes only OUT.sqlite3 IN.sqlite3... (and -q, -v); "
+                                 "the output is OUT (a --db must name the same file)"),
                -1;
-    if (opt->command != COMMAND_LOAD && (g->loads || g->max_age || g->date || g->file ||
-                                         g->since || g->min_popularity))
+    if ((g->format || g->table) && opt->command != COMMAND_DUMP)
+        return usage_error("%s", "--format and --table apply to the dump command only"), -1;
+    if (opt->command == COMMAND_DUMP && (g->loads || g->max_age || g->date || g->file ||
+                                         g->min_popularity))
+        return usage_error("%s", "dump takes --since, --format, --table and --db only"), -1;
+    if (opt->command == COMMAND_STATS && (g->loads || g->max_age || g->date || g->file ||
+                                          g->since || g->min_popularity))
         return usage_error("%s", "stats takes only --db (and -q, -v)"), -1;
     if (opt->command != COMMAND_LOAD)
         return 0;
+    long day;
+    if (g->since && clock_parse_date(opt->since, &day) != 0)
+        return usage_error("--since wants a date like 2026-11-20, not '%s'", opt->since), -1;
     if (g->pages && k != SOURCE_LIST)
         return usage_error("%s", "--pages applies to the list command only"), -1;
     if ((g->date || g->file || g->export_base || g->min_popularity || g->include_video) &&

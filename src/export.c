@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -23,6 +24,7 @@ struct export_reader {
     bool eof;
     bool skipping; /* inside an over-long line: drop bytes up to the newline */
     long line;
+    bool empty_file; /* the file had no bytes at all (not even a gzip header) */
 };
 
 int export_file_name(const char *date, char *buf, size_t size) {
@@ -47,9 +49,14 @@ long export_default_day(long long now) {
 int export_parse_line(const char *line, size_t len, struct export_entry *out, char *reason,
                       size_t reason_size) {
     memset(out, 0, sizeof *out);
-    cJSON *root = cJSON_ParseWithLength(line, len);
-    if (!root || !cJSON_IsObject(root)) {
-        snprintf(reason, reason_size, "not a JSON object");
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+    /* Two objects run together (a lost newline) must not pass as the first. */
+    while (root && end && (size_t)(end - line) < len &&
+           (*end == ' ' || *end == '\t' || *end == '\r'))
+        end++;
+    if (!root || !cJSON_IsObject(root) || !end || (size_t)(end - line) != len) {
+        snprintf(reason, reason_size, "%s", root ? "not one JSON object" : "not a JSON object");
         cJSON_Delete(root);
         return -1;
     }
@@ -58,7 +65,8 @@ int export_parse_line(const char *line, size_t len, struct export_entry *out, ch
     const cJSON *adult = cJSON_GetObjectItemCaseSensitive(root, "adult");
     const cJSON *video = cJSON_GetObjectItemCaseSensitive(root, "video");
     const cJSON *popularity = cJSON_GetObjectItemCaseSensitive(root, "popularity");
-    if (!id || !json_int64(id, &out->id) || out->id <= 0)
+    /* json_int64 allows 2^53 itself; above 2^53 - 1 an id may have been rounded */
+    if (!id || !json_int64(id, &out->id) || out->id <= 0 || out->id >= (INT64_C(1) << 53))
         snprintf(reason, reason_size, "no positive integer id");
     else if ((adult && !cJSON_IsBool(adult)) || (video && !cJSON_IsBool(video)))
         snprintf(reason, reason_size, "adult or video is not a boolean");
@@ -80,6 +88,8 @@ struct export_reader *export_reader_open(int fd) {
         close(fd);
         return NULL;
     }
+    struct stat st;
+    r->empty_file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
     r->gz = gzdopen(fd, "rb");
     if (!r->gz) {
         close(fd);
@@ -118,40 +128,57 @@ static int fill(struct export_reader *r, char *reason, size_t reason_size) {
     return 1;
 }
 
+/* One whole line, [line, line + len), taken: parse it or report it. */
+static enum export_next take_line(struct export_reader *r, char *line, size_t len,
+                                  struct export_entry *out, char *reason, size_t reason_size) {
+    r->line++;
+    if (r->skipping || len > EXPORT_MAX_LINE) {
+        r->skipping = false;
+        snprintf(reason, reason_size, "line longer than %d bytes", EXPORT_MAX_LINE);
+        return EXPORT_BAD_LINE;
+    }
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
+    if (len == 0)
+        return EXPORT_END; /* the caller skips empty lines */
+    return export_parse_line(line, len, out, reason, reason_size) == 0 ? EXPORT_ENTRY
+                                                                       : EXPORT_BAD_LINE;
+}
+
 enum export_next export_reader_next(struct export_reader *r, struct export_entry *out,
                                     char *reason, size_t reason_size) {
     for (;;) {
-        char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
-        if (!nl && r->end - r->start >= EXPORT_MAX_LINE) {
-            r->start = r->end; /* drop what we have of an over-long line */
+        char *line = r->buf + r->start;
+        size_t avail = r->end - r->start;
+        char *nl = memchr(line, '\n', avail);
+        enum export_next n;
+        if (nl) {
+            r->start += (size_t)(nl - line) + 1;
+            n = take_line(r, line, (size_t)(nl - line), out, reason, reason_size);
+            if (n == EXPORT_END)
+                continue; /* an empty line */
+            return n;
+        }
+        if (avail > EXPORT_MAX_LINE) {
+            r->start = r->end; /* too long already: drop it up to its newline */
             r->skipping = true;
             continue;
         }
-        if (!nl) {
-            int f = fill(r, reason, reason_size);
-            if (f < 0)
-                return EXPORT_ERROR;
-            if (f > 0)
-                continue;
-            if (r->end == r->start)
-                return EXPORT_END;
-            nl = r->buf + r->end; /* a last line without a newline */
-        }
-        char *line = r->buf + r->start;
-        size_t len = (size_t)(nl - line);
-        r->start = nl < r->buf + r->end ? (size_t)(nl - r->buf) + 1 : r->end;
-        r->line++;
-        if (r->skipping) {
-            r->skipping = false;
-            snprintf(reason, reason_size, "line longer than %d bytes", EXPORT_MAX_LINE);
-            return EXPORT_BAD_LINE;
-        }
-        if (len > 0 && line[len - 1] == '\r')
-            len--;
-        if (len == 0)
+        int f = fill(r, reason, reason_size);
+        if (f < 0)
+            return EXPORT_ERROR;
+        if (f > 0)
             continue;
-        return export_parse_line(line, len, out, reason, reason_size) == 0 ? EXPORT_ENTRY
-                                                                           : EXPORT_BAD_LINE;
+        if (r->empty_file) {
+            snprintf(reason, reason_size, "the file is empty (0 bytes)");
+            return EXPORT_ERROR;
+        }
+        if (avail == 0 && !r->skipping)
+            return EXPORT_END;
+        r->start = r->end; /* a last line without a newline */
+        n = take_line(r, line, avail, out, reason, reason_size);
+        if (n != EXPORT_END)
+            return n;
     }
 }
 

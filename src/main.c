@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "credential.h"
+#include "dump.h"
 #include "http.h"
 #include "idset.h"
 #include "lock.h"
@@ -227,6 +228,33 @@ static void print_dry_run(const struct options *opt, struct stats *stats) {
            n, n, eta, stats_get(&stats->skipped), stats_get(&stats->failed), pages);
 }
 
+/* Open an existing database for reading (stats, dump, --dry-run). One made
+ * by an older version is upgraded first, under the lock. Returns 0 or an
+ * exit status (logged). */
+static int open_for_reading(const char *path, struct store **s) {
+    char err[512];
+    enum store_status ss = store_open_readonly(path, s, err, sizeof err);
+    if (ss == STORE_ERR_OLD) {
+        int lock_fd;
+        if (lock_acquire(path, &lock_fd, err, sizeof err) != LOCK_OK) {
+            log_error("%s (its schema needs an upgrade, which a load running on it does; try "
+                      "again when it has finished)",
+                      err);
+            return EXIT_FATAL;
+        }
+        log_info("%s: upgrading the schema to version %d", path, STORE_SCHEMA_VERSION);
+        ss = store_upgrade(path, err, sizeof err);
+        lock_release(lock_fd);
+        if (ss == STORE_OK)
+            ss = store_open_readonly(path, s, err, sizeof err);
+    }
+    if (ss != STORE_OK) {
+        log_error("%s", err);
+        return ss == STORE_ERR_LANGUAGE ? EXIT_USAGE : EXIT_FATAL;
+    }
+    return 0;
+}
+
 /* Open the database for a load (locked, upgraded, writable) or for a dry
  * run (read-only when it exists, else none). Returns 0 or an exit status. */
 static int open_database(const struct options *opt, int *lock_fd, struct store **store) {
@@ -236,11 +264,7 @@ static int open_database(const struct options *opt, int *lock_fd, struct store *
     if (opt->dry_run) {
         if (access(opt->db_path, F_OK) != 0)
             return 0;
-        if (store_open_readonly(opt->db_path, store, err, sizeof err) != STORE_OK) {
-            log_error("%s", err);
-            return EXIT_FATAL;
-        }
-        return 0;
+        return open_for_reading(opt->db_path, store);
     }
     enum lock_status ls = lock_acquire(opt->db_path, lock_fd, err, sizeof err);
     if (ls != LOCK_OK) {
@@ -338,19 +362,48 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
 
 /* stats: the database read-only, a report on stdout. */
 static int stats(const struct options *opt) {
-    char err[512];
     struct store *s = NULL;
     if (access(opt->db_path, F_OK) != 0) {
         log_error("%s: no such database (give --db, or load something first)", opt->db_path);
         return EXIT_USAGE;
     }
-    if (store_open_readonly(opt->db_path, &s, err, sizeof err) != STORE_OK) {
-        log_error("%s", err);
-        return EXIT_FATAL;
-    }
+    int code = open_for_reading(opt->db_path, &s);
+    if (code != 0)
+        return code;
     int rc = report_stats(s, opt->db_path, stdout);
     store_close(s);
     return rc == 0 ? EXIT_OK : EXIT_FATAL;
+}
+
+/* dump: rows written since a point, on stdout; where to start next time,
+ * on stderr. */
+static int dump(const struct options *opt) {
+    struct store *s = NULL;
+    if (access(opt->db_path, F_OK) != 0) {
+        log_error("%s: no such database (give --db)", opt->db_path);
+        return EXIT_USAGE;
+    }
+    int code = open_for_reading(opt->db_path, &s);
+    if (code != 0)
+        return code;
+    int64_t rows = 0, next = 0;
+    int rc = dump_run(s, opt->dump_table, opt->since, opt->dump_format, stdout, &rows, &next);
+    store_close(s);
+    if (rc != 0)
+        return rc == 2 ? EXIT_USAGE : EXIT_FATAL;
+    if (opt->verbosity >= 0) {
+        char line[256];
+        snprintf(line, sizeof line,
+                 "tmdb-ingest: dumped %" PRId64 " row(s) of %s; next time: --since %" PRId64, rows,
+                 opt->dump_table, next);
+        const struct log_field fields[] = {
+            {"table", opt->dump_table, 0},
+            {"rows", NULL, (double)rows},
+            {"next_since", NULL, (double)next},
+        };
+        log_event("dumped", line, fields, sizeof fields / sizeof *fields);
+    }
+    return EXIT_OK;
 }
 
 /* The language of the first input: the output must hold the same. */
@@ -424,8 +477,9 @@ int main(int argc, char **argv) {
                            : opt.verbosity == 1 ? LOG_INFO
                                                 : LOG_DEBUG;
     log_init(level, opt.progress && opt.verbosity >= 0, opt.log_format);
-    if (opt.command == COMMAND_STATS) {
-        int code = stats(&opt); /* read-only, local: no credential, no network */
+    if (opt.command == COMMAND_STATS || opt.command == COMMAND_DUMP) {
+        /* read-only, local: no credential, no network */
+        int code = opt.command == COMMAND_STATS ? stats(&opt) : dump(&opt);
         cli_free(&opt);
         return code;
     }

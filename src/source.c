@@ -297,7 +297,7 @@ static enum source_status produce_export(const struct source *src, struct fetche
         return SOURCE_FATAL;
     }
     enum source_status st = SOURCE_OK;
-    long bad = 0;
+    long bad = 0, entries = 0;
     for (;;) {
         struct export_entry e;
         char reason[160];
@@ -316,6 +316,7 @@ static enum source_status produce_export(const struct source *src, struct fetche
                 log_warn("%s, line %ld: %s; skipped", name, export_reader_line(r), reason);
             continue;
         }
+        entries++;
         if (p->src->named && idset_add(p->src->named, e.id) < 0) {
             if (stop_request(STOP_FATAL))
                 log_error("out of memory remembering movie ids");
@@ -332,6 +333,11 @@ static enum source_status produce_export(const struct source *src, struct fetche
     }
     if (bad > 0)
         log_warn("%s: %ld line(s) were not movie entries and were skipped", name, bad);
+    if (st == SOURCE_OK && entries == 0) {
+        /* An empty export would make every stored movie look deleted. */
+        log_error("%s holds no movie entries", name);
+        st = SOURCE_ERROR;
+    }
     export_reader_close(r);
     return st;
 }

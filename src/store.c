@@ -11,12 +11,15 @@
 #include "movie.h"
 #include "store_internal.h"
 
-/* sql/schema.sql, embedded at build time by scripts/embed.sh. */
+/* sql/schema.sql and sql/views.sql, embedded at build time by scripts/embed.sh. */
 extern const char store_schema_sql[];
+extern const char store_views_sql[];
 /* sql/migrations/N.sql: upgrade a version N-1 database to version N. */
 extern const char store_migrate_2_sql[];
+extern const char store_migrate_3_sql[];
 static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
     [2] = store_migrate_2_sql,
+    [3] = store_migrate_3_sql,
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -200,9 +203,9 @@ static enum store_status migrate(struct store *s, long long from) {
     return STORE_OK;
 }
 
-/* Upgrade an older database, apply the schema and check (or record) the
- * language, all in one transaction: a failed upgrade leaves the database
- * as it was. */
+/* Upgrade an older database, apply the schema, replace the views and
+ * check (or record) the language, all in one transaction: a failed upgrade
+ * leaves the database as it was. */
 static enum store_status apply_schema(struct store *s) {
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(s, "begin schema transaction");
@@ -219,6 +222,8 @@ static enum store_status apply_schema(struct store *s) {
         ;
     else if (sqlite3_exec(s->db, store_schema_sql, NULL, NULL, NULL) != SQLITE_OK)
         rc = store_fail(s, "apply the schema");
+    else if (sqlite3_exec(s->db, store_views_sql, NULL, NULL, NULL) != SQLITE_OK)
+        rc = store_fail(s, "create the views");
     else if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         rc = store_fail(s, "set the schema version");
     sqlite3_stmt *st = NULL;
@@ -311,9 +316,11 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
         rc = store_fail(s, "read the schema version");
     else if (version != STORE_SCHEMA_VERSION) {
         snprintf(s->errmsg, sizeof s->errmsg,
-                 "%s: schema version %lld, not %d (a run without --dry-run upgrades it)", path,
-                 version, STORE_SCHEMA_VERSION);
-        rc = STORE_ERR_SCHEMA;
+                 "%s: schema version %lld, not %d (%s)", path, version, STORE_SCHEMA_VERSION,
+                 version < STORE_SCHEMA_VERSION && version > 0
+                     ? "store_upgrade() or any load upgrades it"
+                     : "not a database this tmdb-ingest can read");
+        rc = version < STORE_SCHEMA_VERSION && version > 0 ? STORE_ERR_OLD : STORE_ERR_SCHEMA;
     }
     if (rc == STORE_OK)
         rc = prepare_all(s);
@@ -328,6 +335,28 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
 
 const char *store_library_version(void) {
     return sqlite3_libversion();
+}
+
+enum store_status store_upgrade(const char *path, char *err, size_t err_size) {
+    char language[64] = "";
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    /* The language, read without the schema's help: any version has meta. */
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'language'", -1, &st,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(language, sizeof language, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    if (!language[0]) {
+        snprintf(err, err_size, "%s: not a tmdb-ingest database (no language)", path);
+        return STORE_ERR_SCHEMA;
+    }
+    struct store *s = NULL;
+    enum store_status rc = store_open(path, language, &s, err, err_size);
+    store_close(s);
+    return rc;
 }
 
 void store_close(struct store *s) {

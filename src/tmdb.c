@@ -211,8 +211,11 @@ int tmdb_url_changes(char *buf, size_t size, const char *base, const char *start
         sb_puts(&b, "&api_key=");
         sb_encode(&b, api_key);
     }
-    if (b.overflow)
+    if (b.overflow) {
+        if (size)
+            buf[0] = '\0'; /* never leave a cut-off key behind */
         return -1;
+    }
     return (int)b.len;
 }
 

@@ -165,3 +165,19 @@ deleted_ids() {
 import json, sys
 print(" ".join(str(json.loads(l)["id"]) for l in sys.stdin if l.strip() and json.loads(l).get("deleted")))'
 }
+
+# schema_shape DATABASE: what a database's schema is, as text to compare
+# (a new database against an upgraded one): every table's columns and
+# foreign keys, and the SQL of every index, trigger and view. Table SQL
+# itself is left out: ALTER TABLE ADD COLUMN rewrites it differently.
+schema_shape() {
+    sqlite3 -batch -noheader "$1" "
+SELECT 'column', m.name, p.cid, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk
+  FROM sqlite_schema m, pragma_table_info(m.name) p
+ WHERE m.type = 'table' ORDER BY m.name, p.cid;
+SELECT 'foreign key', m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_delete
+  FROM sqlite_schema m, pragma_foreign_key_list(m.name) f
+ WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq;
+SELECT type, name, sql FROM sqlite_schema WHERE type IN ('index', 'trigger', 'view')
+ ORDER BY type, name;"
+}

@@ -1,9 +1,12 @@
 #!/bin/sh
 # A database made by schema version 1 (tmdb-ingest 0.1) is upgraded in place
-# on first open: nothing is lost, the new columns and tables exist, and the
-# next load works. tests/fixtures/schema_v1.sql is version 1's schema.
+# on first open, through every version since: nothing is lost, the new
+# columns and tables exist, the old movies are in the full-text index, the
+# schema is exactly a new database's, and the next load works.
+# tests/fixtures/schema_v1.sql is version 1's schema; t_schema_upgrade_v2.sh
+# upgrades a version 2 database.
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 10
 
 sqlite3 "$DB" <<SQL
 .read $ROOT/tests/fixtures/schema_v1.sql
@@ -22,7 +25,7 @@ start_fake --movies 10 --deleted 0
 ids=$(catalogue_ids 2 --movies 10 --deleted 0)
 run_ingest ids $ids --rate 0
 is "$RC" 0 "a load into a version 1 database succeeds"
-is "$(sql 'PRAGMA user_version')" 2 "schema upgraded to version 2"
+is "$(sql 'PRAGMA user_version')" 3 "schema upgraded to version 3"
 is "$(sql "SELECT title || '|' || revenue || '|' || fetched_at FROM movies WHERE id = 496243")" \
     "기생충|262000000|2026-01-01T00:00:00Z" "the old movie row is intact"
 is "$(sql 'SELECT count(*) FROM movie_genres WHERE movie_id = 496243')" 1 "its links are intact"
@@ -30,6 +33,14 @@ is "$(sql 'SELECT count(*) FROM runs')" 2 "old run kept, new run added"
 is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NULL')" 3 "deleted_at exists, NULL for all"
 is "$(sql "SELECT count(*) FROM sqlite_schema WHERE name IN ('movie_cast', 'movie_crew', 'keywords', 'people')")" \
     4 "tables of the new version exist"
+is "$(sql "SELECT rowid FROM movies_fts WHERE movies_fts MATCH '\"기생충\"'")" 496243 \
+    "the old movie is in the full-text index"
+upgraded=$DB
+DB=$TMP/new.sqlite3
+run_ingest ids $ids --rate 0
+DB=$upgraded
+is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
+    "the upgraded schema equals a new database's (columns in the same order)"
 is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
 
 done_testing

@@ -1,7 +1,8 @@
 #!/bin/sh
 # --shard K/N splits a load by id; merge combines the shard databases. Two
 # shards merged equal one unsharded run, row for row, in every table of
-# movie data (fetched_at aside: the runs happened at different moments).
+# movie data (fetched_at and updated_at aside: the runs happened at
+# different moments).
 . "$(dirname "$0")/lib.sh"
 plan 10
 
@@ -27,7 +28,7 @@ diffs=0
 for t in movies collections genres movie_genres companies movie_companies countries \
     movie_countries languages movie_languages people movie_cast movie_crew keywords \
     movie_keywords release_dates external_ids translations; do
-    cols=$(sqlite3 "$FULL" "SELECT group_concat(name, ', ') FROM pragma_table_info('$t') WHERE name <> 'fetched_at'")
+    cols=$(sqlite3 "$FULL" "SELECT group_concat(name, ', ') FROM pragma_table_info('$t') WHERE name NOT IN ('fetched_at', 'updated_at')")
     n=$(sqlite3 "$DB" "ATTACH '$FULL' AS f;
         SELECT (SELECT count(*) FROM (SELECT $cols FROM main.$t EXCEPT SELECT $cols FROM f.$t))
              + (SELECT count(*) FROM (SELECT $cols FROM f.$t EXCEPT SELECT $cols FROM main.$t))")

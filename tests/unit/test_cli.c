@@ -9,17 +9,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 #define ARGV(...) ((char *[]){"tmdb-ingest", __VA_ARGS__, NULL})
 #define ARGC(...) ((int)(sizeof((char *[]){"tmdb-ingest", __VA_ARGS__}) / sizeof(char *)))
-#define PARSE(opt, ...) cli_parse(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), (opt))
+#define PARSE(opt, ...) parse_quietly(ARGC(__VA_ARGS__), ARGV(__VA_ARGS__), (opt))
 
-static int quiet_stderr(void **state) {
+/* cli_parse() with stderr captured into err (what the user would read):
+ * usage messages stay out of the test's output, cmocka's own do not. */
+static enum cli_result parse_capturing(int argc, char **argv, struct options *opt, char *err,
+                                       size_t err_size) {
+    FILE *capture = tmpfile();
+    assert_non_null(capture);
+    fflush(stderr);
+    int saved = dup(fileno(stderr));
+    assert_true(saved >= 0);
+    assert_true(dup2(fileno(capture), fileno(stderr)) >= 0);
+    enum cli_result r = cli_parse(argc, argv, opt);
+    fflush(stderr);
+    dup2(saved, fileno(stderr));
+    close(saved);
+    rewind(capture);
+    size_t n = fread(err, 1, err_size - 1, capture);
+    err[n] = '\0';
+    fclose(capture);
+    return r;
+}
+
+static enum cli_result parse_quietly(int argc, char **argv, struct options *opt) {
+    char err[1024];
+    return parse_capturing(argc, argv, opt, err, sizeof err);
+}
+
+static int count_args(char **argv) {
+    int argc = 0;
+    while (argv[argc])
+        argc++;
+    return argc;
+}
+
+static int clear_environment(void **state) {
     (void)state;
-    unsetenv("TMDB_API_BASE");
-    return freopen("/dev/null", "w", stderr) ? 0 : -1;
+    return unsetenv("TMDB_API_BASE");
 }
 
 static void test_list_defaults(void **state) {
@@ -98,7 +131,7 @@ static void test_max_body_suffixes(void **state) {
 static void test_usage_errors(void **state) {
     (void)state;
     struct options o;
-    assert_int_equal(cli_parse(1, ARGV(NULL), &o), CLI_USAGE);
+    assert_int_equal(parse_quietly(1, ARGV(NULL), &o), CLI_USAGE);
     cli_free(&o);
     char **bad[] = {
         ARGV("list", "trending"),       ARGV("list"),
@@ -113,14 +146,270 @@ static void test_usage_errors(void **state) {
         ARGV("ids", "1", "--db"),       ARGV("fetch", "1"),
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        int argc = 0;
-        while (bad[i][argc])
-            argc++;
-        enum cli_result r = cli_parse(argc, bad[i], &o);
+        int argc = count_args(bad[i]);
+        enum cli_result r = parse_quietly(argc, bad[i], &o);
         if (r != CLI_USAGE)
             fail_msg("case %zu (%s %s) was accepted", i, bad[i][1], argc > 2 ? bad[i][2] : "");
         cli_free(&o);
     }
+}
+
+/* "merge o i --dry-run": a command line for a failure message. */
+static const char *joined(char **argv, char *buf, size_t size) {
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 1; argv[i] && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", i > 1 ? " " : "", argv[i]);
+    return buf;
+}
+
+/* Command lines that must be refused, and what the message must say. */
+struct refused {
+    char **argv;
+    const char *message;
+};
+
+/* Every case refused with its message; else one failure naming them all. */
+static void assert_all_refused(const struct refused *cases, size_t n) {
+    char failures[2048] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct options o;
+        char err[1024], line[256];
+        enum cli_result r =
+            parse_capturing(count_args(cases[i].argv), cases[i].argv, &o, err, sizeof err);
+        cli_free(&o);
+        joined(cases[i].argv, line, sizeof line);
+        if (len >= sizeof failures)
+            break;
+        if (r != CLI_USAGE)
+            len += (size_t)snprintf(failures + len, sizeof failures - len, "\n  '%s' was accepted",
+                                    line);
+        else if (!strstr(err, cases[i].message))
+            len +=
+                (size_t)snprintf(failures + len, sizeof failures - len,
+                                 "\n  '%s': message '%s' lacks '%s'", line, err, cases[i].message);
+    }
+    if (failures[0])
+        fail_msg("%s", failures);
+}
+
+/* `command option value` refused with `message`, for each of the values. */
+static void assert_values_refused(const char *command, const char *option,
+                                  const char *const *values, size_t n, const char *message) {
+    char *argv[16][5];
+    struct refused cases[16];
+    assert_true(n <= 16);
+    for (size_t i = 0; i < n; i++) {
+        argv[i][0] = (char *)"tmdb-ingest";
+        argv[i][1] = (char *)command;
+        argv[i][2] = (char *)option;
+        argv[i][3] = (char *)values[i];
+        argv[i][4] = NULL;
+        cases[i] = (struct refused){argv[i], message};
+    }
+    assert_all_refused(cases, n);
+}
+
+static void test_export_defaults(void **state) {
+    (void)state;
+    struct options o;
+    assert_int_equal(PARSE(&o, "export"), CLI_RUN);
+    assert_int_equal(o.command, COMMAND_LOAD);
+    assert_int_equal(o.source.kind, SOURCE_EXPORT);
+    assert_null(o.export_date);
+    assert_null(o.source.export_path);
+    assert_string_equal(o.export_base, "https://files.tmdb.org/p/exports");
+    assert_false(o.source.has_min_popularity);
+    assert_false(o.source.include_adult);
+    assert_false(o.source.include_video);
+    assert_int_equal(o.source.shard_count, 0);
+    assert_int_equal(o.max_age_s, 0);
+    assert_false(o.dry_run);
+    cli_free(&o);
+}
+
+static void test_export_options(void **state) {
+    (void)state;
+    struct options o;
+    assert_int_equal(PARSE(&o, "--dry-run", "export", "--date", "2024-02-29", "--min-popularity",
+                           "2.5", "--include-adult", "--include-video", "--export-base",
+                           "http://127.0.0.1:9/p/exports", "--max-age", "2d", "--shard", "3/4"),
+                     CLI_RUN);
+    assert_int_equal(o.source.kind, SOURCE_EXPORT);
+    assert_true(o.dry_run);
+    assert_string_equal(o.export_date, "2024-02-29");
+    assert_true(o.source.has_min_popularity);
+    assert_true(o.source.min_popularity == 2.5);
+    assert_true(o.source.include_adult);
+    assert_true(o.source.include_video);
+    assert_string_equal(o.export_base, "http://127.0.0.1:9/p/exports");
+    assert_int_equal(o.max_age_s, 2 * 86400);
+    assert_int_equal(o.source.shard_index, 3);
+    assert_int_equal(o.source.shard_count, 4);
+    cli_free(&o);
+    assert_int_equal(
+        PARSE(&o, "export", "--file", "/tmp/movie_ids.json.gz", "--min-popularity", "0"), CLI_RUN);
+    assert_string_equal(o.source.export_path, "/tmp/movie_ids.json.gz");
+    assert_null(o.export_date);
+    assert_true(o.source.has_min_popularity);
+    assert_true(o.source.min_popularity == 0);
+    cli_free(&o);
+}
+
+static void test_changes_since(void **state) {
+    (void)state;
+    struct options o;
+    assert_int_equal(PARSE(&o, "changes"), CLI_RUN);
+    assert_int_equal(o.source.kind, SOURCE_CHANGES);
+    assert_null(o.since);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "changes", "--since", "2026-11-20", "--shard", "0/1"), CLI_RUN);
+    assert_string_equal(o.since, "2026-11-20");
+    assert_int_equal(o.source.shard_index, 0);
+    assert_int_equal(o.source.shard_count, 1);
+    cli_free(&o);
+}
+
+static void test_max_age_durations(void **state) {
+    (void)state;
+    static const struct {
+        const char *arg;
+        long long seconds;
+    } ok[] = {
+        {"36h", 129600}, {"0", 0},       {"0h", 0},      {"45s", 45},
+        {"90m", 5400},   {"2d", 172800}, {"1w", 604800}, {"36500d", 36500LL * 86400},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        struct options o;
+        char *arg = (char *)ok[i].arg;
+        if (PARSE(&o, "list", "popular", "--max-age", arg) != CLI_RUN ||
+            o.max_age_s != ok[i].seconds)
+            fail_msg("--max-age %s: wanted %lld s, got %lld", arg, ok[i].seconds, o.max_age_s);
+        cli_free(&o);
+    }
+    const char *bad[] = {"5x", "-1h", "5", "1hh", "h", "", "36501d", "99999999999999999999s"};
+    assert_values_refused("export", "--max-age", bad, sizeof bad / sizeof *bad,
+                          "--max-age wants a duration like 36h");
+}
+
+static void test_shard_values(void **state) {
+    (void)state;
+    struct options o;
+    assert_int_equal(PARSE(&o, "export", "--shard", "1023/1024"), CLI_RUN);
+    assert_int_equal(o.source.shard_index, 1023);
+    assert_int_equal(o.source.shard_count, 1024);
+    cli_free(&o);
+    const char *bad[] = {"2/2", "1/0", "0/1025", "-1/2",  "a/2",
+                         "1/",  "/2",  "12",     "1/2/3", "00000000000000001/2"};
+    assert_values_refused("export", "--shard", bad, sizeof bad / sizeof *bad,
+                          "--shard wants K/N with 0 <= K < N <= 1024");
+}
+
+static void test_bad_dates_and_popularity(void **state) {
+    (void)state;
+    const char *dates[] = {"2025-02-29", "2026-11-25T08:00", "11/25/2026", "yesterday", ""};
+    assert_values_refused("export", "--date", dates, sizeof dates / sizeof *dates,
+                          "--date wants a date like 2026-11-25");
+    const char *since[] = {"2026-13-01", "1899-12-31", "2026-11-20 ", ""};
+    assert_values_refused("changes", "--since", since, sizeof since / sizeof *since,
+                          "--since wants a date like 2026-11-20");
+    const char *popularity[] = {"-1", "nan", "inf", "1e10", "2.5x", ""};
+    assert_values_refused("export", "--min-popularity", popularity,
+                          sizeof popularity / sizeof *popularity,
+                          "--min-popularity wants a number >= 0");
+    const char *bases[] = {"ftp://files.tmdb.org/p/exports", "https://h/p?x=1", "files.tmdb.org"};
+    assert_values_refused("export", "--export-base", bases, sizeof bases / sizeof *bases,
+                          "--export-base must be an http:// or https:// URL");
+}
+
+static void test_options_for_other_commands(void **state) {
+    (void)state;
+    const char *export_only = "apply to the export command only";
+    const char *max_age = "--max-age applies to export and list";
+    const struct refused bad[] = {
+        {ARGV("export", "--pages", "2"), "--pages applies to the list command only"},
+        {ARGV("changes", "--pages", "all"), "--pages applies to the list command only"},
+        {ARGV("export", "--since", "2026-11-20"), "--since applies to the changes command only"},
+        {ARGV("list", "popular", "--since", "2026-11-20"), "--since applies to the changes"},
+        {ARGV("changes", "--max-age", "36h"), max_age},
+        {ARGV("ids", "550", "--max-age", "36h"), max_age},
+        {ARGV("ids", "-", "--max-age", "1d"), max_age},
+        {ARGV("export", "--date", "2026-11-25", "--file", "x.gz"), "give --date or --file"},
+        {ARGV("changes", "--date", "2026-11-25"), export_only},
+        {ARGV("ids", "1", "--file", "x.gz"), export_only},
+        {ARGV("list", "popular", "--min-popularity", "3"), export_only},
+        {ARGV("changes", "--export-base", "https://h/p"), export_only},
+        {ARGV("changes", "--include-video"), export_only},
+        {ARGV("list", "popular", "--include-adult"), "--include-adult applies to the export"},
+    };
+    assert_all_refused(bad, sizeof bad / sizeof *bad);
+}
+
+static void test_command_arguments(void **state) {
+    (void)state;
+    const char *merge = "merge wants OUT.sqlite3 and at least one IN.sqlite3";
+    const struct refused bad[] = {
+        {ARGV("export", "extra-arg"), "export takes no arguments"},
+        {ARGV("changes", "2026-11-20"), "changes takes no arguments"},
+        {ARGV("merge"), merge},
+        {ARGV("merge", "out.sqlite3"), merge},
+        {ARGV("-q", "merge", "out.sqlite3"), merge},
+    };
+    assert_all_refused(bad, sizeof bad / sizeof *bad);
+}
+
+static void test_merge(void **state) {
+    (void)state;
+    struct options o;
+    assert_int_equal(PARSE(&o, "merge", "out.sqlite3", "part-0.sqlite3", "-q", "part-1.sqlite3"),
+                     CLI_RUN);
+    assert_int_equal(o.command, COMMAND_MERGE);
+    assert_string_equal(o.merge_out, "out.sqlite3");
+    assert_int_equal(o.n_merge_inputs, 2);
+    assert_string_equal(o.merge_inputs[0], "part-0.sqlite3");
+    assert_string_equal(o.merge_inputs[1], "part-1.sqlite3");
+    assert_int_equal(o.verbosity, -1);
+    cli_free(&o);
+}
+
+/* merge reads only databases: any option of the loads is refused, as its
+ * message says ("merge takes only OUT.sqlite3 IN.sqlite3... (and -q, -v)"). */
+static void test_merge_refuses_load_options(void **state) {
+    (void)state;
+    const char *msg = "merge takes only OUT.sqlite3 IN.sqlite3";
+    const struct refused bad[] = {
+        {ARGV("merge", "o", "i", "--dry-run"), msg},
+        {ARGV("merge", "o", "i", "--shard", "0/2"), msg},
+        {ARGV("merge", "o", "i", "--max-age", "1d"), msg},
+        {ARGV("merge", "o", "i", "--pages", "2"), msg},
+        {ARGV("merge", "o", "i", "--since", "2026-11-20"), msg},
+        {ARGV("merge", "o", "i", "--date", "2026-11-20"), msg},
+        {ARGV("merge", "o", "i", "--min-popularity", "1"), msg},
+        {ARGV("merge", "o", "i", "--append", "credits"), msg},
+        {ARGV("merge", "o", "i", "--include-adult"), msg},
+        {ARGV("merge", "o", "i", "--include-video"), msg},
+        {ARGV("merge", "o", "i", "--export-base", "https://h/p"), msg},
+    };
+    assert_all_refused(bad, sizeof bad / sizeof *bad);
+}
+
+static void test_append_is_normalised(void **state) {
+    (void)state;
+    struct options o;
+    assert_int_equal(PARSE(&o, "ids", "1", "--append", "keywords,credits,keywords,credits"),
+                     CLI_RUN);
+    assert_string_equal(o.append, "keywords,credits");
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "ids", "1"), CLI_RUN);
+    assert_string_equal(o.append, "");
+    cli_free(&o);
+    const struct refused bad[] = {
+        {ARGV("ids", "1", "--append", "credits,bogus"), "--append: unknown part 'bogus'"},
+        {ARGV("ids", "1", "--append", "credits,,videos"), "--append: an empty part name"},
+        {ARGV("ids", "1", "--append", "Credits"), "unknown part 'Credits'"},
+    };
+    assert_all_refused(bad, sizeof bad / sizeof *bad);
 }
 
 int main(void) {
@@ -132,6 +421,17 @@ int main(void) {
         cmocka_unit_test(test_env_api_base_and_option_override),
         cmocka_unit_test(test_max_body_suffixes),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_export_defaults),
+        cmocka_unit_test(test_export_options),
+        cmocka_unit_test(test_changes_since),
+        cmocka_unit_test(test_max_age_durations),
+        cmocka_unit_test(test_shard_values),
+        cmocka_unit_test(test_bad_dates_and_popularity),
+        cmocka_unit_test(test_options_for_other_commands),
+        cmocka_unit_test(test_command_arguments),
+        cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_merge_refuses_load_options),
+        cmocka_unit_test(test_append_is_normalised),
     };
-    return cmocka_run_group_tests_name("cli", tests, quiet_stderr, NULL);
+    return cmocka_run_group_tests_name("cli", tests, clear_environment, NULL);
 }

@@ -511,6 +511,316 @@ static void test_runs_and_failures(void **state) {
                         "failed 0 5");
 }
 
+/* ---- views, change times, full-text search (schema version 3) ---- */
+
+/* The plan SQLite chooses for `sql`, its steps joined with "; ", into buf. */
+static const char *query_plan(const char *path, const char *sql, char *buf, size_t size) {
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    char eqp[512];
+    buf[0] = '\0';
+    snprintf(eqp, sizeof eqp, "EXPLAIN QUERY PLAN %s", sql);
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    if (sqlite3_prepare_v2(db, eqp, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", eqp, sqlite3_errmsg(db));
+    while (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", buf[0] ? "; " : "",
+                 (const char *)sqlite3_column_text(st, 3));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return buf;
+}
+
+static void test_views_read_as_lists(void **state) {
+    struct fixture *f = *state;
+    char buf[512];
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie m = sample_with_parts(496243);
+    upsert_ok(s, &m);
+    store_close(s);
+    const char *db = f->path;
+    assert_string_equal(qs(db, "SELECT year || '|' || genres || '|' || companies || '|' || "
+                               "countries || '|' || spoken_languages || '|' || collection || '|' "
+                               "|| keywords || '|' || deleted FROM movie_details",
+                           buf, sizeof buf),
+                        "2019|드라마, 스릴러, 코미디|CJ Entertainment|South Korea|Korean|"
+                        "A collection|반지하, class differences|0");
+    assert_string_equal(qs(db, "SELECT directors || '|' || writers || '|' || top_cast || '|' || "
+                               "cast_count || '|' || crew_count FROM movie_credits",
+                           buf, sizeof buf),
+                        "봉준호|봉준호|송강호, Park So-dam|2|2");
+    assert_string_equal(qs(db, "SELECT genre || ' ' || movies || ' ' || avg_vote FROM "
+                               "genre_stats WHERE genre_id = 18",
+                           buf, sizeof buf),
+                        "드라마 1 8.5");
+    /* the year index serves the views' `year` */
+    assert_non_null(strstr(query_plan(db, "SELECT id FROM movie_details WHERE year = 2019", buf,
+                                      sizeof buf),
+                           "USING INDEX movies_year"));
+}
+
+static void test_shared_rows_know_when_they_changed(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie m = sample(1, "x");
+    upsert_ok(s, &m);
+    assert_int_equal(
+        q(f->path, "SELECT count(*) FROM genres WHERE updated_at LIKE '20__-__-__T__:__:__Z'"), 3);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE genres SET updated_at = 'then'; "
+                                      "UPDATE companies SET updated_at = 'then'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    upsert_ok(s, &m); /* the same values again: not a change */
+    assert_int_equal(q(f->path, "SELECT count(*) FROM genres WHERE updated_at = 'then'"), 3);
+    struct movie_genre renamed[] = {{18, "Drama"}};
+    m.genres = renamed;
+    m.n_genres = 1;
+    upsert_ok(s, &m);
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM genres WHERE updated_at = 'then'"), 2);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM genres WHERE id = 18 AND updated_at > "
+                                "'2000' AND updated_at < 'then'"),
+                     1);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM companies WHERE updated_at = 'then'"), 1);
+}
+
+#define MAX_HITS 16
+
+struct hits {
+    int n;
+    int stop_after; /* 0: never */
+    int64_t id[MAX_HITS];
+    char title[MAX_HITS][64];
+    char year[MAX_HITS][8];
+    char snippet[MAX_HITS][256];
+};
+
+static int collect_hit(void *ctx, const struct store_search_hit *hit) {
+    struct hits *h = ctx;
+    if (h->n < MAX_HITS) {
+        h->id[h->n] = hit->id;
+        snprintf(h->title[h->n], sizeof h->title[h->n], "%s", hit->title ? hit->title : "(null)");
+        snprintf(h->year[h->n], sizeof h->year[h->n], "%s", hit->year ? hit->year : "(null)");
+        snprintf(h->snippet[h->n], sizeof h->snippet[h->n], "%s", hit->snippet);
+    }
+    h->n++;
+    return h->stop_after && h->n >= h->stop_after;
+}
+
+/* The ids store_search() reports for `query`, comma separated, into h. */
+static const char *search_ids(struct store *s, const char *query, int limit, struct hits *h) {
+    static char ids[256];
+    memset(h, 0, sizeof *h);
+    if (store_search(s, query, limit, collect_hit, h) != STORE_OK)
+        fail_msg("store_search(\"%s\"): %s", query, store_errmsg(s));
+    ids[0] = '\0';
+    for (int i = 0; i < h->n && i < MAX_HITS; i++)
+        snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%lld", i ? "," : "",
+                 (long long)h->id[i]);
+    return ids;
+}
+
+/* A movie with text only (no genres or companies), its keywords in raw_json
+ * as TMDB appends them. `raw` must outlive the upsert. */
+static struct movie text_movie(int64_t id, const char *title, const char *overview,
+                               double popularity, struct movie_genre *keywords, size_t n_keywords,
+                               char *raw, size_t raw_size) {
+    struct movie m = {.id = id, .title = title, .original_title = title, .overview = overview,
+                      .popularity = popularity, .raw_json = raw};
+    int len = snprintf(raw, raw_size, "{\"id\":%lld", (long long)id);
+    if (keywords) {
+        m.parts = MOVIE_PART_KEYWORDS;
+        m.keywords = keywords;
+        m.n_keywords = n_keywords;
+        len += snprintf(raw + len, raw_size - (size_t)len, ",\"keywords\":{\"keywords\":[");
+        for (size_t i = 0; i < n_keywords; i++)
+            len += snprintf(raw + len, raw_size - (size_t)len, "%s{\"id\":%lld,\"name\":\"%s\"}",
+                            i ? "," : "", (long long)keywords[i].id, keywords[i].name);
+        len += snprintf(raw + len, raw_size - (size_t)len, "]}");
+    }
+    len += snprintf(raw + len, raw_size - (size_t)len, "}");
+    m.raw_len = (size_t)len;
+    return m;
+}
+
+/* Store the movies in one batch. */
+static void upsert_all(struct store *s, const struct movie *movies, size_t n) {
+    assert_int_equal(store_begin(s), STORE_OK);
+    for (size_t i = 0; i < n; i++)
+        if (store_upsert_movie(s, &movies[i], "2026-11-24T03:00:00Z") != STORE_OK)
+            fail_msg("store_upsert_movie: %s", store_errmsg(s));
+    assert_int_equal(store_commit(s), STORE_OK);
+}
+
+static struct movie_genre MONSTER_KEYWORD[] = {{290000, "괴물"}};
+
+/* Korean movies: 괴물 (two syllables, no trigram of its own) as a word,
+ * inside a compound, before particles, and as a keyword. */
+static struct store *open_korean_catalogue(const char *path) {
+    static char raw[6][256];
+    struct store *s = open_ok(path, "ko-KR");
+    struct movie movies[] = {
+        text_movie(1, "한강괴물이 나타났다", "서울", 5.0, NULL, 0, raw[0], sizeof raw[0]),
+        text_movie(2, "밤의 이야기", "괴물들의 밤이 온다. 아무도 모른다, 괴물이 어디 있는지", 50.0,
+                   NULL, 0, raw[1], sizeof raw[1]),
+        text_movie(3, "괴물", "가족 영화", 9.0, NULL, 0, raw[2], sizeof raw[2]),
+        text_movie(4, "물괴", "조선 시대", 99.0, NULL, 0, raw[3], sizeof raw[3]),
+        text_movie(5, "한 여름", "바다", 1.0, MONSTER_KEYWORD, 1, raw[4], sizeof raw[4]),
+        text_movie(6, "Monster", "괴물 영화", 1.0, NULL, 0, raw[5], sizeof raw[5]),
+    };
+    upsert_all(s, movies, sizeof movies / sizeof *movies);
+    return s;
+}
+
+static void test_search_korean_two_syllables(void **state) {
+    struct fixture *f = *state;
+    struct hits h;
+    struct store *s = open_korean_catalogue(f->path);
+    /* title matches first (by popularity), then keywords, then overviews */
+    assert_string_equal(search_ids(s, "괴물", 0, &h), "3,1,5,2,6");
+    assert_string_equal(h.snippet[1], "한강[괴물]이 나타났다");
+    assert_string_equal(h.snippet[3], "[괴물]들의 밤이 온다. 아무도 모른…");
+    assert_string_equal(h.year[0], "(null)");
+    /* three syllables go through the index: inside a compound, with a particle */
+    assert_string_equal(search_ids(s, "괴물이", 0, &h), "1,2");
+    assert_string_equal(h.snippet[0], "한강[괴물이] 나타났다");
+    assert_string_equal(search_ids(s, "괴물들의", 0, &h), "2");
+    /* two words: both must match */
+    assert_string_equal(search_ids(s, "괴물 가족", 0, &h), "3");
+    assert_string_equal(search_ids(s, "괴물 영화", 0, &h), "3,6");
+    store_close(s);
+}
+
+static void test_search_english_ranking_and_case(void **state) {
+    struct fixture *f = *state;
+    char raw[3][128];
+    struct hits h;
+    struct store *s = open_ok(f->path, "en-US");
+    struct movie movies[] = {
+        text_movie(10, "A Quiet Place", "A family hides from a MONSTER that hunts by sound.", 90.0,
+                   NULL, 0, raw[0], sizeof raw[0]),
+        text_movie(11, "Monster House", "Kids and a haunted house.", 1.0, NULL, 0, raw[1],
+                   sizeof raw[1]),
+        text_movie(12, "Up", "An old man flies his house away.", 50.0, NULL, 0, raw[2],
+                   sizeof raw[2]),
+    };
+    movies[1].release_date = "2006-07-21";
+    upsert_all(s, movies, sizeof movies / sizeof *movies);
+    /* a title match outranks an overview match, though less popular */
+    assert_string_equal(search_ids(s, "monster", 0, &h), "11,10");
+    assert_string_equal(h.title[0], "Monster House");
+    assert_string_equal(h.year[0], "2006");
+    assert_string_equal(h.snippet[0], "[Monster] House");
+    assert_non_null(strstr(h.snippet[1], "[MONSTER]"));
+    assert_string_equal(search_ids(s, "MoNsTeR hOuSe", 0, &h), "11");
+    assert_string_equal(search_ids(s, "house", 1, &h), "11"); /* limit */
+    assert_string_equal(search_ids(s, "up", 0, &h), "12");    /* two letters: LIKE */
+    assert_string_equal(h.snippet[0], "[Up]");
+    store_close(s);
+}
+
+static void test_search_takes_the_query_literally(void **state) {
+    struct fixture *f = *state;
+    char raw[2][128];
+    struct hits h;
+    struct store *s = open_ok(f->path, "en-US");
+    struct movie movies[] = {
+        text_movie(20, "\"Quoted\" Title: Part-2*", "50% off_sale \\o/", 1.0, NULL, 0, raw[0],
+                   sizeof raw[0]),
+        text_movie(21, "Quoted Title Part 2", "Nothing special", 2.0, NULL, 0, raw[1],
+                   sizeof raw[1]),
+    };
+    upsert_all(s, movies, sizeof movies / sizeof *movies);
+    /* quotes, colons, minus, star, percent, underscore and backslash are text */
+    assert_string_equal(search_ids(s, "\"Quoted\"", 0, &h), "20");
+    assert_string_equal(search_ids(s, "Title: Part-2*", 0, &h), "20");
+    assert_string_equal(search_ids(s, "quoted title", 0, &h), "21,20");
+    /* as operators, this would exclude 21; as words, all three are in it */
+    assert_string_equal(search_ids(s, "Quoted NOT Nothing", 0, &h), "21");
+    assert_string_equal(search_ids(s, "% _", 0, &h), "20");
+    assert_string_equal(search_ids(s, "\\o/", 0, &h), "20");
+    assert_string_equal(search_ids(s, "\"unbalanced AND (x OR", 0, &h), "");
+    assert_string_equal(search_ids(s, "*", 0, &h), "20");
+    store_close(s);
+}
+
+static void test_search_errors_and_no_match(void **state) {
+    struct fixture *f = *state;
+    struct hits h;
+    struct store *s = open_korean_catalogue(f->path);
+    assert_string_equal(search_ids(s, "없는말", 0, &h), "");
+    assert_int_equal(h.n, 0);
+    assert_int_equal(store_search(s, " \t\n　", 0, collect_hit, &h), STORE_ERR_QUERY);
+    assert_non_null(strstr(store_errmsg(s), "no word"));
+    assert_int_equal(store_search(s, "a b c d e f g h i j k l m n o p q", 0, collect_hit, &h),
+                     STORE_ERR_QUERY);
+    assert_non_null(strstr(store_errmsg(s), "16"));
+    /* the callback stops the search */
+    memset(&h, 0, sizeof h);
+    h.stop_after = 2;
+    assert_int_equal(store_search(s, "괴물", 0, collect_hit, &h), STORE_OK);
+    assert_int_equal(h.n, 2);
+    /* movies marked deleted are not found */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE movies SET deleted_at = 'x' WHERE id = 3", NULL,
+                                  NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_string_equal(search_ids(s, "괴물", 0, &h), "1,5,2,6");
+    store_close(s);
+    /* a read-only store searches too (a search beside a running load) */
+    char err[256];
+    assert_int_equal(store_open_readonly(f->path, &s, err, sizeof err), STORE_OK);
+    assert_string_equal(search_ids(s, "괴물이", 0, &h), "1,2");
+    store_close(s);
+}
+
+/* The index follows every write: a new title, keywords replaced by a
+ * fetch that has them, kept by one that has not, rows removed by a merge. */
+static void test_search_index_follows_writes(void **state) {
+    struct fixture *f = *state;
+    char raw[256];
+    struct hits h;
+    struct store *s = open_korean_catalogue(f->path);
+    struct movie_genre zombie[] = {{290004, "좀비"}, {12377, "zombie"}};
+    struct movie m = text_movie(5, "부산행", "바다", 1.0, zombie, 2, raw, sizeof raw);
+    upsert_ok(s, &m);
+    assert_string_equal(search_ids(s, "한 여름", 0, &h), "");
+    assert_string_equal(search_ids(s, "부산행", 0, &h), "5");
+    assert_string_equal(search_ids(s, "zombie", 0, &h), "5");
+    assert_string_equal(search_ids(s, "괴물", 0, &h), "3,1,2,6"); /* its old keyword is gone */
+    m = text_movie(5, "부산행", "바다", 1.0, NULL, 0, raw, sizeof raw); /* no keywords part */
+    upsert_ok(s, &m);
+    assert_string_equal(search_ids(s, "좀비", 0, &h), "5");
+    assert_string_equal(h.snippet[0], "[좀비], zombie");
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies_fts f JOIN movie_search_text t ON "
+                                "t.id = f.rowid WHERE (f.title, f.original_title, f.overview, "
+                                "f.tagline, f.keywords) IS (t.title, t.original_title, "
+                                "t.overview, t.tagline, t.keywords)"),
+                     6);
+    /* rows written by hand (keywords of a movie whose fetch had none), a renamed keyword */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "PRAGMA foreign_keys = ON; "
+                                  "INSERT INTO movie_keywords VALUES (4, 290004, 0); "
+                                  "UPDATE keywords SET name = '좀비들' WHERE id = 290004; "
+                                  "DELETE FROM movies WHERE id = 1; "
+                                  "INSERT INTO movies_fts (movies_fts) VALUES ('integrity-check')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    s = open_ok(f->path, "ko-KR");
+    assert_string_equal(search_ids(s, "좀비들", 0, &h), "4,5");
+    assert_string_equal(search_ids(s, "한강", 0, &h), "");
+    store_close(s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_creates_schema_wal_and_language, setup, teardown),
@@ -531,6 +841,13 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(test_upsert_clears_deleted_at, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runs_and_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_views_read_as_lists, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shared_rows_know_when_they_changed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_korean_two_syllables, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_english_ranking_and_case, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_takes_the_query_literally, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_errors_and_no_match, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_index_follows_writes, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* test_tmdb.c - URLs, redaction, list pages and error bodies. */
+/* test_tmdb.c - URLs, redaction, append_to_response lists, list pages and error
+ * bodies. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -200,6 +201,124 @@ static void test_error_message_is_sanitised_and_truncated(void **state) {
     assert_string_equal(msg, "a b c l");
 }
 
+static void test_append_duplicates_dropped_order_kept(void **state) {
+    (void)state;
+    char buf[512], reason[400] = "";
+    assert_int_equal(tmdb_append_normalise("keywords,credits,keywords,watch/providers,credits", buf,
+                                           sizeof buf, reason, sizeof reason),
+                     0);
+    assert_string_equal(buf, "keywords,credits,watch/providers");
+    assert_int_equal(tmdb_append_normalise("videos", buf, sizeof buf, reason, sizeof reason), 0);
+    assert_string_equal(buf, "videos");
+    /* every part TMDB knows, in one list */
+    assert_int_equal(
+        tmdb_append_normalise(tmdb_append_parts, buf, sizeof buf, reason, sizeof reason), 0);
+    assert_string_equal(buf, tmdb_append_parts);
+}
+
+/* TMDB counts the parts it is sent, after duplicates are dropped: with
+ * fewer known parts than TMDB_MAX_APPEND, a long list of repeats is fine. */
+static void test_append_limit_counts_distinct_parts(void **state) {
+    (void)state;
+    size_t n_known = 1;
+    for (const char *p = tmdb_append_parts; *p; p++)
+        n_known += *p == ',';
+    assert_true(n_known <= TMDB_MAX_APPEND);
+    char list[1024], buf[512], reason[400];
+    for (int entries = TMDB_MAX_APPEND; entries <= TMDB_MAX_APPEND + 1; entries++) {
+        /* all known parts, then credits again until `entries` names */
+        int len = snprintf(list, sizeof list, "%s", tmdb_append_parts);
+        for (size_t i = n_known; i < (size_t)entries; i++)
+            len += snprintf(list + len, sizeof list - (size_t)len, ",credits");
+        if (tmdb_append_normalise(list, buf, sizeof buf, reason, sizeof reason) != 0)
+            fail_msg("%d names (%zu distinct) refused: %s", entries, n_known, reason);
+        assert_string_equal(buf, tmdb_append_parts);
+    }
+}
+
+static void test_append_rejections(void **state) {
+    (void)state;
+    static const struct {
+        const char *list, *reason;
+    } bad[] = {
+        {"credits,bogus", "unknown part 'bogus'"},
+        {"Credits", "unknown part 'Credits'"},
+        {"credits, keywords", "unknown part ' keywords'"},
+        {"watch", "unknown part 'watch'"},
+        {"", "an empty part name"},
+        {",credits", "an empty part name"},
+        {"credits,", "an empty part name"},
+        {"credits,,videos", "an empty part name"},
+        /* a long unknown name is cut to 40 characters in the reason */
+        {"0123456789012345678901234567890123456789TAIL",
+         "'0123456789012345678901234567890123456789'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char buf[512], reason[400] = "";
+        if (tmdb_append_normalise(bad[i].list, buf, sizeof buf, reason, sizeof reason) != -1)
+            fail_msg("'%s' was accepted as '%s'", bad[i].list, buf);
+        if (!strstr(reason, bad[i].reason))
+            fail_msg("'%s': reason '%s' lacks '%s'", bad[i].list, reason, bad[i].reason);
+    }
+}
+
+static void test_append_buffer_too_small(void **state) {
+    (void)state;
+    char buf[32], reason[400] = "";
+    const size_t need = sizeof "credits,keywords";
+    assert_int_equal(tmdb_append_normalise("credits,keywords", buf, need, reason, sizeof reason),
+                     0);
+    assert_string_equal(buf, "credits,keywords");
+    memset(buf, 'Z', sizeof buf);
+    assert_int_equal(
+        tmdb_append_normalise("credits,keywords", buf, need - 1, reason, sizeof reason), -1);
+    assert_non_null(strstr(reason, "too long"));
+    for (size_t i = need - 1; i < sizeof buf; i++)
+        assert_int_equal(buf[i], 'Z');
+    assert_int_equal(tmdb_append_normalise("credits", buf, 0, reason, sizeof reason), -1);
+}
+
+static void test_changes_url(void **state) {
+    (void)state;
+    char buf[256];
+    int n = tmdb_url_changes(buf, sizeof buf, "https://api.themoviedb.org/3", "2026-11-01",
+                             "2026-11-14", 1, NULL);
+    assert_string_equal(buf, "https://api.themoviedb.org/3/movie/changes"
+                             "?start_date=2026-11-01&end_date=2026-11-14&page=1");
+    assert_int_equal(n, (int)strlen(buf));
+    /* a trailing slash on the base is tolerated; the key is encoded and comes last */
+    n = tmdb_url_changes(buf, sizeof buf, "http://127.0.0.1:8080/3/", "2026-11-15", "2026-11-24",
+                         12, "k&y z/=#");
+    assert_string_equal(buf, "http://127.0.0.1:8080/3/movie/changes?start_date=2026-11-15"
+                             "&end_date=2026-11-24&page=12&api_key=k%26y%20z%2F%3D%23");
+    assert_int_equal(n, (int)strlen(buf));
+    char redacted[256];
+    tmdb_redact_url(buf, redacted, sizeof redacted);
+    assert_string_equal(redacted, "http://127.0.0.1:8080/3/movie/changes?start_date=2026-11-15"
+                                  "&end_date=2026-11-24&page=12&api_key=***");
+}
+
+static void test_changes_url_too_small_is_refused_without_overflow(void **state) {
+    (void)state;
+    const char *base = "https://h/3";
+    char full[256];
+    int len = tmdb_url_changes(full, sizeof full, base, "2026-11-01", "2026-11-14", 500, "KEY");
+    assert_true(len > 0);
+    for (size_t size = 0; size <= (size_t)len; size++) {
+        char buf[256];
+        memset(buf, 'Z', sizeof buf);
+        if (tmdb_url_changes(buf, size, base, "2026-11-01", "2026-11-14", 500, "KEY") != -1)
+            fail_msg("size %zu of %d accepted", size, len + 1);
+        for (size_t i = size; i < sizeof buf; i++)
+            assert_int_equal(buf[i], 'Z');
+    }
+    char exact[256];
+    assert_int_equal(
+        tmdb_url_changes(exact, (size_t)len + 1, base, "2026-11-01", "2026-11-14", 500, "KEY"),
+        len);
+    assert_string_equal(exact, full);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list_names_round_trip),
@@ -214,6 +333,12 @@ int main(void) {
         cmocka_unit_test(test_list_page_more_than_capacity),
         cmocka_unit_test(test_error_bodies),
         cmocka_unit_test(test_error_message_is_sanitised_and_truncated),
+        cmocka_unit_test(test_append_duplicates_dropped_order_kept),
+        cmocka_unit_test(test_append_limit_counts_distinct_parts),
+        cmocka_unit_test(test_append_rejections),
+        cmocka_unit_test(test_append_buffer_too_small),
+        cmocka_unit_test(test_changes_url),
+        cmocka_unit_test(test_changes_url_too_small_is_refused_without_overflow),
     };
     return cmocka_run_group_tests_name("tmdb", tests, NULL, NULL);
 }

@@ -1,0 +1,35 @@
+/*
+ * dump.h - `tmdb-ingest dump`: rows written since a point, as JSON lines or
+ * CSV on standard output, for jobs that load the data elsewhere. This is
+ * the supported interface for downstream extracts: columns come out under
+ * their schema names (docs/schema.md), one table per call.
+ *
+ *   tmdb-ingest dump [--since RUN_ID|TIMESTAMP] [--format jsonl|csv] [--table NAME]
+ *
+ * JSON lines: one object per row, values typed (numbers, strings, null).
+ * CSV: RFC 4180, a header row, NULL as an empty field. Main's thread only.
+ */
+#ifndef TMDB_DUMP_H
+#define TMDB_DUMP_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+struct store;
+
+enum dump_format {
+    DUMP_JSONL = 0,
+    DUMP_CSV = 1,
+};
+
+/*
+ * Write `table`'s rows written since `since` ("" or NULL for all; a run id
+ * in digits, or an ISO-8601 date or UTC time) to `out`. On success
+ * *n_rows is how many and *next_since the run id to pass next time.
+ * Returns 0, or -1 with the error logged; 2 when `since` names no run or
+ * is not a time (logged, a usage error).
+ */
+int dump_run(struct store *s, const char *table, const char *since, enum dump_format format,
+             FILE *out, int64_t *n_rows, int64_t *next_since);
+
+#endif

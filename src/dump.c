@@ -1,0 +1,165 @@
+/* dump.c - see dump.h. */
+#include "dump.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "store.h"
+
+struct writer {
+    FILE *out;
+    enum dump_format format;
+    int64_t rows;
+};
+
+static void json_string(FILE *out, const char *s, size_t len) {
+    fputc('"', out);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", out);
+        else if (c == '\t')
+            fputs("\\t", out);
+        else if (c < 0x20)
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+static void csv_field(FILE *out, const char *s, size_t len) {
+    if (strcspn(s, ",\"\r\n") >= len) {
+        fwrite(s, 1, len, out);
+        return;
+    }
+    fputc('"', out);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            fputc('"', out);
+        fputc(s[i], out);
+    }
+    fputc('"', out);
+}
+
+static void put_value(struct writer *w, const struct store_value *v) {
+    char num[32];
+    switch (v->type) {
+    case STORE_NULL:
+        if (w->format == DUMP_JSONL)
+            fputs("null", w->out);
+        return;
+    case STORE_INT:
+        fprintf(w->out, "%" PRId64, v->i);
+        return;
+    case STORE_REAL:
+        snprintf(num, sizeof num, "%.17g", v->d);
+        fputs(num, w->out);
+        return;
+    case STORE_TEXT:
+        if (w->format == DUMP_JSONL)
+            json_string(w->out, v->text, v->len);
+        else
+            csv_field(w->out, v->text, v->len);
+        return;
+    }
+}
+
+static int write_row(void *ctx, int n, const char *const *names, const struct store_value *v) {
+    struct writer *w = ctx;
+    if (!v) { /* the header */
+        if (w->format == DUMP_CSV) {
+            for (int i = 0; i < n; i++) {
+                if (i)
+                    fputc(',', w->out);
+                csv_field(w->out, names[i], strlen(names[i]));
+            }
+            fputs("\r\n", w->out);
+        }
+        return 0;
+    }
+    if (w->format == DUMP_JSONL)
+        fputc('{', w->out);
+    for (int i = 0; i < n; i++) {
+        if (i)
+            fputc(',', w->out);
+        if (w->format == DUMP_JSONL) {
+            json_string(w->out, names[i], strlen(names[i]));
+            fputc(':', w->out);
+        }
+        put_value(w, &v[i]);
+    }
+    fputs(w->format == DUMP_JSONL ? "}\n" : "\r\n", w->out);
+    w->rows++;
+    return ferror(w->out) ? -1 : 0; /* stop early when the reader went away */
+}
+
+/* "2026-11-25" or "2026-11-25T03:30:00Z" into the stored form. */
+static bool parse_time(const char *s, char *buf, size_t size) {
+    long day;
+    char date[CLOCK_DATE_SIZE];
+    size_t n = strlen(s);
+    if (n == 10 && clock_parse_date(s, &day) == 0) {
+        snprintf(buf, size, "%sT00:00:00Z", s);
+        return true;
+    }
+    if (n != 20 || s[10] != 'T' || s[19] != 'Z')
+        return false;
+    memcpy(date, s, 10);
+    date[10] = '\0';
+    int hh, mm, ss;
+    char tail;
+    if (clock_parse_date(date, &day) != 0 ||
+        sscanf(s + 11, "%2d:%2d:%2d%c", &hh, &mm, &ss, &tail) != 4 || tail != 'Z' || hh > 23 ||
+        mm > 59 || ss > 60)
+        return false;
+    snprintf(buf, size, "%s", s);
+    return true;
+}
+
+int dump_run(struct store *s, const char *table, const char *since, enum dump_format format,
+             FILE *out, int64_t *n_rows, int64_t *next_since) {
+    char from[64];
+    const char *from_p = NULL;
+    if (since && *since) {
+        char *end;
+        long long run = strtoll(since, &end, 10);
+        if (*end == '\0' && run >= 0) {
+            bool exists = false;
+            if (run > 0 && store_run_boundary(s, run, from, sizeof from, &exists) != STORE_OK) {
+                log_error("%s", store_errmsg(s));
+                return -1;
+            }
+            if (run > 0 && !exists) {
+                log_error("--since %s: there is no run %s (tmdb-ingest stats lists them)", since,
+                          since);
+                return 2;
+            }
+            from_p = run > 0 ? from : NULL;
+        } else if (parse_time(since, from, sizeof from)) {
+            from_p = from;
+        } else {
+            log_error("--since wants a run id, a date (2026-11-25) or a UTC time "
+                      "(2026-11-25T03:30:00Z), not '%s'",
+                      since);
+            return 2;
+        }
+    }
+    struct writer w = {.out = out, .format = format};
+    if (store_dump(s, table, from_p, write_row, &w, next_since) != STORE_OK) {
+        log_error("%s", store_errmsg(s));
+        return -1;
+    }
+    if (fflush(out) != 0 || ferror(out)) {
+        log_error("writing the dump: %s", "output error");
+        return -1;
+    }
+    *n_rows = w.rows;
+    return 0;
+}

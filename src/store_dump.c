@@ -1,0 +1,179 @@
+/* store_dump.c - rows written since a point, for downstream jobs (`dump`).
+ * See store_dump() in store.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "store.h"
+#include "store_internal.h"
+
+/* A movie counts as written when fetched or marked deleted. */
+#define MOVIE_WRITTEN "(?1 IS NULL OR m.fetched_at >= ?1 OR m.deleted_at >= ?1)"
+
+/* Each dumpable table and the query that selects its rows written since ?1. */
+static const struct dump_query {
+    const char *table;
+    const char *sql;
+} queries[] = {
+    {"movies", "SELECT m.* FROM movies m WHERE " MOVIE_WRITTEN " ORDER BY m.id"},
+#define MOVIE_OWNED(t)                                                                             \
+    {t, "SELECT t.* FROM " t " t JOIN movies m ON m.id = t.movie_id WHERE " MOVIE_WRITTEN       \
+        " ORDER BY t.movie_id"}
+    MOVIE_OWNED("movie_genres"),
+    MOVIE_OWNED("movie_companies"),
+    MOVIE_OWNED("movie_countries"),
+    MOVIE_OWNED("movie_languages"),
+    MOVIE_OWNED("movie_cast"),
+    MOVIE_OWNED("movie_crew"),
+    MOVIE_OWNED("movie_keywords"),
+    MOVIE_OWNED("release_dates"),
+    MOVIE_OWNED("external_ids"),
+    MOVIE_OWNED("translations"),
+#undef MOVIE_OWNED
+#define SHARED(t, key, link, link_key)                                                             \
+    {t, "SELECT * FROM " t " WHERE ?1 IS NULL OR " key " IN (SELECT l." link_key " FROM " link   \
+        " l JOIN movies m ON m.id = l.movie_id WHERE " MOVIE_WRITTEN ") ORDER BY " key}
+    SHARED("genres", "id", "movie_genres", "genre_id"),
+    SHARED("companies", "id", "movie_companies", "company_id"),
+    SHARED("countries", "iso_3166_1", "movie_countries", "iso_3166_1"),
+    SHARED("languages", "iso_639_1", "movie_languages", "iso_639_1"),
+    SHARED("keywords", "id", "movie_keywords", "keyword_id"),
+#undef SHARED
+    {"people", "SELECT * FROM people WHERE ?1 IS NULL OR id IN ("
+               "SELECT l.person_id FROM movie_cast l JOIN movies m ON m.id = l.movie_id WHERE "
+               MOVIE_WRITTEN " UNION SELECT l.person_id FROM movie_crew l JOIN movies m ON "
+               "m.id = l.movie_id WHERE " MOVIE_WRITTEN ") ORDER BY id"},
+    {"collections", "SELECT * FROM collections WHERE ?1 IS NULL OR id IN (SELECT m.collection_id "
+                    "FROM movies m WHERE " MOVIE_WRITTEN ") ORDER BY id"},
+    {"runs", "SELECT * FROM runs WHERE ?1 IS NULL OR started_at >= ?1 OR finished_at >= ?1 "
+             "ORDER BY id"},
+    {"fetch_failures", "SELECT * FROM fetch_failures WHERE ?1 IS NULL OR recorded_at >= ?1 "
+                       "ORDER BY run_id, movie_id"},
+};
+
+const char store_dump_tables[] =
+    "movies, movie_genres, movie_companies, movie_countries, movie_languages, movie_cast, "
+    "movie_crew, movie_keywords, release_dates, external_ids, translations, genres, companies, "
+    "countries, languages, keywords, people, collections, runs, fetch_failures";
+
+static const struct dump_query *find(const char *table) {
+    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++)
+        if (strcmp(queries[i].table, table) == 0)
+            return &queries[i];
+    return NULL;
+}
+
+bool store_dump_table_known(const char *table) {
+    return find(table) != NULL;
+}
+
+/* Most columns a dumped table has (movies: 26). */
+#define MAX_COLUMNS 64
+
+static enum store_status emit_rows(struct store *s, sqlite3_stmt *st, store_row_fn fn,
+                                   void *ctx) {
+    int n = sqlite3_column_count(st);
+    if (n > MAX_COLUMNS)
+        n = MAX_COLUMNS;
+    const char *names[MAX_COLUMNS];
+    for (int i = 0; i < n; i++)
+        names[i] = sqlite3_column_name(st, i);
+    if (fn(ctx, n, names, NULL) != 0)
+        return STORE_OK;
+    struct store_value values[MAX_COLUMNS];
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int i = 0; i < n; i++) {
+            struct store_value *v = &values[i];
+            memset(v, 0, sizeof *v);
+            switch (sqlite3_column_type(st, i)) {
+            case SQLITE_INTEGER:
+                v->type = STORE_INT;
+                v->i = sqlite3_column_int64(st, i);
+                break;
+            case SQLITE_FLOAT:
+                v->type = STORE_REAL;
+                v->d = sqlite3_column_double(st, i);
+                break;
+            case SQLITE_NULL:
+                v->type = STORE_NULL;
+                break;
+            default:
+                v->type = STORE_TEXT;
+                v->text = (const char *)sqlite3_column_text(st, i);
+                v->len = (size_t)sqlite3_column_bytes(st, i);
+                if (!v->text)
+                    v->type = STORE_NULL;
+            }
+        }
+        if (fn(ctx, n, names, values) != 0)
+            return STORE_OK;
+    }
+    return rc == SQLITE_DONE ? STORE_OK : store_fail(s, "dump");
+}
+
+/* The last run finished with no run going on after it, in this snapshot. */
+static int next_since_of(struct store *s, int64_t *out) {
+    sqlite3_stmt *st;
+    *out = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT coalesce((SELECT min(id) - 1 FROM runs WHERE status = "
+                           "'running'), (SELECT max(id) FROM runs), 0)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+enum store_status store_dump(struct store *s, const char *table, const char *since,
+                             store_row_fn fn, void *ctx, int64_t *next_since) {
+    const struct dump_query *q = find(table);
+    if (!q) {
+        snprintf(s->errmsg, sizeof s->errmsg, "no table '%s' to dump (%s)", table,
+                 store_dump_tables);
+        return STORE_ERR;
+    }
+    sqlite3_stmt *st;
+    if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return store_fail(s, "dump: begin");
+    enum store_status rc = STORE_OK;
+    if (next_since_of(s, next_since) != 0) {
+        rc = store_fail(s, "dump: read the runs");
+    } else if (sqlite3_prepare_v2(s->db, q->sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = store_fail(s, "dump %s", table);
+    } else {
+        store_bind_text(st, 1, since);
+        rc = emit_rows(s, st, fn, ctx);
+        sqlite3_finalize(st);
+    }
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+enum store_status store_run_boundary(struct store *s, int64_t run_id, char *buf, size_t size,
+                                     bool *exists) {
+    sqlite3_stmt *st;
+    buf[0] = '\0';
+    *exists = false;
+    if (sqlite3_prepare_v2(s->db,
+                           /* with no later run, nothing was written after it ended: the
+                            * second after (times have whole seconds) */
+                           "SELECT coalesce((SELECT min(started_at) FROM runs WHERE id > ?1), "
+                           "strftime('%Y-%m-%dT%H:%M:%SZ', finished_at, '+1 second'), "
+                           "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) "
+                           "FROM runs WHERE id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, "read run %lld", (long long)run_id);
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *exists = true;
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, "read run %lld", (long long)run_id);
+    return STORE_OK;
+}

@@ -1,0 +1,701 @@
+/* test_export.c - TMDB's daily id export: the file name, which day to take,
+ * one line's parse, and the streaming reader over real gzip files (written
+ * here with zlib into a temporary directory). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "clock.h"
+#include "export.h"
+
+/* ---- export_file_name ---- */
+
+static void test_file_name(void **state) {
+    (void)state;
+    char buf[64];
+    assert_int_equal(export_file_name("2026-11-25", buf, sizeof buf), 0);
+    assert_string_equal(buf, "movie_ids_11_25_2026.json.gz");
+    assert_int_equal(export_file_name("2024-02-29", buf, sizeof buf), 0);
+    assert_string_equal(buf, "movie_ids_02_29_2024.json.gz");
+    assert_int_equal(export_file_name("1999-01-09", buf, sizeof buf), 0);
+    assert_string_equal(buf, "movie_ids_01_09_1999.json.gz");
+}
+
+static void test_file_name_rejects_bad_dates(void **state) {
+    (void)state;
+    const char *bad[] = {"2026-13-01", "2026-11-31",  "2025-02-29", "2026-00-10", "26-11-25",
+                         "2026/11/25", "2026-11-25x", "2026-1-25",  "",           "11_25_2026"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char buf[64] = "untouched";
+        if (export_file_name(bad[i], buf, sizeof buf) != -1)
+            fail_msg("'%s' was accepted as a date", bad[i]);
+        assert_string_equal(buf, "untouched");
+    }
+}
+
+static void test_file_name_small_buffer(void **state) {
+    (void)state;
+    const size_t need = sizeof "movie_ids_11_25_2026.json.gz"; /* with the NUL */
+    char buf[64];
+    memset(buf, 'Z', sizeof buf);
+    assert_int_equal(export_file_name("2026-11-25", buf, need - 1), -1);
+    for (size_t i = need - 1; i < sizeof buf; i++)
+        assert_int_equal(buf[i], 'Z');
+    assert_int_equal(export_file_name("2026-11-25", buf, 0), -1);
+    assert_int_equal(export_file_name("2026-11-25", buf, need), 0);
+    assert_string_equal(buf, "movie_ids_11_25_2026.json.gz");
+}
+
+/* ---- export_default_day ---- */
+
+static long day_of(const char *date) {
+    long day;
+    assert_int_equal(clock_parse_date(date, &day), 0);
+    return day;
+}
+
+static void test_default_day_switches_at_0800_utc(void **state) {
+    (void)state;
+    long d = day_of("2026-11-25");
+    long long midnight = (long long)d * 86400;
+    assert_int_equal(export_default_day(midnight), d - 1);
+    assert_int_equal(export_default_day(midnight + 8 * 3600 - 1), d - 1);
+    assert_int_equal(export_default_day(midnight + 8 * 3600), d);
+    assert_int_equal(export_default_day(midnight + 86399), d);
+    assert_int_equal(export_default_day(midnight + 86400), d); /* next midnight: still today's */
+}
+
+static void test_default_day_across_month_year_and_epoch(void **state) {
+    (void)state;
+    /* 07:59:59 on New Year's Day and on 1 March of a leap year: the day before */
+    assert_int_equal(export_default_day((long long)day_of("2027-01-01") * 86400 + 28799),
+                     day_of("2026-12-31"));
+    assert_int_equal(export_default_day((long long)day_of("2024-03-01") * 86400 + 3600),
+                     day_of("2024-02-29"));
+    /* around the epoch and before it (negative times) */
+    assert_int_equal(export_default_day(0), -1);
+    assert_int_equal(export_default_day(8 * 3600), 0);
+    assert_int_equal(export_default_day(-1), -1);            /* 1969-12-31 23:59:59 */
+    assert_int_equal(export_default_day(-86400 + 3600), -2); /* 1969-12-31 01:00 */
+}
+
+/* ---- export_parse_line ---- */
+
+static int parse(const char *line, struct export_entry *e, char *reason, size_t reason_size) {
+    return export_parse_line(line, strlen(line), e, reason, reason_size);
+}
+
+static void test_parse_real_line(void **state) {
+    (void)state;
+    struct export_entry e;
+    char reason[128] = "";
+    assert_int_equal(parse("{\"adult\":false,\"id\":3924,\"original_title\":\"Blondie\","
+                           "\"popularity\":2.7,\"video\":false}",
+                           &e, reason, sizeof reason),
+                     0);
+    assert_int_equal(e.id, 3924);
+    assert_false(e.adult);
+    assert_false(e.video);
+    assert_float_equal(e.popularity, 2.7, 1e-12);
+    assert_int_equal(parse("{\"adult\":true,\"id\":7,\"original_title\":\"\\u00c9t\\u00e9\","
+                           "\"popularity\":0.6,\"video\":true}",
+                           &e, reason, sizeof reason),
+                     0);
+    assert_int_equal(e.id, 7);
+    assert_true(e.adult);
+    assert_true(e.video);
+}
+
+static void test_parse_optional_fields(void **state) {
+    (void)state;
+    struct export_entry e;
+    char reason[128];
+    /* adult and video absent: false */
+    assert_int_equal(parse("{\"id\":11,\"popularity\":1.5}", &e, reason, sizeof reason), 0);
+    assert_false(e.adult);
+    assert_false(e.video);
+    /* popularity null, absent, a whole number */
+    assert_int_equal(parse("{\"id\":11,\"popularity\":null}", &e, reason, sizeof reason), 0);
+    assert_true(e.popularity == 0.0);
+    assert_int_equal(parse("{\"id\":11}", &e, reason, sizeof reason), 0);
+    assert_true(e.popularity == 0.0);
+    assert_int_equal(parse("{\"id\":11,\"popularity\":12}", &e, reason, sizeof reason), 0);
+    assert_true(e.popularity == 12.0);
+    /* JSON allows white space around the object */
+    assert_int_equal(parse(" \t{\"id\":11} ", &e, reason, sizeof reason), 0);
+    assert_int_equal(e.id, 11);
+}
+
+/* Lines export_parse_line must refuse, and a word its reason must hold. */
+static const struct {
+    const char *line, *reason;
+} rejected_lines[] = {
+    {"{\"id\":0}", "id"},
+    {"{\"id\":-5}", "id"},
+    {"{\"id\":1.5}", "id"},
+    {"{\"id\":\"550\"}", "id"},
+    {"{\"id\":null}", "id"},
+    {"{\"adult\":false}", "id"},
+    {"{\"id\":9007199254740994}", "id"}, /* 2^53 + 2 */
+    {"{\"id\":1e300}", "id"},
+    {"{\"id\":3,\"adult\":\"false\"}", "boolean"},
+    {"{\"id\":3,\"video\":0}", "boolean"},
+    {"{\"id\":3,\"popularity\":\"2.7\"}", "popularity"},
+    {"{\"id\":3,\"popularity\":[1]}", "popularity"},
+    {"[{\"id\":3}]", "object"},
+    {"3924", "object"},
+    {"\"x\"", "object"},
+    {"null", "object"},
+    {"{\"id\":3", "object"},
+    {"not json", "object"},
+};
+
+static void test_parse_rejections(void **state) {
+    (void)state;
+    for (size_t i = 0; i < sizeof rejected_lines / sizeof *rejected_lines; i++) {
+        struct export_entry e;
+        char reason[128] = "";
+        if (parse(rejected_lines[i].line, &e, reason, sizeof reason) != -1)
+            fail_msg("'%s' was accepted (id %lld)", rejected_lines[i].line, (long long)e.id);
+        if (!strstr(reason, rejected_lines[i].reason))
+            fail_msg("'%s': reason '%s' does not mention '%s'", rejected_lines[i].line, reason,
+                     rejected_lines[i].reason);
+    }
+}
+
+/* Beyond 2^53 a double no longer tells neighbouring integers apart:
+ * 2^53 + 1 parses to the same double as 2^53. Such an id is not exact and
+ * must be refused, not rounded to another movie's id. */
+static void test_parse_rejects_id_that_rounds(void **state) {
+    (void)state;
+    struct export_entry e;
+    char reason[128] = "";
+    assert_int_equal(parse("{\"id\":9007199254740991}", &e, reason, sizeof reason), 0);
+    assert_int_equal(e.id, INT64_C(9007199254740991)); /* 2^53 - 1: exact */
+    int rc = parse("{\"id\":9007199254740993}", &e, reason, sizeof reason);
+    if (rc == 0)
+        fail_msg("id 9007199254740993 (2^53 + 1) was accepted as %lld", (long long)e.id);
+}
+
+/* One JSON object per line: anything after it means the line is not what
+ * it should be (two lines whose newline was lost, say) and must not pass as
+ * its first object, or the second movie is silently lost. */
+static void test_parse_rejects_trailing_garbage(void **state) {
+    (void)state;
+    const char *lines[] = {"{\"id\":1}{\"id\":2}", "{\"id\":1} x", "{\"id\":1},", "{\"id\":1}]"};
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        struct export_entry e;
+        char reason[128] = "";
+        if (parse(lines[i], &e, reason, sizeof reason) != -1)
+            fail_msg("'%s' was accepted as id %lld", lines[i], (long long)e.id);
+    }
+}
+
+static void test_parse_reads_only_len_bytes(void **state) {
+    (void)state;
+    /* the reader hands over a slice of its buffer, not a C string */
+    const char buf[] = "{\"id\":12}{\"id\":34}";
+    struct export_entry e;
+    char reason[128];
+    assert_int_equal(export_parse_line(buf, 9, &e, reason, sizeof reason), 0);
+    assert_int_equal(e.id, 12);
+    assert_int_equal(export_parse_line(buf, 0, &e, reason, sizeof reason), -1);
+}
+
+static void test_parse_reason_never_holds_the_line(void **state) {
+    (void)state;
+    const char *lines[] = {"SECRET-xyz", "{\"id\":\"SECRET-xyz\"}",
+                           "{\"id\":1,\"adult\":\"SECRET-xyz\"}",
+                           "{\"id\":1,\"popularity\":\"SECRET-xyz\"}"};
+    for (size_t i = 0; i < sizeof lines / sizeof *lines; i++) {
+        struct export_entry e;
+        char reason[256];
+        memset(reason, 'Q', sizeof reason);
+        assert_int_equal(parse(lines[i], &e, reason, sizeof reason), -1);
+        assert_non_null(memchr(reason, '\0', sizeof reason));
+        assert_true(strlen(reason) > 0);
+        assert_null(strstr(reason, "SECRET"));
+        /* a small reason buffer is cut, still terminated */
+        char small[6];
+        memset(small, 'Q', sizeof small);
+        assert_int_equal(parse(lines[i], &e, small, sizeof small), -1);
+        assert_int_equal(small[sizeof small - 1], '\0');
+    }
+}
+
+/* ---- export_reader over gzip files ---- */
+
+struct tmp {
+    char dir[64];
+    char path[128];
+};
+
+static int make_tmp(void **state) {
+    struct tmp *t = calloc(1, sizeof *t);
+    if (!t)
+        return -1;
+    snprintf(t->dir, sizeof t->dir, "/tmp/test_export.XXXXXX");
+    if (!mkdtemp(t->dir)) {
+        free(t);
+        return -1;
+    }
+    snprintf(t->path, sizeof t->path, "%s/movie_ids.json.gz", t->dir);
+    *state = t;
+    return 0;
+}
+
+static int remove_tmp(void **state) {
+    struct tmp *t = *state;
+    unlink(t->path);
+    rmdir(t->dir);
+    free(t);
+    return 0;
+}
+
+static void write_gzip(const char *path, const char *data, size_t len) {
+    gzFile gz = gzopen(path, "wb");
+    assert_non_null(gz);
+    size_t done = 0;
+    while (done < len) { /* gzwrite takes an unsigned length */
+        unsigned n = (unsigned)(len - done > (1u << 20) ? 1u << 20 : len - done);
+        assert_int_equal(gzwrite(gz, data + done, n), (int)n);
+        done += n;
+    }
+    assert_int_equal(gzclose(gz), Z_OK);
+}
+
+static void write_plain(const char *path, const char *data, size_t len) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, len), (ssize_t)len);
+    close(fd);
+}
+
+static off_t file_size(const char *path) {
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_size;
+}
+
+/* What one export_reader_next() call gave. */
+struct step {
+    enum export_next kind;
+    int64_t id;
+    long line;
+    char reason[128];
+};
+
+/* Read `path` to EXPORT_END or EXPORT_ERROR (at most `max` steps) into
+ * steps; returns how many. */
+static size_t read_steps(const char *path, struct step *steps, size_t max) {
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    struct export_reader *r = export_reader_open(fd);
+    assert_non_null(r);
+    size_t n = 0;
+    while (n < max) {
+        struct export_entry e = {0};
+        struct step *s = &steps[n++];
+        s->reason[0] = '\0';
+        s->kind = export_reader_next(r, &e, s->reason, sizeof s->reason);
+        s->id = s->kind == EXPORT_ENTRY ? e.id : 0;
+        s->line = export_reader_line(r);
+        if (s->kind == EXPORT_END || s->kind == EXPORT_ERROR)
+            break;
+    }
+    export_reader_close(r);
+    return n;
+}
+
+static void assert_entry(const struct step *s, int64_t id, long line) {
+    if (s->kind != EXPORT_ENTRY || s->id != id || s->line != line)
+        fail_msg("wanted id %lld on line %ld, got kind %d id %lld line %ld (%s)", (long long)id,
+                 line, s->kind, (long long)s->id, s->line, s->reason);
+}
+
+static void assert_bad_line(const struct step *s, long line, const char *reason) {
+    if (s->kind != EXPORT_BAD_LINE || s->line != line || !strstr(s->reason, reason))
+        fail_msg("wanted a bad line %ld ('%s'), got kind %d id %lld line %ld (%s)", line, reason,
+                 s->kind, (long long)s->id, s->line, s->reason);
+}
+
+/* What a whole reading must give, step by step (reason: a word it holds). */
+struct want {
+    enum export_next kind;
+    int64_t id;
+    long line;
+    const char *reason;
+};
+
+static struct want want_entry(int64_t id, long line) {
+    return (struct want){EXPORT_ENTRY, id, line, ""};
+}
+
+static struct want want_bad(long line, const char *reason) {
+    return (struct want){EXPORT_BAD_LINE, 0, line, reason};
+}
+
+static struct want want_end(long line) {
+    return (struct want){EXPORT_END, 0, line, ""};
+}
+
+static void assert_reads(const char *path, const struct want *want, size_t n_want) {
+    struct step got[16];
+    assert_true(n_want < sizeof got / sizeof *got);
+    size_t n = read_steps(path, got, n_want + 1);
+    for (size_t i = 0; i < n_want && i < n; i++) {
+        if (got[i].kind != want[i].kind || got[i].id != want[i].id || got[i].line != want[i].line ||
+            !strstr(got[i].reason, want[i].reason))
+            fail_msg("step %zu: wanted kind %d id %lld line %ld ('%s'), got kind %d id %lld "
+                     "line %ld ('%s')",
+                     i, want[i].kind, (long long)want[i].id, want[i].line, want[i].reason,
+                     got[i].kind, (long long)got[i].id, got[i].line, got[i].reason);
+    }
+    if (n != n_want)
+        fail_msg("wanted %zu steps, got %zu", n_want, n);
+}
+
+/* A line as TMDB writes it, of varying length so that lines fall across
+ * the reader's chunk boundaries at every offset. */
+static size_t format_line(char *out, size_t size, long id) {
+    int n = snprintf(out, size,
+                     "{\"adult\":false,\"id\":%ld,\"original_title\":\"%.*s\","
+                     "\"popularity\":%ld.5,\"video\":false}\n",
+                     id, (int)(id % 61),
+                     "Lorem ipsum dolor sit amet, consectetur adipiscing elit, "
+                     "sed do eiusmod",
+                     id % 100);
+    return (size_t)n;
+}
+
+/* Lines 1..n as TMDB writes them into a new buffer; *len is its length. */
+static char *tmdb_lines(long n, size_t *len) {
+    size_t cap = (size_t)n * 160 + 1;
+    char *data = malloc(cap);
+    assert_non_null(data);
+    *len = 0;
+    for (long id = 1; id <= n; id++)
+        *len += format_line(data + *len, cap - *len, id);
+    return data;
+}
+
+static void test_reader_many_lines_across_chunks(void **state) {
+    struct tmp *t = *state;
+    const long n = 30000; /* about 3 MB: some 45 chunks of 64 KiB */
+    size_t len;
+    char *data = tmdb_lines(n, &len);
+    assert_true(len > 40 * 65536);
+    write_gzip(t->path, data, len);
+    free(data);
+    struct step *steps = calloc((size_t)n + 2, sizeof *steps);
+    assert_non_null(steps);
+    size_t got = read_steps(t->path, steps, (size_t)n + 2);
+    assert_int_equal(got, n + 1);
+    for (long i = 0; i < n; i++)
+        assert_entry(&steps[i], i + 1, i + 1);
+    assert_int_equal(steps[n].kind, EXPORT_END);
+    free(steps);
+}
+
+static void test_reader_crlf_blank_lines_and_no_final_newline(void **state) {
+    struct tmp *t = *state;
+    const char data[] = "\n"
+                        "{\"id\":1,\"popularity\":1.0}\r\n"
+                        "\r\n"
+                        "\n"
+                        "{\"id\":2}\r\n"
+                        "{\"id\":3}";
+    write_gzip(t->path, data, sizeof data - 1);
+    const struct want want[] = {want_entry(1, 2), want_entry(2, 5), want_entry(3, 6), want_end(6)};
+    assert_reads(t->path, want, sizeof want / sizeof *want);
+}
+
+static void test_reader_bad_line_then_more(void **state) {
+    struct tmp *t = *state;
+    const char data[] = "{\"id\":1}\n{\"id\":\"x\"}\nnot json\n{\"id\":4}\n";
+    write_gzip(t->path, data, sizeof data - 1);
+    const struct want want[] = {want_entry(1, 1), want_bad(2, "id"), want_bad(3, "object"),
+                                want_entry(4, 4), want_end(4)};
+    assert_reads(t->path, want, sizeof want / sizeof *want);
+}
+
+/* `prefix` short lines' worth of bytes, then one line of `line_len` bytes
+ * (valid JSON: padding in original_title), then {"id":777}. */
+static char *with_long_line(size_t prefix, size_t line_len, size_t *len) {
+    char *data = malloc(prefix + line_len + 64);
+    assert_non_null(data);
+    /* prefix: lines of {"id":N} padded with spaces to 64 bytes */
+    size_t at = 0;
+    long id = 1;
+    while (at < prefix) {
+        size_t chunk = prefix - at >= 64 ? 64 : prefix - at;
+        assert_true(chunk >= 16); /* prefix is a multiple of 64 or leaves room */
+        int n = snprintf(data + at, 20, "{\"id\":%ld}", id++);
+        memset(data + at + n, ' ', chunk - (size_t)n - 1);
+        data[at + chunk - 1] = '\n';
+        at += chunk;
+    }
+    const char head[] = "{\"id\":555,\"original_title\":\"";
+    const char tail[] = "\"}";
+    assert_true(line_len > sizeof head + sizeof tail);
+    memcpy(data + at, head, sizeof head - 1);
+    memset(data + at + sizeof head - 1, 'x', line_len - (sizeof head - 1) - (sizeof tail - 1));
+    memcpy(data + at + line_len - (sizeof tail - 1), tail, sizeof tail - 1);
+    at += line_len;
+    at += (size_t)sprintf(data + at, "\n{\"id\":777}\n");
+    *len = at;
+    return data;
+}
+
+/* Reads a file of `prefix` bytes of short lines, a long line, {"id":777}:
+ * returns the step of the long line; the next must be id 777. */
+static struct step read_long_line(struct tmp *t, size_t prefix, size_t line_len) {
+    size_t len;
+    char *data = with_long_line(prefix, line_len, &len);
+    write_gzip(t->path, data, len);
+    free(data);
+    const long long_line = (long)(prefix / 64) + 1;
+    struct step *s = calloc((size_t)long_line + 3, sizeof *s);
+    assert_non_null(s);
+    size_t n = read_steps(t->path, s, (size_t)long_line + 3);
+    assert_int_equal(n, long_line + 2);
+    for (long i = 0; i + 1 < long_line; i++)
+        assert_entry(&s[i], i + 1, i + 1);
+    assert_entry(&s[long_line], 777, long_line + 1);
+    assert_int_equal(s[long_line + 1].kind, EXPORT_END);
+    struct step got = s[long_line - 1];
+    free(s);
+    return got;
+}
+
+static void test_reader_over_long_line_is_skipped(void **state) {
+    /* 200 000 bytes: longer than the reader's whole buffer */
+    struct step s = read_long_line(*state, 64 * 10, 200000);
+    assert_bad_line(&s, 11, "longer than 4096");
+    /* 6 000 bytes across the 64 KiB mark, starting 1 KiB before it */
+    s = read_long_line(*state, 65536 - 1024, 6000);
+    assert_bad_line(&s, (65536 - 1024) / 64 + 1, "longer than 4096");
+}
+
+/* The limit holds wherever the line falls, also when the whole over-long
+ * line happens to sit in the reader's buffer (here: at the start). */
+static void test_reader_over_long_line_in_one_buffer_is_skipped(void **state) {
+    struct step s = read_long_line(*state, 64 * 10, EXPORT_MAX_LINE + 1000);
+    assert_bad_line(&s, 11, "longer than 4096");
+    s = read_long_line(*state, 0, EXPORT_MAX_LINE + 1);
+    assert_bad_line(&s, 1, "longer than 4096");
+}
+
+/* EXPORT_MAX_LINE is "the longest line accepted", wherever it falls:
+ * at the start, and ending exactly at the end of the reader's first fill
+ * (64 KiB + EXPORT_MAX_LINE bytes), its newline the first byte of the next. */
+static void test_reader_line_of_max_length_is_accepted(void **state) {
+    struct step s = read_long_line(*state, 0, EXPORT_MAX_LINE);
+    assert_entry(&s, 555, 1);
+    s = read_long_line(*state, 65536, EXPORT_MAX_LINE);
+    assert_entry(&s, 555, 65536 / 64 + 1);
+}
+
+/* An over-long last line without a newline is reported too, not dropped
+ * silently: the export would then look whole (no bad line) without it. */
+static void test_reader_over_long_last_line_is_reported(void **state) {
+    struct tmp *t = *state;
+    const size_t len = 9 + EXPORT_MAX_LINE + 100;
+    char *data = malloc(len);
+    assert_non_null(data);
+    memcpy(data, "{\"id\":1}\n", 9);
+    memset(data + 9, 'x', len - 9);
+    write_gzip(t->path, data, len);
+    free(data);
+    const struct want want[] = {want_entry(1, 1), want_bad(2, "longer than 4096"), want_end(2)};
+    assert_reads(t->path, want, sizeof want / sizeof *want);
+}
+
+static void test_reader_truncated_gzip(void **state) {
+    struct tmp *t = *state;
+    const long n = 30000;
+    size_t len;
+    char *data = tmdb_lines(n, &len);
+    write_gzip(t->path, data, len);
+    free(data);
+    assert_int_equal(truncate(t->path, file_size(t->path) / 2), 0);
+    struct step *steps = calloc((size_t)n + 1, sizeof *steps);
+    assert_non_null(steps);
+    size_t got = read_steps(t->path, steps, (size_t)n + 1);
+    /* the entries before the cut, in order, then the error */
+    assert_true(got > 1000 && got < (size_t)n);
+    for (size_t i = 0; i + 1 < got; i++)
+        assert_entry(&steps[i], (int64_t)i + 1, (long)i + 1);
+    assert_int_equal(steps[got - 1].kind, EXPORT_ERROR);
+    assert_non_null(strstr(steps[got - 1].reason, "truncated"));
+    free(steps);
+}
+
+static void test_reader_truncated_small_gzip_and_missing_trailer(void **state) {
+    struct tmp *t = *state;
+    const char data[] = "{\"id\":1}\n{\"id\":2}\n";
+    write_gzip(t->path, data, sizeof data - 1);
+    off_t full = file_size(t->path);
+    /* only the 8-byte trailer (CRC and length) missing */
+    assert_int_equal(truncate(t->path, full - 8), 0);
+    struct step s[4];
+    size_t n = read_steps(t->path, s, 4);
+    assert_int_equal(s[n - 1].kind, EXPORT_ERROR);
+    assert_non_null(strstr(s[n - 1].reason, "truncated"));
+    /* only the 10-byte gzip header */
+    write_gzip(t->path, data, sizeof data - 1);
+    assert_int_equal(truncate(t->path, 10), 0);
+    n = read_steps(t->path, s, 4);
+    assert_int_equal(n, 1);
+    assert_int_equal(s[0].kind, EXPORT_ERROR);
+    assert_non_null(strstr(s[0].reason, "truncated"));
+}
+
+static void test_reader_corrupt_gzip(void **state) {
+    struct tmp *t = *state;
+    const char data[] = "{\"id\":1}\n{\"id\":2}\n";
+    write_gzip(t->path, data, sizeof data - 1);
+    /* a wrong CRC-32 in the trailer */
+    int fd = open(t->path, O_RDWR);
+    assert_true(fd >= 0);
+    off_t at = file_size(t->path) - 8;
+    unsigned char b;
+    assert_int_equal(pread(fd, &b, 1, at), 1);
+    b ^= 0xff;
+    assert_int_equal(pwrite(fd, &b, 1, at), 1);
+    close(fd);
+    struct step s[4];
+    size_t n = read_steps(t->path, s, 4);
+    assert_int_equal(s[n - 1].kind, EXPORT_ERROR);
+    assert_true(strlen(s[n - 1].reason) > 0);
+}
+
+/* `cat a.gz b.gz` is a valid gzip file holding both. */
+static void test_reader_concatenated_members(void **state) {
+    struct tmp *t = *state;
+    char first[128], second[128];
+    const char a[] = "{\"id\":1}\n{\"id\":2}\n", b[] = "{\"id\":3}\n";
+    snprintf(first, sizeof first, "%s/a.gz", t->dir);
+    snprintf(second, sizeof second, "%s/b.gz", t->dir);
+    write_gzip(first, a, sizeof a - 1);
+    write_gzip(second, b, sizeof b - 1);
+    char both[512];
+    size_t len = 0;
+    for (int i = 0; i < 2; i++) {
+        FILE *f = fopen(i ? second : first, "rb");
+        assert_non_null(f);
+        len += fread(both + len, 1, sizeof both - len, f);
+        fclose(f);
+    }
+    unlink(first);
+    unlink(second);
+    write_plain(t->path, both, len);
+    const struct want want[] = {want_entry(1, 1), want_entry(2, 2), want_entry(3, 3), want_end(3)};
+    assert_reads(t->path, want, sizeof want / sizeof *want);
+}
+
+/* A file that is not gzip at all is read as it is: zlib's gzread passes
+ * such input through ("transparent" mode), so a decompressed export reads
+ * like the compressed one and anything else turns into bad lines. */
+static void test_reader_plain_file_is_read_as_text(void **state) {
+    struct tmp *t = *state;
+    const char data[] = "{\"id\":1}\n<html>403 Forbidden</html>\n{\"id\":3}\n";
+    write_plain(t->path, data, sizeof data - 1);
+    const struct want want[] = {want_entry(1, 1), want_bad(2, "object"), want_entry(3, 3),
+                                want_end(3)};
+    assert_reads(t->path, want, sizeof want / sizeof *want);
+}
+
+static void test_reader_gzip_of_nothing_ends(void **state) {
+    struct tmp *t = *state;
+    write_gzip(t->path, "", 0);
+    const struct want want[] = {want_end(0)};
+    assert_reads(t->path, want, 1);
+}
+
+/* A 0-byte file (an interrupted download, a full disk) holds no gzip
+ * stream at all. Ending cleanly with no entries would let sync_finish()
+ * mark every stored movie deleted; it must be an error. */
+static void test_reader_empty_file_is_an_error(void **state) {
+    struct tmp *t = *state;
+    write_plain(t->path, "", 0);
+    struct step s[2];
+    assert_int_equal(read_steps(t->path, s, 2), 1);
+    if (s[0].kind != EXPORT_ERROR)
+        fail_msg("a 0-byte file gave kind %d, not EXPORT_ERROR", s[0].kind);
+}
+
+static void test_reader_starts_at_the_current_offset_and_stays_ended(void **state) {
+    struct tmp *t = *state;
+    const char data[] = "{\"id\":42}\n";
+    write_gzip(t->path, data, sizeof data - 1);
+    off_t gz_len = file_size(t->path);
+    /* the same gzip file behind 5 bytes of something else */
+    char *both = malloc((size_t)gz_len + 5);
+    assert_non_null(both);
+    memcpy(both, "JUNK\n", 5);
+    int fd = open(t->path, O_RDONLY);
+    assert_int_equal(read(fd, both + 5, (size_t)gz_len), gz_len);
+    close(fd);
+    write_plain(t->path, both, (size_t)gz_len + 5);
+    free(both);
+    fd = open(t->path, O_RDONLY);
+    assert_int_equal(lseek(fd, 5, SEEK_SET), 5);
+    struct export_reader *r = export_reader_open(fd);
+    assert_non_null(r);
+    struct export_entry e;
+    char reason[64];
+    assert_int_equal(export_reader_next(r, &e, reason, sizeof reason), EXPORT_ENTRY);
+    assert_int_equal(e.id, 42);
+    assert_int_equal(export_reader_next(r, &e, reason, sizeof reason), EXPORT_END);
+    assert_int_equal(export_reader_next(r, &e, reason, sizeof reason), EXPORT_END);
+    assert_int_equal(export_reader_line(r), 1);
+    export_reader_close(r);
+    export_reader_close(NULL);
+}
+
+/* Reader tests get a temporary directory (struct tmp) as their state. */
+#define READER_TEST(f) cmocka_unit_test_setup_teardown(f, make_tmp, remove_tmp)
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_file_name),
+        cmocka_unit_test(test_file_name_rejects_bad_dates),
+        cmocka_unit_test(test_file_name_small_buffer),
+        cmocka_unit_test(test_default_day_switches_at_0800_utc),
+        cmocka_unit_test(test_default_day_across_month_year_and_epoch),
+        cmocka_unit_test(test_parse_real_line),
+        cmocka_unit_test(test_parse_optional_fields),
+        cmocka_unit_test(test_parse_rejections),
+        cmocka_unit_test(test_parse_rejects_id_that_rounds),
+        cmocka_unit_test(test_parse_rejects_trailing_garbage),
+        cmocka_unit_test(test_parse_reads_only_len_bytes),
+        cmocka_unit_test(test_parse_reason_never_holds_the_line),
+        READER_TEST(test_reader_many_lines_across_chunks),
+        READER_TEST(test_reader_crlf_blank_lines_and_no_final_newline),
+        READER_TEST(test_reader_bad_line_then_more),
+        READER_TEST(test_reader_over_long_line_is_skipped),
+        READER_TEST(test_reader_over_long_line_in_one_buffer_is_skipped),
+        READER_TEST(test_reader_line_of_max_length_is_accepted),
+        READER_TEST(test_reader_over_long_last_line_is_reported),
+        READER_TEST(test_reader_truncated_gzip),
+        READER_TEST(test_reader_truncated_small_gzip_and_missing_trailer),
+        READER_TEST(test_reader_corrupt_gzip),
+        READER_TEST(test_reader_concatenated_members),
+        READER_TEST(test_reader_plain_file_is_read_as_text),
+        READER_TEST(test_reader_gzip_of_nothing_ends),
+        READER_TEST(test_reader_empty_file_is_an_error),
+        READER_TEST(test_reader_starts_at_the_current_offset_and_stays_ended),
+    };
+    return cmocka_run_group_tests_name("export", tests, NULL, NULL);
+}
