@@ -33,6 +33,7 @@ enum exit_status {
     EXIT_FATAL = 1,     /* the run could not go on (credential rejected, database error, ...) */
     EXIT_USAGE = 2,     /* usage or configuration error; nothing was requested */
     EXIT_PARTIAL = 3,   /* the run finished but some movies failed after all retries */
+    EXIT_NO_MATCH = 4,  /* search found nothing */
     EXIT_SIGINT = 130,  /* interrupted by SIGINT; what was fetched is committed */
     EXIT_SIGTERM = 143, /* stopped by SIGTERM; what was fetched is committed */
 };
@@ -57,6 +58,7 @@ enum command {
     COMMAND_MERGE, /* merge shard databases */
     COMMAND_STATS, /* what the database holds */
     COMMAND_DUMP,  /* rows written since a point */
+    COMMAND_SEARCH, /* full-text search */
 };
 
 struct options {
@@ -86,6 +88,8 @@ struct options {
     const char *export_base; /* export --export-base */
     const char *since;       /* changes: a date (NULL: the stored cursor); dump: a run or time */
     const char *dump_table;  /* dump --table, default "movies" */
+    const char *search_query; /* search QUERY (points into argv) */
+    int limit;                /* search --limit, default 10 */
     enum dump_format dump_format;
     /* merge: the output database and the inputs (point into argv) */
     const char *merge_out;

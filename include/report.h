@@ -1,7 +1,8 @@
 /*
  * report.h - what `tmdb-ingest stats` prints: the database at a glance
  * (movies, deleted, parts, failures, how complete the changes are, how
- * fresh the movies are, the last runs). Main's thread only.
+ * fresh the movies are, the last runs), and what `tmdb-ingest search` prints.
+ * Main's thread only.
  */
 #ifndef TMDB_REPORT_H
 #define TMDB_REPORT_H
@@ -16,5 +17,10 @@ struct store;
 /* Write the report on `path`'s database `s` to `out`. Returns 0, or -1
  * with the error logged. */
 int report_stats(struct store *s, const char *path, FILE *out);
+
+/* `tmdb-ingest search QUERY`: the best `limit` matches, one per line
+ * ("ID  TITLE (YEAR)  SNIPPET"), on `out`. Returns 0 with *n_hits set, 1
+ * for a query with no word (logged: a usage error), -1 on error (logged). */
+int report_search(struct store *s, const char *query, int limit, FILE *out, int *n_hits);
 
 #endif

@@ -6,9 +6,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-BIN=build/tmdb-ingest
-DB=build/demo.sqlite3
-PORT_FILE=build/demo.port
+BIN=${TMDB_INGEST_DEMO_BIN:-build/tmdb-ingest}
+DB=${DEMO_DB:-build/demo.sqlite3}
+PORT_FILE=${DEMO_DB:-build/demo}.port
 rm -f "$DB" "$DB-wal" "$DB-shm" "$PORT_FILE"
 
 # A throwaway token: the fake requires one, as TMDB does.
@@ -27,8 +27,9 @@ while [ ! -s "$PORT_FILE" ]; do
 done
 API="http://127.0.0.1:$(cat "$PORT_FILE")/3"
 
-echo "== tmdb-ingest list now_playing --pages all   (fake TMDB at $API, 40 ms latency)"
-"$BIN" --db "$DB" --api-base "$API" list now_playing --pages all || status=$?
+echo "== tmdb-ingest list now_playing --pages all --append credits,keywords   (fake TMDB at $API, 40 ms latency)"
+"$BIN" --db "$DB" --api-base "$API" list now_playing --pages all --append credits,keywords ||
+    status=$?
 echo
 echo "== what the original script printed, now from SQL:"
 echo "   SELECT title, vote_average, revenue FROM movies ORDER BY popularity DESC LIMIT 20;"
@@ -38,5 +39,5 @@ echo
 echo "== the run, from the runs table:"
 sqlite3 -box "$DB" "SELECT id, status, requested, fetched, missing, failed, http_requests FROM runs;"
 echo
-echo "Database: $DB  (open it with: sqlite3 $DB)"
+echo "Database: $DB  (open it with: sqlite3 $DB; README.md, \"A tour of the demo data\", goes on from here)"
 exit "${status:-0}"

@@ -47,6 +47,7 @@ enum {
     OPT_LOG_FORMAT,
     OPT_FORMAT,
     OPT_TABLE,
+    OPT_LIMIT,
 };
 
 static const struct option long_options[] = {
@@ -79,6 +80,7 @@ static const struct option long_options[] = {
     {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"table", required_argument, NULL, OPT_TABLE},
+    {"limit", required_argument, NULL, OPT_LIMIT},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -97,6 +99,7 @@ void cli_print_help(FILE *out) {
 "       tmdb-ingest [--db PATH] stats\n"
 "       tmdb-ingest [--db PATH] dump [--since RUN_ID|TIME] [--format jsonl|csv]\n"
 "                                    [--table NAME]\n"
+"       tmdb-ingest [--db PATH] search QUERY [--limit N]\n"
 "\n"
 "Load movie details from The Movie Database (TMDB) into SQLite.\n"
 "\n"
@@ -112,6 +115,8 @@ void cli_print_help(FILE *out) {
 "                   the last runs\n"
 "  dump             rows written since a run or a time, as JSON lines or CSV on\n"
 "                   stdout, for downstream jobs (--table, default movies)\n"
+"  search QUERY     full-text search of titles, overviews, taglines and keywords,\n"
+"                   best first (--limit, default 10); Korean words of any length\n"
 "\n");
     fprintf(out,
 "Export and changes:\n"
@@ -166,7 +171,7 @@ void cli_print_help(FILE *out) {
 "\n"
 "Exit status: 0 all fetched (deleted movies are recorded, not failures);\n"
 "1 the run could not go on; 2 usage or configuration error; 3 finished but some\n"
-"movies failed; 130/143 interrupted by SIGINT/SIGTERM.\n"
+"movies failed; 4 search found nothing; 130/143 interrupted by SIGINT/SIGTERM.\n"
 "\n"
 "A progress line is drawn on stderr only when it is a terminal; a one-line\n"
 "summary ends every run. See tmdb-ingest(1) and README.md.\n",
@@ -212,6 +217,14 @@ static const struct command_help {
               "What the database holds, at a glance: movies stored and deleted, appended\n"
               "parts, movies that failed, how far the changes are complete, how fresh the\n"
               "movies are, and the last runs with their duration and counts. Read-only.\n"},
+    {"search", "Usage: tmdb-ingest [--db PATH] search QUERY [--limit N]\n"
+               "\n"
+               "Movies whose title, original title, overview, tagline or keywords hold every\n"
+               "word of QUERY, also inside longer words (괴물 finds 괴물이 and 한강괴물), best\n"
+               "first (bm25, titles weigh most), --limit of them (default 10): id, title,\n"
+               "year, and a snippet with the matches in [ ]. QUERY is plain text, not a\n"
+               "query language. Movies marked deleted are left out. Exit 4 when nothing\n"
+               "matches. Read-only.\n"},
     {"dump", "Usage: tmdb-ingest [--db PATH] dump [--since RUN_ID|TIME] [--format jsonl|csv]\n"
              "       [--table NAME]\n"
              "\n"
@@ -363,6 +376,7 @@ static void set_defaults(struct options *opt) {
     opt->source.fd = -1;
     opt->export_base = DEFAULT_EXPORT_BASE;
     opt->dump_table = "movies";
+    opt->limit = 10;
 }
 
 /* One option. Returns 0, 1 for --help/--version done, -1 on error. */
@@ -504,6 +518,11 @@ static int apply_option(int c, const char *arg, struct options *opt) {
         else
             return usage_error("--format wants jsonl or csv, not '%s'", arg), -1;
         return 0;
+    case OPT_LIMIT:
+        if (parse_long(arg, 1, 100000, &v) != 0)
+            return usage_error("--limit wants a number from 1 to 100000, not '%s'", arg), -1;
+        opt->limit = (int)v;
+        return 0;
     case OPT_TABLE:
         if (!store_dump_table_known(arg))
             return usage_error("--table: no table '%s' to dump (%s)", arg, store_dump_tables),
@@ -536,11 +555,19 @@ static int apply_option(int c, const char *arg, struct options *opt) {
 
 static int parse_command(int n, char **args, struct options *opt) {
     if (n == 0)
-        return usage_error("%s", "no command given (list, ids, export, changes, merge, stats or dump)"), -1;
+        return usage_error("%s", "no command given (list, ids, export, changes, merge, stats, dump or search)"), -1;
     if (strcmp(args[0], "export") == 0 || strcmp(args[0], "changes") == 0) {
         if (n != 1)
             return usage_error("%s takes no arguments, only options (see --help)", args[0]), -1;
         opt->source.kind = args[0][0] == 'e' ? SOURCE_EXPORT : SOURCE_CHANGES;
+        return 0;
+    }
+    if (strcmp(args[0], "search") == 0) {
+        if (n != 2)
+            return usage_error("%s", "search wants one QUERY (quote it: search \"괴물 한강\")"),
+                   -1;
+        opt->command = COMMAND_SEARCH;
+        opt->search_query = args[1];
         return 0;
     }
     if (strcmp(args[0], "stats") == 0 || strcmp(args[0], "dump") == 0) {
@@ -573,7 +600,7 @@ static int parse_command(int n, char **args, struct options *opt) {
         return 0;
     }
     if (strcmp(args[0], "ids") != 0)
-        return usage_error("unknown command '%s' (list, ids, export, changes, merge, stats or dump)", args[0]),
+        return usage_error("unknown command '%s' (list, ids, export, changes, merge, stats, dump or search)", args[0]),
                -1;
     if (n == 1)
         return usage_error("%s", "ids wants movie ids, or '-' to read them from stdin"), -1;
@@ -596,7 +623,7 @@ static int parse_command(int n, char **args, struct options *opt) {
 
 /* Options that apply to some commands only. */
 struct given {
-    bool db, format, table, help, pages, date, file, export_base, min_popularity, include_adult, include_video, since,
+    bool limit, db, format, table, help, pages, date, file, export_base, min_popularity, include_adult, include_video, since,
         max_age, loads;
 };
 
@@ -605,6 +632,7 @@ static void note_given(struct given *g, int c) {
     g->format |= c == OPT_FORMAT;
     g->db |= c == OPT_DB;
     g->table |= c == OPT_TABLE;
+    g->limit |= c == OPT_LIMIT;
     g->pages |= c == OPT_PAGES;
     g->date |= c == OPT_DATE;
     g->file |= c == OPT_FILE;
@@ -629,6 +657,11 @@ static int check_applicable(const struct options *opt, const struct given *g) {
                -1;
     if ((g->format || g->table) && opt->command != COMMAND_DUMP)
         return usage_error("%s", "--format and --table apply to the dump command only"), -1;
+    if (g->limit && opt->command != COMMAND_SEARCH)
+        return usage_error("%s", "--limit applies to the search command only"), -1;
+    if (opt->command == COMMAND_SEARCH && (g->loads || g->max_age || g->date || g->file ||
+                                           g->since || g->min_popularity))
+        return usage_error("%s", "search takes --limit and --db only"), -1;
     if (opt->command == COMMAND_DUMP && (g->loads || g->max_age || g->date || g->file ||
                                          g->min_popularity))
         return usage_error("%s", "dump takes --since, --format, --table and --db only"), -1;

@@ -406,6 +406,25 @@ static int dump(const struct options *opt) {
     return EXIT_OK;
 }
 
+/* search QUERY: ranked matches on stdout; like grep, exit 4 (EXIT_NO_MATCH)
+ * when nothing matches, so scripts can test for it. */
+static int search(const struct options *opt) {
+    struct store *s = NULL;
+    if (access(opt->db_path, F_OK) != 0) {
+        log_error("%s: no such database (give --db, or load something first)", opt->db_path);
+        return EXIT_USAGE;
+    }
+    int code = open_for_reading(opt->db_path, &s);
+    if (code != 0)
+        return code;
+    int hits = 0;
+    int rc = report_search(s, opt->search_query, opt->limit, stdout, &hits);
+    store_close(s);
+    if (rc != 0)
+        return rc > 0 ? EXIT_USAGE : EXIT_FATAL;
+    return hits > 0 ? EXIT_OK : EXIT_NO_MATCH;
+}
+
 /* The language of the first input: the output must hold the same. */
 static int input_language(const char *path, char *language, size_t size) {
     char err[512];
@@ -477,9 +496,12 @@ int main(int argc, char **argv) {
                            : opt.verbosity == 1 ? LOG_INFO
                                                 : LOG_DEBUG;
     log_init(level, opt.progress && opt.verbosity >= 0, opt.log_format);
-    if (opt.command == COMMAND_STATS || opt.command == COMMAND_DUMP) {
+    if (opt.command == COMMAND_STATS || opt.command == COMMAND_DUMP ||
+        opt.command == COMMAND_SEARCH) {
         /* read-only, local: no credential, no network */
-        int code = opt.command == COMMAND_STATS ? stats(&opt) : dump(&opt);
+        int code = opt.command == COMMAND_STATS  ? stats(&opt)
+                   : opt.command == COMMAND_DUMP ? dump(&opt)
+                                                 : search(&opt);
         cli_free(&opt);
         return code;
     }

@@ -22,6 +22,37 @@ static int print_run(void *ctx, const struct store_run_row *r) {
     return 0;
 }
 
+struct search_out {
+    FILE *out;
+    int hits;
+};
+
+static int print_hit(void *ctx, const struct store_search_hit *h) {
+    struct search_out *so = ctx;
+    char year[16] = "";
+    if (h->year)
+        snprintf(year, sizeof year, " (%s)", h->year);
+    fprintf(so->out, "%8" PRId64 "  %s%s\n          %s\n", h->id, h->title ? h->title : "-",
+            year, h->snippet ? h->snippet : "");
+    so->hits++;
+    return ferror(so->out) ? -1 : 0;
+}
+
+int report_search(struct store *s, const char *query, int limit, FILE *out, int *n_hits) {
+    struct search_out so = {.out = out};
+    enum store_status ss = store_search(s, query, limit, print_hit, &so);
+    *n_hits = so.hits;
+    if (ss == STORE_ERR_QUERY) {
+        log_error("%s", store_errmsg(s));
+        return 1;
+    }
+    if (ss != STORE_OK) {
+        log_error("%s", store_errmsg(s));
+        return -1;
+    }
+    return 0;
+}
+
 int report_stats(struct store *s, const char *path, FILE *out) {
     struct store_overview o;
     if (store_overview(s, &o) != STORE_OK) {

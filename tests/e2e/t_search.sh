@@ -1,0 +1,26 @@
+#!/bin/sh
+# search: ranked full-text matches with id, title, year and snippet;
+# --limit; Korean two-syllable words inside longer text; movies marked
+# deleted left out; exit 4 for no match and 2 for an empty query.
+. "$(dirname "$0")/lib.sh"
+plan 7
+
+start_fake --movies 120 --deleted 0
+run_ingest list now_playing --pages all --rate 0 --append keywords
+n=$(sql "SELECT count(*) FROM movies WHERE title LIKE '%괴물%' OR overview LIKE '%괴물%' OR original_title LIKE '%괴물%' OR tagline LIKE '%괴물%' OR raw_json LIKE '%괴물%'")
+run_ingest search 괴물 --limit 1000
+is "$RC" 0 "search 괴물 exits 0"
+is "$(printf '%s\n' "$OUT" | grep -cE '^ +[0-9]+  ')" "$n" "finds every movie holding 괴물 in its text or keywords ($n)"
+like "$(printf '%s\n' "$OUT" | head -2)" "\[괴물\]" "the snippet marks the match"
+run_ingest search 괴물 --limit 3
+is "$(printf '%s\n' "$OUT" | grep -cE '^ +[0-9]+  ')" 3 "--limit 3 gives three"
+victim=$(printf '%s\n' "$OUT" | head -1 | awk '{print $1}')
+sql "UPDATE movies SET deleted_at = '2026-01-01T00:00:00Z' WHERE id = $victim"
+run_ingest search 괴물 --limit 1000
+unlike "$OUT" "^ +$victim  " "a movie marked deleted is left out"
+run_ingest search zzzqqqxxx
+is "$RC" 4 "nothing found: exit 4"
+run_ingest search "   "
+is "$RC" 2 "an empty query: exit 2"
+
+done_testing
