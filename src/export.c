@@ -173,6 +173,9 @@ enum export_next export_reader_next(struct export_reader *r, struct export_entry
             snprintf(reason, reason_size, "the file is empty (0 bytes)");
             return EXPORT_ERROR;
         }
+        /* fill() may have moved the unconsumed bytes to the buffer's start */
+        line = r->buf + r->start;
+        avail = r->end - r->start;
         if (avail == 0 && !r->skipping)
             return EXPORT_END;
         r->start = r->end; /* a last line without a newline */
