@@ -93,6 +93,13 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_PREVIOUS_RUNS] = "SELECT id, started_at, status, source FROM runs WHERE id < ?1 "
                          "ORDER BY id DESC",
     /* What a run settled: movies written since it started, and its 404s. */
+    /* Rebuild the search documents the triggers noted (sql/schema.sql,
+     * fts_pending), once per transaction: see store_flush_search(). */
+    [ST_FTS_DROP] = "DELETE FROM movies_fts WHERE rowid IN (SELECT movie_id FROM fts_pending)",
+    [ST_FTS_ADD] = "INSERT INTO movies_fts (rowid, title, original_title, overview, tagline, "
+                   "keywords) SELECT * FROM movie_search_text "
+                   "WHERE id IN (SELECT movie_id FROM fts_pending)",
+    [ST_FTS_DONE] = "DELETE FROM fts_pending",
     /* store_sync.c */
     [ST_MARK_DELETED] = "UPDATE movies SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
     [ST_FRESH_IDS] = "SELECT id FROM movies WHERE fetched_at >= ?1 AND deleted_at IS NULL",
@@ -375,8 +382,18 @@ enum store_status store_begin(struct store *s) {
     return exec_stmt(s, ST_BEGIN, "begin a transaction");
 }
 
+enum store_status store_flush_search(struct store *s) {
+    enum store_status rc = exec_stmt(s, ST_FTS_DROP, "update the search index");
+    if (rc == STORE_OK)
+        rc = exec_stmt(s, ST_FTS_ADD, "update the search index");
+    if (rc == STORE_OK)
+        rc = exec_stmt(s, ST_FTS_DONE, "update the search index");
+    return rc;
+}
+
 enum store_status store_commit(struct store *s) {
-    return exec_stmt(s, ST_COMMIT, "commit");
+    enum store_status rc = store_flush_search(s);
+    return rc == STORE_OK ? exec_stmt(s, ST_COMMIT, "commit") : rc;
 }
 
 enum store_status store_rollback(struct store *s) {

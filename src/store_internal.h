@@ -44,6 +44,9 @@ enum stmt {
     ST_MOVIE_EXISTS,
     ST_PREVIOUS_RUNS,
     ST_RESUME_IDS,
+    ST_FTS_DROP,
+    ST_FTS_ADD,
+    ST_FTS_DONE,
     ST_MARK_DELETED,
     ST_FRESH_IDS,
     ST_COUNT,
@@ -66,6 +69,11 @@ __attribute__((format(printf, 2, 3))) enum store_status store_fail(struct store 
 /* Step a prepared statement to completion, then reset it and clear its
  * bindings. Returns SQLITE_OK or the error code. */
 int store_step_reset(sqlite3_stmt *st);
+
+/* Rebuild the search documents of the movies noted in fts_pending, inside
+ * the current transaction; store_commit() does it before every COMMIT, and
+ * every other writer must before its own. */
+enum store_status store_flush_search(struct store *s);
 
 /* Bind a string, or NULL when v is NULL. The string must outlive the step. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);

@@ -151,6 +151,8 @@ enum store_status store_merge(struct store *s, const char *in_path,
         if (rc == STORE_OK)
             rc = copy_runs(s, counts);
         if (rc == STORE_OK)
+            rc = store_flush_search(s);
+        if (rc == STORE_OK)
             rc = exec(s, "COMMIT", "commit");
         if (rc != STORE_OK && !sqlite3_get_autocommit(s->db))
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
