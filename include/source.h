@@ -10,6 +10,7 @@
 #ifndef TMDB_SOURCE_H
 #define TMDB_SOURCE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "tmdb.h"
@@ -62,6 +63,8 @@ struct source {
      * fresher than --max-age); NULL for none. Owned by main, only read
      * while the run lasts. */
     const struct idset *skip;
+    /* --dry-run: count the ids that would be fetched, enqueue none. */
+    bool count_only;
     /* When non-NULL, every id the source names (before any filter) is added
      * here: for export, the ids still in TMDB's catalogue. Owned by main;
      * written only by the producer thread, read by main after the

@@ -328,6 +328,7 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
     build_config(opt, cred, run_id, skip, &pc);
     pc.source.named = named;
     pc.dry_run = opt->dry_run;
+    pc.source.count_only = opt->dry_run;
     struct stats stats;
     stats_init(&stats);
     double t0 = clock_monotonic_s();
@@ -513,7 +514,13 @@ int main(int argc, char **argv) {
 
     struct credential cred;
     char err[256];
-    if (credential_load(opt.token_file, &cred, err, sizeof err) != 0) {
+    /* A dry run of export reads the export only: the files host wants no
+     * credential, so none is needed (every other load talks to the API). */
+    bool needs_credential = !(opt.dry_run && opt.source.kind == SOURCE_EXPORT);
+    if (!needs_credential && !opt.token_file && !getenv("TMDB_API_TOKEN") &&
+        !getenv("TMDB_API_KEY"))
+        memset(&cred, 0, sizeof cred);
+    else if (credential_load(opt.token_file, &cred, err, sizeof err) != 0) {
         log_error("%s", err);
         cli_free(&opt);
         return EXIT_USAGE;

@@ -65,7 +65,7 @@ static int push_id(struct producer *p, int64_t id) {
         stats_add(&p->stats->skipped, 1);
         return 0;
     }
-    if (queue_push(p->work, &id) != QUEUE_OK)
+    if (!p->src->count_only && queue_push(p->work, &id) != QUEUE_OK)
         return -1;
     stats_add(&p->stats->requested, 1);
     return 0;

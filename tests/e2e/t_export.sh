@@ -6,7 +6,7 @@
 # --max-age skips what is fresh; unreadable lines are reported, counted and
 # stop the deletion marking; a missing export is a clear error.
 . "$(dirname "$0")/lib.sh"
-plan 25
+plan 26
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -33,6 +33,8 @@ like "$OUT" "about [0-9]+h[0-9]+m at 35 requests/s" "and how long at the default
 fake_snapshot
 is "$(fake_stat by_endpoint.details)" 0 "dry run: no detail request"
 [ ! -e "$DB" ]; ok $? "dry run: no database created"
+env -u TMDB_API_TOKEN "$BIN" --db "$DB" export --file "$TMP/export.gz" --dry-run >"$TMP/out" 2>&1
+is "$?" 0 "a dry run of an export needs no credential (only the export is read)"
 
 fake_reset
 run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0
