@@ -47,8 +47,8 @@ struct source {
      * not survive its idle timeouts. */
     const char *export_path;
     const char *export_url;
-    /* SOURCE_EXPORT: which entries to keep (changes and lists carry no
-     * popularity or video flag, so they are not filtered). */
+    /* SOURCE_EXPORT: which entries to keep; SOURCE_CHANGES: include_adult
+     * (changes carry no popularity or video flag; lists are not filtered). */
     bool has_min_popularity;
     double min_popularity;
     bool include_adult;

@@ -78,6 +78,7 @@ struct tmdb_list_page {
     int total_pages;      /* as TMDB reports it; may exceed TMDB_MAX_PAGE */
     int64_t total_results;
     int64_t ids[100];     /* a page holds 20; extra results beyond 100 are an error */
+    bool adult[100];      /* the result said "adult": true (changes pages say so) */
     size_t n_ids;
 };
 

@@ -937,11 +937,12 @@ class Handler(BaseHTTPRequestHandler):
         if page is None:
             return
         ids = cat.changed_ids(start, end)
-        chunk = ids[(page - 1) * CHANGES_PAGE_SIZE:page * CHANGES_PAGE_SIZE]
+        size = self.server.opts.changes_page_size
+        chunk = ids[(page - 1) * size:page * size]
         self.send_json(200, {
             "results": [{"id": i, "adult": cat.movies[i]["adult"]} for i in chunk],
             "page": page,
-            "total_pages": max(1, (len(ids) + CHANGES_PAGE_SIZE - 1) // CHANGES_PAGE_SIZE),
+            "total_pages": max(1, (len(ids) + size - 1) // size),
             "total_results": len(ids)})
 
     def serve_export(self, path):
@@ -1114,6 +1115,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="with --write-export: write N synthetic lines (ids 1, 8, 15, ... = "
                         "7k+1, about 2%% adult and 2%% video) instead of the catalogue; "
                         "fast (a million lines in seconds)")
+    p.add_argument("--changes-page-size", type=int, default=CHANGES_PAGE_SIZE, metavar="N",
+                   help="ids per /movie/changes page (TMDB: 100); small values make a "
+                        "window pass TMDB's 500-page cap with a small catalogue")
     p.add_argument("--today", type=date_arg, metavar="YYYY-MM-DD",
                    help="the fake's today, for /movie/changes and the exports (default: "
                         "the current UTC date)")

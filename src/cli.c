@@ -125,7 +125,8 @@ void cli_print_help(FILE *out) {
 "  --file PATH        read a local export file instead of downloading one\n"
 "  --export-base URL  where exports are downloaded from (default %s)\n"
 "  --min-popularity X only export entries with popularity >= X\n"
-"  --include-adult    keep adult entries of the export (excluded by default)\n"
+"  --include-adult    keep adult movies of the export or the changes (left out by\n"
+"                     default)\n"
 "  --include-video    keep video entries of the export (excluded by default)\n"
 "  --since YYYY-MM-DD changes from that day (default: the day after the last\n"
 "                     day the database is complete through)\n"
@@ -680,8 +681,8 @@ static int check_applicable(const struct options *opt, const struct given *g) {
         return usage_error("%s", "--date, --file, --export-base, --min-popularity and "
                                  "--include-video apply to the export command only"),
                -1;
-    if (g->include_adult && k != SOURCE_EXPORT)
-        return usage_error("%s", "--include-adult applies to the export command only"), -1;
+    if (g->include_adult && k != SOURCE_EXPORT && k != SOURCE_CHANGES)
+        return usage_error("%s", "--include-adult applies to export and changes only"), -1;
     if (g->date && g->file)
         return usage_error("%s", "give --date or --file, not both"), -1;
     if (g->since && k != SOURCE_CHANGES)

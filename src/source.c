@@ -342,49 +342,111 @@ static enum source_status produce_export(const struct source *src, struct fetche
     return st;
 }
 
+/* Fetch one page of /movie/changes for [first, last] into *page. */
+static enum source_status changes_page(struct fetcher *f, long first, long last, int n,
+                                       struct tmdb_list_page *page) {
+    const struct fetch_config *cfg = f->config;
+    char from[CLOCK_DATE_SIZE], to[CLOCK_DATE_SIZE], reason[192];
+    clock_format_date(first, from);
+    clock_format_date(last, to);
+    if (tmdb_url_changes(f->url, sizeof f->url, cfg->api_base, from, to, n, cfg->api_key) < 0) {
+        log_error("changes %s..%s page %d: URL too long", from, to, n);
+        return SOURCE_ERROR;
+    }
+    struct http_result r;
+    int attempts;
+    enum retry_action a = fetch_get(f, f->url, &r, &attempts, reason, sizeof reason);
+    if (a == RETRY_FATAL)
+        return stop_requested() && stop_reason() != STOP_FATAL ? SOURCE_STOPPED
+                                                               : fail_fatal("changes", n, reason);
+    if (a != RETRY_DONE) {
+        log_error("changes %s..%s page %d: %s", from, to, n, reason);
+        return SOURCE_ERROR;
+    }
+    if (tmdb_parse_list_page(r.body, r.len, page, reason, sizeof reason) != 0) {
+        log_error("changes %s..%s page %d: bad payload: %s", from, to, n, reason);
+        return SOURCE_ERROR;
+    }
+    return SOURCE_OK;
+}
+
+/* Every id of one changes page, adult ones only when asked for. */
+static int push_changes_page(const struct source *src, struct producer *p,
+                             const struct tmdb_list_page *page) {
+    for (size_t i = 0; i < page->n_ids; i++)
+        if ((!page->adult[i] || src->include_adult) && push_id(p, page->ids[i]) != 0)
+            return -1;
+    return 0;
+}
+
+/* The windows still to read: at most one per 14 days of the range plus the
+ * halves of split windows (each split adds one; a window halves at most
+ * log2(14) times). */
+#define CHANGES_MAX_WINDOWS 64
+
+/*
+ * /movie/changes serves at most 500 pages (50,000 ids) of a window: a
+ * window with more is split in halves and read again, down to single
+ * days; a single day with more cannot be read whole (an error, so the
+ * cursor stays where it was and export is the way forward).
+ */
 static enum source_status produce_changes(const struct source *src, struct fetcher *f,
                                           struct producer *p) {
     struct tmdb_list_page page;
-    const struct fetch_config *cfg = f->config;
-    long last_day = src->changes_last_day;
-    for (long first = src->changes_first_day; first <= last_day;
-         first += SOURCE_CHANGES_WINDOW_DAYS) {
-        long end = first + SOURCE_CHANGES_WINDOW_DAYS - 1; /* 13 days apart: within the cap */
-        if (end > last_day)
-            end = last_day;
-        char from[CLOCK_DATE_SIZE], to[CLOCK_DATE_SIZE];
-        clock_format_date(first, from);
-        clock_format_date(end, to);
-        int last_page = TMDB_MAX_PAGE;
-        for (int n = 1; n <= last_page; n++) {
-            if (tmdb_url_changes(f->url, sizeof f->url, cfg->api_base, from, to, n,
-                                 cfg->api_key) < 0) {
-                log_error("changes %s..%s page %d: URL too long", from, to, n);
+    long stack[CHANGES_MAX_WINDOWS][2];
+    int top = 0;
+    /* pushed last window first, so they are read in date order */
+    long first_day = src->changes_first_day, last_day = src->changes_last_day;
+    long n_windows = last_day >= first_day
+                         ? (last_day - first_day) / SOURCE_CHANGES_WINDOW_DAYS + 1
+                         : 0;
+    if (n_windows > CHANGES_MAX_WINDOWS / 2) {
+        log_error("changes: %ld days is too long a range; run export instead",
+                  last_day - first_day + 1);
+        return SOURCE_ERROR;
+    }
+    for (long w = n_windows - 1; w >= 0; w--) {
+        long start = first_day + w * SOURCE_CHANGES_WINDOW_DAYS;
+        long end = start + SOURCE_CHANGES_WINDOW_DAYS - 1; /* 13 days apart: within the cap */
+        stack[top][0] = start;
+        stack[top++][1] = end > last_day ? last_day : end;
+    }
+    while (top > 0) {
+        top--;
+        long first = stack[top][0], last = stack[top][1];
+        enum source_status st = changes_page(f, first, last, 1, &page);
+        if (st != SOURCE_OK)
+            return st;
+        if (page.total_pages > TMDB_MAX_PAGE) {
+            if (first == last) {
+                char day[CLOCK_DATE_SIZE];
+                clock_format_date(first, day);
+                log_error("changes on %s: %" PRId64 " ids, more than TMDB serves for one day "
+                          "(%d pages); run export to bring the catalogue up to date",
+                          day, page.total_results, TMDB_MAX_PAGE);
                 return SOURCE_ERROR;
             }
-            struct http_result r;
-            int attempts;
-            char reason[192];
-            enum retry_action a = fetch_get(f, f->url, &r, &attempts, reason, sizeof reason);
-            if (a == RETRY_FATAL)
-                return stop_requested() && stop_reason() != STOP_FATAL
-                           ? SOURCE_STOPPED
-                           : fail_fatal("changes", n, reason);
-            if (a != RETRY_DONE) {
-                log_error("changes %s..%s page %d: %s", from, to, n, reason);
-                return SOURCE_ERROR;
-            }
-            if (tmdb_parse_list_page(r.body, r.len, &page, reason, sizeof reason) != 0) {
-                log_error("changes %s..%s page %d: bad payload: %s", from, to, n, reason);
-                return SOURCE_ERROR;
-            }
+            long mid = first + (last - first) / 2;
+            log_info("changes: %" PRId64 " ids in one window, more than %d pages; reading it "
+                     "in halves",
+                     page.total_results, TMDB_MAX_PAGE);
+            stack[top][0] = mid + 1;
+            stack[top++][1] = last;
+            stack[top][0] = first;
+            stack[top++][1] = mid;
+            continue;
+        }
+        stats_add(&p->stats->expected, page.total_results);
+        if (push_changes_page(src, p, &page) != 0)
+            return SOURCE_STOPPED;
+        int last_page = page.total_pages;
+        for (int n = 2; n <= last_page; n++) {
+            if ((st = changes_page(f, first, last, n, &page)) != SOURCE_OK)
+                return st;
             if (page.total_pages < last_page)
                 last_page = page.total_pages;
-            if (n == 1)
-                stats_add(&p->stats->expected, page.total_results);
-            for (size_t i = 0; i < page.n_ids; i++)
-                if (push_id(p, page.ids[i]) != 0)
-                    return SOURCE_STOPPED;
+            if (push_changes_page(src, p, &page) != 0)
+                return SOURCE_STOPPED;
         }
     }
     return SOURCE_OK;

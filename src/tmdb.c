@@ -299,6 +299,7 @@ int tmdb_parse_list_page(const char *body, size_t len, struct tmdb_list_page *ou
                 rc = reject(reason, reason_size, "result %zu has no valid id", i + 1);
                 break;
             }
+            out->adult[i] = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "adult"));
             out->ids[i++] = id;
         }
     }

@@ -341,7 +341,7 @@ static void test_options_for_other_commands(void **state) {
         {ARGV("list", "popular", "--min-popularity", "3"), export_only},
         {ARGV("changes", "--export-base", "https://h/p"), export_only},
         {ARGV("changes", "--include-video"), export_only},
-        {ARGV("list", "popular", "--include-adult"), "--include-adult applies to the export"},
+        {ARGV("list", "popular", "--include-adult"), "--include-adult applies to export and changes"},
     };
     assert_all_refused(bad, sizeof bad / sizeof *bad);
 }
