@@ -86,6 +86,7 @@ struct options {
     long long max_age_s;  /* skip movies fetched less than this ago; 0 = off */
     const char *export_date; /* export --date, or NULL for the newest */
     const char *export_base; /* export --export-base */
+    long export_day;         /* the export's day (sync_plan()); -1 when unknown */
     const char *since;       /* changes: a date (NULL: the stored cursor); dump: a run or time */
     const char *dump_table;  /* dump --table, default "movies" */
     const char *search_query; /* search QUERY (points into argv) */

@@ -33,6 +33,11 @@ struct export_entry {
  * -1 when `date` is not YYYY-MM-DD or buf is too small. */
 int export_file_name(const char *date, char *buf, size_t size);
 
+/* The day of an export from its file name ("…/movie_ids_11_25_2026.json.gz"
+ * gives 2026-11-25) into *day. Returns 0, or -1 when the name is not an
+ * export's. */
+int export_day_of_name(const char *path, long *day);
+
 /* The newest export that should exist at `now` (seconds since the epoch):
  * today's from 08:00 UTC (TMDB publishes it around 07:00-08:00), else
  * yesterday's. Returns its UTC day number (clock.h). */

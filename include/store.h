@@ -162,12 +162,19 @@ typedef bool (*store_present_fn)(void *ctx, int64_t id);
 
 /*
  * After a complete export: mark deleted (as of `now`) every stored movie
- * that is not deleted, not adult (adult movies live in another export) and
- * for which present() is false. *n_marked receives how many. Runs in its
- * own transaction; call it outside a batch.
+ * fetched before `fetched_before` (ISO-8601 UTC: the export's day; a movie
+ * fetched since may be newer than the export) that is not deleted, not
+ * adult (adult movies live in another export) and for which present() is
+ * false. *n_marked receives how many. Runs in its own transaction; call it
+ * outside a batch.
  */
 enum store_status store_mark_gone(struct store *s, store_present_fn present, void *ctx,
-                                  const char *now, int64_t *n_marked);
+                                  const char *fetched_before, const char *now,
+                                  int64_t *n_marked);
+
+/* When run `run_id` started (ISO-8601 UTC) into buf; "" when there is no
+ * such run. */
+enum store_status store_run_started(struct store *s, int64_t run_id, char *buf, size_t size);
 
 /* Call fn for every movie fetched at or after `since` (ISO-8601 UTC) that
  * is not marked deleted: fresh enough to skip (--max-age). */

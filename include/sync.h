@@ -4,11 +4,15 @@
  * movies that left the export deleted and moving the changes cursor.
  *
  * The cursor is meta 'changes_from': the first UTC day whose changes the
- * database does not hold yet. A finished export sets it to the day the
- * export run started (details fetched from then on are at least that
- * fresh); a changes run that fetched everything sets it to the day after
- * the last day it read. Changes are read through yesterday only: today is
- * not over, and an immediate second run then has nothing to fetch.
+ * database does not hold yet. It only moves forward, and only after a run
+ * in which no movie failed. A finished export moves it to the earliest of:
+ * the export's day (movies created after its snapshot are not in it), the
+ * day the run started, the day the interrupted run it resumed started
+ * (what that run stored is that old), and with --max-age the day of the
+ * oldest fetch it skipped. A changes run moves it to the day after the last
+ * day it read. Changes are read through yesterday only: today is not over,
+ * and an immediate second run then has nothing to fetch. A changes run
+ * never resumes: what an interrupted one stored may have changed since.
  *
  * Called from main's thread, before the pipeline starts and after its
  * threads are joined; the store is main's at both times.
@@ -42,14 +46,22 @@ enum sync_status {
 enum sync_status sync_plan(struct options *opt, struct store *store, char *url,
                            size_t url_size);
 
+/* What a load knew about how fresh its movies are (UTC day numbers). */
+struct sync_facts {
+    long started_day;      /* the day the run started */
+    long resumed_from_day; /* the day the earliest run it resumed started; LONG_MAX none */
+    long max_age_day;      /* --max-age skipped movies fetched since this day; LONG_MAX none */
+};
+
 /*
  * After a load that ran to its end (not interrupted, not failed): for an
- * export whose every line was read (`bad_input` 0), mark deleted the
- * stored movies `named` does not hold; then move the cursor (see above).
- * `started_day` is the UTC day the run started. `counts` are the run's.
+ * export whose every line was read (`bad_input` 0) and whose day is known
+ * (opt->export_day), mark deleted the stored movies fetched before that
+ * day that `named` does not hold; then move the cursor (see above).
+ * `counts` are the run's.
  */
 enum sync_status sync_finish(const struct options *opt, struct store *store,
-                             const struct idset *named, long started_day,
+                             const struct idset *named, const struct sync_facts *facts,
                              const struct run_counts *counts, long long bad_input);
 
 #endif

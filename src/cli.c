@@ -377,6 +377,7 @@ static void set_defaults(struct options *opt) {
     opt->source.fd = -1;
     opt->export_base = DEFAULT_EXPORT_BASE;
     opt->dump_table = "movies";
+    opt->export_day = -1;
     opt->limit = 10;
 }
 

@@ -36,6 +36,18 @@ int export_file_name(const char *date, char *buf, size_t size) {
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
+int export_day_of_name(const char *path, long *day) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char date[CLOCK_DATE_SIZE];
+    /* movie_ids_MM_DD_YYYY.json.gz */
+    if (strlen(base) != 28 || strncmp(base, "movie_ids_", 10) != 0 || base[12] != '_' ||
+        base[15] != '_' || strcmp(base + 20, ".json.gz") != 0)
+        return -1;
+    snprintf(date, sizeof date, "%.4s-%.2s-%.2s", base + 16, base + 10, base + 13);
+    return clock_parse_date(date, day);
+}
+
 const char *export_zlib_version(void) {
     return zlibVersion();
 }

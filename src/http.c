@@ -34,6 +34,7 @@ struct http_client {
     bool too_large;
     int sink_fd;      /* http_download(): where the body goes */
     bool sink_failed; /* a write to sink_fd failed */
+    int sink_errno;   /* why (errno is gone by the time curl returns) */
     /* gzip is decoded here rather than by curl, so that one zlib stream is
      * reset per response instead of ~40 KiB allocated and zeroed each time */
     z_stream zs;
@@ -363,6 +364,7 @@ static size_t sink_cb(char *data, size_t size, size_t n, void *userp) {
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
+            c->sink_errno = w < 0 ? errno : ENOSPC;
             c->sink_failed = true;
             return 0;
         }
@@ -394,7 +396,8 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
         c->connections += opened;
     out->error = classify(rc, false, false);
     if (rc == CURLE_WRITE_ERROR && c->sink_failed)
-        snprintf(out->message, sizeof out->message, "writing the download: %s", strerror(errno));
+        snprintf(out->message, sizeof out->message, "writing the download: %s",
+                 strerror(c->sink_errno));
     else if (out->error != HTTP_OK)
         snprintf(out->message, sizeof out->message, "%s",
                  c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));

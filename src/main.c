@@ -6,6 +6,7 @@
  * summary, and map the outcome to an exit status (cli.h).
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -153,18 +154,32 @@ static int add_to_set(void *ctx, int64_t id) {
     return idset_add(ctx, id) < 0 ? -1 : 0;
 }
 
+/* The UTC day of an ISO-8601 time ("2026-11-25T03:30:00Z"), or LONG_MAX. */
+static long day_of_iso(const char *iso) {
+    char date[CLOCK_DATE_SIZE];
+    long day;
+    snprintf(date, sizeof date, "%s", iso);
+    return clock_parse_date(date, &day) == 0 ? day : LONG_MAX;
+}
+
 /* Ids not to fetch: what the interrupted runs of the same source settled
- * (unless --refresh), and with --max-age what was fetched recently. */
+ * (unless --refresh; never for changes, whose movies may have changed again
+ * since), and with --max-age what was fetched recently. Notes in *facts how
+ * old what is skipped may be (sync.h). */
 static int collect_skip(struct store *store, const struct options *opt, const char *source,
-                        int64_t run_id, struct idset *skip) {
+                        int64_t run_id, struct idset *skip, struct sync_facts *facts) {
     int64_t from = 0;
     enum store_status ss = STORE_OK;
-    if (!opt->refresh)
+    if (!opt->refresh && opt->source.kind != SOURCE_CHANGES)
         ss = store_resume_ids(store, source, run_id, add_to_set, skip, &from);
-    if (ss == STORE_OK && from > 0)
+    if (ss == STORE_OK && from > 0) {
+        char started[CLOCK_ISO_SIZE];
         log_info("resuming after run %" PRId64 ": %zu movies it settled are not fetched again "
                  "(--refresh fetches them)",
                  from, idset_count(skip));
+        ss = store_run_started(store, from, started, sizeof started);
+        facts->resumed_from_day = day_of_iso(started);
+    }
     size_t before = idset_count(skip);
     if (ss == STORE_OK && opt->max_age_s > 0) {
         char since[CLOCK_ISO_SIZE];
@@ -173,6 +188,8 @@ static int collect_skip(struct store *store, const struct options *opt, const ch
         if (ss == STORE_OK)
             log_info("%zu movies fetched since %s are fresh enough (--max-age) and skipped",
                      idset_count(skip) - before, since);
+        if (idset_count(skip) > before)
+            facts->max_age_day = day_of_iso(since);
     }
     if (ss != STORE_OK) {
         log_error("%s", store_errmsg(store));
@@ -298,7 +315,8 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
         close_database(store, lock_fd);
         return sy == SYNC_USAGE ? EXIT_USAGE : EXIT_FATAL;
     }
-    long started_day = clock_today();
+    struct sync_facts facts = {
+        .started_day = clock_today(), .resumed_from_day = LONG_MAX, .max_age_day = LONG_MAX};
     char *command = join_args(argc, argv);
     char *source = source_describe(&opt->source);
     int64_t run_id = 0;
@@ -313,7 +331,7 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
     else if (!opt->dry_run && begin_run(store, command, source, &run_id) != 0)
         ready = false;
     else if (store && collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : run_id,
-                                   skip) != 0)
+                                   skip, &facts) != 0)
         ready = false;
     free(command);
     free(source);
@@ -343,7 +361,7 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
         if (ps == PIPELINE_OK)
             print_dry_run(opt, &stats);
     } else {
-        if (ps == PIPELINE_OK && sync_finish(opt, store, named, started_day, &counts,
+        if (ps == PIPELINE_OK && sync_finish(opt, store, named, &facts, &counts,
                                              stats_get(&stats.bad_input)) != SYNC_OK)
             code = EXIT_FATAL;
         char finished[CLOCK_ISO_SIZE];

@@ -219,6 +219,9 @@ static int sleep_unless_stopped(long ms) {
     return 0;
 }
 
+/* The longest wait between download attempts, whatever Retry-After says. */
+#define MAX_DOWNLOAD_WAIT_MS (5L * 60 * 1000)
+
 /* Download the export into an unlinked temporary file and return its
  * descriptor at offset 0, or -1 (logged). Transient failures are retried
  * like API requests are. */
@@ -265,7 +268,9 @@ static int download_export(const struct source *src, struct fetcher *f, struct s
                 log_error("export %s: %s", src->export_url, what);
             break;
         }
-        long wait_ms = r.retry_after_ms >= 0 ? r.retry_after_ms : 1000L << (attempt - 1);
+        long wait_ms = r.retry_after_ms >= 0 ? r.retry_after_ms : retry_backoff_ms(attempt, &f->rng);
+        if (wait_ms > MAX_DOWNLOAD_WAIT_MS)
+            wait_ms = MAX_DOWNLOAD_WAIT_MS;
         log_warn("export download failed (%s); retrying in %.1fs", what, (double)wait_ms / 1000);
         stats_add(&stats->retries, 1);
         if (sleep_unless_stopped(wait_ms) != 0)

@@ -16,16 +16,19 @@ enum store_status store_mark_deleted(struct store *s, int64_t id, const char *no
     return STORE_OK;
 }
 
-/* The live, non-adult ids present() does not know, into a new array. */
+/* The live, non-adult ids fetched before `before` that present() does not
+ * know, into a new array. */
 static enum store_status collect_gone(struct store *s, store_present_fn present, void *ctx,
-                                      int64_t **ids, size_t *n) {
+                                      const char *before, int64_t **ids, size_t *n) {
     sqlite3_stmt *st;
     *ids = NULL;
     *n = 0;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT id FROM movies WHERE deleted_at IS NULL AND adult = 0",
+                           "SELECT id FROM movies WHERE deleted_at IS NULL AND adult = 0 "
+                           "AND fetched_at < ?1",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, "list stored movies");
+    store_bind_text(st, 1, before);
     size_t cap = 0;
     int rc;
     enum store_status result = STORE_OK;
@@ -53,20 +56,23 @@ static enum store_status collect_gone(struct store *s, store_present_fn present,
 }
 
 enum store_status store_mark_gone(struct store *s, store_present_fn present, void *ctx,
-                                  const char *now, int64_t *n_marked) {
+                                  const char *fetched_before, const char *now,
+                                  int64_t *n_marked) {
     int64_t *ids;
     size_t n;
     *n_marked = 0;
-    enum store_status rc = collect_gone(s, present, ctx, &ids, &n);
+    enum store_status rc = collect_gone(s, present, ctx, fetched_before, &ids, &n);
     if (rc == STORE_OK && n > 0) {
         rc = store_begin(s);
         for (size_t i = 0; rc == STORE_OK && i < n; i++)
             rc = store_mark_deleted(s, ids[i], now);
         if (rc == STORE_OK)
             rc = store_commit(s);
-        else
+        /* Also when the commit failed: a COMMIT that fails (SQLITE_BUSY, a
+         * full disk, a deferred constraint) leaves the transaction open. */
+        if (rc != STORE_OK)
             store_rollback(s);
-        if (rc == STORE_OK)
+        else
             *n_marked = (int64_t)n;
     }
     free(ids);
@@ -127,5 +133,21 @@ enum store_status store_meta_set(struct store *s, const char *key, const char *v
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return store_fail(s, "set meta %s", key);
+    return STORE_OK;
+}
+
+enum store_status store_run_started(struct store *s, int64_t run_id, char *buf, size_t size) {
+    sqlite3_stmt *st;
+    buf[0] = '\0';
+    if (sqlite3_prepare_v2(s->db, "SELECT started_at FROM runs WHERE id = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return store_fail(s, "read run %lld", (long long)run_id);
+    sqlite3_bind_int64(st, 1, run_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, "read run %lld", (long long)run_id);
     return STORE_OK;
 }

@@ -2,6 +2,7 @@
 #include "sync.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,21 @@
 #define CURSOR_KEY "changes_from"
 
 static enum sync_status plan_export(struct options *opt, char *url, size_t url_size) {
-    if (opt->source.export_path)
+    if (opt->source.export_path) {
+        if (export_day_of_name(opt->source.export_path, &opt->export_day) != 0) {
+            opt->export_day = -1;
+            log_warn("%s: no date in the file name (movie_ids_MM_DD_YYYY.json.gz): movies "
+                     "missing from it will not be marked deleted",
+                     opt->source.export_path);
+        }
         return SYNC_OK;
+    }
     char date[CLOCK_DATE_SIZE];
     if (opt->export_date)
         snprintf(date, sizeof date, "%s", opt->export_date);
     else
         clock_format_date(export_default_day((long long)time(NULL)), date);
+    clock_parse_date(date, &opt->export_day);
     char name[64];
     size_t base_len = strlen(opt->export_base);
     while (base_len > 0 && opt->export_base[base_len - 1] == '/')
@@ -117,30 +126,47 @@ static enum sync_status advance_cursor(struct store *store, long day) {
     return SYNC_OK;
 }
 
+static long min_day(long a, long b) {
+    return a < b ? a : b;
+}
+
 enum sync_status sync_finish(const struct options *opt, struct store *store,
-                             const struct idset *named, long started_day,
+                             const struct idset *named, const struct sync_facts *facts,
                              const struct run_counts *counts, long long bad_input) {
     const struct source *src = &opt->source;
     if (src->kind == SOURCE_EXPORT) {
-        if (named && bad_input == 0) {
-            char now[CLOCK_ISO_SIZE];
+        if (named && bad_input == 0 && opt->export_day >= 0) {
+            char now[CLOCK_ISO_SIZE], day[CLOCK_DATE_SIZE], before[CLOCK_ISO_SIZE];
             clock_utc_iso(now);
+            clock_format_date(opt->export_day, day);
+            snprintf(before, sizeof before, "%sT00:00:00Z", day);
             int64_t n = 0;
             /* idset_contains only reads: the producer that filled it is joined */
-            if (store_mark_gone(store, named_has, (void *)named, now, &n) != STORE_OK) {
+            if (store_mark_gone(store, named_has, (void *)named, before, now, &n) !=
+                STORE_OK) {
                 log_error("%s", store_errmsg(store));
                 return SYNC_FATAL;
             }
             if (n > 0)
-                log_info("%" PRId64 " stored movie(s) are no longer in the export: marked "
-                         "deleted",
-                         n);
+                log_info("%" PRId64 " movie(s) stored before %s are no longer in the export: "
+                         "marked deleted",
+                         n, day);
         } else if (bad_input > 0) {
             log_warn("the export had %lld unreadable line(s): deleted movies are not marked "
                      "this time",
                      bad_input);
         }
-        return advance_cursor(store, started_day);
+        if (counts->failed > 0) {
+            log_warn("%" PRId64 " movie(s) failed; changes are not marked complete (the next "
+                     "changes run reads from where the last complete run left off)",
+                     counts->failed);
+            return SYNC_OK;
+        }
+        long day = min_day(facts->started_day,
+                           min_day(facts->resumed_from_day, facts->max_age_day));
+        if (opt->export_day >= 0)
+            day = min_day(day, opt->export_day);
+        return advance_cursor(store, day);
     }
     if (src->kind == SOURCE_CHANGES) {
         if (counts->failed > 0) {

@@ -15,7 +15,7 @@ run_ingest changes --rate 0
 is "$RC" 2 "changes on an empty database: exit 2"
 like "$ERR" "run 'tmdb-ingest export' first, or give --since" "says what to do"
 
-run_ingest export --export-base "$FAKE_URL/p/exports" --rate 0
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$(date -u +%F)" --rate 0
 is "$RC" 0 "export first"
 
 # As if the export had run three days ago: changes reads those three days,

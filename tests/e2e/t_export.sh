@@ -6,7 +6,7 @@
 # --max-age skips what is fresh; unreadable lines are reported, counted and
 # stop the deletion marking; a missing export is a clear error.
 . "$(dirname "$0")/lib.sh"
-plan 26
+plan 27
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -61,26 +61,39 @@ is "$(sql 'SELECT count(*) FROM movies')" "$NOT_VIDEO" "--include-adult adds the
 run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --dry-run --min-popularity 10 --max-age 0
 like "$OUT" "would fetch $POPULAR movie" "--min-popularity 10 keeps $POPULAR"
 
-# A later export without three of the stored movies (and a local --file).
-gone=$(sql 'SELECT id FROM movies WHERE adult = 0 ORDER BY id LIMIT 3' | tr '\n' ' ')
+# A later export without five of the stored movies, read with --file: the
+# day in its name says which stored movies it can speak for. Three were
+# fetched before that day (they are gone: marked deleted); two were fetched
+# on it, after the export's snapshot (maybe new movies: left alone).
+gone=$(sql 'SELECT id FROM movies WHERE adult = 0 ORDER BY id LIMIT 5' | tr '\n' ' ')
+set -- $gone
+old3="$1 $2 $3 "
+sql "UPDATE movies SET fetched_at = '2020-01-01T00:00:00Z' WHERE id IN ($1, $2, $3)"
+LATER="$TMP/movie_ids_$(date -u +%m_%d_%Y).json.gz"
 gzip -dc "$TMP/export.gz" | "$PYTHON" -c '
 import json, sys
 gone = {int(i) for i in sys.argv[1].split()}
 for line in sys.stdin:
     if line.strip() and json.loads(line)["id"] not in gone:
-        sys.stdout.write(line)' "$gone" | gzip >"$TMP/later.json.gz"
-run_ingest export --file "$TMP/later.json.gz" --rate 0 --max-age 1h
+        sys.stdout.write(line)' "$gone" | gzip >"$LATER"
+run_ingest export --file "$LATER" --rate 0 --max-age 1h
 is "$RC" 0 "export from --file exits 0"
-is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL')" 3 \
-    "the three movies gone from the export are marked deleted"
 is "$(sql "SELECT group_concat(id, ' ') || ' ' FROM (SELECT id FROM movies WHERE deleted_at IS NOT NULL ORDER BY id)")" \
-    "$gone" "exactly those three"
+    "$old3" "the three gone from the export and fetched before its day are marked deleted"
 is "$(sql 'SELECT count(*) FROM movies')" "$NOT_VIDEO" "their rows are kept"
+cp "$LATER" "$TMP/undated.json.gz"
+sql "UPDATE movies SET fetched_at = '2020-01-01T00:00:00Z' WHERE id IN ($4, $5)"
+run_ingest export --file "$TMP/undated.json.gz" --rate 0 --max-age 1h
+like "$ERR" "no date in the file name" "a file without a date in its name: says so"
+is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL')" 3 \
+    "and marks nothing deleted from it"
 
 # Unreadable lines: reported with their line number, counted, and no
 # deletion is marked from an export that could not be read whole.
-{ gzip -dc "$TMP/later.json.gz" | head -5; echo '{"id": "x"}'; echo 'not json'; } | gzip >"$TMP/bad.json.gz"
-run_ingest export --file "$TMP/bad.json.gz" --rate 0 --max-age 1h
+BAD="$TMP/bad/movie_ids_$(date -u +%m_%d_%Y).json.gz"
+mkdir -p "$TMP/bad"
+{ gzip -dc "$LATER" | head -5; echo '{"id": "x"}'; echo 'not json'; } | gzip >"$BAD"
+run_ingest export --file "$BAD" --rate 0 --max-age 1h
 is "$RC" 3 "bad lines: exit 3 (partial)"
 like "$ERR" "line 6: no positive integer id" "the bad line is named"
 is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL')" 3 \

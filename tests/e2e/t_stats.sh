@@ -7,7 +7,7 @@ plan 9
 start_fake --movies 40 --deleted 2
 run_ingest stats
 is "$RC" 2 "no database: exit 2"
-run_ingest export --export-base "$FAKE_URL/p/exports" --rate 0 --append credits
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$(date -u +%F)" --rate 0 --append credits
 stored=$(sql 'SELECT count(*) FROM movies')
 sql "UPDATE movies SET deleted_at = '2026-01-01T00:00:00Z', fetched_at = '2020-01-01T00:00:00Z' WHERE id = (SELECT min(id) FROM movies)"
 before=$(cksum <"$DB")

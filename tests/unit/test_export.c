@@ -31,6 +31,19 @@ static void test_file_name(void **state) {
     assert_string_equal(buf, "movie_ids_01_09_1999.json.gz");
 }
 
+static void test_day_of_name(void **state) {
+    (void)state;
+    long day, want;
+    assert_int_equal(export_day_of_name("/data/movie_ids_11_25_2026.json.gz", &day), 0);
+    assert_int_equal(clock_parse_date("2026-11-25", &want), 0);
+    assert_int_equal(day, want);
+    assert_int_equal(export_day_of_name("movie_ids_02_29_2024.json.gz", &day), 0);
+    assert_int_equal(export_day_of_name("movie_ids_02_30_2024.json.gz", &day), -1);
+    assert_int_equal(export_day_of_name("movie_ids_11_25_2026.json", &day), -1);
+    assert_int_equal(export_day_of_name("tv_series_ids_11_25_2026.json.gz", &day), -1);
+    assert_int_equal(export_day_of_name("/tmp/export.gz", &day), -1);
+}
+
 static void test_file_name_rejects_bad_dates(void **state) {
     (void)state;
     const char *bad[] = {"2026-13-01", "2026-11-31",  "2025-02-29", "2026-00-10", "26-11-25",
@@ -683,6 +696,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_file_name),
         cmocka_unit_test(test_file_name_rejects_bad_dates),
+        cmocka_unit_test(test_day_of_name),
         cmocka_unit_test(test_file_name_small_buffer),
         cmocka_unit_test(test_default_day_switches_at_0800_utc),
         cmocka_unit_test(test_default_day_across_month_year_and_epoch),
