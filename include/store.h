@@ -254,7 +254,9 @@ extern const char store_dump_tables[];
  * all rows), in one read transaction (a consistent snapshot). A movie was
  * written when fetched or marked deleted; its own rows (links, credits, ...)
  * come with it; a shared row (genre, person, ...) comes with the movies that
- * use it; runs by start, failures by when they were recorded.
+ * use it; runs by start, failures by when they were recorded. With `since`,
+ * the movies are found through the fetched_at and deleted_at indexes and
+ * their rows through their keys: no table of movie data is scanned.
  * *next_since receives, from the same snapshot, the run id to give the next
  * `dump --since`: the last run that had finished with no run still going
  * (0 when none), so rows a running load is still writing come next time.
@@ -315,11 +317,17 @@ struct store_merge_counts {
 
 /*
  * Merge the tmdb-ingest database at `in_path` into `s`, in one
- * transaction: per movie, the later fetch wins and brings all of its rows
- * (links, credits, ...); shared rows (genres, people, ...) this database
- * lacks are added; runs and fetch failures are copied, renumbered; the
- * changes cursor becomes the earlier of the two. The input is only read;
- * it must have this schema version and language (STORE_ERR_SCHEMA,
+ * transaction: per movie, the copy written later (max of fetched_at and
+ * deleted_at) wins with its links; its rows of an appended part replace
+ * this database's when its fetch carried the part, else this database's
+ * are kept as a load keeps them (docs/schema.md, "Merging databases");
+ * appended stays the winner's. Shared rows (genres, people, ...) are taken
+ * when newer by updated_at, which they keep. Runs and fetch failures are
+ * copied, renumbered, except runs already here (same start and command);
+ * a run still running is copied as aborted. The changes cursor becomes the
+ * earlier of the two. The input is attached read-only (never written,
+ * created or write-locked); a missing one gives STORE_ERR naming it. It
+ * must have this schema version and language (STORE_ERR_SCHEMA,
  * STORE_ERR_LANGUAGE otherwise). Call it outside a batch.
  */
 enum store_status store_merge(struct store *s, const char *in_path,

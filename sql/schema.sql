@@ -62,6 +62,10 @@ CREATE TABLE IF NOT EXISTS movies (
 CREATE INDEX IF NOT EXISTS movies_release_date ON movies (release_date);
 CREATE INDEX IF NOT EXISTS movies_collection ON movies (collection_id);
 CREATE INDEX IF NOT EXISTS movies_fetched_at ON movies (fetched_at);
+-- `dump --since` finds the movies marked deleted since a time. Partial:
+-- it holds only deleted movies (few), and a filter on `deleted_at IS
+-- NULL` (the live movies, most of them) cannot pick it over a better one.
+CREATE INDEX IF NOT EXISTS movies_deleted_at ON movies (deleted_at) WHERE deleted_at IS NOT NULL;
 
 -- The common filters (schema version 3), each followed by the column that
 -- queries most often sort by, so "filter, then the top N" reads the index
@@ -333,10 +337,16 @@ CREATE TABLE IF NOT EXISTS fts_pending (
 -- changed: a refetch that changes no text leaves the index alone. A keyword
 -- row written or removed matters only to movies whose last fetch had no
 -- keywords (the others read raw_json): merged movies, rows edited by hand.
+-- Each is dropped and created again at every open (cheap: no data is
+-- read), so that a database made by an earlier development build of
+-- version 3 gets the triggers of this one; CREATE ... IF NOT EXISTS alone
+-- would keep the old ones.
+DROP TRIGGER IF EXISTS movies_fts_insert;
 CREATE TRIGGER IF NOT EXISTS movies_fts_insert AFTER INSERT ON movies BEGIN
     INSERT OR IGNORE INTO fts_pending (movie_id) VALUES (NEW.id);
 END;
 
+DROP TRIGGER IF EXISTS movies_fts_update;
 CREATE TRIGGER IF NOT EXISTS movies_fts_update AFTER UPDATE ON movies
     WHEN OLD.title IS NOT NEW.title OR OLD.original_title IS NOT NEW.original_title
       OR OLD.overview IS NOT NEW.overview OR OLD.tagline IS NOT NEW.tagline
@@ -345,10 +355,12 @@ BEGIN
     INSERT OR IGNORE INTO fts_pending (movie_id) VALUES (NEW.id);
 END;
 
+DROP TRIGGER IF EXISTS movies_fts_delete;
 CREATE TRIGGER IF NOT EXISTS movies_fts_delete AFTER DELETE ON movies BEGIN
     INSERT OR IGNORE INTO fts_pending (movie_id) VALUES (OLD.id);
 END;
 
+DROP TRIGGER IF EXISTS movie_keywords_fts_insert;
 CREATE TRIGGER IF NOT EXISTS movie_keywords_fts_insert AFTER INSERT ON movie_keywords
     WHEN (SELECT instr(',' || appended || ',', ',keywords,') > 0 FROM movies
            WHERE id = NEW.movie_id) IS NOT 1
@@ -356,6 +368,7 @@ BEGIN
     INSERT OR IGNORE INTO fts_pending (movie_id) VALUES (NEW.movie_id);
 END;
 
+DROP TRIGGER IF EXISTS movie_keywords_fts_delete;
 CREATE TRIGGER IF NOT EXISTS movie_keywords_fts_delete AFTER DELETE ON movie_keywords
     WHEN (SELECT instr(',' || appended || ',', ',keywords,') > 0 FROM movies
            WHERE id = OLD.movie_id) IS NOT 1
@@ -364,11 +377,13 @@ BEGIN
 END;
 
 -- The store never updates a keyword row (it deletes and inserts); by hand, maybe.
+DROP TRIGGER IF EXISTS movie_keywords_fts_update;
 CREATE TRIGGER IF NOT EXISTS movie_keywords_fts_update AFTER UPDATE ON movie_keywords BEGIN
     INSERT OR IGNORE INTO fts_pending (movie_id) VALUES (OLD.movie_id), (NEW.movie_id);
 END;
 
 -- A renamed keyword: the documents built from keyword rows change.
+DROP TRIGGER IF EXISTS keywords_fts_update;
 CREATE TRIGGER IF NOT EXISTS keywords_fts_update AFTER UPDATE OF name ON keywords
     WHEN OLD.name IS NOT NEW.name
 BEGIN

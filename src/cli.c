@@ -110,7 +110,7 @@ void cli_print_help(FILE *out) {
 "                   longer in it are marked deleted (movies.deleted_at)\n"
 "  changes          movies changed since the last export or changes run, through\n"
 "                   yesterday (UTC), from /movie/changes; 404s are marked deleted\n"
-"  merge OUT IN...  merge shard databases into OUT (newest fetch wins per movie)\n"
+"  merge OUT IN...  merge shard databases into OUT (the later write wins per movie)\n"
 "  stats            what the database holds: movies, deleted, failures, freshness,\n"
 "                   the last runs\n"
 "  dump             rows written since a run or a time, as JSON lines or CSV on\n"
@@ -240,8 +240,11 @@ static const struct command_help {
              "languages, keywords, people, collections, runs, fetch_failures.\n"},
     {"merge", "Usage: tmdb-ingest merge OUT.sqlite3 IN.sqlite3...\n"
               "\n"
-              "Merge databases loaded with --shard into OUT (created if missing): per movie\n"
-              "the later fetch wins, with all its rows; runs and failures are kept.\n"},
+              "Merge databases loaded with --shard into OUT (created if missing), each\n"
+              "input read-only and in one transaction: per movie the later write (fetch or\n"
+              "deletion) wins, with its links; appended parts (credits, keywords, ...) the\n"
+              "newer fetch did not carry are kept; shared rows (genres, people, ...) take\n"
+              "the newer version; runs and failures are copied once.\n"},
 };
 
 void cli_print_command_help(FILE *out, const char *command) {

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "movie.h"
 #include "store.h"
 
 struct writer {
@@ -16,11 +17,32 @@ struct writer {
     int64_t rows;
 };
 
+/* How many bytes the well-formed UTF-8 sequence starting at s[0] (a byte
+ * >= 0x80) has, or 0 when none starts there: a stray continuation byte,
+ * an overlong form, a surrogate, beyond U+10FFFF, cut short by len. */
+static size_t utf8_sequence(const char *s, size_t len) {
+    unsigned char lead = (unsigned char)s[0];
+    size_t n = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    return n <= len && movie_utf8_valid(s, n) ? n : 0;
+}
+
+/* A JSON string of `len` bytes of text. SQLite does not check that TEXT is
+ * UTF-8 (a row written by hand may hold anything), and JSON must be, so
+ * each byte that is not part of a well-formed sequence is written as
+ * U+FFFD, the replacement character. */
 static void json_string(FILE *out, const char *s, size_t len) {
     fputc('"', out);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
+        if (c >= 0x80) {
+            size_t n = utf8_sequence(s + i, len - i);
+            if (n == 0) {
+                fputs("\\ufffd", out);
+                continue;
+            }
+            fwrite(s + i, 1, n, out);
+            i += n - 1;
+        } else if (c == '"' || c == '\\')
             fprintf(out, "\\%c", c);
         else if (c == '\n')
             fputs("\\n", out);

@@ -284,7 +284,7 @@ enum store_status store_open(const char *path, const char *language, struct stor
         return STORE_ERR_NOMEM;
     }
     enum store_status rc = STORE_OK;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK)
         rc = store_fail(s, "open");
     if (rc == STORE_OK)

@@ -6,18 +6,28 @@
 #include "store.h"
 #include "store_internal.h"
 
-/* A movie counts as written when fetched or marked deleted. */
-#define MOVIE_WRITTEN "(?1 IS NULL OR m.fetched_at >= ?1 OR m.deleted_at >= ?1)"
+/* The movies written since ?1 (fetched, or marked deleted), as the table
+ * `written`: two index searches (movies_fetched_at, movies_deleted_at),
+ * never a scan of movies. */
+#define WRITTEN                                                                                    \
+    "WITH written (id) AS (SELECT id FROM movies WHERE fetched_at >= ?1 UNION "                    \
+    "SELECT id FROM movies WHERE deleted_at >= ?1) "
 
-/* Each dumpable table and the query that selects its rows written since ?1. */
+/* Each dumpable table: the query for all of its rows, and the one for its
+ * rows written since ?1. Separate statements, so that the second one's
+ * plan can rely on ?1 (an "?1 IS NULL OR ..." filter makes SQLite scan);
+ * a movie's own rows are found through their key, which starts with
+ * movie_id. */
 static const struct dump_query {
     const char *table;
-    const char *sql;
+    const char *all;
+    const char *since;
 } queries[] = {
-    {"movies", "SELECT m.* FROM movies m WHERE " MOVIE_WRITTEN " ORDER BY m.id"},
+    {"movies", "SELECT * FROM movies ORDER BY id",
+     WRITTEN "SELECT * FROM movies WHERE id IN written ORDER BY id"},
 #define MOVIE_OWNED(t)                                                                             \
-    {t, "SELECT t.* FROM " t " t JOIN movies m ON m.id = t.movie_id WHERE " MOVIE_WRITTEN       \
-        " ORDER BY t.movie_id"}
+    {t, "SELECT * FROM " t " ORDER BY movie_id",                                                   \
+     WRITTEN "SELECT * FROM " t " WHERE movie_id IN written ORDER BY movie_id"}
     MOVIE_OWNED("movie_genres"),
     MOVIE_OWNED("movie_companies"),
     MOVIE_OWNED("movie_countries"),
@@ -30,24 +40,26 @@ static const struct dump_query {
     MOVIE_OWNED("translations"),
 #undef MOVIE_OWNED
 #define SHARED(t, key, link, link_key)                                                             \
-    {t, "SELECT * FROM " t " WHERE ?1 IS NULL OR " key " IN (SELECT l." link_key " FROM " link   \
-        " l JOIN movies m ON m.id = l.movie_id WHERE " MOVIE_WRITTEN ") ORDER BY " key}
+    {t, "SELECT * FROM " t " ORDER BY " key,                                                       \
+     WRITTEN "SELECT * FROM " t " WHERE " key " IN (SELECT " link_key " FROM " link                \
+             " WHERE movie_id IN written) ORDER BY " key}
     SHARED("genres", "id", "movie_genres", "genre_id"),
     SHARED("companies", "id", "movie_companies", "company_id"),
     SHARED("countries", "iso_3166_1", "movie_countries", "iso_3166_1"),
     SHARED("languages", "iso_639_1", "movie_languages", "iso_639_1"),
     SHARED("keywords", "id", "movie_keywords", "keyword_id"),
 #undef SHARED
-    {"people", "SELECT * FROM people WHERE ?1 IS NULL OR id IN ("
-               "SELECT l.person_id FROM movie_cast l JOIN movies m ON m.id = l.movie_id WHERE "
-               MOVIE_WRITTEN " UNION SELECT l.person_id FROM movie_crew l JOIN movies m ON "
-               "m.id = l.movie_id WHERE " MOVIE_WRITTEN ") ORDER BY id"},
-    {"collections", "SELECT * FROM collections WHERE ?1 IS NULL OR id IN (SELECT m.collection_id "
-                    "FROM movies m WHERE " MOVIE_WRITTEN ") ORDER BY id"},
-    {"runs", "SELECT * FROM runs WHERE ?1 IS NULL OR started_at >= ?1 OR finished_at >= ?1 "
+    {"people", "SELECT * FROM people ORDER BY id",
+     WRITTEN "SELECT * FROM people WHERE id IN (SELECT person_id FROM movie_cast WHERE movie_id "
+             "IN written UNION ALL SELECT person_id FROM movie_crew WHERE movie_id IN written) "
              "ORDER BY id"},
-    {"fetch_failures", "SELECT * FROM fetch_failures WHERE ?1 IS NULL OR recorded_at >= ?1 "
-                       "ORDER BY run_id, movie_id"},
+    {"collections", "SELECT * FROM collections ORDER BY id",
+     WRITTEN "SELECT * FROM collections WHERE id IN (SELECT collection_id FROM movies WHERE id "
+             "IN written) ORDER BY id"},
+    {"runs", "SELECT * FROM runs ORDER BY id",
+     "SELECT * FROM runs WHERE started_at >= ?1 OR finished_at >= ?1 ORDER BY id"},
+    {"fetch_failures", "SELECT * FROM fetch_failures ORDER BY run_id, movie_id",
+     "SELECT * FROM fetch_failures WHERE recorded_at >= ?1 ORDER BY run_id, movie_id"},
 };
 
 const char store_dump_tables[] =
@@ -141,10 +153,12 @@ enum store_status store_dump(struct store *s, const char *table, const char *sin
     enum store_status rc = STORE_OK;
     if (next_since_of(s, next_since) != 0) {
         rc = store_fail(s, "dump: read the runs");
-    } else if (sqlite3_prepare_v2(s->db, q->sql, -1, &st, NULL) != SQLITE_OK) {
+    } else if (sqlite3_prepare_v2(s->db, since ? q->since : q->all, -1, &st, NULL) !=
+               SQLITE_OK) {
         rc = store_fail(s, "dump %s", table);
     } else {
-        store_bind_text(st, 1, since);
+        if (since)
+            store_bind_text(st, 1, since);
         rc = emit_rows(s, st, fn, ctx);
         sqlite3_finalize(st);
     }

@@ -1,29 +1,51 @@
 /* store_merge.c - merging another tmdb-ingest database (a shard) into this
- * one. See store_merge() in store.h. */
+ * one. See store_merge() in store.h; docs/schema.md ("Merging databases")
+ * has the rules. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store.h"
 #include "store_internal.h"
 
-/* Tables keyed by their own id, shared between movies: a row this database
- * already has is kept. Parents before children (foreign keys). */
+/* Tables keyed by their own id, shared between movies: per row, the later
+ * updated_at wins. Parents before children (foreign keys). */
 static const char *const shared_tables[] = {
     "collections", "genres", "companies", "countries", "languages", "people", "keywords",
 };
 
-/* A movie's own rows: replaced as a whole with the newer fetch's. */
-static const char *const movie_tables[] = {
-    "movie_genres",  "movie_companies", "movie_countries", "movie_languages",
-    "movie_cast",    "movie_crew",      "movie_keywords",  "release_dates",
-    "external_ids",  "translations",
+/* A movie's own rows, by the part of a fetch that brings them (the names
+ * movies.appended uses). The details' own links ("") come with every
+ * fetch; an appended part's rows only with a fetch that asked for it. */
+static const struct owned_part {
+    const char *part;
+    const char *tables[5]; /* up to a NULL */
+} owned_parts[] = {
+    {"", {"movie_genres", "movie_companies", "movie_countries", "movie_languages", NULL}},
+    {"credits", {"movie_cast", "movie_crew", NULL}},
+    {"keywords", {"movie_keywords", NULL}},
+    {"release_dates", {"release_dates", NULL}},
+    {"external_ids", {"external_ids", NULL}},
+    {"translations", {"translations", NULL}},
 };
 
 static enum store_status exec(struct store *s, const char *sql, const char *step) {
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(s, "merge: %s", step);
     return STORE_OK;
+}
+
+/* exec() of an sqlite3_mprintf() result, which it frees; NULL is out of memory. */
+static enum store_status exec_owned(struct store *s, char *sql, const char *step) {
+    if (!sql) {
+        snprintf(s->errmsg, sizeof s->errmsg, "%s: merge: %s: out of memory", s->path, step);
+        return STORE_ERR_NOMEM;
+    }
+    enum store_status rc = exec(s, sql, step);
+    sqlite3_free(sql);
+    return rc;
 }
 
 /* One integer or text from a one-row query on `sql`. */
@@ -37,6 +59,53 @@ static int query_text(struct store *s, const char *sql, char *buf, size_t size) 
         snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* A table's column names, quoted, for the statements of a merge. */
+struct columns {
+    char *list; /* every column: "a", "b", "c" (INSERT ... SELECT) */
+    char *key;  /* the primary key when it is one column, else "" */
+    char *set;  /* every other column: "b" = excluded."b", ... (an upsert) */
+};
+
+static void columns_free(struct columns *c) {
+    sqlite3_free(c->list);
+    sqlite3_free(c->key);
+    sqlite3_free(c->set);
+    memset(c, 0, sizeof *c);
+}
+
+static char *column_dup(sqlite3_stmt *st, int i) {
+    const unsigned char *v = sqlite3_column_text(st, i);
+    return sqlite3_mprintf("%s", v ? (const char *)v : "");
+}
+
+/* The columns of main.`table`, read from the schema so that a column a
+ * migration adds is merged without a change here. On success the caller
+ * frees them with columns_free(). */
+static enum store_status columns_of(struct store *s, const char *table, struct columns *c) {
+    sqlite3_stmt *st;
+    memset(c, 0, sizeof *c);
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT group_concat('\"' || name || '\"', ', '), "
+                           "max(CASE WHEN pk = 1 THEN '\"' || name || '\"' END), "
+                           "group_concat(CASE WHEN pk = 0 THEN '\"' || name || '\" = excluded.\"' "
+                           "|| name || '\"' END, ', ') FROM pragma_table_info(?1, 'main')",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, "merge: read the columns of %s", table);
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    enum store_status rc = STORE_OK;
+    if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL)
+        rc = store_fail(s, "merge: read the columns of %s", table);
+    else if (!(c->list = column_dup(st, 0)) || !(c->key = column_dup(st, 1)) ||
+             !(c->set = column_dup(st, 2))) {
+        snprintf(s->errmsg, sizeof s->errmsg, "%s: merge: out of memory", s->path);
+        rc = STORE_ERR_NOMEM;
+    }
+    sqlite3_finalize(st);
+    if (rc != STORE_OK)
+        columns_free(c);
+    return rc;
 }
 
 /* The input must be a tmdb-ingest database of this schema version and
@@ -64,13 +133,152 @@ static enum store_status check_input(struct store *s, const char *in_path) {
     return STORE_OK;
 }
 
-static enum store_status copy_rows(struct store *s, struct store_merge_counts *c) {
-    char sql[512];
+/* Shared rows: the input's row where this database lacks it or holds an
+ * older one (updated_at). The upsert fires the table's *_changed trigger,
+ * which stamps the merge's own time; the rows taken then get the input's
+ * updated_at back, as docs/schema.md promises, so that a later merge still
+ * compares the times the rows were really written. */
+static enum store_status copy_shared(struct store *s, const char *t) {
+    struct columns c;
+    enum store_status rc = columns_of(s, t, &c);
+    if (rc != STORE_OK)
+        return rc;
+    if (!c.key[0]) {
+        snprintf(s->errmsg, sizeof s->errmsg, "%s: merge: %s has no one-column key", s->path, t);
+        columns_free(&c);
+        return STORE_ERR_SCHEMA;
+    }
+    rc = exec(s, "DELETE FROM temp.merge_newer", t);
+    if (rc == STORE_OK)
+        rc = exec_owned(s,
+                        sqlite3_mprintf("INSERT INTO temp.merge_newer (id) SELECT i.%s FROM "
+                                        "src.%s i JOIN main.%s o ON o.%s = i.%s WHERE "
+                                        "i.updated_at > coalesce(o.updated_at, '')",
+                                        c.key, t, t, c.key, c.key),
+                        t);
+    if (rc == STORE_OK)
+        rc = exec_owned(s,
+                        sqlite3_mprintf("INSERT INTO main.%s (%s) SELECT %s FROM src.%s WHERE "
+                                        "true ON CONFLICT (%s) DO UPDATE SET %s WHERE "
+                                        "excluded.updated_at > coalesce(updated_at, '')",
+                                        t, c.list, c.list, t, c.key, c.set),
+                        t);
+    if (rc == STORE_OK)
+        rc = exec_owned(s,
+                        sqlite3_mprintf("UPDATE main.%s AS o SET updated_at = i.updated_at FROM "
+                                        "src.%s AS i WHERE i.%s = o.%s AND o.%s IN (SELECT id "
+                                        "FROM temp.merge_newer)",
+                                        t, t, c.key, c.key, c.key),
+                        t);
+    columns_free(&c);
+    return rc;
+}
+
+/* Which winners' rows of each part replace this database's: all of them
+ * for a movie new here, and for the details' links; for an appended part,
+ * when the winner's fetch carried it (appended), or when this database's
+ * copy's did not and the winner has rows of it (kept from an earlier fetch
+ * of its own). Otherwise this database's rows of the part stay, as a load
+ * without that part keeps them. Reads main.movies before it is updated. */
+static enum store_status choose_parts(struct store *s) {
     enum store_status rc = exec(s,
-                                "CREATE TEMP TABLE merge_winners AS "
-                                "SELECT i.id FROM src.movies i LEFT JOIN main.movies m "
-                                "ON m.id = i.id WHERE m.id IS NULL OR i.fetched_at > m.fetched_at",
-                                "choose the newer movies");
+                                "INSERT INTO temp.merge_take (part, movie_id) "
+                                "SELECT '', id FROM temp.merge_winners",
+                                "choose the links");
+    for (size_t i = 0; rc == STORE_OK && i < sizeof owned_parts / sizeof *owned_parts; i++) {
+        const struct owned_part *p = &owned_parts[i];
+        if (!p->part[0])
+            continue;
+        char *has_rows = sqlite3_mprintf("EXISTS (SELECT 1 FROM src.%s WHERE movie_id = w.id)",
+                                         p->tables[0]);
+        for (size_t k = 1; has_rows && p->tables[k]; k++) {
+            char *more = sqlite3_mprintf("%s OR EXISTS (SELECT 1 FROM src.%s WHERE movie_id = "
+                                         "w.id)",
+                                         has_rows, p->tables[k]);
+            sqlite3_free(has_rows);
+            has_rows = more;
+        }
+        rc = exec_owned(s,
+                        has_rows ? sqlite3_mprintf(
+                                       "INSERT INTO temp.merge_take (part, movie_id) "
+                                       "SELECT '%s', w.id FROM temp.merge_winners w "
+                                       "JOIN src.movies i ON i.id = w.id "
+                                       "LEFT JOIN main.movies o ON o.id = w.id "
+                                       "WHERE o.id IS NULL "
+                                       "OR instr(',' || i.appended || ',', ',%s,') > 0 "
+                                       "OR (coalesce(instr(',' || o.appended || ',', ',%s,'), 0) "
+                                       "= 0 AND (%s))",
+                                       p->part, p->part, p->part, has_rows)
+                                 : NULL,
+                        p->part);
+        sqlite3_free(has_rows);
+    }
+    return rc;
+}
+
+/* A movie's own rows: those of each part chosen above replaced with the
+ * input's. */
+static enum store_status copy_owned(struct store *s) {
+    enum store_status rc = STORE_OK;
+    for (size_t i = 0; rc == STORE_OK && i < sizeof owned_parts / sizeof *owned_parts; i++) {
+        const struct owned_part *p = &owned_parts[i];
+        for (size_t k = 0; rc == STORE_OK && p->tables[k]; k++) {
+            const char *t = p->tables[k];
+            struct columns c;
+            rc = columns_of(s, t, &c);
+            if (rc != STORE_OK)
+                break;
+            rc = exec_owned(s,
+                            sqlite3_mprintf("DELETE FROM main.%s WHERE movie_id IN (SELECT "
+                                            "movie_id FROM temp.merge_take WHERE part = '%s')",
+                                            t, p->part),
+                            t);
+            if (rc == STORE_OK)
+                rc = exec_owned(s,
+                                sqlite3_mprintf("INSERT INTO main.%s (%s) SELECT %s FROM src.%s "
+                                                "WHERE movie_id IN (SELECT movie_id FROM "
+                                                "temp.merge_take WHERE part = '%s')",
+                                                t, c.list, c.list, t, p->part),
+                                t);
+            columns_free(&c);
+        }
+    }
+    return rc;
+}
+
+/* The movie rows of the winners, updated in place: deleting them would
+ * cascade to the parts kept. */
+static enum store_status copy_movies(struct store *s) {
+    struct columns c;
+    enum store_status rc = columns_of(s, "movies", &c);
+    if (rc != STORE_OK)
+        return rc;
+    rc = exec_owned(s,
+                    sqlite3_mprintf("INSERT INTO main.movies (%s) SELECT %s FROM src.movies "
+                                    "WHERE id IN (SELECT id FROM temp.merge_winners) "
+                                    "ON CONFLICT (id) DO UPDATE SET %s",
+                                    c.list, c.list, c.set),
+                    "copy the newer movies");
+    columns_free(&c);
+    return rc;
+}
+
+static enum store_status copy_rows(struct store *s, struct store_merge_counts *c) {
+    /* A movie was last written when fetched or marked deleted, whichever
+     * came later (docs/schema.md); a tie keeps this database's copy. */
+    enum store_status rc = exec(s,
+                                "CREATE TEMP TABLE merge_winners (id INTEGER PRIMARY KEY); "
+                                "CREATE TEMP TABLE merge_take (part TEXT, movie_id INTEGER, "
+                                "PRIMARY KEY (part, movie_id)) WITHOUT ROWID; "
+                                "CREATE TEMP TABLE merge_newer (id PRIMARY KEY)",
+                                "prepare");
+    if (rc == STORE_OK)
+        rc = exec(s,
+                  "INSERT INTO temp.merge_winners (id) "
+                  "SELECT i.id FROM src.movies i LEFT JOIN main.movies m ON m.id = i.id "
+                  "WHERE m.id IS NULL OR max(i.fetched_at, coalesce(i.deleted_at, '')) > "
+                  "max(m.fetched_at, coalesce(m.deleted_at, ''))",
+                  "choose the newer movies");
     if (rc != STORE_OK)
         return rc;
     char n[32];
@@ -78,49 +286,48 @@ static enum store_status copy_rows(struct store *s, struct store_merge_counts *c
     c->movies_taken = atoll(n);
     query_text(s, "SELECT count(*) FROM src.movies", n, sizeof n);
     c->movies_read = atoll(n);
-    for (size_t i = 0; rc == STORE_OK && i < sizeof shared_tables / sizeof *shared_tables; i++) {
-        snprintf(sql, sizeof sql, "INSERT OR IGNORE INTO main.%s SELECT * FROM src.%s",
-                 shared_tables[i], shared_tables[i]);
-        rc = exec(s, sql, shared_tables[i]);
-    }
-    /* Deleting the older movie rows cascades to their own rows. */
+    rc = choose_parts(s);
+    for (size_t i = 0; rc == STORE_OK && i < sizeof shared_tables / sizeof *shared_tables; i++)
+        rc = copy_shared(s, shared_tables[i]);
     if (rc == STORE_OK)
-        rc = exec(s, "DELETE FROM main.movies WHERE id IN (SELECT id FROM temp.merge_winners)",
-                  "remove the older movies");
+        rc = copy_movies(s);
     if (rc == STORE_OK)
-        rc = exec(s, "INSERT INTO main.movies SELECT * FROM src.movies "
-                     "WHERE id IN (SELECT id FROM temp.merge_winners)",
-                  "copy the newer movies");
-    for (size_t i = 0; rc == STORE_OK && i < sizeof movie_tables / sizeof *movie_tables; i++) {
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO main.%s SELECT * FROM src.%s "
-                 "WHERE movie_id IN (SELECT id FROM temp.merge_winners)",
-                 movie_tables[i], movie_tables[i]);
-        rc = exec(s, sql, movie_tables[i]);
-    }
+        rc = copy_owned(s);
     return rc;
 }
 
-/* Runs and their failures, renumbered after this database's runs. */
+/* Runs and their failures, renumbered after this database's runs. A run
+ * already here (same start and command: the input was merged before) is
+ * not copied again; a run still 'running' in the input is copied as
+ * 'aborted', as the next load would mark it: nothing will finish it here. */
 static enum store_status copy_runs(struct store *s, struct store_merge_counts *c) {
-    char n[32];
-    query_text(s, "SELECT count(*) FROM src.runs", n, sizeof n);
-    c->runs = atoll(n);
     enum store_status rc = exec(s,
-                                "CREATE TEMP TABLE merge_offset AS "
-                                "SELECT coalesce(max(id), 0) AS n FROM main.runs",
+                                "CREATE TEMP TABLE merge_runs AS "
+                                "SELECT r.id, (SELECT coalesce(max(id), 0) FROM main.runs) + "
+                                "row_number() OVER (ORDER BY r.id) AS new_id FROM src.runs r "
+                                "WHERE NOT EXISTS (SELECT 1 FROM main.runs o WHERE "
+                                "o.started_at = r.started_at AND o.command = r.command)",
                                 "number the runs");
+    char n[32];
+    if (rc == STORE_OK && query_text(s, "SELECT count(*) FROM temp.merge_runs", n, sizeof n) == 0)
+        c->runs = atoll(n);
     if (rc == STORE_OK)
         rc = exec(s,
-                  "INSERT INTO main.runs SELECT r.id + o.n, started_at, finished_at, command, "
-                  "source, status, requested, fetched, missing, failed, http_requests, retries, "
-                  "skipped FROM src.runs r, temp.merge_offset o ORDER BY r.id",
+                  "INSERT INTO main.runs (id, started_at, finished_at, command, source, status, "
+                  "requested, fetched, missing, failed, http_requests, retries, skipped) "
+                  "SELECT n.new_id, r.started_at, CASE WHEN r.status = 'running' THEN "
+                  "coalesce(r.finished_at, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) "
+                  "ELSE r.finished_at END, r.command, r.source, CASE WHEN r.status = 'running' "
+                  "THEN 'aborted' ELSE r.status END, r.requested, r.fetched, r.missing, "
+                  "r.failed, r.http_requests, r.retries, r.skipped "
+                  "FROM src.runs r JOIN temp.merge_runs n ON n.id = r.id ORDER BY n.new_id",
                   "copy the runs");
     if (rc == STORE_OK)
         rc = exec(s,
-                  "INSERT INTO main.fetch_failures SELECT f.run_id + o.n, movie_id, kind, "
-                  "http_status, reason, attempts, recorded_at "
-                  "FROM src.fetch_failures f, temp.merge_offset o",
+                  "INSERT INTO main.fetch_failures (run_id, movie_id, kind, http_status, reason, "
+                  "attempts, recorded_at) SELECT n.new_id, f.movie_id, f.kind, f.http_status, "
+                  "f.reason, f.attempts, f.recorded_at "
+                  "FROM src.fetch_failures f JOIN temp.merge_runs n ON n.id = f.run_id",
                   "copy the failures");
     /* The merged database holds changes only as far as its least complete part. */
     if (rc == STORE_OK)
@@ -132,18 +339,60 @@ static enum store_status copy_runs(struct store *s, struct store_merge_counts *c
     return rc;
 }
 
+/* `path` as a URI that opens it read-only and never creates it. Every byte
+ * but letters, digits, "-._~" and "/" is percent-encoded: '?', '#' and '%'
+ * would otherwise end or escape the path. An absolute path gets an empty
+ * authority ("file:///..."), so that one starting with "//" stays a path.
+ * NULL when out of memory; free with sqlite3_free(). */
+static char *readonly_uri(const char *path) {
+    static const char keep[] = "-._~/";
+    sqlite3_str *uri = sqlite3_str_new(NULL);
+    sqlite3_str_appendall(uri, path[0] == '/' ? "file://" : "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr(keep, *p))
+            sqlite3_str_appendchar(uri, 1, (char)*p);
+        else
+            sqlite3_str_appendf(uri, "%%%02X", *p);
+    }
+    sqlite3_str_appendall(uri, "?mode=ro");
+    return sqlite3_str_finish(uri);
+}
+
+/* Attach the input as `src`, read-only: the merge never writes it, never
+ * takes its write lock (BEGIN IMMEDIATE takes only a read lock on a
+ * read-only database), and never creates a file that is not there. */
+static enum store_status attach_input(struct store *s, const char *in_path) {
+    char *uri = readonly_uri(in_path);
+    sqlite3_stmt *st = NULL;
+    if (!uri) {
+        snprintf(s->errmsg, sizeof s->errmsg, "%s: out of memory", in_path);
+        return STORE_ERR_NOMEM;
+    }
+    int step = SQLITE_ERROR;
+    if (sqlite3_prepare_v2(s->db, "ATTACH DATABASE ?1 AS src", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, uri, -1, SQLITE_STATIC);
+        step = sqlite3_step(st);
+    }
+    sqlite3_finalize(st);
+    sqlite3_free(uri);
+    if (step == SQLITE_DONE)
+        return STORE_OK;
+    if (access(in_path, R_OK) != 0) {
+        snprintf(s->errmsg, sizeof s->errmsg, "%s: %s (nothing merged)", in_path,
+                 strerror(errno));
+        return STORE_ERR;
+    }
+    return store_fail(s, "merge: attach %s", in_path);
+}
+
 enum store_status store_merge(struct store *s, const char *in_path,
                               struct store_merge_counts *counts) {
     memset(counts, 0, sizeof *counts);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, "ATTACH DATABASE ?1 AS src", -1, &st, NULL) != SQLITE_OK)
-        return store_fail(s, "merge: attach %s", in_path);
-    sqlite3_bind_text(st, 1, in_path, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (step != SQLITE_DONE)
-        return store_fail(s, "merge: attach %s", in_path);
-    enum store_status rc = check_input(s, in_path);
+    enum store_status rc = attach_input(s, in_path);
+    if (rc != STORE_OK)
+        return rc;
+    rc = check_input(s, in_path);
     if (rc == STORE_OK)
         rc = exec(s, "BEGIN IMMEDIATE", "begin");
     if (rc == STORE_OK) {
@@ -157,8 +406,10 @@ enum store_status store_merge(struct store *s, const char *in_path,
         if (rc != STORE_OK && !sqlite3_get_autocommit(s->db))
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     }
-    sqlite3_exec(s->db, "DROP TABLE IF EXISTS temp.merge_winners", NULL, NULL, NULL);
-    sqlite3_exec(s->db, "DROP TABLE IF EXISTS temp.merge_offset", NULL, NULL, NULL);
+    sqlite3_exec(s->db,
+                 "DROP TABLE IF EXISTS temp.merge_winners; DROP TABLE IF EXISTS temp.merge_take; "
+                 "DROP TABLE IF EXISTS temp.merge_newer; DROP TABLE IF EXISTS temp.merge_runs",
+                 NULL, NULL, NULL);
     sqlite3_exec(s->db, "DETACH DATABASE src", NULL, NULL, NULL);
     return rc;
 }

@@ -2,9 +2,10 @@
 # dump: the supported interface for downstream extracts. All rows as JSON
 # lines or CSV; a second dump since the first returns only what changed
 # (--since the run id the first one printed); links come with their movies;
-# a movie marked deleted counts as changed; bad --since is a usage error.
+# a movie marked deleted counts as changed; text that is not UTF-8 still
+# makes JSON; bad --since is a usage error.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 15
 
 start_fake --movies 30 --deleted 0
 set -- $(catalogue_ids 30 --movies 30 --deleted 0)
@@ -50,6 +51,18 @@ import csv, sys
 rows = list(csv.DictReader(sys.stdin))
 print(len(rows), all(r["id"].isdigit() for r in rows))')
 is "$csv_ok" "30 True" "CSV with quotes, commas and newlines in text parses back"
+
+# SQLite stores TEXT unchecked: a title edited by hand with a stray byte, a
+# truncated sequence, an overlong '/' and a surrogate, around valid text.
+sql "UPDATE movies SET title = CAST(X'41FF42E282ACC3' || X'2043E2822044C0AF45EDA080' AS TEXT)
+     WHERE id = $1"
+run_ingest dump
+is "$(printf '%s\n' "$OUT" | "$PYTHON" -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin.buffer.read().decode("utf-8").splitlines()]
+print(ascii([r["title"] for r in rows if r["id"] == int(sys.argv[1])]))' "$1")" \
+    "['A\\ufffdB\\u20ac\\ufffd C\\ufffd\\ufffd D\\ufffd\\ufffdE\\ufffd\\ufffd\\ufffd']" \
+    "invalid UTF-8 becomes U+FFFD, one per byte; the JSON parses"
 
 run_ingest dump --since 99
 is "$RC" 2 "--since a run that does not exist: exit 2"

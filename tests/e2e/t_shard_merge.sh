@@ -2,9 +2,10 @@
 # --shard K/N splits a load by id; merge combines the shard databases. Two
 # shards merged equal one unsharded run, row for row, in every table of
 # movie data (fetched_at and updated_at aside: the runs happened at
-# different moments).
+# different moments). Merging a shard again adds nothing; an input that
+# does not exist is named, and not created.
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 15
 
 start_fake --movies 200 --deleted 4
 BASE="$FAKE_URL/p/exports"
@@ -43,5 +44,16 @@ is "$(sql 'SELECT count(*) FROM runs')" 2 "both shards' runs are kept"
 sqlite3 "$TMP/shard0.sqlite3" "UPDATE movies SET title = 'newer', fetched_at = '2999-01-01T00:00:00Z' WHERE id = (SELECT min(id) FROM movies)"
 "$BIN" merge "$DB" "$TMP/shard0.sqlite3" 2>/dev/null
 is "$(sql "SELECT count(*) FROM movies WHERE title = 'newer'")" 1 "the later fetch wins"
+
+# Merging shard 0 again: its run is already here.
+run_ingest merge "$DB" "$TMP/shard0.sqlite3"
+like "$ERR" "merged .*shard0.sqlite3: movies=[0-9]+ taken=0 runs=0" \
+    "a shard merged again brings nothing new"
+is "$(sql 'SELECT count(*) FROM runs')" 2 "its run is not copied twice"
+
+run_ingest merge "$DB" "$TMP/shard1.sqlite3" "$TMP/nosuch.sqlite3"
+is "$RC" 1 "an input that does not exist: exit 1"
+like "$ERR" "nosuch.sqlite3: No such file" "the missing input is named"
+is "$(ls "$TMP" | grep -c nosuch)" 0 "and not created"
 
 done_testing

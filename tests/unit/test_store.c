@@ -517,7 +517,7 @@ static void test_runs_and_failures(void **state) {
 static const char *query_plan(const char *path, const char *sql, char *buf, size_t size) {
     sqlite3 *db;
     sqlite3_stmt *st;
-    char eqp[512];
+    char eqp[4096];
     buf[0] = '\0';
     snprintf(eqp, sizeof eqp, "EXPLAIN QUERY PLAN %s", sql);
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
@@ -821,6 +821,357 @@ static void test_search_index_follows_writes(void **state) {
     store_close(s);
 }
 
+/* ---- merge, deletions, dump ---- */
+
+/* Run SQL by hand on a database file, as an analyst (or an older build) would. */
+static void exec_by_hand(const char *path, const char *sql) {
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+/* f->dir/name into buf. */
+static const char *file_in(const struct fixture *f, const char *name, char *buf, size_t size) {
+    snprintf(buf, size, "%s/%s", f->dir, name);
+    return buf;
+}
+
+static void upsert_at(struct store *s, const struct movie *m, const char *fetched_at) {
+    assert_int_equal(store_begin(s), STORE_OK);
+    if (store_upsert_movie(s, m, fetched_at) != STORE_OK)
+        fail_msg("store_upsert_movie: %s", store_errmsg(s));
+    assert_int_equal(store_commit(s), STORE_OK);
+}
+
+/* A database at f->dir/name holding movie `m` fetched at `fetched_at`. */
+static const char *database_with(const struct fixture *f, const char *name,
+                                 const struct movie *m, const char *fetched_at, char *buf,
+                                 size_t size) {
+    struct store *s = open_ok(file_in(f, name, buf, size), "ko-KR");
+    upsert_at(s, m, fetched_at);
+    store_close(s);
+    return buf;
+}
+
+static void merge_ok(struct store *s, const char *in_path, struct store_merge_counts *c) {
+    if (store_merge(s, in_path, c) != STORE_OK)
+        fail_msg("store_merge %s: %s", in_path, store_errmsg(s));
+}
+
+/* The newer copy was fetched without the appended parts: the older copy's
+ * rows of those parts stay (as a load without them keeps them); appended
+ * says what the winner's fetch carried, as for a load. */
+static void test_merge_keeps_parts_the_newer_fetch_lacks(void **state) {
+    struct fixture *f = *state;
+    char in[160], buf[256];
+    struct store_merge_counts c;
+    const char *out = f->path;
+    struct hits h;
+    struct store *s = open_ok(out, "ko-KR");
+    struct movie full = sample_with_parts(1);
+    upsert_at(s, &full, "2026-11-24T03:00:00Z");
+    struct movie plain = sample(1, "Parasite");
+    plain.n_genres = 1; /* the details' links come from the winner */
+    merge_ok(s, database_with(f, "plain.sqlite3", &plain, "2026-11-25T03:00:00Z", in, sizeof in),
+             &c);
+    assert_int_equal(c.movies_taken, 1);
+    assert_string_equal(qs(out, "SELECT title FROM movies", buf, sizeof buf), "Parasite");
+    assert_int_equal(q(out, "SELECT count(*) FROM movies WHERE appended IS NULL"), 1);
+    assert_int_equal(q(out, "SELECT count(*) FROM movie_genres"), 1);
+    assert_int_equal(q(out, "SELECT count(*) FROM movie_cast"), 2);
+    assert_int_equal(q(out, "SELECT count(*) FROM movie_crew"), 2);
+    assert_int_equal(q(out, "SELECT count(*) FROM movie_keywords"), 2);
+    assert_int_equal(q(out, "SELECT count(*) FROM release_dates"), 3);
+    assert_int_equal(q(out, "SELECT count(*) FROM external_ids"), 1);
+    assert_int_equal(q(out, "SELECT count(*) FROM translations"), 2);
+    assert_string_equal(search_ids(s, "반지하", 0, &h), "1"); /* kept keywords are searched */
+
+    /* a newer fetch with credits replaces them, and only them */
+    struct movie_cast one_cast[] = {CAST[1]};
+    struct movie credits = sample(1, "Parasite");
+    credits.parts = MOVIE_PART_CREDITS;
+    credits.cast = one_cast;
+    credits.n_cast = 1;
+    merge_ok(s,
+             database_with(f, "credits.sqlite3", &credits, "2026-11-26T03:00:00Z", in, sizeof in),
+             &c);
+    assert_int_equal(q(out, "SELECT count(*) FROM movie_cast"), 1);
+    assert_int_equal(q(out, "SELECT count(*) FROM movie_crew"), 0);
+    assert_int_equal(q(out, "SELECT count(*) FROM movie_keywords"), 2);
+    assert_string_equal(qs(out, "SELECT appended FROM movies", buf, sizeof buf), "credits");
+
+    /* a newer copy whose rows of a part come from an older fetch of its own:
+     * its credits are older than this database's (whose last fetch had them),
+     * its keywords are the only ones that a fetch of the winner left */
+    struct movie_genre zombie[] = {{12377, "zombie"}};
+    struct movie early = sample_with_parts(1);
+    early.keywords = zombie;
+    early.n_keywords = 1;
+    struct store *older = open_ok(file_in(f, "stale.sqlite3", in, sizeof in), "ko-KR");
+    upsert_at(older, &early, "2026-11-20T03:00:00Z");
+    upsert_at(older, &plain, "2026-11-27T03:00:00Z");
+    store_close(older);
+    merge_ok(s, in, &c);
+    assert_int_equal(c.movies_taken, 1);
+    assert_int_equal(q(out, "SELECT count(*) FROM movie_cast"), 1);
+    assert_string_equal(qs(out, "SELECT group_concat(keyword_id) FROM movie_keywords", buf,
+                           sizeof buf),
+                        "12377");
+    assert_string_equal(search_ids(s, "zombie", 0, &h), "1");
+    assert_string_equal(search_ids(s, "반지하", 0, &h), "");
+    store_close(s);
+    assert_string_equal(qs(out, "PRAGMA foreign_key_check", buf, sizeof buf), "");
+}
+
+/* A movie is dated by the later of its fetch and its deletion. */
+static void test_merge_takes_a_later_deletion(void **state) {
+    struct fixture *f = *state;
+    char in[160], buf[64];
+    struct store_merge_counts c;
+    struct movie m = sample(7, "x");
+    struct store *s = open_ok(f->path, "ko-KR");
+    upsert_at(s, &m, "2026-11-24T03:00:00Z");
+    struct store *gone = open_ok(file_in(f, "gone.sqlite3", in, sizeof in), "ko-KR");
+    upsert_at(gone, &m, "2026-11-20T03:00:00Z");
+    assert_int_equal(store_begin(gone), STORE_OK);
+    assert_int_equal(store_mark_deleted(gone, 7, "2026-11-25T00:00:00Z"), STORE_OK);
+    assert_int_equal(store_commit(gone), STORE_OK);
+    store_close(gone);
+    merge_ok(s, in, &c);
+    assert_int_equal(c.movies_taken, 1);
+    assert_string_equal(qs(f->path, "SELECT deleted_at FROM movies", buf, sizeof buf),
+                        "2026-11-25T00:00:00Z");
+    /* an older copy, neither fetched nor deleted later, is not taken */
+    merge_ok(s, database_with(f, "old.sqlite3", &m, "2026-11-24T23:00:00Z", in, sizeof in), &c);
+    assert_int_equal(c.movies_taken, 0);
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL"), 1);
+}
+
+/* Shared rows: the later updated_at wins, and keeps its time. */
+static void test_merge_takes_newer_shared_rows(void **state) {
+    struct fixture *f = *state;
+    char in[160], buf[256];
+    struct store_merge_counts c;
+    const char *out = f->path;
+    struct movie m = sample(1, "x");
+    struct store *s = open_ok(out, "ko-KR");
+    upsert_ok(s, &m);
+    exec_by_hand(out, "UPDATE genres SET updated_at = '2026-11-01T00:00:00Z'; "
+                      "UPDATE countries SET updated_at = '2026-11-01T00:00:00Z'");
+    struct movie_genre genres[] = {{18, "Drama"}, {53, "old name"}, {99, "new genre"}};
+    struct movie_country countries[] = {{"KR", "Korea, Republic of"}};
+    struct movie other = sample(2, "y");
+    other.genres = genres;
+    other.countries = countries;
+    database_with(f, "in.sqlite3", &other, "2026-11-24T03:00:00Z", in, sizeof in);
+    exec_by_hand(in, "UPDATE genres SET updated_at = CASE id WHEN 53 THEN '2026-10-01T00:00:00Z' "
+                     "ELSE '2026-11-10T00:00:00Z' END; "
+                     "UPDATE countries SET updated_at = '2026-11-10T00:00:00Z'");
+    merge_ok(s, in, &c);
+    store_close(s);
+    assert_string_equal(qs(out, "SELECT group_concat(id || ' ' || name || ' ' || updated_at, ', ') "
+                                "FROM (SELECT * FROM genres ORDER BY id)",
+                           buf, sizeof buf),
+                        "18 Drama 2026-11-10T00:00:00Z, 35 코미디 2026-11-01T00:00:00Z, "
+                        "53 스릴러 2026-11-01T00:00:00Z, 99 new genre 2026-11-10T00:00:00Z");
+    assert_string_equal(qs(out, "SELECT name || ' ' || updated_at FROM countries", buf,
+                           sizeof buf),
+                        "Korea, Republic of 2026-11-10T00:00:00Z");
+}
+
+/* The input is attached read-only: a load writing it does not stop the
+ * merge, a missing one is not created, any file name works. */
+static void test_merge_reads_its_input_only(void **state) {
+    struct fixture *f = *state;
+    char in[160], missing[160];
+    struct store_merge_counts c;
+    struct movie m = sample(3, "x");
+    database_with(f, "in ?#%41.sqlite3", &m, "2026-11-24T03:00:00Z", in, sizeof in);
+    sqlite3 *writer;
+    assert_int_equal(sqlite3_open(in, &writer), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(writer, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    struct store *s = open_ok(f->path, "ko-KR");
+    merge_ok(s, in, &c);
+    assert_int_equal(c.movies_taken, 1);
+    sqlite3_exec(writer, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(writer);
+
+    file_in(f, "nosuch.sqlite3", missing, sizeof missing);
+    assert_int_not_equal(store_merge(s, missing, &c), STORE_OK);
+    assert_non_null(strstr(store_errmsg(s), missing));
+    assert_non_null(strstr(store_errmsg(s), "No such file"));
+    assert_int_not_equal(access(missing, F_OK), 0);
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 1);
+}
+
+/* Runs: a running one arrives aborted; merging an input again adds none. */
+static void test_merge_copies_runs_once(void **state) {
+    struct fixture *f = *state;
+    char in[160], buf[128];
+    struct store_merge_counts c;
+    int64_t done, running;
+    struct run_counts counts = {.requested = 1, .failed = 1};
+    struct store *shard = open_ok(file_in(f, "shard.sqlite3", in, sizeof in), "ko-KR");
+    assert_int_equal(store_run_begin(shard, "tmdb-ingest ids 5", "ids", "2026-11-24T03:00:00Z",
+                                     &done),
+                     STORE_OK);
+    assert_int_equal(store_begin(shard), STORE_OK);
+    assert_int_equal(store_record_failure(shard, done, 5, "failed", 500, "HTTP 500", 5), STORE_OK);
+    assert_int_equal(store_commit(shard), STORE_OK);
+    assert_int_equal(store_run_finish(shard, done, "2026-11-24T03:01:00Z", "partial", &counts),
+                     STORE_OK);
+    assert_int_equal(store_run_begin(shard, "tmdb-ingest ids -", "ids -", "2026-11-24T04:00:00Z",
+                                     &running),
+                     STORE_OK);
+    store_close(shard);
+    struct store *s = open_ok(f->path, "ko-KR");
+    merge_ok(s, in, &c);
+    assert_int_equal(c.runs, 2);
+    merge_ok(s, in, &c);
+    assert_int_equal(c.runs, 0);
+    store_close(s);
+    assert_string_equal(qs(f->path, "SELECT group_concat(id || ' ' || status || ' ' || "
+                                    "(finished_at IS NOT NULL), ', ') FROM runs",
+                           buf, sizeof buf),
+                        "1 partial 1, 2 aborted 1");
+    assert_int_equal(q(f->path, "SELECT count(*) FROM fetch_failures WHERE run_id = 1"), 1);
+}
+
+static bool never_present(void *ctx, int64_t id) {
+    (void)ctx;
+    (void)id;
+    return false;
+}
+
+/* A failed COMMIT leaves its transaction open; store_mark_gone() must
+ * roll it back, or the store's next transaction cannot begin. */
+static void test_mark_gone_rolls_back_a_failed_commit(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie a = sample(1, "a"), b = sample(2, "b");
+    upsert_ok(s, &a);
+    upsert_ok(s, &b);
+    /* a constraint checked only at COMMIT, violated by every deletion */
+    exec_by_hand(f->path, "CREATE TABLE parent (id INTEGER PRIMARY KEY); "
+                          "CREATE TABLE gone_log (movie_id INTEGER REFERENCES parent (id) "
+                          "DEFERRABLE INITIALLY DEFERRED); "
+                          "CREATE TRIGGER gone_logged AFTER UPDATE OF deleted_at ON movies "
+                          "BEGIN INSERT INTO gone_log VALUES (NEW.id); END;");
+    int64_t n = -1;
+    assert_int_not_equal(store_mark_gone(s, never_present, NULL, "2026-11-25T00:00:00Z",
+                                         "2026-11-25T00:00:00Z", &n),
+                         STORE_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_begin(s), STORE_OK); /* no transaction was left open */
+    assert_int_equal(store_rollback(s), STORE_OK);
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NULL"), 2);
+}
+
+/* Every open replaces the search triggers, so a database made by an earlier
+ * build of version 3 gets this build's. */
+static void test_open_replaces_older_search_triggers(void **state) {
+    struct fixture *f = *state;
+    static const char *const triggers[] = {
+        "movies_fts_insert",         "movies_fts_update",         "movies_fts_delete",
+        "movie_keywords_fts_insert", "movie_keywords_fts_delete", "movie_keywords_fts_update",
+        "keywords_fts_update",
+    };
+    static const char all[] = "SELECT group_concat(name || ': ' || sql, '; ') FROM (SELECT name, "
+                              "sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%fts%' "
+                              "ORDER BY name)";
+    char ref[160], expected[8192], got[8192], sql[256];
+    store_close(open_ok(file_in(f, "ref.sqlite3", ref, sizeof ref), "ko-KR"));
+    store_close(open_ok(f->path, "ko-KR"));
+    for (size_t i = 0; i < sizeof triggers / sizeof *triggers; i++) {
+        snprintf(sql, sizeof sql,
+                 "DROP TRIGGER %s; CREATE TRIGGER %s AFTER DELETE ON fts_pending BEGIN "
+                 "SELECT 1; END",
+                 triggers[i], triggers[i]);
+        exec_by_hand(f->path, sql);
+    }
+    store_close(open_ok(f->path, "ko-KR"));
+    assert_string_equal(qs(f->path, all, got, sizeof got), qs(ref, all, expected, sizeof expected));
+}
+
+/* The statements a connection runs, recorded by a trace installed on every
+ * connection opened while it is registered (sqlite3_auto_extension). */
+#define MAX_TRACED 64
+static char traced[MAX_TRACED][2048];
+static int n_traced;
+
+static int record_statement(unsigned type, void *ctx, void *stmt, void *x) {
+    (void)ctx;
+    (void)x;
+    const char *sql = sqlite3_sql(stmt);
+    if (type == SQLITE_TRACE_STMT && sql && n_traced < MAX_TRACED)
+        snprintf(traced[n_traced++], sizeof traced[0], "%s", sql);
+    return 0;
+}
+
+static int install_trace(sqlite3 *db, char **err, const sqlite3_api_routines *api) {
+    (void)err;
+    (void)api;
+    return sqlite3_trace_v2(db, SQLITE_TRACE_STMT, record_statement, NULL);
+}
+
+static int count_row(void *ctx, int n, const char *const *names, const struct store_value *v) {
+    (void)n;
+    (void)names;
+    if (v)
+        ++*(int *)ctx;
+    return 0;
+}
+
+/* dump --since finds the movies written since then through the indexes on
+ * fetched_at and deleted_at, and their rows through their keys: no table
+ * of movie data is scanned (runs and failures are small and not checked). */
+static void test_dump_since_searches_by_index(void **state) {
+    struct fixture *f = *state;
+    char plan[4096];
+    struct movie before = sample_with_parts(1), deleted = sample_with_parts(2);
+    struct movie after = sample_with_parts(3);
+    assert_int_equal(sqlite3_auto_extension((void (*)(void))install_trace), SQLITE_OK);
+    struct store *s = open_ok(f->path, "ko-KR");
+    upsert_at(s, &before, "2026-11-20T00:00:00Z");
+    upsert_at(s, &deleted, "2026-11-20T00:00:00Z");
+    upsert_at(s, &after, "2026-11-26T00:00:00Z");
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_mark_deleted(s, 2, "2026-11-25T00:00:00Z"), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    char tables[1024];
+    assert_true(strlen(store_dump_tables) < sizeof tables);
+    snprintf(tables, sizeof tables, "%s", store_dump_tables);
+    for (char *save, *t = strtok_r(tables, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+        int rows = 0;
+        int64_t next;
+        n_traced = 0;
+        if (store_dump(s, t, "2026-11-24T00:00:00Z", count_row, &rows, &next) != STORE_OK)
+            fail_msg("store_dump %s: %s", t, store_errmsg(s));
+        if (strcmp(t, "movies") == 0)
+            assert_int_equal(rows, 2);
+        if (strcmp(t, "movie_cast") == 0)
+            assert_int_equal(rows, 4);
+        if (strcmp(t, "runs") == 0 || strcmp(t, "fetch_failures") == 0)
+            continue;
+        const char *sql = NULL; /* the dump's query: the last SELECT it ran */
+        for (int i = 0; i < n_traced; i++)
+            if (strncmp(traced[i], "WITH", 4) == 0 || strncmp(traced[i], "SELECT", 6) == 0)
+                sql = traced[i];
+        assert_non_null(sql);
+        query_plan(f->path, sql, plan, sizeof plan);
+        for (const char *p = strstr(plan, "SCAN "); p; p = strstr(p + 1, "SCAN "))
+            if (strncmp(p, "SCAN written", 12) != 0)
+                fail_msg("dump --since of %s scans: %s\n%s", t, plan, sql);
+    }
+    store_close(s);
+    sqlite3_reset_auto_extension();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_creates_schema_wal_and_language, setup, teardown),
@@ -848,6 +1199,17 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_search_takes_the_query_literally, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_errors_and_no_match, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_index_follows_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_keeps_parts_the_newer_fetch_lacks, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_merge_takes_a_later_deletion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_takes_newer_shared_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_reads_its_input_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_copies_runs_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mark_gone_rolls_back_a_failed_commit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_open_replaces_older_search_triggers, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_dump_since_searches_by_index, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
