@@ -32,7 +32,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_UPSERT_COLLECTION] =
         "INSERT INTO collections (id, name, poster_path, backdrop_path) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (id) DO UPDATE SET name = excluded.name, poster_path = excluded.poster_path, "
-        "backdrop_path = excluded.backdrop_path",
+        "backdrop_path = excluded.backdrop_path "
+        "WHERE (name, poster_path, backdrop_path) IS NOT "
+        "(excluded.name, excluded.poster_path, excluded.backdrop_path)",
     [ST_UPSERT_MOVIE] =
         "INSERT INTO movies (id, imdb_id, title, original_title, original_language, overview, "
         "tagline, status, release_date, runtime, budget, revenue, popularity, vote_average, "
@@ -51,18 +53,25 @@ static const char *const stmt_sql[ST_COUNT] = {
         "excluded.raw_json, language = excluded.language, fetched_at = excluded.fetched_at, "
         /* A movie that answered 200 exists, whatever an earlier 404 said. */
         "appended = excluded.appended, deleted_at = NULL",
+    /* Shared rows: written only when they change (most upserts change
+     * nothing, and a write costs a b-tree update and the updated_at trigger). */
     [ST_UPSERT_GENRE] = "INSERT INTO genres (id, name) VALUES (?1, ?2) "
-                        "ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                        "ON CONFLICT (id) DO UPDATE SET name = excluded.name "
+                        "WHERE name IS NOT excluded.name",
     [ST_UPSERT_COMPANY] =
         "INSERT INTO companies (id, name, logo_path, origin_country) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (id) DO UPDATE SET name = excluded.name, logo_path = excluded.logo_path, "
-        "origin_country = excluded.origin_country",
+        "origin_country = excluded.origin_country "
+        "WHERE (name, logo_path, origin_country) IS NOT "
+        "(excluded.name, excluded.logo_path, excluded.origin_country)",
     [ST_UPSERT_COUNTRY] = "INSERT INTO countries (iso_3166_1, name) VALUES (?1, ?2) "
-                          "ON CONFLICT (iso_3166_1) DO UPDATE SET name = excluded.name",
+                          "ON CONFLICT (iso_3166_1) DO UPDATE SET name = excluded.name "
+                          "WHERE name IS NOT excluded.name",
     [ST_UPSERT_LANGUAGE] =
         "INSERT INTO languages (iso_639_1, english_name, name) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (iso_639_1) DO UPDATE SET english_name = excluded.english_name, "
-        "name = excluded.name",
+        "name = excluded.name "
+        "WHERE (english_name, name) IS NOT (excluded.english_name, excluded.name)",
     [ST_DELETE_GENRES] = "DELETE FROM movie_genres WHERE movie_id = ?1",
     [ST_DELETE_COMPANIES] = "DELETE FROM movie_companies WHERE movie_id = ?1",
     [ST_DELETE_COUNTRIES] = "DELETE FROM movie_countries WHERE movie_id = ?1",

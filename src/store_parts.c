@@ -35,14 +35,19 @@ static const char *const part_sql[PS_COUNT] = {
         "ON CONFLICT (id) DO UPDATE SET name = excluded.name, original_name = "
         "excluded.original_name, gender = excluded.gender, known_for_department = "
         "excluded.known_for_department, profile_path = excluded.profile_path, adult = "
-        "excluded.adult, popularity = excluded.popularity",
+        "excluded.adult, popularity = excluded.popularity "
+        "WHERE (name, original_name, gender, known_for_department, profile_path, adult, "
+        "popularity) IS NOT (excluded.name, excluded.original_name, excluded.gender, "
+        "excluded.known_for_department, excluded.profile_path, excluded.adult, "
+        "excluded.popularity)",
     [PS_INSERT_CAST] = "INSERT INTO movie_cast (movie_id, credit_id, person_id, character, "
                        "cast_order, cast_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
                        "ON CONFLICT DO NOTHING",
     [PS_INSERT_CREW] = "INSERT INTO movie_crew (movie_id, credit_id, person_id, department, job) "
                        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
     [PS_UPSERT_KEYWORD] = "INSERT INTO keywords (id, name) VALUES (?1, ?2) "
-                          "ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                          "ON CONFLICT (id) DO UPDATE SET name = excluded.name "
+                          "WHERE name IS NOT excluded.name",
     [PS_LINK_KEYWORD] = "INSERT INTO movie_keywords (movie_id, keyword_id, position) "
                         "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
     [PS_INSERT_RELEASE_DATE] =
