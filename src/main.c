@@ -35,9 +35,10 @@ static atomic_int stop_signal;
 
 static void on_signal(int sig) {
     int none = 0;
-    if (!atomic_compare_exchange_strong(&stop_signal, &none, sig) && sig == SIGINT &&
-        atomic_load(&stop_signal) == SIGINT)
-        _exit(EXIT_SIGINT); /* a second Ctrl-C: leave now; WAL keeps the file consistent */
+    /* A Ctrl-C while already stopping (after a first Ctrl-C or a SIGTERM):
+     * leave now; WAL keeps the file consistent. */
+    if (!atomic_compare_exchange_strong(&stop_signal, &none, sig) && sig == SIGINT)
+        _exit(EXIT_SIGINT);
     stop_request(STOP_SIGNAL);
 }
 
