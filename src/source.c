@@ -310,7 +310,7 @@ static enum source_status produce_export(const struct source *src, struct fetche
         if (n == EXPORT_END)
             break;
         if (n == EXPORT_ERROR) {
-            log_error("%s, line %ld: %s", name, export_reader_line(r) + 1, reason);
+            log_error("%s, after line %ld: %s", name, export_reader_line(r), reason);
             st = SOURCE_ERROR;
             break;
         }

@@ -6,7 +6,7 @@
 # --max-age skips what is fresh; unreadable lines are reported, counted and
 # stop the deletion marking; a missing export is a clear error.
 . "$(dirname "$0")/lib.sh"
-plan 27
+plan 30
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -98,6 +98,18 @@ is "$RC" 3 "bad lines: exit 3 (partial)"
 like "$ERR" "line 6: no positive integer id" "the bad line is named"
 is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL')" 3 \
     "nothing more marked deleted from an export with bad lines"
+
+# A truncated export (a download cut short, a full disk): an error naming
+# where it stopped; what was read is loaded; nothing is marked deleted.
+CUT="$TMP/cut/movie_ids_$(date -u +%m_%d_%Y).json.gz"
+mkdir -p "$TMP/cut"
+head -c "$(($(wc -c <"$LATER") / 2))" "$LATER" >"$CUT"
+deleted_before=$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL')
+run_ingest export --file "$CUT" --rate 0 --max-age 1h
+is "$RC" 1 "a truncated export: exit 1"
+like "$ERR" "after line [0-9]+: the file is truncated" "says where the file stopped"
+is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL')" "$deleted_before" \
+    "nothing more marked deleted from a truncated export"
 
 # An export that does not exist (too old).
 run_ingest export --export-base "$EXPORT_BASE" --date 2020-01-01 --rate 0
