@@ -1,12 +1,15 @@
 /*
- * json.h - small helpers over cJSON shared by the parsers of TMDB bodies
- * (movie.c, tmdb.c). Pure functions; any thread.
+ * json.h - small JSON helpers shared by the parsers of TMDB bodies
+ * (movie.c, tmdb.c, export.c) and the writers of JSON (log.c, dump.c).
+ * Any thread; json_write_string() writes only to the stream it is given.
  */
 #ifndef TMDB_JSON_H
 #define TMDB_JSON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct cJSON;
 
@@ -16,6 +19,18 @@ struct cJSON;
  * item is NULL or not a number, is not integral, or lies beyond +-2^53.
  */
 bool json_int64(const struct cJSON *item, int64_t *out);
+
+/* True when `len` bytes of `s` are well-formed UTF-8 (no overlongs, no
+ * surrogates, nothing beyond U+10FFFF). */
+bool json_utf8_valid(const char *s, size_t len);
+
+/*
+ * Write `len` bytes of `s` to `out` as a JSON string, quotes included:
+ * quotes, backslashes and control characters escaped; each byte that is
+ * not part of a well-formed UTF-8 sequence written as \ufffd (text from
+ * SQLite or a log message may hold anything; JSON must be UTF-8).
+ */
+void json_write_string(FILE *out, const char *s, size_t len);
 
 /* cJSON's version ("1.7.15"). */
 const char *json_library_version(void);

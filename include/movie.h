@@ -235,7 +235,5 @@ void movie_free(struct movie *m);
  */
 char *movie_parts_list(unsigned parts, char *buf, size_t size);
 
-/* True when `len` bytes of `s` are well-formed UTF-8 (no overlongs, no surrogates). */
-bool movie_utf8_valid(const char *s, size_t len);
 
 #endif

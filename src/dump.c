@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "clock.h"
+#include "json.h"
 #include "log.h"
-#include "movie.h"
 #include "store.h"
 
 struct writer {
@@ -16,45 +16,6 @@ struct writer {
     enum dump_format format;
     int64_t rows;
 };
-
-/* How many bytes the well-formed UTF-8 sequence starting at s[0] (a byte
- * >= 0x80) has, or 0 when none starts there: a stray continuation byte,
- * an overlong form, a surrogate, beyond U+10FFFF, cut short by len. */
-static size_t utf8_sequence(const char *s, size_t len) {
-    unsigned char lead = (unsigned char)s[0];
-    size_t n = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
-    return n <= len && movie_utf8_valid(s, n) ? n : 0;
-}
-
-/* A JSON string of `len` bytes of text. SQLite does not check that TEXT is
- * UTF-8 (a row written by hand may hold anything), and JSON must be, so
- * each byte that is not part of a well-formed sequence is written as
- * U+FFFD, the replacement character. */
-static void json_string(FILE *out, const char *s, size_t len) {
-    fputc('"', out);
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x80) {
-            size_t n = utf8_sequence(s + i, len - i);
-            if (n == 0) {
-                fputs("\\ufffd", out);
-                continue;
-            }
-            fwrite(s + i, 1, n, out);
-            i += n - 1;
-        } else if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", out);
-        else if (c == '\t')
-            fputs("\\t", out);
-        else if (c < 0x20)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
 
 static void csv_field(FILE *out, const char *s, size_t len) {
     if (strcspn(s, ",\"\r\n") >= len) {
@@ -86,7 +47,7 @@ static void put_value(struct writer *w, const struct store_value *v) {
         return;
     case STORE_TEXT:
         if (w->format == DUMP_JSONL)
-            json_string(w->out, v->text, v->len);
+            json_write_string(w->out, v->text, v->len);
         else
             csv_field(w->out, v->text, v->len);
         return;
@@ -112,7 +73,7 @@ static int write_row(void *ctx, int n, const char *const *names, const struct st
         if (i)
             fputc(',', w->out);
         if (w->format == DUMP_JSONL) {
-            json_string(w->out, names[i], strlen(names[i]));
+            json_write_string(w->out, names[i], strlen(names[i]));
             fputc(':', w->out);
         }
         put_value(w, &v[i]);

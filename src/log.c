@@ -4,9 +4,11 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
+#include "json.h"
 
 static pthread_mutex_t stderr_lock = PTHREAD_MUTEX_INITIALIZER;
 /* set by log_init() before any thread starts; read-only afterwards */
@@ -22,27 +24,12 @@ void log_init(enum log_level max_level, bool progress, enum log_format fmt) {
     progress_on = progress && fmt == LOG_FORMAT_TEXT && isatty(STDERR_FILENO);
 }
 
-/* Lock held. A JSON string: quotes, backslashes and control characters
- * escaped; UTF-8 passes through. */
-static void put_json_string(const char *s) {
-    fputc('"', stderr);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(stderr, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(stderr, "\\u%04x", *p);
-        else
-            fputc(*p, stderr);
-    }
-    fputc('"', stderr);
-}
-
 /* Lock held. {"time":...,"level":...,"event":... (no closing brace). */
 static void put_json_head(const char *level, const char *event) {
     char now[CLOCK_ISO_SIZE];
     clock_utc_iso(now);
     fprintf(stderr, "{\"time\":\"%s\",\"level\":\"%s\",\"event\":", now, level);
-    put_json_string(event);
+    json_write_string(stderr, event, strlen(event));
 }
 
 bool log_progress_enabled(void) {
@@ -97,7 +84,7 @@ void log_msg(enum log_level level, const char *fmt, ...) {
     if (format == LOG_FORMAT_JSON) {
         put_json_head(level_name(level), "message");
         fputs(",\"message\":", stderr);
-        put_json_string(line);
+        json_write_string(stderr, line, strlen(line));
         fputs("}\n", stderr);
     } else {
         fprintf(stderr, "tmdb-ingest: %s%s\n", level_prefix(level), line);
@@ -133,10 +120,10 @@ void log_event(const char *event, const char *text, const struct log_field *fiel
     put_json_head("info", event);
     for (size_t i = 0; i < n_fields; i++) {
         fputc(',', stderr);
-        put_json_string(fields[i].key);
+        json_write_string(stderr, fields[i].key, strlen(fields[i].key));
         fputc(':', stderr);
         if (fields[i].text)
-            put_json_string(fields[i].text);
+            json_write_string(stderr, fields[i].text, strlen(fields[i].text));
         else
             fprintf(stderr, "%.15g", fields[i].number);
     }

@@ -35,40 +35,6 @@ static enum movie_status field_error(struct movie_parse *p, const char *key, con
     return movie_shape(p, "%s%s%s %s", p->where, p->where[0] ? "." : "", key, what);
 }
 
-bool movie_utf8_valid(const char *str, size_t len) {
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n;
-        unsigned cp;
-        if (c >= 0xC2 && c <= 0xDF)
-            n = 1, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF)
-            n = 2, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4)
-            n = 3, cp = c & 0x07;
-        else
-            return false; /* continuation byte, overlong lead C0/C1, or > U+10FFFF */
-        if (len - i <= n) /* truncated sequence */
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += n + 1;
-    }
-    return true;
-}
-
 enum movie_status movie_get_string(struct movie_parse *p, const cJSON *obj, const char *key,
                                    const char **out) {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
@@ -330,7 +296,7 @@ enum movie_status movie_parse(const char *body, size_t len, int64_t expected_id,
         snprintf(reason, reason_size, "body contains a NUL byte");
         return MOVIE_ERR_JSON;
     }
-    if (!movie_utf8_valid(body, len)) {
+    if (!json_utf8_valid(body, len)) {
         snprintf(reason, reason_size, "body is not valid UTF-8");
         return MOVIE_ERR_UTF8;
     }

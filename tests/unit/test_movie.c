@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json.h"
 #include "movie.h"
 
 static const char FULL[] =
@@ -395,14 +396,14 @@ static void test_invalid_utf8_and_nul(void **state) {
 
 static void test_utf8_validator(void **state) {
     (void)state;
-    assert_true(movie_utf8_valid("", 0));
-    assert_true(movie_utf8_valid("plain", 5));
-    assert_true(movie_utf8_valid("한국어", strlen("한국어")));
-    assert_true(movie_utf8_valid("🎬", 4));
-    assert_true(movie_utf8_valid("\xf4\x8f\xbf\xbf", 4)); /* U+10FFFF */
-    assert_false(movie_utf8_valid("\x80", 1));
-    assert_false(movie_utf8_valid("\xff", 1));
-    assert_false(movie_utf8_valid("\xf0\x9f\x8e", 3));
+    assert_true(json_utf8_valid("", 0));
+    assert_true(json_utf8_valid("plain", 5));
+    assert_true(json_utf8_valid("한국어", strlen("한국어")));
+    assert_true(json_utf8_valid("🎬", 4));
+    assert_true(json_utf8_valid("\xf4\x8f\xbf\xbf", 4)); /* U+10FFFF */
+    assert_false(json_utf8_valid("\x80", 1));
+    assert_false(json_utf8_valid("\xff", 1));
+    assert_false(json_utf8_valid("\xf0\x9f\x8e", 3));
 }
 
 int main(void) {
