@@ -273,6 +273,16 @@ static int open_for_reading(const char *path, struct store **s) {
     return 0;
 }
 
+/* open_for_reading() a database that must exist (stats, dump, search).
+ * Returns 0 or an exit status (logged). */
+static int open_existing(const char *path, struct store **s) {
+    if (access(path, F_OK) != 0) {
+        log_error("%s: no such database (give --db, or load something first)", path);
+        return EXIT_USAGE;
+    }
+    return open_for_reading(path, s);
+}
+
 /* Open the database for a load (locked, upgraded, writable) or for a dry
  * run (read-only when it exists, else none). Returns 0 or an exit status. */
 static int open_database(const struct options *opt, int *lock_fd, struct store **store) {
@@ -383,11 +393,7 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
 /* stats: the database read-only, a report on stdout. */
 static int stats(const struct options *opt) {
     struct store *s = NULL;
-    if (access(opt->db_path, F_OK) != 0) {
-        log_error("%s: no such database (give --db, or load something first)", opt->db_path);
-        return EXIT_USAGE;
-    }
-    int code = open_for_reading(opt->db_path, &s);
+    int code = open_existing(opt->db_path, &s);
     if (code != 0)
         return code;
     int rc = report_stats(s, opt->db_path, stdout);
@@ -399,11 +405,7 @@ static int stats(const struct options *opt) {
  * on stderr. */
 static int dump(const struct options *opt) {
     struct store *s = NULL;
-    if (access(opt->db_path, F_OK) != 0) {
-        log_error("%s: no such database (give --db)", opt->db_path);
-        return EXIT_USAGE;
-    }
-    int code = open_for_reading(opt->db_path, &s);
+    int code = open_existing(opt->db_path, &s);
     if (code != 0)
         return code;
     int64_t rows = 0, next = 0;
@@ -430,11 +432,7 @@ static int dump(const struct options *opt) {
  * when nothing matches, so scripts can test for it. */
 static int search(const struct options *opt) {
     struct store *s = NULL;
-    if (access(opt->db_path, F_OK) != 0) {
-        log_error("%s: no such database (give --db, or load something first)", opt->db_path);
-        return EXIT_USAGE;
-    }
-    int code = open_for_reading(opt->db_path, &s);
+    int code = open_existing(opt->db_path, &s);
     if (code != 0)
         return code;
     int hits = 0;

@@ -156,35 +156,46 @@ static enum store_status exec_stmt(struct store *s, enum stmt k, const char *ste
 }
 
 /* One value from a one-row query, or NULL/-1. */
-static int query_int(sqlite3 *db, const char *sql, long long *out) {
+int store_query_ints(sqlite3 *db, const char *sql, int64_t *out, int n) {
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
         return rc;
     rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int64(st, 0);
-        rc = SQLITE_OK;
-    }
+    for (int i = 0; rc == SQLITE_ROW && i < n; i++)
+        out[i] = sqlite3_column_int64(st, i);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int store_query_text(sqlite3 *db, const char *sql, char *buf, size_t size) {
+    sqlite3_stmt *st;
+    buf[0] = '\0';
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 static enum store_status configure(struct store *s) {
     if (sqlite3_exec(s->db, "PRAGMA busy_timeout = 5000", NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(s, "set busy_timeout");
-    long long version = 0;
-    if (query_int(s->db, "PRAGMA user_version", &version) != SQLITE_OK)
+    int64_t version = 0;
+    if (store_query_ints(s->db, "PRAGMA user_version", &version, 1) != SQLITE_OK)
         return store_fail(s, "read the schema version (is it an SQLite database?)");
     if (version > STORE_SCHEMA_VERSION) {
         snprintf(s->errmsg, sizeof s->errmsg,
                  "%s: schema version %lld is newer than this tmdb-ingest understands (%d); "
                  "upgrade tmdb-ingest",
-                 s->path, version, STORE_SCHEMA_VERSION);
+                 s->path, (long long)version, STORE_SCHEMA_VERSION);
         return STORE_ERR_SCHEMA;
     }
-    long long tables = 0;
-    if (query_int(s->db, "SELECT count(*) FROM sqlite_schema", &tables) != SQLITE_OK)
+    int64_t tables = 0;
+    if (store_query_ints(s->db, "SELECT count(*) FROM sqlite_schema", &tables, 1) != SQLITE_OK)
         return store_fail(s, "read the schema");
     if (version == 0 && tables > 0) {
         snprintf(s->errmsg, sizeof s->errmsg,
@@ -228,9 +239,9 @@ static enum store_status apply_schema(struct store *s) {
     enum store_status rc = STORE_OK;
     char sql[160];
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
-    long long version = 0;
+    int64_t version = 0;
     /* Read again under the write lock: another process may have upgraded it. */
-    if (query_int(s->db, "PRAGMA user_version", &version) != SQLITE_OK)
+    if (store_query_ints(s->db, "PRAGMA user_version", &version, 1) != SQLITE_OK)
         rc = store_fail(s, "read the schema version");
     else if (version >= 1 && version < STORE_SCHEMA_VERSION)
         rc = migrate(s, version);
@@ -283,15 +294,25 @@ static enum store_status prepare_all(struct store *s) {
     return STORE_OK;
 }
 
-enum store_status store_open(const char *path, const char *language, struct store **out,
-                             char *err, size_t err_size) {
+/* A store with no connection yet; *out is set to NULL (the opener sets it
+ * when the store is ready). NULL when out of memory (reason in err). */
+static struct store *store_new(const char *path, const char *language, struct store **out,
+                               char *err, size_t err_size) {
     *out = NULL;
     struct store *s = calloc(1, sizeof *s);
     if (!s || !(s->path = strdup(path)) || !(s->language = strdup(language))) {
         snprintf(err, err_size, "%s: out of memory", path);
         store_close(s);
-        return STORE_ERR_NOMEM;
+        return NULL;
     }
+    return s;
+}
+
+enum store_status store_open(const char *path, const char *language, struct store **out,
+                             char *err, size_t err_size) {
+    struct store *s = store_new(path, language, out, err, err_size);
+    if (!s)
+        return STORE_ERR_NOMEM;
     enum store_status rc = STORE_OK;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
     if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK)
@@ -315,24 +336,21 @@ enum store_status store_open(const char *path, const char *language, struct stor
 
 enum store_status store_open_readonly(const char *path, struct store **out, char *err,
                                       size_t err_size) {
-    *out = NULL;
-    struct store *s = calloc(1, sizeof *s);
-    if (!s || !(s->path = strdup(path)) || !(s->language = strdup(""))) {
-        snprintf(err, err_size, "%s: out of memory", path);
-        store_close(s);
+    struct store *s = store_new(path, "", out, err, err_size);
+    if (!s)
         return STORE_ERR_NOMEM;
-    }
     enum store_status rc = STORE_OK;
-    long long version = 0;
+    int64_t version = 0;
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK)
         rc = store_fail(s, "open read-only");
     else if (sqlite3_exec(s->db, "PRAGMA busy_timeout = 5000", NULL, NULL, NULL) != SQLITE_OK ||
-             query_int(s->db, "PRAGMA user_version", &version) != SQLITE_OK)
+             store_query_ints(s->db, "PRAGMA user_version", &version, 1) != SQLITE_OK)
         rc = store_fail(s, "read the schema version");
     else if (version != STORE_SCHEMA_VERSION) {
         snprintf(s->errmsg, sizeof s->errmsg,
-                 "%s: schema version %lld, not %d (%s)", path, version, STORE_SCHEMA_VERSION,
+                 "%s: schema version %lld, not %d (%s)", path, (long long)version,
+                 STORE_SCHEMA_VERSION,
                  version < STORE_SCHEMA_VERSION && version > 0
                      ? "store_upgrade() or any load upgrades it"
                      : "not a database this tmdb-ingest can read");
@@ -356,14 +374,11 @@ const char *store_library_version(void) {
 enum store_status store_upgrade(const char *path, char *err, size_t err_size) {
     char language[64] = "";
     sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL;
     /* The language, read without the schema's help: any version has meta. */
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'language'", -1, &st,
-                           NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(language, sizeof language, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+        store_query_text(db, "SELECT value FROM meta WHERE key = 'language'", language,
+                         sizeof language) != SQLITE_OK)
+        language[0] = '\0';
     sqlite3_close(db);
     if (!language[0]) {
         snprintf(err, err_size, "%s: not a tmdb-ingest database (no language)", path);
@@ -677,17 +692,24 @@ enum store_status store_resume_ids(struct store *s, const char *source, int64_t 
     store_bind_text(st, 1, started);
     sqlite3_bind_int64(st, 2, *from_run);
     sqlite3_bind_int64(st, 3, run_id);
+    char what[64];
+    snprintf(what, sizeof what, "the movies of run %lld", (long long)*from_run);
+    return store_each_id(s, st, fn, ctx, what);
+}
+
+enum store_status store_each_id(struct store *s, sqlite3_stmt *st, store_id_fn fn, void *ctx,
+                                const char *what) {
+    int rc;
     enum store_status result = STORE_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         if (fn(ctx, sqlite3_column_int64(st, 0)) != 0) {
-            snprintf(s->errmsg, sizeof s->errmsg, "%s: out of memory reading resumed ids",
-                     s->path);
+            snprintf(s->errmsg, sizeof s->errmsg, "%s: out of memory reading %s", s->path, what);
             result = STORE_ERR_NOMEM;
             break;
         }
     }
     if (result == STORE_OK && rc != SQLITE_DONE)
-        result = store_fail(s, "read the movies of run %lld", (long long)*from_run);
+        result = store_fail(s, "read %s", what);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return result;

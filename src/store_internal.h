@@ -75,6 +75,21 @@ int store_step_reset(sqlite3_stmt *st);
  * every other writer must before its own. */
 enum store_status store_flush_search(struct store *s);
 
+/* One row of the query `sql` (no parameters): its first `n` columns as
+ * integers into out[] (untouched when there is no row). Returns SQLITE_OK
+ * or the error code. */
+int store_query_ints(sqlite3 *db, const char *sql, int64_t *out, int n);
+
+/* The first column of the query `sql`'s one row as text into buf ("" when
+ * NULL or no row). Returns SQLITE_OK or the error code. */
+int store_query_text(sqlite3 *db, const char *sql, char *buf, size_t size);
+
+/* Step the bound statement `st` and call fn with each row's first column
+ * (an id); then reset it and clear its bindings. STORE_ERR_NOMEM when fn
+ * returns -1; `what` names the rows in messages ("the movies of run 7"). */
+enum store_status store_each_id(struct store *s, sqlite3_stmt *st, store_id_fn fn, void *ctx,
+                                const char *what);
+
 /* Bind a string, or NULL when v is NULL. The string must outlive the step. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 

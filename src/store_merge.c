@@ -48,19 +48,6 @@ static enum store_status exec_owned(struct store *s, char *sql, const char *step
     return rc;
 }
 
-/* One integer or text from a one-row query on `sql`. */
-static int query_text(struct store *s, const char *sql, char *buf, size_t size) {
-    sqlite3_stmt *st;
-    buf[0] = '\0';
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* A table's column names, quoted, for the statements of a merge. */
 struct columns {
     char *list; /* every column: "a", "b", "c" (INSERT ... SELECT) */
@@ -111,23 +98,24 @@ static enum store_status columns_of(struct store *s, const char *table, struct c
 /* The input must be a tmdb-ingest database of this schema version and
  * this database's language. */
 static enum store_status check_input(struct store *s, const char *in_path) {
-    char version[32], language[64];
-    if (query_text(s, "PRAGMA src.user_version", version, sizeof version) != 0 ||
-        query_text(s, "SELECT value FROM src.meta WHERE key = 'language'", language,
-                   sizeof language) != 0) {
+    char language[64];
+    int64_t version = 0;
+    if (store_query_ints(s->db, "PRAGMA src.user_version", &version, 1) != 0 ||
+        store_query_text(s->db, "SELECT value FROM src.meta WHERE key = 'language'", language,
+                         sizeof language) != 0) {
         snprintf(s->errmsg, sizeof s->errmsg, "%s: not a tmdb-ingest database", in_path);
         return STORE_ERR_SCHEMA;
     }
-    if (atoi(version) != STORE_SCHEMA_VERSION) {
+    if (version != STORE_SCHEMA_VERSION) {
         snprintf(s->errmsg, sizeof s->errmsg,
-                 "%s: schema version %s, not %d (run any load on it with this tmdb-ingest to "
+                 "%s: schema version %lld, not %d (run any load on it with this tmdb-ingest to "
                  "upgrade it first)",
-                 in_path, version, STORE_SCHEMA_VERSION);
+                 in_path, (long long)version, STORE_SCHEMA_VERSION);
         return STORE_ERR_SCHEMA;
     }
     if (strcmp(language, s->language) != 0) {
-        snprintf(s->errmsg, sizeof s->errmsg, "%s holds %s text, %s holds %s: not merged",
-                 in_path, language, s->path, s->language);
+        snprintf(s->errmsg, sizeof s->errmsg, "%s holds %s text, %s holds %s: not merged", in_path,
+                 language, s->path, s->language);
         return STORE_ERR_LANGUAGE;
     }
     return STORE_OK;
@@ -189,8 +177,8 @@ static enum store_status choose_parts(struct store *s) {
         const struct owned_part *p = &owned_parts[i];
         if (!p->part[0])
             continue;
-        char *has_rows = sqlite3_mprintf("EXISTS (SELECT 1 FROM src.%s WHERE movie_id = w.id)",
-                                         p->tables[0]);
+        char *has_rows =
+            sqlite3_mprintf("EXISTS (SELECT 1 FROM src.%s WHERE movie_id = w.id)", p->tables[0]);
         for (size_t k = 1; has_rows && p->tables[k]; k++) {
             char *more = sqlite3_mprintf("%s OR EXISTS (SELECT 1 FROM src.%s WHERE movie_id = "
                                          "w.id)",
@@ -198,9 +186,9 @@ static enum store_status choose_parts(struct store *s) {
             sqlite3_free(has_rows);
             has_rows = more;
         }
-        rc = exec_owned(s,
-                        has_rows ? sqlite3_mprintf(
-                                       "INSERT INTO temp.merge_take (part, movie_id) "
+        rc = exec_owned(
+            s,
+            has_rows ? sqlite3_mprintf("INSERT INTO temp.merge_take (part, movie_id) "
                                        "SELECT '%s', w.id FROM temp.merge_winners w "
                                        "JOIN src.movies i ON i.id = w.id "
                                        "LEFT JOIN main.movies o ON o.id = w.id "
@@ -209,8 +197,8 @@ static enum store_status choose_parts(struct store *s) {
                                        "OR (coalesce(instr(',' || o.appended || ',', ',%s,'), 0) "
                                        "= 0 AND (%s))",
                                        p->part, p->part, p->part, has_rows)
-                                 : NULL,
-                        p->part);
+                     : NULL,
+            p->part);
         sqlite3_free(has_rows);
     }
     return rc;
@@ -281,11 +269,8 @@ static enum store_status copy_rows(struct store *s, struct store_merge_counts *c
                   "choose the newer movies");
     if (rc != STORE_OK)
         return rc;
-    char n[32];
-    query_text(s, "SELECT count(*) FROM temp.merge_winners", n, sizeof n);
-    c->movies_taken = atoll(n);
-    query_text(s, "SELECT count(*) FROM src.movies", n, sizeof n);
-    c->movies_read = atoll(n);
+    store_query_ints(s->db, "SELECT count(*) FROM temp.merge_winners", &c->movies_taken, 1);
+    store_query_ints(s->db, "SELECT count(*) FROM src.movies", &c->movies_read, 1);
     rc = choose_parts(s);
     for (size_t i = 0; rc == STORE_OK && i < sizeof shared_tables / sizeof *shared_tables; i++)
         rc = copy_shared(s, shared_tables[i]);
@@ -308,9 +293,8 @@ static enum store_status copy_runs(struct store *s, struct store_merge_counts *c
                                 "WHERE NOT EXISTS (SELECT 1 FROM main.runs o WHERE "
                                 "o.started_at = r.started_at AND o.command = r.command)",
                                 "number the runs");
-    char n[32];
-    if (rc == STORE_OK && query_text(s, "SELECT count(*) FROM temp.merge_runs", n, sizeof n) == 0)
-        c->runs = atoll(n);
+    if (rc == STORE_OK)
+        store_query_ints(s->db, "SELECT count(*) FROM temp.merge_runs", &c->runs, 1);
     if (rc == STORE_OK)
         rc = exec(s,
                   "INSERT INTO main.runs (id, started_at, finished_at, command, source, status, "
@@ -379,8 +363,7 @@ static enum store_status attach_input(struct store *s, const char *in_path) {
     if (step == SQLITE_DONE)
         return STORE_OK;
     if (access(in_path, R_OK) != 0) {
-        snprintf(s->errmsg, sizeof s->errmsg, "%s: %s (nothing merged)", in_path,
-                 strerror(errno));
+        snprintf(s->errmsg, sizeof s->errmsg, "%s: %s (nothing merged)", in_path, strerror(errno));
         return STORE_ERR;
     }
     return store_fail(s, "merge: attach %s", in_path);

@@ -7,31 +7,6 @@
 #include "store.h"
 #include "store_internal.h"
 
-/* One row of `sql` into up to n int64 columns; missing values stay 0. */
-static int query_ints(struct store *s, const char *sql, int64_t *out, int n) {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    int rc = sqlite3_step(st);
-    for (int i = 0; rc == SQLITE_ROW && i < n; i++)
-        out[i] = sqlite3_column_int64(st, i);
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* One text value of `sql` into buf ("" when NULL or no row). */
-static int query_string(struct store *s, const char *sql, char *buf, size_t size) {
-    sqlite3_stmt *st;
-    buf[0] = '\0';
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
-}
-
 enum store_status store_overview(struct store *s, struct store_overview *o) {
     memset(o, 0, sizeof *o);
     int64_t version = 0, counts[4] = {0}, extra[3] = {0};
@@ -40,31 +15,31 @@ enum store_status store_overview(struct store *s, struct store_overview *o) {
         "SELECT sum(a < 1), sum(a >= 1 AND a < 7), sum(a >= 7 AND a < 30), "
         "sum(a >= 30 AND a < 90), sum(a >= 90) "
         "FROM (SELECT julianday('now') - julianday(fetched_at) AS a FROM movies)";
-    if (query_ints(s, "PRAGMA user_version", &version, 1) != 0 ||
-        query_string(s, "SELECT value FROM meta WHERE key = 'language'", o->language,
-                     sizeof o->language) != 0 ||
-        query_string(s, "SELECT value FROM meta WHERE key = 'created_at'", o->created_at,
-                     sizeof o->created_at) != 0 ||
-        query_string(s, "SELECT value FROM meta WHERE key = 'changes_from'", o->changes_from,
-                     sizeof o->changes_from) != 0 ||
-        query_ints(s,
-                   "SELECT count(*), count(deleted_at), "
-                   "sum(instr(',' || coalesce(appended, '') || ',', ',credits,') > 0), "
-                   "sum(instr(',' || coalesce(appended, '') || ',', ',keywords,') > 0) "
-                   "FROM movies",
-                   counts, 4) != 0 ||
-        query_ints(s,
-                   "SELECT (SELECT count(*) FROM people), (SELECT count(*) FROM keywords), "
-                   "(SELECT count(DISTINCT f.movie_id) FROM fetch_failures f "
-                   " WHERE f.kind = 'failed' AND f.movie_id NOT IN (SELECT id FROM movies) "
-                   " AND f.run_id = (SELECT max(run_id) FROM fetch_failures g "
-                   "                 WHERE g.movie_id = f.movie_id))",
-                   extra, 3) != 0 ||
-        query_ints(s, ages_sql, o->by_age, STORE_AGE_COUNT) != 0 ||
-        query_string(s, "SELECT min(fetched_at) FROM movies", o->oldest_fetch,
-                     sizeof o->oldest_fetch) != 0 ||
-        query_string(s, "SELECT max(fetched_at) FROM movies", o->newest_fetch,
-                     sizeof o->newest_fetch) != 0)
+    if (store_query_ints(s->db, "PRAGMA user_version", &version, 1) != 0 ||
+        store_query_text(s->db, "SELECT value FROM meta WHERE key = 'language'", o->language,
+                         sizeof o->language) != 0 ||
+        store_query_text(s->db, "SELECT value FROM meta WHERE key = 'created_at'", o->created_at,
+                         sizeof o->created_at) != 0 ||
+        store_query_text(s->db, "SELECT value FROM meta WHERE key = 'changes_from'",
+                         o->changes_from, sizeof o->changes_from) != 0 ||
+        store_query_ints(s->db,
+                         "SELECT count(*), count(deleted_at), "
+                         "sum(instr(',' || coalesce(appended, '') || ',', ',credits,') > 0), "
+                         "sum(instr(',' || coalesce(appended, '') || ',', ',keywords,') > 0) "
+                         "FROM movies",
+                         counts, 4) != 0 ||
+        store_query_ints(s->db,
+                         "SELECT (SELECT count(*) FROM people), (SELECT count(*) FROM keywords), "
+                         "(SELECT count(DISTINCT f.movie_id) FROM fetch_failures f "
+                         " WHERE f.kind = 'failed' AND f.movie_id NOT IN (SELECT id FROM movies) "
+                         " AND f.run_id = (SELECT max(run_id) FROM fetch_failures g "
+                         "                 WHERE g.movie_id = f.movie_id))",
+                         extra, 3) != 0 ||
+        store_query_ints(s->db, ages_sql, o->by_age, STORE_AGE_COUNT) != 0 ||
+        store_query_text(s->db, "SELECT min(fetched_at) FROM movies", o->oldest_fetch,
+                         sizeof o->oldest_fetch) != 0 ||
+        store_query_text(s->db, "SELECT max(fetched_at) FROM movies", o->newest_fetch,
+                         sizeof o->newest_fetch) != 0)
         return store_fail(s, "read the overview");
     o->schema_version = (int)version;
     o->movies = counts[0];
@@ -96,15 +71,16 @@ enum store_status store_recent_runs(struct store *s, int limit, store_run_fn fn,
             .source = (const char *)sqlite3_column_text(st, 3),
             .status = (const char *)sqlite3_column_text(st, 4),
             .duration_s = sqlite3_column_double(st, 5),
-            .counts = {
-                .requested = sqlite3_column_int64(st, 6),
-                .fetched = sqlite3_column_int64(st, 7),
-                .missing = sqlite3_column_int64(st, 8),
-                .failed = sqlite3_column_int64(st, 9),
-                .http_requests = sqlite3_column_int64(st, 10),
-                .retries = sqlite3_column_int64(st, 11),
-                .skipped = sqlite3_column_int64(st, 12),
-            },
+            .counts =
+                {
+                    .requested = sqlite3_column_int64(st, 6),
+                    .fetched = sqlite3_column_int64(st, 7),
+                    .missing = sqlite3_column_int64(st, 8),
+                    .failed = sqlite3_column_int64(st, 9),
+                    .http_requests = sqlite3_column_int64(st, 10),
+                    .retries = sqlite3_column_int64(st, 11),
+                    .skipped = sqlite3_column_int64(st, 12),
+                },
         };
         if (fn(ctx, &r) != 0)
             break;

@@ -83,21 +83,9 @@ enum store_status store_fresh_ids(struct store *s, const char *since, store_id_f
                                   void *ctx) {
     sqlite3_stmt *st = s->stmts[ST_FRESH_IDS];
     store_bind_text(st, 1, since);
-    int rc;
-    enum store_status result = STORE_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (fn(ctx, sqlite3_column_int64(st, 0)) != 0) {
-            snprintf(s->errmsg, sizeof s->errmsg, "%s: out of memory reading fresh ids",
-                     s->path);
-            result = STORE_ERR_NOMEM;
-            break;
-        }
-    }
-    if (result == STORE_OK && rc != SQLITE_DONE)
-        result = store_fail(s, "read movies fetched since %s", since);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return result;
+    char what[96];
+    snprintf(what, sizeof what, "movies fetched since %s", since);
+    return store_each_id(s, st, fn, ctx, what);
 }
 
 enum store_status store_meta_get(struct store *s, const char *key, char *buf, size_t size) {
