@@ -207,8 +207,8 @@ static const struct command_help {
                "today's from 08:00 UTC, else yesterday's). Adult and video entries are left\n"
                "out unless asked for. Stored movies no longer in the export are marked\n"
                "deleted. An interrupted export resumes with the same command.\n"},
-    {"changes", "Usage: tmdb-ingest [OPTIONS] changes [--since YYYY-MM-DD] [--shard K/N]\n"
-                "       [--dry-run]\n"
+    {"changes", "Usage: tmdb-ingest [OPTIONS] changes [--since YYYY-MM-DD] [--include-adult]\n"
+                "       [--shard K/N] [--dry-run]\n"
                 "\n"
                 "Movies TMDB changed since the database was last brought up to date (by\n"
                 "export or changes), through yesterday UTC. A changed movie answering 404 is\n"
