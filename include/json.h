@@ -11,7 +11,26 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct arena;
 struct cJSON;
+
+/*
+ * Route cJSON's allocations through json_parse_in_arena()'s arena while it
+ * runs on the calling thread, and through malloc/free otherwise. Call once
+ * from main before any thread starts (cJSON's hooks are process-wide).
+ * Without it, json_parse_in_arena() still works, with malloc.
+ */
+void json_global_init(void);
+
+/*
+ * cJSON_ParseWithLengthOpts(s, len, end, 0) with every node and string
+ * allocated in `a`. Returns the root or NULL. *in_arena tells whether the
+ * tree lives in `a` (then it is freed with the arena and must never reach
+ * cJSON_Delete) or on the heap (json_global_init() was not called: the
+ * caller frees it with cJSON_Delete).
+ */
+struct cJSON *json_parse_in_arena(struct arena *a, const char *s, size_t len, const char **end,
+                                  bool *in_arena);
 
 /*
  * Read an integral JSON number through cJSON's double (exact up to 2^53),

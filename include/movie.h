@@ -8,8 +8,10 @@
  *
  * Memory: the record keeps the parsed cJSON tree alive and its string
  * pointers borrow from that tree (no copy per field); the raw body is
- * copied once. Arrays are allocated once per list (the release dates of all
- * countries in one array). movie_free() releases everything.
+ * copied once. The record, the copy, the tree (once json_global_init() has
+ * run) and its arrays (one per list: the release dates of all countries in
+ * one array) live in one arena (arena.h): a parse costs a few mallocs, not
+ * hundreds, and movie_free() releases everything at once.
  *
  * Mapping rules (what analysts see in the database):
  *  - Strings that TMDB sends as "" or null to mean "unknown" (release_date,
@@ -200,9 +202,11 @@ struct movie {
     struct movie_translation *translations;
     size_t n_translations;
 
-    char *raw_json; /* the body exactly as received, NUL-terminated; owned */
+    char *raw_json; /* the body exactly as received, NUL-terminated; in `arena` */
     size_t raw_len;
-    struct cJSON *root; /* owned; every const char * above points into it */
+    struct cJSON *root;  /* every const char * above points into it */
+    bool root_in_arena;  /* else on the heap: movie_free() deletes it */
+    struct arena *arena; /* owns this record and all it points to */
 };
 
 enum movie_status {
@@ -220,8 +224,8 @@ enum movie_status {
  * (free with movie_free()). On error, *out is NULL and `reason` holds a short
  * human reason naming the field ("genres is not an array"), never the body.
  */
-enum movie_status movie_parse(const char *body, size_t len, int64_t expected_id,
-                              struct movie **out, char *reason, size_t reason_size);
+enum movie_status movie_parse(const char *body, size_t len, int64_t expected_id, struct movie **out,
+                              char *reason, size_t reason_size);
 
 /* Free a record and everything it owns. Accepts NULL. */
 void movie_free(struct movie *m);
@@ -234,6 +238,5 @@ void movie_free(struct movie *m);
  * Returns buf. Any thread.
  */
 char *movie_parts_list(unsigned parts, char *buf, size_t size);
-
 
 #endif

@@ -37,9 +37,9 @@ enum store_status {
     STORE_ERR = -1,          /* any SQLite or I/O failure; see store_errmsg() */
     STORE_ERR_LANGUAGE = -2, /* database holds another language's text */
     STORE_ERR_NOMEM = -3,
-    STORE_ERR_SCHEMA = -4,   /* user_version newer than this binary, or not our database */
-    STORE_ERR_OLD = -5,      /* store_open_readonly(): an older schema; store_upgrade() it */
-    STORE_ERR_QUERY = -6,    /* store_search(): nothing to search for, or too many words */
+    STORE_ERR_SCHEMA = -4, /* user_version newer than this binary, or not our database */
+    STORE_ERR_OLD = -5,    /* store_open_readonly(): an older schema; store_upgrade() it */
+    STORE_ERR_QUERY = -6,  /* store_search(): nothing to search for, or too many words */
 };
 
 /* Counters of one run, as stored in the runs table. */
@@ -50,10 +50,17 @@ struct run_counts {
     int64_t failed;    /* gave up after retries or bad payload */
     int64_t http_requests;
     int64_t retries;
-    int64_t skipped;   /* not fetched: settled by the interrupted run being resumed */
+    int64_t skipped; /* not fetched: settled by the interrupted run being resumed */
 };
 
 struct store;
+
+/*
+ * Configure SQLite for this process: no memory statistics (they take a
+ * global lock on every allocation), savepoint journals kept in memory. Call once from main before
+ * any other store function and before threads start. Returns 0 or -1.
+ */
+int store_global_init(void);
 
 /*
  * Open (creating if needed) the database at `path`, apply the schema,
@@ -62,8 +69,8 @@ struct store;
  * On success *out is the caller's (free with store_close()). On failure
  * *out is NULL and `err` holds the reason.
  */
-enum store_status store_open(const char *path, const char *language, struct store **out,
-                             char *err, size_t err_size);
+enum store_status store_open(const char *path, const char *language, struct store **out, char *err,
+                             size_t err_size);
 
 /* The SQLite library's version ("3.40.1"). */
 const char *store_library_version(void);
@@ -169,8 +176,7 @@ typedef bool (*store_present_fn)(void *ctx, int64_t id);
  * outside a batch.
  */
 enum store_status store_mark_gone(struct store *s, store_present_fn present, void *ctx,
-                                  const char *fetched_before, const char *now,
-                                  int64_t *n_marked);
+                                  const char *fetched_before, const char *now, int64_t *n_marked);
 
 /* When run `run_id` started (ISO-8601 UTC) into buf; "" when there is no
  * such run. */
@@ -199,13 +205,13 @@ struct store_overview {
     int schema_version;
     char language[32];
     char created_at[32];
-    char changes_from[16];     /* "" when no export or changes run finished */
-    int64_t movies;            /* rows in movies, deleted ones included */
-    int64_t deleted;           /* deleted_at set */
-    int64_t with_credits;      /* appended holds credits */
+    char changes_from[16]; /* "" when no export or changes run finished */
+    int64_t movies;        /* rows in movies, deleted ones included */
+    int64_t deleted;       /* deleted_at set */
+    int64_t with_credits;  /* appended holds credits */
     int64_t with_keywords;
-    int64_t people, keywords;  /* rows */
-    int64_t failures_open;     /* movies whose latest outcome is 'failed' and that are not stored */
+    int64_t people, keywords; /* rows */
+    int64_t failures_open;    /* movies whose latest outcome is 'failed' and that are not stored */
     int64_t by_age[STORE_AGE_COUNT];
     char oldest_fetch[32], newest_fetch[32]; /* "" when no movie */
 };
@@ -217,7 +223,7 @@ struct store_run_row {
     int64_t id;
     const char *started_at, *finished_at; /* finished_at may be NULL */
     const char *source, *status;
-    double duration_s;                    /* -1 while running */
+    double duration_s; /* -1 while running */
     struct run_counts counts;
 };
 
@@ -261,8 +267,8 @@ extern const char store_dump_tables[];
  * `dump --since`: the last run that had finished with no run still going
  * (0 when none), so rows a running load is still writing come next time.
  */
-enum store_status store_dump(struct store *s, const char *table, const char *since,
-                             store_row_fn fn, void *ctx, int64_t *next_since);
+enum store_status store_dump(struct store *s, const char *table, const char *since, store_row_fn fn,
+                             void *ctx, int64_t *next_since);
 
 /*
  * Resolve a run id for `dump --since RUN_ID`: the time from which rows are

@@ -4,6 +4,9 @@
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "arena.h"
 
 /* 2^53: beyond it a double no longer holds every integer. */
 #define JSON_EXACT_LIMIT 9007199254740992.0
@@ -16,6 +19,38 @@ bool json_int64(const cJSON *item, int64_t *out) {
         return false;
     *out = (int64_t)d;
     return true;
+}
+
+/* Set by json_global_init() before threads start; read-only afterwards. */
+static bool hooks_installed;
+/* The arena of the parse running on this thread, NULL outside one. */
+static _Thread_local struct arena *parse_arena;
+
+static void *hook_malloc(size_t size) {
+    return parse_arena ? arena_alloc(parse_arena, size) : malloc(size);
+}
+
+/* Inside a parse, cJSON frees only what that parse allocated (a node it
+ * abandons on a syntax error): the arena takes it back at arena_free(). */
+static void hook_free(void *p) {
+    if (!parse_arena)
+        free(p);
+}
+
+void json_global_init(void) {
+    cJSON_Hooks hooks = {.malloc_fn = hook_malloc, .free_fn = hook_free};
+    cJSON_InitHooks(&hooks);
+    hooks_installed = true;
+}
+
+cJSON *json_parse_in_arena(struct arena *a, const char *s, size_t len, const char **end,
+                           bool *in_arena) {
+    *in_arena = hooks_installed;
+    if (hooks_installed)
+        parse_arena = a;
+    cJSON *root = cJSON_ParseWithLengthOpts(s, len, end, 0);
+    parse_arena = NULL;
+    return root;
 }
 
 const char *json_library_version(void) {

@@ -20,6 +20,7 @@
 #include "dump.h"
 #include "http.h"
 #include "idset.h"
+#include "json.h"
 #include "lock.h"
 #include "log.h"
 #include "pipeline.h"
@@ -71,8 +72,8 @@ static char *join_args(int argc, char **argv) {
     return s;
 }
 
-static void build_config(const struct options *opt, const struct credential *cred,
-                         int64_t run_id, const struct idset *skip, struct pipeline_config *pc) {
+static void build_config(const struct options *opt, const struct credential *cred, int64_t run_id,
+                         const struct idset *skip, struct pipeline_config *pc) {
     memset(pc, 0, sizeof *pc);
     pc->source = opt->source;
     pc->source.skip = skip;
@@ -333,16 +334,15 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
     int64_t run_id = 0;
     struct idset *skip = idset_new();
     /* Export: which ids TMDB still has, to mark the others deleted. */
-    struct idset *named =
-        opt->source.kind == SOURCE_EXPORT && !opt->dry_run ? idset_new() : NULL;
-    bool ready = command && source && skip &&
-                 (named || opt->source.kind != SOURCE_EXPORT || opt->dry_run);
+    struct idset *named = opt->source.kind == SOURCE_EXPORT && !opt->dry_run ? idset_new() : NULL;
+    bool ready =
+        command && source && skip && (named || opt->source.kind != SOURCE_EXPORT || opt->dry_run);
     if (!ready)
         log_error("out of memory");
     else if (!opt->dry_run && begin_run(store, command, source, &run_id) != 0)
         ready = false;
-    else if (store && collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : run_id,
-                                   skip, &facts) != 0)
+    else if (store &&
+             collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : run_id, skip, &facts) != 0)
         ready = false;
     free(command);
     free(source);
@@ -372,8 +372,8 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
         if (ps == PIPELINE_OK)
             print_dry_run(opt, &stats);
     } else {
-        if (ps == PIPELINE_OK && sync_finish(opt, store, named, &facts, &counts,
-                                             stats_get(&stats.bad_input)) != SYNC_OK)
+        if (ps == PIPELINE_OK &&
+            sync_finish(opt, store, named, &facts, &counts, stats_get(&stats.bad_input)) != SYNC_OK)
             code = EXIT_FATAL;
         char finished[CLOCK_ISO_SIZE];
         clock_utc_iso(finished);
@@ -485,8 +485,7 @@ static int merge(const struct options *opt) {
         } else if (opt->verbosity >= 0) {
             char line[1024];
             snprintf(line, sizeof line,
-                     "tmdb-ingest: merged %s: movies=%" PRId64 " taken=%" PRId64
-                     " runs=%" PRId64,
+                     "tmdb-ingest: merged %s: movies=%" PRId64 " taken=%" PRId64 " runs=%" PRId64,
                      opt->merge_inputs[i], c.movies_read, c.movies_taken, c.runs);
             const struct log_field fields[] = {
                 {"input", opt->merge_inputs[i], 0},
@@ -545,8 +544,11 @@ int main(int argc, char **argv) {
     if (credential_protect() != 0)
         log_warn("could not disable core dumps; a crash could leave the credential in a core file");
     int code = EXIT_FATAL;
+    json_global_init(); /* before any thread: cJSON's hooks are process-wide */
     if (stop_init() != 0 || install_signals() != 0) {
         log_error("could not set up signal handling");
+    } else if (store_global_init() != 0) {
+        log_error("could not initialise SQLite");
     } else if (http_global_init() != 0) {
         log_error("could not initialise libcurl");
     } else {

@@ -8,8 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "json.h"
 #include "movie_internal.h"
+
+/* The first block of a movie's arena: bodies beyond a few hundred KiB
+ * (credits of a long series) grow it by doubling instead. */
+#define ARENA_FIRST_LIMIT (1024 * 1024)
 
 enum movie_status movie_shape(struct movie_parse *p, const char *fmt, ...) {
     va_list ap;
@@ -145,7 +150,7 @@ static enum movie_status map_genres(struct movie_parse *p, struct movie *m, cons
     MOVIE_TRY(movie_get_array(p, root, "genres", &arr, &m->n_genres));
     if (!m->n_genres)
         return MOVIE_OK;
-    if (!(m->genres = calloc(m->n_genres, sizeof *m->genres)))
+    if (!(m->genres = arena_calloc(m->arena, m->n_genres, sizeof *m->genres)))
         return MOVIE_ERR_NOMEM;
     size_t i = 0;
     cJSON_ArrayForEach(el, arr) {
@@ -162,7 +167,7 @@ static enum movie_status map_companies(struct movie_parse *p, struct movie *m, c
     MOVIE_TRY(movie_get_array(p, root, "production_companies", &arr, &m->n_companies));
     if (!m->n_companies)
         return MOVIE_OK;
-    if (!(m->companies = calloc(m->n_companies, sizeof *m->companies)))
+    if (!(m->companies = arena_calloc(m->arena, m->n_companies, sizeof *m->companies)))
         return MOVIE_ERR_NOMEM;
     size_t i = 0;
     cJSON_ArrayForEach(el, arr) {
@@ -182,7 +187,7 @@ static enum movie_status map_countries(struct movie_parse *p, struct movie *m, c
     MOVIE_TRY(movie_get_array(p, root, "production_countries", &arr, &m->n_countries));
     if (!m->n_countries)
         return MOVIE_OK;
-    if (!(m->countries = calloc(m->n_countries, sizeof *m->countries)))
+    if (!(m->countries = arena_calloc(m->arena, m->n_countries, sizeof *m->countries)))
         return MOVIE_ERR_NOMEM;
     size_t i = 0;
     cJSON_ArrayForEach(el, arr) {
@@ -200,7 +205,7 @@ static enum movie_status map_languages(struct movie_parse *p, struct movie *m, c
     MOVIE_TRY(movie_get_array(p, root, "spoken_languages", &arr, &m->n_languages));
     if (!m->n_languages)
         return MOVIE_OK;
-    if (!(m->languages = calloc(m->n_languages, sizeof *m->languages)))
+    if (!(m->languages = arena_calloc(m->arena, m->n_languages, sizeof *m->languages)))
         return MOVIE_ERR_NOMEM;
     size_t i = 0;
     cJSON_ArrayForEach(el, arr) {
@@ -274,8 +279,8 @@ static enum movie_status map_movie(struct movie_parse *p, struct movie *m, int64
     if (!has_id)
         return movie_shape(p, "id is missing");
     if (m->id != expected_id) {
-        snprintf(p->reason, p->reason_size, "id %lld in the body, %lld requested",
-                 (long long)m->id, (long long)expected_id);
+        snprintf(p->reason, p->reason_size, "id %lld in the body, %lld requested", (long long)m->id,
+                 (long long)expected_id);
         return MOVIE_ERR_ID;
     }
     for (size_t i = 0; i < sizeof mappers / sizeof *mappers; i++) {
@@ -286,8 +291,8 @@ static enum movie_status map_movie(struct movie_parse *p, struct movie *m, int64
     return movie_parse_parts(p, m);
 }
 
-enum movie_status movie_parse(const char *body, size_t len, int64_t expected_id,
-                              struct movie **out, char *reason, size_t reason_size) {
+enum movie_status movie_parse(const char *body, size_t len, int64_t expected_id, struct movie **out,
+                              char *reason, size_t reason_size) {
     struct movie_parse p = {.reason = reason, .reason_size = reason_size};
     *out = NULL;
     if (reason_size)
@@ -300,21 +305,27 @@ enum movie_status movie_parse(const char *body, size_t len, int64_t expected_id,
         snprintf(reason, reason_size, "body is not valid UTF-8");
         return MOVIE_ERR_UTF8;
     }
-    struct movie *m = calloc(1, sizeof *m);
-    if (!m || !(m->raw_json = malloc(len + 1))) {
-        free(m);
+    /* Room for the copy and a tree of the usual size: cJSON nodes and
+     * strings take about three times the body. */
+    struct arena *a = arena_new(len < ARENA_FIRST_LIMIT ? 4 * len + 4096 : ARENA_FIRST_LIMIT);
+    struct movie *m = a ? arena_calloc(a, 1, sizeof *m) : NULL;
+    char *copy = m ? arena_alloc(a, len + 1) : NULL;
+    if (!copy) {
+        arena_free(a);
         snprintf(reason, reason_size, "out of memory");
         return MOVIE_ERR_NOMEM;
     }
+    m->arena = a;
+    m->raw_json = copy;
     memcpy(m->raw_json, body, len);
     m->raw_json[len] = '\0';
     m->raw_len = len;
     const char *end = NULL;
-    m->root = cJSON_ParseWithLengthOpts(m->raw_json, len + 1, &end, 0);
+    m->root = json_parse_in_arena(a, m->raw_json, len + 1, &end, &m->root_in_arena);
     enum movie_status st = MOVIE_OK;
     if (!m->root || !cJSON_IsObject(m->root)) {
-        snprintf(reason, reason_size, m->root ? "body is not a JSON object"
-                                              : "body is not valid JSON (truncated?)");
+        snprintf(reason, reason_size,
+                 m->root ? "body is not a JSON object" : "body is not valid JSON (truncated?)");
         st = MOVIE_ERR_JSON;
     } else {
         for (; end && *end; end++) {
@@ -340,16 +351,7 @@ enum movie_status movie_parse(const char *body, size_t len, int64_t expected_id,
 void movie_free(struct movie *m) {
     if (!m)
         return;
-    free(m->genres);
-    free(m->companies);
-    free(m->countries);
-    free(m->languages);
-    free(m->cast);
-    free(m->crew);
-    free(m->keywords);
-    free(m->release_dates);
-    free(m->translations);
-    cJSON_Delete(m->root);
-    free(m->raw_json);
-    free(m);
+    if (!m->root_in_arena)
+        cJSON_Delete(m->root);
+    arena_free(m->arena); /* m itself lives there */
 }

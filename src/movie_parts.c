@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "movie.h"
 #include "movie_internal.h"
 
@@ -26,7 +27,7 @@ static enum movie_status map_person(struct movie_parse *p, const cJSON *el,
 static enum movie_status map_cast(struct movie_parse *p, struct movie *m, const cJSON *arr) {
     if (!m->n_cast)
         return MOVIE_OK;
-    if (!(m->cast = calloc(m->n_cast, sizeof *m->cast)))
+    if (!(m->cast = arena_calloc(m->arena, m->n_cast, sizeof *m->cast)))
         return MOVIE_ERR_NOMEM;
     const cJSON *el;
     size_t i = 0;
@@ -46,7 +47,7 @@ static enum movie_status map_cast(struct movie_parse *p, struct movie *m, const 
 static enum movie_status map_crew(struct movie_parse *p, struct movie *m, const cJSON *arr) {
     if (!m->n_crew)
         return MOVIE_OK;
-    if (!(m->crew = calloc(m->n_crew, sizeof *m->crew)))
+    if (!(m->crew = arena_calloc(m->arena, m->n_crew, sizeof *m->crew)))
         return MOVIE_ERR_NOMEM;
     const cJSON *el;
     size_t i = 0;
@@ -79,7 +80,7 @@ static enum movie_status map_keywords(struct movie_parse *p, struct movie *m, co
     MOVIE_TRY(movie_get_array(p, obj, "keywords", &arr, &m->n_keywords));
     if (!m->n_keywords)
         return MOVIE_OK;
-    if (!(m->keywords = calloc(m->n_keywords, sizeof *m->keywords)))
+    if (!(m->keywords = arena_calloc(m->arena, m->n_keywords, sizeof *m->keywords)))
         return MOVIE_ERR_NOMEM;
     size_t i = 0;
     cJSON_ArrayForEach(el, arr) {
@@ -129,7 +130,7 @@ static enum movie_status map_release_dates(struct movie_parse *p, struct movie *
     MOVIE_TRY(count_release_dates(p, results, &m->n_release_dates));
     if (!m->n_release_dates)
         return MOVIE_OK;
-    if (!(m->release_dates = calloc(m->n_release_dates, sizeof *m->release_dates)))
+    if (!(m->release_dates = arena_calloc(m->arena, m->n_release_dates, sizeof *m->release_dates)))
         return MOVIE_ERR_NOMEM;
     size_t i = 0, k = 0;
     cJSON_ArrayForEach(result, results) {
@@ -192,7 +193,7 @@ static enum movie_status map_translations(struct movie_parse *p, struct movie *m
     MOVIE_TRY(movie_get_array(p, obj, "translations", &arr, &m->n_translations));
     if (!m->n_translations)
         return MOVIE_OK;
-    if (!(m->translations = calloc(m->n_translations, sizeof *m->translations)))
+    if (!(m->translations = arena_calloc(m->arena, m->n_translations, sizeof *m->translations)))
         return MOVIE_ERR_NOMEM;
     size_t i = 0;
     cJSON_ArrayForEach(el, arr) {

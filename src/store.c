@@ -308,8 +308,21 @@ static struct store *store_new(const char *path, const char *language, struct st
     return s;
 }
 
-enum store_status store_open(const char *path, const char *language, struct store **out,
-                             char *err, size_t err_size) {
+/* Each movie is written under a savepoint, whose journal holds the original
+ * of every page the movie touches (30-60 pages of 4 KiB). SQLite's default
+ * spills that journal to a temporary file past 64 KiB: 60 writes a movie.
+ * Kept in memory up to this size; large sorts still use temporary files. */
+#define STORE_STMT_JOURNAL_SPILL (4 * 1024 * 1024)
+
+int store_global_init(void) {
+    if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK ||
+        sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STORE_STMT_JOURNAL_SPILL) != SQLITE_OK)
+        return -1;
+    return sqlite3_initialize() == SQLITE_OK ? 0 : -1;
+}
+
+enum store_status store_open(const char *path, const char *language, struct store **out, char *err,
+                             size_t err_size) {
     struct store *s = store_new(path, language, out, err, err_size);
     if (!s)
         return STORE_ERR_NOMEM;
@@ -348,9 +361,8 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
              store_query_ints(s->db, "PRAGMA user_version", &version, 1) != SQLITE_OK)
         rc = store_fail(s, "read the schema version");
     else if (version != STORE_SCHEMA_VERSION) {
-        snprintf(s->errmsg, sizeof s->errmsg,
-                 "%s: schema version %lld, not %d (%s)", path, (long long)version,
-                 STORE_SCHEMA_VERSION,
+        snprintf(s->errmsg, sizeof s->errmsg, "%s: schema version %lld, not %d (%s)", path,
+                 (long long)version, STORE_SCHEMA_VERSION,
                  version < STORE_SCHEMA_VERSION && version > 0
                      ? "store_upgrade() or any load upgrades it"
                      : "not a database this tmdb-ingest can read");
@@ -557,8 +569,8 @@ static int movie_exists(struct store *s, int64_t id, bool *exists) {
 
 /* The movie and its links; SQLITE_OK or the first error. */
 static int write_all(struct store *s, const struct movie *m, const char *fetched_at) {
-    static const enum stmt deletes[] = {ST_DELETE_GENRES, ST_DELETE_COMPANIES,
-                                        ST_DELETE_COUNTRIES, ST_DELETE_LANGUAGES};
+    static const enum stmt deletes[] = {ST_DELETE_GENRES, ST_DELETE_COMPANIES, ST_DELETE_COUNTRIES,
+                                        ST_DELETE_LANGUAGES};
     bool existed = false;
     int rc = movie_exists(s, m->id, &existed);
     if (rc == SQLITE_OK && m->has_collection)
@@ -658,8 +670,8 @@ enum store_status store_mark_aborted(struct store *s, const char *now, int64_t *
 
 /* The earliest of the interrupted/aborted runs of `source` that directly
  * precede `run_id`: its id and start time (copied into started). */
-static int64_t resumable_since(struct store *s, const char *source, int64_t run_id,
-                               char *started, size_t size, int *rc) {
+static int64_t resumable_since(struct store *s, const char *source, int64_t run_id, char *started,
+                               size_t size, int *rc) {
     sqlite3_stmt *st = s->stmts[ST_PREVIOUS_RUNS];
     sqlite3_bind_int64(st, 1, run_id);
     int64_t from = 0;

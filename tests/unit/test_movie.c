@@ -22,10 +22,12 @@ static const char FULL[] =
     "\"overview\":\"줄거리 \\\"인용\\\" \\\\ 🎬\\n둘째 줄\",\"popularity\":91.756,"
     "\"poster_path\":\"/p.jpg\","
     "\"production_companies\":[{\"id\":420,\"logo_path\":\"/l.png\",\"name\":\"Marvel Studios\","
-    "\"origin_country\":\"US\"},{\"id\":7,\"logo_path\":null,\"name\":\"X\",\"origin_country\":\"\"}],"
+    "\"origin_country\":\"US\"},{\"id\":7,\"logo_path\":null,\"name\":\"X\",\"origin_country\":"
+    "\"\"}],"
     "\"production_countries\":[{\"iso_3166_1\":\"US\",\"name\":\"United States of America\"}],"
     "\"release_date\":\"2019-04-24\",\"revenue\":2799439100,\"runtime\":181,"
-    "\"spoken_languages\":[{\"english_name\":\"English\",\"iso_639_1\":\"en\",\"name\":\"English\"},"
+    "\"spoken_languages\":[{\"english_name\":\"English\",\"iso_639_1\":\"en\",\"name\":\"English\"}"
+    ","
     "{\"english_name\":\"Japanese\",\"iso_639_1\":\"ja\",\"name\":\"日本語\"}],"
     "\"status\":\"Released\",\"tagline\":\"\",\"title\":\"어벤져스: 엔드게임\",\"video\":false,"
     "\"vote_average\":8.237,\"vote_count\":26012}";
@@ -202,9 +204,8 @@ static const char PARTS[] =
 static void test_parts_are_mapped(void **state) {
     (void)state;
     struct movie *m = parse_ok(PARTS, 496243);
-    assert_int_equal(m->parts, MOVIE_PART_CREDITS | MOVIE_PART_KEYWORDS |
-                                   MOVIE_PART_RELEASE_DATES | MOVIE_PART_EXTERNAL_IDS |
-                                   MOVIE_PART_TRANSLATIONS);
+    assert_int_equal(m->parts, MOVIE_PART_CREDITS | MOVIE_PART_KEYWORDS | MOVIE_PART_RELEASE_DATES |
+                                   MOVIE_PART_EXTERNAL_IDS | MOVIE_PART_TRANSLATIONS);
     char list[MOVIE_PARTS_LIST_SIZE];
     assert_string_equal(movie_parts_list(m->parts, list, sizeof list),
                         "credits,keywords,release_dates,external_ids,translations");
@@ -300,8 +301,7 @@ static void test_empty_and_absent_parts(void **state) {
                                "\"keywords\":{\"keywords\":[]},\"translations\":{}}",
                                1);
     /* present but empty: the bit says "replace with nothing" */
-    assert_int_equal(m->parts,
-                     MOVIE_PART_CREDITS | MOVIE_PART_KEYWORDS | MOVIE_PART_TRANSLATIONS);
+    assert_int_equal(m->parts, MOVIE_PART_CREDITS | MOVIE_PART_KEYWORDS | MOVIE_PART_TRANSLATIONS);
     assert_int_equal(m->n_cast, 0);
     assert_null(m->cast);
     assert_int_equal(m->n_crew, 0);
@@ -323,9 +323,8 @@ static void test_empty_and_absent_parts(void **state) {
     movie_free(m);
 
     char tiny[12];
-    assert_string_equal(movie_parts_list(MOVIE_PART_CREDITS | MOVIE_PART_KEYWORDS, tiny,
-                                         sizeof tiny),
-                        "credits");
+    assert_string_equal(
+        movie_parts_list(MOVIE_PART_CREDITS | MOVIE_PART_KEYWORDS, tiny, sizeof tiny), "credits");
 }
 
 static void test_part_rejections(void **state) {
@@ -339,10 +338,10 @@ static void test_part_rejections(void **state) {
            1, MOVIE_ERR_SHAPE, "credits.cast[3].id is not an integer");
     REJECT("{\"id\":1,\"credits\":{\"cast\":[7]}}", 1, MOVIE_ERR_SHAPE,
            "credits.cast[0] is not an object");
-    REJECT("{\"id\":1,\"credits\":{\"crew\":[{\"id\":1,\"name\":\"a\"}]}}", 1,
-           MOVIE_ERR_SHAPE, "credits.crew[0] has no credit_id");
-    REJECT("{\"id\":1,\"credits\":{\"crew\":[{\"id\":1,\"credit_id\":\"x\"}]}}", 1,
-           MOVIE_ERR_SHAPE, "credits.crew[0] has no name");
+    REJECT("{\"id\":1,\"credits\":{\"crew\":[{\"id\":1,\"name\":\"a\"}]}}", 1, MOVIE_ERR_SHAPE,
+           "credits.crew[0] has no credit_id");
+    REJECT("{\"id\":1,\"credits\":{\"crew\":[{\"id\":1,\"credit_id\":\"x\"}]}}", 1, MOVIE_ERR_SHAPE,
+           "credits.crew[0] has no name");
     REJECT("{\"id\":1,\"credits\":{\"cast\":[{\"id\":1,\"name\":\"a\",\"credit_id\":\"x\","
            "\"order\":1.5}]}}",
            1, MOVIE_ERR_SHAPE, "credits.cast[0].order is not an integer");
@@ -385,11 +384,11 @@ static void test_part_rejections(void **state) {
 static void test_invalid_utf8_and_nul(void **state) {
     (void)state;
     REJECT("{\"id\":1,\"title\":\"caf\xc3\x28\"}", 1, MOVIE_ERR_UTF8, "UTF-8");
-    REJECT("{\"id\":1,\"title\":\"\xc0\xaf\"}", 1, MOVIE_ERR_UTF8, "UTF-8");     /* overlong */
-    REJECT("{\"id\":1,\"title\":\"\xe0\x80\xaf\"}", 1, MOVIE_ERR_UTF8, "UTF-8"); /* overlong */
-    REJECT("{\"id\":1,\"title\":\"\xed\xa0\x80\"}", 1, MOVIE_ERR_UTF8, "UTF-8"); /* surrogate */
+    REJECT("{\"id\":1,\"title\":\"\xc0\xaf\"}", 1, MOVIE_ERR_UTF8, "UTF-8");         /* overlong */
+    REJECT("{\"id\":1,\"title\":\"\xe0\x80\xaf\"}", 1, MOVIE_ERR_UTF8, "UTF-8");     /* overlong */
+    REJECT("{\"id\":1,\"title\":\"\xed\xa0\x80\"}", 1, MOVIE_ERR_UTF8, "UTF-8");     /* surrogate */
     REJECT("{\"id\":1,\"title\":\"\xf4\x90\x80\x80\"}", 1, MOVIE_ERR_UTF8, "UTF-8"); /* >10FFFF */
-    REJECT("{\"id\":1,\"title\":\"\xe2\x82\"}", 1, MOVIE_ERR_UTF8, "UTF-8"); /* truncated */
+    REJECT("{\"id\":1,\"title\":\"\xe2\x82\"}", 1, MOVIE_ERR_UTF8, "UTF-8");         /* truncated */
     const char nul[] = "{\"id\":1}\0{\"x\":1}";
     expect_rejected(nul, sizeof nul - 1, 1, MOVIE_ERR_JSON, "NUL");
 }
@@ -406,8 +405,36 @@ static void test_utf8_validator(void **state) {
     assert_false(json_utf8_valid("\xf0\x9f\x8e", 3));
 }
 
+/* These two run first, in this order: cJSON's hooks are process-wide and
+ * cannot be taken back, so every later test parses as tmdb-ingest does. */
+static void test_tree_on_the_heap_before_json_global_init(void **state) {
+    (void)state;
+    struct movie *m = parse_ok(FULL, 299534);
+    assert_false(m->root_in_arena); /* movie_free() deletes it */
+    assert_string_equal(m->genres[0].name, "모험");
+    movie_free(m);
+}
+
+static void test_tree_in_the_arena_after_json_global_init(void **state) {
+    (void)state;
+    json_global_init();
+    struct movie *m = parse_ok(FULL, 299534);
+    assert_true(m->root_in_arena);
+    assert_string_equal(m->collection.name, "어벤져스 컬렉션");
+    movie_free(m);
+    /* a rejected body frees its arena too (ASan/valgrind see a leak if not) */
+    struct movie *bad = NULL;
+    char reason[160];
+    assert_int_equal(
+        movie_parse("{\"id\":1,\"genres\":[{\"id\":", 25, 1, &bad, reason, sizeof reason),
+        MOVIE_ERR_JSON);
+    assert_null(bad);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tree_on_the_heap_before_json_global_init),
+        cmocka_unit_test(test_tree_in_the_arena_after_json_global_init),
         cmocka_unit_test(test_full_body),
         cmocka_unit_test(test_unknowns_become_null),
         cmocka_unit_test(test_large_integers_are_exact),
