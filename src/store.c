@@ -142,6 +142,12 @@ int store_step_reset(sqlite3_stmt *st) {
     return rc;
 }
 
+int store_shared_written(struct store *s, int rc, const struct rowcache_row *row) {
+    if (rc == SQLITE_OK)
+        rowcache_note(s->rows, row);
+    return rc;
+}
+
 void store_bind_text(sqlite3_stmt *st, int i, const char *v) {
     if (v)
         sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
@@ -294,13 +300,19 @@ static enum store_status prepare_all(struct store *s) {
     return STORE_OK;
 }
 
+/* Shared rows remembered as written (rowcache.h): 32 bytes each. Every
+ * genre, country and language fits many times over; people and companies
+ * are many more, and the most frequent of them stay. */
+#define STORE_ROWCACHE_SLOTS 8192
+
 /* A store with no connection yet; *out is set to NULL (the opener sets it
  * when the store is ready). NULL when out of memory (reason in err). */
 static struct store *store_new(const char *path, const char *language, struct store **out,
                                char *err, size_t err_size) {
     *out = NULL;
     struct store *s = calloc(1, sizeof *s);
-    if (!s || !(s->path = strdup(path)) || !(s->language = strdup(language))) {
+    if (!s || !(s->path = strdup(path)) || !(s->language = strdup(language)) ||
+        !(s->rows = rowcache_new(STORE_ROWCACHE_SLOTS))) {
         snprintf(err, err_size, "%s: out of memory", path);
         store_close(s);
         return NULL;
@@ -409,6 +421,7 @@ void store_close(struct store *s) {
     for (int i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->stmts[i]);
     sqlite3_close(s->db);
+    rowcache_free(s->rows);
     free(s->path);
     free(s->language);
     free(s);
@@ -429,22 +442,33 @@ enum store_status store_flush_search(struct store *s) {
 
 enum store_status store_commit(struct store *s) {
     enum store_status rc = store_flush_search(s);
-    return rc == STORE_OK ? exec_stmt(s, ST_COMMIT, "commit") : rc;
+    if (rc == STORE_OK)
+        rc = exec_stmt(s, ST_COMMIT, "commit");
+    if (rc != STORE_OK)
+        rowcache_clear(s->rows); /* the caller rolls back */
+    return rc;
 }
 
 enum store_status store_rollback(struct store *s) {
+    rowcache_clear(s->rows);
     if (sqlite3_get_autocommit(s->db))
         return STORE_OK; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
     return exec_stmt(s, ST_ROLLBACK, "roll back");
 }
 
 static int write_collection(struct store *s, const struct movie *m) {
+    const struct movie_collection *c = &m->collection;
+    uint64_t d = rowcache_digest_text(ROWCACHE_DIGEST_START, c->name);
+    d = rowcache_digest_text(rowcache_digest_text(d, c->poster_path), c->backdrop_path);
+    struct rowcache_row row = {ROWCACHE_COLLECTION, c->id, NULL, d};
+    if (rowcache_seen(s->rows, &row))
+        return SQLITE_OK;
     sqlite3_stmt *st = s->stmts[ST_UPSERT_COLLECTION];
-    sqlite3_bind_int64(st, 1, m->collection.id);
-    store_bind_text(st, 2, m->collection.name);
-    store_bind_text(st, 3, m->collection.poster_path);
-    store_bind_text(st, 4, m->collection.backdrop_path);
-    return store_step_reset(st);
+    sqlite3_bind_int64(st, 1, c->id);
+    store_bind_text(st, 2, c->name);
+    store_bind_text(st, 3, c->poster_path);
+    store_bind_text(st, 4, c->backdrop_path);
+    return store_shared_written(s, store_step_reset(st), &row);
 }
 
 static int write_movie_row(struct store *s, const struct movie *m, const char *fetched_at) {
@@ -496,10 +520,15 @@ static int link(struct store *s, enum stmt k, int64_t movie_id, int64_t int_key,
 
 static int write_genres(struct store *s, const struct movie *m) {
     for (size_t i = 0; i < m->n_genres; i++) {
-        sqlite3_stmt *st = s->stmts[ST_UPSERT_GENRE];
-        sqlite3_bind_int64(st, 1, m->genres[i].id);
-        store_bind_text(st, 2, m->genres[i].name);
-        int rc = store_step_reset(st);
+        struct rowcache_row row = {ROWCACHE_GENRE, m->genres[i].id, NULL,
+                                   rowcache_digest_text(ROWCACHE_DIGEST_START, m->genres[i].name)};
+        int rc = SQLITE_OK;
+        if (!rowcache_seen(s->rows, &row)) {
+            sqlite3_stmt *st = s->stmts[ST_UPSERT_GENRE];
+            sqlite3_bind_int64(st, 1, m->genres[i].id);
+            store_bind_text(st, 2, m->genres[i].name);
+            rc = store_shared_written(s, store_step_reset(st), &row);
+        }
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_GENRE, m->id, m->genres[i].id, NULL, i);
         if (rc != SQLITE_OK)
@@ -511,12 +540,18 @@ static int write_genres(struct store *s, const struct movie *m) {
 static int write_companies(struct store *s, const struct movie *m) {
     for (size_t i = 0; i < m->n_companies; i++) {
         const struct movie_company *c = &m->companies[i];
-        sqlite3_stmt *st = s->stmts[ST_UPSERT_COMPANY];
-        sqlite3_bind_int64(st, 1, c->id);
-        store_bind_text(st, 2, c->name);
-        store_bind_text(st, 3, c->logo_path);
-        store_bind_text(st, 4, c->origin_country);
-        int rc = store_step_reset(st);
+        uint64_t d = rowcache_digest_text(ROWCACHE_DIGEST_START, c->name);
+        d = rowcache_digest_text(rowcache_digest_text(d, c->logo_path), c->origin_country);
+        struct rowcache_row row = {ROWCACHE_COMPANY, c->id, NULL, d};
+        int rc = SQLITE_OK;
+        if (!rowcache_seen(s->rows, &row)) {
+            sqlite3_stmt *st = s->stmts[ST_UPSERT_COMPANY];
+            sqlite3_bind_int64(st, 1, c->id);
+            store_bind_text(st, 2, c->name);
+            store_bind_text(st, 3, c->logo_path);
+            store_bind_text(st, 4, c->origin_country);
+            rc = store_shared_written(s, store_step_reset(st), &row);
+        }
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_COMPANY, m->id, c->id, NULL, i);
         if (rc != SQLITE_OK)
@@ -528,10 +563,15 @@ static int write_companies(struct store *s, const struct movie *m) {
 static int write_countries(struct store *s, const struct movie *m) {
     for (size_t i = 0; i < m->n_countries; i++) {
         const struct movie_country *c = &m->countries[i];
-        sqlite3_stmt *st = s->stmts[ST_UPSERT_COUNTRY];
-        store_bind_text(st, 1, c->iso_3166_1);
-        store_bind_text(st, 2, c->name);
-        int rc = store_step_reset(st);
+        struct rowcache_row row = {ROWCACHE_COUNTRY, 0, c->iso_3166_1,
+                                   rowcache_digest_text(ROWCACHE_DIGEST_START, c->name)};
+        int rc = SQLITE_OK;
+        if (!rowcache_seen(s->rows, &row)) {
+            sqlite3_stmt *st = s->stmts[ST_UPSERT_COUNTRY];
+            store_bind_text(st, 1, c->iso_3166_1);
+            store_bind_text(st, 2, c->name);
+            rc = store_shared_written(s, store_step_reset(st), &row);
+        }
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_COUNTRY, m->id, 0, c->iso_3166_1, i);
         if (rc != SQLITE_OK)
@@ -543,11 +583,17 @@ static int write_countries(struct store *s, const struct movie *m) {
 static int write_languages(struct store *s, const struct movie *m) {
     for (size_t i = 0; i < m->n_languages; i++) {
         const struct movie_language *l = &m->languages[i];
-        sqlite3_stmt *st = s->stmts[ST_UPSERT_LANGUAGE];
-        store_bind_text(st, 1, l->iso_639_1);
-        store_bind_text(st, 2, l->english_name);
-        store_bind_text(st, 3, l->name);
-        int rc = store_step_reset(st);
+        uint64_t d = rowcache_digest_text(ROWCACHE_DIGEST_START, l->english_name);
+        struct rowcache_row row = {ROWCACHE_LANGUAGE, 0, l->iso_639_1,
+                                   rowcache_digest_text(d, l->name)};
+        int rc = SQLITE_OK;
+        if (!rowcache_seen(s->rows, &row)) {
+            sqlite3_stmt *st = s->stmts[ST_UPSERT_LANGUAGE];
+            store_bind_text(st, 1, l->iso_639_1);
+            store_bind_text(st, 2, l->english_name);
+            store_bind_text(st, 3, l->name);
+            rc = store_shared_written(s, store_step_reset(st), &row);
+        }
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_LANGUAGE, m->id, 0, l->iso_639_1, i);
         if (rc != SQLITE_OK)
@@ -606,7 +652,9 @@ enum store_status store_upsert_movie(struct store *s, const struct movie *m,
         return STORE_OK;
     }
     enum store_status rc = store_fail(s, "upsert movie %lld", (long long)m->id);
-    /* Undo this movie only; the surrounding batch stays usable. */
+    /* Undo this movie only; the surrounding batch stays usable. The shared
+     * rows it wrote are undone too: forget them. */
+    rowcache_clear(s->rows);
     if (!sqlite3_get_autocommit(s->db)) {
         store_step_reset(s->stmts[ST_ROLLBACK_TO]);
         store_step_reset(s->stmts[ST_RELEASE]);

@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 
+#include "rowcache.h"
 #include "store.h"
 
 struct store_parts;
@@ -58,6 +59,7 @@ struct store {
     char *language;
     sqlite3_stmt *stmts[ST_COUNT]; /* prepared at open, finalized at close */
     struct store_parts *parts;     /* store_parts.c's statements; NULL until prepared */
+    struct rowcache *rows;         /* shared rows written; cleared at every rollback */
     char errmsg[512];
 };
 
@@ -65,6 +67,10 @@ struct store {
  * STORE_ERR_NOMEM when SQLite ran out of memory. */
 __attribute__((format(printf, 2, 3))) enum store_status store_fail(struct store *s,
                                                                    const char *step, ...);
+
+/* After the upsert of a shared row that returned `rc`: note the row as
+ * written (rowcache.h) when rc is SQLITE_OK. Returns rc. */
+int store_shared_written(struct store *s, int rc, const struct rowcache_row *row);
 
 /* Step a prepared statement to completion, then reset it and clear its
  * bindings. Returns SQLITE_OK or the error code. */

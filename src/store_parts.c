@@ -143,6 +143,16 @@ static int bind_step(struct binder *b) {
 }
 
 static int write_person(struct store *s, const struct movie_person *p) {
+    uint64_t d = rowcache_digest_text(ROWCACHE_DIGEST_START, p->name);
+    d = rowcache_digest_text(d, p->original_name);
+    d = rowcache_digest_int(d, p->has_gender, p->gender);
+    d = rowcache_digest_text(d, p->known_for_department);
+    d = rowcache_digest_text(d, p->profile_path);
+    d = rowcache_digest_int(d, true, p->adult);
+    d = rowcache_digest_double(d, p->has_popularity, p->popularity);
+    struct rowcache_row row = {ROWCACHE_PERSON, p->id, NULL, d};
+    if (rowcache_seen(s->rows, &row))
+        return SQLITE_OK;
     struct binder b = bind_begin(s, PS_UPSERT_PERSON);
     bind_int(&b, 1, p->id);
     bind_text(&b, 2, p->name);
@@ -152,7 +162,7 @@ static int write_person(struct store *s, const struct movie_person *p) {
     bind_text(&b, 6, p->profile_path);
     bind_int(&b, 7, p->adult);
     bind_opt_double(&b, 8, p->has_popularity, p->popularity);
-    return bind_step(&b);
+    return store_shared_written(s, bind_step(&b), &row);
 }
 
 static int write_credits(struct store *s, const struct movie *m) {
@@ -190,17 +200,23 @@ static int write_credits(struct store *s, const struct movie *m) {
 
 static int write_keywords(struct store *s, const struct movie *m) {
     for (size_t i = 0; i < m->n_keywords; i++) {
-        struct binder b = bind_begin(s, PS_UPSERT_KEYWORD);
-        bind_int(&b, 1, m->keywords[i].id);
-        bind_text(&b, 2, m->keywords[i].name);
-        int rc = bind_step(&b);
-        if (rc != SQLITE_OK)
-            return rc;
-        b = bind_begin(s, PS_LINK_KEYWORD);
+        struct rowcache_row row = {
+            ROWCACHE_KEYWORD, m->keywords[i].id, NULL,
+            rowcache_digest_text(ROWCACHE_DIGEST_START, m->keywords[i].name)};
+        if (!rowcache_seen(s->rows, &row)) {
+            struct binder up = bind_begin(s, PS_UPSERT_KEYWORD);
+            bind_int(&up, 1, m->keywords[i].id);
+            bind_text(&up, 2, m->keywords[i].name);
+            int rc = store_shared_written(s, bind_step(&up), &row);
+            if (rc != SQLITE_OK)
+                return rc;
+        }
+        struct binder b = bind_begin(s, PS_LINK_KEYWORD);
         bind_int(&b, 1, m->id);
         bind_int(&b, 2, m->keywords[i].id);
         bind_int(&b, 3, (int64_t)i);
-        if ((rc = bind_step(&b)) != SQLITE_OK)
+        int rc = bind_step(&b);
+        if (rc != SQLITE_OK)
             return rc;
     }
     return SQLITE_OK;

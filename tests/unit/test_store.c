@@ -197,8 +197,9 @@ static void test_upsert_then_replace_links(void **state) {
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE imdb_id IS NULL AND "
                                 "homepage IS NULL AND tagline IS NULL"),
                      1);
-    assert_string_equal(qs(f->path, "SELECT group_concat(genre_id) FROM (SELECT genre_id FROM "
-                                    "movie_genres ORDER BY position)",
+    assert_string_equal(qs(f->path,
+                           "SELECT group_concat(genre_id) FROM (SELECT genre_id FROM "
+                           "movie_genres ORDER BY position)",
                            buf, sizeof buf),
                         "18,53,35");
     assert_string_equal(qs(f->path, "SELECT genres FROM movie_summary", buf, sizeof buf),
@@ -240,6 +241,75 @@ static void test_failing_movie_leaves_nothing_and_batch_goes_on(void **state) {
     assert_int_equal(q(f->path, "SELECT count(*) FROM movie_genres WHERE movie_id = 2"), 0);
 }
 
+/* The store skips the upsert of a shared row it has already written with
+ * the same values (rowcache.h); a row written by a movie that was then
+ * rolled back no longer exists, and the next movie naming it must write it. */
+static void test_shared_row_of_an_undone_movie_is_written_again(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie_genre fresh[] = {{77, "New genre"}};
+    struct movie_genre broken[] = {{77, "New genre"}, {99, NULL}}; /* NULL name fails */
+    struct movie bad = sample(1, "bad");
+    bad.genres = broken;
+    bad.n_genres = 2;
+    struct movie good = sample(2, "good");
+    good.genres = fresh;
+    good.n_genres = 1;
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_not_equal(store_upsert_movie(s, &bad, "t"), STORE_OK); /* genre 77 undone */
+    if (store_upsert_movie(s, &good, "t") != STORE_OK)
+        fail_msg("movie after an undone one: %s", store_errmsg(s));
+    assert_int_equal(store_commit(s), STORE_OK);
+    /* the same after a whole batch is rolled back */
+    struct movie_genre other[] = {{78, "Another"}};
+    struct movie third = sample(3, "third");
+    third.genres = other;
+    third.n_genres = 1;
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &third, "t"), STORE_OK);
+    assert_int_equal(store_rollback(s), STORE_OK);
+    struct movie fourth = sample(4, "fourth");
+    fourth.genres = other;
+    fourth.n_genres = 1;
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &fourth, "t"), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM genres WHERE id IN (77, 78)"), 2);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_genres WHERE movie_id IN (2, 4)"), 2);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 2);
+}
+
+/* A shared row named again with other values is written again. */
+static void test_shared_row_with_new_values_is_updated_in_the_same_run(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie_genre before[] = {{18, "Drama"}};
+    struct movie_genre after[] = {{18, "드라마"}};
+    struct movie_company company_before[] = {{7, "Studio", NULL, "KR"}};
+    struct movie_company company_after[] = {{7, "Studio", "/logo.png", "KR"}};
+    struct movie a = sample(1, "a");
+    a.genres = before;
+    a.n_genres = 1;
+    a.companies = company_before;
+    struct movie b = sample(2, "b");
+    b.genres = after;
+    b.n_genres = 1;
+    b.companies = company_after;
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &a, "t"), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &b, "t"), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &a, "t"), STORE_OK); /* and back */
+    assert_int_equal(store_upsert_movie(s, &b, "t"), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    store_close(s);
+    char buf[64];
+    assert_string_equal(qs(f->path, "SELECT name FROM genres WHERE id = 18", buf, sizeof buf),
+                        "드라마");
+    assert_string_equal(
+        qs(f->path, "SELECT logo_path FROM companies WHERE id = 7", buf, sizeof buf), "/logo.png");
+}
+
 static void test_rollback_discards_the_batch(void **state) {
     struct fixture *f = *state;
     struct store *s = open_ok(f->path, "ko-KR");
@@ -252,22 +322,41 @@ static void test_rollback_discards_the_batch(void **state) {
 }
 
 static struct movie_cast CAST[] = {
-    {{20738, "송강호", "송강호", true, 2, "Acting", NULL, false, true, 15.5}, "기택", true, 0, true, 3,
+    {{20738, "송강호", "송강호", true, 2, "Acting", NULL, false, true, 15.5},
+     "기택",
+     true,
+     0,
+     true,
+     3,
      "c-song"},
-    {{1255881, "Park So-dam", "박소담", true, 1, NULL, "/p.jpg", false, false, 0}, NULL, true, 1,
-     false, 0, "c-park"},
+    {{1255881, "Park So-dam", "박소담", true, 1, NULL, "/p.jpg", false, false, 0},
+     NULL,
+     true,
+     1,
+     false,
+     0,
+     "c-park"},
     /* the same credit again: the first one stays */
-    {{20738, "송강호", "송강호", true, 2, "Acting", NULL, false, true, 15.5}, "duplicate", true, 9,
-     true, 9, "c-song"},
+    {{20738, "송강호", "송강호", true, 2, "Acting", NULL, false, true, 15.5},
+     "duplicate",
+     true,
+     9,
+     true,
+     9,
+     "c-song"},
 };
 static struct movie_crew CREW[] = {
-    {{21684, "봉준호", "봉준호", true, 2, "Directing", NULL, false, true, 9.1}, "Directing",
-     "Director", "c-bong-1"},
-    {{21684, "봉준호", "봉준호", true, 2, "Directing", NULL, false, true, 9.1}, "Writing",
-     "Screenplay", "c-bong-2"},
+    {{21684, "봉준호", "봉준호", true, 2, "Directing", NULL, false, true, 9.1},
+     "Directing",
+     "Director",
+     "c-bong-1"},
+    {{21684, "봉준호", "봉준호", true, 2, "Directing", NULL, false, true, 9.1},
+     "Writing",
+     "Screenplay",
+     "c-bong-2"},
 };
-static struct movie_genre KEYWORDS[] = {{290003, "반지하"}, {159568, "class differences"},
-                                        {290003, "반지하"}};
+static struct movie_genre KEYWORDS[] = {
+    {290003, "반지하"}, {159568, "class differences"}, {290003, "반지하"}};
 static struct movie_release_date RELEASES[] = {
     {"KR", 0, "2019-05-30T00:00:00.000Z", true, 3, "15", NULL, NULL},
     {"KR", 1, "2019-10-04T00:00:00.000Z", true, 1, NULL, "ko", "부산국제영화제"},
@@ -315,46 +404,53 @@ static void test_parts_are_stored(void **state) {
     assert_string_equal(qs(db, "SELECT appended FROM movies", buf, sizeof buf),
                         "credits,keywords,release_dates,external_ids,translations");
     assert_string_equal(
-        qs(db, "SELECT group_concat(x, ' | ') FROM (SELECT credit_id || ',' || person_id || ',' || "
-               "ifnull(character, 'NULL') || ',' || cast_order || ',' || ifnull(cast_id, 'NULL') "
-               "AS x FROM movie_cast WHERE movie_id = 496243 ORDER BY cast_order)",
+        qs(db,
+           "SELECT group_concat(x, ' | ') FROM (SELECT credit_id || ',' || person_id || ',' || "
+           "ifnull(character, 'NULL') || ',' || cast_order || ',' || ifnull(cast_id, 'NULL') "
+           "AS x FROM movie_cast WHERE movie_id = 496243 ORDER BY cast_order)",
            buf, sizeof buf),
         "c-song,20738,기택,0,3 | c-park,1255881,NULL,1,NULL");
-    assert_string_equal(qs(db, "SELECT group_concat(x, ' | ') FROM (SELECT credit_id || ',' || "
-                               "person_id || ',' || department || ',' || job AS x FROM movie_crew "
-                               "ORDER BY credit_id)",
+    assert_string_equal(qs(db,
+                           "SELECT group_concat(x, ' | ') FROM (SELECT credit_id || ',' || "
+                           "person_id || ',' || department || ',' || job AS x FROM movie_crew "
+                           "ORDER BY credit_id)",
                            buf, sizeof buf),
                         "c-bong-1,21684,Directing,Director | c-bong-2,21684,Writing,Screenplay");
     assert_int_equal(q(db, "SELECT count(*) FROM people"), 3);
-    assert_string_equal(qs(db, "SELECT name || ',' || original_name || ',' || gender || ',' || "
-                               "ifnull(known_for_department, 'NULL') || ',' || "
-                               "ifnull(profile_path, 'NULL') || ',' || adult || ',' || "
-                               "ifnull(popularity, 'NULL') FROM people WHERE id = 1255881",
+    assert_string_equal(qs(db,
+                           "SELECT name || ',' || original_name || ',' || gender || ',' || "
+                           "ifnull(known_for_department, 'NULL') || ',' || "
+                           "ifnull(profile_path, 'NULL') || ',' || adult || ',' || "
+                           "ifnull(popularity, 'NULL') FROM people WHERE id = 1255881",
                            buf, sizeof buf),
                         "Park So-dam,박소담,1,NULL,/p.jpg,0,NULL");
-    assert_string_equal(qs(db, "SELECT group_concat(x, ' | ') FROM (SELECT k.id || ',' || k.name "
-                               "|| ',' || mk.position AS x FROM movie_keywords mk JOIN keywords k "
-                               "ON k.id = mk.keyword_id ORDER BY mk.position)",
+    assert_string_equal(qs(db,
+                           "SELECT group_concat(x, ' | ') FROM (SELECT k.id || ',' || k.name "
+                           "|| ',' || mk.position AS x FROM movie_keywords mk JOIN keywords k "
+                           "ON k.id = mk.keyword_id ORDER BY mk.position)",
                            buf, sizeof buf),
                         "290003,반지하,0 | 159568,class differences,1");
     assert_string_equal(
-        qs(db, "SELECT group_concat(x, ' | ') FROM (SELECT iso_3166_1 || ',' || position || ',' || "
-               "release_date || ',' || ifnull(type, 'NULL') || ',' || ifnull(certification, "
-               "'NULL') || ',' || ifnull(iso_639_1, 'NULL') || ',' || ifnull(note, 'NULL') AS x "
-               "FROM release_dates ORDER BY position)",
+        qs(db,
+           "SELECT group_concat(x, ' | ') FROM (SELECT iso_3166_1 || ',' || position || ',' || "
+           "release_date || ',' || ifnull(type, 'NULL') || ',' || ifnull(certification, "
+           "'NULL') || ',' || ifnull(iso_639_1, 'NULL') || ',' || ifnull(note, 'NULL') AS x "
+           "FROM release_dates ORDER BY position)",
            buf, sizeof buf),
         "KR,0,2019-05-30T00:00:00.000Z,3,15,NULL,NULL | "
         "KR,1,2019-10-04T00:00:00.000Z,1,NULL,ko,부산국제영화제 | "
         "US,2,2019-10-11T00:00:00.000Z,NULL,R,NULL,NULL");
-    assert_string_equal(qs(db, "SELECT imdb_id || ',' || wikidata_id || ',' || "
-                               "ifnull(facebook_id, 'NULL') || ',' || twitter_id FROM external_ids "
-                               "WHERE movie_id = 496243",
+    assert_string_equal(qs(db,
+                           "SELECT imdb_id || ',' || wikidata_id || ',' || "
+                           "ifnull(facebook_id, 'NULL') || ',' || twitter_id FROM external_ids "
+                           "WHERE movie_id = 496243",
                            buf, sizeof buf),
                         "tt6751668,Q47484519,NULL,P");
-    assert_string_equal(qs(db, "SELECT group_concat(x, ' | ') FROM (SELECT iso_639_1 || ',' || "
-                               "iso_3166_1 || ',' || title || ',' || ifnull(overview, 'NULL') || "
-                               "',' || ifnull(runtime, 'NULL') AS x FROM translations ORDER BY "
-                               "iso_639_1)",
+    assert_string_equal(qs(db,
+                           "SELECT group_concat(x, ' | ') FROM (SELECT iso_639_1 || ',' || "
+                           "iso_3166_1 || ',' || title || ',' || ifnull(overview, 'NULL') || "
+                           "',' || ifnull(runtime, 'NULL') AS x FROM translations ORDER BY "
+                           "iso_639_1)",
                            buf, sizeof buf),
                         "en,US,Parasite,A family,133 | ko,KR,기생충,NULL,NULL");
     assert_string_equal(qs(db, "PRAGMA foreign_key_check", buf, sizeof buf), "");
@@ -369,7 +465,12 @@ static void test_restoring_replaces_present_parts_only(void **state) {
 
     /* a later body with credits only: new cast and crew, the rest kept */
     struct movie_cast cast2[] = {{{99, "New Person", NULL, false, 0, NULL, NULL, true, true, 1.0},
-                                  "Someone", true, 0, true, 1, "c-new"}};
+                                  "Someone",
+                                  true,
+                                  0,
+                                  true,
+                                  1,
+                                  "c-new"}};
     struct movie_cast renamed = CAST[1];
     renamed.person.name = "박소담 (renamed)";
     renamed.credit_id = "c-park-2";
@@ -380,8 +481,9 @@ static void test_restoring_replaces_present_parts_only(void **state) {
     later.n_cast = 2;
     upsert_ok(s, &later);
     const char *db = f->path;
-    assert_string_equal(qs(db, "SELECT group_concat(credit_id, ',') FROM (SELECT credit_id FROM "
-                               "movie_cast ORDER BY cast_order, credit_id)",
+    assert_string_equal(qs(db,
+                           "SELECT group_concat(credit_id, ',') FROM (SELECT credit_id FROM "
+                           "movie_cast ORDER BY cast_order, credit_id)",
                            buf, sizeof buf),
                         "c-new,c-park-2");
     assert_int_equal(q(db, "SELECT count(*) FROM movie_crew"), 0); /* credits had no crew */
@@ -411,8 +513,9 @@ static void test_restoring_replaces_present_parts_only(void **state) {
     assert_int_equal(q(db, "SELECT count(*) FROM movie_keywords"), 0);
     assert_int_equal(q(db, "SELECT count(*) FROM release_dates"), 0);
     assert_int_equal(q(db, "SELECT count(*) FROM translations"), 0);
-    assert_string_equal(qs(db, "SELECT imdb_id || ',' || ifnull(wikidata_id, 'NULL') FROM "
-                               "external_ids",
+    assert_string_equal(qs(db,
+                           "SELECT imdb_id || ',' || ifnull(wikidata_id, 'NULL') FROM "
+                           "external_ids",
                            buf, sizeof buf),
                         "tt0000001,NULL");
     assert_int_equal(q(db, "SELECT count(*) FROM movie_cast"), 2);
@@ -472,9 +575,9 @@ static void test_upsert_clears_deleted_at(void **state) {
     upsert_ok(s, &m);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE movies SET deleted_at = '2026-11-20T00:00:00Z'",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "UPDATE movies SET deleted_at = '2026-11-20T00:00:00Z'", NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL"), 1);
     upsert_ok(s, &m); /* it answered 200 again: it exists */
@@ -487,8 +590,8 @@ static void test_runs_and_failures(void **state) {
     char buf[256];
     struct store *s = open_ok(f->path, "ko-KR");
     int64_t run;
-    assert_int_equal(store_run_begin(s, "tmdb-ingest list now_playing", "list now_playing --pages 1",
-                                     "2026-11-24T03:00:00Z", &run),
+    assert_int_equal(store_run_begin(s, "tmdb-ingest list now_playing",
+                                     "list now_playing --pages 1", "2026-11-24T03:00:00Z", &run),
                      STORE_OK);
     assert_int_equal(q(f->path, "SELECT count(*) FROM runs WHERE status = 'running'"), 1);
     assert_int_equal(store_begin(s), STORE_OK);
@@ -496,17 +599,23 @@ static void test_runs_and_failures(void **state) {
                      STORE_OK);
     assert_int_equal(store_record_failure(s, run, 56, "failed", 0, "timeout", 5), STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
-    struct run_counts c = {.requested = 10, .fetched = 8, .missing = 1, .failed = 1,
-                           .http_requests = 15, .retries = 4};
+    struct run_counts c = {.requested = 10,
+                           .fetched = 8,
+                           .missing = 1,
+                           .failed = 1,
+                           .http_requests = 15,
+                           .retries = 4};
     assert_int_equal(store_run_finish(s, run, "2026-11-24T03:01:00Z", "partial", &c), STORE_OK);
     store_close(s);
-    assert_string_equal(qs(f->path, "SELECT status || ' ' || requested || ' ' || fetched || ' ' "
-                                    "|| missing || ' ' || failed || ' ' || http_requests || ' ' "
-                                    "|| retries FROM runs",
+    assert_string_equal(qs(f->path,
+                           "SELECT status || ' ' || requested || ' ' || fetched || ' ' "
+                           "|| missing || ' ' || failed || ' ' || http_requests || ' ' "
+                           "|| retries FROM runs",
                            buf, sizeof buf),
                         "partial 10 8 1 1 15 4");
-    assert_string_equal(qs(f->path, "SELECT kind || ' ' || http_status || ' ' || attempts FROM "
-                                    "fetch_failures WHERE movie_id = 56",
+    assert_string_equal(qs(f->path,
+                           "SELECT kind || ' ' || http_status || ' ' || attempts FROM "
+                           "fetch_failures WHERE movie_id = 56",
                            buf, sizeof buf),
                         "failed 0 5");
 }
@@ -539,24 +648,27 @@ static void test_views_read_as_lists(void **state) {
     upsert_ok(s, &m);
     store_close(s);
     const char *db = f->path;
-    assert_string_equal(qs(db, "SELECT year || '|' || genres || '|' || companies || '|' || "
-                               "countries || '|' || spoken_languages || '|' || collection || '|' "
-                               "|| keywords || '|' || deleted FROM movie_details",
+    assert_string_equal(qs(db,
+                           "SELECT year || '|' || genres || '|' || companies || '|' || "
+                           "countries || '|' || spoken_languages || '|' || collection || '|' "
+                           "|| keywords || '|' || deleted FROM movie_details",
                            buf, sizeof buf),
                         "2019|드라마, 스릴러, 코미디|CJ Entertainment|South Korea|Korean|"
                         "A collection|반지하, class differences|0");
-    assert_string_equal(qs(db, "SELECT directors || '|' || writers || '|' || top_cast || '|' || "
-                               "cast_count || '|' || crew_count FROM movie_credits",
+    assert_string_equal(qs(db,
+                           "SELECT directors || '|' || writers || '|' || top_cast || '|' || "
+                           "cast_count || '|' || crew_count FROM movie_credits",
                            buf, sizeof buf),
                         "봉준호|봉준호|송강호, Park So-dam|2|2");
-    assert_string_equal(qs(db, "SELECT genre || ' ' || movies || ' ' || avg_vote FROM "
-                               "genre_stats WHERE genre_id = 18",
+    assert_string_equal(qs(db,
+                           "SELECT genre || ' ' || movies || ' ' || avg_vote FROM "
+                           "genre_stats WHERE genre_id = 18",
                            buf, sizeof buf),
                         "드라마 1 8.5");
     /* the year index serves the views' `year` */
-    assert_non_null(strstr(query_plan(db, "SELECT id FROM movie_details WHERE year = 2019", buf,
-                                      sizeof buf),
-                           "USING INDEX movies_year"));
+    assert_non_null(
+        strstr(query_plan(db, "SELECT id FROM movie_details WHERE year = 2019", buf, sizeof buf),
+               "USING INDEX movies_year"));
 }
 
 static void test_shared_rows_know_when_they_changed(void **state) {
@@ -568,8 +680,9 @@ static void test_shared_rows_know_when_they_changed(void **state) {
         q(f->path, "SELECT count(*) FROM genres WHERE updated_at LIKE '20__-__-__T__:__:__Z'"), 3);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE genres SET updated_at = 'then'; "
-                                      "UPDATE companies SET updated_at = 'then'",
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE genres SET updated_at = 'then'; "
+                                  "UPDATE companies SET updated_at = 'then'",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
@@ -628,8 +741,12 @@ static const char *search_ids(struct store *s, const char *query, int limit, str
 static struct movie text_movie(int64_t id, const char *title, const char *overview,
                                double popularity, struct movie_genre *keywords, size_t n_keywords,
                                char *raw, size_t raw_size) {
-    struct movie m = {.id = id, .title = title, .original_title = title, .overview = overview,
-                      .popularity = popularity, .raw_json = raw};
+    struct movie m = {.id = id,
+                      .title = title,
+                      .original_title = title,
+                      .overview = overview,
+                      .popularity = popularity,
+                      .raw_json = raw};
     int len = snprintf(raw, raw_size, "{\"id\":%lld", (long long)id);
     if (keywords) {
         m.parts = MOVIE_PART_KEYWORDS;
@@ -766,9 +883,9 @@ static void test_search_errors_and_no_match(void **state) {
     /* movies marked deleted are not found */
     sqlite3 *db;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE movies SET deleted_at = 'x' WHERE id = 3", NULL,
-                                  NULL, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "UPDATE movies SET deleted_at = 'x' WHERE id = 3", NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(db);
     assert_string_equal(search_ids(s, "괴물", 0, &h), "1,5,2,6");
     store_close(s);
@@ -846,9 +963,8 @@ static void upsert_at(struct store *s, const struct movie *m, const char *fetche
 }
 
 /* A database at f->dir/name holding movie `m` fetched at `fetched_at`. */
-static const char *database_with(const struct fixture *f, const char *name,
-                                 const struct movie *m, const char *fetched_at, char *buf,
-                                 size_t size) {
+static const char *database_with(const struct fixture *f, const char *name, const struct movie *m,
+                                 const char *fetched_at, char *buf, size_t size) {
     struct store *s = open_ok(file_in(f, name, buf, size), "ko-KR");
     upsert_at(s, m, fetched_at);
     store_close(s);
@@ -916,9 +1032,8 @@ static void test_merge_keeps_parts_the_newer_fetch_lacks(void **state) {
     merge_ok(s, in, &c);
     assert_int_equal(c.movies_taken, 1);
     assert_int_equal(q(out, "SELECT count(*) FROM movie_cast"), 1);
-    assert_string_equal(qs(out, "SELECT group_concat(keyword_id) FROM movie_keywords", buf,
-                           sizeof buf),
-                        "12377");
+    assert_string_equal(
+        qs(out, "SELECT group_concat(keyword_id) FROM movie_keywords", buf, sizeof buf), "12377");
     assert_string_equal(search_ids(s, "zombie", 0, &h), "1");
     assert_string_equal(search_ids(s, "반지하", 0, &h), "");
     store_close(s);
@@ -972,13 +1087,13 @@ static void test_merge_takes_newer_shared_rows(void **state) {
                      "UPDATE countries SET updated_at = '2026-11-10T00:00:00Z'");
     merge_ok(s, in, &c);
     store_close(s);
-    assert_string_equal(qs(out, "SELECT group_concat(id || ' ' || name || ' ' || updated_at, ', ') "
-                                "FROM (SELECT * FROM genres ORDER BY id)",
+    assert_string_equal(qs(out,
+                           "SELECT group_concat(id || ' ' || name || ' ' || updated_at, ', ') "
+                           "FROM (SELECT * FROM genres ORDER BY id)",
                            buf, sizeof buf),
                         "18 Drama 2026-11-10T00:00:00Z, 35 코미디 2026-11-01T00:00:00Z, "
                         "53 스릴러 2026-11-01T00:00:00Z, 99 new genre 2026-11-10T00:00:00Z");
-    assert_string_equal(qs(out, "SELECT name || ' ' || updated_at FROM countries", buf,
-                           sizeof buf),
+    assert_string_equal(qs(out, "SELECT name || ' ' || updated_at FROM countries", buf, sizeof buf),
                         "Korea, Republic of 2026-11-10T00:00:00Z");
 }
 
@@ -1016,17 +1131,17 @@ static void test_merge_copies_runs_once(void **state) {
     int64_t done, running;
     struct run_counts counts = {.requested = 1, .failed = 1};
     struct store *shard = open_ok(file_in(f, "shard.sqlite3", in, sizeof in), "ko-KR");
-    assert_int_equal(store_run_begin(shard, "tmdb-ingest ids 5", "ids", "2026-11-24T03:00:00Z",
-                                     &done),
-                     STORE_OK);
+    assert_int_equal(
+        store_run_begin(shard, "tmdb-ingest ids 5", "ids", "2026-11-24T03:00:00Z", &done),
+        STORE_OK);
     assert_int_equal(store_begin(shard), STORE_OK);
     assert_int_equal(store_record_failure(shard, done, 5, "failed", 500, "HTTP 500", 5), STORE_OK);
     assert_int_equal(store_commit(shard), STORE_OK);
     assert_int_equal(store_run_finish(shard, done, "2026-11-24T03:01:00Z", "partial", &counts),
                      STORE_OK);
-    assert_int_equal(store_run_begin(shard, "tmdb-ingest ids -", "ids -", "2026-11-24T04:00:00Z",
-                                     &running),
-                     STORE_OK);
+    assert_int_equal(
+        store_run_begin(shard, "tmdb-ingest ids -", "ids -", "2026-11-24T04:00:00Z", &running),
+        STORE_OK);
     store_close(shard);
     struct store *s = open_ok(f->path, "ko-KR");
     merge_ok(s, in, &c);
@@ -1034,8 +1149,9 @@ static void test_merge_copies_runs_once(void **state) {
     merge_ok(s, in, &c);
     assert_int_equal(c.runs, 0);
     store_close(s);
-    assert_string_equal(qs(f->path, "SELECT group_concat(id || ' ' || status || ' ' || "
-                                    "(finished_at IS NOT NULL), ', ') FROM runs",
+    assert_string_equal(qs(f->path,
+                           "SELECT group_concat(id || ' ' || status || ' ' || "
+                           "(finished_at IS NOT NULL), ', ') FROM runs",
                            buf, sizeof buf),
                         "1 partial 1, 2 aborted 1");
     assert_int_equal(q(f->path, "SELECT count(*) FROM fetch_failures WHERE run_id = 1"), 1);
@@ -1062,9 +1178,9 @@ static void test_mark_gone_rolls_back_a_failed_commit(void **state) {
                           "CREATE TRIGGER gone_logged AFTER UPDATE OF deleted_at ON movies "
                           "BEGIN INSERT INTO gone_log VALUES (NEW.id); END;");
     int64_t n = -1;
-    assert_int_not_equal(store_mark_gone(s, never_present, NULL, "2026-11-25T00:00:00Z",
-                                         "2026-11-25T00:00:00Z", &n),
-                         STORE_OK);
+    assert_int_not_equal(
+        store_mark_gone(s, never_present, NULL, "2026-11-25T00:00:00Z", "2026-11-25T00:00:00Z", &n),
+        STORE_OK);
     assert_int_equal(n, 0);
     assert_int_equal(store_begin(s), STORE_OK); /* no transaction was left open */
     assert_int_equal(store_rollback(s), STORE_OK);
@@ -1180,6 +1296,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_non_database_is_refused_and_untouched, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_foreign_sqlite_database_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shared_row_of_an_undone_movie_is_written_again, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_shared_row_with_new_values_is_updated_in_the_same_run,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_upsert_then_replace_links, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failing_movie_leaves_nothing_and_batch_goes_on, setup,
                                         teardown),
@@ -1205,10 +1325,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_merge_takes_newer_shared_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_reads_its_input_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_copies_runs_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mark_gone_rolls_back_a_failed_commit, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_open_replaces_older_search_triggers, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_mark_gone_rolls_back_a_failed_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_replaces_older_search_triggers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dump_since_searches_by_index, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
