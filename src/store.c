@@ -456,19 +456,27 @@ enum store_status store_rollback(struct store *s) {
     return exec_stmt(s, ST_ROLLBACK, "roll back");
 }
 
+/* Step `st`, the upsert of shared `row` with its values bound, unless the
+ * row was already written with those values (then only unbind). */
+static int upsert_shared(struct store *s, sqlite3_stmt *st, const struct rowcache_row *row) {
+    if (rowcache_seen(s->rows, row)) {
+        sqlite3_clear_bindings(st);
+        return SQLITE_OK;
+    }
+    return store_shared_written(s, store_step_reset(st), row);
+}
+
 static int write_collection(struct store *s, const struct movie *m) {
     const struct movie_collection *c = &m->collection;
     uint64_t d = rowcache_digest_text(ROWCACHE_DIGEST_START, c->name);
     d = rowcache_digest_text(rowcache_digest_text(d, c->poster_path), c->backdrop_path);
     struct rowcache_row row = {ROWCACHE_COLLECTION, c->id, NULL, d};
-    if (rowcache_seen(s->rows, &row))
-        return SQLITE_OK;
     sqlite3_stmt *st = s->stmts[ST_UPSERT_COLLECTION];
     sqlite3_bind_int64(st, 1, c->id);
     store_bind_text(st, 2, c->name);
     store_bind_text(st, 3, c->poster_path);
     store_bind_text(st, 4, c->backdrop_path);
-    return store_shared_written(s, store_step_reset(st), &row);
+    return upsert_shared(s, st, &row);
 }
 
 static int write_movie_row(struct store *s, const struct movie *m, const char *fetched_at) {
@@ -522,13 +530,10 @@ static int write_genres(struct store *s, const struct movie *m) {
     for (size_t i = 0; i < m->n_genres; i++) {
         struct rowcache_row row = {ROWCACHE_GENRE, m->genres[i].id, NULL,
                                    rowcache_digest_text(ROWCACHE_DIGEST_START, m->genres[i].name)};
-        int rc = SQLITE_OK;
-        if (!rowcache_seen(s->rows, &row)) {
-            sqlite3_stmt *st = s->stmts[ST_UPSERT_GENRE];
-            sqlite3_bind_int64(st, 1, m->genres[i].id);
-            store_bind_text(st, 2, m->genres[i].name);
-            rc = store_shared_written(s, store_step_reset(st), &row);
-        }
+        sqlite3_stmt *st = s->stmts[ST_UPSERT_GENRE];
+        sqlite3_bind_int64(st, 1, m->genres[i].id);
+        store_bind_text(st, 2, m->genres[i].name);
+        int rc = upsert_shared(s, st, &row);
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_GENRE, m->id, m->genres[i].id, NULL, i);
         if (rc != SQLITE_OK)
@@ -543,15 +548,12 @@ static int write_companies(struct store *s, const struct movie *m) {
         uint64_t d = rowcache_digest_text(ROWCACHE_DIGEST_START, c->name);
         d = rowcache_digest_text(rowcache_digest_text(d, c->logo_path), c->origin_country);
         struct rowcache_row row = {ROWCACHE_COMPANY, c->id, NULL, d};
-        int rc = SQLITE_OK;
-        if (!rowcache_seen(s->rows, &row)) {
-            sqlite3_stmt *st = s->stmts[ST_UPSERT_COMPANY];
-            sqlite3_bind_int64(st, 1, c->id);
-            store_bind_text(st, 2, c->name);
-            store_bind_text(st, 3, c->logo_path);
-            store_bind_text(st, 4, c->origin_country);
-            rc = store_shared_written(s, store_step_reset(st), &row);
-        }
+        sqlite3_stmt *st = s->stmts[ST_UPSERT_COMPANY];
+        sqlite3_bind_int64(st, 1, c->id);
+        store_bind_text(st, 2, c->name);
+        store_bind_text(st, 3, c->logo_path);
+        store_bind_text(st, 4, c->origin_country);
+        int rc = upsert_shared(s, st, &row);
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_COMPANY, m->id, c->id, NULL, i);
         if (rc != SQLITE_OK)
@@ -565,13 +567,10 @@ static int write_countries(struct store *s, const struct movie *m) {
         const struct movie_country *c = &m->countries[i];
         struct rowcache_row row = {ROWCACHE_COUNTRY, 0, c->iso_3166_1,
                                    rowcache_digest_text(ROWCACHE_DIGEST_START, c->name)};
-        int rc = SQLITE_OK;
-        if (!rowcache_seen(s->rows, &row)) {
-            sqlite3_stmt *st = s->stmts[ST_UPSERT_COUNTRY];
-            store_bind_text(st, 1, c->iso_3166_1);
-            store_bind_text(st, 2, c->name);
-            rc = store_shared_written(s, store_step_reset(st), &row);
-        }
+        sqlite3_stmt *st = s->stmts[ST_UPSERT_COUNTRY];
+        store_bind_text(st, 1, c->iso_3166_1);
+        store_bind_text(st, 2, c->name);
+        int rc = upsert_shared(s, st, &row);
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_COUNTRY, m->id, 0, c->iso_3166_1, i);
         if (rc != SQLITE_OK)
@@ -586,14 +585,11 @@ static int write_languages(struct store *s, const struct movie *m) {
         uint64_t d = rowcache_digest_text(ROWCACHE_DIGEST_START, l->english_name);
         struct rowcache_row row = {ROWCACHE_LANGUAGE, 0, l->iso_639_1,
                                    rowcache_digest_text(d, l->name)};
-        int rc = SQLITE_OK;
-        if (!rowcache_seen(s->rows, &row)) {
-            sqlite3_stmt *st = s->stmts[ST_UPSERT_LANGUAGE];
-            store_bind_text(st, 1, l->iso_639_1);
-            store_bind_text(st, 2, l->english_name);
-            store_bind_text(st, 3, l->name);
-            rc = store_shared_written(s, store_step_reset(st), &row);
-        }
+        sqlite3_stmt *st = s->stmts[ST_UPSERT_LANGUAGE];
+        store_bind_text(st, 1, l->iso_639_1);
+        store_bind_text(st, 2, l->english_name);
+        store_bind_text(st, 3, l->name);
+        int rc = upsert_shared(s, st, &row);
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_LANGUAGE, m->id, 0, l->iso_639_1, i);
         if (rc != SQLITE_OK)
