@@ -57,8 +57,8 @@ struct store;
 
 /*
  * Configure SQLite for this process: no memory statistics (they take a
- * global lock on every allocation), savepoint journals kept in memory. Call once from main before
- * any other store function and before threads start. Returns 0 or -1.
+ * global lock on every allocation). Call once from main before any other
+ * store function and before threads start. Returns 0 or -1.
  */
 int store_global_init(void);
 
@@ -88,10 +88,16 @@ enum store_status store_rollback(struct store *s);
 
 /*
  * Insert or update one movie and replace its genre, company, country,
- * spoken-language and collection links, all under a savepoint inside the
- * current transaction: on error nothing of this movie is left behind and
- * the surrounding batch stays usable. `fetched_at` is an ISO-8601 UTC
- * timestamp ("2026-11-24T03:30:00Z").
+ * spoken-language and collection links (and the appended parts it
+ * carries), inside the current transaction. `fetched_at` is an ISO-8601
+ * UTC timestamp ("2026-11-24T03:30:00Z").
+ *
+ * On error part of the movie may already be written: the caller must roll
+ * the batch back with store_rollback(). There is no savepoint per movie:
+ * the body was validated before it got here, so what fails is the disk or
+ * the database, which no other movie of the batch would survive either,
+ * and a savepoint journals every page the movie touches (a fifth of the
+ * writer's CPU). The run stops; the next one resumes the batch.
  */
 enum store_status store_upsert_movie(struct store *s, const struct movie *m,
                                      const char *fetched_at);

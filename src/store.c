@@ -26,9 +26,6 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-    [ST_SAVEPOINT] = "SAVEPOINT movie",
-    [ST_RELEASE] = "RELEASE movie",
-    [ST_ROLLBACK_TO] = "ROLLBACK TO movie",
     [ST_UPSERT_COLLECTION] =
         "INSERT INTO collections (id, name, poster_path, backdrop_path) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (id) DO UPDATE SET name = excluded.name, poster_path = excluded.poster_path, "
@@ -320,15 +317,8 @@ static struct store *store_new(const char *path, const char *language, struct st
     return s;
 }
 
-/* Each movie is written under a savepoint, whose journal holds the original
- * of every page the movie touches (30-60 pages of 4 KiB). SQLite's default
- * spills that journal to a temporary file past 64 KiB: 60 writes a movie.
- * Kept in memory up to this size; large sorts still use temporary files. */
-#define STORE_STMT_JOURNAL_SPILL (4 * 1024 * 1024)
-
 int store_global_init(void) {
-    if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK ||
-        sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STORE_STMT_JOURNAL_SPILL) != SQLITE_OK)
+    if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
         return -1;
     return sqlite3_initialize() == SQLITE_OK ? 0 : -1;
 }
@@ -640,22 +630,10 @@ static int write_all(struct store *s, const struct movie *m, const char *fetched
 
 enum store_status store_upsert_movie(struct store *s, const struct movie *m,
                                      const char *fetched_at) {
-    if (store_step_reset(s->stmts[ST_SAVEPOINT]) != SQLITE_OK)
-        return store_fail(s, "upsert movie %lld: savepoint", (long long)m->id);
-    if (write_all(s, m, fetched_at) == SQLITE_OK) {
-        if (store_step_reset(s->stmts[ST_RELEASE]) != SQLITE_OK)
-            return store_fail(s, "upsert movie %lld: release", (long long)m->id);
+    if (write_all(s, m, fetched_at) == SQLITE_OK)
         return STORE_OK;
-    }
-    enum store_status rc = store_fail(s, "upsert movie %lld", (long long)m->id);
-    /* Undo this movie only; the surrounding batch stays usable. The shared
-     * rows it wrote are undone too: forget them. */
     rowcache_clear(s->rows);
-    if (!sqlite3_get_autocommit(s->db)) {
-        store_step_reset(s->stmts[ST_ROLLBACK_TO]);
-        store_step_reset(s->stmts[ST_RELEASE]);
-    }
-    return rc;
+    return store_fail(s, "upsert movie %lld", (long long)m->id);
 }
 
 enum store_status store_record_failure(struct store *s, int64_t run_id, int64_t movie_id,

@@ -21,9 +21,6 @@ enum stmt {
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
-    ST_SAVEPOINT,
-    ST_RELEASE,
-    ST_ROLLBACK_TO,
     ST_UPSERT_COLLECTION,
     ST_UPSERT_MOVIE,
     ST_UPSERT_GENRE,
@@ -105,8 +102,7 @@ void store_bind_text(sqlite3_stmt *st, int i, const char *v);
  * calls it once; STORE_OK or a store_fail() status); store_parts_finalize()
  * releases them (store_close; accepts s->parts NULL). store_write_parts()
  * replaces the rows of each part present in `m` and leaves the others
- * alone; store_upsert_movie() calls it inside the movie's savepoint, after
- * the movie row. `existed`: the movie was stored before, so it may have
+ * alone; store_upsert_movie() calls it after the movie row. `existed`: the movie was stored before, so it may have
  * rows to delete. Returns SQLITE_OK or the first SQLite error.
  */
 enum store_status store_parts_prepare(struct store *s);
