@@ -1,5 +1,6 @@
 -- schema.sql - the tmdb-ingest database, schema version 3. Applied by the
--- program itself at every start (idempotent); PRAGMA user_version holds the
+-- program itself (idempotent) whenever the database's meta.schema_digest
+-- differs from this text's; PRAGMA user_version holds the
 -- schema version, and sql/migrations/N.sql upgrades a version N-1 database
 -- before this file runs. One database holds one language's text
 -- (meta.language). The views are in views.sql; docs/schema.md describes
@@ -337,9 +338,9 @@ CREATE TABLE IF NOT EXISTS fts_pending (
 -- changed: a refetch that changes no text leaves the index alone. A keyword
 -- row written or removed matters only to movies whose last fetch had no
 -- keywords (the others read raw_json): merged movies, rows edited by hand.
--- Each is dropped and created again at every open (cheap: no data is
--- read), so that a database made by an earlier development build of
--- version 3 gets the triggers of this one; CREATE ... IF NOT EXISTS alone
+-- Each is dropped and created again whenever this file is applied, so
+-- that a database made by an earlier development build of version 3 gets
+-- the triggers of this one; CREATE ... IF NOT EXISTS alone
 -- would keep the old ones.
 DROP TRIGGER IF EXISTS movies_fts_insert;
 CREATE TRIGGER IF NOT EXISTS movies_fts_insert AFTER INSERT ON movies BEGIN

@@ -1,6 +1,7 @@
 -- views.sql - views that answer the usual questions about the tmdb-ingest
--- database without joins. Compiled into the binary and applied at every
--- start right after schema.sql, in the same transaction: each view is
+-- database without joins. Compiled into the binary and applied right
+-- after schema.sql, in the same transaction (when meta.schema_digest says
+-- the database has other text): each view is
 -- dropped and created again, so a changed definition replaces the old one
 -- (a view holds no data). docs/schema.md describes their columns.
 --

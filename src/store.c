@@ -1,6 +1,7 @@
 /* store.c - see store.h. */
 #include "store.h"
 
+#include <inttypes.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -233,6 +234,52 @@ static enum store_status migrate(struct store *s, long long from) {
     return STORE_OK;
 }
 
+/* FNV-1a of the schema and views this binary carries, as 16 hex digits. */
+static void schema_digest(char out[17]) {
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    const char *parts[] = {store_schema_sql, store_views_sql};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+        for (const unsigned char *c = (const unsigned char *)parts[i]; *c; c++)
+            h = (h ^ *c) * UINT64_C(0x100000001b3);
+    snprintf(out, 17, "%016" PRIx64, h);
+}
+
+static int record_digest(struct store *s, const char *digest) {
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "INSERT INTO meta (key, value) VALUES ('schema_digest', ?1) "
+                                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+    rc = store_step_reset(st);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Whether the database already has this binary's schema version, schema
+ * and views (meta.schema_digest), so applying them again can be skipped:
+ * that re-parses the whole schema and rewrites sqlite_schema, a few
+ * milliseconds at every run. Any error answers false. */
+static bool schema_current(struct store *s, int64_t version, const char *digest) {
+    if (version != STORE_SCHEMA_VERSION)
+        return false;
+    char stored[24] = "";
+    store_query_text(s->db, "SELECT value FROM meta WHERE key = 'schema_digest'", stored,
+                     sizeof stored);
+    return strcmp(stored, digest) == 0;
+}
+
+/* store_flush_search() before the statements are prepared. */
+static enum store_status flush_search_unprepared(struct store *s) {
+    static const enum stmt steps[] = {ST_FTS_DROP, ST_FTS_ADD, ST_FTS_DONE};
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
+        if (sqlite3_exec(s->db, stmt_sql[steps[i]], NULL, NULL, NULL) != SQLITE_OK)
+            return store_fail(s, "update the search index");
+    return STORE_OK;
+}
+
 /* Upgrade an older database, apply the schema, replace the views and
  * check (or record) the language, all in one transaction: a failed upgrade
  * leaves the database as it was. */
@@ -243,19 +290,27 @@ static enum store_status apply_schema(struct store *s) {
     char sql[160];
     snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
     int64_t version = 0;
+    char digest[17];
+    schema_digest(digest);
+    bool current = false;
     /* Read again under the write lock: another process may have upgraded it. */
     if (store_query_ints(s->db, "PRAGMA user_version", &version, 1) != SQLITE_OK)
         rc = store_fail(s, "read the schema version");
-    else if (version >= 1 && version < STORE_SCHEMA_VERSION)
+    else if (!(current = schema_current(s, version, digest)) && version >= 1 &&
+             version < STORE_SCHEMA_VERSION)
         rc = migrate(s, version);
     if (rc != STORE_OK)
         ;
+    else if (current)
+        rc = flush_search_unprepared(s); /* what schema.sql would: documents edited by hand */
     else if (sqlite3_exec(s->db, store_schema_sql, NULL, NULL, NULL) != SQLITE_OK)
         rc = store_fail(s, "apply the schema");
     else if (sqlite3_exec(s->db, store_views_sql, NULL, NULL, NULL) != SQLITE_OK)
         rc = store_fail(s, "create the views");
     else if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         rc = store_fail(s, "set the schema version");
+    else if (record_digest(s, digest) != SQLITE_OK)
+        rc = store_fail(s, "record the schema digest");
     sqlite3_stmt *st = NULL;
     if (rc == STORE_OK &&
         sqlite3_prepare_v2(s->db,

@@ -1203,8 +1203,10 @@ static void test_mark_gone_rolls_back_a_failed_commit(void **state) {
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NULL"), 2);
 }
 
-/* Every open replaces the search triggers, so a database made by an earlier
- * build of version 3 gets this build's. */
+/* A database made by an earlier build of version 3 (other triggers, and no
+ * schema digest, or another one) gets this build's search triggers; one
+ * this build set up is left alone (nothing re-applied, sqlite_schema
+ * untouched). */
 static void test_open_replaces_older_search_triggers(void **state) {
     struct fixture *f = *state;
     static const char *const triggers[] = {
@@ -1225,8 +1227,17 @@ static void test_open_replaces_older_search_triggers(void **state) {
                  triggers[i], triggers[i]);
         exec_by_hand(f->path, sql);
     }
+    /* as this build left it: the file's schema is not rewritten */
+    int64_t cookie = q(f->path, "PRAGMA schema_version");
+    store_close(open_ok(f->path, "ko-KR"));
+    assert_int_equal(q(f->path, "PRAGMA schema_version"), cookie);
+    /* as an older build left it: replaced */
+    exec_by_hand(f->path, "UPDATE meta SET value = 'older build' WHERE key = 'schema_digest'");
     store_close(open_ok(f->path, "ko-KR"));
     assert_string_equal(qs(f->path, all, got, sizeof got), qs(ref, all, expected, sizeof expected));
+    int64_t after = q(f->path, "PRAGMA schema_version");
+    store_close(open_ok(f->path, "ko-KR")); /* and recorded: the next open skips it */
+    assert_int_equal(q(f->path, "PRAGMA schema_version"), after);
 }
 
 /* The statements a connection runs, recorded by a trace installed on every
