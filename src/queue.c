@@ -7,18 +7,26 @@
 #include <stdbool.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
 struct queue {
     sem_t free_slots;   /* counts empty slots; producers wait on it */
     sem_t filled_slots; /* counts queued items, plus one wake-up per close/abort */
+    /* One producer only (refill_at set): a full queue puts the producer to
+     * sleep here until consumers have drained it to refill_at items, so it
+     * is woken once per few items rather than once per item. Posted once
+     * per sleep, by the consumer that clears producer_asleep (or by abort). */
+    sem_t refill;
     pthread_mutex_t lock;
     /* guarded by lock: */
     size_t head, count;
     unsigned open_producers;
+    bool producer_asleep;
     /* immutable after queue_new: */
     size_t capacity, item_size;
+    size_t refill_at; /* SIZE_MAX: several producers, no refill wake-ups */
     unsigned char *ring;
     /* set once by queue_abort(), possibly from a signal handler */
     atomic_bool aborted;
@@ -38,6 +46,7 @@ struct queue *queue_new(size_t capacity, size_t item_size, unsigned n_producers)
     q->capacity = capacity;
     q->item_size = item_size;
     q->open_producers = n_producers;
+    q->refill_at = n_producers == 1 ? capacity / 2 : SIZE_MAX;
     atomic_init(&q->aborted, false);
     if (sem_init(&q->free_slots, 0, (unsigned)capacity) != 0) {
         free(q->ring);
@@ -50,7 +59,15 @@ struct queue *queue_new(size_t capacity, size_t item_size, unsigned n_producers)
         free(q);
         return NULL;
     }
+    if (sem_init(&q->refill, 0, 0) != 0) {
+        sem_destroy(&q->filled_slots);
+        sem_destroy(&q->free_slots);
+        free(q->ring);
+        free(q);
+        return NULL;
+    }
     if (pthread_mutex_init(&q->lock, NULL) != 0) {
+        sem_destroy(&q->refill);
         sem_destroy(&q->filled_slots);
         sem_destroy(&q->free_slots);
         free(q->ring);
@@ -64,6 +81,7 @@ void queue_free(struct queue *q) {
     if (!q)
         return;
     pthread_mutex_destroy(&q->lock);
+    sem_destroy(&q->refill);
     sem_destroy(&q->filled_slots);
     sem_destroy(&q->free_slots);
     free(q->ring);
@@ -76,10 +94,28 @@ static void wait_retrying(sem_t *s) {
     }
 }
 
+/* The single producer, before it takes a free slot: while the queue is
+ * full, sleep until the consumers have drained it to refill_at items. The
+ * flag is set and cleared under the lock, so the consumer that drains the
+ * queue far enough always sees it; a post that comes before the sleep is
+ * kept by the semaphore. */
+static void wait_for_refill(struct queue *q) {
+    pthread_mutex_lock(&q->lock);
+    while (q->count == q->capacity && !atomic_load(&q->aborted)) {
+        q->producer_asleep = true;
+        pthread_mutex_unlock(&q->lock);
+        wait_retrying(&q->refill);
+        pthread_mutex_lock(&q->lock);
+    }
+    pthread_mutex_unlock(&q->lock);
+}
+
 enum queue_status queue_push(struct queue *q, const void *item) {
     if (atomic_load(&q->aborted))
         return QUEUE_ABORTED;
-    wait_retrying(&q->free_slots);
+    if (q->refill_at != SIZE_MAX)
+        wait_for_refill(q);
+    wait_retrying(&q->free_slots); /* at most a moment: a slot is free or being freed */
     if (atomic_load(&q->aborted)) {
         sem_post(&q->free_slots); /* pass the wake-up on to the next blocked producer */
         return QUEUE_ABORTED;
@@ -110,8 +146,13 @@ static enum queue_status take(struct queue *q, void *item) {
     memcpy(item, q->ring + q->head * q->item_size, q->item_size);
     q->head = (q->head + 1) % q->capacity;
     q->count--;
+    bool wake = q->producer_asleep && q->count <= q->refill_at;
+    if (wake)
+        q->producer_asleep = false;
     pthread_mutex_unlock(&q->lock);
     sem_post(&q->free_slots);
+    if (wake)
+        sem_post(&q->refill);
     return QUEUE_OK;
 }
 
@@ -150,6 +191,7 @@ void queue_abort(struct queue *q) {
         return;
     sem_post(&q->free_slots);
     sem_post(&q->filled_slots);
+    sem_post(&q->refill);
 }
 
 size_t queue_length(struct queue *q) {

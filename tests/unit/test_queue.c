@@ -195,6 +195,21 @@ static void *mp_consume(void *arg) {
     return NULL;
 }
 
+struct mp_n {
+    struct mp *m;
+    int64_t n;
+};
+
+static void *mp_produce_n(void *arg) {
+    struct mp_n *a = arg;
+    for (int64_t i = 0; i < a->n; i++) {
+        int64_t v = a->m->base + i;
+        queue_push(a->m->q, &v);
+    }
+    queue_close(a->m->q);
+    return NULL;
+}
+
 static void test_many_producers_many_consumers(void **state) {
     (void)state;
     struct queue *q = queue_new(5, sizeof(int64_t), N_THREADS);
@@ -223,6 +238,60 @@ static void test_many_producers_many_consumers(void **state) {
     queue_free(q);
 }
 
+/* The work queue's shape: one producer, many consumers. The producer
+ * sleeps through its hysteresis wait over and over; nothing may be lost,
+ * duplicated or left stuck. */
+static void test_one_producer_many_consumers(void **state) {
+    (void)state;
+    enum { ITEMS = 200000 };
+    struct queue *q = queue_new(5, sizeof(int64_t), 1);
+    struct mp prod = {.q = q, .base = 1}, cons[N_THREADS];
+    pthread_t tp, tc[N_THREADS];
+    for (int i = 0; i < N_THREADS; i++) {
+        cons[i] = (struct mp){.q = q};
+        pthread_create(&tc[i], NULL, mp_consume, &cons[i]);
+    }
+    int64_t sum = 0, count = 0;
+    struct mp_n args = {&prod, ITEMS};
+    pthread_create(&tp, NULL, mp_produce_n, &args);
+    pthread_join(tp, NULL);
+    for (int i = 0; i < N_THREADS; i++) {
+        pthread_join(tc[i], NULL);
+        sum += cons[i].sum;
+        count += cons[i].count;
+    }
+    assert_int_equal(count, ITEMS);
+    assert_int_equal(sum, (int64_t)ITEMS * (ITEMS + 1) / 2);
+    queue_free(q);
+}
+
+/* A single producer that found the queue full is woken when consumers have
+ * drained it to half, not at the first free slot, and then fills it again. */
+static void test_single_producer_refills_at_half(void **state) {
+    (void)state;
+    struct pusher p = {.q = queue_new(4, sizeof(int64_t), 1)};
+    pthread_t t;
+    pthread_create(&t, NULL, push_many, &p);
+    while (atomic_load(&p.pushed) < 4)
+        usleep(1000);
+    int64_t v;
+    assert_int_equal(queue_pop(p.q, &v), QUEUE_OK); /* 3 left: above half */
+    usleep(50 * 1000);
+    assert_int_equal(atomic_load(&p.pushed), 4); /* still asleep */
+    assert_int_equal(queue_length(p.q), 3);
+    assert_int_equal(queue_pop(p.q, &v), QUEUE_OK); /* 2 left: half */
+    for (int i = 0; i < 2000 && queue_length(p.q) < 4; i++)
+        usleep(1000);
+    assert_int_equal(queue_length(p.q), 4); /* refilled */
+    assert_int_equal(atomic_load(&p.pushed), 6);
+    for (int64_t want = 3; want <= 10; want++) {
+        assert_int_equal(queue_pop(p.q, &v), QUEUE_OK);
+        assert_int_equal(v, want);
+    }
+    pthread_join(t, NULL);
+    queue_free(p.q);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fifo_order),
@@ -235,6 +304,8 @@ int main(void) {
         cmocka_unit_test(test_abort_wakes_every_blocked_consumer),
         cmocka_unit_test(test_close_wakes_every_blocked_consumer),
         cmocka_unit_test(test_many_producers_many_consumers),
+        cmocka_unit_test(test_one_producer_many_consumers),
+        cmocka_unit_test(test_single_producer_refills_at_half),
     };
     return cmocka_run_group_tests_name("queue", tests, NULL, NULL);
 }
