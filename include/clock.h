@@ -1,7 +1,8 @@
 /*
- * clock.h - the two clocks the tool reads: a monotonic one for intervals
- * (batches, backoff, rate limiting) and UTC wall time for what is stored
- * (fetched_at, runs.started_at). Pure; any thread.
+ * clock.h - the clocks the tool reads: a monotonic one for intervals
+ * (batches, backoff, rate limiting), UTC wall time for what is stored
+ * (fetched_at, runs.started_at), and the calling thread's CPU time (for the
+ * debug log's account of where the CPU went). Pure; any thread.
  */
 #ifndef TMDB_CLOCK_H
 #define TMDB_CLOCK_H
@@ -14,6 +15,9 @@ double clock_monotonic_s(void);
 
 /* Monotonic time in milliseconds (for intervals only). */
 long long clock_monotonic_ms(void);
+
+/* CPU time (user + system) the calling thread has used, in seconds. */
+double clock_thread_cpu_s(void);
 
 /* Size of a buffer for a date "YYYY-MM-DD". */
 #define CLOCK_DATE_SIZE 11

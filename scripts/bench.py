@@ -23,6 +23,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -47,6 +48,7 @@ def peak_rss_watcher(pid, result):
     ru_maxrss cannot be used: a child forked from this Python process inherits
     its high-water mark across exec, so every tool would report >= 20 MiB."""
     path = f"/proc/{pid}/status"
+    started = time.monotonic()
     while True:
         try:
             with open(path) as f:
@@ -55,7 +57,8 @@ def peak_rss_watcher(pid, result):
                         result[0] = max(result[0], int(line.split()[1]) / 1024.0)
         except (OSError, ValueError):
             return
-        time.sleep(0.02)
+        # A short run (a dry run takes ~10 ms) would end between two samples.
+        time.sleep(0.001 if time.monotonic() - started < 0.5 else 0.02)
 
 
 def measure(cmd, stdin_path=None, env=None):
@@ -78,7 +81,7 @@ def measure(cmd, stdin_path=None, env=None):
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 3):
         sys.stderr.write(f"bench: {' '.join(cmd[:3])}... exited {code}: {err[-500:]}\n")
-    return code, wall, ru.ru_utime + ru.ru_stime, rss[0]
+    return code, wall, ru.ru_utime + ru.ru_stime, rss[0], err
 
 
 class Fake:
@@ -156,6 +159,23 @@ class Tools:
         cmd += ["list", "now_playing", "--pages", str(pages)] if pages else ["ids", "-"]
         return measure(cmd, stdin_path=ids, env=self.env)
 
+    def cpu_split(self, fake, movies, pages=None, ids=None):
+        """One more run with -vv: the CPU of each thread, from its debug log."""
+        r = self.ingest(fake, pages=pages, ids=ids, extra=("-vv",))
+        roles = {"worker": 0.0, "writer": 0.0, "producer": 0.0}
+        for line in r[4].splitlines():
+            m = re.search(r"^tmdb-ingest: (worker|writer|producer)\b.* ([0-9.]+) s of CPU$", line)
+            if m:
+                roles[m.group(1)] += float(m.group(2))
+        main = max(r[2] - sum(roles.values()), 0.0)
+        us = {k: v * 1e6 / movies for k, v in roles.items()}
+        return (f"Where tmdb-ingest's CPU goes (one more run, with `-vv`, which logs each "
+                f"thread's CPU time as it ends), per movie: workers (HTTP, gzip, JSON parse "
+                f"and mapping) {us['worker']:.0f} µs, writer (SQLite) {us['writer']:.0f} µs, "
+                f"producer {us['producer']:.0f} µs, main thread (start-up: libraries, "
+                f"opening the database) {main * 1e6 / movies:.0f} µs; "
+                f"{r[2] * 1e6 / movies:.0f} µs in all.\n")
+
     def asyncio(self, fake, pages=None, ids=None, sequential=False):
         py = sys.executable if sequential else self.py_aio
         if not py:
@@ -230,11 +250,12 @@ def scenario_a(t, args, out):
                     movies, (movies + pages) * lat, "1 run; ideal (N+P)·L"),
                 row("curl --parallel-max 5 (details only)",
                     repeat(args.runs, lambda: t.curl(fake, ids)), movies, movies * lat / CONCURRENCY)]
+        split = t.cpu_split(fake, movies, pages=pages)
     finally:
         fake.stop()
     out.append(f"### a. latency {lat * 1000:.0f} ms, {movies} movies ({pages} pages)\n\n"
                f"Ideal wall time max(P·L, (N+P)·L/C) = {ideal:.2f} s.\n\n{HEADER}\n"
-               + "\n".join(rows) + "\n")
+               + "\n".join(rows) + "\n\n" + split)
 
 
 def scenario_b(t, args, out):
@@ -248,12 +269,13 @@ def scenario_b(t, args, out):
                     movies),
                 row("curl --parallel-max 5 (details only)",
                     repeat(args.runs, lambda: t.curl(fake, ids)), movies)]
+        split = t.cpu_split(fake, movies, ids=ids)
     finally:
         fake.stop()
     out.append(f"### b. latency 0, {movies} movies (ids from stdin)\n\n"
                "The network is free here, so the fake server (Python, one thread per "
                "connection) bounds the wall time; compare CPU per movie, which counts "
-               f"the client alone.\n\n{HEADER}\n" + "\n".join(rows) + "\n")
+               f"the client alone.\n\n{HEADER}\n" + "\n".join(rows) + "\n\n" + split)
 
 
 def scenario_c(t, args, out):

@@ -77,6 +77,7 @@ static void *producer_main(void *arg) {
         p->source_status = source_run(&p->cfg->source, &f, p->work, p->stats);
     }
     http_client_free(f.http);
+    log_debug("producer: %.3f s of CPU", clock_thread_cpu_s());
     return NULL;
 }
 
@@ -99,8 +100,8 @@ static void *worker_main(void *arg) {
             if (queue_push(p->results, &r) != QUEUE_OK)
                 movie_free(r.movie);
         }
-        log_debug("worker %u: %ld connection(s) opened", w->index,
-                  http_client_connections(f.http));
+        log_debug("worker %u: %ld connection(s) opened, %.3f s of CPU", w->index,
+                  http_client_connections(f.http), clock_thread_cpu_s());
     }
     http_client_free(f.http);
     queue_close(p->results);
@@ -115,6 +116,7 @@ static void *writer_main(void *arg) {
         .batch_ms = p->cfg->batch_ms,
     };
     p->writer_status = writer_run(p->store, p->results, &wc, p->stats);
+    log_debug("writer: %.3f s of CPU", clock_thread_cpu_s());
     ssize_t w = write(p->done_pipe[1], "d", 1);
     (void)w; /* the supervisor also times out and notices a joinable writer */
     return NULL;
