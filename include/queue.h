@@ -58,6 +58,15 @@ enum queue_status queue_pop(struct queue *q, void *item);
 /* As queue_pop(), but gives up after `timeout_ms` with QUEUE_TIMEOUT. */
 enum queue_status queue_pop_timed(struct queue *q, void *item, long timeout_ms);
 
+/*
+ * For a queue with one consumer: sleep until at least `min_items` are
+ * queued, the last producer has closed, the queue is aborted, or
+ * `timeout_ms` has passed, whichever comes first; then pop as usual. The
+ * consumer wakes once per `min_items` items instead of once per item (the
+ * writer uses it: its wake-ups cost two context switches a movie).
+ */
+void queue_wait_fill(struct queue *q, size_t min_items, long timeout_ms);
+
 /* One producer is done. Call exactly once per producer, after its last push. */
 void queue_close(struct queue *q);
 

@@ -5,7 +5,10 @@
  * Runs on the one writer thread, the only user of the struct store. A batch
  * is committed every `batch_rows` results or `batch_ms` milliseconds,
  * whichever comes first, so a crash loses at most one batch and readers see
- * progress. It frees every movie record it receives.
+ * progress. It frees every movie record it receives. When the queue is
+ * empty it sleeps until `gather` results are waiting (or
+ * WRITER_GATHER_MS, or the batch's deadline, has passed) rather than
+ * waking for each one.
  *
  * On a database error the writer logs it (naming file and step), requests a
  * fatal stop, rolls the batch back, and keeps draining the result queue
@@ -14,16 +17,21 @@
 #ifndef TMDB_WRITER_H
 #define TMDB_WRITER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct queue;
 struct store;
 struct stats;
 
+/* The longest a result waits for others before the writer wakes for it. */
+#define WRITER_GATHER_MS 100
+
 struct writer_config {
     int64_t run_id;
     int batch_rows; /* > 0 */
     long batch_ms;  /* > 0 */
+    size_t gather;  /* results to wait for when the queue is empty; 1 = none */
 };
 
 enum writer_status {

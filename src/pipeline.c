@@ -114,6 +114,8 @@ static void *writer_main(void *arg) {
         .run_id = p->cfg->run_id,
         .batch_rows = p->cfg->batch_rows,
         .batch_ms = p->cfg->batch_ms,
+        /* half the result queue: workers never wait on a gathering writer */
+        .gather = (size_t)p->cfg->workers * RESULT_QUEUE_PER_WORKER / 2,
     };
     p->writer_status = writer_run(p->store, p->results, &wc, p->stats);
     log_debug("writer: %.3f s of CPU", clock_thread_cpu_s());
@@ -192,8 +194,8 @@ enum pipeline_status pipeline_run(const struct pipeline_config *cfg, struct stor
     struct pipeline p = {.cfg = cfg, .store = store, .stats = stats, .done_pipe = {-1, -1}};
     struct worker *workers = calloc(n_workers, sizeof *workers);
     p.work = queue_new(cfg->queue_size, sizeof(int64_t), 1);
-    p.results = queue_new((size_t)n_workers * RESULT_QUEUE_PER_WORKER,
-                          sizeof(struct fetch_result), n_workers);
+    p.results = queue_new((size_t)n_workers * RESULT_QUEUE_PER_WORKER, sizeof(struct fetch_result),
+                          n_workers);
     p.http_shared = http_shared_new();
     p.ratelimit = ratelimit_new(cfg->rate);
     enum pipeline_status status = PIPELINE_SETUP_ERROR;

@@ -19,11 +19,16 @@ struct queue {
      * is woken once per few items rather than once per item. Posted once
      * per sleep, by the consumer that clears producer_asleep (or by abort). */
     sem_t refill;
+    /* posted once when consumer_gathering is cleared: by the push that
+     * brings the queue to gather_target, by the last close, or by abort */
+    sem_t gathered;
     pthread_mutex_t lock;
     /* guarded by lock: */
     size_t head, count;
     unsigned open_producers;
     bool producer_asleep;
+    bool consumer_gathering;
+    size_t gather_target;
     /* immutable after queue_new: */
     size_t capacity, item_size;
     size_t refill_at; /* SIZE_MAX: several producers, no refill wake-ups */
@@ -66,7 +71,16 @@ struct queue *queue_new(size_t capacity, size_t item_size, unsigned n_producers)
         free(q);
         return NULL;
     }
+    if (sem_init(&q->gathered, 0, 0) != 0) {
+        sem_destroy(&q->refill);
+        sem_destroy(&q->filled_slots);
+        sem_destroy(&q->free_slots);
+        free(q->ring);
+        free(q);
+        return NULL;
+    }
     if (pthread_mutex_init(&q->lock, NULL) != 0) {
+        sem_destroy(&q->gathered);
         sem_destroy(&q->refill);
         sem_destroy(&q->filled_slots);
         sem_destroy(&q->free_slots);
@@ -81,6 +95,7 @@ void queue_free(struct queue *q) {
     if (!q)
         return;
     pthread_mutex_destroy(&q->lock);
+    sem_destroy(&q->gathered);
     sem_destroy(&q->refill);
     sem_destroy(&q->filled_slots);
     sem_destroy(&q->free_slots);
@@ -124,8 +139,13 @@ enum queue_status queue_push(struct queue *q, const void *item) {
     size_t tail = (q->head + q->count) % q->capacity;
     memcpy(q->ring + tail * q->item_size, item, q->item_size);
     q->count++;
+    bool gathered = q->consumer_gathering && q->count >= q->gather_target;
+    if (gathered)
+        q->consumer_gathering = false;
     pthread_mutex_unlock(&q->lock);
     sem_post(&q->filled_slots);
+    if (gathered)
+        sem_post(&q->gathered);
     return QUEUE_OK;
 }
 
@@ -161,7 +181,8 @@ enum queue_status queue_pop(struct queue *q, void *item) {
     return take(q, item);
 }
 
-enum queue_status queue_pop_timed(struct queue *q, void *item, long timeout_ms) {
+/* Deadline `timeout_ms` from now on CLOCK_REALTIME, as sem_timedwait wants. */
+static struct timespec deadline_in(long timeout_ms) {
     struct timespec deadline;
     clock_gettime(CLOCK_REALTIME, &deadline);
     deadline.tv_sec += timeout_ms / 1000;
@@ -170,6 +191,11 @@ enum queue_status queue_pop_timed(struct queue *q, void *item, long timeout_ms) 
         deadline.tv_sec++;
         deadline.tv_nsec -= 1000000000L;
     }
+    return deadline;
+}
+
+enum queue_status queue_pop_timed(struct queue *q, void *item, long timeout_ms) {
+    struct timespec deadline = deadline_in(timeout_ms);
     while (sem_timedwait(&q->filled_slots, &deadline) != 0) {
         if (errno == ETIMEDOUT)
             return atomic_load(&q->aborted) ? QUEUE_ABORTED : QUEUE_TIMEOUT;
@@ -178,12 +204,40 @@ enum queue_status queue_pop_timed(struct queue *q, void *item, long timeout_ms) 
     return take(q, item);
 }
 
+void queue_wait_fill(struct queue *q, size_t min_items, long timeout_ms) {
+    pthread_mutex_lock(&q->lock);
+    if (q->count >= min_items || q->open_producers == 0 || atomic_load(&q->aborted)) {
+        pthread_mutex_unlock(&q->lock);
+        return;
+    }
+    q->gather_target = min_items;
+    q->consumer_gathering = true;
+    pthread_mutex_unlock(&q->lock);
+    struct timespec deadline = deadline_in(timeout_ms);
+    int rc;
+    while ((rc = sem_timedwait(&q->gathered, &deadline)) != 0 && errno == EINTR) {
+    }
+    pthread_mutex_lock(&q->lock);
+    bool cleared_by_other = !q->consumer_gathering;
+    q->consumer_gathering = false;
+    pthread_mutex_unlock(&q->lock);
+    /* Timed out just as a push or close cleared the flag: its post is on
+     * its way; take it now so that it cannot end the next wait early. */
+    if (rc != 0 && cleared_by_other)
+        wait_retrying(&q->gathered);
+}
+
 void queue_close(struct queue *q) {
     pthread_mutex_lock(&q->lock);
     bool last = q->open_producers > 0 && --q->open_producers == 0;
+    bool gathering = last && q->consumer_gathering;
+    if (gathering)
+        q->consumer_gathering = false;
     pthread_mutex_unlock(&q->lock);
     if (last)
         sem_post(&q->filled_slots); /* the close token, passed from consumer to consumer */
+    if (gathering)
+        sem_post(&q->gathered);
 }
 
 void queue_abort(struct queue *q) {
@@ -192,6 +246,7 @@ void queue_abort(struct queue *q) {
     sem_post(&q->free_slots);
     sem_post(&q->filled_slots);
     sem_post(&q->refill);
+    sem_post(&q->gathered);
 }
 
 size_t queue_length(struct queue *q) {

@@ -16,8 +16,8 @@ struct batch {
     struct store *store;
     struct stats *stats;
     const struct writer_config *cfg;
-    bool open;       /* a transaction is open */
-    int rows;        /* results in the open transaction */
+    bool open; /* a transaction is open */
+    int rows;  /* results in the open transaction */
     long long started_ms;
     /* counted when committed, so the counters match the database */
     long long stored, missing, failed;
@@ -95,6 +95,9 @@ enum writer_status writer_run(struct store *store, struct queue *results,
             long long left = b.started_ms + cfg->batch_ms - clock_monotonic_ms();
             wait_ms = left > 0 ? (long)left : 0;
         }
+        if (cfg->gather > 1 && wait_ms > 0 && queue_length(results) == 0)
+            queue_wait_fill(results, cfg->gather,
+                            wait_ms < WRITER_GATHER_MS ? wait_ms : WRITER_GATHER_MS);
         struct fetch_result r;
         enum queue_status qs = queue_pop_timed(results, &r, wait_ms > 0 ? wait_ms : 1);
         if (qs == QUEUE_TIMEOUT) {
@@ -106,7 +109,8 @@ enum writer_status writer_run(struct store *store, struct queue *results,
         if (!b.failed_db)
             write_result(&b, &r);
         movie_free(r.movie);
-        if (b.open && (b.rows >= cfg->batch_rows || clock_monotonic_ms() - b.started_ms >= cfg->batch_ms))
+        if (b.open &&
+            (b.rows >= cfg->batch_rows || clock_monotonic_ms() - b.started_ms >= cfg->batch_ms))
             commit(&b);
     }
     commit(&b);

@@ -7,6 +7,8 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "queue.h"
@@ -292,6 +294,75 @@ static void test_single_producer_refills_at_half(void **state) {
     queue_free(p.q);
 }
 
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct later {
+    struct queue *q;
+    int pushes; /* items to push, 20 ms apart */
+    bool close; /* then close */
+    bool abort; /* or abort */
+};
+
+static void *act_later(void *arg) {
+    struct later *l = arg;
+    for (int64_t i = 1; i <= l->pushes; i++) {
+        usleep(20 * 1000);
+        queue_push(l->q, &i);
+    }
+    usleep(20 * 1000);
+    if (l->close)
+        queue_close(l->q);
+    if (l->abort)
+        queue_abort(l->q);
+    return NULL;
+}
+
+/* The writer's wait: wakes when enough items are queued, when the last
+ * producer closes, on abort, and at the timeout; never for one item. */
+static void test_wait_fill_wakes_for_enough_items_close_abort_or_time(void **state) {
+    (void)state;
+    struct queue *q = queue_new(8, sizeof(int64_t), 1);
+    struct later l = {.q = q, .pushes = 3};
+    pthread_t t;
+    pthread_create(&t, NULL, act_later, &l);
+    double t0 = now_s();
+    queue_wait_fill(q, 3, 10000);
+    assert_true(now_s() - t0 < 5);     /* woken by the third push, not the timeout */
+    assert_true(queue_length(q) >= 3); /* not by the first */
+    pthread_join(t, NULL);
+    queue_wait_fill(q, 2, 10000); /* already enough: at once */
+    int64_t v;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(queue_pop(q, &v), QUEUE_OK);
+    t0 = now_s();
+    queue_wait_fill(q, 4, 60); /* nothing comes: the timeout */
+    assert_true(now_s() - t0 >= 0.05);
+    l = (struct later){.q = q, .pushes = 1, .close = true};
+    pthread_create(&t, NULL, act_later, &l);
+    t0 = now_s();
+    queue_wait_fill(q, 4, 10000); /* one item, then the close */
+    assert_true(now_s() - t0 < 5);
+    pthread_join(t, NULL);
+    assert_int_equal(queue_pop(q, &v), QUEUE_OK);
+    assert_int_equal(queue_pop(q, &v), QUEUE_CLOSED);
+    queue_wait_fill(q, 4, 10000); /* closed: at once */
+    queue_free(q);
+
+    q = queue_new(8, sizeof(int64_t), 1);
+    l = (struct later){.q = q, .abort = true};
+    pthread_create(&t, NULL, act_later, &l);
+    t0 = now_s();
+    queue_wait_fill(q, 4, 10000);
+    assert_true(now_s() - t0 < 5);
+    pthread_join(t, NULL);
+    assert_int_equal(queue_pop(q, &v), QUEUE_ABORTED);
+    queue_free(q);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fifo_order),
@@ -306,6 +377,7 @@ int main(void) {
         cmocka_unit_test(test_many_producers_many_consumers),
         cmocka_unit_test(test_one_producer_many_consumers),
         cmocka_unit_test(test_single_producer_refills_at_half),
+        cmocka_unit_test(test_wait_fill_wakes_for_enough_items_close_abort_or_time),
     };
     return cmocka_run_group_tests_name("queue", tests, NULL, NULL);
 }
