@@ -44,51 +44,27 @@ struct queue *queue_new(size_t capacity, size_t item_size, unsigned n_producers)
     if (!q)
         return NULL;
     q->ring = calloc(capacity, item_size);
-    if (!q->ring) {
-        free(q);
-        return NULL;
-    }
     q->capacity = capacity;
     q->item_size = item_size;
     q->open_producers = n_producers;
     q->refill_at = n_producers == 1 ? capacity / 2 : SIZE_MAX;
     atomic_init(&q->aborted, false);
-    if (sem_init(&q->free_slots, 0, (unsigned)capacity) != 0) {
-        free(q->ring);
-        free(q);
-        return NULL;
+    /* Initialised in this order, destroyed in reverse on failure. */
+    sem_t *sems[] = {&q->free_slots, &q->filled_slots, &q->refill, &q->gathered};
+    unsigned values[] = {(unsigned)capacity, 0, 0, 0};
+    size_t n_sems = 0;
+    bool ok = q->ring != NULL;
+    while (ok && n_sems < sizeof sems / sizeof *sems) {
+        ok = sem_init(sems[n_sems], 0, values[n_sems]) == 0;
+        n_sems += ok;
     }
-    if (sem_init(&q->filled_slots, 0, 0) != 0) {
-        sem_destroy(&q->free_slots);
-        free(q->ring);
-        free(q);
-        return NULL;
-    }
-    if (sem_init(&q->refill, 0, 0) != 0) {
-        sem_destroy(&q->filled_slots);
-        sem_destroy(&q->free_slots);
-        free(q->ring);
-        free(q);
-        return NULL;
-    }
-    if (sem_init(&q->gathered, 0, 0) != 0) {
-        sem_destroy(&q->refill);
-        sem_destroy(&q->filled_slots);
-        sem_destroy(&q->free_slots);
-        free(q->ring);
-        free(q);
-        return NULL;
-    }
-    if (pthread_mutex_init(&q->lock, NULL) != 0) {
-        sem_destroy(&q->gathered);
-        sem_destroy(&q->refill);
-        sem_destroy(&q->filled_slots);
-        sem_destroy(&q->free_slots);
-        free(q->ring);
-        free(q);
-        return NULL;
-    }
-    return q;
+    if (ok && pthread_mutex_init(&q->lock, NULL) == 0)
+        return q;
+    while (n_sems > 0)
+        sem_destroy(sems[--n_sems]);
+    free(q->ring);
+    free(q);
+    return NULL;
 }
 
 void queue_free(struct queue *q) {
