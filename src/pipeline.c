@@ -167,6 +167,11 @@ static void supervise(struct pipeline *p) {
         }
         draw_progress(p, clock_monotonic_s() - t0);
     }
+    /* The writer is done, so every worker has gone: nothing will take from
+     * the work queue again. A producer still blocked on it (the workers
+     * left on a fatal error the loop above had not seen yet) must not be
+     * joined forever; after a normal end it has closed and this is a no-op. */
+    queue_abort(p->work);
     log_progress_clear();
 }
 
