@@ -385,8 +385,14 @@ enum store_status store_open(const char *path, const char *language, struct stor
         return STORE_ERR_NOMEM;
     enum store_status rc = STORE_OK;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK)
+    /* SQLITE_OPEN_URI (merge attaches its inputs by URI) would read a path
+     * starting with "file:" as a URI, options and all: a path stays a path. */
+    char *literal = strncmp(path, "file:", 5) == 0 ? sqlite3_mprintf("./%s", path) : NULL;
+    if (strncmp(path, "file:", 5) == 0 && !literal)
+        rc = STORE_ERR_NOMEM;
+    else if (sqlite3_open_v2(literal ? literal : path, &s->db, flags, NULL) != SQLITE_OK)
         rc = store_fail(s, "open");
+    sqlite3_free(literal);
     if (rc == STORE_OK)
         rc = configure(s);
     if (rc == STORE_OK)

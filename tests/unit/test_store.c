@@ -1203,6 +1203,25 @@ static void test_mark_gone_rolls_back_a_failed_commit(void **state) {
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NULL"), 2);
 }
 
+/* --db file:x is the file named "file:x", not a URI (the connection is
+ * opened with SQLITE_OPEN_URI for merge): "?mode=ro" must not make it a
+ * read-only open of "x". */
+static void test_path_starting_with_file_is_a_path(void **state) {
+    struct fixture *f = *state;
+    char cwd[512];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(f->dir), 0);
+    struct store *s = open_ok("file:t.sqlite3?mode=ro", "ko-KR");
+    struct movie m = sample(1, "one");
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &m, "t"), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    store_close(s);
+    assert_int_equal(access("file:t.sqlite3?mode=ro", F_OK), 0);
+    assert_int_not_equal(access("t.sqlite3", F_OK), 0);
+    assert_int_equal(chdir(cwd), 0);
+}
+
 /* A database made by an earlier build of version 3 (other triggers, and no
  * schema digest, or another one) gets this build's search triggers; one
  * this build set up is left alone (nothing re-applied, sqlite_schema
@@ -1353,6 +1372,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_merge_copies_runs_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mark_gone_rolls_back_a_failed_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_replaces_older_search_triggers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_path_starting_with_file_is_a_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dump_since_searches_by_index, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
