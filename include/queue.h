@@ -5,15 +5,18 @@
  * workers -> writer (results). Items are fixed-size and copied in and out
  * of a ring allocated once, so a hand-off never allocates.
  *
- * Synchronisation: two POSIX counting semaphores, `free_slots` (starts at
- * the capacity) and `filled_slots` (starts at 0), and one mutex guarding the
- * ring indices. Memory stays bounded: a producer blocks while the queue is
- * full. A queue with a single producer (the work queue) adds hysteresis: a
- * producer that finds it full sleeps on a third semaphore until consumers
- * have drained it to half its capacity, then refills it in one go: one
+ * Synchronisation: POSIX counting semaphores — `free_slots` (starts at
+ * the capacity) and `filled_slots` (starts at 0), plus `refill` and
+ * `gathered` below — and one mutex guarding the ring indices and the two
+ * sleep flags. Memory stays bounded: a producer blocks while the queue is
+ * full. A queue created with one producer (the work queue; the result
+ * queue too when there is one worker) adds hysteresis: a producer that
+ * finds it full sleeps on `refill` until consumers have drained it to
+ * capacity / 2 items (rounded down), then refills it in one go: one
  * wake-up of the producer per few items, not one per item (each wake-up
  * costs two context switches; at thousands of movies a second that was 7 %
- * of the CPU).
+ * of the CPU). queue_wait_fill() is the consumer's side of the same idea,
+ * on `gathered`.
  *
  * Shutdown is a message: each producer calls queue_close() after its last
  * push; when the last producer has closed, consumers drain what is left and
@@ -38,8 +41,9 @@ struct queue;
 
 /*
  * A queue of `capacity` items of `item_size` bytes, to be closed by
- * `n_producers` calls to queue_close(). Returns NULL when out of memory or
- * an argument is 0. Free with queue_free() once no thread uses it.
+ * `n_producers` calls to queue_close(). Returns NULL when an argument is 0,
+ * the capacity is above 2^24, or memory, a semaphore or the mutex cannot
+ * be had. Free with queue_free() once no thread uses it.
  */
 struct queue *queue_new(size_t capacity, size_t item_size, unsigned n_producers);
 
@@ -61,9 +65,11 @@ enum queue_status queue_pop_timed(struct queue *q, void *item, long timeout_ms);
 /*
  * For a queue with one consumer: sleep until at least `min_items` are
  * queued, the last producer has closed, the queue is aborted, or
- * `timeout_ms` has passed, whichever comes first; then pop as usual. The
- * consumer wakes once per `min_items` items instead of once per item (the
- * writer uses it: its wake-ups cost two context switches a movie).
+ * `timeout_ms` (>= 0) has passed, whichever comes first. It pops nothing:
+ * pop as usual afterwards. With `min_items` above the capacity only the
+ * other three end it. The consumer wakes once per `min_items` items instead
+ * of once per item (the writer uses it: its wake-ups cost two context
+ * switches a movie).
  */
 void queue_wait_fill(struct queue *q, size_t min_items, long timeout_ms);
 

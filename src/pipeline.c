@@ -151,7 +151,7 @@ static void draw_progress(struct pipeline *p, double elapsed_s) {
  * request into an abort of the work queue. */
 static void supervise(struct pipeline *p) {
     double t0 = clock_monotonic_s();
-    bool aborted = false;
+    bool aborted = false, writer_done = false;
     int timeout = log_progress_enabled() ? PROGRESS_INTERVAL_MS : -1;
     for (;;) {
         struct pollfd fds[2] = {{.fd = p->done_pipe[0], .events = POLLIN},
@@ -159,8 +159,10 @@ static void supervise(struct pipeline *p) {
         int r = poll(fds, aborted ? 1 : 2, timeout);
         if (r < 0 && errno != EINTR)
             break;
-        if (fds[0].revents)
+        if (fds[0].revents) {
+            writer_done = true;
             break;
+        }
         if (!aborted && stop_requested()) {
             queue_abort(p->work); /* producer and workers stop; the writer drains */
             aborted = true;
@@ -170,8 +172,11 @@ static void supervise(struct pipeline *p) {
     /* The writer is done, so every worker has gone: nothing will take from
      * the work queue again. A producer still blocked on it (the workers
      * left on a fatal error the loop above had not seen yet) must not be
-     * joined forever; after a normal end it has closed and this is a no-op. */
-    queue_abort(p->work);
+     * joined forever; after a normal end it has closed the queue and no
+     * thread uses it any more. (After a failed poll the threads are simply
+     * joined, as they finish.) */
+    if (writer_done)
+        queue_abort(p->work);
     log_progress_clear();
 }
 

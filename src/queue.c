@@ -13,7 +13,7 @@
 
 struct queue {
     sem_t free_slots;   /* counts empty slots; producers wait on it */
-    sem_t filled_slots; /* counts queued items, plus one wake-up per close/abort */
+    sem_t filled_slots; /* counts queued items, plus one token from the last close or abort */
     /* One producer only (refill_at set): a full queue puts the producer to
      * sleep here until consumers have drained it to refill_at items, so it
      * is woken once per few items rather than once per item. Posted once

@@ -86,18 +86,25 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
     b->rows++;
 }
 
+/* Milliseconds until the open batch must be committed (batch_ms when none
+ * is open), 0 when that is now. */
+static long time_left(const struct batch *b) {
+    if (!b->open)
+        return b->cfg->batch_ms;
+    long long left = b->started_ms + b->cfg->batch_ms - clock_monotonic_ms();
+    return left > 0 ? (long)left : 0;
+}
+
 enum writer_status writer_run(struct store *store, struct queue *results,
                               const struct writer_config *cfg, struct stats *stats) {
     struct batch b = {.store = store, .stats = stats, .cfg = cfg};
     for (;;) {
-        long wait_ms = cfg->batch_ms;
-        if (b.open) {
-            long long left = b.started_ms + cfg->batch_ms - clock_monotonic_ms();
-            wait_ms = left > 0 ? (long)left : 0;
-        }
-        if (cfg->gather > 1 && wait_ms > 0 && queue_length(results) == 0)
+        long wait_ms = time_left(&b);
+        if (cfg->gather > 1 && wait_ms > 0 && queue_length(results) == 0) {
             queue_wait_fill(results, cfg->gather,
                             wait_ms < WRITER_GATHER_MS ? wait_ms : WRITER_GATHER_MS);
+            wait_ms = time_left(&b); /* the batch's deadline has not moved */
+        }
         struct fetch_result r;
         enum queue_status qs = queue_pop_timed(results, &r, wait_ms > 0 ? wait_ms : 1);
         if (qs == QUEUE_TIMEOUT) {
