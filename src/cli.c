@@ -162,7 +162,7 @@ void cli_print_help(FILE *out) {
 "  -q, --quiet        no summary line; errors only\n"
 "  --log-format F     text (default) or json: one JSON object per line on stderr\n"
 "                     (time, level, event, fields), the summary included\n"
-"  -v, --verbose      more detail (twice: debug, including each retry)\n"
+"  -v, --verbose      more detail (twice: debug: each retry, each thread's CPU time)\n"
 "  -h, --help         this text\n"
 "      --version      version and library versions\n"
 "\n"
