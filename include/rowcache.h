@@ -15,9 +15,8 @@
  * bytes; longer codes are never cached). Values are compared by a 64-bit
  * digest: two different values agree by chance with odds of about 2^-64.
  *
- * Rows noted in a transaction that is then rolled back (one movie's
- * savepoint, or the batch) were never written: the store clears the whole
- * cache on every rollback.
+ * Rows noted in a transaction that is then rolled back were never
+ * written: store_rollback() clears the whole cache.
  *
  * Threading: owned by its store, used by the store's one thread.
  */

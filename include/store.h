@@ -81,7 +81,10 @@ void store_close(struct store *s);
 /* The last error's message. Valid until the next call on `s`. */
 const char *store_errmsg(const struct store *s);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK of the current batch. */
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK of the current batch. After a failed
+ * store_commit() the caller rolls back with store_rollback(), as after any
+ * failed write: that is also where the store forgets the shared rows the
+ * batch wrote (rowcache.h). */
 enum store_status store_begin(struct store *s);
 enum store_status store_commit(struct store *s);
 enum store_status store_rollback(struct store *s);

@@ -140,7 +140,14 @@ int store_step_reset(sqlite3_stmt *st) {
     return rc;
 }
 
-int store_shared_written(struct store *s, int rc, const struct rowcache_row *row) {
+int store_upsert_shared(struct store *s, sqlite3_stmt *st, int bind_rc,
+                        const struct rowcache_row *row) {
+    if (bind_rc != SQLITE_OK || rowcache_seen(s->rows, row)) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return bind_rc;
+    }
+    int rc = store_step_reset(st);
     if (rc == SQLITE_OK)
         rowcache_note(s->rows, row);
     return rc;
@@ -493,28 +500,14 @@ enum store_status store_flush_search(struct store *s) {
 
 enum store_status store_commit(struct store *s) {
     enum store_status rc = store_flush_search(s);
-    if (rc == STORE_OK)
-        rc = exec_stmt(s, ST_COMMIT, "commit");
-    if (rc != STORE_OK)
-        rowcache_clear(s->rows); /* the caller rolls back */
-    return rc;
+    return rc == STORE_OK ? exec_stmt(s, ST_COMMIT, "commit") : rc;
 }
 
 enum store_status store_rollback(struct store *s) {
-    rowcache_clear(s->rows);
+    rowcache_clear(s->rows); /* the rows it noted are undone */
     if (sqlite3_get_autocommit(s->db))
         return STORE_OK; /* SQLite already rolled back (e.g. after SQLITE_FULL) */
     return exec_stmt(s, ST_ROLLBACK, "roll back");
-}
-
-/* Step `st`, the upsert of shared `row` with its values bound, unless the
- * row was already written with those values (then only unbind). */
-static int upsert_shared(struct store *s, sqlite3_stmt *st, const struct rowcache_row *row) {
-    if (rowcache_seen(s->rows, row)) {
-        sqlite3_clear_bindings(st);
-        return SQLITE_OK;
-    }
-    return store_shared_written(s, store_step_reset(st), row);
 }
 
 static int write_collection(struct store *s, const struct movie *m) {
@@ -527,7 +520,7 @@ static int write_collection(struct store *s, const struct movie *m) {
     store_bind_text(st, 2, c->name);
     store_bind_text(st, 3, c->poster_path);
     store_bind_text(st, 4, c->backdrop_path);
-    return upsert_shared(s, st, &row);
+    return store_upsert_shared(s, st, SQLITE_OK, &row);
 }
 
 static int write_movie_row(struct store *s, const struct movie *m, const char *fetched_at) {
@@ -584,7 +577,7 @@ static int write_genres(struct store *s, const struct movie *m) {
         sqlite3_stmt *st = s->stmts[ST_UPSERT_GENRE];
         sqlite3_bind_int64(st, 1, m->genres[i].id);
         store_bind_text(st, 2, m->genres[i].name);
-        int rc = upsert_shared(s, st, &row);
+        int rc = store_upsert_shared(s, st, SQLITE_OK, &row);
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_GENRE, m->id, m->genres[i].id, NULL, i);
         if (rc != SQLITE_OK)
@@ -604,7 +597,7 @@ static int write_companies(struct store *s, const struct movie *m) {
         store_bind_text(st, 2, c->name);
         store_bind_text(st, 3, c->logo_path);
         store_bind_text(st, 4, c->origin_country);
-        int rc = upsert_shared(s, st, &row);
+        int rc = store_upsert_shared(s, st, SQLITE_OK, &row);
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_COMPANY, m->id, c->id, NULL, i);
         if (rc != SQLITE_OK)
@@ -621,7 +614,7 @@ static int write_countries(struct store *s, const struct movie *m) {
         sqlite3_stmt *st = s->stmts[ST_UPSERT_COUNTRY];
         store_bind_text(st, 1, c->iso_3166_1);
         store_bind_text(st, 2, c->name);
-        int rc = upsert_shared(s, st, &row);
+        int rc = store_upsert_shared(s, st, SQLITE_OK, &row);
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_COUNTRY, m->id, 0, c->iso_3166_1, i);
         if (rc != SQLITE_OK)
@@ -640,7 +633,7 @@ static int write_languages(struct store *s, const struct movie *m) {
         store_bind_text(st, 1, l->iso_639_1);
         store_bind_text(st, 2, l->english_name);
         store_bind_text(st, 3, l->name);
-        int rc = upsert_shared(s, st, &row);
+        int rc = store_upsert_shared(s, st, SQLITE_OK, &row);
         if (rc == SQLITE_OK)
             rc = link(s, ST_LINK_LANGUAGE, m->id, 0, l->iso_639_1, i);
         if (rc != SQLITE_OK)
@@ -693,7 +686,6 @@ enum store_status store_upsert_movie(struct store *s, const struct movie *m,
                                      const char *fetched_at) {
     if (write_all(s, m, fetched_at) == SQLITE_OK)
         return STORE_OK;
-    rowcache_clear(s->rows);
     return store_fail(s, "upsert movie %lld", (long long)m->id);
 }
 

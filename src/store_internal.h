@@ -65,9 +65,12 @@ struct store {
 __attribute__((format(printf, 2, 3))) enum store_status store_fail(struct store *s,
                                                                    const char *step, ...);
 
-/* After the upsert of a shared row that returned `rc`: note the row as
- * written (rowcache.h) when rc is SQLITE_OK. Returns rc. */
-int store_shared_written(struct store *s, int rc, const struct rowcache_row *row);
+/* Step `st`, the upsert of shared `row` with its values bound (`bind_rc`:
+ * the first binding error, or SQLITE_OK), unless the row was already
+ * written with those values (rowcache.h); note it once written. The
+ * statement is left reset and unbound. Returns SQLITE_OK or the error. */
+int store_upsert_shared(struct store *s, sqlite3_stmt *st, int bind_rc,
+                        const struct rowcache_row *row);
 
 /* Step a prepared statement to completion, then reset it and clear its
  * bindings. Returns SQLITE_OK or the error code. */
@@ -102,8 +105,8 @@ void store_bind_text(sqlite3_stmt *st, int i, const char *v);
  * calls it once; STORE_OK or a store_fail() status); store_parts_finalize()
  * releases them (store_close; accepts s->parts NULL). store_write_parts()
  * replaces the rows of each part present in `m` and leaves the others
- * alone; store_upsert_movie() calls it after the movie row. `existed`: the movie was stored before, so it may have
- * rows to delete. Returns SQLITE_OK or the first SQLite error.
+ * alone; store_upsert_movie() calls it after the movie row. `existed`: the movie was stored before,
+ * so it may have rows to delete. Returns SQLITE_OK or the first SQLite error.
  */
 enum store_status store_parts_prepare(struct store *s);
 void store_parts_finalize(struct store *s);

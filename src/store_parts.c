@@ -151,8 +151,6 @@ static int write_person(struct store *s, const struct movie_person *p) {
     d = rowcache_digest_int(d, true, p->adult);
     d = rowcache_digest_double(d, p->has_popularity, p->popularity);
     struct rowcache_row row = {ROWCACHE_PERSON, p->id, NULL, d};
-    if (rowcache_seen(s->rows, &row))
-        return SQLITE_OK;
     struct binder b = bind_begin(s, PS_UPSERT_PERSON);
     bind_int(&b, 1, p->id);
     bind_text(&b, 2, p->name);
@@ -162,7 +160,7 @@ static int write_person(struct store *s, const struct movie_person *p) {
     bind_text(&b, 6, p->profile_path);
     bind_int(&b, 7, p->adult);
     bind_opt_double(&b, 8, p->has_popularity, p->popularity);
-    return store_shared_written(s, bind_step(&b), &row);
+    return store_upsert_shared(s, b.st, b.rc, &row);
 }
 
 static int write_credits(struct store *s, const struct movie *m) {
@@ -203,20 +201,17 @@ static int write_keywords(struct store *s, const struct movie *m) {
         struct rowcache_row row = {
             ROWCACHE_KEYWORD, m->keywords[i].id, NULL,
             rowcache_digest_text(ROWCACHE_DIGEST_START, m->keywords[i].name)};
-        if (!rowcache_seen(s->rows, &row)) {
-            struct binder up = bind_begin(s, PS_UPSERT_KEYWORD);
-            bind_int(&up, 1, m->keywords[i].id);
-            bind_text(&up, 2, m->keywords[i].name);
-            int rc = store_shared_written(s, bind_step(&up), &row);
-            if (rc != SQLITE_OK)
-                return rc;
-        }
+        struct binder up = bind_begin(s, PS_UPSERT_KEYWORD);
+        bind_int(&up, 1, m->keywords[i].id);
+        bind_text(&up, 2, m->keywords[i].name);
+        int rc = store_upsert_shared(s, up.st, up.rc, &row);
+        if (rc != SQLITE_OK)
+            return rc;
         struct binder b = bind_begin(s, PS_LINK_KEYWORD);
         bind_int(&b, 1, m->id);
         bind_int(&b, 2, m->keywords[i].id);
         bind_int(&b, 3, (int64_t)i);
-        int rc = bind_step(&b);
-        if (rc != SQLITE_OK)
+        if ((rc = bind_step(&b)) != SQLITE_OK)
             return rc;
     }
     return SQLITE_OK;
