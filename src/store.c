@@ -241,14 +241,11 @@ static enum store_status migrate(struct store *s, long long from) {
     return STORE_OK;
 }
 
-/* FNV-1a of the schema and views this binary carries, as 16 hex digits. */
+/* Digest of the schema and views this binary carries (the same 64-bit
+ * FNV-1a digest the row cache uses for values), as 16 hex digits. */
 static void schema_digest(char out[17]) {
-    uint64_t h = UINT64_C(0xcbf29ce484222325);
-    const char *parts[] = {store_schema_sql, store_views_sql};
-    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
-        for (const unsigned char *c = (const unsigned char *)parts[i]; *c; c++)
-            h = (h ^ *c) * UINT64_C(0x100000001b3);
-    snprintf(out, 17, "%016" PRIx64, h);
+    uint64_t h = rowcache_digest_text(ROWCACHE_DIGEST_START, store_schema_sql);
+    snprintf(out, 17, "%016" PRIx64, rowcache_digest_text(h, store_views_sql));
 }
 
 static int record_digest(struct store *s, const char *digest) {
