@@ -382,6 +382,18 @@ int store_global_init(void) {
     return sqlite3_initialize() == SQLITE_OK ? 0 : -1;
 }
 
+/* Hand an opened store to the caller, or close it and pass its message on. */
+static enum store_status finish_open(struct store *s, enum store_status rc, struct store **out,
+                                     char *err, size_t err_size) {
+    if (rc != STORE_OK) {
+        snprintf(err, err_size, "%s", s->errmsg);
+        store_close(s);
+        return rc;
+    }
+    *out = s;
+    return STORE_OK;
+}
+
 enum store_status store_open(const char *path, const char *language, struct store **out, char *err,
                              size_t err_size) {
     struct store *s = store_new(path, language, out, err, err_size);
@@ -405,13 +417,7 @@ enum store_status store_open(const char *path, const char *language, struct stor
         rc = prepare_all(s);
     if (rc == STORE_OK)
         rc = store_parts_prepare(s);
-    if (rc != STORE_OK) {
-        snprintf(err, err_size, "%s", s->errmsg);
-        store_close(s);
-        return rc;
-    }
-    *out = s;
-    return STORE_OK;
+    return finish_open(s, rc, out, err, err_size);
 }
 
 enum store_status store_open_readonly(const char *path, struct store **out, char *err,
@@ -437,13 +443,7 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
     }
     if (rc == STORE_OK)
         rc = prepare_all(s);
-    if (rc != STORE_OK) {
-        snprintf(err, err_size, "%s", s->errmsg);
-        store_close(s);
-        return rc;
-    }
-    *out = s;
-    return STORE_OK;
+    return finish_open(s, rc, out, err, err_size);
 }
 
 const char *store_library_version(void) {
