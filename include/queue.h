@@ -63,15 +63,15 @@ enum queue_status queue_pop(struct queue *q, void *item);
 enum queue_status queue_pop_timed(struct queue *q, void *item, long timeout_ms);
 
 /*
- * For a queue with one consumer: sleep until at least `min_items` are
- * queued, the last producer has closed, the queue is aborted, or
- * `timeout_ms` (>= 0) has passed, whichever comes first. It pops nothing:
- * pop as usual afterwards. With `min_items` above the capacity only the
- * other three end it. The consumer wakes once per `min_items` items instead
- * of once per item (the writer uses it: its wake-ups cost two context
- * switches a movie).
+ * For a queue with one consumer: sleep until the queue is half full
+ * ((capacity + 1) / 2 items), the last producer has closed, the queue is
+ * aborted, or `timeout_ms` (>= 0) has passed, whichever comes first. It
+ * pops nothing: pop as usual afterwards. The consumer wakes once per half
+ * a queue instead of once per item (the writer uses it: its wake-ups cost
+ * two context switches a movie), and producers never wait on it: the
+ * other half is free.
  */
-void queue_wait_fill(struct queue *q, size_t min_items, long timeout_ms);
+void queue_wait_fill(struct queue *q, long timeout_ms);
 
 /* One producer is done. Call exactly once per producer, after its last push. */
 void queue_close(struct queue *q);

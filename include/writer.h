@@ -6,9 +6,9 @@
  * is committed every `batch_rows` results or `batch_ms` milliseconds,
  * whichever comes first, so a crash loses at most one batch and readers see
  * progress. It frees every movie record it receives. When the queue is
- * empty it sleeps until `gather` results are waiting (or
+ * empty it sleeps until the queue is half full (queue_wait_fill(), or
  * WRITER_GATHER_MS, or the batch's deadline, has passed) rather than
- * waking for each one.
+ * waking for each result.
  *
  * On a database error the writer logs it (naming file and step), requests a
  * fatal stop, rolls the batch back, and keeps draining the result queue
@@ -17,7 +17,6 @@
 #ifndef TMDB_WRITER_H
 #define TMDB_WRITER_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 struct queue;
@@ -31,7 +30,6 @@ struct writer_config {
     int64_t run_id;
     int batch_rows; /* > 0 */
     long batch_ms;  /* > 0 */
-    size_t gather;  /* results to wait for when the queue is empty; 1 = none */
 };
 
 enum writer_status {

@@ -114,8 +114,6 @@ static void *writer_main(void *arg) {
         .run_id = p->cfg->run_id,
         .batch_rows = p->cfg->batch_rows,
         .batch_ms = p->cfg->batch_ms,
-        /* half the result queue: workers never wait on a gathering writer */
-        .gather = (size_t)p->cfg->workers * RESULT_QUEUE_PER_WORKER / 2,
     };
     p->writer_status = writer_run(p->store, p->results, &wc, p->stats);
     log_debug("writer: %.3f s of CPU", clock_thread_cpu_s());

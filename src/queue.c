@@ -20,7 +20,7 @@ struct queue {
      * per sleep, by the consumer that clears producer_asleep (or by abort). */
     sem_t refill;
     /* posted once when consumer_gathering is cleared: by the push that
-     * brings the queue to gather_target, by the last close, or by abort */
+     * brings the queue to gather_at items, by the last close, or by abort */
     sem_t gathered;
     pthread_mutex_t lock;
     /* guarded by lock: */
@@ -28,10 +28,10 @@ struct queue {
     unsigned open_producers;
     bool producer_asleep;
     bool consumer_gathering;
-    size_t gather_target;
     /* immutable after queue_new: */
     size_t capacity, item_size;
     size_t refill_at; /* SIZE_MAX: several producers, no refill wake-ups */
+    size_t gather_at; /* half full: where queue_wait_fill() wakes */
     unsigned char *ring;
     /* set once by queue_abort(), possibly from a signal handler */
     atomic_bool aborted;
@@ -48,6 +48,7 @@ struct queue *queue_new(size_t capacity, size_t item_size, unsigned n_producers)
     q->item_size = item_size;
     q->open_producers = n_producers;
     q->refill_at = n_producers == 1 ? capacity / 2 : SIZE_MAX;
+    q->gather_at = (capacity + 1) / 2;
     atomic_init(&q->aborted, false);
     /* Initialised in this order, destroyed in reverse on failure. */
     sem_t *sems[] = {&q->free_slots, &q->filled_slots, &q->refill, &q->gathered};
@@ -115,7 +116,7 @@ enum queue_status queue_push(struct queue *q, const void *item) {
     size_t tail = (q->head + q->count) % q->capacity;
     memcpy(q->ring + tail * q->item_size, item, q->item_size);
     q->count++;
-    bool gathered = q->consumer_gathering && q->count >= q->gather_target;
+    bool gathered = q->consumer_gathering && q->count >= q->gather_at;
     if (gathered)
         q->consumer_gathering = false;
     pthread_mutex_unlock(&q->lock);
@@ -180,13 +181,12 @@ enum queue_status queue_pop_timed(struct queue *q, void *item, long timeout_ms) 
     return take(q, item);
 }
 
-void queue_wait_fill(struct queue *q, size_t min_items, long timeout_ms) {
+void queue_wait_fill(struct queue *q, long timeout_ms) {
     pthread_mutex_lock(&q->lock);
-    if (q->count >= min_items || q->open_producers == 0 || atomic_load(&q->aborted)) {
+    if (q->count >= q->gather_at || q->open_producers == 0 || atomic_load(&q->aborted)) {
         pthread_mutex_unlock(&q->lock);
         return;
     }
-    q->gather_target = min_items;
     q->consumer_gathering = true;
     pthread_mutex_unlock(&q->lock);
     struct timespec deadline = deadline_in(timeout_ms);

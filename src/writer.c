@@ -100,9 +100,8 @@ enum writer_status writer_run(struct store *store, struct queue *results,
     struct batch b = {.store = store, .stats = stats, .cfg = cfg};
     for (;;) {
         long wait_ms = time_left(&b);
-        if (cfg->gather > 1 && wait_ms > 0 && queue_length(results) == 0) {
-            queue_wait_fill(results, cfg->gather,
-                            wait_ms < WRITER_GATHER_MS ? wait_ms : WRITER_GATHER_MS);
+        if (wait_ms > 0 && queue_length(results) == 0) {
+            queue_wait_fill(results, wait_ms < WRITER_GATHER_MS ? wait_ms : WRITER_GATHER_MS);
             wait_ms = time_left(&b); /* the batch's deadline has not moved */
         }
         struct fetch_result r;

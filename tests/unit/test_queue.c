@@ -321,42 +321,42 @@ static void *act_later(void *arg) {
     return NULL;
 }
 
-/* The writer's wait: wakes when enough items are queued, when the last
- * producer closes, on abort, and at the timeout; never for one item. */
+/* The writer's wait: wakes when the queue is half full (3 of 6 here), when
+ * the last producer closes, on abort, and at the timeout; never for one item. */
 static void test_wait_fill_wakes_for_enough_items_close_abort_or_time(void **state) {
     (void)state;
-    struct queue *q = queue_new(8, sizeof(int64_t), 1);
+    struct queue *q = queue_new(6, sizeof(int64_t), 1);
     struct later l = {.q = q, .pushes = 3};
     pthread_t t;
     pthread_create(&t, NULL, act_later, &l);
     double t0 = now_s();
-    queue_wait_fill(q, 3, 10000);
+    queue_wait_fill(q, 10000);
     assert_true(now_s() - t0 < 5);     /* woken by the third push, not the timeout */
     assert_true(queue_length(q) >= 3); /* not by the first */
     pthread_join(t, NULL);
-    queue_wait_fill(q, 2, 10000); /* already enough: at once */
+    queue_wait_fill(q, 10000); /* already half full: at once */
     int64_t v;
     for (int i = 0; i < 3; i++)
         assert_int_equal(queue_pop(q, &v), QUEUE_OK);
     t0 = now_s();
-    queue_wait_fill(q, 4, 60); /* nothing comes: the timeout */
+    queue_wait_fill(q, 60); /* nothing comes: the timeout */
     assert_true(now_s() - t0 >= 0.05);
     l = (struct later){.q = q, .pushes = 1, .close = true};
     pthread_create(&t, NULL, act_later, &l);
     t0 = now_s();
-    queue_wait_fill(q, 4, 10000); /* one item, then the close */
+    queue_wait_fill(q, 10000); /* one item, then the close */
     assert_true(now_s() - t0 < 5);
     pthread_join(t, NULL);
     assert_int_equal(queue_pop(q, &v), QUEUE_OK);
     assert_int_equal(queue_pop(q, &v), QUEUE_CLOSED);
-    queue_wait_fill(q, 4, 10000); /* closed: at once */
+    queue_wait_fill(q, 10000); /* closed: at once */
     queue_free(q);
 
     q = queue_new(8, sizeof(int64_t), 1);
     l = (struct later){.q = q, .abort = true};
     pthread_create(&t, NULL, act_later, &l);
     t0 = now_s();
-    queue_wait_fill(q, 4, 10000);
+    queue_wait_fill(q, 10000);
     assert_true(now_s() - t0 < 5);
     pthread_join(t, NULL);
     assert_int_equal(queue_pop(q, &v), QUEUE_ABORTED);
