@@ -51,6 +51,10 @@ enum exit_status {
 #define DEFAULT_MAX_BODY (8u * 1024 * 1024)
 #define DEFAULT_BATCH_ROWS 500
 #define DEFAULT_BATCH_MS 1000L
+/* SQLite's own default page cache: the load's memory stays flat however
+ * many movies it writes (docs/benchmarks.md, scenario c). */
+#define DEFAULT_DB_CACHE (2u * 1024 * 1024)
+#define MIN_DB_CACHE (64u * 1024)
 #define MAX_WORKERS 256
 
 enum command {
@@ -77,6 +81,7 @@ struct options {
     long timeout_s;
     size_t max_body;
     int batch_rows;
+    size_t db_cache; /* bytes of SQLite page cache for the writing connection */
     int verbosity; /* 0 default, -1 quiet, 1 verbose, 2 debug */
     bool progress;
     bool refresh; /* fetch again what an interrupted run already stored */

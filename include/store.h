@@ -72,6 +72,18 @@ int store_global_init(void);
 enum store_status store_open(const char *path, const char *language, struct store **out, char *err,
                              size_t err_size);
 
+/*
+ * Size the connection's page cache: `bytes`, rounded down to whole KiB
+ * (PRAGMA cache_size = -KiB). SQLite allocates it as pages are used, so
+ * it bounds the memory a load's database side takes; a bigger one saves
+ * reads and rewrites of index pages once the database outgrows it.
+ */
+enum store_status store_set_cache(struct store *s, size_t bytes);
+
+/* The page cache the connection has, in bytes (PRAGMA cache_size), or 0
+ * when it cannot be read. */
+size_t store_cache_bytes(struct store *s);
+
 /* The SQLite library's version ("3.40.1"). */
 const char *store_library_version(void);
 

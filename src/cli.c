@@ -30,6 +30,7 @@ enum {
     OPT_TOKEN_FILE,
     OPT_PAGES,
     OPT_BATCH,
+    OPT_DB_CACHE,
     OPT_NO_PROGRESS,
     OPT_REFRESH,
     OPT_VERSION,
@@ -64,6 +65,7 @@ static const struct option long_options[] = {
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"pages", required_argument, NULL, OPT_PAGES},
     {"batch", required_argument, NULL, OPT_BATCH},
+    {"db-cache", required_argument, NULL, OPT_DB_CACHE},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"refresh", no_argument, NULL, OPT_REFRESH},
     {"append", required_argument, NULL, OPT_APPEND},
@@ -149,10 +151,13 @@ void cli_print_help(FILE *out) {
 "  --rate R           requests per second over all threads, 0 = unlimited (default %g)\n"
 "  --retries N        retries per request after the first attempt (default %d)\n"
 "  --timeout SECONDS  total time per request; stalls are cut earlier (default %d)\n"
-"  --max-body BYTES   largest response accepted, suffix K or M allowed (default 8M)\n"
+"  --max-body BYTES   largest response accepted, suffix K, M or G allowed (default 8M)\n"
 "  --cacert FILE      CA certificates to verify the server with (private CA)\n"
 "  --token-file FILE  read the v4 API read access token from FILE\n"
 "  --batch N          rows per database transaction (default %d; also every second)\n"
+"  --db-cache SIZE    SQLite page cache of the database being written (default 2M,\n"
+"                     memory stays flat); 100,000 movies and more load with less\n"
+"                     CPU at 64M and --batch 5000, for more memory\n"
 "  --append PARTS     also fetch these parts of each movie in the same request\n"
 "                     (append_to_response), e.g. credits,keywords,release_dates,\n"
 "                     external_ids,translations; those five are stored in tables\n"
@@ -289,6 +294,8 @@ static int parse_size(const char *s, size_t *out) {
         mult = 1024, end++;
     else if (*end == 'M' || *end == 'm')
         mult = 1024 * 1024, end++;
+    else if (*end == 'G' || *end == 'g')
+        mult = 1024 * 1024 * 1024, end++;
     if (*end || v == 0 || v > (1ull << 40) / mult)
         return -1;
     *out = (size_t)(v * mult);
@@ -375,6 +382,7 @@ static void set_defaults(struct options *opt) {
     opt->timeout_s = DEFAULT_TIMEOUT_S;
     opt->max_body = DEFAULT_MAX_BODY;
     opt->batch_rows = DEFAULT_BATCH_ROWS;
+    opt->db_cache = DEFAULT_DB_CACHE;
     opt->progress = true;
     opt->source.pages = 1;
     opt->source.fd = -1;
@@ -452,6 +460,12 @@ static int apply_option(int c, const char *arg, struct options *opt) {
     case OPT_MAX_BODY:
         if (parse_size(arg, &opt->max_body) != 0)
             return usage_error("--max-body wants a size like 8M or 65536, not '%s'", arg), -1;
+        return 0;
+    case OPT_DB_CACHE:
+        if (parse_size(arg, &opt->db_cache) != 0 || opt->db_cache < MIN_DB_CACHE)
+            return usage_error("--db-cache wants a size of at least 64K, like 64M or 1G, not '%s'",
+                               arg),
+                   -1;
         return 0;
     case OPT_APPEND: {
         char reason[400];
@@ -629,7 +643,7 @@ static int parse_command(int n, char **args, struct options *opt) {
 /* Options that apply to some commands only. */
 struct given {
     bool limit, db, format, table, help, pages, date, file, export_base, min_popularity, include_adult, include_video, since,
-        max_age, loads;
+        max_age, loads, db_cache;
 };
 
 static void note_given(struct given *g, int c) {
@@ -647,6 +661,7 @@ static void note_given(struct given *g, int c) {
     g->include_video |= c == OPT_INCLUDE_VIDEO;
     g->since |= c == OPT_SINCE;
     g->max_age |= c == OPT_MAX_AGE;
+    g->db_cache |= c == OPT_DB_CACHE;
     g->loads |= c == OPT_APPEND || c == OPT_DRY_RUN || c == OPT_SHARD || c == OPT_REFRESH ||
                 c == OPT_WORKERS || c == OPT_PAGES;
 }
@@ -657,11 +672,15 @@ static int check_applicable(const struct options *opt, const struct given *g) {
         (g->loads || g->max_age || g->date || g->file || g->since || g->min_popularity ||
          g->include_adult || g->include_video || g->export_base ||
          (g->db && strcmp(opt->db_path, opt->merge_out) != 0)))
-        return usage_error("%s", "merge takes only OUT.sqlite3 IN.sqlite3... (and -q, -v); "
+        return usage_error("%s", "merge takes only OUT.sqlite3 IN.sqlite3... (and -q, -v, --db-cache); "
                                  "the output is OUT (a --db must name the same file)"),
                -1;
     if ((g->format || g->table) && opt->command != COMMAND_DUMP)
         return usage_error("%s", "--format and --table apply to the dump command only"), -1;
+    if (g->db_cache && opt->command != COMMAND_LOAD && opt->command != COMMAND_MERGE)
+        return usage_error("%s", "--db-cache applies to the commands that write: list, ids, "
+                                 "export, changes and merge"),
+               -1;
     if (g->limit && opt->command != COMMAND_SEARCH)
         return usage_error("%s", "--limit applies to the search command only"), -1;
     if (opt->command == COMMAND_SEARCH && (g->loads || g->max_age || g->date || g->file ||

@@ -284,6 +284,16 @@ static int open_existing(const char *path, struct store **s) {
     return open_for_reading(path, s);
 }
 
+/* Give the connection that writes its --db-cache. Returns 0 or an exit status. */
+static int size_cache(struct store *store, const struct options *opt) {
+    if (store_set_cache(store, opt->db_cache) != STORE_OK) {
+        log_error("%s", store_errmsg(store));
+        return EXIT_FATAL;
+    }
+    log_debug("database page cache: %zu KiB", store_cache_bytes(store) / 1024);
+    return 0;
+}
+
 /* Open the database for a load (locked, upgraded, writable) or for a dry
  * run (read-only when it exists, else none). Returns 0 or an exit status. */
 static int open_database(const struct options *opt, int *lock_fd, struct store **store) {
@@ -306,7 +316,14 @@ static int open_database(const struct options *opt, int *lock_fd, struct store *
         lock_release(*lock_fd);
         return ss == STORE_ERR_LANGUAGE ? EXIT_USAGE : EXIT_FATAL;
     }
-    return 0;
+    int code = size_cache(*store, opt);
+    if (code != 0) {
+        store_close(*store);
+        *store = NULL;
+        lock_release(*lock_fd);
+        *lock_fd = -1;
+    }
+    return code;
 }
 
 static void close_database(struct store *store, int lock_fd) {
@@ -475,7 +492,7 @@ static int merge(const struct options *opt) {
         lock_release(lock_fd);
         return ss == STORE_ERR_LANGUAGE ? EXIT_USAGE : EXIT_FATAL;
     }
-    int code = EXIT_OK;
+    int code = size_cache(out, opt) == 0 ? EXIT_OK : EXIT_FATAL;
     for (int i = 0; i < opt->n_merge_inputs && code == EXIT_OK; i++) {
         struct store_merge_counts c;
         ss = store_merge(out, opt->merge_inputs[i], &c);

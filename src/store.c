@@ -446,6 +446,23 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
     return finish_open(s, rc, out, err, err_size);
 }
 
+enum store_status store_set_cache(struct store *s, size_t bytes) {
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = -%zu", bytes / 1024);
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return store_fail(s, "set the page cache size");
+    return STORE_OK;
+}
+
+size_t store_cache_bytes(struct store *s) {
+    int64_t v[2] = {0, 0};
+    if (store_query_ints(s->db, "PRAGMA cache_size", &v[0], 1) != SQLITE_OK ||
+        store_query_ints(s->db, "PRAGMA page_size", &v[1], 1) != SQLITE_OK)
+        return 0;
+    /* negative: KiB; positive: pages */
+    return v[0] < 0 ? (size_t)-v[0] * 1024 : (size_t)v[0] * (size_t)v[1];
+}
+
 const char *store_library_version(void) {
     return sqlite3_libversion();
 }

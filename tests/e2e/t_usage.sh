@@ -8,7 +8,7 @@ plan 18
 is "$?" 0 "--help exits 0"
 like "$(cat "$TMP/help")" "list NAME" "--help shows the list command"
 for opt in --db --api-base --language --pages --workers --queue-size --rate --retries --timeout \
-    --max-body --cacert --token-file --batch; do
+    --max-body --cacert --token-file --batch --db-cache; do
     grep -q -- "$opt" "$TMP/help" || echo "missing $opt"
 done >"$TMP/missing"
 is "$(cat "$TMP/missing")" "" "--help documents every option"

@@ -128,6 +128,23 @@ static void test_max_body_suffixes(void **state) {
     cli_free(&o);
 }
 
+static void test_db_cache(void **state) {
+    (void)state;
+    struct options o;
+    assert_int_equal(PARSE(&o, "ids", "1"), CLI_RUN);
+    assert_int_equal(o.db_cache, 2 * 1024 * 1024);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "ids", "1", "--db-cache", "64M"), CLI_RUN);
+    assert_int_equal(o.db_cache, 64 * 1024 * 1024);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "--db-cache", "1G", "merge", "o", "i"), CLI_RUN);
+    assert_int_equal(o.db_cache, 1024 * 1024 * 1024);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "ids", "1", "--db-cache", "64K"), CLI_RUN);
+    assert_int_equal(o.db_cache, 64 * 1024);
+    cli_free(&o);
+}
+
 static void test_usage_errors(void **state) {
     (void)state;
     struct options o;
@@ -143,6 +160,9 @@ static void test_usage_errors(void **state) {
         ARGV("--pages", "501", "list", "popular"), ARGV("ids", "1", "--pages", "2"),
         ARGV("--language", "k", "ids", "1"), ARGV("--api-base", "api.themoviedb.org", "ids", "1"),
         ARGV("--max-body", "0", "ids", "1"), ARGV("--bogus", "ids", "1"),
+        ARGV("--db-cache", "63K", "ids", "1"), ARGV("--db-cache", "2T", "ids", "1"),
+        ARGV("--db-cache", "lots", "ids", "1"), ARGV("--db-cache", "8M", "stats"),
+        ARGV("--db-cache", "8M", "search", "x"), ARGV("--db-cache", "8M", "dump"),
         ARGV("ids", "1", "--db"),       ARGV("fetch", "1"),
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -420,6 +440,7 @@ int main(void) {
         cmocka_unit_test(test_ids_from_stdin),
         cmocka_unit_test(test_env_api_base_and_option_override),
         cmocka_unit_test(test_max_body_suffixes),
+        cmocka_unit_test(test_db_cache),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_export_defaults),
         cmocka_unit_test(test_export_options),

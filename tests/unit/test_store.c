@@ -129,6 +129,18 @@ static void test_open_creates_schema_wal_and_language(void **state) {
     store_close(s);
 }
 
+/* store_set_cache() sizes the connection's page cache in whole KiB, and
+ * store_cache_bytes() reads back what SQLite took. */
+static void test_page_cache_is_sized(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    assert_int_equal(store_set_cache(s, 64u * 1024 * 1024), STORE_OK);
+    assert_int_equal(store_cache_bytes(s), 64u * 1024 * 1024);
+    assert_int_equal(store_set_cache(s, 100 * 1024 + 1000), STORE_OK);
+    assert_int_equal(store_cache_bytes(s), 100 * 1024);
+    store_close(s);
+}
+
 static void test_other_language_is_refused(void **state) {
     struct fixture *f = *state;
     store_close(open_ok(f->path, "en-US"));
@@ -1336,6 +1348,7 @@ static void test_dump_since_searches_by_index(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_creates_schema_wal_and_language, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_page_cache_is_sized, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_language_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_non_database_is_refused_and_untouched, setup,
