@@ -340,6 +340,8 @@ struct store_merge_counts {
     int64_t movies_read;  /* movies in the input */
     int64_t movies_taken; /* of them, new here or fetched later than this database's copy */
     int64_t runs;         /* runs copied (renumbered after this database's) */
+    bool no_cursor;       /* the result holds no changes cursor because the input or this
+                             database ran an export or changes but holds none */
 };
 
 /*
@@ -352,7 +354,9 @@ struct store_merge_counts {
  * when newer by updated_at, which they keep. Runs and fetch failures are
  * copied, renumbered, except runs already here (same start and command);
  * a run still running is copied as aborted. The changes cursor becomes the
- * earlier of the two. The input is attached read-only (never written,
+ * earlier of the two; but a database that ran an export or changes and
+ * holds no cursor (its export did not finish cleanly) is incomplete, and
+ * so is the result: it then holds none (counts->no_cursor). The input is attached read-only (never written,
  * created or write-locked); a missing one gives STORE_ERR naming it. It
  * must have this schema version and language (STORE_ERR_SCHEMA,
  * STORE_ERR_LANGUAGE otherwise). Call it outside a batch.

@@ -499,7 +499,14 @@ static int merge(const struct options *opt) {
         if (ss != STORE_OK) {
             log_error("%s", store_errmsg(out));
             code = ss == STORE_ERR_LANGUAGE || ss == STORE_ERR_SCHEMA ? EXIT_USAGE : EXIT_FATAL;
-        } else if (opt->verbosity >= 0) {
+            continue;
+        }
+        if (c.no_cursor)
+            log_warn("%s: no changes cursor after merging %s: a part ran an export that did not "
+                     "finish cleanly; run 'tmdb-ingest --db %s export --max-age 7d' before the "
+                     "next changes",
+                     opt->merge_out, opt->merge_inputs[i], opt->merge_out);
+        if (opt->verbosity >= 0) {
             char line[1024];
             snprintf(line, sizeof line,
                      "tmdb-ingest: merged %s: movies=%" PRId64 " taken=%" PRId64 " runs=%" PRId64,

@@ -281,6 +281,44 @@ static enum store_status copy_rows(struct store *s, struct store_merge_counts *c
     return rc;
 }
 
+/* Whether database `db` ("main" or "src") is an incomplete part of the
+ * catalogue: it ran an export or changes, yet holds no changes cursor
+ * (an export that did not finish cleanly sets none). A database of list
+ * or ids runs is no part of it. */
+static enum store_status incomplete_part(struct store *s, const char *db, bool *out) {
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT NOT EXISTS (SELECT 1 FROM %s.meta WHERE key = 'changes_from') AND EXISTS "
+             "(SELECT 1 FROM %s.runs WHERE source LIKE 'export%%' OR source LIKE 'changes%%')",
+             db, db);
+    int64_t v = 0;
+    if (store_query_ints(s->db, sql, &v, 1) != SQLITE_OK)
+        return store_fail(s, "read the changes cursor of %s", db);
+    *out = v != 0;
+    return STORE_OK;
+}
+
+/* The merged database holds changes only as far as its least complete
+ * part: the earlier cursor of the two, or none when either is an
+ * incomplete part. Before copy_runs(), which copies the input's runs. */
+static enum store_status merge_cursor(struct store *s, struct store_merge_counts *c) {
+    bool here = false, input = false;
+    enum store_status rc = incomplete_part(s, "main", &here);
+    if (rc == STORE_OK)
+        rc = incomplete_part(s, "src", &input);
+    if (rc != STORE_OK)
+        return rc;
+    c->no_cursor = here || input;
+    if (c->no_cursor)
+        return exec(s, "DELETE FROM main.meta WHERE key = 'changes_from'",
+                    "drop the changes cursor");
+    return exec(s,
+                "INSERT INTO main.meta (key, value) SELECT 'changes_from', value FROM src.meta "
+                "WHERE key = 'changes_from' ON CONFLICT (key) DO UPDATE SET value = "
+                "min(value, excluded.value)",
+                "merge the changes cursor");
+}
+
 /* Runs and their failures, renumbered after this database's runs. A run
  * already here (same start and command: the input was merged before) is
  * not copied again; a run still 'running' in the input is copied as
@@ -313,13 +351,6 @@ static enum store_status copy_runs(struct store *s, struct store_merge_counts *c
                   "f.reason, f.attempts, f.recorded_at "
                   "FROM src.fetch_failures f JOIN temp.merge_runs n ON n.id = f.run_id",
                   "copy the failures");
-    /* The merged database holds changes only as far as its least complete part. */
-    if (rc == STORE_OK)
-        rc = exec(s,
-                  "INSERT INTO main.meta (key, value) SELECT 'changes_from', value FROM src.meta "
-                  "WHERE key = 'changes_from' ON CONFLICT (key) DO UPDATE SET value = "
-                  "min(value, excluded.value)",
-                  "merge the changes cursor");
     return rc;
 }
 
@@ -380,6 +411,8 @@ enum store_status store_merge(struct store *s, const char *in_path,
         rc = exec(s, "BEGIN IMMEDIATE", "begin");
     if (rc == STORE_OK) {
         rc = copy_rows(s, counts);
+        if (rc == STORE_OK)
+            rc = merge_cursor(s, counts);
         if (rc == STORE_OK)
             rc = copy_runs(s, counts);
         if (rc == STORE_OK)

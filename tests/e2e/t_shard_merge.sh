@@ -3,9 +3,13 @@
 # shards merged equal one unsharded run, row for row, in every table of
 # movie data (fetched_at and updated_at aside: the runs happened at
 # different moments). Merging a shard again adds nothing; an input that
-# does not exist is named, and not created.
+# does not exist is named, and not created. The changes cursor of the
+# result holds only as far as its least complete part: a shard whose export
+# did not finish cleanly (it has no cursor) leaves the result without one,
+# in either order, while a database of list or ids runs (no part of the
+# catalogue) leaves it alone.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 25
 
 start_fake --movies 200 --deleted 4
 BASE="$FAKE_URL/p/exports"
@@ -55,5 +59,37 @@ run_ingest merge "$DB" "$TMP/shard1.sqlite3" "$TMP/nosuch.sqlite3"
 is "$RC" 1 "an input that does not exist: exit 1"
 like "$ERR" "nosuch.sqlite3: No such file" "the missing input is named"
 is "$(ls "$TMP" | grep -c nosuch)" 0 "and not created"
+
+cursor() { sqlite3 "$1" "SELECT coalesce((SELECT value FROM meta WHERE key = 'changes_from'), 'none')"; }
+odd=$(catalogue_ids 200 --movies 200 --deleted 4 | tr ' ' '\n' | awk '$1 % 2 == 1' | head -n 1)
+even=$(catalogue_ids 200 --movies 200 --deleted 4 | tr ' ' '\n' | awk '$1 % 2 == 0' | head -n 2)
+stop_fake
+start_fake --movies 200 --deleted 4 --fault "$odd:500"
+"$BIN" --db "$TMP/bad1.sqlite3" --no-progress -q export --export-base "$FAKE_URL/p/exports" \
+    --rate 0 --retries 0 --shard 1/2 2>/dev/null
+is "$?" 3 "a shard export with a failed movie exits 3"
+is "$(cursor "$TMP/bad1.sqlite3")" none "and holds no changes cursor"
+good=$(cursor "$TMP/shard0.sqlite3")
+for order in "shard0 bad1" "bad1 shard0"; do
+    rm -f "$TMP/m.sqlite3"*
+    # shellcheck disable=SC2086
+    set -- $order
+    "$BIN" merge "$TMP/m.sqlite3" "$TMP/$1.sqlite3" "$TMP/$2.sqlite3" 2>"$TMP/err"
+    is "$(cursor "$TMP/m.sqlite3")" none "merged $1, then $2: no changes cursor (shard0 has $good)"
+done
+like "$(cat "$TMP/err")" "warning: .*no changes cursor" "merge says why the result has none"
+run_ingest --db "$TMP/m.sqlite3" changes --rate 0
+is "$RC" 2 "changes then refuses (exit 2) instead of skipping the failed movie for good"
+rm -f "$TMP/m.sqlite3"*
+"$BIN" merge "$TMP/m.sqlite3" "$TMP/shard0.sqlite3" "$TMP/shard1.sqlite3" 2>/dev/null
+is "$(cursor "$TMP/m.sqlite3")" "$(cursor "$TMP/shard1.sqlite3")" "two complete shards: the earlier cursor"
+# shellcheck disable=SC2086
+"$BIN" --db "$TMP/list.sqlite3" --no-progress -q ids $even --rate 0
+is "$?" 0 "an ids run into a database of its own"
+"$BIN" merge "$TMP/m.sqlite3" "$TMP/list.sqlite3" 2>/dev/null
+is "$(cursor "$TMP/m.sqlite3")" "$(cursor "$TMP/shard1.sqlite3")" "merging it keeps the cursor"
+rm -f "$TMP/m2.sqlite3"*
+"$BIN" merge "$TMP/m2.sqlite3" "$TMP/list.sqlite3" "$TMP/shard0.sqlite3" 2>/dev/null
+is "$(cursor "$TMP/m2.sqlite3")" "$good" "and merged first, it does not withhold the next one's"
 
 done_testing
