@@ -15,12 +15,14 @@ struct store;
 #define REPORT_RUNS 10
 
 /* Write the report on `path`'s database `s` to `out`. Returns 0, or -1
- * with the error logged. */
+ * with the error logged (also when `out` could not take all of it: a full
+ * disk, a closed pipe). */
 int report_stats(struct store *s, const char *path, FILE *out);
 
 /* `tmdb-ingest search QUERY`: the best `limit` matches, one per line
  * ("ID  TITLE (YEAR)  SNIPPET"), on `out`. Returns 0 with *n_hits set, 1
- * for a query with no word (logged: a usage error), -1 on error (logged). */
+ * for a query with no word (logged: a usage error), -1 on error (logged;
+ * also when `out` could not take all the matches). */
 int report_search(struct store *s, const char *query, int limit, FILE *out, int *n_hits);
 
 #endif

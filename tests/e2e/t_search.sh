@@ -3,7 +3,7 @@
 # --limit; Korean two-syllable words inside longer text; movies marked
 # deleted left out; exit 4 for no match and 2 for an empty query.
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 9
 
 start_fake --movies 120 --deleted 0
 run_ingest list now_playing --pages all --rate 0 --append keywords
@@ -22,5 +22,8 @@ run_ingest search zzzqqqxxx
 is "$RC" 4 "nothing found: exit 4"
 run_ingest search "   "
 is "$RC" 2 "an empty query: exit 2"
+"$BIN" --db "$DB" search 괴물 >/dev/full 2>"$TMP/err"
+is "$?" 1 "matches written to a full disk: exit 1, not 0"
+like "$(cat "$TMP/err")" "error: writing the search results: No space left on device" "and says why"
 
 done_testing

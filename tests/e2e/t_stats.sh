@@ -2,7 +2,7 @@
 # stats: the database at a glance, read-only: counts that match the tables,
 # the changes cursor, the freshness histogram, the last runs.
 . "$(dirname "$0")/lib.sh"
-plan 9
+plan 11
 
 start_fake --movies 40 --deleted 2
 run_ingest stats
@@ -21,5 +21,9 @@ like "$OUT" "  1  [0-9T:Z-]+ +[0-9]+h[0-9]{2}m[0-9]{2}s  ok +$stored +0 +0 +0  e
 is "$(cksum <"$DB")" "$before" "stats wrote nothing"
 run_ingest stats --workers 3
 is "$RC" 2 "load options are refused"
+# A report a full disk cut short is a failure, not an empty success.
+"$BIN" --db "$DB" stats >/dev/full 2>"$TMP/err"
+is "$?" 1 "stats to a full disk: exit 1"
+like "$(cat "$TMP/err")" "error: writing the statistics: No space left on device" "and says why"
 
 done_testing
