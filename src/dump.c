@@ -2,6 +2,7 @@
 #include "dump.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,22 @@ static void csv_field(FILE *out, const char *s, size_t len) {
     fputc('"', out);
 }
 
+/* A REAL as the shortest text that reads back as the same double, and
+ * always as a float: 7.0, not 7 (a loader that infers types from the
+ * first rows would make vote_average an integer column), 0.1, not
+ * 0.10000000000000001. */
+static void format_real(double d, char *buf, size_t size) {
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, d);
+        if (strtod(buf, NULL) == d)
+            break;
+    }
+    if (!strpbrk(buf, ".eEni")) /* inf and nan hold 'n' */
+        strncat(buf, ".0", size - strlen(buf) - 1);
+}
+
 static void put_value(struct writer *w, const struct store_value *v) {
-    char num[32];
+    char num[40];
     switch (v->type) {
     case STORE_NULL:
         if (w->format == DUMP_JSONL)
@@ -42,7 +57,11 @@ static void put_value(struct writer *w, const struct store_value *v) {
         fprintf(w->out, "%" PRId64, v->i);
         return;
     case STORE_REAL:
-        snprintf(num, sizeof num, "%.17g", v->d);
+        if (!isfinite(v->d) && w->format == DUMP_JSONL) {
+            fputs("null", w->out); /* JSON has no infinity (SQLite has no NaN) */
+            return;
+        }
+        format_real(v->d, num, sizeof num);
         fputs(num, w->out);
         return;
     case STORE_TEXT:

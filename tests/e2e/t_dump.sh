@@ -3,9 +3,10 @@
 # lines or CSV; a second dump since the first returns only what changed
 # (--since the run id the first one printed); links come with their movies;
 # a movie marked deleted counts as changed; text that is not UTF-8 still
-# makes JSON; bad --since is a usage error.
+# makes JSON; a REAL stays a float, in its shortest exact form; bad --since
+# is a usage error.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 17
 
 start_fake --movies 30 --deleted 0
 set -- $(catalogue_ids 30 --movies 30 --deleted 0)
@@ -22,6 +23,22 @@ rows = [json.loads(l) for l in sys.stdin]
 print(all(isinstance(r["id"], int) and isinstance(r["title"], str) and "raw_json" in r for r in rows))')" \
     True "typed values under the schema's column names"
 like "$ERR" "dumped 30 row\(s\) of movies; next time: --since 1" "says where to start next time"
+
+# REAL columns: a whole number stays a float (7.0, not 7), 0.1 is not
+# 0.10000000000000001, and an infinity (JSON has none) is null.
+cp "$DB" "$TMP/reals.sqlite3"
+sqlite3 "$TMP/reals.sqlite3" "UPDATE movies SET vote_average = 7.0, popularity = 0.1 WHERE id = $1;
+    UPDATE movies SET vote_average = 1e999, popularity = 123456.789 WHERE id = $2"
+"$BIN" --db "$TMP/reals.sqlite3" dump 2>/dev/null >"$TMP/reals.jsonl"
+is "$("$PYTHON" -c '
+import json, sys
+rows = {r["id"]: r for r in map(json.loads, open(sys.argv[1]))}
+a, b = rows[int(sys.argv[2])], rows[int(sys.argv[3])]
+print(repr(a["vote_average"]), repr(a["popularity"]), b["vote_average"], repr(b["popularity"]),
+      all(isinstance(r["vote_average"], (float, type(None))) for r in rows.values()))' \
+    "$TMP/reals.jsonl" "$1" "$2")" "7.0 0.1 None 123456.789 True" "REAL columns read back as floats, exactly"
+grep -q '"vote_average":7.0,' "$TMP/reals.jsonl" && grep -q '"popularity":0.1,' "$TMP/reals.jsonl"
+ok $? "written as 7.0 and 0.1"
 
 # Run 2 fetches ten movies again and finds one deleted (TMDB answers 404).
 deleted=$(sql "SELECT id FROM movies WHERE id NOT IN ($(echo $first10 | tr ' ' ',')) LIMIT 1")
