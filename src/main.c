@@ -460,26 +460,30 @@ static int search(const struct options *opt) {
     return hits > 0 ? EXIT_OK : EXIT_NO_MATCH;
 }
 
-/* The language of the first input: the output must hold the same. */
+/* The language of the first input: the output must hold the same.
+ * Returns 0 or an exit status (logged): an input of another schema
+ * version is a usage error, as store_merge() finds for later inputs. */
 static int input_language(const char *path, char *language, size_t size) {
     char err[512];
     struct store *in = NULL;
-    if (store_open_readonly(path, &in, err, sizeof err) != STORE_OK) {
+    enum store_status ss = store_open_readonly(path, &in, err, sizeof err);
+    if (ss != STORE_OK) {
         log_error("%s", err);
-        return -1;
+        return ss == STORE_ERR_OLD || ss == STORE_ERR_SCHEMA ? EXIT_USAGE : EXIT_FATAL;
     }
-    enum store_status ss = store_language(in, language, size);
+    ss = store_language(in, language, size);
     if (ss != STORE_OK)
         log_error("%s", store_errmsg(in));
     store_close(in);
-    return ss == STORE_OK && language[0] ? 0 : -1;
+    return ss == STORE_OK && language[0] ? 0 : EXIT_FATAL;
 }
 
 /* merge OUT IN...: each input in its own transaction, in order. */
 static int merge(const struct options *opt) {
     char language[64], err[512];
-    if (input_language(opt->merge_inputs[0], language, sizeof language) != 0)
-        return EXIT_FATAL;
+    int code = input_language(opt->merge_inputs[0], language, sizeof language);
+    if (code != 0)
+        return code;
     int lock_fd;
     if (lock_acquire(opt->merge_out, &lock_fd, err, sizeof err) != LOCK_OK) {
         log_error("%s", err);
@@ -492,7 +496,7 @@ static int merge(const struct options *opt) {
         lock_release(lock_fd);
         return ss == STORE_ERR_LANGUAGE ? EXIT_USAGE : EXIT_FATAL;
     }
-    int code = size_cache(out, opt) == 0 ? EXIT_OK : EXIT_FATAL;
+    code = size_cache(out, opt) == 0 ? EXIT_OK : EXIT_FATAL;
     for (int i = 0; i < opt->n_merge_inputs && code == EXIT_OK; i++) {
         struct store_merge_counts c;
         ss = store_merge(out, opt->merge_inputs[i], &c);

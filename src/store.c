@@ -437,7 +437,7 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
         snprintf(s->errmsg, sizeof s->errmsg, "%s: schema version %lld, not %d (%s)", path,
                  (long long)version, STORE_SCHEMA_VERSION,
                  version < STORE_SCHEMA_VERSION && version > 0
-                     ? "store_upgrade() or any load upgrades it"
+                     ? "a load or 'tmdb-ingest stats' on it upgrades it"
                      : "not a database this tmdb-ingest can read");
         rc = version < STORE_SCHEMA_VERSION && version > 0 ? STORE_ERR_OLD : STORE_ERR_SCHEMA;
     }

@@ -108,8 +108,8 @@ static enum store_status check_input(struct store *s, const char *in_path) {
     }
     if (version != STORE_SCHEMA_VERSION) {
         snprintf(s->errmsg, sizeof s->errmsg,
-                 "%s: schema version %lld, not %d (run any load on it with this tmdb-ingest to "
-                 "upgrade it first)",
+                 "%s: schema version %lld, not %d (a load or 'tmdb-ingest stats' on it "
+                 "upgrades it)",
                  in_path, (long long)version, STORE_SCHEMA_VERSION);
         return STORE_ERR_SCHEMA;
     }

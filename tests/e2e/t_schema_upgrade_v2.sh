@@ -4,9 +4,10 @@
 # updated_at, the full-text index is filled from the old movies (keywords
 # from their rows or from raw_json, as the last fetch had them), and the
 # schema is exactly a new database's. tests/fixtures/schema_v2.sql is
-# version 2's schema.
+# version 2's schema. merge reads its inputs only: one of version 2, first
+# or later, is a usage error saying how to upgrade it, and is left as it was.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 19
 
 sqlite3 "$DB" <<SQL
 .read $ROOT/tests/fixtures/schema_v2.sql
@@ -109,5 +110,25 @@ DB=$upgraded
 is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "the upgraded schema equals a new database's (columns in the same order)"
 is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
+
+sqlite3 "$TMP/old.sqlite3" ".read $ROOT/tests/fixtures/schema_v2.sql" "PRAGMA user_version = 2" \
+    "INSERT INTO meta VALUES ('language', 'ko-KR'), ('created_at', '2026-01-01T00:00:00Z')"
+old_sum=$(cksum <"$TMP/old.sqlite3")
+for inputs in "old" "new old"; do
+    args=
+    for i in $inputs; do args="$args $TMP/$i.sqlite3"; done
+    # shellcheck disable=SC2086
+    "$BIN" merge "$TMP/out-$(echo $inputs | tr ' ' -).sqlite3" $args 2>"$TMP/err"
+    rc=$?
+    if [ "$rc" = 2 ] && grep -q "old.sqlite3: schema version 2, not 3 (a load or 'tmdb-ingest stats' on it upgrades it)" "$TMP/err"; then
+        ok 0 "merge $inputs: a version 2 input is a usage error (exit 2) saying how to upgrade it"
+    else
+        ok 1 "merge $inputs: a version 2 input is a usage error (exit 2) saying how to upgrade it"
+        diag "rc=$rc stderr: $(cat "$TMP/err")"
+    fi
+done
+is "$(cksum <"$TMP/old.sqlite3")" "$old_sum" "merge left the old input as it was"
+run_ingest --db "$TMP/old.sqlite3" -v stats
+like "$ERR" "upgrading the schema to version 3" "and stats upgrades it, as the message says"
 
 done_testing
