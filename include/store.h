@@ -352,8 +352,10 @@ struct store_merge_counts {
  * are kept as a load keeps them (docs/schema.md, "Merging databases");
  * appended stays the winner's. Shared rows (genres, people, ...) are taken
  * when newer by updated_at, which they keep. Runs and fetch failures are
- * copied, renumbered, except runs already here (same start and command);
- * a run still running is copied as aborted. The changes cursor becomes the
+ * copied, renumbered, except runs already here (same start and command),
+ * whose failures are brought up to date, and whose copy made while the
+ * run was running takes how it ended; a run still running is copied as
+ * aborted. The changes cursor becomes the
  * earlier of the two; but a database that ran an export or changes and
  * holds no cursor (its export did not finish cleanly) is incomplete, and
  * so is the result: it then holds none (counts->no_cursor). The input is attached read-only (never written,

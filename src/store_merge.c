@@ -319,18 +319,52 @@ static enum store_status merge_cursor(struct store *s, struct store_merge_counts
                 "merge the changes cursor");
 }
 
-/* Runs and their failures, renumbered after this database's runs. A run
- * already here (same start and command: the input was merged before) is
- * not copied again; a run still 'running' in the input is copied as
- * 'aborted', as the next load would mark it: nothing will finish it here. */
-static enum store_status copy_runs(struct store *s, struct store_merge_counts *c) {
+/* Runs already here (same start and command: the input was merged
+ * before): a copy made while the run was running (copied as 'aborted')
+ * takes how it ended, and the failures it has recorded since are added. */
+static enum store_status update_runs(struct store *s) {
     enum store_status rc = exec(s,
-                                "CREATE TEMP TABLE merge_runs AS "
-                                "SELECT r.id, (SELECT coalesce(max(id), 0) FROM main.runs) + "
-                                "row_number() OVER (ORDER BY r.id) AS new_id FROM src.runs r "
-                                "WHERE NOT EXISTS (SELECT 1 FROM main.runs o WHERE "
-                                "o.started_at = r.started_at AND o.command = r.command)",
-                                "number the runs");
+                                "CREATE TEMP TABLE merge_seen AS SELECT r.id AS src_id, "
+                                "(SELECT min(o.id) FROM main.runs o WHERE o.started_at = "
+                                "r.started_at AND o.command = r.command) AS out_id "
+                                "FROM src.runs r WHERE out_id IS NOT NULL",
+                                "match the runs merged before");
+    if (rc == STORE_OK)
+        rc = exec(s,
+                  "UPDATE main.runs AS o SET finished_at = r.finished_at, status = r.status, "
+                  "requested = r.requested, fetched = r.fetched, missing = r.missing, "
+                  "failed = r.failed, http_requests = r.http_requests, retries = r.retries, "
+                  "skipped = r.skipped FROM temp.merge_seen m JOIN src.runs r ON r.id = m.src_id "
+                  "WHERE o.id = m.out_id AND o.status = 'aborted' "
+                  "AND r.status NOT IN ('running', 'aborted')",
+                  "update the runs merged while running");
+    if (rc == STORE_OK)
+        rc = exec(s,
+                  "INSERT INTO main.fetch_failures (run_id, movie_id, kind, http_status, reason, "
+                  "attempts, recorded_at) SELECT m.out_id, f.movie_id, f.kind, f.http_status, "
+                  "f.reason, f.attempts, f.recorded_at "
+                  "FROM src.fetch_failures f JOIN temp.merge_seen m ON m.src_id = f.run_id "
+                  "WHERE true ON CONFLICT (run_id, movie_id) DO UPDATE SET kind = excluded.kind, "
+                  "http_status = excluded.http_status, reason = excluded.reason, "
+                  "attempts = excluded.attempts, recorded_at = excluded.recorded_at",
+                  "copy the failures of the runs merged before");
+    return rc;
+}
+
+/* Runs and their failures, renumbered after this database's runs. A run
+ * already here is not copied again (update_runs() brings it up to date);
+ * a run still 'running' in the input is copied as 'aborted', as the next
+ * load would mark it: nothing will finish it here. */
+static enum store_status copy_runs(struct store *s, struct store_merge_counts *c) {
+    enum store_status rc = update_runs(s);
+    if (rc == STORE_OK)
+        rc = exec(s,
+                  "CREATE TEMP TABLE merge_runs AS "
+                  "SELECT r.id, (SELECT coalesce(max(id), 0) FROM main.runs) + "
+                  "row_number() OVER (ORDER BY r.id) AS new_id FROM src.runs r "
+                  "WHERE NOT EXISTS (SELECT 1 FROM main.runs o WHERE "
+                  "o.started_at = r.started_at AND o.command = r.command)",
+                  "number the runs");
     if (rc == STORE_OK)
         store_query_ints(s->db, "SELECT count(*) FROM temp.merge_runs", &c->runs, 1);
     if (rc == STORE_OK)
@@ -424,7 +458,8 @@ enum store_status store_merge(struct store *s, const char *in_path,
     }
     sqlite3_exec(s->db,
                  "DROP TABLE IF EXISTS temp.merge_winners; DROP TABLE IF EXISTS temp.merge_take; "
-                 "DROP TABLE IF EXISTS temp.merge_newer; DROP TABLE IF EXISTS temp.merge_runs",
+                 "DROP TABLE IF EXISTS temp.merge_newer; DROP TABLE IF EXISTS temp.merge_runs; "
+                 "DROP TABLE IF EXISTS temp.merge_seen",
                  NULL, NULL, NULL);
     sqlite3_exec(s->db, "DETACH DATABASE src", NULL, NULL, NULL);
     return rc;

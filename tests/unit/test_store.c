@@ -1184,6 +1184,48 @@ static void test_merge_copies_runs_once(void **state) {
     assert_int_equal(q(f->path, "SELECT count(*) FROM fetch_failures WHERE run_id = 1"), 1);
 }
 
+/* A run merged while it was running (copied as aborted) is brought up to
+ * date by a later merge of the same input once it has finished: its
+ * status, counts and the failures it recorded since. */
+static void test_merge_updates_a_run_copied_while_running(void **state) {
+    struct fixture *f = *state;
+    char in[160], buf[128];
+    struct store_merge_counts c;
+    int64_t run;
+    struct store *shard = open_ok(file_in(f, "shard.sqlite3", in, sizeof in), "ko-KR");
+    assert_int_equal(
+        store_run_begin(shard, "tmdb-ingest ids -", "ids -", "2026-11-24T04:00:00Z", &run),
+        STORE_OK);
+    assert_int_equal(store_begin(shard), STORE_OK);
+    assert_int_equal(store_record_failure(shard, run, 5, "failed", 500, "HTTP 500", 5), STORE_OK);
+    assert_int_equal(store_commit(shard), STORE_OK);
+    struct store *s = open_ok(f->path, "ko-KR");
+    merge_ok(s, in, &c);
+    assert_string_equal(qs(f->path, "SELECT status || ' ' || failed FROM runs", buf, sizeof buf),
+                        "aborted 0");
+
+    assert_int_equal(store_begin(shard), STORE_OK);
+    assert_int_equal(store_record_failure(shard, run, 6, "missing", 404, "HTTP 404", 1), STORE_OK);
+    assert_int_equal(store_commit(shard), STORE_OK);
+    struct run_counts counts = {.requested = 3, .fetched = 1, .missing = 1, .failed = 1};
+    assert_int_equal(store_run_finish(shard, run, "2026-11-24T04:05:00Z", "partial", &counts),
+                     STORE_OK);
+    store_close(shard);
+    merge_ok(s, in, &c);
+    assert_int_equal(c.runs, 0); /* updated, not copied again */
+    store_close(s);
+    assert_string_equal(qs(f->path,
+                           "SELECT group_concat(status || ' ' || finished_at || ' ' || requested "
+                           "|| ' ' || failed, ', ') FROM runs",
+                           buf, sizeof buf),
+                        "partial 2026-11-24T04:05:00Z 3 1");
+    assert_string_equal(qs(f->path,
+                           "SELECT group_concat(movie_id || ' ' || kind, ', ') FROM "
+                           "(SELECT * FROM fetch_failures ORDER BY movie_id)",
+                           buf, sizeof buf),
+                        "5 failed, 6 missing");
+}
+
 static bool never_present(void *ctx, int64_t id) {
     (void)ctx;
     (void)id;
@@ -1383,6 +1425,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_merge_takes_newer_shared_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_reads_its_input_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_copies_runs_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_updates_a_run_copied_while_running, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_mark_gone_rolls_back_a_failed_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_replaces_older_search_triggers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_path_starting_with_file_is_a_path, setup, teardown),
