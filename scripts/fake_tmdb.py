@@ -1036,6 +1036,28 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 256  # 50 workers connecting at once must not hit a full backlog
+    tls = None  # an ssl.SSLContext when serving HTTPS
+    # --reset-handshakes: connections still to reset before their TLS
+    # handshake. Only the serving thread accepts, so no lock.
+    reset_handshakes = 0
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        if self.tls is None:
+            return sock, addr
+        if self.reset_handshakes > 0:
+            self.reset_handshakes -= 1
+            sock.settimeout(2)
+            try:
+                sock.recv(5)  # the start of the ClientHello: the client is mid-handshake
+            except OSError:
+                pass
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()  # RST, as a middlebox dropping the connection sends
+            raise OSError("connection reset before the TLS handshake (--reset-handshakes)")
+        # The handshake runs here, in the serving thread, as when the
+        # listening socket itself was wrapped; a failed one raises OSError.
+        return self.tls.wrap_socket(sock, server_side=True), addr
 
 
 def parse_args(argv):
@@ -1095,6 +1117,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--huge-mib", type=int, default=8, help="size of a huge fault body")
     p.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
     p.add_argument("--tls-key", help="the certificate's private key (PEM)")
+    p.add_argument("--reset-handshakes", type=int, default=0, metavar="N",
+                   help="with --tls-cert: reset the first N connections in the middle of "
+                        "their TLS handshake (a network fault, not a certificate problem)")
     p.add_argument("--stats-file", help="write the /__stats JSON here at exit")
     p.add_argument("--dump-catalogue", action="store_true",
                    help="print the catalogue (one JSON object per line) and exit")
@@ -1215,7 +1240,8 @@ def main(argv):
     if opts.tls_cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(opts.tls_cert, opts.tls_key)
-        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        server.tls = ctx
+        server.reset_handshakes = opts.reset_handshakes
         scheme = "https"
     port = server.server_address[1]
     print(f"listening on {scheme}://127.0.0.1:{port}", flush=True)

@@ -276,6 +276,9 @@ static enum http_error classify(CURLcode rc, bool too_large, bool bad_encoding) 
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
+    /* The handshake failed without a verdict on the certificate: most
+     * often the connection was reset or closed in the middle of it. */
+    case CURLE_SSL_CONNECT_ERROR:
         return HTTP_ERR_CONNECT;
     case CURLE_FILESIZE_EXCEEDED:
         return HTTP_ERR_TOO_LARGE;
@@ -284,7 +287,6 @@ static enum http_error classify(CURLcode rc, bool too_large, bool bad_encoding) 
     case CURLE_ABORTED_BY_CALLBACK:
         return HTTP_ERR_ABORTED;
     case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CONNECT_ERROR:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CIPHER:
     case CURLE_SSL_CACERT_BADFILE:
