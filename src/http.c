@@ -98,24 +98,35 @@ void http_shared_free(struct http_shared *sh) {
     free(sh);
 }
 
-/* Make room for `add` more bytes plus a NUL. Returns false when the body
- * would pass max_body (too_large set) or memory ran out. */
-static bool reserve(struct http_client *c, size_t add) {
-    if (c->len + add > c->max_body) {
-        c->too_large = true;
-        return false;
-    }
-    if (c->len + add + 1 <= c->cap)
+/* Make room for `add` more bytes plus a NUL, doubling the buffer but never
+ * past what max_body allows (plus the byte that tells "too large" and the
+ * NUL). Returns false when memory ran out. */
+static bool grow(struct http_client *c, size_t add) {
+    size_t need = c->len + add + 1;
+    if (need <= c->cap)
         return true;
     size_t cap = c->cap ? c->cap : 16384;
-    while (cap < c->len + add + 1)
+    while (cap < need)
         cap *= 2;
+    size_t most = c->max_body + 2;
+    if (cap > most && need <= most)
+        cap = most;
     char *grown = realloc(c->buf, cap);
     if (!grown)
         return false;
     c->buf = grown;
     c->cap = cap;
     return true;
+}
+
+/* grow() for `add` more bytes of a body that must stay within max_body.
+ * Returns false when it would not (too_large set) or memory ran out. */
+static bool reserve(struct http_client *c, size_t add) {
+    if (c->len + add > c->max_body) {
+        c->too_large = true;
+        return false;
+    }
+    return grow(c, add);
 }
 
 /* Inflate one chunk of a gzip body into the buffer. */
@@ -129,13 +140,17 @@ static bool inflate_chunk(struct http_client *c, char *data, size_t add) {
     c->zs.avail_in = (uInt)add;
     while (c->zs.avail_in > 0 && !c->zs_ended) {
         size_t room = c->cap > c->len + 1 ? c->cap - c->len - 1 : 0;
-        if (room < 4096) {
-            if (!reserve(c, c->cap > 0 ? c->cap : 16384))
+        /* What the body may still take (len <= max_body here): one byte
+         * more than max_body allows tells "too large". */
+        size_t limit = c->max_body - c->len + 1;
+        if (room < 4096 && room < limit) {
+            size_t more = c->cap > 0 ? c->cap : 16384; /* double */
+            if (!grow(c, more < limit ? more : limit))
                 return false;
             room = c->cap - c->len - 1;
         }
-        if (room > c->max_body - c->len)
-            room = c->max_body - c->len + 1; /* one byte over tells "too large" */
+        if (room > limit)
+            room = limit;
         c->zs.next_out = (Bytef *)c->buf + c->len;
         c->zs.avail_out = (uInt)room;
         int rc = inflate(&c->zs, Z_NO_FLUSH);

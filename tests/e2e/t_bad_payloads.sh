@@ -1,8 +1,10 @@
 #!/bin/sh
 # Bad payloads and permanent HTTP errors: that movie is recorded as failed
 # with a reason, every other movie is stored, exit 3, no partial row.
+# --max-body bounds the body as decoded, compressed or not: a body of
+# exactly --max-body bytes is stored, one byte more is too large.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 18
 
 CAT="--movies 40 --deleted 0"
 set -- $(catalogue_ids 12 $CAT)
@@ -30,5 +32,16 @@ like "$(reason $utf8)" "UTF-8" "invalid UTF-8: recorded"
 like "$(reason $html)" "bad payload" "HTML with status 200: recorded"
 like "$ERR" "run 1 partial: requested=11 stored=3 missing=0 failed=8" "summary counts the failures"
 is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
+
+size=$(curl -s -H "Authorization: Bearer $TEST_TOKEN" "$FAKE_URL/3/movie/$good2?language=ko-KR" | wc -c)
+DB=$TMP/max_body.sqlite3
+for gzip in gzip identity; do
+    [ $gzip = identity ] && { stop_fake; start_fake $CAT --no-gzip; }
+    rm -f "$DB"*
+    run_ingest ids "$good2" --max-body "$size" --rate 0 --retries 0
+    is "$RC:$(sql 'SELECT count(*) FROM movies')" "0:1" "$gzip: a body of exactly --max-body ($size bytes) is stored"
+    run_ingest ids "$good3" --max-body $((size / 2)) --rate 0 --retries 0
+    like "$(reason "$good3")" "too large" "$gzip: a body of twice --max-body is too large"
+done
 
 done_testing
