@@ -39,7 +39,7 @@ struct fetcher {
 /* What became of one movie. Copied through the result queue to the writer. */
 enum fetch_kind {
     FETCH_STORED = 0, /* `movie` holds the record (ownership travels with it) */
-    FETCH_MISSING,    /* 404: deleted or never existed */
+    FETCH_MISSING,    /* TMDB's 404 "not found": deleted or never existed */
     FETCH_FAILED,     /* given up: see http_status and reason */
 };
 

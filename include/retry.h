@@ -6,7 +6,8 @@
  * every thread keeps its own and tests are deterministic.
  *
  *   2xx                      -> RETRY_DONE
- *   404                      -> RETRY_MISSING (a deleted movie: a normal outcome)
+ *   404                      -> RETRY_MISSING (a deleted movie: a normal outcome,
+ *                               once fetch_movie() has seen TMDB's "not found" body)
  *   401                      -> RETRY_FATAL   (the credential was rejected)
  *   429, 503                 -> RETRY_AGAIN after max(Retry-After, backoff); throttle
  *   other 5xx, 408           -> RETRY_AGAIN after backoff

@@ -102,4 +102,15 @@ int tmdb_parse_list_page(const char *body, size_t len, struct tmdb_list_page *ou
 void tmdb_parse_error(const char *body, size_t len, int *status_code, char *message,
                       size_t message_size);
 
+/* TMDB's status_code for "The resource you requested could not be found"
+ * (HTTP 404), and for "Invalid id: The pre-requisite id is invalid or not
+ * found" (HTTP 404 too). */
+#define TMDB_CODE_NOT_FOUND 34
+#define TMDB_CODE_INVALID_ID 6
+
+/* Whether a 404's body is TMDB's own "not found": the JSON error with
+ * status_code 34 or 6. Only that means the movie does not exist; a 404
+ * page from a proxy, a CDN or a wrong --api-base path does not. */
+bool tmdb_is_not_found(const char *body, size_t len);
+
 #endif

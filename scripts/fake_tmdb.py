@@ -107,9 +107,9 @@ EN_WORDS = ["Parasite", "The Host", "Oldboy", "Memories", "Train", "Handmaiden",
 TRICKY = ["\"Quoted\" Title", "Back\\slash", "Line\nbreak", "Tab\there", "Emoji 🎬🍿",
           "Slash / and ünïcödé", "Null\u0001char"]
 
-FAULT_KINDS = ("500", "502html", "503", "504", "429", "401", "404", "reset", "stall", "slowbody",
-               "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge", "bad_utf8",
-               "html200")
+FAULT_KINDS = ("500", "502html", "503", "504", "429", "401", "404", "404html", "reset", "stall",
+               "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
+               "bad_utf8", "html200")
 
 CDN_HTML = (b"<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\">\n"
             b"<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD>\n"
@@ -995,6 +995,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_body(502, CDN_HTML, "text/html")
         elif fault == "html200":
             self.send_body(200, CDN_HTML, "text/html")
+        elif fault == "404html":  # a proxy's or a wrong path's 404: not TMDB's "not found"
+            self.send_body(404, b"<html><body><h1>404 Not Found</h1><hr>nginx</body></html>\n",
+                           "text/html")
         elif fault == "reset":
             self.reset_connection()
         elif fault == "stall":

@@ -79,7 +79,15 @@ enum retry_action fetch_movie(struct fetcher *f, int64_t id, struct fetch_result
     case RETRY_FATAL:
         return RETRY_FATAL;
     case RETRY_MISSING:
-        out->kind = FETCH_MISSING;
+        /* Only TMDB's own answer means the movie is gone: a 404 from a
+         * proxy or a wrong --api-base path must not mark it deleted. */
+        if (tmdb_is_not_found(r.body, r.len)) {
+            out->kind = FETCH_MISSING;
+        } else {
+            size_t n = strlen(out->reason);
+            snprintf(out->reason + n, sizeof out->reason - n,
+                     ", not TMDB's \"not found\" (a proxy? a wrong --api-base?)");
+        }
         return RETRY_DONE;
     case RETRY_FAILED:
     case RETRY_AGAIN:

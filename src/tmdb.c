@@ -316,6 +316,13 @@ static void copy_clean(char *message, size_t size, const char *s) {
     message[i] = '\0';
 }
 
+bool tmdb_is_not_found(const char *body, size_t len) {
+    int code;
+    char message[8];
+    tmdb_parse_error(body, len, &code, message, sizeof message);
+    return code == TMDB_CODE_NOT_FOUND || code == TMDB_CODE_INVALID_ID;
+}
+
 void tmdb_parse_error(const char *body, size_t len, int *status_code, char *message,
                       size_t message_size) {
     *status_code = 0;

@@ -2,9 +2,11 @@
 # Bad payloads and permanent HTTP errors: that movie is recorded as failed
 # with a reason, every other movie is stored, exit 3, no partial row.
 # --max-body bounds the body as decoded, compressed or not: a body of
-# exactly --max-body bytes is stored, one byte more is too large.
+# exactly --max-body bytes is stored, one byte more is too large. A 404
+# that is not TMDB's own "not found" (a proxy's page, a wrong path) is a
+# failure: the stored movie is not marked deleted.
 . "$(dirname "$0")/lib.sh"
-plan 18
+plan 22
 
 CAT="--movies 40 --deleted 0"
 set -- $(catalogue_ids 12 $CAT)
@@ -43,5 +45,14 @@ for gzip in gzip identity; do
     run_ingest ids "$good3" --max-body $((size / 2)) --rate 0 --retries 0
     like "$(reason "$good3")" "too large" "$gzip: a body of twice --max-body is too large"
 done
+
+stop_fake
+start_fake $CAT --fault "$good2:404html"
+run_ingest ids "$good2" "$good3" --rate 0 --retries 0
+is "$RC" 3 "an HTML 404: the run ends with failures (exit 3)"
+is "$(sql "SELECT count(*) FROM movies WHERE id = $good2 AND deleted_at IS NULL")" 1 \
+    "the stored movie is not marked deleted"
+is "$(sql "SELECT kind FROM fetch_failures WHERE movie_id = $good2")" failed "recorded as failed, not missing"
+like "$(reason "$good2")" "HTTP 404: non-JSON body, not TMDB's \"not found\"" "the reason says why"
 
 done_testing

@@ -191,6 +191,34 @@ static void test_error_bodies(void **state) {
     assert_string_equal(msg, "non-JSON body");
 }
 
+/* Only TMDB's own "not found" makes a 404 a missing movie. */
+static void test_not_found_is_tmdbs_own(void **state) {
+    (void)state;
+    static const char *const gone[] = {
+        "{\"success\":false,\"status_code\":34,\"status_message\":\"The resource you "
+        "requested could not be found.\"}",
+        "{\"status_message\":\"The resource you requested could not be found.\","
+        "\"status_code\":34}",
+        "{\"status_code\":6,\"status_message\":\"Invalid id: The pre-requisite id is invalid or "
+        "not found.\"}",
+    };
+    static const char *const not_tmdb[] = {
+        "<html><body><h1>404 Not Found</h1><hr>nginx</body></html>",
+        "",
+        "{\"status_code\":7,\"status_message\":\"Invalid API key\"}",
+        "{\"errors\":[\"not found\"]}",
+        "{\"message\":\"Not Found\"}",
+        "{\"status_code\":34,\"status_mess",
+        "{\"status_code\":\"34\"}",
+    };
+    for (size_t i = 0; i < sizeof gone / sizeof *gone; i++)
+        if (!tmdb_is_not_found(gone[i], strlen(gone[i])))
+            fail_msg("not recognised as TMDB's not found: %s", gone[i]);
+    for (size_t i = 0; i < sizeof not_tmdb / sizeof *not_tmdb; i++)
+        if (tmdb_is_not_found(not_tmdb[i], strlen(not_tmdb[i])))
+            fail_msg("taken for TMDB's not found: %s", not_tmdb[i]);
+}
+
 static void test_error_message_is_sanitised_and_truncated(void **state) {
     (void)state;
     int code;
@@ -333,6 +361,7 @@ int main(void) {
         cmocka_unit_test(test_list_page_more_than_capacity),
         cmocka_unit_test(test_error_bodies),
         cmocka_unit_test(test_error_message_is_sanitised_and_truncated),
+        cmocka_unit_test(test_not_found_is_tmdbs_own),
         cmocka_unit_test(test_append_duplicates_dropped_order_kept),
         cmocka_unit_test(test_append_limit_counts_distinct_parts),
         cmocka_unit_test(test_append_rejections),
