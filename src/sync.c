@@ -162,13 +162,31 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                      counts->failed);
             return SYNC_OK;
         }
+        if (opt->export_day < 0) {
+            /* A file of unknown day may be months old: what changed since
+             * is not in it. */
+            log_warn("the export's day is unknown (no date in the file name): changes are "
+                     "not marked complete");
+            return SYNC_OK;
+        }
         long day = min_day(facts->started_day,
                            min_day(facts->resumed_from_day, facts->max_age_day));
-        if (opt->export_day >= 0)
-            day = min_day(day, opt->export_day);
-        return advance_cursor(store, day);
+        return advance_cursor(store, min_day(day, opt->export_day));
     }
     if (src->kind == SOURCE_CHANGES) {
+        long current;
+        enum sync_status st;
+        if (!read_cursor(store, &current, &st) || src->changes_first_day > current) {
+            if (st != SYNC_OK)
+                return st;
+            /* The days before --since were not read: completeness needs
+             * an unbroken run of days from an export on. */
+            log_warn("changes were read from %s, after the first day the database does not "
+                     "hold yet (or it holds none, without a finished export): changes are not "
+                     "marked complete",
+                     opt->since ? opt->since : "?");
+            return SYNC_OK;
+        }
         if (counts->failed > 0) {
             log_warn("%" PRId64 " changed movie(s) failed; the next changes run reads these "
                      "days again",

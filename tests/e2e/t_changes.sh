@@ -3,9 +3,11 @@
 # the days since, through yesterday, in windows of at most 14 days (the
 # fake refuses wider ones, as TMDB does); nothing on an immediate second
 # run; a changed movie that now answers 404 is marked deleted; no cursor or
-# one older than TMDB keeps is a clear usage error.
+# one older than TMDB keeps is a clear usage error. The cursor moves only
+# over an unbroken run of days: not after a --since later than it, nor
+# after an export from a file of unknown day.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 23
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -72,6 +74,27 @@ run_ingest changes --since "$(day -3)" --rate 0
 is "$RC" 0 "a changed movie answering 404 is not a failure"
 is "$(sql "SELECT deleted_at IS NOT NULL FROM movies WHERE id = $victim")" 1 \
     "it is marked deleted"
+
+# --since later than the cursor leaves the days between unread: the
+# cursor stays where it was.
+cursor() { sql "SELECT value FROM meta WHERE key = 'changes_from'"; }
+sql "UPDATE meta SET value = '$(day -10)' WHERE key = 'changes_from'"
+run_ingest changes --since "$(day -3)" --rate 0
+is "$RC:$(cursor)" "0:$(day -10)" "changes --since after the cursor: exit 0, the cursor stays"
+like "$ERR" "changes are not marked complete" "and says so"
+run_ingest changes --since "$(day -12)" --rate 0
+is "$(cursor)" "$(day 0)" "--since at or before the cursor: complete through yesterday"
+
+# An export file named without its day may be months old.
+"$PYTHON" "$FAKE" $FAKE_OPTS --write-export "$TMP/catalogue.json.gz"
+sql "UPDATE meta SET value = '$(day -10)' WHERE key = 'changes_from'"
+run_ingest export --file "$TMP/catalogue.json.gz" --rate 0
+is "$RC:$(cursor)" "0:$(day -10)" "export --file of unknown day: exit 0, the cursor stays"
+like "$ERR" "day is unknown .* not marked complete" "and says so"
+"$BIN" --db "$TMP/nocursor.sqlite3" --no-progress changes --since "$(day -2)" --rate 0 \
+    2>/dev/null
+is "$(sqlite3 "$TMP/nocursor.sqlite3" "SELECT count(*) FROM meta WHERE key = 'changes_from'")" 0 \
+    "changes --since on a database with no export sets no cursor"
 
 # A cursor older than TMDB keeps changes for: a usage error suggesting export.
 sql "UPDATE meta SET value = '$(day -120)' WHERE key = 'changes_from'"
