@@ -145,14 +145,17 @@ enum store_status store_mark_aborted(struct store *s, const char *now, int64_t *
 typedef int (*store_id_fn)(void *ctx, int64_t id);
 
 /*
- * Resuming: when the runs just before `run_id` were interrupted or aborted
- * runs of the same `source`, call fn for every movie they already settled
- * (stored, or answered 404) so the new run need not fetch it again.
- * *from_run receives the earliest such run, or 0 when there is nothing to
- * resume. Returns STORE_ERR_NOMEM when fn returns -1.
+ * Resuming: when the runs just before `run_id` were unfinished runs
+ * (interrupted, aborted or failed) of the same `source`, call fn for every
+ * movie they already settled (stored with at least the parts of `append`,
+ * a normalised --append list, "" for none; or answered 404) so the new run
+ * need not fetch it again. *from_run receives the earliest such run, or 0
+ * when there is nothing to resume. Returns STORE_ERR_NOMEM when fn
+ * returns -1.
  */
-enum store_status store_resume_ids(struct store *s, const char *source, int64_t run_id,
-                                   store_id_fn fn, void *ctx, int64_t *from_run);
+enum store_status store_resume_ids(struct store *s, const char *source, const char *append,
+                                   int64_t run_id, store_id_fn fn, void *ctx,
+                                   int64_t *from_run);
 
 /*
  * Finish run `run_id`: set its end time, status ("ok", "partial",
@@ -204,8 +207,10 @@ enum store_status store_mark_gone(struct store *s, store_present_fn present, voi
 enum store_status store_run_started(struct store *s, int64_t run_id, char *buf, size_t size);
 
 /* Call fn for every movie fetched at or after `since` (ISO-8601 UTC) that
- * is not marked deleted: fresh enough to skip (--max-age). */
-enum store_status store_fresh_ids(struct store *s, const char *since, store_id_fn fn, void *ctx);
+ * is not marked deleted and was stored with at least the parts of
+ * `append` (as for store_resume_ids()): fresh enough to skip (--max-age). */
+enum store_status store_fresh_ids(struct store *s, const char *since, const char *append,
+                                  store_id_fn fn, void *ctx);
 
 /* A value of the meta table into buf ("" when absent). */
 enum store_status store_meta_get(struct store *s, const char *key, char *buf, size_t size);

@@ -109,8 +109,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_FTS_DONE] = "DELETE FROM fts_pending",
     /* store_sync.c */
     [ST_MARK_DELETED] = "UPDATE movies SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
-    [ST_FRESH_IDS] = "SELECT id FROM movies WHERE fetched_at >= ?1 AND deleted_at IS NULL",
-    [ST_RESUME_IDS] = "SELECT id FROM movies WHERE fetched_at >= ?1 UNION "
+    [ST_FRESH_IDS] = "SELECT id FROM movies WHERE fetched_at >= ?1 AND deleted_at IS NULL "
+                     "AND tmdb_parts_cover(appended, ?2)",
+    [ST_RESUME_IDS] = "SELECT id FROM movies WHERE fetched_at >= ?1 "
+                      "AND tmdb_parts_cover(appended, ?4) UNION "
                       "SELECT movie_id FROM fetch_failures WHERE run_id >= ?2 AND run_id < ?3 "
                       "AND kind = 'missing'",
 };
@@ -348,7 +350,40 @@ static enum store_status apply_schema(struct store *s) {
     return rc;
 }
 
+/* Whether comma-separated `list` names `part` (len bytes). */
+static bool names_part(const char *list, const char *part, size_t len) {
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && memcmp(p, part, len) == 0)
+            return true;
+        p += n + (p[n] == ',');
+    }
+    return false;
+}
+
+/* SQL tmdb_parts_cover(appended, wanted): 1 when the appended parts a
+ * movie was stored with (movies.appended, NULL for none) include every
+ * part of `wanted` (a normalised --append list, "" for none). A movie
+ * stored without the parts a run asks for is not settled for that run:
+ * resuming and --max-age skip only the ones that have them. */
+static void parts_cover(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    const char *have = (const char *)sqlite3_value_text(argv[0]);
+    const char *want = (const char *)sqlite3_value_text(argv[1]);
+    bool all = true;
+    for (const char *p = want ? want : ""; *p && all;) {
+        size_t n = strcspn(p, ",");
+        all = n == 0 || names_part(have ? have : "", p, n);
+        p += n + (p[n] == ',');
+    }
+    sqlite3_result_int(ctx, all);
+}
+
 static enum store_status prepare_all(struct store *s) {
+    if (sqlite3_create_function(s->db, "tmdb_parts_cover", 2,
+                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+                                parts_cover, NULL, NULL) != SQLITE_OK)
+        return store_fail(s, "register tmdb_parts_cover()");
     for (int i = 0; i < ST_COUNT; i++)
         if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[i],
                                NULL) != SQLITE_OK)
@@ -757,8 +792,9 @@ enum store_status store_mark_aborted(struct store *s, const char *now, int64_t *
     return STORE_OK;
 }
 
-/* The earliest of the interrupted/aborted runs of `source` that directly
- * precede `run_id`: its id and start time (copied into started). */
+/* The earliest of the unfinished runs of `source` that directly precede
+ * `run_id` (interrupted, aborted, or failed: what each committed stands):
+ * its id and start time (copied into started). */
 static int64_t resumable_since(struct store *s, const char *source, int64_t run_id, char *started,
                                size_t size, int *rc) {
     sqlite3_stmt *st = s->stmts[ST_PREVIOUS_RUNS];
@@ -767,7 +803,8 @@ static int64_t resumable_since(struct store *s, const char *source, int64_t run_
     while ((*rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *status = (const char *)sqlite3_column_text(st, 2);
         const char *src = (const char *)sqlite3_column_text(st, 3);
-        bool unfinished = strcmp(status, "aborted") == 0 || strcmp(status, "interrupted") == 0;
+        bool unfinished = strcmp(status, "aborted") == 0 ||
+                          strcmp(status, "interrupted") == 0 || strcmp(status, "failed") == 0;
         if (!unfinished || strcmp(src, source) != 0)
             break;
         from = sqlite3_column_int64(st, 0);
@@ -780,8 +817,9 @@ static int64_t resumable_since(struct store *s, const char *source, int64_t run_
     return from;
 }
 
-enum store_status store_resume_ids(struct store *s, const char *source, int64_t run_id,
-                                   store_id_fn fn, void *ctx, int64_t *from_run) {
+enum store_status store_resume_ids(struct store *s, const char *source, const char *append,
+                                   int64_t run_id, store_id_fn fn, void *ctx,
+                                   int64_t *from_run) {
     char started[64] = "";
     int rc;
     *from_run = resumable_since(s, source, run_id, started, sizeof started, &rc);
@@ -793,6 +831,7 @@ enum store_status store_resume_ids(struct store *s, const char *source, int64_t 
     store_bind_text(st, 1, started);
     sqlite3_bind_int64(st, 2, *from_run);
     sqlite3_bind_int64(st, 3, run_id);
+    store_bind_text(st, 4, append);
     char what[64];
     snprintf(what, sizeof what, "the movies of run %lld", (long long)*from_run);
     return store_each_id(s, st, fn, ctx, what);

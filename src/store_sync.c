@@ -79,10 +79,11 @@ enum store_status store_mark_gone(struct store *s, store_present_fn present, voi
     return rc;
 }
 
-enum store_status store_fresh_ids(struct store *s, const char *since, store_id_fn fn,
-                                  void *ctx) {
+enum store_status store_fresh_ids(struct store *s, const char *since, const char *append,
+                                  store_id_fn fn, void *ctx) {
     sqlite3_stmt *st = s->stmts[ST_FRESH_IDS];
     store_bind_text(st, 1, since);
+    store_bind_text(st, 2, append);
     char what[96];
     snprintf(what, sizeof what, "movies fetched since %s", since);
     return store_each_id(s, st, fn, ctx, what);
