@@ -10,6 +10,8 @@
  *   stored         movies committed to the database (writer)
  *   missing        404 answers, deleted movies (writer)
  *   failed         movies given up on, bad input tokens (writer, producer)
+ *   unusable       of them, movies TMDB answered with a body that cannot be
+ *                  stored (writer; fetch.h)
  *   http_requests  requests sent, list pages included (workers, producer)
  *   retries        requests that were repeats (workers, producer)
  *   throttled      429/503 answers (workers, producer)
@@ -32,6 +34,7 @@ struct stats {
     atomic_llong stored;
     atomic_llong missing;
     atomic_llong failed;
+    atomic_llong unusable;
     atomic_llong http_requests;
     atomic_llong retries;
     atomic_llong throttled;

@@ -48,6 +48,7 @@ struct run_counts {
     int64_t fetched;   /* stored */
     int64_t missing;   /* 404 */
     int64_t failed;    /* gave up after retries or bad payload */
+    int64_t unusable;  /* of failed: answered with a body that cannot be stored (not in runs) */
     int64_t http_requests;
     int64_t retries;
     int64_t skipped; /* not fetched: settled by the interrupted run being resumed */

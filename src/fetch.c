@@ -91,15 +91,17 @@ enum retry_action fetch_movie(struct fetcher *f, int64_t id, struct fetch_result
         return RETRY_DONE;
     case RETRY_FAILED:
     case RETRY_AGAIN:
+        out->unusable = r.error == HTTP_ERR_TOO_LARGE;
         return RETRY_DONE;
     case RETRY_DONE:
         break;
     }
     char why[160];
     enum movie_status st = movie_parse(r.body, r.len, id, &out->movie, why, sizeof why);
-    if (st != MOVIE_OK)
+    if (st != MOVIE_OK) {
         snprintf(out->reason, sizeof out->reason, "bad payload: %s", why);
-    else
+        out->unusable = true;
+    } else
         out->kind = FETCH_STORED;
     return RETRY_DONE;
 }

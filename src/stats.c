@@ -9,6 +9,7 @@ void stats_init(struct stats *s) {
     atomic_init(&s->stored, 0);
     atomic_init(&s->missing, 0);
     atomic_init(&s->failed, 0);
+    atomic_init(&s->unusable, 0);
     atomic_init(&s->http_requests, 0);
     atomic_init(&s->retries, 0);
     atomic_init(&s->throttled, 0);
@@ -29,6 +30,7 @@ void stats_to_counts(struct stats *s, struct run_counts *out) {
     out->fetched = stats_get(&s->stored);
     out->missing = stats_get(&s->missing);
     out->failed = stats_get(&s->failed);
+    out->unusable = stats_get(&s->unusable);
     out->http_requests = stats_get(&s->http_requests);
     out->retries = stats_get(&s->retries);
     out->skipped = stats_get(&s->skipped);

@@ -126,6 +126,27 @@ static enum sync_status advance_cursor(struct store *store, long day) {
     return SYNC_OK;
 }
 
+/* Whether the run's failures, if any, leave the cursor free to move: only
+ * when TMDB answered each of them with a body that cannot be stored, which
+ * reading the same days again would only fetch again (they stay in
+ * fetch_failures; the movie's next change, or an export, fetches it).
+ * Any other failure may pass, so it holds the cursor. Says which. */
+static bool unusable_only(const struct run_counts *counts) {
+    int64_t holding = counts->failed - counts->unusable;
+    if (holding > 0) {
+        log_warn("%" PRId64 " movie(s) failed; changes are not marked complete (the next "
+                 "changes run reads these days again)",
+                 holding);
+        return false;
+    }
+    if (counts->unusable > 0)
+        log_warn("%" PRId64 " movie(s) answered with bodies that cannot be stored (see "
+                 "fetch_failures); reading the same days again would not help, so they do not "
+                 "hold back the changes cursor: their next change, or an export, fetches them",
+                 counts->unusable);
+    return true;
+}
+
 static long min_day(long a, long b) {
     return a < b ? a : b;
 }
@@ -156,12 +177,8 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                      "this time",
                      bad_input);
         }
-        if (counts->failed > 0) {
-            log_warn("%" PRId64 " movie(s) failed; changes are not marked complete (the next "
-                     "changes run reads from where the last complete run left off)",
-                     counts->failed);
+        if (!unusable_only(counts))
             return SYNC_OK;
-        }
         if (opt->export_day < 0) {
             /* A file of unknown day may be months old: what changed since
              * is not in it. */
@@ -187,12 +204,8 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                      opt->since ? opt->since : "?");
             return SYNC_OK;
         }
-        if (counts->failed > 0) {
-            log_warn("%" PRId64 " changed movie(s) failed; the next changes run reads these "
-                     "days again",
-                     counts->failed);
+        if (!unusable_only(counts))
             return SYNC_OK;
-        }
         return advance_cursor(store, src->changes_last_day + 1);
     }
     return SYNC_OK;

@@ -20,7 +20,7 @@ struct batch {
     int rows;  /* results in the open transaction */
     long long started_ms;
     /* counted when committed, so the counters match the database */
-    long long stored, missing, failed;
+    long long stored, missing, failed, unusable;
     bool failed_db;
 };
 
@@ -43,7 +43,8 @@ static void commit(struct batch *b) {
     stats_add(&b->stats->stored, b->stored);
     stats_add(&b->stats->missing, b->missing);
     stats_add(&b->stats->failed, b->failed);
-    b->stored = b->missing = b->failed = 0;
+    stats_add(&b->stats->unusable, b->unusable);
+    b->stored = b->missing = b->failed = b->unusable = 0;
     b->open = false;
     b->rows = 0;
 }
@@ -78,6 +79,7 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
             b->missing++;
         else
             b->failed++;
+        b->unusable += r->unusable;
     }
     if (st != STORE_OK) {
         db_failed(b);

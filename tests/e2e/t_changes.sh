@@ -5,9 +5,11 @@
 # run; a changed movie that now answers 404 is marked deleted; no cursor or
 # one older than TMDB keeps is a clear usage error. The cursor moves only
 # over an unbroken run of days: not after a --since later than it, nor
-# after an export from a file of unknown day.
+# after an export from a file of unknown day. A failed movie holds it,
+# unless TMDB answered it with a body that cannot be stored (reading the
+# same days again would not help).
 . "$(dirname "$0")/lib.sh"
-plan 23
+plan 27
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -95,6 +97,21 @@ like "$ERR" "day is unknown .* not marked complete" "and says so"
     2>/dev/null
 is "$(sqlite3 "$TMP/nocursor.sqlite3" "SELECT count(*) FROM meta WHERE key = 'changes_from'")" 0 \
     "changes --since on a database with no export sets no cursor"
+
+changed=$(head -n 1 "$TMP/expected")
+for fault in bad_utf8 500; do
+    stop_fake
+    start_fake $FAKE_OPTS --fault "$changed:$fault"
+    sql "UPDATE meta SET value = '$(day -3)' WHERE key = 'changes_from'"
+    run_ingest changes --rate 0 --retries 0 --include-adult
+    if [ $fault = bad_utf8 ]; then
+        is "$RC:$(cursor)" "3:$(day 0)" "a body that cannot be stored: exit 3, the cursor moves on"
+        like "$ERR" "cannot be stored .* do not hold back the changes cursor" "and says why"
+    else
+        is "$RC:$(cursor)" "3:$(day -3)" "a 500 to the last attempt: exit 3, the cursor stays"
+        like "$ERR" "changes are not marked complete" "and says so"
+    fi
+done
 
 # A cursor older than TMDB keeps changes for: a usage error suggesting export.
 sql "UPDATE meta SET value = '$(day -120)' WHERE key = 'changes_from'"
