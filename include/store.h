@@ -213,6 +213,16 @@ enum store_status store_run_started(struct store *s, int64_t run_id, char *buf, 
 enum store_status store_fresh_ids(struct store *s, const char *since, const char *append,
                                   store_id_fn fn, void *ctx);
 
+/*
+ * The oldest fetched_at (ISO-8601 UTC) of the live movies fetched before
+ * `before` that run `run_id` did not record as failed, adult and video
+ * ones left out unless `adult` / `video`: what an export that read the
+ * catalogue left as it was (filtered out by --min-popularity or --shard,
+ * say). "" in buf when there is none.
+ */
+enum store_status store_oldest_unrefreshed(struct store *s, const char *before, bool adult,
+                                           bool video, int64_t run_id, char *buf, size_t size);
+
 /* A value of the meta table into buf ("" when absent). */
 enum store_status store_meta_get(struct store *s, const char *key, char *buf, size_t size);
 

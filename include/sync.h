@@ -51,6 +51,7 @@ struct sync_facts {
     long started_day;      /* the day the run started */
     long resumed_from_day; /* the day the earliest run it resumed started; LONG_MAX none */
     long max_age_day;      /* --max-age skipped movies fetched since this day; LONG_MAX none */
+    int64_t run_id;        /* the run (its failures are not "left as they were") */
 };
 
 /*

@@ -361,6 +361,7 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
     else if (store &&
              collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : run_id, skip, &facts) != 0)
         ready = false;
+    facts.run_id = run_id;
     free(command);
     free(source);
     if (!ready) {

@@ -147,6 +147,15 @@ static bool unusable_only(const struct run_counts *counts) {
     return true;
 }
 
+/* The day of an ISO-8601 time ("2026-11-24T03:30:00Z"); LONG_MAX when
+ * it has none. */
+static long day_of(const char *iso) {
+    char date[CLOCK_DATE_SIZE];
+    long day;
+    snprintf(date, sizeof date, "%.10s", iso);
+    return clock_parse_date(date, &day) == 0 ? day : LONG_MAX;
+}
+
 static long min_day(long a, long b) {
     return a < b ? a : b;
 }
@@ -188,7 +197,24 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
         }
         long day = min_day(facts->started_day,
                            min_day(facts->resumed_from_day, facts->max_age_day));
-        return advance_cursor(store, min_day(day, opt->export_day));
+        day = min_day(day, opt->export_day);
+        /* Never past a stored movie the run left as it was. */
+        char before[CLOCK_DATE_SIZE + 16], oldest[64];
+        clock_format_date(day, before);
+        strcat(before, "T00:00:00Z");
+        if (store_oldest_unrefreshed(store, before, src->include_adult, src->include_video,
+                                     facts->run_id, oldest, sizeof oldest) != STORE_OK) {
+            log_error("%s", store_errmsg(store));
+            return SYNC_FATAL;
+        }
+        long stale = oldest[0] ? day_of(oldest) : LONG_MAX;
+        if (stale < day) {
+            log_warn("stored movies fetched since %.10s were not fetched again by this export "
+                     "(--min-popularity, --shard?): changes are marked complete only from then",
+                     oldest);
+            day = stale;
+        }
+        return advance_cursor(store, day);
     }
     if (src->kind == SOURCE_CHANGES) {
         long current;

@@ -6,7 +6,7 @@
 # --max-age skips what is fresh; unreadable lines are reported, counted and
 # stop the deletion marking; a missing export is a clear error.
 . "$(dirname "$0")/lib.sh"
-plan 30
+plan 34
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -115,5 +115,25 @@ is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL')" "$deleted
 run_ingest export --export-base "$EXPORT_BASE" --date 2020-01-01 --rate 0
 is "$RC" 1 "a missing export: exit 1"
 like "$ERR" "movie_ids_01_01_2020.json.gz: HTTP 403: no such file" "and says which file and why"
+
+# An export that leaves stored movies as they were (--min-popularity,
+# --shard) moves the changes cursor no further than the oldest of their
+# fetches; adult movies, which exports and changes leave out by default,
+# do not hold it.
+cursor() { sql "SELECT value FROM meta WHERE key = 'changes_from'"; }
+old=$(date -u -d '-20 day' +%F)
+sql "UPDATE movies SET fetched_at = '${old}T05:00:00Z', deleted_at = NULL;
+     UPDATE meta SET value = '$old' WHERE key = 'changes_from'"
+run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0 --min-popularity 500
+is "$RC:$(cursor)" "0:$old" "--min-popularity: the cursor stays at the unfetched movies' day"
+like "$ERR" "were not fetched again by this export" "and says why"
+sql "UPDATE movies SET fetched_at = '${old}T05:00:00Z';
+     UPDATE meta SET value = '$old' WHERE key = 'changes_from'"
+run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0 --shard 0/2
+is "$(cursor)" "$old" "--shard on a database of every id: the cursor stays too"
+sql "UPDATE movies SET fetched_at = '${old}T05:00:00Z' WHERE adult = 1;
+     UPDATE meta SET value = '$old' WHERE key = 'changes_from'"
+run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0
+is "$(cursor)" "$TODAY" "a whole export moves it to its day; stale adult movies do not hold it"
 
 done_testing
