@@ -5,6 +5,8 @@
  * database, run the pipeline (pipeline.h), record the run, print the
  * summary, and map the outcome to an exit status (cli.h).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -530,7 +532,23 @@ static int merge(const struct options *opt) {
     return code;
 }
 
+/* Started with standard input, output or error closed (`>&-`, a careless
+ * daemon), the next file opened would take its number: log lines would
+ * land in the stop pipe or the database. /dev/null takes their place. */
+static void open_standard_fds(void) {
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+            continue;
+        int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        if (got >= 0 && got != fd) { /* cannot happen: lower ones are open */
+            dup2(got, fd);
+            close(got);
+        }
+    }
+}
+
 int main(int argc, char **argv) {
+    open_standard_fds();
     struct options opt;
     enum cli_result cr = cli_parse(argc, argv, &opt);
     if (cr != CLI_RUN) {

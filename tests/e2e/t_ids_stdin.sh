@@ -1,8 +1,10 @@
 #!/bin/sh
 # ids - : ids streamed from standard input, duplicates enqueued once, bad
-# tokens reported with their line and counted as failed (exit 3).
+# tokens reported with their line and counted as failed (exit 3). Started
+# with standard output and error closed (logs written all along) every id
+# is still read and stored; with standard input closed, there are none.
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 11
 
 start_fake --movies 50 --deleted 0
 ids=$(catalogue_ids 30 --movies 50 --deleted 0)
@@ -23,5 +25,12 @@ is "$RC" 3 "bad tokens: exit 3 (finished, some input failed)"
 like "$ERR" "line 2: \"not-an-id\" is not a movie id" "bad token reported with its line"
 like "$ERR" "line 5: \"-5\" is not a movie id" "negative id reported"
 is "$(sql 'SELECT failed FROM runs ORDER BY id DESC LIMIT 1')" 2 "bad tokens counted as failed"
+
+DB=$TMP/closed.sqlite3
+"$BIN" --db "$DB" --no-progress -vv --rate 0 ids - <"$TMP/ids" >&- 2>&-
+is "$?:$(sql 'SELECT count(*) FROM movies')" "0:30" "stdout and stderr closed: exit 0, all 30 stored"
+is "$(sql 'PRAGMA integrity_check')" ok "and no log line went into the database"
+timeout 20 "$BIN" --db "$DB" --no-progress --rate 0 ids - <&- >/dev/null 2>&1
+is "$?" 0 "stdin closed: no ids, exit 0 (no hang)"
 
 done_testing
