@@ -36,6 +36,7 @@ enum exit_status {
     EXIT_NO_MATCH = 4,  /* search found nothing */
     EXIT_SIGINT = 130,  /* interrupted by SIGINT; what was fetched is committed */
     EXIT_SIGTERM = 143, /* stopped by SIGTERM; what was fetched is committed */
+    EXIT_SIGHUP = 129,  /* stopped by SIGHUP (the terminal closed); likewise */
 };
 
 #define DEFAULT_DB "tmdb.sqlite3"

@@ -178,7 +178,8 @@ void cli_print_help(FILE *out) {
 "\n"
 "Exit status: 0 all fetched (deleted movies are recorded, not failures);\n"
 "1 the run could not go on; 2 usage or configuration error; 3 finished but some\n"
-"movies failed; 4 search found nothing; 130/143 interrupted by SIGINT/SIGTERM.\n"
+"movies failed; 4 search found nothing; 130/143/129 interrupted by\n"
+"SIGINT/SIGTERM/SIGHUP.\n"
 "\n"
 "A progress line is drawn on stderr only when it is a terminal; a one-line\n"
 "summary ends every run. See tmdb-ingest(1) and README.md.\n",

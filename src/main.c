@@ -50,7 +50,8 @@ static int install_signals(void) {
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
+    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0 ||
+        sigaction(SIGHUP, &sa, NULL) != 0)
         return -1;
     sa.sa_handler = SIG_IGN;
     return sigaction(SIGPIPE, &sa, NULL);
@@ -120,7 +121,14 @@ static int exit_status_of(enum pipeline_status ps, const struct run_counts *c) {
     case PIPELINE_OK:
         return c->failed > 0 ? EXIT_PARTIAL : EXIT_OK;
     case PIPELINE_INTERRUPTED:
-        return atomic_load(&stop_signal) == SIGTERM ? EXIT_SIGTERM : EXIT_SIGINT;
+        switch (atomic_load(&stop_signal)) {
+        case SIGTERM:
+            return EXIT_SIGTERM;
+        case SIGHUP:
+            return EXIT_SIGHUP;
+        default:
+            return EXIT_SIGINT;
+        }
     case PIPELINE_SOURCE_ERROR:
     case PIPELINE_FATAL:
     case PIPELINE_SETUP_ERROR:

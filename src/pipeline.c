@@ -187,9 +187,13 @@ static int make_pipe(int fds[2]) {
 }
 
 static enum pipeline_status result_of(const struct pipeline *p) {
+    /* A database failure outranks a signal that came before it: the
+     * signal's exit status would say that all parsed work was committed. */
+    if (p->writer_status != WRITER_OK)
+        return PIPELINE_FATAL;
     if (stop_requested())
         return stop_reason() == STOP_SIGNAL ? PIPELINE_INTERRUPTED : PIPELINE_FATAL;
-    if (p->writer_status != WRITER_OK || p->source_status == SOURCE_FATAL)
+    if (p->source_status == SOURCE_FATAL)
         return PIPELINE_FATAL;
     if (p->source_status == SOURCE_ERROR)
         return PIPELINE_SOURCE_ERROR;

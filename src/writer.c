@@ -25,8 +25,10 @@ struct batch {
 };
 
 static void db_failed(struct batch *b) {
-    if (stop_request(STOP_FATAL))
-        log_error("%s", store_errmsg(b->store));
+    stop_request(STOP_FATAL); /* a no-op when a signal stopped the run first */
+    if (!b->failed_db) /* said also after a signal: the exit status will not be 130/143 */
+        log_error("%s (what is not committed is not stored: the next run fetches it)",
+                  store_errmsg(b->store));
     if (b->open)
         store_rollback(b->store);
     b->open = false;

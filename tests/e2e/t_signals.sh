@@ -1,8 +1,11 @@
 #!/bin/sh
 # SIGTERM / SIGINT: stop fetching, commit what was already parsed, mark the
-# run interrupted, exit 143 / 130 within a couple of seconds.
+# run interrupted, exit 143 / 130 within a couple of seconds. SIGHUP (the
+# terminal went away) is handled the same way (exit 129). A database that
+# fails after the signal still says so, and the exit is 1, not 143: the
+# parsed movies were not all committed.
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 17
 
 start_fake --movies 150 --deleted 0 --latency-ms 100
 
@@ -55,5 +58,42 @@ is "$(sql 'PRAGMA integrity_check')" ok "second SIGINT: integrity_check ok"
 # A rerun completes the job.
 run_ingest list now_playing --pages all --workers 5 --rate 0
 is "$(sql 'SELECT count(*) FROM movies')" 150 "a rerun completes the job"
+
+interrupt HUP
+is "$RC" 129 "SIGHUP: exit 129"
+like "$ERR" "run [0-9]+ interrupted" "with the summary"
+is "$(sql 'SELECT status FROM runs ORDER BY id DESC LIMIT 1')" interrupted "the run is marked interrupted"
+
+# The database locked by another process while the load is stopping.
+rm -f "$DB"*
+mkfifo "$TMP/fifo"
+"$BIN" --db "$DB" --no-progress --rate 0 --batch 1 ids - <"$TMP/fifo" >/dev/null 2>"$TMP/err" &
+pid=$!
+exec 3>"$TMP/fifo"
+set -- $(catalogue_ids 10 --movies 150 --deleted 0)
+echo "$1 $2 $3" >&3
+i=0
+until [ "$(sqlite3 "$DB" 'SELECT count(*) FROM movies' 2>/dev/null || echo 0)" -ge 3 ] ||
+    [ $i -ge 100 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+"$PYTHON" -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(8)' "$DB" "$TMP/locked" &
+locker=$!
+until [ -e "$TMP/locked" ]; do sleep 0.05; done
+echo "$4 $5 $6" >&3
+sleep 1
+kill -TERM "$pid"
+wait "$pid"
+RC=$?
+exec 3>&-
+wait "$locker"
+is "$RC" 1 "a database locked at the end of a signalled run: exit 1, not 143"
+like "$(cat "$TMP/err")" "database is locked .*not committed" "and the error is said"
 
 done_testing
