@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -230,15 +231,16 @@ static int begin_run(struct store *store, const char *command, const char *sourc
     return 0;
 }
 
-/* What a dry run found, on standard output: it is what was asked for. */
-static void print_dry_run(const struct options *opt, struct stats *stats) {
+/* What a dry run found, on standard output: it is what was asked for.
+ * Returns 0, or -1 (logged) when standard output did not take it. */
+static int print_dry_run(const struct options *opt, struct stats *stats) {
     long long n = stats_get(&stats->requested);
     long long pages = stats_get(&stats->http_requests);
     char eta[64] = "no --rate limit";
     if (opt->rate > 0) {
-        double s = (double)n / opt->rate;
-        snprintf(eta, sizeof eta, "about %.0fh%02.0fm at %g requests/s", s / 3600,
-                 (s - 3600 * (double)(long long)(s / 3600)) / 60, opt->rate);
+        long long m = llround((double)n / opt->rate / 60); /* whole minutes */
+        snprintf(eta, sizeof eta, "about %lldh%02lldm at %g requests/s", m / 60, m % 60,
+                 opt->rate);
     }
     if (opt->log_format == LOG_FORMAT_JSON) {
         const struct log_field fields[] = {
@@ -250,11 +252,16 @@ static void print_dry_run(const struct options *opt, struct stats *stats) {
             {"listing_requests", NULL, (double)pages},
         };
         log_event("dry_run", "", fields, sizeof fields / sizeof *fields);
-        return;
+        return 0;
     }
     printf("tmdb-ingest: dry run: would fetch %lld movie(s) with %lld request(s), %s; "
            "skipped=%lld failed=%lld (listing took %lld request(s))\n",
            n, n, eta, stats_get(&stats->skipped), stats_get(&stats->failed), pages);
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    log_error("writing the dry run's result: %s", errno ? strerror(errno) : "output error");
+    return -1;
 }
 
 /* Open an existing database for reading (stats, dump, --dry-run). One made
@@ -397,8 +404,8 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
     const char *status = run_status_name(ps, &counts);
     code = exit_status_of(ps, &counts);
     if (opt->dry_run) {
-        if (ps == PIPELINE_OK)
-            print_dry_run(opt, &stats);
+        if (ps == PIPELINE_OK && print_dry_run(opt, &stats) != 0)
+            code = EXIT_FATAL;
     } else {
         if (ps == PIPELINE_OK &&
             sync_finish(opt, store, named, &facts, &counts, stats_get(&stats.bad_input)) != SYNC_OK)

@@ -6,7 +6,7 @@
 # --max-age skips what is fresh; unreadable lines are reported, counted and
 # stop the deletion marking; a missing export is a clear error.
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 37
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -35,6 +35,14 @@ is "$(fake_stat by_endpoint.details)" 0 "dry run: no detail request"
 [ ! -e "$DB" ]; ok $? "dry run: no database created"
 env -u TMDB_API_TOKEN "$BIN" --db "$DB" export --file "$TMP/export.gz" --dry-run >"$TMP/out" 2>&1
 is "$?" 0 "a dry run of an export needs no credential (only the export is read)"
+# The estimate in whole hours and minutes: 2,000 ids at 1/s are 33 minutes,
+# 3,599 are 60 minutes: 1h00m.
+seq 1 2000 | "$BIN" --db "$TMP/none.sqlite3" --dry-run --rate 1 ids - >"$TMP/out" 2>/dev/null
+like "$(cat "$TMP/out")" "about 0h33m at 1 requests/s" "2,000 ids at 1/s: about 0h33m"
+seq 1 3599 | "$BIN" --db "$TMP/none.sqlite3" --dry-run --rate 1 ids - >"$TMP/out" 2>/dev/null
+like "$(cat "$TMP/out")" "about 1h00m at 1 requests/s" "3,599 ids at 1/s: about 1h00m"
+seq 1 10 | "$BIN" --db "$TMP/none.sqlite3" --dry-run ids - >/dev/full 2>"$TMP/err"
+is "$?" 1 "a dry run whose result cannot be written: exit 1"
 
 fake_reset
 run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0
