@@ -10,6 +10,7 @@
  *                               once fetch_movie() has seen TMDB's "not found" body)
  *   401                      -> RETRY_FATAL   (the credential was rejected)
  *   429, 503                 -> RETRY_AGAIN after max(Retry-After, backoff); throttle
+ *                               (Retry-After counted up to RETRY_AFTER_CAP_MS)
  *   other 5xx, 408           -> RETRY_AGAIN after backoff
  *   timeout, reset, network  -> RETRY_AGAIN after backoff
  *   connect/resolve failure  -> RETRY_AGAIN, and RETRY_FATAL once retries run out
@@ -32,6 +33,10 @@
 #define RETRY_CAP_MS 30000L
 /* Back-off for a 429 without Retry-After (the CDN often sends none). */
 #define RETRY_THROTTLE_DEFAULT_MS 2000L
+/* The longest pause a Retry-After buys (TMDB's are seconds): a longer one
+ * (a misbehaving proxy, a maintenance window) would stall an unattended
+ * run for hours per attempt; after this the attempt is made anyway. */
+#define RETRY_AFTER_CAP_MS 300000L
 
 enum retry_action {
     RETRY_DONE,

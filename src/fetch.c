@@ -47,6 +47,9 @@ enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_resu
         if (d.throttle) {
             stats_add(&f->stats->throttled, 1);
             ratelimit_throttle(f->ratelimit, d.delay_ms);
+            if (d.delay_ms >= 30000) /* a cron job should not look hung */
+                log_warn("HTTP %ld with Retry-After: every request pauses %ld s", out->status,
+                         (d.delay_ms + 500) / 1000);
         }
         if (d.action != RETRY_DONE)
             describe(out, reason, reason_size);

@@ -75,6 +75,8 @@ struct retry_decision retry_decide(const struct http_result *r, int attempt, int
     if (s == 429 || s == 503) {
         long wait = r->retry_after_ms >= 0 ? r->retry_after_ms
                                            : (s == 429 ? RETRY_THROTTLE_DEFAULT_MS : 0);
+        if (wait > RETRY_AFTER_CAP_MS)
+            wait = RETRY_AFTER_CAP_MS;
         return again(attempt, max_retries, rng, wait, true, RETRY_FAILED);
     }
     if (s >= 500 || s == 408)

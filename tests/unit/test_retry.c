@@ -58,6 +58,20 @@ static void test_429_waits_at_least_retry_after_and_throttles(void **state) {
     assert_true(d.delay_ms >= 7000);
 }
 
+/* Two hours of Retry-After would stall an unattended run for hours per
+ * attempt: the pause stops at RETRY_AFTER_CAP_MS. */
+static void test_retry_after_is_capped(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    long statuses[] = {429, 503};
+    for (size_t i = 0; i < sizeof statuses / sizeof *statuses; i++) {
+        struct http_result r = status(statuses[i], 7200000);
+        struct retry_decision d = retry_decide(&r, 1, 3, &rng);
+        assert_int_equal(d.action, RETRY_AGAIN);
+        assert_int_equal(d.delay_ms, RETRY_AFTER_CAP_MS);
+    }
+}
+
 static void test_429_without_retry_after_backs_off_anyway(void **state) {
     (void)state;
     uint64_t rng = 1;
@@ -152,6 +166,7 @@ int main(void) {
         cmocka_unit_test(test_other_4xx_fail_without_retry),
         cmocka_unit_test(test_429_waits_at_least_retry_after_and_throttles),
         cmocka_unit_test(test_429_without_retry_after_backs_off_anyway),
+        cmocka_unit_test(test_retry_after_is_capped),
         cmocka_unit_test(test_503_honours_retry_after),
         cmocka_unit_test(test_5xx_and_transport_errors_retry_then_fail),
         cmocka_unit_test(test_unreachable_host_becomes_fatal_when_retries_run_out),
