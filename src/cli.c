@@ -265,13 +265,32 @@ void cli_print_command_help(FILE *out, const char *command) {
     cli_print_help(out);
 }
 
+/* --log-format json is on the command line: usage errors are JSON lines
+ * too, since a log collector reads every line of stderr as one. Set by
+ * cli_parse() before it parses (main's thread only). */
+static bool json_errors;
+
 __attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt, ...) {
+    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "tmdb-ingest: ");
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'tmdb-ingest --help' for more information.\n");
+    if (json_errors)
+        log_error("%s (try 'tmdb-ingest --help')", msg);
+    else
+        fprintf(stderr, "tmdb-ingest: %s\nTry 'tmdb-ingest --help' for more information.\n", msg);
+}
+
+/* Whether the command line asks for --log-format json, looked for before
+ * parsing so that errors in the options before it are JSON too. */
+static bool wants_json_log(int argc, char **argv) {
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--log-format=json") == 0 ||
+            (strcmp(argv[i], "--log-format") == 0 && i + 1 < argc &&
+             strcmp(argv[i + 1], "json") == 0))
+            return true;
+    return false;
 }
 
 /* A whole number in [min, max]. */
@@ -725,6 +744,9 @@ static int check_applicable(const struct options *opt, const struct given *g) {
 
 enum cli_result cli_parse(int argc, char **argv, struct options *opt) {
     set_defaults(opt);
+    json_errors = wants_json_log(argc, argv);
+    if (json_errors)
+        log_init(LOG_ERROR, false, LOG_FORMAT_JSON); /* main sets the level after */
     struct given given = {0};
     opterr = 0;
     optind = 1;

@@ -3,7 +3,7 @@
 # level and event; the run summary is the event run_finished with its
 # counts; warnings keep their text; nothing else is written.
 . "$(dirname "$0")/lib.sh"
-plan 6
+plan 9
 
 start_fake --movies 30 --deleted 2
 run_ingest export --export-base "$FAKE_URL/p/exports" --include-adult --include-video --rate 0 --log-format json -v
@@ -28,5 +28,18 @@ is "$(sed -n 2p "$TMP/check")" "ok 28 0 28" "its fields: status, stored, missing
 [ "$(sed -n 3p "$TMP/check")" -ge 1 ]; ok $? "-v messages are info events"
 run_ingest ids 1 --log-format yaml
 is "$RC" 2 "an unknown format is a usage error"
+
+# Usage errors are JSON lines too, wherever --log-format json stands.
+for args in "--log-format json --workers 999 ids 1" "--bogus --log-format=json ids 1"; do
+    # shellcheck disable=SC2086
+    run_ingest $args
+    [ "$RC" = 2 ] && printf '%s\n' "$ERR" | "$PYTHON" -c '
+import json, sys
+lines = [json.loads(l) for l in sys.stdin if l.strip()]
+sys.exit(0 if lines and all(l["level"] == "error" for l in lines) else 1)'
+    ok $? "usage error with $args: exit 2, every stderr line a JSON error object"
+done
+run_ingest --workers 999 ids 1
+like "$ERR" "^tmdb-ingest: --workers wants" "without it, the plain text message"
 
 done_testing
