@@ -43,6 +43,29 @@ bool json_int64(const struct cJSON *item, int64_t *out);
  * surrogates, nothing beyond U+10FFFF). */
 bool json_utf8_valid(const char *s, size_t len);
 
+/* Deepest nesting json_strict_valid() accepts (TMDB's bodies nest < 10). */
+#define JSON_MAX_DEPTH 256
+
+/*
+ * True when `len` bytes of `s` are exactly one JSON value with optional
+ * white space around it, by RFC 8259's grammar: numbers without leading
+ * zeros or bare dots, strings without raw control characters and with
+ * only the defined escapes, nothing after the value, nesting at most
+ * JSON_MAX_DEPTH. cJSON is laxer; SQLite's JSON functions are not, and a
+ * body stored in raw_json must stay readable by them (json_extract, the
+ * search document). On false, `why` (if any) says what and where.
+ * Encoding is not checked here: see json_utf8_valid().
+ */
+bool json_strict_valid(const char *s, size_t len, char *why, size_t why_size);
+
+/*
+ * The exact value of the integer literal of `key` in the top-level object
+ * of `s` (a body json_strict_valid() accepted): what a double cannot hold
+ * beyond 2^53. False when the key is absent at the top level, its value is
+ * not an integer literal, or it does not fit in 64 bits.
+ */
+bool json_top_level_int64(const char *s, size_t len, const char *key, int64_t *out);
+
 /*
  * Write `len` bytes of `s` to `out` as a JSON string, quotes included:
  * quotes, backslashes and control characters escaped; each byte that is

@@ -17,8 +17,12 @@
  *  - Strings that TMDB sends as "" or null to mean "unknown" (release_date,
  *    imdb_id, homepage, tagline, overview, paths) become NULL.
  *  - runtime 0 or null becomes "unknown" (has_runtime = false).
- *  - Integers are read exactly (up to 2^53): revenue and budget can pass
- *    2^31, where cJSON's valueint saturates.
+ *  - Integers are read exactly: through cJSON's double up to 2^53 (never
+ *    its valueint, which saturates at 2^31), and budget and revenue from
+ *    the body's text beyond (any 64-bit value).
+ *  - The body must be strict JSON (RFC 8259: no leading zeros, no raw
+ *    control characters in strings, nothing after the object), which
+ *    SQLite's JSON functions need to read raw_json; cJSON alone is laxer.
  *  - A body of the wrong shape is rejected as a whole, with a reason naming
  *    the field by its path ("credits.cast[3].id is not an integer"); no
  *    partial record is ever produced.

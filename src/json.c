@@ -2,9 +2,11 @@
 #include "json.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "arena.h"
 
@@ -124,4 +126,211 @@ void json_write_string(FILE *out, const char *s, size_t len) {
             fputc(c, out);
     }
     fputc('"', out);
+}
+
+/* -- strict validation (RFC 8259) ----------------------------------------- */
+
+struct strict {
+    const char *s;
+    size_t len, i;
+    const char *error; /* what is wrong at i; NULL while all is well */
+};
+
+static void skip_ws(struct strict *p) {
+    while (p->i < p->len && strchr(" \t\n\r", p->s[p->i]) && p->s[p->i])
+        p->i++;
+}
+
+static bool fail(struct strict *p, const char *what) {
+    p->error = what;
+    return false;
+}
+
+static bool digits(struct strict *p) {
+    size_t start = p->i;
+    while (p->i < p->len && p->s[p->i] >= '0' && p->s[p->i] <= '9')
+        p->i++;
+    return p->i > start;
+}
+
+static bool number(struct strict *p) {
+    if (p->s[p->i] == '-')
+        p->i++;
+    if (p->i < p->len && p->s[p->i] == '0')
+        p->i++;
+    else if (p->i >= p->len || p->s[p->i] < '1' || p->s[p->i] > '9' || !digits(p))
+        return fail(p, "a number without digits");
+    if (p->i < p->len && p->s[p->i] >= '0' && p->s[p->i] <= '9')
+        return fail(p, "a number with a leading zero");
+    if (p->i < p->len && p->s[p->i] == '.') {
+        p->i++;
+        if (!digits(p))
+            return fail(p, "a number with no digit after its point");
+    }
+    if (p->i < p->len && (p->s[p->i] == 'e' || p->s[p->i] == 'E')) {
+        p->i++;
+        if (p->i < p->len && (p->s[p->i] == '+' || p->s[p->i] == '-'))
+            p->i++;
+        if (!digits(p))
+            return fail(p, "a number with no digit in its exponent");
+    }
+    return true;
+}
+
+static bool string(struct strict *p) {
+    p->i++; /* the opening quote */
+    while (p->i < p->len) {
+        unsigned char c = (unsigned char)p->s[p->i];
+        if (c == '"') {
+            p->i++;
+            return true;
+        }
+        if (c < 0x20)
+            return fail(p, "a control character inside a string");
+        if (c != '\\') {
+            p->i++;
+            continue;
+        }
+        if (++p->i >= p->len)
+            break;
+        c = (unsigned char)p->s[p->i++];
+        if (c == 'u') {
+            for (int k = 0; k < 4; k++, p->i++)
+                if (p->i >= p->len || !strchr("0123456789abcdefABCDEF", p->s[p->i]) ||
+                    !p->s[p->i])
+                    return fail(p, "a \\u escape without four hex digits");
+        } else if (!strchr("\"\\/bfnrt", c) || !c) {
+            return fail(p, "an undefined escape in a string");
+        }
+    }
+    return fail(p, "a string that does not end");
+}
+
+static bool literal(struct strict *p, const char *word) {
+    size_t n = strlen(word);
+    if (p->len - p->i < n || memcmp(p->s + p->i, word, n) != 0)
+        return fail(p, "an unexpected character");
+    p->i += n;
+    return true;
+}
+
+static bool value(struct strict *p, int depth);
+
+/* An object or array at s[i] ('{' or '['). */
+static bool container(struct strict *p, int depth) {
+    if (depth >= JSON_MAX_DEPTH)
+        return fail(p, "nesting too deep");
+    char close = p->s[p->i] == '{' ? '}' : ']';
+    p->i++;
+    skip_ws(p);
+    if (p->i < p->len && p->s[p->i] == close) {
+        p->i++;
+        return true;
+    }
+    for (;;) {
+        if (close == '}') {
+            if (p->i >= p->len || p->s[p->i] != '"')
+                return fail(p, "an object key that is not a string");
+            if (!string(p))
+                return false;
+            skip_ws(p);
+            if (p->i >= p->len || p->s[p->i] != ':')
+                return fail(p, "a key without ':'");
+            p->i++;
+        }
+        if (!value(p, depth + 1))
+            return false;
+        skip_ws(p);
+        if (p->i < p->len && p->s[p->i] == ',') {
+            p->i++;
+            skip_ws(p);
+            continue;
+        }
+        if (p->i < p->len && p->s[p->i] == close) {
+            p->i++;
+            return true;
+        }
+        return fail(p, close == '}' ? "an object not closed" : "an array not closed");
+    }
+}
+
+static bool value(struct strict *p, int depth) {
+    skip_ws(p);
+    if (p->i >= p->len)
+        return fail(p, "a value missing");
+    switch (p->s[p->i]) {
+    case '{':
+    case '[':
+        return container(p, depth);
+    case '"':
+        return string(p);
+    case 't':
+        return literal(p, "true");
+    case 'f':
+        return literal(p, "false");
+    case 'n':
+        return literal(p, "null");
+    default:
+        if (p->s[p->i] == '-' || (p->s[p->i] >= '0' && p->s[p->i] <= '9'))
+            return number(p);
+        return fail(p, "an unexpected character");
+    }
+}
+
+bool json_strict_valid(const char *s, size_t len, char *why, size_t why_size) {
+    struct strict p = {.s = s, .len = len};
+    if (value(&p, 0)) {
+        skip_ws(&p);
+        if (p.i == len)
+            return true;
+        fail(&p, "trailing data after the value");
+    }
+    if (why && why_size)
+        snprintf(why, why_size, "not strict JSON: %s at byte %zu", p.error, p.i);
+    return false;
+}
+
+bool json_top_level_int64(const char *s, size_t len, const char *key, int64_t *out) {
+    struct strict p = {.s = s, .len = len};
+    size_t key_len = strlen(key);
+    int depth = 0;
+    while (p.i < len) {
+        char c = s[p.i];
+        if (c == '{' || c == '[') {
+            depth++;
+            p.i++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+            p.i++;
+        } else if (c == '"') {
+            size_t start = p.i + 1;
+            if (!string(&p))
+                return false;
+            size_t end = p.i - 1; /* the closing quote */
+            skip_ws(&p);
+            bool is_key = p.i < len && s[p.i] == ':';
+            if (!(depth == 1 && is_key && end - start == key_len &&
+                  memcmp(s + start, key, key_len) == 0))
+                continue;
+            p.i++;
+            skip_ws(&p);
+            size_t num = p.i;
+            if (p.i >= len || !number(&p) || p.i - num >= 32)
+                return false;
+            char literal_text[32];
+            memcpy(literal_text, s + num, p.i - num);
+            literal_text[p.i - num] = '\0';
+            if (strpbrk(literal_text, ".eE"))
+                return false;
+            errno = 0;
+            long long v = strtoll(literal_text, NULL, 10);
+            if (errno == ERANGE)
+                return false;
+            *out = v;
+            return true;
+        } else {
+            p.i++;
+        }
+    }
+    return false;
 }

@@ -233,6 +233,21 @@ static enum movie_status map_collection(struct movie_parse *p, struct movie *m, 
     return MOVIE_OK;
 }
 
+/* budget and revenue: exact 64-bit integers. cJSON reads numbers as
+ * doubles, exact only to 2^53; past that the literal is read from the
+ * body's text (the top-level object is m->root). */
+static enum movie_status get_exact_int(struct movie_parse *p, const struct movie *m,
+                                       const char *key, int64_t *out) {
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(m->root, key);
+    if (cJSON_IsNumber(item) && isfinite(item->valuedouble) &&
+        fabs(item->valuedouble) >= 9007199254740992.0) {
+        if (json_top_level_int64(m->raw_json, m->raw_len, key, out))
+            return MOVIE_OK;
+        return field_error(p, key, "is not a 64-bit integer");
+    }
+    return movie_get_int(p, m->root, key, out, NULL);
+}
+
 static enum movie_status map_scalars(struct movie_parse *p, struct movie *m, const cJSON *root) {
     static const struct {
         const char *key;
@@ -253,8 +268,8 @@ static enum movie_status map_scalars(struct movie_parse *p, struct movie *m, con
     for (size_t i = 0; i < sizeof strings / sizeof *strings; i++)
         MOVIE_TRY(movie_get_string(p, root, strings[i].key,
                                    (const char **)((char *)m + strings[i].offset)));
-    MOVIE_TRY(movie_get_int(p, root, "budget", &m->budget, NULL));
-    MOVIE_TRY(movie_get_int(p, root, "revenue", &m->revenue, NULL));
+    MOVIE_TRY(get_exact_int(p, m, "budget", &m->budget));
+    MOVIE_TRY(get_exact_int(p, m, "revenue", &m->revenue));
     MOVIE_TRY(movie_get_int(p, root, "vote_count", &m->vote_count, NULL));
     MOVIE_TRY(movie_get_int(p, root, "runtime", &m->runtime, &m->has_runtime));
     if (m->has_runtime && m->runtime == 0)
@@ -304,6 +319,14 @@ enum movie_status movie_parse(const char *body, size_t len, int64_t expected_id,
     if (!json_utf8_valid(body, len)) {
         snprintf(reason, reason_size, "body is not valid UTF-8");
         return MOVIE_ERR_UTF8;
+    }
+    /* What cJSON would take but SQLite's JSON functions would not (a
+     * leading zero, a raw tab in a string) must not reach raw_json: the
+     * search document and every json_extract() over the table read it. */
+    char why[96];
+    if (!json_strict_valid(body, len, why, sizeof why)) {
+        snprintf(reason, reason_size, "body is %s", why);
+        return MOVIE_ERR_JSON;
     }
     /* Room for the copy and a tree of the usual size: cJSON nodes and
      * strings take about three times the body. */

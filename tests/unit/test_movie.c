@@ -126,6 +126,48 @@ static void expect_rejected(const char *body, size_t len, int64_t id, enum movie
 
 #define REJECT(body, id, want, part) expect_rejected((body), strlen(body), (id), (want), (part))
 
+/* Beyond 2^53 a double rounds: budget and revenue come from the text. */
+static void test_integers_beyond_2_53_are_exact(void **state) {
+    (void)state;
+    const char *b = "{\"budget\":9007199254740993,\"id\":9,\"x\":{\"revenue\":1},"
+                    "\"revenue\":-9223372036854775808, \"title\":\"revenue\"}";
+    struct movie *m = parse_ok(b, 9);
+    assert_true(m->budget == 9007199254740993LL);
+    assert_true(m->revenue == INT64_MIN);
+    movie_free(m);
+}
+
+/* What cJSON accepts but SQLite's JSON functions refuse is refused here,
+ * before it can reach raw_json; what RFC 8259 allows passes. */
+static void test_strict_json(void **state) {
+    (void)state;
+    static const char *const lax[] = {
+        "{\"id\":1,\"vote_count\":010}",  "{\"id\":1,\"popularity\":1.}",
+        "{\"id\":1,\"popularity\":.5}",   "{\"id\":1,\"popularity\":+1}",
+        "{\"id\":1,\"tagline\":\"a\tb\"}", "{\"id\":1,\"tagline\":\"a\\x\"}",
+        "{\"id\":1,\"tagline\":\"\\u12\"}", "{\"id\":1,}",
+        "{\"id\":1} x",                     "{\"id\":1,\"a\":[1,]}",
+        "{\"id\":1,\"a\":tru}",             "{id:1}",
+        "{\"id\":1,\"a\":1e}",             "{\"id\":1,\"a\":-}",
+    };
+    for (size_t i = 0; i < sizeof lax / sizeof *lax; i++)
+        expect_rejected(lax[i], strlen(lax[i]), 1, MOVIE_ERR_JSON, "JSON");
+    static const char *const strict[] = {
+        "{\"id\":1,\"a\":[0,-0,0.5,-1.25e+10,1E-3,true,false,null,\"\\u00e9\\n\\/\"]}",
+        " \r\n\t{\"id\":1,\"a\":{},\"b\":[],\"c\":\"\"}\n",
+    };
+    for (size_t i = 0; i < sizeof strict / sizeof *strict; i++)
+        movie_free(parse_ok(strict[i], 1));
+    char deep[2 * JSON_MAX_DEPTH + 64];
+    size_t n = (size_t)snprintf(deep, sizeof deep, "{\"id\":1,\"a\":");
+    for (int d = 0; d < JSON_MAX_DEPTH; d++)
+        deep[n++] = '[';
+    for (int d = 0; d < JSON_MAX_DEPTH; d++)
+        deep[n++] = ']';
+    deep[n++] = '}';
+    expect_rejected(deep, n, 1, MOVIE_ERR_JSON, "nesting too deep");
+}
+
 static void test_rejections(void **state) {
     (void)state;
     char truncated[64];
@@ -147,6 +189,8 @@ static void test_rejections(void **state) {
     REJECT("{\"id\":1,\"genres\":[18]}", 1, MOVIE_ERR_SHAPE, "genres[0]");
     REJECT("{\"id\":1,\"revenue\":1.5}", 1, MOVIE_ERR_SHAPE, "revenue");
     REJECT("{\"id\":1,\"revenue\":1e400}", 1, MOVIE_ERR_SHAPE, "revenue");
+    REJECT("{\"id\":1,\"revenue\":1e20}", 1, MOVIE_ERR_SHAPE, "revenue");
+    REJECT("{\"id\":1,\"revenue\":9223372036854775808}", 1, MOVIE_ERR_SHAPE, "revenue");
     REJECT("{\"id\":1,\"revenue\":\"100\"}", 1, MOVIE_ERR_SHAPE, "revenue");
     REJECT("{\"id\":1,\"adult\":\"no\"}", 1, MOVIE_ERR_SHAPE, "adult");
     REJECT("{\"id\":1,\"vote_average\":\"8\"}", 1, MOVIE_ERR_SHAPE, "vote_average");
@@ -439,6 +483,8 @@ int main(void) {
         cmocka_unit_test(test_unknowns_become_null),
         cmocka_unit_test(test_large_integers_are_exact),
         cmocka_unit_test(test_trailing_whitespace_is_fine),
+        cmocka_unit_test(test_integers_beyond_2_53_are_exact),
+        cmocka_unit_test(test_strict_json),
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_parts_are_mapped),
         cmocka_unit_test(test_empty_and_absent_parts),
