@@ -53,7 +53,7 @@ CMOCKA_CFLAGS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --cflags cmocka 2>/d
 CMOCKA_LIBS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --libs cmocka 2>/dev/null))
 
 .PHONY: all deps demo test unit e2e asan ubsan tsan check-sanitizers valgrind bench fuzz \
-        clean check-deps install
+        clean check-deps check-test-deps install
 
 all: check-deps $(BIN)
 
@@ -64,6 +64,22 @@ ifneq ($(strip $(MISSING)),)
 	@echo "  or run: make deps   (scripts/install-deps.sh, uses apt-get)" >&2
 	@exit 1
 endif
+
+# The test suite's own needs, named by Debian package when missing (the
+# sanitizer runtimes come with clang's libclang-rt-dev). Evaluated only
+# when a test target runs.
+TEST_TOOLS := prove:perl sqlite3:sqlite3 python3:python3 valgrind:valgrind curl:curl \
+              openssl:openssl clang:clang
+MISSING_TEST = $(if $(shell pkg-config --exists cmocka 2>/dev/null && echo y),,libcmocka-dev) \
+               $(foreach t,$(TEST_TOOLS),$(if $(shell command -v $(word 1,$(subst :, ,$(t))) \
+               2>/dev/null),,$(word 2,$(subst :, ,$(t)))))
+
+check-test-deps: check-deps
+	@if [ -n "$(strip $(MISSING_TEST))" ]; then \
+	    echo "tmdb-ingest: missing test dependencies; install the Debian/Ubuntu packages:" \
+	        "$(strip $(MISSING_TEST))" >&2; \
+	    echo "  or run: make deps   (scripts/install-deps.sh, uses apt-get)" >&2; \
+	    exit 1; fi
 
 deps:
 	sh scripts/install-deps.sh
@@ -97,7 +113,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard include/*.h) | $(BU
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Wno-missing-prototypes $< $(LIB) -o $@ \
 	    $(ALL_LDFLAGS) $(CMOCKA_LIBS) $(LDLIBS_ALL)
 
-unit: all $(UNIT_BINS)
+unit: check-test-deps all $(UNIT_BINS)
 
 E2E_TESTS := $(wildcard tests/e2e/t_*.sh)
 SAN_TESTS := tests/sanitizers/t_asan.sh tests/sanitizers/t_tsan.sh tests/memcheck/t_valgrind.sh \

@@ -132,8 +132,10 @@ void cli_print_help(FILE *out) {
 "  --include-video    keep video entries of the export (excluded by default)\n"
 "  --since YYYY-MM-DD changes from that day (default: the day after the last\n"
 "                     day the database is complete through)\n"
+"\n"
+"Loads (list, ids, export, changes):\n"
 "  --max-age DURATION export and list: skip movies fetched less than DURATION ago\n"
-"                     (36h, 2d, 90m; 0 = off, the default), unless they lack a\n"
+"                     (90m, 36h, 2d, 1w; 0 = off, the default), unless they lack a\n"
 "                     part --append asks for\n"
 "  --shard K/N        only ids with id %% N == K (split a backfill over N machines;\n"
 "                     combine the databases with merge)\n"
@@ -182,7 +184,8 @@ void cli_print_help(FILE *out) {
 "SIGINT/SIGTERM/SIGHUP.\n"
 "\n"
 "A progress line is drawn on stderr only when it is a terminal; a one-line\n"
-"summary ends every run. See tmdb-ingest(1) and README.md.\n",
+"summary ends every load (not with -q or --dry-run). See tmdb-ingest(1) and\n"
+"README.md.\n",
             DEFAULT_DB, DEFAULT_API_BASE, DEFAULT_LANGUAGE, TMDB_MAX_PAGE, DEFAULT_WORKERS,
             MAX_WORKERS, DEFAULT_QUEUE_SIZE, DEFAULT_RATE, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S,
             DEFAULT_BATCH_ROWS);
@@ -258,7 +261,7 @@ void cli_print_command_help(FILE *out, const char *command) {
     for (size_t i = 0; command && i < sizeof command_help / sizeof *command_help; i++) {
         if (strcmp(command, command_help[i].name) == 0) {
             fputs(command_help[i].text, out);
-            fputs("\nOptions for every load: tmdb-ingest --help\n", out);
+            fputs("\nAll options: tmdb-ingest --help\n", out);
             return;
         }
     }
@@ -507,8 +510,8 @@ static int apply_option(int c, const char *arg, struct options *opt) {
         return 0;
     case OPT_MAX_AGE:
         if (parse_duration(arg, &opt->max_age_s) != 0)
-            return usage_error("--max-age wants a duration like 36h, 2d, 90m or 0 (off), not "
-                               "'%s'",
+            return usage_error("--max-age wants a duration like 90m, 36h, 2d, 1w (or 30s) or 0 "
+                               "(off), not '%s'",
                                arg),
                    -1;
         return 0;
@@ -704,14 +707,15 @@ static int check_applicable(const struct options *opt, const struct given *g) {
                -1;
     if (g->limit && opt->command != COMMAND_SEARCH)
         return usage_error("%s", "--limit applies to the search command only"), -1;
+    bool export_only = g->include_adult || g->include_video || g->export_base;
     if (opt->command == COMMAND_SEARCH && (g->loads || g->max_age || g->date || g->file ||
-                                           g->since || g->min_popularity))
+                                           g->since || g->min_popularity || export_only))
         return usage_error("%s", "search takes --limit and --db only"), -1;
     if (opt->command == COMMAND_DUMP && (g->loads || g->max_age || g->date || g->file ||
-                                         g->min_popularity))
+                                         g->min_popularity || export_only))
         return usage_error("%s", "dump takes --since, --format, --table and --db only"), -1;
     if (opt->command == COMMAND_STATS && (g->loads || g->max_age || g->date || g->file ||
-                                          g->since || g->min_popularity))
+                                          g->since || g->min_popularity || export_only))
         return usage_error("%s", "stats takes only --db (and -q, -v)"), -1;
     if (opt->command != COMMAND_LOAD)
         return 0;

@@ -44,8 +44,12 @@ is "$RC" 130 "SIGINT: exit 130"
 is "$(sql 'SELECT status FROM runs')" interrupted "SIGINT: run marked interrupted"
 like "$ERR" "run 1 interrupted" "SIGINT: summary says interrupted"
 
-# A second SIGINT leaves at once; the database stays consistent.
-"$BIN" --db "$DB" --no-progress list now_playing --pages all --workers 3 --rate 0 \
+# A second SIGINT leaves at once; the database stays consistent. Leaving
+# at once means _exit() with the threads still running, which
+# ThreadSanitizer would report as leaked threads: under it, that report
+# (and only that one) is off for this run.
+TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}report_thread_leaks=0" \
+    "$BIN" --db "$DB" --no-progress list now_playing --pages all --workers 3 --rate 0 \
     </dev/null >/dev/null 2>&1 &
 pid=$!
 sleep 0.8

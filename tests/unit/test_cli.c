@@ -163,6 +163,8 @@ static void test_usage_errors(void **state) {
         ARGV("--db-cache", "63K", "ids", "1"), ARGV("--db-cache", "2T", "ids", "1"),
         ARGV("--db-cache", "lots", "ids", "1"), ARGV("--db-cache", "8M", "stats"),
         ARGV("--db-cache", "8M", "search", "x"), ARGV("--db-cache", "8M", "dump"),
+        ARGV("search", "x", "--include-adult"), ARGV("stats", "--include-video"),
+        ARGV("dump", "--export-base", "http://127.0.0.1:9"),
         ARGV("ids", "1", "--db"),       ARGV("fetch", "1"),
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
@@ -310,7 +312,7 @@ static void test_max_age_durations(void **state) {
     }
     const char *bad[] = {"5x", "-1h", "5", "1hh", "h", "", "36501d", "99999999999999999999s"};
     assert_values_refused("export", "--max-age", bad, sizeof bad / sizeof *bad,
-                          "--max-age wants a duration like 36h");
+                          "--max-age wants a duration like 90m");
 }
 
 static void test_shard_values(void **state) {
