@@ -50,9 +50,10 @@ struct fetch_result {
     long http_status;    /* last HTTP status, 0 for a transport error */
     int attempts;
     char reason[192];    /* FETCH_FAILED / FETCH_MISSING: why, for the failures table */
-    /* FETCH_FAILED: TMDB answered, with a body that cannot be stored (bad
-     * payload, too large): asking again cannot help until the movie
-     * changes. Other failures (5xx, timeouts, ...) may pass. */
+    /* FETCH_FAILED: TMDB answered with well-formed JSON of the wrong shape
+     * (a field of the wrong type, another id): asking again cannot help
+     * until the movie changes. Other failures (5xx, timeouts, broken or
+     * non-JSON bodies, too large) may pass. */
     bool unusable;
 };
 

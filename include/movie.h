@@ -243,4 +243,9 @@ void movie_free(struct movie *m);
  */
 char *movie_parts_list(unsigned parts, char *buf, size_t size);
 
+/* The MOVIE_PART_* bits of the parts a comma-separated append_to_response
+ * list names; names of parts kept only in raw_json (videos, images, ...)
+ * have none. Any thread. */
+unsigned movie_parts_bits(const char *list);
+
 #endif

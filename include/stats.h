@@ -10,8 +10,8 @@
  *   stored         movies committed to the database (writer)
  *   missing        404 answers, deleted movies (writer)
  *   failed         movies given up on, bad input tokens (writer, producer)
- *   unusable       of them, movies TMDB answered with a body that cannot be
- *                  stored (writer; fetch.h)
+ *   unusable       of them, movies TMDB answered with well-formed JSON of the
+ *                  wrong shape (writer; fetch.h)
  *   http_requests  requests sent, list pages included (workers, producer)
  *   retries        requests that were repeats (workers, producer)
  *   throttled      429/503 answers (workers, producer)

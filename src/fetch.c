@@ -94,7 +94,6 @@ enum retry_action fetch_movie(struct fetcher *f, int64_t id, struct fetch_result
         return RETRY_DONE;
     case RETRY_FAILED:
     case RETRY_AGAIN:
-        out->unusable = r.error == HTTP_ERR_TOO_LARGE;
         return RETRY_DONE;
     case RETRY_DONE:
         break;
@@ -103,7 +102,10 @@ enum retry_action fetch_movie(struct fetcher *f, int64_t id, struct fetch_result
     enum movie_status st = movie_parse(r.body, r.len, id, &out->movie, why, sizeof why);
     if (st != MOVIE_OK) {
         snprintf(out->reason, sizeof out->reason, "bad payload: %s", why);
-        out->unusable = true;
+        /* Only a whole, well-formed body of the wrong shape is TMDB's
+         * answer for certain; broken JSON or UTF-8 may be a cut transfer
+         * or a proxy's page, and may pass next time. */
+        out->unusable = st == MOVIE_ERR_SHAPE || st == MOVIE_ERR_ID;
     } else
         out->kind = FETCH_STORED;
     return RETRY_DONE;

@@ -229,6 +229,18 @@ enum movie_status movie_parse_parts(struct movie_parse *p, struct movie *m) {
     return MOVIE_OK;
 }
 
+unsigned movie_parts_bits(const char *list) {
+    unsigned bits = 0;
+    for (const char *p = list ? list : ""; *p;) {
+        size_t n = strcspn(p, ",");
+        for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+            if (strlen(parts[i].key) == n && strncmp(p, parts[i].key, n) == 0)
+                bits |= (unsigned)parts[i].bit;
+        p += n + (p[n] == ',');
+    }
+    return bits;
+}
+
 char *movie_parts_list(unsigned bits, char *buf, size_t size) {
     size_t len = 0;
     if (size == 0)

@@ -127,8 +127,8 @@ static enum sync_status advance_cursor(struct store *store, long day) {
 }
 
 /* Whether the run's failures, if any, leave the cursor free to move: only
- * when TMDB answered each of them with a body that cannot be stored, which
- * reading the same days again would only fetch again (they stay in
+ * when TMDB answered each of them with well-formed JSON of the wrong shape,
+ * which reading the same days again would only fetch again (they stay in
  * fetch_failures; the movie's next change, or an export, fetches it).
  * Any other failure may pass, so it holds the cursor. Says which. */
 static bool unusable_only(const struct run_counts *counts) {
@@ -140,7 +140,7 @@ static bool unusable_only(const struct run_counts *counts) {
         return false;
     }
     if (counts->unusable > 0)
-        log_warn("%" PRId64 " movie(s) answered with bodies that cannot be stored (see "
+        log_warn("%" PRId64 " movie(s) answered with well-formed bodies of the wrong shape (see "
                  "fetch_failures); reading the same days again would not help, so they do not "
                  "hold back the changes cursor: their next change, or an export, fetches them",
                  counts->unusable);

@@ -9,7 +9,7 @@
 # unless TMDB answered it with a body that cannot be stored (reading the
 # same days again would not help).
 . "$(dirname "$0")/lib.sh"
-plan 27
+plan 33
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -99,17 +99,17 @@ is "$(sqlite3 "$TMP/nocursor.sqlite3" "SELECT count(*) FROM meta WHERE key = 'ch
     "changes --since on a database with no export sets no cursor"
 
 changed=$(head -n 1 "$TMP/expected")
-for fault in bad_utf8 500; do
+for fault in genres_int 500 html200 truncated bad_utf8; do
     stop_fake
     start_fake $FAKE_OPTS --fault "$changed:$fault"
     sql "UPDATE meta SET value = '$(day -3)' WHERE key = 'changes_from'"
     run_ingest changes --rate 0 --retries 0 --include-adult
-    if [ $fault = bad_utf8 ]; then
-        is "$RC:$(cursor)" "3:$(day 0)" "a body that cannot be stored: exit 3, the cursor moves on"
-        like "$ERR" "cannot be stored .* do not hold back the changes cursor" "and says why"
+    if [ $fault = genres_int ]; then
+        is "$RC:$(cursor)" "3:$(day 0)" "well-formed JSON of the wrong shape: exit 3, the cursor moves on"
+        like "$ERR" "wrong shape .* do not hold back the changes cursor" "and says why"
     else
-        is "$RC:$(cursor)" "3:$(day -3)" "a 500 to the last attempt: exit 3, the cursor stays"
-        like "$ERR" "changes are not marked complete" "and says so"
+        is "$RC:$(cursor)" "3:$(day -3)" "$fault to the last attempt: exit 3, the cursor stays"
+        like "$ERR" "changes are not marked complete" "$fault: and says so"
     fi
 done
 
