@@ -155,8 +155,7 @@ typedef int (*store_id_fn)(void *ctx, int64_t id);
  * returns -1.
  */
 enum store_status store_resume_ids(struct store *s, const char *source, const char *append,
-                                   int64_t run_id, store_id_fn fn, void *ctx,
-                                   int64_t *from_run);
+                                   int64_t run_id, store_id_fn fn, void *ctx, int64_t *from_run);
 
 /*
  * Finish run `run_id`: set its end time, status ("ok", "partial",
@@ -356,8 +355,11 @@ struct store_merge_counts {
     int64_t movies_read;  /* movies in the input */
     int64_t movies_taken; /* of them, new here or fetched later than this database's copy */
     int64_t runs;         /* runs copied (renumbered after this database's) */
-    bool no_cursor;       /* the result holds no changes cursor because the input or this
-                             database ran an export or changes but holds none */
+    /* The result holds no changes cursor: the input ran an export or
+     * changes but holds none (input_incomplete), or this database already
+     * held none after such runs (here_incomplete: a part merged before was
+     * incomplete; only an export on this database restores the cursor). */
+    bool input_incomplete, here_incomplete;
 };
 
 /*
@@ -374,7 +376,8 @@ struct store_merge_counts {
  * aborted. The changes cursor becomes the
  * earlier of the two; but a database that ran an export or changes and
  * holds no cursor (its export did not finish cleanly) is incomplete, and
- * so is the result: it then holds none (counts->no_cursor). The input is attached read-only (never written,
+ * so is the result: it then holds none (counts->input_incomplete or
+ * here_incomplete). The input is attached read-only (never written,
  * created or write-locked); a missing one gives STORE_ERR naming it. It
  * must have this schema version and language (STORE_ERR_SCHEMA,
  * STORE_ERR_LANGUAGE otherwise). Call it outside a batch.

@@ -528,11 +528,14 @@ static int merge(const struct options *opt) {
             code = ss == STORE_ERR_LANGUAGE || ss == STORE_ERR_SCHEMA ? EXIT_USAGE : EXIT_FATAL;
             continue;
         }
-        if (c.no_cursor)
-            log_warn("%s: no changes cursor after merging %s: a part ran an export that did not "
-                     "finish cleanly; run 'tmdb-ingest --db %s export --max-age 7d' before the "
-                     "next changes",
-                     opt->merge_out, opt->merge_inputs[i], opt->merge_out);
+        if (c.input_incomplete || c.here_incomplete)
+            log_warn("%s: no changes cursor after merging %s: %s; run 'tmdb-ingest --db %s "
+                     "export --max-age 7d' (it fetches only what is older) before the next "
+                     "changes",
+                     opt->merge_out, opt->merge_inputs[i],
+                     c.input_incomplete ? "its export or changes did not finish cleanly"
+                                        : "a part merged before was incomplete",
+                     opt->merge_out);
         if (opt->verbosity >= 0) {
             char line[1024];
             snprintf(line, sizeof line,

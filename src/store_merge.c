@@ -308,8 +308,9 @@ static enum store_status merge_cursor(struct store *s, struct store_merge_counts
         rc = incomplete_part(s, "src", &input);
     if (rc != STORE_OK)
         return rc;
-    c->no_cursor = here || input;
-    if (c->no_cursor)
+    c->here_incomplete = here;
+    c->input_incomplete = input;
+    if (here || input)
         return exec(s, "DELETE FROM main.meta WHERE key = 'changes_from'",
                     "drop the changes cursor");
     return exec(s,
