@@ -280,6 +280,12 @@ void http_client_free(struct http_client *c) {
     free(c);
 }
 
+/* A failed handshake that no retry can mend: the other end does not
+ * speak TLS there (https:// on a plain HTTP port), as OpenSSL words it. */
+static bool tls_mismatch(CURLcode rc, const char *errbuf) {
+    return rc == CURLE_SSL_CONNECT_ERROR && strstr(errbuf, "wrong version number");
+}
+
 static enum http_error classify(CURLcode rc, bool too_large, bool bad_encoding) {
     if (rc == CURLE_WRITE_ERROR && bad_encoding)
         return HTTP_ERR_NETWORK;
@@ -351,7 +357,8 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
     long opened = 0;
     if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
         c->connections += opened;
-    out->error = classify(rc, c->too_large, c->bad_encoding);
+    out->error = tls_mismatch(rc, c->errbuf) ? HTTP_ERR_TLS
+                                             : classify(rc, c->too_large, c->bad_encoding);
     if (out->error == HTTP_OK && c->gzip && c->zs_started && !c->zs_ended) {
         out->error = HTTP_ERR_NETWORK; /* the gzip stream ended early */
         snprintf(out->message, sizeof out->message, "truncated gzip body");
@@ -411,7 +418,7 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
     long opened = 0;
     if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
         c->connections += opened;
-    out->error = classify(rc, false, false);
+    out->error = tls_mismatch(rc, c->errbuf) ? HTTP_ERR_TLS : classify(rc, false, false);
     if (rc == CURLE_WRITE_ERROR && c->sink_failed)
         snprintf(out->message, sizeof out->message, "writing the download: %s",
                  strerror(c->sink_errno));

@@ -5,7 +5,7 @@
 # connection reset in the middle of the handshake is a network fault, not a
 # certificate verdict: retried, for details and for the export download.
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 13
 
 command -v openssl >/dev/null || bail "openssl is not installed (make deps)"
 cd "$TMP" || bail "no temp dir"
@@ -51,5 +51,13 @@ is "$RC" 0 "the export download after a handshake reset: retried, exit 0"
 n=$(sql 'SELECT count(*) FROM movies')
 [ "$n" -gt 0 ] && printf '%s' "$ERR" | grep -q "requested=$n stored=$n "
 ok $? "and every movie of the export ($n, adult ones left out) stored"
+
+# https:// to a port that speaks plain HTTP: no retry can mend that.
+stop_fake
+start_fake --movies 20 --deleted 0
+run_ingest ids $ids --rate 0 --api-base "https://127.0.0.1:${FAKE_URL##*:}/3"
+is "$RC" 1 "https:// to a plain HTTP port: exit 1"
+like "$ERR" "TLS error: .*wrong version number" "as a TLS error"
+like "$ERR" " retries=0 " "at once, without retries"
 
 done_testing
