@@ -138,6 +138,17 @@ run_ingest() {
 
 sql() { sqlite3 -batch -noheader "$DB" "$@"; }
 
+# wait_for_movies N: wait (at most 15 s) until $DB holds at least N movies,
+# e.g. before stopping a load part-way. The caller asserts what it found.
+wait_for_movies() {
+    i=0
+    while [ "$(sql 'SELECT count(*) FROM movies' 2>/dev/null || echo 0)" -lt "$1" ] &&
+        [ $i -lt 300 ]; do
+        sleep 0.05
+        i=$((i + 1))
+    done
+}
+
 done_testing() {
     if [ "$TAP_FAILED" -gt 0 ]; then
         diag "stderr of the last run:"

@@ -15,11 +15,7 @@ CMD="export --export-base $FAKE_URL/p/exports --rate 0 --workers $WORKERS --batc
 "$BIN" --db "$DB" --no-progress $CMD </dev/null >/dev/null 2>&1 &
 pid=$!
 # Kill once some movies are committed, well before the end.
-i=0
-while [ "$(sql 'SELECT count(*) FROM movies' 2>/dev/null || echo 0)" -lt 100 ] && [ $i -lt 200 ]; do
-    sleep 0.05
-    i=$((i + 1))
-done
+wait_for_movies 100
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 stored=$(sql 'SELECT count(*) FROM movies')

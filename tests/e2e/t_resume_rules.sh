@@ -18,12 +18,7 @@ interrupt() {
     "$BIN" --db "$DB" --no-progress --rate 0 --workers 2 --batch 10 "$@" ids - \
         <"$TMP/ids" >/dev/null 2>&1 &
     pid=$!
-    i=0
-    while [ "$(sql 'SELECT count(*) FROM movies' 2>/dev/null || echo 0)" -lt 20 ] &&
-        [ $i -lt 200 ]; do
-        sleep 0.05
-        i=$((i + 1))
-    done
+    wait_for_movies 20
     kill -INT "$pid"
     wait "$pid" 2>/dev/null
 }

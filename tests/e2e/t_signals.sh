@@ -14,12 +14,7 @@ interrupt() { # interrupt SIGNAL: start a long run, signal it once movies are st
     "$BIN" --db "$DB" --no-progress list now_playing --pages all --workers 3 --rate 0 \
         </dev/null >"$TMP/out" 2>"$TMP/err" &
     pid=$!
-    i=0
-    until [ "$(sqlite3 "$DB" 'SELECT count(*) FROM movies' 2>/dev/null || echo 0)" -gt 0 ] ||
-        [ $i -ge 150 ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
+    wait_for_movies 1
     start=$(date +%s)
     kill -"$1" "$pid"
     wait "$pid"
@@ -76,12 +71,7 @@ pid=$!
 exec 3>"$TMP/fifo"
 set -- $(catalogue_ids 10 --movies 150 --deleted 0)
 echo "$1 $2 $3" >&3
-i=0
-until [ "$(sqlite3 "$DB" 'SELECT count(*) FROM movies' 2>/dev/null || echo 0)" -ge 3 ] ||
-    [ $i -ge 100 ]; do
-    sleep 0.1
-    i=$((i + 1))
-done
+wait_for_movies 3
 "$PYTHON" -c '
 import sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
