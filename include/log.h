@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 enum log_level {
     LOG_ERROR = 0,
@@ -73,5 +74,10 @@ void log_progress_clear(void);
 /* Write `line` to stderr as is, plus a newline, whatever the level (the
  * end-of-run summary). */
 void log_summary(const char *line);
+
+/* Flush `out`, where a command wrote its result (a report, a dump, a dry
+ * run's count), and return 0; or, when it did not all get there (a full
+ * disk, a closed file), log "writing the WHAT: why" and return -1. */
+int log_output_flushed(FILE *out, const char *what);
 
 #endif

@@ -158,10 +158,8 @@ int dump_run(struct store *s, const char *table, const char *since, enum dump_fo
         log_error("%s", store_errmsg(s));
         return -1;
     }
-    if (fflush(out) != 0 || ferror(out)) {
-        log_error("writing the dump: %s", "output error");
+    if (log_output_flushed(out, "dump") != 0)
         return -1;
-    }
     *n_rows = w.rows;
     return 0;
 }

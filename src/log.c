@@ -1,6 +1,7 @@
 /* log.c - see log.h. */
 #include "log.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -138,4 +139,12 @@ void log_summary(const char *line) {
     fprintf(stderr, "%s\n", line);
     fflush(stderr);
     pthread_mutex_unlock(&stderr_lock);
+}
+
+int log_output_flushed(FILE *out, const char *what) {
+    errno = 0;
+    if (fflush(out) == 0 && !ferror(out))
+        return 0;
+    log_error("writing the %s: %s", what, errno ? strerror(errno) : "output error");
+    return -1;
 }

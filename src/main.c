@@ -262,11 +262,7 @@ static int print_dry_run(const struct options *opt, struct stats *stats) {
     printf("tmdb-ingest: dry run: would fetch %lld movie(s) with %lld request(s), %s; "
            "skipped=%lld failed=%lld (listing took %lld request(s))\n",
            n, n, eta, stats_get(&stats->skipped), stats_get(&stats->failed), pages);
-    errno = 0;
-    if (fflush(stdout) == 0 && !ferror(stdout))
-        return 0;
-    log_error("writing the dry run's result: %s", errno ? strerror(errno) : "output error");
-    return -1;
+    return log_output_flushed(stdout, "dry run's result");
 }
 
 /* Open an existing database for reading (stats, dump, --dry-run). One made

@@ -1,23 +1,11 @@
 /* report.c - see report.h. */
 #include "report.h"
 
-#include <errno.h>
 #include <inttypes.h>
-#include <string.h>
 
 #include "clock.h"
 #include "log.h"
 #include "store.h"
-
-/* Flush `out` and say whether all of `what` reached it: a report that a
- * full disk or a closed pipe cut short is an error, not a success. */
-static int flushed(FILE *out, const char *what) {
-    errno = 0;
-    if (fflush(out) == 0 && !ferror(out))
-        return 0;
-    log_error("writing the %s: %s", what, errno ? strerror(errno) : "output error");
-    return -1;
-}
 
 static int print_run(void *ctx, const struct store_run_row *r) {
     FILE *out = ctx;
@@ -62,7 +50,7 @@ int report_search(struct store *s, const char *query, int limit, FILE *out, int 
         log_error("%s", store_errmsg(s));
         return -1;
     }
-    return flushed(out, "search results");
+    return log_output_flushed(out, "search results");
 }
 
 int report_stats(struct store *s, const char *path, FILE *out) {
@@ -103,5 +91,5 @@ int report_stats(struct store *s, const char *path, FILE *out) {
         log_error("%s", store_errmsg(s));
         return -1;
     }
-    return flushed(out, "statistics");
+    return log_output_flushed(out, "statistics");
 }
