@@ -244,8 +244,7 @@ static int print_dry_run(const struct options *opt, struct stats *stats) {
     char eta[64] = "no --rate limit";
     if (opt->rate > 0) {
         long long m = llround((double)n / opt->rate / 60); /* whole minutes */
-        snprintf(eta, sizeof eta, "about %lldh%02lldm at %g requests/s", m / 60, m % 60,
-                 opt->rate);
+        snprintf(eta, sizeof eta, "about %lldh%02lldm at %g requests/s", m / 60, m % 60, opt->rate);
     }
     if (opt->log_format == LOG_FORMAT_JSON) {
         const struct log_field fields[] = {
