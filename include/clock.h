@@ -37,6 +37,13 @@ int clock_parse_date(const char *s, long *day);
 /* Format a day number as "YYYY-MM-DD". */
 void clock_format_date(long day, char out[CLOCK_DATE_SIZE]);
 
+/* The first second of a day number as ISO 8601: "2026-11-24T00:00:00Z". */
+void clock_format_day_start(long day, char out[CLOCK_ISO_SIZE]);
+
+/* The day number of an ISO 8601 time ("2026-11-24T03:30:00Z": its first
+ * ten characters), or LONG_MAX when it does not start with a date. */
+long clock_day_of_iso(const char *iso);
+
 /* The UTC time `seconds_ago` seconds before now, as ISO 8601 (for
  * comparisons with stored timestamps). */
 void clock_utc_iso_ago(long long seconds_ago, char out[CLOCK_ISO_SIZE]);

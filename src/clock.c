@@ -1,6 +1,7 @@
 /* clock.c - see clock.h. */
 #include "clock.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,4 +84,17 @@ void clock_format_date(long day, char out[CLOCK_DATE_SIZE]) {
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(out, CLOCK_DATE_SIZE, "%Y-%m-%d", &tm);
+}
+
+void clock_format_day_start(long day, char out[CLOCK_ISO_SIZE]) {
+    char date[CLOCK_DATE_SIZE];
+    clock_format_date(day, date);
+    snprintf(out, CLOCK_ISO_SIZE, "%sT00:00:00Z", date);
+}
+
+long clock_day_of_iso(const char *iso) {
+    char date[CLOCK_DATE_SIZE];
+    long day;
+    snprintf(date, sizeof date, "%.10s", iso);
+    return clock_parse_date(date, &day) == 0 ? day : LONG_MAX;
 }

@@ -169,13 +169,6 @@ static int add_to_set(void *ctx, int64_t id) {
 }
 
 /* The UTC day of an ISO-8601 time ("2026-11-25T03:30:00Z"), or LONG_MAX. */
-static long day_of_iso(const char *iso) {
-    char date[CLOCK_DATE_SIZE];
-    long day;
-    snprintf(date, sizeof date, "%s", iso);
-    return clock_parse_date(date, &day) == 0 ? day : LONG_MAX;
-}
-
 /* Ids not to fetch: what the interrupted runs of the same source settled
  * (unless --refresh; never for changes, whose movies may have changed again
  * since), and with --max-age what was fetched recently. Notes in *facts how
@@ -196,7 +189,7 @@ static int collect_skip(struct store *store, const struct options *opt, const ch
                  "(--refresh fetches them)",
                  from, idset_count(skip));
         ss = store_run_started(store, from, started, sizeof started);
-        facts->resumed_from_day = day_of_iso(started);
+        facts->resumed_from_day = clock_day_of_iso(started);
     }
     size_t before = idset_count(skip);
     if (ss == STORE_OK && opt->max_age_s > 0) {
@@ -207,7 +200,7 @@ static int collect_skip(struct store *store, const struct options *opt, const ch
             log_info("%zu movies fetched since %s are fresh enough (--max-age) and skipped",
                      idset_count(skip) - before, since);
         if (idset_count(skip) > before)
-            facts->max_age_day = day_of_iso(since);
+            facts->max_age_day = clock_day_of_iso(since);
     }
     if (ss != STORE_OK) {
         log_error("%s", store_errmsg(store));

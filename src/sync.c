@@ -147,15 +147,6 @@ static bool unusable_only(const struct run_counts *counts) {
     return true;
 }
 
-/* The day of an ISO-8601 time ("2026-11-24T03:30:00Z"); LONG_MAX when
- * it has none. */
-static long day_of(const char *iso) {
-    char date[CLOCK_DATE_SIZE];
-    long day;
-    snprintf(date, sizeof date, "%.10s", iso);
-    return clock_parse_date(date, &day) == 0 ? day : LONG_MAX;
-}
-
 static long min_day(long a, long b) {
     return a < b ? a : b;
 }
@@ -166,10 +157,9 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
     const struct source *src = &opt->source;
     if (src->kind == SOURCE_EXPORT) {
         if (named && bad_input == 0 && opt->export_day >= 0) {
-            char now[CLOCK_ISO_SIZE], day[CLOCK_DATE_SIZE], before[CLOCK_ISO_SIZE];
+            char now[CLOCK_ISO_SIZE], before[CLOCK_ISO_SIZE];
             clock_utc_iso(now);
-            clock_format_date(opt->export_day, day);
-            snprintf(before, sizeof before, "%sT00:00:00Z", day);
+            clock_format_day_start(opt->export_day, before);
             int64_t n = 0;
             /* idset_contains only reads: the producer that filled it is joined */
             if (store_mark_gone(store, named_has, (void *)named, before, now, &n) !=
@@ -178,9 +168,9 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                 return SYNC_FATAL;
             }
             if (n > 0)
-                log_info("%" PRId64 " movie(s) stored before %s are no longer in the export: "
+                log_info("%" PRId64 " movie(s) stored before %.10s are no longer in the export: "
                          "marked deleted",
-                         n, day);
+                         n, before);
         } else if (bad_input > 0) {
             log_warn("the export had %lld unreadable line(s): deleted movies are not marked "
                      "this time",
@@ -199,15 +189,14 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                            min_day(facts->resumed_from_day, facts->max_age_day));
         day = min_day(day, opt->export_day);
         /* Never past a stored movie the run left as it was. */
-        char before[CLOCK_DATE_SIZE + 16], oldest[64];
-        clock_format_date(day, before);
-        strcat(before, "T00:00:00Z");
+        char before[CLOCK_ISO_SIZE], oldest[64];
+        clock_format_day_start(day, before);
         if (store_oldest_unrefreshed(store, before, src->include_adult, src->include_video,
                                      facts->run_id, oldest, sizeof oldest) != STORE_OK) {
             log_error("%s", store_errmsg(store));
             return SYNC_FATAL;
         }
-        long stale = oldest[0] ? day_of(oldest) : LONG_MAX;
+        long stale = clock_day_of_iso(oldest); /* LONG_MAX for "" (none) */
         if (stale < day) {
             log_warn("stored movies fetched since %.10s were not fetched again by this export "
                      "(--min-popularity, --shard?): changes are marked complete only from then",

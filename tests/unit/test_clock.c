@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <string.h>
 #include <time.h>
 
@@ -101,6 +102,19 @@ static void test_format_before_the_epoch(void **state) {
     assert_string_equal(s, "1969-01-01");
 }
 
+/* A day's first second as ISO 8601, and the day of a stored timestamp. */
+static void test_iso_days(void **state) {
+    (void)state;
+    char iso[CLOCK_ISO_SIZE];
+    clock_format_day_start(20782, iso);
+    assert_string_equal(iso, "2026-11-25T00:00:00Z");
+    assert_int_equal(clock_day_of_iso("2026-11-25T23:59:59Z"), 20782);
+    assert_int_equal(clock_day_of_iso(iso), 20782);
+    assert_int_equal(clock_day_of_iso("2026-11-25"), 20782);
+    assert_true(clock_day_of_iso("") == LONG_MAX);
+    assert_true(clock_day_of_iso("2026-13-01T00:00:00Z") == LONG_MAX);
+}
+
 static void test_today(void **state) {
     (void)state;
     long before = clock_day_of((long long)time(NULL));
@@ -118,6 +132,7 @@ int main(void) {
         cmocka_unit_test(test_rejected_dates),
         cmocka_unit_test(test_day_of_time),
         cmocka_unit_test(test_format_before_the_epoch),
+        cmocka_unit_test(test_iso_days),
         cmocka_unit_test(test_today),
     };
     return cmocka_run_group_tests_name("clock", tests, NULL, NULL);
