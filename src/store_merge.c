@@ -363,8 +363,7 @@ static enum store_status copy_runs(struct store *s, struct store_merge_counts *c
                   "CREATE TEMP TABLE merge_runs AS "
                   "SELECT r.id, (SELECT coalesce(max(id), 0) FROM main.runs) + "
                   "row_number() OVER (ORDER BY r.id) AS new_id FROM src.runs r "
-                  "WHERE NOT EXISTS (SELECT 1 FROM main.runs o WHERE "
-                  "o.started_at = r.started_at AND o.command = r.command)",
+                  "WHERE r.id NOT IN (SELECT src_id FROM temp.merge_seen)",
                   "number the runs");
     if (rc == STORE_OK)
         store_query_ints(s->db, "SELECT count(*) FROM temp.merge_runs", &c->runs, 1);
