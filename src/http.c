@@ -280,13 +280,9 @@ void http_client_free(struct http_client *c) {
     free(c);
 }
 
-/* A failed handshake that no retry can mend: the other end does not
- * speak TLS there (https:// on a plain HTTP port), as OpenSSL words it. */
-static bool tls_mismatch(CURLcode rc, const char *errbuf) {
-    return rc == CURLE_SSL_CONNECT_ERROR && strstr(errbuf, "wrong version number");
-}
-
-static enum http_error classify(CURLcode rc, bool too_large, bool bad_encoding) {
+/* What curl's `rc` (with its message, errbuf) means for the retry policy. */
+static enum http_error classify(CURLcode rc, const char *errbuf, bool too_large,
+                                bool bad_encoding) {
     if (rc == CURLE_WRITE_ERROR && bad_encoding)
         return HTTP_ERR_NETWORK;
     switch (rc) {
@@ -297,10 +293,13 @@ static enum http_error classify(CURLcode rc, bool too_large, bool bad_encoding) 
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
-    /* The handshake failed without a verdict on the certificate: most
-     * often the connection was reset or closed in the middle of it. */
-    case CURLE_SSL_CONNECT_ERROR:
         return HTTP_ERR_CONNECT;
+    case CURLE_SSL_CONNECT_ERROR:
+        /* The handshake failed without a verdict on the certificate: most
+         * often the connection was reset or closed in the middle of it,
+         * which a retry mends; not when the other end does not speak TLS
+         * there (https:// on a plain HTTP port), as OpenSSL words it. */
+        return strstr(errbuf, "wrong version number") ? HTTP_ERR_TLS : HTTP_ERR_CONNECT;
     case CURLE_FILESIZE_EXCEEDED:
         return HTTP_ERR_TOO_LARGE;
     case CURLE_WRITE_ERROR:
@@ -357,8 +356,7 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
     long opened = 0;
     if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
         c->connections += opened;
-    out->error = tls_mismatch(rc, c->errbuf) ? HTTP_ERR_TLS
-                                             : classify(rc, c->too_large, c->bad_encoding);
+    out->error = classify(rc, c->errbuf, c->too_large, c->bad_encoding);
     if (out->error == HTTP_OK && c->gzip && c->zs_started && !c->zs_ended) {
         out->error = HTTP_ERR_NETWORK; /* the gzip stream ended early */
         snprintf(out->message, sizeof out->message, "truncated gzip body");
@@ -418,7 +416,7 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
     long opened = 0;
     if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
         c->connections += opened;
-    out->error = tls_mismatch(rc, c->errbuf) ? HTTP_ERR_TLS : classify(rc, false, false);
+    out->error = classify(rc, c->errbuf, false, false);
     if (rc == CURLE_WRITE_ERROR && c->sink_failed)
         snprintf(out->message, sizeof out->message, "writing the download: %s",
                  strerror(c->sink_errno));

@@ -26,7 +26,8 @@ struct batch {
 
 static void db_failed(struct batch *b) {
     stop_request(STOP_FATAL); /* a no-op when a signal stopped the run first */
-    if (!b->failed_db) /* said also after a signal: the exit status will not be 130/143 */
+    /* Said also after a signal: the exit status will not be 130/143. */
+    if (!b->failed_db)
         log_error("%s (what is not committed is not stored: the next run fetches it)",
                   store_errmsg(b->store));
     if (b->open)
@@ -119,8 +120,7 @@ enum writer_status writer_run(struct store *store, struct queue *results,
         if (!b.failed_db)
             write_result(&b, &r);
         movie_free(r.movie);
-        if (b.open &&
-            (b.rows >= cfg->batch_rows || clock_monotonic_ms() - b.started_ms >= cfg->batch_ms))
+        if (b.open && (b.rows >= cfg->batch_rows || time_left(&b) == 0))
             commit(&b);
     }
     commit(&b);
