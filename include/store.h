@@ -149,10 +149,10 @@ typedef int (*store_id_fn)(void *ctx, int64_t id);
  * Resuming: when the runs just before `run_id` were unfinished runs
  * (interrupted, aborted or failed) of the same `source`, call fn for every
  * movie they already settled (stored with at least the parts of `append`,
- * a normalised --append list, "" for none; or answered 404) so the new run
- * need not fetch it again. *from_run receives the earliest such run, or 0
- * when there is nothing to resume. Returns STORE_ERR_NOMEM when fn
- * returns -1.
+ * an --append list, "" for none, that are kept in tables; or answered
+ * 404) so the new run need not fetch it again. *from_run receives the
+ * earliest such run, or 0 when there is nothing to resume. Returns
+ * STORE_ERR_NOMEM when fn returns -1.
  */
 enum store_status store_resume_ids(struct store *s, const char *source, const char *append,
                                    int64_t run_id, store_id_fn fn, void *ctx, int64_t *from_run);

@@ -26,7 +26,6 @@
 #include "json.h"
 #include "lock.h"
 #include "log.h"
-#include "movie.h"
 #include "pipeline.h"
 #include "report.h"
 #include "stats.h"
@@ -177,12 +176,8 @@ static int collect_skip(struct store *store, const struct options *opt, const ch
                         int64_t run_id, struct idset *skip, struct sync_facts *facts) {
     int64_t from = 0;
     enum store_status ss = STORE_OK;
-    /* The parts a movie must have been stored with to be skipped: those
-     * kept in tables (movies.appended lists only them). */
-    char parts[MOVIE_PARTS_LIST_SIZE];
-    movie_parts_list(movie_parts_bits(opt->append), parts, sizeof parts);
     if (!opt->refresh && opt->source.kind != SOURCE_CHANGES)
-        ss = store_resume_ids(store, source, parts, run_id, add_to_set, skip, &from);
+        ss = store_resume_ids(store, source, opt->append, run_id, add_to_set, skip, &from);
     if (ss == STORE_OK && from > 0) {
         char started[CLOCK_ISO_SIZE];
         log_info("resuming after run %" PRId64 ": %zu movies it settled are not fetched again "
@@ -195,7 +190,7 @@ static int collect_skip(struct store *store, const struct options *opt, const ch
     if (ss == STORE_OK && opt->max_age_s > 0) {
         char since[CLOCK_ISO_SIZE];
         clock_utc_iso_ago(opt->max_age_s, since);
-        ss = store_fresh_ids(store, since, parts, add_to_set, skip);
+        ss = store_fresh_ids(store, since, opt->append, add_to_set, skip);
         if (ss == STORE_OK)
             log_info("%zu movies fetched since %s are fresh enough (--max-age) and skipped",
                      idset_count(skip) - before, since);

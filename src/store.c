@@ -181,17 +181,20 @@ int store_query_ints(sqlite3 *db, const char *sql, int64_t *out, int n) {
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-int store_query_text(sqlite3 *db, const char *sql, char *buf, size_t size) {
-    sqlite3_stmt *st;
+int store_step_text(sqlite3_stmt *st, char *buf, size_t size) {
     buf[0] = '\0';
-    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-    if (rc != SQLITE_OK)
-        return rc;
-    rc = sqlite3_step(st);
+    int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
         snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int store_query_text(sqlite3 *db, const char *sql, char *buf, size_t size) {
+    sqlite3_stmt *st;
+    buf[0] = '\0';
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+    return rc == SQLITE_OK ? store_step_text(st, buf, size) : rc;
 }
 
 static enum store_status configure(struct store *s) {
@@ -350,33 +353,18 @@ static enum store_status apply_schema(struct store *s) {
     return rc;
 }
 
-/* Whether comma-separated `list` names `part` (len bytes). */
-static bool names_part(const char *list, const char *part, size_t len) {
-    for (const char *p = list; *p;) {
-        size_t n = strcspn(p, ",");
-        if (n == len && memcmp(p, part, len) == 0)
-            return true;
-        p += n + (p[n] == ',');
-    }
-    return false;
-}
-
-/* SQL tmdb_parts_cover(appended, wanted): 1 when the appended parts a
- * movie was stored with (movies.appended, NULL for none) include every
- * part of `wanted` (a normalised --append list, "" for none). A movie
- * stored without the parts a run asks for is not settled for that run:
- * resuming and --max-age skip only the ones that have them. */
+/* SQL tmdb_parts_cover(appended, wanted): 1 when the parts a movie was
+ * stored with (movies.appended, NULL for none) include every part of
+ * `wanted` (an --append list) that is kept in a table; parts kept only in
+ * raw_json (videos, images, ...) are never listed in appended, so they do
+ * not count. A movie stored without the parts a run asks for is not
+ * settled for that run: resuming and --max-age skip only the ones that
+ * have them. */
 static void parts_cover(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     (void)argc;
-    const char *have = (const char *)sqlite3_value_text(argv[0]);
-    const char *want = (const char *)sqlite3_value_text(argv[1]);
-    bool all = true;
-    for (const char *p = want ? want : ""; *p && all;) {
-        size_t n = strcspn(p, ",");
-        all = n == 0 || names_part(have ? have : "", p, n);
-        p += n + (p[n] == ',');
-    }
-    sqlite3_result_int(ctx, all);
+    unsigned have = movie_parts_bits((const char *)sqlite3_value_text(argv[0]));
+    unsigned want = movie_parts_bits((const char *)sqlite3_value_text(argv[1]));
+    sqlite3_result_int(ctx, (want & ~have) == 0);
 }
 
 static enum store_status prepare_all(struct store *s) {

@@ -90,6 +90,10 @@ int store_query_ints(sqlite3 *db, const char *sql, int64_t *out, int n);
  * NULL or no row). Returns SQLITE_OK or the error code. */
 int store_query_text(sqlite3 *db, const char *sql, char *buf, size_t size);
 
+/* store_query_text() for a statement already prepared and bound: step it
+ * once, copy the first column (if any) into buf, and finalize it. */
+int store_step_text(sqlite3_stmt *st, char *buf, size_t size);
+
 /* Step the bound statement `st` and call fn with each row's first column
  * (an id); then reset it and clear its bindings. STORE_ERR_NOMEM when fn
  * returns -1; `what` names the rows in messages ("the movies of run 7"). */

@@ -89,16 +89,6 @@ enum store_status store_fresh_ids(struct store *s, const char *since, const char
     return store_each_id(s, st, fn, ctx, what);
 }
 
-/* Step `st` once, copy the first column of its row (if any) into buf, and
- * finalize it. False on an error (the connection's message says which). */
-static bool step_text(sqlite3_stmt *st, char *buf, size_t size) {
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE;
-}
-
 enum store_status store_oldest_unrefreshed(struct store *s, const char *before, bool adult,
                                            bool video, int64_t run_id, char *buf, size_t size) {
     sqlite3_stmt *st;
@@ -115,7 +105,7 @@ enum store_status store_oldest_unrefreshed(struct store *s, const char *before, 
     sqlite3_bind_int(st, 2, adult);
     sqlite3_bind_int(st, 3, video);
     sqlite3_bind_int64(st, 4, run_id);
-    if (!step_text(st, buf, size))
+    if (store_step_text(st, buf, size) != SQLITE_OK)
         return store_fail(s, "find the movies an export left as they were");
     return STORE_OK;
 }
@@ -127,7 +117,7 @@ enum store_status store_meta_get(struct store *s, const char *key, char *buf, si
         SQLITE_OK)
         return store_fail(s, "read meta %s", key);
     store_bind_text(st, 1, key);
-    if (!step_text(st, buf, size))
+    if (store_step_text(st, buf, size) != SQLITE_OK)
         return store_fail(s, "read meta %s", key);
     return STORE_OK;
 }
