@@ -32,6 +32,9 @@ void json_global_init(void);
 struct cJSON *json_parse_in_arena(struct arena *a, const char *s, size_t len, const char **end,
                                   bool *in_arena);
 
+/* 2^53: beyond it a double no longer holds every integer. */
+#define JSON_EXACT_LIMIT 9007199254740992.0
+
 /*
  * Read an integral JSON number through cJSON's double (exact up to 2^53),
  * never through valueint, which saturates at 2^31. Returns false when the

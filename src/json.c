@@ -10,9 +10,6 @@
 
 #include "arena.h"
 
-/* 2^53: beyond it a double no longer holds every integer. */
-#define JSON_EXACT_LIMIT 9007199254740992.0
-
 bool json_int64(const cJSON *item, int64_t *out) {
     if (!cJSON_IsNumber(item))
         return false;

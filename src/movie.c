@@ -240,7 +240,7 @@ static enum movie_status get_exact_int(struct movie_parse *p, const struct movie
                                        const char *key, int64_t *out) {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(m->root, key);
     if (cJSON_IsNumber(item) && isfinite(item->valuedouble) &&
-        fabs(item->valuedouble) >= 9007199254740992.0) {
+        fabs(item->valuedouble) >= JSON_EXACT_LIMIT) {
         if (json_top_level_int64(m->raw_json, m->raw_len, key, out))
             return MOVIE_OK;
         return field_error(p, key, "is not a 64-bit integer");
