@@ -26,13 +26,15 @@
 #include "dump.h"
 #include "log.h"
 #include "source.h"
+#include "sync.h"
 
 /* Exit statuses: scripts and schedulers rely on these. */
 enum exit_status {
     EXIT_OK = 0,        /* everything fetched (404s for deleted movies included) */
     EXIT_FATAL = 1,     /* the run could not go on (credential rejected, database error, ...) */
     EXIT_USAGE = 2,     /* usage or configuration error; nothing was requested */
-    EXIT_PARTIAL = 3,   /* the run finished but some movies failed after all retries */
+    EXIT_PARTIAL = 3,   /* the run finished but some movies failed after all retries, or
+                           an export's deletions were held back (--max-deletions) */
     EXIT_NO_MATCH = 4,  /* search found nothing */
     EXIT_SIGINT = 130,  /* interrupted by SIGINT; what was fetched is committed */
     EXIT_SIGTERM = 143, /* stopped by SIGTERM; what was fetched is committed */
@@ -93,6 +95,7 @@ struct options {
     const char *export_date; /* export --date, or NULL for the newest */
     const char *export_base; /* export --export-base */
     long export_day;         /* the export's day (sync_plan()); -1 when unknown */
+    struct deletion_limit max_deletions; /* export --max-deletions */
     const char *since;       /* changes: a date (NULL: the stored cursor); dump: a run or time */
     const char *dump_table;  /* dump --table, default "movies" */
     const char *search_query; /* search QUERY (points into argv) */

@@ -187,20 +187,35 @@ enum store_status store_upgrade(const char *path, char *err, size_t err_size);
  * not stored. Inside the caller's batch. */
 enum store_status store_mark_deleted(struct store *s, int64_t id, const char *now);
 
-/* Called for each stored id by store_mark_gone(): true when the source
+/* Called for each stored id by store_find_gone(): true when the source
  * still names it. */
 typedef bool (*store_present_fn)(void *ctx, int64_t id);
 
+/* The stored movies an export no longer names (store_find_gone()). */
+struct store_gone {
+    int64_t *ids; /* owned (store_gone_free()); n of them */
+    size_t n;
+    int64_t live; /* stored movies not marked deleted, adult ones aside */
+};
+
 /*
- * After a complete export: mark deleted (as of `now`) every stored movie
- * fetched before `fetched_before` (ISO-8601 UTC: the export's day; a movie
- * fetched since may be newer than the export) that is not deleted, not
- * adult (adult movies live in another export) and for which present() is
- * false. *n_marked receives how many. Runs in its own transaction; call it
- * outside a batch.
+ * After a complete export: every stored movie that is not deleted and not
+ * adult (adult movies live in another export) is counted, and those of
+ * them fetched before `fetched_before` (ISO-8601 UTC: the export's day; a
+ * movie fetched since may be newer than the export) for which present() is
+ * false go into *gone. Reads only, so the caller can decide whether to
+ * mark them (sync.c limits how many one export may mark). On error *gone
+ * holds nothing.
  */
-enum store_status store_mark_gone(struct store *s, store_present_fn present, void *ctx,
-                                  const char *fetched_before, const char *now, int64_t *n_marked);
+enum store_status store_find_gone(struct store *s, store_present_fn present, void *ctx,
+                                  const char *fetched_before, struct store_gone *gone);
+
+/* Mark every movie of `gone` deleted as of `now`, in its own transaction
+ * (all or none); call it outside a batch. */
+enum store_status store_mark_gone(struct store *s, const struct store_gone *gone, const char *now);
+
+/* Free gone->ids and empty *gone. Accepts an emptied one. */
+void store_gone_free(struct store_gone *gone);
 
 /* When run `run_id` started (ISO-8601 UTC) into buf; "" when there is no
  * such run. */

@@ -36,7 +36,29 @@ enum sync_status {
     SYNC_OK = 0,
     SYNC_USAGE = 1, /* logged: a configuration the user must change (exit 2) */
     SYNC_FATAL = 2, /* logged: database error (exit 1) */
+    SYNC_HELD = 3,  /* logged: more movies left the export than --max-deletions
+                       allows; none was marked and the cursor did not move (exit 3) */
 };
+
+/*
+ * --max-deletions: how many stored movies one export may mark deleted. A
+ * truncated or partial export (a well-formed file that lost most of its
+ * lines) would otherwise mark most of the catalogue deleted, and every
+ * downstream job would follow. TMDB deletes a few hundred movies a day of
+ * about a million, so the default allows 10 % of the stored movies (those
+ * not marked deleted, adult ones aside), and never fewer than 100.
+ */
+struct deletion_limit {
+    bool given;   /* false: the default above */
+    bool percent; /* `value` is a percentage (0-100) of the stored movies */
+    double value; /* a count (whole, >= 0) or a percentage */
+};
+
+#define SYNC_DEFAULT_MAX_DELETIONS_PERCENT 10.0
+#define SYNC_DEFAULT_MAX_DELETIONS_FLOOR 100
+
+/* How many of `live` stored movies `limit` lets one export mark deleted. */
+int64_t sync_deletions_allowed(const struct deletion_limit *limit, int64_t live);
 
 /*
  * Complete opt->source for export (the URL of the export to download, into
@@ -58,8 +80,9 @@ struct sync_facts {
  * After a load that ran to its end (not interrupted, not failed): for an
  * export whose every line was read (`bad_input` 0) and whose day is known
  * (opt->export_day), mark deleted the stored movies fetched before that
- * day that `named` does not hold; then move the cursor (see above).
- * `counts` are the run's.
+ * day that `named` does not hold — unless they are more than
+ * opt->max_deletions allows: then none is marked, and SYNC_HELD — and then
+ * move the cursor (see above). `counts` are the run's.
  */
 enum sync_status sync_finish(const struct options *opt, struct store *store,
                              const struct idset *named, const struct sync_facts *facts,

@@ -38,7 +38,8 @@ _tmdb_ingest() {
         ;;
     --date | --since) COMPREPLY=($(compgen -W "$(date -u -d yesterday +%F 2>/dev/null)" -- "$cur")); return ;;
     --api-base | --export-base | --workers | --queue-size | --rate | --retries | --timeout | \
-        --max-body | --batch | --db-cache | --max-age | --shard | --min-popularity | --limit | --table)
+        --max-body | --batch | --db-cache | --max-age | --shard | --min-popularity | \
+        --max-deletions | --limit | --table)
         return
         ;;
     esac

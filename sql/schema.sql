@@ -249,7 +249,8 @@ CREATE TABLE IF NOT EXISTS translations (
 -- One row per invocation. command is the command line as given (it never
 -- holds the credential: no option takes one); source says what was loaded,
 -- and a run resumes the interrupted runs of the same source just before it. status: running while it
--- runs, then ok, partial (some movies failed), failed (could not go on),
+-- runs, then ok, partial (some movies failed, or an export's deletions were
+-- held back by --max-deletions), failed (could not go on),
 -- interrupted (signal), or aborted (the process died; set by the next run).
 CREATE TABLE IF NOT EXISTS runs (
     id            INTEGER PRIMARY KEY,

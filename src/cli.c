@@ -42,6 +42,7 @@ enum {
     OPT_FILE,
     OPT_EXPORT_BASE,
     OPT_MIN_POPULARITY,
+    OPT_MAX_DELETIONS,
     OPT_INCLUDE_ADULT,
     OPT_INCLUDE_VIDEO,
     OPT_SINCE,
@@ -76,6 +77,7 @@ static const struct option long_options[] = {
     {"file", required_argument, NULL, OPT_FILE},
     {"export-base", required_argument, NULL, OPT_EXPORT_BASE},
     {"min-popularity", required_argument, NULL, OPT_MIN_POPULARITY},
+    {"max-deletions", required_argument, NULL, OPT_MAX_DELETIONS},
     {"include-adult", no_argument, NULL, OPT_INCLUDE_ADULT},
     {"include-video", no_argument, NULL, OPT_INCLUDE_VIDEO},
     {"since", required_argument, NULL, OPT_SINCE},
@@ -130,6 +132,11 @@ void cli_print_help(FILE *out) {
 "  --include-adult    keep adult movies of the export or the changes (left out by\n"
 "                     default)\n"
 "  --include-video    keep video entries of the export (excluded by default)\n"
+"  --max-deletions N|P%%\n"
+"                     mark at most N stored movies (or P%% of them) deleted in one\n"
+"                     export; when more are missing, a truncated export is likely:\n"
+"                     none is marked and the exit status is 3 (default 10%%, and\n"
+"                     at least 100)\n"
 "  --since YYYY-MM-DD changes from that day (default: the day after the last\n"
 "                     day the database is complete through)\n"
 "\n"
@@ -180,8 +187,8 @@ void cli_print_help(FILE *out) {
 "\n"
 "Exit status: 0 all fetched (deleted movies are recorded, not failures);\n"
 "1 the run could not go on; 2 usage or configuration error; 3 finished but some\n"
-"movies failed; 4 search found nothing; 130/143/129 interrupted by\n"
-"SIGINT/SIGTERM/SIGHUP.\n"
+"movies failed, or an export's deletions were held back (--max-deletions);\n"
+"4 search found nothing; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.\n"
 "\n"
 "A progress line is drawn on stderr only when it is a terminal; a one-line\n"
 "summary ends every load (not with -q or --dry-run). See tmdb-ingest(1) and\n"
@@ -211,12 +218,15 @@ static const struct command_help {
             "with its line number, counted as failed, and skipped.\n"},
     {"export", "Usage: tmdb-ingest [OPTIONS] export [--date YYYY-MM-DD | --file PATH]\n"
                "       [--export-base URL] [--min-popularity X] [--include-adult]\n"
-               "       [--include-video] [--max-age DURATION] [--shard K/N] [--dry-run]\n"
+               "       [--include-video] [--max-deletions N|P%] [--max-age DURATION]\n"
+               "       [--shard K/N] [--dry-run]\n"
                "\n"
                "The whole catalogue from TMDB's daily id export (the newest by default:\n"
                "today's from 08:00 UTC, else yesterday's). Adult and video entries are left\n"
                "out unless asked for. Stored movies no longer in the export are marked\n"
-               "deleted. An interrupted export resumes with the same command.\n"},
+               "deleted, unless they are more than --max-deletions allows (default 10% of\n"
+               "the stored movies, at least 100): then none is, and the exit status is 3.\n"
+               "An interrupted export resumes with the same command.\n"},
     {"changes", "Usage: tmdb-ingest [OPTIONS] changes [--since YYYY-MM-DD] [--include-adult]\n"
                 "       [--shard K/N] [--dry-run]\n"
                 "\n"
@@ -323,6 +333,27 @@ static int parse_size(const char *s, size_t *out) {
     if (*end || v == 0 || v > (1ull << 40) / mult)
         return -1;
     *out = (size_t)(v * mult);
+    return 0;
+}
+
+/* --max-deletions: a count ("500") or a percentage ("10%", "0.5%"). */
+static int parse_deletion_limit(const char *s, struct deletion_limit *out) {
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    size_t n = strlen(s);
+    if (s[n - 1] != '%') {
+        long v;
+        if (parse_long(s, 0, 1000000000, &v) != 0)
+            return -1;
+        *out = (struct deletion_limit){.given = true, .value = (double)v};
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    double p = strtod(s, &end);
+    if (errno || end != s + n - 1 || !(p >= 0 && p <= 100))
+        return -1;
+    *out = (struct deletion_limit){.given = true, .percent = true, .value = p};
     return 0;
 }
 
@@ -544,6 +575,13 @@ static int apply_option(int c, const char *arg, struct options *opt) {
         opt->source.min_popularity = x;
         return 0;
     }
+    case OPT_MAX_DELETIONS:
+        if (parse_deletion_limit(arg, &opt->max_deletions) != 0)
+            return usage_error("--max-deletions wants a count (500) or a percentage from 0%% to "
+                               "100%% (10%%), not '%s'",
+                               arg),
+                   -1;
+        return 0;
     case OPT_INCLUDE_ADULT:
         opt->source.include_adult = true;
         return 0;
@@ -667,7 +705,7 @@ static int parse_command(int n, char **args, struct options *opt) {
 /* Options that apply to some commands only. */
 struct given {
     bool limit, db, format, table, help, pages, date, file, export_base, min_popularity, include_adult, include_video, since,
-        max_age, loads, db_cache;
+        max_age, loads, db_cache, max_deletions;
 };
 
 static void note_given(struct given *g, int c) {
@@ -681,6 +719,7 @@ static void note_given(struct given *g, int c) {
     g->file |= c == OPT_FILE;
     g->export_base |= c == OPT_EXPORT_BASE;
     g->min_popularity |= c == OPT_MIN_POPULARITY;
+    g->max_deletions |= c == OPT_MAX_DELETIONS;
     g->include_adult |= c == OPT_INCLUDE_ADULT;
     g->include_video |= c == OPT_INCLUDE_VIDEO;
     g->since |= c == OPT_SINCE;
@@ -694,7 +733,7 @@ static int check_applicable(const struct options *opt, const struct given *g) {
     enum source_kind k = opt->source.kind;
     if (opt->command == COMMAND_MERGE &&
         (g->loads || g->max_age || g->date || g->file || g->since || g->min_popularity ||
-         g->include_adult || g->include_video || g->export_base ||
+         g->include_adult || g->include_video || g->export_base || g->max_deletions ||
          (g->db && strcmp(opt->db_path, opt->merge_out) != 0)))
         return usage_error("%s", "merge takes only OUT.sqlite3 IN.sqlite3... (and -q, -v, --db-cache); "
                                  "the output is OUT (a --db must name the same file)"),
@@ -707,7 +746,8 @@ static int check_applicable(const struct options *opt, const struct given *g) {
                -1;
     if (g->limit && opt->command != COMMAND_SEARCH)
         return usage_error("%s", "--limit applies to the search command only"), -1;
-    bool export_only = g->include_adult || g->include_video || g->export_base;
+    bool export_only =
+        g->include_adult || g->include_video || g->export_base || g->max_deletions;
     if (opt->command == COMMAND_SEARCH && (g->loads || g->max_age || g->date || g->file ||
                                            g->since || g->min_popularity || export_only))
         return usage_error("%s", "search takes --limit and --db only"), -1;
@@ -724,10 +764,12 @@ static int check_applicable(const struct options *opt, const struct given *g) {
         return usage_error("--since wants a date like 2026-11-20, not '%s'", opt->since), -1;
     if (g->pages && k != SOURCE_LIST)
         return usage_error("%s", "--pages applies to the list command only"), -1;
-    if ((g->date || g->file || g->export_base || g->min_popularity || g->include_video) &&
+    if ((g->date || g->file || g->export_base || g->min_popularity || g->include_video ||
+         g->max_deletions) &&
         k != SOURCE_EXPORT)
-        return usage_error("%s", "--date, --file, --export-base, --min-popularity and "
-                                 "--include-video apply to the export command only"),
+        return usage_error("%s", "--date, --file, --export-base, --min-popularity, "
+                                 "--include-video and --max-deletions apply to the export "
+                                 "command only"),
                -1;
     if (g->include_adult && k != SOURCE_EXPORT && k != SOURCE_CHANGES)
         return usage_error("%s", "--include-adult applies to export and changes only"), -1;

@@ -395,9 +395,15 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
         if (ps == PIPELINE_OK && print_dry_run(opt, &stats) != 0)
             code = EXIT_FATAL;
     } else {
-        if (ps == PIPELINE_OK &&
-            sync_finish(opt, store, named, &facts, &counts, stats_get(&stats.bad_input)) != SYNC_OK)
+        enum sync_status fin = ps == PIPELINE_OK ? sync_finish(opt, store, named, &facts, &counts,
+                                                               stats_get(&stats.bad_input))
+                                                 : SYNC_OK;
+        if (fin == SYNC_HELD) {
+            status = "partial"; /* deletions held back: logged by sync_finish */
+            code = EXIT_PARTIAL;
+        } else if (fin != SYNC_OK) {
             code = EXIT_FATAL;
+        }
         char finished[CLOCK_ISO_SIZE];
         clock_utc_iso(finished);
         if (store_run_finish(store, run_id, finished, status, &counts) != STORE_OK) {

@@ -16,67 +16,63 @@ enum store_status store_mark_deleted(struct store *s, int64_t id, const char *no
     return STORE_OK;
 }
 
-/* The live, non-adult ids fetched before `before` that present() does not
- * know, into a new array. */
-static enum store_status collect_gone(struct store *s, store_present_fn present, void *ctx,
-                                      const char *before, int64_t **ids, size_t *n) {
+enum store_status store_find_gone(struct store *s, store_present_fn present, void *ctx,
+                                  const char *fetched_before, struct store_gone *gone) {
+    *gone = (struct store_gone){0};
     sqlite3_stmt *st;
-    *ids = NULL;
-    *n = 0;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT id FROM movies WHERE deleted_at IS NULL AND adult = 0 "
-                           "AND fetched_at < ?1",
+                           "SELECT id, fetched_at < ?1 FROM movies "
+                           "WHERE deleted_at IS NULL AND adult = 0",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, "list stored movies");
-    store_bind_text(st, 1, before);
+    store_bind_text(st, 1, fetched_before);
     size_t cap = 0;
     int rc;
     enum store_status result = STORE_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(st, 0);
-        if (present(ctx, id))
+        gone->live++;
+        if (!sqlite3_column_int(st, 1) || present(ctx, id))
             continue;
-        if (*n == cap) {
+        if (gone->n == cap) {
             size_t grown_cap = cap ? cap * 2 : 256;
-            int64_t *grown = realloc(*ids, grown_cap * sizeof *grown);
+            int64_t *grown = realloc(gone->ids, grown_cap * sizeof *grown);
             if (!grown) {
                 result = STORE_ERR_NOMEM;
                 snprintf(s->errmsg, sizeof s->errmsg, "%s: out of memory", s->path);
                 break;
             }
-            *ids = grown;
+            gone->ids = grown;
             cap = grown_cap;
         }
-        (*ids)[(*n)++] = id;
+        gone->ids[gone->n++] = id;
     }
     if (result == STORE_OK && rc != SQLITE_DONE)
         result = store_fail(s, "list stored movies");
     sqlite3_finalize(st);
+    if (result != STORE_OK)
+        store_gone_free(gone);
     return result;
 }
 
-enum store_status store_mark_gone(struct store *s, store_present_fn present, void *ctx,
-                                  const char *fetched_before, const char *now,
-                                  int64_t *n_marked) {
-    int64_t *ids;
-    size_t n;
-    *n_marked = 0;
-    enum store_status rc = collect_gone(s, present, ctx, fetched_before, &ids, &n);
-    if (rc == STORE_OK && n > 0) {
-        rc = store_begin(s);
-        for (size_t i = 0; rc == STORE_OK && i < n; i++)
-            rc = store_mark_deleted(s, ids[i], now);
-        if (rc == STORE_OK)
-            rc = store_commit(s);
-        /* Also when the commit failed: a COMMIT that fails (SQLITE_BUSY, a
-         * full disk, a deferred constraint) leaves the transaction open. */
-        if (rc != STORE_OK)
-            store_rollback(s);
-        else
-            *n_marked = (int64_t)n;
-    }
-    free(ids);
+enum store_status store_mark_gone(struct store *s, const struct store_gone *gone, const char *now) {
+    if (gone->n == 0)
+        return STORE_OK;
+    enum store_status rc = store_begin(s);
+    for (size_t i = 0; rc == STORE_OK && i < gone->n; i++)
+        rc = store_mark_deleted(s, gone->ids[i], now);
+    if (rc == STORE_OK)
+        rc = store_commit(s);
+    /* Also when the commit failed: a COMMIT that fails (SQLITE_BUSY, a
+     * full disk, a deferred constraint) leaves the transaction open. */
+    if (rc != STORE_OK)
+        store_rollback(s);
     return rc;
+}
+
+void store_gone_free(struct store_gone *gone) {
+    free(gone->ids);
+    *gone = (struct store_gone){0};
 }
 
 enum store_status store_fresh_ids(struct store *s, const char *since, const char *append,

@@ -147,6 +147,50 @@ static bool unusable_only(const struct run_counts *counts) {
     return true;
 }
 
+int64_t sync_deletions_allowed(const struct deletion_limit *limit, int64_t live) {
+    if (!limit->given) {
+        int64_t share = (int64_t)((double)live * SYNC_DEFAULT_MAX_DELETIONS_PERCENT / 100.0);
+        return share > SYNC_DEFAULT_MAX_DELETIONS_FLOOR ? share : SYNC_DEFAULT_MAX_DELETIONS_FLOOR;
+    }
+    if (limit->percent)
+        return (int64_t)((double)live * limit->value / 100.0);
+    return (int64_t)limit->value;
+}
+
+/* The export is read whole: mark deleted the stored movies it no longer
+ * names, or, when they are more than --max-deletions allows, none (the
+ * export is more likely cut short than TMDB's catalogue). */
+static enum sync_status mark_gone(const struct options *opt, struct store *store,
+                                  const struct idset *named) {
+    char now[CLOCK_ISO_SIZE], before[CLOCK_ISO_SIZE];
+    clock_utc_iso(now);
+    clock_format_day_start(opt->export_day, before);
+    struct store_gone gone;
+    /* idset_contains only reads: the producer that filled it is joined */
+    if (store_find_gone(store, named_has, (void *)named, before, &gone) != STORE_OK) {
+        log_error("%s", store_errmsg(store));
+        return SYNC_FATAL;
+    }
+    int64_t allowed = sync_deletions_allowed(&opt->max_deletions, gone.live);
+    enum sync_status st = SYNC_OK;
+    if ((int64_t)gone.n > allowed) {
+        log_error("%zu of the %" PRId64 " stored movies (%.1f%%) are not in the export, more "
+                  "than --max-deletions allows (%" PRId64 "): none is marked deleted, and "
+                  "changes are not marked complete. A truncated export looks like this; if "
+                  "TMDB did drop them, run again with --max-deletions %zu",
+                  gone.n, gone.live, 100.0 * (double)gone.n / (double)gone.live, allowed, gone.n);
+        st = SYNC_HELD;
+    } else if (store_mark_gone(store, &gone, now) != STORE_OK) {
+        log_error("%s", store_errmsg(store));
+        st = SYNC_FATAL;
+    } else if (gone.n > 0) {
+        log_info("%zu movie(s) stored before %.10s are no longer in the export: marked deleted",
+                 gone.n, before);
+    }
+    store_gone_free(&gone);
+    return st;
+}
+
 static long min_day(long a, long b) {
     return a < b ? a : b;
 }
@@ -157,20 +201,9 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
     const struct source *src = &opt->source;
     if (src->kind == SOURCE_EXPORT) {
         if (named && bad_input == 0 && opt->export_day >= 0) {
-            char now[CLOCK_ISO_SIZE], before[CLOCK_ISO_SIZE];
-            clock_utc_iso(now);
-            clock_format_day_start(opt->export_day, before);
-            int64_t n = 0;
-            /* idset_contains only reads: the producer that filled it is joined */
-            if (store_mark_gone(store, named_has, (void *)named, before, now, &n) !=
-                STORE_OK) {
-                log_error("%s", store_errmsg(store));
-                return SYNC_FATAL;
-            }
-            if (n > 0)
-                log_info("%" PRId64 " movie(s) stored before %.10s are no longer in the export: "
-                         "marked deleted",
-                         n, before);
+            enum sync_status st = mark_gone(opt, store, named);
+            if (st != SYNC_OK)
+                return st;
         } else if (bad_input > 0) {
             log_warn("the export had %lld unreadable line(s): deleted movies are not marked "
                      "this time",

@@ -328,6 +328,33 @@ static void test_shard_values(void **state) {
                           "--shard wants K/N with 0 <= K < N <= 1024");
 }
 
+/* --max-deletions: a count or a percentage; unset means the default. */
+static void test_max_deletions(void **state) {
+    (void)state;
+    struct options o;
+    assert_int_equal(PARSE(&o, "export"), CLI_RUN);
+    assert_false(o.max_deletions.given);
+    cli_free(&o);
+    const struct {
+        const char *arg;
+        bool percent;
+        double value;
+    } ok[] = {{"0", false, 0},    {"500", false, 500}, {"1000000000", false, 1e9},
+              {"10%", true, 10},  {"0.5%", true, 0.5}, {"0%", true, 0},
+              {"100%", true, 100}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        char *arg = (char *)ok[i].arg;
+        if (PARSE(&o, "export", "--max-deletions", arg) != CLI_RUN || !o.max_deletions.given ||
+            o.max_deletions.percent != ok[i].percent || o.max_deletions.value != ok[i].value)
+            fail_msg("--max-deletions %s: parsed wrong", arg);
+        cli_free(&o);
+    }
+    const char *bad[] = {"-1", "101%", "1e3", "10 %", "%",    "",           " 5",
+                         "5x", "nan%", "+5",  "5%%",  "0x10", "1000000001", "inf%"};
+    assert_values_refused("export", "--max-deletions", bad, sizeof bad / sizeof *bad,
+                          "--max-deletions wants a count (500) or a percentage");
+}
+
 static void test_bad_dates_and_popularity(void **state) {
     (void)state;
     const char *dates[] = {"2025-02-29", "2026-11-25T08:00", "11/25/2026", "yesterday", ""};
@@ -363,7 +390,12 @@ static void test_options_for_other_commands(void **state) {
         {ARGV("list", "popular", "--min-popularity", "3"), export_only},
         {ARGV("changes", "--export-base", "https://h/p"), export_only},
         {ARGV("changes", "--include-video"), export_only},
-        {ARGV("list", "popular", "--include-adult"), "--include-adult applies to export and changes"},
+        {ARGV("changes", "--max-deletions", "5"), export_only},
+        {ARGV("list", "popular", "--max-deletions", "5%"), export_only},
+        {ARGV("stats", "--max-deletions", "5"), "stats takes only --db"},
+        {ARGV("dump", "--max-deletions", "5"), "dump takes --since"},
+        {ARGV("list", "popular", "--include-adult"),
+         "--include-adult applies to export and changes"},
     };
     assert_all_refused(bad, sizeof bad / sizeof *bad);
 }
@@ -412,6 +444,7 @@ static void test_merge_refuses_load_options(void **state) {
         {ARGV("merge", "o", "i", "--include-adult"), msg},
         {ARGV("merge", "o", "i", "--include-video"), msg},
         {ARGV("merge", "o", "i", "--export-base", "https://h/p"), msg},
+        {ARGV("merge", "o", "i", "--max-deletions", "5"), msg},
     };
     assert_all_refused(bad, sizeof bad / sizeof *bad);
 }
@@ -449,6 +482,7 @@ int main(void) {
         cmocka_unit_test(test_changes_since),
         cmocka_unit_test(test_max_age_durations),
         cmocka_unit_test(test_shard_values),
+        cmocka_unit_test(test_max_deletions),
         cmocka_unit_test(test_bad_dates_and_popularity),
         cmocka_unit_test(test_options_for_other_commands),
         cmocka_unit_test(test_command_arguments),

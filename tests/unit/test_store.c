@@ -989,6 +989,13 @@ static void upsert_at(struct store *s, const struct movie *m, const char *fetche
     assert_int_equal(store_commit(s), STORE_OK);
 }
 
+/* Mark movie `id` deleted at `when`, in a transaction of its own. */
+static void mark_deleted_ok(struct store *s, int64_t id, const char *when) {
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_mark_deleted(s, id, when), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+}
+
 /* A database at f->dir/name holding movie `m` fetched at `fetched_at`. */
 static const char *database_with(const struct fixture *f, const char *name, const struct movie *m,
                                  const char *fetched_at, char *buf, size_t size) {
@@ -1232,6 +1239,44 @@ static bool never_present(void *ctx, int64_t id) {
     return false;
 }
 
+static bool only_one_present(void *ctx, int64_t id) {
+    (void)ctx;
+    return id == 1;
+}
+
+/* store_find_gone() counts the live movies (adult and deleted ones aside)
+ * and picks those fetched before the export's day that it does not name;
+ * it writes nothing. store_mark_gone() marks exactly those. */
+static void test_find_gone_counts_and_picks(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie named = sample(1, "in the export"), gone_old = sample(2, "gone, old"),
+                 gone_new = sample(3, "fetched after the export's day"), adult = sample(4, "adult"),
+                 deleted = sample(5, "already deleted");
+    adult.adult = true;
+    upsert_at(s, &named, "2026-11-01T00:00:00Z");
+    upsert_at(s, &gone_old, "2026-11-01T00:00:00Z");
+    upsert_at(s, &gone_new, "2026-11-25T01:00:00Z");
+    upsert_at(s, &adult, "2026-11-01T00:00:00Z");
+    upsert_at(s, &deleted, "2026-11-01T00:00:00Z");
+    mark_deleted_ok(s, 5, "2026-11-02T00:00:00Z");
+
+    struct store_gone gone;
+    assert_int_equal(store_find_gone(s, only_one_present, NULL, "2026-11-25T00:00:00Z", &gone),
+                     STORE_OK);
+    assert_int_equal(gone.live, 3); /* 1, 2 and 3 */
+    assert_int_equal(gone.n, 1);
+    assert_int_equal(gone.ids[0], 2);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NULL"), 4);
+    assert_int_equal(store_mark_gone(s, &gone, "2026-11-25T09:00:00Z"), STORE_OK);
+    store_gone_free(&gone);
+    assert_null(gone.ids);
+    store_gone_free(&gone); /* an emptied one is accepted */
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT id FROM movies WHERE deleted_at = '2026-11-25T09:00:00Z'"),
+                     2);
+}
+
 /* A failed COMMIT leaves its transaction open; store_mark_gone() must
  * roll it back, or the store's next transaction cannot begin. */
 static void test_mark_gone_rolls_back_a_failed_commit(void **state) {
@@ -1246,11 +1291,12 @@ static void test_mark_gone_rolls_back_a_failed_commit(void **state) {
                           "DEFERRABLE INITIALLY DEFERRED); "
                           "CREATE TRIGGER gone_logged AFTER UPDATE OF deleted_at ON movies "
                           "BEGIN INSERT INTO gone_log VALUES (NEW.id); END;");
-    int64_t n = -1;
-    assert_int_not_equal(
-        store_mark_gone(s, never_present, NULL, "2026-11-25T00:00:00Z", "2026-11-25T00:00:00Z", &n),
-        STORE_OK);
-    assert_int_equal(n, 0);
+    struct store_gone gone;
+    assert_int_equal(store_find_gone(s, never_present, NULL, "2099-01-01T00:00:00Z", &gone),
+                     STORE_OK);
+    assert_int_equal(gone.n, 2);
+    assert_int_not_equal(store_mark_gone(s, &gone, "2026-11-25T00:00:00Z"), STORE_OK);
+    store_gone_free(&gone);
     assert_int_equal(store_begin(s), STORE_OK); /* no transaction was left open */
     assert_int_equal(store_rollback(s), STORE_OK);
     store_close(s);
@@ -1355,9 +1401,7 @@ static void test_dump_since_searches_by_index(void **state) {
     upsert_at(s, &before, "2026-11-20T00:00:00Z");
     upsert_at(s, &deleted, "2026-11-20T00:00:00Z");
     upsert_at(s, &after, "2026-11-26T00:00:00Z");
-    assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_mark_deleted(s, 2, "2026-11-25T00:00:00Z"), STORE_OK);
-    assert_int_equal(store_commit(s), STORE_OK);
+    mark_deleted_ok(s, 2, "2026-11-25T00:00:00Z");
     char tables[1024];
     assert_true(strlen(store_dump_tables) < sizeof tables);
     snprintf(tables, sizeof tables, "%s", store_dump_tables);
@@ -1427,6 +1471,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_merge_copies_runs_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_updates_a_run_copied_while_running, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_find_gone_counts_and_picks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mark_gone_rolls_back_a_failed_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_replaces_older_search_triggers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_path_starting_with_file_is_a_path, setup, teardown),
