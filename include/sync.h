@@ -4,8 +4,9 @@
  * movies that left the export deleted and moving the changes cursor.
  *
  * The cursor is meta 'changes_from': the first UTC day whose changes the
- * database does not hold yet. It only moves forward, and only after a run
- * in which no movie failed. A finished export moves it to the earliest of:
+ * database does not hold yet. It only moves forward, only after a run in
+ * which no movie failed, and not after an export whose deletions
+ * --max-deletions held back. A finished export moves it to the earliest of:
  * the export's day (movies created after its snapshot are not in it), the
  * day the run started, the day the interrupted run it resumed started
  * (what that run stored is that old), and with --max-age the day of the
@@ -49,15 +50,18 @@ enum sync_status {
  * not marked deleted, adult ones aside), and never fewer than 100.
  */
 struct deletion_limit {
-    bool given;   /* false: the default above */
-    bool percent; /* `value` is a percentage (0-100) of the stored movies */
-    double value; /* a count (whole, >= 0) or a percentage */
+    bool given;    /* false: the default above */
+    bool percent;  /* `value` is millionths of the stored movies (10% = 100000) */
+    int64_t value; /* a count (>= 0), or millionths (0 to 1000000) */
 };
 
-#define SYNC_DEFAULT_MAX_DELETIONS_PERCENT 10.0
+/* Percentages are kept exact, in millionths: 0.57% of 10,000 is 57. */
+#define SYNC_PER_MILLION 1000000
+#define SYNC_DEFAULT_MAX_DELETIONS_PPM 100000 /* 10 % */
 #define SYNC_DEFAULT_MAX_DELETIONS_FLOOR 100
 
-/* How many of `live` stored movies `limit` lets one export mark deleted. */
+/* How many of `live` (< 2^40) stored movies `limit` lets one export mark
+ * deleted: a percentage rounds down. */
 int64_t sync_deletions_allowed(const struct deletion_limit *limit, int64_t live);
 
 /*

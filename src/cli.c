@@ -336,24 +336,34 @@ static int parse_size(const char *s, size_t *out) {
     return 0;
 }
 
-/* --max-deletions: a count ("500") or a percentage ("10%", "0.5%"). */
+/* --max-deletions: a count ("500") or a percentage with up to four
+ * decimals ("10%", "0.5%"), kept exact in millionths. */
 static int parse_deletion_limit(const char *s, struct deletion_limit *out) {
-    if (!isdigit((unsigned char)*s))
-        return -1;
     size_t n = strlen(s);
-    if (s[n - 1] != '%') {
+    if (n == 0 || s[n - 1] != '%') {
         long v;
-        if (parse_long(s, 0, 1000000000, &v) != 0)
+        if (!isdigit((unsigned char)*s) || parse_long(s, 0, 1000000000, &v) != 0)
             return -1;
-        *out = (struct deletion_limit){.given = true, .value = (double)v};
+        *out = (struct deletion_limit){.given = true, .value = v};
         return 0;
     }
-    char *end;
-    errno = 0;
-    double p = strtod(s, &end);
-    if (errno || end != s + n - 1 || !(p >= 0 && p <= 100))
+    int64_t whole = 0, millionths = 0, scale = SYNC_PER_MILLION / 100;
+    const char *p = s;
+    for (; isdigit((unsigned char)*p) && p - s < 3; p++)
+        whole = whole * 10 + (*p - '0');
+    if (p == s)
         return -1;
-    *out = (struct deletion_limit){.given = true, .percent = true, .value = p};
+    if (*p == '.') {
+        const char *frac = ++p;
+        for (; isdigit((unsigned char)*p) && p - frac < 4; p++)
+            millionths += (scale /= 10) * (*p - '0');
+        if (p == frac)
+            return -1;
+    }
+    int64_t value = whole * (SYNC_PER_MILLION / 100) + millionths;
+    if (p != s + n - 1 || value > SYNC_PER_MILLION)
+        return -1;
+    *out = (struct deletion_limit){.given = true, .percent = true, .value = value};
     return 0;
 }
 

@@ -149,12 +149,10 @@ static bool unusable_only(const struct run_counts *counts) {
 
 int64_t sync_deletions_allowed(const struct deletion_limit *limit, int64_t live) {
     if (!limit->given) {
-        int64_t share = (int64_t)((double)live * SYNC_DEFAULT_MAX_DELETIONS_PERCENT / 100.0);
+        int64_t share = live * SYNC_DEFAULT_MAX_DELETIONS_PPM / SYNC_PER_MILLION;
         return share > SYNC_DEFAULT_MAX_DELETIONS_FLOOR ? share : SYNC_DEFAULT_MAX_DELETIONS_FLOOR;
     }
-    if (limit->percent)
-        return (int64_t)((double)live * limit->value / 100.0);
-    return (int64_t)limit->value;
+    return limit->percent ? live * limit->value / SYNC_PER_MILLION : limit->value;
 }
 
 /* The export is read whole: mark deleted the stored movies it no longer
@@ -177,7 +175,8 @@ static enum sync_status mark_gone(const struct options *opt, struct store *store
         log_error("%zu of the %" PRId64 " stored movies (%.1f%%) are not in the export, more "
                   "than --max-deletions allows (%" PRId64 "): none is marked deleted, and "
                   "changes are not marked complete. A truncated export looks like this; if "
-                  "TMDB did drop them, run again with --max-deletions %zu",
+                  "TMDB did drop them, run again with --max-deletions %zu (and --max-age 1d "
+                  "not to fetch again what this run fetched)",
                   gone.n, gone.live, 100.0 * (double)gone.n / (double)gone.live, allowed, gone.n);
         st = SYNC_HELD;
     } else if (store_mark_gone(store, &gone, now) != STORE_OK) {
@@ -202,6 +201,8 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
     if (src->kind == SOURCE_EXPORT) {
         if (named && bad_input == 0 && opt->export_day >= 0) {
             enum sync_status st = mark_gone(opt, store, named);
+            if (st == SYNC_HELD)
+                (void)unusable_only(counts); /* its warnings about failed movies still hold */
             if (st != SYNC_OK)
                 return st;
         } else if (bad_input > 0) {

@@ -6,12 +6,15 @@
 # 'partial', exit 3, the changes cursor stays, and the message says how to
 # accept them; a count or a percentage sets the limit.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 26
 
 start_fake --movies 300 --deleted 0
 EXPORT_BASE="$FAKE_URL/p/exports"
 TODAY=$(date -u +%F)
 OLD=$(date -u -d '-20 day' +%F)
+# The cursor 10 days before the fetches: a run that moved it would move it
+# to their day at least.
+CURSOR=$(date -u -d '-30 day' +%F)
 curl -s -o "$TMP/export.gz" "$EXPORT_BASE/movie_ids_$(date -u +%m_%d_%Y).json.gz"
 run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0
 is "$RC" 0 "the first export loads the catalogue"
@@ -21,11 +24,11 @@ diag "$LIVE movies stored"
 cursor() { sql "SELECT value FROM meta WHERE key = 'changes_from'"; }
 deleted() { sql 'SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL'; }
 last_run() { sql 'SELECT status FROM runs ORDER BY id DESC LIMIT 1'; }
-# age_all: every movie fetched before the next export's day, none deleted,
-# the cursor 20 days back.
+# age_all: every movie fetched 20 days ago, none deleted, the cursor 30
+# days back.
 age_all() {
     sql "UPDATE movies SET fetched_at = '${OLD}T05:00:00Z', deleted_at = NULL;
-         UPDATE meta SET value = '$OLD' WHERE key = 'changes_from'"
+         UPDATE meta SET value = '$CURSOR' WHERE key = 'changes_from'"
 }
 # export_keeping N FILE: today's export with only its first N lines (today's
 # date in the name, in a directory of its own).
@@ -52,10 +55,10 @@ run_ingest export --file "$SHORT" --rate 0
 is "$RC" 3 "more missing than the default allows: exit 3"
 like "$ERR" "$GONE of the $LIVE stored movies \([0-9.]+%\) are not in the export, more than --max-deletions allows \(100\): none is marked deleted" \
     "the message gives the counts and the limit"
-like "$ERR" "run again with --max-deletions $GONE" "and how to accept them"
+like "$ERR" "run again with --max-deletions $GONE \(and --max-age 1d" "and how to accept them"
 is "$(deleted)" 0 "nothing marked deleted"
 is "$(last_run)" partial "the run is recorded as partial"
-is "$(cursor)" "$OLD" "the changes cursor did not move"
+is "$(cursor)" "$CURSOR" "the changes cursor did not move"
 like "$ERR" "run [0-9]+ partial" "the summary says partial"
 
 # A count one short of what is missing: still held; exactly: marked.
@@ -88,6 +91,19 @@ is "$RC:$(deleted)" "0:$FEW_GONE" "$FEW_GONE missing of $LIVE: marked under the 
 age_all
 run_ingest export --file "$FEW" --rate 0 --max-deletions 0
 is "$RC:$(deleted)" "3:0" "--max-deletions 0: held"
+
+# Held, with a movie that failed: both are said.
+FAILING=$(gzip -dc "$SHORT" | "$PYTHON" -c '
+import json, sys
+print(next(e["id"] for e in map(json.loads, sys.stdin) if not e["adult"] and not e["video"]))')
+stop_fake
+start_fake --movies 300 --deleted 0 --fault "$FAILING:500"
+age_all
+run_ingest export --file "$SHORT" --rate 0 --retries 0
+is "$RC:$(deleted):$(cursor)" "3:0:$CURSOR" "held with a failed movie: exit 3, nothing marked, cursor kept"
+like "$ERR" "none is marked deleted" "says the deletions were held"
+like "$ERR" "1 movie\(s\) failed; changes are not marked complete" "and still names the failure"
+is "$(last_run)" partial "the run is partial"
 
 # Only export takes it.
 run_ingest changes --max-deletions 5

@@ -219,9 +219,9 @@ static void assert_all_refused(const struct refused *cases, size_t n) {
 /* `command option value` refused with `message`, for each of the values. */
 static void assert_values_refused(const char *command, const char *option,
                                   const char *const *values, size_t n, const char *message) {
-    char *argv[16][5];
-    struct refused cases[16];
-    assert_true(n <= 16);
+    char *argv[32][5];
+    struct refused cases[32];
+    assert_true(n <= 32);
     for (size_t i = 0; i < n; i++) {
         argv[i][0] = (char *)"tmdb-ingest";
         argv[i][1] = (char *)command;
@@ -338,10 +338,11 @@ static void test_max_deletions(void **state) {
     const struct {
         const char *arg;
         bool percent;
-        double value;
-    } ok[] = {{"0", false, 0},    {"500", false, 500}, {"1000000000", false, 1e9},
-              {"10%", true, 10},  {"0.5%", true, 0.5}, {"0%", true, 0},
-              {"100%", true, 100}};
+        int64_t value;
+    } ok[] = {{"0", false, 0},         {"500", false, 500},   {"1000000000", false, 1000000000},
+              {"10%", true, 100000},   {"0.5%", true, 5000},  {"0%", true, 0},
+              {"100%", true, 1000000}, {"0.57%", true, 5700}, {"99.9999%", true, 999999},
+              {"007%", true, 70000},   {"0.0001%", true, 1},  {"100.0000%", true, 1000000}};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
         char *arg = (char *)ok[i].arg;
         if (PARSE(&o, "export", "--max-deletions", arg) != CLI_RUN || !o.max_deletions.given ||
@@ -349,8 +350,10 @@ static void test_max_deletions(void **state) {
             fail_msg("--max-deletions %s: parsed wrong", arg);
         cli_free(&o);
     }
-    const char *bad[] = {"-1", "101%", "1e3", "10 %", "%",    "",           " 5",
-                         "5x", "nan%", "+5",  "5%%",  "0x10", "1000000001", "inf%"};
+    const char *bad[] = {"-1",         "101%",     "1e3",       "10 %",  "%",      "",
+                         " 5",         "5x",       "nan%",      "+5",    "5%%",    "0x10",
+                         "1000000001", "inf%",     "0x10%",     "1e1%",  "0x1p6%", "10.%",
+                         ".5%",        "0.00001%", "100.0001%", "1000%", "-1%",    "5%x"};
     assert_values_refused("export", "--max-deletions", bad, sizeof bad / sizeof *bad,
                           "--max-deletions wants a count (500) or a percentage");
 }

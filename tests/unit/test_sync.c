@@ -24,8 +24,12 @@ static void test_given_limits(void **state) {
     (void)state;
     const struct deletion_limit none = {.given = true, .value = 0};
     const struct deletion_limit count = {.given = true, .value = 250};
-    const struct deletion_limit half = {.given = true, .percent = true, .value = 0.5};
-    const struct deletion_limit all = {.given = true, .percent = true, .value = 100};
+    const struct deletion_limit half = {.given = true, .percent = true, .value = 5000};
+    const struct deletion_limit all = {.given = true, .percent = true, .value = 1000000};
+    /* 0.57 % is not a double: computed in floating point, 0.57 % of 10,000 was 56 */
+    const struct deletion_limit odd = {.given = true, .percent = true, .value = 5700};
+    assert_int_equal(sync_deletions_allowed(&odd, 10000), 57);
+    assert_int_equal(sync_deletions_allowed(&odd, 100000), 570);
     assert_int_equal(sync_deletions_allowed(&none, 1000000), 0);
     assert_int_equal(sync_deletions_allowed(&count, 10), 250);
     assert_int_equal(sync_deletions_allowed(&count, 1000000), 250);
