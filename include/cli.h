@@ -101,6 +101,8 @@ struct options {
     const char *search_query; /* search QUERY (points into argv) */
     int limit;                /* search --limit, default 10 */
     enum dump_format dump_format;
+    bool stats_json;    /* stats --format json */
+    const char *format; /* --format as given (checked for its command) */
     /* merge: the output database and the inputs (point into argv) */
     const char *merge_out;
     char **merge_inputs;

@@ -7,6 +7,7 @@
 #ifndef TMDB_REPORT_H
 #define TMDB_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct store;
@@ -14,10 +15,12 @@ struct store;
 /* How many recent runs the report lists. */
 #define REPORT_RUNS 10
 
-/* Write the report on `path`'s database `s` to `out`. Returns 0, or -1
- * with the error logged (also when `out` could not take all of it: a full
- * disk, a closed pipe). */
-int report_stats(struct store *s, const char *path, FILE *out);
+/* Write the report on `path`'s database `s` to `out`: text for people, or
+ * with `json` one JSON object and a newline, for monitoring (its fields are
+ * in docs/schema.md, "stats --format json"). Returns 0, or -1 with the
+ * error logged (also when `out` could not take all of it: a full disk, a
+ * closed pipe). */
+int report_stats(struct store *s, const char *path, bool json, FILE *out);
 
 /* `tmdb-ingest search QUERY`: the best `limit` matches, one per line
  * ("ID  TITLE (YEAR)  SNIPPET"), on `out`. Returns 0 with *n_hits set, 1

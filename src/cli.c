@@ -100,7 +100,7 @@ void cli_print_help(FILE *out) {
 "       tmdb-ingest [OPTIONS] export [--date YYYY-MM-DD | --file PATH]\n"
 "       tmdb-ingest [OPTIONS] changes [--since YYYY-MM-DD]\n"
 "       tmdb-ingest merge OUT.sqlite3 IN.sqlite3...\n"
-"       tmdb-ingest [--db PATH] stats\n"
+"       tmdb-ingest [--db PATH] stats [--format text|json]\n"
 "       tmdb-ingest [--db PATH] dump [--since RUN_ID|TIME] [--format jsonl|csv]\n"
 "                                    [--table NAME]\n"
 "       tmdb-ingest [--db PATH] search QUERY [--limit N]\n"
@@ -116,7 +116,7 @@ void cli_print_help(FILE *out) {
 "                   yesterday (UTC), from /movie/changes; 404s are marked deleted\n"
 "  merge OUT IN...  merge shard databases into OUT (the later write wins per movie)\n"
 "  stats            what the database holds: movies, deleted, failures, freshness,\n"
-"                   the last runs\n"
+"                   the last runs (--format json: one JSON object, for monitoring)\n"
 "  dump             rows written since a run or a time, as JSON lines or CSV on\n"
 "                   stdout, for downstream jobs (--table, default movies)\n"
 "  search QUERY     full-text search of titles, overviews, taglines and keywords,\n"
@@ -233,11 +233,13 @@ static const struct command_help {
                 "Movies TMDB changed since the database was last brought up to date (by\n"
                 "export or changes), through yesterday UTC. A changed movie answering 404 is\n"
                 "marked deleted. Run right after another, it fetches nothing.\n"},
-    {"stats", "Usage: tmdb-ingest [--db PATH] stats\n"
+    {"stats", "Usage: tmdb-ingest [--db PATH] stats [--format text|json]\n"
               "\n"
               "What the database holds, at a glance: movies stored and deleted, appended\n"
               "parts, movies that failed, how far the changes are complete, how fresh the\n"
-              "movies are, and the last runs with their duration and counts. Read-only.\n"},
+              "movies are, and the last runs with their duration and counts. Read-only.\n"
+              "--format json prints the same as one JSON object on one line, for\n"
+              "monitoring and scripts (fields in docs/schema.md).\n"},
     {"search", "Usage: tmdb-ingest [--db PATH] search QUERY [--limit N]\n"
                "\n"
                "Movies whose title, original title, overview, tagline or keywords hold every\n"
@@ -601,13 +603,8 @@ static int apply_option(int c, const char *arg, struct options *opt) {
     case OPT_SINCE: /* a date for changes, a run or a time for dump: checked later */
         opt->since = arg;
         return 0;
-    case OPT_FORMAT:
-        if (strcmp(arg, "jsonl") == 0)
-            opt->dump_format = DUMP_JSONL;
-        else if (strcmp(arg, "csv") == 0)
-            opt->dump_format = DUMP_CSV;
-        else
-            return usage_error("--format wants jsonl or csv, not '%s'", arg), -1;
+    case OPT_FORMAT: /* its values depend on the command: check_format() */
+        opt->format = arg;
         return 0;
     case OPT_LIMIT:
         if (parse_long(arg, 1, 100000, &v) != 0)
@@ -739,6 +736,26 @@ static void note_given(struct given *g, int c) {
                 c == OPT_WORKERS || c == OPT_PAGES;
 }
 
+/* --format: jsonl or csv for dump, text or json for stats. */
+static int check_format(struct options *opt) {
+    const char *f = opt->format;
+    if (!f)
+        return 0;
+    if (opt->command == COMMAND_DUMP) {
+        if (strcmp(f, "jsonl") == 0)
+            opt->dump_format = DUMP_JSONL;
+        else if (strcmp(f, "csv") == 0)
+            opt->dump_format = DUMP_CSV;
+        else
+            return usage_error("dump --format wants jsonl or csv, not '%s'", f), -1;
+        return 0;
+    }
+    if (strcmp(f, "text") != 0 && strcmp(f, "json") != 0)
+        return usage_error("stats --format wants text or json, not '%s'", f), -1;
+    opt->stats_json = strcmp(f, "json") == 0;
+    return 0;
+}
+
 static int check_applicable(const struct options *opt, const struct given *g) {
     enum source_kind k = opt->source.kind;
     if (opt->command == COMMAND_MERGE &&
@@ -748,8 +765,10 @@ static int check_applicable(const struct options *opt, const struct given *g) {
         return usage_error("%s", "merge takes only OUT.sqlite3 IN.sqlite3... (and -q, -v, --db-cache); "
                                  "the output is OUT (a --db must name the same file)"),
                -1;
-    if ((g->format || g->table) && opt->command != COMMAND_DUMP)
-        return usage_error("%s", "--format and --table apply to the dump command only"), -1;
+    if (g->table && opt->command != COMMAND_DUMP)
+        return usage_error("%s", "--table applies to the dump command only"), -1;
+    if (g->format && opt->command != COMMAND_DUMP && opt->command != COMMAND_STATS)
+        return usage_error("%s", "--format applies to the dump and stats commands only"), -1;
     if (g->db_cache && opt->command != COMMAND_LOAD && opt->command != COMMAND_MERGE)
         return usage_error("%s", "--db-cache applies to the commands that write: list, ids, "
                                  "export, changes and merge"),
@@ -766,7 +785,7 @@ static int check_applicable(const struct options *opt, const struct given *g) {
         return usage_error("%s", "dump takes --since, --format, --table and --db only"), -1;
     if (opt->command == COMMAND_STATS && (g->loads || g->max_age || g->date || g->file ||
                                           g->since || g->min_popularity || export_only))
-        return usage_error("%s", "stats takes only --db (and -q, -v)"), -1;
+        return usage_error("%s", "stats takes only --db and --format (and -q, -v)"), -1;
     if (opt->command != COMMAND_LOAD)
         return 0;
     long day;
@@ -824,7 +843,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt) {
     }
     if (parse_command(argc - optind, argv + optind, opt) != 0)
         return CLI_USAGE;
-    if (check_applicable(opt, &given) != 0)
+    if (check_applicable(opt, &given) != 0 || check_format(opt) != 0)
         return CLI_USAGE;
     if (!valid_language(opt->language))
         return usage_error("'%s' is not a language tag like ko-KR or en-US", opt->language),

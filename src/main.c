@@ -425,7 +425,7 @@ static int stats(const struct options *opt) {
     int code = open_existing(opt->db_path, &s);
     if (code != 0)
         return code;
-    int rc = report_stats(s, opt->db_path, stdout);
+    int rc = report_stats(s, opt->db_path, opt->stats_json, stdout);
     store_close(s);
     return rc == 0 ? EXIT_OK : EXIT_FATAL;
 }

@@ -1,8 +1,9 @@
 #!/bin/sh
 # stats: the database at a glance, read-only: counts that match the tables,
-# the changes cursor, the freshness histogram, the last runs.
+# the changes cursor, the freshness histogram, the last runs; the same as
+# one JSON object with --format json.
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 16
 
 start_fake --movies 40 --deleted 2
 run_ingest stats
@@ -19,6 +20,41 @@ like "$OUT" "Changes +complete through $(date -u -d '-1 day' +%F)" "how far the 
 like "$OUT" "fetched <1 day: $((stored - 1)),.* older: 1" "freshness histogram"
 like "$OUT" "  1  [0-9T:Z-]+ +[0-9]+h[0-9]{2}m[0-9]{2}s  ok +$stored +0 +0 +0  export" "the run, with its duration"
 is "$(cksum <"$DB")" "$before" "stats wrote nothing"
+# --format json: the same figures, as one JSON object on one line.
+run_ingest stats --format json
+is "$RC:$(printf '%s\n' "$OUT" | wc -l)" "0:1" "stats --format json: exit 0, one line"
+"$PYTHON" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+stored, yesterday, today = int(sys.argv[2]), sys.argv[3], sys.argv[4]
+run = d["runs"][0]
+checks = [
+    d["schema_version"] == 3 and d["language"] == "ko-KR",
+    d["movies"] == {"stored": stored, "deleted": 1, "with_credits": stored,
+                    "with_keywords": 0, "failed": 0},
+    d["changes"] == {"complete_through": yesterday, "next_from": today},
+    d["freshness"]["days_0_1"] == stored - 1 and d["freshness"]["days_90_up"] == 1,
+    d["freshness"]["oldest_fetch"] == "2020-01-01T00:00:00Z",
+    len(d["runs"]) == 1 and run["id"] == 1 and run["status"] == "ok",
+    run["stored"] == stored and run["requested"] == stored and run["failed"] == 0,
+    isinstance(run["duration_s"], (int, float)) and run["source"].startswith("export"),
+]
+for i, c in enumerate(checks):
+    if not c:
+        sys.exit("check %d failed: %s" % (i, json.dumps(d)))
+' "$OUT" "$stored" "$(date -u -d '-1 day' +%F)" "$(date -u +%F)" 2>"$TMP/check"
+is "$?" 0 "the JSON holds the same counts, cursor, freshness and run $(cat "$TMP/check")"
+run_ingest stats --format xml
+like "$RC:$ERR" "^2:.*stats --format wants text or json" "an unknown format: usage error"
+"$BIN" --db "$DB" stats --format json >/dev/full 2>"$TMP/err"
+is "$?" 1 "stats --format json to a full disk: exit 1"
+# A fresh database: what does not exist yet is null.
+run_ingest list now_playing --rate 0 --db "$TMP/fresh.sqlite3"
+"$BIN" --db "$TMP/fresh.sqlite3" stats --format json | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if d["changes"] == {"complete_through": None, "next_from": None} else 1)'
+is "$?" 0 "no export yet: changes are null"
 run_ingest stats --workers 3
 is "$RC" 2 "load options are refused"
 # A report a full disk cut short is a failure, not an empty success.

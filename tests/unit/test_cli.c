@@ -329,6 +329,27 @@ static void test_shard_values(void **state) {
 }
 
 /* --max-deletions: a count or a percentage; unset means the default. */
+/* --format means jsonl|csv for dump and text|json for stats. */
+static void test_format_per_command(void **state) {
+    (void)state;
+    struct options o;
+    assert_int_equal(PARSE(&o, "stats"), CLI_RUN);
+    assert_false(o.stats_json);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "stats", "--format", "json"), CLI_RUN);
+    assert_true(o.stats_json);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "--format", "text", "stats"), CLI_RUN);
+    assert_false(o.stats_json);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "dump", "--format", "csv"), CLI_RUN);
+    assert_int_equal(o.dump_format, DUMP_CSV);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "dump"), CLI_RUN);
+    assert_int_equal(o.dump_format, DUMP_JSONL);
+    cli_free(&o);
+}
+
 static void test_max_deletions(void **state) {
     (void)state;
     struct options o;
@@ -396,6 +417,10 @@ static void test_options_for_other_commands(void **state) {
         {ARGV("changes", "--max-deletions", "5"), export_only},
         {ARGV("list", "popular", "--max-deletions", "5%"), export_only},
         {ARGV("stats", "--max-deletions", "5"), "stats takes only --db"},
+        {ARGV("stats", "--format", "jsonl"), "stats --format wants text or json"},
+        {ARGV("dump", "--format", "json"), "dump --format wants jsonl or csv"},
+        {ARGV("list", "popular", "--format", "json"), "--format applies to the dump and stats"},
+        {ARGV("stats", "--table", "genres"), "--table applies to the dump command only"},
         {ARGV("dump", "--max-deletions", "5"), "dump takes --since"},
         {ARGV("list", "popular", "--include-adult"),
          "--include-adult applies to export and changes"},
@@ -485,6 +510,7 @@ int main(void) {
         cmocka_unit_test(test_changes_since),
         cmocka_unit_test(test_max_age_durations),
         cmocka_unit_test(test_shard_values),
+        cmocka_unit_test(test_format_per_command),
         cmocka_unit_test(test_max_deletions),
         cmocka_unit_test(test_bad_dates_and_popularity),
         cmocka_unit_test(test_options_for_other_commands),
