@@ -77,6 +77,12 @@ bool json_top_level_int64(const char *s, size_t len, const char *key, int64_t *o
  */
 void json_write_string(FILE *out, const char *s, size_t len);
 
+/* A copy of the string `s` (malloc'd; NULL when memory is short) with
+ * each byte that is not part of a well-formed UTF-8 sequence replaced by
+ * U+FFFD, as json_write_string() writes it: for text handed to cJSON,
+ * which copies such bytes into its output as they are. */
+char *json_utf8_repaired(const char *s);
+
 /* cJSON's version ("1.7.15"). */
 const char *json_library_version(void);
 

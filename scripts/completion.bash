@@ -27,7 +27,18 @@ _tmdb_ingest() {
     --language) COMPREPLY=($(compgen -W "ko-KR en-US ja-JP fr-FR de-DE es-ES" -- "$cur")); return ;;
     --pages) COMPREPLY=($(compgen -W "all 1 5 10" -- "$cur")); return ;;
     --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-    --format) COMPREPLY=($(compgen -W "jsonl csv" -- "$cur")); return ;;
+    --format)
+        # dump: jsonl csv; stats: text json
+        local fmt="jsonl csv text json" w
+        for w in "${words[@]}"; do
+            case $w in
+            dump) fmt="jsonl csv" ;;
+            stats) fmt="text json" ;;
+            esac
+        done
+        COMPREPLY=($(compgen -W "$fmt" -- "$cur"))
+        return
+        ;;
     --append)
         local parts="credits keywords release_dates external_ids translations videos images"
         parts+=" alternative_titles recommendations similar reviews lists changes watch/providers"

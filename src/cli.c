@@ -603,7 +603,13 @@ static int apply_option(int c, const char *arg, struct options *opt) {
     case OPT_SINCE: /* a date for changes, a run or a time for dump: checked later */
         opt->since = arg;
         return 0;
-    case OPT_FORMAT: /* its values depend on the command: check_format() */
+    case OPT_FORMAT: /* which of these the command takes: check_format() */
+        if (strcmp(arg, "jsonl") != 0 && strcmp(arg, "csv") != 0 && strcmp(arg, "text") != 0 &&
+            strcmp(arg, "json") != 0)
+            return usage_error("--format wants jsonl or csv (dump), text or json (stats), not "
+                               "'%s'",
+                               arg),
+                   -1;
         opt->format = arg;
         return 0;
     case OPT_LIMIT:

@@ -125,6 +125,27 @@ void json_write_string(FILE *out, const char *s, size_t len) {
     fputc('"', out);
 }
 
+char *json_utf8_repaired(const char *s) {
+    size_t len = strlen(s);
+    char *out = malloc(3 * len + 1); /* U+FFFD is 3 bytes a bad byte */
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        size_t n = (unsigned char)s[i] < 0x80 ? 1 : utf8_sequence(s + i, len - i);
+        if (n == 0) {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            continue;
+        }
+        memcpy(out + o, s + i, n);
+        o += n;
+        i += n - 1;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* -- strict validation (RFC 8259) ----------------------------------------- */
 
 struct strict {

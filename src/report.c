@@ -1,12 +1,14 @@
 /* report.c - see report.h. */
 #include "report.h"
 
-#include <cJSON.h>
+#include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
+#include "json.h"
 #include "log.h"
 #include "store.h"
 
@@ -75,10 +77,20 @@ static void add_int(struct json_doc *d, cJSON *obj, const char *key, int64_t v) 
     d->failed |= cJSON_AddNumberToObject(obj, key, (double)v) == NULL;
 }
 
-/* A string, or null for NULL or "". */
+/* A string, or null for NULL or "". Bytes that are not UTF-8 (a path, a
+ * run's source written by hand) become U+FFFD: JSON must be UTF-8. */
 static void add_text(struct json_doc *d, cJSON *obj, const char *key, const char *v) {
-    d->failed |= (v && v[0] ? cJSON_AddStringToObject(obj, key, v)
-                            : cJSON_AddNullToObject(obj, key)) == NULL;
+    if (!v || !v[0]) {
+        d->failed |= cJSON_AddNullToObject(obj, key) == NULL;
+        return;
+    }
+    if (json_utf8_valid(v, strlen(v))) {
+        d->failed |= cJSON_AddStringToObject(obj, key, v) == NULL;
+        return;
+    }
+    char *repaired = json_utf8_repaired(v);
+    d->failed |= !repaired || cJSON_AddStringToObject(obj, key, repaired) == NULL;
+    free(repaired);
 }
 
 static cJSON *add_object(struct json_doc *d, cJSON *obj, const char *key) {

@@ -1,8 +1,9 @@
 #!/bin/sh
 # scripts/completion.bash completes commands, list names, options (read
-# from --help, so every option the binary knows) and --append parts.
+# from --help, so every option the binary knows), --append parts and the
+# --format values of the command given.
 . "$(dirname "$0")/lib.sh"
-plan 5
+plan 7
 
 complete_words() { # complete_words WORD... (the last is the one being completed)
     bash -c '
@@ -17,6 +18,8 @@ is "$(complete_words "$BIN" "")" "changes dump export ids list merge search stat
 is "$(complete_words "$BIN" list "")" "now_playing popular top_rated upcoming " "list names"
 is "$(complete_words "$BIN" export --inc)" "--include-adult --include-video " "options, from --help"
 is "$(complete_words "$BIN" --append credits,key)" "credits,keywords " "--append parts after a comma"
+is "$(complete_words "$BIN" stats --format "")" "json text " "stats --format: text or json"
+is "$(complete_words "$BIN" dump --format "")" "csv jsonl " "dump --format: jsonl or csv"
 all=$(complete_words "$BIN" --)
 missing=
 for o in $("$BIN" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do

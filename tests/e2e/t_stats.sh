@@ -3,7 +3,7 @@
 # the changes cursor, the freshness histogram, the last runs; the same as
 # one JSON object with --format json.
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 17
 
 start_fake --movies 40 --deleted 2
 run_ingest stats
@@ -44,10 +44,18 @@ for i, c in enumerate(checks):
         sys.exit("check %d failed: %s" % (i, json.dumps(d)))
 ' "$OUT" "$stored" "$(date -u -d '-1 day' +%F)" "$(date -u +%F)" 2>"$TMP/check"
 is "$?" 0 "the JSON holds the same counts, cursor, freshness and run $(cat "$TMP/check")"
-run_ingest stats --format xml
-like "$RC:$ERR" "^2:.*stats --format wants text or json" "an unknown format: usage error"
+run_ingest stats --format jsonl
+like "$RC:$ERR" "^2:.*stats --format wants text or json" "dump's format: usage error"
 "$BIN" --db "$DB" stats --format json >/dev/full 2>"$TMP/err"
 is "$?" 1 "stats --format json to a full disk: exit 1"
+# Text that is not UTF-8 (a run's source written by hand): still valid JSON.
+sqlite3 "$DB" "INSERT INTO runs (started_at, command, source, status)
+               VALUES ('2026-11-26T11:00:00Z', 'ids', CAST(X'6964732dfffe' AS TEXT), 'aborted')"
+"$BIN" --db "$DB" stats --format json | "$PYTHON" -c '
+import json, sys
+d = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+sys.exit(0 if d["runs"][0]["source"] == "ids-\ufffd\ufffd" else 1)'
+is "$?" 0 "a source that is not UTF-8: valid JSON, U+FFFD for the bad bytes"
 # A fresh database: what does not exist yet is null.
 run_ingest list now_playing --rate 0 --db "$TMP/fresh.sqlite3"
 "$BIN" --db "$TMP/fresh.sqlite3" stats --format json | "$PYTHON" -c '

@@ -328,7 +328,6 @@ static void test_shard_values(void **state) {
                           "--shard wants K/N with 0 <= K < N <= 1024");
 }
 
-/* --max-deletions: a count or a percentage; unset means the default. */
 /* --format means jsonl|csv for dump and text|json for stats. */
 static void test_format_per_command(void **state) {
     (void)state;
@@ -350,6 +349,7 @@ static void test_format_per_command(void **state) {
     cli_free(&o);
 }
 
+/* --max-deletions: a count or a percentage; unset means the default. */
 static void test_max_deletions(void **state) {
     (void)state;
     struct options o;
@@ -420,6 +420,8 @@ static void test_options_for_other_commands(void **state) {
         {ARGV("stats", "--format", "jsonl"), "stats --format wants text or json"},
         {ARGV("dump", "--format", "json"), "dump --format wants jsonl or csv"},
         {ARGV("list", "popular", "--format", "json"), "--format applies to the dump and stats"},
+        {ARGV("--format", "bogus", "dump", "--format", "csv"),
+         "--format wants jsonl or csv (dump)"},
         {ARGV("stats", "--table", "genres"), "--table applies to the dump command only"},
         {ARGV("dump", "--max-deletions", "5"), "dump takes --since"},
         {ARGV("list", "popular", "--include-adult"),

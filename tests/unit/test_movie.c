@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -449,6 +450,28 @@ static void test_utf8_validator(void **state) {
     assert_false(json_utf8_valid("\xf0\x9f\x8e", 3));
 }
 
+/* json_utf8_repaired(): well-formed text is copied as it is; each stray
+ * byte becomes U+FFFD, as json_write_string() writes it. */
+static void test_utf8_repaired(void **state) {
+    (void)state;
+    const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"", ""},
+        {"한국어 🎬", "한국어 🎬"},
+        {"ids-\xff\xfe", "ids-\xef\xbf\xbd\xef\xbf\xbd"},
+        {"\xed\xa0\x80x", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdx"}, /* a surrogate */
+        {"cut \xf0\x9f\x8e", "cut \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *got = json_utf8_repaired(cases[i].in);
+        assert_non_null(got);
+        assert_string_equal(got, cases[i].out);
+        assert_true(json_utf8_valid(got, strlen(got)));
+        free(got);
+    }
+}
+
 /* These two run first, in this order: cJSON's hooks are process-wide and
  * cannot be taken back, so every later test parses as tmdb-ingest does. */
 static void test_tree_on_the_heap_before_json_global_init(void **state) {
@@ -491,6 +514,7 @@ int main(void) {
         cmocka_unit_test(test_part_rejections),
         cmocka_unit_test(test_invalid_utf8_and_nul),
         cmocka_unit_test(test_utf8_validator),
+        cmocka_unit_test(test_utf8_repaired),
     };
     return cmocka_run_group_tests_name("movie", tests, NULL, NULL);
 }
