@@ -184,8 +184,9 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
 enum store_status store_upgrade(const char *path, char *err, size_t err_size);
 
 /* Mark movie `id` deleted as of `now` (a 404), unless it already is or is
- * not stored. Inside the caller's batch. */
-enum store_status store_mark_deleted(struct store *s, int64_t id, const char *now);
+ * not stored; *marked (if not NULL) says whether it was a live stored
+ * movie. Inside the caller's batch. */
+enum store_status store_mark_deleted(struct store *s, int64_t id, const char *now, bool *marked);
 
 /* Called for each stored id by store_find_gone(): true when the source
  * still names it. */

@@ -13,10 +13,21 @@
  * On a database error the writer logs it (naming file and step), requests a
  * fatal stop, rolls the batch back, and keeps draining the result queue
  * (freeing what arrives) so no worker stays blocked on it.
+ *
+ * A wrong API base on TMDB's own host (a missing /3, /4 for /3) answers
+ * every movie with TMDB's own "not found", which would mark every stored
+ * movie deleted, exit 0. So while a run has had nothing but 404s, the
+ * writer holds its batch open (no commit), and when WRITER_SUSPECT_404S of
+ * them are for live stored movies (or, with `every_404_suspect`, are any
+ * movies: an export names existing movies only) it stops the run as fatal
+ * and rolls the batch back: none of them is marked. One movie stored or
+ * failed otherwise ends the suspicion for the rest of the run. A run that
+ * ends before the count is reached commits as usual.
  */
 #ifndef TMDB_WRITER_H
 #define TMDB_WRITER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct queue;
@@ -26,15 +37,19 @@ struct stats;
 /* The longest a result waits for others before the writer wakes for it. */
 #define WRITER_GATHER_MS 100
 
+/* 404s at the start of a run that stop it (see above). */
+#define WRITER_SUSPECT_404S 25
+
 struct writer_config {
     int64_t run_id;
     int batch_rows; /* > 0 */
     long batch_ms;  /* > 0 */
+    bool every_404_suspect; /* the ids came from the export: any 404 counts */
 };
 
 enum writer_status {
     WRITER_OK = 0,
-    WRITER_FAILED = 1, /* a database error stopped the run (already logged) */
+    WRITER_FAILED = 1, /* a database error, or only 404s (above), stopped the run (logged) */
 };
 
 /* Consume `results` (items are struct fetch_result) until it is closed and

@@ -7,12 +7,14 @@
 #include "store.h"
 #include "store_internal.h"
 
-enum store_status store_mark_deleted(struct store *s, int64_t id, const char *now) {
+enum store_status store_mark_deleted(struct store *s, int64_t id, const char *now, bool *marked) {
     sqlite3_stmt *st = s->stmts[ST_MARK_DELETED];
     sqlite3_bind_int64(st, 1, id);
     store_bind_text(st, 2, now);
     if (store_step_reset(st) != SQLITE_OK)
         return store_fail(s, "mark movie %lld deleted", (long long)id);
+    if (marked)
+        *marked = sqlite3_changes(s->db) > 0;
     return STORE_OK;
 }
 
@@ -60,7 +62,7 @@ enum store_status store_mark_gone(struct store *s, const struct store_gone *gone
         return STORE_OK;
     enum store_status rc = store_begin(s);
     for (size_t i = 0; rc == STORE_OK && i < gone->n; i++)
-        rc = store_mark_deleted(s, gone->ids[i], now);
+        rc = store_mark_deleted(s, gone->ids[i], now, NULL);
     if (rc == STORE_OK)
         rc = store_commit(s);
     /* Also when the commit failed: a COMMIT that fails (SQLITE_BUSY, a

@@ -21,7 +21,10 @@ struct batch {
     long long started_ms;
     /* counted when committed, so the counters match the database */
     long long stored, missing, failed, unusable;
-    bool failed_db;
+    bool failed_db; /* a database error or the 404 trip: nothing more is written */
+    /* the run so far (writer.h, on 404s): */
+    long long settled; /* results other than 404s */
+    long long suspect; /* 404s that count toward WRITER_SUSPECT_404S */
 };
 
 static void db_failed(struct batch *b) {
@@ -30,6 +33,26 @@ static void db_failed(struct batch *b) {
     if (!b->failed_db)
         log_error("%s (what is not committed is not stored: the next run fetches it)",
                   store_errmsg(b->store));
+    if (b->open)
+        store_rollback(b->store);
+    b->open = false;
+    b->failed_db = true;
+}
+
+/* While the run has had only 404s and some of them count: no commit. */
+static bool holding(const struct batch *b) {
+    return b->settled == 0 && b->suspect > 0;
+}
+
+/* WRITER_SUSPECT_404S 404s and nothing else: stop before any is marked. */
+static void trip(struct batch *b) {
+    stop_request(STOP_FATAL);
+    log_error("the first %d movies all answered 404 (TMDB: not found), %s: the API base "
+              "(--api-base or TMDB_API_BASE) is most likely wrong. Stopped; none of them is "
+              "marked deleted",
+              WRITER_SUSPECT_404S,
+              b->cfg->every_404_suspect ? "though the export lists them as existing"
+                                        : "every one of them a stored movie");
     if (b->open)
         store_rollback(b->store);
     b->open = false;
@@ -62,6 +85,7 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
         b->started_ms = clock_monotonic_ms();
     }
     enum store_status st;
+    bool marked = false;
     if (r->kind == FETCH_STORED) {
         char fetched_at[CLOCK_ISO_SIZE];
         clock_utc_iso(fetched_at);
@@ -76,7 +100,7 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
             /* TMDB no longer has it: keep the row, say since when. */
             char now[CLOCK_ISO_SIZE];
             clock_utc_iso(now);
-            st = store_mark_deleted(b->store, r->movie_id, now);
+            st = store_mark_deleted(b->store, r->movie_id, now, &marked);
         }
         if (missing)
             b->missing++;
@@ -89,12 +113,18 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
         return;
     }
     b->rows++;
+    if (r->kind != FETCH_MISSING)
+        b->settled++;
+    else if (marked || b->cfg->every_404_suspect)
+        b->suspect++;
+    if (b->settled == 0 && b->suspect >= WRITER_SUSPECT_404S)
+        trip(b);
 }
 
 /* Milliseconds until the open batch must be committed (batch_ms when none
- * is open), 0 when that is now. */
+ * is open, or while holding it), 0 when that is now. */
 static long time_left(const struct batch *b) {
-    if (!b->open)
+    if (!b->open || holding(b))
         return b->cfg->batch_ms;
     long long left = b->started_ms + b->cfg->batch_ms - clock_monotonic_ms();
     return left > 0 ? (long)left : 0;
@@ -112,7 +142,8 @@ enum writer_status writer_run(struct store *store, struct queue *results,
         struct fetch_result r;
         enum queue_status qs = queue_pop_timed(results, &r, wait_ms > 0 ? wait_ms : 1);
         if (qs == QUEUE_TIMEOUT) {
-            commit(&b);
+            if (!holding(&b))
+                commit(&b);
             continue;
         }
         if (qs != QUEUE_OK)
@@ -120,7 +151,7 @@ enum writer_status writer_run(struct store *store, struct queue *results,
         if (!b.failed_db)
             write_result(&b, &r);
         movie_free(r.movie);
-        if (b.open && (b.rows >= cfg->batch_rows || time_left(&b) == 0))
+        if (b.open && !holding(&b) && (b.rows >= cfg->batch_rows || time_left(&b) == 0))
             commit(&b);
     }
     commit(&b);

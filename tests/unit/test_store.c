@@ -992,7 +992,9 @@ static void upsert_at(struct store *s, const struct movie *m, const char *fetche
 /* Mark movie `id` deleted at `when`, in a transaction of its own. */
 static void mark_deleted_ok(struct store *s, int64_t id, const char *when) {
     assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_mark_deleted(s, id, when), STORE_OK);
+    bool marked = false;
+    assert_int_equal(store_mark_deleted(s, id, when, &marked), STORE_OK);
+    assert_true(marked);
     assert_int_equal(store_commit(s), STORE_OK);
 }
 
@@ -1085,7 +1087,7 @@ static void test_merge_takes_a_later_deletion(void **state) {
     struct store *gone = open_ok(file_in(f, "gone.sqlite3", in, sizeof in), "ko-KR");
     upsert_at(gone, &m, "2026-11-20T03:00:00Z");
     assert_int_equal(store_begin(gone), STORE_OK);
-    assert_int_equal(store_mark_deleted(gone, 7, "2026-11-25T00:00:00Z"), STORE_OK);
+    assert_int_equal(store_mark_deleted(gone, 7, "2026-11-25T00:00:00Z", NULL), STORE_OK);
     assert_int_equal(store_commit(gone), STORE_OK);
     store_close(gone);
     merge_ok(s, in, &c);
