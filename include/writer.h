@@ -16,13 +16,16 @@
  *
  * A wrong API base on TMDB's own host (a missing /3, /4 for /3) answers
  * every movie with TMDB's own "not found", which would mark every stored
- * movie deleted, exit 0. So while a run has had nothing but 404s, the
- * writer holds its batch open (no commit), and when WRITER_SUSPECT_404S of
- * them are for live stored movies (or, with `every_404_suspect`, are any
- * movies: an export names existing movies only) it stops the run as fatal
- * and rolls the batch back: none of them is marked. One movie stored or
- * failed otherwise ends the suspicion for the rest of the run. A run that
- * ends before the count is reached commits as usual.
+ * movie deleted, exit 0. So the writer checks the run's first answers: it
+ * holds them uncommitted while they are all 404s, up to WRITER_SUSPECT_404S
+ * of them. If that many come and one of them at least is a live stored
+ * movie (or any, with `every_404_suspect`: an export names existing movies
+ * only), it stops the run as fatal and rolls the batch back: none of them
+ * is recorded or marked. Any other answer, or that many 404s for movies
+ * the database does not hold, ends the check for the rest of the run and
+ * commits as usual; so does a run that ends first. A run stopped (signal,
+ * fatal error) during the check drops what it held: the next run asks
+ * again.
  */
 #ifndef TMDB_WRITER_H
 #define TMDB_WRITER_H

@@ -22,9 +22,10 @@ struct batch {
     /* counted when committed, so the counters match the database */
     long long stored, missing, failed, unusable;
     bool failed_db; /* a database error or the 404 trip: nothing more is written */
-    /* the run so far (writer.h, on 404s): */
-    long long settled; /* results other than 404s */
-    long long suspect; /* 404s that count toward WRITER_SUSPECT_404S */
+    /* the check on the run's first answers (writer.h): */
+    bool checked;    /* over: an answer other than a 404 came, or WRITER_SUSPECT_404S did */
+    int first_404s;  /* 404s so far, while the check runs */
+    int stored_404s; /* of them, for live stored movies */
 };
 
 static void db_failed(struct batch *b) {
@@ -39,24 +40,50 @@ static void db_failed(struct batch *b) {
     b->failed_db = true;
 }
 
-/* While the run has had only 404s and some of them count: no commit. */
+/* While the check runs, the batch holds only 404s (at most
+ * WRITER_SUSPECT_404S of them): it is not committed. */
 static bool holding(const struct batch *b) {
-    return b->settled == 0 && b->suspect > 0;
+    return !b->checked && b->open;
 }
 
-/* WRITER_SUSPECT_404S 404s and nothing else: stop before any is marked. */
-static void trip(struct batch *b) {
-    stop_request(STOP_FATAL);
-    log_error("the first %d movies all answered 404 (TMDB: not found), %s: the API base "
-              "(--api-base or TMDB_API_BASE) is most likely wrong. Stopped; none of them is "
-              "marked deleted",
-              WRITER_SUSPECT_404S,
-              b->cfg->every_404_suspect ? "though the export lists them as existing"
-                                        : "every one of them a stored movie");
+static void roll_back(struct batch *b) {
     if (b->open)
         store_rollback(b->store);
     b->open = false;
+    b->rows = 0;
+    b->stored = b->missing = b->failed = b->unusable = 0;
+}
+
+/* The run's first WRITER_SUSPECT_404S answers were all 404s: stop before
+ * any of them is recorded. */
+static void trip(struct batch *b) {
+    stop_request(STOP_FATAL);
+    if (b->cfg->every_404_suspect)
+        log_error("the first %d movies of the export all answered 404 (TMDB: not found), "
+                  "though the export lists them as existing: the API base (--api-base or "
+                  "TMDB_API_BASE) is most likely wrong. Stopped; none of them is marked deleted",
+                  WRITER_SUSPECT_404S);
+    else
+        log_error("the first %d movies all answered 404 (TMDB: not found), %d of them movies "
+                  "the database holds: the API base (--api-base or TMDB_API_BASE) is most "
+                  "likely wrong. Stopped; none of them is marked deleted",
+                  WRITER_SUSPECT_404S, b->stored_404s);
+    roll_back(b);
     b->failed_db = true;
+}
+
+/* After each answer while the check runs (writer.h). */
+static void check_answer(struct batch *b, const struct fetch_result *r, bool marked) {
+    if (r->kind != FETCH_MISSING) {
+        b->checked = true;
+        return;
+    }
+    b->stored_404s += marked;
+    if (++b->first_404s < WRITER_SUSPECT_404S)
+        return;
+    b->checked = true;
+    if (b->stored_404s > 0 || b->cfg->every_404_suspect)
+        trip(b);
 }
 
 static void commit(struct batch *b) {
@@ -113,12 +140,8 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
         return;
     }
     b->rows++;
-    if (r->kind != FETCH_MISSING)
-        b->settled++;
-    else if (marked || b->cfg->every_404_suspect)
-        b->suspect++;
-    if (b->settled == 0 && b->suspect >= WRITER_SUSPECT_404S)
-        trip(b);
+    if (!b->checked)
+        check_answer(b, r, marked);
 }
 
 /* Milliseconds until the open batch must be committed (batch_ms when none
@@ -154,6 +177,10 @@ enum writer_status writer_run(struct store *store, struct queue *results,
         if (b.open && !holding(&b) && (b.rows >= cfg->batch_rows || time_left(&b) == 0))
             commit(&b);
     }
+    /* Stopped while the check ran: the held 404s are not recorded (the
+     * next run asks again), lest a wrong API base mark movies deleted. */
+    if (holding(&b) && stop_requested())
+        roll_back(&b);
     commit(&b);
     return b.failed_db ? WRITER_FAILED : WRITER_OK;
 }
