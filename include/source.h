@@ -31,6 +31,10 @@ enum source_kind {
 /* /movie/changes accepts at most this many days between start and end. */
 #define SOURCE_CHANGES_WINDOW_DAYS 14
 
+/* The longest range one changes run reads (32 windows; an export is the
+ * way to catch up from further back). */
+#define SOURCE_CHANGES_MAX_DAYS (32 * SOURCE_CHANGES_WINDOW_DAYS)
+
 /* Read-only during the run; the strings and arrays belong to main. */
 struct source {
     enum source_kind kind;

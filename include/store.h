@@ -238,6 +238,12 @@ enum store_status store_fresh_ids(struct store *s, const char *since, const char
 enum store_status store_oldest_unrefreshed(struct store *s, const char *before, bool adult,
                                            bool video, int64_t run_id, char *buf, size_t size);
 
+/* *found: whether a live movie (adult ones only with `adult`) has an id
+ * outside shard `index` of `count` (id % count != index): a database that
+ * holds more than one shard. */
+enum store_status store_has_other_shards(struct store *s, unsigned index, unsigned count,
+                                         bool adult, bool *found);
+
 /* A value of the meta table into buf ("" when absent). */
 enum store_status store_meta_get(struct store *s, const char *key, char *buf, size_t size);
 

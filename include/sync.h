@@ -5,8 +5,9 @@
  *
  * The cursor is meta 'changes_from': the first UTC day whose changes the
  * database does not hold yet. It only moves forward, only after a run in
- * which no movie failed, and not after an export whose deletions
- * --max-deletions held back. A finished export moves it to the earliest of:
+ * which no movie failed, not after an export whose deletions
+ * --max-deletions held back, and not after a changes --shard run on a
+ * database that holds movies of other shards. A finished export moves it to the earliest of:
  * the export's day (movies created after its snapshot are not in it), the
  * day the run started, the day the interrupted run it resumed started
  * (what that run stored is that old), and with --max-age the day of the

@@ -384,9 +384,9 @@ static int push_changes_page(const struct source *src, struct producer *p,
     return 0;
 }
 
-/* The windows still to read: at most one per 14 days of the range plus the
- * halves of split windows (each split adds one; a window halves at most
- * log2(14) times). */
+/* The windows still to read: at most one per 14 days of the range
+ * (SOURCE_CHANGES_MAX_DAYS: 32) plus the halves of split windows (each
+ * split adds one; a window halves at most log2(14) times). */
 #define CHANGES_MAX_WINDOWS 64
 
 /*
@@ -405,7 +405,7 @@ static enum source_status produce_changes(const struct source *src, struct fetch
     long n_windows = last_day >= first_day
                          ? (last_day - first_day) / SOURCE_CHANGES_WINDOW_DAYS + 1
                          : 0;
-    if (n_windows > CHANGES_MAX_WINDOWS / 2) {
+    if (n_windows > CHANGES_MAX_WINDOWS / 2) { /* sync_plan() refused it already */
         log_error("changes: %ld days is too long a range; run export instead",
                   last_day - first_day + 1);
         return SOURCE_ERROR;

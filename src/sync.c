@@ -67,6 +67,16 @@ static enum sync_status plan_changes(struct options *opt, struct store *store) {
     enum sync_status st;
     if (opt->since) {
         clock_parse_date(opt->since, &first); /* checked by cli */
+        if (first > today) {
+            log_error("--since %s is in the future", opt->since);
+            return SYNC_USAGE;
+        }
+        if (today - first > SOURCE_CHANGES_MAX_DAYS) {
+            log_error("--since %s: %ld days is too long a range for changes (at most %d); run "
+                      "'tmdb-ingest export' instead",
+                      opt->since, today - first, SOURCE_CHANGES_MAX_DAYS);
+            return SYNC_USAGE;
+        }
         if (first < today - SYNC_RETENTION_DAYS)
             log_warn("--since %s is more than %d days ago; TMDB may not answer that far back",
                      opt->since, SYNC_RETENTION_DAYS);
@@ -77,21 +87,24 @@ static enum sync_status plan_changes(struct options *opt, struct store *store) {
                       opt->db_path);
         return st == SYNC_OK ? SYNC_USAGE : st;
     } else if (first < today - SYNC_RETENTION_DAYS) {
-        char from[CLOCK_DATE_SIZE];
-        clock_format_date(first, from);
-        log_error("%s holds changes only up to %s, more than %d days ago: TMDB no longer "
+        char through[CLOCK_DATE_SIZE];
+        clock_format_date(first - 1, through);
+        log_error("%s holds changes only through %s, more than %d days ago: TMDB no longer "
                   "keeps what changed since then. Run 'tmdb-ingest export' to bring the "
                   "whole catalogue up to date (movies fetched recently can be skipped with "
                   "--max-age), then 'changes' again",
-                  opt->db_path, from, SYNC_RETENTION_DAYS);
+                  opt->db_path, through, SYNC_RETENTION_DAYS);
         return SYNC_USAGE;
     }
     opt->source.changes_first_day = first;
     opt->source.changes_last_day = today - 1;
-    if (first > today - 1) {
-        char from[CLOCK_DATE_SIZE];
-        clock_format_date(first - 1, from);
-        log_info("changes are complete through %s; nothing to fetch until tomorrow", from);
+    if (first > today - 1 && opt->since) {
+        log_info("--since %s: nothing to read yet (changes are read through yesterday, UTC)",
+                 opt->since);
+    } else if (first > today - 1) {
+        char through[CLOCK_DATE_SIZE];
+        clock_format_date(first - 1, through);
+        log_info("changes are complete through %s; nothing to fetch until tomorrow", through);
     }
     return SYNC_OK;
 }
@@ -131,8 +144,14 @@ static enum sync_status advance_cursor(struct store *store, long day) {
  * which reading the same days again would only fetch again (they stay in
  * fetch_failures; the movie's next change, or an export, fetches it).
  * Any other failure may pass, so it holds the cursor. Says which. */
-static bool unusable_only(const struct run_counts *counts) {
+static bool unusable_only(const struct run_counts *counts, enum source_kind kind) {
     int64_t holding = counts->failed - counts->unusable;
+    if (holding > 0 && kind == SOURCE_EXPORT) {
+        log_warn("%" PRId64 " movie(s) failed; changes are not marked complete (run the export "
+                 "again, with --max-age 1d to skip what this one fetched, before changes)",
+                 holding);
+        return false;
+    }
     if (holding > 0) {
         log_warn("%" PRId64 " movie(s) failed; changes are not marked complete (the next "
                  "changes run reads these days again)",
@@ -202,7 +221,8 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
         if (named && bad_input == 0 && opt->export_day >= 0) {
             enum sync_status st = mark_gone(opt, store, named);
             if (st == SYNC_HELD)
-                (void)unusable_only(counts); /* its warnings about failed movies still hold */
+                (void)unusable_only(counts,
+                                    src->kind); /* its warnings about failed movies still hold */
             if (st != SYNC_OK)
                 return st;
         } else if (bad_input > 0) {
@@ -210,7 +230,7 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                      "this time",
                      bad_input);
         }
-        if (!unusable_only(counts))
+        if (!unusable_only(counts, src->kind))
             return SYNC_OK;
         if (opt->export_day < 0) {
             /* A file of unknown day may be months old: what changed since
@@ -253,8 +273,24 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                      opt->since ? opt->since : "?");
             return SYNC_OK;
         }
-        if (!unusable_only(counts))
+        if (!unusable_only(counts, src->kind))
             return SYNC_OK;
+        if (src->shard_count > 0) {
+            bool others;
+            if (store_has_other_shards(store, src->shard_index, src->shard_count,
+                                       src->include_adult, &others) != STORE_OK) {
+                log_error("%s", store_errmsg(store));
+                return SYNC_FATAL;
+            }
+            if (others) {
+                /* The other shards' changed movies were not fetched. */
+                log_warn("changes --shard %u/%u read the changes of one shard, and the "
+                         "database holds movies of others: changes are not marked complete "
+                         "(run changes without --shard, or keep one database per shard)",
+                         src->shard_index, src->shard_count);
+                return SYNC_OK;
+            }
+        }
         return advance_cursor(store, src->changes_last_day + 1);
     }
     return SYNC_OK;

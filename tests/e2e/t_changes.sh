@@ -7,9 +7,11 @@
 # over an unbroken run of days: not after a --since later than it, nor
 # after an export from a file of unknown day. A failed movie holds it,
 # unless TMDB answered it with a body that cannot be stored (reading the
-# same days again would not help).
+# same days again would not help). --since in the future, or further back
+# than one run reads, is a usage error; changes --shard on a database of
+# every shard does not move the cursor.
 . "$(dirname "$0")/lib.sh"
-plan 33
+plan 45
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -118,5 +120,36 @@ sql "UPDATE meta SET value = '$(day -120)' WHERE key = 'changes_from'"
 run_ingest changes --rate 0
 is "$RC" 2 "a cursor 120 days old: exit 2"
 like "$ERR" "Run 'tmdb-ingest export'" "suggests export"
+like "$ERR" "holds changes only through $(day -121)," "and names the last day it holds"
+
+# --since out of range: usage errors, no run recorded.
+runs() { sql 'SELECT count(*) FROM runs'; }
+before=$(runs)
+run_ingest changes --since "$(day 1)" --rate 0
+is "$RC" 2 "--since tomorrow: exit 2"
+like "$ERR" "--since $(day 1) is in the future" "and says so"
+run_ingest changes --since "$(day -500)" --rate 0
+is "$RC" 2 "--since 500 days ago: exit 2"
+like "$ERR" "500 days is too long a range for changes \(at most 448\); run 'tmdb-ingest export' instead" \
+    "and says what to do"
+is "$(runs)" "$before" "no run recorded for either"
+sql "UPDATE meta SET value = '$(day -3)' WHERE key = 'changes_from'"
+run_ingest -v changes --since "$(day 0)" --rate 0
+is "$RC:$(cursor)" "0:$(day -3)" "--since today: nothing read, the cursor stays"
+like "$ERR" "--since $(day 0): nothing to read yet" "and says so, not that the days are complete"
+unlike "$ERR" "complete through" "no claim of completeness"
+
+# changes --shard: on a database of every shard the other shards' changed
+# movies were not fetched, so the cursor stays; on a database of its
+# shard only it moves.
+stop_fake
+start_fake $FAKE_OPTS
+sql "UPDATE meta SET value = '$(day -3)' WHERE key = 'changes_from'"
+run_ingest changes --shard 0/2 --rate 0
+is "$RC:$(cursor)" "0:$(day -3)" "changes --shard 0/2 on every shard: exit 0, the cursor stays"
+like "$ERR" "holds movies of others: changes are not marked complete" "and says why"
+sql 'DELETE FROM movies WHERE id % 2 = 1'
+run_ingest changes --shard 0/2 --rate 0
+is "$RC:$(cursor)" "0:$(day 0)" "on a database of shard 0/2 only: the cursor moves"
 
 done_testing
