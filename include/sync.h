@@ -36,10 +36,11 @@ struct store;
 
 enum sync_status {
     SYNC_OK = 0,
-    SYNC_USAGE = 1, /* logged: a configuration the user must change (exit 2) */
-    SYNC_FATAL = 2, /* logged: database error (exit 1) */
-    SYNC_HELD = 3,  /* logged: more movies left the export than --max-deletions
-                       allows; none was marked and the cursor did not move (exit 3) */
+    SYNC_USAGE = 1,   /* logged: a configuration the user must change (exit 2) */
+    SYNC_FATAL = 2,   /* logged: database error (exit 1) */
+    SYNC_HELD = 3,    /* logged: more movies left the export than --max-deletions
+                         allows; none was marked and the cursor did not move (exit 3) */
+    SYNC_STOPPED = 4, /* a signal came first: deletions not marked, cursor not moved */
 };
 
 /*
@@ -87,7 +88,9 @@ struct sync_facts {
  * (opt->export_day), mark deleted the stored movies fetched before that
  * day that `named` does not hold — unless they are more than
  * opt->max_deletions allows: then none is marked, and SYNC_HELD — and then
- * move the cursor (see above). `counts` are the run's.
+ * move the cursor (see above). `counts` are the run's. A signal (stop.h)
+ * before the marking or before the cursor moves: SYNC_STOPPED, and nothing
+ * more is done.
  */
 enum sync_status sync_finish(const struct options *opt, struct store *store,
                              const struct idset *named, const struct sync_facts *facts,

@@ -300,11 +300,16 @@ __attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt, .
 /* Whether the command line asks for --log-format json, looked for before
  * parsing so that errors in the options before it are JSON too. */
 static bool wants_json_log(int argc, char **argv) {
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-        if (strcmp(argv[i], "--log-format=json") == 0 ||
-            (strcmp(argv[i], "--log-format") == 0 && i + 1 < argc &&
-             strcmp(argv[i + 1], "json") == 0))
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        /* --log-format, or an abbreviation getopt_long takes for it ("--lo"
+         * is already unique), with =json or json next */
+        const char *eq = strchr(argv[i], '=');
+        size_t n = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
+        if (n < 4 || n > strlen("--log-format") || strncmp(argv[i], "--log-format", n) != 0)
+            continue;
+        if (eq ? strcmp(eq + 1, "json") == 0 : i + 1 < argc && strcmp(argv[i + 1], "json") == 0)
             return true;
+    }
     return false;
 }
 

@@ -386,6 +386,10 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
     double t0 = clock_monotonic_s();
     enum pipeline_status ps = pipeline_run(&pc, opt->dry_run ? NULL : store, &stats);
     double elapsed_s = clock_monotonic_s() - t0;
+    /* A signal after the last movie was written: the run stops there, before
+     * it marks deletions or moves the cursor (sync_finish() checks again). */
+    if (ps == PIPELINE_OK && stop_requested() && stop_reason() == STOP_SIGNAL)
+        ps = PIPELINE_INTERRUPTED;
 
     struct run_counts counts;
     stats_to_counts(&stats, &counts);
@@ -401,7 +405,11 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
         if (fin == SYNC_HELD) {
             status = "partial"; /* deletions held back: logged by sync_finish */
             code = EXIT_PARTIAL;
+        } else if (fin == SYNC_STOPPED) {
+            status = run_status_name(PIPELINE_INTERRUPTED, &counts);
+            code = exit_status_of(PIPELINE_INTERRUPTED, &counts);
         } else if (fin != SYNC_OK) {
+            status = "failed"; /* as its exit status says; a rerun resumes it */
             code = EXIT_FATAL;
         }
         char finished[CLOCK_ISO_SIZE];

@@ -13,6 +13,7 @@
 #include "export.h"
 #include "idset.h"
 #include "log.h"
+#include "stop.h"
 #include "store.h"
 
 #define CURSOR_KEY "changes_from"
@@ -126,6 +127,8 @@ static bool named_has(void *ctx, int64_t id) {
 static enum sync_status advance_cursor(struct store *store, long day) {
     long current;
     enum sync_status st;
+    if (stop_requested())
+        return SYNC_STOPPED;
     if (read_cursor(store, &current, &st) && current >= day)
         return SYNC_OK;
     if (st != SYNC_OK)
@@ -190,7 +193,9 @@ static enum sync_status mark_gone(const struct options *opt, struct store *store
     }
     int64_t allowed = sync_deletions_allowed(&opt->max_deletions, gone.live);
     enum sync_status st = SYNC_OK;
-    if ((int64_t)gone.n > allowed) {
+    if (stop_requested()) {
+        st = SYNC_STOPPED; /* the list took a while: a signal came meanwhile */
+    } else if ((int64_t)gone.n > allowed) {
         log_error("%zu of the %" PRId64 " stored movies (%.1f%%) are not in the export, more "
                   "than --max-deletions allows (%" PRId64 "): none is marked deleted, and "
                   "changes are not marked complete. A truncated export looks like this; if "
@@ -217,6 +222,8 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                              const struct idset *named, const struct sync_facts *facts,
                              const struct run_counts *counts, long long bad_input) {
     const struct source *src = &opt->source;
+    if (stop_requested())
+        return SYNC_STOPPED;
     if (src->kind == SOURCE_EXPORT) {
         if (named && bad_input == 0 && opt->export_day >= 0) {
             enum sync_status st = mark_gone(opt, store, named);

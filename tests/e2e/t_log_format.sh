@@ -3,7 +3,7 @@
 # level and event; the run summary is the event run_finished with its
 # counts; warnings keep their text; nothing else is written.
 . "$(dirname "$0")/lib.sh"
-plan 9
+plan 11
 
 start_fake --movies 30 --deleted 2
 run_ingest export --export-base "$FAKE_URL/p/exports" --include-adult --include-video --rate 0 --log-format json -v
@@ -30,7 +30,9 @@ run_ingest ids 1 --log-format yaml
 is "$RC" 2 "an unknown format is a usage error"
 
 # Usage errors are JSON lines too, wherever --log-format json stands.
-for args in "--log-format json --workers 999 ids 1" "--bogus --log-format=json ids 1"; do
+# (also abbreviated, as getopt_long accepts it)
+for args in "--log-format json --workers 999 ids 1" "--bogus --log-format=json ids 1" \
+    "--log-f json --pages 0 list popular" "--lo=json --workers 0 ids 1"; do
     # shellcheck disable=SC2086
     run_ingest $args
     [ "$RC" = 2 ] && printf '%s\n' "$ERR" | "$PYTHON" -c '
