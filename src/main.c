@@ -533,6 +533,10 @@ static int merge(const struct options *opt) {
                      c.input_incomplete ? "its export or changes did not finish cleanly"
                                         : "a part merged before was incomplete",
                      opt->merge_out);
+        if (c.running > 0)
+            log_warn("%s: %" PRId64 " run(s) of %s were still running: merge it again once "
+                     "they have ended (until then, dump's next --since stays before them)",
+                     opt->merge_out, c.running, opt->merge_inputs[i]);
         if (opt->verbosity >= 0) {
             char line[1024];
             snprintf(line, sizeof line,

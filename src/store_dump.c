@@ -123,13 +123,15 @@ static enum store_status emit_rows(struct store *s, sqlite3_stmt *st, store_row_
     return rc == SQLITE_DONE ? STORE_OK : store_fail(s, "dump");
 }
 
-/* The last run finished with no run going on after it, in this snapshot. */
+/* The last run finished with no run going on after it, in this snapshot.
+ * A run with no finished_at counts as going on: a 'running' one, or one
+ * merged while it ran (store_merge.c), whose rows may still come. */
 static int next_since_of(struct store *s, int64_t *out) {
     sqlite3_stmt *st;
     *out = 0;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT coalesce((SELECT min(id) - 1 FROM runs WHERE status = "
-                           "'running'), (SELECT max(id) FROM runs), 0)",
+                           "'running' OR finished_at IS NULL), (SELECT max(id) FROM runs), 0)",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
     int rc = sqlite3_step(st);

@@ -321,8 +321,11 @@ static enum store_status merge_cursor(struct store *s, struct store_merge_counts
 }
 
 /* Runs already here (same start and command: the input was merged
- * before): a copy made while the run was running (copied as 'aborted')
- * takes how it ended, and the failures it has recorded since are added. */
+ * before): a copy made while the run was running (copied as 'aborted'
+ * with no finished_at) takes how it ended, and the failures it has
+ * recorded since are added. (Copies made by earlier versions carry a
+ * finished_at; they are brought up to date once the run ended otherwise
+ * than aborted.) */
 static enum store_status update_runs(struct store *s) {
     enum store_status rc = exec(s,
                                 "CREATE TEMP TABLE merge_seen AS SELECT r.id AS src_id, "
@@ -336,8 +339,8 @@ static enum store_status update_runs(struct store *s) {
                   "requested = r.requested, fetched = r.fetched, missing = r.missing, "
                   "failed = r.failed, http_requests = r.http_requests, retries = r.retries, "
                   "skipped = r.skipped FROM temp.merge_seen m JOIN src.runs r ON r.id = m.src_id "
-                  "WHERE o.id = m.out_id AND o.status = 'aborted' "
-                  "AND r.status NOT IN ('running', 'aborted')",
+                  "WHERE o.id = m.out_id AND o.status = 'aborted' AND r.status <> 'running' "
+                  "AND (o.finished_at IS NULL OR r.status <> 'aborted')",
                   "update the runs merged while running");
     if (rc == STORE_OK)
         rc = exec(s,
@@ -354,8 +357,10 @@ static enum store_status update_runs(struct store *s) {
 
 /* Runs and their failures, renumbered after this database's runs. A run
  * already here is not copied again (update_runs() brings it up to date);
- * a run still 'running' in the input is copied as 'aborted', as the next
- * load would mark it: nothing will finish it here. */
+ * a run still 'running' in the input is copied as 'aborted' (nothing will
+ * finish it here) with no finished_at: its end is not known yet, so `dump`
+ * does not count it as finished (store_dump.c) until a later merge of the
+ * input brings it up to date. c->running counts them. */
 static enum store_status copy_runs(struct store *s, struct store_merge_counts *c) {
     enum store_status rc = update_runs(s);
     if (rc == STORE_OK)
@@ -368,11 +373,13 @@ static enum store_status copy_runs(struct store *s, struct store_merge_counts *c
     if (rc == STORE_OK)
         store_query_ints(s->db, "SELECT count(*) FROM temp.merge_runs", &c->runs, 1);
     if (rc == STORE_OK)
+        store_query_ints(s->db, "SELECT count(*) FROM src.runs WHERE status = 'running'",
+                         &c->running, 1);
+    if (rc == STORE_OK)
         rc = exec(s,
                   "INSERT INTO main.runs (id, started_at, finished_at, command, source, status, "
                   "requested, fetched, missing, failed, http_requests, retries, skipped) "
-                  "SELECT n.new_id, r.started_at, CASE WHEN r.status = 'running' THEN "
-                  "coalesce(r.finished_at, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) "
+                  "SELECT n.new_id, r.started_at, CASE WHEN r.status = 'running' THEN NULL "
                   "ELSE r.finished_at END, r.command, r.source, CASE WHEN r.status = 'running' "
                   "THEN 'aborted' ELSE r.status END, r.requested, r.fetched, r.missing, "
                   "r.failed, r.http_requests, r.retries, r.skipped "

@@ -1189,8 +1189,17 @@ static void test_merge_copies_runs_once(void **state) {
                            "SELECT group_concat(id || ' ' || status || ' ' || "
                            "(finished_at IS NOT NULL), ', ') FROM runs",
                            buf, sizeof buf),
-                        "1 partial 1, 2 aborted 1");
+                        "1 partial 1, 2 aborted 0");
     assert_int_equal(q(f->path, "SELECT count(*) FROM fetch_failures WHERE run_id = 1"), 1);
+}
+
+/* A store_row_fn that counts the rows in *(int *)ctx. */
+static int count_row(void *ctx, int n, const char *const *names, const struct store_value *v) {
+    (void)n;
+    (void)names;
+    if (v)
+        ++*(int *)ctx;
+    return 0;
 }
 
 /* A run merged while it was running (copied as aborted) is brought up to
@@ -1210,8 +1219,14 @@ static void test_merge_updates_a_run_copied_while_running(void **state) {
     assert_int_equal(store_commit(shard), STORE_OK);
     struct store *s = open_ok(f->path, "ko-KR");
     merge_ok(s, in, &c);
+    assert_int_equal(c.running, 1);
     assert_string_equal(qs(f->path, "SELECT status || ' ' || failed FROM runs", buf, sizeof buf),
                         "aborted 0");
+    /* its end is not known yet: a dump's next --since stays before it */
+    int rows = 0;
+    int64_t next = -1;
+    assert_int_equal(store_dump(s, "runs", NULL, count_row, &rows, &next), STORE_OK);
+    assert_int_equal(next, 0);
 
     assert_int_equal(store_begin(shard), STORE_OK);
     assert_int_equal(store_record_failure(shard, run, 6, "missing", 404, "HTTP 404", 1), STORE_OK);
@@ -1222,6 +1237,9 @@ static void test_merge_updates_a_run_copied_while_running(void **state) {
     store_close(shard);
     merge_ok(s, in, &c);
     assert_int_equal(c.runs, 0); /* updated, not copied again */
+    assert_int_equal(c.running, 0);
+    assert_int_equal(store_dump(s, "runs", NULL, count_row, &rows, &next), STORE_OK);
+    assert_int_equal(next, 1); /* it ended: the next dump starts after it */
     store_close(s);
     assert_string_equal(qs(f->path,
                            "SELECT group_concat(status || ' ' || finished_at || ' ' || requested "
@@ -1380,14 +1398,6 @@ static int install_trace(sqlite3 *db, char **err, const sqlite3_api_routines *ap
     (void)err;
     (void)api;
     return sqlite3_trace_v2(db, SQLITE_TRACE_STMT, record_statement, NULL);
-}
-
-static int count_row(void *ctx, int n, const char *const *names, const struct store_value *v) {
-    (void)n;
-    (void)names;
-    if (v)
-        ++*(int *)ctx;
-    return 0;
 }
 
 /* dump --since finds the movies written since then through the indexes on

@@ -1,0 +1,42 @@
+#!/bin/sh
+# merge while a load on the input is still running, dump, let it finish,
+# merge again, dump --since the id the first dump gave: every movie comes
+# in one of the two dumps. The run merged while running has no end yet, so
+# the first dump's next --since stays before it. (Before, it was copied as
+# ended at the merge: the second dump started after the movies it fetched
+# later, and those never came.)
+. "$(dirname "$0")/lib.sh"
+plan 6
+
+start_fake --movies 200 --deleted 0
+IDS=$(catalogue_ids 30 --movies 200 --deleted 0)
+SHARD="$TMP/shard.sqlite3"
+OUT="$TMP/out.sqlite3"
+"$BIN" --db "$SHARD" --no-progress ids $IDS --rate 10 --workers 1 2>/dev/null &
+pid=$!
+i=0
+while [ "$(sqlite3 "$SHARD" 'SELECT count(*) FROM movies' 2>/dev/null || echo 0)" -lt 5 ] &&
+    [ $i -lt 300 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
+"$BIN" merge "$OUT" "$SHARD" 2>"$TMP/merge.err"
+is "$?" 0 "merge while the input's load runs: exit 0"
+like "$(cat "$TMP/merge.err")" "1 run\(s\) of .* were still running: merge it again once they have ended" \
+    "and says to merge it again"
+"$BIN" --db "$OUT" dump >"$TMP/d1.jsonl" 2>"$TMP/d1.err"
+next=$(sed -n 's/.*next time: --since \([0-9]*\).*/\1/p' "$TMP/d1.err")
+is "$next" 0 "the first dump's next --since stays before the running run"
+wait $pid
+is "$?" 0 "the load ends"
+"$BIN" merge "$OUT" "$SHARD" 2>/dev/null
+"$BIN" --db "$OUT" dump --since "$next" >"$TMP/d2.jsonl" 2>/dev/null
+got=$(cat "$TMP/d1.jsonl" "$TMP/d2.jsonl" | "$PYTHON" -c '
+import json, sys
+print(" ".join(str(i) for i in sorted({json.loads(l)["id"] for l in sys.stdin if l.strip()})))')
+want=$(echo $IDS | tr ' ' '\n' | sort -n | tr '\n' ' ' | sed 's/ $//')
+is "$got" "$want" "every movie came in one of the two dumps"
+"$BIN" --db "$OUT" dump --since "$next" --table runs >"$TMP/runs.jsonl" 2>/dev/null
+like "$(cat "$TMP/runs.jsonl")" '"status":"ok"' "and the run, as it ended"
+
+done_testing
