@@ -23,6 +23,7 @@ struct fetch_config {
     const char *api_base; /* e.g. https://api.themoviedb.org/3 */
     const char *language; /* e.g. ko-KR */
     const char *api_key;  /* v3 key for api_key=, or NULL (bearer token in http_config) */
+    const char *bearer_token; /* the v4 token or NULL: only to scrub it from what servers say */
     const char *append;   /* append_to_response parts ("credits,keywords"), or NULL */
     int max_retries;
 };

@@ -107,10 +107,17 @@ void tmdb_parse_error(const char *body, size_t len, int *status_code, char *mess
  * found" (HTTP 404 too). */
 #define TMDB_CODE_NOT_FOUND 34
 #define TMDB_CODE_INVALID_ID 6
+/* "Invalid page: Pages start at 1 and max at 500." */
+#define TMDB_CODE_INVALID_PAGE 22
 
 /* Whether a 404's body is TMDB's own "not found": the JSON error with
  * status_code 34 or 6. Only that means the movie does not exist; a 404
  * page from a proxy, a CDN or a wrong --api-base path does not. */
 bool tmdb_is_not_found(const char *body, size_t len);
+
+/* Whether an error body is TMDB's refusal of a page number: status_code 22,
+ * or {"errors": [...]} naming the page (the 422 form). Any other 400 or 422
+ * (a proxy's page, a bad parameter) is not the end of a list. */
+bool tmdb_is_page_refusal(const char *body, size_t len);
 
 #endif

@@ -109,7 +109,7 @@ TRICKY = ["\"Quoted\" Title", "Back\\slash", "Line\nbreak", "Tab\there", "Emoji 
 
 FAULT_KINDS = ("500", "502html", "503", "504", "429", "401", "404", "404html", "reset", "stall",
                "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
-               "bad_utf8", "html200")
+               "bad_utf8", "html200", "echo400")
 
 CDN_HTML = (b"<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\">\n"
             b"<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD>\n"
@@ -909,6 +909,10 @@ class Handler(BaseHTTPRequestHandler):
         page = self.page_param(query)
         if page is None:
             return
+        if page in self.server.opts.page_400html:
+            # not TMDB's refusal of a page number: a proxy's or a broken CDN's page
+            self.send_body(400, CDN_HTML, "text/html")
+            return
         ids = cat.lists[name]
         shift = self.server.opts.shift if page > 1 else 0
         start = max(0, (page - 1) * PAGE_SIZE - shift)
@@ -993,6 +997,11 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error_json(int(fault), {"Retry-After": "1"})
         elif fault == "502html":
             self.send_body(502, CDN_HTML, "text/html")
+        elif fault == "echo400":
+            # an error that quotes the request, query string (api_key=) and all
+            self.send_json(400, {"success": False, "status_code": 5,
+                                 "status_message": f"Invalid parameters: {self.path} "
+                                                   f"({self.headers.get('Authorization', '')})"})
         elif fault == "html200":
             self.send_body(200, CDN_HTML, "text/html")
         elif fault == "404html":  # a proxy's or a wrong path's 404: not TMDB's "not found"
@@ -1107,6 +1116,8 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                         "last N ids of page p-1 repeat")
     p.add_argument("--page-above-500-style", choices=("400", "422"), default="400",
                    help="answer pages above 500 with 400/status_code 22 (default) or 422")
+    p.add_argument("--page-400html", type=int, action="append", default=[], metavar="N",
+                   help="list page N answers 400 with an HTML body (not TMDB's page refusal)")
     p.add_argument("--fault", action="append", default=[], metavar="ID:KIND[:N]",
                    help="the first N detail requests of movie ID (all if no N) get KIND: "
                         + ", ".join(FAULT_KINDS))

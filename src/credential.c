@@ -127,6 +127,28 @@ static void wipe(char *s) {
     free(s);
 }
 
+void credential_scrub(char *text, size_t size, const char *secret) {
+    static const char mark[] = "[redacted]";
+    size_t n = secret ? strlen(secret) : 0;
+    if (n == 0 || size == 0)
+        return;
+    char *hit;
+    size_t from = 0;
+    while ((hit = strstr(text + from, secret)) != NULL) {
+        size_t at = (size_t)(hit - text), tail = strlen(hit + n);
+        size_t keep = sizeof mark - 1;
+        if (at + keep >= size)
+            keep = size - 1 - at;
+        size_t room = size - 1 - at - keep; /* what the rest may take */
+        if (tail > room)
+            tail = room;
+        memmove(text + at + keep, hit + n, tail);
+        memcpy(text + at, mark, keep);
+        text[at + keep + tail] = '\0';
+        from = at + keep;
+    }
+}
+
 void credential_free(struct credential *c) {
     wipe(c->token);
     wipe(c->api_key);

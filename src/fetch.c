@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "credential.h"
 #include "log.h"
 #include "movie.h"
 #include "ratelimit.h"
@@ -12,10 +13,15 @@
 #include "stop.h"
 #include "tmdb.h"
 
-/* Describe a finished attempt for the failures table and messages. */
-static void describe(const struct http_result *r, char *reason, size_t size) {
+/* Describe a finished attempt for the failures table and messages. What
+ * the server said is scrubbed of the credential: an error message may echo
+ * the request (api_key=...), and reasons reach the database and the logs. */
+static void describe(const struct fetch_config *cfg, const struct http_result *r, char *reason,
+                     size_t size) {
     if (r->error != HTTP_OK) {
         snprintf(reason, size, "%s: %s", http_error_name(r->error), r->message);
+        credential_scrub(reason, size, cfg->api_key);
+        credential_scrub(reason, size, cfg->bearer_token);
         return;
     }
     int code = 0;
@@ -28,6 +34,8 @@ static void describe(const struct http_result *r, char *reason, size_t size) {
         snprintf(reason, size, "%sHTTP %ld: %s", prefix, r->status, message);
     else
         snprintf(reason, size, "%sHTTP %ld", prefix, r->status);
+    credential_scrub(reason, size, cfg->api_key);
+    credential_scrub(reason, size, cfg->bearer_token);
 }
 
 enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_result *out,
@@ -52,7 +60,7 @@ enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_resu
                          (d.delay_ms + 500) / 1000);
         }
         if (d.action != RETRY_DONE)
-            describe(out, reason, reason_size);
+            describe(f->config, out, reason, reason_size);
         if (out->error == HTTP_ERR_ABORTED)
             snprintf(reason, reason_size, "interrupted");
         if (d.action != RETRY_AGAIN)

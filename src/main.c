@@ -85,6 +85,7 @@ static void build_config(const struct options *opt, const struct credential *cre
         .api_base = opt->api_base,
         .language = opt->language,
         .api_key = cred->api_key,
+        .bearer_token = cred->token,
         .append = opt->append[0] ? opt->append : NULL,
         .max_retries = opt->retries,
     };

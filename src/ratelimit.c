@@ -101,16 +101,24 @@ static double reserve(struct ratelimit *rl, double now) {
 }
 
 int ratelimit_acquire(struct ratelimit *rl) {
-    if (stop_requested())
-        return -1;
-    pthread_mutex_lock(&rl->lock);
-    double now = clock_monotonic_s();
-    double slot = reserve(rl, now);
-    pthread_mutex_unlock(&rl->lock);
-    double wait_s = slot - now;
-    if (wait_s > 0.0005 && stop_sleep_ms((long)(wait_s * 1000 + 0.5)) != 0)
-        return -1;
-    return stop_requested() ? -1 : 0;
+    for (;;) {
+        if (stop_requested())
+            return -1;
+        pthread_mutex_lock(&rl->lock);
+        double now = clock_monotonic_s();
+        double slot = reserve(rl, now);
+        pthread_mutex_unlock(&rl->lock);
+        double wait_s = slot - now;
+        if (wait_s > 0.0005 && stop_sleep_ms((long)(wait_s * 1000 + 0.5)) != 0)
+            return -1;
+        /* A throttle that came while this thread slept for its slot: its
+         * pause holds for this thread too. Book again, after it. */
+        pthread_mutex_lock(&rl->lock);
+        bool paused = rl->paused_until_s > clock_monotonic_s();
+        pthread_mutex_unlock(&rl->lock);
+        if (!paused)
+            return stop_requested() ? -1 : 0;
+    }
 }
 
 void ratelimit_throttle(struct ratelimit *rl, long pause_ms) {

@@ -98,7 +98,8 @@ static enum source_status produce_list(const struct source *src, struct fetcher 
         if (a == RETRY_FATAL)
             return stop_requested() && stop_reason() != STOP_FATAL ? SOURCE_STOPPED
                                                                    : fail_fatal(name, n, reason);
-        if (a == RETRY_FAILED && (r.status == 400 || r.status == 422) && n > 1) {
+        if (a == RETRY_FAILED && (r.status == 400 || r.status == 422) && n > 1 &&
+            tmdb_is_page_refusal(r.body, r.len)) {
             /* TMDB refuses pages past its cap (400/22 or 422): the list ends here. */
             log_info("%s page %d refused (%s); stopping there", name, n, reason);
             return SOURCE_OK;

@@ -323,6 +323,16 @@ bool tmdb_is_not_found(const char *body, size_t len) {
     return code == TMDB_CODE_NOT_FOUND || code == TMDB_CODE_INVALID_ID;
 }
 
+bool tmdb_is_page_refusal(const char *body, size_t len) {
+    int code;
+    char message[128];
+    tmdb_parse_error(body, len, &code, message, sizeof message);
+    if (code == TMDB_CODE_INVALID_PAGE)
+        return true;
+    /* {"errors":["page must be less than or equal to 500"]}: no code */
+    return code == 0 && strstr(message, "page") != NULL && strcmp(message, "non-JSON body") != 0;
+}
+
 void tmdb_parse_error(const char *body, size_t len, int *status_code, char *message,
                       size_t message_size) {
     *status_code = 0;

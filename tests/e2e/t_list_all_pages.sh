@@ -4,7 +4,7 @@
 # concurrency, kept-alive connections, one request per movie, and an
 # idempotent rerun.
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 19
 
 start_fake --movies 500 --deleted 10 --latency-ms 5
 "$PYTHON" "$FAKE" --dump-catalogue --movies 500 --deleted 10 --language ko-KR >"$TMP/catalogue.jsonl"
@@ -44,5 +44,14 @@ run_ingest list now_playing --pages all --workers 5 --rate 0
 is "$RC" 0 "second run exits 0"
 is "$(counts)" "$before" "second run changes no row count (movies, links, genres)"
 is "$(sql 'PRAGMA integrity_check')" "ok" "integrity_check ok"
+
+# A 400 that is not TMDB's refusal of a page number (an HTML page from a
+# proxy or the CDN) fails the list; it used to end it silently, exit 0.
+stop_fake
+start_fake --page-400html 2
+run_ingest --db "$TMP/p.sqlite3" list popular --pages all --rate 0 --retries 0
+is "$RC" 1 "an HTML 400 on page 2: exit 1"
+like "$ERR" "popular page 2: HTTP 400" "names the page and the answer"
+is "$(sqlite3 "$TMP/p.sqlite3" 'SELECT status FROM runs')" failed "the run is failed"
 
 done_testing

@@ -1,9 +1,10 @@
 #!/bin/sh
 # The credential appears nowhere: not in /proc/PID/environ or cmdline while
 # the load runs, not in any output, not in the database, and the process
-# cannot leave a core file behind.
+# cannot leave a core file behind; not even when the server quotes the
+# request back in an error (a v3 key travels in the URL).
 . "$(dirname "$0")/lib.sh"
-plan 6
+plan 9
 
 start_fake --movies 100 --deleted 0 --latency-ms 50
 "$BIN" --db "$DB" --no-progress -vv list now_playing --pages all --workers 2 --rate 0 \
@@ -25,5 +26,33 @@ ok $? "token absent from stdout and stderr (at -vv)"
 ok $? "token absent from the database"
 ! grep -aq "$TEST_TOKEN" "$DB" "$DB-wal" 2>/dev/null
 ok $? "token absent from the database files' bytes"
+
+# A server error quoting the request (api_key=... or the Authorization
+# header): the reason stored and logged has "[redacted]" in its place.
+stop_fake
+KEY=0123456789abcdef0123456789abcdef
+IDS=$(catalogue_ids 2 --movies 100 --deleted 0)
+set -- $IDS
+"$PYTHON" "$FAKE" --port 0 --port-file "$TMP/port2" --api-key "$KEY" --max-seconds 60 \
+    --movies 100 --deleted 0 --fault "$1:echo400" >/dev/null 2>&1 &
+FAKE_PID=$!
+while [ ! -s "$TMP/port2" ]; do sleep 0.05; done
+env -u TMDB_API_TOKEN TMDB_API_KEY="$KEY" "$BIN" --db "$TMP/k.sqlite3" --no-progress -vv \
+    --log-format json --api-base "http://127.0.0.1:$(cat "$TMP/port2")/3" ids $IDS --rate 0 \
+    >"$TMP/out" 2>"$TMP/err"
+is "$(sqlite3 "$TMP/k.sqlite3" "SELECT count(*) FROM fetch_failures WHERE reason LIKE '%[redacted]%'")" 1 \
+    "the failure echoing the request is recorded, the key redacted"
+! grep -aq "$KEY" "$TMP/out" "$TMP/err" "$TMP/k.sqlite3" "$TMP/k.sqlite3-wal" 2>/dev/null &&
+    ! sqlite3 "$TMP/k.sqlite3" .dump | grep -q "$KEY"
+ok $? "the v3 key is in no output and not in the database"
+"$PYTHON" "$FAKE" --port 0 --port-file "$TMP/port3" --token "$TEST_TOKEN" --max-seconds 60 \
+    --movies 100 --deleted 0 --fault "$1:echo400" >/dev/null 2>&1 &
+while [ ! -s "$TMP/port3" ]; do sleep 0.05; done
+"$BIN" --db "$TMP/t.sqlite3" --no-progress -vv \
+    --api-base "http://127.0.0.1:$(cat "$TMP/port3")/3" ids $IDS --rate 0 >"$TMP/out" 2>"$TMP/err"
+! grep -aq "$TEST_TOKEN" "$TMP/out" "$TMP/err" "$TMP/t.sqlite3" "$TMP/t.sqlite3-wal" 2>/dev/null &&
+    ! sqlite3 "$TMP/t.sqlite3" .dump | grep -q "$TEST_TOKEN"
+ok $? "nor the v4 token, quoted from the Authorization header"
+kill $! 2>/dev/null
 
 done_testing

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <time.h>
 
 #include "ratelimit.h"
@@ -77,6 +78,36 @@ static void test_unlimited_still_honours_a_pause(void **state) {
     ratelimit_free(rl);
 }
 
+struct waiter {
+    struct ratelimit *rl;
+    double returned_s;
+};
+
+static void *acquire_once(void *arg) {
+    struct waiter *w = arg;
+    assert_int_equal(ratelimit_acquire(w->rl), 0);
+    w->returned_s = now_s();
+    return NULL;
+}
+
+/* A thread already asleep for its slot when a 429 comes does not send
+ * before the pause is over (it used to send at its slot, inside it). */
+static void test_a_pause_holds_for_threads_already_waiting(void **state) {
+    (void)state;
+    struct ratelimit *rl = ratelimit_new(2); /* a slot every 0.5 s */
+    assert_int_equal(ratelimit_acquire(rl), 0);
+    struct waiter w = {rl, 0};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, acquire_once, &w), 0); /* slot at +0.5 s */
+    struct timespec nap = {0, 50 * 1000000L};
+    nanosleep(&nap, NULL);
+    double throttled_s = now_s();
+    ratelimit_throttle(rl, 1000);
+    pthread_join(t, NULL);
+    assert_true(w.returned_s >= throttled_s + 1.0 - 0.001);
+    ratelimit_free(rl);
+}
+
 static void test_stop_ends_a_wait(void **state) {
     (void)state;
     struct ratelimit *rl = ratelimit_new(1);
@@ -104,6 +135,7 @@ int main(void) {
         cmocka_unit_test(test_throttle_pauses_everybody_and_lowers_the_rate),
         cmocka_unit_test(test_answers_within_one_pause_lower_the_rate_once),
         cmocka_unit_test(test_unlimited_still_honours_a_pause),
+        cmocka_unit_test(test_a_pause_holds_for_threads_already_waiting),
         cmocka_unit_test(test_stop_ends_a_wait), /* last: the stop is for good */
     };
     return cmocka_run_group_tests_name("ratelimit", tests, setup, teardown);

@@ -192,6 +192,18 @@ static void test_error_bodies(void **state) {
 }
 
 /* Only TMDB's own "not found" makes a 404 a missing movie. */
+/* `is` says yes to each of `yes` and no to each of `no` (error bodies). */
+static void assert_classifies(bool (*is)(const char *, size_t), const char *what,
+                              const char *const *yes, size_t n_yes, const char *const *no,
+                              size_t n_no) {
+    for (size_t i = 0; i < n_yes; i++)
+        if (!is(yes[i], strlen(yes[i])))
+            fail_msg("not recognised as %s: %s", what, yes[i]);
+    for (size_t i = 0; i < n_no; i++)
+        if (is(no[i], strlen(no[i])))
+            fail_msg("taken for %s: %s", what, no[i]);
+}
+
 static void test_not_found_is_tmdbs_own(void **state) {
     (void)state;
     static const char *const gone[] = {
@@ -211,12 +223,28 @@ static void test_not_found_is_tmdbs_own(void **state) {
         "{\"status_code\":34,\"status_mess",
         "{\"status_code\":\"34\"}",
     };
-    for (size_t i = 0; i < sizeof gone / sizeof *gone; i++)
-        if (!tmdb_is_not_found(gone[i], strlen(gone[i])))
-            fail_msg("not recognised as TMDB's not found: %s", gone[i]);
-    for (size_t i = 0; i < sizeof not_tmdb / sizeof *not_tmdb; i++)
-        if (tmdb_is_not_found(not_tmdb[i], strlen(not_tmdb[i])))
-            fail_msg("taken for TMDB's not found: %s", not_tmdb[i]);
+    assert_classifies(tmdb_is_not_found, "TMDB's not found", gone, sizeof gone / sizeof *gone,
+                      not_tmdb, sizeof not_tmdb / sizeof *not_tmdb);
+}
+
+/* Only TMDB's own refusal of a page number ends a list: any other 400 or
+ * 422 (a proxy's HTML page, another TMDB error) is a failed page. */
+static void test_page_refusal(void **state) {
+    (void)state;
+    static const char *const refusals[] = {
+        "{\"success\":false,\"status_code\":22,\"status_message\":\"Invalid page: Pages "
+        "start at 1 and max at 500. They are expected to be an integer.\"}",
+        "{\"errors\":[\"page must be less than or equal to 500\"]}",
+    };
+    static const char *const others[] = {
+        "<html><body>400 Bad Request</body></html>",
+        "",
+        "{\"status_code\":7,\"status_message\":\"Invalid API key\"}",
+        "{\"errors\":[\"query must be provided\"]}",
+        "{\"status_code\":34,\"status_message\":\"page not found\"}",
+    };
+    assert_classifies(tmdb_is_page_refusal, "a page refusal", refusals,
+                      sizeof refusals / sizeof *refusals, others, sizeof others / sizeof *others);
 }
 
 static void test_error_message_is_sanitised_and_truncated(void **state) {
@@ -360,6 +388,7 @@ int main(void) {
         cmocka_unit_test(test_list_page_rejections),
         cmocka_unit_test(test_list_page_more_than_capacity),
         cmocka_unit_test(test_error_bodies),
+        cmocka_unit_test(test_page_refusal),
         cmocka_unit_test(test_error_message_is_sanitised_and_truncated),
         cmocka_unit_test(test_not_found_is_tmdbs_own),
         cmocka_unit_test(test_append_duplicates_dropped_order_kept),

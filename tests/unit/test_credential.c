@@ -1,0 +1,49 @@
+/* test_credential.c - credential_scrub(): the secret out of text a server
+ * sent, every occurrence, within the buffer. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "credential.h"
+
+static void scrubbed(const char *in, size_t size, const char *secret, const char *want) {
+    char buf[256];
+    assert_true(size <= sizeof buf);
+    snprintf(buf, size, "%s", in);
+    credential_scrub(buf, size, secret);
+    assert_string_equal(buf, want);
+}
+
+static void test_every_occurrence_replaced(void **state) {
+    (void)state;
+    const char *key = "0123456789abcdef";
+    scrubbed("GET /3/movie/1?api_key=0123456789abcdef&x=0123456789abcdef", 256, key,
+             "GET /3/movie/1?api_key=[redacted]&x=[redacted]");
+    scrubbed("no secret here", 256, key, "no secret here");
+    scrubbed("0123456789abcdef", 256, key, "[redacted]");
+    scrubbed("short", 256, NULL, "short");
+    scrubbed("short", 256, "", "short");
+}
+
+/* A secret shorter than the mark: the text grows, and is cut at the
+ * buffer's end rather than overflowing it; nothing of the secret is left. */
+static void test_growth_is_cut_at_the_buffer(void **state) {
+    (void)state;
+    scrubbed("k=abc;k=abc", 256, "abc", "k=[redacted];k=[redacted]");
+    scrubbed("k=abc;k=abc", 13, "abc", "k=[redacted]");
+    scrubbed("k=abc;k=abc", 12, "abc", "k=[redacted");
+    scrubbed("abcabc", 8, "abc", "[redact");
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_occurrence_replaced),
+        cmocka_unit_test(test_growth_is_cut_at_the_buffer),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
