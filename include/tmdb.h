@@ -57,6 +57,10 @@ int tmdb_url_movie(char *buf, size_t size, const char *base, int64_t id, const c
                    const char *append, const char *api_key);
 
 /* Build `{base}/movie/{list}?language=..&page=N[&api_key=..]`. Same contract. */
+/* {base}/configuration: what v3 answers whatever else is asked for (the
+ * image and change-key settings); the source checks the base with it. */
+int tmdb_url_configuration(char *buf, size_t size, const char *base, const char *api_key);
+
 int tmdb_url_list(char *buf, size_t size, const char *base, enum tmdb_list list, int page,
                   const char *language, const char *api_key);
 

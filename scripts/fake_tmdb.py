@@ -840,6 +840,8 @@ class Handler(BaseHTTPRequestHandler):
                 return "changes"
             if parts[2].isdigit():
                 return "details"
+        if parts == ["3", "configuration"]:
+            return "configuration"
         if parts and parts[0] == "p":
             return "export"
         return "other"
@@ -880,6 +882,11 @@ class Handler(BaseHTTPRequestHandler):
             self.serve_details(int(parts[2]), language, query)
         elif kind == "changes":
             self.serve_changes(query)
+        elif kind == "configuration":
+            self.send_json(200, {"images": {"base_url": "http://image.tmdb.org/t/p/",
+                                            "secure_base_url": "https://image.tmdb.org/t/p/",
+                                            "poster_sizes": ["w92", "w500", "original"]},
+                                 "change_keys": ["adult", "budget", "title"]})
         else:
             self.send_error_json(404)
 

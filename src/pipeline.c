@@ -114,7 +114,6 @@ static void *writer_main(void *arg) {
         .run_id = p->cfg->run_id,
         .batch_rows = p->cfg->batch_rows,
         .batch_ms = p->cfg->batch_ms,
-        .every_404_suspect = p->cfg->source.kind == SOURCE_EXPORT,
     };
     p->writer_status = writer_run(p->store, p->results, &wc, p->stats);
     log_debug("writer: %.3f s of CPU", clock_thread_cpu_s());

@@ -493,15 +493,56 @@ char *source_describe(const struct source *src) {
     return s;
 }
 
+/*
+ * Before a load whose detail answers can mark stored movies deleted (ids,
+ * export: their ids come from no request to the API base): is the API base
+ * TMDB's v3? A wrong path on TMDB's own host (/4 for /3, a missing /3)
+ * answers every movie with TMDB's own 404, which reads as "deleted": a run
+ * would mark the whole catalogue deleted and exit 0. One request to
+ * /configuration, which v3 answers whatever the movies, tells. (list and
+ * changes read their ids from the API base itself, so a wrong one fails
+ * there first.)
+ */
+static enum source_status check_api_base(struct fetcher *f) {
+    const struct fetch_config *cfg = f->config;
+    char safe[512], reason[192];
+    tmdb_redact_url(cfg->api_base, safe, sizeof safe);
+    if (tmdb_url_configuration(f->url, sizeof f->url, cfg->api_base, cfg->api_key) < 0) {
+        if (stop_request(STOP_FATAL))
+            log_error("--api-base %s: URL too long", safe);
+        return SOURCE_FATAL;
+    }
+    struct http_result r = {0};
+    int attempts;
+    enum retry_action a = fetch_get(f, f->url, &r, &attempts, reason, sizeof reason);
+    if (a == RETRY_DONE)
+        return SOURCE_OK;
+    if (a == RETRY_FATAL && stop_requested() && stop_reason() != STOP_FATAL)
+        return SOURCE_STOPPED;
+    if (stop_request(STOP_FATAL)) {
+        if (r.status == 404 && tmdb_is_not_found(r.body, r.len))
+            log_error("%s is not TMDB's API (v3): GET /configuration answered TMDB's 404, as "
+                      "every movie would, each read as deleted. Check --api-base or "
+                      "TMDB_API_BASE (https://api.themoviedb.org/3); nothing was fetched",
+                      safe);
+        else
+            log_error("%s/configuration: %s", safe, reason);
+    }
+    return SOURCE_FATAL;
+}
+
 enum source_status source_run(const struct source *src, struct fetcher *f, struct queue *work,
                               struct stats *stats) {
     struct producer p = {
         .src = src, .work = work, .stats = stats, .seen = idset_new(), .skip = src->skip};
     enum source_status st;
+    bool checked = src->kind == SOURCE_LIST || src->kind == SOURCE_CHANGES || src->count_only;
     if (!p.seen) {
         if (stop_request(STOP_FATAL))
             log_error("out of memory");
         st = SOURCE_FATAL;
+    } else if (!checked && (st = check_api_base(f)) != SOURCE_OK) {
+        /* logged */
     } else if (src->kind == SOURCE_LIST) {
         st = produce_list(src, f, &p);
     } else if (src->kind == SOURCE_IDS) {

@@ -90,16 +90,13 @@ static void sb_base(struct sbuf *b, const char *base) {
 
 /* The query's common tail; `append` (NULL or "" for none) keeps its commas
  * and the slash of "watch/providers" readable, as TMDB's own examples do. */
-static int sb_finish(struct sbuf *b, const char *language, const char *append,
-                     const char *api_key) {
-    sb_puts(b, "language=");
-    sb_encode(b, language);
-    if (append && append[0]) {
-        sb_puts(b, "&append_to_response=");
-        sb_encode_keep(b, append, ",/");
-    }
+/* Append api_key= (after `sep`: "?" or "&") when there is a key, and end
+ * the URL: its length, or -1 with an empty buf when it did not fit (never
+ * a cut-off key left behind). */
+static int sb_end_with_key(struct sbuf *b, const char *sep, const char *api_key) {
     if (api_key) {
-        sb_puts(b, "&api_key=");
+        sb_puts(b, sep);
+        sb_puts(b, "api_key=");
         sb_encode(b, api_key);
     }
     if (b->overflow) {
@@ -108,6 +105,17 @@ static int sb_finish(struct sbuf *b, const char *language, const char *append,
         return -1;
     }
     return (int)b->len;
+}
+
+static int sb_finish(struct sbuf *b, const char *language, const char *append,
+                     const char *api_key) {
+    sb_puts(b, "language=");
+    sb_encode(b, language);
+    if (append && append[0]) {
+        sb_puts(b, "&append_to_response=");
+        sb_encode_keep(b, append, ",/");
+    }
+    return sb_end_with_key(b, "&", api_key);
 }
 
 const char tmdb_append_parts[] =
@@ -188,6 +196,13 @@ int tmdb_url_movie(char *buf, size_t size, const char *base, int64_t id, const c
     return sb_finish(&b, language, append, api_key);
 }
 
+int tmdb_url_configuration(char *buf, size_t size, const char *base, const char *api_key) {
+    struct sbuf b = {.buf = buf, .size = size, .overflow = size == 0};
+    sb_base(&b, base);
+    sb_puts(&b, "/configuration");
+    return sb_end_with_key(&b, "?", api_key);
+}
+
 int tmdb_url_list(char *buf, size_t size, const char *base, enum tmdb_list list, int page,
                   const char *language, const char *api_key) {
     struct sbuf b = {.buf = buf, .size = size, .overflow = size == 0};
@@ -207,16 +222,7 @@ int tmdb_url_changes(char *buf, size_t size, const char *base, const char *start
     sb_puts(&b, "&end_date=");
     sb_encode(&b, end_date);
     sb_printf(&b, "&page=%d", page);
-    if (api_key) {
-        sb_puts(&b, "&api_key=");
-        sb_encode(&b, api_key);
-    }
-    if (b.overflow) {
-        if (size)
-            buf[0] = '\0'; /* never leave a cut-off key behind */
-        return -1;
-    }
-    return (int)b.len;
+    return sb_end_with_key(&b, "&", api_key);
 }
 
 void tmdb_redact_url(const char *url, char *buf, size_t size) {

@@ -21,11 +21,7 @@ struct batch {
     long long started_ms;
     /* counted when committed, so the counters match the database */
     long long stored, missing, failed, unusable;
-    bool failed_db; /* a database error or the 404 trip: nothing more is written */
-    /* the check on the run's first answers (writer.h): */
-    bool checked;    /* over: an answer other than a 404 came, or WRITER_SUSPECT_404S did */
-    int first_404s;  /* 404s so far, while the check runs */
-    int stored_404s; /* of them, for live stored movies */
+    bool failed_db;
 };
 
 static void db_failed(struct batch *b) {
@@ -38,52 +34,6 @@ static void db_failed(struct batch *b) {
         store_rollback(b->store);
     b->open = false;
     b->failed_db = true;
-}
-
-/* While the check runs, the batch holds only 404s (at most
- * WRITER_SUSPECT_404S of them): it is not committed. */
-static bool holding(const struct batch *b) {
-    return !b->checked && b->open;
-}
-
-static void roll_back(struct batch *b) {
-    if (b->open)
-        store_rollback(b->store);
-    b->open = false;
-    b->rows = 0;
-    b->stored = b->missing = b->failed = b->unusable = 0;
-}
-
-/* The run's first WRITER_SUSPECT_404S answers were all 404s: stop before
- * any of them is recorded. */
-static void trip(struct batch *b) {
-    stop_request(STOP_FATAL);
-    if (b->cfg->every_404_suspect)
-        log_error("the first %d movies of the export all answered 404 (TMDB: not found), "
-                  "though the export lists them as existing: the API base (--api-base or "
-                  "TMDB_API_BASE) is most likely wrong. Stopped; none of them is marked deleted",
-                  WRITER_SUSPECT_404S);
-    else
-        log_error("the first %d movies all answered 404 (TMDB: not found), %d of them movies "
-                  "the database holds: the API base (--api-base or TMDB_API_BASE) is most "
-                  "likely wrong. Stopped; none of them is marked deleted",
-                  WRITER_SUSPECT_404S, b->stored_404s);
-    roll_back(b);
-    b->failed_db = true;
-}
-
-/* After each answer while the check runs (writer.h). */
-static void check_answer(struct batch *b, const struct fetch_result *r, bool marked) {
-    if (r->kind != FETCH_MISSING) {
-        b->checked = true;
-        return;
-    }
-    b->stored_404s += marked;
-    if (++b->first_404s < WRITER_SUSPECT_404S)
-        return;
-    b->checked = true;
-    if (b->stored_404s > 0 || b->cfg->every_404_suspect)
-        trip(b);
 }
 
 static void commit(struct batch *b) {
@@ -112,7 +62,6 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
         b->started_ms = clock_monotonic_ms();
     }
     enum store_status st;
-    bool marked = false;
     if (r->kind == FETCH_STORED) {
         char fetched_at[CLOCK_ISO_SIZE];
         clock_utc_iso(fetched_at);
@@ -127,7 +76,7 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
             /* TMDB no longer has it: keep the row, say since when. */
             char now[CLOCK_ISO_SIZE];
             clock_utc_iso(now);
-            st = store_mark_deleted(b->store, r->movie_id, now, &marked);
+            st = store_mark_deleted(b->store, r->movie_id, now, NULL);
         }
         if (missing)
             b->missing++;
@@ -140,14 +89,12 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
         return;
     }
     b->rows++;
-    if (!b->checked)
-        check_answer(b, r, marked);
 }
 
 /* Milliseconds until the open batch must be committed (batch_ms when none
- * is open, or while holding it), 0 when that is now. */
+ * is open), 0 when that is now. */
 static long time_left(const struct batch *b) {
-    if (!b->open || holding(b))
+    if (!b->open)
         return b->cfg->batch_ms;
     long long left = b->started_ms + b->cfg->batch_ms - clock_monotonic_ms();
     return left > 0 ? (long)left : 0;
@@ -165,8 +112,7 @@ enum writer_status writer_run(struct store *store, struct queue *results,
         struct fetch_result r;
         enum queue_status qs = queue_pop_timed(results, &r, wait_ms > 0 ? wait_ms : 1);
         if (qs == QUEUE_TIMEOUT) {
-            if (!holding(&b))
-                commit(&b);
+            commit(&b);
             continue;
         }
         if (qs != QUEUE_OK)
@@ -174,13 +120,9 @@ enum writer_status writer_run(struct store *store, struct queue *results,
         if (!b.failed_db)
             write_result(&b, &r);
         movie_free(r.movie);
-        if (b.open && !holding(&b) && (b.rows >= cfg->batch_rows || time_left(&b) == 0))
+        if (b.open && (b.rows >= cfg->batch_rows || time_left(&b) == 0))
             commit(&b);
     }
-    /* Stopped while the check ran: the held 404s are not recorded (the
-     * next run asks again), lest a wrong API base mark movies deleted. */
-    if (holding(&b) && stop_requested())
-        roll_back(&b);
     commit(&b);
     return b.failed_db ? WRITER_FAILED : WRITER_OK;
 }

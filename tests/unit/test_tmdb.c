@@ -191,7 +191,6 @@ static void test_error_bodies(void **state) {
     assert_string_equal(msg, "non-JSON body");
 }
 
-/* Only TMDB's own "not found" makes a 404 a missing movie. */
 /* `is` says yes to each of `yes` and no to each of `no` (error bodies). */
 static void assert_classifies(bool (*is)(const char *, size_t), const char *what,
                               const char *const *yes, size_t n_yes, const char *const *no,
@@ -204,6 +203,7 @@ static void assert_classifies(bool (*is)(const char *, size_t), const char *what
             fail_msg("taken for %s: %s", what, no[i]);
 }
 
+/* Only TMDB's own "not found" makes a 404 a missing movie. */
 static void test_not_found_is_tmdbs_own(void **state) {
     (void)state;
     static const char *const gone[] = {
@@ -354,6 +354,21 @@ static void test_changes_url(void **state) {
                                   "&end_date=2026-11-24&page=12&api_key=***");
 }
 
+/* /configuration, which the source asks to check the API base; the key
+ * (when there is one) is its only parameter, and a URL that does not fit
+ * leaves no part of it behind. */
+static void test_configuration_url(void **state) {
+    (void)state;
+    char buf[128];
+    assert_int_equal(tmdb_url_configuration(buf, sizeof buf, "https://api.themoviedb.org/3/", NULL),
+                     (int)strlen("https://api.themoviedb.org/3/configuration"));
+    assert_string_equal(buf, "https://api.themoviedb.org/3/configuration");
+    tmdb_url_configuration(buf, sizeof buf, "http://127.0.0.1:8080/3", "k&y");
+    assert_string_equal(buf, "http://127.0.0.1:8080/3/configuration?api_key=k%26y");
+    assert_int_equal(tmdb_url_configuration(buf, 40, "http://127.0.0.1:8080/3", "k&y"), -1);
+    assert_string_equal(buf, "");
+}
+
 static void test_changes_url_too_small_is_refused_without_overflow(void **state) {
     (void)state;
     const char *base = "https://h/3";
@@ -396,6 +411,7 @@ int main(void) {
         cmocka_unit_test(test_append_rejections),
         cmocka_unit_test(test_append_buffer_too_small),
         cmocka_unit_test(test_changes_url),
+        cmocka_unit_test(test_configuration_url),
         cmocka_unit_test(test_changes_url_too_small_is_refused_without_overflow),
     };
     return cmocka_run_group_tests_name("tmdb", tests, NULL, NULL);
