@@ -744,7 +744,9 @@ static void note_given(struct given *g, int c) {
     g->max_age |= c == OPT_MAX_AGE;
     g->db_cache |= c == OPT_DB_CACHE;
     g->loads |= c == OPT_APPEND || c == OPT_DRY_RUN || c == OPT_SHARD || c == OPT_REFRESH ||
-                c == OPT_WORKERS || c == OPT_PAGES;
+                c == OPT_WORKERS || c == OPT_PAGES || c == OPT_RATE || c == OPT_RETRIES ||
+                c == OPT_TIMEOUT || c == OPT_MAX_BODY || c == OPT_QUEUE_SIZE || c == OPT_BATCH ||
+                c == OPT_CACERT || c == OPT_TOKEN_FILE || c == OPT_API_BASE || c == OPT_LANGUAGE;
 }
 
 /* --format: jsonl or csv for dump, text or json for stats. */

@@ -147,6 +147,19 @@ void credential_scrub(char *text, size_t size, const char *secret) {
         text[at + keep + tail] = '\0';
         from = at + keep;
     }
+    /* Text cut short (by its buffer or before it came here) may end in the
+     * first part of the secret: from 4 characters on, that goes too. */
+    size_t len = strlen(text);
+    for (size_t k = n - 1 < len ? n - 1 : len; k >= 4; k--) {
+        if (memcmp(text + len - k, secret, k) == 0) {
+            size_t at = len - k, keep = sizeof mark - 1;
+            if (at + keep >= size)
+                keep = size - 1 - at;
+            memcpy(text + at, mark, keep);
+            text[at + keep] = '\0';
+            break;
+        }
+    }
 }
 
 void credential_free(struct credential *c) {

@@ -27,6 +27,9 @@ static void describe(const struct fetch_config *cfg, const struct http_result *r
     int code = 0;
     char message[128];
     tmdb_parse_error(r->body, r->len, &code, message, sizeof message);
+    /* cut to fit already: a key at its end may be cut too */
+    credential_scrub(message, sizeof message, cfg->api_key);
+    credential_scrub(message, sizeof message, cfg->bearer_token);
     const char *prefix = r->status == 401 ? "the API credential was rejected: " : "";
     if (code)
         snprintf(reason, size, "%sHTTP %ld (TMDB %d): %s", prefix, r->status, code, message);

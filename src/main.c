@@ -531,8 +531,9 @@ static int merge(const struct options *opt) {
                      "export --max-age 7d' (it fetches only what is older) before the next "
                      "changes",
                      opt->merge_out, opt->merge_inputs[i],
-                     c.input_incomplete ? "its export or changes did not finish cleanly"
-                                        : "a part merged before was incomplete",
+                     c.input_incomplete ? "it has none (its export or changes did not finish "
+                                          "cleanly, or came from a file of unknown day)"
+                                        : "a part merged before had none",
                      opt->merge_out);
         if (c.running > 0)
             log_warn("%s: %" PRId64 " run(s) of %s were still running: merge it again once "

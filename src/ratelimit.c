@@ -4,6 +4,7 @@
  * throttle pause, and one window after the slot `window_n` sends ago. */
 #include "ratelimit.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -109,12 +110,13 @@ int ratelimit_acquire(struct ratelimit *rl) {
         double slot = reserve(rl, now);
         pthread_mutex_unlock(&rl->lock);
         double wait_s = slot - now;
-        if (wait_s > 0.0005 && stop_sleep_ms((long)(wait_s * 1000 + 0.5)) != 0)
+        if (wait_s > 0 && stop_sleep_ms((long)ceil(wait_s * 1000)) != 0)
             return -1;
-        /* A throttle that came while this thread slept for its slot: its
-         * pause holds for this thread too. Book again, after it. */
+        /* A throttle that came while this thread slept for its slot and
+         * whose pause covers the slot holds for this thread too: book
+         * again, after it. */
         pthread_mutex_lock(&rl->lock);
-        bool paused = rl->paused_until_s > clock_monotonic_s();
+        bool paused = rl->paused_until_s > slot;
         pthread_mutex_unlock(&rl->lock);
         if (!paused)
             return stop_requested() ? -1 : 0;

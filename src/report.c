@@ -117,8 +117,7 @@ static int add_run(void *ctx, const struct store_run_row *r) {
     add_text(d, run, "started_at", r->started_at);
     add_text(d, run, "finished_at", r->finished_at);
     if (r->duration_s >= 0)
-        d->failed |=
-            cJSON_AddNumberToObject(run, "duration_s", round(r->duration_s * 1000) / 1000) == NULL;
+        d->failed |= cJSON_AddNumberToObject(run, "duration_s", round(r->duration_s)) == NULL;
     else
         d->failed |= cJSON_AddNullToObject(run, "duration_s") == NULL;
     add_text(d, run, "status", r->status);

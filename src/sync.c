@@ -227,9 +227,9 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
     if (src->kind == SOURCE_EXPORT) {
         if (named && bad_input == 0 && opt->export_day >= 0) {
             enum sync_status st = mark_gone(opt, store, named);
+            /* held: its warnings about failed movies still hold */
             if (st == SYNC_HELD)
-                (void)unusable_only(counts,
-                                    src->kind); /* its warnings about failed movies still hold */
+                (void)unusable_only(counts, src->kind);
             if (st != SYNC_OK)
                 return st;
         } else if (bad_input > 0) {

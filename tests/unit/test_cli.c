@@ -418,6 +418,10 @@ static void test_options_for_other_commands(void **state) {
         {ARGV("list", "popular", "--max-deletions", "5%"), export_only},
         {ARGV("stats", "--max-deletions", "5"), "stats takes only --db"},
         {ARGV("stats", "--format", "jsonl"), "stats --format wants text or json"},
+        {ARGV("stats", "--rate", "5"), "stats takes only --db"},
+        {ARGV("stats", "--token-file", "/x"), "stats takes only --db"},
+        {ARGV("dump", "--retries", "2"), "dump takes --since"},
+        {ARGV("search", "x", "--batch", "3"), "search takes --limit and --db only"},
         {ARGV("dump", "--format", "json"), "dump --format wants jsonl or csv"},
         {ARGV("list", "popular", "--format", "json"), "--format applies to the dump and stats"},
         {ARGV("--format", "bogus", "dump", "--format", "csv"),
@@ -475,6 +479,9 @@ static void test_merge_refuses_load_options(void **state) {
         {ARGV("merge", "o", "i", "--include-video"), msg},
         {ARGV("merge", "o", "i", "--export-base", "https://h/p"), msg},
         {ARGV("merge", "o", "i", "--max-deletions", "5"), msg},
+        {ARGV("merge", "o", "i", "--language", "en-US"), msg},
+        {ARGV("merge", "o", "i", "--api-base", "http://x/3"), msg},
+        {ARGV("merge", "o", "i", "--timeout", "1"), msg},
     };
     assert_all_refused(bad, sizeof bad / sizeof *bad);
 }

@@ -40,10 +40,23 @@ static void test_growth_is_cut_at_the_buffer(void **state) {
     scrubbed("abcabc", 8, "abc", "[redact");
 }
 
+/* Text cut short before it came here (a server's message fitted to its
+ * buffer) or by the growth above may end in the start of the secret. */
+static void test_a_cut_secret_at_the_end_goes_too(void **state) {
+    (void)state;
+    const char *key = "0123456789abcdef0123456789abcdef";
+    scrubbed("Invalid parameters: /3/movie/1?append_to_response=credits&api_key=0123456789abcdef01",
+             256, key,
+             "Invalid parameters: /3/movie/1?append_to_response=credits&api_key=[redacted]");
+    scrubbed("k=abcdef;k=abcdef", 20, "abcdef", "k=[redacted];k=[red");
+    scrubbed("ends in 012", 256, key, "ends in 012"); /* 3 characters: too short to tell */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_occurrence_replaced),
         cmocka_unit_test(test_growth_is_cut_at_the_buffer),
+        cmocka_unit_test(test_a_cut_secret_at_the_end_goes_too),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
