@@ -143,7 +143,7 @@ void cli_print_help(FILE *out) {
 "Loads (list, ids, export, changes):\n"
 "  --max-age DURATION export and list: skip movies fetched less than DURATION ago\n"
 "                     (90m, 36h, 2d, 1w; 0 = off, the default), unless they lack a\n"
-"                     part --append asks for\n"
+"                     part --append asks for that is stored in tables\n"
 "  --shard K/N        only ids with id %% N == K (split a backfill over N machines;\n"
 "                     combine the databases with merge)\n"
 "  --dry-run          list and filter the ids, print how many would be fetched and\n"
