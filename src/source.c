@@ -48,6 +48,11 @@ int source_parse_id(const char *token, size_t len, int64_t *id) {
     return 0;
 }
 
+/* Whether `id` is this run's to fetch under --shard (always without). */
+static bool in_shard(const struct source *src, int64_t id) {
+    return src->shard_count == 0 || (uint64_t)id % src->shard_count == src->shard_index;
+}
+
 /* Push `id` unless already seen. Returns 0, or -1 when the queue was
  * aborted or memory ran out (logged). */
 static int push_id(struct producer *p, int64_t id) {
@@ -59,7 +64,7 @@ static int push_id(struct producer *p, int64_t id) {
     }
     if (added == 0)
         return 0; /* lists shift while paging, so ids repeat: enqueue once */
-    if (p->src->shard_count > 0 && (uint64_t)id % p->src->shard_count != p->src->shard_index)
+    if (!in_shard(p->src, id))
         return 0; /* another shard's */
     if (p->skip && idset_contains(p->skip, id)) {
         stats_add(&p->stats->skipped, 1);
@@ -331,7 +336,8 @@ static enum source_status produce_export(const struct source *src, struct fetche
         }
         if (!wanted(src, e.adult, e.video, e.popularity))
             continue;
-        stats_add(&p->stats->expected, 1);
+        if (in_shard(src, e.id)) /* the progress line's total: this shard's ids */
+            stats_add(&p->stats->expected, 1);
         if (push_id(p, e.id) != 0) {
             st = SOURCE_STOPPED;
             break;
