@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -228,10 +229,10 @@ static int sleep_unless_stopped(long ms) {
 /* The longest wait between download attempts, whatever Retry-After says. */
 #define MAX_DOWNLOAD_WAIT_MS (5L * 60 * 1000)
 
-/* Download the export into an unlinked temporary file and return its
- * descriptor at offset 0, or -1 (logged). Transient failures are retried
- * like API requests are. */
-static int download_export(const struct source *src, struct fetcher *f, struct stats *stats) {
+/* An unlinked temporary file for a copy of the export, in $TMPDIR (else
+ * /tmp): its space is freed however the process ends. -1 when it cannot
+ * be had (logged). */
+static int export_temp_file(void) {
     const char *dir = getenv("TMPDIR");
     char path[4096];
     snprintf(path, sizeof path, "%s/tmdb-ingest-export.XXXXXX", dir && *dir ? dir : "/tmp");
@@ -241,7 +242,17 @@ static int download_export(const struct source *src, struct fetcher *f, struct s
                   dir && *dir ? dir : "/tmp", strerror(errno));
         return -1;
     }
-    unlink(path); /* the space is freed however the process ends */
+    unlink(path);
+    return fd;
+}
+
+/* Download the export into an unlinked temporary file and return its
+ * descriptor at offset 0, or -1 (logged). Transient failures are retried
+ * like API requests are. */
+static int download_export(const struct source *src, struct fetcher *f, struct stats *stats) {
+    int fd = export_temp_file();
+    if (fd < 0)
+        return -1;
     int max_attempts = f->config->max_retries + 1;
     for (int attempt = 1;; attempt++) {
         if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
@@ -289,15 +300,74 @@ static int download_export(const struct source *src, struct fetcher *f, struct s
 /* Bad lines are reported (the first few) and counted; the load goes on. */
 #define EXPORT_BAD_LINES_SHOWN 5
 
+/* Copy all of `fd` (a pipe, a FIFO) into `out`, reading only when poll()
+ * says there is something, so that a stop is seen at once. 0, -1 (logged)
+ * or -2 (a stop). */
+static int copy_watching_stop(int fd, int out, const char *path) {
+    static char buf[1 << 16]; /* the producer's thread only */
+    for (;;) {
+        if (wait_readable(fd) != 0)
+            return -2;
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n < 0) {
+            log_error("%s: %s", path, strerror(errno));
+            return -1;
+        }
+        if (n == 0)
+            return 0;
+        for (ssize_t done = 0; done < n;) {
+            ssize_t w = write(out, buf + done, (size_t)(n - done));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                log_error("copying %s: %s", path, strerror(errno));
+                return -1;
+            }
+            done += w;
+        }
+    }
+}
+
+/* Open --file at offset 0: a regular file as it is; anything else (a
+ * FIFO, a pipe given as /dev/stdin) is copied into a temporary file first,
+ * watching for a stop: a blocking open or read of a pipe waits for its
+ * writer, and a signal would wait with it. -1 (logged) or -2 (a stop). */
+static int open_export_file(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO without writer too */
+    if (fd < 0) {
+        log_error("%s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        int flags = fcntl(fd, F_GETFL);
+        if (flags != -1)
+            fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+        return fd;
+    }
+    int copy = export_temp_file();
+    int rc = copy < 0 ? -1 : copy_watching_stop(fd, copy, path);
+    close(fd);
+    if (rc == 0 && lseek(copy, 0, SEEK_SET) != 0) {
+        log_error("temporary export file: %s", strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0 && copy >= 0)
+        close(copy);
+    return rc == 0 ? copy : rc;
+}
+
 static enum source_status produce_export(const struct source *src, struct fetcher *f,
                                          struct producer *p) {
     int fd;
     if (src->export_path) {
-        fd = open(src->export_path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            log_error("%s: %s", src->export_path, strerror(errno));
+        fd = open_export_file(src->export_path);
+        if (fd == -2)
+            return SOURCE_STOPPED;
+        if (fd < 0)
             return SOURCE_FATAL;
-        }
     } else if ((fd = download_export(src, f, p->stats)) < 0) {
         return stop_requested() && stop_reason() != STOP_FATAL ? SOURCE_STOPPED : SOURCE_FATAL;
     }

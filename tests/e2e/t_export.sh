@@ -6,7 +6,7 @@
 # --max-age skips what is fresh; unreadable lines are reported, counted and
 # stop the deletion marking; a missing export is a clear error.
 . "$(dirname "$0")/lib.sh"
-plan 37
+plan 42
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -118,6 +118,44 @@ is "$RC" 1 "a truncated export: exit 1"
 like "$ERR" "after line [0-9]+: the file is truncated" "says where the file stopped"
 is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL')" "$deleted_before" \
     "nothing more marked deleted from a truncated export"
+
+# --file from a pipe (/dev/stdin) or a FIFO: read whole first, and a stop
+# is seen at once, also while no writer has come or one holds it open
+# without writing (a blocking read used to wait for the writer).
+fake_reset
+gzip -dc "$TMP/export.gz" | head -20 | gzip >"$TMP/twenty.gz"
+"$BIN" --db "$TMP/pipe.sqlite3" --no-progress export --file /dev/stdin --rate 0 \
+    <"$TMP/twenty.gz" >/dev/null 2>&1
+cat "$TMP/twenty.gz" | "$BIN" --db "$TMP/pipe.sqlite3" --no-progress export --file /dev/stdin \
+    --rate 0 --refresh >/dev/null 2>"$TMP/err"
+is "$?:$(sqlite3 "$TMP/pipe.sqlite3" 'SELECT count(*) FROM movies')" \
+    "0:$(gzip -dc "$TMP/twenty.gz" | "$PYTHON" -c '
+import json, sys
+print(sum(1 for l in sys.stdin if not json.loads(l)["adult"] and not json.loads(l)["video"]))')" \
+    "export --file /dev/stdin from a pipe: exit 0, its movies stored"
+mkfifo "$TMP/fifo"
+"$BIN" --db "$TMP/fifo.sqlite3" --no-progress export --file "$TMP/fifo" --rate 0 \
+    >/dev/null 2>"$TMP/err" &
+pid=$!
+sleep 1
+kill -INT $pid
+t0=$(date +%s)
+wait $pid
+rc=$?
+is "$rc" 130 "a FIFO no writer opened: SIGINT ends the run, exit 130"
+[ $(($(date +%s) - t0)) -le 2 ]
+ok $? "within 2 s"
+( exec 3>"$TMP/fifo"; sleep 6 ) &
+writer=$!
+"$BIN" --db "$TMP/fifo.sqlite3" --no-progress export --file "$TMP/fifo" --rate 0 \
+    >/dev/null 2>"$TMP/err" &
+pid=$!
+sleep 1
+kill -TERM $pid
+wait $pid
+is "$?" 143 "a FIFO whose writer says nothing: SIGTERM ends the run, exit 143"
+unlike "$(cat "$TMP/err")" "holds no movie entries" "and says nothing misleading about the file"
+kill $writer 2>/dev/null
 
 # An export that does not exist (too old).
 run_ingest export --export-base "$EXPORT_BASE" --date 2020-01-01 --rate 0
