@@ -377,7 +377,8 @@ struct store_merge_counts {
     int64_t movies_read;  /* movies in the input */
     int64_t movies_taken; /* of them, new here or fetched later than this database's copy */
     int64_t runs;         /* runs copied (renumbered after this database's) */
-    int64_t running;      /* input runs still running (merge the input again after) */
+    int64_t running;      /* input runs still running, or merged into it while running
+                             (merge the input again once they have ended) */
     /* The result holds no changes cursor: the input ran an export or
      * changes but holds none (input_incomplete), or this database already
      * held none after such runs (here_incomplete: a part merged before was

@@ -536,8 +536,9 @@ static int merge(const struct options *opt) {
                                         : "a part merged before had none",
                      opt->merge_out);
         if (c.running > 0)
-            log_warn("%s: %" PRId64 " run(s) of %s were still running: merge it again once "
-                     "they have ended (until then, dump's next --since stays before them)",
+            log_warn("%s: %" PRId64 " run(s) of %s were still running (or were merged into it "
+                     "while running): merge it again once they have ended (until then, dump's "
+                     "next --since stays before them)",
                      opt->merge_out, c.running, opt->merge_inputs[i]);
         if (opt->verbosity >= 0) {
             char line[1024];

@@ -373,7 +373,9 @@ static enum store_status copy_runs(struct store *s, struct store_merge_counts *c
     if (rc == STORE_OK)
         store_query_ints(s->db, "SELECT count(*) FROM temp.merge_runs", &c->runs, 1);
     if (rc == STORE_OK)
-        store_query_ints(s->db, "SELECT count(*) FROM src.runs WHERE status = 'running'",
+        store_query_ints(s->db,
+                         "SELECT count(*) FROM src.runs WHERE status = 'running' "
+                         "OR finished_at IS NULL", /* or merged into the input while running */
                          &c->running, 1);
     if (rc == STORE_OK)
         rc = exec(s,

@@ -1227,6 +1227,12 @@ static void test_merge_updates_a_run_copied_while_running(void **state) {
     int64_t next = -1;
     assert_int_equal(store_dump(s, "runs", NULL, count_row, &rows, &next), STORE_OK);
     assert_int_equal(next, 0);
+    /* merged on into a third database, the copy is still one with no end */
+    char third[160];
+    struct store *s3 = open_ok(file_in(f, "third.sqlite3", third, sizeof third), "ko-KR");
+    merge_ok(s3, f->path, &c);
+    assert_int_equal(c.running, 1);
+    store_close(s3);
 
     assert_int_equal(store_begin(shard), STORE_OK);
     assert_int_equal(store_record_failure(shard, run, 6, "missing", 404, "HTTP 404", 1), STORE_OK);
