@@ -89,8 +89,9 @@ struct sync_facts {
  * day that `named` does not hold — unless they are more than
  * opt->max_deletions allows: then none is marked, and SYNC_HELD — and then
  * move the cursor (see above). `counts` are the run's. A signal (stop.h)
- * before the marking or before the cursor moves: SYNC_STOPPED, and nothing
- * more is done.
+ * that comes while it works, before the marking or before the cursor
+ * moves: SYNC_STOPPED, and nothing more is done (main does not call it
+ * after a signal that came first).
  */
 enum sync_status sync_finish(const struct options *opt, struct store *store,
                              const struct idset *named, const struct sync_facts *facts,

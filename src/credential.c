@@ -127,36 +127,39 @@ static void wipe(char *s) {
     free(s);
 }
 
-void credential_scrub(char *text, size_t size, const char *secret) {
+/* Put "[redacted]" at text[at], then `rest` (rest_len bytes, which may
+ * lie in text itself), both cut to what `size` holds. Returns the length
+ * of what the mark took. */
+static size_t put_mark(char *text, size_t size, size_t at, const char *rest, size_t rest_len) {
     static const char mark[] = "[redacted]";
+    size_t keep = sizeof mark - 1;
+    if (at + keep >= size)
+        keep = size - 1 - at;
+    size_t room = size - 1 - at - keep; /* what the rest may take */
+    if (rest_len > room)
+        rest_len = room;
+    memmove(text + at + keep, rest, rest_len);
+    memcpy(text + at, mark, keep);
+    text[at + keep + rest_len] = '\0';
+    return keep;
+}
+
+void credential_scrub(char *text, size_t size, const char *secret) {
     size_t n = secret ? strlen(secret) : 0;
     if (n == 0 || size == 0)
         return;
     char *hit;
     size_t from = 0;
     while ((hit = strstr(text + from, secret)) != NULL) {
-        size_t at = (size_t)(hit - text), tail = strlen(hit + n);
-        size_t keep = sizeof mark - 1;
-        if (at + keep >= size)
-            keep = size - 1 - at;
-        size_t room = size - 1 - at - keep; /* what the rest may take */
-        if (tail > room)
-            tail = room;
-        memmove(text + at + keep, hit + n, tail);
-        memcpy(text + at, mark, keep);
-        text[at + keep + tail] = '\0';
-        from = at + keep;
+        size_t at = (size_t)(hit - text);
+        from = at + put_mark(text, size, at, hit + n, strlen(hit + n));
     }
     /* Text cut short (by its buffer or before it came here) may end in the
      * first part of the secret: from 4 characters on, that goes too. */
     size_t len = strlen(text);
     for (size_t k = n - 1 < len ? n - 1 : len; k >= 4; k--) {
         if (memcmp(text + len - k, secret, k) == 0) {
-            size_t at = len - k, keep = sizeof mark - 1;
-            if (at + keep >= size)
-                keep = size - 1 - at;
-            memcpy(text + at, mark, keep);
-            text[at + keep] = '\0';
+            put_mark(text, size, len - k, "", 0);
             break;
         }
     }

@@ -13,6 +13,12 @@
 #include "stop.h"
 #include "tmdb.h"
 
+/* The credential, either kind, out of `text` (what a server said). */
+static void scrub(const struct fetch_config *cfg, char *text, size_t size) {
+    credential_scrub(text, size, cfg->api_key);
+    credential_scrub(text, size, cfg->bearer_token);
+}
+
 /* Describe a finished attempt for the failures table and messages. What
  * the server said is scrubbed of the credential: an error message may echo
  * the request (api_key=...), and reasons reach the database and the logs. */
@@ -20,16 +26,13 @@ static void describe(const struct fetch_config *cfg, const struct http_result *r
                      size_t size) {
     if (r->error != HTTP_OK) {
         snprintf(reason, size, "%s: %s", http_error_name(r->error), r->message);
-        credential_scrub(reason, size, cfg->api_key);
-        credential_scrub(reason, size, cfg->bearer_token);
+        scrub(cfg, reason, size);
         return;
     }
     int code = 0;
     char message[128];
     tmdb_parse_error(r->body, r->len, &code, message, sizeof message);
-    /* cut to fit already: a key at its end may be cut too */
-    credential_scrub(message, sizeof message, cfg->api_key);
-    credential_scrub(message, sizeof message, cfg->bearer_token);
+    scrub(cfg, message, sizeof message); /* cut to fit already: a key at its end may be too */
     const char *prefix = r->status == 401 ? "the API credential was rejected: " : "";
     if (code)
         snprintf(reason, size, "%sHTTP %ld (TMDB %d): %s", prefix, r->status, code, message);
@@ -37,8 +40,7 @@ static void describe(const struct fetch_config *cfg, const struct http_result *r
         snprintf(reason, size, "%sHTTP %ld: %s", prefix, r->status, message);
     else
         snprintf(reason, size, "%sHTTP %ld", prefix, r->status);
-    credential_scrub(reason, size, cfg->api_key);
-    credential_scrub(reason, size, cfg->bearer_token);
+    scrub(cfg, reason, size);
 }
 
 enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_result *out,

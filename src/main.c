@@ -168,7 +168,6 @@ static int add_to_set(void *ctx, int64_t id) {
     return idset_add(ctx, id) < 0 ? -1 : 0;
 }
 
-/* The UTC day of an ISO-8601 time ("2026-11-25T03:30:00Z"), or LONG_MAX. */
 /* Ids not to fetch: what the interrupted runs of the same source settled
  * (unless --refresh; never for changes, whose movies may have changed again
  * since), and with --max-age what was fetched recently. Notes in *facts how
@@ -388,7 +387,8 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
     enum pipeline_status ps = pipeline_run(&pc, opt->dry_run ? NULL : store, &stats);
     double elapsed_s = clock_monotonic_s() - t0;
     /* A signal after the last movie was written: the run stops there, before
-     * it marks deletions or moves the cursor (sync_finish() checks again). */
+     * it marks deletions or moves the cursor (sync_finish() checks for one
+     * that comes while it works). */
     if (ps == PIPELINE_OK && stop_requested() && stop_reason() == STOP_SIGNAL)
         ps = PIPELINE_INTERRUPTED;
 

@@ -612,12 +612,13 @@ enum source_status source_run(const struct source *src, struct fetcher *f, struc
     struct producer p = {
         .src = src, .work = work, .stats = stats, .seen = idset_new(), .skip = src->skip};
     enum source_status st;
-    bool checked = src->kind == SOURCE_LIST || src->kind == SOURCE_CHANGES || src->count_only;
+    /* list and changes read their ids from the API base; a dry run asks nothing */
+    bool needs_check = src->kind != SOURCE_LIST && src->kind != SOURCE_CHANGES && !src->count_only;
     if (!p.seen) {
         if (stop_request(STOP_FATAL))
             log_error("out of memory");
         st = SOURCE_FATAL;
-    } else if (!checked && (st = check_api_base(f)) != SOURCE_OK) {
+    } else if (needs_check && (st = check_api_base(f)) != SOURCE_OK) {
         /* logged */
     } else if (src->kind == SOURCE_LIST) {
         st = produce_list(src, f, &p);

@@ -110,21 +110,15 @@ enum store_status store_oldest_unrefreshed(struct store *s, const char *before, 
 
 enum store_status store_has_other_shards(struct store *s, unsigned index, unsigned count,
                                          bool adult, bool *found) {
-    sqlite3_stmt *st;
-    *found = false;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT 1 FROM movies WHERE deleted_at IS NULL AND (adult = 0 OR ?3) "
-                           "AND id % ?2 != ?1 LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    char sql[192];
+    snprintf(sql, sizeof sql,
+             "SELECT EXISTS (SELECT 1 FROM movies WHERE deleted_at IS NULL AND (adult = 0 OR %d) "
+             "AND id %% %u != %u)",
+             adult, count, index);
+    int64_t v = 0;
+    if (store_query_ints(s->db, sql, &v, 1) != SQLITE_OK)
         return store_fail(s, "look for movies of other shards");
-    sqlite3_bind_int64(st, 1, index);
-    sqlite3_bind_int64(st, 2, count);
-    sqlite3_bind_int(st, 3, adult);
-    int rc = sqlite3_step(st);
-    *found = rc == SQLITE_ROW;
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(s, "look for movies of other shards");
+    *found = v != 0;
     return STORE_OK;
 }
 

@@ -149,16 +149,11 @@ static enum sync_status advance_cursor(struct store *store, long day) {
  * Any other failure may pass, so it holds the cursor. Says which. */
 static bool unusable_only(const struct run_counts *counts, enum source_kind kind) {
     int64_t holding = counts->failed - counts->unusable;
-    if (holding > 0 && kind == SOURCE_EXPORT) {
-        log_warn("%" PRId64 " movie(s) failed; changes are not marked complete (run the export "
-                 "again, with --max-age 1d to skip what this one fetched, before changes)",
-                 holding);
-        return false;
-    }
     if (holding > 0) {
-        log_warn("%" PRId64 " movie(s) failed; changes are not marked complete (the next "
-                 "changes run reads these days again)",
-                 holding);
+        log_warn("%" PRId64 " movie(s) failed; changes are not marked complete (%s)", holding,
+                 kind == SOURCE_EXPORT ? "run the export again, with --max-age 1d to skip what "
+                                         "this one fetched, before changes"
+                                       : "the next changes run reads these days again");
         return false;
     }
     if (counts->unusable > 0)
@@ -222,8 +217,6 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                              const struct idset *named, const struct sync_facts *facts,
                              const struct run_counts *counts, long long bad_input) {
     const struct source *src = &opt->source;
-    if (stop_requested())
-        return SYNC_STOPPED;
     if (src->kind == SOURCE_EXPORT) {
         if (named && bad_input == 0 && opt->export_day >= 0) {
             enum sync_status st = mark_gone(opt, store, named);
