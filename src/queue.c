@@ -1,4 +1,5 @@
 /* queue.c - see queue.h. */
+#define _GNU_SOURCE /* sem_clockwait() (glibc 2.30) */
 #include "queue.h"
 
 #include <errno.h>
@@ -158,10 +159,12 @@ enum queue_status queue_pop(struct queue *q, void *item) {
     return take(q, item);
 }
 
-/* Deadline `timeout_ms` from now on CLOCK_REALTIME, as sem_timedwait wants. */
+/* Timed waits run on CLOCK_MONOTONIC: with sem_timedwait's CLOCK_REALTIME,
+ * a clock stepped back (NTP, a VM restored) would stretch the writer's wait
+ * for a batch's deadline by as much, and hold its movies uncommitted. */
 static struct timespec deadline_in(long timeout_ms) {
     struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
     deadline.tv_sec += timeout_ms / 1000;
     deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
     if (deadline.tv_nsec >= 1000000000L) {
@@ -173,7 +176,7 @@ static struct timespec deadline_in(long timeout_ms) {
 
 enum queue_status queue_pop_timed(struct queue *q, void *item, long timeout_ms) {
     struct timespec deadline = deadline_in(timeout_ms);
-    while (sem_timedwait(&q->filled_slots, &deadline) != 0) {
+    while (sem_clockwait(&q->filled_slots, CLOCK_MONOTONIC, &deadline) != 0) {
         if (errno == ETIMEDOUT)
             return atomic_load(&q->aborted) ? QUEUE_ABORTED : QUEUE_TIMEOUT;
         /* EINTR: wait again for the rest of the time */
@@ -191,7 +194,7 @@ void queue_wait_fill(struct queue *q, long timeout_ms) {
     pthread_mutex_unlock(&q->lock);
     struct timespec deadline = deadline_in(timeout_ms);
     int rc;
-    while ((rc = sem_timedwait(&q->gathered, &deadline)) != 0 && errno == EINTR) {
+    while ((rc = sem_clockwait(&q->gathered, CLOCK_MONOTONIC, &deadline)) != 0 && errno == EINTR) {
     }
     pthread_mutex_lock(&q->lock);
     bool cleared_by_other = !q->consumer_gathering;
