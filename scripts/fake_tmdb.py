@@ -109,7 +109,7 @@ TRICKY = ["\"Quoted\" Title", "Back\\slash", "Line\nbreak", "Tab\there", "Emoji 
 
 FAULT_KINDS = ("500", "502html", "503", "504", "429", "401", "404", "404html", "reset", "stall",
                "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
-               "bad_utf8", "html200", "echo400")
+               "bad_utf8", "html200", "echo400", "keyword_twice")
 
 CDN_HTML = (b"<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\">\n"
             b"<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD>\n"
@@ -1043,6 +1043,13 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(200, {**body, "id": other})
         elif fault == "huge":
             self.send_json(200, {**body, "overview": "x" * (opts.huge_mib * 1024 * 1024)})
+        elif fault == "keyword_twice":
+            # one keyword listed twice under two names (the last one stored)
+            kws = (body.get("keywords") or {}).get("keywords") or [{"id": 818, "name": "x"}]
+            first = kws[0]
+            body = {**body, "keywords": {"keywords": kws + [{**first,
+                                                            "name": first["name"] + " (2)"}]}}
+            self.send_json(200, body)
         elif fault == "bad_utf8":
             data = json.dumps({**body, "title": "@@BAD@@"}, ensure_ascii=False).encode()
             self.send_body(200, data.replace(b"@@BAD@@", b"caf\xc3\x28 \xed\xa0\x80"))
@@ -1168,6 +1175,8 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="the fake's today, for /movie/changes and the exports (default: "
                         "the current UTC date)")
     p.add_argument("--language", default="ko-KR", help="language of --dump-catalogue")
+    p.add_argument("--rename-keyword", action="append", default=[], metavar="ID:NAME",
+                   help="serve keyword ID under NAME (TMDB renames keywords now and then)")
     p.add_argument("--verbose", action="store_true", help="log each request to stderr")
     opts = p.parse_args(argv)
     if opts.host not in ("127.0.0.1", "localhost", "::1"):
@@ -1189,6 +1198,12 @@ All /3/ endpoints need --token or --api-key when one is given.""")
             p.error("--export-ids needs --write-export")
         if opts.export_ids < 0:
             p.error("--export-ids: N must be 0 or more")
+    for spec in opts.rename_keyword:
+        kid, _, name = spec.partition(":")
+        at = [i for i, (k, _) in enumerate(KEYWORDS) if str(k) == kid]
+        if not at or not name:
+            p.error(f"--rename-keyword: no keyword {kid!r} or no name")
+        KEYWORDS[at[0]] = (KEYWORDS[at[0]][0], name)
     if opts.today is None:
         opts.today = datetime.datetime.now(datetime.timezone.utc).date()
     return opts

@@ -324,9 +324,9 @@ SELECT m.id, m.title, m.original_title, m.overview, m.tagline,
 -- commits. The triggers below only note the movie here; the store rebuilds
 -- the noted documents with two statements just before each COMMIT
 -- (store_commit()), so the index still changes in the same transaction as
--- the rows. Why not write movies_fts from the triggers: the store writes
--- each movie under its own savepoint, and FTS5 flushes its pending terms
--- into a new index segment at every savepoint; rebuilding per batch costs
+-- the rows. Why not write movies_fts from the triggers: each movie upsert
+-- runs in a statement transaction (a savepoint), and FTS5 flushes its
+-- pending terms into a new index segment at every savepoint; rebuilding per batch costs
 -- one segment per transaction instead of one per movie (a third of the
 -- load's CPU before). Empty outside a transaction, except after changes
 -- made by hand with sqlite3: those reach the index when tmdb-ingest next
@@ -340,12 +340,15 @@ CREATE TABLE IF NOT EXISTS fts_pending (
 -- row written or removed matters only to movies whose last fetch had no
 -- keywords (the others read raw_json): merged movies, rows edited by hand.
 -- Each is dropped and created again whenever this file is applied, so
--- that a database made by an earlier development build of version 3 gets
--- the triggers of this one; CREATE ... IF NOT EXISTS alone
--- would keep the old ones.
+-- that a database made by an earlier build gets the triggers of this one;
+-- CREATE ... IF NOT EXISTS alone would keep the old ones.
+-- They note with ON CONFLICT DO NOTHING, not INSERT OR IGNORE: a trigger
+-- fired by an upsert's DO UPDATE (a keyword renamed by TMDB, a refetched
+-- movie, a merge) runs with the upsert's ABORT in place of its own OR
+-- IGNORE, so a movie noted twice in one batch failed the whole run.
 DROP TRIGGER IF EXISTS movies_fts_insert;
 CREATE TRIGGER IF NOT EXISTS movies_fts_insert AFTER INSERT ON movies BEGIN
-    INSERT OR IGNORE INTO fts_pending (movie_id) VALUES (NEW.id);
+    INSERT INTO fts_pending (movie_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
 END;
 
 DROP TRIGGER IF EXISTS movies_fts_update;
@@ -354,12 +357,12 @@ CREATE TRIGGER IF NOT EXISTS movies_fts_update AFTER UPDATE ON movies
       OR OLD.overview IS NOT NEW.overview OR OLD.tagline IS NOT NEW.tagline
       OR OLD.appended IS NOT NEW.appended OR OLD.raw_json IS NOT NEW.raw_json
 BEGIN
-    INSERT OR IGNORE INTO fts_pending (movie_id) VALUES (NEW.id);
+    INSERT INTO fts_pending (movie_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
 END;
 
 DROP TRIGGER IF EXISTS movies_fts_delete;
 CREATE TRIGGER IF NOT EXISTS movies_fts_delete AFTER DELETE ON movies BEGIN
-    INSERT OR IGNORE INTO fts_pending (movie_id) VALUES (OLD.id);
+    INSERT INTO fts_pending (movie_id) VALUES (OLD.id) ON CONFLICT DO NOTHING;
 END;
 
 DROP TRIGGER IF EXISTS movie_keywords_fts_insert;
@@ -367,7 +370,7 @@ CREATE TRIGGER IF NOT EXISTS movie_keywords_fts_insert AFTER INSERT ON movie_key
     WHEN (SELECT instr(',' || appended || ',', ',keywords,') > 0 FROM movies
            WHERE id = NEW.movie_id) IS NOT 1
 BEGIN
-    INSERT OR IGNORE INTO fts_pending (movie_id) VALUES (NEW.movie_id);
+    INSERT INTO fts_pending (movie_id) VALUES (NEW.movie_id) ON CONFLICT DO NOTHING;
 END;
 
 DROP TRIGGER IF EXISTS movie_keywords_fts_delete;
@@ -375,13 +378,14 @@ CREATE TRIGGER IF NOT EXISTS movie_keywords_fts_delete AFTER DELETE ON movie_key
     WHEN (SELECT instr(',' || appended || ',', ',keywords,') > 0 FROM movies
            WHERE id = OLD.movie_id) IS NOT 1
 BEGIN
-    INSERT OR IGNORE INTO fts_pending (movie_id) VALUES (OLD.movie_id);
+    INSERT INTO fts_pending (movie_id) VALUES (OLD.movie_id) ON CONFLICT DO NOTHING;
 END;
 
 -- The store never updates a keyword row (it deletes and inserts); by hand, maybe.
 DROP TRIGGER IF EXISTS movie_keywords_fts_update;
 CREATE TRIGGER IF NOT EXISTS movie_keywords_fts_update AFTER UPDATE ON movie_keywords BEGIN
-    INSERT OR IGNORE INTO fts_pending (movie_id) VALUES (OLD.movie_id), (NEW.movie_id);
+    INSERT INTO fts_pending (movie_id) VALUES (OLD.movie_id), (NEW.movie_id)
+        ON CONFLICT DO NOTHING;
 END;
 
 -- A renamed keyword: the documents built from keyword rows change.
@@ -389,8 +393,8 @@ DROP TRIGGER IF EXISTS keywords_fts_update;
 CREATE TRIGGER IF NOT EXISTS keywords_fts_update AFTER UPDATE OF name ON keywords
     WHEN OLD.name IS NOT NEW.name
 BEGIN
-    INSERT OR IGNORE INTO fts_pending (movie_id)
-    SELECT movie_id FROM movie_keywords WHERE keyword_id = NEW.id;
+    INSERT INTO fts_pending (movie_id)
+    SELECT movie_id FROM movie_keywords WHERE keyword_id = NEW.id ON CONFLICT DO NOTHING;
 END;
 
 -- Documents noted by changes made outside tmdb-ingest (see fts_pending).
