@@ -62,6 +62,16 @@ bool json_utf8_valid(const char *s, size_t len);
 bool json_strict_valid(const char *s, size_t len, char *why, size_t why_size);
 
 /*
+ * Replace, in place, each \u escape of `s` (a body json_strict_valid()
+ * accepted) that no C string can hold or that cJSON refuses by \uFFFD,
+ * which has the same length: \u0000 (cJSON's string would end there, so
+ * the rest of the text was lost without a word) and a surrogate escape
+ * without its pair (RFC 8259 allows one; cJSON fails the whole body). A
+ * well-formed pair is kept. Returns how many escapes were replaced.
+ */
+size_t json_repair_escapes(char *s, size_t len);
+
+/*
  * The exact value of the integer literal of `key` in the top-level object
  * of `s` (a body json_strict_valid() accepted): what a double cannot hold
  * beyond 2^53. False when the key is absent at the top level, its value is

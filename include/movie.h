@@ -173,6 +173,9 @@ struct movie {
     int64_t revenue;
     bool has_runtime;
     int64_t runtime; /* minutes; meaningful only when has_runtime */
+    /* null or absent in the body: has_* false, stored as NULL (not 0,
+     * which would count as a score in every average) */
+    bool has_popularity, has_vote_average, has_vote_count;
     double popularity;
     double vote_average;
     int64_t vote_count;

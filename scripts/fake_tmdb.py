@@ -543,8 +543,9 @@ class Catalogue:
             "status": rng.choice(STATUSES),
             "tagline": "" if k % 2 else f"Tagline {k} \u2014 \"{en_title}\"",
             "video": k % 31 == 0,
-            "vote_average": round(rng.uniform(0, 10), 3),
-            "vote_count": rng.randint(0, 40000),
+            # unrated movies (every 9th) say 0 and 0, as on TMDB
+            "vote_average": 0 if k % 9 == 4 else round(rng.uniform(0, 10), 3),
+            "vote_count": 0 if k % 9 == 4 else rng.randint(0, 40000),
         }
 
     def details(self, mid, language, parts=()):

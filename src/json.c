@@ -308,6 +308,48 @@ bool json_strict_valid(const char *s, size_t len, char *why, size_t why_size) {
     return false;
 }
 
+/* The value of the four hex digits at s, or -1. */
+static long hex4(const char *s) {
+    long v = 0;
+    for (int k = 0; k < 4; k++) {
+        char c = s[k];
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+size_t json_repair_escapes(char *s, size_t len) {
+    size_t replaced = 0;
+    const char *bs;
+    for (size_t i = 0; i < len && (bs = memchr(s + i, '\\', len - i));) {
+        i = (size_t)(bs - s);
+        if (i + 6 > len || s[i + 1] != 'u') {
+            i += 2; /* a one-letter escape: \\ must not start another */
+            continue;
+        }
+        long v = hex4(s + i + 2);
+        if (v >= 0xD800 && v <= 0xDBFF && i + 12 <= len && s[i + 6] == '\\' && s[i + 7] == 'u') {
+            long low = hex4(s + i + 8);
+            if (low >= 0xDC00 && low <= 0xDFFF) {
+                i += 12; /* a pair */
+                continue;
+            }
+        }
+        if (v == 0 || (v >= 0xD800 && v <= 0xDFFF)) {
+            memcpy(s + i + 2, "FFFD", 4);
+            replaced++;
+        }
+        i += 6;
+    }
+    return replaced;
+}
+
 bool json_top_level_int64(const char *s, size_t len, const char *key, int64_t *out) {
     struct strict p = {.s = s, .len = len};
     size_t key_len = strlen(key);

@@ -270,12 +270,12 @@ static enum movie_status map_scalars(struct movie_parse *p, struct movie *m, con
                                    (const char **)((char *)m + strings[i].offset)));
     MOVIE_TRY(get_exact_int(p, m, "budget", &m->budget));
     MOVIE_TRY(get_exact_int(p, m, "revenue", &m->revenue));
-    MOVIE_TRY(movie_get_int(p, root, "vote_count", &m->vote_count, NULL));
+    MOVIE_TRY(movie_get_int(p, root, "vote_count", &m->vote_count, &m->has_vote_count));
     MOVIE_TRY(movie_get_int(p, root, "runtime", &m->runtime, &m->has_runtime));
     if (m->has_runtime && m->runtime == 0)
         m->has_runtime = false; /* TMDB sends 0 for "unknown" */
-    MOVIE_TRY(movie_get_double(p, root, "popularity", &m->popularity, NULL));
-    MOVIE_TRY(movie_get_double(p, root, "vote_average", &m->vote_average, NULL));
+    MOVIE_TRY(movie_get_double(p, root, "popularity", &m->popularity, &m->has_popularity));
+    MOVIE_TRY(movie_get_double(p, root, "vote_average", &m->vote_average, &m->has_vote_average));
     MOVIE_TRY(movie_get_bool(p, root, "adult", &m->adult));
     MOVIE_TRY(movie_get_bool(p, root, "video", &m->video));
     return MOVIE_OK;
@@ -343,6 +343,7 @@ enum movie_status movie_parse(const char *body, size_t len, int64_t expected_id,
     memcpy(m->raw_json, body, len);
     m->raw_json[len] = '\0';
     m->raw_len = len;
+    json_repair_escapes(m->raw_json, len); /* raw_json too: SQLite reads what the columns hold */
     const char *end = NULL;
     m->root = json_parse_in_arena(a, m->raw_json, len + 1, &end, &m->root_in_arena);
     enum movie_status st = MOVIE_OK;

@@ -576,9 +576,12 @@ static int write_movie_row(struct store *s, const struct movie *m, const char *f
         sqlite3_bind_int64(st, 10, m->runtime);
     sqlite3_bind_int64(st, 11, m->budget);
     sqlite3_bind_int64(st, 12, m->revenue);
-    sqlite3_bind_double(st, 13, m->popularity);
-    sqlite3_bind_double(st, 14, m->vote_average);
-    sqlite3_bind_int64(st, 15, m->vote_count);
+    if (m->has_popularity)
+        sqlite3_bind_double(st, 13, m->popularity);
+    if (m->has_vote_average)
+        sqlite3_bind_double(st, 14, m->vote_average);
+    if (m->has_vote_count)
+        sqlite3_bind_int64(st, 15, m->vote_count);
     sqlite3_bind_int(st, 16, m->adult);
     sqlite3_bind_int(st, 17, m->video);
     store_bind_text(st, 18, m->homepage);

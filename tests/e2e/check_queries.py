@@ -148,7 +148,7 @@ def collection_totals(c):
                      "span_years": None if first is None else last - first,
                      "total_revenue": sum(m["revenue"] for m in ms),
                      "total_budget": sum(m["budget"] for m in ms),
-                     "avg_vote": mean([m["vote_average"] for m in ms])})
+                     "avg_vote": mean([m["vote_average"] for m in ms if m["vote_count"] > 0])})
     return sorted(rows, key=lambda r: (r["span_years"] is None, -(r["span_years"] or 0),
                                        -r["total_revenue"], r["collection_id"]))
 

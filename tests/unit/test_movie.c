@@ -59,6 +59,7 @@ static void test_full_body(void **state) {
     assert_null(m->tagline);  /* "" */
     assert_true(m->vote_average > 8.236 && m->vote_average < 8.238);
     assert_int_equal(m->vote_count, 26012);
+    assert_true(m->has_popularity && m->has_vote_average && m->has_vote_count);
     assert_false(m->adult);
     assert_true(m->has_collection);
     assert_int_equal(m->collection.id, 86311);
@@ -89,12 +90,19 @@ static void test_unknowns_become_null(void **state) {
     assert_false(m->has_runtime);
     assert_null(m->release_date);
     assert_false(m->has_collection);
+    assert_false(m->has_popularity); /* absent: NULL, not a score of 0 */
+    assert_false(m->has_vote_average);
+    assert_false(m->has_vote_count);
     assert_int_equal(m->n_genres, 0);
     assert_null(m->genres);
     movie_free(m);
-    b = "{\"id\":5,\"title\":\"T\",\"runtime\":null}";
+    b = "{\"id\":5,\"title\":\"T\",\"runtime\":null,\"popularity\":null,"
+        "\"vote_average\":null,\"vote_count\":null}";
     m = parse_ok(b, 5);
     assert_false(m->has_runtime);
+    assert_false(m->has_popularity);
+    assert_false(m->has_vote_average);
+    assert_false(m->has_vote_count);
     movie_free(m);
 }
 
@@ -472,6 +480,44 @@ static void test_utf8_repaired(void **state) {
     }
 }
 
+/* \u0000 and surrogate escapes without their pair: replaced by \uFFFD in
+ * the body (raw_json too), the rest of the text kept. Before, \u0000 cut
+ * the string there without a word and a lone surrogate failed the body. */
+static void test_unsafe_escapes_are_repaired(void **state) {
+    (void)state;
+    const struct {
+        const char *in, *out;
+        size_t replaced;
+    } cases[] = {
+        {"\"abc\"", "\"abc\"", 0},
+        {"\"abc\\u0000def\"", "\"abc\\uFFFDdef\"", 1},
+        {"\"\\ud800 x \\udc00\"", "\"\\uFFFD x \\uFFFD\"", 2},
+        {"\"\\ud83c\\udfac\"", "\"\\ud83c\\udfac\"", 0}, /* a pair: kept */
+        {"\"\\uD800\\u0041\"", "\"\\uFFFD\\u0041\"", 1}, /* no low half */
+        {"\"\\ud800\\ud800\\udc00\"", "\"\\uFFFD\\ud800\\udc00\"", 1},
+        {"\"\\\\u0000\"", "\"\\\\u0000\"", 0}, /* an escaped backslash */
+        {"\"end \\ud800\"", "\"end \\uFFFD\"", 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char buf[64];
+        size_t n = strlen(cases[i].in);
+        memcpy(buf, cases[i].in, n + 1);
+        assert_int_equal(json_repair_escapes(buf, n), cases[i].replaced);
+        assert_string_equal(buf, cases[i].out);
+    }
+    struct movie *m = parse_ok("{\"id\":3,\"title\":\"abc\\u0000def\","
+                               "\"overview\":\"lone \\ud800 high\","
+                               "\"genres\":[{\"id\":28,\"name\":\"Act\\u0000ion\"}]}",
+                               3);
+    assert_string_equal(m->title, "abc\xef\xbf\xbd"
+                                  "def");
+    assert_string_equal(m->overview, "lone \xef\xbf\xbd high");
+    assert_string_equal(m->genres[0].name, "Act\xef\xbf\xbd"
+                                           "ion");
+    assert_non_null(strstr(m->raw_json, "abc\\uFFFDdef"));
+    movie_free(m);
+}
+
 /* These two run first, in this order: cJSON's hooks are process-wide and
  * cannot be taken back, so every later test parses as tmdb-ingest does. */
 static void test_tree_on_the_heap_before_json_global_init(void **state) {
@@ -515,6 +561,7 @@ int main(void) {
         cmocka_unit_test(test_invalid_utf8_and_nul),
         cmocka_unit_test(test_utf8_validator),
         cmocka_unit_test(test_utf8_repaired),
+        cmocka_unit_test(test_unsafe_escapes_are_repaired),
     };
     return cmocka_run_group_tests_name("movie", tests, NULL, NULL);
 }

@@ -95,7 +95,9 @@ static struct movie sample(int64_t id, const char *title) {
         .budget = 11363000,
         .has_runtime = true,
         .runtime = 133,
+        .has_vote_average = true,
         .vote_average = 8.5,
+        .has_vote_count = true,
         .vote_count = 17000,
         .has_collection = true,
         .collection = {10, "A collection", NULL, NULL},
@@ -218,9 +220,16 @@ static void test_upsert_then_replace_links(void **state) {
                         "드라마, 스릴러, 코미디");
     assert_int_equal(q(f->path, "SELECT collection_id FROM movies"), 10);
 
+    /* no popularity in the body: NULL; a vote_average of 0 stays 0 */
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE popularity IS NULL AND "
+                                "vote_average = 8.5 AND vote_count = 17000"),
+                     1);
+
     m.title = "Parasite";
     m.n_genres = 1;
     m.has_runtime = false;
+    m.has_vote_count = false;
+    m.vote_average = 0;
     assert_int_equal(store_begin(s), STORE_OK);
     assert_int_equal(store_upsert_movie(s, &m, "2026-11-25T03:00:00Z"), STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
@@ -228,6 +237,9 @@ static void test_upsert_then_replace_links(void **state) {
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 1);
     assert_string_equal(qs(f->path, "SELECT title FROM movies", buf, sizeof buf), "Parasite");
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE runtime IS NULL"), 1);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE vote_count IS NULL AND "
+                                "vote_average = 0"),
+                     1);
     assert_int_equal(q(f->path, "SELECT count(*) FROM movie_genres"), 1);
     assert_int_equal(q(f->path, "SELECT count(*) FROM genres"), 3);
 }
@@ -772,6 +784,7 @@ static struct movie text_movie(int64_t id, const char *title, const char *overvi
                       .title = title,
                       .original_title = title,
                       .overview = overview,
+                      .has_popularity = true,
                       .popularity = popularity,
                       .raw_json = raw};
     int len = snprintf(raw, raw_size, "{\"id\":%lld", (long long)id);
