@@ -39,7 +39,8 @@ enum store_status {
     STORE_ERR_NOMEM = -3,
     STORE_ERR_SCHEMA = -4, /* user_version newer than this binary, or not our database */
     STORE_ERR_OLD = -5,    /* store_open_readonly(): an older schema; store_upgrade() it */
-    STORE_ERR_QUERY = -6,  /* store_search(): nothing to search for, or too many words */
+    STORE_ERR_QUERY = -6,  /* store_search(): nothing to search for, or too many words;
+                            * store_dump(): no such run */
 };
 
 /* Counters of one run, as stored in the runs table. */
@@ -313,30 +314,32 @@ typedef int (*store_row_fn)(void *ctx, int n_columns, const char *const *names,
 bool store_dump_table_known(const char *table);
 extern const char store_dump_tables[];
 
-/*
- * Every row of `table` written at or after `since` (ISO-8601 UTC; NULL for
- * all rows), in one read transaction (a consistent snapshot). A movie was
- * written when fetched or marked deleted; its own rows (links, credits, ...)
- * come with it; a shared row (genre, person, ...) comes with the movies that
- * use it; runs by start, failures by when they were recorded. With `since`,
- * the movies are found through the fetched_at and deleted_at indexes and
- * their rows through their keys: no table of movie data is scanned.
- * *next_since receives, from the same snapshot, the run id to give the next
- * `dump --since`: the last run that had finished with no run still going
- * (0 when none), so rows a running load is still writing come next time.
- */
-enum store_status store_dump(struct store *s, const char *table, const char *since, store_row_fn fn,
-                             void *ctx, int64_t *next_since);
+/* Where a dump starts: after run `run` (> 0), else at `time` (ISO-8601
+ * UTC), else (neither) at the first row. */
+struct store_since {
+    int64_t run;
+    const char *time;
+};
 
 /*
- * Resolve a run id for `dump --since RUN_ID`: the time from which rows are
- * newer than what that run wrote (the start of the next run; loads never
- * overlap, the lock sees to it), into buf. *exists is false when there is
- * no such run. When no run follows it yet, the second after it ended (or
- * now, if it never did).
+ * Every row of `table` written since `since` (NULL for all rows), in one
+ * read transaction (a consistent snapshot), in which `since` is resolved
+ * too. A movie was written when fetched or marked deleted; its own rows
+ * (links, credits, ...) come with it; a shared row (genre, person, ...)
+ * comes with the movies that use it; runs by start, failures by when they
+ * were recorded. After a run: from the start of the next run (loads never
+ * overlap, the lock sees to it), or the second after it ended when none
+ * follows; STORE_ERR_QUERY when there is no such run. At a time: from the
+ * start of a run that was going on at that time, if one was (its batches
+ * commit after they are stamped). With a bound, the movies are found
+ * through the fetched_at and deleted_at indexes and their rows through
+ * their keys: no table of movie data is scanned. *next_since receives,
+ * from the same snapshot, the run id to give the next `dump --since`: the
+ * last run that had finished with no run still going (0 when none), so
+ * rows a running load is still writing come next time.
  */
-enum store_status store_run_boundary(struct store *s, int64_t run_id, char *buf, size_t size,
-                                     bool *exists);
+enum store_status store_dump(struct store *s, const char *table, const struct store_since *since,
+                             store_row_fn fn, void *ctx, int64_t *next_since);
 
 /* ---- Searching (store_search.c) ---- */
 

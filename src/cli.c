@@ -256,10 +256,12 @@ static const struct command_help {
              "(default) or CSV with a header on standard output. A movie counts as written\n"
              "when fetched or marked deleted; its links and credits come with it, and the\n"
              "genres, people, ... it uses. The last line on stderr gives the run id for the\n"
-             "next --since. Tables: movies (default), movie_genres, movie_companies,\n"
-             "movie_countries, movie_languages, movie_cast, movie_crew, movie_keywords,\n"
-             "release_dates, external_ids, translations, genres, companies, countries,\n"
-             "languages, keywords, people, collections, runs, fetch_failures.\n"},
+             "next --since (pulling several tables: dump movies first, keep its id). A\n"
+             "time counts a run going on then from its start. Tables: movies (default),\n"
+             "movie_genres, movie_companies, movie_countries, movie_languages, movie_cast,\n"
+             "movie_crew, movie_keywords, release_dates, external_ids, translations,\n"
+             "genres, companies, countries, languages, keywords, people, collections, runs,\n"
+             "fetch_failures.\n"},
     {"merge", "Usage: tmdb-ingest merge OUT.sqlite3 IN.sqlite3...\n"
               "\n"
               "Merge databases loaded with --shard into OUT (created if missing), each\n"

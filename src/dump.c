@@ -128,24 +128,14 @@ static bool parse_time(const char *s, char *buf, size_t size) {
 int dump_run(struct store *s, const char *table, const char *since, enum dump_format format,
              FILE *out, int64_t *n_rows, int64_t *next_since) {
     char from[64];
-    const char *from_p = NULL;
+    struct store_since bound = {0};
     if (since && *since) {
         char *end;
         long long run = strtoll(since, &end, 10);
         if (*end == '\0' && run >= 0) {
-            bool exists = false;
-            if (run > 0 && store_run_boundary(s, run, from, sizeof from, &exists) != STORE_OK) {
-                log_error("%s", store_errmsg(s));
-                return -1;
-            }
-            if (run > 0 && !exists) {
-                log_error("--since %s: there is no run %s (tmdb-ingest stats lists them)", since,
-                          since);
-                return 2;
-            }
-            from_p = run > 0 ? from : NULL;
+            bound.run = run;
         } else if (parse_time(since, from, sizeof from)) {
-            from_p = from;
+            bound.time = from;
         } else {
             log_error("--since wants a run id, a date (2026-11-25) or a UTC time "
                       "(2026-11-25T03:30:00Z), not '%s'",
@@ -154,7 +144,12 @@ int dump_run(struct store *s, const char *table, const char *since, enum dump_fo
         }
     }
     struct writer w = {.out = out, .format = format};
-    if (store_dump(s, table, from_p, write_row, &w, next_since) != STORE_OK) {
+    enum store_status st = store_dump(s, table, &bound, write_row, &w, next_since);
+    if (st == STORE_ERR_QUERY) {
+        log_error("--since %s: there is no run %s (tmdb-ingest stats lists them)", since, since);
+        return 2;
+    }
+    if (st != STORE_OK) {
         log_error("%s", store_errmsg(s));
         return -1;
     }

@@ -141,7 +141,45 @@ static int next_since_of(struct store *s, int64_t *out) {
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
-enum store_status store_dump(struct store *s, const char *table, const char *since,
+/* The time from which rows are newer than what run `run` wrote: the start
+ * of the next run (loads never overlap, the lock sees to it); with no run
+ * after it yet, the second after it ended (times have whole seconds), or
+ * now if it never did. NULL: no such run. */
+#define AFTER_RUN                                                                                  \
+    "SELECT coalesce((SELECT min(started_at) FROM runs WHERE id > ?1), "                           \
+    "strftime('%Y-%m-%dT%H:%M:%SZ', finished_at, '+1 second'), "                                   \
+    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) FROM runs WHERE id = ?1"
+
+/* A time, moved back to the start of a run that was going on then: a load
+ * stamps each movie when it writes it and commits the batch up to
+ * --batch-ms later, so rows stamped before a dump can appear after it. */
+#define AT_TIME                                                                                    \
+    "SELECT coalesce(min(started_at), ?1) FROM runs "                                              \
+    "WHERE started_at < ?1 AND (finished_at IS NULL OR finished_at >= ?1)"
+
+/* Resolve `since` into the time rows are dumped from (buf), in the dump's
+ * transaction. STORE_ERR_QUERY when it names no run. */
+static enum store_status dump_from(struct store *s, const struct store_since *since, char *buf,
+                                   size_t size) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, since->run > 0 ? AFTER_RUN : AT_TIME, -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, "dump: read the runs");
+    if (since->run > 0)
+        sqlite3_bind_int64(st, 1, since->run);
+    else
+        store_bind_text(st, 1, since->time);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) {
+        snprintf(s->errmsg, sizeof s->errmsg, "there is no run %lld", (long long)since->run);
+        return STORE_ERR_QUERY;
+    }
+    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, "dump: read the runs");
+}
+
+enum store_status store_dump(struct store *s, const char *table, const struct store_since *since,
                              store_row_fn fn, void *ctx, int64_t *next_since) {
     const struct dump_query *q = find(table);
     if (!q) {
@@ -149,47 +187,24 @@ enum store_status store_dump(struct store *s, const char *table, const char *sin
                  store_dump_tables);
         return STORE_ERR;
     }
+    bool bounded = since && (since->run > 0 || since->time);
+    char from[64];
     sqlite3_stmt *st;
     if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(s, "dump: begin");
     enum store_status rc = STORE_OK;
     if (next_since_of(s, next_since) != 0) {
         rc = store_fail(s, "dump: read the runs");
-    } else if (sqlite3_prepare_v2(s->db, since ? q->since : q->all, -1, &st, NULL) !=
-               SQLITE_OK) {
+    } else if (bounded && (rc = dump_from(s, since, from, sizeof from)) != STORE_OK) {
+        /* said */
+    } else if (sqlite3_prepare_v2(s->db, bounded ? q->since : q->all, -1, &st, NULL) != SQLITE_OK) {
         rc = store_fail(s, "dump %s", table);
     } else {
-        if (since)
-            store_bind_text(st, 1, since);
+        if (bounded)
+            store_bind_text(st, 1, from);
         rc = emit_rows(s, st, fn, ctx);
         sqlite3_finalize(st);
     }
     sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
     return rc;
-}
-
-enum store_status store_run_boundary(struct store *s, int64_t run_id, char *buf, size_t size,
-                                     bool *exists) {
-    sqlite3_stmt *st;
-    buf[0] = '\0';
-    *exists = false;
-    if (sqlite3_prepare_v2(s->db,
-                           /* with no later run, nothing was written after it ended: the
-                            * second after (times have whole seconds) */
-                           "SELECT coalesce((SELECT min(started_at) FROM runs WHERE id > ?1), "
-                           "strftime('%Y-%m-%dT%H:%M:%SZ', finished_at, '+1 second'), "
-                           "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) "
-                           "FROM runs WHERE id = ?1",
-                           -1, &st, NULL) != SQLITE_OK)
-        return store_fail(s, "read run %lld", (long long)run_id);
-    sqlite3_bind_int64(st, 1, run_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *exists = true;
-        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(s, "read run %lld", (long long)run_id);
-    return STORE_OK;
 }

@@ -1419,6 +1419,50 @@ static int install_trace(sqlite3 *db, char **err, const sqlite3_api_routines *ap
     return sqlite3_trace_v2(db, SQLITE_TRACE_STMT, record_statement, NULL);
 }
 
+/* dump --since TIME counts a run going on at that time from its start: its
+ * rows are stamped when written and committed later, so a row stamped
+ * before a dump can appear after it (a consumer passing the time of its
+ * last dump lost them). A run id is resolved in the dump's own snapshot. */
+static void test_dump_since_a_time_covers_runs_going_on(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    int64_t run;
+    assert_int_equal(store_run_begin(s, "tmdb-ingest ids -", "ids -", "2026-11-24T03:00:00Z", &run),
+                     STORE_OK);
+    struct movie m = sample(7, "Early");
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &m, "2026-11-24T03:00:01Z"), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    int rows = 0;
+    int64_t next;
+    struct store_since at = {.time = "2026-11-24T03:00:05Z"};
+    /* still running at that time */
+    assert_int_equal(store_dump(s, "movies", &at, count_row, &rows, &next), STORE_OK);
+    assert_int_equal(rows, 1);
+    struct run_counts counts = {.requested = 1, .fetched = 1};
+    assert_int_equal(store_run_finish(s, run, "2026-11-24T03:00:09Z", "ok", &counts), STORE_OK);
+    /* it ended after that time: still counted from its start */
+    rows = 0;
+    assert_int_equal(store_dump(s, "movies", &at, count_row, &rows, &next), STORE_OK);
+    assert_int_equal(rows, 1);
+    /* a time after it ended: nothing */
+    rows = 0;
+    at.time = "2026-11-24T03:00:10Z";
+    assert_int_equal(store_dump(s, "movies", &at, count_row, &rows, &next), STORE_OK);
+    assert_int_equal(rows, 0);
+    /* after the run itself: nothing; a run that does not exist: said */
+    rows = 0;
+    assert_int_equal(
+        store_dump(s, "movies", &(struct store_since){.run = run}, count_row, &rows, &next),
+        STORE_OK);
+    assert_int_equal(rows, 0);
+    assert_int_equal(next, run);
+    assert_int_equal(
+        store_dump(s, "movies", &(struct store_since){.run = run + 1}, count_row, &rows, &next),
+        STORE_ERR_QUERY);
+    store_close(s);
+}
+
 /* dump --since finds the movies written since then through the indexes on
  * fetched_at and deleted_at, and their rows through their keys: no table
  * of movie data is scanned (runs and failures are small and not checked). */
@@ -1440,7 +1484,8 @@ static void test_dump_since_searches_by_index(void **state) {
         int rows = 0;
         int64_t next;
         n_traced = 0;
-        if (store_dump(s, t, "2026-11-24T00:00:00Z", count_row, &rows, &next) != STORE_OK)
+        if (store_dump(s, t, &(struct store_since){.time = "2026-11-24T00:00:00Z"}, count_row,
+                       &rows, &next) != STORE_OK)
             fail_msg("store_dump %s: %s", t, store_errmsg(s));
         if (strcmp(t, "movies") == 0)
             assert_int_equal(rows, 2);
@@ -1507,6 +1552,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_open_replaces_older_search_triggers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_path_starting_with_file_is_a_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dump_since_searches_by_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dump_since_a_time_covers_runs_going_on, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
