@@ -2,12 +2,14 @@
 #include "store.h"
 
 #include <inttypes.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include "movie.h"
 #include "store_internal.h"
@@ -231,6 +233,16 @@ static enum store_status configure(struct store *s) {
     sqlite3_free(mode);
     if (!wal)
         return store_fail(s, "switch to WAL journal mode");
+    /* Leave DB-wal (emptied) and DB-shm in place when the last connection
+     * closes: SQLite opens a WAL database, even read-only, only if DB-shm
+     * exists or it can create it, so without them a user who may read the
+     * database but not write in its directory could not open it between
+     * loads. journal_size_limit makes the close empty the WAL. */
+    int persist = 1;
+    if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist) != SQLITE_OK ||
+        sqlite3_exec(s->db, "PRAGMA journal_size_limit = 67108864", NULL, NULL, NULL) !=
+            SQLITE_OK)
+        return store_fail(s, "keep the WAL files");
     if (sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", NULL, NULL,
                      NULL) != SQLITE_OK)
         return store_fail(s, "set pragmas");
@@ -443,6 +455,23 @@ enum store_status store_open(const char *path, const char *language, struct stor
     return finish_open(s, rc, out, err, err_size);
 }
 
+/* Why a read-only open could not read: SQLite's "attempt to write a
+ * readonly database" there means a WAL database without DB-shm, in a
+ * directory this user cannot create it in. */
+static enum store_status readonly_failure(struct store *s) {
+    enum store_status rc = store_fail(s, "read the schema version");
+    char shm[PATH_MAX];
+    struct stat st;
+    if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_READONLY &&
+        snprintf(shm, sizeof shm, "%s-shm", s->path) < (int)sizeof shm && stat(shm, &st) != 0)
+        snprintf(s->errmsg, sizeof s->errmsg,
+                 "%s: cannot read it: it is in WAL mode, its -shm file does not exist, and "
+                 "this user may not create it there (SQLite needs it even to read); a load, or "
+                 "'tmdb-ingest stats' run by the database's owner, leaves it in place",
+                 s->path);
+    return rc;
+}
+
 enum store_status store_open_readonly(const char *path, struct store **out, char *err,
                                       size_t err_size) {
     struct store *s = store_new(path, "", out, err, err_size);
@@ -455,7 +484,7 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
         rc = store_fail(s, "open read-only");
     else if (sqlite3_exec(s->db, "PRAGMA busy_timeout = 5000", NULL, NULL, NULL) != SQLITE_OK ||
              store_query_ints(s->db, "PRAGMA user_version", &version, 1) != SQLITE_OK)
-        rc = store_fail(s, "read the schema version");
+        rc = readonly_failure(s);
     else if (version != STORE_SCHEMA_VERSION) {
         snprintf(s->errmsg, sizeof s->errmsg, "%s: schema version %lld, not %d (%s)", path,
                  (long long)version, STORE_SCHEMA_VERSION,

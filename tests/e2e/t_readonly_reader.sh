@@ -1,0 +1,39 @@
+#!/bin/sh
+# A user who may read the database but not write in its directory can read
+# it between loads: SQLite opens a WAL database, even read-only, only when
+# DB-shm exists or it can create it, and the last connection to close used
+# to delete it. A load now leaves DB-wal (emptied) and DB-shm in place; when
+# they are gone anyway (another program closed last), the error says so.
+# Runs the readers as nobody (setpriv): needs root.
+. "$(dirname "$0")/lib.sh"
+plan 8
+
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+    for i in 1 2 3 4 5 6 7 8; do echo "ok $i # SKIP needs root and setpriv to read as another user"; done
+    exit 0
+fi
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+
+chmod 755 "$TMP"
+mkdir -m 755 "$TMP/ro"
+RO=$TMP/ro/movies.sqlite3
+start_fake --movies 40 --deleted 2
+DB=$RO
+run_ingest list now_playing --rate 0
+is "$RC" 0 "a load exits 0"
+ok "$([ -e "$RO-shm" ] && [ -e "$RO-wal" ] && echo 0 || echo 1)" "it leaves DB-shm and DB-wal in place"
+is "$(stat -c %s "$RO-wal")" 0 "the WAL emptied"
+out=$(as_nobody "$BIN" --db "$RO" stats 2>&1)
+like "$out" "Movies +[0-9]+ stored" "another user reads it with tmdb-ingest stats"
+is "$(as_nobody sqlite3 -readonly "$RO" 'SELECT count(*) FROM movies' 2>&1)" \
+    "$(sqlite3 "$RO" 'SELECT count(*) FROM movies')" "and with sqlite3 -readonly"
+# the sqlite3 shell above, as root, closed last: it deleted them
+rm -f "$RO-shm" "$RO-wal"
+out=$(as_nobody "$BIN" --db "$RO" stats 2>&1)
+like "$out" "its -shm file does not exist, and this user may not create it" \
+    "without DB-shm the error names the cause"
+"$BIN" --db "$RO" stats >/dev/null 2>&1
+ok "$([ -e "$RO-shm" ] && echo 0 || echo 1)" "stats by the owner puts it back"
+like "$(as_nobody "$BIN" --db "$RO" stats 2>&1)" "Movies +[0-9]+ stored" "and the other user reads again"
+
+done_testing
