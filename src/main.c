@@ -46,14 +46,21 @@ static void on_signal(int sig) {
     stop_request(STOP_SIGNAL);
 }
 
+/* Stop on SIGINT, SIGTERM and SIGHUP, except one that was ignored when the
+ * process started: `nohup` ignores SIGHUP, a shell script's background job
+ * SIGINT, and a run started so must outlive the terminal or the Ctrl-C. */
 static int install_signals(void) {
-    struct sigaction sa;
+    static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0 ||
-        sigaction(SIGHUP, &sa, NULL) != 0)
-        return -1;
+    for (size_t i = 0; i < sizeof stops / sizeof *stops; i++) {
+        if (sigaction(stops[i], NULL, &old) != 0)
+            return -1;
+        if (old.sa_handler != SIG_IGN && sigaction(stops[i], &sa, NULL) != 0)
+            return -1;
+    }
     sa.sa_handler = SIG_IGN;
     return sigaction(SIGPIPE, &sa, NULL);
 }

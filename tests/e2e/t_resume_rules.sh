@@ -15,8 +15,8 @@ catalogue_ids $N --movies $N --deleted 0 | tr ' ' '\n' >"$TMP/ids"
 # interrupt RUN...: start a load of every id, stop it with SIGINT once some
 # movies are committed.
 interrupt() {
-    "$BIN" --db "$DB" --no-progress --rate 0 --workers 2 --batch 10 "$@" ids - \
-        <"$TMP/ids" >/dev/null 2>&1 &
+    env --default-signal=INT "$BIN" --db "$DB" --no-progress --rate 0 --workers 2 \
+        --batch 10 "$@" ids - <"$TMP/ids" >/dev/null 2>&1 &
     pid=$!
     wait_for_movies 20
     kill -INT "$pid"

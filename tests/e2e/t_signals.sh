@@ -3,16 +3,19 @@
 # run interrupted, exit 143 / 130 within a couple of seconds. SIGHUP (the
 # terminal went away) is handled the same way (exit 129). A database that
 # fails after the signal still says so, and the exit is 1, not 143: the
-# parsed movies were not all committed.
+# parsed movies were not all committed. A signal ignored when the tool
+# started (nohup, a script's background job) stays ignored.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 19
 
 start_fake --movies 150 --deleted 0 --latency-ms 100
 
 interrupt() { # interrupt SIGNAL: start a long run, signal it once movies are stored
     rm -f "$DB" "$DB-wal" "$DB-shm"
-    "$BIN" --db "$DB" --no-progress list now_playing --pages all --workers 3 --rate 0 \
-        </dev/null >"$TMP/out" 2>"$TMP/err" &
+    # a script's background job starts with SIGINT ignored, which the tool
+    # keeps (as for nohup's SIGHUP, below): env gives it the default back
+    env --default-signal=INT "$BIN" --db "$DB" --no-progress list now_playing --pages all \
+        --workers 3 --rate 0 </dev/null >"$TMP/out" 2>"$TMP/err" &
     pid=$!
     wait_for_movies 1
     start=$(date +%s)
@@ -44,8 +47,8 @@ like "$ERR" "run 1 interrupted" "SIGINT: summary says interrupted"
 # ThreadSanitizer would report as leaked threads: under it, that report
 # (and only that one) is off for this run.
 TSAN_OPTIONS="${TSAN_OPTIONS:+$TSAN_OPTIONS:}report_thread_leaks=0" \
-    "$BIN" --db "$DB" --no-progress list now_playing --pages all --workers 3 --rate 0 \
-    </dev/null >/dev/null 2>&1 &
+    env --default-signal=INT "$BIN" --db "$DB" --no-progress list now_playing --pages all \
+    --workers 3 --rate 0 </dev/null >/dev/null 2>&1 &
 pid=$!
 sleep 0.8
 kill -INT "$pid"
@@ -62,6 +65,21 @@ interrupt HUP
 is "$RC" 129 "SIGHUP: exit 129"
 like "$ERR" "run [0-9]+ interrupted" "with the summary"
 is "$(sql 'SELECT status FROM runs ORDER BY id DESC LIMIT 1')" interrupted "the run is marked interrupted"
+
+# A signal ignored when the tool started stays ignored: nohup's SIGHUP (a
+# long run started by hand must outlive the terminal), a script's
+# background job's SIGINT.
+for sig in HUP INT; do
+    rm -f "$DB" "$DB-wal" "$DB-shm"
+    env --ignore-signal=$sig "$BIN" --db "$DB" --no-progress list now_playing --pages all \
+        --workers 3 --rate 0 </dev/null >/dev/null 2>"$TMP/err" &
+    pid=$!
+    wait_for_movies 1
+    kill -$sig "$pid"
+    wait "$pid"
+    is "$?:$(sql 'SELECT (SELECT status FROM runs) || (SELECT count(*) FROM movies)')" 0:ok150 \
+        "SIG$sig ignored at start stays ignored: the run ends ok with every movie"
+done
 
 # The database locked by another process while the load is stopping.
 rm -f "$DB"*
