@@ -7,7 +7,10 @@
  * database, so SQLite's own POSIX locks on the database file are never
  * disturbed). The kernel releases the lock when the process dies, even by
  * kill -9, so a crash never leaves a stale lock behind. Readers (sqlite3,
- * DuckDB, Datasette) never take it.
+ * DuckDB, Datasette) never take it. The lock belongs to the database file
+ * (a symlink to it shares it); the file is opened read-only, so one made
+ * by another user (a run by hand as root) does not lock the service user
+ * out, and one root makes is given to the database's owner.
  *
  * Used by main's thread only.
  */
