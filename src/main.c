@@ -568,21 +568,44 @@ static int merge(const struct options *opt) {
 
 /* Started with standard input, output or error closed (`>&-`, a careless
  * daemon), the next file opened would take its number: log lines would
- * land in the stop pipe or the database. /dev/null takes their place. */
-static void open_standard_fds(void) {
+ * land in the stop pipe or the database. /dev/null takes their place.
+ * Returns which were closed (bit 1 << fd). */
+static unsigned open_standard_fds(void) {
+    unsigned closed = 0;
     for (int fd = 0; fd <= 2; fd++) {
         if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
             continue;
+        closed |= 1u << fd;
         int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
         if (got >= 0 && got != fd) { /* cannot happen: lower ones are open */
             dup2(got, fd);
             close(got);
         }
     }
+    return closed;
+}
+
+/* A command whose product is standard output (stats, dump, search, a dry
+ * run), or whose ids come from standard input (`ids -`), cannot work with
+ * it closed: /dev/null in its place would make a dump "succeed" with its
+ * rows gone, and a downstream job move its cursor past them. */
+static bool needs_closed_fd(const struct options *opt, unsigned closed) {
+    bool writes = opt->command == COMMAND_STATS || opt->command == COMMAND_DUMP ||
+                  opt->command == COMMAND_SEARCH || opt->dry_run;
+    if (writes && (closed & 1u << STDOUT_FILENO)) {
+        log_error("standard output is closed: nowhere to write the %s",
+                  opt->dry_run ? "dry run's result" : "output");
+        return true;
+    }
+    if (opt->source.kind == SOURCE_STDIN && (closed & 1u << STDIN_FILENO)) {
+        log_error("%s", "ids -: standard input is closed: no ids to read");
+        return true;
+    }
+    return false;
 }
 
 int main(int argc, char **argv) {
-    open_standard_fds();
+    unsigned closed = open_standard_fds();
     struct options opt;
     enum cli_result cr = cli_parse(argc, argv, &opt);
     if (cr != CLI_RUN) {
@@ -594,6 +617,10 @@ int main(int argc, char **argv) {
                            : opt.verbosity == 1 ? LOG_INFO
                                                 : LOG_DEBUG;
     log_init(level, opt.progress && opt.verbosity >= 0, opt.log_format);
+    if (needs_closed_fd(&opt, closed)) {
+        cli_free(&opt);
+        return EXIT_FATAL;
+    }
     if (opt.command == COMMAND_STATS || opt.command == COMMAND_DUMP ||
         opt.command == COMMAND_SEARCH) {
         /* read-only, local: no credential, no network */

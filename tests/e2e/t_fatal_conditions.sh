@@ -1,9 +1,12 @@
 #!/bin/sh
 # Fatal conditions stay fatal and fast: an unreachable host (bounded
 # retries, then exit 1 naming the host), a corrupt database file (refused,
-# left untouched), a full disk (exit 1 naming the file, nothing half-committed).
+# left untouched), a full disk (exit 1 naming the file, nothing half-committed),
+# a closed standard output for a command whose product it is, or a closed
+# standard input for `ids -` (exit 1: /dev/null in their place made a dump
+# "succeed" with every row gone).
 . "$(dirname "$0")/lib.sh"
-plan 9
+plan 15
 
 # A port nothing listens on: bind one, close it.
 port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -36,5 +39,19 @@ is "$(sql 'PRAGMA integrity_check')" ok "disk full: integrity_check ok afterward
 is "$(sql "SELECT count(*) FROM movies m WHERE json_array_length(m.raw_json, '$.genres')
            != (SELECT count(*) FROM movie_genres g WHERE g.movie_id = m.id)")" 0 \
     "disk full: no movie is missing any of its links (nothing half-committed)"
+
+rm -f "$DB"*
+start_fake --movies 30 --deleted 0
+run_ingest list now_playing --rate 0
+"$BIN" --db "$DB" dump >&- 2>"$TMP/err"
+is "$?" 1 "dump with standard output closed: exit 1"
+like "$(cat "$TMP/err")" "standard output is closed" "and says why"
+"$BIN" --db "$DB" stats >&- 2>/dev/null
+is "$?" 1 "stats with standard output closed: exit 1"
+"$BIN" --db "$DB" --no-progress --dry-run list now_playing >&- 2>/dev/null
+is "$?" 1 "a dry run with standard output closed: exit 1"
+"$BIN" --db "$DB" --no-progress --rate 0 ids - <&- 2>"$TMP/err"
+is "$?" 1 "ids - with standard input closed: exit 1"
+like "$(cat "$TMP/err")" "standard input is closed" "and says why"
 
 done_testing
