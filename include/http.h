@@ -78,9 +78,9 @@ void http_get(struct http_client *c, const char *url, struct http_result *out);
 
 /*
  * GET `url` and write the body to `fd` (from its current offset) instead of
- * memory: for big files on another host (TMDB's daily exports). No total
- * timeout and no size limit, but the low-speed limit still cuts a stall;
- * the Authorization header is NOT sent (the credential is for the API
+ * memory: for big files on another host (TMDB's daily exports). Cut (an
+ * HTTP_ERR_TIMEOUT) when slower than 4 KiB/s for the request timeout, or
+ * after two hours; refused beyond 1 GiB. The Authorization header is NOT sent (the credential is for the API
  * only). out->body is NULL; out->len counts the bytes written. The client
  * is back to its normal configuration afterwards.
  */

@@ -969,8 +969,24 @@ class Handler(BaseHTTPRequestHandler):
         if day is None or not today - datetime.timedelta(days=EXPORT_KEEP_DAYS) < day <= today:
             self.send_body(403, S3_ACCESS_DENIED, "application/xml", compress=False)
             return
-        self.send_body(200, self.server.catalogue.export_bytes(), "application/octet-stream",
-                       compress=False)
+        data = self.server.catalogue.export_bytes()
+        if self.server.opts.export_drip:
+            # headers, then a byte now and then: a host that never quite stalls
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            for i in range(len(data)):
+                if self.server.stopping.wait(0.25):
+                    break
+                try:
+                    self.wfile.write(data[i:i + 1])
+                    self.wfile.flush()
+                except OSError:
+                    break
+            self.close_connection = True
+            return
+        self.send_body(200, data, "application/octet-stream", compress=False)
 
     def serve_details(self, mid, language, query=None):
         cat = self.server.catalogue
@@ -1176,6 +1192,8 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="the fake's today, for /movie/changes and the exports (default: "
                         "the current UTC date)")
     p.add_argument("--language", default="ko-KR", help="language of --dump-catalogue")
+    p.add_argument("--export-drip", action="store_true",
+                   help="send the export a byte every 0.25 s (a host that never quite stalls)")
     p.add_argument("--rename-keyword", action="append", default=[], metavar="ID:NAME",
                    help="serve keyword ID under NAME (TMDB renames keywords now and then)")
     p.add_argument("--verbose", action="store_true", help="log each request to stderr")

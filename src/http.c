@@ -20,6 +20,15 @@
 #define LOW_SPEED_BYTES 1
 #define LOW_SPEED_TIME_S 10L
 
+/* A download (an export, tens of MiB from a CDN) slower than this many
+ * bytes/s for the request timeout is cut (and retried): a host dripping a
+ * byte a second would otherwise hold the run, and the database's lock,
+ * forever. It is also cut after DOWNLOAD_TIMEOUT_S in all, and beyond
+ * DOWNLOAD_MAX_BYTES (TMDB's movie export is about 26 MiB). */
+#define DOWNLOAD_LOW_SPEED_BYTES 4096L
+#define DOWNLOAD_TIMEOUT_S 7200L
+#define DOWNLOAD_MAX_BYTES ((curl_off_t)1 << 30)
+
 struct http_shared {
     CURLSH *share;
     /* one lock per curl_lock_data kind; curl calls lock_cb/unlock_cb */
@@ -405,9 +414,10 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
     c->errbuf[0] = '\0';
     CURLcode rc = CURLE_OK;
     if (curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL) != CURLE_OK ||
-        curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 0L) != CURLE_OK ||
-        curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, LOW_SPEED_TIME_S) != CURLE_OK ||
-        curl_easy_setopt(c->curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)0) != CURLE_OK ||
+        curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, DOWNLOAD_TIMEOUT_S) != CURLE_OK ||
+        curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, DOWNLOAD_LOW_SPEED_BYTES) != CURLE_OK ||
+        curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME, c->timeout_s) != CURLE_OK ||
+        curl_easy_setopt(c->curl, CURLOPT_MAXFILESIZE_LARGE, DOWNLOAD_MAX_BYTES) != CURLE_OK ||
         curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, sink_cb) != CURLE_OK ||
         curl_easy_setopt(c->curl, CURLOPT_URL, url) != CURLE_OK)
         rc = CURLE_FAILED_INIT;
@@ -432,6 +442,7 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
      * say so through the result rather than send the API unauthenticated. */
     if (curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers) != CURLE_OK ||
         curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, c->timeout_s) != CURLE_OK ||
+        curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_LIMIT, (long)LOW_SPEED_BYTES) != CURLE_OK ||
         curl_easy_setopt(c->curl, CURLOPT_LOW_SPEED_TIME,
                          c->timeout_s < LOW_SPEED_TIME_S ? c->timeout_s : LOW_SPEED_TIME_S) !=
             CURLE_OK ||

@@ -6,7 +6,7 @@
 # --max-age skips what is fresh; unreadable lines are reported, counted and
 # stop the deletion marking; a missing export is a clear error.
 . "$(dirname "$0")/lib.sh"
-plan 42
+plan 46
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -185,5 +185,20 @@ sql "UPDATE movies SET fetched_at = '${old}T05:00:00Z' WHERE adult = 1;
      UPDATE meta SET value = '$old' WHERE key = 'changes_from'"
 run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0
 is "$(cursor)" "$TODAY" "a whole export moves it to its day; stale adult movies do not hold it"
+
+# A host that sends the export a byte now and then, never quite stalling:
+# cut after --timeout below 4 KiB/s, retried, then exit 1 (it held the run,
+# and the database's lock, forever).
+stop_fake
+start_fake $FAKE_OPTS --export-drip
+live=$(sql "SELECT count(*) FROM movies WHERE deleted_at IS NULL")
+start=$(date +%s)
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 --timeout 2 \
+    --retries 1
+elapsed=$(( $(date +%s) - start ))
+is "$RC" 1 "an export dripping a byte at a time: exit 1"
+ok "$([ "$elapsed" -le 20 ] && echo 0 || echo 1)" "after two tries of about --timeout each (${elapsed}s)"
+like "$ERR" "export .*(too slow|Operation too slow|timeout|timed out)" "and says the download was too slow"
+is "$(sql "SELECT count(*) FROM movies WHERE deleted_at IS NULL")" "$live" "nothing is marked deleted"
 
 done_testing
