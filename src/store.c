@@ -129,9 +129,16 @@ enum store_status store_fail(struct store *s, const char *step, ...) {
     va_start(ap, step);
     vsnprintf(what, sizeof what, step, ap);
     va_end(ap);
-    snprintf(s->errmsg, sizeof s->errmsg, "%s: %s: %s", s->path, what,
-             s->db ? sqlite3_errmsg(s->db) : "out of memory");
     int code = s->db ? sqlite3_errcode(s->db) : SQLITE_NOMEM;
+    /* "disk I/O error" alone does not say the disk is full or a file may
+     * not be written: add the system's word for it */
+    int os_errno = s->db ? sqlite3_system_errno(s->db) : 0;
+    int primary = code & 0xff;
+    bool os_cause = os_errno != 0 && (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN ||
+                                      primary == SQLITE_READONLY || primary == SQLITE_FULL);
+    snprintf(s->errmsg, sizeof s->errmsg, "%s: %s: %s%s%s%s", s->path, what,
+             s->db ? sqlite3_errmsg(s->db) : "out of memory", os_cause ? " (" : "",
+             os_cause ? strerror(os_errno) : "", os_cause ? ")" : "");
     return code == SQLITE_NOMEM ? STORE_ERR_NOMEM : STORE_ERR;
 }
 
@@ -204,7 +211,9 @@ static enum store_status configure(struct store *s) {
         return store_fail(s, "set busy_timeout");
     int64_t version = 0;
     if (store_query_ints(s->db, "PRAGMA user_version", &version, 1) != SQLITE_OK)
-        return store_fail(s, "read the schema version (is it an SQLite database?)");
+        return store_fail(s, (sqlite3_errcode(s->db) & 0xff) == SQLITE_NOTADB
+                                 ? "read the schema version (is it an SQLite database?)"
+                                 : "read the schema version");
     if (version > STORE_SCHEMA_VERSION) {
         snprintf(s->errmsg, sizeof s->errmsg,
                  "%s: schema version %lld is newer than this tmdb-ingest understands (%d); "

@@ -6,7 +6,7 @@
 # standard input for `ids -` (exit 1: /dev/null in their place made a dump
 # "succeed" with every row gone).
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 18
 
 # A port nothing listens on: bind one, close it.
 port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -39,6 +39,15 @@ is "$(sql 'PRAGMA integrity_check')" ok "disk full: integrity_check ok afterward
 is "$(sql "SELECT count(*) FROM movies m WHERE json_array_length(m.raw_json, '$.genres')
            != (SELECT count(*) FROM movie_genres g WHERE g.movie_id = m.id)")" 0 \
     "disk full: no movie is missing any of its links (nothing half-committed)"
+
+# Full from the start (DB-shm cannot be made): the message gives the
+# system's reason, not "is it an SQLite database?".
+rm -f "$DB-shm" "$DB-wal"
+sh -c 'trap "" XFSZ; ulimit -f 4; exec "$@"' sh "$BIN" --db "$DB" --no-progress \
+    list now_playing --rate 0 </dev/null >"$TMP/out" 2>"$TMP/err"
+is "$?" 1 "disk full at the start: exit 1"
+like "$(cat "$TMP/err")" "disk I/O error \(File too large\)" "the message says what the system said"
+unlike "$(cat "$TMP/err")" "is it an SQLite database" "and does not blame the file"
 
 rm -f "$DB"*
 start_fake --movies 30 --deleted 0
