@@ -19,6 +19,10 @@ struct credential {
     char *token;   /* v4 bearer token, or NULL */
     char *api_key; /* v3 key, or NULL (exactly one of the two is set after a load) */
     const char *source; /* "--token-file", "TMDB_API_TOKEN" or "TMDB_API_KEY" */
+    /* --token-file, a regular file: its permission bits (0777), which the
+     * caller warns about when group or others have any: anyone who may
+     * read the file has the token, anyone who may write it chooses it */
+    unsigned file_mode;
 };
 
 /* Load the credential. Returns 0, or -1 with a reason in `err` (no credential

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
@@ -43,6 +44,9 @@ static int read_file(const char *path, struct credential *out, char *err, size_t
         snprintf(err, err_size, "cannot read token file %s: %s", path, strerror(errno));
         return -1;
     }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+        out->file_mode = (unsigned)(st.st_mode & 0777);
     char buf[MAX_SECRET + 2];
     size_t n = fread(buf, 1, sizeof buf, f);
     int failed = ferror(f);

@@ -649,6 +649,9 @@ int main(int argc, char **argv) {
         cli_free(&opt);
         return EXIT_USAGE;
     }
+    if (cred.file_mode & 077)
+        log_warn("token file %s may be %s by other users (mode %03o): chmod 600 it",
+                 opt.token_file, cred.file_mode & 022 ? "written" : "read", cred.file_mode);
     if (credential_protect() != 0)
         log_warn("could not disable core dumps; a crash could leave the credential in a core file");
     int code = EXIT_FATAL;

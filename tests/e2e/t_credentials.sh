@@ -2,7 +2,7 @@
 # Credentials: required before any request, a rejected one stops the run at
 # once with exit 1, and the secret never appears in output or the database.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 19
 
 API_KEY=0123456789abcdef0123456789abcdef
 start_fake --movies 60 --deleted 0 --api-key "$API_KEY"
@@ -51,9 +51,17 @@ is "$(cat "$TMP/rc")" 1 "wrong v3 key: exit 1"
 unlike "$(cat "$TMP/e")" "ffffffffffffffffffffffffffffffff" "wrong v3 key: not printed"
 
 # --token-file: the token never needs to be on a command line or in the env.
+# A token file others may read is used, with a warning (they have the token).
 printf '%s\n' "$TEST_TOKEN" >"$TMP/token"
-( unset TMDB_API_TOKEN; run_ingest ids $ids --token-file "$TMP/token"; echo "$RC" >"$TMP/rc" )
+chmod 644 "$TMP/token"
+( unset TMDB_API_TOKEN; run_ingest ids $ids --token-file "$TMP/token"; echo "$RC" >"$TMP/rc"
+  printf '%s' "$ERR" >"$TMP/e" )
 is "$(cat "$TMP/rc")" 0 "--token-file: accepted"
+like "$(cat "$TMP/e")" "warning: token file .* may be read by other users \(mode 644\): chmod 600 it" \
+    "--token-file readable by others: a warning"
+chmod 600 "$TMP/token"
+( unset TMDB_API_TOKEN; run_ingest ids $ids --token-file "$TMP/token"; printf '%s' "$ERR" >"$TMP/e" )
+unlike "$(cat "$TMP/e")" "token file" "--token-file of mode 600: no warning"
 dump=$(sqlite3 "$DB" .dump)
 unlike "$dump" "$TEST_TOKEN" "token: not anywhere in the database"
 
