@@ -338,6 +338,19 @@ static int open_database(const struct options *opt, int *lock_fd, struct store *
     return code;
 }
 
+/* DB-wal left this big after a load: a reader kept it from being reused. */
+#define BIG_WAL_BYTES (64LL << 20)
+
+static void warn_big_wal(struct store *store, const char *db_path) {
+    int64_t wal = 0;
+    if (store_shrink_wal(store, &wal) != STORE_OK)
+        log_warn("%s", store_errmsg(store));
+    else if (wal >= BIG_WAL_BYTES)
+        log_warn("%s-wal is %lld MiB: a reader held a snapshot open during the load, so SQLite "
+                 "could not reuse it; it empties at the end of a load that no long query spans",
+                 db_path, (long long)(wal >> 20));
+}
+
 static void close_database(struct store *store, int lock_fd) {
     store_close(store);
     if (lock_fd >= 0)
@@ -426,6 +439,7 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
             log_error("%s", store_errmsg(store));
             code = EXIT_FATAL;
         }
+        warn_big_wal(store, opt->db_path);
     }
     close_database(store, lock_fd);
     idset_free(skip);

@@ -14,6 +14,10 @@
 #include "movie.h"
 #include "store_internal.h"
 
+/* How long a statement waits for another connection's lock (a reader's
+ * checkpoint, a merge) before SQLITE_BUSY. */
+#define BUSY_TIMEOUT_MS 5000
+
 /* sql/schema.sql and sql/views.sql, embedded at build time by scripts/embed.sh. */
 extern const char store_schema_sql[];
 extern const char store_views_sql[];
@@ -207,7 +211,7 @@ int store_query_text(sqlite3 *db, const char *sql, char *buf, size_t size) {
 }
 
 static enum store_status configure(struct store *s) {
-    if (sqlite3_exec(s->db, "PRAGMA busy_timeout = 5000", NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS) != SQLITE_OK)
         return store_fail(s, "set busy_timeout");
     int64_t version = 0;
     if (store_query_ints(s->db, "PRAGMA user_version", &version, 1) != SQLITE_OK)
@@ -491,7 +495,7 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK)
         rc = store_fail(s, "open read-only");
-    else if (sqlite3_exec(s->db, "PRAGMA busy_timeout = 5000", NULL, NULL, NULL) != SQLITE_OK ||
+    else if (sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
              store_query_ints(s->db, "PRAGMA user_version", &version, 1) != SQLITE_OK)
         rc = readonly_failure(s);
     else if (version != STORE_SCHEMA_VERSION) {
@@ -545,6 +549,21 @@ enum store_status store_upgrade(const char *path, char *err, size_t err_size) {
     enum store_status rc = store_open(path, language, &s, err, err_size);
     store_close(s);
     return rc;
+}
+
+enum store_status store_shrink_wal(struct store *s, int64_t *wal_bytes) {
+    *wal_bytes = 0;
+    /* not waiting: a reader in a long query would hold the run's end */
+    sqlite3_busy_timeout(s->db, 0);
+    int rc = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+        return store_fail(s, "checkpoint the WAL");
+    char wal[PATH_MAX];
+    struct stat st;
+    if (snprintf(wal, sizeof wal, "%s-wal", s->path) < (int)sizeof wal && stat(wal, &st) == 0)
+        *wal_bytes = (int64_t)st.st_size;
+    return STORE_OK;
 }
 
 void store_close(struct store *s) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "movie.h"
@@ -1419,6 +1420,36 @@ static int install_trace(sqlite3 *db, char **err, const sqlite3_api_routines *ap
     return sqlite3_trace_v2(db, SQLITE_TRACE_STMT, record_statement, NULL);
 }
 
+/* store_shrink_wal() empties DB-wal at the end of a load; a reader holding
+ * a snapshot keeps its pages, and the call does not wait for it. */
+static void test_shrink_wal_does_not_wait_for_readers(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie m = sample(1, "One");
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &m, "2026-11-24T03:00:00Z"), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    sqlite3 *reader;
+    assert_int_equal(sqlite3_open_v2(f->path, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM movies", NULL, NULL, NULL),
+                     SQLITE_OK);
+    m = sample(2, "Two");
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &m, "2026-11-24T03:00:01Z"), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    int64_t wal = -1;
+    time_t t0 = time(NULL);
+    assert_int_equal(store_shrink_wal(s, &wal), STORE_OK);
+    assert_true(time(NULL) - t0 <= 1); /* not the 5 s busy timeout */
+    assert_true(wal > 0);               /* the reader's snapshot needs it */
+    sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close(reader);
+    assert_int_equal(store_shrink_wal(s, &wal), STORE_OK);
+    assert_int_equal(wal, 0);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 2);
+    store_close(s);
+}
+
 /* dump --since TIME counts a run going on at that time from its start: its
  * rows are stamped when written and committed later, so a row stamped
  * before a dump can appear after it (a consumer passing the time of its
@@ -1553,6 +1584,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_path_starting_with_file_is_a_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dump_since_searches_by_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dump_since_a_time_covers_runs_going_on, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_shrink_wal_does_not_wait_for_readers, setup,
                                         teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
