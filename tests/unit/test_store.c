@@ -1426,17 +1426,13 @@ static void test_shrink_wal_does_not_wait_for_readers(void **state) {
     struct fixture *f = *state;
     struct store *s = open_ok(f->path, "ko-KR");
     struct movie m = sample(1, "One");
-    assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &m, "2026-11-24T03:00:00Z"), STORE_OK);
-    assert_int_equal(store_commit(s), STORE_OK);
+    upsert_ok(s, &m);
     sqlite3 *reader;
     assert_int_equal(sqlite3_open_v2(f->path, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM movies", NULL, NULL, NULL),
                      SQLITE_OK);
     m = sample(2, "Two");
-    assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &m, "2026-11-24T03:00:01Z"), STORE_OK);
-    assert_int_equal(store_commit(s), STORE_OK);
+    upsert_ok(s, &m);
     int64_t wal = -1;
     time_t t0 = time(NULL);
     assert_int_equal(store_shrink_wal(s, &wal), STORE_OK);
@@ -1461,9 +1457,7 @@ static void test_dump_since_a_time_covers_runs_going_on(void **state) {
     assert_int_equal(store_run_begin(s, "tmdb-ingest ids -", "ids -", "2026-11-24T03:00:00Z", &run),
                      STORE_OK);
     struct movie m = sample(7, "Early");
-    assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &m, "2026-11-24T03:00:01Z"), STORE_OK);
-    assert_int_equal(store_commit(s), STORE_OK);
+    upsert_ok(s, &m); /* stamped 03:00:00, as the run starts */
     int rows = 0;
     int64_t next;
     struct store_since at = {.time = "2026-11-24T03:00:05Z"};
