@@ -31,6 +31,6 @@ DB=$TMP/closed.sqlite3
 is "$?:$(sql 'SELECT count(*) FROM movies')" "0:30" "stdout and stderr closed: exit 0, all 30 stored"
 is "$(sql 'PRAGMA integrity_check')" ok "and no log line went into the database"
 timeout 20 "$BIN" --db "$DB" --no-progress --rate 0 ids - <&- >/dev/null 2>&1
-is "$?" 0 "stdin closed: no ids, exit 0 (no hang)"
+is "$?" 1 "stdin closed: exit 1, no ids to read (no hang, no empty run called ok)"
 
 done_testing
