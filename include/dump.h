@@ -7,7 +7,9 @@
  *   tmdb-ingest dump [--since RUN_ID|TIMESTAMP] [--format jsonl|csv] [--table NAME]
  *
  * JSON lines: one object per row, values typed (numbers, strings, null).
- * CSV: RFC 4180, a header row, NULL as an empty field. Main's thread only.
+ * CSV: RFC 4180, a header row, NULL as an empty field and an empty string
+ * as "". Text that is not UTF-8 (edited in by hand) comes out with U+FFFD
+ * for each stray byte in both formats. Main's thread only.
  */
 #ifndef TMDB_DUMP_H
 #define TMDB_DUMP_H

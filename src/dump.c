@@ -18,8 +18,12 @@ struct writer {
     int64_t rows;
 };
 
+/* One CSV field (RFC 4180): quoted when it holds a comma, a quote or a
+ * line break, and when it is empty, so that "" (an empty string) differs
+ * from an empty field (NULL), as PostgreSQL's and DuckDB's CSV readers
+ * take them. */
 static void csv_field(FILE *out, const char *s, size_t len) {
-    if (strcspn(s, ",\"\r\n") >= len) {
+    if (len > 0 && strcspn(s, ",\"\r\n") >= len) {
         fwrite(s, 1, len, out);
         return;
     }
@@ -65,10 +69,17 @@ static void put_value(struct writer *w, const struct store_value *v) {
         fputs(num, w->out);
         return;
     case STORE_TEXT:
-        if (w->format == DUMP_JSONL)
+        if (w->format == DUMP_JSONL) {
             json_write_string(w->out, v->text, v->len);
-        else
+        } else if (json_utf8_valid(v->text, v->len)) {
             csv_field(w->out, v->text, v->len);
+        } else {
+            /* text edited in by hand: U+FFFD for each stray byte, as in JSON
+             * lines, so that a UTF-8 CSV reader does not fail on the file */
+            char *fixed = json_utf8_repaired(v->text); /* NULL: out of memory, as it is */
+            csv_field(w->out, fixed ? fixed : v->text, fixed ? strlen(fixed) : v->len);
+            free(fixed);
+        }
         return;
     }
 }

@@ -6,7 +6,7 @@
 # makes JSON; a REAL stays a float, in its shortest exact form; bad --since
 # is a usage error.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 19
 
 start_fake --movies 30 --deleted 0
 set -- $(catalogue_ids 30 --movies 30 --deleted 0)
@@ -80,6 +80,20 @@ rows = [json.loads(l) for l in sys.stdin.buffer.read().decode("utf-8").splitline
 print(ascii([r["title"] for r in rows if r["id"] == int(sys.argv[1])]))' "$1")" \
     "['A\\ufffdB\\u20ac\\ufffd C\\ufffd\\ufffd D\\ufffd\\ufffdE\\ufffd\\ufffd\\ufffd']" \
     "invalid UTF-8 becomes U+FFFD, one per byte; the JSON parses"
+run_ingest dump --format csv
+is "$(printf '%s\n' "$OUT" | "$PYTHON" -c '
+import csv, io, sys
+rows = list(csv.DictReader(io.StringIO(sys.stdin.buffer.read().decode("utf-8"), newline="")))
+print(ascii([r["title"] for r in rows if r["id"] == sys.argv[1]]))' "$1")" \
+    "['A\\ufffdB\\u20ac\\ufffd C\\ufffd\\ufffd D\\ufffd\\ufffdE\\ufffd\\ufffd\\ufffd']" \
+    "in CSV too: the file decodes as UTF-8"
+# NULL and the empty string: an empty field and "" (set by hand: the store
+# keeps "" as NULL)
+coll=$(sql "SELECT min(id) FROM collections")
+sql "UPDATE collections SET poster_path = '', backdrop_path = NULL WHERE id = $coll"
+run_ingest dump --format csv --table collections
+like "$(printf '%s\n' "$OUT" | tr -d '\r' | grep "^$coll,")" "^$coll,[^,]*,\"\",," \
+    'CSV: an empty string is "", NULL an empty field'
 
 run_ingest dump --since 99
 is "$RC" 2 "--since a run that does not exist: exit 2"
