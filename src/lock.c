@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +12,66 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* "<db>.lock" for the database file itself: a symlink and its target must
- * share one lock. A database that does not exist yet is taken as named. */
+/* Links followed to find the database file (as the kernel's ELOOP). */
+#define MAX_LINKS 40
+
+/* Follow `path` through symlinks, even to a file that does not exist yet
+ * (a database this run creates through a link): into out. */
+static int follow_links(const char *path, char *out, size_t size) {
+    if (snprintf(out, size, "%s", path) >= (int)size)
+        return -1;
+    for (int hops = 0; hops < MAX_LINKS; hops++) {
+        char target[PATH_MAX];
+        ssize_t n = readlink(out, target, sizeof target - 1);
+        if (n < 0)
+            return 0; /* not a link (or not there): done */
+        target[n] = '\0';
+        if (target[0] == '/') {
+            if (snprintf(out, size, "%s", target) >= (int)size)
+                return -1;
+            continue;
+        }
+        char *slash = strrchr(out, '/'); /* relative: to the link's directory */
+        size_t dir = slash ? (size_t)(slash - out) + 1 : 0;
+        if (dir + (size_t)n >= size)
+            return -1;
+        memcpy(out + dir, target, (size_t)n + 1);
+    }
+    return -1;
+}
+
+/* "<db>.lock" for the database file itself: a symlink and its target share
+ * one lock, also before the target exists. The directory is made absolute
+ * with realpath() when it exists. */
 static int lock_path(const char *db_path, char *out, size_t size) {
+    char file[PATH_MAX], dir[PATH_MAX];
+    if (follow_links(db_path, file, sizeof file) != 0)
+        return -1;
+    char *slash = strrchr(file, '/');
+    const char *base = slash ? slash + 1 : file;
+    if (slash == file)
+        snprintf(dir, sizeof dir, "/");
+    else if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - file), file);
+    else
+        snprintf(dir, sizeof dir, ".");
     char real[PATH_MAX];
-    const char *db = realpath(db_path, real) ? real : db_path;
-    return snprintf(out, size, "%s.lock", db) < (int)size ? 0 : -1;
+    const char *d = realpath(dir, real) ? real : dir;
+    return snprintf(out, size, "%s/%s.lock", strcmp(d, "/") == 0 ? "" : d, base) < (int)size
+               ? 0
+               : -1;
+}
+
+/* Open the lock file without following a symlink planted in its place,
+ * read-only: flock() needs no more, and a lock file another user made
+ * (root, by hand) stays usable by the service user. *created tells whether
+ * this call made it. */
+static int open_lock(const char *path, bool *created) {
+    int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    *created = f >= 0;
+    if (f < 0 && errno == EEXIST)
+        f = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    return f;
 }
 
 enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t err_size) {
@@ -26,19 +81,25 @@ enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t er
         snprintf(err, err_size, "%s: path too long", db_path);
         return LOCK_ERROR;
     }
-    /* Read-only: flock() needs no more, and a lock file another user made
-     * (root, by hand) stays usable by the service user as long as it is
-     * readable. */
-    int f = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    bool created;
+    int f = open_lock(path, &created);
+    struct stat lk;
+    if (f >= 0 && (fstat(f, &lk) != 0 || !S_ISREG(lk.st_mode))) {
+        close(f);
+        f = -1;
+        errno = EINVAL;
+    }
     if (f < 0) {
-        snprintf(err, err_size, "cannot open the lock file %s: %s", path, strerror(errno));
+        snprintf(err, err_size, "cannot open the lock file %s: %s", path,
+                 errno == ELOOP ? "it is a symbolic link" : strerror(errno));
         return LOCK_ERROR;
     }
-    /* Made by root for a database another user owns: give it to that user,
-     * as SQLite does with DB-wal and DB-shm. */
-    struct stat db, lk;
-    if (geteuid() == 0 && stat(db_path, &db) == 0 && fstat(f, &lk) == 0 && lk.st_uid == 0 &&
-        db.st_uid != 0 && fchown(f, db.st_uid, db.st_gid) != 0) {
+    /* Made just now by root for a database another user owns: give it to
+     * that user, as SQLite does with DB-wal and DB-shm. Only a file this
+     * call created: never one found in place. */
+    struct stat db;
+    if (created && geteuid() == 0 && stat(db_path, &db) == 0 && db.st_uid != 0 &&
+        fchown(f, db.st_uid, db.st_gid) != 0) {
         /* not fatal: the file stays readable */
     }
     if (flock(f, LOCK_EX | LOCK_NB) != 0) {

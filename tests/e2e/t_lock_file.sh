@@ -2,14 +2,15 @@
 # The lock beside the database (DB.lock) keeps one load at a time without
 # locking anyone out: a run by hand as root leaves a lock file the service
 # user can still use (it was opened read-write, so a root-owned 0644 file
-# failed every later run: "Permission denied"), and a symlink to the
-# database shares the database's lock. Needs root and setpriv for the
+# failed every later run: "Permission denied"), a symlink to the
+# database shares the database's lock (also before the file exists), and
+# a lock file planted as a symlink is refused, not followed. Needs root and setpriv for the
 # second user.
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 11
 
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
-    for i in 1 2 3 4 5 6 7; do echo "ok $i # SKIP needs root and setpriv to run as another user"; done
+    for i in 1 2 3 4 5 6 7 8 9 10 11; do echo "ok $i # SKIP needs root and setpriv to run as another user"; done
     exit 0
 fi
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
@@ -46,5 +47,25 @@ is "$RC" 1 "a load through a symlink while one runs exits 1"
 like "$ERR" "already running" "it is the same database's lock"
 kill -TERM "$pid"
 wait "$pid"
+
+# through a symlink to a database not made yet: the lock is the file's own
+# (a second run, once the file exists, must find the same one)
+mkdir "$TMP/data"
+ln -s data/fresh.sqlite3 "$TMP/fresh-link.sqlite3"
+DB=$TMP/fresh-link.sqlite3
+run_ingest --rate 0 list now_playing --pages 1 --workers 4
+ok "$([ -e "$TMP/data/fresh.sqlite3.lock" ] && [ ! -e "$TMP/fresh-link.sqlite3.lock" ] && echo 0 || echo 1)" \
+    "a symlink to a database not made yet: locked beside the file it makes"
+
+# A lock file that is a symlink (planted by the database's owner) is
+# refused: root would otherwise open, and hand over, whatever it names.
+echo secret >"$TMP/victim"
+rm -f "$SVC.lock"
+ln -s "$TMP/victim" "$SVC.lock"
+DB=$SVC
+run_ingest --rate 0 list now_playing
+is "$RC" 1 "a lock file that is a symlink: exit 1"
+like "$ERR" "cannot open the lock file .*: it is a symbolic link" "and says why"
+is "$(stat -c %U "$TMP/victim")" root "the file it names keeps its owner"
 
 done_testing
