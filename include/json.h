@@ -62,8 +62,9 @@ bool json_utf8_valid(const char *s, size_t len);
 bool json_strict_valid(const char *s, size_t len, char *why, size_t why_size);
 
 /*
- * Replace, in place, each \u escape of `s` (a body json_strict_valid()
- * accepted) that no C string can hold or that cJSON refuses by \uFFFD,
+ * Replace, in place, each \u escape of `s` (JSON text; anything else is
+ * left as it is: only a \u and four hex digits are ever rewritten) that
+ * no C string can hold or that cJSON refuses by \uFFFD,
  * which has the same length: \u0000 (cJSON's string would end there, so
  * the rest of the text was lost without a word) and a surrogate escape
  * without its pair (RFC 8259 allows one; cJSON fails the whole body). A

@@ -102,7 +102,8 @@ DROP VIEW IF EXISTS genre_stats;
 CREATE VIEW genre_stats AS
 SELECT g.id AS genre_id, g.name AS genre, count(*) AS movies,
        round(avg(CASE WHEN m.vote_count > 0 THEN m.vote_average END), 2) AS avg_vote,
-       round(sum(m.vote_average * m.vote_count) / nullif(sum(m.vote_count), 0), 2)
+       round(sum(m.vote_average * m.vote_count)
+             / nullif(sum(CASE WHEN m.vote_average IS NOT NULL THEN m.vote_count END), 0), 2)
            AS weighted_vote,
        sum(m.revenue) AS total_revenue, round(avg(m.runtime), 2) AS avg_runtime,
        min(CAST(substr(m.release_date, 1, 4) AS INTEGER)) AS first_year,

@@ -153,6 +153,9 @@ static enum export_next take_line(struct export_reader *r, char *line, size_t le
         len--;
     if (len == 0)
         return EXPORT_END; /* the caller skips empty lines */
+    /* a title cut in the middle of an emoji (a lone surrogate escape) would
+     * make cJSON refuse the line, and a bad line holds back deletions */
+    json_repair_escapes(line, len);
     return export_parse_line(line, len, out, reason, reason_size) == 0 ? EXPORT_ENTRY
                                                                        : EXPORT_BAD_LINE;
 }

@@ -390,6 +390,12 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
 static size_t sink_cb(char *data, size_t size, size_t n, void *userp) {
     struct http_client *c = userp;
     size_t add = size * n, done = 0;
+    /* libcurl before 8.4 checks CURLOPT_MAXFILESIZE against Content-Length
+     * only: a chunked body is held to the limit here */
+    if ((curl_off_t)(c->len + add) > DOWNLOAD_MAX_BYTES) {
+        c->too_large = true;
+        return 0;
+    }
     while (done < add) {
         ssize_t w = write(c->sink_fd, data + done, add - done);
         if (w < 0 && errno == EINTR)
@@ -409,6 +415,7 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
     memset(out, 0, sizeof *out);
     out->retry_after_ms = -1;
     c->len = 0;
+    c->too_large = false;
     c->sink_fd = fd;
     c->sink_failed = false;
     c->errbuf[0] = '\0';
@@ -426,8 +433,11 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
     long opened = 0;
     if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
         c->connections += opened;
-    out->error = classify(rc, c->errbuf, false, false);
-    if (rc == CURLE_WRITE_ERROR && c->sink_failed)
+    out->error = classify(rc, c->errbuf, c->too_large, false);
+    if (out->error == HTTP_ERR_TOO_LARGE)
+        snprintf(out->message, sizeof out->message, "larger than %lld MiB",
+                 (long long)(DOWNLOAD_MAX_BYTES >> 20));
+    else if (rc == CURLE_WRITE_ERROR && c->sink_failed)
         snprintf(out->message, sizeof out->message, "writing the download: %s",
                  strerror(c->sink_errno));
     else if (out->error != HTTP_OK)

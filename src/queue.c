@@ -161,10 +161,36 @@ enum queue_status queue_pop(struct queue *q, void *item) {
 
 /* Timed waits run on CLOCK_MONOTONIC: with sem_timedwait's CLOCK_REALTIME,
  * a clock stepped back (NTP, a VM restored) would stretch the writer's wait
- * for a batch's deadline by as much, and hold its movies uncommitted. */
+ * for a batch's deadline by as much, and hold its movies uncommitted.
+ * ThreadSanitizer (gcc 12, clang 14) does not intercept sem_clockwait(),
+ * so a signal caught by a thread inside it would wait for the timeout:
+ * its builds use sem_timedwait(). */
+#if defined(__SANITIZE_THREAD__)
+#define QUEUE_TIMED_WAIT_REALTIME 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define QUEUE_TIMED_WAIT_REALTIME 1
+#endif
+#endif
+
+#ifdef QUEUE_TIMED_WAIT_REALTIME
+#define QUEUE_CLOCK CLOCK_REALTIME
+#else
+#define QUEUE_CLOCK CLOCK_MONOTONIC
+#endif
+
+/* sem_timedwait() with a deadline on QUEUE_CLOCK. */
+static int timed_wait(sem_t *sem, const struct timespec *deadline) {
+#ifdef QUEUE_TIMED_WAIT_REALTIME
+    return sem_timedwait(sem, deadline);
+#else
+    return sem_clockwait(sem, CLOCK_MONOTONIC, deadline);
+#endif
+}
+
 static struct timespec deadline_in(long timeout_ms) {
     struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    clock_gettime(QUEUE_CLOCK, &deadline);
     deadline.tv_sec += timeout_ms / 1000;
     deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
     if (deadline.tv_nsec >= 1000000000L) {
@@ -176,7 +202,7 @@ static struct timespec deadline_in(long timeout_ms) {
 
 enum queue_status queue_pop_timed(struct queue *q, void *item, long timeout_ms) {
     struct timespec deadline = deadline_in(timeout_ms);
-    while (sem_clockwait(&q->filled_slots, CLOCK_MONOTONIC, &deadline) != 0) {
+    while (timed_wait(&q->filled_slots, &deadline) != 0) {
         if (errno == ETIMEDOUT)
             return atomic_load(&q->aborted) ? QUEUE_ABORTED : QUEUE_TIMEOUT;
         /* EINTR: wait again for the rest of the time */
@@ -194,7 +220,7 @@ void queue_wait_fill(struct queue *q, long timeout_ms) {
     pthread_mutex_unlock(&q->lock);
     struct timespec deadline = deadline_in(timeout_ms);
     int rc;
-    while ((rc = sem_clockwait(&q->gathered, CLOCK_MONOTONIC, &deadline)) != 0 && errno == EINTR) {
+    while ((rc = timed_wait(&q->gathered, &deadline)) != 0 && errno == EINTR) {
     }
     pthread_mutex_lock(&q->lock);
     bool cleared_by_other = !q->consumer_gathering;

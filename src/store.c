@@ -138,8 +138,8 @@ enum store_status store_fail(struct store *s, const char *step, ...) {
      * not be written: add the system's word for it */
     int os_errno = s->db ? sqlite3_system_errno(s->db) : 0;
     int primary = code & 0xff;
-    bool os_cause = os_errno != 0 && (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN ||
-                                      primary == SQLITE_READONLY || primary == SQLITE_FULL);
+    /* SQLite records it for these two only; otherwise it is stale */
+    bool os_cause = os_errno != 0 && (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN);
     snprintf(s->errmsg, sizeof s->errmsg, "%s: %s: %s%s%s%s", s->path, what,
              s->db ? sqlite3_errmsg(s->db) : "out of memory", os_cause ? " (" : "",
              os_cause ? strerror(os_errno) : "", os_cause ? ")" : "");
@@ -468,6 +468,13 @@ enum store_status store_open(const char *path, const char *language, struct stor
     return finish_open(s, rc, out, err, err_size);
 }
 
+/* The name of the database's `suffix` file (-wal, -shm): beside the file
+ * itself, as SQLite makes them, also when --db is a symlink. */
+static int beside_database(struct store *s, const char *suffix, char *out, size_t size) {
+    const char *file = sqlite3_db_filename(s->db, "main");
+    return snprintf(out, size, "%s%s", file && *file ? file : s->path, suffix) < (int)size ? 0 : -1;
+}
+
 /* Why a read-only open could not read: SQLite's "attempt to write a
  * readonly database" there means a WAL database without DB-shm, in a
  * directory this user cannot create it in. */
@@ -476,7 +483,7 @@ static enum store_status readonly_failure(struct store *s) {
     char shm[PATH_MAX];
     struct stat st;
     if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_READONLY &&
-        snprintf(shm, sizeof shm, "%s-shm", s->path) < (int)sizeof shm && stat(shm, &st) != 0)
+        beside_database(s, "-shm", shm, sizeof shm) == 0 && stat(shm, &st) != 0)
         snprintf(s->errmsg, sizeof s->errmsg,
                  "%s: cannot read it: it is in WAL mode, its -shm file does not exist, and "
                  "this user may not create it there (SQLite needs it even to read); a load, or "
@@ -561,7 +568,7 @@ enum store_status store_shrink_wal(struct store *s, int64_t *wal_bytes) {
         return store_fail(s, "checkpoint the WAL");
     char wal[PATH_MAX];
     struct stat st;
-    if (snprintf(wal, sizeof wal, "%s-wal", s->path) < (int)sizeof wal && stat(wal, &st) == 0)
+    if (beside_database(s, "-wal", wal, sizeof wal) == 0 && stat(wal, &st) == 0)
         *wal_bytes = (int64_t)st.st_size;
     return STORE_OK;
 }

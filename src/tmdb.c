@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -281,7 +282,15 @@ int tmdb_parse_list_page(const char *body, size_t len, struct tmdb_list_page *ou
                          size_t reason_size) {
     memset(out, 0, sizeof *out);
     reason[0] = '\0';
-    cJSON *root = cJSON_ParseWithLength(body, len);
+    /* escapes cJSON refuses (a title cut in the middle of an emoji) would
+     * fail the whole page: repaired in a copy (json_repair_escapes()) */
+    char *copy = memchr(body, '\\', len) ? malloc(len) : NULL;
+    if (copy) {
+        memcpy(copy, body, len);
+        json_repair_escapes(copy, len);
+    }
+    cJSON *root = cJSON_ParseWithLength(copy ? copy : body, len);
+    free(copy);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
         return reject(reason, reason_size, "not a JSON object");

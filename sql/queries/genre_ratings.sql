@@ -10,6 +10,6 @@ SELECT g.id AS genre_id, g.name AS genre, count(*) AS movies,
   FROM movies m
   JOIN movie_genres mg ON mg.movie_id = m.id
   JOIN genres g ON g.id = mg.genre_id
- WHERE m.vote_count >= 1000 AND m.deleted_at IS NULL
+ WHERE m.vote_count >= 1000 AND m.vote_average IS NOT NULL AND m.deleted_at IS NULL
  GROUP BY g.id
  ORDER BY avg(m.vote_average) DESC, g.id;

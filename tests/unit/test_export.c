@@ -433,6 +433,18 @@ static void test_reader_crlf_blank_lines_and_no_final_newline(void **state) {
     assert_reads(t->path, want, sizeof want / sizeof *want);
 }
 
+/* A title cut in the middle of an emoji (a lone surrogate escape) is not a
+ * bad line: cJSON refused it, and a bad line holds back an export's
+ * deletions. */
+static void test_reader_repairs_lone_surrogates(void **state) {
+    struct tmp *t = *state;
+    const char data[] = "{\"id\":1,\"original_title\":\"cut \\ud83c\"}\n"
+                        "{\"id\":2,\"original_title\":\"\\udfac\\u0000\"}\n";
+    write_gzip(t->path, data, sizeof data - 1);
+    const struct want want[] = {want_entry(1, 1), want_entry(2, 2), want_end(2)};
+    assert_reads(t->path, want, sizeof want / sizeof *want);
+}
+
 /* Regression (found by fuzz_export_line): at the end of the file the reader
  * moves what is left of a last line without a newline to the buffer's start;
  * when that line was longer than what came before it, the old copy overlapped
@@ -709,6 +721,7 @@ int main(void) {
         cmocka_unit_test(test_parse_reason_never_holds_the_line),
         READER_TEST(test_reader_many_lines_across_chunks),
         READER_TEST(test_reader_crlf_blank_lines_and_no_final_newline),
+        READER_TEST(test_reader_repairs_lone_surrogates),
         READER_TEST(test_reader_last_line_longer_than_what_came_before),
         READER_TEST(test_reader_bad_line_then_more),
         READER_TEST(test_reader_over_long_line_is_skipped),

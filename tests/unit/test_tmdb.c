@@ -109,6 +109,19 @@ static void test_list_page(void **state) {
     assert_int_equal(p.ids[1], 3000000000LL);
 }
 
+/* A title cut in the middle of an emoji (a lone surrogate escape, valid
+ * JSON) does not fail the page: cJSON refused it. */
+static void test_list_page_with_a_lone_surrogate(void **state) {
+    (void)state;
+    const char *body = "{\"page\":1,\"results\":[{\"id\":7,\"title\":\"A\\ud83c\"},"
+                       "{\"id\":8,\"title\":\"\\u0000\\\\u\"}],\"total_pages\":1}";
+    struct tmdb_list_page p;
+    char reason[128];
+    assert_int_equal(tmdb_parse_list_page(body, strlen(body), &p, reason, sizeof reason), 0);
+    assert_int_equal(p.n_ids, 2);
+    assert_int_equal(p.ids[1], 8);
+}
+
 static void test_list_page_empty_results(void **state) {
     (void)state;
     const char *body = "{\"page\":9,\"results\":[],\"total_pages\":8,\"total_results\":150}";
@@ -399,6 +412,7 @@ int main(void) {
         cmocka_unit_test(test_url_too_small_is_refused_without_overflow),
         cmocka_unit_test(test_redaction),
         cmocka_unit_test(test_list_page),
+        cmocka_unit_test(test_list_page_with_a_lone_surrogate),
         cmocka_unit_test(test_list_page_empty_results),
         cmocka_unit_test(test_list_page_rejections),
         cmocka_unit_test(test_list_page_more_than_capacity),
