@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "movie.h"
 #include "store_internal.h"
@@ -127,6 +128,32 @@ const char *store_errmsg(const struct store *s) {
     return s->errmsg;
 }
 
+static int beside_database(struct store *s, const char *suffix, char *out, size_t size);
+
+/* For "attempt to write a readonly database" on a connection opened to
+ * write: which file (or the directory) this user may not write, into
+ * out, or "" (SQLite names only the database). */
+static void readonly_cause(struct store *s, char *out, size_t size) {
+    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    char file[PATH_MAX];
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+        if (beside_database(s, suffixes[i], file, sizeof file) == 0 && access(file, F_OK) == 0 &&
+            access(file, W_OK) != 0) {
+            snprintf(out, size, " (%s may not be written by this user)", file);
+            return;
+        }
+    }
+    if (beside_database(s, "", file, sizeof file) == 0) {
+        char *slash = strrchr(file, '/');
+        if (slash)
+            *slash = '\0';
+        const char *dir = slash ? (*file ? file : "/") : ".";
+        if (access(dir, W_OK) != 0)
+            snprintf(out, size, " (its directory %s may not be written by this user)", dir);
+    }
+}
+
 enum store_status store_fail(struct store *s, const char *step, ...) {
     char what[256];
     va_list ap;
@@ -140,9 +167,13 @@ enum store_status store_fail(struct store *s, const char *step, ...) {
     int primary = code & 0xff;
     /* SQLite records it for these two only; otherwise it is stale */
     bool os_cause = os_errno != 0 && (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN);
-    snprintf(s->errmsg, sizeof s->errmsg, "%s: %s: %s%s%s%s", s->path, what,
-             s->db ? sqlite3_errmsg(s->db) : "out of memory", os_cause ? " (" : "",
-             os_cause ? strerror(os_errno) : "", os_cause ? ")" : "");
+    char cause[PATH_MAX + 64] = "";
+    if (os_cause)
+        snprintf(cause, sizeof cause, " (%s)", strerror(os_errno));
+    else if (primary == SQLITE_READONLY && s->writable)
+        readonly_cause(s, cause, sizeof cause);
+    snprintf(s->errmsg, sizeof s->errmsg, "%s: %s: %s%s", s->path, what,
+             s->db ? sqlite3_errmsg(s->db) : "out of memory", cause);
     return code == SQLITE_NOMEM ? STORE_ERR_NOMEM : STORE_ERR;
 }
 
@@ -447,6 +478,7 @@ enum store_status store_open(const char *path, const char *language, struct stor
     struct store *s = store_new(path, language, out, err, err_size);
     if (!s)
         return STORE_ERR_NOMEM;
+    s->writable = true;
     enum store_status rc = STORE_OK;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
     /* SQLITE_OPEN_URI (merge attaches its inputs by URI) would read a path
@@ -662,8 +694,8 @@ static int write_movie_row(struct store *s, const struct movie *m, const char *f
 }
 
 /* Link row: (movie id, key, position), the key an integer or a text. */
-static int link(struct store *s, enum stmt k, int64_t movie_id, int64_t int_key,
-                const char *text_key, size_t position) {
+static int link_row(struct store *s, enum stmt k, int64_t movie_id, int64_t int_key,
+                    const char *text_key, size_t position) {
     sqlite3_stmt *st = s->stmts[k];
     sqlite3_bind_int64(st, 1, movie_id);
     if (text_key)
@@ -683,7 +715,7 @@ static int write_genres(struct store *s, const struct movie *m) {
         store_bind_text(st, 2, m->genres[i].name);
         int rc = store_upsert_shared(s, st, SQLITE_OK, &row);
         if (rc == SQLITE_OK)
-            rc = link(s, ST_LINK_GENRE, m->id, m->genres[i].id, NULL, i);
+            rc = link_row(s, ST_LINK_GENRE, m->id, m->genres[i].id, NULL, i);
         if (rc != SQLITE_OK)
             return rc;
     }
@@ -703,7 +735,7 @@ static int write_companies(struct store *s, const struct movie *m) {
         store_bind_text(st, 4, c->origin_country);
         int rc = store_upsert_shared(s, st, SQLITE_OK, &row);
         if (rc == SQLITE_OK)
-            rc = link(s, ST_LINK_COMPANY, m->id, c->id, NULL, i);
+            rc = link_row(s, ST_LINK_COMPANY, m->id, c->id, NULL, i);
         if (rc != SQLITE_OK)
             return rc;
     }
@@ -720,7 +752,7 @@ static int write_countries(struct store *s, const struct movie *m) {
         store_bind_text(st, 2, c->name);
         int rc = store_upsert_shared(s, st, SQLITE_OK, &row);
         if (rc == SQLITE_OK)
-            rc = link(s, ST_LINK_COUNTRY, m->id, 0, c->iso_3166_1, i);
+            rc = link_row(s, ST_LINK_COUNTRY, m->id, 0, c->iso_3166_1, i);
         if (rc != SQLITE_OK)
             return rc;
     }
@@ -739,7 +771,7 @@ static int write_languages(struct store *s, const struct movie *m) {
         store_bind_text(st, 3, l->name);
         int rc = store_upsert_shared(s, st, SQLITE_OK, &row);
         if (rc == SQLITE_OK)
-            rc = link(s, ST_LINK_LANGUAGE, m->id, 0, l->iso_639_1, i);
+            rc = link_row(s, ST_LINK_LANGUAGE, m->id, 0, l->iso_639_1, i);
         if (rc != SQLITE_OK)
             return rc;
     }

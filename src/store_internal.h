@@ -57,6 +57,7 @@ struct store {
     sqlite3_stmt *stmts[ST_COUNT]; /* prepared at open, finalized at close */
     struct store_parts *parts;     /* store_parts.c's statements; NULL until prepared */
     struct rowcache *rows;         /* shared rows written; cleared at every rollback */
+    bool writable;                 /* opened to write (store_open()) */
     char errmsg[512];
 };
 
