@@ -341,7 +341,8 @@ static int open_database(const struct options *opt, int *lock_fd, struct store *
 /* DB-wal left this big after a load: a reader kept it from being reused. */
 #define BIG_WAL_BYTES (64LL << 20)
 
-static void warn_big_wal(struct store *store, const char *db_path) {
+/* At the end of a load: empty DB-wal, or say why it stays big. */
+static void empty_wal(struct store *store, const char *db_path) {
     int64_t wal = 0;
     if (store_shrink_wal(store, &wal) != STORE_OK)
         log_warn("%s", store_errmsg(store));
@@ -439,7 +440,7 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
             log_error("%s", store_errmsg(store));
             code = EXIT_FATAL;
         }
-        warn_big_wal(store, opt->db_path);
+        empty_wal(store, opt->db_path);
     }
     close_database(store, lock_fd);
     idset_free(skip);
