@@ -50,6 +50,15 @@ int export_parse_line(const char *line, size_t len, struct export_entry *out, ch
 /* zlib's version ("1.2.13"). */
 const char *export_zlib_version(void);
 
+/*
+ * Whether the gzip on `fd` (from offset 0) decompresses to its end: a
+ * download cut short without the server saying so (no Content-Length, no
+ * chunked encoding) is found here, before its ids are fetched, rather than
+ * at its end by the reader. Returns 0, or -1 with a short reason. Leaves
+ * fd at offset 0.
+ */
+int export_check_whole(int fd, char *reason, size_t reason_size);
+
 struct export_reader;
 
 /* Start reading the gzip export on `fd` (from its current offset). The

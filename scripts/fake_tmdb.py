@@ -970,6 +970,20 @@ class Handler(BaseHTTPRequestHandler):
             self.send_body(403, S3_ACCESS_DENIED, "application/xml", compress=False)
             return
         data = self.server.catalogue.export_bytes()
+        with self.server.stats.lock:
+            cut = self.server.export_cuts_left > 0
+            self.server.export_cuts_left -= cut
+        if cut:
+            # half the file, no Content-Length, then the connection closes:
+            # the client cannot tell this from the whole file
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
         if self.server.opts.export_drip:
             # headers, then a byte now and then: a host that never quite stalls
             self.send_response(200)
@@ -1192,6 +1206,8 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="the fake's today, for /movie/changes and the exports (default: "
                         "the current UTC date)")
     p.add_argument("--language", default="ko-KR", help="language of --dump-catalogue")
+    p.add_argument("--export-cut", type=int, default=0, metavar="N",
+                   help="the first N export downloads end half-way, with no Content-Length")
     p.add_argument("--export-drip", action="store_true",
                    help="send the export a byte every 0.25 s (a host that never quite stalls)")
     p.add_argument("--rename-keyword", action="append", default=[], metavar="ID:NAME",
@@ -1277,6 +1293,7 @@ def main(argv):
         Server.address_family = socket.AF_INET6
     server = Server((opts.host, opts.port), Handler)
     server.opts = opts
+    server.export_cuts_left = opts.export_cut
     server.catalogue = catalogue
     server.stats = Stats()
     server.limiter = RateLimiter(opts.rate_limit)

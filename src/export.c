@@ -94,6 +94,35 @@ int export_parse_line(const char *line, size_t len, struct export_entry *out, ch
     return rc;
 }
 
+int export_check_whole(int fd, char *reason, size_t reason_size) {
+    int copy = lseek(fd, 0, SEEK_SET) == 0 ? dup(fd) : -1;
+    gzFile gz = copy >= 0 ? gzdopen(copy, "rb") : NULL;
+    if (!gz) {
+        if (copy >= 0)
+            close(copy);
+        snprintf(reason, reason_size, "%s", "could not read it back");
+        return -1;
+    }
+    static char sink[CHUNK]; /* the producer's thread only */
+    int n, err = Z_OK;
+    while ((n = gzread(gz, sink, sizeof sink)) > 0) {
+    }
+    const char *msg = gzerror(gz, &err);
+    int rc = 0;
+    if (n < 0 || (err != Z_OK && err != Z_STREAM_END)) {
+        snprintf(reason, reason_size, "%s",
+                 err == Z_BUF_ERROR ? "the file is truncated (gzip stream ends early)"
+                                    : (msg && *msg ? msg : "read error"));
+        rc = -1;
+    }
+    gzclose(gz);
+    if (lseek(fd, 0, SEEK_SET) != 0) {
+        snprintf(reason, reason_size, "%s", "could not read it back");
+        rc = -1;
+    }
+    return rc;
+}
+
 struct export_reader *export_reader_open(int fd) {
     struct export_reader *r = calloc(1, sizeof *r);
     if (!r) {

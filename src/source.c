@@ -246,6 +246,19 @@ static int export_temp_file(void) {
     return fd;
 }
 
+/* Why an export download failed, for the log. */
+static void describe_download_failure(const struct http_result *r, char *what, size_t size) {
+    if (r->error != HTTP_OK)
+        snprintf(what, size, "%s", r->message);
+    else if (r->status == 403 || r->status == 404)
+        snprintf(what, size,
+                 "HTTP %ld: no such file (TMDB keeps about three months "
+                 "of exports, and publishes the day's around 08:00 UTC)",
+                 r->status);
+    else
+        snprintf(what, size, "HTTP %ld", r->status);
+}
+
 /* Download the export into an unlinked temporary file and return its
  * descriptor at offset 0, or -1 (logged). Transient failures are retried
  * like API requests are. */
@@ -263,23 +276,18 @@ static int download_export(const struct source *src, struct fetcher *f, struct s
         log_info("downloading %s", src->export_url);
         http_download(f->http, src->export_url, fd, &r);
         stats_add(&stats->http_requests, 1);
+        char what[300];
+        bool cut = false;
         if (r.error == HTTP_OK && r.status == 200) {
             log_info("export downloaded: %zu bytes", r.len);
-            if (lseek(fd, 0, SEEK_SET) == 0)
+            if (export_check_whole(fd, what, sizeof what) == 0)
                 return fd;
-            log_error("temporary export file: %s", strerror(errno));
-            break;
+            cut = true; /* a connection lost without a word: download again */
         }
-        bool transient = r.error == HTTP_ERR_TIMEOUT || r.error == HTTP_ERR_NETWORK ||
+        bool transient = cut || r.error == HTTP_ERR_TIMEOUT || r.error == HTTP_ERR_NETWORK ||
                          r.error == HTTP_ERR_CONNECT || r.status == 429 || r.status >= 500;
-        char what[300];
-        if (r.error != HTTP_OK)
-            snprintf(what, sizeof what, "%s", r.message);
-        else if (r.status == 403 || r.status == 404)
-            snprintf(what, sizeof what, "HTTP %ld: no such file (TMDB keeps about three months "
-                     "of exports, and publishes the day's around 08:00 UTC)", r.status);
-        else
-            snprintf(what, sizeof what, "HTTP %ld", r.status);
+        if (!cut) /* else `what` holds the check's reason */
+            describe_download_failure(&r, what, sizeof what);
         if (r.error == HTTP_ERR_ABORTED || !transient || attempt >= max_attempts) {
             if (r.error != HTTP_ERR_ABORTED)
                 log_error("export %s: %s", src->export_url, what);

@@ -6,7 +6,7 @@
 # --max-age skips what is fresh; unreadable lines are reported, counted and
 # stop the deletion marking; a missing export is a clear error.
 . "$(dirname "$0")/lib.sh"
-plan 46
+plan 49
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -185,6 +185,17 @@ sql "UPDATE movies SET fetched_at = '${old}T05:00:00Z' WHERE adult = 1;
      UPDATE meta SET value = '$old' WHERE key = 'changes_from'"
 run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0
 is "$(cursor)" "$TODAY" "a whole export moves it to its day; stale adult movies do not hold it"
+
+# A download cut half-way with no Content-Length looks whole to HTTP: the
+# gzip check finds it before any id is fetched, and it is downloaded again.
+stop_fake
+start_fake $FAKE_OPTS --export-cut 1
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 --max-age 1h
+is "$RC" 0 "an export cut short without a word: downloaded again, exit 0"
+like "$ERR" "export download failed \(the file is truncated \(gzip stream ends early\)\); retrying" \
+    "and the warning says why"
+fake_snapshot
+is "$(fake_stat by_endpoint.export)" 2 "the export was downloaded twice"
 
 # A host that sends the export a byte now and then, never quite stalling:
 # cut after --timeout below 4 KiB/s, retried, then exit 1 (it held the run,
