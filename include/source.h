@@ -51,6 +51,13 @@ struct source {
      * not survive its idle timeouts. */
     const char *export_path;
     const char *export_url;
+    /* The day before's export, taken when export_url (the newest, without
+     * --date) answers 403/404: not published yet. NULL: no fallback. */
+    const char *export_fallback_url;
+    /* The export's day (opt->export_day): moved back a day by the producer
+     * when it takes the fallback; main reads it after the pipeline's
+     * threads are joined. */
+    long *export_day;
     /* SOURCE_EXPORT: which entries to keep; SOURCE_CHANGES: include_adult
      * (changes carry no popularity or video flag; lists are not filtered). */
     bool has_min_popularity;

@@ -68,10 +68,13 @@ int64_t sync_deletions_allowed(const struct deletion_limit *limit, int64_t live)
 
 /*
  * Complete opt->source for export (the URL of the export to download, into
- * url, unless --file) or changes (the first and last day, from --since or
- * the cursor in `store`, which may be NULL for a dry run on no database).
+ * url, unless --file; without --date, the day before's into fallback_url,
+ * to take while the newest is not published yet) or
+ * changes (the first and last day, from --since or the cursor in `store`,
+ * which may be NULL for a dry run on no database). Both buffers hold
+ * url_size bytes.
  */
-enum sync_status sync_plan(struct options *opt, struct store *store, char *url,
+enum sync_status sync_plan(struct options *opt, struct store *store, char *url, char *fallback_url,
                            size_t url_size);
 
 /* What a load knew about how fresh its movies are (UTC day numbers). */

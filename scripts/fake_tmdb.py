@@ -966,6 +966,8 @@ class Handler(BaseHTTPRequestHandler):
                 day = datetime.date(int(match[3]), int(match[1]), int(match[2]))
             except ValueError:
                 day = None
+        if self.server.opts.export_unpublished and day == today:
+            day = None  # not published yet: S3's 403, as for a day that never was
         if day is None or not today - datetime.timedelta(days=EXPORT_KEEP_DAYS) < day <= today:
             self.send_body(403, S3_ACCESS_DENIED, "application/xml", compress=False)
             return
@@ -1206,6 +1208,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="the fake's today, for /movie/changes and the exports (default: "
                         "the current UTC date)")
     p.add_argument("--language", default="ko-KR", help="language of --dump-catalogue")
+    p.add_argument("--export-unpublished", action="store_true",
+                   help="today's export (--today) is not published yet: 403, as before "
+                        "TMDB's morning upload")
     p.add_argument("--export-cut", type=int, default=0, metavar="N",
                    help="the first N export downloads end half-way, with no Content-Length")
     p.add_argument("--export-drip", action="store_true",

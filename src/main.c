@@ -364,8 +364,8 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
     int code = open_database(opt, &lock_fd, &store);
     if (code != 0)
         return code;
-    char export_url[2048];
-    enum sync_status sy = sync_plan(opt, store, export_url, sizeof export_url);
+    char export_url[2048], fallback_url[sizeof export_url];
+    enum sync_status sy = sync_plan(opt, store, export_url, fallback_url, sizeof export_url);
     if (sy != SYNC_OK) {
         close_database(store, lock_fd);
         return sy == SYNC_USAGE ? EXIT_USAGE : EXIT_FATAL;

@@ -267,14 +267,15 @@ static int download_export(const struct source *src, struct fetcher *f, struct s
     if (fd < 0)
         return -1;
     int max_attempts = f->config->max_retries + 1;
+    const char *url = src->export_url;
     for (int attempt = 1;; attempt++) {
         if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
             log_error("temporary export file: %s", strerror(errno));
             break;
         }
         struct http_result r;
-        log_info("downloading %s", src->export_url);
-        http_download(f->http, src->export_url, fd, &r);
+        log_info("downloading %s", url);
+        http_download(f->http, url, fd, &r);
         stats_add(&stats->http_requests, 1);
         char what[300];
         bool cut = false;
@@ -288,9 +289,19 @@ static int download_export(const struct source *src, struct fetcher *f, struct s
                          r.error == HTTP_ERR_CONNECT || r.status == 429 || r.status >= 500;
         if (!cut) /* else `what` holds the check's reason */
             describe_download_failure(&r, what, sizeof what);
+        if (r.error == HTTP_OK && (r.status == 403 || r.status == 404) && url == src->export_url &&
+            src->export_fallback_url) {
+            log_warn("the newest export is not there yet (HTTP %ld): taking the day before's",
+                     r.status);
+            url = src->export_fallback_url;
+            if (src->export_day)
+                --*src->export_day;
+            attempt = 0; /* a new file: its own tries */
+            continue;
+        }
         if (r.error == HTTP_ERR_ABORTED || !transient || attempt >= max_attempts) {
             if (r.error != HTTP_ERR_ABORTED)
-                log_error("export %s: %s", src->export_url, what);
+                log_error("export %s: %s", url, what);
             break;
         }
         long wait_ms = r.retry_after_ms >= 0 ? r.retry_after_ms : retry_backoff_ms(attempt, &f->rng);

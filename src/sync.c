@@ -18,7 +18,22 @@
 
 #define CURSOR_KEY "changes_from"
 
-static enum sync_status plan_export(struct options *opt, char *url, size_t url_size) {
+/* The URL of the export of `day` under --export-base, into url. */
+static int export_url_of(const struct options *opt, long day, char *url, size_t url_size) {
+    char date[CLOCK_DATE_SIZE], name[64];
+    clock_format_date(day, date);
+    size_t base_len = strlen(opt->export_base);
+    while (base_len > 0 && opt->export_base[base_len - 1] == '/')
+        base_len--;
+    return export_file_name(date, name, sizeof name) == 0 &&
+                   snprintf(url, url_size, "%.*s/%s", (int)base_len, opt->export_base, name) <
+                       (int)url_size
+               ? 0
+               : -1;
+}
+
+static enum sync_status plan_export(struct options *opt, char *url, char *fallback_url,
+                                    size_t url_size) {
     if (opt->source.export_path) {
         if (export_day_of_name(opt->source.export_path, &opt->export_day) != 0) {
             opt->export_day = -1;
@@ -28,23 +43,20 @@ static enum sync_status plan_export(struct options *opt, char *url, size_t url_s
         }
         return SYNC_OK;
     }
-    char date[CLOCK_DATE_SIZE];
     if (opt->export_date)
-        snprintf(date, sizeof date, "%s", opt->export_date);
+        clock_parse_date(opt->export_date, &opt->export_day);
     else
-        clock_format_date(export_default_day((long long)time(NULL)), date);
-    clock_parse_date(date, &opt->export_day);
-    char name[64];
-    size_t base_len = strlen(opt->export_base);
-    while (base_len > 0 && opt->export_base[base_len - 1] == '/')
-        base_len--;
-    if (export_file_name(date, name, sizeof name) != 0 ||
-        snprintf(url, url_size, "%.*s/%s", (int)base_len, opt->export_base, name) >=
-            (int)url_size) {
+        opt->export_day = export_default_day((long long)time(NULL));
+    if (export_url_of(opt, opt->export_day, url, url_size) != 0 ||
+        export_url_of(opt, opt->export_day - 1, fallback_url, url_size) != 0) {
         log_error("--export-base is too long");
         return SYNC_USAGE;
     }
     opt->source.export_url = url;
+    /* The newest, by default: today's from 08:00 UTC, but TMDB is late
+     * now and then; until it is there, the day before's is the newest. */
+    opt->source.export_fallback_url = opt->export_date ? NULL : fallback_url;
+    opt->source.export_day = &opt->export_day;
     return SYNC_OK;
 }
 
@@ -110,10 +122,10 @@ static enum sync_status plan_changes(struct options *opt, struct store *store) {
     return SYNC_OK;
 }
 
-enum sync_status sync_plan(struct options *opt, struct store *store, char *url,
+enum sync_status sync_plan(struct options *opt, struct store *store, char *url, char *fallback_url,
                            size_t url_size) {
     if (opt->source.kind == SOURCE_EXPORT)
-        return plan_export(opt, url, url_size);
+        return plan_export(opt, url, fallback_url, url_size);
     if (opt->source.kind == SOURCE_CHANGES)
         return plan_changes(opt, store);
     return SYNC_OK;

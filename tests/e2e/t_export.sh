@@ -6,7 +6,7 @@
 # --max-age skips what is fresh; unreadable lines are reported, counted and
 # stop the deletion marking; a missing export is a clear error.
 . "$(dirname "$0")/lib.sh"
-plan 49
+plan 52
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -185,6 +185,21 @@ sql "UPDATE movies SET fetched_at = '${old}T05:00:00Z' WHERE adult = 1;
      UPDATE meta SET value = '$old' WHERE key = 'changes_from'"
 run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0
 is "$(cursor)" "$TODAY" "a whole export moves it to its day; stale adult movies do not hold it"
+
+# Without --date the newest export is taken (today's from 08:00 UTC, else
+# yesterday's); when TMDB is late with it, the day before's is, and the
+# cursor says so. (The fake's --today is the tool's newest, at any hour.)
+NEWEST=$("$PYTHON" -c 'import datetime as d
+n = d.datetime.now(d.timezone.utc)
+print(n.date() if n.hour >= 8 else n.date() - d.timedelta(days=1))')
+stop_fake
+start_fake $FAKE_OPTS --today "$NEWEST" --export-unpublished
+sql "UPDATE meta SET value = '2000-01-01' WHERE key = 'changes_from'"
+run_ingest export --export-base "$FAKE_URL/p/exports" --rate 0 --max-age 1h
+is "$RC" 0 "today's export not published yet: exit 0"
+like "$ERR" "the newest export is not there yet \(HTTP 403\): taking the day before's" \
+    "the warning says the day before's was taken"
+is "$(cursor)" "$(date -u -d "$NEWEST -1 day" +%F)" "the cursor moves to that export's day, not today's"
 
 # A download cut half-way with no Content-Length looks whole to HTTP: the
 # gzip check finds it before any id is fetched, and it is downloaded again.
