@@ -33,6 +33,11 @@ struct export_entry {
  * -1 when `date` is not YYYY-MM-DD or buf is too small. */
 int export_file_name(const char *date, char *buf, size_t size);
 
+/* The URL of the adult export beside the export at `url` (".../adult_" and
+ * its file name) into buf. Returns 0, or -1 when `url` has no file name or
+ * buf is too small. */
+int export_adult_url(const char *url, char *buf, size_t size);
+
 /* The day of an export from its file name ("…/movie_ids_11_25_2026.json.gz"
  * gives 2026-11-25) into *day. Returns 0, or -1 when the name is not an
  * export's. */

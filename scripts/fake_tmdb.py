@@ -30,6 +30,10 @@ error bodies (see ../shared/tmdb-api-notes.md):
                                                movies in catalogue order; only
                                                for the 90 days up to --today,
                                                otherwise 403 with an S3 XML body
+    GET /p/exports/adult_movie_ids_MM_DD_YYYY.json.gz
+                                               the same for the adult movies,
+                                               which (as on TMDB since July
+                                               2023) movie_ids_ leaves out
 
 and, for tests:
 
@@ -141,7 +145,8 @@ MAX_APPEND = 20
 APPEND_PARTS = ("credits", "keywords", "release_dates", "external_ids", "translations",
                 "videos", "images", "alternative_titles")
 
-EXPORT_PATH = re.compile(r"/p/exports/movie_ids_([0-9]{2})_([0-9]{2})_([0-9]{4})\.json\.gz")
+EXPORT_PATH = re.compile(r"/p/exports/(adult_)?movie_ids_([0-9]{2})_([0-9]{2})_([0-9]{4})"
+                         r"\.json\.gz")
 S3_ACCESS_DENIED = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
                     b'<Message>Access Denied</Message></Error>')
 DATE_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -603,20 +608,24 @@ class Catalogue:
         return sorted(mid for mid, dates in self.change_dates().items()
                       if any(start <= d <= end for d in dates))
 
-    def export_bytes(self):
+    def export_bytes(self, adult=False):
         """The daily export (gzip, one JSON object per line, live movies in
-        catalogue order); the same bytes for every date, so made once."""
+        catalogue order); the same bytes for every date, so made once. As on
+        TMDB since July 2023, adult movies are only in the separate
+        adult_movie_ids_ export (adult=True), never in movie_ids_."""
         with self.lock:
             if self._export is None:
+                self._export = {}
+            if adult not in self._export:
                 lines = []
                 for mid in self.order:
-                    if mid in self.deleted:
-                        continue
                     m = self.movies[mid]
+                    if mid in self.deleted or bool(m["adult"]) != adult:
+                        continue
                     lines.append(export_line(m["adult"], mid, m["original_title"],
                                              m["popularity"], m["video"]) + "\n")
-                self._export = gzip_deterministic("".join(lines).encode("utf-8"))
-            return self._export
+                self._export[adult] = gzip_deterministic("".join(lines).encode("utf-8"))
+            return self._export[adult]
 
     def _details(self, mid, language):
         m = self.movies[mid]
@@ -963,7 +972,7 @@ class Handler(BaseHTTPRequestHandler):
         day = None
         if match:
             try:
-                day = datetime.date(int(match[3]), int(match[1]), int(match[2]))
+                day = datetime.date(int(match[4]), int(match[2]), int(match[3]))
             except ValueError:
                 day = None
         if self.server.opts.export_unpublished and day == today:
@@ -971,7 +980,7 @@ class Handler(BaseHTTPRequestHandler):
         if day is None or not today - datetime.timedelta(days=EXPORT_KEEP_DAYS) < day <= today:
             self.send_body(403, S3_ACCESS_DENIED, "application/xml", compress=False)
             return
-        data = self.server.catalogue.export_bytes()
+        data = self.server.catalogue.export_bytes(adult=bool(match[1]))
         with self.server.stats.lock:
             cut = self.server.export_cuts_left > 0
             self.server.export_cuts_left -= cut
@@ -1136,7 +1145,8 @@ def parse_args(argv):
   GET /p/exports/movie_ids_MM_DD_YYYY.json.gz
         the daily id export (no authentication): gzip of one JSON object a
         line for the live movies; exists for today-90 < date <= today, else
-        403 with an S3 AccessDenied XML body
+        403 with an S3 AccessDenied XML body; adult movies only in
+        /p/exports/adult_movie_ids_MM_DD_YYYY.json.gz
   GET /__stats, POST /__reset   test counters (by_endpoint names: details,
         list, changes, export, other)
 All /3/ endpoints need --token or --api-key when one is given.""")

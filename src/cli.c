@@ -131,7 +131,7 @@ void cli_print_help(FILE *out) {
 "  --export-base URL  where exports are downloaded from (default %s)\n"
 "  --min-popularity X only export entries with popularity >= X\n"
 "  --include-adult    keep adult movies of the export or the changes (left out by\n"
-"                     default)\n"
+"                     default); export also downloads TMDB's adult export\n"
 "  --include-video    keep video entries of the export (excluded by default)\n"
 "  --max-deletions N|P%%\n"
 "                     mark at most N stored movies (or P%% of them) deleted in one\n"

@@ -36,6 +36,14 @@ int export_file_name(const char *date, char *buf, size_t size) {
     return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
+int export_adult_url(const char *url, char *buf, size_t size) {
+    const char *slash = strrchr(url, '/');
+    if (!slash || !slash[1])
+        return -1;
+    int dir = (int)(slash - url) + 1;
+    return snprintf(buf, size, "%.*sadult_%s", dir, url, slash + 1) < (int)size ? 0 : -1;
+}
+
 int export_day_of_name(const char *path, long *day) {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;

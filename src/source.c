@@ -259,19 +259,23 @@ static void describe_download_failure(const struct http_result *r, char *what, s
         snprintf(what, size, "HTTP %ld", r->status);
 }
 
-/* Download the export into an unlinked temporary file and return its
- * descriptor at offset 0, or -1 (logged). Transient failures are retried
- * like API requests are. */
-static int download_export(const struct source *src, struct fetcher *f, struct stats *stats) {
-    int fd = export_temp_file();
-    if (fd < 0)
-        return -1;
+enum download {
+    DL_OK,
+    DL_MISSING, /* 403/404: no such file (TMDB's S3 answers 403) */
+    DL_FAILED,  /* logged, or stopped by a signal */
+};
+
+/* Download `url` into fd from offset `at` on (dropping what is after it
+ * first), retrying transient failures as API requests are, then check the
+ * whole file's gzip (a connection lost without a word: download again).
+ * A missing file is logged unless `missing_is_quiet`. */
+static enum download download_into(int fd, off_t at, const char *url, bool missing_is_quiet,
+                                   struct fetcher *f, struct stats *stats) {
     int max_attempts = f->config->max_retries + 1;
-    const char *url = src->export_url;
     for (int attempt = 1;; attempt++) {
-        if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+        if (ftruncate(fd, at) != 0 || lseek(fd, at, SEEK_SET) != at) {
             log_error("temporary export file: %s", strerror(errno));
-            break;
+            return DL_FAILED;
         }
         struct http_result r;
         log_info("downloading %s", url);
@@ -280,29 +284,22 @@ static int download_export(const struct source *src, struct fetcher *f, struct s
         char what[300];
         bool cut = false;
         if (r.error == HTTP_OK && r.status == 200) {
-            log_info("export downloaded: %zu bytes", r.len);
+            log_info("downloaded: %zu bytes", r.len);
             if (export_check_whole(fd, what, sizeof what) == 0)
-                return fd;
-            cut = true; /* a connection lost without a word: download again */
+                return DL_OK;
+            cut = true; /* `what` holds the check's reason */
+        } else {
+            describe_download_failure(&r, what, sizeof what);
         }
+        bool missing = r.error == HTTP_OK && (r.status == 403 || r.status == 404);
+        if (missing && missing_is_quiet)
+            return DL_MISSING;
         bool transient = cut || r.error == HTTP_ERR_TIMEOUT || r.error == HTTP_ERR_NETWORK ||
                          r.error == HTTP_ERR_CONNECT || r.status == 429 || r.status >= 500;
-        if (!cut) /* else `what` holds the check's reason */
-            describe_download_failure(&r, what, sizeof what);
-        if (r.error == HTTP_OK && (r.status == 403 || r.status == 404) && url == src->export_url &&
-            src->export_fallback_url) {
-            log_warn("the newest export is not there yet (HTTP %ld): taking the day before's",
-                     r.status);
-            url = src->export_fallback_url;
-            if (src->export_day)
-                --*src->export_day;
-            attempt = 0; /* a new file: its own tries */
-            continue;
-        }
         if (r.error == HTTP_ERR_ABORTED || !transient || attempt >= max_attempts) {
             if (r.error != HTTP_ERR_ABORTED)
                 log_error("export %s: %s", url, what);
-            break;
+            return missing ? DL_MISSING : DL_FAILED;
         }
         long wait_ms = r.retry_after_ms >= 0 ? r.retry_after_ms : retry_backoff_ms(attempt, &f->rng);
         if (wait_ms > MAX_DOWNLOAD_WAIT_MS)
@@ -310,8 +307,40 @@ static int download_export(const struct source *src, struct fetcher *f, struct s
         log_warn("export download failed (%s); retrying in %.1fs", what, (double)wait_ms / 1000);
         stats_add(&stats->retries, 1);
         if (sleep_unless_stopped(wait_ms) != 0)
-            break;
+            return DL_FAILED;
     }
+}
+
+/* Download the export into an unlinked temporary file and return its
+ * descriptor at offset 0, or -1 (logged): the newest, or the day before's
+ * while the newest is not there (src->export_fallback_url); with
+ * --include-adult, the day's adult export after it, as a second gzip
+ * member of the same file (TMDB lists adult movies only there). */
+static int download_export(const struct source *src, struct fetcher *f, struct stats *stats) {
+    int fd = export_temp_file();
+    if (fd < 0)
+        return -1;
+    const char *url = src->export_url;
+    enum download d = download_into(fd, 0, url, src->export_fallback_url != NULL, f, stats);
+    if (d == DL_MISSING && src->export_fallback_url) {
+        log_warn("the newest export is not there yet: taking the day before's");
+        url = src->export_fallback_url;
+        if (src->export_day)
+            --*src->export_day;
+        d = download_into(fd, 0, url, false, f, stats);
+    }
+    if (d == DL_OK && src->include_adult) {
+        char adult[2048];
+        off_t size = lseek(fd, 0, SEEK_END);
+        if (size < 0 || export_adult_url(url, adult, sizeof adult) != 0) {
+            log_error("export %s: no adult export's name for it", url);
+            d = DL_FAILED;
+        } else {
+            d = download_into(fd, size, adult, false, f, stats);
+        }
+    }
+    if (d == DL_OK && lseek(fd, 0, SEEK_SET) == 0)
+        return fd;
     close(fd);
     return -1;
 }

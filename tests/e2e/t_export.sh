@@ -6,23 +6,26 @@
 # --max-age skips what is fresh; unreadable lines are reported, counted and
 # stop the deletion marking; a missing export is a clear error.
 . "$(dirname "$0")/lib.sh"
-plan 52
+plan 54
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
 EXPORT_BASE="$FAKE_URL/p/exports"
 TODAY=$(date -u +%F)
 curl -s -o "$TMP/export.gz" "$EXPORT_BASE/movie_ids_$(date -u +%m_%d_%Y).json.gz"
-# What the export holds, by kind.
-count() { gzip -dc "$TMP/export.gz" | "$PYTHON" -c "
+# adult movies are in their own export (as on TMDB since July 2023)
+curl -s -o "$TMP/adult.gz" "$EXPORT_BASE/adult_movie_ids_$(date -u +%m_%d_%Y).json.gz"
+# What the export holds, by kind (count CONDITION [FILE]).
+count() { gzip -dc "${2:-$TMP/export.gz}" | "$PYTHON" -c "
 import json, sys
 rows = [json.loads(l) for l in sys.stdin if l.strip()]
 print(sum(1 for r in rows if $1))"; }
 ALL=$(count True)
 PLAIN=$(count 'not r["adult"] and not r["video"]')
 NOT_VIDEO=$(count 'not r["video"]')
+ADULT_NOT_VIDEO=$(count 'r["adult"] and not r["video"]' "$TMP/adult.gz")
 POPULAR=$(count 'not r["adult"] and not r["video"] and r["popularity"] >= 10')
-diag "export: $ALL entries, $PLAIN neither adult nor video, $POPULAR of those with popularity >= 10"
+diag "export: $ALL entries, $PLAIN neither adult nor video, $POPULAR of those with popularity >= 10; adult export: $ADULT_NOT_VIDEO not video"
 
 fake_reset
 # A dry run on no database: counts, requests no detail, creates nothing.
@@ -64,8 +67,12 @@ is "$(fake_stat by_endpoint.details)" 0 "--max-age 1h: no movie fetched again"
 is "$(sql 'SELECT skipped FROM runs ORDER BY id DESC LIMIT 1')" "$PLAIN" "all counted as skipped"
 
 # --include-adult and --min-popularity.
+ok "$([ "$ADULT_NOT_VIDEO" -gt 0 ] && [ "$(count 'r["adult"]')" = 0 ] && echo 0 || echo 1)" \
+    "the fake lists adult movies in adult_movie_ids_ only ($ADULT_NOT_VIDEO), as TMDB does"
 run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0 --max-age 1h --include-adult
-is "$(sql 'SELECT count(*) FROM movies')" "$NOT_VIDEO" "--include-adult adds the adult entries"
+is "$(sql 'SELECT count(*) FROM movies')" "$((NOT_VIDEO + ADULT_NOT_VIDEO))" \
+    "--include-adult adds the adult export's entries"
+is "$(sql 'SELECT count(*) FROM movies WHERE adult = 1')" "$ADULT_NOT_VIDEO" "all of them adult"
 run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --dry-run --min-popularity 10 --max-age 0
 like "$OUT" "would fetch $POPULAR movie" "--min-popularity 10 keeps $POPULAR"
 
@@ -88,7 +95,7 @@ run_ingest export --file "$LATER" --rate 0 --max-age 1h
 is "$RC" 0 "export from --file exits 0"
 is "$(sql "SELECT group_concat(id, ' ') || ' ' FROM (SELECT id FROM movies WHERE deleted_at IS NOT NULL ORDER BY id)")" \
     "$old3" "the three gone from the export and fetched before its day are marked deleted"
-is "$(sql 'SELECT count(*) FROM movies')" "$NOT_VIDEO" "their rows are kept"
+is "$(sql 'SELECT count(*) FROM movies')" "$((NOT_VIDEO + ADULT_NOT_VIDEO))" "their rows are kept"
 cp "$LATER" "$TMP/undated.json.gz"
 sql "UPDATE movies SET fetched_at = '2020-01-01T00:00:00Z' WHERE id IN ($4, $5)"
 run_ingest export --file "$TMP/undated.json.gz" --rate 0 --max-age 1h
@@ -197,7 +204,7 @@ start_fake $FAKE_OPTS --today "$NEWEST" --export-unpublished
 sql "UPDATE meta SET value = '2000-01-01' WHERE key = 'changes_from'"
 run_ingest export --export-base "$FAKE_URL/p/exports" --rate 0 --max-age 1h
 is "$RC" 0 "today's export not published yet: exit 0"
-like "$ERR" "the newest export is not there yet \(HTTP 403\): taking the day before's" \
+like "$ERR" "the newest export is not there yet: taking the day before's" \
     "the warning says the day before's was taken"
 is "$(cursor)" "$(date -u -d "$NEWEST -1 day" +%F)" "the cursor moves to that export's day, not today's"
 

@@ -31,6 +31,20 @@ static void test_file_name(void **state) {
     assert_string_equal(buf, "movie_ids_01_09_1999.json.gz");
 }
 
+/* Adult movies are only in adult_movie_ids_..., beside the export. */
+static void test_adult_url(void **state) {
+    (void)state;
+    char buf[96];
+    assert_int_equal(
+        export_adult_url("https://files.tmdb.org/p/exports/movie_ids_11_25_2026.json.gz", buf,
+                         sizeof buf),
+        0);
+    assert_string_equal(buf, "https://files.tmdb.org/p/exports/adult_movie_ids_11_25_2026.json.gz");
+    assert_int_equal(export_adult_url("http://h/", buf, sizeof buf), -1);
+    assert_int_equal(export_adult_url("no-slash", buf, sizeof buf), -1);
+    assert_int_equal(export_adult_url("http://h/movie_ids_11_25_2026.json.gz", buf, 20), -1);
+}
+
 static void test_day_of_name(void **state) {
     (void)state;
     long day, want;
@@ -708,6 +722,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_file_name),
         cmocka_unit_test(test_file_name_rejects_bad_dates),
+        cmocka_unit_test(test_adult_url),
         cmocka_unit_test(test_day_of_name),
         cmocka_unit_test(test_file_name_small_buffer),
         cmocka_unit_test(test_default_day_switches_at_0800_utc),
