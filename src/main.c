@@ -358,7 +358,22 @@ static void close_database(struct store *store, int lock_fd) {
         lock_release(lock_fd);
 }
 
+/* TMDB's ceiling per IP address (../shared/tmdb-api-notes.md): about 20
+ * connections. A run opens one per worker and one for the list pages. */
+#define TMDB_MAX_CONNECTIONS 20
+
+static void warn_connections(const struct options *opt) {
+    size_t n = strlen(DEFAULT_API_BASE);
+    bool tmdb = strncmp(opt->api_base, DEFAULT_API_BASE, n) == 0 &&
+                (opt->api_base[n] == '\0' || opt->api_base[n] == '/');
+    if (tmdb && opt->workers + 1 > TMDB_MAX_CONNECTIONS)
+        log_warn("--workers %d opens %d connections to TMDB, which allows about %d per IP "
+                 "address: expect 429s; %d workers stay within it",
+                 opt->workers, opt->workers + 1, TMDB_MAX_CONNECTIONS, TMDB_MAX_CONNECTIONS - 1);
+}
+
 static int run(int argc, char **argv, struct options *opt, const struct credential *cred) {
+    warn_connections(opt);
     int lock_fd;
     struct store *store;
     int code = open_database(opt, &lock_fd, &store);

@@ -2,7 +2,7 @@
 # The command line: --help, --version, and usage errors exit 2 with a clear
 # message before anything is opened or requested.
 . "$(dirname "$0")/lib.sh"
-plan 18
+plan 20
 
 "$BIN" --help >"$TMP/help" 2>&1
 is "$?" 0 "--help exits 0"
@@ -46,5 +46,16 @@ start_fake --movies 20 --deleted 0
 id=$(catalogue_ids 1 --movies 20 --deleted 0)
 run_ingest ids "$id" --workers 2 --rate 0
 is "$RC" 0 "options after the command are accepted"
+
+# TMDB allows about 20 connections per IP; a run opens workers + 1. A dry
+# run of ids asks nothing, and a proxy on a closed loopback port would
+# catch any request anyway: the real TMDB is never contacted.
+https_proxy=http://127.0.0.1:9 run_ingest --api-base https://api.themoviedb.org/3 --workers 20 \
+    --dry-run ids 5
+like "$ERR" "warning: --workers 20 opens 21 connections to TMDB, which allows about 20" \
+    "--workers 20 against TMDB: a warning"
+https_proxy=http://127.0.0.1:9 run_ingest --api-base https://api.themoviedb.org/3 --workers 19 \
+    --dry-run ids 5
+unlike "$ERR" "connections" "--workers 19: none"
 
 done_testing
