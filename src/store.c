@@ -140,7 +140,7 @@ static void readonly_cause(struct store *s, char *out, size_t size) {
     for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
         if (beside_database(s, suffixes[i], file, sizeof file) == 0 && access(file, F_OK) == 0 &&
             access(file, W_OK) != 0) {
-            snprintf(out, size, " (%s may not be written by this user)", file);
+            snprintf(out, size, " (%.120s may not be written by this user)", file);
             return;
         }
     }
@@ -150,7 +150,7 @@ static void readonly_cause(struct store *s, char *out, size_t size) {
             *slash = '\0';
         const char *dir = slash ? (*file ? file : "/") : ".";
         if (access(dir, W_OK) != 0)
-            snprintf(out, size, " (its directory %s may not be written by this user)", dir);
+            snprintf(out, size, " (its directory %.120s may not be written by this user)", dir);
     }
 }
 
@@ -167,7 +167,7 @@ enum store_status store_fail(struct store *s, const char *step, ...) {
     int primary = code & 0xff;
     /* SQLite records it for these two only; otherwise it is stale */
     bool os_cause = os_errno != 0 && (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN);
-    char cause[PATH_MAX + 64] = "";
+    char cause[200] = ""; /* short enough to fit after the rest */
     if (os_cause)
         snprintf(cause, sizeof cause, " (%s)", strerror(os_errno));
     else if (primary == SQLITE_READONLY && s->writable)
