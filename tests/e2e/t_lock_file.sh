@@ -39,7 +39,13 @@ DB=$SVC
 "$BIN" --db "$SVC" --no-progress list now_playing --pages all --workers 1 --rate 0 \
     </dev/null >/dev/null 2>&1 &
 pid=$!
-wait_for_movies 1
+# the database already holds movies: wait for this run's own row instead
+i=0
+until [ "$(sql "SELECT count(*) FROM runs WHERE status = 'running'" 2>/dev/null)" = 1 ] ||
+    [ $i -ge 300 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
 ln -s "$SVC" "$TMP/link.sqlite3"
 DB=$TMP/link.sqlite3
 run_ingest --rate 0 list popular
