@@ -78,7 +78,7 @@ enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t er
     char path[PATH_MAX + 8];
     *fd = -1;
     if (lock_path(db_path, path, sizeof path) != 0) {
-        snprintf(err, err_size, "%s: path too long", db_path);
+        snprintf(err, err_size, "%s: path too long, or symbolic links in a loop", db_path);
         return LOCK_ERROR;
     }
     bool created;
