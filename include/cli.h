@@ -95,6 +95,7 @@ struct options {
     const char *export_date; /* export --date, or NULL for the newest */
     const char *export_base; /* export --export-base */
     long export_day;         /* the export's day (sync_plan()); -1 when unknown */
+    bool export_adult_listed;            /* the export read held TMDB's adult list (source.h) */
     struct deletion_limit max_deletions; /* export --max-deletions */
     const char *since;       /* changes: a date (NULL: the stored cursor); dump: a run or time */
     const char *dump_table;  /* dump --table, default "movies" */

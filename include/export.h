@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Where TMDB publishes the exports (no authentication). */
 #define EXPORT_DEFAULT_BASE "https://files.tmdb.org/p/exports"
@@ -56,13 +57,15 @@ int export_parse_line(const char *line, size_t len, struct export_entry *out, ch
 const char *export_zlib_version(void);
 
 /*
- * Whether the gzip on `fd` (from offset 0) decompresses to its end: a
- * download cut short without the server saying so (no Content-Length, no
- * chunked encoding) is found here, before its ids are fetched, rather than
- * at its end by the reader. Returns 0, or -1 with a short reason. Leaves
- * fd at offset 0.
+ * Whether what `fd` holds from offset `at` on is gzip that decompresses to
+ * its end: a download cut short without the server saying so (no
+ * Content-Length, no chunked encoding) is found here, before its ids are
+ * fetched, rather than at its end by the reader; so is a body that is not
+ * gzip at all (an error page sent with 200), which zlib would read as
+ * text, or ignore after a first member. Returns 0, or -1 with a short
+ * reason. Leaves fd at offset 0.
  */
-int export_check_whole(int fd, char *reason, size_t reason_size);
+int export_check_whole(int fd, off_t at, char *reason, size_t reason_size);
 
 struct export_reader;
 

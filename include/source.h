@@ -58,6 +58,11 @@ struct source {
      * when it takes the fallback; main reads it after the pipeline's
      * threads are joined. */
     long *export_day;
+    /* Set by the producer when the export read holds TMDB's adult list:
+     * with --include-adult, the adult export downloaded, or adult entries
+     * in a --file. Then stored adult movies it does not name are gone too.
+     * Main reads it after the pipeline's threads are joined. */
+    bool *adult_listed;
     /* SOURCE_EXPORT: which entries to keep; SOURCE_CHANGES: include_adult
      * (changes carry no popularity or video flag; lists are not filtered). */
     bool has_min_popularity;

@@ -206,20 +206,21 @@ typedef bool (*store_present_fn)(void *ctx, int64_t id);
 struct store_gone {
     int64_t *ids; /* owned (store_gone_free()); n of them */
     size_t n;
-    int64_t live; /* stored movies not marked deleted, adult ones aside */
+    int64_t live; /* stored movies not marked deleted (adult ones only with `adult`) */
 };
 
 /*
  * After a complete export: every stored movie that is not deleted and not
- * adult (adult movies live in another export) is counted, and those of
- * them fetched before `fetched_before` (ISO-8601 UTC: the export's day; a
- * movie fetched since may be newer than the export) for which present() is
- * false go into *gone. Reads only, so the caller can decide whether to
+ * adult (adult movies live in another export: counted too when `adult`,
+ * the export read held that list) is counted, and those of them fetched
+ * before `fetched_before` (ISO-8601 UTC: the export's day; a movie fetched
+ * since may be newer than the export) for which present() is false go
+ * into *gone. Reads only, so the caller can decide whether to
  * mark them (sync.c limits how many one export may mark). On error *gone
  * holds nothing.
  */
 enum store_status store_find_gone(struct store *s, store_present_fn present, void *ctx,
-                                  const char *fetched_before, struct store_gone *gone);
+                                  const char *fetched_before, bool adult, struct store_gone *gone);
 
 /* Mark every movie of `gone` deleted as of `now`, in its own transaction
  * (all or none); call it outside a batch. */

@@ -975,7 +975,9 @@ class Handler(BaseHTTPRequestHandler):
                 day = datetime.date(int(match[4]), int(match[2]), int(match[3]))
             except ValueError:
                 day = None
-        if self.server.opts.export_unpublished and day == today:
+        unpublished = self.server.opts.export_unpublished or (
+            match and match[1] and self.server.opts.adult_export_unpublished)
+        if unpublished and day == today:
             day = None  # not published yet: S3's 403, as for a day that never was
         if day is None or not today - datetime.timedelta(days=EXPORT_KEEP_DAYS) < day <= today:
             self.send_body(403, S3_ACCESS_DENIED, "application/xml", compress=False)
@@ -1221,6 +1223,8 @@ All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--export-unpublished", action="store_true",
                    help="today's export (--today) is not published yet: 403, as before "
                         "TMDB's morning upload")
+    p.add_argument("--adult-export-unpublished", action="store_true",
+                   help="today's adult export (--today) is not published yet, the main one is")
     p.add_argument("--export-cut", type=int, default=0, metavar="N",
                    help="the first N export downloads end half-way, with no Content-Length")
     p.add_argument("--export-drip", action="store_true",

@@ -102,8 +102,15 @@ int export_parse_line(const char *line, size_t len, struct export_entry *out, ch
     return rc;
 }
 
-int export_check_whole(int fd, char *reason, size_t reason_size) {
-    int copy = lseek(fd, 0, SEEK_SET) == 0 ? dup(fd) : -1;
+int export_check_whole(int fd, off_t at, char *reason, size_t reason_size) {
+    unsigned char magic[2];
+    if (pread(fd, magic, sizeof magic, at) != (ssize_t)sizeof magic || magic[0] != 0x1f ||
+        magic[1] != 0x8b) {
+        snprintf(reason, reason_size, "%s", "not a gzip file");
+        lseek(fd, 0, SEEK_SET);
+        return -1;
+    }
+    int copy = lseek(fd, at, SEEK_SET) == at ? dup(fd) : -1;
     gzFile gz = copy >= 0 ? gzdopen(copy, "rb") : NULL;
     if (!gz) {
         if (copy >= 0)

@@ -359,17 +359,21 @@ static void close_database(struct store *store, int lock_fd) {
 }
 
 /* TMDB's ceiling per IP address (../shared/tmdb-api-notes.md): about 20
- * connections. A run opens one per worker and one for the list pages. */
+ * connections. A run opens one per worker, and one more for list or
+ * changes pages; a dry run opens no worker's. */
 #define TMDB_MAX_CONNECTIONS 20
 
 static void warn_connections(const struct options *opt) {
     size_t n = strlen(DEFAULT_API_BASE);
     bool tmdb = strncmp(opt->api_base, DEFAULT_API_BASE, n) == 0 &&
                 (opt->api_base[n] == '\0' || opt->api_base[n] == '/');
-    if (tmdb && opt->workers + 1 > TMDB_MAX_CONNECTIONS)
+    /* lists and changes page through the API beside the workers */
+    bool pages = opt->source.kind == SOURCE_LIST || opt->source.kind == SOURCE_CHANGES;
+    int open = opt->workers + (pages ? 1 : 0);
+    if (tmdb && !opt->dry_run && open > TMDB_MAX_CONNECTIONS)
         log_warn("--workers %d opens %d connections to TMDB, which allows about %d per IP "
                  "address: expect 429s; %d workers stay within it",
-                 opt->workers, opt->workers + 1, TMDB_MAX_CONNECTIONS, TMDB_MAX_CONNECTIONS - 1);
+                 opt->workers, open, TMDB_MAX_CONNECTIONS, TMDB_MAX_CONNECTIONS - (pages ? 1 : 0));
 }
 
 static int run(int argc, char **argv, struct options *opt, const struct credential *cred) {

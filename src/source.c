@@ -285,7 +285,7 @@ static enum download download_into(int fd, off_t at, const char *url, bool missi
         bool cut = false;
         if (r.error == HTTP_OK && r.status == 200) {
             log_info("downloaded: %zu bytes", r.len);
-            if (export_check_whole(fd, what, sizeof what) == 0)
+            if (export_check_whole(fd, at, what, sizeof what) == 0)
                 return DL_OK;
             cut = true; /* `what` holds the check's reason */
         } else {
@@ -311,33 +311,43 @@ static enum download download_into(int fd, off_t at, const char *url, bool missi
     }
 }
 
+/* The export of `url` into fd from offset 0 and, with --include-adult, the
+ * same day's adult export after it, as a second gzip member of the same
+ * file (TMDB lists adult movies only there since July 2023). */
+static enum download download_day(const struct source *src, int fd, const char *url,
+                                  bool missing_is_quiet, struct fetcher *f, struct stats *stats) {
+    enum download d = download_into(fd, 0, url, missing_is_quiet, f, stats);
+    if (d != DL_OK || !src->include_adult)
+        return d;
+    char adult[2048];
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (size < 0 || export_adult_url(url, adult, sizeof adult) != 0) {
+        log_error("export %s: no adult export's name for it", url);
+        return DL_FAILED;
+    }
+    d = download_into(fd, size, adult, missing_is_quiet, f, stats);
+    if (d == DL_OK && src->adult_listed)
+        *src->adult_listed = true;
+    return d;
+}
+
 /* Download the export into an unlinked temporary file and return its
  * descriptor at offset 0, or -1 (logged): the newest, or the day before's
- * while the newest is not there (src->export_fallback_url); with
- * --include-adult, the day's adult export after it, as a second gzip
- * member of the same file (TMDB lists adult movies only there). */
+ * while the newest is not all there (src->export_fallback_url). */
 static int download_export(const struct source *src, struct fetcher *f, struct stats *stats) {
     int fd = export_temp_file();
     if (fd < 0)
         return -1;
-    const char *url = src->export_url;
-    enum download d = download_into(fd, 0, url, src->export_fallback_url != NULL, f, stats);
-    if (d == DL_MISSING && src->export_fallback_url) {
-        log_warn("the newest export is not there yet: taking the day before's");
-        url = src->export_fallback_url;
+    bool fallback = src->export_fallback_url != NULL;
+    enum download d = download_day(src, fd, src->export_url, fallback, f, stats);
+    if (d == DL_MISSING && fallback) {
+        char day[CLOCK_DATE_SIZE];
+        clock_format_date(src->export_day ? *src->export_day : 0, day);
+        log_warn("the export of %s is not %s yet: taking the day before's", day,
+                 src->include_adult ? "all there (with the adult one)" : "there");
         if (src->export_day)
             --*src->export_day;
-        d = download_into(fd, 0, url, false, f, stats);
-    }
-    if (d == DL_OK && src->include_adult) {
-        char adult[2048];
-        off_t size = lseek(fd, 0, SEEK_END);
-        if (size < 0 || export_adult_url(url, adult, sizeof adult) != 0) {
-            log_error("export %s: no adult export's name for it", url);
-            d = DL_FAILED;
-        } else {
-            d = download_into(fd, size, adult, false, f, stats);
-        }
+        d = download_day(src, fd, src->export_fallback_url, false, f, stats);
     }
     if (d == DL_OK && lseek(fd, 0, SEEK_SET) == 0)
         return fd;
@@ -452,6 +462,9 @@ static enum source_status produce_export(const struct source *src, struct fetche
             st = SOURCE_FATAL;
             break;
         }
+        /* a --file holding TMDB's adult list too (the two files concatenated) */
+        if (e.adult && src->export_path && src->include_adult && src->adult_listed)
+            *src->adult_listed = true;
         if (!wanted(src, e.adult, e.video, e.popularity))
             continue;
         if (in_shard(src, e.id)) /* the progress line's total: this shard's ids */

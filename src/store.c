@@ -1,6 +1,8 @@
 /* store.c - see store.h. */
 #include "store.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <sqlite3.h>
@@ -131,16 +133,24 @@ const char *store_errmsg(const struct store *s) {
 static int beside_database(struct store *s, const char *suffix, char *out, size_t size);
 
 /* For "attempt to write a readonly database" on a connection opened to
- * write: which file (or the directory) this user may not write, into
- * out, or "" (SQLite names only the database). */
+ * write: which of the database's files (or its directory) this user may
+ * not write, into out, or "" (SQLite names only the database). The
+ * message starts with the database's path: the files are named by it. */
 static void readonly_cause(struct store *s, char *out, size_t size) {
-    static const char *const suffixes[] = {"", "-wal", "-shm"};
+    static const struct {
+        const char *suffix, *name;
+    } files[] = {{"", "the database file"}, {"-wal", "its -wal file"}, {"-shm", "its -shm file"}};
     char file[PATH_MAX];
     out[0] = '\0';
-    for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
-        if (beside_database(s, suffixes[i], file, sizeof file) == 0 && access(file, F_OK) == 0 &&
-            access(file, W_OK) != 0) {
-            snprintf(out, size, " (%.120s may not be written by this user)", file);
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        if (beside_database(s, files[i].suffix, file, sizeof file) != 0 ||
+            faccessat(AT_FDCWD, file, F_OK, AT_EACCESS) != 0)
+            continue;
+        if (faccessat(AT_FDCWD, file, W_OK, AT_EACCESS) != 0) {
+            snprintf(out, size,
+                     errno == EROFS ? " (it is on a read-only file system)"
+                                    : " (%s may not be written by this user)",
+                     files[i].name);
             return;
         }
     }
@@ -149,8 +159,10 @@ static void readonly_cause(struct store *s, char *out, size_t size) {
         if (slash)
             *slash = '\0';
         const char *dir = slash ? (*file ? file : "/") : ".";
-        if (access(dir, W_OK) != 0)
-            snprintf(out, size, " (its directory %.120s may not be written by this user)", dir);
+        if (faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) != 0)
+            snprintf(out, size, "%s",
+                     errno == EROFS ? " (it is on a read-only file system)"
+                                    : " (its directory may not be written by this user)");
     }
 }
 
@@ -167,7 +179,7 @@ enum store_status store_fail(struct store *s, const char *step, ...) {
     int primary = code & 0xff;
     /* SQLite records it for these two only; otherwise it is stale */
     bool os_cause = os_errno != 0 && (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN);
-    char cause[200] = ""; /* short enough to fit after the rest */
+    char cause[64] = "";
     if (os_cause)
         snprintf(cause, sizeof cause, " (%s)", strerror(os_errno));
     else if (primary == SQLITE_READONLY && s->writable)

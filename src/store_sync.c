@@ -19,15 +19,16 @@ enum store_status store_mark_deleted(struct store *s, int64_t id, const char *no
 }
 
 enum store_status store_find_gone(struct store *s, store_present_fn present, void *ctx,
-                                  const char *fetched_before, struct store_gone *gone) {
+                                  const char *fetched_before, bool adult, struct store_gone *gone) {
     *gone = (struct store_gone){0};
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT id, fetched_at < ?1 FROM movies "
-                           "WHERE deleted_at IS NULL AND adult = 0",
+                           "WHERE deleted_at IS NULL AND (adult = 0 OR ?2)",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, "list stored movies");
     store_bind_text(st, 1, fetched_before);
+    sqlite3_bind_int(st, 2, adult);
     size_t cap = 0;
     int rc;
     enum store_status result = STORE_OK;

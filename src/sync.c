@@ -34,6 +34,8 @@ static int export_url_of(const struct options *opt, long day, char *url, size_t 
 
 static enum sync_status plan_export(struct options *opt, char *url, char *fallback_url,
                                     size_t url_size) {
+    opt->export_adult_listed = false;
+    opt->source.adult_listed = &opt->export_adult_listed;
     if (opt->source.export_path) {
         if (export_day_of_name(opt->source.export_path, &opt->export_day) != 0) {
             opt->export_day = -1;
@@ -194,7 +196,8 @@ static enum sync_status mark_gone(const struct options *opt, struct store *store
     clock_format_day_start(opt->export_day, before);
     struct store_gone gone;
     /* idset_contains only reads: the producer that filled it is joined */
-    if (store_find_gone(store, named_has, (void *)named, before, &gone) != STORE_OK) {
+    if (store_find_gone(store, named_has, (void *)named, before, opt->export_adult_listed, &gone) !=
+        STORE_OK) {
         log_error("%s", store_errmsg(store));
         return SYNC_FATAL;
     }
@@ -257,7 +260,8 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
         /* Never past a stored movie the run left as it was. */
         char before[CLOCK_ISO_SIZE], oldest[64];
         clock_format_day_start(day, before);
-        if (store_oldest_unrefreshed(store, before, src->include_adult, src->include_video,
+        /* adult movies count only when the export listed them */
+        if (store_oldest_unrefreshed(store, before, opt->export_adult_listed, src->include_video,
                                      facts->run_id, oldest, sizeof oldest) != STORE_OK) {
             log_error("%s", store_errmsg(store));
             return SYNC_FATAL;

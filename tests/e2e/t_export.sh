@@ -6,7 +6,7 @@
 # --max-age skips what is fresh; unreadable lines are reported, counted and
 # stop the deletion marking; a missing export is a clear error.
 . "$(dirname "$0")/lib.sh"
-plan 54
+plan 59
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -196,6 +196,12 @@ is "$(cursor)" "$TODAY" "a whole export moves it to its day; stale adult movies 
 # Without --date the newest export is taken (today's from 08:00 UTC, else
 # yesterday's); when TMDB is late with it, the day before's is, and the
 # cursor says so. (The fake's --today is the tool's newest, at any hour.)
+# (not within a minute of 08:00 or 00:00 UTC, where the tool's newest
+# and the one computed here could differ)
+while [ "$(date -u +%H%M)" = 0759 ] || [ "$(date -u +%H%M)" = 0800 ] ||
+    [ "$(date -u +%H%M)" = 2359 ] || [ "$(date -u +%H%M)" = 0000 ]; do
+    sleep 5
+done
 NEWEST=$("$PYTHON" -c 'import datetime as d
 n = d.datetime.now(d.timezone.utc)
 print(n.date() if n.hour >= 8 else n.date() - d.timedelta(days=1))')
@@ -204,9 +210,31 @@ start_fake $FAKE_OPTS --today "$NEWEST" --export-unpublished
 sql "UPDATE meta SET value = '2000-01-01' WHERE key = 'changes_from'"
 run_ingest export --export-base "$FAKE_URL/p/exports" --rate 0 --max-age 1h
 is "$RC" 0 "today's export not published yet: exit 0"
-like "$ERR" "the newest export is not there yet: taking the day before's" \
+like "$ERR" "the export of $NEWEST is not there yet: taking the day before's" \
     "the warning says the day before's was taken"
 is "$(cursor)" "$(date -u -d "$NEWEST -1 day" +%F)" "the cursor moves to that export's day, not today's"
+# --include-adult, the day's main export there but not its adult one yet:
+# the day before's pair is taken.
+stop_fake
+start_fake $FAKE_OPTS --today "$NEWEST" --adult-export-unpublished
+sql "UPDATE meta SET value = '2000-01-01' WHERE key = 'changes_from'"
+run_ingest export --export-base "$FAKE_URL/p/exports" --rate 0 --max-age 1h --include-adult
+is "$RC" 0 "the adult export not published yet: exit 0"
+like "$ERR" "is not all there \(with the adult one\) yet: taking the day before's" \
+    "the warning says the day before's pair was taken"
+is "$(cursor)" "$(date -u -d "$NEWEST -1 day" +%F)" "the cursor moves to that day"
+
+# With the adult export read, a stored adult movie it no longer names is
+# gone too (before, adult movies were never marked, and held the cursor).
+stop_fake
+start_fake $FAKE_OPTS
+sql "UPDATE movies SET id = 99999991, fetched_at = '2020-01-01T00:00:00Z'
+     WHERE id = (SELECT min(id) FROM movies WHERE adult = 1)"
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 --max-age 1h \
+    --include-adult
+is "$RC:$(sql 'SELECT deleted_at IS NOT NULL FROM movies WHERE id = 99999991')" "0:1" \
+    "--include-adult: an adult movie the adult export no longer names is marked deleted"
+is "$(cursor)" "$TODAY" "and it does not hold the cursor"
 
 # A download cut half-way with no Content-Length looks whole to HTTP: the
 # gzip check finds it before any id is fetched, and it is downloaded again.

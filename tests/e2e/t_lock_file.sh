@@ -82,6 +82,6 @@ chown 0:0 "$SVC-shm"
 chmod 644 "$SVC-shm"
 as_nobody "$BIN" --db "$SVC" --no-progress --rate 0 list now_playing </dev/null 2>"$TMP/err"
 is "$?" 1 "DB-shm not writable by the service user: exit 1"
-like "$(cat "$TMP/err")" "movies.sqlite3-shm may not be written by this user" "the error names the file"
+like "$(cat "$TMP/err")" "movies.sqlite3: .*readonly database \(its -shm file may not be written by this user\)" "the error names the file"
 
 done_testing

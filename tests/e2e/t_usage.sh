@@ -47,15 +47,17 @@ id=$(catalogue_ids 1 --movies 20 --deleted 0)
 run_ingest ids "$id" --workers 2 --rate 0
 is "$RC" 0 "options after the command are accepted"
 
-# TMDB allows about 20 connections per IP; a run opens workers + 1. A dry
-# run of ids asks nothing, and a proxy on a closed loopback port would
-# catch any request anyway: the real TMDB is never contacted.
+# TMDB allows about 20 connections per IP; a run opens one per worker, and
+# one more for list pages. A proxy on a closed loopback port takes every
+# request: the real TMDB is never contacted.
+# The proxy refuses the /configuration request ids makes first: exit 1
+# before any movie, after the warning (--retries 0: at once).
+https_proxy=http://127.0.0.1:9 run_ingest --api-base https://api.themoviedb.org/3 --workers 21 \
+    --retries 0 ids 5
+like "$ERR" "warning: --workers 21 opens 21 connections to TMDB, which allows about 20" \
+    "--workers 21 against TMDB: a warning"
 https_proxy=http://127.0.0.1:9 run_ingest --api-base https://api.themoviedb.org/3 --workers 20 \
-    --dry-run ids 5
-like "$ERR" "warning: --workers 20 opens 21 connections to TMDB, which allows about 20" \
-    "--workers 20 against TMDB: a warning"
-https_proxy=http://127.0.0.1:9 run_ingest --api-base https://api.themoviedb.org/3 --workers 19 \
-    --dry-run ids 5
-unlike "$ERR" "connections" "--workers 19: none"
+    --retries 0 ids 5
+unlike "$ERR" "connections to TMDB" "--workers 20 for ids (no list pages): none"
 
 done_testing

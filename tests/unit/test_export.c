@@ -447,6 +447,29 @@ static void test_reader_crlf_blank_lines_and_no_final_newline(void **state) {
     assert_reads(t->path, want, sizeof want / sizeof *want);
 }
 
+/* export_check_whole(): gzip read to its end from an offset; a file cut
+ * short, or a part that is not gzip (an error page sent with 200: zlib
+ * would read it as text, or skip it after a first member), is refused. */
+static void test_check_whole(void **state) {
+    struct tmp *t = *state;
+    const char data[] = "{\"id\":1}\n{\"id\":2}\n";
+    write_gzip(t->path, data, sizeof data - 1);
+    int fd = open(t->path, O_RDWR);
+    assert_true(fd >= 0);
+    char reason[96];
+    assert_int_equal(export_check_whole(fd, 0, reason, sizeof reason), 0);
+    off_t whole = lseek(fd, 0, SEEK_END);
+    assert_int_equal(lseek(fd, 0, SEEK_CUR), whole);
+    assert_int_equal(write(fd, "<html>", 6), 6); /* a second "member" that is not gzip */
+    assert_int_equal(export_check_whole(fd, whole, reason, sizeof reason), -1);
+    assert_string_equal(reason, "not a gzip file");
+    assert_int_equal(lseek(fd, 0, SEEK_CUR), 0);
+    assert_int_equal(ftruncate(fd, whole - 5), 0); /* cut short */
+    assert_int_equal(export_check_whole(fd, 0, reason, sizeof reason), -1);
+    assert_non_null(strstr(reason, "truncated"));
+    close(fd);
+}
+
 /* A title cut in the middle of an emoji (a lone surrogate escape) is not a
  * bad line: cJSON refused it, and a bad line holds back an export's
  * deletions. */
@@ -737,6 +760,7 @@ int main(void) {
         READER_TEST(test_reader_many_lines_across_chunks),
         READER_TEST(test_reader_crlf_blank_lines_and_no_final_newline),
         READER_TEST(test_reader_repairs_lone_surrogates),
+        READER_TEST(test_check_whole),
         READER_TEST(test_reader_last_line_longer_than_what_came_before),
         READER_TEST(test_reader_bad_line_then_more),
         READER_TEST(test_reader_over_long_line_is_skipped),

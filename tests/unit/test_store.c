@@ -1284,8 +1284,9 @@ static bool only_one_present(void *ctx, int64_t id) {
     return id == 1;
 }
 
-/* store_find_gone() counts the live movies (adult and deleted ones aside)
- * and picks those fetched before the export's day that it does not name;
+/* store_find_gone() counts the live movies (deleted ones aside, adult ones
+ * too unless the export held the adult list) and picks those fetched
+ * before the export's day that it does not name;
  * it writes nothing. store_mark_gone() marks exactly those. */
 static void test_find_gone_counts_and_picks(void **state) {
     struct fixture *f = *state;
@@ -1302,8 +1303,15 @@ static void test_find_gone_counts_and_picks(void **state) {
     mark_deleted_ok(s, 5, "2026-11-02T00:00:00Z");
 
     struct store_gone gone;
-    assert_int_equal(store_find_gone(s, only_one_present, NULL, "2026-11-25T00:00:00Z", &gone),
-                     STORE_OK);
+    /* an export that held TMDB's adult list: the adult movie is gone too */
+    assert_int_equal(
+        store_find_gone(s, only_one_present, NULL, "2026-11-25T00:00:00Z", true, &gone), STORE_OK);
+    assert_int_equal(gone.live, 4);
+    assert_int_equal(gone.n, 2);
+    assert_int_equal(gone.ids[0] + gone.ids[1], 2 + 4);
+    store_gone_free(&gone);
+    assert_int_equal(
+        store_find_gone(s, only_one_present, NULL, "2026-11-25T00:00:00Z", false, &gone), STORE_OK);
     assert_int_equal(gone.live, 3); /* 1, 2 and 3 */
     assert_int_equal(gone.n, 1);
     assert_int_equal(gone.ids[0], 2);
@@ -1332,7 +1340,7 @@ static void test_mark_gone_rolls_back_a_failed_commit(void **state) {
                           "CREATE TRIGGER gone_logged AFTER UPDATE OF deleted_at ON movies "
                           "BEGIN INSERT INTO gone_log VALUES (NEW.id); END;");
     struct store_gone gone;
-    assert_int_equal(store_find_gone(s, never_present, NULL, "2099-01-01T00:00:00Z", &gone),
+    assert_int_equal(store_find_gone(s, never_present, NULL, "2099-01-01T00:00:00Z", false, &gone),
                      STORE_OK);
     assert_int_equal(gone.n, 2);
     assert_int_not_equal(store_mark_gone(s, &gone, "2026-11-25T00:00:00Z"), STORE_OK);
