@@ -27,6 +27,7 @@
 #include "log.h"
 #include "source.h"
 #include "sync.h"
+#include "tmdb.h"
 
 /* Exit statuses: scripts and schedulers rely on these. */
 enum exit_status {
@@ -43,7 +44,7 @@ enum exit_status {
 
 #define DEFAULT_DB "tmdb.sqlite3"
 #define DEFAULT_EXPORT_BASE "https://files.tmdb.org/p/exports"
-#define DEFAULT_API_BASE "https://api.themoviedb.org/3"
+#define DEFAULT_API_BASE TMDB_API_BASE
 #define DEFAULT_LANGUAGE "ko-KR"
 #define DEFAULT_WORKERS 5
 #define DEFAULT_QUEUE_SIZE 5
@@ -94,8 +95,13 @@ struct options {
     long long max_age_s;  /* skip movies fetched less than this ago; 0 = off */
     const char *export_date; /* export --date, or NULL for the newest */
     const char *export_base; /* export --export-base */
-    long export_day;         /* the export's day (sync_plan()); -1 when unknown */
-    bool export_adult_listed;            /* the export read held TMDB's adult list (source.h) */
+    /* The export's day (sync_plan()), -1 when unknown, and whether the
+     * export read held TMDB's adult list. Written during the pipeline by
+     * the producer thread only (through source.export_day and
+     * source.adult_listed: the day before's export taken, the adult one
+     * read); main reads them only after pipeline_run() has joined it. */
+    long export_day;
+    bool export_adult_listed;
     struct deletion_limit max_deletions; /* export --max-deletions */
     const char *since;       /* changes: a date (NULL: the stored cursor); dump: a run or time */
     const char *dump_table;  /* dump --table, default "movies" */

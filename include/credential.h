@@ -20,8 +20,8 @@ struct credential {
     char *api_key; /* v3 key, or NULL (exactly one of the two is set after a load) */
     const char *source; /* "--token-file", "TMDB_API_TOKEN" or "TMDB_API_KEY" */
     /* --token-file, a regular file: its permission bits (0777), which the
-     * caller warns about when group or others have any: anyone who may
-     * read the file has the token, anyone who may write it chooses it */
+     * caller warns about when group or others may read or write it: anyone
+     * who may read the file has the token, anyone who may write it chooses it */
     unsigned file_mode;
 };
 

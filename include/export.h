@@ -62,8 +62,9 @@ const char *export_zlib_version(void);
  * Content-Length, no chunked encoding) is found here, before its ids are
  * fetched, rather than at its end by the reader; so is a body that is not
  * gzip at all (an error page sent with 200), which zlib would read as
- * text, or ignore after a first member. Returns 0, or -1 with a short
- * reason. Leaves fd at offset 0.
+ * text, or ignore after a first member. Returns 0, -1 with a short
+ * reason (the download is at fault), or -2 (reading the file here failed:
+ * downloading again would not help). Leaves fd at offset 0.
  */
 int export_check_whole(int fd, off_t at, char *reason, size_t reason_size);
 

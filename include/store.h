@@ -89,14 +89,22 @@ size_t store_cache_bytes(struct store *s);
 /* The SQLite library's version ("3.40.1"). */
 const char *store_library_version(void);
 
+/* DB-wal is cut back to this size whenever SQLite starts it again
+ * (journal_size_limit); a WAL left bigger after a load was held by a
+ * reader. */
+#define STORE_WAL_LIMIT_BYTES (64LL << 20)
+
 /*
  * At the end of a load: copy the whole WAL into the database and empty it
  * (a TRUNCATE checkpoint), without waiting for readers. *wal_bytes
- * receives DB-wal's size afterwards: 0, unless a reader's snapshot still
- * needs its pages (a long query held during the load makes SQLite append
- * rather than reuse it, so it can grow well past the database).
+ * receives DB-wal's size afterwards, and wal_path (wal_size bytes) its
+ * name (beside the database file itself, also through a symlink): 0,
+ * unless a reader's snapshot still needs its pages (a long query held
+ * during the load makes SQLite append rather than reuse it, so it can grow
+ * well past the database).
  */
-enum store_status store_shrink_wal(struct store *s, int64_t *wal_bytes);
+enum store_status store_shrink_wal(struct store *s, int64_t *wal_bytes, char *wal_path,
+                                   size_t wal_size);
 
 /* Close the connection (finalizing statements). Accepts NULL. */
 void store_close(struct store *s);

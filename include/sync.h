@@ -49,7 +49,8 @@ enum sync_status {
  * lines) would otherwise mark most of the catalogue deleted, and every
  * downstream job would follow. TMDB deletes a few hundred movies a day of
  * about a million, so the default allows 10 % of the stored movies (those
- * not marked deleted, adult ones aside), and never fewer than 100.
+ * not marked deleted; adult ones only when the export held TMDB's adult
+ * list), and never fewer than 100.
  */
 struct deletion_limit {
     bool given;    /* false: the default above */

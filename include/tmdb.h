@@ -27,6 +27,17 @@ enum tmdb_list {
 /* TMDB refuses more append_to_response parts than this (400, status_code 27). */
 #define TMDB_MAX_APPEND 20
 
+/* TMDB's own API base. */
+#define TMDB_API_BASE "https://api.themoviedb.org/3"
+
+/* TMDB's ceiling per IP address (../shared/tmdb-api-notes.md): about 20
+ * connections, beyond which it answers 429. */
+#define TMDB_MAX_CONNECTIONS 20
+
+/* Whether `api_base` is TMDB's own (TMDB_API_BASE, with or without a
+ * trailing slash), whose limits apply. */
+bool tmdb_is_official_base(const char *api_base);
+
 /*
  * Check and normalise an append_to_response list ("credits,keywords"):
  * every name must be a part TMDB's movie details know (tmdb_append_parts),

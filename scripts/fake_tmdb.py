@@ -983,6 +983,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_body(403, S3_ACCESS_DENIED, "application/xml", compress=False)
             return
         data = self.server.catalogue.export_bytes(adult=bool(match[1]))
+        if self.server.opts.export_no_final_newline and not match[1]:
+            data = gzip_deterministic(gzip.decompress(data).rstrip(b"\n"))
         with self.server.stats.lock:
             cut = self.server.export_cuts_left > 0
             self.server.export_cuts_left -= cut
@@ -1223,6 +1225,8 @@ All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--export-unpublished", action="store_true",
                    help="today's export (--today) is not published yet: 403, as before "
                         "TMDB's morning upload")
+    p.add_argument("--export-no-final-newline", action="store_true",
+                   help="the main export's last line has no newline")
     p.add_argument("--adult-export-unpublished", action="store_true",
                    help="today's adult export (--today) is not published yet, the main one is")
     p.add_argument("--export-cut", type=int, default=0, metavar="N",

@@ -2,6 +2,7 @@
 #include "export.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,27 +105,34 @@ int export_parse_line(const char *line, size_t len, struct export_entry *out, ch
 
 int export_check_whole(int fd, off_t at, char *reason, size_t reason_size) {
     unsigned char magic[2];
-    if (pread(fd, magic, sizeof magic, at) != (ssize_t)sizeof magic || magic[0] != 0x1f ||
-        magic[1] != 0x8b) {
+    ssize_t got = pread(fd, magic, sizeof magic, at);
+    if (got < 0) {
+        snprintf(reason, reason_size, "reading it back: %s", strerror(errno));
+        return -2;
+    }
+    if (got != (ssize_t)sizeof magic || magic[0] != 0x1f || magic[1] != 0x8b) {
         snprintf(reason, reason_size, "%s", "not a gzip file");
-        lseek(fd, 0, SEEK_SET);
-        return -1;
+        return lseek(fd, 0, SEEK_SET) == 0 ? -1 : -2;
     }
     int copy = lseek(fd, at, SEEK_SET) == at ? dup(fd) : -1;
     gzFile gz = copy >= 0 ? gzdopen(copy, "rb") : NULL;
     if (!gz) {
+        snprintf(reason, reason_size, "reading it back: %s", strerror(errno));
         if (copy >= 0)
             close(copy);
-        snprintf(reason, reason_size, "%s", "could not read it back");
-        return -1;
+        lseek(fd, 0, SEEK_SET);
+        return -2;
     }
-    static char sink[CHUNK]; /* the producer's thread only */
+    char sink[16384];
     int n, err = Z_OK;
     while ((n = gzread(gz, sink, sizeof sink)) > 0) {
     }
     const char *msg = gzerror(gz, &err);
     int rc = 0;
-    if (n < 0 || (err != Z_OK && err != Z_STREAM_END)) {
+    if (err == Z_ERRNO) {
+        snprintf(reason, reason_size, "reading it back: %s", strerror(errno));
+        rc = -2;
+    } else if (n < 0 || (err != Z_OK && err != Z_STREAM_END)) {
         snprintf(reason, reason_size, "%s",
                  err == Z_BUF_ERROR ? "the file is truncated (gzip stream ends early)"
                                     : (msg && *msg ? msg : "read error"));
@@ -132,8 +140,8 @@ int export_check_whole(int fd, off_t at, char *reason, size_t reason_size) {
     }
     gzclose(gz);
     if (lseek(fd, 0, SEEK_SET) != 0) {
-        snprintf(reason, reason_size, "%s", "could not read it back");
-        rc = -1;
+        snprintf(reason, reason_size, "reading it back: %s", strerror(errno));
+        rc = -2;
     }
     return rc;
 }

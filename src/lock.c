@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
+
 /* Links followed to find the database file (as the kernel's ELOOP). */
 #define MAX_LINKS 40
 
@@ -19,7 +21,7 @@
  * (a database this run creates through a link): into out. */
 static int follow_links(const char *path, char *out, size_t size) {
     if (snprintf(out, size, "%s", path) >= (int)size)
-        return -1;
+        return -ENAMETOOLONG;
     for (int hops = 0; hops < MAX_LINKS; hops++) {
         char target[PATH_MAX];
         ssize_t n = readlink(out, target, sizeof target - 1);
@@ -28,16 +30,16 @@ static int follow_links(const char *path, char *out, size_t size) {
         target[n] = '\0';
         if (target[0] == '/') {
             if (snprintf(out, size, "%s", target) >= (int)size)
-                return -1;
+                return -ENAMETOOLONG;
             continue;
         }
         char *slash = strrchr(out, '/'); /* relative: to the link's directory */
         size_t dir = slash ? (size_t)(slash - out) + 1 : 0;
         if (dir + (size_t)n >= size)
-            return -1;
+            return -ENAMETOOLONG;
         memcpy(out + dir, target, (size_t)n + 1);
     }
-    return -1;
+    return -ELOOP;
 }
 
 /* "<db>.lock" for the database file itself: a symlink and its target share
@@ -45,8 +47,9 @@ static int follow_links(const char *path, char *out, size_t size) {
  * with realpath() when it exists. */
 static int lock_path(const char *db_path, char *out, size_t size) {
     char file[PATH_MAX], dir[PATH_MAX];
-    if (follow_links(db_path, file, sizeof file) != 0)
-        return -1;
+    int rc = follow_links(db_path, file, sizeof file);
+    if (rc != 0)
+        return rc;
     char *slash = strrchr(file, '/');
     const char *base = slash ? slash + 1 : file;
     if (slash == file)
@@ -59,7 +62,7 @@ static int lock_path(const char *db_path, char *out, size_t size) {
     const char *d = realpath(dir, real) ? real : dir;
     return snprintf(out, size, "%s/%s.lock", strcmp(d, "/") == 0 ? "" : d, base) < (int)size
                ? 0
-               : -1;
+               : -ENAMETOOLONG;
 }
 
 /* Open the lock file without following a symlink planted in its place,
@@ -67,31 +70,37 @@ static int lock_path(const char *db_path, char *out, size_t size) {
  * (root, by hand) stays usable by the service user. *created tells whether
  * this call made it. */
 static int open_lock(const char *path, bool *created) {
-    int f = open(path, O_RDONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    /* O_NONBLOCK: a FIFO in its place must not hang the open (flock()
+     * ignores the flag) */
+    int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+    int f = open(path, flags | O_CREAT | O_EXCL, 0644);
     *created = f >= 0;
     if (f < 0 && errno == EEXIST)
-        f = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        f = open(path, flags);
     return f;
 }
 
 enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t err_size) {
     char path[PATH_MAX + 8];
     *fd = -1;
-    if (lock_path(db_path, path, sizeof path) != 0) {
-        snprintf(err, err_size, "%s: path too long, or symbolic links in a loop", db_path);
+    int rc = lock_path(db_path, path, sizeof path);
+    if (rc != 0) {
+        snprintf(err, err_size, "%s: %s", db_path,
+                 rc == -ELOOP ? "symbolic links in a loop" : "path too long");
         return LOCK_ERROR;
     }
     bool created;
     int f = open_lock(path, &created);
-    struct stat lk;
-    if (f >= 0 && (fstat(f, &lk) != 0 || !S_ISREG(lk.st_mode))) {
-        close(f);
-        f = -1;
-        errno = EINVAL;
-    }
     if (f < 0) {
         snprintf(err, err_size, "cannot open the lock file %s: %s", path,
                  errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+        return LOCK_ERROR;
+    }
+    struct stat lk;
+    if (fstat(f, &lk) != 0 || !S_ISREG(lk.st_mode)) {
+        snprintf(err, err_size, "cannot use the lock file %s: %s", path,
+                 S_ISREG(lk.st_mode) ? strerror(errno) : "it is not a regular file");
+        close(f);
         return LOCK_ERROR;
     }
     /* Made just now by root for a database another user owns: give it to
@@ -99,9 +108,8 @@ enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t er
      * call created: never one found in place. */
     struct stat db;
     if (created && geteuid() == 0 && stat(db_path, &db) == 0 && db.st_uid != 0 &&
-        fchown(f, db.st_uid, db.st_gid) != 0) {
-        /* not fatal: the file stays readable */
-    }
+        fchown(f, db.st_uid, db.st_gid) != 0)
+        log_debug("could not give %s to the database's owner: %s", path, strerror(errno));
     if (flock(f, LOCK_EX | LOCK_NB) != 0) {
         int saved = errno;
         close(f);

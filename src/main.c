@@ -338,18 +338,16 @@ static int open_database(const struct options *opt, int *lock_fd, struct store *
     return code;
 }
 
-/* DB-wal left this big after a load: a reader kept it from being reused. */
-#define BIG_WAL_BYTES (64LL << 20)
-
 /* At the end of a load: empty DB-wal, or say why it stays big. */
-static void empty_wal(struct store *store, const char *db_path) {
+static void empty_wal(struct store *store) {
     int64_t wal = 0;
-    if (store_shrink_wal(store, &wal) != STORE_OK)
+    char path[PATH_MAX];
+    if (store_shrink_wal(store, &wal, path, sizeof path) != STORE_OK)
         log_warn("%s", store_errmsg(store));
-    else if (wal >= BIG_WAL_BYTES)
-        log_warn("%s-wal is %lld MiB: a reader held a snapshot open during the load, so SQLite "
+    else if (wal >= STORE_WAL_LIMIT_BYTES)
+        log_warn("%s is %lld MiB: a reader held a snapshot open during the load, so SQLite "
                  "could not reuse it; it empties at the end of a load that no long query spans",
-                 db_path, (long long)(wal >> 20));
+                 path, (long long)(wal >> 20));
 }
 
 static void close_database(struct store *store, int lock_fd) {
@@ -358,22 +356,17 @@ static void close_database(struct store *store, int lock_fd) {
         lock_release(lock_fd);
 }
 
-/* TMDB's ceiling per IP address (../shared/tmdb-api-notes.md): about 20
- * connections. A run opens one per worker, and one more for list or
- * changes pages; a dry run opens no worker's. */
-#define TMDB_MAX_CONNECTIONS 20
-
+/* A run opens a connection per worker, and one more for list or changes
+ * pages; a dry run opens no worker's. Above TMDB's ceiling: a warning. */
 static void warn_connections(const struct options *opt) {
-    size_t n = strlen(DEFAULT_API_BASE);
-    bool tmdb = strncmp(opt->api_base, DEFAULT_API_BASE, n) == 0 &&
-                (opt->api_base[n] == '\0' || opt->api_base[n] == '/');
-    /* lists and changes page through the API beside the workers */
     bool pages = opt->source.kind == SOURCE_LIST || opt->source.kind == SOURCE_CHANGES;
-    int open = opt->workers + (pages ? 1 : 0);
-    if (tmdb && !opt->dry_run && open > TMDB_MAX_CONNECTIONS)
+    int n_connections = opt->workers + (pages ? 1 : 0);
+    if (tmdb_is_official_base(opt->api_base) && !opt->dry_run &&
+        n_connections > TMDB_MAX_CONNECTIONS)
         log_warn("--workers %d opens %d connections to TMDB, which allows about %d per IP "
                  "address: expect 429s; %d workers stay within it",
-                 opt->workers, open, TMDB_MAX_CONNECTIONS, TMDB_MAX_CONNECTIONS - (pages ? 1 : 0));
+                 opt->workers, n_connections, TMDB_MAX_CONNECTIONS,
+                 TMDB_MAX_CONNECTIONS - (pages ? 1 : 0));
 }
 
 static int run(int argc, char **argv, struct options *opt, const struct credential *cred) {
@@ -459,7 +452,7 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
             log_error("%s", store_errmsg(store));
             code = EXIT_FATAL;
         }
-        empty_wal(store, opt->db_path);
+        empty_wal(store);
     }
     close_database(store, lock_fd);
     idset_free(skip);
@@ -619,14 +612,19 @@ static unsigned open_standard_fds(void) {
     return closed;
 }
 
+/* Whether the command's product is standard output. */
+static bool writes_stdout(const struct options *opt) {
+    return opt->command == COMMAND_STATS || opt->command == COMMAND_DUMP ||
+           opt->command == COMMAND_SEARCH || opt->dry_run;
+}
+
 /* A command whose product is standard output (stats, dump, search, a dry
  * run), or whose ids come from standard input (`ids -`), cannot work with
- * it closed: /dev/null in its place would make a dump "succeed" with its
- * rows gone, and a downstream job move its cursor past them. */
-static bool needs_closed_fd(const struct options *opt, unsigned closed) {
-    bool writes = opt->command == COMMAND_STATS || opt->command == COMMAND_DUMP ||
-                  opt->command == COMMAND_SEARCH || opt->dry_run;
-    if (writes && (closed & 1u << STDOUT_FILENO)) {
+ * it closed (`closed`: open_standard_fds()): /dev/null in its place would
+ * make a dump "succeed" with its rows gone, and a downstream job move its
+ * cursor past them. True, said, when it is. */
+static bool standard_fd_missing(const struct options *opt, unsigned closed) {
+    if (writes_stdout(opt) && (closed & 1u << STDOUT_FILENO)) {
         log_error("standard output is closed: nowhere to write the %s",
                   opt->dry_run ? "dry run's result" : "output");
         return true;
@@ -651,7 +649,7 @@ int main(int argc, char **argv) {
                            : opt.verbosity == 1 ? LOG_INFO
                                                 : LOG_DEBUG;
     log_init(level, opt.progress && opt.verbosity >= 0, opt.log_format);
-    if (needs_closed_fd(&opt, closed)) {
+    if (standard_fd_missing(&opt, closed)) {
         cli_free(&opt);
         return EXIT_FATAL;
     }
@@ -683,7 +681,7 @@ int main(int argc, char **argv) {
         cli_free(&opt);
         return EXIT_USAGE;
     }
-    if (cred.file_mode & 077)
+    if (cred.file_mode & 066)
         log_warn("token file %s may be %s by other users (mode %03o): chmod 600 it",
                  opt.token_file, cred.file_mode & 022 ? "written" : "read", cred.file_mode);
     if (credential_protect() != 0)

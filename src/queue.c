@@ -184,7 +184,7 @@ static int timed_wait(sem_t *sem, const struct timespec *deadline) {
 #ifdef QUEUE_TIMED_WAIT_REALTIME
     return sem_timedwait(sem, deadline);
 #else
-    return sem_clockwait(sem, CLOCK_MONOTONIC, deadline);
+    return sem_clockwait(sem, QUEUE_CLOCK, deadline);
 #endif
 }
 

@@ -285,8 +285,13 @@ static enum download download_into(int fd, off_t at, const char *url, bool missi
         bool cut = false;
         if (r.error == HTTP_OK && r.status == 200) {
             log_info("downloaded: %zu bytes", r.len);
-            if (export_check_whole(fd, at, what, sizeof what) == 0)
+            int check = export_check_whole(fd, at, what, sizeof what);
+            if (check == 0)
                 return DL_OK;
+            if (check == -2) {
+                log_error("temporary export file: %s", what);
+                return DL_FAILED;
+            }
             cut = true; /* `what` holds the check's reason */
         } else {
             describe_download_failure(&r, what, sizeof what);
@@ -319,13 +324,20 @@ static enum download download_day(const struct source *src, int fd, const char *
     enum download d = download_into(fd, 0, url, missing_is_quiet, f, stats);
     if (d != DL_OK || !src->include_adult)
         return d;
+    /* A gzip member holding one "\n" between the two: the main export's
+     * last line must not run into the adult export's first (empty lines
+     * are skipped). */
+    static const unsigned char newline_gz[] = {0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00,
+                                               0x00, 0x02, 0x03, 0xe3, 0x02, 0x00, 0x93,
+                                               0x06, 0xd7, 0x32, 0x01, 0x00, 0x00, 0x00};
     char adult[2048];
     off_t size = lseek(fd, 0, SEEK_END);
-    if (size < 0 || export_adult_url(url, adult, sizeof adult) != 0) {
-        log_error("export %s: no adult export's name for it", url);
+    if (size < 0 || export_adult_url(url, adult, sizeof adult) != 0 ||
+        pwrite(fd, newline_gz, sizeof newline_gz, size) != (ssize_t)sizeof newline_gz) {
+        log_error("export %s: could not add the adult export to it", url);
         return DL_FAILED;
     }
-    d = download_into(fd, size, adult, missing_is_quiet, f, stats);
+    d = download_into(fd, size + (off_t)sizeof newline_gz, adult, missing_is_quiet, f, stats);
     if (d == DL_OK && src->adult_listed)
         *src->adult_listed = true;
     return d;

@@ -295,9 +295,10 @@ static enum store_status configure(struct store *s) {
      * database but not write in its directory could not open it between
      * loads. journal_size_limit makes the close empty the WAL. */
     int persist = 1;
+    char limit[64];
+    snprintf(limit, sizeof limit, "PRAGMA journal_size_limit = %lld", STORE_WAL_LIMIT_BYTES);
     if (sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist) != SQLITE_OK ||
-        sqlite3_exec(s->db, "PRAGMA journal_size_limit = 67108864", NULL, NULL, NULL) !=
-            SQLITE_OK)
+        sqlite3_exec(s->db, limit, NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(s, "keep the WAL files");
     if (sqlite3_exec(s->db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", NULL, NULL,
                      NULL) != SQLITE_OK)
@@ -602,17 +603,18 @@ enum store_status store_upgrade(const char *path, char *err, size_t err_size) {
     return rc;
 }
 
-enum store_status store_shrink_wal(struct store *s, int64_t *wal_bytes) {
+enum store_status store_shrink_wal(struct store *s, int64_t *wal_bytes, char *wal_path,
+                                   size_t wal_size) {
     *wal_bytes = 0;
+    wal_path[0] = '\0';
     /* not waiting: a reader in a long query would hold the run's end */
     sqlite3_busy_timeout(s->db, 0);
     int rc = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
         return store_fail(s, "checkpoint the WAL");
-    char wal[PATH_MAX];
     struct stat st;
-    if (beside_database(s, "-wal", wal, sizeof wal) == 0 && stat(wal, &st) == 0)
+    if (beside_database(s, "-wal", wal_path, wal_size) == 0 && stat(wal_path, &st) == 0)
         *wal_bytes = (int64_t)st.st_size;
     return STORE_OK;
 }

@@ -278,14 +278,22 @@ static int parse_page_fields(const cJSON *root, struct tmdb_list_page *out, char
     return 0;
 }
 
+bool tmdb_is_official_base(const char *api_base) {
+    size_t n = strlen(TMDB_API_BASE);
+    return strncmp(api_base, TMDB_API_BASE, n) == 0 &&
+           (api_base[n] == '\0' || (api_base[n] == '/' && api_base[n + 1] == '\0'));
+}
+
 int tmdb_parse_list_page(const char *body, size_t len, struct tmdb_list_page *out, char *reason,
                          size_t reason_size) {
     memset(out, 0, sizeof *out);
     reason[0] = '\0';
     /* escapes cJSON refuses (a title cut in the middle of an emoji) would
      * fail the whole page: repaired in a copy (json_repair_escapes()) */
-    char *copy = memchr(body, '\\', len) ? malloc(len) : NULL;
-    if (copy) {
+    char *copy = NULL;
+    if (memchr(body, '\\', len)) {
+        if (!(copy = malloc(len)))
+            return reject(reason, reason_size, "out of memory");
         memcpy(copy, body, len);
         json_repair_escapes(copy, len);
     }

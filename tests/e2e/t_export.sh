@@ -6,7 +6,7 @@
 # --max-age skips what is fresh; unreadable lines are reported, counted and
 # stop the deletion marking; a missing export is a clear error.
 . "$(dirname "$0")/lib.sh"
-plan 59
+plan 61
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -223,6 +223,15 @@ is "$RC" 0 "the adult export not published yet: exit 0"
 like "$ERR" "is not all there \(with the adult one\) yet: taking the day before's" \
     "the warning says the day before's pair was taken"
 is "$(cursor)" "$(date -u -d "$NEWEST -1 day" +%F)" "the cursor moves to that day"
+
+# The main export's last line without a newline must not run into the
+# adult export's first.
+stop_fake
+start_fake $FAKE_OPTS --export-no-final-newline
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 --max-age 1h \
+    --include-adult
+is "$RC" 0 "no newline at the end of the main export, then the adult one: exit 0"
+unlike "$ERR" "not one JSON object|line.*skipped" "and no line is bad"
 
 # With the adult export read, a stored adult movie it no longer names is
 # gone too (before, adult movies were never marked, and held the cursor).
