@@ -152,7 +152,7 @@ wait_for_movies() {
 done_testing() {
     if [ "$TAP_FAILED" -gt 0 ]; then
         diag "stderr of the last run:"
-        printf '%s\n' "$ERR" | sed 's/^/#   /' | head -20
+        printf '%s\n' "${ERR:-}" | sed 's/^/#   /' | head -20
         exit 1
     fi
     exit 0

@@ -1,30 +1,44 @@
 #!/bin/sh
 # The man page and the README agree with the code: every option --help
-# names is documented in both, and every command too.
+# names is documented in both (as a whole option, not inside a longer one),
+# and every command of --help has a man page entry and a README row.
 . "$(dirname "$0")/lib.sh"
-plan 4
+plan 6
 
 help=$("$BIN" --help)
 man=$(sed 's/\\-/-/g' "$ROOT/docs/tmdb-ingest.1")
 readme=$(cat "$ROOT/README.md")
+# the first cells of the README's table rows (an escaped \| kept inside)
+cells=$(printf '%s\n' "$readme" | sed 's/\\|/¦/g' | sed -n 's/^| \([^|]*\) |.*/\1/p')
 options=$(printf '%s\n' "$help" | grep -oE -- '--[a-z][a-z-]+' | sort -u)
+# a whole option: not followed by another letter or '-' (--db is not --db-cache)
+whole() { grep -qE -- "$1([^a-z-]|\$)"; }
 missing_man= missing_readme=
 for o in $options; do
-    printf '%s' "$man" | grep -qF -- "$o" || missing_man="$missing_man $o"
-    printf '%s' "$readme" | grep -qF -- "$o" || missing_readme="$missing_readme $o"
+    printf '%s\n' "$man" | grep -E "^\.(B|BI|BR) " | whole "$o" || missing_man="$missing_man $o"
+    # in the README: the first cell of a table row names it
+    printf '%s\n' "$cells" | grep -qE "\`$o[ \`=]" || missing_readme="$missing_readme $o"
 done
-is "$missing_man" "" "every option in --help is in the man page ($(echo $options | wc -w) options)"
-is "$missing_readme" "" "every option in --help is in the README"
-commands=$(printf '%s\n' "$help" | sed -n 's/^\(Usage:\)\{0,1\} *tmdb-ingest \(\[OPTIONS\] \)\{0,1\}\([a-z]*\).*/\3/p' | sort -u)
+is "$missing_man" "" "every option in --help has a man page entry ($(echo $options | wc -w) options)"
+is "$missing_readme" "" "every option in --help has a row in the README's options table"
+shorts=$(printf '%s\n' "$help" | grep -oE -- '^  -[a-z],' | tr -d ' ,' | sort -u)
 missing=
-for c in $commands; do
-    printf '%s' "$man" | grep -qE "^\.B[I]? \"?$c" || missing="$missing $c"
+for o in $shorts; do
+    printf '%s\n' "$man" | grep -E "^\.(B|BI|BR) " | whole "$o" || missing="$missing $o"
 done
-is "$missing" "" "every command in --help has a man page entry ($(echo $commands | tr '\n' ' '))"
+is "$missing" "" "every short option has a man page entry ($(echo $shorts | tr '\n' ' '))"
+commands=$(printf '%s\n' "$help" | sed -n '/^Commands:/,/^$/p' | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | sort -u)
+missing_man= missing_readme=
+for c in $commands; do
+    printf '%s' "$man" | grep -qE "^\.B[I]? \"?$c" || missing_man="$missing_man $c"
+    printf '%s\n' "$readme" | grep -qE "^\| \`$c[ \`]" || missing_readme="$missing_readme $c"
+done
+is "$missing_man" "" "every command in --help has a man page entry ($(echo $commands | tr '\n' ' '))"
+is "$missing_readme" "" "every command in --help has a row in the README's commands table"
 # and the other way: options the man page documents exist
 stale=
 for o in $(printf '%s\n' "$man" | grep -oE -- '^\.(B|BI|BR) --[a-z][a-z-]+' | grep -oE -- '--[a-z-]+' | sort -u); do
-    printf '%s' "$help" | grep -qF -- "$o" || stale="$stale $o"
+    printf '%s\n' "$help" | whole "$o" || stale="$stale $o"
 done
 is "$stale" "" "no option in the man page that --help does not know"
 
