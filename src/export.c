@@ -103,6 +103,19 @@ int export_parse_line(const char *line, size_t len, struct export_entry *out, ch
     return rc;
 }
 
+/* Whether the last gzread() on gz failed, and why, into reason: the
+ * reader and export_check_whole() say it alike. Z_BUF_ERROR means the
+ * gzip stream stopped before its end. */
+static bool gz_failed(gzFile gz, int n, int *err, char *reason, size_t reason_size) {
+    const char *msg = gzerror(gz, err);
+    if (n >= 0 && (*err == Z_OK || *err == Z_STREAM_END))
+        return false;
+    snprintf(reason, reason_size, "%s",
+             *err == Z_BUF_ERROR ? "the file is truncated (gzip stream ends early)"
+                                 : (msg && *msg ? msg : "read error"));
+    return true;
+}
+
 int export_check_whole(int fd, off_t at, char *reason, size_t reason_size) {
     unsigned char magic[2];
     ssize_t got = pread(fd, magic, sizeof magic, at);
@@ -127,16 +140,13 @@ int export_check_whole(int fd, off_t at, char *reason, size_t reason_size) {
     int n, err = Z_OK;
     while ((n = gzread(gz, sink, sizeof sink)) > 0) {
     }
-    const char *msg = gzerror(gz, &err);
     int rc = 0;
-    if (err == Z_ERRNO) {
-        snprintf(reason, reason_size, "reading it back: %s", strerror(errno));
-        rc = -2;
-    } else if (n < 0 || (err != Z_OK && err != Z_STREAM_END)) {
-        snprintf(reason, reason_size, "%s",
-                 err == Z_BUF_ERROR ? "the file is truncated (gzip stream ends early)"
-                                    : (msg && *msg ? msg : "read error"));
+    if (gz_failed(gz, n, &err, reason, reason_size)) {
         rc = -1;
+        if (err == Z_ERRNO) { /* reading the file here, not the download */
+            snprintf(reason, reason_size, "reading it back: %s", strerror(errno));
+            rc = -2;
+        }
     }
     gzclose(gz);
     if (lseek(fd, 0, SEEK_SET) != 0) {
@@ -176,14 +186,8 @@ static int fill(struct export_reader *r, char *reason, size_t reason_size) {
     }
     int n = gzread(r->gz, r->buf + r->end, (unsigned)(sizeof r->buf - 1 - r->end));
     int err = Z_OK;
-    const char *msg = gzerror(r->gz, &err);
-    if (n < 0 || (err != Z_OK && err != Z_STREAM_END)) {
-        /* Z_BUF_ERROR here means the gzip stream stopped before its end. */
-        snprintf(reason, reason_size, "%s",
-                 err == Z_BUF_ERROR ? "the file is truncated (gzip stream ends early)"
-                                    : (msg && *msg ? msg : "read error"));
+    if (gz_failed(r->gz, n, &err, reason, reason_size))
         return -1;
-    }
     if (n == 0) {
         r->eof = true;
         return 0;

@@ -612,10 +612,16 @@ static unsigned open_standard_fds(void) {
     return closed;
 }
 
+/* stats, dump and search: they read the database and write a report to
+ * standard output; no credential, no network. */
+static bool is_report(const struct options *opt) {
+    return opt->command == COMMAND_STATS || opt->command == COMMAND_DUMP ||
+           opt->command == COMMAND_SEARCH;
+}
+
 /* Whether the command's product is standard output. */
 static bool writes_stdout(const struct options *opt) {
-    return opt->command == COMMAND_STATS || opt->command == COMMAND_DUMP ||
-           opt->command == COMMAND_SEARCH || opt->dry_run;
+    return is_report(opt) || opt->dry_run;
 }
 
 /* A command whose product is standard output (stats, dump, search, a dry
@@ -653,9 +659,7 @@ int main(int argc, char **argv) {
         cli_free(&opt);
         return EXIT_FATAL;
     }
-    if (opt.command == COMMAND_STATS || opt.command == COMMAND_DUMP ||
-        opt.command == COMMAND_SEARCH) {
-        /* read-only, local: no credential, no network */
+    if (is_report(&opt)) {
         int code = opt.command == COMMAND_STATS  ? stats(&opt)
                    : opt.command == COMMAND_DUMP ? dump(&opt)
                                                  : search(&opt);

@@ -672,7 +672,7 @@ static enum source_status check_api_base(struct fetcher *f) {
         if (r.status == 404 && tmdb_is_not_found(r.body, r.len))
             log_error("%s is not TMDB's API (v3): GET /configuration answered TMDB's 404, as "
                       "every movie would, each read as deleted. Check --api-base or "
-                      "TMDB_API_BASE (https://api.themoviedb.org/3); nothing was fetched",
+                      "TMDB_API_BASE (" TMDB_API_BASE "); nothing was fetched",
                       safe);
         else
             log_error("%s/configuration: %s", safe, reason);

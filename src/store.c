@@ -130,7 +130,18 @@ const char *store_errmsg(const struct store *s) {
     return s->errmsg;
 }
 
-static int beside_database(struct store *s, const char *suffix, char *out, size_t size);
+/* The name of the database's `suffix` file (-wal, -shm): beside the file
+ * itself, as SQLite makes them, also when --db is a symlink. */
+static int beside_database(struct store *s, const char *suffix, char *out, size_t size) {
+    const char *file = sqlite3_db_filename(s->db, "main");
+    return snprintf(out, size, "%s%s", file && *file ? file : s->path, suffix) < (int)size ? 0 : -1;
+}
+
+/* The primary result code of the connection's last error (without the
+ * extended part: SQLITE_IOERR for SQLITE_IOERR_WRITE). */
+static int primary_code(const struct store *s) {
+    return s->db ? sqlite3_errcode(s->db) & 0xff : SQLITE_NOMEM;
+}
 
 /* For "attempt to write a readonly database" on a connection opened to
  * write: which of the database's files (or its directory) this user may
@@ -176,7 +187,7 @@ enum store_status store_fail(struct store *s, const char *step, ...) {
     /* "disk I/O error" alone does not say the disk is full or a file may
      * not be written: add the system's word for it */
     int os_errno = s->db ? sqlite3_system_errno(s->db) : 0;
-    int primary = code & 0xff;
+    int primary = primary_code(s);
     /* SQLite records it for these two only; otherwise it is stale */
     bool os_cause = os_errno != 0 && (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN);
     char cause[64] = "";
@@ -258,7 +269,7 @@ static enum store_status configure(struct store *s) {
         return store_fail(s, "set busy_timeout");
     int64_t version = 0;
     if (store_query_ints(s->db, "PRAGMA user_version", &version, 1) != SQLITE_OK)
-        return store_fail(s, (sqlite3_errcode(s->db) & 0xff) == SQLITE_NOTADB
+        return store_fail(s, primary_code(s) == SQLITE_NOTADB
                                  ? "read the schema version (is it an SQLite database?)"
                                  : "read the schema version");
     if (version > STORE_SCHEMA_VERSION) {
@@ -513,13 +524,6 @@ enum store_status store_open(const char *path, const char *language, struct stor
     return finish_open(s, rc, out, err, err_size);
 }
 
-/* The name of the database's `suffix` file (-wal, -shm): beside the file
- * itself, as SQLite makes them, also when --db is a symlink. */
-static int beside_database(struct store *s, const char *suffix, char *out, size_t size) {
-    const char *file = sqlite3_db_filename(s->db, "main");
-    return snprintf(out, size, "%s%s", file && *file ? file : s->path, suffix) < (int)size ? 0 : -1;
-}
-
 /* Why a read-only open could not read: SQLite's "attempt to write a
  * readonly database" there means a WAL database without DB-shm, in a
  * directory this user cannot create it in. */
@@ -527,8 +531,8 @@ static enum store_status readonly_failure(struct store *s) {
     enum store_status rc = store_fail(s, "read the schema version");
     char shm[PATH_MAX];
     struct stat st;
-    if ((sqlite3_errcode(s->db) & 0xff) == SQLITE_READONLY &&
-        beside_database(s, "-shm", shm, sizeof shm) == 0 && stat(shm, &st) != 0)
+    if (primary_code(s) == SQLITE_READONLY && beside_database(s, "-shm", shm, sizeof shm) == 0 &&
+        stat(shm, &st) != 0)
         snprintf(s->errmsg, sizeof s->errmsg,
                  "%s: cannot read it: it is in WAL mode, its -shm file does not exist, and "
                  "this user may not create it there (SQLite needs it even to read); a load, or "
