@@ -3,10 +3,11 @@
 #   make            build build/tmdb-ingest
 #   make demo       install what is missing, build, run against the local fake TMDB
 #   make test       everything: unit tests (cmocka), end-to-end tests, the
-#                   end-to-end suite under ASan+UBSan and TSan, valgrind
+#                   end-to-end suite and unit tests under ASan+UBSan and TSan,
+#                   valgrind
 #   make e2e        end-to-end tests only (quick)
 #   make asan | ubsan | tsan    sanitizer builds in build-asan/ etc.
-#   make check-sanitizers       end-to-end suite under ASan+UBSan and TSan
+#   make check-sanitizers       end-to-end suite and unit tests under ASan+UBSan and TSan
 #   make valgrind               one end-to-end run under valgrind memcheck
 #   make bench      benchmarks side by side, written to docs/benchmarks.md
 #   make fuzz       libFuzzer targets for the parsers, FUZZ_SECONDS (10) each
@@ -52,7 +53,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 CMOCKA_CFLAGS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --cflags cmocka 2>/dev/null))
 CMOCKA_LIBS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --libs cmocka 2>/dev/null))
 
-.PHONY: all deps demo test unit e2e asan ubsan tsan check-sanitizers valgrind bench fuzz \
+.PHONY: all deps demo test unit unit-bins e2e asan ubsan tsan check-sanitizers valgrind bench fuzz \
         clean check-deps check-test-deps install
 
 all: check-deps $(BIN)
@@ -115,9 +116,13 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard include/*.h) | $(BU
 
 unit: check-test-deps all $(UNIT_BINS)
 
+# The unit test binaries alone (the sanitizer builds make them too, for
+# tests/sanitizers/t_unit.sh).
+unit-bins: $(UNIT_BINS)
+
 E2E_TESTS := $(wildcard tests/e2e/t_*.sh)
-SAN_TESTS := tests/sanitizers/t_asan.sh tests/sanitizers/t_tsan.sh tests/memcheck/t_valgrind.sh \
-             tests/fuzz/t_fuzz.sh
+SAN_TESTS := tests/sanitizers/t_asan.sh tests/sanitizers/t_tsan.sh tests/sanitizers/t_unit.sh \
+             tests/memcheck/t_valgrind.sh tests/fuzz/t_fuzz.sh
 
 # Test files run two at a time (they wait on simulated latency far more than
 # they use CPU); PROVE_JOBS=1 runs them one by one.
@@ -128,6 +133,8 @@ PROVE_JOBS ?= 2
 # the fake TMDB, then the end-to-end suite under ASan+UBSan and TSan, and
 # one run under valgrind memcheck, and each libFuzzer target for a short time.
 test: unit asan tsan
+	$(ASAN_MAKE) unit-bins
+	$(TSAN_MAKE) unit-bins
 	TMDB_INGEST_BIN=$(abspath $(BIN)) CMOCKA_MESSAGE_OUTPUT=TAP \
 	    prove --exec '' -j$(PROVE_JOBS) $(PROVE_FLAGS) $(UNIT_BINS) $(E2E_TESTS) $(SAN_TESTS)
 
@@ -135,18 +142,24 @@ e2e: all
 	TMDB_INGEST_BIN=$(abspath $(BIN)) prove --exec '' $(PROVE_FLAGS) $(E2E_TESTS)
 
 SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer
+ASAN_MAKE := $(MAKE) --no-print-directory BUILD=build-asan CFLAGS='$(SAN_CFLAGS)' \
+	    SAN='-fsanitize=address,undefined -fno-sanitize-recover=all'
+TSAN_MAKE := $(MAKE) --no-print-directory BUILD=build-tsan CFLAGS='$(SAN_CFLAGS)' \
+	    SAN='-fsanitize=thread'
 asan:
-	$(MAKE) --no-print-directory BUILD=build-asan CFLAGS='$(SAN_CFLAGS)' \
-	    SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' all
+	$(ASAN_MAKE) all
 ubsan:
 	$(MAKE) --no-print-directory BUILD=build-ubsan CFLAGS='$(SAN_CFLAGS)' \
 	    SAN='-fsanitize=undefined -fno-sanitize-recover=all' all
 tsan:
-	$(MAKE) --no-print-directory BUILD=build-tsan CFLAGS='$(SAN_CFLAGS)' SAN='-fsanitize=thread' all
+	$(TSAN_MAKE) all
 
 # The end-to-end suite under the sanitizer builds; any report fails.
-check-sanitizers: asan tsan
-	prove --exec '' $(PROVE_FLAGS) tests/sanitizers/t_asan.sh tests/sanitizers/t_tsan.sh
+check-sanitizers: check-test-deps asan tsan
+	$(ASAN_MAKE) unit-bins
+	$(TSAN_MAKE) unit-bins
+	prove --exec '' $(PROVE_FLAGS) tests/sanitizers/t_asan.sh tests/sanitizers/t_tsan.sh \
+	    tests/sanitizers/t_unit.sh
 
 valgrind: all
 	TMDB_INGEST_BIN=$(abspath $(BIN)) prove --exec '' $(PROVE_FLAGS) tests/memcheck/t_valgrind.sh

@@ -1,7 +1,14 @@
 /* ratelimit.c - see ratelimit.h. Each acquire reserves the next free send
  * slot under the lock and sleeps until it outside the lock. A slot is the
- * latest of: now, one interval after the previous slot, the end of a
- * throttle pause, and one window after the slot `window_n` sends ago. */
+ * latest of: now, one interval (at the current rate) after the previous
+ * slot, the end of a throttle pause, and one window after the slot
+ * `window_n` sends ago.
+ *
+ * A slot is reserved only when it is at most LOOKAHEAD_S away; a thread
+ * whose slot would be later sleeps and asks again. Reserving far ahead
+ * would fix each thread's slot at the rate of the moment: after a
+ * throttle, 64 workers at the lowered rate would book a minute of slots
+ * that the rate's recovery could no longer bring forward. */
 #include "ratelimit.h"
 
 #include <math.h>
@@ -21,6 +28,8 @@
 #define WINDOW_MARGIN 1.02
 /* Sends remembered for the sliding window (rates above this are spacing-only). */
 #define MAX_WINDOW_N 4096
+/* No slot is reserved further ahead than this. */
+#define LOOKAHEAD_S 0.25
 
 struct ratelimit {
     pthread_mutex_t lock;
@@ -29,7 +38,7 @@ struct ratelimit {
     double window_s;   /* immutable */
     /* guarded by lock: */
     double rate;           /* current allowed rate */
-    double next_slot_s;    /* monotonic time of the next free slot */
+    double last_slot_s;    /* monotonic time of the last slot reserved */
     double paused_until_s; /* no slot before this */
     double last_adjust_s;  /* when `rate` last changed */
     double *recent;        /* ring of the last window_n slots */
@@ -60,7 +69,8 @@ struct ratelimit *ratelimit_new(double rate_per_s) {
         free(rl);
         return NULL;
     }
-    rl->next_slot_s = rl->last_adjust_s = clock_monotonic_s();
+    rl->last_adjust_s = clock_monotonic_s();
+    rl->last_slot_s = -1e9;
     return rl;
 }
 
@@ -87,15 +97,29 @@ static double later(double a, double b) {
     return a > b ? a : b;
 }
 
-/* Reserve the next slot. Lock held. */
-static double reserve(struct ratelimit *rl, double now) {
+/* When the current throttle pause ends (0 if none came). */
+static double paused_end(struct ratelimit *rl) {
+    pthread_mutex_lock(&rl->lock);
+    double end = rl->paused_until_s;
+    pthread_mutex_unlock(&rl->lock);
+    return end;
+}
+
+/* The next free slot, reserved when it is at most LOOKAHEAD_S from now.
+ * Sets *reserved. Lock held. */
+static double reserve(struct ratelimit *rl, double now, bool *reserved) {
     double slot = later(now, rl->paused_until_s);
+    *reserved = true;
     if (rl->configured <= 0)
         return slot;
     recover(rl, now);
-    slot = later(slot, rl->next_slot_s);
+    slot = later(slot, rl->last_slot_s + 1.0 / rl->rate);
     slot = later(slot, rl->recent[rl->recent_head] + rl->window_s);
-    rl->next_slot_s = slot + 1.0 / rl->rate;
+    if (slot - now > LOOKAHEAD_S) {
+        *reserved = false;
+        return slot;
+    }
+    rl->last_slot_s = slot;
     rl->recent[rl->recent_head] = slot;
     rl->recent_head = (rl->recent_head + 1) % rl->window_n;
     return slot;
@@ -107,18 +131,26 @@ int ratelimit_acquire(struct ratelimit *rl) {
             return -1;
         pthread_mutex_lock(&rl->lock);
         double now = clock_monotonic_s();
-        double slot = reserve(rl, now);
+        bool reserved;
+        double slot = reserve(rl, now, &reserved);
         pthread_mutex_unlock(&rl->lock);
         double wait_s = slot - now;
+        if (!reserved) {
+            /* Ask again once the slot is within reach, or sooner: the rate
+             * may recover meanwhile and bring it forward. */
+            double until_reach = wait_s - LOOKAHEAD_S;
+            if (until_reach > LOOKAHEAD_S)
+                until_reach = LOOKAHEAD_S;
+            if (stop_sleep_ms((long)ceil(until_reach * 1000)) != 0)
+                return -1;
+            continue;
+        }
         if (wait_s > 0 && stop_sleep_ms((long)ceil(wait_s * 1000)) != 0)
             return -1;
         /* A throttle that came while this thread slept for its slot and
          * whose pause covers the slot holds for this thread too: book
          * again, after it. */
-        pthread_mutex_lock(&rl->lock);
-        bool paused = rl->paused_until_s > slot;
-        pthread_mutex_unlock(&rl->lock);
-        if (!paused)
+        if (paused_end(rl) <= slot)
             return stop_requested() ? -1 : 0;
     }
 }

@@ -108,6 +108,54 @@ static void test_a_pause_holds_for_threads_already_waiting(void **state) {
     ratelimit_free(rl);
 }
 
+/* `n` threads (at most 16) each acquire once, all at the same time;
+ * returns when the last one returned. */
+static double acquire_in_threads(struct ratelimit *rl, int n) {
+    struct waiter w[16];
+    pthread_t t[16];
+    assert_true(n <= 16);
+    for (int i = 0; i < n; i++) {
+        w[i] = (struct waiter){rl, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, acquire_once, &w[i]), 0);
+    }
+    double last = 0;
+    for (int i = 0; i < n; i++) {
+        pthread_join(t[i], NULL);
+        last = w[i].returned_s > last ? w[i].returned_s : last;
+    }
+    return last;
+}
+
+/* After throttles brought the rate to its floor (one send per 2 s), many
+ * threads asking at once must not each fix a slot at that rate: as the
+ * rate recovers (here 20/s more every second), the waiting threads send
+ * sooner. Booked at the floor rate, the last of 10 would wait 18 s. */
+static void test_waiting_threads_gain_from_the_recovery(void **state) {
+    (void)state;
+    enum { THREADS = 10 };
+    struct ratelimit *rl = ratelimit_new(400);
+    for (int i = 0; i < 12; i++)
+        ratelimit_throttle(rl, 0);
+    assert_true(ratelimit_current_rate(rl) < 1.0);
+    double t0 = now_s();
+    double last = acquire_in_threads(rl, THREADS);
+    /* about 1 s; the bound is loose, far under the 18 s of fixed slots */
+    assert_true(last - t0 < 8.0);
+    ratelimit_free(rl);
+}
+
+/* With more threads than fit in the lookahead, the spacing still holds. */
+static void test_many_threads_keep_the_spacing(void **state) {
+    (void)state;
+    enum { THREADS = 16 };
+    struct ratelimit *rl = ratelimit_new(20);
+    double t0 = now_s();
+    double last = acquire_in_threads(rl, THREADS);
+    /* 16 sends at 20/s span at least 15 intervals */
+    assert_true(last - t0 >= 15 / 20.0 - 0.01);
+    ratelimit_free(rl);
+}
+
 static void test_stop_ends_a_wait(void **state) {
     (void)state;
     struct ratelimit *rl = ratelimit_new(1);
@@ -136,6 +184,8 @@ int main(void) {
         cmocka_unit_test(test_answers_within_one_pause_lower_the_rate_once),
         cmocka_unit_test(test_unlimited_still_honours_a_pause),
         cmocka_unit_test(test_a_pause_holds_for_threads_already_waiting),
+        cmocka_unit_test(test_waiting_threads_gain_from_the_recovery),
+        cmocka_unit_test(test_many_threads_keep_the_spacing),
         cmocka_unit_test(test_stop_ends_a_wait), /* last: the stop is for good */
     };
     return cmocka_run_group_tests_name("ratelimit", tests, setup, teardown);

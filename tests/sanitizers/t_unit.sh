@@ -1,0 +1,35 @@
+#!/bin/sh
+# The cmocka unit tests built with ASan+UBSan and with TSan (make test
+# builds them). The queue and the rate limiter are exercised by several
+# threads at once here, which the end-to-end suite reaches only by chance.
+# A sanitizer report makes a binary exit 99 and fails its line.
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
+export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1
+unset CMOCKA_MESSAGE_OUTPUT
+bins=""
+for build in build-asan build-tsan; do
+    found=$(ls "$root/$build"/tests/test_* 2>/dev/null)
+    [ -n "$found" ] || { echo "Bail out! no unit tests in $build (make test builds them)"; exit 255; }
+    bins="$bins $found"
+done
+echo "1..$(echo $bins | wc -w)"
+n=0
+failed=0
+for b in $bins; do
+    n=$((n + 1))
+    san=$(basename "$(dirname "$(dirname "$b")")")
+    out=$("$b" 2>&1)
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        echo "ok $n - $(basename "$b") under ${san#build-}"
+    else
+        failed=$((failed + 1))
+        echo "not ok $n - $(basename "$b") under ${san#build-} (exit $rc)"
+        printf '%s\n' "$out" | tail -60 | sed 's/^/# /'
+        printf '%s under %s failed:\n%s\n' "$(basename "$b")" "${san#build-}" "$out" | tail -80 >&2
+    fi
+done
+[ $failed -eq 0 ]
