@@ -11,6 +11,7 @@
 #   make valgrind               one end-to-end run under valgrind memcheck
 #   make bench      benchmarks side by side, written to docs/benchmarks.md
 #   make fuzz       libFuzzer targets for the parsers, FUZZ_SECONDS (10) each
+#   make lint       cppcheck and clang-tidy (.clang-tidy) over src/
 #   make deps       install build/test dependencies (Debian/Ubuntu, apt-get)
 #
 # Dependencies come from the distribution via pkg-config; nothing is vendored
@@ -53,7 +54,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 CMOCKA_CFLAGS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --cflags cmocka 2>/dev/null))
 CMOCKA_LIBS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --libs cmocka 2>/dev/null))
 
-.PHONY: all deps demo test unit unit-bins e2e asan ubsan tsan check-sanitizers valgrind bench fuzz \
+.PHONY: all deps demo test unit unit-bins e2e lint asan ubsan tsan check-sanitizers valgrind bench fuzz \
         clean check-deps check-test-deps install
 
 all: check-deps $(BIN)
@@ -70,7 +71,7 @@ endif
 # sanitizer runtimes come with clang's libclang-rt-dev). Evaluated only
 # when a test target runs.
 TEST_TOOLS := prove:perl sqlite3:sqlite3 python3:python3 valgrind:valgrind curl:curl \
-              openssl:openssl clang:clang
+              openssl:openssl clang:clang cppcheck:cppcheck clang-tidy:clang-tidy
 MISSING_TEST = $(if $(shell pkg-config --exists cmocka 2>/dev/null && echo y),,libcmocka-dev) \
                $(foreach t,$(TEST_TOOLS),$(if $(shell command -v $(word 1,$(subst :, ,$(t))) \
                2>/dev/null),,$(word 2,$(subst :, ,$(t)))))
@@ -122,7 +123,7 @@ unit-bins: $(UNIT_BINS)
 
 E2E_TESTS := $(wildcard tests/e2e/t_*.sh)
 SAN_TESTS := tests/sanitizers/t_asan.sh tests/sanitizers/t_tsan.sh tests/sanitizers/t_unit.sh \
-             tests/memcheck/t_valgrind.sh tests/fuzz/t_fuzz.sh
+             tests/memcheck/t_valgrind.sh tests/fuzz/t_fuzz.sh tests/lint/t_lint.sh
 
 # Test files run two at a time (they wait on simulated latency far more than
 # they use CPU); PROVE_JOBS=1 runs them one by one.
@@ -163,6 +164,13 @@ check-sanitizers: check-test-deps asan tsan
 
 valgrind: all
 	TMDB_INGEST_BIN=$(abspath $(BIN)) prove --exec '' $(PROVE_FLAGS) tests/memcheck/t_valgrind.sh
+
+# Static analysis of src/ (scripts/lint.sh): cppcheck, then clang-tidy with
+# .clang-tidy's checks; any finding fails.
+lint: check-test-deps
+	sh scripts/lint.sh -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+	    -DTMDB_INGEST_VERSION='"$(VERSION)"' -Iinclude -I$(BUILD) \
+	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 
 # libFuzzer targets for every parser of outside input (FUZZ_SECONDS each).
 fuzz:

@@ -64,7 +64,8 @@ struct fetch_result {
  * RETRY_DONE with *out holding the 2xx response; RETRY_MISSING,
  * RETRY_FAILED or RETRY_FATAL with `reason` explaining (no credential).
  * *attempts counts requests sent. A stop request ends it with RETRY_FATAL
- * and the reason "interrupted".
+ * and the reason "interrupted"; *out then holds the last response, or
+ * HTTP_ERR_ABORTED with status 0 if none was sent.
  */
 enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_result *out,
                             int *attempts, char *reason, size_t reason_size);

@@ -7,12 +7,13 @@
 #           libsqlite3-dev zlib1g-dev
 #   tests:  libcmocka-dev sqlite3 python3 perl (prove) openssl valgrind curl
 #   fuzz:   clang libclang-rt-dev (libFuzzer)
+#   lint:   cppcheck clang-tidy
 #   bench:  python3-aiohttp (the original asyncio approach, for comparison)
 set -eu
 
 PACKAGES="gcc make pkg-config libcurl4-openssl-dev libcjson-dev libsqlite3-dev zlib1g-dev \
 libcmocka-dev sqlite3 python3 perl openssl valgrind ca-certificates curl python3-aiohttp \
-clang libclang-rt-dev"
+clang libclang-rt-dev cppcheck clang-tidy"
 
 missing=""
 for p in $PACKAGES; do

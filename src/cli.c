@@ -411,17 +411,21 @@ static int parse_duration(const char *s, long long *out) {
     long long v = strtoll(s, &end, 10);
     if (errno || end == s || *s == '-' || v < 0)
         return -1;
-    long long unit;
+    long long unit; /* seconds */
     switch (*end) {
     case 's': unit = 1; break;
     case 'm': unit = 60; break;
     case 'h': unit = 3600; break;
     case 'd': unit = 86400; break;
     case 'w': unit = 7 * 86400; break;
-    case '\0': unit = v == 0 ? 1 : -1; break;
-    default: unit = -1;
+    case '\0':
+        if (v != 0)
+            return -1;
+        unit = 1;
+        break;
+    default: return -1;
     }
-    if (unit < 0 || (*end && end[1]) || v > 100LL * 365 * 86400 / unit)
+    if ((*end && end[1]) || v > 100LL * 365 * 86400 / unit)
         return -1;
     *out = v * unit;
     return 0;

@@ -96,7 +96,7 @@ int export_parse_line(const char *line, size_t len, struct export_entry *out, ch
     else {
         out->adult = cJSON_IsTrue(adult);
         out->video = cJSON_IsTrue(video);
-        out->popularity = cJSON_IsNumber(popularity) ? popularity->valuedouble : 0.0;
+        out->popularity = popularity && cJSON_IsNumber(popularity) ? popularity->valuedouble : 0.0;
         rc = 0;
     }
     cJSON_Delete(root);

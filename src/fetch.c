@@ -46,6 +46,7 @@ static void describe(const struct fetch_config *cfg, const struct http_result *r
 enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_result *out,
                             int *attempts, char *reason, size_t reason_size) {
     reason[0] = '\0';
+    *out = (struct http_result){.error = HTTP_ERR_ABORTED, .body = "", .retry_after_ms = -1};
     for (int attempt = 1;; attempt++) {
         if (ratelimit_acquire(f->ratelimit) != 0) {
             snprintf(reason, reason_size, "interrupted");

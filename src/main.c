@@ -394,10 +394,9 @@ static int run(int argc, char **argv, struct options *opt, const struct credenti
         command && source && skip && (named || opt->source.kind != SOURCE_EXPORT || opt->dry_run);
     if (!ready)
         log_error("out of memory");
-    else if (!opt->dry_run && begin_run(store, command, source, &run_id) != 0)
-        ready = false;
-    else if (store &&
-             collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : run_id, skip, &facts) != 0)
+    else if ((!opt->dry_run && begin_run(store, command, source, &run_id) != 0) ||
+             (store && collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : run_id, skip,
+                                    &facts) != 0))
         ready = false;
     facts.run_id = run_id;
     free(command);

@@ -56,7 +56,7 @@ struct queue *queue_new(size_t capacity, size_t item_size, unsigned n_producers)
     unsigned values[] = {(unsigned)capacity, 0, 0, 0};
     size_t n_sems = 0;
     bool ok = q->ring != NULL;
-    while (ok && n_sems < sizeof sems / sizeof *sems) {
+    while (ok && n_sems < sizeof values / sizeof *values) {
         ok = sem_init(sems[n_sems], 0, values[n_sems]) == 0;
         n_sems += ok;
     }

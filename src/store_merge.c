@@ -37,6 +37,13 @@ static enum store_status exec(struct store *s, const char *sql, const char *step
     return STORE_OK;
 }
 
+/* The one integer `sql` selects, into *out. */
+static enum store_status count(struct store *s, const char *sql, int64_t *out, const char *step) {
+    if (store_query_ints(s->db, sql, out, 1) != SQLITE_OK)
+        return store_fail(s, "merge: %s", step);
+    return STORE_OK;
+}
+
 /* exec() of an sqlite3_mprintf() result, which it frees; NULL is out of memory. */
 static enum store_status exec_owned(struct store *s, char *sql, const char *step) {
     if (!sql) {
@@ -131,7 +138,7 @@ static enum store_status copy_shared(struct store *s, const char *t) {
     enum store_status rc = columns_of(s, t, &c);
     if (rc != STORE_OK)
         return rc;
-    if (!c.key[0]) {
+    if (!c.key || !c.key[0]) {
         snprintf(s->errmsg, sizeof s->errmsg, "%s: merge: %s has no one-column key", s->path, t);
         columns_free(&c);
         return STORE_ERR_SCHEMA;
@@ -267,10 +274,13 @@ static enum store_status copy_rows(struct store *s, struct store_merge_counts *c
                   "WHERE m.id IS NULL OR max(i.fetched_at, coalesce(i.deleted_at, '')) > "
                   "max(m.fetched_at, coalesce(m.deleted_at, ''))",
                   "choose the newer movies");
+    if (rc == STORE_OK)
+        rc = count(s, "SELECT count(*) FROM temp.merge_winners", &c->movies_taken,
+                   "count the newer movies");
+    if (rc == STORE_OK)
+        rc = count(s, "SELECT count(*) FROM src.movies", &c->movies_read, "count the movies");
     if (rc != STORE_OK)
         return rc;
-    store_query_ints(s->db, "SELECT count(*) FROM temp.merge_winners", &c->movies_taken, 1);
-    store_query_ints(s->db, "SELECT count(*) FROM src.movies", &c->movies_read, 1);
     rc = choose_parts(s);
     for (size_t i = 0; rc == STORE_OK && i < sizeof shared_tables / sizeof *shared_tables; i++)
         rc = copy_shared(s, shared_tables[i]);
@@ -371,12 +381,12 @@ static enum store_status copy_runs(struct store *s, struct store_merge_counts *c
                   "WHERE r.id NOT IN (SELECT src_id FROM temp.merge_seen)",
                   "number the runs");
     if (rc == STORE_OK)
-        store_query_ints(s->db, "SELECT count(*) FROM temp.merge_runs", &c->runs, 1);
+        rc = count(s, "SELECT count(*) FROM temp.merge_runs", &c->runs, "count the runs");
     if (rc == STORE_OK)
-        store_query_ints(s->db,
-                         "SELECT count(*) FROM src.runs WHERE status = 'running' "
-                         "OR finished_at IS NULL", /* or merged into the input while running */
-                         &c->running, 1);
+        rc = count(s,
+                   "SELECT count(*) FROM src.runs WHERE status = 'running' "
+                   "OR finished_at IS NULL", /* or merged into the input while running */
+                   &c->running, "count the runs still running");
     if (rc == STORE_OK)
         rc = exec(s,
                   "INSERT INTO main.runs (id, started_at, finished_at, command, source, status, "
