@@ -11,6 +11,8 @@
  *
  * stop_request() is async-signal-safe (an atomic store and a write(2)), so
  * signal handlers may call it. The first reason given wins.
+ *
+ * stop_catch_signals() makes SIGINT, SIGTERM and SIGHUP such a stop.
  */
 #ifndef TMDB_STOP_H
 #define TMDB_STOP_H
@@ -39,6 +41,16 @@ bool stop_requested(void);
 
 /* The first reason given to stop_request(), or STOP_NONE. */
 enum stop_reason stop_reason(void);
+
+/* Make SIGINT, SIGTERM and SIGHUP request a stop (STOP_SIGNAL), except one
+ * ignored when the process started (`nohup`, a script's background job);
+ * a second SIGINT while stopping exits at once with 128 + SIGINT. Ignores
+ * SIGPIPE (a closed pipe is an error return, not a death). Call once from
+ * main, after stop_init(), before any thread. Returns 0 or -1. */
+int stop_catch_signals(void);
+
+/* The signal that stopped the run (SIGINT, SIGTERM, SIGHUP), or 0. */
+int stop_signal(void);
 
 /* A file descriptor that becomes readable once a stop is requested. */
 int stop_fd(void);

@@ -6,13 +6,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <unistd.h>
 
 /* Written by stop_request() from any thread or signal handler. */
 static atomic_int stop_state = STOP_NONE;
 /* pipe_fds[1] is written once on the first stop; [0] stays readable after. */
 static int pipe_fds[2] = {-1, -1};
+/* The signal that stopped the run. Set by the handler, which may run on any
+ * thread: a lock-free atomic, async-signal-safe. */
+static atomic_int caught_signal;
 
 static int set_flags(int fd) {
     int fl = fcntl(fd, F_GETFL);
@@ -77,4 +82,36 @@ int stop_sleep_ms(long ms) {
         if (r < 0 && errno != EINTR)
             return stop_requested() ? -1 : 0;
     }
+}
+
+static void on_signal(int sig) {
+    int none = 0;
+    /* A Ctrl-C while already stopping (after a first Ctrl-C or a SIGTERM):
+     * leave now; WAL keeps the database consistent. */
+    if (!atomic_compare_exchange_strong(&caught_signal, &none, sig) && sig == SIGINT)
+        _exit(128 + SIGINT);
+    stop_request(STOP_SIGNAL);
+}
+
+/* A signal ignored when the process started stays ignored: `nohup` ignores
+ * SIGHUP, a shell script's background job SIGINT, and a run started so
+ * must outlive the terminal or the Ctrl-C. */
+int stop_catch_signals(void) {
+    static const int stops[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof stops / sizeof *stops; i++) {
+        if (sigaction(stops[i], NULL, &old) != 0)
+            return -1;
+        if (old.sa_handler != SIG_IGN && sigaction(stops[i], &sa, NULL) != 0)
+            return -1;
+    }
+    sa.sa_handler = SIG_IGN;
+    return sigaction(SIGPIPE, &sa, NULL);
+}
+
+int stop_signal(void) {
+    return atomic_load(&caught_signal);
 }

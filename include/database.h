@@ -1,0 +1,48 @@
+/*
+ * database.h - the database file as each command needs it: locked,
+ * upgraded and writable for a load or a merge (lock.h, store.h), read-only
+ * for stats, dump, search and dry runs. Turns what goes wrong into a
+ * logged message and an exit status (cli.h), so that commands only wire.
+ *
+ * Main's thread only, before the pipeline starts and after it has ended.
+ * The store returned belongs to the caller, who closes it with
+ * database_close() (or store_close() when opened for reading).
+ */
+#ifndef TMDB_DATABASE_H
+#define TMDB_DATABASE_H
+
+#include <stddef.h>
+
+struct options;
+struct store;
+
+/* Open an existing database read-only. One made by an older version is
+ * upgraded first, under the lock. Returns 0 or an exit status (logged). */
+int database_open_for_reading(const char *path, struct store **s);
+
+/* database_open_for_reading() a database that must exist (stats, dump,
+ * search): a missing file is a usage error. */
+int database_open_existing(const char *path, struct store **s);
+
+/* Open `opt->db_path` for a load: locked (*lock_fd), upgraded, writable,
+ * with --db-cache. For a dry run: read-only when it exists, else *s NULL
+ * and *lock_fd -1. Returns 0 or an exit status (logged). */
+int database_open_for_load(const struct options *opt, int *lock_fd, struct store **s);
+
+/* Open `path` for writing in `language` under the lock (*lock_fd), with
+ * --db-cache: a merge's output. Returns 0 or an exit status (logged). */
+int database_open_for_merge(const char *path, const char *language, const struct options *opt,
+                            int *lock_fd, struct store **s);
+
+/* The language of the database at `path`, which must be of this schema
+ * version. Returns 0 or an exit status (logged): another schema version is
+ * a usage error. */
+int database_language(const char *path, char *language, size_t size);
+
+/* At the end of a load: empty DB-wal, or warn why it stays big. */
+void database_empty_wal(struct store *s);
+
+/* Close `s` (NULL accepted) and release the lock (-1 accepted). */
+void database_close(struct store *s, int lock_fd);
+
+#endif
