@@ -26,11 +26,13 @@ int database_open_existing(const char *path, struct store **s);
 
 /* Open `opt->db_path` for a load: locked (*lock_fd), upgraded, writable,
  * with --db-cache. For a dry run: read-only when it exists, else *s NULL
- * and *lock_fd -1. Returns 0 or an exit status (logged). */
+ * and *lock_fd -1. Returns 0 or an exit status (logged); on error *s is
+ * NULL and *lock_fd -1 (nothing to close). */
 int database_open_for_load(const struct options *opt, int *lock_fd, struct store **s);
 
 /* Open `path` for writing in `language` under the lock (*lock_fd), with
- * --db-cache: a merge's output. Returns 0 or an exit status (logged). */
+ * --db-cache: a merge's output. Returns 0 or an exit status (logged); on
+ * error *s is NULL and *lock_fd -1 (nothing to close). */
 int database_open_for_merge(const char *path, const char *language, const struct options *opt,
                             int *lock_fd, struct store **s);
 

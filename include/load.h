@@ -17,7 +17,8 @@ struct options;
 
 /* Run the load `opt` describes with `cred` (borrowed); argv is recorded
  * as the run's command (it never holds the credential: no option takes
- * one). Returns the exit status (cli.h); every error is logged. */
+ * one). `opt` is completed on the way (sync.h: the export's day, the
+ * changes' days). Returns the exit status (cli.h); every error is logged. */
 int load_run(int argc, char **argv, struct options *opt, const struct credential *cred);
 
 #endif

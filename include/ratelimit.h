@@ -12,8 +12,9 @@
  * ratelimit_throttle() makes every thread wait together until the pause
  * is over, and lowers the rate (multiplicative decrease); the rate climbs
  * back to the configured one while no throttle is seen (additive increase).
- * A waiting thread's turn follows the rate of the moment, not the rate when
- * it started waiting: as the rate climbs back, waiting threads send sooner.
+ * Threads are served in the order they asked, each at the rate of the
+ * moment, not the rate when it started waiting: as the rate climbs back,
+ * waiting threads send sooner.
  *
  * Thread safety: all functions may be called from any thread; the state is
  * guarded by the limiter's mutex. Waiting happens outside the lock and ends

@@ -342,7 +342,8 @@ size_t json_repair_escapes(char *s, size_t len) {
             }
         }
         if (v == 0 || (v >= 0xD800 && v <= 0xDFFF)) {
-            memcpy(s + i + 2, "FFFD", 4);
+            /* inside the string: its terminator is further on */
+            memcpy(s + i + 2, "FFFD", 4); // NOLINT(bugprone-not-null-terminated-result)
             replaced++;
         }
         i += 6;

@@ -31,12 +31,15 @@ static char *join_args(int argc, char **argv) {
     char *s = malloc(n);
     if (!s)
         return NULL;
-    s[0] = '\0';
+    size_t used = 0;
     for (int i = 0; i < argc; i++) {
+        size_t len = strlen(argv[i]);
         if (i)
-            strcat(s, " ");
-        strcat(s, argv[i]);
+            s[used++] = ' ';
+        memcpy(s + used, argv[i], len);
+        used += len;
     }
+    s[used] = '\0';
     return s;
 }
 

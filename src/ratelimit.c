@@ -4,16 +4,22 @@
  * slot, the end of a throttle pause, and one window after the slot
  * `window_n` sends ago.
  *
- * A slot is reserved only when it is at most LOOKAHEAD_S away; a thread
- * whose slot would be later sleeps and asks again. Reserving far ahead
- * would fix each thread's slot at the rate of the moment: after a
- * throttle, 64 workers at the lowered rate would book a minute of slots
- * that the rate's recovery could no longer bring forward. */
+ * A slot is reserved only when it is at most LOOKAHEAD_S away. Reserving
+ * further ahead would fix each thread's slot at the rate of the moment:
+ * after a throttle, 64 workers at the lowered rate would book a minute of
+ * slots that the rate's recovery could no longer bring forward. Threads
+ * are served in arrival order: each takes a ticket, and only the oldest
+ * ticket may reserve; it sleeps until its slot is within reach while the
+ * others wait on `turn` (without the order, every waiter would wake for
+ * the same slot and the luckiest would take it: waits of 16 s beside
+ * waits of 1 s). */
 #include "ratelimit.h"
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "clock.h"
 #include "stop.h"
@@ -30,12 +36,15 @@
 #define MAX_WINDOW_N 4096
 /* No slot is reserved further ahead than this. */
 #define LOOKAHEAD_S 0.25
+/* A thread waiting for its turn looks for a stop this often. */
+#define STOP_CHECK_MS 200
 
 struct ratelimit {
     pthread_mutex_t lock;
-    double configured; /* immutable; 0 = unlimited */
-    size_t window_n;   /* immutable: at most window_n sends per window_s */
-    double window_s;   /* immutable */
+    pthread_cond_t turn; /* broadcast when `serving` moves */
+    double configured;   /* immutable; 0 = unlimited */
+    size_t window_n;     /* immutable: at most window_n sends per window_s */
+    double window_s;     /* immutable */
     /* guarded by lock: */
     double rate;           /* current allowed rate */
     double last_slot_s;    /* monotonic time of the last slot reserved */
@@ -43,6 +52,8 @@ struct ratelimit {
     double last_adjust_s;  /* when `rate` last changed */
     double *recent;        /* ring of the last window_n slots */
     size_t recent_head;    /* index of the oldest */
+    uint64_t next_ticket;  /* the ticket the next thread to ask takes */
+    uint64_t serving;      /* the ticket whose turn it is to reserve */
 };
 
 struct ratelimit *ratelimit_new(double rate_per_s) {
@@ -64,7 +75,15 @@ struct ratelimit *ratelimit_new(double rate_per_s) {
         for (size_t i = 0; i < rl->window_n; i++)
             rl->recent[i] = -1e9;
     }
-    if (pthread_mutex_init(&rl->lock, NULL) != 0) {
+    pthread_condattr_t attr;
+    bool attr_ok = pthread_condattr_init(&attr) == 0;
+    bool cond_ok = attr_ok && pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+                   pthread_cond_init(&rl->turn, &attr) == 0;
+    if (attr_ok)
+        pthread_condattr_destroy(&attr);
+    if (!cond_ok || pthread_mutex_init(&rl->lock, NULL) != 0) {
+        if (cond_ok)
+            pthread_cond_destroy(&rl->turn);
         free(rl->recent);
         free(rl);
         return NULL;
@@ -78,6 +97,7 @@ void ratelimit_free(struct ratelimit *rl) {
     if (!rl)
         return;
     pthread_mutex_destroy(&rl->lock);
+    pthread_cond_destroy(&rl->turn);
     free(rl->recent);
     free(rl);
 }
@@ -97,60 +117,89 @@ static double later(double a, double b) {
     return a > b ? a : b;
 }
 
-/* When the current throttle pause ends (0 if none came). */
-static double paused_end(struct ratelimit *rl) {
-    pthread_mutex_lock(&rl->lock);
-    double end = rl->paused_until_s;
-    pthread_mutex_unlock(&rl->lock);
-    return end;
-}
-
-/* The next free slot, reserved when it is at most LOOKAHEAD_S from now.
- * Sets *reserved. Lock held. */
-static double reserve(struct ratelimit *rl, double now, bool *reserved) {
+/* The earliest slot a send may take now. Lock held. */
+static double next_slot(struct ratelimit *rl, double now) {
     double slot = later(now, rl->paused_until_s);
-    *reserved = true;
     if (rl->configured <= 0)
         return slot;
     recover(rl, now);
     slot = later(slot, rl->last_slot_s + 1.0 / rl->rate);
-    slot = later(slot, rl->recent[rl->recent_head] + rl->window_s);
-    if (slot - now > LOOKAHEAD_S) {
-        *reserved = false;
-        return slot;
+    return later(slot, rl->recent[rl->recent_head] + rl->window_s);
+}
+
+/* Take `slot`, and pass the turn on. Lock held. */
+static void reserve(struct ratelimit *rl, double slot) {
+    if (rl->configured > 0) {
+        rl->last_slot_s = slot;
+        rl->recent[rl->recent_head] = slot;
+        rl->recent_head = (rl->recent_head + 1) % rl->window_n;
     }
-    rl->last_slot_s = slot;
-    rl->recent[rl->recent_head] = slot;
-    rl->recent_head = (rl->recent_head + 1) % rl->window_n;
-    return slot;
+    rl->serving++;
+    pthread_cond_broadcast(&rl->turn);
+}
+
+/* Wait, lock held, until it is `ticket`'s turn. Returns 0, or -1 on a stop
+ * (which is for good: the tickets after this one stop too). */
+static int wait_turn(struct ratelimit *rl, uint64_t ticket) {
+    while (rl->serving != ticket) {
+        if (stop_requested())
+            return -1;
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += STOP_CHECK_MS * 1000000L;
+        ts.tv_sec += ts.tv_nsec / 1000000000L;
+        ts.tv_nsec %= 1000000000L;
+        pthread_cond_timedwait(&rl->turn, &rl->lock, &ts);
+    }
+    return stop_requested() ? -1 : 0;
+}
+
+/* This thread's slot: reserved in ticket order, at most LOOKAHEAD_S ahead.
+ * Returns 0 with *slot set, or -1 on a stop. */
+static int take_slot(struct ratelimit *rl, double *slot) {
+    pthread_mutex_lock(&rl->lock);
+    uint64_t ticket = rl->next_ticket++;
+    for (;;) {
+        if (wait_turn(rl, ticket) != 0) {
+            pthread_mutex_unlock(&rl->lock);
+            return -1;
+        }
+        double now = clock_monotonic_s();
+        *slot = next_slot(rl, now);
+        if (*slot - now <= LOOKAHEAD_S)
+            break;
+        /* Ask again once the slot is within reach, or sooner: the rate may
+         * recover meanwhile and bring it forward. Still this ticket's turn. */
+        double until_reach = *slot - now - LOOKAHEAD_S;
+        pthread_mutex_unlock(&rl->lock);
+        int stopped = stop_sleep_ms(
+            (long)ceil((until_reach < LOOKAHEAD_S ? until_reach : LOOKAHEAD_S) * 1000));
+        pthread_mutex_lock(&rl->lock);
+        if (stopped != 0) {
+            pthread_mutex_unlock(&rl->lock);
+            return -1;
+        }
+    }
+    reserve(rl, *slot);
+    pthread_mutex_unlock(&rl->lock);
+    return 0;
 }
 
 int ratelimit_acquire(struct ratelimit *rl) {
     for (;;) {
-        if (stop_requested())
+        double slot;
+        if (take_slot(rl, &slot) != 0)
             return -1;
-        pthread_mutex_lock(&rl->lock);
-        double now = clock_monotonic_s();
-        bool reserved;
-        double slot = reserve(rl, now, &reserved);
-        pthread_mutex_unlock(&rl->lock);
-        double wait_s = slot - now;
-        if (!reserved) {
-            /* Ask again once the slot is within reach, or sooner: the rate
-             * may recover meanwhile and bring it forward. */
-            double until_reach = wait_s - LOOKAHEAD_S;
-            if (until_reach > LOOKAHEAD_S)
-                until_reach = LOOKAHEAD_S;
-            if (stop_sleep_ms((long)ceil(until_reach * 1000)) != 0)
-                return -1;
-            continue;
-        }
+        double wait_s = slot - clock_monotonic_s();
         if (wait_s > 0 && stop_sleep_ms((long)ceil(wait_s * 1000)) != 0)
             return -1;
         /* A throttle that came while this thread slept for its slot and
          * whose pause covers the slot holds for this thread too: book
          * again, after it. */
-        if (paused_end(rl) <= slot)
+        pthread_mutex_lock(&rl->lock);
+        bool paused = rl->paused_until_s > slot;
+        pthread_mutex_unlock(&rl->lock);
+        if (!paused)
             return stop_requested() ? -1 : 0;
     }
 }

@@ -98,7 +98,7 @@ void rowcache_note(struct rowcache *c, const struct rowcache_row *row) {
     *s = (struct slot){
         .digest = row->digest, .id = row->code ? 0 : row->id, .table = (unsigned char)row->table};
     if (row->code)
-        strcpy(s->code, row->code); /* length checked by slot_of() */
+        memcpy(s->code, row->code, strlen(row->code) + 1); /* length checked by slot_of() */
 }
 
 void rowcache_clear(struct rowcache *c) {

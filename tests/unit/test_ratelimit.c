@@ -1,6 +1,7 @@
-/* test_ratelimit.c - the shared limiter: spacing, throttling, stop.
- * Only lower bounds on time are asserted (a busy machine can only make
- * things slower), so these tests cannot flake on a noisy host. */
+/* test_ratelimit.c - the shared limiter: spacing, throttling, order, stop.
+ * Lower bounds on time are asserted (a busy machine can only make things
+ * slower), and one upper bound, eight times what the test takes, where the
+ * defect it catches takes more than twice that. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -156,6 +157,27 @@ static void test_many_threads_keep_the_spacing(void **state) {
     ratelimit_free(rl);
 }
 
+/* Threads are served in the order they asked, also when their slots are
+ * too far ahead to reserve at once (it used to be whoever woke first). */
+static void test_threads_are_served_in_order(void **state) {
+    (void)state;
+    enum { THREADS = 8 };
+    struct ratelimit *rl = ratelimit_new(3); /* a slot every 0.33 s */
+    struct waiter w[THREADS];
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (struct waiter){rl, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, acquire_once, &w[i]), 0);
+        struct timespec gap = {0, 40 * 1000000L}; /* ask 40 ms apart */
+        nanosleep(&gap, NULL);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 1; i < THREADS; i++)
+        assert_true(w[i].returned_s > w[i - 1].returned_s);
+    ratelimit_free(rl);
+}
+
 static void test_stop_ends_a_wait(void **state) {
     (void)state;
     struct ratelimit *rl = ratelimit_new(1);
@@ -186,6 +208,7 @@ int main(void) {
         cmocka_unit_test(test_a_pause_holds_for_threads_already_waiting),
         cmocka_unit_test(test_waiting_threads_gain_from_the_recovery),
         cmocka_unit_test(test_many_threads_keep_the_spacing),
+        cmocka_unit_test(test_threads_are_served_in_order),
         cmocka_unit_test(test_stop_ends_a_wait), /* last: the stop is for good */
     };
     return cmocka_run_group_tests_name("ratelimit", tests, setup, teardown);
