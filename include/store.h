@@ -300,7 +300,7 @@ struct store_run_row {
     int64_t id;
     const char *started_at, *finished_at; /* finished_at may be NULL */
     const char *source, *status;
-    double duration_s; /* -1 while running */
+    double duration_s; /* -1 while running, and for an aborted run (its end is unknown) */
     struct run_counts counts;
 };
 

@@ -266,7 +266,7 @@ CREATE TABLE IF NOT EXISTS runs (
     failed        INTEGER NOT NULL DEFAULT 0,  -- given up after retries, bad payloads, bad input
     http_requests INTEGER NOT NULL DEFAULT 0,  -- list pages included
     retries       INTEGER NOT NULL DEFAULT 0,
-    skipped       INTEGER NOT NULL DEFAULT 0   -- settled by the interrupted run this one resumed
+    skipped       INTEGER NOT NULL DEFAULT 0   -- settled by the interrupted run this one resumed, or fresh enough (--max-age)
 ) STRICT;
 
 -- Movies a run did not store, and why. kind 'missing' is a 404 (a deleted

@@ -14,8 +14,11 @@
 
 static int print_run(void *ctx, const struct store_run_row *r) {
     FILE *out = ctx;
-    char duration[32] = "running";
-    if (r->duration_s >= 0) {
+    /* an aborted run's end is unknown: the next run found it dead */
+    char duration[32] = "-";
+    if (r->status && strcmp(r->status, "running") == 0)
+        snprintf(duration, sizeof duration, "running");
+    else if (r->duration_s >= 0) {
         long long s = (long long)(r->duration_s + 0.5);
         snprintf(duration, sizeof duration, "%lldh%02lldm%02llds", s / 3600, s / 60 % 60, s % 60);
     }

@@ -56,8 +56,9 @@ enum store_status store_recent_runs(struct store *s, int limit, store_run_fn fn,
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
                            "SELECT id, started_at, finished_at, source, status, "
+                           "CASE WHEN status = 'aborted' THEN -1 ELSE "
                            "coalesce((julianday(finished_at) - julianday(started_at)) * 86400, "
-                           "-1), requested, fetched, missing, failed, http_requests, retries, "
+                           "-1) END, requested, fetched, missing, failed, http_requests, retries, "
                            "skipped FROM runs ORDER BY id DESC LIMIT ?1",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, "read the runs");

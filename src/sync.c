@@ -156,18 +156,39 @@ static enum sync_status advance_cursor(struct store *store, long day) {
     return SYNC_OK;
 }
 
+/* The --max-age for running an export again without fetching again what
+ * this run fetched (a day old at most, if run soon) nor what it skipped as
+ * fresh: the run's own --max-age, at least 1d. Written as "--max-age 6d". */
+static void rerun_max_age(const struct options *opt, char *buf, size_t size) {
+    static const struct {
+        long long seconds;
+        char unit;
+    } units[] = {{7 * 86400, 'w'}, {86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+    long long s = opt->max_age_s > 86400 ? opt->max_age_s : 86400;
+    size_t i = 0;
+    while (s % units[i].seconds != 0)
+        i++; /* ends at 's' */
+    snprintf(buf, size, "--max-age %lld%c", s / units[i].seconds, units[i].unit);
+}
+
 /* Whether the run's failures, if any, leave the cursor free to move: only
  * when TMDB answered each of them with well-formed JSON of the wrong shape,
  * which reading the same days again would only fetch again (they stay in
  * fetch_failures; the movie's next change, or an export, fetches it).
  * Any other failure may pass, so it holds the cursor. Says which. */
-static bool unusable_only(const struct run_counts *counts, enum source_kind kind) {
+static bool unusable_only(const struct options *opt, const struct run_counts *counts) {
     int64_t holding = counts->failed - counts->unusable;
     if (holding > 0) {
-        log_warn("%" PRId64 " movie(s) failed; changes are not marked complete (%s)", holding,
-                 kind == SOURCE_EXPORT ? "run the export again, with --max-age 1d to skip what "
-                                         "this one fetched, before changes"
-                                       : "the next changes run reads these days again");
+        char max_age[64];
+        rerun_max_age(opt, max_age, sizeof max_age);
+        if (opt->source.kind == SOURCE_EXPORT)
+            log_warn("%" PRId64 " movie(s) failed; changes are not marked complete (run the "
+                     "export again, with %s to skip what this one fetched, before changes)",
+                     holding, max_age);
+        else
+            log_warn("%" PRId64 " movie(s) failed; changes are not marked complete (the next "
+                     "changes run reads these days again)",
+                     holding);
         return false;
     }
     if (counts->unusable > 0)
@@ -206,12 +227,15 @@ static enum sync_status mark_gone(const struct options *opt, struct store *store
     if (stop_requested()) {
         st = SYNC_STOPPED; /* the list took a while: a signal came meanwhile */
     } else if ((int64_t)gone.n > allowed) {
+        char max_age[64];
+        rerun_max_age(opt, max_age, sizeof max_age);
         log_error("%zu of the %" PRId64 " stored movies (%.1f%%) are not in the export, more "
                   "than --max-deletions allows (%" PRId64 "): none is marked deleted, and "
                   "changes are not marked complete. A truncated export looks like this; if "
-                  "TMDB did drop them, run again with --max-deletions %zu (and --max-age 1d "
-                  "not to fetch again what this run fetched)",
-                  gone.n, gone.live, 100.0 * (double)gone.n / (double)gone.live, allowed, gone.n);
+                  "TMDB did drop them, run again with --max-deletions %zu (and %s not to "
+                  "fetch again what this run fetched)",
+                  gone.n, gone.live, 100.0 * (double)gone.n / (double)gone.live, allowed, gone.n,
+                  max_age);
         st = SYNC_HELD;
     } else if (store_mark_gone(store, &gone, now) != STORE_OK) {
         log_error("%s", store_errmsg(store));
@@ -237,7 +261,7 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
             enum sync_status st = mark_gone(opt, store, named);
             /* held: its warnings about failed movies still hold */
             if (st == SYNC_HELD)
-                (void)unusable_only(counts, src->kind);
+                (void)unusable_only(opt, counts);
             if (st != SYNC_OK)
                 return st;
         } else if (bad_input > 0) {
@@ -245,7 +269,7 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                      "this time",
                      bad_input);
         }
-        if (!unusable_only(counts, src->kind))
+        if (!unusable_only(opt, counts))
             return SYNC_OK;
         if (opt->export_day < 0) {
             /* A file of unknown day may be months old: what changed since
@@ -254,8 +278,8 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                      "not marked complete");
             return SYNC_OK;
         }
-        long day = min_day(facts->started_day,
-                           min_day(facts->resumed_from_day, facts->max_age_day));
+        long day =
+            min_day(facts->started_day, min_day(facts->resumed_from_day, facts->max_age_day));
         day = min_day(day, opt->export_day);
         /* Never past a stored movie the run left as it was. */
         char before[CLOCK_ISO_SIZE], oldest[64];
@@ -289,7 +313,7 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                      opt->since ? opt->since : "?");
             return SYNC_OK;
         }
-        if (!unusable_only(counts, src->kind))
+        if (!unusable_only(opt, counts))
             return SYNC_OK;
         if (src->shard_count > 0) {
             bool others;

@@ -6,7 +6,7 @@
 # 'partial', exit 3, the changes cursor stays, and the message says how to
 # accept them; a count or a percentage sets the limit.
 . "$(dirname "$0")/lib.sh"
-plan 26
+plan 28
 
 start_fake --movies 300 --deleted 0
 EXPORT_BASE="$FAKE_URL/p/exports"
@@ -60,6 +60,17 @@ is "$(deleted)" 0 "nothing marked deleted"
 is "$(last_run)" partial "the run is recorded as partial"
 is "$(cursor)" "$CURSOR" "the changes cursor did not move"
 like "$ERR" "run [0-9]+ partial" "the summary says partial"
+
+# The advice keeps the run's own --max-age, if over a day: 1d would fetch
+# again what this run skipped as fresh (a whole catalogue, for a weekly
+# export --max-age 6d).
+age_all
+run_ingest export --file "$SHORT" --rate 0 --max-age 3w
+like "$ERR" "run again with --max-deletions $GONE \(and --max-age 3w not" \
+    "the advice keeps --max-age 3w"
+age_all
+run_ingest export --file "$SHORT" --rate 0 --max-age 36h
+like "$ERR" "\(and --max-age 36h not" "and --max-age 36h"
 
 # A count one short of what is missing: still held; exactly: marked.
 age_all

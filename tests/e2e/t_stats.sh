@@ -3,7 +3,7 @@
 # the changes cursor, the freshness histogram, the last runs; the same as
 # one JSON object with --format json.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 19
 
 start_fake --movies 40 --deleted 2
 run_ingest stats
@@ -56,6 +56,17 @@ import json, sys
 d = json.loads(sys.stdin.buffer.read().decode("utf-8"))
 sys.exit(0 if d["runs"][0]["source"] == "ids-\ufffd\ufffd" else 1)'
 is "$?" 0 "a source that is not UTF-8: valid JSON, U+FFFD for the bad bytes"
+# An aborted run: the next run stamped finished_at when it found it dead,
+# days later; that is no duration.
+sqlite3 "$DB" "INSERT INTO runs (started_at, finished_at, command, source, status)
+               VALUES ('2026-11-01T11:00:00Z', '2026-11-18T11:00:00Z', 'ids -', 'ids -', 'aborted')"
+run_ingest stats
+like "$OUT" "  [0-9]+  2026-11-01T11:00:00Z +- +aborted " "an aborted run: no duration"
+"$BIN" --db "$DB" stats --format json | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+sys.exit(0 if d["runs"][0]["status"] == "aborted" and d["runs"][0]["duration_s"] is None else 1)'
+is "$?" 0 "and duration_s null in the JSON"
 # A fresh database: what does not exist yet is null.
 run_ingest list now_playing --rate 0 --db "$TMP/fresh.sqlite3"
 "$BIN" --db "$TMP/fresh.sqlite3" stats --format json | "$PYTHON" -c '
