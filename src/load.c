@@ -232,6 +232,58 @@ static void warn_connections(const struct options *opt) {
                  TMDB_MAX_CONNECTIONS - (pages ? 1 : 0));
 }
 
+/* Before the pipeline: record the run (not for a dry run) and gather the
+ * ids not to fetch into `skip`. Returns 0, or -1 (logged). */
+static int prepare_run(int argc, char **argv, const struct options *opt, struct store *store,
+                       struct idset *skip, struct sync_facts *facts, int64_t *run_id) {
+    char *command = join_args(argc, argv);
+    char *source = source_describe(&opt->source);
+    int rc = 0;
+    *run_id = 0;
+    if (!command || !source) {
+        log_error("out of memory");
+        rc = -1;
+    } else if ((!opt->dry_run && begin_run(store, command, source, run_id) != 0) ||
+               (store && collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : *run_id, skip,
+                                      facts) != 0)) {
+        rc = -1;
+    }
+    facts->run_id = *run_id;
+    free(command);
+    free(source);
+    return rc;
+}
+
+/* After the pipeline of a load (not a dry run): what export and changes do
+ * around it (sync.h), then the run's row. Sets *status to the run's final
+ * status and returns the exit status, from `code`, the pipeline's. */
+static int record_outcome(const struct options *opt, struct store *store, const struct idset *named,
+                          const struct sync_facts *facts, enum pipeline_status ps,
+                          struct stats *stats, const struct run_counts *counts, const char **status,
+                          int code) {
+    enum sync_status fin = ps == PIPELINE_OK ? sync_finish(opt, store, named, facts, counts,
+                                                           stats_get(&stats->bad_input))
+                                             : SYNC_OK;
+    if (fin == SYNC_HELD) {
+        *status = "partial"; /* deletions held back: logged by sync_finish */
+        code = EXIT_PARTIAL;
+    } else if (fin == SYNC_STOPPED) {
+        *status = run_status_name(PIPELINE_INTERRUPTED, counts);
+        code = exit_status_of(PIPELINE_INTERRUPTED, counts);
+    } else if (fin != SYNC_OK) {
+        *status = "failed"; /* as its exit status says; a rerun resumes it */
+        code = EXIT_FATAL;
+    }
+    char finished[CLOCK_ISO_SIZE];
+    clock_utc_iso(finished);
+    if (store_run_finish(store, facts->run_id, finished, *status, counts) != STORE_OK) {
+        log_error("%s", store_errmsg(store));
+        code = EXIT_FATAL;
+    }
+    database_empty_wal(store);
+    return code;
+}
+
 int load_run(int argc, char **argv, struct options *opt, const struct credential *cred) {
     warn_connections(opt);
     int lock_fd;
@@ -247,23 +299,15 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     }
     struct sync_facts facts = {
         .started_day = clock_today(), .resumed_from_day = LONG_MAX, .max_age_day = LONG_MAX};
-    char *command = join_args(argc, argv);
-    char *source = source_describe(&opt->source);
     int64_t run_id = 0;
     struct idset *skip = idset_new();
     /* Export: which ids TMDB still has, to mark the others deleted. */
     struct idset *named = opt->source.kind == SOURCE_EXPORT && !opt->dry_run ? idset_new() : NULL;
-    bool ready =
-        command && source && skip && (named || opt->source.kind != SOURCE_EXPORT || opt->dry_run);
+    bool ready = skip && (named || opt->source.kind != SOURCE_EXPORT || opt->dry_run);
     if (!ready)
         log_error("out of memory");
-    else if ((!opt->dry_run && begin_run(store, command, source, &run_id) != 0) ||
-             (store && collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : run_id, skip,
-                                    &facts) != 0))
+    else if (prepare_run(argc, argv, opt, store, skip, &facts, &run_id) != 0)
         ready = false;
-    facts.run_id = run_id;
-    free(command);
-    free(source);
     if (!ready) {
         idset_free(skip);
         idset_free(named);
@@ -295,26 +339,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
         if (ps == PIPELINE_OK && print_dry_run(opt, &stats) != 0)
             code = EXIT_FATAL;
     } else {
-        enum sync_status fin = ps == PIPELINE_OK ? sync_finish(opt, store, named, &facts, &counts,
-                                                               stats_get(&stats.bad_input))
-                                                 : SYNC_OK;
-        if (fin == SYNC_HELD) {
-            status = "partial"; /* deletions held back: logged by sync_finish */
-            code = EXIT_PARTIAL;
-        } else if (fin == SYNC_STOPPED) {
-            status = run_status_name(PIPELINE_INTERRUPTED, &counts);
-            code = exit_status_of(PIPELINE_INTERRUPTED, &counts);
-        } else if (fin != SYNC_OK) {
-            status = "failed"; /* as its exit status says; a rerun resumes it */
-            code = EXIT_FATAL;
-        }
-        char finished[CLOCK_ISO_SIZE];
-        clock_utc_iso(finished);
-        if (store_run_finish(store, run_id, finished, status, &counts) != STORE_OK) {
-            log_error("%s", store_errmsg(store));
-            code = EXIT_FATAL;
-        }
-        database_empty_wal(store);
+        code = record_outcome(opt, store, named, &facts, ps, &stats, &counts, &status, code);
     }
     database_close(store, lock_fd);
     idset_free(skip);
