@@ -8,7 +8,7 @@
  * more than R of them: scheduling jitter cannot bunch requests into a 429,
  * so a run at the server's own limit sees none.
  *
- * When the server throttles anyway (429, or 503 with Retry-After),
+ * When the server throttles anyway (429, or 503: the service is offline),
  * ratelimit_throttle() makes every thread wait together until the pause
  * is over, and lowers the rate (multiplicative decrease); the rate climbs
  * back to the configured one while no throttle is seen (additive increase).

@@ -63,9 +63,12 @@ struct ratelimit *ratelimit_new(double rate_per_s) {
     rl->configured = rate_per_s > 0 ? rate_per_s : 0;
     rl->rate = rl->configured;
     if (rl->configured > 0) {
+        /* A second holds floor(R) sends at most (3 for 3.5/s: a fourth
+         * would be over); below one a second, one send per 1/R seconds. */
         size_t n = rl->configured >= 1 ? (size_t)rl->configured : 1;
         rl->window_n = n < MAX_WINDOW_N ? n : MAX_WINDOW_N;
-        rl->window_s = (double)rl->window_n / rl->configured * WINDOW_MARGIN;
+        double per_s = rl->configured >= 1 ? 1.0 : 1.0 / rl->configured;
+        rl->window_s = per_s * (double)rl->window_n / (double)n * WINDOW_MARGIN;
         /* -1e9: "long ago", so the first window_n sends are not held back */
         rl->recent = malloc(rl->window_n * sizeof *rl->recent);
         if (!rl->recent) {

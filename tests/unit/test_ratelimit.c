@@ -32,19 +32,32 @@ static void test_spaces_requests_evenly(void **state) {
     ratelimit_free(rl);
 }
 
-/* Every one-second window holds at most R sends, whatever the timing. */
-static void test_no_window_holds_more_than_the_rate(void **state) {
-    (void)state;
-    enum { N = 30 };
-    struct ratelimit *rl = ratelimit_new(10);
-    double t[N];
-    for (int i = 0; i < N; i++) {
+/* `n` sends (at most 32) at `rate`: no one-second window holds more than
+ * `per_second` of them. */
+static void assert_per_second(double rate, int n, int per_second) {
+    struct ratelimit *rl = ratelimit_new(rate);
+    double t[32];
+    assert_true(n <= 32);
+    for (int i = 0; i < n; i++) {
         assert_int_equal(ratelimit_acquire(rl), 0);
         t[i] = now_s();
     }
-    for (int i = 10; i < N; i++)
-        assert_true(t[i] - t[i - 10] >= 1.0);
+    for (int i = per_second; i < n; i++)
+        assert_true(t[i] - t[i - per_second] >= 1.0);
     ratelimit_free(rl);
+}
+
+/* Every one-second window holds at most R sends, whatever the timing. */
+static void test_no_window_holds_more_than_the_rate(void **state) {
+    (void)state;
+    assert_per_second(10, 30, 10);
+}
+
+/* A rate that is not whole: no second holds more than floor(R) sends (four
+ * sends in one second are over 3.5 a second). */
+static void test_a_fractional_rate_never_rounds_up(void **state) {
+    (void)state;
+    assert_per_second(2.5, 6, 2);
 }
 
 static void test_throttle_pauses_everybody_and_lowers_the_rate(void **state) {
@@ -202,6 +215,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spaces_requests_evenly),
         cmocka_unit_test(test_no_window_holds_more_than_the_rate),
+        cmocka_unit_test(test_a_fractional_rate_never_rounds_up),
         cmocka_unit_test(test_throttle_pauses_everybody_and_lowers_the_rate),
         cmocka_unit_test(test_answers_within_one_pause_lower_the_rate_once),
         cmocka_unit_test(test_unlimited_still_honours_a_pause),
