@@ -1,0 +1,73 @@
+/* test_stop.c - the process-wide stop: the first reason wins, sleeps end
+ * early, and signals become a stop (stop_catch_signals) except one that was
+ * ignored when the process started. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "stop.h"
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_nothing_stops_by_itself(void **state) {
+    (void)state;
+    assert_false(stop_requested());
+    assert_int_equal(stop_reason(), STOP_NONE);
+    assert_int_equal(stop_signal(), 0);
+    assert_int_equal(stop_sleep_ms(20), 0); /* a full sleep */
+}
+
+/* An ignored SIGHUP (nohup) stays ignored; SIGTERM becomes a stop that
+ * ends a sleep, and the first reason given wins. */
+static void test_a_signal_is_a_stop(void **state) {
+    (void)state;
+    struct sigaction ign, old;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    assert_int_equal(sigaction(SIGHUP, &ign, NULL), 0);
+    assert_int_equal(stop_catch_signals(), 0);
+    assert_int_equal(sigaction(SIGHUP, NULL, &old), 0);
+    assert_true(old.sa_handler == SIG_IGN);
+    assert_int_equal(sigaction(SIGPIPE, NULL, &old), 0);
+    assert_true(old.sa_handler == SIG_IGN);
+    raise(SIGHUP); /* ignored: no stop */
+    assert_false(stop_requested());
+    raise(SIGTERM);
+    assert_true(stop_requested());
+    assert_int_equal(stop_reason(), STOP_SIGNAL);
+    assert_int_equal(stop_signal(), SIGTERM);
+    assert_false(stop_request(STOP_FATAL)); /* not the first */
+    assert_int_equal(stop_reason(), STOP_SIGNAL);
+    double t0 = now_s();
+    assert_int_equal(stop_sleep_ms(60000), -1);
+    assert_true(now_s() - t0 < 30); /* at once; far under the minute asked */
+}
+
+static int setup(void **state) {
+    (void)state;
+    return stop_init();
+}
+
+static int teardown(void **state) {
+    (void)state;
+    stop_cleanup();
+    return 0;
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nothing_stops_by_itself),
+        cmocka_unit_test(test_a_signal_is_a_stop), /* last: the stop is for good */
+    };
+    return cmocka_run_group_tests_name("stop", tests, setup, teardown);
+}
