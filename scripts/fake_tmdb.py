@@ -883,7 +883,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error_json(401)
             return
         if not self.server.limiter.allow():
-            self.send_error_json(429, None if opts.no_retry_after else {"Retry-After": "1"})
+            self.send_error_json(429, None if opts.retry_after is None
+                                 else {"Retry-After": str(opts.retry_after)})
             return
         language = query.get("language", ["en-US"])[0]
         if kind == "list":
@@ -1168,8 +1169,10 @@ All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--latency-ms", type=float, default=0, help="delay every /3/ response")
     p.add_argument("--rate-limit", type=float, default=0,
                    help="answer 429 above this many requests per second (0 = off)")
-    p.add_argument("--no-retry-after", action="store_true",
-                   help="send 429s without Retry-After, as TMDB's CDN sometimes does")
+    p.add_argument("--retry-after", type=int, metavar="SECONDS",
+                   help="send Retry-After: SECONDS with the 429s of --rate-limit (default "
+                        "none, as in a 429 of TMDB's CDN captured in 2023; injected 429 and "
+                        "503 faults always send Retry-After: 1)")
     p.add_argument("--no-gzip", dest="gzip", action="store_false",
                    help="never compress (default: gzip when the client accepts it)")
     p.add_argument("--shift", type=int, default=0,

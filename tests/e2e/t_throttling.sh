@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 4
 
-start_fake --movies 60 --deleted 0 --rate-limit 10 --no-retry-after
+start_fake --movies 60 --deleted 0 --rate-limit 10
 ids=$(catalogue_ids 60 --movies 60 --deleted 0)
 run_ingest ids $ids --rate 40 --workers 5 --retries 8
 is "$RC" 0 "exit 0: every movie eventually fetched"
