@@ -64,7 +64,8 @@ struct ratelimit *ratelimit_new(double rate_per_s) {
     rl->rate = rl->configured;
     if (rl->configured > 0) {
         /* A second holds floor(R) sends at most (3 for 3.5/s: a fourth
-         * would be over); below one a second, one send per 1/R seconds. */
+         * would be over); below one a second, one send per 1/R seconds;
+         * above MAX_WINDOW_N a second, the window shrinks with it. */
         size_t n = rl->configured >= 1 ? (size_t)rl->configured : 1;
         rl->window_n = n < MAX_WINDOW_N ? n : MAX_WINDOW_N;
         double per_s = rl->configured >= 1 ? 1.0 : 1.0 / rl->configured;

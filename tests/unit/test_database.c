@@ -1,6 +1,8 @@
 /* test_database.c - the database as each command opens it: what a failed
  * open leaves (nothing to close), the lock a load holds, a dry run on no
- * database, the language a merge takes from its first input. */
+ * database, the language a merge takes from its first input. The tests run
+ * in order on one path in a temporary directory: the first two before the
+ * database exists, the third creates it (ko-KR), the last needs it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
