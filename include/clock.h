@@ -7,6 +7,8 @@
 #ifndef TMDB_CLOCK_H
 #define TMDB_CLOCK_H
 
+#include <time.h>
+
 /* Size of a buffer for clock_utc_iso(). */
 #define CLOCK_ISO_SIZE 32
 
@@ -15,6 +17,10 @@ double clock_monotonic_s(void);
 
 /* Monotonic time in milliseconds (for intervals only). */
 long long clock_monotonic_ms(void);
+
+/* The time `ms` milliseconds from now on `clock`: a deadline for the timed
+ * waits that take one (sem_clockwait, pthread_cond_timedwait). */
+struct timespec clock_deadline_in(clockid_t clock, long ms);
 
 /* CPU time (user + system) the calling thread has used, in seconds. */
 double clock_thread_cpu_s(void);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
+
 struct queue {
     sem_t free_slots;   /* counts empty slots; producers wait on it */
     sem_t filled_slots; /* counts queued items, plus one token from the last close or abort */
@@ -188,20 +190,8 @@ static int timed_wait(sem_t *sem, const struct timespec *deadline) {
 #endif
 }
 
-static struct timespec deadline_in(long timeout_ms) {
-    struct timespec deadline;
-    clock_gettime(QUEUE_CLOCK, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
-    return deadline;
-}
-
 enum queue_status queue_pop_timed(struct queue *q, void *item, long timeout_ms) {
-    struct timespec deadline = deadline_in(timeout_ms);
+    struct timespec deadline = clock_deadline_in(QUEUE_CLOCK, timeout_ms);
     while (timed_wait(&q->filled_slots, &deadline) != 0) {
         if (errno == ETIMEDOUT)
             return atomic_load(&q->aborted) ? QUEUE_ABORTED : QUEUE_TIMEOUT;
@@ -218,7 +208,7 @@ void queue_wait_fill(struct queue *q, long timeout_ms) {
     }
     q->consumer_gathering = true;
     pthread_mutex_unlock(&q->lock);
-    struct timespec deadline = deadline_in(timeout_ms);
+    struct timespec deadline = clock_deadline_in(QUEUE_CLOCK, timeout_ms);
     int rc;
     while ((rc = timed_wait(&q->gathered, &deadline)) != 0 && errno == EINTR) {
     }

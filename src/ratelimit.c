@@ -148,12 +148,8 @@ static int wait_turn(struct ratelimit *rl, uint64_t ticket) {
     while (rl->serving != ticket) {
         if (stop_requested())
             return -1;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += STOP_CHECK_MS * 1000000L;
-        ts.tv_sec += ts.tv_nsec / 1000000000L;
-        ts.tv_nsec %= 1000000000L;
-        pthread_cond_timedwait(&rl->turn, &rl->lock, &ts);
+        struct timespec deadline = clock_deadline_in(CLOCK_MONOTONIC, STOP_CHECK_MS);
+        pthread_cond_timedwait(&rl->turn, &rl->lock, &deadline);
     }
     return stop_requested() ? -1 : 0;
 }

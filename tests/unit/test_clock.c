@@ -115,6 +115,19 @@ static void test_iso_days(void **state) {
     assert_true(clock_day_of_iso("2026-13-01T00:00:00Z") == LONG_MAX);
 }
 
+/* A deadline carries whole seconds over and keeps nanoseconds below one. */
+static void test_deadline(void **state) {
+    (void)state;
+    for (long ms = 0; ms <= 2000; ms += 250) {
+        struct timespec now, d = clock_deadline_in(CLOCK_MONOTONIC, ms);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+        double ahead = (double)(d.tv_sec - now.tv_sec) + (double)(d.tv_nsec - now.tv_nsec) / 1e9;
+        double want = (double)ms / 1000.0;
+        assert_true(ahead <= want && ahead > want - 0.5);
+    }
+}
+
 static void test_today(void **state) {
     (void)state;
     long before = clock_day_of((long long)time(NULL));
@@ -133,6 +146,7 @@ int main(void) {
         cmocka_unit_test(test_day_of_time),
         cmocka_unit_test(test_format_before_the_epoch),
         cmocka_unit_test(test_iso_days),
+        cmocka_unit_test(test_deadline),
         cmocka_unit_test(test_today),
     };
     return cmocka_run_group_tests_name("clock", tests, NULL, NULL);
