@@ -129,6 +129,10 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt);
 /* Free what cli_parse() allocated. */
 void cli_free(struct options *opt);
 
+/* Write `seconds` (>= 0) as the duration --max-age reads back, in the
+ * largest unit that divides it: "6d", "36h", "1w", "0". */
+void cli_format_duration(long long seconds, char *buf, size_t size);
+
 /* The full --help text. */
 void cli_print_help(FILE *out);
 

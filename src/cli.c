@@ -403,6 +403,14 @@ static bool valid_base(const char *s) {
            !strchr(s, '?') && !strchr(s, '#') && strlen(s) < 1024;
 }
 
+/* The units of a duration, largest first: parse_duration() reads them,
+ * cli_format_duration() writes them. */
+static const struct {
+    char unit;
+    long long seconds;
+} duration_units[] = {{'w', 7 * 86400}, {'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
+#define N_DURATION_UNITS (sizeof duration_units / sizeof *duration_units)
+
 /* A duration: a whole number with a unit s, m, h, d or w; "0" alone is
  * allowed (off). */
 static int parse_duration(const char *s, long long *out) {
@@ -411,24 +419,26 @@ static int parse_duration(const char *s, long long *out) {
     long long v = strtoll(s, &end, 10);
     if (errno || end == s || *s == '-' || v < 0)
         return -1;
-    long long unit; /* seconds */
-    switch (*end) {
-    case 's': unit = 1; break;
-    case 'm': unit = 60; break;
-    case 'h': unit = 3600; break;
-    case 'd': unit = 86400; break;
-    case 'w': unit = 7 * 86400; break;
-    case '\0':
-        if (v != 0)
-            return -1;
-        unit = 1;
-        break;
-    default: return -1;
-    }
+    long long unit = *end == '\0' && v == 0 ? 1 : 0; /* seconds; 0: none */
+    for (size_t i = 0; i < N_DURATION_UNITS && *end; i++)
+        if (*end == duration_units[i].unit)
+            unit = duration_units[i].seconds;
+    if (unit == 0)
+        return -1;
     if ((*end && end[1]) || v > 100LL * 365 * 86400 / unit)
         return -1;
     *out = v * unit;
     return 0;
+}
+
+void cli_format_duration(long long seconds, char *buf, size_t size) {
+    size_t i = 0;
+    while (seconds > 0 && seconds % duration_units[i].seconds != 0)
+        i++; /* ends at 's' at the latest */
+    if (seconds == 0)
+        snprintf(buf, size, "0");
+    else
+        snprintf(buf, size, "%lld%c", seconds / duration_units[i].seconds, duration_units[i].unit);
 }
 
 /* K/N with 0 <= K < N <= 1024. */

@@ -160,15 +160,9 @@ static enum sync_status advance_cursor(struct store *store, long day) {
  * this run fetched (a day old at most, if run soon) nor what it skipped as
  * fresh: the run's own --max-age, at least 1d. Written as "--max-age 6d". */
 static void rerun_max_age(const struct options *opt, char *buf, size_t size) {
-    static const struct {
-        long long seconds;
-        char unit;
-    } units[] = {{7 * 86400, 'w'}, {86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
-    long long s = opt->max_age_s > 86400 ? opt->max_age_s : 86400;
-    size_t i = 0;
-    while (s % units[i].seconds != 0)
-        i++; /* ends at 's' */
-    snprintf(buf, size, "--max-age %lld%c", s / units[i].seconds, units[i].unit);
+    char duration[32];
+    cli_format_duration(opt->max_age_s > 86400 ? opt->max_age_s : 86400, duration, sizeof duration);
+    snprintf(buf, size, "--max-age %s", duration);
 }
 
 /* Whether the run's failures, if any, leave the cursor free to move: only

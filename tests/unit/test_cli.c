@@ -315,6 +315,27 @@ static void test_max_age_durations(void **state) {
                           "--max-age wants a duration like 90m");
 }
 
+/* cli_format_duration() writes what --max-age reads back, in the largest unit. */
+static void test_durations_written_read_back(void **state) {
+    (void)state;
+    static const struct {
+        long long seconds;
+        const char *text;
+    } cases[] = {{0, "0"},        {45, "45s"},    {5400, "90m"},  {129600, "36h"},
+                 {86400, "1d"},   {604800, "1w"}, {518400, "6d"}, {86401, "86401s"},
+                 {1209600, "2w"}, {90000, "25h"}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[32];
+        cli_format_duration(cases[i].seconds, text, sizeof text);
+        assert_string_equal(text, cases[i].text);
+        struct options o;
+        if (PARSE(&o, "list", "popular", "--max-age", text) != CLI_RUN ||
+            o.max_age_s != cases[i].seconds)
+            fail_msg("%s did not read back as %lld s", text, cases[i].seconds);
+        cli_free(&o);
+    }
+}
+
 static void test_shard_values(void **state) {
     (void)state;
     struct options o;
@@ -518,6 +539,7 @@ int main(void) {
         cmocka_unit_test(test_export_options),
         cmocka_unit_test(test_changes_since),
         cmocka_unit_test(test_max_age_durations),
+        cmocka_unit_test(test_durations_written_read_back),
         cmocka_unit_test(test_shard_values),
         cmocka_unit_test(test_format_per_command),
         cmocka_unit_test(test_max_deletions),
