@@ -173,16 +173,17 @@ static void rerun_max_age(const struct options *opt, char *buf, size_t size) {
 static bool unusable_only(const struct options *opt, const struct run_counts *counts) {
     int64_t holding = counts->failed - counts->unusable;
     if (holding > 0) {
-        char max_age[64];
+        char max_age[64], advice[160];
         rerun_max_age(opt, max_age, sizeof max_age);
         if (opt->source.kind == SOURCE_EXPORT)
-            log_warn("%" PRId64 " movie(s) failed; changes are not marked complete (run the "
-                     "export again, with %s to skip what this one fetched, before changes)",
-                     holding, max_age);
+            snprintf(advice, sizeof advice,
+                     "run the export again, with %s to skip what this one fetched, before "
+                     "changes",
+                     max_age);
         else
-            log_warn("%" PRId64 " movie(s) failed; changes are not marked complete (the next "
-                     "changes run reads these days again)",
-                     holding);
+            snprintf(advice, sizeof advice, "the next changes run reads these days again");
+        log_warn("%" PRId64 " movie(s) failed; changes are not marked complete (%s)", holding,
+                 advice);
         return false;
     }
     if (counts->unusable > 0)
