@@ -6,7 +6,7 @@
 # 'partial', exit 3, the changes cursor stays, and the message says how to
 # accept them; a count or a percentage sets the limit.
 . "$(dirname "$0")/lib.sh"
-plan 28
+plan 30
 
 start_fake --movies 300 --deleted 0
 EXPORT_BASE="$FAKE_URL/p/exports"
@@ -114,7 +114,12 @@ run_ingest export --file "$SHORT" --rate 0 --retries 0
 is "$RC:$(deleted):$(cursor)" "3:0:$CURSOR" "held with a failed movie: exit 3, nothing marked, cursor kept"
 like "$ERR" "none is marked deleted" "says the deletions were held"
 like "$ERR" "1 movie\(s\) failed; changes are not marked complete" "and still names the failure"
+like "$ERR" "run the export again, with --max-age 1d to skip what this one fetched, before changes" \
+    "and advises an export again that skips what this one fetched"
 is "$(last_run)" partial "the run is partial"
+age_all
+run_ingest export --file "$SHORT" --rate 0 --retries 0 --max-age 6d
+like "$ERR" "run the export again, with --max-age 6d to skip" "the advice keeps the run's own --max-age"
 
 # Only export takes it.
 run_ingest changes --max-deletions 5
