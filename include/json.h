@@ -2,6 +2,10 @@
  * json.h - small JSON helpers shared by the parsers of TMDB bodies
  * (movie.c, tmdb.c, export.c) and the writers of JSON (log.c, dump.c).
  * Any thread; json_write_string() writes only to the stream it is given.
+ * One race is cJSON's own and accepted: every cJSON parse (1.7.x) clears
+ * a process-wide error position that cJSON_GetErrorPtr() would read, from
+ * whichever thread parses. Nothing here reads it (a failed parse is told
+ * by its NULL result and `end`), so the threads never see each other's.
  */
 #ifndef TMDB_JSON_H
 #define TMDB_JSON_H

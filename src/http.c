@@ -241,12 +241,14 @@ struct http_client *http_client_new(struct http_shared *sh, const struct http_co
             goto fail;
     }
     c->zs_ready = inflateInit2(&c->zs, 16 + MAX_WBITS) == Z_OK; /* 16: gzip wrapper */
-    struct curl_slist *accept = curl_slist_append(c->headers, "Accept: application/json");
-    if (accept && c->zs_ready)
-        accept = curl_slist_append(accept, "Accept-Encoding: gzip");
-    if (!accept)
+    /* Kept in c->headers at once: a failed append returns NULL and leaves
+     * the list as it was, for http_client_free() to free. */
+    struct curl_slist *grown = curl_slist_append(c->headers, "Accept: application/json");
+    if (!grown)
         goto fail;
-    c->headers = accept;
+    c->headers = grown;
+    if (c->zs_ready && !curl_slist_append(c->headers, "Accept-Encoding: gzip"))
+        goto fail;
     SETOPT(c->curl, CURLOPT_HTTPHEADER, c->headers);
     SETOPT(c->curl, CURLOPT_SHARE, sh->share);
     SETOPT(c->curl, CURLOPT_NOSIGNAL, 1L);

@@ -97,9 +97,10 @@ enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t er
         return LOCK_ERROR;
     }
     struct stat lk;
-    if (fstat(f, &lk) != 0 || !S_ISREG(lk.st_mode)) {
+    bool stat_ok = fstat(f, &lk) == 0;
+    if (!stat_ok || !S_ISREG(lk.st_mode)) {
         snprintf(err, err_size, "cannot use the lock file %s: %s", path,
-                 S_ISREG(lk.st_mode) ? strerror(errno) : "it is not a regular file");
+                 stat_ok ? "it is not a regular file" : strerror(errno));
         close(f);
         return LOCK_ERROR;
     }

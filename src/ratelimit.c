@@ -28,7 +28,8 @@
 #define THROTTLE_FACTOR 0.5
 /* ...and regains this fraction of the configured rate per second without throttles. */
 #define RECOVERY_PER_S 0.05
-/* Never below this, so a run always progresses. */
+/* Never below this (or half a configured rate under it), so a run always
+ * progresses; never above the configured rate either. */
 #define MIN_RATE 0.5
 /* The sliding window is this much longer than the server's second. */
 #define WINDOW_MARGIN 1.02
@@ -215,7 +216,10 @@ void ratelimit_throttle(struct ratelimit *rl, long pause_ms) {
     if (rl->configured > 0 && now >= rl->last_adjust_s) {
         recover(rl, now);
         double lowered = rl->rate * THROTTLE_FACTOR;
-        rl->rate = lowered > MIN_RATE ? lowered : MIN_RATE;
+        double floor_rate = rl->configured * THROTTLE_FACTOR;
+        if (floor_rate > MIN_RATE)
+            floor_rate = MIN_RATE;
+        rl->rate = lowered > floor_rate ? lowered : floor_rate;
         rl->last_adjust_s = until; /* recovery starts once the pause ends */
     }
     pthread_mutex_unlock(&rl->lock);

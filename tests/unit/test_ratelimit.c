@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <pthread.h>
 #include <time.h>
 
@@ -77,6 +78,17 @@ static void test_answers_within_one_pause_lower_the_rate_once(void **state) {
     for (int i = 0; i < 5; i++) /* five workers' 429s from one burst */
         ratelimit_throttle(rl, 1000);
     assert_true(ratelimit_current_rate(rl) >= 19.9);
+    ratelimit_free(rl);
+}
+
+/* Under MIN_RATE a throttle still lowers the rate, never raises it. */
+static void test_a_slow_rate_is_never_raised_by_a_throttle(void **state) {
+    (void)state;
+    struct ratelimit *rl = ratelimit_new(0.2);
+    ratelimit_throttle(rl, 0);
+    assert_true(fabs(ratelimit_current_rate(rl) - 0.1) < 1e-3);
+    ratelimit_throttle(rl, 0); /* the floor: half the configured rate */
+    assert_true(fabs(ratelimit_current_rate(rl) - 0.1) < 1e-3);
     ratelimit_free(rl);
 }
 
@@ -218,6 +230,7 @@ int main(void) {
         cmocka_unit_test(test_a_fractional_rate_never_rounds_up),
         cmocka_unit_test(test_throttle_pauses_everybody_and_lowers_the_rate),
         cmocka_unit_test(test_answers_within_one_pause_lower_the_rate_once),
+        cmocka_unit_test(test_a_slow_rate_is_never_raised_by_a_throttle),
         cmocka_unit_test(test_unlimited_still_honours_a_pause),
         cmocka_unit_test(test_a_pause_holds_for_threads_already_waiting),
         cmocka_unit_test(test_waiting_threads_gain_from_the_recovery),
