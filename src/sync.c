@@ -101,6 +101,21 @@ static enum sync_status plan_changes(struct options *opt, struct store *store) {
                       "'tmdb-ingest export' first, or give --since YYYY-MM-DD",
                       opt->db_path);
         return st == SYNC_OK ? SYNC_USAGE : st;
+    } else if (first > today) {
+        /* Only a run whose clock was ahead sets a cursor after today: it
+         * marked days complete that had not ended (and whose changes it
+         * could not read). Going on would skip them for good, silently. */
+        char through[CLOCK_DATE_SIZE], today_s[CLOCK_DATE_SIZE], back[CLOCK_DATE_SIZE];
+        clock_format_date(first - 1, through);
+        clock_format_date(today, today_s);
+        clock_format_date(today - SOURCE_CHANGES_WINDOW_DAYS, back);
+        log_error("%s holds changes as complete through %s, but today is %s (UTC): a run with "
+                  "its clock ahead marked days that had not ended, and what TMDB changed since "
+                  "that run really ran is unread. Run 'tmdb-ingest changes --since DAY' from "
+                  "the day of that run (if unsure, two weeks back: --since %s); it reads those "
+                  "days and puts the cursor right",
+                  opt->db_path, through, today_s, back);
+        return SYNC_USAGE;
     } else if (first < today - SYNC_RETENTION_DAYS) {
         char through[CLOCK_DATE_SIZE];
         clock_format_date(first - 1, through);
@@ -137,18 +152,25 @@ static bool named_has(void *ctx, int64_t id) {
     return idset_contains(ctx, id);
 }
 
-/* Move the cursor to `day`, never back. */
+/* Move the cursor to `day`, never back, except from after today (a run
+ * whose clock was ahead put it there: see plan_changes()). */
 static enum sync_status advance_cursor(struct store *store, long day) {
     long current;
     enum sync_status st;
     if (stop_requested())
         return SYNC_STOPPED;
-    if (read_cursor(store, &current, &st) && current >= day)
+    bool found = read_cursor(store, &current, &st);
+    if (found && current >= day && current <= clock_today())
         return SYNC_OK;
     if (st != SYNC_OK)
         return st;
     char value[CLOCK_DATE_SIZE];
     clock_format_date(day, value);
+    if (found && current > day) {
+        char was[CLOCK_DATE_SIZE];
+        clock_format_date(current, was);
+        log_warn("the changes cursor was %s, after today: set back to %s", was, value);
+    }
     if (store_meta_set(store, CURSOR_KEY, value) != STORE_OK) {
         log_error("%s", store_errmsg(store));
         return SYNC_FATAL;

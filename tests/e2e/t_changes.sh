@@ -11,7 +11,7 @@
 # than one run reads, is a usage error; changes --shard on a database of
 # every shard does not move the cursor.
 . "$(dirname "$0")/lib.sh"
-plan 45
+plan 50
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -152,5 +152,17 @@ like "$ERR" "holds movies of others: changes are not marked complete" "and says 
 sql 'DELETE FROM movies WHERE id % 2 = 1'
 run_ingest changes --shard 0/2 --rate 0
 is "$RC:$(cursor)" "0:$(day 0)" "on a database of shard 0/2 only: the cursor moves"
+
+# A cursor after today: only a run whose clock was ahead sets one. Going on
+# would skip the days it marked without reading them.
+sql "UPDATE meta SET value = '$(day 3)' WHERE key = 'changes_from'"
+run_ingest changes --rate 0
+is "$RC:$(cursor)" "2:$(day 3)" "a cursor after today: exit 2, nothing moved"
+like "$ERR" "complete through $(day 2), but today is $(day 0) \(UTC\): a run with its clock ahead" \
+    "and says why"
+like "$ERR" "if unsure, two weeks back: --since $(day -14)\)" "and what to run"
+run_ingest changes --since "$(day -3)" --rate 0
+is "$RC:$(cursor)" "0:$(day 0)" "changes --since: reads the days, the cursor back to today"
+like "$ERR" "the changes cursor was $(day 3), after today: set back to $(day 0)" "and says so"
 
 done_testing
