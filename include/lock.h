@@ -26,7 +26,10 @@ enum lock_status {
 };
 
 /* Take the lock for database `db_path`. On LOCK_OK, *fd holds it until
- * lock_release(). Otherwise `err` says why, naming the lock file. */
+ * lock_release(). Otherwise `err` says why, naming the lock file, or the
+ * database when it is there but not a regular file with one name (a
+ * second hard link would have its own lock, and its own -wal for SQLite);
+ * nothing is created beside it then. */
 enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t err_size);
 
 /* Release the lock (closing the descriptor). Accepts -1. */

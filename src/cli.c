@@ -489,6 +489,9 @@ static int apply_option(int c, const char *arg, struct options *opt) {
     long v;
     switch (c) {
     case OPT_DB:
+        /* SQLite would open a private temporary database for "" */
+        if (!arg[0])
+            return usage_error("%s", "--db: an empty path (is the variable it came from set?)"), -1;
         opt->db_path = arg;
         return 0;
     case OPT_API_BASE:
@@ -700,6 +703,11 @@ static int parse_command(int n, char **args, struct options *opt) {
     if (strcmp(args[0], "merge") == 0) {
         if (n < 3)
             return usage_error("%s", "merge wants OUT.sqlite3 and at least one IN.sqlite3"), -1;
+        for (int i = 1; i < n; i++)
+            if (!args[i][0])
+                return usage_error("%s", "merge: an empty file name (is the variable it came "
+                                         "from set?)"),
+                       -1;
         opt->command = COMMAND_MERGE;
         opt->merge_out = args[1];
         opt->merge_inputs = args + 2;

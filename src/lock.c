@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,32 @@ static int open_lock(const char *path, bool *created) {
     return f;
 }
 
+/* A database found at `db_path` (through symlinks) must be a regular file
+ * with one name. SQLite names its -wal and -shm after the path it is
+ * given, and the lock is named so too: a run through a second hard link
+ * would take another lock and miss this name's log, whose committed
+ * transactions it would then overwrite. Returns 0, or -1 with `err` set
+ * (before anything is created beside it). */
+static int check_database_file(const char *db_path, char *err, size_t err_size) {
+    struct stat db;
+    if (stat(db_path, &db) != 0)
+        return 0; /* not there yet (or unreadable: SQLite says why) */
+    if (!S_ISREG(db.st_mode)) {
+        snprintf(err, err_size, "%s is %s, not a database file", db_path,
+                 S_ISDIR(db.st_mode) ? "a directory" : "not a regular file");
+        return -1;
+    }
+    if (db.st_nlink > 1) {
+        snprintf(err, err_size,
+                 "%s has %ju hard links: SQLite names its -wal and -shm files after the path, "
+                 "so a run through another name would take another lock and miss this one's "
+                 "log; keep one name (a symbolic link is fine)",
+                 db_path, (uintmax_t)db.st_nlink);
+        return -1;
+    }
+    return 0;
+}
+
 enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t err_size) {
     char path[PATH_MAX + 8];
     *fd = -1;
@@ -89,6 +116,8 @@ enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t er
                  rc == -ELOOP ? "symbolic links in a loop" : "path too long");
         return LOCK_ERROR;
     }
+    if (check_database_file(db_path, err, err_size) != 0)
+        return LOCK_ERROR;
     bool created;
     int f = open_lock(path, &created);
     if (f < 0) {

@@ -1,0 +1,50 @@
+#!/bin/sh
+# What --db may name. An empty path (a variable unset in a crontab line)
+# is a usage error: SQLite would open a private temporary database and the
+# run would be thrown away. A directory, a device or a FIFO is refused
+# before anything is made beside it. A database with a second hard link is
+# refused for writing: SQLite names its -wal and -shm after the path, and
+# so is the lock, so a run through the other name would neither wait for
+# this one nor see its log (two such loads at once lost one's movies).
+. "$(dirname "$0")/lib.sh"
+plan 16
+
+start_fake --movies 20 --deleted 0
+id=$(catalogue_ids 1 --movies 20 --deleted 0)
+
+cd "$TMP" || bail "cd $TMP" # a build that takes "" makes .lock here
+"$BIN" --db "" --no-progress ids "$id" </dev/null >"$TMP/out" 2>"$TMP/err"
+is "$?" 2 "--db '' for a load: exit 2"
+like "$(cat "$TMP/err")" "--db: an empty path \(is the variable it came from set\?\)" "and says why"
+"$BIN" --db "" stats >"$TMP/out" 2>"$TMP/err"
+is "$?" 2 "--db '' for stats: exit 2"
+"$BIN" merge "" "$TMP/in.sqlite3" >"$TMP/out" 2>"$TMP/err"
+is "$?" 2 "merge with an empty OUT: exit 2"
+like "$(cat "$TMP/err")" "merge: an empty file name" "and says why"
+
+mkdir "$TMP/dir.sqlite3"
+DB=$TMP/dir.sqlite3 run_ingest ids "$id"
+is "$RC" 1 "--db naming a directory: exit 1"
+like "$ERR" "dir.sqlite3 is a directory, not a database file" "and says so"
+mkfifo "$TMP/fifo.sqlite3"
+DB=$TMP/fifo.sqlite3 run_ingest ids "$id"
+is "$RC" 1 "--db naming a FIFO: exit 1 (no hang)"
+like "$ERR" "fifo.sqlite3 is not a regular file, not a database file" "and says so"
+is "$(ls "$TMP" | grep -c 'fifo.sqlite3.')" 0 "nothing made beside it"
+
+# A second hard link: refused for writing, with the reason; reading is fine.
+run_ingest ids "$id"
+is "$RC" 0 "a load into a database with one name"
+ln "$DB" "$TMP/other.sqlite3"
+run_ingest ids "$id"
+is "$RC" 1 "a load into it once it has a second hard link: exit 1"
+like "$ERR" "has 2 hard links: SQLite names its -wal and -shm files after the path" "and says why"
+DB=$TMP/other.sqlite3 run_ingest ids "$id"
+like "$RC:$ERR" "^1:.*keep one name \(a symbolic link is fine\)" "through the other name too"
+run_ingest stats
+is "$RC" 0 "stats still reads it"
+rm "$TMP/other.sqlite3"
+run_ingest ids "$id"
+is "$RC" 0 "one name again: loads"
+
+done_testing
