@@ -243,10 +243,18 @@ static int prepare_run(int argc, char **argv, const struct options *opt, struct 
     if (!command || !source) {
         log_error("out of memory");
         rc = -1;
-    } else if ((!opt->dry_run && begin_run(store, command, source, run_id) != 0) ||
-               (store && collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : *run_id, skip,
-                                      facts) != 0)) {
+    } else if (!opt->dry_run && begin_run(store, command, source, run_id) != 0) {
         rc = -1;
+    } else if (store && collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : *run_id, skip,
+                                     facts) != 0) {
+        rc = -1;
+        /* Recorded as it ended (exit 1), not left "running" for the next
+         * run to call aborted; if even that fails, it will. */
+        struct run_counts none = {0};
+        char finished[CLOCK_ISO_SIZE];
+        clock_utc_iso(finished);
+        if (*run_id > 0 && store_run_finish(store, *run_id, finished, "failed", &none) != STORE_OK)
+            log_error("%s", store_errmsg(store));
     }
     facts->run_id = *run_id;
     free(command);
