@@ -106,6 +106,16 @@ const char *store_library_version(void);
 enum store_status store_shrink_wal(struct store *s, int64_t *wal_bytes, char *wal_path,
                                    size_t wal_size);
 
+/*
+ * During a load, after a commit: *wal_bytes and wal_path as
+ * store_shrink_wal(). When DB-wal is at least `min_bytes`, also copy into
+ * the database what a passive checkpoint may (it never waits), and tell
+ * whether a reader's snapshot kept some of the WAL from it (*held: SQLite
+ * must then append to DB-wal instead of reusing it).
+ */
+enum store_status store_wal_state(struct store *s, int64_t min_bytes, int64_t *wal_bytes,
+                                  bool *held, char *wal_path, size_t wal_size);
+
 /* Close the connection (finalizing statements). Accepts NULL. */
 void store_close(struct store *s);
 

@@ -10,6 +10,10 @@
  * WRITER_GATHER_MS, or the batch's deadline, has passed) rather than
  * waking for each result.
  *
+ * After each commit it looks at DB-wal's size (one stat()), and warns when a
+ * reader's snapshot keeps SQLite from reusing it past 64 MiB, and at each
+ * doubling.
+ *
  * On a database error the writer logs it (naming file and step), requests a
  * fatal stop, rolls the batch back, and keeps draining the result queue
  * (freeing what arrives) so no worker stays blocked on it.

@@ -623,6 +623,24 @@ enum store_status store_shrink_wal(struct store *s, int64_t *wal_bytes, char *wa
     return STORE_OK;
 }
 
+enum store_status store_wal_state(struct store *s, int64_t min_bytes, int64_t *wal_bytes,
+                                  bool *held, char *wal_path, size_t wal_size) {
+    *wal_bytes = 0;
+    *held = false;
+    wal_path[0] = '\0';
+    struct stat st;
+    if (beside_database(s, "-wal", wal_path, wal_size) == 0 && stat(wal_path, &st) == 0)
+        *wal_bytes = (int64_t)st.st_size;
+    if (*wal_bytes < min_bytes)
+        return STORE_OK;
+    int frames = 0, copied = 0;
+    int rc = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+        return store_fail(s, "checkpoint the WAL");
+    *held = rc == SQLITE_OK && copied < frames;
+    return STORE_OK;
+}
+
 void store_close(struct store *s) {
     if (!s)
         return;

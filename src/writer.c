@@ -1,6 +1,7 @@
 /* writer.c - see writer.h. */
 #include "writer.h"
 
+#include <limits.h>
 #include <stdbool.h>
 
 #include "clock.h"
@@ -22,7 +23,31 @@ struct batch {
     /* counted when committed, so the counters match the database */
     long long stored, missing, failed, unusable;
     bool failed_db;
+    int64_t wal_warn_bytes; /* watch_wal() */
 };
+
+/* A reader that keeps a snapshot open (a long query, a sqlite3 session left
+ * inside BEGIN) makes SQLite append to DB-wal for as long as it lasts: a
+ * backfill can fill the disk before the run's end says so. Said once the
+ * file passes the size SQLite would keep it to, and again at each doubling.
+ * Below that size a look is one stat() per commit. */
+static void watch_wal(struct batch *b) {
+    int64_t bytes;
+    bool held;
+    char path[PATH_MAX];
+    if (store_wal_state(b->store, b->wal_warn_bytes, &bytes, &held, path, sizeof path) !=
+        STORE_OK) {
+        log_warn("%s", store_errmsg(b->store)); /* the load itself is fine */
+        return;
+    }
+    if (!held || bytes < b->wal_warn_bytes)
+        return;
+    log_warn("%s is %lld MiB and growing: a reader holds a snapshot open (a long query, or a "
+             "session left inside BEGIN), so SQLite cannot reuse it. The load goes on; the file "
+             "empties once the reader lets go ('fuser %s' names who has it open)",
+             path, (long long)(bytes >> 20), path);
+    b->wal_warn_bytes = bytes * 2;
+}
 
 static void db_failed(struct batch *b) {
     stop_request(STOP_FATAL); /* a no-op when a signal stopped the run first */
@@ -50,6 +75,7 @@ static void commit(struct batch *b) {
     b->stored = b->missing = b->failed = b->unusable = 0;
     b->open = false;
     b->rows = 0;
+    watch_wal(b);
 }
 
 static void write_result(struct batch *b, const struct fetch_result *r) {
@@ -102,7 +128,8 @@ static long time_left(const struct batch *b) {
 
 enum writer_status writer_run(struct store *store, struct queue *results,
                               const struct writer_config *cfg, struct stats *stats) {
-    struct batch b = {.store = store, .stats = stats, .cfg = cfg};
+    struct batch b = {
+        .store = store, .stats = stats, .cfg = cfg, .wal_warn_bytes = STORE_WAL_LIMIT_BYTES};
     for (;;) {
         long wait_ms = time_left(&b);
         if (wait_ms > 0 && queue_length(results) == 0) {

@@ -1,0 +1,53 @@
+#!/bin/sh
+# A reader that keeps a snapshot open during a load (a long query, a sqlite3
+# session left inside BEGIN) makes SQLite append to DB-wal instead of
+# reusing it. The load goes on and loses nothing; it says so while loading,
+# once the file passes 64 MiB (a backfill could otherwise fill the disk
+# before the run's end), and again at the end; the next load after the
+# reader lets go empties the file.
+. "$(dirname "$0")/lib.sh"
+plan 8
+
+N=5000 # about 140 MiB of DB-wal with credits and keywords
+start_fake --movies $N --deleted 0
+"$PYTHON" "$FAKE" --dump-ids --movies $N --deleted 0 >"$TMP/ids"
+head -n 1 "$TMP/ids" >"$TMP/first"
+INGEST_STDIN=$TMP/first run_ingest ids - --rate 0
+is "$RC" 0 "a first movie makes the database"
+
+# The reader: a snapshot taken, then held until $TMP/release appears.
+"$PYTHON" - "$DB" "$TMP" <<'PY' &
+import os, sqlite3, sys, time
+db, tmp = sys.argv[1], sys.argv[2]
+c = sqlite3.connect(db, isolation_level=None)
+c.execute("BEGIN")
+c.execute("SELECT count(*) FROM movies").fetchone()
+open(os.path.join(tmp, "holding"), "w").close()
+deadline = time.time() + 120
+while not os.path.exists(os.path.join(tmp, "release")) and time.time() < deadline:
+    time.sleep(0.05)
+c.execute("COMMIT")
+c.close()
+PY
+READER=$!
+i=0
+while [ ! -e "$TMP/holding" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+
+INGEST_STDIN=$TMP/ids run_ingest ids - --rate 0 --workers 8 --append credits,keywords
+is "$RC" 0 "the load under a held snapshot exits 0"
+is "$(sql 'SELECT count(*) FROM movies')" "$N" "and stores every movie"
+like "$ERR" "sqlite3-wal is [0-9]+ MiB and growing: a reader holds a snapshot open" \
+    "it says so while loading"
+like "$ERR" "'fuser [^']*-wal' names who has it open" "and how to find the reader"
+like "$ERR" "a reader held a snapshot open during the load" "and again at the end"
+wal_mib() { echo $(($(stat -c %s "$DB-wal" 2>/dev/null || echo 0) >> 20)); }
+diag "DB-wal: $(wal_mib) MiB while the reader holds it"
+
+touch "$TMP/release"
+wait $READER
+INGEST_STDIN=$TMP/first run_ingest ids - --rate 0
+is "$RC" 0 "a load after the reader let go"
+[ "$(wal_mib)" -lt 64 ]
+ok $? "and empties DB-wal ($(wal_mib) MiB)"
+
+done_testing
