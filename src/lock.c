@@ -93,7 +93,7 @@ static int check_database_file(const char *db_path, char *err, size_t err_size) 
         return 0; /* not there yet (or unreadable: SQLite says why) */
     if (!S_ISREG(db.st_mode)) {
         snprintf(err, err_size, "%s is %s, not a database file", db_path,
-                 S_ISDIR(db.st_mode) ? "a directory" : "not a regular file");
+                 S_ISDIR(db.st_mode) ? "a directory" : "a device, FIFO or socket");
         return -1;
     }
     if (db.st_nlink > 1) {

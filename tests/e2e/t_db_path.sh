@@ -29,7 +29,7 @@ like "$ERR" "dir.sqlite3 is a directory, not a database file" "and says so"
 mkfifo "$TMP/fifo.sqlite3"
 DB=$TMP/fifo.sqlite3 run_ingest ids "$id"
 is "$RC" 1 "--db naming a FIFO: exit 1 (no hang)"
-like "$ERR" "fifo.sqlite3 is not a regular file, not a database file" "and says so"
+like "$ERR" "fifo.sqlite3 is a device, FIFO or socket, not a database file" "and says so"
 is "$(ls "$TMP" | grep -c 'fifo.sqlite3.')" 0 "nothing made beside it"
 
 # A second hard link: refused for writing, with the reason; reading is fine.
