@@ -114,11 +114,12 @@ struct options {
     const char *merge_out;
     char **merge_inputs;
     int n_merge_inputs;
+    const char *printed; /* CLI_DONE: "--help" or "--version", on stdout */
 };
 
 enum cli_result {
     CLI_RUN,   /* options filled: go on */
-    CLI_DONE,  /* --help or --version printed: exit 0 */
+    CLI_DONE,  /* --help or --version printed (opt->printed): exit 0 if it got there */
     CLI_USAGE, /* an error was printed: exit EXIT_USAGE */
 };
 

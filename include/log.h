@@ -77,7 +77,8 @@ void log_summary(const char *line);
 
 /* Flush `out`, where a command wrote its result (a report, a dump, a dry
  * run's count), and return 0; or, when it did not all get there (a full
- * disk, a closed file), log "writing the WHAT: why" and return -1. */
+ * disk, a closed file), log "writing WHAT: why" ('the dump', '--help') and
+ * return -1. */
 int log_output_flushed(FILE *out, const char *what);
 
 #endif

@@ -666,6 +666,7 @@ static int apply_option(int c, const char *arg, struct options *opt) {
     case 'h':
         return 0; /* printed once the command is known */
     case OPT_VERSION:
+        opt->printed = "--version";
         printf("tmdb-ingest %s\nlibcurl %s, SQLite %s, cJSON %s, zlib %s\n", TMDB_INGEST_VERSION,
                http_library_version(), store_library_version(), json_library_version(),
                export_zlib_version());
@@ -879,6 +880,7 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt) {
             return r > 0 ? CLI_DONE : CLI_USAGE;
     }
     if (given.help) {
+        opt->printed = "--help";
         cli_print_command_help(stdout, optind < argc ? argv[optind] : NULL);
         return CLI_DONE;
     }

@@ -164,7 +164,7 @@ int dump_run(struct store *s, const char *table, const char *since, enum dump_fo
         log_error("%s", store_errmsg(s));
         return -1;
     }
-    if (log_output_flushed(out, "dump") != 0)
+    if (log_output_flushed(out, "the dump") != 0)
         return -1;
     *n_rows = w.rows;
     return 0;

@@ -216,7 +216,7 @@ static int print_dry_run(const struct options *opt, struct stats *stats) {
     printf("tmdb-ingest: dry run: would fetch %lld movie(s) with %lld request(s), %s; "
            "skipped=%lld failed=%lld (listing took %lld request(s))\n",
            n, n, eta, stats_get(&stats->skipped), stats_get(&stats->failed), pages);
-    return log_output_flushed(stdout, "dry run's result");
+    return log_output_flushed(stdout, "the dry run's result");
 }
 
 /* A run opens a connection per worker, and one more for list or changes

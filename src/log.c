@@ -145,6 +145,6 @@ int log_output_flushed(FILE *out, const char *what) {
     errno = 0;
     if (fflush(out) == 0 && !ferror(out))
         return 0;
-    log_error("writing the %s: %s", what, errno ? strerror(errno) : "output error");
+    log_error("writing %s: %s", what, errno ? strerror(errno) : "output error");
     return -1;
 }

@@ -179,13 +179,31 @@ static bool standard_fd_missing(const struct options *opt, unsigned closed) {
     return false;
 }
 
+/* After --help or --version (`what`): like GNU tools, a text that did not
+ * reach standard output (a full disk; `>&-`, /dev/null in its place) is an
+ * error, not a silent success. */
+static int printed_status(const char *what, unsigned closed) {
+    const char *why;
+    /* --help is longer than stdout's buffer: the printf itself failed, and
+     * left why in errno; the flush would have nothing left to tell. */
+    if (closed & 1u << STDOUT_FILENO)
+        why = "standard output is closed";
+    else if (ferror(stdout))
+        why = errno ? strerror(errno) : "output error";
+    else
+        return log_output_flushed(stdout, what) == 0 ? EXIT_OK : EXIT_FATAL;
+    log_error("writing %s: %s", what, why);
+    return EXIT_FATAL;
+}
+
 int main(int argc, char **argv) {
     unsigned closed = open_standard_fds();
     struct options opt;
     enum cli_result cr = cli_parse(argc, argv, &opt);
     if (cr != CLI_RUN) {
+        int code = cr == CLI_DONE ? printed_status(opt.printed, closed) : EXIT_USAGE;
         cli_free(&opt);
-        return cr == CLI_DONE ? EXIT_OK : EXIT_USAGE;
+        return code;
     }
     enum log_level level = opt.verbosity < 0    ? LOG_ERROR
                            : opt.verbosity == 0 ? LOG_WARN

@@ -58,7 +58,7 @@ int report_search(struct store *s, const char *query, int limit, FILE *out, int 
         log_error("%s", store_errmsg(s));
         return -1;
     }
-    return log_output_flushed(out, "search results");
+    return log_output_flushed(out, "the search results");
 }
 
 /* The day before `changes_from` (the last complete day) into `through`,
@@ -188,7 +188,7 @@ static int stats_json(struct store *s, const char *path, const struct store_over
     if (text) {
         fprintf(out, "%s\n", text);
         cJSON_free(text);
-        rc = log_output_flushed(out, "statistics");
+        rc = log_output_flushed(out, "the statistics");
     }
     return rc;
 }
@@ -231,5 +231,5 @@ int report_stats(struct store *s, const char *path, bool json, FILE *out) {
         log_error("%s", store_errmsg(s));
         return -1;
     }
-    return log_output_flushed(out, "statistics");
+    return log_output_flushed(out, "the statistics");
 }

@@ -2,7 +2,7 @@
 # The command line: --help, --version, and usage errors exit 2 with a clear
 # message before anything is opened or requested.
 . "$(dirname "$0")/lib.sh"
-plan 20
+plan 24
 
 "$BIN" --help >"$TMP/help" 2>&1
 is "$?" 0 "--help exits 0"
@@ -16,6 +16,21 @@ is "$(cat "$TMP/missing")" "" "--help documents every option"
 "$BIN" --version >"$TMP/v" 2>&1
 is "$?" 0 "--version exits 0"
 like "$(cat "$TMP/v")" "^tmdb-ingest [0-9]+\.[0-9]+" "--version prints the version"
+
+# Like GNU tools: a --help or --version that did not reach stdout is an
+# error (--help is longer than stdio's buffer: its printf itself fails).
+"$BIN" --help >/dev/full 2>"$TMP/err"
+like "$?:$(cat "$TMP/err")" "^1:tmdb-ingest: error: writing --help: No space left on device" \
+    "--help to a full disk: exit 1, and says why"
+"$BIN" --version >/dev/full 2>"$TMP/err"
+like "$?:$(cat "$TMP/err")" "^1:tmdb-ingest: error: writing --version: No space left on device" \
+    "--version to a full disk: exit 1, and says why"
+"$BIN" dump --help >&- 2>"$TMP/err"
+like "$?:$(cat "$TMP/err")" "^1:.*writing --help: standard output is closed" \
+    "a command's --help with stdout closed: exit 1, and says why"
+"$BIN" --version >&- 2>"$TMP/err"
+like "$?:$(cat "$TMP/err")" "^1:.*writing --version: standard output is closed" \
+    "--version with stdout closed: exit 1, and says why"
 
 usage_fails() { # usage_fails PATTERN DESCRIPTION ARGS...
     pattern=$1 desc=$2
