@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -21,6 +22,12 @@ static int valid_secret(const char *s) {
         if (*s <= ' ' || *s > '~')
             return 0;
     return 1;
+}
+
+/* TMDB's examples show the header, `Authorization: Bearer eyJ...`: copied
+ * from there, the value brings the scheme, which http.c adds itself. */
+static int has_bearer_prefix(const char *s) {
+    return strncasecmp(s, "Bearer ", 7) == 0;
 }
 
 static char *dup_trimmed(const char *s, size_t n) {
@@ -87,9 +94,16 @@ int credential_load(const char *token_file, struct credential *out, char *err, s
         snprintf(err, err_size, "out of memory");
         return -1;
     }
-    if (!valid_secret(secret) || strlen(secret) > MAX_SECRET) {
-        snprintf(err, err_size, "the credential from %s is empty or contains spaces or "
-                 "control characters", out->source);
+    /* Refused, not stripped: what was given is not what was meant. The
+     * message never shows the value, not even its start. */
+    const char *wrong = out->token && has_bearer_prefix(secret)
+                            ? "starts with 'Bearer ': drop that prefix, it holds the token "
+                              "alone (tmdb-ingest sends Authorization: Bearer TOKEN)"
+                        : !valid_secret(secret) || strlen(secret) > MAX_SECRET
+                            ? "is empty or contains spaces or control characters"
+                            : NULL;
+    if (wrong) {
+        snprintf(err, err_size, "the credential from %s %s", out->source, wrong);
         credential_free(out);
         return -1;
     }

@@ -2,7 +2,7 @@
 # Credentials: required before any request, a rejected one stops the run at
 # once with exit 1, and the secret never appears in output or the database.
 . "$(dirname "$0")/lib.sh"
-plan 19
+plan 21
 
 API_KEY=0123456789abcdef0123456789abcdef
 start_fake --movies 60 --deleted 0 --api-key "$API_KEY"
@@ -64,5 +64,14 @@ chmod 600 "$TMP/token"
 unlike "$(cat "$TMP/e")" "token file" "--token-file of mode 600: no warning"
 dump=$(sqlite3 "$DB" .dump)
 unlike "$dump" "$TEST_TOKEN" "token: not anywhere in the database"
+
+# A token file copied from TMDB's examples, with the header's 'Bearer ':
+# refused (not stripped) with the fix, the token not shown.
+printf 'Bearer %s\n' "$TEST_TOKEN" >"$TMP/token"
+( unset TMDB_API_TOKEN; run_ingest ids $ids --token-file "$TMP/token"; echo "$RC" >"$TMP/rc"
+  printf '%s%s' "$OUT" "$ERR" >"$TMP/e" )
+like "$(cat "$TMP/rc"):$(cat "$TMP/e")" "^2:.*--token-file starts with 'Bearer ': drop that prefix" \
+    "--token-file holding 'Bearer TOKEN': exit 2, says to drop the prefix"
+unlike "$(cat "$TMP/e")" "${TEST_TOKEN#e2e-token-}" "--token-file holding 'Bearer TOKEN': the token not shown"
 
 done_testing

@@ -1,5 +1,6 @@
 /* test_credential.c - credential_scrub(): the secret out of text a server
- * sent, every occurrence, within the buffer. */
+ * sent, every occurrence, within the buffer; credential_load()'s refusals
+ * say what is wrong without showing the secret. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -7,7 +8,9 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "credential.h"
 
@@ -52,11 +55,37 @@ static void test_a_cut_secret_at_the_end_goes_too(void **state) {
     scrubbed("ends in 012", 256, key, "ends in 012"); /* 3 characters: too short to tell */
 }
 
+/* A token file copied from TMDB's examples, `Bearer eyJ...`: refused with
+ * the fix, and no four characters of the token in the message. */
+static void test_a_bearer_prefix_is_named_not_shown(void **state) {
+    (void)state;
+    const char *token = "eyJhbGciOiJIUzI1NiJ9.s3cr3tpayload";
+    char path[] = "/tmp/test_credential.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fprintf(f, "Bearer %s\n", token);
+    fclose(f);
+    struct credential c;
+    char err[256];
+    int rc = credential_load(path, &c, err, sizeof err);
+    unlink(path);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, "--token-file starts with 'Bearer ': drop that prefix"));
+    char piece[5] = {0};
+    for (size_t i = 0; i + 4 <= strlen(token); i++) {
+        memcpy(piece, token + i, 4);
+        assert_null(strstr(err, piece));
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_occurrence_replaced),
         cmocka_unit_test(test_growth_is_cut_at_the_buffer),
         cmocka_unit_test(test_a_cut_secret_at_the_end_goes_too),
+        cmocka_unit_test(test_a_bearer_prefix_is_named_not_shown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
