@@ -190,11 +190,17 @@ enum store_status store_fail(struct store *s, const char *step, ...) {
     int primary = primary_code(s);
     /* SQLite records it for these two only; otherwise it is stale */
     bool os_cause = os_errno != 0 && (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN);
-    char cause[64] = "";
+    char cause[128] = "";
     if (os_cause)
         snprintf(cause, sizeof cause, " (%s)", strerror(os_errno));
     else if (primary == SQLITE_READONLY && s->writable)
         readonly_cause(s, cause, sizeof cause);
+    else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+        /* "database is locked" after BUSY_TIMEOUT_MS: in WAL mode only a
+         * writer holds it that long, often one forgotten by hand */
+        snprintf(cause, sizeof cause, "%s",
+                 " (another connection holds a write transaction, e.g. a sqlite3 session inside "
+                 "BEGIN; readers never block a load)");
     snprintf(s->errmsg, sizeof s->errmsg, "%s: %s: %s%s", s->path, what,
              s->db ? sqlite3_errmsg(s->db) : "out of memory", cause);
     return code == SQLITE_NOMEM ? STORE_ERR_NOMEM : STORE_ERR;

@@ -61,7 +61,9 @@ struct store {
     char errmsg[512];
 };
 
-/* Set errmsg to "PATH: STEP: sqlite's message" and return STORE_ERR, or
+/* Set errmsg to "PATH: STEP: sqlite's message", with its likely cause when
+ * SQLite gives none (a full disk, a file not writable, a lock another
+ * connection holds), and return STORE_ERR, or
  * STORE_ERR_NOMEM when SQLite ran out of memory. */
 __attribute__((format(printf, 2, 3))) enum store_status store_fail(struct store *s,
                                                                    const char *step, ...);

@@ -149,6 +149,24 @@ wait_for_movies() {
     done
 }
 
+# hold_write_lock SECONDS: in the background (LOCKER_PID), another
+# connection holds a write transaction on $DB for SECONDS, as a sqlite3
+# session inside BEGIN IMMEDIATE would; returns once it holds it.
+hold_write_lock() {
+    rm -f "$TMP/locked"
+    "$PYTHON" -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(float(sys.argv[3]))' "$DB" "$TMP/locked" "$1" &
+    LOCKER_PID=$!
+    until [ -e "$TMP/locked" ]; do
+        kill -0 "$LOCKER_PID" 2>/dev/null || bail "could not hold a write lock on $DB"
+        sleep 0.05
+    done
+}
+
 done_testing() {
     if [ "$TAP_FAILED" -gt 0 ]; then
         diag "stderr of the last run:"

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Concurrent use: a second load on the same database refuses to start; a
-# reader holding a long read transaction never blocks the load; and every
-# snapshot a reader takes shows each movie with all of its genre links.
+# reader holding a long read transaction never blocks the load; every
+# snapshot a reader takes shows each movie with all of its genre links; and
+# a write transaction left open by hand, which does, is named as the cause.
 . "$(dirname "$0")/lib.sh"
-plan 6
+plan 8
 
 start_fake --movies 200 --deleted 0 --latency-ms 30
 run_ingest ids 1 --rate 0   # create the database (id 1 may not exist: fine)
@@ -48,5 +49,17 @@ set -- $(cat "$TMP/reader")
 [ "${1:-0}" -gt 5 ]
 ok $? "the reader took ${1:-0} snapshots during the load"
 is "${2:-x}" 0 "no snapshot showed a movie without all its genre links"
+
+# A sqlite3 session inside BEGIN IMMEDIATE for longer than SQLite's busy
+# timeout (5 s): the load ends with 'database is locked' and its likely
+# cause, said once.
+hold_write_lock 8
+run_ingest list popular --rate 0
+kill "$LOCKER_PID"
+wait "$LOCKER_PID" 2>/dev/null
+like "$RC:$ERR" "^1:.*database is locked \(another connection holds a write transaction, e\.g\. a sqlite3 session inside BEGIN; readers never block a load\)" \
+    "a write transaction held open: exit 1, and the message names it"
+is "$(printf '%s\n' "$ERR" | grep -o 'another connection holds' | wc -l)" \
+    "$(printf '%s\n' "$ERR" | grep -c 'database is locked')" "the hint once per message"
 
 done_testing

@@ -90,22 +90,16 @@ exec 3>"$TMP/fifo"
 set -- $(catalogue_ids 10 --movies 150 --deleted 0)
 echo "$1 $2 $3" >&3
 wait_for_movies 3
-"$PYTHON" -c '
-import sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-time.sleep(8)' "$DB" "$TMP/locked" &
-locker=$!
-until [ -e "$TMP/locked" ]; do sleep 0.05; done
+hold_write_lock 8
 echo "$4 $5 $6" >&3
 sleep 1
 kill -TERM "$pid"
 wait "$pid"
 RC=$?
 exec 3>&-
-wait "$locker"
+wait "$LOCKER_PID"
 is "$RC" 1 "a database locked at the end of a signalled run: exit 1, not 143"
-like "$(cat "$TMP/err")" "database is locked .*not committed" "and the error is said"
+like "$(cat "$TMP/err")" "database is locked \(another connection holds a write transaction.*\) \(what is not committed" \
+    "and the error is said, with its likely cause"
 
 done_testing
