@@ -86,6 +86,10 @@ void http_get(struct http_client *c, const char *url, struct http_result *out);
  */
 void http_download(struct http_client *c, const char *url, int fd, struct http_result *out);
 
+/* The time the Date header of the last response gave (HTTP servers send
+ * their clock with every answer), or -1 when there was none. */
+long long http_server_time(struct http_client *c);
+
 /* libcurl's version ("8.5.0"). */
 const char *http_library_version(void);
 

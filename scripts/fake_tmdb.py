@@ -64,6 +64,7 @@ daily export file (N synthetic ids for big tests), each then exiting.
 """
 import argparse
 import datetime
+import email.utils
 import gzip
 import json
 import os
@@ -762,6 +763,11 @@ class Handler(BaseHTTPRequestHandler):
         with self.server.stats.lock:
             self.server.stats.connections += 1
 
+    def date_time_string(self, timestamp=None):
+        # The Date header: this machine's clock, moved by --clock-offset.
+        now = time.time() if timestamp is None else timestamp
+        return email.utils.formatdate(now + self.server.opts.clock_offset, usegmt=True)
+
     def log_message(self, fmt, *args):  # quiet: tests read /__stats instead
         if self.server.opts.verbose:
             sys.stderr.write("fake_tmdb: " + (fmt % args) + "\n")
@@ -1173,6 +1179,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="send Retry-After: SECONDS with the 429s of --rate-limit (default "
                         "none, as in a 429 of TMDB's CDN captured in 2023; injected 429 and "
                         "503 faults always send Retry-After: 1)")
+    p.add_argument("--clock-offset", type=float, default=0, metavar="SECONDS",
+                   help="the Date header of every answer is this far from this machine's "
+                        "clock (negative: behind), as if the client's clock were wrong")
     p.add_argument("--no-gzip", dest="gzip", action="store_false",
                    help="never compress (default: gzip when the client accepts it)")
     p.add_argument("--shift", type=int, default=0,

@@ -466,6 +466,13 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
     }
 }
 
+long long http_server_time(struct http_client *c) {
+    struct curl_header *h;
+    if (curl_easy_header(c->curl, "Date", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+        return -1;
+    return (long long)curl_getdate(h->value, NULL);
+}
+
 const char *http_library_version(void) {
     return curl_version_info(CURLVERSION_NOW)->version;
 }

@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "export.h"
 #include "fetch.h"
+#include "http.h"
 #include "idset.h"
 #include "log.h"
 #include "queue.h"
@@ -545,11 +547,40 @@ static int push_changes_page(const struct source *src, struct producer *p,
  * days; a single day with more cannot be read whole (an error, so the
  * cursor stays where it was and export is the way forward).
  */
+/* How far this machine's clock may be from TMDB's for `changes`. */
+#define CLOCK_SKEW_MAX_S 600
+
+/*
+ * changes reads by UTC day, through yesterday by this machine's clock, and
+ * then marks those days complete: a clock days ahead would mark days that
+ * have not ended, and their changes would never be read (the next run,
+ * with the clock right, refuses a cursor after today, but the days between
+ * are lost to it). The first answer's Date header gives TMDB's clock.
+ */
+static enum source_status check_clock(struct fetcher *f) {
+    long long server = http_server_time(f->http);
+    long long here = (long long)time(NULL);
+    if (server < 0 || llabs(here - server) <= CLOCK_SKEW_MAX_S)
+        return SOURCE_OK;
+    char here_s[32], server_s[32];
+    time_t t = (time_t)here, u = (time_t)server;
+    struct tm tm;
+    strftime(here_s, sizeof here_s, "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
+    strftime(server_s, sizeof server_s, "%Y-%m-%d %H:%M:%S", gmtime_r(&u, &tm));
+    log_error("this machine's clock reads %s UTC, TMDB's %s UTC (its Date header): %lld minutes "
+              "apart. changes reads by UTC day and marks the days it read complete, so a clock "
+              "this far off would skip days or mark ones not over; set the clock (NTP) and run "
+              "again. Nothing was marked",
+              here_s, server_s, llabs(here - server) / 60);
+    return SOURCE_ERROR;
+}
+
 static enum source_status produce_changes(const struct source *src, struct fetcher *f,
                                           struct producer *p) {
     struct tmdb_list_page page;
     long stack[CHANGES_MAX_WINDOWS][2];
     int top = 0;
+    bool clock_checked = false;
     /* pushed last window first, so they are read in date order */
     long first_day = src->changes_first_day, last_day = src->changes_last_day;
     long n_windows = last_day >= first_day
@@ -570,6 +601,10 @@ static enum source_status produce_changes(const struct source *src, struct fetch
         top--;
         long first = stack[top][0], last = stack[top][1];
         enum source_status st = changes_page(f, first, last, 1, &page);
+        if (st == SOURCE_OK && !clock_checked) {
+            st = check_clock(f);
+            clock_checked = true;
+        }
         if (st != SOURCE_OK)
             return st;
         if (page.total_pages > TMDB_MAX_PAGE) {

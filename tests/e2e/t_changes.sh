@@ -11,7 +11,7 @@
 # than one run reads, is a usage error; changes --shard on a database of
 # every shard does not move the cursor.
 . "$(dirname "$0")/lib.sh"
-plan 50
+plan 54
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -164,5 +164,20 @@ like "$ERR" "if unsure, two weeks back: --since $(day -14)\)" "and what to run"
 run_ingest changes --since "$(day -3)" --rate 0
 is "$RC:$(cursor)" "0:$(day 0)" "changes --since: reads the days, the cursor back to today"
 like "$ERR" "the changes cursor was $(day 3), after today: set back to $(day 0)" "and says so"
+
+# A clock days ahead of TMDB's (a VM before NTP) would mark days complete
+# that have not ended: the first answer's Date header gives TMDB's clock.
+stop_fake
+start_fake $FAKE_OPTS --clock-offset -259200
+sql "UPDATE meta SET value = '$(day -2)' WHERE key = 'changes_from'"
+run_ingest changes --rate 0
+is "$RC:$(cursor)" "1:$(day -2)" "a clock 3 days ahead of TMDB's: exit 1, the cursor stays"
+like "$ERR" "this machine's clock reads $(day 0) [0-9:]+ UTC, TMDB's $(day -3) [0-9:]+ UTC \(its Date header\): 4320 minutes apart" \
+    "and says whose clock says what"
+is "$(sql 'SELECT status FROM runs ORDER BY id DESC LIMIT 1')" failed "the run is failed"
+stop_fake
+start_fake $FAKE_OPTS --clock-offset 300
+run_ingest changes --rate 0
+is "$RC:$(cursor)" "0:$(day 0)" "five minutes apart: read as usual"
 
 done_testing
