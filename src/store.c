@@ -547,6 +547,13 @@ static enum store_status readonly_failure(struct store *s) {
     return rc;
 }
 
+/* Whether the database holds no table, view or index at all. */
+static bool empty_database(struct store *s) {
+    int64_t n = 0;
+    return store_query_ints(s->db, "SELECT count(*) FROM sqlite_schema", &n, 1) == SQLITE_OK &&
+           n == 0;
+}
+
 enum store_status store_open_readonly(const char *path, struct store **out, char *err,
                                       size_t err_size) {
     struct store *s = store_new(path, "", out, err, err_size);
@@ -560,7 +567,15 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
     else if (sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
              store_query_ints(s->db, "PRAGMA user_version", &version, 1) != SQLITE_OK)
         rc = readonly_failure(s);
-    else if (version != STORE_SCHEMA_VERSION) {
+    else if (version == 0 && empty_database(s)) {
+        /* An empty file, or a first load between creating the file and
+         * committing its schema: nothing to read yet, and nothing foreign. */
+        snprintf(s->errmsg, sizeof s->errmsg,
+                 "%s holds no tmdb-ingest data yet (no tables: a first load may be making it; "
+                 "try again once it has committed)",
+                 path);
+        rc = STORE_ERR_SCHEMA;
+    } else if (version != STORE_SCHEMA_VERSION) {
         snprintf(s->errmsg, sizeof s->errmsg, "%s: schema version %lld, not %d (%s)", path,
                  (long long)version, STORE_SCHEMA_VERSION,
                  version < STORE_SCHEMA_VERSION && version > 0

@@ -5,9 +5,10 @@
 # before anything is made beside it. A database with a second hard link is
 # refused for writing: SQLite names its -wal and -shm after the path, and
 # so is the lock, so a run through the other name would neither wait for
-# this one nor see its log (two such loads at once lost one's movies).
+# this one nor see its log (two such loads at once lost one's movies). An
+# empty file is a database with nothing yet, for the commands that read.
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 17
 
 start_fake --movies 20 --deleted 0
 id=$(catalogue_ids 1 --movies 20 --deleted 0)
@@ -46,5 +47,12 @@ is "$RC" 0 "stats still reads it"
 rm "$TMP/other.sqlite3"
 run_ingest ids "$id"
 is "$RC" 0 "one name again: loads"
+
+# An empty file (or one a first load has made but not yet given its
+# schema) is not called foreign by the commands that read.
+: >"$TMP/empty.sqlite3"
+DB=$TMP/empty.sqlite3 run_ingest stats
+like "$RC:$ERR" "^1:.*empty.sqlite3 holds no tmdb-ingest data yet \(no tables: a first load may be making it" \
+    "stats on an empty file: nothing yet, not 'not a database'"
 
 done_testing
