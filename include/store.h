@@ -107,11 +107,12 @@ enum store_status store_shrink_wal(struct store *s, int64_t *wal_bytes, char *wa
                                    size_t wal_size);
 
 /*
- * During a load, after a commit: *wal_bytes and wal_path as
- * store_shrink_wal(). When DB-wal is at least `min_bytes`, also copy into
- * the database what a passive checkpoint may (it never waits), and tell
- * whether a reader's snapshot kept some of the WAL from it (*held: SQLite
- * must then append to DB-wal instead of reusing it).
+ * During a load, after a commit: wal_path as store_shrink_wal(). When the
+ * DB-wal file is over `min_bytes`, also copy into the database what a
+ * passive checkpoint may (it never waits), set *wal_bytes to the log SQLite
+ * must keep, and tell whether a reader's snapshot kept part of it from the
+ * checkpoint while it is over `min_bytes` (*held: SQLite must then append
+ * to DB-wal instead of reusing it). Otherwise *wal_bytes is 0.
  */
 enum store_status store_wal_state(struct store *s, int64_t min_bytes, int64_t *wal_bytes,
                                   bool *held, char *wal_path, size_t wal_size);

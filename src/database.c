@@ -16,12 +16,15 @@ int database_open_for_reading(const char *path, struct store **s) {
     enum store_status ss = store_open_readonly(path, s, err, sizeof err);
     if (ss == STORE_ERR_OLD) {
         int lock_fd;
-        if (lock_acquire(path, &lock_fd, err, sizeof err) != LOCK_OK) {
+        enum lock_status ls = lock_acquire(path, &lock_fd, err, sizeof err);
+        if (ls == LOCK_BUSY)
             log_error("%s (its schema needs an upgrade, which a load running on it does; try "
                       "again when it has finished)",
                       err);
+        else if (ls != LOCK_OK)
+            log_error("%s (its schema needs an upgrade first)", err);
+        if (ls != LOCK_OK)
             return EXIT_FATAL;
-        }
         log_info("%s: upgrading the schema to version %d", path, STORE_SCHEMA_VERSION);
         ss = store_upgrade(path, err, sizeof err);
         lock_release(lock_fd);
@@ -100,7 +103,7 @@ void database_empty_wal(struct store *s) {
     char path[PATH_MAX];
     if (store_shrink_wal(s, &wal, path, sizeof path) != STORE_OK)
         log_warn("%s", store_errmsg(s));
-    else if (wal >= STORE_WAL_LIMIT_BYTES)
+    else if (wal > STORE_WAL_LIMIT_BYTES) /* SQLite cuts a reused file back to the limit */
         log_warn("%s is %lld MiB: a reader held a snapshot open during the load, so SQLite "
                  "could not reuse it; it empties at the end of a load that no long query spans",
                  path, (long long)(wal >> 20));

@@ -190,17 +190,19 @@ enum store_status store_fail(struct store *s, const char *step, ...) {
     int primary = primary_code(s);
     /* SQLite records it for these two only; otherwise it is stale */
     bool os_cause = os_errno != 0 && (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN);
-    char cause[128] = "";
+    char cause[160] = "";
     if (os_cause)
         snprintf(cause, sizeof cause, " (%s)", strerror(os_errno));
     else if (primary == SQLITE_READONLY && s->writable)
         readonly_cause(s, cause, sizeof cause);
-    else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+    else if (primary == SQLITE_BUSY)
         /* "database is locked" after BUSY_TIMEOUT_MS: in WAL mode only a
-         * writer holds it that long, often one forgotten by hand */
+         * writer holds it that long, often one forgotten by hand; before
+         * the first load has switched a database to WAL, a reader too.
+         * (SQLITE_LOCKED is a conflict within one connection: no hint.) */
         snprintf(cause, sizeof cause, "%s",
                  " (another connection holds a write transaction, e.g. a sqlite3 session inside "
-                 "BEGIN; readers never block a load)");
+                 "BEGIN; readers block a load only before the database is in WAL mode)");
     snprintf(s->errmsg, sizeof s->errmsg, "%s: %s: %s%s", s->path, what,
              s->db ? sqlite3_errmsg(s->db) : "out of memory", cause);
     return code == SQLITE_NOMEM ? STORE_ERR_NOMEM : STORE_ERR;
@@ -649,16 +651,24 @@ enum store_status store_wal_state(struct store *s, int64_t min_bytes, int64_t *w
     *wal_bytes = 0;
     *held = false;
     wal_path[0] = '\0';
+    /* The file's size first, one stat(): SQLite cuts it back to
+     * journal_size_limit when it can reuse it, so only past that limit may
+     * the log be growing. */
     struct stat st;
-    if (beside_database(s, "-wal", wal_path, wal_size) == 0 && stat(wal_path, &st) == 0)
-        *wal_bytes = (int64_t)st.st_size;
-    if (*wal_bytes < min_bytes)
+    if (beside_database(s, "-wal", wal_path, wal_size) != 0 || stat(wal_path, &st) != 0 ||
+        st.st_size <= min_bytes)
         return STORE_OK;
     int frames = 0, copied = 0;
+    int64_t page = 0;
     int rc = sqlite3_wal_checkpoint_v2(s->db, "main", SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
         return store_fail(s, "checkpoint the WAL");
-    *held = rc == SQLITE_OK && copied < frames;
+    if (store_query_ints(s->db, "PRAGMA page_size", &page, 1) != SQLITE_OK)
+        return store_fail(s, "read the page size");
+    /* The log SQLite must keep (a frame is a page and its 24-byte header),
+     * not the file, which may be larger from an earlier growth. */
+    *wal_bytes = (int64_t)frames * (page + 24);
+    *held = rc == SQLITE_OK && copied<frames && * wal_bytes> min_bytes;
     return STORE_OK;
 }
 

@@ -11,7 +11,7 @@
 # than one run reads, is a usage error; changes --shard on a database of
 # every shard does not move the cursor.
 . "$(dirname "$0")/lib.sh"
-plan 54
+plan 56
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -163,6 +163,12 @@ like "$ERR" "complete through $(day 2), but today is $(day 0) \(UTC\): a run wit
 like "$ERR" "if unsure, two weeks back: --since $(day -14)\)" "and what to run"
 run_ingest changes --since "$(day -3)" --rate 0
 is "$RC:$(cursor)" "0:$(day 0)" "changes --since: reads the days, the cursor back to today"
+like "$ERR" "the changes cursor was $(day 3), after today: set back to $(day 0)" "and says so"
+EXPORT=$TMP/movie_ids_$(date -u +%m_%d_%Y).json.gz
+"$PYTHON" "$FAKE" $FAKE_OPTS --write-export "$EXPORT"
+sql "UPDATE meta SET value = '$(day 3)' WHERE key = 'changes_from'"
+run_ingest export --file "$EXPORT" --rate 0
+is "$RC:$(cursor)" "0:$(day 0)" "an export of today also puts a cursor after today back"
 like "$ERR" "the changes cursor was $(day 3), after today: set back to $(day 0)" "and says so"
 
 # A clock days ahead of TMDB's (a VM before NTP) would mark days complete

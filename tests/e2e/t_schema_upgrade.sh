@@ -6,7 +6,7 @@
 # tests/fixtures/schema_v1.sql is version 1's schema; t_schema_upgrade_v2.sh
 # upgrades a version 2 database.
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 12
 
 sqlite3 "$DB" <<SQL
 .read $ROOT/tests/fixtures/schema_v1.sql
@@ -20,6 +20,15 @@ INSERT INTO runs (started_at, finished_at, command, source, status, fetched)
      VALUES ('2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', 'tmdb-ingest ids 496243',
              'ids 496243', 'ok', 1);
 SQL
+
+# A copy with a second hard link: reading it needs the upgrade, which
+# refuses the second name; said so, not that a load is running on it.
+cp "$DB" "$TMP/linked.sqlite3"
+ln "$TMP/linked.sqlite3" "$TMP/linked2.sqlite3"
+DB=$TMP/linked.sqlite3 run_ingest stats
+like "$RC:$ERR" "^1:.*has 2 hard links.* \(its schema needs an upgrade first\)" \
+    "stats on an old database with two names: exit 1, why"
+unlike "$ERR" "a load running on it" "no word of a load that is not there"
 
 start_fake --movies 10 --deleted 0
 ids=$(catalogue_ids 2 --movies 10 --deleted 0)
