@@ -121,8 +121,14 @@ enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t er
     bool created;
     int f = open_lock(path, &created);
     if (f < 0) {
-        snprintf(err, err_size, "cannot open the lock file %s: %s", path,
-                 errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+        /* The two a new set-up meets: say what the directory needs. */
+        const char *hint = errno == ENOENT   ? " (the database's directory must exist)"
+                           : errno == EACCES ? " (the database's directory must be writable by "
+                                               "the user running loads: SQLite makes DB-wal and "
+                                               "DB-shm there too)"
+                                             : "";
+        snprintf(err, err_size, "cannot open the lock file %s: %s%s", path,
+                 errno == ELOOP ? "it is a symbolic link" : strerror(errno), hint);
         return LOCK_ERROR;
     }
     struct stat lk;

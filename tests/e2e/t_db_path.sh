@@ -8,7 +8,7 @@
 # this one nor see its log (two such loads at once lost one's movies). An
 # empty file is a database with nothing yet, for the commands that read.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 18
 
 start_fake --movies 20 --deleted 0
 id=$(catalogue_ids 1 --movies 20 --deleted 0)
@@ -32,6 +32,10 @@ DB=$TMP/fifo.sqlite3 run_ingest ids "$id"
 is "$RC" 1 "--db naming a FIFO: exit 1 (no hang)"
 like "$ERR" "fifo.sqlite3 is a device, FIFO or socket, not a database file" "and says so"
 is "$(ls "$TMP" | grep -c 'fifo.sqlite3.')" 0 "nothing made beside it"
+
+DB=$TMP/nodir/movies.sqlite3 run_ingest ids "$id"
+like "$RC:$ERR" "^1:.*No such file or directory \(the database's directory must exist\)" \
+    "--db in a directory that does not exist: exit 1, what it needs"
 
 # A second hard link: refused for writing, with the reason; reading is fine.
 run_ingest ids "$id"

@@ -7,10 +7,10 @@
 # a lock file planted as a symlink is refused, not followed. Needs root and setpriv for the
 # second user.
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 14
 
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
-    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13; do echo "ok $i # SKIP needs root and setpriv to run as another user"; done
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do echo "ok $i # SKIP needs root and setpriv to run as another user"; done
     exit 0
 fi
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
@@ -83,5 +83,13 @@ chmod 644 "$SVC-shm"
 as_nobody "$BIN" --db "$SVC" --no-progress --rate 0 list now_playing </dev/null 2>"$TMP/err"
 is "$?" 1 "DB-shm not writable by the service user: exit 1"
 like "$(cat "$TMP/err")" "movies.sqlite3: .*readonly database \(its -shm file may not be written by this user\)" "the error names the file"
+
+# A directory the service user may not write: the error says what it needs.
+mkdir "$TMP/rootdir"
+chmod 755 "$TMP/rootdir"
+as_nobody "$BIN" --db "$TMP/rootdir/movies.sqlite3" --no-progress --rate 0 list now_playing \
+    </dev/null 2>"$TMP/err"
+like "$?:$(cat "$TMP/err")" "^1:.*Permission denied \(the database's directory must be writable by the user running loads" \
+    "a directory not writable by the service user: exit 1, what it needs"
 
 done_testing
