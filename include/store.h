@@ -101,7 +101,8 @@ const char *store_library_version(void);
  * name (beside the database file itself, also through a symlink): 0,
  * unless a reader's snapshot still needs its pages (a long query held
  * during the load makes SQLite append rather than reuse it, so it can grow
- * well past the database).
+ * well past the database). A file a reader keeps from being cut at this
+ * instant, though all of it was copied, counts as 0.
  */
 enum store_status store_shrink_wal(struct store *s, int64_t *wal_bytes, char *wal_path,
                                    size_t wal_size);

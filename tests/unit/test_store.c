@@ -1456,6 +1456,27 @@ static void test_shrink_wal_does_not_wait_for_readers(void **state) {
     store_close(s);
 }
 
+/* A reader whose snapshot needs nothing the checkpoint could not copy
+ * (it began after the last commit) still keeps DB-wal from being cut at
+ * that instant: that is no reader holding the log, and reads as 0. */
+static void test_shrink_wal_ignores_a_reader_that_holds_nothing(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie m = sample(1, "One");
+    upsert_ok(s, &m);
+    sqlite3 *reader;
+    assert_int_equal(sqlite3_open_v2(f->path, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM movies", NULL, NULL, NULL),
+                     SQLITE_OK);
+    int64_t wal = -1;
+    char path[4096];
+    assert_int_equal(store_shrink_wal(s, &wal, path, sizeof path), STORE_OK);
+    assert_int_equal(wal, 0);
+    sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close(reader);
+    store_close(s);
+}
+
 /* dump --since TIME counts a run going on at that time from its start: its
  * rows are stamped when written and committed later, so a row stamped
  * before a dump can appear after it (a consumer passing the time of its
@@ -1589,8 +1610,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_dump_since_searches_by_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dump_since_a_time_covers_runs_going_on, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_shrink_wal_does_not_wait_for_readers, setup,
+        cmocka_unit_test_setup_teardown(test_shrink_wal_ignores_a_reader_that_holds_nothing, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_shrink_wal_does_not_wait_for_readers, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
