@@ -1428,18 +1428,31 @@ static int install_trace(sqlite3 *db, char **err, const sqlite3_api_routines *ap
     return sqlite3_trace_v2(db, SQLITE_TRACE_STMT, record_statement, NULL);
 }
 
+/* A store holding movie 1, and a reader of `path` inside a snapshot taken
+ * then (end it with end_snapshot()). */
+static sqlite3 *store_and_snapshot(const char *path, struct store **s) {
+    *s = open_ok(path, "ko-KR");
+    struct movie m = sample(1, "One");
+    upsert_ok(*s, &m);
+    sqlite3 *reader;
+    assert_int_equal(sqlite3_open_v2(path, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM movies", NULL, NULL, NULL),
+                     SQLITE_OK);
+    return reader;
+}
+
+static void end_snapshot(sqlite3 *reader) {
+    sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL);
+    sqlite3_close(reader);
+}
+
 /* store_shrink_wal() empties DB-wal at the end of a load; a reader holding
  * a snapshot keeps its pages, and the call does not wait for it. */
 static void test_shrink_wal_does_not_wait_for_readers(void **state) {
     struct fixture *f = *state;
-    struct store *s = open_ok(f->path, "ko-KR");
-    struct movie m = sample(1, "One");
-    upsert_ok(s, &m);
-    sqlite3 *reader;
-    assert_int_equal(sqlite3_open_v2(f->path, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM movies", NULL, NULL, NULL),
-                     SQLITE_OK);
-    m = sample(2, "Two");
+    struct store *s;
+    sqlite3 *reader = store_and_snapshot(f->path, &s);
+    struct movie m = sample(2, "Two");
     upsert_ok(s, &m);
     int64_t wal = -1;
     time_t t0 = time(NULL);
@@ -1447,9 +1460,8 @@ static void test_shrink_wal_does_not_wait_for_readers(void **state) {
     assert_int_equal(store_shrink_wal(s, &wal, path, sizeof path), STORE_OK);
     assert_true(time(NULL) - t0 <= 1); /* not the 5 s busy timeout */
     assert_non_null(strstr(path, "-wal"));
-    assert_true(wal > 0);               /* the reader's snapshot needs it */
-    sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL);
-    sqlite3_close(reader);
+    assert_true(wal > 0); /* the reader's snapshot needs it */
+    end_snapshot(reader);
     assert_int_equal(store_shrink_wal(s, &wal, path, sizeof path), STORE_OK);
     assert_int_equal(wal, 0);
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 2);
@@ -1461,19 +1473,13 @@ static void test_shrink_wal_does_not_wait_for_readers(void **state) {
  * that instant: that is no reader holding the log, and reads as 0. */
 static void test_shrink_wal_ignores_a_reader_that_holds_nothing(void **state) {
     struct fixture *f = *state;
-    struct store *s = open_ok(f->path, "ko-KR");
-    struct movie m = sample(1, "One");
-    upsert_ok(s, &m);
-    sqlite3 *reader;
-    assert_int_equal(sqlite3_open_v2(f->path, &reader, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM movies", NULL, NULL, NULL),
-                     SQLITE_OK);
+    struct store *s;
+    sqlite3 *reader = store_and_snapshot(f->path, &s);
     int64_t wal = -1;
     char path[4096];
     assert_int_equal(store_shrink_wal(s, &wal, path, sizeof path), STORE_OK);
     assert_int_equal(wal, 0);
-    sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL);
-    sqlite3_close(reader);
+    end_snapshot(reader);
     store_close(s);
 }
 
