@@ -547,17 +547,28 @@ static int push_changes_page(const struct source *src, struct producer *p,
  * days; a single day with more cannot be read whole (an error, so the
  * cursor stays where it was and export is the way forward).
  */
-/* How far this machine's clock may be from TMDB's for `changes`. */
+/* How far this machine's clock may be from TMDB's for changes and export. */
 #define CLOCK_SKEW_MAX_S 600
+
+/* Why each needs the right day (check_clock()). */
+#define CLOCK_WHY_CHANGES                                                                          \
+    "changes reads by UTC day and marks the days it read complete, so a clock this far off "       \
+    "would skip days or mark ones not over"
+#define CLOCK_WHY_EXPORT                                                                           \
+    "export picks the day's file by UTC day and marks deleted the stored movies it does not "      \
+    "name, so a clock this far off would read another day's file"
 
 /*
  * changes reads by UTC day, through yesterday by this machine's clock, and
  * then marks those days complete: a clock days ahead would mark days that
  * have not ended, and their changes would never be read (the next run,
  * with the clock right, refuses a cursor after today, but the days between
- * are lost to it). The first answer's Date header gives TMDB's clock.
+ * are lost to it). export picks its file by the same clock: days behind,
+ * an old file would mark the movies added since deleted. The Date header
+ * of TMDB's answer (the first changes page, or /configuration) gives
+ * TMDB's clock.
  */
-static enum source_status check_clock(struct fetcher *f) {
+static enum source_status check_clock(struct fetcher *f, const char *why) {
     long long server = http_server_time(f->http);
     long long here = (long long)time(NULL);
     if (server < 0 || llabs(here - server) <= CLOCK_SKEW_MAX_S)
@@ -568,10 +579,8 @@ static enum source_status check_clock(struct fetcher *f) {
     strftime(here_s, sizeof here_s, "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
     strftime(server_s, sizeof server_s, "%Y-%m-%d %H:%M:%S", gmtime_r(&u, &tm));
     log_error("this machine's clock reads %s UTC, TMDB's %s UTC (its Date header): %lld minutes "
-              "apart. changes reads by UTC day and marks the days it read complete, so a clock "
-              "this far off would skip days or mark ones not over; set the clock (NTP) and run "
-              "again. Nothing was marked",
-              here_s, server_s, llabs(here - server) / 60);
+              "apart. %s; set the clock (NTP) and run again. Nothing was marked",
+              here_s, server_s, llabs(here - server) / 60, why);
     return SOURCE_ERROR;
 }
 
@@ -602,7 +611,7 @@ static enum source_status produce_changes(const struct source *src, struct fetch
         long first = stack[top][0], last = stack[top][1];
         enum source_status st = changes_page(f, first, last, 1, &page);
         if (st == SOURCE_OK && !clock_checked) {
-            st = check_clock(f);
+            st = check_clock(f, CLOCK_WHY_CHANGES);
             clock_checked = true;
         }
         if (st != SOURCE_OK)
@@ -726,7 +735,9 @@ enum source_status source_run(const struct source *src, struct fetcher *f, struc
         if (stop_request(STOP_FATAL))
             log_error("out of memory");
         st = SOURCE_FATAL;
-    } else if (needs_check && (st = check_api_base(f)) != SOURCE_OK) {
+    } else if (needs_check && ((st = check_api_base(f)) != SOURCE_OK ||
+                               (src->kind == SOURCE_EXPORT &&
+                                (st = check_clock(f, CLOCK_WHY_EXPORT)) != SOURCE_OK))) {
         /* logged */
     } else if (src->kind == SOURCE_LIST) {
         st = produce_list(src, f, &p);
