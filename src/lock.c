@@ -121,14 +121,20 @@ enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t er
     bool created;
     int f = open_lock(path, &created);
     if (f < 0) {
-        /* The two a new set-up meets: say what the directory needs. */
-        const char *hint = errno == ENOENT   ? " (the database's directory must exist)"
-                           : errno == EACCES ? " (the database's directory must be writable by "
-                                               "the user running loads: SQLite makes DB-wal and "
-                                               "DB-shm there too)"
-                                             : "";
+        int e = errno;
+        /* The two a new set-up meets: say what the directory needs, or
+         * what the lock file found there does (made by root, umask 077). */
+        bool found = e == EACCES && access(path, F_OK) == 0;
+        const char *hint = e == ENOENT ? " (the database's directory must exist)"
+                           : found     ? " (this user may not read the lock file found there: "
+                                         "give it to the user running loads, or remove it "
+                                         "while no load runs)"
+                           : e == EACCES
+                               ? " (the database's directory must be writable by the user "
+                                 "running loads: SQLite makes DB-wal and DB-shm there too)"
+                               : "";
         snprintf(err, err_size, "cannot open the lock file %s: %s%s", path,
-                 errno == ELOOP ? "it is a symbolic link" : strerror(errno), hint);
+                 e == ELOOP ? "it is a symbolic link" : strerror(e), hint);
         return LOCK_ERROR;
     }
     struct stat lk;

@@ -555,18 +555,19 @@ static int push_changes_page(const struct source *src, struct producer *p,
     "changes reads by UTC day and marks the days it read complete, so a clock this far off "       \
     "would skip days or mark ones not over"
 #define CLOCK_WHY_EXPORT                                                                           \
-    "export picks the day's file by UTC day and marks deleted the stored movies it does not "      \
-    "name, so a clock this far off would read another day's file"
+    "export picks the newest file by UTC day, so a clock this far off would read another "         \
+    "day's file (or ask for one not published yet) and stamp what it fetches with a wrong time"
 
 /*
  * changes reads by UTC day, through yesterday by this machine's clock, and
  * then marks those days complete: a clock days ahead would mark days that
  * have not ended, and their changes would never be read (the next run,
  * with the clock right, refuses a cursor after today, but the days between
- * are lost to it). export picks its file by the same clock: days behind,
- * an old file would mark the movies added since deleted. The Date header
- * of TMDB's answer (the first changes page, or /configuration) gives
- * TMDB's clock.
+ * are lost to it). export without --file or --date picks the newest file
+ * by the same clock: days behind, it would read an old one, fetch again
+ * what it names and stamp it all with the wrong time. The Date header of
+ * TMDB's answer (the first changes page, or /configuration) gives TMDB's
+ * clock.
  */
 static enum source_status check_clock(struct fetcher *f, const char *why) {
     long long server = http_server_time(f->http);
@@ -736,7 +737,9 @@ enum source_status source_run(const struct source *src, struct fetcher *f, struc
             log_error("out of memory");
         st = SOURCE_FATAL;
     } else if (needs_check && ((st = check_api_base(f)) != SOURCE_OK ||
-                               (src->kind == SOURCE_EXPORT &&
+                               /* the newest file, picked by the clock: only then a
+                                * fallback (the day before's) is set */
+                               (src->kind == SOURCE_EXPORT && src->export_fallback_url &&
                                 (st = check_clock(f, CLOCK_WHY_EXPORT)) != SOURCE_OK))) {
         /* logged */
     } else if (src->kind == SOURCE_LIST) {

@@ -643,8 +643,10 @@ enum store_status store_shrink_wal(struct store *s, int64_t *wal_bytes, char *wa
         return store_fail(s, "checkpoint the WAL");
     struct stat st;
     /* A file left large by an earlier load, that a reader busy at this
-     * instant keeps from being cut (all of it copied), is no news. */
-    bool held = rc == SQLITE_OK || copied < frames;
+     * instant keeps from being cut (all of it copied), is no news. When the
+     * checkpoint could not run at all (another process checkpointing), the
+     * counts are -1: unknown, so the file counts. */
+    bool held = rc == SQLITE_OK || frames < 0 || copied < frames;
     if (beside_database(s, "-wal", wal_path, wal_size) == 0 && stat(wal_path, &st) == 0 && held)
         *wal_bytes = (int64_t)st.st_size;
     return STORE_OK;

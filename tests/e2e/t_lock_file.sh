@@ -7,10 +7,10 @@
 # a lock file planted as a symlink is refused, not followed. Needs root and setpriv for the
 # second user.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 15
 
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
-    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do echo "ok $i # SKIP needs root and setpriv to run as another user"; done
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do echo "ok $i # SKIP needs root and setpriv to run as another user"; done
     exit 0
 fi
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
@@ -84,12 +84,19 @@ as_nobody "$BIN" --db "$SVC" --no-progress --rate 0 list now_playing </dev/null 
 is "$?" 1 "DB-shm not writable by the service user: exit 1"
 like "$(cat "$TMP/err")" "movies.sqlite3: .*readonly database \(its -shm file may not be written by this user\)" "the error names the file"
 
-# A directory the service user may not write: the error says what it needs.
-mkdir "$TMP/rootdir"
+# A directory the service user may not write, or a lock file in it the
+# user may not read (root's first run with umask 077): the error says which.
+mkdir "$TMP/rootdir" "$TMP/svc2"
 chmod 755 "$TMP/rootdir"
-as_nobody "$BIN" --db "$TMP/rootdir/movies.sqlite3" --no-progress --rate 0 list now_playing \
-    </dev/null 2>"$TMP/err"
-like "$?:$(cat "$TMP/err")" "^1:.*Permission denied \(the database's directory must be writable by the user running loads" \
-    "a directory not writable by the service user: exit 1, what it needs"
+chown 65534:65534 "$TMP/svc2"
+touch "$TMP/svc2/movies.sqlite3.lock"
+chmod 600 "$TMP/svc2/movies.sqlite3.lock"
+for case in "rootdir:the database's directory must be writable by the user running loads" \
+    "svc2:this user may not read the lock file found there"; do
+    as_nobody "$BIN" --db "$TMP/${case%%:*}/movies.sqlite3" --no-progress --rate 0 \
+        list now_playing </dev/null 2>"$TMP/err"
+    like "$?:$(cat "$TMP/err")" "^1:.*Permission denied \(${case#*:}" \
+        "${case%%:*}: exit 1, and the error says what it needs"
+done
 
 done_testing
