@@ -232,6 +232,18 @@ static void warn_connections(const struct options *opt) {
                  TMDB_MAX_CONNECTIONS - (pages ? 1 : 0));
 }
 
+/* Record the run's end, now, as `status`. Returns 0, or -1 (logged). */
+static int finish_run(struct store *store, int64_t run_id, const char *status,
+                      const struct run_counts *counts) {
+    char finished[CLOCK_ISO_SIZE];
+    clock_utc_iso(finished);
+    if (store_run_finish(store, run_id, finished, status, counts) != STORE_OK) {
+        log_error("%s", store_errmsg(store));
+        return -1;
+    }
+    return 0;
+}
+
 /* Before the pipeline: record the run (not for a dry run) and gather the
  * ids not to fetch into `skip`. Returns 0, or -1 (logged). */
 static int prepare_run(int argc, char **argv, const struct options *opt, struct store *store,
@@ -251,10 +263,8 @@ static int prepare_run(int argc, char **argv, const struct options *opt, struct 
         /* Recorded as it ended (exit 1), not left "running" for the next
          * run to call aborted; if even that fails, it will. */
         struct run_counts none = {0};
-        char finished[CLOCK_ISO_SIZE];
-        clock_utc_iso(finished);
-        if (*run_id > 0 && store_run_finish(store, *run_id, finished, "failed", &none) != STORE_OK)
-            log_error("%s", store_errmsg(store));
+        if (*run_id > 0)
+            (void)finish_run(store, *run_id, "failed", &none);
     }
     facts->run_id = *run_id;
     free(command);
@@ -282,12 +292,8 @@ static int record_outcome(const struct options *opt, struct store *store, const 
         *status = "failed"; /* as its exit status says; a rerun resumes it */
         code = EXIT_FATAL;
     }
-    char finished[CLOCK_ISO_SIZE];
-    clock_utc_iso(finished);
-    if (store_run_finish(store, facts->run_id, finished, *status, counts) != STORE_OK) {
-        log_error("%s", store_errmsg(store));
+    if (finish_run(store, facts->run_id, *status, counts) != 0)
         code = EXIT_FATAL;
-    }
     database_empty_wal(store);
     return code;
 }

@@ -85,26 +85,26 @@ static int open_lock(const char *path, bool *created) {
  * with one name. SQLite names its -wal and -shm after the path it is
  * given, and the lock is named so too: a run through a second hard link
  * would take another lock and miss this name's log, whose committed
- * transactions it would then overwrite. Returns 0, or -1 with `err` set
- * (before anything is created beside it). */
-static int check_database_file(const char *db_path, char *err, size_t err_size) {
-    struct stat db;
-    if (stat(db_path, &db) != 0)
-        return 0; /* not there yet (or unreadable: SQLite says why) */
-    if (!S_ISREG(db.st_mode)) {
+ * transactions it would then overwrite. Returns 1 with *db filled when the
+ * file is there, 0 when not (or unreadable: SQLite says why), or -1 with
+ * `err` set (before anything is created beside it). */
+static int check_database_file(const char *db_path, struct stat *db, char *err, size_t err_size) {
+    if (stat(db_path, db) != 0)
+        return 0;
+    if (!S_ISREG(db->st_mode)) {
         snprintf(err, err_size, "%s is %s, not a database file", db_path,
-                 S_ISDIR(db.st_mode) ? "a directory" : "a device, FIFO or socket");
+                 S_ISDIR(db->st_mode) ? "a directory" : "a device, FIFO or socket");
         return -1;
     }
-    if (db.st_nlink > 1) {
+    if (db->st_nlink > 1) {
         snprintf(err, err_size,
                  "%s has %ju hard links: SQLite names its -wal and -shm files after the path, "
                  "so a run through another name would take another lock and miss this one's "
                  "log; keep one name (a symbolic link is fine)",
-                 db_path, (uintmax_t)db.st_nlink);
+                 db_path, (uintmax_t)db->st_nlink);
         return -1;
     }
-    return 0;
+    return 1;
 }
 
 enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t err_size) {
@@ -116,7 +116,9 @@ enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t er
                  rc == -ELOOP ? "symbolic links in a loop" : "path too long");
         return LOCK_ERROR;
     }
-    if (check_database_file(db_path, err, err_size) != 0)
+    struct stat db;
+    int found_db = check_database_file(db_path, &db, err, err_size);
+    if (found_db < 0)
         return LOCK_ERROR;
     bool created;
     int f = open_lock(path, &created);
@@ -148,8 +150,7 @@ enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t er
     /* Made just now by root for a database another user owns: give it to
      * that user, as SQLite does with DB-wal and DB-shm. Only a file this
      * call created: never one found in place. */
-    struct stat db;
-    if (created && geteuid() == 0 && stat(db_path, &db) == 0 && db.st_uid != 0 &&
+    if (created && geteuid() == 0 && found_db && db.st_uid != 0 &&
         fchown(f, db.st_uid, db.st_gid) != 0)
         log_debug("could not give %s to the database's owner: %s", path, strerror(errno));
     if (flock(f, LOCK_EX | LOCK_NB) != 0) {
