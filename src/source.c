@@ -572,7 +572,8 @@ static int push_changes_page(const struct source *src, struct producer *p,
 static enum source_status check_clock(struct fetcher *f, const char *why) {
     long long server = http_server_time(f->http);
     long long here = (long long)time(NULL);
-    if (server < 0 || llabs(here - server) <= CLOCK_SKEW_MAX_S)
+    long long apart_s = llabs(here - server);
+    if (server < 0 || apart_s <= CLOCK_SKEW_MAX_S)
         return SOURCE_OK;
     char here_s[32], server_s[32];
     time_t t = (time_t)here, u = (time_t)server;
@@ -581,7 +582,7 @@ static enum source_status check_clock(struct fetcher *f, const char *why) {
     strftime(server_s, sizeof server_s, "%Y-%m-%d %H:%M:%S", gmtime_r(&u, &tm));
     log_error("this machine's clock reads %s UTC, TMDB's %s UTC (its Date header): %lld minutes "
               "apart. %s; set the clock (NTP) and run again. Nothing was marked",
-              here_s, server_s, llabs(here - server) / 60, why);
+              here_s, server_s, apart_s / 60, why);
     return SOURCE_ERROR;
 }
 

@@ -673,8 +673,9 @@ enum store_status store_wal_state(struct store *s, int64_t min_bytes, int64_t *w
         return store_fail(s, "read the page size");
     /* The log SQLite must keep (a frame is a page and its 24-byte header),
      * not the file, which may be larger from an earlier growth. */
-    *wal_bytes = (int64_t)frames * (page + 24);
-    *held = rc == SQLITE_OK && copied<frames && * wal_bytes> min_bytes;
+    int64_t log_bytes = (int64_t)frames * (page + 24);
+    *wal_bytes = log_bytes;
+    *held = rc == SQLITE_OK && copied < frames && log_bytes > min_bytes;
     return STORE_OK;
 }
 

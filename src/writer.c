@@ -40,7 +40,7 @@ static void watch_wal(struct batch *b) {
         log_warn("%s", store_errmsg(b->store)); /* the load itself is fine */
         return;
     }
-    if (!held || bytes < b->wal_warn_bytes)
+    if (!held) /* held: over wal_warn_bytes, as asked */
         return;
     log_warn("%s is %lld MiB and growing: a reader holds a snapshot open (a long query, or a "
              "session left inside BEGIN), so SQLite cannot reuse it. The load goes on; the file "
