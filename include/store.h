@@ -308,6 +308,12 @@ struct store_overview {
 /* Fill *out. */
 enum store_status store_overview(struct store *s, struct store_overview *out);
 
+/* One snapshot for several reads (stats: the overview, then the runs): the
+ * reads between store_read_begin() and store_read_end() all see the same
+ * commit of a load going on, not each its own. */
+enum store_status store_read_begin(struct store *s);
+void store_read_end(struct store *s);
+
 struct store_run_row {
     int64_t id;
     const char *started_at, *finished_at; /* finished_at may be NULL */

@@ -193,7 +193,7 @@ static int stats_json(struct store *s, const char *path, const struct store_over
     return rc;
 }
 
-int report_stats(struct store *s, const char *path, bool json, FILE *out) {
+static int print_stats(struct store *s, const char *path, bool json, FILE *out) {
     struct store_overview o;
     if (store_overview(s, &o) != STORE_OK) {
         log_error("%s", store_errmsg(s));
@@ -232,4 +232,16 @@ int report_stats(struct store *s, const char *path, bool json, FILE *out) {
         return -1;
     }
     return log_output_flushed(out, "the statistics");
+}
+
+int report_stats(struct store *s, const char *path, bool json, FILE *out) {
+    /* one snapshot: a load commits between the queries otherwise, and the
+     * counts, the histogram and the runs disagree */
+    if (store_read_begin(s) != STORE_OK) {
+        log_error("%s", store_errmsg(s));
+        return -1;
+    }
+    int rc = print_stats(s, path, json, out);
+    store_read_end(s);
+    return rc;
 }

@@ -52,6 +52,16 @@ enum store_status store_overview(struct store *s, struct store_overview *o) {
     return STORE_OK;
 }
 
+enum store_status store_read_begin(struct store *s) {
+    if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return store_fail(s, "begin a read");
+    return STORE_OK;
+}
+
+void store_read_end(struct store *s) {
+    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL); /* a read: nothing to lose */
+}
+
 enum store_status store_recent_runs(struct store *s, int limit, store_run_fn fn, void *ctx) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
