@@ -124,6 +124,11 @@ static bool parse_time(const char *s, char *buf, size_t size) {
     }
     if (n != 20 || s[10] != 'T' || s[19] != 'Z')
         return false;
+    /* digits where digits go: sscanf's %d would take "-1" or " 3", and the
+     * time is compared as text */
+    for (size_t i = 11; i < 19; i++)
+        if ((i == 13 || i == 16) ? s[i] != ':' : (s[i] < '0' || s[i] > '9'))
+            return false;
     memcpy(date, s, 10);
     date[10] = '\0';
     int hh, mm, ss;

@@ -6,7 +6,7 @@
 # makes JSON; a REAL stays a float, in its shortest exact form; bad --since
 # is a usage error.
 . "$(dirname "$0")/lib.sh"
-plan 19
+plan 21
 
 start_fake --movies 30 --deleted 0
 set -- $(catalogue_ids 30 --movies 30 --deleted 0)
@@ -99,6 +99,12 @@ run_ingest dump --since 99
 is "$RC" 2 "--since a run that does not exist: exit 2"
 run_ingest dump --since yesterday
 is "$RC" 2 "--since that is neither a run nor a time: exit 2"
+# sscanf's %d took a sign and leading blanks: these were read as times
+# (compared as text, '-1' sorts before '00') and dumped, exit 0
+run_ingest dump --since 2026-11-25T-1:00:00Z
+like "$RC:$ERR" "^2:.*--since wants a run id" "--since with a negative hour: exit 2"
+run_ingest dump --since "2026-11-25T 3: 4: 5Z"
+like "$RC:$ERR" "^2:.*--since wants a run id" "--since with blanks for digits: exit 2"
 run_ingest dump --table nope
 is "$RC" 2 "an unknown table: exit 2"
 
