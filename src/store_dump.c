@@ -190,8 +190,8 @@ enum store_status store_dump(struct store *s, const char *table, const struct st
     bool bounded = since && (since->run > 0 || since->time);
     char from[64];
     sqlite3_stmt *st;
-    if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-        return store_fail(s, "dump: begin");
+    if (store_read_begin(s) != STORE_OK)
+        return STORE_ERR;
     enum store_status rc = STORE_OK;
     if (next_since_of(s, next_since) != 0) {
         rc = store_fail(s, "dump: read the runs");
@@ -205,6 +205,6 @@ enum store_status store_dump(struct store *s, const char *table, const struct st
         rc = emit_rows(s, st, fn, ctx);
         sqlite3_finalize(st);
     }
-    sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+    store_read_end(s);
     return rc;
 }
