@@ -428,10 +428,10 @@ struct store_merge_counts {
 /*
  * Merge the tmdb-ingest database at `in_path` into `s`, in one
  * transaction: per movie, the copy written later (max of fetched_at and
- * deleted_at) wins with its links; its rows of an appended part replace
- * this database's when its fetch carried the part, else this database's
- * are kept as a load keeps them (docs/schema.md, "Merging databases");
- * appended stays the winner's. Shared rows (genres, people, ...) are taken
+ * deleted_at) wins with its links; of an appended part, the rows of the
+ * newer fetch that carried it are kept, else the newer copy's, as a load
+ * keeps them, whichever database holds them (docs/schema.md, "Merging
+ * databases"); appended stays the winner's. Shared rows (genres, people, ...) are taken
  * when newer by updated_at, which they keep. Runs and fetch failures are
  * copied, renumbered, except runs already here (same start and command),
  * whose failures are brought up to date, and whose copy made while the

@@ -169,12 +169,29 @@ static enum store_status copy_shared(struct store *s, const char *t) {
     return rc;
 }
 
-/* Which winners' rows of each part replace this database's: all of them
- * for a movie new here, and for the details' links; for an appended part,
- * when the winner's fetch carried it (appended), or when this database's
- * copy's did not and the winner has rows of it (kept from an earlier fetch
- * of its own). Otherwise this database's rows of the part stay, as a load
- * without that part keeps them. Reads main.movies before it is updated. */
+/* Whether database `db` holds rows of part `p` for the movie x.id, as SQL;
+ * NULL when out of memory. Free with sqlite3_free(). */
+static char *part_rows_exist(const struct owned_part *p, const char *db) {
+    char *sql = sqlite3_mprintf("EXISTS (SELECT 1 FROM %s.%s WHERE movie_id = x.id)", db,
+                                p->tables[0]);
+    for (size_t k = 1; sql && p->tables[k]; k++) {
+        char *more = sqlite3_mprintf("%s OR EXISTS (SELECT 1 FROM %s.%s WHERE movie_id = x.id)",
+                                     sql, db, p->tables[k]);
+        sqlite3_free(sql);
+        sql = more;
+    }
+    return sql;
+}
+
+/* Which of the input's rows of each part replace this database's: all of
+ * a winner's for a movie new here, and for the details' links. For an
+ * appended part, whichever copy of the movie is newer, the rows of the
+ * newer fetch if it carried the part, else those of the older fetch if it
+ * did, else the newer copy's if it has any (kept from an earlier fetch of
+ * its own), else the older copy's: as a load without that part keeps
+ * them. So an older input still brings the parts this database's newer
+ * copy lacks, and the result does not depend on the order of the inputs.
+ * Reads main.movies before it is updated. */
 static enum store_status choose_parts(struct store *s) {
     enum store_status rc = exec(s,
                                 "INSERT INTO temp.merge_take (part, movie_id) "
@@ -184,29 +201,31 @@ static enum store_status choose_parts(struct store *s) {
         const struct owned_part *p = &owned_parts[i];
         if (!p->part[0])
             continue;
-        char *has_rows =
-            sqlite3_mprintf("EXISTS (SELECT 1 FROM src.%s WHERE movie_id = w.id)", p->tables[0]);
-        for (size_t k = 1; has_rows && p->tables[k]; k++) {
-            char *more = sqlite3_mprintf("%s OR EXISTS (SELECT 1 FROM src.%s WHERE movie_id = "
-                                         "w.id)",
-                                         has_rows, p->tables[k]);
-            sqlite3_free(has_rows);
-            has_rows = more;
-        }
+        char *in_rows = part_rows_exist(p, "src");
+        char *out_rows = part_rows_exist(p, "main");
+        char *in_carried = sqlite3_mprintf("coalesce(instr(',' || x.appended || ',', ',%s,'), 0) "
+                                           "> 0",
+                                           p->part);
+        char *out_carried = sqlite3_mprintf("coalesce(instr(',' || o.appended || ',', ',%s,'), "
+                                            "0) > 0",
+                                            p->part);
         rc = exec_owned(
             s,
-            has_rows ? sqlite3_mprintf("INSERT INTO temp.merge_take (part, movie_id) "
-                                       "SELECT '%s', w.id FROM temp.merge_winners w "
-                                       "JOIN src.movies i ON i.id = w.id "
-                                       "LEFT JOIN main.movies o ON o.id = w.id "
-                                       "WHERE o.id IS NULL "
-                                       "OR instr(',' || i.appended || ',', ',%s,') > 0 "
-                                       "OR (coalesce(instr(',' || o.appended || ',', ',%s,'), 0) "
-                                       "= 0 AND (%s))",
-                                       p->part, p->part, p->part, has_rows)
-                     : NULL,
+            in_rows && out_rows && in_carried && out_carried
+                ? sqlite3_mprintf("INSERT INTO temp.merge_take (part, movie_id) "
+                                  "SELECT '%s', x.id FROM src.movies x "
+                                  "LEFT JOIN main.movies o ON o.id = x.id "
+                                  "WHERE CASE WHEN x.id IN (SELECT id FROM temp.merge_winners) "
+                                  "THEN o.id IS NULL OR %s OR (NOT %s AND (%s)) "
+                                  "ELSE NOT %s AND (%s OR (NOT (%s) AND (%s))) END",
+                                  p->part, in_carried, out_carried, in_rows, out_carried,
+                                  in_carried, out_rows, in_rows)
+                : NULL,
             p->part);
-        sqlite3_free(has_rows);
+        sqlite3_free(in_rows);
+        sqlite3_free(out_rows);
+        sqlite3_free(in_carried);
+        sqlite3_free(out_carried);
     }
     return rc;
 }

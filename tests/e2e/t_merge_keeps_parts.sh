@@ -3,8 +3,12 @@
 # does: a database loaded with --append credits,keywords merged with a later
 # load of the same list without --append keeps every cast, crew and keyword
 # row (movies.appended is the later fetch's: none), and the later details.
+# The order of the inputs does not matter: merged first, the later load's
+# copies stay, and the earlier one still brings the parts they lack (before,
+# it brought nothing, and every credit and keyword was lost: `merge OUT
+# *.sqlite3` takes the inputs in the order of their names).
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 12
 
 start_fake --movies 60 --deleted 2
 FRESH=$TMP/fresh.sqlite3
@@ -32,5 +36,20 @@ keyword=$(sqlite3 "$FRESH" "SELECT name FROM keywords WHERE length(name) >= 3 OR
 run_ingest search "$keyword" --limit 100
 like "$OUT" "later " "a kept keyword is still searched ('$keyword')"
 is "$(sql 'PRAGMA foreign_key_check' | wc -l | tr -d ' ')" 0 "no dangling reference"
+
+REVERSED=$TMP/reversed.sqlite3
+"$BIN" merge "$REVERSED" "$PLAIN" "$FRESH" 2>"$TMP/err"
+is "$?" 0 "merge in the other order exits 0"
+is "$(parts "$REVERSED")" "$(parts "$FRESH")" "the later load merged first: cast, crew and keywords still kept"
+differ=0
+for t in movies movie_genres movie_cast movie_crew movie_keywords; do
+    n=$(sqlite3 "$DB" "ATTACH '$REVERSED' AS r;
+        SELECT (SELECT count(*) FROM (SELECT * FROM main.$t EXCEPT SELECT * FROM r.$t))
+             + (SELECT count(*) FROM (SELECT * FROM r.$t EXCEPT SELECT * FROM main.$t))")
+    [ "$n" = 0 ] || { diag "$t: $n rows differ"; differ=$((differ + 1)); }
+done
+is "$differ" 0 "both orders give the same movies, links, cast, crew and keywords"
+"$BIN" --db "$REVERSED" search "$keyword" --limit 100 >"$TMP/out" 2>/dev/null
+like "$(cat "$TMP/out")" "later " "and the keyword is searched there too"
 
 done_testing
