@@ -80,11 +80,34 @@ static int search(const struct options *opt) {
     return hits > 0 ? EXIT_OK : EXIT_NO_MATCH;
 }
 
+/* The language of merge input `path` into `language`: 0, or an exit
+ * status (logged) when it is missing or unreadable (1), not a database of
+ * this schema version (2), or not in `expected`'s language (2). */
+static int merge_input_language(const char *path, const char *expected, char *language,
+                                size_t size) {
+    if (access(path, R_OK) != 0) {
+        log_error("%s: %s (nothing merged)", path, strerror(errno));
+        return EXIT_FATAL;
+    }
+    int code = database_language(path, language, size);
+    if (code == 0 && expected && strcmp(language, expected) != 0) {
+        log_error("%s holds %s text, the first input %s: nothing merged", path, language,
+                  expected);
+        code = EXIT_USAGE;
+    }
+    return code;
+}
+
 /* merge OUT IN...: each input in its own transaction, in order. */
 static int merge(const struct options *opt) {
     /* the output holds the language of the first input */
     char language[64];
-    int code = database_language(opt->merge_inputs[0], language, sizeof language);
+    int code = merge_input_language(opt->merge_inputs[0], NULL, language, sizeof language);
+    /* every input is checked before the output is created or written */
+    for (int i = 1; i < opt->n_merge_inputs && code == 0; i++) {
+        char other[64];
+        code = merge_input_language(opt->merge_inputs[i], language, other, sizeof other);
+    }
     if (code != 0)
         return code;
     int lock_fd;

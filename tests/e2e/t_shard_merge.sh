@@ -3,13 +3,15 @@
 # shards merged equal one unsharded run, row for row, in every table of
 # movie data (fetched_at and updated_at aside: the runs happened at
 # different moments). Merging a shard again adds nothing; an input that
-# does not exist is named, and not created. The changes cursor of the
-# result holds only as far as its least complete part: a shard whose export
+# does not exist is named, and not created, and nothing is merged, not even
+# the inputs before it (before, they were, and OUT was created). The
+# changes cursor of the result holds only as far as its least complete
+# part: a shard whose export
 # did not finish cleanly (it has no cursor) leaves the result without one,
 # in either order, while a database of list or ids runs (no part of the
 # catalogue) leaves it alone.
 . "$(dirname "$0")/lib.sh"
-plan 25
+plan 27
 
 start_fake --movies 200 --deleted 4
 BASE="$FAKE_URL/p/exports"
@@ -59,6 +61,9 @@ run_ingest merge "$DB" "$TMP/shard1.sqlite3" "$TMP/nosuch.sqlite3"
 is "$RC" 1 "an input that does not exist: exit 1"
 like "$ERR" "nosuch.sqlite3: No such file" "the missing input is named"
 is "$(ls "$TMP" | grep -c nosuch)" 0 "and not created"
+"$BIN" merge "$TMP/new.sqlite3" "$TMP/shard0.sqlite3" "$TMP/nosuch.sqlite3" 2>/dev/null
+is "$?" 1 "a missing input after a good one: exit 1"
+is "$(ls "$TMP" | grep -c '^new\.sqlite3')" 0 "and OUT is not created, the good input not merged"
 
 cursor() { sqlite3 "$1" "SELECT coalesce((SELECT value FROM meta WHERE key = 'changes_from'), 'none')"; }
 odd=$(catalogue_ids 200 --movies 200 --deleted 4 | tr ' ' '\n' | awk '$1 % 2 == 1' | head -n 1)
