@@ -250,8 +250,8 @@ static const struct command_help {
                "word of QUERY, also inside longer words (괴물 finds 괴물이 and 한강괴물), best\n"
                "first (bm25, titles weigh most), --limit of them (default 10): id, title,\n"
                "year, and a snippet with the matches in [ ]. QUERY is plain text, not a\n"
-               "query language. Movies marked deleted are left out. Exit 4 when nothing\n"
-               "matches. Read-only.\n"},
+               "query language; one that starts with '-' goes after '--' (search -- -ism).\n"
+               "Movies marked deleted are left out. Exit 4 when nothing matches. Read-only.\n"},
     {"dump", "Usage: tmdb-ingest [--db PATH] dump [--since RUN_ID|TIME] [--format jsonl|csv]\n"
              "       [--table NAME]\n"
              "\n"
@@ -859,6 +859,24 @@ static int check_applicable(const struct options *opt, const struct given *g) {
     return 0;
 }
 
+/* The argument getopt_long() refused (c: '?' or ':'). A letter inside a
+ * cluster ("-abc", or a search word such as "-ism") leaves optind on its
+ * argument until the last letter; otherwise it has moved past it. */
+static const char *refused_argument(int c, int argc, char **argv) {
+    const char *prev = argv[optind - 1];
+    if (c == '?' && optopt != 0 && optind < argc && !(prev[0] == '-' && strchr(prev + 1, optopt)))
+        return argv[optind];
+    return prev;
+}
+
+/* Whether `arg` is among the arguments: the command, before it is parsed. */
+static bool has_argument(int argc, char **argv, const char *arg) {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], arg) == 0)
+            return true;
+    return false;
+}
+
 enum cli_result cli_parse(int argc, char **argv, struct options *opt) {
     set_defaults(opt);
     json_errors = wants_json_log(argc, argv);
@@ -866,12 +884,22 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt) {
         log_init(LOG_ERROR, false, LOG_FORMAT_JSON); /* main sets the level after */
     struct given given = {0};
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: also forgets a cluster ("-abc") a refused parse left half read */
     int c;
     while ((c = getopt_long(argc, argv, ":hqv", long_options, NULL)) != -1) {
-        if (c == '?' || c == ':') {
-            const char *bad = argv[optind - 1];
-            usage_error(c == ':' ? "option '%s' wants a value" : "unknown option '%s'", bad);
+        if (c == ':') {
+            usage_error("option '%s' wants a value", refused_argument(c, argc, argv));
+            return CLI_USAGE;
+        }
+        if (c == '?') {
+            const char *bad = refused_argument(c, argc, argv);
+            /* a search QUERY may well start with '-' */
+            bool query = strncmp(bad, "--", 2) != 0 && has_argument(argc, argv, "search");
+            usage_error("unknown option '%s'%s%s%s", bad,
+                        query ? " (a search QUERY that starts with '-' goes after '--': "
+                                "search -- '"
+                              : "",
+                        query ? bad : "", query ? "')" : "");
             return CLI_USAGE;
         }
         note_given(&given, c);

@@ -216,6 +216,29 @@ static void assert_all_refused(const struct refused *cases, size_t n) {
         fail_msg("%s", failures);
 }
 
+/* A search QUERY that starts with '-' reads as options: the message names
+ * the argument refused (it named the one before it, "search", for "-abc")
+ * and says where such a query goes. */
+static void test_unknown_option_named(void **state) {
+    (void)state;
+    const struct refused cases[] = {
+        {ARGV("search", "-abc"), "unknown option '-abc' (a search QUERY that starts with '-' "
+                                 "goes after '--': search -- '-abc')"},
+        {ARGV("--db", "x.sqlite3", "search", "-\xea\xb4\xb4\xeb\xac\xbc"),
+         "unknown option '-\xea\xb4\xb4\xeb\xac\xbc' (a search QUERY"},
+        {ARGV("search", "-x"), "unknown option '-x' (a search QUERY"},
+        {ARGV("ids", "1", "-qz"), "unknown option '-qz'\n"},
+        {ARGV("ids", "1", "-zq"), "unknown option '-zq'\n"},
+        {ARGV("search", "abc", "--frobnicate"), "unknown option '--frobnicate'\n"},
+        {ARGV("search", "abc", "--limit"), "option '--limit' wants a value"},
+    };
+    assert_all_refused(cases, sizeof cases / sizeof *cases);
+    struct options o;
+    assert_int_equal(PARSE(&o, "search", "--", "-abc"), CLI_RUN);
+    assert_string_equal(o.search_query, "-abc");
+    cli_free(&o);
+}
+
 /* `command option value` refused with `message`, for each of the values. */
 static void assert_values_refused(const char *command, const char *option,
                                   const char *const *values, size_t n, const char *message) {
@@ -535,6 +558,7 @@ int main(void) {
         cmocka_unit_test(test_max_body_suffixes),
         cmocka_unit_test(test_db_cache),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_unknown_option_named),
         cmocka_unit_test(test_export_defaults),
         cmocka_unit_test(test_export_options),
         cmocka_unit_test(test_changes_since),
