@@ -427,7 +427,8 @@ static enum store_status apply_schema(struct store *s) {
         if (sqlite3_step(st) == SQLITE_ROW &&
             strcmp((const char *)sqlite3_column_text(st, 0), s->language) != 0) {
             snprintf(s->errmsg, sizeof s->errmsg,
-                     "%s holds %s text; refusing to add %s (use another --db, or --language %s)",
+                     "%s holds %s text; refusing to add %s text: a database holds one language "
+                     "(write into another database, or load with --language %s)",
                      s->path, (const char *)sqlite3_column_text(st, 0), s->language,
                      (const char *)sqlite3_column_text(st, 0));
             rc = STORE_ERR_LANGUAGE;

@@ -11,7 +11,7 @@
 # in either order, while a database of list or ids runs (no part of the
 # catalogue) leaves it alone.
 . "$(dirname "$0")/lib.sh"
-plan 27
+plan 31
 
 start_fake --movies 200 --deleted 4
 BASE="$FAKE_URL/p/exports"
@@ -64,6 +64,14 @@ is "$(ls "$TMP" | grep -c nosuch)" 0 "and not created"
 "$BIN" merge "$TMP/new.sqlite3" "$TMP/shard0.sqlite3" "$TMP/nosuch.sqlite3" 2>/dev/null
 is "$?" 1 "a missing input after a good one: exit 1"
 is "$(ls "$TMP" | grep -c '^new\.sqlite3')" 0 "and OUT is not created, the good input not merged"
+run_ingest --db "$TMP/en.sqlite3" ids "$(catalogue_ids 1 --movies 200 --deleted 4)" --language en-US --rate 0
+before=$(sqlite3 "$TMP/en.sqlite3" "SELECT count(*) FROM movies")
+"$BIN" merge "$TMP/en.sqlite3" "$TMP/shard0.sqlite3" 2>"$TMP/err"
+is "$?" 2 "merging Korean shards into an OUT holding English text: exit 2"
+ERR=$(cat "$TMP/err")
+like "$ERR" "holds en-US text; refusing to add ko-KR text" "the message names both languages"
+like "$ERR" "write into another database" "and the way out for a merge"
+is "$(sqlite3 "$TMP/en.sqlite3" "SELECT count(*) FROM movies")" "$before" "OUT keeps what it held"
 
 cursor() { sqlite3 "$1" "SELECT coalesce((SELECT value FROM meta WHERE key = 'changes_from'), 'none')"; }
 odd=$(catalogue_ids 200 --movies 200 --deleted 4 | tr ' ' '\n' | awk '$1 % 2 == 1' | head -n 1)
