@@ -37,8 +37,8 @@ int database_open_for_merge(const char *path, const char *language, const struct
                             int *lock_fd, struct store **s);
 
 /* The language of the database at `path`, which must be of this schema
- * version. Returns 0 or an exit status (logged): another schema version is
- * a usage error. */
+ * version. Returns 0 or an exit status (logged): another schema version,
+ * or no language recorded, is a usage error. */
 int database_language(const char *path, char *language, size_t size);
 
 /* At the end of a load: empty DB-wal, or warn why it stays big. */

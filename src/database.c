@@ -94,8 +94,12 @@ int database_language(const char *path, char *language, size_t size) {
     ss = store_language(s, language, size);
     if (ss != STORE_OK)
         log_error("%s", store_errmsg(s));
+    else if (!language[0]) /* as store_upgrade() and store_merge() say of one */
+        log_error("%s: not a tmdb-ingest database (no language)", path);
     store_close(s);
-    return ss == STORE_OK && language[0] ? 0 : EXIT_FATAL;
+    if (ss != STORE_OK)
+        return EXIT_FATAL;
+    return language[0] ? 0 : EXIT_USAGE;
 }
 
 void database_empty_wal(struct store *s) {

@@ -11,7 +11,7 @@
 # in either order, while a database of list or ids runs (no part of the
 # catalogue) leaves it alone.
 . "$(dirname "$0")/lib.sh"
-plan 31
+plan 33
 
 start_fake --movies 200 --deleted 4
 BASE="$FAKE_URL/p/exports"
@@ -72,6 +72,12 @@ ERR=$(cat "$TMP/err")
 like "$ERR" "holds en-US text; refusing to add ko-KR text" "the message names both languages"
 like "$ERR" "write into another database" "and the way out for a merge"
 is "$(sqlite3 "$TMP/en.sqlite3" "SELECT count(*) FROM movies")" "$before" "OUT keeps what it held"
+cp "$TMP/shard0.sqlite3" "$TMP/nolang.sqlite3"
+sqlite3 "$TMP/nolang.sqlite3" "DELETE FROM meta WHERE key = 'language'"
+"$BIN" merge "$TMP/new.sqlite3" "$TMP/nolang.sqlite3" 2>"$TMP/err"
+is "$?" 2 "an input with no language recorded: exit 2"
+like "$(cat "$TMP/err")" "nolang.sqlite3: not a tmdb-ingest database \(no language\)" \
+    "and it is said (it was exit 1 without a word)"
 
 cursor() { sqlite3 "$1" "SELECT coalesce((SELECT value FROM meta WHERE key = 'changes_from'), 'none')"; }
 odd=$(catalogue_ids 200 --movies 200 --deleted 4 | tr ' ' '\n' | awk '$1 % 2 == 1' | head -n 1)
