@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "dump.h"
+#include "export.h"
 #include "log.h"
 #include "source.h"
 #include "sync.h"
@@ -43,7 +44,7 @@ enum exit_status {
 };
 
 #define DEFAULT_DB "tmdb.sqlite3"
-#define DEFAULT_EXPORT_BASE "https://files.tmdb.org/p/exports"
+#define DEFAULT_EXPORT_BASE EXPORT_DEFAULT_BASE
 #define DEFAULT_API_BASE TMDB_API_BASE
 #define DEFAULT_LANGUAGE "ko-KR"
 #define DEFAULT_WORKERS 5

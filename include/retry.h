@@ -63,7 +63,4 @@ struct retry_decision retry_decide(const struct http_result *r, int attempt, int
 /* The backoff before attempt `attempt` + 1, with jitter. */
 long retry_backoff_ms(int attempt, uint64_t *rng);
 
-/* Human name of an action ("retry"). */
-const char *retry_action_name(enum retry_action a);
-
 #endif

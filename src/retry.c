@@ -83,19 +83,3 @@ struct retry_decision retry_decide(const struct http_result *r, int attempt, int
         return again(attempt, max_retries, rng, 0, false, RETRY_FAILED);
     return d; /* other 4xx (and 1xx/3xx, which TMDB does not send) */
 }
-
-const char *retry_action_name(enum retry_action a) {
-    switch (a) {
-    case RETRY_DONE:
-        return "done";
-    case RETRY_MISSING:
-        return "missing";
-    case RETRY_FAILED:
-        return "failed";
-    case RETRY_FATAL:
-        return "fatal";
-    case RETRY_AGAIN:
-        return "retry";
-    }
-    return "unknown";
-}
