@@ -209,7 +209,10 @@ struct movie {
     struct movie_translation *translations;
     size_t n_translations;
 
-    char *raw_json; /* the body exactly as received, NUL-terminated; in `arena` */
+    /* the body as received, NUL-terminated, except escapes no C string or
+     * cJSON can hold (\u0000, an unpaired surrogate) made \uFFFD in place
+     * (json_repair_escapes()); in `arena` */
+    char *raw_json;
     size_t raw_len;
     struct cJSON *root;  /* every const char * above points into it */
     bool root_in_arena;  /* else on the heap: movie_free() deletes it */

@@ -22,7 +22,7 @@
 enum stop_reason {
     STOP_NONE = 0,
     STOP_FATAL = 1,  /* 401, database error, ...: the run cannot go on */
-    STOP_SIGNAL = 2, /* SIGINT / SIGTERM */
+    STOP_SIGNAL = 2, /* SIGINT / SIGTERM / SIGHUP */
 };
 
 /* Create the self-pipe. Call once from main before any thread starts.

@@ -67,11 +67,11 @@ const char *tmdb_list_name(enum tmdb_list list);
 int tmdb_url_movie(char *buf, size_t size, const char *base, int64_t id, const char *language,
                    const char *append, const char *api_key);
 
-/* Build `{base}/movie/{list}?language=..&page=N[&api_key=..]`. Same contract. */
 /* {base}/configuration: what v3 answers whatever else is asked for (the
  * image and change-key settings); the source checks the base with it. */
 int tmdb_url_configuration(char *buf, size_t size, const char *base, const char *api_key);
 
+/* Build `{base}/movie/{list}?page=N&language=..[&api_key=..]`. Same contract. */
 int tmdb_url_list(char *buf, size_t size, const char *base, enum tmdb_list list, int page,
                   const char *language, const char *api_key);
 

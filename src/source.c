@@ -541,12 +541,6 @@ static int push_changes_page(const struct source *src, struct producer *p,
  * split adds one; a window halves at most log2(14) times). */
 #define CHANGES_MAX_WINDOWS 64
 
-/*
- * /movie/changes serves at most 500 pages (50,000 ids) of a window: a
- * window with more is split in halves and read again, down to single
- * days; a single day with more cannot be read whole (an error, so the
- * cursor stays where it was and export is the way forward).
- */
 /* How far this machine's clock may be from TMDB's for changes and export. */
 #define CLOCK_SKEW_MAX_S 600
 
@@ -586,6 +580,12 @@ static enum source_status check_clock(struct fetcher *f, const char *why) {
     return SOURCE_ERROR;
 }
 
+/*
+ * /movie/changes serves at most 500 pages (50,000 ids) of a window: a
+ * window with more is split in halves and read again, down to single
+ * days; a single day with more cannot be read whole (an error, so the
+ * cursor stays where it was and export is the way forward).
+ */
 static enum source_status produce_changes(const struct source *src, struct fetcher *f,
                                           struct producer *p) {
     struct tmdb_list_page page;

@@ -108,7 +108,6 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "WHERE status = 'running'",
     [ST_PREVIOUS_RUNS] = "SELECT id, started_at, status, source FROM runs WHERE id < ?1 "
                          "ORDER BY id DESC",
-    /* What a run settled: movies written since it started, and its 404s. */
     /* Rebuild the search documents the triggers noted (sql/schema.sql,
      * fts_pending), once per transaction: see store_flush_search(). */
     [ST_FTS_DROP] = "DELETE FROM movies_fts WHERE rowid IN (SELECT movie_id FROM fts_pending)",
@@ -120,6 +119,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_MARK_DELETED] = "UPDATE movies SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
     [ST_FRESH_IDS] = "SELECT id FROM movies WHERE fetched_at >= ?1 AND deleted_at IS NULL "
                      "AND tmdb_parts_cover(appended, ?2)",
+    /* What a run settled: movies written since it started, and its 404s. */
     [ST_RESUME_IDS] = "SELECT id FROM movies WHERE fetched_at >= ?1 "
                       "AND tmdb_parts_cover(appended, ?4) UNION "
                       "SELECT movie_id FROM fetch_failures WHERE run_id >= ?2 AND run_id < ?3 "
@@ -243,7 +243,6 @@ static enum store_status exec_stmt(struct store *s, enum stmt k, const char *ste
     return STORE_OK;
 }
 
-/* One value from a one-row query, or NULL/-1. */
 int store_query_ints(sqlite3 *db, const char *sql, int64_t *out, int n) {
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);

@@ -89,8 +89,6 @@ static void sb_base(struct sbuf *b, const char *base) {
     sb_append(b, base, n);
 }
 
-/* The query's common tail; `append` (NULL or "" for none) keeps its commas
- * and the slash of "watch/providers" readable, as TMDB's own examples do. */
 /* Append api_key= (after `sep`: "?" or "&") when there is a key, and end
  * the URL: its length, or -1 with an empty buf when it did not fit (never
  * a cut-off key left behind). */
@@ -108,6 +106,8 @@ static int sb_end_with_key(struct sbuf *b, const char *sep, const char *api_key)
     return (int)b->len;
 }
 
+/* The query's common tail; `append` (NULL or "" for none) keeps its commas
+ * and the slash of "watch/providers" readable, as TMDB's own examples do. */
 static int sb_finish(struct sbuf *b, const char *language, const char *append,
                      const char *api_key) {
     sb_puts(b, "language=");
