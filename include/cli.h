@@ -6,6 +6,9 @@
  *   tmdb-ingest [OPTIONS] export [--date YYYY-MM-DD | --file PATH]
  *   tmdb-ingest [OPTIONS] changes [--since YYYY-MM-DD]
  *   tmdb-ingest merge OUT.sqlite3 IN.sqlite3...
+ *   tmdb-ingest [--db PATH] stats [--format text|json]
+ *   tmdb-ingest [--db PATH] dump [--since RUN_ID|TIME] [--format jsonl|csv] [--table NAME]
+ *   tmdb-ingest [--db PATH] search QUERY [--limit N]
  *
  * Options may come before or after the command (GNU style, getopt_long
  * permutation). Credentials never come from the command line: main reads

@@ -3,11 +3,15 @@
  *
  * The producer uses it to enqueue each id once per run: TMDB's list pages
  * shift while they are paged through, so the same id can appear twice.
- * Owned and used by one thread (the producer); not thread-safe.
+ * Main fills another with the ids not to fetch (source.skip) before the
+ * pipeline starts, and the producer fills one with the ids an export names
+ * (source.named) that main reads after the join.
+ * Not thread-safe: one thread uses a set at a time, and a set passes from
+ * one thread to another only at a thread's start or join.
  * Memory: ids below 2^24 (all of TMDB's today, about 1.6 million) live in a
  * bitmap allocated in 64 KiB chunks as ids arrive: a million ids cost at
- * most 2 MiB, whatever their number. Larger ids go to a hash table of at
- * most 16 bytes per id.
+ * most 2 MiB, whatever their number. Larger ids go to a hash table kept at
+ * most half full: 16 to 32 bytes per id.
  * Ids <= 0 are never stored (callers validate ids before adding).
  */
 #ifndef TMDB_IDSET_H

@@ -24,8 +24,9 @@ int report_stats(struct store *s, const char *path, bool json, FILE *out);
 
 /* `tmdb-ingest search QUERY`: the best `limit` matches, one per line
  * ("ID  TITLE (YEAR)  SNIPPET"), on `out`. Returns 0 with *n_hits set, 1
- * for a query with no word (logged: a usage error), -1 on error (logged;
- * also when `out` could not take all the matches). */
+ * for a query with no word or more than STORE_SEARCH_MAX_WORDS (logged: a
+ * usage error), -1 on error (logged; also when `out` could not take all
+ * the matches). */
 int report_search(struct store *s, const char *query, int limit, FILE *out, int *n_hits);
 
 #endif

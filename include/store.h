@@ -59,8 +59,10 @@ struct store;
 
 /*
  * Configure SQLite for this process: no memory statistics (they take a
- * global lock on every allocation). Call once from main before any other
- * store function and before threads start. Returns 0 or -1.
+ * global lock on every allocation). Call once from main before a load's
+ * first store function and before threads start. Returns 0 or -1. (stats,
+ * dump, search and merge run on one thread and do without it: SQLite then
+ * initialises itself, with the statistics.)
  */
 int store_global_init(void);
 
@@ -198,9 +200,11 @@ enum store_status store_run_finish(struct store *s, int64_t run_id, const char *
 /* ---- Keeping a catalogue in sync (store_sync.c) ---- */
 
 /*
- * Open an existing database read-only, for --dry-run: nothing is created,
- * upgraded or written. Fails (STORE_ERR_SCHEMA) unless the schema version
- * is this binary's. Same ownership and error contract as store_open().
+ * Open an existing database read-only, for stats, dump, search, --dry-run
+ * and merge's inputs: nothing is created, upgraded or written. Fails
+ * unless the schema version is this binary's: STORE_ERR_OLD for an older
+ * one (store_upgrade() it), STORE_ERR_SCHEMA otherwise (newer, none, an
+ * empty file). Same ownership and error contract as store_open().
  */
 enum store_status store_open_readonly(const char *path, struct store **out, char *err,
                                       size_t err_size);
