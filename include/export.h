@@ -64,7 +64,8 @@ const char *export_zlib_version(void);
  * gzip at all (an error page sent with 200), which zlib would read as
  * text, or ignore after a first member. Returns 0, -1 with a short
  * reason (the download is at fault), or -2 (reading the file here failed:
- * downloading again would not help). Leaves fd at offset 0.
+ * downloading again would not help). Leaves fd at offset 0, except after
+ * -2 when the file could not be read at all (the caller then gives it up).
  */
 int export_check_whole(int fd, off_t at, char *reason, size_t reason_size);
 

@@ -2,10 +2,10 @@
  * lock.h - one load per database at a time.
  *
  * Two loads writing the same database would fight over SQLite's write lock
- * and each mark the other's run as aborted. Before opening the database,
- * main takes an exclusive flock(2) on "<db>.lock" (a file beside the
- * database, so SQLite's own POSIX locks on the database file are never
- * disturbed). The kernel releases the lock when the process dies, even by
+ * and each mark the other's run as aborted. Before a load or a merge opens
+ * the database, database.c (on main's thread) takes an exclusive flock(2)
+ * on "<db>.lock" (a file beside the database, so SQLite's own POSIX locks
+ * on the database file are never disturbed). The kernel releases the lock when the process dies, even by
  * kill -9, so a crash never leaves a stale lock behind. Readers (sqlite3,
  * DuckDB, Datasette) never take it. The lock belongs to the database file
  * (a symlink to it shares it); the file is opened read-only, so one made
