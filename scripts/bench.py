@@ -38,6 +38,10 @@ FAKE = os.path.join(ROOT, "scripts", "fake_tmdb.py")
 ASYNCIO = os.path.join(ROOT, "scripts", "bench_asyncio.py")
 TOKEN = "bench-token-not-a-secret"
 CONCURRENCY = 5
+# Everything here talks to the fake on loopback; libcurl, curl and urllib
+# would send even 127.0.0.1 through a proxy named in the environment.
+PROXY_VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+                   "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY")
 
 
 # -- measuring --------------------------------------------------------------
@@ -412,6 +416,8 @@ def main():
     p.add_argument("--bin", default=os.path.join(ROOT, "build", "tmdb-ingest"))
     p.add_argument("--only", default="abcdef", help="scenarios to run (default abcdef)")
     args = p.parse_args()
+    for name in PROXY_VARIABLES:
+        os.environ.pop(name, None)
     if args.quick:
         args.runs = 1
     started = datetime.datetime.now(datetime.timezone.utc)

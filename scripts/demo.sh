@@ -11,6 +11,11 @@ DB=${DEMO_DB:-build/demo.sqlite3}
 PORT_FILE=${DEMO_DB:-build/demo}.port
 rm -f "$DB" "$DB-wal" "$DB-shm" "$PORT_FILE"
 
+# The fake is on loopback: a proxy from the environment (libcurl sends even
+# 127.0.0.1 through it) is not for the demo. `make demo` installed packages
+# before this script, with the proxy.
+unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY
+
 # A throwaway token: the fake requires one, as TMDB does.
 TMDB_API_TOKEN=demo-token-not-a-secret
 export TMDB_API_TOKEN

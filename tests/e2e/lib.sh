@@ -27,6 +27,11 @@ TAP_FAILED=0
 TEST_TOKEN="e2e-token-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 export TMDB_API_TOKEN="$TEST_TOKEN"
 unset TMDB_API_KEY TMDB_API_BASE 2>/dev/null || true
+# Loopback only: libcurl (and Python's urllib) send a request for 127.0.0.1
+# through a proxy named in the environment too, so a build host's proxy
+# would carry the tests' requests elsewhere. t_proxy.sh sets them itself.
+unset http_proxy HTTP_PROXY https_proxy HTTPS_PROXY all_proxy ALL_PROXY no_proxy NO_PROXY \
+    2>/dev/null || true
 
 cleanup() {
     stop_fake
