@@ -265,13 +265,13 @@ enum store_status store_fresh_ids(struct store *s, const char *since, const char
 
 /*
  * The oldest fetched_at (ISO-8601 UTC) of the live movies fetched before
- * `before` that run `run_id` did not record as failed, adult and video
- * ones left out unless `adult` / `video`: what an export that read the
- * catalogue left as it was (filtered out by --min-popularity or --shard,
- * say). "" in buf when there is none.
+ * `before` that run `run_id` did not record as failed, adult ones left out
+ * unless `adult`: what an export that read the catalogue left as it was
+ * (filtered out by --min-popularity, --shard or, for video movies, which
+ * changes stores, the lack of --include-video). "" in buf when there is none.
  */
 enum store_status store_oldest_unrefreshed(struct store *s, const char *before, bool adult,
-                                           bool video, int64_t run_id, char *buf, size_t size);
+                                           int64_t run_id, char *buf, size_t size);
 
 /* *found: whether a live movie (adult ones only with `adult`) has an id
  * outside shard `index` of `count` (id % count != index): a database that

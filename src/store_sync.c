@@ -89,21 +89,20 @@ enum store_status store_fresh_ids(struct store *s, const char *since, const char
 }
 
 enum store_status store_oldest_unrefreshed(struct store *s, const char *before, bool adult,
-                                           bool video, int64_t run_id, char *buf, size_t size) {
+                                           int64_t run_id, char *buf, size_t size) {
     sqlite3_stmt *st;
     buf[0] = '\0';
     /* The movies_fetched_at index in order: the first match ends it. */
     if (sqlite3_prepare_v2(s->db,
                            "SELECT fetched_at FROM movies WHERE fetched_at < ?1 AND deleted_at IS "
-                           "NULL AND (adult = 0 OR ?2) AND (video = 0 OR ?3) AND id NOT IN "
-                           "(SELECT movie_id FROM fetch_failures WHERE run_id = ?4) "
+                           "NULL AND (adult = 0 OR ?2) AND id NOT IN "
+                           "(SELECT movie_id FROM fetch_failures WHERE run_id = ?3) "
                            "ORDER BY fetched_at LIMIT 1",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, "find the movies an export left as they were");
     store_bind_text(st, 1, before);
     sqlite3_bind_int(st, 2, adult);
-    sqlite3_bind_int(st, 3, video);
-    sqlite3_bind_int64(st, 4, run_id);
+    sqlite3_bind_int64(st, 3, run_id);
     if (store_step_text(st, buf, size) != SQLITE_OK)
         return store_fail(s, "find the movies an export left as they were");
     return STORE_OK;

@@ -301,16 +301,18 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
         /* Never past a stored movie the run left as it was. */
         char before[CLOCK_ISO_SIZE], oldest[64];
         clock_format_day_start(day, before);
-        /* adult movies count only when the export listed them */
-        if (store_oldest_unrefreshed(store, before, opt->export_adult_listed, src->include_video,
-                                     facts->run_id, oldest, sizeof oldest) != STORE_OK) {
+        /* adult movies count only when the export listed them; video ones
+         * always: changes, whose answers do not say which are, stores them */
+        if (store_oldest_unrefreshed(store, before, opt->export_adult_listed, facts->run_id,
+                                     oldest, sizeof oldest) != STORE_OK) {
             log_error("%s", store_errmsg(store));
             return SYNC_FATAL;
         }
         long stale = clock_day_of_iso(oldest); /* LONG_MAX for "" (none) */
         if (stale < day) {
             log_warn("stored movies fetched since %.10s were not fetched again by this export "
-                     "(--min-popularity, --shard?): changes are marked complete only from then",
+                     "(--min-popularity, --shard, video movies without --include-video?): "
+                     "changes are marked complete only from then",
                      oldest);
             day = stale;
         }

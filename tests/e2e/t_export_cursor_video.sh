@@ -1,0 +1,40 @@
+#!/bin/sh
+# A video movie stored by changes (whose answers carry no video flag, so it
+# stores them) and not fetched again by an export without --include-video
+# holds the changes cursor at its fetch: the export used to move the cursor
+# to its day, so what changed in that movie over nights changes did not run
+# was never read (found simulating skipped nights between changes runs).
+. "$(dirname "$0")/lib.sh"
+plan 6
+
+FAKE_OPTS="--movies 60 --deleted 2"
+start_fake $FAKE_OPTS
+EXPORT_BASE="$FAKE_URL/p/exports"
+TODAY=$(date -u +%F)
+OLD=$(date -u -d '-5 day' +%F)
+video=$("$PYTHON" "$FAKE" --dump-catalogue $FAKE_OPTS | "$PYTHON" -c '
+import json, sys
+print([m["id"] for m in map(json.loads, sys.stdin)
+       if m["video"] and not m["adult"] and not m["deleted"]][0])')
+cursor() { sql "SELECT value FROM meta WHERE key = 'changes_from'"; }
+
+run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0
+run_ingest ids "$video" --rate 0
+is "$RC:$(sql "SELECT video FROM movies WHERE id = $video")" "0:1" \
+    "a video movie stored as changes stores it"
+# The nightly changes stopped 5 days ago, just after they fetched it.
+sql "UPDATE movies SET fetched_at = '${OLD}T05:00:00Z' WHERE id = $video;
+     UPDATE meta SET value = '$OLD' WHERE key = 'changes_from'"
+
+run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0
+is "$RC" 0 "an export without --include-video: exit 0"
+is "$(sql "SELECT fetched_at FROM movies WHERE id = $video")" "${OLD}T05:00:00Z" \
+    "it did not fetch the video movie"
+is "$(cursor)" "$OLD" "so the cursor stays at that movie's fetch: changes read those days again"
+like "$ERR" "were not fetched again by this export.*--include-video" "and the warning says why"
+
+run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0 --max-age 1h \
+    --include-video
+is "$(cursor)" "$TODAY" "--include-video fetches it again: the cursor moves to the export's day"
+
+done_testing
