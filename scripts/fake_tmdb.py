@@ -116,6 +116,11 @@ FAULT_KINDS = ("500", "502html", "503", "504", "429", "401", "404", "404html", "
                "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
                "bad_utf8", "html200", "echo400", "keyword_twice")
 
+# --page-fault kinds that send one result with a bad id (no_id: none at all)
+PAGE_BAD_IDS = {"no_id": None, "id_zero": 0, "id_negative": -5, "id_float": 550.5,
+                "id_string": "550", "id_huge": 1e30}
+PAGE_FAULT_KINDS = ("500", "503", "malformed") + tuple(PAGE_BAD_IDS)
+
 CDN_HTML = (b"<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\">\n"
             b"<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD>\n"
             b"<BODY><H1>502 ERROR</H1><H2>The request could not be satisfied.</H2>\n"
@@ -720,17 +725,19 @@ class RateLimiter:
 
 
 class Faults:
-    """Which detail requests get which fault. Counts attempts per id."""
+    """Which detail requests (or list pages: known=PAGE_FAULT_KINDS) get which
+    fault. Counts attempts per id (or page number)."""
 
-    def __init__(self, specs, catalogue, fraction, attempts, kinds, seed):
+    def __init__(self, specs, catalogue, fraction, attempts, kinds, seed, known=FAULT_KINDS,
+                 option="--fault"):
         self.lock = threading.Lock()
         self.plan = {}  # id -> (kind, n or None)
         self.seen = {}
         for spec in specs:
             parts = spec.split(":")
-            if len(parts) not in (2, 3) or parts[1] not in FAULT_KINDS:
-                raise SystemExit(f"fake_tmdb: bad --fault {spec!r} (ID:KIND[:N], KIND one of "
-                                 f"{', '.join(FAULT_KINDS)})")
+            if len(parts) not in (2, 3) or parts[1] not in known:
+                raise SystemExit(f"fake_tmdb: bad {option} {spec!r} (ID:KIND[:N], KIND one of "
+                                 f"{', '.join(known)})")
             self.plan[int(parts[0])] = (parts[1], int(parts[2]) if len(parts) == 3 else None)
         if fraction > 0:
             rng = random.Random(seed + 7)
@@ -937,7 +944,17 @@ class Handler(BaseHTTPRequestHandler):
             # not TMDB's refusal of a page number: a proxy's or a broken CDN's page
             self.send_body(400, CDN_HTML, "text/html")
             return
+        fault = self.server.page_faults.take(page)
+        if fault in ("500", "503"):
+            self.send_error_json(int(fault))
+            return
+        if fault == "malformed":  # cut in the middle, yet a 200
+            self.send_body(200, b'{"page": %d, "results": [{"id": 1' % page)
+            return
         ids = cat.lists[name]
+        lengths = self.server.opts.list_length
+        if lengths:  # the list as it stands when this page is asked for
+            ids = ids[:lengths[0] if page == 1 else lengths[-1]]
         shift = self.server.opts.shift if page > 1 else 0
         start = max(0, (page - 1) * PAGE_SIZE - shift)
         chunk = ids[start:(page - 1) * PAGE_SIZE + PAGE_SIZE]
@@ -946,6 +963,10 @@ class Handler(BaseHTTPRequestHandler):
                 "total_pages": total_pages, "total_results": len(ids)}
         if name in ("now_playing", "upcoming"):
             body = {"dates": {"maximum": "2026-12-01", "minimum": "2026-10-20"}, **body}
+        if fault in PAGE_BAD_IDS:
+            body["results"] = [dict(cat.summary(ids[0], language), id=PAGE_BAD_IDS[fault])]
+            if fault == "no_id":
+                del body["results"][0]["id"]
         self.send_json(200, body)
 
     def serve_changes(self, query):
@@ -1191,6 +1212,15 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="answer pages above 500 with 400/status_code 22 (default) or 422")
     p.add_argument("--page-400html", type=int, action="append", default=[], metavar="N",
                    help="list page N answers 400 with an HTML body (not TMDB's page refusal)")
+    p.add_argument("--list-length", metavar="FIRST[:LATER]",
+                   type=lambda t: [int(n) for n in t.split(":", 1)],
+                   help="lists hold their first FIRST entries when page 1 is asked for, their "
+                        "first LATER (default FIRST) for later pages: an empty list (0), or "
+                        "one that shrinks or grows while paged (total_pages follows)")
+    p.add_argument("--page-fault", action="append", default=[], metavar="N:KIND[:COUNT]",
+                   help="the first COUNT requests of list page N (all if no COUNT) get KIND: "
+                        + ", ".join(PAGE_FAULT_KINDS) + " (the id kinds: a page of one "
+                        "result with that id)")
     p.add_argument("--fault", action="append", default=[], metavar="ID:KIND[:N]",
                    help="the first N detail requests of movie ID (all if no N) get KIND: "
                         + ", ".join(FAULT_KINDS))
@@ -1334,6 +1364,8 @@ def main(argv):
     server.limiter = RateLimiter(opts.rate_limit)
     server.faults = Faults(opts.fault, catalogue, opts.fault_fraction, opts.fault_attempts,
                            opts.fault_kinds.split(","), opts.seed)
+    server.page_faults = Faults(opts.page_fault, catalogue, 0, 0, (), opts.seed,
+                                known=PAGE_FAULT_KINDS, option="--page-fault")
     server.stopping = threading.Event()
 
     def stop(*_):

@@ -88,9 +88,10 @@ static enum source_status fail_fatal(const char *what, int page, const char *rea
 static enum source_status produce_list(const struct source *src, struct fetcher *f,
                                        struct producer *p) {
     const char *name = tmdb_list_name(src->list);
-    int last = src->pages > 0 ? src->pages : TMDB_MAX_PAGE;
-    if (last > TMDB_MAX_PAGE)
-        last = TMDB_MAX_PAGE;
+    int limit = src->pages > 0 ? src->pages : TMDB_MAX_PAGE;
+    if (limit > TMDB_MAX_PAGE)
+        limit = TMDB_MAX_PAGE;
+    int last = limit;
     struct tmdb_list_page page;
     for (int n = 1; n <= last; n++) {
         const struct fetch_config *cfg = f->config;
@@ -120,8 +121,8 @@ static enum source_status produce_list(const struct source *src, struct fetcher 
             log_error("%s page %d: bad payload: %s", name, n, reason);
             return SOURCE_ERROR;
         }
-        if (page.total_pages < last)
-            last = page.total_pages;
+        /* lists grow and shrink while paged: the latest total_pages holds */
+        last = page.total_pages < limit ? page.total_pages : limit;
         if (n == 1) {
             long long expected = page.total_results;
             long long cap = (long long)last * 20;
