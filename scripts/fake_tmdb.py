@@ -1051,6 +1051,10 @@ class Handler(BaseHTTPRequestHandler):
         if asked > MAX_APPEND:
             self.send_tmdb_error(ERR_APPEND)
             return
+        if mid in self.server.body_files:
+            with open(self.server.body_files[mid], "rb") as f:
+                self.send_body(200, f.read())
+            return
         if mid not in cat.movies:
             self.send_error_json(404)
             return
@@ -1224,6 +1228,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--fault", action="append", default=[], metavar="ID:KIND[:N]",
                    help="the first N detail requests of movie ID (all if no N) get KIND: "
                         + ", ".join(FAULT_KINDS))
+    p.add_argument("--body-file", action="append", default=[], metavar="ID:PATH",
+                   help="answer the details of movie ID (in the catalogue or not) with 200 and "
+                        "the bytes of PATH, as they are, whatever the parts asked for")
     p.add_argument("--fault-fraction", type=float, default=0,
                    help="a seeded fraction of the live movies get faults")
     p.add_argument("--fault-attempts", type=int, default=2,
@@ -1367,6 +1374,8 @@ def main(argv):
     server.page_faults = Faults(opts.page_fault, catalogue, 0, 0, (), opts.seed,
                                 known=PAGE_FAULT_KINDS, option="--page-fault")
     server.stopping = threading.Event()
+    server.body_files = {int(mid): path for mid, _, path in
+                         (spec.partition(":") for spec in opts.body_file)}
 
     def stop(*_):
         server.stopping.set()
