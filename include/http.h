@@ -86,8 +86,9 @@ void http_get(struct http_client *c, const char *url, struct http_result *out);
  */
 void http_download(struct http_client *c, const char *url, int fd, struct http_result *out);
 
-/* The time the Date header of the last response gave (HTTP servers send
- * their clock with every answer), or -1 when there was none. */
+/* The server's clock when it sent the last response: its Date header plus
+ * its Age header (a CDN serves a cached answer with the origin's Date, hours
+ * old, and says how long it kept it in Age), or -1 when there was no Date. */
 long long http_server_time(struct http_client *c);
 
 /* libcurl's version ("8.5.0"). */

@@ -35,6 +35,9 @@ error bodies (see ../shared/tmdb-api-notes.md):
                                                which (as on TMDB since July
                                                2023) movie_ids_ leaves out
 
+Every 200 of /3/ comes as from TMDB's CDN cache (its Cache-Control allows
+hours): with Age: --cache-age seconds and a Date that much older.
+
 and, for tests:
 
     GET  /__stats   what it saw: requests, statuses, most requests in flight,
@@ -770,10 +773,15 @@ class Handler(BaseHTTPRequestHandler):
         with self.server.stats.lock:
             self.server.stats.connections += 1
 
+    # seconds the answer being sent spent in the CDN's cache (send_body)
+    cached_for = 0
+
     def date_time_string(self, timestamp=None):
-        # The Date header: this machine's clock, moved by --clock-offset.
+        # The Date header: this machine's clock, moved by --clock-offset; for
+        # an answer from the CDN's cache, when the origin made it.
         now = time.time() if timestamp is None else timestamp
-        return email.utils.formatdate(now + self.server.opts.clock_offset, usegmt=True)
+        return email.utils.formatdate(now + self.server.opts.clock_offset - self.cached_for,
+                                      usegmt=True)
 
     def log_message(self, fmt, *args):  # quiet: tests read /__stats instead
         if self.server.opts.verbose:
@@ -786,11 +794,19 @@ class Handler(BaseHTTPRequestHandler):
                 and "gzip" in self.headers.get("Accept-Encoding", "") and length is None):
             body = gzip.compress(body, compresslevel=1)
             headers = dict(headers or {}, **{"Content-Encoding": "gzip"})
+        # A 200 of the API is cacheable (public, max-age 6 h): CloudFront
+        # serves it from its cache with the origin's Date and an Age header.
+        age = self.server.opts.cache_age if status == 200 and self.path.startswith("/3/") else 0
+        self.cached_for = age
         self.send_response(status)
+        self.cached_for = 0
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body) if length is None else length))
         if status == 200:
             self.send_header("Cache-Control", "public, max-age=21600")
+        if age > 0:
+            self.send_header("Age", str(age))
+            self.send_header("X-Cache", "Hit from cloudfront")
         for k, v in (headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
@@ -1207,6 +1223,10 @@ All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--clock-offset", type=float, default=0, metavar="SECONDS",
                    help="the Date header of every answer is this far from this machine's "
                         "clock (negative: behind), as if the client's clock were wrong")
+    p.add_argument("--cache-age", type=int, default=3600, metavar="SECONDS",
+                   help="answer every 200 of /3/ as TMDB's CDN does from its cache: Age: "
+                        "SECONDS and a Date that much older (default 3600; 0: fresh from "
+                        "the origin, no Age)")
     p.add_argument("--no-gzip", dest="gzip", action="store_false",
                    help="never compress (default: gzip when the client accepts it)")
     p.add_argument("--shift", type=int, default=0,

@@ -470,7 +470,16 @@ long long http_server_time(struct http_client *c) {
     struct curl_header *h;
     if (curl_easy_header(c->curl, "Date", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
         return -1;
-    return (long long)curl_getdate(h->value, NULL);
+    long long date = (long long)curl_getdate(h->value, NULL);
+    if (date < 0 || curl_easy_header(c->curl, "Age", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+        return date;
+    /* TMDB's 200s are cacheable for hours: from CloudFront's cache, Date is
+     * when the origin made the answer and Age how long ago that was. */
+    char *end;
+    long long age = strtoll(h->value, &end, 10);
+    if (end == h->value || *end != '\0' || age < 0 || age > 7LL * 86400)
+        return date; /* not delta-seconds, or not believable */
+    return date + age;
 }
 
 const char *http_library_version(void) {

@@ -11,7 +11,7 @@
 # than one run reads, is a usage error; changes --shard on a database of
 # every shard does not move the cursor.
 . "$(dirname "$0")/lib.sh"
-plan 59
+plan 61
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -185,6 +185,15 @@ stop_fake
 start_fake $FAKE_OPTS --clock-offset 300
 run_ingest changes --rate 0
 is "$RC:$(cursor)" "0:$(day 0)" "five minutes apart: read as usual"
+# TMDB's 200s are cacheable for hours: from CloudFront's cache, Date is when
+# the origin made the answer and Age how long ago that was. Not a clock off.
+stop_fake
+start_fake $FAKE_OPTS --cache-age 18000
+sql "UPDATE meta SET value = '$(day -2)' WHERE key = 'changes_from'"
+run_ingest changes --rate 0
+is "$RC:$(cursor)" "0:$(day 0)" "an answer from the CDN's cache (Date 5 h old, Age: 18000): read as usual"
+run_ingest export --export-base "$FAKE_URL/p/exports" --rate 0 --max-age 1h
+is "$RC" 0 "export of the newest file, /configuration from the CDN's cache: read as usual"
 # export without --file or --date picks the newest file by the same clock:
 # days behind, it would read an old one. Checked on the /configuration
 # answer; a file named by hand does not depend on the clock.
