@@ -96,7 +96,8 @@ class Fake:
         if os.path.exists(self.port_file):
             os.unlink(self.port_file)
         args = [sys.executable, FAKE, "--port", "0", "--port-file", self.port_file,
-                "--token", TOKEN, "--max-seconds", "3600", "--deleted", "0"]
+                "--token", TOKEN, "--max-seconds", "3600", "--deleted", "0",
+                "--rate-limit", "0"]  # TMDB's 40/s only where a scenario sets it
         for k, v in opts.items():
             args += [f"--{k.replace('_', '-')}", str(v)]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)

@@ -36,7 +36,9 @@ error bodies (see ../shared/tmdb-api-notes.md):
                                                2023) movie_ids_ leaves out
 
 Every 200 of /3/ comes as from TMDB's CDN cache (its Cache-Control allows
-hours): with Age: --cache-age seconds and a Date that much older.
+hours): with Age: --cache-age seconds and a Date that much older. Above
+--rate-limit requests in any second (default 40, as TMDB's CDN per
+address) /3/ answers 429 without Retry-After.
 
 and, for tests:
 
@@ -1214,8 +1216,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--token", help="require Authorization: Bearer TOKEN (or --api-key)")
     p.add_argument("--api-key", help="require api_key=KEY (or --token)")
     p.add_argument("--latency-ms", type=float, default=0, help="delay every /3/ response")
-    p.add_argument("--rate-limit", type=float, default=0,
-                   help="answer 429 above this many requests per second (0 = off)")
+    p.add_argument("--rate-limit", type=float, default=40,
+                   help="answer 429 above this many requests per second in any one-second "
+                        "window (default 40, TMDB's CDN ceiling per address; 0 = off)")
     p.add_argument("--retry-after", type=int, metavar="SECONDS",
                    help="send Retry-After: SECONDS with the 429s of --rate-limit (default "
                         "none, as in a 429 of TMDB's CDN captured in 2023; injected 429 and "

@@ -88,10 +88,12 @@ bail() {
 
 # start_fake [fake_tmdb.py options]: start the fake on a free loopback port,
 # requiring $TEST_TOKEN; sets FAKE_URL (no /3) and exports TMDB_API_BASE.
+# Without TMDB's ceiling of 40 requests/s (the fake's default): tests run
+# the tool at --rate 0 for speed; t_throttling.sh gives --rate-limit.
 start_fake() {
     rm -f "$TMP/port"
     "$PYTHON" "$FAKE" --port 0 --port-file "$TMP/port" --token "$TEST_TOKEN" \
-        --max-seconds 300 "$@" >"$TMP/fake.out" 2>"$TMP/fake.err" &
+        --max-seconds 300 --rate-limit 0 "$@" >"$TMP/fake.out" 2>"$TMP/fake.err" &
     FAKE_PID=$!
     i=0
     while [ ! -s "$TMP/port" ]; do
