@@ -91,6 +91,7 @@ bail() {
 # Without TMDB's ceiling of 40 requests/s (the fake's default): tests run
 # the tool at --rate 0 for speed; t_throttling.sh gives --rate-limit.
 start_fake() {
+    stop_fake # a second start_fake replaces the first: none is left running
     rm -f "$TMP/port"
     "$PYTHON" "$FAKE" --port 0 --port-file "$TMP/port" --token "$TEST_TOKEN" \
         --max-seconds 300 --rate-limit 0 "$@" >"$TMP/fake.out" 2>"$TMP/fake.err" &
