@@ -12,7 +12,8 @@
 -- group_concat() follows the order of its ORDER BY subquery, as SQLite
 -- does (this SQLite predates ORDER BY inside aggregates).
 
--- The original script's columns plus the genre list, for quick looks.
+-- The original script's columns plus the genre list, for quick looks;
+-- deleted movies included (movies.deleted_at says which).
 DROP VIEW IF EXISTS movie_summary;
 CREATE VIEW movie_summary AS
 SELECT m.id, m.title, m.vote_average, m.revenue, m.release_date, m.runtime,
@@ -86,8 +87,10 @@ CREATE VIEW movie_crew_list AS
 SELECT x.movie_id, m.title, x.person_id, p.name, x.department, x.job, x.credit_id
   FROM movie_crew x JOIN movies m ON m.id = x.movie_id JOIN people p ON p.id = x.person_id;
 
--- One row per (genre, movie): "Korean dramas by popularity" is
--- SELECT * FROM genre_movies WHERE genre = '드라마' ORDER BY popularity DESC.
+-- One row per (genre, movie), deleted ones included (deleted = 1): dramas by
+-- popularity, in any original language, are SELECT * FROM genre_movies
+-- WHERE genre = '드라마' AND deleted = 0 ORDER BY popularity DESC (genre
+-- names are in the database's language; genre_id 18 in any).
 DROP VIEW IF EXISTS genre_movies;
 CREATE VIEW genre_movies AS
 SELECT g.id AS genre_id, g.name AS genre, x.position, m.id AS movie_id, m.title,
