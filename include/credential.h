@@ -41,8 +41,9 @@ int credential_protect(void);
 /* Replace every occurrence of `secret` (NULL or "" for none) in the string
  * `text` (a buffer of `size` bytes) with "[redacted]", truncating if need
  * be, and a start of the secret (4 characters or more) that ends the text,
- * as text cut short leaves it: for text that came from a server (a
- * status_message can echo the request's api_key=). Any thread. */
+ * as text cut short leaves it; the same for the secret percent-encoded as
+ * in a URL: for text that came from a server (a status_message can echo
+ * the request's api_key=). Any thread. */
 void credential_scrub(char *text, size_t size, const char *secret);
 
 /* Wipe and free. Accepts a zeroed struct. */

@@ -2,6 +2,7 @@
 #include "credential.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,8 +163,30 @@ static size_t put_mark(char *text, size_t size, size_t at, const char *rest, siz
     return keep;
 }
 
-void credential_scrub(char *text, size_t size, const char *secret) {
-    size_t n = secret ? strlen(secret) : 0;
+/* `secret` as a URL carries it: tmdb.c percent-encodes all but RFC 3986's
+ * unreserved characters of an api_key=, and a server quoting the request
+ * quotes that form. Into buf; false when that is the secret itself. */
+static bool url_encoded(const char *secret, char *buf, size_t size) {
+    static const char hex[] = "0123456789ABCDEF";
+    size_t len = 0;
+    bool encoded = false;
+    for (const unsigned char *p = (const unsigned char *)secret; *p && len + 4 <= size; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p)) {
+            buf[len++] = (char)*p;
+        } else {
+            buf[len++] = '%';
+            buf[len++] = hex[*p >> 4];
+            buf[len++] = hex[*p & 15];
+            encoded = true;
+        }
+    }
+    buf[len] = '\0';
+    return encoded;
+}
+
+static void scrub_one(char *text, size_t size, const char *secret) {
+    size_t n = strlen(secret);
     if (n == 0 || size == 0)
         return;
     char *hit;
@@ -181,6 +204,15 @@ void credential_scrub(char *text, size_t size, const char *secret) {
             break;
         }
     }
+}
+
+void credential_scrub(char *text, size_t size, const char *secret) {
+    if (!secret)
+        return;
+    scrub_one(text, size, secret);
+    char encoded[3 * MAX_SECRET + 1];
+    if (url_encoded(secret, encoded, sizeof encoded))
+        scrub_one(text, size, encoded);
 }
 
 void credential_free(struct credential *c) {

@@ -55,6 +55,18 @@ static void test_a_cut_secret_at_the_end_goes_too(void **state) {
     scrubbed("ends in 012", 256, key, "ends in 012"); /* 3 characters: too short to tell */
 }
 
+/* A key with characters a URL must encode travels as api_key=abc%2B...:
+ * a server quoting the request quotes that form, whole or cut. */
+static void test_the_url_encoded_key_goes_too(void **state) {
+    (void)state;
+    const char *key = "0123456789abcdef+01/23=456789abcdef";
+    scrubbed("Invalid parameters: /3/movie/61?api_key=0123456789abcdef%2B01%2F23%3D456789abcdef ()",
+             256, key, "Invalid parameters: /3/movie/61?api_key=[redacted] ()");
+    scrubbed("Invalid parameters: /3/movie/61?api_key=0123456789abcdef%2B01%2F2", 256, key,
+             "Invalid parameters: /3/movie/61?api_key=[redacted]");
+    scrubbed("decoded: 0123456789abcdef+01/23=456789abcdef", 256, key, "decoded: [redacted]");
+}
+
 /* A token file copied from TMDB's examples, `Bearer eyJ...`: refused with
  * the fix, and no four characters of the token in the message. */
 static void test_a_bearer_prefix_is_named_not_shown(void **state) {
@@ -85,6 +97,7 @@ int main(void) {
         cmocka_unit_test(test_every_occurrence_replaced),
         cmocka_unit_test(test_growth_is_cut_at_the_buffer),
         cmocka_unit_test(test_a_cut_secret_at_the_end_goes_too),
+        cmocka_unit_test(test_the_url_encoded_key_goes_too),
         cmocka_unit_test(test_a_bearer_prefix_is_named_not_shown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
