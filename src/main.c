@@ -219,6 +219,14 @@ static int printed_status(const char *what, unsigned closed) {
     return EXIT_FATAL;
 }
 
+/* Core dumps off, the credential's variables scrubbed (credential.h), for
+ * every command: a crontab that exports the token hands it to stats, dump,
+ * search and merge too, whose environ and core file would show it. */
+static void protect_credential(void) {
+    if (credential_protect() != 0)
+        log_warn("could not disable core dumps; a crash could leave the credential in a core file");
+}
+
 int main(int argc, char **argv) {
     unsigned closed = open_standard_fds();
     struct options opt;
@@ -238,6 +246,7 @@ int main(int argc, char **argv) {
         return EXIT_FATAL;
     }
     if (is_report(&opt)) {
+        protect_credential();
         int code = opt.command == COMMAND_STATS  ? stats(&opt)
                    : opt.command == COMMAND_DUMP ? dump(&opt)
                                                  : search(&opt);
@@ -245,6 +254,7 @@ int main(int argc, char **argv) {
         return code;
     }
     if (opt.command == COMMAND_MERGE) {
+        protect_credential();
         int code = merge(&opt); /* local files only: no credential, no network */
         cli_free(&opt);
         return code;
@@ -266,8 +276,7 @@ int main(int argc, char **argv) {
     if (cred.file_mode & 066)
         log_warn("token file %s may be %s by other users (mode %03o): chmod 600 it",
                  opt.token_file, cred.file_mode & 022 ? "written" : "read", cred.file_mode);
-    if (credential_protect() != 0)
-        log_warn("could not disable core dumps; a crash could leave the credential in a core file");
+    protect_credential();
     int code = EXIT_FATAL;
     json_global_init(); /* before any thread: cJSON's hooks are process-wide */
     if (stop_init() != 0 || stop_catch_signals() != 0) {
