@@ -505,6 +505,20 @@ static enum store_status finish_open(struct store *s, enum store_status rc, stru
     return STORE_OK;
 }
 
+/* sqlite3_open_v2() of `path` as a file name. SQLITE_OPEN_URI, or a SQLite
+ * built with SQLITE_USE_URI (as Debian's is) even without it, reads one
+ * starting with "file:" as a URI, options and all, and so another file
+ * than a load wrote: a path stays a path. *db is NULL when out of memory. */
+static int open_path(const char *path, sqlite3 **db, int flags) {
+    *db = NULL;
+    char *literal = strncmp(path, "file:", 5) == 0 ? sqlite3_mprintf("./%s", path) : NULL;
+    if (strncmp(path, "file:", 5) == 0 && !literal)
+        return SQLITE_NOMEM;
+    int rc = sqlite3_open_v2(literal ? literal : path, db, flags, NULL);
+    sqlite3_free(literal);
+    return rc;
+}
+
 enum store_status store_open(const char *path, const char *language, struct store **out, char *err,
                              size_t err_size) {
     struct store *s = store_new(path, language, out, err, err_size);
@@ -512,15 +526,10 @@ enum store_status store_open(const char *path, const char *language, struct stor
         return STORE_ERR_NOMEM;
     s->writable = true;
     enum store_status rc = STORE_OK;
+    /* SQLITE_OPEN_URI: merge attaches its inputs by URI */
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
-    /* SQLITE_OPEN_URI (merge attaches its inputs by URI) would read a path
-     * starting with "file:" as a URI, options and all: a path stays a path. */
-    char *literal = strncmp(path, "file:", 5) == 0 ? sqlite3_mprintf("./%s", path) : NULL;
-    if (strncmp(path, "file:", 5) == 0 && !literal)
-        rc = STORE_ERR_NOMEM;
-    else if (sqlite3_open_v2(literal ? literal : path, &s->db, flags, NULL) != SQLITE_OK)
+    if (open_path(path, &s->db, flags) != SQLITE_OK)
         rc = store_fail(s, "open");
-    sqlite3_free(literal);
     if (rc == STORE_OK)
         rc = configure(s);
     if (rc == STORE_OK)
@@ -563,8 +572,7 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
         return STORE_ERR_NOMEM;
     enum store_status rc = STORE_OK;
     int64_t version = 0;
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK)
+    if (open_path(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX) != SQLITE_OK)
         rc = store_fail(s, "open read-only");
     else if (sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
              store_query_ints(s->db, "PRAGMA user_version", &version, 1) != SQLITE_OK)
@@ -615,7 +623,7 @@ enum store_status store_upgrade(const char *path, char *err, size_t err_size) {
     char language[64] = "";
     sqlite3 *db = NULL;
     /* The language, read without the schema's help: any version has meta. */
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+    if (open_path(path, &db, SQLITE_OPEN_READONLY) != SQLITE_OK ||
         store_query_text(db, "SELECT value FROM meta WHERE key = 'language'", language,
                          sizeof language) != SQLITE_OK)
         language[0] = '\0';

@@ -8,7 +8,7 @@
 # this one nor see its log (two such loads at once lost one's movies). An
 # empty file is a database with nothing yet, for the commands that read.
 . "$(dirname "$0")/lib.sh"
-plan 18
+plan 21
 
 start_fake --movies 20 --deleted 0
 id=$(catalogue_ids 1 --movies 20 --deleted 0)
@@ -58,5 +58,17 @@ is "$RC" 0 "one name again: loads"
 DB=$TMP/empty.sqlite3 run_ingest stats
 like "$RC:$ERR" "^1:.*empty.sqlite3 holds no tmdb-ingest data yet \(no tables: a first load may be making it" \
     "stats on an empty file: nothing yet, not 'not a database'"
+
+# A path starting with "file:" is a file of that name for every command,
+# never a URI (this SQLite reads one as a URI even unasked): what a load
+# wrote is what stats reads and merge takes, not "uri.sqlite3".
+DB=file:uri.sqlite3 run_ingest ids "$id"
+is "$RC:$(ls "$TMP" | grep -c '^uri.sqlite3')" 0:0 "a load into --db file:uri.sqlite3 writes that file"
+DB=file:uri.sqlite3 run_ingest stats
+like "$RC:$(printf '%s' "$OUT" | grep '^Movies')" "^0:Movies +1 stored" \
+    "stats --db file:uri.sqlite3 reads it"
+"$BIN" merge "$TMP/merged.sqlite3" file:uri.sqlite3 >"$TMP/out" 2>"$TMP/err"
+is "$?:$(sqlite3 "$TMP/merged.sqlite3" 'SELECT count(*) FROM movies' 2>/dev/null)" 0:1 \
+    "merge takes file:uri.sqlite3 as an input"
 
 done_testing
