@@ -63,9 +63,11 @@ const char *export_zlib_version(void);
  * fetched, rather than at its end by the reader; so is a body that is not
  * gzip at all (an error page sent with 200), which zlib would read as
  * text, or ignore after a first member. Returns 0, -1 with a short
- * reason (the download is at fault), or -2 (reading the file here failed:
- * downloading again would not help). Leaves fd at offset 0, except after
- * -2 when the file could not be read at all (the caller then gives it up).
+ * reason (the download is at fault), -2 (reading the file here failed:
+ * downloading again would not help) or -3 (a stop was requested, stop.h:
+ * a small file may inflate to terabytes). Leaves fd at offset 0, except
+ * after -2 when the file could not be read at all (the caller then gives
+ * it up).
  */
 int export_check_whole(int fd, off_t at, char *reason, size_t reason_size);
 
@@ -81,6 +83,7 @@ enum export_next {
     EXPORT_END = 1,      /* the file ended cleanly */
     EXPORT_BAD_LINE = 2, /* this line was not an entry: reason says why; go on */
     EXPORT_ERROR = -1,   /* read error, corrupt or truncated gzip: reason says why; stop */
+    EXPORT_STOPPED = -2, /* a stop was requested (stop.h) */
 };
 
 /* The next entry. Empty lines are skipped silently. */

@@ -505,6 +505,7 @@ class Catalogue:
         self.lock = threading.Lock()
         self._changes = None  # id -> change dates, made on first use
         self._export = None   # the gzipped export, made on first use
+        self.export_blank_mib = 0  # --export-blank-mib
 
     @staticmethod
     def _movie(mid, k, rng):
@@ -635,7 +636,11 @@ class Catalogue:
                         continue
                     lines.append(export_line(m["adult"], mid, m["original_title"],
                                              m["popularity"], m["video"]) + "\n")
-                self._export[adult] = gzip_deterministic("".join(lines).encode("utf-8"))
+                data = gzip_deterministic("".join(lines).encode("utf-8"))
+                if not adult and self.export_blank_mib:
+                    # a gzip bomb: each member 1 MiB of empty lines, 1 KiB compressed
+                    data += gzip_deterministic(b"\n" * (1 << 20), level=9) * self.export_blank_mib
+                self._export[adult] = data
             return self._export[adult]
 
     def _details(self, mid, language):
@@ -1303,6 +1308,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="today's adult export (--today) is not published yet, the main one is")
     p.add_argument("--export-cut", type=int, default=0, metavar="N",
                    help="the first N export downloads end half-way, with no Content-Length")
+    p.add_argument("--export-blank-mib", type=int, default=0, metavar="N",
+                   help="the main export ends with N MiB of empty lines, as 1 KiB gzip members "
+                        "of 1 MiB each (a gzip bomb), also with --write-export")
     p.add_argument("--export-drip", action="store_true",
                    help="send the export a byte every 0.25 s (a host that never quite stalls)")
     p.add_argument("--rename-keyword", action="append", default=[], metavar="ID:NAME",
@@ -1367,6 +1375,7 @@ def main(argv):
         write_synthetic_export(opts.write_export, opts.export_ids, opts.seed)
         return 0
     catalogue = Catalogue(opts.movies, opts.deleted, opts.seed, opts.today)
+    catalogue.export_blank_mib = opts.export_blank_mib
     if opts.write_export is not None:
         tmp = f"{opts.write_export}.tmp{os.getpid()}"
         with open(tmp, "wb") as f:

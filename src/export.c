@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "json.h"
+#include "stop.h"
 
 /* Decompressed bytes read per gzread(). */
 #define CHUNK (64 * 1024)
@@ -138,10 +139,14 @@ int export_check_whole(int fd, off_t at, char *reason, size_t reason_size) {
     }
     char sink[16384];
     int n, err = Z_OK;
-    while ((n = gzread(gz, sink, sizeof sink)) > 0) {
+    /* a few MiB may inflate to terabytes (a gzip bomb): a stop is seen */
+    while ((n = gzread(gz, sink, sizeof sink)) > 0 && !stop_requested()) {
     }
     int rc = 0;
-    if (gz_failed(gz, n, &err, reason, reason_size)) {
+    if (n > 0) {
+        snprintf(reason, reason_size, "interrupted");
+        rc = -3;
+    } else if (gz_failed(gz, n, &err, reason, reason_size)) {
         rc = -1;
         if (err == Z_ERRNO) { /* reading the file here, not the download */
             snprintf(reason, reason_size, "reading it back: %s", strerror(errno));
@@ -175,10 +180,12 @@ struct export_reader *export_reader_open(int fd) {
 }
 
 /* Read more decompressed bytes after the unconsumed ones. 1 read, 0 end,
- * -1 error (reason set). */
+ * -1 error (reason set), -2 a stop was requested. */
 static int fill(struct export_reader *r, char *reason, size_t reason_size) {
     if (r->eof)
         return 0;
+    if (stop_requested()) /* empty lines, skipped here, may go on for terabytes */
+        return -2;
     if (r->start > 0) {
         memmove(r->buf, r->buf + r->start, r->end - r->start);
         r->end -= r->start;
@@ -237,7 +244,7 @@ enum export_next export_reader_next(struct export_reader *r, struct export_entry
         }
         int f = fill(r, reason, reason_size);
         if (f < 0)
-            return EXPORT_ERROR;
+            return f == -2 ? EXPORT_STOPPED : EXPORT_ERROR;
         if (f > 0)
             continue;
         if (r->empty_file) {

@@ -291,6 +291,8 @@ static enum download download_into(int fd, off_t at, const char *url, bool missi
             int check = export_check_whole(fd, at, what, sizeof what);
             if (check == 0)
                 return DL_OK;
+            if (check == -3)
+                return DL_FAILED; /* a stop */
             if (check == -2) {
                 log_error("temporary export file: %s", what);
                 return DL_FAILED;
@@ -458,6 +460,10 @@ static enum source_status produce_export(const struct source *src, struct fetche
         enum export_next n = export_reader_next(r, &e, reason, sizeof reason);
         if (n == EXPORT_END)
             break;
+        if (n == EXPORT_STOPPED) {
+            st = SOURCE_STOPPED;
+            break;
+        }
         if (n == EXPORT_ERROR) {
             log_error("%s, after line %ld: %s", name, export_reader_line(r), reason);
             st = SOURCE_ERROR;
