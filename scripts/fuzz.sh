@@ -21,7 +21,8 @@ for t in $targets; do
     bin=$out/fuzz_$t
     # shellcheck disable=SC2086
     if ! clang $flags "$root/tests/fuzz/fuzz_$t.c" "$root/src/movie.c" "$root/src/movie_parts.c" \
-        "$root/src/tmdb.c" "$root/src/json.c" "$root/src/arena.c" "$root/src/export.c" "$root/src/clock.c" \
+        "$root/src/tmdb.c" "$root/src/json.c" "$root/src/arena.c" "$root/src/export.c" \
+        "$root/src/clock.c" "$root/src/stop.c" \
         -o "$bin" $libs 2>"$out/$t.build.log"; then
         echo "not ok $n - fuzz_$t builds"
         sed 's/^/# /' "$out/$t.build.log" | head -20
