@@ -11,7 +11,14 @@ run_ingest ids 1 --rate 0   # create the database (id 1 may not exist: fine)
 "$BIN" --db "$DB" --no-progress list now_playing --pages all --workers 2 --rate 0 \
     </dev/null >"$TMP/out1" 2>"$TMP/err1" &
 pid=$!
-sleep 0.5
+# the second load starts once the first holds the lock: its run row is
+# written under it (a fixed wait raced a slow start of the first)
+i=0
+until [ "$(sql "SELECT count(*) FROM runs WHERE status = 'running'" 2>/dev/null)" = 1 ] ||
+    ! kill -0 "$pid" 2>/dev/null || [ $i -ge 300 ]; do
+    sleep 0.05
+    i=$((i + 1))
+done
 run_ingest list popular --rate 0
 is "$RC" 1 "a second load on the same database exits 1"
 like "$ERR" "already running" "and says another load is running"

@@ -10,7 +10,7 @@ start_fake --movies 100 --deleted 0 --latency-ms 50
 "$BIN" --db "$DB" --no-progress -vv list now_playing --pages all --workers 2 --rate 0 \
     </dev/null >"$TMP/out" 2>"$TMP/err" &
 pid=$!
-sleep 1
+wait_for_movies 1 # it has started and is loading (a fixed wait raced its start)
 tr '\0' '\n' <"/proc/$pid/environ" >"$TMP/environ" 2>/dev/null
 tr '\0' ' ' <"/proc/$pid/cmdline" >"$TMP/cmdline" 2>/dev/null
 grep '^Max core file size' "/proc/$pid/limits" >"$TMP/limits" 2>/dev/null
@@ -34,7 +34,8 @@ mkfifo "$TMP/fifo"
 "$BIN" --db "$DB" dump --table movies >"$TMP/fifo" 2>/dev/null &
 pid=$!
 exec 3<"$TMP/fifo"
-sleep 1
+# it has started and is writing: some output came (a fixed wait raced its start)
+head -c 1 <&3 >/dev/null
 tr '\0' '\n' <"/proc/$pid/environ" >"$TMP/environ" 2>/dev/null
 grep '^Max core file size' "/proc/$pid/limits" >"$TMP/limits" 2>/dev/null
 exec 3<&-
