@@ -80,6 +80,12 @@ int tmdb_url_list(char *buf, size_t size, const char *base, enum tmdb_list list,
 int tmdb_url_changes(char *buf, size_t size, const char *base, const char *start_date,
                      const char *end_date, int page, const char *api_key);
 
+/* `value` percent-encoded as the URLs above carry a parameter (api_key=):
+ * all but RFC 3986's unreserved characters. Into buf; its length, or -1
+ * with an empty buf when it does not fit. credential_scrub() looks for a
+ * key in this form too, since a server quoting the request quotes it so. */
+int tmdb_url_encode(char *buf, size_t size, const char *value);
+
 /*
  * Copy `url` into buf with the value of any api_key= parameter replaced by
  * "***". Always NUL-terminates (truncating if needed). Use for every URL

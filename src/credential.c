@@ -2,7 +2,6 @@
 #include "credential.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,8 @@
 #include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+
+#include "tmdb.h"
 
 /* Tokens are JWTs (a few hundred bytes); keys are 32 hex digits. */
 #define MAX_SECRET 4096
@@ -163,28 +164,6 @@ static size_t put_mark(char *text, size_t size, size_t at, const char *rest, siz
     return keep;
 }
 
-/* `secret` as a URL carries it: tmdb.c percent-encodes all but RFC 3986's
- * unreserved characters of an api_key=, and a server quoting the request
- * quotes that form. Into buf; false when that is the secret itself. */
-static bool url_encoded(const char *secret, char *buf, size_t size) {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t len = 0;
-    bool encoded = false;
-    for (const unsigned char *p = (const unsigned char *)secret; *p && len + 4 <= size; p++) {
-        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~", *p)) {
-            buf[len++] = (char)*p;
-        } else {
-            buf[len++] = '%';
-            buf[len++] = hex[*p >> 4];
-            buf[len++] = hex[*p & 15];
-            encoded = true;
-        }
-    }
-    buf[len] = '\0';
-    return encoded;
-}
-
 static void scrub_one(char *text, size_t size, const char *secret) {
     size_t n = strlen(secret);
     if (n == 0 || size == 0)
@@ -210,8 +189,9 @@ void credential_scrub(char *text, size_t size, const char *secret) {
     if (!secret)
         return;
     scrub_one(text, size, secret);
+    /* as an api_key= carries it, which a server quoting the request quotes */
     char encoded[3 * MAX_SECRET + 1];
-    if (url_encoded(secret, encoded, sizeof encoded))
+    if (tmdb_url_encode(encoded, sizeof encoded, secret) > 0 && strcmp(encoded, secret) != 0)
         scrub_one(text, size, encoded);
 }
 

@@ -106,6 +106,14 @@ static int sb_end_with_key(struct sbuf *b, const char *sep, const char *api_key)
     return (int)b->len;
 }
 
+int tmdb_url_encode(char *buf, size_t size, const char *value) {
+    struct sbuf b = {.buf = buf, .size = size, .overflow = size == 0};
+    if (size > 0)
+        buf[0] = '\0'; /* for an empty value, which appends nothing */
+    sb_encode(&b, value);
+    return sb_end_with_key(&b, "", NULL);
+}
+
 /* The query's common tail; `append` (NULL or "" for none) keeps its commas
  * and the slash of "watch/providers" readable, as TMDB's own examples do. */
 static int sb_finish(struct sbuf *b, const char *language, const char *append,

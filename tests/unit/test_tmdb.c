@@ -382,6 +382,20 @@ static void test_configuration_url(void **state) {
     assert_string_equal(buf, "");
 }
 
+static void test_url_encode_is_the_urls_encoding(void **state) {
+    (void)state;
+    char buf[64], url[256];
+    assert_int_equal(tmdb_url_encode(buf, sizeof buf, "ab+c/d=e~"), 15);
+    assert_string_equal(buf, "ab%2Bc%2Fd%3De~");
+    /* the very form a URL with that key carries */
+    assert_true(tmdb_url_configuration(url, sizeof url, "https://h/3", "ab+c/d=e~") > 0);
+    assert_non_null(strstr(url, "api_key=ab%2Bc%2Fd%3De~"));
+    assert_int_equal(tmdb_url_encode(buf, sizeof buf, ""), 0);
+    assert_string_equal(buf, "");
+    assert_int_equal(tmdb_url_encode(buf, 15, "ab+c/d=e~"), -1); /* no room for the NUL */
+    assert_string_equal(buf, "");
+}
+
 static void test_changes_url_too_small_is_refused_without_overflow(void **state) {
     (void)state;
     const char *base = "https://h/3";
@@ -426,6 +440,7 @@ int main(void) {
         cmocka_unit_test(test_append_buffer_too_small),
         cmocka_unit_test(test_changes_url),
         cmocka_unit_test(test_configuration_url),
+        cmocka_unit_test(test_url_encode_is_the_urls_encoding),
         cmocka_unit_test(test_changes_url_too_small_is_refused_without_overflow),
     };
     return cmocka_run_group_tests_name("tmdb", tests, NULL, NULL);
