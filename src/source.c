@@ -566,9 +566,9 @@ static int push_changes_page(const struct source *src, struct producer *p,
  * with the clock right, refuses a cursor after today, but the days between
  * are lost to it). export without --file or --date picks the newest file
  * by the same clock: days behind, it would read an old one, fetch again
- * what it names and stamp it all with the wrong time. The Date header of
- * TMDB's answer (the first changes page, or /configuration) gives TMDB's
- * clock.
+ * what it names and stamp it all with the wrong time. TMDB's answer (the
+ * first changes page, or /configuration) gives TMDB's clock: its Date
+ * header, plus its Age when a cache kept it (http_server_time()).
  */
 static enum source_status check_clock(struct fetcher *f, const char *why) {
     long long server = http_server_time(f->http);

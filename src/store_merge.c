@@ -183,6 +183,14 @@ static char *part_rows_exist(const struct owned_part *p, const char *db) {
     return sql;
 }
 
+/* Whether the fetch of copy `alias` (x: the input's, o: this database's)
+ * carried part `part`, as SQL; NULL when out of memory. Free with
+ * sqlite3_free(). */
+static char *part_carried(const char *part, const char *alias) {
+    return sqlite3_mprintf("coalesce(instr(',' || %s.appended || ',', ',%s,'), 0) > 0", alias,
+                           part);
+}
+
 /* Which of the input's rows of each part replace this database's: all of
  * a winner's for a movie new here, and for the details' links. For an
  * appended part, whichever copy of the movie is newer, the rows of the
@@ -203,12 +211,8 @@ static enum store_status choose_parts(struct store *s) {
             continue;
         char *in_rows = part_rows_exist(p, "src");
         char *out_rows = part_rows_exist(p, "main");
-        char *in_carried = sqlite3_mprintf("coalesce(instr(',' || x.appended || ',', ',%s,'), 0) "
-                                           "> 0",
-                                           p->part);
-        char *out_carried = sqlite3_mprintf("coalesce(instr(',' || o.appended || ',', ',%s,'), "
-                                            "0) > 0",
-                                            p->part);
+        char *in_carried = part_carried(p->part, "x");
+        char *out_carried = part_carried(p->part, "o");
         rc = exec_owned(
             s,
             in_rows && out_rows && in_carried && out_carried
