@@ -581,8 +581,9 @@ static enum source_status check_clock(struct fetcher *f, const char *why) {
     struct tm tm;
     strftime(here_s, sizeof here_s, "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
     strftime(server_s, sizeof server_s, "%Y-%m-%d %H:%M:%S", gmtime_r(&u, &tm));
-    log_error("this machine's clock reads %s UTC, TMDB's %s UTC (its Date header): %lld minutes "
-              "apart. %s; set the clock (NTP) and run again. Nothing was marked",
+    log_error("this machine's clock reads %s UTC, TMDB's %s UTC (its Date header, plus Age when a "
+              "cache kept it): %lld minutes apart. %s; set the clock (NTP) and run again. Nothing "
+              "was marked",
               here_s, server_s, apart_s / 60, why);
     return SOURCE_ERROR;
 }

@@ -178,7 +178,7 @@ start_fake $FAKE_OPTS --clock-offset -259200
 sql "UPDATE meta SET value = '$(day -2)' WHERE key = 'changes_from'"
 run_ingest changes --rate 0
 is "$RC:$(cursor)" "1:$(day -2)" "a clock 3 days ahead of TMDB's: exit 1, the cursor stays"
-like "$ERR" "this machine's clock reads $(day 0) [0-9:]+ UTC, TMDB's $(day -3) [0-9:]+ UTC \(its Date header\): 4320 minutes apart" \
+like "$ERR" "this machine's clock reads $(day 0) [0-9:]+ UTC, TMDB's $(day -3) [0-9:]+ UTC \(its Date header, plus Age when a cache kept it\): 4320 minutes apart" \
     "and says whose clock says what"
 is "$(sql 'SELECT status FROM runs ORDER BY id DESC LIMIT 1')" failed "the run is failed"
 stop_fake
