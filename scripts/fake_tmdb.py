@@ -58,7 +58,9 @@ Appended parts are made per request from the movie id and --seed, so the
 same request always gets the same bytes.
 
 Faults are injected per movie (--fault ID:KIND[:N]) or for a seeded
-fraction of the catalogue (--fault-fraction); see --help for the kinds.
+fraction of the catalogue (--fault-fraction), per list page (--page-fault)
+and per changes page (--changes-page-fault: an error, a page cut short, or
+one result with a bad id, --bad-result); see --help for the kinds.
 
 `--dump-catalogue` prints, one JSON object per line, what a details request
 would return for each movie, plus "deleted": tests compare the database
@@ -121,9 +123,11 @@ FAULT_KINDS = ("500", "502html", "503", "504", "429", "401", "404", "404html", "
                "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
                "bad_utf8", "html200", "echo400", "keyword_twice")
 
-# --page-fault kinds that send one result with a bad id (no_id: none at all)
+# --page-fault / --changes-page-fault kinds that give one result of the page
+# (--bad-result, default the first) a bad id in place of its own (no_id:
+# none at all; not_object: the result is a bare number, no object)
 PAGE_BAD_IDS = {"no_id": None, "id_zero": 0, "id_negative": -5, "id_float": 550.5,
-                "id_string": "550", "id_huge": 1e30}
+                "id_string": "550", "id_huge": 1e30, "id_null": None, "not_object": None}
 PAGE_FAULT_KINDS = ("500", "503", "malformed") + tuple(PAGE_BAD_IDS)
 
 CDN_HTML = (b"<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\">\n"
@@ -734,6 +738,20 @@ class RateLimiter:
             return True
 
 
+def spoil_result(results, fault, position):
+    """The id kinds of PAGE_FAULT_KINDS: result `position` (1-based) of a
+    page gets a bad id in place of its own (the page keeps its length)."""
+    if fault not in PAGE_BAD_IDS or not 1 <= position <= len(results):
+        return
+    if fault == "not_object":
+        results[position - 1] = results[position - 1]["id"]
+        return
+    spoiled = dict(results[position - 1], id=PAGE_BAD_IDS[fault])
+    if fault == "no_id":
+        del spoiled["id"]
+    results[position - 1] = spoiled
+
+
 class Faults:
     """Which detail requests (or list pages: known=PAGE_FAULT_KINDS) get which
     fault. Counts attempts per id (or page number)."""
@@ -968,11 +986,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_body(400, CDN_HTML, "text/html")
             return
         fault = self.server.page_faults.take(page)
-        if fault in ("500", "503"):
-            self.send_error_json(int(fault))
-            return
-        if fault == "malformed":  # cut in the middle, yet a 200
-            self.send_body(200, b'{"page": %d, "results": [{"id": 1' % page)
+        if self.send_page_fault(fault, page):
             return
         ids = cat.lists[name]
         lengths = self.server.opts.list_length
@@ -986,11 +1000,19 @@ class Handler(BaseHTTPRequestHandler):
                 "total_pages": total_pages, "total_results": len(ids)}
         if name in ("now_playing", "upcoming"):
             body = {"dates": {"maximum": "2026-12-01", "minimum": "2026-10-20"}, **body}
-        if fault in PAGE_BAD_IDS:
-            body["results"] = [dict(cat.summary(ids[0], language), id=PAGE_BAD_IDS[fault])]
-            if fault == "no_id":
-                del body["results"][0]["id"]
+        spoil_result(body["results"], fault, self.server.opts.bad_result)
         self.send_json(200, body)
+
+    def send_page_fault(self, fault, page):
+        """Answer a --page-fault / --changes-page-fault that spoils the whole
+        page; False when there is none (or it spoils one result)."""
+        if fault in ("500", "503"):
+            self.send_error_json(int(fault))
+            return True
+        if fault == "malformed":  # cut in the middle, yet a 200
+            self.send_body(200, b'{"page": %d, "results": [{"id": 1' % page)
+            return True
+        return False
 
     def serve_changes(self, query):
         cat = self.server.catalogue
@@ -1008,11 +1030,16 @@ class Handler(BaseHTTPRequestHandler):
         page = self.page_param(query)
         if page is None:
             return
+        fault = self.server.changes_page_faults.take(page)
+        if self.send_page_fault(fault, page):
+            return
         ids = cat.changed_ids(start, end)
         size = self.server.opts.changes_page_size
         chunk = ids[(page - 1) * size:page * size]
+        results = [{"id": i, "adult": cat.movies[i]["adult"]} for i in chunk]
+        spoil_result(results, fault, self.server.opts.bad_result)
         self.send_json(200, {
-            "results": [{"id": i, "adult": cat.movies[i]["adult"]} for i in chunk],
+            "results": results,
             "page": page,
             "total_pages": max(1, (len(ids) + size - 1) // size),
             "total_results": len(ids)})
@@ -1251,8 +1278,17 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                         "one that shrinks or grows while paged (total_pages follows)")
     p.add_argument("--page-fault", action="append", default=[], metavar="N:KIND[:COUNT]",
                    help="the first COUNT requests of list page N (all if no COUNT) get KIND: "
-                        + ", ".join(PAGE_FAULT_KINDS) + " (the id kinds: a page of one "
-                        "result with that id)")
+                        + ", ".join(PAGE_FAULT_KINDS) + " (500, 503: that error; malformed: "
+                        "a 200 cut in the middle; the others: the page as usual but for one "
+                        "result, --bad-result, whose id is missing, 0, -5, 550.5, \"550\", "
+                        "1e30 or null, or which is a bare number instead of an object)")
+    p.add_argument("--changes-page-fault", action="append", default=[],
+                   metavar="N:KIND[:COUNT]",
+                   help="the same for page N of /movie/changes (of any window)")
+    p.add_argument("--bad-result", type=int, default=1, metavar="POS",
+                   help="the result (1-based) the id kinds of --page-fault and "
+                        "--changes-page-fault spoil (default 1); that movie is then missing "
+                        "from the page")
     p.add_argument("--fault", action="append", default=[], metavar="ID:KIND[:N]",
                    help="the first N detail requests of movie ID (all if no N) get KIND: "
                         + ", ".join(FAULT_KINDS))
@@ -1405,6 +1441,8 @@ def main(argv):
                            opts.fault_kinds.split(","), opts.seed)
     server.page_faults = Faults(opts.page_fault, catalogue, 0, 0, (), opts.seed,
                                 known=PAGE_FAULT_KINDS, option="--page-fault")
+    server.changes_page_faults = Faults(opts.changes_page_fault, catalogue, 0, 0, (), opts.seed,
+                                        known=PAGE_FAULT_KINDS, option="--changes-page-fault")
     server.stopping = threading.Event()
     server.body_files = {int(mid): path for mid, _, path in
                          (spec.partition(":") for spec in opts.body_file)}
