@@ -97,8 +97,12 @@ enum source_status {
 
 /*
  * Produce every id of `src` into `work`, then queue_close(work). `f` is the
- * producer's own fetcher (for list pages). Bad tokens on standard input are
- * reported with their position, counted as failed, and skipped.
+ * producer's own fetcher (for list pages). Input that names no movie id (a
+ * bad token on standard input, an export line, a result of a list or
+ * changes page without a usable id) is reported with its position, counted
+ * as failed (stats->failed, stats->bad_input), and skipped: the run goes
+ * on, and ends partial. A page that cannot be read as a page at all ends
+ * the source (SOURCE_ERROR).
  */
 enum source_status source_run(const struct source *src, struct fetcher *f, struct queue *work,
                               struct stats *stats);

@@ -17,8 +17,8 @@
  *   throttled      429/503 answers (workers, producer)
  *   skipped        ids not fetched: settled by the interrupted run resumed, or
  *                  fresher than --max-age (producer)
- *   bad_input      tokens or export lines that were not ids (producer; also
- *                  counted in failed)
+ *   bad_input      tokens, export lines or results of list and changes pages
+ *                  that were not ids (producer; also counted in failed)
  */
 #ifndef TMDB_STATS_H
 #define TMDB_STATS_H

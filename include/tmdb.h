@@ -93,21 +93,39 @@ int tmdb_url_encode(char *buf, size_t size, const char *value);
  */
 void tmdb_redact_url(const char *url, char *buf, size_t size);
 
+/* The most results one page may hold (a page holds 20, or 100 of changes;
+ * more is an error). */
+#define TMDB_PAGE_MAX_RESULTS 100
+
+/* A result of a page without a usable movie id. */
+struct tmdb_bad_result {
+    int position;    /* 1-based, among all the page's results */
+    const char *why; /* "id is a string", ...: a static string */
+    bool adult;      /* the result said "adult": true */
+};
+
 /* One parsed list page. */
 struct tmdb_list_page {
     int page;
     int total_pages;      /* as TMDB reports it; may exceed TMDB_MAX_PAGE */
     int64_t total_results;
-    int64_t ids[100];     /* a page holds 20; extra results beyond 100 are an error */
-    bool adult[100];      /* the result said "adult": true (changes pages say so) */
+    int64_t ids[TMDB_PAGE_MAX_RESULTS];
+    bool adult[TMDB_PAGE_MAX_RESULTS]; /* the result said "adult": true (changes pages do) */
     size_t n_ids;
+    /* the results left out of ids[], in page order; n_ids + n_bad results */
+    struct tmdb_bad_result bad[TMDB_PAGE_MAX_RESULTS];
+    size_t n_bad;
 };
 
 /*
  * Parse a list page body ({page, results: [{id, ...}], total_pages,
- * total_results}). Results without an integral positive id are an error
- * (the page is rejected as a whole). Returns 0, or -1 with a short reason
- * in `reason`.
+ * total_results}), also a /movie/changes page. A result without an
+ * integral positive id is not an error: it goes into bad[] with its
+ * position and why, and the others into ids[] (the caller skips and
+ * reports it). A body that is not a JSON object, `results` missing or not
+ * an array, more than TMDB_PAGE_MAX_RESULTS results, or an unusable
+ * total_pages (or page, total_results) is: returns -1 with a short reason
+ * in `reason`, n_ids and n_bad 0. Returns 0 otherwise.
  */
 int tmdb_parse_list_page(const char *body, size_t len, struct tmdb_list_page *out, char *reason,
                          size_t reason_size);

@@ -193,7 +193,9 @@ void cli_print_help(FILE *out) {
 "\n"
 "Exit status: 0 all fetched (deleted movies are recorded, not failures);\n"
 "1 the run could not go on; 2 usage or configuration error; 3 finished but some\n"
-"movies failed, or an export's deletions were held back (--max-deletions);\n"
+"movies failed, or some input was not a movie id (an ids - token, an export\n"
+"line, a result of a list or changes page: named and skipped), or an export's\n"
+"deletions were held back (--max-deletions);\n"
 "4 search found nothing; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.\n"
 "\n"
 "A progress line is drawn on stderr only when it is a terminal; a one-line\n"
@@ -215,7 +217,9 @@ static const struct command_help {
              "\n"
              "Movies of a TMDB list: now_playing, popular, top_rated, upcoming. One page by\n"
              "default; --pages all follows total_pages up to TMDB's cap of 500. Ids that\n"
-             "repeat across pages are fetched once. --max-age skips movies fetched recently.\n"},
+             "repeat across pages are fetched once. A result without a usable id is named\n"
+             "with its page and position, counted as failed, and skipped (exit 3).\n"
+             "--max-age skips movies fetched recently.\n"},
     {"ids", "Usage: tmdb-ingest [OPTIONS] ids ID...\n"
             "       tmdb-ingest [OPTIONS] ids -\n"
             "\n"

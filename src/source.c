@@ -31,6 +31,7 @@ struct producer {
     struct stats *stats;
     struct idset *seen;        /* ids seen so far this run */
     const struct idset *skip;  /* ids settled by the run being resumed, or NULL */
+    long bad_results;          /* results of list or changes pages without a usable id */
 };
 
 int source_parse_id(const char *token, size_t len, int64_t *id) {
@@ -77,6 +78,41 @@ static int push_id(struct producer *p, int64_t id) {
         return -1;
     stats_add(&p->stats->requested, 1);
     return 0;
+}
+
+/* Unusable results of pages named one by one; after that only counted (a
+ * list of broken pages would be 20 lines a page). */
+#define BAD_RESULTS_SHOWN 5
+
+/*
+ * Skip the results of page `n` that have no usable movie id, as a bad
+ * `ids -` token or export line is: named with the page and position (the
+ * first BAD_RESULTS_SHOWN of the run), counted as failed, so the run ends
+ * partial; the page's other results go on. `where` names the pages
+ * ("top_rated", "changes 2026-11-20..2026-11-25"). With `drop_adult`, an
+ * adult result is left out unnamed, as its id would have been.
+ */
+static void skip_bad_results(struct producer *p, const char *where, int n,
+                             const struct tmdb_list_page *page, bool drop_adult) {
+    for (size_t i = 0; i < page->n_bad; i++) {
+        const struct tmdb_bad_result *b = &page->bad[i];
+        if (drop_adult && b->adult)
+            continue;
+        stats_add(&p->stats->failed, 1);
+        stats_add(&p->stats->bad_input, 1);
+        if (++p->bad_results <= BAD_RESULTS_SHOWN)
+            log_warn("%s, result %d of page %d: %s; skipped", where, b->position, n, b->why);
+    }
+}
+
+/* After the pages: how many were skipped, when not all were named. */
+static void count_bad_results(const struct producer *p) {
+    const struct source *src = p->src;
+    if (p->bad_results > BAD_RESULTS_SHOWN)
+        log_warn("%s: %ld result(s) without a usable movie id were skipped (the first %d named "
+                 "above)",
+                 src->kind == SOURCE_LIST ? tmdb_list_name(src->list) : "changes", p->bad_results,
+                 BAD_RESULTS_SHOWN);
 }
 
 static enum source_status fail_fatal(const char *what, int page, const char *reason) {
@@ -128,6 +164,7 @@ static enum source_status produce_list(const struct source *src, struct fetcher 
             long long cap = (long long)last * 20;
             stats_add(&p->stats->expected, expected < cap ? expected : cap);
         }
+        skip_bad_results(p, name, n, &page, false); /* lists are not filtered */
         for (size_t i = 0; i < page.n_ids; i++)
             if (push_id(p, page.ids[i]) != 0)
                 return SOURCE_STOPPED;
@@ -534,9 +571,17 @@ static enum source_status changes_page(struct fetcher *f, long first, long last,
     return SOURCE_OK;
 }
 
-/* Every id of one changes page, adult ones only when asked for. */
-static int push_changes_page(const struct source *src, struct producer *p,
-                             const struct tmdb_list_page *page) {
+/* Every id of page `n` of the changes of [first, last], adult ones only
+ * when asked for; results without a usable id skipped. */
+static int push_changes_page(const struct source *src, struct producer *p, long first, long last,
+                             int n, const struct tmdb_list_page *page) {
+    if (page->n_bad > 0) {
+        char from[CLOCK_DATE_SIZE], to[CLOCK_DATE_SIZE], where[64];
+        clock_format_date(first, from);
+        clock_format_date(last, to);
+        snprintf(where, sizeof where, "changes %s..%s", from, to);
+        skip_bad_results(p, where, n, page, !src->include_adult);
+    }
     for (size_t i = 0; i < page->n_ids; i++)
         if ((!page->adult[i] || src->include_adult) && push_id(p, page->ids[i]) != 0)
             return -1;
@@ -646,7 +691,7 @@ static enum source_status produce_changes(const struct source *src, struct fetch
             continue;
         }
         stats_add(&p->stats->expected, page.total_results);
-        if (push_changes_page(src, p, &page) != 0)
+        if (push_changes_page(src, p, first, last, 1, &page) != 0)
             return SOURCE_STOPPED;
         int last_page = page.total_pages;
         for (int n = 2; n <= last_page; n++) {
@@ -654,7 +699,7 @@ static enum source_status produce_changes(const struct source *src, struct fetch
                 return st;
             if (page.total_pages < last_page)
                 last_page = page.total_pages;
-            if (push_changes_page(src, p, &page) != 0)
+            if (push_changes_page(src, p, first, last, n, &page) != 0)
                 return SOURCE_STOPPED;
         }
     }
@@ -762,6 +807,7 @@ enum source_status source_run(const struct source *src, struct fetcher *f, struc
     } else {
         st = produce_stdin(src, &p);
     }
+    count_bad_results(&p);
     idset_free(p.seen);
     queue_close(work);
     return st;

@@ -2,6 +2,7 @@
 #include "tmdb.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,6 +287,30 @@ static int parse_page_fields(const cJSON *root, struct tmdb_list_page *out, char
     return 0;
 }
 
+/* The movie id of one result of a page into *id: NULL, or why there is
+ * none (a static string, for the warning that skips the result). */
+static const char *result_id(const cJSON *item, int64_t *id) {
+    if (!cJSON_IsObject(item))
+        return "result is not an object";
+    const cJSON *jid = cJSON_GetObjectItemCaseSensitive(item, "id");
+    if (!jid)
+        return "id is missing";
+    if (cJSON_IsNull(jid))
+        return "id is null";
+    if (cJSON_IsString(jid))
+        return "id is a string";
+    if (!cJSON_IsNumber(jid))
+        return "id is not a number";
+    double d = jid->valuedouble;
+    if (!isfinite(d) || d != floor(d))
+        return "id is not a whole number";
+    if (d <= 0)
+        return "id is not positive";
+    if (!json_int64(jid, id))
+        return "id is too large";
+    return NULL;
+}
+
 bool tmdb_is_official_base(const char *api_base) {
     size_t n = strlen(TMDB_API_BASE);
     return strncmp(api_base, TMDB_API_BASE, n) == 0 &&
@@ -315,26 +340,26 @@ int tmdb_parse_list_page(const char *body, size_t len, struct tmdb_list_page *ou
     const cJSON *results = cJSON_GetObjectItemCaseSensitive(root, "results");
     if (rc == 0 && !cJSON_IsArray(results))
         rc = reject(reason, reason_size, "results is missing or not an array");
+    if (rc == 0 && cJSON_GetArraySize(results) > TMDB_PAGE_MAX_RESULTS)
+        rc = reject(reason, reason_size, "more than %d results on one page", TMDB_PAGE_MAX_RESULTS);
     const cJSON *item;
-    size_t i = 0;
+    int position = 0;
     if (rc == 0) {
         cJSON_ArrayForEach(item, results) {
             int64_t id;
-            if (i >= sizeof out->ids / sizeof *out->ids) {
-                rc = reject(reason, reason_size, "more than %zu results on one page",
-                            sizeof out->ids / sizeof *out->ids);
-                break;
+            bool adult = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "adult"));
+            const char *why = result_id(item, &id);
+            position++;
+            if (why) {
+                out->bad[out->n_bad++] = (struct tmdb_bad_result){position, why, adult};
+                continue;
             }
-            const cJSON *jid = cJSON_GetObjectItemCaseSensitive(item, "id");
-            if (!cJSON_IsObject(item) || !json_int64(jid, &id) || id <= 0) {
-                rc = reject(reason, reason_size, "result %zu has no valid id", i + 1);
-                break;
-            }
-            out->adult[i] = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item, "adult"));
-            out->ids[i++] = id;
+            out->adult[out->n_ids] = adult;
+            out->ids[out->n_ids++] = id;
         }
     }
-    out->n_ids = rc == 0 ? i : 0;
+    if (rc != 0)
+        out->n_ids = out->n_bad = 0;
     cJSON_Delete(root);
     return rc;
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # A list page that keeps failing ends the run (failed, exit 1) after the
 # movies of the pages before it; the rerun resumes: it reads the pages
-# again and fetches only what the failed run did not settle.
+# again and fetches only what the failed run did not settle. So does a
+# page that is not JSON.
 . "$(dirname "$0")/lib.sh"
 plan 7
 
@@ -21,11 +22,13 @@ fake_snapshot
 is "$("$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); print(len(d), max(d.values()))' \
     "$(fake_stat detail_requests_per_id)")" "100 1" "each of the 100 movies fetched once"
 
-# A result without a usable id: the page is refused as a whole, loudly.
+# A page that is not JSON at all (a 200 cut short) is the page's fault, not
+# one result's: the run fails naming the page. (A result without a usable
+# id is skipped and the rest of the page kept: t_page_bad_entry.sh.)
 stop_fake
-start_fake --movies 100 --deleted 0 --page-fault 2:id_string
+start_fake --movies 100 --deleted 0 --page-fault 2:malformed
 run_ingest --db "$TMP/bad.sqlite3" list popular --pages all --rate 0
-like "$RC:$ERR" "^1:.*popular page 2: bad payload: result 1 has no valid id" \
-    "an id that is a string: exit 1, naming page and result"
+like "$RC:$ERR" "^1:.*popular page 2: bad payload: not a JSON object" \
+    "a page cut short: exit 1, naming the page"
 
 done_testing

@@ -138,12 +138,11 @@ static void test_list_page_rejections(void **state) {
         "[1,2]",
         "{\"page\":1,\"total_pages\":1}",
         "{\"page\":1,\"results\":5,\"total_pages\":1}",
-        "{\"page\":1,\"results\":[{\"id\":\"550\"}],\"total_pages\":1}",
-        "{\"page\":1,\"results\":[{\"id\":1.5}],\"total_pages\":1}",
-        "{\"page\":1,\"results\":[{\"id\":-4}],\"total_pages\":1}",
-        "{\"page\":1,\"results\":[7],\"total_pages\":1}",
+        "{\"page\":1,\"results\":{\"id\":550},\"total_pages\":1}",
         "{\"page\":1,\"results\":[{\"id\":1}]",
         "{\"page\":1,\"results\":[{\"id\":1}],\"total_pages\":\"3\"}",
+        "{\"page\":1,\"results\":[{\"id\":\"x\"}],\"total_pages\":-1}",
+        "{\"page\":1,\"results\":[{\"id\":\"x\"}]}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         struct tmdb_list_page p;
@@ -152,6 +151,39 @@ static void test_list_page_rejections(void **state) {
             fail_msg("case %zu accepted: %s", i, bad[i]);
         assert_true(reason[0] != '\0');
         assert_int_equal(p.n_ids, 0);
+        assert_int_equal(p.n_bad, 0);
+    }
+}
+
+/* A result without a usable id is not the page's fault: it is set aside
+ * with its position and why, and the page's other results are kept. */
+static void test_list_page_bad_results(void **state) {
+    (void)state;
+    const char *body = "{\"page\":3,\"total_pages\":5,\"results\":["
+                       "{\"id\":1},{\"id\":\"550\"},{\"id\":2},{\"title\":\"no id\"},"
+                       "{\"id\":null},{\"id\":1.5},{\"id\":-4},{\"id\":0},{\"id\":1e30},"
+                       "{\"id\":true},7,{\"id\":3,\"adult\":true},{\"id\":\"9\",\"adult\":true}]}";
+    static const char *const why[] = {
+        "id is a string",           "id is missing",      "id is null",
+        "id is not a whole number", "id is not positive", "id is not positive",
+        "id is too large",          "id is not a number", "result is not an object",
+        "id is a string",
+    };
+    static const int position[] = {2, 4, 5, 6, 7, 8, 9, 10, 11, 13};
+    struct tmdb_list_page p;
+    char reason[128];
+    assert_int_equal(tmdb_parse_list_page(body, strlen(body), &p, reason, sizeof reason), 0);
+    assert_int_equal(p.total_pages, 5);
+    assert_int_equal(p.n_ids, 3);
+    assert_int_equal(p.ids[0], 1);
+    assert_int_equal(p.ids[1], 2);
+    assert_int_equal(p.ids[2], 3);
+    assert_true(p.adult[2]);
+    assert_int_equal(p.n_bad, sizeof why / sizeof *why);
+    for (size_t i = 0; i < p.n_bad; i++) {
+        assert_int_equal(p.bad[i].position, position[i]);
+        assert_string_equal(p.bad[i].why, why[i]);
+        assert_int_equal(p.bad[i].adult, i == p.n_bad - 1);
     }
 }
 
@@ -167,6 +199,11 @@ static void test_list_page_more_than_capacity(void **state) {
     struct tmdb_list_page p;
     char reason[128];
     assert_int_equal(tmdb_parse_list_page(body, strlen(body), &p, reason, sizeof reason), -1);
+    /* results without a usable id count too */
+    char *second = strstr(body, "{\"id\":2}");
+    memcpy(second, "{\"id\":0}", 8);
+    assert_int_equal(tmdb_parse_list_page(body, strlen(body), &p, reason, sizeof reason), -1);
+    assert_int_equal(p.n_ids + p.n_bad, 0);
 }
 
 static void test_error_bodies(void **state) {
@@ -429,6 +466,7 @@ int main(void) {
         cmocka_unit_test(test_list_page_with_a_lone_surrogate),
         cmocka_unit_test(test_list_page_empty_results),
         cmocka_unit_test(test_list_page_rejections),
+        cmocka_unit_test(test_list_page_bad_results),
         cmocka_unit_test(test_list_page_more_than_capacity),
         cmocka_unit_test(test_error_bodies),
         cmocka_unit_test(test_page_refusal),
