@@ -27,14 +27,16 @@
 #include <stddef.h>
 
 enum http_error {
-    HTTP_OK = 0,          /* a response arrived (any status) */
-    HTTP_ERR_TIMEOUT,     /* total timeout or low-speed limit hit */
-    HTTP_ERR_CONNECT,     /* could not resolve or connect to the host, or finish a TLS handshake */
-    HTTP_ERR_NETWORK,     /* connection reset, truncated transfer, bad framing */
-    HTTP_ERR_TOO_LARGE,   /* body larger than max_body */
-    HTTP_ERR_TLS,         /* certificate refused or TLS misconfigured: never retried */
-    HTTP_ERR_ABORTED,     /* a stop was requested */
-    HTTP_ERR_OTHER,       /* anything else (out of memory, bad URL, ...) */
+    HTTP_OK = 0,        /* a response arrived (any status) */
+    HTTP_ERR_TIMEOUT,   /* total timeout or low-speed limit hit */
+    HTTP_ERR_CONNECT,   /* could not resolve or connect to the host, or finish a TLS handshake */
+    HTTP_ERR_NETWORK,   /* connection reset, truncated transfer, bad framing */
+    HTTP_ERR_TOO_LARGE, /* body larger than max_body */
+    HTTP_ERR_TLS,       /* certificate refused or TLS misconfigured: never retried */
+    HTTP_ERR_ABORTED,   /* a stop was requested */
+    HTTP_ERR_NO_FDS,    /* this machine's open files limit (EMFILE/ENFILE), not the server:
+                         * never retried, the run cannot go on (rlimits.h) */
+    HTTP_ERR_OTHER,     /* anything else (out of memory, bad URL, ...) */
 };
 
 struct http_config {

@@ -16,6 +16,8 @@
  *   connect/resolve failure  -> RETRY_AGAIN, and RETRY_FATAL once retries run out
  *                               (the host is unreachable for everybody)
  *   TLS failure              -> RETRY_FATAL at once (retrying cannot help)
+ *   out of file descriptors  -> RETRY_FATAL at once (this machine's limit, not
+ *                               the server's fault: never recorded against a movie)
  *   other 4xx, body too big  -> RETRY_FAILED (recorded with TMDB's message)
  *   retries exhausted        -> RETRY_FAILED
  * Backoff: exponential from RETRY_BASE_MS, doubling, capped at RETRY_CAP_MS,

@@ -121,7 +121,7 @@ TRICKY = ["\"Quoted\" Title", "Back\\slash", "Line\nbreak", "Tab\there", "Emoji 
 
 FAULT_KINDS = ("500", "502html", "503", "504", "429", "401", "404", "404html", "reset", "stall",
                "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
-               "bad_utf8", "html200", "echo400", "keyword_twice")
+               "bad_utf8", "html200", "echo400", "keyword_twice", "huge_header")
 
 # --page-fault / --changes-page-fault kinds that give one result of the page
 # (--bad-result, default the first) a bad id in place of its own (no_id:
@@ -1171,6 +1171,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(200, {**body, "id": other})
         elif fault == "huge":
             self.send_json(200, {**body, "overview": "x" * (opts.huge_mib * 1024 * 1024)})
+        elif fault == "huge_header":
+            # one header line of --huge-mib MiB (a broken proxy's cookie):
+            # past any client's header limit (curl's: 100 KiB)
+            self.send_json(200, body, {"X-Padding": "x" * (opts.huge_mib * 1024 * 1024)})
         elif fault == "keyword_twice":
             # one keyword listed twice under two names (the last one stored)
             kws = (body.get("keywords") or {}).get("keywords") or [{"id": 818, "name": "x"}]
@@ -1302,7 +1306,7 @@ All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--fault-kinds", default="502html,503,reset,stall",
                    help="with --fault-fraction: the kinds, cycled")
     p.add_argument("--stall-seconds", type=float, default=30, help="length of a stall fault")
-    p.add_argument("--huge-mib", type=int, default=8, help="size of a huge fault body")
+    p.add_argument("--huge-mib", type=int, default=8, help="size of a huge fault body, or of huge_header's header line")
     p.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
     p.add_argument("--tls-key", help="the certificate's private key (PEM)")
     p.add_argument("--reset-handshakes", type=int, default=0, metavar="N",

@@ -8,10 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include "rlimits.h"
 #include "stop.h"
 
 #define USER_AGENT "tmdb-ingest/" TMDB_INGEST_VERSION
@@ -52,6 +54,11 @@ struct http_client {
     bool zs_started; /* inflateReset done for this response */
     bool zs_ended;   /* Z_STREAM_END seen */
     bool bad_encoding;
+    /* header_cb() saw a response's status line but not yet the blank line
+     * that ends its headers: curl 7.88 reports a header line beyond its
+     * limit (100 KiB) as CURLE_OUT_OF_MEMORY, with nothing in errbuf */
+    bool in_headers;
+    int socket_errno; /* why the last socket() failed, 0 if none did */
     char *buf; /* response body; grows, never shrinks; reused across requests */
     size_t len, cap;
     long connections;
@@ -195,6 +202,7 @@ static size_t header_cb(char *line, size_t size, size_t n, void *userp) {
     struct http_client *c = userp;
     size_t len = size * n;
     static const char name[] = "content-encoding:";
+    c->in_headers = !(len <= 2 && (line[0] == '\r' || line[0] == '\n'));
     if (len > sizeof name - 1 && strncasecmp(line, name, sizeof name - 1) == 0) {
         const char *v = line + sizeof name - 1;
         while (*v == ' ' || *v == '\t')
@@ -210,6 +218,18 @@ static int progress_cb(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_o
                        curl_off_t ulnow) {
     (void)userp, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
     return stop_requested() ? 1 : 0;
+}
+
+/* curl's own socket(), but remembering why it failed: curl reports any
+ * failure as "Couldn't connect to server", EMFILE included. */
+static curl_socket_t open_socket_cb(void *userp, curlsocktype purpose,
+                                    struct curl_sockaddr *address) {
+    (void)purpose;
+    struct http_client *c = userp;
+    curl_socket_t s = socket(address->family, address->socktype, address->protocol);
+    if (s == CURL_SOCKET_BAD)
+        c->socket_errno = errno;
+    return s;
 }
 
 #define SETOPT(c, opt, val)                                                                        \
@@ -273,6 +293,8 @@ struct http_client *http_client_new(struct http_shared *sh, const struct http_co
     SETOPT(c->curl, CURLOPT_NOPROGRESS, 0L);
     SETOPT(c->curl, CURLOPT_XFERINFOFUNCTION, progress_cb);
     SETOPT(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
+    SETOPT(c->curl, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
+    SETOPT(c->curl, CURLOPT_OPENSOCKETDATA, c);
     return c;
 fail:
     http_client_free(c);
@@ -337,6 +359,20 @@ static enum http_error classify(CURLcode rc, const char *errbuf, bool too_large,
     }
 }
 
+/* A failure to connect or resolve because this process is out of file
+ * descriptors (socket() said so, or none can be opened right now: the
+ * resolver's socket pair fails the same way) becomes HTTP_ERR_NO_FDS with
+ * the limit in the message: a local condition, not the server's refusal. */
+static void name_fd_shortage(struct http_client *c, struct http_result *out) {
+    if (out->error != HTTP_ERR_CONNECT && out->error != HTTP_ERR_OTHER)
+        return;
+    bool no_fds = c->socket_errno == EMFILE || c->socket_errno == ENFILE;
+    if (!no_fds && !rlimits_fds_exhausted())
+        return;
+    out->error = HTTP_ERR_NO_FDS;
+    rlimits_describe_fds(out->message, sizeof out->message);
+}
+
 /* Retry-After is either delta-seconds or an HTTP date. -1 when absent/bad. */
 static long retry_after_ms(CURL *curl) {
     struct curl_header *h;
@@ -359,7 +395,8 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
     out->retry_after_ms = -1;
     c->len = 0;
     c->too_large = false;
-    c->gzip = c->zs_started = c->zs_ended = c->bad_encoding = false;
+    c->gzip = c->zs_started = c->zs_ended = c->bad_encoding = c->in_headers = false;
+    c->socket_errno = 0;
     c->errbuf[0] = '\0';
     CURLcode rc = curl_easy_setopt(c->curl, CURLOPT_URL, url);
     if (rc == CURLE_OK)
@@ -378,7 +415,11 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
         snprintf(out->message, sizeof out->message, "%s",
                  c->too_large      ? "response body too large"
                  : c->bad_encoding ? "bad gzip encoding"
-                                   : (c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc)));
+                 : c->errbuf[0]    ? c->errbuf
+                 : rc == CURLE_OUT_OF_MEMORY && c->in_headers
+                     ? "response header too large (a line over libcurl's limit)"
+                     : curl_easy_strerror(rc));
+        name_fd_shortage(c, out);
         return;
     }
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);
@@ -420,6 +461,7 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
     c->too_large = false;
     c->sink_fd = fd;
     c->sink_failed = false;
+    c->socket_errno = 0;
     c->errbuf[0] = '\0';
     CURLcode rc = CURLE_OK;
     if (curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, NULL) != CURLE_OK ||
@@ -447,6 +489,7 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
                  c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
     else
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);
+    name_fd_shortage(c, out);
     out->retry_after_ms = out->error == HTTP_OK ? retry_after_ms(c->curl) : -1;
     out->len = c->len;
     c->len = 0;
@@ -502,6 +545,8 @@ const char *http_error_name(enum http_error e) {
         return "TLS error";
     case HTTP_ERR_ABORTED:
         return "aborted";
+    case HTTP_ERR_NO_FDS:
+        return "local limit";
     case HTTP_ERR_OTHER:
         return "transfer failed";
     }

@@ -16,6 +16,7 @@
 #include "idset.h"
 #include "log.h"
 #include "pipeline.h"
+#include "rlimits.h"
 #include "stats.h"
 #include "stop.h"
 #include "store.h"
@@ -300,6 +301,15 @@ static int record_outcome(const struct options *opt, struct store *store, const 
 
 int load_run(int argc, char **argv, struct options *opt, const struct credential *cred) {
     warn_connections(opt);
+    /* Before anything opens: too few descriptors would read as a server
+     * refusing connections, part-way through. */
+    char err[320];
+    if (rlimits_reserve_fds(opt->dry_run ? 0 : opt->workers, opt->source.kind == SOURCE_EXPORT, err,
+                            sizeof err) != 0) {
+        log_error("%s", err);
+        return EXIT_FATAL;
+    }
+    rlimits_fit_address_space();
     int lock_fd;
     struct store *store;
     int code = database_open_for_load(opt, &lock_fd, &store);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "movie.h"
 #include "queue.h"
 #include "ratelimit.h"
+#include "rlimits.h"
 #include "stats.h"
 #include "stop.h"
 #include "writer.h"
@@ -220,23 +222,41 @@ enum pipeline_status pipeline_run(const struct pipeline_config *cfg, struct stor
     }
 
     pthread_t producer, writer;
-    if (pthread_create(&writer, NULL, writer_main, &p) != 0) {
-        log_error("could not start the writer thread");
+    pthread_attr_t attr;
+    int err = rlimits_thread_attr(&attr);
+    if (err != 0) {
+        log_error("could not set up threads: %s", strerror(err));
+        goto out;
+    }
+    err = pthread_create(&writer, &attr, writer_main, &p);
+    if (err != 0) {
+        pthread_attr_destroy(&attr);
+        char why[256];
+        rlimits_describe_thread_error(err, n_workers + 2, why, sizeof why);
+        log_error("could not start the writer thread: %s", why);
         goto out;
     }
     unsigned started = 0;
     for (; started < n_workers; started++) {
         workers[started] = (struct worker){.p = &p, .index = started + 1};
-        if (pthread_create(&workers[started].thread, NULL, worker_main, &workers[started]) != 0)
+        err = pthread_create(&workers[started].thread, &attr, worker_main, &workers[started]);
+        if (err != 0)
             break;
     }
     bool producer_started = false;
-    if (started == n_workers)
-        producer_started = pthread_create(&producer, NULL, producer_main, &p) == 0;
+    if (err == 0) {
+        err = pthread_create(&producer, &attr, producer_main, &p);
+        producer_started = err == 0;
+    }
+    pthread_attr_destroy(&attr);
     if (!producer_started) {
         /* Unwind: close for the threads that never ran, then join the rest. */
-        if (stop_request(STOP_FATAL))
-            log_error("could not start %u threads", n_workers + 2);
+        if (stop_request(STOP_FATAL)) {
+            char why[256];
+            rlimits_describe_thread_error(err, n_workers + 2, why, sizeof why);
+            log_error("could not start %u threads (%u started): %s", n_workers + 2, started + 1,
+                      why);
+        }
         queue_abort(p.work);
         for (unsigned i = started; i < n_workers; i++)
             queue_close(p.results);

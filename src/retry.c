@@ -39,6 +39,7 @@ static struct retry_decision decide_transport(const struct http_result *r, int a
     switch (r->error) {
     case HTTP_ERR_TLS:
     case HTTP_ERR_ABORTED:
+    case HTTP_ERR_NO_FDS:
         d.action = RETRY_FATAL;
         return d;
     case HTTP_ERR_TOO_LARGE:

@@ -117,6 +117,15 @@ static void test_tls_failure_is_fatal_at_once(void **state) {
     assert_int_equal(retry_decide(&r, 1, 5, &rng).action, RETRY_FATAL);
 }
 
+/* This machine's open files limit: the server did nothing wrong, so the
+ * movie is not given up as failed, and waiting does not raise the limit. */
+static void test_no_descriptors_is_fatal_at_once(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    struct http_result r = transport(HTTP_ERR_NO_FDS);
+    assert_int_equal(retry_decide(&r, 1, 5, &rng).action, RETRY_FATAL);
+}
+
 static void test_too_large_fails_without_retry(void **state) {
     (void)state;
     uint64_t rng = 1;
@@ -171,6 +180,7 @@ int main(void) {
         cmocka_unit_test(test_5xx_and_transport_errors_retry_then_fail),
         cmocka_unit_test(test_unreachable_host_becomes_fatal_when_retries_run_out),
         cmocka_unit_test(test_tls_failure_is_fatal_at_once),
+        cmocka_unit_test(test_no_descriptors_is_fatal_at_once),
         cmocka_unit_test(test_too_large_fails_without_retry),
         cmocka_unit_test(test_zero_retries_means_one_attempt),
         cmocka_unit_test(test_backoff_grows_with_jitter_and_is_capped),

@@ -1,0 +1,153 @@
+/* test_rlimits.c - descriptors and thread stacks: the soft open files limit
+ * raised for a load, a hard limit too low refused with the figures, a
+ * connection that fails for want of a descriptor named as such (not as the
+ * server's refusal), a thread start failure named with its cause. Each test
+ * restores the limits it lowers (the hard limit only goes down where a
+ * process may raise it back: root, or in a child). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "rlimits.h"
+
+/* Take every descriptor still free under the soft limit (at most `max`,
+ * into `fds`). Returns how many. */
+static int take_all_fds(int *fds, int max) {
+    int n = 0;
+    while (n < max && (fds[n] = dup(STDERR_FILENO)) >= 0)
+        n++;
+    return n;
+}
+
+static void test_soft_limit_is_raised_to_what_a_load_needs(void **state) {
+    (void)state;
+    struct rlimit saved, rl;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    if (saved.rlim_max != RLIM_INFINITY && saved.rlim_max < 200)
+        skip();
+    rl = saved;
+    rl.rlim_cur = 12;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    char err[256] = "";
+    assert_int_equal(rlimits_reserve_fds(5, false, err, sizeof err), 0);
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+    /* 6 handles of 8, the database's, the margin: well above 12 */
+    assert_true(rl.rlim_cur >= 6 * 8 + 16);
+    assert_true(rl.rlim_cur < 200);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+}
+
+/* In a child: the hard limit cannot be raised again by a user. */
+static void test_hard_limit_too_low_is_refused_with_figures(void **state) {
+    (void)state;
+    int out[2];
+    assert_int_equal(pipe(out), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct rlimit rl = {.rlim_cur = 20, .rlim_max = 20};
+        char err[320] = "";
+        int rc = setrlimit(RLIMIT_NOFILE, &rl) == 0 ? rlimits_reserve_fds(5, false, err, sizeof err)
+                                                    : -2;
+        ssize_t w = write(out[1], err, strlen(err));
+        (void)w;
+        _exit(rc == -1 ? 0 : 1);
+    }
+    close(out[1]);
+    char err[320] = "";
+    ssize_t n = read(out[0], err, sizeof err - 1);
+    close(out[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(n > 0);
+    err[n] = '\0';
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_non_null(strstr(err, "too many open files (ulimit -n is 20; tmdb-ingest needs about "));
+    assert_non_null(strstr(err, " for 5 workers)"));
+    assert_non_null(strstr(err, "hard limit is 20"));
+}
+
+/* A socket() that fails with EMFILE: libcurl says only "Couldn't connect
+ * to server", as if the server had refused. */
+static void test_connect_without_descriptors_names_the_limit(void **state) {
+    (void)state;
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(listener >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(listener, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(listener, 4), 0);
+    assert_int_equal(getsockname(listener, (struct sockaddr *)&a, &len), 0);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/3/movie/1", ntohs(a.sin_port));
+
+    assert_int_equal(http_global_init(), 0);
+    struct http_shared *sh = http_shared_new();
+    struct http_config cfg = {.timeout_s = 5, .connect_timeout_s = 5, .max_body = 1 << 20};
+    struct http_client *c = http_client_new(sh, &cfg);
+    assert_non_null(c);
+    struct rlimit saved, rl;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    rl = saved;
+    rl.rlim_cur = 64;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    int taken[64];
+    int n_taken = take_all_fds(taken, 64); /* not one left */
+    struct http_result r;
+    http_get(c, url, &r);
+    for (int i = 0; i < n_taken; i++)
+        close(taken[i]);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    assert_int_equal(r.error, HTTP_ERR_NO_FDS);
+    assert_non_null(strstr(r.message, "too many open files (ulimit -n is "));
+    http_client_free(c);
+    http_shared_free(sh);
+    http_global_cleanup();
+    close(listener);
+}
+
+static void test_thread_failure_names_its_cause(void **state) {
+    (void)state;
+    char why[512];
+    rlimits_describe_thread_error(EAGAIN, 7, why, sizeof why);
+    assert_non_null(strstr(why, strerror(EAGAIN)));
+    assert_non_null(strstr(why, "7 threads of 1024 KiB"));
+    assert_non_null(strstr(why, "ulimit -v"));
+    assert_non_null(strstr(why, "ulimit -u"));
+    rlimits_describe_thread_error(EPERM, 7, why, sizeof why);
+    assert_string_equal(why, strerror(EPERM));
+}
+
+static void test_threads_get_the_small_stack(void **state) {
+    (void)state;
+    pthread_attr_t attr;
+    assert_int_equal(rlimits_thread_attr(&attr), 0);
+    size_t size = 0;
+    assert_int_equal(pthread_attr_getstacksize(&attr, &size), 0);
+    assert_int_equal(size, RLIMITS_THREAD_STACK);
+    pthread_attr_destroy(&attr);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_soft_limit_is_raised_to_what_a_load_needs),
+        cmocka_unit_test(test_hard_limit_too_low_is_refused_with_figures),
+        cmocka_unit_test(test_connect_without_descriptors_names_the_limit),
+        cmocka_unit_test(test_thread_failure_names_its_cause),
+        cmocka_unit_test(test_threads_get_the_small_stack),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
