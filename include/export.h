@@ -23,6 +23,22 @@
 /* The longest line accepted; longer lines are reported and skipped. */
 #define EXPORT_MAX_LINE 4096
 
+/*
+ * How far an export may inflate: to EXPORT_INFLATE_RATIO times its
+ * compressed size, and always to EXPORT_INFLATE_FLOOR. TMDB's inflates
+ * about 4 times (26 MiB of gzip, a million lines of about 95 bytes); even
+ * lines as alike as the fake's synthetic export (10 titles) inflate less
+ * than 10 times at gzip -9. A gzip bomb (a small file of empty lines, or
+ * of one endless line) inflates about 1000 times, for hours: past the
+ * bound the export is refused as not an export.
+ */
+#define EXPORT_INFLATE_RATIO 100
+#define EXPORT_INFLATE_FLOOR ((uint64_t)64 << 20)
+
+/* The most bytes an export of `compressed` bytes may inflate to:
+ * max(EXPORT_INFLATE_FLOOR, EXPORT_INFLATE_RATIO * compressed). */
+uint64_t export_inflate_limit(uint64_t compressed);
+
 struct export_entry {
     int64_t id;
     bool adult;
@@ -64,10 +80,11 @@ const char *export_zlib_version(void);
  * gzip at all (an error page sent with 200), which zlib would read as
  * text, or ignore after a first member. Returns 0, -1 with a short
  * reason (the download is at fault), -2 (reading the file here failed:
- * downloading again would not help) or -3 (a stop was requested, stop.h:
- * a small file may inflate to terabytes). Leaves fd at offset 0, except
- * after -2 when the file could not be read at all (the caller then gives
- * it up).
+ * downloading again would not help), -3 (a stop was requested, stop.h:
+ * a small file may inflate to terabytes) or -4 with a reason naming the
+ * bound (it inflates past export_inflate_limit() of the bytes from `at`
+ * on: not an export). Leaves fd at offset 0, except after -2 when the
+ * file could not be read at all (the caller then gives it up).
  */
 int export_check_whole(int fd, off_t at, char *reason, size_t reason_size);
 
@@ -75,14 +92,16 @@ struct export_reader;
 
 /* Start reading the gzip export on `fd` (from its current offset). The
  * reader owns fd from then on, even on failure. Returns NULL when out of
- * memory. */
+ * memory. Reading past export_inflate_limit() of the file's bytes from
+ * that offset on (the floor alone when fd is not a regular file) is an
+ * EXPORT_ERROR whose reason names the bound. */
 struct export_reader *export_reader_open(int fd);
 
 enum export_next {
     EXPORT_ENTRY = 0,    /* *out holds the next entry */
     EXPORT_END = 1,      /* the file ended cleanly */
     EXPORT_BAD_LINE = 2, /* this line was not an entry: reason says why; go on */
-    EXPORT_ERROR = -1,   /* read error, corrupt or truncated gzip: reason says why; stop */
+    EXPORT_ERROR = -1,   /* read error, corrupt, truncated, a gzip bomb: reason says why; stop */
     EXPORT_STOPPED = -2, /* a stop was requested (stop.h) */
 };
 

@@ -26,7 +26,9 @@ struct export_reader {
     bool eof;
     bool skipping; /* inside an over-long line: drop bytes up to the newline */
     long line;
-    bool empty_file; /* the file had no bytes at all (not even a gzip header) */
+    bool empty_file;     /* the file had no bytes at all (not even a gzip header) */
+    uint64_t inflated;   /* decompressed bytes read so far */
+    uint64_t compressed; /* the file's bytes from its start offset (0: not a regular file) */
 };
 
 int export_file_name(const char *date, char *buf, size_t size) {
@@ -104,6 +106,49 @@ int export_parse_line(const char *line, size_t len, struct export_entry *out, ch
     return rc;
 }
 
+uint64_t export_inflate_limit(uint64_t compressed) {
+    if (compressed > UINT64_MAX / EXPORT_INFLATE_RATIO)
+        return UINT64_MAX;
+    uint64_t limit = compressed * EXPORT_INFLATE_RATIO;
+    return limit > EXPORT_INFLATE_FLOOR ? limit : EXPORT_INFLATE_FLOOR;
+}
+
+/* "8.0 MiB", or "4096 bytes" below a MiB, into buf. */
+static void format_size(uint64_t bytes, char *buf, size_t size) {
+    if (bytes < ((uint64_t)1 << 20))
+        snprintf(buf, size, "%llu bytes", (unsigned long long)bytes);
+    else
+        snprintf(buf, size, "%.1f MiB", (double)bytes / (1 << 20));
+}
+
+/* Whether `inflated` bytes out of `compressed` are past the bound, and
+ * then why, into reason: the reader and export_check_whole() say it
+ * alike. */
+static bool inflated_too_far(uint64_t inflated, uint64_t compressed, char *reason,
+                             size_t reason_size) {
+    uint64_t limit = export_inflate_limit(compressed);
+    if (inflated <= limit)
+        return false;
+    char limit_s[32], compressed_s[32], floor_s[32];
+    format_size(limit, limit_s, sizeof limit_s);
+    format_size(compressed, compressed_s, sizeof compressed_s);
+    format_size(EXPORT_INFLATE_FLOOR, floor_s, sizeof floor_s);
+    snprintf(reason, reason_size,
+             "it inflates to more than %s (%d times its %s, at least %s): not an export "
+             "(a gzip bomb?)",
+             limit_s, EXPORT_INFLATE_RATIO, compressed_s, floor_s);
+    return true;
+}
+
+/* The bytes of fd from offset `at` to its end, or 0 when fd is not a
+ * regular file (its size is not known). */
+static uint64_t bytes_from(int fd, off_t at) {
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || at < 0 || st.st_size < at)
+        return 0;
+    return (uint64_t)(st.st_size - at);
+}
+
 /* Whether the last gzread() on gz failed, and why, into reason: the
  * reader and export_check_whole() say it alike. Z_BUF_ERROR means the
  * gzip stream stopped before its end. */
@@ -139,11 +184,19 @@ int export_check_whole(int fd, off_t at, char *reason, size_t reason_size) {
     }
     char sink[16384];
     int n, err = Z_OK;
-    /* a few MiB may inflate to terabytes (a gzip bomb): a stop is seen */
+    uint64_t compressed = bytes_from(fd, at), inflated = 0;
+    bool too_far = false;
+    /* a few MiB may inflate to terabytes (a gzip bomb): bounded, and a
+     * stop is seen */
     while ((n = gzread(gz, sink, sizeof sink)) > 0 && !stop_requested()) {
+        inflated += (uint64_t)n;
+        if ((too_far = inflated_too_far(inflated, compressed, reason, reason_size)))
+            break;
     }
     int rc = 0;
-    if (n > 0) {
+    if (too_far) {
+        rc = -4;
+    } else if (n > 0) {
         snprintf(reason, reason_size, "interrupted");
         rc = -3;
     } else if (gz_failed(gz, n, &err, reason, reason_size)) {
@@ -169,6 +222,7 @@ struct export_reader *export_reader_open(int fd) {
     }
     struct stat st;
     r->empty_file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+    r->compressed = bytes_from(fd, lseek(fd, 0, SEEK_CUR));
     r->gz = gzdopen(fd, "rb");
     if (!r->gz) {
         close(fd);
@@ -199,6 +253,9 @@ static int fill(struct export_reader *r, char *reason, size_t reason_size) {
         r->eof = true;
         return 0;
     }
+    r->inflated += (uint64_t)n;
+    if (inflated_too_far(r->inflated, r->compressed, reason, reason_size))
+        return -1;
     r->end += (size_t)n;
     return 1;
 }

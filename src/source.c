@@ -334,6 +334,10 @@ static enum download download_into(int fd, off_t at, const char *url, bool missi
                 log_error("temporary export file: %s", what);
                 return DL_FAILED;
             }
+            if (check == -4) { /* a gzip bomb: downloading it again would only burn a core */
+                log_error("export %s: %s", url, what);
+                return DL_FAILED;
+            }
             cut = true; /* `what` holds the check's reason */
         } else {
             describe_download_failure(&r, what, sizeof what);

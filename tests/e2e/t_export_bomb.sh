@@ -1,14 +1,94 @@
 #!/bin/sh
-# A gzip bomb for an export (MiBs that inflate to GiBs of empty lines, as
-# a hostile or broken export host could serve): SIGTERM stops the run
-# within 2 s while the download is checked and while the file is read, as
-# everywhere else (it waited for the whole file to be inflated: a minute
-# here, hours for a 1 GiB download).
+# A gzip bomb for an export (MiBs that inflate to GiBs of empty lines, or
+# of one endless line, as a hostile or broken export host could serve):
+# refused once it inflates past 100 times its size (at least 64 MiB),
+# downloaded or --file, also for a dry run, the way a corrupt export is:
+# exit 1, the run failed, nothing marked deleted, the cursor where it was
+# (it was read for hours, and a bomb of a movie export's lines and blank
+# ones marked deletions). A real export of a million lines still loads.
+# And SIGTERM stops the run within 2 s while a bomb is checked or read,
+# before the bound is reached, as everywhere else (it waited for the
+# whole file to be inflated: a minute here, hours for a 1 GiB download).
 . "$(dirname "$0")/lib.sh"
-plan 6
+plan 23
 
 TODAY=$(date -u +%F)
-start_fake --movies 20 --deleted 0 --export-blank-mib 32768
+YESTERDAY=$(date -u -d "$TODAY -1 day" +%F)
+TODAY_NAME=movie_ids_$(date -u +%m_%d_%Y).json.gz
+cursor() { sql "SELECT value FROM meta WHERE key = 'changes_from'"; }
+
+# timed_ingest ARGS...: as run_ingest, killed after 120 s (a bomb was
+# read to its end for minutes); sets ELAPSED too.
+timed_ingest() {
+    start=$(date +%s)
+    timeout 120 "$BIN" --db "$DB" --no-progress "$@" </dev/null >"$TMP/out" 2>"$TMP/err"
+    RC=$?
+    ELAPSED=$(( $(date +%s) - start ))
+    OUT=$(cat "$TMP/out")
+    ERR=$(cat "$TMP/err")
+}
+
+# A database brought up to date by yesterday's export, with one stored
+# movie that today's export no longer names: a clean read of today's
+# would mark it deleted and move the cursor to today.
+start_fake --movies 30 --deleted 0
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$YESTERDAY" --rate 0
+is "$RC:$(cursor)" "0:$YESTERDAY" "yesterday's export loads; the cursor is at its day"
+sql "UPDATE movies SET id = 99999991, fetched_at = '2020-01-01T00:00:00Z'
+     WHERE id = (SELECT min(id) FROM movies)"
+
+# assert_refused WHAT: the last run stopped as a corrupt export does.
+assert_refused() {
+    is "$RC" 1 "$1: exit 1"
+    [ "$ELAPSED" -le 30 ]
+    ok $? "$1: ends quickly (${ELAPSED}s)"
+    is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL'):$(cursor)" \
+        "0:$YESTERDAY" "$1: nothing marked deleted, the cursor unchanged"
+}
+
+# Downloaded: 33 MiB that inflate to 32 GiB of empty lines after the
+# movies' lines; refused by the download's check, not downloaded again.
+start_fake --movies 30 --deleted 0 --export-blank-mib 32768
+timed_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0
+assert_refused "a downloaded bomb"
+like "$ERR" "export $FAKE_URL/p/exports/$TODAY_NAME: it inflates to more than 32[0-9]{2}\.[0-9] MiB \(100 times its 32\.[0-9] MiB, at least 64\.0 MiB\): not an export" \
+    "the message names the file and the bound"
+is "$(sql 'SELECT status FROM runs ORDER BY id DESC LIMIT 1')" failed "the run is failed"
+fake_snapshot
+is "$(fake_stat by_endpoint.export)" 1 "it is not downloaded again"
+
+# --file: 1 MiB that inflate to 1 GiB of empty lines after the movies'
+# lines; the movies read before the bound are loaded.
+"$PYTHON" "$FAKE" --movies 30 --deleted 0 --export-blank-mib 1024 --write-export "$TMP/$TODAY_NAME"
+timed_ingest export --file "$TMP/$TODAY_NAME" --rate 0
+assert_refused "a --file bomb"
+like "$ERR" "$TMP/$TODAY_NAME, after line [0-9]+: it inflates to more than 10[0-9]\.[0-9] MiB \(100 times its 1\.[0-9] MiB" \
+    "the message names the file and the bound"
+
+# --dry-run, of one endless line (2 GiB of 'x' after a movie's line).
+mkdir -p "$TMP/line"
+"$PYTHON" -c '
+import gzip, sys
+head = gzip.compress(b"{\"id\":550}\n{\"id\":603,\"original_title\":\"", mtime=0)
+x = gzip.compress(b"x" * (1 << 20), compresslevel=9, mtime=0)
+open(sys.argv[1], "wb").write(head + x * 2048)' "$TMP/line/$TODAY_NAME"
+timed_ingest export --file "$TMP/line/$TODAY_NAME" --dry-run
+assert_refused "a dry run of one endless line"
+like "$ERR" "line/$TODAY_NAME, after line 1: it inflates to more than 20[0-9]\.[0-9] MiB" \
+    "the message names the file and the bound"
+
+rm -f "$DB"*
+# A real export's size: a million lines (the fake's synthetic export,
+# 13 MiB inflating 7 times to 94 MiB, past the 64 MiB floor) is read whole.
+"$PYTHON" "$FAKE" --write-export "$TMP/synthetic.gz" --export-ids 1000000 >/dev/null
+want=$(gzip -dc "$TMP/synthetic.gz" | grep -c '"adult":false.*"video":false')
+timed_ingest export --file "$TMP/synthetic.gz" --dry-run
+is "$RC" 0 "a million-line export: exit 0"
+like "$OUT" "would fetch $want movie\(s\)" "and every id of it is counted ($want)"
+
+# SIGTERM while a bomb is checked or read, well before its bound (6.4 GiB
+# for the 65 MiB download, 820 MiB for the 8 MiB file).
+start_fake --movies 20 --deleted 0 --export-blank-mib 65536
 "$PYTHON" "$FAKE" --movies 20 --deleted 0 --export-blank-mib 8192 --write-export "$TMP/bomb.gz"
 
 # terminate WHEN ARGS...: run an export; SIGTERM it half a second after

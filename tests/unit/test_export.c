@@ -470,6 +470,78 @@ static void test_check_whole(void **state) {
     close(fd);
 }
 
+/* ---- the bound on inflation (a gzip bomb) ---- */
+
+/* max(64 MiB, 100 times the compressed size), without overflowing. */
+static void test_inflate_limit(void **state) {
+    (void)state;
+    const uint64_t mib = (uint64_t)1 << 20;
+    assert_true(export_inflate_limit(0) == EXPORT_INFLATE_FLOOR);
+    assert_true(export_inflate_limit(465) == EXPORT_INFLATE_FLOOR); /* 20 lines */
+    assert_true(export_inflate_limit(EXPORT_INFLATE_FLOOR / EXPORT_INFLATE_RATIO) ==
+                EXPORT_INFLATE_FLOOR);
+    /* TMDB's 26 MiB export (about 100 MiB inflated) may inflate to 2600 MiB */
+    assert_true(export_inflate_limit(26 * mib) == 2600 * mib);
+    assert_true(export_inflate_limit(UINT64_MAX / 2) == UINT64_MAX);
+}
+
+/* `head`, then `mib` MiB of `fill` (no newline in it but what fill is),
+ * gzipped at level 9: about 1 KiB a MiB. */
+static void write_bomb(const char *path, const char *head, char fill, unsigned mib) {
+    gzFile gz = gzopen(path, "wb9");
+    assert_non_null(gz);
+    assert_int_equal(gzputs(gz, head), (int)strlen(head));
+    char *block = malloc(1 << 20);
+    assert_non_null(block);
+    memset(block, fill, 1 << 20);
+    for (unsigned i = 0; i < mib; i++)
+        assert_int_equal(gzwrite(gz, block, 1u << 20), 1 << 20);
+    free(block);
+    assert_int_equal(gzclose(gz), Z_OK);
+}
+
+/* A small file that inflates to far more than an export does (empty lines,
+ * or one endless line, that used to be read for hours) is an error once
+ * past the bound, which the reason names; the entries before it are
+ * read. */
+static void test_reader_refuses_a_bomb(void **state) {
+    struct tmp *t = *state;
+    const char fills[] = {'\n', 'x'};
+    for (size_t i = 0; i < sizeof fills; i++) {
+        write_bomb(t->path, "{\"id\":550}\n", fills[i], 80);
+        assert_true(file_size(t->path) < 1 << 20);
+        struct step s[4];
+        size_t n = read_steps(t->path, s, 4);
+        assert_int_equal(n, 2);
+        assert_int_equal(s[0].kind, EXPORT_ENTRY);
+        assert_int_equal(s[0].id, 550);
+        assert_int_equal(s[1].kind, EXPORT_ERROR);
+        if (!strstr(s[1].reason, "inflates to more than 64.0 MiB (100 times its "))
+            fail_msg("fill %d: reason \"%s\"", fills[i], s[1].reason);
+    }
+}
+
+/* The download's check refuses a bomb the same way (-4: not retried), and
+ * leaves fd at 0. */
+static void test_check_whole_refuses_a_bomb(void **state) {
+    struct tmp *t = *state;
+    write_bomb(t->path, "{\"id\":550}\n", '\n', 80);
+    int fd = open(t->path, O_RDONLY);
+    assert_true(fd >= 0);
+    char reason[160];
+    assert_int_equal(export_check_whole(fd, 0, reason, sizeof reason), -4);
+    if (!strstr(reason, "inflates to more than 64.0 MiB"))
+        fail_msg("reason \"%s\"", reason);
+    assert_int_equal(lseek(fd, 0, SEEK_CUR), 0);
+    close(fd);
+    /* just under the floor: whole */
+    write_bomb(t->path, "{\"id\":550}\n", '\n', 63);
+    fd = open(t->path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(export_check_whole(fd, 0, reason, sizeof reason), 0);
+    close(fd);
+}
+
 /* A title cut in the middle of an emoji (a lone surrogate escape) is not a
  * bad line: cJSON refused it, and a bad line holds back an export's
  * deletions. */
@@ -757,6 +829,9 @@ int main(void) {
         cmocka_unit_test(test_parse_rejects_trailing_garbage),
         cmocka_unit_test(test_parse_reads_only_len_bytes),
         cmocka_unit_test(test_parse_reason_never_holds_the_line),
+        cmocka_unit_test(test_inflate_limit),
+        READER_TEST(test_reader_refuses_a_bomb),
+        READER_TEST(test_check_whole_refuses_a_bomb),
         READER_TEST(test_reader_many_lines_across_chunks),
         READER_TEST(test_reader_crlf_blank_lines_and_no_final_newline),
         READER_TEST(test_reader_repairs_lone_surrogates),
