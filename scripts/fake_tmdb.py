@@ -36,7 +36,16 @@ error bodies (see ../shared/tmdb-api-notes.md):
                                                2023) movie_ids_ leaves out
 
 Every 200 of /3/ comes as from TMDB's CDN cache (its Cache-Control allows
-hours): with Age: --cache-age seconds and a Date that much older. Above
+hours): with an Age header and a Date that much older, the time the origin
+made the copy. By default the Age is --cache-age seconds but never more
+than the time since 00:00 UTC of the fake's current day (its clock, with
+--clock-offset): no copy is made before today, so a copy never predates a
+change of a day before, and no test sees stale details by accident (also
+between 00:00 and 01:00 UTC). With --stale-details each change date has a
+time of day too, a details body holds only the changes made up to its
+copy's time (vote_count grows by CHANGE_VOTES with each), and the Age is
+--cache-age uncapped: a copy made before a change holds the data from
+before it, as TMDB's CDN serves it for hours. Above
 --rate-limit requests in any second (default 40, as TMDB's CDN per
 address) /3/ answers 429 without Retry-After.
 
@@ -157,6 +166,7 @@ CHANGES_MAX_DAYS = 14     # end_date - start_date at most this
 CHANGE_WINDOW_DAYS = 40   # change dates fall in [today - 40, today]
 EXPORT_KEEP_DAYS = 90     # the export for D exists when today - 90 < D <= today
 MAX_APPEND = 20
+CHANGE_VOTES = 7          # --stale-details: vote_count grows this much with each change
 APPEND_PARTS = ("credits", "keywords", "release_dates", "external_ids", "translations",
                 "videos", "images", "alternative_titles")
 
@@ -569,10 +579,14 @@ class Catalogue:
             "vote_count": 0 if k % 9 == 4 else rng.randint(0, 40000),
         }
 
-    def details(self, mid, language, parts=()):
+    def details(self, mid, language, parts=(), as_of=None):
         """The details body for `language`, as TMDB would send it, with the
-        appended `parts` (names from APPEND_PARTS) after the movie's fields."""
+        appended `parts` (names from APPEND_PARTS) after the movie's fields.
+        With `as_of` (seconds since the epoch, --stale-details): as a copy
+        made then holds it, with the changes made up to then."""
         out = self._details(mid, language)
+        if as_of is not None:
+            out["vote_count"] += CHANGE_VOTES * self.changes_made(mid, as_of)
         for name in parts:
             out[name] = self.part(mid, name, language)
         return out
@@ -618,6 +632,21 @@ class Catalogue:
                                           for d in set(dates))
                 self._changes = changes
             return self._changes
+
+    def change_times(self, mid):
+        """--stale-details: when each change of `mid` was made (seconds since
+        the epoch): its date at a time of day drawn per movie and date."""
+        out = []
+        for day in self.change_dates()[mid]:
+            tod = feature_rng(self.seed, mid, f"change-time:{day.isoformat()}").randrange(86400)
+            midnight = datetime.datetime(day.year, day.month, day.day,
+                                         tzinfo=datetime.timezone.utc).timestamp()
+            out.append(midnight + tod)
+        return out
+
+    def changes_made(self, mid, as_of):
+        """How many changes of `mid` were made by `as_of` (seconds since the epoch)."""
+        return sum(1 for t in self.change_times(mid) if t <= as_of)
 
     def changed_ids(self, start, end):
         """Ids with a change date in [start, end], ascending."""
@@ -812,16 +841,29 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.opts.verbose:
             sys.stderr.write("fake_tmdb: " + (fmt % args) + "\n")
 
+    def copy_age(self):
+        """The Age of a 200 of /3/ sent now: how long ago the CDN's copy was
+        made. --cache-age, but by default never from before 00:00 UTC of the
+        fake's current day (module docstring); with --stale-details uncapped."""
+        opts = self.server.opts
+        if opts.stale_details:
+            return opts.cache_age
+        since_midnight = int(time.time() + opts.clock_offset) % 86400
+        return min(opts.cache_age, since_midnight)
+
     # -- responses ---------------------------------------------------------
     def send_body(self, status, body, content_type="application/json;charset=utf-8",
-                  headers=None, length=None, compress=True):
+                  headers=None, length=None, compress=True, age=None):
         if (compress and self.server.opts.gzip
                 and "gzip" in self.headers.get("Accept-Encoding", "") and length is None):
             body = gzip.compress(body, compresslevel=1)
             headers = dict(headers or {}, **{"Content-Encoding": "gzip"})
         # A 200 of the API is cacheable (public, max-age 6 h): CloudFront
         # serves it from its cache with the origin's Date and an Age header.
-        age = self.server.opts.cache_age if status == 200 and self.path.startswith("/3/") else 0
+        if status != 200 or not self.path.startswith("/3/"):
+            age = 0
+        elif age is None:
+            age = self.copy_age()
         self.cached_for = age
         self.send_response(status)
         self.cached_for = 0
@@ -839,9 +881,9 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         self.count_status(status)
 
-    def send_json(self, status, obj, headers=None):
+    def send_json(self, status, obj, headers=None, age=None):
         self.send_body(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"),
-                       headers=headers)
+                       headers=headers, age=age)
 
     def send_error_json(self, status, headers=None):
         code, message = ERRORS[status]
@@ -1120,7 +1162,13 @@ class Handler(BaseHTTPRequestHandler):
         if mid in cat.deleted:
             self.send_error_json(404)
             return
-        self.send_json(200, cat.details(mid, language, parts))
+        if not self.server.opts.stale_details:
+            self.send_json(200, cat.details(mid, language, parts))
+            return
+        # The copy holds what the movie was when the CDN fetched it.
+        age = self.copy_age()
+        made = time.time() + self.server.opts.clock_offset - age
+        self.send_json(200, cat.details(mid, language, parts, as_of=made), age=age)
 
     def serve_fault(self, fault, mid, language, parts=()):
         opts = self.server.opts
@@ -1265,7 +1313,15 @@ All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--cache-age", type=int, default=3600, metavar="SECONDS",
                    help="answer every 200 of /3/ as TMDB's CDN does from its cache: Age: "
                         "SECONDS and a Date that much older (default 3600; 0: fresh from "
-                        "the origin, no Age)")
+                        "the origin, no Age), but never older than 00:00 UTC of the fake's "
+                        "current day (no copy predates a change of an earlier day) unless "
+                        "--stale-details")
+    p.add_argument("--stale-details", action="store_true",
+                   help="each change date has a time of day, and a details body holds the "
+                        "changes made up to its copy's time (now - Age, on the fake's clock): "
+                        f"vote_count grows by {CHANGE_VOTES} with each; the Age is --cache-age, "
+                        "uncapped, so a copy can predate a change, as from TMDB's CDN. "
+                        "--dump-catalogue then prints the movies as a copy made now holds them")
     p.add_argument("--no-gzip", dest="gzip", action="store_false",
                    help="never compress (default: gzip when the client accepts it)")
     p.add_argument("--shift", type=int, default=0,
@@ -1394,10 +1450,10 @@ def date_arg(text):
     return day
 
 
-def dump(catalogue, language, parts=()):
+def dump(catalogue, language, parts=(), as_of=None):
     out = sys.stdout
     for mid in catalogue.order:
-        d = catalogue.details(mid, language, parts)
+        d = catalogue.details(mid, language, parts, as_of)
         d["deleted"] = mid in catalogue.deleted
         out.write(json.dumps(d, ensure_ascii=False) + "\n")
 
@@ -1428,7 +1484,8 @@ def main(argv):
         return 0
     if opts.dump_catalogue:
         dump(catalogue, opts.language,
-             parse_append(opts.dump_append)[0] if opts.dump_append is not None else ())
+             parse_append(opts.dump_append)[0] if opts.dump_append is not None else (),
+             time.time() + opts.clock_offset if opts.stale_details else None)
         return 0
     if opts.dump_ids:
         sys.stdout.write("".join(f"{i}\n" for i in catalogue.order if i not in catalogue.deleted))

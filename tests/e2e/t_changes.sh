@@ -187,8 +187,9 @@ run_ingest changes --rate 0
 is "$RC:$(cursor)" "0:$(day 0)" "five minutes apart: read as usual"
 # TMDB's 200s are cacheable for hours: from CloudFront's cache, Date is when
 # the origin made the answer and Age how long ago that was. Not a clock off.
+# (--stale-details: the Age is not capped at the time since midnight.)
 stop_fake
-start_fake $FAKE_OPTS --cache-age 18000
+start_fake $FAKE_OPTS --cache-age 18000 --stale-details
 sql "UPDATE meta SET value = '$(day -2)' WHERE key = 'changes_from'"
 run_ingest changes --rate 0
 is "$RC:$(cursor)" "0:$(day 0)" "an answer from the CDN's cache (Date 5 h old, Age: 18000): read as usual"
