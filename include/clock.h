@@ -57,4 +57,7 @@ void clock_utc_iso_ago(long long seconds_ago, char out[CLOCK_ISO_SIZE]);
 /* The current UTC time as ISO 8601 with second precision: "2026-11-24T03:30:00Z". */
 void clock_utc_iso(char out[CLOCK_ISO_SIZE]);
 
+/* Time `t` (seconds since the epoch) as clock_utc_iso() writes it. */
+void clock_format_iso(long long t, char out[CLOCK_ISO_SIZE]);
+
 #endif

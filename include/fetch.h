@@ -18,6 +18,7 @@
 struct ratelimit;
 struct stats;
 struct movie;
+struct work_item;
 
 struct fetch_config {
     const char *api_base; /* e.g. https://api.themoviedb.org/3 */
@@ -56,6 +57,12 @@ struct fetch_result {
      * until the movie changes. Other failures (5xx, timeouts, broken or
      * non-JSON bodies, too large) may pass. */
     bool unusable;
+    /* FETCH_STORED / FETCH_MISSING: when the copy answered was made (its
+     * Date, seconds since the epoch: from TMDB's CDN, hours old maybe), or
+     * -1 when it had none. */
+    long long copy_made_s;
+    /* The copy the movie needs, from the work item (source.h): 0 none. */
+    long long copy_needed_s;
 };
 
 /*
@@ -71,10 +78,11 @@ enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_resu
                             int *attempts, char *reason, size_t reason_size);
 
 /*
- * Fetch and parse movie `id` into *out. Returns RETRY_FATAL when the run
- * must stop (why in out->reason; out->movie is NULL), else RETRY_DONE with
- * out->kind saying what became of the movie.
+ * Fetch and parse the movie of `item` into *out. Returns RETRY_FATAL when
+ * the run must stop (why in out->reason; out->movie is NULL), else
+ * RETRY_DONE with out->kind saying what became of the movie.
  */
-enum retry_action fetch_movie(struct fetcher *f, int64_t id, struct fetch_result *out);
+enum retry_action fetch_movie(struct fetcher *f, const struct work_item *item,
+                              struct fetch_result *out);
 
 #endif

@@ -93,6 +93,11 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
  * old, and says how long it kept it in Age), or -1 when there was no Date. */
 long long http_server_time(struct http_client *c);
 
+/* When the last response was made: its Date header alone (from a CDN's
+ * cache, when the origin made the copy, which may be hours old), or -1
+ * when there was no Date. */
+long long http_copy_time(struct http_client *c);
+
 /* libcurl's version ("8.5.0"). */
 const char *http_library_version(void);
 

@@ -35,6 +35,16 @@ enum source_kind {
  * way to catch up from further back). */
 #define SOURCE_CHANGES_MAX_DAYS (32 * SOURCE_CHANGES_WINDOW_DAYS)
 
+/* What the producer puts on the work queue (copied through it). */
+struct work_item {
+    int64_t movie_id;
+    /* The earliest time (seconds since the epoch) a copy of the movie must
+     * have been made to hold what the source says changed: for changes,
+     * 00:00:00 UTC of the day after the last window listing it (TMDB's CDN
+     * serves copies hours old). 0: none (other sources). */
+    long long copy_needed_s;
+};
+
 /* Read-only during the run; the strings and arrays belong to main. */
 struct source {
     enum source_kind kind;
@@ -71,6 +81,11 @@ struct source {
     bool include_video;
     /* SOURCE_CHANGES: first and last day, inclusive (clock.h day numbers). */
     long changes_first_day, changes_last_day;
+    /* SOURCE_CHANGES: the movies an earlier run stored from a copy older
+     * than their change (store_stale_ids()), fetched after the windows,
+     * also when there is none. */
+    const int64_t *stale_ids;
+    size_t n_stale_ids;
 
     /* Every source: with shard_count > 0, only ids with
      * id % shard_count == shard_index are fetched. */

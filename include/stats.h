@@ -12,6 +12,9 @@
  *   failed         movies given up on, bad input tokens (writer, producer)
  *   unusable       of them, movies TMDB answered with well-formed JSON of the
  *                  wrong shape (writer; fetch.h)
+ *   stale          movies stored (or found deleted) from a copy older than
+ *                  the change they were fetched for, left in stale_copies
+ *                  (writer; store_note_copy())
  *   http_requests  requests sent, list pages included (workers, producer)
  *   retries        requests that were repeats (workers, producer)
  *   throttled      429/503 answers (workers, producer)
@@ -35,6 +38,7 @@ struct stats {
     atomic_llong missing;
     atomic_llong failed;
     atomic_llong unusable;
+    atomic_llong stale;
     atomic_llong http_requests;
     atomic_llong retries;
     atomic_llong throttled;

@@ -30,7 +30,7 @@
 
 struct movie;
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 enum store_status {
     STORE_OK = 0,
@@ -279,6 +279,25 @@ enum store_status store_oldest_unrefreshed(struct store *s, const char *before, 
 enum store_status store_has_other_shards(struct store *s, unsigned index, unsigned count,
                                          bool adult, bool *found);
 
+/*
+ * After a fetch of movie `id` answered (stored, or TMDB's 404), inside the
+ * writer's batch: the copy TMDB's CDN served was made at `copy_made_at`
+ * (its Date, ISO-8601 UTC; NULL when the answer had none, taken as fresh).
+ * With `needed_from` (ISO-8601 UTC, or NULL), the movie changed in a
+ * window of days that ended then: a copy made earlier may hold the data
+ * from before the change, so the movie is noted in stale_copies with that
+ * time (the later one when it was noted already). Without, or with a copy
+ * new enough, a note whose needed_from the copy reaches is deleted.
+ * *waiting: whether the movie is noted once done (the copy is older than
+ * what it needs).
+ */
+enum store_status store_note_copy(struct store *s, int64_t id, const char *needed_from,
+                                  const char *copy_made_at, bool *waiting);
+
+/* Call fn for every movie noted in stale_copies: what the next changes
+ * run fetches again, besides its own days. */
+enum store_status store_stale_ids(struct store *s, store_id_fn fn, void *ctx);
+
 /* A value of the meta table into buf ("" when absent). */
 enum store_status store_meta_get(struct store *s, const char *key, char *buf, size_t size);
 
@@ -305,6 +324,7 @@ struct store_overview {
     int64_t with_keywords;
     int64_t people, keywords; /* rows */
     int64_t failures_open;    /* movies whose latest outcome is 'failed' and that are not stored */
+    int64_t stale_copies;     /* rows in stale_copies: the next changes run fetches them again */
     int64_t by_age[STORE_AGE_COUNT];
     char oldest_fetch[32], newest_fetch[32]; /* "" when no movie */
 };

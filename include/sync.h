@@ -15,6 +15,10 @@
  * day it read. Changes are read through yesterday only: today is not over,
  * and an immediate second run then has nothing to fetch. A changes run
  * never resumes: what an interrupted one stored may have changed since.
+ * A movie TMDB's cache served from a copy older than the end of the
+ * window that listed it does not hold the cursor back: it is noted in
+ * stale_copies (store_note_copy()) and the next changes run fetches it
+ * again besides its own days.
  *
  * Called from main's thread, before the pipeline starts and after its
  * threads are joined; the store is main's at both times.

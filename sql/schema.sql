@@ -1,4 +1,4 @@
--- schema.sql - the tmdb-ingest database, schema version 3. Applied by the
+-- schema.sql - the tmdb-ingest database, schema version 4. Applied by the
 -- program itself (idempotent) whenever the database's meta.schema_digest
 -- differs from this text's; PRAGMA user_version holds the
 -- schema version, and sql/migrations/N.sql upgrades a version N-1 database
@@ -284,6 +284,22 @@ CREATE TABLE IF NOT EXISTS fetch_failures (
 ) STRICT;
 
 CREATE INDEX IF NOT EXISTS fetch_failures_movie ON fetch_failures (movie_id);
+
+-- Movies stored from a copy older than a change the database counts as
+-- read (schema version 4). TMDB's CDN serves details cached for hours: a
+-- movie /movie/changes lists for a window of days may come as a copy made
+-- before that window ended, holding the data from before the change. It is
+-- stored all the same (it is no older than what was stored), and noted
+-- here with the copy time it needs: the end of the window (the next day's
+-- 00:00:00 UTC). Every later fetch of the movie (any command) deletes the
+-- row when its copy (the answer's Date) was made at or after needed_from,
+-- or carries no Date; each changes run fetches every movie noted here
+-- besides its own days.
+CREATE TABLE IF NOT EXISTS stale_copies (
+    movie_id     INTEGER PRIMARY KEY,
+    needed_from  TEXT NOT NULL,   -- a copy made at or after this (UTC) holds the change
+    copy_made_at TEXT NOT NULL    -- when the copy last served was made (its Date)
+) STRICT;
 
 -- Full-text search (schema version 3): one document per movie, rowid =
 -- movies.id, holding what movie_search_text below says. The trigram

@@ -38,18 +38,19 @@ long long clock_monotonic_ms(void) {
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void clock_utc_iso(char out[CLOCK_ISO_SIZE]) {
-    time_t t = time(NULL);
+void clock_format_iso(long long t, char out[CLOCK_ISO_SIZE]) {
+    time_t when = (time_t)t;
     struct tm tm;
-    gmtime_r(&t, &tm);
+    gmtime_r(&when, &tm);
     strftime(out, CLOCK_ISO_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+void clock_utc_iso(char out[CLOCK_ISO_SIZE]) {
+    clock_format_iso((long long)time(NULL), out);
+}
+
 void clock_utc_iso_ago(long long seconds_ago, char out[CLOCK_ISO_SIZE]) {
-    time_t t = time(NULL) - (time_t)seconds_ago;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, CLOCK_ISO_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    clock_format_iso((long long)time(NULL) - seconds_ago, out);
 }
 
 long clock_day_of(long long t) {

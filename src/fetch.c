@@ -9,6 +9,7 @@
 #include "log.h"
 #include "movie.h"
 #include "ratelimit.h"
+#include "source.h"
 #include "stats.h"
 #include "stop.h"
 #include "tmdb.h"
@@ -79,10 +80,14 @@ enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_resu
     }
 }
 
-enum retry_action fetch_movie(struct fetcher *f, int64_t id, struct fetch_result *out) {
+enum retry_action fetch_movie(struct fetcher *f, const struct work_item *item,
+                              struct fetch_result *out) {
+    int64_t id = item->movie_id;
     memset(out, 0, sizeof *out);
     out->movie_id = id;
     out->kind = FETCH_FAILED;
+    out->copy_needed_s = item->copy_needed_s;
+    out->copy_made_s = -1;
     const struct fetch_config *cfg = f->config;
     if (tmdb_url_movie(f->url, sizeof f->url, cfg->api_base, id, cfg->language, cfg->append,
                        cfg->api_key) < 0) {
@@ -92,6 +97,7 @@ enum retry_action fetch_movie(struct fetcher *f, int64_t id, struct fetch_result
     struct http_result r;
     enum retry_action a = fetch_get(f, f->url, &r, &out->attempts, out->reason, sizeof out->reason);
     out->http_status = r.status;
+    out->copy_made_s = http_copy_time(f->http);
     switch (a) {
     case RETRY_FATAL:
         return RETRY_FATAL;

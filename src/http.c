@@ -509,11 +509,17 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
     }
 }
 
-long long http_server_time(struct http_client *c) {
+long long http_copy_time(struct http_client *c) {
     struct curl_header *h;
     if (curl_easy_header(c->curl, "Date", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
         return -1;
     long long date = (long long)curl_getdate(h->value, NULL);
+    return date < 0 ? -1 : date;
+}
+
+long long http_server_time(struct http_client *c) {
+    struct curl_header *h;
+    long long date = http_copy_time(c);
     if (date < 0 || curl_easy_header(c->curl, "Age", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
         return date;
     /* TMDB's 200s are cacheable for hours: from CloudFront's cache, Date is

@@ -136,6 +136,43 @@ static int add_to_set(void *ctx, int64_t id) {
     return idset_add(ctx, id) < 0 ? -1 : 0;
 }
 
+/* A growing array of ids (store_id_fn's ctx). */
+struct id_list {
+    int64_t *ids;
+    size_t n, cap;
+};
+
+static int add_to_list(void *ctx, int64_t id) {
+    struct id_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        int64_t *grown = realloc(l->ids, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        l->ids = grown;
+        l->cap = cap;
+    }
+    l->ids[l->n++] = id;
+    return 0;
+}
+
+/* changes: the movies earlier runs stored from copies older than their
+ * change, to fetch again besides the run's days (sync.h). Returns 0, or
+ * -1 (logged). */
+static int collect_stale(struct store *store, const struct options *opt, struct id_list *stale) {
+    if (!store || opt->source.kind != SOURCE_CHANGES)
+        return 0;
+    if (store_stale_ids(store, add_to_list, stale) != STORE_OK) {
+        log_error("%s", store_errmsg(store));
+        return -1;
+    }
+    if (stale->n > 0)
+        log_info("%zu movie(s) served copies older than their change by earlier runs are "
+                 "fetched again",
+                 stale->n);
+    return 0;
+}
+
 /* Ids not to fetch: what the interrupted runs of the same source settled
  * (unless --refresh; never for changes, whose movies may have changed again
  * since), and with --max-age what was fetched recently. Notes in *facts how
@@ -233,6 +270,16 @@ static void warn_connections(const struct options *opt) {
                  TMDB_MAX_CONNECTIONS - (pages ? 1 : 0));
 }
 
+/* TMDB's CDN served copies made before the change they were fetched for:
+ * stored all the same, and noted in stale_copies for the next changes run. */
+static void warn_stale(struct stats *stats) {
+    long long n = stats_get(&stats->stale);
+    if (n > 0)
+        log_warn("%lld movie(s) were served copies older than their change (TMDB's cache); the "
+                 "next 'changes' run fetches them again",
+                 n);
+}
+
 /* Record the run's end, now, as `status`. Returns 0, or -1 (logged). */
 static int finish_run(struct store *store, int64_t run_id, const char *status,
                       const struct run_counts *counts) {
@@ -245,10 +292,12 @@ static int finish_run(struct store *store, int64_t run_id, const char *status,
     return 0;
 }
 
-/* Before the pipeline: record the run (not for a dry run) and gather the
- * ids not to fetch into `skip`. Returns 0, or -1 (logged). */
+/* Before the pipeline: record the run (not for a dry run), gather the
+ * ids not to fetch into `skip` and, for changes, those to fetch again into
+ * `stale`. Returns 0, or -1 (logged). */
 static int prepare_run(int argc, char **argv, const struct options *opt, struct store *store,
-                       struct idset *skip, struct sync_facts *facts, int64_t *run_id) {
+                       struct idset *skip, struct id_list *stale, struct sync_facts *facts,
+                       int64_t *run_id) {
     char *command = join_args(argc, argv);
     char *source = source_describe(&opt->source);
     int rc = 0;
@@ -258,8 +307,9 @@ static int prepare_run(int argc, char **argv, const struct options *opt, struct 
         rc = -1;
     } else if (!opt->dry_run && begin_run(store, command, source, run_id) != 0) {
         rc = -1;
-    } else if (store && collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : *run_id, skip,
-                                     facts) != 0) {
+    } else if ((store && collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : *run_id, skip,
+                                      facts) != 0) ||
+               collect_stale(store, opt, stale) != 0) {
         rc = -1;
         /* Recorded as it ended (exit 1), not left "running" for the next
          * run to call aborted; if even that fails, it will. */
@@ -325,14 +375,16 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
         .started_day = clock_today(), .resumed_from_day = LONG_MAX, .max_age_day = LONG_MAX};
     int64_t run_id = 0;
     struct idset *skip = idset_new();
+    struct id_list stale = {0};
     /* Export: which ids TMDB still has, to mark the others deleted. */
     struct idset *named = opt->source.kind == SOURCE_EXPORT && !opt->dry_run ? idset_new() : NULL;
     bool ready = skip && (named || opt->source.kind != SOURCE_EXPORT || opt->dry_run);
     if (!ready)
         log_error("out of memory");
-    else if (prepare_run(argc, argv, opt, store, skip, &facts, &run_id) != 0)
+    else if (prepare_run(argc, argv, opt, store, skip, &stale, &facts, &run_id) != 0)
         ready = false;
     if (!ready) {
+        free(stale.ids);
         idset_free(skip);
         idset_free(named);
         database_close(store, lock_fd);
@@ -342,6 +394,8 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     struct pipeline_config pc;
     build_config(opt, cred, run_id, skip, &pc);
     pc.source.named = named;
+    pc.source.stale_ids = stale.ids;
+    pc.source.n_stale_ids = stale.n;
     pc.dry_run = opt->dry_run;
     pc.source.count_only = opt->dry_run;
     struct stats stats;
@@ -355,6 +409,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     if (ps == PIPELINE_OK && stop_requested() && stop_reason() == STOP_SIGNAL)
         ps = PIPELINE_INTERRUPTED;
 
+    warn_stale(&stats);
     struct run_counts counts;
     stats_to_counts(&stats, &counts);
     const char *status = run_status_name(ps, &counts);
@@ -366,6 +421,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
         code = record_outcome(opt, store, named, &facts, ps, &stats, &counts, &status, code);
     }
     database_close(store, lock_fd);
+    free(stale.ids);
     idset_free(skip);
     idset_free(named);
     if (opt->verbosity >= 0 && !opt->dry_run)

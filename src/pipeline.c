@@ -31,7 +31,7 @@ struct pipeline {
     const struct pipeline_config *cfg;
     struct store *store; /* touched only by the writer thread */
     struct stats *stats;
-    struct queue *work;    /* producer -> workers: int64_t ids */
+    struct queue *work;    /* producer -> workers: struct work_item */
     struct queue *results; /* workers -> writer: struct fetch_result */
     struct http_shared *http_shared;
     struct ratelimit *ratelimit;
@@ -88,14 +88,14 @@ static void *worker_main(void *arg) {
     struct pipeline *p = w->p;
     struct fetcher f;
     if (fetcher_open(p, &f, w->index) == 0) {
-        int64_t id;
-        while (queue_pop(p->work, &id) == QUEUE_OK) {
+        struct work_item item;
+        while (queue_pop(p->work, &item) == QUEUE_OK) {
             if (p->cfg->dry_run)
                 continue; /* counted by the producer as requested */
             struct fetch_result r;
-            if (fetch_movie(&f, id, &r) == RETRY_FATAL) {
+            if (fetch_movie(&f, &item, &r) == RETRY_FATAL) {
                 if (stop_request(STOP_FATAL))
-                    log_error("movie %" PRId64 ": %s", id, r.reason);
+                    log_error("movie %" PRId64 ": %s", item.movie_id, r.reason);
                 break;
             }
             /* The writer drains until every worker has closed: never aborted. */
@@ -209,7 +209,7 @@ enum pipeline_status pipeline_run(const struct pipeline_config *cfg, struct stor
     unsigned n_workers = (unsigned)cfg->workers;
     struct pipeline p = {.cfg = cfg, .store = store, .stats = stats, .done_pipe = {-1, -1}};
     struct worker *workers = calloc(n_workers, sizeof *workers);
-    p.work = queue_new(cfg->queue_size, sizeof(int64_t), 1);
+    p.work = queue_new(cfg->queue_size, sizeof(struct work_item), 1);
     p.results = queue_new((size_t)n_workers * RESULT_QUEUE_PER_WORKER, sizeof(struct fetch_result),
                           n_workers);
     p.http_shared = http_shared_new();

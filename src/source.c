@@ -57,9 +57,10 @@ static bool in_shard(const struct source *src, int64_t id) {
     return src->shard_count == 0 || (uint64_t)id % src->shard_count == src->shard_index;
 }
 
-/* Push `id` unless already seen. Returns 0, or -1 when the queue was
+/* Push `id` unless already seen, needing a copy made at `copy_needed_s`
+ * or later (work_item; 0 none). Returns 0, or -1 when the queue was
  * aborted or memory ran out (logged). */
-static int push_id(struct producer *p, int64_t id) {
+static int push_item(struct producer *p, int64_t id, long long copy_needed_s) {
     int added = idset_add(p->seen, id);
     if (added < 0) {
         if (stop_request(STOP_FATAL))
@@ -74,7 +75,8 @@ static int push_id(struct producer *p, int64_t id) {
         stats_add(&p->stats->skipped, 1);
         return 0;
     }
-    if (!p->src->count_only && queue_push(p->work, &id) != QUEUE_OK)
+    struct work_item item = {.movie_id = id, .copy_needed_s = copy_needed_s};
+    if (!p->src->count_only && queue_push(p->work, &item) != QUEUE_OK)
         return -1;
     stats_add(&p->stats->requested, 1);
     return 0;
@@ -113,6 +115,11 @@ static void count_bad_results(const struct producer *p) {
                  "above)",
                  src->kind == SOURCE_LIST ? tmdb_list_name(src->list) : "changes", p->bad_results,
                  BAD_RESULTS_SHOWN);
+}
+
+/* push_item() for sources that say nothing of when a movie changed. */
+static int push_id(struct producer *p, int64_t id) {
+    return push_item(p, id, 0);
 }
 
 static enum source_status fail_fatal(const char *what, int page, const char *reason) {
@@ -576,7 +583,10 @@ static enum source_status changes_page(struct fetcher *f, long first, long last,
 }
 
 /* Every id of page `n` of the changes of [first, last], adult ones only
- * when asked for; results without a usable id skipped. */
+ * when asked for; results without a usable id skipped. /movie/changes
+ * says the day of no change: any may have been made up to the window's
+ * end, so each needs a copy made after it (TMDB's CDN serves copies hours
+ * old). */
 static int push_changes_page(const struct source *src, struct producer *p, long first, long last,
                              int n, const struct tmdb_list_page *page) {
     if (page->n_bad > 0) {
@@ -586,8 +596,19 @@ static int push_changes_page(const struct source *src, struct producer *p, long 
         snprintf(where, sizeof where, "changes %s..%s", from, to);
         skip_bad_results(p, where, n, page, !src->include_adult);
     }
+    long long needed_s = (long long)(last + 1) * 86400;
     for (size_t i = 0; i < page->n_ids; i++)
-        if ((!page->adult[i] || src->include_adult) && push_id(p, page->ids[i]) != 0)
+        if ((!page->adult[i] || src->include_adult) && push_item(p, page->ids[i], needed_s) != 0)
+            return -1;
+    return 0;
+}
+
+/* The movies earlier runs stored from copies older than their change:
+ * fetched again after the windows (an id a window named is pushed with
+ * that window's need; the writer keeps the later of the two). */
+static int push_stale(const struct source *src, struct producer *p) {
+    for (size_t i = 0; i < src->n_stale_ids; i++)
+        if (push_id(p, src->stale_ids[i]) != 0)
             return -1;
     return 0;
 }
@@ -641,7 +662,10 @@ static enum source_status check_clock(struct fetcher *f, const char *why) {
  * /movie/changes serves at most 500 pages (50,000 ids) of a window: a
  * window with more is split in halves and read again, down to single
  * days; a single day with more cannot be read whole (an error, so the
- * cursor stays where it was and export is the way forward).
+ * cursor stays where it was and export is the way forward). Windows are
+ * read latest first: an id is pushed once a run, with the need of the
+ * first window naming it, which must be the latest (push_changes_page()).
+ * Then the movies left waiting by earlier runs, also with no window.
  */
 static enum source_status produce_changes(const struct source *src, struct fetcher *f,
                                           struct producer *p) {
@@ -649,7 +673,7 @@ static enum source_status produce_changes(const struct source *src, struct fetch
     long stack[CHANGES_MAX_WINDOWS][2];
     int top = 0;
     bool clock_checked = false;
-    /* pushed last window first, so they are read in date order */
+    /* pushed first window first, so the latest is read first */
     long first_day = src->changes_first_day, last_day = src->changes_last_day;
     long n_windows = last_day >= first_day
                          ? (last_day - first_day) / SOURCE_CHANGES_WINDOW_DAYS + 1
@@ -659,7 +683,7 @@ static enum source_status produce_changes(const struct source *src, struct fetch
                   last_day - first_day + 1);
         return SOURCE_ERROR;
     }
-    for (long w = n_windows - 1; w >= 0; w--) {
+    for (long w = 0; w < n_windows; w++) {
         long start = first_day + w * SOURCE_CHANGES_WINDOW_DAYS;
         long end = start + SOURCE_CHANGES_WINDOW_DAYS - 1; /* 13 days apart: within the cap */
         stack[top][0] = start;
@@ -688,10 +712,10 @@ static enum source_status produce_changes(const struct source *src, struct fetch
             log_info("changes: %" PRId64 " ids in one window, more than %d pages; reading it "
                      "in halves",
                      page.total_results, TMDB_MAX_PAGE);
-            stack[top][0] = mid + 1;
-            stack[top++][1] = last;
             stack[top][0] = first;
             stack[top++][1] = mid;
+            stack[top][0] = mid + 1;
+            stack[top++][1] = last;
             continue;
         }
         stats_add(&p->stats->expected, page.total_results);
@@ -707,7 +731,8 @@ static enum source_status produce_changes(const struct source *src, struct fetch
                 return SOURCE_STOPPED;
         }
     }
-    return SOURCE_OK;
+    stats_add(&p->stats->expected, (long long)src->n_stale_ids);
+    return push_stale(src, p) != 0 ? SOURCE_STOPPED : SOURCE_OK;
 }
 
 char *source_describe(const struct source *src) {

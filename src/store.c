@@ -27,9 +27,11 @@ extern const char store_views_sql[];
 /* sql/migrations/N.sql: upgrade a version N-1 database to version N. */
 extern const char store_migrate_2_sql[];
 extern const char store_migrate_3_sql[];
+extern const char store_migrate_4_sql[];
 static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
     [2] = store_migrate_2_sql,
     [3] = store_migrate_3_sql,
+    [4] = store_migrate_4_sql,
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -119,6 +121,18 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_MARK_DELETED] = "UPDATE movies SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
     [ST_FRESH_IDS] = "SELECT id FROM movies WHERE fetched_at >= ?1 AND deleted_at IS NULL "
                      "AND tmdb_parts_cover(appended, ?2)",
+    /* A copy older than the change it was fetched for (store_note_copy()):
+     * noted with the later need; a later copy still too old is noted as
+     * served, and one new enough (or without a Date, NULL) clears it. */
+    [ST_STALE_NOTE] = "INSERT INTO stale_copies (movie_id, needed_from, copy_made_at) "
+                      "VALUES (?1, ?2, ?3) ON CONFLICT (movie_id) DO UPDATE SET "
+                      "needed_from = max(needed_from, excluded.needed_from), "
+                      "copy_made_at = excluded.copy_made_at",
+    [ST_STALE_KEEP] = "UPDATE stale_copies SET copy_made_at = ?2 "
+                      "WHERE movie_id = ?1 AND needed_from > ?2",
+    [ST_STALE_CLEAR] = "DELETE FROM stale_copies WHERE movie_id = ?1 "
+                       "AND (?2 IS NULL OR needed_from <= ?2)",
+    [ST_STALE_IDS] = "SELECT movie_id FROM stale_copies ORDER BY movie_id",
     /* What a run settled: movies written since it started, and its 404s. */
     [ST_RESUME_IDS] = "SELECT id FROM movies WHERE fetched_at >= ?1 "
                       "AND tmdb_parts_cover(appended, ?4) UNION "

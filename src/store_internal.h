@@ -47,6 +47,10 @@ enum stmt {
     ST_FTS_DONE,
     ST_MARK_DELETED,
     ST_FRESH_IDS,
+    ST_STALE_NOTE,
+    ST_STALE_KEEP,
+    ST_STALE_CLEAR,
+    ST_STALE_IDS,
     ST_COUNT,
 };
 

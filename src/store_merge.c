@@ -353,6 +353,20 @@ static enum store_status merge_cursor(struct store *s, struct store_merge_counts
                 "merge the changes cursor");
 }
 
+/* Every movie either database noted as served a copy older than its
+ * change, with the later need: a note says "fetch again", and which fetch
+ * cleared it is not known here (neither database keeps its copies' times
+ * once new enough), so none is dropped: one fetch too many, at worst,
+ * rather than a change lost. */
+static enum store_status merge_stale(struct store *s) {
+    return exec(s,
+                "INSERT INTO main.stale_copies (movie_id, needed_from, copy_made_at) "
+                "SELECT movie_id, needed_from, copy_made_at FROM src.stale_copies WHERE true "
+                "ON CONFLICT (movie_id) DO UPDATE SET needed_from = max(needed_from, "
+                "excluded.needed_from), copy_made_at = max(copy_made_at, excluded.copy_made_at)",
+                "merge the stale copies");
+}
+
 /* Runs already here (same start and command: the input was merged
  * before): a copy made while the run was running (copied as 'aborted'
  * with no finished_at) takes how it ended, and the failures it has
@@ -489,6 +503,8 @@ enum store_status store_merge(struct store *s, const char *in_path,
         rc = copy_rows(s, counts);
         if (rc == STORE_OK)
             rc = merge_cursor(s, counts);
+        if (rc == STORE_OK)
+            rc = merge_stale(s);
         if (rc == STORE_OK)
             rc = copy_runs(s, counts);
         if (rc == STORE_OK)

@@ -88,6 +88,42 @@ enum store_status store_fresh_ids(struct store *s, const char *since, const char
     return store_each_id(s, st, fn, ctx, what);
 }
 
+enum store_status store_note_copy(struct store *s, int64_t id, const char *needed_from,
+                                  const char *copy_made_at, bool *waiting) {
+    *waiting = false;
+    if (needed_from && copy_made_at && strcmp(copy_made_at, needed_from) < 0) {
+        sqlite3_stmt *st = s->stmts[ST_STALE_NOTE];
+        sqlite3_bind_int64(st, 1, id);
+        store_bind_text(st, 2, needed_from);
+        store_bind_text(st, 3, copy_made_at);
+        if (store_step_reset(st) != SQLITE_OK)
+            return store_fail(s, "note movie %lld's copy as older than its change", (long long)id);
+        *waiting = true;
+        return STORE_OK;
+    }
+    sqlite3_stmt *clear = s->stmts[ST_STALE_CLEAR];
+    sqlite3_bind_int64(clear, 1, id);
+    store_bind_text(clear, 2, copy_made_at);
+    if (store_step_reset(clear) != SQLITE_OK)
+        return store_fail(s, "clear movie %lld's stale copy", (long long)id);
+    if (!copy_made_at || sqlite3_changes(s->db) > 0)
+        return STORE_OK;
+    /* No note, or one this copy is still too old for: say which. */
+    sqlite3_stmt *keep = s->stmts[ST_STALE_KEEP];
+    sqlite3_bind_int64(keep, 1, id);
+    store_bind_text(keep, 2, copy_made_at);
+    if (store_step_reset(keep) != SQLITE_OK)
+        return store_fail(s, "note movie %lld's copy as still older than its change",
+                          (long long)id);
+    *waiting = sqlite3_changes(s->db) > 0;
+    return STORE_OK;
+}
+
+enum store_status store_stale_ids(struct store *s, store_id_fn fn, void *ctx) {
+    return store_each_id(s, s->stmts[ST_STALE_IDS], fn, ctx,
+                         "the movies served copies older than their change");
+}
+
 enum store_status store_oldest_unrefreshed(struct store *s, const char *before, bool adult,
                                            int64_t run_id, char *buf, size_t size) {
     sqlite3_stmt *st;

@@ -134,7 +134,7 @@ static enum sync_status plan_changes(struct options *opt, struct store *store) {
     } else if (first > today - 1) {
         char through[CLOCK_DATE_SIZE];
         clock_format_date(first - 1, through);
-        log_info("changes are complete through %s; nothing to fetch until tomorrow", through);
+        log_info("changes are complete through %s; no new day to read until tomorrow", through);
     }
     return SYNC_OK;
 }

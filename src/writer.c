@@ -21,7 +21,7 @@ struct batch {
     int rows;  /* results in the open transaction */
     long long started_ms;
     /* counted when committed, so the counters match the database */
-    long long stored, missing, failed, unusable;
+    long long stored, missing, failed, unusable, stale;
     bool failed_db;
     int64_t wal_warn_bytes; /* watch_wal() */
 };
@@ -72,10 +72,28 @@ static void commit(struct batch *b) {
     stats_add(&b->stats->missing, b->missing);
     stats_add(&b->stats->failed, b->failed);
     stats_add(&b->stats->unusable, b->unusable);
-    b->stored = b->missing = b->failed = b->unusable = 0;
+    stats_add(&b->stats->stale, b->stale);
+    b->stored = b->missing = b->failed = b->unusable = b->stale = 0;
     b->open = false;
     b->rows = 0;
     watch_wal(b);
+}
+
+/* An answer (stored, or TMDB's 404) from a copy TMDB's CDN made at
+ * r->copy_made_s: noted in stale_copies when older than the change it was
+ * fetched for, and a note it is new enough for cleared (store_note_copy()). */
+static enum store_status note_copy(struct batch *b, const struct fetch_result *r) {
+    char made[CLOCK_ISO_SIZE], needed[CLOCK_ISO_SIZE];
+    if (r->copy_made_s >= 0)
+        clock_format_iso(r->copy_made_s, made);
+    if (r->copy_needed_s > 0)
+        clock_format_iso(r->copy_needed_s, needed);
+    bool waiting;
+    enum store_status st =
+        store_note_copy(b->store, r->movie_id, r->copy_needed_s > 0 ? needed : NULL,
+                        r->copy_made_s >= 0 ? made : NULL, &waiting);
+    b->stale += waiting;
+    return st;
 }
 
 static void write_result(struct batch *b, const struct fetch_result *r) {
@@ -92,6 +110,8 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
         char fetched_at[CLOCK_ISO_SIZE];
         clock_utc_iso(fetched_at);
         st = store_upsert_movie(b->store, r->movie, fetched_at);
+        if (st == STORE_OK)
+            st = note_copy(b, r);
         b->stored++;
     } else {
         bool missing = r->kind == FETCH_MISSING;
@@ -103,6 +123,8 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
             char now[CLOCK_ISO_SIZE];
             clock_utc_iso(now);
             st = store_mark_deleted(b->store, r->movie_id, now, NULL);
+            if (st == STORE_OK)
+                st = note_copy(b, r);
         }
         if (missing)
             b->missing++;

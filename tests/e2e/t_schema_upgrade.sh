@@ -6,7 +6,7 @@
 # tests/fixtures/schema_v1.sql is version 1's schema; t_schema_upgrade_v2.sh
 # upgrades a version 2 database.
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 15
 
 sqlite3 "$DB" <<SQL
 .read $ROOT/tests/fixtures/schema_v1.sql
@@ -34,14 +34,14 @@ start_fake --movies 10 --deleted 0
 ids=$(catalogue_ids 2 --movies 10 --deleted 0)
 run_ingest ids $ids --rate 0
 is "$RC" 0 "a load into a version 1 database succeeds"
-is "$(sql 'PRAGMA user_version')" 3 "schema upgraded to version 3"
+is "$(sql 'PRAGMA user_version')" 4 "schema upgraded to version 4"
 is "$(sql "SELECT title || '|' || revenue || '|' || fetched_at FROM movies WHERE id = 496243")" \
     "기생충|262000000|2026-01-01T00:00:00Z" "the old movie row is intact"
 is "$(sql 'SELECT count(*) FROM movie_genres WHERE movie_id = 496243')" 1 "its links are intact"
 is "$(sql 'SELECT count(*) FROM runs')" 2 "old run kept, new run added"
 is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NULL')" 3 "deleted_at exists, NULL for all"
-is "$(sql "SELECT count(*) FROM sqlite_schema WHERE name IN ('movie_cast', 'movie_crew', 'keywords', 'people')")" \
-    4 "tables of the new version exist"
+is "$(sql "SELECT count(*) FROM sqlite_schema WHERE name IN ('movie_cast', 'movie_crew', 'keywords', 'people', 'stale_copies')")" \
+    5 "tables of the new versions exist"
 is "$(sql "SELECT rowid FROM movies_fts WHERE movies_fts MATCH '\"기생충\"'")" 496243 \
     "the old movie is in the full-text index"
 upgraded=$DB
@@ -51,5 +51,17 @@ DB=$upgraded
 is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "the upgraded schema equals a new database's (columns in the same order)"
 is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
+
+# Version 3 is version 4 without stale_copies (sql/migrations/4.sql): such
+# a database is upgraded on first open, its rows kept.
+DB=$TMP/v3.sqlite3
+cp "$upgraded" "$DB"
+sql "DROP TABLE stale_copies; DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 3"
+run_ingest ids $ids --rate 0
+is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:4:3" \
+    "a version 3 database: a load upgrades it to version 4, movies kept"
+is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
+    "and its schema equals a new database's"
+is "$(sql 'SELECT count(*) FROM stale_copies')" 0 "stale_copies exists, empty"
 
 done_testing

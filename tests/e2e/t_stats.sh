@@ -29,10 +29,10 @@ d = json.loads(sys.argv[1])
 stored, yesterday, today = int(sys.argv[2]), sys.argv[3], sys.argv[4]
 run = d["runs"][0]
 checks = [
-    d["schema_version"] == 3 and d["language"] == "ko-KR",
+    d["schema_version"] == 4 and d["language"] == "ko-KR",
     d["movies"] == {"stored": stored, "deleted": 1, "with_credits": stored,
                     "with_keywords": 0, "failed": 0},
-    d["changes"] == {"complete_through": yesterday, "next_from": today},
+    d["changes"] == {"complete_through": yesterday, "next_from": today, "stale_copies": 0},
     d["freshness"]["days_0_1"] == stored - 1 and d["freshness"]["days_90_up"] == 1,
     d["freshness"]["oldest_fetch"] == "2020-01-01T00:00:00Z",
     len(d["runs"]) == 1 and run["id"] == 1 and run["status"] == "ok",
@@ -72,7 +72,8 @@ run_ingest list now_playing --rate 0 --db "$TMP/fresh.sqlite3"
 "$BIN" --db "$TMP/fresh.sqlite3" stats --format json | "$PYTHON" -c '
 import json, sys
 d = json.load(sys.stdin)
-sys.exit(0 if d["changes"] == {"complete_through": None, "next_from": None} else 1)'
+sys.exit(0 if d["changes"] == {"complete_through": None, "next_from": None,
+                               "stale_copies": 0} else 1)'
 is "$?" 0 "no export yet: changes are null"
 run_ingest stats --workers 3
 is "$RC" 2 "load options are refused"

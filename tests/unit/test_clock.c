@@ -113,6 +113,8 @@ static void test_iso_days(void **state) {
     assert_int_equal(clock_day_of_iso("2026-11-25"), 20782);
     assert_true(clock_day_of_iso("") == LONG_MAX);
     assert_true(clock_day_of_iso("2026-13-01T00:00:00Z") == LONG_MAX);
+    clock_format_iso(20782LL * 86400 + 23 * 3600 + 59 * 60 + 58, iso);
+    assert_string_equal(iso, "2026-11-25T23:59:58Z");
 }
 
 /* A deadline carries whole seconds over and keeps nanoseconds below one. */

@@ -625,6 +625,44 @@ static void test_upsert_clears_deleted_at(void **state) {
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NULL"), 1);
 }
 
+static void note_ok(struct store *s, int64_t id, const char *needed, const char *made,
+                    bool waiting_expected) {
+    bool waiting = !waiting_expected;
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_note_copy(s, id, needed, made, &waiting), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    assert_int_equal(waiting, waiting_expected);
+}
+
+/* A copy older than the change it was fetched for is noted with the later
+ * need; a later copy still too old keeps the note (and says so), one new
+ * enough or without a Date clears it, a fetch with no need of its own too. */
+static void test_stale_copies_are_noted_and_cleared(void **state) {
+    struct fixture *f = *state;
+    char buf[64];
+    struct store *s = open_ok(f->path, "ko-KR");
+    const char *today = "2026-11-26T00:00:00Z", *tomorrow = "2026-11-27T00:00:00Z";
+    note_ok(s, 1, today, "2026-11-25T21:00:00Z", true);  /* made before the day ended */
+    note_ok(s, 2, today, "2026-11-26T00:00:00Z", false); /* made as it ended: fresh */
+    note_ok(s, 3, today, NULL, false);                   /* no Date: fresh */
+    note_ok(s, 4, NULL, "2026-11-20T00:00:00Z", false);  /* no need, no note: nothing */
+    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 1);
+    note_ok(s, 1, tomorrow, "2026-11-26T05:00:00Z", true); /* a later window: the later need */
+    note_ok(s, 1, today, "2026-11-26T06:00:00Z", true);    /* an earlier need does not win */
+    assert_string_equal(
+        qs(f->path, "SELECT needed_from || ' ' || copy_made_at FROM stale_copies", buf, sizeof buf),
+        "2026-11-27T00:00:00Z 2026-11-26T06:00:00Z");
+    note_ok(s, 1, NULL, "2026-11-26T23:00:00Z", true); /* ids: still too old, kept */
+    assert_string_equal(qs(f->path, "SELECT copy_made_at FROM stale_copies", buf, sizeof buf),
+                        "2026-11-26T23:00:00Z");
+    note_ok(s, 1, NULL, tomorrow, false); /* new enough: cleared */
+    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 0);
+    note_ok(s, 5, today, "2026-11-25T00:00:00Z", true);
+    note_ok(s, 5, NULL, NULL, false); /* no Date: cleared */
+    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 0);
+    store_close(s);
+}
+
 static void test_runs_and_failures(void **state) {
     struct fixture *f = *state;
     char buf[256];
@@ -1594,6 +1632,7 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(test_upsert_clears_deleted_at, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runs_and_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_copies_are_noted_and_cleared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_views_read_as_lists, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_rows_know_when_they_changed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_korean_two_syllables, setup, teardown),

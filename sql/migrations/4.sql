@@ -1,0 +1,6 @@
+-- migrations/4.sql - schema version 3 -> 4. Run by the program, inside the
+-- same transaction as schema.sql, before it, when PRAGMA user_version is 3
+-- (or after 2.sql and 3.sql for older databases). Version 4 adds the table
+-- stale_copies (movies stored from a CDN copy older than their change),
+-- which schema.sql creates as it creates every table that does not exist:
+-- nothing to alter here.

@@ -1,0 +1,115 @@
+#!/bin/sh
+# TMDB's CDN serves details from copies made hours before (Cache-Control:
+# public, max-age=...). A changes run must not take a copy made before the
+# end of the window that listed the movie as its change: it stores it (no
+# older than what it had), notes the movie in stale_copies, warns, exits 0
+# and moves the cursor; stats says how many wait. The next changes run
+# fetches exactly those again, besides its own days (here it has none),
+# stores what TMDB holds after the change, and clears them; the one after
+# fetches nothing. An ids run clears a note too; merge keeps the notes.
+#
+# The fake's --stale-details makes a body hold only the changes made up to
+# its copy's time (vote_count + 7 each) and leaves Age uncapped. Its today
+# is yesterday, so every change is in the past and a copy made now holds
+# them all, whatever the time of day. Two windows: [-20, -7] needs a copy
+# made from day -6, [-6, -1] one made from today; copies 2 days old
+# (--cache-age 172800) satisfy the first, never the second.
+. "$(dirname "$0")/lib.sh"
+plan 23
+
+day() { date -u -d "$1 day" +%F; }
+# The runs below read days by this machine's clock: none may straddle
+# midnight (a run after it would have a new day to read).
+while [ $(($(date -u +%s) % 86400)) -gt 86280 ]; do sleep 1; done
+FAKE_OPTS="--movies 300 --deleted 5 --today $(day -1) --stale-details"
+
+# final: id|vote_count as a copy made now holds them (every change in)
+"$PYTHON" "$FAKE" $FAKE_OPTS --dump-catalogue | "$PYTHON" -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if not m["deleted"]:
+        print("%d|%d" % (m["id"], m["vote_count"]))' | sort >"$TMP/final"
+[ -s "$TMP/final" ]; ok $? "the fake's catalogue as a copy made now holds it"
+"$PYTHON" "$FAKE" $FAKE_OPTS --dump-changes "$(day -6)" "$(day -1)" | sort >"$TMP/window2"
+"$PYTHON" "$FAKE" $FAKE_OPTS --dump-changes "$(day -1)" "$(day -1)" | sort >"$TMP/lastday"
+
+start_fake $FAKE_OPTS --cache-age 172800
+run_ingest changes --since "$(day 0)" --rate 0 # makes the database; nothing to read
+sql "INSERT INTO meta (key, value) VALUES ('changes_from', '$(day -20)')"
+run_ingest changes --rate 0
+is "$RC" 0 "copies older than the change: exit 0 (nothing failed)"
+sql "SELECT id FROM movies" | sort >"$TMP/stored"
+comm -12 "$TMP/window2" "$TMP/stored" >"$TMP/expected"
+n=$(wc -l <"$TMP/expected" | tr -d ' ')
+diag "$n stored movies changed in $(day -6)..$(day -1), $(wc -l <"$TMP/stored" | tr -d ' ') stored"
+[ "$n" -gt 5 ]; ok $? "the later window has movies to note ($n)"
+like "$ERR" "warning: $n movie\(s\) were served copies older than their change \(TMDB's cache\); the next 'changes' run fetches them again" \
+    "the run says how many"
+sql "SELECT movie_id FROM stale_copies" | sort >"$TMP/noted"
+is "$(cmp -s "$TMP/noted" "$TMP/expected" && echo same)" same \
+    "noted: exactly the movies of the later window (a copy 2 days old holds the earlier one)"
+is "$(sql "SELECT DISTINCT needed_from FROM stale_copies")" "$(day 0)T00:00:00Z" \
+    "each needs a copy made from today 00:00 UTC"
+is "$(sql "SELECT count(*) FROM stale_copies WHERE copy_made_at >= needed_from")" 0 \
+    "and records the older copy it was served"
+sql "SELECT id || '|' || vote_count FROM movies WHERE id IN ($(paste -sd, "$TMP/lastday"))" |
+    sort >"$TMP/pre"
+is "$(comm -12 "$TMP/pre" "$TMP/final" | wc -l | tr -d ' ')" 0 \
+    "the movies changed yesterday were stored as before their change (vote_count)"
+is "$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" "$(day 0)" "the cursor moves on"
+run_ingest stats
+like "$OUT" "$n movie\(s\) were served copies older than their change" "stats says how many wait"
+run_ingest stats --format json
+is "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["changes"]["stale_copies"])')" \
+    "$n" "stats --format json: changes.stale_copies"
+cp "$DB" "$TMP/after1.sqlite3"
+
+# An ids run of one noted movie, from a fresh copy: its note goes, the
+# others stay.
+one=$(head -1 "$TMP/expected")
+start_fake $FAKE_OPTS --cache-age 0
+DB=$TMP/ids.sqlite3
+cp "$TMP/after1.sqlite3" "$DB"
+run_ingest ids "$one" --rate 0
+is "$RC:$(sql "SELECT count(*) FROM stale_copies WHERE movie_id = $one"):$(sql 'SELECT count(*) FROM stale_copies')" \
+    "0:0:$((n - 1))" "ids with a fresh copy clears that movie's note only"
+DB=$TMP/test.sqlite3
+
+# The next changes run, against a fresh cache: no new day, the noted movies.
+fake_reset
+run_ingest changes --rate 0
+is "$RC" 0 "the next changes run: exit 0"
+unlike "$ERR" "older than their change" "no warning"
+fake_snapshot
+fake_stat detail_requests_per_id | "$PYTHON" -c '
+import json, sys
+print("\n".join(sorted(json.load(sys.stdin))))' >"$TMP/fetched"
+is "$(cmp -s "$TMP/fetched" "$TMP/expected" && echo same)" same "it fetched exactly the noted movies"
+is "$(fake_stat by_endpoint.details)" "$n" "each once"
+is "$(sql 'SELECT count(*) FROM stale_copies')" 0 "and cleared every note"
+sql "SELECT id || '|' || vote_count FROM movies" | sort >"$TMP/now"
+is "$(comm -23 "$TMP/now" "$TMP/final" | wc -l | tr -d ' '):$(wc -l <"$TMP/now" | tr -d ' ')" \
+    "0:$(wc -l <"$TMP/stored" | tr -d ' ')" "every stored movie holds what TMDB holds after its changes"
+run_ingest stats --format json
+is "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["changes"]["stale_copies"])')" \
+    0 "stats: none waits"
+
+fake_reset
+run_ingest changes --rate 0
+fake_snapshot
+is "$RC:$(fake_stat by_endpoint.details)" "0:0" "a third run fetches nothing"
+
+# merge keeps every note of either database, with the later need.
+DB=$TMP/merged.sqlite3
+run_ingest merge "$TMP/merged.sqlite3" "$TMP/test.sqlite3" "$TMP/after1.sqlite3"
+is "$RC" 0 "merge of the database after the first run and after the second"
+sql "SELECT movie_id FROM stale_copies" | sort >"$TMP/merged_noted"
+is "$(cmp -s "$TMP/merged_noted" "$TMP/expected" && echo same)" same \
+    "the merged database keeps the notes (the next changes run fetches them once more)"
+sqlite3 "$TMP/after1.sqlite3" "UPDATE stale_copies SET needed_from = '$(day 1)T00:00:00Z'"
+run_ingest merge "$TMP/merged.sqlite3" "$TMP/after1.sqlite3"
+is "$(sql "SELECT DISTINCT needed_from FROM stale_copies")" "$(day 1)T00:00:00Z" \
+    "merged again with later needs: the later need wins"
+
+done_testing
