@@ -2,7 +2,7 @@
  * pipeline.h - the shape of a run: one producer thread, N worker threads,
  * one writer thread, two bounded queues between them.
  *
- *   producer --(work queue: movie ids)--> workers --(result queue)--> writer
+ *   producer --(work queue: movie ids, struct work_item)--> workers --(result queue)--> writer
  *
  * pipeline_run() is called by main's thread, which becomes the supervisor:
  * it starts the threads, draws progress, turns a stop request (fatal error
