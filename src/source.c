@@ -731,7 +731,7 @@ static enum source_status produce_changes(const struct source *src, struct fetch
                 return SOURCE_STOPPED;
         }
     }
-    stats_add(&p->stats->expected, (long long)src->n_stale_ids);
+    /* not added to `expected`: a window may have named them already */
     return push_stale(src, p) != 0 ? SOURCE_STOPPED : SOURCE_OK;
 }
 
