@@ -243,10 +243,10 @@ static const struct command_help {
                 "\n"
                 "Movies TMDB changed since the database was last brought up to date (by\n"
                 "export or changes), through yesterday UTC. A changed movie answering 404 is\n"
-                "marked deleted. A movie TMDB's cache served from a copy made before the\n"
-                "end of its day of change is stored, noted (stale_copies; exit 0, with a\n"
-                "warning) and fetched again by the next changes run. Run right after\n"
-                "another that noted none, it fetches nothing.\n"},
+                "marked deleted. A movie TMDB's cache served from a copy made (Date)\n"
+                "before the end of the days that listed it is stored, noted (stale_copies;\n"
+                "exit 0, with a warning) and fetched again by the next changes run. Run\n"
+                "right after another that noted none, it fetches nothing.\n"},
     {"stats", "Usage: tmdb-ingest [--db PATH] stats [--format text|json]\n"
               "\n"
               "What the database holds, at a glance: movies stored and deleted, appended\n"
