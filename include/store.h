@@ -281,18 +281,19 @@ enum store_status store_has_other_shards(struct store *s, unsigned index, unsign
 
 /*
  * After a fetch of movie `id` answered (stored, or TMDB's 404), inside the
- * writer's batch: the copy TMDB's CDN served was made at `copy_made_at`
- * (its Date, ISO-8601 UTC; NULL when the answer had none, taken as fresh).
- * With `needed_from` (ISO-8601 UTC, or NULL), the movie changed in a
- * window of days that ended then: a copy made earlier may hold the data
- * from before the change, so the movie is noted in stale_copies with that
- * time (the later one when it was noted already). Without, or with a copy
- * new enough, a note whose needed_from the copy reaches is deleted.
- * *waiting: whether the movie is noted once done (the copy is older than
- * what it needs).
+ * writer's batch: the copy TMDB's CDN served was made at `made_s` (its
+ * Date, seconds since the epoch; -1 when the answer had none, taken as
+ * fresh). With `needed_s` > 0, the movie changed in a window of days that
+ * ended then: a copy made earlier may hold the data from before the
+ * change, so the movie is noted in stale_copies with that time (the later
+ * one when it was noted already). Without, or with a copy new enough, a
+ * note whose needed_from the copy reaches is deleted. *waiting: whether
+ * the movie is noted once done (the copy is older than what it needs).
+ * Costs no statement while the table is empty and nothing is noted (the
+ * common case: a load asks once a connection whether it holds any row).
  */
-enum store_status store_note_copy(struct store *s, int64_t id, const char *needed_from,
-                                  const char *copy_made_at, bool *waiting);
+enum store_status store_note_copy(struct store *s, int64_t id, long long needed_s, long long made_s,
+                                  bool *waiting);
 
 /* Call fn for every movie noted in stale_copies: what the next changes
  * run fetches again, besides its own days. */

@@ -59,6 +59,8 @@ struct http_client {
      * limit (100 KiB) as CURLE_OUT_OF_MEMORY, with nothing in errbuf */
     bool in_headers;
     int socket_errno; /* why the last socket() failed, 0 if none did */
+    char date_text[40];   /* the last Date header parsed (http_copy_time()), and */
+    long long date_value; /* its time; "" and unset until then */
     char *buf; /* response body; grows, never shrinks; reused across requests */
     size_t len, cap;
     long connections;
@@ -242,6 +244,7 @@ struct http_client *http_client_new(struct http_shared *sh, const struct http_co
     struct http_client *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
+    c->date_value = -1; /* for an empty Date before any other */
     c->max_body = cfg->max_body;
     c->timeout_s = cfg->timeout_s;
     c->curl = curl_easy_init();
@@ -513,8 +516,14 @@ long long http_copy_time(struct http_client *c) {
     struct curl_header *h;
     if (curl_easy_header(c->curl, "Date", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
         return -1;
-    long long date = (long long)curl_getdate(h->value, NULL);
-    return date < 0 ? -1 : date;
+    /* Answers of the same second share their Date: parsing one costs more
+     * than a whole movie's other headers (curl_getdate() scans with sscanf) */
+    if (strcmp(h->value, c->date_text) != 0) {
+        long long date = (long long)curl_getdate(h->value, NULL);
+        c->date_value = date < 0 ? -1 : date;
+        snprintf(c->date_text, sizeof c->date_text, "%s", h->value);
+    }
+    return c->date_value;
 }
 
 long long http_server_time(struct http_client *c) {

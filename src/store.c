@@ -498,6 +498,7 @@ static struct store *store_new(const char *path, const char *language, struct st
         store_close(s);
         return NULL;
     }
+    s->stale_rows = -1;
     return s;
 }
 

@@ -62,6 +62,9 @@ struct store {
     struct store_parts *parts;     /* store_parts.c's statements; NULL until prepared */
     struct rowcache *rows;         /* shared rows written; cleared at every rollback */
     bool writable;                 /* opened to write (store_open()) */
+    /* stale_copies may hold rows: -1 not known yet, 0 empty, 1 maybe
+     * (store_note_copy(); only the connection's owner writes the table) */
+    int stale_rows;
     char errmsg[512];
 };
 

@@ -359,6 +359,7 @@ static enum store_status merge_cursor(struct store *s, struct store_merge_counts
  * once new enough), so none is dropped: one fetch too many, at worst,
  * rather than a change lost. */
 static enum store_status merge_stale(struct store *s) {
+    s->stale_rows = -1;
     return exec(s,
                 "INSERT INTO main.stale_copies (movie_id, needed_from, copy_made_at) "
                 "SELECT movie_id, needed_from, copy_made_at FROM src.stale_copies WHERE true "

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "store.h"
 #include "store_internal.h"
 
@@ -88,30 +89,44 @@ enum store_status store_fresh_ids(struct store *s, const char *since, const char
     return store_each_id(s, st, fn, ctx, what);
 }
 
-enum store_status store_note_copy(struct store *s, int64_t id, const char *needed_from,
-                                  const char *copy_made_at, bool *waiting) {
+enum store_status store_note_copy(struct store *s, int64_t id, long long needed_s, long long made_s,
+                                  bool *waiting) {
     *waiting = false;
-    if (needed_from && copy_made_at && strcmp(copy_made_at, needed_from) < 0) {
+    bool noting = needed_s > 0 && made_s >= 0 && made_s < needed_s;
+    if (!noting && s->stale_rows < 0) { /* once a connection: most loads note none */
+        int64_t any;
+        if (store_query_ints(s->db, "SELECT EXISTS (SELECT 1 FROM stale_copies)", &any, 1) != 0)
+            return store_fail(s, "read the stale copies");
+        s->stale_rows = any != 0;
+    }
+    if (!noting && s->stale_rows == 0)
+        return STORE_OK; /* nothing to clear */
+    char made[CLOCK_ISO_SIZE], needed[CLOCK_ISO_SIZE];
+    if (made_s >= 0)
+        clock_format_iso(made_s, made);
+    if (noting) {
+        clock_format_iso(needed_s, needed);
         sqlite3_stmt *st = s->stmts[ST_STALE_NOTE];
         sqlite3_bind_int64(st, 1, id);
-        store_bind_text(st, 2, needed_from);
-        store_bind_text(st, 3, copy_made_at);
+        store_bind_text(st, 2, needed);
+        store_bind_text(st, 3, made);
         if (store_step_reset(st) != SQLITE_OK)
             return store_fail(s, "note movie %lld's copy as older than its change", (long long)id);
+        s->stale_rows = 1;
         *waiting = true;
         return STORE_OK;
     }
     sqlite3_stmt *clear = s->stmts[ST_STALE_CLEAR];
     sqlite3_bind_int64(clear, 1, id);
-    store_bind_text(clear, 2, copy_made_at);
+    store_bind_text(clear, 2, made_s >= 0 ? made : NULL);
     if (store_step_reset(clear) != SQLITE_OK)
         return store_fail(s, "clear movie %lld's stale copy", (long long)id);
-    if (!copy_made_at || sqlite3_changes(s->db) > 0)
+    if (made_s < 0 || sqlite3_changes(s->db) > 0)
         return STORE_OK;
     /* No note, or one this copy is still too old for: say which. */
     sqlite3_stmt *keep = s->stmts[ST_STALE_KEEP];
     sqlite3_bind_int64(keep, 1, id);
-    store_bind_text(keep, 2, copy_made_at);
+    store_bind_text(keep, 2, made);
     if (store_step_reset(keep) != SQLITE_OK)
         return store_fail(s, "note movie %lld's copy as still older than its change",
                           (long long)id);

@@ -83,15 +83,9 @@ static void commit(struct batch *b) {
  * r->copy_made_s: noted in stale_copies when older than the change it was
  * fetched for, and a note it is new enough for cleared (store_note_copy()). */
 static enum store_status note_copy(struct batch *b, const struct fetch_result *r) {
-    char made[CLOCK_ISO_SIZE], needed[CLOCK_ISO_SIZE];
-    if (r->copy_made_s >= 0)
-        clock_format_iso(r->copy_made_s, made);
-    if (r->copy_needed_s > 0)
-        clock_format_iso(r->copy_needed_s, needed);
     bool waiting;
     enum store_status st =
-        store_note_copy(b->store, r->movie_id, r->copy_needed_s > 0 ? needed : NULL,
-                        r->copy_made_s >= 0 ? made : NULL, &waiting);
+        store_note_copy(b->store, r->movie_id, r->copy_needed_s, r->copy_made_s, &waiting);
     b->stale += waiting;
     return st;
 }
