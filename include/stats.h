@@ -18,6 +18,9 @@
  *   http_requests  requests sent, list pages included (workers, producer)
  *   retries        requests that were repeats (workers, producer)
  *   throttled      429/503 answers (workers, producer)
+ *   oldest_copy    the earliest Date (seconds since the epoch) of a copy the
+ *                  run stored or found deleted; 0 none (writer, at commit;
+ *                  read by main's thread once the threads are joined)
  *   skipped        ids not fetched: settled by the interrupted run resumed, or
  *                  fresher than --max-age (producer)
  *   bad_input      tokens, export lines or results of list and changes pages
@@ -39,6 +42,7 @@ struct stats {
     atomic_llong failed;
     atomic_llong unusable;
     atomic_llong stale;
+    atomic_llong oldest_copy;
     atomic_llong http_requests;
     atomic_llong retries;
     atomic_llong throttled;

@@ -10,8 +10,10 @@
  * database that holds movies of other shards. A finished export moves it to the earliest of:
  * the export's day (movies created after its snapshot are not in it), the
  * day the run started, the day the interrupted run it resumed started
- * (what that run stored is that old), and with --max-age the day of the
- * oldest fetch it skipped. A changes run moves it to the day after the last
+ * (what that run stored is that old), with --max-age the day of the
+ * oldest fetch it skipped, and the day of the oldest copy TMDB's CDN
+ * served it (its Date: the origin made it then, and it holds no later
+ * change; facts->oldest_copy). A changes run moves it to the day after the last
  * day it read. Changes are read through yesterday only: today is not over,
  * and an immediate second run then has nothing to fetch. A changes run
  * never resumes: what an interrupted one stored may have changed since.
@@ -88,6 +90,7 @@ struct sync_facts {
     long resumed_from_day; /* the day the earliest run it resumed started; LONG_MAX none */
     long max_age_day;      /* --max-age skipped movies fetched since this day; LONG_MAX none */
     int64_t run_id;        /* the run (its failures are not "left as they were") */
+    long long oldest_copy; /* the earliest copy TMDB's CDN served the run (stats.h); 0 none */
 };
 
 /*

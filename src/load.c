@@ -418,6 +418,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
         if (ps == PIPELINE_OK && print_dry_run(opt, &stats) != 0)
             code = EXIT_FATAL;
     } else {
+        facts.oldest_copy = stats_get(&stats.oldest_copy);
         code = record_outcome(opt, store, named, &facts, ps, &stats, &counts, &status, code);
     }
     database_close(store, lock_fd);

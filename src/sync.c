@@ -298,6 +298,18 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
         long day =
             min_day(facts->started_day, min_day(facts->resumed_from_day, facts->max_age_day));
         day = min_day(day, opt->export_day);
+        /* A copy TMDB's CDN made before that day holds none of the day
+         * before's later changes: complete only from the oldest copy's day
+         * (the next changes run reads that day again). */
+        long copy_day = facts->oldest_copy > 0 ? clock_day_of(facts->oldest_copy) : LONG_MAX;
+        if (copy_day < day) {
+            char made[CLOCK_ISO_SIZE];
+            clock_format_iso(facts->oldest_copy, made);
+            log_info("TMDB's cache served copies made as early as %s: changes are marked "
+                     "complete only from that day",
+                     made);
+            day = copy_day;
+        }
         /* Never past a stored movie the run left as it was. */
         char before[CLOCK_ISO_SIZE], oldest[64];
         clock_format_day_start(day, before);

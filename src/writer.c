@@ -22,6 +22,7 @@ struct batch {
     long long started_ms;
     /* counted when committed, so the counters match the database */
     long long stored, missing, failed, unusable, stale;
+    long long oldest_copy; /* seconds since the epoch, 0 none (stats.h) */
     bool failed_db;
     int64_t wal_warn_bytes; /* watch_wal() */
 };
@@ -73,7 +74,11 @@ static void commit(struct batch *b) {
     stats_add(&b->stats->failed, b->failed);
     stats_add(&b->stats->unusable, b->unusable);
     stats_add(&b->stats->stale, b->stale);
-    b->stored = b->missing = b->failed = b->unusable = b->stale = 0;
+    /* this thread alone writes it, and main reads it after the join */
+    long long oldest = stats_get(&b->stats->oldest_copy);
+    if (b->oldest_copy > 0 && (oldest == 0 || b->oldest_copy < oldest))
+        atomic_store(&b->stats->oldest_copy, b->oldest_copy);
+    b->stored = b->missing = b->failed = b->unusable = b->stale = b->oldest_copy = 0;
     b->open = false;
     b->rows = 0;
     watch_wal(b);
@@ -87,6 +92,8 @@ static enum store_status note_copy(struct batch *b, const struct fetch_result *r
     enum store_status st =
         store_note_copy(b->store, r->movie_id, r->copy_needed_s, r->copy_made_s, &waiting);
     b->stale += waiting;
+    if (r->copy_made_s > 0 && (b->oldest_copy == 0 || r->copy_made_s < b->oldest_copy))
+        b->oldest_copy = r->copy_made_s;
     return st;
 }
 

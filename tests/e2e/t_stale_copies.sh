@@ -15,7 +15,7 @@
 # made from day -6, [-6, -1] one made from today; copies 2 days old
 # (--cache-age 172800) satisfy the first, never the second.
 . "$(dirname "$0")/lib.sh"
-plan 23
+plan 25
 
 day() { date -u -d "$1 day" +%F; }
 # The runs below read days by this machine's clock: none may straddle
@@ -111,5 +111,19 @@ sqlite3 "$TMP/after1.sqlite3" "UPDATE stale_copies SET needed_from = '$(day 1)T0
 run_ingest merge "$TMP/merged.sqlite3" "$TMP/after1.sqlite3"
 is "$(sql "SELECT DISTINCT needed_from FROM stale_copies")" "$(day 1)T00:00:00Z" \
     "merged again with later needs: the later need wins"
+
+# An export served copies 2 days old holds none of the changes made since
+# they were made: changes are complete only from the oldest copy's day,
+# not from the export's, so the next changes run reads those days again.
+DB=$TMP/export.sqlite3
+start_fake $FAKE_OPTS --cache-age 172800
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$(day -1)" --rate 0
+is "$RC:$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" "0:$(day -2)" \
+    "an export served copies 2 days old: the cursor at the oldest copy's day"
+DB=$TMP/export_fresh.sqlite3
+start_fake $FAKE_OPTS --cache-age 0
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$(day -1)" --rate 0
+is "$RC:$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" "0:$(day -1)" \
+    "served fresh copies: the cursor at the export's day"
 
 done_testing
