@@ -16,6 +16,13 @@
  * moment, not the rate when it started waiting: as the rate climbs back,
  * waiting threads send sooner.
  *
+ * Without a configured rate (0) there is no limit until the first throttle.
+ * The server is obeyed all the same: the throttle pauses every thread, and
+ * the limiter then learns a rate, half of what was sent in the second
+ * before, which climbs back (by 5 % of the learnt rate a second) with no
+ * ceiling, so that once the server stops refusing, the limit stops
+ * mattering; a further throttle halves it again.
+ *
  * Thread safety: all functions may be called from any thread; the state is
  * guarded by the limiter's mutex. Waiting happens outside the lock and ends
  * early when a stop is requested (stop.h).
@@ -25,8 +32,9 @@
 
 struct ratelimit;
 
-/* A limiter allowing `rate_per_s` requests per second (0 = unlimited).
- * Returns NULL when out of memory. Free with ratelimit_free(). */
+/* A limiter allowing `rate_per_s` requests per second (0 = unlimited until
+ * the server throttles, see above). Returns NULL when out of memory. Free
+ * with ratelimit_free(). */
 struct ratelimit *ratelimit_new(double rate_per_s);
 
 /* Accepts NULL. */
@@ -40,7 +48,8 @@ int ratelimit_acquire(struct ratelimit *rl);
  * and the rate drops. */
 void ratelimit_throttle(struct ratelimit *rl, long pause_ms);
 
-/* The current allowed rate, requests per second (0 = unlimited). */
+/* The current allowed rate, requests per second (0 = unlimited: none was
+ * configured and no throttle came yet). */
 double ratelimit_current_rate(struct ratelimit *rl);
 
 #endif

@@ -1,8 +1,8 @@
 /* ratelimit.c - see ratelimit.h. Each acquire reserves the next free send
  * slot under the lock and sleeps until it outside the lock. A slot is the
  * latest of: now, one interval (at the current rate) after the previous
- * slot, the end of a throttle pause, and one window after the slot
- * `window_n` sends ago.
+ * slot, the end of a throttle pause, and (with a configured rate) one
+ * window after the slot `window_n` sends ago.
  *
  * A slot is reserved only when it is at most LOOKAHEAD_S away. Reserving
  * further ahead would fix each thread's slot at the rate of the moment:
@@ -26,14 +26,19 @@
 
 /* After a throttle the rate drops to this fraction... */
 #define THROTTLE_FACTOR 0.5
-/* ...and regains this fraction of the configured rate per second without throttles. */
+/* ...and regains this fraction of the reference rate (the configured one,
+ * or without one the rate learnt at the first throttle) per second. */
 #define RECOVERY_PER_S 0.05
 /* Never below this (or half a configured rate under it), so a run always
  * progresses; never above the configured rate either. */
 #define MIN_RATE 0.5
+/* Without a configured rate, the rate learnt at the first throttle is what
+ * was sent in the server's last second: at least this much. */
+#define MIN_LEARNT_RATE 1.0
 /* The sliding window is this much longer than the server's second. */
 #define WINDOW_MARGIN 1.02
-/* Sends remembered for the sliding window (rates above this are spacing-only). */
+/* Sends remembered for the sliding window (rates above this are spacing-only),
+ * and without a configured rate, to count the last second's sends. */
 #define MAX_WINDOW_N 4096
 /* No slot is reserved further ahead than this. */
 #define LOOKAHEAD_S 0.25
@@ -43,11 +48,12 @@
 struct ratelimit {
     pthread_mutex_t lock;
     pthread_cond_t turn; /* broadcast when `serving` moves */
-    double configured;   /* immutable; 0 = unlimited */
-    size_t window_n;     /* immutable: at most window_n sends per window_s */
-    double window_s;     /* immutable */
+    double configured;   /* immutable; 0 = none: unlimited until the first throttle */
+    size_t window_n;     /* immutable: the ring's size; with a configured rate, */
+    double window_s;     /* at most window_n sends per window_s (immutable) */
     /* guarded by lock: */
-    double rate;           /* current allowed rate */
+    double rate;           /* current allowed rate; 0 = unlimited */
+    double reference;      /* the recovery's unit: configured, or the rate learnt */
     double last_slot_s;    /* monotonic time of the last slot reserved */
     double paused_until_s; /* no slot before this */
     double last_adjust_s;  /* when `rate` last changed */
@@ -63,6 +69,9 @@ struct ratelimit *ratelimit_new(double rate_per_s) {
         return NULL;
     rl->configured = rate_per_s > 0 ? rate_per_s : 0;
     rl->rate = rl->configured;
+    rl->reference = rl->configured;
+    rl->window_n = MAX_WINDOW_N; /* no configured rate: the last second's sends */
+    rl->window_s = 1.0;
     if (rl->configured > 0) {
         /* A second holds floor(R) sends at most (3 for 3.5/s: a fourth
          * would be over); below one a second, one send per 1/R seconds;
@@ -71,15 +80,15 @@ struct ratelimit *ratelimit_new(double rate_per_s) {
         rl->window_n = n < MAX_WINDOW_N ? n : MAX_WINDOW_N;
         double per_s = rl->configured >= 1 ? 1.0 : 1.0 / rl->configured;
         rl->window_s = per_s * (double)rl->window_n / (double)n * WINDOW_MARGIN;
-        /* -1e9: "long ago", so the first window_n sends are not held back */
-        rl->recent = malloc(rl->window_n * sizeof *rl->recent);
-        if (!rl->recent) {
-            free(rl);
-            return NULL;
-        }
-        for (size_t i = 0; i < rl->window_n; i++)
-            rl->recent[i] = -1e9;
     }
+    /* -1e9: "long ago", so the first window_n sends are not held back */
+    rl->recent = malloc(rl->window_n * sizeof *rl->recent);
+    if (!rl->recent) {
+        free(rl);
+        return NULL;
+    }
+    for (size_t i = 0; i < rl->window_n; i++)
+        rl->recent[i] = -1e9;
     pthread_condattr_t attr;
     bool attr_ok = pthread_condattr_init(&attr) == 0;
     bool cond_ok = attr_ok && pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
@@ -107,14 +116,18 @@ void ratelimit_free(struct ratelimit *rl) {
     free(rl);
 }
 
-/* Additive increase back towards the configured rate. Lock held. */
+/* Additive increase: back to the configured rate, or without one, on past
+ * the rate learnt (the limit stops mattering once the workers cannot keep
+ * up with it). Lock held. */
 static void recover(struct ratelimit *rl, double now) {
-    if (rl->rate >= rl->configured)
+    if (rl->rate <= 0 || (rl->configured > 0 && rl->rate >= rl->configured))
         return;
-    double gained = (now - rl->last_adjust_s) * RECOVERY_PER_S * rl->configured;
+    double gained = (now - rl->last_adjust_s) * RECOVERY_PER_S * rl->reference;
     if (gained <= 0)
         return;
-    rl->rate = rl->rate + gained < rl->configured ? rl->rate + gained : rl->configured;
+    rl->rate += gained;
+    if (rl->configured > 0 && rl->rate > rl->configured)
+        rl->rate = rl->configured;
     rl->last_adjust_s = now;
 }
 
@@ -125,20 +138,29 @@ static double later(double a, double b) {
 /* The earliest slot a send may take now. Lock held. */
 static double next_slot(struct ratelimit *rl, double now) {
     double slot = later(now, rl->paused_until_s);
-    if (rl->configured <= 0)
-        return slot;
     recover(rl, now);
+    if (rl->rate <= 0)
+        return slot;
     slot = later(slot, rl->last_slot_s + 1.0 / rl->rate);
+    if (rl->configured <= 0)
+        return slot; /* a learnt rate: spacing only */
     return later(slot, rl->recent[rl->recent_head] + rl->window_s);
+}
+
+/* Slots taken in the second before `now`: what the server last saw.
+ * Lock held. */
+static double sent_last_second(const struct ratelimit *rl, double now) {
+    size_t n = 0;
+    for (size_t i = 0; i < rl->window_n; i++)
+        n += rl->recent[i] > now - 1.0 && rl->recent[i] <= now;
+    return (double)n;
 }
 
 /* Take `slot`, and pass the turn on. Lock held. */
 static void reserve(struct ratelimit *rl, double slot) {
-    if (rl->configured > 0) {
-        rl->last_slot_s = slot;
-        rl->recent[rl->recent_head] = slot;
-        rl->recent_head = (rl->recent_head + 1) % rl->window_n;
-    }
+    rl->last_slot_s = slot;
+    rl->recent[rl->recent_head] = slot;
+    rl->recent_head = (rl->recent_head + 1) % rl->window_n;
     rl->serving++;
     pthread_cond_broadcast(&rl->turn);
 }
@@ -213,10 +235,18 @@ void ratelimit_throttle(struct ratelimit *rl, long pause_ms) {
         rl->paused_until_s = until;
     /* Requests already in flight when the first 429 came answer 429 too:
      * lower the rate once per pause, not once per answer. */
-    if (rl->configured > 0 && now >= rl->last_adjust_s) {
+    if (now >= rl->last_adjust_s) {
         recover(rl, now);
+        if (rl->rate <= 0) {
+            /* No rate of its own yet: what the server just refused is
+             * about what was sent in its last second. Without this, every
+             * pause ended with all workers sending at once, and most of
+             * them were refused again (a storm of 429s). */
+            double sent = sent_last_second(rl, now);
+            rl->rate = rl->reference = sent > MIN_LEARNT_RATE ? sent : MIN_LEARNT_RATE;
+        }
         double lowered = rl->rate * THROTTLE_FACTOR;
-        double floor_rate = rl->configured * THROTTLE_FACTOR;
+        double floor_rate = rl->reference * THROTTLE_FACTOR;
         if (floor_rate > MIN_RATE)
             floor_rate = MIN_RATE;
         rl->rate = lowered > floor_rate ? lowered : floor_rate;

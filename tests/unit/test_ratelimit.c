@@ -104,6 +104,28 @@ static void test_unlimited_still_honours_a_pause(void **state) {
     ratelimit_free(rl);
 }
 
+/* Without a configured rate, a throttle still leaves a rate behind: half
+ * of what was sent in the second before. Without one, every worker sent
+ * at once when the pause ended and most were refused again: with 20
+ * workers against a server allowing 10 a second, 422 429s for 300 movies
+ * and 8 movies given up. */
+static void test_unlimited_learns_a_rate_from_a_throttle(void **state) {
+    (void)state;
+    struct ratelimit *rl = ratelimit_new(0);
+    for (int i = 0; i < 20; i++) /* unlimited: at once */
+        assert_int_equal(ratelimit_acquire(rl), 0);
+    ratelimit_throttle(rl, 0);
+    double rate = ratelimit_current_rate(rl);
+    assert_true(rate > 0);
+    assert_true(rate <= 10.5); /* 10, and a little recovery on a slow machine */
+    double t0 = now_s();
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(ratelimit_acquire(rl), 0);
+    /* spaced: at most 10.5 a second, 6 sends span at least 5 intervals */
+    assert_true(now_s() - t0 >= 5 / 10.5 - 0.01);
+    ratelimit_free(rl);
+}
+
 struct waiter {
     struct ratelimit *rl;
     double returned_s;
@@ -232,6 +254,7 @@ int main(void) {
         cmocka_unit_test(test_answers_within_one_pause_lower_the_rate_once),
         cmocka_unit_test(test_a_slow_rate_is_never_raised_by_a_throttle),
         cmocka_unit_test(test_unlimited_still_honours_a_pause),
+        cmocka_unit_test(test_unlimited_learns_a_rate_from_a_throttle),
         cmocka_unit_test(test_a_pause_holds_for_threads_already_waiting),
         cmocka_unit_test(test_waiting_threads_gain_from_the_recovery),
         cmocka_unit_test(test_many_threads_keep_the_spacing),
