@@ -16,12 +16,14 @@
  * moment, not the rate when it started waiting: as the rate climbs back,
  * waiting threads send sooner.
  *
- * Without a configured rate (0) there is no limit until the first throttle.
- * The server is obeyed all the same: the throttle pauses every thread, and
- * the limiter then learns a rate, half of what was sent in the second
- * before, which climbs back (by 5 % of the learnt rate a second) with no
- * ceiling, so that once the server stops refusing, the limit stops
- * mattering; a further throttle halves it again.
+ * Without a configured rate (0) there is no limit until the first 429.
+ * The server is obeyed all the same: the 429 pauses every thread, and the
+ * limiter then learns a rate, half of what was sent in the second before,
+ * which climbs back (by 5 % of the learnt rate a second) with no ceiling,
+ * so that once the server stops refusing, the limit stops mattering; a
+ * further 429 halves it again. A 503 (the service is down, not this client
+ * too fast) only pauses: a flaky CDN must not ratchet down a run that asked
+ * for no limit.
  *
  * Thread safety: all functions may be called from any thread; the state is
  * guarded by the limiter's mutex. Waiting happens outside the lock and ends
@@ -44,9 +46,16 @@ void ratelimit_free(struct ratelimit *rl);
  * was requested while waiting (send nothing then). */
 int ratelimit_acquire(struct ratelimit *rl);
 
+/* What the server said. */
+enum ratelimit_signal {
+    RATELIMIT_TOO_MANY,    /* 429: this address sends too fast */
+    RATELIMIT_UNAVAILABLE, /* 503: the service is offline or overloaded */
+};
+
 /* The server said "slow down": nobody sends before `pause_ms` from now,
- * and the rate drops. */
-void ratelimit_throttle(struct ratelimit *rl, long pause_ms);
+ * and a configured rate drops; without one, only RATELIMIT_TOO_MANY
+ * sets or lowers the rate (see above). */
+void ratelimit_throttle(struct ratelimit *rl, long pause_ms, enum ratelimit_signal why);
 
 /* The current allowed rate, requests per second (0 = unlimited: none was
  * configured and no throttle came yet). */

@@ -61,7 +61,8 @@ enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_resu
         struct retry_decision d = retry_decide(out, attempt, f->config->max_retries, &f->rng);
         if (d.throttle) {
             stats_add(&f->stats->throttled, 1);
-            ratelimit_throttle(f->ratelimit, d.delay_ms);
+            ratelimit_throttle(f->ratelimit, d.delay_ms,
+                               out->status == 429 ? RATELIMIT_TOO_MANY : RATELIMIT_UNAVAILABLE);
             if (d.delay_ms >= 30000) /* a cron job should not look hung */
                 log_warn("HTTP %ld with Retry-After: every request pauses %ld s", out->status,
                          (d.delay_ms + 500) / 1000);

@@ -227,7 +227,7 @@ int ratelimit_acquire(struct ratelimit *rl) {
     }
 }
 
-void ratelimit_throttle(struct ratelimit *rl, long pause_ms) {
+void ratelimit_throttle(struct ratelimit *rl, long pause_ms, enum ratelimit_signal why) {
     pthread_mutex_lock(&rl->lock);
     double now = clock_monotonic_s();
     double until = now + (double)pause_ms / 1000.0;
@@ -235,7 +235,8 @@ void ratelimit_throttle(struct ratelimit *rl, long pause_ms) {
         rl->paused_until_s = until;
     /* Requests already in flight when the first 429 came answer 429 too:
      * lower the rate once per pause, not once per answer. */
-    if (now >= rl->last_adjust_s) {
+    bool lower = rl->configured > 0 || why == RATELIMIT_TOO_MANY;
+    if (lower && now >= rl->last_adjust_s) {
         recover(rl, now);
         if (rl->rate <= 0) {
             /* No rate of its own yet: what the server just refused is

@@ -64,7 +64,7 @@ static void test_a_fractional_rate_never_rounds_up(void **state) {
 static void test_throttle_pauses_everybody_and_lowers_the_rate(void **state) {
     (void)state;
     struct ratelimit *rl = ratelimit_new(40);
-    ratelimit_throttle(rl, 300);
+    ratelimit_throttle(rl, 300, RATELIMIT_TOO_MANY);
     assert_true(ratelimit_current_rate(rl) <= 20.0 + 1e-9);
     double t0 = now_s();
     assert_int_equal(ratelimit_acquire(rl), 0);
@@ -76,7 +76,7 @@ static void test_answers_within_one_pause_lower_the_rate_once(void **state) {
     (void)state;
     struct ratelimit *rl = ratelimit_new(40);
     for (int i = 0; i < 5; i++) /* five workers' 429s from one burst */
-        ratelimit_throttle(rl, 1000);
+        ratelimit_throttle(rl, 1000, RATELIMIT_TOO_MANY);
     assert_true(ratelimit_current_rate(rl) >= 19.9);
     ratelimit_free(rl);
 }
@@ -85,9 +85,9 @@ static void test_answers_within_one_pause_lower_the_rate_once(void **state) {
 static void test_a_slow_rate_is_never_raised_by_a_throttle(void **state) {
     (void)state;
     struct ratelimit *rl = ratelimit_new(0.2);
-    ratelimit_throttle(rl, 0);
+    ratelimit_throttle(rl, 0, RATELIMIT_TOO_MANY);
     assert_true(fabs(ratelimit_current_rate(rl) - 0.1) < 1e-3);
-    ratelimit_throttle(rl, 0); /* the floor: half the configured rate */
+    ratelimit_throttle(rl, 0, RATELIMIT_TOO_MANY); /* the floor: half the configured rate */
     assert_true(fabs(ratelimit_current_rate(rl) - 0.1) < 1e-3);
     ratelimit_free(rl);
 }
@@ -97,7 +97,7 @@ static void test_unlimited_still_honours_a_pause(void **state) {
     struct ratelimit *rl = ratelimit_new(0);
     assert_true(ratelimit_current_rate(rl) == 0);
     assert_int_equal(ratelimit_acquire(rl), 0);
-    ratelimit_throttle(rl, 200);
+    ratelimit_throttle(rl, 200, RATELIMIT_TOO_MANY);
     double t0 = now_s();
     assert_int_equal(ratelimit_acquire(rl), 0);
     assert_true(now_s() - t0 >= 0.19);
@@ -114,7 +114,7 @@ static void test_unlimited_learns_a_rate_from_a_throttle(void **state) {
     struct ratelimit *rl = ratelimit_new(0);
     for (int i = 0; i < 20; i++) /* unlimited: at once */
         assert_int_equal(ratelimit_acquire(rl), 0);
-    ratelimit_throttle(rl, 0);
+    ratelimit_throttle(rl, 0, RATELIMIT_TOO_MANY);
     double rate = ratelimit_current_rate(rl);
     assert_true(rate > 0);
     assert_true(rate <= 10.5); /* 10, and a little recovery on a slow machine */
@@ -123,6 +123,22 @@ static void test_unlimited_learns_a_rate_from_a_throttle(void **state) {
         assert_int_equal(ratelimit_acquire(rl), 0);
     /* spaced: at most 10.5 a second, 6 sends span at least 5 intervals */
     assert_true(now_s() - t0 >= 5 / 10.5 - 0.01);
+    ratelimit_free(rl);
+}
+
+/* Without a configured rate, a 503 pauses but sets no rate: the service
+ * being down says nothing about this client's pace, and a flaky CDN would
+ * ratchet a run that asked for no limit down to half a request a second. */
+static void test_unlimited_learns_nothing_from_a_503(void **state) {
+    (void)state;
+    struct ratelimit *rl = ratelimit_new(0);
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(ratelimit_acquire(rl), 0);
+    ratelimit_throttle(rl, 200, RATELIMIT_UNAVAILABLE);
+    assert_true(ratelimit_current_rate(rl) == 0);
+    double t0 = now_s();
+    assert_int_equal(ratelimit_acquire(rl), 0); /* the pause holds */
+    assert_true(now_s() - t0 >= 0.19);
     ratelimit_free(rl);
 }
 
@@ -150,7 +166,7 @@ static void test_a_pause_holds_for_threads_already_waiting(void **state) {
     struct timespec nap = {0, 50 * 1000000L};
     nanosleep(&nap, NULL);
     double throttled_s = now_s();
-    ratelimit_throttle(rl, 1000);
+    ratelimit_throttle(rl, 1000, RATELIMIT_TOO_MANY);
     pthread_join(t, NULL);
     assert_true(w.returned_s >= throttled_s + 1.0 - 0.001);
     ratelimit_free(rl);
@@ -183,7 +199,7 @@ static void test_waiting_threads_gain_from_the_recovery(void **state) {
     enum { THREADS = 10 };
     struct ratelimit *rl = ratelimit_new(400);
     for (int i = 0; i < 12; i++)
-        ratelimit_throttle(rl, 0);
+        ratelimit_throttle(rl, 0, RATELIMIT_TOO_MANY);
     assert_true(ratelimit_current_rate(rl) < 1.0);
     double t0 = now_s();
     double last = acquire_in_threads(rl, THREADS);
@@ -228,7 +244,7 @@ static void test_threads_are_served_in_order(void **state) {
 static void test_stop_ends_a_wait(void **state) {
     (void)state;
     struct ratelimit *rl = ratelimit_new(1);
-    ratelimit_throttle(rl, 60000);
+    ratelimit_throttle(rl, 60000, RATELIMIT_TOO_MANY);
     stop_request(STOP_SIGNAL);
     assert_int_equal(ratelimit_acquire(rl), -1);
     ratelimit_free(rl);
@@ -255,6 +271,7 @@ int main(void) {
         cmocka_unit_test(test_a_slow_rate_is_never_raised_by_a_throttle),
         cmocka_unit_test(test_unlimited_still_honours_a_pause),
         cmocka_unit_test(test_unlimited_learns_a_rate_from_a_throttle),
+        cmocka_unit_test(test_unlimited_learns_nothing_from_a_503),
         cmocka_unit_test(test_a_pause_holds_for_threads_already_waiting),
         cmocka_unit_test(test_waiting_threads_gain_from_the_recovery),
         cmocka_unit_test(test_many_threads_keep_the_spacing),
