@@ -163,9 +163,22 @@ enum store_status store_record_failure(struct store *s, int64_t run_id, int64_t 
  * Insert a runs row with status "running" and return its id in *run_id.
  * `command` is the command line as given, already without any credential;
  * `source` names what is loaded (source_describe()), the key for resuming.
+ * The row gets a new store_new_run_uid(), the run's identity in every
+ * database it is merged into; STORE_ERR when no random bytes can be read.
  */
 enum store_status store_run_begin(struct store *s, const char *command, const char *source,
                                   const char *started_at, int64_t *run_id);
+
+/* Hex digits of a run's uid (runs.uid): 128 bits. */
+#define STORE_RUN_UID_CHARS 32
+
+/*
+ * Write a new run identity into uid: 128 bits from getrandom(2) (or
+ * /dev/urandom) as STORE_RUN_UID_CHARS lowercase hex digits and a NUL.
+ * Returns 0, or -1 with errno set when neither source can be read. Any
+ * thread.
+ */
+int store_new_run_uid(char uid[STORE_RUN_UID_CHARS + 1]);
 
 /*
  * Mark every run still "running" as "aborted" (its process died: no run
@@ -343,6 +356,7 @@ struct store_run_row {
     int64_t id;
     const char *started_at, *finished_at; /* finished_at may be NULL */
     const char *source, *status;
+    const char *uid;   /* runs.uid; NULL for a run of a version before 4 */
     double duration_s; /* -1 while running, and for an aborted run (its end is unknown) */
     struct run_counts counts;
 };
@@ -458,7 +472,8 @@ struct store_merge_counts {
  * keeps them, whichever database holds them (docs/schema.md, "Merging
  * databases"); appended stays the winner's. Shared rows (genres, people, ...) are taken
  * when newer by updated_at, which they keep. Runs and fetch failures are
- * copied, renumbered, except runs already here (same start and command),
+ * copied, renumbered, except runs already here (same uid; without one on
+ * either side, runs of versions before 4: same start and command),
  * whose failures are brought up to date, and whose copy made while the
  * run was running takes how it ended; a run still running is copied as
  * aborted. The changes cursor becomes the

@@ -266,8 +266,16 @@ CREATE TABLE IF NOT EXISTS runs (
     failed        INTEGER NOT NULL DEFAULT 0,  -- given up after retries, bad payloads, bad input
     http_requests INTEGER NOT NULL DEFAULT 0,  -- list pages included
     retries       INTEGER NOT NULL DEFAULT 0,
-    skipped       INTEGER NOT NULL DEFAULT 0   -- settled by the interrupted run this one resumed, or fresh enough (--max-age)
+    skipped       INTEGER NOT NULL DEFAULT 0,  -- settled by the interrupted run this one resumed, or fresh enough (--max-age)
+    uid           TEXT                         -- 128 random bits in hex, drawn as the run begins (version 4; NULL for older runs)
+                  CHECK (uid IS NULL OR (length(uid) = 32 AND uid NOT GLOB '*[^0-9a-f]*'))
 ) STRICT;
+
+-- A run is the same run in every database it is merged into by its uid
+-- (store_merge.c): two runs of one command started in the same second,
+-- on two machines, are two runs. Unique, NULLs apart (runs of versions
+-- before 4 have none).
+CREATE UNIQUE INDEX IF NOT EXISTS runs_uid ON runs (uid);
 
 -- Movies a run did not store, and why. kind 'missing' is a 404 (a deleted
 -- movie, a normal outcome); 'failed' is anything else, with the last HTTP

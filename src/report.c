@@ -117,6 +117,7 @@ static int add_run(void *ctx, const struct store_run_row *r) {
         return -1;
     }
     add_int(d, run, "id", r->id);
+    add_text(d, run, "uid", r->uid);
     add_text(d, run, "started_at", r->started_at);
     add_text(d, run, "finished_at", r->finished_at);
     if (r->duration_s >= 0)

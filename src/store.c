@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -100,8 +101,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         "ON CONFLICT (run_id, movie_id) DO UPDATE SET kind = excluded.kind, http_status = "
         "excluded.http_status, reason = excluded.reason, attempts = excluded.attempts, "
         "recorded_at = excluded.recorded_at",
-    [ST_RUN_BEGIN] = "INSERT INTO runs (started_at, command, source, status) "
-                     "VALUES (?1, ?2, ?3, 'running')",
+    [ST_RUN_BEGIN] = "INSERT INTO runs (started_at, command, source, status, uid) "
+                     "VALUES (?1, ?2, ?3, 'running', ?4)",
     [ST_RUN_FINISH] = "UPDATE runs SET finished_at = ?2, status = ?3, requested = ?4, "
                       "fetched = ?5, missing = ?6, failed = ?7, http_requests = ?8, "
                       "retries = ?9, skipped = ?10 WHERE id = ?1",
@@ -937,12 +938,70 @@ enum store_status store_record_failure(struct store *s, int64_t run_id, int64_t 
     return STORE_OK;
 }
 
+/* `size` bytes from the kernel's random source: getrandom(2), or
+ * /dev/urandom where the kernel lacks it (ENOSYS). 0 on success, else -1
+ * with errno set. */
+static int random_bytes(unsigned char *buf, size_t size) {
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = getrandom(buf + got, size - got, 0);
+        if (n > 0)
+            got += (size_t)n;
+        else if (n < 0 && errno == ENOSYS)
+            break;
+        else if (n == 0 || errno != EINTR) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+    }
+    if (got == size)
+        return 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    for (got = 0; got < size;) {
+        ssize_t n = read(fd, buf + got, size - got);
+        if (n > 0)
+            got += (size_t)n;
+        else if (n == 0 || errno != EINTR) {
+            if (n == 0)
+                errno = EIO;
+            break;
+        }
+    }
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return got == size ? 0 : -1;
+}
+
+int store_new_run_uid(char uid[STORE_RUN_UID_CHARS + 1]) {
+    static const char hex[] = "0123456789abcdef";
+    unsigned char bytes[STORE_RUN_UID_CHARS / 2];
+    if (random_bytes(bytes, sizeof bytes) != 0)
+        return -1;
+    for (size_t i = 0; i < sizeof bytes; i++) {
+        uid[2 * i] = hex[bytes[i] >> 4];
+        uid[2 * i + 1] = hex[bytes[i] & 0xf];
+    }
+    uid[STORE_RUN_UID_CHARS] = '\0';
+    return 0;
+}
+
 enum store_status store_run_begin(struct store *s, const char *command, const char *source,
                                   const char *started_at, int64_t *run_id) {
+    char uid[STORE_RUN_UID_CHARS + 1];
+    if (store_new_run_uid(uid) != 0) {
+        snprintf(s->errmsg, sizeof s->errmsg, "%s: record the run: no random identity: %s", s->path,
+                 strerror(errno));
+        return STORE_ERR;
+    }
     sqlite3_stmt *st = s->stmts[ST_RUN_BEGIN];
     store_bind_text(st, 1, started_at);
     store_bind_text(st, 2, command);
     store_bind_text(st, 3, source);
+    store_bind_text(st, 4, uid);
     if (store_step_reset(st) != SQLITE_OK)
         return store_fail(s, "record the run");
     *run_id = sqlite3_last_insert_rowid(s->db);

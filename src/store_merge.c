@@ -368,17 +368,22 @@ static enum store_status merge_stale(struct store *s) {
                 "merge the stale copies");
 }
 
-/* Runs already here (same start and command: the input was merged
- * before): a copy made while the run was running (copied as 'aborted'
- * with no finished_at) takes how it ended, and the failures it has
- * recorded since are added. (Copies made by earlier versions carry a
- * finished_at; they are brought up to date once the run ended otherwise
- * than aborted.) */
+/* Runs already here (the input was merged before): the same uid, or for
+ * runs of versions before 4, which have none on either side, the same
+ * start and command. A run has a uid from its first row on and every copy
+ * keeps it, so a run with one and a run without are never the same: two
+ * runs of one command started in the same second on two machines stay
+ * two. A copy made while the run was running (copied as 'aborted' with no
+ * finished_at) takes how it ended, and the failures it has recorded since
+ * are added. (Copies made by earlier versions carry a finished_at; they
+ * are brought up to date once the run ended otherwise than aborted.) */
 static enum store_status update_runs(struct store *s) {
     enum store_status rc = exec(s,
                                 "CREATE TEMP TABLE merge_seen AS SELECT r.id AS src_id, "
-                                "(SELECT min(o.id) FROM main.runs o WHERE o.started_at = "
-                                "r.started_at AND o.command = r.command) AS out_id "
+                                "CASE WHEN r.uid IS NOT NULL THEN (SELECT o.id FROM main.runs o "
+                                "WHERE o.uid = r.uid) ELSE (SELECT min(o.id) FROM main.runs o "
+                                "WHERE o.uid IS NULL AND o.started_at = r.started_at AND "
+                                "o.command = r.command) END AS out_id "
                                 "FROM src.runs r WHERE out_id IS NOT NULL",
                                 "match the runs merged before");
     if (rc == STORE_OK)
@@ -428,11 +433,11 @@ static enum store_status copy_runs(struct store *s, struct store_merge_counts *c
     if (rc == STORE_OK)
         rc = exec(s,
                   "INSERT INTO main.runs (id, started_at, finished_at, command, source, status, "
-                  "requested, fetched, missing, failed, http_requests, retries, skipped) "
+                  "requested, fetched, missing, failed, http_requests, retries, skipped, uid) "
                   "SELECT n.new_id, r.started_at, CASE WHEN r.status = 'running' THEN NULL "
                   "ELSE r.finished_at END, r.command, r.source, CASE WHEN r.status = 'running' "
                   "THEN 'aborted' ELSE r.status END, r.requested, r.fetched, r.missing, "
-                  "r.failed, r.http_requests, r.retries, r.skipped "
+                  "r.failed, r.http_requests, r.retries, r.skipped, r.uid "
                   "FROM src.runs r JOIN temp.merge_runs n ON n.id = r.id ORDER BY n.new_id",
                   "copy the runs");
     if (rc == STORE_OK)

@@ -71,7 +71,7 @@ enum store_status store_recent_runs(struct store *s, int limit, store_run_fn fn,
                            "CASE WHEN status = 'aborted' THEN -1 ELSE "
                            "coalesce((julianday(finished_at) - julianday(started_at)) * 86400, "
                            "-1) END, requested, fetched, missing, failed, http_requests, retries, "
-                           "skipped FROM runs ORDER BY id DESC LIMIT ?1",
+                           "skipped, uid FROM runs ORDER BY id DESC LIMIT ?1",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, "read the runs");
     sqlite3_bind_int(st, 1, limit);
@@ -83,6 +83,7 @@ enum store_status store_recent_runs(struct store *s, int limit, store_run_fn fn,
             .finished_at = (const char *)sqlite3_column_text(st, 2),
             .source = (const char *)sqlite3_column_text(st, 3),
             .status = (const char *)sqlite3_column_text(st, 4),
+            .uid = (const char *)sqlite3_column_text(st, 13),
             .duration_s = sqlite3_column_double(st, 5),
             .counts =
                 {

@@ -6,7 +6,7 @@
 # tests/fixtures/schema_v1.sql is version 1's schema; t_schema_upgrade_v2.sh
 # upgrades a version 2 database.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 19
 
 sqlite3 "$DB" <<SQL
 .read $ROOT/tests/fixtures/schema_v1.sql
@@ -52,16 +52,31 @@ is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "the upgraded schema equals a new database's (columns in the same order)"
 is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
 
-# Version 3 is version 4 without stale_copies (sql/migrations/4.sql): such
-# a database is upgraded on first open, its rows kept.
+# Version 3 is version 4 without stale_copies and runs.uid
+# (sql/migrations/4.sql): such a database is upgraded on first open, its
+# rows kept.
 DB=$TMP/v3.sqlite3
 cp "$upgraded" "$DB"
-sql "DROP TABLE stale_copies; DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 3"
+sql "DROP TABLE stale_copies; DROP INDEX runs_uid; ALTER TABLE runs DROP COLUMN uid;
+     DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 3"
+cp "$DB" "$TMP/v3copy.sqlite3"
 run_ingest ids $ids --rate 0
 is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:4:3" \
     "a version 3 database: a load upgrades it to version 4, movies kept"
 is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "and its schema equals a new database's"
 is "$(sql 'SELECT count(*) FROM stale_copies')" 0 "stale_copies exists, empty"
+is "$(sql "SELECT group_concat(coalesce(length(uid), 'none'), ' ') FROM (SELECT uid FROM runs ORDER BY id)")" \
+    "none none 32" "runs.uid exists: none for the runs of version 3, one for the new run"
+# A copy of the same version 3 database, upgraded apart (by stats), and
+# both merged: their common runs have no uid and are matched by start and
+# command, as before version 4, so none is kept twice (uids made up by the
+# upgrade would differ between the copies).
+DB=$TMP/v3copy.sqlite3 run_ingest stats
+is "$RC:$(sqlite3 "$TMP/v3copy.sqlite3" 'PRAGMA user_version')" 0:4 "the copy: stats upgrades it"
+"$BIN" merge "$TMP/merged.sqlite3" "$TMP/v3copy.sqlite3" "$DB" 2>/dev/null
+is "$?" 0 "both copies merged: exit 0"
+is "$(sqlite3 "$TMP/merged.sqlite3" 'SELECT count(*) FROM runs')" 3 \
+    "3 runs: the two of version 3 once, and the new one"
 
 done_testing

@@ -11,7 +11,7 @@
 # in either order, while a database of list or ids runs (no part of the
 # catalogue) leaves it alone.
 . "$(dirname "$0")/lib.sh"
-plan 33
+plan 38
 
 start_fake --movies 200 --deleted 4
 BASE="$FAKE_URL/p/exports"
@@ -110,5 +110,40 @@ is "$(cursor "$TMP/m.sqlite3")" "$(cursor "$TMP/shard1.sqlite3")" "merging it ke
 rm -f "$TMP/m2.sqlite3"*
 "$BIN" merge "$TMP/m2.sqlite3" "$TMP/list.sqlite3" "$TMP/shard0.sqlite3" 2>/dev/null
 is "$(cursor "$TMP/m2.sqlite3")" "$good" "and merged first, it does not withhold the next one's"
+
+# Two runs of one command started in the same second, each in its own
+# database (two machines' cron at 02:30:00), each with its own failure:
+# merged, they are two runs, each with its failure. (Before runs.uid they
+# were taken for one: one run row, and the other's failure attached to it.)
+for m in a b; do
+    n=$([ $m = a ] && echo 990000001 || echo 990000002)
+    "$BIN" --db "$TMP/cron-$m.sqlite3" --no-progress -q ids "$n" --rate 0 2>/dev/null
+    sqlite3 "$TMP/cron-$m.sqlite3" "UPDATE runs SET started_at = '2026-11-26T02:30:00Z',
+        command = 'tmdb-ingest --db tmdb.sqlite3 ids'"
+done
+is "$(sqlite3 "$TMP/cron-a.sqlite3" "SELECT count(*) FROM runs WHERE length(uid) = 32 AND uid NOT GLOB '*[^0-9a-f]*'"):$(sqlite3 "$TMP/cron-a.sqlite3" 'SELECT count(*) FROM fetch_failures')" \
+    1:1 "a run has a uid of 32 hex digits (and its failure, a 404)"
+rm -f "$TMP/m.sqlite3"*
+"$BIN" merge "$TMP/m.sqlite3" "$TMP/cron-a.sqlite3" "$TMP/cron-b.sqlite3" 2>"$TMP/err"
+is "$?" 0 "two runs of one command and second, merged: exit 0"
+# Each run's failures, the runs ordered by them: "990000001 990000002" is
+# two runs of one failure each.
+runs_of() {
+    sqlite3 "$1" "SELECT group_concat(f, ' ') FROM (SELECT (SELECT group_concat(movie_id) FROM
+        fetch_failures WHERE run_id = r.id) AS f FROM runs r ORDER BY f)"
+}
+is "$(runs_of "$TMP/m.sqlite3")" "990000001 990000002" "two run rows, each with its own failure"
+"$BIN" merge "$TMP/m.sqlite3" "$TMP/cron-b.sqlite3" "$TMP/cron-a.sqlite3" 2>/dev/null
+is "$(runs_of "$TMP/m.sqlite3")" "990000001 990000002" \
+    "merged again, in the other order: still two, nothing doubled"
+"$BIN" --db "$TMP/m.sqlite3" dump --table runs >"$TMP/runs.jsonl" 2>/dev/null
+is "$("$PYTHON" -c '
+import json, re, sys
+runs = [json.loads(l) for l in sys.stdin if l.strip()]
+print(sorted(r.get("uid") for r in runs) == sorted([
+    sys.argv[1], sys.argv[2]]) and all(re.fullmatch("[0-9a-f]{32}", r["uid"]) for r in runs))' \
+    "$(sqlite3 "$TMP/cron-a.sqlite3" 'SELECT uid FROM runs')" \
+    "$(sqlite3 "$TMP/cron-b.sqlite3" 'SELECT uid FROM runs')" <"$TMP/runs.jsonl")" True \
+    "dump --table runs gives each run's uid, the one it had in its own database"
 
 done_testing

@@ -38,11 +38,13 @@ checks = [
     len(d["runs"]) == 1 and run["id"] == 1 and run["status"] == "ok",
     run["stored"] == stored and run["requested"] == stored and run["failed"] == 0,
     isinstance(run["duration_s"], (int, float)) and run["source"].startswith("export"),
+    run["uid"] == sys.argv[5],
 ]
 for i, c in enumerate(checks):
     if not c:
         sys.exit("check %d failed: %s" % (i, json.dumps(d)))
-' "$OUT" "$stored" "$(date -u -d '-1 day' +%F)" "$(date -u +%F)" 2>"$TMP/check"
+' "$OUT" "$stored" "$(date -u -d '-1 day' +%F)" "$(date -u +%F)" \
+    "$(sql 'SELECT uid FROM runs WHERE id = 1')" 2>"$TMP/check"
 is "$?" 0 "the JSON holds the same counts, cursor, freshness and run $(cat "$TMP/check")"
 run_ingest stats --format jsonl
 like "$RC:$ERR" "^2:.*stats --format wants text or json" "dump's format: usage error"
@@ -65,8 +67,9 @@ like "$OUT" "  [0-9]+  2026-11-01T11:00:00Z +- +aborted " "an aborted run: no du
 "$BIN" --db "$DB" stats --format json | "$PYTHON" -c '
 import json, sys
 d = json.load(sys.stdin)
-sys.exit(0 if d["runs"][0]["status"] == "aborted" and d["runs"][0]["duration_s"] is None else 1)'
-is "$?" 0 "and duration_s null in the JSON"
+r = d["runs"][0]
+sys.exit(0 if r["status"] == "aborted" and r["duration_s"] is None and r["uid"] is None else 1)'
+is "$?" 0 "and duration_s null in the JSON (and uid: a row without one)"
 # A fresh database: what does not exist yet is null.
 run_ingest list now_playing --rate 0 --db "$TMP/fresh.sqlite3"
 "$BIN" --db "$TMP/fresh.sqlite3" stats --format json | "$PYTHON" -c '

@@ -711,6 +711,59 @@ static void test_runs_and_failures(void **state) {
                         "failed 0 5");
 }
 
+static int compare_uids(const void *a, const void *b) {
+    return strcmp(a, b);
+}
+
+/* A run's uid (runs.uid, schema version 4): 32 lowercase hex digits, new
+ * for every run, even two of one command started in the same second; the
+ * table takes no uid twice, and no other shape. */
+static void test_run_uid_is_random_hex_and_unique(void **state) {
+    struct fixture *f = *state;
+    enum { N = 10000 };
+    char(*uids)[STORE_RUN_UID_CHARS + 1] = calloc(N, sizeof *uids);
+    assert_non_null(uids);
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(store_new_run_uid(uids[i]), 0);
+        assert_int_equal(strlen(uids[i]), STORE_RUN_UID_CHARS);
+        assert_int_equal(strspn(uids[i], "0123456789abcdef"), STORE_RUN_UID_CHARS);
+    }
+    qsort(uids, N, sizeof *uids, compare_uids);
+    for (int i = 1; i < N; i++)
+        if (strcmp(uids[i - 1], uids[i]) == 0)
+            fail_msg("uid %s drawn twice", uids[i]);
+    free(uids);
+
+    struct store *s = open_ok(f->path, "ko-KR");
+    int64_t run;
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(
+            store_run_begin(s, "tmdb-ingest changes", "changes", "2026-11-26T02:30:00Z", &run),
+            STORE_OK);
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT count(DISTINCT uid) FROM runs WHERE length(uid) = 32 "
+                                "AND uid NOT GLOB '*[^0-9a-f]*'"),
+                     2);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db,
+                                      "INSERT INTO runs (started_at, command, source, uid) "
+                                      "SELECT 'x', 'y', 'z', uid FROM runs WHERE id = 1",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db,
+                                      "INSERT INTO runs (started_at, command, source, uid) "
+                                      "VALUES ('x', 'y', 'z', 'ABC')",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO runs (started_at, command, source) VALUES "
+                                  "('x', 'y', 'z'), ('x', 'y', 'z')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK); /* runs of older versions: no uid, any number of them */
+    sqlite3_close(db);
+}
+
 /* ---- views, change times, full-text search (schema version 3) ---- */
 
 /* The plan SQLite chooses for `sql`, its steps joined with "; ", into buf. */
@@ -1624,6 +1677,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_creates_schema_wal_and_language, setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_cache_is_sized, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_uid_is_random_hex_and_unique, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_language_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_non_database_is_refused_and_untouched, setup,
