@@ -68,8 +68,9 @@ same request always gets the same bytes.
 
 Faults are injected per movie (--fault ID:KIND[:N]) or for a seeded
 fraction of the catalogue (--fault-fraction), per list page (--page-fault)
-and per changes page (--changes-page-fault: an error, a page cut short, or
-one result with a bad id, --bad-result); see --help for the kinds.
+and per changes page (--changes-page-fault: an error, a page cut short, a
+CDN's HTML page as a 200, or one result with a bad id, --bad-result); see
+--help for the kinds.
 
 `--dump-catalogue` prints, one JSON object per line, what a details request
 would return for each movie, plus "deleted": tests compare the database
@@ -137,7 +138,7 @@ FAULT_KINDS = ("500", "502html", "503", "504", "429", "401", "404", "404html", "
 # none at all; not_object: the result is a bare number, no object)
 PAGE_BAD_IDS = {"no_id": None, "id_zero": 0, "id_negative": -5, "id_float": 550.5,
                 "id_string": "550", "id_huge": 1e30, "id_null": None, "not_object": None}
-PAGE_FAULT_KINDS = ("500", "503", "malformed") + tuple(PAGE_BAD_IDS)
+PAGE_FAULT_KINDS = ("500", "503", "malformed", "html200") + tuple(PAGE_BAD_IDS)
 
 CDN_HTML = (b"<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\">\n"
             b"<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD>\n"
@@ -1054,6 +1055,9 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "malformed":  # cut in the middle, yet a 200
             self.send_body(200, b'{"page": %d, "results": [{"id": 1' % page)
             return True
+        if fault == "html200":  # a proxy's or CDN's error page, served as a 200
+            self.send_body(200, CDN_HTML, "text/html")
+            return True
         return False
 
     def serve_changes(self, query):
@@ -1339,7 +1343,7 @@ All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--page-fault", action="append", default=[], metavar="N:KIND[:COUNT]",
                    help="the first COUNT requests of list page N (all if no COUNT) get KIND: "
                         + ", ".join(PAGE_FAULT_KINDS) + " (500, 503: that error; malformed: "
-                        "a 200 cut in the middle; the others: the page as usual but for one "
+                        "a 200 cut in the middle; html200: a CDN's HTML error page as a 200; the others: the page as usual but for one "
                         "result, --bad-result, whose id is missing, 0, -5, 550.5, \"550\", "
                         "1e30 or null, or which is a bare number instead of an object)")
     p.add_argument("--changes-page-fault", action="append", default=[],
