@@ -12,6 +12,8 @@
  *   429, 503                 -> RETRY_AGAIN after max(Retry-After, backoff); throttle
  *                               (Retry-After counted up to RETRY_AFTER_CAP_MS)
  *   other 5xx, 408           -> RETRY_AGAIN after backoff
+ *   2xx, body not a page     -> RETRY_AGAIN after backoff (retry_decide_unreadable():
+ *                               a cut transfer or a proxy's page may pass next time)
  *   timeout, reset, network  -> RETRY_AGAIN after backoff
  *   connect/resolve failure  -> RETRY_AGAIN, and RETRY_FATAL once retries run out
  *                               (the host is unreachable for everybody)
@@ -61,6 +63,14 @@ struct retry_decision {
  */
 struct retry_decision retry_decide(const struct http_result *r, int attempt, int max_retries,
                                    uint64_t *rng);
+
+/*
+ * Decide after attempt `attempt` answered 2xx with a body that cannot be
+ * read as what was asked for (a list page that is not JSON, a CDN's HTML
+ * page): as a 5xx, RETRY_AGAIN after backoff, RETRY_FAILED once
+ * `max_retries` are spent.
+ */
+struct retry_decision retry_decide_unreadable(int attempt, int max_retries, uint64_t *rng);
 
 /* The backoff before attempt `attempt` + 1, with jitter. */
 long retry_backoff_ms(int attempt, uint64_t *rng);

@@ -116,8 +116,9 @@ enum source_status {
  * bad token on standard input, an export line, a result of a list or
  * changes page without a usable id) is reported with its position, counted
  * as failed (stats->failed, stats->bad_input), and skipped: the run goes
- * on, and ends partial. A page that cannot be read as a page at all ends
- * the source (SOURCE_ERROR).
+ * on, and ends partial. A page that cannot be read as a page at all is
+ * asked again, as a 5xx is (fetch_page()); one that stays so through the
+ * retries ends the source (SOURCE_ERROR).
  */
 enum source_status source_run(const struct source *src, struct fetcher *f, struct queue *work,
                               struct stats *stats);

@@ -44,8 +44,22 @@ static void describe(const struct fetch_config *cfg, const struct http_result *r
     scrub(cfg, reason, size);
 }
 
-enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_result *out,
-                            int *attempts, char *reason, size_t reason_size) {
+/* Whether a 2xx answer to a page request is a page: parsed into *page
+ * when it is; when not, why in `reason`. NULL `page`: any body is. */
+static bool is_readable(const struct http_result *r, struct tmdb_list_page *page, char *reason,
+                        size_t reason_size) {
+    char why[160];
+    if (!page || tmdb_parse_list_page(r->body, r->len, page, why, sizeof why) == 0)
+        return true;
+    snprintf(reason, reason_size, "bad payload: %s", why);
+    return false;
+}
+
+/* fetch_get() and fetch_page(): with `page`, a 2xx answer that is not a
+ * page is a failed attempt, as a 5xx is. */
+static enum retry_action fetch_attempts(struct fetcher *f, const char *url,
+                                        struct tmdb_list_page *page, struct http_result *out,
+                                        int *attempts, char *reason, size_t reason_size) {
     reason[0] = '\0';
     *out = (struct http_result){.error = HTTP_ERR_ABORTED, .body = "", .retry_after_ms = -1};
     for (int attempt = 1;; attempt++) {
@@ -69,6 +83,8 @@ enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_resu
         }
         if (d.action != RETRY_DONE)
             describe(f->config, out, reason, reason_size);
+        else if (!is_readable(out, page, reason, reason_size))
+            d = retry_decide_unreadable(attempt, f->config->max_retries, &f->rng);
         if (out->error == HTTP_ERR_ABORTED)
             snprintf(reason, reason_size, "interrupted");
         if (d.action != RETRY_AGAIN)
@@ -79,6 +95,17 @@ enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_resu
             return RETRY_FATAL;
         }
     }
+}
+
+enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_result *out,
+                            int *attempts, char *reason, size_t reason_size) {
+    return fetch_attempts(f, url, NULL, out, attempts, reason, reason_size);
+}
+
+enum retry_action fetch_page(struct fetcher *f, const char *url, struct tmdb_list_page *page,
+                             struct http_result *out, int *attempts, char *reason,
+                             size_t reason_size) {
+    return fetch_attempts(f, url, page, out, attempts, reason, reason_size);
 }
 
 enum retry_action fetch_movie(struct fetcher *f, const struct work_item *item,

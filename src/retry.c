@@ -33,6 +33,15 @@ static struct retry_decision again(int attempt, int max_retries, uint64_t *rng, 
     return d;
 }
 
+/* A 5xx, a timeout, a reset: may pass next time, within the retries. */
+static struct retry_decision again_after_backoff(int attempt, int max_retries, uint64_t *rng) {
+    return again(attempt, max_retries, rng, 0, false, RETRY_FAILED);
+}
+
+struct retry_decision retry_decide_unreadable(int attempt, int max_retries, uint64_t *rng) {
+    return again_after_backoff(attempt, max_retries, rng);
+}
+
 static struct retry_decision decide_transport(const struct http_result *r, int attempt,
                                               int max_retries, uint64_t *rng) {
     struct retry_decision d = {.action = RETRY_FAILED};
@@ -52,7 +61,7 @@ static struct retry_decision decide_transport(const struct http_result *r, int a
     case HTTP_OK:
         break;
     }
-    return again(attempt, max_retries, rng, 0, false, RETRY_FAILED);
+    return again_after_backoff(attempt, max_retries, rng);
 }
 
 struct retry_decision retry_decide(const struct http_result *r, int attempt, int max_retries,
@@ -81,6 +90,6 @@ struct retry_decision retry_decide(const struct http_result *r, int attempt, int
         return again(attempt, max_retries, rng, wait, true, RETRY_FAILED);
     }
     if (s >= 500 || s == 408)
-        return again(attempt, max_retries, rng, 0, false, RETRY_FAILED);
+        return again_after_backoff(attempt, max_retries, rng);
     return d; /* other 4xx (and 1xx/3xx, which TMDB does not send) */
 }

@@ -128,6 +128,16 @@ static enum source_status fail_fatal(const char *what, int page, const char *rea
     return SOURCE_FATAL;
 }
 
+/* A page given up (its last answer's reason, after `attempts` requests:
+ * a 4xx, or 5xx or unreadable bodies through every retry). */
+static enum source_status fail_page(const char *what, int page, const char *reason, int attempts) {
+    if (attempts > 1)
+        log_error("%s page %d: %s (%d attempts)", what, page, reason, attempts);
+    else
+        log_error("%s page %d: %s", what, page, reason);
+    return SOURCE_ERROR;
+}
+
 static enum source_status produce_list(const struct source *src, struct fetcher *f,
                                        struct producer *p) {
     const char *name = tmdb_list_name(src->list);
@@ -146,7 +156,7 @@ static enum source_status produce_list(const struct source *src, struct fetcher 
         struct http_result r;
         int attempts;
         char reason[192];
-        enum retry_action a = fetch_get(f, f->url, &r, &attempts, reason, sizeof reason);
+        enum retry_action a = fetch_page(f, f->url, &page, &r, &attempts, reason, sizeof reason);
         if (a == RETRY_FATAL)
             return stop_requested() && stop_reason() != STOP_FATAL ? SOURCE_STOPPED
                                                                    : fail_fatal(name, n, reason);
@@ -156,14 +166,8 @@ static enum source_status produce_list(const struct source *src, struct fetcher 
             log_info("%s page %d refused (%s); stopping there", name, n, reason);
             return SOURCE_OK;
         }
-        if (a != RETRY_DONE) {
-            log_error("%s page %d: %s", name, n, reason);
-            return SOURCE_ERROR;
-        }
-        if (tmdb_parse_list_page(r.body, r.len, &page, reason, sizeof reason) != 0) {
-            log_error("%s page %d: bad payload: %s", name, n, reason);
-            return SOURCE_ERROR;
-        }
+        if (a != RETRY_DONE)
+            return fail_page(name, n, reason, attempts);
         /* lists grow and shrink while paged: the latest total_pages holds */
         last = page.total_pages < limit ? page.total_pages : limit;
         if (n == 1) {
@@ -567,17 +571,14 @@ static enum source_status changes_page(struct fetcher *f, long first, long last,
     }
     struct http_result r;
     int attempts;
-    enum retry_action a = fetch_get(f, f->url, &r, &attempts, reason, sizeof reason);
+    enum retry_action a = fetch_page(f, f->url, page, &r, &attempts, reason, sizeof reason);
     if (a == RETRY_FATAL)
         return stop_requested() && stop_reason() != STOP_FATAL ? SOURCE_STOPPED
                                                                : fail_fatal("changes", n, reason);
     if (a != RETRY_DONE) {
-        log_error("changes %s..%s page %d: %s", from, to, n, reason);
-        return SOURCE_ERROR;
-    }
-    if (tmdb_parse_list_page(r.body, r.len, page, reason, sizeof reason) != 0) {
-        log_error("changes %s..%s page %d: bad payload: %s", from, to, n, reason);
-        return SOURCE_ERROR;
+        char where[64];
+        snprintf(where, sizeof where, "changes %s..%s", from, to);
+        return fail_page(where, n, reason, attempts);
     }
     return SOURCE_OK;
 }

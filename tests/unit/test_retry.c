@@ -102,6 +102,23 @@ static void test_5xx_and_transport_errors_retry_then_fail(void **state) {
     }
 }
 
+/* A 200 whose body is not the page asked for (cut short, a CDN's HTML
+ * page): retried as a 500 is, with the same backoff, not throttled. */
+static void test_unreadable_body_retries_as_a_5xx(void **state) {
+    (void)state;
+    uint64_t rng_a = 5, rng_b = 5;
+    struct http_result r = status(500, -1);
+    for (int attempt = 1; attempt <= 3; attempt++) {
+        struct retry_decision d = retry_decide_unreadable(attempt, 2, &rng_a);
+        struct retry_decision e = retry_decide(&r, attempt, 2, &rng_b);
+        assert_int_equal(d.action, attempt <= 2 ? RETRY_AGAIN : RETRY_FAILED);
+        assert_int_equal(d.action, e.action);
+        assert_int_equal(d.delay_ms, e.delay_ms);
+        assert_false(d.throttle);
+    }
+    assert_int_equal(retry_decide_unreadable(1, 0, &rng_a).action, RETRY_FAILED);
+}
+
 static void test_unreachable_host_becomes_fatal_when_retries_run_out(void **state) {
     (void)state;
     uint64_t rng = 1;
@@ -178,6 +195,7 @@ int main(void) {
         cmocka_unit_test(test_retry_after_is_capped),
         cmocka_unit_test(test_503_honours_retry_after),
         cmocka_unit_test(test_5xx_and_transport_errors_retry_then_fail),
+        cmocka_unit_test(test_unreadable_body_retries_as_a_5xx),
         cmocka_unit_test(test_unreachable_host_becomes_fatal_when_retries_run_out),
         cmocka_unit_test(test_tls_failure_is_fatal_at_once),
         cmocka_unit_test(test_no_descriptors_is_fatal_at_once),
