@@ -146,15 +146,49 @@ run_ingest() {
 
 sql() { sqlite3 -batch -noheader "$DB" "$@"; }
 
-# wait_for_movies N: wait (at most 15 s) until $DB holds at least N movies,
-# e.g. before stopping a load part-way. The caller asserts what it found.
-wait_for_movies() {
-    i=0
-    while [ "$(sql 'SELECT count(*) FROM movies' 2>/dev/null || echo 0)" -lt "$1" ] &&
-        [ $i -lt 300 ]; do
+# wait_for WHAT PID COMMAND...: before acting on some state of the tool or
+# the fake (a signal once the load has started, a second load once the
+# first holds the lock), poll COMMAND every 0.05 s until it succeeds. A
+# fixed sleep instead races a slow start (a loaded machine, the sanitizer
+# builds): the act then comes too early and the test passes without
+# testing what it names. Bails out, naming WHAT, when process PID (if
+# not empty) has ended without it, or when it has not come within WAIT_S
+# seconds (default 30; PID is killed then).
+wait_for() {
+    wf_what=$1 wf_pid=$2
+    shift 2
+    wf_deadline=$(($(date +%s) + ${WAIT_S:-30}))
+    until "$@"; do
+        if [ -n "$wf_pid" ] && ! kill -0 "$wf_pid" 2>/dev/null; then
+            "$@" && return 0 # it came just before the process ended
+            wait "$wf_pid"
+            bail "waited for $wf_what, but process $wf_pid ended first (exit $?)"
+        fi
+        if [ "$(date +%s)" -ge "$wf_deadline" ]; then
+            [ -z "$wf_pid" ] || kill -KILL "$wf_pid" 2>/dev/null
+            bail "waited ${WAIT_S:-30} s for $wf_what: it did not come"
+        fi
         sleep 0.05
-        i=$((i + 1))
     done
+}
+
+# movies_at_least N [DATABASE]: $DB (or DATABASE) holds at least N movies.
+movies_at_least() {
+    [ "$(sqlite3 -batch -noheader "${2:-$DB}" 'SELECT count(*) FROM movies' 2>/dev/null ||
+        echo 0)" -ge "$1" ]
+}
+
+# run_running [DATABASE]: a run row of $DB (or DATABASE) says 'running',
+# written by a load under its lock once it has started.
+run_running() {
+    [ "$(sqlite3 -batch -noheader "${1:-$DB}" \
+        "SELECT count(*) FROM runs WHERE status = 'running'" 2>/dev/null || echo 0)" -ge 1 ]
+}
+
+# wait_for_movies N [PID]: wait until $DB holds at least N movies, e.g.
+# before stopping a load part-way (PID: the load; see wait_for).
+wait_for_movies() {
+    wait_for "$1 movie(s) stored in $DB" "${2:-}" movies_at_least "$1"
 }
 
 # hold_write_lock SECONDS: in the background (LOCKER_PID), another
@@ -169,10 +203,7 @@ c.execute("BEGIN IMMEDIATE")
 open(sys.argv[2], "w").close()
 time.sleep(float(sys.argv[3]))' "$DB" "$TMP/locked" "$1" &
     LOCKER_PID=$!
-    until [ -e "$TMP/locked" ]; do
-        kill -0 "$LOCKER_PID" 2>/dev/null || bail "could not hold a write lock on $DB"
-        sleep 0.05
-    done
+    wait_for "a write lock held on $DB" "$LOCKER_PID" test -e "$TMP/locked"
 }
 
 done_testing() {

@@ -13,12 +13,7 @@ run_ingest ids 1 --rate 0   # create the database (id 1 may not exist: fine)
 pid=$!
 # the second load starts once the first holds the lock: its run row is
 # written under it (a fixed wait raced a slow start of the first)
-i=0
-until [ "$(sql "SELECT count(*) FROM runs WHERE status = 'running'" 2>/dev/null)" = 1 ] ||
-    ! kill -0 "$pid" 2>/dev/null || [ $i -ge 300 ]; do
-    sleep 0.05
-    i=$((i + 1))
-done
+wait_for "the first load's run row" "$pid" run_running
 run_ingest list popular --rate 0
 is "$RC" 1 "a second load on the same database exits 1"
 like "$ERR" "already running" "and says another load is running"

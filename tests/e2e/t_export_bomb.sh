@@ -100,15 +100,11 @@ terminate() {
     "$BIN" --db "$DB" --no-progress --rate 0 -v export "$@" </dev/null >"$TMP/out" 2>"$TMP/err" &
     pid=$!
     if [ "$when" = downloaded ]; then
-        i=0
-        until grep -q "downloaded:" "$TMP/err" || [ $i -ge 150 ]; do
-            sleep 0.1
-            i=$((i + 1))
-        done
+        wait_for "the export downloaded" "$pid" grep -q "downloaded:" "$TMP/err"
     else
-        wait_for_movies 1
+        wait_for_movies 1 "$pid"
     fi
-    sleep 0.5
+    sleep 0.5 # well inside the long check or read, not at its start
     start=$(date +%s)
     kill -TERM "$pid"
     wait "$pid"

@@ -15,7 +15,7 @@ CMD="export --export-base $FAKE_URL/p/exports --rate 0 --workers $WORKERS --batc
 "$BIN" --db "$DB" --no-progress $CMD </dev/null >/dev/null 2>&1 &
 pid=$!
 # Kill once some movies are committed, well before the end.
-wait_for_movies 100
+wait_for_movies 100 "$pid"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 stored=$(sql 'SELECT count(*) FROM movies')

@@ -40,12 +40,7 @@ DB=$SVC
     </dev/null >/dev/null 2>&1 &
 pid=$!
 # the database already holds movies: wait for this run's own row instead
-i=0
-until [ "$(sql "SELECT count(*) FROM runs WHERE status = 'running'" 2>/dev/null)" = 1 ] ||
-    [ $i -ge 300 ]; do
-    sleep 0.05
-    i=$((i + 1))
-done
+wait_for "the first load's run row" "$pid" run_running
 ln -s "$SVC" "$TMP/link.sqlite3"
 DB=$TMP/link.sqlite3
 run_ingest --rate 0 list popular

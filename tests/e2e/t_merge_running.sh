@@ -14,12 +14,7 @@ SHARD="$TMP/shard.sqlite3"
 OUT="$TMP/out.sqlite3"
 "$BIN" --db "$SHARD" --no-progress ids $IDS --rate 10 --workers 1 2>/dev/null &
 pid=$!
-i=0
-while [ "$(sqlite3 "$SHARD" 'SELECT count(*) FROM movies' 2>/dev/null || echo 0)" -lt 5 ] &&
-    [ $i -lt 300 ]; do
-    sleep 0.05
-    i=$((i + 1))
-done
+wait_for "5 movies in the shard" "$pid" movies_at_least 5 "$SHARD"
 "$BIN" merge "$OUT" "$SHARD" 2>"$TMP/merge.err"
 is "$?" 0 "merge while the input's load runs: exit 0"
 like "$(cat "$TMP/merge.err")" "1 run\(s\) of .* were still running .*: merge it again once they have ended" \

@@ -18,7 +18,7 @@ interrupt() {
     env --default-signal=INT "$BIN" --db "$DB" --no-progress --rate 0 --workers 2 \
         --batch 10 "$@" ids - <"$TMP/ids" >/dev/null 2>&1 &
     pid=$!
-    wait_for_movies 20
+    wait_for_movies 20 "$pid"
     kill -INT "$pid"
     wait "$pid" 2>/dev/null
 }

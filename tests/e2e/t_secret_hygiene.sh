@@ -10,7 +10,7 @@ start_fake --movies 100 --deleted 0 --latency-ms 50
 "$BIN" --db "$DB" --no-progress -vv list now_playing --pages all --workers 2 --rate 0 \
     </dev/null >"$TMP/out" 2>"$TMP/err" &
 pid=$!
-wait_for_movies 1 # it has started and is loading (a fixed wait raced its start)
+wait_for_movies 1 "$pid" # it has started and is loading (a fixed wait raced its start)
 tr '\0' '\n' <"/proc/$pid/environ" >"$TMP/environ" 2>/dev/null
 tr '\0' ' ' <"/proc/$pid/cmdline" >"$TMP/cmdline" 2>/dev/null
 grep '^Max core file size' "/proc/$pid/limits" >"$TMP/limits" 2>/dev/null
@@ -53,7 +53,7 @@ set -- $IDS
 "$PYTHON" "$FAKE" --port 0 --port-file "$TMP/port2" --api-key "$KEY" --max-seconds 60 \
     --movies 100 --deleted 0 --fault "$1:echo400" >/dev/null 2>&1 &
 FAKE_PID=$!
-while [ ! -s "$TMP/port2" ]; do sleep 0.05; done
+wait_for "the second fake to start" "$FAKE_PID" test -s "$TMP/port2"
 # (with --append the echoed URL is longer than the message TMDB's error is
 # cut to, and the cut falls inside the key)
 env -u TMDB_API_TOKEN TMDB_API_KEY="$KEY" "$BIN" --db "$TMP/k.sqlite3" --no-progress -vv \
@@ -66,12 +66,13 @@ is "$(sqlite3 "$TMP/k.sqlite3" "SELECT count(*) FROM fetch_failures WHERE reason
 ok $? "the v3 key, whole or cut, is in no output and not in the database"
 "$PYTHON" "$FAKE" --port 0 --port-file "$TMP/port3" --token "$TEST_TOKEN" --max-seconds 60 \
     --movies 100 --deleted 0 --fault "$1:echo400" >/dev/null 2>&1 &
-while [ ! -s "$TMP/port3" ]; do sleep 0.05; done
+FAKE3_PID=$!
+wait_for "the third fake to start" "$FAKE3_PID" test -s "$TMP/port3"
 "$BIN" --db "$TMP/t.sqlite3" --no-progress -vv \
     --api-base "http://127.0.0.1:$(cat "$TMP/port3")/3" ids $IDS --rate 0 >"$TMP/out" 2>"$TMP/err"
 ! grep -aq "$TEST_TOKEN" "$TMP/out" "$TMP/err" "$TMP/t.sqlite3" "$TMP/t.sqlite3-wal" 2>/dev/null &&
     ! sqlite3 "$TMP/t.sqlite3" .dump | grep -q "$TEST_TOKEN"
 ok $? "nor the v4 token, quoted from the Authorization header"
-kill $! 2>/dev/null
+kill "$FAKE3_PID" 2>/dev/null
 
 done_testing

@@ -24,12 +24,11 @@ print(sum(1 for l in sys.stdin if l.strip() and not json.loads(l)["adult"] and n
     >/dev/null 2>"$TMP/err" &
 pid=$!
 # every detail answered and written: the load is over, or writing its last batch
-i=0
-while [ "$(sql "SELECT count(*) FROM movies WHERE id < 10000000" 2>/dev/null || echo 0)" \
-    -lt "$EXPECTED" ] && [ $i -lt 600 ]; do
-    sleep 0.05
-    i=$((i + 1))
-done
+details_stored() {
+    [ "$(sql "SELECT count(*) FROM movies WHERE id < 10000000" 2>/dev/null || echo 0)" \
+        -ge "$EXPECTED" ]
+}
+wait_for "every detail stored" "$pid" details_stored
 kill -TERM $pid
 wait $pid
 is "$?" 143 "SIGTERM after the last movie: exit 143"

@@ -93,10 +93,7 @@ start_fake --movies 2000 --deleted 0 --latency-ms 5
 BUSY=$TMP/busy.sqlite3
 "$BIN" --db "$BUSY" --no-progress -q list now_playing --pages all --rate 0 --workers 8 --batch 1 &
 load=$!
-until [ "$(sqlite3 "$BUSY" 'SELECT count(*) FROM movies' 2>/dev/null || echo 0)" -gt 50 ] ||
-    ! kill -0 $load 2>/dev/null; do
-    sleep 0.05
-done
+wait_for "51 movies stored" "$load" movies_at_least 51 "$BUSY"
 n=0
 while [ $n -lt 20 ] && kill -0 $load 2>/dev/null; do
     "$BIN" --db "$BUSY" stats --format json

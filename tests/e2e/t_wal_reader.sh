@@ -39,8 +39,7 @@ wait_for("done")
 idle.close()
 PY
 READER=$!
-i=0
-while [ ! -e "$TMP/holding" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+wait_for "the reader's snapshot" "$READER" test -e "$TMP/holding"
 
 INGEST_STDIN=$TMP/ids run_ingest ids - --rate 0 --workers 8 --append credits,keywords
 is "$RC" 0 "the load under a held snapshot exits 0"
@@ -53,8 +52,7 @@ wal_mib() { echo $(($(stat -c %s "$DB-wal" 2>/dev/null || echo 0) >> 20)); }
 diag "DB-wal: $(wal_mib) MiB while the reader holds it"
 
 touch "$TMP/release"
-i=0
-while [ ! -e "$TMP/released" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+wait_for "the reader to let go" "$READER" test -e "$TMP/released"
 diag "DB-wal: $(wal_mib) MiB once the reader let go"
 INGEST_STDIN=$TMP/first run_ingest ids - --rate 0
 is "$RC" 0 "a load after the reader let go"
