@@ -191,6 +191,13 @@ wait_for_movies() {
     wait_for "$1 movie(s) stored in $DB" "${2:-}" movies_at_least "$1"
 }
 
+# fake_answered ENDPOINT N: the fake has answered at least N requests to
+# ENDPOINT (by_endpoint's names) and none is in flight. Takes a snapshot.
+fake_answered() {
+    fake_snapshot
+    [ "$(fake_stat "by_endpoint.$1")" -ge "$2" ] && [ "$(fake_stat in_flight)" = 0 ]
+}
+
 # hold_write_lock SECONDS: in the background (LOCKER_PID), another
 # connection holds a write transaction on $DB for SECONDS, as a sqlite3
 # session inside BEGIN IMMEDIATE would; returns once it holds it.
