@@ -191,6 +191,11 @@ wait_for_movies() {
     wait_for "$1 movie(s) stored in $DB" "${2:-}" movies_at_least "$1"
 }
 
+# has_open PID PATH: process PID has PATH open (/proc/PID/fd).
+has_open() {
+    ls -l "/proc/$1/fd/" 2>/dev/null | grep -qF -- "-> $2"
+}
+
 # fake_answered ENDPOINT N: the fake has answered at least N requests to
 # ENDPOINT (by_endpoint's names) and none is in flight. Takes a snapshot.
 fake_answered() {
