@@ -90,7 +90,12 @@ static void test_push_blocks_when_full(void **state) {
     struct pusher p = {.q = queue_new(2, sizeof(int64_t), 1)};
     pthread_t t;
     pthread_create(&t, NULL, push_many, &p);
-    usleep(100 * 1000);
+    /* wait until the producer has filled the queue, however slow the
+     * machine (a fixed 100 ms was too short under load), then give it time to
+     * push a third */
+    for (int i = 0; i < 5000 && atomic_load(&p.pushed) < 2; i++)
+        usleep(1000);
+    usleep(50 * 1000);
     /* memory stays bounded: the producer is stuck at the capacity */
     assert_int_equal(atomic_load(&p.pushed), 2);
     assert_int_equal(queue_length(p.q), 2);
