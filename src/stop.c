@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -69,16 +70,20 @@ int stop_fd(void) {
     return pipe_fds[0];
 }
 
+/* The deadline is exact: one in whole milliseconds of the truncated clock
+ * ended the sleep up to 1 ms short whenever the clock passed into the next
+ * millisecond between two readings, and the rate limiter then let a
+ * thread send before its slot (test_ratelimit saw it under TSan). */
 int stop_sleep_ms(long ms) {
-    long long deadline = clock_monotonic_ms() + ms;
+    double deadline_s = clock_monotonic_s() + (double)ms / 1000.0;
     for (;;) {
         if (stop_requested())
             return -1;
-        long long left = deadline - clock_monotonic_ms();
-        if (left <= 0)
+        double left_ms = (deadline_s - clock_monotonic_s()) * 1000.0;
+        if (left_ms <= 0)
             return 0;
         struct pollfd p = {.fd = pipe_fds[0], .events = POLLIN};
-        int r = poll(&p, pipe_fds[0] >= 0 ? 1 : 0, (int)(left > 1000 ? 1000 : left));
+        int r = poll(&p, pipe_fds[0] >= 0 ? 1 : 0, left_ms > 1000 ? 1000 : (int)ceil(left_ms));
         if (r < 0 && errno != EINTR)
             return stop_requested() ? -1 : 0;
     }

@@ -25,7 +25,9 @@ static void test_nothing_stops_by_itself(void **state) {
     assert_false(stop_requested());
     assert_int_equal(stop_reason(), STOP_NONE);
     assert_int_equal(stop_signal(), 0);
+    double t0 = now_s();
     assert_int_equal(stop_sleep_ms(20), 0); /* a full sleep */
+    assert_true(now_s() - t0 >= 0.020);
 }
 
 static void *terminate_soon(void *arg) {
