@@ -46,6 +46,13 @@ void ratelimit_free(struct ratelimit *rl);
  * was requested while waiting (send nothing then). */
 int ratelimit_acquire(struct ratelimit *rl);
 
+/* ratelimit_acquire(), also giving (when it returns 0) the slot this thread
+ * was granted, in clock_monotonic_s() seconds (clock.h). The limit above
+ * holds for the slots; a thread returns at or after its slot, and sends
+ * however much later its scheduling lets it, which is what the 2% margin
+ * absorbs (and why tests assert on slots, not on when threads woke). */
+int ratelimit_acquire_slot(struct ratelimit *rl, double *slot_s);
+
 /* What the server said. */
 enum ratelimit_signal {
     RATELIMIT_TOO_MANY,    /* 429: this address sends too fast */

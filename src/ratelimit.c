@@ -209,10 +209,16 @@ static int take_slot(struct ratelimit *rl, double *slot) {
 }
 
 int ratelimit_acquire(struct ratelimit *rl) {
+    double slot_s;
+    return ratelimit_acquire_slot(rl, &slot_s);
+}
+
+int ratelimit_acquire_slot(struct ratelimit *rl, double *slot_s) {
     for (;;) {
         double slot;
         if (take_slot(rl, &slot) != 0)
             return -1;
+        *slot_s = slot;
         double wait_s = slot - clock_monotonic_s();
         if (wait_s > 0 && stop_sleep_ms((long)ceil(wait_s * 1000)) != 0)
             return -1;
