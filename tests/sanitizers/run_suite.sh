@@ -9,9 +9,15 @@ bin=$2
 root=$(cd "$(dirname "$0")/../.." && pwd)
 [ -x "$bin" ] || { echo "Bail out! $bin is not built (make ${name})"; exit 255; }
 export TMDB_INGEST_BIN="$bin"
-export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
-export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1
+# Reports also go to files (log_path: REPORTS/report.PID), because a test
+# shows the stderr of its last run only: a report from an earlier run of
+# the binary would fail the test without saying why. A report file fails
+# the test too, whatever the test asserted of that run's exit status.
+reports=$(mktemp -d)
+trap 'rm -rf "$reports"' EXIT
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0:log_path=$reports/report
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99:log_path=$reports/report
+export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1:log_path=$reports/report
 # Races and leaks show in a few crash/resume cycles; the 20-kill loop runs
 # in the normal suite.
 export E2E_KILLS=5
@@ -21,8 +27,13 @@ n=0
 failed=0
 for t in $tests; do
     n=$((n + 1))
+    rm -f "$reports"/report*
     out=$(sh "$t" 2>&1)
     rc=$?
+    if ls "$reports"/report* >/dev/null 2>&1; then
+        out=$(printf '%s\n%s\n' "$out" "$(head -n 60 "$reports"/report*)")
+        rc=1
+    fi
     if [ $rc -eq 0 ]; then
         echo "ok $n - $(basename "$t") under $name"
     else
