@@ -251,6 +251,14 @@ void ratelimit_throttle(struct ratelimit *rl, long pause_ms, enum ratelimit_sign
              * them were refused again (a storm of 429s). */
             double sent = sent_last_second(rl, now);
             rl->rate = rl->reference = sent > MIN_LEARNT_RATE ? sent : MIN_LEARNT_RATE;
+        } else if (rl->configured <= 0) {
+            /* A learnt rate climbs with no ceiling: after a quiet while it
+             * is far above what was sent, and halving that would end the
+             * pause in a storm again. Halve what the server saw. */
+            double sent = sent_last_second(rl, now);
+            sent = sent > MIN_LEARNT_RATE ? sent : MIN_LEARNT_RATE;
+            if (sent < rl->rate)
+                rl->rate = sent;
         }
         double lowered = rl->rate * THROTTLE_FACTOR;
         double floor_rate = rl->reference * THROTTLE_FACTOR;

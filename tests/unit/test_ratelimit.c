@@ -157,6 +157,27 @@ static void test_unlimited_learns_a_rate_from_a_throttle(void **state) {
     ratelimit_free(rl);
 }
 
+/* A learnt rate climbs with no ceiling; the next 429 halves what the
+ * server saw in its last second, not the rate reached since: after 10
+ * quiet minutes a learnt 10/s would have been 310/s, and halving that
+ * ended the pause in a storm again. */
+static void test_unlimited_halves_what_was_sent(void **state) {
+    (void)state;
+    struct ratelimit *rl = ratelimit_new(0);
+    for (int i = 0; i < 20; i++)
+        acquire_slot(rl);
+    ratelimit_throttle(rl, 0, RATELIMIT_TOO_MANY); /* learns 20, halved: 10 */
+    struct timespec quiet = {1, 500000000};
+    nanosleep(&quiet, NULL); /* the rate climbs past 11; nothing sent */
+    acquire_slot(rl);
+    acquire_slot(rl); /* the server saw 2 in its last second */
+    double t0 = clock_monotonic_s();
+    ratelimit_throttle(rl, 0, RATELIMIT_TOO_MANY);
+    /* half of 2, and the recovery since (1/s), however slow the machine */
+    assert_true(ratelimit_current_rate(rl) <= 1.0 + 1.0 * (clock_monotonic_s() - t0) + 1e-9);
+    ratelimit_free(rl);
+}
+
 /* Without a configured rate, a 503 pauses but sets no rate: the service
  * being down says nothing about this client's pace, and a flaky CDN would
  * ratchet a run that asked for no limit down to half a request a second. */
@@ -329,6 +350,7 @@ int main(void) {
         cmocka_unit_test(test_a_slow_rate_is_never_raised_by_a_throttle),
         cmocka_unit_test(test_unlimited_still_honours_a_pause),
         cmocka_unit_test(test_unlimited_learns_a_rate_from_a_throttle),
+        cmocka_unit_test(test_unlimited_halves_what_was_sent),
         cmocka_unit_test(test_unlimited_learns_nothing_from_a_503),
         cmocka_unit_test(test_a_pause_holds_for_threads_already_waiting),
         cmocka_unit_test(test_waiting_threads_gain_from_the_recovery),
