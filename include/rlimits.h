@@ -80,7 +80,8 @@ void rlimits_fit_address_space(void);
 int rlimits_thread_attr(pthread_attr_t *attr);
 
 /* Why pthread_create() failed with `err` for one of `n_threads`: its
- * strerror, and for EAGAIN the limits that cause it (ulimit -v, -u). */
+ * strerror, and for EAGAIN the limits that cause it (ulimit -v, -u, and
+ * a control group's task limit: systemd's TasksMax=, under a timer). */
 void rlimits_describe_thread_error(int err, unsigned n_threads, char *buf, size_t size);
 
 /* Whether the process cannot open one more descriptor now (EMFILE/ENFILE):

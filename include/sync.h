@@ -13,14 +13,14 @@
  * (what that run stored is that old), with --max-age the day of the
  * oldest fetch it skipped, and the day of the oldest copy TMDB's CDN
  * served it (its Date: the origin made it then, and it holds no later
- * change; facts->oldest_copy). A changes run moves it to the day after the last
- * day it read. Changes are read through yesterday only: today is not over,
- * and an immediate second run then has nothing to fetch. A changes run
- * never resumes: what an interrupted one stored may have changed since.
- * A movie TMDB's cache served from a copy older than the end of the
- * window that listed it does not hold the cursor back: it is noted in
- * stale_copies (store_note_copy()) and the next changes run fetches it
- * again besides its own days.
+ * change; facts->oldest_copy) — of the copies this run fetched: the copy
+ * times of the movies it skipped (--max-age, a resumed run's) are not
+ * stored, so those count by their fetch's day only. A changes run moves it to the day after the
+ * last day it read. Changes are read through yesterday only: today is not over, and an immediate
+ * second run then has nothing to fetch. A changes run never resumes: what an interrupted one stored
+ * may have changed since. A movie TMDB's cache served from a copy older than the end of the window
+ * that listed it does not hold the cursor back: it is noted in stale_copies (store_note_copy()) and
+ * the next changes run fetches it again besides its own days.
  *
  * Called from main's thread, before the pipeline starts and after its
  * threads are joined; the store is main's at both times.

@@ -148,7 +148,8 @@ void rlimits_describe_thread_error(int err, unsigned n_threads, char *buf, size_
     snprintf(buf, size,
              "%s: %u threads of %zu KiB of stack each, with the memory libraries reserve "
              "per thread, do not fit the virtual memory limit (ulimit -v: %s) or the "
-             "processes limit (ulimit -u: %s); raise them or give fewer --workers",
+             "processes limit (ulimit -u: %s) or the control group's task limit (systemd "
+             "TasksMax=); raise them or give fewer --workers",
              strerror(err), n_threads, RLIMITS_THREAD_STACK >> 10, vm, procs);
 }
 
