@@ -244,20 +244,19 @@ void ratelimit_throttle(struct ratelimit *rl, long pause_ms, enum ratelimit_sign
     bool lower = rl->configured > 0 || why == RATELIMIT_TOO_MANY;
     if (lower && now >= rl->last_adjust_s) {
         recover(rl, now);
-        if (rl->rate <= 0) {
-            /* No rate of its own yet: what the server just refused is
-             * about what was sent in its last second. Without this, every
-             * pause ended with all workers sending at once, and most of
-             * them were refused again (a storm of 429s). */
-            double sent = sent_last_second(rl, now);
-            rl->rate = rl->reference = sent > MIN_LEARNT_RATE ? sent : MIN_LEARNT_RATE;
-        } else if (rl->configured <= 0) {
-            /* A learnt rate climbs with no ceiling: after a quiet while it
-             * is far above what was sent, and halving that would end the
-             * pause in a storm again. Halve what the server saw. */
+        if (rl->configured <= 0) {
+            /* No configured rate: what the server just refused is about
+             * what was sent in its last second. With no rate yet, that is
+             * the rate learnt (without it, every pause ended with all
+             * workers sending at once, most refused again: a storm of
+             * 429s); a learnt rate climbs with no ceiling, so after a
+             * quiet while it is far above what was sent, and halving it
+             * would bring the storm back: halve what the server saw. */
             double sent = sent_last_second(rl, now);
             sent = sent > MIN_LEARNT_RATE ? sent : MIN_LEARNT_RATE;
-            if (sent < rl->rate)
+            if (rl->rate <= 0)
+                rl->rate = rl->reference = sent;
+            else if (sent < rl->rate)
                 rl->rate = sent;
         }
         double lowered = rl->rate * THROTTLE_FACTOR;

@@ -132,6 +132,16 @@ static void test_unlimited_still_honours_a_pause(void **state) {
     ratelimit_free(rl);
 }
 
+/* A limiter with no configured rate that has just granted 20 sends, at
+ * once (what the server sees in its last second before a 429). */
+static struct ratelimit *unlimited_after_20_sends(void) {
+    struct ratelimit *rl = ratelimit_new(0);
+    assert_non_null(rl);
+    for (int i = 0; i < 20; i++)
+        acquire_slot(rl);
+    return rl;
+}
+
 /* Without a configured rate, a throttle still leaves a rate behind: half
  * of what was sent in the second before (20 here), climbing back by 5 % of
  * that (1/s) a second. Without one, every worker sent at once when the
@@ -140,9 +150,7 @@ static void test_unlimited_still_honours_a_pause(void **state) {
  * up. */
 static void test_unlimited_learns_a_rate_from_a_throttle(void **state) {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(0);
-    for (int i = 0; i < 20; i++) /* unlimited: at once */
-        acquire_slot(rl);
+    struct ratelimit *rl = unlimited_after_20_sends();
     double t0 = clock_monotonic_s();
     ratelimit_throttle(rl, 0, RATELIMIT_TOO_MANY);
     double rate = ratelimit_current_rate(rl);
@@ -163,9 +171,7 @@ static void test_unlimited_learns_a_rate_from_a_throttle(void **state) {
  * ended the pause in a storm again. */
 static void test_unlimited_halves_what_was_sent(void **state) {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(0);
-    for (int i = 0; i < 20; i++)
-        acquire_slot(rl);
+    struct ratelimit *rl = unlimited_after_20_sends();
     ratelimit_throttle(rl, 0, RATELIMIT_TOO_MANY); /* learns 20, halved: 10 */
     struct timespec quiet = {1, 500000000};
     nanosleep(&quiet, NULL); /* the rate climbs past 11; nothing sent */
@@ -183,9 +189,7 @@ static void test_unlimited_halves_what_was_sent(void **state) {
  * ratchet a run that asked for no limit down to half a request a second. */
 static void test_unlimited_learns_nothing_from_a_503(void **state) {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(0);
-    for (int i = 0; i < 20; i++)
-        acquire_slot(rl);
+    struct ratelimit *rl = unlimited_after_20_sends();
     double t0 = clock_monotonic_s();
     ratelimit_throttle(rl, 200, RATELIMIT_UNAVAILABLE);
     assert_true(ratelimit_current_rate(rl) == 0);
