@@ -558,6 +558,15 @@ static enum source_status produce_export(const struct source *src, struct fetche
     return st;
 }
 
+/* How messages name the pages of the changes of [first, last]:
+ * "changes 2026-11-20..2026-11-25". */
+static void name_window(long first, long last, char *buf, size_t size) {
+    char from[CLOCK_DATE_SIZE], to[CLOCK_DATE_SIZE];
+    clock_format_date(first, from);
+    clock_format_date(last, to);
+    snprintf(buf, size, "changes %s..%s", from, to);
+}
+
 /* Fetch one page of /movie/changes for [first, last] into *page. */
 static enum source_status changes_page(struct fetcher *f, long first, long last, int n,
                                        struct tmdb_list_page *page) {
@@ -577,7 +586,7 @@ static enum source_status changes_page(struct fetcher *f, long first, long last,
                                                                : fail_fatal("changes", n, reason);
     if (a != RETRY_DONE) {
         char where[64];
-        snprintf(where, sizeof where, "changes %s..%s", from, to);
+        name_window(first, last, where, sizeof where);
         return fail_page(where, n, reason, attempts);
     }
     return SOURCE_OK;
@@ -591,10 +600,8 @@ static enum source_status changes_page(struct fetcher *f, long first, long last,
 static int push_changes_page(const struct source *src, struct producer *p, long first, long last,
                              int n, const struct tmdb_list_page *page) {
     if (page->n_bad > 0) {
-        char from[CLOCK_DATE_SIZE], to[CLOCK_DATE_SIZE], where[64];
-        clock_format_date(first, from);
-        clock_format_date(last, to);
-        snprintf(where, sizeof where, "changes %s..%s", from, to);
+        char where[64];
+        name_window(first, last, where, sizeof where);
         skip_bad_results(p, where, n, page, !src->include_adult);
     }
     long long needed_s = (long long)(last + 1) * 86400;
