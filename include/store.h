@@ -272,9 +272,11 @@ enum store_status store_run_started(struct store *s, int64_t run_id, char *buf, 
 
 /* Call fn for every movie fetched at or after `since` (ISO-8601 UTC) that
  * is not marked deleted and was stored with at least the parts of
- * `append` (as for store_resume_ids()): fresh enough to skip (--max-age). */
+ * `append` (as for store_resume_ids()): fresh enough to skip (--max-age).
+ * The earliest fetched_at of those into oldest (size bytes), "" for none:
+ * an export's changes cursor waits for it (sync.h). */
 enum store_status store_fresh_ids(struct store *s, const char *since, const char *append,
-                                  store_id_fn fn, void *ctx);
+                                  store_id_fn fn, void *ctx, char *oldest, size_t size);
 
 /*
  * The oldest fetched_at (ISO-8601 UTC) of the live movies fetched before

@@ -88,7 +88,7 @@ enum sync_status sync_plan(struct options *opt, struct store *store, char *url, 
 struct sync_facts {
     long started_day;      /* the day the run started */
     long resumed_from_day; /* the day the earliest run it resumed started; LONG_MAX none */
-    long max_age_day;      /* --max-age skipped movies fetched since this day; LONG_MAX none */
+    long max_age_day;      /* the day of the oldest fetch --max-age skipped; LONG_MAX none */
     int64_t run_id;        /* the run (its failures are not "left as they were") */
     long long oldest_copy; /* the earliest copy TMDB's CDN served the run (stats.h); 0 none */
 };

@@ -193,14 +193,16 @@ static int collect_skip(struct store *store, const struct options *opt, const ch
     }
     size_t before = idset_count(skip);
     if (ss == STORE_OK && opt->max_age_s > 0) {
-        char since[CLOCK_ISO_SIZE];
+        char since[CLOCK_ISO_SIZE], oldest[CLOCK_ISO_SIZE];
         clock_utc_iso_ago(opt->max_age_s, since);
-        ss = store_fresh_ids(store, since, opt->append, add_to_set, skip);
+        ss = store_fresh_ids(store, since, opt->append, add_to_set, skip, oldest, sizeof oldest);
         if (ss == STORE_OK)
             log_info("%zu movies fetched since %s are fresh enough (--max-age) and skipped",
                      idset_count(skip) - before, since);
-        if (idset_count(skip) > before)
-            facts->max_age_day = clock_day_of_iso(since);
+        /* the day of the oldest skipped fetch, not of the bound: at 00:30
+         * with --max-age 1h, movies all fetched today leave today */
+        if (ss == STORE_OK && oldest[0])
+            facts->max_age_day = clock_day_of_iso(oldest);
     }
     if (ss != STORE_OK) {
         log_error("%s", store_errmsg(store));

@@ -120,8 +120,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_FTS_DONE] = "DELETE FROM fts_pending",
     /* store_sync.c */
     [ST_MARK_DELETED] = "UPDATE movies SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
-    [ST_FRESH_IDS] = "SELECT id FROM movies WHERE fetched_at >= ?1 AND deleted_at IS NULL "
-                     "AND tmdb_parts_cover(appended, ?2)",
+    [ST_FRESH_IDS] = "SELECT id, fetched_at FROM movies WHERE fetched_at >= ?1 "
+                     "AND deleted_at IS NULL AND tmdb_parts_cover(appended, ?2)",
     /* A copy older than the change it was fetched for (store_note_copy()):
      * noted with the later need; a later copy still too old is noted as
      * served, and one new enough (or without a Date, NULL) clears it. */
@@ -1082,9 +1082,19 @@ enum store_status store_resume_ids(struct store *s, const char *source, const ch
 
 enum store_status store_each_id(struct store *s, sqlite3_stmt *st, store_id_fn fn, void *ctx,
                                 const char *what) {
+    return store_each_id_oldest(s, st, fn, ctx, what, NULL, 0);
+}
+
+enum store_status store_each_id_oldest(struct store *s, sqlite3_stmt *st, store_id_fn fn, void *ctx,
+                                       const char *what, char *oldest, size_t size) {
     int rc;
     enum store_status result = STORE_OK;
+    if (oldest)
+        oldest[0] = '\0';
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *at = oldest ? (const char *)sqlite3_column_text(st, 1) : NULL;
+        if (at && (!oldest[0] || strcmp(at, oldest) < 0)) /* ISO-8601 UTC: as text */
+            snprintf(oldest, size, "%s", at);
         if (fn(ctx, sqlite3_column_int64(st, 0)) != 0) {
             snprintf(s->errmsg, sizeof s->errmsg, "%s: out of memory reading %s", s->path, what);
             result = STORE_ERR_NOMEM;

@@ -110,6 +110,11 @@ int store_step_text(sqlite3_stmt *st, char *buf, size_t size);
 enum store_status store_each_id(struct store *s, sqlite3_stmt *st, store_id_fn fn, void *ctx,
                                 const char *what);
 
+/* store_each_id(), and the least of the rows' second column (ISO-8601
+ * UTC text; NULLs ignored) into oldest (size bytes), "" when none. */
+enum store_status store_each_id_oldest(struct store *s, sqlite3_stmt *st, store_id_fn fn, void *ctx,
+                                       const char *what, char *oldest, size_t size);
+
 /* Bind a string, or NULL when v is NULL. The string must outlive the step. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 

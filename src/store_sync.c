@@ -80,13 +80,13 @@ void store_gone_free(struct store_gone *gone) {
 }
 
 enum store_status store_fresh_ids(struct store *s, const char *since, const char *append,
-                                  store_id_fn fn, void *ctx) {
+                                  store_id_fn fn, void *ctx, char *oldest, size_t size) {
     sqlite3_stmt *st = s->stmts[ST_FRESH_IDS];
     store_bind_text(st, 1, since);
     store_bind_text(st, 2, append);
     char what[96];
     snprintf(what, sizeof what, "movies fetched since %s", since);
-    return store_each_id(s, st, fn, ctx, what);
+    return store_each_id_oldest(s, st, fn, ctx, what, oldest, size);
 }
 
 enum store_status store_note_copy(struct store *s, int64_t id, long long needed_s, long long made_s,
