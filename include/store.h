@@ -126,6 +126,12 @@ void store_close(struct store *s);
 /* The last error's message. Valid until the next call on `s`. */
 const char *store_errmsg(const struct store *s);
 
+/* Whether the last error may pass when the write is tried again later: the
+ * database locked by another connection past the busy timeout, or a write
+ * that failed (a full disk, an I/O error). Not for a corrupt or read-only
+ * file, nor a lack of memory. */
+bool store_failure_may_pass(const struct store *s);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK of the current batch. After a failed
  * store_commit() the caller rolls back with store_rollback(), as after any
  * failed write: that is also where the store forgets the shared rows the

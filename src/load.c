@@ -1,6 +1,7 @@
 /* load.c - see load.h. */
 #include "load.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "clock.h"
@@ -282,21 +284,58 @@ static void warn_stale(struct stats *stats) {
                  n);
 }
 
-/* Record the run's end, now, as `status`. Returns 0, or -1 (logged). */
+/* How long the end of a run is tried again when the database is locked by
+ * another connection or full: each try waits up to the store's busy timeout
+ * (5 s) for a lock, so the whole wait is bounded by this, one timeout and
+ * one pause. */
+#define RUN_END_RETRY_S 30
+#define RUN_END_PAUSE_MS 1000 /* between tries: a full disk fails at once */
+
+static void pause_ms(long ms) {
+    struct timespec left = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&left, &left) != 0 && errno == EINTR) {
+    }
+}
+
+/* Record the run's end, now, as `status`. A nightly job's monitoring reads
+ * it, and a run left "running" is called aborted by the next one (which
+ * then resumes it, skipping what it stored), so a failure that may pass (a
+ * lock held by another writer, a full disk) is tried again for
+ * RUN_END_RETRY_S. Returns 0, or -1 when it could not be recorded (said on
+ * stderr with the run, the outcome and why). */
 static int finish_run(struct store *store, int64_t run_id, const char *status,
                       const struct run_counts *counts) {
     char finished[CLOCK_ISO_SIZE];
     clock_utc_iso(finished);
-    if (store_run_finish(store, run_id, finished, status, counts) != STORE_OK) {
-        log_error("%s", store_errmsg(store));
-        return -1;
+    double start = clock_monotonic_s();
+    int tries = 0;
+    while (store_run_finish(store, run_id, finished, status, counts) != STORE_OK) {
+        bool may_pass = store_failure_may_pass(store);
+        double waited = clock_monotonic_s() - start;
+        if (!may_pass || waited >= RUN_END_RETRY_S) {
+            char tried[48] = "";
+            if (tries > 0)
+                snprintf(tried, sizeof tried, " (tried for %.0f s)", waited);
+            log_error("run %" PRId64 " ended %s, but that could not be recorded: %s%s; its row "
+                      "in runs says 'running' until the next load marks it 'aborted'",
+                      run_id, status, store_errmsg(store), tried);
+            return -1;
+        }
+        if (tries++ == 0)
+            log_warn("run %" PRId64 ": %s; recording its end (%s) is tried again for up to %d s",
+                     run_id, store_errmsg(store), status, RUN_END_RETRY_S);
+        store_rollback(store); /* a write that failed inside a transaction left it open */
+        pause_ms(RUN_END_PAUSE_MS);
     }
+    if (tries > 0)
+        log_warn("run %" PRId64 ": its end (%s) recorded after %.0f s", run_id, status,
+                 clock_monotonic_s() - start);
     return 0;
 }
 
 /* Before the pipeline: record the run (not for a dry run), gather the
  * ids not to fetch into `skip` and, for changes, those to fetch again into
- * `stale`. Returns 0, or -1 (logged). */
+ * `stale`. Returns 0, or the exit status (logged). */
 static int prepare_run(int argc, char **argv, const struct options *opt, struct store *store,
                        struct idset *skip, struct id_list *stale, struct sync_facts *facts,
                        int64_t *run_id) {
@@ -306,18 +345,18 @@ static int prepare_run(int argc, char **argv, const struct options *opt, struct 
     *run_id = 0;
     if (!command || !source) {
         log_error("out of memory");
-        rc = -1;
+        rc = EXIT_FATAL;
     } else if (!opt->dry_run && begin_run(store, command, source, run_id) != 0) {
-        rc = -1;
+        rc = EXIT_FATAL;
     } else if ((store && collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : *run_id, skip,
                                       facts) != 0) ||
                collect_stale(store, opt, stale) != 0) {
-        rc = -1;
+        rc = EXIT_FATAL;
         /* Recorded as it ended (exit 1), not left "running" for the next
-         * run to call aborted; if even that fails, it will. */
+         * run to call aborted; if even that fails, it will (exit 5). */
         struct run_counts none = {0};
-        if (*run_id > 0)
-            (void)finish_run(store, *run_id, "failed", &none);
+        if (*run_id > 0 && finish_run(store, *run_id, "failed", &none) != 0)
+            rc = EXIT_UNRECORDED;
     }
     facts->run_id = *run_id;
     free(command);
@@ -346,7 +385,7 @@ static int record_outcome(const struct options *opt, struct store *store, const 
         code = EXIT_FATAL;
     }
     if (finish_run(store, facts->run_id, *status, counts) != 0)
-        code = EXIT_FATAL;
+        code = EXIT_UNRECORDED;
     database_empty_wal(store);
     return code;
 }
@@ -380,17 +419,17 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     struct id_list stale = {0};
     /* Export: which ids TMDB still has, to mark the others deleted. */
     struct idset *named = opt->source.kind == SOURCE_EXPORT && !opt->dry_run ? idset_new() : NULL;
-    bool ready = skip && (named || opt->source.kind != SOURCE_EXPORT || opt->dry_run);
-    if (!ready)
+    code = EXIT_FATAL;
+    if (!skip || !(named || opt->source.kind != SOURCE_EXPORT || opt->dry_run))
         log_error("out of memory");
-    else if (prepare_run(argc, argv, opt, store, skip, &stale, &facts, &run_id) != 0)
-        ready = false;
-    if (!ready) {
+    else
+        code = prepare_run(argc, argv, opt, store, skip, &stale, &facts, &run_id);
+    if (code != 0) {
         free(stale.ids);
         idset_free(skip);
         idset_free(named);
         database_close(store, lock_fd);
-        return EXIT_FATAL;
+        return code;
     }
 
     struct pipeline_config pc;

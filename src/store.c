@@ -223,6 +223,11 @@ enum store_status store_fail(struct store *s, const char *step, ...) {
     return code == SQLITE_NOMEM ? STORE_ERR_NOMEM : STORE_ERR;
 }
 
+bool store_failure_may_pass(const struct store *s) {
+    int primary = primary_code(s);
+    return primary == SQLITE_BUSY || primary == SQLITE_FULL || primary == SQLITE_IOERR;
+}
+
 int store_step_reset(sqlite3_stmt *st) {
     int rc = sqlite3_step(st);
     int rc2 = sqlite3_reset(st);

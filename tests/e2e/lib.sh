@@ -203,19 +203,23 @@ fake_answered() {
     [ "$(fake_stat "by_endpoint.$1")" -ge "$2" ] && [ "$(fake_stat in_flight)" = 0 ]
 }
 
-# hold_write_lock SECONDS: in the background (LOCKER_PID), another
-# connection holds a write transaction on $DB for SECONDS, as a sqlite3
+# hold_write_lock SECONDS [DATABASE [RELEASE]]: in the background
+# (LOCKER_PID), another connection holds a write transaction on $DB (or
+# DATABASE) for SECONDS, or until the file RELEASE exists, as a sqlite3
 # session inside BEGIN IMMEDIATE would; returns once it holds it.
 hold_write_lock() {
-    rm -f "$TMP/locked"
+    hw_db=${2:-$DB}
+    rm -f "$hw_db.held"
     "$PYTHON" -c '
-import sqlite3, sys, time
+import os, sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-time.sleep(float(sys.argv[3]))' "$DB" "$TMP/locked" "$1" &
+open(sys.argv[1] + ".held", "w").close()
+end = time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end and not (sys.argv[3] and os.path.exists(sys.argv[3])):
+    time.sleep(0.05)' "$hw_db" "$1" "${3:-}" &
     LOCKER_PID=$!
-    wait_for "a write lock held on $DB" "$LOCKER_PID" test -e "$TMP/locked"
+    wait_for "a write lock held on $hw_db" "$LOCKER_PID" test -e "$hw_db.held"
 }
 
 done_testing() {
