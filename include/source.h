@@ -82,8 +82,8 @@ struct source {
     /* SOURCE_CHANGES: first and last day, inclusive (clock.h day numbers). */
     long changes_first_day, changes_last_day;
     /* SOURCE_CHANGES: the movies an earlier run stored from a copy older
-     * than their change (store_stale_ids()), fetched after the windows,
-     * also when there is none. */
+     * than their change (store_stale_ids()), of this run's shard, fetched
+     * after the windows, also when there is none. */
     const int64_t *stale_ids;
     size_t n_stale_ids;
 
@@ -132,6 +132,9 @@ enum source_status source_run(const struct source *src, struct fetcher *f, struc
  * day's file. Returns a string the caller frees, or NULL when out of memory.
  */
 char *source_describe(const struct source *src);
+
+/* Whether `id` is this run's to fetch under --shard (always without). */
+bool source_in_shard(const struct source *src, int64_t id);
 
 /*
  * Parse a movie id token: decimal digits only, 1..INT64_MAX.

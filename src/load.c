@@ -158,13 +158,26 @@ static int add_to_list(void *ctx, int64_t id) {
     return 0;
 }
 
+/* store_stale_ids()'s ctx: the ids of one shard, into a list. */
+struct shard_ids {
+    const struct source *src;
+    struct id_list *list;
+};
+
+static int add_in_shard(void *ctx, int64_t id) {
+    struct shard_ids *s = ctx;
+    return source_in_shard(s->src, id) ? add_to_list(s->list, id) : 0;
+}
+
 /* changes: the movies earlier runs stored from copies older than their
- * change, to fetch again besides the run's days (sync.h). Returns 0, or
- * -1 (logged). */
+ * change, to fetch again besides the run's days (sync.h); with --shard,
+ * its own only (the count said is what it fetches). Returns 0, or -1
+ * (logged). */
 static int collect_stale(struct store *store, const struct options *opt, struct id_list *stale) {
     if (!store || opt->source.kind != SOURCE_CHANGES)
         return 0;
-    if (store_stale_ids(store, add_to_list, stale) != STORE_OK) {
+    struct shard_ids in_shard = {&opt->source, stale};
+    if (store_stale_ids(store, add_in_shard, &in_shard) != STORE_OK) {
         log_error("%s", store_errmsg(store));
         return -1;
     }

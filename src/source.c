@@ -52,8 +52,7 @@ int source_parse_id(const char *token, size_t len, int64_t *id) {
     return 0;
 }
 
-/* Whether `id` is this run's to fetch under --shard (always without). */
-static bool in_shard(const struct source *src, int64_t id) {
+bool source_in_shard(const struct source *src, int64_t id) {
     return src->shard_count == 0 || (uint64_t)id % src->shard_count == src->shard_index;
 }
 
@@ -69,7 +68,7 @@ static int push_item(struct producer *p, int64_t id, long long copy_needed_s) {
     }
     if (added == 0)
         return 0; /* lists shift while paging, so ids repeat: enqueue once */
-    if (!in_shard(p->src, id))
+    if (!source_in_shard(p->src, id))
         return 0; /* another shard's */
     if (p->skip && idset_contains(p->skip, id)) {
         stats_add(&p->stats->skipped, 1);
@@ -540,7 +539,7 @@ static enum source_status produce_export(const struct source *src, struct fetche
             *src->adult_listed = true;
         if (!wanted(src, e.adult, e.video, e.popularity))
             continue;
-        if (in_shard(src, e.id)) /* the progress line's total: this shard's ids */
+        if (source_in_shard(src, e.id)) /* the progress line's total: this shard's ids */
             stats_add(&p->stats->expected, 1);
         if (push_id(p, e.id) != 0) {
             st = SOURCE_STOPPED;

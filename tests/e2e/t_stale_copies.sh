@@ -15,7 +15,7 @@
 # made from day -6, [-6, -1] one made from today; copies 2 days old
 # (--cache-age 172800) satisfy the first, never the second.
 . "$(dirname "$0")/lib.sh"
-plan 25
+plan 29
 
 day() { date -u -d "$1 day" +%F; }
 # The runs below read days by this machine's clock: none may straddle
@@ -74,6 +74,27 @@ cp "$TMP/after1.sqlite3" "$DB"
 run_ingest ids "$one" --rate 0
 is "$RC:$(sql "SELECT count(*) FROM stale_copies WHERE movie_id = $one"):$(sql 'SELECT count(*) FROM stale_copies')" \
     "0:0:$((n - 1))" "ids with a fresh copy clears that movie's note only"
+
+# changes --shard 0/2 (on a database holding both shards' notes): it
+# fetches, counts and says the noted movies of its shard only; the other
+# shard's stay noted.
+DB=$TMP/shard.sqlite3
+cp "$TMP/after1.sqlite3" "$DB"
+awk '$1 % 2 == 0' "$TMP/expected" >"$TMP/expected0"
+n0=$(wc -l <"$TMP/expected0" | tr -d ' ')
+[ "$n0" -gt 0 ] && [ "$n0" -lt "$n" ]; ok $? "both shards have noted movies ($n0 of $n in shard 0/2)"
+fake_reset
+run_ingest -v changes --shard 0/2 --rate 0
+like "$ERR" "tmdb-ingest: $n0 movie\(s\) served copies older than their change by earlier runs are fetched again" \
+    "changes --shard 0/2 says how many of its shard it fetches again"
+fake_snapshot
+fake_stat detail_requests_per_id | "$PYTHON" -c '
+import json, sys
+print("\n".join(sorted(json.load(sys.stdin))))' >"$TMP/fetched0"
+is "$(cmp -s "$TMP/fetched0" "$TMP/expected0" && echo same):$(sql 'SELECT requested, fetched FROM runs ORDER BY id DESC LIMIT 1')" \
+    "same:$n0|$n0" "it fetched exactly those, and its run counts them"
+is "$(sql 'SELECT count(*) FROM stale_copies WHERE movie_id % 2 = 1'):$(sql 'SELECT count(*) FROM stale_copies')" \
+    "$((n - n0)):$((n - n0))" "the other shard's notes wait, its own are cleared"
 DB=$TMP/test.sqlite3
 
 # The next changes run, against a fresh cache: no new day, the noted movies.
