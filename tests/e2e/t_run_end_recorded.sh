@@ -67,9 +67,11 @@ for name in locked_past full_past; do
     elapsed=$(($(date +%s) - start))
     is "$rc:$(sqlite3 "$TMP/$name.sqlite3" "SELECT status, finished_at IS NULL FROM runs
         WHERE id = 2")" "5:running|1" "$name: not recorded: exit 5, the row as it was"
-    [ "$elapsed" -ge 30 ] && [ "$elapsed" -le 45 ]
-    ok $? "$name: after trying for 30 s to 36 s (${elapsed} s after the input ended)"
-    like "$(cat "$TMP/$name.err")" "error: run 2 ended ok, but that could not be recorded: .*$name\.sqlite3: finish the run: .* \(tried for 3[0-9] s\); its row in runs says 'running' until the next load marks it 'aborted'" \
+    # bounded, not timed: 30 s of tries, a busy timeout and a pause (36 s),
+    # with room for a loaded machine
+    [ "$elapsed" -ge 30 ] && [ "$elapsed" -le 90 ]
+    ok $? "$name: after trying for 30 s, not for ever (${elapsed} s after the input ended)"
+    like "$(cat "$TMP/$name.err")" "error: run 2 ended ok, but that could not be recorded: .*$name\.sqlite3: finish the run: .* \(tried for [3-8][0-9] s\); its row in runs says 'running' until the next load marks it 'aborted'" \
         "$name: the error names the run, its outcome and why"
     like "$(cat "$TMP/$name.err")" "run 2 ok: requested=3 stored=3" "$name: the summary gives the outcome"
 done
