@@ -30,7 +30,7 @@
 
 struct movie;
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 enum store_status {
     STORE_OK = 0,
@@ -144,7 +144,8 @@ enum store_status store_rollback(struct store *s);
  * Insert or update one movie and replace its genre, company, country,
  * spoken-language and collection links (and the appended parts it
  * carries), inside the current transaction. `fetched_at` is an ISO-8601
- * UTC timestamp ("2026-11-24T03:30:00Z").
+ * UTC timestamp ("2026-11-24T03:30:00Z"); `copy_made_at` one of when the
+ * copy TMDB's CDN served was made (the answer's Date), NULL when unknown.
  *
  * On error part of the movie may already be written: the caller must roll
  * the batch back with store_rollback(). There is no savepoint per movie:
@@ -153,8 +154,8 @@ enum store_status store_rollback(struct store *s);
  * and a savepoint journals every page the movie touches (a fifth of the
  * writer's CPU). The run stops; the next one resumes the batch.
  */
-enum store_status store_upsert_movie(struct store *s, const struct movie *m,
-                                     const char *fetched_at);
+enum store_status store_upsert_movie(struct store *s, const struct movie *m, const char *fetched_at,
+                                     const char *copy_made_at);
 
 /*
  * Record a movie that was not stored in run `run_id`: http_status 404 with
@@ -289,10 +290,16 @@ enum store_status store_fresh_ids(struct store *s, const char *since, const char
  * `before` that run `run_id` did not record as failed, adult ones left out
  * unless `adult`: what an export that read the catalogue left as it was
  * (filtered out by --min-popularity, --shard or, for video movies, which
- * changes stores, the lack of --include-video). "" in buf when there is none.
+ * changes stores, the lack of --include-video). With `by_copy`, the oldest
+ * copy_made_at instead of those whose copy was made before `before` and on
+ * a day before their fetch's, fetched since `before` or not: the movies the
+ * export skipped too (--max-age, what the run it resumed stored). A copy of
+ * its fetch's day, or of unknown time (NULL), is older than a day's start
+ * exactly when its fetch is: a `before` that is one, the first call
+ * finds those. "" in buf when there is none.
  */
 enum store_status store_oldest_unrefreshed(struct store *s, const char *before, bool adult,
-                                           int64_t run_id, char *buf, size_t size);
+                                           int64_t run_id, bool by_copy, char *buf, size_t size);
 
 /* *found: whether a live movie (adult ones only with `adult`) has an id
  * outside shard `index` of `count` (id % count != index): a database that

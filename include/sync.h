@@ -11,11 +11,13 @@
  * the export's day (movies created after its snapshot are not in it), the
  * day the run started, the day the interrupted run it resumed started
  * (what that run stored is that old), with --max-age the day of the
- * oldest fetch it skipped, and the day of the oldest copy TMDB's CDN
- * served it (its Date: the origin made it then, and it holds no later
- * change; facts->oldest_copy) — of the copies this run fetched: the copy
- * times of the movies it skipped (--max-age, a resumed run's) are not
- * stored, so those count by their fetch's day only. A changes run moves it to the day after the
+ * oldest fetch it skipped, the day of the oldest copy TMDB's CDN served it
+ * (its Date: the origin made it then, and it holds no later change;
+ * facts->oldest_copy), and the day of the oldest fetch of a stored movie
+ * it left as it was and of the oldest copy (movies.copy_made_at; its fetch
+ * where unknown) of a stored movie it did not fetch again: skipped by
+ * --max-age, stored by the run it resumed, or left as it was (store.h,
+ * store_oldest_unrefreshed()). A changes run moves it to the day after the
  * last day it read. Changes are read through yesterday only: today is not over, and an immediate
  * second run then has nothing to fetch. A changes run never resumes: what an interrupted one stored
  * may have changed since. A movie TMDB's cache served from a copy older than the end of the window

@@ -10,9 +10,11 @@
  * WRITER_GATHER_MS, or the batch's deadline, has passed) rather than
  * waking for each result.
  *
- * With each movie stored (or answered 404) it notes in stale_copies, in the
- * same transaction, whether the copy TMDB's CDN served is older than the
- * change it was fetched for, or clears such a note (store_note_copy()).
+ * Each movie stored keeps the time its copy of TMDB's CDN was made
+ * (movies.copy_made_at, bound with the row). With each movie stored (or
+ * answered 404) it notes in stale_copies, in the same transaction, whether
+ * the copy is older than the change it was fetched for, or clears such a
+ * note (store_note_copy()).
  *
  * After each commit it looks at DB-wal's size (one stat()), and warns when a
  * reader's snapshot keeps SQLite from reusing it past 64 MiB, and at each

@@ -57,12 +57,22 @@ CREATE TABLE IF NOT EXISTS movies (
     language          TEXT NOT NULL,
     fetched_at        TEXT NOT NULL, -- ISO-8601 UTC, e.g. 2026-11-24T03:30:00Z
     deleted_at        TEXT,          -- when TMDB stopped knowing it (gone from the export, or 404); NULL while it exists
-    appended          TEXT           -- the append_to_response parts stored with the last fetch ('credits,keywords'), NULL for none
+    appended          TEXT,          -- the append_to_response parts stored with the last fetch ('credits,keywords'), NULL for none
+    copy_made_at      TEXT           -- when the copy of TMDB's CDN last stored was made (its Date), ISO-8601 UTC; NULL unknown (no Date, or stored before version 5)
 ) STRICT;
 
 CREATE INDEX IF NOT EXISTS movies_release_date ON movies (release_date);
 CREATE INDEX IF NOT EXISTS movies_collection ON movies (collection_id);
 CREATE INDEX IF NOT EXISTS movies_fetched_at ON movies (fetched_at);
+-- The movies stored from a copy made on a day before their fetch's (schema
+-- version 5): an export reads the first entry below a day so that the
+-- changes cursor never passes a copy a movie is stored from
+-- (store_oldest_unrefreshed()). The other movies' copies are of their
+-- fetch's day (or unknown, NULL, counted as the fetch), so movies_fetched_at
+-- finds theirs. Partial: a copy is usually hours old, of the same day, and
+-- the writer then has no entry to keep here.
+CREATE INDEX IF NOT EXISTS movies_copy_made ON movies (copy_made_at)
+    WHERE copy_made_at < substr(fetched_at, 1, 10);
 -- `dump --since` finds the movies marked deleted since a time. Partial:
 -- it holds only deleted movies (few), and a filter on `deleted_at IS
 -- NULL` (the live movies, most of them) cannot pick it over a better one.

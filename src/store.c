@@ -29,10 +29,12 @@ extern const char store_views_sql[];
 extern const char store_migrate_2_sql[];
 extern const char store_migrate_3_sql[];
 extern const char store_migrate_4_sql[];
+extern const char store_migrate_5_sql[];
 static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
     [2] = store_migrate_2_sql,
     [3] = store_migrate_3_sql,
     [4] = store_migrate_4_sql,
+    [5] = store_migrate_5_sql,
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -49,8 +51,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         "INSERT INTO movies (id, imdb_id, title, original_title, original_language, overview, "
         "tagline, status, release_date, runtime, budget, revenue, popularity, vote_average, "
         "vote_count, adult, video, homepage, poster_path, backdrop_path, collection_id, raw_json, "
-        "language, fetched_at, appended) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-        "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25) "
+        "language, fetched_at, appended, copy_made_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+        "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26) "
         "ON CONFLICT (id) DO UPDATE SET imdb_id = excluded.imdb_id, title = excluded.title, "
         "original_title = excluded.original_title, original_language = "
         "excluded.original_language, overview = excluded.overview, tagline = excluded.tagline, "
@@ -62,7 +64,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         "excluded.backdrop_path, collection_id = excluded.collection_id, raw_json = "
         "excluded.raw_json, language = excluded.language, fetched_at = excluded.fetched_at, "
         /* A movie that answered 200 exists, whatever an earlier 404 said. */
-        "appended = excluded.appended, deleted_at = NULL",
+        "appended = excluded.appended, copy_made_at = excluded.copy_made_at, deleted_at = NULL",
     /* Shared rows: written only when they change (most upserts change
      * nothing, and a write costs a b-tree update and the updated_at trigger). */
     [ST_UPSERT_GENRE] = "INSERT INTO genres (id, name) VALUES (?1, ?2) "
@@ -759,7 +761,8 @@ static int write_collection(struct store *s, const struct movie *m) {
     return store_upsert_shared(s, st, SQLITE_OK, &row);
 }
 
-static int write_movie_row(struct store *s, const struct movie *m, const char *fetched_at) {
+static int write_movie_row(struct store *s, const struct movie *m, const char *fetched_at,
+                           const char *copy_made_at) {
     char appended[MOVIE_PARTS_LIST_SIZE];
     sqlite3_stmt *st = s->stmts[ST_UPSERT_MOVIE];
     sqlite3_bind_int64(st, 1, m->id);
@@ -793,6 +796,7 @@ static int write_movie_row(struct store *s, const struct movie *m, const char *f
     store_bind_text(st, 24, fetched_at);
     movie_parts_list(m->parts, appended, sizeof appended);
     store_bind_text(st, 25, appended[0] ? appended : NULL);
+    store_bind_text(st, 26, copy_made_at);
     return store_step_reset(st);
 }
 
@@ -893,7 +897,8 @@ static int movie_exists(struct store *s, int64_t id, bool *exists) {
 }
 
 /* The movie and its links; SQLITE_OK or the first error. */
-static int write_all(struct store *s, const struct movie *m, const char *fetched_at) {
+static int write_all(struct store *s, const struct movie *m, const char *fetched_at,
+                     const char *copy_made_at) {
     static const enum stmt deletes[] = {ST_DELETE_GENRES, ST_DELETE_COMPANIES, ST_DELETE_COUNTRIES,
                                         ST_DELETE_LANGUAGES};
     bool existed = false;
@@ -901,7 +906,7 @@ static int write_all(struct store *s, const struct movie *m, const char *fetched
     if (rc == SQLITE_OK && m->has_collection)
         rc = write_collection(s, m);
     if (rc == SQLITE_OK)
-        rc = write_movie_row(s, m, fetched_at);
+        rc = write_movie_row(s, m, fetched_at, copy_made_at);
     /* A new movie has no links to replace. Skipping the deletes matters:
      * with foreign keys on, each DELETE builds a temporary b-tree. */
     for (size_t i = 0; existed && rc == SQLITE_OK && i < sizeof deletes / sizeof *deletes; i++) {
@@ -921,9 +926,9 @@ static int write_all(struct store *s, const struct movie *m, const char *fetched
     return rc;
 }
 
-enum store_status store_upsert_movie(struct store *s, const struct movie *m,
-                                     const char *fetched_at) {
-    if (write_all(s, m, fetched_at) == SQLITE_OK)
+enum store_status store_upsert_movie(struct store *s, const struct movie *m, const char *fetched_at,
+                                     const char *copy_made_at) {
+    if (write_all(s, m, fetched_at, copy_made_at) == SQLITE_OK)
         return STORE_OK;
     return store_fail(s, "upsert movie %lld", (long long)m->id);
 }

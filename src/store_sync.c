@@ -140,16 +140,22 @@ enum store_status store_stale_ids(struct store *s, store_id_fn fn, void *ctx) {
 }
 
 enum store_status store_oldest_unrefreshed(struct store *s, const char *before, bool adult,
-                                           int64_t run_id, char *buf, size_t size) {
+                                           int64_t run_id, bool by_copy, char *buf, size_t size) {
+    /* Each read through its index in order (movies_fetched_at; the partial
+     * movies_copy_made, whose condition this repeats): the first match
+     * ends it. A copy of the fetch's day is before `before`, a day's
+     * start, exactly when its fetch is: only the others need their own. */
+    const char *time = by_copy ? "copy_made_at" : "fetched_at";
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT %s FROM movies WHERE %s%s < ?1 AND deleted_at IS NULL "
+             "AND (adult = 0 OR ?2) "
+             "AND id NOT IN (SELECT movie_id FROM fetch_failures WHERE run_id = ?3) "
+             "ORDER BY %s LIMIT 1",
+             time, by_copy ? "copy_made_at < substr(fetched_at, 1, 10) AND " : "", time, time);
     sqlite3_stmt *st;
     buf[0] = '\0';
-    /* The movies_fetched_at index in order: the first match ends it. */
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT fetched_at FROM movies WHERE fetched_at < ?1 AND deleted_at IS "
-                           "NULL AND (adult = 0 OR ?2) AND id NOT IN "
-                           "(SELECT movie_id FROM fetch_failures WHERE run_id = ?3) "
-                           "ORDER BY fetched_at LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, "find the movies an export left as they were");
     store_bind_text(st, 1, before);
     sqlite3_bind_int(st, 2, adult);

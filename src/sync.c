@@ -269,6 +269,26 @@ static long min_day(long a, long b) {
     return a < b ? a : b;
 }
 
+/* The oldest fetch (or with `by_copy`, copy) of a live movie before *day
+ * that run facts->run_id did not fetch again, into buf ("" none), and *day
+ * moved back to its day. False on a database error (logged). */
+static bool oldest_unrefreshed(const struct options *opt, struct store *store,
+                               const struct sync_facts *facts, bool by_copy, long *day, char *buf,
+                               size_t size) {
+    char before[CLOCK_ISO_SIZE];
+    clock_format_day_start(*day, before);
+    /* adult movies count only when the export listed them; video ones
+     * always: changes, whose answers do not say which are, stores them */
+    if (store_oldest_unrefreshed(store, before, opt->export_adult_listed, facts->run_id, by_copy,
+                                 buf, size) != STORE_OK) {
+        log_error("%s", store_errmsg(store));
+        return false;
+    }
+    if (buf[0])
+        *day = clock_day_of_iso(buf);
+    return true;
+}
+
 enum sync_status sync_finish(const struct options *opt, struct store *store,
                              const struct idset *named, const struct sync_facts *facts,
                              const struct run_counts *counts, long long bad_input) {
@@ -310,24 +330,25 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                      made);
             day = copy_day;
         }
-        /* Never past a stored movie the run left as it was. */
-        char before[CLOCK_ISO_SIZE], oldest[64];
-        clock_format_day_start(day, before);
-        /* adult movies count only when the export listed them; video ones
-         * always: changes, whose answers do not say which are, stores them */
-        if (store_oldest_unrefreshed(store, before, opt->export_adult_listed, facts->run_id,
-                                     oldest, sizeof oldest) != STORE_OK) {
-            log_error("%s", store_errmsg(store));
+        /* Never past a stored movie the run left as it was, */
+        char oldest[64];
+        if (!oldest_unrefreshed(opt, store, facts, false, &day, oldest, sizeof oldest))
             return SYNC_FATAL;
-        }
-        long stale = clock_day_of_iso(oldest); /* LONG_MAX for "" (none) */
-        if (stale < day) {
+        if (oldest[0])
             log_warn("stored movies fetched since %.10s were not fetched again by this export "
                      "(--min-popularity, --shard, video movies without --include-video?): "
                      "changes are marked complete only from then",
                      oldest);
-            day = stale;
-        }
+        /* nor past the copy one is stored from that the run did not fetch
+         * again (skipped by --max-age or as settled by the run it resumed,
+         * or left as it was): it holds no change made after it either. */
+        if (!oldest_unrefreshed(opt, store, facts, true, &day, oldest, sizeof oldest))
+            return SYNC_FATAL;
+        if (oldest[0])
+            log_info("stored movies this export did not fetch again (--max-age, a resumed run's, "
+                     "or left as they were) are from copies made as early as %s: changes are "
+                     "marked complete only from that day",
+                     oldest);
         return advance_cursor(store, day);
     }
     if (src->kind == SOURCE_CHANGES) {

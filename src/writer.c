@@ -23,6 +23,10 @@ struct batch {
     /* counted when committed, so the counters match the database */
     long long stored, missing, failed, unusable, stale;
     long long oldest_copy; /* seconds since the epoch, 0 none (stats.h) */
+    /* The last copy time written, as text: the answers of one second share
+     * their Date, so most movies reuse it. made_s -1: none yet. */
+    long long made_s;
+    char made[CLOCK_ISO_SIZE];
     bool failed_db;
     int64_t wal_warn_bytes; /* watch_wal() */
 };
@@ -110,7 +114,12 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
     if (r->kind == FETCH_STORED) {
         char fetched_at[CLOCK_ISO_SIZE];
         clock_utc_iso(fetched_at);
-        st = store_upsert_movie(b->store, r->movie, fetched_at);
+        if (r->copy_made_s >= 0 && r->copy_made_s != b->made_s) {
+            clock_format_iso(r->copy_made_s, b->made);
+            b->made_s = r->copy_made_s;
+        }
+        st = store_upsert_movie(b->store, r->movie, fetched_at,
+                                r->copy_made_s >= 0 ? b->made : NULL);
         if (st == STORE_OK)
             st = note_copy(b, r);
         b->stored++;
@@ -151,8 +160,11 @@ static long time_left(const struct batch *b) {
 
 enum writer_status writer_run(struct store *store, struct queue *results,
                               const struct writer_config *cfg, struct stats *stats) {
-    struct batch b = {
-        .store = store, .stats = stats, .cfg = cfg, .wal_warn_bytes = STORE_WAL_LIMIT_BYTES};
+    struct batch b = {.store = store,
+                      .stats = stats,
+                      .cfg = cfg,
+                      .made_s = -1,
+                      .wal_warn_bytes = STORE_WAL_LIMIT_BYTES};
     for (;;) {
         long wait_ms = time_left(&b);
         if (wait_ms > 0 && queue_length(results) == 0) {

@@ -6,7 +6,7 @@
 # tests/fixtures/schema_v1.sql is version 1's schema; t_schema_upgrade_v2.sh
 # upgrades a version 2 database.
 . "$(dirname "$0")/lib.sh"
-plan 19
+plan 26
 
 sqlite3 "$DB" <<SQL
 .read $ROOT/tests/fixtures/schema_v1.sql
@@ -34,7 +34,7 @@ start_fake --movies 10 --deleted 0
 ids=$(catalogue_ids 2 --movies 10 --deleted 0)
 run_ingest ids $ids --rate 0
 is "$RC" 0 "a load into a version 1 database succeeds"
-is "$(sql 'PRAGMA user_version')" 4 "schema upgraded to version 4"
+is "$(sql 'PRAGMA user_version')" 5 "schema upgraded to version 5"
 is "$(sql "SELECT title || '|' || revenue || '|' || fetched_at FROM movies WHERE id = 496243")" \
     "기생충|262000000|2026-01-01T00:00:00Z" "the old movie row is intact"
 is "$(sql 'SELECT count(*) FROM movie_genres WHERE movie_id = 496243')" 1 "its links are intact"
@@ -52,17 +52,51 @@ is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "the upgraded schema equals a new database's (columns in the same order)"
 is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
 
+# Version 4 is version 5 without movies.copy_made_at and its index
+# (sql/migrations/5.sql): such a database is upgraded on first open, its
+# rows kept; the copy times of the movies it held are unknown (NULL, which
+# counts as their fetch), those of the movies fetched from then on stored.
+DB=$TMP/v4.sqlite3
+cp "$upgraded" "$DB"
+sql "DROP INDEX movies_copy_made; ALTER TABLE movies DROP COLUMN copy_made_at;
+     DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 4"
+v4=$TMP/v4orig.sqlite3
+cp "$DB" "$v4"
+run_ingest ids $ids 496243 --rate 0
+is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:5:3" \
+    "a version 4 database: a load upgrades it to version 5, movies kept"
+is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
+    "and its schema equals a new database's"
+is "$(sql "SELECT id || ':' || (copy_made_at IS NULL) FROM movies WHERE id = 496243 OR copy_made_at < fetched_at ORDER BY id")" \
+    "$(printf '%s:0\n' $ids | sort -n)
+496243:1" "copy_made_at: NULL for the movie of version 4 (the fake no longer has it), a copy's time for those fetched"
+is "$(sql "SELECT count(*) FROM movies WHERE copy_made_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'")" \
+    0 "stored as ISO-8601 UTC text, as fetched_at"
+# merge copies the new column: into a new database, and once more (a
+# database merged with the same input again keeps what it has).
+rm -f "$TMP/merged5.sqlite3"
+"$BIN" merge "$TMP/merged5.sqlite3" "$DB" "$DB" 2>"$TMP/err"
+is "$?" 0 "a version 5 database merged (twice) into a new one: exit 0"
+is "$(sqlite3 "$TMP/merged5.sqlite3" "SELECT group_concat(id || ':' || coalesce(copy_made_at, 'null'), ' ') FROM (SELECT * FROM movies ORDER BY id)")" \
+    "$(sql "SELECT group_concat(id || ':' || coalesce(copy_made_at, 'null'), ' ') FROM (SELECT * FROM movies ORDER BY id)")" \
+    "the merged movies keep their copy times, unknown ones unknown"
+"$BIN" merge "$TMP/merged5.sqlite3" "$v4" 2>"$TMP/err"
+rc=$?
+like "$rc:$(cat "$TMP/err")" "^2:.*v4orig.sqlite3: schema version 4, not 5 \(a load or 'tmdb-ingest stats' on it upgrades it\)" \
+    "an input of version 4 is refused (exit 2): upgrade it first"
+
 # Version 3 is version 4 without stale_copies and runs.uid
 # (sql/migrations/4.sql): such a database is upgraded on first open, its
 # rows kept.
 DB=$TMP/v3.sqlite3
 cp "$upgraded" "$DB"
 sql "DROP TABLE stale_copies; DROP INDEX runs_uid; ALTER TABLE runs DROP COLUMN uid;
+     DROP INDEX movies_copy_made; ALTER TABLE movies DROP COLUMN copy_made_at;
      DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 3"
 cp "$DB" "$TMP/v3copy.sqlite3"
 run_ingest ids $ids --rate 0
-is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:4:3" \
-    "a version 3 database: a load upgrades it to version 4, movies kept"
+is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:5:3" \
+    "a version 3 database: a load upgrades it to version 5, movies kept"
 is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "and its schema equals a new database's"
 is "$(sql 'SELECT count(*) FROM stale_copies')" 0 "stale_copies exists, empty"
@@ -73,7 +107,7 @@ is "$(sql "SELECT group_concat(coalesce(length(uid), 'none'), ' ') FROM (SELECT 
 # command, as before version 4, so none is kept twice (uids made up by the
 # upgrade would differ between the copies).
 DB=$TMP/v3copy.sqlite3 run_ingest stats
-is "$RC:$(sqlite3 "$TMP/v3copy.sqlite3" 'PRAGMA user_version')" 0:4 "the copy: stats upgrades it"
+is "$RC:$(sqlite3 "$TMP/v3copy.sqlite3" 'PRAGMA user_version')" 0:5 "the copy: stats upgrades it"
 "$BIN" merge "$TMP/merged.sqlite3" "$TMP/v3copy.sqlite3" "$DB" 2>/dev/null
 is "$?" 0 "both copies merged: exit 0"
 is "$(sqlite3 "$TMP/merged.sqlite3" 'SELECT count(*) FROM runs')" 3 \

@@ -7,6 +7,10 @@
 # fetches exactly those again, besides its own days (here it has none),
 # stores what TMDB holds after the change, and clears them; the one after
 # fetches nothing. An ids run clears a note too; merge keeps the notes.
+# An export served copies 2 days old marks changes complete only from the
+# copies' day, and so does the next export that does not fetch those movies
+# again: one that skips them (--max-age), or one that resumes the run that
+# stored them; each movie keeps its copy's time (movies.copy_made_at).
 #
 # The fake's --stale-details makes a body hold only the changes made up to
 # its copy's time (vote_count + 7 each) and leaves Age uncapped. Its today
@@ -15,7 +19,7 @@
 # made from day -6, [-6, -1] one made from today; copies 2 days old
 # (--cache-age 172800) satisfy the first, never the second.
 . "$(dirname "$0")/lib.sh"
-plan 29
+plan 36
 
 day() { date -u -d "$1 day" +%F; }
 # The runs below read days by this machine's clock: none may straddle
@@ -141,6 +145,44 @@ start_fake $FAKE_OPTS --cache-age 172800
 run_ingest export --export-base "$FAKE_URL/p/exports" --date "$(day -1)" --rate 0
 is "$RC:$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" "0:$(day -2)" \
     "an export served copies 2 days old: the cursor at the oldest copy's day"
+is "$(sql "SELECT count(*) FROM movies WHERE deleted_at IS NULL AND NOT copy_made_at < '$(day -1)'")" \
+    0 "each movie keeps the time of the copy it was stored from (2 days old)"
+
+# The movies a later export does not fetch again keep those copies: their
+# fetch times (minutes ago) do not hold the cursor back, their copies'
+# days must. Skipped by --max-age the same day:
+start_fake $FAKE_OPTS --cache-age 0
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$(day -1)" --rate 0 --max-age 1d -v
+fake_snapshot
+is "$RC:$(fake_stat by_endpoint.details):$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" \
+    "0:0:$(day -2)" "export --max-age 1d skips every movie: the cursor stays at their copies' day"
+like "$ERR" "stored movies this export did not fetch again .* are from copies made as early as $(day -2)T" \
+    "it says why"
+# Fetched again from fresh copies, they no longer hold it back.
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$(day -1)" --rate 0
+is "$RC:$(sql "SELECT value FROM meta WHERE key = 'changes_from'"):$(sql "SELECT count(*) FROM movies WHERE copy_made_at < '$(day 0)'")" \
+    "0:$(day -1):0" "fetched again from fresh copies: their times replace the old, the cursor at the export's day"
+
+# Settled by an export killed part-way, from copies 2 days old: the export
+# that resumes it fetches the rest from fresh copies, and the cursor stays
+# at the old copies' day, not the resumed run's.
+DB=$TMP/export_resumed.sqlite3
+start_fake $FAKE_OPTS --cache-age 172800 --latency-ms 20
+"$BIN" --db "$DB" --no-progress export --export-base "$FAKE_URL/p/exports" --date "$(day -1)" \
+    --rate 0 --workers 2 --batch 10 </dev/null >/dev/null 2>&1 &
+pid=$!
+wait_for_movies 20 "$pid"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+stored=$(sql 'SELECT count(*) FROM movies')
+[ "$stored" -ge 20 ] && [ "$stored" -lt 250 ]
+ok $? "the first export was killed part-way ($stored stored)"
+start_fake $FAKE_OPTS --cache-age 0
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$(day -1)" --rate 0 -v
+is "$RC:$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" "0:$(day -2)" \
+    "the export resuming it from fresh copies: the cursor at the killed run's copies' day"
+like "$ERR" "resuming after run 1: $stored movies" "it resumed the killed run"
+
 DB=$TMP/export_fresh.sqlite3
 start_fake $FAKE_OPTS --cache-age 0
 run_ingest export --export-base "$FAKE_URL/p/exports" --date "$(day -1)" --rate 0

@@ -204,9 +204,12 @@ static void test_upsert_then_replace_links(void **state) {
     struct store *s = open_ok(f->path, "ko-KR");
     struct movie m = sample(496243, "기생충");
     assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &m, "2026-11-24T03:00:00Z"), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &m, "2026-11-24T03:00:00Z", "2026-11-22T09:00:00Z"),
+                     STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
     assert_int_equal(q(f->path, "SELECT revenue FROM movies WHERE id=496243"), 2923706026LL);
+    assert_string_equal(qs(f->path, "SELECT copy_made_at FROM movies", buf, sizeof buf),
+                        "2026-11-22T09:00:00Z");
     assert_string_equal(qs(f->path, "SELECT overview FROM movies", buf, sizeof buf),
                         "emoji 🎬 \"quotes\"");
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE imdb_id IS NULL AND "
@@ -232,7 +235,7 @@ static void test_upsert_then_replace_links(void **state) {
     m.has_vote_count = false;
     m.vote_average = 0;
     assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &m, "2026-11-25T03:00:00Z"), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &m, "2026-11-25T03:00:00Z", NULL), STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
     store_close(s);
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 1);
@@ -243,6 +246,8 @@ static void test_upsert_then_replace_links(void **state) {
                      1);
     assert_int_equal(q(f->path, "SELECT count(*) FROM movie_genres"), 1);
     assert_int_equal(q(f->path, "SELECT count(*) FROM genres"), 3);
+    /* a copy of unknown time replaces the known one: it is not that old */
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE copy_made_at IS NULL"), 1);
 }
 
 /* A movie that fails half-way (its row and a genre written, the next genre
@@ -253,7 +258,7 @@ static void test_failing_movie_is_undone_with_its_batch(void **state) {
     struct store *s = open_ok(f->path, "ko-KR");
     struct movie before = sample(1, "committed before");
     assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &before, "t"), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &before, "t", NULL), STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
     struct movie good = sample(2, "good");
     struct movie_genre broken[] = {{18, "Drama"}, {99, NULL}}; /* genres.name is NOT NULL */
@@ -261,13 +266,13 @@ static void test_failing_movie_is_undone_with_its_batch(void **state) {
     bad.genres = broken;
     bad.n_genres = 2;
     assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &good, "t"), STORE_OK);
-    assert_int_not_equal(store_upsert_movie(s, &bad, "t"), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &good, "t", NULL), STORE_OK);
+    assert_int_not_equal(store_upsert_movie(s, &bad, "t", NULL), STORE_OK);
     assert_non_null(strstr(store_errmsg(s), "movie 3"));
     assert_int_equal(store_rollback(s), STORE_OK);
     struct movie next = sample(4, "next batch");
     assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &next, "t"), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &next, "t", NULL), STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
     store_close(s);
     char ids[32];
@@ -294,10 +299,10 @@ static void test_shared_row_of_an_undone_movie_is_written_again(void **state) {
     good.genres = fresh;
     good.n_genres = 1;
     assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_not_equal(store_upsert_movie(s, &bad, "t"), STORE_OK); /* genre 77 written */
+    assert_int_not_equal(store_upsert_movie(s, &bad, "t", NULL), STORE_OK); /* genre 77 written */
     assert_int_equal(store_rollback(s), STORE_OK);                    /* and undone */
     assert_int_equal(store_begin(s), STORE_OK);
-    if (store_upsert_movie(s, &good, "t") != STORE_OK)
+    if (store_upsert_movie(s, &good, "t", NULL) != STORE_OK)
         fail_msg("movie after an undone one: %s", store_errmsg(s));
     assert_int_equal(store_commit(s), STORE_OK);
     /* the same after a whole batch is rolled back */
@@ -306,13 +311,13 @@ static void test_shared_row_of_an_undone_movie_is_written_again(void **state) {
     third.genres = other;
     third.n_genres = 1;
     assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &third, "t"), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &third, "t", NULL), STORE_OK);
     assert_int_equal(store_rollback(s), STORE_OK);
     struct movie fourth = sample(4, "fourth");
     fourth.genres = other;
     fourth.n_genres = 1;
     assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &fourth, "t"), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &fourth, "t", NULL), STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
     store_close(s);
     assert_int_equal(q(f->path, "SELECT count(*) FROM genres WHERE id IN (77, 78)"), 2);
@@ -337,10 +342,10 @@ static void test_shared_row_with_new_values_is_updated_in_the_same_run(void **st
     b.n_genres = 1;
     b.companies = company_after;
     assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &a, "t"), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &b, "t"), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &a, "t"), STORE_OK); /* and back */
-    assert_int_equal(store_upsert_movie(s, &b, "t"), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &a, "t", NULL), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &b, "t", NULL), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &a, "t", NULL), STORE_OK); /* and back */
+    assert_int_equal(store_upsert_movie(s, &b, "t", NULL), STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
     store_close(s);
     char buf[64];
@@ -355,7 +360,7 @@ static void test_rollback_discards_the_batch(void **state) {
     struct store *s = open_ok(f->path, "ko-KR");
     struct movie m = sample(7, "x");
     assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &m, "t"), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &m, "t", NULL), STORE_OK);
     assert_int_equal(store_rollback(s), STORE_OK);
     store_close(s);
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 0);
@@ -428,7 +433,7 @@ static struct movie sample_with_parts(int64_t id) {
 
 static void upsert_ok(struct store *s, const struct movie *m) {
     assert_int_equal(store_begin(s), STORE_OK);
-    if (store_upsert_movie(s, m, "2026-11-24T03:00:00Z") != STORE_OK)
+    if (store_upsert_movie(s, m, "2026-11-24T03:00:00Z", NULL) != STORE_OK)
         fail_msg("store_upsert_movie: %s", store_errmsg(s));
     assert_int_equal(store_commit(s), STORE_OK);
 }
@@ -570,8 +575,8 @@ static void test_parts_of_two_movies_share_people(void **state) {
     struct movie a = sample_with_parts(1);
     struct movie b = sample_with_parts(2);
     assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &a, "t"), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &b, "t"), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &a, "t", NULL), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &b, "t", NULL), STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
     /* replacing movie 2's credits leaves movie 1's alone */
     b.parts = MOVIE_PART_CREDITS;
@@ -598,7 +603,7 @@ static void test_failing_part_leaves_nothing_of_the_movie(void **state) {
     bad.keywords = broken;
     bad.n_keywords = 2;
     assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_not_equal(store_upsert_movie(s, &bad, "t"), STORE_OK);
+    assert_int_not_equal(store_upsert_movie(s, &bad, "t", NULL), STORE_OK);
     assert_non_null(strstr(store_errmsg(s), "movie 5"));
     assert_int_equal(store_rollback(s), STORE_OK);
     store_close(s);
@@ -912,7 +917,7 @@ static struct movie text_movie(int64_t id, const char *title, const char *overvi
 static void upsert_all(struct store *s, const struct movie *movies, size_t n) {
     assert_int_equal(store_begin(s), STORE_OK);
     for (size_t i = 0; i < n; i++)
-        if (store_upsert_movie(s, &movies[i], "2026-11-24T03:00:00Z") != STORE_OK)
+        if (store_upsert_movie(s, &movies[i], "2026-11-24T03:00:00Z", NULL) != STORE_OK)
             fail_msg("store_upsert_movie: %s", store_errmsg(s));
     assert_int_equal(store_commit(s), STORE_OK);
 }
@@ -1102,7 +1107,7 @@ static const char *file_in(const struct fixture *f, const char *name, char *buf,
 
 static void upsert_at(struct store *s, const struct movie *m, const char *fetched_at) {
     assert_int_equal(store_begin(s), STORE_OK);
-    if (store_upsert_movie(s, m, fetched_at) != STORE_OK)
+    if (store_upsert_movie(s, m, fetched_at, NULL) != STORE_OK)
         fail_msg("store_upsert_movie: %s", store_errmsg(s));
     assert_int_equal(store_commit(s), STORE_OK);
 }
@@ -1114,6 +1119,44 @@ static void mark_deleted_ok(struct store *s, int64_t id, const char *when) {
     assert_int_equal(store_mark_deleted(s, id, when, &marked), STORE_OK);
     assert_true(marked);
     assert_int_equal(store_commit(s), STORE_OK);
+}
+
+/* What an export left as it was: by fetch, the movies fetched before the
+ * day; by copy, also those fetched since from a copy made before it. */
+static void test_oldest_unrefreshed_by_fetch_and_by_copy(void **state) {
+    struct fixture *f = *state;
+    char buf[64];
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie skipped = sample(1, "skipped"), unknown = sample(2, "unknown"),
+                 gone = sample(3, "gone"), failed = sample(4, "failed");
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(
+        store_upsert_movie(s, &skipped, "2026-11-24T03:00:00Z", "2026-11-22T09:00:00Z"), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &unknown, "2026-11-23T05:00:00Z", NULL), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &gone, "2026-11-24T03:00:00Z", "2026-11-20T00:00:00Z"),
+                     STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &failed, "2026-11-24T03:00:00Z", "2026-11-21T00:00:00Z"),
+                     STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    mark_deleted_ok(s, 3, "2026-11-24T04:00:00Z");
+    int64_t run;
+    assert_int_equal(
+        store_run_begin(s, "tmdb-ingest export", "export", "2026-11-25T00:00:00Z", &run), STORE_OK);
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_record_failure(s, run, 4, "failed", 500, "HTTP 500", 5), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+
+    const char *day = "2026-11-24T00:00:00Z";
+    assert_int_equal(store_oldest_unrefreshed(s, day, false, run, false, buf, sizeof buf),
+                     STORE_OK);
+    assert_string_equal(buf, "2026-11-23T05:00:00Z"); /* an unknown copy: its fetch */
+    assert_int_equal(store_oldest_unrefreshed(s, day, false, run, true, buf, sizeof buf), STORE_OK);
+    assert_string_equal(buf, "2026-11-22T09:00:00Z"); /* fetched since, from an older copy */
+    assert_int_equal(
+        store_oldest_unrefreshed(s, "2026-11-22T00:00:00Z", false, run, true, buf, sizeof buf),
+        STORE_OK);
+    assert_string_equal(buf, ""); /* the deleted and the failed one do not count */
+    store_close(s);
 }
 
 /* A database at f->dir/name holding movie `m` fetched at `fetched_at`. */
@@ -1466,7 +1509,7 @@ static void test_path_starting_with_file_is_a_path(void **state) {
     struct store *s = open_ok("file:t.sqlite3?mode=ro", "ko-KR");
     struct movie m = sample(1, "one");
     assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_upsert_movie(s, &m, "t"), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &m, "t", NULL), STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
     store_close(s);
     assert_int_equal(access("file:t.sqlite3?mode=ro", F_OK), 0);
@@ -1679,6 +1722,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_page_cache_is_sized, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_uid_is_random_hex_and_unique, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_language_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oldest_unrefreshed_by_fetch_and_by_copy, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_non_database_is_refused_and_untouched, setup,
                                         teardown),
