@@ -144,8 +144,8 @@ enum store_status store_rollback(struct store *s);
  * Insert or update one movie and replace its genre, company, country,
  * spoken-language and collection links (and the appended parts it
  * carries), inside the current transaction. `fetched_at` is an ISO-8601
- * UTC timestamp ("2026-11-24T03:30:00Z"); `copy_made_at` one of when the
- * copy TMDB's CDN served was made (the answer's Date), NULL when unknown.
+ * UTC timestamp ("2026-11-24T03:30:00Z"), and so is `copy_made_at`: when
+ * the copy TMDB's CDN served was made (the answer's Date), NULL unknown.
  *
  * On error part of the movie may already be written: the caller must roll
  * the batch back with store_rollback(). There is no savepoint per movie:
@@ -291,12 +291,12 @@ enum store_status store_fresh_ids(struct store *s, const char *since, const char
  * unless `adult`: what an export that read the catalogue left as it was
  * (filtered out by --min-popularity, --shard or, for video movies, which
  * changes stores, the lack of --include-video). With `by_copy`, the oldest
- * copy_made_at instead of those whose copy was made before `before` and on
- * a day before their fetch's, fetched since `before` or not: the movies the
- * export skipped too (--max-age, what the run it resumed stored). A copy of
- * its fetch's day, or of unknown time (NULL), is older than a day's start
- * exactly when its fetch is: a `before` that is one, the first call
- * finds those. "" in buf when there is none.
+ * copy_made_at instead, among the movies whose copy was made before
+ * `before` on a day before their fetch's, fetched since `before` or not
+ * (so also those the export skipped: --max-age, what the run it resumed
+ * stored). The other copies (of their fetch's day, or of unknown time:
+ * NULL) are older than `before`, a day's start, exactly when their fetch
+ * is: the call without `by_copy` finds those. "" in buf when there is none.
  */
 enum store_status store_oldest_unrefreshed(struct store *s, const char *before, bool adult,
                                            int64_t run_id, bool by_copy, char *buf, size_t size);

@@ -2,9 +2,9 @@
 -- same transaction as schema.sql, before it, when PRAGMA user_version is 4
 -- (or after the earlier migrations for older databases). Version 5 adds
 --   * movies.copy_made_at, when the copy of TMDB's CDN a movie was stored
---     from was made (the answer's Date), and the index of
---     coalesce(copy_made_at, fetched_at) (from schema.sql), which an
---     export reads to keep the changes cursor at the oldest copy stored.
+--     from was made (the answer's Date), and the partial index
+--     movies_copy_made (from schema.sql), which an export reads to keep the
+--     changes cursor from passing the oldest copy stored.
 --
 -- The movies already stored keep a NULL copy_made_at: their copy times were
 -- never recorded, and NULL counts as the fetch time, as before version 5.
