@@ -12,6 +12,9 @@
  * "message":"..."}; events with fields (the run summary) carry them as keys.
  * No progress line is drawn in JSON mode.
  *
+ * With -q (LOG_ERROR) warnings are held back, and written only when the
+ * run turns out not to end ok (log_show_held()).
+ *
  * Callers never pass a credential or a URL with its query string: URLs go
  * through tmdb_redact_url() first.
  */
@@ -36,8 +39,21 @@ enum log_format {
 
 /* Configure once from main before threads start: the most verbose level
  * shown, whether progress lines may be drawn (only if stderr is a tty and
- * the format is text), and the format. */
+ * the format is text), and the format.
+ *
+ * At LOG_ERROR (-q) warnings are not written but held, the first
+ * LOG_HELD_MAX of them: a run that ends ok says nothing, one that does not
+ * shows them with log_show_held(), since they say why (a line that was not
+ * a movie id, changes not marked complete). */
 void log_init(enum log_level max_level, bool progress, enum log_format format);
+
+#define LOG_HELD_MAX 32
+
+/* Write the warnings held back (-q), then how many more there were, and
+ * show warnings from now on. No-op unless the level is LOG_ERROR. Main's
+ * thread only, while no other thread logs (before or after the pipeline),
+ * as log_init(). */
+void log_show_held(void);
 
 /* One field of a structured event. */
 struct log_field {

@@ -179,7 +179,8 @@ void cli_print_help(FILE *out) {
 "  --refresh          after an interrupted run, fetch again what it already stored\n"
 "                     (by default a rerun of the same source resumes where it stopped)\n"
 "  --no-progress      never draw the progress line\n"
-"  -q, --quiet        no summary line; errors only\n"
+"  -q, --quiet        errors only; a run that does not end ok still writes its\n"
+"                     warnings and summary line, and dump its next --since\n"
 "  --log-format F     text (default) or json: one JSON object per line on stderr\n"
 "                     (time, level, event, fields), the summary included\n"
 "  -v, --verbose      more detail (twice: debug: each retry, each thread's CPU time)\n"
@@ -202,8 +203,8 @@ void cli_print_help(FILE *out) {
 "stayed locked or full); 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.\n"
 "\n"
 "A progress line is drawn on stderr only when it is a terminal; a one-line\n"
-"summary ends every load (not with -q or --dry-run). See tmdb-ingest(1) and\n"
-"README.md.\n",
+"summary ends every load (with -q only one that did not end ok; none for\n"
+"--dry-run). See tmdb-ingest(1) and README.md.\n",
             DEFAULT_DB, DEFAULT_API_BASE, DEFAULT_LANGUAGE, TMDB_MAX_PAGE, DEFAULT_WORKERS,
             MAX_WORKERS, DEFAULT_QUEUE_SIZE, DEFAULT_RATE, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S,
             DEFAULT_BATCH_ROWS);

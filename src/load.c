@@ -468,6 +468,10 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     stats_to_counts(&stats, &counts);
     const char *status = run_status_name(ps, &counts);
     code = exit_status_of(ps, &counts);
+    /* -q: a run that does not end ok says why (log.h), from here on too:
+     * the warnings of its end (changes not marked complete) follow */
+    if (code != EXIT_OK)
+        log_show_held();
     if (opt->dry_run) {
         if (ps == PIPELINE_OK && print_dry_run(opt, &stats) != 0)
             code = EXIT_FATAL;
@@ -479,7 +483,11 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     free(stale.ids);
     idset_free(skip);
     idset_free(named);
-    if (opt->verbosity >= 0 && !opt->dry_run)
+    if (code != EXIT_OK)
+        log_show_held();
+    /* -q keeps the summary of a run that did not end ok: from cron, whose
+     * mail ignores the exit status, it is the only word of it */
+    if ((opt->verbosity >= 0 || code != EXIT_OK) && !opt->dry_run)
         print_summary(run_id, status, &counts, stats_get(&stats.throttled), elapsed_s);
     return code;
 }

@@ -18,6 +18,14 @@ static bool progress_on;
 static enum log_format format;
 /* guarded by stderr_lock */
 static bool progress_drawn;
+/* -q: the warnings not written (log_show_held()), with the time they were
+ * logged at; guarded by stderr_lock */
+static struct held_warning {
+    char time[CLOCK_ISO_SIZE];
+    char text[1024];
+} held[LOG_HELD_MAX];
+static size_t n_held;
+static long long n_held_dropped;
 
 void log_init(enum log_level max_level, bool progress, enum log_format fmt) {
     shown_level = max_level;
@@ -25,11 +33,15 @@ void log_init(enum log_level max_level, bool progress, enum log_format fmt) {
     progress_on = progress && fmt == LOG_FORMAT_TEXT && isatty(STDERR_FILENO);
 }
 
-/* Lock held. {"time":...,"level":...,"event":... (no closing brace). */
-static void put_json_head(const char *level, const char *event) {
+/* Lock held. {"time":...,"level":...,"event":... (no closing brace), at
+ * `time`, or now when NULL. */
+static void put_json_head(const char *time, const char *level, const char *event) {
     char now[CLOCK_ISO_SIZE];
-    clock_utc_iso(now);
-    fprintf(stderr, "{\"time\":\"%s\",\"level\":\"%s\",\"event\":", now, level);
+    if (!time) {
+        clock_utc_iso(now);
+        time = now;
+    }
+    fprintf(stderr, "{\"time\":\"%s\",\"level\":\"%s\",\"event\":", time, level);
     json_write_string(stderr, event, strlen(event));
 }
 
@@ -72,18 +84,11 @@ static const char *level_prefix(enum log_level level) {
     return "";
 }
 
-void log_msg(enum log_level level, const char *fmt, ...) {
-    if (level > shown_level)
-        return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    pthread_mutex_lock(&stderr_lock);
+/* Lock held. One message line, logged at `time` (NULL: now). */
+static void put_message(enum log_level level, const char *time, const char *line) {
     erase_progress();
     if (format == LOG_FORMAT_JSON) {
-        put_json_head(level_name(level), "message");
+        put_json_head(time, level_name(level), "message");
         fputs(",\"message\":", stderr);
         json_write_string(stderr, line, strlen(line));
         fputs("}\n", stderr);
@@ -91,6 +96,50 @@ void log_msg(enum log_level level, const char *fmt, ...) {
         fprintf(stderr, "tmdb-ingest: %s%s\n", level_prefix(level), line);
     }
     fflush(stderr);
+}
+
+/* Lock held. -q: keep a warning for log_show_held(). */
+static void hold(const char *line) {
+    if (n_held == LOG_HELD_MAX) {
+        n_held_dropped++;
+        return;
+    }
+    clock_utc_iso(held[n_held].time);
+    snprintf(held[n_held].text, sizeof held[n_held].text, "%s", line);
+    n_held++;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...) {
+    bool held_back = level == LOG_WARN && shown_level == LOG_ERROR;
+    if (level > shown_level && !held_back)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&stderr_lock);
+    if (held_back)
+        hold(line);
+    else
+        put_message(level, NULL, line);
+    pthread_mutex_unlock(&stderr_lock);
+}
+
+void log_show_held(void) {
+    if (shown_level != LOG_ERROR)
+        return;
+    shown_level = LOG_WARN;
+    pthread_mutex_lock(&stderr_lock);
+    for (size_t i = 0; i < n_held; i++)
+        put_message(LOG_WARN, held[i].time, held[i].text);
+    if (n_held_dropped > 0) {
+        char line[96];
+        snprintf(line, sizeof line, "%lld more warning(s) not kept (-q)", n_held_dropped);
+        put_message(LOG_WARN, NULL, line);
+    }
+    n_held = 0;
+    n_held_dropped = 0;
     pthread_mutex_unlock(&stderr_lock);
 }
 
@@ -118,7 +167,7 @@ void log_event(const char *event, const char *text, const struct log_field *fiel
         return;
     }
     pthread_mutex_lock(&stderr_lock);
-    put_json_head("info", event);
+    put_json_head(NULL, "info", event);
     for (size_t i = 0; i < n_fields; i++) {
         fputc(',', stderr);
         json_write_string(stderr, fields[i].key, strlen(fields[i].key));

@@ -39,7 +39,8 @@ static int stats(const struct options *opt) {
 }
 
 /* dump: rows written since a point, on stdout; where to start next time,
- * on stderr. */
+ * on stderr, also with -q: it is part of the result, which a downstream job
+ * needs for its next dump. */
 static int dump(const struct options *opt) {
     struct store *s = NULL;
     int code = database_open_existing(opt->db_path, &s);
@@ -50,18 +51,16 @@ static int dump(const struct options *opt) {
     store_close(s);
     if (rc != 0)
         return rc == 2 ? EXIT_USAGE : EXIT_FATAL;
-    if (opt->verbosity >= 0) {
-        char line[256];
-        snprintf(line, sizeof line,
-                 "tmdb-ingest: dumped %" PRId64 " row(s) of %s; next time: --since %" PRId64, rows,
-                 opt->dump_table, next);
-        const struct log_field fields[] = {
-            {"table", opt->dump_table, 0},
-            {"rows", NULL, (double)rows},
-            {"next_since", NULL, (double)next},
-        };
-        log_event("dumped", line, fields, sizeof fields / sizeof *fields);
-    }
+    char line[256];
+    snprintf(line, sizeof line,
+             "tmdb-ingest: dumped %" PRId64 " row(s) of %s; next time: --since %" PRId64, rows,
+             opt->dump_table, next);
+    const struct log_field fields[] = {
+        {"table", opt->dump_table, 0},
+        {"rows", NULL, (double)rows},
+        {"next_since", NULL, (double)next},
+    };
+    log_event("dumped", line, fields, sizeof fields / sizeof *fields);
     return EXIT_OK;
 }
 
@@ -219,6 +218,14 @@ static int printed_status(const char *what, unsigned closed) {
     return EXIT_FATAL;
 }
 
+/* -q: a command that did not succeed shows the warnings it held back
+ * (log.h), which may say why; search finding nothing is no failure. */
+static int said_why(int code) {
+    if (code != EXIT_OK && code != EXIT_NO_MATCH)
+        log_show_held();
+    return code;
+}
+
 /* Core dumps off, the credential's variables scrubbed (credential.h), for
  * every command: a crontab that exports the token hands it to stats, dump,
  * search and merge too, whose environ and core file would show it. */
@@ -251,13 +258,13 @@ int main(int argc, char **argv) {
                    : opt.command == COMMAND_DUMP ? dump(&opt)
                                                  : search(&opt);
         cli_free(&opt);
-        return code;
+        return said_why(code);
     }
     if (opt.command == COMMAND_MERGE) {
         protect_credential();
         int code = merge(&opt); /* local files only: no credential, no network */
         cli_free(&opt);
-        return code;
+        return said_why(code);
     }
 
     struct credential cred;
@@ -292,5 +299,5 @@ int main(int argc, char **argv) {
     stop_cleanup();
     credential_free(&cred);
     cli_free(&opt);
-    return code;
+    return said_why(code);
 }

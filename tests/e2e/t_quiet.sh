@@ -1,0 +1,66 @@
+#!/bin/sh
+# -q (what crontab.example recommends, for mail only on errors): a run that
+# ends ok writes nothing; one that does not still writes its summary line
+# and the warnings it held back, which say why (cron's mail ignores the exit
+# status: without them a partial night reached nobody). dump -q still gives
+# the next --since, its result.
+. "$(dirname "$0")/lib.sh"
+plan 16
+
+day() { date -u -d "$1 day" +%F; }
+FAKE_OPTS="--movies 300 --deleted 0"
+# one movie TMDB reports changed the day before yesterday answers 500
+bad=$("$PYTHON" "$FAKE" $FAKE_OPTS --dump-changes "$(day -2)" "$(day -2)" | sort -n | head -1)
+start_fake $FAKE_OPTS --fault 4599:500 --fault 3491:title_int --fault "$bad:500"
+
+run_ingest -q ids 3869 120 --rate 0
+is "$RC:$ERR" "0:" "a run that ends ok: exit 0, nothing on stderr"
+
+run_ingest -q ids 4599 3491 3869 120 --rate 0 --retries 1
+is "$RC" 3 "two movies failing: exit 3"
+like "$ERR" "^tmdb-ingest: run [0-9]+ partial: requested=4 stored=2 missing=0 failed=2 " \
+    "its summary line is written all the same"
+
+printf '3869 x 120\n' >"$TMP/ids"
+INGEST_STDIN=$TMP/ids run_ingest -q ids - --rate 0
+is "$RC" 3 "a token that is not a movie id: exit 3"
+like "$ERR" "warning: standard input line 1: \"x\" is not a movie id; skipped" \
+    "the warning that names it, held back while the run went on, is written"
+like "$(printf '%s\n' "$ERR" | tail -n 1)" "^tmdb-ingest: run [0-9]+ partial: .* failed=1 " \
+    "then the summary line, last"
+
+i=0
+while [ $i -lt 40 ]; do
+    echo "bad$i"
+    i=$((i + 1))
+done >"$TMP/ids"
+INGEST_STDIN=$TMP/ids run_ingest -q ids - --rate 0
+is "$(printf '%s\n' "$ERR" | grep -c 'is not a movie id')" 32 "at most 32 warnings are held back"
+like "$ERR" "warning: 8 more warning\(s\) not kept \(-q\)" "and the rest counted"
+
+# changes: a failed movie keeps the days unread; the warning saying so is
+# written after the pipeline, at the run's end
+sql "INSERT OR REPLACE INTO meta (key, value) VALUES ('changes_from', '$(day -2)')"
+run_ingest -q changes --rate 0 --retries 0
+is "$RC" 3 "changes with a movie failing: exit 3"
+like "$ERR" "warning: [0-9]+ movie\(s\) failed; changes are not marked complete" \
+    "the warning that the days are not marked complete is written"
+like "$ERR" "run [0-9]+ partial: " "and the summary line"
+is "$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" "$(day -2)" "the cursor stayed"
+
+run_ingest -q --log-format json ids 4599 --rate 0 --retries 0
+printf '%s\n' "$ERR" | "$PYTHON" -c '
+import json, sys
+ev = [json.loads(l) for l in sys.stdin if l.strip()]
+sys.exit(0 if [e["status"] for e in ev if e["event"] == "run_finished"] == ["partial"] else 1)'
+ok $? "--log-format json -q: the run_finished event of a partial run is written"
+
+TMDB_API_TOKEN=wrong run_ingest -q ids 3869 --rate 0
+like "$RC:$ERR" "^1:tmdb-ingest: error: .*401" "a rejected credential: exit 1 and the error"
+like "$ERR" "run [0-9]+ failed: " "and the summary line of the failed run"
+
+run_ingest -q dump
+like "$RC:$ERR" "^0:tmdb-ingest: dumped [0-9]+ row\(s\) of movies; next time: --since [0-9]+\$" \
+    "dump -q still gives the next --since: a downstream job needs it"
+
+done_testing
