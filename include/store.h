@@ -225,6 +225,10 @@ enum store_status store_run_finish(struct store *s, int64_t run_id, const char *
  * unless the schema version is this binary's: STORE_ERR_OLD for an older
  * one (store_upgrade() it), STORE_ERR_SCHEMA otherwise (newer, none, an
  * empty file). Same ownership and error contract as store_open().
+ * On a read-only filesystem a WAL database whose DB-shm is not there
+ * (copied without it: a snapshot, a backup) is opened immutable (SQLite's
+ * immutable=1: no -shm, no locks), when DB-wal holds no transaction; one
+ * that does is refused (STORE_ERR), saying to copy both files.
  */
 enum store_status store_open_readonly(const char *path, struct store **out, char *err,
                                       size_t err_size);

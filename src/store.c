@@ -13,6 +13,7 @@
 #include <time.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "movie.h"
@@ -542,6 +543,20 @@ static int open_path(const char *path, sqlite3 **db, int flags) {
     return rc;
 }
 
+/* open_path() read-only; by URI when immutable (store_read_immutable()). */
+static int open_readonly(const char *path, bool immutable, sqlite3 **db) {
+    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+    if (!immutable)
+        return open_path(path, db, flags);
+    *db = NULL;
+    char *uri = store_readonly_uri(path, true);
+    if (!uri)
+        return SQLITE_NOMEM;
+    int rc = sqlite3_open_v2(uri, db, flags | SQLITE_OPEN_URI, NULL);
+    sqlite3_free(uri);
+    return rc;
+}
+
 enum store_status store_open(const char *path, const char *language, struct store **out, char *err,
                              size_t err_size) {
     struct store *s = store_new(path, language, out, err, err_size);
@@ -562,6 +577,65 @@ enum store_status store_open(const char *path, const char *language, struct stor
     if (rc == STORE_OK)
         rc = store_parts_prepare(s);
     return finish_open(s, rc, out, err, err_size);
+}
+
+/* `path` as a URI (store_internal.h). Every byte but letters, digits,
+ * "-._~" and "/" is percent-encoded: '?', '#' and '%' would otherwise end
+ * or escape the path. An absolute path gets an empty authority
+ * ("file:///..."), so that one starting with "//" stays a path. */
+char *store_readonly_uri(const char *path, bool immutable) {
+    static const char keep[] = "-._~/";
+    sqlite3_str *uri = sqlite3_str_new(NULL);
+    sqlite3_str_appendall(uri, path[0] == '/' ? "file://" : "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr(keep, *p))
+            sqlite3_str_appendchar(uri, 1, (char)*p);
+        else
+            sqlite3_str_appendf(uri, "%%%02X", *p);
+    }
+    sqlite3_str_appendall(uri, immutable ? "?mode=ro&immutable=1" : "?mode=ro");
+    return sqlite3_str_finish(uri);
+}
+
+/*
+ * SQLite reads a WAL database through DB-shm, which it creates when it is
+ * not there, even to read; on a read-only filesystem it cannot, and says
+ * only "unable to open database file" (CANTOPEN, errno ENOENT: EROFS is
+ * lost in a retry). A DB-shm that is there it reads without writing it
+ * (since 3.22), and DB-wal with it: that way stays SQLite's, locks and
+ * all, for a writer may still reach the file through another mount. With
+ * either missing and no transaction in DB-wal (none there, or empty), the
+ * database file holds every one, and nobody writes it (a writer has both):
+ * immutable=1 reads it without them. With transactions in DB-wal and no
+ * DB-shm, immutable=1 would read the file without them: refused.
+ */
+enum store_status store_read_immutable(const char *path, bool *immutable, char *err,
+                                       size_t err_size) {
+    *immutable = false;
+    struct statvfs fs;
+    if (statvfs(path, &fs) != 0 || !(fs.f_flag & ST_RDONLY))
+        return STORE_OK; /* writable, or not there: SQLite says what it finds */
+    /* SQLite names DB-wal and DB-shm after the file, through symlinks */
+    char real[PATH_MAX], wal[PATH_MAX + 8], shm[PATH_MAX + 8];
+    const char *file = realpath(path, real) ? real : path;
+    snprintf(wal, sizeof wal, "%s-wal", file);
+    snprintf(shm, sizeof shm, "%s-shm", file);
+    struct stat st;
+    bool wal_there = stat(wal, &st) == 0, wal_empty = !wal_there || st.st_size == 0;
+    if (wal_there && stat(shm, &st) == 0)
+        return STORE_OK;
+    if (wal_empty) {
+        *immutable = true;
+        return STORE_OK;
+    }
+    snprintf(err, err_size,
+             "%s: cannot read it on this read-only filesystem: its -wal file holds transactions "
+             "not yet in the database file, and its -shm file, which SQLite needs to read them, "
+             "is not there and cannot be made; copy the database with its -wal file to a "
+             "writable directory and read the copy",
+             path);
+    return STORE_ERR;
 }
 
 /* Why a read-only open could not read: SQLite's "attempt to write a
@@ -593,9 +667,12 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
     struct store *s = store_new(path, "", out, err, err_size);
     if (!s)
         return STORE_ERR_NOMEM;
-    enum store_status rc = STORE_OK;
+    bool immutable;
+    enum store_status rc = store_read_immutable(path, &immutable, s->errmsg, sizeof s->errmsg);
+    if (rc != STORE_OK)
+        return finish_open(s, rc, out, err, err_size);
     int64_t version = 0;
-    if (open_path(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX) != SQLITE_OK)
+    if (open_readonly(path, immutable, &s->db) != SQLITE_OK)
         rc = store_fail(s, "open read-only");
     else if (sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
              store_query_ints(s->db, "PRAGMA user_version", &version, 1) != SQLITE_OK)

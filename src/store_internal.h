@@ -68,6 +68,18 @@ struct store {
     char errmsg[512];
 };
 
+/* `path` as a URI that opens it read-only and never creates it, immutable
+ * (store_read_immutable()) when asked. NULL when out of memory; free with
+ * sqlite3_free(). */
+char *store_readonly_uri(const char *path, bool immutable);
+
+/* Whether a reader of `path` must open it immutable: on a read-only
+ * filesystem, without DB-shm (SQLite cannot make it there), and DB-wal
+ * absent or empty. STORE_OK with *immutable set, or STORE_ERR with `err`
+ * set when DB-wal holds transactions that only SQLite's -shm could read. */
+enum store_status store_read_immutable(const char *path, bool *immutable, char *err,
+                                       size_t err_size);
+
 /* Set errmsg to "PATH: STEP: sqlite's message", with its likely cause when
  * SQLite gives none (a full disk, a file not writable, a lock another
  * connection holds), and return STORE_ERR, or

@@ -450,31 +450,15 @@ static enum store_status copy_runs(struct store *s, struct store_merge_counts *c
     return rc;
 }
 
-/* `path` as a URI that opens it read-only and never creates it. Every byte
- * but letters, digits, "-._~" and "/" is percent-encoded: '?', '#' and '%'
- * would otherwise end or escape the path. An absolute path gets an empty
- * authority ("file:///..."), so that one starting with "//" stays a path.
- * NULL when out of memory; free with sqlite3_free(). */
-static char *readonly_uri(const char *path) {
-    static const char keep[] = "-._~/";
-    sqlite3_str *uri = sqlite3_str_new(NULL);
-    sqlite3_str_appendall(uri, path[0] == '/' ? "file://" : "file:");
-    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            strchr(keep, *p))
-            sqlite3_str_appendchar(uri, 1, (char)*p);
-        else
-            sqlite3_str_appendf(uri, "%%%02X", *p);
-    }
-    sqlite3_str_appendall(uri, "?mode=ro");
-    return sqlite3_str_finish(uri);
-}
-
 /* Attach the input as `src`, read-only: the merge never writes it, never
  * takes its write lock (BEGIN IMMEDIATE takes only a read lock on a
- * read-only database), and never creates a file that is not there. */
+ * read-only database), and never creates a file that is not there; on a
+ * read-only filesystem as store_open_readonly() opens it. */
 static enum store_status attach_input(struct store *s, const char *in_path) {
-    char *uri = readonly_uri(in_path);
+    bool immutable;
+    if (store_read_immutable(in_path, &immutable, s->errmsg, sizeof s->errmsg) != STORE_OK)
+        return STORE_ERR;
+    char *uri = store_readonly_uri(in_path, immutable);
     sqlite3_stmt *st = NULL;
     if (!uri) {
         snprintf(s->errmsg, sizeof s->errmsg, "%s: out of memory", in_path);
