@@ -43,6 +43,8 @@ enum exit_status {
     EXIT_NO_MATCH = 4,   /* search found nothing */
     EXIT_UNRECORDED = 5, /* a load ended, but its end could not be written to the database
                             (locked or full past the retries): runs says it is running */
+    EXIT_LOCKED = 6,     /* another tmdb-ingest run holds the database's lock file: nothing
+                            was done (a skip, not an outage: schedulers can tell) */
     EXIT_SIGINT = 130,   /* interrupted by SIGINT; what was fetched is committed */
     EXIT_SIGTERM = 143,  /* stopped by SIGTERM; what was fetched is committed */
     EXIT_SIGHUP = 129,   /* stopped by SIGHUP (the terminal closed); likewise */

@@ -17,7 +17,8 @@ struct options;
 struct store;
 
 /* Open an existing database read-only. One made by an older version is
- * upgraded first, under the lock. Returns 0 or an exit status (logged). */
+ * upgraded first, under the lock. Returns 0 or an exit status (logged;
+ * EXIT_LOCKED when the upgrade waits for a run holding the lock). */
 int database_open_for_reading(const char *path, struct store **s);
 
 /* database_open_for_reading() a database that must exist (stats, dump,
@@ -26,13 +27,15 @@ int database_open_existing(const char *path, struct store **s);
 
 /* Open `opt->db_path` for a load: locked (*lock_fd), upgraded, writable,
  * with --db-cache. For a dry run: read-only when it exists, else *s NULL
- * and *lock_fd -1. Returns 0 or an exit status (logged); on error *s is
- * NULL and *lock_fd -1 (nothing to close). */
+ * and *lock_fd -1. Returns 0 or an exit status (logged: EXIT_LOCKED when
+ * another run holds the lock); on error *s is NULL and *lock_fd -1
+ * (nothing to close). */
 int database_open_for_load(const struct options *opt, int *lock_fd, struct store **s);
 
 /* Open `path` for writing in `language` under the lock (*lock_fd), with
- * --db-cache: a merge's output. Returns 0 or an exit status (logged); on
- * error *s is NULL and *lock_fd -1 (nothing to close). */
+ * --db-cache: a merge's output. Returns 0 or an exit status (logged, as
+ * database_open_for_load()); on error *s is NULL and *lock_fd -1 (nothing
+ * to close). */
 int database_open_for_merge(const char *path, const char *language, const struct options *opt,
                             int *lock_fd, struct store **s);
 

@@ -21,7 +21,8 @@
 
 enum lock_status {
     LOCK_OK = 0,
-    LOCK_BUSY = 1,  /* another load holds it */
+    LOCK_BUSY = 1,  /* another load or merge holds it; `err` says so, the caller what it
+                       does not do */
     LOCK_ERROR = 2, /* could not create or lock the file */
 };
 

@@ -24,7 +24,7 @@ int database_open_for_reading(const char *path, struct store **s) {
         else if (ls != LOCK_OK)
             log_error("%s (its schema needs an upgrade first)", err);
         if (ls != LOCK_OK)
-            return EXIT_FATAL;
+            return ls == LOCK_BUSY ? EXIT_LOCKED : EXIT_FATAL;
         log_info("%s: upgrading the schema to version %d", path, STORE_SCHEMA_VERSION);
         ss = store_upgrade(path, err, sizeof err);
         lock_release(lock_fd);
@@ -46,13 +46,20 @@ int database_open_existing(const char *path, struct store **s) {
     return database_open_for_reading(path, s);
 }
 
-/* Lock `path` and open it writable in `language`, with --db-cache. */
+/* Lock `path` and open it writable in `language`, with --db-cache. When
+ * another run holds the lock, say so and what is not done (`not_done`):
+ * EXIT_LOCKED. */
 static int open_locked(const char *path, const char *language, const struct options *opt,
-                       int *lock_fd, struct store **s) {
+                       const char *not_done, int *lock_fd, struct store **s) {
     char err[512];
     *lock_fd = -1;
     *s = NULL;
-    if (lock_acquire(path, lock_fd, err, sizeof err) != LOCK_OK) {
+    enum lock_status ls = lock_acquire(path, lock_fd, err, sizeof err);
+    if (ls == LOCK_BUSY) {
+        log_error("%s: %s", err, not_done);
+        return EXIT_LOCKED;
+    }
+    if (ls != LOCK_OK) {
         log_error("%s", err);
         return EXIT_FATAL;
     }
@@ -75,12 +82,14 @@ int database_open_for_load(const struct options *opt, int *lock_fd, struct store
     *s = NULL;
     if (opt->dry_run)
         return access(opt->db_path, F_OK) != 0 ? 0 : database_open_for_reading(opt->db_path, s);
-    return open_locked(opt->db_path, opt->language, opt, lock_fd, s);
+    return open_locked(opt->db_path, opt->language, opt, "not starting this load; nothing was done",
+                       lock_fd, s);
 }
 
 int database_open_for_merge(const char *path, const char *language, const struct options *opt,
                             int *lock_fd, struct store **s) {
-    return open_locked(path, language, opt, lock_fd, s);
+    return open_locked(path, language, opt, "nothing merged into it; merge again once it has ended",
+                       lock_fd, s);
 }
 
 int database_language(const char *path, char *language, size_t size) {

@@ -157,9 +157,7 @@ enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t er
         int saved = errno;
         close(f);
         if (saved == EWOULDBLOCK) {
-            snprintf(err, err_size,
-                     "another tmdb-ingest is already running on %s (it holds %s); "
-                     "not starting a second load",
+            snprintf(err, err_size, "another tmdb-ingest is already running on %s (it holds %s)",
                      db_path, path);
             return LOCK_BUSY;
         }

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Concurrent use: a second load on the same database refuses to start; a
+# Concurrent use: a second load on the same database refuses to start,
+# exit 6 (its own status: a skip, not an outage, for cron and systemd); a
 # reader holding a long read transaction never blocks the load; every
 # snapshot a reader takes shows each movie with all of its genre links; and
 # a write transaction left open by hand, which does, is named as the cause.
@@ -15,8 +16,9 @@ pid=$!
 # written under it (a fixed wait raced a slow start of the first)
 wait_for "the first load's run row" "$pid" run_running
 run_ingest list popular --rate 0
-is "$RC" 1 "a second load on the same database exits 1"
-like "$ERR" "already running" "and says another load is running"
+is "$RC" 6 "a second load on the same database exits 6, not 1"
+like "$ERR" "^tmdb-ingest: error: another tmdb-ingest is already running on .* \(it holds .*\.lock\): not starting this load; nothing was done\$" \
+    "and says another run holds it, and that nothing was done"
 
 # A reader: repeated snapshots while the load runs, plus one long read
 # transaction held open for 2 s.

@@ -44,8 +44,9 @@ wait_for "the first load's run row" "$pid" run_running
 ln -s "$SVC" "$TMP/link.sqlite3"
 DB=$TMP/link.sqlite3
 run_ingest --rate 0 list popular
-is "$RC" 1 "a load through a symlink while one runs exits 1"
-like "$ERR" "already running" "it is the same database's lock"
+is "$RC" 6 "a load through a symlink while one runs exits 6 (locked)"
+like "$ERR" "already running on .*link.sqlite3 \(it holds .*/svc/movies.sqlite3.lock\)" \
+    "it is the same database's lock"
 kill -TERM "$pid"
 wait "$pid"
 

@@ -4,9 +4,10 @@
 # in one of the two dumps. The run merged while running has no end yet, so
 # the first dump's next --since stays before it. (Before, it was copied as
 # ended at the merge: the second dump started after the movies it fetched
-# later, and those never came.)
+# later, and those never came.) A merge into the database being loaded
+# is refused, exit 6 (locked: nothing done), saying nothing was merged.
 . "$(dirname "$0")/lib.sh"
-plan 6
+plan 9
 
 start_fake --movies 200 --deleted 0
 IDS=$(catalogue_ids 30 --movies 200 --deleted 0)
@@ -15,6 +16,14 @@ OUT="$TMP/out.sqlite3"
 "$BIN" --db "$SHARD" --no-progress ids $IDS --rate 10 --workers 1 2>/dev/null &
 pid=$!
 wait_for "5 movies in the shard" "$pid" movies_at_least 5 "$SHARD"
+# (25 movies to go at 10/s: the load holds its lock for 2 s more)
+sqlite3 "$SHARD" ".backup '$TMP/other.sqlite3'"
+before=$(sqlite3 "$SHARD" 'SELECT count(*) FROM runs')
+"$BIN" merge "$SHARD" "$TMP/other.sqlite3" 2>"$TMP/into.err"
+is "$?" 6 "a merge into the database being loaded: exit 6 (locked), not 1"
+like "$(cat "$TMP/into.err")" "^tmdb-ingest: error: another tmdb-ingest is already running on .*shard.sqlite3 \(it holds .*shard.sqlite3.lock\): nothing merged into it; merge again once it has ended\$" \
+    "the message fits a merge (not 'not starting a second load')"
+is "$(sqlite3 "$SHARD" 'SELECT count(*) FROM runs')" "$before" "nothing was merged into it"
 "$BIN" merge "$OUT" "$SHARD" 2>"$TMP/merge.err"
 is "$?" 0 "merge while the input's load runs: exit 0"
 like "$(cat "$TMP/merge.err")" "1 run\(s\) of .* were still running .*: merge it again once they have ended" \

@@ -50,8 +50,9 @@ static void test_reports_want_an_existing_database(void **state) {
     assert_null(s);
 }
 
-/* A load holds the lock: a second one is refused, with nothing to close;
- * once closed, the database opens for reading and names its language. */
+/* A load holds the lock: a second one, or a merge into it, is refused
+ * with EXIT_LOCKED (a skip, not a failure), with nothing to close; once
+ * closed, the database opens for reading and names its language. */
 static void test_a_load_holds_the_lock(void **state) {
     (void)state;
     struct options opt = options_for(path);
@@ -60,7 +61,13 @@ static void test_a_load_holds_the_lock(void **state) {
     assert_int_equal(database_open_for_load(&opt, &lock_fd, &s), 0);
     assert_non_null(s);
     assert_true(lock_fd >= 0);
-    assert_int_equal(database_open_for_load(&opt, &lock_again, &again), EXIT_FATAL);
+    assert_int_equal(database_open_for_load(&opt, &lock_again, &again), EXIT_LOCKED);
+    assert_null(again);
+    assert_int_equal(lock_again, -1);
+    again = (struct store *)&opt;
+    lock_again = 7;
+    assert_int_equal(database_open_for_merge(path, "ko-KR", &opt, &lock_again, &again),
+                     EXIT_LOCKED);
     assert_null(again);
     assert_int_equal(lock_again, -1);
     database_close(s, lock_fd);
