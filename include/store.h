@@ -217,6 +217,12 @@ enum store_status store_resume_ids(struct store *s, const char *source, const ch
 enum store_status store_run_finish(struct store *s, int64_t run_id, const char *finished_at,
                                    const char *status, const struct run_counts *counts);
 
+/* While run `run_id` is running: its counts so far, inside the writer's
+ * open batch (committed with the rows they count), so that `stats` and
+ * monitoring see a long run's progress. */
+enum store_status store_run_progress(struct store *s, int64_t run_id,
+                                     const struct run_counts *counts);
+
 /* ---- Keeping a catalogue in sync (store_sync.c) ---- */
 
 /*

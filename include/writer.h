@@ -16,6 +16,8 @@
  * the copy is older than the change it was fetched for, or clears such a
  * note (store_note_copy()).
  *
+ * Each batch also updates the run's counts in runs (store_run_progress()),
+ * so that a long run's progress is in the database as it goes.
  * After each commit it looks at DB-wal's size (one stat()), and warns when a
  * reader's snapshot keeps SQLite from reusing it past 64 MiB, and at each
  * doubling.

@@ -109,6 +109,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RUN_FINISH] = "UPDATE runs SET finished_at = ?2, status = ?3, requested = ?4, "
                       "fetched = ?5, missing = ?6, failed = ?7, http_requests = ?8, "
                       "retries = ?9, skipped = ?10 WHERE id = ?1",
+    /* the same counts, while it runs: with each commit (store_run_progress()) */
+    [ST_RUN_PROGRESS] = "UPDATE runs SET requested = ?4, fetched = ?5, missing = ?6, "
+                        "failed = ?7, http_requests = ?8, retries = ?9, skipped = ?10 "
+                        "WHERE id = ?1 AND status = 'running'",
     [ST_MOVIE_EXISTS] = "SELECT 1 FROM movies WHERE id = ?1",
     [ST_MARK_ABORTED] = "UPDATE runs SET status = 'aborted', finished_at = ?1 "
                         "WHERE status = 'running'",
@@ -1095,12 +1099,8 @@ enum store_status store_run_begin(struct store *s, const char *command, const ch
     return STORE_OK;
 }
 
-enum store_status store_run_finish(struct store *s, int64_t run_id, const char *finished_at,
-                                   const char *status, const struct run_counts *c) {
-    sqlite3_stmt *st = s->stmts[ST_RUN_FINISH];
-    sqlite3_bind_int64(st, 1, run_id);
-    store_bind_text(st, 2, finished_at);
-    store_bind_text(st, 3, status);
+/* A run's counts into ?4..?10 of `st`, and step it. */
+static int step_run_counts(sqlite3_stmt *st, const struct run_counts *c) {
     sqlite3_bind_int64(st, 4, c->requested);
     sqlite3_bind_int64(st, 5, c->fetched);
     sqlite3_bind_int64(st, 6, c->missing);
@@ -1108,8 +1108,25 @@ enum store_status store_run_finish(struct store *s, int64_t run_id, const char *
     sqlite3_bind_int64(st, 8, c->http_requests);
     sqlite3_bind_int64(st, 9, c->retries);
     sqlite3_bind_int64(st, 10, c->skipped);
-    if (store_step_reset(st) != SQLITE_OK)
+    return store_step_reset(st);
+}
+
+enum store_status store_run_finish(struct store *s, int64_t run_id, const char *finished_at,
+                                   const char *status, const struct run_counts *c) {
+    sqlite3_stmt *st = s->stmts[ST_RUN_FINISH];
+    sqlite3_bind_int64(st, 1, run_id);
+    store_bind_text(st, 2, finished_at);
+    store_bind_text(st, 3, status);
+    if (step_run_counts(st, c) != SQLITE_OK)
         return store_fail(s, "finish the run");
+    return STORE_OK;
+}
+
+enum store_status store_run_progress(struct store *s, int64_t run_id, const struct run_counts *c) {
+    sqlite3_stmt *st = s->stmts[ST_RUN_PROGRESS];
+    sqlite3_bind_int64(st, 1, run_id);
+    if (step_run_counts(st, c) != SQLITE_OK)
+        return store_fail(s, "record the run's progress");
     return STORE_OK;
 }
 

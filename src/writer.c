@@ -66,10 +66,21 @@ static void db_failed(struct batch *b) {
     b->failed_db = true;
 }
 
+/* The run's counts as they stand once the open batch is committed. */
+static enum store_status record_progress(struct batch *b) {
+    struct run_counts c;
+    stats_to_counts(b->stats, &c);
+    c.fetched += b->stored;
+    c.missing += b->missing;
+    c.failed += b->failed;
+    return store_run_progress(b->store, b->cfg->run_id, &c);
+}
+
 static void commit(struct batch *b) {
     if (!b->open)
         return;
-    if (store_commit(b->store) != STORE_OK) {
+    if ((b->cfg->run_id > 0 && record_progress(b) != STORE_OK) ||
+        store_commit(b->store) != STORE_OK) {
         db_failed(b);
         return;
     }

@@ -3,7 +3,7 @@
 # the changes cursor, the freshness histogram, the last runs; the same as
 # one JSON object with --format json.
 . "$(dirname "$0")/lib.sh"
-plan 20
+plan 21
 
 start_fake --movies 40 --deleted 2
 run_ingest stats
@@ -108,5 +108,15 @@ bad = [(d["movies"]["stored"], sum(v for k, v in d["freshness"].items() if k.sta
 bad = [b for b in bad if b[0] != b[1]]
 print(len(ds) >= 5, bad)' "$TMP/busy.jsonl")" "True []" \
     "stats during a load: movies.stored equals the histogram's sum, every time"
+# The running run's counts are its progress so far (each commit updates
+# them): the load started on an empty database, so its stored count is the
+# movies stored in the same snapshot; before, 0 until the run's end.
+is "$("$PYTHON" -c '
+import json, sys
+ds = [json.loads(l) for l in open(sys.argv[1])]
+live = [(d["runs"][0]["stored"], d["movies"]["stored"]) for d in ds
+        if d["runs"][0]["status"] == "running"]
+print(len(live) >= 1, [x for x in live if x[0] != x[1] or x[0] == 0])' "$TMP/busy.jsonl")" \
+    "True []" "stats during a load: the running run's stored count is its progress so far"
 
 done_testing
