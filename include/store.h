@@ -333,6 +333,17 @@ enum store_status store_has_other_shards(struct store *s, unsigned index, unsign
 enum store_status store_note_copy(struct store *s, int64_t id, long long needed_s, long long made_s,
                                   bool *waiting);
 
+/*
+ * After an export or changes run (sync_finish()): note in stale_copies
+ * every movie run `run_id` failed to fetch (fetch_failures, kind
+ * 'failed'), without a copy (copy_made_at NULL), needing one made from
+ * `needed_from` (ISO-8601 UTC; a movie noted already keeps the later need
+ * and its noted_at). *noted: how many are noted; `oldest` (size bytes):
+ * the earliest noted_at among them ("" none), to say how long one waits.
+ */
+enum store_status store_note_failures(struct store *s, int64_t run_id, const char *needed_from,
+                                      int64_t *noted, char *oldest, size_t size);
+
 /* Call fn for every movie noted in stale_copies: what the next changes
  * run fetches again, besides its own days. */
 enum store_status store_stale_ids(struct store *s, store_id_fn fn, void *ctx);
@@ -364,6 +375,8 @@ struct store_overview {
     int64_t people, keywords; /* rows */
     int64_t failures_open;    /* movies whose latest outcome is 'failed' and that are not stored */
     int64_t stale_copies;     /* rows in stale_copies: the next changes run fetches them again */
+    int64_t stale_failed;     /* of them, without a copy: their last fetch failed */
+    char stale_oldest_noted[32]; /* the earliest noted_at; "" when none waits */
     int64_t by_age[STORE_AGE_COUNT];
     char oldest_fetch[32], newest_fetch[32]; /* "" when no movie */
 };

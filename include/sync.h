@@ -4,8 +4,10 @@
  * movies that left the export deleted and moving the changes cursor.
  *
  * The cursor is meta 'changes_from': the first UTC day whose changes the
- * database does not hold yet. It only moves forward, only after a run in
- * which no movie failed, not after an export whose deletions
+ * database does not hold yet. It only moves forward; not after a run in
+ * which a failure was not a movie's (a result of a changes page or an
+ * export line without an id: only reading them again finds it), nor after
+ * an export whose deletions
  * --max-deletions held back, and not after a changes --shard run on a
  * database that holds movies of other shards. A finished export moves it to the earliest of:
  * the export's day (movies created after its snapshot are not in it), the
@@ -22,7 +24,11 @@
  * second run then has nothing to fetch. A changes run never resumes: what an interrupted one stored
  * may have changed since. A movie TMDB's cache served from a copy older than the end of the window
  * that listed it does not hold the cursor back: it is noted in stale_copies (store_note_copy()) and
- * the next changes run fetches it again besides its own days.
+ * the next changes run fetches it again besides its own days. Nor does a movie an export or changes
+ * run failed to fetch (5xx, timeout, too large, a body it cannot store): sync_finish() notes it
+ * there too, without a copy, needing one from the day the run marks complete from (for changes the
+ * day after the last it read, for an export the export's day, or the run's when unknown;
+ * store_note_failures()).
  *
  * Called from main's thread, before the pipeline starts and after its
  * threads are joined; the store is main's at both times.
@@ -101,7 +107,9 @@ struct sync_facts {
  * (opt->export_day), mark deleted the stored movies fetched before that
  * day that `named` does not hold — unless they are more than
  * opt->max_deletions allows: then none is marked, and SYNC_HELD — and then
- * move the cursor (see above). `counts` are the run's. A signal (stop.h)
+ * move the cursor (see above). For export and changes, first note the movies
+ * the run failed (above), also when the cursor then stays. `counts` are the
+ * run's. A signal (stop.h)
  * that comes while it works, before the marking or before the cursor
  * moves: SYNC_STOPPED, and nothing more is done (main does not call it
  * after a signal that came first).

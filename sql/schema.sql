@@ -303,20 +303,27 @@ CREATE TABLE IF NOT EXISTS fetch_failures (
 
 CREATE INDEX IF NOT EXISTS fetch_failures_movie ON fetch_failures (movie_id);
 
--- Movies stored from a copy older than a change the database counts as
--- read (schema version 4). TMDB's CDN serves details cached for hours: a
--- movie /movie/changes lists for a window of days may come as a copy made
--- before that window ended, holding the data from before the change. It is
--- stored all the same (it is no older than what was stored), and noted
--- here with the copy time it needs: the end of the window (the next day's
--- 00:00:00 UTC). Every later fetch of the movie (any command) deletes the
--- row when its copy (the answer's Date) was made at or after needed_from,
--- or carries no Date; each changes run fetches every movie noted here
--- besides its own days.
+-- Movies whose stored data may predate a change the database counts as
+-- read (schema version 4; failed fetches and noted_at, version 5), each
+-- fetched again by every changes run, besides its own days, until a fetch
+-- holds the change. TMDB's CDN serves details cached for hours: a movie
+-- /movie/changes lists for a window of days may come as a copy made before
+-- that window ended, holding the data from before the change. It is stored
+-- all the same (it is no older than what was stored), and noted here with
+-- the copy time it needs: the end of the window (the next day's 00:00:00
+-- UTC). A movie an export or a changes run could not fetch at all (5xx,
+-- timeouts, too large, a body it cannot store: fetch_failures) is noted
+-- the same way, without a copy, needing one made from the day the run
+-- marks its changes complete from; so one failing movie does not keep the
+-- cursor from moving, and is not lost. Every later fetch of the movie (any
+-- command) deletes the row when its copy (the answer's Date) was made at or
+-- after needed_from, or carries no Date.
 CREATE TABLE IF NOT EXISTS stale_copies (
     movie_id     INTEGER PRIMARY KEY,
     needed_from  TEXT NOT NULL,   -- a copy made at or after this (UTC) holds the change
-    copy_made_at TEXT NOT NULL    -- when the copy last served was made (its Date)
+    copy_made_at TEXT,            -- when the copy last served was made (its Date); NULL: the
+                                  -- last export or changes run that fetched it failed
+    noted_at     TEXT NOT NULL    -- when it was noted, kept until the note is deleted
 ) STRICT;
 
 -- Full-text search (schema version 3): one document per movie, rowid =

@@ -162,6 +162,8 @@ static int stats_json(struct store *s, const char *path, const struct store_over
     add_text(&d, changes, "complete_through", through);
     add_text(&d, changes, "next_from", o->changes_from);
     add_int(&d, changes, "stale_copies", o->stale_copies);
+    add_int(&d, changes, "stale_copies_failed", o->stale_failed);
+    add_text(&d, changes, "stale_copies_oldest_noted", o->stale_oldest_noted);
     cJSON *fresh = add_object(&d, root, "freshness");
     /* how many movies were fetched that many days ago: [0, 1), [1, 7), ... */
     static const char *const age_keys[STORE_AGE_COUNT] = {
@@ -223,10 +225,11 @@ static int print_stats(struct store *s, const char *path, bool json, FILE *out) 
     }
     if (o.stale_copies > 0)
         fprintf(out,
-                "           %" PRId64 " movie(s) were served copies older than their change "
-                "(TMDB's cache): the next changes run fetches them again "
-                "(SELECT * FROM stale_copies)\n",
-                o.stale_copies);
+                "           %" PRId64 " movie(s) wait to be fetched again by the next changes "
+                "run: %" PRId64 " served copies older than their change (TMDB's cache), "
+                "%" PRId64 " failed; the oldest noted %s (SELECT * FROM stale_copies)\n",
+                o.stale_copies, o.stale_copies - o.stale_failed, o.stale_failed,
+                o.stale_oldest_noted);
     fprintf(out, "Freshness  fetched <1 day: %" PRId64 ", 1-7 days: %" PRId64
                  ", 7-30 days: %" PRId64 ", 30-90 days: %" PRId64 ", older: %" PRId64 "\n",
             o.by_age[STORE_AGE_DAY], o.by_age[STORE_AGE_WEEK], o.by_age[STORE_AGE_MONTH],

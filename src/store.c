@@ -132,8 +132,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     /* A copy older than the change it was fetched for (store_note_copy()):
      * noted with the later need; a later copy still too old is noted as
      * served, and one new enough (or without a Date, NULL) clears it. */
-    [ST_STALE_NOTE] = "INSERT INTO stale_copies (movie_id, needed_from, copy_made_at) "
-                      "VALUES (?1, ?2, ?3) ON CONFLICT (movie_id) DO UPDATE SET "
+    [ST_STALE_NOTE] = "INSERT INTO stale_copies (movie_id, needed_from, copy_made_at, noted_at) "
+                      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (movie_id) DO UPDATE SET "
                       "needed_from = max(needed_from, excluded.needed_from), "
                       "copy_made_at = excluded.copy_made_at",
     [ST_STALE_KEEP] = "UPDATE stale_copies SET copy_made_at = ?2 "

@@ -354,17 +354,19 @@ static enum store_status merge_cursor(struct store *s, struct store_merge_counts
 }
 
 /* Every movie either database noted as served a copy older than its
- * change, with the later need: a note says "fetch again", and which fetch
- * cleared it is not known here (neither database keeps its copies' times
- * once new enough), so none is dropped: one fetch too many, at worst,
- * rather than a change lost. */
+ * change, or as failed, with the later need and the earlier note: a note
+ * says "fetch again", and which fetch cleared it is not known here (neither
+ * database keeps its copies' times once new enough), so none is dropped:
+ * one fetch too many, at worst, rather than a change lost. A failed one's
+ * NULL copy wins (max() of a NULL is NULL): its last fetch failed. */
 static enum store_status merge_stale(struct store *s) {
     s->stale_rows = -1;
     return exec(s,
-                "INSERT INTO main.stale_copies (movie_id, needed_from, copy_made_at) "
-                "SELECT movie_id, needed_from, copy_made_at FROM src.stale_copies WHERE true "
-                "ON CONFLICT (movie_id) DO UPDATE SET needed_from = max(needed_from, "
-                "excluded.needed_from), copy_made_at = max(copy_made_at, excluded.copy_made_at)",
+                "INSERT INTO main.stale_copies (movie_id, needed_from, copy_made_at, noted_at) "
+                "SELECT movie_id, needed_from, copy_made_at, noted_at FROM src.stale_copies "
+                "WHERE true ON CONFLICT (movie_id) DO UPDATE SET needed_from = max(needed_from, "
+                "excluded.needed_from), copy_made_at = max(copy_made_at, excluded.copy_made_at), "
+                "noted_at = min(noted_at, excluded.noted_at)",
                 "merge the stale copies");
 }
 

@@ -9,7 +9,7 @@
 
 enum store_status store_overview(struct store *s, struct store_overview *o) {
     memset(o, 0, sizeof *o);
-    int64_t version = 0, counts[4] = {0}, extra[4] = {0};
+    int64_t version = 0, counts[4] = {0}, extra[5] = {0};
     /* Ages are measured against now, in whole seconds of julianday() differences. */
     static const char ages_sql[] =
         "SELECT sum(a < 1), sum(a >= 1 AND a < 7), sum(a >= 7 AND a < 30), "
@@ -34,8 +34,11 @@ enum store_status store_overview(struct store *s, struct store_overview *o) {
                          " WHERE f.kind = 'failed' AND f.movie_id NOT IN (SELECT id FROM movies) "
                          " AND f.run_id = (SELECT max(run_id) FROM fetch_failures g "
                          "                 WHERE g.movie_id = f.movie_id)), "
-                         "(SELECT count(*) FROM stale_copies)",
-                         extra, 4) != 0 ||
+                         "(SELECT count(*) FROM stale_copies), "
+                         "(SELECT count(*) FROM stale_copies WHERE copy_made_at IS NULL)",
+                         extra, 5) != 0 ||
+        store_query_text(s->db, "SELECT min(noted_at) FROM stale_copies", o->stale_oldest_noted,
+                         sizeof o->stale_oldest_noted) != 0 ||
         store_query_ints(s->db, ages_sql, o->by_age, STORE_AGE_COUNT) != 0 ||
         store_query_text(s->db, "SELECT min(fetched_at) FROM movies", o->oldest_fetch,
                          sizeof o->oldest_fetch) != 0 ||
@@ -51,6 +54,7 @@ enum store_status store_overview(struct store *s, struct store_overview *o) {
     o->keywords = extra[1];
     o->failures_open = extra[2];
     o->stale_copies = extra[3];
+    o->stale_failed = extra[4];
     return STORE_OK;
 }
 

@@ -105,11 +105,14 @@ enum store_status store_note_copy(struct store *s, int64_t id, long long needed_
     if (made_s >= 0)
         clock_format_iso(made_s, made);
     if (noting) {
+        char now[CLOCK_ISO_SIZE];
         clock_format_iso(needed_s, needed);
+        clock_utc_iso(now);
         sqlite3_stmt *st = s->stmts[ST_STALE_NOTE];
         sqlite3_bind_int64(st, 1, id);
         store_bind_text(st, 2, needed);
         store_bind_text(st, 3, made);
+        store_bind_text(st, 4, now);
         if (store_step_reset(st) != SQLITE_OK)
             return store_fail(s, "note movie %lld's copy as older than its change", (long long)id);
         s->stale_rows = 1;
@@ -131,6 +134,47 @@ enum store_status store_note_copy(struct store *s, int64_t id, long long needed_
         return store_fail(s, "note movie %lld's copy as still older than its change",
                           (long long)id);
     *waiting = sqlite3_changes(s->db) > 0;
+    return STORE_OK;
+}
+
+enum store_status store_note_failures(struct store *s, int64_t run_id, const char *needed_from,
+                                      int64_t *noted, char *oldest, size_t size) {
+    /* Run once a run, after its load: prepared here. A note the movie had
+     * keeps its noted_at and the later need; its copy is now none. */
+    static const char note_sql[] =
+        "INSERT INTO stale_copies (movie_id, needed_from, copy_made_at, noted_at) "
+        "SELECT movie_id, ?2, NULL, ?3 FROM fetch_failures WHERE run_id = ?1 AND kind = 'failed' "
+        "ON CONFLICT (movie_id) DO UPDATE SET needed_from = max(needed_from, "
+        "excluded.needed_from), copy_made_at = NULL";
+    static const char count_sql[] =
+        "SELECT count(*), coalesce(min(noted_at), '') FROM stale_copies WHERE movie_id IN "
+        "(SELECT movie_id FROM fetch_failures WHERE run_id = ?1 AND kind = 'failed')";
+    char now[CLOCK_ISO_SIZE];
+    clock_utc_iso(now);
+    *noted = 0;
+    oldest[0] = '\0';
+    s->stale_rows = -1;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, note_sql, -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, "note the failed movies to fetch again");
+    sqlite3_bind_int64(st, 1, run_id);
+    store_bind_text(st, 2, needed_from);
+    store_bind_text(st, 3, now);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return store_fail(s, "note the failed movies to fetch again");
+    if (sqlite3_prepare_v2(s->db, count_sql, -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, "count the failed movies noted");
+    sqlite3_bind_int64(st, 1, run_id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *noted = sqlite3_column_int64(st, 0);
+        snprintf(oldest, size, "%s", (const char *)sqlite3_column_text(st, 1));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return store_fail(s, "count the failed movies noted");
     return STORE_OK;
 }
 

@@ -187,13 +187,44 @@ static void rerun_max_age(const struct options *opt, char *buf, size_t size) {
     snprintf(buf, size, "--max-age %s", duration);
 }
 
-/* Whether the run's failures, if any, leave the cursor free to move: only
- * when TMDB answered each of them with well-formed JSON of the wrong shape,
- * which reading the same days again would only fetch again (they stay in
- * fetch_failures; the movie's next change, or an export, fetches it).
- * Any other failure may pass, so it holds the cursor. Says which. */
-static bool unusable_only(const struct options *opt, const struct run_counts *counts) {
-    int64_t holding = counts->failed - counts->unusable;
+/* Note the movies the run failed to fetch in stale_copies, needing a copy
+ * made from `day` (the day the run marks its changes complete from, or
+ * would): the next changes run fetches them again, so they need not hold
+ * the cursor. Well-formed JSON of the wrong shape too: what TMDB answers
+ * may change without the movie changing (a fix on its side, or in this
+ * program), and one request a night is cheap. *cursor_free: whether the
+ * failures leave the cursor free to move: not when some were not
+ * movies' (a result of a changes page or an export line without an id),
+ * which only reading the same days or export again can find. Says which. */
+static enum sync_status note_failures(const struct options *opt, struct store *store,
+                                      const struct sync_facts *facts,
+                                      const struct run_counts *counts, long day,
+                                      bool *cursor_free) {
+    *cursor_free = true;
+    if (counts->failed == 0)
+        return SYNC_OK;
+    char needed[CLOCK_ISO_SIZE], oldest[CLOCK_ISO_SIZE + 8];
+    int64_t noted;
+    clock_format_day_start(day, needed);
+    if (store_note_failures(store, facts->run_id, needed, &noted, oldest, sizeof oldest) !=
+        STORE_OK) {
+        log_error("%s", store_errmsg(store));
+        return SYNC_FATAL;
+    }
+    if (noted > 0) {
+        char shape[96] = "", since[64] = "";
+        if (counts->unusable > 0)
+            snprintf(shape, sizeof shape,
+                     " (%" PRId64 " answered well-formed JSON of the wrong shape)",
+                     counts->unusable);
+        /* a movie that fails night after night stays noted: say since when */
+        if (oldest[0] && clock_day_of_iso(oldest) < facts->started_day)
+            snprintf(since, sizeof since, "; one has waited since %.10s", oldest);
+        log_warn("%" PRId64 " movie(s) failed%s; noted in stale_copies: the next 'changes' run "
+                 "fetches them again, and they do not hold back the changes cursor%s",
+                 noted, shape, since);
+    }
+    int64_t holding = counts->failed - noted;
     if (holding > 0) {
         char max_age[64], advice[160];
         rerun_max_age(opt, max_age, sizeof max_age);
@@ -204,16 +235,12 @@ static bool unusable_only(const struct options *opt, const struct run_counts *co
                      max_age);
         else
             snprintf(advice, sizeof advice, "the next changes run reads these days again");
-        log_warn("%" PRId64 " movie(s) failed; changes are not marked complete (%s)", holding,
-                 advice);
-        return false;
+        log_warn("%" PRId64 " result(s) without a movie id failed; changes are not marked "
+                 "complete (%s)",
+                 holding, advice);
+        *cursor_free = false;
     }
-    if (counts->unusable > 0)
-        log_warn("%" PRId64 " movie(s) answered with well-formed bodies of the wrong shape (see "
-                 "fetch_failures); reading the same days again would not help, so they do not "
-                 "hold back the changes cursor: their next change, or an export, fetches them",
-                 counts->unusable);
-    return true;
+    return SYNC_OK;
 }
 
 int64_t sync_deletions_allowed(const struct deletion_limit *limit, int64_t live) {
@@ -293,20 +320,24 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                              const struct idset *named, const struct sync_facts *facts,
                              const struct run_counts *counts, long long bad_input) {
     const struct source *src = &opt->source;
+    bool cursor_free;
+    enum sync_status st;
     if (src->kind == SOURCE_EXPORT) {
+        /* noted first: also when the deletions are held */
+        st = note_failures(opt, store, facts, counts,
+                           opt->export_day >= 0 ? opt->export_day : facts->started_day,
+                           &cursor_free);
+        if (st != SYNC_OK)
+            return st;
         if (named && bad_input == 0 && opt->export_day >= 0) {
-            enum sync_status st = mark_gone(opt, store, named);
-            /* held: its warnings about failed movies still hold */
-            if (st == SYNC_HELD)
-                (void)unusable_only(opt, counts);
-            if (st != SYNC_OK)
+            if ((st = mark_gone(opt, store, named)) != SYNC_OK)
                 return st;
         } else if (bad_input > 0) {
             log_warn("the export had %lld unreadable line(s): deleted movies are not marked "
                      "this time",
                      bad_input);
         }
-        if (!unusable_only(opt, counts))
+        if (!cursor_free)
             return SYNC_OK;
         if (opt->export_day < 0) {
             /* A file of unknown day may be months old: what changed since
@@ -353,7 +384,9 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
     }
     if (src->kind == SOURCE_CHANGES) {
         long current;
-        enum sync_status st;
+        st = note_failures(opt, store, facts, counts, src->changes_last_day + 1, &cursor_free);
+        if (st != SYNC_OK)
+            return st;
         if (!read_cursor(store, &current, &st) || src->changes_first_day > current) {
             if (st != SYNC_OK)
                 return st;
@@ -365,7 +398,7 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                      opt->since ? opt->since : "?");
             return SYNC_OK;
         }
-        if (!unusable_only(opt, counts))
+        if (!cursor_free)
             return SYNC_OK;
         if (src->shard_count > 0) {
             bool others;

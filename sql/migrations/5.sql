@@ -4,8 +4,33 @@
 --   * movies.copy_made_at, when the copy of TMDB's CDN a movie was stored
 --     from was made (the answer's Date), and the partial index
 --     movies_copy_made (from schema.sql), which an export reads to keep the
---     changes cursor from passing the oldest copy stored.
+--     changes cursor from passing the oldest copy stored;
+--   * failed fetches in stale_copies: copy_made_at may be NULL (the movie
+--     could not be fetched at all), and noted_at says since when a movie
+--     waits. SQLite cannot drop a NOT NULL constraint, so the table is
+--     made anew, with its rows.
 --
 -- The movies already stored keep a NULL copy_made_at: their copy times were
 -- never recorded, and NULL counts as the fetch time, as before version 5.
+-- The notes already kept take their needed_from as noted_at: a changes
+-- run reads days that have ended, so it noted the movie at or after that
+-- time, and the note counts as waiting at most a little longer than it has.
 ALTER TABLE movies ADD COLUMN copy_made_at TEXT;
+
+-- A database of version 3 has no stale_copies yet (4.sql leaves it to
+-- schema.sql): made here in version 4's shape, empty.
+CREATE TABLE IF NOT EXISTS stale_copies (
+    movie_id     INTEGER PRIMARY KEY,
+    needed_from  TEXT NOT NULL,
+    copy_made_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE stale_copies_5 (
+    movie_id     INTEGER PRIMARY KEY,
+    needed_from  TEXT NOT NULL,
+    copy_made_at TEXT,
+    noted_at     TEXT NOT NULL
+) STRICT;
+INSERT INTO stale_copies_5 (movie_id, needed_from, copy_made_at, noted_at)
+    SELECT movie_id, needed_from, copy_made_at, needed_from FROM stale_copies;
+DROP TABLE stale_copies;
+ALTER TABLE stale_copies_5 RENAME TO stale_copies;

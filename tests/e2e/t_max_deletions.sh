@@ -113,13 +113,14 @@ age_all
 run_ingest export --file "$SHORT" --rate 0 --retries 0
 is "$RC:$(deleted):$(cursor)" "3:0:$CURSOR" "held with a failed movie: exit 3, nothing marked, cursor kept"
 like "$ERR" "none is marked deleted" "says the deletions were held"
-like "$ERR" "1 movie\(s\) failed; changes are not marked complete" "and still names the failure"
-like "$ERR" "run the export again, with --max-age 1d to skip what this one fetched, before changes" \
+like "$ERR" "1 movie\(s\) failed; noted in stale_copies: the next 'changes' run fetches them again" \
+    "and still names the failure, noted (t_failed_refetch.sh)"
+like "$ERR" "run again with --max-deletions [0-9]* \(and --max-age 1d not to fetch again what this run fetched\)" \
     "and advises an export again that skips what this one fetched"
 is "$(last_run)" partial "the run is partial"
 age_all
 run_ingest export --file "$SHORT" --rate 0 --retries 0 --max-age 6d
-like "$ERR" "run the export again, with --max-age 6d to skip" "the advice keeps the run's own --max-age"
+like "$ERR" "--max-age 6d not to fetch again" "the advice keeps the run's own --max-age"
 
 # Only export takes it.
 run_ingest changes --max-deletions 5

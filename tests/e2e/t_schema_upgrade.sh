@@ -6,7 +6,7 @@
 # tests/fixtures/schema_v1.sql is version 1's schema; t_schema_upgrade_v2.sh
 # upgrades a version 2 database.
 . "$(dirname "$0")/lib.sh"
-plan 26
+plan 28
 
 sqlite3 "$DB" <<SQL
 .read $ROOT/tests/fixtures/schema_v1.sql
@@ -59,6 +59,10 @@ is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
 DB=$TMP/v4.sqlite3
 cp "$upgraded" "$DB"
 sql "DROP INDEX movies_copy_made; ALTER TABLE movies DROP COLUMN copy_made_at;
+     DROP TABLE stale_copies;
+     CREATE TABLE stale_copies (movie_id INTEGER PRIMARY KEY, needed_from TEXT NOT NULL,
+                                copy_made_at TEXT NOT NULL) STRICT;
+     INSERT INTO stale_copies VALUES (7, '2026-01-02T00:00:00Z', '2026-01-01T20:00:00Z');
      DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 4"
 v4=$TMP/v4orig.sqlite3
 cp "$DB" "$v4"
@@ -70,6 +74,11 @@ is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
 is "$(sql "SELECT id || ':' || (copy_made_at IS NULL) FROM movies WHERE id = 496243 OR copy_made_at < fetched_at ORDER BY id")" \
     "$(printf '%s:0\n' $ids | sort -n)
 496243:1" "copy_made_at: NULL for the movie of version 4 (the fake no longer has it), a copy's time for those fetched"
+is "$(sql "SELECT movie_id || '|' || needed_from || '|' || copy_made_at || '|' || noted_at FROM stale_copies")" \
+    "7|2026-01-02T00:00:00Z|2026-01-01T20:00:00Z|2026-01-02T00:00:00Z" \
+    "stale_copies rebuilt (copy_made_at may be NULL: a failed fetch), its note kept, noted_at its need"
+is "$(sql "SELECT \"notnull\" FROM pragma_table_info('stale_copies') WHERE name = 'copy_made_at'")" 0 \
+    "stale_copies.copy_made_at takes NULL"
 is "$(sql "SELECT count(*) FROM movies WHERE copy_made_at NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'")" \
     0 "stored as ISO-8601 UTC text, as fetched_at"
 # merge copies the new column: into a new database, and once more (a

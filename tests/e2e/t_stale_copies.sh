@@ -19,7 +19,7 @@
 # made from day -6, [-6, -1] one made from today; copies 2 days old
 # (--cache-age 172800) satisfy the first, never the second.
 . "$(dirname "$0")/lib.sh"
-plan 36
+plan 37
 
 day() { date -u -d "$1 day" +%F; }
 # The runs below read days by this machine's clock: none may straddle
@@ -63,7 +63,8 @@ is "$(comm -12 "$TMP/pre" "$TMP/final" | wc -l | tr -d ' ')" 0 \
     "the movies changed yesterday were stored as before their change (vote_count)"
 is "$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" "$(day 0)" "the cursor moves on"
 run_ingest stats
-like "$OUT" "$n movie\(s\) were served copies older than their change" "stats says how many wait"
+like "$OUT" "$n movie\(s\) wait to be fetched again by the next changes run: $n served copies older than their change \(TMDB's cache\), 0 failed" \
+    "stats says how many wait"
 run_ingest stats --format json
 is "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["changes"]["stale_copies"])')" \
     "$n" "stats --format json: changes.stale_copies"
@@ -136,6 +137,13 @@ sqlite3 "$TMP/after1.sqlite3" "UPDATE stale_copies SET needed_from = '$(day 1)T0
 run_ingest merge "$TMP/merged.sqlite3" "$TMP/after1.sqlite3"
 is "$(sql "SELECT DISTINCT needed_from FROM stale_copies")" "$(day 1)T00:00:00Z" \
     "merged again with later needs: the later need wins"
+# A note of a failed fetch (no copy, t_failed_refetch.sh) merged: its NULL
+# copy and the earlier noted_at win.
+sqlite3 "$TMP/after1.sqlite3" "UPDATE stale_copies SET copy_made_at = NULL,
+    noted_at = '2020-01-01T00:00:00Z' WHERE movie_id = $(head -1 "$TMP/expected")"
+run_ingest merge "$TMP/merged.sqlite3" "$TMP/after1.sqlite3"
+is "$(sql "SELECT movie_id FROM stale_copies WHERE copy_made_at IS NULL AND noted_at = '2020-01-01T00:00:00Z'")" \
+    "$(head -1 "$TMP/expected")" "a failed fetch's note merged: no copy, the earlier noted_at"
 
 # An export served copies 2 days old holds none of the changes made since
 # they were made: changes are complete only from the oldest copy's day,

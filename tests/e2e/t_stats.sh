@@ -32,7 +32,8 @@ checks = [
     d["schema_version"] == 5 and d["language"] == "ko-KR",
     d["movies"] == {"stored": stored, "deleted": 1, "with_credits": stored,
                     "with_keywords": 0, "failed": 0},
-    d["changes"] == {"complete_through": yesterday, "next_from": today, "stale_copies": 0},
+    d["changes"] == {"complete_through": yesterday, "next_from": today, "stale_copies": 0,
+                     "stale_copies_failed": 0, "stale_copies_oldest_noted": None},
     d["freshness"]["days_0_1"] == stored - 1 and d["freshness"]["days_90_up"] == 1,
     d["freshness"]["oldest_fetch"] == "2020-01-01T00:00:00Z",
     len(d["runs"]) == 1 and run["id"] == 1 and run["status"] == "ok",
@@ -76,7 +77,8 @@ run_ingest list now_playing --rate 0 --db "$TMP/fresh.sqlite3"
 import json, sys
 d = json.load(sys.stdin)
 sys.exit(0 if d["changes"] == {"complete_through": None, "next_from": None,
-                               "stale_copies": 0} else 1)'
+                               "stale_copies": 0, "stale_copies_failed": 0,
+                               "stale_copies_oldest_noted": None} else 1)'
 is "$?" 0 "no export yet: changes are null"
 run_ingest stats --workers 3
 is "$RC" 2 "load options are refused"

@@ -681,6 +681,65 @@ static void test_stale_copies_are_noted_and_cleared(void **state) {
     store_close(s);
 }
 
+/* After an export or changes run, the movies it failed (not its 404s) are
+ * noted without a copy; a movie noted already keeps its noted_at and the
+ * later need. A later fetch clears the note as any (a copy new enough), or
+ * turns it into a stale copy's (one too old). */
+static void test_failed_fetches_are_noted(void **state) {
+    struct fixture *f = *state;
+    char buf[128];
+    struct store *s = open_ok(f->path, "ko-KR");
+    const char *today = "2026-11-26T00:00:00Z", *tomorrow = "2026-11-27T00:00:00Z";
+    note_ok(s, 1, tomorrow, "2026-11-25T21:00:00Z", true); /* a stale copy, noted earlier */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE stale_copies SET noted_at = '2026-11-01T00:00:00Z'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    int64_t run, other, noted = -1;
+    char oldest[32];
+    assert_int_equal(
+        store_run_begin(s, "tmdb-ingest changes", "changes", "2026-11-26T02:30:00Z", &run),
+        STORE_OK);
+    assert_int_equal(
+        store_run_begin(s, "tmdb-ingest ids 9", "ids 9", "2026-11-26T02:40:00Z", &other), STORE_OK);
+    assert_int_equal(store_record_failure(s, run, 1, "failed", 500, "HTTP 500", 2), STORE_OK);
+    assert_int_equal(store_record_failure(s, run, 2, "failed", 0, "timeout", 2), STORE_OK);
+    assert_int_equal(store_record_failure(s, run, 3, "missing", 404, "HTTP 404", 1), STORE_OK);
+    assert_int_equal(store_record_failure(s, other, 9, "failed", 500, "HTTP 500", 2), STORE_OK);
+    assert_int_equal(store_note_failures(s, run, today, &noted, oldest, sizeof oldest), STORE_OK);
+    assert_int_equal(noted, 2); /* 1 and 2; not the 404, not another run's */
+    assert_string_equal(oldest, "2026-11-01T00:00:00Z");
+    assert_string_equal(
+        qs(f->path,
+           "SELECT group_concat(movie_id || ' ' || needed_from || ' ' || "
+           "coalesce(copy_made_at, 'none'), ', ') FROM (SELECT * FROM stale_copies ORDER BY 1)",
+           buf, sizeof buf),
+        "1 2026-11-27T00:00:00Z none, 2 2026-11-26T00:00:00Z none");
+    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies WHERE movie_id = 1 "
+                                "AND noted_at = '2026-11-01T00:00:00Z'"),
+                     1);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies WHERE movie_id = 2 "
+                                "AND noted_at > '2026-11-26'"),
+                     1);
+    note_ok(s, 1, NULL, "2026-11-26T23:00:00Z", true); /* a copy still too old */
+    assert_string_equal(
+        qs(f->path, "SELECT copy_made_at FROM stale_copies WHERE movie_id = 1", buf, sizeof buf),
+        "2026-11-26T23:00:00Z");
+    note_ok(s, 2, NULL, "2026-11-26T01:00:00Z", false); /* new enough: cleared */
+    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 1);
+    int64_t none;
+    assert_int_equal(
+        store_run_begin(s, "tmdb-ingest changes", "changes", "2026-11-27T02:30:00Z", &none),
+        STORE_OK);
+    assert_int_equal(store_note_failures(s, none, tomorrow, &noted, oldest, sizeof oldest),
+                     STORE_OK);
+    assert_int_equal(noted, 0);
+    assert_string_equal(oldest, "");
+    store_close(s);
+}
+
 static void test_runs_and_failures(void **state) {
     struct fixture *f = *state;
     char buf[256];
@@ -1745,6 +1804,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_upsert_clears_deleted_at, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runs_and_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_copies_are_noted_and_cleared, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_fetches_are_noted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_views_read_as_lists, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_rows_know_when_they_changed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_korean_two_syllables, setup, teardown),

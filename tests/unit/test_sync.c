@@ -1,10 +1,20 @@
-/* test_sync.c - how many deletions one export may make (--max-deletions). */
+/* test_sync.c - how many deletions one export may make (--max-deletions),
+ * and what a run's failed movies do to the changes cursor (sync_finish()
+ * on a real database file). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "store.h"
 #include "sync.h"
 
 /* The default: 10 % of the stored movies, never fewer than 100. */
@@ -38,10 +48,111 @@ static void test_given_limits(void **state) {
     assert_int_equal(sync_deletions_allowed(&all, 987654), 987654);
 }
 
+struct fixture {
+    char dir[64];
+    char path[128];
+    struct store *store;
+    int64_t run;
+    struct options opt;
+    struct sync_facts facts;
+};
+
+static int setup(void **state) {
+    struct fixture *f = calloc(1, sizeof *f);
+    char err[256];
+    if (!f)
+        return -1;
+    strcpy(f->dir, "/tmp/test_sync.XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/t.sqlite3", f->dir);
+    if (store_open(f->path, "ko-KR", &f->store, err, sizeof err) != STORE_OK ||
+        store_run_begin(f->store, "tmdb-ingest changes", "changes", "2026-11-26T02:30:00Z",
+                        &f->run) != STORE_OK)
+        return -1;
+    f->opt.db_path = f->path;
+    f->opt.export_day = -1;
+    f->facts = (struct sync_facts){.started_day = clock_today(),
+                                   .resumed_from_day = LONG_MAX,
+                                   .max_age_day = LONG_MAX,
+                                   .run_id = f->run};
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    struct fixture *f = *state;
+    char cmd[160];
+    store_close(f->store);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+static const char *cursor(struct fixture *f, char *buf, size_t size) {
+    assert_int_equal(store_meta_get(f->store, "changes_from", buf, size), STORE_OK);
+    return buf;
+}
+
+static int64_t noted_without_copy(struct fixture *f) {
+    struct store_overview o;
+    assert_int_equal(store_overview(f->store, &o), STORE_OK);
+    return o.stale_failed;
+}
+
+/* changes from day D through D+4: one movie failed (in fetch_failures) is
+ * noted and the cursor moves past the days; a failure that is no movie's
+ * (a page's result without an id: counted, not recorded) holds it. */
+static void test_changes_notes_failed_movies_and_moves_on(void **state) {
+    struct fixture *f = *state;
+    char buf[32], day[CLOCK_DATE_SIZE], after[CLOCK_DATE_SIZE];
+    long first = clock_today() - 6;
+    clock_format_date(first, day);
+    clock_format_date(first + 5, after);
+    assert_int_equal(store_meta_set(f->store, "changes_from", day), STORE_OK);
+    assert_int_equal(store_record_failure(f->store, f->run, 13, "failed", 500, "HTTP 500", 2),
+                     STORE_OK);
+    f->opt.source.kind = SOURCE_CHANGES;
+    f->opt.source.changes_first_day = first;
+    f->opt.source.changes_last_day = first + 4;
+    struct run_counts held = {.requested = 10, .fetched = 9, .failed = 2};
+    assert_int_equal(sync_finish(&f->opt, f->store, NULL, &f->facts, &held, 0), SYNC_OK);
+    assert_string_equal(cursor(f, buf, sizeof buf), day);
+    assert_int_equal(noted_without_copy(f), 1); /* noted all the same */
+    struct run_counts counts = {.requested = 10, .fetched = 9, .failed = 1};
+    assert_int_equal(sync_finish(&f->opt, f->store, NULL, &f->facts, &counts, 0), SYNC_OK);
+    assert_string_equal(cursor(f, buf, sizeof buf), after);
+    assert_int_equal(noted_without_copy(f), 1);
+}
+
+/* An export with a failed movie on a new database: the cursor is set (the
+ * export's day), the movie noted as needing a copy from that day. */
+static void test_export_sets_the_cursor_despite_a_failure(void **state) {
+    struct fixture *f = *state;
+    char buf[32], day[CLOCK_DATE_SIZE];
+    f->opt.source.kind = SOURCE_EXPORT;
+    f->opt.export_day = clock_today() - 1;
+    clock_format_date(f->opt.export_day, day);
+    assert_int_equal(store_record_failure(f->store, f->run, 13, "failed", 0, "timeout", 2),
+                     STORE_OK);
+    struct run_counts counts = {.requested = 10, .fetched = 9, .failed = 1, .unusable = 0};
+    assert_int_equal(sync_finish(&f->opt, f->store, NULL, &f->facts, &counts, 0), SYNC_OK);
+    assert_string_equal(cursor(f, buf, sizeof buf), day);
+    struct store_overview o;
+    assert_int_equal(store_overview(f->store, &o), STORE_OK);
+    assert_int_equal(o.stale_copies, 1);
+    assert_int_equal(o.stale_failed, 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_is_ten_percent_at_least_100),
         cmocka_unit_test(test_given_limits),
+        cmocka_unit_test_setup_teardown(test_changes_notes_failed_movies_and_moves_on, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_export_sets_the_cursor_despite_a_failure, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
