@@ -250,8 +250,9 @@ static const struct command_help {
                 "export or changes), through yesterday UTC. A changed movie answering 404 is\n"
                 "marked deleted. A movie TMDB's cache served from a copy made (Date)\n"
                 "before the end of the days that listed it is stored, noted (stale_copies;\n"
-                "exit 0, with a warning) and fetched again by the next changes run. Run\n"
-                "right after another that noted none, it fetches nothing.\n"},
+                "exit 0, with a warning) and fetched again by the next changes run; so is\n"
+                "a movie it failed to fetch (exit 3), and the days are marked complete all\n"
+                "the same. Run right after another that noted none, it fetches nothing.\n"},
     {"stats", "Usage: tmdb-ingest [--db PATH] stats [--format text|json]\n"
               "\n"
               "What the database holds, at a glance: movies stored and deleted, appended\n"
