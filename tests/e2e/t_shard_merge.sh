@@ -6,12 +6,13 @@
 # does not exist is named, and not created, and nothing is merged, not even
 # the inputs before it (before, they were, and OUT was created). The
 # changes cursor of the result holds only as far as its least complete
-# part: a shard whose export
+# part: a shard whose export failed a movie has a cursor and a note in
+# stale_copies, both merged; one whose export
 # did not finish cleanly (it has no cursor) leaves the result without one,
 # in either order, while a database of list or ids runs (no part of the
 # catalogue) leaves it alone.
 . "$(dirname "$0")/lib.sh"
-plan 38
+plan 41
 
 start_fake --movies 200 --deleted 4
 BASE="$FAKE_URL/p/exports"
@@ -87,9 +88,24 @@ start_fake --movies 200 --deleted 4 --fault "$odd:500"
 "$BIN" --db "$TMP/bad1.sqlite3" --no-progress -q export --export-base "$FAKE_URL/p/exports" \
     --rate 0 --retries 0 --shard 1/2 2>/dev/null
 is "$?" 3 "a shard export with a failed movie exits 3"
-is "$(cursor "$TMP/bad1.sqlite3")" none "and holds no changes cursor"
+is "$(cursor "$TMP/bad1.sqlite3"):$(sqlite3 "$TMP/bad1.sqlite3" 'SELECT movie_id FROM stale_copies WHERE copy_made_at IS NULL')" \
+    "$(cursor "$TMP/shard0.sqlite3"):$odd" \
+    "and sets its changes cursor all the same, the failed movie noted (t_failed_refetch.sh)"
+rm -f "$TMP/m.sqlite3"*
+"$BIN" merge "$TMP/m.sqlite3" "$TMP/shard0.sqlite3" "$TMP/bad1.sqlite3" 2>/dev/null
+is "$(cursor "$TMP/m.sqlite3"):$(sqlite3 "$TMP/m.sqlite3" 'SELECT movie_id FROM stale_copies WHERE copy_made_at IS NULL')" \
+    "$(cursor "$TMP/shard0.sqlite3"):$odd" "merged: the cursor, and the note for the next changes run"
+run_ingest --db "$TMP/m.sqlite3" changes --rate 0 --retries 0
+is "$RC:$(sqlite3 "$TMP/m.sqlite3" 'SELECT movie_id FROM stale_copies')" "3:$odd" \
+    "changes on it fetches the noted movie again (still failing: exit 3, still noted)"
+# A shard of an export whose day is unknown (--file without a date in its
+# name) sets no cursor: an incomplete part.
+"$PYTHON" "$FAKE" --movies 200 --deleted 4 --write-export "$TMP/catalogue.json.gz"
+"$BIN" --db "$TMP/nodate1.sqlite3" --no-progress -q export --file "$TMP/catalogue.json.gz" \
+    --rate 0 --shard 1/2 2>/dev/null
+is "$(cursor "$TMP/nodate1.sqlite3")" none "a shard export of unknown day holds no changes cursor"
 good=$(cursor "$TMP/shard0.sqlite3")
-for order in "shard0 bad1" "bad1 shard0"; do
+for order in "shard0 nodate1" "nodate1 shard0"; do
     rm -f "$TMP/m.sqlite3"*
     # shellcheck disable=SC2086
     set -- $order
@@ -98,7 +114,7 @@ for order in "shard0 bad1" "bad1 shard0"; do
 done
 like "$(cat "$TMP/err")" "warning: .*no changes cursor" "merge says why the result has none"
 run_ingest --db "$TMP/m.sqlite3" changes --rate 0
-is "$RC" 2 "changes then refuses (exit 2) instead of skipping the failed movie for good"
+is "$RC" 2 "changes then refuses (exit 2) instead of skipping the days unread for good"
 rm -f "$TMP/m.sqlite3"*
 "$BIN" merge "$TMP/m.sqlite3" "$TMP/shard0.sqlite3" "$TMP/shard1.sqlite3" 2>/dev/null
 is "$(cursor "$TMP/m.sqlite3")" "$(cursor "$TMP/shard1.sqlite3")" "two complete shards: the earlier cursor"
