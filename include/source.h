@@ -82,8 +82,8 @@ struct source {
     /* SOURCE_CHANGES: first and last day, inclusive (clock.h day numbers). */
     long changes_first_day, changes_last_day;
     /* SOURCE_CHANGES: the movies an earlier run stored from a copy older
-     * than their change (store_stale_ids()), of this run's shard, fetched
-     * after the windows, also when there is none. */
+     * than their change, or failed to fetch (store_stale_ids()), of this
+     * run's shard, fetched after the windows, also when there is none. */
     const int64_t *stale_ids;
     size_t n_stale_ids;
 

@@ -344,8 +344,8 @@ enum store_status store_note_copy(struct store *s, int64_t id, long long needed_
 enum store_status store_note_failures(struct store *s, int64_t run_id, const char *needed_from,
                                       int64_t *noted, char *oldest, size_t size);
 
-/* Call fn for every movie noted in stale_copies: what the next changes
- * run fetches again, besides its own days. */
+/* Call fn for every movie noted in stale_copies (a stale copy, or a failed
+ * fetch): what the next changes run fetches again, besides its own days. */
 enum store_status store_stale_ids(struct store *s, store_id_fn fn, void *ctx);
 
 /* A value of the meta table into buf ("" when absent). */

@@ -170,9 +170,9 @@ static int add_in_shard(void *ctx, int64_t id) {
 }
 
 /* changes: the movies earlier runs stored from copies older than their
- * change, to fetch again besides the run's days (sync.h); with --shard,
- * its own only (the count said is what it fetches). Returns 0, or -1
- * (logged). */
+ * change, or failed to fetch, to fetch again besides the run's days
+ * (sync.h); with --shard, its own only (the count said is what it
+ * fetches). Returns 0, or -1 (logged). */
 static int collect_stale(struct store *store, const struct options *opt, struct id_list *stale) {
     if (!store || opt->source.kind != SOURCE_CHANGES)
         return 0;
@@ -182,8 +182,8 @@ static int collect_stale(struct store *store, const struct options *opt, struct 
         return -1;
     }
     if (stale->n > 0)
-        log_info("%zu movie(s) served copies older than their change by earlier runs are "
-                 "fetched again",
+        log_info("%zu movie(s) noted by earlier runs (served copies older than their change, "
+                 "or failed) are fetched again",
                  stale->n);
     return 0;
 }

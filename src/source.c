@@ -610,9 +610,9 @@ static int push_changes_page(const struct source *src, struct producer *p, long 
     return 0;
 }
 
-/* The movies earlier runs stored from copies older than their change:
- * fetched again after the windows (an id a window named is pushed with
- * that window's need; the writer keeps the later of the two). */
+/* The movies earlier runs stored from copies older than their change, or
+ * failed to fetch: fetched again after the windows (an id a window named
+ * is pushed with that window's need; the writer keeps the later of the two). */
 static int push_stale(const struct source *src, struct producer *p) {
     for (size_t i = 0; i < src->n_stale_ids; i++)
         if (push_id(p, src->stale_ids[i]) != 0)
