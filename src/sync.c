@@ -235,8 +235,8 @@ static enum sync_status note_failures(const struct options *opt, struct store *s
                      max_age);
         else
             snprintf(advice, sizeof advice, "the next changes run reads these days again");
-        log_warn("%" PRId64 " result(s) without a movie id failed; changes are not marked "
-                 "complete (%s)",
+        log_warn("%" PRId64 " result(s) or line(s) without a usable movie id were skipped; "
+                 "changes are not marked complete (%s)",
                  holding, advice);
         *cursor_free = false;
     }

@@ -145,7 +145,7 @@ sql "UPDATE meta SET value = '$(day -10)' WHERE key = 'changes_from'; DELETE FRO
 run_ingest changes --rate 0 --retries 0
 is "$RC:$(cursor):$(note "$F")" "3:$(day -10):$(day 0)T00:00:00Z|none" \
     "a bad result and a failed movie: exit 3, the cursor stays, the movie noted"
-like "$ERR" "1 result\(s\) without a movie id failed; changes are not marked complete \(the next changes run reads these days again\)" \
+like "$ERR" "1 result\(s\) or line\(s\) without a usable movie id were skipped; changes are not marked complete \(the next changes run reads these days again\)" \
     "and the warning says why the cursor stays"
 
 done_testing
