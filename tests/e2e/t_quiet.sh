@@ -38,15 +38,16 @@ INGEST_STDIN=$TMP/ids run_ingest -q ids - --rate 0
 is "$(printf '%s\n' "$ERR" | grep -c 'is not a movie id')" 32 "at most 32 warnings are held back"
 like "$ERR" "warning: 8 more warning\(s\) not kept \(-q\)" "and the rest counted"
 
-# changes: a failed movie keeps the days unread; the warning saying so is
-# written after the pipeline, at the run's end
+# changes: a failed movie is noted to be fetched again; the warning saying
+# so is written after the pipeline, at the run's end
 sql "INSERT OR REPLACE INTO meta (key, value) VALUES ('changes_from', '$(day -2)')"
 run_ingest -q changes --rate 0 --retries 0
 is "$RC" 3 "changes with a movie failing: exit 3"
-like "$ERR" "warning: [0-9]+ movie\(s\) failed; changes are not marked complete" \
-    "the warning that the days are not marked complete is written"
+like "$ERR" "warning: [0-9]+ movie\(s\) failed; noted in stale_copies: the next 'changes' run fetches them again" \
+    "the warning that the failed movies are noted is written"
 like "$ERR" "run [0-9]+ partial: " "and the summary line"
-is "$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" "$(day -2)" "the cursor stayed"
+is "$(sql "SELECT count(*) > 0 FROM stale_copies WHERE copy_made_at IS NULL")" 1 \
+    "the failed movie is noted"
 
 run_ingest -q --log-format json ids 4599 --rate 0 --retries 0
 printf '%s\n' "$ERR" | "$PYTHON" -c '
