@@ -381,7 +381,8 @@ struct store_overview {
     char oldest_fetch[32], newest_fetch[32]; /* "" when no movie */
 };
 
-/* Fill *out. */
+/* Fill *out, from indexes only (movies_fetched_at covers the counts and
+ * ages, movies_deleted_at the deleted): never a scan of movies' rows. */
 enum store_status store_overview(struct store *s, struct store_overview *out);
 
 /* One snapshot for several reads (stats: the overview, then the runs): the

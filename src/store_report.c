@@ -10,6 +10,15 @@
 enum store_status store_overview(struct store *s, struct store_overview *o) {
     memset(o, 0, sizeof *o);
     int64_t version = 0, counts[4] = {0}, extra[5] = {0};
+    /* Each from an index, never the table: a movie's row holds raw_json
+     * (overflow pages) before deleted_at and appended, and a scan of the
+     * table read all of it, gigabytes for the whole catalogue, at every
+     * poll. The counts read movies_fetched_at, which holds appended; the
+     * deleted ones the partial movies_deleted_at. */
+    static const char counts_sql[] =
+        "SELECT count(*), "
+        "sum(instr(',' || coalesce(appended, '') || ',', ',credits,') > 0), "
+        "sum(instr(',' || coalesce(appended, '') || ',', ',keywords,') > 0) FROM movies";
     /* Ages are measured against now, in whole seconds of julianday() differences. */
     static const char ages_sql[] =
         "SELECT sum(a < 1), sum(a >= 1 AND a < 7), sum(a >= 7 AND a < 30), "
@@ -22,12 +31,9 @@ enum store_status store_overview(struct store *s, struct store_overview *o) {
                          sizeof o->created_at) != 0 ||
         store_query_text(s->db, "SELECT value FROM meta WHERE key = 'changes_from'",
                          o->changes_from, sizeof o->changes_from) != 0 ||
-        store_query_ints(s->db,
-                         "SELECT count(*), count(deleted_at), "
-                         "sum(instr(',' || coalesce(appended, '') || ',', ',credits,') > 0), "
-                         "sum(instr(',' || coalesce(appended, '') || ',', ',keywords,') > 0) "
-                         "FROM movies",
-                         counts, 4) != 0 ||
+        store_query_ints(s->db, counts_sql, counts, 3) != 0 ||
+        store_query_ints(s->db, "SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL",
+                         &counts[3], 1) != 0 ||
         store_query_ints(s->db,
                          "SELECT (SELECT count(*) FROM people), (SELECT count(*) FROM keywords), "
                          "(SELECT count(DISTINCT f.movie_id) FROM fetch_failures f "
@@ -47,9 +53,9 @@ enum store_status store_overview(struct store *s, struct store_overview *o) {
         return store_fail(s, "read the overview");
     o->schema_version = (int)version;
     o->movies = counts[0];
-    o->deleted = counts[1];
-    o->with_credits = counts[2];
-    o->with_keywords = counts[3];
+    o->with_credits = counts[1];
+    o->with_keywords = counts[2];
+    o->deleted = counts[3];
     o->people = extra[0];
     o->keywords = extra[1];
     o->failures_open = extra[2];

@@ -8,7 +8,10 @@
 --   * failed fetches in stale_copies: copy_made_at may be NULL (the movie
 --     could not be fetched at all), and noted_at says since when a movie
 --     waits. SQLite cannot drop a NOT NULL constraint, so the table is
---     made anew, with its rows.
+--     made anew, with its rows;
+--   * `appended` in the index movies_fetched_at, so that `stats` counts
+--     the parts stored without reading the table (dropped here, made again
+--     by schema.sql with its new columns).
 --
 -- The movies already stored keep a NULL copy_made_at: their copy times were
 -- never recorded, and NULL counts as the fetch time, as before version 5.
@@ -34,3 +37,6 @@ INSERT INTO stale_copies_5 (movie_id, needed_from, copy_made_at, noted_at)
     SELECT movie_id, needed_from, copy_made_at, needed_from FROM stale_copies;
 DROP TABLE stale_copies;
 ALTER TABLE stale_copies_5 RENAME TO stale_copies;
+
+-- The index gains a column: schema.sql makes it again.
+DROP INDEX IF EXISTS movies_fetched_at;
