@@ -18,7 +18,7 @@
 
 /* Every table is STRICT, and sqlite3_changes64() counts the deletions an
  * export marks: both 3.37.0 (docs/schema.md, "Which SQLite"). */
-#if SQLITE_VERSION_NUMBER < 3037000
+#if defined(SQLITE_VERSION_NUMBER) && SQLITE_VERSION_NUMBER < 3037000
 #error "tmdb-ingest needs SQLite 3.37.0 or later (STRICT tables, sqlite3_changes64)"
 #endif
 
