@@ -385,6 +385,11 @@ struct store_overview {
  * ages, movies_deleted_at the deleted): never a scan of movies' rows. */
 enum store_status store_overview(struct store *s, struct store_overview *out);
 
+/* The parts the stored movies were stored with (movies.appended), deleted
+ * ones included: *movies, and into *most the MOVIE_PART_* bits that more
+ * than half of them hold. From the index movies_fetched_at, not the table. */
+enum store_status store_parts_of_most(struct store *s, int64_t *movies, unsigned *most);
+
 /* One snapshot for several reads (stats: the overview, then the runs): the
  * reads between store_read_begin() and store_read_end() all see the same
  * commit of a load going on, not each its own. */

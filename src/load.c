@@ -17,6 +17,7 @@
 #include "database.h"
 #include "idset.h"
 #include "log.h"
+#include "movie.h"
 #include "pipeline.h"
 #include "rlimits.h"
 #include "stats.h"
@@ -246,6 +247,31 @@ static int begin_run(struct store *store, const char *command, const char *sourc
     return 0;
 }
 
+/* A run whose --append leaves out a part most stored movies were stored
+ * with records each movie it fetches as stored without it: the movie keeps
+ * its old rows of that part, and no later run refreshes them (a weekly
+ * export without --append once took "credits for 19525" to 760). Said,
+ * not refused: a run by hand may mean it. */
+static void warn_parts(struct store *store, const struct options *opt) {
+    int64_t movies = 0;
+    unsigned most = 0;
+    if (!store || store_parts_of_most(store, &movies, &most) != STORE_OK) {
+        if (store)
+            log_warn("%s", store_errmsg(store)); /* the load itself is fine */
+        return;
+    }
+    unsigned asked = movie_parts_bits(opt->append), missing = most & ~asked;
+    if (!missing)
+        return;
+    char left_out[MOVIE_PARTS_LIST_SIZE], all[MOVIE_PARTS_LIST_SIZE];
+    movie_parts_list(missing, left_out, sizeof left_out);
+    movie_parts_list(most | asked, all, sizeof all);
+    log_warn("most of the %" PRId64 " stored movies were stored with %s, left out of this "
+             "run's --append: the movies it fetches keep their old rows of those parts, no "
+             "longer refreshed (use the parts the database was loaded with: --append %s)",
+             movies, left_out, all);
+}
+
 /* What a dry run found, on standard output: it is what was asked for.
  * Returns 0, or -1 (logged) when standard output did not take it. */
 static int print_dry_run(const struct options *opt, struct stats *stats) {
@@ -437,6 +463,8 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
         log_error("out of memory");
     else
         code = prepare_run(argc, argv, opt, store, skip, &stale, &facts, &run_id);
+    if (code == 0)
+        warn_parts(store, opt);
     if (code != 0) {
         free(stale.ids);
         idset_free(skip);

@@ -1,9 +1,11 @@
 /* store_report.c - what the database holds, for `tmdb-ingest stats`. See
  * store_overview() in store.h. Read-only queries; run rarely, so each is
  * prepared when used. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "movie.h"
 #include "store.h"
 #include "store_internal.h"
 
@@ -61,6 +63,33 @@ enum store_status store_overview(struct store *s, struct store_overview *o) {
     o->failures_open = extra[2];
     o->stale_copies = extra[3];
     o->stale_failed = extra[4];
+    return STORE_OK;
+}
+
+enum store_status store_parts_of_most(struct store *s, int64_t *movies, unsigned *most) {
+    int64_t by_bit[CHAR_BIT * sizeof *most] = {0};
+    sqlite3_stmt *st;
+    *movies = 0;
+    *most = 0;
+    /* a few distinct lists, each counted in movies_fetched_at (covering) */
+    if (sqlite3_prepare_v2(s->db, "SELECT appended, count(*) FROM movies GROUP BY appended", -1,
+                           &st, NULL) != SQLITE_OK)
+        return store_fail(s, "count the parts stored");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        unsigned bits = movie_parts_bits((const char *)sqlite3_column_text(st, 0));
+        int64_t n = sqlite3_column_int64(st, 1);
+        *movies += n;
+        for (size_t i = 0; i < sizeof by_bit / sizeof *by_bit; i++)
+            if (bits & (1u << i))
+                by_bit[i] += n;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return store_fail(s, "count the parts stored");
+    for (size_t i = 0; i < sizeof by_bit / sizeof *by_bit; i++)
+        if (by_bit[i] > *movies / 2)
+            *most |= 1u << i;
     return STORE_OK;
 }
 

@@ -7,8 +7,9 @@
 # export). The units' commands, run as written against the fake, keep every
 # movie's parts. A stop by systemd (exit 143) does not fail a unit, and the
 # install steps create the user and run the first export before the timers.
+# A load whose --append leaves out parts most stored movies have warns.
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 13
 
 S=$ROOT/scripts/schedule
 # each command line's --append, or "none"
@@ -66,5 +67,11 @@ sql "UPDATE meta SET value = date('now', '-3 days') WHERE key = 'changes_from'"
 run_ingest $(args "$TMP/changes.cmd") --rate 0
 is "$RC:$(sql "SELECT count(*) FROM movies WHERE appended IS NOT '$first'")" "0:0" \
     "the changes unit's command keeps every movie's parts"
+unlike "$ERR" "left out" "a run with the database's parts is not warned"
+# A run that leaves out parts most movies have is told which, and what to use.
+sql "UPDATE meta SET value = date('now', '-3 days') WHERE key = 'changes_from'"
+run_ingest changes --rate 0 --append keywords
+like "$RC:$ERR" "^0:.*warning: most of the $stored stored movies were stored with credits, left out of this run's --append: .* --append $first\)" \
+    "changes --append keywords: warned that credits stop being refreshed, and told the parts"
 
 done_testing

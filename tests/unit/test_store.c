@@ -1775,6 +1775,50 @@ static void test_dump_since_searches_by_index(void **state) {
     sqlite3_reset_auto_extension();
 }
 
+/* stats (store_overview()) and a load's check of the parts stored
+ * (store_parts_of_most()) read indexes only: a movie's row holds raw_json
+ * (overflow pages) before deleted_at and appended, and a scan of movies
+ * read the whole table at every stats poll. */
+static void test_overview_and_parts_read_indexes_only(void **state) {
+    struct fixture *f = *state;
+    char plan[4096];
+    struct movie a = sample_with_parts(1), b = sample_with_parts(2), c = sample(3, "Three");
+    b.parts = MOVIE_PART_CREDITS;
+    struct store *s = open_ok(f->path, "ko-KR");
+    upsert_at(s, &a, "2026-11-20T00:00:00Z");
+    upsert_at(s, &b, "2026-11-20T00:00:00Z");
+    upsert_at(s, &c, "2026-11-26T00:00:00Z");
+    mark_deleted_ok(s, 3, "2026-11-26T01:00:00Z");
+    store_close(s);
+    assert_int_equal(sqlite3_auto_extension((void (*)(void))install_trace), SQLITE_OK);
+    s = open_ok(f->path, "ko-KR");
+    n_traced = 0;
+    struct store_overview o;
+    int64_t movies = 0;
+    unsigned most = 0;
+    assert_int_equal(store_overview(s, &o), STORE_OK);
+    assert_int_equal(store_parts_of_most(s, &movies, &most), STORE_OK);
+    assert_int_equal(o.movies, 3);
+    assert_int_equal(o.deleted, 1);
+    assert_int_equal(o.with_credits, 2);
+    assert_int_equal(o.with_keywords, 1);
+    assert_int_equal(movies, 3);
+    assert_int_equal(most, MOVIE_PART_CREDITS); /* 2 of 3; keywords and the others 1 of 3 */
+    int checked = 0;
+    for (int i = 0; i < n_traced; i++) {
+        if (!strstr(traced[i], "FROM movies"))
+            continue;
+        query_plan(f->path, traced[i], plan, sizeof plan);
+        for (const char *p = strstr(plan, "SCAN movies"); p; p = strstr(p + 1, "SCAN movies"))
+            if (strncmp(p, "SCAN movies USING COVERING INDEX", 32) != 0)
+                fail_msg("reads the table: %s\n%s", plan, traced[i]);
+        checked++;
+    }
+    assert_true(checked >= 5); /* counts, deleted, ages, oldest, newest (and the parts) */
+    store_close(s);
+    sqlite3_reset_auto_extension();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_creates_schema_wal_and_language, setup, teardown),
@@ -1802,6 +1846,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_failing_part_leaves_nothing_of_the_movie, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_upsert_clears_deleted_at, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_overview_and_parts_read_indexes_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runs_and_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_copies_are_noted_and_cleared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_fetches_are_noted, setup, teardown),
