@@ -12,7 +12,7 @@
 # mount in a mount namespace of its own (unshare), so nothing stays
 # mounted. Where that cannot be done the test fails, never skips.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 13
 
 # on_readonly DIR COMMAND...: run COMMAND with DIR read-only (EROFS)
 on_readonly() {

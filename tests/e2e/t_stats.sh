@@ -3,7 +3,7 @@
 # the changes cursor, the freshness histogram, the last runs; the same as
 # one JSON object with --format json.
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 22
 
 start_fake --movies 40 --deleted 2
 run_ingest stats
