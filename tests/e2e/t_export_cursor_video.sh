@@ -8,10 +8,12 @@
 plan 7
 
 FAKE_OPTS="--movies 60 --deleted 2"
+# before the fake starts: it serves today's export even when midnight comes
+# in between (its own today is then the next day)
+TODAY=$(date -u +%F)
+OLD=$(date -u -d "$TODAY -5 day" +%F)
 start_fake $FAKE_OPTS
 EXPORT_BASE="$FAKE_URL/p/exports"
-TODAY=$(date -u +%F)
-OLD=$(date -u -d '-5 day' +%F)
 video=$("$PYTHON" "$FAKE" --dump-catalogue $FAKE_OPTS | "$PYTHON" -c '
 import json, sys
 print([m["id"] for m in map(json.loads, sys.stdin)
