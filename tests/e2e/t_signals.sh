@@ -12,9 +12,10 @@ start_fake --movies 150 --deleted 0 --latency-ms 100
 
 interrupt() { # interrupt SIGNAL: start a long run, signal it once movies are stored
     rm -f "$DB" "$DB-wal" "$DB-shm"
-    # a script's background job starts with SIGINT ignored, which the tool
-    # keeps (as for nohup's SIGHUP, below): env gives it the default back
-    env --default-signal=INT "$BIN" --db "$DB" --no-progress list now_playing --pages all \
+    # a script's background job starts with SIGINT ignored, and a suite run
+    # under nohup with SIGHUP ignored, which the tool keeps (below): env
+    # gives both their default back
+    env --default-signal=INT,HUP "$BIN" --db "$DB" --no-progress list now_playing --pages all \
         --workers 3 --rate 0 </dev/null >"$TMP/out" 2>"$TMP/err" &
     pid=$!
     wait_for_movies 1 "$pid"
