@@ -11,6 +11,7 @@
 # than one run reads, is a usage error; changes --shard on a database of
 # every shard does not move the cursor.
 . "$(dirname "$0")/lib.sh"
+one_utc_day
 plan 61
 
 FAKE_OPTS="--movies 300 --deleted 5"

@@ -5,6 +5,7 @@
 # pass the cap. (A single day over the cap is an error that keeps the
 # cursor; the fake cannot produce one cheaply, so it is not tested here.)
 . "$(dirname "$0")/lib.sh"
+one_utc_day
 plan 5
 
 FAKE_OPTS="--movies 3000 --deleted 0"

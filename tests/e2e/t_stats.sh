@@ -3,6 +3,7 @@
 # the changes cursor, the freshness histogram, the last runs; the same as
 # one JSON object with --format json.
 . "$(dirname "$0")/lib.sh"
+one_utc_day
 plan 22
 
 start_fake --movies 40 --deleted 2

@@ -10,9 +10,12 @@
 . "$(dirname "$0")/lib.sh"
 plan 15
 
+# named before the fake starts: it serves that day's export even when
+# midnight comes in between (its own today is then the next day)
+TODAY_NAME=movie_ids_$(date -u +%m_%d_%Y).json.gz
+TODAY_FILE="$TMP/$TODAY_NAME"
 start_fake --movies 300 --deleted 0
-TODAY_FILE="$TMP/movie_ids_$(date -u +%m_%d_%Y).json.gz"
-curl -s -o "$TODAY_FILE" "$FAKE_URL/p/exports/movie_ids_$(date -u +%m_%d_%Y).json.gz"
+curl -s -o "$TODAY_FILE" "$FAKE_URL/p/exports/$TODAY_NAME"
 run_ingest export --file "$TODAY_FILE" --rate 0
 is "$RC" 0 "the catalogue is loaded"
 deleted() { sql 'SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL'; }
