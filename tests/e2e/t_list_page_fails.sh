@@ -7,6 +7,7 @@
 # counted in the run's retries, so one glitch does not end a long load;
 # only a page that stays broken ends it. The same for a changes page.
 . "$(dirname "$0")/lib.sh"
+one_utc_day
 plan 17
 
 # Page 3 answers 500 to its first two requests: the run's one retry is not enough.

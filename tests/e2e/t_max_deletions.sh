@@ -6,6 +6,7 @@
 # 'partial', exit 3, the changes cursor stays, and the message says how to
 # accept them; a count or a percentage sets the limit.
 . "$(dirname "$0")/lib.sh"
+one_utc_day
 plan 30
 
 start_fake --movies 300 --deleted 0

@@ -6,6 +6,7 @@
 # `ids -` token or export line. A page that is not JSON at all is another
 # fault: the run fails naming it (t_list_page_fails.sh).
 . "$(dirname "$0")/lib.sh"
+one_utc_day
 plan 24
 
 # list: result 7 of page 3 (of 5) has the id "550", on the first request only.

@@ -7,9 +7,11 @@
 . "$(dirname "$0")/lib.sh"
 plan 4
 
-start_fake --movies 300 --deleted 0
+# named before the fake starts: it serves that day's export even when
+# midnight comes in between (its own today is then the next day)
 EXPORT="$TMP/movie_ids_$(date -u +%m_%d_%Y).json.gz"
-curl -s -o "$EXPORT" "$FAKE_URL/p/exports/movie_ids_$(date -u +%m_%d_%Y).json.gz"
+start_fake --movies 300 --deleted 0
+curl -s -o "$EXPORT" "$FAKE_URL/p/exports/${EXPORT##*/}"
 run_ingest ids 550 --rate 0 # creates the database
 # a million old movies the export does not name, and nothing else
 sql "DELETE FROM movies;
