@@ -19,12 +19,12 @@
 # made from day -6, [-6, -1] one made from today; copies 2 days old
 # (--cache-age 172800) satisfy the first, never the second.
 . "$(dirname "$0")/lib.sh"
+# The runs below read days by this machine's clock: one that straddles
+# midnight has a new day to read.
+one_utc_day
 plan 37
 
 day() { date -u -d "$1 day" +%F; }
-# The runs below read days by this machine's clock: none may straddle
-# midnight (a run after it would have a new day to read).
-while [ $(($(date -u +%s) % 86400)) -gt 86280 ]; do sleep 1; done
 FAKE_OPTS="--movies 300 --deleted 5 --today $(day -1) --stale-details"
 
 # final: id|vote_count as a copy made now holds them (every change in)
