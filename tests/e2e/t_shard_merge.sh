@@ -1,7 +1,7 @@
 #!/bin/sh
 # --shard K/N splits a load by id; merge combines the shard databases. Two
 # shards merged equal one unsharded run, row for row, in every table of
-# movie data (fetched_at and updated_at aside: the runs happened at
+# movie data (fetched_at, copy_made_at and updated_at aside: the runs happened at
 # different moments). Merging a shard again adds nothing; an input that
 # does not exist is named, and not created, and nothing is merged, not even
 # the inputs before it (before, they were, and OUT was created). The
@@ -36,7 +36,7 @@ diffs=0
 for t in movies collections genres movie_genres companies movie_companies countries \
     movie_countries languages movie_languages people movie_cast movie_crew keywords \
     movie_keywords release_dates external_ids translations; do
-    cols=$(sqlite3 "$FULL" "SELECT group_concat(name, ', ') FROM pragma_table_info('$t') WHERE name NOT IN ('fetched_at', 'updated_at')")
+    cols=$(sqlite3 "$FULL" "SELECT group_concat(name, ', ') FROM pragma_table_info('$t') WHERE name NOT IN ('fetched_at', 'copy_made_at', 'updated_at')")
     n=$(sqlite3 "$DB" "ATTACH '$FULL' AS f;
         SELECT (SELECT count(*) FROM (SELECT $cols FROM main.$t EXCEPT SELECT $cols FROM f.$t))
              + (SELECT count(*) FROM (SELECT $cols FROM f.$t EXCEPT SELECT $cols FROM main.$t))")
