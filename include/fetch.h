@@ -64,6 +64,9 @@ struct fetch_result {
     long long copy_made_s;
     /* The copy the movie needs, from the work item (source.h): 0 none. */
     long long copy_needed_s;
+    /* When the worker queued it for the writer (clock_monotonic_ms(), set
+     * by pipeline.c): the writer's batch deadline counts from it. */
+    long long queued_ms;
 };
 
 /*

@@ -19,7 +19,8 @@ struct batch {
     const struct writer_config *cfg;
     bool open; /* a transaction is open */
     int rows;  /* results in the open transaction */
-    long long started_ms;
+    long long opened_ms; /* clock_monotonic_ms() when the transaction began */
+    long long due_ms;    /* its first result's queued_ms + batch_ms */
     /* counted when committed, so the counters match the database */
     long long stored, missing, failed, unusable, stale;
     long long oldest_copy; /* seconds since the epoch, 0 none (stats.h) */
@@ -119,7 +120,11 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
             return;
         }
         b->open = true;
-        b->started_ms = clock_monotonic_ms();
+        b->opened_ms = clock_monotonic_ms();
+        /* due when its first result has waited a batch's time */
+        b->due_ms =
+            (r->queued_ms > 0 && r->queued_ms < b->opened_ms ? r->queued_ms : b->opened_ms) +
+            b->cfg->batch_ms;
     }
     enum store_status st;
     if (r->kind == FETCH_STORED) {
@@ -160,13 +165,24 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
     b->rows++;
 }
 
-/* Milliseconds until the open batch must be committed (batch_ms when none
- * is open), 0 when that is now. */
+/* Milliseconds until the open batch is due (batch_ms when none is open),
+ * 0 when that is now. */
 static long time_left(const struct batch *b) {
     if (!b->open)
         return b->cfg->batch_ms;
-    long long left = b->started_ms + b->cfg->batch_ms - clock_monotonic_ms();
+    long long left = b->due_ms - clock_monotonic_ms();
     return left > 0 ? (long)left : 0;
+}
+
+/* The open batch is committed now: it holds batch_rows, or it is due and
+ * nothing more waits to join it, or it has been open a batch's time (a
+ * writer behind the workers still commits by the batch, not by the row). */
+static bool batch_ends(const struct batch *b, struct queue *results) {
+    if (b->rows >= b->cfg->batch_rows)
+        return true;
+    long long now = clock_monotonic_ms();
+    return now >= b->opened_ms + b->cfg->batch_ms ||
+           (now >= b->due_ms && queue_length(results) == 0);
 }
 
 enum writer_status writer_run(struct store *store, struct queue *results,
@@ -179,7 +195,7 @@ enum writer_status writer_run(struct store *store, struct queue *results,
     for (;;) {
         long wait_ms = time_left(&b);
         if (wait_ms > 0 && queue_length(results) == 0) {
-            queue_wait_fill(results, wait_ms < WRITER_GATHER_MS ? wait_ms : WRITER_GATHER_MS);
+            queue_wait_fill(results, wait_ms);
             wait_ms = time_left(&b); /* the batch's deadline has not moved */
         }
         struct fetch_result r;
@@ -193,7 +209,7 @@ enum writer_status writer_run(struct store *store, struct queue *results,
         if (!b.failed_db)
             write_result(&b, &r);
         movie_free(r.movie);
-        if (b.open && (b.rows >= cfg->batch_rows || time_left(&b) == 0))
+        if (b.open && batch_ends(&b, results))
             commit(&b);
     }
     commit(&b);

@@ -1,0 +1,205 @@
+/* test_writer.c - the writer thread's batches: when a result is committed,
+ * seen from a second connection to the real database file, as a reader
+ * would see it. Results are failures (no movie to build); the writer
+ * treats every result alike when batching. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "fetch.h"
+#include "queue.h"
+#include "stats.h"
+#include "store.h"
+#include "writer.h"
+
+struct fixture {
+    char dir[64];
+    char path[128];
+    struct store *store;
+    struct queue *results;
+    struct stats stats;
+    struct writer_config cfg;
+    pthread_t thread;
+    bool running; /* thread started, not joined */
+    enum writer_status status;
+};
+
+static int setup(void **state) {
+    struct fixture *f = calloc(1, sizeof *f);
+    char err[256] = "";
+    strcpy(f->dir, "/tmp/test_writer.XXXXXX");
+    if (!f || !mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/t.sqlite3", f->dir);
+    if (store_open(f->path, "en-US", &f->store, err, sizeof err) != STORE_OK) {
+        fprintf(stderr, "store_open: %s\n", err);
+        return -1;
+    }
+    if (store_run_begin(f->store, "tmdb-ingest ids -", "ids:-", "2026-11-27T00:00:00Z",
+                        &f->cfg.run_id) != STORE_OK)
+        return -1;
+    f->results = queue_new(64, sizeof(struct fetch_result), 1);
+    stats_init(&f->stats);
+    *state = f;
+    return f->results ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    struct fixture *f = *state;
+    char cmd[160];
+    if (f->running) { /* a failed test: the writer still waits */
+        queue_close(f->results);
+        pthread_join(f->thread, NULL);
+    }
+    queue_free(f->results);
+    store_close(f->store);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+static void *writer_thread(void *arg) {
+    struct fixture *f = arg;
+    f->status = writer_run(f->store, f->results, &f->cfg, &f->stats);
+    return NULL;
+}
+
+static void start_writer(struct fixture *f, int batch_rows, long batch_ms) {
+    f->cfg.batch_rows = batch_rows;
+    f->cfg.batch_ms = batch_ms;
+    assert_int_equal(pthread_create(&f->thread, NULL, writer_thread, f), 0);
+    f->running = true;
+}
+
+static void stop_writer(struct fixture *f) {
+    queue_close(f->results);
+    f->running = false;
+    assert_int_equal(pthread_join(f->thread, NULL), 0);
+    assert_int_equal(f->status, WRITER_OK);
+}
+
+/* A failed fetch of movie `id`, queued by a worker `age_ms` ago. */
+static void push_result(struct fixture *f, int64_t id, long long age_ms) {
+    struct fetch_result r = {
+        .movie_id = id, .kind = FETCH_FAILED, .http_status = 500, .attempts = 1, .copy_made_s = -1};
+    snprintf(r.reason, sizeof r.reason, "HTTP 500");
+    r.queued_ms = clock_monotonic_ms() - age_ms;
+    assert_int_equal(queue_push(f->results, &r), QUEUE_OK);
+}
+
+/* The failures a reader sees committed. */
+static long long committed(const char *path) {
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    long long n = -1;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(db, 1000);
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM fetch_failures", -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s", sqlite3_errmsg(db));
+    if (sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* Milliseconds until a reader sees `n` failures, polling every 10 ms;
+ * -1 when not within `limit_ms`. */
+static long long ms_until_committed(const char *path, long long n, long long limit_ms) {
+    long long start = clock_monotonic_ms();
+    const struct timespec tick = {0, 10 * 1000 * 1000};
+    while (committed(path) < n) {
+        if (clock_monotonic_ms() - start > limit_ms)
+            return -1;
+        nanosleep(&tick, NULL);
+    }
+    return clock_monotonic_ms() - start;
+}
+
+/* A lone result (far from half a queue, which wakes the writer) is
+ * committed once it has waited the batch's time: not at once, as a
+ * transaction per row would, and not never. */
+static void test_lone_result_committed_after_batch_time(void **state) {
+    struct fixture *f = *state;
+    start_writer(f, 500, 400);
+    long long start = clock_monotonic_ms();
+    push_result(f, 11, 0);
+    long long took = ms_until_committed(f->path, 1, 10000);
+    assert_true(took >= 0);
+    took = clock_monotonic_ms() - start;
+    if (took < 300)
+        fail_msg("committed %lld ms after it was queued: before its batch's time (400 ms)", took);
+    stop_writer(f);
+}
+
+/* The deadline counts from when the worker queued the result, not from
+ * when the writer woke for it: a writer asleep until half a queue is there
+ * (or a batch's time has passed) commits a result it finds, queued while it
+ * slept, at once, so that the result waits no more than the batch's time. */
+static void test_deadline_counts_from_queueing(void **state) {
+    struct fixture *f = *state;
+    const struct timespec nap = {0, 500 * 1000 * 1000};
+    start_writer(f, 500, 2000);
+    nanosleep(&nap, NULL); /* the writer is asleep, no batch open */
+    push_result(f, 12, 0);
+    long long took = ms_until_committed(f->path, 1, 10000);
+    /* from the writer's waking (1.5 s from now) it would be 3.5 s */
+    if (took < 0 || took > 2900)
+        fail_msg("a result queued while the writer slept was committed after %lld ms "
+                 "(--batch time 2 s)",
+                 took);
+    stop_writer(f);
+}
+
+/* Results that arrive one by one while the writer waits join one batch:
+ * a reader sees none of them until the first has waited the batch's time,
+ * then all of them (not a transaction per result). */
+static void test_results_gathered_into_one_batch(void **state) {
+    struct fixture *f = *state;
+    const struct timespec gap = {0, 20 * 1000 * 1000};
+    start_writer(f, 500, 3000);
+    for (int64_t id = 1; id <= 20; id++) {
+        push_result(f, id, 0);
+        nanosleep(&gap, NULL);
+    }
+    assert_int_equal(committed(f->path), 0); /* 0.4 s of 3 */
+    assert_true(ms_until_committed(f->path, 20, 10000) >= 0);
+    stop_writer(f);
+}
+
+/* The last worker closing the queue ends the writer's wait at once: the
+ * run's end does not wait for the batch's time. */
+static void test_close_ends_the_wait(void **state) {
+    struct fixture *f = *state;
+    start_writer(f, 500, 20000);
+    push_result(f, 14, 0);
+    long long start = clock_monotonic_ms();
+    stop_writer(f);
+    long long took = clock_monotonic_ms() - start;
+    if (took > 5000)
+        fail_msg("the writer ended %lld ms after the queue closed (batch time 20 s)", took);
+    assert_int_equal(committed(f->path), 1);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_lone_result_committed_after_batch_time, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_deadline_counts_from_queueing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_results_gathered_into_one_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_ends_the_wait, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
