@@ -5,12 +5,25 @@
  * and each mark the other's run as aborted. Before a load or a merge opens
  * the database, database.c (on main's thread) takes an exclusive flock(2)
  * on "<db>.lock" (a file beside the database, so SQLite's own POSIX locks
- * on the database file are never disturbed). The kernel releases the lock when the process dies, even by
- * kill -9, so a crash never leaves a stale lock behind. Readers (sqlite3,
- * DuckDB, Datasette) never take it. The lock belongs to the database file
- * (a symlink to it shares it); the file is opened read-only, so one made
- * by another user (a run by hand as root) does not lock the service user
- * out, and one root makes is given to the database's owner.
+ * on the database file are never disturbed). The kernel releases the lock when the process dies,
+ * even by kill -9, so a crash never leaves a stale lock behind. Readers (sqlite3, DuckDB,
+ * Datasette) never take it. The lock belongs to the database file (a symlink to it shares it); the
+ * file is opened read-only, so one made by another user (a run by hand as root) does not lock the
+ * service user out, and one root makes is given to the database's owner.
+ *
+ * flock(2) cannot be asked who holds it, and trying it races a load
+ * starting (which would find it busy and exit 6). So the holder also holds
+ * an open-file-description read lock (fcntl F_OFD_SETLK, the whole file) on
+ * the same descriptor, which lock_query() tests for with F_OFD_GETLK
+ * without taking anything: `stats` tells a run whose process holds the
+ * database from one left "running" by a process that died. Both locks
+ * belong to the one open file description of *fd; the kernel drops both
+ * when its last descriptor closes (lock_release(), or the process dying).
+ * On a local filesystem flock and fcntl locks are independent, and a read
+ * lock excludes only writers, which nobody is: the read lock changes no
+ * one's flock. Where the client emulates flock with byte-range locks (NFS,
+ * SMB, 9p, FUSE), the two would be one lock owner's and interact: there
+ * only the flock is taken and lock_query() says it cannot tell.
  *
  * Used by main's thread only.
  */
@@ -32,6 +45,21 @@ enum lock_status {
  * second hard link would have its own lock, and its own -wal for SQLite);
  * nothing is created beside it then. */
 enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t err_size);
+
+/* What lock_query() found. */
+enum lock_holder {
+    LOCK_HOLDER_NONE = 0,    /* no live process holds it; also when there is no lock file
+                                (no load or merge ever ran on this database) */
+    LOCK_HOLDER_LIVE = 1,    /* a load, a merge into it, or a schema upgrade holds it now */
+    LOCK_HOLDER_UNKNOWN = 2, /* cannot tell (`why` says: the lock file cannot be opened or is
+                                not a file, or is on a filesystem that emulates flock) */
+};
+
+/* Whether a live process holds the lock of database `db_path`, asked
+ * without taking it (so it races no load) and without creating or writing
+ * anything (also on a read-only filesystem). A holder that is a version
+ * before this query existed takes only the flock, and reads as NONE. */
+enum lock_holder lock_query(const char *db_path, char *why, size_t why_size);
 
 /* Release the lock (closing the descriptor). Accepts -1. */
 void lock_release(int fd);

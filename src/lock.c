@@ -1,4 +1,5 @@
 /* lock.c - see lock.h. */
+#define _GNU_SOURCE /* F_OFD_SETLK, F_OFD_GETLK (Linux 3.15) */
 #include "lock.h"
 
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -107,6 +109,61 @@ static int check_database_file(const char *db_path, struct stat *db, char *err, 
     return 1;
 }
 
+/* Filesystems whose client emulates flock(2) with byte-range locks on the
+ * server (NFS, SMB since Linux 5.5, 9p, FUSE when the filesystem locks):
+ * there a process's flock and its own fcntl lock on one file are one
+ * lock owner's, so the read lock would downgrade the exclusive one, and a
+ * query from the same client may not see the emulated flock. The lock is
+ * only flock(2) there, and lock_query() says it cannot tell. */
+static const char *emulating_filesystem(int fd) {
+    struct statfs fs;
+    if (fstatfs(fd, &fs) != 0)
+        return NULL; /* the read lock is then tried: it fails alone, if at all */
+    switch ((unsigned long)fs.f_type) {
+    case 0x6969UL: /* NFS_SUPER_MAGIC */
+        return "NFS";
+    case 0x517BUL:     /* SMB_SUPER_MAGIC */
+    case 0xFF534D42UL: /* CIFS_SUPER_MAGIC */
+    case 0xFE534D42UL: /* SMB2_SUPER_MAGIC */
+        return "SMB";
+    case 0x01021997UL: /* V9FS_MAGIC */
+        return "9p";
+    case 0x65735546UL: /* FUSE_SUPER_MAGIC */
+        return "FUSE";
+    default:
+        return NULL;
+    }
+}
+
+/* The whole lock file, for the open-file-description lock beside flock. */
+static struct flock whole_file(short type) {
+    struct flock fl;
+    memset(&fl, 0, sizeof fl); /* l_pid must be 0 for the F_OFD_ commands */
+    fl.l_type = type;
+    fl.l_whence = SEEK_SET; /* l_start 0, l_len 0: to the end, however it grows */
+    return fl;
+}
+
+/* While holding the flock, also hold an open-file-description read lock on
+ * the same descriptor, which lock_query() can see (flock has no query). On
+ * a local filesystem the two are independent: this one excludes nobody
+ * (only a write lock would conflict with it, and no one takes one). Not
+ * taken where flock is emulated with byte-range locks. A failure does not
+ * stop the load, which holds the flock, but stats would call its run dead:
+ * a warning says so. */
+static void show_holder(int f, const char *path) {
+    const char *fs = emulating_filesystem(f);
+    if (fs) {
+        log_debug("%s is on %s: stats cannot tell whether a load holds it", path, fs);
+        return;
+    }
+    struct flock fl = whole_file(F_RDLCK);
+    if (fcntl(f, F_OFD_SETLK, &fl) != 0)
+        log_warn("could not take the read lock on %s that stats looks for (%s): stats will "
+                 "say this run's row is left by a dead run while it runs",
+                 path, strerror(errno));
+}
+
 enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t err_size) {
     char path[PATH_MAX + 8];
     *fd = -1;
@@ -164,6 +221,7 @@ enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t er
         snprintf(err, err_size, "cannot lock %s: %s", path, strerror(saved));
         return LOCK_ERROR;
     }
+    show_holder(f, path);
     *fd = f;
     return LOCK_OK;
 }
@@ -171,4 +229,38 @@ enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t er
 void lock_release(int fd) {
     if (fd >= 0)
         close(fd);
+}
+
+enum lock_holder lock_query(const char *db_path, char *why, size_t why_size) {
+    char path[PATH_MAX + 8];
+    if (lock_path(db_path, path, sizeof path) != 0) {
+        snprintf(why, why_size, "%s: symbolic links in a loop, or a path too long", db_path);
+        return LOCK_HOLDER_UNKNOWN;
+    }
+    /* read-only and never created: stats also reads read-only filesystems */
+    int f = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (f < 0 && errno == ENOENT)
+        return LOCK_HOLDER_NONE; /* no load or merge ever ran on this database */
+    if (f < 0) {
+        snprintf(why, why_size, "cannot open the lock file %s: %s", path,
+                 errno == ELOOP ? "it is a symbolic link" : strerror(errno));
+        return LOCK_HOLDER_UNKNOWN;
+    }
+    struct stat st;
+    const char *fs = NULL;
+    struct flock fl = whole_file(F_WRLCK);
+    enum lock_holder holder = LOCK_HOLDER_UNKNOWN;
+    if (fstat(f, &st) != 0)
+        snprintf(why, why_size, "cannot use the lock file %s: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        snprintf(why, why_size, "the lock file %s is not a regular file", path);
+    else if ((fs = emulating_filesystem(f)) != NULL)
+        snprintf(why, why_size, "the lock file %s is on %s, where its lock cannot be queried", path,
+                 fs);
+    else if (fcntl(f, F_OFD_GETLK, &fl) != 0)
+        snprintf(why, why_size, "cannot query the lock on %s: %s", path, strerror(errno));
+    else
+        holder = fl.l_type == F_UNLCK ? LOCK_HOLDER_NONE : LOCK_HOLDER_LIVE;
+    close(f); /* it held no lock: closing releases none of anyone's */
+    return holder;
 }

@@ -1,0 +1,162 @@
+/* test_lock.c - the lock a load holds on "<db>.lock", and lock_query(),
+ * which tells whether a live process holds it without taking it. Each test
+ * uses its own database path in a temporary directory (no database file is
+ * needed: the lock names a path). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lock.h"
+#include "log.h"
+
+static char dir[] = "/tmp/test_lock.XXXXXX";
+
+/* A database path of its own for each test, and its lock file's. */
+struct paths {
+    char db[200];
+    char lock[256];
+};
+
+static struct paths paths(const char *name) {
+    struct paths p;
+    snprintf(p.db, sizeof p.db, "%s/%s.sqlite3", dir, name);
+    snprintf(p.lock, sizeof p.lock, "%s.lock", p.db);
+    return p;
+}
+
+static enum lock_holder query(const char *db, char *why, size_t size) {
+    why[0] = '\0';
+    return lock_query(db, why, size);
+}
+
+/* No lock file: no load or merge ever ran on it, so none runs now; and
+ * the query makes nothing (stats also reads read-only filesystems). */
+static void test_no_lock_file_is_no_holder(void **state) {
+    (void)state;
+    char why[600];
+    struct paths p = paths("never");
+    assert_int_equal(query(p.db, why, sizeof why), LOCK_HOLDER_NONE);
+    assert_int_equal(access(p.lock, F_OK), -1);
+}
+
+/* The holder is seen, from another open file description (as another
+ * process would query); a query closing its descriptor releases nothing
+ * (a classic POSIX lock would be dropped by any close in the process),
+ * and a second load is still refused (the read lock took nothing from the
+ * flock). Released, it is gone. */
+static void test_a_holder_is_seen_and_keeps_its_lock(void **state) {
+    (void)state;
+    char why[600], err[512];
+    struct paths p = paths("held");
+    int fd = -1, again = -1;
+    assert_int_equal(lock_acquire(p.db, &fd, err, sizeof err), LOCK_OK);
+    assert_int_equal(query(p.db, why, sizeof why), LOCK_HOLDER_LIVE);
+    assert_int_equal(query(p.db, why, sizeof why), LOCK_HOLDER_LIVE);
+    assert_int_equal(lock_acquire(p.db, &again, err, sizeof err), LOCK_BUSY);
+    assert_int_equal(again, -1);
+    lock_release(fd);
+    assert_int_equal(query(p.db, why, sizeof why), LOCK_HOLDER_NONE);
+    /* a query while free took nothing: the next load gets the lock */
+    assert_int_equal(lock_acquire(p.db, &fd, err, sizeof err), LOCK_OK);
+    lock_release(fd);
+}
+
+/* A holder killed (kill -9): the kernel drops its locks, and the query
+ * says nobody holds the database. */
+static void test_a_killed_holder_is_gone(void **state) {
+    (void)state;
+    char why[600];
+    struct paths p = paths("killed");
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char err[512];
+        int fd;
+        char c = lock_acquire(p.db, &fd, err, sizeof err) == LOCK_OK ? 'y' : 'n';
+        if (write(ready[1], &c, 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(ready[1]);
+    char c = 0;
+    ssize_t n = read(ready[0], &c, 1);
+    close(ready[0]);
+    if (n != 1)
+        c = 'n';
+    enum lock_holder alive = query(p.db, why, sizeof why);
+    /* killed before any assertion: a failing one must not leave it behind */
+    int killed = kill(pid, SIGKILL), status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(killed, 0);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(c, 'y');
+    assert_int_equal(alive, LOCK_HOLDER_LIVE);
+    assert_int_equal(query(p.db, why, sizeof why), LOCK_HOLDER_NONE);
+}
+
+/* A lock file that cannot be used (a symlink, never followed; a
+ * directory): cannot tell, saying why. */
+static void test_an_unusable_lock_file_cannot_tell(void **state) {
+    (void)state;
+    char why[600];
+    struct paths p = paths("symlink");
+    assert_int_equal(symlink("/dev/null", p.lock), 0);
+    assert_int_equal(query(p.db, why, sizeof why), LOCK_HOLDER_UNKNOWN);
+    assert_non_null(strstr(why, "it is a symbolic link"));
+    assert_non_null(strstr(why, p.lock));
+    p = paths("directory");
+    assert_int_equal(mkdir(p.lock, 0755), 0);
+    assert_int_equal(query(p.db, why, sizeof why), LOCK_HOLDER_UNKNOWN);
+    assert_non_null(strstr(why, "not a regular file"));
+}
+
+/* The lock of a symlink to the database is the file's: so is the query. */
+static void test_a_symlink_queries_the_files_lock(void **state) {
+    (void)state;
+    char link[300], why[600], err[512];
+    struct paths p = paths("target");
+    snprintf(link, sizeof link, "%s/link.sqlite3", dir);
+    assert_int_equal(symlink(p.db, link), 0);
+    int fd = -1;
+    assert_int_equal(lock_acquire(p.db, &fd, err, sizeof err), LOCK_OK);
+    assert_int_equal(query(link, why, sizeof why), LOCK_HOLDER_LIVE);
+    lock_release(fd);
+    assert_int_equal(query(link, why, sizeof why), LOCK_HOLDER_NONE);
+}
+
+static int setup(void **state) {
+    (void)state;
+    log_init(LOG_ERROR, false, LOG_FORMAT_TEXT);
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_lock_file_is_no_holder),
+        cmocka_unit_test(test_a_holder_is_seen_and_keeps_its_lock),
+        cmocka_unit_test(test_a_killed_holder_is_gone),
+        cmocka_unit_test(test_an_unusable_lock_file_cannot_tell),
+        cmocka_unit_test(test_a_symlink_queries_the_files_lock),
+    };
+    return cmocka_run_group_tests_name("lock", tests, setup, teardown);
+}
