@@ -2,6 +2,8 @@
  * report.h - what `tmdb-ingest stats` prints: the database at a glance
  * (movies, deleted, parts, failures, how complete the changes are, how
  * fresh the movies are, the last runs), and what `tmdb-ingest search` prints.
+ * Whether a run that says "running" still runs is asked of the database's
+ * lock (lock_query()), after the snapshot the report is read from.
  * Main's thread only.
  */
 #ifndef TMDB_REPORT_H
@@ -19,7 +21,8 @@ struct store;
  * with `json` one JSON object and a newline, for monitoring (its fields are
  * in docs/schema.md, "stats --format json"). Returns 0, or -1 with the
  * error logged (also when `out` could not take all of it: a full disk, a
- * closed pipe). */
+ * closed pipe); a lock that cannot be asked is said in the report, not an
+ * error. */
 int report_stats(struct store *s, const char *path, bool json, FILE *out);
 
 /* `tmdb-ingest search QUERY`: the best `limit` matches, one per line

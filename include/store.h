@@ -412,6 +412,10 @@ typedef int (*store_run_fn)(void *ctx, const struct store_run_row *run);
 /* The `limit` most recent runs, newest first. */
 enum store_status store_recent_runs(struct store *s, int limit, store_run_fn fn, void *ctx);
 
+/* Run `run_id`'s status now (outside any snapshot) into buf; "" when there
+ * is no such run. */
+enum store_status store_run_status(struct store *s, int64_t run_id, char *buf, size_t size);
+
 /* ---- Extracts for downstream jobs, `dump` (store_dump.c) ---- */
 
 /* One value of a dumped row. */

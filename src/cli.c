@@ -259,9 +259,12 @@ static const struct command_help {
               "\n"
               "What the database holds, at a glance: movies stored and deleted, appended\n"
               "parts, movies that failed, how far the changes are complete, how fresh the\n"
-              "movies are, and the last runs with their duration and counts. Read-only.\n"
+              "movies are, and the last runs with their duration and counts. A run whose\n"
+              "row says running but whose process is gone (killed, or its end could not\n"
+              "be written) reads 'unrecorded'; the next load marks it aborted. Read-only.\n"
               "--format json prints the same as one JSON object on one line, for\n"
-              "monitoring and scripts (fields in docs/schema.md).\n"},
+              "monitoring and scripts (fields in docs/schema.md): a run's status as\n"
+              "stored, and \"alive\": true, false, or null when that cannot be told.\n"},
     {"search", "Usage: tmdb-ingest [--db PATH] search QUERY [--limit N]\n"
                "\n"
                "Movies whose title, original title, overview, tagline or keywords hold every\n"

@@ -9,25 +9,149 @@
 
 #include "clock.h"
 #include "json.h"
+#include "lock.h"
 #include "log.h"
 #include "store.h"
 
-static int print_run(void *ctx, const struct store_run_row *r) {
-    FILE *out = ctx;
-    /* an aborted run's end is unknown: the next run found it dead */
+/* Whether a run's process lives, as stats says it. */
+enum run_life {
+    RUN_ENDED,   /* its row says how it ended */
+    RUN_ALIVE,   /* "running", and a process holds the database: this run's */
+    RUN_DEAD,    /* "running", but its process is gone: killed, or its end could not be
+                    recorded (exit 5); the next load marks it aborted */
+    RUN_UNKNOWN, /* "running", and whether its process lives cannot be told */
+};
+
+/* The runs listed, copied out of the snapshot, and what became of each. */
+struct run_list {
+    struct store_run_row rows[REPORT_RUNS]; /* strings point into text[i] */
+    char *text[REPORT_RUNS];                /* owned */
+    enum run_life life[REPORT_RUNS];
+    int n;
+    bool failed; /* out of memory */
+};
+
+/* Whether a load or merge holds the database (lock_query()), and why that
+ * or a run's fate cannot be told. */
+struct liveness {
+    enum lock_holder holder;
+    char why[600]; /* "" unless a run is RUN_UNKNOWN or holder LOCK_HOLDER_UNKNOWN */
+};
+
+/* Copy `*field` to the end of buf at *used and point *field at the copy. */
+static void move_text(const char **field, char *buf, size_t *used) {
+    if (!*field)
+        return;
+    size_t n = strlen(*field) + 1;
+    memcpy(buf + *used, *field, n);
+    *field = buf + *used;
+    *used += n;
+}
+
+static int collect_run(void *ctx, const struct store_run_row *r) {
+    struct run_list *runs = ctx;
+    if (runs->n == REPORT_RUNS)
+        return -1;
+    struct store_run_row *row = &runs->rows[runs->n];
+    *row = *r;
+    const char **fields[] = {&row->started_at, &row->finished_at, &row->source, &row->status,
+                             &row->uid};
+    size_t size = 0, used = 0;
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        size += *fields[i] ? strlen(*fields[i]) + 1 : 0;
+    char *buf = malloc(size ? size : 1);
+    if (!buf) {
+        runs->failed = true;
+        return -1;
+    }
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+        move_text(fields[i], buf, &used);
+    runs->text[runs->n++] = buf;
+    return 0;
+}
+
+static void run_list_free(struct run_list *runs) {
+    for (int i = 0; i < runs->n; i++)
+        free(runs->text[i]);
+    runs->n = 0;
+}
+
+static bool says_running(const struct store_run_row *r) {
+    return r->status && strcmp(r->status, "running") == 0;
+}
+
+/* Whether the process of each run the snapshot shows "running" lives.
+ * Asked after the snapshot, so that a run that ended meanwhile is told
+ * from a dead one: with no holder now, a row still "running" (or marked
+ * aborted by a load started since) is dead, and one that says how it
+ * ended was alive at the snapshot. With a holder, only the newest such
+ * row can be its run: a load marks the runs left "running" aborted before
+ * it records its own. (Until that mark, and while a merge or an upgrade
+ * holds the database, a dead newest run reads as alive.) */
+static void judge_runs(struct store *s, const char *path, struct run_list *runs,
+                       struct liveness *l) {
+    l->why[0] = '\0';
+    l->holder = lock_query(path, l->why, sizeof l->why);
+    bool newest = true;
+    for (int i = 0; i < runs->n; i++) {
+        const struct store_run_row *r = &runs->rows[i];
+        if (!says_running(r)) {
+            runs->life[i] = RUN_ENDED;
+            continue;
+        }
+        char now[32];
+        if (l->holder == LOCK_HOLDER_UNKNOWN)
+            runs->life[i] = RUN_UNKNOWN;
+        else if (l->holder == LOCK_HOLDER_LIVE)
+            runs->life[i] = newest ? RUN_ALIVE : RUN_DEAD;
+        else if (store_run_status(s, r->id, now, sizeof now) != STORE_OK) {
+            snprintf(l->why, sizeof l->why, "%s", store_errmsg(s));
+            runs->life[i] = RUN_UNKNOWN;
+        } else
+            runs->life[i] =
+                strcmp(now, "running") == 0 || strcmp(now, "aborted") == 0 ? RUN_DEAD : RUN_ALIVE;
+        newest = false;
+    }
+}
+
+static void print_run(FILE *out, const struct store_run_row *r, enum run_life life) {
+    /* an aborted run's end is unknown: the next run found it dead; so is a
+     * dead one's */
     char duration[32] = "-";
-    if (r->status && strcmp(r->status, "running") == 0)
+    const char *status = r->status ? r->status : "";
+    if (life == RUN_ALIVE)
         snprintf(duration, sizeof duration, "running");
-    else if (r->duration_s >= 0) {
+    else if (life == RUN_DEAD)
+        status = "unrecorded";
+    else if (life == RUN_UNKNOWN) {
+        snprintf(duration, sizeof duration, "?");
+        status = "running?";
+    } else if (r->duration_s >= 0) {
         long long s = (long long)(r->duration_s + 0.5);
         snprintf(duration, sizeof duration, "%lldh%02lldm%02llds", s / 3600, s / 60 % 60, s % 60);
     }
-    fprintf(out, "  %5" PRId64 "  %-20s  %10s  %-11s  %7" PRId64 " %7" PRId64 " %6" PRId64
-                 " %7" PRId64 "  %s\n",
-            r->id, r->started_at ? r->started_at : "", duration, r->status ? r->status : "",
-            r->counts.fetched, r->counts.missing, r->counts.failed, r->counts.skipped,
-            r->source ? r->source : "");
-    return 0;
+    fprintf(out,
+            "  %5" PRId64 "  %-20s  %10s  %-11s  %7" PRId64 " %7" PRId64 " %6" PRId64 " %7" PRId64
+            "  %s\n",
+            r->id, r->started_at ? r->started_at : "", duration, status, r->counts.fetched,
+            r->counts.missing, r->counts.failed, r->counts.skipped, r->source ? r->source : "");
+}
+
+/* Under the runs: what a run that is not what its row says became. */
+static void print_run_notes(FILE *out, const struct run_list *runs, const struct liveness *l) {
+    for (int i = 0; i < runs->n; i++) {
+        if (runs->life[i] == RUN_DEAD)
+            fprintf(out,
+                    "  run %" PRId64 " ended unrecorded: its row says running, but no process "
+                    "holds the database (killed, out of memory, the machine stopped, or its "
+                    "end could not be written: exit 5); the next load marks it aborted, and "
+                    "the next of the same source resumes it\n",
+                    runs->rows[i].id);
+        else if (runs->life[i] == RUN_UNKNOWN)
+            fprintf(out,
+                    "  run %" PRId64 " says running; whether it still runs cannot be told: %s\n",
+                    runs->rows[i].id, l->why);
+    }
 }
 
 struct search_out {
@@ -102,19 +226,19 @@ static cJSON *add_object(struct json_doc *d, cJSON *obj, const char *key) {
     return o ? o : obj; /* keeps filling something; the document is dropped */
 }
 
-struct json_runs {
-    struct json_doc *doc;
-    cJSON *array;
-};
+/* true, false, or null for unknown. */
+static void add_bool(struct json_doc *d, cJSON *obj, const char *key, bool known, bool v) {
+    d->failed |=
+        (known ? cJSON_AddBoolToObject(obj, key, v) : cJSON_AddNullToObject(obj, key)) == NULL;
+}
 
-static int add_run(void *ctx, const struct store_run_row *r) {
-    struct json_runs *jr = ctx;
-    struct json_doc *d = jr->doc;
+static void add_run(struct json_doc *d, cJSON *array, const struct store_run_row *r,
+                    enum run_life life) {
     cJSON *run = cJSON_CreateObject();
-    if (!run || !cJSON_AddItemToArray(jr->array, run)) {
+    if (!run || !cJSON_AddItemToArray(array, run)) {
         cJSON_Delete(run);
         d->failed = true;
-        return -1;
+        return;
     }
     add_int(d, run, "id", r->id);
     add_text(d, run, "uid", r->uid);
@@ -125,6 +249,7 @@ static int add_run(void *ctx, const struct store_run_row *r) {
     else
         d->failed |= cJSON_AddNullToObject(run, "duration_s") == NULL;
     add_text(d, run, "status", r->status);
+    add_bool(d, run, "alive", life != RUN_UNKNOWN, life == RUN_ALIVE);
     add_text(d, run, "source", r->source);
     add_int(d, run, "requested", r->counts.requested);
     add_int(d, run, "stored", r->counts.fetched);
@@ -133,11 +258,10 @@ static int add_run(void *ctx, const struct store_run_row *r) {
     add_int(d, run, "skipped", r->counts.skipped);
     add_int(d, run, "http_requests", r->counts.http_requests);
     add_int(d, run, "retries", r->counts.retries);
-    return 0;
 }
 
-static int stats_json(struct store *s, const char *path, const struct store_overview *o,
-                      FILE *out) {
+static int stats_json(const char *path, const struct store_overview *o, const struct run_list *runs,
+                      const struct liveness *l, FILE *out) {
     struct json_doc d = {false};
     cJSON *root = cJSON_CreateObject();
     if (!root) {
@@ -175,84 +299,90 @@ static int stats_json(struct store *s, const char *path, const struct store_over
         add_int(&d, fresh, age_keys[i], o->by_age[i]);
     add_text(&d, fresh, "oldest_fetch", o->oldest_fetch);
     add_text(&d, fresh, "newest_fetch", o->newest_fetch);
-    struct json_runs jr = {&d, cJSON_AddArrayToObject(root, "runs")};
-    int rc = 0;
-    if (!jr.array) {
-        d.failed = true;
-    } else if (store_recent_runs(s, REPORT_RUNS, add_run, &jr) != STORE_OK) {
-        log_error("%s", store_errmsg(s));
-        rc = -1;
-    }
-    char *text = rc == 0 && !d.failed ? cJSON_PrintUnformatted(root) : NULL;
+    add_bool(&d, root, "in_use", l->holder != LOCK_HOLDER_UNKNOWN, l->holder == LOCK_HOLDER_LIVE);
+    add_text(&d, root, "in_use_unknown_reason", l->holder == LOCK_HOLDER_UNKNOWN ? l->why : NULL);
+    cJSON *array = cJSON_AddArrayToObject(root, "runs");
+    d.failed |= array == NULL;
+    for (int i = 0; array && i < runs->n; i++)
+        add_run(&d, array, &runs->rows[i], runs->life[i]);
+    char *text = !d.failed ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root);
-    if (rc == 0 && !text) {
+    if (!text) {
         log_error("out of memory");
-        rc = -1;
-    }
-    if (text) {
-        fprintf(out, "%s\n", text);
-        cJSON_free(text);
-        rc = log_output_flushed(out, "the statistics");
-    }
-    return rc;
-}
-
-static int print_stats(struct store *s, const char *path, bool json, FILE *out) {
-    struct store_overview o;
-    if (store_overview(s, &o) != STORE_OK) {
-        log_error("%s", store_errmsg(s));
         return -1;
     }
-    if (json)
-        return stats_json(s, path, &o, out);
-    fprintf(out, "Database   %s (schema %d, %s, created %s)\n", path, o.schema_version,
-            o.language, o.created_at);
-    fprintf(out, "Movies     %" PRId64 " stored, %" PRId64 " of them deleted on TMDB\n",
-            o.movies, o.deleted);
-    fprintf(out, "Parts      credits for %" PRId64 ", keywords for %" PRId64 " (%" PRId64
-                 " people, %" PRId64 " keywords)\n",
-            o.with_credits, o.with_keywords, o.people, o.keywords);
-    fprintf(out, "Failed     %" PRId64 " movie(s) not stored after their last attempt "
-                 "(SELECT * FROM fetch_failures)\n",
-            o.failures_open);
-    if (o.changes_from[0]) {
+    fprintf(out, "%s\n", text);
+    cJSON_free(text);
+    return log_output_flushed(out, "the statistics");
+}
+
+static int print_stats(const char *path, const struct store_overview *o,
+                       const struct run_list *runs, const struct liveness *l, FILE *out) {
+    fprintf(out, "Database   %s (schema %d, %s, created %s)\n", path, o->schema_version,
+            o->language, o->created_at);
+    fprintf(out, "Movies     %" PRId64 " stored, %" PRId64 " of them deleted on TMDB\n", o->movies,
+            o->deleted);
+    fprintf(out,
+            "Parts      credits for %" PRId64 ", keywords for %" PRId64 " (%" PRId64
+            " people, %" PRId64 " keywords)\n",
+            o->with_credits, o->with_keywords, o->people, o->keywords);
+    fprintf(out,
+            "Failed     %" PRId64 " movie(s) not stored after their last attempt "
+            "(SELECT * FROM fetch_failures)\n",
+            o->failures_open);
+    if (o->changes_from[0]) {
         char through[CLOCK_DATE_SIZE];
-        complete_through(o.changes_from, through);
+        complete_through(o->changes_from, through);
         fprintf(out, "Changes    complete through %s; the next changes run starts at %s\n",
-                through[0] ? through : "?", o.changes_from);
+                through[0] ? through : "?", o->changes_from);
     } else {
         fprintf(out, "Changes    none yet (run export, then changes every night)\n");
     }
-    if (o.stale_copies > 0)
+    if (o->stale_copies > 0)
         fprintf(out,
                 "           %" PRId64 " movie(s) wait to be fetched again by the next changes "
                 "run: %" PRId64 " served copies older than their change (TMDB's cache), "
                 "%" PRId64 " failed; the oldest noted %s (SELECT * FROM stale_copies)\n",
-                o.stale_copies, o.stale_copies - o.stale_failed, o.stale_failed,
-                o.stale_oldest_noted);
-    fprintf(out, "Freshness  fetched <1 day: %" PRId64 ", 1-7 days: %" PRId64
-                 ", 7-30 days: %" PRId64 ", 30-90 days: %" PRId64 ", older: %" PRId64 "\n",
-            o.by_age[STORE_AGE_DAY], o.by_age[STORE_AGE_WEEK], o.by_age[STORE_AGE_MONTH],
-            o.by_age[STORE_AGE_QUARTER], o.by_age[STORE_AGE_OLDER]);
-    if (o.movies > 0)
-        fprintf(out, "           oldest fetch %s, newest %s\n", o.oldest_fetch, o.newest_fetch);
+                o->stale_copies, o->stale_copies - o->stale_failed, o->stale_failed,
+                o->stale_oldest_noted);
+    fprintf(out,
+            "Freshness  fetched <1 day: %" PRId64 ", 1-7 days: %" PRId64 ", 7-30 days: %" PRId64
+            ", 30-90 days: %" PRId64 ", older: %" PRId64 "\n",
+            o->by_age[STORE_AGE_DAY], o->by_age[STORE_AGE_WEEK], o->by_age[STORE_AGE_MONTH],
+            o->by_age[STORE_AGE_QUARTER], o->by_age[STORE_AGE_OLDER]);
+    if (o->movies > 0)
+        fprintf(out, "           oldest fetch %s, newest %s\n", o->oldest_fetch, o->newest_fetch);
     fprintf(out, "Last runs\n     id  started               duration    status        "
                  "stored missing failed skipped  source\n");
-    if (store_recent_runs(s, REPORT_RUNS, print_run, out) != STORE_OK) {
-        log_error("%s", store_errmsg(s));
-        return -1;
-    }
+    for (int i = 0; i < runs->n; i++)
+        print_run(out, &runs->rows[i], runs->life[i]);
+    print_run_notes(out, runs, l);
     return log_output_flushed(out, "the statistics");
 }
 
 int report_stats(struct store *s, const char *path, bool json, FILE *out) {
     /* one snapshot: a load commits between the queries otherwise, and the
      * counts, the histogram and the runs disagree */
+    struct store_overview o;
+    struct run_list runs = {.n = 0};
     if (store_read_begin(s) != STORE_OK) {
         log_error("%s", store_errmsg(s));
         return -1;
     }
-    int rc = print_stats(s, path, json, out);
+    enum store_status ss = store_overview(s, &o);
+    if (ss == STORE_OK)
+        ss = store_recent_runs(s, REPORT_RUNS, collect_run, &runs);
     store_read_end(s);
+    int rc = -1;
+    if (ss != STORE_OK)
+        log_error("%s", store_errmsg(s));
+    else if (runs.failed)
+        log_error("out of memory");
+    else {
+        struct liveness l;
+        judge_runs(s, path, &runs, &l);
+        rc = json ? stats_json(path, &o, &runs, &l, out) : print_stats(path, &o, &runs, &l, out);
+    }
+    run_list_free(&runs);
     return rc;
 }

@@ -1,0 +1,137 @@
+#!/bin/sh
+# stats tells a run whose process lives from one left "running" by a process
+# that died (kill -9, the OOM killer, power lost): the load holds, beside
+# its flock on DB.lock, a read lock stats can query (lock.h). A dead run
+# reads "unrecorded" in text, with a note, and "alive": false in JSON (its
+# status stays "running" there); a live one reads as before, "alive": true.
+# A database no load ever ran on (no lock file) has no live run; a lock
+# file stats cannot open or use makes it say it cannot tell ("alive": null),
+# never fail. Also through a read-only mount of the database's directory.
+. "$(dirname "$0")/lib.sh"
+plan 30
+
+# stats_json_runs: after run_ingest stats --format json, "in_use" and each
+# listed run's "id:status:alive", on one line
+stats_json_runs() {
+    printf '%s' "$OUT" | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+def s(v): return json.dumps(v) if not isinstance(v, str) else v
+print(s(d["in_use"]), " ".join("%d:%s:%s" % (r["id"], r["status"], s(r["alive"])) for r in d["runs"]))'
+}
+
+# A load that lasts (1 worker, 200 ms a movie), the first run of $DB.
+start_fake --movies 200 --deleted 0 --latency-ms 200
+"$BIN" --db "$DB" --no-progress list now_playing --pages all --workers 1 --rate 0 \
+    </dev/null >/dev/null 2>"$TMP/load.err" &
+pid=$!
+wait_for "the load's run row" "$pid" run_running
+
+run_ingest stats
+is "$RC" 0 "stats during a live load exits 0"
+like "$OUT" "  1  [0-9T:Z-]+ +running  running  " "its run reads running, as before"
+unlike "$OUT" "unrecorded|cannot be told" "and nothing says it is dead or unknown"
+run_ingest stats --format json
+is "$RC:$(stats_json_runs)" "0:true 1:running:true" "JSON: in use, the run running and alive"
+
+# the same through a read-only mount of the directory (a reader on a
+# read-only view of the live database): the lock is the same file's
+ro_stats() {
+    unshare ${RO_USERNS:-} --mount sh -c \
+        'd=$1; shift; mount --bind "$d" "$d" && mount -o remount,bind,ro "$d" && exec "$@"' \
+        sh "$TMP" "$BIN" --db "$DB" stats --format json >"$TMP/out" 2>"$TMP/err"
+    RC=$?
+    OUT=$(cat "$TMP/out")
+    ERR=$(cat "$TMP/err")
+}
+if ! unshare --mount true 2>/dev/null; then RO_USERNS="--user --map-root-user"; fi
+ro_stats
+is "$RC:$(stats_json_runs)" "0:true 1:running:true" "on a read-only mount too (exit 0, alive)"
+
+# An older run left "running" beside the live one (as a crash before it
+# would, had the load not marked it aborted at its start): only the newest
+# "running" run can be the holder's, so this one is dead.
+# (beside a load that writes: wait for its write lock, as a busy reader would)
+sqlite3 -cmd '.timeout 10000' "$DB" "INSERT INTO runs (id, started_at, command, source) VALUES (0, '2020-01-01T00:00:00Z', 'ids', 'ids 550')"
+run_ingest stats --format json
+is "$(stats_json_runs)" "true 1:running:true 0:running:false" \
+    "an older running row beside the live run is dead"
+sqlite3 -cmd '.timeout 10000' "$DB" "DELETE FROM runs WHERE id = 0"
+
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+run_ingest stats
+is "$RC" 0 "stats after kill -9 of the load exits 0"
+like "$OUT" "  1  [0-9T:Z-]+ +-  unrecorded  " "the dead run reads unrecorded, its end unknown"
+like "$OUT" "run 1 ended unrecorded: its row says running, but no process holds the database" \
+    "a note says why"
+like "$OUT" "the next load marks it aborted, and the next of the same source resumes it" "and what comes of it"
+is "$(sql "SELECT status FROM runs WHERE id = 1")" running "stats wrote nothing: the row says running"
+run_ingest stats --format json
+is "$RC:$(stats_json_runs)" "0:false 1:running:false" "JSON: not in use, status kept, not alive"
+like "$OUT" '"in_use_unknown_reason":null' "and no reason to doubt it"
+ro_stats
+is "$RC:$(stats_json_runs)" "0:false 1:running:false" "on a read-only mount too (exit 0, dead)"
+
+# A normal end: the next load marks run 1 aborted; nothing is running.
+run_ingest ids 2 3 --rate 0
+is "$RC" 0 "the next load exits 0"
+like "$ERR" "1 earlier run\(s\) had died without finishing; marked aborted" "and marks run 1"
+run_ingest stats
+like "$OUT" "  2  [0-9T:Z-]+ +[0-9]+h[0-9]{2}m[0-9]{2}s  ok  " "the ended run reads ok"
+like "$OUT" "  1  [0-9T:Z-]+ +-  aborted  " "the dead one aborted"
+unlike "$OUT" "unrecorded|cannot be told|running" "nothing reads running or dead"
+run_ingest stats --format json
+is "$RC:$(stats_json_runs)" "0:false 2:ok:false 1:aborted:false" "JSON: none alive, statuses kept"
+
+# A database no load ever ran on here (a copy, with no DB.lock) holding a
+# row edited to say running: no process can hold it.
+mkdir "$TMP/copy"
+sqlite3 "$DB" "VACUUM INTO '$TMP/copy/test.sqlite3'"
+DB=$TMP/copy/test.sqlite3
+sql "UPDATE runs SET status = 'running', finished_at = NULL WHERE id = 2"
+ok "$([ ! -e "$DB.lock" ] && echo 0 || echo 1)" "the copy has no lock file"
+run_ingest stats
+like "$RC:$(printf '%s\n' "$OUT" | grep '^ *2  ')" "^0: +2  [0-9T:Z-]+ +-  unrecorded  " \
+    "its running row reads unrecorded (exit 0)"
+run_ingest stats --format json
+is "$(stats_json_runs)" "false 2:running:false 1:aborted:false" "JSON: not alive"
+ok "$([ ! -e "$DB.lock" ] && echo 0 || echo 1)" "stats made no lock file"
+
+# A lock file stats cannot use (a symbolic link, which it never follows;
+# a directory): it says it cannot tell, and exits 0.
+ln -s "$TMP/test.sqlite3.lock" "$DB.lock"
+run_ingest stats
+like "$RC:$(printf '%s\n' "$OUT" | grep '^ *2  ')" "^0: +2  [0-9T:Z-]+ +\?  running\?  " \
+    "a symlinked lock file: running? (exit 0)"
+like "$OUT" "run 2 says running; whether it still runs cannot be told: cannot open the lock file .*copy/test.sqlite3.lock: it is a symbolic link" \
+    "the note says why"
+run_ingest stats --format json
+is "$RC:$(stats_json_runs)" "0:null 2:running:null 1:aborted:false" \
+    "JSON: in_use and alive null, an ended run still not alive"
+like "$OUT" '"in_use_unknown_reason":"cannot open the lock file [^"]*: it is a symbolic link"' \
+    "in_use_unknown_reason says why"
+rm "$DB.lock"
+mkdir "$DB.lock"
+run_ingest stats --format json
+like "$RC:$(stats_json_runs):$OUT" "^0:null 2:running:null .*not a regular file" \
+    "a directory in its place: cannot tell (exit 0)"
+rmdir "$DB.lock"
+
+# A lock file this user may not open (made by root, mode 0600): cannot tell.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    : >"$DB.lock"
+    chmod 600 "$DB.lock"
+    chmod 755 "$TMP" "$TMP/copy"
+    chmod 644 "$DB"
+    setpriv --reuid=65534 --regid=65534 --clear-groups \
+        "$BIN" --db "$DB" --no-progress stats --format json >"$TMP/out" 2>"$TMP/err"
+    RC=$?
+    OUT=$(cat "$TMP/out")
+    like "$RC:$(stats_json_runs):$OUT" "^0:null 2:running:null .*cannot open the lock file [^\"]*: Permission denied" \
+        "another user's unreadable lock file: cannot tell (exit 0)"
+else
+    echo "ok 30 # SKIP needs root and setpriv to run as another user"
+fi
+
+done_testing
