@@ -4,14 +4,15 @@
 # It is tried again for 30 s: a lock let go or space freed within them
 # records the run's real outcome (exit 0, the run ok); past them the error
 # names the run, the outcome it could not record and why, and the exit
-# status is 5 (runs still says 'running'; the next load marks it aborted).
+# status is 5 (runs still says 'running', which stats tells from a live run;
+# the next load marks it aborted).
 # Four loads run side by side, each into its own database: each stores
 # its first movies from `ids -`, then its database is locked (a sqlite3
 # session inside BEGIN IMMEDIATE) or its process may not grow a file
 # (prlimit --fsize at the size of DB-wal: the run's end must append to
 # it), and its input ends.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 18
 
 start_fake --movies 60 --deleted 0
 set -- $(catalogue_ids 4 --movies 60 --deleted 0)
@@ -79,6 +80,12 @@ like "$(cat "$TMP/locked_past.err")" "database is locked \(another connection" \
     "locked past the bound: the error says the database is locked"
 touch "$TMP/release_past"
 wait "$locker_past"
+
+# its process gone, stats tells the row that still says running from a live run
+DB=$TMP/full_past.sqlite3
+run_ingest stats --format json
+like "$RC:$OUT" '^0:.*"id":2,[^}]*"status":"running","alive":false' \
+    "stats: the unrecorded run is not alive (its status kept)"
 
 DB=$TMP/locked_past.sqlite3
 run_ingest ids "$first" --rate 0
