@@ -6,9 +6,10 @@
 # status stays "running" there); a live one reads as before, "alive": true.
 # A database no load ever ran on (no lock file) has no live run; a lock
 # file stats cannot open or use makes it say it cannot tell ("alive": null),
-# never fail. Also through a read-only mount of the database's directory.
+# never fail. Also through a read-only mount of the database's directory,
+# and stats polled without pause never makes a load starting exit 6.
 . "$(dirname "$0")/lib.sh"
-plan 30
+plan 31
 
 # stats_json_runs: after run_ingest stats --format json, "in_use" and each
 # listed run's "id:status:alive", on one line
@@ -118,6 +119,32 @@ like "$RC:$(stats_json_runs):$OUT" "^0:null 2:running:null .*not a regular file"
     "a directory in its place: cannot tell (exit 0)"
 rmdir "$DB.lock"
 
+# stats takes nothing, so it never makes a load starting find the lock
+# busy (exit 6), as probing the flock would (flock -n -s DB.lock true in
+# its place in this loop: 13 to 20 of the 30 loads exited 6, 4 tries):
+# loads started and ended one after another while stats is polled without
+# pause.
+start_fake --movies 20 --deleted 0
+mkdir "$TMP/race"
+DB=$TMP/race/test.sqlite3
+run_ingest ids 2 --rate 0
+(while [ ! -e "$TMP/race/stop" ]; do
+    "$BIN" --db "$DB" stats --format json >/dev/null 2>&1
+    echo >>"$TMP/race/polls"
+done) &
+poller=$!
+wait_for "stats polled" "$poller" test -s "$TMP/race/polls"
+codes=
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30; do
+    run_ingest ids 2 3 --rate 0
+    codes="$codes$RC"
+done
+touch "$TMP/race/stop"
+wait "$poller"
+polls=$(wc -l <"$TMP/race/polls")
+is "$codes" 000000000000000000000000000000 "30 loads while stats polled ($polls times): each exits 0"
+DB=$TMP/copy/test.sqlite3
+
 # A lock file this user may not open (made by root, mode 0600): cannot tell.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     : >"$DB.lock"
@@ -131,7 +158,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     like "$RC:$(stats_json_runs):$OUT" "^0:null 2:running:null .*cannot open the lock file [^\"]*: Permission denied" \
         "another user's unreadable lock file: cannot tell (exit 0)"
 else
-    echo "ok 30 # SKIP needs root and setpriv to run as another user"
+    echo "ok 31 # SKIP needs root and setpriv to run as another user"
 fi
 
 done_testing
