@@ -296,9 +296,22 @@ enum store_status store_fresh_ids(struct store *s, const char *since, const char
                                   store_id_fn fn, void *ctx, char *oldest, size_t size);
 
 /*
- * The oldest fetched_at (ISO-8601 UTC) of the live movies fetched before
- * `before` that run `run_id` did not record as failed, adult ones left out
- * unless `adult`: what an export that read the catalogue left as it was
+ * Which stored movies an export may have left as it was, for the two
+ * calls below: the live ones run `run_id` did not record as failed (it
+ * notes those itself: store_note_failures()), adult ones only with
+ * `adult`; with shard_count > 0 only those whose id % shard_count is
+ * shard_index or, with `other_shards`, is not.
+ */
+struct store_unrefreshed {
+    int64_t run_id;
+    bool adult;
+    unsigned shard_count, shard_index;
+    bool other_shards;
+};
+
+/*
+ * The oldest fetched_at (ISO-8601 UTC) of the movies of `which` fetched
+ * before `before`: what an export that read the catalogue left as it was
  * (filtered out by --min-popularity, --shard or, for video movies, which
  * changes stores, the lack of --include-video). With `by_copy`, the oldest
  * copy_made_at instead, among the movies whose copy was made before
@@ -308,8 +321,20 @@ enum store_status store_fresh_ids(struct store *s, const char *since, const char
  * NULL) are older than `before`, a day's start, exactly when their fetch
  * is: the call without `by_copy` finds those. "" in buf when there is none.
  */
-enum store_status store_oldest_unrefreshed(struct store *s, const char *before, bool adult,
-                                           int64_t run_id, bool by_copy, char *buf, size_t size);
+enum store_status store_oldest_unrefreshed(struct store *s, const char *before,
+                                           const struct store_unrefreshed *which, bool by_copy,
+                                           char *buf, size_t size);
+
+/*
+ * Note in stale_copies, as store_note_failures() does (without a copy,
+ * needing one made from `needed_from`), every movie of `which` that either
+ * call of store_oldest_unrefreshed() finds before `before`: an export whose
+ * cursor they would hold further back than changes reads (sync.h).
+ * *noted: how many are noted.
+ */
+enum store_status store_note_unrefreshed(struct store *s, const char *before,
+                                         const struct store_unrefreshed *which,
+                                         const char *needed_from, int64_t *noted);
 
 /* *found: whether a live movie (adult ones only with `adult`) has an id
  * outside shard `index` of `count` (id % count != index): a database that
@@ -375,7 +400,8 @@ struct store_overview {
     int64_t people, keywords; /* rows */
     int64_t failures_open;    /* movies whose latest outcome is 'failed' and that are not stored */
     int64_t stale_copies;     /* rows in stale_copies: the next changes run fetches them again */
-    int64_t stale_failed;     /* of them, without a copy: their last fetch failed */
+    int64_t stale_failed;     /* of them, without a copy: their last fetch failed, or an
+                                 export left them out (store_note_unrefreshed()) */
     char stale_oldest_noted[32]; /* the earliest noted_at; "" when none waits */
     int64_t by_age[STORE_AGE_COUNT];
     char oldest_fetch[32], newest_fetch[32]; /* "" when no movie */

@@ -322,7 +322,9 @@ CREATE INDEX IF NOT EXISTS fetch_failures_movie ON fetch_failures (movie_id);
 -- timeouts, too large, a body it cannot store: fetch_failures) is noted
 -- the same way, without a copy, needing one made from the day the run
 -- marks its changes complete from; so one failing movie does not keep the
--- cursor from moving, and is not lost. Every later fetch of the movie (any
+-- cursor from moving, and is not lost. So is a stored movie an export did
+-- not fetch again (left out of it) that would hold the cursor further back
+-- than changes reads (sync.h). Every later fetch of the movie (any
 -- command) deletes the row when its copy (the answer's Date) was made at or
 -- after needed_from, or carries no Date.
 CREATE TABLE IF NOT EXISTS stale_copies (

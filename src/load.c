@@ -184,7 +184,7 @@ static int collect_stale(struct store *store, const struct options *opt, struct 
     }
     if (stale->n > 0)
         log_info("%zu movie(s) noted by earlier runs (served copies older than their change, "
-                 "or failed) are fetched again",
+                 "failed, or left out by an export) are fetched again",
                  stale->n);
     return 0;
 }

@@ -342,7 +342,9 @@ static int print_stats(const char *path, const struct store_overview *o,
         fprintf(out,
                 "           %" PRId64 " movie(s) wait to be fetched again by the next changes "
                 "run: %" PRId64 " served copies older than their change (TMDB's cache), "
-                "%" PRId64 " failed; the oldest noted %s (SELECT * FROM stale_copies)\n",
+                "%" PRId64
+                " without a copy (failed, or left out by an export); the oldest noted %s "
+                "(SELECT * FROM stale_copies)\n",
                 o->stale_copies, o->stale_copies - o->stale_failed, o->stale_failed,
                 o->stale_oldest_noted);
     fprintf(out,

@@ -137,45 +137,86 @@ enum store_status store_note_copy(struct store *s, int64_t id, long long needed_
     return STORE_OK;
 }
 
-enum store_status store_note_failures(struct store *s, int64_t run_id, const char *needed_from,
-                                      int64_t *noted, char *oldest, size_t size) {
-    /* Run once a run, after its load: prepared here. A note the movie had
-     * keeps its noted_at and the later need; its copy is now none. */
-    static const char note_sql[] =
-        "INSERT INTO stale_copies (movie_id, needed_from, copy_made_at, noted_at) "
-        "SELECT movie_id, ?2, NULL, ?3 FROM fetch_failures WHERE run_id = ?1 AND kind = 'failed' "
-        "ON CONFLICT (movie_id) DO UPDATE SET needed_from = max(needed_from, "
-        "excluded.needed_from), copy_made_at = NULL";
-    static const char count_sql[] =
-        "SELECT count(*), coalesce(min(noted_at), '') FROM stale_copies WHERE movie_id IN "
-        "(SELECT movie_id FROM fetch_failures WHERE run_id = ?1 AND kind = 'failed')";
-    char now[CLOCK_ISO_SIZE];
+/* Binds the parameters from ?3 on of the movie ids a note selects. */
+typedef void note_bind_fn(sqlite3_stmt *st, const void *ctx);
+
+/* One statement over the movie ids `ids_sql` selects (head, the ids, then
+ * ")" and tail), its parameters bound: ?1 needed_from, ?2 now, the others
+ * by bind. */
+static enum store_status prepare_over_ids(struct store *s, const char *head, const char *ids_sql,
+                                          const char *tail, note_bind_fn *bind, const void *ctx,
+                                          const char *needed_from, const char *what,
+                                          sqlite3_stmt **st) {
+    char text[1536], now[CLOCK_ISO_SIZE];
+    *st = NULL;
+    if (snprintf(text, sizeof text, "%s%s)%s", head, ids_sql, tail) >= (int)sizeof text ||
+        sqlite3_prepare_v2(s->db, text, -1, st, NULL) != SQLITE_OK)
+        return store_fail(s, "%s", what);
     clock_utc_iso(now);
+    store_bind_text(*st, 1, needed_from);
+    store_bind_text(*st, 2, now);
+    bind(*st, ctx);
+    return STORE_OK;
+}
+
+/*
+ * Note in stale_copies the movies `ids_sql` selects (a column movie_id),
+ * to be fetched again: without a copy, needing one made from needed_from;
+ * a note the movie had keeps its noted_at and the later need, its copy
+ * now none. *noted: how many of them are noted; `oldest` (size bytes, or
+ * NULL): the earliest noted_at among them ("" none). Run once a run, after
+ * its load: prepared here.
+ */
+static enum store_status note_to_fetch_again(struct store *s, const char *ids_sql,
+                                             note_bind_fn *bind, const void *ctx,
+                                             const char *needed_from, int64_t *noted, char *oldest,
+                                             size_t size) {
+    static const char note_head[] =
+        "INSERT INTO stale_copies (movie_id, needed_from, copy_made_at, noted_at) "
+        "SELECT movie_id, ?1, NULL, ?2 FROM (";
+    static const char note_tail[] = " WHERE true ON CONFLICT (movie_id) DO UPDATE SET needed_from "
+                                    "= max(needed_from, excluded.needed_from), copy_made_at = NULL";
+    static const char count_head[] =
+        "SELECT count(*), coalesce(min(noted_at), '') FROM stale_copies WHERE movie_id IN (";
     *noted = 0;
-    oldest[0] = '\0';
+    if (oldest)
+        oldest[0] = '\0';
     s->stale_rows = -1;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(s->db, note_sql, -1, &st, NULL) != SQLITE_OK)
-        return store_fail(s, "note the failed movies to fetch again");
-    sqlite3_bind_int64(st, 1, run_id);
-    store_bind_text(st, 2, needed_from);
-    store_bind_text(st, 3, now);
+    sqlite3_stmt *st = NULL;
+    const char *what = "note the movies to fetch again";
+    enum store_status ss =
+        prepare_over_ids(s, note_head, ids_sql, note_tail, bind, ctx, needed_from, what, &st);
+    if (ss != STORE_OK)
+        return ss;
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return store_fail(s, "note the failed movies to fetch again");
-    if (sqlite3_prepare_v2(s->db, count_sql, -1, &st, NULL) != SQLITE_OK)
-        return store_fail(s, "count the failed movies noted");
-    sqlite3_bind_int64(st, 1, run_id);
+        return store_fail(s, "%s", what);
+    what = "count the movies noted to fetch again";
+    if ((ss = prepare_over_ids(s, count_head, ids_sql, "", bind, ctx, needed_from, what, &st)) !=
+        STORE_OK)
+        return ss;
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         *noted = sqlite3_column_int64(st, 0);
-        snprintf(oldest, size, "%s", (const char *)sqlite3_column_text(st, 1));
+        if (oldest)
+            snprintf(oldest, size, "%s", (const char *)sqlite3_column_text(st, 1));
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW)
-        return store_fail(s, "count the failed movies noted");
+        return store_fail(s, "%s", what);
     return STORE_OK;
+}
+
+static void bind_run(sqlite3_stmt *st, const void *ctx) {
+    sqlite3_bind_int64(st, 3, *(const int64_t *)ctx);
+}
+
+enum store_status store_note_failures(struct store *s, int64_t run_id, const char *needed_from,
+                                      int64_t *noted, char *oldest, size_t size) {
+    return note_to_fetch_again(
+        s, "SELECT movie_id FROM fetch_failures WHERE run_id = ?3 AND kind = 'failed'", bind_run,
+        &run_id, needed_from, noted, oldest, size);
 }
 
 enum store_status store_stale_ids(struct store *s, store_id_fn fn, void *ctx) {
@@ -183,30 +224,62 @@ enum store_status store_stale_ids(struct store *s, store_id_fn fn, void *ctx) {
                          "the movies served copies older than their change");
 }
 
-enum store_status store_oldest_unrefreshed(struct store *s, const char *before, bool adult,
-                                           int64_t run_id, bool by_copy, char *buf, size_t size) {
+/* The movies of a struct store_unrefreshed (?3 to ?7, bound by
+ * bind_unrefreshed()), to follow a condition on the time, ?8. */
+#define UNREFRESHED_WHERE                                                                          \
+    " < ?8 AND deleted_at IS NULL AND (adult = 0 OR ?4) "                                          \
+    "AND id NOT IN (SELECT movie_id FROM fetch_failures WHERE run_id = ?3) "                       \
+    "AND (?5 = 0 OR (id % ?5 = ?6) != ?7)"
+/* A copy of the fetch's day is before ?8, a day's start, exactly when its
+ * fetch is: only the others need their own condition (that of the partial
+ * index movies_copy_made, repeated so that it is used). */
+#define UNREFRESHED_BY_COPY "copy_made_at < substr(fetched_at, 1, 10) AND copy_made_at"
+
+struct unrefreshed_params {
+    const char *before;
+    const struct store_unrefreshed *which;
+};
+
+static void bind_unrefreshed(sqlite3_stmt *st, const void *ctx) {
+    const struct unrefreshed_params *p = ctx;
+    sqlite3_bind_int64(st, 3, p->which->run_id);
+    sqlite3_bind_int(st, 4, p->which->adult);
+    sqlite3_bind_int64(st, 5, p->which->shard_count);
+    sqlite3_bind_int64(st, 6, p->which->shard_index);
+    sqlite3_bind_int(st, 7, p->which->other_shards);
+    store_bind_text(st, 8, p->before);
+}
+
+enum store_status store_oldest_unrefreshed(struct store *s, const char *before,
+                                           const struct store_unrefreshed *which, bool by_copy,
+                                           char *buf, size_t size) {
     /* Each read through its index in order (movies_fetched_at; the partial
-     * movies_copy_made, whose condition this repeats): the first match
-     * ends it. A copy of the fetch's day is before `before`, a day's
-     * start, exactly when its fetch is: only the others need their own. */
+     * movies_copy_made): the first match ends it. */
     const char *time = by_copy ? "copy_made_at" : "fetched_at";
     char sql[512];
-    snprintf(sql, sizeof sql,
-             "SELECT %s FROM movies WHERE %s%s < ?1 AND deleted_at IS NULL "
-             "AND (adult = 0 OR ?2) "
-             "AND id NOT IN (SELECT movie_id FROM fetch_failures WHERE run_id = ?3) "
-             "ORDER BY %s LIMIT 1",
-             time, by_copy ? "copy_made_at < substr(fetched_at, 1, 10) AND " : "", time, time);
+    snprintf(sql, sizeof sql, "SELECT %s FROM movies WHERE %s%s ORDER BY %s LIMIT 1", time,
+             by_copy ? UNREFRESHED_BY_COPY : time, UNREFRESHED_WHERE, time);
     sqlite3_stmt *st;
     buf[0] = '\0';
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, "find the movies an export left as they were");
-    store_bind_text(st, 1, before);
-    sqlite3_bind_int(st, 2, adult);
-    sqlite3_bind_int64(st, 3, run_id);
+    struct unrefreshed_params p = {before, which};
+    bind_unrefreshed(st, &p);
     if (store_step_text(st, buf, size) != SQLITE_OK)
         return store_fail(s, "find the movies an export left as they were");
     return STORE_OK;
+}
+
+enum store_status store_note_unrefreshed(struct store *s, const char *before,
+                                         const struct store_unrefreshed *which,
+                                         const char *needed_from, int64_t *noted) {
+    /* Two selects, each through its index, rather than one OR: a scan
+     * would read every row's raw_json to reach the columns after it. */
+    static const char ids_sql[] =
+        "SELECT id AS movie_id FROM movies WHERE fetched_at" UNREFRESHED_WHERE
+        " UNION SELECT id FROM movies WHERE " UNREFRESHED_BY_COPY UNREFRESHED_WHERE;
+    struct unrefreshed_params p = {before, which};
+    return note_to_fetch_again(s, ids_sql, bind_unrefreshed, &p, needed_from, noted, NULL, 0);
 }
 
 enum store_status store_has_other_shards(struct store *s, unsigned index, unsigned count,

@@ -296,24 +296,114 @@ static long min_day(long a, long b) {
     return a < b ? a : b;
 }
 
-/* The oldest fetch (or with `by_copy`, copy) of a live movie before *day
- * that run facts->run_id did not fetch again, into buf ("" none), and *day
- * moved back to its day. False on a database error (logged). */
-static bool oldest_unrefreshed(const struct options *opt, struct store *store,
-                               const struct sync_facts *facts, bool by_copy, long *day, char *buf,
-                               size_t size) {
+/* The oldest fetch (or with `by_copy`, copy) of a movie of `which` before
+ * *day, into buf ("" none), and *day moved back to its day. False on a
+ * database error (logged). */
+static bool oldest_unrefreshed(struct store *store, const struct store_unrefreshed *which,
+                               bool by_copy, long *day, char *buf, size_t size) {
     char before[CLOCK_ISO_SIZE];
     clock_format_day_start(*day, before);
-    /* adult movies count only when the export listed them; video ones
-     * always: changes, whose answers do not say which are, stores them */
-    if (store_oldest_unrefreshed(store, before, opt->export_adult_listed, facts->run_id, by_copy,
-                                 buf, size) != STORE_OK) {
+    if (store_oldest_unrefreshed(store, before, which, by_copy, buf, size) != STORE_OK) {
         log_error("%s", store_errmsg(store));
         return false;
     }
     if (buf[0])
         *day = clock_day_of_iso(buf);
     return true;
+}
+
+/* The oldest fetch, then the oldest copy, of a movie of `which` before
+ * *day (into fetched and copied, CLOCK_ISO_SIZE + 8 bytes each; "" none):
+ * *day moved back to the day the stored movies the export did not fetch
+ * again leave the cursor at. False on a database error (logged). */
+static bool hold_back(struct store *store, const struct store_unrefreshed *which, long *day,
+                      char *fetched, char *copied) {
+    return oldest_unrefreshed(store, which, false, day, fetched, CLOCK_ISO_SIZE + 8) &&
+           oldest_unrefreshed(store, which, true, day, copied, CLOCK_ISO_SIZE + 8);
+}
+
+/* The first day a changes run started tomorrow reads from (plan_changes()
+ * refuses an older cursor): the next nightly one. */
+static long changes_reach(void) {
+    return clock_today() + 1 - SYNC_RETENTION_DAYS;
+}
+
+/* What, of this run's options, leaves stored movies out of an export, for
+ * a warning ("" when none applies). */
+static void unrefreshed_causes(const struct options *opt, const struct sync_facts *facts, long day,
+                               char *buf, size_t size) {
+    const struct source *src = &opt->source;
+    const char *cause[4];
+    size_t n = 0, len = 0;
+    if (!src->include_video)
+        cause[n++] = "video movies without --include-video";
+    if (src->has_min_popularity)
+        cause[n++] = "below --min-popularity";
+    if (facts->max_age_day < day)
+        cause[n++] = "skipped by --max-age";
+    if (facts->resumed_from_day < day)
+        cause[n++] = "stored by the run it resumed";
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", or " : "", cause[i]);
+}
+
+/*
+ * The export would leave the cursor at *held, before `reach`: the next
+ * changes run would refuse it, and point to an export that leaves it there
+ * again. So note the movies that hold it before `to` (the day the cursor
+ * would be at without them, at least `reach`) in stale_copies, as failed
+ * ones are, and move *held to `to`: the next changes run fetches them.
+ * With --shard, only this shard's: changes --shard K/N fetches the notes
+ * of shard K, and this export leaves the other shards' movies as they are
+ * to their own runs; when those hold the cursor before `reach` themselves,
+ * nothing is noted and *held stays (said). Notes first, the cursor after:
+ * stopped in between, the notes cost a fetch each, the cursor is not past
+ * any movie not noted.
+ */
+static enum sync_status note_unrefreshed(const struct options *opt, struct store *store,
+                                         const struct sync_facts *facts, long to, long reach,
+                                         long *held) {
+    const struct source *src = &opt->source;
+    struct store_unrefreshed mine = {facts->run_id, opt->export_adult_listed, src->shard_count,
+                                     src->shard_index, false};
+    char fetched[CLOCK_ISO_SIZE + 8], copied[CLOCK_ISO_SIZE + 8], reach_s[CLOCK_DATE_SIZE];
+    clock_format_date(reach, reach_s);
+    if (src->shard_count > 0) {
+        struct store_unrefreshed others = mine;
+        others.other_shards = true;
+        if (!hold_back(store, &others, &to, fetched, copied))
+            return SYNC_FATAL;
+        if (to < reach) {
+            char to_s[CLOCK_DATE_SIZE];
+            clock_format_date(to, to_s);
+            log_warn("export --shard %u/%u: movies of other shards stored in this database, "
+                     "fetched (or stored from copies made) as early as %s, hold the changes "
+                     "cursor there, further back than the next 'changes' run reads (from %s, %d "
+                     "days), which will refuse; their movies are left to their own shard's "
+                     "runs. Run export without --shard, or keep one database per shard",
+                     src->shard_index, src->shard_count, to_s, reach_s, SYNC_RETENTION_DAYS);
+            return SYNC_OK;
+        }
+    }
+    char before[CLOCK_ISO_SIZE], to_s[CLOCK_DATE_SIZE], held_s[CLOCK_DATE_SIZE], causes[160];
+    int64_t noted;
+    clock_format_day_start(to, before);
+    if (store_note_unrefreshed(store, before, &mine, before, &noted) != STORE_OK) {
+        log_error("%s", store_errmsg(store));
+        return SYNC_FATAL;
+    }
+    clock_format_date(to, to_s);
+    unrefreshed_causes(opt, facts, to, causes, sizeof causes);
+    clock_format_date(*held, held_s);
+    log_warn("%" PRId64 " stored movie(s) this export did not fetch again (%s) would hold the "
+             "changes cursor at %s, further back than the next 'changes' run reads (from %s, "
+             "%d days): noted in stale_copies instead, and changes are marked complete from %s; "
+             "the next 'changes' run fetches those %" PRId64 " movie(s) again besides its days",
+             noted, causes[0] ? causes : "left as they were", held_s, reach_s, SYNC_RETENTION_DAYS,
+             to_s, noted);
+    *held = to;
+    return SYNC_OK;
 }
 
 enum sync_status sync_finish(const struct options *opt, struct store *store,
@@ -361,25 +451,33 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                      made);
             day = copy_day;
         }
-        /* Never past a stored movie the run left as it was, */
-        char oldest[64];
-        if (!oldest_unrefreshed(opt, store, facts, false, &day, oldest, sizeof oldest))
+        /* Never past a stored movie the run left as it was, nor past the
+         * copy one is stored from that the run did not fetch again
+         * (skipped by --max-age or as settled by the run it resumed, or
+         * left as it was): it holds no change made after it either. */
+        struct store_unrefreshed all = {facts->run_id, opt->export_adult_listed, 0, 0, false};
+        char fetched[CLOCK_ISO_SIZE + 8], copied[CLOCK_ISO_SIZE + 8];
+        long held = day, reach = changes_reach();
+        if (!hold_back(store, &all, &held, fetched, copied))
             return SYNC_FATAL;
-        if (oldest[0])
+        long unnoted = held;
+        /* unless that is further back than changes reads: not when the
+         * export itself is (what it did not list is not stored) */
+        if (held < reach && min_day(facts->started_day, opt->export_day) >= reach &&
+            (st = note_unrefreshed(opt, store, facts, day > reach ? day : reach, reach, &held)) !=
+                SYNC_OK)
+            return st;
+        if (fetched[0] && held == unnoted)
             log_warn("stored movies fetched since %.10s were not fetched again by this export "
                      "(--min-popularity, --shard, video movies without --include-video?): "
                      "changes are marked complete only from then",
-                     oldest);
-        /* nor past the copy one is stored from that the run did not fetch
-         * again (skipped by --max-age or as settled by the run it resumed,
-         * or left as it was): it holds no change made after it either. */
-        if (!oldest_unrefreshed(opt, store, facts, true, &day, oldest, sizeof oldest))
-            return SYNC_FATAL;
-        if (oldest[0])
+                     fetched);
+        if (copied[0] && held == unnoted)
             log_info("stored movies this export did not fetch again (--max-age, a resumed run's, "
                      "or left as they were) are from copies made as early as %s: changes are "
                      "marked complete only from that day",
-                     oldest);
+                     copied);
+        day = held;
         return advance_cursor(store, day);
     }
     if (src->kind == SOURCE_CHANGES) {

@@ -265,6 +265,16 @@ ids = [json.loads(l)["id"] for l in sys.stdin if l.strip() and not json.loads(l)
 print(" ".join(str(i) for i in ids[:n]))' "$n"
 }
 
+# video_id [fake catalogue options]: a live movie's id the fake's export
+# lists as a video (an export leaves it out without --include-video),
+# neither adult nor deleted.
+video_id() {
+    "$PYTHON" "$FAKE" --dump-catalogue "$@" | "$PYTHON" -c '
+import json, sys
+print([m["id"] for m in map(json.loads, sys.stdin)
+       if m["video"] and not m["adult"] and not m["deleted"]][0])'
+}
+
 # deleted_ids [fake catalogue options]: the ids the fake answers 404 for.
 deleted_ids() {
     "$PYTHON" "$FAKE" --dump-catalogue "$@" | "$PYTHON" -c '

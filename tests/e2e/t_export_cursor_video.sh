@@ -14,10 +14,7 @@ TODAY=$(date -u +%F)
 OLD=$(date -u -d "$TODAY -5 day" +%F)
 start_fake $FAKE_OPTS
 EXPORT_BASE="$FAKE_URL/p/exports"
-video=$("$PYTHON" "$FAKE" --dump-catalogue $FAKE_OPTS | "$PYTHON" -c '
-import json, sys
-print([m["id"] for m in map(json.loads, sys.stdin)
-       if m["video"] and not m["adult"] and not m["deleted"]][0])')
+video=$(video_id $FAKE_OPTS)
 cursor() { sql "SELECT value FROM meta WHERE key = 'changes_from'"; }
 
 run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0

@@ -82,7 +82,7 @@ run_ingest changes --rate 0 --retries 1
 like "$ERR" "1 movie\(s\) failed; noted in stale_copies: .*; one has waited since $(day -5)" \
     "a movie failing night after night: the warning says since when"
 run_ingest stats
-like "$OUT" "1 movie\(s\) wait to be fetched again by the next changes run: 0 served copies older than their change \(TMDB's cache\), 1 failed; the oldest noted $(day -5)T03:00:00Z" \
+like "$OUT" "1 movie\(s\) wait to be fetched again by the next changes run: 0 served copies older than their change \(TMDB's cache\), 1 without a copy \(failed, or left out by an export\); the oldest noted $(day -5)T03:00:00Z" \
     "stats says how many wait, how many failed, and since when"
 run_ingest stats --format json
 "$PYTHON" -c '

@@ -63,7 +63,7 @@ is "$(comm -12 "$TMP/pre" "$TMP/final" | wc -l | tr -d ' ')" 0 \
     "the movies changed yesterday were stored as before their change (vote_count)"
 is "$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" "$(day 0)" "the cursor moves on"
 run_ingest stats
-like "$OUT" "$n movie\(s\) wait to be fetched again by the next changes run: $n served copies older than their change \(TMDB's cache\), 0 failed" \
+like "$OUT" "$n movie\(s\) wait to be fetched again by the next changes run: $n served copies older than their change \(TMDB's cache\), 0 without a copy" \
     "stats says how many wait"
 run_ingest stats --format json
 is "$(printf '%s' "$OUT" | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["changes"]["stale_copies"])')" \
@@ -90,7 +90,7 @@ n0=$(wc -l <"$TMP/expected0" | tr -d ' ')
 [ "$n0" -gt 0 ] && [ "$n0" -lt "$n" ]; ok $? "both shards have noted movies ($n0 of $n in shard 0/2)"
 fake_reset
 run_ingest -v changes --shard 0/2 --rate 0
-like "$ERR" "tmdb-ingest: $n0 movie\(s\) noted by earlier runs \(served copies older than their change, or failed\) are fetched again" \
+like "$ERR" "tmdb-ingest: $n0 movie\(s\) noted by earlier runs \(served copies older than their change, failed, or left out by an export\) are fetched again" \
     "changes --shard 0/2 says how many of its shard it fetches again"
 fake_snapshot
 fake_stat detail_requests_per_id | "$PYTHON" -c '

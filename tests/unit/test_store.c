@@ -1206,15 +1206,39 @@ static void test_oldest_unrefreshed_by_fetch_and_by_copy(void **state) {
     assert_int_equal(store_commit(s), STORE_OK);
 
     const char *day = "2026-11-24T00:00:00Z";
-    assert_int_equal(store_oldest_unrefreshed(s, day, false, run, false, buf, sizeof buf),
-                     STORE_OK);
+    struct store_unrefreshed all = {run, false, 0, 0, false};
+    assert_int_equal(store_oldest_unrefreshed(s, day, &all, false, buf, sizeof buf), STORE_OK);
     assert_string_equal(buf, "2026-11-23T05:00:00Z"); /* an unknown copy: its fetch */
-    assert_int_equal(store_oldest_unrefreshed(s, day, false, run, true, buf, sizeof buf), STORE_OK);
+    assert_int_equal(store_oldest_unrefreshed(s, day, &all, true, buf, sizeof buf), STORE_OK);
     assert_string_equal(buf, "2026-11-22T09:00:00Z"); /* fetched since, from an older copy */
     assert_int_equal(
-        store_oldest_unrefreshed(s, "2026-11-22T00:00:00Z", false, run, true, buf, sizeof buf),
-        STORE_OK);
+        store_oldest_unrefreshed(s, "2026-11-22T00:00:00Z", &all, true, buf, sizeof buf), STORE_OK);
     assert_string_equal(buf, ""); /* the deleted and the failed one do not count */
+    /* by shard: 1 is shard 1 of 2, 2 shard 0 */
+    struct store_unrefreshed odd = {run, false, 2, 1, false}, even = {run, false, 2, 1, true};
+    assert_int_equal(store_oldest_unrefreshed(s, day, &odd, false, buf, sizeof buf), STORE_OK);
+    assert_string_equal(buf, "");
+    assert_int_equal(store_oldest_unrefreshed(s, day, &odd, true, buf, sizeof buf), STORE_OK);
+    assert_string_equal(buf, "2026-11-22T09:00:00Z");
+    assert_int_equal(store_oldest_unrefreshed(s, day, &even, false, buf, sizeof buf), STORE_OK);
+    assert_string_equal(buf, "2026-11-23T05:00:00Z");
+    assert_int_equal(store_oldest_unrefreshed(s, day, &even, true, buf, sizeof buf), STORE_OK);
+    assert_string_equal(buf, "");
+
+    /* Noted: both that either call finds, needing a copy from the day;
+     * again, the same two (a note kept, the need the later one). */
+    int64_t noted = -1;
+    assert_int_equal(store_note_unrefreshed(s, day, &all, day, &noted), STORE_OK);
+    assert_int_equal(noted, 2);
+    assert_int_equal(store_note_unrefreshed(s, day, &odd, "2026-11-25T00:00:00Z", &noted),
+                     STORE_OK);
+    assert_int_equal(noted, 1);
+    assert_string_equal(qs(f->path,
+                           "SELECT group_concat(movie_id || ' ' || needed_from || ' ' || "
+                           "coalesce(copy_made_at, 'none'), ', ') FROM "
+                           "(SELECT * FROM stale_copies ORDER BY 1)",
+                           buf, sizeof buf),
+                        "1 2026-11-25T00:00:00Z none, 2 2026-11-24T00:00:00Z none");
     store_close(s);
 }
 

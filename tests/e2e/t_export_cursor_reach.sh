@@ -1,0 +1,118 @@
+#!/bin/sh
+# An export must not leave the changes cursor where changes cannot read
+# from. A stored movie an export does not fetch again (here a video movie,
+# which changes and ids store, and an export without --include-video leaves
+# out) holds the cursor at its fetch. When that fetch is further back than
+# the next changes run reads (90 days), that run refuses and says to run
+# an export, which held the cursor there again: a nightly job stuck for
+# good (found by a user-side audit: a database whose changes had not run
+# for three months, and a first export on a database holding such a movie
+# fetched long ago). Such movies are now noted in stale_copies, as failed
+# ones are, the cursor moves to the export's day, and the next changes run
+# fetches them and clears the notes. Within the window nothing changes:
+# the cursor is held and nothing is noted. With --shard, only the export's
+# own shard's movies are noted; another shard's movie that old keeps the
+# cursor held, and the warning says to run export without --shard. A
+# --max-age longer than changes reads notes what it skipped from before the
+# first day changes reads, and the cursor moves to that day.
+. "$(dirname "$0")/lib.sh"
+# The runs below read days by this machine's clock: one that straddles
+# midnight has a new day to read.
+one_utc_day
+plan 22
+
+FAKE_OPTS="--movies 60 --deleted 2"
+# before the fake starts: it serves today's export even when midnight comes
+# in between (its own today is then the next day)
+TODAY=$(date -u +%F)
+day() { date -u -d "$TODAY $1 day" +%F; }
+start_fake $FAKE_OPTS
+EXPORT_BASE="$FAKE_URL/p/exports"
+video=$(video_id $FAKE_OPTS)
+cursor() { sql "SELECT value FROM meta WHERE key = 'changes_from'"; }
+notes() { sql "SELECT group_concat(movie_id || '|' || needed_from || '|' || coalesce(copy_made_at, 'none'), ',') FROM stale_copies"; }
+# the video movie fetched (from a copy made then) on day $1, the cursor
+# there too, or none with "none"
+fetched_long_ago() {
+    sql "UPDATE movies SET fetched_at = '$(day "$1")T05:00:00Z',
+                           copy_made_at = '$(day "$1")T04:00:00Z' WHERE id = $video"
+    if [ "${2:-}" = none ]; then
+        sql "DELETE FROM meta WHERE key = 'changes_from'"
+    else
+        sql "UPDATE meta SET value = '$(day "$1")' WHERE key = 'changes_from'"
+    fi
+}
+export_now() { run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0 "$@"; }
+
+export_now
+run_ingest ids "$video" --rate 0
+is "$RC:$(sql "SELECT video FROM movies WHERE id = $video")" "0:1" \
+    "a video movie stored, as changes stores it"
+
+# Inside the window: as before, the cursor is held at the movie's fetch.
+fetched_long_ago -50
+export_now
+is "$RC:$(cursor)" "0:$(day -50)" \
+    "fetched 50 days ago: the export holds the cursor at its fetch, exit 0"
+is "$(notes)" "" "and notes nothing"
+like "$ERR" "were not fetched again by this export" "the warning says why"
+
+# The trap: changes stopped 100 days ago, just after fetching it.
+fetched_long_ago -100
+export_now
+is "$RC" 0 "fetched 100 days ago: the export exits 0"
+is "$(cursor)" "$TODAY" "the cursor moves to the export's day"
+is "$(notes)" "$video|${TODAY}T00:00:00Z|none" \
+    "the movie is noted, without a copy, needing one from that day"
+like "$ERR" "warning: 1 stored movie\(s\) this export did not fetch again \(video movies without --include-video\) would hold the changes cursor at $(day -100), further back than the next 'changes' run reads \(from $(day -89), 90 days\): noted in stale_copies instead, and changes are marked complete from $TODAY; the next 'changes' run fetches those 1 movie\(s\) again besides its days" \
+    "the warning says how many, why, and what the next changes run fetches"
+unlike "$ERR" "were not fetched again by this export" "not that the cursor is held"
+run_ingest stats
+like "$OUT" "1 movie\(s\) wait to be fetched again by the next changes run: 0 served copies older than their change \(TMDB's cache\), 1 without a copy \(failed, or left out by an export\)" \
+    "stats counts it among those waiting, not as failed only"
+
+run_ingest changes --rate 0
+is "$RC" 0 "the next changes run does not refuse: exit 0"
+is "$(sql "SELECT fetched_at >= '${TODAY}T00:00:00Z' FROM movies WHERE id = $video")" 1 \
+    "it fetches the noted movie"
+is "$(notes):$(cursor)" ":$TODAY" "and clears the note; the cursor stays"
+
+# A first export on a database that holds such a movie: the same.
+fetched_long_ago -100 none
+export_now
+is "$RC:$(cursor):$(notes)" "0:$TODAY:$video|${TODAY}T00:00:00Z|none" \
+    "no cursor yet: the export sets its day and notes the movie"
+run_ingest changes --rate 0
+is "$RC:$(notes)" "0:" "the next changes run fetches it"
+
+# --max-age longer than changes reads skips it: the cursor would be at its
+# fetch; the skipped movies fetched before the first day the next changes
+# reads are noted, and the cursor moves to that day, not to the export's
+# (the other skipped movies, fetched since, stay skipped).
+fetched_long_ago -100
+export_now --include-video --max-age 120d
+is "$RC:$(cursor):$(notes)" "0:$(day -89):$video|$(day -89)T00:00:00Z|none" \
+    "--max-age 120d skips it: noted, the cursor at the first day changes reads tomorrow"
+like "$ERR" "1 stored movie\(s\) this export did not fetch again \(skipped by --max-age\)" \
+    "the warning names --max-age"
+run_ingest changes --rate 0
+is "$RC:$(notes):$(cursor)" "0::$TODAY" "the next changes run reads from there, fetches it"
+
+# --shard: another shard's movie that old is left to its own runs: the
+# cursor stays held (changes refuses, as it did) and the warning says why.
+other=$(((video + 1) % 2))
+fetched_long_ago -100
+export_now --shard "$other/2"
+is "$RC:$(cursor):$(notes)" "0:$(day -100):" \
+    "export --shard $other/2 of another shard's movie: nothing noted, the cursor held"
+like "$ERR" "export --shard $other/2: movies of other shards stored in this database, fetched \(or stored from copies made\) as early as $(day -100), hold the changes cursor there, further back than the next 'changes' run reads \(from $(day -89), 90 days\), which will refuse.*Run export without --shard, or keep one database per shard" \
+    "the warning says the way out"
+# its own shard's is noted: the other shard's movies, fetched today, do not
+# hold the cursor
+export_now --shard "$((video % 2))/2"
+is "$RC:$(cursor):$(notes)" "0:$TODAY:$video|${TODAY}T00:00:00Z|none" \
+    "export --shard $((video % 2))/2, the movie's own: noted, the cursor at the export's day"
+run_ingest changes --rate 0 --shard "$((video % 2))/2"
+is "$RC:$(notes)" "0:" "changes --shard of that shard fetches it"
+
+done_testing
