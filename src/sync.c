@@ -461,9 +461,16 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
         if (!hold_back(store, &all, &held, fetched, copied))
             return SYNC_FATAL;
         long unnoted = held;
-        /* unless that is further back than changes reads: not when the
-         * export itself is (what it did not list is not stored) */
-        if (held < reach && min_day(facts->started_day, opt->export_day) >= reach &&
+        /* unless that leaves the cursor further back than changes reads
+         * (the cursor does not move back: one within reach stays there);
+         * not when the export itself is (what it did not list is not
+         * stored, so no note finds it) */
+        long current;
+        bool stays =
+            read_cursor(store, &current, &st) && current >= reach && current <= clock_today();
+        if (st != SYNC_OK)
+            return st;
+        if (held < reach && !stays && min_day(facts->started_day, opt->export_day) >= reach &&
             (st = note_unrefreshed(opt, store, facts, day > reach ? day : reach, reach, &held)) !=
                 SYNC_OK)
             return st;

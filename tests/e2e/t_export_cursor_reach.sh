@@ -19,7 +19,7 @@
 # The runs below read days by this machine's clock: one that straddles
 # midnight has a new day to read.
 one_utc_day
-plan 22
+plan 23
 
 FAKE_OPTS="--movies 60 --deleted 2"
 # before the fake starts: it serves today's export even when midnight comes
@@ -76,6 +76,15 @@ is "$RC" 0 "the next changes run does not refuse: exit 0"
 is "$(sql "SELECT fetched_at >= '${TODAY}T00:00:00Z' FROM movies WHERE id = $video")" 1 \
     "it fetches the noted movie"
 is "$(notes):$(cursor)" ":$TODAY" "and clears the note; the cursor stays"
+
+# A cursor within reach stays where it is: the changes runs that moved it
+# there would have fetched the movie had it changed. Nothing is noted (a
+# weekly export without --include-video on a database whose nightly changes
+# run would otherwise note every old video movie each week).
+sql "UPDATE movies SET fetched_at = '$(day -100)T05:00:00Z' WHERE id = $video"
+export_now
+is "$RC:$(cursor):$(notes)" "0:$TODAY:" \
+    "fetched 100 days ago, the cursor at today: nothing noted, the cursor stays"
 
 # A first export on a database that holds such a movie: the same.
 fetched_long_ago -100 none
