@@ -17,7 +17,7 @@ reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0:log_path=$reports/report
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99:log_path=$reports/report
-export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1:log_path=$reports/report
+export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1:suppressions=$root/tests/sanitizers/tsan.supp:log_path=$reports/report
 # Races and leaks show in a few crash/resume cycles; the 20-kill loop runs
 # in the normal suite.
 export E2E_KILLS=5

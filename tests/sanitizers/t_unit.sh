@@ -7,7 +7,7 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
-export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1
+export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1:suppressions=$root/tests/sanitizers/tsan.supp
 unset CMOCKA_MESSAGE_OUTPUT
 bins=""
 for build in build-asan build-tsan; do
