@@ -240,6 +240,10 @@ enum movie_status movie_parse(const char *body, size_t len, int64_t expected_id,
 /* Free a record and everything it owns. Accepts NULL. */
 void movie_free(struct movie *m);
 
+/* The bytes a record holds in its arena (the body, the parsed tree, the
+ * record): what it weighs in the result queue. 0 for NULL. */
+size_t movie_bytes(const struct movie *m);
+
 /*
  * Write the names of the parts in `parts` (MOVIE_PART_* bits), comma
  * separated in the order credits,keywords,release_dates,external_ids,

@@ -7,8 +7,10 @@
  *
  * Synchronisation: POSIX counting semaphores — `free_slots` (starts at
  * the capacity) and `filled_slots` (starts at 0), plus `refill` and
- * `gathered` below — and one mutex guarding the ring indices and the two
- * sleep flags. Memory stays bounded: a producer blocks while the queue is
+ * `gathered` below — and one mutex guarding the ring indices, the two
+ * sleep flags and the weights (queue_set_weights(); producers waiting for
+ * weight to be taken sleep on the condition variable `room`, under that
+ * mutex). Memory stays bounded: a producer blocks while the queue is
  * full. A queue created with one producer (the work queue; the result
  * queue too when there is one worker) adds hysteresis: a producer that
  * finds it full sleeps on `refill` until consumers have drained it to
@@ -55,6 +57,19 @@ void queue_free(struct queue *q);
  * QUEUE_OK, or QUEUE_ABORTED (the item was not queued). */
 enum queue_status queue_push(struct queue *q, const void *item);
 
+/*
+ * Weigh the items (the result queue: the bytes of the movie each holds),
+ * so that what a queue holds is bounded in weight as well as in slots:
+ * queue_push_weighted() also blocks while `limit` or more is queued (an
+ * empty queue takes an item of any weight), and queue_wait_fill() also
+ * wakes once `gather_weight` is queued. 0 turns either off. Call once,
+ * before the first push. Returns 0, or -1 when out of memory.
+ */
+int queue_set_weights(struct queue *q, size_t gather_weight, size_t limit);
+
+/* queue_push() of an item that weighs `weight` (0 for queue_push()). */
+enum queue_status queue_push_weighted(struct queue *q, const void *item, size_t weight);
+
 /* Copy the oldest item into `item`, blocking while empty.
  * QUEUE_OK, QUEUE_CLOSED (drained after the last close), or QUEUE_ABORTED. */
 enum queue_status queue_pop(struct queue *q, void *item);
@@ -64,7 +79,8 @@ enum queue_status queue_pop_timed(struct queue *q, void *item, long timeout_ms);
 
 /*
  * For a queue with one consumer: sleep until the queue is half full
- * ((capacity + 1) / 2 items), the last producer has closed, the queue is
+ * ((capacity + 1) / 2 items) or holds its gather weight (queue_set_weights()),
+ * the last producer has closed, the queue is
  * aborted, or `timeout_ms` (>= 0) has passed, whichever comes first. It
  * pops nothing: pop as usual afterwards. The consumer wakes once per half
  * a queue instead of once per item (the writer uses it: its wake-ups cost

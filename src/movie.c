@@ -372,6 +372,10 @@ enum movie_status movie_parse(const char *body, size_t len, int64_t expected_id,
     return MOVIE_OK;
 }
 
+size_t movie_bytes(const struct movie *m) {
+    return m ? arena_capacity(m->arena) : 0;
+}
+
 void movie_free(struct movie *m) {
     if (!m)
         return;

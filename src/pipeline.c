@@ -27,9 +27,15 @@
 /* The result queue holds what workers parsed while the writer commits or
  * sleeps: the writer wakes once per half of it (writer.h), so it holds at
  * least RESULT_QUEUE_MIN (5 workers at 20 ms latency: a wake-up per 32
- * movies, not per 10, took a fifth off the writer's CPU). */
+ * movies, not per 10, took a fifth off the writer's CPU). What it holds is
+ * bounded in bytes too (queue_set_weights(), movie_bytes()): the writer
+ * also wakes once RESULT_GATHER_BYTES are queued, and workers wait while
+ * RESULT_QUEUE_BYTES are, so that large movies (up to --max-body each) do
+ * not pile up by the slot. */
 #define RESULT_QUEUE_PER_WORKER 4
 #define RESULT_QUEUE_MIN 64
+#define RESULT_GATHER_BYTES (2u << 20)
+#define RESULT_QUEUE_BYTES (8u << 20)
 
 struct pipeline {
     const struct pipeline_config *cfg;
@@ -104,7 +110,7 @@ static void *worker_main(void *arg) {
             }
             /* The writer drains until every worker has closed: never aborted. */
             r.queued_ms = clock_monotonic_ms();
-            if (queue_push(p->results, &r) != QUEUE_OK)
+            if (queue_push_weighted(p->results, &r, movie_bytes(r.movie)) != QUEUE_OK)
                 movie_free(r.movie);
         }
         log_debug("worker %u: %ld connection(s) opened, %.3f s of CPU", w->index,
@@ -222,6 +228,7 @@ enum pipeline_status pipeline_run(const struct pipeline_config *cfg, struct stor
     p.ratelimit = ratelimit_new(cfg->rate);
     enum pipeline_status status = PIPELINE_SETUP_ERROR;
     if (!workers || !p.work || !p.results || !p.http_shared || !p.ratelimit ||
+        queue_set_weights(p.results, RESULT_GATHER_BYTES, RESULT_QUEUE_BYTES) != 0 ||
         make_pipe(p.done_pipe) != 0) {
         log_error("could not set up the pipeline: out of memory");
         goto out;

@@ -26,11 +26,18 @@ struct queue {
      * brings the queue to gather_at items, by the last close, or by abort */
     sem_t gathered;
     pthread_mutex_t lock;
+    /* producers waiting for weight to be taken (queue_set_weights()) */
+    pthread_cond_t room;
     /* guarded by lock: */
     size_t head, count;
     unsigned open_producers;
     bool producer_asleep;
     bool consumer_gathering;
+    size_t *weights;      /* per slot, beside ring; NULL until queue_set_weights() */
+    size_t weight;        /* of the items queued */
+    size_t gather_weight; /* queue_wait_fill() wakes at this much too; 0 off */
+    size_t weight_limit;  /* a push waits while this much is queued; 0 off */
+    unsigned over_weight; /* producers waiting on `room` */
     /* immutable after queue_new: */
     size_t capacity, item_size;
     size_t refill_at; /* SIZE_MAX: several producers, no refill wake-ups */
@@ -62,8 +69,16 @@ struct queue *queue_new(size_t capacity, size_t item_size, unsigned n_producers)
         ok = sem_init(sems[n_sems], 0, values[n_sems]) == 0;
         n_sems += ok;
     }
-    if (ok && pthread_mutex_init(&q->lock, NULL) == 0)
-        return q;
+    if (ok && pthread_mutex_init(&q->lock, NULL) == 0) {
+        pthread_condattr_t attr;
+        bool cond = pthread_condattr_init(&attr) == 0;
+        cond = cond && pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+               pthread_cond_init(&q->room, &attr) == 0;
+        pthread_condattr_destroy(&attr);
+        if (cond)
+            return q;
+        pthread_mutex_destroy(&q->lock);
+    }
     while (n_sems > 0)
         sem_destroy(sems[--n_sems]);
     free(q->ring);
@@ -74,13 +89,49 @@ struct queue *queue_new(size_t capacity, size_t item_size, unsigned n_producers)
 void queue_free(struct queue *q) {
     if (!q)
         return;
+    pthread_cond_destroy(&q->room);
     pthread_mutex_destroy(&q->lock);
     sem_destroy(&q->gathered);
     sem_destroy(&q->refill);
     sem_destroy(&q->filled_slots);
     sem_destroy(&q->free_slots);
+    free(q->weights);
     free(q->ring);
     free(q);
+}
+
+int queue_set_weights(struct queue *q, size_t gather_weight, size_t limit) {
+    size_t *weights = calloc(q->capacity, sizeof *weights);
+    if (!weights)
+        return -1;
+    pthread_mutex_lock(&q->lock);
+    q->weights = weights;
+    q->gather_weight = gather_weight;
+    q->weight_limit = limit;
+    pthread_mutex_unlock(&q->lock);
+    return 0;
+}
+
+/* Enough has come for a gathering consumer: half the slots, or the
+ * weight it waits for. Under lock. */
+static bool gathered_enough(const struct queue *q) {
+    return q->count >= q->gather_at || (q->gather_weight > 0 && q->weight >= q->gather_weight);
+}
+
+/* A producer holding a free slot, under lock: while the weight queued is
+ * at the limit, wait for the consumer to take some (room is signalled by
+ * take()). An empty queue takes any item, so one heavier than the limit
+ * still passes. Abort is seen within QUEUE_ABORT_POLL_MS: queue_abort()
+ * runs in signal handlers, which cannot signal a condition variable. */
+#define QUEUE_ABORT_POLL_MS 100
+static void wait_for_room(struct queue *q) {
+    while (q->weight_limit > 0 && q->weight >= q->weight_limit && q->count > 0 &&
+           !atomic_load(&q->aborted)) {
+        struct timespec deadline = clock_deadline_in(CLOCK_MONOTONIC, QUEUE_ABORT_POLL_MS);
+        q->over_weight++;
+        pthread_cond_timedwait(&q->room, &q->lock, &deadline);
+        q->over_weight--;
+    }
 }
 
 /* sem_wait that retries on EINTR (signals are delivered to worker threads too). */
@@ -106,6 +157,10 @@ static void wait_for_refill(struct queue *q) {
 }
 
 enum queue_status queue_push(struct queue *q, const void *item) {
+    return queue_push_weighted(q, item, 0);
+}
+
+enum queue_status queue_push_weighted(struct queue *q, const void *item, size_t weight) {
     if (atomic_load(&q->aborted))
         return QUEUE_ABORTED;
     if (q->refill_at != SIZE_MAX)
@@ -116,10 +171,20 @@ enum queue_status queue_push(struct queue *q, const void *item) {
         return QUEUE_ABORTED;
     }
     pthread_mutex_lock(&q->lock);
+    wait_for_room(q);
+    if (atomic_load(&q->aborted)) {
+        pthread_mutex_unlock(&q->lock);
+        sem_post(&q->free_slots);
+        return QUEUE_ABORTED;
+    }
     size_t tail = (q->head + q->count) % q->capacity;
     memcpy(q->ring + tail * q->item_size, item, q->item_size);
+    if (q->weights) {
+        q->weights[tail] = weight;
+        q->weight += weight;
+    }
     q->count++;
-    bool gathered = q->consumer_gathering && q->count >= q->gather_at;
+    bool gathered = q->consumer_gathering && gathered_enough(q);
     if (gathered)
         q->consumer_gathering = false;
     pthread_mutex_unlock(&q->lock);
@@ -144,6 +209,11 @@ static enum queue_status take(struct queue *q, void *item) {
         return QUEUE_CLOSED;
     }
     memcpy(item, q->ring + q->head * q->item_size, q->item_size);
+    if (q->weights) {
+        q->weight -= q->weights[q->head];
+        if (q->over_weight > 0 && q->weight < q->weight_limit)
+            pthread_cond_broadcast(&q->room);
+    }
     q->head = (q->head + 1) % q->capacity;
     q->count--;
     bool wake = q->producer_asleep && q->count <= q->refill_at;
@@ -202,7 +272,7 @@ enum queue_status queue_pop_timed(struct queue *q, void *item, long timeout_ms) 
 
 void queue_wait_fill(struct queue *q, long timeout_ms) {
     pthread_mutex_lock(&q->lock);
-    if (q->count >= q->gather_at || q->open_producers == 0 || atomic_load(&q->aborted)) {
+    if (gathered_enough(q) || q->open_producers == 0 || atomic_load(&q->aborted)) {
         pthread_mutex_unlock(&q->lock);
         return;
     }

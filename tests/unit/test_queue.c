@@ -368,6 +368,92 @@ static void test_wait_fill_wakes_for_enough_items_close_abort_or_time(void **sta
     queue_free(q);
 }
 
+/* One push of `weight`, in a thread, for the weight tests. */
+struct weighed {
+    struct queue *q;
+    size_t weight;
+    atomic_bool done;
+    enum queue_status st;
+};
+
+static void *push_weighed(void *arg) {
+    struct weighed *w = arg;
+    int64_t v = 7;
+    w->st = queue_push_weighted(w->q, &v, w->weight);
+    atomic_store(&w->done, true);
+    return NULL;
+}
+
+/* The result queue's bound in bytes: with its weight limit queued, a push
+ * waits (however many slots are free) until the consumer takes some; an
+ * empty queue takes an item heavier than the limit. */
+static void test_weight_limit_blocks_push_until_taken(void **state) {
+    (void)state;
+    struct queue *q = queue_new(8, sizeof(int64_t), 1);
+    assert_int_equal(queue_set_weights(q, 0, 100), 0);
+    int64_t v = 1;
+    assert_int_equal(queue_push_weighted(q, &v, 1000), QUEUE_OK); /* empty: passes */
+    assert_int_equal(queue_pop(q, &v), QUEUE_OK);
+    assert_int_equal(queue_push_weighted(q, &v, 60), QUEUE_OK);
+    assert_int_equal(queue_push_weighted(q, &v, 60), QUEUE_OK); /* 60 < 100: passes */
+    struct weighed w = {.q = q, .weight = 1};
+    atomic_init(&w.done, false);
+    pthread_t t;
+    pthread_create(&t, NULL, push_weighed, &w);
+    usleep(200 * 1000);
+    assert_false(atomic_load(&w.done));           /* 120 queued, 6 slots free: it waits */
+    assert_int_equal(queue_pop(q, &v), QUEUE_OK); /* 60 left */
+    pthread_join(t, NULL);
+    assert_int_equal(w.st, QUEUE_OK);
+    assert_int_equal(queue_length(q), 2);
+    queue_free(q);
+}
+
+/* A producer waiting for weight to be taken sees an abort (signal
+ * handlers abort, and cannot signal its condition variable). */
+static void test_abort_wakes_producer_waiting_for_weight(void **state) {
+    (void)state;
+    struct queue *q = queue_new(8, sizeof(int64_t), 1);
+    assert_int_equal(queue_set_weights(q, 0, 10), 0);
+    int64_t v = 1;
+    assert_int_equal(queue_push_weighted(q, &v, 20), QUEUE_OK);
+    struct weighed w = {.q = q, .weight = 1};
+    atomic_init(&w.done, false);
+    pthread_t t;
+    pthread_create(&t, NULL, push_weighed, &w);
+    usleep(50 * 1000);
+    double t0 = now_s();
+    queue_abort(q);
+    pthread_join(t, NULL);
+    assert_true(now_s() - t0 < 5);
+    assert_int_equal(w.st, QUEUE_ABORTED);
+    queue_free(q);
+}
+
+/* The writer's wait also ends once the gather weight is queued, long
+ * before half the slots are used (2 of 64 here). */
+static void test_wait_fill_wakes_at_gather_weight(void **state) {
+    (void)state;
+    struct queue *q = queue_new(64, sizeof(int64_t), 1);
+    assert_int_equal(queue_set_weights(q, 100, 0), 0);
+    int64_t v = 1;
+    assert_int_equal(queue_push_weighted(q, &v, 60), QUEUE_OK);
+    double t0 = now_s();
+    queue_wait_fill(q, 200); /* 60 of 100, 1 of 32 items: the timeout */
+    assert_true(now_s() - t0 >= 0.15);
+    struct weighed w = {.q = q, .weight = 60};
+    atomic_init(&w.done, false);
+    pthread_t t;
+    pthread_create(&t, NULL, push_weighed, &w);
+    t0 = now_s();
+    queue_wait_fill(q, 10000);
+    assert_true(now_s() - t0 < 5); /* woken by the weight: 120 of 100 */
+    pthread_join(t, NULL);
+    assert_int_equal(queue_pop(q, &v), QUEUE_OK);
+    assert_int_equal(queue_pop(q, &v), QUEUE_OK);
+    queue_free(q);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fifo_order),
@@ -383,6 +469,9 @@ int main(void) {
         cmocka_unit_test(test_one_producer_many_consumers),
         cmocka_unit_test(test_single_producer_refills_at_half),
         cmocka_unit_test(test_wait_fill_wakes_for_enough_items_close_abort_or_time),
+        cmocka_unit_test(test_weight_limit_blocks_push_until_taken),
+        cmocka_unit_test(test_abort_wakes_producer_waiting_for_weight),
+        cmocka_unit_test(test_wait_fill_wakes_at_gather_weight),
     };
     return cmocka_run_group_tests_name("queue", tests, NULL, NULL);
 }
