@@ -3,7 +3,8 @@
  * (movies, deleted, parts, failures, how complete the changes are, how
  * fresh the movies are, the last runs), and what `tmdb-ingest search` prints.
  * Whether a run that says "running" still runs is asked of the database's
- * lock (lock_query()), after the snapshot the report is read from.
+ * lock (lock_query()), after the snapshot the report is read from, and of
+ * the run's status read again after that (store_run_status()).
  * Main's thread only.
  */
 #ifndef TMDB_REPORT_H

@@ -80,14 +80,30 @@ static bool says_running(const struct store_run_row *r) {
     return r->status && strcmp(r->status, "running") == 0;
 }
 
+/* What became of a run the snapshot shows "running", from the holder of
+ * the lock asked after the snapshot, whether the run is the newest such,
+ * and its status read after that (NULL: the read failed). Aborted: a load
+ * started since found it dead. Ended otherwise (or gone): its process
+ * lived at the snapshot. Still "running": with a holder, only the newest
+ * such row can be its run (a load marks the runs left "running" aborted
+ * before it records its own); without one, none lives. (Until a load
+ * starting marks it, and while a merge or an upgrade holds the database,
+ * a dead newest run reads as alive.) */
+static enum run_life run_life_now(enum lock_holder holder, bool newest, const char *status) {
+    if (holder == LOCK_HOLDER_UNKNOWN || !status)
+        return RUN_UNKNOWN;
+    if (strcmp(status, "aborted") == 0)
+        return RUN_DEAD;
+    if (strcmp(status, "running") != 0)
+        return RUN_ALIVE;
+    return holder == LOCK_HOLDER_LIVE && newest ? RUN_ALIVE : RUN_DEAD;
+}
+
 /* Whether the process of each run the snapshot shows "running" lives.
- * Asked after the snapshot, so that a run that ended meanwhile is told
- * from a dead one: with no holder now, a row still "running" (or marked
- * aborted by a load started since) is dead, and one that says how it
- * ended was alive at the snapshot. With a holder, only the newest such
- * row can be its run: a load marks the runs left "running" aborted before
- * it records its own. (Until that mark, and while a merge or an upgrade
- * holds the database, a dead newest run reads as alive.) */
+ * Asked after the snapshot, and each such run's status read again after
+ * the lock, so that a run that ended meanwhile is told from a dead one,
+ * and one a load starting meanwhile marked aborted from the run of the
+ * load that holds the database now. */
 static void judge_runs(struct store *s, const char *path, struct run_list *runs,
                        struct liveness *l) {
     l->why[0] = '\0';
@@ -100,16 +116,14 @@ static void judge_runs(struct store *s, const char *path, struct run_list *runs,
             continue;
         }
         char now[32];
-        if (l->holder == LOCK_HOLDER_UNKNOWN)
-            runs->life[i] = RUN_UNKNOWN;
-        else if (l->holder == LOCK_HOLDER_LIVE)
-            runs->life[i] = newest ? RUN_ALIVE : RUN_DEAD;
-        else if (store_run_status(s, r->id, now, sizeof now) != STORE_OK) {
-            snprintf(l->why, sizeof l->why, "%s", store_errmsg(s));
-            runs->life[i] = RUN_UNKNOWN;
-        } else
-            runs->life[i] =
-                strcmp(now, "running") == 0 || strcmp(now, "aborted") == 0 ? RUN_DEAD : RUN_ALIVE;
+        const char *status = NULL;
+        if (l->holder != LOCK_HOLDER_UNKNOWN) {
+            if (store_run_status(s, r->id, now, sizeof now) == STORE_OK)
+                status = now;
+            else
+                snprintf(l->why, sizeof l->why, "%s", store_errmsg(s));
+        }
+        runs->life[i] = run_life_now(l->holder, newest, status);
         newest = false;
     }
 }

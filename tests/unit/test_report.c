@@ -1,0 +1,213 @@
+/* test_report.c - what `stats` says of a run whose row read "running" in
+ * its snapshot, once it has asked the lock: the run's status is read again
+ * then, and what that read finds (or that it failed) decides, in text and
+ * in JSON. The snapshot and the look at the lock are moments apart; a load
+ * starting in between marks a dead run aborted. This test plays such a load
+ * just before that status read, by wrapping
+ * sqlite3_prepare_v2() for the read's SQL, so nothing in the shipped binary
+ * waits or looks for a test. The test itself holds the lock when a load is
+ * to hold it (lock_query() asks from another open file description, as
+ * another process would). */
+#define _GNU_SOURCE /* RTLD_NEXT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <dlfcn.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lock.h"
+#include "log.h"
+#include "report.h"
+#include "store.h"
+
+/* store_run_status()'s SQL: the status read again after the lock. */
+static const char status_sql[] = "SELECT status FROM runs WHERE id = ?1";
+
+/* What the wrapper does at that read; reset by setup(). */
+static struct {
+    const char *db_path;    /* where window_sql runs, on a connection of its own */
+    const char *window_sql; /* what another process does just before the read, or NULL */
+    int n_reads;            /* status reads seen */
+} at_read;
+
+static void run_elsewhere(const char *path, const char *sql) {
+    sqlite3 *db;
+    char *err = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
+        sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+        fail_msg("%s: %s", sql, err ? err : sqlite3_errmsg(db));
+    sqlite3_close(db);
+}
+
+/* Every prepare of the program passes through here (it is linked into the
+ * test, before libsqlite3); only the status read is acted on. */
+int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int n_bytes, sqlite3_stmt **st,
+                       const char **tail) {
+    static int (*real)(sqlite3 *, const char *, int, sqlite3_stmt **, const char **);
+    if (!real)
+        *(void **)&real = dlsym(RTLD_NEXT, "sqlite3_prepare_v2");
+    assert_non_null(real);
+    if (sql && strcmp(sql, status_sql) == 0) {
+        at_read.n_reads++;
+        if (at_read.window_sql)
+            run_elsewhere(at_read.db_path, at_read.window_sql);
+    }
+    return real(db, sql, n_bytes, st, tail);
+}
+
+struct fixture {
+    char dir[64];
+    char path[128];
+    int lock_fd; /* the "load" holding the database, or -1 */
+};
+
+static int setup(void **state) {
+    struct fixture *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    strcpy(f->dir, "/tmp/test_report.XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/t.sqlite3", f->dir);
+    f->lock_fd = -1;
+    memset(&at_read, 0, sizeof at_read);
+    at_read.db_path = f->path;
+    /* run 1, left "running" */
+    struct store *s;
+    char err[256] = "";
+    int64_t id = 0;
+    if (store_open(f->path, "en-US", &s, err, sizeof err) != STORE_OK)
+        fail_msg("store_open: %s", err);
+    assert_int_equal(store_run_begin(s, "ids 550", "ids 550", "2026-01-01T00:00:00Z", &id),
+                     STORE_OK);
+    assert_int_equal(id, 1);
+    store_close(s);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    struct fixture *f = *state;
+    lock_release(f->lock_fd);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    int rc = system(cmd);
+    free(f);
+    return rc == 0 ? 0 : -1;
+}
+
+/* A load holds the database, as the process of a run would. */
+static void hold_lock(struct fixture *f) {
+    char err[512];
+    if (lock_acquire(f->path, &f->lock_fd, err, sizeof err) != LOCK_OK)
+        fail_msg("lock_acquire: %s", err);
+}
+
+/* `stats` (JSON or text) on the fixture's database, as main runs it: the
+ * output, the caller's to free. */
+static char *stats(const struct fixture *f, bool json) {
+    struct store *s;
+    char err[256] = "";
+    if (store_open_readonly(f->path, &s, err, sizeof err) != STORE_OK)
+        fail_msg("store_open_readonly: %s", err);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    assert_non_null(out);
+    assert_int_equal(report_stats(s, f->path, json, out), 0);
+    assert_int_equal(fclose(out), 0);
+    store_close(s);
+    return text;
+}
+
+/* stats --format json parsed; the caller deletes it. */
+static cJSON *stats_json(const struct fixture *f) {
+    char *text = stats(f, true);
+    cJSON *d = cJSON_Parse(text);
+    if (!d)
+        fail_msg("not JSON: %s", text);
+    free(text);
+    return d;
+}
+
+/* A member of `o`: "true", "false", "null", a string's text, or "(none)". */
+static const char *member(const cJSON *o, const char *key) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return !v                  ? "(none)"
+           : cJSON_IsTrue(v)   ? "true"
+           : cJSON_IsFalse(v)  ? "false"
+           : cJSON_IsNull(v)   ? "null"
+           : cJSON_IsString(v) ? v->valuestring
+                               : "(other)";
+}
+
+static const cJSON *first_run(const cJSON *d) {
+    const cJSON *run = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(d, "runs"), 0);
+    assert_non_null(run);
+    assert_int_equal((int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(run, "id")), 1);
+    assert_string_equal(member(run, "status"), "running"); /* as in the snapshot */
+    return run;
+}
+
+/* The newest running run, held: alive, as before. Its status is read
+ * again and still says running. */
+static void test_a_held_running_run_is_alive(void **state) {
+    struct fixture *f = *state;
+    hold_lock(f);
+    cJSON *d = stats_json(f);
+    assert_string_equal(member(d, "in_use"), "true");
+    assert_string_equal(member(first_run(d), "alive"), "true");
+    assert_int_equal(at_read.n_reads, 1);
+    cJSON_Delete(d);
+}
+
+/* A load that starts after the snapshot, before stats looks at the lock,
+ * marks the dead run aborted and holds the database: the run is dead,
+ * not the holder's (it read alive, the holder taken for its process). */
+static void test_a_run_a_load_marked_aborted_since_the_snapshot_is_dead(void **state) {
+    struct fixture *f = *state;
+    hold_lock(f);
+    at_read.window_sql = "UPDATE runs SET status = 'aborted' WHERE id = 1";
+    cJSON *d = stats_json(f);
+    assert_string_equal(member(d, "in_use"), "true");
+    assert_string_equal(member(first_run(d), "alive"), "false");
+    cJSON_Delete(d);
+    run_elsewhere(f->path, "UPDATE runs SET status = 'running' WHERE id = 1");
+    char *text = stats(f, false);
+    if (!strstr(text, "run 1 ended unrecorded"))
+        fail_msg("no note that run 1 is dead:\n%s", text);
+    free(text);
+    assert_int_equal(at_read.n_reads, 2);
+}
+
+/* A run that ended after the snapshot, with a load holding the database
+ * since: its process lived at the snapshot. */
+static void test_a_run_that_ended_since_the_snapshot_was_alive(void **state) {
+    struct fixture *f = *state;
+    hold_lock(f);
+    at_read.window_sql = "UPDATE runs SET status = 'ok' WHERE id = 1";
+    cJSON *d = stats_json(f);
+    assert_string_equal(member(first_run(d), "alive"), "true");
+    cJSON_Delete(d);
+}
+
+int main(void) {
+    log_init(LOG_ERROR, false, LOG_FORMAT_TEXT);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_a_held_running_run_is_alive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_run_a_load_marked_aborted_since_the_snapshot_is_dead,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_run_that_ended_since_the_snapshot_was_alive, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
