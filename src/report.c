@@ -27,15 +27,17 @@ struct run_list {
     struct store_run_row rows[REPORT_RUNS]; /* strings point into text[i] */
     char *text[REPORT_RUNS];                /* owned */
     enum run_life life[REPORT_RUNS];
+    char why[REPORT_RUNS][600]; /* "" unless RUN_UNKNOWN: why its fate cannot be told (the
+                                   lock's reason, or why its status could not be read again) */
     int n;
     bool failed; /* out of memory */
 };
 
 /* Whether a load or merge holds the database (lock_query()), and why that
- * or a run's fate cannot be told. */
+ * cannot be told. */
 struct liveness {
     enum lock_holder holder;
-    char why[600]; /* "" unless a run is RUN_UNKNOWN or holder LOCK_HOLDER_UNKNOWN */
+    char why[600]; /* "" unless holder is LOCK_HOLDER_UNKNOWN */
 };
 
 /* Copy `*field` to the end of buf at *used and point *field at the copy. */
@@ -111,18 +113,19 @@ static void judge_runs(struct store *s, const char *path, struct run_list *runs,
     bool newest = true;
     for (int i = 0; i < runs->n; i++) {
         const struct store_run_row *r = &runs->rows[i];
+        runs->why[i][0] = '\0';
         if (!says_running(r)) {
             runs->life[i] = RUN_ENDED;
             continue;
         }
         char now[32];
         const char *status = NULL;
-        if (l->holder != LOCK_HOLDER_UNKNOWN) {
-            if (store_run_status(s, r->id, now, sizeof now) == STORE_OK)
-                status = now;
-            else
-                snprintf(l->why, sizeof l->why, "%s", store_errmsg(s));
-        }
+        if (l->holder == LOCK_HOLDER_UNKNOWN)
+            snprintf(runs->why[i], sizeof runs->why[i], "%s", l->why);
+        else if (store_run_status(s, r->id, now, sizeof now) == STORE_OK)
+            status = now;
+        else
+            snprintf(runs->why[i], sizeof runs->why[i], "%s", store_errmsg(s));
         runs->life[i] = run_life_now(l->holder, newest, status);
         newest = false;
     }
@@ -152,7 +155,7 @@ static void print_run(FILE *out, const struct store_run_row *r, enum run_life li
 }
 
 /* Under the runs: what a run that is not what its row says became. */
-static void print_run_notes(FILE *out, const struct run_list *runs, const struct liveness *l) {
+static void print_run_notes(FILE *out, const struct run_list *runs) {
     for (int i = 0; i < runs->n; i++) {
         if (runs->life[i] == RUN_DEAD)
             fprintf(out,
@@ -164,7 +167,7 @@ static void print_run_notes(FILE *out, const struct run_list *runs, const struct
         else if (runs->life[i] == RUN_UNKNOWN)
             fprintf(out,
                     "  run %" PRId64 " says running; whether it still runs cannot be told: %s\n",
-                    runs->rows[i].id, l->why);
+                    runs->rows[i].id, runs->why[i]);
     }
 }
 
@@ -246,8 +249,9 @@ static void add_bool(struct json_doc *d, cJSON *obj, const char *key, bool known
         (known ? cJSON_AddBoolToObject(obj, key, v) : cJSON_AddNullToObject(obj, key)) == NULL;
 }
 
-static void add_run(struct json_doc *d, cJSON *array, const struct store_run_row *r,
-                    enum run_life life) {
+static void add_run(struct json_doc *d, cJSON *array, const struct run_list *runs, int i) {
+    const struct store_run_row *r = &runs->rows[i];
+    enum run_life life = runs->life[i];
     cJSON *run = cJSON_CreateObject();
     if (!run || !cJSON_AddItemToArray(array, run)) {
         cJSON_Delete(run);
@@ -264,6 +268,7 @@ static void add_run(struct json_doc *d, cJSON *array, const struct store_run_row
         d->failed |= cJSON_AddNullToObject(run, "duration_s") == NULL;
     add_text(d, run, "status", r->status);
     add_bool(d, run, "alive", life != RUN_UNKNOWN, life == RUN_ALIVE);
+    add_text(d, run, "alive_unknown_reason", life == RUN_UNKNOWN ? runs->why[i] : NULL);
     add_text(d, run, "source", r->source);
     add_int(d, run, "requested", r->counts.requested);
     add_int(d, run, "stored", r->counts.fetched);
@@ -318,7 +323,7 @@ static int stats_json(const char *path, const struct store_overview *o, const st
     cJSON *array = cJSON_AddArrayToObject(root, "runs");
     d.failed |= array == NULL;
     for (int i = 0; array && i < runs->n; i++)
-        add_run(&d, array, &runs->rows[i], runs->life[i]);
+        add_run(&d, array, runs, i);
     char *text = !d.failed ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root);
     if (!text) {
@@ -331,7 +336,7 @@ static int stats_json(const char *path, const struct store_overview *o, const st
 }
 
 static int print_stats(const char *path, const struct store_overview *o,
-                       const struct run_list *runs, const struct liveness *l, FILE *out) {
+                       const struct run_list *runs, FILE *out) {
     fprintf(out, "Database   %s (schema %d, %s, created %s)\n", path, o->schema_version,
             o->language, o->created_at);
     fprintf(out, "Movies     %" PRId64 " stored, %" PRId64 " of them deleted on TMDB\n", o->movies,
@@ -372,7 +377,7 @@ static int print_stats(const char *path, const struct store_overview *o,
                  "stored missing failed skipped  source\n");
     for (int i = 0; i < runs->n; i++)
         print_run(out, &runs->rows[i], runs->life[i]);
-    print_run_notes(out, runs, l);
+    print_run_notes(out, runs);
     return log_output_flushed(out, "the statistics");
 }
 
@@ -397,7 +402,7 @@ int report_stats(struct store *s, const char *path, bool json, FILE *out) {
     else {
         struct liveness l;
         judge_runs(s, path, &runs, &l);
-        rc = json ? stats_json(path, &o, &runs, &l, out) : print_stats(path, &o, &runs, &l, out);
+        rc = json ? stats_json(path, &o, &runs, &l, out) : print_stats(path, &o, &runs, out);
     }
     run_list_free(&runs);
     return rc;

@@ -5,11 +5,12 @@
 # reads "unrecorded" in text, with a note, and "alive": false in JSON (its
 # status stays "running" there); a live one reads as before, "alive": true.
 # A database no load ever ran on (no lock file) has no live run; a lock
-# file stats cannot open or use makes it say it cannot tell ("alive": null),
+# file stats cannot open or use makes it say it cannot tell ("alive": null,
+# the reason in "in_use_unknown_reason" and the run's "alive_unknown_reason"),
 # never fail. Also through a read-only mount of the database's directory,
 # and stats polled without pause never makes a load starting exit 6.
 . "$(dirname "$0")/lib.sh"
-plan 31
+plan 32
 
 # stats_json_runs: after run_ingest stats --format json, "in_use" and each
 # listed run's "id:status:alive", on one line
@@ -112,6 +113,12 @@ is "$RC:$(stats_json_runs)" "0:null 2:running:null 1:aborted:false" \
     "JSON: in_use and alive null, an ended run still not alive"
 like "$OUT" '"in_use_unknown_reason":"cannot open the lock file [^"]*: it is a symbolic link"' \
     "in_use_unknown_reason says why"
+printf '%s' "$OUT" | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+r = {x["id"]: x["alive_unknown_reason"] for x in d["runs"]}
+sys.exit(0 if r == {2: d["in_use_unknown_reason"], 1: None} else "%s" % r)' 2>"$TMP/check"
+is "$?" 0 "the running run's alive_unknown_reason is that reason, the ended run's null $(cat "$TMP/check")"
 rm "$DB.lock"
 mkdir "$DB.lock"
 run_ingest stats --format json
@@ -158,7 +165,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     like "$RC:$(stats_json_runs):$OUT" "^0:null 2:running:null .*cannot open the lock file [^\"]*: Permission denied" \
         "another user's unreadable lock file: cannot tell (exit 0)"
 else
-    echo "ok 31 # SKIP needs root and setpriv to run as another user"
+    echo "ok 32 # SKIP needs root and setpriv to run as another user"
 fi
 
 done_testing

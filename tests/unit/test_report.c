@@ -3,7 +3,7 @@
  * then, and what that read finds (or that it failed) decides, in text and
  * in JSON. The snapshot and the look at the lock are moments apart; a load
  * starting in between marks a dead run aborted. This test plays such a load
- * just before that status read, by wrapping
+ * (or a failing read) just before that status read, by wrapping
  * sqlite3_prepare_v2() for the read's SQL, so nothing in the shipped binary
  * waits or looks for a test. The test itself holds the lock when a load is
  * to hold it (lock_query() asks from another open file description, as
@@ -35,6 +35,7 @@ static const char status_sql[] = "SELECT status FROM runs WHERE id = ?1";
 static struct {
     const char *db_path;    /* where window_sql runs, on a connection of its own */
     const char *window_sql; /* what another process does just before the read, or NULL */
+    bool fail;              /* make the read fail (a real SQLite error: no such table) */
     int n_reads;            /* status reads seen */
 } at_read;
 
@@ -60,6 +61,10 @@ int sqlite3_prepare_v2(sqlite3 *db, const char *sql, int n_bytes, sqlite3_stmt *
         at_read.n_reads++;
         if (at_read.window_sql)
             run_elsewhere(at_read.db_path, at_read.window_sql);
+        if (at_read.fail) {
+            sql = "SELECT status FROM runs_gone WHERE id = ?1";
+            n_bytes = -1;
+        }
     }
     return real(db, sql, n_bytes, st, tail);
 }
@@ -166,6 +171,7 @@ static void test_a_held_running_run_is_alive(void **state) {
     cJSON *d = stats_json(f);
     assert_string_equal(member(d, "in_use"), "true");
     assert_string_equal(member(first_run(d), "alive"), "true");
+    assert_string_equal(member(first_run(d), "alive_unknown_reason"), "null");
     assert_int_equal(at_read.n_reads, 1);
     cJSON_Delete(d);
 }
@@ -180,6 +186,7 @@ static void test_a_run_a_load_marked_aborted_since_the_snapshot_is_dead(void **s
     cJSON *d = stats_json(f);
     assert_string_equal(member(d, "in_use"), "true");
     assert_string_equal(member(first_run(d), "alive"), "false");
+    assert_string_equal(member(first_run(d), "alive_unknown_reason"), "null");
     cJSON_Delete(d);
     run_elsewhere(f->path, "UPDATE runs SET status = 'running' WHERE id = 1");
     char *text = stats(f, false);
@@ -200,6 +207,37 @@ static void test_a_run_that_ended_since_the_snapshot_was_alive(void **state) {
     cJSON_Delete(d);
 }
 
+/* The status read again fails, nobody holding the database: the lock was
+ * asked (in_use false, no reason for it), the run's fate is unknown, and
+ * the run says why, in JSON as in text. */
+static void check_unreadable_status(struct fixture *f, const char *in_use) {
+    at_read.fail = true;
+    cJSON *d = stats_json(f);
+    assert_string_equal(member(d, "in_use"), in_use);
+    assert_string_equal(member(d, "in_use_unknown_reason"), "null");
+    const cJSON *run = first_run(d);
+    assert_string_equal(member(run, "alive"), "null");
+    const char *why = member(run, "alive_unknown_reason");
+    if (!strstr(why, "read the status of run 1") || !strstr(why, "no such table: runs_gone"))
+        fail_msg("alive_unknown_reason: %s", why);
+    cJSON_Delete(d);
+    char *text = stats(f, false);
+    if (!strstr(text, "run 1 says running; whether it still runs cannot be told: ") ||
+        !strstr(text, "no such table: runs_gone"))
+        fail_msg("no note for run 1:\n%s", text);
+    free(text);
+}
+
+static void test_an_unreadable_status_with_no_holder_says_why(void **state) {
+    check_unreadable_status(*state, "false");
+}
+
+static void test_an_unreadable_status_with_a_holder_says_why(void **state) {
+    struct fixture *f = *state;
+    hold_lock(f);
+    check_unreadable_status(f, "true");
+}
+
 int main(void) {
     log_init(LOG_ERROR, false, LOG_FORMAT_TEXT);
     const struct CMUnitTest tests[] = {
@@ -207,6 +245,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_a_run_a_load_marked_aborted_since_the_snapshot_is_dead,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_run_that_ended_since_the_snapshot_was_alive, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_an_unreadable_status_with_no_holder_says_why, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_an_unreadable_status_with_a_holder_says_why, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
