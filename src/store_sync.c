@@ -176,8 +176,8 @@ static enum store_status note_to_fetch_again(struct store *s, const char *ids_sq
         "SELECT movie_id, ?1, NULL, ?2 FROM (";
     static const char note_tail[] = " WHERE true ON CONFLICT (movie_id) DO UPDATE SET needed_from "
                                     "= max(needed_from, excluded.needed_from), copy_made_at = NULL";
-    static const char count_head[] =
-        "SELECT count(*), coalesce(min(noted_at), '') FROM stale_copies WHERE movie_id IN (";
+    static const char oldest_head[] =
+        "SELECT coalesce(min(noted_at), '') FROM stale_copies WHERE movie_id IN (";
     *noted = 0;
     if (oldest)
         oldest[0] = '\0';
@@ -192,18 +192,19 @@ static enum store_status note_to_fetch_again(struct store *s, const char *ids_sq
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return store_fail(s, "%s", what);
-    what = "count the movies noted to fetch again";
-    if ((ss = prepare_over_ids(s, count_head, ids_sql, "", bind, ctx, needed_from, what, &st)) !=
+    /* Each movie once (ids_sql selects distinct ones: a UNION, or a run's
+     * failures by their key), inserted or, noted already, updated: both
+     * count, as the notes the next changes run fetches. Counting them again
+     * would run ids_sql a second time (every movie an export left out). */
+    *noted = sqlite3_changes64(s->db);
+    if (!oldest)
+        return STORE_OK;
+    what = "find the oldest note of the movies noted to fetch again";
+    if ((ss = prepare_over_ids(s, oldest_head, ids_sql, "", bind, ctx, needed_from, what, &st)) !=
         STORE_OK)
         return ss;
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *noted = sqlite3_column_int64(st, 0);
-        if (oldest)
-            snprintf(oldest, size, "%s", (const char *)sqlite3_column_text(st, 1));
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW)
+    rc = store_step_text(st, oldest, size);
+    if (rc != SQLITE_OK)
         return store_fail(s, "%s", what);
     return STORE_OK;
 }

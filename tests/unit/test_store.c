@@ -1239,6 +1239,18 @@ static void test_oldest_unrefreshed_by_fetch_and_by_copy(void **state) {
                            "(SELECT * FROM stale_copies ORDER BY 1)",
                            buf, sizeof buf),
                         "1 2026-11-25T00:00:00Z none, 2 2026-11-24T00:00:00Z none");
+    /* The count is of movies, each once: one both selects find (fetched
+     * before the day, from a copy of a day before its fetch's) counts one,
+     * as do the two noted already (updated, and fetched again all the
+     * same by the next changes run). */
+    struct movie both = sample(5, "both");
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &both, "2026-11-23T05:00:00Z", "2026-11-21T00:00:00Z"),
+                     STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    assert_int_equal(store_note_unrefreshed(s, day, &all, day, &noted), STORE_OK);
+    assert_int_equal(noted, 3);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 3);
     store_close(s);
 }
 
