@@ -142,6 +142,10 @@ void cli_free(struct options *opt);
  * largest unit that divides it: "6d", "36h", "1w", "0". */
 void cli_format_duration(long long seconds, char *buf, size_t size);
 
+/* Write how long `requests` take at --rate `rate` (requests/s; 0 = none),
+ * to the minute: "about 7h56m at 35 requests/s", or "no --rate limit". */
+void cli_format_eta(long long requests, double rate, char *buf, size_t size);
+
 /* The full --help text. */
 void cli_print_help(FILE *out);
 

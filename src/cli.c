@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -460,6 +461,15 @@ void cli_format_duration(long long seconds, char *buf, size_t size) {
         snprintf(buf, size, "0");
     else
         snprintf(buf, size, "%lld%c", seconds / duration_units[i].seconds, duration_units[i].unit);
+}
+
+void cli_format_eta(long long requests, double rate, char *buf, size_t size) {
+    if (rate <= 0) {
+        snprintf(buf, size, "no --rate limit");
+        return;
+    }
+    long long m = llround((double)requests / rate / 60); /* whole minutes */
+    snprintf(buf, size, "about %lldh%02lldm at %g requests/s", m / 60, m % 60, rate);
 }
 
 /* K/N with 0 <= K < N <= 1024. */

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,11 +276,8 @@ static void warn_parts(struct store *store, const struct options *opt) {
 static int print_dry_run(const struct options *opt, struct stats *stats) {
     long long n = stats_get(&stats->requested);
     long long pages = stats_get(&stats->http_requests);
-    char eta[64] = "no --rate limit";
-    if (opt->rate > 0) {
-        long long m = llround((double)n / opt->rate / 60); /* whole minutes */
-        snprintf(eta, sizeof eta, "about %lldh%02lldm at %g requests/s", m / 60, m % 60, opt->rate);
-    }
+    char eta[64];
+    cli_format_eta(n, opt->rate, eta, sizeof eta);
     if (opt->log_format == LOG_FORMAT_JSON) {
         const struct log_field fields[] = {
             {"would_fetch", NULL, (double)n},

@@ -322,6 +322,12 @@ static bool hold_back(struct store *store, const struct store_unrefreshed *which
            oldest_unrefreshed(store, which, true, day, copied, CLOCK_ISO_SIZE + 8);
 }
 
+/* More notes than the movies TMDB lists as changed in a usual day (a few
+ * thousand: tens of /movie/changes pages of 100): the next nightly changes
+ * run would take hours instead of minutes, so the export says how to
+ * fetch them itself instead. */
+#define SYNC_NOTES_LARGE 10000
+
 /* The first day a changes run started tomorrow reads from (plan_changes()
  * refuses an older cursor): the next nightly one. */
 static long changes_reach(void) {
@@ -329,23 +335,30 @@ static long changes_reach(void) {
 }
 
 /* What, of this run's options, leaves stored movies out of an export, for
- * a warning ("" when none applies). */
+ * a warning, into causes ("" when none applies), and what would fetch them
+ * instead, into instead. */
 static void unrefreshed_causes(const struct options *opt, const struct sync_facts *facts, long day,
-                               char *buf, size_t size) {
+                               char *causes, char *instead, size_t size) {
     const struct source *src = &opt->source;
-    const char *cause[4];
-    size_t n = 0, len = 0;
-    if (!src->include_video)
-        cause[n++] = "video movies without --include-video";
-    if (src->has_min_popularity)
-        cause[n++] = "below --min-popularity";
-    if (facts->max_age_day < day)
-        cause[n++] = "skipped by --max-age";
-    if (facts->resumed_from_day < day)
-        cause[n++] = "stored by the run it resumed";
-    buf[0] = '\0';
-    for (size_t i = 0; i < n && len < size; i++)
-        len += (size_t)snprintf(buf + len, size - len, "%s%s", i ? ", or " : "", cause[i]);
+    struct {
+        bool applies;
+        const char *cause, *instead;
+    } const all[] = {
+        {!src->include_video, "video movies without --include-video", "with --include-video"},
+        {src->has_min_popularity, "below --min-popularity", "without --min-popularity"},
+        {facts->max_age_day < day, "skipped by --max-age", "with a shorter --max-age"},
+        {facts->resumed_from_day < day, "stored by the run it resumed", "with --refresh"},
+    };
+    size_t n = 0, len = 0, len_instead = 0;
+    causes[0] = instead[0] = '\0';
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++) {
+        if (!all[i].applies || len >= size || len_instead >= size)
+            continue;
+        len += (size_t)snprintf(causes + len, size - len, "%s%s", n ? ", or " : "", all[i].cause);
+        len_instead += (size_t)snprintf(instead + len_instead, size - len_instead, "%s%s",
+                                        n ? " and " : "", all[i].instead);
+        n++;
+    }
 }
 
 /*
@@ -386,7 +399,8 @@ static enum sync_status note_unrefreshed(const struct options *opt, struct store
             return SYNC_OK;
         }
     }
-    char before[CLOCK_ISO_SIZE], to_s[CLOCK_DATE_SIZE], held_s[CLOCK_DATE_SIZE], causes[160];
+    char before[CLOCK_ISO_SIZE], to_s[CLOCK_DATE_SIZE], held_s[CLOCK_DATE_SIZE], causes[160],
+        instead[160], eta[64];
     int64_t noted;
     clock_format_day_start(to, before);
     if (store_note_unrefreshed(store, before, &mine, before, &noted) != STORE_OK) {
@@ -394,14 +408,21 @@ static enum sync_status note_unrefreshed(const struct options *opt, struct store
         return SYNC_FATAL;
     }
     clock_format_date(to, to_s);
-    unrefreshed_causes(opt, facts, to, causes, sizeof causes);
+    unrefreshed_causes(opt, facts, to, causes, instead, sizeof causes);
     clock_format_date(*held, held_s);
+    cli_format_eta(noted, opt->rate, eta, sizeof eta); /* a request each */
     log_warn("%" PRId64 " stored movie(s) this export did not fetch again (%s) would hold the "
              "changes cursor at %s, further back than the next 'changes' run reads (from %s, "
              "%d days): noted in stale_copies instead, and changes are marked complete from %s; "
-             "the next 'changes' run fetches those %" PRId64 " movie(s) again besides its days",
+             "the next 'changes' run fetches those %" PRId64 " movie(s) again besides its days, "
+             "%s",
              noted, causes[0] ? causes : "left as they were", held_s, reach_s, SYNC_RETENTION_DAYS,
-             to_s, noted);
+             to_s, noted, eta);
+    if (noted > SYNC_NOTES_LARGE && instead[0])
+        log_warn("that is more than a night's changes usually hold (%d movies): to fetch them "
+                 "now rather than in the next 'changes' run, run this export again %s (its "
+                 "fetches clear their notes)",
+                 SYNC_NOTES_LARGE, instead);
     *held = to;
     return SYNC_OK;
 }

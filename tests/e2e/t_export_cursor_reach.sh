@@ -12,14 +12,18 @@
 # fetches them and clears the notes. Within the window nothing changes:
 # the cursor is held and nothing is noted. With --shard, only the export's
 # own shard's movies are noted; another shard's movie that old keeps the
-# cursor held, and the warning says to run export without --shard. A
+# cursor held, and the warning says to run export without --shard. The
+# warning says what the next changes run will cost at the run's --rate and,
+# past the changes of a usual night (10,000), how to fetch them in an
+# export instead (a first export with --min-popularity on a database
+# loaded long ago notes most of it: hours of the next night's run). A
 # --max-age longer than changes reads notes what it skipped from before the
 # first day changes reads, and the cursor moves to that day.
 . "$(dirname "$0")/lib.sh"
 # The runs below read days by this machine's clock: one that straddles
 # midnight has a new day to read.
 one_utc_day
-plan 23
+plan 27
 
 FAKE_OPTS="--movies 60 --deleted 2"
 # before the fake starts: it serves today's export even when midnight comes
@@ -64,8 +68,9 @@ is "$RC" 0 "fetched 100 days ago: the export exits 0"
 is "$(cursor)" "$TODAY" "the cursor moves to the export's day"
 is "$(notes)" "$video|${TODAY}T00:00:00Z|none" \
     "the movie is noted, without a copy, needing one from that day"
-like "$ERR" "warning: 1 stored movie\(s\) this export did not fetch again \(video movies without --include-video\) would hold the changes cursor at $(day -100), further back than the next 'changes' run reads \(from $(day -89), 90 days\): noted in stale_copies instead, and changes are marked complete from $TODAY; the next 'changes' run fetches those 1 movie\(s\) again besides its days" \
-    "the warning says how many, why, and what the next changes run fetches"
+like "$ERR" "warning: 1 stored movie\(s\) this export did not fetch again \(video movies without --include-video\) would hold the changes cursor at $(day -100), further back than the next 'changes' run reads \(from $(day -89), 90 days\): noted in stale_copies instead, and changes are marked complete from $TODAY; the next 'changes' run fetches those 1 movie\(s\) again besides its days, no --rate limit" \
+    "the warning says how many, why, what the next changes run fetches, and its cost"
+unlike "$ERR" "more than a night's changes" "one movie: no advice to fetch them in the export"
 unlike "$ERR" "were not fetched again by this export" "not that the cursor is held"
 run_ingest stats
 like "$OUT" "1 movie\(s\) wait to be fetched again by the next changes run: 0 served copies older than their change \(TMDB's cache\), 1 without a copy \(failed, or left out by an export\)" \
@@ -123,5 +128,33 @@ is "$RC:$(cursor):$(notes)" "0:$TODAY:$video|${TODAY}T00:00:00Z|none" \
     "export --shard $((video % 2))/2, the movie's own: noted, the cursor at the export's day"
 run_ingest changes --rate 0 --shard "$((video % 2))/2"
 is "$RC:$(notes)" "0:" "changes --shard of that shard fetches it"
+
+# Cost: a first export with --min-popularity on a database loaded more
+# than 90 days ago notes every stored movie below it. 10,002 stored movies
+# (one fetched from the fake, 10,001 rows like it), all listed in a dated
+# export file below the threshold: the next changes run fetches them all,
+# 10,002 requests, about 5 minutes at --rate 35; more than a night holds,
+# so the warning says how to fetch them now.
+DB="$TMP/large.db"
+first=$(catalogue_ids 1 $FAKE_OPTS)
+run_ingest ids "$first" --rate 0
+sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)
+     INSERT INTO movies (id, title, raw_json, language, fetched_at)
+     SELECT 5000000 + i, 'copy ' || i, '{}', 'en-US', 'x' FROM n;
+     UPDATE movies SET fetched_at = '$(day -100)T05:00:00Z', copy_made_at = '$(day -100)T04:00:00Z'"
+LARGE="$TMP/large/movie_ids_$(date -u -d "$TODAY" +%m_%d_%Y).json.gz"
+mkdir -p "$TMP/large"
+sql "SELECT id FROM movies" | "$PYTHON" -c '
+import sys
+for line in sys.stdin:
+    print("{\"adult\":false,\"id\":%s,\"original_title\":\"x\",\"popularity\":0.5,\"video\":false}" % line.strip())' |
+    gzip >"$LARGE"
+run_ingest export --file "$LARGE" --min-popularity 1 --rate 35
+is "$RC:$(cursor):$(sql "SELECT count(*) FROM stale_copies")" "0:$TODAY:10002" \
+    "a first export below --min-popularity of 10,002 movies fetched 100 days ago: all noted"
+like "$ERR" "10002 stored movie\(s\) this export did not fetch again \(video movies without --include-video, or below --min-popularity\).*the next 'changes' run fetches those 10002 movie\(s\) again besides its days, about 0h05m at 35 requests/s" \
+    "the warning says what the next changes run will take at the run's --rate"
+like "$ERR" "warning: that is more than a night's changes usually hold \(10000 movies\): to fetch them now rather than in the next 'changes' run, run this export again with --include-video and without --min-popularity \(its fetches clear their notes\)" \
+    "and, that many, how to fetch them in an export instead"
 
 done_testing

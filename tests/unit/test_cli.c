@@ -359,6 +359,26 @@ static void test_durations_written_read_back(void **state) {
     }
 }
 
+/* cli_format_eta(): whole minutes at --rate, as a dry run and an export's
+ * notes say it; none without a rate. */
+static void test_eta_at_rate(void **state) {
+    (void)state;
+    static const struct {
+        long long requests;
+        double rate;
+        const char *text;
+    } cases[] = {{10002, 35, "about 0h05m at 35 requests/s"},
+                 {1000000, 35, "about 7h56m at 35 requests/s"},
+                 {3599, 1, "about 1h00m at 1 requests/s"},
+                 {29, 1, "about 0h00m at 1 requests/s"},
+                 {5, 0, "no --rate limit"}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[64];
+        cli_format_eta(cases[i].requests, cases[i].rate, text, sizeof text);
+        assert_string_equal(text, cases[i].text);
+    }
+}
+
 static void test_shard_values(void **state) {
     (void)state;
     struct options o;
@@ -564,6 +584,7 @@ int main(void) {
         cmocka_unit_test(test_changes_since),
         cmocka_unit_test(test_max_age_durations),
         cmocka_unit_test(test_durations_written_read_back),
+        cmocka_unit_test(test_eta_at_rate),
         cmocka_unit_test(test_shard_values),
         cmocka_unit_test(test_format_per_command),
         cmocka_unit_test(test_max_deletions),
