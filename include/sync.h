@@ -56,6 +56,13 @@ struct store;
 /* /movie/changes answers for about as long as exports are kept. */
 #define SYNC_RETENTION_DAYS 90
 
+/* The longest export --max-age (sync_plan() refuses a longer one, exit 2).
+ * A skipped movie holds the cursor at its fetch, at the earliest today
+ * minus --max-age; changes run k days later refuses a cursor before that
+ * day minus SYNC_RETENTION_DAYS, so --max-age N days leaves 89 - N nights
+ * to miss: this leaves one. */
+#define SYNC_MAX_AGE_DAYS (SYNC_RETENTION_DAYS - 2)
+
 enum sync_status {
     SYNC_OK = 0,
     SYNC_USAGE = 1,   /* logged: a configuration the user must change (exit 2) */
@@ -95,7 +102,8 @@ int64_t sync_deletions_allowed(const struct deletion_limit *limit, int64_t live)
  * to take while the newest is not published yet) or
  * changes (the first and last day, from --since or the cursor in `store`,
  * which may be NULL for a dry run on no database). Both buffers hold
- * url_size bytes.
+ * url_size bytes. SYNC_USAGE (logged) for an export --max-age over
+ * SYNC_MAX_AGE_DAYS, among others.
  */
 enum sync_status sync_plan(struct options *opt, struct store *store, char *url, char *fallback_url,
                            size_t url_size);

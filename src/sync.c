@@ -34,6 +34,18 @@ static int export_url_of(const struct options *opt, long day, char *url, size_t 
 
 static enum sync_status plan_export(struct options *opt, char *url, char *fallback_url,
                                     size_t url_size) {
+    if (opt->max_age_s > (long long)SYNC_MAX_AGE_DAYS * 86400) {
+        char duration[32];
+        cli_format_duration(opt->max_age_s, duration, sizeof duration);
+        log_error("export --max-age %s: an export leaves the changes cursor at the oldest fetch "
+                  "it skips, and 'changes' refuses a cursor more than %d days back; a --max-age "
+                  "over %d days leaves no night to miss (and what it skips from before those "
+                  "days the next 'changes' run fetches anyway). Use --max-age %dd or less: "
+                  "--max-age Nd leaves %d-N nights 'changes' may miss",
+                  duration, SYNC_RETENTION_DAYS, SYNC_MAX_AGE_DAYS, SYNC_MAX_AGE_DAYS,
+                  SYNC_MAX_AGE_DAYS + 1);
+        return SYNC_USAGE;
+    }
     opt->export_adult_listed = false;
     opt->source.adult_listed = &opt->export_adult_listed;
     if (opt->source.export_path) {

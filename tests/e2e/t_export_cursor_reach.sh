@@ -16,14 +16,14 @@
 # warning says what the next changes run will cost at the run's --rate and,
 # past the changes of a usual night (10,000), how to fetch them in an
 # export instead (a first export with --min-popularity on a database
-# loaded long ago notes most of it: hours of the next night's run). A
-# --max-age longer than changes reads notes what it skipped from before the
-# first day changes reads, and the cursor moves to that day.
+# loaded long ago notes most of it: hours of the next night's run). An
+# export refuses a --max-age over 88 days: the cursor it leaves at the
+# oldest fetch skipped would leave changes no night to miss.
 . "$(dirname "$0")/lib.sh"
 # The runs below read days by this machine's clock: one that straddles
 # midnight has a new day to read.
 one_utc_day
-plan 27
+plan 28
 
 FAKE_OPTS="--movies 60 --deleted 2"
 # before the fake starts: it serves today's export even when midnight comes
@@ -99,18 +99,23 @@ is "$RC:$(cursor):$(notes)" "0:$TODAY:$video|${TODAY}T00:00:00Z|none" \
 run_ingest changes --rate 0
 is "$RC:$(notes)" "0:" "the next changes run fetches it"
 
-# --max-age longer than changes reads skips it: the cursor would be at its
-# fetch; the skipped movies fetched before the first day the next changes
-# reads are noted, and the cursor moves to that day, not to the export's
-# (the other skipped movies, fetched since, stay skipped).
-fetched_long_ago -100
+# --max-age: a skipped movie holds the cursor at its fetch, so an export
+# refuses one longer than 88 days, before anything is fetched or recorded:
+# that cursor would leave the next changes run no night to miss (and what
+# it skips from before the days changes reads is fetched by that run
+# anyway). 88 days are accepted.
+fetched_long_ago -80
+runs=$(sql "SELECT count(*) FROM runs")
 export_now --include-video --max-age 120d
-is "$RC:$(cursor):$(notes)" "0:$(day -89):$video|$(day -89)T00:00:00Z|none" \
-    "--max-age 120d skips it: noted, the cursor at the first day changes reads tomorrow"
-like "$ERR" "1 stored movie\(s\) this export did not fetch again \(skipped by --max-age\)" \
-    "the warning names --max-age"
-run_ingest changes --rate 0
-is "$RC:$(notes):$(cursor)" "0::$TODAY" "the next changes run reads from there, fetches it"
+is "$RC:$(cursor):$(notes):$(sql "SELECT count(*) FROM runs")" "2:$(day -80)::$runs" \
+    "--max-age 120d: refused, exit 2, nothing run, noted or moved"
+like "$ERR" "error: export --max-age 120d: an export leaves the changes cursor at the oldest fetch it skips, and 'changes' refuses a cursor more than 90 days back; a --max-age over 88 days leaves no night to miss.*Use --max-age 88d or less: --max-age Nd leaves 89-N nights 'changes' may miss" \
+    "the error says why, and the longest to use"
+export_now --include-video --max-age 89d
+is "$RC:$(cursor)" "2:$(day -80)" "--max-age 89d: refused too"
+export_now --include-video --max-age 88d
+is "$RC:$(cursor):$(notes)" "0:$(day -80):" \
+    "--max-age 88d: skips the movie fetched 80 days ago, the cursor held at its fetch"
 
 # --shard: another shard's movie that old is left to its own runs: the
 # cursor stays held (changes refuses, as it did) and the warning says why.
