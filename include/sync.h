@@ -56,12 +56,14 @@ struct store;
 /* /movie/changes answers for about as long as exports are kept. */
 #define SYNC_RETENTION_DAYS 90
 
-/* The longest export --max-age (sync_plan() refuses a longer one, exit 2).
- * A skipped movie holds the cursor at its fetch, at the earliest today
- * minus --max-age; changes run k days later refuses a cursor before that
- * day minus SYNC_RETENTION_DAYS, so --max-age N days leaves 89 - N nights
- * to miss: this leaves one. */
-#define SYNC_MAX_AGE_DAYS (SYNC_RETENTION_DAYS - 2)
+/* The longest export --max-age (sync_plan() refuses a longer one, exit 2,
+ * when the export's day is known: one of unknown day leaves the cursor).
+ * A skipped movie holds the cursor at its copy's day, and TMDB's CDN often
+ * made the copy the day before the fetch: at the earliest today minus
+ * --max-age minus 1. A changes run k days later refuses a cursor before its
+ * day minus SYNC_RETENTION_DAYS, so it runs for k <= 89 - N with --max-age
+ * N days: the nightly one (k = 1) may miss 88 - N nights. This leaves one. */
+#define SYNC_MAX_AGE_DAYS (SYNC_RETENTION_DAYS - 3)
 
 enum sync_status {
     SYNC_OK = 0,
@@ -103,7 +105,7 @@ int64_t sync_deletions_allowed(const struct deletion_limit *limit, int64_t live)
  * changes (the first and last day, from --since or the cursor in `store`,
  * which may be NULL for a dry run on no database). Both buffers hold
  * url_size bytes. SYNC_USAGE (logged) for an export --max-age over
- * SYNC_MAX_AGE_DAYS, among others.
+ * SYNC_MAX_AGE_DAYS when the export's day is known, among others.
  */
 enum sync_status sync_plan(struct options *opt, struct store *store, char *url, char *fallback_url,
                            size_t url_size);

@@ -32,20 +32,28 @@ static int export_url_of(const struct options *opt, long day, char *url, size_t 
                : -1;
 }
 
+/* An export whose day is known sets the cursor no further forward than the
+ * oldest fetch --max-age skips (or its copy's day): refuse a --max-age that
+ * leaves the changes run after it no night to miss (sync.h). An export of
+ * unknown day does not move the cursor: any --max-age is fine. */
+static enum sync_status check_max_age(const struct options *opt) {
+    if (opt->export_day < 0 || opt->max_age_s <= (long long)SYNC_MAX_AGE_DAYS * 86400)
+        return SYNC_OK;
+    char duration[32];
+    cli_format_duration(opt->max_age_s, duration, sizeof duration);
+    log_error("export --max-age %s: an export leaves the changes cursor at the oldest fetch it "
+              "skips (or at its copy's day, often the day before), and 'changes' refuses a "
+              "cursor more than %d days back; a --max-age over %d days leaves no night to miss "
+              "(and what it skips from before those days the next 'changes' run fetches "
+              "anyway). Use --max-age %dd or less: --max-age Nd leaves %d-N nights 'changes' "
+              "may miss",
+              duration, SYNC_RETENTION_DAYS, SYNC_MAX_AGE_DAYS, SYNC_MAX_AGE_DAYS,
+              SYNC_MAX_AGE_DAYS + 1);
+    return SYNC_USAGE;
+}
+
 static enum sync_status plan_export(struct options *opt, char *url, char *fallback_url,
                                     size_t url_size) {
-    if (opt->max_age_s > (long long)SYNC_MAX_AGE_DAYS * 86400) {
-        char duration[32];
-        cli_format_duration(opt->max_age_s, duration, sizeof duration);
-        log_error("export --max-age %s: an export leaves the changes cursor at the oldest fetch "
-                  "it skips, and 'changes' refuses a cursor more than %d days back; a --max-age "
-                  "over %d days leaves no night to miss (and what it skips from before those "
-                  "days the next 'changes' run fetches anyway). Use --max-age %dd or less: "
-                  "--max-age Nd leaves %d-N nights 'changes' may miss",
-                  duration, SYNC_RETENTION_DAYS, SYNC_MAX_AGE_DAYS, SYNC_MAX_AGE_DAYS,
-                  SYNC_MAX_AGE_DAYS + 1);
-        return SYNC_USAGE;
-    }
     opt->export_adult_listed = false;
     opt->source.adult_listed = &opt->export_adult_listed;
     if (opt->source.export_path) {
@@ -55,12 +63,14 @@ static enum sync_status plan_export(struct options *opt, char *url, char *fallba
                      "missing from it will not be marked deleted",
                      opt->source.export_path);
         }
-        return SYNC_OK;
+        return check_max_age(opt);
     }
     if (opt->export_date)
         clock_parse_date(opt->export_date, &opt->export_day);
     else
         opt->export_day = export_default_day((long long)time(NULL));
+    if (check_max_age(opt) != SYNC_OK)
+        return SYNC_USAGE;
     if (export_url_of(opt, opt->export_day, url, url_size) != 0 ||
         export_url_of(opt, opt->export_day - 1, fallback_url, url_size) != 0) {
         log_error("--export-base is too long");

@@ -17,13 +17,14 @@
 # past the changes of a usual night (10,000), how to fetch them in an
 # export instead (a first export with --min-popularity on a database
 # loaded long ago notes most of it: hours of the next night's run). An
-# export refuses a --max-age over 88 days: the cursor it leaves at the
-# oldest fetch skipped would leave changes no night to miss.
+# export of a known day refuses a --max-age over 87 days: the cursor it
+# leaves at the oldest copy skipped (often made the day before its fetch)
+# would leave changes no night to miss.
 . "$(dirname "$0")/lib.sh"
 # The runs below read days by this machine's clock: one that straddles
 # midnight has a new day to read.
 one_utc_day
-plan 28
+plan 31
 
 FAKE_OPTS="--movies 60 --deleted 2"
 # before the fake starts: it serves today's export even when midnight comes
@@ -45,6 +46,14 @@ fetched_long_ago() {
     else
         sql "UPDATE meta SET value = '$(day "$1")' WHERE key = 'changes_from'"
     fi
+}
+# an export file at $2 listing every stored movie, of popularity $1
+export_file_of_stored() {
+    sql "SELECT id FROM movies" | "$PYTHON" -c '
+import sys
+for line in sys.stdin:
+    print("{\"adult\":false,\"id\":%s,\"original_title\":\"x\",\"popularity\":%s,\"video\":false}" % (line.strip(), sys.argv[1]))' "$1" |
+        gzip >"$2"
 }
 export_now() { run_ingest export --export-base "$EXPORT_BASE" --date "$TODAY" --rate 0 "$@"; }
 
@@ -99,23 +108,41 @@ is "$RC:$(cursor):$(notes)" "0:$TODAY:$video|${TODAY}T00:00:00Z|none" \
 run_ingest changes --rate 0
 is "$RC:$(notes)" "0:" "the next changes run fetches it"
 
-# --max-age: a skipped movie holds the cursor at its fetch, so an export
-# refuses one longer than 88 days, before anything is fetched or recorded:
-# that cursor would leave the next changes run no night to miss (and what
-# it skips from before the days changes reads is fetched by that run
-# anyway). 88 days are accepted.
+# --max-age: a skipped movie holds the cursor at its copy's day, and TMDB's
+# cache often made the copy the day before the fetch: up to --max-age and a
+# day back. So an export refuses one longer than 87 days, before anything is
+# fetched or recorded: 88 days could leave the next changes run no night to
+# miss (and what it skips from before the days changes reads is fetched by
+# that run anyway). 87 days are accepted, and leave one.
 fetched_long_ago -80
 runs=$(sql "SELECT count(*) FROM runs")
 export_now --include-video --max-age 120d
 is "$RC:$(cursor):$(notes):$(sql "SELECT count(*) FROM runs")" "2:$(day -80)::$runs" \
     "--max-age 120d: refused, exit 2, nothing run, noted or moved"
-like "$ERR" "error: export --max-age 120d: an export leaves the changes cursor at the oldest fetch it skips, and 'changes' refuses a cursor more than 90 days back; a --max-age over 88 days leaves no night to miss.*Use --max-age 88d or less: --max-age Nd leaves 89-N nights 'changes' may miss" \
+like "$ERR" "error: export --max-age 120d: an export leaves the changes cursor at the oldest fetch it skips \(or at its copy's day, often the day before\), and 'changes' refuses a cursor more than 90 days back; a --max-age over 87 days leaves no night to miss.*Use --max-age 87d or less: --max-age Nd leaves 88-N nights 'changes' may miss" \
     "the error says why, and the longest to use"
-export_now --include-video --max-age 89d
-is "$RC:$(cursor)" "2:$(day -80)" "--max-age 89d: refused too"
 export_now --include-video --max-age 88d
-is "$RC:$(cursor):$(notes)" "0:$(day -80):" \
-    "--max-age 88d: skips the movie fetched 80 days ago, the cursor held at its fetch"
+is "$RC:$(cursor):$(sql "SELECT count(*) FROM runs")" "2:$(day -80):$runs" \
+    "--max-age 88d: refused too (a copy of the day before the fetch leaves no night)"
+sql "UPDATE movies SET fetched_at = '$(day -86)T05:00:00Z',
+                       copy_made_at = '$(day -87)T23:00:00Z' WHERE id = $video;
+     DELETE FROM meta WHERE key = 'changes_from'"
+export_now --include-video --max-age 87d
+is "$RC:$(cursor):$(notes)" "0:$(day -87):" \
+    "--max-age 87d: skips the movie fetched 86 days ago, the cursor held at its copy's day"
+run_ingest changes --dry-run
+is "$RC" 0 "and the next changes run does not refuse it"
+# An export whose day is unknown (a --file with no date in its name) never
+# moves the cursor: any --max-age goes. A dated file's is refused.
+mkdir -p "$TMP/nodate"
+export_file_of_stored 5 "$TMP/nodate/ids.json.gz"
+run_ingest export --file "$TMP/nodate/ids.json.gz" --max-age 100d --rate 0
+is "$RC:$(cursor)" "0:$(day -87)" \
+    "export --file with no day in its name, --max-age 100d: runs, exit 0, the cursor left"
+cp "$TMP/nodate/ids.json.gz" "$TMP/nodate/movie_ids_$(date -u -d "$TODAY" +%m_%d_%Y).json.gz"
+run_ingest export --file "$TMP/nodate/movie_ids_$(date -u -d "$TODAY" +%m_%d_%Y).json.gz" \
+    --max-age 100d --rate 0
+is "$RC" 2 "a dated --file, --max-age 100d: refused, exit 2"
 
 # --shard: another shard's movie that old is left to its own runs: the
 # cursor stays held (changes refuses, as it did) and the warning says why.
@@ -149,11 +176,7 @@ sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10
      UPDATE movies SET fetched_at = '$(day -100)T05:00:00Z', copy_made_at = '$(day -100)T04:00:00Z'"
 LARGE="$TMP/large/movie_ids_$(date -u -d "$TODAY" +%m_%d_%Y).json.gz"
 mkdir -p "$TMP/large"
-sql "SELECT id FROM movies" | "$PYTHON" -c '
-import sys
-for line in sys.stdin:
-    print("{\"adult\":false,\"id\":%s,\"original_title\":\"x\",\"popularity\":0.5,\"video\":false}" % line.strip())' |
-    gzip >"$LARGE"
+export_file_of_stored 0.5 "$LARGE"
 run_ingest export --file "$LARGE" --min-popularity 1 --rate 35
 is "$RC:$(cursor):$(sql "SELECT count(*) FROM stale_copies")" "0:$TODAY:10002" \
     "a first export below --min-popularity of 10,002 movies fetched 100 days ago: all noted"
