@@ -356,9 +356,35 @@ static long changes_reach(void) {
     return clock_today() + 1 - SYNC_RETENTION_DAYS;
 }
 
-/* What, of this run's options, leaves stored movies out of an export, for
- * a warning, into causes ("" when none applies), and what would fetch them
- * instead, into instead. */
+/* A day that bounds the cursor only for the stored movies it stands for,
+ * or LONG_MAX when it is before reach: those movies are then noted. */
+static long within_reach(long day, long reach) {
+    return day >= reach ? day : LONG_MAX;
+}
+
+/*
+ * The day the cursor moves to once the movies that would hold it before
+ * `reach` are noted: the export's own bound `own` (its day, the run's, its
+ * oldest copy), or earlier, within reach, the start of the run it resumed
+ * and the oldest fetch --max-age skipped. Those two stand for stored
+ * movies, fetched that day or later, which note_unrefreshed() notes with
+ * the others when they are before the day returned: one before `reach`
+ * does not hold the cursor at `reach` (the next changes run would read
+ * some 89 days again, and one missed night make it refuse), and one within
+ * reach keeps the movies it stands for from being noted (an interrupted
+ * export's, or what --max-age skipped: up to the whole catalogue).
+ */
+static long notes_to(const struct sync_facts *facts, long own, long reach) {
+    long to = min_day(own, min_day(within_reach(facts->resumed_from_day, reach),
+                                   within_reach(facts->max_age_day, reach)));
+    return to > reach ? to : reach;
+}
+
+/* What, of this run's options and facts, may have left stored movies out
+ * of an export, for a warning, into causes ("" when none applies), and
+ * what would fetch them instead, into instead. Possible causes only: which
+ * applies to which noted movie (a video one? below --min-popularity?) is
+ * not asked of the store, so the warning says "possible causes". */
 static void unrefreshed_causes(const struct options *opt, const struct sync_facts *facts, long day,
                                char *causes, char *instead, size_t size) {
     const struct source *src = &opt->source;
@@ -433,13 +459,13 @@ static enum sync_status note_unrefreshed(const struct options *opt, struct store
     unrefreshed_causes(opt, facts, to, causes, instead, sizeof causes);
     clock_format_date(*held, held_s);
     cli_format_eta(noted, opt->rate, eta, sizeof eta); /* a request each */
-    log_warn("%" PRId64 " stored movie(s) this export did not fetch again (%s) would hold the "
+    log_warn("%" PRId64 " stored movie(s) this export did not fetch again (%s%s) would hold the "
              "changes cursor at %s, further back than the next 'changes' run reads (from %s, "
              "%d days): noted in stale_copies instead, and changes are marked complete from %s; "
              "the next 'changes' run fetches those %" PRId64 " movie(s) again besides its days, "
              "%s",
-             noted, causes[0] ? causes : "left as they were", held_s, reach_s, SYNC_RETENTION_DAYS,
-             to_s, noted, eta);
+             noted, causes[0] ? "possible causes: " : "", causes[0] ? causes : "left as they were",
+             held_s, reach_s, SYNC_RETENTION_DAYS, to_s, noted, eta);
     if (noted > SYNC_NOTES_LARGE && instead[0])
         log_warn("that is more than a night's changes usually hold (%d movies): to fetch them "
                  "now rather than in the next 'changes' run, run this export again %s (its "
@@ -479,9 +505,8 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                      "not marked complete");
             return SYNC_OK;
         }
-        long day =
-            min_day(facts->started_day, min_day(facts->resumed_from_day, facts->max_age_day));
-        day = min_day(day, opt->export_day);
+        long own = min_day(facts->started_day, opt->export_day);
+        long day = min_day(own, min_day(facts->resumed_from_day, facts->max_age_day));
         /* A copy TMDB's CDN made before that day holds none of the day
          * before's later changes: complete only from the oldest copy's day
          * (the next changes run reads that day again). */
@@ -494,6 +519,7 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                      made);
             day = copy_day;
         }
+        own = min_day(own, copy_day);
         /* Never past a stored movie the run left as it was, nor past the
          * copy one is stored from that the run did not fetch again
          * (skipped by --max-age or as settled by the run it resumed, or
@@ -514,7 +540,7 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
         if (st != SYNC_OK)
             return st;
         if (held < reach && !stays && min_day(facts->started_day, opt->export_day) >= reach &&
-            (st = note_unrefreshed(opt, store, facts, day > reach ? day : reach, reach, &held)) !=
+            (st = note_unrefreshed(opt, store, facts, notes_to(facts, own, reach), reach, &held)) !=
                 SYNC_OK)
             return st;
         if (fetched[0] && held == unnoted)

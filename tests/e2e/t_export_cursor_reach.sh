@@ -24,7 +24,7 @@
 # The runs below read days by this machine's clock: one that straddles
 # midnight has a new day to read.
 one_utc_day
-plan 31
+plan 34
 
 FAKE_OPTS="--movies 60 --deleted 2"
 # before the fake starts: it serves today's export even when midnight comes
@@ -77,7 +77,7 @@ is "$RC" 0 "fetched 100 days ago: the export exits 0"
 is "$(cursor)" "$TODAY" "the cursor moves to the export's day"
 is "$(notes)" "$video|${TODAY}T00:00:00Z|none" \
     "the movie is noted, without a copy, needing one from that day"
-like "$ERR" "warning: 1 stored movie\(s\) this export did not fetch again \(video movies without --include-video\) would hold the changes cursor at $(day -100), further back than the next 'changes' run reads \(from $(day -89), 90 days\): noted in stale_copies instead, and changes are marked complete from $TODAY; the next 'changes' run fetches those 1 movie\(s\) again besides its days, no --rate limit" \
+like "$ERR" "warning: 1 stored movie\(s\) this export did not fetch again \(possible causes: video movies without --include-video\) would hold the changes cursor at $(day -100), further back than the next 'changes' run reads \(from $(day -89), 90 days\): noted in stale_copies instead, and changes are marked complete from $TODAY; the next 'changes' run fetches those 1 movie\(s\) again besides its days, no --rate limit" \
     "the warning says how many, why, what the next changes run fetches, and its cost"
 unlike "$ERR" "more than a night's changes" "one movie: no advice to fetch them in the export"
 unlike "$ERR" "were not fetched again by this export" "not that the cursor is held"
@@ -180,9 +180,33 @@ export_file_of_stored 0.5 "$LARGE"
 run_ingest export --file "$LARGE" --min-popularity 1 --rate 35
 is "$RC:$(cursor):$(sql "SELECT count(*) FROM stale_copies")" "0:$TODAY:10002" \
     "a first export below --min-popularity of 10,002 movies fetched 100 days ago: all noted"
-like "$ERR" "10002 stored movie\(s\) this export did not fetch again \(video movies without --include-video, or below --min-popularity\).*the next 'changes' run fetches those 10002 movie\(s\) again besides its days, about 0h05m at 35 requests/s" \
+like "$ERR" "10002 stored movie\(s\) this export did not fetch again \(possible causes: video movies without --include-video, or below --min-popularity\).*the next 'changes' run fetches those 10002 movie\(s\) again besides its days, about 0h05m at 35 requests/s" \
     "the warning says what the next changes run will take at the run's --rate"
 like "$ERR" "warning: that is more than a night's changes usually hold \(10000 movies\): to fetch them now rather than in the next 'changes' run, run this export again with --include-video and without --min-popularity \(its fetches clear their notes\)" \
     "and, that many, how to fetch them in an export instead"
+
+# A resumed export: the run it resumes was interrupted 100 days ago (its
+# movies and its start set back). Its movies are noted, and the cursor goes
+# to the export's day, as for the video movie above: the start of the run
+# it resumed, a day before the next changes run reads, no longer holds it
+# at that first day (from which changes would read 89 days again, and one
+# missed night make it refuse). The warning's causes are possible ones.
+DB="$TMP/resumed.db"
+"$BIN" --db "$DB" --no-progress --api-base "$FAKE_URL/3" export --export-base "$EXPORT_BASE" \
+    --date "$TODAY" --rate 10 >/dev/null 2>&1 &
+pid=$!
+wait_for_movies 5 "$pid"
+kill -9 "$pid"
+wait "$pid" 2>/dev/null
+sql "UPDATE movies SET fetched_at = '$(day -100)T05:00:00Z', copy_made_at = '$(day -100)T04:00:00Z';
+     UPDATE runs SET started_at = '$(day -100)T04:00:00Z'"
+old=$(sql "SELECT count(*) FROM movies")
+export_now
+is "$RC:$(cursor):$(sql "SELECT count(*) FROM stale_copies")" "0:$TODAY:$old" \
+    "a resumed export of a run interrupted 100 days ago: its $old movies noted, the cursor at the export's day"
+like "$ERR" "warning: $old stored movie\(s\) this export did not fetch again \(possible causes: video movies without --include-video, or stored by the run it resumed\) would hold the changes cursor at $(day -100),.*changes are marked complete from $TODAY;" \
+    "the warning names the possible causes"
+run_ingest changes --dry-run
+like "$RC:$OUT" "^0:.*would fetch $old movie\(s\)" "the next changes fetches those movies only"
 
 done_testing
