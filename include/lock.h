@@ -19,6 +19,9 @@
  * database from one left "running" by a process that died. Both locks
  * belong to the one open file description of *fd; the kernel drops both
  * when its last descriptor closes (lock_release(), or the process dying).
+ * The read lock covers one byte, whose offset says what holds the lock
+ * (enum lock_use): only a load has a run row of its own, so stats must not
+ * take a merge or a schema upgrade for a run's process.
  * On a local filesystem flock and fcntl locks are independent, and a read
  * lock excludes only writers, which nobody is: the read lock changes no
  * one's flock. Where the client emulates flock with byte-range locks (NFS,
@@ -39,27 +42,38 @@ enum lock_status {
     LOCK_ERROR = 2, /* could not create or lock the file */
 };
 
-/* Take the lock for database `db_path`. On LOCK_OK, *fd holds it until
+/* What takes the lock: the offset of the byte its read lock covers. */
+enum lock_use {
+    LOCK_FOR_LOAD = 0,    /* a load: its run row says "running" while it holds the lock */
+    LOCK_FOR_MERGE = 1,   /* a merge into the database: no run row of its own */
+    LOCK_FOR_UPGRADE = 2, /* a schema upgrade before stats, dump or search read it */
+};
+
+/* Take the lock for database `db_path`, for `use`. On LOCK_OK, *fd holds it until
  * lock_release(). Otherwise `err` says why, naming the lock file, or the
  * database when it is there but not a regular file with one name (a
  * second hard link would have its own lock, and its own -wal for SQLite);
  * nothing is created beside it then. */
-enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t err_size);
+enum lock_status lock_acquire(const char *db_path, enum lock_use use, int *fd, char *err,
+                              size_t err_size);
 
 /* What lock_query() found. */
 enum lock_holder {
     LOCK_HOLDER_NONE = 0,    /* no live process holds it; also when there is no lock file
                                 (no load or merge ever ran on this database) */
-    LOCK_HOLDER_LIVE = 1,    /* a load, a merge into it, or a schema upgrade holds it now */
+    LOCK_HOLDER_LIVE = 1,    /* a load, a merge into it, or a schema upgrade holds it now
+                                (which: lock_query()'s *use) */
     LOCK_HOLDER_UNKNOWN = 2, /* cannot tell (`why` says: the lock file cannot be opened or is
                                 not a file, or is on a filesystem that emulates flock) */
 };
 
 /* Whether a live process holds the lock of database `db_path`, asked
  * without taking it (so it races no load) and without creating or writing
- * anything (also on a read-only filesystem). A holder that is a version
- * before this query existed takes only the flock, and reads as NONE. */
-enum lock_holder lock_query(const char *db_path, char *why, size_t why_size);
+ * anything (also on a read-only filesystem); on LOCK_HOLDER_LIVE, *use
+ * says what it is. A holder that is a version before this query existed
+ * takes only the flock, and reads as NONE; one before lock_use existed
+ * locks the whole file, and reads as a load. */
+enum lock_holder lock_query(const char *db_path, enum lock_use *use, char *why, size_t why_size);
 
 /* Release the lock (closing the descriptor). Accepts -1. */
 void lock_release(int fd);

@@ -16,7 +16,7 @@ int database_open_for_reading(const char *path, struct store **s) {
     enum store_status ss = store_open_readonly(path, s, err, sizeof err);
     if (ss == STORE_ERR_OLD) {
         int lock_fd;
-        enum lock_status ls = lock_acquire(path, &lock_fd, err, sizeof err);
+        enum lock_status ls = lock_acquire(path, LOCK_FOR_UPGRADE, &lock_fd, err, sizeof err);
         if (ls == LOCK_BUSY)
             log_error("%s (its schema needs an upgrade, which a load running on it does; try "
                       "again when it has finished)",
@@ -49,12 +49,13 @@ int database_open_existing(const char *path, struct store **s) {
 /* Lock `path` and open it writable in `language`, with --db-cache. When
  * another run holds the lock, say so and what is not done (`not_done`):
  * EXIT_LOCKED. */
-static int open_locked(const char *path, const char *language, const struct options *opt,
-                       const char *not_done, int *lock_fd, struct store **s) {
+static int open_locked(const char *path, enum lock_use use, const char *language,
+                       const struct options *opt, const char *not_done, int *lock_fd,
+                       struct store **s) {
     char err[512];
     *lock_fd = -1;
     *s = NULL;
-    enum lock_status ls = lock_acquire(path, lock_fd, err, sizeof err);
+    enum lock_status ls = lock_acquire(path, use, lock_fd, err, sizeof err);
     if (ls == LOCK_BUSY) {
         log_error("%s: %s", err, not_done);
         return EXIT_LOCKED;
@@ -82,14 +83,14 @@ int database_open_for_load(const struct options *opt, int *lock_fd, struct store
     *s = NULL;
     if (opt->dry_run)
         return access(opt->db_path, F_OK) != 0 ? 0 : database_open_for_reading(opt->db_path, s);
-    return open_locked(opt->db_path, opt->language, opt, "not starting this load; nothing was done",
-                       lock_fd, s);
+    return open_locked(opt->db_path, LOCK_FOR_LOAD, opt->language, opt,
+                       "not starting this load; nothing was done", lock_fd, s);
 }
 
 int database_open_for_merge(const char *path, const char *language, const struct options *opt,
                             int *lock_fd, struct store **s) {
-    return open_locked(path, language, opt, "nothing merged into it; merge again once it has ended",
-                       lock_fd, s);
+    return open_locked(path, LOCK_FOR_MERGE, language, opt,
+                       "nothing merged into it; merge again once it has ended", lock_fd, s);
 }
 
 int database_language(const char *path, char *language, size_t size) {

@@ -135,36 +135,42 @@ static const char *emulating_filesystem(int fd) {
     }
 }
 
-/* The whole lock file, for the open-file-description lock beside flock. */
-static struct flock whole_file(short type) {
+/* A range of the lock file for the open-file-description lock beside
+ * flock: `len` bytes from `start` (0: to the end, however it grows). */
+static struct flock file_range(short type, off_t start, off_t len) {
     struct flock fl;
     memset(&fl, 0, sizeof fl); /* l_pid must be 0 for the F_OFD_ commands */
     fl.l_type = type;
-    fl.l_whence = SEEK_SET; /* l_start 0, l_len 0: to the end, however it grows */
+    fl.l_whence = SEEK_SET;
+    fl.l_start = start;
+    fl.l_len = len;
     return fl;
 }
 
 /* While holding the flock, also hold an open-file-description read lock on
- * the same descriptor, which lock_query() can see (flock has no query). On
+ * the same descriptor, on the byte at offset `use` (past the end of the
+ * empty file, which a lock may be), which lock_query() can see and tell
+ * from another use's (flock has no query). On
  * a local filesystem the two are independent: this one excludes nobody
  * (only a write lock would conflict with it, and no one takes one). Not
  * taken where flock is emulated with byte-range locks. A failure does not
  * stop the load, which holds the flock, but stats would call its run dead:
  * a warning says so. */
-static void show_holder(int f, const char *path) {
+static void show_holder(int f, const char *path, enum lock_use use) {
     const char *fs = emulating_filesystem(f);
     if (fs) {
         log_debug("%s is on %s: stats cannot tell whether a load holds it", path, fs);
         return;
     }
-    struct flock fl = whole_file(F_RDLCK);
+    struct flock fl = file_range(F_RDLCK, (off_t)use, 1);
     if (fcntl(f, F_OFD_SETLK, &fl) != 0)
         log_warn("could not take the read lock on %s that stats looks for (%s): stats will "
                  "say this run's row is left by a dead run while it runs",
                  path, strerror(errno));
 }
 
-enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t err_size) {
+enum lock_status lock_acquire(const char *db_path, enum lock_use use, int *fd, char *err,
+                              size_t err_size) {
     char path[PATH_MAX + 8];
     *fd = -1;
     int rc = lock_path(db_path, path, sizeof path);
@@ -221,7 +227,7 @@ enum lock_status lock_acquire(const char *db_path, int *fd, char *err, size_t er
         snprintf(err, err_size, "cannot lock %s: %s", path, strerror(saved));
         return LOCK_ERROR;
     }
-    show_holder(f, path);
+    show_holder(f, path, use);
     *fd = f;
     return LOCK_OK;
 }
@@ -231,7 +237,7 @@ void lock_release(int fd) {
         close(fd);
 }
 
-enum lock_holder lock_query(const char *db_path, char *why, size_t why_size) {
+enum lock_holder lock_query(const char *db_path, enum lock_use *use, char *why, size_t why_size) {
     char path[PATH_MAX + 8];
     if (lock_path(db_path, path, sizeof path) != 0) {
         snprintf(why, why_size, "%s: symbolic links in a loop, or a path too long", db_path);
@@ -248,7 +254,7 @@ enum lock_holder lock_query(const char *db_path, char *why, size_t why_size) {
     }
     struct stat st;
     const char *fs = NULL;
-    struct flock fl = whole_file(F_WRLCK);
+    struct flock fl = file_range(F_WRLCK, 0, 0); /* the whole file: any use's byte */
     enum lock_holder holder = LOCK_HOLDER_UNKNOWN;
     if (fstat(f, &st) != 0)
         snprintf(why, why_size, "cannot use the lock file %s: %s", path, strerror(errno));
@@ -261,6 +267,12 @@ enum lock_holder lock_query(const char *db_path, char *why, size_t why_size) {
         snprintf(why, why_size, "cannot query the lock on %s: %s", path, strerror(errno));
     else
         holder = fl.l_type == F_UNLCK ? LOCK_HOLDER_NONE : LOCK_HOLDER_LIVE;
+    /* one holder at most (the flock is exclusive); the whole file from 0
+     * is a version's from before lock_use, which loads and merges shared */
+    if (holder == LOCK_HOLDER_LIVE)
+        *use = fl.l_len == 1 && fl.l_start >= LOCK_FOR_LOAD && fl.l_start <= LOCK_FOR_UPGRADE
+                   ? (enum lock_use)fl.l_start
+                   : LOCK_FOR_LOAD;
     close(f); /* it held no lock: closing releases none of anyone's */
     return holder;
 }

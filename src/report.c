@@ -16,7 +16,7 @@
 /* Whether a run's process lives, as stats says it. */
 enum run_life {
     RUN_ENDED,   /* its row says how it ended */
-    RUN_ALIVE,   /* "running", and a process holds the database: this run's */
+    RUN_ALIVE,   /* "running", and a load holds the database: this run's */
     RUN_DEAD,    /* "running", but its process is gone: killed, or its end could not be
                     recorded (exit 5); the next load marks it aborted */
     RUN_UNKNOWN, /* "running", and whether its process lives cannot be told */
@@ -33,11 +33,12 @@ struct run_list {
     bool failed; /* out of memory */
 };
 
-/* Whether a load or merge holds the database (lock_query()), and why that
- * cannot be told. */
+/* Whether a load, a merge or an upgrade holds the database (lock_query()),
+ * which, and why that cannot be told. */
 struct liveness {
     enum lock_holder holder;
-    char why[600]; /* "" unless holder is LOCK_HOLDER_UNKNOWN */
+    enum lock_use use; /* what holds it, when holder is LOCK_HOLDER_LIVE */
+    char why[600];     /* "" unless holder is LOCK_HOLDER_UNKNOWN */
 };
 
 /* Copy `*field` to the end of buf at *used and point *field at the copy. */
@@ -86,19 +87,20 @@ static bool says_running(const struct store_run_row *r) {
  * the lock asked after the snapshot, whether the run is the newest such,
  * and its status read after that (NULL: the read failed). Aborted: a load
  * started since found it dead. Ended otherwise (or gone): its process
- * lived at the snapshot. Still "running": with a holder, only the newest
- * such row can be its run (a load marks the runs left "running" aborted
- * before it records its own); without one, none lives. (Until a load
- * starting marks it, and while a merge or an upgrade holds the database,
- * a dead newest run reads as alive.) */
-static enum run_life run_life_now(enum lock_holder holder, bool newest, const char *status) {
-    if (holder == LOCK_HOLDER_UNKNOWN || !status)
+ * lived at the snapshot. Still "running": with a load holding the lock,
+ * only the newest such row can be its run (a load marks the runs left
+ * "running" aborted before it records its own); with none, or a merge or
+ * an upgrade (no run row is theirs), none lives. (Until a load starting
+ * marks it, a dead newest run reads as alive.) */
+static enum run_life run_life_now(const struct liveness *l, bool newest, const char *status) {
+    if (l->holder == LOCK_HOLDER_UNKNOWN || !status)
         return RUN_UNKNOWN;
     if (strcmp(status, "aborted") == 0)
         return RUN_DEAD;
     if (strcmp(status, "running") != 0)
         return RUN_ALIVE;
-    return holder == LOCK_HOLDER_LIVE && newest ? RUN_ALIVE : RUN_DEAD;
+    bool load_holds = l->holder == LOCK_HOLDER_LIVE && l->use == LOCK_FOR_LOAD;
+    return load_holds && newest ? RUN_ALIVE : RUN_DEAD;
 }
 
 /* Whether the process of each run the snapshot shows "running" lives.
@@ -109,7 +111,8 @@ static enum run_life run_life_now(enum lock_holder holder, bool newest, const ch
 static void judge_runs(struct store *s, const char *path, struct run_list *runs,
                        struct liveness *l) {
     l->why[0] = '\0';
-    l->holder = lock_query(path, l->why, sizeof l->why);
+    l->use = LOCK_FOR_LOAD;
+    l->holder = lock_query(path, &l->use, l->why, sizeof l->why);
     bool newest = true;
     for (int i = 0; i < runs->n; i++) {
         const struct store_run_row *r = &runs->rows[i];
@@ -126,7 +129,7 @@ static void judge_runs(struct store *s, const char *path, struct run_list *runs,
             status = now;
         else
             snprintf(runs->why[i], sizeof runs->why[i], "%s", store_errmsg(s));
-        runs->life[i] = run_life_now(l->holder, newest, status);
+        runs->life[i] = run_life_now(l, newest, status);
         newest = false;
     }
 }
@@ -159,10 +162,10 @@ static void print_run_notes(FILE *out, const struct run_list *runs) {
     for (int i = 0; i < runs->n; i++) {
         if (runs->life[i] == RUN_DEAD)
             fprintf(out,
-                    "  run %" PRId64 " ended unrecorded: its row says running, but no process "
-                    "holds the database (killed, out of memory, the machine stopped, or its "
-                    "end could not be written: exit 5); the next load marks it aborted, and "
-                    "the next of the same source resumes it\n",
+                    "  run %" PRId64 " ended unrecorded: its row says running, but its process "
+                    "no longer holds the database (killed, out of memory, the machine stopped, "
+                    "or its end could not be written: exit 5); the next load marks it aborted, "
+                    "and the next of the same source resumes it\n",
                     runs->rows[i].id);
         else if (runs->life[i] == RUN_UNKNOWN)
             fprintf(out,
@@ -320,6 +323,9 @@ static int stats_json(const char *path, const struct store_overview *o, const st
     add_text(&d, fresh, "newest_fetch", o->newest_fetch);
     add_bool(&d, root, "in_use", l->holder != LOCK_HOLDER_UNKNOWN, l->holder == LOCK_HOLDER_LIVE);
     add_text(&d, root, "in_use_unknown_reason", l->holder == LOCK_HOLDER_UNKNOWN ? l->why : NULL);
+    static const char *const uses[] = {
+        [LOCK_FOR_LOAD] = "load", [LOCK_FOR_MERGE] = "merge", [LOCK_FOR_UPGRADE] = "upgrade"};
+    add_text(&d, root, "in_use_by", l->holder == LOCK_HOLDER_LIVE ? uses[l->use] : NULL);
     cJSON *array = cJSON_AddArrayToObject(root, "runs");
     d.failed |= array == NULL;
     for (int i = 0; array && i < runs->n; i++)

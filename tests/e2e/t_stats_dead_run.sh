@@ -10,7 +10,7 @@
 # never fail. Also through a read-only mount of the database's directory,
 # and stats polled without pause never makes a load starting exit 6.
 . "$(dirname "$0")/lib.sh"
-plan 32
+plan 36
 
 # stats_json_runs: after run_ingest stats --format json, "in_use" and each
 # listed run's "id:status:alive", on one line
@@ -65,7 +65,7 @@ wait "$pid" 2>/dev/null
 run_ingest stats
 is "$RC" 0 "stats after kill -9 of the load exits 0"
 like "$OUT" "  1  [0-9T:Z-]+ +-  unrecorded  " "the dead run reads unrecorded, its end unknown"
-like "$OUT" "run 1 ended unrecorded: its row says running, but no process holds the database" \
+like "$OUT" "run 1 ended unrecorded: its row says running, but its process no longer holds the database" \
     "a note says why"
 like "$OUT" "the next load marks it aborted, and the next of the same source resumes it" "and what comes of it"
 is "$(sql "SELECT status FROM runs WHERE id = 1")" running "stats wrote nothing: the row says running"
@@ -74,6 +74,35 @@ is "$RC:$(stats_json_runs)" "0:false 1:running:false" "JSON: not in use, status 
 like "$OUT" '"in_use_unknown_reason":null' "and no reason to doubt it"
 ro_stats
 is "$RC:$(stats_json_runs)" "0:false 1:running:false" "on a read-only mount too (exit 0, dead)"
+
+# A merge into a copy of it holds that database while its newest row still
+# says running: in use, by the merge, and the run still dead (a merge has
+# no run row; it read alive before); a load is still refused (exit 6). The
+# merge waits on a write transaction held until the checks are done.
+mkdir "$TMP/merge"
+sqlite3 "$DB" ".backup '$TMP/merge/test.sqlite3'"
+sqlite3 "$DB" ".backup '$TMP/merge/in.sqlite3'"
+held_by_merge() {
+    "$BIN" --db "$TMP/merge/test.sqlite3" stats --format json 2>/dev/null | grep -q '"in_use":true'
+}
+hold_write_lock 30 "$TMP/merge/test.sqlite3" "$TMP/merge/release"
+"$BIN" merge "$TMP/merge/test.sqlite3" "$TMP/merge/in.sqlite3" 2>"$TMP/merge/err" &
+merger=$!
+wait_for "the merge holding the lock" "$merger" held_by_merge
+DB=$TMP/merge/test.sqlite3
+run_ingest stats --format json
+like "$RC:$(stats_json_runs):$OUT" '^0:true 1:running:false:.*"in_use_by":"merge"' \
+    "during a merge into it: in use, by the merge, the dead run not alive"
+run_ingest stats
+like "$OUT" "run 1 ended unrecorded: its row says running, but its process no longer holds" \
+    "and text says so"
+run_ingest ids 2 --rate 0
+is "$RC" 6 "a load during the merge is refused (exit 6)"
+touch "$TMP/merge/release"
+wait "$LOCKER_PID"
+wait "$merger"
+is "$?" 0 "the merge then ends (exit 0)"
+DB=$TMP/test.sqlite3
 
 # A normal end: the next load marks run 1 aborted; nothing is running.
 run_ingest ids 2 3 --rate 0
@@ -165,7 +194,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     like "$RC:$(stats_json_runs):$OUT" "^0:null 2:running:null .*cannot open the lock file [^\"]*: Permission denied" \
         "another user's unreadable lock file: cannot tell (exit 0)"
 else
-    echo "ok 32 # SKIP needs root and setpriv to run as another user"
+    echo "ok 36 # SKIP needs root and setpriv to run as another user"
 fi
 
 done_testing

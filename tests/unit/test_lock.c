@@ -36,7 +36,8 @@ static struct paths paths(const char *name) {
 
 static enum lock_holder query(const char *db, char *why, size_t size) {
     why[0] = '\0';
-    return lock_query(db, why, size);
+    enum lock_use use;
+    return lock_query(db, &use, why, size);
 }
 
 /* No lock file: no load or merge ever ran on it, so none runs now; and
@@ -59,16 +60,39 @@ static void test_a_holder_is_seen_and_keeps_its_lock(void **state) {
     char why[600], err[512];
     struct paths p = paths("held");
     int fd = -1, again = -1;
-    assert_int_equal(lock_acquire(p.db, &fd, err, sizeof err), LOCK_OK);
+    assert_int_equal(lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err), LOCK_OK);
     assert_int_equal(query(p.db, why, sizeof why), LOCK_HOLDER_LIVE);
     assert_int_equal(query(p.db, why, sizeof why), LOCK_HOLDER_LIVE);
-    assert_int_equal(lock_acquire(p.db, &again, err, sizeof err), LOCK_BUSY);
+    assert_int_equal(lock_acquire(p.db, LOCK_FOR_LOAD, &again, err, sizeof err), LOCK_BUSY);
     assert_int_equal(again, -1);
     lock_release(fd);
     assert_int_equal(query(p.db, why, sizeof why), LOCK_HOLDER_NONE);
     /* a query while free took nothing: the next load gets the lock */
-    assert_int_equal(lock_acquire(p.db, &fd, err, sizeof err), LOCK_OK);
+    assert_int_equal(lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err), LOCK_OK);
     lock_release(fd);
+}
+
+/* Each use (a load, a merge into the database, a schema upgrade) is seen
+ * as itself, so stats takes only a load for a run's process; and each
+ * keeps a second load out (the flock, whatever the use). */
+static void test_each_use_is_seen_as_itself(void **state) {
+    (void)state;
+    char why[600], err[512];
+    struct paths p = paths("uses");
+    const enum lock_use uses[] = {LOCK_FOR_LOAD, LOCK_FOR_MERGE, LOCK_FOR_UPGRADE};
+    for (size_t i = 0; i < sizeof uses / sizeof *uses; i++) {
+        int fd = -1, again = -1;
+        enum lock_use seen = LOCK_FOR_LOAD;
+        assert_int_equal(lock_acquire(p.db, uses[i], &fd, err, sizeof err), LOCK_OK);
+        why[0] = '\0';
+        assert_int_equal(lock_query(p.db, &seen, why, sizeof why), LOCK_HOLDER_LIVE);
+        assert_int_equal(seen, uses[i]);
+        assert_int_equal(lock_acquire(p.db, LOCK_FOR_LOAD, &again, err, sizeof err), LOCK_BUSY);
+        assert_int_equal(lock_acquire(p.db, LOCK_FOR_MERGE, &again, err, sizeof err), LOCK_BUSY);
+        assert_int_equal(again, -1);
+        lock_release(fd);
+        assert_int_equal(query(p.db, why, sizeof why), LOCK_HOLDER_NONE);
+    }
 }
 
 /* A holder killed (kill -9): the kernel drops its locks, and the query
@@ -84,7 +108,7 @@ static void test_a_killed_holder_is_gone(void **state) {
     if (pid == 0) {
         char err[512];
         int fd;
-        char c = lock_acquire(p.db, &fd, err, sizeof err) == LOCK_OK ? 'y' : 'n';
+        char c = lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err) == LOCK_OK ? 'y' : 'n';
         if (write(ready[1], &c, 1) != 1)
             _exit(1);
         for (;;)
@@ -131,7 +155,7 @@ static void test_a_symlink_queries_the_files_lock(void **state) {
     snprintf(link, sizeof link, "%s/link.sqlite3", dir);
     assert_int_equal(symlink(p.db, link), 0);
     int fd = -1;
-    assert_int_equal(lock_acquire(p.db, &fd, err, sizeof err), LOCK_OK);
+    assert_int_equal(lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err), LOCK_OK);
     assert_int_equal(query(link, why, sizeof why), LOCK_HOLDER_LIVE);
     lock_release(fd);
     assert_int_equal(query(link, why, sizeof why), LOCK_HOLDER_NONE);
@@ -154,6 +178,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_lock_file_is_no_holder),
         cmocka_unit_test(test_a_holder_is_seen_and_keeps_its_lock),
+        cmocka_unit_test(test_each_use_is_seen_as_itself),
         cmocka_unit_test(test_a_killed_holder_is_gone),
         cmocka_unit_test(test_an_unusable_lock_file_cannot_tell),
         cmocka_unit_test(test_a_symlink_queries_the_files_lock),

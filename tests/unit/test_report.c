@@ -110,11 +110,16 @@ static int teardown(void **state) {
     return rc == 0 ? 0 : -1;
 }
 
-/* A load holds the database, as the process of a run would. */
-static void hold_lock(struct fixture *f) {
+/* `use` holds the database: a load, as the process of a run would, or a
+ * merge or a schema upgrade. */
+static void hold_lock_for(struct fixture *f, enum lock_use use) {
     char err[512];
-    if (lock_acquire(f->path, &f->lock_fd, err, sizeof err) != LOCK_OK)
+    if (lock_acquire(f->path, use, &f->lock_fd, err, sizeof err) != LOCK_OK)
         fail_msg("lock_acquire: %s", err);
+}
+
+static void hold_lock(struct fixture *f) {
+    hold_lock_for(f, LOCK_FOR_LOAD);
 }
 
 /* `stats` (JSON or text) on the fixture's database, as main runs it: the
@@ -170,10 +175,38 @@ static void test_a_held_running_run_is_alive(void **state) {
     hold_lock(f);
     cJSON *d = stats_json(f);
     assert_string_equal(member(d, "in_use"), "true");
+    assert_string_equal(member(d, "in_use_by"), "load");
     assert_string_equal(member(first_run(d), "alive"), "true");
     assert_string_equal(member(first_run(d), "alive_unknown_reason"), "null");
     assert_int_equal(at_read.n_reads, 1);
     cJSON_Delete(d);
+}
+
+/* A merge into the database, or a schema upgrade, holds it while the
+ * newest row says running, left by a load killed before: the database is
+ * in use, by that, and the run is dead (no run row is a merge's or an
+ * upgrade's), in JSON and in text. */
+static void check_held_not_by_a_load(struct fixture *f, enum lock_use use, const char *by) {
+    hold_lock_for(f, use);
+    cJSON *d = stats_json(f);
+    assert_string_equal(member(d, "in_use"), "true");
+    assert_string_equal(member(d, "in_use_by"), by);
+    assert_string_equal(member(first_run(d), "alive"), "false");
+    assert_string_equal(member(first_run(d), "alive_unknown_reason"), "null");
+    cJSON_Delete(d);
+    char *text = stats(f, false);
+    if (!strstr(text, "run 1 ended unrecorded: its row says running, but its process no longer "
+                      "holds the database"))
+        fail_msg("no note that run 1 is dead:\n%s", text);
+    free(text);
+}
+
+static void test_a_running_run_under_a_merge_is_dead(void **state) {
+    check_held_not_by_a_load(*state, LOCK_FOR_MERGE, "merge");
+}
+
+static void test_a_running_run_under_an_upgrade_is_dead(void **state) {
+    check_held_not_by_a_load(*state, LOCK_FOR_UPGRADE, "upgrade");
 }
 
 /* A load that starts after the snapshot, before stats looks at the lock,
@@ -242,6 +275,9 @@ int main(void) {
     log_init(LOG_ERROR, false, LOG_FORMAT_TEXT);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_a_held_running_run_is_alive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_running_run_under_a_merge_is_dead, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_running_run_under_an_upgrade_is_dead, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_a_run_a_load_marked_aborted_since_the_snapshot_is_dead,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_run_that_ended_since_the_snapshot_was_alive, setup,
