@@ -133,6 +133,16 @@ enum source_status source_run(const struct source *src, struct fetcher *f, struc
  */
 char *source_describe(const struct source *src);
 
+/* Whether a run of `kind` resumes the unfinished runs of its source just
+ * before it, not fetching what they settled (unless --refresh): every kind
+ * but changes, whose movies may have changed again since. */
+bool source_kind_resumes(enum source_kind kind);
+
+/* The kind of source a run's description names (source_describe()'s text,
+ * as runs.source holds it): 0 with *kind set, or -1 for NULL or a text
+ * source_describe() does not write (edited by hand). */
+int source_kind_described(const char *described, enum source_kind *kind);
+
 /* Whether `id` is this run's to fetch under --shard (always without). */
 bool source_in_shard(const struct source *src, int64_t id);
 

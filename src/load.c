@@ -196,7 +196,7 @@ static int collect_skip(struct store *store, const struct options *opt, const ch
                         int64_t run_id, struct idset *skip, struct sync_facts *facts) {
     int64_t from = 0;
     enum store_status ss = STORE_OK;
-    if (!opt->refresh && opt->source.kind != SOURCE_CHANGES)
+    if (!opt->refresh && source_kind_resumes(opt->source.kind))
         ss = store_resume_ids(store, source, opt->append, run_id, add_to_set, skip, &from);
     if (ss == STORE_OK && from > 0) {
         char started[CLOCK_ISO_SIZE];

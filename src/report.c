@@ -11,6 +11,7 @@
 #include "json.h"
 #include "lock.h"
 #include "log.h"
+#include "source.h"
 #include "store.h"
 
 /* Whether a run's process lives, as stats says it. */
@@ -157,6 +158,19 @@ static void print_run(FILE *out, const struct store_run_row *r, enum run_life li
             r->counts.missing, r->counts.failed, r->counts.skipped, r->source ? r->source : "");
 }
 
+/* What comes of a dead run, by its source (as the next load decides it:
+ * source_kind_resumes()). */
+static const char *dead_run_fate(const char *source) {
+    enum source_kind kind;
+    if (source_kind_described(source, &kind) != 0)
+        return "the next load marks it aborted";
+    if (!source_kind_resumes(kind))
+        return "the next load marks it aborted; changes never resumes a run: the next "
+               "changes run reads its days again";
+    return "the next load marks it aborted, and resumes it if of the same source (unless "
+           "--refresh)";
+}
+
 /* Under the runs: what a run that is not what its row says became. */
 static void print_run_notes(FILE *out, const struct run_list *runs) {
     for (int i = 0; i < runs->n; i++) {
@@ -164,9 +178,8 @@ static void print_run_notes(FILE *out, const struct run_list *runs) {
             fprintf(out,
                     "  run %" PRId64 " ended unrecorded: its row says running, but its process "
                     "no longer holds the database (killed, out of memory, the machine stopped, "
-                    "or its end could not be written: exit 5); the next load marks it aborted, "
-                    "and the next of the same source resumes it\n",
-                    runs->rows[i].id);
+                    "or its end could not be written: exit 5); %s\n",
+                    runs->rows[i].id, dead_run_fate(runs->rows[i].source));
         else if (runs->life[i] == RUN_UNKNOWN)
             fprintf(out,
                     "  run %" PRId64 " says running; whether it still runs cannot be told: %s\n",

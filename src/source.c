@@ -742,6 +742,32 @@ static enum source_status produce_changes(const struct source *src, struct fetch
     return push_stale(src, p) != 0 ? SOURCE_STOPPED : SOURCE_OK;
 }
 
+bool source_kind_resumes(enum source_kind kind) {
+    return kind != SOURCE_CHANGES;
+}
+
+int source_kind_described(const char *described, enum source_kind *kind) {
+    if (!described)
+        return -1;
+    size_t word = strcspn(described, " ");
+    const char *rest = described + word;
+    static const struct {
+        const char *word;
+        enum source_kind kind;
+    } firsts[] = {{"list", SOURCE_LIST},
+                  {"export", SOURCE_EXPORT},
+                  {"changes", SOURCE_CHANGES},
+                  {"ids", SOURCE_IDS}};
+    for (size_t i = 0; i < sizeof firsts / sizeof *firsts; i++)
+        if (strlen(firsts[i].word) == word && strncmp(described, firsts[i].word, word) == 0) {
+            /* "ids -" reads standard input; "ids 550 603" names them */
+            bool stdin_ids = strcmp(rest, " -") == 0 || strncmp(rest, " - ", 3) == 0;
+            *kind = firsts[i].kind == SOURCE_IDS && stdin_ids ? SOURCE_STDIN : firsts[i].kind;
+            return 0;
+        }
+    return -1;
+}
+
 char *source_describe(const struct source *src) {
     size_t size = 160 + src->n_ids * 21;
     char *s = malloc(size);

@@ -67,7 +67,8 @@ is "$RC" 0 "stats after kill -9 of the load exits 0"
 like "$OUT" "  1  [0-9T:Z-]+ +-  unrecorded  " "the dead run reads unrecorded, its end unknown"
 like "$OUT" "run 1 ended unrecorded: its row says running, but its process no longer holds the database" \
     "a note says why"
-like "$OUT" "the next load marks it aborted, and the next of the same source resumes it" "and what comes of it"
+like "$OUT" "the next load marks it aborted, and resumes it if of the same source \(unless --refresh\)" \
+    "and what comes of it (a list run resumes)"
 is "$(sql "SELECT status FROM runs WHERE id = 1")" running "stats wrote nothing: the row says running"
 run_ingest stats --format json
 is "$RC:$(stats_json_runs)" "0:false 1:running:false" "JSON: not in use, status kept, not alive"

@@ -229,6 +229,36 @@ static void test_a_run_a_load_marked_aborted_since_the_snapshot_is_dead(void **s
     assert_int_equal(at_read.n_reads, 2);
 }
 
+/* The note under a dead run says what comes of it by its source, as the
+ * next load decides it: a changes run is not resumed (its days are read
+ * again), an export, list or ids run is when the next load is of its
+ * source; of a source written by hand only that it is marked aborted. */
+static void check_dead_note(struct fixture *f, const char *source, const char *fate) {
+    char sql[200];
+    snprintf(sql, sizeof sql, "UPDATE runs SET source = '%s' WHERE id = 1", source);
+    run_elsewhere(f->path, sql);
+    char *text = stats(f, false);
+    char want[400];
+    snprintf(want, sizeof want, "exit 5); %s\n", fate);
+    if (!strstr(text, want))
+        fail_msg("no note '%s' for a dead run of %s:\n%s", fate, source, text);
+    free(text);
+}
+
+static void test_a_dead_runs_note_says_what_its_source_does(void **state) {
+    struct fixture *f = *state;
+    check_dead_note(f, "changes --since 2026-01-01",
+                    "the next load marks it aborted; changes never resumes a run: the next "
+                    "changes run reads its days again");
+    const char *resumed =
+        "the next load marks it aborted, and resumes it if of the same source (unless --refresh)";
+    check_dead_note(f, "export --include-adult", resumed);
+    check_dead_note(f, "list now_playing --pages all", resumed);
+    check_dead_note(f, "ids -", resumed);
+    check_dead_note(f, "ids 550", resumed);
+    check_dead_note(f, "by hand", "the next load marks it aborted");
+}
+
 /* A run that ended after the snapshot, with a load holding the database
  * since: its process lived at the snapshot. */
 static void test_a_run_that_ended_since_the_snapshot_was_alive(void **state) {
@@ -276,6 +306,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_a_held_running_run_is_alive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_running_run_under_a_merge_is_dead, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_dead_runs_note_says_what_its_source_does, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_a_running_run_under_an_upgrade_is_dead, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_run_a_load_marked_aborted_since_the_snapshot_is_dead,
