@@ -297,6 +297,18 @@ int store_step_text(sqlite3_stmt *st, char *buf, size_t size) {
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+enum store_status store_run_text(struct store *s, const char *sql, int64_t run_id, const char *what,
+                                 char *buf, size_t size) {
+    sqlite3_stmt *st;
+    buf[0] = '\0';
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, "read %s %lld", what, (long long)run_id);
+    sqlite3_bind_int64(st, 1, run_id);
+    if (store_step_text(st, buf, size) != SQLITE_OK)
+        return store_fail(s, "read %s %lld", what, (long long)run_id);
+    return STORE_OK;
+}
+
 int store_query_text(sqlite3 *db, const char *sql, char *buf, size_t size) {
     sqlite3_stmt *st;
     buf[0] = '\0';

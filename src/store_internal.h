@@ -117,6 +117,12 @@ int store_query_text(sqlite3 *db, const char *sql, char *buf, size_t size);
  * once, copy the first column (if any) into buf, and finalize it. */
 int store_step_text(sqlite3_stmt *st, char *buf, size_t size);
 
+/* The text `sql` (one column of runs, WHERE id = ?1) selects for run
+ * `run_id` into buf ("" when NULL or no such run); on an error "read
+ * <what> <run_id>" (store_fail()). */
+enum store_status store_run_text(struct store *s, const char *sql, int64_t run_id, const char *what,
+                                 char *buf, size_t size);
+
 /* Step the bound statement `st` and call fn with each row's first column
  * (an id); then reset it and clear its bindings. STORE_ERR_NOMEM when fn
  * returns -1; `what` names the rows in messages ("the movies of run 7"). */

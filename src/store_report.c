@@ -145,13 +145,6 @@ enum store_status store_recent_runs(struct store *s, int limit, store_run_fn fn,
 }
 
 enum store_status store_run_status(struct store *s, int64_t run_id, char *buf, size_t size) {
-    sqlite3_stmt *st;
-    buf[0] = '\0';
-    if (sqlite3_prepare_v2(s->db, "SELECT status FROM runs WHERE id = ?1", -1, &st, NULL) !=
-        SQLITE_OK)
-        return store_fail(s, "read the status of run %lld", (long long)run_id);
-    sqlite3_bind_int64(st, 1, run_id);
-    if (store_step_text(st, buf, size) != SQLITE_OK)
-        return store_fail(s, "read the status of run %lld", (long long)run_id);
-    return STORE_OK;
+    return store_run_text(s, "SELECT status FROM runs WHERE id = ?1", run_id, "the status of run",
+                          buf, size);
 }

@@ -330,17 +330,5 @@ enum store_status store_meta_set(struct store *s, const char *key, const char *v
 }
 
 enum store_status store_run_started(struct store *s, int64_t run_id, char *buf, size_t size) {
-    sqlite3_stmt *st;
-    buf[0] = '\0';
-    if (sqlite3_prepare_v2(s->db, "SELECT started_at FROM runs WHERE id = ?1", -1, &st, NULL) !=
-        SQLITE_OK)
-        return store_fail(s, "read run %lld", (long long)run_id);
-    sqlite3_bind_int64(st, 1, run_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(s, "read run %lld", (long long)run_id);
-    return STORE_OK;
+    return store_run_text(s, "SELECT started_at FROM runs WHERE id = ?1", run_id, "run", buf, size);
 }
