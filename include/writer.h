@@ -9,8 +9,9 @@
  * `batch_ms` after the transaction began (a writer behind the workers);
  * so a crash loses at most one batch and readers see progress every
  * `batch_ms` or so. It frees every movie record it receives. When the
- * queue is empty it sleeps until the queue is half full, the last worker
- * has closed it, or the open batch is due (queue_wait_fill()), rather than
+ * queue is empty it sleeps until the queue is half full or holds its
+ * gather weight in bytes (pipeline.c), the last worker has closed it, or
+ * the open batch is due (queue_wait_fill()), rather than
  * waking for each result: at 20 ms latency a wake-up per half a queue of
  * 64, not one per 10 results, took a fifth off the writer's CPU.
  *

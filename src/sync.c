@@ -505,7 +505,7 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                      "not marked complete");
             return SYNC_OK;
         }
-        long own = min_day(facts->started_day, opt->export_day);
+        long listed = min_day(facts->started_day, opt->export_day), own = listed;
         long day = min_day(own, min_day(facts->resumed_from_day, facts->max_age_day));
         /* A copy TMDB's CDN made before that day holds none of the day
          * before's later changes: complete only from the oldest copy's day
@@ -539,7 +539,7 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
             read_cursor(store, &current, &st) && current >= reach && current <= clock_today();
         if (st != SYNC_OK)
             return st;
-        if (held < reach && !stays && min_day(facts->started_day, opt->export_day) >= reach &&
+        if (held < reach && !stays && listed >= reach &&
             (st = note_unrefreshed(opt, store, facts, notes_to(facts, own, reach), reach, &held)) !=
                 SYNC_OK)
             return st;
@@ -553,8 +553,7 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                      "or left as they were) are from copies made as early as %s: changes are "
                      "marked complete only from that day",
                      copied);
-        day = held;
-        return advance_cursor(store, day);
+        return advance_cursor(store, held);
     }
     if (src->kind == SOURCE_CHANGES) {
         long current;
