@@ -154,7 +154,8 @@ static enum store_status prepare_over_ids(struct store *s, const char *head, con
         return store_fail(s, "%s", what);
     clock_utc_iso(now);
     store_bind_text(*st, 1, needed_from);
-    store_bind_text(*st, 2, now);
+    /* copied: the statement is stepped after this function has returned */
+    sqlite3_bind_text(*st, 2, now, -1, SQLITE_TRANSIENT);
     bind(*st, ctx);
     return STORE_OK;
 }

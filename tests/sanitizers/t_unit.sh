@@ -5,7 +5,10 @@
 # A sanitizer report makes a binary exit 99 and fails its line.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
-export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0
+# detect_stack_use_after_return: a stack buffer bound to an SQLite
+# statement (SQLITE_STATIC) and stepped after its function returned wrote
+# garbage into stale_copies.noted_at unseen by the default options.
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
 export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1:suppressions=$root/tests/sanitizers/tsan.supp
 unset CMOCKA_MESSAGE_OUTPUT
