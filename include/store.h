@@ -77,6 +77,22 @@ enum store_status store_open(const char *path, const char *language, struct stor
                              size_t err_size);
 
 /*
+ * From now on the connection fires none of the schema's triggers
+ * (SQLITE_DBCONFIG_ENABLE_TRIGGER off), and the store does itself what
+ * they do for its writes: it notes search documents in fts_pending (a new
+ * movie, a stored one whose document changes, the movies of a renamed
+ * keyword) and sets updated_at of the shared rows it writes. For a load's
+ * connection, which writes only through store_upsert_movie() and
+ * store_mark_deleted(); a merge writes with INSERT ... SELECT and keeps the
+ * triggers. Why: a statement that fires a trigger writes more than one
+ * row, so SQLite runs it in a statement transaction and copies each page
+ * it changes into a statement journal, a temporary file once past 64 KiB:
+ * 29 KB a movie, four times what the WAL gets. Call it once, before the
+ * first write: it makes SQLite prepare the statements again.
+ */
+enum store_status store_own_search_notes(struct store *s);
+
+/*
  * Size the connection's page cache: `bytes`, rounded down to whole KiB
  * (PRAGMA cache_size = -KiB). SQLite allocates it as pages are used, so
  * it bounds the memory a load's database side takes; a bigger one saves

@@ -44,52 +44,74 @@ static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
     [5] = store_migrate_5_sql,
 };
 
+/* The movie row's columns but id and collection_id, from the parameters of
+ * ST_INSERT_MOVIE; a movie that answered 200 exists, whatever an earlier
+ * 404 said. */
+#define MOVIE_UPDATE_SET                                                                           \
+    "imdb_id = ?2, title = ?3, original_title = ?4, original_language = ?5, overview = ?6, "       \
+    "tagline = ?7, status = ?8, release_date = ?9, runtime = ?10, budget = ?11, revenue = ?12, "   \
+    "popularity = ?13, vote_average = ?14, vote_count = ?15, adult = ?16, video = ?17, "           \
+    "homepage = ?18, poster_path = ?19, backdrop_path = ?20, raw_json = ?22, language = ?23, "     \
+    "fetched_at = ?24, appended = ?25, copy_made_at = ?26, deleted_at = NULL"
+
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_UPSERT_COLLECTION] =
-        "INSERT INTO collections (id, name, poster_path, backdrop_path) VALUES (?1, ?2, ?3, ?4) "
+        "INSERT INTO collections (id, name, poster_path, backdrop_path, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, " STORE_NOW_SQL ") "
         "ON CONFLICT (id) DO UPDATE SET name = excluded.name, poster_path = excluded.poster_path, "
-        "backdrop_path = excluded.backdrop_path "
+        "backdrop_path = excluded.backdrop_path, updated_at = excluded.updated_at "
         "WHERE (name, poster_path, backdrop_path) IS NOT "
         "(excluded.name, excluded.poster_path, excluded.backdrop_path)",
-    [ST_UPSERT_MOVIE] =
+    /* A movie's row: inserted when new, updated in place when stored
+     * (write_movie_row()). Not one upsert: its DO UPDATE sets collection_id,
+     * a foreign key, which makes SQLite run the statement in a statement
+     * transaction whatever the row (see store_own_search_notes()). */
+    [ST_INSERT_MOVIE] =
         "INSERT INTO movies (id, imdb_id, title, original_title, original_language, overview, "
         "tagline, status, release_date, runtime, budget, revenue, popularity, vote_average, "
         "vote_count, adult, video, homepage, poster_path, backdrop_path, collection_id, raw_json, "
         "language, fetched_at, appended, copy_made_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-        "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26) "
-        "ON CONFLICT (id) DO UPDATE SET imdb_id = excluded.imdb_id, title = excluded.title, "
-        "original_title = excluded.original_title, original_language = "
-        "excluded.original_language, overview = excluded.overview, tagline = excluded.tagline, "
-        "status = excluded.status, release_date = excluded.release_date, runtime = "
-        "excluded.runtime, budget = excluded.budget, revenue = excluded.revenue, popularity = "
-        "excluded.popularity, vote_average = excluded.vote_average, vote_count = "
-        "excluded.vote_count, adult = excluded.adult, video = excluded.video, homepage = "
-        "excluded.homepage, poster_path = excluded.poster_path, backdrop_path = "
-        "excluded.backdrop_path, collection_id = excluded.collection_id, raw_json = "
-        "excluded.raw_json, language = excluded.language, fetched_at = excluded.fetched_at, "
-        /* A movie that answered 200 exists, whatever an earlier 404 said. */
-        "appended = excluded.appended, copy_made_at = excluded.copy_made_at, deleted_at = NULL",
+        "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
+    /* ?21, the collection, is set only by the second (its value changed). */
+    [ST_UPDATE_MOVIE] = "UPDATE movies SET " MOVIE_UPDATE_SET " WHERE id = ?1",
+    [ST_UPDATE_MOVIE_COLLECTION] =
+        "UPDATE movies SET collection_id = ?21, " MOVIE_UPDATE_SET " WHERE id = ?1",
+    /* What the schema's triggers note, for a connection that fires none:
+     * a new movie; a stored one whose document's fields change (before the
+     * update, as movies_fts_update's WHEN compares them); the movies of a
+     * renamed keyword (store_parts.c). */
+    [ST_NOTE_SEARCH] = "INSERT INTO fts_pending (movie_id) VALUES (?1) ON CONFLICT DO NOTHING",
+    [ST_NOTE_SEARCH_CHANGED] =
+        "INSERT INTO fts_pending (movie_id) SELECT id FROM movies WHERE id = ?1 AND "
+        "(title IS NOT ?2 OR original_title IS NOT ?3 OR overview IS NOT ?4 OR tagline IS NOT ?5 "
+        "OR appended IS NOT ?6 OR raw_json IS NOT ?7) ON CONFLICT DO NOTHING",
     /* Shared rows: written only when they change (most upserts change
-     * nothing, and a write costs a b-tree update and the updated_at trigger). */
-    [ST_UPSERT_GENRE] = "INSERT INTO genres (id, name) VALUES (?1, ?2) "
-                        "ON CONFLICT (id) DO UPDATE SET name = excluded.name "
+     * nothing, and a write costs a b-tree update), with the time they did
+     * (updated_at: the schema's triggers set it for other writers). */
+    [ST_UPSERT_GENRE] = "INSERT INTO genres (id, name, updated_at) VALUES (?1, ?2, " STORE_NOW_SQL
+                        ") ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+                        "updated_at = excluded.updated_at "
                         "WHERE name IS NOT excluded.name",
     [ST_UPSERT_COMPANY] =
-        "INSERT INTO companies (id, name, logo_path, origin_country) VALUES (?1, ?2, ?3, ?4) "
+        "INSERT INTO companies (id, name, logo_path, origin_country, updated_at) "
+        "VALUES (?1, ?2, ?3, ?4, " STORE_NOW_SQL ") "
         "ON CONFLICT (id) DO UPDATE SET name = excluded.name, logo_path = excluded.logo_path, "
-        "origin_country = excluded.origin_country "
+        "origin_country = excluded.origin_country, updated_at = excluded.updated_at "
         "WHERE (name, logo_path, origin_country) IS NOT "
         "(excluded.name, excluded.logo_path, excluded.origin_country)",
-    [ST_UPSERT_COUNTRY] = "INSERT INTO countries (iso_3166_1, name) VALUES (?1, ?2) "
-                          "ON CONFLICT (iso_3166_1) DO UPDATE SET name = excluded.name "
+    [ST_UPSERT_COUNTRY] = "INSERT INTO countries (iso_3166_1, name, updated_at) "
+                          "VALUES (?1, ?2, " STORE_NOW_SQL ") "
+                          "ON CONFLICT (iso_3166_1) DO UPDATE SET name = excluded.name, "
+                          "updated_at = excluded.updated_at "
                           "WHERE name IS NOT excluded.name",
     [ST_UPSERT_LANGUAGE] =
-        "INSERT INTO languages (iso_639_1, english_name, name) VALUES (?1, ?2, ?3) "
+        "INSERT INTO languages (iso_639_1, english_name, name, updated_at) "
+        "VALUES (?1, ?2, ?3, " STORE_NOW_SQL ") "
         "ON CONFLICT (iso_639_1) DO UPDATE SET english_name = excluded.english_name, "
-        "name = excluded.name "
+        "name = excluded.name, updated_at = excluded.updated_at "
         "WHERE (english_name, name) IS NOT (excluded.english_name, excluded.name)",
     [ST_DELETE_GENRES] = "DELETE FROM movie_genres WHERE movie_id = ?1",
     [ST_DELETE_COMPANIES] = "DELETE FROM movie_companies WHERE movie_id = ?1",
@@ -119,7 +141,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RUN_PROGRESS] = "UPDATE runs SET requested = ?4, fetched = ?5, missing = ?6, "
                         "failed = ?7, http_requests = ?8, retries = ?9, skipped = ?10 "
                         "WHERE id = ?1 AND status = 'running'",
-    [ST_MOVIE_EXISTS] = "SELECT 1 FROM movies WHERE id = ?1",
+    [ST_MOVIE_EXISTS] = "SELECT collection_id FROM movies WHERE id = ?1",
     [ST_MARK_ABORTED] = "UPDATE runs SET status = 'aborted', finished_at = ?1 "
                         "WHERE status = 'running'",
     [ST_PREVIOUS_RUNS] = "SELECT id, started_at, status, source FROM runs WHERE id < ?1 "
@@ -250,17 +272,26 @@ int store_step_reset(sqlite3_stmt *st) {
     return rc;
 }
 
-int store_upsert_shared(struct store *s, sqlite3_stmt *st, int bind_rc,
-                        const struct rowcache_row *row) {
+int store_upsert_shared_changed(struct store *s, sqlite3_stmt *st, int bind_rc,
+                                const struct rowcache_row *row, bool *changed) {
+    *changed = false;
     if (bind_rc != SQLITE_OK || rowcache_seen(s->rows, row)) {
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
         return bind_rc;
     }
     int rc = store_step_reset(st);
-    if (rc == SQLITE_OK)
+    if (rc == SQLITE_OK) {
         rowcache_note(s->rows, row);
+        *changed = sqlite3_changes(s->db) > 0;
+    }
     return rc;
+}
+
+int store_upsert_shared(struct store *s, sqlite3_stmt *st, int bind_rc,
+                        const struct rowcache_row *row) {
+    bool changed;
+    return store_upsert_shared_changed(s, st, bind_rc, row, &changed);
 }
 
 void store_bind_text(sqlite3_stmt *st, int i, const char *v) {
@@ -860,10 +891,15 @@ static int write_collection(struct store *s, const struct movie *m) {
     return store_upsert_shared(s, st, SQLITE_OK, &row);
 }
 
-static int write_movie_row(struct store *s, const struct movie *m, const char *fetched_at,
-                           const char *copy_made_at) {
-    char appended[MOVIE_PARTS_LIST_SIZE];
-    sqlite3_stmt *st = s->stmts[ST_UPSERT_MOVIE];
+/* What write_movie_row() needs of a stored movie's row. */
+struct movie_row_before {
+    bool has_collection;
+    int64_t collection_id;
+};
+
+/* The movie's row, its values bound to ?1..?26 of ST_INSERT_MOVIE. */
+static void bind_movie(sqlite3_stmt *st, const struct store *s, const struct movie *m,
+                       const char *fetched_at, const char *copy_made_at, const char *appended) {
     sqlite3_bind_int64(st, 1, m->id);
     store_bind_text(st, 2, m->imdb_id);
     store_bind_text(st, 3, m->title);
@@ -893,9 +929,50 @@ static int write_movie_row(struct store *s, const struct movie *m, const char *f
     sqlite3_bind_text(st, 22, m->raw_json, (int)m->raw_len, SQLITE_STATIC);
     store_bind_text(st, 23, s->language);
     store_bind_text(st, 24, fetched_at);
-    movie_parts_list(m->parts, appended, sizeof appended);
     store_bind_text(st, 25, appended[0] ? appended : NULL);
     store_bind_text(st, 26, copy_made_at);
+}
+
+/* Note the movie's search document for rebuilding, as the schema's
+ * triggers would have: a new movie always, a stored one when a field of
+ * its document changes (called before its row is updated). */
+static int note_search(struct store *s, const struct movie *m, bool existed, const char *appended) {
+    if (!existed) {
+        sqlite3_stmt *st = s->stmts[ST_NOTE_SEARCH];
+        sqlite3_bind_int64(st, 1, m->id);
+        return store_step_reset(st);
+    }
+    sqlite3_stmt *st = s->stmts[ST_NOTE_SEARCH_CHANGED];
+    sqlite3_bind_int64(st, 1, m->id);
+    store_bind_text(st, 2, m->title);
+    store_bind_text(st, 3, m->original_title);
+    store_bind_text(st, 4, m->overview);
+    store_bind_text(st, 5, m->tagline);
+    store_bind_text(st, 6, appended[0] ? appended : NULL);
+    sqlite3_bind_text(st, 7, m->raw_json, (int)m->raw_len, SQLITE_STATIC);
+    return store_step_reset(st);
+}
+
+/* Insert the movie's row, or update it in place when it is stored (`old`:
+ * its collection, when `existed`). */
+static int write_movie_row(struct store *s, const struct movie *m, const char *fetched_at,
+                           const char *copy_made_at, bool existed,
+                           const struct movie_row_before *old) {
+    char appended[MOVIE_PARTS_LIST_SIZE];
+    movie_parts_list(m->parts, appended, sizeof appended);
+    if (s->own_notes) {
+        int rc = note_search(s, m, existed, appended);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    enum stmt k = ST_INSERT_MOVIE;
+    if (existed)
+        k = old->has_collection == m->has_collection &&
+                    (!m->has_collection || old->collection_id == m->collection.id)
+                ? ST_UPDATE_MOVIE
+                : ST_UPDATE_MOVIE_COLLECTION;
+    sqlite3_stmt *st = s->stmts[k];
+    bind_movie(st, s, m, fetched_at, copy_made_at, appended);
     return store_step_reset(st);
 }
 
@@ -984,12 +1061,17 @@ static int write_languages(struct store *s, const struct movie *m) {
     return SQLITE_OK;
 }
 
-/* Whether movie `id` is already stored: sets *exists; SQLITE_OK or an error. */
-static int movie_exists(struct store *s, int64_t id, bool *exists) {
+/* Whether movie `id` is already stored: sets *exists, and *old when it
+ * is; SQLITE_OK or an error. */
+static int movie_exists(struct store *s, int64_t id, bool *exists, struct movie_row_before *old) {
     sqlite3_stmt *st = s->stmts[ST_MOVIE_EXISTS];
     sqlite3_bind_int64(st, 1, id);
     int rc = sqlite3_step(st);
     *exists = rc == SQLITE_ROW;
+    if (*exists) {
+        old->has_collection = sqlite3_column_type(st, 0) != SQLITE_NULL;
+        old->collection_id = sqlite3_column_int64(st, 0);
+    }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -1001,11 +1083,12 @@ static int write_all(struct store *s, const struct movie *m, const char *fetched
     static const enum stmt deletes[] = {ST_DELETE_GENRES, ST_DELETE_COMPANIES, ST_DELETE_COUNTRIES,
                                         ST_DELETE_LANGUAGES};
     bool existed = false;
-    int rc = movie_exists(s, m->id, &existed);
+    struct movie_row_before old = {false, 0};
+    int rc = movie_exists(s, m->id, &existed, &old);
     if (rc == SQLITE_OK && m->has_collection)
         rc = write_collection(s, m);
     if (rc == SQLITE_OK)
-        rc = write_movie_row(s, m, fetched_at, copy_made_at);
+        rc = write_movie_row(s, m, fetched_at, copy_made_at, existed, &old);
     /* A new movie has no links to replace. Skipping the deletes matters:
      * with foreign keys on, each DELETE builds a temporary b-tree. */
     for (size_t i = 0; existed && rc == SQLITE_OK && i < sizeof deletes / sizeof *deletes; i++) {
@@ -1023,6 +1106,14 @@ static int write_all(struct store *s, const struct movie *m, const char *fetched
     if (rc == SQLITE_OK)
         rc = store_write_parts(s, m, existed);
     return rc;
+}
+
+enum store_status store_own_search_notes(struct store *s) {
+    int on = 1;
+    if (sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &on) != SQLITE_OK || on)
+        return store_fail(s, "turn the triggers off for the load");
+    s->own_notes = true;
+    return STORE_OK;
 }
 
 enum store_status store_upsert_movie(struct store *s, const struct movie *m, const char *fetched_at,

@@ -22,7 +22,11 @@ enum stmt {
     ST_COMMIT,
     ST_ROLLBACK,
     ST_UPSERT_COLLECTION,
-    ST_UPSERT_MOVIE,
+    ST_INSERT_MOVIE,
+    ST_UPDATE_MOVIE,
+    ST_UPDATE_MOVIE_COLLECTION,
+    ST_NOTE_SEARCH,
+    ST_NOTE_SEARCH_CHANGED,
     ST_UPSERT_GENRE,
     ST_UPSERT_COMPANY,
     ST_UPSERT_COUNTRY,
@@ -66,6 +70,9 @@ struct store {
     /* stale_copies may hold rows: -1 not known yet, 0 empty, 1 maybe
      * (store_note_copy(); only the connection's owner writes the table) */
     int stale_rows;
+    /* fires none of the schema's triggers: the store notes fts_pending and
+     * sets updated_at itself (store_own_search_notes()) */
+    bool own_notes;
     char errmsg[512];
 };
 
@@ -94,6 +101,15 @@ __attribute__((format(printf, 2, 3))) enum store_status store_fail(struct store 
  * statement is left reset and unbound. Returns SQLITE_OK or the error. */
 int store_upsert_shared(struct store *s, sqlite3_stmt *st, int bind_rc,
                         const struct rowcache_row *row);
+
+/* store_upsert_shared(), and *changed: whether the upsert inserted or
+ * updated the row (false when skipped or when its WHERE kept the row). */
+int store_upsert_shared_changed(struct store *s, sqlite3_stmt *st, int bind_rc,
+                                const struct rowcache_row *row, bool *changed);
+
+/* The time a shared row is written, in SQL: what the schema's updated_at
+ * triggers set, for a statement that sets it itself. */
+#define STORE_NOW_SQL "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 
 /* Step a prepared statement to completion, then reset it and clear its
  * bindings. Returns SQLITE_OK or the error code. */

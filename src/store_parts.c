@@ -13,6 +13,7 @@ enum part_stmt {
     PS_INSERT_CAST,
     PS_INSERT_CREW,
     PS_UPSERT_KEYWORD,
+    PS_NOTE_KEYWORD_MOVIES,
     PS_LINK_KEYWORD,
     PS_INSERT_RELEASE_DATE,
     PS_UPSERT_EXTERNAL_IDS,
@@ -31,11 +32,12 @@ enum part_stmt {
 static const char *const part_sql[PS_COUNT] = {
     [PS_UPSERT_PERSON] =
         "INSERT INTO people (id, name, original_name, gender, known_for_department, "
-        "profile_path, adult, popularity) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-        "ON CONFLICT (id) DO UPDATE SET name = excluded.name, original_name = "
+        "profile_path, adult, popularity, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, " STORE_NOW_SQL
+        ") ON CONFLICT (id) DO UPDATE SET name = excluded.name, original_name = "
         "excluded.original_name, gender = excluded.gender, known_for_department = "
         "excluded.known_for_department, profile_path = excluded.profile_path, adult = "
-        "excluded.adult, popularity = excluded.popularity "
+        "excluded.adult, popularity = excluded.popularity, updated_at = excluded.updated_at "
         "WHERE (name, original_name, gender, known_for_department, profile_path, adult, "
         "popularity) IS NOT (excluded.name, excluded.original_name, excluded.gender, "
         "excluded.known_for_department, excluded.profile_path, excluded.adult, "
@@ -45,9 +47,15 @@ static const char *const part_sql[PS_COUNT] = {
                        "ON CONFLICT DO NOTHING",
     [PS_INSERT_CREW] = "INSERT INTO movie_crew (movie_id, credit_id, person_id, department, job) "
                        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
-    [PS_UPSERT_KEYWORD] = "INSERT INTO keywords (id, name) VALUES (?1, ?2) "
-                          "ON CONFLICT (id) DO UPDATE SET name = excluded.name "
-                          "WHERE name IS NOT excluded.name",
+    [PS_UPSERT_KEYWORD] =
+        "INSERT INTO keywords (id, name, updated_at) VALUES (?1, ?2, " STORE_NOW_SQL
+        ") ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+        "updated_at = excluded.updated_at "
+        "WHERE name IS NOT excluded.name",
+    /* A renamed keyword's movies, for a connection that fires no trigger
+     * (keywords_fts_update; store_own_search_notes()). */
+    [PS_NOTE_KEYWORD_MOVIES] = "INSERT INTO fts_pending (movie_id) SELECT movie_id FROM "
+                               "movie_keywords WHERE keyword_id = ?1 ON CONFLICT DO NOTHING",
     [PS_LINK_KEYWORD] = "INSERT INTO movie_keywords (movie_id, keyword_id, position) "
                         "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
     [PS_INSERT_RELEASE_DATE] =
@@ -204,7 +212,14 @@ static int write_keywords(struct store *s, const struct movie *m) {
         struct binder up = bind_begin(s, PS_UPSERT_KEYWORD);
         bind_int(&up, 1, m->keywords[i].id);
         bind_text(&up, 2, m->keywords[i].name);
-        int rc = store_upsert_shared(s, up.st, up.rc, &row);
+        bool changed = false;
+        int rc = store_upsert_shared_changed(s, up.st, up.rc, &row, &changed);
+        if (rc == SQLITE_OK && changed && s->own_notes) {
+            /* inserted or renamed: only a renamed one has movies to note */
+            struct binder note = bind_begin(s, PS_NOTE_KEYWORD_MOVIES);
+            bind_int(&note, 1, m->keywords[i].id);
+            rc = bind_step(&note);
+        }
         if (rc != SQLITE_OK)
             return rc;
         struct binder b = bind_begin(s, PS_LINK_KEYWORD);

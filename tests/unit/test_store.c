@@ -71,12 +71,28 @@ static const char *qs(const char *path, const char *sql, char *buf, size_t size)
     return buf;
 }
 
+/* Whether open_ok() opens the store as a load does (store_own_search_notes()):
+ * set by setup_own() for the tests run both ways. */
+static bool own_notes;
+
 static struct store *open_ok(const char *path, const char *language) {
     struct store *s;
     char err[256] = "";
     if (store_open(path, language, &s, err, sizeof err) != STORE_OK)
         fail_msg("store_open: %s", err);
+    if (own_notes && store_own_search_notes(s) != STORE_OK)
+        fail_msg("store_own_search_notes: %s", store_errmsg(s));
     return s;
+}
+
+static int setup_own(void **state) {
+    own_notes = true;
+    return setup(state);
+}
+
+static int teardown_own(void **state) {
+    own_notes = false;
+    return teardown(state);
 }
 
 static struct movie_genre GENRES[] = {{18, "드라마"}, {53, "스릴러"}, {35, "코미디"}};
@@ -1855,8 +1871,140 @@ static void test_overview_and_parts_read_indexes_only(void **state) {
     sqlite3_reset_auto_extension();
 }
 
+/* ---- a load's connection: no triggers, no statement journal ---- */
+
+/* Pages written to statement journals, counted by a VFS that wraps the
+ * default one and gives each statement journal it opens an xWrite that
+ * counts. main() has SQLite write statement journals to disk at once
+ * (SQLITE_CONFIG_STMTJRNL_SPILL 0), not first to memory. */
+static sqlite3_vfs counting_vfs;
+static sqlite3_vfs *real_vfs;
+static sqlite3_io_methods counting_methods;
+static const sqlite3_io_methods *real_methods;
+static int subjournal_writes;
+
+static int counting_write(sqlite3_file *file, const void *buf, int amount, sqlite3_int64 offset) {
+    subjournal_writes++;
+    return real_methods->xWrite(file, buf, amount, offset);
+}
+
+static int counting_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int flags,
+                         int *out_flags) {
+    (void)vfs;
+    int rc = real_vfs->xOpen(real_vfs, name, file, flags, out_flags);
+    if (rc == SQLITE_OK && (flags & SQLITE_OPEN_SUBJOURNAL) && file->pMethods) {
+        if (!real_methods) {
+            real_methods = file->pMethods;
+            counting_methods = *real_methods;
+            counting_methods.xWrite = counting_write;
+        }
+        if (file->pMethods == real_methods)
+            file->pMethods = &counting_methods;
+    }
+    return rc;
+}
+
+static void count_subjournal_writes(void) {
+    if (sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 0) != SQLITE_OK ||
+        !(real_vfs = sqlite3_vfs_find(NULL)))
+        abort();
+    counting_vfs = *real_vfs;
+    counting_vfs.zName = "counting";
+    counting_vfs.xOpen = counting_open;
+    if (sqlite3_vfs_register(&counting_vfs, 1) != SQLITE_OK)
+        abort();
+}
+
+/* Three new movies, then the same three fetched again with new titles,
+ * a batch each: the pages their upserts wrote to statement journals (the
+ * commit's rebuild of the search index, one statement a batch, is left
+ * out). */
+static int journal_writes_of_upserts(struct store *s, int64_t first) {
+    int writes = 0;
+    for (int64_t id = first; id < first + 3; id++)
+        for (int again = 0; again <= 1; again++) {
+            struct movie m = sample(id, again ? "fetched again" : "new");
+            assert_int_equal(store_begin(s), STORE_OK);
+            int before = subjournal_writes;
+            if (store_upsert_movie(s, &m, "2026-11-24T03:00:00Z", NULL) != STORE_OK)
+                fail_msg("store_upsert_movie: %s", store_errmsg(s));
+            writes += subjournal_writes - before;
+            assert_int_equal(store_commit(s), STORE_OK);
+        }
+    return writes;
+}
+
+/* A load's connection writes new movies, and stored ones again, with no
+ * statement journal (each batch needs one when the triggers fire), and
+ * its rows, search index and updated_at are those the triggers make. */
+static void test_load_writes_need_no_statement_journal(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    assert_true(journal_writes_of_upserts(s, 1) >= 6);
+    assert_int_equal(store_own_search_notes(s), STORE_OK);
+    assert_int_equal(journal_writes_of_upserts(s, 11), 0);
+    /* the same rows either way */
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE title = 'fetched again' AND "
+                                "collection_id = 10 AND deleted_at IS NULL"),
+                     6);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_genres"), 18);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM collections WHERE updated_at LIKE "
+                                "'20__-__-__T__:__:__Z'"),
+                     1);
+    /* a new collection, then none: the row follows (with a journal: a
+     * foreign key changes) */
+    struct movie m = sample(11, "fetched again");
+    m.collection = (struct movie_collection){20, "Another", NULL, NULL};
+    upsert_ok(s, &m);
+    assert_int_equal(q(f->path, "SELECT collection_id FROM movies WHERE id = 11"), 20);
+    m.has_collection = false;
+    upsert_ok(s, &m);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE id = 11 AND "
+                                "collection_id IS NULL"),
+                     1);
+    struct hits h;
+    assert_string_equal(search_ids(s, "fetched again", 0, &h), "1,2,3,11,12,13");
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM fts_pending"), 0);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies_fts f JOIN movie_search_text t ON "
+                                "t.id = f.rowid WHERE (f.title, f.overview) IS (t.title, "
+                                "t.overview)"),
+                     6);
+}
+
+/* A keyword renamed by a later fetch reaches the search documents of the
+ * movies that have it, on a load's connection as with the triggers. */
+static void test_renamed_keyword_reaches_the_index(void **state) {
+    struct fixture *f = *state;
+    char raw[2][256];
+    struct hits h;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie_genre before[] = {{290004, "좀비"}};
+    struct movie_genre after[] = {{290004, "좀비들"}};
+    struct movie a = text_movie(1, "부산행", "기차", 1.0, before, 1, raw[0], sizeof raw[0]);
+    struct movie b = text_movie(2, "반도", "서울", 1.0, before, 1, raw[1], sizeof raw[1]);
+    upsert_ok(s, &a);
+    upsert_ok(s, &b);
+    store_close(s);
+    /* movie 1's keywords by hand, as a merge or an analyst leaves them:
+     * its document is built from the keyword rows */
+    exec_by_hand(f->path, "UPDATE movies SET appended = NULL WHERE id = 1");
+    s = open_ok(f->path, "ko-KR");
+    b = text_movie(2, "반도", "서울", 1.0, after, 1, raw[1], sizeof raw[1]);
+    upsert_ok(s, &b);
+    assert_string_equal(search_ids(s, "좀비들", 0, &h), "2,1");
+    store_close(s);
+}
+
 int main(void) {
+    count_subjournal_writes();
+#define OWN_NOTES(t)                                                                               \
+    { "own notes: " #t, t, setup_own, teardown_own, NULL }
+#define BOTH_WAYS(t) cmocka_unit_test_setup_teardown(t, setup, teardown), OWN_NOTES(t)
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_load_writes_need_no_statement_journal, setup,
+                                        teardown),
+        BOTH_WAYS(test_renamed_keyword_reaches_the_index),
         cmocka_unit_test_setup_teardown(test_open_creates_schema_wal_and_language, setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_cache_is_sized, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_uid_is_random_hex_and_unique, setup, teardown),
@@ -1911,6 +2059,23 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_shrink_wal_ignores_a_reader_that_holds_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_shrink_wal_does_not_wait_for_readers, setup, teardown),
+        /* the writes of a load, again on a connection that fires no trigger */
+        OWN_NOTES(test_shared_row_of_an_undone_movie_is_written_again),
+        OWN_NOTES(test_shared_row_with_new_values_is_updated_in_the_same_run),
+        OWN_NOTES(test_upsert_then_replace_links),
+        OWN_NOTES(test_failing_movie_is_undone_with_its_batch),
+        OWN_NOTES(test_rollback_discards_the_batch),
+        OWN_NOTES(test_parts_are_stored),
+        OWN_NOTES(test_restoring_replaces_present_parts_only),
+        OWN_NOTES(test_parts_of_two_movies_share_people),
+        OWN_NOTES(test_failing_part_leaves_nothing_of_the_movie),
+        OWN_NOTES(test_upsert_clears_deleted_at),
+        OWN_NOTES(test_stale_copies_are_noted_and_cleared),
+        OWN_NOTES(test_views_read_as_lists),
+        OWN_NOTES(test_shared_rows_know_when_they_changed),
+        OWN_NOTES(test_search_korean_two_syllables),
+        OWN_NOTES(test_search_english_ranking_and_case),
+        OWN_NOTES(test_search_index_follows_writes),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
