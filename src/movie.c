@@ -40,9 +40,53 @@ static enum movie_status field_error(struct movie_parse *p, const char *key, con
     return movie_shape(p, "%s%s%s %s", p->where, p->where[0] ? "." : "", key, what);
 }
 
+static uint32_t key_hash(const char *key) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const unsigned char *c = (const unsigned char *)key; *c; c++)
+        h = (h ^ *c) * 16777619u;
+    return h;
+}
+
+/* Index p->top's members: the first member of each name keeps its slot,
+ * as cJSON_GetObjectItemCaseSensitive() finds the first. */
+static void build_index(struct movie_parse *p) {
+    size_t n = 0;
+    for (const cJSON *c = p->top->child; c; c = c->next)
+        if (++n > MOVIE_INDEX_MAX || !c->string) {
+            p->index_state = -1;
+            return;
+        }
+    for (const cJSON *c = p->top->child; c; c = c->next) {
+        for (uint32_t i = key_hash(c->string);; i++) {
+            const cJSON **slot = &p->index[i & (MOVIE_INDEX_SLOTS - 1)];
+            if (!*slot)
+                *slot = c;
+            if (*slot == c || strcmp((*slot)->string, c->string) == 0)
+                break;
+        }
+    }
+    p->index_state = 1;
+}
+
+/* Member `key` of `obj`, or NULL: cJSON_GetObjectItemCaseSensitive(),
+ * through the index when `obj` is the top-level object. */
+static const cJSON *member(struct movie_parse *p, const cJSON *obj, const char *key) {
+    if (!obj || obj != p->top || p->index_state < 0)
+        return cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (p->index_state == 0)
+        build_index(p);
+    if (p->index_state < 0)
+        return cJSON_GetObjectItemCaseSensitive(obj, key);
+    for (uint32_t i = key_hash(key);; i++) {
+        const cJSON *c = p->index[i & (MOVIE_INDEX_SLOTS - 1)];
+        if (!c || strcmp(c->string, key) == 0)
+            return c;
+    }
+}
+
 enum movie_status movie_get_string(struct movie_parse *p, const cJSON *obj, const char *key,
                                    const char **out) {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    const cJSON *item = member(p, obj, key);
     *out = NULL;
     if (!item || cJSON_IsNull(item))
         return MOVIE_OK;
@@ -55,7 +99,7 @@ enum movie_status movie_get_string(struct movie_parse *p, const cJSON *obj, cons
 
 enum movie_status movie_get_int(struct movie_parse *p, const cJSON *obj, const char *key,
                                 int64_t *out, bool *present) {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    const cJSON *item = member(p, obj, key);
     *out = 0;
     if (present)
         *present = false;
@@ -70,7 +114,7 @@ enum movie_status movie_get_int(struct movie_parse *p, const cJSON *obj, const c
 
 enum movie_status movie_get_double(struct movie_parse *p, const cJSON *obj, const char *key,
                                    double *out, bool *present) {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    const cJSON *item = member(p, obj, key);
     *out = 0;
     if (present)
         *present = false;
@@ -86,7 +130,7 @@ enum movie_status movie_get_double(struct movie_parse *p, const cJSON *obj, cons
 
 enum movie_status movie_get_bool(struct movie_parse *p, const cJSON *obj, const char *key,
                                  bool *out) {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    const cJSON *item = member(p, obj, key);
     *out = false;
     if (!item || cJSON_IsNull(item))
         return MOVIE_OK;
@@ -98,7 +142,7 @@ enum movie_status movie_get_bool(struct movie_parse *p, const cJSON *obj, const 
 
 enum movie_status movie_get_object(struct movie_parse *p, const cJSON *obj, const char *key,
                                    const cJSON **out) {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    const cJSON *item = member(p, obj, key);
     *out = NULL;
     if (!item || cJSON_IsNull(item))
         return MOVIE_OK;
@@ -110,7 +154,7 @@ enum movie_status movie_get_object(struct movie_parse *p, const cJSON *obj, cons
 
 enum movie_status movie_get_array(struct movie_parse *p, const cJSON *obj, const char *key,
                                   const cJSON **arr, size_t *n) {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
+    const cJSON *item = member(p, obj, key);
     *arr = NULL;
     *n = 0;
     if (!item || cJSON_IsNull(item))
@@ -238,7 +282,7 @@ static enum movie_status map_collection(struct movie_parse *p, struct movie *m, 
  * body's text (the top-level object is m->root). */
 static enum movie_status get_exact_int(struct movie_parse *p, const struct movie *m,
                                        const char *key, int64_t *out) {
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(m->root, key);
+    const cJSON *item = member(p, m->root, key);
     if (cJSON_IsNumber(item) && isfinite(item->valuedouble) &&
         fabs(item->valuedouble) >= JSON_EXACT_LIMIT) {
         if (json_top_level_int64(m->raw_json, m->raw_len, key, out))
@@ -289,6 +333,7 @@ static enum movie_status map_movie(struct movie_parse *p, struct movie *m, int64
         map_scalars, map_collection, map_genres, map_companies, map_countries, map_languages,
     };
     const cJSON *root = m->root;
+    p->top = root;
     bool has_id;
     MOVIE_TRY(movie_get_int(p, root, "id", &m->id, &has_id));
     if (!has_id)

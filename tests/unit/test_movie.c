@@ -106,6 +106,29 @@ static void test_unknowns_become_null(void **state) {
     movie_free(m);
 }
 
+/* Members are found by name as cJSON finds them: the first of a repeated
+ * name, in any order, among more members than the index holds too. */
+static void test_members_found_as_cjson_finds_them(void **state) {
+    (void)state;
+    struct movie *m = parse_ok("{\"title\":\"first\",\"id\":5,\"overview\":\"o\","
+                               "\"title\":\"second\",\"tagline\":\"t\",\"id\":6}",
+                               5);
+    assert_string_equal(m->title, "first");
+    assert_string_equal(m->overview, "o");
+    assert_string_equal(m->tagline, "t");
+    assert_null(m->homepage);
+    movie_free(m);
+    char body[4096] = "{";
+    for (int i = 0; i < 120; i++) /* more than MOVIE_INDEX_MAX */
+        snprintf(body + strlen(body), sizeof body - strlen(body), "\"x%d\":%d,", i, i);
+    strcat(body, "\"title\":\"many\",\"title\":\"later\",\"id\":7,\"runtime\":90}");
+    m = parse_ok(body, 7);
+    assert_string_equal(m->title, "many");
+    assert_int_equal(m->runtime, 90);
+    assert_null(m->overview);
+    movie_free(m);
+}
+
 static void test_large_integers_are_exact(void **state) {
     (void)state;
     const char *b = "{\"id\":9,\"revenue\":9007199254740992,\"budget\":2147483648}";
@@ -550,6 +573,7 @@ int main(void) {
         cmocka_unit_test(test_tree_in_the_arena_after_json_global_init),
         cmocka_unit_test(test_full_body),
         cmocka_unit_test(test_unknowns_become_null),
+        cmocka_unit_test(test_members_found_as_cjson_finds_them),
         cmocka_unit_test(test_large_integers_are_exact),
         cmocka_unit_test(test_trailing_whitespace_is_fine),
         cmocka_unit_test(test_integers_beyond_2_53_are_exact),
