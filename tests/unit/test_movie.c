@@ -481,6 +481,48 @@ static void test_utf8_validator(void **state) {
     assert_false(json_utf8_valid("\xf0\x9f\x8e", 3));
 }
 
+/* The scans read eight bytes at a time where they can: what they look for
+ * is found at every offset, at either end of a word, and in the tail. */
+static void test_scans_find_every_offset(void **state) {
+    (void)state;
+    char buf[128];
+    char why[96];
+    for (size_t at = 0; at < 40; at++) {
+        /* one byte of a 40-byte ASCII run, then the same inside a string */
+        memset(buf, 'a', 40);
+        buf[at] = (char)0xC0; /* never in UTF-8 */
+        assert_false(json_utf8_valid(buf, 40));
+        if (at + 3 <= 40) {
+            memcpy(buf + at, "\xea\xb4\xb4", 3); /* 괴 */
+            assert_true(json_utf8_valid(buf, 40));
+            buf[at + 2] = 'a'; /* cut short */
+            assert_false(json_utf8_valid(buf, 40));
+        }
+        static const char *const bad[] = {"\x01", "\x1f", "\t", "\\q"};
+        static const char *const good[] = {"\\\"", "\\n", "\\u00e9", "\xea\xb4\xb4", "\x7f"};
+        for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+            snprintf(buf, sizeof buf, "\"%.*s%s%.*s\"", (int)at,
+                     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", bad[k], (int)(39 - at),
+                     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+            if (json_strict_valid(buf, strlen(buf), why, sizeof why))
+                fail_msg("accepted %s at %zu", bad[k], at);
+        }
+        for (size_t k = 0; k < sizeof good / sizeof *good; k++) {
+            snprintf(buf, sizeof buf, "\"%.*s%s%.*s\"", (int)at,
+                     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", good[k], (int)(39 - at),
+                     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+            if (!json_strict_valid(buf, strlen(buf), why, sizeof why))
+                fail_msg("refused %s at %zu: %s", good[k], at, why);
+        }
+        /* a string that ends early, its quote at every offset */
+        snprintf(buf, sizeof buf, "[\"%.*s\"]", (int)at,
+                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+        assert_true(json_strict_valid(buf, strlen(buf), why, sizeof why));
+        assert_false(
+            json_strict_valid(buf, strlen(buf) - 2, why, sizeof why)); /* no closing quote */
+    }
+}
+
 /* json_utf8_repaired(): well-formed text is copied as it is; each stray
  * byte becomes U+FFFD, as json_write_string() writes it. */
 static void test_utf8_repaired(void **state) {
@@ -584,6 +626,7 @@ int main(void) {
         cmocka_unit_test(test_part_rejections),
         cmocka_unit_test(test_invalid_utf8_and_nul),
         cmocka_unit_test(test_utf8_validator),
+        cmocka_unit_test(test_scans_find_every_offset),
         cmocka_unit_test(test_utf8_repaired),
         cmocka_unit_test(test_unsafe_escapes_are_repaired),
     };
