@@ -82,9 +82,11 @@ enum store_status store_open(const char *path, const char *language, struct stor
  * they do for its writes: it notes search documents in fts_pending (a new
  * movie, a stored one whose document changes, the movies of a renamed
  * keyword) and sets updated_at of the shared rows it writes. For a load's
- * connection, which writes only through store_upsert_movie() and
- * store_mark_deleted(); a merge writes with INSERT ... SELECT and keeps the
- * triggers. Why: a statement that fires a trigger writes more than one
+ * connection, whose writes to tables with triggers go only through
+ * store_upsert_movie() and store_mark_deleted() (runs, fetch_failures,
+ * stale_copies and meta have none); a merge writes with INSERT ... SELECT
+ * and keeps the triggers. A trigger someone adds to the schema by hand
+ * does not fire for a load either. Why: a statement that fires a trigger writes more than one
  * row, so SQLite runs it in a statement transaction and copies each page
  * it changes into a statement journal, a temporary file once past 64 KiB:
  * 29 KB a movie, four times what the WAL gets. Call it once, before the

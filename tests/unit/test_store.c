@@ -462,6 +462,17 @@ static void test_parts_are_stored(void **state) {
     upsert_ok(s, &m);
     store_close(s);
     const char *db = f->path;
+    /* each shared row knows when it was written (the triggers, or a load's statements) */
+    static const char *const shared[] = {"collections", "genres", "companies", "countries",
+                                         "languages",   "people", "keywords"};
+    for (size_t i = 0; i < sizeof shared / sizeof *shared; i++) {
+        snprintf(buf, sizeof buf, "SELECT count(*) FROM %s", shared[i]);
+        long long rows = q(db, buf);
+        snprintf(buf, sizeof buf,
+                 "SELECT count(*) FROM %s WHERE updated_at LIKE '20__-__-__T__:__:__Z'", shared[i]);
+        if (rows < 1 || q(db, buf) != rows)
+            fail_msg("%s: %lld of %lld rows with a time of writing", shared[i], q(db, buf), rows);
+    }
     assert_string_equal(qs(db, "SELECT appended FROM movies", buf, sizeof buf),
                         "credits,keywords,release_dates,external_ids,translations");
     assert_string_equal(
@@ -910,6 +921,8 @@ static void test_shared_rows_know_when_they_changed(void **state) {
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
+    store_close(s); /* a new connection forgets the rows it wrote: the upserts run */
+    s = open_ok(f->path, "ko-KR");
     upsert_ok(s, &m); /* the same values again: not a change */
     assert_int_equal(q(f->path, "SELECT count(*) FROM genres WHERE updated_at = 'then'"), 3);
     struct movie_genre renamed[] = {{18, "Drama"}};
@@ -1972,6 +1985,32 @@ static void test_load_writes_need_no_statement_journal(void **state) {
                      6);
 }
 
+/* A fetch that changes one field of a movie's document, and nothing else
+ * of its body, reaches the index. */
+static void test_each_document_field_reaches_the_index(void **state) {
+    struct fixture *f = *state;
+    char raw[256];
+    struct hits h;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie m = text_movie(7, "Plain", "Nothing yet", 1.0, NULL, 0, raw, sizeof raw);
+    upsert_ok(s, &m);
+    static const struct {
+        size_t offset;
+        const char *text;
+    } fields[] = {{offsetof(struct movie, title), "Renamed"},
+                  {offsetof(struct movie, original_title), "Originally"},
+                  {offsetof(struct movie, overview), "Overhauled"},
+                  {offsetof(struct movie, tagline), "Taglined"}};
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+        memcpy((char *)&m + fields[i].offset, &fields[i].text, sizeof fields[i].text);
+        upsert_ok(s, &m);
+        if (strcmp(search_ids(s, fields[i].text, 0, &h), "7") != 0)
+            fail_msg("%s: not found", fields[i].text);
+    }
+    assert_string_equal(search_ids(s, "Plain", 0, &h), "");
+    store_close(s);
+}
+
 /* A keyword renamed by a later fetch reaches the search documents of the
  * movies that have it, on a load's connection as with the triggers. */
 static void test_renamed_keyword_reaches_the_index(void **state) {
@@ -2005,6 +2044,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_load_writes_need_no_statement_journal, setup,
                                         teardown),
         BOTH_WAYS(test_renamed_keyword_reaches_the_index),
+        BOTH_WAYS(test_each_document_field_reaches_the_index),
         cmocka_unit_test_setup_teardown(test_open_creates_schema_wal_and_language, setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_cache_is_sized, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_uid_is_random_hex_and_unique, setup, teardown),
