@@ -13,9 +13,12 @@ export TMDB_INGEST_BIN="$bin"
 # shows the stderr of its last run only: a report from an earlier run of
 # the binary would fail the test without saying why. A report file fails
 # the test too, whatever the test asserted of that run's exit status.
+# detect_stack_use_after_return: a pointer into a returned frame (a
+# statement bound SQLITE_STATIC to a caller's buffer, 2afcdbf) is reported,
+# not read silently from a stack reused since.
 reports=$(mktemp -d)
 trap 'rm -rf "$reports"' EXIT
-export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0:log_path=$reports/report
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0:detect_stack_use_after_return=1:log_path=$reports/report
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99:log_path=$reports/report
 export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1:suppressions=$root/tests/sanitizers/tsan.supp:log_path=$reports/report
 # Races and leaks show in a few crash/resume cycles; the 20-kill loop runs
