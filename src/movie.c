@@ -47,6 +47,16 @@ static uint32_t key_hash(const char *key) {
     return h;
 }
 
+/* The slot of p->index that holds the member named `name`, or the empty
+ * one where it would go (probing linearly from its hash). */
+static const cJSON **slot_of(struct movie_parse *p, const char *name) {
+    for (uint32_t i = key_hash(name);; i++) {
+        const cJSON **slot = &p->index[i & (MOVIE_INDEX_SLOTS - 1)];
+        if (!*slot || strcmp((*slot)->string, name) == 0)
+            return slot;
+    }
+}
+
 /* Index p->top's members: the first member of each name keeps its slot,
  * as cJSON_GetObjectItemCaseSensitive() finds the first. */
 static void build_index(struct movie_parse *p) {
@@ -57,13 +67,9 @@ static void build_index(struct movie_parse *p) {
             return;
         }
     for (const cJSON *c = p->top->child; c; c = c->next) {
-        for (uint32_t i = key_hash(c->string);; i++) {
-            const cJSON **slot = &p->index[i & (MOVIE_INDEX_SLOTS - 1)];
-            if (!*slot)
-                *slot = c;
-            if (*slot == c || strcmp((*slot)->string, c->string) == 0)
-                break;
-        }
+        const cJSON **slot = slot_of(p, c->string);
+        if (!*slot)
+            *slot = c;
     }
     p->index_state = 1;
 }
@@ -71,17 +77,11 @@ static void build_index(struct movie_parse *p) {
 /* Member `key` of `obj`, or NULL: cJSON_GetObjectItemCaseSensitive(),
  * through the index when `obj` is the top-level object. */
 static const cJSON *member(struct movie_parse *p, const cJSON *obj, const char *key) {
+    if (obj && obj == p->top && p->index_state == 0)
+        build_index(p);
     if (!obj || obj != p->top || p->index_state < 0)
         return cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (p->index_state == 0)
-        build_index(p);
-    if (p->index_state < 0)
-        return cJSON_GetObjectItemCaseSensitive(obj, key);
-    for (uint32_t i = key_hash(key);; i++) {
-        const cJSON *c = p->index[i & (MOVIE_INDEX_SLOTS - 1)];
-        if (!c || strcmp(c->string, key) == 0)
-            return c;
-    }
+    return *slot_of(p, key);
 }
 
 enum movie_status movie_get_string(struct movie_parse *p, const cJSON *obj, const char *key,
