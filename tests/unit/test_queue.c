@@ -384,6 +384,14 @@ static void *push_weighed(void *arg) {
     return NULL;
 }
 
+/* Start that push of `weight` into `q` in thread *t. */
+static void start_push_weighed(struct weighed *w, struct queue *q, size_t weight, pthread_t *t) {
+    w->q = q;
+    w->weight = weight;
+    atomic_init(&w->done, false);
+    pthread_create(t, NULL, push_weighed, w);
+}
+
 /* The result queue's bound in bytes: with its weight limit queued, a push
  * waits (however many slots are free) until the consumer takes some; an
  * empty queue takes an item heavier than the limit. */
@@ -396,10 +404,9 @@ static void test_weight_limit_blocks_push_until_taken(void **state) {
     assert_int_equal(queue_pop(q, &v), QUEUE_OK);
     assert_int_equal(queue_push_weighted(q, &v, 60), QUEUE_OK);
     assert_int_equal(queue_push_weighted(q, &v, 60), QUEUE_OK); /* 60 < 100: passes */
-    struct weighed w = {.q = q, .weight = 1};
-    atomic_init(&w.done, false);
+    struct weighed w;
     pthread_t t;
-    pthread_create(&t, NULL, push_weighed, &w);
+    start_push_weighed(&w, q, 1, &t);
     usleep(200 * 1000);
     assert_false(atomic_load(&w.done));           /* 120 queued, 6 slots free: it waits */
     assert_int_equal(queue_pop(q, &v), QUEUE_OK); /* 60 left */
@@ -417,10 +424,9 @@ static void test_abort_wakes_producer_waiting_for_weight(void **state) {
     assert_int_equal(queue_set_weights(q, 0, 10), 0);
     int64_t v = 1;
     assert_int_equal(queue_push_weighted(q, &v, 20), QUEUE_OK);
-    struct weighed w = {.q = q, .weight = 1};
-    atomic_init(&w.done, false);
+    struct weighed w;
     pthread_t t;
-    pthread_create(&t, NULL, push_weighed, &w);
+    start_push_weighed(&w, q, 1, &t);
     usleep(50 * 1000);
     double t0 = now_s();
     queue_abort(q);
@@ -441,10 +447,9 @@ static void test_wait_fill_wakes_at_gather_weight(void **state) {
     double t0 = now_s();
     queue_wait_fill(q, 200); /* 60 of 100, 1 of 32 items: the timeout */
     assert_true(now_s() - t0 >= 0.15);
-    struct weighed w = {.q = q, .weight = 60};
-    atomic_init(&w.done, false);
+    struct weighed w;
     pthread_t t;
-    pthread_create(&t, NULL, push_weighed, &w);
+    start_push_weighed(&w, q, 60, &t);
     t0 = now_s();
     queue_wait_fill(q, 10000);
     assert_true(now_s() - t0 < 5); /* woken by the weight: 120 of 100 */
