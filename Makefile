@@ -111,7 +111,7 @@ $(BIN): src/main.c $(LIB) $(wildcard include/*.h)
 $(BUILD)/obj $(BUILD)/tests:
 	mkdir -p $@
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard include/*.h) | $(BUILD)/tests
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard include/*.h tests/unit/*.h) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Wno-missing-prototypes $< $(LIB) -o $@ \
 	    $(ALL_LDFLAGS) $(CMOCKA_LIBS) $(LDLIBS_ALL)
 

@@ -3,30 +3,31 @@
  *
  * Two loads writing the same database would fight over SQLite's write lock
  * and each mark the other's run as aborted. Before a load or a merge opens
- * the database, database.c (on main's thread) takes an exclusive flock(2)
- * on "<db>.lock" (a file beside the database, so SQLite's own POSIX locks
- * on the database file are never disturbed). The kernel releases the lock when the process dies,
- * even by kill -9, so a crash never leaves a stale lock behind. Readers (sqlite3, DuckDB,
- * Datasette) never take it. The lock belongs to the database file (a symlink to it shares it); the
- * file is opened read-only, so one made by another user (a run by hand as root) does not lock the
- * service user out, and one root makes is given to the database's owner.
+ * the database, database.c (on main's thread) takes an exclusive flock(2) on
+ * "<db>.lock" (a file beside the database, so SQLite's own POSIX locks on the
+ * database file are never disturbed). The kernel releases the lock when the
+ * process dies, even by kill -9, so a crash never leaves a stale lock behind.
+ * Readers (sqlite3, DuckDB, Datasette) never take it. The lock belongs to the
+ * database file (a symlink to it shares it); the file is opened read-only, so
+ * one made by another user (a run by hand as root) does not lock the service
+ * user out, and one root makes is given to the database's owner.
  *
- * flock(2) cannot be asked who holds it, and trying it races a load
- * starting (which would find it busy and exit 6). So the holder also holds
- * an open-file-description read lock (fcntl F_OFD_SETLK, the whole file) on
- * the same descriptor, which lock_query() tests for with F_OFD_GETLK
- * without taking anything: `stats` tells a run whose process holds the
- * database from one left "running" by a process that died. Both locks
- * belong to the one open file description of *fd; the kernel drops both
- * when its last descriptor closes (lock_release(), or the process dying).
- * The read lock covers one byte, whose offset says what holds the lock
- * (enum lock_use): only a load has a run row of its own, so stats must not
- * take a merge or a schema upgrade for a run's process.
- * On a local filesystem flock and fcntl locks are independent, and a read
- * lock excludes only writers, which nobody is: the read lock changes no
- * one's flock. Where the client emulates flock with byte-range locks (NFS,
- * SMB, 9p, FUSE), the two would be one lock owner's and interact: there
- * only the flock is taken and lock_query() says it cannot tell.
+ * flock(2) cannot be asked who holds it, and trying it races a load starting
+ * (which would find it busy and exit 6). So the holder also holds an
+ * open-file-description read lock (fcntl F_OFD_SETLK, the whole file) on the
+ * same descriptor, which lock_query() tests for with F_OFD_GETLK without
+ * taking anything: `stats` tells a run whose process holds the database from
+ * one left "running" by a process that died. Both locks belong to the one
+ * open file description of *fd; the kernel drops both when its last
+ * descriptor closes (lock_release(), or the process dying). The read lock
+ * covers one byte, whose offset says what holds the lock (enum lock_use):
+ * only a load has a run row of its own, so stats must not take a merge or a
+ * schema upgrade for a run's process. On a local filesystem flock and fcntl
+ * locks are independent, and a read lock excludes only writers, which nobody
+ * is: the read lock changes no one's flock. Where the client emulates flock
+ * with byte-range locks (NFS, SMB, 9p, FUSE), the two would be one lock
+ * owner's and interact: there only the flock is taken and lock_query() says
+ * it cannot tell.
  *
  * Used by main's thread only.
  */

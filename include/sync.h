@@ -1,47 +1,57 @@
 /*
  * sync.h - what export and changes do around a load: which export file or
- * which days of changes to read, and, once the load is over, marking
- * movies that left the export deleted and moving the changes cursor.
+ * which days of changes to read, and, once the load is over, marking movies
+ * that left the export deleted and moving the changes cursor.
  *
  * The cursor is meta 'changes_from': the first UTC day whose changes the
- * database does not hold yet. It only moves forward; not after a run in
- * which a failure was not a movie's (a result of a changes page or an
- * export line without an id: only reading them again finds it), nor after
- * an export whose deletions
- * --max-deletions held back, and not after a changes --shard run on a
- * database that holds movies of other shards. A finished export moves it to the earliest of:
- * the export's day (movies created after its snapshot are not in it), the
- * day the run started, the day the interrupted run it resumed started
- * (what that run stored is that old), with --max-age the day of the
- * oldest fetch it skipped, the day of the oldest copy TMDB's CDN served it
- * (its Date: the origin made it then, and it holds no later change;
- * facts->oldest_copy), and the day of the oldest fetch of a stored movie
- * it left as it was and of the oldest copy (movies.copy_made_at; its fetch
- * where unknown) of a stored movie it did not fetch again: skipped by
- * --max-age, stored by the run it resumed, or left as it was (store.h,
- * store_oldest_unrefreshed()) — unless that leaves the cursor (which was
- * not within reach already) further back than the next changes run reads (SYNC_RETENTION_DAYS
- * before tomorrow: it would refuse, and point to an export that holds it there again). Then those
- * movies are noted in stale_copies as failed ones are (store_note_unrefreshed()), and the cursor
- * moves to the day it would be at without them (at least that first day changes reads): the
- * export's day (or the run's, or its oldest copy's), or, when within those days, the start of the
- * run it resumed or the oldest fetch --max-age skipped, which stand for stored movies that are
- * noted with the others when before it. The next changes run fetches them. Not when the export's
- * own day, or the run's, is that far back (what the export did not list is not stored: no note
- * finds it); with --shard, only the export's own shard's movies are noted (changes --shard K/N
- * fetches shard K's notes), and nothing when other shards' movies hold the cursor that far back. A
- * changes run moves it to the day after the last day it read. Changes are read through yesterday
- * only: today is not over, and an immediate second run then has nothing to fetch. A changes run
- * never resumes: what an interrupted one stored may have changed since. A movie TMDB's cache served
- * from a copy older than the end of the window that listed it does not hold the cursor back: it is
- * noted in stale_copies (store_note_copy()) and the next changes run fetches it again besides its
- * own days. Nor does a movie an export or changes run failed to fetch (5xx, timeout, too large, a
- * body it cannot store): sync_finish() notes it there too, without a copy, needing one from the day
- * the run marks complete from (for changes the day after the last it read, for an export the
- * export's day, or the run's when unknown; store_note_failures()).
+ * database does not hold yet. It only moves forward; not after a run in which
+ * a failure was not a movie's (a result of a changes page or an export line
+ * without an id: only reading them again finds it), nor after an export whose
+ * deletions --max-deletions held back, and not after a changes --shard run on
+ * a database that holds movies of other shards.
  *
- * Called from main's thread, before the pipeline starts and after its
- * threads are joined; the store is main's at both times.
+ * A finished export moves it to the earliest of: the export's day (movies
+ * created after its snapshot are not in it), the day the run started, the day
+ * the interrupted run it resumed started (what that run stored is that old),
+ * with --max-age the day of the oldest fetch it skipped, the day of the
+ * oldest copy TMDB's CDN served it (its Date: the origin made it then, and it
+ * holds no later change; facts->oldest_copy), and the day of the oldest fetch
+ * of a stored movie it left as it was and of the oldest copy
+ * (movies.copy_made_at; its fetch where unknown) of a stored movie it did not
+ * fetch again: skipped by --max-age, stored by the run it resumed, or left as
+ * it was (store.h, store_oldest_unrefreshed()).
+ *
+ * When that leaves the cursor (which was not within reach already) further
+ * back than the next changes run reads (SYNC_RETENTION_DAYS before tomorrow:
+ * it would refuse, and point to an export that holds it there again), those
+ * movies are noted in stale_copies as failed ones are
+ * (store_note_unrefreshed()), and the cursor moves to the day it would be at
+ * without them (at least that first day changes reads): the export's day (or
+ * the run's, or its oldest copy's), or, when within those days, the start of
+ * the run it resumed or the oldest fetch --max-age skipped, which stand for
+ * stored movies that are noted with the others when before it. The next
+ * changes run fetches them. Not when the export's own day, or the run's, is
+ * that far back (what the export did not list is not stored: no note finds
+ * it); with --shard, only the export's own shard's movies are noted (changes
+ * --shard K/N fetches shard K's notes), and nothing when other shards' movies
+ * hold the cursor that far back.
+ *
+ * A changes run moves it to the day after the last day it read. Changes are
+ * read through yesterday only: today is not over, and an immediate second run
+ * then has nothing to fetch. A changes run never resumes: what an interrupted
+ * one stored may have changed since.
+ *
+ * A movie TMDB's cache served from a copy older than the end of the window
+ * that listed it does not hold the cursor back: it is noted in stale_copies
+ * (store_note_copy()) and the next changes run fetches it again besides its
+ * own days. Nor does a movie an export or changes run failed to fetch (5xx,
+ * timeout, too large, a body it cannot store): sync_finish() notes it there
+ * too, without a copy, needing one from the day the run marks complete from
+ * (for changes the day after the last it read, for an export the export's
+ * day, or the run's when unknown; store_note_failures()).
+ *
+ * Called from main's thread, before the pipeline starts and after its threads
+ * are joined; the store is main's at both times.
  */
 #ifndef TMDB_SYNC_H
 #define TMDB_SYNC_H

@@ -18,6 +18,7 @@
 
 #include "lock.h"
 #include "log.h"
+#include "tempdir.h"
 
 static char dir[] = "/tmp/test_lock.XXXXXX";
 
@@ -169,9 +170,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tempdir_remove(dir);
 }
 
 int main(void) {

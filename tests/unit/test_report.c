@@ -27,6 +27,7 @@
 #include "log.h"
 #include "report.h"
 #include "store.h"
+#include "tempdir.h"
 
 /* store_run_status()'s SQL: the status read again after the lock. */
 static const char status_sql[] = "SELECT status FROM runs WHERE id = ?1";
@@ -103,9 +104,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     struct fixture *f = *state;
     lock_release(f->lock_fd);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system(cmd);
+    int rc = tempdir_remove(f->dir);
     free(f);
     return rc == 0 ? 0 : -1;
 }

@@ -16,6 +16,7 @@
 
 #include "movie.h"
 #include "store.h"
+#include "tempdir.h"
 
 struct fixture {
     char dir[64];
@@ -34,9 +35,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     struct fixture *f = *state;
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system(cmd);
+    int rc = tempdir_remove(f->dir);
     free(f);
     return rc == 0 ? 0 : -1;
 }

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "store.h"
 #include "sync.h"
+#include "tempdir.h"
 
 /* The default: 10 % of the stored movies, never fewer than 100. */
 static void test_default_is_ten_percent_at_least_100(void **state) {
@@ -82,10 +83,8 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     struct fixture *f = *state;
-    char cmd[160];
     store_close(f->store);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system(cmd);
+    int rc = tempdir_remove(f->dir);
     free(f);
     return rc == 0 ? 0 : -1;
 }

@@ -22,6 +22,7 @@
 #include "stats.h"
 #include "store.h"
 #include "writer.h"
+#include "tempdir.h"
 
 struct fixture {
     char dir[64];
@@ -57,15 +58,13 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     struct fixture *f = *state;
-    char cmd[160];
     if (f->running) { /* a failed test: the writer still waits */
         queue_close(f->results);
         pthread_join(f->thread, NULL);
     }
     queue_free(f->results);
     store_close(f->store);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    int rc = system(cmd);
+    int rc = tempdir_remove(f->dir);
     free(f);
     return rc == 0 ? 0 : -1;
 }
