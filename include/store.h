@@ -77,22 +77,25 @@ enum store_status store_open(const char *path, const char *language, struct stor
                              size_t err_size);
 
 /*
- * From now on the connection fires none of the schema's triggers
- * (SQLITE_DBCONFIG_ENABLE_TRIGGER off), and the store does itself what
- * they do for its writes: it notes search documents in fts_pending (a new
- * movie, a stored one whose document changes, the movies of a renamed
- * keyword) and sets updated_at of the shared rows it writes. For a load's
- * connection, whose writes to tables with triggers go only through
- * store_upsert_movie() and store_mark_deleted() (runs, fetch_failures,
- * stale_copies and meta have none); a merge writes with INSERT ... SELECT
- * and keeps the triggers. A trigger someone adds to the schema by hand
- * does not fire for a load either. Why: a statement that fires a trigger writes more than one
- * row, so SQLite runs it in a statement transaction and copies each page
- * it changes into a statement journal, a temporary file once past 64 KiB:
- * 29 KB a movie, four times what the WAL gets. Call it once, before the
- * first write: it makes SQLite prepare the statements again.
+ * store_open() for a load: the connection fires none of the schema's
+ * triggers (SQLITE_DBCONFIG_ENABLE_TRIGGER off once the schema is
+ * applied), and the store does itself what they do for its writes: it
+ * notes search documents in fts_pending (a new movie, a stored one whose
+ * document changes, the movies of a renamed keyword) and sets updated_at
+ * of the shared rows it writes. For a load's connection, whose writes to
+ * tables with triggers go only through store_upsert_movie() and
+ * store_mark_deleted() (runs, fetch_failures, stale_copies and meta have
+ * none); a merge writes with INSERT ... SELECT and keeps the triggers. A
+ * trigger someone adds to the schema by hand does not fire for a load
+ * either. Why: a statement that fires a trigger writes more than one row,
+ * so SQLite runs it in a statement transaction and copies each page it
+ * changes into a statement journal, a temporary file once past 64 KiB:
+ * 29 KB a movie, four times what the WAL gets. The triggers go off before
+ * the statements are prepared: turning them off later would make SQLite
+ * prepare every statement again.
  */
-enum store_status store_own_search_notes(struct store *s);
+enum store_status store_open_for_load(const char *path, const char *language, struct store **out,
+                                      char *err, size_t err_size);
 
 /*
  * Size the connection's page cache: `bytes`, rounded down to whole KiB

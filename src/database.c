@@ -64,11 +64,11 @@ static int open_locked(const char *path, enum lock_use use, const char *language
         log_error("%s", err);
         return EXIT_FATAL;
     }
-    enum store_status ss = store_open(path, language, s, err, sizeof err);
-    if (ss == STORE_OK && (ss = store_set_cache(*s, opt->db_cache)) != STORE_OK)
-        snprintf(err, sizeof err, "%s", store_errmsg(*s));
     /* a load writes through the store alone (store.h) */
-    if (ss == STORE_OK && use == LOCK_FOR_LOAD && (ss = store_own_search_notes(*s)) != STORE_OK)
+    enum store_status ss = use == LOCK_FOR_LOAD
+                               ? store_open_for_load(path, language, s, err, sizeof err)
+                               : store_open(path, language, s, err, sizeof err);
+    if (ss == STORE_OK && (ss = store_set_cache(*s, opt->db_cache)) != STORE_OK)
         snprintf(err, sizeof err, "%s", store_errmsg(*s));
     if (ss != STORE_OK) {
         log_error("%s", err);

@@ -68,7 +68,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     /* A movie's row: inserted when new, updated in place when stored
      * (write_movie_row()). Not one upsert: its DO UPDATE sets collection_id,
      * a foreign key, which makes SQLite run the statement in a statement
-     * transaction whatever the row (see store_own_search_notes()). */
+     * transaction whatever the row (see store_open_for_load()). */
     [ST_INSERT_MOVIE] =
         "INSERT INTO movies (id, imdb_id, title, original_title, original_language, overview, "
         "tagline, status, release_date, runtime, budget, revenue, popularity, vote_average, "
@@ -610,8 +610,22 @@ static int open_readonly(const char *path, bool immutable, sqlite3 **db) {
     return rc;
 }
 
-enum store_status store_open(const char *path, const char *language, struct store **out, char *err,
-                             size_t err_size) {
+/* From here on the connection fires no trigger, and the store does their
+ * work for its own writes (store_open_for_load()). Before prepare_all():
+ * turning triggers off expires every statement prepared. */
+static enum store_status own_search_notes(struct store *s) {
+    int on = 1;
+    if (sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &on) != SQLITE_OK || on)
+        return store_fail(s, "turn the triggers off for the load");
+    s->own_notes = true;
+    return STORE_OK;
+}
+
+/* store_open(), and with `own_notes` store_open_for_load(): the triggers
+ * go off after the schema (migrations and schema.sql need them) and before
+ * the statements are prepared. */
+static enum store_status open_writable(const char *path, const char *language, bool own_notes,
+                                       struct store **out, char *err, size_t err_size) {
     struct store *s = store_new(path, language, out, err, err_size);
     if (!s)
         return STORE_ERR_NOMEM;
@@ -625,11 +639,23 @@ enum store_status store_open(const char *path, const char *language, struct stor
         rc = configure(s);
     if (rc == STORE_OK)
         rc = apply_schema(s);
+    if (rc == STORE_OK && own_notes)
+        rc = own_search_notes(s);
     if (rc == STORE_OK)
         rc = prepare_all(s);
     if (rc == STORE_OK)
         rc = store_parts_prepare(s);
     return finish_open(s, rc, out, err, err_size);
+}
+
+enum store_status store_open(const char *path, const char *language, struct store **out, char *err,
+                             size_t err_size) {
+    return open_writable(path, language, false, out, err, err_size);
+}
+
+enum store_status store_open_for_load(const char *path, const char *language, struct store **out,
+                                      char *err, size_t err_size) {
+    return open_writable(path, language, true, out, err, err_size);
 }
 
 /* `path` as a URI (store_internal.h). Every byte but letters, digits,
@@ -1106,14 +1132,6 @@ static int write_all(struct store *s, const struct movie *m, const char *fetched
     if (rc == SQLITE_OK)
         rc = store_write_parts(s, m, existed);
     return rc;
-}
-
-enum store_status store_own_search_notes(struct store *s) {
-    int on = 1;
-    if (sqlite3_db_config(s->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &on) != SQLITE_OK || on)
-        return store_fail(s, "turn the triggers off for the load");
-    s->own_notes = true;
-    return STORE_OK;
 }
 
 enum store_status store_upsert_movie(struct store *s, const struct movie *m, const char *fetched_at,

@@ -71,7 +71,7 @@ struct store {
      * (store_note_copy(); only the connection's owner writes the table) */
     int stale_rows;
     /* fires none of the schema's triggers: the store notes fts_pending and
-     * sets updated_at itself (store_own_search_notes()) */
+     * sets updated_at itself (store_open_for_load()) */
     bool own_notes;
     char errmsg[512];
 };

@@ -53,7 +53,7 @@ static const char *const part_sql[PS_COUNT] = {
         "updated_at = excluded.updated_at "
         "WHERE name IS NOT excluded.name",
     /* A renamed keyword's movies, for a connection that fires no trigger
-     * (keywords_fts_update; store_own_search_notes()). */
+     * (keywords_fts_update; store_open_for_load()). */
     [PS_NOTE_KEYWORD_MOVIES] = "INSERT INTO fts_pending (movie_id) SELECT movie_id FROM "
                                "movie_keywords WHERE keyword_id = ?1 ON CONFLICT DO NOTHING",
     [PS_LINK_KEYWORD] = "INSERT INTO movie_keywords (movie_id, keyword_id, position) "
