@@ -61,7 +61,13 @@ enum exit_status {
 #define DEFAULT_RETRIES 4
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_MAX_BODY (8u * 1024 * 1024)
-#define DEFAULT_BATCH_ROWS 500
+/* Rows per transaction. Only a load faster than this many movies a second
+ * fills a batch before its second is up (at TMDB's rate a batch holds about
+ * 35). Such a load writes each page a transaction touches once, however
+ * many of the batch's movies touched it: 2,000 took 12 % less CPU than 500
+ * for 100,000 movies, for a WAL of some ten pages a movie of the open batch
+ * (docs/benchmarks.md). */
+#define DEFAULT_BATCH_ROWS 2000
 #define DEFAULT_BATCH_MS 1000L
 /* SQLite's own default page cache: the load's memory stays flat however
  * many movies it writes (docs/benchmarks.md, scenario c). */
