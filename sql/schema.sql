@@ -373,8 +373,8 @@ SELECT m.id, m.title, m.original_title, m.overview, m.tagline,
 -- Movies whose search document must be rebuilt before the transaction
 -- commits. The triggers below only note the movie here (a load's
 -- connection turns them off and notes the same movies itself:
--- store_own_search_notes(), docs/schema.md); the store rebuilds
--- the noted documents with two statements just before each COMMIT
+-- store_open_for_load(), docs/schema.md); the store rebuilds
+-- the noted documents, a row a statement, just before each COMMIT
 -- (store_commit()), so the index still changes in the same transaction as
 -- the rows. Why not write movies_fts from the triggers: each movie upsert
 -- runs in a statement transaction (a savepoint), and FTS5 flushes its
@@ -464,7 +464,7 @@ SELECT * FROM movie_search_text WHERE NOT EXISTS (SELECT 1 FROM movies_fts);
 -- updated_at of the tables shared between movies (schema version 3): when
 -- the row was inserted, or last changed by a later upsert. Set by these
 -- triggers for every writer but a load, whose statements set it
--- themselves (its connection fires no trigger: store_own_search_notes()).
+-- themselves (its connection fires no trigger: store_open_for_load()).
 -- An upsert that rewrites a row with the same values leaves updated_at
 -- alone, so `dump --since` returns only what changed. (An ALTER TABLE cannot add a column whose default is the time,
 -- so a trigger sets it on insert too, and new and upgraded databases work

@@ -899,24 +899,32 @@ enum store_status store_begin(struct store *s) {
  * DELETE ... IN) runs in a statement transaction, and each page of the
  * index it changes goes to a statement journal first (at 20,000 movies,
  * 90 MB into temporary files). */
-static int for_each_row(struct store *s, enum stmt rows, enum stmt write, int n) {
+static enum store_status for_each_row(struct store *s, enum stmt rows, enum stmt write, int n) {
     sqlite3_stmt *from = s->stmts[rows], *to = s->stmts[write];
     int rc;
     while ((rc = sqlite3_step(from)) == SQLITE_ROW) {
-        for (int i = 0; i < n; i++)
-            sqlite3_bind_value(to, i + 1, sqlite3_column_value(from, i));
-        if ((rc = store_step_reset(to)) != SQLITE_OK)
+        for (int i = 0; i < n && rc == SQLITE_ROW; i++) {
+            int bound = sqlite3_bind_value(to, i + 1, sqlite3_column_value(from, i));
+            if (bound != SQLITE_OK)
+                rc = bound; /* out of memory: no field left NULL in the index */
+        }
+        if (rc != SQLITE_ROW || (rc = store_step_reset(to)) != SQLITE_OK)
             break;
     }
+    enum store_status status = STORE_OK;
+    /* the message first: resetting `from`, which failed in nothing, clears it */
+    if (rc != SQLITE_DONE)
+        status = store_fail(s, "update the search index");
+    sqlite3_clear_bindings(to);
     sqlite3_reset(from);
-    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+    return status;
 }
 
 enum store_status store_flush_search(struct store *s) {
-    if (for_each_row(s, ST_FTS_PENDING_IDS, ST_FTS_DROP, 1) != SQLITE_OK ||
-        for_each_row(s, ST_FTS_PENDING, ST_FTS_ADD, 6) != SQLITE_OK)
-        return store_fail(s, "update the search index");
-    return exec_stmt(s, ST_FTS_DONE, "update the search index");
+    enum store_status rc = for_each_row(s, ST_FTS_PENDING_IDS, ST_FTS_DROP, 1);
+    if (rc == STORE_OK)
+        rc = for_each_row(s, ST_FTS_PENDING, ST_FTS_ADD, 6);
+    return rc == STORE_OK ? exec_stmt(s, ST_FTS_DONE, "update the search index") : rc;
 }
 
 enum store_status store_commit(struct store *s) {

@@ -1981,6 +1981,40 @@ static void test_search_index_needs_no_statement_journal(void **state) {
     store_close(s);
 }
 
+/* A commit that cannot write the search index says why (here the database
+ * may not grow: "database or disk is full"), not "not an error"; after the
+ * rollback the store writes and indexes again. */
+static void test_search_index_failure_says_why(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    static char overview[200 * 1000];
+    for (size_t i = 0; i + 1 < sizeof overview; i++)
+        overview[i] = i % 7 == 6 ? ' ' : (char)('a' + (i / 7 + i % 7) % 26);
+    assert_int_equal(store_begin(s), STORE_OK);
+    for (int64_t id = 1; id <= 20; id++) {
+        struct movie m = sample(id, "big");
+        m.overview = overview;
+        if (store_upsert_movie(s, &m, "2026-11-24T03:00:00Z", NULL) != STORE_OK)
+            fail_msg("store_upsert_movie: %s", store_errmsg(s));
+    }
+    int64_t pages = 0;
+    assert_int_equal(store_query_ints(s->db, "PRAGMA page_count", &pages, 1), SQLITE_OK);
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", (long long)pages + 5);
+    assert_int_equal(sqlite3_exec(s->db, sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_not_equal(store_commit(s), STORE_OK);
+    if (!strstr(store_errmsg(s), "update the search index: database or disk is full"))
+        fail_msg("store_commit failed with: %s", store_errmsg(s));
+    assert_int_equal(store_rollback(s), STORE_OK);
+    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %d", 1 << 30);
+    assert_int_equal(sqlite3_exec(s->db, sql, NULL, NULL, NULL), SQLITE_OK);
+    struct movie m = sample(1, "small");
+    upsert_ok(s, &m);
+    struct hits h;
+    assert_string_equal(search_ids(s, "small", 0, &h), "1");
+    store_close(s);
+}
+
 /* A load's connection writes new movies, and stored ones again, with no
  * statement journal (each batch needs one when the triggers fire), and
  * its rows, search index and updated_at are those the triggers make. */
@@ -2104,6 +2138,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_load_prepares_its_statements_once, setup, teardown),
         BOTH_WAYS(test_search_index_needs_no_statement_journal),
+        BOTH_WAYS(test_search_index_failure_says_why),
         cmocka_unit_test_setup_teardown(test_load_writes_need_no_statement_journal, setup,
                                         teardown),
         BOTH_WAYS(test_renamed_keyword_reaches_the_index),
