@@ -44,6 +44,9 @@ struct writer_config {
     int64_t run_id;
     int batch_rows; /* > 0 */
     long batch_ms;  /* > 0 */
+    /* DB-wal size past which a reader holding a snapshot is warned of;
+     * 0: STORE_WAL_LIMIT_BYTES (tests set a small one) */
+    int64_t wal_warn_bytes;
 };
 
 enum writer_status {

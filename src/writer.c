@@ -30,13 +30,18 @@ struct batch {
     char made[CLOCK_ISO_SIZE];
     bool failed_db;
     int64_t wal_warn_bytes; /* watch_wal() */
+    int64_t wal_held_bytes; /* the log held at the last commit's look, 0 none */
 };
 
 /* A reader that keeps a snapshot open (a long query, a sqlite3 session left
  * inside BEGIN) makes SQLite append to DB-wal for as long as it lasts: a
  * backfill can fill the disk before the run's end says so. Said once the
- * file passes the size SQLite would keep it to, and again at each doubling.
- * Below that size a look is one stat() per commit. */
+ * log SQLite must keep passes the size it would keep the file to and was
+ * held at the commit before too, with less in it, and again at each
+ * doubling. Not at one look: a reader in the middle of a short query when
+ * a batch commits holds the batch's pages for that moment only, and one
+ * batch of a fast load can write more than that size (--batch 2000 into a
+ * large database). Below that size a look is one stat() per commit. */
 static void watch_wal(struct batch *b) {
     int64_t bytes;
     bool held;
@@ -46,7 +51,9 @@ static void watch_wal(struct batch *b) {
         log_warn("%s", store_errmsg(b->store)); /* the load itself is fine */
         return;
     }
-    if (!held) /* held: over wal_warn_bytes, as asked */
+    int64_t before = b->wal_held_bytes;
+    b->wal_held_bytes = held ? bytes : 0; /* held: over wal_warn_bytes, as asked */
+    if (!held || before == 0 || bytes <= before)
         return;
     log_warn("%s is %lld MiB and growing: a reader holds a snapshot open (a long query, or a "
              "session left inside BEGIN), so SQLite cannot reuse it. The load goes on; the file "
@@ -191,7 +198,8 @@ enum writer_status writer_run(struct store *store, struct queue *results,
                       .stats = stats,
                       .cfg = cfg,
                       .made_s = -1,
-                      .wal_warn_bytes = STORE_WAL_LIMIT_BYTES};
+                      .wal_warn_bytes =
+                          cfg->wal_warn_bytes > 0 ? cfg->wal_warn_bytes : STORE_WAL_LIMIT_BYTES};
     for (;;) {
         long wait_ms = time_left(&b);
         if (wait_ms > 0 && queue_length(results) == 0) {

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "fetch.h"
@@ -192,6 +193,90 @@ static void test_close_ends_the_wait(void **state) {
     assert_int_equal(committed(f->path), 1);
 }
 
+/* The writer's warnings, captured: stderr goes to a file in the test's
+ * directory between capture_start() and capture_end(), which returns what
+ * was written (static, NUL-terminated, truncated to its size). */
+static int saved_stderr = -1;
+
+static void capture_start(struct fixture *f) {
+    char path[160];
+    snprintf(path, sizeof path, "%s/stderr", f->dir);
+    fflush(stderr);
+    saved_stderr = dup(2);
+    assert_true(saved_stderr >= 0 && freopen(path, "w", stderr) != NULL);
+}
+
+static const char *capture_end(struct fixture *f) {
+    static char text[4096];
+    char path[160];
+    snprintf(path, sizeof path, "%s/stderr", f->dir);
+    fflush(stderr);
+    assert_true(dup2(saved_stderr, 2) == 2);
+    close(saved_stderr);
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    size_t n = fread(text, 1, sizeof text - 1, in);
+    text[n] = '\0';
+    fclose(in);
+    return text;
+}
+
+/* A reader with a snapshot open: BEGIN and one read. */
+static sqlite3 *hold_snapshot(const char *path) {
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "BEGIN; SELECT count(*) FROM fetch_failures", NULL, NULL, NULL),
+        SQLITE_OK);
+    return db;
+}
+
+/* Two batches of 5 failures under a reader that holds a snapshot from
+ * before the first: through both commits (`across`), or released between
+ * them. What the writer said. */
+static const char *two_batches_under_reader(struct fixture *f, bool across) {
+    f->cfg.wal_warn_bytes = 1; /* any log the checkpoint cannot copy */
+    sqlite3 *reader = hold_snapshot(f->path);
+    capture_start(f);
+    start_writer(f, 100, 200); /* the first five committed when due, 0.2 s on */
+    for (int64_t id = 1; id <= 5; id++)
+        push_result(f, id, 0);
+    assert_true(ms_until_committed(f->path, 5, 10000) >= 0); /* the first commit */
+    if (!across) {
+        assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(reader);
+    }
+    for (int64_t id = 6; id <= 10; id++)
+        push_result(f, id, 0);
+    stop_writer(f); /* the second commit */
+    const char *said = capture_end(f);
+    if (across) {
+        assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(reader);
+    }
+    assert_int_equal(committed(f->path), 10);
+    return said;
+}
+
+/* A reader that holds its snapshot across commits, while DB-wal grows, is
+ * warned of once the log passes the size: at the second commit. */
+static void test_reader_holding_the_wal_is_warned_of(void **state) {
+    struct fixture *f = *state;
+    const char *said = two_batches_under_reader(f, true);
+    if (!strstr(said, "and growing: a reader holds a snapshot open"))
+        fail_msg("no warning; the writer said: %s", said);
+}
+
+/* A reader in the middle of a query at one commit, gone by the next, holds
+ * that commit's pages for a moment only: no warning (a batch of a fast load
+ * can write more than the size by itself). */
+static void test_reader_held_at_one_commit_only_is_not(void **state) {
+    struct fixture *f = *state;
+    const char *said = two_batches_under_reader(f, false);
+    if (strstr(said, "a reader holds a snapshot open"))
+        fail_msg("warned: %s", said);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_lone_result_committed_after_batch_time, setup,
@@ -199,6 +284,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_deadline_counts_from_queueing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results_gathered_into_one_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_ends_the_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_holding_the_wal_is_warned_of, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_held_at_one_commit_only_is_not, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
