@@ -54,6 +54,14 @@ static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
     "homepage = ?18, poster_path = ?19, backdrop_path = ?20, raw_json = ?22, language = ?23, "     \
     "fetched_at = ?24, appended = ?25, copy_made_at = ?26, deleted_at = NULL"
 
+/* The search index's rebuild of the noted documents (fts_pending): the
+ * same SQL a row a statement (store_flush_search()) and in one statement
+ * each (flush_search_unprepared(), as schema.sql does). */
+#define FTS_PENDING_IDS "SELECT movie_id FROM fts_pending"
+#define FTS_PENDING_DOCS "SELECT * FROM movie_search_text WHERE id IN (" FTS_PENDING_IDS ")"
+#define FTS_INSERT                                                                                 \
+    "INSERT INTO movies_fts (rowid, title, original_title, overview, tagline, keywords) "
+
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
@@ -150,12 +158,10 @@ static const char *const stmt_sql[ST_COUNT] = {
      * fts_pending), once per transaction: see store_flush_search(). */
     /* The noted documents, dropped from the index and added again one row
      * at a time (store_flush_search()) */
-    [ST_FTS_PENDING_IDS] = "SELECT movie_id FROM fts_pending",
+    [ST_FTS_PENDING_IDS] = FTS_PENDING_IDS,
     [ST_FTS_DROP] = "DELETE FROM movies_fts WHERE rowid = ?1",
-    [ST_FTS_PENDING] = "SELECT * FROM movie_search_text "
-                       "WHERE id IN (SELECT movie_id FROM fts_pending)",
-    [ST_FTS_ADD] = "INSERT INTO movies_fts (rowid, title, original_title, overview, tagline, "
-                   "keywords) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_FTS_PENDING] = FTS_PENDING_DOCS,
+    [ST_FTS_ADD] = FTS_INSERT "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_FTS_DONE] = "DELETE FROM fts_pending",
     /* store_sync.c */
     [ST_MARK_DELETED] = "UPDATE movies SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
@@ -450,11 +456,8 @@ static bool schema_current(struct store *s, int64_t version, const char *digest)
 /* store_flush_search() before the statements are prepared (documents
  * noted by hand edits, few: one INSERT ... SELECT). */
 static enum store_status flush_search_unprepared(struct store *s) {
-    static const char drop[] = "DELETE FROM movies_fts WHERE rowid IN "
-                               "(SELECT movie_id FROM fts_pending)";
-    static const char add[] = "INSERT INTO movies_fts (rowid, title, original_title, overview, "
-                              "tagline, keywords) SELECT * FROM movie_search_text "
-                              "WHERE id IN (SELECT movie_id FROM fts_pending)";
+    static const char drop[] = "DELETE FROM movies_fts WHERE rowid IN (" FTS_PENDING_IDS ")";
+    static const char add[] = FTS_INSERT FTS_PENDING_DOCS;
     if (sqlite3_exec(s->db, drop, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(s->db, add, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(s->db, stmt_sql[ST_FTS_DONE], NULL, NULL, NULL) != SQLITE_OK)
