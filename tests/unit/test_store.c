@@ -76,13 +76,19 @@ static const char *qs(const char *path, const char *sql, char *buf, size_t size)
  * set by setup_own() for the tests run both ways. */
 static bool own_notes;
 
-static struct store *open_ok(const char *path, const char *language) {
+/* store_open(), or store_open_for_load() when `for_load`; fails the test
+ * when it cannot open. */
+static struct store *open_as(const char *path, const char *language, bool for_load) {
     struct store *s;
     char err[256] = "";
-    if ((own_notes ? store_open_for_load : store_open)(path, language, &s, err, sizeof err) !=
+    if ((for_load ? store_open_for_load : store_open)(path, language, &s, err, sizeof err) !=
         STORE_OK)
-        fail_msg("store_open%s: %s", own_notes ? "_for_load" : "", err);
+        fail_msg("store_open%s: %s", for_load ? "_for_load" : "", err);
     return s;
+}
+
+static struct store *open_ok(const char *path, const char *language) {
+    return open_as(path, language, own_notes);
 }
 
 static int setup_own(void **state) {
@@ -2023,9 +2029,7 @@ static void test_load_writes_need_no_statement_journal(void **state) {
     struct store *s = open_ok(f->path, "ko-KR");
     assert_true(journal_writes_of_upserts(s, 1) >= 6);
     store_close(s);
-    own_notes = true;
-    s = open_ok(f->path, "ko-KR");
-    own_notes = false;
+    s = open_as(f->path, "ko-KR", true);
     assert_int_equal(journal_writes_of_upserts(s, 11), 0);
     /* the same rows either way */
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE title = 'fetched again' AND "
@@ -2063,9 +2067,7 @@ static void test_load_writes_need_no_statement_journal(void **state) {
  * prepared again: two, once.) */
 static void test_load_prepares_its_statements_once(void **state) {
     struct fixture *f = *state;
-    own_notes = true;
-    struct store *s = open_ok(f->path, "ko-KR");
-    own_notes = false;
+    struct store *s = open_as(f->path, "ko-KR", true);
     struct movie m = sample(1, "new");
     upsert_ok(s, &m);
     m = sample(1, "fetched again");
