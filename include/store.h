@@ -164,7 +164,10 @@ enum store_status store_rollback(struct store *s);
 /*
  * Insert or update one movie and replace its genre, company, country,
  * spoken-language and collection links (and the appended parts it
- * carries), inside the current transaction. `fetched_at` is an ISO-8601
+ * carries), inside the current transaction. A stored set of links or part
+ * rows that the body makes again (same keys, positions and values, as in
+ * most nightly reloads) is read and left as it is: the result is the
+ * same, and reading costs a fraction of deleting and inserting. `fetched_at` is an ISO-8601
  * UTC timestamp ("2026-11-24T03:30:00Z"), and so is `copy_made_at`: when
  * the copy TMDB's CDN served was made (the answer's Date), NULL unknown.
  *

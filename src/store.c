@@ -134,6 +134,11 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
     [ST_LINK_LANGUAGE] = "INSERT INTO movie_languages (movie_id, iso_639_1, position) "
                          "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    /* A stored movie's links, to compare with its body's (store_links_same()) */
+    [ST_GENRE_LINKS] = "SELECT genre_id, position FROM movie_genres WHERE movie_id = ?1",
+    [ST_COMPANY_LINKS] = "SELECT company_id, position FROM movie_companies WHERE movie_id = ?1",
+    [ST_COUNTRY_LINKS] = "SELECT iso_3166_1, position FROM movie_countries WHERE movie_id = ?1",
+    [ST_LANGUAGE_LINKS] = "SELECT iso_639_1, position FROM movie_languages WHERE movie_id = ?1",
     [ST_RECORD_FAILURE] =
         "INSERT INTO fetch_failures (run_id, movie_id, kind, http_status, reason, attempts, "
         "recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) "
@@ -1053,7 +1058,7 @@ static int link_row(struct store *s, enum stmt k, int64_t movie_id, int64_t int_
     return store_step_reset(st);
 }
 
-static int write_genres(struct store *s, const struct movie *m) {
+static int write_genres(struct store *s, const struct movie *m, bool link) {
     for (size_t i = 0; i < m->n_genres; i++) {
         struct rowcache_row row = {ROWCACHE_GENRE, m->genres[i].id, NULL,
                                    rowcache_digest_text(ROWCACHE_DIGEST_START, m->genres[i].name)};
@@ -1061,7 +1066,7 @@ static int write_genres(struct store *s, const struct movie *m) {
         sqlite3_bind_int64(st, 1, m->genres[i].id);
         store_bind_text(st, 2, m->genres[i].name);
         int rc = store_upsert_shared(s, st, SQLITE_OK, &row);
-        if (rc == SQLITE_OK)
+        if (rc == SQLITE_OK && link)
             rc = link_row(s, ST_LINK_GENRE, m->id, m->genres[i].id, NULL, i);
         if (rc != SQLITE_OK)
             return rc;
@@ -1069,7 +1074,7 @@ static int write_genres(struct store *s, const struct movie *m) {
     return SQLITE_OK;
 }
 
-static int write_companies(struct store *s, const struct movie *m) {
+static int write_companies(struct store *s, const struct movie *m, bool link) {
     for (size_t i = 0; i < m->n_companies; i++) {
         const struct movie_company *c = &m->companies[i];
         uint64_t d = rowcache_digest_text(ROWCACHE_DIGEST_START, c->name);
@@ -1081,7 +1086,7 @@ static int write_companies(struct store *s, const struct movie *m) {
         store_bind_text(st, 3, c->logo_path);
         store_bind_text(st, 4, c->origin_country);
         int rc = store_upsert_shared(s, st, SQLITE_OK, &row);
-        if (rc == SQLITE_OK)
+        if (rc == SQLITE_OK && link)
             rc = link_row(s, ST_LINK_COMPANY, m->id, c->id, NULL, i);
         if (rc != SQLITE_OK)
             return rc;
@@ -1089,7 +1094,7 @@ static int write_companies(struct store *s, const struct movie *m) {
     return SQLITE_OK;
 }
 
-static int write_countries(struct store *s, const struct movie *m) {
+static int write_countries(struct store *s, const struct movie *m, bool link) {
     for (size_t i = 0; i < m->n_countries; i++) {
         const struct movie_country *c = &m->countries[i];
         struct rowcache_row row = {ROWCACHE_COUNTRY, 0, c->iso_3166_1,
@@ -1098,7 +1103,7 @@ static int write_countries(struct store *s, const struct movie *m) {
         store_bind_text(st, 1, c->iso_3166_1);
         store_bind_text(st, 2, c->name);
         int rc = store_upsert_shared(s, st, SQLITE_OK, &row);
-        if (rc == SQLITE_OK)
+        if (rc == SQLITE_OK && link)
             rc = link_row(s, ST_LINK_COUNTRY, m->id, 0, c->iso_3166_1, i);
         if (rc != SQLITE_OK)
             return rc;
@@ -1106,7 +1111,7 @@ static int write_countries(struct store *s, const struct movie *m) {
     return SQLITE_OK;
 }
 
-static int write_languages(struct store *s, const struct movie *m) {
+static int write_languages(struct store *s, const struct movie *m, bool link) {
     for (size_t i = 0; i < m->n_languages; i++) {
         const struct movie_language *l = &m->languages[i];
         uint64_t d = rowcache_digest_text(ROWCACHE_DIGEST_START, l->english_name);
@@ -1117,7 +1122,7 @@ static int write_languages(struct store *s, const struct movie *m) {
         store_bind_text(st, 2, l->english_name);
         store_bind_text(st, 3, l->name);
         int rc = store_upsert_shared(s, st, SQLITE_OK, &row);
-        if (rc == SQLITE_OK)
+        if (rc == SQLITE_OK && link)
             rc = link_row(s, ST_LINK_LANGUAGE, m->id, 0, l->iso_639_1, i);
         if (rc != SQLITE_OK)
             return rc;
@@ -1141,11 +1146,95 @@ static int movie_exists(struct store *s, int64_t id, bool *exists, struct movie_
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+int store_links_same(sqlite3_stmt *read, const struct movie *m, size_t n,
+                     bool (*row_is)(sqlite3_stmt *row, const struct movie *m, size_t i),
+                     bool *same) {
+    /* Each stored row must hold item p's key at its position p. Rows have
+     * distinct keys, so no two map to one position, and n of them map onto
+     * all n positions. */
+    size_t rows = 0;
+    bool all = true;
+    int rc = sqlite3_bind_int64(read, 1, m->id);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(read)) == SQLITE_ROW) {
+        bool integer = sqlite3_column_type(read, 1) == SQLITE_INTEGER;
+        sqlite3_int64 p = sqlite3_column_int64(read, 1);
+        rows++;
+        rc = SQLITE_OK;
+        if (!integer || p < 0 || (uint64_t)p >= n || !row_is(read, m, (size_t)p)) {
+            all = false;
+            break;
+        }
+    }
+    sqlite3_reset(read);
+    sqlite3_clear_bindings(read);
+    *same = all && rows == n;
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+bool store_column_is_int(sqlite3_stmt *row, int col, bool has, int64_t v) {
+    if (!has)
+        return sqlite3_column_type(row, col) == SQLITE_NULL;
+    return sqlite3_column_type(row, col) == SQLITE_INTEGER && sqlite3_column_int64(row, col) == v;
+}
+
+bool store_column_is_text(sqlite3_stmt *row, int col, const char *v) {
+    if (!v)
+        return sqlite3_column_type(row, col) == SQLITE_NULL;
+    const unsigned char *t = sqlite3_column_text(row, col);
+    return t && strcmp((const char *)t, v) == 0;
+}
+
+/* Whether a link row's key (column 0) is item i's, in each list. */
+static bool genre_is(sqlite3_stmt *row, const struct movie *m, size_t i) {
+    return store_column_is_int(row, 0, true, m->genres[i].id);
+}
+
+static bool company_is(sqlite3_stmt *row, const struct movie *m, size_t i) {
+    return store_column_is_int(row, 0, true, m->companies[i].id);
+}
+
+static bool country_is(sqlite3_stmt *row, const struct movie *m, size_t i) {
+    return m->countries[i].iso_3166_1 && store_column_is_text(row, 0, m->countries[i].iso_3166_1);
+}
+
+static bool language_is(sqlite3_stmt *row, const struct movie *m, size_t i) {
+    return m->languages[i].iso_639_1 && store_column_is_text(row, 0, m->languages[i].iso_639_1);
+}
+
+static size_t count_genres(const struct movie *m) {
+    return m->n_genres;
+}
+
+static size_t count_companies(const struct movie *m) {
+    return m->n_companies;
+}
+
+static size_t count_countries(const struct movie *m) {
+    return m->n_countries;
+}
+
+static size_t count_languages(const struct movie *m) {
+    return m->n_languages;
+}
+
+/* A body's lists that link the movie to shared rows: the rows, the links
+ * stored, their deletion, and the writing of the shared rows (and of the
+ * links, when `link`). */
+static const struct {
+    size_t (*count)(const struct movie *m);
+    enum stmt read, clear;
+    bool (*key_is)(sqlite3_stmt *row, const struct movie *m, size_t i);
+    int (*write)(struct store *s, const struct movie *m, bool link);
+} link_lists[] = {
+    {count_genres, ST_GENRE_LINKS, ST_DELETE_GENRES, genre_is, write_genres},
+    {count_companies, ST_COMPANY_LINKS, ST_DELETE_COMPANIES, company_is, write_companies},
+    {count_countries, ST_COUNTRY_LINKS, ST_DELETE_COUNTRIES, country_is, write_countries},
+    {count_languages, ST_LANGUAGE_LINKS, ST_DELETE_LANGUAGES, language_is, write_languages},
+};
+
 /* The movie and its links; SQLITE_OK or the first error. */
 static int write_all(struct store *s, const struct movie *m, const char *fetched_at,
                      const char *copy_made_at) {
-    static const enum stmt deletes[] = {ST_DELETE_GENRES, ST_DELETE_COMPANIES, ST_DELETE_COUNTRIES,
-                                        ST_DELETE_LANGUAGES};
     bool existed = false;
     struct movie_row_before old = {false, 0};
     int rc = movie_exists(s, m->id, &existed, &old);
@@ -1153,20 +1242,22 @@ static int write_all(struct store *s, const struct movie *m, const char *fetched
         rc = write_collection(s, m);
     if (rc == SQLITE_OK)
         rc = write_movie_row(s, m, fetched_at, copy_made_at, existed, &old);
-    /* A new movie has no links to replace. Skipping the deletes matters:
-     * with foreign keys on, each DELETE builds a temporary b-tree. */
-    for (size_t i = 0; existed && rc == SQLITE_OK && i < sizeof deletes / sizeof *deletes; i++) {
-        sqlite3_bind_int64(s->stmts[deletes[i]], 1, m->id);
-        rc = store_step_reset(s->stmts[deletes[i]]);
+    /* A new movie has no links to replace. A stored one keeps the links
+     * its body names again, as it nearly always does: reading them costs
+     * far less than replacing them (with foreign keys on, each DELETE
+     * builds a temporary b-tree and each INSERT looks up both parents). */
+    for (size_t i = 0; rc == SQLITE_OK && i < sizeof link_lists / sizeof *link_lists; i++) {
+        bool same = false;
+        if (existed)
+            rc = store_links_same(s->stmts[link_lists[i].read], m, link_lists[i].count(m),
+                                  link_lists[i].key_is, &same);
+        if (rc == SQLITE_OK && existed && !same) {
+            sqlite3_bind_int64(s->stmts[link_lists[i].clear], 1, m->id);
+            rc = store_step_reset(s->stmts[link_lists[i].clear]);
+        }
+        if (rc == SQLITE_OK)
+            rc = link_lists[i].write(s, m, !same);
     }
-    if (rc == SQLITE_OK)
-        rc = write_genres(s, m);
-    if (rc == SQLITE_OK)
-        rc = write_companies(s, m);
-    if (rc == SQLITE_OK)
-        rc = write_countries(s, m);
-    if (rc == SQLITE_OK)
-        rc = write_languages(s, m);
     if (rc == SQLITE_OK)
         rc = store_write_parts(s, m, existed);
     return rc;

@@ -39,6 +39,10 @@ enum stmt {
     ST_LINK_COMPANY,
     ST_LINK_COUNTRY,
     ST_LINK_LANGUAGE,
+    ST_GENRE_LINKS,
+    ST_COMPANY_LINKS,
+    ST_COUNTRY_LINKS,
+    ST_LANGUAGE_LINKS,
     ST_RECORD_FAILURE,
     ST_RUN_BEGIN,
     ST_RUN_FINISH,
@@ -116,6 +120,25 @@ int store_upsert_shared_changed(struct store *s, sqlite3_stmt *st, int bind_rc,
 /* Step a prepared statement to completion, then reset it and clear its
  * bindings. Returns SQLITE_OK or the error code. */
 int store_step_reset(sqlite3_stmt *st);
+
+/* Whether the rows stored for movie `m` in a table keyed by position
+ * (the links, keywords, release dates) are exactly those its body's list
+ * of `n` items makes, so that a reload can leave them alone: `read`
+ * (bound to the movie's id as ?1) returns each stored row's key, then its
+ * position, then any other columns, and row_is(row, m, i) says whether the
+ * row holds what item i writes. Sets *same; returns SQLITE_OK or the
+ * error, `read` left reset. A list naming a key twice never compares the
+ * same (its rows hold the first position only), so it is written again:
+ * correct, and rare. */
+int store_links_same(sqlite3_stmt *read, const struct movie *m, size_t n,
+                     bool (*row_is)(sqlite3_stmt *row, const struct movie *m, size_t i),
+                     bool *same);
+
+/* Whether column `col` of the current row of `row` holds integer v (or
+ * NULL, when !has), or text v (NULL for a NULL v): what a row written
+ * from the same values holds in a STRICT table. */
+bool store_column_is_int(sqlite3_stmt *row, int col, bool has, int64_t v);
+bool store_column_is_text(sqlite3_stmt *row, int col, const char *v);
 
 /* Rebuild the search documents of the movies noted in fts_pending, inside
  * the current transaction; store_commit() does it before every COMMIT, and

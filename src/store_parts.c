@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "movie.h"
 #include "store_internal.h"
@@ -23,6 +24,11 @@ enum part_stmt {
     PS_DELETE_KEYWORDS,
     PS_DELETE_RELEASE_DATES,
     PS_DELETE_TRANSLATIONS,
+    PS_CAST_ROWS,
+    PS_CREW_ROWS,
+    PS_KEYWORD_LINKS,
+    PS_RELEASE_DATE_ROWS,
+    PS_TRANSLATION_ROWS,
     PS_COUNT,
 };
 
@@ -62,13 +68,16 @@ static const char *const part_sql[PS_COUNT] = {
         "INSERT INTO release_dates (movie_id, iso_3166_1, position, release_date, type, "
         "certification, iso_639_1, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
         "ON CONFLICT DO NOTHING",
-    /* One row per movie: replaced in place, no delete needed. */
+    /* One row per movie: replaced in place, no delete needed, and left
+     * alone when the same. */
     [PS_UPSERT_EXTERNAL_IDS] =
         "INSERT INTO external_ids (movie_id, imdb_id, wikidata_id, facebook_id, instagram_id, "
         "twitter_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (movie_id) DO UPDATE SET "
         "imdb_id = excluded.imdb_id, wikidata_id = excluded.wikidata_id, facebook_id = "
         "excluded.facebook_id, instagram_id = excluded.instagram_id, twitter_id = "
-        "excluded.twitter_id",
+        "excluded.twitter_id WHERE (imdb_id, wikidata_id, facebook_id, instagram_id, "
+        "twitter_id) IS NOT (excluded.imdb_id, excluded.wikidata_id, excluded.facebook_id, "
+        "excluded.instagram_id, excluded.twitter_id)",
     [PS_INSERT_TRANSLATION] =
         "INSERT INTO translations (movie_id, iso_639_1, iso_3166_1, name, english_name, title, "
         "overview, tagline, homepage, runtime) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
@@ -78,11 +87,25 @@ static const char *const part_sql[PS_COUNT] = {
     [PS_DELETE_KEYWORDS] = "DELETE FROM movie_keywords WHERE movie_id = ?1",
     [PS_DELETE_RELEASE_DATES] = "DELETE FROM release_dates WHERE movie_id = ?1",
     [PS_DELETE_TRANSLATIONS] = "DELETE FROM translations WHERE movie_id = ?1",
+    /* A stored movie's rows, to compare with its body's: keyed by position
+     * (store_links_same()), or in the order of their key (rows_same()). */
+    [PS_CAST_ROWS] = "SELECT credit_id, person_id, character, cast_order, cast_id FROM movie_cast "
+                     "WHERE movie_id = ?1 ORDER BY credit_id",
+    [PS_CREW_ROWS] = "SELECT credit_id, person_id, department, job FROM movie_crew "
+                     "WHERE movie_id = ?1 ORDER BY credit_id",
+    [PS_KEYWORD_LINKS] = "SELECT keyword_id, position FROM movie_keywords WHERE movie_id = ?1",
+    [PS_RELEASE_DATE_ROWS] = "SELECT iso_3166_1, position, release_date, type, certification, "
+                             "iso_639_1, note FROM release_dates WHERE movie_id = ?1",
+    [PS_TRANSLATION_ROWS] =
+        "SELECT iso_639_1, iso_3166_1, name, english_name, title, overview, tagline, homepage, "
+        "runtime FROM translations WHERE movie_id = ?1 ORDER BY iso_639_1, iso_3166_1",
 };
 
 /* Owned by the struct store that points to it; only its thread uses it. */
 struct store_parts {
     sqlite3_stmt *stmts[PS_COUNT]; /* prepared at store_open, finalized at store_close */
+    const void **order;            /* rows_same()'s items in key order; grown, kept */
+    size_t order_cap;
 };
 
 enum store_status store_parts_prepare(struct store *s) {
@@ -102,6 +125,7 @@ void store_parts_finalize(struct store *s) {
         return;
     for (int i = 0; i < PS_COUNT; i++)
         sqlite3_finalize(s->parts->stmts[i]);
+    free(s->parts->order);
     free(s->parts);
     s->parts = NULL;
 }
@@ -171,12 +195,147 @@ static int write_person(struct store *s, const struct movie_person *p) {
     return store_upsert_shared(s, b.st, b.rc, &row);
 }
 
-static int write_credits(struct store *s, const struct movie *m) {
+/* rows_same()'s order of items, the order of the rows' keys in SQLite
+ * (BINARY: strcmp()'s); a NULL key (which the insert refuses) first. */
+static int key_cmp(const char *a, const char *b) {
+    return !a || !b ? (a != NULL) - (b != NULL) : strcmp(a, b);
+}
+
+/* Whether the rows stored for movie `m` in a table keyed by values of its
+ * items (the credits, the translations) are exactly those its body's list
+ * of `n` items makes. The items (`size` bytes each from `items`), sorted
+ * by `cmp` (qsort()'s, on pointers to them) into the order in which `read`
+ * returns the stored rows, must each find a row holding what it writes
+ * (row_is). Sets *same; returns SQLITE_OK or the error. Items of equal
+ * keys never compare the same (the first is stored), so they are written
+ * again. */
+static int rows_same(struct store *s, const struct movie *m, enum part_stmt read, const void *items,
+                     size_t n, size_t size, int (*cmp)(const void *, const void *),
+                     bool (*row_is)(sqlite3_stmt *row, const void *item), bool *same) {
+    struct store_parts *p = s->parts;
+    *same = false;
+    if (n > p->order_cap) {
+        const void **grown = realloc(p->order, n * sizeof *grown);
+        if (!grown)
+            return SQLITE_NOMEM;
+        p->order = grown;
+        p->order_cap = n;
+    }
+    for (size_t i = 0; i < n; i++)
+        p->order[i] = (const char *)items + i * size;
+    if (n > 1)
+        qsort(p->order, n, sizeof *p->order, cmp);
+    for (size_t i = 1; i < n; i++)
+        if (cmp(&p->order[i - 1], &p->order[i]) == 0)
+            return SQLITE_OK;
+    sqlite3_stmt *st = p->stmts[read];
+    size_t rows = 0;
+    bool all = true;
+    int rc = sqlite3_bind_int64(st, 1, m->id);
+    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        rc = SQLITE_OK;
+        if (rows == n || !row_is(st, p->order[rows])) {
+            all = false;
+            break;
+        }
+        rows++;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    *same = all && rows == n;
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static int cast_cmp(const void *a, const void *b) {
+    return key_cmp((*(const struct movie_cast *const *)a)->credit_id,
+                   (*(const struct movie_cast *const *)b)->credit_id);
+}
+
+static bool cast_row_is(sqlite3_stmt *row, const void *item) {
+    const struct movie_cast *c = item;
+    return store_column_is_text(row, 0, c->credit_id) &&
+           store_column_is_int(row, 1, true, c->person.id) &&
+           store_column_is_text(row, 2, c->character) &&
+           store_column_is_int(row, 3, c->has_order, c->order) &&
+           store_column_is_int(row, 4, c->has_cast_id, c->cast_id);
+}
+
+static int cast_same(struct store *s, const struct movie *m, bool *same) {
+    return rows_same(s, m, PS_CAST_ROWS, m->cast, m->n_cast, sizeof *m->cast, cast_cmp, cast_row_is,
+                     same);
+}
+
+static int crew_cmp(const void *a, const void *b) {
+    return key_cmp((*(const struct movie_crew *const *)a)->credit_id,
+                   (*(const struct movie_crew *const *)b)->credit_id);
+}
+
+static bool crew_row_is(sqlite3_stmt *row, const void *item) {
+    const struct movie_crew *c = item;
+    return store_column_is_text(row, 0, c->credit_id) &&
+           store_column_is_int(row, 1, true, c->person.id) &&
+           store_column_is_text(row, 2, c->department) && store_column_is_text(row, 3, c->job);
+}
+
+static int crew_same(struct store *s, const struct movie *m, bool *same) {
+    return rows_same(s, m, PS_CREW_ROWS, m->crew, m->n_crew, sizeof *m->crew, crew_cmp, crew_row_is,
+                     same);
+}
+
+static bool keyword_is(sqlite3_stmt *row, const struct movie *m, size_t i) {
+    return store_column_is_int(row, 0, true, m->keywords[i].id);
+}
+
+static int keywords_same(struct store *s, const struct movie *m, bool *same) {
+    return store_links_same(s->parts->stmts[PS_KEYWORD_LINKS], m, m->n_keywords, keyword_is, same);
+}
+
+static bool release_date_is(sqlite3_stmt *row, const struct movie *m, size_t i) {
+    const struct movie_release_date *d = &m->release_dates[i];
+    return d->position == i && d->iso_3166_1 && store_column_is_text(row, 0, d->iso_3166_1) &&
+           store_column_is_text(row, 2, d->release_date) &&
+           store_column_is_int(row, 3, d->has_type, d->type) &&
+           store_column_is_text(row, 4, d->certification) &&
+           store_column_is_text(row, 5, d->iso_639_1) && store_column_is_text(row, 6, d->note);
+}
+
+static int release_dates_same(struct store *s, const struct movie *m, bool *same) {
+    return store_links_same(s->parts->stmts[PS_RELEASE_DATE_ROWS], m, m->n_release_dates,
+                            release_date_is, same);
+}
+
+static int translation_cmp(const void *a, const void *b) {
+    const struct movie_translation *x = *(const struct movie_translation *const *)a;
+    const struct movie_translation *y = *(const struct movie_translation *const *)b;
+    int c = key_cmp(x->iso_639_1, y->iso_639_1);
+    return c ? c : key_cmp(x->iso_3166_1, y->iso_3166_1);
+}
+
+static bool translation_row_is(sqlite3_stmt *row, const void *item) {
+    const struct movie_translation *t = item;
+    return store_column_is_text(row, 0, t->iso_639_1) &&
+           store_column_is_text(row, 1, t->iso_3166_1) && store_column_is_text(row, 2, t->name) &&
+           store_column_is_text(row, 3, t->english_name) &&
+           store_column_is_text(row, 4, t->title) && store_column_is_text(row, 5, t->overview) &&
+           store_column_is_text(row, 6, t->tagline) && store_column_is_text(row, 7, t->homepage) &&
+           store_column_is_int(row, 8, t->has_runtime, t->runtime);
+}
+
+static int translations_same(struct store *s, const struct movie *m, bool *same) {
+    return rows_same(s, m, PS_TRANSLATION_ROWS, m->translations, m->n_translations,
+                     sizeof *m->translations, translation_cmp, translation_row_is, same);
+}
+
+/* Each part's writing: the shared rows it names (people, keywords) always,
+ * the movie's own rows when `rows`. */
+static int write_cast(struct store *s, const struct movie *m, bool rows) {
     for (size_t i = 0; i < m->n_cast; i++) {
         const struct movie_cast *c = &m->cast[i];
         int rc = write_person(s, &c->person);
         if (rc != SQLITE_OK)
             return rc;
+        if (!rows)
+            continue;
         struct binder b = bind_begin(s, PS_INSERT_CAST);
         bind_int(&b, 1, m->id);
         bind_text(&b, 2, c->credit_id);
@@ -187,11 +346,17 @@ static int write_credits(struct store *s, const struct movie *m) {
         if ((rc = bind_step(&b)) != SQLITE_OK)
             return rc;
     }
+    return SQLITE_OK;
+}
+
+static int write_crew(struct store *s, const struct movie *m, bool rows) {
     for (size_t i = 0; i < m->n_crew; i++) {
         const struct movie_crew *c = &m->crew[i];
         int rc = write_person(s, &c->person);
         if (rc != SQLITE_OK)
             return rc;
+        if (!rows)
+            continue;
         struct binder b = bind_begin(s, PS_INSERT_CREW);
         bind_int(&b, 1, m->id);
         bind_text(&b, 2, c->credit_id);
@@ -204,7 +369,7 @@ static int write_credits(struct store *s, const struct movie *m) {
     return SQLITE_OK;
 }
 
-static int write_keywords(struct store *s, const struct movie *m) {
+static int write_keywords(struct store *s, const struct movie *m, bool rows) {
     for (size_t i = 0; i < m->n_keywords; i++) {
         struct rowcache_row row = {
             ROWCACHE_KEYWORD, m->keywords[i].id, NULL,
@@ -222,6 +387,8 @@ static int write_keywords(struct store *s, const struct movie *m) {
         }
         if (rc != SQLITE_OK)
             return rc;
+        if (!rows)
+            continue;
         struct binder b = bind_begin(s, PS_LINK_KEYWORD);
         bind_int(&b, 1, m->id);
         bind_int(&b, 2, m->keywords[i].id);
@@ -232,8 +399,8 @@ static int write_keywords(struct store *s, const struct movie *m) {
     return SQLITE_OK;
 }
 
-static int write_release_dates(struct store *s, const struct movie *m) {
-    for (size_t i = 0; i < m->n_release_dates; i++) {
+static int write_release_dates(struct store *s, const struct movie *m, bool rows) {
+    for (size_t i = 0; rows && i < m->n_release_dates; i++) {
         const struct movie_release_date *d = &m->release_dates[i];
         struct binder b = bind_begin(s, PS_INSERT_RELEASE_DATE);
         bind_int(&b, 1, m->id);
@@ -251,7 +418,9 @@ static int write_release_dates(struct store *s, const struct movie *m) {
     return SQLITE_OK;
 }
 
-static int write_external_ids(struct store *s, const struct movie *m) {
+/* One row, upserted whatever `rows` (its WHERE keeps an unchanged row). */
+static int write_external_ids(struct store *s, const struct movie *m, bool rows) {
+    (void)rows;
     const struct movie_external_ids *x = &m->external_ids;
     struct binder b = bind_begin(s, PS_UPSERT_EXTERNAL_IDS);
     bind_int(&b, 1, m->id);
@@ -263,8 +432,8 @@ static int write_external_ids(struct store *s, const struct movie *m) {
     return bind_step(&b);
 }
 
-static int write_translations(struct store *s, const struct movie *m) {
-    for (size_t i = 0; i < m->n_translations; i++) {
+static int write_translations(struct store *s, const struct movie *m, bool rows) {
+    for (size_t i = 0; rows && i < m->n_translations; i++) {
         const struct movie_translation *t = &m->translations[i];
         struct binder b = bind_begin(s, PS_INSERT_TRANSLATION);
         bind_int(&b, 1, m->id);
@@ -284,19 +453,21 @@ static int write_translations(struct store *s, const struct movie *m) {
     return SQLITE_OK;
 }
 
-/* Each part: the rows it replaces (deleted first when the movie existed)
- * and how its new rows are written. */
+/* Each table of a part: how its stored rows are compared with the body's
+ * (NULL: never, the row is upserted in place), deleted (PS_COUNT: never),
+ * and written. */
 static const struct {
     enum movie_part bit;
-    enum part_stmt deletes[2];
-    size_t n_deletes;
-    int (*write)(struct store *s, const struct movie *m);
+    int (*same)(struct store *s, const struct movie *m, bool *same);
+    enum part_stmt clear;
+    int (*write)(struct store *s, const struct movie *m, bool rows);
 } parts[] = {
-    {MOVIE_PART_CREDITS, {PS_DELETE_CAST, PS_DELETE_CREW}, 2, write_credits},
-    {MOVIE_PART_KEYWORDS, {PS_DELETE_KEYWORDS}, 1, write_keywords},
-    {MOVIE_PART_RELEASE_DATES, {PS_DELETE_RELEASE_DATES}, 1, write_release_dates},
-    {MOVIE_PART_EXTERNAL_IDS, {0}, 0, write_external_ids},
-    {MOVIE_PART_TRANSLATIONS, {PS_DELETE_TRANSLATIONS}, 1, write_translations},
+    {MOVIE_PART_CREDITS, cast_same, PS_DELETE_CAST, write_cast},
+    {MOVIE_PART_CREDITS, crew_same, PS_DELETE_CREW, write_crew},
+    {MOVIE_PART_KEYWORDS, keywords_same, PS_DELETE_KEYWORDS, write_keywords},
+    {MOVIE_PART_RELEASE_DATES, release_dates_same, PS_DELETE_RELEASE_DATES, write_release_dates},
+    {MOVIE_PART_EXTERNAL_IDS, NULL, PS_COUNT, write_external_ids},
+    {MOVIE_PART_TRANSLATIONS, translations_same, PS_DELETE_TRANSLATIONS, write_translations},
 };
 
 int store_write_parts(struct store *s, const struct movie *m, bool existed) {
@@ -307,16 +478,19 @@ int store_write_parts(struct store *s, const struct movie *m, bool existed) {
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
         if (!(m->parts & (unsigned)parts[i].bit))
             continue;
-        /* A new movie has no rows to replace; skipping the deletes spares a
-         * temporary b-tree each (foreign keys are on), as for the links. */
-        for (size_t j = 0; existed && j < parts[i].n_deletes; j++) {
-            struct binder b = bind_begin(s, parts[i].deletes[j]);
+        /* A new movie has no rows to replace. A stored one keeps the rows
+         * its body makes again, as for the links (store.c, write_all()). */
+        bool same = false;
+        int rc = SQLITE_OK;
+        if (existed && parts[i].same)
+            rc = parts[i].same(s, m, &same);
+        if (rc == SQLITE_OK && existed && !same && parts[i].clear != PS_COUNT) {
+            struct binder b = bind_begin(s, parts[i].clear);
             bind_int(&b, 1, m->id);
-            int rc = bind_step(&b);
-            if (rc != SQLITE_OK)
-                return rc;
+            rc = bind_step(&b);
         }
-        int rc = parts[i].write(s, m);
+        if (rc == SQLITE_OK)
+            rc = parts[i].write(s, m, !same);
         if (rc != SQLITE_OK)
             return rc;
     }

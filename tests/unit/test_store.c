@@ -602,6 +602,124 @@ static void test_restoring_replaces_present_parts_only(void **state) {
                         "keywords,release_dates,external_ids,translations");
 }
 
+/* Every row a movie owns, in one text: its links and the rows of its
+ * parts, each with every column, in a fixed order. */
+static const char *owned_rows(const char *path, char *buf, size_t size) {
+    return qs(
+        path,
+        "SELECT group_concat(x, ' | ') FROM (SELECT x FROM ("
+        "SELECT 'g ' || genre_id || ' ' || position AS x FROM movie_genres "
+        "UNION ALL SELECT 'c ' || company_id || ' ' || position FROM movie_companies "
+        "UNION ALL SELECT 'n ' || iso_3166_1 || ' ' || position FROM movie_countries "
+        "UNION ALL SELECT 'l ' || iso_639_1 || ' ' || position FROM movie_languages "
+        "UNION ALL SELECT 'ca ' || credit_id || ' ' || person_id || ' ' || quote(character) "
+        "|| ' ' || quote(cast_order) || ' ' || quote(cast_id) FROM movie_cast "
+        "UNION ALL SELECT 'cr ' || credit_id || ' ' || person_id || ' ' || quote(department) "
+        "|| ' ' || quote(job) FROM movie_crew "
+        "UNION ALL SELECT 'k ' || keyword_id || ' ' || position FROM movie_keywords "
+        "UNION ALL SELECT 'r ' || iso_3166_1 || ' ' || position || ' ' || quote(release_date) "
+        "|| ' ' || quote(type) || ' ' || quote(certification) || ' ' || quote(iso_639_1) "
+        "|| ' ' || quote(note) FROM release_dates "
+        "UNION ALL SELECT 'x ' || quote(imdb_id) || ' ' || quote(wikidata_id) || ' ' "
+        "|| quote(twitter_id) FROM external_ids "
+        "UNION ALL SELECT 't ' || iso_639_1 || ' ' || iso_3166_1 || ' ' || quote(name) || ' ' "
+        "|| quote(english_name) || ' ' || quote(title) || ' ' || quote(overview) || ' ' "
+        "|| quote(tagline) || ' ' || quote(homepage) || ' ' || quote(runtime) "
+        "FROM translations) ORDER BY x)",
+        buf, size);
+}
+
+/* sample_with_parts() naming no key twice: what a reload finds the same. */
+static struct movie sample_without_repeats(int64_t id) {
+    struct movie m = sample_with_parts(id);
+    m.n_cast = 2;     /* CAST[2] repeats c-song */
+    m.n_keywords = 2; /* KEYWORDS[2] repeats 290003 */
+    return m;
+}
+
+/* A reload of a movie whose body names the same links and part rows
+ * leaves them alone (reading them is cheaper than replacing them): only
+ * the movie's own row is written. */
+static void test_reload_leaves_unchanged_rows_alone(void **state) {
+    struct fixture *f = *state;
+    char before[4096], after[4096];
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie m = sample_without_repeats(496243);
+    m.n_companies = 1;
+    upsert_ok(s, &m);
+    owned_rows(f->path, before, sizeof before);
+    int changes = sqlite3_total_changes(s->db);
+    upsert_ok(s, &m);
+    assert_int_equal(sqlite3_total_changes(s->db) - changes, 1); /* UPDATE movies */
+    store_close(s);
+    assert_string_equal(owned_rows(f->path, after, sizeof after), before);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_cast"), 2);
+}
+
+/* Whatever differs between the stored rows and the body's, a reload
+ * leaves exactly the rows a first load of that body writes: rows edited,
+ * added or removed by hand, and a body with its lists reordered, changed,
+ * shortened, or naming a key twice. */
+static void test_reload_replaces_what_differs(void **state) {
+    struct fixture *f = *state;
+    char want[4096], got[4096];
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie m = sample_without_repeats(496243);
+    upsert_ok(s, &m);
+    owned_rows(f->path, want, sizeof want);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "UPDATE movie_genres SET position = 7 WHERE genre_id = 53;"
+                     "DELETE FROM movie_languages;"
+                     "INSERT INTO movie_countries VALUES (496243, 'KR', 1) ON CONFLICT DO NOTHING;"
+                     "DELETE FROM movie_cast WHERE credit_id = 'c-park';"
+                     "UPDATE movie_crew SET job = NULL WHERE credit_id = 'c-bong-2';"
+                     "INSERT INTO keywords (id, name) VALUES (5, 'extra');"
+                     "INSERT INTO movie_keywords VALUES (496243, 5, 2);"
+                     "UPDATE release_dates SET type = NULL WHERE position = 1;"
+                     "UPDATE translations SET runtime = 90 WHERE iso_639_1 = 'en';",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    assert_string_not_equal(owned_rows(f->path, got, sizeof got), want);
+    upsert_ok(s, &m);
+    assert_string_equal(owned_rows(f->path, got, sizeof got), want);
+
+    /* a changed body, against a first load of it into another database */
+    struct movie_genre genres[] = {GENRES[2], GENRES[0]};
+    struct movie_cast cast[] = {CAST[1], CAST[0], CAST[2]};
+    cast[0].character = "another part";
+    struct movie_genre keywords[] = {KEYWORDS[1], KEYWORDS[0]};
+    struct movie_release_date dates[3];
+    memcpy(dates, RELEASES, sizeof dates);
+    dates[2].note = "a note";
+    struct movie_translation translations[] = {TRANSLATIONS[1], TRANSLATIONS[0]};
+    translations[0].title = "The Parasite";
+    m.genres = genres;
+    m.n_genres = 2;
+    m.cast = cast;
+    m.n_cast = 3;
+    m.n_crew = 1;
+    m.keywords = keywords;
+    m.release_dates = dates;
+    m.translations = translations;
+    m.n_languages = 0;
+    upsert_ok(s, &m);
+    store_close(s);
+    char other[160];
+    snprintf(other, sizeof other, "%s/other.sqlite3", f->dir);
+    s = open_ok(other, "ko-KR");
+    upsert_ok(s, &m);
+    store_close(s);
+    assert_string_equal(owned_rows(f->path, got, sizeof got), owned_rows(other, want, sizeof want));
+    assert_non_null(strstr(got, "ca c-song 20738 '기택' 0 3")); /* the first of a repeated credit */
+    assert_non_null(strstr(got, "ca c-park 1255881 'another part' 1 NULL"));
+    assert_non_null(strstr(got, "g 18 1 | g 35 0 | k 159568 0 | k 290003 1"));
+    assert_string_equal(qs(f->path, "PRAGMA foreign_key_check", want, sizeof want), "");
+}
+
 static void test_parts_of_two_movies_share_people(void **state) {
     struct fixture *f = *state;
     struct store *s = open_ok(f->path, "ko-KR");
@@ -2167,6 +2285,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_restoring_replaces_present_parts_only, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_parts_of_two_movies_share_people, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_leaves_unchanged_rows_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_replaces_what_differs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failing_part_leaves_nothing_of_the_movie, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_upsert_clears_deleted_at, setup, teardown),
@@ -2208,6 +2328,8 @@ int main(void) {
         OWN_NOTES(test_parts_are_stored),
         OWN_NOTES(test_restoring_replaces_present_parts_only),
         OWN_NOTES(test_parts_of_two_movies_share_people),
+        OWN_NOTES(test_reload_leaves_unchanged_rows_alone),
+        OWN_NOTES(test_reload_replaces_what_differs),
         OWN_NOTES(test_failing_part_leaves_nothing_of_the_movie),
         OWN_NOTES(test_upsert_clears_deleted_at),
         OWN_NOTES(test_stale_copies_are_noted_and_cleared),
