@@ -2,7 +2,8 @@
 """bench.py - tmdb-ingest side by side with the approaches it replaces.
 
 Runs, against scripts/fake_tmdb.py on 127.0.0.1, in one run:
-  tmdb-ingest          the C pipeline (default 5 workers)
+  tmdb-ingest          the C pipeline (default 5 workers), into a new database,
+                       and in a and b also the same movies again (a nightly reload)
   asyncio              the original approach: list pages first, then aiohttp
                        under Semaphore(5), then sqlite3 (scripts/bench_asyncio.py)
   sequential           the same job one request at a time (the original's baseline)
@@ -158,11 +159,18 @@ class Tools:
                 os.unlink(path + suffix)
         return path
 
-    def ingest(self, fake, pages=None, ids=None, extra=()):
-        cmd = [self.bin, "--db", self.db(), "--api-base", fake.api, "--no-progress",
+    def ingest(self, fake, pages=None, ids=None, extra=(), fresh=True):
+        db = self.db() if fresh else os.path.join(self.tmp, "bench.sqlite3")
+        cmd = [self.bin, "--db", db, "--api-base", fake.api, "--no-progress",
                "--rate", "0", *extra]
         cmd += ["list", "now_playing", "--pages", str(pages)] if pages else ["ids", "-"]
         return measure(cmd, stdin_path=ids, env=self.env)
+
+    def reload(self, fake, pages=None, ids=None):
+        """The nightly case: the same movies loaded again into the database a
+        first, unmeasured, load made."""
+        self.ingest(fake, pages=pages, ids=ids)
+        return self.ingest(fake, pages=pages, ids=ids, fresh=False)
 
     def cpu_split(self, fake, movies, pages=None, ids=None):
         """One more run with -vv: the CPU of each thread, from its debug log."""
@@ -248,6 +256,8 @@ def scenario_a(t, args, out):
     try:
         rows = [row("tmdb-ingest", repeat(args.runs, lambda: t.ingest(fake, pages=pages)), movies,
                     ideal),
+                row("tmdb-ingest, the same movies again", repeat(args.runs, lambda: t.reload(
+                    fake, pages=pages)), movies, ideal),
                 row("asyncio + aiohttp", repeat(args.runs, lambda: t.asyncio(fake, pages=pages)),
                     movies, ideal),
                 row("sequential", repeat(1 if not args.quick else 1,
@@ -270,6 +280,8 @@ def scenario_b(t, args, out):
     try:
         rows = [row("tmdb-ingest (ids -)", repeat(args.runs, lambda: t.ingest(fake, ids=ids)),
                     movies),
+                row("tmdb-ingest, the same movies again", repeat(args.runs, lambda: t.reload(
+                    fake, ids=ids)), movies),
                 row("asyncio + aiohttp", repeat(args.runs, lambda: t.asyncio(fake, ids=ids)),
                     movies),
                 row("curl --parallel-max 5 (details only)",

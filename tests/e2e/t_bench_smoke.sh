@@ -3,7 +3,7 @@
 # produced a row with figures for every tool and scenario. Times are not
 # asserted (that is the benchmark's job, not a test's).
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 8
 
 "$PYTHON" "$ROOT/scripts/bench.py" --quick --bin "$BIN" --out "$TMP/bench.md" >"$TMP/bench.out" 2>&1
 ok $? "bench.py --quick completes"
@@ -11,6 +11,8 @@ out=$(cat "$TMP/bench.md")
 for s in "### a\." "### b\." "### c\." "### d\." "### e\."; do
     like "$out" "$s" "scenario $s reported"
 done
+is "$(grep -c '^| tmdb-ingest, the same movies again |' "$TMP/bench.md")" 2 \
+    "a and b also report a reload of the same movies"
 # every tmdb-ingest row has numbers and exit status 0
 bad=$(grep '^| tmdb-ingest' "$TMP/bench.md" | grep -v '| [0-9.]* ([0-9.]*-[0-9.]*) |' || true)
 is "$bad" "" "every tmdb-ingest row has measured figures"
