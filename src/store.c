@@ -1181,7 +1181,8 @@ bool store_column_is_text(sqlite3_stmt *row, int col, const char *v) {
     if (!v)
         return sqlite3_column_type(row, col) == SQLITE_NULL;
     const unsigned char *t = sqlite3_column_text(row, col);
-    return t && strcmp((const char *)t, v) == 0;
+    size_t n = strlen(v); /* all of the stored text: it may hold a NUL (SQL by hand) */
+    return t && (size_t)sqlite3_column_bytes(row, col) == n && memcmp(t, v, n) == 0;
 }
 
 /* Whether a link row's key (column 0) is item i's, in each list. */

@@ -613,7 +613,8 @@ static const char *owned_rows(const char *path, char *buf, size_t size) {
         "UNION ALL SELECT 'n ' || iso_3166_1 || ' ' || position FROM movie_countries "
         "UNION ALL SELECT 'l ' || iso_639_1 || ' ' || position FROM movie_languages "
         "UNION ALL SELECT 'ca ' || credit_id || ' ' || person_id || ' ' || quote(character) "
-        "|| ' ' || quote(cast_order) || ' ' || quote(cast_id) FROM movie_cast "
+        "|| ' ' || quote(cast_order) || ' ' || quote(cast_id) || ' ' "
+        "|| ifnull(length(CAST(character AS BLOB)), '-') FROM movie_cast "
         "UNION ALL SELECT 'cr ' || credit_id || ' ' || person_id || ' ' || quote(department) "
         "|| ' ' || quote(job) FROM movie_crew "
         "UNION ALL SELECT 'k ' || keyword_id || ' ' || position FROM movie_keywords "
@@ -621,7 +622,8 @@ static const char *owned_rows(const char *path, char *buf, size_t size) {
         "|| ' ' || quote(type) || ' ' || quote(certification) || ' ' || quote(iso_639_1) "
         "|| ' ' || quote(note) FROM release_dates "
         "UNION ALL SELECT 'x ' || quote(imdb_id) || ' ' || quote(wikidata_id) || ' ' "
-        "|| quote(twitter_id) FROM external_ids "
+        "|| quote(facebook_id) || ' ' || quote(instagram_id) || ' ' || quote(twitter_id) "
+        "FROM external_ids "
         "UNION ALL SELECT 't ' || iso_639_1 || ' ' || iso_3166_1 || ' ' || quote(name) || ' ' "
         "|| quote(english_name) || ' ' || quote(title) || ' ' || quote(overview) || ' ' "
         "|| quote(tagline) || ' ' || quote(homepage) || ' ' || quote(runtime) "
@@ -656,6 +658,17 @@ static void test_reload_leaves_unchanged_rows_alone(void **state) {
     assert_int_equal(q(f->path, "SELECT count(*) FROM movie_cast"), 2);
 }
 
+/* A new store at `path` holding movie m, in `rows` the rows m owns, and
+ * in *hand a second connection, for edits by hand. */
+static struct store *store_one(const char *path, const struct movie *m, char *rows, size_t size,
+                               sqlite3 **hand) {
+    struct store *s = open_ok(path, "ko-KR");
+    upsert_ok(s, m);
+    owned_rows(path, rows, size);
+    assert_int_equal(sqlite3_open(path, hand), SQLITE_OK);
+    return s;
+}
+
 /* Whatever differs between the stored rows and the body's, a reload
  * leaves exactly the rows a first load of that body writes: rows edited,
  * added or removed by hand, and a body with its lists reordered, changed,
@@ -663,25 +676,22 @@ static void test_reload_leaves_unchanged_rows_alone(void **state) {
 static void test_reload_replaces_what_differs(void **state) {
     struct fixture *f = *state;
     char want[4096], got[4096];
-    struct store *s = open_ok(f->path, "ko-KR");
     struct movie m = sample_without_repeats(496243);
-    upsert_ok(s, &m);
-    owned_rows(f->path, want, sizeof want);
     sqlite3 *db;
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(
-        sqlite3_exec(db,
-                     "UPDATE movie_genres SET position = 7 WHERE genre_id = 53;"
-                     "DELETE FROM movie_languages;"
-                     "INSERT INTO movie_countries VALUES (496243, 'KR', 1) ON CONFLICT DO NOTHING;"
-                     "DELETE FROM movie_cast WHERE credit_id = 'c-park';"
-                     "UPDATE movie_crew SET job = NULL WHERE credit_id = 'c-bong-2';"
-                     "INSERT INTO keywords (id, name) VALUES (5, 'extra');"
-                     "INSERT INTO movie_keywords VALUES (496243, 5, 2);"
-                     "UPDATE release_dates SET type = NULL WHERE position = 1;"
-                     "UPDATE translations SET runtime = 90 WHERE iso_639_1 = 'en';",
-                     NULL, NULL, NULL),
-        SQLITE_OK);
+    struct store *s = store_one(f->path, &m, want, sizeof want, &db);
+    assert_int_equal(sqlite3_exec(db,
+                                  "UPDATE movie_genres SET position = 7 WHERE genre_id = 53;"
+                                  "DELETE FROM movie_languages;"
+                                  "INSERT INTO countries (iso_3166_1) VALUES ('FR');"
+                                  "INSERT INTO movie_countries VALUES (496243, 'FR', 1);"
+                                  "DELETE FROM movie_cast WHERE credit_id = 'c-park';"
+                                  "UPDATE movie_crew SET job = NULL WHERE credit_id = 'c-bong-2';"
+                                  "INSERT INTO keywords (id, name) VALUES (5, 'extra');"
+                                  "INSERT INTO movie_keywords VALUES (496243, 5, 2);"
+                                  "UPDATE release_dates SET type = NULL WHERE position = 1;"
+                                  "UPDATE translations SET runtime = 90 WHERE iso_639_1 = 'en';",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     sqlite3_close(db);
     assert_string_not_equal(owned_rows(f->path, got, sizeof got), want);
     upsert_ok(s, &m);
@@ -718,6 +728,50 @@ static void test_reload_replaces_what_differs(void **state) {
     assert_non_null(strstr(got, "ca c-park 1255881 'another part' 1 NULL"));
     assert_non_null(strstr(got, "g 18 1 | g 35 0 | k 159568 0 | k 290003 1"));
     assert_string_equal(qs(f->path, "PRAGMA foreign_key_check", want, sizeof want), "");
+}
+
+/* Each value a reload compares, changed by hand on its own (to another
+ * value, NULL to 0 or "", a NUL byte and more after the text, the row of
+ * each table that sorts last removed), is written back by a reload of the
+ * body: none is left out of the comparison. */
+static void test_reload_compares_every_column(void **state) {
+    static const char *const edits[] = {
+        "UPDATE movie_cast SET cast_order = 5 WHERE credit_id = 'c-song'",
+        "UPDATE movie_cast SET cast_id = 0 WHERE credit_id = 'c-park'", /* NULL to 0 */
+        "UPDATE movie_cast SET person_id = 21684 WHERE credit_id = 'c-song'",
+        "UPDATE movie_cast SET character = '' WHERE credit_id = 'c-park'", /* NULL to "" */
+        "UPDATE movie_cast SET character = character || char(0) || 'x' "
+        "WHERE credit_id = 'c-song'",
+        "DELETE FROM movie_cast WHERE credit_id = 'c-song'",
+        "UPDATE movie_crew SET department = 'Sound' WHERE credit_id = 'c-bong-1'",
+        "UPDATE movie_crew SET person_id = 20738 WHERE credit_id = 'c-bong-1'",
+        "DELETE FROM movie_crew WHERE credit_id = 'c-bong-2'",
+        "UPDATE release_dates SET release_date = '2019-05-31T00:00:00.000Z' WHERE position = 0",
+        "UPDATE release_dates SET certification = '12' WHERE position = 0",
+        "UPDATE release_dates SET iso_639_1 = 'en' WHERE position = 0",
+        "DELETE FROM release_dates WHERE position = 2",
+        "UPDATE translations SET name = 'Korean' WHERE iso_639_1 = 'ko'",
+        "UPDATE translations SET overview = 'x' WHERE iso_639_1 = 'ko'",
+        "UPDATE translations SET homepage = 'https://x.test' WHERE iso_639_1 = 'en'",
+        "DELETE FROM translations WHERE iso_639_1 = 'ko'",
+        "DELETE FROM movie_keywords WHERE keyword_id = 290003",
+        "UPDATE external_ids SET facebook_id = 'parasite'",
+        "UPDATE external_ids SET instagram_id = 'parasite'",
+    };
+    struct fixture *f = *state;
+    char want[4096], got[4096];
+    struct movie m = sample_without_repeats(496243);
+    sqlite3 *db;
+    struct store *s = store_one(f->path, &m, want, sizeof want, &db);
+    for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
+        if (sqlite3_exec(db, edits[i], NULL, NULL, NULL) != SQLITE_OK || sqlite3_changes(db) != 1)
+            fail_msg("%s: %s, %d rows", edits[i], sqlite3_errmsg(db), sqlite3_changes(db));
+        upsert_ok(s, &m);
+        if (strcmp(owned_rows(f->path, got, sizeof got), want) != 0)
+            fail_msg("after %s, a reload left\n%s\ninstead of\n%s", edits[i], got, want);
+    }
+    sqlite3_close(db);
+    store_close(s);
 }
 
 static void test_parts_of_two_movies_share_people(void **state) {
@@ -2287,6 +2341,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_parts_of_two_movies_share_people, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_leaves_unchanged_rows_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_replaces_what_differs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_compares_every_column, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failing_part_leaves_nothing_of_the_movie, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_upsert_clears_deleted_at, setup, teardown),
@@ -2330,6 +2385,7 @@ int main(void) {
         OWN_NOTES(test_parts_of_two_movies_share_people),
         OWN_NOTES(test_reload_leaves_unchanged_rows_alone),
         OWN_NOTES(test_reload_replaces_what_differs),
+        OWN_NOTES(test_reload_compares_every_column),
         OWN_NOTES(test_failing_part_leaves_nothing_of_the_movie),
         OWN_NOTES(test_upsert_clears_deleted_at),
         OWN_NOTES(test_stale_copies_are_noted_and_cleared),
