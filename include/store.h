@@ -161,15 +161,19 @@ enum store_status store_begin(struct store *s);
 enum store_status store_commit(struct store *s);
 enum store_status store_rollback(struct store *s);
 
+/* ---- Writing a movie (store_movie.c, store_parts.c) ---- */
+
 /*
  * Insert or update one movie and replace its genre, company, country,
  * spoken-language and collection links (and the appended parts it
- * carries), inside the current transaction. A stored set of links or part
- * rows that the body makes again (same keys, positions and values, as in
- * most nightly reloads) is read and left as it is: the result is the
- * same, and reading costs a fraction of deleting and inserting. `fetched_at` is an ISO-8601
+ * carries), inside the current transaction. `fetched_at` is an ISO-8601
  * UTC timestamp ("2026-11-24T03:30:00Z"), and so is `copy_made_at`: when
  * the copy TMDB's CDN served was made (the answer's Date), NULL unknown.
+ *
+ * A stored set of links or part rows that the body makes again (the same
+ * keys, positions and values, as in most nightly reloads) is read and left
+ * as it is: the result is the same, and reading costs a fraction of
+ * deleting and inserting.
  *
  * On error part of the movie may already be written: the caller must roll
  * the batch back with store_rollback(). There is no savepoint per movie:
@@ -180,6 +184,8 @@ enum store_status store_rollback(struct store *s);
  */
 enum store_status store_upsert_movie(struct store *s, const struct movie *m, const char *fetched_at,
                                      const char *copy_made_at);
+
+/* ---- Runs and their failures (store.c) ---- */
 
 /*
  * Record a movie that was not stored in run `run_id`: http_status 404 with

@@ -121,6 +121,10 @@ int store_upsert_shared_changed(struct store *s, sqlite3_stmt *st, int bind_rc,
  * bindings. Returns SQLITE_OK or the error code. */
 int store_step_reset(sqlite3_stmt *st);
 
+/* store_movie.c: a movie's row and links (store_upsert_movie()), and the
+ * comparison of a stored movie's rows with its body's, which
+ * store_parts.c uses too. */
+
 /* Whether the rows stored for movie `m` in a table keyed by position
  * (the links, keywords, release dates) are exactly those its body's list
  * of `n` items makes, so that a reload can leave them alone: `read`
@@ -183,9 +187,11 @@ void store_bind_text(sqlite3_stmt *st, int i, const char *v);
  * store_parts_prepare() prepares its statements into s->parts (store_open
  * calls it once; STORE_OK or a store_fail() status); store_parts_finalize()
  * releases them (store_close; accepts s->parts NULL). store_write_parts()
- * replaces the rows of each part present in `m` and leaves the others
- * alone; store_upsert_movie() calls it after the movie row. `existed`: the movie was stored before,
- * so it may have rows to delete. Returns SQLITE_OK or the first SQLite error.
+ * replaces the rows of each part present in `m` (a set the body makes
+ * again is left as stored) and leaves the others alone;
+ * store_upsert_movie() calls it after the movie row. `existed`: the movie
+ * was stored before, so it may have rows to replace. Returns SQLITE_OK or
+ * the first SQLite error.
  */
 enum store_status store_parts_prepare(struct store *s);
 void store_parts_finalize(struct store *s);
