@@ -479,7 +479,7 @@ int store_write_parts(struct store *s, const struct movie *m, bool existed) {
         if (!(m->parts & (unsigned)parts[i].bit))
             continue;
         /* A new movie has no rows to replace. A stored one keeps the rows
-         * its body makes again, as for the links (store.c, write_all()). */
+         * its body makes again, as for the links (store_movie.c, write_all()). */
         bool same = false;
         int rc = SQLITE_OK;
         if (existed && parts[i].same)
