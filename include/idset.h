@@ -5,7 +5,8 @@
  * shift while they are paged through, so the same id can appear twice.
  * Main fills another with the ids not to fetch (source.skip) before the
  * pipeline starts, and the producer fills one with the ids an export names
- * (source.named) that main reads after the join.
+ * (source.named) that main reads after the join, and one with the ids of
+ * an export to fetch, enqueued in id order once the file is read.
  * Not thread-safe: one thread uses a set at a time, and a set passes from
  * one thread to another only at a thread's start or join.
  * Memory: ids below 2^24 (all of TMDB's today, about 1.6 million) live in a
@@ -38,5 +39,11 @@ bool idset_contains(const struct idset *s, int64_t id);
 
 /* Number of ids in the set. */
 size_t idset_count(const struct idset *s);
+
+/* Call fn(id, ctx) for each id of the set: those below 2^24 (all of
+ * TMDB's) in ascending order, then the others in no particular order.
+ * Stops at the first call that returns non-zero and returns that value;
+ * 0 when every id was visited. The set must not change meanwhile. */
+int idset_each(const struct idset *s, int (*fn)(int64_t id, void *ctx), void *ctx);
 
 #endif

@@ -116,3 +116,23 @@ bool idset_contains(const struct idset *s, int64_t id) {
 size_t idset_count(const struct idset *s) {
     return s->count;
 }
+
+int idset_each(const struct idset *s, int (*fn)(int64_t id, void *ctx), void *ctx) {
+    for (size_t c = 0; c < N_CHUNKS; c++) {
+        const unsigned char *chunk = s->chunks[c];
+        for (size_t byte = 0; chunk && byte < CHUNK_BITS / 8; byte++)
+            for (unsigned bit = 0; chunk[byte] >> bit; bit++)
+                if (chunk[byte] & (1u << bit)) {
+                    int rc = fn((int64_t)(c * CHUNK_BITS + byte * 8 + bit), ctx);
+                    if (rc != 0)
+                        return rc;
+                }
+    }
+    for (size_t i = 0; i < s->capacity; i++)
+        if (s->slots[i] != 0) {
+            int rc = fn(s->slots[i], ctx);
+            if (rc != 0)
+                return rc;
+        }
+    return 0;
+}

@@ -10,7 +10,7 @@
 # before the bound is reached, as everywhere else (it waited for the
 # whole file to be inflated: a minute here, hours for a 1 GiB download).
 . "$(dirname "$0")/lib.sh"
-plan 23
+plan 24
 
 TODAY=$(date -u +%F)
 YESTERDAY=$(date -u -d "$TODAY -1 day" +%F)
@@ -58,10 +58,14 @@ fake_snapshot
 is "$(fake_stat by_endpoint.export)" 1 "it is not downloaded again"
 
 # --file: 1 MiB that inflate to 1 GiB of empty lines after the movies'
-# lines; the movies read before the bound are loaded.
+# lines; none of those movies is fetched (an export's ids are fetched once
+# the whole file is read).
 "$PYTHON" "$FAKE" --movies 30 --deleted 0 --export-blank-mib 1024 --write-export "$TMP/$TODAY_NAME"
+fake_reset
 timed_ingest export --file "$TMP/$TODAY_NAME" --rate 0
 assert_refused "a --file bomb"
+fake_snapshot
+is "$(fake_stat by_endpoint.details)" 0 "no movie of it is fetched"
 like "$ERR" "$TMP/$TODAY_NAME, after line [0-9]+: it inflates to more than 10[0-9]\.[0-9] MiB \(100 times its 1\.[0-9] MiB" \
     "the message names the file and the bound"
 
@@ -93,7 +97,8 @@ start_fake --movies 20 --deleted 0 --export-blank-mib 65536
 
 # terminate WHEN ARGS...: run an export; SIGTERM it half a second after
 # the download ends (WHEN=downloaded: the whole file is being checked) or
-# after its first movie is stored (WHEN=stored: the empty lines are read)
+# after its run is recorded (WHEN=reading: the file is read, a few seconds
+# of empty lines before its bound)
 terminate() {
     when=$1
     shift
@@ -102,7 +107,7 @@ terminate() {
     if [ "$when" = downloaded ]; then
         wait_for "the export downloaded" "$pid" grep -q "downloaded:" "$TMP/err"
     else
-        wait_for_movies 1 "$pid"
+        wait_for "the run recorded" "$pid" run_running
     fi
     sleep 0.5 # well inside the long check or read, not at its start
     start=$(date +%s)
@@ -120,7 +125,7 @@ ok $? "and within 2 s (${ELAPSED}s)"
 is "$(sql 'SELECT status FROM runs')" interrupted "the run is marked interrupted"
 
 rm -f "$DB"*
-terminate stored --file "$TMP/bomb.gz"
+terminate reading --file "$TMP/bomb.gz"
 is "$RC" 143 "SIGTERM while an export file is read: exit 143"
 [ "$ELAPSED" -le 2 ]
 ok $? "and within 2 s (${ELAPSED}s)"
