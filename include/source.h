@@ -3,7 +3,8 @@
  *
  * Runs on the producer thread. Ids are pushed as they arrive (page by page,
  * or token by token from standard input), so workers start on the first
- * page while later pages are still being fetched. Each id is pushed once per
+ * page while later pages are still being fetched; an export's, once its
+ * whole file is read, in ascending order. Each id is pushed once per
  * run (idset.h). When the source is exhausted, or the queue is aborted, the
  * producer closes its end of the work queue (queue_close()) exactly once.
  */

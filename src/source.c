@@ -548,13 +548,12 @@ static enum source_status produce_export(const struct source *src, struct fetche
         /* a --file holding TMDB's adult list too (the two files concatenated) */
         if (e.adult && src->export_path && src->include_adult && src->adult_listed)
             *src->adult_listed = true;
-        bool fetched = wanted(src, e.adult, e.video, e.popularity);
-        if ((p->src->named && idset_add(p->src->named, e.id) < 0) ||
-            (fetched && idset_add(fetch, e.id) < 0)) {
+        int added = wanted(src, e.adult, e.video, e.popularity) ? idset_add(fetch, e.id) : 0;
+        if (added < 0 || (p->src->named && idset_add(p->src->named, e.id) < 0)) {
             if (stop_request(STOP_FATAL))
                 log_error("out of memory remembering movie ids");
             st = SOURCE_FATAL;
-        } else if (fetched && source_in_shard(src, e.id)) {
+        } else if (added && source_in_shard(src, e.id)) {
             stats_add(&p->stats->expected, 1); /* the progress line's total: this shard's ids */
         }
     }

@@ -69,21 +69,26 @@ static int visit(int64_t id, void *ctx) {
  * larger ones; a non-zero return stops the walk and is returned. */
 static void test_each_visits_small_ids_in_order(void **state) {
     (void)state;
-    static const int64_t in[] = {1600000,  8,  524288, 1, 524287, 7, 9, (INT64_C(1) << 24) + 5,
-                                 16777215, 64, 8};
+    static const int64_t in[] = {1600000,  8,  524288, 1,
+                                 524287,   7,  9,      (INT64_C(1) << 24) + 5,
+                                 16777215, 64, 8,      INT64_C(1) << 24};
     static const int64_t want[] = {1, 7, 8, 9, 64, 524287, 524288, 1600000, 16777215};
     struct idset *s = idset_new();
     for (size_t i = 0; i < sizeof in / sizeof *in; i++)
         assert_true(idset_add(s, in[i]) >= 0);
     struct visit v = {.n = 0};
     assert_int_equal(idset_each(s, visit, &v), 0);
-    assert_int_equal(v.n, 10);
+    assert_int_equal(v.n, 11);
     assert_memory_equal(v.ids, want, sizeof want);
-    assert_int_equal(v.ids[9], (INT64_C(1) << 24) + 5);
+    /* 2^24 and 2^24 + 5 after the bitmap's, in either order */
+    assert_int_equal(v.ids[9] + v.ids[10], (INT64_C(1) << 25) + 5);
     struct visit stop = {.stop_at = 3};
     assert_int_equal(idset_each(s, visit, &stop), 7);
     assert_int_equal(stop.n, 3);
     assert_int_equal(stop.ids[2], 8);
+    struct visit stop_large = {.stop_at = 10}; /* at the first of the large ids */
+    assert_int_equal(idset_each(s, visit, &stop_large), 7);
+    assert_int_equal(stop_large.n, 10);
     idset_free(s);
     struct idset *empty = idset_new();
     struct visit none = {.n = 0};
