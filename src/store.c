@@ -44,12 +44,15 @@ static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
     [5] = store_migrate_5_sql,
 };
 
-/* The movie row's columns but id and collection_id, from the parameters of
- * ST_INSERT_MOVIE; a movie that answered 200 exists, whatever an earlier
- * 404 said. */
+/* The movie row's columns, from the parameters of ST_INSERT_MOVIE, but id
+ * and the three that key indexes and nearly never change at a reload
+ * (collection_id, release_date, revenue): an UPDATE naming a column
+ * rewrites that column's index entries whether its value changed or not
+ * (ST_UPDATE_MOVIE_ALL names them when one did). A movie that answered 200
+ * exists, whatever an earlier 404 said. */
 #define MOVIE_UPDATE_SET                                                                           \
     "imdb_id = ?2, title = ?3, original_title = ?4, original_language = ?5, overview = ?6, "       \
-    "tagline = ?7, status = ?8, release_date = ?9, runtime = ?10, budget = ?11, revenue = ?12, "   \
+    "tagline = ?7, status = ?8, runtime = ?10, budget = ?11, "                                     \
     "popularity = ?13, vote_average = ?14, vote_count = ?15, adult = ?16, video = ?17, "           \
     "homepage = ?18, poster_path = ?19, backdrop_path = ?20, raw_json = ?22, language = ?23, "     \
     "fetched_at = ?24, appended = ?25, copy_made_at = ?26, deleted_at = NULL"
@@ -85,8 +88,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
     /* ?21, the collection, is set only by the second (its value changed). */
     [ST_UPDATE_MOVIE] = "UPDATE movies SET " MOVIE_UPDATE_SET " WHERE id = ?1",
-    [ST_UPDATE_MOVIE_COLLECTION] =
-        "UPDATE movies SET collection_id = ?21, " MOVIE_UPDATE_SET " WHERE id = ?1",
+    [ST_UPDATE_MOVIE_ALL] = "UPDATE movies SET collection_id = ?21, release_date = ?9, "
+                            "revenue = ?12, " MOVIE_UPDATE_SET " WHERE id = ?1",
     /* What the schema's triggers note, for a connection that fires none:
      * a new movie; a stored one whose document's fields change (before the
      * update, as movies_fts_update's WHEN compares them); the movies of a
@@ -154,7 +157,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_RUN_PROGRESS] = "UPDATE runs SET requested = ?4, fetched = ?5, missing = ?6, "
                         "failed = ?7, http_requests = ?8, retries = ?9, skipped = ?10 "
                         "WHERE id = ?1 AND status = 'running'",
-    [ST_MOVIE_EXISTS] = "SELECT collection_id FROM movies WHERE id = ?1",
+    [ST_MOVIE_EXISTS] = "SELECT collection_id, release_date, revenue FROM movies WHERE id = ?1",
     [ST_MARK_ABORTED] = "UPDATE runs SET status = 'aborted', finished_at = ?1 "
                         "WHERE status = 'running'",
     [ST_PREVIOUS_RUNS] = "SELECT id, started_at, status, source FROM runs WHERE id < ?1 "

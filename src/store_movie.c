@@ -26,10 +26,10 @@ static int write_collection(struct store *s, const struct movie *m) {
     return store_upsert_shared(s, st, SQLITE_OK, &row);
 }
 
-/* What write_movie_row() needs of a stored movie's row. */
+/* What write_movie_row() needs of a stored movie's row: whether the body
+ * keeps its collection, release date and revenue. */
 struct movie_row_before {
-    bool has_collection;
-    int64_t collection_id;
+    bool same_keys;
 };
 
 /* The movie's row, its values bound to ?1..?26 of ST_INSERT_MOVIE. */
@@ -89,7 +89,7 @@ static int note_search(struct store *s, const struct movie *m, bool existed, con
 }
 
 /* Insert the movie's row, or update it in place when it is stored (`old`:
- * its collection, when `existed`). */
+ * what the stored row holds, when `existed`). */
 static int write_movie_row(struct store *s, const struct movie *m, const char *fetched_at,
                            const char *copy_made_at, bool existed,
                            const struct movie_row_before *old) {
@@ -102,10 +102,7 @@ static int write_movie_row(struct store *s, const struct movie *m, const char *f
     }
     enum stmt k = ST_INSERT_MOVIE;
     if (existed)
-        k = old->has_collection == m->has_collection &&
-                    (!m->has_collection || old->collection_id == m->collection.id)
-                ? ST_UPDATE_MOVIE
-                : ST_UPDATE_MOVIE_COLLECTION;
+        k = old->same_keys ? ST_UPDATE_MOVIE : ST_UPDATE_MOVIE_ALL;
     sqlite3_stmt *st = s->stmts[k];
     bind_movie(st, s, m, fetched_at, copy_made_at, appended);
     return store_step_reset(st);
@@ -196,17 +193,18 @@ static int write_languages(struct store *s, const struct movie *m, bool link) {
     return SQLITE_OK;
 }
 
-/* Whether movie `id` is already stored: sets *exists, and *old when it
- * is; SQLITE_OK or an error. */
-static int movie_exists(struct store *s, int64_t id, bool *exists, struct movie_row_before *old) {
+/* Whether movie m is already stored: sets *exists, and *old when it is;
+ * SQLITE_OK or an error. */
+static int movie_exists(struct store *s, const struct movie *m, bool *exists,
+                        struct movie_row_before *old) {
     sqlite3_stmt *st = s->stmts[ST_MOVIE_EXISTS];
-    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 1, m->id);
     int rc = sqlite3_step(st);
     *exists = rc == SQLITE_ROW;
-    if (*exists) {
-        old->has_collection = sqlite3_column_type(st, 0) != SQLITE_NULL;
-        old->collection_id = sqlite3_column_int64(st, 0);
-    }
+    if (*exists)
+        old->same_keys = store_column_is_int(st, 0, m->has_collection, m->collection.id) &&
+                         store_column_is_text(st, 1, m->release_date) &&
+                         store_column_is_int(st, 2, true, m->revenue);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -303,8 +301,8 @@ static const struct {
 static int write_all(struct store *s, const struct movie *m, const char *fetched_at,
                      const char *copy_made_at) {
     bool existed = false;
-    struct movie_row_before old = {false, 0};
-    int rc = movie_exists(s, m->id, &existed, &old);
+    struct movie_row_before old = {false};
+    int rc = movie_exists(s, m, &existed, &old);
     if (rc == SQLITE_OK && m->has_collection)
         rc = write_collection(s, m);
     if (rc == SQLITE_OK)

@@ -774,6 +774,60 @@ static void test_reload_compares_every_column(void **state) {
     store_close(s);
 }
 
+/* Times statement k of store s has run to completion. */
+static int runs_of(struct store *s, enum stmt k) {
+    return sqlite3_stmt_status(s->stmts[k], SQLITE_STMTSTATUS_RUN, 0);
+}
+
+/* A reload updates the movie's row without naming the columns that key
+ * indexes and nearly never change (collection, release date, revenue),
+ * so their index entries are left alone; when one of them changes, the
+ * update names all three, and the indexes find the new values. */
+static void test_reload_rewrites_changed_keys_only(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie m = sample(496243, "기생충");
+    upsert_ok(s, &m);
+    /* (a connection whose triggers fire counts a run of each too) */
+    int narrow = runs_of(s, ST_UPDATE_MOVIE), all = runs_of(s, ST_UPDATE_MOVIE_ALL);
+    upsert_ok(s, &m);
+    assert_true(runs_of(s, ST_UPDATE_MOVIE) > narrow);
+    assert_int_equal(runs_of(s, ST_UPDATE_MOVIE_ALL), all);
+    static const char *const checks[] = {
+        "SELECT count(*) FROM movies INDEXED BY movies_year WHERE "
+        "CAST(substr(release_date, 1, 4) AS INTEGER) = 2019 AND revenue = 7",
+        "SELECT count(*) FROM movies INDEXED BY movies_release_date "
+        "WHERE release_date = '2020-01-01'",
+        "SELECT count(*) FROM movies INDEXED BY movies_release_date WHERE release_date IS NULL",
+        "SELECT count(*) FROM movies INDEXED BY movies_collection WHERE collection_id IS NULL",
+    };
+    for (int step = 0; step < 4; step++) { /* one of the three changes at each */
+        if (step == 0)
+            m.revenue = 7;
+        else if (step == 1)
+            m.release_date = "2020-01-01";
+        else if (step == 2)
+            m.release_date = NULL;
+        else
+            m.has_collection = false;
+        narrow = runs_of(s, ST_UPDATE_MOVIE);
+        all = runs_of(s, ST_UPDATE_MOVIE_ALL);
+        upsert_ok(s, &m);
+        assert_true(runs_of(s, ST_UPDATE_MOVIE_ALL) > all);
+        assert_int_equal(runs_of(s, ST_UPDATE_MOVIE), narrow);
+        assert_int_equal(q(f->path, checks[step]), 1);
+    }
+    narrow = runs_of(s, ST_UPDATE_MOVIE);
+    all = runs_of(s, ST_UPDATE_MOVIE_ALL);
+    upsert_ok(s, &m); /* the same again */
+    assert_true(runs_of(s, ST_UPDATE_MOVIE) > narrow);
+    assert_int_equal(runs_of(s, ST_UPDATE_MOVIE_ALL), all);
+    store_close(s);
+    char buf[64];
+    assert_string_equal(qs(f->path, "PRAGMA integrity_check", buf, sizeof buf), "ok");
+    assert_int_equal(q(f->path, "SELECT revenue FROM movies INDEXED BY movies_year"), 7);
+}
+
 static void test_parts_of_two_movies_share_people(void **state) {
     struct fixture *f = *state;
     struct store *s = open_ok(f->path, "ko-KR");
@@ -2342,6 +2396,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_reload_leaves_unchanged_rows_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_replaces_what_differs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_compares_every_column, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_rewrites_changed_keys_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failing_part_leaves_nothing_of_the_movie, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_upsert_clears_deleted_at, setup, teardown),
@@ -2386,6 +2441,7 @@ int main(void) {
         OWN_NOTES(test_reload_leaves_unchanged_rows_alone),
         OWN_NOTES(test_reload_replaces_what_differs),
         OWN_NOTES(test_reload_compares_every_column),
+        OWN_NOTES(test_reload_rewrites_changed_keys_only),
         OWN_NOTES(test_failing_part_leaves_nothing_of_the_movie),
         OWN_NOTES(test_upsert_clears_deleted_at),
         OWN_NOTES(test_stale_copies_are_noted_and_cleared),
