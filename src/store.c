@@ -86,7 +86,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         "vote_count, adult, video, homepage, poster_path, backdrop_path, collection_id, raw_json, "
         "language, fetched_at, appended, copy_made_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
         "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
-    /* ?21, the collection, is set only by the second (its value changed). */
+    /* ?21, the collection, ?9 and ?12 are set only by the second (one of
+     * them changed: write_movie_row()). */
     [ST_UPDATE_MOVIE] = "UPDATE movies SET " MOVIE_UPDATE_SET " WHERE id = ?1",
     [ST_UPDATE_MOVIE_ALL] = "UPDATE movies SET collection_id = ?21, release_date = ?9, "
                             "revenue = ?12, " MOVIE_UPDATE_SET " WHERE id = ?1",

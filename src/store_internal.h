@@ -138,6 +138,18 @@ int store_links_same(sqlite3_stmt *read, const struct movie *m, size_t n,
                      bool (*row_is)(sqlite3_stmt *row, const struct movie *m, size_t i),
                      bool *same);
 
+/* Replace the rows a stored movie keeps in one table with those its body
+ * makes, unless they are the same. For a movie that `existed`,
+ * same(s, m, &same) compares them (NULL: never taken for the same) and
+ * `clear` (?1 the movie's id; NULL: the table has nothing to delete)
+ * deletes them when they differ; then write(s, m, rows) writes the shared
+ * rows they name, and the movie's own rows when `rows`. Returns SQLITE_OK
+ * or the first error. */
+int store_replace_rows(struct store *s, const struct movie *m, bool existed,
+                       int (*same)(struct store *s, const struct movie *m, bool *same),
+                       sqlite3_stmt *clear,
+                       int (*write)(struct store *s, const struct movie *m, bool rows));
+
 /* Whether column `col` of the current row of `row` holds integer v (or
  * NULL, when !has), or text v (NULL for a NULL v): what a row written
  * from the same values holds in a STRICT table. */

@@ -266,36 +266,57 @@ static bool language_is(sqlite3_stmt *row, const struct movie *m, size_t i) {
     return m->languages[i].iso_639_1 && store_column_is_text(row, 0, m->languages[i].iso_639_1);
 }
 
-static size_t count_genres(const struct movie *m) {
-    return m->n_genres;
+/* Whether each list's stored links are those the body makes. */
+static int genres_same(struct store *s, const struct movie *m, bool *same) {
+    return store_links_same(s->stmts[ST_GENRE_LINKS], m, m->n_genres, genre_is, same);
 }
 
-static size_t count_companies(const struct movie *m) {
-    return m->n_companies;
+static int companies_same(struct store *s, const struct movie *m, bool *same) {
+    return store_links_same(s->stmts[ST_COMPANY_LINKS], m, m->n_companies, company_is, same);
 }
 
-static size_t count_countries(const struct movie *m) {
-    return m->n_countries;
+static int countries_same(struct store *s, const struct movie *m, bool *same) {
+    return store_links_same(s->stmts[ST_COUNTRY_LINKS], m, m->n_countries, country_is, same);
 }
 
-static size_t count_languages(const struct movie *m) {
-    return m->n_languages;
+static int languages_same(struct store *s, const struct movie *m, bool *same) {
+    return store_links_same(s->stmts[ST_LANGUAGE_LINKS], m, m->n_languages, language_is, same);
 }
 
-/* A body's lists that link the movie to shared rows: the rows, the links
- * stored, their deletion, and the writing of the shared rows (and of the
- * links, when `link`). */
+/* A body's lists that link the movie to shared rows: how the links stored
+ * are compared, deleted, and written (store_replace_rows()). */
 static const struct {
-    size_t (*count)(const struct movie *m);
-    enum stmt read, clear;
-    bool (*key_is)(sqlite3_stmt *row, const struct movie *m, size_t i);
+    int (*same)(struct store *s, const struct movie *m, bool *same);
+    enum stmt clear;
     int (*write)(struct store *s, const struct movie *m, bool link);
 } link_lists[] = {
-    {count_genres, ST_GENRE_LINKS, ST_DELETE_GENRES, genre_is, write_genres},
-    {count_companies, ST_COMPANY_LINKS, ST_DELETE_COMPANIES, company_is, write_companies},
-    {count_countries, ST_COUNTRY_LINKS, ST_DELETE_COUNTRIES, country_is, write_countries},
-    {count_languages, ST_LANGUAGE_LINKS, ST_DELETE_LANGUAGES, language_is, write_languages},
+    {genres_same, ST_DELETE_GENRES, write_genres},
+    {companies_same, ST_DELETE_COMPANIES, write_companies},
+    {countries_same, ST_DELETE_COUNTRIES, write_countries},
+    {languages_same, ST_DELETE_LANGUAGES, write_languages},
 };
+
+int store_replace_rows(struct store *s, const struct movie *m, bool existed,
+                       int (*same)(struct store *s, const struct movie *m, bool *same),
+                       sqlite3_stmt *clear,
+                       int (*write)(struct store *s, const struct movie *m, bool rows)) {
+    /* A new movie has no rows to replace. A stored one keeps those its
+     * body makes again, as it nearly always does: reading them costs far
+     * less than replacing them (with foreign keys on, each DELETE builds a
+     * temporary b-tree and each INSERT looks up both parents). */
+    bool kept = false;
+    int rc = SQLITE_OK;
+    if (existed && same)
+        rc = same(s, m, &kept);
+    if (rc == SQLITE_OK && existed && !kept && clear) {
+        rc = sqlite3_bind_int64(clear, 1, m->id);
+        if (rc == SQLITE_OK)
+            rc = store_step_reset(clear);
+        else
+            sqlite3_reset(clear);
+    }
+    return rc == SQLITE_OK ? write(s, m, !kept) : rc;
+}
 
 /* The movie and its links; SQLITE_OK or the first error. */
 static int write_all(struct store *s, const struct movie *m, const char *fetched_at,
@@ -307,22 +328,9 @@ static int write_all(struct store *s, const struct movie *m, const char *fetched
         rc = write_collection(s, m);
     if (rc == SQLITE_OK)
         rc = write_movie_row(s, m, fetched_at, copy_made_at, existed, &old);
-    /* A new movie has no links to replace. A stored one keeps the links
-     * its body names again, as it nearly always does: reading them costs
-     * far less than replacing them (with foreign keys on, each DELETE
-     * builds a temporary b-tree and each INSERT looks up both parents). */
-    for (size_t i = 0; rc == SQLITE_OK && i < sizeof link_lists / sizeof *link_lists; i++) {
-        bool same = false;
-        if (existed)
-            rc = store_links_same(s->stmts[link_lists[i].read], m, link_lists[i].count(m),
-                                  link_lists[i].key_is, &same);
-        if (rc == SQLITE_OK && existed && !same) {
-            sqlite3_bind_int64(s->stmts[link_lists[i].clear], 1, m->id);
-            rc = store_step_reset(s->stmts[link_lists[i].clear]);
-        }
-        if (rc == SQLITE_OK)
-            rc = link_lists[i].write(s, m, !same);
-    }
+    for (size_t i = 0; rc == SQLITE_OK && i < sizeof link_lists / sizeof *link_lists; i++)
+        rc = store_replace_rows(s, m, existed, link_lists[i].same, s->stmts[link_lists[i].clear],
+                                link_lists[i].write);
     if (rc == SQLITE_OK)
         rc = store_write_parts(s, m, existed);
     return rc;

@@ -478,19 +478,8 @@ int store_write_parts(struct store *s, const struct movie *m, bool existed) {
     for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) {
         if (!(m->parts & (unsigned)parts[i].bit))
             continue;
-        /* A new movie has no rows to replace. A stored one keeps the rows
-         * its body makes again, as for the links (store_movie.c, write_all()). */
-        bool same = false;
-        int rc = SQLITE_OK;
-        if (existed && parts[i].same)
-            rc = parts[i].same(s, m, &same);
-        if (rc == SQLITE_OK && existed && !same && parts[i].clear != PS_COUNT) {
-            struct binder b = bind_begin(s, parts[i].clear);
-            bind_int(&b, 1, m->id);
-            rc = bind_step(&b);
-        }
-        if (rc == SQLITE_OK)
-            rc = parts[i].write(s, m, !same);
+        sqlite3_stmt *clear = parts[i].clear == PS_COUNT ? NULL : s->parts->stmts[parts[i].clear];
+        int rc = store_replace_rows(s, m, existed, parts[i].same, clear, parts[i].write);
         if (rc != SQLITE_OK)
             return rc;
     }
