@@ -63,12 +63,18 @@ struct log_field {
 };
 
 /*
- * A structured event, written whatever the level (the end-of-run summary,
- * a dry run's result): in text mode `text` as is; in JSON mode an object
- * with time, level "info", event, and the fields.
+ * A structured event on stderr, written whatever the level (the
+ * end-of-run summary): in text mode `text` as is; in JSON mode an object
+ * with time, level "info", event, and the fields (log_event_json()).
  */
 void log_event(const char *event, const char *text, const struct log_field *fields,
                size_t n_fields);
+
+/* The JSON object of an event, one line, on `out` whatever the format: a
+ * command's result on stdout (a dry run's, with --log-format json), in the
+ * shape of the log's events. Unlocked, unflushed: for the main thread's
+ * own output (log_output_flushed()). */
+void log_event_json(FILE *out, const char *event, const struct log_field *fields, size_t n_fields);
 
 /* True when progress lines will be drawn. */
 bool log_progress_enabled(void);

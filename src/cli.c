@@ -152,6 +152,7 @@ void cli_print_help(FILE *out) {
 "                     combine the databases with merge)\n"
 "  --dry-run          list and filter the ids, print how many would be fetched and\n"
 "                     how long that takes at --rate; no detail request, nothing written\n"
+"                     (an older database still has its schema upgraded)\n"
 "\n", DEFAULT_EXPORT_BASE);
     fprintf(out,
 "Options (before or after the command):\n"
@@ -265,7 +266,8 @@ static const struct command_help {
               "parts, movies that failed, how far the changes are complete, how fresh the\n"
               "movies are, and the last runs with their duration and counts. A run whose\n"
               "row says running but whose process is gone (killed, or its end could not\n"
-              "be written) reads 'unrecorded'; the next load marks it aborted. Read-only.\n"
+              "be written) reads 'unrecorded'; the next load marks it aborted. Read-only\n"
+              "(a database made by an older version has its schema upgraded first).\n"
               "--format json prints the same as one JSON object on one line, for\n"
               "monitoring and scripts (fields in docs/schema.md): a run's status as\n"
               "stored, and \"alive\": true, false, or null when that cannot be told.\n"},
@@ -276,7 +278,8 @@ static const struct command_help {
                "first (bm25, titles weigh most), --limit of them (default 10): id, title,\n"
                "year, and a snippet with the matches in [ ]. QUERY is plain text, not a\n"
                "query language; one that starts with '-' goes after '--' (search -- -ism).\n"
-               "Movies marked deleted are left out. Exit 4 when nothing matches. Read-only.\n"},
+               "Movies marked deleted are left out. Exit 4 when nothing matches. Read-only\n"
+               "(a database made by an older version has its schema upgraded first).\n"},
     {"dump", "Usage: tmdb-ingest [--db PATH] dump [--since RUN_ID|TIME] [--format jsonl|csv]\n"
              "       [--table NAME]\n"
              "\n"

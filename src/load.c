@@ -287,8 +287,8 @@ static int print_dry_run(const struct options *opt, struct stats *stats) {
             {"failed", NULL, (double)stats_get(&stats->failed)},
             {"listing_requests", NULL, (double)pages},
         };
-        log_event("dry_run", "", fields, sizeof fields / sizeof *fields);
-        return 0;
+        log_event_json(stdout, "dry_run", fields, sizeof fields / sizeof *fields);
+        return log_output_flushed(stdout, "the dry run's result");
     }
     printf("tmdb-ingest: dry run: would fetch %lld movie(s) with %lld request(s), %s; "
            "skipped=%lld failed=%lld (listing took %lld request(s))\n",

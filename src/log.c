@@ -33,16 +33,16 @@ void log_init(enum log_level max_level, bool progress, enum log_format fmt) {
     progress_on = progress && fmt == LOG_FORMAT_TEXT && isatty(STDERR_FILENO);
 }
 
-/* Lock held. {"time":...,"level":...,"event":... (no closing brace), at
- * `time`, or now when NULL. */
-static void put_json_head(const char *time, const char *level, const char *event) {
+/* {"time":...,"level":...,"event":... (no closing brace) on `out`, at
+ * `time`, or now when NULL. On stderr, with the lock held. */
+static void put_json_head(FILE *out, const char *time, const char *level, const char *event) {
     char now[CLOCK_ISO_SIZE];
     if (!time) {
         clock_utc_iso(now);
         time = now;
     }
-    fprintf(stderr, "{\"time\":\"%s\",\"level\":\"%s\",\"event\":", time, level);
-    json_write_string(stderr, event, strlen(event));
+    fprintf(out, "{\"time\":\"%s\",\"level\":\"%s\",\"event\":", time, level);
+    json_write_string(out, event, strlen(event));
 }
 
 bool log_progress_enabled(void) {
@@ -88,7 +88,7 @@ static const char *level_prefix(enum log_level level) {
 static void put_message(enum log_level level, const char *time, const char *line) {
     erase_progress();
     if (format == LOG_FORMAT_JSON) {
-        put_json_head(time, level_name(level), "message");
+        put_json_head(stderr, time, level_name(level), "message");
         fputs(",\"message\":", stderr);
         json_write_string(stderr, line, strlen(line));
         fputs("}\n", stderr);
@@ -160,6 +160,20 @@ void log_progress_clear(void) {
     pthread_mutex_unlock(&stderr_lock);
 }
 
+void log_event_json(FILE *out, const char *event, const struct log_field *fields, size_t n_fields) {
+    put_json_head(out, NULL, "info", event);
+    for (size_t i = 0; i < n_fields; i++) {
+        fputc(',', out);
+        json_write_string(out, fields[i].key, strlen(fields[i].key));
+        fputc(':', out);
+        if (fields[i].text)
+            json_write_string(out, fields[i].text, strlen(fields[i].text));
+        else
+            fprintf(out, "%.15g", fields[i].number);
+    }
+    fputs("}\n", out);
+}
+
 void log_event(const char *event, const char *text, const struct log_field *fields,
                size_t n_fields) {
     if (format == LOG_FORMAT_TEXT) {
@@ -167,17 +181,7 @@ void log_event(const char *event, const char *text, const struct log_field *fiel
         return;
     }
     pthread_mutex_lock(&stderr_lock);
-    put_json_head(NULL, "info", event);
-    for (size_t i = 0; i < n_fields; i++) {
-        fputc(',', stderr);
-        json_write_string(stderr, fields[i].key, strlen(fields[i].key));
-        fputc(':', stderr);
-        if (fields[i].text)
-            json_write_string(stderr, fields[i].text, strlen(fields[i].text));
-        else
-            fprintf(stderr, "%.15g", fields[i].number);
-    }
-    fputs("}\n", stderr);
+    log_event_json(stderr, event, fields, n_fields);
     fflush(stderr);
     pthread_mutex_unlock(&stderr_lock);
 }

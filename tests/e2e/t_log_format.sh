@@ -1,9 +1,10 @@
 #!/bin/sh
 # --log-format json: every line on stderr is one JSON object with time,
 # level and event; the run summary is the event run_finished with its
-# counts; warnings keep their text; nothing else is written.
+# counts; warnings keep their text; nothing else is written. A dry run's
+# result, what it was asked for, is the event dry_run on stdout.
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 14
 
 start_fake --movies 30 --deleted 2
 run_ingest export --export-base "$FAKE_URL/p/exports" --include-adult --include-video --rate 0 --log-format json -v
@@ -26,6 +27,15 @@ is "$1 $2" "0 0" "every line is a JSON object with time, level and event"
 is "$3" 1 "one run_finished event"
 is "$(sed -n 2p "$TMP/check")" "ok 28 0 28" "its fields: status, stored, missing, requested"
 [ "$(sed -n 3p "$TMP/check")" -ge 1 ]; ok $? "-v messages are info events"
+run_ingest export --export-base "$FAKE_URL/p/exports" --dry-run --log-format json
+is "$RC" 0 "a dry run: exit 0"
+is "$(printf '%s\n' "$OUT" | "$PYTHON" -c '
+import json, sys
+lines = sys.stdin.read().splitlines()
+o = json.loads(lines[0])
+print(len(lines), o["event"], o["level"], o["would_fetch"], "time" in o)')" "1 dry_run info 26 True" \
+    "a dry run's result: one JSON object on stdout, event dry_run, with would_fetch"
+unlike "$ERR" "dry_run" "and not on stderr"
 run_ingest ids 1 --log-format yaml
 is "$RC" 2 "an unknown format is a usage error"
 
