@@ -61,6 +61,9 @@ enum exit_status {
 #define DEFAULT_RETRIES 4
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_MAX_BODY (8u * 1024 * 1024)
+/* The largest --max-body: TMDB's biggest answers (a movie with every part
+ * appended) are a few MiB; each worker may hold a body this big. */
+#define MAX_MAX_BODY ((size_t)1 << 30)
 /* Rows per transaction. Only a load faster than this many movies a second
  * fills a batch before its second is up (at TMDB's rate a batch holds about
  * 35). Such a load writes each page a transaction touches once, however

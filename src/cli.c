@@ -169,7 +169,8 @@ void cli_print_help(FILE *out) {
 "  --retries N        retries per request after the first attempt (default %d)\n"
 "  --timeout SECONDS  total time per request; stalls are cut earlier (default %d);\n"
 "                     the export download is cut below 4 KiB/s for this long\n"
-"  --max-body BYTES   largest response accepted, suffix K, M or G allowed (default 8M)\n"
+"  --max-body BYTES   largest response accepted, suffix K, M or G allowed (default 8M,\n"
+"                     at most 1G)\n"
 "  --cacert FILE      CA certificates to verify the server with (private CA)\n"
 "  --token-file FILE  read the v4 API read access token from FILE (a warning when\n"
 "                     group or others may read or write it)\n"
@@ -590,8 +591,10 @@ static int apply_option(int c, const char *arg, struct options *opt) {
         return 0;
     }
     case OPT_MAX_BODY:
-        if (parse_size(arg, &opt->max_body) != 0)
-            return usage_error("--max-body wants a size like 8M or 65536, not '%s'", arg), -1;
+        if (parse_size(arg, &opt->max_body) != 0 || opt->max_body > MAX_MAX_BODY)
+            return usage_error("--max-body wants a size up to 1G, like 8M or 65536, not '%s'",
+                               arg),
+                   -1;
         return 0;
     case OPT_DB_CACHE:
         if (parse_size(arg, &opt->db_cache) != 0 || opt->db_cache < MIN_DB_CACHE)

@@ -3,6 +3,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,8 @@ static bool inflate_chunk(struct http_client *c, char *data, size_t add) {
         }
         if (room > limit)
             room = limit;
+        if (room > UINT_MAX)
+            room = UINT_MAX; /* zlib counts in 32 bits (a body past 4 GiB) */
         c->zs.next_out = (Bytef *)c->buf + c->len;
         c->zs.avail_out = (uInt)room;
         int rc = inflate(&c->zs, Z_NO_FLUSH);

@@ -126,6 +126,14 @@ static void test_max_body_suffixes(void **state) {
     assert_int_equal(PARSE(&o, "ids", "1", "--max-body", "3M"), CLI_RUN);
     assert_int_equal(o.max_body, 3 * 1024 * 1024);
     cli_free(&o);
+    assert_int_equal(PARSE(&o, "ids", "1", "--max-body", "1G"), CLI_RUN);
+    assert_int_equal(o.max_body, 1u << 30);
+    cli_free(&o);
+    /* above 1G: a usage error (zlib and each worker's buffer stay in range) */
+    assert_int_equal(PARSE(&o, "ids", "1", "--max-body", "1025M"), CLI_USAGE);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "ids", "1", "--max-body", "8G"), CLI_USAGE);
+    cli_free(&o);
 }
 
 static void test_db_cache(void **state) {
