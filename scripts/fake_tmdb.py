@@ -497,12 +497,16 @@ class Catalogue:
     def __init__(self, n_movies, n_deleted, seed, today=None):
         rng = random.Random(seed)
         ids = set()
-        # Spread over 1..20N, plus a few ids above a million, like real TMDB ids.
+        # Spread over 1..20N, plus a few ids above a million, like real TMDB
+        # ids; but never beyond 2N past 100,000 movies: TMDB's export names
+        # about a million movies, all below two million (ids are dense at
+        # scale), and the tool keeps ids below 2^24 in bitmaps (idset.h).
+        spread = max(min(20 * n_movies, 2_000_000), 2 * n_movies, 100)
         while len(ids) < n_movies:
             if len(ids) % 25 == 24:
                 ids.add(rng.randint(1_000_000, 1_500_000))
             else:
-                ids.add(rng.randint(1, max(20 * n_movies, 100)))
+                ids.add(rng.randint(1, spread))
         self.order = sorted(ids, key=lambda i: rng.random())
         self.deleted = set(rng.sample(self.order, min(n_deleted, n_movies)))
         self.movies = {mid: self._movie(mid, k, random.Random(seed * 1_000_003 + mid))

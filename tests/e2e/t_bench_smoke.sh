@@ -3,12 +3,12 @@
 # produced a row with figures for every tool and scenario. Times are not
 # asserted (that is the benchmark's job, not a test's).
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 10
 
 "$PYTHON" "$ROOT/scripts/bench.py" --quick --bin "$BIN" --out "$TMP/bench.md" >"$TMP/bench.out" 2>&1
 ok $? "bench.py --quick completes"
 out=$(cat "$TMP/bench.md")
-for s in "### a\." "### b\." "### c\." "### d\." "### e\."; do
+for s in "### a\." "### b\." "### c\." "### d\." "### e\." "### f\."; do
     like "$out" "$s" "scenario $s reported"
 done
 is "$(grep -c '^| tmdb-ingest, the same movies again |' "$TMP/bench.md")" 2 \
@@ -16,5 +16,7 @@ is "$(grep -c '^| tmdb-ingest, the same movies again |' "$TMP/bench.md")" 2 \
 # every tmdb-ingest row has numbers and exit status 0
 bad=$(grep '^| tmdb-ingest' "$TMP/bench.md" | grep -v '| [0-9.]* ([0-9.]*-[0-9.]*) |' || true)
 is "$bad" "" "every tmdb-ingest row has measured figures"
+is "$(grep -cE '^\| export, [0-9]+ movies .*\| 0; [0-9]+ run\(s\); database [0-9]+ MB \|$' "$TMP/bench.md")" 2 \
+    "f's real exports exit 0 and report the database's size"
 
 done_testing
