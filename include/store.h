@@ -574,7 +574,9 @@ struct store_merge_counts {
  * deleted_at) wins with its links; of an appended part, the rows of the
  * newer fetch that carried it are kept, else the newer copy's, as a load
  * keeps them, whichever database holds them (docs/schema.md, "Merging
- * databases"); appended stays the winner's. Shared rows (genres, people, ...) are taken
+ * databases": not with three or more copies fetched with different parts,
+ * as rows kept under a copy that did not carry them have no time of their
+ * own); appended stays the winner's. Shared rows (genres, people, ...) are taken
  * when newer by updated_at, which they keep. Runs and fetch failures are
  * copied, renumbered, except runs already here (same uid; without one on
  * either side, runs of versions before 4: same start and command),
