@@ -198,8 +198,11 @@ static char *part_carried(const char *part, const char *alias) {
  * did, else the newer copy's if it has any (kept from an earlier fetch of
  * its own), else the older copy's: as a load without that part keeps
  * them. So an older input still brings the parts this database's newer
- * copy lacks, and the result does not depend on the order of the inputs.
- * Reads main.movies before it is updated. */
+ * copy lacks, and for two copies the result does not depend on which is
+ * here. For three or more fetched with different parts it can: rows kept
+ * here under a newer copy that did not carry the part have no time of
+ * their own (docs/schema.md, "Merging databases"). Reads main.movies
+ * before it is updated. */
 static enum store_status choose_parts(struct store *s) {
     enum store_status rc = exec(s,
                                 "INSERT INTO temp.merge_take (part, movie_id) "
