@@ -26,6 +26,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -441,6 +442,10 @@ def main():
     p.add_argument("--bin", default=os.path.join(ROOT, "build", "tmdb-ingest"))
     p.add_argument("--only", default="abcdef", help="scenarios to run (default abcdef)")
     args = p.parse_args()
+    # A SIGTERM (kill, a CI timeout) unwinds as an exception, so each
+    # scenario's `finally` stops its fake (one of a million movies holds
+    # gigabytes) and the scenarios done are kept in OUT.partial.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     for name in PROXY_VARIABLES:
         os.environ.pop(name, None)
     if args.quick:
