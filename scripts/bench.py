@@ -238,6 +238,14 @@ HEADER = ("| tool | wall s, median (spread) | CPU s user+sys (spread) | peak RSS
           "| CPU µs/movie | wall / ideal | exit / notes |\n|---|---|---|---|---|---|---|")
 
 
+def runs_for(args, movies):
+    """How many times a scenario's job of this size runs: fewer for the big
+    ones (100,000 movies take half a minute, a million five minutes)."""
+    if movies <= 20000:
+        return args.runs
+    return max(1, args.runs - 1) if movies <= 100000 else 1
+
+
 def repeat(n, fn):
     samples = []
     for _ in range(n):
@@ -307,7 +315,7 @@ def scenario_c(t, args, out):
     for n in sizes:
         fake = Fake(t.tmp, movies=n)
         ids = write_ids(t.tmp, n)
-        runs = args.runs if n <= 20000 else max(1, args.runs - 1)
+        runs = runs_for(args, n)
         try:
             lines.append(row(f"tmdb-ingest, {n} movies",
                              repeat(runs, lambda: t.ingest(fake, ids=ids)), n))
@@ -392,7 +400,7 @@ def scenario_f(t, args, out):
                          repeat(args.runs, lambda: measure(cmd, env=t.env)), n))
     for n in real_sizes:
         fake = Fake(t.tmp, movies=n)
-        runs = args.runs if n <= 20000 else max(1, args.runs - 1) if n <= 100000 else 1
+        runs = runs_for(args, n)
         db_bytes = []
         try:
             def once():
