@@ -30,7 +30,7 @@
 
 struct movie;
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 enum store_status {
     STORE_OK = 0,
@@ -572,11 +572,11 @@ struct store_merge_counts {
  * Merge the tmdb-ingest database at `in_path` into `s`, in one
  * transaction: per movie, the copy written later (max of fetched_at and
  * deleted_at) wins with its links; of an appended part, the rows of the
- * newer fetch that carried it are kept, else the newer copy's, as a load
- * keeps them, whichever database holds them (docs/schema.md, "Merging
- * databases": not with three or more copies fetched with different parts,
- * as rows kept under a copy that did not carry them have no time of their
- * own); appended stays the winner's. Shared rows (genres, people, ...) are taken
+ * later fetch that carried it (movie_parts' times, which come with them),
+ * whichever database and copy hold them, so the order of the inputs does
+ * not matter (rows kept from before schema version 6 have no time:
+ * docs/schema.md, "Merging databases"); appended stays the winner's.
+ * Shared rows (genres, people, ...) are taken
  * when newer by updated_at, which they keep. Runs and fetch failures are
  * copied, renumbered, except runs already here (same uid; without one on
  * either side, runs of versions before 4: same start and command),

@@ -1,4 +1,4 @@
--- schema.sql - the tmdb-ingest database, schema version 5. Applied by the
+-- schema.sql - the tmdb-ingest database, schema version 6. Applied by the
 -- program itself (idempotent) whenever the database's meta.schema_digest
 -- differs from this text's; PRAGMA user_version holds the
 -- schema version, and sql/migrations/N.sql upgrades a version N-1 database
@@ -167,7 +167,8 @@ CREATE INDEX IF NOT EXISTS movie_languages_language ON movie_languages (iso_639_
 
 -- Parts fetched with --append (append_to_response). A part's rows for a
 -- movie are replaced whenever a fetch includes that part, and kept
--- otherwise; movies.appended says which parts the last fetch held.
+-- otherwise; movies.appended says which parts the last fetch held, and
+-- movie_parts (below) which fetch each part's rows came from.
 
 -- People in credits, as TMDB last described them.
 CREATE TABLE IF NOT EXISTS people (
@@ -261,6 +262,20 @@ CREATE TABLE IF NOT EXISTS translations (
     homepage     TEXT,
     runtime      INTEGER,    -- NULL when 0 or absent
     PRIMARY KEY (movie_id, iso_639_1, iso_3166_1)
+) STRICT, WITHOUT ROWID;
+
+-- Which appended parts a movie's rows hold, and the fetch each part's rows
+-- came from (schema version 6): written with the rows by every fetch that
+-- carried the part, so a part kept from an earlier fetch (a later one did
+-- not ask for it; movies.appended lists only the last fetch's) keeps its
+-- own time. `merge` keeps, per part, the rows of the later such fetch.
+-- No row: the movie has no rows of the part, or they were kept from a
+-- fetch before version 6, whose time is unknown.
+CREATE TABLE IF NOT EXISTS movie_parts (
+    movie_id   INTEGER NOT NULL REFERENCES movies (id) ON DELETE CASCADE,
+    part       TEXT NOT NULL,  -- 'credits', 'keywords', 'release_dates', 'external_ids', 'translations'
+    fetched_at TEXT NOT NULL,  -- the fetch that carried it, as movies.fetched_at
+    PRIMARY KEY (movie_id, part)
 ) STRICT, WITHOUT ROWID;
 
 -- One row per invocation. command is the command line as given (it never

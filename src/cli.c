@@ -293,15 +293,16 @@ static const struct command_help {
              "time counts a run going on then from its start. Tables: movies (default),\n"
              "movie_genres, movie_companies, movie_countries, movie_languages, movie_cast,\n"
              "movie_crew, movie_keywords, release_dates, external_ids, translations,\n"
-             "genres, companies, countries, languages, keywords, people, collections, runs,\n"
-             "fetch_failures.\n"},
+             "movie_parts, genres, companies, countries, languages, keywords, people,\n"
+             "collections, runs, fetch_failures.\n"},
     {"merge", "Usage: tmdb-ingest merge OUT.sqlite3 IN.sqlite3...\n"
               "\n"
               "Merge databases loaded with --shard into OUT (created if missing), each\n"
               "input read-only and in one transaction: per movie the later write (fetch or\n"
-              "deletion) wins, with its links; appended parts (credits, keywords, ...) the\n"
-              "newer fetch did not carry are kept; shared rows (genres, people, ...) take\n"
-              "the newer version; runs and failures are copied once.\n"},
+              "deletion) wins, with its links; each appended part (credits, keywords, ...)\n"
+              "keeps the rows of the later fetch that carried it, in any order of inputs;\n"
+              "shared rows (genres, people, ...) take the newer version; runs and failures\n"
+              "are copied once.\n"},
 };
 
 void cli_print_command_help(FILE *out, const char *command) {

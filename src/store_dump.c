@@ -38,6 +38,7 @@ static const struct dump_query {
     MOVIE_OWNED("release_dates"),
     MOVIE_OWNED("external_ids"),
     MOVIE_OWNED("translations"),
+    MOVIE_OWNED("movie_parts"),
 #undef MOVIE_OWNED
 #define SHARED(t, key, link, link_key)                                                             \
     {t, "SELECT * FROM " t " ORDER BY " key,                                                       \
@@ -64,7 +65,8 @@ static const struct dump_query {
 
 const char store_dump_tables[] =
     "movies, movie_genres, movie_companies, movie_countries, movie_languages, movie_cast, "
-    "movie_crew, movie_keywords, release_dates, external_ids, translations, genres, companies, "
+    "movie_crew, movie_keywords, release_dates, external_ids, translations, movie_parts, genres, "
+    "companies, "
     "countries, languages, keywords, people, collections, runs, fetch_failures";
 
 static const struct dump_query *find(const char *table) {

@@ -200,13 +200,14 @@ void store_bind_text(sqlite3_stmt *st, int i, const char *v);
  * calls it once; STORE_OK or a store_fail() status); store_parts_finalize()
  * releases them (store_close; accepts s->parts NULL). store_write_parts()
  * replaces the rows of each part present in `m` (a set the body makes
- * again is left as stored) and leaves the others alone;
+ * again is left as stored) and leaves the others alone, and notes each
+ * present part's `fetched_at` in movie_parts (which `merge` compares);
  * store_upsert_movie() calls it after the movie row. `existed`: the movie
  * was stored before, so it may have rows to replace. Returns SQLITE_OK or
  * the first SQLite error.
  */
 enum store_status store_parts_prepare(struct store *s);
 void store_parts_finalize(struct store *s);
-int store_write_parts(struct store *s, const struct movie *m, bool existed);
+int store_write_parts(struct store *s, const struct movie *m, bool existed, const char *fetched_at);
 
 #endif

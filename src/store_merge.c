@@ -183,26 +183,18 @@ static char *part_rows_exist(const struct owned_part *p, const char *db) {
     return sql;
 }
 
-/* Whether the fetch of copy `alias` (x: the input's, o: this database's)
- * carried part `part`, as SQL; NULL when out of memory. Free with
- * sqlite3_free(). */
-static char *part_carried(const char *part, const char *alias) {
-    return sqlite3_mprintf("coalesce(instr(',' || %s.appended || ',', ',%s,'), 0) > 0", alias,
-                           part);
-}
-
 /* Which of the input's rows of each part replace this database's: all of
  * a winner's for a movie new here, and for the details' links. For an
- * appended part, whichever copy of the movie is newer, the rows of the
- * newer fetch if it carried the part, else those of the older fetch if it
- * did, else the newer copy's if it has any (kept from an earlier fetch of
- * its own), else the older copy's: as a load without that part keeps
- * them. So an older input still brings the parts this database's newer
- * copy lacks, and for two copies the result does not depend on which is
- * here. For three or more fetched with different parts it can: rows kept
- * here under a newer copy that did not carry the part have no time of
- * their own (docs/schema.md, "Merging databases"). Reads main.movies
- * before it is updated. */
+ * appended part, the rows of the later fetch that carried it, by each
+ * copy's movie_parts time, whichever copy of the movie is newer: so an
+ * older input still brings the parts this database's newer copy lacks, or
+ * holds from an older fetch, and the result does not depend on the order
+ * in which copies are merged. A tie keeps this database's rows. Rows
+ * without a time (kept from a fetch before schema version 6) lose to rows
+ * with one; of two copies without, the newer copy's rows if it has any,
+ * else the older one's, as a load without that part keeps them
+ * (docs/schema.md, "Merging databases"). Reads main.movies and
+ * main.movie_parts before they are updated. */
 static enum store_status choose_parts(struct store *s) {
     enum store_status rc = exec(s,
                                 "INSERT INTO temp.merge_take (part, movie_id) "
@@ -214,31 +206,31 @@ static enum store_status choose_parts(struct store *s) {
             continue;
         char *in_rows = part_rows_exist(p, "src");
         char *out_rows = part_rows_exist(p, "main");
-        char *in_carried = part_carried(p->part, "x");
-        char *out_carried = part_carried(p->part, "o");
         rc = exec_owned(
             s,
-            in_rows && out_rows && in_carried && out_carried
-                ? sqlite3_mprintf("INSERT INTO temp.merge_take (part, movie_id) "
-                                  "SELECT '%s', x.id FROM src.movies x "
-                                  "LEFT JOIN main.movies o ON o.id = x.id "
-                                  "WHERE CASE WHEN x.id IN (SELECT id FROM temp.merge_winners) "
-                                  "THEN o.id IS NULL OR %s OR (NOT %s AND (%s)) "
-                                  "ELSE NOT %s AND (%s OR (NOT (%s) AND (%s))) END",
-                                  p->part, in_carried, out_carried, in_rows, out_carried,
-                                  in_carried, out_rows, in_rows)
+            in_rows && out_rows
+                ? sqlite3_mprintf(
+                      "INSERT INTO temp.merge_take (part, movie_id) "
+                      "SELECT '%s', x.id FROM src.movies x "
+                      "LEFT JOIN main.movies o ON o.id = x.id "
+                      "LEFT JOIN src.movie_parts xp ON xp.movie_id = x.id "
+                      "AND xp.part = '%s' "
+                      "LEFT JOIN main.movie_parts op ON op.movie_id = x.id "
+                      "AND op.part = '%s' "
+                      "WHERE o.id IS NULL OR xp.fetched_at > coalesce(op.fetched_at, '') "
+                      "OR (xp.fetched_at IS NULL AND op.fetched_at IS NULL AND (%s) "
+                      "AND (x.id IN (SELECT id FROM temp.merge_winners) OR NOT (%s)))",
+                      p->part, p->part, p->part, in_rows, out_rows)
                 : NULL,
             p->part);
         sqlite3_free(in_rows);
         sqlite3_free(out_rows);
-        sqlite3_free(in_carried);
-        sqlite3_free(out_carried);
     }
     return rc;
 }
 
 /* A movie's own rows: those of each part chosen above replaced with the
- * input's. */
+ * input's, and with them the part's time (movie_parts). */
 static enum store_status copy_owned(struct store *s) {
     enum store_status rc = STORE_OK;
     for (size_t i = 0; rc == STORE_OK && i < sizeof owned_parts / sizeof *owned_parts; i++) {
@@ -263,6 +255,17 @@ static enum store_status copy_owned(struct store *s) {
                                 t);
             columns_free(&c);
         }
+        if (rc == STORE_OK && p->part[0])
+            rc = exec_owned(s,
+                            sqlite3_mprintf("DELETE FROM main.movie_parts WHERE part = '%s' AND "
+                                            "movie_id IN (SELECT movie_id FROM temp.merge_take "
+                                            "WHERE part = '%s'); INSERT INTO main.movie_parts "
+                                            "(movie_id, part, fetched_at) SELECT movie_id, part, "
+                                            "fetched_at FROM src.movie_parts WHERE part = '%s' "
+                                            "AND movie_id IN (SELECT movie_id FROM "
+                                            "temp.merge_take WHERE part = '%s')",
+                                            p->part, p->part, p->part, p->part),
+                            "movie_parts");
     }
     return rc;
 }

@@ -332,7 +332,7 @@ static int write_all(struct store *s, const struct movie *m, const char *fetched
         rc = store_replace_rows(s, m, existed, link_lists[i].same, s->stmts[link_lists[i].clear],
                                 link_lists[i].write);
     if (rc == SQLITE_OK)
-        rc = store_write_parts(s, m, existed);
+        rc = store_write_parts(s, m, existed, fetched_at);
     return rc;
 }
 

@@ -29,6 +29,7 @@ enum part_stmt {
     PS_KEYWORD_LINKS,
     PS_RELEASE_DATE_ROWS,
     PS_TRANSLATION_ROWS,
+    PS_NOTE_PART_FETCH,
     PS_COUNT,
 };
 
@@ -99,6 +100,11 @@ static const char *const part_sql[PS_COUNT] = {
     [PS_TRANSLATION_ROWS] =
         "SELECT iso_639_1, iso_3166_1, name, english_name, title, overview, tagline, homepage, "
         "runtime FROM translations WHERE movie_id = ?1 ORDER BY iso_639_1, iso_3166_1",
+    /* The fetch a part's rows came from (movie_parts), which merge compares. */
+    [PS_NOTE_PART_FETCH] =
+        "INSERT INTO movie_parts (movie_id, part, fetched_at) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (movie_id, part) DO UPDATE SET fetched_at = "
+        "excluded.fetched_at",
 };
 
 /* Owned by the struct store that points to it; only its thread uses it. */
@@ -470,7 +476,25 @@ static const struct {
     {MOVIE_PART_TRANSLATIONS, translations_same, PS_DELETE_TRANSLATIONS, write_translations},
 };
 
-int store_write_parts(struct store *s, const struct movie *m, bool existed) {
+/* Each part the body carried, with the time of this fetch (movie_parts). */
+static int note_part_fetches(struct store *s, const struct movie *m, const char *fetched_at) {
+    for (unsigned bit = 1; bit && bit <= m->parts; bit <<= 1) {
+        if (!(m->parts & bit))
+            continue;
+        char name[MOVIE_PARTS_LIST_SIZE];
+        struct binder b = bind_begin(s, PS_NOTE_PART_FETCH);
+        bind_int(&b, 1, m->id);
+        bind_text(&b, 2, movie_parts_list(bit, name, sizeof name));
+        bind_text(&b, 3, fetched_at);
+        int rc = bind_step(&b);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
+    return SQLITE_OK;
+}
+
+int store_write_parts(struct store *s, const struct movie *m, bool existed,
+                      const char *fetched_at) {
     if (!m->parts)
         return SQLITE_OK;
     if (!s->parts)
@@ -483,5 +507,5 @@ int store_write_parts(struct store *s, const struct movie *m, bool existed) {
         if (rc != SQLITE_OK)
             return rc;
     }
-    return SQLITE_OK;
+    return note_part_fetches(s, m, fetched_at);
 }

@@ -6,7 +6,7 @@
 # tests/fixtures/schema_v1.sql is version 1's schema; t_schema_upgrade_v2.sh
 # upgrades a version 2 database.
 . "$(dirname "$0")/lib.sh"
-plan 28
+plan 32
 
 sqlite3 "$DB" <<SQL
 .read $ROOT/tests/fixtures/schema_v1.sql
@@ -34,14 +34,14 @@ start_fake --movies 10 --deleted 0
 ids=$(catalogue_ids 2 --movies 10 --deleted 0)
 run_ingest ids $ids --rate 0
 is "$RC" 0 "a load into a version 1 database succeeds"
-is "$(sql 'PRAGMA user_version')" 5 "schema upgraded to version 5"
+is "$(sql 'PRAGMA user_version')" 6 "schema upgraded to version 6"
 is "$(sql "SELECT title || '|' || revenue || '|' || fetched_at FROM movies WHERE id = 496243")" \
     "기생충|262000000|2026-01-01T00:00:00Z" "the old movie row is intact"
 is "$(sql 'SELECT count(*) FROM movie_genres WHERE movie_id = 496243')" 1 "its links are intact"
 is "$(sql 'SELECT count(*) FROM runs')" 2 "old run kept, new run added"
 is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NULL')" 3 "deleted_at exists, NULL for all"
-is "$(sql "SELECT count(*) FROM sqlite_schema WHERE name IN ('movie_cast', 'movie_crew', 'keywords', 'people', 'stale_copies')")" \
-    5 "tables of the new versions exist"
+is "$(sql "SELECT count(*) FROM sqlite_schema WHERE name IN ('movie_cast', 'movie_crew', 'keywords', 'people', 'stale_copies', 'movie_parts')")" \
+    6 "tables of the new versions exist"
 is "$(sql "SELECT rowid FROM movies_fts WHERE movies_fts MATCH '\"기생충\"'")" 496243 \
     "the old movie is in the full-text index"
 upgraded=$DB
@@ -52,13 +52,30 @@ is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "the upgraded schema equals a new database's (columns in the same order)"
 is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
 
+# Version 5 is version 6 without movie_parts (sql/migrations/6.sql): the
+# parts each movie's last fetch carried (movies.appended) get that fetch's
+# time; rows kept from earlier fetches get none (never recorded).
+DB=$TMP/v5.sqlite3
+cp "$upgraded" "$DB"
+sql "DROP TABLE movie_parts; UPDATE movies SET appended = 'credits,keywords' WHERE id = 496243;
+     DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 5"
+run_ingest stats
+is "$RC:$(sql 'PRAGMA user_version')" 0:6 "a version 5 database: stats upgrades it to version 6"
+is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
+    "and its schema equals a new database's"
+is "$(sql "SELECT group_concat(movie_id || ':' || part || ':' || fetched_at, ' ') FROM (SELECT * FROM movie_parts ORDER BY part)")" \
+    "496243:credits:2026-01-01T00:00:00Z 496243:keywords:2026-01-01T00:00:00Z" \
+    "movie_parts: each part its last fetch carried, at that fetch's time"
+is "$(sql 'PRAGMA foreign_key_check' | wc -l | tr -d ' ')" 0 "no dangling reference"
+
 # Version 4 is version 5 without movies.copy_made_at and its index
 # (sql/migrations/5.sql): such a database is upgraded on first open, its
 # rows kept; the copy times of the movies it held are unknown (NULL, which
 # counts as their fetch), those of the movies fetched from then on stored.
 DB=$TMP/v4.sqlite3
 cp "$upgraded" "$DB"
-sql "DROP INDEX movies_copy_made; ALTER TABLE movies DROP COLUMN copy_made_at;
+sql "DROP TABLE movie_parts;
+     DROP INDEX movies_copy_made; ALTER TABLE movies DROP COLUMN copy_made_at;
      DROP TABLE stale_copies;
      CREATE TABLE stale_copies (movie_id INTEGER PRIMARY KEY, needed_from TEXT NOT NULL,
                                 copy_made_at TEXT NOT NULL) STRICT;
@@ -67,8 +84,8 @@ sql "DROP INDEX movies_copy_made; ALTER TABLE movies DROP COLUMN copy_made_at;
 v4=$TMP/v4orig.sqlite3
 cp "$DB" "$v4"
 run_ingest ids $ids 496243 --rate 0
-is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:5:3" \
-    "a version 4 database: a load upgrades it to version 5, movies kept"
+is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:6:3" \
+    "a version 4 database: a load upgrades it to version 6, movies kept"
 is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "and its schema equals a new database's"
 is "$(sql "SELECT id || ':' || (copy_made_at IS NULL) FROM movies WHERE id = 496243 OR copy_made_at < fetched_at ORDER BY id")" \
@@ -85,13 +102,13 @@ is "$(sql "SELECT count(*) FROM movies WHERE copy_made_at NOT GLOB '[0-9][0-9][0
 # database merged with the same input again keeps what it has).
 rm -f "$TMP/merged5.sqlite3"
 "$BIN" merge "$TMP/merged5.sqlite3" "$DB" "$DB" 2>"$TMP/err"
-is "$?" 0 "a version 5 database merged (twice) into a new one: exit 0"
+is "$?" 0 "an upgraded version 4 database merged (twice) into a new one: exit 0"
 is "$(sqlite3 "$TMP/merged5.sqlite3" "SELECT group_concat(id || ':' || coalesce(copy_made_at, 'null'), ' ') FROM (SELECT * FROM movies ORDER BY id)")" \
     "$(sql "SELECT group_concat(id || ':' || coalesce(copy_made_at, 'null'), ' ') FROM (SELECT * FROM movies ORDER BY id)")" \
     "the merged movies keep their copy times, unknown ones unknown"
 "$BIN" merge "$TMP/merged5.sqlite3" "$v4" 2>"$TMP/err"
 rc=$?
-like "$rc:$(cat "$TMP/err")" "^2:.*v4orig.sqlite3: schema version 4, not 5 \(a load or 'tmdb-ingest stats' on it upgrades it\)" \
+like "$rc:$(cat "$TMP/err")" "^2:.*v4orig.sqlite3: schema version 4, not 6 \(a load or 'tmdb-ingest stats' on it upgrades it\)" \
     "an input of version 4 is refused (exit 2): upgrade it first"
 
 # Version 3 is version 4 without stale_copies and runs.uid
@@ -99,13 +116,13 @@ like "$rc:$(cat "$TMP/err")" "^2:.*v4orig.sqlite3: schema version 4, not 5 \(a l
 # rows kept.
 DB=$TMP/v3.sqlite3
 cp "$upgraded" "$DB"
-sql "DROP TABLE stale_copies; DROP INDEX runs_uid; ALTER TABLE runs DROP COLUMN uid;
+sql "DROP TABLE movie_parts; DROP TABLE stale_copies; DROP INDEX runs_uid; ALTER TABLE runs DROP COLUMN uid;
      DROP INDEX movies_copy_made; ALTER TABLE movies DROP COLUMN copy_made_at;
      DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 3"
 cp "$DB" "$TMP/v3copy.sqlite3"
 run_ingest ids $ids --rate 0
-is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:5:3" \
-    "a version 3 database: a load upgrades it to version 5, movies kept"
+is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:6:3" \
+    "a version 3 database: a load upgrades it to version 6, movies kept"
 is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "and its schema equals a new database's"
 is "$(sql 'SELECT count(*) FROM stale_copies')" 0 "stale_copies exists, empty"
@@ -116,7 +133,7 @@ is "$(sql "SELECT group_concat(coalesce(length(uid), 'none'), ' ') FROM (SELECT 
 # command, as before version 4, so none is kept twice (uids made up by the
 # upgrade would differ between the copies).
 DB=$TMP/v3copy.sqlite3 run_ingest stats
-is "$RC:$(sqlite3 "$TMP/v3copy.sqlite3" 'PRAGMA user_version')" 0:5 "the copy: stats upgrades it"
+is "$RC:$(sqlite3 "$TMP/v3copy.sqlite3" 'PRAGMA user_version')" 0:6 "the copy: stats upgrades it"
 "$BIN" merge "$TMP/merged.sqlite3" "$TMP/v3copy.sqlite3" "$DB" 2>/dev/null
 is "$?" 0 "both copies merged: exit 0"
 is "$(sqlite3 "$TMP/merged.sqlite3" 'SELECT count(*) FROM runs')" 3 \

@@ -641,7 +641,8 @@ static struct movie sample_without_repeats(int64_t id) {
 
 /* A reload of a movie whose body names the same links and part rows
  * leaves them alone (reading them is cheaper than replacing them): only
- * the movie's own row is written. */
+ * the movie's own row is written, and the time of each part it carried
+ * (movie_parts). */
 static void test_reload_leaves_unchanged_rows_alone(void **state) {
     struct fixture *f = *state;
     char before[4096], after[4096];
@@ -652,7 +653,8 @@ static void test_reload_leaves_unchanged_rows_alone(void **state) {
     owned_rows(f->path, before, sizeof before);
     int changes = sqlite3_total_changes(s->db);
     upsert_ok(s, &m);
-    assert_int_equal(sqlite3_total_changes(s->db) - changes, 1); /* UPDATE movies */
+    /* UPDATE movies, and movie_parts' row of each of the five parts */
+    assert_int_equal(sqlite3_total_changes(s->db) - changes, 1 + 5);
     store_close(s);
     assert_string_equal(owned_rows(f->path, after, sizeof after), before);
     assert_int_equal(q(f->path, "SELECT count(*) FROM movie_cast"), 2);
@@ -1572,8 +1574,9 @@ static void test_merge_keeps_parts_the_newer_fetch_lacks(void **state) {
     assert_string_equal(qs(out, "SELECT appended FROM movies", buf, sizeof buf), "credits");
 
     /* a newer copy whose rows of a part come from an older fetch of its own:
-     * its credits are older than this database's (whose last fetch had them),
-     * its keywords are the only ones that a fetch of the winner left */
+     * its credits and its keywords (of 11-20) are older than this
+     * database's (credits of 11-26, keywords of 11-24), so all stay: the
+     * later fetch that carried a part wins, whichever copy is newer */
     struct movie_genre zombie[] = {{12377, "zombie"}};
     struct movie early = sample_with_parts(1);
     early.keywords = zombie;
@@ -1585,10 +1588,30 @@ static void test_merge_keeps_parts_the_newer_fetch_lacks(void **state) {
     merge_ok(s, in, &c);
     assert_int_equal(c.movies_taken, 1);
     assert_int_equal(q(out, "SELECT count(*) FROM movie_cast"), 1);
+    assert_string_equal(qs(out,
+                           "SELECT group_concat(keyword_id) FROM (SELECT keyword_id FROM "
+                           "movie_keywords ORDER BY keyword_id)",
+                           buf, sizeof buf),
+                        "159568,290003");
+    assert_string_equal(search_ids(s, "zombie", 0, &h), "");
+    assert_string_equal(search_ids(s, "반지하", 0, &h), "1");
+    assert_string_equal(qs(out,
+                           "SELECT group_concat(part || ' ' || fetched_at, ', ') FROM "
+                           "(SELECT * FROM movie_parts WHERE part IN ('credits', 'keywords') "
+                           "ORDER BY part)",
+                           buf, sizeof buf),
+                        "credits 2026-11-26T03:00:00Z, keywords 2026-11-24T03:00:00Z");
+
+    /* the same copy's keywords, fetched after this database's: taken */
+    struct store *later = open_ok(file_in(f, "later.sqlite3", in, sizeof in), "ko-KR");
+    upsert_at(later, &early, "2026-11-28T03:00:00Z");
+    upsert_at(later, &plain, "2026-11-29T03:00:00Z");
+    store_close(later);
+    merge_ok(s, in, &c);
     assert_string_equal(
         qs(out, "SELECT group_concat(keyword_id) FROM movie_keywords", buf, sizeof buf), "12377");
     assert_string_equal(search_ids(s, "zombie", 0, &h), "1");
-    assert_string_equal(search_ids(s, "반지하", 0, &h), "");
+    assert_int_equal(q(out, "SELECT count(*) FROM movie_cast"), 2); /* its credits, later too */
     store_close(s);
     assert_string_equal(qs(out, "PRAGMA foreign_key_check", buf, sizeof buf), "");
 }
