@@ -890,6 +890,15 @@ class Handler(BaseHTTPRequestHandler):
         self.send_body(status, json.dumps(obj, ensure_ascii=False).encode("utf-8"),
                        headers=headers, age=age)
 
+    def retry_after(self, seconds):
+        """A Retry-After header of SECONDS: as delta-seconds, or with
+        --retry-after-date as the HTTP date that many seconds after this
+        answer's Date (on the fake's clock, --clock-offset included)."""
+        if not self.server.opts.retry_after_date:
+            return {"Retry-After": str(seconds)}
+        return {"Retry-After": email.utils.formatdate(
+            time.time() + self.server.opts.clock_offset + seconds, usegmt=True)}
+
     def send_error_json(self, status, headers=None):
         code, message = ERRORS[status]
         self.send_json(status, {"success": False, "status_code": code,
@@ -985,7 +994,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         if not self.server.limiter.allow():
             self.send_error_json(429, None if opts.retry_after is None
-                                 else {"Retry-After": str(opts.retry_after)})
+                                 else self.retry_after(opts.retry_after))
             return
         language = query.get("language", ["en-US"])[0]
         if kind == "list":
@@ -1185,7 +1194,7 @@ class Handler(BaseHTTPRequestHandler):
         if fault in ("500", "504", "401", "404"):
             self.send_error_json(int(fault))
         elif fault in ("503", "429"):
-            self.send_error_json(int(fault), {"Retry-After": "1"})
+            self.send_error_json(int(fault), self.retry_after(1))
         elif fault == "502html":
             self.send_body(502, CDN_HTML, "text/html")
         elif fault == "echo400":
@@ -1315,6 +1324,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="send Retry-After: SECONDS with the 429s of --rate-limit (default "
                         "none, as in a 429 of TMDB's CDN captured in 2023; injected 429 and "
                         "503 faults always send Retry-After: 1)")
+    p.add_argument("--retry-after-date", action="store_true",
+                   help="send each Retry-After as an HTTP date, that many seconds after the "
+                        "answer's Date (RFC 9110's other form), instead of as seconds")
     p.add_argument("--clock-offset", type=float, default=0, metavar="SECONDS",
                    help="the Date header of every answer is this far from this machine's "
                         "clock (negative: behind), as if the client's clock were wrong")

@@ -379,10 +379,14 @@ static void name_fd_shortage(struct http_client *c, struct http_result *out) {
     rlimits_describe_fds(out->message, sizeof out->message);
 }
 
-/* Retry-After is either delta-seconds or an HTTP date. -1 when absent/bad. */
-static long retry_after_ms(CURL *curl) {
+/* Retry-After is either delta-seconds or an HTTP date. -1 when absent/bad.
+ * A date is counted from the server's time of the answer (its Date, plus
+ * its Age: http_server_time()), both on the server's clock, so that this
+ * machine's clock being off does not turn "in 2 s" into an hour's pause
+ * (or none); from this machine's clock only when the answer has no Date. */
+static long retry_after_ms(struct http_client *c) {
     struct curl_header *h;
-    if (curl_easy_header(curl, "Retry-After", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+    if (curl_easy_header(c->curl, "Retry-After", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
         return -1;
     const char *v = h->value;
     char *end;
@@ -392,7 +396,8 @@ static long retry_after_ms(CURL *curl) {
     time_t when = curl_getdate(v, NULL);
     if (when < 0)
         return -1;
-    double delta = difftime(when, time(NULL));
+    long long sent = http_server_time(c);
+    double delta = difftime(when, sent >= 0 ? (time_t)sent : time(NULL));
     return delta <= 0 ? 0 : (long)(delta > 86400 ? 86400000 : delta * 1000);
 }
 
@@ -429,7 +434,7 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
         return;
     }
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);
-    out->retry_after_ms = retry_after_ms(c->curl);
+    out->retry_after_ms = retry_after_ms(c);
     if (c->buf)
         c->buf[c->len] = '\0';
     out->body = c->buf ? c->buf : "";
@@ -496,7 +501,7 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
     else
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);
     name_fd_shortage(c, out);
-    out->retry_after_ms = out->error == HTTP_OK ? retry_after_ms(c->curl) : -1;
+    out->retry_after_ms = out->error == HTTP_OK ? retry_after_ms(c) : -1;
     out->len = c->len;
     c->len = 0;
     /* Back to the API configuration. If this fails the handle is unusable:

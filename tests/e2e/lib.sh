@@ -136,8 +136,8 @@ fake_reset() { curl -s -X POST "$FAKE_URL/__reset" >/dev/null; }
 # run_ingest ARGS...: run the binary with --db $DB; sets RC, OUT, ERR.
 # Standard input is /dev/null unless INGEST_STDIN names a file.
 run_ingest() {
-    "$BIN" --db "$DB" --no-progress "$@" <"${INGEST_STDIN:-/dev/null}" \
-        >"$TMP/out" 2>"$TMP/err"
+    ${INGEST_TIMEOUT:+timeout "$INGEST_TIMEOUT"} "$BIN" --db "$DB" --no-progress "$@" \
+        <"${INGEST_STDIN:-/dev/null}" >"$TMP/out" 2>"$TMP/err"
     RC=$?
     OUT=$(cat "$TMP/out")
     ERR=$(cat "$TMP/err")

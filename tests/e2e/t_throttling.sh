@@ -3,7 +3,7 @@
 # The shared limiter slows every worker down together: every movie is
 # stored, and the 429s stay few.
 . "$(dirname "$0")/lib.sh"
-plan 9
+plan 12
 
 start_fake --movies 60 --deleted 0 --rate-limit 10
 ids=$(catalogue_ids 60 --movies 60 --deleted 0)
@@ -53,5 +53,20 @@ is "$RC" 0 "--rate 0 against a throttling server: exit 0"
 is "$(sql 'SELECT count(*) FROM movies')" 100 "and every movie stored"
 [ "${n429:-0}" -le 50 ]
 ok $? "429s stay few ($n429 ≤ 50): the pause and a learnt rate, not a storm"
+
+# A Retry-After given as an HTTP date (RFC 9110's other form) is counted
+# from the answer's own Date, on the server's clock: a server an hour
+# ahead of this machine that says "retry 1 s after this answer" gets a
+# pause of 1 s. Counted from this machine's clock it was an hour, cut to
+# the 300 s cap, every worker paused (killed here after 60 s).
+stop_fake
+start_fake --movies 10 --deleted 0 --retry-after-date --clock-offset 3600 \
+    --fault "$(catalogue_ids 1 --movies 10 --deleted 0)":429:1
+ids=$(catalogue_ids 3 --movies 10 --deleted 0)
+DB=$TMP/date.sqlite3
+INGEST_TIMEOUT=60 run_ingest ids $ids -vv
+is "$RC:$(sql 'SELECT count(*) FROM movies')" 0:3 "a 429 with a Retry-After date, the server's clock an hour ahead: exit 0, 3 movies"
+like "$ERR" "retrying in 1000 ms" "the pause is the 1 s the date says after the answer's Date"
+unlike "$ERR" "pauses [0-9]+ s" "not the 300 s cap"
 
 done_testing
