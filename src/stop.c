@@ -98,6 +98,14 @@ static void on_signal(int sig) {
     stop_request(STOP_SIGNAL);
 }
 
+int stop_ignore_sigpipe(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(SIGPIPE, &sa, NULL);
+}
+
 /* A signal ignored when the process started stays ignored: `nohup` ignores
  * SIGHUP, a shell script's background job SIGINT, and a run started so
  * must outlive the terminal or the Ctrl-C. */
@@ -113,8 +121,7 @@ int stop_catch_signals(void) {
         if (old.sa_handler != SIG_IGN && sigaction(stops[i], &sa, NULL) != 0)
             return -1;
     }
-    sa.sa_handler = SIG_IGN;
-    return sigaction(SIGPIPE, &sa, NULL);
+    return stop_ignore_sigpipe();
 }
 
 int stop_signal(void) {

@@ -6,7 +6,7 @@
 # makes JSON; a REAL stays a float, in its shortest exact form; bad --since
 # is a usage error.
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 22
 
 start_fake --movies 30 --deleted 0
 set -- $(catalogue_ids 30 --movies 30 --deleted 0)
@@ -107,5 +107,15 @@ run_ingest dump --since "2026-11-25T 3: 4: 5Z"
 like "$RC:$ERR" "^2:.*--since wants a run id" "--since with blanks for digits: exit 2"
 run_ingest dump --table nope
 is "$RC" 2 "an unknown table: exit 2"
+# Standard output a pipe whose reader is gone (`dump | head -1` once head
+# has its line): a write error, exit 1 and why, as for a full disk; not a
+# death by SIGPIPE (141, nothing said). The pipe's read end is closed
+# before the dump starts, so no write can land in its buffer first.
+like "$("$PYTHON" -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[1:], stdout=w, stderr=subprocess.PIPE)
+print(p.returncode, p.stderr.decode().strip())' "$BIN" --db "$DB" dump --since 0)" \
+    "^1 .*error: writing .*: Broken pipe" "dump into a pipe nobody reads: exit 1, 'Broken pipe'"
 
 done_testing
