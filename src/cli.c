@@ -960,7 +960,9 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt) {
     if (!valid_language(opt->language))
         return usage_error("'%s' is not a language tag like ko-KR or en-US", opt->language),
                CLI_USAGE;
-    if (!valid_base(opt->api_base))
+    /* Only a load talks to the API: a bad $TMDB_API_BASE in a cron job's
+     * environment does not stop its stats, dump or merge. */
+    if (opt->command == COMMAND_LOAD && !valid_base(opt->api_base))
         return usage_error("--api-base must be an http:// or https:// URL without a query, not "
                            "'%s'",
                            opt->api_base),

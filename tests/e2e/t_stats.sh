@@ -4,7 +4,7 @@
 # one JSON object with --format json.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 22
+plan 24
 
 start_fake --movies 40 --deleted 2
 run_ingest stats
@@ -104,6 +104,15 @@ sys.exit(0 if d["changes"] == {"complete_through": None, "next_from": None,
 is "$?" 0 "no export yet: changes are null"
 run_ingest stats --workers 3
 is "$RC" 2 "load options are refused"
+# $TMDB_API_BASE is for loads: a bad one in the environment stops a load
+# (exit 2) but not a report, which never talks to the API.
+saved_base=$TMDB_API_BASE
+export TMDB_API_BASE=api.themoviedb.org/3
+run_ingest stats
+is "$RC" 0 "stats with a bad \$TMDB_API_BASE in the environment: exit 0"
+run_ingest ids 550
+like "$RC:$ERR" "^2:.*--api-base must be an http" "a load with it: exit 2, why"
+export TMDB_API_BASE=$saved_base
 # A report a full disk cut short is a failure, not an empty success.
 "$BIN" --db "$DB" stats >/dev/full 2>"$TMP/err"
 is "$?" 1 "stats to a full disk: exit 1"
