@@ -36,13 +36,17 @@ void json_global_init(void);
 struct cJSON *json_parse_in_arena(struct arena *a, const char *s, size_t len, const char **end,
                                   bool *in_arena);
 
-/* 2^53: beyond it a double no longer holds every integer. */
-#define JSON_EXACT_LIMIT 9007199254740992.0
+/* 2^52: from here on a double holds integers only, so a literal's fraction
+ * may have been rounded away (4503599627370497.5 reads as ...498), and from
+ * 2^53 on not every integer (9007199254740993 reads as ...992). A number
+ * this large is read from its text (json_top_level_int64()) or refused. */
+#define JSON_EXACT_LIMIT 4503599627370496.0
 
 /*
- * Read an integral JSON number through cJSON's double (exact up to 2^53),
- * never through valueint, which saturates at 2^31. Returns false when the
- * item is NULL or not a number, is not integral, or lies beyond +-2^53.
+ * Read an integral JSON number through cJSON's double, never through
+ * valueint, which saturates at 2^31. Returns false when the item is NULL
+ * or not a number, is not integral, or is at least JSON_EXACT_LIMIT in
+ * magnitude (where the double may not be the literal's value).
  */
 bool json_int64(const struct cJSON *item, int64_t *out);
 

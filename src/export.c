@@ -89,8 +89,8 @@ int export_parse_line(const char *line, size_t len, struct export_entry *out, ch
     const cJSON *adult = cJSON_GetObjectItemCaseSensitive(root, "adult");
     const cJSON *video = cJSON_GetObjectItemCaseSensitive(root, "video");
     const cJSON *popularity = cJSON_GetObjectItemCaseSensitive(root, "popularity");
-    /* json_int64 allows 2^53 itself; above 2^53 - 1 an id may have been rounded */
-    if (!id || !json_int64(id, &out->id) || out->id <= 0 || out->id >= (INT64_C(1) << 53))
+    /* json_int64 refuses what a double may have rounded (from 2^52 on) */
+    if (!id || !json_int64(id, &out->id) || out->id <= 0)
         snprintf(reason, reason_size, "no positive integer id");
     else if ((adult && !cJSON_IsBool(adult)) || (video && !cJSON_IsBool(video)))
         snprintf(reason, reason_size, "adult or video is not a boolean");

@@ -14,7 +14,7 @@ bool json_int64(const cJSON *item, int64_t *out) {
     if (!cJSON_IsNumber(item))
         return false;
     double d = item->valuedouble;
-    if (!isfinite(d) || d != floor(d) || fabs(d) > JSON_EXACT_LIMIT)
+    if (!isfinite(d) || d != floor(d) || fabs(d) >= JSON_EXACT_LIMIT)
         return false;
     *out = (int64_t)d;
     return true;

@@ -278,8 +278,9 @@ static enum movie_status map_collection(struct movie_parse *p, struct movie *m, 
 }
 
 /* budget and revenue: exact 64-bit integers. cJSON reads numbers as
- * doubles, exact only to 2^53; past that the literal is read from the
- * body's text (the top-level object is m->root). */
+ * doubles, which from JSON_EXACT_LIMIT (2^52) on may not be the literal's
+ * value; from there the literal is read from the body's text (the
+ * top-level object is m->root), and refused unless an integer. */
 static enum movie_status get_exact_int(struct movie_parse *p, const struct movie *m,
                                        const char *key, int64_t *out) {
     const cJSON *item = member(p, m->root, key);

@@ -201,17 +201,20 @@ static void test_parse_rejections(void **state) {
 }
 
 /* Beyond 2^53 a double no longer tells neighbouring integers apart:
- * 2^53 + 1 parses to the same double as 2^53. Such an id is not exact and
+ * 2^53 + 1 parses to the same double as 2^53; from 2^52 on every double is
+ * whole, so 2^52 + 1.5 parses to an integer. Such an id is not exact and
  * must be refused, not rounded to another movie's id. */
 static void test_parse_rejects_id_that_rounds(void **state) {
     (void)state;
     struct export_entry e;
     char reason[128] = "";
-    assert_int_equal(parse("{\"id\":9007199254740991}", &e, reason, sizeof reason), 0);
-    assert_int_equal(e.id, INT64_C(9007199254740991)); /* 2^53 - 1: exact */
-    int rc = parse("{\"id\":9007199254740993}", &e, reason, sizeof reason);
-    if (rc == 0)
-        fail_msg("id 9007199254740993 (2^53 + 1) was accepted as %lld", (long long)e.id);
+    assert_int_equal(parse("{\"id\":4503599627370495}", &e, reason, sizeof reason), 0);
+    assert_int_equal(e.id, INT64_C(4503599627370495)); /* 2^52 - 1: exact */
+    static const char *const rounded[] = {"{\"id\":9007199254740993}", "{\"id\":9007199254740992}",
+                                          "{\"id\":4503599627370497.5}"};
+    for (size_t i = 0; i < sizeof rounded / sizeof *rounded; i++)
+        if (parse(rounded[i], &e, reason, sizeof reason) == 0)
+            fail_msg("%s was accepted as %lld", rounded[i], (long long)e.id);
 }
 
 /* One JSON object per line: anything after it means the line is not what

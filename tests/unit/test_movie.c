@@ -167,6 +167,28 @@ static void test_integers_beyond_2_53_are_exact(void **state) {
     assert_true(m->budget == 9007199254740993LL);
     assert_true(m->revenue == INT64_MIN);
     movie_free(m);
+    m = parse_ok("{\"id\":9,\"budget\":4503599627370497,\"revenue\":-4503599627370497}", 9);
+    assert_true(m->budget == 4503599627370497LL); /* from 2^52 on, from the text too */
+    assert_true(m->revenue == -4503599627370497LL);
+    movie_free(m);
+}
+
+/* A number whose double is not the literal's value is refused, never
+ * stored as another: a fraction rounded away between 2^52 and 2^53 (every
+ * double there is whole), an integer past 2^53 rounded to its neighbour
+ * (2^53 + 1 reads as 2^53) where only budget and revenue read the text. */
+static void test_numbers_a_double_changes_are_refused(void **state) {
+    (void)state;
+    REJECT("{\"id\":9,\"revenue\":4503599627370497.5}", 9, MOVIE_ERR_SHAPE,
+           "revenue is not a 64-bit integer");
+    REJECT("{\"id\":9,\"budget\":4503599627370497.0}", 9, MOVIE_ERR_SHAPE,
+           "budget is not a 64-bit integer");
+    REJECT("{\"id\":9,\"vote_count\":9007199254740993}", 9, MOVIE_ERR_SHAPE, "vote_count");
+    REJECT("{\"id\":9,\"vote_count\":9007199254740992}", 9, MOVIE_ERR_SHAPE, "vote_count");
+    REJECT("{\"id\":9,\"runtime\":4503599627370496.5}", 9, MOVIE_ERR_SHAPE, "runtime");
+    struct movie *m = parse_ok("{\"id\":9,\"vote_count\":4503599627370495}", 9);
+    assert_true(m->vote_count == 4503599627370495LL); /* just below: exact, kept */
+    movie_free(m);
 }
 
 /* What cJSON accepts but SQLite's JSON functions refuse is refused here,
@@ -619,6 +641,7 @@ int main(void) {
         cmocka_unit_test(test_large_integers_are_exact),
         cmocka_unit_test(test_trailing_whitespace_is_fine),
         cmocka_unit_test(test_integers_beyond_2_53_are_exact),
+        cmocka_unit_test(test_numbers_a_double_changes_are_refused),
         cmocka_unit_test(test_strict_json),
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_parts_are_mapped),
