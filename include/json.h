@@ -96,11 +96,13 @@ bool json_top_level_int64(const char *s, size_t len, const char *key, int64_t *o
  */
 void json_write_string(FILE *out, const char *s, size_t len);
 
-/* A copy of the string `s` (malloc'd; NULL when memory is short) with
- * each byte that is not part of a well-formed UTF-8 sequence replaced by
- * U+FFFD, as json_write_string() writes it: for text handed to cJSON,
- * which copies such bytes into its output as they are. */
-char *json_utf8_repaired(const char *s);
+/* A copy of the `len` bytes of `s` (malloc'd and NUL-terminated; NULL
+ * when memory is short) with each byte that is not part of a well-formed
+ * UTF-8 sequence replaced by U+FFFD, as json_write_string() writes it: for
+ * text handed to cJSON, which copies such bytes into its output as they
+ * are, and for CSV. A NUL byte is kept, so the copy's length (set in
+ * *out_len unless NULL) may exceed its strlen(). */
+char *json_utf8_repaired(const char *s, size_t len, size_t *out_len);
 
 /* cJSON's version ("1.7.15"). */
 const char *json_library_version(void);

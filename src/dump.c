@@ -76,8 +76,9 @@ static void put_value(struct writer *w, const struct store_value *v) {
         } else {
             /* text edited in by hand: U+FFFD for each stray byte, as in JSON
              * lines, so that a UTF-8 CSV reader does not fail on the file */
-            char *fixed = json_utf8_repaired(v->text); /* NULL: out of memory, as it is */
-            csv_field(w->out, fixed ? fixed : v->text, fixed ? strlen(fixed) : v->len);
+            size_t n = 0; /* all of it: the text may hold a NUL */
+            char *fixed = json_utf8_repaired(v->text, v->len, &n); /* NULL: out of memory */
+            csv_field(w->out, fixed ? fixed : v->text, fixed ? n : v->len);
             free(fixed);
         }
         return;

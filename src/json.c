@@ -167,8 +167,7 @@ void json_write_string(FILE *out, const char *s, size_t len) {
     fputc('"', out);
 }
 
-char *json_utf8_repaired(const char *s) {
-    size_t len = strlen(s);
+char *json_utf8_repaired(const char *s, size_t len, size_t *out_len) {
     char *out = malloc(3 * len + 1); /* U+FFFD is 3 bytes a bad byte */
     if (!out)
         return NULL;
@@ -185,6 +184,8 @@ char *json_utf8_repaired(const char *s) {
         i += n - 1;
     }
     out[o] = '\0';
+    if (out_len)
+        *out_len = o;
     return out;
 }
 

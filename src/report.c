@@ -248,7 +248,7 @@ static void add_text(struct json_doc *d, cJSON *obj, const char *key, const char
         d->failed |= cJSON_AddStringToObject(obj, key, v) == NULL;
         return;
     }
-    char *repaired = json_utf8_repaired(v);
+    char *repaired = json_utf8_repaired(v, strlen(v), NULL);
     d->failed |= !repaired || cJSON_AddStringToObject(obj, key, repaired) == NULL;
     free(repaired);
 }

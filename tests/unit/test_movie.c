@@ -559,12 +559,27 @@ static void test_utf8_repaired(void **state) {
         {"cut \xf0\x9f\x8e", "cut \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        char *got = json_utf8_repaired(cases[i].in);
+        size_t n = 99;
+        char *got = json_utf8_repaired(cases[i].in, strlen(cases[i].in), &n);
         assert_non_null(got);
         assert_string_equal(got, cases[i].out);
+        assert_int_equal(n, strlen(cases[i].out));
         assert_true(json_utf8_valid(got, strlen(got)));
         free(got);
     }
+    /* all `len` bytes, a NUL among them (text edited in by hand): before,
+     * the copy (and a CSV dump's field) ended at the NUL */
+    size_t n = 0;
+    char *got = json_utf8_repaired("a\0b\xff"
+                                   "c",
+                                   5, &n);
+    assert_non_null(got);
+    assert_int_equal(n, 7);
+    assert_memory_equal(got,
+                        "a\0b\xef\xbf\xbd"
+                        "c",
+                        8);
+    free(got);
 }
 
 /* \u0000 and surrogate escapes without their pair: replaced by \uFFFD in
