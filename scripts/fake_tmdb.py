@@ -684,6 +684,7 @@ class Catalogue:
     def _details(self, mid, language):
         m = self.movies[mid]
         korean = language.lower().startswith("ko")
+        english = language.lower().startswith("en")
         out = {k: v for k, v in m.items() if not k.startswith("_")}
         out["genres"] = [{"id": g[0], "name": g[2] if korean else g[1]} for g in m["_genres"]]
         if korean:
@@ -691,9 +692,17 @@ class Catalogue:
             out["title"] = m["_ko_title"] or m["original_title"]
             out["overview"] = m["_ko_overview"]
             out["tagline"] = ""
-        else:
+        elif english:
             out["title"] = m["_en_title"]
             out["overview"] = m["_en_overview"]
+        else:
+            # A language the catalogue has no text in (fr-FR, ja-JP, ...): as
+            # TMDB answers for a movie without that translation, the title
+            # falls back to the original, overview and tagline are "" (no
+            # fallback to English); genre names stay English.
+            out["title"] = m["original_title"]
+            out["overview"] = ""
+            out["tagline"] = ""
         return out
 
     def summary(self, mid, language):
