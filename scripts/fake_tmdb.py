@@ -129,8 +129,8 @@ EN_WORDS = ["Parasite", "The Host", "Oldboy", "Memories", "Train", "Handmaiden",
 TRICKY = ["\"Quoted\" Title", "Back\\slash", "Line\nbreak", "Tab\there", "Emoji 🎬🍿",
           "Slash / and ünïcödé", "Null\u0001char"]
 
-FAULT_KINDS = ("500", "502html", "503", "504", "429", "401", "404", "404html", "reset", "stall",
-               "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
+FAULT_KINDS = ("500", "502html", "503", "503html", "504", "504html", "429", "401", "404",
+               "404html", "reset", "stall", "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
                "bad_utf8", "html200", "echo400", "keyword_twice", "huge_header")
 
 # --page-fault / --changes-page-fault kinds that give one result of the page
@@ -1204,8 +1204,12 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error_json(int(fault))
         elif fault in ("503", "429"):
             self.send_error_json(int(fault), self.retry_after(1))
-        elif fault == "502html":
-            self.send_body(502, CDN_HTML, "text/html")
+        elif fault in ("502html", "503html", "504html"):
+            # CloudFront's own error page, no Retry-After: the origin is
+            # down (502, 503) or too slow (504), not TMDB's JSON error
+            status = int(fault[:3])
+            self.send_body(status, CDN_HTML.replace(b"502 ERROR", b"%d ERROR" % status),
+                           "text/html")
         elif fault == "echo400":
             # an error that quotes the request, query string (api_key=) and all
             self.send_json(400, {"success": False, "status_code": 5,

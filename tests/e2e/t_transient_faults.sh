@@ -1,14 +1,15 @@
 #!/bin/sh
-# Transient faults are retried: 502 with an HTML body, 503 with
-# Retry-After, a reset connection, a 500 and a stall cut by --timeout; every
-# movie is stored exactly once and the run exits 0.
+# Transient faults are retried: 502, 503 and 504 with CloudFront's HTML
+# body, 503 with Retry-After, a reset connection, a 500 and a stall cut by
+# --timeout; every movie is stored exactly once and the run exits 0.
 . "$(dirname "$0")/lib.sh"
 plan 7
 
 CAT="--movies 30 --deleted 0"
 set -- $(catalogue_ids 10 $CAT)
 start_fake $CAT --stall-seconds 30 --fault "$1:502html:2" --fault "$2:503:1" --fault "$3:reset:2" \
-    --fault "$4:500:1" --fault "$5:stall:1" --fault "$6:504:2" --fault "$7:429:1"
+    --fault "$4:500:1" --fault "$5:stall:1" --fault "$6:504:2" --fault "$7:429:1" \
+    --fault "$8:503html:1" --fault "$9:504html:1"
 start=$(date +%s)
 run_ingest ids "$@" --timeout 2 --retries 3 --rate 0
 elapsed=$(( $(date +%s) - start ))
@@ -16,10 +17,10 @@ is "$RC" 0 "exit 0 despite transient faults"
 is "$(sql 'SELECT count(*) FROM movies')" 10 "every movie stored"
 is "$(sql 'SELECT count(*) FROM fetch_failures')" 0 "nothing recorded as failed"
 fake_snapshot
-is "$(fake_stat by_endpoint.details)" 20 "10 extra requests for the 10 injected faults"
-is "$(sql 'SELECT retries FROM runs')" 10 "runs.retries counts them"
+is "$(fake_stat by_endpoint.details)" 22 "12 extra requests for the 12 injected faults"
+is "$(sql 'SELECT retries FROM runs')" 12 "runs.retries counts them"
 [ "$elapsed" -lt 25 ]
 ok $? "the 30 s stall was cut by --timeout, not waited out (${elapsed}s)"
-like "$ERR" "retries=10" "summary reports the retries"
+like "$ERR" "retries=12" "summary reports the retries"
 
 done_testing
