@@ -8,9 +8,11 @@
  * database file are never disturbed). The kernel releases the lock when the
  * process dies, even by kill -9, so a crash never leaves a stale lock behind.
  * Readers (sqlite3, DuckDB, Datasette) never take it. The lock belongs to the
- * database file (a symlink to it shares it); the file is opened read-only, so
- * one made by another user (a run by hand as root) does not lock the service
- * user out, and one root makes is given to the database's owner.
+ * database file (a symlink to it shares it). The file is opened read-write
+ * (NFS emulates flock with a POSIX write lock, which needs it), or
+ * read-only when this user may not write it, so one made by another user (a
+ * run by hand as root) does not lock the service user out; one root makes
+ * is given to the database's owner.
  *
  * flock(2) cannot be asked who holds it, and trying it races a load starting
  * (which would find it busy and exit 6). So the holder also holds an

@@ -69,17 +69,29 @@ static int lock_path(const char *db_path, char *out, size_t size) {
 }
 
 /* Open the lock file without following a symlink planted in its place,
- * read-only: flock() needs no more, and a lock file another user made
- * (root, by hand) stays usable by the service user. *created tells whether
- * this call made it. */
-static int open_lock(const char *path, bool *created) {
+ * read-write: where the client emulates flock(2) with a POSIX write lock
+ * on the whole file (NFS), an exclusive flock on a descriptor not open for
+ * writing fails (EBADF on NFSv4). One this user may not write (another
+ * user's, made by root by hand; a read-only filesystem) is opened
+ * read-only, which a local flock() needs no more than, so that it does
+ * not lock the service user out. *created tells whether this call made
+ * it, *writable whether it is open for writing. */
+static int open_lock(const char *path, bool *created, bool *writable) {
     /* O_NONBLOCK: a FIFO in its place must not hang the open (flock()
      * ignores the flag) */
-    int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
-    int f = open(path, flags | O_CREAT | O_EXCL, 0644);
+    int flags = O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+    int f = open(path, O_RDWR | flags | O_CREAT | O_EXCL, 0644);
     *created = f >= 0;
-    if (f < 0 && errno == EEXIST)
-        f = open(path, flags);
+    *writable = true;
+    if (f < 0 && errno == EEXIST) {
+        f = open(path, O_RDWR | flags);
+        /* EISDIR: a directory in its place is then refused as any file
+         * that is not a regular one, as when it was opened read-only */
+        if (f < 0 && (errno == EACCES || errno == EROFS || errno == EISDIR)) {
+            f = open(path, O_RDONLY | flags);
+            *writable = false;
+        }
+    }
     return f;
 }
 
@@ -183,8 +195,8 @@ enum lock_status lock_acquire(const char *db_path, enum lock_use use, int *fd, c
     int found_db = check_database_file(db_path, &db, err, err_size);
     if (found_db < 0)
         return LOCK_ERROR;
-    bool created;
-    int f = open_lock(path, &created);
+    bool created, writable;
+    int f = open_lock(path, &created, &writable);
     if (f < 0) {
         int e = errno;
         /* The two a new set-up meets: say what the directory needs, or
@@ -224,7 +236,11 @@ enum lock_status lock_acquire(const char *db_path, enum lock_use use, int *fd, c
                      db_path, path);
             return LOCK_BUSY;
         }
-        snprintf(err, err_size, "cannot lock %s: %s", path, strerror(saved));
+        snprintf(err, err_size, "cannot lock %s: %s%s", path, strerror(saved),
+                 saved == EBADF && !writable
+                     ? " (this user may not write it, which an exclusive lock on NFS needs: "
+                       "give it to the user running loads, or remove it while no load runs)"
+                     : "");
         return LOCK_ERROR;
     }
     show_holder(f, path, use);

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The lock beside the database (DB.lock) keeps one load at a time without
 # locking anyone out: a run by hand as root leaves a lock file the service
-# user can still use (it was opened read-write, so a root-owned 0644 file
-# failed every later run: "Permission denied"), a symlink to the
+# user can still use (opened read-write with no way back, a root-owned 0644
+# file failed every later run: "Permission denied"; one this user may not
+# write is opened read-only), a symlink to the
 # database shares the database's lock (also before the file exists), and
 # a lock file planted as a symlink is refused, not followed. Needs root and setpriv for the
 # second user.

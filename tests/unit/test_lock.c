@@ -8,6 +8,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +164,87 @@ static void test_a_symlink_queries_the_files_lock(void **state) {
     assert_int_equal(query(link, why, sizeof why), LOCK_HOLDER_NONE);
 }
 
+/* How `fd` is open: O_RDONLY, O_WRONLY or O_RDWR (-1 on error). */
+static int access_mode(int fd) {
+    int fl = fcntl(fd, F_GETFL);
+    return fl < 0 ? -1 : fl & O_ACCMODE;
+}
+
+/* Read-write, made or found: on NFS, which emulates flock with a POSIX
+ * write lock, an exclusive flock on a descriptor not open for writing
+ * fails (EBADF), so every load failed there when it was read-only. */
+static void test_the_lock_file_is_opened_read_write(void **state) {
+    (void)state;
+    char err[512];
+    struct paths p = paths("read-write");
+    int fd = -1;
+    assert_int_equal(lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err), LOCK_OK);
+    assert_int_equal(access_mode(fd), O_RDWR); /* made by this call */
+    lock_release(fd);
+    assert_int_equal(lock_acquire(p.db, LOCK_FOR_UPGRADE, &fd, err, sizeof err), LOCK_OK);
+    assert_int_equal(access_mode(fd), O_RDWR); /* found in place */
+    lock_release(fd);
+}
+
+/* What a child that may not write the lock file finds; 0 when all is as
+ * it should be, else which check failed. */
+enum read_only_check {
+    READ_ONLY_OK = 0,
+    READ_ONLY_NOT_LOCKED = 1,
+    READ_ONLY_NOT_READ_ONLY = 2,
+    READ_ONLY_NOT_SEEN = 3,
+    READ_ONLY_NOT_EXCLUSIVE = 4,
+    READ_ONLY_NOT_RELEASED = 5,
+    READ_ONLY_NO_OTHER_USER = 100,
+};
+
+static int lock_read_only(const char *db) {
+    char err[512], why[600];
+    int fd = -1, again = -1;
+    enum lock_use use = LOCK_FOR_LOAD;
+    if (lock_acquire(db, LOCK_FOR_MERGE, &fd, err, sizeof err) != LOCK_OK)
+        return READ_ONLY_NOT_LOCKED;
+    if (access_mode(fd) != O_RDONLY)
+        return READ_ONLY_NOT_READ_ONLY;
+    if (lock_query(db, &use, why, sizeof why) != LOCK_HOLDER_LIVE || use != LOCK_FOR_MERGE)
+        return READ_ONLY_NOT_SEEN;
+    if (lock_acquire(db, LOCK_FOR_LOAD, &again, err, sizeof err) != LOCK_BUSY)
+        return READ_ONLY_NOT_EXCLUSIVE;
+    lock_release(fd);
+    if (lock_acquire(db, LOCK_FOR_LOAD, &again, err, sizeof err) != LOCK_OK)
+        return READ_ONLY_NOT_RELEASED;
+    lock_release(again);
+    return READ_ONLY_OK;
+}
+
+/* A lock file this user may not write (root's, made by a run by hand; or
+ * mode 0444) is opened read-only, and locks as before: seen by a query,
+ * exclusive, released. As root, whom modes do not stop, a child drops to
+ * nobody to meet root's file as the service user does. */
+static void test_a_lock_file_not_writable_still_locks(void **state) {
+    (void)state;
+    char err[512];
+    struct paths p = paths("read-only");
+    int fd = -1;
+    assert_int_equal(lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err), LOCK_OK);
+    lock_release(fd);
+    assert_int_equal(chmod(p.lock, 0444), 0);
+    assert_int_equal(chmod(dir, 0711), 0); /* nobody may reach it */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(READ_ONLY_NO_OTHER_USER);
+        _exit(lock_read_only(p.db));
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == READ_ONLY_NO_OTHER_USER)
+        skip(); /* root without the right to become another user */
+    assert_int_equal(WEXITSTATUS(status), READ_ONLY_OK);
+}
+
 static int setup(void **state) {
     (void)state;
     log_init(LOG_ERROR, false, LOG_FORMAT_TEXT);
@@ -181,6 +264,8 @@ int main(void) {
         cmocka_unit_test(test_a_killed_holder_is_gone),
         cmocka_unit_test(test_an_unusable_lock_file_cannot_tell),
         cmocka_unit_test(test_a_symlink_queries_the_files_lock),
+        cmocka_unit_test(test_the_lock_file_is_opened_read_write),
+        cmocka_unit_test(test_a_lock_file_not_writable_still_locks),
     };
     return cmocka_run_group_tests_name("lock", tests, setup, teardown);
 }
