@@ -2,29 +2,125 @@
 #include "database.h"
 
 #include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "lock.h"
 #include "log.h"
+#include "stop.h"
 #include "store.h"
+
+/* A read command meeting the lock held while its database is of an older
+ * schema waits for the holder to upgrade it: two read commands started at
+ * once on such a database (the second would find the first's upgrade
+ * holding the lock for the milliseconds it takes), or one started with a
+ * merge into it; each upgrades first thing. Polled this often, up to this
+ * long, the version read again each time. */
+#define UPGRADE_POLL_MS 50
+#define UPGRADE_WAIT_MS 30000
+/* A load upgrades first thing too, and then holds the lock for its whole
+ * run: a database still old after this long has a load of an older
+ * tmdb-ingest (or a long upgrade) on it, and the read command gives up
+ * (EXIT_LOCKED) rather than wait hours. */
+#define LOAD_UPGRADE_WAIT_MS 2000
+
+/* What holds the lock, for a message: "a load", "a merge into it", ... */
+static const char *holder_name(enum lock_holder holder, enum lock_use use) {
+    if (holder == LOCK_HOLDER_NONE) /* busy, but no read lock beside the flock */
+        return "a process that shows only the flock (a tmdb-ingest older than this one)";
+    if (holder != LOCK_HOLDER_LIVE)
+        return "a process this one cannot tell";
+    switch (use) {
+    case LOCK_FOR_LOAD:
+        return "a load";
+    case LOCK_FOR_MERGE:
+        return "a merge into it";
+    case LOCK_FOR_UPGRADE:
+        return "another stats, dump or search upgrading its schema";
+    }
+    return "a process this one cannot tell";
+}
+
+/* The exit status of a wait ended by a stop (SIGINT, SIGTERM, SIGHUP
+ * caught: a dry run's; the read commands leave them to end the process). */
+static int stopped_status(void) {
+    switch (stop_signal()) {
+    case SIGTERM:
+        return EXIT_SIGTERM;
+    case SIGHUP:
+        return EXIT_SIGHUP;
+    default:
+        return EXIT_SIGINT;
+    }
+}
+
+/* For the read-only commands, a database of an older schema: take the lock
+ * (*lock_fd) to upgrade it, unless it is found upgraded meanwhile (*s is
+ * then it, opened for reading, and *lock_fd -1). While another holds the
+ * lock, wait for it as said above. Returns 0 or an exit status (logged:
+ * EXIT_LOCKED naming the holder when the database is still old at the end
+ * of the wait). */
+static int lock_for_upgrade(const char *path, int *lock_fd, struct store **s) {
+    char err[512], why[512];
+    long long started_ms = clock_monotonic_ms();
+    bool said = false;
+    for (;;) {
+        enum lock_status ls = lock_acquire(path, LOCK_FOR_UPGRADE, lock_fd, err, sizeof err);
+        if (ls == LOCK_ERROR) {
+            log_error("%s (its schema needs an upgrade first)", err);
+            return EXIT_FATAL;
+        }
+        /* Held or not, the process that held it before may have upgraded it. */
+        enum store_status ss = store_open_readonly(path, s, why, sizeof why);
+        if (ss != STORE_ERR_OLD) {
+            lock_release(*lock_fd);
+            *lock_fd = -1;
+            if (ss == STORE_OK)
+                return 0;
+            log_error("%s", why);
+            return ss == STORE_ERR_LANGUAGE ? EXIT_USAGE : EXIT_FATAL;
+        }
+        if (ls == LOCK_OK)
+            return 0;
+        enum lock_use use = LOCK_FOR_LOAD;
+        why[0] = '\0';
+        enum lock_holder holder = lock_query(path, &use, why, sizeof why);
+        bool load = holder == LOCK_HOLDER_LIVE && use == LOCK_FOR_LOAD;
+        long long waited_ms = clock_monotonic_ms() - started_ms;
+        if (waited_ms >= (load ? LOAD_UPGRADE_WAIT_MS : UPGRADE_WAIT_MS)) {
+            if (load)
+                log_error("%s (its schema needs an upgrade, which a load running on it does; try "
+                          "again when it has finished)",
+                          err);
+            else
+                log_error("%s: %s%s%s%s, and its schema, which needs an upgrade, is still of an "
+                          "older version after %lld s; try again when it has finished",
+                          err, holder_name(holder, use), why[0] ? " (" : "", why, why[0] ? ")" : "",
+                          waited_ms / 1000);
+            return EXIT_LOCKED;
+        }
+        if (!said)
+            log_info("%s: its schema needs an upgrade, and its lock is held by %s: waiting for it",
+                     path, holder_name(holder, use));
+        said = true;
+        if (stop_sleep_ms(UPGRADE_POLL_MS) != 0)
+            return stopped_status();
+    }
+}
 
 int database_open_for_reading(const char *path, struct store **s) {
     char err[512];
     enum store_status ss = store_open_readonly(path, s, err, sizeof err);
     if (ss == STORE_ERR_OLD) {
-        int lock_fd;
-        enum lock_status ls = lock_acquire(path, LOCK_FOR_UPGRADE, &lock_fd, err, sizeof err);
-        if (ls == LOCK_BUSY)
-            log_error("%s (its schema needs an upgrade, which a load running on it does; try "
-                      "again when it has finished)",
-                      err);
-        else if (ls != LOCK_OK)
-            log_error("%s (its schema needs an upgrade first)", err);
-        if (ls != LOCK_OK)
-            return ls == LOCK_BUSY ? EXIT_LOCKED : EXIT_FATAL;
+        int lock_fd = -1;
+        int code = lock_for_upgrade(path, &lock_fd, s);
+        if (code != 0 || *s)
+            return code; /* a failure, or upgraded by the process that held the lock */
         log_info("%s: upgrading the schema to version %d", path, STORE_SCHEMA_VERSION);
         ss = store_upgrade(path, err, sizeof err);
         lock_release(lock_fd);
