@@ -78,7 +78,10 @@ const char *export_zlib_version(void);
  * Content-Length, no chunked encoding) is found here, before its ids are
  * fetched, rather than at its end by the reader; so is a body that is not
  * gzip at all (an error page sent with 200), which zlib would read as
- * text, or ignore after a first member. Returns 0, -1 with a short
+ * text, or ignore after a first member; so are bytes after the gzip data
+ * that do not start another member (NUL padding: zlib's gzread() stops
+ * there quietly, so the reader would end cleanly before the adult export
+ * after the main one). Returns 0, -1 with a short
  * reason (the download is at fault), -2 (reading the file here failed:
  * downloading again would not help), -3 (a stop was requested, stop.h:
  * a small file may inflate to terabytes) or -4 with a reason naming the
@@ -90,11 +93,14 @@ int export_check_whole(int fd, off_t at, char *reason, size_t reason_size);
 
 struct export_reader;
 
-/* Start reading the gzip export on `fd` (from its current offset). The
- * reader owns fd from then on, even on failure. Returns NULL when out of
- * memory. Reading past export_inflate_limit() of the file's bytes from
- * that offset on (the floor alone when fd is not a regular file) is an
- * EXPORT_ERROR whose reason names the bound. */
+/* Start reading the gzip export on `fd` (from its current offset): member
+ * after member to the file's end, or as it is when it does not start as
+ * gzip (a decompressed export). The reader owns fd from then on, even on
+ * failure. Returns NULL when out of memory. Reading past
+ * export_inflate_limit() of the file's bytes from that offset on (the
+ * floor alone when fd is not a regular file) is an EXPORT_ERROR whose
+ * reason names the bound; so are bytes after the gzip data that do not
+ * start another member, as export_check_whole() says. */
 struct export_reader *export_reader_open(int fd);
 
 enum export_next {

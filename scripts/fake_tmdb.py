@@ -1131,6 +1131,8 @@ class Handler(BaseHTTPRequestHandler):
         data = self.server.catalogue.export_bytes(adult=bool(match[1]))
         if self.server.opts.export_no_final_newline and not match[1]:
             data = gzip_deterministic(gzip.decompress(data).rstrip(b"\n"))
+        if not match[1]:
+            data += b"\0" * self.server.opts.export_trailing_bytes
         with self.server.stats.lock:
             cut = self.server.export_cuts_left > 0
             self.server.export_cuts_left -= cut
@@ -1440,6 +1442,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--export-blank-mib", type=int, default=0, metavar="N",
                    help="the main export ends with N MiB of empty lines, as 1 KiB gzip members "
                         "of 1 MiB each (a gzip bomb), also with --write-export")
+    p.add_argument("--export-trailing-bytes", type=int, default=0, metavar="N",
+                   help="the main export ends with N NUL bytes after its gzip data (padding "
+                        "that zlib's gzread skips quietly), also with --write-export")
     p.add_argument("--export-drip", action="store_true",
                    help="send the export a byte every 0.25 s (a host that never quite stalls)")
     p.add_argument("--rename-keyword", action="append", default=[], metavar="ID:NAME",
@@ -1460,6 +1465,8 @@ All /3/ endpoints need --token or --api-key when one is given.""")
         opts.dump_changes = [parse_date(d) for d in opts.dump_changes]
         if None in opts.dump_changes:
             p.error("--dump-changes: dates are YYYY-MM-DD")
+    if opts.export_trailing_bytes < 0:
+        p.error("--export-trailing-bytes: N must be 0 or more")
     if opts.export_ids is not None:
         if opts.write_export is None:
             p.error("--export-ids needs --write-export")
@@ -1508,7 +1515,7 @@ def main(argv):
     if opts.write_export is not None:
         tmp = f"{opts.write_export}.tmp{os.getpid()}"
         with open(tmp, "wb") as f:
-            f.write(catalogue.export_bytes())
+            f.write(catalogue.export_bytes() + b"\0" * opts.export_trailing_bytes)
         os.replace(tmp, opts.write_export)
         return 0
     if opts.dump_changes:

@@ -14,13 +14,42 @@
 #include "json.h"
 #include "stop.h"
 
-/* Decompressed bytes read per gzread(). */
+/* Decompressed bytes read at a time, and raw bytes read per read(). */
 #define CHUNK (64 * 1024)
 /* TMDB publishes the day's file around 07:00-08:00 UTC. */
 #define PUBLISHED_BY_S (8 * 3600)
 
+/* Where a gz_stream is in its file. */
+enum gz_mode {
+    GZ_START,   /* nothing decided yet */
+    GZ_DIRECT,  /* the file does not start as gzip: read as it is */
+    GZ_MEMBER,  /* inflating a gzip member */
+    GZ_BETWEEN, /* after a member: another, or the file's end */
+    GZ_END,
+};
+
+/*
+ * A file read as zlib's gzread() reads it (gzip member after member, or as
+ * it is when it does not start with gzip's magic), except at bytes after a
+ * member that do not start another (NUL padding, a broken tail): gzread()
+ * stops there quietly, as at the file's end, so whatever they hide (the
+ * adult export after the main one) would be missed with a clean end. Here
+ * they are an error. Owned by the one thread that reads fd.
+ */
+struct gz_stream {
+    int fd;       /* not owned */
+    z_stream z;   /* z.next_in, z.avail_in: the unconsumed bytes of in */
+    bool z_ready; /* inflateInit2() done: inflateEnd() owed */
+    bool raw_eof; /* read() gave 0 */
+    enum gz_mode mode;
+    uint64_t raw_size; /* the file's bytes from where reading started (0: not known) */
+    uint64_t raw_read; /* bytes read from fd so far */
+    int read_errno;    /* after -2: why */
+    unsigned char in[CHUNK];
+};
+
 struct export_reader {
-    gzFile gz;
+    struct gz_stream gz;
     char buf[CHUNK + EXPORT_MAX_LINE + 1];
     size_t start, end; /* unconsumed bytes are buf[start, end) */
     bool eof;
@@ -149,17 +178,142 @@ static uint64_t bytes_from(int fd, off_t at) {
     return (uint64_t)(st.st_size - at);
 }
 
-/* Whether the last gzread() on gz failed, and why, into reason: the
- * reader and export_check_whole() say it alike. Z_BUF_ERROR means the
- * gzip stream stopped before its end. */
-static bool gz_failed(gzFile gz, int n, int *err, char *reason, size_t reason_size) {
-    const char *msg = gzerror(gz, err);
-    if (n >= 0 && (*err == Z_OK || *err == Z_STREAM_END))
-        return false;
-    snprintf(reason, reason_size, "%s",
-             *err == Z_BUF_ERROR ? "the file is truncated (gzip stream ends early)"
-                                 : (msg && *msg ? msg : "read error"));
-    return true;
+static void gz_stream_init(struct gz_stream *g, int fd, uint64_t raw_size) {
+    memset(&g->z, 0, sizeof g->z);
+    g->fd = fd;
+    g->z_ready = false;
+    g->raw_eof = false;
+    g->mode = GZ_START;
+    g->raw_size = raw_size;
+    g->raw_read = 0;
+    g->read_errno = 0;
+}
+
+static void gz_stream_end(struct gz_stream *g) {
+    if (g->z_ready)
+        inflateEnd(&g->z);
+    g->z_ready = false;
+}
+
+/* Read more raw bytes after the unconsumed ones (moved to the start of
+ * g->in). 0, or -1 with g->read_errno. */
+static int gz_refill(struct gz_stream *g) {
+    if (g->z.avail_in > 0 && g->z.next_in != g->in)
+        memmove(g->in, g->z.next_in, g->z.avail_in);
+    g->z.next_in = g->in;
+    for (;;) {
+        ssize_t n = read(g->fd, g->in + g->z.avail_in, sizeof g->in - g->z.avail_in);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            g->read_errno = errno;
+            return -1;
+        }
+        g->raw_eof = n == 0;
+        g->z.avail_in += (uInt)n;
+        g->raw_read += (uint64_t)n;
+        return 0;
+    }
+}
+
+/* Why the bytes after a member are refused, into reason; how many when the
+ * file's size is known. */
+static void describe_trailing_bytes(const struct gz_stream *g, char *reason, size_t reason_size) {
+    uint64_t consumed = g->raw_read - g->z.avail_in;
+    const char *what = "after the gzip data: not a gzip file as TMDB publishes it";
+    if (g->raw_size > consumed) {
+        uint64_t n = g->raw_size - consumed;
+        snprintf(reason, reason_size, "%llu byte%s %s", (unsigned long long)n, n == 1 ? "" : "s",
+                 what);
+    } else {
+        snprintf(reason, reason_size, "bytes %s", what);
+    }
+}
+
+/* After a member, or at the start: what comes next decides the mode. */
+static int gz_look(struct gz_stream *g, char *reason, size_t reason_size) {
+    if (g->z.avail_in < 2 && !g->raw_eof)
+        return gz_refill(g) == 0 ? 0 : -2;
+    if (g->z.avail_in >= 2 && g->z.next_in[0] == 0x1f && g->z.next_in[1] == 0x8b) {
+        int rc = g->z_ready ? inflateReset(&g->z) : inflateInit2(&g->z, 16 + MAX_WBITS);
+        if (rc != Z_OK) {
+            g->read_errno = ENOMEM;
+            return -2;
+        }
+        g->z_ready = true;
+        g->mode = GZ_MEMBER;
+    } else if (g->z.avail_in == 0) {
+        g->mode = GZ_END;
+    } else if (g->mode == GZ_START) {
+        g->mode = GZ_DIRECT; /* a decompressed export reads like the compressed one */
+    } else {
+        describe_trailing_bytes(g, reason, reason_size);
+        return -1;
+    }
+    return 0;
+}
+
+/* Inflate what there is of the current member into out. Bytes made, 0 for
+ * none yet, -1 (reason set: the file is at fault) or -2 (g->read_errno). */
+static long gz_inflate(struct gz_stream *g, unsigned char *out, size_t size, char *reason,
+                       size_t reason_size) {
+    if (g->z.avail_in == 0) {
+        if (!g->raw_eof)
+            return gz_refill(g) == 0 ? 0 : -2;
+        snprintf(reason, reason_size, "the file is truncated (gzip stream ends early)");
+        return -1;
+    }
+    g->z.next_out = out;
+    g->z.avail_out = (uInt)size;
+    int rc = inflate(&g->z, Z_NO_FLUSH);
+    if (rc == Z_STREAM_END) {
+        g->mode = GZ_BETWEEN;
+    } else if (rc == Z_MEM_ERROR) {
+        g->read_errno = ENOMEM;
+        return -2;
+    } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        snprintf(reason, reason_size, "the file is corrupt (%s)",
+                 g->z.msg ? g->z.msg : "not gzip data");
+        return -1;
+    }
+    return (long)(size - g->z.avail_out);
+}
+
+/* Up to `size` (at most UINT_MAX) bytes of the file as it reads into out.
+ * Returns how many, 0 at its end, -1 with a reason (the file is not gzip
+ * to its end: truncated, corrupt, bytes after the gzip data) or -2
+ * (reading fd failed, or out of memory: g->read_errno). */
+static long gz_stream_read(struct gz_stream *g, unsigned char *out, size_t size, char *reason,
+                           size_t reason_size) {
+    for (;;) {
+        long n = 0;
+        switch (g->mode) {
+        case GZ_END:
+            return 0;
+        case GZ_START:
+        case GZ_BETWEEN:
+            n = gz_look(g, reason, reason_size);
+            break;
+        case GZ_DIRECT:
+            if (g->z.avail_in == 0) {
+                if (g->raw_eof)
+                    g->mode = GZ_END;
+                else if (gz_refill(g) != 0)
+                    return -2;
+                break;
+            }
+            n = (long)(g->z.avail_in < size ? g->z.avail_in : size);
+            memcpy(out, g->z.next_in, (size_t)n);
+            g->z.next_in += n;
+            g->z.avail_in -= (uInt)n;
+            break;
+        case GZ_MEMBER:
+            n = gz_inflate(g, out, size, reason, reason_size);
+            break;
+        }
+        if (n != 0 || g->mode == GZ_END)
+            return n;
+    }
 }
 
 int export_check_whole(int fd, off_t at, char *reason, size_t reason_size) {
@@ -173,22 +327,21 @@ int export_check_whole(int fd, off_t at, char *reason, size_t reason_size) {
         snprintf(reason, reason_size, "%s", "not a gzip file");
         return lseek(fd, 0, SEEK_SET) == 0 ? -1 : -2;
     }
-    int copy = lseek(fd, at, SEEK_SET) == at ? dup(fd) : -1;
-    gzFile gz = copy >= 0 ? gzdopen(copy, "rb") : NULL;
-    if (!gz) {
+    struct gz_stream *g = lseek(fd, at, SEEK_SET) == at ? malloc(sizeof *g) : NULL;
+    if (!g) {
         snprintf(reason, reason_size, "reading it back: %s", strerror(errno));
-        if (copy >= 0)
-            close(copy);
         lseek(fd, 0, SEEK_SET);
         return -2;
     }
-    char sink[16384];
-    int n, err = Z_OK;
     uint64_t compressed = bytes_from(fd, at), inflated = 0;
+    gz_stream_init(g, fd, compressed);
+    unsigned char sink[16384];
+    long n;
     bool too_far = false;
     /* a few MiB may inflate to terabytes (a gzip bomb): bounded, and a
      * stop is seen */
-    while ((n = gzread(gz, sink, sizeof sink)) > 0 && !stop_requested()) {
+    while ((n = gz_stream_read(g, sink, sizeof sink, reason, reason_size)) > 0 &&
+           !stop_requested()) {
         inflated += (uint64_t)n;
         if ((too_far = inflated_too_far(inflated, compressed, reason, reason_size)))
             break;
@@ -199,14 +352,14 @@ int export_check_whole(int fd, off_t at, char *reason, size_t reason_size) {
     } else if (n > 0) {
         snprintf(reason, reason_size, "interrupted");
         rc = -3;
-    } else if (gz_failed(gz, n, &err, reason, reason_size)) {
+    } else if (n == -1) {
         rc = -1;
-        if (err == Z_ERRNO) { /* reading the file here, not the download */
-            snprintf(reason, reason_size, "reading it back: %s", strerror(errno));
-            rc = -2;
-        }
+    } else if (n == -2) { /* reading the file here, not the download */
+        snprintf(reason, reason_size, "reading it back: %s", strerror(g->read_errno));
+        rc = -2;
     }
-    gzclose(gz);
+    gz_stream_end(g);
+    free(g);
     if (lseek(fd, 0, SEEK_SET) != 0) {
         snprintf(reason, reason_size, "reading it back: %s", strerror(errno));
         rc = -2;
@@ -223,13 +376,7 @@ struct export_reader *export_reader_open(int fd) {
     struct stat st;
     r->empty_file = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
     r->compressed = bytes_from(fd, lseek(fd, 0, SEEK_CUR));
-    r->gz = gzdopen(fd, "rb");
-    if (!r->gz) {
-        close(fd);
-        free(r);
-        return NULL;
-    }
-    gzbuffer(r->gz, CHUNK);
+    gz_stream_init(&r->gz, fd, r->compressed);
     return r;
 }
 
@@ -245,9 +392,11 @@ static int fill(struct export_reader *r, char *reason, size_t reason_size) {
         r->end -= r->start;
         r->start = 0;
     }
-    int n = gzread(r->gz, r->buf + r->end, (unsigned)(sizeof r->buf - 1 - r->end));
-    int err = Z_OK;
-    if (gz_failed(r->gz, n, &err, reason, reason_size))
+    long n = gz_stream_read(&r->gz, (unsigned char *)r->buf + r->end, sizeof r->buf - 1 - r->end,
+                            reason, reason_size);
+    if (n == -2)
+        snprintf(reason, reason_size, "read error: %s", strerror(r->gz.read_errno));
+    if (n < 0)
         return -1;
     if (n == 0) {
         r->eof = true;
@@ -327,6 +476,7 @@ long export_reader_line(const struct export_reader *r) {
 void export_reader_close(struct export_reader *r) {
     if (!r)
         return;
-    gzclose(r->gz);
+    gz_stream_end(&r->gz);
+    close(r->gz.fd);
     free(r);
 }

@@ -2,7 +2,7 @@
  * export reader (export.h) that splits the decompressed file into lines.
  *
  * Byte 0 chooses the mode; bytes 1-2 are a number, `knob`.
- *   bit 0 clear: the text is the file (zlib reads a non-gzip file as it is);
+ *   bit 0 clear: the text is the file (the reader reads a non-gzip file as it is);
  *   bit 0 set:   the text is gzip-compressed first; with bit 1 set as well
  *                the compressed file is cut short (knob says where);
  *   bit 3 set:   knob newlines (plus 56 KiB of them with bit 2) go before

@@ -473,6 +473,125 @@ static void test_check_whole(void **state) {
     close(fd);
 }
 
+/* ---- bytes after the gzip data ---- */
+
+/* One gzip member of `text` appended to buf at *len. */
+static void append_member(unsigned char *buf, size_t cap, size_t *len, const char *text) {
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (Bytef *)(uintptr_t)text;
+    z.avail_in = (uInt)strlen(text);
+    z.next_out = buf + *len;
+    z.avail_out = (uInt)(cap - *len);
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    *len += z.total_out;
+    deflateEnd(&z);
+}
+
+static void append_bytes(unsigned char *buf, size_t cap, size_t *len, const void *bytes, size_t n) {
+    assert_true(*len + n <= cap);
+    memcpy(buf + *len, bytes, n);
+    *len += n;
+}
+
+/* What download_day() writes with --include-adult: the main export, a
+ * member of one newline, the adult export; `pad` NUL bytes after the main
+ * export's gzip data (0: none). *adult_at is where the adult part starts;
+ * the main export's gzip data ends at *main_end, when not NULL. */
+static size_t main_and_adult(unsigned char *buf, size_t cap, size_t pad, off_t *adult_at,
+                             size_t *main_end) {
+    static const unsigned char zeros[64];
+    size_t len = 0;
+    assert_true(pad <= sizeof zeros);
+    append_member(buf, cap, &len, "{\"adult\":false,\"id\":1}\n{\"adult\":false,\"id\":2}\n");
+    if (main_end)
+        *main_end = len;
+    append_bytes(buf, cap, &len, zeros, pad);
+    append_member(buf, cap, &len, "\n");
+    *adult_at = (off_t)len;
+    append_member(buf, cap, &len, "{\"adult\":true,\"id\":3}\n{\"adult\":true,\"id\":4}\n");
+    return len;
+}
+
+/* zlib's gzread() stops quietly at bytes after a member that do not start
+ * another (NUL padding): a main export so padded looked whole to the check,
+ * and the reader then ended cleanly before the adult export, whose movies
+ * were all marked deleted. Refused now, by the check and by the reader;
+ * members one after the other are still whole. */
+static void test_check_whole_refuses_bytes_after_the_gzip_data(void **state) {
+    struct tmp *t = *state;
+    unsigned char buf[1024];
+    off_t adult_at;
+    char reason[160];
+    size_t main_len;
+    size_t len = main_and_adult(buf, sizeof buf, 8, &adult_at, &main_len);
+    write_plain(t->path, (const char *)buf, len);
+    int fd = open(t->path, O_RDWR);
+    assert_true(fd >= 0);
+    assert_int_equal(export_check_whole(fd, 0, reason, sizeof reason), -1);
+    if (!strstr(reason, "bytes after the gzip data: not a gzip file as TMDB publishes it"))
+        fail_msg("reason \"%s\"", reason);
+    assert_int_equal(lseek(fd, 0, SEEK_CUR), 0);
+    /* the main export alone, as download_into() checks it: the padding
+     * counted */
+    assert_int_equal(ftruncate(fd, (off_t)(main_len + 8)), 0);
+    assert_int_equal(export_check_whole(fd, 0, reason, sizeof reason), -1);
+    assert_string_equal(reason,
+                        "8 bytes after the gzip data: not a gzip file as TMDB publishes it");
+    /* one byte after it, which could start a member (gzip's magic is 2) */
+    assert_int_equal(ftruncate(fd, (off_t)main_len), 0);
+    assert_int_equal(pwrite(fd, "\x1f", 1, (off_t)main_len), 1);
+    assert_int_equal(export_check_whole(fd, 0, reason, sizeof reason), -1);
+    assert_string_equal(reason, "1 byte after the gzip data: not a gzip file as TMDB publishes it");
+    /* gzip's magic, then not a member */
+    assert_int_equal(pwrite(fd, "\x1f\x8bjunkjunkjunk", 14, (off_t)main_len), 14);
+    assert_int_equal(export_check_whole(fd, 0, reason, sizeof reason), -1);
+    close(fd);
+
+    /* the adult part checked from its offset: padding after it too */
+    len = main_and_adult(buf, sizeof buf, 0, &adult_at, NULL);
+    append_bytes(buf, sizeof buf, &len, "\0\0\0", 3);
+    write_plain(t->path, (const char *)buf, len);
+    fd = open(t->path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(export_check_whole(fd, adult_at, reason, sizeof reason), -1);
+    assert_string_equal(reason,
+                        "3 bytes after the gzip data: not a gzip file as TMDB publishes it");
+    close(fd);
+
+    /* whole without the padding, from 0 and from the adult part */
+    len = main_and_adult(buf, sizeof buf, 0, &adult_at, NULL);
+    write_plain(t->path, (const char *)buf, len);
+    fd = open(t->path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(export_check_whole(fd, 0, reason, sizeof reason), 0);
+    assert_int_equal(lseek(fd, 0, SEEK_CUR), 0);
+    assert_int_equal(export_check_whole(fd, adult_at, reason, sizeof reason), 0);
+    assert_int_equal(lseek(fd, 0, SEEK_CUR), 0);
+    close(fd);
+}
+
+/* The reader does not end cleanly there either (a --file is read without
+ * the check): an error after the entries before the padding. */
+static void test_reader_refuses_bytes_after_the_gzip_data(void **state) {
+    struct tmp *t = *state;
+    unsigned char buf[1024];
+    off_t adult_at;
+    size_t len = main_and_adult(buf, sizeof buf, 8, &adult_at, NULL);
+    write_plain(t->path, (const char *)buf, len);
+    const struct want padded[] = {
+        want_entry(1, 1),
+        want_entry(2, 2),
+        {EXPORT_ERROR, 0, 2, "bytes after the gzip data: not a gzip file as TMDB publishes it"}};
+    assert_reads(t->path, padded, sizeof padded / sizeof *padded);
+    len = main_and_adult(buf, sizeof buf, 0, &adult_at, NULL);
+    write_plain(t->path, (const char *)buf, len);
+    const struct want whole[] = {want_entry(1, 1), want_entry(2, 2), want_entry(3, 4),
+                                 want_entry(4, 5), want_end(5)};
+    assert_reads(t->path, whole, sizeof whole / sizeof *whole);
+}
+
 /* ---- the bound on inflation (a gzip bomb) ---- */
 
 /* max(64 MiB, 100 times the compressed size), without overflowing. */
@@ -753,9 +872,9 @@ static void test_reader_concatenated_members(void **state) {
     assert_reads(t->path, want, sizeof want / sizeof *want);
 }
 
-/* A file that is not gzip at all is read as it is: zlib's gzread passes
- * such input through ("transparent" mode), so a decompressed export reads
- * like the compressed one and anything else turns into bad lines. */
+/* A file that is not gzip at all is read as it is, as zlib's gzread reads
+ * it ("transparent" mode), so a decompressed export reads like the
+ * compressed one and anything else turns into bad lines. */
 static void test_reader_plain_file_is_read_as_text(void **state) {
     struct tmp *t = *state;
     const char data[] = "{\"id\":1}\n<html>403 Forbidden</html>\n{\"id\":3}\n";
@@ -839,6 +958,8 @@ int main(void) {
         READER_TEST(test_reader_crlf_blank_lines_and_no_final_newline),
         READER_TEST(test_reader_repairs_lone_surrogates),
         READER_TEST(test_check_whole),
+        READER_TEST(test_check_whole_refuses_bytes_after_the_gzip_data),
+        READER_TEST(test_reader_refuses_bytes_after_the_gzip_data),
         READER_TEST(test_reader_last_line_longer_than_what_came_before),
         READER_TEST(test_reader_bad_line_then_more),
         READER_TEST(test_reader_over_long_line_is_skipped),
