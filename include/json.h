@@ -31,10 +31,12 @@ void json_global_init(void);
  * allocated in `a`. Returns the root or NULL. *in_arena tells whether the
  * tree lives in `a` (then it is freed with the arena and must never reach
  * cJSON_Delete) or on the heap (json_global_init() was not called: the
- * caller frees it with cJSON_Delete).
+ * caller frees it with cJSON_Delete). *out_of_memory tells a NULL of a
+ * failed allocation from one of text that is not JSON (known only with
+ * json_global_init(): its hooks see the allocations).
  */
 struct cJSON *json_parse_in_arena(struct arena *a, const char *s, size_t len, const char **end,
-                                  bool *in_arena);
+                                  bool *in_arena, bool *out_of_memory);
 
 /* 2^52: from here on a double holds integers only, so a literal's fraction
  * may have been rounded away (4503599627370497.5 reads as ...498), and from

@@ -148,7 +148,11 @@ enum retry_action fetch_movie(struct fetcher *f, const struct work_item *item,
     }
     char why[160];
     enum movie_status st = movie_parse(r.body, r.len, id, &out->movie, why, sizeof why);
-    if (st != MOVIE_OK) {
+    if (st == MOVIE_ERR_NOMEM) {
+        /* this machine's limit (ulimit -v, a cgroup), not the body's fault */
+        snprintf(out->reason, sizeof out->reason, "out of memory reading a body of %zu bytes",
+                 r.len);
+    } else if (st != MOVIE_OK) {
         snprintf(out->reason, sizeof out->reason, "bad payload: %s", why);
         /* Only a whole, well-formed body of the wrong shape is TMDB's
          * answer for certain; broken JSON or UTF-8 may be a cut transfer

@@ -24,9 +24,15 @@ bool json_int64(const cJSON *item, int64_t *out) {
 static bool hooks_installed;
 /* The arena of the parse running on this thread, NULL outside one. */
 static _Thread_local struct arena *parse_arena;
+/* Whether an allocation of this thread's parse failed: cJSON then returns
+ * NULL, as for a syntax error, and json_parse_in_arena() tells them apart. */
+static _Thread_local bool parse_out_of_memory;
 
 static void *hook_malloc(size_t size) {
-    return parse_arena ? arena_alloc(parse_arena, size) : malloc(size);
+    void *p = parse_arena ? arena_alloc(parse_arena, size) : malloc(size);
+    if (!p)
+        parse_out_of_memory = true;
+    return p;
 }
 
 /* Inside a parse, cJSON frees only what that parse allocated (a node it
@@ -43,12 +49,14 @@ void json_global_init(void) {
 }
 
 cJSON *json_parse_in_arena(struct arena *a, const char *s, size_t len, const char **end,
-                           bool *in_arena) {
+                           bool *in_arena, bool *out_of_memory) {
     *in_arena = hooks_installed;
     if (hooks_installed)
         parse_arena = a;
+    parse_out_of_memory = false;
     cJSON *root = cJSON_ParseWithLengthOpts(s, len, end, 0);
     parse_arena = NULL;
+    *out_of_memory = !root && parse_out_of_memory;
     return root;
 }
 

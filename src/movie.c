@@ -391,9 +391,12 @@ enum movie_status movie_parse(const char *body, size_t len, int64_t expected_id,
     m->raw_len = len;
     json_repair_escapes(m->raw_json, len); /* raw_json too: SQLite reads what the columns hold */
     const char *end = NULL;
-    m->root = json_parse_in_arena(a, m->raw_json, len + 1, &end, &m->root_in_arena);
+    bool out_of_memory = false;
+    m->root = json_parse_in_arena(a, m->raw_json, len + 1, &end, &m->root_in_arena, &out_of_memory);
     enum movie_status st = MOVIE_OK;
-    if (!m->root || !cJSON_IsObject(m->root)) {
+    if (out_of_memory) {
+        st = MOVIE_ERR_NOMEM; /* the body passed the strict check: not its fault */
+    } else if (!m->root || !cJSON_IsObject(m->root)) {
         snprintf(reason, reason_size,
                  m->root ? "body is not a JSON object" : "body is not valid JSON (truncated?)");
         st = MOVIE_ERR_JSON;

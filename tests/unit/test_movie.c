@@ -13,6 +13,16 @@
 #include "json.h"
 #include "movie.h"
 
+/* The Makefile links this test with -Wl,--wrap=malloc: the project's own
+ * calls to malloc (the arena's blocks among them) come here, and fail from
+ * this many bytes on while it is not 0, as on a machine out of memory. */
+static size_t fail_malloc_from;
+void *__real_malloc(size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_malloc(size_t size) {
+    return fail_malloc_from && size >= fail_malloc_from ? NULL : __real_malloc(size);
+}
+
 static const char FULL[] =
     "{\"adult\":false,\"backdrop_path\":\"/b.jpg\","
     "\"belongs_to_collection\":{\"id\":86311,\"name\":\"어벤져스 컬렉션\",\"poster_path\":null,"
@@ -646,10 +656,37 @@ static void test_tree_in_the_arena_after_json_global_init(void **state) {
     assert_null(bad);
 }
 
+/* Memory running out in the middle of a parse (a block of the arena that
+ * cannot be had) is said as such, not as a body that is not JSON: the body
+ * passed the strict check, and is not at fault. */
+static void test_out_of_memory_in_the_parse_is_said_so(void **state) {
+    (void)state;
+    enum { N = 40000 }; /* [0,0,...]: a node a number, far beyond the first block */
+    char *body = malloc(2 * N + 32);
+    assert_non_null(body);
+    size_t len = (size_t)snprintf(body, 32, "{\"id\":1,\"a\":[0");
+    for (int i = 1; i < N; i++)
+        len += (size_t)snprintf(body + len, 3, ",0");
+    len += (size_t)snprintf(body + len, 3, "]}");
+    struct movie *m = NULL;
+    char reason[160] = "";
+    fail_malloc_from = 6 * len; /* the arena's first block (4 len) is had, the next (8) not */
+    enum movie_status st = movie_parse(body, len, 1, &m, reason, sizeof reason);
+    fail_malloc_from = 0;
+    assert_int_equal(st, MOVIE_ERR_NOMEM);
+    assert_null(m);
+    assert_string_equal(reason, "out of memory");
+    st = movie_parse(body, len, 1, &m, reason, sizeof reason); /* memory back: parsed */
+    assert_int_equal(st, MOVIE_OK);
+    movie_free(m);
+    free(body);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tree_on_the_heap_before_json_global_init),
         cmocka_unit_test(test_tree_in_the_arena_after_json_global_init),
+        cmocka_unit_test(test_out_of_memory_in_the_parse_is_said_so),
         cmocka_unit_test(test_full_body),
         cmocka_unit_test(test_unknowns_become_null),
         cmocka_unit_test(test_members_found_as_cjson_finds_them),
