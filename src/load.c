@@ -197,7 +197,11 @@ static int collect_skip(struct store *store, const struct options *opt, const ch
     int64_t from = 0;
     enum store_status ss = STORE_OK;
     if (!opt->refresh && source_kind_resumes(opt->source.kind))
-        ss = store_resume_ids(store, source, opt->append, run_id, add_to_set, skip, &from);
+        /* a dry run marks no dead run aborted, as a load does first: it
+         * reads a run left running as one (a load would start only when
+         * none holds the database, so such a run is dead then) */
+        ss = store_resume_ids(store, source, opt->append, run_id, opt->dry_run, add_to_set, skip,
+                              &from);
     if (ss == STORE_OK && from > 0) {
         char started[CLOCK_ISO_SIZE];
         log_info("resuming after run %" PRId64 ": %zu movies it settled are not fetched again "

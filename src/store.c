@@ -1076,18 +1076,20 @@ enum store_status store_mark_aborted(struct store *s, const char *now, int64_t *
 }
 
 /* The earliest of the unfinished runs of `source` that directly precede
- * `run_id` (interrupted, aborted, or failed: what each committed stands):
- * its id and start time (copied into started). */
-static int64_t resumable_since(struct store *s, const char *source, int64_t run_id, char *started,
-                               size_t size, int *rc) {
+ * `run_id` (interrupted, aborted, or failed: what each committed stands;
+ * with running_dead, running too): its id and start time (copied into
+ * started). */
+static int64_t resumable_since(struct store *s, const char *source, int64_t run_id,
+                               bool running_dead, char *started, size_t size, int *rc) {
     sqlite3_stmt *st = s->stmts[ST_PREVIOUS_RUNS];
     sqlite3_bind_int64(st, 1, run_id);
     int64_t from = 0;
     while ((*rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *status = (const char *)sqlite3_column_text(st, 2);
         const char *src = (const char *)sqlite3_column_text(st, 3);
-        bool unfinished = strcmp(status, "aborted") == 0 ||
-                          strcmp(status, "interrupted") == 0 || strcmp(status, "failed") == 0;
+        bool unfinished = strcmp(status, "aborted") == 0 || strcmp(status, "interrupted") == 0 ||
+                          strcmp(status, "failed") == 0 ||
+                          (running_dead && strcmp(status, "running") == 0);
         if (!unfinished || strcmp(src, source) != 0)
             break;
         from = sqlite3_column_int64(st, 0);
@@ -1101,11 +1103,11 @@ static int64_t resumable_since(struct store *s, const char *source, int64_t run_
 }
 
 enum store_status store_resume_ids(struct store *s, const char *source, const char *append,
-                                   int64_t run_id, store_id_fn fn, void *ctx,
+                                   int64_t run_id, bool running_dead, store_id_fn fn, void *ctx,
                                    int64_t *from_run) {
     char started[64] = "";
     int rc;
-    *from_run = resumable_since(s, source, run_id, started, sizeof started, &rc);
+    *from_run = resumable_since(s, source, run_id, running_dead, started, sizeof started, &rc);
     if (rc != SQLITE_OK)
         return store_fail(s, "read earlier runs");
     if (*from_run == 0)

@@ -5,7 +5,7 @@
 # run aborted and resumes without refetching what was already stored; the
 # final run completes the job with every movie present once.
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 9
 
 N=400
 KILLS=${E2E_KILLS:-20}
@@ -26,6 +26,13 @@ is "$bad_integrity" 0 "integrity_check ok after each of $KILLS kill -9"
 killed=$(sql 'SELECT count(*) FROM runs')
 stored_before=$(sql 'SELECT count(*) FROM movies')
 diag "$killed runs killed; $stored_before movies stored by them"
+
+# A dry run now says what the rerun will do: the last killed run still
+# reads "running" (nothing marked it aborted), yet it is resumed as the
+# rerun will (before, the dry run resumed nothing and said all N).
+run_ingest $CMD --dry-run
+like "$OUT" "would fetch $((N - stored_before)) movie\(s\).* skipped=$stored_before " \
+    "a dry run resumes the dead runs as the rerun does ($((N - stored_before)) to fetch)"
 
 fake_reset
 run_ingest $CMD -v
