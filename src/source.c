@@ -206,13 +206,30 @@ static int wait_readable(int fd) {
     }
 }
 
+/* A token as a warning quotes it: a control byte (a NUL of UTF-16 input,
+ * an escape sequence) as \xNN, so that the quote shows what was read and
+ * nothing of it acts on a terminal. */
+static const char *quoted_token(const char *tok, size_t len, char *out, size_t size) {
+    size_t o = 0;
+    for (size_t i = 0; i < len && o + 5 < size; i++) {
+        unsigned char c = (unsigned char)tok[i];
+        if (c < 0x20 || c == 0x7f)
+            o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
+        else
+            out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* One token finished on standard input: push it or report it. */
 static int take_token(struct producer *p, const char *tok, size_t len, long line) {
     int64_t id;
     if (len > 0 && source_parse_id(tok, len, &id) == 0)
         return push_id(p, id);
-    log_warn("standard input line %ld: \"%.*s\" is not a movie id; skipped", line,
-             (int)(len > MAX_TOKEN ? MAX_TOKEN : len), tok);
+    char quoted[4 * MAX_TOKEN + 1];
+    log_warn("standard input line %ld: \"%s\" is not a movie id; skipped", line,
+             quoted_token(tok, len > MAX_TOKEN ? MAX_TOKEN : len, quoted, sizeof quoted));
     stats_add(&p->stats->failed, 1);
     stats_add(&p->stats->bad_input, 1);
     return 0;

@@ -4,7 +4,7 @@
 # with standard output and error closed (logs written all along) every id
 # is still read and stored; with standard input closed, there are none.
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 13
 
 start_fake --movies 50 --deleted 0
 ids=$(catalogue_ids 30 --movies 50 --deleted 0)
@@ -32,5 +32,15 @@ is "$?:$(sql 'SELECT count(*) FROM movies')" "0:30" "stdout and stderr closed: e
 is "$(sql 'PRAGMA integrity_check')" ok "and no log line went into the database"
 timeout 20 "$BIN" --db "$DB" --no-progress --rate 0 ids - <&- >/dev/null 2>&1
 is "$?" 1 "stdin closed: exit 1, no ids to read (no hang, no empty run called ok)"
+# A warning quotes a token's control bytes as \xNN: UTF-16 input's NULs
+# (before, the quote stopped at the first NUL: '"5" is not a movie id',
+# pointing the wrong way) and an escape sequence that would act on a
+# terminal.
+"$PYTHON" -c 'import sys; sys.stdout.buffer.write("550\n".encode("utf-16-le"))' >"$TMP/utf16"
+INGEST_STDIN=$TMP/utf16 run_ingest --dry-run ids -
+like "$ERR" 'line 1: "5\\x005\\x000\\x00" is not a movie id' "a UTF-16 token is quoted with its NULs"
+printf 'ab\033[31mc\n' >"$TMP/esc"
+INGEST_STDIN=$TMP/esc run_ingest --dry-run ids -
+like "$ERR" 'line 1: "ab\\x1b\[31mc" is not a movie id' "an escape byte is quoted, not sent to the terminal"
 
 done_testing
