@@ -2,7 +2,7 @@
 # Credentials: required before any request, a rejected one stops the run at
 # once with exit 1, and the secret never appears in output or the database.
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 24
 
 API_KEY=0123456789abcdef0123456789abcdef
 start_fake --movies 60 --deleted 0 --api-key "$API_KEY"
@@ -26,9 +26,10 @@ like "$ERR" "credential was rejected" "rejected token: message says the credenti
 unlike "$OUT$ERR" "$WRONG" "rejected token: the token is not printed"
 is "$(sql "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" failed "rejected token: run marked failed"
 
-# The same with movies in flight (ids source): every worker stops.
+# The same for ids: refused at the API's check (/configuration), before
+# any movie is requested.
 TMDB_API_TOKEN=$WRONG run_ingest ids 1 2 3 4 5 6 7 8 9 10 11 12 --workers 5
-is "$RC" 1 "rejected token on details: exit 1"
+is "$RC" 1 "rejected token at the start of an ids run: exit 1"
 
 # A v3 key travels in the URL: it must be redacted everywhere.
 rm -f "$DB"
@@ -73,5 +74,20 @@ printf 'Bearer %s\n' "$TEST_TOKEN" >"$TMP/token"
 like "$(cat "$TMP/rc"):$(cat "$TMP/e")" "^2:.*--token-file starts with 'Bearer ': drop that prefix" \
     "--token-file holding 'Bearer TOKEN': exit 2, says to drop the prefix"
 unlike "$(cat "$TMP/e")" "${TEST_TOKEN#e2e-token-}" "--token-file holding 'Bearer TOKEN': the token not shown"
+
+# A credential revoked while movies are in flight: the API's check passes,
+# then every details request answers 401. The first 401 stops every worker:
+# exit 1, the run failed, and no more requests than the workers had in
+# flight (a 401 that only failed its movie would request all 40).
+stop_fake
+start_fake --movies 60 --deleted 0 --fault-fraction 1 --fault-kinds 401 --fault-attempts 1000
+run_ingest ids $(catalogue_ids 40 --movies 60 --deleted 0) --workers 5 --rate 0
+fake_snapshot
+is "$RC:$(sql "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" 1:failed \
+    "401 on details (the check passed): exit 1, run failed"
+like "$ERR" "credential was rejected" "and says the credential was rejected"
+details=$(fake_stat by_endpoint.details)
+[ "$details" -ge 1 ] && [ "$details" -le 10 ]
+ok $? "every worker stopped at the first 401s ($details details requests for 40 movies)"
 
 done_testing

@@ -3,9 +3,15 @@
 # names is documented in both (as a whole option, not inside a longer one),
 # and every command of --help has a man page entry and a README row.
 . "$(dirname "$0")/lib.sh"
-plan 6
+plan 7
 
 help=$("$BIN" --help)
+# the checks below read --help's lists: an empty or cut --help (printed to
+# stderr, say) would pass every one of them
+n_options=$(printf '%s\n' "$help" | grep -oE -- '--[a-z][a-z-]+' | sort -u | wc -l)
+n_commands=$(printf '%s\n' "$help" | sed -n '/^Commands:/,/^$/p' | grep -cE '^  [a-z]+ ')
+[ "$n_options" -ge 30 ] && [ "$n_commands" -ge 8 ]
+ok $? "--help on stdout lists the options and commands ($n_options options, $n_commands commands)"
 man=$(sed 's/\\-/-/g' "$ROOT/docs/tmdb-ingest.1")
 readme=$(cat "$ROOT/README.md")
 # the first cells of the README's table rows (an escaped \| kept inside)

@@ -6,7 +6,7 @@
 # The same for one body naming a keyword twice under two names, and for a
 # merge whose input holds the new name.
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 14
 
 KW=818 # "based on novel or book" in the fake
 NEW="zeppelinrename novel"
@@ -34,6 +34,11 @@ is "$(sql "SELECT count(*) FROM movies_fts WHERE movies_fts MATCH '\"based on no
 is "$?" 0 "merging a database with the renamed keyword exits 0"
 is "$(sqlite3 "$TMP/merged.sqlite3" "SELECT name FROM keywords WHERE id = $KW")" "$NEW" \
     "the merged keyword has the newer name"
+# the other order: the newer name merged first stays (the later updated_at
+# wins, not the last input)
+"$BIN" merge "$TMP/reversed.sqlite3" "$DB" "$TMP/old.sqlite3" 2>"$TMP/merge.err"
+is "$?:$(sqlite3 "$TMP/reversed.sqlite3" "SELECT name FROM keywords WHERE id = $KW")" "0:$NEW" \
+    "merged in the other order, the keyword still has the newer name"
 
 # one body naming the same keyword twice, under two names
 victim=$(sql "SELECT movie_id FROM movie_keywords WHERE keyword_id = $KW ORDER BY movie_id LIMIT 1")
