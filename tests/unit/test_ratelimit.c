@@ -17,6 +17,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -221,23 +222,58 @@ static void check_waiter(const struct waiter *w) {
     assert_true(w->returned_s >= w->slot_s);
 }
 
+/* A thread that takes a slot, says so (its `asking`), and asks for the
+ * next: at 5/s that one is 0.2 s after the first, within the lookahead, so
+ * it is reserved at once and slept for. The first slot being the thread's
+ * own, however late the thread started, it says so 0.2 s before the slot
+ * it then sleeps for. */
+struct second_asker {
+    struct waiter w;
+    int first_rc;
+    double first_slot_s;
+};
+
+static void *acquire_twice(void *arg) {
+    struct second_asker *a = arg;
+    a->first_rc = ratelimit_acquire_slot(a->w.rl, &a->first_slot_s);
+    return acquire_once(&a->w);
+}
+
 /* A thread already asleep for its slot when a 429 comes does not send
- * before the pause is over (it used to send at its slot, inside it). */
+ * before the pause is over (it used to send at its slot, inside it). The
+ * 429 comes halfway between the thread's asking and its slot; when this
+ * thread was so late that it may have come after the slot (and the thread
+ * may have sent, rightly), the test starts over. */
 static void test_a_pause_holds_for_threads_already_waiting(void **state) {
     (void)state;
-    struct ratelimit *rl = ratelimit_new(2); /* a slot every 0.5 s */
-    acquire_slot(rl);
-    struct waiter w = {.rl = rl};
-    pthread_t t;
-    assert_int_equal(pthread_create(&t, NULL, acquire_once, &w), 0); /* slot at +0.5 s */
-    struct timespec nap = {0, 50 * 1000000L};
-    nanosleep(&nap, NULL);
-    double throttled_s = clock_monotonic_s();
-    ratelimit_throttle(rl, 1000, RATELIMIT_TOO_MANY);
-    pthread_join(t, NULL);
-    check_waiter(&w);
-    assert_true(w.slot_s >= throttled_s + 1.0 - EPSILON_S);
-    ratelimit_free(rl);
+    for (int attempt = 0; attempt < 5; attempt++) {
+        struct ratelimit *rl = ratelimit_new(5); /* a slot every 0.2 s */
+        assert_non_null(rl);
+        sem_t asking;
+        assert_int_equal(sem_init(&asking, 0, 0), 0);
+        struct second_asker a = {.w = {.rl = rl, .asking = &asking}};
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, acquire_twice, &a), 0);
+        assert_int_equal(sem_wait(&asking), 0);
+        double nap_s = a.first_slot_s + 0.1 - clock_monotonic_s();
+        if (nap_s > 0) {
+            struct timespec nap = {0, (long)(nap_s * 1e9)};
+            nanosleep(&nap, NULL);
+        }
+        double throttled_s = clock_monotonic_s();
+        ratelimit_throttle(rl, 1000, RATELIMIT_TOO_MANY);
+        bool before_slot = clock_monotonic_s() < a.first_slot_s + 0.2 - EPSILON_S;
+        pthread_join(t, NULL);
+        sem_destroy(&asking);
+        assert_int_equal(a.first_rc, 0);
+        check_waiter(&a.w);
+        if (before_slot)
+            assert_true(a.w.slot_s >= throttled_s + 1.0 - EPSILON_S);
+        ratelimit_free(rl);
+        if (before_slot)
+            return;
+    }
+    fail_msg("the throttle never came before the waiting thread's slot");
 }
 
 static int compare_doubles(const void *a, const void *b) {
