@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <time.h>
@@ -68,8 +69,20 @@ static void test_pop_timed_times_out(void **state) {
     queue_free(q);
 }
 
+/* A thread about to call what may block posts a semaphore first; the test
+ * waits for that, and then a moment for the call to reach its wait, before
+ * it asserts that the call has not returned. A fixed nap from the thread's
+ * creation passed without testing when the thread had not started yet:
+ * "not returned" held anyway. */
+static void wait_until_called(sem_t *calling, int n_calls) {
+    for (int i = 0; i < n_calls; i++)
+        assert_int_equal(sem_wait(calling), 0);
+    usleep(50 * 1000);
+}
+
 struct pusher {
     struct queue *q;
+    sem_t *pushing; /* posted before each push, or NULL */
     atomic_int pushed;
     enum queue_status last;
 };
@@ -77,6 +90,8 @@ struct pusher {
 static void *push_many(void *arg) {
     struct pusher *p = arg;
     for (int64_t i = 1; i <= 10; i++) {
+        if (p->pushing)
+            sem_post(p->pushing);
         p->last = queue_push(p->q, &i);
         if (p->last != QUEUE_OK)
             break;
@@ -111,63 +126,86 @@ static void test_push_blocks_when_full(void **state) {
 
 static void test_abort_wakes_blocked_producer(void **state) {
     (void)state;
-    struct pusher p = {.q = queue_new(1, sizeof(int64_t), 1)};
+    sem_t pushing;
+    assert_int_equal(sem_init(&pushing, 0, 0), 0);
+    struct pusher p = {.q = queue_new(1, sizeof(int64_t), 1), .pushing = &pushing};
     pthread_t t;
     pthread_create(&t, NULL, push_many, &p);
-    usleep(50 * 1000);
+    wait_until_called(&pushing, 2);              /* the second push finds the queue full */
+    assert_int_equal(atomic_load(&p.pushed), 1); /* blocked in it */
     queue_abort(p.q);
     pthread_join(t, NULL);
     assert_int_equal(p.last, QUEUE_ABORTED);
+    assert_int_equal(atomic_load(&p.pushed), 1);
     int64_t v;
     assert_int_equal(queue_pop(p.q, &v), QUEUE_ABORTED);
     queue_free(p.q);
+    sem_destroy(&pushing);
 }
 
 struct popper {
     struct queue *q;
+    sem_t *popping; /* posted before the pop */
+    atomic_bool done;
     enum queue_status st;
 };
 
 static void *pop_one(void *arg) {
     struct popper *p = arg;
     int64_t v;
+    sem_post(p->popping);
     p->st = queue_pop(p->q, &v);
+    atomic_store(&p->done, true);
     return NULL;
+}
+
+#define N_POPPERS 4
+
+/* N_POPPERS threads each in a pop of the empty `q`, blocked there. */
+static void start_blocked_consumers(struct queue *q, sem_t *popping, struct popper *pops,
+                                    pthread_t *t) {
+    assert_int_equal(sem_init(popping, 0, 0), 0);
+    for (int i = 0; i < N_POPPERS; i++) {
+        pops[i] = (struct popper){.q = q, .popping = popping, .st = QUEUE_OK};
+        atomic_init(&pops[i].done, false);
+        pthread_create(&t[i], NULL, pop_one, &pops[i]);
+    }
+    wait_until_called(popping, N_POPPERS);
+    for (int i = 0; i < N_POPPERS; i++)
+        assert_false(atomic_load(&pops[i].done));
+}
+
+/* Each of those threads has ended, its pop returned `want`. */
+static void join_consumers(sem_t *popping, struct popper *pops, pthread_t *t,
+                           enum queue_status want) {
+    for (int i = 0; i < N_POPPERS; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(pops[i].st, want);
+    }
+    sem_destroy(popping);
 }
 
 static void test_abort_wakes_every_blocked_consumer(void **state) {
     (void)state;
     struct queue *q = queue_new(2, sizeof(int64_t), 1);
-    struct popper pops[4];
-    pthread_t t[4];
-    for (int i = 0; i < 4; i++) {
-        pops[i] = (struct popper){.q = q, .st = QUEUE_OK};
-        pthread_create(&t[i], NULL, pop_one, &pops[i]);
-    }
-    usleep(50 * 1000);
+    struct popper pops[N_POPPERS];
+    pthread_t t[N_POPPERS];
+    sem_t popping;
+    start_blocked_consumers(q, &popping, pops, t);
     queue_abort(q);
-    for (int i = 0; i < 4; i++) {
-        pthread_join(t[i], NULL);
-        assert_int_equal(pops[i].st, QUEUE_ABORTED);
-    }
+    join_consumers(&popping, pops, t, QUEUE_ABORTED);
     queue_free(q);
 }
 
 static void test_close_wakes_every_blocked_consumer(void **state) {
     (void)state;
     struct queue *q = queue_new(2, sizeof(int64_t), 1);
-    struct popper pops[4];
-    pthread_t t[4];
-    for (int i = 0; i < 4; i++) {
-        pops[i] = (struct popper){.q = q, .st = QUEUE_OK};
-        pthread_create(&t[i], NULL, pop_one, &pops[i]);
-    }
-    usleep(50 * 1000);
+    struct popper pops[N_POPPERS];
+    pthread_t t[N_POPPERS];
+    sem_t popping;
+    start_blocked_consumers(q, &popping, pops, t);
     queue_close(q);
-    for (int i = 0; i < 4; i++) {
-        pthread_join(t[i], NULL);
-        assert_int_equal(pops[i].st, QUEUE_CLOSED);
-    }
+    join_consumers(&popping, pops, t, QUEUE_CLOSED);
     queue_free(q);
 }
 
@@ -276,11 +314,13 @@ static void test_one_producer_many_consumers(void **state) {
  * drained it to half, not at the first free slot, and then fills it again. */
 static void test_single_producer_refills_at_half(void **state) {
     (void)state;
-    struct pusher p = {.q = queue_new(4, sizeof(int64_t), 1)};
+    sem_t pushing;
+    assert_int_equal(sem_init(&pushing, 0, 0), 0);
+    struct pusher p = {.q = queue_new(4, sizeof(int64_t), 1), .pushing = &pushing};
     pthread_t t;
     pthread_create(&t, NULL, push_many, &p);
-    while (atomic_load(&p.pushed) < 4)
-        usleep(1000);
+    wait_until_called(&pushing, 5);              /* the fifth push finds the queue full */
+    assert_int_equal(atomic_load(&p.pushed), 4); /* asleep in it */
     int64_t v;
     assert_int_equal(queue_pop(p.q, &v), QUEUE_OK); /* 3 left: above half */
     usleep(50 * 1000);
@@ -297,6 +337,7 @@ static void test_single_producer_refills_at_half(void **state) {
     }
     pthread_join(t, NULL);
     queue_free(p.q);
+    sem_destroy(&pushing);
 }
 
 static double now_s(void) {
@@ -372,6 +413,7 @@ static void test_wait_fill_wakes_for_enough_items_close_abort_or_time(void **sta
 struct weighed {
     struct queue *q;
     size_t weight;
+    sem_t pushing; /* posted before the push */
     atomic_bool done;
     enum queue_status st;
 };
@@ -379,6 +421,7 @@ struct weighed {
 static void *push_weighed(void *arg) {
     struct weighed *w = arg;
     int64_t v = 7;
+    sem_post(&w->pushing);
     w->st = queue_push_weighted(w->q, &v, w->weight);
     atomic_store(&w->done, true);
     return NULL;
@@ -389,7 +432,14 @@ static void start_push_weighed(struct weighed *w, struct queue *q, size_t weight
     w->q = q;
     w->weight = weight;
     atomic_init(&w->done, false);
+    assert_int_equal(sem_init(&w->pushing, 0, 0), 0);
     pthread_create(t, NULL, push_weighed, w);
+}
+
+/* Wait for that thread to end. */
+static void join_push_weighed(struct weighed *w, pthread_t t) {
+    pthread_join(t, NULL);
+    sem_destroy(&w->pushing);
 }
 
 /* The result queue's bound in bytes: with its weight limit queued, a push
@@ -407,10 +457,10 @@ static void test_weight_limit_blocks_push_until_taken(void **state) {
     struct weighed w;
     pthread_t t;
     start_push_weighed(&w, q, 1, &t);
-    usleep(200 * 1000);
+    wait_until_called(&w.pushing, 1);
     assert_false(atomic_load(&w.done));           /* 120 queued, 6 slots free: it waits */
     assert_int_equal(queue_pop(q, &v), QUEUE_OK); /* 60 left */
-    pthread_join(t, NULL);
+    join_push_weighed(&w, t);
     assert_int_equal(w.st, QUEUE_OK);
     assert_int_equal(queue_length(q), 2);
     queue_free(q);
@@ -427,10 +477,11 @@ static void test_abort_wakes_producer_waiting_for_weight(void **state) {
     struct weighed w;
     pthread_t t;
     start_push_weighed(&w, q, 1, &t);
-    usleep(50 * 1000);
+    wait_until_called(&w.pushing, 1);
+    assert_false(atomic_load(&w.done)); /* 20 queued, over 10: it waits */
     double t0 = now_s();
     queue_abort(q);
-    pthread_join(t, NULL);
+    join_push_weighed(&w, t);
     assert_true(now_s() - t0 < 5);
     assert_int_equal(w.st, QUEUE_ABORTED);
     queue_free(q);
@@ -453,7 +504,7 @@ static void test_wait_fill_wakes_at_gather_weight(void **state) {
     t0 = now_s();
     queue_wait_fill(q, 10000);
     assert_true(now_s() - t0 < 5); /* woken by the weight: 120 of 100 */
-    pthread_join(t, NULL);
+    join_push_weighed(&w, t);
     assert_int_equal(queue_pop(q, &v), QUEUE_OK);
     assert_int_equal(queue_pop(q, &v), QUEUE_OK);
     queue_free(q);
