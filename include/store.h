@@ -234,10 +234,10 @@ typedef int (*store_id_fn)(void *ctx, int64_t id);
  * an --append list, "" for none, that are kept in tables; or answered
  * 404) so the new run need not fetch it again. *from_run receives the
  * earliest such run, or 0 when there is nothing to resume. With
- * `running_dead`, a run still marked running counts as unfinished too (its
- * process is gone): a dry run, which marks nothing, sees what a load would
- * after marking such runs aborted (a load starts only when none holds the
- * database). Returns STORE_ERR_NOMEM when fn returns -1.
+ * `running_dead` (the caller knows no load holds the database, so their
+ * processes are gone), a run still marked running counts as unfinished
+ * too: a dry run, which marks nothing, sees what a load would after
+ * marking such runs aborted. Returns STORE_ERR_NOMEM when fn returns -1.
  */
 enum store_status store_resume_ids(struct store *s, const char *source, const char *append,
                                    int64_t run_id, bool running_dead, store_id_fn fn, void *ctx,

@@ -365,24 +365,24 @@ CREATE VIRTUAL TABLE IF NOT EXISTS movies_fts USING fts5 (
     title, original_title, overview, tagline, keywords, tokenize = 'trigram'
 );
 
--- The text of each movie's search document. keywords are the names joined
--- with ", " in TMDB's order: from raw_json when the movie's last fetch
--- included keywords (the store writes the movie row before its keyword
--- rows, so the row already knows them), otherwise from the keyword rows an
--- earlier fetch left. Reading raw_json spares a document rewrite for every
--- keyword row written: each write to an FTS5 table inside a statement
--- journal flushes a new index segment. Part of the schema (the triggers
--- use it): change it with a migration, not in views.sql.
+-- The text of each movie's search document. keywords are the names of its
+-- keyword rows (as the keywords table holds them now: TMDB renames
+-- keywords, and a rename reaches every movie of the keyword, fetched again
+-- or not) joined with ", " in TMDB's order. Documents are rebuilt once per
+-- transaction, before COMMIT (fts_pending below), when the keyword rows
+-- are written. Part of the schema (the triggers and the store use it), so
+-- not in views.sql; dropped and created again whenever this file is
+-- applied, as the triggers are, so that every database gets this text.
+-- (Before, a movie whose last fetch had keywords read them from raw_json:
+-- a renamed keyword kept its old name in the documents of the movies not
+-- fetched again.)
+DROP VIEW IF EXISTS movie_search_text;
 CREATE VIEW IF NOT EXISTS movie_search_text AS
 SELECT m.id, m.title, m.original_title, m.overview, m.tagline,
-       CASE WHEN instr(',' || m.appended || ',', ',keywords,') > 0
-            THEN (SELECT group_concat(json_extract(j.value, '$.name'), ', ')
-                    FROM json_each(m.raw_json, '$.keywords.keywords') j)
-            ELSE (SELECT group_concat(name, ', ')
-                    FROM (SELECT k.name FROM movie_keywords mk
-                            JOIN keywords k ON k.id = mk.keyword_id
-                           WHERE mk.movie_id = m.id ORDER BY mk.position))
-       END AS keywords
+       (SELECT group_concat(name, ', ')
+          FROM (SELECT k.name FROM movie_keywords mk
+                  JOIN keywords k ON k.id = mk.keyword_id
+                 WHERE mk.movie_id = m.id ORDER BY mk.position)) AS keywords
   FROM movies m;
 
 -- Movies whose search document must be rebuilt before the transaction
@@ -404,8 +404,7 @@ CREATE TABLE IF NOT EXISTS fts_pending (
 
 -- An update of a movie notes it only when a field of its document may have
 -- changed: a refetch that changes no text leaves the index alone. A keyword
--- row written or removed matters only to movies whose last fetch had no
--- keywords (the others read raw_json): merged movies, rows edited by hand.
+-- row written or removed, or a keyword renamed, notes the movies it is of.
 -- Each is dropped and created again whenever this file is applied, so
 -- that a database made by an earlier build gets the triggers of this one;
 -- CREATE ... IF NOT EXISTS alone would keep the old ones.
@@ -434,16 +433,12 @@ END;
 
 DROP TRIGGER IF EXISTS movie_keywords_fts_insert;
 CREATE TRIGGER IF NOT EXISTS movie_keywords_fts_insert AFTER INSERT ON movie_keywords
-    WHEN (SELECT instr(',' || appended || ',', ',keywords,') > 0 FROM movies
-           WHERE id = NEW.movie_id) IS NOT 1
 BEGIN
     INSERT INTO fts_pending (movie_id) VALUES (NEW.movie_id) ON CONFLICT DO NOTHING;
 END;
 
 DROP TRIGGER IF EXISTS movie_keywords_fts_delete;
 CREATE TRIGGER IF NOT EXISTS movie_keywords_fts_delete AFTER DELETE ON movie_keywords
-    WHEN (SELECT instr(',' || appended || ',', ',keywords,') > 0 FROM movies
-           WHERE id = OLD.movie_id) IS NOT 1
 BEGIN
     INSERT INTO fts_pending (movie_id) VALUES (OLD.movie_id) ON CONFLICT DO NOTHING;
 END;
@@ -455,7 +450,7 @@ CREATE TRIGGER IF NOT EXISTS movie_keywords_fts_update AFTER UPDATE ON movie_key
         ON CONFLICT DO NOTHING;
 END;
 
--- A renamed keyword: the documents built from keyword rows change.
+-- A renamed keyword: the documents of its movies change.
 DROP TRIGGER IF EXISTS keywords_fts_update;
 CREATE TRIGGER IF NOT EXISTS keywords_fts_update AFTER UPDATE OF name ON keywords
     WHEN OLD.name IS NOT NEW.name

@@ -15,6 +15,7 @@
 #include "credential.h"
 #include "database.h"
 #include "idset.h"
+#include "lock.h"
 #include "log.h"
 #include "movie.h"
 #include "pipeline.h"
@@ -192,16 +193,33 @@ static int collect_stale(struct store *store, const struct options *opt, struct 
  * (unless --refresh; never for changes, whose movies may have changed again
  * since), and with --max-age what was fetched recently. Notes in *facts how
  * old what is skipped may be (sync.h). */
+/* For a dry run: whether the runs left running are dead, as a load would
+ * find them (it starts only when none holds the database, and then marks
+ * them aborted): no live load holds the lock now (said, if one does). One
+ * that cannot be told (the lock on NFS, say) counts as none, as a load
+ * starting would. */
+static bool running_runs_dead(const struct options *opt) {
+    enum lock_use use = LOCK_FOR_LOAD;
+    char why[256];
+    if (lock_query(opt->db_path, &use, why, sizeof why) == LOCK_HOLDER_LIVE &&
+        use == LOCK_FOR_LOAD) {
+        log_warn("a load is running on %s now: a run started now would not start (exit 6); "
+                 "this dry run counts what that load stores as not fetched",
+                 opt->db_path);
+        return false;
+    }
+    return true;
+}
+
 static int collect_skip(struct store *store, const struct options *opt, const char *source,
                         int64_t run_id, struct idset *skip, struct sync_facts *facts) {
     int64_t from = 0;
     enum store_status ss = STORE_OK;
     if (!opt->refresh && source_kind_resumes(opt->source.kind))
         /* a dry run marks no dead run aborted, as a load does first: it
-         * reads a run left running as one (a load would start only when
-         * none holds the database, so such a run is dead then) */
-        ss = store_resume_ids(store, source, opt->append, run_id, opt->dry_run, add_to_set, skip,
-                              &from);
+         * reads a run left running as one when no load holds the database */
+        ss = store_resume_ids(store, source, opt->append, run_id,
+                              opt->dry_run && running_runs_dead(opt), add_to_set, skip, &from);
     if (ss == STORE_OK && from > 0) {
         char started[CLOCK_ISO_SIZE];
         log_info("resuming after run %" PRId64 ": %zu movies it settled are not fetched again "

@@ -5,7 +5,7 @@
 # snapshot a reader takes shows each movie with all of its genre links; and
 # a write transaction left open by hand, which does, is named as the cause.
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 10
 
 start_fake --movies 200 --deleted 0 --latency-ms 30
 run_ingest ids 1 --rate 0   # create the database (id 1 may not exist: fine)
@@ -19,6 +19,14 @@ run_ingest list popular --rate 0
 is "$RC" 6 "a second load on the same database exits 6, not 1"
 like "$ERR" "^tmdb-ingest: error: another tmdb-ingest is already running on .* \(it holds .*\.lock\): not starting this load; nothing was done\$" \
     "and says another run holds it, and that nothing was done"
+# A dry run meanwhile: the running run is alive, not a dead one to resume
+# (its movies are not counted as settled), and the dry run says a run now
+# would not start.
+wait_for_movies 5 "$pid"
+run_ingest list now_playing --pages all --dry-run
+like "$OUT" " skipped=0 " "a dry run during a load resumes nothing of the live run"
+like "$ERR" "a load is running on .* now: a run started now would not start \(exit 6\)" \
+    "and says a run now would not start"
 
 # A reader: repeated snapshots while the load runs, plus one long read
 # transaction held open for 2 s.

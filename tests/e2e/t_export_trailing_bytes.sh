@@ -8,6 +8,7 @@
 # check, the reader ended cleanly before the adult export written after
 # it, and every stored adult movie was marked deleted, exit 0.
 . "$(dirname "$0")/lib.sh"
+one_utc_day
 plan 17
 
 TODAY=$(date -u +%F)

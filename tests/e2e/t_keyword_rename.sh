@@ -6,7 +6,7 @@
 # The same for one body naming a keyword twice under two names, and for a
 # merge whose input holds the new name.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 17
 
 KW=818 # "based on novel or book" in the fake
 NEW="zeppelinrename novel"
@@ -17,6 +17,22 @@ n=$(sql "SELECT count(*) FROM movie_keywords WHERE keyword_id = $KW")
 ok "$([ "$n" -ge 3 ] && echo 0 || echo 1)" "several movies carry keyword $KW ($n)"
 cp "$DB" "$TMP/old.sqlite3"
 sleep 1 # merge keeps the shared row written later, to the second
+
+# The rename seen by a nightly run that fetches one of the keyword's movies
+# only (a changes run fetches the changed ones): every movie of it is found
+# by the new name, none by the old. Before, the documents of the movies not
+# fetched again kept the old name (read from their raw_json).
+one=$(sql "SELECT movie_id FROM movie_keywords WHERE keyword_id = $KW ORDER BY movie_id LIMIT 1")
+cp "$DB" "$TMP/one.sqlite3"
+stop_fake
+start_fake --movies 150 --deleted 0 --rename-keyword "$KW:$NEW"
+DB=$TMP/one.sqlite3 run_ingest ids "$one" --rate 0 --append keywords
+is "$RC" 0 "one movie of the renamed keyword fetched again: exit 0"
+DB=$TMP/one.sqlite3 run_ingest search zeppelinrename --limit 1000
+is "$(printf '%s\n' "$OUT" | grep -cE '^ +[0-9]+  ')" "$n" "all $n movies of the keyword found by its new name"
+is "$(sqlite3 "$TMP/one.sqlite3" "SELECT count(*) FROM movies_fts WHERE movies_fts MATCH '\"based on novel or book\"'")" 0 \
+    "none by the old name"
+stop_fake
 
 stop_fake
 start_fake --movies 150 --deleted 0 --rename-keyword "$KW:$NEW"

@@ -35,14 +35,14 @@ like "$ERR" "merged .*shard1.sqlite3: movies=[0-9]+ taken=[0-9]+ runs=1" "merge 
 diffs=0
 for t in movies collections genres movie_genres companies movie_companies countries \
     movie_countries languages movie_languages people movie_cast movie_crew keywords \
-    movie_keywords release_dates external_ids translations; do
+    movie_keywords release_dates external_ids translations movie_parts; do
     cols=$(sqlite3 "$FULL" "SELECT group_concat(name, ', ') FROM pragma_table_info('$t') WHERE name NOT IN ('fetched_at', 'copy_made_at', 'updated_at')")
     n=$(sqlite3 "$DB" "ATTACH '$FULL' AS f;
         SELECT (SELECT count(*) FROM (SELECT $cols FROM main.$t EXCEPT SELECT $cols FROM f.$t))
              + (SELECT count(*) FROM (SELECT $cols FROM f.$t EXCEPT SELECT $cols FROM main.$t))")
     [ "$n" = 0 ] || { diag "$t: $n rows differ"; diffs=$((diffs + 1)); }
 done
-is "$diffs" 0 "merged shards equal the unsharded run in all 18 tables"
+is "$diffs" 0 "merged shards equal the unsharded run in all 19 tables"
 is "$(sql 'SELECT count(*) FROM movie_cast')" "$(sqlite3 "$FULL" 'SELECT count(*) FROM movie_cast')" \
     "cast rows included ($(sql 'SELECT count(*) FROM movie_cast'))"
 is "$(sql 'SELECT count(*) FROM runs')" 2 "both shards' runs are kept"
