@@ -530,7 +530,8 @@ enum store_status store_dump(struct store *s, const char *table, const struct st
  * valid during the callback only. */
 struct store_search_hit {
     int64_t id;
-    const char *title;   /* movies.title; NULL when the movie has none */
+    const char *title;   /* movies.title on one line (control characters as spaces); NULL
+                            when the movie has none */
     const char *year;    /* "2019"; NULL without a release date */
     const char *snippet; /* one line of the matching text, matches in [ ], "…" where cut */
 };

@@ -212,11 +212,18 @@ static char *like_snippet(const char *text, const char *word) {
                            (int)len, hit, (int)(to - hit - len), hit + len, *to ? "…" : "");
 }
 
-/* Text on one line: tabs and line breaks become spaces. */
+/* Text on one line, safe on a terminal: tabs, line breaks and the other
+ * control characters (C0, DEL, and C1 as UTF-8: C2 80..C2 9F) become
+ * spaces, so that a stored title or overview can neither break a hit's
+ * two lines (and fake another hit) nor send escape sequences. */
 static void flatten(char *s) {
-    for (; s && *s; s++)
-        if ((unsigned char)*s < ' ')
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < ' ' || c == 0x7f)
             *s = ' ';
+        else if (c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f)
+            s[0] = s[1] = ' ';
+    }
 }
 
 /* Step through the matches, calling fn; SQLITE_DONE when all were seen or
@@ -227,7 +234,8 @@ static int report_hits(sqlite3_stmt *st, const struct words *w, store_search_fn 
     *nomem = false;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *text = (const char *)sqlite3_column_text(st, 3);
-        char *snippet = NULL;
+        const char *title_text = (const char *)sqlite3_column_text(st, 1);
+        char *snippet = NULL, *title = NULL;
         if (text) {
             snippet = w->n_long > 0 ? sqlite3_mprintf("%s", text) : like_snippet(text, w->word[0]);
             if (!snippet) {
@@ -236,14 +244,21 @@ static int report_hits(sqlite3_stmt *st, const struct words *w, store_search_fn 
             }
             flatten(snippet);
         }
+        if (title_text && !(title = sqlite3_mprintf("%s", title_text))) {
+            sqlite3_free(snippet);
+            *nomem = true;
+            return SQLITE_NOMEM;
+        }
+        flatten(title);
         struct store_search_hit hit = {
             .id = sqlite3_column_int64(st, 0),
-            .title = (const char *)sqlite3_column_text(st, 1),
+            .title = title,
             .year = (const char *)sqlite3_column_text(st, 2),
             .snippet = snippet ? snippet : "",
         };
         int stop = fn(ctx, &hit);
         sqlite3_free(snippet);
+        sqlite3_free(title);
         if (stop)
             return SQLITE_DONE;
     }

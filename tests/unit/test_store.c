@@ -1336,6 +1336,28 @@ static void test_search_takes_the_query_literally(void **state) {
     store_close(s);
 }
 
+/* A hit's title and snippet are one line each, safe on a terminal: a
+ * title holding a line break (which would fake a hit of its own), an
+ * escape sequence, DEL or a C1 control prints them as spaces. Before,
+ * only the snippet was cleaned. */
+static void test_search_hits_are_one_line(void **state) {
+    struct fixture *f = *state;
+    char raw[1][128];
+    struct hits h;
+    struct store *s = open_ok(f->path, "en-US");
+    struct movie movies[] = {
+        text_movie(13,
+                   "Zebra\n   99999  Injected (1999)\x1b[2J\x7f\xc2\x85"
+                   "end",
+                   "zebra\tline\rtwo", 1.0, NULL, 0, raw[0], sizeof raw[0]),
+    };
+    upsert_all(s, movies, sizeof movies / sizeof *movies);
+    assert_string_equal(search_ids(s, "zebra", 0, &h), "13");
+    assert_string_equal(h.title[0], "Zebra    99999  Injected (1999) [2J   end");
+    assert_string_equal(h.snippet[0], "[Zebra]    99999  Injected (1999) [2…");
+    store_close(s);
+}
+
 static void test_search_errors_and_no_match(void **state) {
     struct fixture *f = *state;
     struct hits h;
@@ -2432,6 +2454,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_search_korean_two_syllables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_english_ranking_and_case, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_takes_the_query_literally, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_hits_are_one_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_errors_and_no_match, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_index_follows_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_keeps_parts_the_newer_fetch_lacks, setup,
