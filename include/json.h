@@ -84,8 +84,8 @@ size_t json_repair_escapes(char *s, size_t len);
 
 /*
  * The exact value of the integer literal of `key` in the top-level object
- * of `s` (a body json_strict_valid() accepted): what a double cannot hold
- * beyond 2^53. False when the key is absent at the top level, its value is
+ * of `s` (a body json_strict_valid() accepted): what a double may not hold
+ * exactly, from JSON_EXACT_LIMIT (2^52) on. False when the key is absent at the top level, its value is
  * not an integer literal, or it does not fit in 64 bits.
  */
 bool json_top_level_int64(const char *s, size_t len, const char *key, int64_t *out);

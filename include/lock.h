@@ -3,7 +3,8 @@
  *
  * Two loads writing the same database would fight over SQLite's write lock
  * and each mark the other's run as aborted. Before a load or a merge opens
- * the database, database.c (on main's thread) takes an exclusive flock(2) on
+ * the database, and before a read command (stats, dump, search, a dry run)
+ * upgrades an older one's schema, database.c (on main's thread) takes an exclusive flock(2) on
  * "<db>.lock" (a file beside the database, so SQLite's own POSIX locks on the
  * database file are never disturbed). The kernel releases the lock when the
  * process dies, even by kill -9, so a crash never leaves a stale lock behind.
@@ -49,7 +50,7 @@ enum lock_status {
 enum lock_use {
     LOCK_FOR_LOAD = 0,    /* a load: its run row says "running" while it holds the lock */
     LOCK_FOR_MERGE = 1,   /* a merge into the database: no run row of its own */
-    LOCK_FOR_UPGRADE = 2, /* a schema upgrade before stats, dump or search read it */
+    LOCK_FOR_UPGRADE = 2, /* a schema upgrade before stats, dump, search or a dry run read it */
 };
 
 /* Take the lock for database `db_path`, for `use`. On LOCK_OK, *fd holds it until

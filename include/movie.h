@@ -17,9 +17,11 @@
  *  - Strings that TMDB sends as "" or null to mean "unknown" (release_date,
  *    imdb_id, homepage, tagline, overview, paths) become NULL.
  *  - runtime 0 or null becomes "unknown" (has_runtime = false).
- *  - Integers are read exactly: through cJSON's double up to 2^53 (never
- *    its valueint, which saturates at 2^31), and budget and revenue from
- *    the body's text beyond (any 64-bit value).
+ *  - Integers are read exactly: through cJSON's double below 2^52 (never
+ *    its valueint, which saturates at 2^31; from 2^52 on a double may have
+ *    rounded the literal), budget and revenue from the body's text from
+ *    2^52 on (any 64-bit integer); any other integer field from 2^52 on,
+ *    or with a fraction, is refused ("FIELD is not an integer").
  *  - The body must be strict JSON (RFC 8259: no leading zeros, no raw
  *    control characters in strings, nothing after the object), which
  *    SQLite's JSON functions need to read raw_json; cJSON alone is laxer.
