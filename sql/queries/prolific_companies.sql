@@ -1,6 +1,6 @@
 -- prolific_companies.sql - the 20 production companies with the most
--- movies, with what those movies grossed in total and the first and last
--- release years. Deleted movies are left out. Ties: the lower company id
+-- movies, with what those movies grossed in total (the sum of what TMDB
+-- reports: 0 where it reports none) and the first and last release years. Deleted movies are left out. Ties: the lower company id
 -- first.
 SELECT c.id AS company_id, c.name AS company, c.origin_country AS country,
        count(*) AS movies, sum(m.revenue) AS total_revenue,
