@@ -549,7 +549,8 @@ typedef int (*store_search_fn)(void *ctx, const struct store_search_hit *hit);
  * in either case. Calls fn for the first `limit` matches (all when limit
  * <= 0), best first: by bm25 with the title weighing most; a query whose
  * words all have one or two characters (no trigram to look up) scans the
- * text and ranks title matches first, then by popularity.
+ * text and ranks by where its first word matches (title first), then by
+ * popularity.
  * Returns STORE_OK (also when nothing matches), STORE_ERR_QUERY when the
  * query has no word or more than STORE_SEARCH_MAX_WORDS, or STORE_ERR /
  * STORE_ERR_NOMEM with the reason in store_errmsg().
