@@ -133,6 +133,11 @@ SAN_TESTS := tests/sanitizers/t_asan.sh tests/sanitizers/t_tsan.sh tests/sanitiz
 # Test files run two at a time (they wait on simulated latency far more than
 # they use CPU); PROVE_JOBS=1 runs them one by one.
 PROVE_JOBS ?= 2
+# A test file that hangs (a regression that blocks a thread for good) is
+# killed after this many seconds and fails, rather than holding the run
+# until CI gives up. The sanitizer suites, the longest files, take a few
+# minutes each.
+TEST_TIMEOUT ?= 1800
 
 # Everything, in one prove run so the last line is the one summary CI reads
 # ("Result: PASS"): cmocka unit tests (TAP output), end-to-end tests against
@@ -142,7 +147,8 @@ test: unit asan tsan
 	$(ASAN_MAKE) unit-bins
 	$(TSAN_MAKE) unit-bins
 	TMDB_INGEST_BIN=$(abspath $(BIN)) CMOCKA_MESSAGE_OUTPUT=TAP \
-	    prove --exec '' -j$(PROVE_JOBS) $(PROVE_FLAGS) $(UNIT_BINS) $(E2E_TESTS) $(SAN_TESTS)
+	    prove --exec 'timeout $(TEST_TIMEOUT)' -j$(PROVE_JOBS) $(PROVE_FLAGS) $(UNIT_BINS) \
+	    $(E2E_TESTS) $(SAN_TESTS)
 
 e2e: all
 	TMDB_INGEST_BIN=$(abspath $(BIN)) prove --exec '' $(PROVE_FLAGS) $(E2E_TESTS)

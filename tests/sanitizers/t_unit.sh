@@ -24,7 +24,7 @@ failed=0
 for b in $bins; do
     n=$((n + 1))
     san=$(basename "$(dirname "$(dirname "$b")")")
-    out=$("$b" 2>&1)
+    out=$(timeout 300 "$b" 2>&1) # a hung binary fails (124), not the whole run
     rc=$?
     if [ $rc -eq 0 ]; then
         echo "ok $n - $(basename "$b") under ${san#build-}"
