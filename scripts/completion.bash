@@ -6,6 +6,19 @@
 # Options are read from `tmdb-ingest --help` once per shell, so the
 # completion always matches the installed binary.
 
+# File names: bash-completion's _filedir when it is loaded; else compgen -f
+# a name a line (a space inside a name stays in it) with -o filenames (a
+# directory gets its slash, to go on into it).
+_tmdb_ingest_files() {
+    if declare -F _filedir >/dev/null; then
+        _filedir
+        return
+    fi
+    local IFS=$'\n'
+    COMPREPLY=($(compgen -f -- "$cur"))
+    compopt -o filenames 2>/dev/null
+}
+
 _tmdb_ingest() {
     local cur prev words cword
     if declare -F _init_completion >/dev/null; then
@@ -21,7 +34,7 @@ _tmdb_ingest() {
 
     case $prev in
     --db | --file | --cacert | --token-file)
-        COMPREPLY=($(compgen -f -- "$cur"))
+        _tmdb_ingest_files
         return
         ;;
     --language) COMPREPLY=($(compgen -W "ko-KR en-US ja-JP fr-FR de-DE es-ES" -- "$cur")); return ;;
@@ -74,7 +87,7 @@ _tmdb_ingest() {
     case $command in
     "") COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
     list) COMPREPLY=($(compgen -W "now_playing popular top_rated upcoming" -- "$cur")) ;;
-    merge) COMPREPLY=($(compgen -f -- "$cur")) ;;
+    merge) _tmdb_ingest_files ;;
     esac
 }
 

@@ -3,7 +3,7 @@
 # from --help, so every option the binary knows), --append parts and the
 # --format values of the command given.
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 8
 
 complete_words() { # complete_words WORD... (the last is the one being completed)
     bash -c '
@@ -26,5 +26,17 @@ for o in $("$BIN" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
     case " $all " in *" $o "*) ;; *) missing="$missing $o" ;; esac
 done
 is "$missing" "" "every option of --help completes"
+# File names hold spaces: one name, not two words (compgen -f's output was
+# split on the space). Completed as bash does from a terminal, where
+# compopt works.
+mkdir -p "$TMP/dir"
+: >"$TMP/dir/my file.sqlite3"
+is "$(bash -c '
+    source "$1/scripts/completion.bash"
+    COMP_WORDS=("$2" --db "$3/dir/my")
+    COMP_CWORD=2
+    _tmdb_ingest 2>/dev/null
+    printf "%s|%s" "${#COMPREPLY[@]}" "${COMPREPLY[0]}"' _ "$ROOT" "$BIN" "$TMP")" \
+    "1|$TMP/dir/my file.sqlite3" "--db: a file name with a space completes as one name"
 
 done_testing
