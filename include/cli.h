@@ -147,6 +147,10 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt);
 /* Free what cli_parse() allocated. */
 void cli_free(struct options *opt);
 
+/* The exit status of a run stopped by signal `sig` (stop_signal()):
+ * EXIT_SIGTERM, EXIT_SIGHUP, else EXIT_SIGINT. */
+int cli_exit_of_signal(int sig);
+
 /* Write `seconds` (>= 0) as the duration --max-age reads back, in the
  * largest unit that divides it: "6d", "36h", "1w", "0". */
 void cli_format_duration(long long seconds, char *buf, size_t size);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -459,6 +460,17 @@ static int parse_duration(const char *s, long long *out) {
         return -1;
     *out = v * unit;
     return 0;
+}
+
+int cli_exit_of_signal(int sig) {
+    switch (sig) {
+    case SIGTERM:
+        return EXIT_SIGTERM;
+    case SIGHUP:
+        return EXIT_SIGHUP;
+    default:
+        return EXIT_SIGINT;
+    }
 }
 
 void cli_format_duration(long long seconds, char *buf, size_t size) {

@@ -2,7 +2,6 @@
 #include "database.h"
 
 #include <limits.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,19 +43,6 @@ static const char *holder_name(enum lock_holder holder, enum lock_use use) {
         return "another stats, dump or search upgrading its schema";
     }
     return "a process this one cannot tell";
-}
-
-/* The exit status of a wait ended by a stop (SIGINT, SIGTERM, SIGHUP
- * caught: a dry run's; the read commands leave them to end the process). */
-static int stopped_status(void) {
-    switch (stop_signal()) {
-    case SIGTERM:
-        return EXIT_SIGTERM;
-    case SIGHUP:
-        return EXIT_SIGHUP;
-    default:
-        return EXIT_SIGINT;
-    }
 }
 
 /* For the read-only commands, a database of an older schema: take the lock
@@ -108,8 +94,10 @@ static int lock_for_upgrade(const char *path, int *lock_fd, struct store **s) {
             log_info("%s: its schema needs an upgrade, and its lock is held by %s: waiting for it",
                      path, holder_name(holder, use));
         said = true;
+        /* a stop caught (a dry run's; the read commands leave signals to
+         * end the process) */
         if (stop_sleep_ms(UPGRADE_POLL_MS) != 0)
-            return stopped_status();
+            return cli_exit_of_signal(stop_signal());
     }
 }
 

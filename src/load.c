@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,14 +93,7 @@ static int exit_status_of(enum pipeline_status ps, const struct run_counts *c) {
     case PIPELINE_OK:
         return c->failed > 0 ? EXIT_PARTIAL : EXIT_OK;
     case PIPELINE_INTERRUPTED:
-        switch (stop_signal()) {
-        case SIGTERM:
-            return EXIT_SIGTERM;
-        case SIGHUP:
-            return EXIT_SIGHUP;
-        default:
-            return EXIT_SIGINT;
-        }
+        return cli_exit_of_signal(stop_signal());
     case PIPELINE_SOURCE_ERROR:
     case PIPELINE_FATAL:
     case PIPELINE_SETUP_ERROR:
