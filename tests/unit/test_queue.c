@@ -161,52 +161,39 @@ static void *pop_one(void *arg) {
 
 #define N_POPPERS 4
 
-/* N_POPPERS threads each in a pop of the empty `q`, blocked there. */
-static void start_blocked_consumers(struct queue *q, sem_t *popping, struct popper *pops,
-                                    pthread_t *t) {
-    assert_int_equal(sem_init(popping, 0, 0), 0);
+/* N_POPPERS threads each in a pop of an empty queue, blocked there; then
+ * `end` (queue_abort or queue_close) wakes each, its pop returning `want`. */
+static void blocked_consumers_woken_by(void (*end)(struct queue *), enum queue_status want) {
+    struct queue *q = queue_new(2, sizeof(int64_t), 1);
+    struct popper pops[N_POPPERS];
+    pthread_t t[N_POPPERS];
+    sem_t popping;
+    assert_int_equal(sem_init(&popping, 0, 0), 0);
     for (int i = 0; i < N_POPPERS; i++) {
-        pops[i] = (struct popper){.q = q, .popping = popping, .st = QUEUE_OK};
+        pops[i] = (struct popper){.q = q, .popping = &popping, .st = QUEUE_OK};
         atomic_init(&pops[i].done, false);
         pthread_create(&t[i], NULL, pop_one, &pops[i]);
     }
-    wait_until_called(popping, N_POPPERS);
+    wait_until_called(&popping, N_POPPERS);
     for (int i = 0; i < N_POPPERS; i++)
         assert_false(atomic_load(&pops[i].done));
-}
-
-/* Each of those threads has ended, its pop returned `want`. */
-static void join_consumers(sem_t *popping, struct popper *pops, pthread_t *t,
-                           enum queue_status want) {
+    end(q);
     for (int i = 0; i < N_POPPERS; i++) {
         pthread_join(t[i], NULL);
         assert_int_equal(pops[i].st, want);
     }
-    sem_destroy(popping);
+    sem_destroy(&popping);
+    queue_free(q);
 }
 
 static void test_abort_wakes_every_blocked_consumer(void **state) {
     (void)state;
-    struct queue *q = queue_new(2, sizeof(int64_t), 1);
-    struct popper pops[N_POPPERS];
-    pthread_t t[N_POPPERS];
-    sem_t popping;
-    start_blocked_consumers(q, &popping, pops, t);
-    queue_abort(q);
-    join_consumers(&popping, pops, t, QUEUE_ABORTED);
-    queue_free(q);
+    blocked_consumers_woken_by(queue_abort, QUEUE_ABORTED);
 }
 
 static void test_close_wakes_every_blocked_consumer(void **state) {
     (void)state;
-    struct queue *q = queue_new(2, sizeof(int64_t), 1);
-    struct popper pops[N_POPPERS];
-    pthread_t t[N_POPPERS];
-    sem_t popping;
-    start_blocked_consumers(q, &popping, pops, t);
-    queue_close(q);
-    join_consumers(&popping, pops, t, QUEUE_CLOSED);
-    queue_free(q);
+    blocked_consumers_woken_by(queue_close, QUEUE_CLOSED);
 }
 
 /* Many producers and consumers: every item arrives exactly once. */
