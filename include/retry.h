@@ -10,7 +10,8 @@
  *                               once fetch_movie() has seen TMDB's "not found" body)
  *   401                      -> RETRY_FATAL   (the credential was rejected)
  *   429, 503                 -> RETRY_AGAIN after max(Retry-After, backoff); throttle
- *                               (Retry-After counted up to RETRY_AFTER_CAP_MS)
+ *                               (Retry-After counted up to RETRY_AFTER_CAP_MS), every
+ *                               thread pausing that long, also after the last attempt
  *   other 5xx, 408           -> RETRY_AGAIN after backoff
  *   2xx, body not a page     -> RETRY_AGAIN after backoff (retry_decide_unreadable():
  *                               a cut transfer or a proxy's page may pass next time)
@@ -54,6 +55,9 @@ struct retry_decision {
     enum retry_action action;
     long delay_ms; /* RETRY_AGAIN: wait this long before the next attempt */
     bool throttle; /* the server asked everybody to slow down (429/503) */
+    /* throttle: how long every thread pauses: delay_ms with a retry, and
+     * without one (the retries spent) still what the server asked for */
+    long pause_ms;
 };
 
 /*

@@ -75,11 +75,11 @@ static enum retry_action fetch_attempts(struct fetcher *f, const char *url,
         struct retry_decision d = retry_decide(out, attempt, f->config->max_retries, &f->rng);
         if (d.throttle) {
             stats_add(&f->stats->throttled, 1);
-            ratelimit_throttle(f->ratelimit, d.delay_ms,
+            ratelimit_throttle(f->ratelimit, d.pause_ms,
                                out->status == 429 ? RATELIMIT_TOO_MANY : RATELIMIT_UNAVAILABLE);
-            if (d.delay_ms >= 30000) /* a cron job should not look hung */
+            if (d.pause_ms >= 30000) /* a cron job should not look hung */
                 log_warn("HTTP %ld with Retry-After: every request pauses %ld s", out->status,
-                         (d.delay_ms + 500) / 1000);
+                         (d.pause_ms + 500) / 1000);
         }
         if (d.action != RETRY_DONE)
             describe(f->config, out, reason, reason_size);

@@ -87,7 +87,11 @@ struct retry_decision retry_decide(const struct http_result *r, int attempt, int
                                            : (s == 429 ? RETRY_THROTTLE_DEFAULT_MS : 0);
         if (wait > RETRY_AFTER_CAP_MS)
             wait = RETRY_AFTER_CAP_MS;
-        return again(attempt, max_retries, rng, wait, true, RETRY_FAILED);
+        d = again(attempt, max_retries, rng, wait, true, RETRY_FAILED);
+        /* The server's pause holds for every thread also when this request
+         * has no retry left (and so no delay of its own). */
+        d.pause_ms = d.action == RETRY_AGAIN ? d.delay_ms : wait;
+        return d;
     }
     if (s >= 500 || s == 408)
         return again_after_backoff(attempt, max_retries, rng);

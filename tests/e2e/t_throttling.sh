@@ -3,7 +3,7 @@
 # The shared limiter slows every worker down together: every movie is
 # stored, and the 429s stay few.
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 14
 
 start_fake --movies 60 --deleted 0 --rate-limit 10
 ids=$(catalogue_ids 60 --movies 60 --deleted 0)
@@ -68,5 +68,21 @@ INGEST_TIMEOUT=60 run_ingest ids $ids -vv
 is "$RC:$(sql 'SELECT count(*) FROM movies')" 0:3 "a 429 with a Retry-After date, the server's clock an hour ahead: exit 0, 3 movies"
 like "$ERR" "retrying in 1000 ms" "the pause is the 1 s the date says after the answer's Date"
 unlike "$ERR" "pauses [0-9]+ s" "not the 300 s cap"
+
+# A 429 on a request's last attempt (here --retries 0: its only one) gives
+# that movie up, but its Retry-After still holds for every request: the
+# next movie is asked for a second later, not at once (it was, the
+# server's pause dropped with the retries).
+stop_fake
+set -- $(catalogue_ids 3 --movies 10 --deleted 0)
+start_fake --movies 10 --deleted 0 --fault "$1:429"
+DB=$TMP/last.sqlite3
+run_ingest ids "$@" --retries 0 --workers 1 --rate 1000
+fake_snapshot
+gap=$("$PYTHON" -c 'import sys; print("%.2f" % (float(sys.argv[2]) - float(sys.argv[1])))' \
+    "$(fake_stat first_at.details)" "$(fake_stat last_at.details)")
+is "$RC:$(sql 'SELECT count(*) FROM movies')" 3:2 "a 429 on the last attempt: that movie failed (exit 3), 2 stored"
+"$PYTHON" -c 'import sys; sys.exit(0 if float(sys.argv[1]) >= 0.95 else 1)' "$gap"
+ok $? "its Retry-After: 1 paused the requests after it (${gap}s from the first to the last)"
 
 done_testing

@@ -90,6 +90,30 @@ static void test_503_honours_retry_after(void **state) {
     assert_true(d.delay_ms >= 3000);
 }
 
+/* The retries spent (or --retries 0), this request gives up, but what the
+ * server asked for still holds for every thread: a 429 with Retry-After
+ * pauses them all, one without it the default throttle pause. */
+static void test_a_throttle_on_the_last_attempt_still_pauses_everybody(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    struct http_result r = status(429, 7000);
+    struct retry_decision d = retry_decide(&r, 4, 3, &rng);
+    assert_int_equal(d.action, RETRY_FAILED);
+    assert_true(d.throttle);
+    assert_int_equal(d.pause_ms, 7000);
+    d = retry_decide(&r, 1, 0, &rng);
+    assert_int_equal(d.action, RETRY_FAILED);
+    assert_int_equal(d.pause_ms, 7000);
+    r = status(429, -1);
+    assert_int_equal(retry_decide(&r, 4, 3, &rng).pause_ms, RETRY_THROTTLE_DEFAULT_MS);
+    r = status(503, 3000);
+    assert_int_equal(retry_decide(&r, 4, 3, &rng).pause_ms, 3000);
+    /* with a retry, the pause is that retry's delay */
+    r = status(429, 7000);
+    d = retry_decide(&r, 1, 3, &rng);
+    assert_int_equal(d.pause_ms, d.delay_ms);
+}
+
 static void test_5xx_and_transport_errors_retry_then_fail(void **state) {
     (void)state;
     uint64_t rng = 1;
@@ -194,6 +218,7 @@ int main(void) {
         cmocka_unit_test(test_429_without_retry_after_backs_off_anyway),
         cmocka_unit_test(test_retry_after_is_capped),
         cmocka_unit_test(test_503_honours_retry_after),
+        cmocka_unit_test(test_a_throttle_on_the_last_attempt_still_pauses_everybody),
         cmocka_unit_test(test_5xx_and_transport_errors_retry_then_fail),
         cmocka_unit_test(test_unreadable_body_retries_as_a_5xx),
         cmocka_unit_test(test_unreachable_host_becomes_fatal_when_retries_run_out),
