@@ -136,7 +136,8 @@ int tmdb_parse_list_page(const char *body, size_t len, struct tmdb_list_page *ou
  *  {"errors":["..."]}, an HTML page from the CDN, or nothing at all.
  * Sets *status_code to TMDB's code or 0 when absent, and `message` to the
  * status_message / first error / "non-JSON body" / "" (always
- * NUL-terminated, truncated to fit, control characters replaced by spaces).
+ * NUL-terminated, truncated to fit between characters, control characters
+ * replaced by spaces, bytes that are not UTF-8 by U+FFFD).
  */
 void tmdb_parse_error(const char *body, size_t len, int *status_code, char *message,
                       size_t message_size);

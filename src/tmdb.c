@@ -364,12 +364,30 @@ int tmdb_parse_list_page(const char *body, size_t len, struct tmdb_list_page *ou
     return rc;
 }
 
-/* Copy `s` into `message`, control characters as spaces, truncated. */
+/* Copy `s` into `message`, control characters as spaces, truncated
+ * between characters, and a byte that starts no UTF-8 character as
+ * U+FFFD: the message reaches fetch_failures.reason, TEXT that readers
+ * decode as UTF-8 (Python's sqlite3 refuses the row otherwise). */
 static void copy_clean(char *message, size_t size, const char *s) {
-    size_t i = 0;
-    for (; s[i] && i + 1 < size; i++)
-        message[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? ' ' : s[i];
-    message[i] = '\0';
+    size_t o = 0;
+    for (size_t i = 0; s[i];) {
+        unsigned char c = (unsigned char)s[i];
+        size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        /* a shorter s ends in its NUL, which fails the check */
+        bool valid = c < 0x80 || json_utf8_valid(s + i, n);
+        size_t take = valid ? n : 3;
+        if (o + take >= size)
+            break;
+        if (!valid)
+            memcpy(message + o, "\xEF\xBF\xBD", 3);
+        else if (n == 1)
+            message[o] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+        else
+            memcpy(message + o, s + i, n);
+        o += take;
+        i += valid ? n : 1;
+    }
+    message[o] = '\0';
 }
 
 bool tmdb_is_not_found(const char *body, size_t len) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json.h"
 #include "tmdb.h"
 
 static void test_list_names_round_trip(void **state) {
@@ -307,6 +308,27 @@ static void test_error_message_is_sanitised_and_truncated(void **state) {
     assert_string_equal(msg, "a b c l");
 }
 
+/* The message goes to fetch_failures.reason: cut between characters, and
+ * bytes that are not UTF-8 replaced, it stays text every reader decodes
+ * (cut in the middle of a character, Python's sqlite3 refused the row). */
+static void test_error_message_stays_utf8(void **state) {
+    (void)state;
+    int code;
+    char msg[128];
+    char body[512] = "{\"status_code\":47,\"status_message\":\"";
+    for (int i = 0; i < 100; i++)
+        strcat(body, "\xEA\xB0\x80"); /* U+AC00, 3 bytes: 127 falls inside one */
+    strcat(body, "\"}");
+    tmdb_parse_error(body, strlen(body), &code, msg, sizeof msg);
+    assert_int_equal(code, 47);
+    assert_int_equal(strlen(msg), 126); /* 42 whole characters */
+    assert_true(json_utf8_valid(msg, strlen(msg)));
+
+    const char *bad = "{\"status_code\":47,\"status_message\":\"a\xFF\xEA\xB0z\"}";
+    tmdb_parse_error(bad, strlen(bad), &code, msg, sizeof msg);
+    assert_string_equal(msg, "a\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDz");
+}
+
 static void test_append_duplicates_dropped_order_kept(void **state) {
     (void)state;
     char buf[512], reason[400] = "";
@@ -471,6 +493,7 @@ int main(void) {
         cmocka_unit_test(test_error_bodies),
         cmocka_unit_test(test_page_refusal),
         cmocka_unit_test(test_error_message_is_sanitised_and_truncated),
+        cmocka_unit_test(test_error_message_stays_utf8),
         cmocka_unit_test(test_not_found_is_tmdbs_own),
         cmocka_unit_test(test_append_duplicates_dropped_order_kept),
         cmocka_unit_test(test_append_limit_counts_distinct_parts),
