@@ -38,6 +38,11 @@ enum tmdb_list {
  * trailing slash), whose limits apply. */
 bool tmdb_is_official_base(const char *api_base);
 
+/* Whether `api_base` is plain http:// to another machine (a host other
+ * than localhost, 127.x.x.x or [::1]): the credential would cross the
+ * network unencrypted (TMDB's API is https only). */
+bool tmdb_base_is_cleartext(const char *api_base);
+
 /*
  * Check and normalise an append_to_response list ("credits,keywords"):
  * every name must be a part TMDB's movie details know (tmdb_append_parts),

@@ -323,6 +323,15 @@ static void warn_connections(const struct options *opt) {
                  TMDB_MAX_CONNECTIONS - (pages ? 1 : 0));
 }
 
+/* TMDB's API is https only: an http:// base on another machine (a typo,
+ * a gateway) carries the credential unencrypted. */
+static void warn_cleartext(const struct options *opt, const struct credential *cred) {
+    if ((cred->token || cred->api_key) && tmdb_base_is_cleartext(opt->api_base))
+        log_warn("the API base is http://, not https://: the credential (%s) crosses the network "
+                 "unencrypted",
+                 cred->source);
+}
+
 /* TMDB's CDN served copies made before the change they were fetched for:
  * stored all the same, and noted in stale_copies for the next changes run. */
 static void warn_stale(struct stats *stats) {
@@ -441,6 +450,7 @@ static int record_outcome(const struct options *opt, struct store *store, const 
 
 int load_run(int argc, char **argv, struct options *opt, const struct credential *cred) {
     warn_connections(opt);
+    warn_cleartext(opt, cred);
     /* Before anything opens: too few descriptors would read as a server
      * refusing connections, part-way through. */
     char err[320];

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "json.h"
 
@@ -315,6 +316,28 @@ bool tmdb_is_official_base(const char *api_base) {
     size_t n = strlen(TMDB_API_BASE);
     return strncmp(api_base, TMDB_API_BASE, n) == 0 &&
            (api_base[n] == '\0' || (api_base[n] == '/' && api_base[n + 1] == '\0'));
+}
+
+bool tmdb_base_is_cleartext(const char *api_base) {
+    if (strncasecmp(api_base, "http://", 7) != 0)
+        return false;
+    const char *host = api_base + 7;
+    size_t authority = strcspn(host, "/?#");
+    /* after any user:password@ */
+    for (size_t i = authority; i > 0; i--) {
+        if (host[i - 1] == '@') {
+            host += i;
+            authority -= i;
+            break;
+        }
+    }
+    size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/?#");
+    if (n > authority)
+        n = authority;
+    bool loopback = (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+                    (n == 5 && strncmp(host, "[::1]", 5) == 0) ||
+                    (n > 4 && strncmp(host, "127.", 4) == 0 && strspn(host, "0123456789.") >= n);
+    return !loopback;
 }
 
 int tmdb_parse_list_page(const char *body, size_t len, struct tmdb_list_page *out, char *reason,

@@ -6,7 +6,7 @@
 # environment names. The fake answers absolute-form requests
 # ("GET http://host/3/..."), so it serves as the proxy here too.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 18
 
 start_fake --movies 40 --deleted 0
 # Nothing listens on port 1 of loopback: a request that goes there directly fails.
@@ -23,6 +23,17 @@ load() {
 load TMDB_API_BASE="$NOWHERE/3" http_proxy="$FAKE_URL"
 is "$RC" 0 "http_proxy: the load goes through the proxy (the base itself is unreachable)"
 is "$(sql 'SELECT count(*) FROM movies')" 20 "and stores the page's movies"
+
+rm -f "$DB" "$DB"-*
+unlike "$ERR" "unencrypted" "an http:// base on this machine: no warning"
+
+# A plain http:// base on another machine (reached here through the proxy,
+# which answers for any host) carries the credential unencrypted: it warns.
+rm -f "$DB" "$DB"-*
+load TMDB_API_BASE="http://tmdb.invalid/3" http_proxy="$FAKE_URL"
+is "$RC" 0 "an http:// base on another host, through the proxy: the load runs"
+like "$ERR" "http://, not https://: the credential \(TMDB_API_TOKEN\) crosses the network unencrypted" \
+    "and warns that the credential travels unencrypted"
 
 rm -f "$DB" "$DB"-*
 load TMDB_API_BASE="$NOWHERE/3" ALL_PROXY="$FAKE_URL"

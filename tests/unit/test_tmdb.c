@@ -329,6 +329,24 @@ static void test_error_message_stays_utf8(void **state) {
     assert_string_equal(msg, "a\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDz");
 }
 
+/* An http:// base carries the credential unencrypted: fine on this
+ * machine (the tests' fake), warned about anywhere else. */
+static void test_cleartext_base_is_one_off_this_machine(void **state) {
+    (void)state;
+    const char *cleartext[] = {
+        "http://api.themoviedb.org/3",    "HTTP://tmdb.lan:8080/3",         "http://10.0.0.5/3",
+        "http://127.0.0.1.example.com/3", "http://127.0.0.1@gateway.lan/3", "http://[::2]:80/3",
+        "http://localhost.example/3"};
+    const char *not_cleartext[] = {"https://api.themoviedb.org/3", "http://127.0.0.1:8080/3",
+                                   "http://127.1.2.3/3",           "http://localhost/3",
+                                   "http://LOCALHOST:99",          "http://[::1]:8080/3",
+                                   "http://user:pw@127.0.0.1:1/3"};
+    for (size_t i = 0; i < sizeof cleartext / sizeof *cleartext; i++)
+        assert_true(tmdb_base_is_cleartext(cleartext[i]));
+    for (size_t i = 0; i < sizeof not_cleartext / sizeof *not_cleartext; i++)
+        assert_false(tmdb_base_is_cleartext(not_cleartext[i]));
+}
+
 static void test_append_duplicates_dropped_order_kept(void **state) {
     (void)state;
     char buf[512], reason[400] = "";
@@ -494,6 +512,7 @@ int main(void) {
         cmocka_unit_test(test_page_refusal),
         cmocka_unit_test(test_error_message_is_sanitised_and_truncated),
         cmocka_unit_test(test_error_message_stays_utf8),
+        cmocka_unit_test(test_cleartext_base_is_one_off_this_machine),
         cmocka_unit_test(test_not_found_is_tmdbs_own),
         cmocka_unit_test(test_append_duplicates_dropped_order_kept),
         cmocka_unit_test(test_append_limit_counts_distinct_parts),
