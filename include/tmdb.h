@@ -93,8 +93,10 @@ int tmdb_url_encode(char *buf, size_t size, const char *value);
 
 /*
  * Copy `url` into buf with the value of any api_key= parameter replaced by
- * "***". Always NUL-terminates (truncating if needed). Use for every URL
- * that reaches a message or a log.
+ * "***", and so the password of a user:password@ before a host (a user
+ * with no password, which may be a token, whole). Always NUL-terminates
+ * (truncating if needed). Use for every URL that reaches a message, a log
+ * or the database; text holding URLs (a command line) is redacted alike.
  */
 void tmdb_redact_url(const char *url, char *buf, size_t size);
 

@@ -26,21 +26,23 @@
 #include "tmdb.h"
 
 /* The command line for the runs table. It never holds the credential: no
- * option takes one. */
+ * option takes one. A URL's password (--api-base http://user:pw@gateway/3)
+ * or api_key= is redacted, as in messages (tmdb_redact_url()). */
 static char *join_args(int argc, char **argv) {
+    /* Redaction may lengthen an argument: "***" for a shorter secret, at
+     * most 3 bytes for each of at most len / 2 secrets. */
     size_t n = 1;
     for (int i = 0; i < argc; i++)
-        n += strlen(argv[i]) + 1;
+        n += 2 * strlen(argv[i]) + 8;
     char *s = malloc(n);
     if (!s)
         return NULL;
     size_t used = 0;
     for (int i = 0; i < argc; i++) {
-        size_t len = strlen(argv[i]);
         if (i)
             s[used++] = ' ';
-        memcpy(s + used, argv[i], len);
-        used += len;
+        tmdb_redact_url(argv[i], s + used, n - used);
+        used += strlen(s + used);
     }
     s[used] = '\0';
     return s;

@@ -339,13 +339,15 @@ enum download {
 static enum download download_into(int fd, off_t at, const char *url, bool missing_is_quiet,
                                    struct fetcher *f, struct stats *stats) {
     int max_attempts = f->config->max_retries + 1;
+    char safe_url[2048]; /* a password in --export-base stays out of the log */
+    tmdb_redact_url(url, safe_url, sizeof safe_url);
     for (int attempt = 1;; attempt++) {
         if (ftruncate(fd, at) != 0 || lseek(fd, at, SEEK_SET) != at) {
             log_error("temporary export file: %s", strerror(errno));
             return DL_FAILED;
         }
         struct http_result r;
-        log_info("downloading %s", url);
+        log_info("downloading %s", safe_url);
         http_download(f->http, url, fd, &r);
         stats_add(&stats->http_requests, 1);
         char what[300];
@@ -362,7 +364,7 @@ static enum download download_into(int fd, off_t at, const char *url, bool missi
                 return DL_FAILED;
             }
             if (check == -4) { /* a gzip bomb: downloading it again would only burn a core */
-                log_error("export %s: %s", url, what);
+                log_error("export %s: %s", safe_url, what);
                 return DL_FAILED;
             }
             cut = true; /* `what` holds the check's reason */
@@ -376,7 +378,7 @@ static enum download download_into(int fd, off_t at, const char *url, bool missi
                          r.error == HTTP_ERR_CONNECT || r.status == 429 || r.status >= 500;
         if (r.error == HTTP_ERR_ABORTED || !transient || attempt >= max_attempts) {
             if (r.error != HTTP_ERR_ABORTED)
-                log_error("export %s: %s", url, what);
+                log_error("export %s: %s", safe_url, what);
             return missing ? DL_MISSING : DL_FAILED;
         }
         long wait_ms = r.retry_after_ms >= 0 ? r.retry_after_ms : retry_backoff_ms(attempt, &f->rng);
@@ -407,7 +409,9 @@ static enum download download_day(const struct source *src, int fd, const char *
     off_t size = lseek(fd, 0, SEEK_END);
     if (size < 0 || export_adult_url(url, adult, sizeof adult) != 0 ||
         pwrite(fd, newline_gz, sizeof newline_gz, size) != (ssize_t)sizeof newline_gz) {
-        log_error("export %s: could not add the adult export to it", url);
+        char safe_url[2048];
+        tmdb_redact_url(url, safe_url, sizeof safe_url);
+        log_error("export %s: could not add the adult export to it", safe_url);
         return DL_FAILED;
     }
     d = download_into(fd, size + (off_t)sizeof newline_gz, adult, missing_is_quiet, f, stats);

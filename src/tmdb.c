@@ -236,6 +236,17 @@ int tmdb_url_changes(char *buf, size_t size, const char *base, const char *start
     return sb_end_with_key(&b, "&", api_key);
 }
 
+/* At `p`, just after a "://": the length of the authority's userinfo
+ * ("user:password@" less its '@'), 0 when there is none. The authority
+ * ends at the first '/', '?', '#' or blank; userinfo at its last '@'. */
+static size_t userinfo_len(const char *p) {
+    size_t end = strcspn(p, "/?# \t\r\n");
+    size_t at = end;
+    while (at > 0 && p[at - 1] != '@')
+        at--;
+    return at > 0 ? at - 1 : 0;
+}
+
 void tmdb_redact_url(const char *url, char *buf, size_t size) {
     struct sbuf b = {.buf = buf, .size = size};
     if (size == 0)
@@ -243,6 +254,19 @@ void tmdb_redact_url(const char *url, char *buf, size_t size) {
     buf[0] = '\0';
     const char *p = url;
     while (*p) {
+        /* a password in the authority (scheme://user:password@host): the
+         * user stays, the password does not; a user alone may be a token */
+        if (p - url >= 3 && strncmp(p - 3, "://", 3) == 0) {
+            size_t len = userinfo_len(p);
+            if (len > 0) {
+                const char *colon = memchr(p, ':', len);
+                if (colon)
+                    sb_append(&b, p, (size_t)(colon - p + 1));
+                sb_puts(&b, "***@");
+                p += len + 1;
+                continue;
+            }
+        }
         /* a parameter starts after '?' or '&' */
         bool param_start = p != url && (p[-1] == '?' || p[-1] == '&');
         if (param_start && strncmp(p, "api_key=", 8) == 0) {

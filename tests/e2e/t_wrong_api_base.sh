@@ -8,7 +8,7 @@
 # ids from the API base itself and fail there first; a dry run asks nothing.
 # Real deletions, however many come first, are marked as before.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 17
 
 # named before the fake starts: it serves that day's export even when
 # midnight comes in between (its own today is then the next day)
@@ -30,6 +30,16 @@ fake_snapshot
 is "$(fake_stat by_endpoint.details)" 0 "no movie was requested"
 is "$(deleted):$(failures)" "0:0" "none marked deleted, no failure recorded"
 is "$(sql 'SELECT status FROM runs ORDER BY id DESC LIMIT 1')" failed "the run is recorded as failed"
+
+# A gateway's password in the base (user:password@host) is neither shown
+# nor stored with the run's command line.
+GW_BASE=$(printf '%s' "$FAKE_URL" | sed 's|://|://gw:gw-pass-7Q@|')/4
+run_ingest export --file "$TODAY_FILE" --rate 0 --api-base "$GW_BASE"
+like "$RC:$ERR" "^1:.*http://gw:\*\*\*@127\.0\.0\.1:[0-9]*/4 is not TMDB's API" \
+    "a password in --api-base: the message shows the user, not the password"
+is "$(sql "SELECT count(*) FROM runs WHERE command LIKE '%gw-pass-7Q%'"):$(sql \
+    "SELECT count(*) FROM runs WHERE command LIKE '%--api-base http://gw:***@%'")" "0:1" \
+    "runs.command holds the base without its password"
 
 # ids of stored movies, even a few: the same.
 set -- $(sql 'SELECT id FROM movies ORDER BY id LIMIT 3')

@@ -88,7 +88,25 @@ static void test_redaction(void **state) {
     assert_string_equal(out, "https://h/3/movie/1?language=ko");
     tmdb_redact_url("https://h/3/movie/1?xapi_key=visible", out, sizeof out);
     assert_string_equal(out, "https://h/3/movie/1?xapi_key=visible");
+    /* a password before the host: the user stays, a user alone goes; and
+     * a command-line argument holding such a URL */
+    static const struct {
+        const char *url, *shown;
+    } userinfo[] = {
+        {"http://gw:s3cret@h:8080/3?api_key=K", "http://gw:***@h:8080/3?api_key=***"},
+        {"https://TOKEN@h/3", "https://***@h/3"},
+        {"https://gw:p@ss@h/3/x@y", "https://gw:***@h/3/x@y"},
+        {"https://h/3/x@y?q=a://b", "https://h/3/x@y?q=a://b"},
+        {"--api-base=http://u:pw@h/3", "--api-base=http://u:***@h/3"},
+        {"http://:pw@h/3", "http://:***@h/3"},
+    };
+    for (size_t i = 0; i < sizeof userinfo / sizeof *userinfo; i++) {
+        tmdb_redact_url(userinfo[i].url, out, sizeof out);
+        assert_string_equal(out, userinfo[i].shown);
+    }
     char tiny[12];
+    tmdb_redact_url("https://u:SECRET@h/3", tiny, sizeof tiny);
+    assert_null(strstr(tiny, "SECRET"));
     tmdb_redact_url("https://h/3?api_key=SECRET", tiny, sizeof tiny);
     assert_null(strstr(tiny, "SECRET"));
     assert_true(strlen(tiny) < sizeof tiny);
