@@ -130,9 +130,14 @@ E2E_TESTS := $(wildcard tests/e2e/t_*.sh)
 SAN_TESTS := tests/sanitizers/t_asan.sh tests/sanitizers/t_tsan.sh tests/sanitizers/t_unit.sh \
              tests/memcheck/t_valgrind.sh tests/fuzz/t_fuzz.sh tests/lint/t_lint.sh
 
-# Test files run two at a time (they wait on simulated latency far more than
-# they use CPU); PROVE_JOBS=1 runs them one by one.
-PROVE_JOBS ?= 2
+# Test files run three at a time (they wait on simulated latency far more
+# than they use CPU), and the sanitizer suites run their end-to-end tests
+# two at a time each (SAN_JOBS, tests/sanitizers/run_suite.sh): on two
+# cores the whole of `make test` keeps both busy for most of its run.
+# PROVE_JOBS=1 SAN_JOBS=1 runs everything one by one.
+PROVE_JOBS ?= 3
+SAN_JOBS ?= 2
+export SAN_JOBS
 # A test file that hangs (a regression that blocks a thread for good) is
 # killed after this many seconds and fails, rather than holding the run
 # until CI gives up. The sanitizer suites, the longest files, take a few

@@ -1,43 +1,75 @@
 #!/bin/sh
 # run_suite.sh NAME BINARY: run every end-to-end test against BINARY (a
-# sanitizer build) and report one TAP line per test. A sanitizer report
-# makes the binary exit 99 (see the *_OPTIONS below), which fails the test
-# that ran it; the report is echoed as diagnostics.
+# sanitizer build) and report one TAP line per test, in order. A sanitizer
+# report makes the binary exit 99 (see the *_OPTIONS below), which fails
+# the test that ran it; the report is echoed as diagnostics.
+#
+# SAN_JOBS tests run at once (default 2): they wait on the fake server's
+# simulated latency far more than they use CPU, and each starts its own
+# fake on a port of its own, as they do under `prove -j`.
 set -u
 name=$1
 bin=$2
 root=$(cd "$(dirname "$0")/../.." && pwd)
 [ -x "$bin" ] || { echo "Bail out! $bin is not built (make ${name})"; exit 255; }
+jobs=${SAN_JOBS:-2}
+case $jobs in '' | *[!0-9]* | 0) echo "Bail out! SAN_JOBS must be a positive integer"; exit 255 ;; esac
 export TMDB_INGEST_BIN="$bin"
-# Reports also go to files (log_path: REPORTS/report.PID), because a test
-# shows the stderr of its last run only: a report from an earlier run of
-# the binary would fail the test without saying why. A report file fails
+# Each test's reports go to files of its own (DIR/report.PID), because a
+# test shows the stderr of its last run only: a report from an earlier run
+# of the binary would fail the test without saying why. A report file fails
 # the test too, whatever the test asserted of that run's exit status.
 # detect_stack_use_after_return: a pointer into a returned frame (a
 # statement bound SQLITE_STATIC to a caller's buffer, 2afcdbf) is reported,
 # not read silently from a stack reused since.
-reports=$(mktemp -d)
-trap 'rm -rf "$reports"' EXIT
-export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0:detect_stack_use_after_return=1:log_path=$reports/report
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99:log_path=$reports/report
-export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1:suppressions=$root/tests/sanitizers/tsan.supp:log_path=$reports/report
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export SAN_ROOT="$root"
 # Races and leaks show in a few crash/resume cycles; the 20-kill loop runs
 # in the normal suite.
 export E2E_KILLS=5
 tests=$(ls "$root"/tests/e2e/t_*.sh)
-echo "1..$(echo "$tests" | wc -l)"
+count=$(echo "$tests" | wc -l)
+echo "1..$count"
+
+# One test: DIR is its own directory; its output goes to DIR/out and its
+# exit status, once it has ended, to DIR/rc (written last, by rename).
+run_one='
+dir=$1 t=$2
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0:detect_stack_use_after_return=1:log_path=$dir/report
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99:log_path=$dir/report
+export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1:suppressions=$SAN_ROOT/tests/sanitizers/tsan.supp:log_path=$dir/report
+sh "$t" >"$dir/out" 2>&1
+echo $? >"$dir/rc.tmp" && mv "$dir/rc.tmp" "$dir/rc"
+'
+n=0
+for t in $tests; do
+    n=$((n + 1))
+    mkdir "$work/$n"
+    printf '%s %s\n' "$work/$n" "$t"
+done | xargs -n 2 -P "$jobs" sh -c "$run_one" sh &
+runner=$!
+
+# Report in order, each test as soon as it and those before it have ended.
 n=0
 failed=0
 for t in $tests; do
     n=$((n + 1))
-    rm -f "$reports"/report*
-    out=$(sh "$t" 2>&1)
-    rc=$?
-    if ls "$reports"/report* >/dev/null 2>&1; then
-        out=$(printf '%s\n%s\n' "$out" "$(head -n 60 "$reports"/report*)")
+    dir=$work/$n
+    while [ ! -f "$dir/rc" ]; do
+        kill -0 "$runner" 2>/dev/null || [ -f "$dir/rc" ] || {
+            echo "Bail out! the runner stopped before $(basename "$t") ended"
+            exit 255
+        }
+        sleep 0.2
+    done
+    rc=$(cat "$dir/rc")
+    out=$(cat "$dir/out")
+    if ls "$dir"/report* >/dev/null 2>&1; then
+        out=$(printf '%s\n%s\n' "$out" "$(head -n 60 "$dir"/report*)")
         rc=1
     fi
-    if [ $rc -eq 0 ]; then
+    if [ "$rc" -eq 0 ]; then
         echo "ok $n - $(basename "$t") under $name"
     else
         failed=$((failed + 1))
@@ -47,4 +79,5 @@ for t in $tests; do
         printf '%s under %s failed:\n%s\n' "$(basename "$t")" "$name" "$out" | head -120 >&2
     fi
 done
+wait "$runner"
 [ $failed -eq 0 ]
