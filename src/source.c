@@ -206,14 +206,17 @@ static int wait_readable(int fd) {
     }
 }
 
-/* A token as a warning quotes it: a control byte (a NUL of UTF-16 input,
- * an escape sequence) as \xNN, so that the quote shows what was read and
- * nothing of it acts on a terminal. */
+/* A token as a warning quotes it: a byte that is not printable ASCII as
+ * \xNN, so that the quote shows what was read and nothing of it acts on a
+ * terminal: a control byte (a NUL of UTF-16 input, an escape sequence),
+ * and any byte of a non-ASCII character, which a movie id never holds and
+ * which may not show (a UTF-8 byte-order mark, a no-break or zero-width
+ * space) or look like a digit (a full-width one). */
 static const char *quoted_token(const char *tok, size_t len, char *out, size_t size) {
     size_t o = 0;
-    for (size_t i = 0; i < len && o + 5 < size; i++) {
+    for (size_t i = 0; i < len && o + 4 < size; i++) {
         unsigned char c = (unsigned char)tok[i];
-        if (c < 0x20 || c == 0x7f)
+        if (c < 0x20 || c >= 0x7f)
             o += (size_t)snprintf(out + o, size - o, "\\x%02x", c);
         else
             out[o++] = (char)c;

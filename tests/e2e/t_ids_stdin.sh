@@ -4,7 +4,7 @@
 # with standard output and error closed (logs written all along) every id
 # is still read and stored; with standard input closed, there are none.
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 16
 
 start_fake --movies 50 --deleted 0
 ids=$(catalogue_ids 30 --movies 50 --deleted 0)
@@ -42,5 +42,20 @@ like "$ERR" 'line 1: "5\\x005\\x000\\x00" is not a movie id' "a UTF-16 token is 
 printf 'ab\033[31mc\n' >"$TMP/esc"
 INGEST_STDIN=$TMP/esc run_ingest --dry-run ids -
 like "$ERR" 'line 1: "ab\\x1b\[31mc" is not a movie id' "an escape byte is quoted, not sent to the terminal"
+# So is every byte of a non-ASCII character, which may not show or may
+# look like a digit: a UTF-8 byte-order mark (a file saved by a Windows
+# tool) before an id was quoted invisibly, '"550" is not a movie id'; a
+# full-width digit looked like an ASCII one. The quote holds all 32 bytes
+# of a token that long, each escaped (its last one was dropped).
+printf '\357\273\277550\n' >"$TMP/bom"
+INGEST_STDIN=$TMP/bom run_ingest --dry-run ids -
+like "$ERR" 'line 1: "\\xef\\xbb\\xbf550" is not a movie id' "a byte-order mark is quoted as bytes"
+printf '\357\274\225\357\274\225\357\274\220\n' >"$TMP/fullwidth"
+INGEST_STDIN=$TMP/fullwidth run_ingest --dry-run ids -
+like "$ERR" 'line 1: "(\\xef\\xbc\\x95){2}\\xef\\xbc\\x90" is not a movie id' \
+    "full-width digits are quoted as bytes"
+"$PYTHON" -c 'import sys; sys.stdout.buffer.write(b"\x01" * 32 + b"\n")' >"$TMP/ctl32"
+INGEST_STDIN=$TMP/ctl32 run_ingest --dry-run ids -
+like "$ERR" 'line 1: "(\\x01){32}" is not a movie id' "a token of 32 bytes is quoted whole"
 
 done_testing
