@@ -42,17 +42,19 @@ bool stop_requested(void);
 /* The first reason given to stop_request(), or STOP_NONE. */
 enum stop_reason stop_reason(void);
 
-/* Ignore SIGPIPE: a write to a pipe whose reader is gone (`dump | head`)
- * fails with EPIPE, which the command reports (exit 1), instead of killing
- * the process without a word. Call from main before any output and any
- * thread. Returns 0 or -1. */
-int stop_ignore_sigpipe(void);
+/* Ignore SIGPIPE and SIGXFSZ: a write to a pipe whose reader is gone
+ * (`dump | head`) fails with EPIPE, and one past the file-size limit
+ * (`ulimit -f`, systemd's LimitFSIZE=) with EFBIG, which the command
+ * reports as any failed write (exit 1; a load's run is recorded failed),
+ * instead of killing the process without a word. Call from main before
+ * any output and any thread. Returns 0 or -1. */
+int stop_ignore_write_signals(void);
 
 /* Make SIGINT, SIGTERM and SIGHUP request a stop (STOP_SIGNAL), except one
  * ignored when the process started (`nohup`, a script's background job);
  * a second SIGINT while stopping exits at once with 128 + SIGINT. Ignores
- * SIGPIPE too (stop_ignore_sigpipe()). Call once from main, after
- * stop_init(), before any thread. Returns 0 or -1. */
+ * SIGPIPE and SIGXFSZ too (stop_ignore_write_signals()). Call once from
+ * main, after stop_init(), before any thread. Returns 0 or -1. */
 int stop_catch_signals(void);
 
 /* The signal that stopped the run (SIGINT, SIGTERM, SIGHUP), or 0. */

@@ -236,9 +236,9 @@ static void protect_credential(void) {
 
 int main(int argc, char **argv) {
     unsigned closed = open_standard_fds();
-    /* `dump | head`: a write error, exit 1 said why, not a silent death
-     * (sigaction cannot fail for SIGPIPE and SIG_IGN) */
-    (void)stop_ignore_sigpipe();
+    /* `dump | head`, a file past `ulimit -f`: a write error, exit 1 said
+     * why, not a silent death (sigaction cannot fail for these and SIG_IGN) */
+    (void)stop_ignore_write_signals();
     struct options opt;
     enum cli_result cr = cli_parse(argc, argv, &opt);
     if (cr != CLI_RUN) {

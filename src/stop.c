@@ -98,12 +98,12 @@ static void on_signal(int sig) {
     stop_request(STOP_SIGNAL);
 }
 
-int stop_ignore_sigpipe(void) {
+int stop_ignore_write_signals(void) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_IGN;
     sigemptyset(&sa.sa_mask);
-    return sigaction(SIGPIPE, &sa, NULL);
+    return sigaction(SIGPIPE, &sa, NULL) == 0 && sigaction(SIGXFSZ, &sa, NULL) == 0 ? 0 : -1;
 }
 
 /* A signal ignored when the process started stays ignored: `nohup` ignores
@@ -121,7 +121,7 @@ int stop_catch_signals(void) {
         if (old.sa_handler != SIG_IGN && sigaction(stops[i], &sa, NULL) != 0)
             return -1;
     }
-    return stop_ignore_sigpipe();
+    return stop_ignore_write_signals();
 }
 
 int stop_signal(void) {

@@ -6,7 +6,7 @@
 # standard input for `ids -` (exit 1: /dev/null in their place made a dump
 # "succeed" with every row gone).
 . "$(dirname "$0")/lib.sh"
-plan 18
+plan 21
 
 # A port nothing listens on: bind one, close it.
 port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -39,6 +39,20 @@ is "$(sql 'PRAGMA integrity_check')" ok "disk full: integrity_check ok afterward
 is "$(sql "SELECT count(*) FROM movies m WHERE json_array_length(m.raw_json, '$.genres')
            != (SELECT count(*) FROM movie_genres g WHERE g.movie_id = m.id)")" 0 \
     "disk full: no movie is missing any of its links (nothing half-committed)"
+
+# The same limit as a job gets it (`ulimit -f` in its script, systemd's
+# LimitFSIZE=), with SIGXFSZ at its default: it killed the load without a
+# word (exit 153), its run left 'running'. Now the write fails as on a
+# full disk: exit 1, said, the run recorded failed.
+FDB=$TMP/fsize.sqlite3
+"$BIN" --db "$FDB" --no-progress ids "$id" --rate 0 </dev/null >/dev/null 2>&1
+env --default-signal=XFSZ sh -c 'ulimit -f 200; exec "$@"' sh "$BIN" --db "$FDB" --no-progress \
+    list now_playing --pages all --rate 0 </dev/null >"$TMP/out" 2>"$TMP/err"
+is "$?" 1 "file-size limit with SIGXFSZ at its default: exit 1, not killed by it"
+like "$(cat "$TMP/err")" "fsize\.sqlite3: .*(disk I/O error|disk is full)" \
+    "the error names the file and says why"
+is "$(sqlite3 -batch -noheader "$FDB" 'SELECT status FROM runs WHERE id = 2')" failed \
+    "the run is recorded failed"
 
 # Full from the start (DB-shm cannot be made): the message gives the
 # system's reason, not "is it an SQLite database?".

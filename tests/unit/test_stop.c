@@ -52,6 +52,9 @@ static void test_a_signal_is_a_stop(void **state) {
     assert_true(old.sa_handler == SIG_IGN);
     assert_int_equal(sigaction(SIGPIPE, NULL, &old), 0);
     assert_true(old.sa_handler == SIG_IGN);
+    /* a write past `ulimit -f` fails with EFBIG: no death by SIGXFSZ */
+    assert_int_equal(sigaction(SIGXFSZ, NULL, &old), 0);
+    assert_true(old.sa_handler == SIG_IGN);
     raise(SIGHUP); /* ignored: no stop */
     assert_false(stop_requested());
     pthread_t t;
