@@ -16,7 +16,9 @@
 struct options;
 struct store;
 
-/* Open an existing database read-only. One made by an older version is
+/* Open an existing database read-only. A path that names a directory, a
+ * FIFO or a device is refused (EXIT_FATAL, as for a load; SQLite would
+ * block opening a FIFO). One made by an older version is
  * upgraded first, under the lock; while another process holds it (an
  * upgrade by another read command, a merge or a load, each of which
  * upgrades first), this waits for the database to be upgraded, up to 30 s
@@ -47,7 +49,8 @@ int database_open_for_merge(const char *path, const char *language, const struct
 
 /* The language of the database at `path`, which must be of this schema
  * version. Returns 0 or an exit status (logged): another schema version,
- * or no language recorded, is a usage error. */
+ * or no language recorded, is a usage error; a directory, a FIFO or a
+ * device is refused as by database_open_for_reading(). */
 int database_language(const char *path, char *language, size_t size);
 
 /* At the end of a load: empty DB-wal, or warn why it stays big. */

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -101,8 +102,25 @@ static int lock_for_upgrade(const char *path, int *lock_fd, struct store **s) {
     }
 }
 
+/* A database to read must be a regular file, as one to write must be
+ * (lock.h): SQLite's open of a FIFO blocks until a writer comes (a read
+ * command would hang, a dry run even through SIGTERM, its handler caught
+ * and open() restarted), and it calls a directory a disk I/O error. One
+ * that is not there passes: the caller or SQLite says so. Returns 0, or
+ * -1 logged (EXIT_FATAL, as for a load). */
+static int check_regular_file(const char *path) {
+    struct stat st;
+    if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+        return 0;
+    log_error("%s is %s, not a database file", path,
+              S_ISDIR(st.st_mode) ? "a directory" : "a device, FIFO or socket");
+    return EXIT_FATAL;
+}
+
 int database_open_for_reading(const char *path, struct store **s) {
     char err[512];
+    if (check_regular_file(path) != 0)
+        return EXIT_FATAL;
     enum store_status ss = store_open_readonly(path, s, err, sizeof err);
     if (ss == STORE_ERR_OLD) {
         int lock_fd = -1;
@@ -183,6 +201,8 @@ int database_open_for_merge(const char *path, const char *language, const struct
 int database_language(const char *path, char *language, size_t size) {
     char err[512];
     struct store *s = NULL;
+    if (check_regular_file(path) != 0)
+        return EXIT_FATAL;
     enum store_status ss = store_open_readonly(path, &s, err, sizeof err);
     if (ss != STORE_OK) {
         log_error("%s", err);

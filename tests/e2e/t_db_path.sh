@@ -8,7 +8,7 @@
 # this one nor see its log (two such loads at once lost one's movies). An
 # empty file is a database with nothing yet, for the commands that read.
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 23
 
 start_fake --movies 20 --deleted 0
 id=$(catalogue_ids 1 --movies 20 --deleted 0)
@@ -32,6 +32,25 @@ DB=$TMP/fifo.sqlite3 run_ingest ids "$id"
 is "$RC" 1 "--db naming a FIFO: exit 1 (no hang)"
 like "$ERR" "fifo.sqlite3 is a device, FIFO or socket, not a database file" "and says so"
 is "$(ls "$TMP" | grep -c 'fifo.sqlite3.')" 0 "nothing made beside it"
+# So do the commands that read, and merge for an input: SQLite's open of a
+# FIFO blocks until a writer comes (a dry run's, its SIGTERM caught, even
+# through timeout's), and it calls a directory a disk I/O error.
+got=
+for db in dir fifo; do
+    for cmd in stats dump "search x" "--dry-run ids $id" "merge $TMP/merged-$db.sqlite3"; do
+        case $cmd in
+        merge*) set -- $cmd "$TMP/$db.sqlite3" ;;
+        *) set -- --db "$TMP/$db.sqlite3" $cmd ;;
+        esac
+        timeout -k 5 20 "$BIN" "$@" </dev/null >"$TMP/out" 2>"$TMP/err"
+        rc=$?
+        grep -q "$db.sqlite3 is a .*, not a database file" "$TMP/err" || rc="$rc ($(cat "$TMP/err"))"
+        got="$got $db/${cmd%% *}:$rc"
+    done
+done
+is "$got" " dir/stats:1 dir/dump:1 dir/search:1 dir/--dry-run:1 dir/merge:1 fifo/stats:1 fifo/dump:1 fifo/search:1 fifo/--dry-run:1 fifo/merge:1" \
+    "stats, dump, search, a dry run and merge's input on a directory or a FIFO: exit 1, said"
+is "$(ls "$TMP" | grep -c '^merged-')" 0 "no merge output made"
 
 DB=$TMP/nodir/movies.sqlite3 run_ingest ids "$id"
 like "$RC:$ERR" "^1:.*No such file or directory \(the database's directory must exist\)" \
