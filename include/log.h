@@ -4,7 +4,8 @@
  * Messages are one line each, prefixed "tmdb-ingest: ", and written whole
  * under one lock, so lines from different threads never interleave. When
  * stderr is a terminal and progress is on, a progress line is redrawn in
- * place and cleared before any message; when stderr is not a terminal
+ * place (cut to the terminal's width: one that wrapped could not be) and
+ * cleared before any message; when stderr is not a terminal
  * (cron, systemd), no progress line is ever written.
  *
  * With --log-format json every line is one JSON object instead, for log

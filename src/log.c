@@ -2,10 +2,12 @@
 #include "log.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -143,11 +145,24 @@ void log_show_held(void) {
     pthread_mutex_unlock(&stderr_lock);
 }
 
+/* How many bytes of `line` (ASCII) fit on one line of the terminal on
+ * stderr, short of its last column: "\r\033[K" clears the line the cursor
+ * is on, so a line that wrapped would leave its first part behind at every
+ * redraw, a new line each time. Read at each draw: the window may be
+ * resized. All of it when the width is unknown. */
+static int progress_width(const char *line) {
+    size_t n = strlen(line);
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && n >= ws.ws_col)
+        n = (size_t)ws.ws_col - 1;
+    return n > INT_MAX ? INT_MAX : (int)n;
+}
+
 void log_progress(const char *line) {
     if (!progress_on)
         return;
     pthread_mutex_lock(&stderr_lock);
-    fprintf(stderr, "\r\033[K%s", line);
+    fprintf(stderr, "\r\033[K%.*s", progress_width(line), line);
     fflush(stderr);
     progress_drawn = true;
     pthread_mutex_unlock(&stderr_lock);

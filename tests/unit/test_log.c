@@ -1,0 +1,89 @@
+/* test_log.c - the progress line on a terminal: drawn on one line of the
+ * terminal's width (a line that wrapped left its first part behind at
+ * every redraw), whole when it fits or the width is unknown. stderr is the
+ * slave of a pseudo-terminal for the time of each draw; what reached the
+ * terminal is read back from its master. */
+#define _XOPEN_SOURCE 700 /* posix_openpt(), grantpt(), unlockpt(), ptsname() */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* What log_progress(line) and then log_progress_clear() write to a
+ * terminal `cols` columns wide (0: a width it does not know), into out. */
+static void drawn_on_terminal(unsigned short cols, const char *line, char *out, size_t size) {
+    int master = posix_openpt(O_RDWR | O_NOCTTY);
+    if (master < 0)
+        skip(); /* no pseudo-terminals here (a container without /dev/pts) */
+    assert_int_equal(grantpt(master), 0);
+    assert_int_equal(unlockpt(master), 0);
+    int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+    assert_true(slave >= 0);
+    struct winsize ws = {.ws_row = 24, .ws_col = cols};
+    assert_int_equal(ioctl(slave, TIOCSWINSZ, &ws), 0);
+    int saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(slave, STDERR_FILENO), STDERR_FILENO);
+    log_init(LOG_WARN, true, LOG_FORMAT_TEXT);
+    bool enabled = log_progress_enabled();
+    log_progress(line);
+    log_progress_clear();
+    assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+    close(saved);
+    close(slave);
+    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
+    assert_true(enabled);
+    size_t n = 0;
+    struct pollfd p = {.fd = master, .events = POLLIN};
+    while (n + 1 < size && poll(&p, 1, 200) == 1) {
+        ssize_t got = read(master, out + n, size - 1 - n);
+        if (got <= 0)
+            break;
+        n += (size_t)got;
+    }
+    out[n] = '\0';
+    close(master);
+}
+
+static const char long_line[] =
+    "812345/1000000 done (800000 stored, 1234 missing, 11111 failed) | 35.0 req/s | 2345 "
+    "retries | ETA 1h29m12s";
+
+static void test_a_long_line_is_cut_to_the_width(void **state) {
+    (void)state;
+    char out[512];
+    drawn_on_terminal(80, long_line, out, sizeof out);
+    char want[512];
+    snprintf(want, sizeof want, "\r\033[K%.79s\r\033[K", long_line);
+    assert_string_equal(out, want);
+}
+
+static void test_a_line_that_fits_is_whole(void **state) {
+    (void)state;
+    char out[512], want[512];
+    drawn_on_terminal(200, long_line, out, sizeof out);
+    snprintf(want, sizeof want, "\r\033[K%s\r\033[K", long_line);
+    assert_string_equal(out, want);
+    /* a width unknown (0): all of it */
+    drawn_on_terminal(0, long_line, out, sizeof out);
+    assert_string_equal(out, want);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_long_line_is_cut_to_the_width),
+        cmocka_unit_test(test_a_line_that_fits_is_whole),
+    };
+    return cmocka_run_group_tests_name("log", tests, NULL, NULL);
+}
