@@ -912,14 +912,44 @@ static int check_applicable(const struct options *opt, const struct given *g) {
     return 0;
 }
 
+/* Whether getopt_long()'s '?' was for a long option given a value it does
+ * not take ("--dry-run=1", "--quiet=1"): optopt is then that option's val
+ * (a short option refused is a letter, and never h, q or v), and optind
+ * past it, as past any long option. */
+static bool long_option_given_value(void) {
+    return optopt >= OPT_DB || (optopt != 0 && strchr("hqv", optopt));
+}
+
 /* The argument getopt_long() refused (c: '?' or ':'). A letter inside a
  * cluster ("-abc", or a search word such as "-ism") leaves optind on its
  * argument until the last letter; otherwise it has moved past it. */
 static const char *refused_argument(int c, int argc, char **argv) {
     const char *prev = argv[optind - 1];
-    if (c == '?' && optopt != 0 && optind < argc && !(prev[0] == '-' && strchr(prev + 1, optopt)))
+    if (c == '?' && optopt != 0 && !long_option_given_value() && optind < argc &&
+        !(prev[0] == '-' && strchr(prev + 1, optopt)))
         return argv[optind];
     return prev;
+}
+
+/* The long options `arg` ("--max", "--max=5") abbreviates, into `names`
+ * (", " between them), when it is ambiguous: more than one, none exactly.
+ * Returns how many it abbreviates. */
+static int abbreviated_options(const char *arg, char *names, size_t size) {
+    const char *name = arg + 2;
+    size_t n = strcspn(name, "="), used = 0;
+    int found = 0;
+    names[0] = '\0';
+    for (const struct option *o = long_options; n > 0 && o->name; o++) {
+        if (strncmp(o->name, name, n) != 0)
+            continue;
+        if (strlen(o->name) == n)
+            return 1; /* exact: getopt_long() takes it */
+        if (used < size)
+            used += (size_t)snprintf(names + used, size - used, "%s--%s", found ? ", " : "",
+                                     o->name);
+        found++;
+    }
+    return found;
 }
 
 /* Whether `arg` is among the arguments: the command, before it is parsed. */
@@ -942,6 +972,20 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt) {
     while ((c = getopt_long(argc, argv, ":hqv", long_options, NULL)) != -1) {
         if (c == ':') {
             usage_error("option '%s' wants a value", refused_argument(c, argc, argv));
+            return CLI_USAGE;
+        }
+        if (c == '?' && long_option_given_value()) {
+            const char *bad = refused_argument(c, argc, argv);
+            usage_error("option '%.*s' takes no value, not '%s'", (int)strcspn(bad, "="), bad,
+                        bad);
+            return CLI_USAGE;
+        }
+        char names[256];
+        /* optopt 0: a long option not known, or ambiguous */
+        if (c == '?' && optopt == 0 && strncmp(argv[optind - 1], "--", 2) == 0 &&
+            abbreviated_options(argv[optind - 1], names, sizeof names) > 1) {
+            usage_error("option '%.*s' is ambiguous: %s", (int)strcspn(argv[optind - 1], "="),
+                        argv[optind - 1], names);
             return CLI_USAGE;
         }
         if (c == '?') {

@@ -241,6 +241,22 @@ static void test_unknown_option_named(void **state) {
         {ARGV("search", "abc", "--limit"), "option '--limit' wants a value"},
     };
     assert_all_refused(cases, sizeof cases / sizeof *cases);
+    /* A long option given a value it does not take named the argument
+     * after it ("unknown option 'ids'"), an ambiguous abbreviation read
+     * as unknown: each is said as what it is. */
+    const struct refused long_cases[] = {
+        {ARGV("--dry-run=1", "ids", "5"), "option '--dry-run' takes no value, not '--dry-run=1'"},
+        {ARGV("--no-progress=yes", "stats"),
+         "option '--no-progress' takes no value, not '--no-progress=yes'"},
+        {ARGV("stats", "--quiet=1"), "option '--quiet' takes no value, not '--quiet=1'"},
+        {ARGV("--max", "5", "export"),
+         "option '--max' is ambiguous: --max-body, --max-age, --max-deletions\n"},
+        {ARGV("--max=5", "export"), "option '--max' is ambiguous: --max-body, --max-age, "},
+        {ARGV("--ver"), "option '--ver' is ambiguous: --verbose, --version\n"},
+        {ARGV("--frob=1", "stats"), "unknown option '--frob=1'\n"},
+        {ARGV("--refresh", "-zq", "ids", "5"), "unknown option '-zq'\n"},
+    };
+    assert_all_refused(long_cases, sizeof long_cases / sizeof *long_cases);
     struct options o;
     assert_int_equal(PARSE(&o, "search", "--", "-abc"), CLI_RUN);
     assert_string_equal(o.search_query, "-abc");
