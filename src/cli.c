@@ -111,7 +111,8 @@ void cli_print_help(FILE *out) {
 "\n"
 "Commands:\n"
 "  list NAME        movies of a TMDB list: now_playing, popular, top_rated, upcoming\n"
-"  ids ID...        the given movie ids; '-' reads ids (whitespace separated) from stdin\n"
+"  ids ID...        the given movie ids; '-' reads ids from stdin (separated by\n"
+"                   whitespace or commas)\n"
 "  export           the whole catalogue, from TMDB's daily id export; movies no\n"
 "                   longer in it are marked deleted (movies.deleted_at)\n"
 "  changes          movies changed since the last export or changes run, through\n"
@@ -597,8 +598,12 @@ static int apply_option(int c, const char *arg, struct options *opt) {
         char *end;
         errno = 0;
         double r = strtod(arg, &end);
-        if (errno || end == arg || *end || !(r >= 0) || r > 100000)
-            return usage_error("--rate wants requests per second (0 = unlimited), not '%s'", arg),
+        /* below one request a day is a typo, and beyond what the limiter's
+         * clock (seconds since long ago) counts */
+        if (errno || end == arg || *end || !(r >= 0) || r > 100000 || (r > 0 && r < 1.0 / 86400))
+            return usage_error("--rate wants requests per second (0 = unlimited, else from "
+                               "1/86400, one a day, to 100000), not '%s'",
+                               arg),
                    -1;
         opt->rate = r;
         return 0;
