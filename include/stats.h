@@ -21,6 +21,9 @@
  *   oldest_copy    the earliest Date (seconds since the epoch) of a copy the
  *                  run stored or found deleted; 0 none (writer, at commit;
  *                  read by main's thread once the threads are joined)
+ *   changes_copy   the earliest Date of a /movie/changes page the run read
+ *                  (when TMDB's CDN made the copy); 0 none (producer; read
+ *                  by main's thread once the threads are joined)
  *   skipped        ids not fetched: settled by the interrupted run resumed, or
  *                  fresher than --max-age (producer)
  *   bad_input      tokens, export lines or results of list and changes pages
@@ -43,6 +46,7 @@ struct stats {
     atomic_llong unusable;
     atomic_llong stale;
     atomic_llong oldest_copy;
+    atomic_llong changes_copy;
     atomic_llong http_requests;
     atomic_llong retries;
     atomic_llong throttled;

@@ -45,7 +45,11 @@ between 00:00 and 01:00 UTC). With --stale-details each change date has a
 time of day too, a details body holds only the changes made up to its
 copy's time (vote_count grows by CHANGE_VOTES with each), and the Age is
 --cache-age uncapped: a copy made before a change holds the data from
-before it, as TMDB's CDN serves it for hours. Above
+before it, as TMDB's CDN serves it for hours. A /movie/changes page lists
+every change of its window, so its copy is made today (Age capped, also
+with --stale-details); with --changes-cache-age SECONDS it is that old,
+uncapped, and lists only the changes made up to its time: a copy made
+before its window ended misses the window's last changes. Above
 --rate-limit requests in any second (default 40, as TMDB's CDN per
 address) /3/ answers 429 without Retry-After.
 
@@ -653,10 +657,16 @@ class Catalogue:
         """How many changes of `mid` were made by `as_of` (seconds since the epoch)."""
         return sum(1 for t in self.change_times(mid) if t <= as_of)
 
-    def changed_ids(self, start, end):
-        """Ids with a change date in [start, end], ascending."""
+    def changed_ids(self, start, end, as_of=None):
+        """Ids with a change date in [start, end], ascending. With `as_of`
+        (seconds since the epoch): only the changes made by then (their
+        change_times()), as a copy of the page made then lists them."""
+        if as_of is None:
+            return sorted(mid for mid, dates in self.change_dates().items()
+                          if any(start <= d <= end for d in dates))
         return sorted(mid for mid, dates in self.change_dates().items()
-                      if any(start <= d <= end for d in dates))
+                      if any(start <= d <= end and t <= as_of
+                             for d, t in zip(dates, self.change_times(mid))))
 
     def export_bytes(self, adult=False):
         """The daily export (gzip, one JSON object per line, live movies in
@@ -855,12 +865,15 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.opts.verbose:
             sys.stderr.write("fake_tmdb: " + (fmt % args) + "\n")
 
-    def copy_age(self):
+    def copy_age(self, capped=None):
         """The Age of a 200 of /3/ sent now: how long ago the CDN's copy was
         made. --cache-age, but by default never from before 00:00 UTC of the
-        fake's current day (module docstring); with --stale-details uncapped."""
+        fake's current day (module docstring); with --stale-details (or
+        capped=False) uncapped, with capped=True capped whatever it says."""
         opts = self.server.opts
-        if opts.stale_details:
+        if capped is None:
+            capped = not opts.stale_details
+        if not capped:
             return opts.cache_age
         since_midnight = int(time.time() + opts.clock_offset) % 86400
         return min(opts.cache_age, since_midnight)
@@ -1101,8 +1114,17 @@ class Handler(BaseHTTPRequestHandler):
         fault = self.server.changes_page_faults.take(page)
         if self.send_page_fault(fault, page):
             return
-        ids = cat.changed_ids(start, end)
-        size = self.server.opts.changes_page_size
+        # A copy of the page holds the changes made up to its time only: by
+        # default one made today (capped Age, also with --stale-details),
+        # which holds every change of the days before; with
+        # --changes-cache-age one that old, uncapped.
+        opts = self.server.opts
+        if opts.changes_cache_age is None:
+            age, ids = self.copy_age(capped=True), cat.changed_ids(start, end)
+        else:
+            age = opts.changes_cache_age
+            ids = cat.changed_ids(start, end, time.time() + opts.clock_offset - age)
+        size = opts.changes_page_size
         chunk = ids[(page - 1) * size:page * size]
         results = [{"id": i, "adult": cat.movies[i]["adult"]} for i in chunk]
         spoil_result(results, fault, self.server.opts.bad_result)
@@ -1110,7 +1132,7 @@ class Handler(BaseHTTPRequestHandler):
             "results": results,
             "page": page,
             "total_pages": max(1, (len(ids) + size - 1) // size),
-            "total_results": len(ids)})
+            "total_results": len(ids)}, age=age)
 
     def serve_export(self, path):
         today = self.server.catalogue.today
@@ -1350,13 +1372,20 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                         "SECONDS and a Date that much older (default 3600; 0: fresh from "
                         "the origin, no Age), but never older than 00:00 UTC of the fake's "
                         "current day (no copy predates a change of an earlier day) unless "
-                        "--stale-details")
+                        "--stale-details (not for /movie/changes: --changes-cache-age)")
     p.add_argument("--stale-details", action="store_true",
                    help="each change date has a time of day, and a details body holds the "
                         "changes made up to its copy's time (now - Age, on the fake's clock): "
                         f"vote_count grows by {CHANGE_VOTES} with each; the Age is --cache-age, "
                         "uncapped, so a copy can predate a change, as from TMDB's CDN. "
                         "--dump-catalogue then prints the movies as a copy made now holds them")
+    p.add_argument("--changes-cache-age", type=int, metavar="SECONDS",
+                   help="answer /movie/changes from a copy made SECONDS before (Age: SECONDS, "
+                        "uncapped) that lists only the changes made up to then (each change "
+                        "at its time of day, as with --stale-details): a copy made before the "
+                        "end of its window, as TMDB's CDN may serve one for hours. Default: "
+                        "--cache-age capped at 00:00 UTC of the fake's current day (also with "
+                        "--stale-details), a copy holding every change of the days before")
     p.add_argument("--no-gzip", dest="gzip", action="store_false",
                    help="never compress (default: gzip when the client accepts it)")
     p.add_argument("--shift", type=int, default=0,

@@ -527,6 +527,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
             code = EXIT_FATAL;
     } else {
         facts.oldest_copy = stats_get(&stats.oldest_copy);
+        facts.changes_copy = stats_get(&stats.changes_copy);
         code = record_outcome(opt, store, named, &facts, ps, &stats, &counts, &status, code);
     }
     database_close(store, lock_fd);

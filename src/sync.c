@@ -589,7 +589,21 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
                 return SYNC_OK;
             }
         }
-        return advance_cursor(store, src->changes_last_day + 1);
+        /* A changes page from a copy TMDB's CDN made before its window
+         * ended lists none of the changes made after the copy: complete
+         * only up to the copy's day (the next run reads that day again). */
+        long day = src->changes_last_day + 1;
+        long copy_day = facts->changes_copy > 0 ? clock_day_of(facts->changes_copy) : LONG_MAX;
+        if (copy_day < day) {
+            char made[CLOCK_ISO_SIZE];
+            clock_format_iso(facts->changes_copy, made);
+            log_warn("TMDB's cache served a changes page from a copy made %s, before the days "
+                     "it lists ended: changes are marked complete only up to that day (the "
+                     "next run reads it again)",
+                     made);
+            day = copy_day;
+        }
+        return advance_cursor(store, day);
     }
     return SYNC_OK;
 }

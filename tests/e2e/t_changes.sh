@@ -12,7 +12,7 @@
 # every shard does not move the cursor.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 61
+plan 66
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -187,7 +187,9 @@ run_ingest changes --rate 0
 is "$RC:$(cursor)" "0:$(day 0)" "five minutes apart: read as usual"
 # TMDB's 200s are cacheable for hours: from CloudFront's cache, Date is when
 # the origin made the answer and Age how long ago that was. Not a clock off.
-# (--stale-details: the Age is not capped at the time since midnight.)
+# (--stale-details: the Age is not capped at the time since midnight; a
+# changes page's is, from 00:00 to 05:00 UTC, as a copy that lists every
+# change of yesterday was made today.)
 stop_fake
 start_fake $FAKE_OPTS --cache-age 18000 --stale-details
 sql "UPDATE meta SET value = '$(day -2)' WHERE key = 'changes_from'"
@@ -206,5 +208,37 @@ is "$RC:$(sql "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" "1:failed" \
 like "$ERR" "4320 minutes apart\. export picks the newest file by UTC day" "and says why"
 run_ingest export --file "$EXPORT" --rate 0
 is "$RC" 0 "export --file with the same clock: read as usual"
+
+# A changes page from a copy TMDB's CDN made before its window ended lists
+# none of the changes made after the copy: here one made at 00:01 UTC
+# yesterday lists the day before's changes but not yesterday's. The cursor
+# stops at yesterday, and the next run, from a fresh copy, reads it again.
+stop_fake
+since_midnight=$(($(date -u +%s) % 86400))
+start_fake $FAKE_OPTS --changes-cache-age $((since_midnight + 86400 - 60))
+"$PYTHON" "$FAKE" $FAKE_OPTS --dump-changes "$(day -2)" "$(day -2)" | sort -n >"$TMP/day2"
+"$PYTHON" "$FAKE" $FAKE_OPTS --dump-changes "$(day -1)" "$(day -1)" | sort -n >"$TMP/day1"
+sql "UPDATE meta SET value = '$(day -2)' WHERE key = 'changes_from'"
+run_ingest changes --rate 0
+fake_snapshot
+fake_stat detail_requests_per_id | "$PYTHON" -c '
+import json, sys
+print("\n".join(sorted(json.load(sys.stdin), key=int)))' >"$TMP/fetched"
+is "$RC:$(cursor)" "0:$(day -1)" \
+    "changes pages from a copy made yesterday at 00:01: exit 0, the cursor stops at yesterday"
+is "$(cmp -s "$TMP/fetched" "$TMP/day2" && echo same)" same \
+    "it fetched the changes the copy lists: the day before's"
+like "$ERR" "TMDB's cache served a changes page from a copy made $(day -1)T00:0[0-9]:[0-9][0-9]Z, before the days it lists ended: changes are marked complete only up to that day" \
+    "and says why"
+stop_fake
+start_fake $FAKE_OPTS
+run_ingest changes --rate 0
+fake_snapshot
+fake_stat detail_requests_per_id | "$PYTHON" -c '
+import json, sys
+print("\n".join(sorted(json.load(sys.stdin), key=int)))' >"$TMP/fetched"
+is "$RC:$(cursor)" "0:$(day 0)" "the next run, from a fresh copy: the cursor moves on"
+[ -s "$TMP/day1" ] && cmp -s "$TMP/fetched" "$TMP/day1"
+ok $? "and it fetched yesterday's changes ($(wc -l <"$TMP/day1" | tr -d ' '))"
 
 done_testing
