@@ -63,9 +63,13 @@ const char *tmdb_list_name(enum tmdb_list list);
 
 /*
  * Build `{base}/movie/{id}?language={language}[&append_to_response={append}]
- * [&api_key={api_key}]` into buf. `base` has no trailing slash requirement
- * (one is tolerated). `append` (a normalised list, tmdb_append_normalise())
- * may be NULL or "" for none; `api_key` may be NULL (bearer-token auth).
+ * [&include_image_language={lang},null][&api_key={api_key}]` into buf, the
+ * third when `append` holds images ({lang}: the language's primary subtag,
+ * "ko" of "ko-KR"; TMDB filters appended images by the language alone, and
+ * so leaves out those of no language, nearly every backdrop). `base` has no
+ * trailing slash requirement (one is tolerated). `append` (a normalised
+ * list, tmdb_append_normalise()) may be NULL or "" for none; `api_key` may
+ * be NULL (bearer-token auth).
  * Query values are percent-encoded, except the commas and slashes of
  * `append`. Returns the length written, or -1 when buf is too small.
  */

@@ -419,8 +419,17 @@ def make_videos(seed, mid, language):
     return {"results": [v for v in made if v["iso_639_1"] == want]}
 
 
-def make_images(seed, mid):
+def make_images(seed, mid, language, image_languages=None):
+    """Only the images in the request's language, as TMDB appends them (a
+    backdrop rarely has one), or with `image_languages` (the value of
+    include_image_language: "ko,null") those of the languages it names,
+    "null" for the images of none."""
     rng = feature_rng(seed, mid, "images")
+    if image_languages is None:
+        want = {language.split("-")[0].lower()}
+    else:
+        want = {None if n.strip() == "null" else n.strip().lower()
+                for n in image_languages.split(",")}
     out = {}
     for kind, (w, h), langs in (("backdrops", (1920, 1080), [None, None, "en"]),
                                 ("logos", (500, 200), ["en", "ko"]),
@@ -432,6 +441,7 @@ def make_images(seed, mid):
                       "vote_average": round(rng.uniform(0, 10), 3),
                       "vote_count": rng.randint(0, 30), "width": w}
                      for _ in range(rng.choice([0, 0, 1, 2]))]
+        out[kind] = [i for i in out[kind] if i["iso_639_1"] in want]
     return out
 
 
@@ -588,19 +598,20 @@ class Catalogue:
             "vote_count": 0 if k % 9 == 4 else rng.randint(0, 40000),
         }
 
-    def details(self, mid, language, parts=(), as_of=None):
+    def details(self, mid, language, parts=(), as_of=None, image_languages=None):
         """The details body for `language`, as TMDB would send it, with the
         appended `parts` (names from APPEND_PARTS) after the movie's fields.
         With `as_of` (seconds since the epoch, --stale-details): as a copy
-        made then holds it, with the changes made up to then."""
+        made then holds it, with the changes made up to then.
+        `image_languages`: include_image_language (make_images())."""
         out = self._details(mid, language)
         if as_of is not None:
             out["vote_count"] += CHANGE_VOTES * self.changes_made(mid, as_of)
         for name in parts:
-            out[name] = self.part(mid, name, language)
+            out[name] = self.part(mid, name, language, image_languages)
         return out
 
-    def part(self, mid, name, language):
+    def part(self, mid, name, language, image_languages=None):
         """One append_to_response part, made afresh (deterministic) per call."""
         m = self.movies[mid]
         if name == "credits":
@@ -616,7 +627,7 @@ class Catalogue:
         if name == "videos":
             return make_videos(self.seed, mid, language)
         if name == "images":
-            return make_images(self.seed, mid)
+            return make_images(self.seed, mid, language, image_languages)
         if name == "alternative_titles":
             return make_alternative_titles(self.seed, mid)
         raise KeyError(name)
@@ -1190,6 +1201,7 @@ class Handler(BaseHTTPRequestHandler):
     def serve_details(self, mid, language, query=None):
         cat = self.server.catalogue
         parts, asked = parse_append((query or {}).get("append_to_response", [""])[0])
+        images = (query or {}).get("include_image_language", [None])[0]
         if asked > MAX_APPEND:
             self.send_tmdb_error(ERR_APPEND)
             return
@@ -1207,23 +1219,24 @@ class Handler(BaseHTTPRequestHandler):
         if fault:
             with self.server.stats.lock:
                 self.server.stats.faults_injected += 1
-            self.serve_fault(fault, mid, language, parts)
+            self.serve_fault(fault, mid, language, parts, images)
             return
         if mid in cat.deleted:
             self.send_error_json(404)
             return
         if not self.server.opts.stale_details:
-            self.send_json(200, cat.details(mid, language, parts))
+            self.send_json(200, cat.details(mid, language, parts, image_languages=images))
             return
         # The copy holds what the movie was when the CDN fetched it.
         age = self.copy_age()
         made = time.time() + self.server.opts.clock_offset - age
-        self.send_json(200, cat.details(mid, language, parts, as_of=made), age=age)
+        self.send_json(200, cat.details(mid, language, parts, as_of=made, image_languages=images),
+                       age=age)
 
-    def serve_fault(self, fault, mid, language, parts=()):
+    def serve_fault(self, fault, mid, language, parts=(), images=None):
         opts = self.server.opts
         cat = self.server.catalogue
-        body = cat.details(mid, language, parts)
+        body = cat.details(mid, language, parts, image_languages=images)
         if fault in ("500", "504", "401", "404"):
             self.send_error_json(int(fault))
         elif fault in ("503", "429"):
@@ -1328,7 +1341,9 @@ def parse_args(argv):
   GET /3/movie/{id}[?language=L&append_to_response=PARTS]
         details; PARTS (comma-separated, at most 20 names, unknown ones ignored):
         credits, keywords, release_dates, external_ids, translations, videos,
-        images, alternative_titles; over 20: 400, status_code 27
+        images, alternative_titles; over 20: 400, status_code 27; videos and
+        images only in the language of L (images: those of
+        include_image_language=ko,null, "null" for none, when given)
   GET /3/movie/now_playing|popular|top_rated|upcoming?page=N   list pages
   GET /3/movie/changes?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD&page=N
         ids changed in [start, end], 100 a page; end defaults to --today, start
@@ -1441,6 +1456,10 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="with --dump-catalogue: add these append_to_response parts to each "
                         "line, exactly as a details request with append_to_response=PARTS "
                         "and --language would")
+    p.add_argument("--dump-image-languages", metavar="LIST",
+                   help="with --dump-append images: as a request with "
+                        "include_image_language=LIST would (default: none, only the images "
+                        "in --language)")
     p.add_argument("--dump-changes", nargs=2, metavar=("START", "END"),
                    help="print the ids changed in [START, END] (YYYY-MM-DD, inclusive, no "
                         "length limit), deleted ones included, one per line, ascending, and "
@@ -1519,10 +1538,10 @@ def date_arg(text):
     return day
 
 
-def dump(catalogue, language, parts=(), as_of=None):
+def dump(catalogue, language, parts=(), as_of=None, image_languages=None):
     out = sys.stdout
     for mid in catalogue.order:
-        d = catalogue.details(mid, language, parts, as_of)
+        d = catalogue.details(mid, language, parts, as_of, image_languages)
         d["deleted"] = mid in catalogue.deleted
         out.write(json.dumps(d, ensure_ascii=False) + "\n")
 
@@ -1554,7 +1573,8 @@ def main(argv):
     if opts.dump_catalogue:
         dump(catalogue, opts.language,
              parse_append(opts.dump_append)[0] if opts.dump_append is not None else (),
-             time.time() + opts.clock_offset if opts.stale_details else None)
+             time.time() + opts.clock_offset if opts.stale_details else None,
+             opts.dump_image_languages)
         return 0
     if opts.dump_ids:
         sys.stdout.write("".join(f"{i}\n" for i in catalogue.order if i not in catalogue.deleted))

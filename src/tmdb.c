@@ -116,8 +116,13 @@ int tmdb_url_encode(char *buf, size_t size, const char *value) {
     return sb_end_with_key(&b, "", NULL);
 }
 
+static bool list_has(const char *list, size_t len, const char *name, size_t name_len);
+
 /* The query's common tail; `append` (NULL or "" for none) keeps its commas
- * and the slash of "watch/providers" readable, as TMDB's own examples do. */
+ * and the slash of "watch/providers" readable, as TMDB's own examples do.
+ * TMDB filters appended images by `language` alone, which leaves out the
+ * images of no language (nearly every backdrop): with images appended,
+ * include_image_language names the language's and those. */
 static int sb_finish(struct sbuf *b, const char *language, const char *append,
                      const char *api_key) {
     sb_puts(b, "language=");
@@ -125,6 +130,13 @@ static int sb_finish(struct sbuf *b, const char *language, const char *append,
     if (append && append[0]) {
         sb_puts(b, "&append_to_response=");
         sb_encode_keep(b, append, ",/");
+        if (list_has(append, strlen(append), "images", 6)) {
+            char primary[16]; /* "ko" of "ko-KR" */
+            snprintf(primary, sizeof primary, "%.*s", (int)strcspn(language, "-_"), language);
+            sb_puts(b, "&include_image_language=");
+            sb_encode(b, primary);
+            sb_puts(b, ",null");
+        }
     }
     return sb_end_with_key(b, "&", api_key);
 }

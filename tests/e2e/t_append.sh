@@ -5,7 +5,7 @@
 # run without --append leaves those rows in place; a run with it again
 # replaces them without duplicating any.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 19
 
 CATALOGUE="--movies 60 --deleted 2"
 # shellcheck disable=SC2086
@@ -63,5 +63,28 @@ is "$(part_counts)" "$before" "the same rows again, none duplicated"
 is "$(sql "SELECT count(*) FROM movies WHERE appended = 'credits,keywords'")" 58 \
     "movies.appended lists the parts in its own order, whatever --append's"
 is "$(sql 'PRAGMA integrity_check')" "ok" "integrity_check ok"
+
+# TMDB filters appended images by the language alone, leaving out those of
+# no language (nearly every backdrop): raw_json holds the language's and
+# those, as TMDB sends them with include_image_language=ko,null.
+# shellcheck disable=SC2086
+"$PYTHON" "$FAKE" --dump-catalogue $CATALOGUE --dump-append images \
+    --dump-image-languages ko,null | "$PYTHON" -c '
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if not m["deleted"]:
+        print("%d|%s" % (m["id"], json.dumps(m["images"], ensure_ascii=False, sort_keys=True)))' |
+    sort >"$TMP/images.expected"
+INGEST_STDIN=$TMP/ids run_ingest ids - --append images --workers 4 --rate 0
+is "$RC" 0 "--append images exits 0"
+sql "SELECT id, json_extract(raw_json, '$.images') FROM movies" | "$PYTHON" -c '
+import json, sys
+for line in sys.stdin:
+    mid, images = line.rstrip("\n").split("|", 1)
+    print("%s|%s" % (mid, json.dumps(json.loads(images), ensure_ascii=False, sort_keys=True)))' |
+    sort >"$TMP/images.stored"
+grep -q '"iso_639_1": null' "$TMP/images.stored" && cmp -s "$TMP/images.stored" "$TMP/images.expected"
+ok $? "raw_json holds the images of the language and those of none (backdrops)"
 
 done_testing

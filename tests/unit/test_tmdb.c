@@ -49,6 +49,14 @@ static void test_movie_url_with_append(void **state) {
     /* anything else is encoded: no value can break out of its parameter */
     tmdb_url_movie(buf, sizeof buf, "https://h/3", 7, "en-US", "a b&c=d#e", NULL);
     assert_string_equal(buf, "https://h/3/movie/7?language=en-US&append_to_response=a%20b%26c%3Dd%23e");
+    /* TMDB filters appended images by language: the language's and those
+     * of none (nearly every backdrop) are asked for */
+    tmdb_url_movie(buf, sizeof buf, "https://h/3", 7, "ko-KR", "credits,images", "k");
+    assert_string_equal(buf, "https://h/3/movie/7?language=ko-KR&append_to_response=credits,images"
+                             "&include_image_language=ko,null&api_key=k");
+    tmdb_url_movie(buf, sizeof buf, "https://h/3", 7, "en-US", "credits,images_x", NULL);
+    assert_string_equal(buf,
+                        "https://h/3/movie/7?language=en-US&append_to_response=credits,images_x");
     /* "" is no append at all */
     tmdb_url_movie(buf, sizeof buf, "https://h/3", 7, "en-US", "", NULL);
     assert_string_equal(buf, "https://h/3/movie/7?language=en-US");
