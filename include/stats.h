@@ -22,8 +22,9 @@
  *                  run stored or found deleted; 0 none (writer, at commit;
  *                  read by main's thread once the threads are joined)
  *   changes_copy   the earliest Date of a /movie/changes page the run read
- *                  (when TMDB's CDN made the copy); 0 none (producer; read
- *                  by main's thread once the threads are joined)
+ *                  from a copy TMDB's CDN made before its window ended; 0
+ *                  none (producer; read by main's thread once the threads
+ *                  are joined)
  *   skipped        ids not fetched: settled by the interrupted run resumed, or
  *                  fresher than --max-age (producer)
  *   bad_input      tokens, export lines or results of list and changes pages

@@ -49,7 +49,8 @@ before it, as TMDB's CDN serves it for hours. A /movie/changes page lists
 every change of its window, so its copy is made today (Age capped, also
 with --stale-details); with --changes-cache-age SECONDS it is that old,
 uncapped, and lists only the changes made up to its time: a copy made
-before its window ended misses the window's last changes. Above
+before its window ended misses the window's last changes
+(--changes-cache-before DAY: only windows ending before DAY). Above
 --rate-limit requests in any second (default 40, as TMDB's CDN per
 address) /3/ answers 429 without Retry-After.
 
@@ -1130,7 +1131,9 @@ class Handler(BaseHTTPRequestHandler):
         # which holds every change of the days before; with
         # --changes-cache-age one that old, uncapped.
         opts = self.server.opts
-        if opts.changes_cache_age is None:
+        old_copy = opts.changes_cache_age is not None and (
+            opts.changes_cache_before is None or end < opts.changes_cache_before)
+        if not old_copy:
             age, ids = self.copy_age(capped=True), cat.changed_ids(start, end)
         else:
             age = opts.changes_cache_age
@@ -1401,6 +1404,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                         "end of its window, as TMDB's CDN may serve one for hours. Default: "
                         "--cache-age capped at 00:00 UTC of the fake's current day (also with "
                         "--stale-details), a copy holding every change of the days before")
+    p.add_argument("--changes-cache-before", type=date_arg, metavar="YYYY-MM-DD",
+                   help="with --changes-cache-age: only windows ending before this day come "
+                        "from that old copy; the others from a fresh one (default: all)")
     p.add_argument("--no-gzip", dest="gzip", action="store_false",
                    help="never compress (default: gzip when the client accepts it)")
     p.add_argument("--shift", type=int, default=0,

@@ -626,12 +626,14 @@ static enum source_status changes_page(struct fetcher *f, long first, long last,
         name_window(first, last, where, sizeof where);
         return fail_page(where, n, reason, attempts);
     }
-    /* A copy TMDB's CDN made before the window ended lists none of the
-     * changes made after it: sync_finish() marks days complete only up to
-     * the oldest copy's day. Only this thread writes the counter. */
+    /* A copy TMDB's CDN made before the window ended (on its last day or
+     * earlier) lists none of the changes made after it: sync_finish() marks
+     * days complete only up to the oldest such copy's day. A copy made
+     * after its window is whole, however old. Only this thread writes the
+     * counter. */
     long long made = http_copy_time(f->http);
     long long oldest = stats_get(&f->stats->changes_copy);
-    if (made > 0 && (oldest == 0 || made < oldest))
+    if (made > 0 && clock_day_of(made) <= last && (oldest == 0 || made < oldest))
         atomic_store(&f->stats->changes_copy, made);
     return SOURCE_OK;
 }

@@ -12,7 +12,7 @@
 # every shard does not move the cursor.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 66
+plan 69
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -240,5 +240,24 @@ print("\n".join(sorted(json.load(sys.stdin), key=int)))' >"$TMP/fetched"
 is "$RC:$(cursor)" "0:$(day 0)" "the next run, from a fresh copy: the cursor moves on"
 [ -s "$TMP/day1" ] && cmp -s "$TMP/fetched" "$TMP/day1"
 ok $? "and it fetched yesterday's changes ($(wc -l <"$TMP/day1" | tr -d ' '))"
+
+# A copy made after its window ended is whole, however old: 20 days read in
+# two windows, the first (ending 7 days ago) from a copy made 3 days ago,
+# the second (ending yesterday) from a fresh one. The cursor moves to today.
+stop_fake
+start_fake $FAKE_OPTS --changes-cache-age $((since_midnight + 3 * 86400 - 60)) \
+    --changes-cache-before "$(day -1)"
+"$PYTHON" "$FAKE" $FAKE_OPTS --dump-changes "$(day -20)" "$(day -1)" | sort -n >"$TMP/days20"
+sql "UPDATE meta SET value = '$(day -20)' WHERE key = 'changes_from'"
+run_ingest changes --rate 0 --include-adult
+fake_snapshot
+fake_stat detail_requests_per_id | "$PYTHON" -c '
+import json, sys
+print("\n".join(sorted(json.load(sys.stdin), key=int)))' >"$TMP/fetched"
+is "$RC:$(cursor)" "0:$(day 0)" \
+    "an old copy of a window made after it ended: the cursor still moves to today"
+unlike "$ERR" "TMDB's cache served a changes page" "and nothing is said of it"
+[ -s "$TMP/days20" ] && cmp -s "$TMP/fetched" "$TMP/days20"
+ok $? "it fetched the 20 days' changes ($(wc -l <"$TMP/days20" | tr -d ' '), adult ones too)"
 
 done_testing
