@@ -785,6 +785,12 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
                  "try again once it has committed)",
                  path);
         rc = STORE_ERR_SCHEMA;
+    } else if (version > STORE_SCHEMA_VERSION) {
+        snprintf(s->errmsg, sizeof s->errmsg,
+                 "%s: schema version %lld is newer than this tmdb-ingest understands (%d); "
+                 "upgrade tmdb-ingest",
+                 path, (long long)version, STORE_SCHEMA_VERSION);
+        rc = STORE_ERR_SCHEMA;
     } else if (version != STORE_SCHEMA_VERSION) {
         snprintf(s->errmsg, sizeof s->errmsg, "%s: schema version %lld, not %d (%s)", path,
                  (long long)version, STORE_SCHEMA_VERSION,

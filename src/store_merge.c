@@ -114,10 +114,11 @@ static enum store_status check_input(struct store *s, const char *in_path) {
         return STORE_ERR_SCHEMA;
     }
     if (version != STORE_SCHEMA_VERSION) {
-        snprintf(s->errmsg, sizeof s->errmsg,
-                 "%s: schema version %lld, not %d (a load or 'tmdb-ingest stats' on it "
-                 "upgrades it)",
-                 in_path, (long long)version, STORE_SCHEMA_VERSION);
+        snprintf(s->errmsg, sizeof s->errmsg, "%s: schema version %lld, not %d (%s)", in_path,
+                 (long long)version, STORE_SCHEMA_VERSION,
+                 version > STORE_SCHEMA_VERSION
+                     ? "newer than this tmdb-ingest understands; upgrade tmdb-ingest"
+                     : "a load or 'tmdb-ingest stats' on it upgrades it");
         return STORE_ERR_SCHEMA;
     }
     if (strcmp(language, s->language) != 0) {

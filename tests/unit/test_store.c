@@ -188,6 +188,12 @@ static void test_newer_schema_is_refused(void **state) {
     char err[256];
     assert_int_equal(store_open(f->path, "ko-KR", &s, err, sizeof err), STORE_ERR_SCHEMA);
     assert_non_null(strstr(err, "99"));
+    assert_non_null(strstr(err, "upgrade tmdb-ingest"));
+    /* read-only (stats, dump, search, dry runs, merge inputs): the same advice */
+    assert_int_equal(store_open_readonly(f->path, &s, err, sizeof err), STORE_ERR_SCHEMA);
+    assert_null(s);
+    assert_non_null(strstr(err, "99"));
+    assert_non_null(strstr(err, "upgrade tmdb-ingest"));
 }
 
 static void test_non_database_is_refused_and_untouched(void **state) {
