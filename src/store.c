@@ -383,11 +383,13 @@ static enum store_status configure(struct store *s) {
     int64_t tables = 0;
     if (store_query_ints(s->db, "SELECT count(*) FROM sqlite_schema", &tables, 1) != SQLITE_OK)
         return store_fail(s, "read the schema");
-    if (version == 0 && tables > 0) {
+    /* A negative version is no tmdb-ingest version either: another
+     * program's (apply_schema() would take it for a new database). */
+    if (version < 0 || (version == 0 && tables > 0)) {
         snprintf(s->errmsg, sizeof s->errmsg,
-                 "%s: not a tmdb-ingest database (it has tables but no schema version); "
-                 "refusing to touch it",
-                 s->path);
+                 "%s: not a tmdb-ingest database (%s); refusing to touch it", s->path,
+                 version < 0 ? "its schema version is negative"
+                             : "it has tables but no schema version");
         return STORE_ERR_SCHEMA;
     }
     char *mode = NULL;

@@ -224,6 +224,14 @@ static void test_foreign_sqlite_database_is_refused(void **state) {
     char err[256];
     assert_int_equal(store_open(f->path, "ko-KR", &s, err, sizeof err), STORE_ERR_SCHEMA);
     assert_int_equal(q(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
+    /* another program's negative user_version: refused as well, not set to ours */
+    sqlite3_open(f->path, &db);
+    sqlite3_exec(db, "PRAGMA user_version = -1", NULL, NULL, NULL);
+    sqlite3_close(db);
+    assert_int_equal(store_open(f->path, "ko-KR", &s, err, sizeof err), STORE_ERR_SCHEMA);
+    assert_non_null(strstr(err, "not a tmdb-ingest database"));
+    assert_int_equal(q(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
+    assert_int_equal(q(f->path, "PRAGMA user_version"), -1);
 }
 
 static void test_upsert_then_replace_links(void **state) {
