@@ -8,7 +8,10 @@
 --   * failed fetches in stale_copies: copy_made_at may be NULL (the movie
 --     could not be fetched at all), and noted_at says since when a movie
 --     waits. SQLite cannot drop a NOT NULL constraint, so the table is
---     made anew, with its rows;
+--     made anew under its own name, its rows kept aside in a temporary
+--     table meanwhile: renaming a new table to stale_copies would fail
+--     the upgrade on a view of the user's that reads stale_copies
+--     ("error in view ...: no such table"), which this way keeps working;
 --   * `appended` in the index movies_fetched_at, so that `stats` counts
 --     the parts stored without reading the table (dropped here, made again
 --     by schema.sql with its new columns).
@@ -27,16 +30,17 @@ CREATE TABLE IF NOT EXISTS stale_copies (
     needed_from  TEXT NOT NULL,
     copy_made_at TEXT NOT NULL
 ) STRICT;
-CREATE TABLE stale_copies_5 (
+CREATE TEMP TABLE stale_copies_4 AS SELECT * FROM main.stale_copies;
+DROP TABLE main.stale_copies;
+CREATE TABLE main.stale_copies (
     movie_id     INTEGER PRIMARY KEY,
     needed_from  TEXT NOT NULL,
     copy_made_at TEXT,
     noted_at     TEXT NOT NULL
 ) STRICT;
-INSERT INTO stale_copies_5 (movie_id, needed_from, copy_made_at, noted_at)
-    SELECT movie_id, needed_from, copy_made_at, needed_from FROM stale_copies;
-DROP TABLE stale_copies;
-ALTER TABLE stale_copies_5 RENAME TO stale_copies;
+INSERT INTO main.stale_copies (movie_id, needed_from, copy_made_at, noted_at)
+    SELECT movie_id, needed_from, copy_made_at, needed_from FROM temp.stale_copies_4;
+DROP TABLE temp.stale_copies_4;
 
 -- The index gains a column: schema.sql makes it again.
 DROP INDEX IF EXISTS movies_fetched_at;
