@@ -245,6 +245,23 @@ static void readonly_cause(struct store *s, char *out, size_t size) {
     }
 }
 
+/* The directory SQLite's unix VFS writes its temporary files in
+ * (statement journals, temporary tables, sorts): the first of
+ * $SQLITE_TMPDIR, $TMPDIR, /var/tmp, /usr/tmp and /tmp that is a
+ * directory this process may write, else "." (os_unix.c,
+ * unixTempFileDir(); the program sets no sqlite3_temp_directory). */
+static const char *sqlite_temp_dir(void) {
+    const char *dirs[] = {getenv("SQLITE_TMPDIR"), getenv("TMPDIR"), "/var/tmp", "/usr/tmp",
+                          "/tmp"};
+    for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
+        struct stat st;
+        if (dirs[i] && stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode) &&
+            access(dirs[i], W_OK | X_OK) == 0)
+            return dirs[i];
+    }
+    return ".";
+}
+
 enum store_status store_fail(struct store *s, const char *step, ...) {
     char what[256];
     va_list ap;
@@ -263,6 +280,15 @@ enum store_status store_fail(struct store *s, const char *step, ...) {
         snprintf(cause, sizeof cause, " (%s)", strerror(os_errno));
     else if (primary == SQLITE_READONLY && s->writable)
         readonly_cause(s, cause, sizeof cause);
+    else if (primary == SQLITE_FULL)
+        /* SQLite says the same when its temporary files fill theirs (a
+         * merge's statement journals and sorts can reach half the size of
+         * what it copies): a small tmpfs on /tmp, the database's disk with
+         * room to spare */
+        snprintf(cause, sizeof cause,
+                 " (the filesystem of the database, or of SQLite's temporary files, %s: TMPDIR "
+                 "moves them)",
+                 sqlite_temp_dir());
     else if (primary == SQLITE_BUSY)
         /* "database is locked" after BUSY_TIMEOUT_MS: in WAL mode only a
          * writer holds it that long, often one forgotten by hand; before

@@ -2293,9 +2293,18 @@ static void test_search_index_failure_says_why(void **state) {
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", (long long)pages + 5);
     assert_int_equal(sqlite3_exec(s->db, sql, NULL, NULL, NULL), SQLITE_OK);
+    /* SQLite's temporary files fill a disk the same way: both are named */
+    char spill[192], named[256];
+    snprintf(spill, sizeof spill, "%s/spill", f->dir);
+    assert_int_equal(mkdir(spill, 0700), 0);
+    assert_int_equal(setenv("SQLITE_TMPDIR", spill, 1), 0);
     assert_int_not_equal(store_commit(s), STORE_OK);
+    unsetenv("SQLITE_TMPDIR");
     if (!strstr(store_errmsg(s), "update the search index: database or disk is full"))
         fail_msg("store_commit failed with: %s", store_errmsg(s));
+    snprintf(named, sizeof named, "SQLite's temporary files, %s: TMPDIR moves them", spill);
+    if (!strstr(store_errmsg(s), named))
+        fail_msg("no word of the temporary files' directory %s: %s", spill, store_errmsg(s));
     assert_int_equal(store_rollback(s), STORE_OK);
     snprintf(sql, sizeof sql, "PRAGMA max_page_count = %d", 1 << 30);
     assert_int_equal(sqlite3_exec(s->db, sql, NULL, NULL, NULL), SQLITE_OK);
