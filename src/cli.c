@@ -435,6 +435,13 @@ static bool valid_base(const char *s) {
            !strchr(s, '?') && !strchr(s, '#') && strlen(s) < 1024;
 }
 
+/* A base URL as a usage error shows it: the password of a gateway's
+ * user:password@ (or an api_key=) as ***, as in every other message. */
+static const char *shown_base(const char *url, char *buf, size_t size) {
+    tmdb_redact_url(url, buf, size);
+    return buf;
+}
+
 /* The units of a duration, largest first: parse_duration() reads them,
  * cli_format_duration() writes them. */
 static const struct {
@@ -910,9 +917,10 @@ static int check_applicable(const struct options *opt, const struct given *g) {
         return usage_error("%s", "--max-age applies to export and list (changes always "
                                  "fetches what changed; ids fetches what it is given)"),
                -1;
+    char shown[1024];
     if (g->export_base && !valid_base(opt->export_base))
         return usage_error("--export-base must be an http:// or https:// URL, not '%s'",
-                           opt->export_base),
+                           shown_base(opt->export_base, shown, sizeof shown)),
                -1;
     return 0;
 }
@@ -1021,12 +1029,13 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt) {
     if (!valid_language(opt->language))
         return usage_error("'%s' is not a language tag like ko-KR or en-US", opt->language),
                CLI_USAGE;
+    char shown[1024];
     /* Only a load talks to the API: a bad $TMDB_API_BASE in a cron job's
      * environment does not stop its stats, dump or merge. */
     if (opt->command == COMMAND_LOAD && !valid_base(opt->api_base))
         return usage_error("--api-base must be an http:// or https:// URL without a query, not "
                            "'%s'",
-                           opt->api_base),
+                           shown_base(opt->api_base, shown, sizeof shown)),
                CLI_USAGE;
     return CLI_RUN;
 }

@@ -499,6 +499,19 @@ static void test_bad_dates_and_popularity(void **state) {
                           "--export-base must be an http:// or https:// URL");
 }
 
+/* A base refused shows a gateway's password as ***, as every other message
+ * does: the usage error printed it as typed. */
+static void test_refused_base_hides_its_password(void **state) {
+    (void)state;
+    const struct refused cases[] = {
+        {ARGV("export", "--export-base", "ftp://gw:s3cret@files.lan/p"),
+         "not 'ftp://gw:***@files.lan/p'"},
+        {ARGV("--api-base", "http://gw:s3cret@tmdb.lan/3?x=1", "ids", "5"),
+         "not 'http://gw:***@tmdb.lan/3?x=1'"},
+    };
+    assert_all_refused(cases, sizeof cases / sizeof *cases);
+}
+
 static void test_options_for_other_commands(void **state) {
     (void)state;
     const char *export_only = "apply to the export command only";
@@ -628,6 +641,7 @@ int main(void) {
         cmocka_unit_test(test_format_per_command),
         cmocka_unit_test(test_max_deletions),
         cmocka_unit_test(test_bad_dates_and_popularity),
+        cmocka_unit_test(test_refused_base_hides_its_password),
         cmocka_unit_test(test_options_for_other_commands),
         cmocka_unit_test(test_command_arguments),
         cmocka_unit_test(test_merge),
