@@ -198,7 +198,8 @@ enum store_status store_record_failure(struct store *s, int64_t run_id, int64_t 
 
 /*
  * Insert a runs row with status "running" and return its id in *run_id.
- * `command` is the command line as given, already without any credential;
+ * `command` is the command line as given, already without any credential
+ * (a URL's password shown as ***: tmdb_redact_url());
  * `source` names what is loaded (source_describe()), the key for resuming.
  * The row gets a new store_new_run_uid(), the run's identity in every
  * database it is merged into; STORE_ERR when no random bytes can be read.
