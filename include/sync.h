@@ -37,12 +37,13 @@
  * hold the cursor that far back.
  *
  * A changes run moves it to the day after the last day it read, or, when
- * TMDB's CDN served a /movie/changes page from a copy made before that
- * (facts->changes_copy: its Date), to the copy's day: the copy lists none of
- * the changes made after it. Changes are read through yesterday only: today
- * is not over, and an immediate second run then has nothing to fetch. A
- * changes run never resumes: what an interrupted one stored may have changed
- * since.
+ * TMDB's CDN served a /movie/changes page from a copy made before its window
+ * ended (on the window's last day or earlier; facts->changes_copy: its
+ * Date), to the copy's day: the copy lists none of the changes made after
+ * it. A copy made after its window ended lists all of it, however old.
+ * Changes are read through yesterday only: today is not over, and an
+ * immediate second run then has nothing to fetch. A changes run never
+ * resumes: what an interrupted one stored may have changed since.
  *
  * A movie TMDB's cache served from a copy older than the end of the window
  * that listed it does not hold the cursor back: it is noted in stale_copies
@@ -132,7 +133,8 @@ struct sync_facts {
     long max_age_day;      /* the day of the oldest fetch --max-age skipped; LONG_MAX none */
     int64_t run_id;        /* the run (its failures are not "left as they were") */
     long long oldest_copy; /* the earliest copy TMDB's CDN served the run (stats.h); 0 none */
-    long long changes_copy; /* the earliest copy of a changes page it read (stats.h); 0 none */
+    long long changes_copy; /* the earliest copy of a changes page made before its
+                             * window ended (stats.h); 0 none */
 };
 
 /*
