@@ -282,9 +282,9 @@ enum store_status store_fail(struct store *s, const char *step, ...) {
         readonly_cause(s, cause, sizeof cause);
     else if (primary == SQLITE_FULL)
         /* SQLite says the same when its temporary files fill theirs (a
-         * merge's statement journals and sorts can reach half the size of
-         * what it copies): a small tmpfs on /tmp, the database's disk with
-         * room to spare */
+         * merge's statement journals and sorts can reach two thirds of
+         * the size of the part it copies): a small tmpfs on /tmp, the
+         * database's disk with room to spare */
         snprintf(cause, sizeof cause,
                  " (the filesystem of the database, or of SQLite's temporary files, %s: TMPDIR "
                  "moves them)",
