@@ -609,7 +609,7 @@ static int apply_option(int c, const char *arg, struct options *opt) {
          * clock (seconds since long ago) counts */
         if (errno || end == arg || *end || !(r >= 0) || r > 100000 || (r > 0 && r < 1.0 / 86400))
             return usage_error("--rate wants requests per second (0 = unlimited, else from "
-                               "1/86400, one a day, to 100000), not '%s'",
+                               "0.0000116, one a day, to 100000), not '%s'",
                                arg),
                    -1;
         opt->rate = r;
