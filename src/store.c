@@ -250,9 +250,10 @@ static void readonly_cause(struct store *s, char *out, size_t size) {
  * $SQLITE_TMPDIR, $TMPDIR, /var/tmp, /usr/tmp and /tmp that is a
  * directory this process may write, else "." (os_unix.c,
  * unixTempFileDir(); the program sets no sqlite3_temp_directory). */
-static const char *sqlite_temp_dir(void) {
-    const char *dirs[] = {getenv("SQLITE_TMPDIR"), getenv("TMPDIR"), "/var/tmp", "/usr/tmp",
-                          "/tmp"};
+static const char *sqlite_temp_dir(const char **moved_by) {
+    static const char *const names[] = {"SQLITE_TMPDIR", "TMPDIR"};
+    const char *dirs[] = {getenv(names[0]), getenv(names[1]), "/var/tmp", "/usr/tmp", "/tmp"};
+    *moved_by = getenv(names[0]) ? names[0] : names[1]; /* the variable that would move them */
     for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
         struct stat st;
         if (dirs[i] && stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode) &&
@@ -280,16 +281,19 @@ enum store_status store_fail(struct store *s, const char *step, ...) {
         snprintf(cause, sizeof cause, " (%s)", strerror(os_errno));
     else if (primary == SQLITE_READONLY && s->writable)
         readonly_cause(s, cause, sizeof cause);
-    else if (primary == SQLITE_FULL)
+    else if (primary == SQLITE_FULL) {
         /* SQLite says the same when its temporary files fill theirs (a
          * merge's statement journals and sorts can reach two thirds of
          * the size of the part it copies): a small tmpfs on /tmp, the
-         * database's disk with room to spare */
+         * database's disk with room to spare. $SQLITE_TMPDIR, when set,
+         * comes before $TMPDIR. */
+        const char *moved_by;
+        const char *dir = sqlite_temp_dir(&moved_by);
         snprintf(cause, sizeof cause,
-                 " (the filesystem of the database, or of SQLite's temporary files, %s: TMPDIR "
+                 " (the filesystem of the database, or of SQLite's temporary files, %s: %s "
                  "moves them)",
-                 sqlite_temp_dir());
-    else if (primary == SQLITE_BUSY)
+                 dir, moved_by);
+    } else if (primary == SQLITE_BUSY)
         /* "database is locked" after BUSY_TIMEOUT_MS: in WAL mode only a
          * writer holds it that long, often one forgotten by hand; before
          * the first load has switched a database to WAL, a reader too.

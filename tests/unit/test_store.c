@@ -2302,7 +2302,7 @@ static void test_search_index_failure_says_why(void **state) {
     unsetenv("SQLITE_TMPDIR");
     if (!strstr(store_errmsg(s), "update the search index: database or disk is full"))
         fail_msg("store_commit failed with: %s", store_errmsg(s));
-    snprintf(named, sizeof named, "SQLite's temporary files, %s: TMPDIR moves them", spill);
+    snprintf(named, sizeof named, "SQLite's temporary files, %s: SQLITE_TMPDIR moves them", spill);
     if (!strstr(store_errmsg(s), named))
         fail_msg("no word of the temporary files' directory %s: %s", spill, store_errmsg(s));
     assert_int_equal(store_rollback(s), STORE_OK);
