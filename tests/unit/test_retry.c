@@ -108,9 +108,15 @@ static void test_a_throttle_on_the_last_attempt_still_pauses_everybody(void **st
     assert_int_equal(retry_decide(&r, 4, 3, &rng).pause_ms, RETRY_THROTTLE_DEFAULT_MS);
     r = status(503, 3000);
     assert_int_equal(retry_decide(&r, 4, 3, &rng).pause_ms, 3000);
-    /* with a retry, the pause is that retry's delay */
+    /* with a retry, the pause is that retry's delay, also where the
+     * server asked for none (a 503 without Retry-After: the backoff) */
     r = status(429, 7000);
     d = retry_decide(&r, 1, 3, &rng);
+    assert_int_equal(d.pause_ms, d.delay_ms);
+    r = status(503, -1);
+    d = retry_decide(&r, 2, 3, &rng);
+    assert_int_equal(d.action, RETRY_AGAIN);
+    assert_true(d.pause_ms > 0);
     assert_int_equal(d.pause_ms, d.delay_ms);
 }
 
