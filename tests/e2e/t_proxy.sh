@@ -6,7 +6,7 @@
 # environment names. The fake answers absolute-form requests
 # ("GET http://host/3/..."), so it serves as the proxy here too.
 . "$(dirname "$0")/lib.sh"
-plan 18
+plan 19
 
 start_fake --movies 40 --deleted 0
 # Nothing listens on port 1 of loopback: a request that goes there directly fails.
@@ -34,6 +34,13 @@ load TMDB_API_BASE="http://tmdb.invalid/3" http_proxy="$FAKE_URL"
 is "$RC" 0 "an http:// base on another host, through the proxy: the load runs"
 like "$ERR" "http://, not https://: the credential \(TMDB_API_TOKEN\) crosses the network unencrypted" \
     "and warns that the credential travels unencrypted"
+# So does a v3 key, which travels in every request's URL (the fake, which
+# takes the token only, refuses it: the warning comes before any request).
+rm -f "$DB" "$DB"-*
+load -u TMDB_API_TOKEN TMDB_API_KEY=0123456789abcdef0123456789abcdef \
+    TMDB_API_BASE="http://tmdb.invalid/3" http_proxy="$FAKE_URL"
+like "$ERR" "http://, not https://: the credential \(TMDB_API_KEY\) crosses the network unencrypted" \
+    "a v3 key (TMDB_API_KEY) instead of a token: the same warning"
 
 rm -f "$DB" "$DB"-*
 load TMDB_API_BASE="$NOWHERE/3" ALL_PROXY="$FAKE_URL"
