@@ -7,7 +7,7 @@
 # stop the deletion marking; a missing export is a clear error. The ids are
 # fetched in ascending order, whatever the file's.
 . "$(dirname "$0")/lib.sh"
-plan 66
+plan 69
 
 FAKE_OPTS="--movies 300 --deleted 5"
 # today, taken before the fake starts: the fake serves it even when midnight
@@ -192,6 +192,14 @@ kill $writer 2>/dev/null
 run_ingest export --export-base "$EXPORT_BASE" --date 2020-01-01 --rate 0
 is "$RC" 1 "a missing export: exit 1"
 like "$ERR" "movie_ids_01_01_2020.json.gz: HTTP 403: no such file" "and says which file and why"
+# A password in --export-base (a gateway's user:password@host) is shown as
+# *** wherever the URL is: the download's line (-v) and the error.
+PW_BASE=$(printf '%s' "$EXPORT_BASE" | sed 's|://|://gw:exp-pass-9Z@|')
+run_ingest -v export --export-base "$PW_BASE" --date 2020-01-01 --rate 0
+like "$ERR" "error: export http://gw:\*\*\*@127\.0\.0\.1:[0-9]*/p/exports/movie_ids_01_01_2020\.json\.gz: HTTP 403" \
+    "a password in --export-base: the error shows the user, not the password"
+like "$ERR" "downloading http://gw:\*\*\*@" "so does the download's line"
+unlike "$ERR" "exp-pass-9Z" "the password is nowhere in what the run says"
 
 # An export that leaves stored movies as they were (--min-popularity,
 # --shard) moves the changes cursor no further than the oldest of their
