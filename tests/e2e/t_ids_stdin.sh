@@ -4,7 +4,7 @@
 # with standard output and error closed (logs written all along) every id
 # is still read and stored; with standard input closed, there are none.
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 17
 
 start_fake --movies 50 --deleted 0
 ids=$(catalogue_ids 30 --movies 50 --deleted 0)
@@ -42,6 +42,9 @@ like "$ERR" 'line 1: "5\\x005\\x000\\x00" is not a movie id' "a UTF-16 token is 
 printf 'ab\033[31mc\n' >"$TMP/esc"
 INGEST_STDIN=$TMP/esc run_ingest --dry-run ids -
 like "$ERR" 'line 1: "ab\\x1b\[31mc" is not a movie id' "an escape byte is quoted, not sent to the terminal"
+printf '12\1773\n' >"$TMP/del"
+INGEST_STDIN=$TMP/del run_ingest --dry-run ids -
+like "$ERR" 'line 1: "12\\x7f3" is not a movie id' "so is DEL (0x7f), the last byte before the non-ASCII ones"
 # So is every byte of a non-ASCII character, which may not show or may
 # look like a digit: a UTF-8 byte-order mark (a file saved by a Windows
 # tool) before an id was quoted invisibly, '"550" is not a movie id'; a
