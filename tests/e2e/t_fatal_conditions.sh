@@ -6,7 +6,7 @@
 # standard input for `ids -` (exit 1: /dev/null in their place made a dump
 # "succeed" with every row gone).
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 23
 
 # A port nothing listens on: bind one, close it.
 port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -69,6 +69,12 @@ run_ingest list now_playing --rate 0
 "$BIN" --db "$DB" dump >&- 2>"$TMP/err"
 is "$?" 1 "dump with standard output closed: exit 1"
 like "$(cat "$TMP/err")" "standard output is closed" "and says why"
+# A dump to a file past `ulimit -f` with SIGXFSZ at its default: the write
+# fails and says so (exit 1), as a load's does; not a silent death (153).
+env --default-signal=XFSZ sh -c 'ulimit -f 1; exec "$@"' sh "$BIN" --db "$DB" dump \
+    >"$TMP/dump.out" 2>"$TMP/err"
+is "$?" 1 "dump to a file past the file-size limit, SIGXFSZ at its default: exit 1"
+like "$(cat "$TMP/err")" "File too large" "and says why"
 "$BIN" --db "$DB" stats >&- 2>/dev/null
 is "$?" 1 "stats with standard output closed: exit 1"
 "$BIN" --db "$DB" --no-progress --dry-run list now_playing >&- 2>/dev/null
