@@ -68,6 +68,15 @@ static void test_a_long_line_is_cut_to_the_width(void **state) {
     char want[512];
     snprintf(want, sizeof want, "\r\033[K%.79s\r\033[K", long_line);
     assert_string_equal(out, want);
+    /* exactly as wide as the terminal: its last column stays free too */
+    int len = (int)strlen(long_line);
+    drawn_on_terminal((unsigned short)len, long_line, out, sizeof out);
+    snprintf(want, sizeof want, "\r\033[K%.*s\r\033[K", len - 1, long_line);
+    assert_string_equal(out, want);
+    /* one column more: whole */
+    drawn_on_terminal((unsigned short)(len + 1), long_line, out, sizeof out);
+    snprintf(want, sizeof want, "\r\033[K%s\r\033[K", long_line);
+    assert_string_equal(out, want);
 }
 
 static void test_a_line_that_fits_is_whole(void **state) {
