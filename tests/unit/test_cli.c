@@ -95,6 +95,31 @@ static void test_ids_from_arguments(void **state) {
     cli_free(&o);
 }
 
+/* --rate: 0 (unlimited), or from one request a day to 100000 a second.
+ * The usage error gives those bounds as numbers --rate accepts; a hair
+ * below one a day (1/86400 = 0.00001157...) is refused. */
+static void test_rate_range(void **state) {
+    (void)state;
+    struct options o;
+    char err[1024], floor[32] = "", ceiling[32] = "";
+    assert_int_equal(parse_capturing(ARGC("--rate", "1e-300", "ids", "1"),
+                                     ARGV("--rate", "1e-300", "ids", "1"), &o, err, sizeof err),
+                     CLI_USAGE);
+    cli_free(&o);
+    const char *from = strstr(err, "else from ");
+    assert_non_null(from);
+    assert_int_equal(sscanf(from, "else from %31[0-9.], one a day, to %31[0-9]", floor, ceiling),
+                     2);
+    assert_int_equal(PARSE(&o, "--rate", floor, "ids", "1"), CLI_RUN);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "--rate", ceiling, "ids", "1"), CLI_RUN);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "--rate", "0.0000115", "ids", "1"), CLI_USAGE);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "--rate", "100000.1", "ids", "1"), CLI_USAGE);
+    cli_free(&o);
+}
+
 static void test_ids_from_stdin(void **state) {
     (void)state;
     struct options o;
@@ -630,6 +655,7 @@ int main(void) {
         cmocka_unit_test(test_max_body_suffixes),
         cmocka_unit_test(test_db_cache),
         cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_rate_range),
         cmocka_unit_test(test_unknown_option_named),
         cmocka_unit_test(test_export_defaults),
         cmocka_unit_test(test_export_options),
