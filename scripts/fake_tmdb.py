@@ -50,7 +50,9 @@ every change of its window, so its copy is made today (Age capped, also
 with --stale-details); with --changes-cache-age SECONDS it is that old,
 uncapped, and lists only the changes made up to its time: a copy made
 before its window ended misses the window's last changes
-(--changes-cache-before DAY: only windows ending before DAY). Above
+(--changes-cache-before DAY: only windows ending before DAY;
+--changes-copy-on-last-day SECONDS: each window from a copy made that
+long after the start of its own last day). Above
 --rate-limit requests in any second (default 40, as TMDB's CDN per
 address) /3/ answers 429 without Retry-After.
 
@@ -1133,7 +1135,13 @@ class Handler(BaseHTTPRequestHandler):
         opts = self.server.opts
         old_copy = opts.changes_cache_age is not None and (
             opts.changes_cache_before is None or end < opts.changes_cache_before)
-        if not old_copy:
+        if opts.changes_copy_on_last_day is not None:
+            made = datetime.datetime(end.year, end.month, end.day,
+                                     tzinfo=datetime.timezone.utc).timestamp()
+            made += opts.changes_copy_on_last_day
+            age = max(0, int(time.time() + opts.clock_offset - made))
+            ids = cat.changed_ids(start, end, made)
+        elif not old_copy:
             age, ids = self.copy_age(capped=True), cat.changed_ids(start, end)
         else:
             age = opts.changes_cache_age
@@ -1407,6 +1415,10 @@ All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--changes-cache-before", type=date_arg, metavar="YYYY-MM-DD",
                    help="with --changes-cache-age: only windows ending before this day come "
                         "from that old copy; the others from a fresh one (default: all)")
+    p.add_argument("--changes-copy-on-last-day", type=int, metavar="SECONDS",
+                   help="answer each /movie/changes window from a copy made SECONDS after "
+                        "00:00 UTC of its last day (Age uncapped), listing the changes made "
+                        "up to then: windows of one run from copies of different days")
     p.add_argument("--no-gzip", dest="gzip", action="store_false",
                    help="never compress (default: gzip when the client accepts it)")
     p.add_argument("--shift", type=int, default=0,

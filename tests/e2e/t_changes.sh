@@ -12,7 +12,7 @@
 # every shard does not move the cursor.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 69
+plan 71
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -259,5 +259,18 @@ is "$RC:$(cursor)" "0:$(day 0)" \
 unlike "$ERR" "TMDB's cache served a changes page" "and nothing is said of it"
 [ -s "$TMP/days20" ] && cmp -s "$TMP/fetched" "$TMP/days20"
 ok $? "it fetched the 20 days' changes ($(wc -l <"$TMP/days20" | tr -d ' '), adult ones too)"
+
+# Each window from an old copy, made on its own last day (00:01 UTC): of
+# the same 20 days, the first window's from 7 days ago, the second's from
+# yesterday. The earliest copy holds the cursor, at the first window's
+# last day (the later one's would leave that day's last changes unread).
+stop_fake
+start_fake $FAKE_OPTS --changes-copy-on-last-day 60
+sql "UPDATE meta SET value = '$(day -20)' WHERE key = 'changes_from'"
+run_ingest changes --rate 0 --include-adult
+is "$RC:$(cursor)" "0:$(day -7)" \
+    "two windows, each from a copy made on its last day: the cursor stops at the earlier copy's"
+like "$ERR" "from a copy made $(day -7)T00:0[0-9]:[0-9][0-9]Z, before the days it lists ended" \
+    "the warning names that copy"
 
 done_testing
