@@ -353,6 +353,18 @@ static void test_error_message_stays_utf8(void **state) {
     const char *bad = "{\"status_code\":47,\"status_message\":\"a\xFF\xEA\xB0z\"}";
     tmdb_parse_error(bad, strlen(bad), &code, msg, sizeof msg);
     assert_string_equal(msg, "a\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDz");
+
+    /* a U+FFFD is 3 bytes whatever the byte it replaces: one that does not
+     * fit whole is left out (2 + 41 * 3 bytes), nothing past the size */
+    char lone[256] = "{\"status_code\":47,\"status_message\":\"ab";
+    for (int i = 0; i < 100; i++)
+        strcat(lone, "\x80");
+    strcat(lone, "\"}");
+    char big[132];
+    memset(big, 'X', sizeof big);
+    tmdb_parse_error(lone, strlen(lone), &code, big, 128);
+    assert_int_equal(strlen(big), 125);
+    assert_int_equal(big[128], 'X');
 }
 
 /* An http:// base carries the credential unencrypted: fine on this
