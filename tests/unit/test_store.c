@@ -1735,6 +1735,31 @@ static void test_merge_reads_its_input_only(void **state) {
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 1);
 }
 
+/* An input of another schema version is refused, nothing merged, with the
+ * advice its version calls for: a newer one wants a newer tmdb-ingest, an
+ * older one a load or stats on it (database.c checks first; store_merge()
+ * again, as the input may have changed in between). */
+static void test_merge_input_of_another_version(void **state) {
+    struct fixture *f = *state;
+    char in[160];
+    struct store_merge_counts c;
+    struct movie m = sample(3, "x");
+    database_with(f, "other.sqlite3", &m, "2026-11-24T03:00:00Z", in, sizeof in);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(in, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    struct store *s = open_ok(f->path, "ko-KR");
+    assert_int_equal(store_merge(s, in, &c), STORE_ERR_SCHEMA);
+    assert_non_null(strstr(store_errmsg(s), "upgrade tmdb-ingest"));
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 5", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(store_merge(s, in, &c), STORE_ERR_SCHEMA);
+    assert_non_null(strstr(store_errmsg(s), "upgrades it"));
+    assert_null(strstr(store_errmsg(s), "upgrade tmdb-ingest"));
+    sqlite3_close(db);
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 0);
+}
+
 /* Runs: a running one arrives aborted; merging an input again adds none. */
 static void test_merge_copies_runs_once(void **state) {
     struct fixture *f = *state;
@@ -2297,9 +2322,18 @@ static void test_search_index_failure_says_why(void **state) {
     char spill[192], named[256];
     snprintf(spill, sizeof spill, "%s/spill", f->dir);
     assert_int_equal(mkdir(spill, 0700), 0);
+    /* as SQLite takes it: $SQLITE_TMPDIR before $TMPDIR */
+    const char *tmpdir = getenv("TMPDIR");
+    char *saved_tmpdir = tmpdir ? strdup(tmpdir) : NULL;
     assert_int_equal(setenv("SQLITE_TMPDIR", spill, 1), 0);
+    assert_int_equal(setenv("TMPDIR", f->dir, 1), 0);
     assert_int_not_equal(store_commit(s), STORE_OK);
     unsetenv("SQLITE_TMPDIR");
+    if (saved_tmpdir)
+        setenv("TMPDIR", saved_tmpdir, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved_tmpdir);
     if (!strstr(store_errmsg(s), "update the search index: database or disk is full"))
         fail_msg("store_commit failed with: %s", store_errmsg(s));
     snprintf(named, sizeof named, "SQLite's temporary files, %s: SQLITE_TMPDIR moves them", spill);
@@ -2485,6 +2519,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_merge_takes_a_later_deletion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_takes_newer_shared_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_reads_its_input_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_input_of_another_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_copies_runs_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_updates_a_run_copied_while_running, setup,
                                         teardown),
