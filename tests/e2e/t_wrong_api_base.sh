@@ -8,7 +8,7 @@
 # ids from the API base itself and fail there first; a dry run asks nothing.
 # Real deletions, however many come first, are marked as before.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 18
 
 # named before the fake starts: it serves that day's export even when
 # midnight comes in between (its own today is then the next day)
@@ -40,6 +40,13 @@ like "$RC:$ERR" "^1:.*http://gw:\*\*\*@127\.0\.0\.1:[0-9]*/4 is not TMDB's API" 
 is "$(sql "SELECT count(*) FROM runs WHERE command LIKE '%gw-pass-7Q%'"):$(sql \
     "SELECT count(*) FROM runs WHERE command LIKE '%--api-base http://gw:***@%'")" "0:1" \
     "runs.command holds the base without its password"
+# A password shorter than its *** makes the command line longer than typed:
+# runs.command holds all of it still, to the last argument's last byte.
+run_ingest export --file "$TODAY_FILE" --rate 0 --api-base "$(printf '%s' "$FAKE_URL" |
+    sed 's|://|://gw:p@|')/4"
+is "$(sql 'SELECT command FROM runs ORDER BY id DESC LIMIT 1' | tr ' ' '\n' |
+    grep -cxF -e export -e --file -e "$TODAY_FILE" -e "http://gw:***@${FAKE_URL#http://}/4")" 4 \
+    "a one-byte password: runs.command holds every argument whole, the password as ***"
 
 # ids of stored movies, even a few: the same.
 set -- $(sql 'SELECT id FROM movies ORDER BY id LIMIT 3')
