@@ -127,10 +127,14 @@ struct options {
     enum dump_format dump_format;
     bool stats_json;    /* stats --format json */
     const char *format; /* --format as given (checked for its command) */
-    /* merge: the output database and the inputs (point into argv) */
+    /* merge: the output database and the inputs (argv's strings;
+     * merge_inputs points into args) */
     const char *merge_out;
     char **merge_inputs;
     int n_merge_inputs;
+    /* argv's pointers, for getopt_long() to reorder (operands after the
+     * options): argv itself stays as typed, for the runs table */
+    char **args;
     const char *printed; /* CLI_DONE: "--help" or "--version", on stdout */
 };
 
@@ -140,8 +144,9 @@ enum cli_result {
     CLI_USAGE, /* an error was printed: exit EXIT_USAGE */
 };
 
-/* Parse argv into *opt (defaults applied, TMDB_API_BASE honoured). Errors
- * are printed to stderr with a hint to --help. */
+/* Parse argv into *opt (defaults applied, TMDB_API_BASE honoured), leaving
+ * argv as it is. Errors are printed to stderr with a hint to --help. Call
+ * cli_free() whatever it returns. */
 enum cli_result cli_parse(int argc, char **argv, struct options *opt);
 
 /* Free what cli_parse() allocated. */

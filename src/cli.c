@@ -973,8 +973,21 @@ static bool has_argument(int argc, char **argv, const char *arg) {
     return false;
 }
 
+static enum cli_result parse_args(int argc, char **argv, struct options *opt);
+
 enum cli_result cli_parse(int argc, char **argv, struct options *opt) {
     set_defaults(opt);
+    opt->args = malloc(((size_t)argc + 1) * sizeof *opt->args);
+    if (!opt->args) {
+        log_error("out of memory");
+        return CLI_USAGE;
+    }
+    memcpy(opt->args, argv, ((size_t)argc + 1) * sizeof *opt->args);
+    return parse_args(argc, opt->args, opt);
+}
+
+/* cli_parse() on `argv`, a copy getopt_long() may reorder. */
+static enum cli_result parse_args(int argc, char **argv, struct options *opt) {
     json_errors = wants_json_log(argc, argv);
     if (json_errors)
         log_init(LOG_ERROR, false, LOG_FORMAT_JSON); /* main sets the level after */
@@ -1043,4 +1056,6 @@ enum cli_result cli_parse(int argc, char **argv, struct options *opt) {
 void cli_free(struct options *opt) {
     free(opt->ids);
     opt->ids = NULL;
+    free(opt->args);
+    opt->args = NULL;
 }

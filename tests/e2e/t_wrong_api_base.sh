@@ -8,7 +8,7 @@
 # ids from the API base itself and fail there first; a dry run asks nothing.
 # Real deletions, however many come first, are marked as before.
 . "$(dirname "$0")/lib.sh"
-plan 18
+plan 19
 
 # named before the fake starts: it serves that day's export even when
 # midnight comes in between (its own today is then the next day)
@@ -52,6 +52,9 @@ is "$(sql 'SELECT command FROM runs ORDER BY id DESC LIMIT 1' | tr ' ' '\n' |
 set -- $(sql 'SELECT id FROM movies ORDER BY id LIMIT 3')
 run_ingest ids "$@" --rate 0 --api-base "$FAKE_URL/4"
 is "$RC:$(deleted)" "1:0" "ids of 3 stored movies with a wrong API base: exit 1, none marked"
+is "$(sql 'SELECT command FROM runs ORDER BY id DESC LIMIT 1')" \
+    "$BIN --db $DB --no-progress ids $* --rate 0 --api-base $FAKE_URL/4" \
+    "runs.command is the command line as typed, options after the ids where they were given"
 seq 1 60 >"$TMP/ids"
 INGEST_STDIN="$TMP/ids" run_ingest ids - --rate 0 --api-base "$FAKE_URL"
 is "$RC" 1 "ids - with the API base missing its /3: exit 1"
