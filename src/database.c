@@ -128,7 +128,14 @@ int database_open_for_reading(const char *path, struct store **s) {
         if (code != 0 || *s)
             return code; /* a failure, or upgraded by the process that held the lock */
         log_info("%s: upgrading the schema to version %d", path, STORE_SCHEMA_VERSION);
+        /* On a terminal, the wait is said: an upgrade of a large database
+         * takes a while, once. */
+        char line[PATH_MAX + 96];
+        snprintf(line, sizeof line, "%s: upgrading the schema to version %d (once) ...", path,
+                 STORE_SCHEMA_VERSION);
+        log_progress(line);
         ss = store_upgrade(path, err, sizeof err);
+        log_progress_clear();
         lock_release(lock_fd);
         if (ss == STORE_OK)
             ss = store_open_readonly(path, s, err, sizeof err);

@@ -6,7 +6,7 @@
 # tests/fixtures/schema_v1.sql is version 1's schema; t_schema_upgrade_v2.sh
 # upgrades a version 2 database.
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 36
 
 sqlite3 "$DB" <<SQL
 .read $ROOT/tests/fixtures/schema_v1.sql
@@ -61,6 +61,14 @@ sql "DROP TABLE movie_parts; UPDATE movies SET appended = 'credits,keywords' WHE
      DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 5"
 run_ingest stats
 is "$RC:$(sql 'PRAGMA user_version')" 0:6 "a version 5 database: stats upgrades it to version 6"
+unlike "$ERR" "upgrading" "no terminal (cron): nothing said of the upgrade"
+# On a terminal the wait is said on the progress line, then erased.
+cp "$upgraded" "$TMP/v5tty.sqlite3"
+sqlite3 "$TMP/v5tty.sqlite3" "DROP TABLE movie_parts; DELETE FROM meta WHERE key = 'schema_digest';
+    PRAGMA user_version = 5"
+script -qec "\"$BIN\" --db \"$TMP/v5tty.sqlite3\" stats" /dev/null </dev/null >"$TMP/tty" 2>&1
+like "$(tr '\r\n' '  ' <"$TMP/tty")" "v5tty.sqlite3: upgrading the schema to version 6 \(once\) \.\.\..*Movies +3 stored" \
+    "on a terminal: the upgrade is said while it runs, and stats follows"
 is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "and its schema equals a new database's"
 is "$(sql "SELECT group_concat(movie_id || ':' || part || ':' || fetched_at, ' ') FROM (SELECT * FROM movie_parts ORDER BY part)")" \
