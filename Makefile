@@ -71,7 +71,8 @@ endif
 # sanitizer runtimes come with clang's libclang-rt-dev). Evaluated only
 # when a test target runs.
 TEST_TOOLS := prove:perl sqlite3:sqlite3 python3:python3 valgrind:valgrind curl:curl \
-              openssl:openssl clang:clang cppcheck:cppcheck clang-tidy:clang-tidy
+              openssl:openssl clang:clang cppcheck:cppcheck clang-tidy:clang-tidy \
+              script:bsdutils
 MISSING_TEST = $(if $(shell pkg-config --exists cmocka 2>/dev/null && echo y),,libcmocka-dev) \
                $(foreach t,$(TEST_TOOLS),$(if $(shell command -v $(word 1,$(subst :, ,$(t))) \
                2>/dev/null),,$(word 2,$(subst :, ,$(t)))))

@@ -18,7 +18,7 @@ ca-certificates sqlite3 python3"
 # when this distribution's archive has them (libclang-rt-dev, say, is not in
 # Ubuntu 22.04's, whose clang brings its sanitizer runtimes itself).
 OPTIONAL="libcmocka-dev perl openssl valgrind curl python3-aiohttp clang libclang-rt-dev \
-cppcheck clang-tidy"
+cppcheck clang-tidy bsdutils"
 PACKAGES="$REQUIRED $OPTIONAL"
 
 missing=""
