@@ -125,8 +125,9 @@ static int merge(const struct options *opt) {
                      "export --max-age 7d' (it fetches only what is older) before the next "
                      "changes",
                      opt->merge_out, opt->merge_inputs[i],
-                     c.input_incomplete ? "it has none (its export or changes did not finish "
-                                          "cleanly, or came from a file of unknown day)"
+                     c.input_incomplete ? "it has none (its export or changes has not "
+                                          "finished: still running, or stopped before its "
+                                          "end; or it read a file of unknown day)"
                                         : "a part merged before had none",
                      opt->merge_out);
         if (c.running > 0)

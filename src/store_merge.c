@@ -323,7 +323,7 @@ static enum store_status copy_rows(struct store *s, struct store_merge_counts *c
 
 /* Whether database `db` ("main" or "src") is an incomplete part of the
  * catalogue: it ran an export or changes, yet holds no changes cursor
- * (an export that did not finish cleanly sets none). A database of list
+ * (an export that has not finished sets none). A database of list
  * or ids runs is no part of it. */
 static enum store_status incomplete_part(struct store *s, const char *db, bool *out) {
     char sql[256];
