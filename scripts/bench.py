@@ -125,6 +125,19 @@ class Fake:
         self.proc.terminate()
         self.proc.wait()
 
+    def run(self, cmd, stdin_path=None, env=None):
+        """measure() one run of a tool against this fake, and check it was
+        sent what every tool is sent: gzipped bodies (a tool that asked for
+        none would skip the decoding the others pay for)."""
+        self.reset()
+        r = measure(cmd, stdin_path=stdin_path, env=env)
+        st = self.stats()
+        if st["api_gzipped"] != st["api_answers"]:
+            raise SystemExit(f"bench: {' '.join(cmd[:3])}...: {st['api_answers'] - st['api_gzipped']} "
+                             f"of its {st['api_answers']} answers were not gzipped: it did not "
+                             "accept gzip, as the other tools do")
+        return r
+
 
 def write_ids(tmp, movies):
     path = os.path.join(tmp, f"ids-{movies}.txt")
@@ -166,7 +179,7 @@ class Tools:
         cmd = [self.bin, "--db", db, "--api-base", fake.api, "--no-progress",
                "--rate", "0", *extra]
         cmd += ["list", "now_playing", "--pages", str(pages)] if pages else ["ids", "-"]
-        return measure(cmd, stdin_path=ids, env=self.env)
+        return fake.run(cmd, stdin_path=ids, env=self.env)
 
     def reload(self, fake, pages=None, ids=None):
         """The nightly case: the same movies loaded again into the database a
@@ -199,7 +212,7 @@ class Tools:
         cmd += ["--pages", str(pages)] if pages else ["--ids-from", ids]
         if sequential:
             cmd.append("--sequential")
-        return measure(cmd, env=self.env)
+        return fake.run(cmd, env=self.env)
 
     def curl(self, fake, ids_path):
         config = os.path.join(self.tmp, "curl.cfg")
@@ -209,7 +222,7 @@ class Tools:
                           'output = "/dev/null"\n')
         cmd = ["curl", "--parallel", "--parallel-max", str(CONCURRENCY), "--compressed",
                "-s", "-H", f"Authorization: Bearer {TOKEN}", "-K", config]
-        return measure(cmd, env=self.env)
+        return fake.run(cmd, env=self.env)
 
 
 # -- reporting --------------------------------------------------------------
@@ -408,7 +421,7 @@ def scenario_f(t, args, out):
                 cmd = [t.bin, "--db", db, "--api-base", fake.api, "--no-progress",
                        "--rate", "0", "export", "--export-base", fake.url + "/p/exports",
                        "--date", fake_today()]
-                r = measure(cmd, env=t.env)
+                r = fake.run(cmd, env=t.env)
                 db_bytes.append(os.path.getsize(db))
                 return r
             s = repeat(runs, once)

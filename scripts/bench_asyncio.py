@@ -13,22 +13,48 @@ with the standard sqlite3 module at the end.
 --sequential does the same job one request at a time (urllib, no asyncio):
 the original's own baseline. The credential comes from TMDB_API_TOKEN.
 
+The requests made with urllib (the list pages, and every request of
+--sequential) are made as the original's requests.get() made them: a new
+connection each, and gzip accepted (urllib by itself asks for the identity
+encoding, so these bodies would not be the gzipped ones aiohttp, curl and
+tmdb-ingest are sent).
+
 Needs aiohttp unless --sequential: on Debian/Ubuntu `apt-get install
 python3-aiohttp` (for /usr/bin/python3). Exits 4 with a message if missing.
 """
 import argparse
 import asyncio
+import gzip
 import json
 import os
 import sqlite3
 import sys
+import urllib.error
 import urllib.request
+import zlib
+
+
+def get_text(url, token):
+    """One GET as requests.get() makes it: (status, body text), gzip accepted."""
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}",
+                                               "Accept-Encoding": "gzip, deflate"})
+    try:
+        with urllib.request.urlopen(req) as resp:
+            status, body, coding = resp.status, resp.read(), resp.headers.get("Content-Encoding")
+    except urllib.error.HTTPError as e:
+        status, body, coding = e.code, e.read(), e.headers.get("Content-Encoding")
+    if coding == "gzip":
+        body = gzip.decompress(body)
+    elif coding == "deflate":
+        body = zlib.decompress(body)
+    return status, body.decode("utf-8")
 
 
 def get_json(url, token):
-    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(req) as resp:
-        return json.load(resp)
+    status, text = get_text(url, token)
+    if status != 200:
+        raise SystemExit(f"bench_asyncio: {url}: HTTP {status}")
+    return json.loads(text)
 
 
 def list_ids(api, pages, language, token):
@@ -60,14 +86,7 @@ async def fetch_all(api, ids, language, token, concurrency):
 
 
 def fetch_sequential(api, ids, language, token):
-    out = []
-    for i in ids:
-        try:
-            out.append((200, json.dumps(get_json(f"{api}/movie/{i}?language={language}",
-                                                 token))))
-        except urllib.error.HTTPError as e:
-            out.append((e.code, e.read().decode()))
-    return out
+    return [get_text(f"{api}/movie/{i}?language={language}", token) for i in ids]
 
 
 def store(db_path, responses):

@@ -61,8 +61,9 @@ and, for tests:
     GET  /__stats   what it saw: requests, statuses, most requests in flight,
                     connections, requests per endpoint ("details", "list",
                     "changes", "export", "other"), detail requests per id,
-                    when each endpoint was first and last requested (not
-                    counted itself)
+                    when each endpoint was first and last requested, answers
+                    of /3/ sent and how many of them gzipped (not counted
+                    itself)
     POST /__reset   zero the counters
 
 The catalogue deliberately holds what real data holds: Korean text, quotes,
@@ -761,6 +762,8 @@ class Stats:
         self.auth_failures = 0
         self.faults_injected = 0
         self.export_credentials = 0  # export requests that carried a credential
+        self.api_answers = 0   # answers of /3/ with a body (send_body)
+        self.api_gzipped = 0   # of them, sent gzipped (the client accepted it)
         self.first_at = {}  # endpoint -> seconds since start of its first request
         self.last_at = {}   # endpoint -> seconds since start of its latest request
         self.started = time.monotonic()
@@ -779,6 +782,8 @@ class Stats:
                 "auth_failures": self.auth_failures,
                 "faults_injected": self.faults_injected,
                 "export_credentials": self.export_credentials,
+                "api_answers": self.api_answers,
+                "api_gzipped": self.api_gzipped,
                 "first_at": dict(self.first_at),
                 "last_at": dict(self.last_at),
             }
@@ -895,10 +900,16 @@ class Handler(BaseHTTPRequestHandler):
     # -- responses ---------------------------------------------------------
     def send_body(self, status, body, content_type="application/json;charset=utf-8",
                   headers=None, length=None, compress=True, age=None):
-        if (compress and self.server.opts.gzip
-                and "gzip" in self.headers.get("Accept-Encoding", "") and length is None):
+        gzipped = (compress and self.server.opts.gzip
+                   and "gzip" in self.headers.get("Accept-Encoding", "") and length is None)
+        if gzipped:
             body = gzip.compress(body, compresslevel=1)
             headers = dict(headers or {}, **{"Content-Encoding": "gzip"})
+        if self.path.startswith("/3/"):
+            # the benchmark checks every tool was sent the same (gzipped) bodies
+            with self.server.stats.lock:
+                self.server.stats.api_answers += 1
+                self.server.stats.api_gzipped += bool(gzipped)
         # A 200 of the API is cacheable (public, max-age 6 h): CloudFront
         # serves it from its cache with the origin's Date and an Age header.
         if status != 200 or not self.path.startswith("/3/"):
