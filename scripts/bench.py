@@ -68,25 +68,33 @@ def peak_rss_watcher(pid, result):
 
 
 def measure(cmd, stdin_path=None, env=None):
-    """Run cmd; return (exit status, wall s, cpu s, peak RSS MiB) of that process."""
+    """Run cmd; return (exit status, wall s, cpu s, peak RSS MiB, stderr) of
+    that process. A run that exits other than 0 stops the benchmark: its
+    figures would be those of a job not done (a tool that gave up at once
+    shows the best figures of all)."""
     stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+    # stderr into a file, not a pipe: nothing reads a pipe until the run
+    # ends, so a tool writing more than the pipe holds (64 KiB) would hang
+    errfile = tempfile.TemporaryFile()
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env=env)
+                            stderr=errfile, env=env)
     rss = [0.0]
     watcher = threading.Thread(target=peak_rss_watcher, args=(proc.pid, rss), daemon=True)
     watcher.start()
     # wait4 gives this child's own CPU time (not the fake server's)
     _, status, ru = os.wait4(proc.pid, 0)
     wall = time.monotonic() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait again
     watcher.join()
-    err = proc.stderr.read().decode(errors="replace")
-    proc.stderr.close()
+    errfile.seek(0)
+    err = errfile.read().decode(errors="replace")
+    errfile.close()
     if stdin_path:
         stdin.close()
-    code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 3):
-        sys.stderr.write(f"bench: {' '.join(cmd[:3])}... exited {code}: {err[-500:]}\n")
+    code = proc.returncode
+    if code != 0:
+        raise SystemExit(f"bench: {' '.join(cmd[:3])}... exited {code}: {err[-500:]}")
     return code, wall, ru.ru_utime + ru.ru_stime, rss[0], err
 
 
@@ -94,6 +102,8 @@ class Fake:
     """One fake TMDB server for a scenario."""
 
     def __init__(self, tmp, **opts):
+        self.movies = opts["movies"]
+        self.throttles = bool(opts.get("rate_limit"))
         self.port_file = os.path.join(tmp, "port")
         if os.path.exists(self.port_file):
             os.unlink(self.port_file)
@@ -125,15 +135,31 @@ class Fake:
         self.proc.terminate()
         self.proc.wait()
 
-    def run(self, cmd, stdin_path=None, env=None):
-        """measure() one run of a tool against this fake, and check it was
-        sent what every tool is sent: gzipped bodies (a tool that asked for
-        none would skip the decoding the others pay for)."""
+    def run(self, cmd, stdin_path=None, env=None, every_movie=True):
+        """measure() one run of a tool against this fake, and check it did the
+        job every tool does: each of the catalogue's movies' details asked
+        for (unless every_movie is False: an export leaves some out), every
+        answer a 200 (429s too where the fake throttles), and every body
+        gzipped (a tool that asked
+        for none would skip the decoding the others pay for). The benchmark
+        stops otherwise: a tool that exited 0 having fetched nothing, or
+        having been refused, would show the best figures of all."""
         self.reset()
         r = measure(cmd, stdin_path=stdin_path, env=env)
         st = self.stats()
+        what = f"bench: {' '.join(cmd[:3])}..."
+        # /__reset's own answer is one of the 200s
+        bad = {k: v for k, v in st["status"].items()
+               if k != "200" and not (k == "429" and self.throttles)}
+        if bad:
+            raise SystemExit(f"{what}: answers other than 200 (status: count): {bad}")
+        details = st["by_endpoint"].get("details", 0)
+        # more is the tool's own loss (a retry), fewer a job not done
+        if every_movie and details < self.movies:
+            raise SystemExit(f"{what}: asked for {details} movies' details, not the "
+                             f"catalogue's {self.movies}")
         if st["api_gzipped"] != st["api_answers"]:
-            raise SystemExit(f"bench: {' '.join(cmd[:3])}...: {st['api_answers'] - st['api_gzipped']} "
+            raise SystemExit(f"{what}: {st['api_answers'] - st['api_gzipped']} "
                              f"of its {st['api_answers']} answers were not gzipped: it did not "
                              "accept gzip, as the other tools do")
         return r
@@ -220,8 +246,9 @@ class Tools:
             for line in src:
                 out.write(f'url = "{fake.api}/movie/{line.strip()}?language=ko-KR"\n'
                           'output = "/dev/null"\n')
+        # --fail: an HTTP error is an error (exit 22), not a body to count
         cmd = ["curl", "--parallel", "--parallel-max", str(CONCURRENCY), "--compressed",
-               "-s", "-H", f"Authorization: Bearer {TOKEN}", "-K", config]
+               "--fail", "-s", "-H", f"Authorization: Bearer {TOKEN}", "-K", config]
         return fake.run(cmd, env=self.env)
 
 
@@ -421,7 +448,7 @@ def scenario_f(t, args, out):
                 cmd = [t.bin, "--db", db, "--api-base", fake.api, "--no-progress",
                        "--rate", "0", "export", "--export-base", fake.url + "/p/exports",
                        "--date", fake_today()]
-                r = fake.run(cmd, env=t.env)
+                r = fake.run(cmd, env=t.env, every_movie=False)
                 db_bytes.append(os.path.getsize(db))
                 return r
             s = repeat(runs, once)

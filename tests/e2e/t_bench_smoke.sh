@@ -3,7 +3,7 @@
 # produced a row with figures for every tool and scenario. Times are not
 # asserted (that is the benchmark's job, not a test's).
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 14
 
 "$PYTHON" "$ROOT/scripts/bench.py" --quick --bin "$BIN" --out "$TMP/bench.md" >"$TMP/bench.out" 2>&1
 ok $? "bench.py --quick completes"
@@ -18,5 +18,20 @@ bad=$(grep '^| tmdb-ingest' "$TMP/bench.md" | grep -v '| [0-9.]* ([0-9.]*-[0-9.]
 is "$bad" "" "every tmdb-ingest row has measured figures"
 is "$(grep -cE '^\| export, [0-9]+ movies .*\| 0; [0-9]+ run\(s\); database [0-9]+ MB \|$' "$TMP/bench.md")" 2 \
     "f's real exports exit 0 and report the database's size"
+
+# A run that fails, or that exits 0 without doing the job, stops the
+# benchmark: its figures would otherwise be the best of all.
+printf '#!/bin/sh\nexit 3\n' >"$TMP/fails"
+printf '#!/bin/sh\nexit 0\n' >"$TMP/idle"
+chmod +x "$TMP/fails" "$TMP/idle"
+for tool in fails idle; do
+    "$PYTHON" "$ROOT/scripts/bench.py" --quick --only e --bin "$TMP/$tool" --out "$TMP/$tool.md" \
+        >"$TMP/$tool.out" 2>&1
+    is "$?:$(test -e "$TMP/$tool.md" && echo written)" 1: \
+        "a run of '$tool' (exit $(grep -o '[0-9]' "$TMP/$tool")) stops the benchmark, no results written"
+done
+like "$(cat "$TMP/fails.out")" "fails --db .* exited 3" "the failed run is named, with its exit status"
+like "$(cat "$TMP/idle.out")" "asked for 0 movies' details, not the catalogue's 40" \
+    "a run that fetched nothing is named"
 
 done_testing
