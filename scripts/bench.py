@@ -404,7 +404,8 @@ def scenario_d(t, args, out):
         fake.stop()
     out.append(f"### d. server rate limit {limit}/s, {movies} movies\n\n"
                f"Ideal: N/R = {movies / limit:.1f} s with zero 429 answers. The asyncio "
-               f"version has no limiter: its 429s are failed movies.\n\n{HEADER}\n"
+               f"version has no limiter: its 429s are failed movies (stored, as the "
+               f"original keeps them, as rows of NULLs).\n\n{HEADER}\n"
                + "\n".join(lines) + "\n")
 
 

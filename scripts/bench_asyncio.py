@@ -5,7 +5,10 @@ A faithful version of the Python script tmdb-ingest replaces (see
 ../shared/seed/): fetch the list pages one after another with urllib, then
 every movie's details with asyncio + aiohttp under asyncio.Semaphore(5),
 holding all responses in memory, then insert title, vote_average and revenue
-with the standard sqlite3 module at the end.
+with the standard sqlite3 module at the end. As the original, it prints a
+line per request (to standard output) and handles no failure: every answer's
+body is parsed and kept, so an error body (a 429's) becomes a row of NULLs,
+and a body that is not JSON, or a failed connection, ends the run.
 
     bench_asyncio.py --api-base URL --db PATH (--pages N | --ids-from FILE)
                      [--concurrency 5] [--sequential]
@@ -72,7 +75,8 @@ def list_ids(api, pages, language, token):
 async def fetch_with_semaphore(semaphore, session, url):
     async with semaphore:
         async with session.get(url) as response:
-            return response.status, await response.text()
+            print(f"요청 완료: {url} (상태: {response.status})")
+            return await response.text()
 
 
 async def fetch_all(api, ids, language, token, concurrency):
@@ -86,16 +90,20 @@ async def fetch_all(api, ids, language, token, concurrency):
 
 
 def fetch_sequential(api, ids, language, token):
-    return [get_text(f"{api}/movie/{i}?language={language}", token) for i in ids]
+    out = []
+    for i in ids:
+        url = f"{api}/movie/{i}?language={language}"
+        status, text = get_text(url, token)
+        print(f"요청 완료: {url} (상태: {status})")
+        out.append(text)
+    return out
 
 
 def store(db_path, responses):
     db = sqlite3.connect(db_path)
     db.execute("CREATE TABLE IF NOT EXISTS movies (title TEXT, vote_average REAL, revenue INTEGER)")
     rows = []
-    for status, text in responses:
-        if status != 200:
-            continue
+    for text in responses:
         detail = json.loads(text)
         rows.append((detail.get("title"), detail.get("vote_average"), detail.get("revenue")))
     db.executemany("INSERT INTO movies VALUES (?, ?, ?)", rows)

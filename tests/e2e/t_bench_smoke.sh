@@ -3,7 +3,7 @@
 # produced a row with figures for every tool and scenario. Times are not
 # asserted (that is the benchmark's job, not a test's).
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 17
 
 "$PYTHON" "$ROOT/scripts/bench.py" --quick --bin "$BIN" --out "$TMP/bench.md" >"$TMP/bench.out" 2>&1
 ok $? "bench.py --quick completes"
@@ -36,6 +36,29 @@ else
 fi
 is "$(grep -cE '^\| export, [0-9]+ movies .*\| 0; [0-9]+ run\(s\); database [0-9]+ MB \|$' "$TMP/bench.md")" 2 \
     "f's real exports exit 0 and report the database's size"
+
+# bench_asyncio.py handles failures as the original (../shared/seed/) did:
+# not at all. Every body is parsed and kept, so a 429's makes a row of NULLs,
+# and each request prints its line.
+first=$("$PYTHON" "$FAKE" --dump-ids --movies 20 --deleted 0 | head -n 1)
+start_fake --movies 20 --deleted 0 --fault "$first:429"
+for mode in asyncio sequential; do
+    if [ $mode = sequential ]; then
+        set -- "$PYTHON" "$ROOT/scripts/bench_asyncio.py" --sequential
+    elif [ $aiohttp = yes ]; then
+        set -- "$py" "$ROOT/scripts/bench_asyncio.py"
+    else
+        ok 0 "# SKIP no python3 has aiohttp"
+        continue
+    fi
+    rm -f "$DB"
+    "$@" --api-base "$TMDB_API_BASE" --db "$DB" --pages 1 >"$TMP/$mode.out" 2>"$TMP/$mode.err"
+    is "$?:$(sql 'SELECT count(*), count(title), count(revenue) FROM movies'):$(grep -c \
+        '^요청 완료: .*/movie/[0-9]*?language=ko-KR (상태: [0-9]*)$' "$TMP/$mode.out"):$(grep -c \
+        "/movie/$first?.*(상태: 429)" "$TMP/$mode.out")" "0:20|19|19:20:1" \
+        "$mode: every answer kept, the 429's as a row of NULLs; a line printed a request"
+done
+stop_fake
 
 # A run that fails, or that exits 0 without doing the job, stops the
 # benchmark: its figures would otherwise be the best of all.
