@@ -263,7 +263,8 @@ def summarise(samples):
     rsss = [s[3] for s in samples]
     return {"wall": statistics.median(walls), "wall_min": min(walls), "wall_max": max(walls),
             "cpu": statistics.median(cpus), "cpu_min": min(cpus), "cpu_max": max(cpus),
-            "rss": statistics.median(rsss), "codes": sorted({s[0] for s in samples})}
+            "rss": statistics.median(rsss), "rss_min": min(rsss), "rss_max": max(rsss),
+            "codes": sorted({s[0] for s in samples})}
 
 
 def row(name, summary, movies, ideal=None, extra=""):
@@ -272,11 +273,12 @@ def row(name, summary, movies, ideal=None, extra=""):
     s = summary
     ratio = f"{s['wall'] / ideal:.2f}" if ideal else "-"
     return (f"| {name} | {s['wall']:.2f} ({s['wall_min']:.2f}-{s['wall_max']:.2f}) "
-            f"| {s['cpu']:.2f} ({s['cpu_min']:.2f}-{s['cpu_max']:.2f}) | {s['rss']:.1f} "
+            f"| {s['cpu']:.2f} ({s['cpu_min']:.2f}-{s['cpu_max']:.2f}) "
+            f"| {s['rss']:.1f} ({s['rss_min']:.1f}-{s['rss_max']:.1f}) "
             f"| {s['cpu'] * 1e6 / movies:.0f} | {ratio} | {extra or ','.join(map(str, s['codes']))} |")
 
 
-HEADER = ("| tool | wall s, median (spread) | CPU s user+sys (spread) | peak RSS MiB "
+HEADER = ("| tool | wall s, median (spread) | CPU s user+sys (spread) | peak RSS MiB (spread) "
           "| CPU µs/movie | wall / ideal | exit / notes |\n|---|---|---|---|---|---|---|")
 
 
@@ -535,8 +537,10 @@ def results_text(args, started, sections, t):
             f"- Command: `{cmd}` (`make bench`), {took:.0f} s in all\n"
             f"- Date: {started:%Y-%m-%d %H:%M} UTC\n"
             f"- Machine: {machine(t.py_aio or sys.executable)}\n"
-            f"- Every figure is the median of {args.runs} run(s), spread in parentheses; CPU "
-            f"and RSS are the client process's own (os.wait4), not the fake server's.\n\n"
+            f"- Every figure is the median of {args.runs} run(s), spread (min-max) in "
+            f"parentheses. CPU is the client process's own, all its threads (os.wait4), "
+            f"not the fake server's; peak RSS its VmHWM, read from /proc as it runs (every "
+            f"1 ms for the first 0.5 s, then 20 ms).\n\n"
             + "\n".join(sections))
 
 
