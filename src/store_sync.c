@@ -94,7 +94,7 @@ enum store_status store_note_copy(struct store *s, int64_t id, long long needed_
     *waiting = false;
     bool noting = needed_s > 0 && made_s >= 0 && made_s < needed_s;
     if (!noting && s->stale_rows < 0) { /* once a connection: most loads note none */
-        int64_t any;
+        int64_t any = 0;
         if (store_query_ints(s->db, "SELECT EXISTS (SELECT 1 FROM stale_copies)", &any, 1) != 0)
             return store_fail(s, "read the stale copies");
         s->stale_rows = any != 0;

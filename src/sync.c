@@ -574,7 +574,7 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
         if (!cursor_free)
             return SYNC_OK;
         if (src->shard_count > 0) {
-            bool others;
+            bool others = false;
             if (store_has_other_shards(store, src->shard_index, src->shard_count,
                                        src->include_adult, &others) != STORE_OK) {
                 log_error("%s", store_errmsg(store));

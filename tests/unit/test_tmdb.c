@@ -16,7 +16,7 @@ static void test_list_names_round_trip(void **state) {
     (void)state;
     const char *names[] = {"now_playing", "popular", "top_rated", "upcoming"};
     for (size_t i = 0; i < 4; i++) {
-        enum tmdb_list l;
+        enum tmdb_list l = (enum tmdb_list)(TMDB_LIST_UPCOMING + 1); /* none: each must set it */
         assert_true(tmdb_list_from_name(names[i], &l));
         assert_string_equal(tmdb_list_name(l), names[i]);
     }
