@@ -756,8 +756,8 @@ static void test_reload_compares_every_column(void **state) {
         "UPDATE movie_cast SET cast_id = 0 WHERE credit_id = 'c-park'", /* NULL to 0 */
         "UPDATE movie_cast SET person_id = 21684 WHERE credit_id = 'c-song'",
         "UPDATE movie_cast SET character = '' WHERE credit_id = 'c-park'", /* NULL to "" */
-        "UPDATE movie_cast SET character = character || char(0) || 'x' "
-        "WHERE credit_id = 'c-song'",
+        ("UPDATE movie_cast SET character = character || char(0) || 'x' "
+         "WHERE credit_id = 'c-song'"), /* one element: clang's -Wstring-concatenation */
         "DELETE FROM movie_cast WHERE credit_id = 'c-song'",
         "UPDATE movie_crew SET department = 'Sound' WHERE credit_id = 'c-bong-1'",
         "UPDATE movie_crew SET person_id = 20738 WHERE credit_id = 'c-bong-1'",
