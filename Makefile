@@ -152,12 +152,12 @@ TEST_TIMEOUT ?= 1800
 test: unit asan tsan
 	$(ASAN_MAKE) unit-bins
 	$(TSAN_MAKE) unit-bins
-	TMDB_INGEST_BIN=$(abspath $(BIN)) CMOCKA_MESSAGE_OUTPUT=TAP \
+	TMDB_INGEST_BIN='$(abspath $(BIN))' CMOCKA_MESSAGE_OUTPUT=TAP \
 	    prove --exec 'timeout $(TEST_TIMEOUT)' -j$(PROVE_JOBS) $(PROVE_FLAGS) $(UNIT_BINS) \
 	    $(E2E_TESTS) $(SAN_TESTS)
 
 e2e: all
-	TMDB_INGEST_BIN=$(abspath $(BIN)) prove --exec '' $(PROVE_FLAGS) $(E2E_TESTS)
+	TMDB_INGEST_BIN='$(abspath $(BIN))' prove --exec '' $(PROVE_FLAGS) $(E2E_TESTS)
 
 SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer
 ASAN_MAKE := $(MAKE) --no-print-directory BUILD=build-asan CFLAGS='$(SAN_CFLAGS)' \
@@ -180,7 +180,7 @@ check-sanitizers: check-test-deps asan tsan
 	    tests/sanitizers/t_unit.sh
 
 valgrind: all
-	TMDB_INGEST_BIN=$(abspath $(BIN)) prove --exec '' $(PROVE_FLAGS) tests/memcheck/t_valgrind.sh
+	TMDB_INGEST_BIN='$(abspath $(BIN))' prove --exec '' $(PROVE_FLAGS) tests/memcheck/t_valgrind.sh
 
 # Static analysis of src/ (scripts/lint.sh): cppcheck, then clang-tidy with
 # .clang-tidy's checks; any finding fails.
