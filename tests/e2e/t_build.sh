@@ -5,8 +5,10 @@
 # beside the project's own; `make e2e` from a checkout whose path holds a
 # space runs the tests against that checkout's binary. The checkout is a
 # copy of the Makefile beside a built binary (-o: taken as up to date).
+# scripts/install-deps.sh (run by `make demo`), where it cannot install,
+# fails only for what the build and the demo need.
 . "$(dirname "$0")/lib.sh"
-plan 4
+plan 7
 
 command -v make >/dev/null 2>&1 || bail "make is missing"
 # A `make test` running this test passes its command line down in
@@ -40,5 +42,36 @@ out=$(make --no-print-directory -C "$src" -o build/tmdb-ingest e2e E2E_TESTS=./t
     PROVE_FLAGS=-v 2>&1)
 like "$out" "^ok 1 - $src/build/tmdb-ingest\$" \
     "make e2e from a path with a space: the tests get that checkout's binary"
+
+# install-deps.sh on a PATH of stand-ins: dpkg-query says the packages of
+# $MISSING are not installed (the others are), id says who runs it. No
+# apt-get (so nothing is ever installed), or one that says it was called.
+fake="$TMP/fakebin"
+mkdir -p "$fake"
+ln -s "$(command -v grep)" "$fake/grep"
+cat >"$fake/dpkg-query" <<'EOF'
+#!/bin/sh
+for p; do :; done
+case " $MISSING " in *" $p "*) exit 1 ;; esac
+printf 'install ok installed'
+EOF
+chmod +x "$fake/dpkg-query"
+deps() { # deps MISSING: run install-deps.sh; sets RC, ERR
+    ERR=$(MISSING=$1 PATH=$fake /bin/sh "$ROOT/scripts/install-deps.sh" 2>&1 >/dev/null)
+    RC=$?
+}
+deps "valgrind cppcheck"
+is "$RC|$ERR" "0|install-deps: missing, for the tests, fuzzing, lint or benchmark only: \
+valgrind cppcheck (no apt-get here; install the equivalents with your package manager); left out" \
+    "no apt-get, only test packages missing: named, left out, exit 0 (make demo goes on)"
+deps "valgrind libcjson-dev"
+is "$RC|$ERR" "1|install-deps: missing: libcjson-dev valgrind (no apt-get here; install the \
+equivalents with your package manager)" "a package the build needs missing: exit 1, naming it"
+printf '#!/bin/sh\necho 1000\n' >"$fake/id"
+printf '#!/bin/sh\necho apt-get was called >&2; exit 1\n' >"$fake/apt-get"
+chmod +x "$fake/id" "$fake/apt-get"
+deps "clang-tidy"
+is "$RC|$ERR" "0|install-deps: missing, for the tests, fuzzing, lint or benchmark only: \
+clang-tidy (run as root or install sudo); left out" "not root, no sudo: the same"
 
 done_testing
