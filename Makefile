@@ -13,6 +13,7 @@
 #   make fuzz       libFuzzer targets for the parsers, FUZZ_SECONDS (10) each
 #   make lint       cppcheck and clang-tidy (.clang-tidy) over src/
 #   make deps       install build/test dependencies (Debian/Ubuntu, apt-get)
+#   make install | uninstall    PREFIX (/usr/local) and DESTDIR honoured
 #
 # Dependencies come from the distribution via pkg-config; nothing is vendored
 # or downloaded.
@@ -55,7 +56,7 @@ CMOCKA_CFLAGS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --cflags cmocka 2>/d
 CMOCKA_LIBS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --libs cmocka 2>/dev/null))
 
 .PHONY: all deps demo test unit unit-bins e2e lint asan ubsan tsan check-sanitizers valgrind bench fuzz \
-        clean check-deps check-test-deps install
+        clean check-deps check-test-deps install uninstall
 
 all: check-deps $(BIN)
 
@@ -211,6 +212,11 @@ install: all
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/tmdb-ingest
 
 PREFIX ?= /usr/local
+
+# What install put there, and nothing else (the directories stay).
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/tmdb-ingest $(DESTDIR)$(PREFIX)/share/man/man1/tmdb-ingest.1 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/tmdb-ingest
 
 clean:
 	rm -rf build build-asan build-ubsan build-tsan build-fuzz

@@ -3,12 +3,13 @@
 # compiling anything: the flags a package build gives (CPPFLAGS, CFLAGS,
 # LDFLAGS, as dpkg-buildflags and rpm's %build do) reach the compiler
 # beside the project's own; `make e2e` from a checkout whose path holds a
-# space runs the tests against that checkout's binary. The checkout is a
-# copy of the Makefile beside a built binary (-o: taken as up to date).
+# space runs the tests against that checkout's binary; `make install` and
+# `make uninstall` put and remove the files the README names. The checkout
+# is a copy of the Makefile beside a built binary (-o: taken as up to date).
 # scripts/install-deps.sh (run by `make demo`), where it cannot install,
 # fails only for what the build and the demo need.
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 10
 
 command -v make >/dev/null 2>&1 || bail "make is missing"
 # A `make test` running this test passes its command line down in
@@ -42,6 +43,28 @@ out=$(make --no-print-directory -C "$src" -o build/tmdb-ingest e2e E2E_TESTS=./t
     PROVE_FLAGS=-v 2>&1)
 like "$out" "^ok 1 - $src/build/tmdb-ingest\$" \
     "make e2e from a path with a space: the tests get that checkout's binary"
+
+# make install puts the three files where the README says, under PREFIX
+# (/usr/local) and DESTDIR; make uninstall removes them and nothing else.
+mkdir -p "$src/docs" "$src/scripts"
+cp "$ROOT/docs/tmdb-ingest.1" "$src/docs/"
+cp "$ROOT/scripts/completion.bash" "$src/scripts/"
+unset PREFIX DESTDIR 2>/dev/null || true
+installed() { # installed DIR: its files and their modes, one line
+    (cd "$1" && find . -type f -exec stat -c '%n %a' {} + | LC_ALL=C sort | tr '\n' ' ')
+}
+mk() { make --no-print-directory -C "$src" -o build/tmdb-ingest "$@" >"$TMP/make.out" 2>&1; }
+mk install DESTDIR="$TMP/dest"
+is "$?|$(installed "$TMP/dest")" "0|./usr/local/bin/tmdb-ingest 755 \
+./usr/local/share/bash-completion/completions/tmdb-ingest 644 \
+./usr/local/share/man/man1/tmdb-ingest.1 644 " "make install: binary, man page, completion"
+mk install DESTDIR="$TMP/dest" PREFIX=/opt/tmdb
+: >"$TMP/dest/opt/tmdb/bin/other"
+mk uninstall DESTDIR="$TMP/dest" PREFIX=/opt/tmdb
+is "$?|$(installed "$TMP/dest/opt")" "0|./tmdb/bin/other 644 " \
+    "make uninstall PREFIX=: what install put there goes, nothing else"
+mk uninstall DESTDIR="$TMP/dest"
+is "$?|$(installed "$TMP/dest/usr")" "0|" "make uninstall: the default PREFIX too"
 
 # install-deps.sh on a PATH of stand-ins: dpkg-query says the packages of
 # $MISSING are not installed (the others are), id says who runs it. No
