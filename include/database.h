@@ -23,10 +23,12 @@ struct store;
  * upgrade by another read command, a merge or a load, each of which
  * upgrades first), this waits for the database to be upgraded, up to 30 s
  * (2 s for a load, which then holds the lock for its whole run), and takes
- * the lock to upgrade it itself if it is released first. Returns 0 or an
- * exit status (logged; EXIT_LOCKED naming the holder when the database is
- * still old at the end of the wait; EXIT_SIGINT, ... when a stop caught
- * (stop.h) ends the wait). */
+ * the lock to upgrade it itself if it is released first. One with no table
+ * yet while a load or a merge holds the lock (a first load that has made
+ * the file and not yet committed its schema) is read again until it has
+ * its schema, up to 2 s. Returns 0 or an exit status (logged; EXIT_LOCKED
+ * naming the holder when the database is still old at the end of the wait;
+ * EXIT_SIGINT, ... when a stop caught (stop.h) ends the wait). */
 int database_open_for_reading(const char *path, struct store **s);
 
 /* database_open_for_reading() a database that must exist (stats, dump,

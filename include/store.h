@@ -41,6 +41,8 @@ enum store_status {
     STORE_ERR_OLD = -5,    /* store_open_readonly(): an older schema; store_upgrade() it */
     STORE_ERR_QUERY = -6,  /* store_search(): nothing to search for, or too many words;
                             * store_dump(): no such run */
+    STORE_ERR_EMPTY = -7,  /* store_open_readonly(): no table at all yet (an empty file, or
+                            * a first load's before it commits the schema) */
 };
 
 /* Counters of one run, as stored in the runs table. */
@@ -264,8 +266,10 @@ enum store_status store_run_progress(struct store *s, int64_t run_id,
  * Open an existing database read-only, for stats, dump, search, --dry-run
  * and merge's inputs: nothing is created, upgraded or written. Fails
  * unless the schema version is this binary's: STORE_ERR_OLD for an older
- * one (store_upgrade() it), STORE_ERR_SCHEMA otherwise (newer, none, an
- * empty file). Same ownership and error contract as store_open().
+ * one (store_upgrade() it), STORE_ERR_EMPTY for a database with no table
+ * at all (an empty file, or one a first load has made but not yet given
+ * its schema), STORE_ERR_SCHEMA otherwise (newer, none). Same ownership and
+ * error contract as store_open().
  * On a read-only filesystem a WAL database whose DB-shm is not there
  * (copied without it: a snapshot, a backup) is opened immutable (SQLite's
  * immutable=1: no -shm, no locks), when DB-wal holds no transaction; one

@@ -117,11 +117,43 @@ static int check_regular_file(const char *path) {
     return EXIT_FATAL;
 }
 
+/* A database with no table yet while a load or a merge holds its lock: a
+ * first load (or merge) between making the file and committing its schema,
+ * a matter of milliseconds, in which a monitor polling stats read exit 1.
+ * Read again, as for an upgrade, until it holds the schema, the holder lets
+ * go, or LOAD_UPGRADE_WAIT_MS have passed: *ss is then store_open_readonly()'s
+ * status (STORE_ERR_EMPTY when still empty). Returns 0, or an exit status
+ * when a stop caught (a dry run's) ends the wait. */
+static int wait_for_schema(const char *path, struct store **s, char *err, size_t err_size,
+                           enum store_status *ss) {
+    long long started_ms = clock_monotonic_ms();
+    for (bool said = false;; said = true) {
+        enum lock_use use = LOCK_FOR_LOAD;
+        char why[512];
+        /* asked before the read: a holder that committed and let go since is read */
+        bool held = lock_query(path, &use, why, sizeof why) == LOCK_HOLDER_LIVE;
+        *ss = store_open_readonly(path, s, err, err_size);
+        if (*ss != STORE_ERR_EMPTY || !held ||
+            clock_monotonic_ms() - started_ms >= LOAD_UPGRADE_WAIT_MS)
+            return 0;
+        if (!said)
+            log_info("%s has no table yet, and its lock is held by %s: waiting for its schema",
+                     path, holder_name(LOCK_HOLDER_LIVE, use));
+        if (stop_sleep_ms(UPGRADE_POLL_MS) != 0)
+            return cli_exit_of_signal(stop_signal());
+    }
+}
+
 int database_open_for_reading(const char *path, struct store **s) {
     char err[512];
     if (check_regular_file(path) != 0)
         return EXIT_FATAL;
     enum store_status ss = store_open_readonly(path, s, err, sizeof err);
+    if (ss == STORE_ERR_EMPTY) {
+        int code = wait_for_schema(path, s, err, sizeof err, &ss);
+        if (code != 0)
+            return code;
+    }
     if (ss == STORE_ERR_OLD) {
         int lock_fd = -1;
         int code = lock_for_upgrade(path, &lock_fd, s);
@@ -213,7 +245,8 @@ int database_language(const char *path, char *language, size_t size) {
     enum store_status ss = store_open_readonly(path, &s, err, sizeof err);
     if (ss != STORE_OK) {
         log_error("%s", err);
-        return ss == STORE_ERR_OLD || ss == STORE_ERR_SCHEMA ? EXIT_USAGE : EXIT_FATAL;
+        return ss == STORE_ERR_OLD || ss == STORE_ERR_SCHEMA || ss == STORE_ERR_EMPTY ? EXIT_USAGE
+                                                                                      : EXIT_FATAL;
     }
     ss = store_language(s, language, size);
     if (ss != STORE_OK)

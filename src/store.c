@@ -816,7 +816,7 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
                  "%s holds no tmdb-ingest data yet (no tables: a first load may be making it; "
                  "try again once it has committed)",
                  path);
-        rc = STORE_ERR_SCHEMA;
+        rc = STORE_ERR_EMPTY;
     } else if (version > STORE_SCHEMA_VERSION) {
         snprintf(s->errmsg, sizeof s->errmsg,
                  "%s: schema version %lld is newer than this tmdb-ingest understands (%d); "
