@@ -106,6 +106,8 @@ static int exit_status_of(enum pipeline_status ps, const struct run_counts *c) {
 
 static void print_summary(int64_t run_id, const char *status, const struct run_counts *c,
                           long long throttled, double elapsed_s) {
+    /* one figure for both forms: tenths, rounded as %.1f rounds */
+    double tenths = (double)(long long)(elapsed_s * 10 + 0.5) / 10;
     const struct log_field fields[] = {
         {"run", NULL, (double)run_id},
         {"status", status, 0},
@@ -117,7 +119,7 @@ static void print_summary(int64_t run_id, const char *status, const struct run_c
         {"requests", NULL, (double)c->http_requests},
         {"retries", NULL, (double)c->retries},
         {"throttled", NULL, (double)throttled},
-        {"elapsed_s", NULL, (double)(long long)(elapsed_s * 10) / 10},
+        {"elapsed_s", NULL, tenths},
     };
     char line[512];
     snprintf(line, sizeof line,
@@ -125,7 +127,7 @@ static void print_summary(int64_t run_id, const char *status, const struct run_c
              " missing=%" PRId64 " failed=%" PRId64 " skipped=%" PRId64 " requests=%" PRId64
              " retries=%" PRId64 " throttled=%lld elapsed=%.1fs",
              run_id, status, c->requested, c->fetched, c->missing, c->failed, c->skipped,
-             c->http_requests, c->retries, throttled, elapsed_s);
+             c->http_requests, c->retries, throttled, tenths);
     log_event("run_finished", line, fields, sizeof fields / sizeof *fields);
 }
 
