@@ -9,7 +9,7 @@
 # scripts/install-deps.sh (run by `make demo`), where it cannot install,
 # fails only for what the build and the demo need.
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 12
 
 command -v make >/dev/null 2>&1 || bail "make is missing"
 # A `make test` running this test passes its command line down in
@@ -26,6 +26,12 @@ like "$compile" "-std=c11 .*-Werror .*-DPROBE_CPPFLAGS .*-DPROBE_CFLAGS" \
 like "$link" "-DPROBE_CPPFLAGS .*-DPROBE_CFLAGS .*-Wl,--probe-ldflags .*-lsqlite3" \
     "and the link, with LDFLAGS"
 unlike "$compile" "-O2" "CFLAGS given replace the default -O2 -g"
+# WERROR= (a package build with a compiler whose new warnings would stop
+# it): the warnings stay, as warnings.
+compile=$(make --no-print-directory -C "$ROOT" -n -B BUILD="$TMP/b" WERROR= all 2>&1 |
+    grep -- ' -c src/store\.c ')
+like "$compile" "-Wall -Wextra" "WERROR=: the warnings are still asked for"
+unlike "$compile" "-Werror" "WERROR=: they are not errors"
 
 src="$TMP/a checkout"
 mkdir -p "$src/build"
