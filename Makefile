@@ -200,7 +200,7 @@ fuzz:
 demo:
 	sh scripts/install-deps.sh
 	$(MAKE) all
-	sh scripts/demo.sh
+	TMDB_INGEST_DEMO_BIN='$(BIN)' DEMO_DB='$(BUILD)/demo.sqlite3' sh scripts/demo.sh
 
 # Side-by-side benchmarks against the fake TMDB; writes docs/benchmarks.md.
 # Not part of `make test` (timings are not assertions); the smoke test

@@ -9,7 +9,7 @@
 # scripts/install-deps.sh (run by `make demo`), where it cannot install,
 # fails only for what the build and the demo need.
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 13
 
 command -v make >/dev/null 2>&1 || bail "make is missing"
 # A `make test` running this test passes its command line down in
@@ -32,6 +32,10 @@ compile=$(make --no-print-directory -C "$ROOT" -n -B BUILD="$TMP/b" WERROR= all 
     grep -- ' -c src/store\.c ')
 like "$compile" "-Wall -Wextra" "WERROR=: the warnings are still asked for"
 unlike "$compile" "-Werror" "WERROR=: they are not errors"
+# make demo BUILD=DIR runs the demo on the binary it built there.
+like "$(make --no-print-directory -C "$ROOT" -n BUILD="$TMP/b" demo 2>&1 | grep 'demo\.sh')" \
+    "TMDB_INGEST_DEMO_BIN='$TMP/b/tmdb-ingest' DEMO_DB='$TMP/b/demo.sqlite3' sh scripts/demo.sh" \
+    "make demo BUILD=DIR: the demo runs DIR's binary, its database in DIR"
 
 src="$TMP/a checkout"
 mkdir -p "$src/build"
