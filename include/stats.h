@@ -64,6 +64,11 @@ void stats_add(atomic_llong *counter, long long n);
 /* Read one counter (relaxed). */
 long long stats_get(atomic_llong *counter);
 
+/* Keep `t` in a time counter (oldest_copy, changes_copy: 0 none) when it
+ * is a time (> 0) before the one there. One thread alone writes such a
+ * counter; others read it after joining that thread. */
+void stats_keep_earliest(atomic_llong *counter, long long t);
+
 /* Copy the counters the runs table keeps. */
 void stats_to_counts(struct stats *s, struct run_counts *out);
 

@@ -632,9 +632,8 @@ static enum source_status changes_page(struct fetcher *f, long first, long last,
      * after its window is whole, however old. Only this thread writes the
      * counter. */
     long long made = http_copy_time(f->http);
-    long long oldest = stats_get(&f->stats->changes_copy);
-    if (made > 0 && clock_day_of(made) <= last && (oldest == 0 || made < oldest))
-        atomic_store(&f->stats->changes_copy, made);
+    if (made > 0 && clock_day_of(made) <= last)
+        stats_keep_earliest(&f->stats->changes_copy, made);
     return SOURCE_OK;
 }
 

@@ -28,6 +28,12 @@ long long stats_get(atomic_llong *counter) {
     return atomic_load_explicit(counter, memory_order_relaxed);
 }
 
+void stats_keep_earliest(atomic_llong *counter, long long t) {
+    long long kept = stats_get(counter);
+    if (t > 0 && (kept == 0 || t < kept))
+        atomic_store(counter, t);
+}
+
 void stats_to_counts(struct stats *s, struct run_counts *out) {
     out->requested = stats_get(&s->requested);
     out->fetched = stats_get(&s->stored);

@@ -98,9 +98,7 @@ static void commit(struct batch *b) {
     stats_add(&b->stats->unusable, b->unusable);
     stats_add(&b->stats->stale, b->stale);
     /* this thread alone writes it, and main reads it after the join */
-    long long oldest = stats_get(&b->stats->oldest_copy);
-    if (b->oldest_copy > 0 && (oldest == 0 || b->oldest_copy < oldest))
-        atomic_store(&b->stats->oldest_copy, b->oldest_copy);
+    stats_keep_earliest(&b->stats->oldest_copy, b->oldest_copy);
     b->stored = b->missing = b->failed = b->unusable = b->stale = b->oldest_copy = 0;
     b->open = false;
     b->rows = 0;
