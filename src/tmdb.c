@@ -248,15 +248,14 @@ int tmdb_url_changes(char *buf, size_t size, const char *base, const char *start
     return sb_end_with_key(&b, "&", api_key);
 }
 
-/* At `p`, just after a "://": the length of the authority's userinfo
- * ("user:password@" less its '@'), 0 when there is none. The authority
- * ends at the first '/', '?', '#' or blank; userinfo at its last '@'. */
-static size_t userinfo_len(const char *p) {
-    size_t end = strcspn(p, "/?# \t\r\n");
-    size_t at = end;
+/* At `p`, just after a "://": where the host starts, past the authority's
+ * userinfo ("user:password@"); 0 when there is none. The authority ends at
+ * the first '/', '?', '#' or blank; userinfo at its last '@'. */
+static size_t host_offset(const char *p) {
+    size_t at = strcspn(p, "/?# \t\r\n");
     while (at > 0 && p[at - 1] != '@')
         at--;
-    return at > 0 ? at - 1 : 0;
+    return at;
 }
 
 void tmdb_redact_url(const char *url, char *buf, size_t size) {
@@ -269,13 +268,13 @@ void tmdb_redact_url(const char *url, char *buf, size_t size) {
         /* a password in the authority (scheme://user:password@host): the
          * user stays, the password does not; a user alone may be a token */
         if (p - url >= 3 && strncmp(p - 3, "://", 3) == 0) {
-            size_t len = userinfo_len(p);
-            if (len > 0) {
-                const char *colon = memchr(p, ':', len);
+            size_t host = host_offset(p);
+            if (host > 1) { /* a userinfo, then '@' */
+                const char *colon = memchr(p, ':', host - 1);
                 if (colon)
                     sb_append(&b, p, (size_t)(colon - p + 1));
                 sb_puts(&b, "***@");
-                p += len + 1;
+                p += host;
                 continue;
             }
         }
@@ -358,15 +357,8 @@ bool tmdb_base_is_cleartext(const char *api_base) {
     if (strncasecmp(api_base, "http://", 7) != 0)
         return false;
     const char *host = api_base + 7;
+    host += host_offset(host); /* past any user:password@ */
     size_t authority = strcspn(host, "/?#");
-    /* after any user:password@ */
-    for (size_t i = authority; i > 0; i--) {
-        if (host[i - 1] == '@') {
-            host += i;
-            authority -= i;
-            break;
-        }
-    }
     size_t n = host[0] == '[' ? strcspn(host, "]") + 1 : strcspn(host, ":/?#");
     if (n > authority)
         n = authority;
