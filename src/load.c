@@ -185,10 +185,6 @@ static int collect_stale(struct store *store, const struct options *opt, struct 
     return 0;
 }
 
-/* Ids not to fetch: what the interrupted runs of the same source settled
- * (unless --refresh; never for changes, whose movies may have changed again
- * since), and with --max-age what was fetched recently. Notes in *facts how
- * old what is skipped may be (sync.h). */
 /* For a dry run: whether the runs left running are dead, as a load would
  * find them (it starts only when none holds the database, and then marks
  * them aborted): no live load holds the lock now (said, if one does). One
@@ -207,6 +203,10 @@ static bool running_runs_dead(const struct options *opt) {
     return true;
 }
 
+/* Ids not to fetch: what the interrupted runs of the same source settled
+ * (unless --refresh; never for changes, whose movies may have changed again
+ * since), and with --max-age what was fetched recently. Notes in *facts how
+ * old what is skipped may be (sync.h). */
 static int collect_skip(struct store *store, const struct options *opt, const char *source,
                         int64_t run_id, struct idset *skip, struct sync_facts *facts) {
     int64_t from = 0;
