@@ -32,33 +32,32 @@ is "$?:$(sql 'SELECT count(*) FROM movies')" "0:30" "stdout and stderr closed: e
 is "$(sql 'PRAGMA integrity_check')" ok "and no log line went into the database"
 timeout 20 "$BIN" --db "$DB" --no-progress --rate 0 ids - <&- >/dev/null 2>&1
 is "$?" 1 "stdin closed: exit 1, no ids to read (no hang, no empty run called ok)"
+# quoted_as FILE PATTERN NAME: a dry run reading FILE warns that its first
+# token, quoted as PATTERN (a regular expression), is not a movie id.
+quoted_as() {
+    INGEST_STDIN=$1 run_ingest --dry-run ids -
+    like "$ERR" "line 1: \"$2\" is not a movie id" "$3"
+}
 # A warning quotes a token's control bytes as \xNN: UTF-16 input's NULs
 # (before, the quote stopped at the first NUL: '"5" is not a movie id',
 # pointing the wrong way) and an escape sequence that would act on a
 # terminal.
 "$PYTHON" -c 'import sys; sys.stdout.buffer.write("550\n".encode("utf-16-le"))' >"$TMP/utf16"
-INGEST_STDIN=$TMP/utf16 run_ingest --dry-run ids -
-like "$ERR" 'line 1: "5\\x005\\x000\\x00" is not a movie id' "a UTF-16 token is quoted with its NULs"
+quoted_as "$TMP/utf16" '5\\x005\\x000\\x00' "a UTF-16 token is quoted with its NULs"
 printf 'ab\033[31mc\n' >"$TMP/esc"
-INGEST_STDIN=$TMP/esc run_ingest --dry-run ids -
-like "$ERR" 'line 1: "ab\\x1b\[31mc" is not a movie id' "an escape byte is quoted, not sent to the terminal"
+quoted_as "$TMP/esc" 'ab\\x1b\[31mc' "an escape byte is quoted, not sent to the terminal"
 printf '12\1773\n' >"$TMP/del"
-INGEST_STDIN=$TMP/del run_ingest --dry-run ids -
-like "$ERR" 'line 1: "12\\x7f3" is not a movie id' "so is DEL (0x7f), the last byte before the non-ASCII ones"
+quoted_as "$TMP/del" '12\\x7f3' "so is DEL (0x7f), the last byte before the non-ASCII ones"
 # So is every byte of a non-ASCII character, which may not show or may
 # look like a digit: a UTF-8 byte-order mark (a file saved by a Windows
 # tool) before an id was quoted invisibly, '"550" is not a movie id'; a
 # full-width digit looked like an ASCII one. The quote holds all 32 bytes
 # of a token that long, each escaped (its last one was dropped).
 printf '\357\273\277550\n' >"$TMP/bom"
-INGEST_STDIN=$TMP/bom run_ingest --dry-run ids -
-like "$ERR" 'line 1: "\\xef\\xbb\\xbf550" is not a movie id' "a byte-order mark is quoted as bytes"
+quoted_as "$TMP/bom" '\\xef\\xbb\\xbf550' "a byte-order mark is quoted as bytes"
 printf '\357\274\225\357\274\225\357\274\220\n' >"$TMP/fullwidth"
-INGEST_STDIN=$TMP/fullwidth run_ingest --dry-run ids -
-like "$ERR" 'line 1: "(\\xef\\xbc\\x95){2}\\xef\\xbc\\x90" is not a movie id' \
-    "full-width digits are quoted as bytes"
+quoted_as "$TMP/fullwidth" '(\\xef\\xbc\\x95){2}\\xef\\xbc\\x90' "full-width digits are quoted as bytes"
 "$PYTHON" -c 'import sys; sys.stdout.buffer.write(b"\x01" * 32 + b"\n")' >"$TMP/ctl32"
-INGEST_STDIN=$TMP/ctl32 run_ingest --dry-run ids -
-like "$ERR" 'line 1: "(\\x01){32}" is not a movie id' "a token of 32 bytes is quoted whole"
+quoted_as "$TMP/ctl32" '(\\x01){32}' "a token of 32 bytes is quoted whole"
 
 done_testing
