@@ -140,8 +140,8 @@ class Fake:
         job every tool does: each of the catalogue's movies' details asked
         for (unless every_movie is False: an export leaves some out), every
         answer a 200 (429s too where the fake throttles), and every body
-        gzipped (a tool that asked
-        for none would skip the decoding the others pay for). The benchmark
+        gzipped (a tool that asked for none would skip the decoding the
+        others pay for). The benchmark
         stops otherwise: a tool that exited 0 having fetched nothing, or
         having been refused, would show the best figures of all."""
         self.reset()
