@@ -351,12 +351,46 @@ static bool wants_json_log(int argc, char **argv) {
     return false;
 }
 
-/* A whole number in [min, max]. */
+/* A whole number in [min, max] (min >= 0), written in decimal digits only:
+ * strtol() alone also takes leading blanks and a sign ("--workers ' +5'"). */
 static int parse_long(const char *s, long min, long max, long *out) {
     char *end;
+    if (!isdigit((unsigned char)*s))
+        return -1;
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* A number from 0 to max, written as people write one: digits with at most
+ * one '.', and an exponent (2.5, .5, 1e3). strtod() alone also takes hex
+ * ("0x10" is 16), leading blanks, a sign, "infinity" and "nan". */
+static int parse_decimal(const char *s, double max, double *out) {
+    const char *p = s;
+    size_t digits = strspn(p, "0123456789");
+    p += digits;
+    if (*p == '.') {
+        size_t more = strspn(p + 1, "0123456789");
+        digits += more;
+        p += 1 + more;
+    }
+    if (digits == 0)
+        return -1;
+    if (*p == 'e' || *p == 'E') {
+        p += (p[1] == '+' || p[1] == '-') ? 2 : 1;
+        size_t exp = strspn(p, "0123456789");
+        if (exp == 0)
+            return -1;
+        p += exp;
+    }
+    if (*p)
+        return -1;
+    errno = 0;
+    double v = strtod(s, NULL);
+    if (errno || v > max)
         return -1;
     *out = v;
     return 0;
@@ -366,7 +400,7 @@ static int parse_size(const char *s, size_t *out) {
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *s == '-')
+    if (errno || !isdigit((unsigned char)*s))
         return -1;
     unsigned long long mult = 1;
     if (*end == 'K' || *end == 'k')
@@ -456,7 +490,7 @@ static int parse_duration(const char *s, long long *out) {
     char *end;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *s == '-' || v < 0)
+    if (errno || !isdigit((unsigned char)*s))
         return -1;
     long long unit = *end == '\0' && v == 0 ? 1 : 0; /* seconds; 0: none */
     for (size_t i = 0; i < N_DURATION_UNITS && *end; i++)
@@ -602,12 +636,10 @@ static int apply_option(int c, const char *arg, struct options *opt) {
         opt->source.pages = (int)v;
         return 0;
     case OPT_RATE: {
-        char *end;
-        errno = 0;
-        double r = strtod(arg, &end);
+        double r;
         /* below one request a day is a typo, and beyond what the limiter's
          * clock (seconds since long ago) counts */
-        if (errno || end == arg || *end || !(r >= 0) || r > 100000 || (r > 0 && r < 1.0 / 86400))
+        if (parse_decimal(arg, 100000, &r) != 0 || (r > 0 && r < 1.0 / 86400))
             return usage_error("--rate wants requests per second (0 = unlimited, else from "
                                "0.0000116, one a day, to 100000), not '%s'",
                                arg),
@@ -671,10 +703,8 @@ static int apply_option(int c, const char *arg, struct options *opt) {
         opt->export_base = arg;
         return 0;
     case OPT_MIN_POPULARITY: {
-        char *end;
-        errno = 0;
-        double x = strtod(arg, &end);
-        if (errno || end == arg || *end || !(x >= 0) || x > 1e9)
+        double x;
+        if (parse_decimal(arg, 1e9, &x) != 0)
             return usage_error("--min-popularity wants a number >= 0, not '%s'", arg), -1;
         opt->source.has_min_popularity = true;
         opt->source.min_popularity = x;

@@ -320,6 +320,38 @@ static void assert_values_refused(const char *command, const char *option,
     assert_all_refused(cases, n);
 }
 
+/* Numbers are written in decimal digits: strtol() and strtod() alone also
+ * take leading blanks, a sign, hex ("--rate 0x10" was 16 requests a second)
+ * and "infinity", which no one means in a crontab line. */
+static void test_numbers_in_decimal_only(void **state) {
+    (void)state;
+    const char *rates[] = {"0x10", "0X1p4", " 5", "+5", "infinity", "1e", ".", "5..", "1e+"};
+    assert_values_refused("export", "--rate", rates, sizeof rates / sizeof *rates,
+                          "--rate wants requests per second");
+    const char *popularity[] = {"0x1p3", "+1", " 1", "1e", "-0"};
+    assert_values_refused("export", "--min-popularity", popularity,
+                          sizeof popularity / sizeof *popularity,
+                          "--min-popularity wants a number >= 0");
+    const char *counts[] = {"+5", " 5", "0x5", "-0"};
+    assert_values_refused("export", "--workers", counts, sizeof counts / sizeof *counts,
+                          "--workers wants a number from 1 to 256");
+    const char *sizes[] = {"+64M", " 64M", "0x100000"};
+    assert_values_refused("export", "--db-cache", sizes, sizeof sizes / sizeof *sizes,
+                          "--db-cache wants a size of at least 64K");
+    const char *ages[] = {"+2d", " 2d", "0x2d"};
+    assert_values_refused("export", "--max-age", ages, sizeof ages / sizeof *ages,
+                          "--max-age wants a duration like 90m");
+    struct options o;
+    const char *taken[] = {"1e1", ".5", "5.", "2.5E0", "0.0000116", "100000"};
+    for (size_t i = 0; i < sizeof taken / sizeof *taken; i++) {
+        if (PARSE(&o, "export", "--rate", (char *)taken[i], "--min-popularity", (char *)taken[i]) !=
+            CLI_RUN)
+            fail_msg("--rate %s refused", taken[i]);
+        assert_true(o.rate == strtod(taken[i], NULL) && o.source.min_popularity == o.rate);
+        cli_free(&o);
+    }
+}
+
 static void test_export_defaults(void **state) {
     (void)state;
     struct options o;
@@ -656,6 +688,7 @@ int main(void) {
         cmocka_unit_test(test_db_cache),
         cmocka_unit_test(test_usage_errors),
         cmocka_unit_test(test_rate_range),
+        cmocka_unit_test(test_numbers_in_decimal_only),
         cmocka_unit_test(test_unknown_option_named),
         cmocka_unit_test(test_export_defaults),
         cmocka_unit_test(test_export_options),
