@@ -26,7 +26,8 @@ struct credential {
 };
 
 /* Load the credential. Returns 0, or -1 with a reason in `err` (no credential
- * found, unreadable file, empty or malformed value). */
+ * found, unreadable file, empty or malformed value, a v3 key where a v4 token
+ * goes or a v4 token where a v3 key goes). */
 int credential_load(const char *token_file, struct credential *out, char *err, size_t err_size);
 
 /*

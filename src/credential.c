@@ -32,6 +32,24 @@ static int has_bearer_prefix(const char *s) {
     return strncasecmp(s, "Bearer ", 7) == 0;
 }
 
+/* A v3 key: TMDB issues them as 32 lowercase hex digits, which no v4 token
+ * (a JWT, "eyJ..." with two dots) can be. */
+static int looks_like_v3_key(const char *s) {
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f') ||
+              (s[n] >= 'A' && s[n] <= 'F')))
+            return 0;
+    return n == 32;
+}
+
+/* A v4 read access token: a JWT, whose base64url header of {"alg"... starts
+ * with "eyJ", with a payload and a signature after two dots. */
+static int looks_like_v4_token(const char *s) {
+    const char *dot = strchr(s, '.');
+    return strncmp(s, "eyJ", 3) == 0 && dot && strchr(dot + 1, '.');
+}
+
 static char *dup_trimmed(const char *s, size_t n) {
     while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
         n--;
@@ -97,12 +115,22 @@ int credential_load(const char *token_file, struct credential *out, char *err, s
         return -1;
     }
     /* Refused, not stripped: what was given is not what was meant. The
-     * message never shows the value, not even its start. */
+     * message never shows the value, not even its start. A key sent as a
+     * token (or a token as a key) would get TMDB's 401 "Invalid API key",
+     * which sends one to make a new key rather than to move this one. */
     const char *wrong = out->token && has_bearer_prefix(secret)
                             ? "starts with 'Bearer ': drop that prefix, it holds the token "
                               "alone (tmdb-ingest sends Authorization: Bearer TOKEN)"
                         : !valid_secret(secret) || strlen(secret) > MAX_SECRET
                             ? "is empty or contains spaces or control characters"
+                        : out->token && looks_like_v3_key(secret)
+                            ? "is a v3 API key (32 hex digits), not a v4 read access token: "
+                              "set TMDB_API_KEY to it instead (TMDB_API_TOKEN and --token-file "
+                              "take the v4 token, eyJ...)"
+                        : out->api_key && looks_like_v4_token(secret)
+                            ? "is a v4 read access token (eyJ...), not a v3 API key: set "
+                              "TMDB_API_TOKEN to it instead (TMDB_API_KEY takes the v3 key, "
+                              "32 hex digits)"
                             : NULL;
     if (wrong) {
         snprintf(err, err_size, "the credential from %s %s", out->source, wrong);

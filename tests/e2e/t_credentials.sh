@@ -2,7 +2,7 @@
 # Credentials: required before any request, a rejected one stops the run at
 # once with exit 1, and the secret never appears in output or the database.
 . "$(dirname "$0")/lib.sh"
-plan 24
+plan 26
 
 API_KEY=0123456789abcdef0123456789abcdef
 start_fake --movies 60 --deleted 0 --api-key "$API_KEY"
@@ -13,6 +13,16 @@ is "$(cat "$TMP/rc")" 2 "no credential: exit 2"
 like "$(cat "$TMP/e")" "TMDB_API_TOKEN" "no credential: message names the variables to set"
 fake_snapshot
 is "$(fake_stat requests)" 0 "no credential: no request was sent"
+
+# A v3 key in TMDB_API_TOKEN went out as a bearer token, and TMDB's 401
+# "Invalid API key" read as a wrong key: refused before any request,
+# naming the variable it belongs in.
+TMDB_API_TOKEN=$API_KEY run_ingest ids 5
+like "$RC:$ERR" "^2:.*TMDB_API_TOKEN is a v3 API key .*set TMDB_API_KEY to it instead" \
+    "a v3 key in TMDB_API_TOKEN: exit 2, says to set TMDB_API_KEY"
+fake_snapshot
+is "$(fake_stat requests):$(printf '%s' "$ERR" | grep -c "$API_KEY")" "0:0" \
+    "a v3 key in TMDB_API_TOKEN: no request sent, the key not shown"
 
 # A rejected token: exit 1, quickly, saying why, without printing it.
 WRONG="wrong-token-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"

@@ -1,6 +1,7 @@
 /* test_credential.c - credential_scrub(): the secret out of text a server
  * sent, every occurrence, within the buffer; credential_load()'s refusals
- * say what is wrong without showing the secret. */
+ * say what is wrong without showing the secret (a 'Bearer ' prefix, a v3
+ * key where a v4 token goes and the other way round). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -92,6 +93,64 @@ static void test_a_bearer_prefix_is_named_not_shown(void **state) {
     }
 }
 
+/* load_env(TOKEN, KEY): credential_load() from the environment alone (NULL
+ * unsets); its return, and the message in `err`. */
+static int load_env(const char *token, const char *key, char *err, size_t err_size) {
+    if (token)
+        setenv("TMDB_API_TOKEN", token, 1);
+    else
+        unsetenv("TMDB_API_TOKEN");
+    if (key)
+        setenv("TMDB_API_KEY", key, 1);
+    else
+        unsetenv("TMDB_API_KEY");
+    struct credential c;
+    err[0] = '\0';
+    int rc = credential_load(NULL, &c, err, err_size);
+    if (rc == 0)
+        credential_free(&c);
+    unsetenv("TMDB_API_TOKEN");
+    unsetenv("TMDB_API_KEY");
+    return rc;
+}
+
+/* A v3 key put in TMDB_API_TOKEN (or a token file) went out as a bearer
+ * token, and TMDB's 401 "Invalid API key" sent its owner to make a new key.
+ * Refused before any request, naming the variable to use, the key not
+ * shown; a v4 token in TMDB_API_KEY the same way round. */
+static void test_a_key_for_a_token_is_named_not_sent(void **state) {
+    (void)state;
+    const char *key = "0123456789abcdef0123456789abcdef";
+    const char *token = "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiIwMTIzIn0.s3cr3tsignature";
+    char err[256];
+    assert_int_equal(load_env(key, NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "TMDB_API_TOKEN is a v3 API key"));
+    assert_non_null(strstr(err, "set TMDB_API_KEY to it instead"));
+    assert_null(strstr(err, "0123456789abcdef"));
+    assert_int_equal(load_env(NULL, token, err, sizeof err), -1);
+    assert_non_null(strstr(err, "TMDB_API_KEY is a v4 read access token"));
+    assert_non_null(strstr(err, "set TMDB_API_TOKEN to it instead"));
+    assert_null(strstr(err, "s3cr3t"));
+    /* each where it belongs is taken, and so is a token that is no JWT */
+    assert_int_equal(load_env(token, NULL, err, sizeof err), 0);
+    assert_int_equal(load_env(NULL, key, err, sizeof err), 0);
+    assert_int_equal(load_env("e2e-token-0123456789abcdef", NULL, err, sizeof err), 0);
+    assert_int_equal(load_env("0123456789abcdef0123456789abcdef0", NULL, err, sizeof err), 0);
+
+    char path[] = "/tmp/test_credential.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fprintf(f, "%s\n", key);
+    fclose(f);
+    struct credential c;
+    int rc = credential_load(path, &c, err, sizeof err);
+    unlink(path);
+    assert_int_equal(rc, -1);
+    assert_non_null(strstr(err, "--token-file is a v3 API key"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_occurrence_replaced),
@@ -99,6 +158,7 @@ int main(void) {
         cmocka_unit_test(test_a_cut_secret_at_the_end_goes_too),
         cmocka_unit_test(test_the_url_encoded_key_goes_too),
         cmocka_unit_test(test_a_bearer_prefix_is_named_not_shown),
+        cmocka_unit_test(test_a_key_for_a_token_is_named_not_sent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
