@@ -5,7 +5,7 @@
 # pointing at this test's database and binary. A newcomer who reads only
 # the README finds a Korean title, runs the example queries, and dumps.
 . "$(dirname "$0")/lib.sh"
-plan 9
+plan 11
 
 DEMO_DB=$DB TMDB_INGEST_DEMO_BIN=$BIN sh "$ROOT/scripts/demo.sh" >"$TMP/demo.out" 2>&1
 is "$?" 0 "the demo loads"
@@ -14,7 +14,8 @@ sed -n '/^<!-- tour -->$/,/^<!-- end of tour -->$/p' "$ROOT/README.md" |
 is "$(grep -c . "$TMP/tour.sh")" 7 "the tour has its seven commands"
 cd "$ROOT" || exit 1
 sed -e "s|build/demo.sqlite3|$DB|g" -e "s|build/tmdb-ingest|$BIN|g" \
-    -e "s|> movies.jsonl|> $TMP/movies.jsonl|" "$TMP/tour.sh" >"$TMP/tour.run"
+    -e "s|> movies.jsonl|> $TMP/movies.jsonl|" -e "s| cast.csv| $TMP/cast.csv|g" \
+    "$TMP/tour.sh" >"$TMP/tour.run"
 sh -e "$TMP/tour.run" >"$TMP/tour.out" 2>"$TMP/tour.err"
 is "$?" 0 "every command of the tour succeeds"
 out=$(cat "$TMP/tour.out")
@@ -25,5 +26,13 @@ is "$(grep -c '^== sql/queries/' "$TMP/tour.out")" "$(ls "$ROOT"/sql/queries/*.s
 is "$(grep -c . "$TMP/movies.jsonl")" "$(sql 'SELECT count(*) FROM movies')" "dump wrote every movie"
 like "$(cat "$TMP/tour.err")" "next time: --since 1" "dump said where to start next time"
 like "$out" "credit_id" "the CSV of cast rows has its header"
+# A dump piped into `head` stops at its first write after head has gone:
+# "error: writing the dump: Broken pipe", exit 1, as documented, but not
+# what a newcomer following the tour should read (and only now and then,
+# as the pipe's buffer and head race). The tour keeps tmdb-ingest's output
+# out of readers that stop early, and says no error.
+unlike "$(grep -E '(^|[^a-z])tmdb-ingest .*\| *head' "$TMP/tour.sh")" . \
+    "no command of the tour pipes tmdb-ingest into head"
+unlike "$(cat "$TMP/tour.err")" "error" "no command of the tour writes an error"
 
 done_testing
