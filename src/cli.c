@@ -847,7 +847,7 @@ static int parse_command(int n, char **args, struct options *opt) {
 /* Options that apply to some commands only. */
 struct given {
     bool limit, db, format, table, help, pages, date, file, export_base, min_popularity, include_adult, include_video, since,
-        max_age, loads, db_cache, max_deletions;
+        max_age, loads, db_cache, max_deletions, api_base;
 };
 
 static void note_given(struct given *g, int c) {
@@ -867,6 +867,7 @@ static void note_given(struct given *g, int c) {
     g->since |= c == OPT_SINCE;
     g->max_age |= c == OPT_MAX_AGE;
     g->db_cache |= c == OPT_DB_CACHE;
+    g->api_base |= c == OPT_API_BASE;
     g->loads |= c == OPT_APPEND || c == OPT_DRY_RUN || c == OPT_SHARD || c == OPT_REFRESH ||
                 c == OPT_WORKERS || c == OPT_PAGES || c == OPT_RATE || c == OPT_RETRIES ||
                 c == OPT_TIMEOUT || c == OPT_MAX_BODY || c == OPT_QUEUE_SIZE || c == OPT_BATCH ||
@@ -1074,10 +1075,11 @@ static enum cli_result parse_args(int argc, char **argv, struct options *opt) {
                CLI_USAGE;
     char shown[1024];
     /* Only a load talks to the API: a bad $TMDB_API_BASE in a cron job's
-     * environment does not stop its stats, dump or merge. */
+     * environment does not stop its stats, dump or merge. Named as where
+     * it came from: one who gave no --api-base looks for the variable. */
     if (opt->command == COMMAND_LOAD && !valid_base(opt->api_base))
-        return usage_error("--api-base must be an http:// or https:// URL without a query, not "
-                           "'%s'",
+        return usage_error("%s must be an http:// or https:// URL without a query, not '%s'",
+                           given.api_base ? "--api-base" : "TMDB_API_BASE (the default --api-base)",
                            shown_base(opt->api_base, shown, sizeof shown)),
                CLI_USAGE;
     return CLI_RUN;

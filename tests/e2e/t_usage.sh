@@ -2,7 +2,7 @@
 # The command line: --help, --version, and usage errors exit 2 with a clear
 # message before anything is opened or requested.
 . "$(dirname "$0")/lib.sh"
-plan 24
+plan 25
 
 "$BIN" --help >"$TMP/help" 2>&1
 is "$?" 0 "--help exits 0"
@@ -51,6 +51,12 @@ usage_fails "--pages applies to the list" "--pages with ids: exit 2" ids 1 --pag
 usage_fails "unknown option" "unknown option: exit 2" --frobnicate ids 1
 usage_fails "language tag" "bad language: exit 2" --language 'ko KR' ids 1
 usage_fails "--api-base" "bad api base: exit 2" --api-base ftp://example ids 1
+# One who gave no --api-base is told of the variable the bad base came from.
+TMDB_API_BASE=ftp://example
+export TMDB_API_BASE
+usage_fails "^tmdb-ingest: TMDB_API_BASE .*not 'ftp://example'" \
+    "bad TMDB_API_BASE: exit 2, naming the variable" ids 1
+unset TMDB_API_BASE
 usage_fails "wants a value" "option without value: exit 2" ids 1 --db
 
 [ ! -e "$DB" ]
