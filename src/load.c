@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "clock.h"
@@ -464,6 +465,16 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
         return EXIT_FATAL;
     }
     rlimits_fit_address_space();
+    /* changes goes on from a finished export, which a file not there (a
+     * --db mistyped in a crontab line) cannot hold: said as such, and no
+     * empty database left there for the next run to find. */
+    if (opt->source.kind == SOURCE_CHANGES && !opt->since && !opt->dry_run &&
+        access(opt->db_path, F_OK) != 0 && errno == ENOENT) {
+        log_error("%s: no such database, so no finished export to go on from (check --db); "
+                  "run 'tmdb-ingest export' first, or give --since YYYY-MM-DD",
+                  opt->db_path);
+        return EXIT_USAGE;
+    }
     int lock_fd;
     struct store *store;
     int code = database_open_for_load(opt, &lock_fd, &store);

@@ -2,13 +2,15 @@
 # What --db may name. An empty path (a variable unset in a crontab line)
 # is a usage error: SQLite would open a private temporary database and the
 # run would be thrown away. A directory, a device or a FIFO is refused
-# before anything is made beside it. A database with a second hard link is
-# refused for writing: SQLite names its -wal and -shm after the path, and
-# so is the lock, so a run through the other name would neither wait for
-# this one nor see its log (two such loads at once lost one's movies). An
-# empty file is a database with nothing yet, for the commands that read.
+# before anything is made beside it; changes on a file that is not there
+# (no finished export to go on from) makes nothing. A database with a
+# second hard link is refused for writing: SQLite names its -wal and -shm
+# after the path, and so is the lock, so a run through the other name would
+# neither wait for this one nor see its log (two such loads at once lost
+# one's movies). An empty file is a database with nothing yet, for the
+# commands that read.
 . "$(dirname "$0")/lib.sh"
-plan 23
+plan 25
 
 start_fake --movies 20 --deleted 0
 id=$(catalogue_ids 1 --movies 20 --deleted 0)
@@ -55,6 +57,15 @@ is "$(ls "$TMP" | grep -c '^merged-')" 0 "no merge output made"
 DB=$TMP/nodir/movies.sqlite3 run_ingest ids "$id"
 like "$RC:$ERR" "^1:.*No such file or directory \(the database's directory must exist\)" \
     "--db in a directory that does not exist: exit 1, what it needs"
+
+# changes goes on from a finished export, which a --db that is not there
+# (mistyped in a crontab line) cannot hold: said so, exit 2, and nothing
+# made there (an empty database was left, which the next run took for one
+# that had merely not had its export yet).
+DB=$TMP/typo.sqlite3 run_ingest changes
+like "$RC:$ERR" "^2:.*typo.sqlite3: no such database, so no finished export to go on from \(check --db\)" \
+    "changes on a --db that is not there: exit 2, says so"
+is "$(ls "$TMP" | grep -c '^typo.sqlite3')" 0 "and makes nothing there"
 
 # A second hard link: refused for writing, with the reason; reading is fine.
 run_ingest ids "$id"
