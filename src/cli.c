@@ -894,13 +894,16 @@ static int check_format(struct options *opt) {
     return 0;
 }
 
+/* The options every command takes, named where one is refused. */
+#define EVERY_COMMAND "-q, -v, --log-format, --no-progress"
+
 static int check_applicable(const struct options *opt, const struct given *g) {
     enum source_kind k = opt->source.kind;
     if (opt->command == COMMAND_MERGE &&
         (g->loads || g->max_age || g->date || g->file || g->since || g->min_popularity ||
          g->include_adult || g->include_video || g->export_base || g->max_deletions ||
          (g->db && strcmp(opt->db_path, opt->merge_out) != 0)))
-        return usage_error("%s", "merge takes only OUT.sqlite3 IN.sqlite3... (and -q, -v, --db-cache); "
+        return usage_error("%s", "merge takes only OUT.sqlite3 IN.sqlite3... (and --db-cache, " EVERY_COMMAND "); "
                                  "the output is OUT (a --db must name the same file)"),
                -1;
     if (g->table && opt->command != COMMAND_DUMP)
@@ -917,13 +920,13 @@ static int check_applicable(const struct options *opt, const struct given *g) {
         g->include_adult || g->include_video || g->export_base || g->max_deletions;
     if (opt->command == COMMAND_SEARCH && (g->loads || g->max_age || g->date || g->file ||
                                            g->since || g->min_popularity || export_only))
-        return usage_error("%s", "search takes --limit and --db only"), -1;
+        return usage_error("%s", "search takes --limit and --db only (and " EVERY_COMMAND ")"), -1;
     if (opt->command == COMMAND_DUMP && (g->loads || g->max_age || g->date || g->file ||
                                          g->min_popularity || export_only))
-        return usage_error("%s", "dump takes --since, --format, --table and --db only"), -1;
+        return usage_error("%s", "dump takes --since, --format, --table and --db only (and " EVERY_COMMAND ")"), -1;
     if (opt->command == COMMAND_STATS && (g->loads || g->max_age || g->date || g->file ||
                                           g->since || g->min_popularity || export_only))
-        return usage_error("%s", "stats takes only --db and --format (and -q, -v)"), -1;
+        return usage_error("%s", "stats takes only --db and --format (and " EVERY_COMMAND ")"), -1;
     if (opt->command != COMMAND_LOAD)
         return 0;
     long day;

@@ -592,6 +592,9 @@ static void test_options_for_other_commands(void **state) {
         {ARGV("stats", "--max-deletions", "5"), "stats takes only --db"},
         {ARGV("stats", "--format", "jsonl"), "stats --format wants text or json"},
         {ARGV("stats", "--rate", "5"), "stats takes only --db"},
+        {ARGV("stats", "--rate", "5"), "(and -q, -v, --log-format, --no-progress)"},
+        {ARGV("dump", "--retries", "2"), "(and -q, -v, --log-format, --no-progress)"},
+        {ARGV("search", "x", "--batch", "3"), "(and -q, -v, --log-format, --no-progress)"},
         {ARGV("stats", "--token-file", "/x"), "stats takes only --db"},
         {ARGV("dump", "--retries", "2"), "dump takes --since"},
         {ARGV("search", "x", "--batch", "3"), "search takes --limit and --db only"},
@@ -635,10 +638,29 @@ static void test_merge(void **state) {
 }
 
 /* merge reads only databases: any option of the loads is refused, as its
- * message says ("merge takes only OUT.sqlite3 IN.sqlite3... (and -q, -v)"). */
+ * message says ("merge takes only OUT.sqlite3 IN.sqlite3... (and --db-cache,
+ * -q, -v, --log-format, --no-progress)"), and those it names are taken, as
+ * by stats, dump and search, whose messages name them too. */
 static void test_merge_refuses_load_options(void **state) {
     (void)state;
     const char *msg = "merge takes only OUT.sqlite3 IN.sqlite3";
+    struct options o;
+    assert_int_equal(PARSE(&o, "merge", "o", "i", "--db-cache", "8M", "-q", "-v", "--log-format",
+                           "json", "--no-progress"),
+                     CLI_RUN);
+    cli_free(&o);
+    assert_int_equal(
+        PARSE(&o, "stats", "--format", "json", "-q", "-v", "--log-format", "json", "--no-progress"),
+        CLI_RUN);
+    cli_free(&o);
+    assert_int_equal(
+        PARSE(&o, "dump", "--since", "3", "-q", "-v", "--log-format", "json", "--no-progress"),
+        CLI_RUN);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "search", "x", "--limit", "3", "-q", "-v", "--log-format", "json",
+                           "--no-progress"),
+                     CLI_RUN);
+    cli_free(&o);
     const struct refused bad[] = {
         {ARGV("merge", "o", "i", "--dry-run"), msg},
         {ARGV("merge", "o", "i", "--shard", "0/2"), msg},
