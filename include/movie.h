@@ -86,6 +86,9 @@ enum movie_part {
     MOVIE_PART_TRANSLATIONS = 1 << 4,
 };
 
+/* How many there are: bit i, for i below this, is a part. */
+#define MOVIE_PART_COUNT 5
+
 /* Room for the longest movie_parts_list(): all five names, commas, NUL. */
 #define MOVIE_PARTS_LIST_SIZE 64
 

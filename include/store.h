@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "movie.h"
+
 struct movie;
 
 #define STORE_SCHEMA_VERSION 6
@@ -434,8 +436,9 @@ struct store_overview {
     char changes_from[16]; /* "" when no export or changes run finished */
     int64_t movies;        /* rows in movies, deleted ones included */
     int64_t deleted;       /* deleted_at set */
-    int64_t with_credits;  /* appended holds credits */
-    int64_t with_keywords;
+    /* how many hold each part (appended names it), by its MOVIE_PART_*
+     * bit's position: with_part[0] credits, [1] keywords, ... */
+    int64_t with_part[MOVIE_PART_COUNT];
     int64_t people, keywords; /* rows */
     int64_t failures_open;    /* movies whose latest outcome is 'failed' and that are not stored */
     int64_t stale_copies;     /* rows in stale_copies: the next changes run fetches them again */

@@ -310,8 +310,11 @@ static int stats_json(const char *path, const struct store_overview *o, const st
     cJSON *movies = add_object(&d, root, "movies");
     add_int(&d, movies, "stored", o->movies);
     add_int(&d, movies, "deleted", o->deleted);
-    add_int(&d, movies, "with_credits", o->with_credits);
-    add_int(&d, movies, "with_keywords", o->with_keywords);
+    for (int i = 0; i < MOVIE_PART_COUNT; i++) {
+        char name[MOVIE_PARTS_LIST_SIZE], key[MOVIE_PARTS_LIST_SIZE + 8];
+        snprintf(key, sizeof key, "with_%s", movie_parts_list(1u << i, name, sizeof name));
+        add_int(&d, movies, key, o->with_part[i]);
+    }
     add_int(&d, movies, "failed", o->failures_open);
     add_int(&d, root, "people", o->people);
     add_int(&d, root, "keywords", o->keywords);
@@ -360,10 +363,16 @@ static int print_stats(const char *path, const struct store_overview *o,
             o->language, o->created_at);
     fprintf(out, "Movies     %" PRId64 " stored, %" PRId64 " of them deleted on TMDB\n", o->movies,
             o->deleted);
-    fprintf(out,
-            "Parts      credits for %" PRId64 ", keywords for %" PRId64 " (%" PRId64
-            " people, %" PRId64 " keywords)\n",
-            o->with_credits, o->with_keywords, o->people, o->keywords);
+    /* credits and keywords always (their rows are counted after them),
+     * the other parts once a movie holds them */
+    fprintf(out, "Parts     ");
+    for (int i = 0; i < MOVIE_PART_COUNT; i++) {
+        char name[MOVIE_PARTS_LIST_SIZE];
+        if (o->with_part[i] > 0 || (1u << i) & (MOVIE_PART_CREDITS | MOVIE_PART_KEYWORDS))
+            fprintf(out, "%s %s for %" PRId64, i ? "," : "",
+                    movie_parts_list(1u << i, name, sizeof name), o->with_part[i]);
+    }
+    fprintf(out, " (%" PRId64 " people, %" PRId64 " keywords)\n", o->people, o->keywords);
     fprintf(out,
             "Failed     %" PRId64 " movie(s) not stored after their last attempt "
             "(SELECT * FROM fetch_failures)\n",

@@ -1,7 +1,6 @@
 /* store_report.c - what the database holds, for `tmdb-ingest stats`. See
  * store_overview() in store.h. Read-only queries; run rarely, so each is
  * prepared when used. */
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,18 +8,42 @@
 #include "store.h"
 #include "store_internal.h"
 
+/* How many movies there are, deleted ones included, and how many of them
+ * hold each part, by_part[i] for the part of bit 1 << i: a few distinct
+ * lists in appended, each counted in movies_fetched_at (covering). */
+static enum store_status count_parts(struct store *s, int64_t *movies,
+                                     int64_t by_part[MOVIE_PART_COUNT]) {
+    sqlite3_stmt *st;
+    *movies = 0;
+    memset(by_part, 0, MOVIE_PART_COUNT * sizeof *by_part);
+    if (sqlite3_prepare_v2(s->db, "SELECT appended, count(*) FROM movies GROUP BY appended", -1,
+                           &st, NULL) != SQLITE_OK)
+        return store_fail(s, "count the parts stored");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        unsigned bits = movie_parts_bits((const char *)sqlite3_column_text(st, 0));
+        int64_t n = sqlite3_column_int64(st, 1);
+        *movies += n;
+        for (int i = 0; i < MOVIE_PART_COUNT; i++)
+            if (bits & (1u << i))
+                by_part[i] += n;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return store_fail(s, "count the parts stored");
+    return STORE_OK;
+}
+
 enum store_status store_overview(struct store *s, struct store_overview *o) {
     memset(o, 0, sizeof *o);
-    int64_t version = 0, counts[4] = {0}, extra[5] = {0};
+    int64_t version = 0, deleted = 0, extra[5] = {0};
     /* Each from an index, never the table: a movie's row holds raw_json
      * (overflow pages) before deleted_at and appended, and a scan of the
      * table read all of it, gigabytes for the whole catalogue, at every
-     * poll. The counts read movies_fetched_at, which holds appended; the
-     * deleted ones the partial movies_deleted_at. */
-    static const char counts_sql[] =
-        "SELECT count(*), "
-        "sum(instr(',' || coalesce(appended, '') || ',', ',credits,') > 0), "
-        "sum(instr(',' || coalesce(appended, '') || ',', ',keywords,') > 0) FROM movies";
+     * poll. The counts read movies_fetched_at, which holds appended
+     * (count_parts()); the deleted ones the partial movies_deleted_at. */
+    if (count_parts(s, &o->movies, o->with_part) != STORE_OK)
+        return STORE_ERR;
     /* Ages are measured against now, in whole seconds of julianday() differences. */
     static const char ages_sql[] =
         "SELECT sum(a < 1), sum(a >= 1 AND a < 7), sum(a >= 7 AND a < 30), "
@@ -33,9 +56,8 @@ enum store_status store_overview(struct store *s, struct store_overview *o) {
                          sizeof o->created_at) != 0 ||
         store_query_text(s->db, "SELECT value FROM meta WHERE key = 'changes_from'",
                          o->changes_from, sizeof o->changes_from) != 0 ||
-        store_query_ints(s->db, counts_sql, counts, 3) != 0 ||
         store_query_ints(s->db, "SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL",
-                         &counts[3], 1) != 0 ||
+                         &deleted, 1) != 0 ||
         store_query_ints(s->db,
                          "SELECT (SELECT count(*) FROM people), (SELECT count(*) FROM keywords), "
                          "(SELECT count(DISTINCT f.movie_id) FROM fetch_failures f "
@@ -54,10 +76,7 @@ enum store_status store_overview(struct store *s, struct store_overview *o) {
                          sizeof o->newest_fetch) != 0)
         return store_fail(s, "read the overview");
     o->schema_version = (int)version;
-    o->movies = counts[0];
-    o->with_credits = counts[1];
-    o->with_keywords = counts[2];
-    o->deleted = counts[3];
+    o->deleted = deleted;
     o->people = extra[0];
     o->keywords = extra[1];
     o->failures_open = extra[2];
@@ -67,28 +86,12 @@ enum store_status store_overview(struct store *s, struct store_overview *o) {
 }
 
 enum store_status store_parts_of_most(struct store *s, int64_t *movies, unsigned *most) {
-    int64_t by_bit[CHAR_BIT * sizeof *most] = {0};
-    sqlite3_stmt *st;
-    *movies = 0;
+    int64_t by_part[MOVIE_PART_COUNT];
     *most = 0;
-    /* a few distinct lists, each counted in movies_fetched_at (covering) */
-    if (sqlite3_prepare_v2(s->db, "SELECT appended, count(*) FROM movies GROUP BY appended", -1,
-                           &st, NULL) != SQLITE_OK)
-        return store_fail(s, "count the parts stored");
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        unsigned bits = movie_parts_bits((const char *)sqlite3_column_text(st, 0));
-        int64_t n = sqlite3_column_int64(st, 1);
-        *movies += n;
-        for (size_t i = 0; i < sizeof by_bit / sizeof *by_bit; i++)
-            if (bits & (1u << i))
-                by_bit[i] += n;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return store_fail(s, "count the parts stored");
-    for (size_t i = 0; i < sizeof by_bit / sizeof *by_bit; i++)
-        if (by_bit[i] > *movies / 2)
+    if (count_parts(s, movies, by_part) != STORE_OK)
+        return STORE_ERR;
+    for (int i = 0; i < MOVIE_PART_COUNT; i++)
+        if (by_part[i] > *movies / 2)
             *most |= 1u << i;
     return STORE_OK;
 }

@@ -4,12 +4,12 @@
 # one JSON object with --format json.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 24
+plan 25
 
 start_fake --movies 40 --deleted 2
 run_ingest stats
 is "$RC" 2 "no database: exit 2"
-run_ingest export --export-base "$FAKE_URL/p/exports" --date "$(date -u +%F)" --rate 0 --append credits
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$(date -u +%F)" --rate 0 --append credits,release_dates
 stored=$(sql 'SELECT count(*) FROM movies')
 sql "UPDATE movies SET deleted_at = '2026-01-01T00:00:00Z', fetched_at = '2020-01-01T00:00:00Z' WHERE id = (SELECT min(id) FROM movies)"
 before=$(cksum <"$DB")
@@ -17,6 +17,8 @@ run_ingest stats
 is "$RC" 0 "stats exits 0"
 like "$OUT" "Movies +$stored stored, 1 of them deleted" "movies and deleted"
 like "$OUT" "credits for $stored," "appended parts"
+like "$OUT" "Parts      credits for $stored, keywords for 0, release_dates for $stored \\(" \
+    "each part a movie holds, credits and keywords always; no others held, none named"
 like "$OUT" "Changes +complete through $(date -u -d '-1 day' +%F)" "how far the changes are complete"
 like "$OUT" "fetched <1 day: $((stored - 1)),.* older: 1" "freshness histogram"
 like "$OUT" "  1  [0-9T:Z-]+ +[0-9]+h[0-9]{2}m[0-9]{2}s  ok +$stored +0 +0 +0  export" "the run, with its duration"
@@ -53,7 +55,8 @@ run = d["runs"][0]
 checks = [
     d["schema_version"] == 6 and d["language"] == "ko-KR",
     d["movies"] == {"stored": stored, "deleted": 1, "with_credits": stored,
-                    "with_keywords": 0, "failed": 0},
+                    "with_keywords": 0, "with_release_dates": stored, "with_external_ids": 0,
+                    "with_translations": 0, "failed": 0},
     d["changes"] == {"complete_through": yesterday, "next_from": today, "stale_copies": 0,
                      "stale_copies_failed": 0, "stale_copies_oldest_noted": None},
     d["freshness"]["days_0_1"] == stored - 1 and d["freshness"]["days_90_up"] == 1,
@@ -111,7 +114,7 @@ export TMDB_API_BASE=api.themoviedb.org/3
 run_ingest stats
 is "$RC" 0 "stats with a bad \$TMDB_API_BASE in the environment: exit 0"
 run_ingest ids 550
-like "$RC:$ERR" "^2:.*--api-base must be an http" "a load with it: exit 2, why"
+like "$RC:$ERR" "^2:.*TMDB_API_BASE \\(the default --api-base\\) must be an http" "a load with it: exit 2, why, naming the variable"
 export TMDB_API_BASE=$saved_base
 # A report a full disk cut short is a failure, not an empty success.
 "$BIN" --db "$DB" stats >/dev/full 2>"$TMP/err"

@@ -2181,8 +2181,9 @@ static void test_overview_and_parts_read_indexes_only(void **state) {
     assert_int_equal(store_parts_of_most(s, &movies, &most), STORE_OK);
     assert_int_equal(o.movies, 3);
     assert_int_equal(o.deleted, 1);
-    assert_int_equal(o.with_credits, 2);
-    assert_int_equal(o.with_keywords, 1);
+    assert_int_equal(o.with_part[0], 2); /* credits: a and b */
+    for (int i = 1; i < MOVIE_PART_COUNT; i++)
+        assert_int_equal(o.with_part[i], 1); /* keywords and the others: a */
     assert_int_equal(movies, 3);
     assert_int_equal(most, MOVIE_PART_CREDITS); /* 2 of 3; keywords and the others 1 of 3 */
     int checked = 0;
