@@ -137,7 +137,9 @@ static void *writer_main(void *arg) {
     return NULL;
 }
 
-static void draw_progress(struct pipeline *p, double elapsed_s) {
+/* `ids -` typed at a terminal waits for input as cat does: the progress
+ * line (on a terminal only) says where the ids come from and what ends them. */
+static void draw_progress(struct pipeline *p, double elapsed_s, bool ids_from_terminal) {
     struct stats *s = p->stats;
     long long done = stats_get(&s->stored) + stats_get(&s->missing) + stats_get(&s->failed);
     long long expected = stats_get(&s->expected);
@@ -150,11 +152,12 @@ static void draw_progress(struct pipeline *p, double elapsed_s) {
         snprintf(eta, sizeof eta, "ETA %lldh%02lldm%02llds", left_s / 3600, left_s / 60 % 60,
                  left_s % 60);
     }
-    char line[256];
+    char line[320];
     snprintf(line, sizeof line,
-             "%lld/%lld done (%lld stored, %lld missing, %lld failed) | %.1f req/s | %lld "
+             "%s%lld/%lld done (%lld stored, %lld missing, %lld failed) | %.1f req/s | %lld "
              "retries | %s",
-             done, total, stats_get(&s->stored), stats_get(&s->missing), stats_get(&s->failed),
+             ids_from_terminal ? "ids from the terminal, Ctrl-D ends them | " : "", done, total,
+             stats_get(&s->stored), stats_get(&s->missing), stats_get(&s->failed),
              elapsed_s > 0 ? (double)stats_get(&s->http_requests) / elapsed_s : 0.0,
              stats_get(&s->retries), eta);
     log_progress(line);
@@ -166,6 +169,7 @@ static void supervise(struct pipeline *p) {
     double t0 = clock_monotonic_s();
     bool aborted = false, writer_done = false;
     int timeout = log_progress_enabled() ? PROGRESS_INTERVAL_MS : -1;
+    bool ids_from_terminal = p->cfg->source.kind == SOURCE_STDIN && isatty(p->cfg->source.fd);
     for (;;) {
         struct pollfd fds[2] = {{.fd = p->done_pipe[0], .events = POLLIN},
                                 {.fd = stop_fd(), .events = POLLIN}};
@@ -180,7 +184,7 @@ static void supervise(struct pipeline *p) {
             queue_abort(p->work); /* producer and workers stop; the writer drains */
             aborted = true;
         }
-        draw_progress(p, clock_monotonic_s() - t0);
+        draw_progress(p, clock_monotonic_s() - t0, ids_from_terminal);
     }
     /* The writer is done, so every worker has gone: nothing will take from
      * the work queue again. A producer still blocked on it (the workers

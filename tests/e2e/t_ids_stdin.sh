@@ -4,7 +4,7 @@
 # with standard output and error closed (logs written all along) every id
 # is still read and stored; with standard input closed, there are none.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 19
 
 start_fake --movies 50 --deleted 0
 ids=$(catalogue_ids 30 --movies 50 --deleted 0)
@@ -60,4 +60,16 @@ quoted_as "$TMP/fullwidth" '(\\xef\\xbc\\x95){2}\\xef\\xbc\\x90' "full-width dig
 "$PYTHON" -c 'import sys; sys.stdout.buffer.write(b"\x01" * 32 + b"\n")' >"$TMP/ctl32"
 quoted_as "$TMP/ctl32" '(\\x01){32}' "a token of 32 bytes is quoted whole"
 
+# `ids -` typed at a terminal waits for input, as cat does: the progress
+# line says so, and what ends the ids; from a pipe or a file (every test
+# above) it does not. script(1) gives the load a terminal for its stdin and
+# stderr; the ids are typed after a second, then Ctrl-D.
+two=$(echo "$ids" | cut -d' ' -f1,2)
+(sleep 1; printf '%s\n' "$two"; sleep 1; printf '\004') |
+    ${INGEST_TIMEOUT:+timeout "$INGEST_TIMEOUT"} script -qec \
+        "\"$BIN\" --db \"$TMP/tty.sqlite3\" --rate 0 ids -" /dev/null >"$TMP/tty" 2>&1
+like "$(tr '\r\n' '  ' <"$TMP/tty")" "ids from the terminal, Ctrl-D ends them \| 0/0 done.*run [0-9]+ ok: requested=2 stored=2" \
+    "ids typed at a terminal: the progress line says where they come from and what ends them"
+is "$(sqlite3 "$TMP/tty.sqlite3" "SELECT count(*) FROM movies WHERE id IN ($(echo "$two" | tr ' ' ,))")" 2 \
+    "and the ids typed are stored"
 done_testing
