@@ -95,7 +95,10 @@ struct export_reader;
 
 /* Start reading the gzip export on `fd` (from its current offset): member
  * after member to the file's end, or as it is when it does not start as
- * gzip (a decompressed export). The reader owns fd from then on, even on
+ * gzip (a decompressed export). A member's text that ends without a
+ * newline ends its line there when that line is a whole entry (two
+ * exports concatenated, the first without a final newline); a line split
+ * across members stays one line. The reader owns fd from then on, even on
  * failure. Returns NULL when out of memory. Reading past
  * export_inflate_limit() of the file's bytes from that offset on (the
  * floor alone when fd is not a regular file) is an EXPORT_ERROR whose

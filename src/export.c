@@ -45,6 +45,11 @@ struct gz_stream {
     uint64_t raw_size; /* the file's bytes from where reading started (0: not known) */
     uint64_t raw_read; /* bytes read from fd so far */
     int read_errno;    /* after -2: why */
+    /* A member ended before the bytes the last gz_stream_read() gave
+     * (ended_before: with none of its own in that read) or with them
+     * (ended_after): where export_reader ends a line left without its
+     * newline. The reader clears them. */
+    bool ended_before, ended_after;
     unsigned char in[CHUNK];
 };
 
@@ -187,6 +192,7 @@ static void gz_stream_init(struct gz_stream *g, int fd, uint64_t raw_size) {
     g->raw_size = raw_size;
     g->raw_read = 0;
     g->read_errno = 0;
+    g->ended_before = g->ended_after = false;
 }
 
 static void gz_stream_end(struct gz_stream *g) {
@@ -268,6 +274,10 @@ static long gz_inflate(struct gz_stream *g, unsigned char *out, size_t size, cha
     int rc = inflate(&g->z, Z_NO_FLUSH);
     if (rc == Z_STREAM_END) {
         g->mode = GZ_BETWEEN;
+        if (g->z.avail_out == size)
+            g->ended_before = true;
+        else
+            g->ended_after = true;
     } else if (rc == Z_MEM_ERROR) {
         g->read_errno = ENOMEM;
         return -2;
@@ -380,6 +390,31 @@ struct export_reader *export_reader_open(int fd) {
     return r;
 }
 
+/*
+ * A gzip member ended at buf[pos]: the text since the last newline, when
+ * it is a whole export entry, ends its line there. Two files concatenated
+ * (`cat movie_ids_....gz adult_movie_ids_....gz`, as --file with
+ * --include-adult takes them) would otherwise run the first's last line,
+ * when it has no newline, into the second's first: both entries lost, and
+ * the bad line holds back the deletions and the cursor. A line split
+ * across members is not a whole entry at the split, and stays one line.
+ */
+static void end_member_line(struct export_reader *r, size_t pos) {
+    if (r->skipping || pos <= r->start)
+        return;
+    size_t from = pos;
+    while (from > r->start && r->buf[from - 1] != '\n' && pos - from <= EXPORT_MAX_LINE)
+        from--;
+    struct export_entry e;
+    char why[64];
+    if (from == pos || pos - from > EXPORT_MAX_LINE ||
+        export_parse_line(r->buf + from, pos - from, &e, why, sizeof why) != 0)
+        return;
+    memmove(r->buf + pos + 1, r->buf + pos, r->end - pos);
+    r->buf[pos] = '\n';
+    r->end++;
+}
+
 /* Read more decompressed bytes after the unconsumed ones. 1 read, 0 end,
  * -1 error (reason set), -2 a stop was requested. */
 static int fill(struct export_reader *r, char *reason, size_t reason_size) {
@@ -392,12 +427,15 @@ static int fill(struct export_reader *r, char *reason, size_t reason_size) {
         r->end -= r->start;
         r->start = 0;
     }
-    long n = gz_stream_read(&r->gz, (unsigned char *)r->buf + r->end, sizeof r->buf - 1 - r->end,
+    /* two bytes kept for the newlines end_member_line() may add */
+    long n = gz_stream_read(&r->gz, (unsigned char *)r->buf + r->end, sizeof r->buf - 2 - r->end,
                             reason, reason_size);
     if (n == -2)
         snprintf(reason, reason_size, "read error: %s", strerror(r->gz.read_errno));
     if (n < 0)
         return -1;
+    bool before = r->gz.ended_before, after = r->gz.ended_after;
+    r->gz.ended_before = r->gz.ended_after = false;
     if (n == 0) {
         r->eof = true;
         return 0;
@@ -405,7 +443,12 @@ static int fill(struct export_reader *r, char *reason, size_t reason_size) {
     r->inflated += (uint64_t)n;
     if (inflated_too_far(r->inflated, r->compressed, reason, reason_size))
         return -1;
+    size_t at = r->end;
     r->end += (size_t)n;
+    if (before)
+        end_member_line(r, at);
+    if (after)
+        end_member_line(r, r->end);
     return 1;
 }
 

@@ -872,6 +872,109 @@ static void test_reader_concatenated_members(void **state) {
     assert_reads(t->path, want, sizeof want / sizeof *want);
 }
 
+/* The gzip of data[0, len) appended to the file at path (a new member),
+ * or with path NULL only counted. Its length. */
+static size_t append_gzip_member(const char *path, const char *data, size_t len) {
+    z_stream z = {0};
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    size_t cap = deflateBound(&z, (uLong)len);
+    unsigned char *out = malloc(cap);
+    assert_non_null(out);
+    z.next_in = (unsigned char *)(uintptr_t)data;
+    z.avail_in = (uInt)len;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    size_t n = cap - z.avail_out;
+    deflateEnd(&z);
+    if (path) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, out, n), (ssize_t)n);
+        close(fd);
+    }
+    free(out);
+    return n;
+}
+
+/* Two exports concatenated as --file with --include-adult takes them
+ * (cat movie_ids_....gz adult_movie_ids_....gz), the first without a
+ * final newline: its last line ends with its member, and does not run
+ * into the second's first (both were lost as one bad line, which held
+ * back the deletions and the changes cursor). */
+static void test_reader_member_without_final_newline(void **state) {
+    struct tmp *t = *state;
+    const char a[] = "{\"id\":1}\n{\"id\":2}", b[] = "{\"id\":3}\n{\"id\":4}";
+    unlink(t->path);
+    append_gzip_member(t->path, a, sizeof a - 1);
+    append_gzip_member(t->path, b, sizeof b - 1);
+    const struct want want[] = {want_entry(1, 1), want_entry(2, 2), want_entry(3, 3),
+                                want_entry(4, 4), want_end(4)};
+    assert_reads(t->path, want, sizeof want / sizeof *want);
+}
+
+/* A line split across two members (a file compressed in blocks) is still
+ * one line: what ends the first member is not a whole entry. */
+static void test_reader_line_split_across_members(void **state) {
+    struct tmp *t = *state;
+    const char a[] = "{\"id\":1}\n{\"id\":", b[] = "2}\n{\"id\":3}\n";
+    unlink(t->path);
+    append_gzip_member(t->path, a, sizeof a - 1);
+    append_gzip_member(t->path, b, sizeof b - 1);
+    const struct want want[] = {want_entry(1, 1), want_entry(2, 2), want_entry(3, 3), want_end(3)};
+    assert_reads(t->path, want, sizeof want / sizeof *want);
+}
+
+/* The lines 1..n of tmdb_lines(), without the last newline: their length. */
+static size_t lines_upto(long n) {
+    size_t len = 0;
+    char line[192];
+    for (long id = 1; id <= n; id++)
+        len += format_line(line, sizeof line, id);
+    return len - 1;
+}
+
+/* The same with a first member whose gzip trailer falls across the
+ * reader's first read of the file (64 KiB): the member ends in a read
+ * that gives none of its bytes. Every line is read, once. */
+static void test_reader_member_end_in_the_next_read(void **state) {
+    struct tmp *t = *state;
+    size_t len;
+    char *data = tmdb_lines(20000, &len);
+    const char adult[] = "{\"adult\":true,\"id\":999999}\n";
+    long lo = 1, hi = 20000; /* the fewest lines whose gzip passes 64 KiB */
+    while (lo < hi) {
+        long mid = (lo + hi) / 2;
+        if (append_gzip_member(NULL, data, lines_upto(mid)) > 65536)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    int straddled = 0;
+    for (long n = lo - 2; n <= lo + 3; n++) {
+        size_t gz = append_gzip_member(NULL, data, lines_upto(n));
+        straddled += gz - 8 <= 65536 && gz > 65536;
+        unlink(t->path);
+        append_gzip_member(t->path, data, lines_upto(n));
+        append_gzip_member(t->path, adult, sizeof adult - 1);
+        int fd = open(t->path, O_RDONLY);
+        assert_true(fd >= 0);
+        struct export_reader *r = export_reader_open(fd);
+        assert_non_null(r);
+        struct export_entry e = {0};
+        char reason[128] = "";
+        long entries = 0;
+        enum export_next k;
+        while ((k = export_reader_next(r, &e, reason, sizeof reason)) == EXPORT_ENTRY)
+            entries++;
+        if (k != EXPORT_END || entries != n + 1)
+            fail_msg("%ld lines: %ld entries, then kind %d (%s)", n, entries, k, reason);
+        export_reader_close(r);
+    }
+    assert_true(straddled > 0); /* the case this is about was made */
+    free(data);
+}
+
 /* A file that is not gzip at all is read as it is, as zlib's gzread reads
  * it ("transparent" mode), so a decompressed export reads like the
  * compressed one and anything else turns into bad lines. */
@@ -970,6 +1073,9 @@ int main(void) {
         READER_TEST(test_reader_truncated_small_gzip_and_missing_trailer),
         READER_TEST(test_reader_corrupt_gzip),
         READER_TEST(test_reader_concatenated_members),
+        READER_TEST(test_reader_member_without_final_newline),
+        READER_TEST(test_reader_line_split_across_members),
+        READER_TEST(test_reader_member_end_in_the_next_read),
         READER_TEST(test_reader_plain_file_is_read_as_text),
         READER_TEST(test_reader_gzip_of_nothing_ends),
         READER_TEST(test_reader_empty_file_is_an_error),
