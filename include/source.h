@@ -36,6 +36,11 @@ enum source_kind {
  * way to catch up from further back). */
 #define SOURCE_CHANGES_MAX_DAYS (32 * SOURCE_CHANGES_WINDOW_DAYS)
 
+/* How far this machine's clock may be from TMDB's (its Date) for changes
+ * and an export of the newest file; further, the run stops before it
+ * marks any day. */
+#define SOURCE_CLOCK_SKEW_MAX_S 600
+
 /* What the producer puts on the work queue (copied through it). */
 struct work_item {
     int64_t movie_id;

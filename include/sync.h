@@ -114,6 +114,14 @@ struct deletion_limit {
  * deleted: a percentage rounds down. */
 int64_t sync_deletions_allowed(const struct deletion_limit *limit, int64_t live);
 
+/* Whether a changes cursor of `day` (the first day not read) is after any
+ * day a run could have reached with its clock right, at time `now`: after
+ * the UTC day of now + SOURCE_CLOCK_SKEW_MAX_S. A run at 00:01 on a right
+ * clock sets tomorrow's cursor for a machine whose clock is 5 minutes slow,
+ * at 23:56: that cursor is not ahead; one a day or more ahead is (a run
+ * whose clock was ahead marked days that had not ended). */
+bool sync_cursor_ahead(long day, long long now);
+
 /*
  * Complete opt->source for export (the URL of the export to download, into
  * url, unless --file; without --date, the day before's into fallback_url,

@@ -671,9 +671,6 @@ static int push_stale(const struct source *src, struct producer *p) {
  * split adds one; a window halves at most log2(14) times). */
 #define CHANGES_MAX_WINDOWS 64
 
-/* How far this machine's clock may be from TMDB's for changes and export. */
-#define CLOCK_SKEW_MAX_S 600
-
 /* Why each needs the right day (check_clock()). */
 #define CLOCK_WHY_CHANGES                                                                          \
     "changes reads by UTC day and marks the days it read complete, so a clock this far off "       \
@@ -697,7 +694,7 @@ static enum source_status check_clock(struct fetcher *f, const char *why) {
     long long server = http_server_time(f->http);
     long long here = (long long)time(NULL);
     long long apart_s = llabs(here - server);
-    if (server < 0 || apart_s <= CLOCK_SKEW_MAX_S)
+    if (server < 0 || apart_s <= SOURCE_CLOCK_SKEW_MAX_S)
         return SOURCE_OK;
     char here_s[32], server_s[32];
     time_t t = (time_t)here, u = (time_t)server;

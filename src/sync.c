@@ -98,6 +98,15 @@ static bool read_cursor(struct store *store, long *day, enum sync_status *st) {
     return value[0] && clock_parse_date(value, day) == 0;
 }
 
+bool sync_cursor_ahead(long day, long long now) {
+    return day > clock_day_of(now + SOURCE_CLOCK_SKEW_MAX_S);
+}
+
+/* sync_cursor_ahead() now. */
+static bool cursor_ahead(long day) {
+    return sync_cursor_ahead(day, (long long)time(NULL));
+}
+
 static enum sync_status plan_changes(struct options *opt, struct store *store) {
     long today = clock_today();
     long first;
@@ -123,7 +132,7 @@ static enum sync_status plan_changes(struct options *opt, struct store *store) {
                       "'tmdb-ingest export' first, or give --since YYYY-MM-DD",
                       opt->db_path);
         return st == SYNC_OK ? SYNC_USAGE : st;
-    } else if (first > today) {
+    } else if (cursor_ahead(first)) {
         /* Only a run whose clock was ahead sets a cursor after today: it
          * marked days complete that had not ended (and whose changes it
          * could not read). Going on would skip them for good, silently. */
@@ -174,15 +183,16 @@ static bool named_has(void *ctx, int64_t id) {
     return idset_contains(ctx, id);
 }
 
-/* Move the cursor to `day`, never back, except from after today (a run
- * whose clock was ahead put it there: see plan_changes()). */
+/* Move the cursor to `day`, never back, except from one ahead
+ * (sync_cursor_ahead(): a run whose clock was ahead put it there, see
+ * plan_changes()). */
 static enum sync_status advance_cursor(struct store *store, long day) {
     long current;
     enum sync_status st;
     if (stop_requested())
         return SYNC_STOPPED;
     bool found = read_cursor(store, &current, &st);
-    if (found && current >= day && current <= clock_today())
+    if (found && current >= day && !cursor_ahead(current))
         return SYNC_OK;
     if (st != SYNC_OK)
         return st;
@@ -536,7 +546,7 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
          * stored, so no note finds it) */
         long current;
         bool stays =
-            read_cursor(store, &current, &st) && current >= reach && current <= clock_today();
+            read_cursor(store, &current, &st) && current >= reach && !cursor_ahead(current);
         if (st != SYNC_OK)
             return st;
         if (held < reach && !stays && listed >= reach &&

@@ -49,6 +49,25 @@ static void test_given_limits(void **state) {
     assert_int_equal(sync_deletions_allowed(&all, 987654), 987654);
 }
 
+/* A cursor is ahead only past what a run with its clock within
+ * SOURCE_CLOCK_SKEW_MAX_S of TMDB's can set: a run at 00:01 UTC on a right
+ * clock sets the next day's cursor, which a machine 5 minutes slow (23:56)
+ * must take as it is, not refuse as "a run with its clock ahead" and send
+ * its operator two weeks back. */
+static void test_cursor_ahead_within_clock_skew(void **state) {
+    (void)state;
+    long nov28;
+    assert_int_equal(clock_parse_date("2026-11-28", &nov28), 0);
+    long long midnight = (long long)nov28 * 86400;
+    assert_false(sync_cursor_ahead(nov28, midnight - 4 * 60));     /* 23:56 */
+    assert_false(sync_cursor_ahead(nov28, midnight - 10 * 60));    /* 23:50, the bound */
+    assert_true(sync_cursor_ahead(nov28, midnight - 10 * 60 - 1)); /* 23:49:59 */
+    assert_true(sync_cursor_ahead(nov28 + 1, midnight - 4 * 60));  /* a day ahead */
+    assert_false(sync_cursor_ahead(nov28, midnight + 60));         /* 00:01, today's */
+    assert_true(sync_cursor_ahead(nov28 + 1, midnight + 60));      /* tomorrow's at 00:01 */
+    assert_false(sync_cursor_ahead(nov28 - 30, midnight));         /* any day before */
+}
+
 struct fixture {
     char dir[64];
     char path[128];
@@ -148,6 +167,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_is_ten_percent_at_least_100),
         cmocka_unit_test(test_given_limits),
+        cmocka_unit_test(test_cursor_ahead_within_clock_skew),
         cmocka_unit_test_setup_teardown(test_changes_notes_failed_movies_and_moves_on, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_export_sets_the_cursor_despite_a_failure, setup,
