@@ -524,7 +524,10 @@ struct store_since {
  * start of a run that was going on at that time, if one was (its batches
  * commit after they are stamped). With a bound, the movies are found
  * through the fetched_at and deleted_at indexes and their rows through
- * their keys: no table of movie data is scanned. *next_since receives,
+ * their keys: no table of movie data is scanned (but movie_parts is sent
+ * whole from a point before the upgrade to version 6 that made its rows,
+ * dated at their fetches: meta.movie_parts_after_run and
+ * movie_parts_made_at). *next_since receives,
  * from the same snapshot, the run id to give the next `dump --since`: the
  * last run that had finished with no run still going (0 when none), so
  * rows a running load is still writing come next time.

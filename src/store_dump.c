@@ -181,6 +181,35 @@ static enum store_status dump_from(struct store *s, const struct store_since *si
     return rc == SQLITE_ROW ? STORE_OK : store_fail(s, "dump: read the runs");
 }
 
+/* Whether a dump of `table` from `since` (resolved to the time `from`)
+ * must send the whole table: movie_parts, when the point is before the
+ * upgrade to version 6 that made its rows for the movies stored then
+ * (sql/migrations/6.sql), dated at their fetches, so that none of them is
+ * written after the point. The upgrade noted the last run before it and
+ * its time in meta (nothing when it made no row). */
+static enum store_status whole_table(struct store *s, const char *table,
+                                     const struct store_since *since, const char *from,
+                                     bool *whole) {
+    *whole = false;
+    if (strcmp(table, "movie_parts") != 0)
+        return STORE_OK;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT (SELECT value FROM meta WHERE key = 'movie_parts_after_run'), "
+                           "(SELECT value FROM meta WHERE key = 'movie_parts_made_at')",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_fail(s, "dump: read meta");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
+        sqlite3_column_type(st, 1) != SQLITE_NULL) {
+        const char *made_at = (const char *)sqlite3_column_text(st, 1);
+        *whole = since->run > 0 ? since->run <= sqlite3_column_int64(st, 0)
+                                : made_at && strcmp(from, made_at) <= 0;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? STORE_OK : store_fail(s, "dump: read meta");
+}
+
 enum store_status store_dump(struct store *s, const char *table, const struct store_since *since,
                              store_row_fn fn, void *ctx, int64_t *next_since) {
     const struct dump_query *q = find(table);
@@ -190,6 +219,7 @@ enum store_status store_dump(struct store *s, const char *table, const struct st
         return STORE_ERR;
     }
     bool bounded = since && (since->run > 0 || since->time);
+    bool whole = false;
     char from[64];
     sqlite3_stmt *st;
     if (store_read_begin(s) != STORE_OK)
@@ -197,12 +227,14 @@ enum store_status store_dump(struct store *s, const char *table, const struct st
     enum store_status rc = STORE_OK;
     if (next_since_of(s, next_since) != 0) {
         rc = store_fail(s, "dump: read the runs");
-    } else if (bounded && (rc = dump_from(s, since, from, sizeof from)) != STORE_OK) {
+    } else if (bounded && ((rc = dump_from(s, since, from, sizeof from)) != STORE_OK ||
+                           (rc = whole_table(s, table, since, from, &whole)) != STORE_OK)) {
         /* said */
-    } else if (sqlite3_prepare_v2(s->db, bounded ? q->since : q->all, -1, &st, NULL) != SQLITE_OK) {
+    } else if (sqlite3_prepare_v2(s->db, bounded && !whole ? q->since : q->all, -1, &st, NULL) !=
+               SQLITE_OK) {
         rc = store_fail(s, "dump %s", table);
     } else {
-        if (bounded)
+        if (bounded && !whole)
             store_bind_text(st, 1, from);
         rc = emit_rows(s, st, fn, ctx);
         sqlite3_finalize(st);

@@ -26,3 +26,16 @@ INSERT INTO movie_parts (movie_id, part, fetched_at)
         ON instr(',' || m.appended || ',', ',' || p.part || ',') > 0
      WHERE m.appended IS NOT NULL
     ON CONFLICT DO NOTHING;
+
+-- These rows are dated at their fetches, before the point from which a
+-- downstream job pulls (`dump --since`): none would come to it. Where the
+-- upgrade made any, it notes where it fell among the runs (after every run
+-- recorded so far) and when, and a dump since a run or a time from before
+-- it sends the whole table (store_dump.c).
+INSERT INTO meta (key, value)
+    SELECT 'movie_parts_after_run', CAST(coalesce((SELECT max(id) FROM runs), 0) AS TEXT)
+     WHERE EXISTS (SELECT 1 FROM movie_parts)
+    UNION ALL
+    SELECT 'movie_parts_made_at', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+     WHERE EXISTS (SELECT 1 FROM movie_parts)
+    ON CONFLICT DO NOTHING;
