@@ -80,7 +80,7 @@ bool store_dump_table_known(const char *table) {
     return find(table) != NULL;
 }
 
-/* Most columns a dumped table has (movies: 26). */
+/* Most columns a dumped table has (movies: 27). */
 #define MAX_COLUMNS 64
 
 static enum store_status emit_rows(struct store *s, sqlite3_stmt *st, store_row_fn fn,
