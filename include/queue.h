@@ -24,8 +24,10 @@
  * push; when the last producer has closed, consumers drain what is left and
  * then get QUEUE_CLOSED. queue_abort() is the fast path for fatal errors
  * and signals: every blocked or later push and pop returns QUEUE_ABORTED
- * at once, and items still queued are dropped. queue_abort() only stores an
- * atomic and posts semaphores, so it is async-signal-safe.
+ * at once (a push waiting for weight to be taken, queue_set_weights(),
+ * within 100 ms: it sleeps on a condition variable, which queue_abort()
+ * cannot signal), and items still queued are dropped. queue_abort() only
+ * stores an atomic and posts semaphores, so it is async-signal-safe.
  */
 #ifndef TMDB_QUEUE_H
 #define TMDB_QUEUE_H
