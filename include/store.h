@@ -15,7 +15,10 @@
  * Transactions: the caller batches with store_begin()/store_commit(). A
  * movie and all of its link rows are written by one store_upsert_movie()
  * call inside the caller's transaction, so they commit together or not at
- * all. All statements are prepared once at open and reused.
+ * all. Every statement a load runs per movie or per batch is prepared
+ * once at open and reused (store_internal.h); those run once a command
+ * (stats, dump, search, merge, what export and changes do after the
+ * pipeline: sync.h) are prepared when used.
  *
  * Errors: functions return STORE_OK or a negative enum store_status; the
  * message (naming the database file and the SQL step) is available from
@@ -56,7 +59,8 @@ struct run_counts {
     int64_t unusable;  /* of failed: answered with a body that cannot be stored (not in runs) */
     int64_t http_requests;
     int64_t retries;
-    int64_t skipped; /* not fetched: settled by the interrupted run being resumed */
+    int64_t skipped; /* not fetched: settled by the interrupted run being resumed,
+                      * or fetched recently enough (--max-age) */
 };
 
 struct store;
