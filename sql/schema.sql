@@ -11,7 +11,9 @@
 -- upgraded one have the same columns in the same order (store_merge.c
 -- copies rows with SELECT *).
 
--- Facts about the database itself: 'language', 'created_at', 'changes_from'.
+-- Facts about the database itself: 'language', 'created_at', 'changes_from',
+-- 'schema_digest', and (from the upgrade to version 6) 'movie_parts_after_run'
+-- and 'movie_parts_made_at'; docs/schema.md, "meta", says what each holds.
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
