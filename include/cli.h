@@ -15,8 +15,9 @@
  * them from the environment or --token-file.
  *
  * Called once from main's thread before anything else runs. The struct
- * options owns the id array (free with cli_free()); every string in it
- * points into argv or the environment.
+ * options owns the id array and `args`, the copy of argv's pointers that
+ * merge_inputs points into (free both with cli_free()); every string in
+ * it points into argv or the environment.
  */
 #ifndef TMDB_CLI_H
 #define TMDB_CLI_H
