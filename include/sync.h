@@ -4,11 +4,15 @@
  * that left the export deleted and moving the changes cursor.
  *
  * The cursor is meta 'changes_from': the first UTC day whose changes the
- * database does not hold yet. It only moves forward; not after a run in which
- * a failure was not a movie's (a result of a changes page or an export line
- * without an id: only reading them again finds it), nor after an export whose
- * deletions --max-deletions held back, and not after a changes --shard run on
- * a database that holds movies of other shards.
+ * database does not hold yet. It only moves forward (but back from a cursor
+ * ahead of any day a right clock reaches: sync_cursor_ahead()); not after a
+ * run in which a failure was not a movie's (a result of a changes page or an
+ * export line without an id: only reading them again finds it), nor after an
+ * export whose deletions --max-deletions held back or whose file's day is
+ * unknown (--file without a date in its name), nor after a changes run
+ * whose --since is after the cursor (or with no cursor: the days before were
+ * not read), and not after a changes --shard run on a database that holds
+ * movies of other shards.
  *
  * A finished export moves it to the earliest of: the export's day (movies
  * created after its snapshot are not in it), the day the run started, the day
