@@ -51,7 +51,8 @@ void rlimits_describe_fds(char *buf, size_t size);
  *   writer: SQLite upserts, the search index, commits           13 / 16
  *   producer: list pages, curl                                   18 / 20
  *   worker: curl, an OpenSSL handshake, zlib, and a body nested
- *     254 deep (the most json_strict_valid() takes) into cJSON   34 / 36
+ *     254 deep (json_strict_valid() takes up to JSON_MAX_DEPTH,
+ *     256) into cJSON                                            34 / 36
  *   cJSON (the distribution's, uninstrumented) on an error body or
  *     a list page nested 998 deep (its own limit is 1000), in a
  *     thread of a test program: tmdb_parse_error(), list pages  100 / 102
