@@ -33,6 +33,7 @@
 
 #include "movie.h"
 
+struct idset;
 struct movie;
 
 #define STORE_SCHEMA_VERSION 6
@@ -300,6 +301,10 @@ enum store_status store_mark_deleted(struct store *s, int64_t id, const char *no
 /* Called for each stored id by store_find_gone(): true when the source
  * still names it. */
 typedef bool (*store_present_fn)(void *ctx, int64_t id);
+
+/* How many of `ids` are stored and not marked deleted, into *n: each
+ * looked up by its key. */
+enum store_status store_count_live(struct store *s, const struct idset *ids, int64_t *n);
 
 /* The stored movies an export no longer names (store_find_gone()). */
 struct store_gone {

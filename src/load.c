@@ -290,6 +290,26 @@ static void warn_parts(struct store *store, const struct options *opt) {
              movies, left_out, all);
 }
 
+/* changes without --include-adult leaves adult movies out; a database an
+ * export with --include-adult loaded holds some, which then go unrefreshed
+ * night after night, unless said: the ids of `left_out` (the adult ones its
+ * pages named) that are stored and live. */
+static void warn_adult_left_out(struct store *store, const struct idset *left_out) {
+    int64_t n = 0;
+    if (!left_out || idset_count(left_out) == 0)
+        return;
+    if (store_count_live(store, left_out, &n) != STORE_OK) {
+        log_warn("%s", store_errmsg(store)); /* the load itself is fine */
+        return;
+    }
+    if (n > 0)
+        log_warn("%" PRId64 " adult movie(s) stored here changed and were not fetched: changes "
+                 "leaves adult movies out without --include-adult, which the export that stored "
+                 "them was given (add --include-adult to this changes line, or they stay as "
+                 "they are)",
+                 n);
+}
+
 /* What a dry run found, on standard output: it is what was asked for.
  * Returns 0, or -1 (logged) when standard output did not take it. */
 static int print_dry_run(const struct options *opt, struct stats *stats) {
@@ -493,8 +513,13 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     struct id_list stale = {0};
     /* Export: which ids TMDB still has, to mark the others deleted. */
     struct idset *named = opt->source.kind == SOURCE_EXPORT && !opt->dry_run ? idset_new() : NULL;
+    /* Changes without --include-adult: the adult ids it leaves out. */
+    bool adult_out =
+        opt->source.kind == SOURCE_CHANGES && !opt->source.include_adult && !opt->dry_run;
+    struct idset *adult_left_out = adult_out ? idset_new() : NULL;
     code = EXIT_FATAL;
-    if (!skip || !(named || opt->source.kind != SOURCE_EXPORT || opt->dry_run))
+    if (!skip || !(named || opt->source.kind != SOURCE_EXPORT || opt->dry_run) ||
+        (adult_out && !adult_left_out))
         log_error("out of memory");
     else
         code = prepare_run(argc, argv, opt, store, skip, &stale, &facts, &run_id);
@@ -504,6 +529,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
         free(stale.ids);
         idset_free(skip);
         idset_free(named);
+        idset_free(adult_left_out);
         database_close(store, lock_fd);
         return code;
     }
@@ -511,6 +537,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     struct pipeline_config pc;
     build_config(opt, cred, run_id, skip, &pc);
     pc.source.named = named;
+    pc.source.adult_left_out = adult_left_out;
     pc.source.stale_ids = stale.ids;
     pc.source.n_stale_ids = stale.n;
     pc.dry_run = opt->dry_run;
@@ -527,6 +554,8 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
         ps = PIPELINE_INTERRUPTED;
 
     warn_stale(&stats);
+    if (ps == PIPELINE_OK)
+        warn_adult_left_out(store, adult_left_out);
     struct run_counts counts;
     stats_to_counts(&stats, &counts);
     const char *status = run_status_name(ps, &counts);
@@ -547,6 +576,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     free(stale.ids);
     idset_free(skip);
     idset_free(named);
+    idset_free(adult_left_out);
     if (code != EXIT_OK)
         log_show_held();
     /* -q keeps the summary of a run that did not end ok: from cron, whose

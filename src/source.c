@@ -650,9 +650,17 @@ static int push_changes_page(const struct source *src, struct producer *p, long 
         skip_bad_results(p, where, n, page, !src->include_adult);
     }
     long long needed_s = (long long)(last + 1) * 86400;
-    for (size_t i = 0; i < page->n_ids; i++)
-        if ((!page->adult[i] || src->include_adult) && push_item(p, page->ids[i], needed_s) != 0)
+    for (size_t i = 0; i < page->n_ids; i++) {
+        if (page->adult[i] && !src->include_adult) {
+            if (src->adult_left_out && idset_add(src->adult_left_out, page->ids[i]) < 0) {
+                if (stop_request(STOP_FATAL))
+                    log_error("out of memory remembering movie ids");
+                return -1;
+            }
+        } else if (push_item(p, page->ids[i], needed_s) != 0) {
             return -1;
+        }
+    }
     return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "idset.h"
 #include "store.h"
 #include "store_internal.h"
 
@@ -16,6 +17,35 @@ enum store_status store_mark_deleted(struct store *s, int64_t id, const char *no
         return store_fail(s, "mark movie %lld deleted", (long long)id);
     if (marked)
         *marked = sqlite3_changes(s->db) > 0;
+    return STORE_OK;
+}
+
+struct count_live {
+    sqlite3_stmt *st;
+    int64_t n;
+};
+
+static int count_one_live(int64_t id, void *ctx) {
+    struct count_live *c = ctx;
+    sqlite3_bind_int64(c->st, 1, id);
+    int rc = sqlite3_step(c->st);
+    sqlite3_reset(c->st);
+    if (rc == SQLITE_ROW)
+        c->n++;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+enum store_status store_count_live(struct store *s, const struct idset *ids, int64_t *n) {
+    struct count_live c = {NULL, 0};
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM movies WHERE id = ?1 AND deleted_at IS NULL", -1,
+                           &c.st, NULL) != SQLITE_OK)
+        return store_fail(s, "count the stored movies");
+    int rc = idset_each(ids, count_one_live, &c);
+    sqlite3_finalize(c.st);
+    if (rc != 0)
+        return store_fail(s, "count the stored movies");
+    *n = c.n;
     return STORE_OK;
 }
 

@@ -12,7 +12,7 @@
 # every shard does not move the cursor.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 71
+plan 73
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -70,6 +70,13 @@ run_ingest changes --since "$(day -30)" --rate 0
 fake_snapshot
 is "$(fake_stat by_endpoint.details)" "$(($(wc -l <"$TMP/expected30") - adult))" \
     "without --include-adult the $adult adult movie(s) are left out"
+# ... and the run before, with --include-adult, stored them: left out, they
+# would stay as they are night after night without a word (a changes line
+# in a crontab that lacks the export line's --include-adult).
+like "$adult:$ERR" "^[1-9][0-9]*:.*$adult adult movie\(s\) stored here changed and were not fetched: .*add --include-adult" \
+    "and says how many of them the database holds, and what to add"
+run_ingest changes --since "$(day -30)" --rate 0 --include-adult
+unlike "$ERR" "adult movie" "with --include-adult, nothing said of them"
 
 # A stored movie that changed and now answers 404 is marked deleted.
 victim=$(sql "SELECT id FROM movies WHERE id IN ($(tr '\n' ',' <"$TMP/expected")0) LIMIT 1")
