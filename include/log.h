@@ -42,7 +42,8 @@ enum log_format {
  * shown, whether progress lines may be drawn (only if stderr is a tty and
  * the format is text), and the format.
  *
- * At LOG_ERROR (-q) warnings are not written but held, the first
+ * At LOG_ERROR (-q) warnings are not written but held (log_warn_setup()'s
+ * are written), the first
  * LOG_HELD_MAX of them: a run that ends ok says nothing, one that does not
  * shows them with log_show_held(), since they say why (a line that was not
  * a movie id, changes not marked complete). */
@@ -82,6 +83,14 @@ bool log_progress_enabled(void);
 
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* A warning about how the run is set up (a token file others may read, an
+ * http:// API base, more workers than TMDB's connections, --append or
+ * --include-adult left out of a line the database was loaded with), which
+ * comes back at every run until the setup changes: written even with -q,
+ * whose cron mail is where its operator learns of it. A warning of what a
+ * run met (a bad id, a stale copy) is log_warn(), held back with -q. */
+void log_warn_setup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)

@@ -284,10 +284,10 @@ static void warn_parts(struct store *store, const struct options *opt) {
     char left_out[MOVIE_PARTS_LIST_SIZE], all[MOVIE_PARTS_LIST_SIZE];
     movie_parts_list(missing, left_out, sizeof left_out);
     movie_parts_list(most | asked, all, sizeof all);
-    log_warn("most of the %" PRId64 " stored movies were stored with %s, left out of this "
-             "run's --append: the movies it fetches keep their old rows of those parts, no "
-             "longer refreshed (use the parts the database was loaded with: --append %s)",
-             movies, left_out, all);
+    log_warn_setup("most of the %" PRId64 " stored movies were stored with %s, left out of this "
+                   "run's --append: the movies it fetches keep their old rows of those parts, no "
+                   "longer refreshed (use the parts the database was loaded with: --append %s)",
+                   movies, left_out, all);
 }
 
 /* changes without --include-adult leaves adult movies out; a database an
@@ -303,11 +303,12 @@ static void warn_adult_left_out(struct store *store, const struct idset *left_ou
         return;
     }
     if (n > 0)
-        log_warn("%" PRId64 " adult movie(s) stored here changed and were not fetched: changes "
-                 "leaves adult movies out without --include-adult, which the export that stored "
-                 "them was given (add --include-adult to this changes line, or they stay as "
-                 "they are)",
-                 n);
+        log_warn_setup(
+            "%" PRId64 " adult movie(s) stored here changed and were not fetched: changes "
+            "leaves adult movies out without --include-adult, which the export that stored "
+            "them was given (add --include-adult to this changes line, or they stay as "
+            "they are)",
+            n);
 }
 
 /* What a dry run found, on standard output: it is what was asked for.
@@ -342,19 +343,20 @@ static void warn_connections(const struct options *opt) {
     int n_connections = opt->workers + (pages ? 1 : 0);
     if (tmdb_is_official_base(opt->api_base) && !opt->dry_run &&
         n_connections > TMDB_MAX_CONNECTIONS)
-        log_warn("--workers %d opens %d connections to TMDB, which allows about %d per IP "
-                 "address: expect 429s; %d workers stay within it",
-                 opt->workers, n_connections, TMDB_MAX_CONNECTIONS,
-                 TMDB_MAX_CONNECTIONS - (pages ? 1 : 0));
+        log_warn_setup("--workers %d opens %d connections to TMDB, which allows about %d per IP "
+                       "address: expect 429s; %d workers stay within it",
+                       opt->workers, n_connections, TMDB_MAX_CONNECTIONS,
+                       TMDB_MAX_CONNECTIONS - (pages ? 1 : 0));
 }
 
 /* TMDB's API is https only: an http:// base on another machine (a typo,
  * a gateway) carries the credential unencrypted. */
 static void warn_cleartext(const struct options *opt, const struct credential *cred) {
     if ((cred->token || cred->api_key) && tmdb_base_is_cleartext(opt->api_base))
-        log_warn("the API base is http://, not https://: the credential (%s) crosses the network "
-                 "unencrypted",
-                 cred->source);
+        log_warn_setup(
+            "the API base is http://, not https://: the credential (%s) crosses the network "
+            "unencrypted",
+            cred->source);
 }
 
 /* TMDB's CDN served copies made before the change they were fetched for:

@@ -111,21 +111,34 @@ static void hold(const char *line) {
     n_held++;
 }
 
-void log_msg(enum log_level level, const char *fmt, ...) {
-    bool held_back = level == LOG_WARN && shown_level == LOG_ERROR;
-    if (level > shown_level && !held_back)
-        return;
+/* One message line from fmt and ap: held back (-q) or written now. */
+__attribute__((format(printf, 3, 0))) static void log_line(enum log_level level, bool held_back,
+                                                           const char *fmt, va_list ap) {
     char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
     pthread_mutex_lock(&stderr_lock);
     if (held_back)
         hold(line);
     else
         put_message(level, NULL, line);
     pthread_mutex_unlock(&stderr_lock);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...) {
+    bool held_back = level == LOG_WARN && shown_level == LOG_ERROR;
+    if (level > shown_level && !held_back)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    log_line(level, held_back, fmt, ap);
+    va_end(ap);
+}
+
+void log_warn_setup(const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    log_line(LOG_WARN, false, fmt, ap);
+    va_end(ap);
 }
 
 void log_show_held(void) {

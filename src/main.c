@@ -285,8 +285,8 @@ int main(int argc, char **argv) {
         return EXIT_USAGE;
     }
     if (cred.file_mode & 066)
-        log_warn("token file %s may be %s by other users (mode %03o): chmod 600 it",
-                 opt.token_file, cred.file_mode & 022 ? "written" : "read", cred.file_mode);
+        log_warn_setup("token file %s may be %s by other users (mode %03o): chmod 600 it",
+                       opt.token_file, cred.file_mode & 022 ? "written" : "read", cred.file_mode);
     protect_credential();
     int code = EXIT_FATAL;
     json_global_init(); /* before any thread: cJSON's hooks are process-wide */
