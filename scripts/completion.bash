@@ -61,9 +61,19 @@ _tmdb_ingest() {
         return
         ;;
     --date | --since) COMPREPLY=($(compgen -W "$(date -u -d yesterday +%F 2>/dev/null)" -- "$cur")); return ;;
+    --table)
+        # the tables dump writes, in its own order (t_completion checks them
+        # against the binary's list)
+        local tables="movies movie_genres movie_companies movie_countries movie_languages"
+        tables+=" movie_cast movie_crew movie_keywords release_dates external_ids translations"
+        tables+=" movie_parts genres companies countries languages keywords people collections"
+        tables+=" runs fetch_failures"
+        COMPREPLY=($(compgen -W "$tables" -- "$cur"))
+        return
+        ;;
     --api-base | --export-base | --workers | --queue-size | --rate | --retries | --timeout | \
         --max-body | --batch | --db-cache | --max-age | --shard | --min-popularity | \
-        --max-deletions | --limit | --table)
+        --max-deletions | --limit)
         return
         ;;
     esac

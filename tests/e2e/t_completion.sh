@@ -3,7 +3,7 @@
 # from --help, so every option the binary knows), --append parts and the
 # --format values of the command given.
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 10
 
 complete_words() { # complete_words WORD... (the last is the one being completed)
     bash -c '
@@ -20,6 +20,10 @@ is "$(complete_words "$BIN" export --inc)" "--include-adult --include-video " "o
 is "$(complete_words "$BIN" --append credits,key)" "credits,keywords " "--append parts after a comma"
 is "$(complete_words "$BIN" stats --format "")" "json text " "stats --format: text or json"
 is "$(complete_words "$BIN" dump --format "")" "csv jsonl " "dump --format: jsonl or csv"
+# --table: every table dump takes, as its usage error lists them
+tables=$("$BIN" --db "$TMP/none.sqlite3" dump --table x 2>&1 | sed -n 's/.*to dump (\(.*\)).*/\1/p' | tr -d ',' | tr ' ' '\n' | sort | tr '\n' ' ')
+ok "$([ -n "$tables" ]; echo $?)" "dump's usage error lists its tables"
+is "$(complete_words "$BIN" dump --table "")" "$tables" "--table: the tables dump takes"
 all=$(complete_words "$BIN" --)
 missing=
 for o in $("$BIN" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
