@@ -405,7 +405,9 @@ CREATE TABLE IF NOT EXISTS fts_pending (
 ) STRICT;
 
 -- An update of a movie notes it only when a field of its document may have
--- changed: a refetch that changes no text leaves the index alone. A keyword
+-- changed: a refetch that changes no text leaves the index alone (its body,
+-- raw_json, differs at nearly every fetch: popularity and votes move daily,
+-- and a weekly export rewrote every document for them). A keyword
 -- row written or removed, or a keyword renamed, notes the movies it is of.
 -- Each is dropped and created again whenever this file is applied, so
 -- that a database made by an earlier build gets the triggers of this one;
@@ -423,7 +425,6 @@ DROP TRIGGER IF EXISTS movies_fts_update;
 CREATE TRIGGER IF NOT EXISTS movies_fts_update AFTER UPDATE ON movies
     WHEN OLD.title IS NOT NEW.title OR OLD.original_title IS NOT NEW.original_title
       OR OLD.overview IS NOT NEW.overview OR OLD.tagline IS NOT NEW.tagline
-      OR OLD.appended IS NOT NEW.appended OR OLD.raw_json IS NOT NEW.raw_json
 BEGIN
     INSERT INTO fts_pending (movie_id) VALUES (NEW.id) ON CONFLICT DO NOTHING;
 END;

@@ -92,13 +92,14 @@ static const char *const stmt_sql[ST_COUNT] = {
                             "revenue = ?12, " MOVIE_UPDATE_SET " WHERE id = ?1",
     /* What the schema's triggers note, for a connection that fires none:
      * a new movie; a stored one whose document's fields change (before the
-     * update, as movies_fts_update's WHEN compares them); the movies of a
-     * renamed keyword (store_parts.c). */
+     * update, as movies_fts_update's WHEN compares them); a movie whose
+     * keyword rows are written, and the movies of a renamed keyword
+     * (store_parts.c). */
     [ST_NOTE_SEARCH] = "INSERT INTO fts_pending (movie_id) VALUES (?1) ON CONFLICT DO NOTHING",
     [ST_NOTE_SEARCH_CHANGED] =
         "INSERT INTO fts_pending (movie_id) SELECT id FROM movies WHERE id = ?1 AND "
-        "(title IS NOT ?2 OR original_title IS NOT ?3 OR overview IS NOT ?4 OR tagline IS NOT ?5 "
-        "OR appended IS NOT ?6 OR raw_json IS NOT ?7) ON CONFLICT DO NOTHING",
+        "(title IS NOT ?2 OR original_title IS NOT ?3 OR overview IS NOT ?4 OR tagline IS NOT ?5) "
+        "ON CONFLICT DO NOTHING",
     /* Shared rows: written only when they change (most upserts change
      * nothing, and a write costs a b-tree update), with the time they did
      * (updated_at: the schema's triggers set it for other writers). */

@@ -71,7 +71,7 @@ static void bind_movie(sqlite3_stmt *st, const struct store *s, const struct mov
 /* Note the movie's search document for rebuilding, as the schema's
  * triggers would have: a new movie always, a stored one when a field of
  * its document changes (called before its row is updated). */
-static int note_search(struct store *s, const struct movie *m, bool existed, const char *appended) {
+static int note_search(struct store *s, const struct movie *m, bool existed) {
     if (!existed) {
         sqlite3_stmt *st = s->stmts[ST_NOTE_SEARCH];
         sqlite3_bind_int64(st, 1, m->id);
@@ -83,8 +83,6 @@ static int note_search(struct store *s, const struct movie *m, bool existed, con
     store_bind_text(st, 3, m->original_title);
     store_bind_text(st, 4, m->overview);
     store_bind_text(st, 5, m->tagline);
-    store_bind_text(st, 6, appended[0] ? appended : NULL);
-    sqlite3_bind_text(st, 7, m->raw_json, (int)m->raw_len, SQLITE_STATIC);
     return store_step_reset(st);
 }
 
@@ -96,7 +94,7 @@ static int write_movie_row(struct store *s, const struct movie *m, const char *f
     char appended[MOVIE_PARTS_LIST_SIZE];
     movie_parts_list(m->parts, appended, sizeof appended);
     if (s->own_notes) {
-        int rc = note_search(s, m, existed, appended);
+        int rc = note_search(s, m, existed);
         if (rc != SQLITE_OK)
             return rc;
     }

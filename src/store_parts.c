@@ -376,6 +376,15 @@ static int write_crew(struct store *s, const struct movie *m, bool rows) {
 }
 
 static int write_keywords(struct store *s, const struct movie *m, bool rows) {
+    if (rows && s->own_notes) {
+        /* its keyword rows are written: its document changes
+         * (movie_keywords_fts_insert, _delete) */
+        sqlite3_stmt *st = s->stmts[ST_NOTE_SEARCH];
+        sqlite3_bind_int64(st, 1, m->id);
+        int rc = store_step_reset(st);
+        if (rc != SQLITE_OK)
+            return rc;
+    }
     for (size_t i = 0; i < m->n_keywords; i++) {
         struct rowcache_row row = {
             ROWCACHE_KEYWORD, m->keywords[i].id, NULL,

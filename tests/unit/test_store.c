@@ -2437,6 +2437,50 @@ static void test_each_document_field_reaches_the_index(void **state) {
     store_close(s);
 }
 
+/* The search index's structure record (FTS5's segments): rewritten by every
+ * document written, and by nothing else. */
+static const char *fts_structure(const char *path, char *buf, size_t size) {
+    return qs(path, "SELECT hex(block) FROM movies_fts_data WHERE id = 10", buf, size);
+}
+
+/* A refetch whose body differs only outside the document (popularity, vote
+ * counts: TMDB's change daily for nearly every movie, so a weekly export
+ * rewrote every document) leaves the index alone; one whose keywords alone
+ * change reaches it. */
+static void test_refetch_of_the_same_text_leaves_the_index_alone(void **state) {
+    struct fixture *f = *state;
+    char raw[256], before[4096], after[4096];
+    struct hits h;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie_genre zombie[] = {{290004, "좀비"}};
+    struct movie m = text_movie(7, "부산행", "기차", 1.0, zombie, 1, raw, sizeof raw);
+    upsert_ok(s, &m);
+    fts_structure(f->path, before, sizeof before);
+    assert_true(before[0] != '\0');
+    m = text_movie(7, "부산행", "기차", 2.5, zombie, 1, raw, sizeof raw);
+    static char other_raw[] = "{\"id\":7,\"popularity\":2.5,"
+                              "\"keywords\":{\"keywords\":[{\"id\":290004,\"name\":\"좀비\"}]}}";
+    m.raw_json = other_raw;
+    m.raw_len = sizeof other_raw - 1;
+    upsert_ok(s, &m);
+    assert_string_equal(fts_structure(f->path, after, sizeof after), before);
+    m = text_movie(7, "부산행", "기차", 2.5, NULL, 0, raw, sizeof raw); /* without keywords */
+    upsert_ok(s, &m);
+    assert_string_equal(fts_structure(f->path, after, sizeof after), before);
+    assert_string_equal(search_ids(s, "좀비", 0, &h), "7");
+    /* the keywords alone change */
+    struct movie_genre train[] = {{290005, "열차"}};
+    m = text_movie(7, "부산행", "기차", 2.5, train, 1, raw, sizeof raw);
+    upsert_ok(s, &m);
+    assert_string_equal(search_ids(s, "열차", 0, &h), "7");
+    assert_string_equal(search_ids(s, "좀비", 0, &h), "");
+    m = text_movie(7, "부산행", "기차", 2.5, train, 0, raw, sizeof raw); /* emptied */
+    upsert_ok(s, &m);
+    assert_string_equal(search_ids(s, "열차", 0, &h), "");
+    assert_string_equal(search_ids(s, "부산행", 0, &h), "7");
+    store_close(s);
+}
+
 /* A keyword renamed by a later fetch reaches the search documents of the
  * movies that have it, on a load's connection as with the triggers. */
 static void test_renamed_keyword_reaches_the_index(void **state) {
@@ -2474,6 +2518,7 @@ int main(void) {
                                         teardown),
         BOTH_WAYS(test_renamed_keyword_reaches_the_index),
         BOTH_WAYS(test_each_document_field_reaches_the_index),
+        BOTH_WAYS(test_refetch_of_the_same_text_leaves_the_index_alone),
         cmocka_unit_test_setup_teardown(test_open_creates_schema_wal_and_language, setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_cache_is_sized, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_uid_is_random_hex_and_unique, setup, teardown),
