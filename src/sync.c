@@ -545,20 +545,25 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
          * not when the export itself is (what it did not list is not
          * stored, so no note finds it) */
         long current;
-        bool stays =
-            read_cursor(store, &current, &st) && current >= reach && !cursor_ahead(current);
+        bool found = read_cursor(store, &current, &st);
         if (st != SYNC_OK)
             return st;
+        bool stays = found && current >= reach && !cursor_ahead(current);
         if (held < reach && !stays && listed >= reach &&
             (st = note_unrefreshed(opt, store, facts, notes_to(facts, own, reach), reach, &held)) !=
                 SYNC_OK)
             return st;
-        if (fetched[0] && held == unnoted)
+        /* Said only when they hold it back: a cursor already at `day` or
+         * after (the nightly changes runs moved it there, and read those
+         * movies' changes) stays where it is, and a weekly export would
+         * say so every week for a video movie changes fetched once. */
+        bool holds = !found || current < day || cursor_ahead(current);
+        if (fetched[0] && held == unnoted && holds)
             log_warn("stored movies fetched since %.10s were not fetched again by this export "
                      "(--min-popularity, --shard, video movies without --include-video?): "
                      "changes are marked complete only from then",
                      fetched);
-        if (copied[0] && held == unnoted)
+        if (copied[0] && held == unnoted && holds)
             log_info("stored movies this export did not fetch again (--max-age, a resumed run's, "
                      "or left as they were) are from copies made as early as %s: changes are "
                      "marked complete only from that day",

@@ -24,7 +24,7 @@
 # The runs below read days by this machine's clock: one that straddles
 # midnight has a new day to read.
 one_utc_day
-plan 34
+plan 37
 
 FAKE_OPTS="--movies 60 --deleted 2"
 # before the fake starts: it serves today's export even when midnight comes
@@ -99,6 +99,14 @@ sql "UPDATE movies SET fetched_at = '$(day -100)T05:00:00Z' WHERE id = $video"
 export_now
 is "$RC:$(cursor):$(notes)" "0:$TODAY:" \
     "fetched 100 days ago, the cursor at today: nothing noted, the cursor stays"
+unlike "$ERR" "were not fetched again by this export" "and no warning that it holds the cursor"
+# The shipped schedule's weekly export, after a night's changes, of a video
+# movie changes fetched weeks ago: the cursor is not held either, and was
+# said to be every week.
+sql "UPDATE movies SET fetched_at = '$(day -20)T05:00:00Z', copy_made_at = NULL WHERE id = $video"
+export_now --max-age 6d
+is "$RC:$(cursor):$(notes)" "0:$TODAY:" "fetched 20 days ago, the cursor at today: it stays"
+unlike "$ERR" "warning" "and the export warns of nothing"
 
 # A first export on a database that holds such a movie: the same.
 fetched_long_ago -100 none
