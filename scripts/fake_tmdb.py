@@ -65,6 +65,10 @@ and, for tests:
                     of /3/ sent and how many of them gzipped (not counted
                     itself)
     POST /__reset   zero the counters
+    POST /__next_day
+                    a day passes for the details bodies: each movie's
+                    popularity and votes move, as TMDB's do from one day to
+                    the next, its texts stay (a nightly reload's bodies)
 
 The catalogue deliberately holds what real data holds: Korean text, quotes,
 emoji, backslashes, newlines, very long overviews, null and "" fields,
@@ -540,6 +544,7 @@ class Catalogue:
         self.seed = seed
         self.today = today or datetime.datetime.now(datetime.timezone.utc).date()
         self.lock = threading.Lock()
+        self.days_passed = 0  # POST /__next_day: how far popularity and votes have moved
         self._changes = None  # id -> change dates, made on first use
         self._export = None   # the gzipped export, made on first use
         self.export_blank_mib = 0  # --export-blank-mib
@@ -611,9 +616,23 @@ class Catalogue:
         out = self._details(mid, language)
         if as_of is not None:
             out["vote_count"] += CHANGE_VOTES * self.changes_made(mid, as_of)
+        if self.days_passed:
+            self.move_numbers(mid, out)
         for name in parts:
             out[name] = self.part(mid, name, language, image_languages)
         return out
+
+    def move_numbers(self, mid, out):
+        """POST /__next_day: the figures TMDB recomputes daily for nearly
+        every movie, moved by each day passed (deterministic per movie and
+        day): popularity by up to 20 % either way, and a rated movie's votes
+        by a few, its average with them. Texts, ids and parts stay."""
+        rng = feature_rng(self.seed, mid, f"day:{self.days_passed}")
+        out["popularity"] = round(out["popularity"] * rng.uniform(0.8, 1.2), 3)
+        if out["vote_count"]:
+            out["vote_count"] += self.days_passed * rng.randint(1, 9)
+            out["vote_average"] = round(min(10.0, max(0.0, out["vote_average"] +
+                                                        rng.uniform(-0.05, 0.05))), 3)
 
     def part(self, mid, name, language, image_languages=None):
         """One append_to_response part, made afresh (deterministic) per call."""
@@ -972,6 +991,10 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         if urlparse(self.path).path == "/__reset":
             self.server.stats.reset()
+            self.send_json(200, {"success": True})
+        elif urlparse(self.path).path == "/__next_day":
+            with self.server.catalogue.lock:
+                self.server.catalogue.days_passed += 1
             self.send_json(200, {"success": True})
         else:
             self.send_error_json(404)
@@ -1378,6 +1401,7 @@ def parse_args(argv):
         /p/exports/adult_movie_ids_MM_DD_YYYY.json.gz
   GET /__stats, POST /__reset   test counters (by_endpoint names: details,
         list, changes, export, other)
+  POST /__next_day   a day passes: popularity and votes move, texts stay
 All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--host", default="127.0.0.1", help="127.0.0.1 (default), localhost or ::1")
     p.add_argument("--port", type=int, default=0, help="port; 0 (default) picks a free one")

@@ -11,8 +11,8 @@ out=$(cat "$TMP/bench.md")
 for s in "### a\." "### b\." "### c\." "### d\." "### e\." "### f\."; do
     like "$out" "$s" "scenario $s reported"
 done
-is "$(grep -c '^| tmdb-ingest, the same movies again |' "$TMP/bench.md")" 2 \
-    "a and b also report a reload of the same movies"
+is "$(grep -c '^| tmdb-ingest, the same movies a day later |' "$TMP/bench.md")" 2 \
+    "a and b also report a reload of the same movies a day later"
 # every row of every tool has figures; the asyncio rows may say "skipped"
 # only where no python3 has aiohttp
 if "$PYTHON" -c 'import aiohttp' 2>/dev/null || /usr/bin/python3 -c 'import aiohttp' 2>/dev/null; then

@@ -5,9 +5,13 @@
 # changed in them: a list reordered, shortened, emptied, a key named twice,
 # a value of one row (a character, a note, a title). Loads of the fake's
 # catalogue, then of it with 40 bodies changed (--body-file), then of the
-# catalogue again, each compared with a first load into a new database.
+# catalogue again, each compared with a first load into a new database;
+# then a day later, when TMDB's popularity and votes have moved for every
+# movie (the fake's POST /__next_day), as a nightly reload meets them: the
+# figures are stored, the rows the movies own and the search index are left
+# as they were.
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 11
 
 PARTS=credits,keywords,release_dates,external_ids,translations
 CATALOGUE="--movies 120 --deleted 0"
@@ -108,4 +112,18 @@ cmp -s "$TMP/reloaded" "$TMP/first"
 ok $? "its rows are those of the first load" ||
     diag "$(diff "$TMP/reloaded" "$TMP/first" | head -5)"
 is "$(sql 'PRAGMA foreign_key_check')" "" "every link names a stored row"
+
+figures() { sql 'SELECT id, popularity, vote_count FROM movies ORDER BY id'; }
+index_data() { sql 'SELECT id, hex(block) FROM movies_fts_data ORDER BY id' | cksum; }
+figures >"$TMP/figures"
+index_before=$(index_data)
+curl -s -X POST "$FAKE_URL/__next_day" >/dev/null
+load
+moved=$(figures | diff - "$TMP/figures" | grep -c '^<')
+like "$RC:$moved" "^0:1([01][0-9]|20)\$" "a day later: the reload exits 0, and (nearly) every movie's figures moved"
+owned "$DB" >"$TMP/reloaded"
+cmp -s "$TMP/reloaded" "$TMP/first"
+ok $? "the rows the movies own are those of the first load" ||
+    diag "$(diff "$TMP/reloaded" "$TMP/first" | head -5)"
+is "$(index_data)" "$index_before" "and the search index was left alone: no text changed"
 done_testing
