@@ -271,14 +271,23 @@ enum store_status store_search(struct store *s, const char *query, int limit, st
     enum store_status result = split_words(s, query, &w);
     char *sql = result == STORE_OK ? search_sql(&w) : NULL;
     sqlite3_stmt *st = NULL;
+    int bound = SQLITE_ERROR;
     if (result != STORE_OK)
         ;
     else if (!sql) {
         snprintf(s->errmsg, sizeof s->errmsg, "%s: out of memory", s->path);
         result = STORE_ERR_NOMEM;
     } else if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK ||
-               bind_words(st, &w, limit) != SQLITE_OK) {
-        result = store_fail(s, "search for \"%s\"", query);
+               (bound = bind_words(st, &w, limit)) != SQLITE_OK) {
+        /* a pattern bind_made() could not make leaves SQLite no error of
+         * its own to tell (it would say "not an error") */
+        if (bound == SQLITE_NOMEM) {
+            snprintf(s->errmsg, sizeof s->errmsg, "%s: search for \"%s\": out of memory", s->path,
+                     query);
+            result = STORE_ERR_NOMEM;
+        } else {
+            result = store_fail(s, "search for \"%s\"", query);
+        }
     } else {
         bool nomem;
         int rc = report_hits(st, &w, fn, ctx, &nomem);

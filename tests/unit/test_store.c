@@ -1404,6 +1404,58 @@ static void test_search_errors_and_no_match(void **state) {
     store_close(s);
 }
 
+/* SQLite's allocator with its mem_fail_at-th call (counted in mem_calls)
+ * failing, once; 0 never. */
+static sqlite3_mem_methods real_mem;
+static long mem_calls, mem_fail_at;
+
+static void *failing_malloc(int n) {
+    return mem_fail_at && ++mem_calls == mem_fail_at ? NULL : real_mem.xMalloc(n);
+}
+
+static void *failing_realloc(void *p, int n) {
+    return mem_fail_at && ++mem_calls == mem_fail_at ? NULL : real_mem.xRealloc(p, n);
+}
+
+/* Out of memory at each allocation of a search, one at a time, says so:
+ * before, a LIKE pattern for a short word (괴물) that could not be made
+ * was reported as 'search for "괴물": not an error'. */
+static void test_search_out_of_memory_says_so(void **state) {
+    struct fixture *f = *state;
+    struct hits h;
+    assert_int_equal(sqlite3_shutdown(), SQLITE_OK);
+    assert_int_equal(sqlite3_config(SQLITE_CONFIG_GETMALLOC, &real_mem), SQLITE_OK);
+    sqlite3_mem_methods failing = real_mem;
+    failing.xMalloc = failing_malloc;
+    failing.xRealloc = failing_realloc;
+    assert_int_equal(sqlite3_config(SQLITE_CONFIG_MALLOC, &failing), SQLITE_OK);
+    struct store *s = open_korean_catalogue(f->path);
+    const char *queries[] = {"괴물", "괴물이 a"}; /* short words only; long and short */
+    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
+        int failed = 0;
+        for (long n = 1;; n++) {
+            memset(&h, 0, sizeof h);
+            mem_calls = 0;
+            mem_fail_at = n;
+            enum store_status st = store_search(s, queries[i], 0, collect_hit, &h);
+            mem_fail_at = 0;
+            if (st == STORE_OK && mem_calls < n)
+                break; /* the search needs fewer allocations: all were failed */
+            if (st == STORE_OK)
+                continue; /* one SQLite does without */
+            failed++;
+            if (st != STORE_ERR_NOMEM || !strstr(store_errmsg(s), "out of memory"))
+                fail_msg("\"%s\", allocation %ld failed: status %d, %s", queries[i], n, (int)st,
+                         store_errmsg(s));
+        }
+        assert_true(failed > 0);
+    }
+    store_close(s);
+    assert_int_equal(sqlite3_shutdown(), SQLITE_OK);
+    assert_int_equal(sqlite3_config(SQLITE_CONFIG_MALLOC, &real_mem), SQLITE_OK);
+    assert_int_equal(sqlite3_initialize(), SQLITE_OK);
+}
+
 /* The index follows every write: a new title, keywords replaced by a
  * fetch that has them, kept by one that has not, rows removed by a merge. */
 static void test_search_index_follows_writes(void **state) {
@@ -2559,6 +2611,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_search_takes_the_query_literally, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_hits_are_one_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_errors_and_no_match, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_out_of_memory_says_so, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_index_follows_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_keeps_parts_the_newer_fetch_lacks, setup,
                                         teardown),
