@@ -423,17 +423,22 @@ static enum store_status configure(struct store *s) {
                              : "it has tables but no schema version");
         return STORE_ERR_SCHEMA;
     }
-    char *mode = NULL;
+    /* The mode SQLite answers, copied without an allocation: a copy that
+     * could not be made, or a mode other than "wal", left SQLite no error
+     * to tell and read "not an error". */
+    char mode[16] = "";
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, "switch to WAL");
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-        mode = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    bool wal = mode && strcmp(mode, "wal") == 0;
-    sqlite3_free(mode);
-    if (!wal)
+        snprintf(mode, sizeof mode, "%s", (const char *)sqlite3_column_text(st, 0));
+    if (sqlite3_finalize(st) != SQLITE_OK || !mode[0])
         return store_fail(s, "switch to WAL journal mode");
+    if (strcmp(mode, "wal") != 0) {
+        snprintf(s->errmsg, sizeof s->errmsg,
+                 "%s: switch to WAL journal mode: SQLite kept journal mode %s", s->path, mode);
+        return STORE_ERR;
+    }
     /* Leave DB-wal (emptied) and DB-shm in place when the last connection
      * closes: SQLite opens a WAL database, even read-only, only if DB-shm
      * exists or it can create it, so without them a user who may read the
@@ -484,14 +489,19 @@ static int record_digest(struct store *s, const char *digest) {
 /* Whether the database already has this binary's schema version, schema
  * and views (meta.schema_digest), so applying them again can be skipped:
  * that re-parses the whole schema and rewrites sqlite_schema, a few
- * milliseconds at every run. Any error answers false. */
-static bool schema_current(struct store *s, int64_t version, const char *digest) {
+ * milliseconds at every run. SQLITE_OK, or the error reading the digest:
+ * not a reason to apply the schema again, as SQLite may have rolled back
+ * the transaction with it (out of memory), leaving the rest to run
+ * outside of any. */
+static int schema_current(struct store *s, int64_t version, const char *digest, bool *current) {
+    *current = false;
     if (version != STORE_SCHEMA_VERSION)
-        return false;
+        return SQLITE_OK;
     char stored[24] = "";
-    store_query_text(s->db, "SELECT value FROM meta WHERE key = 'schema_digest'", stored,
-                     sizeof stored);
-    return strcmp(stored, digest) == 0;
+    int rc = store_query_text(s->db, "SELECT value FROM meta WHERE key = 'schema_digest'", stored,
+                              sizeof stored);
+    *current = rc == SQLITE_OK && strcmp(stored, digest) == 0;
+    return rc;
 }
 
 /* store_flush_search() before the statements are prepared (documents
@@ -522,8 +532,9 @@ static enum store_status apply_schema(struct store *s) {
     /* Read again under the write lock: another process may have upgraded it. */
     if (store_query_ints(s->db, "PRAGMA user_version", &version, 1) != SQLITE_OK)
         rc = store_fail(s, "read the schema version");
-    else if (!(current = schema_current(s, version, digest)) && version >= 1 &&
-             version < STORE_SCHEMA_VERSION)
+    else if (schema_current(s, version, digest, &current) != SQLITE_OK)
+        rc = store_fail(s, "read the schema digest");
+    else if (!current && version >= 1 && version < STORE_SCHEMA_VERSION)
         rc = migrate(s, version);
     if (rc != STORE_OK)
         ;
@@ -551,18 +562,18 @@ static enum store_status apply_schema(struct store *s) {
         rc = store_fail(s, "record the language");
     }
     sqlite3_finalize(st);
-    if (rc == STORE_OK && sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'language'",
-                                             -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW &&
-            strcmp((const char *)sqlite3_column_text(st, 0), s->language) != 0) {
-            snprintf(s->errmsg, sizeof s->errmsg,
-                     "%s holds %s text; refusing to add %s text: a database holds one language "
-                     "(write into another database, or load with --language %s)",
-                     s->path, (const char *)sqlite3_column_text(st, 0), s->language,
-                     (const char *)sqlite3_column_text(st, 0));
-            rc = STORE_ERR_LANGUAGE;
-        }
-        sqlite3_finalize(st);
+    /* an error here is one too: unchecked, the language would go
+     * unchecked, or COMMIT fail after SQLite rolled back (out of memory) */
+    char language[64];
+    if (rc == STORE_OK && store_query_text(s->db, "SELECT value FROM meta WHERE key = 'language'",
+                                           language, sizeof language) != SQLITE_OK) {
+        rc = store_fail(s, "read the language");
+    } else if (rc == STORE_OK && strcmp(language, s->language) != 0) {
+        snprintf(s->errmsg, sizeof s->errmsg,
+                 "%s holds %s text; refusing to add %s text: a database holds one language "
+                 "(write into another database, or load with --language %s)",
+                 s->path, language, s->language, language);
+        rc = STORE_ERR_LANGUAGE;
     }
     if (sqlite3_exec(s->db, rc == STORE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) !=
             SQLITE_OK &&

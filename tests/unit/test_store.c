@@ -1103,6 +1103,64 @@ static void test_run_uid_is_random_hex_and_unique(void **state) {
     sqlite3_close(db);
 }
 
+/* SQLite's allocator with its mem_fail_at-th call (counted in mem_calls)
+ * failing, once; 0 never. Installed by failing_sqlite_memory(true), with
+ * no connection open, until failing_sqlite_memory(false). */
+static sqlite3_mem_methods real_mem;
+static long mem_calls, mem_fail_at;
+
+static void *failing_malloc(int n) {
+    return mem_fail_at && ++mem_calls == mem_fail_at ? NULL : real_mem.xMalloc(n);
+}
+
+static void *failing_realloc(void *p, int n) {
+    return mem_fail_at && ++mem_calls == mem_fail_at ? NULL : real_mem.xRealloc(p, n);
+}
+
+static void failing_sqlite_memory(bool on) {
+    assert_int_equal(sqlite3_shutdown(), SQLITE_OK);
+    if (on) {
+        assert_int_equal(sqlite3_config(SQLITE_CONFIG_GETMALLOC, &real_mem), SQLITE_OK);
+        sqlite3_mem_methods failing = real_mem;
+        failing.xMalloc = failing_malloc;
+        failing.xRealloc = failing_realloc;
+        assert_int_equal(sqlite3_config(SQLITE_CONFIG_MALLOC, &failing), SQLITE_OK);
+    } else {
+        assert_int_equal(sqlite3_config(SQLITE_CONFIG_MALLOC, &real_mem), SQLITE_OK);
+    }
+    assert_int_equal(sqlite3_initialize(), SQLITE_OK);
+}
+
+/* Out of memory at each of SQLite's allocations while a database is
+ * opened, one at a time, says so: before, the copy of the journal mode
+ * SQLite answered, when it could not be made, was reported as "switch to
+ * WAL journal mode: not an error". */
+static void test_open_out_of_memory_says_so(void **state) {
+    struct fixture *f = *state;
+    char err[256];
+    store_close(open_ok(f->path, "ko-KR"));
+    failing_sqlite_memory(true);
+    int failed = 0;
+    for (long n = 1;; n++) {
+        struct store *s = NULL;
+        err[0] = '\0';
+        mem_calls = 0;
+        mem_fail_at = n;
+        enum store_status st = store_open(f->path, "ko-KR", &s, err, sizeof err);
+        mem_fail_at = 0;
+        store_close(s);
+        if (st == STORE_OK && mem_calls < n)
+            break; /* the open needs fewer allocations: all were failed */
+        if (st == STORE_OK)
+            continue; /* one SQLite does without */
+        failed++;
+        if (!strstr(err, "out of memory"))
+            fail_msg("allocation %ld failed: status %d, %s", n, (int)st, err);
+    }
+    failing_sqlite_memory(false);
+    assert_true(failed > 0);
+}
+
 /* ---- views, change times, full-text search (schema version 3) ---- */
 
 /* The plan SQLite chooses for `sql`, its steps joined with "; ", into buf. */
@@ -1404,31 +1462,13 @@ static void test_search_errors_and_no_match(void **state) {
     store_close(s);
 }
 
-/* SQLite's allocator with its mem_fail_at-th call (counted in mem_calls)
- * failing, once; 0 never. */
-static sqlite3_mem_methods real_mem;
-static long mem_calls, mem_fail_at;
-
-static void *failing_malloc(int n) {
-    return mem_fail_at && ++mem_calls == mem_fail_at ? NULL : real_mem.xMalloc(n);
-}
-
-static void *failing_realloc(void *p, int n) {
-    return mem_fail_at && ++mem_calls == mem_fail_at ? NULL : real_mem.xRealloc(p, n);
-}
-
 /* Out of memory at each allocation of a search, one at a time, says so:
  * before, a LIKE pattern for a short word (괴물) that could not be made
  * was reported as 'search for "괴물": not an error'. */
 static void test_search_out_of_memory_says_so(void **state) {
     struct fixture *f = *state;
     struct hits h;
-    assert_int_equal(sqlite3_shutdown(), SQLITE_OK);
-    assert_int_equal(sqlite3_config(SQLITE_CONFIG_GETMALLOC, &real_mem), SQLITE_OK);
-    sqlite3_mem_methods failing = real_mem;
-    failing.xMalloc = failing_malloc;
-    failing.xRealloc = failing_realloc;
-    assert_int_equal(sqlite3_config(SQLITE_CONFIG_MALLOC, &failing), SQLITE_OK);
+    failing_sqlite_memory(true);
     struct store *s = open_korean_catalogue(f->path);
     const char *queries[] = {"괴물", "괴물이 a"}; /* short words only; long and short */
     for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
@@ -1451,9 +1491,7 @@ static void test_search_out_of_memory_says_so(void **state) {
         assert_true(failed > 0);
     }
     store_close(s);
-    assert_int_equal(sqlite3_shutdown(), SQLITE_OK);
-    assert_int_equal(sqlite3_config(SQLITE_CONFIG_MALLOC, &real_mem), SQLITE_OK);
-    assert_int_equal(sqlite3_initialize(), SQLITE_OK);
+    failing_sqlite_memory(false);
 }
 
 /* The index follows every write: a new title, keywords replaced by a
@@ -2606,6 +2644,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_failed_fetches_are_noted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_views_read_as_lists, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_rows_know_when_they_changed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_out_of_memory_says_so, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_korean_two_syllables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_english_ranking_and_case, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_takes_the_query_literally, setup, teardown),
