@@ -65,7 +65,8 @@ int export_day_of_name(const char *path, long *day);
  * yesterday's. Returns its UTC day number (clock.h). */
 long export_default_day(long long now);
 
-/* Parse one line. Returns 0, or -1 with a short reason (never the line). */
+/* Parse one line. Returns 0, or -1 with a short reason (never the line),
+ * or -2 when out of memory (the line may be fine: not a bad line). */
 int export_parse_line(const char *line, size_t len, struct export_entry *out, char *reason,
                       size_t reason_size);
 

@@ -38,6 +38,12 @@ void json_global_init(void);
 struct cJSON *json_parse_in_arena(struct arena *a, const char *s, size_t len, const char **end,
                                   bool *in_arena, bool *out_of_memory);
 
+/*
+ * cJSON_ParseWithLengthOpts(s, len, end, 0) on the heap (free with
+ * cJSON_Delete), with *out_of_memory as json_parse_in_arena() sets it.
+ */
+struct cJSON *json_parse(const char *s, size_t len, const char **end, bool *out_of_memory);
+
 /* 2^52: from here on a double holds integers only, so a literal's fraction
  * may have been rounded away (4503599627370497.5 reads as ...498), and from
  * 2^53 on not every integer (9007199254740993 reads as ...992). A number

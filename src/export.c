@@ -108,7 +108,12 @@ int export_parse_line(const char *line, size_t len, struct export_entry *out, ch
                       size_t reason_size) {
     memset(out, 0, sizeof *out);
     const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+    bool out_of_memory;
+    cJSON *root = json_parse(line, len, &end, &out_of_memory);
+    if (out_of_memory) {
+        snprintf(reason, reason_size, "out of memory");
+        return -2;
+    }
     /* Two objects run together (a lost newline) must not pass as the first. */
     while (root && end && (size_t)(end - line) < len &&
            (*end == ' ' || *end == '\t' || *end == '\r'))
@@ -468,8 +473,8 @@ static enum export_next take_line(struct export_reader *r, char *line, size_t le
     /* a title cut in the middle of an emoji (a lone surrogate escape) would
      * make cJSON refuse the line, and a bad line holds back deletions */
     json_repair_escapes(line, len);
-    return export_parse_line(line, len, out, reason, reason_size) == 0 ? EXPORT_ENTRY
-                                                                       : EXPORT_BAD_LINE;
+    int rc = export_parse_line(line, len, out, reason, reason_size);
+    return rc == 0 ? EXPORT_ENTRY : rc == -2 ? EXPORT_ERROR : EXPORT_BAD_LINE;
 }
 
 enum export_next export_reader_next(struct export_reader *r, struct export_entry *out,

@@ -60,6 +60,14 @@ cJSON *json_parse_in_arena(struct arena *a, const char *s, size_t len, const cha
     return root;
 }
 
+cJSON *json_parse(const char *s, size_t len, const char **end, bool *out_of_memory) {
+    parse_arena = NULL;
+    parse_out_of_memory = false;
+    cJSON *root = cJSON_ParseWithLengthOpts(s, len, end, 0);
+    *out_of_memory = !root && parse_out_of_memory;
+    return root;
+}
+
 const char *json_library_version(void) {
     return cJSON_Version();
 }

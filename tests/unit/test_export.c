@@ -17,6 +17,18 @@
 
 #include "clock.h"
 #include "export.h"
+#include "json.h"
+
+/* The Makefile links this test with -Wl,--wrap=malloc: the project's own
+ * calls to malloc (cJSON's, through json.c's hooks, among them) come here,
+ * and the fail_malloc_at-th from when it is set (counted in malloc_calls)
+ * fails; 0 never. */
+static long malloc_calls, fail_malloc_at;
+void *__real_malloc(size_t size);
+void *__wrap_malloc(size_t size);
+void *__wrap_malloc(size_t size) {
+    return fail_malloc_at && ++malloc_calls == fail_malloc_at ? NULL : __real_malloc(size);
+}
 
 /* ---- export_file_name ---- */
 
@@ -240,6 +252,34 @@ static void test_parse_reads_only_len_bytes(void **state) {
     assert_int_equal(export_parse_line(buf, 9, &e, reason, sizeof reason), 0);
     assert_int_equal(e.id, 12);
     assert_int_equal(export_parse_line(buf, 0, &e, reason, sizeof reason), -1);
+}
+
+/* Out of memory at each allocation of a line's parse, one at a time, is
+ * -2 and says so: before, cJSON's NULL read as "not a JSON object", the
+ * line was skipped as a bad one and the run ended partial (exit 3), as
+ * for a corrupt export. */
+static void test_parse_out_of_memory_is_not_a_bad_line(void **state) {
+    (void)state;
+    json_global_init(); /* cJSON's allocations through malloc, seen */
+    const char line[] = "{\"adult\":false,\"id\":3924,\"original_title\":\"Blondie\","
+                        "\"popularity\":2.7,\"video\":false}";
+    struct export_entry e;
+    char reason[128];
+    int failed = 0;
+    for (long n = 1;; n++) {
+        malloc_calls = 0;
+        fail_malloc_at = n;
+        int rc = parse(line, &e, reason, sizeof reason);
+        fail_malloc_at = 0;
+        if (rc == 0 && malloc_calls < n)
+            break; /* the parse needs fewer allocations: all were failed */
+        failed++;
+        if (rc != -2 || strcmp(reason, "out of memory") != 0)
+            fail_msg("allocation %ld failed: %d, %s", n, rc, reason);
+    }
+    assert_true(failed > 0);
+    assert_int_equal(parse(line, &e, reason, sizeof reason), 0);
+    assert_int_equal(e.id, 3924);
 }
 
 static void test_parse_reason_never_holds_the_line(void **state) {
@@ -1053,6 +1093,7 @@ int main(void) {
         cmocka_unit_test(test_parse_rejects_id_that_rounds),
         cmocka_unit_test(test_parse_rejects_trailing_garbage),
         cmocka_unit_test(test_parse_reads_only_len_bytes),
+        cmocka_unit_test(test_parse_out_of_memory_is_not_a_bad_line),
         cmocka_unit_test(test_parse_reason_never_holds_the_line),
         cmocka_unit_test(test_inflate_limit),
         READER_TEST(test_reader_refuses_a_bomb),
