@@ -108,10 +108,11 @@ struct source {
      * pipeline's threads are joined. */
     struct idset *named;
     /* When non-NULL (changes without --include-adult), every adult id its
-     * pages named, left out, is added here: main then tells whether the
-     * database holds any of them (an export with --include-adult stored
-     * them), which this run leaves unrefreshed. Owned by main; written only
-     * by the producer thread, read by main after the threads are joined. */
+     * pages named in this run's shard (--shard), left out, is added here:
+     * main then tells whether the database holds any of them (an export
+     * with --include-adult stored them), which this run leaves unrefreshed.
+     * Owned by main; written only by the producer thread, read by main
+     * after the threads are joined. */
     struct idset *adult_left_out;
 };
 

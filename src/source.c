@@ -652,7 +652,9 @@ static int push_changes_page(const struct source *src, struct producer *p, long 
     long long needed_s = (long long)(last + 1) * 86400;
     for (size_t i = 0; i < page->n_ids; i++) {
         if (page->adult[i] && !src->include_adult) {
-            if (src->adult_left_out && idset_add(src->adult_left_out, page->ids[i]) < 0) {
+            /* another shard's is not left out by the missing --include-adult */
+            if (src->adult_left_out && source_in_shard(src, page->ids[i]) &&
+                idset_add(src->adult_left_out, page->ids[i]) < 0) {
                 if (stop_request(STOP_FATAL))
                     log_error("out of memory remembering movie ids");
                 return -1;

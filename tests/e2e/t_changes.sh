@@ -12,7 +12,7 @@
 # every shard does not move the cursor.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 73
+plan 74
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -75,6 +75,22 @@ is "$(fake_stat by_endpoint.details)" "$(($(wc -l <"$TMP/expected30") - adult))"
 # in a crontab that lacks the export line's --include-adult).
 like "$adult:$ERR" "^[1-9][0-9]*:.*$adult adult movie\(s\) stored here changed and were not fetched: .*add --include-adult" \
     "and says how many of them the database holds, and what to add"
+# A --shard run counts only its own shard's: the others' it would not
+# fetch with --include-adult either. (The first shard count that splits
+# the changed adult movies.)
+set -- $("$PYTHON" "$FAKE" $FAKE_OPTS --dump-catalogue | "$PYTHON" -c '
+import json, sys
+changed = {int(l) for l in open(sys.argv[1])}
+ids = [m["id"] for m in map(json.loads, sys.stdin) if m["id"] in changed and m["adult"]]
+for n in range(2, 64):
+    mine = [i for i in ids if i % n == ids[0] % n]
+    if len(mine) < len(ids):
+        print(ids[0] % n, n, len(mine))
+        break' "$TMP/expected30")
+[ $# -eq 3 ] || bail "no shard count splits the $adult adult movie(s)"
+run_ingest changes --since "$(day -30)" --rate 0 --shard "$1/$2"
+like "$ERR" "warning: $3 adult movie\(s\) stored here changed and were not fetched: " \
+    "with --shard $1/$2, only the shard's own adult movies ($3 of $adult)"
 run_ingest changes --since "$(day -30)" --rate 0 --include-adult
 unlike "$ERR" "adult movie" "with --include-adult, nothing said of them"
 
