@@ -1,6 +1,7 @@
 /* dump.c - see dump.h. */
 #include "dump.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
@@ -147,9 +148,11 @@ int dump_run(struct store *s, const char *table, const char *since, enum dump_fo
     char from[64];
     struct store_since bound = {0};
     if (since && *since) {
+        /* a run id in digits only: strtoll() alone also takes leading
+         * blanks and a sign ("-0" would be run 0, the whole database) */
         char *end;
         long long run = strtoll(since, &end, 10);
-        if (*end == '\0' && run >= 0) {
+        if (isdigit((unsigned char)*since) && *end == '\0') {
             bound.run = run;
         } else if (parse_time(since, from, sizeof from)) {
             bound.time = from;

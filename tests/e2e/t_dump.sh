@@ -6,7 +6,7 @@
 # makes JSON; a REAL stays a float, in its shortest exact form; bad --since
 # is a usage error.
 . "$(dirname "$0")/lib.sh"
-plan 25
+plan 27
 
 start_fake --movies 30 --deleted 0
 set -- $(catalogue_ids 30 --movies 30 --deleted 0)
@@ -125,6 +125,12 @@ run_ingest dump --since 2026-11-25T-1:00:00Z
 like "$RC:$ERR" "^2:.*--since wants a run id" "--since with a negative hour: exit 2"
 run_ingest dump --since "2026-11-25T 3: 4: 5Z"
 like "$RC:$ERR" "^2:.*--since wants a run id" "--since with blanks for digits: exit 2"
+# strtoll() took a sign and leading blanks: '-0' was run 0 (the whole
+# database), ' +2' run 2
+run_ingest dump --since -0
+like "$RC:$ERR" "^2:.*--since wants a run id" "--since -0: exit 2, not the whole database"
+run_ingest dump --since " +2"
+like "$RC:$ERR" "^2:.*--since wants a run id" "--since with a blank and a sign: exit 2"
 run_ingest dump --table nope
 is "$RC" 2 "an unknown table: exit 2"
 # Standard output a pipe whose reader is gone (`dump | head -1` once head
