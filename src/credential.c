@@ -125,8 +125,9 @@ int credential_load(const char *token_file, struct credential *out, char *err, s
                             ? "is empty or contains spaces or control characters"
                         : out->token && looks_like_v3_key(secret)
                             ? "is a v3 API key (32 hex digits), not a v4 read access token: "
-                              "set TMDB_API_KEY to it instead (TMDB_API_TOKEN and --token-file "
-                              "take the v4 token, eyJ...)"
+                              "give it as TMDB_API_KEY instead, and unset TMDB_API_TOKEN (or "
+                              "drop --token-file), which is read first and takes the v4 token "
+                              "(eyJ...)"
                         : out->api_key && looks_like_v4_token(secret)
                             ? "is a v4 read access token (eyJ...), not a v3 API key: set "
                               "TMDB_API_TOKEN to it instead (TMDB_API_KEY takes the v3 key, "

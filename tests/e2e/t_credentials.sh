@@ -18,7 +18,7 @@ is "$(fake_stat requests)" 0 "no credential: no request was sent"
 # "Invalid API key" read as a wrong key: refused before any request,
 # naming the variable it belongs in.
 TMDB_API_TOKEN=$API_KEY run_ingest ids 5
-like "$RC:$ERR" "^2:.*TMDB_API_TOKEN is a v3 API key .*set TMDB_API_KEY to it instead" \
+like "$RC:$ERR" "^2:.*TMDB_API_TOKEN is a v3 API key .*give it as TMDB_API_KEY instead, and unset TMDB_API_TOKEN" \
     "a v3 key in TMDB_API_TOKEN: exit 2, says to set TMDB_API_KEY"
 fake_snapshot
 is "$(fake_stat requests):$(printf '%s' "$ERR" | grep -c "$API_KEY")" "0:0" \

@@ -125,8 +125,12 @@ static void test_a_key_for_a_token_is_named_not_sent(void **state) {
     char err[256];
     assert_int_equal(load_env(key, NULL, err, sizeof err), -1);
     assert_non_null(strstr(err, "TMDB_API_TOKEN is a v3 API key"));
-    assert_non_null(strstr(err, "set TMDB_API_KEY to it instead"));
+    assert_non_null(strstr(err, "give it as TMDB_API_KEY instead, and unset TMDB_API_TOKEN"));
     assert_null(strstr(err, "0123456789abcdef"));
+    /* TMDB_API_KEY set as well: TMDB_API_TOKEN is read first, so unsetting
+     * it is the fix, not setting the one already set */
+    assert_int_equal(load_env(key, key, err, sizeof err), -1);
+    assert_non_null(strstr(err, "unset TMDB_API_TOKEN"));
     assert_int_equal(load_env(NULL, token, err, sizeof err), -1);
     assert_non_null(strstr(err, "TMDB_API_KEY is a v4 read access token"));
     assert_non_null(strstr(err, "set TMDB_API_TOKEN to it instead"));
