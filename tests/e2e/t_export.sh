@@ -102,8 +102,8 @@ is "$(sql "SELECT group_concat(id, ' ') || ' ' FROM (SELECT id FROM movies WHERE
 is "$(sql 'SELECT count(*) FROM movies')" "$((NOT_VIDEO + ADULT_NOT_VIDEO))" "their rows are kept"
 cp "$LATER" "$TMP/undated.json.gz"
 sql "UPDATE movies SET fetched_at = '2020-01-01T00:00:00Z' WHERE id IN ($4, $5)"
-run_ingest export --file "$TMP/undated.json.gz" --rate 0 --max-age 1h
-like "$ERR" "no date in the file name" "a file without a date in its name: says so"
+run_ingest -q export --file "$TMP/undated.json.gz" --rate 0 --max-age 1h
+like "$ERR" "no date in the file name" "a file without a date in its name: says so (with -q too: its setup)"
 is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL')" 3 \
     "and marks nothing deleted from it"
 
