@@ -60,8 +60,8 @@ static enum sync_status plan_export(struct options *opt, char *url, char *fallba
         if (export_day_of_name(opt->source.export_path, &opt->export_day) != 0) {
             opt->export_day = -1;
             log_warn_setup("%s: no date in the file name (movie_ids_MM_DD_YYYY.json.gz): movies "
-                     "missing from it will not be marked deleted",
-                     opt->source.export_path);
+                           "missing from it will not be marked deleted",
+                           opt->source.export_path);
         }
         return check_max_age(opt);
     }
@@ -448,12 +448,13 @@ static enum sync_status note_unrefreshed(const struct options *opt, struct store
         if (to < reach) {
             char to_s[CLOCK_DATE_SIZE];
             clock_format_date(to, to_s);
-            log_warn_setup("export --shard %u/%u: movies of other shards stored in this database, "
-                     "fetched (or stored from copies made) as early as %s, hold the changes "
-                     "cursor there, further back than the next 'changes' run reads (from %s, %d "
-                     "days), which will refuse; their movies are left to their own shard's "
-                     "runs. Run export without --shard, or keep one database per shard",
-                     src->shard_index, src->shard_count, to_s, reach_s, SYNC_RETENTION_DAYS);
+            log_warn_setup(
+                "export --shard %u/%u: movies of other shards stored in this database, "
+                "fetched (or stored from copies made) as early as %s, hold the changes "
+                "cursor there, further back than the next 'changes' run reads (from %s, %d "
+                "days), which will refuse; their movies are left to their own shard's "
+                "runs. Run export without --shard, or keep one database per shard",
+                src->shard_index, src->shard_count, to_s, reach_s, SYNC_RETENTION_DAYS);
             return SYNC_OK;
         }
     }
@@ -512,7 +513,7 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
             /* A file of unknown day may be months old: what changed since
              * is not in it. */
             log_warn_setup("the export's day is unknown (no date in the file name): changes are "
-                     "not marked complete");
+                           "not marked complete");
             return SYNC_OK;
         }
         long listed = min_day(facts->started_day, opt->export_day), own = listed;
@@ -598,9 +599,9 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
             if (others) {
                 /* The other shards' changed movies were not fetched. */
                 log_warn_setup("changes --shard %u/%u read the changes of one shard, and the "
-                         "database holds movies of others: changes are not marked complete "
-                         "(run changes without --shard, or keep one database per shard)",
-                         src->shard_index, src->shard_count);
+                               "database holds movies of others: changes are not marked complete "
+                               "(run changes without --shard, or keep one database per shard)",
+                               src->shard_index, src->shard_count);
                 return SYNC_OK;
             }
         }
