@@ -549,7 +549,8 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
         bool found = read_cursor(store, &current, &st);
         if (st != SYNC_OK)
             return st;
-        bool stays = found && current >= reach && !cursor_ahead(current);
+        bool ahead = found && cursor_ahead(current);
+        bool stays = found && current >= reach && !ahead;
         if (held < reach && !stays && listed >= reach &&
             (st = note_unrefreshed(opt, store, facts, notes_to(facts, own, reach), reach, &held)) !=
                 SYNC_OK)
@@ -558,7 +559,7 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
          * after (the nightly changes runs moved it there, and read those
          * movies' changes) stays where it is, and a weekly export would
          * say so every week for a video movie changes fetched once. */
-        bool holds = !found || current < day || cursor_ahead(current);
+        bool holds = !found || current < day || ahead;
         if (fetched[0] && held == unnoted && holds)
             log_warn("stored movies fetched since %.10s were not fetched again by this export "
                      "(--min-popularity, --shard, video movies without --include-video?): "
