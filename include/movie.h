@@ -35,6 +35,8 @@
  * arrays, by the same rules; a part absent (or null) leaves its bit clear
  * and its arrays empty, which the store reads as "keep what you have".
  * Other parts (videos, images, ...) are not mapped: they stay in raw_json.
+ * A load refuses a body without a part it asked for (movie_lacks_part()),
+ * so a movie is never stored short of the parts its run asked for.
  */
 #ifndef TMDB_MOVIE_H
 #define TMDB_MOVIE_H
@@ -262,5 +264,16 @@ char *movie_parts_list(unsigned parts, char *buf, size_t size);
  * list names; names of parts kept only in raw_json (videos, images, ...)
  * have none. Any thread. */
 unsigned movie_parts_bits(const char *list);
+
+/*
+ * Whether the body of `m` lacks a part the append_to_response list `append`
+ * asks for (a normalised list, tmdb_append_normalise(); NULL or "" asks for
+ * none), mapped or not. TMDB answers every part asked for under its own
+ * name, so one absent (or null) means the query did not reach TMDB whole:
+ * a proxy that drops it, or libcurl 7.88.1 cutting it when an allocation
+ * fails. The first such name is written to `name` (`size` bytes). Any
+ * thread.
+ */
+bool movie_lacks_part(const struct movie *m, const char *append, char *name, size_t size);
 
 #endif

@@ -143,7 +143,8 @@ TRICKY = ["\"Quoted\" Title", "Back\\slash", "Line\nbreak", "Tab\there", "Emoji 
 
 FAULT_KINDS = ("500", "502html", "503", "503html", "504", "504html", "429", "401", "404",
                "404html", "reset", "stall", "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
-               "bad_utf8", "html200", "echo400", "keyword_twice", "huge_header")
+               "bad_utf8", "html200", "echo400", "keyword_twice", "huge_header",
+               "no_parts")
 
 # --page-fault / --changes-page-fault kinds that give one result of the page
 # (--bad-result, default the first) a bad id in place of its own (no_id:
@@ -181,7 +182,14 @@ EXPORT_KEEP_DAYS = 90     # the export for D exists when today - 90 < D <= today
 MAX_APPEND = 20
 CHANGE_VOTES = 7          # --stale-details: vote_count grows this much with each change
 APPEND_PARTS = ("credits", "keywords", "release_dates", "external_ids", "translations",
-                "videos", "images", "alternative_titles")
+                "videos", "images", "alternative_titles", "changes", "lists",
+                "recommendations", "reviews", "similar", "watch/providers")
+# Of those, the parts the fake serves empty, in the shape TMDB gives a movie
+# with none (every part asked for is in the answer, under its name)
+EMPTY_PAGE = {"page": 1, "results": [], "total_pages": 1, "total_results": 0}
+EMPTY_PARTS = {"changes": {"changes": []}, "lists": EMPTY_PAGE,
+               "recommendations": EMPTY_PAGE, "reviews": EMPTY_PAGE, "similar": EMPTY_PAGE,
+               "watch/providers": {"results": {}}}
 
 EXPORT_PATH = re.compile(r"/p/exports/(adult_)?movie_ids_([0-9]{2})_([0-9]{2})_([0-9]{4})"
                          r"\.json\.gz")
@@ -653,7 +661,7 @@ class Catalogue:
             return make_images(self.seed, mid, language, image_languages)
         if name == "alternative_titles":
             return make_alternative_titles(self.seed, mid)
-        raise KeyError(name)
+        return json.loads(json.dumps(EMPTY_PARTS[name]))
 
     def change_dates(self):
         """id -> the dates its data changed, for every movie (deleted ones too).
@@ -1317,6 +1325,10 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.sleep_unless_stopping(opts.stall_seconds)
             self.close_connection = True
+        elif fault == "no_parts":
+            # the details without the parts asked for: what TMDB answers when
+            # a proxy (or a client library) drops the query on its way
+            self.send_json(200, cat.details(mid, language))
         elif fault == "truncated":
             data = json.dumps(body, ensure_ascii=False).encode()
             self.send_body(200, data[: len(data) // 2])
@@ -1386,9 +1398,11 @@ def parse_args(argv):
   GET /3/movie/{id}[?language=L&append_to_response=PARTS]
         details; PARTS (comma-separated, at most 20 names, unknown ones ignored):
         credits, keywords, release_dates, external_ids, translations, videos,
-        images, alternative_titles; over 20: 400, status_code 27; videos and
-        images only in the language of L (images: those of
-        include_image_language=ko,null, "null" for none, when given)
+        images, alternative_titles; changes, lists, recommendations, reviews,
+        similar and watch/providers empty, as for a movie with none; over 20:
+        400, status_code 27; videos and images only in the language of L
+        (images: those of include_image_language=ko,null, "null" for none,
+        when given)
   GET /3/movie/now_playing|popular|top_rated|upcoming?page=N   list pages
   GET /3/movie/changes?start_date=YYYY-MM-DD&end_date=YYYY-MM-DD&page=N
         ids changed in [start, end], 100 a page; end defaults to --today, start

@@ -146,7 +146,7 @@ enum retry_action fetch_movie(struct fetcher *f, const struct work_item *item,
     case RETRY_DONE:
         break;
     }
-    char why[160];
+    char why[160], part[32];
     enum movie_status st = movie_parse(r.body, r.len, id, &out->movie, why, sizeof why);
     if (st == MOVIE_ERR_NOMEM) {
         /* this machine's limit (ulimit -v, a cgroup), not the body's fault */
@@ -158,6 +158,15 @@ enum retry_action fetch_movie(struct fetcher *f, const struct work_item *item,
          * answer for certain; broken JSON or UTF-8 may be a cut transfer
          * or a proxy's page, and may pass next time. */
         out->unusable = st == MOVIE_ERR_SHAPE || st == MOVIE_ERR_ID;
+    } else if (movie_lacks_part(out->movie, cfg->append, part, sizeof part)) {
+        /* the query was cut on its way: stored, the movie would lose
+         * the part's rows for this fetch; asked again, it may pass */
+        snprintf(out->reason, sizeof out->reason,
+                 "bad payload: no \"%s\", which append_to_response asked for (a proxy that "
+                 "drops the query?)",
+                 part);
+        movie_free(out->movie);
+        out->movie = NULL;
     } else
         out->kind = FETCH_STORED;
     return RETRY_DONE;

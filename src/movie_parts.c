@@ -241,6 +241,24 @@ unsigned movie_parts_bits(const char *list) {
     return bits;
 }
 
+bool movie_lacks_part(const struct movie *m, const char *append, char *name, size_t size) {
+    for (const char *p = append ? append : ""; *p;) {
+        size_t n = strcspn(p, ",");
+        char key[32];
+        if (n > 0 && n < sizeof key) {
+            memcpy(key, p, n);
+            key[n] = '\0';
+            const cJSON *part = cJSON_GetObjectItemCaseSensitive(m->root, key);
+            if (!part || cJSON_IsNull(part)) {
+                snprintf(name, size, "%s", key);
+                return true;
+            }
+        }
+        p += n + (p[n] == ',');
+    }
+    return false;
+}
+
 char *movie_parts_list(unsigned bits, char *buf, size_t size) {
     size_t len = 0;
     if (size == 0)

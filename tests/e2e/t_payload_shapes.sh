@@ -38,7 +38,9 @@ body = {
 open(f"{tmp}/901.json", "w").write(json.dumps(body, ensure_ascii=False))
 # ASCII-escaped text: a surrogate pair (kept), \u0000 (U+FFFD), a long overview
 escaped = {"id": 902, "title": "Emoji \U0001F3AC", "tagline": "a\u0000b",
-           "overview": "A very long overview. " * 5000}
+           "overview": "A very long overview. " * 5000,
+           **{k: body[k] for k in ("credits", "keywords", "release_dates", "external_ids",
+                                   "translations")}}
 open(f"{tmp}/902.json", "w").write(json.dumps(escaped, ensure_ascii=True))
 PY
 start_fake --movies 5 --body-file "901:$TMP/901.json" --body-file "902:$TMP/902.json"

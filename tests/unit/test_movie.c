@@ -435,6 +435,31 @@ static void test_empty_and_absent_parts(void **state) {
         movie_parts_list(MOVIE_PART_CREDITS | MOVIE_PART_KEYWORDS, tiny, sizeof tiny), "credits");
 }
 
+/* TMDB answers every part asked for: one absent or null is a query cut on
+ * its way, mapped part or not; the first missing name is given. */
+static void test_lacks_part(void **state) {
+    (void)state;
+    struct movie *m = parse_ok("{\"id\":1,\"credits\":{\"cast\":[],\"crew\":[]},"
+                               "\"keywords\":null,\"videos\":{\"results\":[]}}",
+                               1);
+    char name[32] = "";
+    assert_false(movie_lacks_part(m, NULL, name, sizeof name));
+    assert_false(movie_lacks_part(m, "", name, sizeof name));
+    assert_false(movie_lacks_part(m, "credits", name, sizeof name));
+    assert_false(movie_lacks_part(m, "videos,credits", name, sizeof name));
+    assert_string_equal(name, "");
+    assert_true(movie_lacks_part(m, "credits,keywords", name, sizeof name));
+    assert_string_equal(name, "keywords");
+    assert_true(movie_lacks_part(m, "videos,images,keywords", name, sizeof name));
+    assert_string_equal(name, "images");
+    assert_true(movie_lacks_part(m, "credits,watch/providers", name, sizeof name));
+    assert_string_equal(name, "watch/providers");
+    char tiny[4];
+    assert_true(movie_lacks_part(m, "translations", tiny, sizeof tiny));
+    assert_string_equal(tiny, "tra");
+    movie_free(m);
+}
+
 static void test_part_rejections(void **state) {
     (void)state;
     REJECT("{\"id\":1,\"credits\":[]}", 1, MOVIE_ERR_SHAPE, "credits is not an object");
@@ -698,6 +723,7 @@ int main(void) {
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_parts_are_mapped),
         cmocka_unit_test(test_empty_and_absent_parts),
+        cmocka_unit_test(test_lacks_part),
         cmocka_unit_test(test_part_rejections),
         cmocka_unit_test(test_invalid_utf8_and_nul),
         cmocka_unit_test(test_utf8_validator),
