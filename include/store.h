@@ -302,9 +302,10 @@ enum store_status store_mark_deleted(struct store *s, int64_t id, const char *no
  * still names it. */
 typedef bool (*store_present_fn)(void *ctx, int64_t id);
 
-/* How many of `ids` are stored and not marked deleted, into *n: each
- * looked up by its key. */
-enum store_status store_count_live(struct store *s, const struct idset *ids, int64_t *n);
+/* How many of `ids` are stored as adult movies (movies.adult = 1) and not
+ * marked deleted, into *n: each looked up by its key. A movie stored as
+ * not adult is not counted, whatever TMDB says of it now. */
+enum store_status store_count_live_adult(struct store *s, const struct idset *ids, int64_t *n);
 
 /* The stored movies an export no longer names (store_find_gone()). */
 struct store_gone {

@@ -1564,6 +1564,10 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="send the export a byte every 0.25 s (a host that never quite stalls)")
     p.add_argument("--rename-keyword", action="append", default=[], metavar="ID:NAME",
                    help="serve keyword ID under NAME (TMDB renames keywords now and then)")
+    p.add_argument("--adult", action="append", default=[], type=int, metavar="ID",
+                   help="TMDB has marked movie ID adult since (it does, now and then): its "
+                        "details and its /movie/changes result say adult: true, and it is "
+                        "listed in adult_movie_ids_, no longer in movie_ids_")
     p.add_argument("--verbose", action="store_true", help="log each request to stderr")
     opts = p.parse_args(argv)
     if opts.host not in ("127.0.0.1", "localhost", "::1"):
@@ -1627,6 +1631,10 @@ def main(argv):
         return 0
     catalogue = Catalogue(opts.movies, opts.deleted, opts.seed, opts.today)
     catalogue.export_blank_mib = opts.export_blank_mib
+    for mid in opts.adult:
+        if mid not in catalogue.movies:
+            sys.exit(f"fake_tmdb.py: --adult: no movie {mid} in the catalogue")
+        catalogue.movies[mid]["adult"] = True
     if opts.write_export is not None:
         tmp = f"{opts.write_export}.tmp{os.getpid()}"
         with open(tmp, "wb") as f:

@@ -293,12 +293,16 @@ static void warn_parts(struct store *store, const struct options *opt) {
 /* changes without --include-adult leaves adult movies out; a database an
  * export with --include-adult loaded holds some, which then go unrefreshed
  * night after night, unless said: the ids of `left_out` (the adult ones its
- * pages named) that are stored and live. */
+ * pages named) that are stored as adult and live. Not a movie stored as
+ * not adult that TMDB has marked adult since: no load here was given
+ * --include-adult for it, and the next export leaves it out and marks it
+ * deleted, as it does any movie gone from TMDB's list of movies that are
+ * not adult. */
 static void warn_adult_left_out(struct store *store, const struct idset *left_out) {
     int64_t n = 0;
     if (!left_out || idset_count(left_out) == 0)
         return;
-    if (store_count_live(store, left_out, &n) != STORE_OK) {
+    if (store_count_live_adult(store, left_out, &n) != STORE_OK) {
         log_warn("%s", store_errmsg(store)); /* the load itself is fine */
         return;
     }

@@ -35,11 +35,12 @@ static int count_one_live(int64_t id, void *ctx) {
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-enum store_status store_count_live(struct store *s, const struct idset *ids, int64_t *n) {
+enum store_status store_count_live_adult(struct store *s, const struct idset *ids, int64_t *n) {
     struct count_live c = {NULL, 0};
     *n = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM movies WHERE id = ?1 AND deleted_at IS NULL", -1,
-                           &c.st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            s->db, "SELECT 1 FROM movies WHERE id = ?1 AND deleted_at IS NULL AND adult = 1", -1,
+            &c.st, NULL) != SQLITE_OK)
         return store_fail(s, "count the stored movies");
     int rc = idset_each(ids, count_one_live, &c);
     sqlite3_finalize(c.st);
