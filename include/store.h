@@ -241,8 +241,11 @@ typedef int (*store_id_fn)(void *ctx, int64_t id);
  * Resuming: when the runs just before `run_id` were unfinished runs
  * (interrupted, aborted or failed) of the same `source`, call fn for every
  * movie they already settled (stored with at least the parts of `append`,
- * an --append list, "" for none, that are kept in tables; or answered
- * 404) so the new run need not fetch it again. *from_run receives the
+ * an --append list, "" for none, that are kept in tables; or, with
+ * `missing_settled`, answered 404) so the new run need not fetch it again.
+ * An export passes false: the ids it fetches are listed in its file, which
+ * may be a later day's than the interrupted run's, so one that answered 404
+ * may be back; they are few, each asked again. *from_run receives the
  * earliest such run, or 0 when there is nothing to resume. With
  * `running_dead` (the caller knows no load holds the database, so their
  * processes are gone), a run still marked running counts as unfinished
@@ -250,8 +253,8 @@ typedef int (*store_id_fn)(void *ctx, int64_t id);
  * marking such runs aborted. Returns STORE_ERR_NOMEM when fn returns -1.
  */
 enum store_status store_resume_ids(struct store *s, const char *source, const char *append,
-                                   int64_t run_id, bool running_dead, store_id_fn fn, void *ctx,
-                                   int64_t *from_run);
+                                   bool missing_settled, int64_t run_id, bool running_dead,
+                                   store_id_fn fn, void *ctx, int64_t *from_run);
 
 /*
  * Finish run `run_id`: set its end time, status ("ok", "partial",

@@ -206,7 +206,8 @@ static bool running_runs_dead(const struct options *opt) {
 
 /* Ids not to fetch: what the interrupted runs of the same source settled
  * (unless --refresh; never for changes, whose movies may have changed again
- * since), and with --max-age what was fetched recently. Notes in *facts how
+ * since; for export, not their 404s: its file lists them, and may be a later
+ * day's), and with --max-age what was fetched recently. Notes in *facts how
  * old what is skipped may be (sync.h). */
 static int collect_skip(struct store *store, const struct options *opt, const char *source,
                         int64_t run_id, struct idset *skip, struct sync_facts *facts) {
@@ -215,7 +216,7 @@ static int collect_skip(struct store *store, const struct options *opt, const ch
     if (!opt->refresh && source_kind_resumes(opt->source.kind))
         /* a dry run marks no dead run aborted, as a load does first: it
          * reads a run left running as one when no load holds the database */
-        ss = store_resume_ids(store, source, opt->append, run_id,
+        ss = store_resume_ids(store, source, opt->append, opt->source.kind != SOURCE_EXPORT, run_id,
                               opt->dry_run && running_runs_dead(opt), add_to_set, skip, &from);
     if (ss == STORE_OK && from > 0) {
         char started[CLOCK_ISO_SIZE];

@@ -188,11 +188,11 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_STALE_CLEAR] = "DELETE FROM stale_copies WHERE movie_id = ?1 "
                        "AND (?2 IS NULL OR needed_from <= ?2)",
     [ST_STALE_IDS] = "SELECT movie_id FROM stale_copies ORDER BY movie_id",
-    /* What a run settled: movies written since it started, and its 404s. */
+    /* What a run settled: movies written since it started, and (?5) its 404s. */
     [ST_RESUME_IDS] = "SELECT id FROM movies WHERE fetched_at >= ?1 "
                       "AND tmdb_parts_cover(appended, ?4) UNION "
-                      "SELECT movie_id FROM fetch_failures WHERE run_id >= ?2 AND run_id < ?3 "
-                      "AND kind = 'missing'",
+                      "SELECT movie_id FROM fetch_failures WHERE ?5 AND run_id >= ?2 "
+                      "AND run_id < ?3 AND kind = 'missing'",
 };
 
 const char *store_errmsg(const struct store *s) {
@@ -1153,8 +1153,8 @@ static int64_t resumable_since(struct store *s, const char *source, int64_t run_
 }
 
 enum store_status store_resume_ids(struct store *s, const char *source, const char *append,
-                                   int64_t run_id, bool running_dead, store_id_fn fn, void *ctx,
-                                   int64_t *from_run) {
+                                   bool missing_settled, int64_t run_id, bool running_dead,
+                                   store_id_fn fn, void *ctx, int64_t *from_run) {
     char started[64] = "";
     int rc;
     *from_run = resumable_since(s, source, run_id, running_dead, started, sizeof started, &rc);
@@ -1167,6 +1167,7 @@ enum store_status store_resume_ids(struct store *s, const char *source, const ch
     sqlite3_bind_int64(st, 2, *from_run);
     sqlite3_bind_int64(st, 3, run_id);
     store_bind_text(st, 4, append);
+    sqlite3_bind_int(st, 5, missing_settled);
     char what[64];
     snprintf(what, sizeof what, "the movies of run %lld", (long long)*from_run);
     return store_each_id(s, st, fn, ctx, what);
