@@ -59,8 +59,9 @@ static enum sync_status plan_export(struct options *opt, char *url, char *fallba
     if (opt->source.export_path) {
         if (export_day_of_name(opt->source.export_path, &opt->export_day) != 0) {
             opt->export_day = -1;
-            log_warn_setup("%s: no date in the file name (movie_ids_MM_DD_YYYY.json.gz): movies "
-                           "missing from it will not be marked deleted",
+            log_warn_setup("%s: no date in the file name (movie_ids_MM_DD_YYYY.json.gz): its day "
+                           "is unknown, so movies missing from it will not be marked deleted and "
+                           "changes are not marked complete",
                            opt->source.export_path);
         }
         return check_max_age(opt);
@@ -509,13 +510,10 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
         }
         if (!cursor_free)
             return SYNC_OK;
-        if (opt->export_day < 0) {
+        if (opt->export_day < 0)
             /* A file of unknown day may be months old: what changed since
-             * is not in it. */
-            log_warn_setup("the export's day is unknown (no date in the file name): changes are "
-                           "not marked complete");
+             * is not in it (said at the start, plan_export()). */
             return SYNC_OK;
-        }
         long listed = min_day(facts->started_day, opt->export_day), own = listed;
         long day = min_day(own, min_day(facts->resumed_from_day, facts->max_age_day));
         /* A copy TMDB's CDN made before that day holds none of the day

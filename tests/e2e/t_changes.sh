@@ -12,7 +12,7 @@
 # every shard does not move the cursor.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 74
+plan 75
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -118,7 +118,8 @@ is "$(cursor)" "$(day 0)" "--since at or before the cursor: complete through yes
 sql "UPDATE meta SET value = '$(day -10)' WHERE key = 'changes_from'"
 run_ingest export --file "$TMP/catalogue.json.gz" --rate 0
 is "$RC:$(cursor)" "0:$(day -10)" "export --file of unknown day: exit 0, the cursor stays"
-like "$ERR" "day is unknown .* not marked complete" "and says so"
+like "$ERR" "day is unknown, so .* changes are not marked complete" "and says so"
+is "$(printf '%s\n' "$ERR" | grep -c 'warning')" 1 "once: one warning for the one cause"
 "$BIN" --db "$TMP/nocursor.sqlite3" --no-progress changes --since "$(day -2)" --rate 0 \
     2>/dev/null
 is "$(sqlite3 "$TMP/nocursor.sqlite3" "SELECT count(*) FROM meta WHERE key = 'changes_from'")" 0 \
