@@ -11,7 +11,9 @@
  * and is reused; it is valid until the next http_get() on the same client.
  * Responses are requested gzip-compressed and decoded here with one zlib
  * stream per client, reset per response (curl would allocate and zero
- * ~40 KiB of zlib state for every transfer).
+ * ~40 KiB of zlib state for every transfer). A body in any other coding
+ * (deflate, br, gzip twice) is refused as HTTP_ERR_NETWORK, the message
+ * naming it; x-gzip is gzip.
  *
  * Security: TLS peer and host verification are always on (optionally with a
  * private CA file). The bearer token goes only into the Authorization

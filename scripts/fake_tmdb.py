@@ -106,6 +106,7 @@ import struct
 import sys
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -144,7 +145,7 @@ TRICKY = ["\"Quoted\" Title", "Back\\slash", "Line\nbreak", "Tab\there", "Emoji 
 FAULT_KINDS = ("500", "502html", "503", "503html", "504", "504html", "429", "401", "404",
                "404html", "reset", "stall", "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
                "bad_utf8", "html200", "echo400", "keyword_twice", "huge_header",
-               "no_parts")
+               "no_parts", "x_gzip", "deflate", "gzip_twice", "hints_gzip")
 
 # --page-fault / --changes-page-fault kinds that give one result of the page
 # (--bad-result, default the first) a bad id in place of its own (no_id:
@@ -1354,6 +1355,18 @@ class Handler(BaseHTTPRequestHandler):
             body = {**body, "keywords": {"keywords": kws + [{**first,
                                                             "name": first["name"] + " (2)"}]}}
             self.send_json(200, body)
+        elif fault in ("x_gzip", "deflate", "gzip_twice"):
+            # a proxy's content codings: gzip by its old name (RFC 9110 says to
+            # read it as gzip), one not asked for, gzip applied a second time
+            data = json.dumps(body, ensure_ascii=False).encode()
+            coded = {"x_gzip": ("x-gzip", gzip.compress(data)),
+                     "deflate": ("deflate", zlib.compress(data)),
+                     "gzip_twice": ("gzip, gzip", gzip.compress(gzip.compress(data)))}[fault]
+            self.send_body(200, coded[1], headers={"Content-Encoding": coded[0]}, compress=False)
+        elif fault == "hints_gzip":
+            # a 103 Early Hints whose headers name gzip, then the answer plain
+            self.wfile.write(b"HTTP/1.1 103 Early Hints\r\nContent-Encoding: gzip\r\n\r\n")
+            self.send_body(200, json.dumps(body, ensure_ascii=False).encode(), compress=False)
         elif fault == "bad_utf8":
             data = json.dumps({**body, "title": "@@BAD@@"}, ensure_ascii=False).encode()
             self.send_body(200, data.replace(b"@@BAD@@", b"caf\xc3\x28 \xed\xa0\x80"))

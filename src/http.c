@@ -55,6 +55,10 @@ struct http_client {
     bool zs_started; /* inflateReset done for this response */
     bool zs_ended;   /* Z_STREAM_END seen */
     bool bad_encoding;
+    /* The codings of the response's Content-Encoding, as sent ("gzip",
+     * "br", "gzip, gzip"; printable ASCII, cut to fit); "" for none. */
+    char codings[48];
+    bool unreadable; /* one of them is not gzip alone: the body is refused */
     /* header_cb() saw a response's status line but not yet the blank line
      * that ends its headers: curl 7.88 reports a header line beyond its
      * limit (100 KiB) as CURLE_OUT_OF_MEMORY, with nothing in errbuf */
@@ -193,6 +197,10 @@ static bool inflate_chunk(struct http_client *c, char *data, size_t add) {
 static size_t write_cb(char *data, size_t size, size_t n, void *userp) {
     struct http_client *c = userp;
     size_t add = size * n;
+    if (c->unreadable) {
+        c->bad_encoding = true;
+        return 0;
+    }
     if (c->gzip)
         return inflate_chunk(c, data, add) ? add : 0;
     if (!reserve(c, add))
@@ -202,17 +210,58 @@ static size_t write_cb(char *data, size_t size, size_t n, void *userp) {
     return add;
 }
 
-/* Notice "Content-Encoding: gzip" on the final response's headers. */
+/* Add the codings of one Content-Encoding line, `v` of `len` bytes, to
+ * those of the response (a response may send several lines: they add up,
+ * in order). gzip (or its old name x-gzip) alone is decoded here; identity
+ * is no coding; any other (deflate, br, gzip applied twice by a proxy)
+ * was not asked for and cannot be read. */
+static void note_codings(struct http_client *c, const char *v, size_t len) {
+    size_t i = 0;
+    while (i < len) {
+        size_t start = i;
+        while (i < len && v[i] != ',')
+            i++;
+        size_t end = i++;
+        while (start < end && (v[start] == ' ' || v[start] == '\t'))
+            start++;
+        while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t' || v[end - 1] == '\r' ||
+                               v[end - 1] == '\n'))
+            end--;
+        size_t n = end - start, at = strlen(c->codings);
+        const char *t = v + start;
+        if (n == 0 || (n == 8 && strncasecmp(t, "identity", 8) == 0))
+            continue;
+        bool gzip = (n == 4 && strncasecmp(t, "gzip", 4) == 0) ||
+                    (n == 6 && strncasecmp(t, "x-gzip", 6) == 0);
+        c->gzip = gzip && at == 0 && c->zs_ready;
+        c->unreadable = !c->gzip;
+        /* kept as the server wrote them, printable, for the message (the
+         * ones past its room left out) */
+        if (at > 0 && at + 3 >= sizeof c->codings)
+            continue;
+        if (at > 0) {
+            c->codings[at++] = ',';
+            c->codings[at++] = ' ';
+        }
+        for (size_t k = 0; k < n && at + 1 < sizeof c->codings; k++)
+            c->codings[at++] = t[k] >= ' ' && t[k] <= '~' ? t[k] : '?';
+        c->codings[at] = '\0';
+    }
+}
+
+/* Notice the Content-Encoding of the final response: the codings are
+ * counted afresh at each status line, so that an interim answer's (a 103
+ * Early Hints) do not carry over to the body. */
 static size_t header_cb(char *line, size_t size, size_t n, void *userp) {
     struct http_client *c = userp;
     size_t len = size * n;
     static const char name[] = "content-encoding:";
     c->in_headers = !(len <= 2 && (line[0] == '\r' || line[0] == '\n'));
-    if (len > sizeof name - 1 && strncasecmp(line, name, sizeof name - 1) == 0) {
-        const char *v = line + sizeof name - 1;
-        while (*v == ' ' || *v == '\t')
-            v++;
-        c->gzip = c->zs_ready && strncasecmp(v, "gzip", 4) == 0;
+    if (len > 5 && strncmp(line, "HTTP/", 5) == 0) {
+        c->gzip = c->unreadable = false;
+        c->codings[0] = '\0';
+    } else if (len > sizeof name - 1 && strncasecmp(line, name, sizeof name - 1) == 0) {
+        note_codings(c, line + sizeof name - 1, len - (sizeof name - 1));
     }
     return len;
 }
@@ -407,6 +456,8 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
     c->len = 0;
     c->too_large = false;
     c->gzip = c->zs_started = c->zs_ended = c->bad_encoding = c->in_headers = false;
+    c->unreadable = false;
+    c->codings[0] = '\0';
     c->socket_errno = 0;
     c->errbuf[0] = '\0';
     CURLcode rc = curl_easy_setopt(c->curl, CURLOPT_URL, url);
@@ -419,6 +470,11 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
     if (out->error == HTTP_OK && c->gzip && c->zs_started && !c->zs_ended) {
         out->error = HTTP_ERR_NETWORK; /* the gzip stream ended early */
         snprintf(out->message, sizeof out->message, "truncated gzip body");
+        return;
+    }
+    if (out->error != HTTP_OK && c->bad_encoding && c->unreadable) {
+        snprintf(out->message, sizeof out->message,
+                 "Content-Encoding \"%s\" not decoded (gzip was asked for)", c->codings);
         return;
     }
     if (out->error != HTTP_OK) {
