@@ -60,7 +60,9 @@ struct fetch_result {
     bool unusable;
     /* FETCH_STORED / FETCH_MISSING: when the copy answered was made (its
      * Date, seconds since the epoch: from TMDB's CDN, hours old maybe), or
-     * -1 when it had none. */
+     * -1 when it had none, or one no copy can have (more than
+     * HTTP_COPY_AGE_MAX_S old, or ahead of this machine's clock by more
+     * than SOURCE_CLOCK_SKEW_MAX_S). */
     long long copy_made_s;
     /* The copy the movie needs, from the work item (source.h): 0 none. */
     long long copy_needed_s;

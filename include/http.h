@@ -100,6 +100,11 @@ long long http_server_time(struct http_client *c);
  * when there was no Date. */
 long long http_copy_time(struct http_client *c);
 
+/* The oldest a cached answer believably is: TMDB's answers are cacheable
+ * for hours (Cache-Control), and a CDN keeps them days at most. An Age
+ * beyond it, or a Date further back, is a broken header, not a copy. */
+#define HTTP_COPY_AGE_MAX_S (7LL * 86400)
+
 /* libcurl's version ("8.5.0"). */
 const char *http_library_version(void);
 

@@ -145,7 +145,8 @@ TRICKY = ["\"Quoted\" Title", "Back\\slash", "Line\nbreak", "Tab\there", "Emoji 
 FAULT_KINDS = ("500", "502html", "503", "503html", "504", "504html", "429", "401", "404",
                "404html", "reset", "stall", "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
                "bad_utf8", "html200", "echo400", "keyword_twice", "huge_header",
-               "no_parts", "x_gzip", "deflate", "gzip_twice", "hints_gzip")
+               "no_parts", "x_gzip", "deflate", "gzip_twice", "hints_gzip", "date_past",
+               "date_future")
 
 # --page-fault / --changes-page-fault kinds that give one result of the page
 # (--bad-result, default the first) a bad id in place of its own (no_id:
@@ -1330,6 +1331,11 @@ class Handler(BaseHTTPRequestHandler):
             # the details without the parts asked for: what TMDB answers when
             # a proxy (or a client library) drops the query on its way
             self.send_json(200, cat.details(mid, language))
+        elif fault in ("date_past", "date_future"):
+            # a Date no copy can have (a broken cache's or proxy's clock):
+            # 1 January 1990 (with an Age to match), or a day ahead
+            now = int(time.time() + opts.clock_offset)
+            self.send_json(200, body, age=now - 631152000 if fault == "date_past" else -86400)
         elif fault == "truncated":
             data = json.dumps(body, ensure_ascii=False).encode()
             self.send_body(200, data[: len(data) // 2])

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "credential.h"
 #include "log.h"
@@ -108,6 +109,20 @@ enum retry_action fetch_page(struct fetcher *f, const char *url, struct tmdb_lis
     return fetch_attempts(f, url, page, out, attempts, reason, reason_size);
 }
 
+/* When the copy answered was made (its Date), or -1 when it had none or
+ * one no copy can have: older than HTTP_COPY_AGE_MAX_S, or later than now
+ * beyond the clocks' tolerance. Taken as sent, one broken Date would hold
+ * an export's changes cursor back by months, or note the movie stale at
+ * every changes run. */
+static long long copy_time(struct fetcher *f) {
+    long long made = http_copy_time(f->http), now = (long long)time(NULL);
+    if (made >= 0 && (made < now - HTTP_COPY_AGE_MAX_S || made > now + SOURCE_CLOCK_SKEW_MAX_S)) {
+        log_debug("a Date no copy can have (%lld s from now): taken as none", made - now);
+        return -1;
+    }
+    return made;
+}
+
 enum retry_action fetch_movie(struct fetcher *f, const struct work_item *item,
                               struct fetch_result *out) {
     int64_t id = item->movie_id;
@@ -125,7 +140,7 @@ enum retry_action fetch_movie(struct fetcher *f, const struct work_item *item,
     struct http_result r;
     enum retry_action a = fetch_get(f, f->url, &r, &out->attempts, out->reason, sizeof out->reason);
     out->http_status = r.status;
-    out->copy_made_s = http_copy_time(f->http);
+    out->copy_made_s = copy_time(f);
     switch (a) {
     case RETRY_FATAL:
         return RETRY_FATAL;

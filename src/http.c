@@ -599,7 +599,7 @@ long long http_server_time(struct http_client *c) {
      * when the origin made the answer and Age how long ago that was. */
     char *end;
     long long age = strtoll(h->value, &end, 10);
-    if (end == h->value || *end != '\0' || age < 0 || age > 7LL * 86400)
+    if (end == h->value || *end != '\0' || age < 0 || age > HTTP_COPY_AGE_MAX_S)
         return date; /* not delta-seconds, or not believable */
     return date + age;
 }
