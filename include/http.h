@@ -17,7 +17,10 @@
  *
  * Security: TLS peer and host verification are always on (optionally with a
  * private CA file). The bearer token goes only into the Authorization
- * header; messages produced here never contain a URL's query string.
+ * header; messages produced here never contain a URL's query string, but
+ * for a redirect's Location, as the server sent it, which the caller
+ * scrubs. Redirects are never followed (a credential stays with the host
+ * it was given for).
  *
  * Cancellation: a transfer in flight is aborted within about a second of
  * stop_request() (stop.h), reported as HTTP_ERR_ABORTED.
@@ -55,7 +58,9 @@ struct http_result {
     const char *body;       /* NUL-terminated; borrowed from the client */
     size_t len;
     long retry_after_ms;    /* from Retry-After (seconds or HTTP date); -1 when absent */
-    char message[256];      /* transport error text, empty on HTTP_OK */
+    /* transport error text; on HTTP_OK, a 3xx's Location (not followed:
+     * may hold the query, credential and all), else empty */
+    char message[256];
 };
 
 struct http_shared;

@@ -146,7 +146,7 @@ FAULT_KINDS = ("500", "502html", "503", "503html", "504", "504html", "429", "401
                "404html", "reset", "stall", "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
                "bad_utf8", "html200", "echo400", "keyword_twice", "huge_header",
                "no_parts", "x_gzip", "deflate", "gzip_twice", "hints_gzip", "date_past",
-               "date_future")
+               "date_future", "redirect")
 
 # --page-fault / --changes-page-fault kinds that give one result of the page
 # (--bad-result, default the first) a bad id in place of its own (no_id:
@@ -1216,6 +1216,10 @@ class Handler(BaseHTTPRequestHandler):
         if day is None or not today - datetime.timedelta(days=EXPORT_KEEP_DAYS) < day <= today:
             self.send_body(403, S3_ACCESS_DENIED, "application/xml", compress=False)
             return
+        if self.server.opts.export_redirect:
+            self.send_body(302, b"", "text/plain", compress=False,
+                           headers={"Location": self.server.opts.export_redirect + path})
+            return
         data = self.server.catalogue.export_bytes(adult=bool(match[1]))
         if self.server.opts.export_no_final_newline and not match[1]:
             data = gzip_deterministic(gzip.decompress(data).rstrip(b"\n"))
@@ -1331,6 +1335,10 @@ class Handler(BaseHTTPRequestHandler):
             # the details without the parts asked for: what TMDB answers when
             # a proxy (or a client library) drops the query on its way
             self.send_json(200, cat.details(mid, language))
+        elif fault == "redirect":
+            # a proxy's or a moved host's redirect, the query (api_key=) kept
+            self.send_body(301, b"<html><body>Moved Permanently</body></html>\n", "text/html",
+                           headers={"Location": "https://api.example.test" + self.path})
         elif fault in ("date_past", "date_future"):
             # a Date no copy can have (a broken cache's or proxy's clock):
             # 1 January 1990 (with an Age to match), or a day ahead
@@ -1571,6 +1579,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="the main export's last line has no newline")
     p.add_argument("--adult-export-unpublished", action="store_true",
                    help="today's adult export (--today) is not published yet, the main one is")
+    p.add_argument("--export-redirect", metavar="URL",
+                   help="answer the export with a 302 to URL followed by its path (a host "
+                        "that moved)")
     p.add_argument("--export-cut", type=int, default=0, metavar="N",
                    help="the first N export downloads end half-way, with no Content-Length")
     p.add_argument("--export-blank-mib", type=int, default=0, metavar="N",

@@ -36,7 +36,10 @@ static void describe(const struct fetch_config *cfg, const struct http_result *r
     tmdb_parse_error(r->body, r->len, &code, message, sizeof message);
     scrub(cfg, message, sizeof message); /* cut to fit already: a key at its end may be too */
     const char *prefix = r->status == 401 ? "the API credential was rejected: " : "";
-    if (code)
+    if (r->status >= 300 && r->status < 400 && r->message[0])
+        snprintf(reason, size, "HTTP %ld: redirected to %s, which is not followed", r->status,
+                 r->message);
+    else if (code)
         snprintf(reason, size, "%sHTTP %ld (TMDB %d): %s", prefix, r->status, code, message);
     else if (message[0])
         snprintf(reason, size, "%sHTTP %ld: %s", prefix, r->status, message);

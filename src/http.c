@@ -450,6 +450,16 @@ static long retry_after_ms(struct http_client *c) {
     return delta <= 0 ? 0 : (long)(delta > 86400 ? 86400000 : delta * 1000);
 }
 
+/* A redirect's Location into out->message (empty when none): redirects
+ * are not followed, and an operator needs to know where it pointed. */
+static void note_location(struct http_client *c, struct http_result *out) {
+    struct curl_header *h;
+    out->message[0] = '\0';
+    if (out->status >= 300 && out->status < 400 &&
+        curl_easy_header(c->curl, "Location", 0, CURLH_HEADER, -1, &h) == CURLHE_OK)
+        snprintf(out->message, sizeof out->message, "%s", h->value);
+}
+
 void http_get(struct http_client *c, const char *url, struct http_result *out) {
     memset(out, 0, sizeof *out);
     out->retry_after_ms = -1;
@@ -491,6 +501,7 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
     }
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);
     out->retry_after_ms = retry_after_ms(c);
+    note_location(c, out);
     if (c->buf)
         c->buf[c->len] = '\0';
     out->body = c->buf ? c->buf : "";
@@ -554,8 +565,10 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
     else if (out->error != HTTP_OK)
         snprintf(out->message, sizeof out->message, "%s",
                  c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
-    else
+    else {
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);
+        note_location(c, out);
+    }
     name_fd_shortage(c, out);
     out->retry_after_ms = out->error == HTTP_OK ? retry_after_ms(c) : -1;
     out->len = c->len;

@@ -325,6 +325,9 @@ static void describe_download_failure(const struct http_result *r, char *what, s
                  "HTTP %ld: no such file (TMDB keeps about three months "
                  "of exports, and publishes the day's around 08:00 UTC)",
                  r->status);
+    else if (r->status >= 300 && r->status < 400 && r->message[0])
+        snprintf(what, size, "HTTP %ld: redirected to %s, which is not followed", r->status,
+                 r->message);
     else
         snprintf(what, size, "HTTP %ld", r->status);
 }
@@ -353,7 +356,7 @@ static enum download download_into(int fd, off_t at, const char *url, bool missi
         log_info("downloading %s", safe_url);
         http_download(f->http, url, fd, &r);
         stats_add(&stats->http_requests, 1);
-        char what[300];
+        char what[320];
         bool cut = false;
         if (r.error == HTTP_OK && r.status == 200) {
             log_info("downloaded: %zu bytes", r.len);

@@ -7,7 +7,7 @@
 # stop the deletion marking; a missing export is a clear error. The ids are
 # fetched in ascending order, whatever the file's.
 . "$(dirname "$0")/lib.sh"
-plan 69
+plan 71
 
 FAKE_OPTS="--movies 300 --deleted 5"
 # today, taken before the fake starts: the fake serves it even when midnight
@@ -280,6 +280,15 @@ run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 -
 is "$RC:$(sql 'SELECT deleted_at IS NOT NULL FROM movies WHERE id = 99999991')" "0:1" \
     "--include-adult: an adult movie the adult export no longer names is marked deleted"
 is "$(cursor)" "$TODAY" "and it does not hold the cursor"
+
+# A redirect is not followed (the exports are on TMDB's host): exit 1,
+# naming where it pointed.
+stop_fake
+start_fake $FAKE_OPTS --export-redirect https://files.example.test
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 --max-age 1h
+is "$RC" 1 "an export answered with a redirect: exit 1"
+like "$ERR" "HTTP 302: redirected to https://files.example.test/p/exports/movie_ids_[0-9_]+\.json\.gz, which is not followed" \
+    "naming where it pointed"
 
 # A download cut half-way with no Content-Length looks whole to HTTP: the
 # gzip check finds it before any id is fetched, and it is downloaded again.

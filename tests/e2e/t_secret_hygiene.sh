@@ -4,7 +4,7 @@
 # cannot leave a core file behind; not even when the server quotes the
 # request back in an error (a v3 key travels in the URL).
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 12
 
 start_fake --movies 100 --deleted 0 --latency-ms 50
 "$BIN" --db "$DB" --no-progress -vv list now_playing --pages all --workers 2 --rate 0 \
@@ -56,13 +56,14 @@ ok $? "dump: token absent from /proc/PID/environ"
 like "$(cat "$TMP/limits")" "Max core file size +0 +0" "dump: core dumps are disabled"
 
 # A server error quoting the request (api_key=... or the Authorization
-# header): the reason stored and logged has "[redacted]" in its place.
+# header), or a redirect keeping it: the reason stored and logged has
+# "[redacted]" in its place.
 stop_fake
 KEY=0123456789abcdef0123456789abcdef
 IDS=$(catalogue_ids 2 --movies 100 --deleted 0)
 set -- $IDS
 "$PYTHON" "$FAKE" --port 0 --port-file "$TMP/port2" --api-key "$KEY" --max-seconds 60 \
-    --movies 100 --deleted 0 --fault "$1:echo400" >/dev/null 2>&1 &
+    --movies 100 --deleted 0 --fault "$1:echo400" --fault "$2:redirect" >/dev/null 2>&1 &
 FAKE_PID=$!
 wait_for "the second fake to start" "$FAKE_PID" test -s "$TMP/port2"
 # (with --append the echoed URL is longer than the message TMDB's error is
@@ -70,8 +71,11 @@ wait_for "the second fake to start" "$FAKE_PID" test -s "$TMP/port2"
 env -u TMDB_API_TOKEN TMDB_API_KEY="$KEY" "$BIN" --db "$TMP/k.sqlite3" --no-progress -vv \
     --log-format json --api-base "http://127.0.0.1:$(cat "$TMP/port2")/3" ids $IDS --rate 0 \
     --append credits,keywords,videos >"$TMP/out" 2>"$TMP/err"
-is "$(sqlite3 "$TMP/k.sqlite3" "SELECT count(*) FROM fetch_failures WHERE reason LIKE '%[redacted]%'")" 1 \
-    "the failure echoing the request is recorded, the key redacted"
+is "$(sqlite3 "$TMP/k.sqlite3" "SELECT count(*) FROM fetch_failures WHERE reason LIKE '%[redacted]%'")" 2 \
+    "the failures echoing the request are recorded, the key redacted"
+like "$(sqlite3 "$TMP/k.sqlite3" "SELECT reason FROM fetch_failures WHERE movie_id = $2")" \
+    "^HTTP 301: redirected to https://api.example.test/3/movie/$2\\?.*api_key=\\[redacted\\].*, which is not followed" \
+    "a redirect names where it pointed (not followed), the key redacted"
 ! grep -aq "$(echo "$KEY" | cut -c1-8)" "$TMP/out" "$TMP/err" "$TMP/k.sqlite3" \
     "$TMP/k.sqlite3-wal" 2>/dev/null && ! sqlite3 "$TMP/k.sqlite3" .dump | grep -q "$(echo "$KEY" | cut -c1-8)"
 ok $? "the v3 key, whole or cut, is in no output and not in the database"
