@@ -23,7 +23,10 @@
  * so that once the server stops refusing, the limit stops mattering; a
  * further 429 halves it again. A 503 (the service is down, not this client
  * too fast) only pauses: a flaky CDN must not ratchet down a run that asked
- * for no limit.
+ * for no limit. So does a 429 before any rate is learnt for the only request
+ * this client sent in that second (a run's first request, the address's
+ * quota used up by another client): half of one request a second, climbing
+ * back by 5 % of that, would crawl for many minutes.
  *
  * Thread safety: all functions may be called from any thread; the state is
  * guarded by the limiter's mutex. Waiting happens outside the lock and ends

@@ -35,6 +35,9 @@
 /* Without a configured rate, the rate learnt at the first throttle is what
  * was sent in the server's last second: at least this much. */
 #define MIN_LEARNT_RATE 1.0
+/* ...and it is learnt only from a 429 that came with at least this many
+ * sends in the server's last second, the refused one included. */
+#define MIN_LEARNING_SENDS 2
 /* The sliding window is this much longer than the server's second. */
 #define WINDOW_MARGIN 1.02
 /* Sends remembered for the sliding window (rates above this are spacing-only),
@@ -242,6 +245,15 @@ void ratelimit_throttle(struct ratelimit *rl, long pause_ms, enum ratelimit_sign
     /* Requests already in flight when the first 429 came answer 429 too:
      * lower the rate once per pause, not once per answer. */
     bool lower = rl->configured > 0 || why == RATELIMIT_TOO_MANY;
+    /* No rate yet, and the refused request was the only one this client
+     * sent in the server's last second (a run's first request, with the
+     * address's quota used by another client or the run just before): it
+     * says nothing of this client's pace. Learnt from it, the rate was
+     * half a request a second, climbing back by 1/20 of a request a second
+     * each second: 300 movies took 102 s instead of 13. Only the pause. */
+    if (lower && rl->configured <= 0 && rl->rate <= 0 &&
+        sent_last_second(rl, now) < MIN_LEARNING_SENDS)
+        lower = false;
     if (lower && now >= rl->last_adjust_s) {
         recover(rl, now);
         if (rl->configured <= 0) {

@@ -198,6 +198,32 @@ static void test_unlimited_learns_nothing_from_a_503(void **state) {
     ratelimit_free(rl);
 }
 
+/* Without a configured rate, a 429 for the only request sent in the
+ * server's last second (a run's first, the address's quota used up by
+ * another client) pauses but sets no rate: learnt from it, the rate was
+ * half a request a second, climbing back by 0.05/s a second (300 movies in
+ * 102 s instead of 13 against a server allowing 40/s). The first 429 that
+ * comes with more sent still teaches one. */
+static void test_unlimited_learns_nothing_from_its_only_request(void **state) {
+    (void)state;
+    struct ratelimit *rl = ratelimit_new(0);
+    assert_non_null(rl);
+    acquire_slot(rl);
+    double t0 = clock_monotonic_s();
+    ratelimit_throttle(rl, 200, RATELIMIT_TOO_MANY);
+    assert_true(ratelimit_current_rate(rl) == 0);
+    assert_true(acquire_slot(rl) >= t0 + 0.2 - EPSILON_S); /* the pause holds */
+    for (int i = 0; i < 19; i++)
+        acquire_slot(rl); /* 20 sent at once since the pause, 21 in the second */
+    t0 = clock_monotonic_s();
+    ratelimit_throttle(rl, 0, RATELIMIT_TOO_MANY); /* learns 21, halved: 10.5 */
+    double rate = ratelimit_current_rate(rl);
+    assert_true(rate >= 10 - 1e-9); /* 20 if the first slot left the second */
+    /* and the recovery since (1.05/s), however slow the machine */
+    assert_true(rate <= 10.5 + 1.05 * (clock_monotonic_s() - t0) + 1e-9);
+    ratelimit_free(rl);
+}
+
 /* One acquire in its own thread (cmocka asserts only in the test's own
  * thread: the results are checked there, by check_waiter()). */
 struct waiter {
@@ -392,6 +418,7 @@ int main(void) {
         cmocka_unit_test(test_unlimited_learns_a_rate_from_a_throttle),
         cmocka_unit_test(test_unlimited_halves_what_was_sent),
         cmocka_unit_test(test_unlimited_learns_nothing_from_a_503),
+        cmocka_unit_test(test_unlimited_learns_nothing_from_its_only_request),
         cmocka_unit_test(test_a_pause_holds_for_threads_already_waiting),
         cmocka_unit_test(test_waiting_threads_gain_from_the_recovery),
         cmocka_unit_test(test_many_threads_keep_the_spacing),
