@@ -35,6 +35,8 @@
 #ifndef TMDB_RATELIMIT_H
 #define TMDB_RATELIMIT_H
 
+#include <stdbool.h>
+
 struct ratelimit;
 
 /* A limiter allowing `rate_per_s` requests per second (0 = unlimited until
@@ -64,8 +66,11 @@ enum ratelimit_signal {
 
 /* The server said "slow down": nobody sends before `pause_ms` from now,
  * and a configured rate drops; without one, only RATELIMIT_TOO_MANY
- * sets or lowers the rate (see above). */
-void ratelimit_throttle(struct ratelimit *rl, long pause_ms, enum ratelimit_signal why);
+ * sets or lowers the rate (see above). Returns true when this pause ends
+ * more than a second after the one under way (or none was): true for the
+ * answer that began it, false for those in flight with it, so that a
+ * caller says a long pause once. */
+bool ratelimit_throttle(struct ratelimit *rl, long pause_ms, enum ratelimit_signal why);
 
 /* The current allowed rate, requests per second (0 = unlimited: none was
  * configured and no throttle came yet). */

@@ -79,9 +79,12 @@ static enum retry_action fetch_attempts(struct fetcher *f, const char *url,
         struct retry_decision d = retry_decide(out, attempt, f->config->max_retries, &f->rng);
         if (d.throttle) {
             stats_add(&f->stats->throttled, 1);
-            ratelimit_throttle(f->ratelimit, d.pause_ms,
-                               out->status == 429 ? RATELIMIT_TOO_MANY : RATELIMIT_UNAVAILABLE);
-            if (d.pause_ms >= 30000) /* a cron job should not look hung */
+            bool began =
+                ratelimit_throttle(f->ratelimit, d.pause_ms,
+                                   out->status == 429 ? RATELIMIT_TOO_MANY : RATELIMIT_UNAVAILABLE);
+            /* a cron job should not look hung; said once a pause, not by
+             * every answer in flight with the one that began it */
+            if (began && d.pause_ms >= 30000)
                 log_warn("HTTP %ld with Retry-After: every request pauses %ld s", out->status,
                          (d.pause_ms + 500) / 1000);
         }

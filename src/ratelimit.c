@@ -236,10 +236,11 @@ int ratelimit_acquire_slot(struct ratelimit *rl, double *slot_s) {
     }
 }
 
-void ratelimit_throttle(struct ratelimit *rl, long pause_ms, enum ratelimit_signal why) {
+bool ratelimit_throttle(struct ratelimit *rl, long pause_ms, enum ratelimit_signal why) {
     pthread_mutex_lock(&rl->lock);
     double now = clock_monotonic_s();
     double until = now + (double)pause_ms / 1000.0;
+    bool longer = until > rl->paused_until_s + 1.0 || rl->paused_until_s <= now;
     if (until > rl->paused_until_s)
         rl->paused_until_s = until;
     /* Requests already in flight when the first 429 came answer 429 too:
@@ -279,6 +280,7 @@ void ratelimit_throttle(struct ratelimit *rl, long pause_ms, enum ratelimit_sign
         rl->last_adjust_s = until; /* recovery starts once the pause ends */
     }
     pthread_mutex_unlock(&rl->lock);
+    return longer;
 }
 
 double ratelimit_current_rate(struct ratelimit *rl) {

@@ -3,7 +3,7 @@
 # The shared limiter slows every worker down together: every movie is
 # stored, and the 429s stay few.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 15
 
 start_fake --movies 60 --deleted 0 --rate-limit 10
 ids=$(catalogue_ids 60 --movies 60 --deleted 0)
@@ -53,6 +53,23 @@ is "$RC" 0 "--rate 0 against a throttling server: exit 0"
 is "$(sql 'SELECT count(*) FROM movies')" 100 "and every movie stored"
 [ "${n429:-0}" -le 50 ]
 ok $? "429s stay few ($n429 ≤ 50): the pause and a learnt rate, not a storm"
+
+# A long Retry-After pauses every worker, and the run says so (a cron job
+# must not look hung) once a pause: not once by each answer in flight with
+# the one that began it (ten workers said it ten times).
+stop_fake
+start_fake --movies 40 --deleted 0 --rate-limit 3 --retry-after 60 --latency-ms 50
+ids=$(catalogue_ids 40 --movies 40 --deleted 0)
+DB=$TMP/pause.sqlite3
+"$BIN" --db "$DB" --no-progress ids $ids --rate 0 --workers 10 </dev/null >/dev/null \
+    2>"$TMP/pause.err" &
+pid=$!
+wait_for "the pause's warning" "$pid" grep -q "every request pauses" "$TMP/pause.err"
+sleep 1 # the other answers in flight have come
+kill -TERM "$pid"
+wait "$pid"
+is "$?:$(grep -c "HTTP 429 with Retry-After: every request pauses 60 s" "$TMP/pause.err")" "143:1" \
+    "a pause of 60 s is said once, whatever the workers in flight"
 
 # A Retry-After given as an HTTP date (RFC 9110's other form) is counted
 # from the answer's own Date, on the server's clock: a server an hour

@@ -111,6 +111,24 @@ static void test_answers_within_one_pause_lower_the_rate_once(void **state) {
     ratelimit_free(rl);
 }
 
+/* A long pause is said once: by the answer that began it, not by those in
+ * flight with it; one that ends later than the pause under way by more
+ * than a second, or comes after it, begins another. */
+static void test_the_answer_that_begins_a_pause_is_told(void **state) {
+    (void)state;
+    struct ratelimit *rl = ratelimit_new(40);
+    assert_true(ratelimit_throttle(rl, 60000, RATELIMIT_TOO_MANY));
+    for (int i = 0; i < 9; i++) /* the others in flight, a little later each */
+        assert_false(ratelimit_throttle(rl, 60000, RATELIMIT_TOO_MANY));
+    assert_false(ratelimit_throttle(rl, 200, RATELIMIT_UNAVAILABLE)); /* within it */
+    assert_true(ratelimit_throttle(rl, 120000, RATELIMIT_TOO_MANY));  /* a minute longer */
+    ratelimit_free(rl);
+    rl = ratelimit_new(40);
+    assert_true(ratelimit_throttle(rl, 0, RATELIMIT_TOO_MANY)); /* no pause under way */
+    assert_true(ratelimit_throttle(rl, 0, RATELIMIT_TOO_MANY)); /* that one is over */
+    ratelimit_free(rl);
+}
+
 /* Under MIN_RATE a throttle still lowers the rate, never raises it. */
 static void test_a_slow_rate_is_never_raised_by_a_throttle(void **state) {
     (void)state;
@@ -413,6 +431,7 @@ int main(void) {
         cmocka_unit_test(test_a_fractional_rate_never_rounds_up),
         cmocka_unit_test(test_throttle_pauses_everybody_and_lowers_the_rate),
         cmocka_unit_test(test_answers_within_one_pause_lower_the_rate_once),
+        cmocka_unit_test(test_the_answer_that_begins_a_pause_is_told),
         cmocka_unit_test(test_a_slow_rate_is_never_raised_by_a_throttle),
         cmocka_unit_test(test_unlimited_still_honours_a_pause),
         cmocka_unit_test(test_unlimited_learns_a_rate_from_a_throttle),
