@@ -59,7 +59,8 @@ struct http_result {
     size_t len;
     long retry_after_ms;    /* from Retry-After (seconds or HTTP date); -1 when absent */
     /* transport error text; on HTTP_OK, a 3xx's Location (not followed:
-     * may hold the query, credential and all), else empty */
+     * may hold the query, credential and all; bytes outside printable
+     * ASCII percent-encoded), else empty */
     char message[256];
 };
 

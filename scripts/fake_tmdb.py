@@ -146,7 +146,7 @@ FAULT_KINDS = ("500", "502html", "503", "503html", "504", "504html", "429", "401
                "404html", "reset", "stall", "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
                "bad_utf8", "html200", "echo400", "keyword_twice", "huge_header",
                "no_parts", "x_gzip", "deflate", "gzip_twice", "hints_gzip", "date_past",
-               "date_future", "redirect")
+               "date_future", "redirect", "redirect_raw")
 
 # --page-fault / --changes-page-fault kinds that give one result of the page
 # (--bad-result, default the first) a bad id in place of its own (no_id:
@@ -1339,6 +1339,12 @@ class Handler(BaseHTTPRequestHandler):
             # a proxy's or a moved host's redirect, the query (api_key=) kept
             self.send_body(301, b"<html><body>Moved Permanently</body></html>\n", "text/html",
                            headers={"Location": "https://api.example.test" + self.path})
+        elif fault == "redirect_raw":
+            # a misconfigured proxy's redirect, with bytes no URL may hold: a
+            # Latin-1 name and a terminal's escape sequence, as they are
+            self.send_body(301, b"", "text/html",
+                           headers={"Location": "https://api.example.test/Am\xe9lie\x1b[31m"
+                                                + self.path})
         elif fault in ("date_past", "date_future"):
             # a Date no copy can have (a broken cache's or proxy's clock):
             # 1 January 1990 (with an Age to match), or a day ahead

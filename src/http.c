@@ -451,13 +451,28 @@ static long retry_after_ms(struct http_client *c) {
 }
 
 /* A redirect's Location into out->message (empty when none): redirects
- * are not followed, and an operator needs to know where it pointed. */
+ * are not followed, and an operator needs to know where it pointed. A URL
+ * is printable ASCII: any other byte (a control character, a raw Latin-1
+ * or UTF-8 name) is percent-encoded, as a client following it sends it, so
+ * that the reason it goes into (logs, fetch_failures.reason: TEXT read as
+ * UTF-8) stays ASCII wherever it is cut. */
 static void note_location(struct http_client *c, struct http_result *out) {
     struct curl_header *h;
     out->message[0] = '\0';
-    if (out->status >= 300 && out->status < 400 &&
-        curl_easy_header(c->curl, "Location", 0, CURLH_HEADER, -1, &h) == CURLHE_OK)
-        snprintf(out->message, sizeof out->message, "%s", h->value);
+    if (out->status < 300 || out->status >= 400 ||
+        curl_easy_header(c->curl, "Location", 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+        return;
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)h->value; *p; p++) {
+        bool plain = *p > ' ' && *p < 0x7f;
+        if (o + (plain ? 1 : 3) >= sizeof out->message)
+            break;
+        if (plain)
+            out->message[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(out->message + o, 4, "%%%02X", *p);
+    }
+    out->message[o] = '\0';
 }
 
 void http_get(struct http_client *c, const char *url, struct http_result *out) {

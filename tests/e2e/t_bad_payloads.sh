@@ -4,9 +4,10 @@
 # --max-body bounds the body as decoded, compressed or not: a body of
 # exactly --max-body bytes is stored, one byte more is too large. A 404
 # that is not TMDB's own "not found" (a proxy's page, a wrong path) is a
-# failure: the stored movie is not marked deleted.
+# failure: the stored movie is not marked deleted. A redirect's Location
+# holding bytes no URL may is named percent-encoded.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 24
 
 CAT="--movies 40 --deleted 0"
 set -- $(catalogue_ids 12 $CAT)
@@ -54,5 +55,19 @@ is "$(sql "SELECT count(*) FROM movies WHERE id = $good2 AND deleted_at IS NULL"
     "the stored movie is not marked deleted"
 is "$(sql "SELECT kind FROM fetch_failures WHERE movie_id = $good2")" failed "recorded as failed, not missing"
 like "$(reason "$good2")" "HTTP 404: non-JSON body, not TMDB's \"not found\"" "the reason says why"
+
+# A redirect whose Location holds a Latin-1 byte and an escape sequence (a
+# misconfigured proxy's): the reason names where it pointed, those bytes
+# percent-encoded, so that a reader decoding the text as UTF-8 (Python's
+# sqlite3) can read the row, and no log or terminal gets the escape.
+stop_fake
+start_fake $CAT --fault "$good2:redirect_raw"
+run_ingest ids "$good2" --rate 0 --retries 0
+like "$(sql "SELECT reason FROM fetch_failures WHERE movie_id = $good2 ORDER BY run_id DESC LIMIT 1")" \
+    "^HTTP 301: redirected to https://api\\.example\\.test/Am%E9lie%1B\\[31m/3/movie/$good2\\?" \
+    "a redirect to bytes no URL holds: named percent-encoded"
+"$PYTHON" -c 'import sqlite3, sys
+sqlite3.connect(sys.argv[1]).execute("SELECT reason FROM fetch_failures").fetchall()' "$DB"
+ok $? "and Python's sqlite3 reads the row (UTF-8 text)"
 
 done_testing
