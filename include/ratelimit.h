@@ -66,10 +66,10 @@ enum ratelimit_signal {
 
 /* The server said "slow down": nobody sends before `pause_ms` from now,
  * and a configured rate drops; without one, only RATELIMIT_TOO_MANY
- * sets or lowers the rate (see above). Returns true when this pause ends
- * more than a second after the one under way (or none was): true for the
- * answer that began it, false for those in flight with it, so that a
- * caller says a long pause once. */
+ * sets or lowers the rate (see above). Returns true when no pause is under
+ * way, or this one ends later than it by more than a quarter of its own
+ * length (1 s at least): true for the answer that began a pause, false for
+ * those in flight with it, so that a caller says a long pause once. */
 bool ratelimit_throttle(struct ratelimit *rl, long pause_ms, enum ratelimit_signal why);
 
 /* The current allowed rate, requests per second (0 = unlimited: none was

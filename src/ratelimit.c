@@ -240,7 +240,12 @@ bool ratelimit_throttle(struct ratelimit *rl, long pause_ms, enum ratelimit_sign
     pthread_mutex_lock(&rl->lock);
     double now = clock_monotonic_s();
     double until = now + (double)pause_ms / 1000.0;
-    bool longer = until > rl->paused_until_s + 1.0 || rl->paused_until_s <= now;
+    /* Answers in flight with the one that began a pause come in over its
+     * requests' time (seconds, for a slow or distant server): the same
+     * pause unless this one ends a quarter of its length (1 s at least)
+     * after it. */
+    double slack = (double)pause_ms / 4000.0 > 1.0 ? (double)pause_ms / 4000.0 : 1.0;
+    bool longer = rl->paused_until_s <= now || until > rl->paused_until_s + slack;
     if (until > rl->paused_until_s)
         rl->paused_until_s = until;
     /* Requests already in flight when the first 429 came answer 429 too:

@@ -112,8 +112,9 @@ static void test_answers_within_one_pause_lower_the_rate_once(void **state) {
 }
 
 /* A long pause is said once: by the answer that began it, not by those in
- * flight with it; one that ends later than the pause under way by more
- * than a second, or comes after it, begins another. */
+ * flight with it (even seconds later, from a slow server); one that ends
+ * later than the pause under way by more than a quarter of its length, or
+ * comes after it, begins another. */
 static void test_the_answer_that_begins_a_pause_is_told(void **state) {
     (void)state;
     struct ratelimit *rl = ratelimit_new(40);
@@ -121,6 +122,7 @@ static void test_the_answer_that_begins_a_pause_is_told(void **state) {
     for (int i = 0; i < 9; i++) /* the others in flight, a little later each */
         assert_false(ratelimit_throttle(rl, 60000, RATELIMIT_TOO_MANY));
     assert_false(ratelimit_throttle(rl, 200, RATELIMIT_UNAVAILABLE)); /* within it */
+    assert_false(ratelimit_throttle(rl, 70000, RATELIMIT_TOO_MANY));  /* 10 s later: the same */
     assert_true(ratelimit_throttle(rl, 120000, RATELIMIT_TOO_MANY));  /* a minute longer */
     ratelimit_free(rl);
     rl = ratelimit_new(40);
