@@ -48,11 +48,11 @@ void json_global_init(void) {
     hooks_installed = true;
 }
 
-cJSON *json_parse_in_arena(struct arena *a, const char *s, size_t len, const char **end,
-                           bool *in_arena, bool *out_of_memory) {
-    *in_arena = hooks_installed;
-    if (hooks_installed)
-        parse_arena = a;
+/* One parse with this thread's allocations in `a` (NULL: on the heap),
+ * telling a failed allocation from text that is not JSON. */
+static cJSON *parse(struct arena *a, const char *s, size_t len, const char **end,
+                    bool *out_of_memory) {
+    parse_arena = a;
     parse_out_of_memory = false;
     cJSON *root = cJSON_ParseWithLengthOpts(s, len, end, 0);
     parse_arena = NULL;
@@ -60,12 +60,14 @@ cJSON *json_parse_in_arena(struct arena *a, const char *s, size_t len, const cha
     return root;
 }
 
+cJSON *json_parse_in_arena(struct arena *a, const char *s, size_t len, const char **end,
+                           bool *in_arena, bool *out_of_memory) {
+    *in_arena = hooks_installed;
+    return parse(hooks_installed ? a : NULL, s, len, end, out_of_memory);
+}
+
 cJSON *json_parse(const char *s, size_t len, const char **end, bool *out_of_memory) {
-    parse_arena = NULL;
-    parse_out_of_memory = false;
-    cJSON *root = cJSON_ParseWithLengthOpts(s, len, end, 0);
-    *out_of_memory = !root && parse_out_of_memory;
-    return root;
+    return parse(NULL, s, len, end, out_of_memory);
 }
 
 const char *json_library_version(void) {
