@@ -36,6 +36,8 @@ struct fetcher {
     struct stats *stats;          /* shared */
     const struct fetch_config *config;
     uint64_t rng;                 /* jitter state, this thread's own */
+    long long answers;            /* requests that got an HTTP answer, */
+    double answer_s;              /* and the seconds they took: this thread's own */
     char url[2048];
 };
 

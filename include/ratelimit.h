@@ -76,4 +76,12 @@ bool ratelimit_throttle(struct ratelimit *rl, long pause_ms, enum ratelimit_sign
  * configured and no throttle came yet). */
 double ratelimit_current_rate(struct ratelimit *rl);
 
+/* Workers that wait `answer_s` seconds for each answer send at most
+ * workers / answer_s requests a second, whatever the limiter allows: with
+ * slow answers, too few workers keep a run under its rate (5 at 300 ms an
+ * answer: 16.7 a second of 35). When that is under 80 % of `rate`, returns
+ * how many workers would reach `rate`, each busy at most 90 % of the time;
+ * otherwise (or without a rate, or an answer time) 0. Pure. */
+int ratelimit_workers_for(double rate, int workers, double answer_s);
+
 #endif

@@ -18,6 +18,10 @@
  *   http_requests  requests sent, list pages included (workers, producer)
  *   retries        requests that were repeats (workers, producer)
  *   throttled      429/503 answers (workers, producer)
+ *   answers        the workers' requests that got an HTTP answer, and
+ *   answer_us      the microseconds they took in all: what bounds the
+ *                  workers' pace (each worker as it ends; read by main's
+ *                  thread once the threads are joined)
  *   oldest_copy    the earliest Date (seconds since the epoch) of a copy the
  *                  run stored or found deleted; 0 none (writer, at commit;
  *                  read by main's thread once the threads are joined)
@@ -51,6 +55,8 @@ struct stats {
     atomic_llong http_requests;
     atomic_llong retries;
     atomic_llong throttled;
+    atomic_llong answers;
+    atomic_llong answer_us;
     atomic_llong skipped;
     atomic_llong bad_input;
 };

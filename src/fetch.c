@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "credential.h"
 #include "log.h"
 #include "movie.h"
@@ -75,7 +76,12 @@ static enum retry_action fetch_attempts(struct fetcher *f, const char *url,
         stats_add(&f->stats->http_requests, 1);
         if (attempt > 1)
             stats_add(&f->stats->retries, 1);
+        double sent_s = clock_monotonic_s();
         http_get(f->http, url, out);
+        if (out->error == HTTP_OK) {
+            f->answers++;
+            f->answer_s += clock_monotonic_s() - sent_s;
+        }
         struct retry_decision d = retry_decide(out, attempt, f->config->max_retries, &f->rng);
         if (d.throttle) {
             stats_add(&f->stats->throttled, 1);

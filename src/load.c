@@ -19,6 +19,7 @@
 #include "log.h"
 #include "movie.h"
 #include "pipeline.h"
+#include "ratelimit.h"
 #include "rlimits.h"
 #include "stats.h"
 #include "stop.h"
@@ -341,6 +342,36 @@ static int print_dry_run(const struct options *opt, struct stats *stats) {
     return log_output_flushed(stdout, "the dry run's result");
 }
 
+/* Fewer answers than this say too little of the server's pace. */
+#define WORKERS_BOUND_MIN_ANSWERS 100
+
+/* Slow answers keep too few workers under --rate (ratelimit_workers_for()):
+ * at 300 ms an answer the default 5 send about 17 requests a second, and a
+ * whole-catalogue export takes twice the hours its rate promises. Said
+ * once the run knows the server's pace, with the --workers that reaches
+ * the rate, or TMDB's connection limit when that does not. */
+static void warn_workers_bound(const struct options *opt, struct stats *stats) {
+    long long answers = stats_get(&stats->answers);
+    if (answers < WORKERS_BOUND_MIN_ANSWERS)
+        return;
+    double answer_s = (double)stats_get(&stats->answer_us) / 1e6 / (double)answers;
+    int needed = ratelimit_workers_for(opt->rate, opt->workers, answer_s);
+    if (needed == 0)
+        return;
+    bool pages = opt->source.kind == SOURCE_LIST || opt->source.kind == SOURCE_CHANGES;
+    int most =
+        tmdb_is_official_base(opt->api_base) ? TMDB_MAX_CONNECTIONS - (pages ? 1 : 0) : MAX_WORKERS;
+    char how[160];
+    if (needed <= most)
+        snprintf(how, sizeof how, "--workers %d would reach it", needed);
+    else
+        snprintf(how, sizeof how, "even %d workers%s would send at most %.1f", most,
+                 most < MAX_WORKERS ? " (TMDB's connection limit)" : "", (double)most / answer_s);
+    log_warn("the workers held this run back: answers took %.0f ms on average, so %d "
+             "worker(s) sent at most %.1f requests/s, under --rate %g; %s",
+             answer_s * 1e3, opt->workers, (double)opt->workers / answer_s, opt->rate, how);
+}
+
 /* A run opens a connection per worker, and one more for list or changes
  * pages; a dry run opens no worker's. Above TMDB's ceiling: a warning. */
 static void warn_connections(const struct options *opt) {
@@ -561,6 +592,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
         ps = PIPELINE_INTERRUPTED;
 
     warn_stale(&stats);
+    warn_workers_bound(opt, &stats);
     if (ps == PIPELINE_OK)
         warn_adult_left_out(store, adult_left_out);
     struct run_counts counts;

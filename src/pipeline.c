@@ -71,6 +71,8 @@ static int fetcher_open(struct pipeline *p, struct fetcher *f, unsigned index) {
     f->stats = p->stats;
     f->config = &p->cfg->fetch;
     f->rng = seed_for(index);
+    f->answers = 0;
+    f->answer_s = 0;
     if (!f->http) {
         if (stop_request(STOP_FATAL))
             log_error("could not create an HTTP handle");
@@ -113,6 +115,8 @@ static void *worker_main(void *arg) {
             if (queue_push_weighted(p->results, &r, movie_bytes(r.movie)) != QUEUE_OK)
                 movie_free(r.movie);
         }
+        stats_add(&p->stats->answers, f.answers);
+        stats_add(&p->stats->answer_us, (long long)(f.answer_s * 1e6));
         log_debug("worker %u: %ld connection(s) opened, %.3f s of CPU", w->index,
                   http_client_connections(f.http), clock_thread_cpu_s());
     }

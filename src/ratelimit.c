@@ -15,6 +15,7 @@
  * waits of 1 s). */
 #include "ratelimit.h"
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -294,4 +295,11 @@ double ratelimit_current_rate(struct ratelimit *rl) {
     double r = rl->rate;
     pthread_mutex_unlock(&rl->lock);
     return r;
+}
+
+int ratelimit_workers_for(double rate, int workers, double answer_s) {
+    if (rate <= 0 || answer_s <= 0 || workers <= 0 || (double)workers / answer_s >= 0.8 * rate)
+        return 0;
+    double needed = ceil(rate * answer_s / 0.9);
+    return needed < INT_MAX ? (int)needed : INT_MAX;
 }

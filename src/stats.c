@@ -16,6 +16,8 @@ void stats_init(struct stats *s) {
     atomic_init(&s->http_requests, 0);
     atomic_init(&s->retries, 0);
     atomic_init(&s->throttled, 0);
+    atomic_init(&s->answers, 0);
+    atomic_init(&s->answer_us, 0);
     atomic_init(&s->skipped, 0);
     atomic_init(&s->bad_input, 0);
 }

@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -420,6 +421,20 @@ static int setup(void **state) {
     return stop_init();
 }
 
+/* Workers waiting L s an answer send at most workers / L a second: under
+ * 80 % of the rate, the workers that reach it, each busy 90 % at most. */
+static void test_workers_for_a_rate(void **state) {
+    (void)state;
+    assert_int_equal(ratelimit_workers_for(35, 5, 0.3), 12);  /* 16.7/s: 35 * 0.3 / 0.9 = 11.7 */
+    assert_int_equal(ratelimit_workers_for(35, 1, 0.04), 2);  /* 25/s */
+    assert_int_equal(ratelimit_workers_for(35, 5, 0.02), 0);  /* 250/s: they keep up */
+    assert_int_equal(ratelimit_workers_for(35, 28, 1.0), 0);  /* 28/s: 80 % exactly */
+    assert_int_equal(ratelimit_workers_for(35, 27, 1.0), 39); /* 27/s: 35 / 0.9 = 38.9 */
+    assert_int_equal(ratelimit_workers_for(0, 5, 0.3), 0);    /* no rate to reach */
+    assert_int_equal(ratelimit_workers_for(35, 5, 0), 0);     /* no pace known */
+    assert_int_equal(ratelimit_workers_for(1e5, 1, 1e9), INT_MAX);
+}
+
 static int teardown(void **state) {
     (void)state;
     stop_cleanup();
@@ -444,6 +459,7 @@ int main(void) {
         cmocka_unit_test(test_waiting_threads_gain_from_the_recovery),
         cmocka_unit_test(test_many_threads_keep_the_spacing),
         cmocka_unit_test(test_threads_are_served_in_order),
+        cmocka_unit_test(test_workers_for_a_rate),
         cmocka_unit_test(test_stop_ends_a_wait), /* last: the stop is for good */
     };
     return cmocka_run_group_tests_name("ratelimit", tests, setup, teardown);
