@@ -512,6 +512,7 @@ static int record_outcome(const struct options *opt, struct store *store, const 
 }
 
 int load_run(int argc, char **argv, struct options *opt, const struct credential *cred) {
+    double t0 = clock_monotonic_s(); /* the summary's elapsed: the whole run, its end too */
     warn_connections(opt);
     warn_cleartext(opt, cred);
     /* Before anything opens: too few descriptors would read as a server
@@ -582,9 +583,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     pc.source.count_only = opt->dry_run;
     struct stats stats;
     stats_init(&stats);
-    double t0 = clock_monotonic_s();
     enum pipeline_status ps = pipeline_run(&pc, opt->dry_run ? NULL : store, &stats);
-    double elapsed_s = clock_monotonic_s() - t0;
     /* A signal after the last movie was written: the run stops there, before
      * it marks deletions or moves the cursor (sync_finish() checks for one
      * that comes while it works). */
@@ -621,6 +620,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     /* -q keeps the summary of a run that did not end ok: from cron, whose
      * mail ignores the exit status, it is the only word of it */
     if ((opt->verbosity >= 0 || code != EXIT_OK) && !opt->dry_run)
-        print_summary(run_id, status, &counts, stats_get(&stats.throttled), elapsed_s);
+        print_summary(run_id, status, &counts, stats_get(&stats.throttled),
+                      clock_monotonic_s() - t0);
     return code;
 }

@@ -12,7 +12,7 @@
 # (prlimit --fsize at the size of DB-wal: the run's end must append to
 # it), and its input ends.
 . "$(dirname "$0")/lib.sh"
-plan 18
+plan 19
 
 start_fake --movies 60 --deleted 0
 set -- $(catalogue_ids 4 --movies 60 --deleted 0)
@@ -56,6 +56,10 @@ for name in locked_a_while full_a_while; do
     like "$(cat "$TMP/$name.err")" "run 2: its end \(ok\) recorded after [0-9]+ s" \
         "$name: and says it was recorded late"
 done
+# the summary's elapsed is the whole run's: the 5 s busy timeout before
+# the first retry of its end, and the wait for the lock after it
+like "$(cat "$TMP/locked_a_while.err")" "run 2 ok: .* elapsed=([5-9]|[1-9][0-9])\.[0-9]s" \
+    "the summary's elapsed counts the time its end waited"
 like "$(cat "$TMP/locked_a_while.err")" "warning: run 2: .*locked_a_while\.sqlite3: finish the run: database is locked \(another connection holds a write transaction.*\); recording its end \(ok\) is tried again for up to 30 s" \
     "the warning names the run, the outcome and the lock"
 like "$(cat "$TMP/full_a_while.err")" "warning: run 2: .*full_a_while\.sqlite3: finish the run: .*(disk|full).*; recording its end \(ok\) is tried again for up to 30 s" \
