@@ -147,8 +147,11 @@ static void draw_progress(struct pipeline *p, double elapsed_s, bool ids_from_te
     struct stats *s = p->stats;
     long long done = stats_get(&s->stored) + stats_get(&s->missing) + stats_get(&s->failed);
     long long expected = stats_get(&s->expected);
-    long long requested = stats_get(&s->requested);
-    long long total = expected > requested ? expected : requested;
+    /* the failed count holds the tokens, lines and results that were not
+     * ids, done once read: the total holds them too, or a bad token made
+     * "10/2 done" while the 2 movies were still being fetched */
+    long long read = stats_get(&s->requested) + stats_get(&s->bad_input);
+    long long total = expected > read ? expected : read;
     /* ETA from the pace so far; none until something is done */
     char eta[32] = "ETA --";
     if (done > 0 && total > done && elapsed_s > 1) {

@@ -4,7 +4,7 @@
 # with standard output and error closed (logs written all along) every id
 # is still read and stored; with standard input closed, there are none.
 . "$(dirname "$0")/lib.sh"
-plan 19
+plan 20
 
 start_fake --movies 50 --deleted 0
 ids=$(catalogue_ids 30 --movies 50 --deleted 0)
@@ -72,4 +72,24 @@ like "$(tr '\r\n' '  ' <"$TMP/tty")" "ids from the terminal, Ctrl-D ends them \|
     "ids typed at a terminal: the progress line says where they come from and what ends them"
 is "$(sqlite3 "$TMP/tty.sqlite3" "SELECT count(*) FROM movies WHERE id IN ($(echo "$two" | tr ' ' ,))")" 2 \
     "and the ids typed are stored"
+
+# On a terminal, the progress line's total counts the tokens that were not
+# ids with the ids, as its "done" and "failed" count them: 10 bad tokens and
+# 2 ids read "10/12 done" while the 2 movies are fetched, not "10/2".
+start_fake --movies 50 --deleted 0 --latency-ms 1500
+{
+    i=0
+    while [ $i -lt 10 ]; do
+        echo "bad$i"
+        i=$((i + 1))
+    done
+    echo "$two"
+} >"$TMP/mixed"
+${INGEST_TIMEOUT:+timeout "$INGEST_TIMEOUT"} script -qec \
+    "\"$BIN\" --db \"$TMP/mixed.sqlite3\" --rate 0 ids - <\"$TMP/mixed\"" /dev/null \
+    </dev/null >"$TMP/mixed.tty" 2>&1
+tr '\r' '\n' <"$TMP/mixed.tty" | grep -Eo '[0-9]+/[0-9]+ done' | sort -u >"$TMP/frames"
+diag "progress frames: $(tr '\n' ' ' <"$TMP/frames")"
+is "$(awk -F'[/ ]' '$1 + 0 > $2 + 0' "$TMP/frames" | head -1):$(grep -c '^10/12 done' "$TMP/frames")" ":1" \
+    "bad tokens and ids: the progress line's done never passes its total (10/12 while fetching)"
 done_testing
