@@ -235,6 +235,14 @@ static void protect_credential(void) {
         log_warn("could not disable core dumps; a crash could leave the credential in a core file");
 }
 
+/* A variable set to something: credential_load() takes one set empty
+ * (`Environment=TMDB_API_TOKEN=`, `TMDB_API_TOKEN=$(cat missing)`) as not
+ * set, and so does the choice of whether to load one. */
+static bool env_given(const char *name) {
+    const char *value = getenv(name);
+    return value && *value;
+}
+
 int main(int argc, char **argv) {
     unsigned closed = open_standard_fds();
     /* `dump | head`, a file past `ulimit -f`: a write error, exit 1 said
@@ -276,8 +284,8 @@ int main(int argc, char **argv) {
     /* A dry run of export reads the export only: the files host wants no
      * credential, so none is needed (every other load talks to the API). */
     bool needs_credential = !(opt.dry_run && opt.source.kind == SOURCE_EXPORT);
-    if (!needs_credential && !opt.token_file && !getenv("TMDB_API_TOKEN") &&
-        !getenv("TMDB_API_KEY"))
+    if (!needs_credential && !opt.token_file && !env_given("TMDB_API_TOKEN") &&
+        !env_given("TMDB_API_KEY"))
         memset(&cred, 0, sizeof cred);
     else if (credential_load(opt.token_file, &cred, err, sizeof err) != 0) {
         log_error("%s", err);

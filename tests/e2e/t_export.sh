@@ -7,7 +7,7 @@
 # stop the deletion marking; a missing export is a clear error. The ids are
 # fetched in ascending order, whatever the file's.
 . "$(dirname "$0")/lib.sh"
-plan 71
+plan 72
 
 FAKE_OPTS="--movies 300 --deleted 5"
 # today, taken before the fake starts: the fake serves it even when midnight
@@ -42,6 +42,11 @@ is "$(fake_stat by_endpoint.details)" 0 "dry run: no detail request"
 [ ! -e "$DB" ]; ok $? "dry run: no database created"
 env -u TMDB_API_TOKEN "$BIN" --db "$DB" export --file "$TMP/export.gz" --dry-run >"$TMP/out" 2>&1
 is "$?" 0 "a dry run of an export needs no credential (only the export is read)"
+# set but empty (Environment=TMDB_API_TOKEN= in a unit, a cron line's
+# TMDB_API_TOKEN=$(cat a missing file)): no credential either
+TMDB_API_TOKEN= TMDB_API_KEY= "$BIN" --db "$DB" export --file "$TMP/export.gz" --dry-run \
+    >"$TMP/out" 2>&1
+is "$?" 0 "nor with TMDB_API_TOKEN and TMDB_API_KEY set empty"
 # The estimate in whole hours and minutes: 2,000 ids at 1/s are 33 minutes,
 # 3,599 are 60 minutes: 1h00m.
 seq 1 2000 | "$BIN" --db "$TMP/none.sqlite3" --dry-run --rate 1 ids - >"$TMP/out" 2>/dev/null
