@@ -102,7 +102,11 @@ static enum retry_action fetch_attempts(struct fetcher *f, const char *url,
             snprintf(reason, reason_size, "interrupted");
         if (d.action != RETRY_AGAIN)
             return d.action;
-        log_debug("attempt %d failed (%s); retrying in %ld ms", attempt, reason, d.delay_ms);
+        /* which request: five workers' retries interleave */
+        char shown[512];
+        tmdb_redact_url(url, shown, sizeof shown);
+        log_debug("%s: attempt %d failed (%s); retrying in %ld ms", shown, attempt, reason,
+                  d.delay_ms);
         if (stop_sleep_ms(d.delay_ms) != 0) {
             snprintf(reason, reason_size, "interrupted");
             return RETRY_FATAL;

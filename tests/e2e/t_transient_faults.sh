@@ -3,7 +3,7 @@
 # body, 503 with Retry-After, a reset connection, a 500 and a stall cut by
 # --timeout; every movie is stored exactly once and the run exits 0.
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 8
 
 CAT="--movies 30 --deleted 0"
 set -- $(catalogue_ids 10 $CAT)
@@ -22,5 +22,13 @@ is "$(sql 'SELECT retries FROM runs')" 12 "runs.retries counts them"
 [ "$elapsed" -lt 25 ]
 ok $? "the 30 s stall was cut by --timeout, not waited out (${elapsed}s)"
 like "$ERR" "retries=12" "summary reports the retries"
+
+# -vv says each retry, naming the request it repeats: the retries of five
+# workers interleave, and one that named none could be told from no other.
+start_fake $CAT --fault "$1:500:1"
+DB=$TMP/vv.sqlite3
+run_ingest -vv ids "$1" "$2" --rate 0
+like "$ERR" "tmdb-ingest: http://127\.0\.0\.1:[0-9]+/3/movie/$1\?[^ ]*: attempt 1 failed \(HTTP 500" \
+    "-vv: a retry names the request it repeats"
 
 done_testing
