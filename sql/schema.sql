@@ -377,7 +377,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS movies_fts USING fts5 (
 -- applied, as the triggers are, so that every database gets this text.
 -- (Before, a movie whose last fetch had keywords read them from raw_json:
 -- a renamed keyword kept its old name in the documents of the movies not
--- fetched again.)
+-- fetched again.) A database whose view was that one holds such documents:
+-- noted here, before the view is replaced, and rebuilt below, once.
+CREATE TEMP TABLE search_text_was_raw AS
+SELECT 1 AS yes FROM sqlite_schema
+ WHERE type = 'view' AND name = 'movie_search_text' AND sql LIKE '%raw_json%';
 DROP VIEW IF EXISTS movie_search_text;
 CREATE VIEW IF NOT EXISTS movie_search_text AS
 SELECT m.id, m.title, m.original_title, m.overview, m.tagline,
@@ -461,6 +465,14 @@ BEGIN
     INSERT INTO fts_pending (movie_id)
     SELECT movie_id FROM movie_keywords WHERE keyword_id = NEW.id ON CONFLICT DO NOTHING;
 END;
+
+-- The documents the earlier movie_search_text wrote (above) whose keywords
+-- are not their keyword rows' now: a keyword TMDB renamed since.
+INSERT INTO fts_pending (movie_id)
+SELECT f.rowid FROM movies_fts f JOIN movie_search_text s ON s.id = f.rowid
+ WHERE EXISTS (SELECT 1 FROM temp.search_text_was_raw) AND f.keywords IS NOT s.keywords
+    ON CONFLICT DO NOTHING;
+DROP TABLE temp.search_text_was_raw;
 
 -- Documents noted by changes made outside tmdb-ingest (see fts_pending).
 DELETE FROM movies_fts WHERE rowid IN (SELECT movie_id FROM fts_pending);

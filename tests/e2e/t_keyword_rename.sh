@@ -6,7 +6,7 @@
 # The same for one body naming a keyword twice under two names, and for a
 # merge whose input holds the new name.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 21
 
 KW=818 # "based on novel or book" in the fake
 NEW="zeppelinrename novel"
@@ -31,6 +31,41 @@ is "$RC" 0 "one movie of the renamed keyword fetched again: exit 0"
 DB=$TMP/one.sqlite3 run_ingest search zeppelinrename --limit 1000
 is "$(printf '%s\n' "$OUT" | grep -cE '^ +[0-9]+  ')" "$n" "all $n movies of the keyword found by its new name"
 is "$(sqlite3 "$TMP/one.sqlite3" "SELECT count(*) FROM movies_fts WHERE movies_fts MATCH '\"based on novel or book\"'")" 0 \
+    "none by the old name"
+
+# A database whose documents an earlier build wrote: its movie_search_text
+# read the keywords of a movie whose last fetch carried them from raw_json,
+# so a keyword renamed since kept its old name in the documents of the
+# movies not fetched again (as above, before). Opening it to write rebuilds
+# those documents, once: a version 5 one upgraded by stats, and a version 6
+# one that build set up, at the next load. Before, they kept the old name
+# for good: none was found by the new name.
+old_view="CREATE VIEW movie_search_text AS SELECT m.id, m.title, m.original_title,
+    m.overview, m.tagline, CASE WHEN instr(',' || m.appended || ',', ',keywords,') > 0
+    THEN (SELECT group_concat(json_extract(j.value, '\$.name'), ', ')
+            FROM json_each(m.raw_json, '\$.keywords.keywords') j)
+    ELSE (SELECT group_concat(name, ', ') FROM (SELECT k.name FROM movie_keywords mk
+            JOIN keywords k ON k.id = mk.keyword_id WHERE mk.movie_id = m.id
+           ORDER BY mk.position)) END AS keywords FROM movies m"
+for v in 5 6; do
+    cp "$TMP/old.sqlite3" "$TMP/v$v.sqlite3"
+    sqlite3 "$TMP/v$v.sqlite3" "DROP VIEW movie_search_text; $old_view;
+        UPDATE keywords SET name = '$NEW' WHERE id = $KW; DELETE FROM fts_pending;
+        DELETE FROM meta WHERE key = 'schema_digest'"
+done
+sqlite3 "$TMP/v5.sqlite3" "DROP TABLE movie_parts; PRAGMA user_version = 5"
+DB=$TMP/v5.sqlite3 run_ingest stats
+DB=$TMP/v5.sqlite3 run_ingest search zeppelinrename --limit 1000
+is "$RC:$(printf '%s\n' "$OUT" | grep -cE '^ +[0-9]+  ')" "0:$n" \
+    "version 5, upgraded by stats: all $n movies of the keyword found by its new name"
+is "$(sqlite3 "$TMP/v5.sqlite3" "SELECT count(*) FROM movies_fts WHERE movies_fts MATCH '\"based on novel or book\"'")" 0 \
+    "none by the old name"
+other=$(sql "SELECT id FROM movies WHERE id NOT IN (SELECT movie_id FROM movie_keywords) LIMIT 1")
+DB=$TMP/v6.sqlite3 run_ingest ids "$other" --rate 0 --append keywords
+DB=$TMP/v6.sqlite3 run_ingest search zeppelinrename --limit 1000
+is "$RC:$(printf '%s\n' "$OUT" | grep -cE '^ +[0-9]+  ')" "0:$n" \
+    "version 6 set up by that build, after a load of another movie: all $n found by the new name"
+is "$(sqlite3 "$TMP/v6.sqlite3" "SELECT count(*) FROM movies_fts WHERE movies_fts MATCH '\"based on novel or book\"'")" 0 \
     "none by the old name"
 stop_fake
 
