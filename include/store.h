@@ -36,7 +36,7 @@
 struct idset;
 struct movie;
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 enum store_status {
     STORE_OK = 0,

@@ -1,4 +1,4 @@
--- schema.sql - the tmdb-ingest database, schema version 6. Applied by the
+-- schema.sql - the tmdb-ingest database, schema version 7. Applied by the
 -- program itself (idempotent) whenever the database's meta.schema_digest
 -- differs from this text's; PRAGMA user_version holds the
 -- schema version, and sql/migrations/N.sql upgrades a version N-1 database
@@ -69,10 +69,13 @@ CREATE INDEX IF NOT EXISTS movies_collection ON movies (collection_id);
 -- parts each movie was stored with: `stats` counts both from this index,
 -- and a resumed run finds what it stored here, without the table, whose
 -- rows carry raw_json (a few KiB each, overflow pages) before these
--- columns (`appended` since schema version 5). The writer rewrites the
--- entry at every fetch anyway (fetched_at changes), so the second column
--- costs it little (docs/benchmarks.md).
-CREATE INDEX IF NOT EXISTS movies_fetched_at ON movies (fetched_at, appended);
+-- columns (`appended` since schema version 5). An export's deletions ask
+-- every stored movie whether it is live and adult (store_find_gone()):
+-- `adult` and `deleted_at` here (version 7) answer that from the index
+-- too, where the table meant reading the whole file. The writer rewrites
+-- the entry at every fetch anyway (fetched_at changes), so the columns
+-- after the first cost it little (docs/benchmarks.md).
+CREATE INDEX IF NOT EXISTS movies_fetched_at ON movies (fetched_at, appended, adult, deleted_at);
 -- The movies stored from a copy made on a day before their fetch's (schema
 -- version 5): an export reads the first entry below a day so that the
 -- changes cursor never passes a copy a movie is stored from

@@ -38,9 +38,10 @@ extern const char store_migrate_3_sql[];
 extern const char store_migrate_4_sql[];
 extern const char store_migrate_5_sql[];
 extern const char store_migrate_6_sql[];
+extern const char store_migrate_7_sql[];
 static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
     [2] = store_migrate_2_sql, [3] = store_migrate_3_sql, [4] = store_migrate_4_sql,
-    [5] = store_migrate_5_sql, [6] = store_migrate_6_sql,
+    [5] = store_migrate_5_sql, [6] = store_migrate_6_sql, [7] = store_migrate_7_sql,
 };
 
 /* The movie row's columns, from the parameters of ST_INSERT_MOVIE, but id

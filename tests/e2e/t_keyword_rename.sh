@@ -37,8 +37,8 @@ is "$(sqlite3 "$TMP/one.sqlite3" "SELECT count(*) FROM movies_fts WHERE movies_f
 # read the keywords of a movie whose last fetch carried them from raw_json,
 # so a keyword renamed since kept its old name in the documents of the
 # movies not fetched again (as above, before). Opening it to write rebuilds
-# those documents, once: a version 5 one upgraded by stats, and a version 6
-# one that build set up, at the next load. Before, they kept the old name
+# those documents, once: a version 5 one upgraded by stats, and one of the
+# current version that build set up (version 6 then), at the next load. Before, they kept the old name
 # for good: none was found by the new name.
 old_view="CREATE VIEW movie_search_text AS SELECT m.id, m.title, m.original_title,
     m.overview, m.tagline, CASE WHEN instr(',' || m.appended || ',', ',keywords,') > 0
@@ -64,7 +64,7 @@ other=$(sql "SELECT id FROM movies WHERE id NOT IN (SELECT movie_id FROM movie_k
 DB=$TMP/v6.sqlite3 run_ingest ids "$other" --rate 0 --append keywords
 DB=$TMP/v6.sqlite3 run_ingest search zeppelinrename --limit 1000
 is "$RC:$(printf '%s\n' "$OUT" | grep -cE '^ +[0-9]+  ')" "0:$n" \
-    "version 6 set up by that build, after a load of another movie: all $n found by the new name"
+    "the current version set up by that build, after a load of another movie: all $n found by the new name"
 is "$(sqlite3 "$TMP/v6.sqlite3" "SELECT count(*) FROM movies_fts WHERE movies_fts MATCH '\"based on novel or book\"'")" 0 \
     "none by the old name"
 stop_fake

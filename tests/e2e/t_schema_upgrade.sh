@@ -6,7 +6,7 @@
 # tests/fixtures/schema_v1.sql is version 1's schema; t_schema_upgrade_v2.sh
 # upgrades a version 2 database.
 . "$(dirname "$0")/lib.sh"
-plan 36
+plan 39
 
 sqlite3 "$DB" <<SQL
 .read $ROOT/tests/fixtures/schema_v1.sql
@@ -34,7 +34,7 @@ start_fake --movies 10 --deleted 0
 ids=$(catalogue_ids 2 --movies 10 --deleted 0)
 run_ingest ids $ids --rate 0
 is "$RC" 0 "a load into a version 1 database succeeds"
-is "$(sql 'PRAGMA user_version')" 6 "schema upgraded to version 6"
+is "$(sql 'PRAGMA user_version')" 7 "schema upgraded to version 7"
 is "$(sql "SELECT title || '|' || revenue || '|' || fetched_at FROM movies WHERE id = 496243")" \
     "기생충|262000000|2026-01-01T00:00:00Z" "the old movie row is intact"
 is "$(sql 'SELECT count(*) FROM movie_genres WHERE movie_id = 496243')" 1 "its links are intact"
@@ -60,14 +60,14 @@ cp "$upgraded" "$DB"
 sql "DROP TABLE movie_parts; UPDATE movies SET appended = 'credits,keywords' WHERE id = 496243;
      DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 5"
 run_ingest stats
-is "$RC:$(sql 'PRAGMA user_version')" 0:6 "a version 5 database: stats upgrades it to version 6"
+is "$RC:$(sql 'PRAGMA user_version')" 0:7 "a version 5 database: stats upgrades it to version 7"
 unlike "$ERR" "upgrading" "no terminal (cron): nothing said of the upgrade"
 # On a terminal the wait is said on the progress line, then erased.
 cp "$upgraded" "$TMP/v5tty.sqlite3"
 sqlite3 "$TMP/v5tty.sqlite3" "DROP TABLE movie_parts; DELETE FROM meta WHERE key = 'schema_digest';
     PRAGMA user_version = 5"
 script -qec "\"$BIN\" --db \"$TMP/v5tty.sqlite3\" stats" /dev/null </dev/null >"$TMP/tty" 2>&1
-like "$(tr '\r\n' '  ' <"$TMP/tty")" "v5tty.sqlite3: upgrading the schema to version 6 \(once\) \.\.\..*Movies +3 stored" \
+like "$(tr '\r\n' '  ' <"$TMP/tty")" "v5tty.sqlite3: upgrading the schema to version 7 \(once\) \.\.\..*Movies +3 stored" \
     "on a terminal: the upgrade is said while it runs, and stats follows"
 is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "and its schema equals a new database's"
@@ -75,6 +75,21 @@ is "$(sql "SELECT group_concat(movie_id || ':' || part || ':' || fetched_at, ' '
     "496243:credits:2026-01-01T00:00:00Z 496243:keywords:2026-01-01T00:00:00Z" \
     "movie_parts: each part its last fetch carried, at that fetch's time"
 is "$(sql 'PRAGMA foreign_key_check' | wc -l | tr -d ' ')" 0 "no dangling reference"
+
+# Version 6 is version 7 with movies_fetched_at of two columns
+# (sql/migrations/7.sql): the upgrade builds it again with adult and
+# deleted_at, so that an export's question of every stored movie is read
+# from the index, not from each row's overflow pages.
+DB=$TMP/v6.sqlite3
+cp "$upgraded" "$DB"
+sql "DROP INDEX movies_fetched_at; CREATE INDEX movies_fetched_at ON movies (fetched_at, appended);
+     DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 6"
+run_ingest stats
+is "$RC:$(sql 'PRAGMA user_version')" 0:7 "a version 6 database: stats upgrades it to version 7"
+is "$(sql "EXPLAIN QUERY PLAN SELECT id, fetched_at < '2026' FROM movies WHERE deleted_at IS NULL AND (adult = 0 OR 1)" | grep -c 'COVERING INDEX movies_fetched_at')" \
+    1 "an export's question of every movie reads the index alone"
+is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
+    "and its schema equals a new database's"
 
 # Version 4 is version 5 without movies.copy_made_at and its index
 # (sql/migrations/5.sql): such a database is upgraded on first open, its
@@ -92,8 +107,8 @@ sql "DROP TABLE movie_parts;
 v4=$TMP/v4orig.sqlite3
 cp "$DB" "$v4"
 run_ingest ids $ids 496243 --rate 0
-is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:6:3" \
-    "a version 4 database: a load upgrades it to version 6, movies kept"
+is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:7:3" \
+    "a version 4 database: a load upgrades it to version 7, movies kept"
 is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "and its schema equals a new database's"
 is "$(sql "SELECT id || ':' || (copy_made_at IS NULL) FROM movies WHERE id = 496243 OR copy_made_at < fetched_at ORDER BY id")" \
@@ -116,7 +131,7 @@ is "$(sqlite3 "$TMP/merged5.sqlite3" "SELECT group_concat(id || ':' || coalesce(
     "the merged movies keep their copy times, unknown ones unknown"
 "$BIN" merge "$TMP/merged5.sqlite3" "$v4" 2>"$TMP/err"
 rc=$?
-like "$rc:$(cat "$TMP/err")" "^2:.*v4orig.sqlite3: schema version 4, not 6 \(a load or 'tmdb-ingest stats' on it upgrades it\)" \
+like "$rc:$(cat "$TMP/err")" "^2:.*v4orig.sqlite3: schema version 4, not 7 \(a load or 'tmdb-ingest stats' on it upgrades it\)" \
     "an input of version 4 is refused (exit 2): upgrade it first"
 # A view of the user's that reads stale_copies does not stop the upgrade,
 # which makes that table anew (before, renaming the new table failed it:
@@ -125,7 +140,7 @@ like "$rc:$(cat "$TMP/err")" "^2:.*v4orig.sqlite3: schema version 4, not 6 \(a l
 cp "$v4" "$TMP/v4view.sqlite3"
 sqlite3 "$TMP/v4view.sqlite3" "CREATE VIEW waiting AS SELECT movie_id, needed_from FROM stale_copies"
 DB=$TMP/v4view.sqlite3 run_ingest stats
-is "$RC:$(sqlite3 "$TMP/v4view.sqlite3" 'PRAGMA user_version')" 0:6 \
+is "$RC:$(sqlite3 "$TMP/v4view.sqlite3" 'PRAGMA user_version')" 0:7 \
     "a version 4 database with a view of the user's on stale_copies: upgraded"
 is "$(sqlite3 "$TMP/v4view.sqlite3" "SELECT movie_id || '|' || needed_from FROM waiting")" \
     "7|2026-01-02T00:00:00Z" "the view reads the rebuilt table, its note kept"
@@ -140,8 +155,8 @@ sql "DROP TABLE movie_parts; DROP TABLE stale_copies; DROP INDEX runs_uid; ALTER
      DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 3"
 cp "$DB" "$TMP/v3copy.sqlite3"
 run_ingest ids $ids --rate 0
-is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:6:3" \
-    "a version 3 database: a load upgrades it to version 6, movies kept"
+is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:7:3" \
+    "a version 3 database: a load upgrades it to version 7, movies kept"
 is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "and its schema equals a new database's"
 is "$(sql 'SELECT count(*) FROM stale_copies')" 0 "stale_copies exists, empty"
@@ -152,7 +167,7 @@ is "$(sql "SELECT group_concat(coalesce(length(uid), 'none'), ' ') FROM (SELECT 
 # command, as before version 4, so none is kept twice (uids made up by the
 # upgrade would differ between the copies).
 DB=$TMP/v3copy.sqlite3 run_ingest stats
-is "$RC:$(sqlite3 "$TMP/v3copy.sqlite3" 'PRAGMA user_version')" 0:6 "the copy: stats upgrades it"
+is "$RC:$(sqlite3 "$TMP/v3copy.sqlite3" 'PRAGMA user_version')" 0:7 "the copy: stats upgrades it"
 "$BIN" merge "$TMP/merged.sqlite3" "$TMP/v3copy.sqlite3" "$DB" 2>/dev/null
 is "$?" 0 "both copies merged: exit 0"
 is "$(sqlite3 "$TMP/merged.sqlite3" 'SELECT count(*) FROM runs')" 3 \

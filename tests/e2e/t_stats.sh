@@ -53,7 +53,7 @@ d = json.loads(sys.argv[1])
 stored, yesterday, today = int(sys.argv[2]), sys.argv[3], sys.argv[4]
 run = d["runs"][0]
 checks = [
-    d["schema_version"] == 6 and d["language"] == "ko-KR",
+    d["schema_version"] == 7 and d["language"] == "ko-KR",
     d["movies"] == {"stored": stored, "deleted": 1, "with_credits": stored,
                     "with_keywords": 0, "with_release_dates": stored, "with_external_ids": 0,
                     "with_translations": 0, "failed": 0},

@@ -1163,6 +1163,13 @@ static void test_open_out_of_memory_says_so(void **state) {
 
 /* ---- views, change times, full-text search (schema version 3) ---- */
 
+/* The store's own SQL function, for a plan: its value does not matter. */
+static void parts_cover_stub(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    (void)argv;
+    sqlite3_result_int(ctx, 1);
+}
+
 /* The plan SQLite chooses for `sql`, its steps joined with "; ", into buf. */
 static const char *query_plan(const char *path, const char *sql, char *buf, size_t size) {
     sqlite3 *db;
@@ -1171,6 +1178,9 @@ static const char *query_plan(const char *path, const char *sql, char *buf, size
     buf[0] = '\0';
     snprintf(eqp, sizeof eqp, "EXPLAIN QUERY PLAN %s", sql);
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_create_function(db, "tmdb_parts_cover", 2, SQLITE_UTF8, NULL,
+                                             parts_cover_stub, NULL, NULL),
+                     SQLITE_OK);
     if (sqlite3_prepare_v2(db, eqp, -1, &st, NULL) != SQLITE_OK)
         fail_msg("%s: %s", eqp, sqlite3_errmsg(db));
     while (sqlite3_step(st) == SQLITE_ROW)
@@ -2246,24 +2256,52 @@ static void test_dump_since_searches_by_index(void **state) {
     sqlite3_reset_auto_extension();
 }
 
+/* Movies a and b fetched on 2026-11-20, c on 2026-11-26 and marked deleted
+ * (its id 3), into `path`; the store opened again with every statement
+ * traced from then on (sqlite3_reset_auto_extension() when done). */
+static struct store *three_movies_traced(const char *path, struct movie *a, struct movie *b,
+                                         struct movie *c) {
+    struct store *s = open_ok(path, "ko-KR");
+    upsert_at(s, a, "2026-11-20T00:00:00Z");
+    upsert_at(s, b, "2026-11-20T00:00:00Z");
+    upsert_at(s, c, "2026-11-26T00:00:00Z");
+    mark_deleted_ok(s, c->id, "2026-11-26T01:00:00Z");
+    store_close(s);
+    assert_int_equal(sqlite3_auto_extension((void (*)(void))install_trace), SQLITE_OK);
+    s = open_ok(path, "ko-KR");
+    n_traced = 0;
+    return s;
+}
+
+/* Fails when a statement traced since n_traced was zeroed reads rows of
+ * movies (a scan or search of it not through a covering index); returns
+ * how many statements read movies. */
+static int traced_read_indexes_only(const char *path) {
+    static const char *const reads[] = {"SCAN movies", "SEARCH movies"};
+    char plan[4096];
+    int checked = 0;
+    for (int i = 0; i < n_traced; i++) {
+        if (!strstr(traced[i], "FROM movies"))
+            continue;
+        query_plan(path, traced[i], plan, sizeof plan);
+        for (size_t r = 0; r < sizeof reads / sizeof *reads; r++)
+            for (const char *p = strstr(plan, reads[r]); p; p = strstr(p + 1, reads[r]))
+                if (strncmp(p + strlen(reads[r]), " USING COVERING INDEX", 21) != 0)
+                    fail_msg("reads the table: %s\n%s", plan, traced[i]);
+        checked++;
+    }
+    return checked;
+}
+
 /* stats (store_overview()) and a load's check of the parts stored
  * (store_parts_of_most()) read indexes only: a movie's row holds raw_json
  * (overflow pages) before deleted_at and appended, and a scan of movies
  * read the whole table at every stats poll. */
 static void test_overview_and_parts_read_indexes_only(void **state) {
     struct fixture *f = *state;
-    char plan[4096];
     struct movie a = sample_with_parts(1), b = sample_with_parts(2), c = sample(3, "Three");
     b.parts = MOVIE_PART_CREDITS;
-    struct store *s = open_ok(f->path, "ko-KR");
-    upsert_at(s, &a, "2026-11-20T00:00:00Z");
-    upsert_at(s, &b, "2026-11-20T00:00:00Z");
-    upsert_at(s, &c, "2026-11-26T00:00:00Z");
-    mark_deleted_ok(s, 3, "2026-11-26T01:00:00Z");
-    store_close(s);
-    assert_int_equal(sqlite3_auto_extension((void (*)(void))install_trace), SQLITE_OK);
-    s = open_ok(f->path, "ko-KR");
-    n_traced = 0;
+    struct store *s = three_movies_traced(f->path, &a, &b, &c);
     struct store_overview o;
     int64_t movies = 0;
     unsigned most = 0;
@@ -2276,17 +2314,43 @@ static void test_overview_and_parts_read_indexes_only(void **state) {
         assert_int_equal(o.with_part[i], 1); /* keywords and the others: a */
     assert_int_equal(movies, 3);
     assert_int_equal(most, MOVIE_PART_CREDITS); /* 2 of 3; keywords and the others 1 of 3 */
-    int checked = 0;
-    for (int i = 0; i < n_traced; i++) {
-        if (!strstr(traced[i], "FROM movies"))
-            continue;
-        query_plan(f->path, traced[i], plan, sizeof plan);
-        for (const char *p = strstr(plan, "SCAN movies"); p; p = strstr(p + 1, "SCAN movies"))
-            if (strncmp(p, "SCAN movies USING COVERING INDEX", 32) != 0)
-                fail_msg("reads the table: %s\n%s", plan, traced[i]);
-        checked++;
-    }
-    assert_true(checked >= 5); /* counts, deleted, ages, oldest, newest (and the parts) */
+    assert_true(traced_read_indexes_only(f->path) >= 5); /* counts, deleted, ages, oldest,
+                                                           newest (and the parts) */
+    store_close(s);
+    sqlite3_reset_auto_extension();
+}
+
+static int count_id(void *ctx, int64_t id) {
+    (void)id;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* What an export asks of every stored movie (live? adult? fetched before
+ * its day?), the movies a --max-age run skips and the shard check read
+ * movies_fetched_at alone: a row's columns after raw_json are on its
+ * overflow pages, and a scan of the table read the whole file. */
+static void test_export_reads_indexes_only(void **state) {
+    struct fixture *f = *state;
+    char oldest[32];
+    struct movie a = sample(1, "One"), b = sample(2, "Two"), c = sample(3, "Three");
+    b.adult = true;
+    struct store *s = three_movies_traced(f->path, &a, &b, &c);
+    struct store_gone gone;
+    assert_int_equal(store_find_gone(s, never_present, NULL, "2026-11-25T00:00:00Z", false, &gone),
+                     STORE_OK);
+    assert_int_equal(gone.live, 1); /* 1: 2 is adult, 3 deleted */
+    assert_int_equal(gone.n, 1);
+    store_gone_free(&gone);
+    bool found = false;
+    assert_int_equal(store_has_other_shards(s, 1, 2, true, &found), STORE_OK);
+    assert_true(found); /* 2 */
+    int fresh = 0;
+    assert_int_equal(
+        store_fresh_ids(s, "2026-11-01T00:00:00Z", NULL, count_id, &fresh, oldest, sizeof oldest),
+        STORE_OK);
+    assert_int_equal(fresh, 2);
+    assert_int_equal(traced_read_indexes_only(f->path), 3);
     store_close(s);
     sqlite3_reset_auto_extension();
 }
@@ -2639,6 +2703,7 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(test_upsert_clears_deleted_at, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overview_and_parts_read_indexes_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_export_reads_indexes_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_runs_and_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_copies_are_noted_and_cleared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_fetches_are_noted, setup, teardown),

@@ -1,0 +1,13 @@
+-- migrations/7.sql - schema version 6 -> 7. Run by the program, inside the
+-- same transaction as schema.sql, before it, when PRAGMA user_version is 6
+-- (or after the earlier migrations for older databases). Version 7 adds
+-- `adult` and `deleted_at` to the index movies_fetched_at, so that what an
+-- export asks of every stored movie (is it live, adult, fetched before the
+-- export's day: store_find_gone()), and a --max-age run of the movies it
+-- skips, is read from the index alone. Read from the table, each row's
+-- columns after raw_json meant reading its overflow pages: the whole
+-- database file, at every export.
+--
+-- The index gains columns: schema.sql makes it again (reading the table
+-- once, as one export did).
+DROP INDEX IF EXISTS movies_fetched_at;
