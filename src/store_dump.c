@@ -153,8 +153,8 @@ static int next_since_of(struct store *s, int64_t *out) {
     "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) FROM runs WHERE id = ?1"
 
 /* A time, moved back to the start of a run that was going on then: a load
- * stamps each movie when it writes it and commits the batch up to
- * --batch-ms later, so rows stamped before a dump can appear after it. */
+ * stamps each movie when it writes it and commits the batch up to a
+ * second later (writer.h), so rows stamped before a dump can appear after it. */
 #define AT_TIME                                                                                    \
     "SELECT coalesce(min(started_at), ?1) FROM runs "                                              \
     "WHERE started_at < ?1 AND (finished_at IS NULL OR finished_at >= ?1)"
