@@ -2,7 +2,9 @@
  * log.h - every line the program writes to stderr goes through here.
  *
  * Messages are one line each, prefixed "tmdb-ingest: ", and written whole
- * under one lock, so lines from different threads never interleave. When
+ * under one lock, so lines from different threads never interleave; the
+ * control bytes a message holds (a file name's newline, a server's escape
+ * sequence) are written as \xNN. When
  * stderr is a terminal and progress is on, a progress line is redrawn in
  * place (cut to the terminal's width: one that wrapped could not be) and
  * cleared before any message; when stderr is not a terminal

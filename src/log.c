@@ -20,11 +20,14 @@ static bool progress_on;
 static enum log_format format;
 /* guarded by stderr_lock */
 static bool progress_drawn;
+/* A message's bytes, its NUL included: a longer one is cut. */
+#define LOG_LINE_MAX 1024
+
 /* -q: the warnings not written (log_show_held()), with the time they were
  * logged at; guarded by stderr_lock */
 static struct held_warning {
     char time[CLOCK_ISO_SIZE];
-    char text[1024];
+    char text[LOG_LINE_MAX];
 } held[LOG_HELD_MAX];
 static size_t n_held;
 static long long n_held_dropped;
@@ -86,7 +89,29 @@ static const char *level_prefix(enum log_level level) {
     return "";
 }
 
-/* Lock held. One message line, logged at `time` (NULL: now). */
+/* `line` with its control bytes written as \xNN, into out (4 times its
+ * length at most, and the NUL): a message is one line, whatever a file
+ * name, an input token or a server put into it; a newline would forge a
+ * line of its own in cron's mail or the journal, an escape sequence drive
+ * the terminal that reads the log. */
+static void visible(const char *line, char *out) {
+    static const char hex[] = "0123456789abcdef";
+    for (; *line; line++) {
+        unsigned char c = (unsigned char)*line;
+        if (c < 0x20 || c == 0x7f) {
+            *out++ = '\\';
+            *out++ = 'x';
+            *out++ = hex[c >> 4];
+            *out++ = hex[c & 15];
+        } else {
+            *out++ = (char)c;
+        }
+    }
+    *out = '\0';
+}
+
+/* Lock held. One message line (at most LOG_LINE_MAX bytes), logged at
+ * `time` (NULL: now). */
 static void put_message(enum log_level level, const char *time, const char *line) {
     erase_progress();
     if (format == LOG_FORMAT_JSON) {
@@ -95,7 +120,9 @@ static void put_message(enum log_level level, const char *time, const char *line
         json_write_string(stderr, line, strlen(line));
         fputs("}\n", stderr);
     } else {
-        fprintf(stderr, "tmdb-ingest: %s%s\n", level_prefix(level), line);
+        char shown[4 * LOG_LINE_MAX];
+        visible(line, shown);
+        fprintf(stderr, "tmdb-ingest: %s%s\n", level_prefix(level), shown);
     }
     fflush(stderr);
 }
@@ -114,7 +141,7 @@ static void hold(const char *line) {
 /* One message line from fmt and ap: held back (-q) or written now. */
 __attribute__((format(printf, 3, 0))) static void log_line(enum log_level level, bool held_back,
                                                            const char *fmt, va_list ap) {
-    char line[1024];
+    char line[LOG_LINE_MAX];
     vsnprintf(line, sizeof line, fmt, ap);
     pthread_mutex_lock(&stderr_lock);
     if (held_back)

@@ -2,7 +2,7 @@
  * terminal's width (a line that wrapped left its first part behind at
  * every redraw), whole when it fits or the width is unknown. stderr is the
  * slave of a pseudo-terminal for the time of each draw; what reached the
- * terminal is read back from its master. */
+ * terminal is read back from its master. And a message is one line. */
 #define _XOPEN_SOURCE 700 /* posix_openpt(), grantpt(), unlockpt(), ptsname() */
 #include <stdarg.h>
 #include <stddef.h>
@@ -90,10 +90,48 @@ static void test_a_line_that_fits_is_whole(void **state) {
     assert_string_equal(out, want);
 }
 
+/* What `log_warn(text)` writes to stderr, into out: at LOG_WARN, or at
+ * LOG_ERROR (-q) held back and written by log_show_held(). */
+static void warned(enum log_level level, const char *text, char *out, size_t size) {
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    int saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(fds[1], STDERR_FILENO), STDERR_FILENO);
+    log_init(level, false, LOG_FORMAT_TEXT);
+    log_warn("%s", text);
+    log_show_held();
+    assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+    close(saved);
+    close(fds[1]);
+    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
+    ssize_t n = read(fds[0], out, size - 1);
+    close(fds[0]);
+    assert_true(n >= 0);
+    out[n] = '\0';
+}
+
+/* A message is one line, whatever it quotes: its control bytes (a file
+ * name's newline, a server's escape sequence) are written as \xNN, also
+ * when -q held it back; other bytes, UTF-8 included, as they are. */
+static void test_a_message_is_one_line(void **state) {
+    (void)state;
+    char out[512];
+    static const char text[] =
+        "/tmp/a\nrun 7 ok: forged\033[31m \x7f\ttab \xec\x98\x81\xed\x99\x94 \\";
+    static const char want[] = "tmdb-ingest: warning: /tmp/a\\x0arun 7 ok: forged\\x1b[31m "
+                               "\\x7f\\x09tab \xec\x98\x81\xed\x99\x94 \\\n";
+    warned(LOG_WARN, text, out, sizeof out);
+    assert_string_equal(out, want);
+    warned(LOG_ERROR, text, out, sizeof out);
+    assert_non_null(strstr(out, want));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_long_line_is_cut_to_the_width),
         cmocka_unit_test(test_a_line_that_fits_is_whole),
+        cmocka_unit_test(test_a_message_is_one_line),
     };
     return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }
