@@ -1,6 +1,8 @@
 #!/bin/sh
 # Static analysis of src/ finds nothing: cppcheck and clang-tidy with the
-# repository's .clang-tidy (scripts/lint.sh, also `make lint`).
+# repository's .clang-tidy (scripts/lint.sh, also `make lint`). And every
+# test script is executable: `make test` runs each through timeout, which
+# cannot run one that is not (exit 126, no test run).
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 for tool in cppcheck clang-tidy pkg-config; do
@@ -9,7 +11,7 @@ for tool in cppcheck clang-tidy pkg-config; do
         exit 255
     }
 done
-echo "1..1"
+echo "1..2"
 out=$(sh "$root/scripts/lint.sh" -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
     -DTMDB_INGEST_VERSION='"lint"' -I"$root/include" -I"$root/build" \
     $(pkg-config --cflags libcurl libcjson sqlite3 zlib) 2>&1)
@@ -19,5 +21,12 @@ else
     echo "not ok 1 - cppcheck or clang-tidy found something in src/"
     printf '%s\n' "$out" | head -60 | sed 's/^/# /'
     printf 'static analysis:\n%s\n' "$out" | head -100 >&2
+    exit 1
+fi
+not_executable=$(cd "$root" && for t in tests/*/t_*.sh; do [ -x "$t" ] || printf ' %s' "$t"; done)
+if [ -z "$not_executable" ]; then
+    echo "ok 2 - every test script is executable"
+else
+    echo "not ok 2 - test scripts that are not executable (chmod +x, git add):$not_executable"
     exit 1
 fi
