@@ -556,7 +556,8 @@ struct store_search_hit {
     int64_t id;
     const char *title;   /* movies.title on one line (control characters as spaces); NULL
                             when the movie has none */
-    const char *year;    /* "2019"; NULL without a release date */
+    const char *year;    /* "2019" (the release date's first four characters, on one line as
+                            the title is); NULL without a release date */
     const char *snippet; /* one line of the matching text, matches in [ ], "…" where cut */
 };
 

@@ -214,8 +214,8 @@ static char *like_snippet(const char *text, const char *word) {
 
 /* Text on one line, safe on a terminal: tabs, line breaks and the other
  * control characters (C0, DEL, and C1 as UTF-8: C2 80..C2 9F) become
- * spaces, so that a stored title or overview can neither break a hit's
- * two lines (and fake another hit) nor send escape sequences. */
+ * spaces, so that a stored title, overview or release date can neither
+ * break a hit's two lines (and fake another hit) nor send escape sequences. */
 static void flatten(char *s) {
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
@@ -235,7 +235,8 @@ static int report_hits(sqlite3_stmt *st, const struct words *w, store_search_fn 
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         const char *text = (const char *)sqlite3_column_text(st, 3);
         const char *title_text = (const char *)sqlite3_column_text(st, 1);
-        char *snippet = NULL, *title = NULL;
+        const char *year_text = (const char *)sqlite3_column_text(st, 2);
+        char *snippet = NULL, *title = NULL, *year = NULL;
         if (text) {
             snippet = w->n_long > 0 ? sqlite3_mprintf("%s", text) : like_snippet(text, w->word[0]);
             if (!snippet) {
@@ -244,21 +245,26 @@ static int report_hits(sqlite3_stmt *st, const struct words *w, store_search_fn 
             }
             flatten(snippet);
         }
-        if (title_text && !(title = sqlite3_mprintf("%s", title_text))) {
+        /* the year too: release_date is stored as TMDB sends it, unchecked */
+        if ((title_text && !(title = sqlite3_mprintf("%s", title_text))) ||
+            (year_text && !(year = sqlite3_mprintf("%s", year_text)))) {
             sqlite3_free(snippet);
+            sqlite3_free(title);
             *nomem = true;
             return SQLITE_NOMEM;
         }
         flatten(title);
+        flatten(year);
         struct store_search_hit hit = {
             .id = sqlite3_column_int64(st, 0),
             .title = title,
-            .year = (const char *)sqlite3_column_text(st, 2),
+            .year = year,
             .snippet = snippet ? snippet : "",
         };
         int stop = fn(ctx, &hit);
         sqlite3_free(snippet);
         sqlite3_free(title);
+        sqlite3_free(year);
         if (stop)
             return SQLITE_DONE;
     }

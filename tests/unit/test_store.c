@@ -1440,6 +1440,27 @@ static void test_search_hits_are_one_line(void **state) {
     store_close(s);
 }
 
+/* The year too: release_date is stored as TMDB sends it, so one holding
+ * an escape sequence (here ESC [2J, which clears the screen) or a line
+ * break came out as it was. */
+static void test_search_year_is_one_line(void **state) {
+    struct fixture *f = *state;
+    char raw[2][128];
+    struct hits h;
+    struct store *s = open_ok(f->path, "en-US");
+    struct movie movies[] = {
+        text_movie(15, "Yak One", "", 2.0, NULL, 0, raw[0], sizeof raw[0]),
+        text_movie(16, "Yak Two", "", 1.0, NULL, 0, raw[1], sizeof raw[1]),
+    };
+    movies[0].release_date = "\x1b[2J";
+    movies[1].release_date = "1\n99-01-01";
+    upsert_all(s, movies, sizeof movies / sizeof *movies);
+    assert_string_equal(search_ids(s, "yak", 0, &h), "15,16");
+    assert_string_equal(h.year[0], " [2J");
+    assert_string_equal(h.year[1], "1 99");
+    store_close(s);
+}
+
 static void test_search_errors_and_no_match(void **state) {
     struct fixture *f = *state;
     struct hits h;
@@ -2714,6 +2735,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_search_english_ranking_and_case, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_takes_the_query_literally, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_hits_are_one_line, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_year_is_one_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_errors_and_no_match, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_out_of_memory_says_so, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_index_follows_writes, setup, teardown),
