@@ -568,9 +568,10 @@ typedef int (*store_search_fn)(void *ctx, const struct store_search_hit *hit);
 /*
  * Full-text search of the movies not marked deleted: title, original title,
  * overview, tagline and keyword names (movies_fts, docs/schema.md). `query`
- * is plain text, never FTS5 syntax: each whitespace-separated word must
- * occur somewhere in the movie, also inside a longer word (괴물 finds
- * 괴물이, 한강괴물), quotes and operators included as typed; letters match
+ * is plain text, never FTS5 syntax: each word (words are separated by
+ * Unicode's white space: ASCII's, U+3000, U+00A0, ...) must occur
+ * somewhere in the movie, also inside a longer word (괴물 finds 괴물이,
+ * 한강괴물), quotes and operators included as typed; letters match
  * in either case. Calls fn for the first `limit` matches (all when limit
  * <= 0), best first: by bm25 with the title weighing most; a query whose
  * words all have one or two characters (no trigram to look up) scans the

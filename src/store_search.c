@@ -55,12 +55,25 @@ static size_t utf8_chars(const char *s) {
     return n;
 }
 
-/* Bytes of the separator at p (ASCII white space or U+3000, the
- * ideographic space Korean and Japanese input methods type), or 0. */
+/* Bytes of the separator at p, or 0: Unicode's white space, ASCII's and
+ * U+3000 (the ideographic space Korean and Japanese input methods type),
+ * U+00A0 and the other spaces text pasted from a web page or a word
+ * processor holds (U+0085, U+1680, U+2000..U+200A, U+2028, U+2029,
+ * U+202F, U+205F). */
 static size_t separator_len(const char *p) {
+    const unsigned char *u = (const unsigned char *)p;
     if (*p == ' ' || (*p >= '\t' && *p <= '\r'))
         return 1;
-    if ((unsigned char)p[0] == 0xE3 && (unsigned char)p[1] == 0x80 && (unsigned char)p[2] == 0x80)
+    if (u[0] == 0xC2 && (u[1] == 0x85 || u[1] == 0xA0))
+        return 2;
+    if (u[0] == 0xE1 && u[1] == 0x9A && u[2] == 0x80)
+        return 3;
+    if (u[0] == 0xE2 && u[1] == 0x80 &&
+        ((u[2] >= 0x80 && u[2] <= 0x8A) || u[2] == 0xA8 || u[2] == 0xA9 || u[2] == 0xAF))
+        return 3;
+    if (u[0] == 0xE2 && u[1] == 0x81 && u[2] == 0x9F)
+        return 3;
+    if (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80)
         return 3;
     return 0;
 }

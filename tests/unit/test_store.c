@@ -1365,6 +1365,26 @@ static void test_search_korean_two_syllables(void **state) {
     store_close(s);
 }
 
+/* Words are separated by Unicode's white space, not ASCII's and U+3000
+ * alone: before, a no-break space (text pasted from a web page), a narrow
+ * one or an em space joined two words into one, and 괴물 가족 found nothing. */
+static void test_search_splits_on_unicode_spaces(void **state) {
+    struct fixture *f = *state;
+    struct hits h;
+    struct store *s = open_korean_catalogue(f->path);
+    const char *queries[] = {"괴물 가족",
+                             "괴물\u3000가족",
+                             "괴물\u00a0가족",
+                             "괴물\u202f가족",
+                             "괴물\u2003가족",
+                             "괴물\u1680가족",
+                             "\u205f괴물\u2028가족\xc2\x85"};
+    for (size_t i = 0; i < sizeof queries / sizeof *queries; i++)
+        assert_string_equal(search_ids(s, queries[i], 0, &h), "3");
+    assert_int_equal(store_search(s, "\u00a0\u2009\u3000", 0, collect_hit, &h), STORE_ERR_QUERY);
+    store_close(s);
+}
+
 static void test_search_english_ranking_and_case(void **state) {
     struct fixture *f = *state;
     char raw[3][128];
@@ -2732,6 +2752,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_shared_rows_know_when_they_changed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_out_of_memory_says_so, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_korean_two_syllables, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_splits_on_unicode_spaces, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_english_ranking_and_case, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_takes_the_query_literally, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_hits_are_one_line, setup, teardown),
