@@ -194,11 +194,11 @@ struct search_out {
 
 static int print_hit(void *ctx, const struct store_search_hit *h) {
     struct search_out *so = ctx;
-    char year[16] = "";
-    if (h->year)
-        snprintf(year, sizeof year, " (%s)", h->year);
-    fprintf(so->out, "%8" PRId64 "  %s%s\n          %s\n", h->id, h->title ? h->title : "-",
-            year, h->snippet ? h->snippet : "");
+    /* the year whole: four characters of a release date stored unchecked
+     * may take 16 bytes */
+    fprintf(so->out, "%8" PRId64 "  %s%s%s%s\n          %s\n", h->id, h->title ? h->title : "-",
+            h->year ? " (" : "", h->year ? h->year : "", h->year ? ")" : "",
+            h->snippet ? h->snippet : "");
     so->hits++;
     return ferror(so->out) ? -1 : 0;
 }

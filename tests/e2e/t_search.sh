@@ -3,7 +3,7 @@
 # --limit; Korean two-syllable words inside longer text; movies marked
 # deleted left out; exit 4 for no match and 2 for an empty query.
 . "$(dirname "$0")/lib.sh"
-plan 9
+plan 10
 
 start_fake --movies 120 --deleted 0
 run_ingest list now_playing --pages all --rate 0 --append keywords
@@ -18,6 +18,13 @@ victim=$(printf '%s\n' "$OUT" | head -1 | awk '{print $1}')
 sql "UPDATE movies SET deleted_at = '2026-01-01T00:00:00Z' WHERE id = $victim"
 run_ingest search 괴물 --limit 1000
 unlike "$OUT" "^ +$victim  " "a movie marked deleted is left out"
+# the year whole: a release date is stored as TMDB sends it, and four
+# characters of one may take 16 bytes; they were cut to 13, inside the
+# last character, and the ")" lost
+first=$(printf '%s\n' "$OUT" | head -1 | awk '{print $1}')
+sql "UPDATE movies SET release_date = '🎬🎬🎬🎬-01-01' WHERE id = $first"
+run_ingest search 괴물 --limit 1000
+like "$OUT" "^ +$first  .* \(🎬🎬🎬🎬\)$" "a year of four 4-byte characters is printed whole"
 run_ingest search zzzqqqxxx
 is "$RC" 4 "nothing found: exit 4"
 run_ingest search "   "
