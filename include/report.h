@@ -27,7 +27,8 @@ struct store;
 int report_stats(struct store *s, const char *path, bool json, FILE *out);
 
 /* `tmdb-ingest search QUERY`: the best `limit` matches, one per line
- * ("ID  TITLE (YEAR)  SNIPPET"), on `out`. Returns 0 with *n_hits set, 1
+ * ("ID  TITLE (YEAR)  SNIPPET"), on `out`, as UTF-8 (a byte of stored text
+ * that is not, edited in by hand, as U+FFFD). Returns 0 with *n_hits set, 1
  * for a query with no word or more than STORE_SEARCH_MAX_WORDS (logged: a
  * usage error), -1 on error (logged; also when `out` could not take all
  * the matches). */

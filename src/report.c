@@ -192,13 +192,25 @@ struct search_out {
     int hits;
 };
 
+/* `s` as UTF-8: itself, or a copy in *fixed (the caller frees it) where a
+ * byte of stored text is not (edited in by hand; a load refuses such
+ * bodies), written as U+FFFD, as dump writes it. Out of memory: `s`. */
+static const char *as_utf8(const char *s, char **fixed) {
+    *fixed = s && !json_utf8_valid(s, strlen(s)) ? json_utf8_repaired(s, strlen(s), NULL) : NULL;
+    return *fixed ? *fixed : s;
+}
+
 static int print_hit(void *ctx, const struct store_search_hit *h) {
     struct search_out *so = ctx;
+    char *fixed[3];
+    const char *title = as_utf8(h->title, &fixed[0]), *year = as_utf8(h->year, &fixed[1]),
+               *snippet = as_utf8(h->snippet, &fixed[2]);
     /* the year whole: four characters of a release date stored unchecked
      * may take 16 bytes */
-    fprintf(so->out, "%8" PRId64 "  %s%s%s%s\n          %s\n", h->id, h->title ? h->title : "-",
-            h->year ? " (" : "", h->year ? h->year : "", h->year ? ")" : "",
-            h->snippet ? h->snippet : "");
+    fprintf(so->out, "%8" PRId64 "  %s%s%s%s\n          %s\n", h->id, title ? title : "-",
+            year ? " (" : "", year ? year : "", year ? ")" : "", snippet ? snippet : "");
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
+        free(fixed[i]);
     so->hits++;
     return ferror(so->out) ? -1 : 0;
 }

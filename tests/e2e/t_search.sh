@@ -3,7 +3,7 @@
 # --limit; Korean two-syllable words inside longer text; movies marked
 # deleted left out; exit 4 for no match and 2 for an empty query.
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 12
 
 start_fake --movies 120 --deleted 0
 run_ingest list now_playing --pages all --rate 0 --append keywords
@@ -25,6 +25,14 @@ first=$(printf '%s\n' "$OUT" | head -1 | awk '{print $1}')
 sql "UPDATE movies SET release_date = '🎬🎬🎬🎬-01-01' WHERE id = $first"
 run_ingest search 괴물 --limit 1000
 like "$OUT" "^ +$first  .* \(🎬🎬🎬🎬\)$" "a year of four 4-byte characters is printed whole"
+# a title edited in by hand that is not UTF-8 (a load refuses such text):
+# U+FFFD for each stray byte, as dump writes it, not a raw 0x9B (an 8-bit
+# terminal's CSI) or half a character
+sql "UPDATE movies SET title = CAST(X'5A7A9B324A20C328' AS TEXT) WHERE id = $first"
+run_ingest search 괴물 --limit 1000
+printf '%s\n' "$OUT" | "$PYTHON" -c 'import sys; sys.stdin.buffer.read().decode("utf-8")' 2>/dev/null
+ok $? "the matches are UTF-8, whatever bytes the database holds"
+like "$OUT" "^ +$first  Zz�2J �\(" "each stray byte is printed as U+FFFD"
 run_ingest search zzzqqqxxx
 is "$RC" 4 "nothing found: exit 4"
 run_ingest search "   "
