@@ -281,9 +281,10 @@ static const struct command_help {
                "word of QUERY, also inside longer words (괴물 finds 괴물이 and 한강괴물), best\n"
                "first (bm25, titles weigh most), --limit of them (default 10): id, title,\n"
                "year, and a snippet with the matches in [ ]. QUERY is plain text, not a\n"
-               "query language; one that starts with '-' goes after '--' (search -- -ism).\n"
-               "Movies marked deleted are left out. Exit 4 when nothing matches. Read-only\n"
-               "(a database made by an older version has its schema upgraded first).\n"},
+               "query language, of at most 16 words; one that starts with '-' goes after\n"
+               "'--' (search -- -ism). Movies marked deleted are left out. Exit 4 when\n"
+               "nothing matches. Read-only (a database made by an older version has its\n"
+               "schema upgraded first).\n"},
     {"dump", "Usage: tmdb-ingest [--db PATH] dump [--since RUN_ID|TIME] [--format jsonl|csv]\n"
              "       [--table NAME]\n"
              "\n"

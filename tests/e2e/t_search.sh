@@ -3,7 +3,7 @@
 # --limit; Korean two-syllable words inside longer text; movies marked
 # deleted left out; exit 4 for no match and 2 for an empty query.
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 14
 
 start_fake --movies 120 --deleted 0
 run_ingest list now_playing --pages all --rate 0 --append keywords
@@ -37,6 +37,16 @@ run_ingest search zzzqqqxxx
 is "$RC" 4 "nothing found: exit 4"
 run_ingest search "   "
 is "$RC" 2 "an empty query: exit 2"
+# the most words a query may have is the users' to know: README, the man
+# page and search --help give it (before, only store.h did)
+run_ingest search "a b c d e f g h i j k l m n o p q"
+is "$RC" 2 "a query of more words than search takes: exit 2"
+max=$(printf '%s\n' "$ERR" | sed -n 's/.*more than \([0-9][0-9]*\) words.*/\1/p')
+n=0
+grep -q "at most $max words" "$ROOT/README.md" && n=$((n + 1))
+sed 's/\\-/-/g' "$ROOT/docs/tmdb-ingest.1" | tr '\n' ' ' | grep -q "at most $max words" && n=$((n + 1))
+"$BIN" search --help | tr '\n' ' ' | grep -q "at most $max words" && n=$((n + 1))
+is "$max:$n" "16:3" "README, the man page and search --help give the limit"
 "$BIN" --db "$DB" search 괴물 >/dev/full 2>"$TMP/err"
 is "$?" 1 "matches written to a full disk: exit 1, not 0"
 like "$(cat "$TMP/err")" "error: writing the search results: No space left on device" "and says why"
