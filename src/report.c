@@ -2,6 +2,7 @@
 #include "report.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -190,6 +191,7 @@ static void print_run_notes(FILE *out, const struct run_list *runs) {
 struct search_out {
     FILE *out;
     int hits;
+    int write_errno; /* why a hit could not be written, or 0 */
 };
 
 /* `s` as UTF-8: itself, or a copy in *fixed (the caller frees it) where a
@@ -207,8 +209,12 @@ static int print_hit(void *ctx, const struct store_search_hit *h) {
                *snippet = as_utf8(h->snippet, &fixed[2]);
     /* the year whole: four characters of a release date stored unchecked
      * may take 16 bytes */
+    errno = 0;
     fprintf(so->out, "%8" PRId64 "  %s%s%s%s\n          %s\n", h->id, title ? title : "-",
             year ? " (" : "", year ? year : "", year ? ")" : "", snippet ? snippet : "");
+    /* kept now: the flush after a failed write may not write again, and
+     * so find no reason to give */
+    so->write_errno = ferror(so->out) ? errno : 0;
     for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
         free(fixed[i]);
     so->hits++;
@@ -225,6 +231,10 @@ int report_search(struct store *s, const char *query, int limit, FILE *out, int 
     }
     if (ss != STORE_OK) {
         log_error("%s", store_errmsg(s));
+        return -1;
+    }
+    if (so.write_errno) {
+        log_error("writing the search results: %s", strerror(so.write_errno));
         return -1;
     }
     return log_output_flushed(out, "the search results");

@@ -3,7 +3,7 @@
 # --limit; Korean two-syllable words inside longer text; movies marked
 # deleted left out; exit 4 for no match and 2 for an empty query.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 16
 
 start_fake --movies 120 --deleted 0
 run_ingest list now_playing --pages all --rate 0 --append keywords
@@ -47,6 +47,19 @@ grep -q "at most $max words" "$ROOT/README.md" && n=$((n + 1))
 sed 's/\\-/-/g' "$ROOT/docs/tmdb-ingest.1" | tr '\n' ' ' | grep -q "at most $max words" && n=$((n + 1))
 "$BIN" search --help | tr '\n' ' ' | grep -q "at most $max words" && n=$((n + 1))
 is "$max:$n" "16:3" "README, the man page and search --help give the limit"
+# a reader gone is said as such (README: "Broken pipe"): when the write of
+# a hit failed (more matches than stdio's buffer holds), the flush after
+# it had nothing left to write and said "output error"
+run_ingest search 줄거리 --limit 1000
+[ "${#OUT}" -gt 8192 ] || bail "search 줄거리: only ${#OUT} bytes, too few to fill stdio's buffer"
+"$PYTHON" - "$BIN" --db "$DB" search 줄거리 --limit 1000 2>"$TMP/err" <<'EOF'
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)  # the reader gone before the first write
+sys.exit(subprocess.run(sys.argv[1:], stdout=w).returncode)
+EOF
+is "$?" 1 "matches written to a pipe whose reader is gone: exit 1"
+like "$(cat "$TMP/err")" "error: writing the search results: Broken pipe" "and says why"
 "$BIN" --db "$DB" search 괴물 >/dev/full 2>"$TMP/err"
 is "$?" 1 "matches written to a full disk: exit 1, not 0"
 like "$(cat "$TMP/err")" "error: writing the search results: No space left on device" "and says why"
