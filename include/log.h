@@ -68,7 +68,7 @@ struct log_field {
 
 /*
  * A structured event on stderr, written whatever the level (the
- * end-of-run summary): in text mode `text` as is; in JSON mode an object
+ * end-of-run summary): in text mode `text` (log_summary()); in JSON mode an object
  * with time, level "info", event, and the fields (log_event_json()).
  */
 void log_event(const char *event, const char *text, const struct log_field *fields,
@@ -106,8 +106,8 @@ void log_progress(const char *line);
 /* Erase the progress line, if any (before the final summary). */
 void log_progress_clear(void);
 
-/* Write `line` to stderr as is, plus a newline, whatever the level (the
- * end-of-run summary). */
+/* Write `line` to stderr, plus a newline, whatever the level (the
+ * end-of-run summary): its control bytes as \xNN, as a message's. */
 void log_summary(const char *line);
 
 /* Flush `out`, where a command wrote its result (a report, a dump, a dry

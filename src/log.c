@@ -242,9 +242,13 @@ void log_event(const char *event, const char *text, const struct log_field *fiel
 }
 
 void log_summary(const char *line) {
+    /* one line, as a message is: merge's names its input, a file name */
+    char cut[LOG_LINE_MAX], shown[4 * LOG_LINE_MAX];
+    snprintf(cut, sizeof cut, "%s", line);
+    visible(cut, shown);
     pthread_mutex_lock(&stderr_lock);
     erase_progress();
-    fprintf(stderr, "%s\n", line);
+    fprintf(stderr, "%s\n", shown);
     fflush(stderr);
     pthread_mutex_unlock(&stderr_lock);
 }

@@ -127,11 +127,41 @@ static void test_a_message_is_one_line(void **state) {
     assert_non_null(strstr(out, want));
 }
 
+/* What log_event(text) writes to stderr in text mode, into out. */
+static void evented(const char *text, char *out, size_t size) {
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    int saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(fds[1], STDERR_FILENO), STDERR_FILENO);
+    log_event("merged", text, NULL, 0);
+    assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+    close(saved);
+    close(fds[1]);
+    ssize_t n = read(fds[0], out, size - 1);
+    close(fds[0]);
+    assert_true(n >= 0);
+    out[n] = '\0';
+}
+
+/* A summary line is one line too: merge's names its input, a file name
+ * that may hold a newline ("merged /tmp/in\ntmdb-ingest: run 7 ok: ..."
+ * was two lines, the second a forged summary). */
+static void test_a_summary_is_one_line(void **state) {
+    (void)state;
+    char out[512];
+    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
+    evented("tmdb-ingest: merged /tmp/in\ntmdb-ingest: run 7 ok: \033[31mforged", out, sizeof out);
+    assert_string_equal(out,
+                        "tmdb-ingest: merged /tmp/in\\x0atmdb-ingest: run 7 ok: \\x1b[31mforged\n");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_long_line_is_cut_to_the_width),
         cmocka_unit_test(test_a_line_that_fits_is_whole),
         cmocka_unit_test(test_a_message_is_one_line),
+        cmocka_unit_test(test_a_summary_is_one_line),
     };
     return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }
