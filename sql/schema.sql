@@ -470,10 +470,13 @@ BEGIN
 END;
 
 -- The documents the earlier movie_search_text wrote (above) whose keywords
--- are not their keyword rows' now: a keyword TMDB renamed since.
+-- are not their keyword rows' now: a keyword TMDB renamed since. The note
+-- comes first in the join (CROSS JOIN keeps it there): without it, no
+-- document is read, where a condition on it in WHERE was tested at each.
 INSERT INTO fts_pending (movie_id)
-SELECT f.rowid FROM movies_fts f JOIN movie_search_text s ON s.id = f.rowid
- WHERE EXISTS (SELECT 1 FROM temp.search_text_was_raw) AND f.keywords IS NOT s.keywords
+SELECT f.rowid FROM temp.search_text_was_raw CROSS JOIN movies_fts f
+  JOIN movie_search_text s ON s.id = f.rowid
+ WHERE f.keywords IS NOT s.keywords
     ON CONFLICT DO NOTHING;
 DROP TABLE temp.search_text_was_raw;
 

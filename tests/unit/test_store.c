@@ -2396,6 +2396,53 @@ static void test_export_reads_indexes_only(void **state) {
     sqlite3_reset_auto_extension();
 }
 
+/* The VM steps of the statements run since zeroed whose SQL holds
+ * rebuild_note_sql (schema.sql's note of the documents to rebuild),
+ * counted by a profile trace on every connection opened while
+ * install_profile is registered. */
+static const char rebuild_note_sql[] = "INSERT INTO fts_pending (movie_id)\nSELECT f.rowid";
+static int rebuild_note_steps;
+
+static int profile_statement(unsigned type, void *ctx, void *stmt, void *x) {
+    (void)ctx;
+    (void)x;
+    const char *sql = sqlite3_sql(stmt);
+    if (type == SQLITE_TRACE_PROFILE && sql && strstr(sql, rebuild_note_sql))
+        rebuild_note_steps += sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_VM_STEP, 0);
+    return 0;
+}
+
+static int install_profile(sqlite3 *db, char **err, const sqlite3_api_routines *api) {
+    (void)err;
+    (void)api;
+    return sqlite3_trace_v2(db, SQLITE_TRACE_PROFILE, profile_statement, NULL);
+}
+
+/* Applying the schema to a database whose movie_search_text is already
+ * the current one (an upgrade of a later build: version 7 and on) notes
+ * no document, and reads none: the check of the earlier view's documents
+ * (7baf98f) ran its scan of every search document, each step testing a
+ * condition that could not hold. */
+static void test_schema_reads_no_document_when_the_view_is_current(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    for (int64_t id = 1; id <= 200; id++) {
+        struct movie m = sample(id, "Title");
+        upsert_ok(s, &m);
+    }
+    store_close(s);
+    exec_by_hand(f->path, "UPDATE meta SET value = 'older build' WHERE key = 'schema_digest'");
+    assert_int_equal(sqlite3_auto_extension((void (*)(void))install_profile), SQLITE_OK);
+    rebuild_note_steps = 0;
+    s = open_ok(f->path, "ko-KR");
+    sqlite3_reset_auto_extension();
+    store_close(s);
+    assert_true(rebuild_note_steps > 0); /* it ran */
+    if (rebuild_note_steps >= 200)
+        fail_msg("%d steps for 200 documents: the search index was read", rebuild_note_steps);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM fts_pending"), 0);
+}
+
 /* ---- a load's connection: no triggers, no statement journal ---- */
 
 /* Pages written to statement journals, counted by a VFS that wraps the
@@ -2745,6 +2792,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_upsert_clears_deleted_at, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overview_and_parts_read_indexes_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_reads_indexes_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_reads_no_document_when_the_view_is_current,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_runs_and_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_copies_are_noted_and_cleared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_fetches_are_noted, setup, teardown),
