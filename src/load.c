@@ -342,6 +342,12 @@ static int print_dry_run(const struct options *opt, struct stats *stats) {
     return log_output_flushed(stdout, "the dry run's result");
 }
 
+/* The connections a run opens besides its workers': one for list or
+ * changes pages (the producer's), none for ids or an export. */
+static int page_connections(const struct options *opt) {
+    return opt->source.kind == SOURCE_LIST || opt->source.kind == SOURCE_CHANGES ? 1 : 0;
+}
+
 /* Fewer answers than this say too little of the server's pace. */
 #define WORKERS_BOUND_MIN_ANSWERS 100
 
@@ -358,9 +364,8 @@ static void warn_workers_bound(const struct options *opt, struct stats *stats) {
     int needed = ratelimit_workers_for(opt->rate, opt->workers, answer_s);
     if (needed == 0)
         return;
-    bool pages = opt->source.kind == SOURCE_LIST || opt->source.kind == SOURCE_CHANGES;
-    int most =
-        tmdb_is_official_base(opt->api_base) ? TMDB_MAX_CONNECTIONS - (pages ? 1 : 0) : MAX_WORKERS;
+    int most = tmdb_is_official_base(opt->api_base) ? TMDB_MAX_CONNECTIONS - page_connections(opt)
+                                                    : MAX_WORKERS;
     char how[160];
     if (needed <= most)
         snprintf(how, sizeof how, "--workers %d would reach it", needed);
@@ -375,14 +380,13 @@ static void warn_workers_bound(const struct options *opt, struct stats *stats) {
 /* A run opens a connection per worker, and one more for list or changes
  * pages; a dry run opens no worker's. Above TMDB's ceiling: a warning. */
 static void warn_connections(const struct options *opt) {
-    bool pages = opt->source.kind == SOURCE_LIST || opt->source.kind == SOURCE_CHANGES;
-    int n_connections = opt->workers + (pages ? 1 : 0);
+    int n_connections = opt->workers + page_connections(opt);
     if (tmdb_is_official_base(opt->api_base) && !opt->dry_run &&
         n_connections > TMDB_MAX_CONNECTIONS)
         log_warn_setup("--workers %d opens %d connections to TMDB, which allows about %d per IP "
                        "address: expect 429s; %d workers stay within it",
                        opt->workers, n_connections, TMDB_MAX_CONNECTIONS,
-                       TMDB_MAX_CONNECTIONS - (pages ? 1 : 0));
+                       TMDB_MAX_CONNECTIONS - page_connections(opt));
 }
 
 /* TMDB's API is https only: an http:// base on another machine (a typo,
