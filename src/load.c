@@ -350,17 +350,25 @@ static int page_connections(const struct options *opt) {
 
 /* Fewer answers than this say too little of the server's pace. */
 #define WORKERS_BOUND_MIN_ANSWERS 100
+/* The share of the fetching time the workers spent waiting for answers,
+ * below which something else held the run back. */
+#define WORKERS_BOUND_MIN_BUSY 0.75
 
 /* Slow answers keep too few workers under --rate (ratelimit_workers_for()):
  * at 300 ms an answer the default 5 send about 17 requests a second, and a
  * whole-catalogue export takes twice the hours its rate promises. Said
  * once the run knows the server's pace, with the --workers that reaches
- * the rate, or TMDB's connection limit when that does not. */
-static void warn_workers_bound(const struct options *opt, struct stats *stats) {
+ * the rate, or TMDB's connection limit when that does not; only when the
+ * workers were waiting for answers most of the `fetching_s` the pipeline
+ * ran: workers left idle by their ids (a trickle on standard input) or
+ * paused by 429s were not what held the run back. */
+static void warn_workers_bound(const struct options *opt, struct stats *stats, double fetching_s) {
     long long answers = stats_get(&stats->answers);
-    if (answers < WORKERS_BOUND_MIN_ANSWERS)
+    double waited_s = (double)stats_get(&stats->answer_us) / 1e6;
+    if (answers < WORKERS_BOUND_MIN_ANSWERS ||
+        waited_s < WORKERS_BOUND_MIN_BUSY * opt->workers * fetching_s)
         return;
-    double answer_s = (double)stats_get(&stats->answer_us) / 1e6 / (double)answers;
+    double answer_s = waited_s / (double)answers;
     int needed = ratelimit_workers_for(opt->rate, opt->workers, answer_s);
     if (needed == 0)
         return;
@@ -587,7 +595,9 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     pc.source.count_only = opt->dry_run;
     struct stats stats;
     stats_init(&stats);
+    double fetch_t0 = clock_monotonic_s();
     enum pipeline_status ps = pipeline_run(&pc, opt->dry_run ? NULL : store, &stats);
+    double fetching_s = clock_monotonic_s() - fetch_t0;
     /* A signal after the last movie was written: the run stops there, before
      * it marks deletions or moves the cursor (sync_finish() checks for one
      * that comes while it works). */
@@ -595,7 +605,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
         ps = PIPELINE_INTERRUPTED;
 
     warn_stale(&stats);
-    warn_workers_bound(opt, &stats);
+    warn_workers_bound(opt, &stats, fetching_s);
     if (ps == PIPELINE_OK)
         warn_adult_left_out(store, adult_left_out);
     struct run_counts counts;

@@ -5,9 +5,10 @@
 # whole-catalogue export at a fraction of its rate. A run of at least 100
 # answers that found so says it at its end, with the --workers that would
 # reach the rate; not with -q when the run ends ok, not without a rate
-# (--rate 0), not from fewer answers, not when the workers keep up.
+# (--rate 0), not from fewer answers, not when the workers keep up, not
+# when they were idle for want of ids.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 15
 
 FAKE_OPTS="--movies 200 --deleted 0"
 # One worker at 40 ms an answer sends at most 25 a second, under 80 % of
@@ -53,6 +54,14 @@ rm -f "$DB"*
 run_ingest --workers 5 ids -
 is "$RC" 0 "5 workers at 40 ms: exit 0"
 unlike "$ERR" "held this run back" "workers that can send 125 a second keep up with 35: no warning"
+
+# Ids that trickle in (a slow pipe): the worker waits for them more than
+# for its answers, and more workers would not help.
+rm -f "$DB"*
+head -n 105 "$TMP/ids" | while read -r id; do echo "$id"; sleep 0.08; done |
+    "$BIN" --db "$DB" --no-progress --workers 1 ids - >/dev/null 2>"$TMP/err"
+is "$?:$(grep -c 'held this run back' "$TMP/err")" "0:0" \
+    "a worker idle half the time, waiting for its ids: no warning"
 
 # --rate 5000 at 40 ms an answer would need 223 workers: within the 256
 # allowed. At --rate 100000, more than 256: the most there can be, and
