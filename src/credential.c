@@ -26,6 +26,16 @@ static int valid_secret(const char *s) {
     return 1;
 }
 
+/* Whether `s` holds a byte above 0x7f: a byte-order mark or a typographic
+ * character, which no token holds and which is neither a space nor a
+ * control character. */
+static int has_non_ascii(const char *s) {
+    for (; *s; s++)
+        if ((unsigned char)*s > 0x7f)
+            return 1;
+    return 0;
+}
+
 /* TMDB's examples show the header, `Authorization: Bearer eyJ...`: copied
  * from there, the value brings the scheme, which http.c adds itself. */
 static int has_bearer_prefix(const char *s) {
@@ -121,6 +131,10 @@ int credential_load(const char *token_file, struct credential *out, char *err, s
     const char *wrong = out->token && has_bearer_prefix(secret)
                             ? "starts with 'Bearer ': drop that prefix, it holds the token "
                               "alone (tmdb-ingest sends Authorization: Bearer TOKEN)"
+                        : has_non_ascii(secret)
+                            ? "holds a byte that is not ASCII, which no token or key does (a "
+                              "UTF-8 byte-order mark an editor wrote at its start, or a "
+                              "character pasted from a web page)"
                         : !valid_secret(secret) || strlen(secret) > MAX_SECRET
                             ? "is empty or contains spaces or control characters"
                         : out->token && looks_like_v3_key(secret)

@@ -103,6 +103,29 @@ static void test_a_bearer_prefix_is_named_not_shown(void **state) {
     }
 }
 
+/* A token file saved by an editor that starts it with a UTF-8 byte-order
+ * mark, or with a typographic character pasted in: refused, and said to be
+ * a byte that is not ASCII, not "spaces or control characters", which the
+ * file does not hold; the token not shown. */
+static void test_a_byte_order_mark_is_named(void **state) {
+    (void)state;
+    char err[256];
+    assert_int_equal(load_file("\xef\xbb\xbf"
+                               "eyJhbGciOiJIUzI1NiJ9.s3cr3t",
+                               err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "--token-file holds a byte that is not ASCII"));
+    assert_non_null(strstr(err, "byte-order mark"));
+    assert_null(strstr(err, "s3cr3t"));
+    assert_int_equal(load_file("eyJhbGciOiJIUzI1NiJ9.s3cr3t\xe2\x80\x8b", err, sizeof err), -1);
+    assert_non_null(strstr(err, "not ASCII"));
+    /* a space inside, or nothing: as before */
+    assert_int_equal(load_file("eyJhbGci OiJIUzI1NiJ9", err, sizeof err), -1);
+    assert_non_null(strstr(err, "is empty or contains spaces or control characters"));
+    assert_int_equal(load_file("", err, sizeof err), -1);
+    assert_non_null(strstr(err, "is empty or contains spaces or control characters"));
+}
+
 /* load_env(TOKEN, KEY): credential_load() from the environment alone (NULL
  * unsets); its return, and the message in `err`. */
 static int load_env(const char *token, const char *key, char *err, size_t err_size) {
@@ -162,6 +185,7 @@ int main(void) {
         cmocka_unit_test(test_a_cut_secret_at_the_end_goes_too),
         cmocka_unit_test(test_the_url_encoded_key_goes_too),
         cmocka_unit_test(test_a_bearer_prefix_is_named_not_shown),
+        cmocka_unit_test(test_a_byte_order_mark_is_named),
         cmocka_unit_test(test_a_key_for_a_token_is_named_not_sent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
