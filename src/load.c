@@ -380,9 +380,11 @@ static void warn_workers_bound(const struct options *opt, struct stats *stats, d
     else
         snprintf(how, sizeof how, "even %d workers%s would send at most %.1f", most,
                  most < MAX_WORKERS ? " (TMDB's connection limit)" : "", (double)most / answer_s);
-    log_warn("the workers held this run back: answers took %.0f ms on average, so %d "
-             "worker(s) sent at most %.1f requests/s, under --rate %g; %s",
-             answer_s * 1e3, opt->workers, (double)opt->workers / answer_s, opt->rate, how);
+    /* the setup's (--workers): it comes back at every run until that
+     * changes, and -q's cron mail is where the operator learns of it */
+    log_warn_setup("the workers held this run back: answers took %.0f ms on average, so %d "
+                   "worker(s) sent at most %.1f requests/s, under --rate %g; %s",
+                   answer_s * 1e3, opt->workers, (double)opt->workers / answer_s, opt->rate, how);
 }
 
 /* A run opens a connection per worker, and one more for list or changes
