@@ -90,25 +90,42 @@ static void test_a_line_that_fits_is_whole(void **state) {
     assert_string_equal(out, want);
 }
 
-/* What `log_warn(text)` writes to stderr, into out: at LOG_WARN, or at
- * LOG_ERROR (-q) held back and written by log_show_held(). */
-static void warned(enum log_level level, const char *text, char *out, size_t size) {
+/* What emit(arg) writes to stderr, into out. */
+static void stderr_of(void (*emit)(const void *arg), const void *arg, char *out, size_t size) {
     int fds[2];
     assert_int_equal(pipe(fds), 0);
     int saved = dup(STDERR_FILENO);
     assert_true(saved >= 0);
     assert_int_equal(dup2(fds[1], STDERR_FILENO), STDERR_FILENO);
-    log_init(level, false, LOG_FORMAT_TEXT);
-    log_warn("%s", text);
-    log_show_held();
+    emit(arg);
     assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
     close(saved);
     close(fds[1]);
-    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
     ssize_t n = read(fds[0], out, size - 1);
     close(fds[0]);
     assert_true(n >= 0);
     out[n] = '\0';
+}
+
+struct warning {
+    enum log_level level;
+    const char *text;
+};
+
+/* log_warn(text) at w->level: at LOG_ERROR (-q) held back and written by
+ * log_show_held(). */
+static void warn_at(const void *arg) {
+    const struct warning *w = arg;
+    log_init(w->level, false, LOG_FORMAT_TEXT);
+    log_warn("%s", w->text);
+    log_show_held();
+    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
+}
+
+/* What log_warn(text) writes to stderr at `level`, into out. */
+static void warned(enum log_level level, const char *text, char *out, size_t size) {
+    struct warning w = {level, text};
+    stderr_of(warn_at, &w, out, size);
 }
 
 /* A message is one line, whatever it quotes: its control bytes (a file
@@ -127,21 +144,13 @@ static void test_a_message_is_one_line(void **state) {
     assert_non_null(strstr(out, want));
 }
 
+static void event_merged(const void *text) {
+    log_event("merged", text, NULL, 0);
+}
+
 /* What log_event(text) writes to stderr in text mode, into out. */
 static void evented(const char *text, char *out, size_t size) {
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    int saved = dup(STDERR_FILENO);
-    assert_true(saved >= 0);
-    assert_int_equal(dup2(fds[1], STDERR_FILENO), STDERR_FILENO);
-    log_event("merged", text, NULL, 0);
-    assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
-    close(saved);
-    close(fds[1]);
-    ssize_t n = read(fds[0], out, size - 1);
-    close(fds[0]);
-    assert_true(n >= 0);
-    out[n] = '\0';
+    stderr_of(event_merged, text, out, size);
 }
 
 /* A summary line is one line too: merge's names its input, a file name
