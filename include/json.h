@@ -98,9 +98,12 @@ bool json_top_level_int64(const char *s, size_t len, const char *key, int64_t *o
 
 /*
  * Write `len` bytes of `s` to `out` as a JSON string, quotes included:
- * quotes, backslashes and control characters escaped; each byte that is
- * not part of a well-formed UTF-8 sequence written as \ufffd (text from
- * SQLite or a log message may hold anything; JSON must be UTF-8).
+ * quotes, backslashes and control characters escaped, and the characters
+ * other line splitters take for line ends (U+0085, U+2028, U+2029: Python's
+ * str.splitlines(), JavaScript before ES2019), so that a JSON line is one
+ * line for any reader; each byte that is not part of a well-formed UTF-8
+ * sequence written as \ufffd (text from SQLite or a log message may hold
+ * anything; JSON must be UTF-8).
  */
 void json_write_string(FILE *out, const char *s, size_t len);
 

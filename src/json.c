@@ -169,7 +169,14 @@ void json_write_string(FILE *out, const char *s, size_t len) {
                 fputs("\\ufffd", out);
                 continue;
             }
-            fwrite(s + i, 1, n, out);
+            /* NEL, LINE and PARAGRAPH SEPARATOR: line ends to some readers */
+            unsigned char c1 = (unsigned char)s[i + 1], c2 = n == 3 ? (unsigned char)s[i + 2] : 0;
+            if (n == 2 && c == 0xC2 && c1 == 0x85)
+                fputs("\\u0085", out);
+            else if (n == 3 && c == 0xE2 && c1 == 0x80 && (c2 == 0xA8 || c2 == 0xA9))
+                fputs(c2 == 0xA8 ? "\\u2028" : "\\u2029", out);
+            else
+                fwrite(s + i, 1, n, out);
             i += n - 1;
         } else if (c == '"' || c == '\\')
             fprintf(out, "\\%c", c);

@@ -580,6 +580,32 @@ static void test_scans_find_every_offset(void **state) {
     }
 }
 
+/* json_write_string(): a JSON line is one line for any reader: control
+ * characters escaped, and U+0085, U+2028 and U+2029 too, which Python's
+ * str.splitlines() (and JavaScript before ES2019) take for line ends;
+ * other characters as they are, a stray byte as \ufffd. */
+static void test_json_string_is_one_line(void **state) {
+    (void)state;
+    const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"a\nb\tc\x01\"\\", "\"a\\nb\\tc\\u0001\\\"\\\\\""},
+        {"nel\xc2\x85ls\xe2\x80\xa8ps\xe2\x80\xa9.", "\"nel\\u0085ls\\u2028ps\\u2029.\""},
+        {"\xe2\x80\xa7\xe2\x80\xaa\xc2\x84 한국어", "\"\xe2\x80\xa7\xe2\x80\xaa\xc2\x84 한국어\""},
+        {"cut \xe2\x80", "\"cut \\ufffd\\ufffd\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream(&buf, &size);
+        assert_non_null(out);
+        json_write_string(out, cases[i].in, strlen(cases[i].in));
+        assert_int_equal(fclose(out), 0);
+        assert_string_equal(buf, cases[i].out);
+        free(buf);
+    }
+}
+
 /* json_utf8_repaired(): well-formed text is copied as it is; each stray
  * byte becomes U+FFFD, as json_write_string() writes it. */
 static void test_utf8_repaired(void **state) {
@@ -728,6 +754,7 @@ int main(void) {
         cmocka_unit_test(test_invalid_utf8_and_nul),
         cmocka_unit_test(test_utf8_validator),
         cmocka_unit_test(test_scans_find_every_offset),
+        cmocka_unit_test(test_json_string_is_one_line),
         cmocka_unit_test(test_utf8_repaired),
         cmocka_unit_test(test_unsafe_escapes_are_repaired),
     };
