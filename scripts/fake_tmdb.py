@@ -1564,6 +1564,10 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="print the ids changed in [START, END] (YYYY-MM-DD, inclusive, no "
                         "length limit), deleted ones included, one per line, ascending, and "
                         "exit")
+    p.add_argument("--dump-changes-as-of", type=float, metavar="SECONDS",
+                   help="with --dump-changes: only the changes made by then (seconds since "
+                        "the epoch), as a changes page from a copy made then lists them "
+                        "(--changes-cache-age)")
     p.add_argument("--write-export", metavar="PATH",
                    help="write the daily export file (gzip, one JSON object a line) for the "
                         "catalogue's live movies to PATH and exit")
@@ -1679,7 +1683,8 @@ def main(argv):
         return 0
     if opts.dump_changes:
         start, end = opts.dump_changes
-        sys.stdout.write("".join(f"{i}\n" for i in catalogue.changed_ids(start, end)))
+        ids = catalogue.changed_ids(start, end, opts.dump_changes_as_of)
+        sys.stdout.write("".join(f"{i}\n" for i in ids))
         return 0
     if opts.dump_catalogue:
         dump(catalogue, opts.language,
