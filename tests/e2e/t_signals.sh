@@ -46,7 +46,9 @@ like "$ERR" "run 1 interrupted" "SIGINT: summary says interrupted"
 # A second SIGINT leaves at once; the database stays consistent. Here the
 # stop the first began waits for a database another connection holds (it
 # would wait out SQLite's 5 s busy timeout, then exit 1): only the second
-# SIGINT's leaving at once exits 130 within a second. Each signal is sent
+# SIGINT's leaving at once exits 130, well within those 5 s (3 s: under
+# ThreadSanitizer on a loaded machine it once took 1.007 s; the first
+# stop's wait would take 5). Each signal is sent
 # once the process can take it: its first movies are stored (a signal
 # before the handlers exits 130 too), and the first SIGINT is no longer
 # pending (two sent back to back are often one, and the stop then the
@@ -80,8 +82,8 @@ exec 3>&-
 kill "$LOCKER_PID"
 wait "$LOCKER_PID" 2>/dev/null
 is "$RC" 130 "second SIGINT while the stop waits for a locked database: exit 130"
-[ "$ELAPSED_MS" -le 1000 ]
-ok $? "at once (${ELAPSED_MS} ms)"
+[ "$ELAPSED_MS" -le 3000 ]
+ok $? "at once, not after the busy timeout (${ELAPSED_MS} ms)"
 is "$(sql 'SELECT status FROM runs ORDER BY id DESC LIMIT 1')" running \
     "second SIGINT: the run row is left as it was (the next run finds it)"
 is "$(sql 'PRAGMA integrity_check')" ok "second SIGINT: integrity_check ok"
