@@ -11,6 +11,7 @@
 #   make valgrind               one end-to-end run under valgrind memcheck
 #   make bench      benchmarks side by side, written to docs/benchmarks.md
 #   make fuzz       libFuzzer targets for the parsers, FUZZ_SECONDS (10) each
+#   make coverage   line and branch coverage of src/ by the unit and end-to-end tests
 #   make lint       cppcheck and clang-tidy (.clang-tidy) over src/
 #   make deps       install build/test dependencies (Debian/Ubuntu, apt-get)
 #   make install | uninstall    PREFIX (/usr/local) and DESTDIR honoured
@@ -58,7 +59,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 CMOCKA_CFLAGS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --cflags cmocka 2>/dev/null))
 CMOCKA_LIBS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --libs cmocka 2>/dev/null))
 
-.PHONY: all deps demo test unit unit-bins e2e lint asan ubsan tsan check-sanitizers valgrind bench fuzz \
+.PHONY: all deps demo test unit unit-bins e2e lint asan ubsan tsan check-sanitizers valgrind bench fuzz coverage \
         clean check-deps check-test-deps install uninstall
 
 all: check-deps $(BIN)
@@ -194,6 +195,15 @@ lint: check-test-deps
 	sh scripts/lint.sh -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 	    -DTMDB_INGEST_VERSION='"$(VERSION)"' -Iinclude -I$(BUILD) \
 	    $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+
+# Coverage of src/ by the unit tests and the end-to-end suite (gcc
+# --coverage, gcov; scripts/coverage.sh): a table of lines run and branches
+# taken per file, annotated sources in build-cov/coverage/. A measurement,
+# not part of `make test`.
+COV_MAKE := $(MAKE) --no-print-directory BUILD=build-cov CFLAGS='-O0 -g' SAN='--coverage'
+coverage: check-test-deps
+	$(COV_MAKE) all unit-bins
+	sh scripts/coverage.sh build-cov
 
 # libFuzzer targets for every parser of outside input (FUZZ_SECONDS each).
 fuzz:
