@@ -12,7 +12,7 @@
 # in either order, while a database of list or ids runs (no part of the
 # catalogue) leaves it alone.
 . "$(dirname "$0")/lib.sh"
-plan 41
+plan 44
 
 start_fake --movies 200 --deleted 4
 BASE="$FAKE_URL/p/exports"
@@ -79,6 +79,11 @@ sqlite3 "$TMP/nolang.sqlite3" "DELETE FROM meta WHERE key = 'language'"
 is "$?" 2 "an input with no language recorded: exit 2"
 like "$(cat "$TMP/err")" "nolang.sqlite3: not a tmdb-ingest database \(no language\)" \
     "and it is said (it was exit 1 without a word)"
+"$BIN" merge "$TMP/mixed.sqlite3" "$TMP/shard0.sqlite3" "$TMP/en.sqlite3" 2>"$TMP/err"
+is "$?" 2 "inputs of two languages: exit 2"
+like "$(cat "$TMP/err")" "en.sqlite3 holds en-US text, the first input ko-KR: nothing merged" \
+    "the input of the other language is named, with both languages"
+is "$(ls "$TMP" | grep -c '^mixed\.sqlite3')" 0 "and OUT is not created, the first input not merged"
 
 cursor() { sqlite3 "$1" "SELECT coalesce((SELECT value FROM meta WHERE key = 'changes_from'), 'none')"; }
 odd=$(catalogue_ids 200 --movies 200 --deleted 4 | tr ' ' '\n' | awk '$1 % 2 == 1' | head -n 1)
