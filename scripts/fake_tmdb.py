@@ -146,7 +146,8 @@ FAULT_KINDS = ("500", "502html", "503", "503html", "504", "504html", "429", "401
                "404html", "reset", "stall", "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
                "bad_utf8", "html200", "echo400", "keyword_twice", "huge_header",
                "no_parts", "x_gzip", "deflate", "gzip_twice", "hints_gzip", "date_past",
-               "date_future", "redirect", "redirect_raw")
+               "date_future", "redirect", "redirect_raw", "gzip_cut", "gzip_corrupt",
+               "huge_chunked")
 
 # --page-fault / --changes-page-fault kinds that give one result of the page
 # (--bad-result, default the first) a bad id in place of its own (no_id:
@@ -1383,6 +1384,32 @@ class Handler(BaseHTTPRequestHandler):
                      "deflate": ("deflate", zlib.compress(data)),
                      "gzip_twice": ("gzip, gzip", gzip.compress(gzip.compress(data)))}[fault]
             self.send_body(200, coded[1], headers={"Content-Encoding": coded[0]}, compress=False)
+        elif fault in ("gzip_cut", "gzip_corrupt"):
+            # a proxy that ends a gzip body early, its Content-Length made to
+            # match; or one that spoils bytes in the middle of the stream
+            data = gzip.compress(json.dumps(body, ensure_ascii=False).encode())
+            if fault == "gzip_cut":
+                data = data[: len(data) // 2]
+            else:
+                mid = len(data) // 2
+                data = data[:mid] + bytes(b ^ 0xFF for b in data[mid:mid + 16]) + data[mid + 16:]
+            self.send_body(200, data, headers={"Content-Encoding": "gzip"}, compress=False)
+        elif fault == "huge_chunked":
+            # the huge body, not compressed, in chunks: no Content-Length to
+            # refuse it by, so it is cut while it comes
+            data = json.dumps({**body, "overview": "x" * (opts.huge_mib * 1024 * 1024)}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json;charset=utf-8")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                for i in range(0, len(data), 65536):
+                    part = data[i:i + 65536]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                self.wfile.write(b"0\r\n\r\n")
+            except OSError:
+                pass  # the client hung up once it had enough
+            self.close_connection = True
         elif fault == "hints_gzip":
             # a 103 Early Hints whose headers name gzip, then the answer plain
             self.wfile.write(b"HTTP/1.1 103 Early Hints\r\nContent-Encoding: gzip\r\n\r\n")
@@ -1541,7 +1568,7 @@ All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--fault-kinds", default="502html,503,reset,stall",
                    help="with --fault-fraction: the kinds, cycled")
     p.add_argument("--stall-seconds", type=float, default=30, help="length of a stall fault")
-    p.add_argument("--huge-mib", type=int, default=8, help="size of a huge fault body, or of huge_header's header line")
+    p.add_argument("--huge-mib", type=int, default=8, help="size of a huge or huge_chunked fault body, or of huge_header's header line")
     p.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
     p.add_argument("--tls-key", help="the certificate's private key (PEM)")
     p.add_argument("--reset-handshakes", type=int, default=0, metavar="N",
