@@ -150,6 +150,65 @@ static void test_an_unusable_lock_file_cannot_tell(void **state) {
     assert_non_null(strstr(why, "not a regular file"));
 }
 
+/* A lock file in whose place is a directory or a FIFO (made by hand, a
+ * botched restore): a load is refused, naming it, and does not hang on the
+ * FIFO. */
+static void test_a_lock_file_not_regular_is_refused(void **state) {
+    (void)state;
+    char err[512];
+    struct paths p = paths("dir-lock");
+    assert_int_equal(mkdir(p.lock, 0755), 0);
+    int fd = -1;
+    err[0] = '\0';
+    assert_int_equal(lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err), LOCK_ERROR);
+    assert_int_equal(fd, -1);
+    assert_non_null(strstr(err, "cannot use the lock file "));
+    assert_non_null(strstr(err, p.lock));
+    assert_non_null(strstr(err, ": it is not a regular file"));
+    p = paths("fifo-lock");
+    assert_int_equal(mkfifo(p.lock, 0644), 0);
+    err[0] = '\0';
+    assert_int_equal(lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err), LOCK_ERROR);
+    assert_int_equal(fd, -1);
+    assert_non_null(strstr(err, ": it is not a regular file"));
+}
+
+/* A database path whose symbolic links loop, or lead to a path longer than
+ * PATH_MAX: a load and a query are refused, naming the path given, and
+ * nothing is made beside it. */
+static void test_a_path_that_cannot_be_followed_is_refused(void **state) {
+    (void)state;
+    char a[300], b[300], lock[320], err[512], why[600];
+    snprintf(a, sizeof a, "%s/loop-a.sqlite3", dir);
+    snprintf(b, sizeof b, "%s/loop-b.sqlite3", dir);
+    assert_int_equal(symlink(b, a), 0);
+    assert_int_equal(symlink(a, b), 0);
+    int fd = -1;
+    err[0] = why[0] = '\0';
+    assert_int_equal(lock_acquire(a, LOCK_FOR_LOAD, &fd, err, sizeof err), LOCK_ERROR);
+    assert_int_equal(fd, -1);
+    assert_non_null(strstr(err, a));
+    assert_non_null(strstr(err, ": symbolic links in a loop"));
+    assert_int_equal(query(a, why, sizeof why), LOCK_HOLDER_UNKNOWN);
+    assert_non_null(strstr(why, a));
+    assert_non_null(strstr(why, "symbolic links in a loop"));
+    snprintf(lock, sizeof lock, "%s.lock", a);
+    assert_int_equal(access(lock, F_OK), -1);
+    snprintf(lock, sizeof lock, "%s.lock", b);
+    assert_int_equal(access(lock, F_OK), -1);
+
+    /* a relative link: its directory and its target, together past PATH_MAX */
+    static char target[4080 + 1];
+    memset(target, 'x', sizeof target - 1);
+    snprintf(a, sizeof a, "%s/long.sqlite3", dir);
+    assert_int_equal(symlink(target, a), 0);
+    err[0] = '\0';
+    assert_int_equal(lock_acquire(a, LOCK_FOR_LOAD, &fd, err, sizeof err), LOCK_ERROR);
+    assert_int_equal(fd, -1);
+    assert_non_null(strstr(err, a));
+    assert_non_null(strstr(err, ": path too long"));
+}
+
 /* The lock of a symlink to the database is the file's: so is the query. */
 static void test_a_symlink_queries_the_files_lock(void **state) {
     (void)state;
@@ -263,6 +322,8 @@ int main(void) {
         cmocka_unit_test(test_each_use_is_seen_as_itself),
         cmocka_unit_test(test_a_killed_holder_is_gone),
         cmocka_unit_test(test_an_unusable_lock_file_cannot_tell),
+        cmocka_unit_test(test_a_lock_file_not_regular_is_refused),
+        cmocka_unit_test(test_a_path_that_cannot_be_followed_is_refused),
         cmocka_unit_test(test_a_symlink_queries_the_files_lock),
         cmocka_unit_test(test_the_lock_file_is_opened_read_write),
         cmocka_unit_test(test_a_lock_file_not_writable_still_locks),
