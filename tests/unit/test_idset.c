@@ -26,6 +26,13 @@ static void test_non_positive_ids_are_never_stored(void **state) {
     assert_int_equal(idset_add(s, 0), 0);
     assert_int_equal(idset_add(s, -5), 0);
     assert_int_equal(idset_count(s), 0);
+    /* nor found, also beside stored ids (a bitmap chunk holds id 3: a
+     * negative id must not index it, nor any chunk before the first) */
+    assert_int_equal(idset_add(s, 3), 1);
+    assert_false(idset_contains(s, 0));
+    assert_false(idset_contains(s, -5));
+    assert_false(idset_contains(s, -3));
+    assert_false(idset_contains(s, INT64_MIN));
     idset_free(s);
 }
 
