@@ -143,6 +143,21 @@ static void test_abort_wakes_blocked_producer(void **state) {
     sem_destroy(&pushing);
 }
 
+/* A push after an abort (the producer between two ids when a signal
+ * came) is refused at once and queues nothing, whatever room is left. */
+static void test_push_after_abort_is_refused(void **state) {
+    (void)state;
+    struct queue *q = queue_new(4, sizeof(int64_t), 2);
+    int64_t v = 1;
+    assert_int_equal(queue_push(q, &v), QUEUE_OK);
+    queue_abort(q);
+    v = 2;
+    assert_int_equal(queue_push(q, &v), QUEUE_ABORTED);
+    assert_int_equal(queue_push_weighted(q, &v, 10), QUEUE_ABORTED);
+    assert_int_equal(queue_length(q), 1);
+    queue_free(q);
+}
+
 struct popper {
     struct queue *q;
     sem_t *popping; /* posted before the pop */
@@ -506,6 +521,7 @@ int main(void) {
         cmocka_unit_test(test_pop_timed_times_out),
         cmocka_unit_test(test_push_blocks_when_full),
         cmocka_unit_test(test_abort_wakes_blocked_producer),
+        cmocka_unit_test(test_push_after_abort_is_refused),
         cmocka_unit_test(test_abort_wakes_every_blocked_consumer),
         cmocka_unit_test(test_close_wakes_every_blocked_consumer),
         cmocka_unit_test(test_many_producers_many_consumers),
