@@ -119,6 +119,30 @@ static void test_connect_without_descriptors_names_the_limit(void **state) {
     close(listener);
 }
 
+/* A connection that fails for a reason curl cannot name (the resolver's
+ * socket pair failing as socket() would) is put down to the limit only
+ * when the process cannot open a descriptor now. */
+static void test_exhausted_descriptors_are_seen(void **state) {
+    (void)state;
+    assert_false(rlimits_fds_exhausted());
+    struct rlimit saved, rl;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    rl = saved;
+    rl.rlim_cur = 64;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    int taken[64];
+    int n_taken = take_all_fds(taken, 64);
+    bool exhausted = rlimits_fds_exhausted();
+    if (n_taken > 0)
+        close(taken[--n_taken]);
+    bool one_free = rlimits_fds_exhausted();
+    for (int i = 0; i < n_taken; i++)
+        close(taken[i]);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    assert_true(exhausted);
+    assert_false(one_free);
+}
+
 static void test_thread_failure_names_its_cause(void **state) {
     (void)state;
     char why[512];
@@ -146,6 +170,7 @@ int main(void) {
         cmocka_unit_test(test_soft_limit_is_raised_to_what_a_load_needs),
         cmocka_unit_test(test_hard_limit_too_low_is_refused_with_figures),
         cmocka_unit_test(test_connect_without_descriptors_names_the_limit),
+        cmocka_unit_test(test_exhausted_descriptors_are_seen),
         cmocka_unit_test(test_thread_failure_names_its_cause),
         cmocka_unit_test(test_threads_get_the_small_stack),
     };
