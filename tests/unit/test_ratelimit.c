@@ -407,12 +407,35 @@ static void test_threads_are_served_in_order(void **state) {
     ratelimit_free(rl);
 }
 
+/* A stop ends the waits of the threads already in the limiter (one
+ * waiting for its slot, 60 s off, the other for its turn behind it), at
+ * once rather than at the pause's end (a run stops within 2 s of a
+ * signal); and a thread asking after it is refused. */
 static void test_stop_ends_a_wait(void **state) {
     (void)state;
+    enum { THREADS = 2 };
     struct ratelimit *rl = ratelimit_new(1);
     ratelimit_throttle(rl, 60000, RATELIMIT_TOO_MANY);
+    struct waiter w[THREADS];
+    pthread_t t[THREADS];
+    sem_t asking;
+    assert_int_equal(sem_init(&asking, 0, 0), 0);
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (struct waiter){.rl = rl, .asking = &asking};
+        assert_int_equal(pthread_create(&t[i], NULL, acquire_once, &w[i]), 0);
+        assert_int_equal(sem_wait(&asking), 0);
+    }
+    struct timespec settle = {0, 50 * 1000000L}; /* both inside the limiter */
+    nanosleep(&settle, NULL);
+    double stopped_s = clock_monotonic_s();
     stop_request(STOP_SIGNAL);
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(w[i].rc, -1);
+        assert_true(w[i].returned_s - stopped_s < 2.0);
+    }
     assert_int_equal(ratelimit_acquire(rl), -1);
+    sem_destroy(&asking);
     ratelimit_free(rl);
 }
 
