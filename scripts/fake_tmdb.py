@@ -1240,6 +1240,19 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
+        if self.server.opts.export_claim_gib and not match[1]:
+            # a Content-Length of N GiB (a host's, or a file past any
+            # export's size), then the file and a closed connection
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(self.server.opts.export_claim_gib << 30))
+            self.end_headers()
+            try:
+                self.wfile.write(data)
+            except OSError:
+                pass  # the client refused it at the headers
+            self.close_connection = True
+            return
         if self.server.opts.export_drip:
             # headers, then a byte now and then: a host that never quite stalls
             self.send_response(200)
@@ -1629,6 +1642,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                         "that zlib's gzread skips quietly), also with --write-export")
     p.add_argument("--export-drip", action="store_true",
                    help="send the export a byte every 0.25 s (a host that never quite stalls)")
+    p.add_argument("--export-claim-gib", type=int, default=0, metavar="N",
+                   help="the main export's answer says Content-Length: N GiB, then sends the "
+                        "file and closes the connection")
     p.add_argument("--rename-keyword", action="append", default=[], metavar="ID:NAME",
                    help="serve keyword ID under NAME (TMDB renames keywords now and then)")
     p.add_argument("--adult", action="append", default=[], type=int, metavar="ID",

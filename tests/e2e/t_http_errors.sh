@@ -8,11 +8,13 @@
 #    (chunked, not compressed): cut while it comes, "too large", not
 #    retried;
 #  - the export's download that cannot be written (its temporary file past
-#    `ulimit -f`): exit 1 naming the write's error, not downloaded again.
+#    `ulimit -f`): exit 1 naming the write's error, not downloaded again;
+#  - an export whose Content-Length is past the 1 GiB bound: refused at the
+#    headers, exit 1, not downloaded again.
 # One worker: the answers after each come on the same handle, whose zlib
 # stream must start afresh.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 17
 
 CAT="--movies 30 --deleted 0"
 set -- $(catalogue_ids 5 $CAT)
@@ -57,5 +59,14 @@ fake_snapshot
 is "$(fake_stat by_endpoint.export)" 1 "one download only"
 is "$(sql 'SELECT status FROM runs')" failed "the run is recorded failed"
 is "$(sql 'SELECT count(*) FROM movies')" 0 "no movie fetched"
+
+rm -f "$DB"*
+start_fake $CAT --export-claim-gib 2
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 --retries 2
+is "$RC" 1 "an export that says it is 2 GiB: exit 1"
+like "$ERR" "error: export $FAKE_URL/p/exports/movie_ids_[0-9_]+\.json\.gz: larger than 1024 MiB" \
+    "the error names the export and the bound"
+fake_snapshot
+is "$(fake_stat by_endpoint.export)" 1 "refused once, not downloaded again"
 
 done_testing
