@@ -232,6 +232,22 @@ static void test_foreign_sqlite_database_is_refused(void **state) {
     assert_non_null(strstr(err, "not a tmdb-ingest database"));
     assert_int_equal(q(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
     assert_int_equal(q(f->path, "PRAGMA user_version"), -1);
+    /* another program's user_version of ours (no language: no tmdb-ingest
+     * version made it): refused, neither upgraded nor given our schema
+     * (version 6 was: migration 7 passed on it), and read as not ours */
+    for (int version = 1; version <= STORE_SCHEMA_VERSION; version++) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version);
+        sqlite3_open(f->path, &db);
+        sqlite3_exec(db, sql, NULL, NULL, NULL);
+        sqlite3_close(db);
+        assert_int_equal(store_open(f->path, "ko-KR", &s, err, sizeof err), STORE_ERR_SCHEMA);
+        assert_non_null(strstr(err, "not a tmdb-ingest database (no language)"));
+        assert_int_equal(q(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
+        assert_int_equal(q(f->path, "PRAGMA user_version"), version);
+        assert_int_equal(store_open_readonly(f->path, &s, err, sizeof err), STORE_ERR_SCHEMA);
+        assert_non_null(strstr(err, "not a tmdb-ingest database (no language)"));
+    }
 }
 
 static void test_upsert_then_replace_links(void **state) {
