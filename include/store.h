@@ -621,7 +621,9 @@ struct store_merge_counts {
  * here_incomplete). The input is attached read-only (never written,
  * created or write-locked); a missing one gives STORE_ERR naming it. It
  * must have this schema version and language (STORE_ERR_SCHEMA,
- * STORE_ERR_LANGUAGE otherwise). Call it outside a batch.
+ * STORE_ERR_LANGUAGE otherwise). On a corrupt page, nothing of the
+ * input is merged, and when the input fails a quick check the message
+ * names it as the corrupt one (STORE_ERR). Call it outside a batch.
  */
 enum store_status store_merge(struct store *s, const char *in_path,
                               struct store_merge_counts *counts);

@@ -2,6 +2,7 @@
  * one. See store_merge() in store.h; docs/schema.md ("Merging databases")
  * has the rules. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,6 +490,24 @@ static enum store_status attach_input(struct store *s, const char *in_path) {
     return store_fail(s, "merge: attach %s", in_path);
 }
 
+/* A merge that met a corrupt page: SQLite's message names no file, and
+ * store_fail() names this database. When the input fails a quick check,
+ * the message names it instead (this database may well be intact). Reads
+ * the whole input: on that failure only. */
+static void name_corrupt_input(struct store *s, const char *in_path) {
+    char problem[160];
+    int rc = store_query_text(s->db, "PRAGMA src.quick_check(1)", problem, sizeof problem);
+    if (rc == SQLITE_OK && strcmp(problem, "ok") == 0)
+        return;
+    if (rc != SQLITE_OK)
+        snprintf(problem, sizeof problem, "%s", sqlite3_errmsg(s->db));
+    /* "*** in database src ***\nPage 5: ...": the page's line alone */
+    const char *line = strrchr(problem, '\n');
+    snprintf(s->errmsg, sizeof s->errmsg,
+             "%s is corrupt (PRAGMA quick_check: %s): nothing of it merged into %s", in_path,
+             line ? line + 1 : problem, s->path);
+}
+
 enum store_status store_merge(struct store *s, const char *in_path,
                               struct store_merge_counts *counts) {
     memset(counts, 0, sizeof *counts);
@@ -510,8 +529,12 @@ enum store_status store_merge(struct store *s, const char *in_path,
             rc = store_flush_search(s);
         if (rc == STORE_OK)
             rc = exec(s, "COMMIT", "commit");
+        int code = sqlite3_errcode(s->db) & 0xff;
+        bool corrupt = rc != STORE_OK && (code == SQLITE_CORRUPT || code == SQLITE_NOTADB);
         if (rc != STORE_OK && !sqlite3_get_autocommit(s->db))
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        if (corrupt)
+            name_corrupt_input(s, in_path);
     }
     sqlite3_exec(s->db,
                  "DROP TABLE IF EXISTS temp.merge_winners; DROP TABLE IF EXISTS temp.merge_take; "

@@ -4,9 +4,12 @@
 # not a tmdb-ingest database: a load refuses it, byte for byte untouched
 # (before, one of version 6 was given the whole schema and a language, and
 # one of an older version failed in a migration: "no such table"), and so
-# do stats and merge, saying why.
+# do stats and merge, saying why. A merge input with a corrupt page (a
+# part damaged on its way back) stops the merge with nothing of it merged,
+# and the message names the input as the corrupt one: SQLite's "database
+# disk image is malformed" named only OUT, the intact database.
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 13
 
 start_fake --movies 20 --deleted 0
 id=$(catalogue_ids 1 --movies 20 --deleted 0)
@@ -35,5 +38,24 @@ like "$RC:$ERR" "^1:.*foreign\.sqlite3: not a tmdb-ingest database \(no language
 like "$?:$(cat "$TMP/err")" "^2:.*foreign\.sqlite3: not a tmdb-ingest database \(no language\)" \
     "as a merge input: exit 2, not ours (not 'a load on it upgrades it')"
 ok "$([ -e "$TMP/out.sqlite3" ] && echo 1 || echo 0)" "and OUT is not made"
+
+GOOD=$TMP/good.sqlite3 BAD=$TMP/bad.sqlite3 MERGED=$TMP/merged.sqlite3
+DB=$GOOD run_ingest ids "$id" --rate 0
+DB=$BAD run_ingest list now_playing --rate 0
+# the first page of the movies table made unreadable: a b-tree page that
+# claims 65535 cells
+root=$(sqlite3 "$BAD" "SELECT rootpage FROM sqlite_schema WHERE name = 'movies'")
+size=$(sqlite3 "$BAD" "PRAGMA page_size")
+printf '\015\377\377\377\377\377\377\377' |
+    dd of="$BAD" bs=1 seek=$(((root - 1) * size)) conv=notrunc 2>/dev/null
+"$BIN" merge "$MERGED" "$GOOD" "$BAD" 2>"$TMP/err"
+is "$?" 1 "merging an input with a corrupt page: exit 1"
+like "$(cat "$TMP/err")" "bad\.sqlite3 is corrupt \(PRAGMA quick_check: Page $root: .*\): nothing of it merged into .*merged\.sqlite3" \
+    "the message names the input as the corrupt one"
+unlike "$(cat "$TMP/err")" "merged\.sqlite3: merge: .*malformed" "not OUT, which is intact"
+is "$(sqlite3 "$MERGED" "SELECT count(*) FROM movies; SELECT count(*) FROM runs; PRAGMA integrity_check")" \
+    "$(printf '1\n1\nok')" "OUT holds the first input's movie and run, none of the second's, intact"
+"$BIN" merge "$MERGED" "$GOOD" 2>"$TMP/err"
+is "$?" 0 "and takes the next merge"
 
 done_testing
