@@ -4,12 +4,16 @@
 # DB-shm exists or it can create it, and the last connection to close used
 # to delete it. A load now leaves DB-wal (emptied) and DB-shm in place; when
 # they are gone anyway (another program closed last), the error says so.
+# A load by a user who owns the file but may not write in its directory
+# fails when DB-wal and DB-shm are not there (SQLite must make them), and
+# says that the directory is the cause (SQLite says "attempt to write a
+# readonly database" of a file this user may write).
 # Runs the readers as nobody (setpriv): needs root.
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 11
 
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
-    for i in 1 2 3 4 5 6 7 8; do echo "ok $i # SKIP needs root and setpriv to read as another user"; done
+    for i in 1 2 3 4 5 6 7 8 9 10 11; do echo "ok $i # SKIP needs root and setpriv to read as another user"; done
     exit 0
 fi
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
@@ -35,5 +39,15 @@ like "$out" "its -shm file does not exist, and this user may not create it" \
 "$BIN" --db "$RO" stats >/dev/null 2>&1
 ok "$([ -e "$RO-shm" ] && echo 0 || echo 1)" "stats by the owner puts it back"
 like "$(as_nobody "$BIN" --db "$RO" stats 2>&1)" "Movies +[0-9]+ stored" "and the other user reads again"
+
+chown 65534:65534 "$RO"
+rm -f "$RO-shm" "$RO-wal"
+cp "$RO" "$TMP/ro.orig"
+out=$(as_nobody "$BIN" --db "$RO" --no-progress list now_playing --rate 0 2>&1 </dev/null)
+is "$?" 1 "a load by the file's owner, who may not write in its directory: exit 1"
+like "$out" "movies\.sqlite3: .*attempt to write a readonly database \(its directory may not be written by this user\)" \
+    "the message names the directory as the cause"
+cmp -s "$RO" "$TMP/ro.orig"
+ok $? "the file is left as it was"
 
 done_testing
