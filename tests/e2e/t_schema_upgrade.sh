@@ -2,11 +2,14 @@
 # A database made by schema version 1 (tmdb-ingest 0.1) is upgraded in place
 # on first open, through every version since: nothing is lost, the new
 # columns and tables exist, the old movies are in the full-text index, the
-# schema is exactly a new database's, and the next load works.
+# schema is exactly a new database's, and the next load works. An upgrade
+# that fails (a column the user added to a table under the name a
+# migration adds) leaves the database as it was, its rows and version,
+# naming the migration and SQLite's reason.
 # tests/fixtures/schema_v1.sql is version 1's schema; t_schema_upgrade_v2.sh
 # upgrades a version 2 database.
 . "$(dirname "$0")/lib.sh"
-plan 39
+plan 42
 
 sqlite3 "$DB" <<SQL
 .read $ROOT/tests/fixtures/schema_v1.sql
@@ -32,6 +35,16 @@ unlike "$ERR" "a load running on it" "no word of a load that is not there"
 
 start_fake --movies 10 --deleted 0
 ids=$(catalogue_ids 2 --movies 10 --deleted 0)
+cp "$DB" "$TMP/added.sqlite3"
+sqlite3 "$TMP/added.sqlite3" "ALTER TABLE movies ADD COLUMN appended TEXT"
+DB=$TMP/added.sqlite3 run_ingest ids $ids --rate 0
+like "$RC:$ERR" "^1:.*added\.sqlite3: upgrade the schema to version 2: duplicate column name: appended" \
+    "an upgrade that fails: exit 1, naming the migration and why"
+is "$(sqlite3 "$TMP/added.sqlite3" "PRAGMA user_version; SELECT count(*) FROM pragma_table_info('movies') WHERE name = 'deleted_at'; SELECT title FROM movies")" \
+    "$(printf '1\n0\n기생충')" "rolled back: still version 1, without the column the migration added first, its movie kept"
+DB=$TMP/added.sqlite3 run_ingest stats
+like "$RC:$ERR" "^1:.*upgrade the schema to version 2: duplicate column name" \
+    "stats, which upgrades it first: exit 1, the same reason"
 run_ingest ids $ids --rate 0
 is "$RC" 0 "a load into a version 1 database succeeds"
 is "$(sql 'PRAGMA user_version')" 7 "schema upgraded to version 7"
