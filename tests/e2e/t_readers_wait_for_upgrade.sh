@@ -6,9 +6,12 @@
 # A holder is imitated with the locks lock.h describes (a flock, and a read
 # lock on the byte of its use: 0 a load, 1 a merge, 2 an upgrade), so that
 # the reader meets it for certain: an upgrade's or a merge's is waited for,
-# while a load's still gives exit 6 saying so.
+# while a load's still gives exit 6 saying so. A holder that shows only the
+# flock (a tmdb-ingest older than lock uses) is named so and waited for. A
+# dry run waiting for a first load's schema ends on SIGTERM, as one waiting
+# for an upgrade does.
 . "$(dirname "$0")/lib.sh"
-plan 26
+plan 29
 
 start_fake --movies 10 --deleted 0
 ids=$(catalogue_ids 3 --movies 10 --deleted 0)
@@ -28,15 +31,17 @@ rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.lock"
 fresh_v5() { rm -f "$DB" "$DB-wal" "$DB-shm" && cp "$V5" "$DB"; }
 
 # hold_lock USE: in the background (HOLDER_PID), hold $DB.lock as a holder
-# of that use does, until release_lock (or the test's end: $TMP removed, or
-# 120 s); returns once it holds it.
+# of that use does (USE "flock": the flock alone, as a tmdb-ingest older
+# than lock uses held it), until release_lock (or the test's end: $TMP
+# removed, or 120 s); returns once it holds it.
 hold_lock() {
     rm -f "$TMP/held" "$TMP/release"
     "$PYTHON" -c '
 import fcntl, os, sys, time
 fd = os.open(sys.argv[1] + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, 1, int(sys.argv[2]))
+if sys.argv[2] != "flock":
+    fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, 1, int(sys.argv[2]))
 open(sys.argv[3] + "/held", "w").close()
 end = time.monotonic() + 120
 while (not os.path.exists(sys.argv[3] + "/release") and os.path.isdir(sys.argv[3])
@@ -102,6 +107,19 @@ is "$?:$(sql 'PRAGMA user_version')" 0:7 "released: stats exits 0, the database 
 is "$(upgrades_said)" 1 "by stats itself, once the lock was free"
 unlike "$(cat "$TMP/stats.err")" "error" "and no error"
 
+# A holder that shows only the flock: named as such, waited for as one
+# that cannot be told (up to 30 s), and the lock taken once it is free.
+fresh_v5
+rm -f "$TMP"/*.err
+hold_lock flock
+start_reader stats stats
+wait_for "stats waiting for the flock's holder" "$READER_PID" waiting stats
+like "$(cat "$TMP/stats.err")" "its lock is held by a process that shows only the flock \(a tmdb-ingest older than this one\): waiting" \
+    "a holder of the flock alone is named as an older tmdb-ingest"
+release_lock
+wait "$READER_PID"
+is "$?:$(sql 'PRAGMA user_version')" 0:7 "released: stats exits 0, the database upgraded"
+
 # A merge into it holds the lock (a merge upgrades its output first): dump
 # waits, and reads once the database is of version 7, without the lock and
 # without upgrading it again.
@@ -165,6 +183,19 @@ sqlite3 "$DB" ".restore '$V6'"
 wait "$READER_PID"
 is "$?:$("$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["movies"]["stored"])' \
     <"$TMP/stats.out")" "0:3" "once it is committed: exit 0, the movies read"
+release_lock
+# A dry run (which catches SIGTERM) waiting for that schema: SIGTERM ends
+# the wait, exit 143, the file left empty.
+rm -f "$DB" "$DB-wal" "$DB-shm" "$TMP"/*.err
+: >"$DB"
+hold_lock 0
+start_reader dry --dry-run ids $ids
+wait_for "the dry run waiting for the first load's schema" "$READER_PID" \
+    grep -qs "has no table yet, and its lock is held by a load: waiting for its schema" \
+    "$TMP/dry.err"
+kill -TERM "$READER_PID"
+wait "$READER_PID"
+is "$?:$(stat -c %s "$DB")" 143:0 "SIGTERM during the wait for the schema: exit 143, the file still empty"
 release_lock
 # The load never commits a schema (or another program holds the lock on
 # an empty file): exit 1 as before, after the wait.
