@@ -7,9 +7,12 @@
 # do stats and merge, saying why. A merge input with a corrupt page (a
 # part damaged on its way back) stops the merge with nothing of it merged,
 # and the message names the input as the corrupt one: SQLite's "database
-# disk image is malformed" named only OUT, the intact database.
+# disk image is malformed" named only OUT, the intact database. A load on
+# a database with a corrupt page stops at the first write that meets it,
+# exit 1, naming the step: the table of failures (the run then recorded
+# failed), or of runs (before the run begins: nothing recorded).
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 16
 
 start_fake --movies 20 --deleted 0
 id=$(catalogue_ids 1 --movies 20 --deleted 0)
@@ -42,12 +45,15 @@ ok "$([ -e "$TMP/out.sqlite3" ] && echo 1 || echo 0)" "and OUT is not made"
 GOOD=$TMP/good.sqlite3 BAD=$TMP/bad.sqlite3 MERGED=$TMP/merged.sqlite3
 DB=$GOOD run_ingest ids "$id" --rate 0
 DB=$BAD run_ingest list now_playing --rate 0
-# the first page of the movies table made unreadable: a b-tree page that
-# claims 65535 cells
-root=$(sqlite3 "$BAD" "SELECT rootpage FROM sqlite_schema WHERE name = 'movies'")
-size=$(sqlite3 "$BAD" "PRAGMA page_size")
-printf '\015\377\377\377\377\377\377\377' |
-    dd of="$BAD" bs=1 seek=$(((root - 1) * size)) conv=notrunc 2>/dev/null
+# corrupt FILE TABLE: the first page of TABLE made unreadable, a b-tree
+# page that claims 65535 cells; sets root to its number
+corrupt() {
+    root=$(sqlite3 "$1" "SELECT rootpage FROM sqlite_schema WHERE name = '$2'")
+    printf '\015\377\377\377\377\377\377\377' |
+        dd of="$1" bs=1 seek=$(((root - 1) * $(sqlite3 "$1" "PRAGMA page_size"))) conv=notrunc \
+            2>/dev/null
+}
+corrupt "$BAD" movies
 "$BIN" merge "$MERGED" "$GOOD" "$BAD" 2>"$TMP/err"
 is "$?" 1 "merging an input with a corrupt page: exit 1"
 like "$(cat "$TMP/err")" "bad\.sqlite3 is corrupt \(PRAGMA quick_check: Page $root: .*\): nothing of it merged into .*merged\.sqlite3" \
@@ -57,5 +63,18 @@ is "$(sqlite3 "$MERGED" "SELECT count(*) FROM movies; SELECT count(*) FROM runs;
     "$(printf '1\n1\nok')" "OUT holds the first input's movie and run, none of the second's, intact"
 "$BIN" merge "$MERGED" "$GOOD" 2>"$TMP/err"
 is "$?" 0 "and takes the next merge"
+
+cp "$GOOD" "$TMP/failures.sqlite3"
+corrupt "$TMP/failures.sqlite3" fetch_failures
+DB=$TMP/failures.sqlite3 run_ingest ids 99999999 --rate 0
+like "$RC:$ERR" "^1:.*failures\.sqlite3: record failure of movie 99999999: database disk image is malformed" \
+    "a corrupt page where a load records a 404: exit 1, the step named"
+is "$(sqlite3 "$TMP/failures.sqlite3" "SELECT group_concat(status, ' ') FROM runs")" "ok failed" \
+    "the run is recorded failed"
+cp "$GOOD" "$TMP/runs.sqlite3"
+corrupt "$TMP/runs.sqlite3" runs
+DB=$TMP/runs.sqlite3 run_ingest ids "$id" --rate 0
+like "$RC:$ERR" "^1:.*runs\.sqlite3: mark unfinished runs aborted: database disk image is malformed" \
+    "a corrupt page of runs: exit 1 before the run begins, the step named"
 
 done_testing
