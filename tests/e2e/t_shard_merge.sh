@@ -4,7 +4,8 @@
 # movie data (fetched_at, copy_made_at and updated_at aside: the runs happened at
 # different moments). Merging a shard again adds nothing; an input that
 # does not exist is named, and not created, and nothing is merged, not even
-# the inputs before it (before, they were, and OUT was created). The
+# the inputs before it (before, they were, and OUT was created); nor for
+# an input of a newer schema version or an empty file (exit 2). The
 # changes cursor of the result holds only as far as its least complete
 # part: a shard whose export failed a movie has a cursor and a note in
 # stale_copies, both merged; one whose export
@@ -65,6 +66,18 @@ is "$(ls "$TMP" | grep -c nosuch)" 0 "and not created"
 "$BIN" merge "$TMP/new.sqlite3" "$TMP/shard0.sqlite3" "$TMP/nosuch.sqlite3" 2>/dev/null
 is "$?" 1 "a missing input after a good one: exit 1"
 is "$(ls "$TMP" | grep -c '^new\.sqlite3')" 0 "and OUT is not created, the good input not merged"
+# The same for an input of a newer schema version, or an empty file (no
+# tmdb-ingest data yet): a usage error (exit 2), said, before OUT is made.
+cp "$TMP/shard1.sqlite3" "$TMP/newer.sqlite3"
+sqlite3 "$TMP/newer.sqlite3" "PRAGMA user_version = 99"
+: >"$TMP/empty.sqlite3"
+"$BIN" merge "$TMP/new.sqlite3" "$TMP/shard0.sqlite3" "$TMP/newer.sqlite3" 2>"$TMP/err"
+like "$?:$(cat "$TMP/err")" "^2:.*newer\.sqlite3: schema version 99 is newer than this tmdb-ingest understands \(7\); upgrade tmdb-ingest" \
+    "an input of a newer version after a good one: exit 2, why"
+"$BIN" merge "$TMP/new.sqlite3" "$TMP/shard0.sqlite3" "$TMP/empty.sqlite3" 2>"$TMP/err"
+like "$?:$(cat "$TMP/err")" "^2:.*empty\.sqlite3 holds no tmdb-ingest data yet" \
+    "an empty file as an input: exit 2, why"
+is "$(ls "$TMP" | grep -c '^new\.sqlite3')" 0 "OUT is not created by either"
 run_ingest --db "$TMP/en.sqlite3" ids "$(catalogue_ids 1 --movies 200 --deleted 4)" --language en-US --rate 0
 before=$(sqlite3 "$TMP/en.sqlite3" "SELECT count(*) FROM movies")
 "$BIN" merge "$TMP/en.sqlite3" "$TMP/shard0.sqlite3" 2>"$TMP/err"
