@@ -1917,6 +1917,33 @@ static void test_merge_input_of_another_version(void **state) {
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 0);
 }
 
+/* An input that is not a tmdb-ingest database (no meta), or that holds
+ * another language's text, is refused by store_merge() itself, nothing
+ * merged (database.c checks first; the input may have changed since). */
+static void test_merge_input_foreign_or_of_another_language(void **state) {
+    struct fixture *f = *state;
+    char in[160], foreign[160];
+    struct store_merge_counts c;
+    struct store *other = open_ok(file_in(f, "en.sqlite3", in, sizeof in), "en-US");
+    struct movie m = sample(3, "x");
+    upsert_at(other, &m, "2026-11-24T03:00:00Z");
+    store_close(other);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(file_in(f, "foreign.sqlite3", foreign, sizeof foreign), &db),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "CREATE TABLE notes (id INTEGER)", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    struct store *s = open_ok(f->path, "ko-KR");
+    assert_int_equal(store_merge(s, in, &c), STORE_ERR_LANGUAGE);
+    assert_non_null(strstr(store_errmsg(s), "holds en-US text"));
+    assert_non_null(strstr(store_errmsg(s), "holds ko-KR: not merged"));
+    assert_int_equal(store_merge(s, foreign, &c), STORE_ERR_SCHEMA);
+    assert_non_null(strstr(store_errmsg(s), "foreign.sqlite3: not a tmdb-ingest database"));
+    store_close(s);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 0);
+}
+
 /* Runs: a running one arrives aborted; merging an input again adds none. */
 static void test_merge_copies_runs_once(void **state) {
     struct fixture *f = *state;
@@ -2831,6 +2858,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_merge_takes_newer_shared_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_reads_its_input_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_input_of_another_version, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_input_foreign_or_of_another_language, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_merge_copies_runs_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_updates_a_run_copied_while_running, setup,
                                         teardown),
