@@ -85,12 +85,15 @@ static int read_file(const char *path, struct credential *out, char *err, size_t
     if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
         out->file_mode = (unsigned)(st.st_mode & 0777);
     char buf[MAX_SECRET + 2];
+    errno = 0;
     size_t n = fread(buf, 1, sizeof buf, f);
-    int failed = ferror(f);
+    int failed = ferror(f) ? (errno ? errno : EIO) : 0; /* a directory opens, then EISDIR */
     fclose(f);
     if (failed || n > MAX_SECRET) {
-        snprintf(err, err_size, "token file %s: %s", path,
-                 failed ? "read error" : "too large to be a token");
+        if (failed)
+            snprintf(err, err_size, "cannot read token file %s: %s", path, strerror(failed));
+        else
+            snprintf(err, err_size, "token file %s: too large to be a token", path);
         memset(buf, 0, sizeof buf);
         return -1;
     }

@@ -178,6 +178,40 @@ static void test_a_key_for_a_token_is_named_not_sent(void **state) {
     assert_non_null(strstr(err, "--token-file is a v3 API key"));
 }
 
+/* A token file that cannot be read says why, as the system does: a
+ * directory (which fopen() opens) said only "read error"; one too large
+ * to be a token is refused, none of it shown. Blanks around the token (an
+ * editor's indent, a CRLF) are not part of it. */
+static void test_token_file_errors_say_why(void **state) {
+    (void)state;
+    struct credential c;
+    char err[256];
+    assert_int_equal(credential_load("/nonexistent/token", &c, err, sizeof err), -1);
+    assert_string_equal(err,
+                        "cannot read token file /nonexistent/token: No such file or directory");
+    assert_int_equal(credential_load("/", &c, err, sizeof err), -1);
+    assert_string_equal(err, "cannot read token file /: Is a directory");
+
+    char big[5000];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    assert_int_equal(load_file(big, err, sizeof err), -1);
+    assert_non_null(strstr(err, ": too large to be a token"));
+    assert_null(strstr(err, "aaaa"));
+
+    char path[] = "/tmp/test_credential.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, " \teyJhbGciOiJIUzI1NiJ9.e30.sig \r\n", 33), 33);
+    close(fd);
+    int rc = credential_load(path, &c, err, sizeof err);
+    unlink(path);
+    assert_int_equal(rc, 0);
+    assert_string_equal(c.token, "eyJhbGciOiJIUzI1NiJ9.e30.sig");
+    assert_string_equal(c.source, "--token-file");
+    credential_free(&c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_occurrence_replaced),
@@ -187,6 +221,7 @@ int main(void) {
         cmocka_unit_test(test_a_bearer_prefix_is_named_not_shown),
         cmocka_unit_test(test_a_byte_order_mark_is_named),
         cmocka_unit_test(test_a_key_for_a_token_is_named_not_sent),
+        cmocka_unit_test(test_token_file_errors_say_why),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
