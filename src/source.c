@@ -231,8 +231,10 @@ static int take_token(struct producer *p, const char *tok, size_t len, long line
     if (len > 0 && source_parse_id(tok, len, &id) == 0)
         return push_id(p, id);
     char quoted[4 * MAX_TOKEN + 1];
-    log_warn("standard input line %ld: \"%s\" is not a movie id; skipped", line,
-             quoted_token(tok, len > MAX_TOKEN ? MAX_TOKEN : len, quoted, sizeof quoted));
+    /* a longer token is kept to its first MAX_TOKEN bytes: "..." says so */
+    log_warn("standard input line %ld: \"%s%s\" is not a movie id; skipped", line,
+             quoted_token(tok, len > MAX_TOKEN ? MAX_TOKEN : len, quoted, sizeof quoted),
+             len > MAX_TOKEN ? "..." : "");
     stats_add(&p->stats->failed, 1);
     stats_add(&p->stats->bad_input, 1);
     return 0;

@@ -12,15 +12,17 @@ start_fake --movies 30 --deleted 0
 set -- $(catalogue_ids 2 --movies 30 --deleted 0)
 
 # Tokens that are digits but no movie id: one more than INT64_MAX, 20
-# digits, and one longer than the 32 bytes a token is kept to. The id
-# among them is still fetched.
+# digits, and one longer than the 32 bytes a token is kept to, which is
+# quoted with "..." after them (it was quoted as its first 32 digits, a
+# number no one typed). The id among them is still fetched.
 long=123456789012345678901234567890123456789
 printf '9223372036854775808\n%s\n12345678901234567890\n%s\n' "$1" "$long" >"$TMP/big"
 INGEST_STDIN=$TMP/big run_ingest ids - --rate 0
 is "$RC" 3 "ids - with ids too large: exit 3 (finished, some input failed)"
 like "$ERR" "line 1: \"9223372036854775808\" is not a movie id" "one past INT64_MAX is not an id"
 like "$ERR" "line 3: \"12345678901234567890\" is not a movie id" "nor are 20 digits"
-like "$ERR" "line 4: \"$(echo "$long" | cut -c1-32)" "a token longer than 32 bytes is skipped"
+like "$ERR" "line 4: \"$(echo "$long" | cut -c1-32)\.\.\.\" is not a movie id" \
+    "a token longer than 32 bytes is quoted as cut, with ..."
 is "$(sql 'SELECT status, requested, failed FROM runs') $(sql 'SELECT count(*) FROM movies')" \
     "partial|1|3 1" "the run is partial, the 3 tokens failed, the one id stored"
 
