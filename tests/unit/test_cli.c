@@ -699,6 +699,40 @@ static void test_append_is_normalised(void **state) {
     assert_all_refused(bad, sizeof bad / sizeof *bad);
 }
 
+/* Each bounded option names its bounds and the value refused; a command's
+ * wrong count of arguments says what it takes; --log-format text and dump
+ * --format jsonl, the defaults, may be given. */
+static void test_bounded_values_and_arguments_named(void **state) {
+    (void)state;
+    const struct refused bad[] = {
+        {ARGV("--queue-size", "0", "ids", "1"),
+         "--queue-size wants a number from 1 to 1000000, not '0'"},
+        {ARGV("--retries", "101", "ids", "1"), "--retries wants a number from 0 to 100, not '101'"},
+        {ARGV("--batch", "x", "ids", "1"), "--batch wants a number from 1 to 1000000, not 'x'"},
+        {ARGV("search", "x", "--limit", "0"), "--limit wants a number from 1 to 100000, not '0'"},
+        {ARGV("search", "x", "--limit", "100001"), "--limit wants a number from 1 to 100000"},
+        {ARGV("search"), "search wants one QUERY (quote it: search \"\xea\xb4\xb4\xeb\xac\xbc"},
+        {ARGV("search", "a", "b"), "search wants one QUERY"},
+        {ARGV("stats", "x.sqlite3"),
+         "stats takes no arguments, only options (the database is --db)"},
+        {ARGV("dump", "movies"), "dump takes no arguments, only options (the database is --db)"},
+        {ARGV("stats", "--limit", "5"), "--limit applies to the search command only"},
+        {ARGV("--language", "ko-K", "ids", "1"), "'ko-K' is not a language tag like ko-KR"},
+        {ARGV("--language", "ko-", "ids", "1"), "'ko-' is not a language tag"},
+        {ARGV("--language", "en-abcdefghi", "ids", "1"), "'en-abcdefghi' is not a language tag"},
+    };
+    assert_all_refused(bad, sizeof bad / sizeof *bad);
+    struct options o;
+    assert_int_equal(PARSE(&o, "--log-format", "json", "--log-format", "text", "stats"), CLI_RUN);
+    assert_int_equal(o.log_format, LOG_FORMAT_TEXT);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "dump", "--format", "csv", "--format", "jsonl"), CLI_RUN);
+    assert_int_equal(o.dump_format, DUMP_JSONL);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "--language", "zh-Hant-TW", "ids", "1"), CLI_RUN);
+    cli_free(&o);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_list_defaults),
@@ -728,6 +762,7 @@ int main(void) {
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_merge_refuses_load_options),
         cmocka_unit_test(test_append_is_normalised),
+        cmocka_unit_test(test_bounded_values_and_arguments_named),
     };
     return cmocka_run_group_tests_name("cli", tests, clear_environment, NULL);
 }
