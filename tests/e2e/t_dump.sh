@@ -6,7 +6,7 @@
 # makes JSON; a REAL stays a float, in its shortest exact form; bad --since
 # is a usage error.
 . "$(dirname "$0")/lib.sh"
-plan 27
+plan 33
 
 start_fake --movies 30 --deleted 0
 set -- $(catalogue_ids 30 --movies 30 --deleted 0)
@@ -125,6 +125,17 @@ run_ingest dump --since 2026-11-25T-1:00:00Z
 like "$RC:$ERR" "^2:.*--since wants a run id" "--since with a negative hour: exit 2"
 run_ingest dump --since "2026-11-25T 3: 4: 5Z"
 like "$RC:$ERR" "^2:.*--since wants a run id" "--since with blanks for digits: exit 2"
+# A date alone is its 00:00 UTC: every movie written since one long past,
+# none since tomorrow; a day or an hour that does not exist is refused.
+run_ingest dump --since 2000-01-01
+is "$RC:$(printf '%s\n' "$OUT" | grep -c .)" "0:30" "--since a date long past: every movie"
+run_ingest dump --since "$(date -u -d tomorrow +%F)"
+is "$RC:$OUT" "0:" "--since tomorrow's date: none"
+for bad in 2026-02-30 2026-11-25T24:00:00Z 2026-11-25T23:60:00Z 2026-11-25T23:59:61Z; do
+    run_ingest dump --since "$bad"
+    like "$RC:$ERR" "^2:.*--since wants a run id, a date \(2026-11-25\) or a UTC time .*not '$bad'" \
+        "--since $bad: exit 2"
+done
 # strtoll() took a sign and leading blanks: '-0' was run 0 (the whole
 # database), ' +2' run 2
 run_ingest dump --since -0
