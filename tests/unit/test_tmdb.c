@@ -182,6 +182,39 @@ static void test_list_page_rejections(void **state) {
     }
 }
 
+/* page and total_results, when there and not null, are whole numbers: a
+ * page that says otherwise is not a list page, the field named. */
+static void test_list_page_fields_named(void **state) {
+    (void)state;
+    const struct {
+        const char *body, *reason;
+    } bad[] = {
+        {"{\"page\":\"1\",\"results\":[],\"total_pages\":1}", "page is not a whole number"},
+        {"{\"page\":1.5,\"results\":[],\"total_pages\":1}", "page is not a whole number"},
+        {"{\"page\":-1,\"results\":[],\"total_pages\":1}", "page is not a whole number"},
+        {"{\"page\":1,\"results\":[],\"total_pages\":1,\"total_results\":-3}",
+         "total_results is not a whole number"},
+        {"{\"page\":1,\"results\":[],\"total_pages\":1,\"total_results\":\"20\"}",
+         "total_results is not a whole number"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        struct tmdb_list_page p;
+        char reason[128] = "";
+        if (tmdb_parse_list_page(bad[i].body, strlen(bad[i].body), &p, reason, sizeof reason) != -1)
+            fail_msg("case %zu accepted: %s", i, bad[i].body);
+        if (!strstr(reason, bad[i].reason))
+            fail_msg("case %zu: '%s' lacks '%s'", i, reason, bad[i].reason);
+    }
+    const char *null_fields = "{\"page\":null,\"results\":[{\"id\":7}],\"total_pages\":1,"
+                              "\"total_results\":null}";
+    struct tmdb_list_page p;
+    char reason[128];
+    assert_int_equal(
+        tmdb_parse_list_page(null_fields, strlen(null_fields), &p, reason, sizeof reason), 0);
+    assert_int_equal(p.n_ids, 1);
+    assert_int_equal(p.total_results, 0);
+}
+
 /* A result without a usable id is not the page's fault: it is set aside
  * with its position and why, and the page's other results are kept. */
 static void test_list_page_bad_results(void **state) {
@@ -544,6 +577,7 @@ int main(void) {
         cmocka_unit_test(test_list_page_with_a_lone_surrogate),
         cmocka_unit_test(test_list_page_empty_results),
         cmocka_unit_test(test_list_page_rejections),
+        cmocka_unit_test(test_list_page_fields_named),
         cmocka_unit_test(test_list_page_bad_results),
         cmocka_unit_test(test_list_page_more_than_capacity),
         cmocka_unit_test(test_error_bodies),
