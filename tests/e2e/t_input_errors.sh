@@ -6,7 +6,7 @@
 # file that is a directory. No run is called ok, and no stored movie is
 # marked deleted by an export that could not be read.
 . "$(dirname "$0")/lib.sh"
-plan 20
+plan 21
 
 start_fake --movies 30 --deleted 0
 set -- $(catalogue_ids 2 --movies 30 --deleted 0)
@@ -51,9 +51,13 @@ TMPDIR=$TMP/none INGEST_STDIN=/dev/null run_ingest export --file /dev/stdin --ra
 like "$RC:$(echo $ERR)" "^1:.*could not create a temporary file for the export in $TMP/none" \
     "\$TMPDIR missing, --file a pipe: exit 1, the same error"
 
-# --file a directory: open() takes it, its read says what it is.
+# --file a directory: open() takes it, its read says what it is; a file
+# that is not there is named, as open() says.
 run_ingest export --file "$TMP" --rate 0
 like "$RC:$(echo $ERR)" "^1:.*error: $TMP: Is a directory" "--file a directory: exit 1, says so"
+run_ingest export --file "$TMP/movie_ids_01_02_2026.json.gz" --rate 0
+like "$RC:$(echo $ERR)" "^1:.*error: $TMP/movie_ids_01_02_2026.json.gz: No such file or directory" \
+    "--file not there: exit 1, says so"
 
 # An export holding no entry (an empty gzip, a file truncated to its
 # header): refused, exit 1; it would make every stored movie look deleted,
