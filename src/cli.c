@@ -466,9 +466,12 @@ static bool valid_language(const char *s) {
     return s[n] == '\0';
 }
 
+/* The longest base URL taken: what a request's URL adds fits in its buffer. */
+#define MAX_BASE_LEN 1023
+
 static bool valid_base(const char *s) {
     return (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0) &&
-           !strchr(s, '?') && !strchr(s, '#') && strlen(s) < 1024;
+           !strchr(s, '?') && !strchr(s, '#') && strlen(s) <= MAX_BASE_LEN;
 }
 
 /* A base URL as a usage error shows it: the password of a gateway's
@@ -954,6 +957,10 @@ static int check_applicable(const struct options *opt, const struct given *g) {
                                  "fetches what changed; ids fetches what it is given)"),
                -1;
     char shown[1024];
+    if (g->export_base && strlen(opt->export_base) > MAX_BASE_LEN)
+        return usage_error("--export-base is too long: %zu bytes, at most %d",
+                           strlen(opt->export_base), MAX_BASE_LEN),
+               -1;
     if (g->export_base && !valid_base(opt->export_base))
         return usage_error("--export-base must be an http:// or https:// URL, not '%s'",
                            shown_base(opt->export_base, shown, sizeof shown)),
@@ -1082,10 +1089,15 @@ static enum cli_result parse_args(int argc, char **argv, struct options *opt) {
     /* Only a load talks to the API: a bad $TMDB_API_BASE in a cron job's
      * environment does not stop its stats, dump or merge. Named as where
      * it came from: one who gave no --api-base looks for the variable. */
+    const char *base_name =
+        given.api_base ? "--api-base" : "TMDB_API_BASE (the default --api-base)";
+    if (opt->command == COMMAND_LOAD && strlen(opt->api_base) > MAX_BASE_LEN)
+        return usage_error("%s is too long: %zu bytes, at most %d", base_name,
+                           strlen(opt->api_base), MAX_BASE_LEN),
+               CLI_USAGE;
     if (opt->command == COMMAND_LOAD && !valid_base(opt->api_base))
         return usage_error("%s must be an http:// or https:// URL without a query, not '%s'",
-                           given.api_base ? "--api-base" : "TMDB_API_BASE (the default --api-base)",
-                           shown_base(opt->api_base, shown, sizeof shown)),
+                           base_name, shown_base(opt->api_base, shown, sizeof shown)),
                CLI_USAGE;
     return CLI_RUN;
 }

@@ -569,6 +569,34 @@ static void test_refused_base_hides_its_password(void **state) {
     assert_all_refused(cases, sizeof cases / sizeof *cases);
 }
 
+/* A base URL longer than a request's URL has room for is refused as too
+ * long, not as "must be an http:// or https:// URL", which it is; one
+ * byte shorter is taken. */
+static void test_a_base_too_long_says_so(void **state) {
+    (void)state;
+    char base[1100], export_arg[1100];
+    int n = snprintf(base, sizeof base, "http://127.0.0.1:8080/");
+    memset(base + n, 'x', (size_t)(1024 - n));
+    base[1024] = '\0';
+    memcpy(export_arg, base, sizeof base);
+    const struct refused cases[] = {
+        {ARGV("--api-base", base, "ids", "5"), "--api-base is too long: 1024 bytes, at most 1023"},
+        {ARGV("export", "--export-base", export_arg),
+         "--export-base is too long: 1024 bytes, at most 1023"},
+    };
+    assert_all_refused(cases, sizeof cases / sizeof *cases);
+    setenv("TMDB_API_BASE", base, 1);
+    const struct refused from_env[] = {
+        {ARGV("ids", "5"), "TMDB_API_BASE (the default --api-base) is too long: 1024 bytes"},
+    };
+    assert_all_refused(from_env, 1);
+    unsetenv("TMDB_API_BASE");
+    base[1023] = '\0';
+    struct options o;
+    assert_int_equal(PARSE(&o, "--api-base", base, "export", "--export-base", base), CLI_RUN);
+    cli_free(&o);
+}
+
 static void test_options_for_other_commands(void **state) {
     (void)state;
     const char *export_only = "apply to the export command only";
@@ -757,6 +785,7 @@ int main(void) {
         cmocka_unit_test(test_max_deletions),
         cmocka_unit_test(test_bad_dates_and_popularity),
         cmocka_unit_test(test_refused_base_hides_its_password),
+        cmocka_unit_test(test_a_base_too_long_says_so),
         cmocka_unit_test(test_options_for_other_commands),
         cmocka_unit_test(test_command_arguments),
         cmocka_unit_test(test_merge),
