@@ -448,6 +448,10 @@ static int parse_deletion_limit(const char *s, struct deletion_limit *out) {
     return 0;
 }
 
+/* The longest language tag taken: RFC 5646 asks for 35 characters at
+ * least; the database records the tag in a 64-byte buffer. */
+#define MAX_LANGUAGE_LEN 35
+
 /* BCP 47-ish: 2-3 letters, then -subtags of 2-8 alphanumerics. */
 static bool valid_language(const char *s) {
     size_t n = 0;
@@ -1082,6 +1086,10 @@ static enum cli_result parse_args(int argc, char **argv, struct options *opt) {
         return CLI_USAGE;
     if (check_applicable(opt, &given) != 0 || check_format(opt) != 0)
         return CLI_USAGE;
+    if (strlen(opt->language) > MAX_LANGUAGE_LEN)
+        return usage_error("--language is too long: %zu characters, at most %d",
+                           strlen(opt->language), MAX_LANGUAGE_LEN),
+               CLI_USAGE;
     if (!valid_language(opt->language))
         return usage_error("'%s' is not a language tag like ko-KR or en-US", opt->language),
                CLI_USAGE;

@@ -748,6 +748,10 @@ static void test_bounded_values_and_arguments_named(void **state) {
         {ARGV("--language", "ko-K", "ids", "1"), "'ko-K' is not a language tag like ko-KR"},
         {ARGV("--language", "ko-", "ids", "1"), "'ko-' is not a language tag"},
         {ARGV("--language", "en-abcdefghi", "ids", "1"), "'en-abcdefghi' is not a language tag"},
+        /* 36 characters: a longer tag was taken, and no database would
+         * take it ("DB holds en-... text; refusing to add en-... text") */
+        {ARGV("--language", "en-aaaaaaaa-bbbbbbbb-cccccccc-dddddd", "ids", "1"),
+         "--language is too long: 36 characters, at most 35"},
     };
     assert_all_refused(bad, sizeof bad / sizeof *bad);
     struct options o;
@@ -758,6 +762,9 @@ static void test_bounded_values_and_arguments_named(void **state) {
     assert_int_equal(o.dump_format, DUMP_JSONL);
     cli_free(&o);
     assert_int_equal(PARSE(&o, "--language", "zh-Hant-TW", "ids", "1"), CLI_RUN);
+    cli_free(&o);
+    assert_int_equal(PARSE(&o, "--language", "en-aaaaaaaa-bbbbbbbb-cccccccc-ddddd", "ids", "1"),
+                     CLI_RUN);
     cli_free(&o);
 }
 
