@@ -6,7 +6,7 @@
 # file that is a directory. No run is called ok, and no stored movie is
 # marked deleted by an export that could not be read.
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 23
 
 start_fake --movies 30 --deleted 0
 set -- $(catalogue_ids 2 --movies 30 --deleted 0)
@@ -71,6 +71,14 @@ like "$ERR" "error: $TMP/empty/$NAME holds no movie entries" "says so"
 is "$(sql 'SELECT count(*) FROM movies WHERE deleted_at IS NULL'):$(sql 'SELECT status FROM runs ORDER BY id DESC LIMIT 1')" \
     "1:failed" "the stored movie is not marked deleted; the run failed"
 is "$(sql "SELECT count(*) FROM meta WHERE key = 'changes_from'")" 0 "and no changes cursor was set"
+
+# changes --since further back than TMDB keeps changes (90 days) but
+# within what changes reads: a warning, and the dry run goes on.
+since=$(date -u -d '-100 day' +%F)
+run_ingest --dry-run changes --since "$since" --rate 0
+is "$RC" 0 "changes --since 100 days ago: the dry run goes on, exit 0"
+like "$ERR" "warning: --since $since is more than 90 days ago; TMDB may not answer that far back" \
+    "with a warning that TMDB may not answer"
 
 # A token file that is a directory: exit 2 (configuration), the reason
 # said; no database is made.
