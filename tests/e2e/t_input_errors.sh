@@ -6,7 +6,7 @@
 # file that is a directory. No run is called ok, and no stored movie is
 # marked deleted by an export that could not be read.
 . "$(dirname "$0")/lib.sh"
-plan 23
+plan 24
 
 start_fake --movies 30 --deleted 0
 set -- $(catalogue_ids 2 --movies 30 --deleted 0)
@@ -50,6 +50,12 @@ is "$(fake_stat by_endpoint.export):$(sql 'SELECT status FROM runs ORDER BY id D
 TMPDIR=$TMP/none INGEST_STDIN=/dev/null run_ingest export --file /dev/stdin --rate 0
 like "$RC:$(echo $ERR)" "^1:.*could not create a temporary file for the export in $TMP/none" \
     "\$TMPDIR missing, --file a pipe: exit 1, the same error"
+
+# --export-base written with a trailing slash (or two) is the same base:
+# the file's URL has one slash before its name.
+run_ingest -v --dry-run export --export-base "$FAKE_URL/p/exports//" --date "$TODAY"
+like "$RC:$(echo $ERR)" "^0:.*downloading $FAKE_URL/p/exports/movie_ids_[0-9_]+\.json\.gz" \
+    "--export-base with trailing slashes: the export is downloaded, exit 0"
 
 # --file a directory: open() takes it, its read says what it is; a file
 # that is not there is named, as open() says.
