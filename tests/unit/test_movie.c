@@ -232,6 +232,21 @@ static void test_strict_json(void **state) {
     expect_rejected(deep, n, 1, MOVIE_ERR_JSON, "nesting too deep");
 }
 
+/* A body cut or garbled by a hostile or broken server is rejected with
+ * what is wrong with it, the first fault named: the reason is what
+ * fetch_failures records. */
+static void test_broken_json_is_named(void **state) {
+    (void)state;
+    REJECT("{\"id\" 1}", 1, MOVIE_ERR_JSON, "a key without ':'");
+    REJECT("{\"id\":1", 1, MOVIE_ERR_JSON, "an object not closed");
+    REJECT("{\"id\":1 \"title\":\"x\"}", 1, MOVIE_ERR_JSON, "an object not closed");
+    REJECT("{\"id\":1,\"a\":[1 2]}", 1, MOVIE_ERR_JSON, "an array not closed");
+    REJECT("{\"id\":1,\"a\":[1", 1, MOVIE_ERR_JSON, "an array not closed");
+    REJECT("{\"id\":1,\"title\":\"x\\", 1, MOVIE_ERR_JSON, "a string that does not end");
+    REJECT("{\"id\":1,\"title\":\"\\u12g4\"}", 1, MOVIE_ERR_JSON,
+           "a \\u escape without four hex digits");
+}
+
 static void test_rejections(void **state) {
     (void)state;
     char truncated[64];
@@ -747,6 +762,7 @@ int main(void) {
         cmocka_unit_test(test_numbers_a_double_changes_are_refused),
         cmocka_unit_test(test_strict_json),
         cmocka_unit_test(test_rejections),
+        cmocka_unit_test(test_broken_json_is_named),
         cmocka_unit_test(test_parts_are_mapped),
         cmocka_unit_test(test_empty_and_absent_parts),
         cmocka_unit_test(test_lacks_part),
