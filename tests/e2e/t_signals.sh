@@ -6,7 +6,7 @@
 # parsed movies were not all committed. A signal ignored when the tool
 # started (nohup, a script's background job) stays ignored.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 24
 
 start_fake --movies 150 --deleted 0 --latency-ms 100
 
@@ -138,5 +138,24 @@ is "$RC" 1 "a database locked at the end of a signalled run: exit 1, not 143"
 unlike "$before" "database is locked" "the signal came while the commit still waited for the lock"
 like "$(cat "$TMP/err")" "database is locked \(another connection holds a write transaction.*\) \(what is not committed" \
     "and the error is said, with its likely cause"
+
+# A signal while a worker waits for its turn under --rate (here 10 s after
+# /configuration): the wait is cut short, exit 143 at once, the run
+# interrupted, the movie neither requested nor counted as failed.
+rm -f "$DB"*
+fake_reset
+"$BIN" --db "$DB" --no-progress --rate 0.1 --workers 1 ids $1 >/dev/null 2>"$TMP/err" &
+pid=$!
+wait_for "the configuration answered" "$pid" fake_answered configuration 1
+start=$(date +%s)
+kill -TERM "$pid"
+wait "$pid"
+RC=$?
+ELAPSED=$(( $(date +%s) - start ))
+fake_snapshot
+is "$RC:$(sql 'SELECT status, failed FROM runs'):$(fake_stat by_endpoint.details)" \
+    "143:interrupted|0:0" "SIGTERM while waiting under --rate: exit 143, interrupted, nothing failed or requested"
+[ "$ELAPSED" -le 2 ]
+ok $? "and the wait was cut short (${ELAPSED}s, not 10)"
 
 done_testing
