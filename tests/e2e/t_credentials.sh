@@ -2,7 +2,7 @@
 # Credentials: required before any request, a rejected one stops the run at
 # once with exit 1, and the secret never appears in output or the database.
 . "$(dirname "$0")/lib.sh"
-plan 26
+plan 29
 
 API_KEY=0123456789abcdef0123456789abcdef
 start_fake --movies 60 --deleted 0 --api-key "$API_KEY"
@@ -99,5 +99,16 @@ like "$ERR" "credential was rejected" "and says the credential was rejected"
 details=$(fake_stat by_endpoint.details)
 [ "$details" -ge 1 ] && [ "$details" -le 10 ]
 ok $? "every worker stopped at the first 401s ($details details requests for 40 movies)"
+
+# A rejected credential on a changes page: the run fails, exit 1, saying
+# so; the cursor stays where it was, so the next run reads those days.
+DB=$TMP/changes.sqlite3
+run_ingest changes --since "$(date -u +%F)" --rate 0
+since=$(date -u -d '-3 day' +%F)
+sql "INSERT OR REPLACE INTO meta (key, value) VALUES ('changes_from', '$since')"
+TMDB_API_TOKEN=$WRONG run_ingest changes --rate 0
+is "$RC:$(sql "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" 1:failed "401 on a changes page: exit 1, run failed"
+like "$ERR" "changes page 1: the API credential was rejected: HTTP 401" "and says the credential was rejected"
+is "$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" "$since" "the changes cursor stays"
 
 done_testing
