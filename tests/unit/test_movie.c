@@ -435,6 +435,22 @@ static void test_empty_and_absent_parts(void **state) {
                         "credits,keywords,translations");
     movie_free(m);
 
+    /* a translation without its texts (no "data", or null): its country
+     * and language kept, no text */
+    m = parse_ok("{\"id\":1,\"translations\":{\"translations\":[{\"iso_3166_1\":\"KR\","
+                 "\"iso_639_1\":\"ko\",\"name\":\"\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4\"},"
+                 "{\"iso_3166_1\":\"US\",\"iso_639_1\":\"en\",\"data\":null}]}}",
+                 1);
+    assert_int_equal(m->n_translations, 2);
+    assert_string_equal(m->translations[0].iso_3166_1, "KR");
+    assert_string_equal(m->translations[0].iso_639_1, "ko");
+    assert_null(m->translations[0].title);
+    assert_null(m->translations[0].overview);
+    assert_false(m->translations[0].has_runtime);
+    assert_string_equal(m->translations[1].iso_639_1, "en");
+    assert_null(m->translations[1].title);
+    movie_free(m);
+
     /* no parts, or null ones, or only parts that are not mapped */
     m = parse_ok("{\"id\":1,\"credits\":null,\"videos\":{\"results\":[]}}", 1);
     assert_int_equal(m->parts, 0);
