@@ -155,7 +155,9 @@ ELAPSED=$(( $(date +%s) - start ))
 fake_snapshot
 is "$RC:$(sql 'SELECT status, failed FROM runs'):$(fake_stat by_endpoint.details)" \
     "143:interrupted|0:0" "SIGTERM while waiting under --rate: exit 143, interrupted, nothing failed or requested"
-[ "$ELAPSED" -le 2 ]
+# (whole seconds, and a sanitizer build on a loaded machine: 5 s still
+# tells a cut wait from the 10 s one)
+[ "$ELAPSED" -le 5 ]
 ok $? "and the wait was cut short (${ELAPSED}s, not 10)"
 
 done_testing
