@@ -13,7 +13,7 @@
 # in either order, while a database of list or ids runs (no part of the
 # catalogue) leaves it alone.
 . "$(dirname "$0")/lib.sh"
-plan 44
+plan 47
 
 start_fake --movies 200 --deleted 4
 BASE="$FAKE_URL/p/exports"
