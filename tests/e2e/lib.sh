@@ -42,7 +42,23 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-plan() { echo "1..$1"; }
+TAP_PLANNED=
+# plan N: the number of tests; done_testing fails a run of another number
+# (prove says so, but the sanitizer suites read the exit status alone).
+plan() {
+    TAP_PLANNED=$1
+    echo "1..$1"
+}
+
+# skip N REASON: N tests that cannot run here, reported as skipped.
+skip() {
+    skip_i=0
+    while [ "$skip_i" -lt "$1" ]; do
+        skip_i=$((skip_i + 1))
+        TAP_N=$((TAP_N + 1))
+        echo "ok $TAP_N # SKIP $2"
+    done
+}
 
 ok() { # ok CONDITION_EXIT_STATUS DESCRIPTION
     TAP_N=$((TAP_N + 1))
@@ -223,6 +239,10 @@ while time.monotonic() < end and not (sys.argv[3] and os.path.exists(sys.argv[3]
 }
 
 done_testing() {
+    if [ -n "$TAP_PLANNED" ] && [ "$TAP_N" -ne "$TAP_PLANNED" ]; then
+        diag "planned $TAP_PLANNED tests but ran $TAP_N"
+        TAP_FAILED=$((TAP_FAILED + 1))
+    fi
     if [ "$TAP_FAILED" -gt 0 ]; then
         diag "stderr of the last run:"
         printf '%s\n' "${ERR:-}" | sed 's/^/#   /' | head -20

@@ -195,7 +195,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     like "$RC:$(stats_json_runs):$OUT" "^0:null 2:running:null .*cannot open the lock file [^\"]*: Permission denied" \
         "another user's unreadable lock file: cannot tell (exit 0)"
 else
-    echo "ok 36 # SKIP needs root and setpriv to run as another user"
+    skip 1 "needs root and setpriv to run as another user"
 fi
 
 done_testing
