@@ -70,7 +70,7 @@ pid=$!
 exec 3>"$TMP/ids"
 echo "$*" >&3
 wait_for_movies $((stored + 3)) "$pid"
-hold_write_lock 8
+hold_write_lock 60 # killed once the run has ended
 kill -INT "$pid"
 wait_for "the first SIGINT taken" "$pid" sigint_taken "$pid"
 start=$(date +%s%N)
