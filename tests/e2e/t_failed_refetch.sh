@@ -11,12 +11,12 @@
 # failure: every night read a window a day longer, and after 90 days
 # changes refused, pointing to an export that failed the same movie.
 . "$(dirname "$0")/lib.sh"
+# The runs below read days by this machine's clock: one that straddles
+# midnight has a new day to read.
+one_utc_day
 plan 30
 
 day() { date -u -d "$1 day" +%F; }
-# The runs below read days by this machine's clock: none may straddle
-# midnight (a run after it would have a new day to read).
-while [ $(($(date -u +%s) % 86400)) -gt 86280 ]; do sleep 1; done
 FAKE_OPTS="--movies 300 --deleted 5"
 cursor() { sql "SELECT value FROM meta WHERE key = 'changes_from'"; }
 note() { sql "SELECT needed_from || '|' || coalesce(copy_made_at, 'none') FROM stale_copies WHERE movie_id = $1"; }
