@@ -17,13 +17,18 @@ plan 47
 
 start_fake --movies 200 --deleted 4
 BASE="$FAKE_URL/p/exports"
+# Every export here reads yesterday's file, whose day sets the cursors
+# compared below: the newest (no --date) is another day's from 08:00 UTC
+# on, so exports on either side of 08:00 would set different ones.
+DAY=$(date -u -d '-1 day' +%F)
 FULL=$TMP/full.sqlite3
 for k in 0 1; do
     "$BIN" --db "$TMP/shard$k.sqlite3" --no-progress -q export --export-base "$BASE" \
-        --rate 0 --shard "$k/2" --append credits,keywords
+        --date "$DAY" --rate 0 --shard "$k/2" --append credits,keywords
     is "$?" 0 "shard $k/2 exits 0"
 done
-"$BIN" --db "$FULL" --no-progress -q export --export-base "$BASE" --rate 0 --append credits,keywords
+"$BIN" --db "$FULL" --no-progress -q export --export-base "$BASE" --date "$DAY" --rate 0 \
+    --append credits,keywords
 is "$?" 0 "unsharded run exits 0"
 is "$(sqlite3 "$TMP/shard0.sqlite3" 'SELECT count(*) FROM movies WHERE id % 2 <> 0')" 0 \
     "shard 0/2 holds only even ids"
@@ -104,7 +109,7 @@ even=$(catalogue_ids 200 --movies 200 --deleted 4 | tr ' ' '\n' | awk '$1 % 2 ==
 stop_fake
 start_fake --movies 200 --deleted 4 --fault "$odd:500"
 "$BIN" --db "$TMP/bad1.sqlite3" --no-progress -q export --export-base "$FAKE_URL/p/exports" \
-    --rate 0 --retries 0 --shard 1/2 2>/dev/null
+    --date "$DAY" --rate 0 --retries 0 --shard 1/2 2>/dev/null
 is "$?" 3 "a shard export with a failed movie exits 3"
 is "$(cursor "$TMP/bad1.sqlite3"):$(sqlite3 "$TMP/bad1.sqlite3" 'SELECT movie_id FROM stale_copies WHERE copy_made_at IS NULL')" \
     "$(cursor "$TMP/shard0.sqlite3"):$odd" \
