@@ -12,6 +12,7 @@
 #   make bench      benchmarks side by side, written to docs/benchmarks.md
 #   make fuzz       libFuzzer targets for the parsers, FUZZ_SECONDS (10) each
 #   make coverage   line and branch coverage of src/ by the unit and end-to-end tests
+#   make timeofday  the e2e tests that name days, with the clock moved to midnight and 08:00 UTC
 #   make lint       cppcheck and clang-tidy (.clang-tidy) over src/
 #   make deps       install build/test dependencies (Debian/Ubuntu, apt-get)
 #   make install | uninstall    PREFIX (/usr/local) and DESTDIR honoured
@@ -59,7 +60,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 CMOCKA_CFLAGS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --cflags cmocka 2>/dev/null))
 CMOCKA_LIBS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --libs cmocka 2>/dev/null))
 
-.PHONY: all deps demo test unit unit-bins e2e lint asan ubsan tsan check-sanitizers valgrind bench fuzz coverage \
+.PHONY: all deps demo test unit unit-bins e2e lint asan ubsan tsan check-sanitizers valgrind bench fuzz coverage timeofday \
         clean check-deps check-test-deps install uninstall
 
 all: check-deps $(BIN)
@@ -204,6 +205,13 @@ COV_MAKE := $(MAKE) --no-print-directory BUILD=build-cov CFLAGS='-O0 -g' SAN='--
 coverage: check-test-deps
 	$(COV_MAKE) all unit-bins
 	sh scripts/coverage.sh build-cov
+
+# The end-to-end tests that name days, run with the clock moved (libfaketime)
+# to 2 s before midnight UTC, 2 s before 08:00 UTC and just after midnight
+# (scripts/timeofday.sh): a test that holds at noon only fails them. Not
+# part of `make test`; TIMES='HH:MM:SS ...' gives other moments.
+timeofday: check-test-deps all
+	sh scripts/timeofday.sh $(BIN) $(TIMES)
 
 # libFuzzer targets for every parser of outside input (FUZZ_SECONDS each).
 fuzz:
