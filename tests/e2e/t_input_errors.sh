@@ -37,9 +37,12 @@ is "$(sql 'SELECT status FROM runs ORDER BY id DESC LIMIT 1')" failed "the run i
 
 # An export whose copy has nowhere to go: $TMPDIR does not exist. Said
 # with the directory, exit 1, before the export is downloaded.
-TODAY=$(date -u +%F)
+# Yesterday's export throughout: the fake took its day when it started, and
+# today's by this clock is one it has not published if midnight UTC came
+# since (the dry run below failed with HTTP 403).
+DAY=$(date -u -d '-1 day' +%F)
 fake_reset
-TMPDIR=$TMP/none run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0
+TMPDIR=$TMP/none run_ingest export --export-base "$FAKE_URL/p/exports" --date "$DAY" --rate 0
 is "$RC" 1 "\$TMPDIR missing: exit 1"
 like "$ERR" "could not create a temporary file for the export in $TMP/none: No such file or directory" \
     "the error names the directory and why"
@@ -53,7 +56,7 @@ like "$RC:$(echo $ERR)" "^1:.*could not create a temporary file for the export i
 
 # --export-base written with a trailing slash (or two) is the same base:
 # the file's URL has one slash before its name.
-run_ingest -v --dry-run export --export-base "$FAKE_URL/p/exports//" --date "$TODAY"
+run_ingest -v --dry-run export --export-base "$FAKE_URL/p/exports//" --date "$DAY"
 like "$RC:$(echo $ERR)" "^0:.*downloading $FAKE_URL/p/exports/movie_ids_[0-9_]+\.json\.gz" \
     "--export-base with trailing slashes: the export is downloaded, exit 0"
 
@@ -68,7 +71,7 @@ like "$RC:$(echo $ERR)" "^1:.*error: $TMP/movie_ids_01_02_2026.json.gz: No such 
 # An export holding no entry (an empty gzip, a file truncated to its
 # header): refused, exit 1; it would make every stored movie look deleted,
 # and none is marked.
-NAME="movie_ids_$(date -u -d "$TODAY" +%m_%d_%Y).json.gz"
+NAME="movie_ids_$(date -u -d "$DAY" +%m_%d_%Y).json.gz"
 mkdir -p "$TMP/empty"
 printf '' | gzip >"$TMP/empty/$NAME"
 run_ingest export --file "$TMP/empty/$NAME" --rate 0
