@@ -2,8 +2,11 @@
 # The man page and the README agree with the code: every option --help
 # names is documented in both (as a whole option, not inside a longer one),
 # and every command of --help has a man page entry and a README row.
+# Every table row of the README and docs/ has as many cells as its header:
+# a '|' left unescaped, also inside `code`, starts a cell, and GitHub drops
+# the cells past the header's.
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 8
 
 help=$("$BIN" --help)
 # the checks below read --help's lists: an empty or cut --help (printed to
@@ -47,5 +50,13 @@ for o in $(printf '%s\n' "$man" | grep -oE -- '^\.(B|BI|BR) --[a-z][a-z-]+' | gr
     printf '%s\n' "$help" | whole "$o" || stale="$stale $o"
 done
 is "$stale" "" "no option in the man page that --help does not know"
+# FILE:LINE of each table row whose cells are not its header's (\| is one)
+uneven=$(cd "$ROOT" && awk '
+    function cells(line) { gsub(/\\\|/, "", line); return gsub(/\|/, "", line) - 1 }
+    FNR == 1 { want = 0 }
+    !/^\|/ { want = 0; next }
+    want == 0 { want = cells($0); next }
+    cells($0) != want { printf "%s:%d ", FILENAME, FNR }' README.md docs/*.md)
+is "$uneven" "" "every table row in README.md and docs/*.md has its header's number of cells"
 
 done_testing
