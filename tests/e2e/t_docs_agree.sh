@@ -4,9 +4,10 @@
 # and every command of --help has a man page entry and a README row.
 # Every table row of the README and docs/ has as many cells as its header:
 # a '|' left unescaped, also inside `code`, starts a cell, and GitHub drops
-# the cells past the header's.
+# the cells past the header's. docs/coverage.md's total row adds up its
+# files' rows.
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 9
 
 help=$("$BIN" --help)
 # the checks below read --help's lists: an empty or cut --help (printed to
@@ -58,5 +59,16 @@ uneven=$(cd "$ROOT" && awk '
     want == 0 { want = cells($0); next }
     cells($0) != want { printf "%s:%d ", FILENAME, FNR }' README.md docs/*.md)
 is "$uneven" "" "every table row in README.md and docs/*.md has its header's number of cells"
+# "| `f.c` | lines | run % | branches | taken % |" rows, then the total's:
+# its counts the sums, its shares within 0.1 of the rows' (each rounded)
+total=$(awk -F'|' '
+    function n(cell) { gsub(/[* ]/, "", cell); return cell + 0 }
+    $2 ~ /^ `[a-z_]+\.c` $/ { l += n($3); lr += n($3) * n($4); b += n($5); bt += n($5) * n($6) }
+    $2 ~ /all of/ {
+        ok = n($3) == l && n($5) == b && n($4) - lr / l < 0.11 && lr / l - n($4) < 0.11 &&
+             n($6) - bt / b < 0.11 && bt / b - n($6) < 0.11
+        printf "%s (rows: %d, %.1f, %d, %.1f)", ok ? "adds up" : $0, l, lr / l, b, bt / b
+    }' "$ROOT/docs/coverage.md")
+like "$total" "^adds up " "docs/coverage.md: the total row adds up the files' rows: $total"
 
 done_testing
