@@ -278,8 +278,9 @@ enum store_status store_run_progress(struct store *s, int64_t run_id,
  * unless the schema version is this binary's: STORE_ERR_OLD for an older
  * one (store_upgrade() it), STORE_ERR_EMPTY for a database with no table
  * at all (an empty file, or one a first load has made but not yet given
- * its schema), STORE_ERR_SCHEMA otherwise (newer, none). Same ownership and
- * error contract as store_open().
+ * its schema), STORE_ERR_SCHEMA otherwise (newer, none, or another
+ * program's database: a version of ours without meta.language). Same
+ * ownership and error contract as store_open().
  * On a read-only filesystem a WAL database whose DB-shm is not there
  * (copied without it: a snapshot, a backup) is opened immutable (SQLite's
  * immutable=1: no -shm, no locks), when DB-wal holds no transaction; one
