@@ -62,6 +62,8 @@ struct http_result {
      * may hold the query, credential and all; bytes outside printable
      * ASCII percent-encoded), else empty */
     char message[256];
+    /* http_download(): the errno of a failed write to its fd, else 0 */
+    int write_errno;
 };
 
 struct http_shared;
@@ -90,9 +92,10 @@ void http_get(struct http_client *c, const char *url, struct http_result *out);
  * GET `url` and write the body to `fd` (from its current offset) instead of
  * memory: for big files on another host (TMDB's daily exports). Cut (an
  * HTTP_ERR_TIMEOUT) when slower than 4 KiB/s for the request timeout, or
- * after two hours; refused beyond 1 GiB. The Authorization header is NOT sent (the credential is for the API
- * only). out->body is NULL; out->len counts the bytes written. The client
- * is back to its normal configuration afterwards.
+ * after two hours; refused beyond 1 GiB. The Authorization header is NOT sent (the credential is
+ * for the API only). out->body is NULL; out->len counts the bytes written. A write to `fd` that
+ * fails ends the transfer: out->write_errno says why (the message too). The client is back to its
+ * normal configuration afterwards.
  */
 void http_download(struct http_client *c, const char *url, int fd, struct http_result *out);
 

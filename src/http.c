@@ -574,10 +574,11 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
     if (out->error == HTTP_ERR_TOO_LARGE)
         snprintf(out->message, sizeof out->message, "larger than %lld MiB",
                  (long long)(DOWNLOAD_MAX_BYTES >> 20));
-    else if (rc == CURLE_WRITE_ERROR && c->sink_failed)
+    else if (rc == CURLE_WRITE_ERROR && c->sink_failed) {
+        out->write_errno = c->sink_errno;
         snprintf(out->message, sizeof out->message, "writing the download: %s",
                  strerror(c->sink_errno));
-    else if (out->error != HTTP_OK)
+    } else if (out->error != HTTP_OK)
         snprintf(out->message, sizeof out->message, "%s",
                  c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
     else {

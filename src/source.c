@@ -301,17 +301,22 @@ static int sleep_unless_stopped(long ms) {
 /* The longest wait between download attempts, whatever Retry-After says. */
 #define MAX_DOWNLOAD_WAIT_MS (5L * 60 * 1000)
 
-/* An unlinked temporary file for a copy of the export, in $TMPDIR (else
- * /tmp): its space is freed however the process ends. -1 when it cannot
- * be had (logged). */
-static int export_temp_file(void) {
+/* Where the export's copy goes: $TMPDIR, else /tmp. */
+static const char *export_temp_dir(void) {
     const char *dir = getenv("TMPDIR");
+    return dir && *dir ? dir : "/tmp";
+}
+
+/* An unlinked temporary file for a copy of the export, in
+ * export_temp_dir(): its space is freed however the process ends. -1 when
+ * it cannot be had (logged). */
+static int export_temp_file(void) {
     char path[4096];
-    snprintf(path, sizeof path, "%s/tmdb-ingest-export.XXXXXX", dir && *dir ? dir : "/tmp");
+    snprintf(path, sizeof path, "%s/tmdb-ingest-export.XXXXXX", export_temp_dir());
     int fd = mkstemp(path);
     if (fd < 0) {
-        log_error("could not create a temporary file for the export in %s: %s",
-                  dir && *dir ? dir : "/tmp", strerror(errno));
+        log_error("could not create a temporary file for the export in %s: %s", export_temp_dir(),
+                  strerror(errno));
         return -1;
     }
     unlink(path);
@@ -320,7 +325,10 @@ static int export_temp_file(void) {
 
 /* Why an export download failed, for the log. */
 static void describe_download_failure(const struct http_result *r, char *what, size_t size) {
-    if (r->error != HTTP_OK)
+    if (r->write_errno) /* a full disk here, not the server: say where */
+        snprintf(what, size, "writing the download to a temporary file in %s ($TMPDIR): %s",
+                 export_temp_dir(), strerror(r->write_errno));
+    else if (r->error != HTTP_OK)
         snprintf(what, size, "%s", r->message);
     else if (r->status == 403 || r->status == 404)
         snprintf(what, size,

@@ -52,7 +52,7 @@ TMPDIR=$TMP sh -c 'ulimit -f 2048 || exit 99; exec "$@"' sh "$BIN" --db "$DB" --
 RC=$?
 ERR=$(cat "$TMP/err")
 is "$RC" 1 "an export download that cannot be written: exit 1"
-like "$ERR" "error: export $FAKE_URL/p/exports/movie_ids_[0-9_]+\.json\.gz: writing the download: File too large" \
+like "$ERR" "error: export $FAKE_URL/p/exports/movie_ids_[0-9_]+\.json\.gz: writing the download to a temporary file in $TMP \(\\\$TMPDIR\): File too large" \
     "the error names the export and the write's failure"
 unlike "$ERR" "retrying" "a local write failure is not downloaded again"
 fake_snapshot
