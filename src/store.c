@@ -397,16 +397,25 @@ int store_query_text(sqlite3 *db, const char *sql, char *buf, size_t size) {
     return rc == SQLITE_OK ? store_step_text(st, buf, size) : rc;
 }
 
-/* Whether the database records its language (meta.language): 1, 0 when it
- * has none or no meta table at all, -1 when it cannot be read (the error
- * left on the connection). */
-static int recorded_language(struct store *s) {
+/* Another program's database may have set user_version to a number of
+ * ours: every version records its language (meta.language), from its
+ * first commit. STORE_OK when a database of `version` > 0 does (or the
+ * version is 0), STORE_ERR_SCHEMA when it has none or no meta table at
+ * all (the message ends with `tail`), or the read's error. */
+static enum store_status check_language_recorded(struct store *s, int64_t version,
+                                                 const char *tail) {
+    if (version <= 0)
+        return STORE_OK;
     char language[64];
     int rc = store_query_text(s->db, "SELECT value FROM meta WHERE key = 'language'", language,
                               sizeof language);
-    if (rc != SQLITE_OK)
-        return (rc & 0xff) == SQLITE_ERROR ? 0 : -1; /* SQLITE_ERROR: no such table */
-    return language[0] != '\0';
+    if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_ERROR) /* SQLITE_ERROR: no such table */
+        return store_fail(s, "read the language");
+    if (rc == SQLITE_OK && language[0] != '\0')
+        return STORE_OK;
+    snprintf(s->errmsg, sizeof s->errmsg, "%s: not a tmdb-ingest database (no language)%s", s->path,
+             tail);
+    return STORE_ERR_SCHEMA;
 }
 
 static enum store_status configure(struct store *s) {
@@ -436,18 +445,9 @@ static enum store_status configure(struct store *s) {
                              : "it has tables but no schema version");
         return STORE_ERR_SCHEMA;
     }
-    /* Another program's database may have set user_version to a number
-     * of ours: every version records its language, from its first commit. */
-    if (version > 0) {
-        int rc = recorded_language(s);
-        if (rc < 0)
-            return store_fail(s, "read the language");
-        if (rc == 0) {
-            snprintf(s->errmsg, sizeof s->errmsg,
-                     "%s: not a tmdb-ingest database (no language); refusing to touch it", s->path);
-            return STORE_ERR_SCHEMA;
-        }
-    }
+    enum store_status ours = check_language_recorded(s, version, "; refusing to touch it");
+    if (ours != STORE_OK)
+        return ours;
     /* The mode SQLite answers, copied without an allocation: a copy that
      * could not be made, or a mode other than "wal", left SQLite no error
      * to tell and read "not an error". */
@@ -841,7 +841,6 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
     if (rc != STORE_OK)
         return finish_open(s, rc, out, err, err_size);
     int64_t version = 0;
-    int language = 1;
     if (open_readonly(path, immutable, &s->db) != SQLITE_OK)
         rc = store_fail(s, "open read-only");
     else if (sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS) != SQLITE_OK ||
@@ -861,15 +860,8 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
                  "upgrade tmdb-ingest",
                  path, (long long)version, STORE_SCHEMA_VERSION);
         rc = STORE_ERR_SCHEMA;
-    } else if (version > 0 && (language = recorded_language(s)) <= 0) {
-        /* another program's, with a user_version of ours (configure()) */
-        if (language < 0)
-            rc = store_fail(s, "read the language");
-        else {
-            snprintf(s->errmsg, sizeof s->errmsg, "%s: not a tmdb-ingest database (no language)",
-                     path);
-            rc = STORE_ERR_SCHEMA;
-        }
+    } else if ((rc = check_language_recorded(s, version, "")) != STORE_OK) {
+        /* another program's, with a user_version of ours */
     } else if (version != STORE_SCHEMA_VERSION) {
         snprintf(s->errmsg, sizeof s->errmsg, "%s: schema version %lld, not %d (%s)", path,
                  (long long)version, STORE_SCHEMA_VERSION,
