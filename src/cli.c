@@ -473,9 +473,21 @@ static bool valid_language(const char *s) {
 /* The longest base URL taken: what a request's URL adds fits in its buffer. */
 #define MAX_BASE_LEN 1023
 
+/* Whether base URL `s` (given as `name`) is longer than MAX_BASE_LEN: a
+ * usage error of its own, said here, checked before valid_base() so that
+ * such a base is not called "not a URL". */
+static bool base_too_long(const char *name, const char *s) {
+    size_t n = strlen(s);
+    if (n <= MAX_BASE_LEN)
+        return false;
+    usage_error("%s is too long: %zu bytes, at most %d", name, n, MAX_BASE_LEN);
+    return true;
+}
+
+/* A base of at most MAX_BASE_LEN bytes (base_too_long() asks first). */
 static bool valid_base(const char *s) {
-    return (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0) &&
-           !strchr(s, '?') && !strchr(s, '#') && strlen(s) <= MAX_BASE_LEN;
+    return (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0) && !strchr(s, '?') &&
+           !strchr(s, '#');
 }
 
 /* A base URL as a usage error shows it: the password of a gateway's
@@ -961,10 +973,8 @@ static int check_applicable(const struct options *opt, const struct given *g) {
                                  "fetches what changed; ids fetches what it is given)"),
                -1;
     char shown[1024];
-    if (g->export_base && strlen(opt->export_base) > MAX_BASE_LEN)
-        return usage_error("--export-base is too long: %zu bytes, at most %d",
-                           strlen(opt->export_base), MAX_BASE_LEN),
-               -1;
+    if (g->export_base && base_too_long("--export-base", opt->export_base))
+        return -1;
     if (g->export_base && !valid_base(opt->export_base))
         return usage_error("--export-base must be an http:// or https:// URL, not '%s'",
                            shown_base(opt->export_base, shown, sizeof shown)),
@@ -1099,10 +1109,8 @@ static enum cli_result parse_args(int argc, char **argv, struct options *opt) {
      * it came from: one who gave no --api-base looks for the variable. */
     const char *base_name =
         given.api_base ? "--api-base" : "TMDB_API_BASE (the default --api-base)";
-    if (opt->command == COMMAND_LOAD && strlen(opt->api_base) > MAX_BASE_LEN)
-        return usage_error("%s is too long: %zu bytes, at most %d", base_name,
-                           strlen(opt->api_base), MAX_BASE_LEN),
-               CLI_USAGE;
+    if (opt->command == COMMAND_LOAD && base_too_long(base_name, opt->api_base))
+        return CLI_USAGE;
     if (opt->command == COMMAND_LOAD && !valid_base(opt->api_base))
         return usage_error("%s must be an http:// or https:// URL without a query, not '%s'",
                            base_name, shown_base(opt->api_base, shown, sizeof shown)),
