@@ -264,6 +264,14 @@ static void *acquire_once(void *arg) {
     return NULL;
 }
 
+/* Start a thread that asks `rl` for one slot (into *w), and return once
+ * it is about to ask: threads started one after another ask in order. */
+static void start_waiter(struct ratelimit *rl, sem_t *asking, struct waiter *w, pthread_t *t) {
+    *w = (struct waiter){.rl = rl, .asking = asking};
+    assert_int_equal(pthread_create(t, NULL, acquire_once, w), 0);
+    assert_int_equal(sem_wait(asking), 0);
+}
+
 static void check_waiter(const struct waiter *w) {
     assert_int_equal(w->rc, 0);
     assert_true(w->returned_s >= w->slot_s);
@@ -391,9 +399,7 @@ static void test_threads_are_served_in_order(void **state) {
     sem_t asking;
     assert_int_equal(sem_init(&asking, 0, 0), 0);
     for (int i = 0; i < THREADS; i++) {
-        w[i] = (struct waiter){.rl = rl, .asking = &asking};
-        assert_int_equal(pthread_create(&t[i], NULL, acquire_once, &w[i]), 0);
-        assert_int_equal(sem_wait(&asking), 0);
+        start_waiter(rl, &asking, &w[i], &t[i]);
         struct timespec gap = {0, 40 * 1000000L}; /* ask 40 ms apart */
         nanosleep(&gap, NULL);
     }
@@ -420,11 +426,8 @@ static void test_stop_ends_a_wait(void **state) {
     pthread_t t[THREADS];
     sem_t asking;
     assert_int_equal(sem_init(&asking, 0, 0), 0);
-    for (int i = 0; i < THREADS; i++) {
-        w[i] = (struct waiter){.rl = rl, .asking = &asking};
-        assert_int_equal(pthread_create(&t[i], NULL, acquire_once, &w[i]), 0);
-        assert_int_equal(sem_wait(&asking), 0);
-    }
+    for (int i = 0; i < THREADS; i++)
+        start_waiter(rl, &asking, &w[i], &t[i]);
     struct timespec settle = {0, 50 * 1000000L}; /* both inside the limiter */
     nanosleep(&settle, NULL);
     double stopped_s = clock_monotonic_s();

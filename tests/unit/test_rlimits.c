@@ -32,6 +32,15 @@ static int take_all_fds(int *fds, int max) {
     return n;
 }
 
+/* Lower the soft open-files limit to `n`, the limit as it was in *saved
+ * (setrlimit(RLIMIT_NOFILE, saved) puts it back). */
+static void lower_fd_limit(rlim_t n, struct rlimit *saved) {
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, saved), 0);
+    struct rlimit rl = *saved;
+    rl.rlim_cur = n;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+}
+
 static void test_soft_limit_is_raised_to_what_a_load_needs(void **state) {
     (void)state;
     struct rlimit saved, rl;
@@ -99,11 +108,8 @@ static void test_connect_without_descriptors_names_the_limit(void **state) {
     struct http_config cfg = {.timeout_s = 5, .connect_timeout_s = 5, .max_body = 1 << 20};
     struct http_client *c = http_client_new(sh, &cfg);
     assert_non_null(c);
-    struct rlimit saved, rl;
-    assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
-    rl = saved;
-    rl.rlim_cur = 64;
-    assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    struct rlimit saved;
+    lower_fd_limit(64, &saved);
     int taken[64];
     int n_taken = take_all_fds(taken, 64); /* not one left */
     struct http_result r;
@@ -125,11 +131,8 @@ static void test_connect_without_descriptors_names_the_limit(void **state) {
 static void test_exhausted_descriptors_are_seen(void **state) {
     (void)state;
     assert_false(rlimits_fds_exhausted());
-    struct rlimit saved, rl;
-    assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
-    rl = saved;
-    rl.rlim_cur = 64;
-    assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    struct rlimit saved;
+    lower_fd_limit(64, &saved);
     int taken[64];
     int n_taken = take_all_fds(taken, 64);
     bool exhausted = rlimits_fds_exhausted();
