@@ -135,16 +135,20 @@ unit: check-test-deps all $(UNIT_BINS)
 # tests/sanitizers/t_unit.sh).
 unit-bins: $(UNIT_BINS)
 
-E2E_TESTS := $(wildcard tests/e2e/t_*.sh)
-SAN_TESTS := tests/sanitizers/t_asan.sh tests/sanitizers/t_tsan.sh tests/sanitizers/t_unit.sh \
-             tests/memcheck/t_valgrind.sh tests/fuzz/t_fuzz.sh tests/lint/t_lint.sh
+# prove hands files to its jobs in the order given, so the longest start
+# first: the sanitizer suites (about 4 minutes each), then the end-to-end
+# tests listed in tests/e2e/longest; none of them starts last and runs alone.
+E2E_LONGEST := $(addprefix tests/e2e/,$(shell grep -v '^\#' tests/e2e/longest))
+E2E_TESTS := $(E2E_LONGEST) $(filter-out $(E2E_LONGEST),$(wildcard tests/e2e/t_*.sh))
+SAN_TESTS := tests/sanitizers/t_tsan.sh tests/sanitizers/t_asan.sh tests/sanitizers/t_unit.sh \
+             tests/fuzz/t_fuzz.sh tests/lint/t_lint.sh tests/memcheck/t_valgrind.sh
 
-# Test files run three at a time (they wait on simulated latency far more
+# Test files run four at a time (they wait on simulated latency far more
 # than they use CPU), and the sanitizer suites run their end-to-end tests
-# two at a time each (SAN_JOBS, tests/sanitizers/run_suite.sh): on two
-# cores the whole of `make test` keeps both busy for most of its run.
-# PROVE_JOBS=1 SAN_JOBS=1 runs everything one by one.
-PROVE_JOBS ?= 3
+# and unit binaries two at a time each (SAN_JOBS, tests/sanitizers/
+# in_order.sh): on two cores the whole of `make test` keeps both busy for
+# most of its run. PROVE_JOBS=1 SAN_JOBS=1 runs everything one by one.
+PROVE_JOBS ?= 4
 SAN_JOBS ?= 2
 export SAN_JOBS
 # A test file that hangs (a regression that blocks a thread for good) is
@@ -161,8 +165,8 @@ test: unit asan tsan
 	$(ASAN_MAKE) unit-bins
 	$(TSAN_MAKE) unit-bins
 	TMDB_INGEST_BIN='$(abspath $(BIN))' CMOCKA_MESSAGE_OUTPUT=TAP \
-	    prove --exec 'timeout $(TEST_TIMEOUT)' -j$(PROVE_JOBS) $(PROVE_FLAGS) $(UNIT_BINS) \
-	    $(E2E_TESTS) $(SAN_TESTS)
+	    prove --exec 'timeout $(TEST_TIMEOUT)' -j$(PROVE_JOBS) $(PROVE_FLAGS) $(SAN_TESTS) \
+	    $(UNIT_BINS) $(E2E_TESTS)
 
 e2e: all
 	TMDB_INGEST_BIN='$(abspath $(BIN))' prove --exec '' $(PROVE_FLAGS) $(E2E_TESTS)

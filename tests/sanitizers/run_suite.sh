@@ -1,8 +1,8 @@
 #!/bin/sh
 # run_suite.sh NAME BINARY: run every end-to-end test against BINARY (a
-# sanitizer build) and report one TAP line per test, in order. A sanitizer
-# report makes the binary exit 99 (see the *_OPTIONS below), which fails
-# the test that ran it; the report is echoed as diagnostics.
+# sanitizer build) and report one TAP line per test, the longest first. A
+# sanitizer report makes the binary exit 99 (see the *_OPTIONS below),
+# which fails the test that ran it; the report is echoed as diagnostics.
 #
 # SAN_JOBS tests run at once (default 2): they wait on the fake server's
 # simulated latency far more than they use CPU, and each starts its own
@@ -11,9 +11,9 @@ set -u
 name=$1
 bin=$2
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/sanitizers/in_order.sh"
 [ -x "$bin" ] || { echo "Bail out! $bin is not built (make ${name})"; exit 255; }
-jobs=${SAN_JOBS:-2}
-case $jobs in '' | *[!0-9]* | 0) echo "Bail out! SAN_JOBS must be a positive integer"; exit 255 ;; esac
+read_san_jobs
 export TMDB_INGEST_BIN="$bin"
 # Each test's reports go to files of its own (DIR/report.PID), because a
 # test shows the stderr of its last run only: a report from an earlier run
@@ -28,9 +28,17 @@ export SAN_ROOT="$root"
 # Races and leaks show in a few crash/resume cycles; the 20-kill loop runs
 # in the normal suite.
 export E2E_KILLS=5
-tests=$(ls "$root"/tests/e2e/t_*.sh)
-count=$(echo "$tests" | wc -l)
-echo "1..$count"
+# The longest tests start first (tests/e2e/longest says why).
+first=$(grep -v '^#' "$root/tests/e2e/longest")
+tests=""
+for t in $first; do
+    [ -f "$root/tests/e2e/$t" ] || { echo "Bail out! tests/e2e/longest names $t, which is gone"; exit 255; }
+    tests="$tests $root/tests/e2e/$t"
+done
+for t in "$root"/tests/e2e/t_*.sh; do
+    case " $first " in *" $(basename "$t") "*) ;; *) tests="$tests $t" ;; esac
+done
+echo "1..$(echo $tests | wc -w)"
 
 # One test: DIR is its own directory; its output goes to DIR/out and its
 # exit status, once it has ended, to DIR/rc (written last, by rename).
@@ -42,27 +50,9 @@ export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1:suppress
 sh "$t" >"$dir/out" 2>&1
 echo $? >"$dir/rc.tmp" && mv "$dir/rc.tmp" "$dir/rc"
 '
-n=0
-for t in $tests; do
-    n=$((n + 1))
-    mkdir "$work/$n"
-    printf '%s %s\n' "$work/$n" "$t"
-done | xargs -n 2 -P "$jobs" sh -c "$run_one" sh &
-runner=$!
 
-# Report in order, each test as soon as it and those before it have ended.
-n=0
-failed=0
-for t in $tests; do
-    n=$((n + 1))
-    dir=$work/$n
-    while [ ! -f "$dir/rc" ]; do
-        kill -0 "$runner" 2>/dev/null || [ -f "$dir/rc" ] || {
-            echo "Bail out! the runner stopped before $(basename "$t") ended"
-            exit 255
-        }
-        sleep 0.2
-    done
+report_one() {
+    n=$1 t=$2 dir=$3
     rc=$(cat "$dir/rc")
     out=$(cat "$dir/out")
     if ls "$dir"/report* >/dev/null 2>&1; then
@@ -71,13 +61,14 @@ for t in $tests; do
     fi
     if [ "$rc" -eq 0 ]; then
         echo "ok $n - $(basename "$t") under $name"
-    else
-        failed=$((failed + 1))
-        echo "not ok $n - $(basename "$t") under $name"
-        printf '%s\n' "$out" | grep -v '^ok ' | head -80 | sed 's/^/# /'
-        # prove hides TAP comments; stderr reaches the CI log.
-        printf '%s under %s failed:\n%s\n' "$(basename "$t")" "$name" "$out" | head -120 >&2
+        return 0
     fi
-done
-wait "$runner"
+    echo "not ok $n - $(basename "$t") under $name"
+    printf '%s\n' "$out" | grep -v '^ok ' | head -80 | sed 's/^/# /'
+    # prove hides TAP comments; stderr reaches the CI log.
+    printf '%s under %s failed:\n%s\n' "$(basename "$t")" "$name" "$out" | head -120 >&2
+    return 1
+}
+
+run_in_order "$san_jobs" "$run_one" $tests
 [ $failed -eq 0 ]

@@ -5,6 +5,8 @@
 # A sanitizer report makes a binary exit 99 and fails its line.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/sanitizers/in_order.sh"
+read_san_jobs
 # detect_stack_use_after_return: a stack buffer bound to an SQLite
 # statement (SQLITE_STATIC) and stepped after its function returned wrote
 # garbage into stale_copies.noted_at unseen by the default options.
@@ -19,20 +21,30 @@ for build in build-asan build-tsan; do
     bins="$bins $found"
 done
 echo "1..$(echo $bins | wc -w)"
-n=0
-failed=0
-for b in $bins; do
-    n=$((n + 1))
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# One binary, SAN_JOBS at a time (each test directory of theirs is their
+# own); a hung one fails (124), not the whole run.
+run_one='
+dir=$1 b=$2
+timeout 300 "$b" >"$dir/out" 2>&1
+echo $? >"$dir/rc.tmp" && mv "$dir/rc.tmp" "$dir/rc"
+'
+
+report_one() {
+    n=$1 b=$2 dir=$3
+    rc=$(cat "$dir/rc")
     san=$(basename "$(dirname "$(dirname "$b")")")
-    out=$(timeout 300 "$b" 2>&1) # a hung binary fails (124), not the whole run
-    rc=$?
-    if [ $rc -eq 0 ]; then
+    if [ "$rc" -eq 0 ]; then
         echo "ok $n - $(basename "$b") under ${san#build-}"
-    else
-        failed=$((failed + 1))
-        echo "not ok $n - $(basename "$b") under ${san#build-} (exit $rc)"
-        printf '%s\n' "$out" | tail -60 | sed 's/^/# /'
-        printf '%s under %s failed:\n%s\n' "$(basename "$b")" "${san#build-}" "$out" | tail -80 >&2
+        return 0
     fi
-done
+    echo "not ok $n - $(basename "$b") under ${san#build-} (exit $rc)"
+    tail -60 "$dir/out" | sed 's/^/# /'
+    { printf '%s under %s failed:\n' "$(basename "$b")" "${san#build-}"; tail -80 "$dir/out"; } >&2
+    return 1
+}
+
+run_in_order "$san_jobs" "$run_one" $bins
 [ $failed -eq 0 ]
