@@ -8,7 +8,7 @@
 #   make e2e        end-to-end tests only (quick)
 #   make asan | ubsan | tsan    sanitizer builds in build-asan/ etc.
 #   make check-sanitizers       end-to-end suite and unit tests under ASan+UBSan and TSan
-#   make valgrind               one end-to-end run under valgrind memcheck
+#   make valgrind               each command once under valgrind memcheck
 #   make bench      benchmarks side by side, written to docs/benchmarks.md
 #   make fuzz       libFuzzer targets for the parsers, FUZZ_SECONDS (10) each
 #   make coverage   line and branch coverage of src/ by the unit and end-to-end tests
@@ -160,7 +160,7 @@ TEST_TIMEOUT ?= 1800
 # Everything, in one prove run so the last line is the one summary CI reads
 # ("Result: PASS"): cmocka unit tests (TAP output), end-to-end tests against
 # the fake TMDB, then the end-to-end suite under ASan+UBSan and TSan, and
-# one run under valgrind memcheck, and each libFuzzer target for a short time.
+# each command once under valgrind memcheck, and each libFuzzer target for a short time.
 test: unit asan tsan
 	$(ASAN_MAKE) unit-bins
 	$(TSAN_MAKE) unit-bins
