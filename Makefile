@@ -158,9 +158,10 @@ export SAN_JOBS
 TEST_TIMEOUT ?= 1800
 
 # Everything, in one prove run so the last line is the one summary CI reads
-# ("Result: PASS"): cmocka unit tests (TAP output), end-to-end tests against
-# the fake TMDB, then the end-to-end suite under ASan+UBSan and TSan, and
-# each command once under valgrind memcheck, and each libFuzzer target for a short time.
+# ("Result: PASS"): the end-to-end suite and the unit tests under TSan and
+# ASan+UBSan, each libFuzzer target for a short time, static analysis, each
+# command once under valgrind memcheck, then the cmocka unit tests (TAP
+# output) and the end-to-end tests against the fake TMDB.
 test: unit asan tsan
 	$(ASAN_MAKE) unit-bins
 	$(TSAN_MAKE) unit-bins
