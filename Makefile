@@ -145,11 +145,11 @@ SAN_TESTS := tests/sanitizers/t_tsan.sh tests/sanitizers/t_asan.sh tests/sanitiz
 
 # Test files run four at a time (they wait on simulated latency far more
 # than they use CPU), and the sanitizer suites run their end-to-end tests
-# and unit binaries two at a time each (SAN_JOBS, tests/sanitizers/
+# and unit binaries three at a time each (SAN_JOBS, tests/sanitizers/
 # in_order.sh): on two cores the whole of `make test` keeps both busy for
 # most of its run. PROVE_JOBS=1 SAN_JOBS=1 runs everything one by one.
 PROVE_JOBS ?= 4
-SAN_JOBS ?= 2
+SAN_JOBS ?= 3
 export SAN_JOBS
 # A test file that hangs (a regression that blocks a thread for good) is
 # killed after this many seconds and fails, rather than holding the run

@@ -36,8 +36,8 @@ run_in_order() {
     wait "$runner"
 }
 
-# Sets san_jobs from SAN_JOBS (default 2): how many items run at once.
+# Sets san_jobs from SAN_JOBS (default 3): how many items run at once.
 read_san_jobs() {
-    san_jobs=${SAN_JOBS:-2}
+    san_jobs=${SAN_JOBS:-3}
     case $san_jobs in '' | *[!0-9]* | 0) echo "Bail out! SAN_JOBS must be a positive integer"; exit 255 ;; esac
 }

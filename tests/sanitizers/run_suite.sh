@@ -4,7 +4,7 @@
 # sanitizer report makes the binary exit 99 (see the *_OPTIONS below),
 # which fails the test that ran it; the report is echoed as diagnostics.
 #
-# SAN_JOBS tests run at once (default 2): they wait on the fake server's
+# SAN_JOBS tests run at once (default 3): they wait on the fake server's
 # simulated latency far more than they use CPU, and each starts its own
 # fake on a port of its own, as they do under `prove -j`.
 set -u
