@@ -13,6 +13,7 @@
 #   make fuzz       libFuzzer targets for the parsers, FUZZ_SECONDS (10) each
 #   make coverage   line and branch coverage of src/ by the unit and end-to-end tests
 #   make timeofday  the e2e tests that name days, with the clock moved to midnight and 08:00 UTC
+#   make mutants    mutation testing: do the tests fail on small wrong versions of src/?
 #   make lint       cppcheck and clang-tidy (.clang-tidy) over src/
 #   make deps       install build/test dependencies (Debian/Ubuntu, apt-get)
 #   make install | uninstall    PREFIX (/usr/local) and DESTDIR honoured
@@ -60,7 +61,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 CMOCKA_CFLAGS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --cflags cmocka 2>/dev/null))
 CMOCKA_LIBS := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --libs cmocka 2>/dev/null))
 
-.PHONY: all deps demo test unit unit-bins e2e lint asan ubsan tsan check-sanitizers valgrind bench fuzz coverage timeofday \
+.PHONY: all deps demo test unit unit-bins e2e lint asan ubsan tsan check-sanitizers valgrind bench fuzz coverage timeofday mutants \
         clean check-deps check-test-deps install uninstall
 
 all: check-deps $(BIN)
@@ -217,6 +218,18 @@ coverage: check-test-deps
 # part of `make test`; TIMES='HH:MM:SS ...' gives other moments.
 timeofday: check-test-deps all
 	sh scripts/timeofday.sh $(BIN) $(TIMES)
+
+# Mutation testing (scripts/mutants.py): N small wrong versions of each file
+# of FILES (default: every file of src/ that has a unit test of its name),
+# built in a copy of the tree, each run against its unit test and then the
+# end-to-end tests E2E names (comma-separated); lists the survivors. A
+# measurement, not part of `make test`.
+N ?= 30
+SEED ?= 1
+MUTANT_FILES = $(strip $(foreach f,$(SRCS),$(if $(wildcard tests/unit/test_$(patsubst src/%.c,%,$(f)).c),$(f))))
+mutants: check-test-deps
+	python3 scripts/mutants.py --per-file $(N) --seed $(SEED) $(if $(E2E),--e2e $(E2E)) \
+	    $(or $(FILES),$(MUTANT_FILES))
 
 # libFuzzer targets for every parser of outside input (FUZZ_SECONDS each).
 fuzz:
