@@ -9,6 +9,20 @@
 
 #include "arena.h"
 
+/* Under AddressSanitizer the arena follows each allocation with a red zone
+ * of this many bytes (arena.c); elsewhere allocations are packed. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define REDZONE alignof(max_align_t)
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) && !defined(REDZONE)
+#define REDZONE alignof(max_align_t)
+#endif
+#ifndef REDZONE
+#define REDZONE 0
+#endif
+
 static void test_allocations_are_aligned_and_distinct(void **state) {
     (void)state;
     struct arena *a = arena_new(64);
@@ -43,6 +57,21 @@ static void test_grows_by_doubling_and_fits_large_requests(void **state) {
     arena_free(a);
 }
 
+/* A first block of n bytes holds n bytes of aligned allocations: it is
+ * filled to its last byte before a second block is made. */
+static void test_a_block_is_filled_before_the_next(void **state) {
+    (void)state;
+    const size_t piece = alignof(max_align_t);
+    struct arena *a = arena_new(1024);
+    size_t first = arena_capacity(a);
+    for (size_t used = 0; used < 1024; used += piece + REDZONE)
+        assert_non_null(arena_alloc(a, piece));
+    assert_int_equal(arena_capacity(a), first);
+    assert_non_null(arena_alloc(a, 1)); /* the first block is full */
+    assert_true(arena_capacity(a) > first);
+    arena_free(a);
+}
+
 static void test_calloc_zeroes_and_checks_overflow(void **state) {
     (void)state;
     struct arena *a = arena_new(0);
@@ -62,6 +91,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_allocations_are_aligned_and_distinct),
         cmocka_unit_test(test_grows_by_doubling_and_fits_large_requests),
+        cmocka_unit_test(test_a_block_is_filled_before_the_next),
         cmocka_unit_test(test_calloc_zeroes_and_checks_overflow),
     };
     return cmocka_run_group_tests_name("arena", tests, NULL, NULL);
