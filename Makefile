@@ -125,6 +125,8 @@ $(BUILD)/obj $(BUILD)/tests:
 TEST_LDFLAGS_movie := -Wl,--wrap=malloc
 # test_export fails them one at a time while an export line is parsed.
 TEST_LDFLAGS_export := -Wl,--wrap=malloc
+# test_clock sets the time clock_deadline_in() reads.
+TEST_LDFLAGS_clock := -Wl,--wrap=clock_gettime
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard include/*.h tests/unit/*.h) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Wno-missing-prototypes $< $(LIB) -o $@ \

@@ -1,5 +1,5 @@
 /* test_clock.c - UTC day numbers: dates parsed and formatted, the day of a
- * time (before the epoch too), today. */
+ * time (before the epoch too), today; deadlines for the timed waits. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -7,10 +7,24 @@
 #include <cmocka.h>
 
 #include <limits.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 
 #include "clock.h"
+
+/* While fake_now_on, the clocks read fake_now (clock_deadline_in()'s
+ * calls, and this file's, go to __wrap_clock_gettime). */
+static bool fake_now_on;
+static struct timespec fake_now;
+int __real_clock_gettime(clockid_t clock, struct timespec *ts);
+int __wrap_clock_gettime(clockid_t clock, struct timespec *ts);
+int __wrap_clock_gettime(clockid_t clock, struct timespec *ts) {
+    if (!fake_now_on)
+        return __real_clock_gettime(clock, ts);
+    *ts = fake_now;
+    return 0;
+}
 
 static void test_known_day_numbers(void **state) {
     (void)state;
@@ -68,6 +82,7 @@ static void test_rejected_dates(void **state) {
         "1899-12-31",  "0000-01-01",  "2026-1-25",   "2026-11-5",  "26-11-25",   "20261125",
         "2026-11-255", "2026-11-25 ", " 2026-11-25", "",           "2026/11/25", "2026-11/25",
         "2026_11_25",  "2026-0a-25",  "+026-11-25",  "2026-+1-25", "2026--1-25", "yyyy-mm-dd",
+        "2:26-11-25",  "2026-11-2:", /* ':' follows '9': not a digit, though its value fits */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         long day = 0;
@@ -130,6 +145,24 @@ static void test_deadline(void **state) {
     }
 }
 
+/* Nanoseconds that add up to exactly one second carry it too: a tv_nsec of
+ * 1000000000 makes the timed waits fail with EINVAL. */
+static void test_deadline_on_a_whole_second(void **state) {
+    (void)state;
+    fake_now = (struct timespec){.tv_sec = 100, .tv_nsec = 750000000L};
+    fake_now_on = true;
+    struct timespec whole = clock_deadline_in(CLOCK_MONOTONIC, 250);
+    struct timespec and_one = clock_deadline_in(CLOCK_MONOTONIC, 1250);
+    struct timespec short_of = clock_deadline_in(CLOCK_MONOTONIC, 249);
+    fake_now_on = false;
+    assert_int_equal(whole.tv_sec, 101);
+    assert_int_equal(whole.tv_nsec, 0);
+    assert_int_equal(and_one.tv_sec, 102);
+    assert_int_equal(and_one.tv_nsec, 0);
+    assert_int_equal(short_of.tv_sec, 100);
+    assert_int_equal(short_of.tv_nsec, 999000000L);
+}
+
 static void test_today(void **state) {
     (void)state;
     long before = clock_day_of((long long)time(NULL));
@@ -149,6 +182,7 @@ int main(void) {
         cmocka_unit_test(test_format_before_the_epoch),
         cmocka_unit_test(test_iso_days),
         cmocka_unit_test(test_deadline),
+        cmocka_unit_test(test_deadline_on_a_whole_second),
         cmocka_unit_test(test_today),
     };
     return cmocka_run_group_tests_name("clock", tests, NULL, NULL);
