@@ -68,6 +68,23 @@ static void test_the_url_encoded_key_goes_too(void **state) {
     scrubbed("decoded: 0123456789abcdef+01/23=456789abcdef", 256, key, "decoded: [redacted]");
 }
 
+/* The longest secret credential_load() takes, every character encoded in
+ * a URL: its encoded form (three times as long) is found too. */
+static void test_the_longest_secret_encoded_goes_too(void **state) {
+    (void)state;
+    static char key[4097];
+    memset(key, '+', sizeof key - 1);
+    scrubbed("Invalid parameters: /3/movie/61?api_key=%2B%2B%2B%2B", 256, key,
+             "Invalid parameters: /3/movie/61?api_key=[redacted]");
+}
+
+/* The marks are not scrubbed again: a secret that is part of "[redacted]"
+ * (one a URL carries as it is) leaves the mark whole. */
+static void test_a_mark_is_not_scrubbed_again(void **state) {
+    (void)state;
+    scrubbed("k=dacted", 256, "dacted", "k=[redacted]");
+}
+
 /* load_file(LINE): credential_load() from a token file holding LINE and a
  * newline; its return, and the message in `err`. */
 static int load_file(const char *line, char *err, size_t err_size) {
@@ -160,6 +177,9 @@ static void test_a_key_for_a_token_is_named_not_sent(void **state) {
     assert_non_null(strstr(err, "TMDB_API_TOKEN is a v3 API key"));
     assert_non_null(strstr(err, "give it as TMDB_API_KEY instead, and unset TMDB_API_TOKEN"));
     assert_null(strstr(err, "0123456789abcdef"));
+    /* in capitals too, A to F */
+    assert_int_equal(load_env("0123456789ABCDEF0123456789ABCDEF", NULL, err, sizeof err), -1);
+    assert_non_null(strstr(err, "TMDB_API_TOKEN is a v3 API key"));
     /* TMDB_API_KEY set as well: TMDB_API_TOKEN is read first, so unsetting
      * it is the fix, not setting the one already set */
     assert_int_equal(load_env(key, key, err, sizeof err), -1);
@@ -173,6 +193,8 @@ static void test_a_key_for_a_token_is_named_not_sent(void **state) {
     assert_int_equal(load_env(NULL, key, err, sizeof err), 0);
     assert_int_equal(load_env("e2e-token-0123456789abcdef", NULL, err, sizeof err), 0);
     assert_int_equal(load_env("0123456789abcdef0123456789abcdef0", NULL, err, sizeof err), 0);
+    /* a token is a JWT, two dots: "eyJ" and one dot is not called one */
+    assert_int_equal(load_env(NULL, "eyJhbGciOiJIUzI1NiJ9.e30", err, sizeof err), 0);
 
     assert_int_equal(load_file(key, err, sizeof err), -1);
     assert_non_null(strstr(err, "--token-file is a v3 API key"));
@@ -198,11 +220,14 @@ static void test_token_file_errors_say_why(void **state) {
     assert_int_equal(load_file(big, err, sizeof err), -1);
     assert_non_null(strstr(err, ": too large to be a token"));
     assert_null(strstr(err, "aaaa"));
+    /* 4096 bytes, its newline included: the largest file taken */
+    big[4095] = '\0';
+    assert_int_equal(load_file(big, err, sizeof err), 0);
 
     char path[] = "/tmp/test_credential.XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
-    assert_int_equal(write(fd, " \teyJhbGciOiJIUzI1NiJ9.e30.sig \r\n", 33), 33);
+    assert_int_equal(write(fd, " \teyJhbGciOiJIUzI1NiJ9.e30.sig \t\r\n", 34), 34);
     close(fd);
     int rc = credential_load(path, &c, err, sizeof err);
     unlink(path);
@@ -218,6 +243,8 @@ int main(void) {
         cmocka_unit_test(test_growth_is_cut_at_the_buffer),
         cmocka_unit_test(test_a_cut_secret_at_the_end_goes_too),
         cmocka_unit_test(test_the_url_encoded_key_goes_too),
+        cmocka_unit_test(test_the_longest_secret_encoded_goes_too),
+        cmocka_unit_test(test_a_mark_is_not_scrubbed_again),
         cmocka_unit_test(test_a_bearer_prefix_is_named_not_shown),
         cmocka_unit_test(test_a_byte_order_mark_is_named),
         cmocka_unit_test(test_a_key_for_a_token_is_named_not_sent),
