@@ -49,6 +49,8 @@ static void test_growth_keeps_every_id(void **state) {
         assert_int_equal(idset_add(s, (INT64_C(1) << 24) + id * 13), 0);
         assert_true(idset_contains(s, id * 7));
         assert_false(idset_contains(s, id * 7 + 1));
+        assert_true(idset_contains(s, (INT64_C(1) << 24) + id * 13));
+        assert_false(idset_contains(s, (INT64_C(1) << 24) + id * 13 + 1));
     }
     assert_int_equal(idset_add(s, INT64_MAX), 1);
     assert_true(idset_contains(s, INT64_MAX));
