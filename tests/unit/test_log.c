@@ -88,6 +88,9 @@ static void test_a_line_that_fits_is_whole(void **state) {
     /* a width unknown (0): all of it */
     drawn_on_terminal(0, long_line, out, sizeof out);
     assert_string_equal(out, want);
+    /* one column, which nothing fits short of: all of it too, not nothing */
+    drawn_on_terminal(1, long_line, out, sizeof out);
+    assert_string_equal(out, want);
 }
 
 /* What emit(arg) writes to stderr, into out. */
@@ -144,6 +147,26 @@ static void test_a_message_is_one_line(void **state) {
     assert_non_null(strstr(out, want));
 }
 
+/* -q: two warnings held back, then written by log_show_held(). */
+static void two_held(const void *arg) {
+    (void)arg;
+    log_init(LOG_ERROR, false, LOG_FORMAT_TEXT);
+    log_warn("line 1: \"x\" is not a movie id; skipped");
+    log_warn("line 2: \"y\" is not a movie id; skipped");
+    log_show_held();
+    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
+}
+
+/* The warnings -q held back are written as they were, each once, and
+ * nothing more: none was dropped, so no count of dropped ones. */
+static void test_held_warnings_are_written_as_they_were(void **state) {
+    (void)state;
+    char out[512];
+    stderr_of(two_held, NULL, out, sizeof out);
+    assert_string_equal(out, "tmdb-ingest: warning: line 1: \"x\" is not a movie id; skipped\n"
+                             "tmdb-ingest: warning: line 2: \"y\" is not a movie id; skipped\n");
+}
+
 static void event_merged(const void *text) {
     log_event("merged", text, NULL, 0);
 }
@@ -170,6 +193,7 @@ int main(void) {
         cmocka_unit_test(test_a_long_line_is_cut_to_the_width),
         cmocka_unit_test(test_a_line_that_fits_is_whole),
         cmocka_unit_test(test_a_message_is_one_line),
+        cmocka_unit_test(test_held_warnings_are_written_as_they_were),
         cmocka_unit_test(test_a_summary_is_one_line),
     };
     return cmocka_run_group_tests_name("log", tests, NULL, NULL);
