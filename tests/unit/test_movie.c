@@ -152,6 +152,8 @@ static void test_trailing_whitespace_is_fine(void **state) {
     (void)state;
     struct movie *m = parse_ok("{\"id\":3}\n \r\n", 3);
     movie_free(m);
+    m = parse_ok("{\"id\":3}\t\n", 3); /* a tab is JSON's whitespace too */
+    movie_free(m);
 }
 
 static void expect_rejected(const char *body, size_t len, int64_t id, enum movie_status want,
