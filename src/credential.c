@@ -84,12 +84,15 @@ static int read_file(const char *path, struct credential *out, char *err, size_t
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
         out->file_mode = (unsigned)(st.st_mode & 0777);
-    char buf[MAX_SECRET + 2];
+    /* The longest secret taken, with room for blanks around it (an indent,
+     * a CRLF); its own length is checked once trimmed, as from the
+     * environment. A file that fills the buffer is something else. */
+    char buf[MAX_SECRET + 64];
     errno = 0;
     size_t n = fread(buf, 1, sizeof buf, f);
     int failed = ferror(f) ? (errno ? errno : EIO) : 0; /* a directory opens, then EISDIR */
     fclose(f);
-    if (failed || n > MAX_SECRET) {
+    if (failed || n == sizeof buf) {
         if (failed)
             snprintf(err, err_size, "cannot read token file %s: %s", path, strerror(failed));
         else
@@ -138,8 +141,10 @@ int credential_load(const char *token_file, struct credential *out, char *err, s
                             ? "holds a byte that is not ASCII, which no token or key does (a "
                               "UTF-8 byte-order mark an editor wrote at its start, or a "
                               "character pasted from a web page)"
-                        : !valid_secret(secret) || strlen(secret) > MAX_SECRET
+                        : !valid_secret(secret)
                             ? "is empty or contains spaces or control characters"
+                        : strlen(secret) > MAX_SECRET
+                            ? "is longer than 4096 characters, which no token or key is"
                         : out->token && looks_like_v3_key(secret)
                             ? "is a v3 API key (32 hex digits), not a v4 read access token: "
                               "give it as TMDB_API_KEY instead, and unset TMDB_API_TOKEN (or "

@@ -220,9 +220,26 @@ static void test_token_file_errors_say_why(void **state) {
     assert_int_equal(load_file(big, err, sizeof err), -1);
     assert_non_null(strstr(err, ": too large to be a token"));
     assert_null(strstr(err, "aaaa"));
-    /* 4096 bytes, its newline included: the largest file taken */
-    big[4095] = '\0';
+    /* the longest token taken, 4096 characters, as from the environment:
+     * its newline is not part of it (before, 4096 bytes with the newline
+     * were the most a file could hold) */
+    big[4096] = '\0';
     assert_int_equal(load_file(big, err, sizeof err), 0);
+    big[4096] = 'a';
+    big[4097] = '\0';
+    assert_int_equal(load_file(big, err, sizeof err), -1);
+    assert_string_equal(err, "the credential from --token-file is longer than 4096 characters, "
+                             "which no token or key is");
+    setenv("TMDB_API_TOKEN", big, 1);
+    assert_int_equal(credential_load(NULL, &c, err, sizeof err), -1);
+    unsetenv("TMDB_API_TOKEN");
+    assert_string_equal(err, "the credential from TMDB_API_TOKEN is longer than 4096 characters, "
+                             "which no token or key is");
+    big[4096] = '\0';
+    setenv("TMDB_API_TOKEN", big, 1);
+    assert_int_equal(credential_load(NULL, &c, err, sizeof err), 0);
+    unsetenv("TMDB_API_TOKEN");
+    credential_free(&c);
 
     char path[] = "/tmp/test_credential.XXXXXX";
     int fd = mkstemp(path);
