@@ -55,6 +55,13 @@ static void test_adult_url(void **state) {
     assert_int_equal(export_adult_url("http://h/", buf, sizeof buf), -1);
     assert_int_equal(export_adult_url("no-slash", buf, sizeof buf), -1);
     assert_int_equal(export_adult_url("http://h/movie_ids_11_25_2026.json.gz", buf, 20), -1);
+    /* a buffer one byte short (no room for the NUL) is too small; exact fits */
+    const char want[] = "http://h/adult_movie_ids_11_25_2026.json.gz";
+    assert_int_equal(
+        export_adult_url("http://h/movie_ids_11_25_2026.json.gz", buf, sizeof want - 1), -1);
+    assert_int_equal(export_adult_url("http://h/movie_ids_11_25_2026.json.gz", buf, sizeof want),
+                     0);
+    assert_string_equal(buf, want);
 }
 
 static void test_day_of_name(void **state) {
@@ -1015,6 +1022,39 @@ static void test_reader_member_end_in_the_next_read(void **state) {
     free(data);
 }
 
+/* A read of the file that ends inside a line, just after what parses as a
+ * whole entry (here the "}" before a CRLF's "\r"), is no member's end: the
+ * line goes on in the next read, and the lines after it keep their
+ * numbers. The reader's first read of a file that is not gzip is 64 KiB. */
+static void test_reader_line_cut_by_a_read_stays_one_line(void **state) {
+    struct tmp *t = *state;
+    const size_t first_read = 65536;
+    char *data = malloc(first_read + 64);
+    assert_non_null(data);
+    size_t at = 0;
+    long id = 1;
+    while (first_read - at > 128)
+        at += (size_t)sprintf(data + at, "{\"id\":%ld}\r\n", id++);
+    /* a line padded in its title so that its "}" is the read's last byte */
+    const size_t rest = first_read - at;
+    int head = sprintf(data + at, "{\"id\":%ld,\"original_title\":\"", id++);
+    memset(data + at + head, 'x', rest - (size_t)head - 2);
+    memcpy(data + at + rest - 2, "\"}", 2);
+    at += rest;
+    assert_int_equal(data[first_read - 1], '}');
+    at += (size_t)sprintf(data + at, "\r\n{\"id\":%ld}\r\n", id);
+    write_plain(t->path, data, at);
+    free(data);
+    struct step *steps = calloc((size_t)id + 2, sizeof *steps);
+    assert_non_null(steps);
+    size_t got = read_steps(t->path, steps, (size_t)id + 2);
+    assert_int_equal(got, id + 1);
+    for (long i = 0; i < id; i++)
+        assert_entry(&steps[i], i + 1, i + 1);
+    assert_int_equal(steps[id].kind, EXPORT_END);
+    free(steps);
+}
+
 /* A file that is not gzip at all is read as it is, as zlib's gzread reads
  * it ("transparent" mode), so a decompressed export reads like the
  * compressed one and anything else turns into bad lines. */
@@ -1117,6 +1157,7 @@ int main(void) {
         READER_TEST(test_reader_member_without_final_newline),
         READER_TEST(test_reader_line_split_across_members),
         READER_TEST(test_reader_member_end_in_the_next_read),
+        READER_TEST(test_reader_line_cut_by_a_read_stays_one_line),
         READER_TEST(test_reader_plain_file_is_read_as_text),
         READER_TEST(test_reader_gzip_of_nothing_ends),
         READER_TEST(test_reader_empty_file_is_an_error),
