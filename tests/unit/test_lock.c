@@ -2,18 +2,23 @@
  * which tells whether a live process holds it without taking it. Each test
  * uses its own database path in a temporary directory (no database file is
  * needed: the lock names a path). */
+#define _GNU_SOURCE /* unshare(), CLONE_NEWNS */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -223,6 +228,25 @@ static void test_a_symlink_queries_the_files_lock(void **state) {
     assert_int_equal(query(link, why, sizeof why), LOCK_HOLDER_NONE);
 }
 
+/* A relative symlink names its target from the link's directory: its lock
+ * is the target's (a link name of another length than the target's, so
+ * that no part of the link's name can pass for the target's). */
+static void test_a_relative_symlink_shares_the_files_lock(void **state) {
+    (void)state;
+    char link[300], why[600], err[512];
+    struct paths p = paths("rel");
+    snprintf(link, sizeof link, "%s/relative-link.sqlite3", dir);
+    assert_int_equal(symlink("rel.sqlite3", link), 0);
+    int fd = -1, again = -1;
+    assert_int_equal(lock_acquire(link, LOCK_FOR_LOAD, &fd, err, sizeof err), LOCK_OK);
+    assert_int_equal(access(p.lock, F_OK), 0); /* made beside the target */
+    assert_int_equal(lock_acquire(p.db, LOCK_FOR_LOAD, &again, err, sizeof err), LOCK_BUSY);
+    lock_release(fd);
+    assert_int_equal(lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err), LOCK_OK);
+    assert_int_equal(query(link, why, sizeof why), LOCK_HOLDER_LIVE);
+    lock_release(fd);
+}
+
 /* How `fd` is open: O_RDONLY, O_WRONLY or O_RDWR (-1 on error). */
 static int access_mode(int fd) {
     int fl = fcntl(fd, F_GETFL);
@@ -304,6 +328,85 @@ static void test_a_lock_file_not_writable_still_locks(void **state) {
     assert_int_equal(WEXITSTATUS(status), READ_ONLY_OK);
 }
 
+/* A lock file on a read-only filesystem (a snapshot, a read-only volume;
+ * EROFS, whoever asks) is opened read-only and locks as before. The
+ * filesystem is made read-only for a child alone: a read-only bind mount
+ * in a mount namespace of its own (skipped where one cannot be made). */
+static void test_a_lock_file_on_a_read_only_filesystem_still_locks(void **state) {
+    (void)state;
+    char err[512];
+    struct paths p = paths("read-only-fs");
+    int fd = -1;
+    assert_int_equal(lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err), LOCK_OK);
+    lock_release(fd);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+            mount(dir, dir, NULL, MS_BIND, NULL) != 0 ||
+            mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0)
+            _exit(READ_ONLY_NO_OTHER_USER);
+        int probe = open(p.lock, O_RDWR);
+        if (probe >= 0 || errno != EROFS)
+            _exit(READ_ONLY_NO_OTHER_USER); /* not the case this is about */
+        _exit(lock_read_only(p.db));
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == READ_ONLY_NO_OTHER_USER)
+        skip(); /* no mount namespace here */
+    assert_int_equal(WEXITSTATUS(status), READ_ONLY_OK);
+}
+
+/* With standard input closed (as some daemons start a job), the lock file
+ * is descriptor 0: one root makes is still given to the database's owner,
+ * without a word, and released is released. */
+static void test_a_lock_on_descriptor_0_is_given_and_released(void **state) {
+    (void)state;
+    char err[512], log[1024];
+    struct paths p = paths("stdin-closed");
+    int made = open(p.db, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    assert_true(made >= 0);
+    close(made);
+    const bool root = geteuid() == 0;
+    if (root)
+        assert_int_equal(chown(p.db, 65534, 65534), 0);
+    FILE *capture = tmpfile();
+    assert_non_null(capture);
+    fflush(stderr);
+    int saved_err = dup(STDERR_FILENO), saved_in = dup(STDIN_FILENO);
+    assert_true(saved_err >= 0 && saved_in >= 0);
+    assert_int_equal(dup2(fileno(capture), STDERR_FILENO), STDERR_FILENO);
+    log_init(LOG_DEBUG, false, LOG_FORMAT_TEXT);
+    close(STDIN_FILENO);
+    int fd = -1, again = -1;
+    enum lock_status first = lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err);
+    struct stat lk;
+    int stat_rc = stat(p.lock, &lk);
+    lock_release(fd);
+    enum lock_status second = lock_acquire(p.db, LOCK_FOR_LOAD, &again, err, sizeof err);
+    lock_release(again);
+    assert_int_equal(dup2(saved_in, STDIN_FILENO), STDIN_FILENO);
+    fflush(stderr);
+    assert_int_equal(dup2(saved_err, STDERR_FILENO), STDERR_FILENO);
+    close(saved_in);
+    close(saved_err);
+    log_init(LOG_ERROR, false, LOG_FORMAT_TEXT);
+    rewind(capture);
+    size_t n = fread(log, 1, sizeof log - 1, capture);
+    log[n] = '\0';
+    fclose(capture);
+    assert_int_equal(first, LOCK_OK);
+    assert_int_equal(fd, 0);
+    assert_int_equal(stat_rc, 0);
+    if (root) {
+        assert_int_equal(lk.st_uid, 65534);
+        assert_null(strstr(log, "could not give"));
+    }
+    assert_int_equal(second, LOCK_OK);
+}
+
 static int setup(void **state) {
     (void)state;
     log_init(LOG_ERROR, false, LOG_FORMAT_TEXT);
@@ -327,6 +430,9 @@ int main(void) {
         cmocka_unit_test(test_a_symlink_queries_the_files_lock),
         cmocka_unit_test(test_the_lock_file_is_opened_read_write),
         cmocka_unit_test(test_a_lock_file_not_writable_still_locks),
+        cmocka_unit_test(test_a_relative_symlink_shares_the_files_lock),
+        cmocka_unit_test(test_a_lock_file_on_a_read_only_filesystem_still_locks),
+        cmocka_unit_test(test_a_lock_on_descriptor_0_is_given_and_released),
     };
     return cmocka_run_group_tests_name("lock", tests, setup, teardown);
 }
