@@ -206,7 +206,7 @@ static void test_a_database_made_newer_during_the_wait_is_refused_as_found_newer
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        usleep(300 * 1000); /* the reader waiting (for up to 2 s) */
+        usleep(150 * 1000); /* the reader waiting (for up to 2 s) */
         _exit(set_user_version(db, STORE_SCHEMA_VERSION + 1) == SQLITE_OK ? 0 : 1);
     }
     int during = open_logged(db, log, sizeof log);
