@@ -224,6 +224,11 @@ static void test_foreign_sqlite_database_is_refused(void **state) {
     char err[256];
     assert_int_equal(store_open(f->path, "ko-KR", &s, err, sizeof err), STORE_ERR_SCHEMA);
     assert_int_equal(q(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
+    /* read-only (stats, dump, merge inputs): not ours, not an older schema
+     * for store_upgrade() to bring up */
+    assert_int_equal(store_open_readonly(f->path, &s, err, sizeof err), STORE_ERR_SCHEMA);
+    assert_null(s);
+    assert_non_null(strstr(err, "not a database this tmdb-ingest can read"));
     /* another program's negative user_version: refused as well, not set to ours */
     sqlite3_open(f->path, &db);
     sqlite3_exec(db, "PRAGMA user_version = -1", NULL, NULL, NULL);
@@ -232,6 +237,8 @@ static void test_foreign_sqlite_database_is_refused(void **state) {
     assert_non_null(strstr(err, "not a tmdb-ingest database"));
     assert_int_equal(q(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
     assert_int_equal(q(f->path, "PRAGMA user_version"), -1);
+    assert_int_equal(store_open_readonly(f->path, &s, err, sizeof err), STORE_ERR_SCHEMA);
+    assert_non_null(strstr(err, "not a database this tmdb-ingest can read"));
     /* another program's user_version of ours (no language: no tmdb-ingest
      * version made it): refused, neither upgraded nor given our schema
      * (version 6 was: migration 7 passed on it), and read as not ours */
@@ -2447,6 +2454,43 @@ static void test_export_reads_indexes_only(void **state) {
     sqlite3_reset_auto_extension();
 }
 
+/* The movies a --max-age run skips come with the earliest of their
+ * fetched_at (an export's changes cursor waits for it): deleted ones do
+ * not count, and none fresh leaves it "". */
+static void test_fresh_ids_give_the_oldest_fetch(void **state) {
+    struct fixture *f = *state;
+    char oldest[32] = "unset";
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie a = sample(1, "One"), b = sample(2, "Two"), c = sample(3, "Three"),
+                 gone = sample(4, "Gone");
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &a, "2026-11-24T03:00:00Z", NULL), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &b, "2026-11-23T05:00:00Z", NULL), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &c, "2026-11-25T01:00:00Z", NULL), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &gone, "2026-11-22T00:00:00Z", NULL), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    mark_deleted_ok(s, 4, "2026-11-25T02:00:00Z");
+    int fresh = 0;
+    assert_int_equal(
+        store_fresh_ids(s, "2026-11-01T00:00:00Z", NULL, count_id, &fresh, oldest, sizeof oldest),
+        STORE_OK);
+    assert_int_equal(fresh, 3);
+    assert_string_equal(oldest, "2026-11-23T05:00:00Z");
+    fresh = 0;
+    assert_int_equal(
+        store_fresh_ids(s, "2026-11-24T00:00:00Z", NULL, count_id, &fresh, oldest, sizeof oldest),
+        STORE_OK);
+    assert_int_equal(fresh, 2);
+    assert_string_equal(oldest, "2026-11-24T03:00:00Z");
+    fresh = 0;
+    assert_int_equal(
+        store_fresh_ids(s, "2026-11-26T00:00:00Z", NULL, count_id, &fresh, oldest, sizeof oldest),
+        STORE_OK);
+    assert_int_equal(fresh, 0);
+    assert_string_equal(oldest, "");
+    store_close(s);
+}
+
 /* The VM steps of the statements run since zeroed whose SQL holds
  * rebuild_note_sql (schema.sql's note of the documents to rebuild),
  * counted by a profile trace on every connection opened while
@@ -2843,6 +2887,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_upsert_clears_deleted_at, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overview_and_parts_read_indexes_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_reads_indexes_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fresh_ids_give_the_oldest_fetch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_reads_no_document_when_the_view_is_current,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_runs_and_failures, setup, teardown),
