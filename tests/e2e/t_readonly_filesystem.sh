@@ -12,7 +12,7 @@
 # mount in a mount namespace of its own (unshare), so nothing stays
 # mounted. Where that cannot be done the test fails, never skips.
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 14
 
 # on_readonly DIR COMMAND...: run COMMAND with DIR read-only (EROFS)
 on_readonly() {
@@ -60,7 +60,8 @@ is "$(ls "$TMP/snap")" "test.sqlite3" "nothing was made beside it"
 
 # The database's own directory, read through a read-only mount while no
 # load runs: DB-wal (emptied) and DB-shm as the load left them, then with
-# DB-shm alone (another program deleted DB-wal).
+# DB-shm alone (another program deleted DB-wal), then with DB-wal alone,
+# still empty (another program deleted DB-shm).
 mkdir "$TMP/view"
 cp "$DB" "$DB-wal" "$DB-shm" "$TMP/view/"
 reader "$TMP/view" stats
@@ -68,6 +69,11 @@ like "$RC:$(printf '%s\n' "$OUT" | grep Movies)" "^0:Movies +38 stored" "stats r
 rm "$TMP/view/test.sqlite3-wal"
 reader "$TMP/view" stats
 like "$RC:$(printf '%s\n' "$OUT" | grep Movies)" "^0:Movies +38 stored" "and with DB-shm alone"
+cp "$DB-wal" "$TMP/view/"
+rm "$TMP/view/test.sqlite3-shm"
+reader "$TMP/view" stats
+like "$RC:$(stat -c %s "$TMP/view/test.sqlite3-wal"):$(printf '%s\n' "$OUT" | grep Movies)" \
+    "^0:0:Movies +38 stored" "and with DB-wal alone, empty"
 
 # Transactions in DB-wal not yet in the database file: a writer that did
 # not checkpoint (killed). With DB-shm there SQLite reads them; without it
