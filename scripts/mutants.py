@@ -18,7 +18,8 @@ it can tell. A mutant that does not compile is not counted.
 N mutants per file (default 30), drawn with seed S (default 1) from every
 place an operator applies, outside comments, strings and preprocessor
 lines: the same arguments on the same code give the same mutants. Prints a
-line per survivor (file:line, what changed) and a table per file. Exits 0
+line per survivor (file:line:column, what changed, the line as the mutant
+has it) and a table per file. Exits 0
 once every mutant ran (survivors are findings, not failures), 1 when the
 unmutated code fails its own tests, 2 on bad arguments. `make mutants`
 (FILES=, N=, SEED=, E2E=). Not part of `make test`.
@@ -221,7 +222,7 @@ def main():
                     killed_e2e += 1
                 else:
                     survived += 1
-                    print(f"survived {f}:{n + 1}: {what}: {lines[n].strip()}")
+                    print(f"survived {f}:{n + 1}:{col + 1}: {what}: {mutated[n].strip()}")
                     sys.stdout.flush()
             with open(path, "w", encoding="utf-8") as out:
                 out.write(original)
