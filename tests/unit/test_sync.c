@@ -11,9 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "clock.h"
+#include "idset.h"
+#include "log.h"
 #include "store.h"
 #include "sync.h"
 #include "tempdir.h"
@@ -68,6 +71,25 @@ static void test_cursor_ahead_within_clock_skew(void **state) {
     assert_false(sync_cursor_ahead(nov28 - 30, midnight));         /* any day before */
 }
 
+/* An export's URL is its file under --export-base, written with a trailing
+ * slash or not; one the buffer cannot hold whole is refused (exit 2), not
+ * cut short. */
+static void test_export_url_is_the_file_under_the_base(void **state) {
+    (void)state;
+    static const char want[] = "http://127.0.0.1:8/p/exports/movie_ids_11_20_2026.json.gz";
+    char base[64] = "http://127.0.0.1:8/p/exports//"; /* zeros after it */
+    char url[128], fallback[128];
+    struct options opt = {.export_base = base, .export_date = "2026-11-20"};
+    opt.source.kind = SOURCE_EXPORT;
+    assert_int_equal(sync_plan(&opt, NULL, url, fallback, sizeof url), SYNC_OK);
+    assert_string_equal(url, want);
+    assert_ptr_equal(opt.source.export_url, url);
+    base[strlen(base) - 2] = '\0'; /* no slash */
+    assert_int_equal(sync_plan(&opt, NULL, url, fallback, sizeof want), SYNC_OK);
+    assert_string_equal(url, want);
+    assert_int_equal(sync_plan(&opt, NULL, url, fallback, sizeof want - 1), SYNC_USAGE);
+}
+
 struct fixture {
     char dir[64];
     char path[128];
@@ -119,6 +141,106 @@ static int64_t noted_without_copy(struct fixture *f) {
     return o.stale_failed;
 }
 
+/* What sync said, captured: stderr goes to a file in the test's directory
+ * between capture_start() and capture_end(), which returns what was
+ * written (static, NUL-terminated, truncated to its size). Info lines
+ * (--verbose) included. */
+static int saved_stderr = -1;
+
+static void capture_start(struct fixture *f) {
+    char path[160];
+    snprintf(path, sizeof path, "%s/stderr", f->dir);
+    fflush(stderr);
+    saved_stderr = dup(2);
+    assert_true(saved_stderr >= 0 && freopen(path, "w", stderr) != NULL);
+    log_init(LOG_INFO, false, LOG_FORMAT_TEXT);
+}
+
+static const char *capture_end(struct fixture *f) {
+    static char text[4096];
+    char path[160];
+    snprintf(path, sizeof path, "%s/stderr", f->dir);
+    fflush(stderr);
+    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
+    assert_true(dup2(saved_stderr, 2) == 2);
+    close(saved_stderr);
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    size_t n = fread(text, 1, sizeof text - 1, in);
+    text[n] = '\0';
+    fclose(in);
+    return text;
+}
+
+static void assert_said(const char *said, const char *what) {
+    if (!strstr(said, what))
+        fail_msg("expected \"%s\" in: %s", what, said);
+}
+
+static void assert_not_said(const char *said, const char *what) {
+    if (strstr(said, what))
+        fail_msg("did not expect \"%s\" in: %s", what, said);
+}
+
+/* sync_plan() for changes, what it said into *said. */
+static enum sync_status plan_changes_saying(struct fixture *f, const char **said) {
+    f->opt.source.kind = SOURCE_CHANGES;
+    capture_start(f);
+    enum sync_status st = sync_plan(&f->opt, f->store, NULL, NULL, 0);
+    *said = capture_end(f);
+    return st;
+}
+
+/* changes reads from the cursor through yesterday; with the cursor at
+ * today there is no day to read, and it says through which day changes are
+ * complete. */
+static void test_changes_reads_from_the_cursor_through_yesterday(void **state) {
+    struct fixture *f = *state;
+    const char *said;
+    char day[CLOCK_DATE_SIZE], yesterday[CLOCK_DATE_SIZE], line[64];
+    long today = clock_today();
+    clock_format_date(today - 3, day);
+    clock_format_date(today - 1, yesterday);
+    assert_int_equal(store_meta_set(f->store, "changes_from", day), STORE_OK);
+    assert_int_equal(plan_changes_saying(f, &said), SYNC_OK);
+    assert_int_equal(f->opt.source.changes_first_day, today - 3);
+    assert_int_equal(f->opt.source.changes_last_day, today - 1);
+    assert_not_said(said, "no new day");
+    clock_format_date(today, day);
+    assert_int_equal(store_meta_set(f->store, "changes_from", day), STORE_OK);
+    assert_int_equal(plan_changes_saying(f, &said), SYNC_OK);
+    assert_int_equal(f->opt.source.changes_first_day, today);
+    assert_int_equal(f->opt.source.changes_last_day, today - 1);
+    snprintf(line, sizeof line, "complete through %s; no new day", yesterday);
+    assert_said(said, line);
+}
+
+/* --since yesterday reads yesterday: nothing says there is nothing to read. */
+static void test_changes_since_yesterday_reads_it(void **state) {
+    struct fixture *f = *state;
+    const char *said;
+    char yesterday[CLOCK_DATE_SIZE];
+    long today = clock_today();
+    clock_format_date(today - 1, yesterday);
+    f->opt.since = yesterday;
+    assert_int_equal(plan_changes_saying(f, &said), SYNC_OK);
+    assert_int_equal(f->opt.source.changes_first_day, today - 1);
+    assert_int_equal(f->opt.source.changes_last_day, today - 1);
+    assert_not_said(said, "nothing to read");
+}
+
+/* With no cursor, none stored or one that is not a date (edited by hand),
+ * changes has no day to start from: it refuses (exit 2), pointing to export. */
+static void test_changes_without_a_cursor_refuses(void **state) {
+    struct fixture *f = *state;
+    const char *said;
+    assert_int_equal(plan_changes_saying(f, &said), SYNC_USAGE);
+    assert_said(said, "has no finished export or changes run to continue from");
+    assert_int_equal(store_meta_set(f->store, "changes_from", "2026-11-3"), STORE_OK);
+    assert_int_equal(plan_changes_saying(f, &said), SYNC_USAGE);
+    assert_said(said, "has no finished export or changes run to continue from");
+}
+
 /* changes from day D through D+4: one movie failed (in fetch_failures) is
  * noted and the cursor moves past the days; a failure that is no movie's
  * (a page's result without an id: counted, not recorded) holds it. */
@@ -144,6 +266,27 @@ static void test_changes_notes_failed_movies_and_moves_on(void **state) {
     assert_int_equal(noted_without_copy(f), 1);
 }
 
+/* A changes run moves the cursor forward, to the day after the last it
+ * read, as a matter of course: nothing warns of a cursor set back. */
+static void test_changes_moves_the_cursor_on_quietly(void **state) {
+    struct fixture *f = *state;
+    char buf[32], day[CLOCK_DATE_SIZE], after[CLOCK_DATE_SIZE];
+    long first = clock_today() - 3;
+    clock_format_date(first, day);
+    clock_format_date(first + 3, after);
+    assert_int_equal(store_meta_set(f->store, "changes_from", day), STORE_OK);
+    f->opt.source.kind = SOURCE_CHANGES;
+    f->opt.source.changes_first_day = first;
+    f->opt.source.changes_last_day = first + 2;
+    struct run_counts counts = {.requested = 10, .fetched = 10};
+    capture_start(f);
+    enum sync_status st = sync_finish(&f->opt, f->store, NULL, &f->facts, &counts, 0);
+    const char *said = capture_end(f);
+    assert_int_equal(st, SYNC_OK);
+    assert_string_equal(cursor(f, buf, sizeof buf), after);
+    assert_not_said(said, "set back");
+}
+
 /* An export with a failed movie on a new database: the cursor is set (the
  * export's day), the movie noted as needing a copy from that day. */
 static void test_export_sets_the_cursor_despite_a_failure(void **state) {
@@ -163,15 +306,74 @@ static void test_export_sets_the_cursor_despite_a_failure(void **state) {
     assert_int_equal(o.stale_failed, 1);
 }
 
+/* An export of unknown day (--file without a date in its name) read whole:
+ * the cursor is not set, and deletions are not marked for that reason
+ * alone (said at the start): nothing blames unreadable lines. */
+static void test_export_of_unknown_day_blames_no_unreadable_line(void **state) {
+    struct fixture *f = *state;
+    char buf[32];
+    f->opt.source.kind = SOURCE_EXPORT;
+    struct idset *named = idset_new();
+    assert_non_null(named);
+    assert_int_equal(idset_add(named, 550), 1);
+    struct run_counts counts = {.requested = 1, .fetched = 1};
+    capture_start(f);
+    enum sync_status st = sync_finish(&f->opt, f->store, named, &f->facts, &counts, 0);
+    const char *said = capture_end(f);
+    idset_free(named);
+    assert_int_equal(st, SYNC_OK);
+    assert_string_equal(cursor(f, buf, sizeof buf), "");
+    assert_not_said(said, "unreadable");
+}
+
+/* A finished export marks changes complete from its day; a copy TMDB's
+ * CDN made on that day holds it no further back and goes unmentioned, one
+ * made the day before holds it there, and is said. */
+static void test_export_cursor_held_only_by_a_copy_from_before_its_day(void **state) {
+    struct fixture *f = *state;
+    char buf[32], day[CLOCK_DATE_SIZE], before[CLOCK_DATE_SIZE];
+    long export_day = clock_today() - 1;
+    clock_format_date(export_day, day);
+    clock_format_date(export_day - 1, before);
+    f->opt.source.kind = SOURCE_EXPORT;
+    f->opt.export_day = export_day;
+    struct run_counts counts = {.requested = 1, .fetched = 1};
+    f->facts.oldest_copy = (long long)export_day * 86400 + 3600; /* 01:00 that day */
+    capture_start(f);
+    enum sync_status st = sync_finish(&f->opt, f->store, NULL, &f->facts, &counts, 0);
+    const char *said = capture_end(f);
+    assert_int_equal(st, SYNC_OK);
+    assert_string_equal(cursor(f, buf, sizeof buf), day);
+    assert_not_said(said, "served copies made");
+    assert_int_equal(store_meta_set(f->store, "changes_from", ""), STORE_OK);
+    f->facts.oldest_copy -= 86400; /* 01:00 the day before */
+    capture_start(f);
+    st = sync_finish(&f->opt, f->store, NULL, &f->facts, &counts, 0);
+    said = capture_end(f);
+    assert_int_equal(st, SYNC_OK);
+    assert_string_equal(cursor(f, buf, sizeof buf), before);
+    assert_said(said, "served copies made as early as");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_is_ten_percent_at_least_100),
         cmocka_unit_test(test_given_limits),
         cmocka_unit_test(test_cursor_ahead_within_clock_skew),
+        cmocka_unit_test(test_export_url_is_the_file_under_the_base),
+        cmocka_unit_test_setup_teardown(test_changes_reads_from_the_cursor_through_yesterday, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_changes_since_yesterday_reads_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_changes_without_a_cursor_refuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_changes_notes_failed_movies_and_moves_on, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_export_sets_the_cursor_despite_a_failure, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_changes_moves_the_cursor_on_quietly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_export_of_unknown_day_blames_no_unreadable_line, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_export_cursor_held_only_by_a_copy_from_before_its_day,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
