@@ -1,16 +1,30 @@
 /* test_source.c - what a run's source description (runs.source) says of
  * its kind, read back by stats to tell what comes of a dead run: every
  * kind source_describe() writes is read back as itself, with the filters
- * and shard it adds; a text it does not write is no kind. */
+ * and shard it adds; a text it does not write is no kind. And a list's
+ * paging against a server in a child process. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "fetch.h"
+#include "http.h"
+#include "queue.h"
+#include "ratelimit.h"
 #include "source.h"
+#include "stats.h"
 
 static void check_round_trip(struct source src) {
     char *described = source_describe(&src);
@@ -51,11 +65,112 @@ static void test_every_kind_but_changes_resumes(void **state) {
     assert_false(source_kind_resumes(SOURCE_CHANGES));
 }
 
+/* A list served by a child process on 127.0.0.1: page 1 names movie 550
+ * and says there are 3 pages; page 2 answers TMDB's refusal of a page
+ * number (400, status_code 22), as past its cap. Each page asked for is
+ * written to `asked` (one byte). The child serves until killed. */
+static pid_t serve_list(int listener, int asked) {
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    alarm(60); /* never outlives a test that hangs */
+    for (;;) {
+        int c = accept(listener, NULL, NULL);
+        if (c < 0)
+            _exit(1);
+        char req[4096];
+        size_t n = 0;
+        ssize_t r;
+        while (n < sizeof req - 1 && (r = read(c, req + n, sizeof req - 1 - n)) > 0) {
+            n += (size_t)r;
+            req[n] = '\0';
+            if (strstr(req, "\r\n\r\n"))
+                break;
+        }
+        req[n] = '\0';
+        const char *page = strstr(req, "page=");
+        char p = page ? page[5] : '?';
+        const char *body =
+            p == '1' ? "{\"page\":1,\"results\":[{\"id\":550,\"title\":\"Fight Club\"}],"
+                       "\"total_pages\":3,\"total_results\":41}"
+                     : "{\"status_code\":22,\"status_message\":\"Invalid page: Pages start at 1 "
+                       "and max at 500. They are expected to be an integer.\",\"success\":false}";
+        char head[256];
+        int len = snprintf(head, sizeof head,
+                           "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
+                           "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+                           p == '1' ? "200 OK" : "400 Bad Request", strlen(body));
+        if (write(asked, &p, 1) != 1 || write(c, head, (size_t)len) != len ||
+            write(c, body, strlen(body)) != (ssize_t)strlen(body))
+            _exit(1);
+        close(c);
+    }
+}
+
+/* TMDB refuses pages past its cap (400 with status_code 22) although
+ * total_pages says there are more: the list ends there, as exhausted
+ * normally, with the ids of the pages before; no page after is asked. */
+static void test_a_list_ends_at_the_page_tmdb_refuses(void **state) {
+    (void)state;
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(listener >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    assert_int_equal(bind(listener, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(listener, 4), 0);
+    assert_int_equal(getsockname(listener, (struct sockaddr *)&a, &alen), 0);
+    int asked[2];
+    assert_int_equal(pipe(asked), 0);
+    pid_t server = serve_list(listener, asked[1]);
+    assert_true(server > 0);
+    close(asked[1]);
+
+    char base[64];
+    snprintf(base, sizeof base, "http://127.0.0.1:%d/3", ntohs(a.sin_port));
+    assert_int_equal(http_global_init(), 0);
+    struct http_shared *sh = http_shared_new();
+    struct http_config hcfg = {.timeout_s = 10, .connect_timeout_s = 5, .max_body = 1 << 20};
+    struct fetch_config cfg = {.api_base = base, .language = "en-US", .api_key = "k"};
+    static struct stats stats;
+    stats_init(&stats);
+    struct fetcher f = {.http = http_client_new(sh, &hcfg),
+                        .ratelimit = ratelimit_new(0),
+                        .stats = &stats,
+                        .config = &cfg,
+                        .rng = 1};
+    struct queue *work = queue_new(8, sizeof(struct work_item), 1);
+    assert_non_null(f.http);
+    assert_non_null(f.ratelimit);
+    assert_non_null(work);
+    struct source src = {.kind = SOURCE_LIST, .list = TMDB_LIST_TOP_RATED};
+
+    enum source_status st = source_run(&src, &f, work, &stats);
+    kill(server, SIGKILL);
+    assert_int_equal(waitpid(server, NULL, 0), server);
+    char pages[8] = "";
+    ssize_t n = read(asked[0], pages, sizeof pages - 1);
+    close(asked[0]);
+    close(listener);
+    struct work_item item;
+    assert_int_equal(st, SOURCE_OK);
+    assert_int_equal(queue_pop(work, &item), QUEUE_OK);
+    assert_int_equal(item.movie_id, 550);
+    assert_int_equal(queue_pop(work, &item), QUEUE_CLOSED);
+    assert_int_equal(n, 2);
+    assert_string_equal(pages, "12");
+    queue_free(work);
+    ratelimit_free(f.ratelimit);
+    http_client_free(f.http);
+    http_shared_free(sh);
+    http_global_cleanup();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_description_names_its_kind),
         cmocka_unit_test(test_a_text_it_does_not_write_is_no_kind),
         cmocka_unit_test(test_every_kind_but_changes_resumes),
+        cmocka_unit_test(test_a_list_ends_at_the_page_tmdb_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
