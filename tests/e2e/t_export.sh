@@ -7,7 +7,7 @@
 # stop the deletion marking; a missing export is a clear error. The ids are
 # fetched in ascending order, whatever the file's.
 . "$(dirname "$0")/lib.sh"
-plan 72
+plan 74
 
 FAKE_OPTS="--movies 300 --deleted 5"
 # today, taken before the fake starts: the fake serves it even when midnight
@@ -305,6 +305,16 @@ like "$ERR" "export download failed \(the file is truncated \(gzip stream ends e
     "and the warning says why"
 fake_snapshot
 is "$(fake_stat by_endpoint.export)" 2 "the export was downloaded twice"
+
+# --retries bounds the downloads as it does API requests: with --retries 1,
+# an export cut short twice is downloaded twice, then given up (exit 1).
+stop_fake
+start_fake $FAKE_OPTS --export-cut 2
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 --max-age 1h \
+    --retries 1
+is "$RC" 1 "an export cut short on each of --retries 1 + 1 downloads: exit 1"
+fake_snapshot
+is "$(fake_stat by_endpoint.export)" 2 "after the second download, not before or after"
 
 # A host that sends the export a byte now and then, never quite stalling:
 # cut after --timeout below 4 KiB/s, retried, then exit 1 (it held the run,
