@@ -7,7 +7,8 @@
  * sqlite3_prepare_v2() for the read's SQL, so nothing in the shipped binary
  * waits or looks for a test. The test itself holds the lock when a load is
  * to hold it (lock_query() asks from another open file description, as
- * another process would). */
+ * another process would). Last, that the JSON short of memory is printed
+ * whole or not at all. */
 #define _GNU_SOURCE /* RTLD_NEXT */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lock.h"
 #include "log.h"
@@ -300,6 +302,74 @@ static void test_an_unreadable_status_with_a_holder_says_why(void **state) {
     check_unreadable_status(f, "true");
 }
 
+/* cJSON's allocations, the `fail_at`-th of them failing (0: none). */
+static struct { int n, fail_at; } allocs;
+
+static void *malloc_failing(size_t size) {
+    return ++allocs.n == allocs.fail_at ? NULL : malloc(size);
+}
+
+/* Out of memory anywhere in building the JSON: no document rather than one
+ * with a part missing, and the error said. Each allocation cJSON makes
+ * fails in turn, until stats needs fewer; what is printed, if anything,
+ * holds run 1. */
+static void test_json_short_of_memory_prints_all_or_nothing(void **state) {
+    struct fixture *f = *state;
+    char said_path[160];
+    snprintf(said_path, sizeof said_path, "%s/stderr", f->dir);
+    fflush(stderr);
+    int saved_stderr = dup(2);
+    assert_true(saved_stderr >= 0 && freopen(said_path, "w", stderr) != NULL);
+    int failures = 0;
+    char wrong[600] = ""; /* said once stderr is back */
+    for (int fail_at = 1;; fail_at++) {
+        struct store *s;
+        char err[256] = "";
+        if (store_open_readonly(f->path, &s, err, sizeof err) != STORE_OK) {
+            snprintf(wrong, sizeof wrong, "store_open_readonly: %s", err);
+            break;
+        }
+        char *text = NULL;
+        size_t size = 0;
+        FILE *out = open_memstream(&text, &size);
+        assert_non_null(out);
+        allocs.n = 0;
+        allocs.fail_at = fail_at;
+        cJSON_Hooks hooks = {.malloc_fn = malloc_failing, .free_fn = free};
+        cJSON_InitHooks(&hooks);
+        int rc = report_stats(s, f->path, true, out);
+        cJSON_InitHooks(NULL);
+        fclose(out);
+        store_close(s);
+        bool failed = allocs.n >= fail_at;
+        failures += failed;
+        if (failed ? rc != -1 || size != 0 : rc != 0)
+            snprintf(wrong, sizeof wrong, "allocation %d %s: rc %d, printed: %.400s", fail_at,
+                     failed ? "failed" : "of none failing", rc, text);
+        cJSON *d = size ? cJSON_Parse(text) : NULL;
+        if (size && !cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(d, "runs"), 0))
+            snprintf(wrong, sizeof wrong, "no run 1 in: %.400s", text);
+        cJSON_Delete(d);
+        free(text);
+        if (wrong[0] || !failed)
+            break;
+    }
+    fflush(stderr);
+    assert_true(dup2(saved_stderr, 2) == 2);
+    close(saved_stderr);
+    FILE *in = fopen(said_path, "r");
+    assert_non_null(in);
+    char line[256];
+    int said = 0;
+    while (fgets(line, sizeof line, in))
+        said += strstr(line, "error: out of memory") != NULL;
+    fclose(in);
+    if (wrong[0])
+        fail_msg("%s", wrong);
+    assert_true(failures > 10);
+    assert_int_equal(said, failures);
+}
+
 int main(void) {
     log_init(LOG_ERROR, false, LOG_FORMAT_TEXT);
     const struct CMUnitTest tests[] = {
@@ -316,6 +386,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_an_unreadable_status_with_no_holder_says_why, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_an_unreadable_status_with_a_holder_says_why, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_json_short_of_memory_prints_all_or_nothing, setup,
                                         teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
