@@ -99,20 +99,39 @@ static void push_result(struct fixture *f, int64_t id, long long age_ms) {
     assert_int_equal(queue_push(f->results, &r), QUEUE_OK);
 }
 
-/* The failures a reader sees committed. */
-static long long committed(const char *path) {
+/* TMDB's answer for movie `id`: a 404 (FETCH_MISSING) or a failure, from a
+ * copy made at `copy_made_s` (-1 none), queued now. */
+static void push_answer(struct fixture *f, int64_t id, enum fetch_kind kind,
+                        long long copy_made_s) {
+    struct fetch_result r = {.movie_id = id,
+                             .kind = kind,
+                             .http_status = kind == FETCH_MISSING ? 404 : 500,
+                             .attempts = 1,
+                             .copy_made_s = copy_made_s,
+                             .queued_ms = clock_monotonic_ms()};
+    snprintf(r.reason, sizeof r.reason, "HTTP %ld", r.http_status);
+    assert_int_equal(queue_push(f->results, &r), QUEUE_OK);
+}
+
+/* One integer a reader reads with `sql`, -1 when there is no row. */
+static long long read_int(const char *path, const char *sql) {
     sqlite3 *db;
     sqlite3_stmt *st;
     long long n = -1;
     assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_busy_timeout(db, 1000);
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM fetch_failures", -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s", sqlite3_errmsg(db));
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
     if (sqlite3_step(st) == SQLITE_ROW)
         n = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     sqlite3_close(db);
     return n;
+}
+
+/* The failures a reader sees committed. */
+static long long committed(const char *path) {
+    return read_int(path, "SELECT count(*) FROM fetch_failures");
 }
 
 /* Milliseconds until a reader sees `n` failures, polling every 10 ms;
@@ -179,6 +198,20 @@ static void test_results_gathered_into_one_batch(void **state) {
     stop_writer(f);
 }
 
+/* A batch that holds batch_rows results is committed then, not when its
+ * time has passed: half a queue wakes the writer, and a reader sees the
+ * full batches at once (batch time 20 s). */
+static void test_full_batch_committed_at_once(void **state) {
+    struct fixture *f = *state;
+    start_writer(f, 10, 20000);
+    for (int64_t id = 1; id <= 40; id++)
+        push_result(f, id, 0);
+    long long took = ms_until_committed(f->path, 30, 5000);
+    if (took < 0)
+        fail_msg("%lld of 40 results committed after 5 s (batches of 10)", committed(f->path));
+    stop_writer(f);
+}
+
 /* The last worker closing the queue ends the writer's wait at once: the
  * run's end does not wait for the batch's time. */
 static void test_close_ends_the_wait(void **state) {
@@ -233,9 +266,10 @@ static sqlite3 *hold_snapshot(const char *path) {
 
 /* Two batches of 5 failures under a reader that holds a snapshot from
  * before the first: through both commits (`across`), or released between
- * them. What the writer said. */
-static const char *two_batches_under_reader(struct fixture *f, bool across) {
-    f->cfg.wal_warn_bytes = 1; /* any log the checkpoint cannot copy */
+ * them, the writer warning past `warn_bytes` (0: its default). What the
+ * writer said. */
+static const char *two_batches_under_reader(struct fixture *f, bool across, int64_t warn_bytes) {
+    f->cfg.wal_warn_bytes = warn_bytes;
     sqlite3 *reader = hold_snapshot(f->path);
     capture_start(f);
     start_writer(f, 100, 200); /* the first five committed when due, 0.2 s on */
@@ -262,7 +296,7 @@ static const char *two_batches_under_reader(struct fixture *f, bool across) {
  * warned of once the log passes the size: at the second commit. */
 static void test_reader_holding_the_wal_is_warned_of(void **state) {
     struct fixture *f = *state;
-    const char *said = two_batches_under_reader(f, true);
+    const char *said = two_batches_under_reader(f, true, 1); /* any log held */
     if (!strstr(said, "and growing: a reader holds a snapshot open"))
         fail_msg("no warning; the writer said: %s", said);
 }
@@ -272,9 +306,65 @@ static void test_reader_holding_the_wal_is_warned_of(void **state) {
  * can write more than the size by itself). */
 static void test_reader_held_at_one_commit_only_is_not(void **state) {
     struct fixture *f = *state;
-    const char *said = two_batches_under_reader(f, false);
+    const char *said = two_batches_under_reader(f, false, 1);
     if (strstr(said, "a reader holds a snapshot open"))
         fail_msg("warned: %s", said);
+}
+
+/* Without a size given, the writer's is STORE_WAL_LIMIT_BYTES: a reader
+ * holding a log of a few pages across commits is not warned of. */
+static void test_reader_holding_a_small_wal_is_not(void **state) {
+    struct fixture *f = *state;
+    const char *said = two_batches_under_reader(f, true, 0);
+    if (strstr(said, "a reader holds a snapshot open"))
+        fail_msg("warned under %lld bytes: %s", (long long)STORE_WAL_LIMIT_BYTES, said);
+}
+
+/* A 404 is recorded as missing, any other failure as failed; the copy
+ * times of the answers (a 404's too) give the run's oldest copy, -1
+ * (none) aside. */
+static void test_missing_and_failed_kept_apart_with_the_oldest_copy(void **state) {
+    struct fixture *f = *state;
+    const long long t = 1795000000; /* 2026-11-18 */
+    start_writer(f, 500, 200);
+    push_answer(f, 1, FETCH_MISSING, t);
+    push_answer(f, 2, FETCH_MISSING, t - 3600);
+    push_answer(f, 3, FETCH_MISSING, -1);
+    push_answer(f, 4, FETCH_MISSING, t + 60);
+    push_answer(f, 5, FETCH_FAILED, -1);
+    stop_writer(f);
+    assert_int_equal(
+        read_int(f->path, "SELECT count(*) FROM fetch_failures WHERE kind = 'missing'"), 4);
+    assert_int_equal(read_int(f->path, "SELECT movie_id FROM fetch_failures WHERE kind = 'failed'"),
+                     5);
+    assert_int_equal(stats_get(&f->stats.missing), 4);
+    assert_int_equal(stats_get(&f->stats.failed), 1);
+    assert_int_equal(stats_get(&f->stats.oldest_copy), t - 3600);
+}
+
+/* A database error: the writer says it once, rolls the batch back (the
+ * run's counts in runs too: they were the batch's), drains the queue
+ * without writing more, and fails. */
+static void test_database_error_fails_the_writer(void **state) {
+    struct fixture *f = *state;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DROP TABLE fetch_failures", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    capture_start(f);
+    start_writer(f, 500, 200);
+    for (int64_t id = 1; id <= 3; id++)
+        push_result(f, id, 0);
+    queue_close(f->results);
+    f->running = false;
+    assert_int_equal(pthread_join(f->thread, NULL), 0);
+    const char *said = capture_end(f);
+    assert_int_equal(f->status, WRITER_FAILED);
+    const char *error = strstr(said, "no such table: fetch_failures");
+    if (!error || strstr(error + 1, "no such table"))
+        fail_msg("not said once: %s", said);
+    assert_int_equal(read_int(f->path, "SELECT failed FROM runs"), 0);
+    assert_int_equal(stats_get(&f->stats.failed), 0);
 }
 
 int main(void) {
@@ -283,10 +373,15 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(test_deadline_counts_from_queueing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results_gathered_into_one_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_batch_committed_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_close_ends_the_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_holding_the_wal_is_warned_of, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_held_at_one_commit_only_is_not, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_reader_holding_a_small_wal_is_not, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_and_failed_kept_apart_with_the_oldest_copy,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_database_error_fails_the_writer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
