@@ -107,6 +107,7 @@ static void test_redaction(void **state) {
         {"https://h/3/x@y?q=a://b", "https://h/3/x@y?q=a://b"},
         {"--api-base=http://u:pw@h/3", "--api-base=http://u:***@h/3"},
         {"http://:pw@h/3", "http://:***@h/3"},
+        {"http://TOKEN@:8080/3", "http://***@:8080/3"}, /* no host name, a port */
     };
     for (size_t i = 0; i < sizeof userinfo / sizeof *userinfo; i++) {
         tmdb_redact_url(userinfo[i].url, out, sizeof out);
@@ -156,6 +157,19 @@ static void test_list_page_empty_results(void **state) {
     char reason[128];
     assert_int_equal(tmdb_parse_list_page(body, strlen(body), &p, reason, sizeof reason), 0);
     assert_int_equal(p.n_ids, 0);
+}
+
+/* total_pages is taken up to the parser's bound, 100 000 000 (far above
+ * any list TMDB has), and refused above it. */
+static void test_list_page_total_pages_bound(void **state) {
+    (void)state;
+    struct tmdb_list_page p;
+    char reason[128];
+    const char *most = "{\"page\":1,\"results\":[],\"total_pages\":100000000}";
+    assert_int_equal(tmdb_parse_list_page(most, strlen(most), &p, reason, sizeof reason), 0);
+    assert_int_equal(p.total_pages, 100000000);
+    const char *over = "{\"page\":1,\"results\":[],\"total_pages\":100000001}";
+    assert_int_equal(tmdb_parse_list_page(over, strlen(over), &p, reason, sizeof reason), -1);
 }
 
 static void test_list_page_rejections(void **state) {
@@ -295,6 +309,15 @@ static void test_error_bodies(void **state) {
     assert_int_equal(code, 0);
     assert_string_equal(msg, "");
 
+    /* a status_code is a number of up to five digits; a larger one is none */
+    const char *largest = "{\"status_code\":99999,\"status_message\":\"x\"}";
+    tmdb_parse_error(largest, strlen(largest), &code, msg, sizeof msg);
+    assert_int_equal(code, 99999);
+    const char *too_large = "{\"status_code\":100000,\"status_message\":\"x\"}";
+    tmdb_parse_error(too_large, strlen(too_large), &code, msg, sizeof msg);
+    assert_int_equal(code, 0);
+    assert_string_equal(msg, "x");
+
     const char *truncated = "{\"status_code\":34,\"status_mess";
     tmdb_parse_error(truncated, strlen(truncated), &code, msg, sizeof msg);
     assert_int_equal(code, 0);
@@ -382,6 +405,14 @@ static void test_error_message_stays_utf8(void **state) {
     assert_int_equal(code, 47);
     assert_int_equal(strlen(msg), 126); /* 42 whole characters */
     assert_true(json_utf8_valid(msg, strlen(msg)));
+    for (size_t i = 0; i < 126; i += 3)
+        assert_memory_equal(msg + i, "\xEA\xB0\x80", 3); /* kept as they were */
+
+    const char *accented = "{\"status_code\":34,\"status_message\":\"Pel\xC3\xAD"
+                           "cula \xE2\x9C\x93\"}";
+    tmdb_parse_error(accented, strlen(accented), &code, msg, sizeof msg);
+    assert_string_equal(msg, "Pel\xC3\xAD"
+                             "cula \xE2\x9C\x93");
 
     const char *bad = "{\"status_code\":47,\"status_message\":\"a\xFF\xEA\xB0z\"}";
     tmdb_parse_error(bad, strlen(bad), &code, msg, sizeof msg);
@@ -576,6 +607,7 @@ int main(void) {
         cmocka_unit_test(test_list_page),
         cmocka_unit_test(test_list_page_with_a_lone_surrogate),
         cmocka_unit_test(test_list_page_empty_results),
+        cmocka_unit_test(test_list_page_total_pages_bound),
         cmocka_unit_test(test_list_page_rejections),
         cmocka_unit_test(test_list_page_fields_named),
         cmocka_unit_test(test_list_page_bad_results),
