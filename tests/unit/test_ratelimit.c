@@ -195,8 +195,12 @@ static void test_unlimited_halves_what_was_sent(void **state) {
     (void)state;
     struct ratelimit *rl = unlimited_after_20_sends();
     ratelimit_throttle(rl, 0, RATELIMIT_TOO_MANY); /* learns 20, halved: 10 */
+    double learnt = ratelimit_current_rate(rl);
     struct timespec quiet = {1, 500000000};
     nanosleep(&quiet, NULL); /* the rate climbs past 11; nothing sent */
+    /* a learnt rate climbs back: by 5 % of the 20 learnt a second, 1.5 in
+     * the 1.5 s (at least; 1 allows for sends that left the second) */
+    assert_true(ratelimit_current_rate(rl) >= learnt + 1.0);
     acquire_slot(rl);
     acquire_slot(rl); /* the server saw 2 in its last second */
     double t0 = clock_monotonic_s();
@@ -242,6 +246,24 @@ static void test_unlimited_learns_nothing_from_its_only_request(void **state) {
     assert_true(rate >= 10 - 1e-9); /* 20 if the first slot left the second */
     /* and the recovery since (1.05/s), however slow the machine */
     assert_true(rate <= 10.5 + 1.05 * (clock_monotonic_s() - t0) + 1e-9);
+    ratelimit_free(rl);
+}
+
+/* Two sends in the server's last second are enough to learn from: the
+ * first 429 after them sets a rate (half of 2), where a lone request's
+ * 429 sets none. */
+static void test_unlimited_learns_from_two_requests(void **state) {
+    (void)state;
+    struct ratelimit *rl = ratelimit_new(0);
+    assert_non_null(rl);
+    acquire_slot(rl);
+    acquire_slot(rl);
+    double t0 = clock_monotonic_s();
+    ratelimit_throttle(rl, 0, RATELIMIT_TOO_MANY);
+    double rate = ratelimit_current_rate(rl);
+    assert_true(rate >= 1.0 - 1e-9);
+    /* and the recovery since (0.1/s), however slow the machine */
+    assert_true(rate <= 1.0 + 0.1 * (clock_monotonic_s() - t0) + 1e-9);
     ratelimit_free(rl);
 }
 
@@ -481,6 +503,7 @@ int main(void) {
         cmocka_unit_test(test_unlimited_halves_what_was_sent),
         cmocka_unit_test(test_unlimited_learns_nothing_from_a_503),
         cmocka_unit_test(test_unlimited_learns_nothing_from_its_only_request),
+        cmocka_unit_test(test_unlimited_learns_from_two_requests),
         cmocka_unit_test(test_a_pause_holds_for_threads_already_waiting),
         cmocka_unit_test(test_waiting_threads_gain_from_the_recovery),
         cmocka_unit_test(test_many_threads_keep_the_spacing),
