@@ -5,6 +5,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
+
 #include "retry.h"
 
 static struct http_result status(long code, long retry_after_ms) {
@@ -21,6 +23,20 @@ static void test_success_is_done(void **state) {
     (void)state;
     uint64_t rng = 1;
     struct http_result r = status(200, -1);
+    assert_int_equal(retry_decide(&r, 1, 3, &rng).action, RETRY_DONE);
+}
+
+/* Only 2xx is success: a 3xx (TMDB sends none; a proxy might) or a 1xx
+ * fails without a retry, like any other unexpected status. */
+static void test_only_2xx_is_done(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    long codes[] = {100, 199, 300, 301, 304};
+    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
+        struct http_result r = status(codes[i], -1);
+        assert_int_equal(retry_decide(&r, 1, 3, &rng).action, RETRY_FAILED);
+    }
+    struct http_result r = status(299, -1);
     assert_int_equal(retry_decide(&r, 1, 3, &rng).action, RETRY_DONE);
 }
 
@@ -79,6 +95,21 @@ static void test_429_without_retry_after_backs_off_anyway(void **state) {
     struct retry_decision d = retry_decide(&r, 1, 3, &rng);
     assert_int_equal(d.action, RETRY_AGAIN);
     assert_true(d.delay_ms >= RETRY_THROTTLE_DEFAULT_MS);
+}
+
+/* "Retry-After: 0" is the server's answer, not its absence: no pause of
+ * the default's length, only the backoff (which the retry waits anyway). */
+static void test_retry_after_zero_is_no_pause(void **state) {
+    (void)state;
+    uint64_t rng = 1;
+    struct http_result r = status(429, 0);
+    struct retry_decision d = retry_decide(&r, 4, 3, &rng);
+    assert_int_equal(d.action, RETRY_FAILED);
+    assert_true(d.throttle);
+    assert_int_equal(d.pause_ms, 0);
+    d = retry_decide(&r, 1, 3, &rng);
+    assert_int_equal(d.action, RETRY_AGAIN);
+    assert_true(d.delay_ms <= RETRY_BASE_MS); /* the first backoff, not 2 s */
 }
 
 static void test_503_honours_retry_after(void **state) {
@@ -155,6 +186,9 @@ static void test_unreachable_host_becomes_fatal_when_retries_run_out(void **stat
     struct http_result r = transport(HTTP_ERR_CONNECT);
     assert_int_equal(retry_decide(&r, 1, 1, &rng).action, RETRY_AGAIN);
     assert_int_equal(retry_decide(&r, 2, 1, &rng).action, RETRY_FATAL);
+    /* the host is down, not asking anybody to slow down: no throttle */
+    assert_false(retry_decide(&r, 1, 1, &rng).throttle);
+    assert_false(retry_decide(&r, 2, 1, &rng).throttle);
 }
 
 static void test_tls_failure_is_fatal_at_once(void **state) {
@@ -214,15 +248,33 @@ static void test_jitter_spreads_delays(void **state) {
     assert_true(different > 10);
 }
 
+/* The random half spans all of it: every delay from half the backoff to
+ * the whole backoff comes up (251 values for the first, 500 ms). */
+static void test_jitter_reaches_the_whole_backoff(void **state) {
+    (void)state;
+    uint64_t rng = 3;
+    bool drawn[RETRY_BASE_MS + 1] = {false};
+    for (int k = 0; k < 20000; k++) {
+        long d = retry_backoff_ms(1, &rng);
+        assert_true(d >= RETRY_BASE_MS / 2 && d <= RETRY_BASE_MS);
+        drawn[d] = true;
+    }
+    for (long ms = RETRY_BASE_MS / 2; ms <= RETRY_BASE_MS; ms++)
+        if (!drawn[ms])
+            fail_msg("a delay of %ld ms never drawn", ms);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_success_is_done),
+        cmocka_unit_test(test_only_2xx_is_done),
         cmocka_unit_test(test_404_is_missing_not_failure),
         cmocka_unit_test(test_401_is_fatal_at_once),
         cmocka_unit_test(test_other_4xx_fail_without_retry),
         cmocka_unit_test(test_429_waits_at_least_retry_after_and_throttles),
         cmocka_unit_test(test_429_without_retry_after_backs_off_anyway),
         cmocka_unit_test(test_retry_after_is_capped),
+        cmocka_unit_test(test_retry_after_zero_is_no_pause),
         cmocka_unit_test(test_503_honours_retry_after),
         cmocka_unit_test(test_a_throttle_on_the_last_attempt_still_pauses_everybody),
         cmocka_unit_test(test_5xx_and_transport_errors_retry_then_fail),
@@ -234,6 +286,7 @@ int main(void) {
         cmocka_unit_test(test_zero_retries_means_one_attempt),
         cmocka_unit_test(test_backoff_grows_with_jitter_and_is_capped),
         cmocka_unit_test(test_jitter_spreads_delays),
+        cmocka_unit_test(test_jitter_reaches_the_whole_backoff),
     };
     return cmocka_run_group_tests_name("retry", tests, NULL, NULL);
 }
