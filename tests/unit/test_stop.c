@@ -30,6 +30,45 @@ static void test_nothing_stops_by_itself(void **state) {
     assert_true(now_s() - t0 >= 0.020);
 }
 
+/* A sleep longer than one poll (1 s) still lasts its whole length. */
+static void test_a_long_sleep_lasts_its_whole_length(void **state) {
+    (void)state;
+    double t0 = now_s();
+    assert_int_equal(stop_sleep_ms(1300), 0);
+    assert_true(now_s() - t0 >= 1.3);
+}
+
+static void on_usr1(int sig) {
+    (void)sig;
+}
+
+static void *signal_soon(void *arg) {
+    struct timespec nap = {0, 50 * 1000000L};
+    nanosleep(&nap, NULL);
+    pthread_kill(*(pthread_t *)arg, SIGUSR1);
+    return NULL;
+}
+
+/* A signal that is no stop (a handler's, which interrupts poll()) does
+ * not end a sleep: it goes on to its end. */
+static void test_another_signal_does_not_end_a_sleep(void **state) {
+    (void)state;
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+    pthread_t self = pthread_self(), t;
+    assert_int_equal(pthread_create(&t, NULL, signal_soon, &self), 0);
+    double t0 = now_s();
+    assert_int_equal(stop_sleep_ms(300), 0);
+    double slept = now_s() - t0;
+    pthread_join(t, NULL);
+    assert_true(slept >= 0.3);
+    assert_false(stop_requested());
+    assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
+}
+
 static void *terminate_soon(void *arg) {
     (void)arg;
     struct timespec nap = {0, 100 * 1000000L};
@@ -85,6 +124,8 @@ static int teardown(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nothing_stops_by_itself),
+        cmocka_unit_test(test_a_long_sleep_lasts_its_whole_length),
+        cmocka_unit_test(test_another_signal_does_not_end_a_sleep),
         cmocka_unit_test(test_a_signal_is_a_stop), /* last: the stop is for good */
     };
     return cmocka_run_group_tests_name("stop", tests, setup, teardown);
