@@ -7,8 +7,10 @@
 
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +37,15 @@ static void test_rejects_bad_arguments(void **state) {
     assert_null(queue_new(4, 0, 1));
     assert_null(queue_new(4, 8, 0));
     queue_free(NULL);
+}
+
+/* The capacity goes up to 2^24 items, no further. */
+static void test_capacity_is_bounded_at_2_to_the_24(void **state) {
+    (void)state;
+    struct queue *q = queue_new((size_t)1 << 24, 1, 1);
+    assert_non_null(q);
+    queue_free(q);
+    assert_null(queue_new(((size_t)1 << 24) + 1, 1, 1));
 }
 
 static void test_close_drains_then_reports_closed(void **state) {
@@ -172,6 +183,48 @@ static void *pop_one(void *arg) {
     p->st = queue_pop(p->q, &v);
     atomic_store(&p->done, true);
     return NULL;
+}
+
+static void on_usr1(int sig) {
+    (void)sig;
+}
+
+/* Signals reach the workers' threads too: a pop that one interrupts
+ * (sem_wait's EINTR, never restarted) goes on waiting, and returns the
+ * item pushed afterwards, the one item, not a close. */
+static void test_a_signal_does_not_end_a_pop(void **state) {
+    (void)state;
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1; /* no SA_RESTART */
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+    struct queue *q = queue_new(2, sizeof(int64_t), 1);
+    struct popper p = {.q = q, .st = QUEUE_OK};
+    sem_t popping;
+    assert_int_equal(sem_init(&popping, 0, 0), 0);
+    p.popping = &popping;
+    atomic_init(&p.done, false);
+    pthread_t t;
+    pthread_create(&t, NULL, pop_one, &p);
+    wait_until_called(&popping, 1);
+    assert_int_equal(pthread_kill(t, SIGUSR1), 0);
+    usleep(50 * 1000);
+    assert_false(atomic_load(&p.done)); /* still waiting */
+    int64_t v = 7;
+    assert_int_equal(queue_push(q, &v), QUEUE_OK);
+    for (int i = 0; i < 2000 && !atomic_load(&p.done); i++)
+        usleep(1000);
+    if (!atomic_load(&p.done)) {
+        pthread_detach(t); /* stuck for good: left, with its queue */
+        fail_msg("the pop did not return the item pushed after the signal");
+    }
+    pthread_join(t, NULL);
+    assert_int_equal(p.st, QUEUE_OK);
+    assert_int_equal(queue_length(q), 0);
+    sem_destroy(&popping);
+    queue_free(q);
+    assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
 }
 
 #define N_POPPERS 4
@@ -411,6 +464,41 @@ static void test_wait_fill_wakes_for_enough_items_close_abort_or_time(void **sta
     queue_free(q);
 }
 
+/* A wait that timed out leaves nothing behind: items that arrive after it
+ * do not cut the next wait short (its own timeout here, the queue empty). */
+static void test_a_timed_out_wait_fill_leaves_no_wake_up(void **state) {
+    (void)state;
+    struct queue *q = queue_new(4, sizeof(int64_t), 1);
+    queue_wait_fill(q, 20); /* nothing comes: the timeout */
+    int64_t v = 1;
+    assert_int_equal(queue_push(q, &v), QUEUE_OK);
+    assert_int_equal(queue_push(q, &v), QUEUE_OK); /* half full, nobody waiting */
+    assert_int_equal(queue_pop(q, &v), QUEUE_OK);
+    assert_int_equal(queue_pop(q, &v), QUEUE_OK);
+    double t0 = now_s();
+    queue_wait_fill(q, 200);
+    assert_true(now_s() - t0 >= 0.15);
+    queue_free(q);
+}
+
+/* With two producers, the first close does not end the writer's wait:
+ * only the last does (the other may still send). */
+static void test_wait_fill_waits_for_the_last_close(void **state) {
+    (void)state;
+    struct queue *q = queue_new(8, sizeof(int64_t), 2);
+    struct later l = {.q = q, .close = true};
+    pthread_t t;
+    pthread_create(&t, NULL, act_later, &l);
+    double t0 = now_s();
+    queue_wait_fill(q, 300);
+    assert_true(now_s() - t0 >= 0.25); /* the timeout, not the close 20 ms in */
+    pthread_join(t, NULL);
+    queue_close(q);
+    int64_t v;
+    assert_int_equal(queue_pop(q, &v), QUEUE_CLOSED);
+    queue_free(q);
+}
+
 /* One push of `weight`, in a thread, for the weight tests. */
 struct weighed {
     struct queue *q;
@@ -516,6 +604,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fifo_order),
         cmocka_unit_test(test_rejects_bad_arguments),
+        cmocka_unit_test(test_capacity_is_bounded_at_2_to_the_24),
         cmocka_unit_test(test_close_drains_then_reports_closed),
         cmocka_unit_test(test_closed_only_after_every_producer),
         cmocka_unit_test(test_pop_timed_times_out),
@@ -524,10 +613,13 @@ int main(void) {
         cmocka_unit_test(test_push_after_abort_is_refused),
         cmocka_unit_test(test_abort_wakes_every_blocked_consumer),
         cmocka_unit_test(test_close_wakes_every_blocked_consumer),
+        cmocka_unit_test(test_a_signal_does_not_end_a_pop),
         cmocka_unit_test(test_many_producers_many_consumers),
         cmocka_unit_test(test_one_producer_many_consumers),
         cmocka_unit_test(test_single_producer_refills_at_half),
         cmocka_unit_test(test_wait_fill_wakes_for_enough_items_close_abort_or_time),
+        cmocka_unit_test(test_a_timed_out_wait_fill_leaves_no_wake_up),
+        cmocka_unit_test(test_wait_fill_waits_for_the_last_close),
         cmocka_unit_test(test_weight_limit_blocks_push_until_taken),
         cmocka_unit_test(test_abort_wakes_producer_waiting_for_weight),
         cmocka_unit_test(test_wait_fill_wakes_at_gather_weight),
