@@ -19,6 +19,7 @@
 #include "log.h"
 #include "store.h"
 #include "sync.h"
+#include "capture.h"
 #include "tempdir.h"
 
 /* The default: 10 % of the stored movies, never fewer than 100. */
@@ -141,35 +142,16 @@ static int64_t noted_without_copy(struct fixture *f) {
     return o.stale_failed;
 }
 
-/* What sync said, captured: stderr goes to a file in the test's directory
- * between capture_start() and capture_end(), which returns what was
- * written (static, NUL-terminated, truncated to its size). Info lines
- * (--verbose) included. */
-static int saved_stderr = -1;
-
+/* What sync said, captured (capture.h), info lines (--verbose) included. */
 static void capture_start(struct fixture *f) {
-    char path[160];
-    snprintf(path, sizeof path, "%s/stderr", f->dir);
-    fflush(stderr);
-    saved_stderr = dup(2);
-    assert_true(saved_stderr >= 0 && freopen(path, "w", stderr) != NULL);
+    capture_stderr_start(f->dir);
     log_init(LOG_INFO, false, LOG_FORMAT_TEXT);
 }
 
 static const char *capture_end(struct fixture *f) {
-    static char text[4096];
-    char path[160];
-    snprintf(path, sizeof path, "%s/stderr", f->dir);
     fflush(stderr);
     log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
-    assert_true(dup2(saved_stderr, 2) == 2);
-    close(saved_stderr);
-    FILE *in = fopen(path, "r");
-    assert_non_null(in);
-    size_t n = fread(text, 1, sizeof text - 1, in);
-    text[n] = '\0';
-    fclose(in);
-    return text;
+    return capture_stderr_end(f->dir);
 }
 
 static void assert_said(const char *said, const char *what) {

@@ -23,6 +23,7 @@
 #include "stats.h"
 #include "store.h"
 #include "writer.h"
+#include "capture.h"
 #include "tempdir.h"
 
 struct fixture {
@@ -226,34 +227,6 @@ static void test_close_ends_the_wait(void **state) {
     assert_int_equal(committed(f->path), 1);
 }
 
-/* The writer's warnings, captured: stderr goes to a file in the test's
- * directory between capture_start() and capture_end(), which returns what
- * was written (static, NUL-terminated, truncated to its size). */
-static int saved_stderr = -1;
-
-static void capture_start(struct fixture *f) {
-    char path[160];
-    snprintf(path, sizeof path, "%s/stderr", f->dir);
-    fflush(stderr);
-    saved_stderr = dup(2);
-    assert_true(saved_stderr >= 0 && freopen(path, "w", stderr) != NULL);
-}
-
-static const char *capture_end(struct fixture *f) {
-    static char text[4096];
-    char path[160];
-    snprintf(path, sizeof path, "%s/stderr", f->dir);
-    fflush(stderr);
-    assert_true(dup2(saved_stderr, 2) == 2);
-    close(saved_stderr);
-    FILE *in = fopen(path, "r");
-    assert_non_null(in);
-    size_t n = fread(text, 1, sizeof text - 1, in);
-    text[n] = '\0';
-    fclose(in);
-    return text;
-}
-
 /* A reader with a snapshot open: BEGIN and one read. */
 static sqlite3 *hold_snapshot(const char *path) {
     sqlite3 *db;
@@ -271,7 +244,7 @@ static sqlite3 *hold_snapshot(const char *path) {
 static const char *two_batches_under_reader(struct fixture *f, bool across, int64_t warn_bytes) {
     f->cfg.wal_warn_bytes = warn_bytes;
     sqlite3 *reader = hold_snapshot(f->path);
-    capture_start(f);
+    capture_stderr_start(f->dir);
     start_writer(f, 100, 200); /* the first five committed when due, 0.2 s on */
     for (int64_t id = 1; id <= 5; id++)
         push_result(f, id, 0);
@@ -283,7 +256,7 @@ static const char *two_batches_under_reader(struct fixture *f, bool across, int6
     for (int64_t id = 6; id <= 10; id++)
         push_result(f, id, 0);
     stop_writer(f); /* the second commit */
-    const char *said = capture_end(f);
+    const char *said = capture_stderr_end(f->dir);
     if (across) {
         assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
         sqlite3_close(reader);
@@ -351,14 +324,14 @@ static void test_database_error_fails_the_writer(void **state) {
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "DROP TABLE fetch_failures", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
-    capture_start(f);
+    capture_stderr_start(f->dir);
     start_writer(f, 500, 200);
     for (int64_t id = 1; id <= 3; id++)
         push_result(f, id, 0);
     queue_close(f->results);
     f->running = false;
     assert_int_equal(pthread_join(f->thread, NULL), 0);
-    const char *said = capture_end(f);
+    const char *said = capture_stderr_end(f->dir);
     assert_int_equal(f->status, WRITER_FAILED);
     const char *error = strstr(said, "no such table: fetch_failures");
     if (!error || strstr(error + 1, "no such table"))
