@@ -400,6 +400,18 @@ static void assert_entry(const struct step *s, int64_t id, long line) {
                  line, s->kind, (long long)s->id, s->line, s->reason);
 }
 
+/* `path` reads as ids 1 to n, id i on line i, then its end. */
+static void assert_reads_ids_1_to(const char *path, long n) {
+    struct step *steps = calloc((size_t)n + 2, sizeof *steps);
+    assert_non_null(steps);
+    size_t got = read_steps(path, steps, (size_t)n + 2);
+    assert_int_equal(got, n + 1);
+    for (long i = 0; i < n; i++)
+        assert_entry(&steps[i], i + 1, i + 1);
+    assert_int_equal(steps[n].kind, EXPORT_END);
+    free(steps);
+}
+
 static void assert_bad_line(const struct step *s, long line, const char *reason) {
     if (s->kind != EXPORT_BAD_LINE || s->line != line || !strstr(s->reason, reason))
         fail_msg("wanted a bad line %ld ('%s'), got kind %d id %lld line %ld (%s)", line, reason,
@@ -474,14 +486,7 @@ static void test_reader_many_lines_across_chunks(void **state) {
     assert_true(len > 40 * 65536);
     write_gzip(t->path, data, len);
     free(data);
-    struct step *steps = calloc((size_t)n + 2, sizeof *steps);
-    assert_non_null(steps);
-    size_t got = read_steps(t->path, steps, (size_t)n + 2);
-    assert_int_equal(got, n + 1);
-    for (long i = 0; i < n; i++)
-        assert_entry(&steps[i], i + 1, i + 1);
-    assert_int_equal(steps[n].kind, EXPORT_END);
-    free(steps);
+    assert_reads_ids_1_to(t->path, n);
 }
 
 static void test_reader_crlf_blank_lines_and_no_final_newline(void **state) {
@@ -1045,14 +1050,7 @@ static void test_reader_line_cut_by_a_read_stays_one_line(void **state) {
     at += (size_t)sprintf(data + at, "\r\n{\"id\":%ld}\r\n", id);
     write_plain(t->path, data, at);
     free(data);
-    struct step *steps = calloc((size_t)id + 2, sizeof *steps);
-    assert_non_null(steps);
-    size_t got = read_steps(t->path, steps, (size_t)id + 2);
-    assert_int_equal(got, id + 1);
-    for (long i = 0; i < id; i++)
-        assert_entry(&steps[i], i + 1, i + 1);
-    assert_int_equal(steps[id].kind, EXPORT_END);
-    free(steps);
+    assert_reads_ids_1_to(t->path, id);
 }
 
 /* A file that is not gzip at all is read as it is, as zlib's gzread reads

@@ -2425,6 +2425,14 @@ static int count_id(void *ctx, int64_t id) {
     return 0;
 }
 
+/* How many movies store_fresh_ids() finds fetched since `since`, the
+ * earliest of their fetches into oldest (of `size` bytes). */
+static int fresh_since(struct store *s, const char *since, char *oldest, size_t size) {
+    int fresh = 0;
+    assert_int_equal(store_fresh_ids(s, since, NULL, count_id, &fresh, oldest, size), STORE_OK);
+    return fresh;
+}
+
 /* What an export asks of every stored movie (live? adult? fetched before
  * its day?), the movies a --max-age run skips and the shard check read
  * movies_fetched_at alone: a row's columns after raw_json are on its
@@ -2444,11 +2452,7 @@ static void test_export_reads_indexes_only(void **state) {
     bool found = false;
     assert_int_equal(store_has_other_shards(s, 1, 2, true, &found), STORE_OK);
     assert_true(found); /* 2 */
-    int fresh = 0;
-    assert_int_equal(
-        store_fresh_ids(s, "2026-11-01T00:00:00Z", NULL, count_id, &fresh, oldest, sizeof oldest),
-        STORE_OK);
-    assert_int_equal(fresh, 2);
+    assert_int_equal(fresh_since(s, "2026-11-01T00:00:00Z", oldest, sizeof oldest), 2);
     assert_int_equal(traced_read_indexes_only(f->path), 3);
     store_close(s);
     sqlite3_reset_auto_extension();
@@ -2470,23 +2474,11 @@ static void test_fresh_ids_give_the_oldest_fetch(void **state) {
     assert_int_equal(store_upsert_movie(s, &gone, "2026-11-22T00:00:00Z", NULL), STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
     mark_deleted_ok(s, 4, "2026-11-25T02:00:00Z");
-    int fresh = 0;
-    assert_int_equal(
-        store_fresh_ids(s, "2026-11-01T00:00:00Z", NULL, count_id, &fresh, oldest, sizeof oldest),
-        STORE_OK);
-    assert_int_equal(fresh, 3);
+    assert_int_equal(fresh_since(s, "2026-11-01T00:00:00Z", oldest, sizeof oldest), 3);
     assert_string_equal(oldest, "2026-11-23T05:00:00Z");
-    fresh = 0;
-    assert_int_equal(
-        store_fresh_ids(s, "2026-11-24T00:00:00Z", NULL, count_id, &fresh, oldest, sizeof oldest),
-        STORE_OK);
-    assert_int_equal(fresh, 2);
+    assert_int_equal(fresh_since(s, "2026-11-24T00:00:00Z", oldest, sizeof oldest), 2);
     assert_string_equal(oldest, "2026-11-24T03:00:00Z");
-    fresh = 0;
-    assert_int_equal(
-        store_fresh_ids(s, "2026-11-26T00:00:00Z", NULL, count_id, &fresh, oldest, sizeof oldest),
-        STORE_OK);
-    assert_int_equal(fresh, 0);
+    assert_int_equal(fresh_since(s, "2026-11-26T00:00:00Z", oldest, sizeof oldest), 0);
     assert_string_equal(oldest, "");
     store_close(s);
 }

@@ -173,6 +173,16 @@ static enum sync_status plan_changes_saying(struct fixture *f, const char **said
     return st;
 }
 
+/* sync_finish() for the fixture's run with `counts` (and the export's ids
+ * `named`), what it said into *said. */
+static enum sync_status finish_saying(struct fixture *f, const struct idset *named,
+                                      const struct run_counts *counts, const char **said) {
+    capture_start(f);
+    enum sync_status st = sync_finish(&f->opt, f->store, named, &f->facts, counts, 0);
+    *said = capture_end(f);
+    return st;
+}
+
 /* changes reads from the cursor through yesterday; with the cursor at
  * today there is no day to read, and it says through which day changes are
  * complete. */
@@ -261,9 +271,8 @@ static void test_changes_moves_the_cursor_on_quietly(void **state) {
     f->opt.source.changes_first_day = first;
     f->opt.source.changes_last_day = first + 2;
     struct run_counts counts = {.requested = 10, .fetched = 10};
-    capture_start(f);
-    enum sync_status st = sync_finish(&f->opt, f->store, NULL, &f->facts, &counts, 0);
-    const char *said = capture_end(f);
+    const char *said;
+    enum sync_status st = finish_saying(f, NULL, &counts, &said);
     assert_int_equal(st, SYNC_OK);
     assert_string_equal(cursor(f, buf, sizeof buf), after);
     assert_not_said(said, "set back");
@@ -299,9 +308,8 @@ static void test_export_of_unknown_day_blames_no_unreadable_line(void **state) {
     assert_non_null(named);
     assert_int_equal(idset_add(named, 550), 1);
     struct run_counts counts = {.requested = 1, .fetched = 1};
-    capture_start(f);
-    enum sync_status st = sync_finish(&f->opt, f->store, named, &f->facts, &counts, 0);
-    const char *said = capture_end(f);
+    const char *said;
+    enum sync_status st = finish_saying(f, named, &counts, &said);
     idset_free(named);
     assert_int_equal(st, SYNC_OK);
     assert_string_equal(cursor(f, buf, sizeof buf), "");
@@ -321,17 +329,14 @@ static void test_export_cursor_held_only_by_a_copy_from_before_its_day(void **st
     f->opt.export_day = export_day;
     struct run_counts counts = {.requested = 1, .fetched = 1};
     f->facts.oldest_copy = (long long)export_day * 86400 + 3600; /* 01:00 that day */
-    capture_start(f);
-    enum sync_status st = sync_finish(&f->opt, f->store, NULL, &f->facts, &counts, 0);
-    const char *said = capture_end(f);
+    const char *said;
+    enum sync_status st = finish_saying(f, NULL, &counts, &said);
     assert_int_equal(st, SYNC_OK);
     assert_string_equal(cursor(f, buf, sizeof buf), day);
     assert_not_said(said, "served copies made");
     assert_int_equal(store_meta_set(f->store, "changes_from", ""), STORE_OK);
     f->facts.oldest_copy -= 86400; /* 01:00 the day before */
-    capture_start(f);
-    st = sync_finish(&f->opt, f->store, NULL, &f->facts, &counts, 0);
-    said = capture_end(f);
+    st = finish_saying(f, NULL, &counts, &said);
     assert_int_equal(st, SYNC_OK);
     assert_string_equal(cursor(f, buf, sizeof buf), before);
     assert_said(said, "served copies made as early as");
