@@ -278,7 +278,7 @@ enum read_only_check {
     READ_ONLY_NOT_SEEN = 3,
     READ_ONLY_NOT_EXCLUSIVE = 4,
     READ_ONLY_NOT_RELEASED = 5,
-    READ_ONLY_NO_OTHER_USER = 100,
+    READ_ONLY_CANNOT_SET_UP = 100, /* no other user to become, no mount namespace */
 };
 
 static int lock_read_only(const char *db) {
@@ -300,6 +300,17 @@ static int lock_read_only(const char *db) {
     return READ_ONLY_OK;
 }
 
+/* Wait for child `pid`, which set up its case and ran lock_read_only():
+ * skipped when it could not set the case up, else it found all well. */
+static void assert_read_only_child(pid_t pid) {
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == READ_ONLY_CANNOT_SET_UP)
+        skip();
+    assert_int_equal(WEXITSTATUS(status), READ_ONLY_OK);
+}
+
 /* A lock file this user may not write (root's, made by a run by hand; or
  * mode 0444) is opened read-only, and locks as before: seen by a query,
  * exclusive, released. As root, whom modes do not stop, a child drops to
@@ -317,15 +328,10 @@ static void test_a_lock_file_not_writable_still_locks(void **state) {
     assert_true(pid >= 0);
     if (pid == 0) {
         if (geteuid() == 0 && (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0))
-            _exit(READ_ONLY_NO_OTHER_USER);
+            _exit(READ_ONLY_CANNOT_SET_UP);
         _exit(lock_read_only(p.db));
     }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    if (WEXITSTATUS(status) == READ_ONLY_NO_OTHER_USER)
-        skip(); /* root without the right to become another user */
-    assert_int_equal(WEXITSTATUS(status), READ_ONLY_OK);
+    assert_read_only_child(pid); /* skipped: root without the right to become another user */
 }
 
 /* A lock file on a read-only filesystem (a snapshot, a read-only volume;
@@ -345,18 +351,13 @@ static void test_a_lock_file_on_a_read_only_filesystem_still_locks(void **state)
         if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
             mount(dir, dir, NULL, MS_BIND, NULL) != 0 ||
             mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) != 0)
-            _exit(READ_ONLY_NO_OTHER_USER);
+            _exit(READ_ONLY_CANNOT_SET_UP);
         int probe = open(p.lock, O_RDWR);
         if (probe >= 0 || errno != EROFS)
-            _exit(READ_ONLY_NO_OTHER_USER); /* not the case this is about */
+            _exit(READ_ONLY_CANNOT_SET_UP); /* not the case this is about */
         _exit(lock_read_only(p.db));
     }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    if (WEXITSTATUS(status) == READ_ONLY_NO_OTHER_USER)
-        skip(); /* no mount namespace here */
-    assert_int_equal(WEXITSTATUS(status), READ_ONLY_OK);
+    assert_read_only_child(pid); /* skipped: no mount namespace here */
 }
 
 /* With standard input closed (as some daemons start a job), the lock file
