@@ -228,10 +228,8 @@ timeofday: check-test-deps all
 # measurement, not part of `make test`.
 N ?= 30
 SEED ?= 1
-MUTANT_FILES = $(strip $(foreach f,$(SRCS),$(if $(wildcard tests/unit/test_$(patsubst src/%.c,%,$(f)).c),$(f))))
 mutants: check-test-deps
-	python3 scripts/mutants.py --per-file $(N) --seed $(SEED) $(if $(E2E),--e2e $(E2E)) \
-	    $(or $(FILES),$(MUTANT_FILES))
+	python3 scripts/mutants.py --per-file $(N) --seed $(SEED) $(if $(E2E),--e2e $(E2E)) $(FILES)
 
 # libFuzzer targets for every parser of outside input (FUZZ_SECONDS each).
 fuzz:

@@ -13,16 +13,17 @@ or a change that alters nothing (an equivalent mutant), which only reading
 it can tell. A mutant that does not compile is not counted.
 
     python3 scripts/mutants.py [--per-file N] [--seed S] [--unit test_a,...]
-                               [--e2e t_x.sh,...] src/FILE.c...
+                               [--e2e t_x.sh,...] [src/FILE.c...]
 
-N mutants per file (default 30), drawn with seed S (default 1) from every
+Without files, each file of src/ that has a unit test of its name. N
+mutants per file (default 30), drawn with seed S (default 1) from every
 place an operator applies, outside comments, strings and preprocessor
 lines: the same arguments on the same code give the same mutants. Prints a
 line per survivor (file:line:column, what changed, the line as the mutant
-has it) and a table per file. Exits 0
-once every mutant ran (survivors are findings, not failures), 1 when the
-unmutated code fails its own tests, 2 on bad arguments. `make mutants`
-(FILES=, N=, SEED=, E2E=). Not part of `make test`.
+has it) and a table per file. Exits 0 once every mutant ran (survivors are
+findings, not failures), 1 when the unmutated code fails its own tests, 2
+on bad arguments. `make mutants` (FILES=, N=, SEED=, E2E=). Not part of
+`make test`.
 """
 
 import argparse
@@ -131,13 +132,19 @@ def unit_tests_for(path, work, named):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("files", nargs="+")
+    ap.add_argument("files", nargs="*",
+                    help="files of src/ (default: each that has a unit test of its name)")
     ap.add_argument("--per-file", type=int, default=30)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--unit", default="", help="unit tests to run, comma-separated")
     ap.add_argument("--e2e", default="", help="end-to-end tests to run, comma-separated")
     args = ap.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if not args.files:
+        args.files = sorted(
+            "src/" + name for name in os.listdir(os.path.join(root, "src"))
+            if name.endswith(".c")
+            and os.path.isfile(os.path.join(root, "tests/unit", "test_" + name)))
     for f in args.files:
         if not (f.startswith("src/") and f.endswith(".c") and os.path.isfile(os.path.join(root, f))):
             print(f"mutants: {f}: not a file of src/", file=sys.stderr)
