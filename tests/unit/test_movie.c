@@ -247,6 +247,41 @@ static void test_broken_json_is_named(void **state) {
     REJECT("{\"id\":1,\"title\":\"x\\", 1, MOVIE_ERR_JSON, "a string that does not end");
     REJECT("{\"id\":1,\"title\":\"\\u12g4\"}", 1, MOVIE_ERR_JSON,
            "a \\u escape without four hex digits");
+    REJECT("{\"id\":1,\"a\":x}", 1, MOVIE_ERR_JSON, "an unexpected character at byte 12");
+}
+
+/* json_strict_valid() on `text` in a buffer of exactly its length, with
+ * no NUL after it: the ASan build sees a read past the end. */
+static bool strict_valid_exactly_sized(const char *text) {
+    size_t n = strlen(text);
+    char *exact = malloc(n);
+    assert_non_null(exact);
+    memcpy(exact, text, n);
+    char why[96];
+    bool valid = json_strict_valid(exact, n, why, sizeof why);
+    free(exact);
+    return valid;
+}
+
+/* json_strict_valid() judges the `len` bytes it is given, never the byte
+ * after them: the rest of a larger buffer, or no byte at all. */
+static void test_strict_json_reads_len_bytes_only(void **state) {
+    (void)state;
+    char why[96];
+    /* what follows would change the verdict, or the place named, if read */
+    assert_true(json_strict_valid("1.5", 1, why, sizeof why));
+    assert_false(json_strict_valid("\"\\u12345\"", 6, why, sizeof why));
+    assert_string_equal(why, "not strict JSON: a \\u escape without four hex digits at byte 6");
+    /* every place a scan stops at the end of the text */
+    static const char *const whole[] = {"1", "-0", "1.5", "2E+7", "true", "\"a\"", "[1]", " {} "};
+    static const char *const cut[] = {"-",    "1.",      "1e", "tru",    "\"ab",
+                                      "\"\\", "\"\\u12", "[1", "{\"a\"", "{\"a\":"};
+    for (size_t i = 0; i < sizeof whole / sizeof *whole; i++)
+        if (!strict_valid_exactly_sized(whole[i]))
+            fail_msg("refused %s", whole[i]);
+    for (size_t i = 0; i < sizeof cut / sizeof *cut; i++)
+        if (strict_valid_exactly_sized(cut[i]))
+            fail_msg("accepted %s", cut[i]);
 }
 
 static void test_rejections(void **state) {
@@ -491,6 +526,34 @@ static void test_lacks_part(void **state) {
     assert_true(movie_lacks_part(m, "translations", tiny, sizeof tiny));
     assert_string_equal(tiny, "tra");
     movie_free(m);
+}
+
+/* An append list is read name by name, each name whole, up to its NUL;
+ * movie_parts_list() writes whole names only, and they read back as the
+ * bits they were written from. */
+static void test_part_names_and_bits(void **state) {
+    (void)state;
+    assert_int_equal(movie_parts_bits(NULL), 0);
+    assert_int_equal(movie_parts_bits(""), 0);
+    assert_int_equal(movie_parts_bits("keywords\0credits"), MOVIE_PART_KEYWORDS);
+    assert_int_equal(movie_parts_bits("translations"), MOVIE_PART_TRANSLATIONS);
+    assert_int_equal(movie_parts_bits("videos,translations,credits,images"),
+                     MOVIE_PART_TRANSLATIONS | MOVIE_PART_CREDITS);
+    /* other parts, as long as a mapped one or its start: none */
+    assert_int_equal(movie_parts_bits("reviews,similar,cred,keyword,release"), 0);
+    char list[MOVIE_PARTS_LIST_SIZE];
+    for (unsigned bits = 0; bits < 1u << MOVIE_PART_COUNT; bits++)
+        assert_int_equal(movie_parts_bits(movie_parts_list(bits, list, sizeof list)), bits);
+
+    /* "credits,keywords" takes 17 bytes with its NUL */
+    unsigned two = MOVIE_PART_CREDITS | MOVIE_PART_KEYWORDS;
+    assert_string_equal(movie_parts_list(two, list, 17), "credits,keywords");
+    assert_string_equal(movie_parts_list(two, list, 16), "credits");
+    assert_string_equal(movie_parts_list(two, list, 8), "credits");
+    assert_string_equal(movie_parts_list(two, list, 7), "");
+    list[0] = 'x';
+    assert_ptr_equal(movie_parts_list(two, list, 0), list);
+    assert_int_equal(list[0], 'x');
 }
 
 static void test_part_rejections(void **state) {
@@ -781,9 +844,11 @@ int main(void) {
         cmocka_unit_test(test_strict_json),
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_broken_json_is_named),
+        cmocka_unit_test(test_strict_json_reads_len_bytes_only),
         cmocka_unit_test(test_parts_are_mapped),
         cmocka_unit_test(test_empty_and_absent_parts),
         cmocka_unit_test(test_lacks_part),
+        cmocka_unit_test(test_part_names_and_bits),
         cmocka_unit_test(test_part_rejections),
         cmocka_unit_test(test_invalid_utf8_and_nul),
         cmocka_unit_test(test_utf8_validator),
