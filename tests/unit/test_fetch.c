@@ -9,21 +9,16 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "fetch.h"
 #include "http.h"
 #include "log.h"
+#include "loopback.h"
 #include "movie.h"
 #include "ratelimit.h"
 #include "source.h"
@@ -42,8 +37,7 @@ struct answer {
 
 struct fixture {
     char dir[64];
-    int listener;
-    pid_t server; /* 0: none serving */
+    struct loopback lb;
     char base[64];
     struct http_shared *shared;
     struct fetch_config cfg;
@@ -58,13 +52,8 @@ static int setup(void **state) {
     strcpy(f->dir, "/tmp/test_fetch.XXXXXX");
     if (!mkdtemp(f->dir))
         return -1;
-    f->listener = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof a;
-    if (f->listener < 0 || bind(f->listener, (struct sockaddr *)&a, sizeof a) != 0 ||
-        listen(f->listener, 4) != 0 || getsockname(f->listener, (struct sockaddr *)&a, &alen) != 0)
-        return -1;
-    snprintf(f->base, sizeof f->base, "http://127.0.0.1:%d/3", ntohs(a.sin_port));
+    loopback_listen(&f->lb);
+    snprintf(f->base, sizeof f->base, "http://127.0.0.1:%d/3", f->lb.port);
     if (http_global_init() != 0 || !(f->shared = http_shared_new()))
         return -1;
     struct http_config hcfg = {.timeout_s = 10, .connect_timeout_s = 5, .max_body = 1 << 20};
@@ -79,67 +68,38 @@ static int setup(void **state) {
     return f->fetcher.http && f->fetcher.ratelimit ? 0 : -1;
 }
 
-static void stop_serving(struct fixture *f) {
-    if (f->server > 0) {
-        kill(f->server, SIGKILL);
-        waitpid(f->server, NULL, 0);
-    }
-    f->server = 0;
-}
-
 static int teardown(void **state) {
     struct fixture *f = *state;
-    stop_serving(f);
+    loopback_close(&f->lb);
     ratelimit_free(f->fetcher.ratelimit);
     http_client_free(f->fetcher.http);
     http_shared_free(f->shared);
     http_global_cleanup();
-    close(f->listener);
     log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
     int rc = tempdir_remove(f->dir);
     free(f);
     return rc == 0 ? 0 : -1;
 }
 
-/* Serve `an` to every request, in a child process, until stop_serving(). */
+/* Writes the answer *an (its Date computed now) to every request. */
+static void answer(int fd, const char *request, void *arg) {
+    const struct answer *an = arg;
+    (void)request;
+    char headers[1024] = "";
+    if (an->dated) {
+        time_t t = (time_t)((long long)time(NULL) + an->date_from_now_s);
+        struct tm tm;
+        strftime(headers, sizeof headers, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", gmtime_r(&t, &tm));
+    }
+    snprintf(headers + strlen(headers), sizeof headers - strlen(headers), "%s", an->headers);
+    loopback_write(fd, an->status, headers, an->body);
+}
+
+/* Serve `an` to every request, in place of the answer before. */
 static void serve(struct fixture *f, struct answer an) {
-    stop_serving(f);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid > 0) {
-        f->server = pid;
-        return;
-    }
-    alarm(60); /* never outlives a test that hangs */
-    for (;;) {
-        int c = accept(f->listener, NULL, NULL);
-        if (c < 0)
-            _exit(1);
-        char req[4096];
-        size_t n = 0;
-        ssize_t r;
-        while (n < sizeof req - 1 && (r = read(c, req + n, sizeof req - 1 - n)) > 0) {
-            n += (size_t)r;
-            req[n] = '\0';
-            if (strstr(req, "\r\n\r\n"))
-                break;
-        }
-        char date[64] = "";
-        if (an.dated) {
-            time_t t = (time_t)((long long)time(NULL) + an.date_from_now_s);
-            struct tm tm;
-            strftime(date, sizeof date, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", gmtime_r(&t, &tm));
-        }
-        char head[1024];
-        int len = snprintf(head, sizeof head,
-                           "HTTP/1.1 %s\r\n%s%sContent-Type: application/json\r\n"
-                           "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                           an.status, date, an.headers, strlen(an.body));
-        if (write(c, head, (size_t)len) != len ||
-            write(c, an.body, strlen(an.body)) != (ssize_t)strlen(an.body))
-            _exit(1);
-        close(c);
-    }
+    static struct answer served; /* the child's copy is its own */
+    served = an;
+    loopback_serve(&f->lb, answer, &served);
 }
 
 /* fetch_movie() of movie 550 (no retries); returns RETRY_DONE. */

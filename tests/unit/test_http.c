@@ -6,55 +6,23 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "http.h"
+#include "loopback.h"
 
-/* Answers each request on 127.0.0.1 with 200 and the header lines of the
- * path asked for: /cached (a CDN's copy: a Date and an Age), /epoch (the
- * same from a clock at 1 January 1970 00:00:00), /no-date (an Age
- * alone). The child serves until killed. */
-static pid_t serve_headers(int listener) {
-    pid_t pid = fork();
-    if (pid != 0)
-        return pid;
-    alarm(60); /* never outlives a test that hangs */
-    for (;;) {
-        int c = accept(listener, NULL, NULL);
-        if (c < 0)
-            _exit(1);
-        char req[4096];
-        size_t n = 0;
-        ssize_t r;
-        while (n < sizeof req - 1 && (r = read(c, req + n, sizeof req - 1 - n)) > 0) {
-            n += (size_t)r;
-            req[n] = '\0';
-            if (strstr(req, "\r\n\r\n"))
-                break;
-        }
-        req[n] = '\0';
-        const char *headers = strncmp(req, "GET /cached ", 12) == 0
-                                  ? "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nAge: 300\r\n"
-                              : strncmp(req, "GET /epoch ", 11) == 0
-                                  ? "Date: Thu, 01 Jan 1970 00:00:00 GMT\r\nAge: 5\r\n"
-                                  : "Age: 300\r\n";
-        char head[512];
-        int len = snprintf(head, sizeof head,
-                           "HTTP/1.1 200 OK\r\n%sContent-Type: application/json\r\n"
-                           "Content-Length: 2\r\nConnection: close\r\n\r\n{}",
-                           headers);
-        if (write(c, head, (size_t)len) != len)
-            _exit(1);
-        close(c);
-    }
+/* The header lines of the path asked for: /cached (a CDN's copy: a Date
+ * and an Age), /epoch (the same from a clock at 1 January 1970 00:00:00),
+ * /no-date (an Age alone). */
+static void answer_headers(int fd, const char *request, void *arg) {
+    (void)arg;
+    loopback_write(fd, "200 OK",
+                   strncmp(request, "GET /cached ", 12) == 0
+                       ? "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\nAge: 300\r\n"
+                   : strncmp(request, "GET /epoch ", 11) == 0
+                       ? "Date: Thu, 01 Jan 1970 00:00:00 GMT\r\nAge: 5\r\n"
+                       : "Age: 300\r\n",
+                   "{}");
 }
 
 /* The server's time is its Date plus its Age, also when the Date is the
@@ -62,19 +30,9 @@ static pid_t serve_headers(int listener) {
  * alone; without a Date, neither is known. */
 static void test_server_time_is_date_plus_age(void **state) {
     (void)state;
-    /* libcurl would take a build host's proxy for 127.0.0.1 too */
-    static const char *const proxies[] = {"http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"};
-    for (size_t i = 0; i < sizeof proxies / sizeof *proxies; i++)
-        unsetenv(proxies[i]);
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(listener >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof a;
-    assert_int_equal(bind(listener, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(listener, 4), 0);
-    assert_int_equal(getsockname(listener, (struct sockaddr *)&a, &alen), 0);
-    pid_t server = serve_headers(listener);
-    assert_true(server > 0);
+    struct loopback lb;
+    loopback_listen(&lb);
+    loopback_serve(&lb, answer_headers, NULL);
 
     assert_int_equal(http_global_init(), 0);
     struct http_shared *sh = http_shared_new();
@@ -91,7 +49,7 @@ static void test_server_time_is_date_plus_age(void **state) {
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char url[64];
-        snprintf(url, sizeof url, "http://127.0.0.1:%d/%s", ntohs(a.sin_port), cases[i].path);
+        snprintf(url, sizeof url, "http://127.0.0.1:%d/%s", lb.port, cases[i].path);
         struct http_result r;
         http_get(c, url, &r);
         assert_int_equal(r.error, HTTP_OK);
@@ -100,9 +58,7 @@ static void test_server_time_is_date_plus_age(void **state) {
             fail_msg("/%s: server time %lld, copy time %lld, not %lld and %lld", cases[i].path,
                      http_server_time(c), http_copy_time(c), cases[i].server, cases[i].copy);
     }
-    kill(server, SIGKILL);
-    assert_int_equal(waitpid(server, NULL, 0), server);
-    close(listener);
+    loopback_close(&lb);
     http_client_free(c);
     http_shared_free(sh);
     http_global_cleanup();

@@ -9,18 +9,14 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fetch.h"
 #include "http.h"
+#include "loopback.h"
 #include "queue.h"
 #include "ratelimit.h"
 #include "source.h"
@@ -65,46 +61,22 @@ static void test_every_kind_but_changes_resumes(void **state) {
     assert_false(source_kind_resumes(SOURCE_CHANGES));
 }
 
-/* A list served by a child process on 127.0.0.1: page 1 names movie 550
- * and says there are 3 pages; page 2 answers TMDB's refusal of a page
- * number (400, status_code 22), as past its cap. Each page asked for is
- * written to `asked` (one byte). The child serves until killed. */
-static pid_t serve_list(int listener, int asked) {
-    pid_t pid = fork();
-    if (pid != 0)
-        return pid;
-    alarm(60); /* never outlives a test that hangs */
-    for (;;) {
-        int c = accept(listener, NULL, NULL);
-        if (c < 0)
-            _exit(1);
-        char req[4096];
-        size_t n = 0;
-        ssize_t r;
-        while (n < sizeof req - 1 && (r = read(c, req + n, sizeof req - 1 - n)) > 0) {
-            n += (size_t)r;
-            req[n] = '\0';
-            if (strstr(req, "\r\n\r\n"))
-                break;
-        }
-        req[n] = '\0';
-        const char *page = strstr(req, "page=");
-        char p = page ? page[5] : '?';
-        const char *body =
-            p == '1' ? "{\"page\":1,\"results\":[{\"id\":550,\"title\":\"Fight Club\"}],"
-                       "\"total_pages\":3,\"total_results\":41}"
-                     : "{\"status_code\":22,\"status_message\":\"Invalid page: Pages start at 1 "
-                       "and max at 500. They are expected to be an integer.\",\"success\":false}";
-        char head[256];
-        int len = snprintf(head, sizeof head,
-                           "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
-                           "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                           p == '1' ? "200 OK" : "400 Bad Request", strlen(body));
-        if (write(asked, &p, 1) != 1 || write(c, head, (size_t)len) != len ||
-            write(c, body, strlen(body)) != (ssize_t)strlen(body))
-            _exit(1);
-        close(c);
-    }
+/* A list: page 1 names movie 550 and says there are 3 pages; page 2
+ * answers TMDB's refusal of a page number (400, status_code 22), as past
+ * its cap. Each page asked for is written to the pipe *asked (one byte). */
+static void answer_list(int fd, const char *request, void *asked) {
+    const char *page = strstr(request, "page=");
+    char p = page ? page[5] : '?';
+    if (write(*(int *)asked, &p, 1) != 1)
+        _exit(1);
+    if (p == '1')
+        loopback_write(fd, "200 OK", "",
+                       "{\"page\":1,\"results\":[{\"id\":550,\"title\":\"Fight Club\"}],"
+                       "\"total_pages\":3,\"total_results\":41}");
+    else
+        loopback_write(fd, "400 Bad Request", "",
+                       "{\"status_code\":22,\"status_message\":\"Invalid page: Pages start at 1 "
+                       "and max at 500. They are expected to be an integer.\",\"success\":false}");
 }
 
 /* TMDB refuses pages past its cap (400 with status_code 22) although
@@ -112,21 +84,15 @@ static pid_t serve_list(int listener, int asked) {
  * normally, with the ids of the pages before; no page after is asked. */
 static void test_a_list_ends_at_the_page_tmdb_refuses(void **state) {
     (void)state;
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(listener >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof a;
-    assert_int_equal(bind(listener, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(listen(listener, 4), 0);
-    assert_int_equal(getsockname(listener, (struct sockaddr *)&a, &alen), 0);
+    struct loopback lb;
+    loopback_listen(&lb);
     int asked[2];
     assert_int_equal(pipe(asked), 0);
-    pid_t server = serve_list(listener, asked[1]);
-    assert_true(server > 0);
+    loopback_serve(&lb, answer_list, &asked[1]);
     close(asked[1]);
 
     char base[64];
-    snprintf(base, sizeof base, "http://127.0.0.1:%d/3", ntohs(a.sin_port));
+    snprintf(base, sizeof base, "http://127.0.0.1:%d/3", lb.port);
     assert_int_equal(http_global_init(), 0);
     struct http_shared *sh = http_shared_new();
     struct http_config hcfg = {.timeout_s = 10, .connect_timeout_s = 5, .max_body = 1 << 20};
@@ -145,12 +111,11 @@ static void test_a_list_ends_at_the_page_tmdb_refuses(void **state) {
     struct source src = {.kind = SOURCE_LIST, .list = TMDB_LIST_TOP_RATED};
 
     enum source_status st = source_run(&src, &f, work, &stats);
-    kill(server, SIGKILL);
-    assert_int_equal(waitpid(server, NULL, 0), server);
+    loopback_stop(&lb);
     char pages[8] = "";
     ssize_t n = read(asked[0], pages, sizeof pages - 1);
     close(asked[0]);
-    close(listener);
+    loopback_close(&lb);
     struct work_item item;
     assert_int_equal(st, SOURCE_OK);
     assert_int_equal(queue_pop(work, &item), QUEUE_OK);
