@@ -497,6 +497,50 @@ static void upsert_ok(struct store *s, const struct movie *m) {
     assert_int_equal(store_commit(s), STORE_OK);
 }
 
+/* A shared row that cannot be written (here a trigger refuses its update)
+ * fails the movie naming it, whether its link is new or already stored:
+ * the link written after it must not hide the error. */
+static void test_shared_row_refused_fails_its_movie(void **state) {
+    static const char *const tables[] = {"genres", "companies", "countries", "languages"};
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie stored = sample(1, "stored");
+    upsert_ok(s, &stored);
+    struct movie_genre genres[] = {{18, "Drama"}, {53, "Thriller"}, {35, "Comedy"}};
+    struct movie_company companies[] = {{7505, "CJ ENM", NULL, "KR"}};
+    struct movie_country countries[] = {{"KR", "Korea"}};
+    struct movie_language languages[] = {{"ko", "Korean", "한국어"}};
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    for (size_t t = 0; t < sizeof tables / sizeof *tables; t++) {
+        char sql[160];
+        snprintf(sql, sizeof sql,
+                 "CREATE TRIGGER frozen BEFORE UPDATE ON %s BEGIN SELECT RAISE(ABORT, 'frozen'); "
+                 "END",
+                 tables[t]);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+        for (int64_t id = 2; id >= 1; id--) { /* a new movie, then the stored one */
+            struct movie m = sample(id, "renamed rows");
+            m.genres = genres;
+            m.companies = companies;
+            m.countries = countries;
+            m.languages = languages;
+            assert_int_equal(store_begin(s), STORE_OK);
+            if (store_upsert_movie(s, &m, "t", NULL) == STORE_OK)
+                fail_msg("movie %lld stored, its %s row refused", (long long)id, tables[t]);
+            assert_non_null(strstr(store_errmsg(s), id == 2 ? "movie 2" : "movie 1"));
+            assert_int_equal(store_rollback(s), STORE_OK);
+        }
+        assert_int_equal(sqlite3_exec(db, "DROP TRIGGER frozen", NULL, NULL, NULL), SQLITE_OK);
+    }
+    sqlite3_close(db);
+    store_close(s);
+    char buf[64];
+    assert_string_equal(qs(f->path, "SELECT group_concat(title) FROM movies", buf, sizeof buf),
+                        "stored");
+    assert_string_equal(qs(f->path, "SELECT name FROM countries", buf, sizeof buf), "South Korea");
+}
+
 static void test_parts_are_stored(void **state) {
     struct fixture *f = *state;
     char buf[512];
@@ -796,6 +840,9 @@ static void test_reload_compares_every_column(void **state) {
         "DELETE FROM movie_keywords WHERE keyword_id = 290003",
         "UPDATE external_ids SET facebook_id = 'parasite'",
         "UPDATE external_ids SET instagram_id = 'parasite'",
+        /* a link to another country or language, at the same position */
+        "UPDATE movie_countries SET iso_3166_1 = 'FR'",
+        "UPDATE movie_languages SET iso_639_1 = 'fr'",
     };
     struct fixture *f = *state;
     char want[4096], got[4096];
@@ -1413,6 +1460,52 @@ static void test_search_splits_on_unicode_spaces(void **state) {
     for (size_t i = 0; i < sizeof queries / sizeof *queries; i++)
         assert_string_equal(search_ids(s, queries[i], 0, &h), "3");
     assert_int_equal(store_search(s, "\u00a0\u2009\u3000", 0, collect_hit, &h), STORE_ERR_QUERY);
+    store_close(s);
+}
+
+/* Only spaces separate words: the punctuation beside them in Unicode's
+ * U+2000 block (’ U+2019, — U+2014) is part of the word it is in, so
+ * "Don’t" is not "Don" and "t", nor "r—M" two one-letter words. */
+static void test_search_keeps_punctuation_in_its_word(void **state) {
+    struct fixture *f = *state;
+    char raw[4][128];
+    struct hits h;
+    struct store *s = open_ok(f->path, "en-US");
+    struct movie movies[] = {
+        text_movie(30, "Don’t Look Up", "", 1.0, NULL, 0, raw[0], sizeof raw[0]),
+        text_movie(31, "Dont Stop", "", 2.0, NULL, 0, raw[1], sizeof raw[1]),
+        text_movie(32, "Spider—Man", "", 1.0, NULL, 0, raw[2], sizeof raw[2]),
+        text_movie(33, "Spider Man", "", 2.0, NULL, 0, raw[3], sizeof raw[3]),
+    };
+    upsert_all(s, movies, sizeof movies / sizeof *movies);
+    assert_string_equal(search_ids(s, "Don’t", 0, &h), "30");
+    assert_string_equal(h.snippet[0], "[Don’t] Look Up");
+    assert_string_equal(search_ids(s, "r—M", 0, &h), "32");
+    assert_string_equal(h.snippet[0], "Spide[r—M]an");
+    store_close(s);
+}
+
+/* The snippet of a match found by LIKE (a word of one or two characters)
+ * keeps 16 characters of the text on each side, counted in characters
+ * (a Korean syllable is three bytes), and marks a cut side with "…". */
+static void test_search_short_word_snippet_keeps_16_characters_each_side(void **state) {
+    struct fixture *f = *state;
+    char raw[2][128];
+    struct hits h;
+    struct store *s = open_ok(f->path, "en-US");
+    struct movie movies[] = {
+        text_movie(40, "Numbers",
+                   "가나다라마바사아자차0123456789 up 카타파하거너더러머버서어저처커터퍼", 1.0,
+                   NULL, 0, raw[0], sizeof raw[0]),
+        text_movie(41, "Letters", "abcdefghijklmno ox qrstuvwxyzabcde", 1.0, NULL, 0, raw[1],
+                   sizeof raw[1]),
+    };
+    upsert_all(s, movies, sizeof movies / sizeof *movies);
+    assert_string_equal(search_ids(s, "up", 0, &h), "40");
+    assert_string_equal(h.snippet[0], "…바사아자차0123456789 [up] 카타파하거너더러머버서어저처커…");
+    /* exactly 16 on each side: nothing cut */
+    assert_string_equal(search_ids(s, "ox", 0, &h), "41");
+    assert_string_equal(h.snippet[0], "abcdefghijklmno [ox] qrstuvwxyzabcde");
     store_close(s);
 }
 
@@ -2866,6 +2959,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_failing_movie_is_undone_with_its_batch, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rollback_discards_the_batch, setup, teardown),
+        /* (a connection that fires no trigger cannot be refused by one) */
+        cmocka_unit_test_setup_teardown(test_shared_row_refused_fails_its_movie, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parts_are_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restoring_replaces_present_parts_only, setup,
                                         teardown),
@@ -2890,6 +2985,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_open_out_of_memory_says_so, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_korean_two_syllables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_splits_on_unicode_spaces, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_keeps_punctuation_in_its_word, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_search_short_word_snippet_keeps_16_characters_each_side, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_english_ranking_and_case, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_takes_the_query_literally, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_hits_are_one_line, setup, teardown),
