@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "idset.h"
 #include "movie.h"
 #include "store.h"
 #include "tempdir.h"
@@ -1024,6 +1025,21 @@ static void test_stale_copies_are_noted_and_cleared(void **state) {
     note_ok(s, 5, NULL, NULL, false); /* no Date: cleared */
     assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 0);
     store_close(s);
+}
+
+/* A copy's time is any made_s from 0 on (-1 alone is none): one made at
+ * the epoch is older than the change, noted with its time. */
+static void test_copy_made_at_the_epoch_is_a_time(void **state) {
+    struct fixture *f = *state;
+    char buf[64];
+    struct store *s = open_ok(f->path, "ko-KR");
+    const char *today = "2026-11-26T00:00:00Z";
+    note_ok(s, 1, today, "2026-11-25T21:00:00Z", true);
+    note_ok(s, 2, today, "1970-01-01T00:00:00Z", true);
+    store_close(s);
+    assert_string_equal(
+        qs(f->path, "SELECT copy_made_at FROM stale_copies WHERE movie_id = 2", buf, sizeof buf),
+        "1970-01-01T00:00:00Z");
 }
 
 /* After an export or changes run, the movies it failed (not its 404s) are
@@ -2204,6 +2220,33 @@ static void test_find_gone_counts_and_picks(void **state) {
                      2);
 }
 
+/* store_count_live_adult() counts the ids stored as adult movies and not
+ * deleted: not a deleted one, not one stored as not adult, not an id that
+ * is not stored; none of an empty set. */
+static void test_count_live_adult_counts_stored_live_adult_ones(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie adult = sample(1, "adult"), deleted = sample(2, "adult, deleted"),
+                 not_adult = sample(3, "not adult"), other = sample(5, "adult too");
+    adult.adult = deleted.adult = other.adult = true;
+    upsert_at(s, &adult, "2026-11-01T00:00:00Z");
+    upsert_at(s, &deleted, "2026-11-01T00:00:00Z");
+    upsert_at(s, &not_adult, "2026-11-01T00:00:00Z");
+    upsert_at(s, &other, "2026-11-01T00:00:00Z");
+    mark_deleted_ok(s, 2, "2026-11-02T00:00:00Z");
+    struct idset *ids = idset_new();
+    assert_non_null(ids);
+    int64_t n = -1;
+    assert_int_equal(store_count_live_adult(s, ids, &n), STORE_OK);
+    assert_int_equal(n, 0);
+    for (int64_t id = 1; id <= 5; id++) /* 4 is not stored */
+        assert_int_equal(idset_add(ids, id), 1);
+    assert_int_equal(store_count_live_adult(s, ids, &n), STORE_OK);
+    assert_int_equal(n, 2); /* 1 and 5 */
+    idset_free(ids);
+    store_close(s);
+}
+
 /* A failed COMMIT leaves its transaction open; store_mark_gone() must
  * roll it back, or the store's next transaction cannot begin. */
 static void test_mark_gone_rolls_back_a_failed_commit(void **state) {
@@ -2979,6 +3022,7 @@ int main(void) {
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_runs_and_failures, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_copies_are_noted_and_cleared, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_made_at_the_epoch_is_a_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_fetches_are_noted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_views_read_as_lists, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_rows_know_when_they_changed, setup, teardown),
@@ -3007,6 +3051,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_merge_updates_a_run_copied_while_running, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_find_gone_counts_and_picks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_count_live_adult_counts_stored_live_adult_ones, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_mark_gone_rolls_back_a_failed_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_replaces_older_search_triggers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_path_starting_with_file_is_a_path, setup, teardown),
