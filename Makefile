@@ -223,13 +223,15 @@ timeofday: check-test-deps all
 
 # Mutation testing (scripts/mutants.py): N small wrong versions of each file
 # of FILES (default: every file of src/ that has a unit test of its name),
-# built in a copy of the tree, each run against its unit test and then the
-# end-to-end tests E2E names (comma-separated); lists the survivors. A
-# measurement, not part of `make test`.
+# built in a copy of the tree, each run against its unit test (or the unit
+# tests UNIT names) and then the end-to-end tests E2E names (both
+# comma-separated); lists the survivors. A measurement, not part of
+# `make test`.
 N ?= 30
 SEED ?= 1
 mutants: check-test-deps
-	python3 scripts/mutants.py --per-file $(N) --seed $(SEED) $(if $(E2E),--e2e $(E2E)) $(FILES)
+	python3 scripts/mutants.py --per-file $(N) --seed $(SEED) $(if $(UNIT),--unit $(UNIT)) \
+	    $(if $(E2E),--e2e $(E2E)) $(FILES)
 
 # libFuzzer targets for every parser of outside input (FUZZ_SECONDS each).
 fuzz:
