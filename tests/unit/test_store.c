@@ -1136,6 +1136,38 @@ static void test_runs_and_failures(void **state) {
                         "failed 0 5");
 }
 
+/* A store_run_fn that keeps the first run's id in *(int64_t *)ctx and stops. */
+static int stop_after_first_run(void *ctx, const struct store_run_row *r) {
+    *(int64_t *)ctx = r->id;
+    return 1;
+}
+
+/* A store_run_fn that counts the runs in *(int *)ctx. */
+static int count_run(void *ctx, const struct store_run_row *r) {
+    (void)r;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* store_recent_runs() gives the `limit` most recent runs, newest first,
+ * and a callback that stops it early (returns non-zero) is no error. */
+static void test_recent_runs_newest_first_and_stop_early(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    int64_t run;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(
+            store_run_begin(s, "tmdb-ingest ids -", "ids -", "2026-11-24T03:00:00Z", &run),
+            STORE_OK);
+    int64_t first = -1;
+    assert_int_equal(store_recent_runs(s, 10, stop_after_first_run, &first), STORE_OK);
+    assert_int_equal(first, run);
+    int n = 0;
+    assert_int_equal(store_recent_runs(s, 2, count_run, &n), STORE_OK);
+    assert_int_equal(n, 2);
+    store_close(s);
+}
+
 static int compare_uids(const void *a, const void *b) {
     return strcmp(a, b);
 }
@@ -2447,6 +2479,39 @@ static void test_dump_since_a_time_covers_runs_going_on(void **state) {
     store_close(s);
 }
 
+/* A database upgraded to version 6 got movie_parts rows for the movies it
+ * held, dated at their fetches (meta notes the upgrade): a dump since a
+ * time before the upgrade sends movie_parts whole, one since a time after
+ * it only the rows of the movies written since. */
+static void test_dump_since_a_time_after_the_parts_upgrade_sends_what_changed(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie old = sample_with_parts(1), later = sample_with_parts(2);
+    upsert_at(s, &old, "2026-11-20T00:00:00Z");
+    exec_by_hand(f->path, "INSERT OR REPLACE INTO meta (key, value) VALUES "
+                          "('movie_parts_after_run', '0'), "
+                          "('movie_parts_made_at', '2026-11-21T00:00:00Z')");
+    upsert_at(s, &later, "2026-11-26T00:00:00Z");
+    int64_t changed = q(f->path, "SELECT count(*) FROM movie_parts WHERE movie_id = 2");
+    int64_t all = q(f->path, "SELECT count(*) FROM movie_parts");
+    assert_true(changed > 0);
+    assert_true(all > changed);
+    int rows = 0;
+    int64_t next;
+    assert_int_equal(store_dump(s, "movie_parts",
+                                &(struct store_since){.time = "2026-11-20T12:00:00Z"}, count_row,
+                                &rows, &next),
+                     STORE_OK);
+    assert_int_equal(rows, all);
+    rows = 0;
+    assert_int_equal(store_dump(s, "movie_parts",
+                                &(struct store_since){.time = "2026-11-24T00:00:00Z"}, count_row,
+                                &rows, &next),
+                     STORE_OK);
+    assert_int_equal(rows, changed);
+    store_close(s);
+}
+
 /* dump --since finds the movies written since then through the indexes on
  * fetched_at and deleted_at, and their rows through their keys: no table
  * of movie data is scanned (runs and failures are small and not checked). */
@@ -3021,6 +3086,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_schema_reads_no_document_when_the_view_is_current,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_runs_and_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_recent_runs_newest_first_and_stop_early, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_stale_copies_are_noted_and_cleared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_made_at_the_epoch_is_a_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_fetches_are_noted, setup, teardown),
@@ -3059,6 +3126,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_dump_since_searches_by_index, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dump_since_a_time_covers_runs_going_on, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_dump_since_a_time_after_the_parts_upgrade_sends_what_changed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shrink_wal_ignores_a_reader_that_holds_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_shrink_wal_does_not_wait_for_readers, setup, teardown),
