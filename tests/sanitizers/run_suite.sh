@@ -28,6 +28,9 @@ export SAN_ROOT="$root"
 # Races and leaks show in a few crash/resume cycles; the 20-kill loop runs
 # in the normal suite.
 export E2E_KILLS=5
+# A sanitized binary runs several times slower: a test's bound on the time
+# of CPU-bound work (t_export_bomb's inflating) is this many times its own.
+export E2E_SLOW=3
 # The longest tests start first (tests/e2e/longest says why).
 first=$(grep -v '^#' "$root/tests/e2e/longest")
 tests=""
