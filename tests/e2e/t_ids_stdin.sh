@@ -4,7 +4,7 @@
 # with standard output and error closed (logs written all along) every id
 # is still read and stored; with standard input closed, there are none.
 . "$(dirname "$0")/lib.sh"
-plan 20
+plan 22
 
 start_fake --movies 50 --deleted 0
 ids=$(catalogue_ids 30 --movies 50 --deleted 0)
@@ -63,15 +63,25 @@ quoted_as "$TMP/ctl32" '(\\x01){32}' "a token of 32 bytes is quoted whole"
 # `ids -` typed at a terminal waits for input, as cat does: the progress
 # line says so, and what ends the ids; from a pipe or a file (every test
 # above) it does not. script(1) gives the load a terminal for its stdin and
-# stderr; the ids are typed after a second, then Ctrl-D.
+# stderr; the ids are typed after a second (committed a second after their
+# answers, the writer's default), then Ctrl-D two seconds later.
 two=$(echo "$ids" | cut -d' ' -f1,2)
-(sleep 1; printf '%s\n' "$two"; sleep 1; printf '\004') |
+(sleep 1; printf '%s\n' "$two"; sleep 2; printf '\004') |
     ${INGEST_TIMEOUT:+timeout "$INGEST_TIMEOUT"} script -qec \
         "\"$BIN\" --db \"$TMP/tty.sqlite3\" --rate 0 ids -" /dev/null >"$TMP/tty" 2>&1
 like "$(tr '\r\n' '  ' <"$TMP/tty")" "ids from the terminal, Ctrl-D ends them \| 0/0 done.*run [0-9]+ ok: requested=2 stored=2" \
     "ids typed at a terminal: the progress line says where they come from and what ends them"
 is "$(sqlite3 "$TMP/tty.sqlite3" "SELECT count(*) FROM movies WHERE id IN ($(echo "$two" | tr ' ' ,))")" 2 \
     "and the ids typed are stored"
+# The ETA comes from the pace so far: none while the ids typed wait for
+# their answers (nothing done yet, past the first second), nor once all of
+# them are done and the load waits for more ids (nothing known to be left).
+tr '\r' '\n' <"$TMP/tty" | grep -Eo '[02]/2 done.*' | sed 's/ *$//' >"$TMP/tty.frames"
+diag "progress frames: $(sort -u "$TMP/tty.frames" | tr '\n' ' ')"
+waiting=$(grep -c '^0/2 done' "$TMP/tty.frames")
+all_done=$(grep -c '^2/2 done' "$TMP/tty.frames")
+is "$([ "$waiting" -gt 0 ] && [ "$all_done" -gt 0 ] && echo both):$(grep -vc 'ETA --$' "$TMP/tty.frames")" "both:0" \
+    "typed ids: no ETA before one is done, nor when all are done and more may come"
 
 # On a terminal, the progress line's total counts the tokens that were not
 # ids with the ids, as its "done" and "failed" count them: 10 bad tokens and
@@ -92,4 +102,6 @@ tr '\r' '\n' <"$TMP/mixed.tty" | grep -Eo '[0-9]+/[0-9]+ done' | sort -u >"$TMP/
 diag "progress frames: $(tr '\n' ' ' <"$TMP/frames")"
 is "$(awk -F'[/ ]' '$1 + 0 > $2 + 0' "$TMP/frames" | head -1):$(grep -c '^10/12 done' "$TMP/frames")" ":1" \
     "bad tokens and ids: the progress line's done never passes its total (10/12 while fetching)"
+is "$(grep -c 'ids from the terminal' "$TMP/mixed.tty")" 0 \
+    "ids - from a file, progress on a terminal: the line does not say the ids come from the terminal"
 done_testing
