@@ -31,6 +31,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -112,12 +113,22 @@ def candidates(text):
 
 
 def run(cmd, cwd, timeout, env=None):
-    """Exit status of cmd, or None when it ran past timeout (killed)."""
+    """Exit status of cmd, or None when it ran past timeout. Either way,
+    every process it started is killed after it: cmd runs in a process
+    group of its own, and a mutant that hangs the tool would otherwise
+    leave a spinning tmdb-ingest behind its killed test, for good."""
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        return subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=timeout).returncode
+        status = p.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        return None
+        status = None
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    p.wait()
+    return status
 
 
 def unit_tests_for(path, work, named):
