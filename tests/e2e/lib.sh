@@ -60,12 +60,16 @@ skip() {
     done
 }
 
+# A failure is also said on stderr, with what was got (as Test::More's
+# diagnostics are): prove shows stderr without -v, so a CI log says why a
+# test failed, not only which.
 ok() { # ok CONDITION_EXIT_STATUS DESCRIPTION
     TAP_N=$((TAP_N + 1))
     if [ "$1" -eq 0 ]; then
         echo "ok $TAP_N - $2"
     else
         echo "not ok $TAP_N - $2"
+        echo "#   Failed test $TAP_N - $2 ($(basename "$0"))" >&2
         TAP_FAILED=$((TAP_FAILED + 1))
     fi
 }
@@ -73,8 +77,8 @@ ok() { # ok CONDITION_EXIT_STATUS DESCRIPTION
 is() { # is GOT EXPECTED DESCRIPTION
     if [ "$1" = "$2" ]; then ok 0 "$3"; else
         ok 1 "$3"
-        echo "#   got:      '$1'"
-        echo "#   expected: '$2'"
+        echo "#   got:      '$1'" >&2
+        echo "#   expected: '$2'" >&2
     fi
 }
 
@@ -82,16 +86,16 @@ is() { # is GOT EXPECTED DESCRIPTION
 like() {
     if printf '%s' "$1" | grep -Eq -- "$2"; then ok 0 "$3"; else
         ok 1 "$3"
-        echo "#   '$1'"
-        echo "#   does not match /$2/"
+        echo "#   '$1'" >&2
+        echo "#   does not match /$2/" >&2
     fi
 }
 
 unlike() {
     if printf '%s' "$1" | grep -Eq -- "$2"; then
         ok 1 "$3"
-        echo "#   '$1'"
-        echo "#   matches /$2/"
+        echo "#   '$1'" >&2
+        echo "#   matches /$2/" >&2
     else ok 0 "$3"; fi
 }
 
