@@ -95,11 +95,10 @@ static void answer(int fd, const char *request, void *arg) {
     loopback_write(fd, an->status, headers, an->body);
 }
 
-/* Serve `an` to every request, in place of the answer before. */
+/* Serve `an` to every request, in place of the answer before (the child
+ * never returns from loopback_serve(), so `an` lives as long as it). */
 static void serve(struct fixture *f, struct answer an) {
-    static struct answer served; /* the child's copy is its own */
-    served = an;
-    loopback_serve(&f->lb, answer, &served);
+    loopback_serve(&f->lb, answer, &an);
 }
 
 /* fetch_movie() of movie 550 (no retries); returns RETRY_DONE. */
