@@ -85,6 +85,15 @@ int rlimits_thread_attr(pthread_attr_t *attr);
  * a control group's task limit: systemd's TasksMax=, under a timer). */
 void rlimits_describe_thread_error(int err, unsigned n_threads, char *buf, size_t size);
 
+/* Why an allocation a load cannot go without (a thread's curl handle, the
+ * pipeline's queues) failed: "out of memory", and under a finite
+ * `ulimit -v` the limit and what to do, since the threads' stacks and
+ * malloc's arenas share it ("out of memory under the virtual memory limit
+ * (ulimit -v: 150 MiB): raise it or give fewer --workers"). A thread that
+ * started as the address space ran out says this where its starter's
+ * rlimits_describe_thread_error() would have said the rest. */
+void rlimits_describe_oom(char *buf, size_t size);
+
 /* Whether the process cannot open one more descriptor now (EMFILE/ENFILE):
  * asked after a connection failed for no reason curl could name. */
 bool rlimits_fds_exhausted(void);

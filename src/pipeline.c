@@ -74,8 +74,11 @@ static int fetcher_open(struct pipeline *p, struct fetcher *f, unsigned index) {
     f->answers = 0;
     f->answer_s = 0;
     if (!f->http) {
-        if (stop_request(STOP_FATAL))
-            log_error("could not create an HTTP handle");
+        if (stop_request(STOP_FATAL)) {
+            char why[256];
+            rlimits_describe_oom(why, sizeof why);
+            log_error("could not create an HTTP handle: %s", why);
+        }
         return -1;
     }
     return 0;
@@ -241,7 +244,9 @@ enum pipeline_status pipeline_run(const struct pipeline_config *cfg, struct stor
     if (!workers || !p.work || !p.results || !p.http_shared || !p.ratelimit ||
         queue_set_weights(p.results, RESULT_GATHER_BYTES, RESULT_QUEUE_BYTES) != 0 ||
         make_pipe(p.done_pipe) != 0) {
-        log_error("could not set up the pipeline: out of memory");
+        char why[256];
+        rlimits_describe_oom(why, sizeof why);
+        log_error("could not set up the pipeline: %s", why);
         goto out;
     }
 

@@ -153,6 +153,20 @@ void rlimits_describe_thread_error(int err, unsigned n_threads, char *buf, size_
              strerror(err), n_threads, RLIMITS_THREAD_STACK >> 10, vm, procs);
 }
 
+void rlimits_describe_oom(char *buf, size_t size) {
+    struct rlimit as;
+    if (getrlimit(RLIMIT_AS, &as) != 0 || as.rlim_cur == RLIM_INFINITY) {
+        snprintf(buf, size, "out of memory");
+        return;
+    }
+    char vm[32];
+    format_mib(as.rlim_cur, vm, sizeof vm);
+    snprintf(buf, size,
+             "out of memory under the virtual memory limit (ulimit -v: %s): raise it or give "
+             "fewer --workers",
+             vm);
+}
+
 void rlimits_fit_address_space(void) {
 #if defined(__GLIBC__) && defined(M_ARENA_MAX)
     struct rlimit as;

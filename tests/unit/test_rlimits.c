@@ -288,6 +288,23 @@ static void test_thread_failure_names_the_address_space_limit(void **state) {
     assert_non_null(strstr(why, "(ulimit -v: unlimited)"));
 }
 
+/* Out of memory under a finite `ulimit -v` names it and what to do;
+ * without one it is only that. */
+static void test_out_of_memory_names_the_address_space_limit(void **state) {
+    (void)state;
+    struct rlimit saved;
+    char why[256];
+    set_as_limit((rlim_t)4096 << 20, &saved);
+    rlimits_describe_oom(why, sizeof why);
+    assert_int_equal(setrlimit(RLIMIT_AS, &saved), 0);
+    assert_string_equal(why, "out of memory under the virtual memory limit (ulimit -v: 4096 MiB): "
+                             "raise it or give fewer --workers");
+    set_as_limit(RLIM_INFINITY, &saved);
+    rlimits_describe_oom(why, sizeof why);
+    assert_int_equal(setrlimit(RLIMIT_AS, &saved), 0);
+    assert_string_equal(why, "out of memory");
+}
+
 /* The arena cap rlimits_fit_address_space() asks for under an address
  * space limit of `mib` MiB (0: none), -1 when it asks for none. */
 static int arenas_under(rlim_t mib) {
@@ -343,6 +360,7 @@ int main(void) {
         cmocka_unit_test(test_exhaustion_check_takes_no_descriptor),
         cmocka_unit_test(test_thread_failure_names_its_cause),
         cmocka_unit_test(test_thread_failure_names_the_address_space_limit),
+        cmocka_unit_test(test_out_of_memory_names_the_address_space_limit),
         cmocka_unit_test(test_arenas_fit_the_address_space),
         cmocka_unit_test(test_threads_get_the_small_stack),
     };
