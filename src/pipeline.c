@@ -290,7 +290,9 @@ enum pipeline_status pipeline_run(const struct pipeline_config *cfg, struct stor
         for (unsigned i = started; i < n_workers; i++)
             queue_close(p.results);
     } else {
+        double cpu_s = clock_thread_cpu_s();
         supervise(&p);
+        log_debug("supervisor: %.3f s of CPU", clock_thread_cpu_s() - cpu_s);
         pthread_join(producer, NULL);
     }
     for (unsigned i = 0; i < started; i++)
