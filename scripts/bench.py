@@ -224,9 +224,10 @@ class Tools:
     def cpu_split(self, fake, movies, pages=None, ids=None):
         """One more run with -vv: the CPU of each thread, from its debug log."""
         r = self.ingest(fake, pages=pages, ids=ids, extra=("-vv",))
-        roles = {"worker": 0.0, "writer": 0.0, "producer": 0.0}
+        roles = {"worker": 0.0, "writer": 0.0, "producer": 0.0, "supervisor": 0.0}
         for line in r[4].splitlines():
-            m = re.search(r"^tmdb-ingest: (worker|writer|producer)\b.* ([0-9.]+) s of CPU$", line)
+            m = re.search(r"^tmdb-ingest: (worker|writer|producer|supervisor)\b.* ([0-9.]+) s of CPU$",
+                          line)
             if m:
                 roles[m.group(1)] += float(m.group(2))
         main = max(r[2] - sum(roles.values()), 0.0)
@@ -234,8 +235,9 @@ class Tools:
         return (f"Where tmdb-ingest's CPU goes (one more run, with `-vv`, which logs each "
                 f"thread's CPU time as it ends), per movie: workers (HTTP, gzip, JSON parse "
                 f"and mapping) {us['worker']:.0f} µs, writer (SQLite) {us['writer']:.0f} µs, "
-                f"producer {us['producer']:.0f} µs, main thread (start-up: libraries, "
-                f"opening the database) {main * 1e6 / movies:.0f} µs; "
+                f"producer {us['producer']:.0f} µs, main thread supervising the load "
+                f"{us['supervisor']:.0f} µs and the rest of its time (start-up: libraries, "
+                f"opening the database; the run's end) {main * 1e6 / movies:.0f} µs; "
                 f"{r[2] * 1e6 / movies:.0f} µs in all.\n")
 
     def asyncio(self, fake, pages=None, ids=None, sequential=False):
