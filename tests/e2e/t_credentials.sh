@@ -2,7 +2,7 @@
 # Credentials: required before any request, a rejected one stops the run at
 # once with exit 1, and the secret never appears in output or the database.
 . "$(dirname "$0")/lib.sh"
-plan 29
+plan 31
 
 API_KEY=0123456789abcdef0123456789abcdef
 start_fake --movies 60 --deleted 0 --api-key "$API_KEY"
@@ -13,6 +13,15 @@ is "$(cat "$TMP/rc")" 2 "no credential: exit 2"
 like "$(cat "$TMP/e")" "TMDB_API_TOKEN" "no credential: message names the variables to set"
 fake_snapshot
 is "$(fake_stat requests)" 0 "no credential: no request was sent"
+# Only a dry run of export goes without one (it reads the export file, from
+# the files host, which wants none); an export that fetches, and a dry run
+# of a list (its pages come from the API), need it as every load does.
+for cmd in "export --export-base $FAKE_URL/p/exports" "--dry-run list now_playing"; do
+    ( unset TMDB_API_TOKEN; run_ingest $cmd; echo "$RC" >"$TMP/rc"; printf '%s' "$ERR" >"$TMP/e" )
+    fake_snapshot
+    like "$(cat "$TMP/rc"):$(fake_stat requests):$(cat "$TMP/e")" "^2:0:.*TMDB_API_TOKEN" \
+        "no credential, $cmd: exit 2, no request, the variables named"
+done
 
 # A v3 key in TMDB_API_TOKEN went out as a bearer token, and TMDB's 401
 # "Invalid API key" read as a wrong key: refused before any request,

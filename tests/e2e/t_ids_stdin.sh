@@ -4,7 +4,7 @@
 # with standard output and error closed (logs written all along) every id
 # is still read and stored; with standard input closed, there are none.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 23
 
 start_fake --movies 50 --deleted 0
 ids=$(catalogue_ids 30 --movies 50 --deleted 0)
@@ -30,6 +30,18 @@ DB=$TMP/closed.sqlite3
 "$BIN" --db "$DB" --no-progress -vv --rate 0 ids - <"$TMP/ids" >&- 2>&-
 is "$?:$(sql 'SELECT count(*) FROM movies')" "0:30" "stdout and stderr closed: exit 0, all 30 stored"
 is "$(sql 'PRAGMA integrity_check')" ok "and no log line went into the database"
+# While it runs, /dev/null holds the closed descriptors' places: a file
+# opened later (the stop pipe, the lock file, a socket) would otherwise
+# take number 1 or 2, and the log lines would be written into it.
+mkfifo "$TMP/ids.fifo"
+"$BIN" --db "$DB" --no-progress -vv --rate 0 ids - <"$TMP/ids.fifo" >&- 2>&- &
+pid=$!
+exec 3>"$TMP/ids.fifo"
+wait_for "the load's run row" "$pid" run_running
+is "$(readlink "/proc/$pid/fd/1"):$(readlink "/proc/$pid/fd/2")" "/dev/null:/dev/null" \
+    "stdout and stderr closed: /dev/null in their places while it runs"
+exec 3>&-
+wait "$pid"
 timeout 20 "$BIN" --db "$DB" --no-progress --rate 0 ids - <&- >/dev/null 2>&1
 is "$?" 1 "stdin closed: exit 1, no ids to read (no hang, no empty run called ok)"
 # quoted_as FILE PATTERN NAME: a dry run reading FILE warns that its first

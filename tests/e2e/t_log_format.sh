@@ -4,7 +4,7 @@
 # counts; warnings keep their text; nothing else is written. A dry run's
 # result, what it was asked for, is the event dry_run on stdout.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 15
 
 start_fake --movies 30 --deleted 2
 run_ingest export --export-base "$FAKE_URL/p/exports" --include-adult --include-video --rate 0 --log-format json -v
@@ -21,12 +21,14 @@ print(len(bad), len(missing), len(summary))
 s = summary[0] if summary else {}
 print(s.get("status"), s.get("stored"), s.get("missing"), s.get("requested"))
 print(sum(1 for o in objs if o["event"] == "message" and o["level"] == "info"))
+print(sum(1 for o in objs if o["level"] == "debug"))
 PY
 set -- $(sed -n 1p "$TMP/check")
 is "$1 $2" "0 0" "every line is a JSON object with time, level and event"
 is "$3" 1 "one run_finished event"
 is "$(sed -n 2p "$TMP/check")" "ok 28 0 28" "its fields: status, stored, missing, requested"
 [ "$(sed -n 3p "$TMP/check")" -ge 1 ]; ok $? "-v messages are info events"
+is "$(sed -n 4p "$TMP/check")" 0 "-v logs no debug event (each thread's CPU is -vv's)"
 run_ingest export --export-base "$FAKE_URL/p/exports" --dry-run --log-format json
 is "$RC" 0 "a dry run: exit 0"
 is "$(printf '%s\n' "$OUT" | "$PYTHON" -c '
