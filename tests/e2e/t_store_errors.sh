@@ -10,9 +10,10 @@
 # disk image is malformed" named only OUT, the intact database. A load on
 # a database with a corrupt page stops at the first write that meets it,
 # exit 1, naming the step: the table of failures (the run then recorded
-# failed), or of runs (before the run begins: nothing recorded).
+# failed), or of runs (before the run begins: nothing recorded), or where
+# a resume reads the movies an interrupted run settled.
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 17
 
 start_fake --movies 20 --deleted 0
 id=$(catalogue_ids 1 --movies 20 --deleted 0)
@@ -76,5 +77,15 @@ corrupt "$TMP/runs.sqlite3" runs
 DB=$TMP/runs.sqlite3 run_ingest ids "$id" --rate 0
 like "$RC:$ERR" "^1:.*runs\.sqlite3: mark unfinished runs aborted: database disk image is malformed" \
     "a corrupt page of runs: exit 1 before the run begins, the step named"
+# A run to resume, whose settled movies cannot be read: the load stops
+# before any request, rather than fetch again what it could not read.
+cp "$GOOD" "$TMP/resume.sqlite3"
+sqlite3 "$TMP/resume.sqlite3" "UPDATE runs SET status = 'interrupted'"
+corrupt "$TMP/resume.sqlite3" sqlite_autoindex_fetch_failures_1
+fake_reset
+DB=$TMP/resume.sqlite3 run_ingest ids "$id" --rate 0
+fake_snapshot
+like "$RC:$(fake_stat requests):$ERR" "^1:0:.*resume\.sqlite3: read the movies of run 1: database disk image is malformed" \
+    "a corrupt page where a resume reads what it settled: exit 1, no request, the step named"
 
 done_testing

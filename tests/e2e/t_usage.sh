@@ -2,7 +2,7 @@
 # The command line: --help, --version, and usage errors exit 2 with a clear
 # message before anything is opened or requested.
 . "$(dirname "$0")/lib.sh"
-plan 25
+plan 26
 
 "$BIN" --help >"$TMP/help" 2>&1
 is "$?" 0 "--help exits 0"
@@ -80,5 +80,9 @@ like "$ERR" "warning: --workers 21 opens 21 connections to TMDB, which allows ab
 https_proxy=http://127.0.0.1:9 run_ingest --api-base https://api.themoviedb.org/3 --workers 20 \
     --retries 0 ids 5
 unlike "$ERR" "connections to TMDB" "--workers 20 for ids (no list pages): none"
+https_proxy=http://127.0.0.1:9 run_ingest --api-base https://api.themoviedb.org/3 --workers 20 \
+    --retries 0 list now_playing
+like "$ERR" "warning: --workers 20 opens 21 connections to TMDB, which allows about 20 per IP address: expect 429s; 19 workers stay within it" \
+    "--workers 20 for a list (its pages take one more): a warning, 19 named"
 
 done_testing
