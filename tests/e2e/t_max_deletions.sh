@@ -7,7 +7,7 @@
 # accept them; a count or a percentage sets the limit.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 30
+plan 33
 
 start_fake --movies 300 --deleted 0
 EXPORT_BASE="$FAKE_URL/p/exports"
@@ -61,6 +61,16 @@ is "$(deleted)" 0 "nothing marked deleted"
 is "$(last_run)" partial "the run is recorded as partial"
 is "$(cursor)" "$CURSOR" "the changes cursor did not move"
 like "$ERR" "run [0-9]+ partial" "the summary says partial"
+# -q: the run turns partial only at its end, once the export is read; the
+# warnings it held back until then (here: an earlier run died) say why too
+age_all
+sql "UPDATE runs SET status = 'running' WHERE id = (SELECT max(id) FROM runs)"
+run_ingest -q export --file "$SHORT" --rate 0
+is "$RC" 3 "-q, deletions held: exit 3"
+like "$ERR" "warning: 1 earlier run\(s\) had died without finishing; marked aborted" \
+    "and the warnings held back are written"
+like "$(printf '%s\n' "$ERR" | tail -n 1)" "^tmdb-ingest: run [0-9]+ partial: " \
+    "before the summary line, which comes last"
 
 # The advice keeps the run's own --max-age, if over a day: 1d would fetch
 # again what this run skipped as fresh (a whole catalogue, for a weekly
