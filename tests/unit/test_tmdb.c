@@ -108,6 +108,7 @@ static void test_redaction(void **state) {
         {"--api-base=http://u:pw@h/3", "--api-base=http://u:***@h/3"},
         {"http://:pw@h/3", "http://:***@h/3"},
         {"http://TOKEN@:8080/3", "http://***@:8080/3"}, /* no host name, a port */
+        {"://TOKEN@h/3", "://***@h/3"},                 /* no scheme: "://" first */
     };
     for (size_t i = 0; i < sizeof userinfo / sizeof *userinfo; i++) {
         tmdb_redact_url(userinfo[i].url, out, sizeof out);
@@ -561,6 +562,21 @@ static void test_configuration_url(void **state) {
     assert_string_equal(buf, "");
 }
 
+/* TMDB's own base, with or without a trailing slash, and nothing else: not
+ * a longer path, nor another base of the same length. */
+static void test_official_base_is_tmdb_s_own(void **state) {
+    (void)state;
+    assert_true(tmdb_is_official_base("https://api.themoviedb.org/3"));
+    assert_true(tmdb_is_official_base("https://api.themoviedb.org/3/"));
+    assert_false(tmdb_is_official_base("https://api.themoviedb.org/30"));
+    assert_false(tmdb_is_official_base("https://api.themoviedb.org/3//"));
+    assert_false(tmdb_is_official_base("https://api.themoviedb.org/3/x"));
+    assert_false(tmdb_is_official_base("https://api.themoviedb.org"));
+    assert_false(tmdb_is_official_base("http://127.0.0.1:8080/3"));
+    assert_false(tmdb_is_official_base("https://api.example.test.x/3"));  /* same length */
+    assert_false(tmdb_is_official_base("https://api.example.test.x/3/")); /* and a slash */
+}
+
 static void test_url_encode_is_the_urls_encoding(void **state) {
     (void)state;
     char buf[64], url[256];
@@ -569,6 +585,11 @@ static void test_url_encode_is_the_urls_encoding(void **state) {
     /* the very form a URL with that key carries */
     assert_true(tmdb_url_configuration(url, sizeof url, "https://h/3", "ab+c/d=e~") > 0);
     assert_non_null(strstr(url, "api_key=ab%2Bc%2Fd%3De~"));
+    /* RFC 3986's unreserved characters stay as they are, both ends of each range */
+    assert_int_equal(tmdb_url_encode(buf, sizeof buf, "AZaz09-._~"), 10);
+    assert_string_equal(buf, "AZaz09-._~");
+    assert_int_equal(tmdb_url_encode(buf, sizeof buf, "@[`{/:"), 18);
+    assert_string_equal(buf, "%40%5B%60%7B%2F%3A");
     assert_int_equal(tmdb_url_encode(buf, sizeof buf, ""), 0);
     assert_string_equal(buf, "");
     assert_int_equal(tmdb_url_encode(buf, 15, "ab+c/d=e~"), -1); /* no room for the NUL */
@@ -624,6 +645,7 @@ int main(void) {
         cmocka_unit_test(test_append_buffer_too_small),
         cmocka_unit_test(test_changes_url),
         cmocka_unit_test(test_configuration_url),
+        cmocka_unit_test(test_official_base_is_tmdb_s_own),
         cmocka_unit_test(test_url_encode_is_the_urls_encoding),
         cmocka_unit_test(test_changes_url_too_small_is_refused_without_overflow),
     };
