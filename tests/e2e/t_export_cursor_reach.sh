@@ -24,7 +24,7 @@
 # The runs below read days by this machine's clock: one that straddles
 # midnight has a new day to read.
 one_utc_day
-plan 37
+plan 39
 
 FAKE_OPTS="--movies 60 --deleted 2"
 # before the fake starts: it serves today's export even when midnight comes
@@ -168,6 +168,17 @@ is "$RC:$(cursor):$(notes)" "0:$TODAY:$video|${TODAY}T00:00:00Z|none" \
     "export --shard $((video % 2))/2, the movie's own: noted, the cursor at the export's day"
 run_ingest changes --rate 0 --shard "$((video % 2))/2"
 is "$RC:$(notes)" "0:" "changes --shard of that shard fetches it"
+
+# --max-age with such a movie: the movies it skips, fetched within reach,
+# bound the day the cursor moves to (their oldest fetch's) and are not
+# noted, so the warning's possible causes leave --max-age out.
+sql "UPDATE movies SET fetched_at = '$(day -10)T05:00:00Z', copy_made_at = '$(day -10)T04:00:00Z'"
+fetched_long_ago -100 none
+export_now --max-age 20d
+is "$RC:$(cursor):$(notes)" "0:$(day -10):$video|$(day -10)T00:00:00Z|none" \
+    "export --max-age 20d, the others fetched 10 days ago: the old movie alone noted, the cursor at their fetch's day"
+like "$ERR" "warning: 1 stored movie\(s\) this export did not fetch again \(possible causes: video movies without --include-video\) would hold the changes cursor at $(day -100)," \
+    "the warning names the causes that may have left it out, not --max-age"
 
 # Cost: a first export with --min-popularity on a database loaded more
 # than 90 days ago notes every stored movie below it. 10,002 stored movies
