@@ -355,13 +355,15 @@ enum store_status store_fresh_ids(struct store *s, const char *since, const char
  * calls below: the live ones run `run_id` did not record as failed (it
  * notes those itself: store_note_failures()), adult ones only with
  * `adult`; with shard_count > 0 only those whose id % shard_count is
- * shard_index or, with `other_shards`, is not.
+ * shard_index or, with `other_shards`, is not; with `fetched_since`
+ * (ISO-8601 UTC; NULL: any), only those fetched at or after it.
  */
 struct store_unrefreshed {
     int64_t run_id;
     bool adult;
     unsigned shard_count, shard_index;
     bool other_shards;
+    const char *fetched_since;
 };
 
 /*

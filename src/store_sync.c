@@ -257,12 +257,12 @@ enum store_status store_stale_ids(struct store *s, store_id_fn fn, void *ctx) {
                          "the movies served copies older than their change");
 }
 
-/* The movies of a struct store_unrefreshed (?3 to ?7, bound by
+/* The movies of a struct store_unrefreshed (?3 to ?7 and ?9, bound by
  * bind_unrefreshed()), to follow a condition on the time, ?8. */
 #define UNREFRESHED_WHERE                                                                          \
     " < ?8 AND deleted_at IS NULL AND (adult = 0 OR ?4) "                                          \
     "AND id NOT IN (SELECT movie_id FROM fetch_failures WHERE run_id = ?3) "                       \
-    "AND (?5 = 0 OR (id % ?5 = ?6) != ?7)"
+    "AND (?5 = 0 OR (id % ?5 = ?6) != ?7) AND (?9 IS NULL OR fetched_at >= ?9)"
 /* A copy of the fetch's day is before ?8, a day's start, exactly when its
  * fetch is: only the others need their own condition (that of the partial
  * index movies_copy_made, repeated so that it is used). */
@@ -281,6 +281,8 @@ static void bind_unrefreshed(sqlite3_stmt *st, const void *ctx) {
     sqlite3_bind_int64(st, 6, p->which->shard_index);
     sqlite3_bind_int(st, 7, p->which->other_shards);
     store_bind_text(st, 8, p->before);
+    if (p->which->fetched_since)
+        store_bind_text(st, 9, p->which->fetched_since);
 }
 
 enum store_status store_oldest_unrefreshed(struct store *s, const char *before,

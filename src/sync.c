@@ -355,6 +355,28 @@ static bool hold_back(struct store *store, const struct store_unrefreshed *which
            oldest_unrefreshed(store, which, true, day, copied, CLOCK_ISO_SIZE + 8);
 }
 
+/*
+ * Move *day, the first day of the movies it stands for (fetched that day
+ * or later and left as they were: what --max-age skipped, what the run it
+ * resumed stored), back to the day of the oldest copy one of them is stored
+ * from, if earlier. TMDB's cache often made the copy the day before the
+ * fetch: notes_to()'s day is where the cursor may go without noting those
+ * movies, and at their fetch's day it would be past their copies, so
+ * note_unrefreshed() would note every one (up to the whole catalogue, for
+ * a weekly export --max-age) rather than hold the cursor a day further
+ * back. LONG_MAX stays. False on a database error (logged).
+ */
+static bool with_their_copies(struct store *store, const struct store_unrefreshed *which,
+                              long *day) {
+    if (*day == LONG_MAX)
+        return true;
+    char since[CLOCK_ISO_SIZE], copied[CLOCK_ISO_SIZE + 8];
+    clock_format_day_start(*day, since);
+    struct store_unrefreshed theirs = *which;
+    theirs.fetched_since = since;
+    return oldest_unrefreshed(store, &theirs, true, day, copied, sizeof copied);
+}
+
 /* More notes than the movies TMDB lists as changed in a usual day (a few
  * thousand: tens of /movie/changes pages of 100): the next nightly changes
  * run would take hours instead of minutes, so the export says how to
@@ -437,8 +459,8 @@ static enum sync_status note_unrefreshed(const struct options *opt, struct store
                                          const struct sync_facts *facts, long to, long reach,
                                          long *held) {
     const struct source *src = &opt->source;
-    struct store_unrefreshed mine = {facts->run_id, opt->export_adult_listed, src->shard_count,
-                                     src->shard_index, false};
+    struct store_unrefreshed mine = {
+        facts->run_id, opt->export_adult_listed, src->shard_count, src->shard_index, false, NULL};
     char fetched[CLOCK_ISO_SIZE + 8], copied[CLOCK_ISO_SIZE + 8], reach_s[CLOCK_DATE_SIZE];
     clock_format_date(reach, reach_s);
     if (src->shard_count > 0) {
@@ -533,7 +555,7 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
          * copy one is stored from that the run did not fetch again
          * (skipped by --max-age or as settled by the run it resumed, or
          * left as it was): it holds no change made after it either. */
-        struct store_unrefreshed all = {facts->run_id, opt->export_adult_listed, 0, 0, false};
+        struct store_unrefreshed all = {facts->run_id, opt->export_adult_listed, 0, 0, false, NULL};
         char fetched[CLOCK_ISO_SIZE + 8], copied[CLOCK_ISO_SIZE + 8];
         long held = day, reach = changes_reach();
         if (!hold_back(store, &all, &held, fetched, copied))
@@ -549,10 +571,15 @@ enum sync_status sync_finish(const struct options *opt, struct store *store,
             return st;
         bool ahead = found && cursor_ahead(current);
         bool stays = found && current >= reach && !ahead;
-        if (held < reach && !stays && listed >= reach &&
-            (st = note_unrefreshed(opt, store, facts, notes_to(facts, own, reach), reach, &held)) !=
-                SYNC_OK)
-            return st;
+        if (held < reach && !stays && listed >= reach) {
+            struct sync_facts kept = *facts; /* what they stand for, from their copies */
+            if (!with_their_copies(store, &all, &kept.resumed_from_day) ||
+                !with_their_copies(store, &all, &kept.max_age_day))
+                return SYNC_FATAL;
+            st = note_unrefreshed(opt, store, &kept, notes_to(&kept, own, reach), reach, &held);
+            if (st != SYNC_OK)
+                return st;
+        }
         /* Said only when they hold it back: a cursor already at `day` or
          * after (the nightly changes runs moved it there, and read those
          * movies' changes) stays where it is, and a weekly export would

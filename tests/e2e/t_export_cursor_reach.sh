@@ -24,7 +24,7 @@
 # The runs below read days by this machine's clock: one that straddles
 # midnight has a new day to read.
 one_utc_day
-plan 39
+plan 40
 
 FAKE_OPTS="--movies 60 --deleted 2"
 # before the fake starts: it serves today's export even when midnight comes
@@ -179,6 +179,17 @@ is "$RC:$(cursor):$(notes)" "0:$(day -10):$video|$(day -10)T00:00:00Z|none" \
     "export --max-age 20d, the others fetched 10 days ago: the old movie alone noted, the cursor at their fetch's day"
 like "$ERR" "warning: 1 stored movie\(s\) this export did not fetch again \(possible causes: video movies without --include-video\) would hold the changes cursor at $(day -100)," \
     "the warning names the causes that may have left it out, not --max-age"
+# The same from copies TMDB's cache made the day before their fetch, as it
+# often does: they bound the cursor at the copies' day, and are not noted
+# (before, a cursor at their fetch's day was past their copies, and every
+# movie --max-age skipped was noted: up to the whole catalogue for the next
+# changes run).
+sql "UPDATE movies SET fetched_at = '$(day -10)T05:00:00Z', copy_made_at = '$(day -11)T23:00:00Z'"
+fetched_long_ago -100 none
+sql "DELETE FROM stale_copies"
+export_now --max-age 20d
+is "$RC:$(cursor):$(notes)" "0:$(day -11):$video|$(day -11)T00:00:00Z|none" \
+    "copies made the day before their fetch: the old movie alone noted, the cursor at the copies' day"
 
 # Cost: a first export with --min-popularity on a database loaded more
 # than 90 days ago notes every stored movie below it. 10,002 stored movies
