@@ -97,6 +97,8 @@ static void test_unknowns_become_null(void **state) {
     const char *b = "{\"id\":5,\"title\":\"T\",\"runtime\":0,\"release_date\":\"\","
                     "\"belongs_to_collection\":null,\"genres\":[],\"revenue\":0}";
     struct movie *m = parse_ok(b, 5);
+    assert_false(m->adult); /* absent: not adult, not a video */
+    assert_false(m->video);
     assert_false(m->has_runtime);
     assert_null(m->release_date);
     assert_false(m->has_collection);
@@ -107,8 +109,16 @@ static void test_unknowns_become_null(void **state) {
     assert_null(m->genres);
     movie_free(m);
     b = "{\"id\":5,\"title\":\"T\",\"runtime\":null,\"popularity\":null,"
-        "\"vote_average\":null,\"vote_count\":null}";
+        "\"vote_average\":null,\"vote_count\":null,\"adult\":null,\"video\":null,"
+        "\"credits\":{\"cast\":[{\"id\":9,\"name\":\"N\",\"credit_id\":\"c\"}],"
+        "\"crew\":[{\"id\":8,\"name\":\"M\",\"adult\":null,\"credit_id\":\"d\"}]}}";
     m = parse_ok(b, 5);
+    assert_false(m->adult); /* null: as absent */
+    assert_false(m->video);
+    assert_int_equal(m->n_cast, 1);
+    assert_false(m->cast[0].person.adult); /* a person's absent "adult" too */
+    assert_int_equal(m->n_crew, 1);
+    assert_false(m->crew[0].person.adult);
     assert_false(m->has_runtime);
     assert_false(m->has_popularity);
     assert_false(m->has_vote_average);
