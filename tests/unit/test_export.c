@@ -879,6 +879,12 @@ static void test_reader_truncated_small_gzip_and_missing_trailer(void **state) {
     assert_int_equal(n, 1);
     assert_int_equal(s[0].kind, EXPORT_ERROR);
     assert_non_null(strstr(s[0].reason, "truncated"));
+    /* only gzip's 2-byte magic: a gzip file cut short, not text */
+    write_plain(t->path, "\x1f\x8b", 2);
+    n = read_steps(t->path, s, 4);
+    assert_int_equal(n, 1);
+    assert_int_equal(s[0].kind, EXPORT_ERROR);
+    assert_non_null(strstr(s[0].reason, "truncated"));
 }
 
 static void test_reader_corrupt_gzip(void **state) {
@@ -925,10 +931,17 @@ static void test_reader_concatenated_members(void **state) {
 }
 
 /* The gzip of data[0, len) appended to the file at path (a new member),
- * or with path NULL only counted. Its length. */
-static size_t append_gzip_member(const char *path, const char *data, size_t len) {
+ * or with path NULL only counted; with `name`, the header holds it as the
+ * file's name (FNAME). Its length. */
+static size_t append_gzip_member_named(const char *path, const char *data, size_t len,
+                                       const char *name) {
     z_stream z = {0};
+    gz_header head = {0};
+    head.name = (Bytef *)(uintptr_t)name;
+    head.os = 3; /* Unix */
     assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    if (name)
+        assert_int_equal(deflateSetHeader(&z, &head), Z_OK);
     size_t cap = deflateBound(&z, (uLong)len);
     unsigned char *out = malloc(cap);
     assert_non_null(out);
@@ -947,6 +960,24 @@ static size_t append_gzip_member(const char *path, const char *data, size_t len)
     }
     free(out);
     return n;
+}
+
+static size_t append_gzip_member(const char *path, const char *data, size_t len) {
+    return append_gzip_member_named(path, data, len, NULL);
+}
+
+/* The same, the member made exactly `size` bytes long by the length of
+ * the name in its header. */
+static void append_gzip_member_of_size(const char *path, const char *data, size_t len,
+                                       size_t size) {
+    size_t bare = append_gzip_member(NULL, data, len);
+    assert_true(size > bare + 1);
+    char *name = malloc(size - bare);
+    assert_non_null(name);
+    memset(name, 'n', size - bare - 1);
+    name[size - bare - 1] = '\0';
+    assert_int_equal(append_gzip_member_named(path, data, len, name), size);
+    free(name);
 }
 
 /* Two exports concatenated as --file with --include-adult takes them
@@ -1025,6 +1056,34 @@ static void test_reader_member_end_in_the_next_read(void **state) {
     }
     assert_true(straddled > 0); /* the case this is about was made */
     free(data);
+}
+
+/* A member that starts in the last bytes of a read of the file, gzip's
+ * 2-byte magic whole in it or not, is read as one that starts anywhere
+ * else: the first member is made to end 0 to 3 bytes before the reader's
+ * first read (64 KiB) does. The check takes the file as whole too. */
+static void test_reader_next_member_wherever_a_read_cuts_it(void **state) {
+    struct tmp *t = *state;
+    const char first[] = "{\"id\":1}\n", second[] = "{\"id\":2}\n";
+    char reason[160];
+    for (size_t in_first_read = 0; in_first_read <= 3; in_first_read++) {
+        unlink(t->path);
+        append_gzip_member_of_size(t->path, first, sizeof first - 1, 65536 - in_first_read);
+        append_gzip_member(t->path, second, sizeof second - 1);
+        struct step s[4];
+        size_t n = read_steps(t->path, s, 4);
+        if (n != 3 || s[0].kind != EXPORT_ENTRY || s[1].kind != EXPORT_ENTRY || s[1].id != 2 ||
+            s[2].kind != EXPORT_END)
+            fail_msg("%zu bytes of the second member in the first read: %zu steps, the last "
+                     "kind %d (%s)",
+                     in_first_read, n, s[n - 1].kind, s[n - 1].reason);
+        int fd = open(t->path, O_RDONLY);
+        assert_true(fd >= 0);
+        if (export_check_whole(fd, 0, reason, sizeof reason) != 0)
+            fail_msg("%zu bytes of the second member in the first read: check says %s",
+                     in_first_read, reason);
+        close(fd);
+    }
 }
 
 /* A read of the file that ends inside a line, just after what parses as a
@@ -1155,6 +1214,7 @@ int main(void) {
         READER_TEST(test_reader_member_without_final_newline),
         READER_TEST(test_reader_line_split_across_members),
         READER_TEST(test_reader_member_end_in_the_next_read),
+        READER_TEST(test_reader_next_member_wherever_a_read_cuts_it),
         READER_TEST(test_reader_line_cut_by_a_read_stays_one_line),
         READER_TEST(test_reader_plain_file_is_read_as_text),
         READER_TEST(test_reader_gzip_of_nothing_ends),
