@@ -2748,10 +2748,35 @@ static int counting_write(sqlite3_file *file, const void *buf, int amount, sqlit
     return real_methods->xWrite(file, buf, amount, offset);
 }
 
+/* The same VFS fails this many writes to a main database file next, as a
+ * disk that returns EIO for a moment would (test_open_fails_when_the_
+ * switch_to_wal_cannot_be_written()). */
+static int db_writes_to_fail;
+static sqlite3_io_methods failing_db_methods;
+static const sqlite3_io_methods *real_db_methods;
+
+static int failing_db_write(sqlite3_file *file, const void *buf, int amount, sqlite3_int64 offset) {
+    if (db_writes_to_fail > 0) {
+        db_writes_to_fail--;
+        return SQLITE_IOERR_WRITE;
+    }
+    return real_db_methods->xWrite(file, buf, amount, offset);
+}
+
 static int counting_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int flags,
                          int *out_flags) {
     (void)vfs;
     int rc = real_vfs->xOpen(real_vfs, name, file, flags, out_flags);
+    if (rc == SQLITE_OK && (flags & SQLITE_OPEN_MAIN_DB) && file->pMethods &&
+        db_writes_to_fail > 0) {
+        if (!real_db_methods) {
+            real_db_methods = file->pMethods;
+            failing_db_methods = *real_db_methods;
+            failing_db_methods.xWrite = failing_db_write;
+        }
+        if (file->pMethods == real_db_methods)
+            file->pMethods = &failing_db_methods;
+    }
     if (rc == SQLITE_OK && (flags & SQLITE_OPEN_SUBJOURNAL) && file->pMethods) {
         if (!real_methods) {
             real_methods = file->pMethods;
@@ -2773,6 +2798,28 @@ static void count_subjournal_writes(void) {
     counting_vfs.xOpen = counting_open;
     if (sqlite3_vfs_register(&counting_vfs, 1) != SQLITE_OK)
         abort();
+}
+
+/* A new database is switched to WAL by a write to its file: when that
+ * write fails (EIO, a full disk), SQLite still answers "wal" and reports
+ * the failure only when the statement is finalized, and the database
+ * stays in rollback-journal mode (a store opened anyway would load in it,
+ * readers waiting on its writes). The open fails, naming the step; the
+ * next one, the disk well again, makes the database in WAL mode. */
+static void test_open_fails_when_the_switch_to_wal_cannot_be_written(void **state) {
+    struct fixture *f = *state;
+    char err[256] = "", buf[64];
+    struct store *s = NULL;
+    db_writes_to_fail = 1;
+    enum store_status st = store_open(f->path, "ko-KR", &s, err, sizeof err);
+    int unfailed = db_writes_to_fail;
+    db_writes_to_fail = 0;
+    store_close(s);
+    assert_int_equal(unfailed, 0); /* the write was failed */
+    if (st != STORE_ERR || !strstr(err, "switch to WAL journal mode: disk I/O error"))
+        fail_msg("status %d, \"%s\"", (int)st, err);
+    store_close(open_ok(f->path, "ko-KR"));
+    assert_string_equal(qs(f->path, "PRAGMA journal_mode", buf, sizeof buf), "wal");
 }
 
 /* Three new movies, then the same three fetched again with new titles,
@@ -3050,6 +3097,8 @@ int main(void) {
         BOTH_WAYS(test_each_document_field_reaches_the_index),
         BOTH_WAYS(test_refetch_of_the_same_text_leaves_the_index_alone),
         cmocka_unit_test_setup_teardown(test_open_creates_schema_wal_and_language, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_fails_when_the_switch_to_wal_cannot_be_written,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_cache_is_sized, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_uid_is_random_hex_and_unique, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_language_is_refused, setup, teardown),
