@@ -4,7 +4,7 @@
 # with standard output and error closed (logs written all along) every id
 # is still read and stored; with standard input closed, there are none.
 . "$(dirname "$0")/lib.sh"
-plan 23
+plan 24
 
 start_fake --movies 50 --deleted 0
 ids=$(catalogue_ids 30 --movies 50 --deleted 0)
@@ -25,6 +25,12 @@ is "$RC" 3 "bad tokens: exit 3 (finished, some input failed)"
 like "$ERR" "line 2: \"not-an-id\" is not a movie id" "bad token reported with its line"
 like "$ERR" "line 5: \"-5\" is not a movie id" "negative id reported"
 is "$(sql 'SELECT failed FROM runs ORDER BY id DESC LIMIT 1')" 2 "bad tokens counted as failed"
+# The input's end ends its last token too: a file whose last line has no
+# newline (printf, an editor that adds none) loads its last id.
+printf '%s\n%s' "$(echo "$ids" | cut -d' ' -f3)" "$(echo "$ids" | cut -d' ' -f4)" >"$TMP/nonl"
+DB=$TMP/nonl.sqlite3 INGEST_STDIN=$TMP/nonl run_ingest ids - --rate 0
+is "$RC:$(DB=$TMP/nonl.sqlite3 sql 'SELECT count(*) FROM movies')" "0:2" \
+    "a last id with no newline after it is read and stored"
 
 DB=$TMP/closed.sqlite3
 "$BIN" --db "$DB" --no-progress -vv --rate 0 ids - <"$TMP/ids" >&- 2>&-
