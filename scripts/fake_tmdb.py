@@ -198,6 +198,8 @@ EXPORT_PATH = re.compile(r"/p/exports/(adult_)?movie_ids_([0-9]{2})_([0-9]{2})_(
                          r"\.json\.gz")
 S3_ACCESS_DENIED = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
                     b'<Message>Access Denied</Message></Error>')
+S3_SLOW_DOWN = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code>'
+                b'<Message>Please reduce your request rate.</Message></Error>')
 DATE_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -1217,6 +1219,13 @@ class Handler(BaseHTTPRequestHandler):
         if day is None or not today - datetime.timedelta(days=EXPORT_KEEP_DAYS) < day <= today:
             self.send_body(403, S3_ACCESS_DENIED, "application/xml", compress=False)
             return
+        with self.server.stats.lock:
+            busy = self.server.export_busy_left > 0
+            self.server.export_busy_left -= busy
+        if busy:
+            self.send_body(503, S3_SLOW_DOWN, "application/xml", compress=False,
+                           headers=self.retry_after(self.server.opts.export_busy[1]))
+            return
         if self.server.opts.export_redirect:
             self.send_body(302, b"", "text/plain", compress=False,
                            headers={"Location": self.server.opts.export_redirect + path})
@@ -1634,6 +1643,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                         "that moved)")
     p.add_argument("--export-cut", type=int, default=0, metavar="N",
                    help="the first N export downloads end half-way, with no Content-Length")
+    p.add_argument("--export-busy", type=export_busy, default=(0, 0), metavar="N:SECONDS",
+                   help="the first N export downloads answer 503 (S3's SlowDown) with "
+                        "Retry-After: SECONDS")
     p.add_argument("--export-blank-mib", type=int, default=0, metavar="N",
                    help="the main export ends with N MiB of empty lines, as 1 KiB gzip members "
                         "of 1 MiB each (a gzip bomb), also with --write-export")
@@ -1692,6 +1704,13 @@ def date_arg(text):
     return day
 
 
+def export_busy(text):
+    n, _, seconds = text.partition(":")
+    if not (n.isdigit() and seconds.isdigit()):
+        raise argparse.ArgumentTypeError(f"not N:SECONDS: {text!r}")
+    return int(n), int(seconds)
+
+
 def dump(catalogue, language, parts=(), as_of=None, image_languages=None):
     out = sys.stdout
     for mid in catalogue.order:
@@ -1743,6 +1762,7 @@ def main(argv):
     server = Server((opts.host, opts.port), Handler)
     server.opts = opts
     server.export_cuts_left = opts.export_cut
+    server.export_busy_left = opts.export_busy[0]
     server.catalogue = catalogue
     server.stats = Stats()
     server.limiter = RateLimiter(opts.rate_limit)

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Transient faults are retried: 502, 503 and 504 with CloudFront's HTML
 # body, 503 with Retry-After, a reset connection, a 500 and a stall cut by
-# --timeout; every movie is stored exactly once and the run exits 0.
+# --timeout; every movie is stored exactly once and the run exits 0. An
+# export download answered 503 waits the Retry-After it gives, 0 included.
 . "$(dirname "$0")/lib.sh"
-plan 8
+plan 9
 
 CAT="--movies 30 --deleted 0"
 set -- $(catalogue_ids 10 $CAT)
@@ -30,5 +31,15 @@ DB=$TMP/vv.sqlite3
 run_ingest -vv ids "$1" "$2" --rate 0
 like "$ERR" "tmdb-ingest: http://127\.0\.0\.1:[0-9]+/3/movie/$1\?[^ ]*: attempt 1 failed \(HTTP 500" \
     "-vv: a retry names the request it repeats"
+
+# An export download answered 503 is retried after the Retry-After the
+# answer gives, even 0: at once (a 0 is the server's word, not a missing
+# one calling for the back-off).
+TODAY=$(date -u +%F)
+start_fake $CAT --today "$TODAY" --export-busy 1:0
+DB=$TMP/export.sqlite3
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0
+like "$RC:$ERR" "^0:.*export download failed \(HTTP 503[^)]*\); retrying in 0\.0s" \
+    "an export download answered 503 with Retry-After: 0 is retried at once"
 
 done_testing
