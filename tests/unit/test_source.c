@@ -2,7 +2,8 @@
  * its kind, read back by stats to tell what comes of a dead run: every
  * kind source_describe() writes is read back as itself, with the filters
  * and shard it adds; a text it does not write is no kind. And a list's
- * paging against a server in a child process. */
+ * paging against a server in a child process; a changes range longer than
+ * a run reads, refused before any request. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture.h"
 #include "fetch.h"
 #include "http.h"
 #include "loopback.h"
@@ -21,6 +23,7 @@
 #include "ratelimit.h"
 #include "source.h"
 #include "stats.h"
+#include "tempdir.h"
 
 static void check_round_trip(struct source src) {
     char *described = source_describe(&src);
@@ -130,12 +133,45 @@ static void test_a_list_ends_at_the_page_tmdb_refuses(void **state) {
     http_global_cleanup();
 }
 
+/* A changes range one day past SOURCE_CHANGES_MAX_DAYS (sync_plan()
+ * refuses it first; source_run() must not overrun its windows either): an
+ * error before any request, naming the range's length in days, first and
+ * last day both counted. */
+static void test_a_changes_range_past_its_cap_is_refused(void **state) {
+    (void)state;
+    char dir[] = "/tmp/test_source.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    static struct stats stats;
+    stats_init(&stats);
+    struct fetcher f = {.stats = &stats}; /* no request may be made */
+    struct queue *work = queue_new(8, sizeof(struct work_item), 1);
+    assert_non_null(work);
+    struct source src = {.kind = SOURCE_CHANGES,
+                         .changes_first_day = 20000,
+                         .changes_last_day = 20000 + SOURCE_CHANGES_MAX_DAYS};
+
+    capture_stderr_start(dir);
+    enum source_status st = source_run(&src, &f, work, &stats);
+    const char *said = capture_stderr_end(dir);
+    struct work_item item;
+    assert_int_equal(st, SOURCE_ERROR);
+    assert_int_equal(queue_pop(work, &item), QUEUE_CLOSED);
+    char expected[96];
+    snprintf(expected, sizeof expected, "changes: %d days is too long a range",
+             SOURCE_CHANGES_MAX_DAYS + 1);
+    if (!strstr(said, expected))
+        fail_msg("said \"%s\", not \"%s\"", said, expected);
+    queue_free(work);
+    assert_int_equal(tempdir_remove(dir), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_description_names_its_kind),
         cmocka_unit_test(test_a_text_it_does_not_write_is_no_kind),
         cmocka_unit_test(test_every_kind_but_changes_resumes),
         cmocka_unit_test(test_a_list_ends_at_the_page_tmdb_refuses),
+        cmocka_unit_test(test_a_changes_range_past_its_cap_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
