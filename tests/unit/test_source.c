@@ -3,7 +3,9 @@
  * kind source_describe() writes is read back as itself, with the filters
  * and shard it adds; a text it does not write is no kind. And a list's
  * paging against a server in a child process; a changes range longer than
- * a run reads, refused before any request. */
+ * a run reads, refused before any request; standard input read through
+ * reads that fail with EINTR and EAGAIN. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -24,6 +27,21 @@
 #include "source.h"
 #include "stats.h"
 #include "tempdir.h"
+
+/* read() as the code under test calls it (the test binary's own takes the
+ * place of libc's): on descriptor failing_fd, each errno of failing_reads
+ * in turn (up to a 0) is a read that fails with it; then, and on any other
+ * descriptor, the read itself. */
+static int failing_fd = -1;
+static const int *failing_reads;
+
+ssize_t read(int fd, void *buf, size_t count) {
+    if (fd == failing_fd && failing_reads && *failing_reads) {
+        errno = *failing_reads++;
+        return -1;
+    }
+    return (ssize_t)syscall(SYS_read, fd, buf, count);
+}
 
 static void check_round_trip(struct source src) {
     char *described = source_describe(&src);
@@ -165,6 +183,35 @@ static void test_a_changes_range_past_its_cap_is_refused(void **state) {
     assert_int_equal(tempdir_remove(dir), 0);
 }
 
+/* A read of standard input interrupted by a signal (EINTR), or finding
+ * nothing on an input that is non-blocking (EAGAIN: another reader of the
+ * same pipe took the bytes poll() announced) is tried again, not an
+ * error: every id is still read. */
+static void test_stdin_reads_again_after_eintr_and_eagain(void **state) {
+    (void)state;
+    int in[2];
+    assert_int_equal(pipe(in), 0);
+    assert_int_equal(write(in[1], "550\n603\n", 8), 8);
+    close(in[1]);
+    static const int errors[] = {EINTR, EAGAIN, 0};
+    failing_fd = in[0];
+    failing_reads = errors;
+    static struct stats stats;
+    stats_init(&stats);
+    struct fetcher f = {.stats = &stats}; /* a dry run asks nothing */
+    struct queue *work = queue_new(8, sizeof(struct work_item), 1);
+    assert_non_null(work);
+    struct source src = {.kind = SOURCE_STDIN, .fd = in[0], .count_only = true};
+
+    enum source_status st = source_run(&src, &f, work, &stats);
+    failing_fd = -1;
+    close(in[0]);
+    assert_int_equal(st, SOURCE_OK);
+    assert_int_equal(stats_get(&stats.requested), 2);
+    assert_int_equal(*failing_reads, 0); /* both failures were met */
+    queue_free(work);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_description_names_its_kind),
@@ -172,6 +219,7 @@ int main(void) {
         cmocka_unit_test(test_every_kind_but_changes_resumes),
         cmocka_unit_test(test_a_list_ends_at_the_page_tmdb_refuses),
         cmocka_unit_test(test_a_changes_range_past_its_cap_is_refused),
+        cmocka_unit_test(test_stdin_reads_again_after_eintr_and_eagain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
