@@ -1818,16 +1818,32 @@ static void test_oldest_unrefreshed_by_fetch_and_by_copy(void **state) {
     assert_int_equal(store_commit(s), STORE_OK);
 
     const char *day = "2026-11-24T00:00:00Z";
-    struct store_unrefreshed all = {run, false, 0, 0, false};
+    struct store_unrefreshed all = {run, false, 0, 0, false, NULL};
     assert_int_equal(store_oldest_unrefreshed(s, day, &all, false, buf, sizeof buf), STORE_OK);
     assert_string_equal(buf, "2026-11-23T05:00:00Z"); /* an unknown copy: its fetch */
     assert_int_equal(store_oldest_unrefreshed(s, day, &all, true, buf, sizeof buf), STORE_OK);
     assert_string_equal(buf, "2026-11-22T09:00:00Z"); /* fetched since, from an older copy */
+    /* fetched_since: only the movies fetched from then on (the day an
+     * export's skipped movies stand for, moved back to their copies) */
+    struct store_unrefreshed since = all;
+    since.fetched_since = "2026-11-24T03:00:01Z";
+    assert_int_equal(store_oldest_unrefreshed(s, day, &since, true, buf, sizeof buf), STORE_OK);
+    assert_string_equal(buf, "");
+    since.fetched_since = "2026-11-24T03:00:00Z";
+    assert_int_equal(store_oldest_unrefreshed(s, day, &since, true, buf, sizeof buf), STORE_OK);
+    assert_string_equal(buf, "2026-11-22T09:00:00Z");
+    since.fetched_since = "2026-11-23T00:00:00Z";
+    assert_int_equal(store_oldest_unrefreshed(s, day, &since, false, buf, sizeof buf), STORE_OK);
+    assert_string_equal(buf, "2026-11-23T05:00:00Z");
+    since.fetched_since = "2026-11-23T05:00:01Z";
+    assert_int_equal(store_oldest_unrefreshed(s, day, &since, false, buf, sizeof buf), STORE_OK);
+    assert_string_equal(buf, "");
     assert_int_equal(
         store_oldest_unrefreshed(s, "2026-11-22T00:00:00Z", &all, true, buf, sizeof buf), STORE_OK);
     assert_string_equal(buf, ""); /* the deleted and the failed one do not count */
     /* by shard: 1 is shard 1 of 2, 2 shard 0 */
-    struct store_unrefreshed odd = {run, false, 2, 1, false}, even = {run, false, 2, 1, true};
+    struct store_unrefreshed odd = {run, false, 2, 1, false, NULL},
+                             even = {run, false, 2, 1, true, NULL};
     assert_int_equal(store_oldest_unrefreshed(s, day, &odd, false, buf, sizeof buf), STORE_OK);
     assert_string_equal(buf, "");
     assert_int_equal(store_oldest_unrefreshed(s, day, &odd, true, buf, sizeof buf), STORE_OK);
