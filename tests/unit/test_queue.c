@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -464,6 +465,66 @@ static void test_wait_fill_wakes_for_enough_items_close_abort_or_time(void **sta
     queue_free(q);
 }
 
+struct filler {
+    struct queue *q;
+    sem_t *waiting;
+    atomic_bool done;
+    size_t length; /* the queue's length when the wait returned */
+};
+
+static void *wait_fill_once(void *arg) {
+    struct filler *w = arg;
+    sem_post(w->waiting);
+    queue_wait_fill(w->q, 10000);
+    w->length = queue_length(w->q);
+    atomic_store(&w->done, true);
+    return NULL;
+}
+
+/* The writer's thread takes signals too: a wait that one interrupts
+ * (EINTR) goes on waiting until the queue is half full; and a wake-up is
+ * one whatever errno held before it (sem_clockwait() leaves it as it was
+ * on success). */
+static void test_wait_fill_outlasts_a_signal_and_a_stale_errno(void **state) {
+    (void)state;
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1; /* no SA_RESTART */
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+    struct queue *q = queue_new(6, sizeof(int64_t), 1);
+    sem_t waiting;
+    assert_int_equal(sem_init(&waiting, 0, 0), 0);
+    struct filler w = {.q = q, .waiting = &waiting};
+    atomic_init(&w.done, false);
+    pthread_t t;
+    pthread_create(&t, NULL, wait_fill_once, &w);
+    wait_until_called(&waiting, 1);
+    for (int i = 0; i < 5; i++) { /* one lands in the wait at least */
+        assert_int_equal(pthread_kill(t, SIGUSR1), 0);
+        usleep(10 * 1000);
+    }
+    assert_false(atomic_load(&w.done)); /* still waiting */
+    for (int64_t i = 1; i <= 3; i++)
+        assert_int_equal(queue_push(q, &i), QUEUE_OK);
+    pthread_join(t, NULL);
+    assert_true(w.length >= 3); /* woken by the pushes */
+
+    int64_t v;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(queue_pop(q, &v), QUEUE_OK);
+    struct later l = {.q = q, .pushes = 3};
+    pthread_create(&t, NULL, act_later, &l);
+    double t0 = now_s();
+    errno = EINTR; /* left by some call before */
+    queue_wait_fill(q, 10000);
+    assert_true(now_s() - t0 < 5); /* woken by the third push, not the timeout */
+    pthread_join(t, NULL);
+    sem_destroy(&waiting);
+    queue_free(q);
+    assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
+}
+
 /* A wait that timed out leaves nothing behind: items that arrive after it
  * do not cut the next wait short (its own timeout here, the queue empty). */
 static void test_a_timed_out_wait_fill_leaves_no_wake_up(void **state) {
@@ -618,6 +679,7 @@ int main(void) {
         cmocka_unit_test(test_one_producer_many_consumers),
         cmocka_unit_test(test_single_producer_refills_at_half),
         cmocka_unit_test(test_wait_fill_wakes_for_enough_items_close_abort_or_time),
+        cmocka_unit_test(test_wait_fill_outlasts_a_signal_and_a_stale_errno),
         cmocka_unit_test(test_a_timed_out_wait_fill_leaves_no_wake_up),
         cmocka_unit_test(test_wait_fill_waits_for_the_last_close),
         cmocka_unit_test(test_weight_limit_blocks_push_until_taken),
