@@ -24,7 +24,7 @@
 # The runs below read days by this machine's clock: one that straddles
 # midnight has a new day to read.
 one_utc_day
-plan 40
+plan 42
 
 FAKE_OPTS="--movies 60 --deleted 2"
 # before the fake starts: it serves today's export even when midnight comes
@@ -190,6 +190,15 @@ sql "DELETE FROM stale_copies"
 export_now --max-age 20d
 is "$RC:$(cursor):$(notes)" "0:$(day -11):$video|$(day -11)T00:00:00Z|none" \
     "copies made the day before their fetch: the old movie alone noted, the cursor at the copies' day"
+# So do the movies a resumed export skips as settled by the run it resumes.
+sql "UPDATE movies SET fetched_at = '$(day -10)T05:00:00Z', copy_made_at = '$(day -11)T23:00:00Z'"
+fetched_long_ago -100 none
+sql "DELETE FROM stale_copies; UPDATE runs SET status = 'interrupted', started_at = '$(day -10)T00:00:00Z'
+     WHERE id = (SELECT max(id) FROM runs)"
+export_now -v
+like "$ERR" "resuming after run" "an export that resumes one interrupted 10 days ago"
+is "$RC:$(cursor):$(notes)" "0:$(day -11):$video|$(day -11)T00:00:00Z|none" \
+    "its movies from copies made the day before their fetch: the old movie alone noted, the cursor at the copies' day"
 
 # Cost: a first export with --min-popularity on a database loaded more
 # than 90 days ago notes every stored movie below it. 10,002 stored movies
