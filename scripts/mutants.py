@@ -247,6 +247,9 @@ def main():
                 out.write(original)
             totals.append((f, len(found), len(chosen) - broken, killed_unit, killed_e2e,
                            survived, broken, "+".join(bins)))
+            # each file's row as it is done: a long run stopped part-way keeps them
+            print("done " + " | ".join(str(c) for c in totals[-1]))
+            sys.stdout.flush()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
