@@ -200,14 +200,15 @@ static void test_results_gathered_into_one_batch(void **state) {
 }
 
 /* A batch that holds batch_rows results is committed then, not when its
- * time has passed: half a queue wakes the writer, and a reader sees the
- * full batches at once (batch time 20 s). */
+ * time has passed: a reader sees all four full batches of 10 at once
+ * (batch time 20 s), none waiting to hold an eleventh. The results are
+ * queued before the writer starts: it finds them all at once. */
 static void test_full_batch_committed_at_once(void **state) {
     struct fixture *f = *state;
-    start_writer(f, 10, 20000);
     for (int64_t id = 1; id <= 40; id++)
         push_result(f, id, 0);
-    long long took = ms_until_committed(f->path, 30, 5000);
+    start_writer(f, 10, 20000);
+    long long took = ms_until_committed(f->path, 40, 5000);
     if (took < 0)
         fail_msg("%lld of 40 results committed after 5 s (batches of 10)", committed(f->path));
     stop_writer(f);
