@@ -17,7 +17,8 @@
 
 #include "log.h"
 
-/* Links followed to find the database file (as the kernel's ELOOP). */
+/* Links followed to find the database file: as many as the kernel follows
+ * before ELOOP (Linux's MAXSYMLINKS). */
 #define MAX_LINKS 40
 
 /* Follow `path` through symlinks, even to a file that does not exist yet
@@ -25,7 +26,8 @@
 static int follow_links(const char *path, char *out, size_t size) {
     if (snprintf(out, size, "%s", path) >= (int)size)
         return -ENAMETOOLONG;
-    for (int hops = 0; hops < MAX_LINKS; hops++) {
+    /* a readlink() a link, and one more for what the last leads to */
+    for (int hops = 0; hops <= MAX_LINKS; hops++) {
         char target[PATH_MAX];
         ssize_t n = readlink(out, target, sizeof target - 1);
         if (n < 0)

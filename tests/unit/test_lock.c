@@ -228,6 +228,30 @@ static void test_a_symlink_queries_the_files_lock(void **state) {
     assert_int_equal(query(link, why, sizeof why), LOCK_HOLDER_NONE);
 }
 
+/* A chain of symbolic links is followed as far as the kernel follows one
+ * (40 links: its lock is the file's), and refused one link further, as
+ * open() would refuse it. */
+static void test_links_are_followed_as_far_as_the_kernel_does(void **state) {
+    (void)state;
+    char link[300], prev[300], why[600], err[512];
+    struct paths p = paths("chain");
+    snprintf(prev, sizeof prev, "%s", p.db);
+    for (int i = 1; i <= 41; i++) {
+        snprintf(link, sizeof link, "%s/chain-%d", dir, i);
+        assert_int_equal(symlink(prev, link), 0);
+        snprintf(prev, sizeof prev, "%s", link);
+    }
+    int fd = -1;
+    assert_int_equal(lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err), LOCK_OK);
+    snprintf(link, sizeof link, "%s/chain-40", dir);
+    assert_int_equal(query(link, why, sizeof why), LOCK_HOLDER_LIVE);
+    lock_release(fd);
+    snprintf(link, sizeof link, "%s/chain-41", dir);
+    err[0] = '\0';
+    assert_int_equal(lock_acquire(link, LOCK_FOR_LOAD, &fd, err, sizeof err), LOCK_ERROR);
+    assert_non_null(strstr(err, ": symbolic links in a loop"));
+}
+
 /* A relative symlink names its target from the link's directory: its lock
  * is the target's (a link name of another length than the target's, so
  * that no part of the link's name can pass for the target's). */
@@ -429,6 +453,7 @@ int main(void) {
         cmocka_unit_test(test_a_lock_file_not_regular_is_refused),
         cmocka_unit_test(test_a_path_that_cannot_be_followed_is_refused),
         cmocka_unit_test(test_a_symlink_queries_the_files_lock),
+        cmocka_unit_test(test_links_are_followed_as_far_as_the_kernel_does),
         cmocka_unit_test(test_the_lock_file_is_opened_read_write),
         cmocka_unit_test(test_a_lock_file_not_writable_still_locks),
         cmocka_unit_test(test_a_relative_symlink_shares_the_files_lock),
