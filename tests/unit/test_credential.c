@@ -193,6 +193,11 @@ static void test_a_key_for_a_token_is_named_not_sent(void **state) {
     assert_int_equal(load_env(NULL, key, err, sizeof err), 0);
     assert_int_equal(load_env("e2e-token-0123456789abcdef", NULL, err, sizeof err), 0);
     assert_int_equal(load_env("0123456789abcdef0123456789abcdef0", NULL, err, sizeof err), 0);
+    /* 32 characters, but not all hex digits (one past each range) */
+    assert_int_equal(load_env("0123456789abcdef0123456789abcdeg", NULL, err, sizeof err), 0);
+    assert_int_equal(load_env("0123456789ABCDEF0123456789ABCDEG", NULL, err, sizeof err), 0);
+    assert_int_equal(load_env("0123456789abcdef0123456789abcde:", NULL, err, sizeof err), 0);
+    assert_int_equal(load_env("0123456789abcdef0123456789abcde`", NULL, err, sizeof err), 0);
     /* a token is a JWT, two dots: "eyJ" and one dot is not called one */
     assert_int_equal(load_env(NULL, "eyJhbGciOiJIUzI1NiJ9.e30", err, sizeof err), 0);
 
