@@ -399,13 +399,15 @@ static long within_reach(long day, long reach) {
  * The day the cursor moves to once the movies that would hold it before
  * `reach` are noted: the export's own bound `own` (its day, the run's, its
  * oldest copy), or earlier, within reach, the start of the run it resumed
- * and the oldest fetch --max-age skipped. Those two stand for stored
- * movies, fetched that day or later, which note_unrefreshed() notes with
- * the others when they are before the day returned: one before `reach`
- * does not hold the cursor at `reach` (the next changes run would read
- * some 89 days again, and one missed night make it refuse), and one within
- * reach keeps the movies it stands for from being noted (an interrupted
- * export's, or what --max-age skipped: up to the whole catalogue).
+ * and the oldest fetch --max-age skipped, each moved back to the oldest
+ * copy of its movies (with_their_copies(), which sync_finish() applies to
+ * `facts` first). Those two stand for stored movies, fetched that day or
+ * later, which note_unrefreshed() notes with the others when they are
+ * before the day returned: one before `reach` does not hold the cursor at
+ * `reach` (the next changes run would read some 89 days again, and one
+ * missed night make it refuse), and one within reach keeps the movies it
+ * stands for from being noted (an interrupted export's, or what --max-age
+ * skipped: up to the whole catalogue).
  */
 static long notes_to(const struct sync_facts *facts, long own, long reach) {
     long to = min_day(own, min_day(within_reach(facts->resumed_from_day, reach),
