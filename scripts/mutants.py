@@ -9,10 +9,11 @@ file's unit test (src/X.c -> build/tests/test_X, src/store_*.c ->
 test_store; --unit names others), then, for a mutant every unit test let
 through, the end-to-end tests --e2e names, one at a time in the order
 given up to the first that fails (so name the fast ones first; each is
-killed at 3 times its time on the unmutated code, at least 60 s). A mutant some test fails on is
-killed; one every test passes survived, and is either a gap in the tests
-or a change that alters nothing (an equivalent mutant), which only reading
-it can tell. A mutant that does not compile is not counted.
+killed at 3 times its time on the unmutated code, at least 60 s). A
+mutant some test fails on is killed; one every test passes survived, and
+is either a gap in the tests or a change that alters nothing (an
+equivalent mutant), which only reading it can tell. A mutant that does
+not compile is not counted.
 
     python3 scripts/mutants.py [--per-file N] [--seed S] [--unit test_a,...]
                                [--e2e t_x.sh,...] [src/FILE.c...]

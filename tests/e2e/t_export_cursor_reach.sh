@@ -172,8 +172,15 @@ is "$RC:$(notes)" "0:" "changes --shard of that shard fetches it"
 # --max-age with such a movie: the movies it skips, fetched within reach,
 # bound the day the cursor moves to (their oldest fetch's) and are not
 # noted, so the warning's possible causes leave --max-age out.
-sql "UPDATE movies SET fetched_at = '$(day -10)T05:00:00Z', copy_made_at = '$(day -10)T04:00:00Z'"
-fetched_long_ago -100 none
+# others_fetched_10_days_ago COPY_MADE: every movie fetched 10 days ago
+# from a copy made at COPY_MADE, but the video movie, 100 days ago; no
+# cursor, no note.
+others_fetched_10_days_ago() {
+    sql "UPDATE movies SET fetched_at = '$(day -10)T05:00:00Z', copy_made_at = '$1';
+         DELETE FROM stale_copies"
+    fetched_long_ago -100 none
+}
+others_fetched_10_days_ago "$(day -10)T04:00:00Z"
 export_now --max-age 20d
 is "$RC:$(cursor):$(notes)" "0:$(day -10):$video|$(day -10)T00:00:00Z|none" \
     "export --max-age 20d, the others fetched 10 days ago: the old movie alone noted, the cursor at their fetch's day"
@@ -184,16 +191,13 @@ like "$ERR" "warning: 1 stored movie\(s\) this export did not fetch again \(poss
 # (before, a cursor at their fetch's day was past their copies, and every
 # movie --max-age skipped was noted: up to the whole catalogue for the next
 # changes run).
-sql "UPDATE movies SET fetched_at = '$(day -10)T05:00:00Z', copy_made_at = '$(day -11)T23:00:00Z'"
-fetched_long_ago -100 none
-sql "DELETE FROM stale_copies"
+others_fetched_10_days_ago "$(day -11)T23:00:00Z"
 export_now --max-age 20d
 is "$RC:$(cursor):$(notes)" "0:$(day -11):$video|$(day -11)T00:00:00Z|none" \
     "copies made the day before their fetch: the old movie alone noted, the cursor at the copies' day"
 # So do the movies a resumed export skips as settled by the run it resumes.
-sql "UPDATE movies SET fetched_at = '$(day -10)T05:00:00Z', copy_made_at = '$(day -11)T23:00:00Z'"
-fetched_long_ago -100 none
-sql "DELETE FROM stale_copies; UPDATE runs SET status = 'interrupted', started_at = '$(day -10)T00:00:00Z'
+others_fetched_10_days_ago "$(day -11)T23:00:00Z"
+sql "UPDATE runs SET status = 'interrupted', started_at = '$(day -10)T00:00:00Z'
      WHERE id = (SELECT max(id) FROM runs)"
 export_now -v
 like "$ERR" "resuming after run" "an export that resumes one interrupted 10 days ago"

@@ -190,16 +190,23 @@ static void on_usr1(int sig) {
     (void)sig;
 }
 
+/* SIGUSR1 caught by a handler that does nothing, without SA_RESTART: a
+ * wait it interrupts fails with EINTR. What it was before into *old. */
+static void catch_usr1(struct sigaction *old) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGUSR1, &sa, old), 0);
+}
+
 /* Signals reach the workers' threads too: a pop that one interrupts
  * (sem_wait's EINTR, never restarted) goes on waiting, and returns the
  * item pushed afterwards, the one item, not a close. */
 static void test_a_signal_does_not_end_a_pop(void **state) {
     (void)state;
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_usr1; /* no SA_RESTART */
-    sigemptyset(&sa.sa_mask);
-    assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+    struct sigaction old;
+    catch_usr1(&old);
     struct queue *q = queue_new(2, sizeof(int64_t), 1);
     struct popper p = {.q = q, .st = QUEUE_OK};
     sem_t popping;
@@ -487,11 +494,8 @@ static void *wait_fill_once(void *arg) {
  * on success). */
 static void test_wait_fill_outlasts_a_signal_and_a_stale_errno(void **state) {
     (void)state;
-    struct sigaction sa, old;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_usr1; /* no SA_RESTART */
-    sigemptyset(&sa.sa_mask);
-    assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+    struct sigaction old;
+    catch_usr1(&old);
     struct queue *q = queue_new(6, sizeof(int64_t), 1);
     sem_t waiting;
     assert_int_equal(sem_init(&waiting, 0, 0), 0);

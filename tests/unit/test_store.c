@@ -2779,29 +2779,28 @@ static int failing_db_write(sqlite3_file *file, const void *buf, int amount, sql
     return real_db_methods->xWrite(file, buf, amount, offset);
 }
 
+/* Give an opened file the methods `wrapped`: its own, as the first file
+ * wrapped so had them (kept in *real), with `write` for xWrite. */
+static void wrap_writes(sqlite3_file *file, const sqlite3_io_methods **real,
+                        sqlite3_io_methods *wrapped,
+                        int (*write)(sqlite3_file *, const void *, int, sqlite3_int64)) {
+    if (!*real) {
+        *real = file->pMethods;
+        *wrapped = **real;
+        wrapped->xWrite = write;
+    }
+    if (file->pMethods == *real)
+        file->pMethods = wrapped;
+}
+
 static int counting_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int flags,
                          int *out_flags) {
     (void)vfs;
     int rc = real_vfs->xOpen(real_vfs, name, file, flags, out_flags);
-    if (rc == SQLITE_OK && (flags & SQLITE_OPEN_MAIN_DB) && file->pMethods &&
-        db_writes_to_fail > 0) {
-        if (!real_db_methods) {
-            real_db_methods = file->pMethods;
-            failing_db_methods = *real_db_methods;
-            failing_db_methods.xWrite = failing_db_write;
-        }
-        if (file->pMethods == real_db_methods)
-            file->pMethods = &failing_db_methods;
-    }
-    if (rc == SQLITE_OK && (flags & SQLITE_OPEN_SUBJOURNAL) && file->pMethods) {
-        if (!real_methods) {
-            real_methods = file->pMethods;
-            counting_methods = *real_methods;
-            counting_methods.xWrite = counting_write;
-        }
-        if (file->pMethods == real_methods)
-            file->pMethods = &counting_methods;
-    }
+    if (rc == SQLITE_OK && (flags & SQLITE_OPEN_MAIN_DB) && file->pMethods && db_writes_to_fail > 0)
+        wrap_writes(file, &real_db_methods, &failing_db_methods, failing_db_write);
+    if (rc == SQLITE_OK && (flags & SQLITE_OPEN_SUBJOURNAL) && file->pMethods)
+        wrap_writes(file, &real_methods, &counting_methods, counting_write);
     return rc;
 }
 
