@@ -400,7 +400,7 @@ static long within_reach(long day, long reach) {
  * `reach` are noted: the export's own bound `own` (its day, the run's, its
  * oldest copy), or earlier, within reach, the start of the run it resumed
  * and the oldest fetch --max-age skipped, each moved back to the oldest
- * copy of its movies (with_their_copies(), which sync_finish() applies to
+ * copy of its movies (with_their_copies(), which move_export_cursor() applies to
  * `facts` first). Those two stand for stored movies, fetched that day or
  * later, which note_unrefreshed() notes with the others when they are
  * before the day returned: one before `reach` does not hold the cursor at
@@ -511,143 +511,193 @@ static enum sync_status note_unrefreshed(const struct options *opt, struct store
     return SYNC_OK;
 }
 
+/* The day an export is complete from, before the stored movies it did not
+ * fetch again are looked at: the earlier of the run's start and the
+ * export's day (into *listed), of the start of the run it resumed and the
+ * oldest fetch --max-age skipped, and of the day of the oldest copy TMDB's
+ * CDN served (said). *own gets the export's own bound: its day, the run's,
+ * its oldest copy. */
+static long export_complete_from(const struct options *opt, const struct sync_facts *facts,
+                                 long *listed, long *own) {
+    *listed = *own = min_day(facts->started_day, opt->export_day);
+    long day = min_day(*own, min_day(facts->resumed_from_day, facts->max_age_day));
+    /* A copy TMDB's CDN made before that day holds none of the day
+     * before's later changes: complete only from the oldest copy's day
+     * (the next changes run reads that day again). */
+    long copy_day = facts->oldest_copy > 0 ? clock_day_of(facts->oldest_copy) : LONG_MAX;
+    if (copy_day < day) {
+        char made[CLOCK_ISO_SIZE];
+        clock_format_iso(facts->oldest_copy, made);
+        log_info("TMDB's cache served copies made as early as %s: changes are marked "
+                 "complete only from that day",
+                 made);
+        day = copy_day;
+    }
+    *own = min_day(*own, copy_day);
+    return day;
+}
+
+/* Why the cursor stays before the export's day, when stored movies the
+ * export did not fetch again hold it back (fetched and copied, from
+ * hold_back(); "" when none). */
+static void say_held_back(const char *fetched, const char *copied) {
+    if (fetched[0])
+        log_warn("stored movies fetched since %.10s were not fetched again by this export "
+                 "(--min-popularity, --shard, video movies without --include-video?): "
+                 "changes are marked complete only from then",
+                 fetched);
+    if (copied[0])
+        log_info("stored movies this export did not fetch again (--max-age, a resumed run's, "
+                 "or left as they were) are from copies made as early as %s: changes are "
+                 "marked complete only from that day",
+                 copied);
+}
+
+/* An export read whole, of a known day, with no movie failed: move the
+ * cursor to the day it is complete from. */
+static enum sync_status move_export_cursor(const struct options *opt, struct store *store,
+                                           const struct sync_facts *facts) {
+    long listed, own;
+    long day = export_complete_from(opt, facts, &listed, &own);
+    /* Never past a stored movie the run left as it was, nor past the
+     * copy one is stored from that the run did not fetch again
+     * (skipped by --max-age or as settled by the run it resumed, or
+     * left as it was): it holds no change made after it either. */
+    struct store_unrefreshed all = {facts->run_id, opt->export_adult_listed, 0, 0, false, NULL};
+    char fetched[CLOCK_ISO_SIZE + 8], copied[CLOCK_ISO_SIZE + 8];
+    long held = day, reach = changes_reach();
+    if (!hold_back(store, &all, &held, fetched, copied))
+        return SYNC_FATAL;
+    long unnoted = held;
+    /* unless that leaves the cursor further back than changes reads
+     * (the cursor does not move back: one within reach stays there);
+     * not when the export itself is (what it did not list is not
+     * stored, so no note finds it) */
+    long current;
+    enum sync_status st;
+    bool found = read_cursor(store, &current, &st);
+    if (st != SYNC_OK)
+        return st;
+    bool ahead = found && cursor_ahead(current);
+    bool stays = found && current >= reach && !ahead;
+    if (held < reach && !stays && listed >= reach) {
+        struct sync_facts kept = *facts; /* what they stand for, from their copies */
+        if (!with_their_copies(store, &all, &kept.resumed_from_day) ||
+            !with_their_copies(store, &all, &kept.max_age_day))
+            return SYNC_FATAL;
+        st = note_unrefreshed(opt, store, &kept, notes_to(&kept, own, reach), reach, &held);
+        if (st != SYNC_OK)
+            return st;
+    }
+    /* Said only when they hold it back: a cursor already at `day` or
+     * after (the nightly changes runs moved it there, and read those
+     * movies' changes) stays where it is, and a weekly export would
+     * say so every week for a video movie changes fetched once. */
+    bool holds = !found || current < day || ahead;
+    if (held == unnoted && holds)
+        say_held_back(fetched, copied);
+    return advance_cursor(store, held);
+}
+
+static enum sync_status finish_export(const struct options *opt, struct store *store,
+                                      const struct idset *named, const struct sync_facts *facts,
+                                      const struct run_counts *counts, long long bad_input) {
+    bool cursor_free;
+    /* noted first: also when the deletions are held */
+    enum sync_status st =
+        note_failures(opt, store, facts, counts,
+                      opt->export_day >= 0 ? opt->export_day : facts->started_day, &cursor_free);
+    if (st != SYNC_OK)
+        return st;
+    if (named && bad_input == 0 && opt->export_day >= 0) {
+        if ((st = mark_gone(opt, store, named)) != SYNC_OK)
+            return st;
+    } else if (bad_input > 0) {
+        log_warn("the export had %lld unreadable line(s): deleted movies are not marked "
+                 "this time",
+                 bad_input);
+    }
+    if (!cursor_free)
+        return SYNC_OK;
+    if (opt->export_day < 0)
+        /* A file of unknown day may be months old: what changed since
+         * is not in it (said at the start, plan_export()). */
+        return SYNC_OK;
+    return move_export_cursor(opt, store, facts);
+}
+
+/* changes --shard: true in *others when the database holds movies of other
+ * shards, whose changed movies this run did not fetch (said). */
+static enum sync_status other_shards_stored(const struct source *src, struct store *store,
+                                            bool *others) {
+    *others = false;
+    if (store_has_other_shards(store, src->shard_index, src->shard_count, src->include_adult,
+                               others) != STORE_OK) {
+        log_error("%s", store_errmsg(store));
+        return SYNC_FATAL;
+    }
+    if (*others)
+        log_warn_setup("changes --shard %u/%u read the changes of one shard, and the "
+                       "database holds movies of others: changes are not marked complete "
+                       "(run changes without --shard, or keep one database per shard)",
+                       src->shard_index, src->shard_count);
+    return SYNC_OK;
+}
+
+static enum sync_status finish_changes(const struct options *opt, struct store *store,
+                                       const struct sync_facts *facts,
+                                       const struct run_counts *counts) {
+    const struct source *src = &opt->source;
+    long current;
+    bool cursor_free;
+    enum sync_status st =
+        note_failures(opt, store, facts, counts, src->changes_last_day + 1, &cursor_free);
+    if (st != SYNC_OK)
+        return st;
+    if (!read_cursor(store, &current, &st) || src->changes_first_day > current) {
+        if (st != SYNC_OK)
+            return st;
+        /* The days before --since were not read: completeness needs
+         * an unbroken run of days from an export on. */
+        log_warn("changes were read from %s, after the first day the database does not "
+                 "hold yet (or it holds none, without a finished export): changes are not "
+                 "marked complete",
+                 opt->since ? opt->since : "?");
+        return SYNC_OK;
+    }
+    if (!cursor_free)
+        return SYNC_OK;
+    if (src->shard_count > 0) {
+        bool others;
+        if ((st = other_shards_stored(src, store, &others)) != SYNC_OK || others)
+            return st;
+    }
+    /* A changes page from a copy TMDB's CDN made before its window
+     * ended lists none of the changes made after the copy: complete
+     * only up to the copy's day (the next run reads that day again). */
+    long day = src->changes_last_day + 1;
+    long copy_day = facts->changes_copy > 0 ? clock_day_of(facts->changes_copy) : LONG_MAX;
+    if (copy_day < day) {
+        char made[CLOCK_ISO_SIZE];
+        clock_format_iso(facts->changes_copy, made);
+        log_warn("TMDB's cache served a changes page from a copy made %s, before the days "
+                 "it lists ended: changes are marked complete only up to that day (the "
+                 "next run reads it again)",
+                 made);
+        day = copy_day;
+    }
+    return advance_cursor(store, day);
+}
+
 enum sync_status sync_finish(const struct options *opt, struct store *store,
                              const struct idset *named, const struct sync_facts *facts,
                              const struct run_counts *counts, long long bad_input) {
-    const struct source *src = &opt->source;
-    bool cursor_free;
-    enum sync_status st;
-    if (src->kind == SOURCE_EXPORT) {
-        /* noted first: also when the deletions are held */
-        st = note_failures(opt, store, facts, counts,
-                           opt->export_day >= 0 ? opt->export_day : facts->started_day,
-                           &cursor_free);
-        if (st != SYNC_OK)
-            return st;
-        if (named && bad_input == 0 && opt->export_day >= 0) {
-            if ((st = mark_gone(opt, store, named)) != SYNC_OK)
-                return st;
-        } else if (bad_input > 0) {
-            log_warn("the export had %lld unreadable line(s): deleted movies are not marked "
-                     "this time",
-                     bad_input);
-        }
-        if (!cursor_free)
-            return SYNC_OK;
-        if (opt->export_day < 0)
-            /* A file of unknown day may be months old: what changed since
-             * is not in it (said at the start, plan_export()). */
-            return SYNC_OK;
-        long listed = min_day(facts->started_day, opt->export_day), own = listed;
-        long day = min_day(own, min_day(facts->resumed_from_day, facts->max_age_day));
-        /* A copy TMDB's CDN made before that day holds none of the day
-         * before's later changes: complete only from the oldest copy's day
-         * (the next changes run reads that day again). */
-        long copy_day = facts->oldest_copy > 0 ? clock_day_of(facts->oldest_copy) : LONG_MAX;
-        if (copy_day < day) {
-            char made[CLOCK_ISO_SIZE];
-            clock_format_iso(facts->oldest_copy, made);
-            log_info("TMDB's cache served copies made as early as %s: changes are marked "
-                     "complete only from that day",
-                     made);
-            day = copy_day;
-        }
-        own = min_day(own, copy_day);
-        /* Never past a stored movie the run left as it was, nor past the
-         * copy one is stored from that the run did not fetch again
-         * (skipped by --max-age or as settled by the run it resumed, or
-         * left as it was): it holds no change made after it either. */
-        struct store_unrefreshed all = {facts->run_id, opt->export_adult_listed, 0, 0, false, NULL};
-        char fetched[CLOCK_ISO_SIZE + 8], copied[CLOCK_ISO_SIZE + 8];
-        long held = day, reach = changes_reach();
-        if (!hold_back(store, &all, &held, fetched, copied))
-            return SYNC_FATAL;
-        long unnoted = held;
-        /* unless that leaves the cursor further back than changes reads
-         * (the cursor does not move back: one within reach stays there);
-         * not when the export itself is (what it did not list is not
-         * stored, so no note finds it) */
-        long current;
-        bool found = read_cursor(store, &current, &st);
-        if (st != SYNC_OK)
-            return st;
-        bool ahead = found && cursor_ahead(current);
-        bool stays = found && current >= reach && !ahead;
-        if (held < reach && !stays && listed >= reach) {
-            struct sync_facts kept = *facts; /* what they stand for, from their copies */
-            if (!with_their_copies(store, &all, &kept.resumed_from_day) ||
-                !with_their_copies(store, &all, &kept.max_age_day))
-                return SYNC_FATAL;
-            st = note_unrefreshed(opt, store, &kept, notes_to(&kept, own, reach), reach, &held);
-            if (st != SYNC_OK)
-                return st;
-        }
-        /* Said only when they hold it back: a cursor already at `day` or
-         * after (the nightly changes runs moved it there, and read those
-         * movies' changes) stays where it is, and a weekly export would
-         * say so every week for a video movie changes fetched once. */
-        bool holds = !found || current < day || ahead;
-        if (fetched[0] && held == unnoted && holds)
-            log_warn("stored movies fetched since %.10s were not fetched again by this export "
-                     "(--min-popularity, --shard, video movies without --include-video?): "
-                     "changes are marked complete only from then",
-                     fetched);
-        if (copied[0] && held == unnoted && holds)
-            log_info("stored movies this export did not fetch again (--max-age, a resumed run's, "
-                     "or left as they were) are from copies made as early as %s: changes are "
-                     "marked complete only from that day",
-                     copied);
-        return advance_cursor(store, held);
+    switch (opt->source.kind) {
+    case SOURCE_EXPORT:
+        return finish_export(opt, store, named, facts, counts, bad_input);
+    case SOURCE_CHANGES:
+        return finish_changes(opt, store, facts, counts);
+    default:
+        return SYNC_OK;
     }
-    if (src->kind == SOURCE_CHANGES) {
-        long current;
-        st = note_failures(opt, store, facts, counts, src->changes_last_day + 1, &cursor_free);
-        if (st != SYNC_OK)
-            return st;
-        if (!read_cursor(store, &current, &st) || src->changes_first_day > current) {
-            if (st != SYNC_OK)
-                return st;
-            /* The days before --since were not read: completeness needs
-             * an unbroken run of days from an export on. */
-            log_warn("changes were read from %s, after the first day the database does not "
-                     "hold yet (or it holds none, without a finished export): changes are not "
-                     "marked complete",
-                     opt->since ? opt->since : "?");
-            return SYNC_OK;
-        }
-        if (!cursor_free)
-            return SYNC_OK;
-        if (src->shard_count > 0) {
-            bool others = false;
-            if (store_has_other_shards(store, src->shard_index, src->shard_count,
-                                       src->include_adult, &others) != STORE_OK) {
-                log_error("%s", store_errmsg(store));
-                return SYNC_FATAL;
-            }
-            if (others) {
-                /* The other shards' changed movies were not fetched. */
-                log_warn_setup("changes --shard %u/%u read the changes of one shard, and the "
-                               "database holds movies of others: changes are not marked complete "
-                               "(run changes without --shard, or keep one database per shard)",
-                               src->shard_index, src->shard_count);
-                return SYNC_OK;
-            }
-        }
-        /* A changes page from a copy TMDB's CDN made before its window
-         * ended lists none of the changes made after the copy: complete
-         * only up to the copy's day (the next run reads that day again). */
-        long day = src->changes_last_day + 1;
-        long copy_day = facts->changes_copy > 0 ? clock_day_of(facts->changes_copy) : LONG_MAX;
-        if (copy_day < day) {
-            char made[CLOCK_ISO_SIZE];
-            clock_format_iso(facts->changes_copy, made);
-            log_warn("TMDB's cache served a changes page from a copy made %s, before the days "
-                     "it lists ended: changes are marked complete only up to that day (the "
-                     "next run reads it again)",
-                     made);
-            day = copy_day;
-        }
-        return advance_cursor(store, day);
-    }
-    return SYNC_OK;
 }
