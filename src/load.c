@@ -50,11 +50,60 @@ static char *join_args(int argc, char **argv) {
     return s;
 }
 
+/* A growing array of ids (store_id_fn's ctx). */
+struct id_list {
+    int64_t *ids;
+    size_t n, cap;
+};
+
+/* The id sets a load's pipeline reads besides its source: load_run()
+ * owns them for the whole run (run_ids_new(), run_ids_free()); the
+ * producer reads them, and fills `named` and `adult_left_out`, only while
+ * the pipeline runs. */
+struct run_ids {
+    struct idset *skip;           /* not to fetch: settled by the run resumed, --max-age */
+    struct id_list stale;         /* changes: stored movies to fetch again */
+    struct idset *named;          /* export, not a dry run: the ids TMDB still has */
+    struct idset *adult_left_out; /* changes without --include-adult: the adult ids left out */
+};
+
+/* Returns 0, or -1 when out of memory (logged; run_ids_free() still owed). */
+static int run_ids_new(const struct options *opt, struct run_ids *ids) {
+    *ids = (struct run_ids){.skip = idset_new()};
+    /* Export: which ids TMDB still has, to mark the others deleted. */
+    bool named = opt->source.kind == SOURCE_EXPORT && !opt->dry_run;
+    /* Changes without --include-adult: the adult ids it leaves out. */
+    bool adult_out =
+        opt->source.kind == SOURCE_CHANGES && !opt->source.include_adult && !opt->dry_run;
+    if (named)
+        ids->named = idset_new();
+    if (adult_out)
+        ids->adult_left_out = idset_new();
+    if (!ids->skip || (named && !ids->named) || (adult_out && !ids->adult_left_out)) {
+        log_error("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static void run_ids_free(struct run_ids *ids) {
+    free(ids->stale.ids);
+    idset_free(ids->skip);
+    idset_free(ids->named);
+    idset_free(ids->adult_left_out);
+}
+
 static void build_config(const struct options *opt, const struct credential *cred, int64_t run_id,
-                         const struct idset *skip, struct pipeline_config *pc) {
+                         const struct run_ids *ids, struct pipeline_config *pc) {
     memset(pc, 0, sizeof *pc);
     pc->source = opt->source;
-    pc->source.skip = skip;
+    pc->source.skip = ids->skip;
+    pc->source.named = ids->named;
+    pc->source.adult_left_out = ids->adult_left_out;
+    pc->source.stale_ids = ids->stale.ids;
+    pc->source.n_stale_ids = ids->stale.n;
+    pc->source.count_only = opt->dry_run;
+    pc->dry_run = opt->dry_run;
     pc->fetch = (struct fetch_config){
         .api_base = opt->api_base,
         .language = opt->language,
@@ -136,12 +185,6 @@ static void print_summary(int64_t run_id, const char *status, const struct run_c
 static int add_to_set(void *ctx, int64_t id) {
     return idset_add(ctx, id) < 0 ? -1 : 0;
 }
-
-/* A growing array of ids (store_id_fn's ctx). */
-struct id_list {
-    int64_t *ids;
-    size_t n, cap;
-};
 
 static int add_to_list(void *ctx, int64_t id) {
     struct id_list *l = ctx;
@@ -469,11 +512,10 @@ static int finish_run(struct store *store, int64_t run_id, const char *status,
 }
 
 /* Before the pipeline: record the run (not for a dry run), gather the
- * ids not to fetch into `skip` and, for changes, those to fetch again into
- * `stale`. Returns 0, or the exit status (logged). */
+ * ids not to fetch into ids->skip and, for changes, those to fetch again
+ * into ids->stale. Returns 0, or the exit status (logged). */
 static int prepare_run(int argc, char **argv, const struct options *opt, struct store *store,
-                       struct idset *skip, struct id_list *stale, struct sync_facts *facts,
-                       int64_t *run_id) {
+                       struct run_ids *ids, struct sync_facts *facts, int64_t *run_id) {
     char *command = join_args(argc, argv);
     char *source = source_describe(&opt->source);
     int rc = 0;
@@ -483,9 +525,9 @@ static int prepare_run(int argc, char **argv, const struct options *opt, struct 
         rc = EXIT_FATAL;
     } else if (!opt->dry_run && begin_run(store, command, source, run_id) != 0) {
         rc = EXIT_FATAL;
-    } else if ((store && collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : *run_id, skip,
-                                      facts) != 0) ||
-               collect_stale(store, opt, stale) != 0) {
+    } else if ((store && collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : *run_id,
+                                      ids->skip, facts) != 0) ||
+               collect_stale(store, opt, &ids->stale) != 0) {
         rc = EXIT_FATAL;
         /* Recorded as it ended (exit 1), not left "running" for the next
          * run to call aborted; if even that fails, it will (exit 5). */
@@ -562,39 +604,18 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     struct sync_facts facts = {
         .started_day = clock_today(), .resumed_from_day = LONG_MAX, .max_age_day = LONG_MAX};
     int64_t run_id = 0;
-    struct idset *skip = idset_new();
-    struct id_list stale = {0};
-    /* Export: which ids TMDB still has, to mark the others deleted. */
-    struct idset *named = opt->source.kind == SOURCE_EXPORT && !opt->dry_run ? idset_new() : NULL;
-    /* Changes without --include-adult: the adult ids it leaves out. */
-    bool adult_out =
-        opt->source.kind == SOURCE_CHANGES && !opt->source.include_adult && !opt->dry_run;
-    struct idset *adult_left_out = adult_out ? idset_new() : NULL;
-    code = EXIT_FATAL;
-    if (!skip || !(named || opt->source.kind != SOURCE_EXPORT || opt->dry_run) ||
-        (adult_out && !adult_left_out))
-        log_error("out of memory");
-    else
-        code = prepare_run(argc, argv, opt, store, skip, &stale, &facts, &run_id);
-    if (code == 0)
-        warn_parts(store, opt);
+    struct run_ids ids;
+    code = run_ids_new(opt, &ids) != 0 ? EXIT_FATAL
+                                       : prepare_run(argc, argv, opt, store, &ids, &facts, &run_id);
     if (code != 0) {
-        free(stale.ids);
-        idset_free(skip);
-        idset_free(named);
-        idset_free(adult_left_out);
+        run_ids_free(&ids);
         database_close(store, lock_fd);
         return code;
     }
+    warn_parts(store, opt);
 
     struct pipeline_config pc;
-    build_config(opt, cred, run_id, skip, &pc);
-    pc.source.named = named;
-    pc.source.adult_left_out = adult_left_out;
-    pc.source.stale_ids = stale.ids;
-    pc.source.n_stale_ids = stale.n;
-    pc.dry_run = opt->dry_run;
-    pc.source.count_only = opt->dry_run;
+    build_config(opt, cred, run_id, &ids, &pc);
     struct stats stats;
     stats_init(&stats);
     double fetch_t0 = clock_monotonic_s();
@@ -609,7 +630,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     warn_stale(&stats);
     warn_workers_bound(opt, &stats, fetching_s);
     if (ps == PIPELINE_OK)
-        warn_adult_left_out(store, adult_left_out);
+        warn_adult_left_out(store, ids.adult_left_out);
     struct run_counts counts;
     stats_to_counts(&stats, &counts);
     const char *status = run_status_name(ps, &counts);
@@ -624,13 +645,10 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     } else {
         facts.oldest_copy = stats_get(&stats.oldest_copy);
         facts.changes_copy = stats_get(&stats.changes_copy);
-        code = record_outcome(opt, store, named, &facts, ps, &stats, &counts, &status, code);
+        code = record_outcome(opt, store, ids.named, &facts, ps, &stats, &counts, &status, code);
     }
     database_close(store, lock_fd);
-    free(stale.ids);
-    idset_free(skip);
-    idset_free(named);
-    idset_free(adult_left_out);
+    run_ids_free(&ids);
     if (code != EXIT_OK)
         log_show_held();
     /* -q keeps the summary of a run that did not end ok: from cron, whose
