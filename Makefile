@@ -127,6 +127,8 @@ TEST_LDFLAGS_movie := -Wl,--wrap=malloc
 TEST_LDFLAGS_export := -Wl,--wrap=malloc
 # test_clock sets the time clock_deadline_in() reads.
 TEST_LDFLAGS_clock := -Wl,--wrap=clock_gettime
+# test_source fails the reads of the ids it streams from a descriptor.
+TEST_LDFLAGS_source := -Wl,--wrap=read
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard include/*.h tests/unit/*.h) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Wno-missing-prototypes $< $(LIB) -o $@ \

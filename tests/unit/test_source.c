@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -28,19 +27,22 @@
 #include "stats.h"
 #include "tempdir.h"
 
-/* read() as the code under test calls it (the test binary's own takes the
- * place of libc's): on descriptor failing_fd, each errno of failing_reads
- * in turn (up to a 0) is a read that fails with it; then, and on any other
+/* read() as the code under test calls it (linked with -Wl,--wrap=read,
+ * Makefile): on descriptor failing_fd, each errno of failing_reads in turn
+ * (up to a 0) is a read that fails with it; then, and on any other
  * descriptor, the read itself. */
 static int failing_fd = -1;
 static const int *failing_reads;
 
-ssize_t read(int fd, void *buf, size_t count) {
+ssize_t __real_read(int fd, void *buf, size_t count);
+ssize_t __wrap_read(int fd, void *buf, size_t count);
+
+ssize_t __wrap_read(int fd, void *buf, size_t count) {
     if (fd == failing_fd && failing_reads && *failing_reads) {
         errno = *failing_reads++;
         return -1;
     }
-    return (ssize_t)syscall(SYS_read, fd, buf, count);
+    return __real_read(fd, buf, count);
 }
 
 static void check_round_trip(struct source src) {
