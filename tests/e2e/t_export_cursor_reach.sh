@@ -24,7 +24,7 @@
 # The runs below read days by this machine's clock: one that straddles
 # midnight has a new day to read.
 one_utc_day
-plan 42
+plan 44
 
 FAKE_OPTS="--movies 60 --deleted 2"
 # before the fake starts: it serves today's export even when midnight comes
@@ -203,6 +203,20 @@ export_now -v
 like "$ERR" "resuming after run" "an export that resumes one interrupted 10 days ago"
 is "$RC:$(cursor):$(notes)" "0:$(day -11):$video|$(day -11)T00:00:00Z|none" \
     "its movies from copies made the day before their fetch: the old movie alone noted, the cursor at the copies' day"
+# So across --shard: an export of one shard that resumes its own run. The
+# other shard's movies are fetched today: from copies made on day -11 they
+# would bound the cursor at that day themselves, and hide what this checks.
+mine="$((video % 2))/2"
+export_now --shard "$mine"
+others_fetched_10_days_ago "$(day -11)T23:00:00Z"
+sql "UPDATE movies SET fetched_at = '${TODAY}T01:00:00Z', copy_made_at = '${TODAY}T00:30:00Z'
+     WHERE id % 2 <> $video % 2"
+sql "UPDATE runs SET status = 'interrupted', started_at = '$(day -10)T00:00:00Z'
+     WHERE id = (SELECT max(id) FROM runs)"
+export_now --shard "$mine" -v
+like "$ERR" "resuming after run" "an export --shard $mine that resumes its own, interrupted 10 days ago"
+is "$RC:$(cursor):$(notes)" "0:$(day -11):$video|$(day -11)T00:00:00Z|none" \
+    "its shard's movies from copies made the day before their fetch: the old movie alone noted, the cursor at the copies' day"
 
 # Cost: a first export with --min-popularity on a database loaded more
 # than 90 days ago notes every stored movie below it. 10,002 stored movies
