@@ -243,6 +243,29 @@ static bool env_given(const char *name) {
     return value && *value;
 }
 
+/* The load's credential into *cred (credential.h; all zero for a dry run
+ * of export given none). Returns 0, or -1 with the reason logged. */
+static int load_credential(const struct options *opt, struct credential *cred) {
+    char err[256];
+    /* A dry run of export reads the export only: the files host wants no
+     * credential, so none is needed (every other load talks to the API). */
+    bool needs_credential = !(opt->dry_run && opt->source.kind == SOURCE_EXPORT);
+    if (!needs_credential && !opt->token_file && !env_given("TMDB_API_TOKEN") &&
+        !env_given("TMDB_API_KEY")) {
+        memset(cred, 0, sizeof *cred);
+        return 0;
+    }
+    if (credential_load(opt->token_file, cred, err, sizeof err) != 0) {
+        log_error("%s", err);
+        return -1;
+    }
+    if (cred->file_mode & 066)
+        log_warn_setup("token file %s may be %s by other users (mode %03o): chmod 600 it",
+                       opt->token_file, cred->file_mode & 022 ? "written" : "read",
+                       cred->file_mode);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     unsigned closed = open_standard_fds();
     /* `dump | head`, a file past `ulimit -f`: a write error, exit 1 said
@@ -280,21 +303,10 @@ int main(int argc, char **argv) {
     }
 
     struct credential cred;
-    char err[256];
-    /* A dry run of export reads the export only: the files host wants no
-     * credential, so none is needed (every other load talks to the API). */
-    bool needs_credential = !(opt.dry_run && opt.source.kind == SOURCE_EXPORT);
-    if (!needs_credential && !opt.token_file && !env_given("TMDB_API_TOKEN") &&
-        !env_given("TMDB_API_KEY"))
-        memset(&cred, 0, sizeof cred);
-    else if (credential_load(opt.token_file, &cred, err, sizeof err) != 0) {
-        log_error("%s", err);
+    if (load_credential(&opt, &cred) != 0) {
         cli_free(&opt);
         return EXIT_USAGE;
     }
-    if (cred.file_mode & 066)
-        log_warn_setup("token file %s may be %s by other users (mode %03o): chmod 600 it",
-                       opt.token_file, cred.file_mode & 022 ? "written" : "read", cred.file_mode);
     protect_credential();
     int code = EXIT_FATAL;
     json_global_init(); /* before any thread: cJSON's hooks are process-wide */
