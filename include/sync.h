@@ -45,6 +45,11 @@
  * ended (on the window's last day or earlier; facts->changes_copy: its
  * Date), to the copy's day: the copy lists none of the changes made after
  * it. A copy made after its window ended lists all of it, however old.
+ * When the pages of one window came from copies made at different times,
+ * one before the window ended (facts->changes_mixed), results moved
+ * between pages as the list grew, and a change made on any of its days
+ * may be on none of the pages read: it moves no further than the window's
+ * first day.
  * Changes are read through yesterday only: today is not over, and an
  * immediate second run then has nothing to fetch. A changes run never
  * resumes: what an interrupted one stored may have changed since.
@@ -147,6 +152,8 @@ struct sync_facts {
     long long oldest_copy; /* the earliest copy TMDB's CDN served the run (stats.h); 0 none */
     long long changes_copy; /* the earliest copy of a changes page made before its
                              * window ended (stats.h); 0 none */
+    long long changes_mixed; /* the first day's start of the earliest window whose pages
+                              * came from copies of different times (stats.h); 0 none */
 };
 
 /*

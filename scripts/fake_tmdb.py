@@ -52,7 +52,9 @@ uncapped, and lists only the changes made up to its time: a copy made
 before its window ended misses the window's last changes
 (--changes-cache-before DAY: only windows ending before DAY;
 --changes-copy-on-last-day SECONDS: each window from a copy made that
-long after the start of its own last day). Above
+long after the start of its own last day; --changes-page-cache-age N:SECONDS:
+page N of each window from a copy that old, its other pages as usual, as
+the CDN caches each page's URL on its own). Above
 --rate-limit requests in any second (default 40, as TMDB's CDN per
 address) /3/ answers 429 without Retry-After.
 
@@ -1182,7 +1184,11 @@ class Handler(BaseHTTPRequestHandler):
         opts = self.server.opts
         old_copy = opts.changes_cache_age is not None and (
             opts.changes_cache_before is None or end < opts.changes_cache_before)
-        if opts.changes_copy_on_last_day is not None:
+        page_age = opts.changes_page_cache_age.get(page)
+        if page_age is not None:
+            age = page_age
+            ids = cat.changed_ids(start, end, time.time() + opts.clock_offset - age)
+        elif opts.changes_copy_on_last_day is not None:
             made = datetime.datetime(end.year, end.month, end.day,
                                      tzinfo=datetime.timezone.utc).timestamp()
             made += opts.changes_copy_on_last_day
@@ -1550,6 +1556,12 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="answer each /movie/changes window from a copy made SECONDS after "
                         "00:00 UTC of its last day (Age uncapped), listing the changes made "
                         "up to then: windows of one run from copies of different days")
+    p.add_argument("--changes-page-cache-age", action="append", default=[],
+                   metavar="N:SECONDS",
+                   help="answer page N of each /movie/changes window from a copy made "
+                        "SECONDS before (Age uncapped), listing the changes made up to then, "
+                        "its other pages as usual: the pages of one window from copies of "
+                        "different ages, as TMDB's CDN caches each page's URL on its own")
     p.add_argument("--no-gzip", dest="gzip", action="store_false",
                    help="never compress (default: gzip when the client accepts it)")
     p.add_argument("--shift", type=int, default=0,
@@ -1692,6 +1704,13 @@ All /3/ endpoints need --token or --api-key when one is given.""")
         if not at or not name:
             p.error(f"--rename-keyword: no keyword {kid!r} or no name")
         KEYWORDS[at[0]] = (KEYWORDS[at[0]][0], name)
+    page_ages = {}
+    for spec in opts.changes_page_cache_age:
+        n, _, secs = spec.partition(":")
+        if not (n.isdigit() and secs.isdigit() and int(n) >= 1):
+            p.error("--changes-page-cache-age: N:SECONDS, N from 1")
+        page_ages[int(n)] = int(secs)
+    opts.changes_page_cache_age = page_ages
     if opts.today is None:
         opts.today = datetime.datetime.now(datetime.timezone.utc).date()
     return opts

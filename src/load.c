@@ -645,6 +645,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     } else {
         facts.oldest_copy = stats_get(&stats.oldest_copy);
         facts.changes_copy = stats_get(&stats.changes_copy);
+        facts.changes_mixed = stats_get(&stats.changes_mixed);
         code = record_outcome(opt, store, ids.named, &facts, ps, &stats, &counts, &status, code);
     }
     database_close(store, lock_fd);

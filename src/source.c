@@ -617,9 +617,11 @@ static void name_window(long first, long last, char *buf, size_t size) {
     snprintf(buf, size, "changes %s..%s", from, to);
 }
 
-/* Fetch one page of /movie/changes for [first, last] into *page. */
+/* Fetch one page of /movie/changes for [first, last] into *page, and into
+ * *copy the time of the copy it came from when TMDB's CDN made that copy
+ * before the window ended (0 when it lists the whole window). */
 static enum source_status changes_page(struct fetcher *f, long first, long last, int n,
-                                       struct tmdb_list_page *page) {
+                                       struct tmdb_list_page *page, long long *copy) {
     const struct fetch_config *cfg = f->config;
     char from[CLOCK_DATE_SIZE], to[CLOCK_DATE_SIZE], reason[192];
     clock_format_date(first, from);
@@ -645,8 +647,8 @@ static enum source_status changes_page(struct fetcher *f, long first, long last,
      * after its window is whole, however old. Only this thread writes the
      * counter. */
     long long made = http_copy_time(f->http);
-    if (made > 0 && clock_day_of(made) <= last)
-        stats_keep_earliest(&f->stats->changes_copy, made);
+    *copy = made > 0 && clock_day_of(made) <= last ? made : 0;
+    stats_keep_earliest(&f->stats->changes_copy, *copy);
     return SOURCE_OK;
 }
 
@@ -765,7 +767,8 @@ static enum source_status produce_changes(const struct source *src, struct fetch
     while (top > 0) {
         top--;
         long first = stack[top][0], last = stack[top][1];
-        enum source_status st = changes_page(f, first, last, 1, &page);
+        long long copy, first_copy;
+        enum source_status st = changes_page(f, first, last, 1, &page, &first_copy);
         if (st == SOURCE_OK && !clock_checked) {
             st = check_clock(f, CLOCK_WHY_CHANGES);
             clock_checked = true;
@@ -795,9 +798,23 @@ static enum source_status produce_changes(const struct source *src, struct fetch
         if (push_changes_page(src, p, first, last, 1, &page) != 0)
             return SOURCE_STOPPED;
         int last_page = page.total_pages;
+        bool mixed = false;
         for (int n = 2; n <= last_page; n++) {
-            if ((st = changes_page(f, first, last, n, &page)) != SOURCE_OK)
+            if ((st = changes_page(f, first, last, n, &page, &copy)) != SOURCE_OK)
                 return st;
+            if (copy != first_copy && !mixed) {
+                /* One of them lists the window as it stood before it ended,
+                 * the other as it stood at another time: results moved
+                 * between pages as the list grew, and a change made long
+                 * before either copy may be on neither page. */
+                char where[64];
+                name_window(first, last, where, sizeof where);
+                log_info("%s: page 1 and page %d came from copies TMDB's cache made at different "
+                         "times, one before the window ended",
+                         where, n);
+                stats_keep_earliest(&p->stats->changes_mixed, (long long)first * 86400);
+                mixed = true;
+            }
             if (page.total_pages < last_page)
                 last_page = page.total_pages;
             if (push_changes_page(src, p, first, last, n, &page) != 0)

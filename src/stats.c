@@ -13,6 +13,7 @@ void stats_init(struct stats *s) {
     atomic_init(&s->stale, 0);
     atomic_init(&s->oldest_copy, 0);
     atomic_init(&s->changes_copy, 0);
+    atomic_init(&s->changes_mixed, 0);
     atomic_init(&s->http_requests, 0);
     atomic_init(&s->retries, 0);
     atomic_init(&s->throttled, 0);

@@ -677,7 +677,21 @@ static enum sync_status finish_changes(const struct options *opt, struct store *
      * only up to the copy's day (the next run reads that day again). */
     long day = src->changes_last_day + 1;
     long copy_day = facts->changes_copy > 0 ? clock_day_of(facts->changes_copy) : LONG_MAX;
-    if (copy_day < day) {
+    long mixed_day = facts->changes_mixed > 0 ? clock_day_of(facts->changes_mixed) : LONG_MAX;
+    if (mixed_day < day && mixed_day <= copy_day) {
+        /* Results move between pages as a list grows: with pages from
+         * copies of different times, a change of any of the window's days
+         * may be on none of them (produce_changes()). */
+        char from[CLOCK_DATE_SIZE];
+        clock_format_date(mixed_day, from);
+        log_warn("TMDB's cache served the pages of changes from %s from copies made at "
+                 "different times, one before the days they list ended: results move between "
+                 "pages as the list grows, so a change may be on none of the pages read; "
+                 "changes are marked complete only up to %s (the next run reads those days "
+                 "again)",
+                 from, from);
+        day = mixed_day;
+    } else if (copy_day < day) {
         char made[CLOCK_ISO_SIZE];
         clock_format_iso(facts->changes_copy, made);
         log_warn("TMDB's cache served a changes page from a copy made %s, before the days "

@@ -12,7 +12,7 @@
 # every shard does not move the cursor.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 75
+plan 78
 
 FAKE_OPTS="--movies 300 --deleted 5"
 start_fake $FAKE_OPTS
@@ -305,5 +305,34 @@ is "$RC:$(cursor)" "0:$(day -7)" \
     "two windows, each from a copy made on its last day: the cursor stops at the earlier copy's"
 like "$ERR" "from a copy made $(day -7)T00:0[0-9]:[0-9][0-9]Z, before the days it lists ended" \
     "the warning names that copy"
+
+# TMDB's CDN caches each page's URL on its own, so the pages of one window
+# may come from copies of different ages. As the list grew between them,
+# its results moved between pages: a movie changed days before the older
+# copy may be on a page of neither (here page 1 from a fresh copy, the
+# others from one made yesterday at 00:01 UTC, 4 results a page). The days
+# such a window covers are not complete: the cursor stays at its first day,
+# and every movie changed before the cursor was fetched.
+stop_fake
+since_midnight=$(($(date -u +%s) % 86400))
+ages=
+for n in $(seq 2 40); do ages="$ages --changes-page-cache-age $n:$((since_midnight + 86400 - 60))"; done
+# shellcheck disable=SC2086
+start_fake $FAKE_OPTS --changes-page-size 4 $ages
+sql "UPDATE meta SET value = '$(day -3)' WHERE key = 'changes_from'; DELETE FROM stale_copies"
+fake_reset
+run_ingest changes --rate 0 --include-adult
+fake_snapshot
+fake_stat detail_requests_per_id | "$PYTHON" -c '
+import json, sys
+print("\n".join(json.load(sys.stdin)))' | sort >"$TMP/fetched"
+from=$(cursor)
+"$PYTHON" "$FAKE" $FAKE_OPTS --dump-changes "$(day -3)" "$(date -u -d "$from -1 day" +%F)" |
+    sort >"$TMP/before_cursor"
+is "$RC:$(comm -23 "$TMP/before_cursor" "$TMP/fetched" | tr '\n' ' ')" "0:" \
+    "pages of one window from copies of different ages: every movie changed before the cursor ($from) fetched"
+is "$from" "$(day -3)" "the cursor stays at the window's first day"
+like "$ERR" "served the pages of changes from $(day -3) from copies made at different times, .*complete only up to $(day -3)" \
+    "and says why"
 
 done_testing

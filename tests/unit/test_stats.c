@@ -57,6 +57,7 @@ static void test_a_time_counter_keeps_the_earliest_time(void **state) {
     stats_keep_earliest(&s.oldest_copy, 1764200000);
     assert_int_equal(stats_get(&s.oldest_copy), 1764200000); /* an earlier one */
     assert_int_equal(stats_get(&s.changes_copy), 0);         /* its own counter */
+    assert_int_equal(stats_get(&s.changes_mixed), 0);        /* and its own */
 }
 
 static void test_the_runs_counts_come_from_their_counters(void **state) {
