@@ -406,11 +406,16 @@ enum store_status store_has_other_shards(struct store *s, unsigned index, unsign
  * fresh). With `needed_s` > 0, the movie changed in a window of days that
  * ended then: a copy made earlier may hold the data from before the
  * change, so the movie is noted in stale_copies with that time (the later
- * one when it was noted already). Without, or with a copy new enough, a
- * note whose needed_from the copy reaches is deleted. *waiting: whether
- * the movie is noted once done (the copy is older than what it needs).
- * Costs no statement while the table is empty and nothing is noted (the
- * common case: a load asks once a connection whether it holds any row).
+ * one when it was noted already). So is a copy older than the one the
+ * movie is stored from (movies.copy_made_at), with that copy's time: it
+ * may hold the data from before a change the stored one holds, which a
+ * changes run may have read, the cursor past it. Called before the
+ * movie is stored again. Without, or with a copy new enough, a note whose
+ * needed_from the copy reaches is deleted. *waiting: whether the movie is
+ * noted once done (the copy is older than what it needs). Costs one
+ * lookup of the movie's row, and no statement on stale_copies while the
+ * table is empty and nothing is noted (the common case: a load asks once
+ * a connection whether it holds any row).
  */
 enum store_status store_note_copy(struct store *s, int64_t id, long long needed_s, long long made_s,
                                   bool *waiting);

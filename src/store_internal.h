@@ -62,6 +62,7 @@ enum stmt {
     ST_STALE_KEEP,
     ST_STALE_CLEAR,
     ST_STALE_IDS,
+    ST_NEWER_COPY,
     ST_COUNT,
 };
 

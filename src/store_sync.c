@@ -120,10 +120,43 @@ enum store_status store_fresh_ids(struct store *s, const char *since, const char
     return store_each_id_oldest(s, st, fn, ctx, what, oldest, size);
 }
 
+/* The copy movie `id` is stored from, when made after `made`, into
+ * newer ("" none). */
+static enum store_status newer_copy(struct store *s, int64_t id, const char *made, char *newer,
+                                    size_t size) {
+    sqlite3_stmt *st = s->stmts[ST_NEWER_COPY];
+    sqlite3_bind_int64(st, 1, id);
+    store_bind_text(st, 2, made);
+    newer[0] = '\0';
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+        snprintf(newer, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, "read movie %lld's copy", (long long)id);
+    return STORE_OK;
+}
+
 enum store_status store_note_copy(struct store *s, int64_t id, long long needed_s, long long made_s,
                                   bool *waiting) {
     *waiting = false;
-    bool noting = needed_s > 0 && made_s >= 0 && made_s < needed_s;
+    char made[CLOCK_ISO_SIZE] = "", needed[CLOCK_ISO_SIZE + 8] = "", stored[CLOCK_ISO_SIZE + 8];
+    if (needed_s > 0)
+        clock_format_iso(needed_s, needed);
+    if (made_s >= 0) {
+        clock_format_iso(made_s, made);
+        /* A copy older than the one stored may hold the data from before
+         * a change the stored one holds, which a changes run may have
+         * read already: the cursor is past it, so the copy needs one as
+         * new as the stored one (ISO-8601 UTC: compared as text). */
+        enum store_status ss = newer_copy(s, id, made, stored, sizeof stored);
+        if (ss != STORE_OK)
+            return ss;
+        if (strcmp(stored, needed) > 0)
+            snprintf(needed, sizeof needed, "%s", stored);
+    }
+    bool noting = needed[0] && made_s >= 0 && strcmp(made, needed) < 0;
     if (!noting && s->stale_rows < 0) { /* once a connection: most loads note none */
         int64_t any = 0;
         if (store_query_ints(s->db, "SELECT EXISTS (SELECT 1 FROM stale_copies)", &any, 1) != 0)
@@ -132,12 +165,8 @@ enum store_status store_note_copy(struct store *s, int64_t id, long long needed_
     }
     if (!noting && s->stale_rows == 0)
         return STORE_OK; /* nothing to clear */
-    char made[CLOCK_ISO_SIZE], needed[CLOCK_ISO_SIZE];
-    if (made_s >= 0)
-        clock_format_iso(made_s, made);
     if (noting) {
         char now[CLOCK_ISO_SIZE];
-        clock_format_iso(needed_s, needed);
         clock_utc_iso(now);
         sqlite3_stmt *st = s->stmts[ST_STALE_NOTE];
         sqlite3_bind_int64(st, 1, id);

@@ -139,10 +139,11 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
             clock_format_iso(r->copy_made_s, b->made);
             b->made_s = r->copy_made_s;
         }
-        st = store_upsert_movie(b->store, r->movie, fetched_at,
-                                r->copy_made_s >= 0 ? b->made : NULL);
+        /* noted first: against the copy the movie is stored from */
+        st = note_copy(b, r);
         if (st == STORE_OK)
-            st = note_copy(b, r);
+            st = store_upsert_movie(b->store, r->movie, fetched_at,
+                                    r->copy_made_s >= 0 ? b->made : NULL);
         b->stored++;
     } else {
         bool missing = r->kind == FETCH_MISSING;
