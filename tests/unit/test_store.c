@@ -1042,6 +1042,39 @@ static void test_copy_made_at_the_epoch_is_a_time(void **state) {
         "1970-01-01T00:00:00Z");
 }
 
+/* A copy older than the one a movie is stored from may hold the data from
+ * before a change the stored copy holds, which a changes run may have read
+ * (the cursor past it): noted, needing a copy as new as the stored one,
+ * also without a need of its own; one as new clears it; a later need of a
+ * changes window wins over the stored copy's time. A movie not stored, or
+ * stored without a copy time, is judged by its need alone. */
+static void test_a_copy_older_than_the_stored_one_is_noted(void **state) {
+    struct fixture *f = *state;
+    char buf[64];
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie stored = sample(1, "One"), untimed = sample(2, "Two");
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &stored, "2026-11-26T11:00:00Z", "2026-11-26T10:00:00Z"),
+                     STORE_OK);
+    assert_int_equal(store_upsert_movie(s, &untimed, "2026-11-26T11:00:00Z", NULL), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    note_ok(s, 1, NULL, "2026-11-26T10:00:00Z", false); /* as new: nothing */
+    note_ok(s, 1, NULL, "2026-11-26T11:00:00Z", false); /* newer: nothing */
+    note_ok(s, 2, NULL, "2026-11-20T00:00:00Z", false); /* no stored copy time */
+    note_ok(s, 3, NULL, "2026-11-20T00:00:00Z", false); /* not stored */
+    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 0);
+    note_ok(s, 1, NULL, "2026-11-26T09:59:59Z", true); /* a second older */
+    assert_string_equal(
+        qs(f->path, "SELECT needed_from || ' ' || copy_made_at FROM stale_copies", buf, sizeof buf),
+        "2026-11-26T10:00:00Z 2026-11-26T09:59:59Z");
+    note_ok(s, 1, "2026-11-27T00:00:00Z", "2026-11-26T09:00:00Z", true); /* the later need */
+    assert_string_equal(qs(f->path, "SELECT needed_from FROM stale_copies", buf, sizeof buf),
+                        "2026-11-27T00:00:00Z");
+    note_ok(s, 1, NULL, "2026-11-27T00:00:00Z", false); /* new enough: cleared */
+    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 0);
+    store_close(s);
+}
+
 /* After an export or changes run, the movies it failed (not its 404s) are
  * noted without a copy; a movie noted already keeps its noted_at and the
  * later need. A later fetch clears the note as any (a copy new enough), or
@@ -3154,6 +3187,8 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(test_stale_copies_are_noted_and_cleared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_made_at_the_epoch_is_a_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_copy_older_than_the_stored_one_is_noted, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_failed_fetches_are_noted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_views_read_as_lists, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_rows_know_when_they_changed, setup, teardown),
