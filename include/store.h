@@ -212,6 +212,10 @@ enum store_status store_record_failure(struct store *s, int64_t run_id, int64_t 
  * `source` names what is loaded (source_describe()), the key for resuming.
  * The row gets a new store_new_run_uid(), the run's identity in every
  * database it is merged into; STORE_ERR when no random bytes can be read.
+ * From then on, the times this connection writes (a movie's fetched_at or
+ * deleted_at, a failure's recorded_at, the run's end) are never earlier
+ * than started_at, if the clock was set back meanwhile: `dump --since` the
+ * run before finds the run's rows from its start on.
  */
 enum store_status store_run_begin(struct store *s, const char *command, const char *source,
                                   const char *started_at, int64_t *run_id);

@@ -146,7 +146,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_LANGUAGE_LINKS] = "SELECT iso_639_1, position FROM movie_languages WHERE movie_id = ?1",
     [ST_RECORD_FAILURE] =
         "INSERT INTO fetch_failures (run_id, movie_id, kind, http_status, reason, attempts, "
-        "recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) "
+        "recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+        "max(strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?7)) "
         "ON CONFLICT (run_id, movie_id) DO UPDATE SET kind = excluded.kind, http_status = "
         "excluded.http_status, reason = excluded.reason, attempts = excluded.attempts, "
         "recorded_at = excluded.recorded_at",
@@ -1039,6 +1040,7 @@ enum store_status store_record_failure(struct store *s, int64_t run_id, int64_t 
     sqlite3_bind_int64(st, 4, http_status);
     store_bind_text(st, 5, reason ? reason : "");
     sqlite3_bind_int(st, 6, attempts);
+    store_bind_text(st, 7, s->run_started); /* "" before a run: no bound */
     if (store_step_reset(st) != SQLITE_OK)
         return store_fail(s, "record failure of movie %lld", (long long)movie_id);
     return STORE_OK;
@@ -1111,7 +1113,12 @@ enum store_status store_run_begin(struct store *s, const char *command, const ch
     if (store_step_reset(st) != SQLITE_OK)
         return store_fail(s, "record the run");
     *run_id = sqlite3_last_insert_rowid(s->db);
+    snprintf(s->run_started, sizeof s->run_started, "%s", started_at ? started_at : "");
     return STORE_OK;
+}
+
+const char *store_run_time(const struct store *s, const char *t) {
+    return t && strcmp(t, s->run_started) < 0 ? s->run_started : t;
 }
 
 /* A run's counts into ?4..?10 of `st`, and step it. */
@@ -1130,7 +1137,7 @@ enum store_status store_run_finish(struct store *s, int64_t run_id, const char *
                                    const char *status, const struct run_counts *c) {
     sqlite3_stmt *st = s->stmts[ST_RUN_FINISH];
     sqlite3_bind_int64(st, 1, run_id);
-    store_bind_text(st, 2, finished_at);
+    store_bind_text(st, 2, store_run_time(s, finished_at));
     store_bind_text(st, 3, status);
     if (step_run_counts(st, c) != SQLITE_OK)
         return store_fail(s, "finish the run");

@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 
+#include "clock.h"
 #include "rowcache.h"
 #include "store.h"
 
@@ -80,8 +81,17 @@ struct store {
     /* fires none of the schema's triggers: the store notes fts_pending and
      * sets updated_at itself (store_open_for_load()) */
     bool own_notes;
+    /* The start of the run this connection records (store_run_begin()), ""
+     * before one: no time it writes for the run is earlier (store_run_time()). */
+    char run_started[CLOCK_ISO_SIZE];
     char errmsg[512];
 };
+
+/* `t`, or the start of the run being recorded when `t` is earlier: the
+ * machine's clock stepped back during the run (NTP correcting a clock that
+ * was ahead). `dump --since RUN_ID` finds a run's rows from its start on,
+ * so a row dated before it would never be sent. */
+const char *store_run_time(const struct store *s, const char *t);
 
 /* `path` as a URI that opens it read-only and never creates it, immutable
  * (store_read_immutable()) when asked. NULL when out of memory; free with

@@ -336,7 +336,7 @@ static int write_all(struct store *s, const struct movie *m, const char *fetched
 
 enum store_status store_upsert_movie(struct store *s, const struct movie *m, const char *fetched_at,
                                      const char *copy_made_at) {
-    if (write_all(s, m, fetched_at, copy_made_at) == SQLITE_OK)
+    if (write_all(s, m, store_run_time(s, fetched_at), copy_made_at) == SQLITE_OK)
         return STORE_OK;
     return store_fail(s, "upsert movie %lld", (long long)m->id);
 }

@@ -12,7 +12,7 @@
 enum store_status store_mark_deleted(struct store *s, int64_t id, const char *now, bool *marked) {
     sqlite3_stmt *st = s->stmts[ST_MARK_DELETED];
     sqlite3_bind_int64(st, 1, id);
-    store_bind_text(st, 2, now);
+    store_bind_text(st, 2, store_run_time(s, now));
     if (store_step_reset(st) != SQLITE_OK)
         return store_fail(s, "mark movie %lld deleted", (long long)id);
     if (marked)

@@ -2528,6 +2528,47 @@ static void test_dump_since_a_time_covers_runs_going_on(void **state) {
     store_close(s);
 }
 
+/* The machine's clock stepped back while a run went on (NTP setting right
+ * a clock that was ahead when the run started): what the run writes is
+ * dated no earlier than its start, where dump --since the run before it
+ * begins. (Dated by the clock, the movie fetched, the one marked deleted
+ * and the failure recorded after the step came before the run's start:
+ * --since the run before sent none of them, and its next time, the run
+ * itself, went on after them.) SQLite's clock, which dates the failure,
+ * reads long before these runs. */
+static void test_dump_since_a_run_sends_what_it_wrote_after_the_clock_stepped_back(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct run_counts counts = {.requested = 2, .fetched = 2};
+    int64_t first, run;
+    assert_int_equal(
+        store_run_begin(s, "tmdb-ingest ids 7 8", "ids", "2100-01-01T03:00:00Z", &first), STORE_OK);
+    struct movie kept = sample(7, "Kept"), gone = sample(8, "Gone");
+    upsert_at(s, &kept, "2100-01-01T03:00:00Z");
+    upsert_at(s, &gone, "2100-01-01T03:00:00Z");
+    assert_int_equal(store_run_finish(s, first, "2100-01-01T03:00:01Z", "ok", &counts), STORE_OK);
+    /* started 5 minutes ahead; the clock set right at once */
+    assert_int_equal(
+        store_run_begin(s, "tmdb-ingest ids 7 8 9", "ids", "2100-01-01T04:05:00Z", &run), STORE_OK);
+    upsert_at(s, &kept, "2100-01-01T04:00:02Z");
+    mark_deleted_ok(s, 8, "2100-01-01T04:00:03Z");
+    assert_int_equal(store_begin(s), STORE_OK);
+    assert_int_equal(store_record_failure(s, run, 9, "failed", 500, "HTTP 500", 5), STORE_OK);
+    assert_int_equal(store_commit(s), STORE_OK);
+    assert_int_equal(store_run_finish(s, run, "2100-01-01T04:00:04Z", "partial", &counts),
+                     STORE_OK);
+    struct store_since since = {.run = first};
+    int rows = 0;
+    int64_t next = 0;
+    assert_int_equal(store_dump(s, "movies", &since, count_row, &rows, &next), STORE_OK);
+    assert_int_equal(rows, 2); /* the one fetched again and the one marked deleted */
+    assert_int_equal(next, run);
+    rows = 0;
+    assert_int_equal(store_dump(s, "fetch_failures", &since, count_row, &rows, &next), STORE_OK);
+    assert_int_equal(rows, 1);
+    store_close(s);
+}
+
 /* A database upgraded to version 6 got movie_parts rows for the movies it
  * held, dated at their fetches (meta notes the upgrade): a dump since a
  * time before the upgrade sends movie_parts whole, one since a time after
@@ -3223,6 +3264,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_open_replaces_older_search_triggers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_path_starting_with_file_is_a_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dump_since_searches_by_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_dump_since_a_run_sends_what_it_wrote_after_the_clock_stepped_back, setup,
+            teardown),
         cmocka_unit_test_setup_teardown(test_dump_since_a_time_covers_runs_going_on, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
