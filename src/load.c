@@ -248,6 +248,11 @@ static bool running_runs_dead(const struct options *opt) {
     return true;
 }
 
+/* A run resumed longer than this after it started leaves what it settled
+ * that old: said in a warning, as a nightly job resuming last night's
+ * interrupted run would keep a day-old copy of what that run stored. */
+#define RESUME_OLD_S (20 * 3600)
+
 /* Ids not to fetch: what the interrupted runs of the same source settled
  * (unless --refresh; never for changes, whose movies may have changed again
  * since; for export, not their 404s: its file lists them, and may be a later
@@ -263,12 +268,19 @@ static int collect_skip(struct store *store, const struct options *opt, const ch
         ss = store_resume_ids(store, source, opt->append, opt->source.kind != SOURCE_EXPORT, run_id,
                               opt->dry_run && running_runs_dead(opt), add_to_set, skip, &from);
     if (ss == STORE_OK && from > 0) {
-        char started[CLOCK_ISO_SIZE];
-        log_info("resuming after run %" PRId64 ": %zu movies it settled are not fetched again "
-                 "(--refresh fetches them)",
-                 from, idset_count(skip));
+        char started[CLOCK_ISO_SIZE] = "", old[CLOCK_ISO_SIZE];
         ss = store_run_started(store, from, started, sizeof started);
         facts->resumed_from_day = clock_day_of_iso(started);
+        clock_utc_iso_ago(RESUME_OLD_S, old);
+        if (ss == STORE_OK && strcmp(started, old) < 0)
+            log_warn("resuming after run %" PRId64 ", which started at %s, more than %d hours "
+                     "ago: the %zu movies it settled are not fetched again, and stay as old "
+                     "(--refresh fetches them)",
+                     from, started, RESUME_OLD_S / 3600, idset_count(skip));
+        else
+            log_info("resuming after run %" PRId64 ": %zu movies it settled are not fetched "
+                     "again (--refresh fetches them)",
+                     from, idset_count(skip));
     }
     size_t before = idset_count(skip);
     if (ss == STORE_OK && opt->max_age_s > 0) {

@@ -6,7 +6,7 @@
 # a plain run stopped and restarted with --append, or --max-age with
 # --append, fetches the movies again to get their parts.
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 12
 
 N=120
 start_fake --movies $N --deleted 0 --latency-ms 20
@@ -65,5 +65,23 @@ fake_reset
 run_ingest $EXPORT --append keywords,images
 fake_snapshot
 is "$(fake_stat by_endpoint.details)" 0 "--max-age with images added: none fetched"
+
+# A resume says nothing at the default verbosity, unless the run it resumes
+# started more than 20 hours before (a nightly job resuming last night's
+# stopped run): what that run stored is not fetched again and stays a day
+# old, said in a warning naming --refresh.
+rm -f "$DB"*
+interrupt
+INGEST_STDIN=$TMP/ids run_ingest --rate 0 ids -
+is "$RC:$(printf '%s\n' "$ERR" | grep -c .):$(printf '%s' "$ERR" | grep -c ' skipped=[1-9]')" "0:1:1" \
+    "a rerun soon after the stop resumes it: exit 0, its summary line alone"
+rm -f "$DB"*
+interrupt
+stored=$(sql 'SELECT count(*) FROM movies')
+started=$(date -u -d '21 hours ago' +%Y-%m-%dT%H:%M:%SZ)
+sql "UPDATE runs SET started_at = '$started'"
+INGEST_STDIN=$TMP/ids run_ingest --rate 0 ids -
+like "$RC:$ERR" "^0:tmdb-ingest: warning: resuming after run 1, which started at $started, more than 20 hours ago: the $stored movies it settled are not fetched again, and stay as old \(--refresh fetches them\)" \
+    "a rerun 21 hours after the stopped run started: exit 0, a warning says the $stored movies stay as old"
 
 done_testing
