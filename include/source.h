@@ -100,6 +100,13 @@ struct source {
      * fresher than --max-age); NULL for none. Owned by main, only read
      * while the run lasts. */
     const struct idset *skip;
+    /* SOURCE_EXPORT: the stored movies marked deleted, NULL for none. One
+     * the export names again is fetched also when --min-popularity or no
+     * --include-video leave it out: it is back (the export that marked it
+     * may have been cut short), and no later run would fetch it (changes
+     * only if it changes), so it would stay deleted. Owned by main, only
+     * read while the run lasts. */
+    const struct idset *deleted;
     /* --dry-run: count the ids that would be fetched, enqueue none. */
     bool count_only;
     /* When non-NULL, every id the source names (before any filter) is added

@@ -342,6 +342,11 @@ enum store_status store_mark_gone(struct store *s, const struct store_gone *gone
 /* Free gone->ids and empty *gone. Accepts an emptied one. */
 void store_gone_free(struct store_gone *gone);
 
+/* Call fn for every stored movie marked deleted (through the partial
+ * index movies_deleted_at): an export fetches those it names again, to
+ * find them live whatever its filters (source.h). */
+enum store_status store_deleted_ids(struct store *s, store_id_fn fn, void *ctx);
+
 /* When run `run_id` started (ISO-8601 UTC) into buf; "" when there is no
  * such run. */
 enum store_status store_run_started(struct store *s, int64_t run_id, char *buf, size_t size);

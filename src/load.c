@@ -65,6 +65,7 @@ struct run_ids {
     struct id_list stale;         /* changes: stored movies to fetch again */
     struct idset *named;          /* export, not a dry run: the ids TMDB still has */
     struct idset *adult_left_out; /* changes without --include-adult: the adult ids left out */
+    struct idset *deleted;        /* export: the stored movies marked deleted */
 };
 
 /* Returns 0, or -1 when out of memory (logged; run_ids_free() still owed). */
@@ -79,7 +80,11 @@ static int run_ids_new(const struct options *opt, struct run_ids *ids) {
         ids->named = idset_new();
     if (adult_out)
         ids->adult_left_out = idset_new();
-    if (!ids->skip || (named && !ids->named) || (adult_out && !ids->adult_left_out)) {
+    bool export = opt->source.kind == SOURCE_EXPORT;
+    if (export)
+        ids->deleted = idset_new();
+    if (!ids->skip || (named && !ids->named) || (adult_out && !ids->adult_left_out) ||
+        (export && !ids->deleted)) {
         log_error("out of memory");
         return -1;
     }
@@ -91,6 +96,7 @@ static void run_ids_free(struct run_ids *ids) {
     idset_free(ids->skip);
     idset_free(ids->named);
     idset_free(ids->adult_left_out);
+    idset_free(ids->deleted);
 }
 
 static void build_config(const struct options *opt, const struct credential *cred, int64_t run_id,
@@ -100,6 +106,7 @@ static void build_config(const struct options *opt, const struct credential *cre
     pc->source.skip = ids->skip;
     pc->source.named = ids->named;
     pc->source.adult_left_out = ids->adult_left_out;
+    pc->source.deleted = ids->deleted;
     pc->source.stale_ids = ids->stale.ids;
     pc->source.n_stale_ids = ids->stale.n;
     pc->source.count_only = opt->dry_run;
@@ -228,6 +235,15 @@ static int collect_stale(struct store *store, const struct options *opt, struct 
                  "failed, or left out by an export) are fetched again",
                  stale->n);
     return 0;
+}
+
+/* export: the stored movies marked deleted, which it fetches again when
+ * it names them (source.h). Returns 0, or -1 (logged). */
+static int collect_deleted(struct store *store, struct idset *deleted) {
+    if (!store || !deleted || store_deleted_ids(store, add_to_set, deleted) == STORE_OK)
+        return 0;
+    log_error("%s", store_errmsg(store));
+    return -1;
 }
 
 /* For a dry run: whether the runs left running are dead, as a load would
@@ -539,7 +555,8 @@ static int prepare_run(int argc, char **argv, const struct options *opt, struct 
         rc = EXIT_FATAL;
     } else if ((store && collect_skip(store, opt, source, opt->dry_run ? INT64_MAX : *run_id,
                                       ids->skip, facts) != 0) ||
-               collect_stale(store, opt, &ids->stale) != 0) {
+               collect_stale(store, opt, &ids->stale) != 0 ||
+               collect_deleted(store, ids->deleted) != 0) {
         rc = EXIT_FATAL;
         /* Recorded as it ended (exit 1), not left "running" for the next
          * run to call aborted; if even that fails, it will (exit 5). */

@@ -290,6 +290,13 @@ static bool wanted(const struct source *src, bool adult, bool video, double popu
     return !src->has_min_popularity || popularity >= src->min_popularity;
 }
 
+/* Whether an export entry is one of the stored movies marked deleted
+ * (source.deleted): fetched whatever the filters, but adult ones only
+ * with --include-adult, as a database without it holds none. */
+static bool named_again(const struct source *src, const struct export_entry *e) {
+    return src->deleted && (!e->adult || src->include_adult) && idset_contains(src->deleted, e->id);
+}
+
 /* Sleep up to `ms`, cut short by a stop. Returns -1 when stopped. */
 static int sleep_unless_stopped(long ms) {
     struct pollfd fd = {.fd = stop_fd(), .events = POLLIN};
@@ -585,7 +592,8 @@ static enum source_status produce_export(const struct source *src, struct fetche
         /* a --file holding TMDB's adult list too (the two files concatenated) */
         if (e.adult && src->export_path && src->include_adult && src->adult_listed)
             *src->adult_listed = true;
-        int added = wanted(src, e.adult, e.video, e.popularity) ? idset_add(fetch, e.id) : 0;
+        bool keep = wanted(src, e.adult, e.video, e.popularity) || named_again(src, &e);
+        int added = keep ? idset_add(fetch, e.id) : 0;
         if (added < 0 || (p->src->named && idset_add(p->src->named, e.id) < 0)) {
             if (stop_request(STOP_FATAL))
                 log_error("out of memory remembering movie ids");

@@ -110,6 +110,16 @@ void store_gone_free(struct store_gone *gone) {
     *gone = (struct store_gone){0};
 }
 
+enum store_status store_deleted_ids(struct store *s, store_id_fn fn, void *ctx) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db, "SELECT id FROM movies WHERE deleted_at IS NOT NULL", -1, &st,
+                           NULL) != SQLITE_OK)
+        return store_fail(s, "list the movies marked deleted");
+    enum store_status rc = store_each_id(s, st, fn, ctx, "the movies marked deleted");
+    sqlite3_finalize(st);
+    return rc;
+}
+
 enum store_status store_fresh_ids(struct store *s, const char *since, const char *append,
                                   store_id_fn fn, void *ctx, char *oldest, size_t size) {
     sqlite3_stmt *st = s->stmts[ST_FRESH_IDS];

@@ -2726,7 +2726,8 @@ static int fresh_since(struct store *s, const char *since, char *oldest, size_t 
 
 /* What an export asks of every stored movie (live? adult? fetched before
  * its day?), the movies a --max-age run skips and the shard check read
- * movies_fetched_at alone: a row's columns after raw_json are on its
+ * movies_fetched_at alone, and the deleted ones it fetches when it names
+ * them movies_deleted_at: a row's columns after raw_json are on its
  * overflow pages, and a scan of the table read the whole file. */
 static void test_export_reads_indexes_only(void **state) {
     struct fixture *f = *state;
@@ -2744,7 +2745,10 @@ static void test_export_reads_indexes_only(void **state) {
     assert_int_equal(store_has_other_shards(s, 1, 2, true, &found), STORE_OK);
     assert_true(found); /* 2 */
     assert_int_equal(fresh_since(s, "2026-11-01T00:00:00Z", oldest, sizeof oldest), 2);
-    assert_int_equal(traced_read_indexes_only(f->path), 3);
+    int deleted = 0;
+    assert_int_equal(store_deleted_ids(s, count_id, &deleted), STORE_OK);
+    assert_int_equal(deleted, 1); /* 3 */
+    assert_int_equal(traced_read_indexes_only(f->path), 4);
     store_close(s);
     sqlite3_reset_auto_extension();
 }
