@@ -1237,6 +1237,8 @@ class Handler(BaseHTTPRequestHandler):
                            headers={"Location": self.server.opts.export_redirect + path})
             return
         data = self.server.catalogue.export_bytes(adult=bool(match[1]))
+        if self.server.opts.adult_export_empty and match[1]:
+            data = gzip_deterministic(b"")
         if self.server.opts.export_no_final_newline and not match[1]:
             data = gzip_deterministic(gzip.decompress(data).rstrip(b"\n"))
         if not match[1]:
@@ -1650,6 +1652,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="the main export's last line has no newline")
     p.add_argument("--adult-export-unpublished", action="store_true",
                    help="today's adult export (--today) is not published yet, the main one is")
+    p.add_argument("--adult-export-empty", action="store_true",
+                   help="the adult export of every day holds no entry (a whole gzip file of "
+                        "nothing, as a publishing job that failed may leave)")
     p.add_argument("--export-redirect", metavar="URL",
                    help="answer the export with a 302 to URL followed by its path (a host "
                         "that moved)")

@@ -565,7 +565,7 @@ static enum source_status produce_export(const struct source *src, struct fetche
     enum source_status st = fetch ? SOURCE_OK : SOURCE_FATAL;
     if (!fetch && stop_request(STOP_FATAL))
         log_error("out of memory remembering movie ids");
-    long bad = 0, entries = 0;
+    long bad = 0, entries = 0, adult_entries = 0;
     while (st == SOURCE_OK) {
         struct export_entry e;
         char reason[160];
@@ -589,6 +589,7 @@ static enum source_status produce_export(const struct source *src, struct fetche
             continue;
         }
         entries++;
+        adult_entries += e.adult;
         /* a --file holding TMDB's adult list too (the two files concatenated) */
         if (e.adult && src->export_path && src->include_adult && src->adult_listed)
             *src->adult_listed = true;
@@ -608,6 +609,13 @@ static enum source_status produce_export(const struct source *src, struct fetche
         /* An empty export would make every stored movie look deleted. */
         log_error("%s holds no movie entries", name);
         st = SOURCE_ERROR;
+    } else if (st == SOURCE_OK && adult_entries == 0 && src->adult_listed && *src->adult_listed) {
+        /* Downloaded whole but empty: taken as no adult list, as a --file
+         * without adult entries is, or every stored adult movie would look
+         * deleted (fewer than --max-deletions allows, often). */
+        *src->adult_listed = false;
+        log_warn("the adult export holds no movie entries: stored adult movies are not marked "
+                 "deleted this time");
     }
     export_reader_close(r);
     if (st == SOURCE_OK && idset_each(fetch, push_each, p) != 0)

@@ -7,7 +7,7 @@
 # accept them; a count or a percentage sets the limit.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 33
+plan 36
 
 start_fake --movies 300 --deleted 0
 EXPORT_BASE="$FAKE_URL/p/exports"
@@ -132,6 +132,26 @@ is "$(last_run)" partial "the run is partial"
 age_all
 run_ingest export --file "$SHORT" --rate 0 --retries 0 --max-age 6d
 like "$ERR" "--max-age 6d not to fetch again" "the advice keeps the run's own --max-age"
+
+# --include-adult, and TMDB's adult export holds no entry (a whole gzip
+# file of nothing): not taken as its adult list, or every stored adult
+# movie would look deleted, fewer than the limit allows (as a --file
+# without an adult entry is not).
+stop_fake
+start_fake --movies 300 --deleted 0
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 --include-adult \
+    --max-age 3w
+ADULT=$(sql 'SELECT count(*) FROM movies WHERE adult = 1 AND deleted_at IS NULL')
+ok "$([ "$ADULT" -gt 0 ] && [ "$ADULT" -lt 100 ] && echo 0 || echo 1)" \
+    "an export with --include-adult stores $ADULT adult movies (fewer than the default limit)"
+stop_fake
+start_fake --movies 300 --deleted 0 --adult-export-empty
+age_all
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 --include-adult \
+    --max-age 3w
+is "$RC:$(sql 'SELECT count(*) FROM movies WHERE adult = 1 AND deleted_at IS NULL')" "0:$ADULT" \
+    "an empty adult export marks no stored adult movie deleted"
+like "$ERR" "the adult export holds no movie entries" "and says so"
 
 # Only export takes it.
 run_ingest changes --max-deletions 5
