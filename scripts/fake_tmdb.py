@@ -149,7 +149,7 @@ FAULT_KINDS = ("500", "502html", "503", "503html", "504", "504html", "429", "401
                "bad_utf8", "html200", "echo400", "keyword_twice", "huge_header",
                "no_parts", "x_gzip", "deflate", "gzip_twice", "hints_gzip", "date_past",
                "date_future", "redirect", "redirect_raw", "gzip_cut", "gzip_corrupt",
-               "huge_chunked")
+               "huge_chunked", "cl_short")
 
 # --page-fault / --changes-page-fault kinds that give one result of the page
 # (--bad-result, default the first) a bad id in place of its own (no_id:
@@ -1440,6 +1440,30 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass  # the client hung up once it had enough
             self.close_connection = True
+        elif fault == "cl_short":
+            # a proxy that miscounts: a Content-Length 16 bytes short of the
+            # body it sends, the rest a moment later, on the connection it
+            # keeps open for the next request
+            data = json.dumps(body, ensure_ascii=False).encode()
+            headers = {}
+            if opts.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
+                data = gzip.compress(data, compresslevel=1)
+                headers["Content-Encoding"] = "gzip"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json;charset=utf-8")
+            self.send_header("Content-Length", str(len(data) - 16))
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            try:
+                self.wfile.write(data[:-16])
+                self.wfile.flush()
+                self.sleep_unless_stopping(0.1)
+                self.wfile.write(data[-16:])
+                self.wfile.flush()
+            except OSError:
+                pass
+            self.count_status(200)
         elif fault == "hints_gzip":
             # a 103 Early Hints whose headers name gzip, then the answer plain
             self.wfile.write(b"HTTP/1.1 103 Early Hints\r\nContent-Encoding: gzip\r\n\r\n")

@@ -368,10 +368,18 @@ void http_client_free(struct http_client *c) {
     free(c);
 }
 
-/* What curl's `rc` (with its message, errbuf) means for the retry policy. */
-static enum http_error classify(CURLcode rc, const char *errbuf, bool too_large,
-                                bool bad_encoding) {
+/* What curl's `rc` (with its message, errbuf) means for the retry policy.
+ * `reused`: the request went on a connection an earlier one left open. */
+static enum http_error classify(CURLcode rc, const char *errbuf, bool too_large, bool bad_encoding,
+                                bool reused) {
     if (rc == CURLE_WRITE_ERROR && bad_encoding)
+        return HTTP_ERR_NETWORK;
+    /* An answer that does not begin with a status line, on a connection
+     * kept from the answer before: bytes that answer left behind (a body
+     * longer than its Content-Length, the rest sent after it), not this
+     * request's answer. curl closes the connection: a retry opens another.
+     * On a new connection it is what the server speaks (not HTTP). */
+    if (rc == CURLE_UNSUPPORTED_PROTOCOL && reused && strstr(errbuf, "HTTP/0.9"))
         return HTTP_ERR_NETWORK;
     switch (rc) {
     case CURLE_OK:
@@ -491,7 +499,7 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
     long opened = 0;
     if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
         c->connections += opened;
-    out->error = classify(rc, c->errbuf, c->too_large, c->bad_encoding);
+    out->error = classify(rc, c->errbuf, c->too_large, c->bad_encoding, opened == 0);
     if (out->error == HTTP_OK && c->gzip && c->zs_started && !c->zs_ended) {
         out->error = HTTP_ERR_NETWORK; /* the gzip stream ended early */
         snprintf(out->message, sizeof out->message, "truncated gzip body");
@@ -570,7 +578,7 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
     long opened = 0;
     if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
         c->connections += opened;
-    out->error = classify(rc, c->errbuf, c->too_large, false);
+    out->error = classify(rc, c->errbuf, c->too_large, false, opened == 0);
     if (out->error == HTTP_ERR_TOO_LARGE)
         snprintf(out->message, sizeof out->message, "larger than %lld MiB",
                  (long long)(DOWNLOAD_MAX_BYTES >> 20));

@@ -7,6 +7,11 @@
 #  - a body over --max-body with no Content-Length to refuse it by
 #    (chunked, not compressed): cut while it comes, "too large", not
 #    retried;
+#  - a Content-Length 16 bytes short of the body (a proxy that miscounts),
+#    the rest sent a moment later on the connection kept open: the request
+#    after it on that connection reads those bytes first ("Received
+#    HTTP/0.9 when not allowed"), not an answer to it: retried on a new
+#    connection, and stored (that attempt counts against --retries);
 #  - the export's download that cannot be written (its temporary file past
 #    `ulimit -f`): exit 1 naming the write's error, not downloaded again;
 #  - an export whose Content-Length is past the 1 GiB bound: refused at the
@@ -14,7 +19,7 @@
 # One worker: the answers after each come on the same handle, whose zlib
 # stream must start afresh.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 22
 
 CAT="--movies 30 --deleted 0"
 set -- $(catalogue_ids 5 $CAT)
@@ -38,6 +43,24 @@ is "$(sql "SELECT count(*) FROM movies WHERE id IN ($cut, $corrupt, $big)")" 0 \
 fake_snapshot
 is "$(fake_stat by_endpoint.details)" 8 "one retry each for the cut, spoilt and cut-once movies, none for the large one"
 is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
+
+# A Content-Length short of the body, once. Gzipped, the cut body is a
+# truncated gzip stream, retried; the retry goes on the same connection
+# and reads the bytes left behind, and the one after comes whole.
+rm -f "$DB"*
+start_fake $CAT --fault "$cut:cl_short:1"
+run_ingest ids "$cut" "$good" --rate 0 --retries 2 --workers 1
+is "$RC" 0 "a Content-Length short of the body once: exit 0"
+is "$(sql 'SELECT count(*) FROM movies')" 2 "the movie is stored from its retry, and the one after"
+is "$(sql 'SELECT count(*) FROM fetch_failures')" 0 "nothing recorded failed"
+# Not gzipped, the cut JSON is a bad payload (not asked again); the next
+# movie, on the same connection, reads the bytes left behind first.
+rm -f "$DB"*
+start_fake $CAT --no-gzip --fault "$cut:cl_short:1"
+run_ingest ids "$cut" "$good" --rate 0 --retries 2 --workers 1
+is "$(sql 'SELECT group_concat(id) FROM movies')" "$good" \
+    "the movie after the miscounted body, on the same connection, is stored"
+like "$(failure "$cut")" "^1 bad payload" "the miscounted body itself: a bad payload"
 
 # The export's temporary file (in $TMPDIR) past the file size limit, with
 # SIGXFSZ ignored as the tool does: writes fail with EFBIG. 3 MB of NUL
