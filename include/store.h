@@ -606,7 +606,8 @@ enum store_status store_search(struct store *s, const char *query, int limit, st
 
 struct store_merge_counts {
     int64_t movies_read;  /* movies in the input */
-    int64_t movies_taken; /* of them, new here or fetched later than this database's copy */
+    int64_t movies_taken; /* of them, new here, fetched later than this database's copy,
+                             or marked deleted after its fetch */
     int64_t runs;         /* runs copied (renumbered after this database's) */
     int64_t running;      /* input runs still running, or merged into it while running
                              (merge the input again once they have ended) */
@@ -619,8 +620,9 @@ struct store_merge_counts {
 
 /*
  * Merge the tmdb-ingest database at `in_path` into `s`, in one
- * transaction: per movie, the copy written later (max of fetched_at and
- * deleted_at) wins with its links; of an appended part, the rows of the
+ * transaction: per movie, the later fetch's values win with their links,
+ * marked deleted by the later deletion when it came at or after that fetch
+ * (whichever copy records it); of an appended part, the rows of the
  * later fetch that carried it (movie_parts' times, which come with them),
  * whichever database and copy hold them, so the order of the inputs does
  * not matter (rows kept from before schema version 6 have no time:

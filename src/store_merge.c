@@ -289,11 +289,33 @@ static enum store_status copy_movies(struct store *s) {
     return rc;
 }
 
+/* The deletions that outlive the movie rows copy_movies() writes: a
+ * deletion marks the movie, whatever copy was fetched before it, and
+ * leaves its values alone, as a load's does. Of two copies, the one not
+ * kept brings its deletion when made at or after the kept copy's fetch
+ * and after the kept copy's own deletion, if any: so the result is the
+ * later fetch, marked with the later deletion when that came after it,
+ * in either order of the copies. Before copy_movies(). */
+static enum store_status choose_deletions(struct store *s) {
+    return exec(s,
+                "INSERT INTO temp.merge_deleted (id, deleted_at) "
+                "SELECT i.id, CASE WHEN w.id IS NULL THEN i.deleted_at ELSE o.deleted_at END "
+                "FROM src.movies i JOIN main.movies o ON o.id = i.id "
+                "LEFT JOIN temp.merge_winners w ON w.id = i.id "
+                "WHERE CASE WHEN w.id IS NULL "
+                "THEN i.deleted_at >= o.fetched_at AND i.deleted_at > coalesce(o.deleted_at, '') "
+                "ELSE o.deleted_at >= i.fetched_at AND o.deleted_at > coalesce(i.deleted_at, '') "
+                "END",
+                "choose the later deletions");
+}
+
 static enum store_status copy_rows(struct store *s, struct store_merge_counts *c) {
-    /* A movie was last written when fetched or marked deleted, whichever
-     * came later (docs/schema.md); a tie keeps this database's copy. */
+    /* A movie's values are those of its later fetch (a tie keeps this
+     * database's copy); its deletion, choose_deletions(). */
     enum store_status rc = exec(s,
                                 "CREATE TEMP TABLE merge_winners (id INTEGER PRIMARY KEY); "
+                                "CREATE TEMP TABLE merge_deleted (id INTEGER PRIMARY KEY, "
+                                "deleted_at TEXT); "
                                 "CREATE TEMP TABLE merge_take (part TEXT, movie_id INTEGER, "
                                 "PRIMARY KEY (part, movie_id)) WITHOUT ROWID; "
                                 "CREATE TEMP TABLE merge_newer (id PRIMARY KEY)",
@@ -302,12 +324,15 @@ static enum store_status copy_rows(struct store *s, struct store_merge_counts *c
         rc = exec(s,
                   "INSERT INTO temp.merge_winners (id) "
                   "SELECT i.id FROM src.movies i LEFT JOIN main.movies m ON m.id = i.id "
-                  "WHERE m.id IS NULL OR max(i.fetched_at, coalesce(i.deleted_at, '')) > "
-                  "max(m.fetched_at, coalesce(m.deleted_at, ''))",
+                  "WHERE m.id IS NULL OR i.fetched_at > m.fetched_at",
                   "choose the newer movies");
     if (rc == STORE_OK)
-        rc = count(s, "SELECT count(*) FROM temp.merge_winners", &c->movies_taken,
-                   "count the newer movies");
+        rc = choose_deletions(s);
+    if (rc == STORE_OK)
+        rc = count(s,
+                   "SELECT count(*) FROM (SELECT id FROM temp.merge_winners UNION "
+                   "SELECT id FROM temp.merge_deleted)",
+                   &c->movies_taken, "count the newer movies");
     if (rc == STORE_OK)
         rc = count(s, "SELECT count(*) FROM src.movies", &c->movies_read, "count the movies");
     if (rc != STORE_OK)
@@ -317,6 +342,11 @@ static enum store_status copy_rows(struct store *s, struct store_merge_counts *c
         rc = copy_shared(s, shared_tables[i]);
     if (rc == STORE_OK)
         rc = copy_movies(s);
+    if (rc == STORE_OK)
+        rc = exec(s,
+                  "UPDATE main.movies AS o SET deleted_at = d.deleted_at "
+                  "FROM temp.merge_deleted d WHERE o.id = d.id",
+                  "mark the later deletions");
     if (rc == STORE_OK)
         rc = copy_owned(s);
     return rc;
@@ -536,11 +566,13 @@ enum store_status store_merge(struct store *s, const char *in_path,
         if (corrupt)
             name_corrupt_input(s, in_path);
     }
-    sqlite3_exec(s->db,
-                 "DROP TABLE IF EXISTS temp.merge_winners; DROP TABLE IF EXISTS temp.merge_take; "
-                 "DROP TABLE IF EXISTS temp.merge_newer; DROP TABLE IF EXISTS temp.merge_runs; "
-                 "DROP TABLE IF EXISTS temp.merge_seen",
-                 NULL, NULL, NULL);
+    sqlite3_exec(
+        s->db,
+        "DROP TABLE IF EXISTS temp.merge_winners; DROP TABLE IF EXISTS temp.merge_deleted; "
+        "DROP TABLE IF EXISTS temp.merge_take; "
+        "DROP TABLE IF EXISTS temp.merge_newer; DROP TABLE IF EXISTS temp.merge_runs; "
+        "DROP TABLE IF EXISTS temp.merge_seen",
+        NULL, NULL, NULL);
     sqlite3_exec(s->db, "DETACH DATABASE src", NULL, NULL, NULL);
     return rc;
 }

@@ -2014,7 +2014,8 @@ static void test_merge_keeps_parts_the_newer_fetch_lacks(void **state) {
     assert_string_equal(qs(out, "PRAGMA foreign_key_check", buf, sizeof buf), "");
 }
 
-/* A movie is dated by the later of its fetch and its deletion. */
+/* A later deletion is taken; it marks the later fetch, whichever copy
+ * holds it, as a load's deletion leaves the values alone. */
 static void test_merge_takes_a_later_deletion(void **state) {
     struct fixture *f = *state;
     char in[160], buf[64];
@@ -2032,9 +2033,17 @@ static void test_merge_takes_a_later_deletion(void **state) {
     assert_int_equal(c.movies_taken, 1);
     assert_string_equal(qs(f->path, "SELECT deleted_at FROM movies", buf, sizeof buf),
                         "2026-11-25T00:00:00Z");
+    assert_string_equal(qs(f->path, "SELECT fetched_at FROM movies", buf, sizeof buf),
+                        "2026-11-24T03:00:00Z");
     /* an older copy, neither fetched nor deleted later, is not taken */
-    merge_ok(s, database_with(f, "old.sqlite3", &m, "2026-11-24T23:00:00Z", in, sizeof in), &c);
+    merge_ok(s, database_with(f, "old.sqlite3", &m, "2026-11-23T23:00:00Z", in, sizeof in), &c);
     assert_int_equal(c.movies_taken, 0);
+    /* a fetch later than this one's, before its deletion: its values, still deleted */
+    merge_ok(s, database_with(f, "mid.sqlite3", &m, "2026-11-24T23:00:00Z", in, sizeof in), &c);
+    assert_int_equal(c.movies_taken, 1);
+    assert_string_equal(
+        qs(f->path, "SELECT fetched_at || ' ' || deleted_at FROM movies", buf, sizeof buf),
+        "2026-11-24T23:00:00Z 2026-11-25T00:00:00Z");
     store_close(s);
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL"), 1);
 }
