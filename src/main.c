@@ -133,8 +133,9 @@ static int merge(const struct options *opt) {
         if (c.running > 0)
             log_warn("%s: %" PRId64 " run(s) of %s were still running (or were merged into it "
                      "while running): merge it again once they have ended (until then, dump's "
-                     "next --since stays before them)",
-                     opt->merge_out, c.running, opt->merge_inputs[i]);
+                     "next --since stays before them); a run whose load was killed ends only "
+                     "when the next load on %s marks it aborted",
+                     opt->merge_out, c.running, opt->merge_inputs[i], opt->merge_inputs[i]);
         if (opt->verbosity >= 0) {
             char line[1024];
             snprintf(line, sizeof line,

@@ -26,8 +26,8 @@ like "$(cat "$TMP/into.err")" "^tmdb-ingest: error: another tmdb-ingest is alrea
 is "$(sqlite3 "$SHARD" 'SELECT count(*) FROM runs')" "$before" "nothing was merged into it"
 "$BIN" merge "$OUT" "$SHARD" 2>"$TMP/merge.err"
 is "$?" 0 "merge while the input's load runs: exit 0"
-like "$(cat "$TMP/merge.err")" "1 run\(s\) of .* were still running .*: merge it again once they have ended" \
-    "and says to merge it again"
+like "$(cat "$TMP/merge.err")" "1 run\(s\) of .* were still running .*: merge it again once they have ended .*; a run whose load was killed ends only when the next load on $SHARD marks it aborted" \
+    "and says to merge it again, and how a killed load's run ends"
 "$BIN" --db "$OUT" dump >"$TMP/d1.jsonl" 2>"$TMP/d1.err"
 next=$(sed -n 's/.*next time: --since \([0-9]*\).*/\1/p' "$TMP/d1.err")
 is "$next" 0 "the first dump's next --since stays before the running run"
