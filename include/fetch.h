@@ -86,16 +86,18 @@ enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_resu
                             int *attempts, char *reason, size_t reason_size);
 
 /*
- * fetch_get() for a list or /movie/changes page, parsed into *page
- * (tmdb_parse_list_page()). A 2xx body that is not a page (cut short, a
- * proxy's HTML, no `results` array) counts as a failed attempt and is
+ * fetch_get() for page `number` of a list or /movie/changes, parsed into
+ * *page (tmdb_parse_list_page()). A 2xx body that is not a page (cut
+ * short, a proxy's HTML, no `results` array), or that says it is another
+ * page (a cache that keys pages without their query string answers page
+ * 1 to every page), counts as a failed attempt and is
  * asked again as a 5xx would be (retry_decide_unreadable()); when the
  * retries run out, RETRY_FAILED with "bad payload: ..." in `reason`.
  * *page is filled only with RETRY_DONE.
  */
-enum retry_action fetch_page(struct fetcher *f, const char *url, struct tmdb_list_page *page,
-                             struct http_result *out, int *attempts, char *reason,
-                             size_t reason_size);
+enum retry_action fetch_page(struct fetcher *f, const char *url, int number,
+                             struct tmdb_list_page *page, struct http_result *out, int *attempts,
+                             char *reason, size_t reason_size);
 
 /*
  * Fetch and parse the movie of `item` into *out. Returns RETRY_FATAL when

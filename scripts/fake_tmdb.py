@@ -156,7 +156,7 @@ FAULT_KINDS = ("500", "502html", "503", "503html", "504", "504html", "429", "401
 # none at all; not_object: the result is a bare number, no object)
 PAGE_BAD_IDS = {"no_id": None, "id_zero": 0, "id_negative": -5, "id_float": 550.5,
                 "id_string": "550", "id_huge": 1e30, "id_null": None, "not_object": None}
-PAGE_FAULT_KINDS = ("500", "503", "malformed", "html200") + tuple(PAGE_BAD_IDS)
+PAGE_FAULT_KINDS = ("500", "503", "malformed", "html200", "first_page") + tuple(PAGE_BAD_IDS)
 
 CDN_HTML = (b"<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\">\n"
             b"<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD>\n"
@@ -1129,6 +1129,8 @@ class Handler(BaseHTTPRequestHandler):
         fault = self.server.page_faults.take(page)
         if self.send_page_fault(fault, page):
             return
+        if fault == "first_page":  # a cache that keys pages without their query string
+            page = 1
         ids = cat.lists[name]
         lengths = self.server.opts.list_length
         if lengths:  # the list as it stands when this page is asked for
@@ -1177,6 +1179,8 @@ class Handler(BaseHTTPRequestHandler):
         fault = self.server.changes_page_faults.take(page)
         if self.send_page_fault(fault, page):
             return
+        if fault == "first_page":  # a cache that keys pages without their query string
+            page = 1
         # A copy of the page holds the changes made up to its time only: by
         # default one made today (capped Age, also with --stale-details),
         # which holds every change of the days before; with
@@ -1605,7 +1609,8 @@ All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--page-fault", action="append", default=[], metavar="N:KIND[:COUNT]",
                    help="the first COUNT requests of list page N (all if no COUNT) get KIND: "
                         + ", ".join(PAGE_FAULT_KINDS) + " (500, 503: that error; malformed: "
-                        "a 200 cut in the middle; html200: a CDN's HTML error page as a 200; the others: the page as usual but for one "
+                        "a 200 cut in the middle; html200: a CDN's HTML error page as a 200; first_page: page 1, "
+                        "as a cache that keys pages without their query string serves it; the others: the page as usual but for one "
                         "result, --bad-result, whose id is missing, 0, -5, 550.5, \"550\", "
                         "1e30 or null, or which is a bare number instead of an object)")
     p.add_argument("--changes-page-fault", action="append", default=[],

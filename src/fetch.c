@@ -49,20 +49,33 @@ static void describe(const struct fetch_config *cfg, const struct http_result *r
     scrub(cfg, reason, size);
 }
 
-/* Whether a 2xx answer to a page request is a page: parsed into *page
- * when it is; when not, why in `reason`. NULL `page`: any body is. */
-static bool is_readable(const struct http_result *r, struct tmdb_list_page *page, char *reason,
-                        size_t reason_size) {
+/* Whether a 2xx answer to a request for page `number` is that page:
+ * parsed into *page when it is; when not, why in `reason`. NULL `page`:
+ * any body is. */
+static bool is_readable(const struct http_result *r, struct tmdb_list_page *page, int number,
+                        char *reason, size_t reason_size) {
     char why[160];
-    if (!page || tmdb_parse_list_page(r->body, r->len, page, why, sizeof why) == 0)
+    if (!page)
         return true;
-    snprintf(reason, reason_size, "bad payload: %s", why);
-    return false;
+    if (tmdb_parse_list_page(r->body, r->len, page, why, sizeof why) != 0) {
+        snprintf(reason, reason_size, "bad payload: %s", why);
+        return false;
+    }
+    /* A cache that keys pages without their query string answers page 1
+     * to every page: taken as the page asked for, it would end the list
+     * with repeats, every later page's movies left out unsaid. */
+    if (page->page != 0 && page->page != number) {
+        snprintf(reason, reason_size, "bad payload: page %d answered for page %d", page->page,
+                 number);
+        page->n_ids = page->n_bad = 0;
+        return false;
+    }
+    return true;
 }
 
-/* fetch_get() and fetch_page(): with `page`, a 2xx answer that is not a
- * page is a failed attempt, as a 5xx is. */
-static enum retry_action fetch_attempts(struct fetcher *f, const char *url,
+/* fetch_get() and fetch_page(): with `page`, a 2xx answer that is not
+ * page `number` is a failed attempt, as a 5xx is. */
+static enum retry_action fetch_attempts(struct fetcher *f, const char *url, int number,
                                         struct tmdb_list_page *page, struct http_result *out,
                                         int *attempts, char *reason, size_t reason_size) {
     reason[0] = '\0';
@@ -96,7 +109,7 @@ static enum retry_action fetch_attempts(struct fetcher *f, const char *url,
         }
         if (d.action != RETRY_DONE)
             describe(f->config, out, reason, reason_size);
-        else if (!is_readable(out, page, reason, reason_size))
+        else if (!is_readable(out, page, number, reason, reason_size))
             d = retry_decide_unreadable(attempt, f->config->max_retries, &f->rng);
         if (out->error == HTTP_ERR_ABORTED)
             snprintf(reason, reason_size, "interrupted");
@@ -116,13 +129,13 @@ static enum retry_action fetch_attempts(struct fetcher *f, const char *url,
 
 enum retry_action fetch_get(struct fetcher *f, const char *url, struct http_result *out,
                             int *attempts, char *reason, size_t reason_size) {
-    return fetch_attempts(f, url, NULL, out, attempts, reason, reason_size);
+    return fetch_attempts(f, url, 0, NULL, out, attempts, reason, reason_size);
 }
 
-enum retry_action fetch_page(struct fetcher *f, const char *url, struct tmdb_list_page *page,
-                             struct http_result *out, int *attempts, char *reason,
-                             size_t reason_size) {
-    return fetch_attempts(f, url, page, out, attempts, reason, reason_size);
+enum retry_action fetch_page(struct fetcher *f, const char *url, int number,
+                             struct tmdb_list_page *page, struct http_result *out, int *attempts,
+                             char *reason, size_t reason_size) {
+    return fetch_attempts(f, url, number, page, out, attempts, reason, reason_size);
 }
 
 /* When the copy answered was made (its Date), or -1 when it had none or

@@ -155,7 +155,7 @@ static enum source_status produce_list(const struct source *src, struct fetcher 
         struct http_result r;
         int attempts;
         char reason[192];
-        enum retry_action a = fetch_page(f, f->url, &page, &r, &attempts, reason, sizeof reason);
+        enum retry_action a = fetch_page(f, f->url, n, &page, &r, &attempts, reason, sizeof reason);
         if (a == RETRY_FATAL)
             return stop_requested() && stop_reason() != STOP_FATAL ? SOURCE_STOPPED
                                                                    : fail_fatal(name, n, reason);
@@ -648,7 +648,7 @@ static enum source_status changes_page(struct fetcher *f, long first, long last,
     }
     struct http_result r;
     int attempts;
-    enum retry_action a = fetch_page(f, f->url, page, &r, &attempts, reason, sizeof reason);
+    enum retry_action a = fetch_page(f, f->url, n, page, &r, &attempts, reason, sizeof reason);
     if (a == RETRY_FATAL)
         return stop_requested() && stop_reason() != STOP_FATAL ? SOURCE_STOPPED
                                                                : fail_fatal("changes", n, reason);

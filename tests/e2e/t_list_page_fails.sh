@@ -5,10 +5,12 @@
 # answered 200 with a body that is not a page (cut short, a proxy's HTML)
 # is a failed attempt too: asked again like a 5xx, within --retries and
 # counted in the run's retries, so one glitch does not end a long load;
-# only a page that stays broken ends it. The same for a changes page.
+# only a page that stays broken ends it. So is a page that says it is
+# another (a cache that keys pages without their query string answers
+# page 1 to every page). The same for a changes page.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 17
+plan 22
 
 # Page 3 answers 500 to its first two requests: the run's one retry is not enough.
 start_fake --movies 100 --deleted 0 --page-fault 3:500:2
@@ -51,6 +53,24 @@ is "$(fake_stat by_endpoint.list)" 4 "page 1 once, page 2 three times"
 is "$(sqlite3 "$TMP/bad.sqlite3" 'SELECT status, fetched, retries FROM runs')" "failed|20|2" \
     "the run is failed, with the 20 movies of page 1 and the 2 retries"
 
+# A cache that keys pages without their query string answers page 1 to
+# every page ("page": 1 in the body): taken as pages 2 to 5, their
+# movies were left out, the run ok with page 1's 20 of 100, exit 0. Not
+# the page asked for: asked again as a broken page is.
+stop_fake
+start_fake --movies 100 --deleted 0 --page-fault 2:first_page:1
+run_ingest --db "$TMP/first1.sqlite3" list popular --pages all --rate 0
+is "$RC:$(sqlite3 "$TMP/first1.sqlite3" 'SELECT count(*) FROM movies')" "0:100" \
+    "page 2 answered once with page 1: asked again, exit 0, all 100 movies stored"
+stop_fake
+start_fake --movies 100 --deleted 0 --page-fault 2:first_page --page-fault 3:first_page \
+    --page-fault 4:first_page --page-fault 5:first_page
+run_ingest --db "$TMP/first.sqlite3" list popular --pages all --rate 0 --retries 1
+like "$RC:$ERR" "^1:.*popular page 2: bad payload: page 1 answered for page 2 \(2 attempts\)" \
+    "every page answered with page 1: exit 1, naming the page asked for and the one answered"
+is "$(sqlite3 "$TMP/first.sqlite3" 'SELECT status, fetched FROM runs')" "failed|20" \
+    "the run is failed, not ok with page 1's 20 movies"
+
 # changes: page 2 of the window (pages of 5 ids) cut short once and page 3
 # a CDN's HTML page once (both answered 200), then page 2 on every request. The days are marked complete only when every page was read.
 day() { date -u -d "$1 day" +%F; }
@@ -85,5 +105,12 @@ like "$RC:$ERR" "^1:.*changes $(day -3)\.\.$(day -1) page 2: bad payload: not a 
     "changes, page 2 broken twice with --retries 1: exit 1, naming the page, the attempts"
 is "$(fake_stat by_endpoint.changes):$(cursor)" "3:$(day -3)" \
     "page 1 once, page 2 twice; the days are not marked complete"
+
+# A changes page answered with page 1 marked the days complete without
+# page 2's changes: they were never fetched, and no later run reads them.
+changes_run --changes-page-fault 2:first_page
+like "$RC:$ERR" "^1:.*changes $(day -3)\.\.$(day -1) page 2: bad payload: page 1 answered for page 2 \(2 attempts\)" \
+    "changes, page 2 answered with page 1: exit 1, naming the page"
+is "$(cursor)" "$(day -3)" "the days are not marked complete"
 
 done_testing
