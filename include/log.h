@@ -107,7 +107,8 @@ void log_progress(const char *line);
 void log_progress_clear(void);
 
 /* Write `line` to stderr, plus a newline, whatever the level (the
- * end-of-run summary): its control bytes as \xNN, as a message's. */
+ * end-of-run summary, a usage error in text): its control bytes as \xNN,
+ * as a message's. */
 void log_summary(const char *line);
 
 /* Flush `out`, where a command wrote its result (a report, a dump, a dry

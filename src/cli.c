@@ -331,10 +331,16 @@ __attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt, .
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (json_errors)
+    if (json_errors) {
         log_error("%s (try 'tmdb-ingest --help')", msg);
-    else
-        fprintf(stderr, "tmdb-ingest: %s\nTry 'tmdb-ingest --help' for more information.\n", msg);
+        return;
+    }
+    /* one line whatever it quotes, as a message is (log.h): the carriage
+     * return a CRLF crontab ends its last argument with would hide it */
+    char line[sizeof msg + 16];
+    snprintf(line, sizeof line, "tmdb-ingest: %s", msg);
+    log_summary(line);
+    fputs("Try 'tmdb-ingest --help' for more information.\n", stderr);
 }
 
 /* Whether the command line asks for --log-format json, looked for before

@@ -2,7 +2,7 @@
 # The command line: --help, --version, and usage errors exit 2 with a clear
 # message before anything is opened or requested.
 . "$(dirname "$0")/lib.sh"
-plan 26
+plan 28
 
 "$BIN" --help >"$TMP/help" 2>&1
 is "$?" 0 "--help exits 0"
@@ -58,6 +58,17 @@ usage_fails "^tmdb-ingest: TMDB_API_BASE .*not 'ftp://example'" \
     "bad TMDB_API_BASE: exit 2, naming the variable" ids 1
 unset TMDB_API_BASE
 usage_fails "wants a value" "option without value: exit 2" ids 1 --db
+# A usage error quotes what was typed with its control bytes as \xNN, as
+# any message does: a crontab or script saved with CRLF line ends gives
+# its last argument a carriage return, which written as it is sends the
+# cursor back and hides the name quoted ("unknown list 'popular" then
+# overwritten), and an escape sequence would drive the terminal.
+run_ingest list "$(printf 'popular\r')"
+like "$RC:$ERR" "^2:tmdb-ingest: unknown list 'popular\\\\x0d' \(now_playing" \
+    "a usage error writes a carriage return it quotes as \\x0d"
+run_ingest --workers "$(printf '3\033[2J\nforged')" ids 1
+is "$RC:$(printf '%s\n' "$ERR" | grep -c '')" "2:2" \
+    "a usage error is one line (and the hint), whatever it quotes"
 
 [ ! -e "$DB" ]
 ok $? "usage errors created no database"
