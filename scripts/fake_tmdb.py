@@ -906,6 +906,15 @@ class Handler(BaseHTTPRequestHandler):
 
     # seconds the answer being sent spent in the CDN's cache (send_body)
     cached_for = 0
+    # bytes a cl_short answer left over, sent before the next answer on
+    # this connection
+    leftover = b""
+
+    def send_response_only(self, code, message=None):
+        if self.leftover:
+            leftover, self.leftover = self.leftover, b""
+            self.wfile.write(leftover)
+        super().send_response_only(code, message)
 
     def date_time_string(self, timestamp=None):
         # The Date header: this machine's clock, moved by --clock-offset; for
@@ -1446,8 +1455,10 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif fault == "cl_short":
             # a proxy that miscounts: a Content-Length 16 bytes short of the
-            # body it sends, the rest a moment later, on the connection it
-            # keeps open for the next request
+            # body it sends, the rest sent later on the connection it keeps
+            # open, just before its answer to the next request (sent at
+            # once, a client could see them waiting and drop the connection
+            # as dead instead of reusing it)
             data = json.dumps(body, ensure_ascii=False).encode()
             headers = {}
             if opts.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
@@ -1462,11 +1473,9 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 self.wfile.write(data[:-16])
                 self.wfile.flush()
-                self.sleep_unless_stopping(0.1)
-                self.wfile.write(data[-16:])
-                self.wfile.flush()
             except OSError:
                 pass
+            self.leftover = data[-16:]
             self.count_status(200)
         elif fault == "hints_gzip":
             # a 103 Early Hints whose headers name gzip, then the answer plain
