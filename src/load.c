@@ -269,6 +269,29 @@ static bool running_runs_dead(const struct options *opt) {
  * interrupted run would keep a day-old copy of what that run stored. */
 #define RESUME_OLD_S (20 * 3600)
 
+/* A resume after run `from`, which settled `n` movies: said (a warning when
+ * that run started more than RESUME_OLD_S ago), and its start's day into
+ * facts->resumed_from_day. */
+static enum store_status say_resumed(struct store *store, int64_t from, size_t n,
+                                     struct sync_facts *facts) {
+    char started[CLOCK_ISO_SIZE] = "", old[CLOCK_ISO_SIZE];
+    enum store_status ss = store_run_started(store, from, started, sizeof started);
+    if (ss != STORE_OK)
+        return ss;
+    facts->resumed_from_day = clock_day_of_iso(started);
+    clock_utc_iso_ago(RESUME_OLD_S, old);
+    if (strcmp(started, old) < 0)
+        log_warn("resuming after run %" PRId64 ", which started at %s, more than %d hours ago: "
+                 "the %zu movies it settled are not fetched again, and stay as old (--refresh "
+                 "fetches them)",
+                 from, started, RESUME_OLD_S / 3600, n);
+    else
+        log_info("resuming after run %" PRId64 ": %zu movies it settled are not fetched again "
+                 "(--refresh fetches them)",
+                 from, n);
+    return STORE_OK;
+}
+
 /* Ids not to fetch: what the interrupted runs of the same source settled
  * (unless --refresh; never for changes, whose movies may have changed again
  * since; for export, not their 404s: its file lists them, and may be a later
@@ -283,21 +306,8 @@ static int collect_skip(struct store *store, const struct options *opt, const ch
          * reads a run left running as one when no load holds the database */
         ss = store_resume_ids(store, source, opt->append, opt->source.kind != SOURCE_EXPORT, run_id,
                               opt->dry_run && running_runs_dead(opt), add_to_set, skip, &from);
-    if (ss == STORE_OK && from > 0) {
-        char started[CLOCK_ISO_SIZE] = "", old[CLOCK_ISO_SIZE];
-        ss = store_run_started(store, from, started, sizeof started);
-        facts->resumed_from_day = clock_day_of_iso(started);
-        clock_utc_iso_ago(RESUME_OLD_S, old);
-        if (ss == STORE_OK && strcmp(started, old) < 0)
-            log_warn("resuming after run %" PRId64 ", which started at %s, more than %d hours "
-                     "ago: the %zu movies it settled are not fetched again, and stay as old "
-                     "(--refresh fetches them)",
-                     from, started, RESUME_OLD_S / 3600, idset_count(skip));
-        else
-            log_info("resuming after run %" PRId64 ": %zu movies it settled are not fetched "
-                     "again (--refresh fetches them)",
-                     from, idset_count(skip));
-    }
+    if (ss == STORE_OK && from > 0)
+        ss = say_resumed(store, from, idset_count(skip), facts);
     size_t before = idset_count(skip);
     if (ss == STORE_OK && opt->max_age_s > 0) {
         char since[CLOCK_ISO_SIZE], oldest[CLOCK_ISO_SIZE];
