@@ -29,10 +29,10 @@
  *                  from a copy TMDB's CDN made before its window ended; 0
  *                  none (producer; read by main's thread once the threads
  *                  are joined)
- *   changes_mixed  the earliest first day (its 00:00 UTC, seconds since the
- *                  epoch) of a /movie/changes window whose pages came from
- *                  copies made at different times, one before the window
- *                  ended; 0 none (producer; read as changes_copy is)
+ *   changes_mixed  the earliest first day (days since the epoch, as
+ *                  clock_today()) of a /movie/changes window whose pages
+ *                  came from copies made at different times, one before
+ *                  the window ended; 0 none (producer; read as changes_copy is)
  *   skipped        ids not fetched: settled by the interrupted run resumed, or
  *                  fresher than --max-age (producer)
  *   bad_input      tokens, export lines or results of list and changes pages
@@ -75,9 +75,8 @@ void stats_add(atomic_llong *counter, long long n);
 /* Read one counter (relaxed). */
 long long stats_get(atomic_llong *counter);
 
-/* Keep `t` in a time counter (oldest_copy, changes_copy,
- * changes_mixed: 0 none) when it
- * is a time (> 0) before the one there. One thread alone writes such a
+/* Keep `t` in a time counter (oldest_copy, changes_copy, changes_mixed: 0
+ * none) when it is a time (> 0) before the one there. One thread alone writes such a
  * counter; others read it after joining that thread. */
 void stats_keep_earliest(atomic_llong *counter, long long t);
 

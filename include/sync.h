@@ -152,8 +152,8 @@ struct sync_facts {
     long long oldest_copy; /* the earliest copy TMDB's CDN served the run (stats.h); 0 none */
     long long changes_copy; /* the earliest copy of a changes page made before its
                              * window ended (stats.h); 0 none */
-    long long changes_mixed; /* the first day's start of the earliest window whose pages
-                              * came from copies of different times (stats.h); 0 none */
+    long long changes_mixed; /* the first day of the earliest window whose pages came
+                              * from copies of different times (stats.h); 0 none */
 };
 
 /*

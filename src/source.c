@@ -828,7 +828,7 @@ static enum source_status produce_changes(const struct source *src, struct fetch
                 log_info("%s: page 1 and page %d came from copies TMDB's cache made at different "
                          "times, one before the window ended",
                          where, n);
-                stats_keep_earliest(&p->stats->changes_mixed, (long long)first * 86400);
+                stats_keep_earliest(&p->stats->changes_mixed, first);
                 mixed = true;
             }
             if (page.total_pages < last_page)

@@ -677,7 +677,7 @@ static enum sync_status finish_changes(const struct options *opt, struct store *
      * only up to the copy's day (the next run reads that day again). */
     long day = src->changes_last_day + 1;
     long copy_day = facts->changes_copy > 0 ? clock_day_of(facts->changes_copy) : LONG_MAX;
-    long mixed_day = facts->changes_mixed > 0 ? clock_day_of(facts->changes_mixed) : LONG_MAX;
+    long mixed_day = facts->changes_mixed > 0 ? (long)facts->changes_mixed : LONG_MAX;
     if (mixed_day < day && mixed_day <= copy_day) {
         /* Results move between pages as a list grows: with pages from
          * copies of different times, a change of any of the window's days
