@@ -1858,19 +1858,24 @@ static void test_oldest_unrefreshed_by_fetch_and_by_copy(void **state) {
     assert_string_equal(buf, "2026-11-22T09:00:00Z"); /* fetched since, from an older copy */
     /* fetched_since: only the movies fetched from then on (the day an
      * export's skipped movies stand for, moved back to their copies) */
-    struct store_unrefreshed since = all;
-    since.fetched_since = "2026-11-24T03:00:01Z";
-    assert_int_equal(store_oldest_unrefreshed(s, day, &since, true, buf, sizeof buf), STORE_OK);
-    assert_string_equal(buf, "");
-    since.fetched_since = "2026-11-24T03:00:00Z";
-    assert_int_equal(store_oldest_unrefreshed(s, day, &since, true, buf, sizeof buf), STORE_OK);
-    assert_string_equal(buf, "2026-11-22T09:00:00Z");
-    since.fetched_since = "2026-11-23T00:00:00Z";
-    assert_int_equal(store_oldest_unrefreshed(s, day, &since, false, buf, sizeof buf), STORE_OK);
-    assert_string_equal(buf, "2026-11-23T05:00:00Z");
-    since.fetched_since = "2026-11-23T05:00:01Z";
-    assert_int_equal(store_oldest_unrefreshed(s, day, &since, false, buf, sizeof buf), STORE_OK);
-    assert_string_equal(buf, "");
+    static const struct {
+        const char *fetched_since;
+        bool copies;
+        const char *oldest;
+    } since_cases[] = {
+        {"2026-11-24T03:00:01Z", true, ""},
+        {"2026-11-24T03:00:00Z", true, "2026-11-22T09:00:00Z"},
+        {"2026-11-23T00:00:00Z", false, "2026-11-23T05:00:00Z"},
+        {"2026-11-23T05:00:01Z", false, ""},
+    };
+    for (size_t i = 0; i < sizeof since_cases / sizeof *since_cases; i++) {
+        struct store_unrefreshed since = all;
+        since.fetched_since = since_cases[i].fetched_since;
+        assert_int_equal(
+            store_oldest_unrefreshed(s, day, &since, since_cases[i].copies, buf, sizeof buf),
+            STORE_OK);
+        assert_string_equal(buf, since_cases[i].oldest);
+    }
     assert_int_equal(
         store_oldest_unrefreshed(s, "2026-11-22T00:00:00Z", &all, true, buf, sizeof buf), STORE_OK);
     assert_string_equal(buf, ""); /* the deleted and the failed one do not count */
