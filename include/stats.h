@@ -6,7 +6,8 @@
  * counter is used to make a decision between threads.
  *
  *   requested      distinct ids the producer enqueued (producer)
- *   expected       ids the source announced, for progress (producer; 0 = unknown)
+ *   expected       ids the source announced, each of this shard's once, those
+ *                  to skip included, for progress (producer; 0 = unknown)
  *   stored         movies committed to the database (writer)
  *   missing        404 answers, deleted movies (writer)
  *   failed         movies given up on, bad input tokens (writer, producer)

@@ -148,12 +148,16 @@ static void *writer_main(void *arg) {
  * line (on a terminal only) says where the ids come from and what ends them. */
 static void draw_progress(struct pipeline *p, double elapsed_s, bool ids_from_terminal) {
     struct stats *s = p->stats;
-    long long done = stats_get(&s->stored) + stats_get(&s->missing) + stats_get(&s->failed);
+    /* the ids a resume or --max-age skips are in the source's total, so
+     * they count as done, or a resumed run never reached its total */
+    long long skipped = stats_get(&s->skipped);
+    long long done =
+        stats_get(&s->stored) + stats_get(&s->missing) + stats_get(&s->failed) + skipped;
     long long expected = stats_get(&s->expected);
     /* the failed count holds the tokens, lines and results that were not
      * ids, done once read: the total holds them too, or a bad token made
      * "10/2 done" while the 2 movies were still being fetched */
-    long long read = stats_get(&s->requested) + stats_get(&s->bad_input);
+    long long read = stats_get(&s->requested) + stats_get(&s->bad_input) + skipped;
     long long total = expected > read ? expected : read;
     /* ETA from the pace so far; none until something is done */
     char eta[32] = "ETA --";
@@ -164,10 +168,10 @@ static void draw_progress(struct pipeline *p, double elapsed_s, bool ids_from_te
     }
     char line[320];
     snprintf(line, sizeof line,
-             "%s%lld/%lld done (%lld stored, %lld missing, %lld failed) | %.1f req/s | %lld "
-             "retries | %s",
+             "%s%lld/%lld done (%lld stored, %lld missing, %lld failed, %lld skipped) | %.1f "
+             "req/s | %lld retries | %s",
              ids_from_terminal ? "ids from the terminal, Ctrl-D ends them | " : "", done, total,
-             stats_get(&s->stored), stats_get(&s->missing), stats_get(&s->failed),
+             stats_get(&s->stored), stats_get(&s->missing), stats_get(&s->failed), skipped,
              elapsed_s > 0 ? (double)stats_get(&s->http_requests) / elapsed_s : 0.0,
              stats_get(&s->retries), eta);
     log_progress(line);

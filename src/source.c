@@ -182,8 +182,25 @@ static enum source_status produce_list(const struct source *src, struct fetcher 
     return SOURCE_OK;
 }
 
+/* The progress line's total for ids given on the command line: each of
+ * this shard's once (a cron line may repeat one). Out of memory, all of
+ * them: a display, not worth failing the run for. */
+static long long ids_to_fetch(const struct source *src) {
+    struct idset *once = idset_new();
+    if (!once)
+        return (long long)src->n_ids;
+    for (size_t i = 0; i < src->n_ids; i++)
+        if (source_in_shard(src, src->ids[i]) && idset_add(once, src->ids[i]) < 0) {
+            idset_free(once);
+            return (long long)src->n_ids;
+        }
+    long long n = (long long)idset_count(once);
+    idset_free(once);
+    return n;
+}
+
 static enum source_status produce_ids(const struct source *src, struct producer *p) {
-    stats_add(&p->stats->expected, (long long)src->n_ids);
+    stats_add(&p->stats->expected, ids_to_fetch(src));
     for (size_t i = 0; i < src->n_ids; i++)
         if (push_id(p, src->ids[i]) != 0)
             return SOURCE_STOPPED;
