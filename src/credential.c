@@ -77,6 +77,16 @@ static char *dup_trimmed(const char *s, size_t n) {
 
 static int read_file(const char *path, struct credential *out, char *err, size_t err_size) {
     FILE *f = fopen(path, "r");
+    /* The token itself given for its file (`--token TOKEN` is taken for
+     * --token-file, an abbreviation): named without being repeated, as
+     * stderr goes on to cron's mail and the journal. */
+    if (!f && errno == ENOENT && (looks_like_v4_token(path) || looks_like_v3_key(path))) {
+        snprintf(err, err_size,
+                 "--token-file takes a file holding the token, and was given what looks like "
+                 "a token itself (not shown): keep it off the command line, which other users "
+                 "can read; put it in a file (chmod 600) or in TMDB_API_TOKEN");
+        return -1;
+    }
     if (!f) {
         snprintf(err, err_size, "cannot read token file %s: %s", path, strerror(errno));
         return -1;

@@ -2,7 +2,7 @@
 # Credentials: required before any request, a rejected one stops the run at
 # once with exit 1, and the secret never appears in output or the database.
 . "$(dirname "$0")/lib.sh"
-plan 31
+plan 35
 
 API_KEY=0123456789abcdef0123456789abcdef
 start_fake --movies 60 --deleted 0 --api-key "$API_KEY"
@@ -93,6 +93,19 @@ printf 'Bearer %s\n' "$TEST_TOKEN" >"$TMP/token"
 like "$(cat "$TMP/rc"):$(cat "$TMP/e")" "^2:.*--token-file starts with 'Bearer ': drop that prefix" \
     "--token-file holding 'Bearer TOKEN': exit 2, says to drop the prefix"
 unlike "$(cat "$TMP/e")" "${TEST_TOKEN#e2e-token-}" "--token-file holding 'Bearer TOKEN': the token not shown"
+
+# The token itself where its file goes: `--token TOKEN`, a natural guess,
+# is taken for --token-file (an abbreviation), as is `--token-file TOKEN`.
+# Refused, exit 2, saying what it looks like, but not repeating it: stderr
+# goes to cron's mail and the journal, which keep it.
+JWT="eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJlMmUifQ.$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+for opt in --token --token-file; do
+    ( unset TMDB_API_TOKEN; run_ingest ids 5 "$opt" "$JWT"; echo "$RC" >"$TMP/rc"
+      printf '%s%s' "$OUT" "$ERR" >"$TMP/e" )
+    like "$(cat "$TMP/rc"):$(cat "$TMP/e")" "^2:.*looks like a token itself" \
+        "$opt TOKEN: exit 2, says the token was given in place of its file"
+    unlike "$(cat "$TMP/e")" "${JWT##*.}" "$opt TOKEN: the token is not repeated in the message"
+done
 
 # A credential revoked while movies are in flight: the API's check passes,
 # then every details request answers 401. The first 401 stops every worker:
