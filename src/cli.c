@@ -1063,10 +1063,12 @@ static enum cli_result parse_args(int argc, char **argv, struct options *opt) {
             usage_error("option '%s' wants a value", refused_argument(c, argc, argv));
             return CLI_USAGE;
         }
+        /* The value given to an option that takes none, or is unknown, is
+         * not repeated: it may be a credential (`--api-key=...`), and
+         * stderr goes on to cron's mail and the journal. */
         if (c == '?' && long_option_given_value()) {
             const char *bad = refused_argument(c, argc, argv);
-            usage_error("option '%.*s' takes no value, not '%s'", (int)strcspn(bad, "="), bad,
-                        bad);
+            usage_error("option '%.*s' takes no value", (int)strcspn(bad, "="), bad);
             return CLI_USAGE;
         }
         char names[256];
@@ -1081,7 +1083,8 @@ static enum cli_result parse_args(int argc, char **argv, struct options *opt) {
             const char *bad = refused_argument(c, argc, argv);
             /* a search QUERY may well start with '-' */
             bool query = strncmp(bad, "--", 2) != 0 && has_argument(argc, argv, "search");
-            usage_error("unknown option '%s'%s%s%s", bad,
+            int shown = strncmp(bad, "--", 2) == 0 ? (int)strcspn(bad, "=") : (int)strlen(bad);
+            usage_error("unknown option '%.*s'%s%s%s", shown, bad,
                         query ? " (a search QUERY that starts with '-' goes after '--': "
                                 "search -- '"
                               : "",
