@@ -89,22 +89,49 @@ static const char *level_prefix(enum log_level level) {
     return "";
 }
 
-/* `line` with its control bytes written as \xNN, into out (4 times its
- * length at most, and the NUL): a message is one line, whatever a file
+/* How many bytes of `s` (a byte >= 0x80) to write as \xNN: none when a
+ * character starts there that is neither a C1 control (U+0080 to U+009F:
+ * NEL ends a line, CSI starts an escape sequence) nor LINE or PARAGRAPH
+ * SEPARATOR (U+2028, U+2029: line ends to Python's splitlines()), all of
+ * it when one is; 1 for a byte that starts no UTF-8 character (journalctl
+ * shows a line holding one as a blob). */
+static size_t hidden_bytes(const char *s, size_t *n) {
+    unsigned char lead = (unsigned char)s[0];
+    *n = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    /* a shorter s ends in its NUL, which fails the check */
+    if (!json_utf8_valid(s, *n))
+        return 1;
+    unsigned char c1 = (unsigned char)s[1];
+    bool control = lead == 0xC2 && c1 <= 0x9F;
+    bool separator = lead == 0xE2 && c1 == 0x80 && ((unsigned char)s[2] & 0xFE) == 0xA8;
+    return control || separator ? *n : 0;
+}
+
+/* `line` with its control characters written as \xNN, into out (4 times
+ * its length at most, and the NUL): a message is one line, whatever a file
  * name, an input token or a server put into it; a newline would forge a
  * line of its own in cron's mail or the journal, an escape sequence drive
- * the terminal that reads the log. */
+ * the terminal that reads the log. A byte that is not UTF-8 too: the line
+ * stays text for every reader. */
 static void visible(const char *line, char *out) {
     static const char hex[] = "0123456789abcdef";
-    for (; *line; line++) {
+    while (*line) {
         unsigned char c = (unsigned char)*line;
-        if (c < 0x20 || c == 0x7f) {
+        size_t n = 1, quoted = c < 0x20 || c == 0x7f;
+        if (c >= 0x80)
+            quoted = hidden_bytes(line, &n);
+        if (quoted == 0) {
+            memcpy(out, line, n);
+            out += n;
+            line += n;
+            continue;
+        }
+        for (size_t i = 0; i < quoted; i++, line++) {
+            unsigned char b = (unsigned char)*line;
             *out++ = '\\';
             *out++ = 'x';
-            *out++ = hex[c >> 4];
-            *out++ = hex[c & 15];
-        } else {
-            *out++ = (char)c;
+            *out++ = hex[b >> 4];
+            *out++ = hex[b & 15];
         }
     }
     *out = '\0';

@@ -188,11 +188,34 @@ static void test_a_summary_is_one_line(void **state) {
                         "tmdb-ingest: merged /tmp/in\\x0atmdb-ingest: run 7 ok: \\x1b[31mforged\n");
 }
 
+/* Nor does a character that a reader takes for a line end or a terminal
+ * for a control: the C1 controls (NEL, U+0085; CSI, U+009B, starts an
+ * escape sequence), LINE and PARAGRAPH SEPARATOR (Python's splitlines()
+ * ends lines at all three), each byte as \xNN; nor a byte that is not
+ * UTF-8 (journalctl shows such a line as a blob), as dump writes none.
+ * A server's status_message reaches an error line as TMDB wrote it. */
+static void test_a_message_is_one_line_for_unicode_readers(void **state) {
+    (void)state;
+    char out[512];
+    static const char text[] = "key\xe2\x80\xa8run 7 ok: forged\xc2\x85\xc2\x9b"
+                               "2J "
+                               "\xe2\x80\xa9 \xff \xc2\xa0\xe2\x80\xa7\xec\x98\x81";
+    static const char want[] = "tmdb-ingest: warning: key\\xe2\\x80\\xa8run 7 ok: "
+                               "forged\\xc2\\x85\\xc2\\x9b2J \\xe2\\x80\\xa9 \\xff "
+                               "\xc2\xa0\xe2\x80\xa7\xec\x98\x81\n";
+    warned(LOG_WARN, text, out, sizeof out);
+    assert_string_equal(out, want);
+    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
+    evented(text, out, sizeof out);
+    assert_string_equal(out, want + strlen("tmdb-ingest: warning: "));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_long_line_is_cut_to_the_width),
         cmocka_unit_test(test_a_line_that_fits_is_whole),
         cmocka_unit_test(test_a_message_is_one_line),
+        cmocka_unit_test(test_a_message_is_one_line_for_unicode_readers),
         cmocka_unit_test(test_held_warnings_are_written_as_they_were),
         cmocka_unit_test(test_a_summary_is_one_line),
     };
