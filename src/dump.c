@@ -21,8 +21,8 @@ struct writer {
 
 /* One CSV field (RFC 4180): quoted when it holds a comma, a quote or a
  * line break, and when it is empty, so that "" (an empty string) differs
- * from an empty field (NULL), as PostgreSQL's and DuckDB's CSV readers
- * take them. */
+ * from an empty field (NULL), as PostgreSQL's CSV reader takes them
+ * (DuckDB's with allow_quoted_nulls = false: docs/schema.md). */
 static void csv_field(FILE *out, const char *s, size_t len) {
     if (len > 0 && strcspn(s, ",\"\r\n") >= len) {
         fwrite(s, 1, len, out);
