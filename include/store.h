@@ -416,7 +416,8 @@ enum store_status store_has_other_shards(struct store *s, unsigned index, unsign
  * ended then: a copy made earlier may hold the data from before the
  * change, so the movie is noted in stale_copies with that time (the later
  * one when it was noted already). So is a copy older than the one the
- * movie is stored from (movies.copy_made_at), with that copy's time: it
+ * movie is stored from (movies.copy_made_at, or when unknown its
+ * fetched_at, the latest it can have been made), with that time: it
  * may hold the data from before a change the stored one holds, which a
  * changes run may have read, the cursor past it. Called before the
  * movie is stored again. Without, or with a copy new enough, a note whose

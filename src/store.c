@@ -190,8 +190,11 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_STALE_CLEAR] = "DELETE FROM stale_copies WHERE movie_id = ?1 "
                        "AND (?2 IS NULL OR needed_from <= ?2)",
     [ST_STALE_IDS] = "SELECT movie_id FROM stale_copies ORDER BY movie_id",
-    /* The copy the movie is stored from, when newer than ?2 (store_note_copy()). */
-    [ST_NEWER_COPY] = "SELECT copy_made_at FROM movies WHERE id = ?1 AND copy_made_at > ?2",
+    /* The copy the movie is stored from, when newer than ?2 (store_note_copy()):
+     * one of unknown time (stored before version 5, or from an answer without
+     * a usable Date) was made by its fetch at the latest. */
+    [ST_NEWER_COPY] = "SELECT coalesce(copy_made_at, fetched_at) FROM movies WHERE id = ?1 "
+                      "AND coalesce(copy_made_at, fetched_at) > ?2",
     /* What a run settled: movies written since it started, and (?5) its 404s. */
     [ST_RESUME_IDS] = "SELECT id FROM movies WHERE fetched_at >= ?1 "
                       "AND tmdb_parts_cover(appended, ?4) UNION "

@@ -108,6 +108,8 @@ is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
 # (sql/migrations/5.sql): such a database is upgraded on first open, its
 # rows kept; the copy times of the movies it held are unknown (NULL, which
 # counts as their fetch), those of the movies fetched from then on stored.
+# Its movies were fetched before the upgrade (a copy served now is not
+# older than their unknown one, which a fetch minutes ago would make it).
 DB=$TMP/v4.sqlite3
 cp "$upgraded" "$DB"
 sql "DROP TABLE movie_parts;
@@ -116,6 +118,7 @@ sql "DROP TABLE movie_parts;
      CREATE TABLE stale_copies (movie_id INTEGER PRIMARY KEY, needed_from TEXT NOT NULL,
                                 copy_made_at TEXT NOT NULL) STRICT;
      INSERT INTO stale_copies VALUES (7, '2026-01-02T00:00:00Z', '2026-01-01T20:00:00Z');
+     UPDATE movies SET fetched_at = '2026-01-01T00:00:00Z';
      DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 4"
 v4=$TMP/v4orig.sqlite3
 cp "$DB" "$v4"
@@ -165,6 +168,7 @@ DB=$TMP/v3.sqlite3
 cp "$upgraded" "$DB"
 sql "DROP TABLE movie_parts; DROP TABLE stale_copies; DROP INDEX runs_uid; ALTER TABLE runs DROP COLUMN uid;
      DROP INDEX movies_copy_made; ALTER TABLE movies DROP COLUMN copy_made_at;
+     UPDATE movies SET fetched_at = '2026-01-01T00:00:00Z';
      DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 3"
 cp "$DB" "$TMP/v3copy.sqlite3"
 run_ingest ids $ids --rate 0

@@ -22,7 +22,7 @@
 # The runs below read days by this machine's clock: one that straddles
 # midnight has a new day to read.
 one_utc_day
-plan 39
+plan 41
 
 day() { date -u -d "$1 day" +%F; }
 FAKE_OPTS="--movies 300 --deleted 5 --today $(day -1) --stale-details"
@@ -210,6 +210,10 @@ run_ingest export --export-base "$FAKE_URL/p/exports" --date "$(day -1)" --rate 
 run_ingest changes --rate 0
 is "$RC:$(sql "SELECT value FROM meta WHERE key = 'changes_from'"):$(sql 'SELECT count(*) FROM stale_copies')" \
     "0:$(day 0):0" "export, then changes from fresh copies: complete through yesterday, nothing noted"
+# The same database with no copy times, as the upgrade from version 4
+# leaves the movies stored (5.sql: NULL, which counts as their fetch).
+sqlite3 "$DB" ".backup '$TMP/regress_v4.sqlite3'"
+sqlite3 "$TMP/regress_v4.sqlite3" "UPDATE movies SET copy_made_at = NULL"
 start_fake $FAKE_OPTS --cache-age 172800
 run_ingest export --export-base "$FAKE_URL/p/exports" --date "$(day -1)" --rate 0
 sql "SELECT id || '|' || vote_count FROM movies WHERE id IN ($(paste -sd, "$TMP/lastday"))
@@ -217,5 +221,21 @@ sql "SELECT id || '|' || vote_count FROM movies WHERE id IN ($(paste -sd, "$TMP/
     sort >"$TMP/unnoted"
 is "$(sql "SELECT value FROM meta WHERE key = 'changes_from'"):$(comm -23 "$TMP/unnoted" "$TMP/final" | tr '\n' ' ')" \
     "$(day 0):" "then an export from older copies: every movie changed yesterday holds its change, or is noted"
+
+# Stored before version 5, the copies those movies came from are unknown:
+# their fetch, the latest time they can have been made, stands for them,
+# so the same export from older copies notes them too (before, a NULL copy
+# time was never newer than another: it put back the data from before the
+# change, unnoted, exit 0).
+DB=$TMP/regress_v4.sqlite3
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$(day -1)" --rate 0
+is "$RC:$(sql 'SELECT group_concat(movie_id) FROM stale_copies')" \
+    "0:$(sqlite3 "$TMP/regress.sqlite3" 'SELECT group_concat(movie_id) FROM stale_copies')" \
+    "movies stored without a copy time: exit 0, the same notes as where their copies are known"
+sql "SELECT id || '|' || vote_count FROM movies WHERE id IN ($(paste -sd, "$TMP/lastday"))
+     AND deleted_at IS NULL AND id NOT IN (SELECT movie_id FROM stale_copies)" |
+    sort >"$TMP/unnoted"
+is "$(sql "SELECT value FROM meta WHERE key = 'changes_from'"):$(comm -23 "$TMP/unnoted" "$TMP/final" | tr '\n' ' ')" \
+    "$(day 0):" "and every movie of it changed yesterday holds its change, or is noted"
 
 done_testing

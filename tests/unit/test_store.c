@@ -1046,8 +1046,9 @@ static void test_copy_made_at_the_epoch_is_a_time(void **state) {
  * before a change the stored copy holds, which a changes run may have read
  * (the cursor past it): noted, needing a copy as new as the stored one,
  * also without a need of its own; one as new clears it; a later need of a
- * changes window wins over the stored copy's time. A movie not stored, or
- * stored without a copy time, is judged by its need alone. */
+ * changes window wins over the stored copy's time. A movie stored without
+ * a copy time (before version 5, or no usable Date) counts its fetch as
+ * one; a movie not stored is judged by its need alone. */
 static void test_a_copy_older_than_the_stored_one_is_noted(void **state) {
     struct fixture *f = *state;
     char buf[64];
@@ -1060,8 +1061,14 @@ static void test_a_copy_older_than_the_stored_one_is_noted(void **state) {
     assert_int_equal(store_commit(s), STORE_OK);
     note_ok(s, 1, NULL, "2026-11-26T10:00:00Z", false); /* as new: nothing */
     note_ok(s, 1, NULL, "2026-11-26T11:00:00Z", false); /* newer: nothing */
-    note_ok(s, 2, NULL, "2026-11-20T00:00:00Z", false); /* no stored copy time */
+    note_ok(s, 2, NULL, "2026-11-26T11:00:00Z", false); /* no copy time: as new as its fetch */
     note_ok(s, 3, NULL, "2026-11-20T00:00:00Z", false); /* not stored */
+    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 0);
+    note_ok(s, 2, NULL, "2026-11-26T10:59:59Z", true); /* older than its fetch */
+    assert_string_equal(
+        qs(f->path, "SELECT needed_from || ' ' || copy_made_at FROM stale_copies", buf, sizeof buf),
+        "2026-11-26T11:00:00Z 2026-11-26T10:59:59Z");
+    note_ok(s, 2, NULL, "2026-11-26T11:00:00Z", false); /* as new as its fetch: cleared */
     assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 0);
     note_ok(s, 1, NULL, "2026-11-26T09:59:59Z", true); /* a second older */
     assert_string_equal(
