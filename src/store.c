@@ -285,10 +285,15 @@ enum store_status store_fail(struct store *s, const char *step, ...) {
     /* SQLite records it for these two only; otherwise it is stale */
     bool os_cause = os_errno != 0 && (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN);
     char cause[160] = "";
-    if (os_cause)
-        snprintf(cause, sizeof cause, " (%s)", strerror(os_errno));
-    else if (primary == SQLITE_READONLY && s->writable)
+    /* A file it may not write (a read-only filesystem) SQLite opens
+     * read-only instead, and then cannot make DB-shm: "No such file or
+     * directory", of a file that is there. Say why it could not write. */
+    bool unwritable = primary == SQLITE_READONLY ||
+                      (os_cause && primary == SQLITE_CANTOPEN && os_errno == ENOENT);
+    if (unwritable && s->writable)
         readonly_cause(s, cause, sizeof cause);
+    if (os_cause && !cause[0])
+        snprintf(cause, sizeof cause, " (%s)", strerror(os_errno));
     else if (primary == SQLITE_FULL) {
         /* SQLite says the same when its temporary files fill theirs (a
          * merge's statement journals and sorts can reach two thirds of

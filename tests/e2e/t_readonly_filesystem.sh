@@ -12,7 +12,7 @@
 # mount in a mount namespace of its own (unshare), so nothing stays
 # mounted. Where that cannot be done the test fails, never skips.
 . "$(dirname "$0")/lib.sh"
-plan 14
+plan 16
 
 # on_readonly DIR COMMAND...: run COMMAND with DIR read-only (EROFS)
 on_readonly() {
@@ -98,6 +98,21 @@ reader "$TMP/wal" stats
 is "$RC" 1 "without DB-shm, a DB-wal holding transactions: exit 1"
 like "$ERR" "test.sqlite3: cannot read it on this read-only filesystem: its -wal file holds transactions not yet in the database file.*copy the database with its -wal file to a writable directory" \
     "the error names the cause and what to do"
+
+# A load on a read-only filesystem (remounted so after disk errors) where
+# its lock file is, but DB-wal and DB-shm are not (a sqlite3 session closed
+# last): SQLite, its read-write open refused, reads the file read-only and
+# cannot make DB-shm. Said "unable to open database file (No such file or
+# directory)" of a file that is there; now the cause.
+mkdir "$TMP/load"
+cp "$DB" "$TMP/load/"
+: >"$TMP/load/test.sqlite3.lock"
+cp "$TMP/load/test.sqlite3" "$TMP/load.orig"
+on_readonly "$TMP/load" "$BIN" --db "$TMP/load/test.sqlite3" --no-progress --rate 0 \
+    list now_playing </dev/null >"$TMP/out" 2>"$TMP/err"
+like "$?:$(cat "$TMP/err")" "^1:.*test\.sqlite3: .*\(it is on a read-only file system\)" \
+    "a load on a read-only filesystem without DB-shm: exit 1, the cause said"
+unlike "$(cat "$TMP/err")" "No such file or directory" "not a missing file"
 
 # merge reads its inputs read-only: a part on a read-only mount
 on_readonly "$TMP/snap" "$BIN" --no-progress merge "$TMP/merged.sqlite3" "$TMP/snap/test.sqlite3" \
