@@ -8,7 +8,7 @@
 # ids from the API base itself and fail there first; a dry run asks nothing.
 # Real deletions, however many come first, are marked as before.
 . "$(dirname "$0")/lib.sh"
-plan 19
+plan 20
 
 # named before the fake starts: it serves that day's export even when
 # midnight comes in between (its own today is then the next day)
@@ -72,6 +72,9 @@ fake_snapshot
 is "$(fake_stat by_endpoint.configuration)" 0 "list and a dry run do not ask it"
 run_ingest list now_playing --rate 0 --api-base "$FAKE_URL/4"
 is "$RC" 1 "list with a wrong API base fails on its first page"
+run_ingest ids 13 --rate 0 --api-base "$FAKE_URL/4/"
+like "$ERR" "error: $FAKE_URL/4 is not TMDB's API" \
+    "a base with a trailing '/' is named as it is requested, without the '/'"
 
 # Real deletions: 30 stored movies TMDB deleted, and nothing else: marked.
 stop_fake
