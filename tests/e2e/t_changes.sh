@@ -233,6 +233,12 @@ is "$RC:$(sql "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" "1:failed" \
 like "$ERR" "4320 minutes apart\. export picks the newest file by UTC day" "and says why"
 run_ingest export --file "$EXPORT" --rate 0
 is "$RC" 0 "export --file with the same clock: read as usual"
+# Its answers' Date, 3 days ahead, is no copy's: the movies are stored with
+# no copy time, which counts as their fetch's, so a later copy older than
+# that fetch (an hour old, from the CDN) is noted and fetched again by the
+# next changes run. Not what the blocks below count: dated as the fake's
+# copies of today are at the oldest, 00:00 UTC.
+sql "UPDATE movies SET copy_made_at = substr(fetched_at, 1, 11) || '00:00:00Z' WHERE copy_made_at IS NULL"
 
 # A changes page from a copy TMDB's CDN made before its window ended lists
 # none of the changes made after the copy: here one made at 00:01 UTC
