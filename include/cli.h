@@ -60,6 +60,11 @@ enum exit_status {
 /* TMDB's CDN allows about 40 requests/s per address; stay clearly below. */
 #define DEFAULT_RATE 35.0
 #define DEFAULT_RETRIES 4
+/* Movies in a row failing unanswered after their retries before a load
+ * stops as an outage (writer.h): at the default retries each takes about
+ * 7 s of back-off, so 50 take about a minute and a quarter with 5 workers;
+ * TMDB's few movies that always answer 500 are never 50 in a row. */
+#define DEFAULT_GIVE_UP_AFTER 50
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_MAX_BODY (8u * 1024 * 1024)
 /* The largest --max-body: TMDB's biggest answers (a movie with every part
@@ -100,6 +105,7 @@ struct options {
     size_t queue_size;
     double rate;
     int retries;
+    int give_up_after; /* 0 never */
     long timeout_s;
     size_t max_body;
     int batch_rows;

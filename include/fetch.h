@@ -38,6 +38,7 @@ struct fetcher {
     uint64_t rng;                 /* jitter state, this thread's own */
     long long answers;            /* requests that got an HTTP answer, */
     double answer_s;              /* and the seconds they took: this thread's own */
+    bool spent;                   /* the last request's retries ran out (retry_decision.spent) */
     char url[2048];
 };
 
@@ -60,6 +61,10 @@ struct fetch_result {
      * until the movie changes. Other failures (5xx, timeouts, broken or
      * non-JSON bodies, too large) may pass. */
     bool unusable;
+    /* FETCH_FAILED: its retries ran out on failures that may pass (5xx,
+     * 429, timeouts, resets, bodies that are not one), with no answer TMDB
+     * meant for it: a run of these is an outage (writer.h). */
+    bool unanswered;
     /* FETCH_STORED / FETCH_MISSING: when the copy answered was made (its
      * Date, seconds since the epoch: from TMDB's CDN, hours old maybe), or
      * -1 when it had none, or one no copy can have (more than

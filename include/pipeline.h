@@ -42,6 +42,7 @@ struct pipeline_config {
     double rate;       /* requests/s over all threads, 0 = unlimited */
     int batch_rows;
     long batch_ms;
+    int give_up_after; /* writer_config's: 0 never */
     int64_t run_id;
     bool dry_run; /* workers take ids off the queue and drop them: no detail
                    * request, and no result reaches the writer */

@@ -58,6 +58,11 @@ struct retry_decision {
     /* throttle: how long every thread pauses: delay_ms with a retry, and
      * without one (the retries spent) still what the server asked for */
     long pause_ms;
+    /* RETRY_FAILED or RETRY_FATAL because the retries ran out on a
+     * failure that may pass (a 5xx, 429, 408, timeout, reset, a body that
+     * is not one): what every movie fails with while TMDB or the network
+     * is down (writer.h) */
+    bool spent;
 };
 
 /*

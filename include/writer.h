@@ -47,6 +47,13 @@ struct writer_config {
     /* DB-wal size past which a reader holding a snapshot is warned of;
      * 0: STORE_WAL_LIMIT_BYTES (tests set a small one) */
     int64_t wal_warn_bytes;
+    /* Stop the run (STOP_FATAL, logged) once this many movies in a row
+     * failed unanswered (fetch_result.unanswered: their retries spent on
+     * 5xx, 429, timeouts, resets): TMDB or the network is down, and going
+     * on would fail every movie left, each noted for the next run. Any
+     * other result (stored, 404, a failure TMDB answered) ends the row.
+     * 0: never. */
+    int give_up_after;
 };
 
 enum writer_status {

@@ -71,7 +71,7 @@ _tmdb_ingest() {
         COMPREPLY=($(compgen -W "$tables" -- "$cur"))
         return
         ;;
-    --api-base | --export-base | --workers | --queue-size | --rate | --retries | --timeout | \
+    --api-base | --export-base | --workers | --queue-size | --rate | --retries | --give-up-after | --timeout | \
         --max-body | --batch | --db-cache | --max-age | --shard | --min-popularity | \
         --max-deletions | --limit)
         return

@@ -1086,6 +1086,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.server.stats.auth_failures += 1
             self.send_error_json(401)
             return
+        if self.in_outage(kind):
+            return
         if not self.server.limiter.allow():
             self.send_error_json(429, None if opts.retry_after is None
                                  else self.retry_after(opts.retry_after))
@@ -1104,6 +1106,24 @@ class Handler(BaseHTTPRequestHandler):
                                  "change_keys": ["adult", "budget", "title"]})
         else:
             self.send_error_json(404)
+
+    def in_outage(self, kind):
+        """--outage-after: once N detail requests were answered, answer every
+        request as TMDB or the network down does; False before."""
+        if self.server.opts.outage_after is None:
+            return False
+        limit, fault = self.server.opts.outage_after
+        with self.server.stats.lock:
+            if self.server.outage_seen < limit:
+                self.server.outage_seen += kind == "details"
+                return False
+        if fault == "503":  # TMDB's own, without Retry-After
+            self.send_error_json(503)
+        elif fault == "502html":  # CloudFront's, its origin gone
+            self.send_body(502, CDN_HTML, "text/html")
+        else:
+            self.reset_connection()
+        return True
 
     def authorised(self, query):
         opts = self.server.opts
@@ -1517,6 +1537,14 @@ class Server(ThreadingHTTPServer):
         return self.tls.wrap_socket(sock, server_side=True), addr
 
 
+def outage_spec(text):
+    count, _, kind = text.partition(":")
+    kind = kind or "503"
+    if not count.isdigit() or kind not in ("503", "502html", "reset"):
+        raise argparse.ArgumentTypeError(f"N[:KIND], KIND 503, 502html or reset, not {text!r}")
+    return int(count), kind
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -1718,6 +1746,11 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="TMDB has marked movie ID adult since (it does, now and then): its "
                         "details and its /movie/changes result say adult: true, and it is "
                         "listed in adult_movie_ids_, no longer in movie_ids_")
+    p.add_argument("--outage-after", type=outage_spec, metavar="N[:KIND]",
+                   help="once N detail requests were answered, answer every /3/ request "
+                        "KIND: 503 (TMDB's service offline, the default), 502html "
+                        "(CloudFront's page, its origin gone) or reset (the connection "
+                        "reset): TMDB or the network down in the middle of a run")
     p.add_argument("--verbose", action="store_true", help="log each request to stderr")
     opts = p.parse_args(argv)
     if opts.host not in ("127.0.0.1", "localhost", "::1"):
@@ -1834,6 +1867,7 @@ def main(argv):
                                 known=PAGE_FAULT_KINDS, option="--page-fault")
     server.changes_page_faults = Faults(opts.changes_page_fault, catalogue, 0, 0, (), opts.seed,
                                         known=PAGE_FAULT_KINDS, option="--changes-page-fault")
+    server.outage_seen = 0
     server.stopping = threading.Event()
     server.body_files = {int(mid): path for mid, _, path in
                          (spec.partition(":") for spec in opts.body_file)}

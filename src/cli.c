@@ -26,6 +26,7 @@ enum {
     OPT_QUEUE_SIZE,
     OPT_RATE,
     OPT_RETRIES,
+    OPT_GIVE_UP_AFTER,
     OPT_TIMEOUT,
     OPT_MAX_BODY,
     OPT_CACERT,
@@ -62,6 +63,7 @@ static const struct option long_options[] = {
     {"queue-size", required_argument, NULL, OPT_QUEUE_SIZE},
     {"rate", required_argument, NULL, OPT_RATE},
     {"retries", required_argument, NULL, OPT_RETRIES},
+    {"give-up-after", required_argument, NULL, OPT_GIVE_UP_AFTER},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
     {"cacert", required_argument, NULL, OPT_CACERT},
@@ -156,70 +158,78 @@ void cli_print_help(FILE *out) {
 "                     how long that takes at --rate; no detail request, nothing written\n"
 "                     (an older database still has its schema upgraded)\n"
 "\n", DEFAULT_EXPORT_BASE);
-    fprintf(out,
-"Options (before or after the command):\n"
-"  --db PATH          SQLite database file (default %s)\n"
-"  --api-base URL     API base URL (default $TMDB_API_BASE, else %s)\n"
-"  --language TAG     language of titles and overviews (default %s); a database\n"
-"                     holds one language\n"
-"  --pages N|all      list pages to fetch (default 1; 'all' = every page, up to %d)\n"
-"  --workers N        concurrent detail requests (default %d, at most %d)\n"
-"  --queue-size N     work queue capacity (default %d)\n"
-"  --rate R           requests per second over all threads (default %g); 0 = no limit\n"
-"                     until a 429 (one for a lone request only pauses), then half\n"
-"                     the rate the server refused, climbing back with no ceiling\n"
-"  --retries N        retries per request after the first attempt (default %d)\n"
-"  --timeout SECONDS  total time per request; stalls are cut earlier (default %d);\n"
-"                     the export download is cut below 4 KiB/s for this long\n"
-"  --max-body BYTES   largest response accepted, suffix K, M or G allowed (default 8M,\n"
-"                     at most 1G)\n"
-"  --cacert FILE      CA certificates to verify the server with (private CA)\n"
-"  --token-file FILE  read the v4 API read access token from FILE (a warning when\n"
-"                     group or others may read or write it)\n"
-"  --batch N          rows per database transaction (default %d; also every second)\n"
-"  --db-cache SIZE    SQLite page cache of the database being written (default 2M,\n"
-"                     memory stays flat); 100,000 movies and more load with less\n"
-"                     CPU at 64M and --batch 5000, for more memory\n"
-"  --append PARTS     also fetch these parts of each movie in the same request\n"
-"                     (append_to_response), e.g. credits,keywords,release_dates,\n"
-"                     external_ids,translations; those five are stored in tables.\n"
-"                     Use the parts the database was loaded with at every load\n"
-"                     (one that leaves out a part most movies have warns)\n"
-"  --refresh          after an interrupted run, fetch again what it already stored\n"
-"                     (by default a rerun of the same source resumes where it stopped;\n"
-"                     changes never resumes)\n"
-"  --no-progress      never draw the progress line\n"
-"  -q, --quiet        errors only (and warnings about the run's setup); a run that\n"
-"                     does not end ok still writes its warnings and summary line,\n"
-"                     and dump its next --since\n"
-"  --log-format F     text (default) or json: one JSON object per line on stderr\n"
-"                     (time, level, event, fields), the summary included\n"
-"  -v, --verbose      more detail (twice: debug: each retry, each thread's CPU time)\n"
-"  -h, --help         this text\n"
-"      --version      version and library versions\n"
-"\n"
-"Credentials (never on the command line):\n"
-"  TMDB_API_TOKEN     v4 API read access token (sent as Authorization: Bearer)\n"
-"  TMDB_API_KEY       v3 API key (sent as api_key=, redacted from every message)\n"
-"\n"
-"Proxy: https_proxy, all_proxy and no_proxy, as curl reads them (http_proxy\n"
-"for an http:// base).\n"
-"\n"
-"Exit status: 0 all fetched (deleted movies are recorded, not failures);\n"
-"1 the run could not go on; 2 usage or configuration error; 3 finished but some\n"
-"movies failed, or some input was not a movie id (an ids - token, an export\n"
-"line, a result of a list or changes page: named and skipped), or an export's\n"
-"deletions were held back (--max-deletions);\n"
-"4 search found nothing; 5 the run's end could not be recorded (the database\n"
-"stayed locked or full); 6 another tmdb-ingest run holds the database's lock\n"
-"(DB.lock): nothing was done; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.\n"
-"\n"
-"A progress line is drawn on stderr only when it is a terminal; a one-line\n"
-"summary ends every load (with -q only one that did not end ok; none for\n"
-"--dry-run). See tmdb-ingest(1) and README.md.\n",
-            DEFAULT_DB, DEFAULT_API_BASE, DEFAULT_LANGUAGE, TMDB_MAX_PAGE, DEFAULT_WORKERS,
-            MAX_WORKERS, DEFAULT_QUEUE_SIZE, DEFAULT_RATE, DEFAULT_RETRIES, DEFAULT_TIMEOUT_S,
-            DEFAULT_BATCH_ROWS);
+    fprintf(
+        out,
+        "Options (before or after the command):\n"
+        "  --db PATH          SQLite database file (default %s)\n"
+        "  --api-base URL     API base URL (default $TMDB_API_BASE, else %s)\n"
+        "  --language TAG     language of titles and overviews (default %s); a database\n"
+        "                     holds one language\n"
+        "  --pages N|all      list pages to fetch (default 1; 'all' = every page, up to %d)\n"
+        "  --workers N        concurrent detail requests (default %d, at most %d)\n"
+        "  --queue-size N     work queue capacity (default %d)\n"
+        "  --rate R           requests per second over all threads (default %g); 0 = no limit\n"
+        "                     until a 429 (one for a lone request only pauses), then half\n"
+        "                     the rate the server refused, climbing back with no ceiling\n"
+        "  --retries N        retries per request after the first attempt (default %d)\n"
+        "  --give-up-after N  stop the run (exit 1) once N movies in a row failed with no\n"
+        "                     answer after their retries (5xx, 429, timeouts): TMDB or the\n"
+        "                     network is down; the next run fetches the rest (default %d;\n"
+        "                     0 = never)\n"
+        "  --timeout SECONDS  total time per request; stalls are cut earlier (default %d);\n"
+        "                     the export download is cut below 4 KiB/s for this long\n"
+        "  --max-body BYTES   largest response accepted, suffix K, M or G allowed (default 8M,\n"
+        "                     at most 1G)\n",
+        DEFAULT_DB, DEFAULT_API_BASE, DEFAULT_LANGUAGE, TMDB_MAX_PAGE, DEFAULT_WORKERS, MAX_WORKERS,
+        DEFAULT_QUEUE_SIZE, DEFAULT_RATE, DEFAULT_RETRIES, DEFAULT_GIVE_UP_AFTER,
+        DEFAULT_TIMEOUT_S);
+    fprintf(
+        out,
+        "  --cacert FILE      CA certificates to verify the server with (private CA)\n"
+        "  --token-file FILE  read the v4 API read access token from FILE (a warning when\n"
+        "                     group or others may read or write it)\n"
+        "  --batch N          rows per database transaction (default %d; also every second)\n"
+        "  --db-cache SIZE    SQLite page cache of the database being written (default 2M,\n"
+        "                     memory stays flat); 100,000 movies and more load with less\n"
+        "                     CPU at 64M and --batch 5000, for more memory\n"
+        "  --append PARTS     also fetch these parts of each movie in the same request\n"
+        "                     (append_to_response), e.g. credits,keywords,release_dates,\n"
+        "                     external_ids,translations; those five are stored in tables.\n"
+        "                     Use the parts the database was loaded with at every load\n"
+        "                     (one that leaves out a part most movies have warns)\n"
+        "  --refresh          after an interrupted run, fetch again what it already stored\n"
+        "                     (by default a rerun of the same source resumes where it stopped;\n"
+        "                     changes never resumes)\n"
+        "  --no-progress      never draw the progress line\n"
+        "  -q, --quiet        errors only (and warnings about the run's setup); a run that\n"
+        "                     does not end ok still writes its warnings and summary line,\n"
+        "                     and dump its next --since\n"
+        "  --log-format F     text (default) or json: one JSON object per line on stderr\n"
+        "                     (time, level, event, fields), the summary included\n"
+        "  -v, --verbose      more detail (twice: debug: each retry, each thread's CPU time)\n"
+        "  -h, --help         this text\n"
+        "      --version      version and library versions\n"
+        "\n"
+        "Credentials (never on the command line):\n"
+        "  TMDB_API_TOKEN     v4 API read access token (sent as Authorization: Bearer)\n"
+        "  TMDB_API_KEY       v3 API key (sent as api_key=, redacted from every message)\n"
+        "\n"
+        "Proxy: https_proxy, all_proxy and no_proxy, as curl reads them (http_proxy\n"
+        "for an http:// base).\n"
+        "\n"
+        "Exit status: 0 all fetched (deleted movies are recorded, not failures);\n"
+        "1 the run could not go on; 2 usage or configuration error; 3 finished but some\n"
+        "movies failed, or some input was not a movie id (an ids - token, an export\n"
+        "line, a result of a list or changes page: named and skipped), or an export's\n"
+        "deletions were held back (--max-deletions);\n"
+        "4 search found nothing; 5 the run's end could not be recorded (the database\n"
+        "stayed locked or full); 6 another tmdb-ingest run holds the database's lock\n"
+        "(DB.lock): nothing was done; 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.\n"
+        "\n"
+        "A progress line is drawn on stderr only when it is a terminal; a one-line\n"
+        "summary ends every load (with -q only one that did not end ok; none for\n"
+        "--dry-run). See tmdb-ingest(1) and README.md.\n",
+        DEFAULT_BATCH_ROWS);
 }
 
 /* What `tmdb-ingest COMMAND --help` prints: the command's synopsis and the
@@ -591,6 +601,7 @@ static void set_defaults(struct options *opt) {
     opt->queue_size = DEFAULT_QUEUE_SIZE;
     opt->rate = DEFAULT_RATE;
     opt->retries = DEFAULT_RETRIES;
+    opt->give_up_after = DEFAULT_GIVE_UP_AFTER;
     opt->timeout_s = DEFAULT_TIMEOUT_S;
     opt->max_body = DEFAULT_MAX_BODY;
     opt->batch_rows = DEFAULT_BATCH_ROWS;
@@ -641,6 +652,14 @@ static int apply_option(int c, const char *arg, struct options *opt) {
         if (parse_long(arg, 0, 100, &v) != 0)
             return usage_error("--retries wants a number from 0 to 100, not '%s'", arg), -1;
         opt->retries = (int)v;
+        return 0;
+    case OPT_GIVE_UP_AFTER:
+        if (parse_long(arg, 0, 1000000, &v) != 0)
+            return usage_error("--give-up-after wants a number of movies from 0 to 1000000, "
+                               "not '%s'",
+                               arg),
+                   -1;
+        opt->give_up_after = (int)v;
         return 0;
     case OPT_TIMEOUT:
         if (parse_long(arg, 1, 3600, &v) != 0)
@@ -897,8 +916,9 @@ static void note_given(struct given *g, int c) {
     g->api_base |= c == OPT_API_BASE;
     g->loads |= c == OPT_APPEND || c == OPT_DRY_RUN || c == OPT_SHARD || c == OPT_REFRESH ||
                 c == OPT_WORKERS || c == OPT_PAGES || c == OPT_RATE || c == OPT_RETRIES ||
-                c == OPT_TIMEOUT || c == OPT_MAX_BODY || c == OPT_QUEUE_SIZE || c == OPT_BATCH ||
-                c == OPT_CACERT || c == OPT_TOKEN_FILE || c == OPT_API_BASE || c == OPT_LANGUAGE;
+                c == OPT_GIVE_UP_AFTER || c == OPT_TIMEOUT || c == OPT_MAX_BODY ||
+                c == OPT_QUEUE_SIZE || c == OPT_BATCH || c == OPT_CACERT || c == OPT_TOKEN_FILE ||
+                c == OPT_API_BASE || c == OPT_LANGUAGE;
 }
 
 /* --format: jsonl or csv for dump, text or json for stats. */

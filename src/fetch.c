@@ -113,6 +113,7 @@ static enum retry_action fetch_attempts(struct fetcher *f, const char *url, int 
             d = retry_decide_unreadable(attempt, f->config->max_retries, &f->rng);
         if (out->error == HTTP_ERR_ABORTED)
             snprintf(reason, reason_size, "interrupted");
+        f->spent = d.spent;
         if (d.action != RETRY_AGAIN)
             return d.action;
         /* which request: five workers' retries interleave */
@@ -185,6 +186,8 @@ enum retry_action fetch_movie(struct fetcher *f, const struct work_item *item,
         }
         return RETRY_DONE;
     case RETRY_FAILED:
+        out->unanswered = f->spent;
+        return RETRY_DONE;
     case RETRY_AGAIN:
         return RETRY_DONE;
     case RETRY_DONE:

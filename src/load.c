@@ -131,6 +131,7 @@ static void build_config(const struct options *opt, const struct credential *cre
     pc->rate = opt->rate;
     pc->batch_rows = opt->batch_rows;
     pc->batch_ms = DEFAULT_BATCH_MS;
+    pc->give_up_after = opt->give_up_after;
     pc->run_id = run_id;
 }
 

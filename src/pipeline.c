@@ -73,6 +73,7 @@ static int fetcher_open(struct pipeline *p, struct fetcher *f, unsigned index) {
     f->rng = seed_for(index);
     f->answers = 0;
     f->answer_s = 0;
+    f->spent = false;
     if (!f->http) {
         if (stop_request(STOP_FATAL)) {
             char why[256];
@@ -134,6 +135,7 @@ static void *writer_main(void *arg) {
         .run_id = p->cfg->run_id,
         .batch_rows = p->cfg->batch_rows,
         .batch_ms = p->cfg->batch_ms,
+        .give_up_after = p->cfg->give_up_after,
     };
     p->writer_status = writer_run(p->store, p->results, &wc, p->stats);
     log_debug("writer: %.3f s of CPU", clock_thread_cpu_s());

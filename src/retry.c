@@ -24,8 +24,10 @@ long retry_backoff_ms(int attempt, uint64_t *rng) {
 static struct retry_decision again(int attempt, int max_retries, uint64_t *rng, long at_least,
                                    bool throttle, enum retry_action when_exhausted) {
     struct retry_decision d = {.action = when_exhausted, .delay_ms = 0, .throttle = throttle};
-    if (attempt > max_retries)
+    if (attempt > max_retries) {
+        d.spent = true;
         return d;
+    }
     d.action = RETRY_AGAIN;
     d.delay_ms = retry_backoff_ms(attempt, rng);
     if (d.delay_ms < at_least)

@@ -1,6 +1,7 @@
 /* writer.c - see writer.h. */
 #include "writer.h"
 
+#include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
 
@@ -23,6 +24,7 @@ struct batch {
     long long due_ms;    /* its first result's queued_ms + batch_ms */
     /* counted when committed, so the counters match the database */
     long long stored, missing, failed, unusable, stale;
+    int unanswered_in_a_row; /* writer_config.give_up_after */
     long long oldest_copy; /* seconds since the epoch, 0 none (stats.h) */
     /* The last copy time written, as text: the answers of one second share
      * their Date, so most movies reuse it. made_s -1: none yet. */
@@ -191,6 +193,23 @@ static bool batch_ends(const struct batch *b, struct queue *results) {
            (now >= b->due_ms && queue_length(results) == 0);
 }
 
+/* Count the movies in a row that failed unanswered; stop the run at
+ * cfg->give_up_after of them (writer_config). */
+static void watch_outage(struct batch *b, const struct fetch_result *r) {
+    if (r->kind != FETCH_FAILED || !r->unanswered) {
+        b->unanswered_in_a_row = 0;
+        return;
+    }
+    if (++b->unanswered_in_a_row != b->cfg->give_up_after)
+        return;
+    if (stop_request(STOP_FATAL))
+        log_error("%d movies in a row failed with no answer after their retries (the last, "
+                  "movie %" PRId64 ": %s): TMDB or the network looks down, so the run stops "
+                  "rather than fail every movie left; the next run fetches what this one did "
+                  "not store (--give-up-after)",
+                  b->unanswered_in_a_row, r->movie_id, r->reason);
+}
+
 enum writer_status writer_run(struct store *store, struct queue *results,
                               const struct writer_config *cfg, struct stats *stats) {
     struct batch b = {.store = store,
@@ -215,6 +234,7 @@ enum writer_status writer_run(struct store *store, struct queue *results,
             break;
         if (!b.failed_db)
             write_result(&b, &r);
+        watch_outage(&b, &r);
         movie_free(r.movie);
         if (b.open && batch_ends(&b, results))
             commit(&b);

@@ -163,6 +163,36 @@ static void test_5xx_and_transport_errors_retry_then_fail(void **state) {
     }
 }
 
+/* `spent`: the retries ran out on a failure that may pass (what an outage
+ * fails every movie with), and only then. */
+static void test_spent_only_when_the_retries_ran_out_on_what_may_pass(void **state) {
+    (void)state;
+    uint64_t rng = 3;
+    struct http_result may_pass[] = {status(500, -1),
+                                     status(503, -1),
+                                     status(429, -1),
+                                     status(408, -1),
+                                     transport(HTTP_ERR_TIMEOUT),
+                                     transport(HTTP_ERR_NETWORK)};
+    for (size_t i = 0; i < sizeof may_pass / sizeof *may_pass; i++) {
+        assert_false(retry_decide(&may_pass[i], 2, 2, &rng).spent);
+        struct retry_decision d = retry_decide(&may_pass[i], 3, 2, &rng);
+        assert_int_equal(d.action, RETRY_FAILED);
+        assert_true(d.spent);
+        assert_true(retry_decide(&may_pass[i], 1, 0, &rng).spent);
+    }
+    assert_true(retry_decide_unreadable(3, 2, &rng).spent);
+    assert_false(retry_decide_unreadable(2, 2, &rng).spent);
+    struct http_result answered[] = {status(200, -1),
+                                     status(404, -1),
+                                     status(400, -1),
+                                     status(401, -1),
+                                     transport(HTTP_ERR_TOO_LARGE),
+                                     transport(HTTP_ERR_TLS)};
+    for (size_t i = 0; i < sizeof answered / sizeof *answered; i++)
+        assert_false(retry_decide(&answered[i], 3, 2, &rng).spent);
+}
+
 /* A 200 whose body is not the page asked for (cut short, a CDN's HTML
  * page): retried as a 500 is, with the same backoff, not throttled. */
 static void test_unreadable_body_retries_as_a_5xx(void **state) {
@@ -278,6 +308,7 @@ int main(void) {
         cmocka_unit_test(test_503_honours_retry_after),
         cmocka_unit_test(test_a_throttle_on_the_last_attempt_still_pauses_everybody),
         cmocka_unit_test(test_5xx_and_transport_errors_retry_then_fail),
+        cmocka_unit_test(test_spent_only_when_the_retries_ran_out_on_what_may_pass),
         cmocka_unit_test(test_unreadable_body_retries_as_a_5xx),
         cmocka_unit_test(test_unreachable_host_becomes_fatal_when_retries_run_out),
         cmocka_unit_test(test_tls_failure_is_fatal_at_once),

@@ -21,6 +21,7 @@
 #include "fetch.h"
 #include "queue.h"
 #include "stats.h"
+#include "stop.h"
 #include "store.h"
 #include "writer.h"
 #include "capture.h"
@@ -341,6 +342,51 @@ static void test_database_error_fails_the_writer(void **state) {
     assert_int_equal(stats_get(&f->stats.failed), 0);
 }
 
+/* An unanswered failure of movie `id` (its retries spent on 5xx), or one
+ * TMDB answered (a body of the wrong shape). */
+static void push_failure(struct fixture *f, int64_t id, bool unanswered) {
+    struct fetch_result r = {.movie_id = id,
+                             .kind = FETCH_FAILED,
+                             .http_status = unanswered ? 503 : 200,
+                             .attempts = 1,
+                             .unanswered = unanswered,
+                             .unusable = !unanswered,
+                             .copy_made_s = -1,
+                             .queued_ms = clock_monotonic_ms()};
+    snprintf(r.reason, sizeof r.reason, unanswered ? "HTTP 503" : "bad payload");
+    assert_int_equal(queue_push(f->results, &r), QUEUE_OK);
+}
+
+/* give_up_after unanswered failures in a row stop the run, said once with
+ * the last one's reason; an answer in between (a 404, a failure TMDB
+ * answered) starts the count again; every result is still written. The
+ * stop is the process's own: this test runs before the database error's,
+ * which requests one too (and says its error whatever the stop). */
+static void test_unanswered_failures_in_a_row_stop_the_run(void **state) {
+    struct fixture *f = *state;
+    f->cfg.give_up_after = 3;
+    capture_stderr_start(f->dir);
+    start_writer(f, 500, 200);
+    push_failure(f, 1, true);
+    push_failure(f, 2, true);
+    push_answer(f, 3, FETCH_MISSING, -1);
+    push_failure(f, 4, true);
+    push_failure(f, 5, true);
+    push_failure(f, 6, false);
+    push_failure(f, 7, true);
+    push_failure(f, 8, true);
+    push_failure(f, 9, true);
+    push_failure(f, 10, true);
+    stop_writer(f);
+    const char *said = capture_stderr_end(f->dir);
+    assert_int_equal(stop_reason(), STOP_FATAL);
+    const char *error = strstr(said, "3 movies in a row failed with no answer after their "
+                                     "retries (the last, movie 9: HTTP 503)");
+    if (!error || strstr(error, "error:"))
+        fail_msg("not said once, at movie 9: %s", said);
+    assert_int_equal(committed(f->path), 10);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_lone_result_committed_after_batch_time, setup,
@@ -355,6 +401,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_reader_holding_a_small_wal_is_not, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_and_failed_kept_apart_with_the_oldest_copy,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unanswered_failures_in_a_row_stop_the_run, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_database_error_fails_the_writer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

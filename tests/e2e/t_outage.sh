@@ -1,0 +1,93 @@
+#!/bin/sh
+# TMDB or the network down in the middle of a run: every movie left would
+# fail after its retries, each noted for the next run, for hours. Once
+# --give-up-after movies in a row failed with no answer after their retries
+# (5xx, 429, timeouts, resets), the run stops: failed, exit 1, and the next
+# run resumes it. A movie stored, a 404, or a failure TMDB answered (a body
+# of the wrong shape) ends the row; --give-up-after 0 never stops.
+. "$(dirname "$0")/lib.sh"
+plan 23
+
+CAT="--movies 300 --deleted 0"
+IDS=$(catalogue_ids 300 $CAT)
+FAST="--rate 0 --retries 0"
+last_run() { sql "SELECT status || ':' || fetched || ':' || failed || ':' || skipped FROM runs ORDER BY id DESC LIMIT 1"; }
+
+# down after 20 movies: the run stops at 10 in a row
+start_fake $CAT --outage-after 20
+run_ingest ids $IDS $FAST --give-up-after 10
+is "$RC" 1 "TMDB down in the middle of a run: exit 1"
+like "$ERR" "error: 10 movies in a row failed with no answer after their retries \\(the last, movie [0-9]+: HTTP 503 .*TMDB or the network looks down" \
+    "the error says how many failed in a row, the last one's reason, and why the run stops"
+like "$(last_run)" "^failed:20:" "the run is recorded failed, with the 20 movies stored"
+failed=$(sql "SELECT count(*) FROM fetch_failures")
+[ "$failed" -ge 10 ] && [ "$failed" -lt 150 ]
+ok $? "the failures are recorded, the 10 and those in flight ($failed), not all 280 left"
+fake_snapshot
+details=$(fake_stat by_endpoint.details)
+[ "$details" -lt 170 ]
+ok $? "the movies left are not asked for ($details detail requests of 300)"
+
+# TMDB back: the rerun resumes
+start_fake $CAT
+run_ingest ids $IDS $FAST --give-up-after 10
+is "$RC" 0 "TMDB back: the rerun exits 0"
+is "$(last_run)" "ok:280:0:20" "it resumes: the 20 stored are skipped, the 280 others stored"
+is "$(sql "SELECT count(*) FROM movies")" 300 "all 300 movies are stored"
+
+# each way of being down: CloudFront's 502 page, connections reset
+for kind in 502html reset; do
+    rm -f "$DB"*
+    start_fake $CAT --outage-after 5:$kind
+    run_ingest ids $IDS $FAST --give-up-after 10
+    is "$RC" 1 "down with $kind: exit 1"
+    like "$ERR" "10 movies in a row failed with no answer" "down with $kind: said as an outage"
+done
+
+# the default: 50 in a row
+rm -f "$DB"*
+start_fake $CAT --outage-after 5
+run_ingest ids $IDS $FAST
+is "$RC:$(sql "SELECT status FROM runs")" "1:failed" "by default the run stops too"
+like "$ERR" "error: 50 movies in a row failed" "at 50 movies in a row"
+
+# --give-up-after 0: never; every movie fails, the run ends partial
+rm -f "$DB"*
+start_fake $CAT --outage-after 5
+run_ingest ids $IDS $FAST --give-up-after 0
+is "$RC" 3 "--give-up-after 0 never stops: exit 3"
+is "$(last_run)" "partial:5:295:0" "every movie left was asked for and failed"
+
+# failures that are not an outage do not stop a run. One worker keeps the
+# order: 6 failing, one stored, 6 failing, with --give-up-after 7.
+# faults KIND N...: the fake's --fault options giving KIND to the Nth ids
+faults() {
+    kind=$1
+    shift
+    for n in "$@"; do
+        printf ' --fault %s:%s' "$(echo $IDS | cut -d' ' -f"$n")" "$kind"
+    done
+}
+rm -f "$DB"*
+start_fake $CAT $(faults 500 1 2 3 4 5 6 8 9 10 11 12 13)
+run_ingest ids $(echo $IDS | cut -d' ' -f1-13) $FAST --workers 1 --give-up-after 7
+is "$RC" 3 "6 failing, one stored, 6 failing (--give-up-after 7): the run goes on, exit 3"
+is "$(last_run)" "partial:1:12:0" "12 failed, 1 stored"
+# answers of the wrong shape: TMDB answered, however many in a row
+rm -f "$DB"*
+start_fake $CAT $(faults title_int $(seq 1 12))
+run_ingest ids $(echo $IDS | cut -d' ' -f1-12) $FAST --give-up-after 3
+is "$RC" 3 "12 answers of the wrong shape in a row (--give-up-after 3): exit 3, not an outage"
+is "$(last_run)" "partial:0:12:0" "all 12 recorded failed"
+# 404s: deleted movies are answers
+rm -f "$DB"*
+start_fake --movies 300 --deleted 30
+run_ingest ids $(deleted_ids --movies 300 --deleted 30) $FAST --give-up-after 3
+is "$RC:$(sql "SELECT count(*) FROM fetch_failures WHERE kind = 'missing'")" "0:30" \
+    "30 movies TMDB deleted in a row (--give-up-after 3): exit 0, all 30 missing"
+
+run_ingest ids 5 --give-up-after -1
+is "$RC" 2 "--give-up-after -1: a usage error"
+like "$ERR" "--give-up-after wants a number of movies from 0 to 1000000, not '-1'" "saying what it wants"
+
+done_testing
