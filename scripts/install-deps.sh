@@ -59,8 +59,12 @@ if [ "$(id -u)" -ne 0 ]; then
     fi
 fi
 
+# apt-get failing is nothing installable too (sudo refusing a user who may
+# not use it, no network, the dpkg lock held by unattended-upgrades): apt
+# has said why, and the demo goes on when only the tests' packages are
+# missing.
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
+$SUDO apt-get update -qq || cannot_install "apt-get could not install them"
 # One name apt does not know makes apt-get install nothing at all: leave out
 # the optional packages this archive lacks, and say so.
 install=""
@@ -76,4 +80,5 @@ for p in $missing; do
 done
 echo "install-deps: installing:$install"
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $install
+$SUDO apt-get install -y -qq --no-install-recommends $install ||
+    cannot_install "apt-get could not install them"

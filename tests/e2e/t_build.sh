@@ -9,7 +9,7 @@
 # scripts/install-deps.sh (run by `make demo`), where it cannot install,
 # fails only for what the build and the demo need.
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 16
 
 command -v make >/dev/null 2>&1 || bail "make is missing"
 # A `make test` running this test passes its command line down in
@@ -106,5 +106,25 @@ chmod +x "$fake/id" "$fake/apt-get"
 deps "clang-tidy"
 is "$RC|$ERR" "0|install-deps: missing, for the tests, fuzzing, lint or benchmark only: \
 clang-tidy (run as root or install sudo); left out" "not root, no sudo: the same"
+# Installing fails: sudo refuses a user who may not use it, or apt-get cannot
+# reach the archive or take the dpkg lock. For the test packages alone that
+# is as good as nothing installable: the demo still runs.
+printf '#!/bin/sh\necho "Sorry, user is not in the sudoers file." >&2; exit 1\n' >"$fake/sudo"
+printf '#!/bin/sh\nexit 0\n' >"$fake/apt-cache"
+chmod +x "$fake/sudo" "$fake/apt-cache"
+deps "clang-tidy"
+is "$RC|$(printf '%s\n' "$ERR" | tail -n 1)" "0|install-deps: missing, for the tests, fuzzing, \
+lint or benchmark only: clang-tidy (apt-get could not install them); left out" \
+    "not root, sudo refused: test packages named, left out, exit 0"
+printf '#!/bin/sh\necho 0\n' >"$fake/id"
+printf '#!/bin/sh\n[ "$1" = update ] && exit 0\necho "E: Unable to fetch some archives" >&2; exit 100\n' \
+    >"$fake/apt-get"
+deps "valgrind python3-aiohttp"
+is "$RC|$(printf '%s\n' "$ERR" | tail -n 1)" "0|install-deps: missing, for the tests, fuzzing, \
+lint or benchmark only: valgrind python3-aiohttp (apt-get could not install them); left out" \
+    "root, apt-get install fails (no network): test packages left out, exit 0"
+deps "valgrind libsqlite3-dev"
+is "$RC|$(printf '%s\n' "$ERR" | tail -n 1)" "1|install-deps: missing: libsqlite3-dev valgrind \
+(apt-get could not install them)" "a package the build needs among them: exit 1, naming it"
 
 done_testing
