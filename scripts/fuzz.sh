@@ -9,7 +9,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${FUZZ_SECONDS:-10}
 out=${FUZZ_BUILD:-$root/build-fuzz}
 mkdir -p "$out"
-flags="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -I$root/include \
+# (The include directory is given apart, quoted: the checkout's path may
+# hold a space.)
+flags="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(pkg-config --cflags libcjson zlib)"
 libs="$(pkg-config --libs libcjson zlib) -lm"
 targets="movie list_page error export_line"
@@ -20,7 +22,7 @@ for t in $targets; do
     n=$((n + 1))
     bin=$out/fuzz_$t
     # shellcheck disable=SC2086
-    if ! clang $flags "$root/tests/fuzz/fuzz_$t.c" "$root/src/movie.c" "$root/src/movie_parts.c" \
+    if ! clang $flags -I"$root/include" "$root/tests/fuzz/fuzz_$t.c" "$root/src/movie.c" "$root/src/movie_parts.c" \
         "$root/src/tmdb.c" "$root/src/json.c" "$root/src/arena.c" "$root/src/export.c" \
         "$root/src/clock.c" "$root/src/stop.c" \
         -o "$bin" $libs 2>"$out/$t.build.log"; then

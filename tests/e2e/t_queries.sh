@@ -9,7 +9,7 @@
 QUERIES=$(ls "$ROOT"/sql/queries/*.sql)
 n_queries=$(echo "$QUERIES" | wc -l)
 # The views of a new database; the test database must have the same ones.
-VIEWS=$(sqlite3 -batch :memory: ".read $ROOT/sql/schema.sql" ".read $ROOT/sql/views.sql" \
+VIEWS=$(sqlite3 -batch :memory: ".read '$ROOT/sql/schema.sql'" ".read '$ROOT/sql/views.sql'" \
     "SELECT name FROM sqlite_schema WHERE type = 'view' ORDER BY name")
 n_views=$(echo "$VIEWS" | wc -l)
 plan $((n_queries + n_views + 12))
@@ -32,7 +32,7 @@ check() { # check KIND NAME JSON_FILE
     "$PYTHON" "$ROOT/tests/e2e/check_queries.py" "$TMP/catalogue.jsonl" "$deleted" "$@"
 }
 
-for f in $QUERIES; do
+for f in "$ROOT"/sql/queries/*.sql; do
     name=$(basename "$f" .sql)
     sqlite3 -batch -json "$DB" <"$f" >"$TMP/$name.json" 2>"$TMP/$name.err"
     out=$(cat "$TMP/$name.err"; check query "$name" "$TMP/$name.json")

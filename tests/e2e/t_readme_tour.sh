@@ -13,8 +13,9 @@ sed -n '/^<!-- tour -->$/,/^<!-- end of tour -->$/p' "$ROOT/README.md" |
     sed -e '/^<!--/d' -e '/^```/d' >"$TMP/tour.sh"
 is "$(grep -c . "$TMP/tour.sh")" 7 "the tour has its seven commands"
 cd "$ROOT" || exit 1
-sed -e "s|build/demo.sqlite3|$DB|g" -e "s|build/tmdb-ingest|$BIN|g" \
-    -e "s|> movies.jsonl|> $TMP/movies.jsonl|" -e "s| cast.csv| $TMP/cast.csv|g" \
+# (quoted in the script: the checkout's path, the binary's, may hold a space)
+sed -e "s|build/demo.sqlite3|'$DB'|g" -e "s|build/tmdb-ingest|'$BIN'|g" \
+    -e "s|> movies.jsonl|> '$TMP/movies.jsonl'|" -e "s| cast.csv| '$TMP/cast.csv'|g" \
     "$TMP/tour.sh" >"$TMP/tour.run"
 sh -e "$TMP/tour.run" >"$TMP/tour.out" 2>"$TMP/tour.err"
 is "$?" 0 "every command of the tour succeeds"

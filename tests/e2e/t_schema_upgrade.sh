@@ -12,7 +12,7 @@
 plan 42
 
 sqlite3 "$DB" <<SQL
-.read $ROOT/tests/fixtures/schema_v1.sql
+.read '$ROOT/tests/fixtures/schema_v1.sql'
 PRAGMA user_version = 1;
 INSERT INTO meta VALUES ('language', 'ko-KR'), ('created_at', '2026-01-01T00:00:00Z');
 INSERT INTO genres VALUES (18, '드라마');

@@ -10,7 +10,7 @@
 plan 19
 
 sqlite3 "$DB" <<SQL
-.read $ROOT/tests/fixtures/schema_v2.sql
+.read '$ROOT/tests/fixtures/schema_v2.sql'
 PRAGMA user_version = 2;
 INSERT INTO meta VALUES ('language', 'ko-KR'), ('created_at', '2026-01-01T00:00:00Z'),
                         ('changes_from', '2026-01-02');
@@ -52,7 +52,7 @@ SQL
 
 # Every row of every version 2 table, in version 2's columns (runs and
 # failures of the first run only: the upgrading run adds its own).
-sqlite3 "$TMP/v2.sqlite3" ".read $ROOT/tests/fixtures/schema_v2.sql"
+sqlite3 "$TMP/v2.sqlite3" ".read '$ROOT/tests/fixtures/schema_v2.sql'"
 v2_rows() {
     for t in $(sqlite3 -batch "$TMP/v2.sqlite3" \
         "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"); do
@@ -114,7 +114,7 @@ is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "the upgraded schema equals a new database's (columns in the same order)"
 is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
 
-sqlite3 "$TMP/old.sqlite3" ".read $ROOT/tests/fixtures/schema_v2.sql" "PRAGMA user_version = 2" \
+sqlite3 "$TMP/old.sqlite3" ".read '$ROOT/tests/fixtures/schema_v2.sql'" "PRAGMA user_version = 2" \
     "INSERT INTO meta VALUES ('language', 'ko-KR'), ('created_at', '2026-01-01T00:00:00Z')"
 old_sum=$(cksum <"$TMP/old.sqlite3")
 for inputs in "old" "new old"; do

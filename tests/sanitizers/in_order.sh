@@ -16,8 +16,8 @@ run_in_order() {
     for item; do
         n=$((n + 1))
         mkdir "$work/$n"
-        printf '%s %s\n' "$work/$n" "$item"
-    done | xargs -n 2 -P "$jobs" sh -c "$run_one" sh &
+        printf '%s\0%s\0' "$work/$n" "$item"
+    done | xargs -0 -n 2 -P "$jobs" sh -c "$run_one" sh &
     runner=$!
     n=0
     failed=0

@@ -32,24 +32,26 @@ export E2E_KILLS=5
 # of CPU-bound work (t_export_bomb's inflating) is this many times its own.
 export E2E_SLOW=3
 # The longest tests start first (tests/e2e/longest says why).
+# The tests are the positional parameters, each a whole path: the
+# checkout's may hold a space.
 first=$(grep -v '^#' "$root/tests/e2e/longest")
-tests=""
+set --
 for t in $first; do
     [ -f "$root/tests/e2e/$t" ] || { echo "Bail out! tests/e2e/longest names $t, which is gone"; exit 255; }
-    tests="$tests $root/tests/e2e/$t"
+    set -- "$@" "$root/tests/e2e/$t"
 done
 for t in "$root"/tests/e2e/t_*.sh; do
-    case " $first " in *" $(basename "$t") "*) ;; *) tests="$tests $t" ;; esac
+    case " $first " in *" $(basename "$t") "*) ;; *) set -- "$@" "$t" ;; esac
 done
-echo "1..$(echo $tests | wc -w)"
+echo "1..$#"
 
 # One test: DIR is its own directory; its output goes to DIR/out and its
 # exit status, once it has ended, to DIR/rc (written last, by rename).
 run_one='
 dir=$1 t=$2
-export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0:detect_stack_use_after_return=1:log_path=$dir/report
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99:log_path=$dir/report
-export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1:suppressions=$SAN_ROOT/tests/sanitizers/tsan.supp:log_path=$dir/report
+export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0:detect_stack_use_after_return=1:log_path=\"$dir/report\""
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=99:log_path=\"$dir/report\""
+export TSAN_OPTIONS="halt_on_error=1:exitcode=99:second_deadlock_stack=1:suppressions=\"$SAN_ROOT/tests/sanitizers/tsan.supp\":log_path=\"$dir/report\""
 sh "$t" >"$dir/out" 2>&1
 echo $? >"$dir/rc.tmp" && mv "$dir/rc.tmp" "$dir/rc"
 '
@@ -73,5 +75,5 @@ report_one() {
     return 1
 }
 
-run_in_order "$san_jobs" "$run_one" $tests
+run_in_order "$san_jobs" "$run_one" "$@"
 [ $failed -eq 0 ]

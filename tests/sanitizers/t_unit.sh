@@ -12,15 +12,20 @@ read_san_jobs
 # garbage into stale_copies.noted_at unseen by the default options.
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:exitcode=99:abort_on_error=0:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
-export TSAN_OPTIONS=halt_on_error=1:exitcode=99:second_deadlock_stack=1:suppressions=$root/tests/sanitizers/tsan.supp
+# A path in an option is quoted: the sanitizers split their options at
+# spaces too, and the checkout's path may hold one.
+export TSAN_OPTIONS="halt_on_error=1:exitcode=99:second_deadlock_stack=1:suppressions=\"$root/tests/sanitizers/tsan.supp\""
 unset CMOCKA_MESSAGE_OUTPUT
-bins=""
+# The binaries are the positional parameters, each a whole path.
+set --
 for build in build-asan build-tsan; do
-    found=$(ls "$root/$build"/tests/test_* 2>/dev/null)
-    [ -n "$found" ] || { echo "Bail out! no unit tests in $build (make test builds them)"; exit 255; }
-    bins="$bins $found"
+    n_before=$#
+    for b in "$root/$build"/tests/test_*; do
+        [ -e "$b" ] && set -- "$@" "$b"
+    done
+    [ $# -gt "$n_before" ] || { echo "Bail out! no unit tests in $build (make test builds them)"; exit 255; }
 done
-echo "1..$(echo $bins | wc -w)"
+echo "1..$#"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -46,5 +51,5 @@ report_one() {
     return 1
 }
 
-run_in_order "$san_jobs" "$run_one" $bins
+run_in_order "$san_jobs" "$run_one" "$@"
 [ $failed -eq 0 ]
