@@ -82,8 +82,9 @@ same request always gets the same bytes.
 
 Faults are injected per movie (--fault ID:KIND[:N]) or for a seeded
 fraction of the catalogue (--fault-fraction), per list page (--page-fault)
-and per changes page (--changes-page-fault: an error, a page cut short, a
-CDN's HTML page as a 200, or one result with a bad id, --bad-result); see
+and per changes page (--changes-page-fault: an error, TMDB's JSON one or
+CloudFront's HTML page for a 502, 503 or 504, a page cut short, a CDN's
+HTML page as a 200, or one result with a bad id, --bad-result); see
 --help for the kinds.
 
 `--dump-catalogue` prints, one JSON object per line, what a details request
@@ -156,7 +157,8 @@ FAULT_KINDS = ("500", "502html", "503", "503html", "504", "504html", "429", "401
 # none at all; not_object: the result is a bare number, no object)
 PAGE_BAD_IDS = {"no_id": None, "id_zero": 0, "id_negative": -5, "id_float": 550.5,
                 "id_string": "550", "id_huge": 1e30, "id_null": None, "not_object": None}
-PAGE_FAULT_KINDS = ("500", "503", "malformed", "html200", "first_page") + tuple(PAGE_BAD_IDS)
+PAGE_FAULT_KINDS = ("500", "503", "502html", "503html", "504html", "malformed", "html200",
+                    "first_page") + tuple(PAGE_BAD_IDS)
 
 CDN_HTML = (b"<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\">\n"
             b"<HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD>\n"
@@ -1181,6 +1183,12 @@ class Handler(BaseHTTPRequestHandler):
         if fault in ("500", "503"):
             self.send_error_json(int(fault))
             return True
+        if fault in ("502html", "503html", "504html"):
+            # CloudFront's own error page, as for a details fault of that kind
+            status = int(fault[:3])
+            self.send_body(status, CDN_HTML.replace(b"502 ERROR", b"%d ERROR" % status),
+                           "text/html")
+            return True
         if fault == "malformed":  # cut in the middle, yet a 200
             self.send_body(200, b'{"page": %d, "results": [{"id": 1' % page)
             return True
@@ -1645,7 +1653,8 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                         "one that shrinks or grows while paged (total_pages follows)")
     p.add_argument("--page-fault", action="append", default=[], metavar="N:KIND[:COUNT]",
                    help="the first COUNT requests of list page N (all if no COUNT) get KIND: "
-                        + ", ".join(PAGE_FAULT_KINDS) + " (500, 503: that error; malformed: "
+                        + ", ".join(PAGE_FAULT_KINDS) + " (500, 503: that error; 502html, 503html, "
+                        "504html: CloudFront's HTML error page with that status; malformed: "
                         "a 200 cut in the middle; html200: a CDN's HTML error page as a 200; first_page: page 1, "
                         "as a cache that keys pages without their query string serves it; the others: the page as usual but for one "
                         "result, --bad-result, whose id is missing, 0, -5, 550.5, \"550\", "

@@ -10,7 +10,7 @@
 # page 1 to every page). The same for a changes page.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 22
+plan 25
 
 # Page 3 answers 500 to its first two requests: the run's one retry is not enough.
 start_fake --movies 100 --deleted 0 --page-fault 3:500:2
@@ -40,6 +40,15 @@ is "$RC:$(sqlite3 "$TMP/once.sqlite3" 'SELECT count(*) FROM movies')" "0:100" \
 is "$(fake_stat by_endpoint.list)" 6 "5 pages, page 2 asked twice"
 is "$(sqlite3 "$TMP/once.sqlite3" 'SELECT status, http_requests, retries FROM runs')" \
     "ok|106|1" "the run is ok, the second request counted as a retry"
+
+# TMDB's CDN answers 502, 503 and 504 with its own HTML page, not TMDB's
+# JSON: asked again as a 5xx is, and the run goes on.
+stop_fake
+start_fake --movies 100 --deleted 0 --page-fault 2:502html:1 --page-fault 3:503html:1 \
+    --page-fault 4:504html:1
+run_ingest --db "$TMP/html5xx.sqlite3" list popular --pages all --rate 0
+is "$RC:$(sqlite3 "$TMP/html5xx.sqlite3" 'SELECT count(*) FROM movies')" "0:100" \
+    "pages 2 to 4 a CDN's HTML 502, 503, 504 once: exit 0, all 100 movies stored"
 
 # Broken on every request: the page's fault, not one result's; after the
 # retries the run fails naming the page, the reason and the attempts.
@@ -99,6 +108,14 @@ is "$(fake_stat by_endpoint.changes):$(fake_stat by_endpoint.details)" \
     "pages 2 and 3 asked twice, every changed movie fetched"
 is "$(sqlite3 "$TMP/changes.sqlite3" 'SELECT status, retries FROM runs ORDER BY id DESC LIMIT 1')" \
     "ok|2" "the run is ok, the two retries counted"
+
+changes_run --changes-page-fault 1:503html:1 --changes-page-fault 2:502html:1 \
+    --changes-page-fault 3:504html:1
+is "$RC:$(cursor)" "0:$(day 0)" \
+    "changes, pages 1 to 3 a CDN's HTML 503, 502, 504 once: exit 0, complete through yesterday"
+is "$(fake_stat by_endpoint.changes):$(fake_stat by_endpoint.details)" \
+    "$((pages + 3)):$(wc -l <"$TMP/expected" | tr -d ' ')" \
+    "pages 1 to 3 asked twice, every changed movie fetched"
 
 changes_run --changes-page-fault 2:malformed
 like "$RC:$ERR" "^1:.*changes $(day -3)\.\.$(day -1) page 2: bad payload: not a JSON object \(2 attempts\)" \
