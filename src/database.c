@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -222,11 +223,36 @@ static int open_locked(const char *path, enum lock_use use, const char *language
     return 0;
 }
 
+/* A dry run answers for the run it stands for: one in another language than
+ * the database's would be refused (store_open_for_load()), so it is too,
+ * rather than say it would fetch what the run will not. */
+static int check_dry_run_language(const struct options *opt, struct store *s) {
+    char held[64];
+    if (store_language(s, held, sizeof held) != STORE_OK) {
+        log_error("%s", store_errmsg(s));
+        return EXIT_FATAL;
+    }
+    if (!held[0] || strcmp(held, opt->language) == 0)
+        return 0;
+    log_error("%s holds %s text; a run adding %s text would be refused: a database holds one "
+              "language (write into another database, or load with --language %s)",
+              opt->db_path, held, opt->language, held);
+    return EXIT_USAGE;
+}
+
 int database_open_for_load(const struct options *opt, int *lock_fd, struct store **s) {
     *lock_fd = -1;
     *s = NULL;
-    if (opt->dry_run)
-        return access(opt->db_path, F_OK) != 0 ? 0 : database_open_for_reading(opt->db_path, s);
+    if (opt->dry_run) {
+        if (access(opt->db_path, F_OK) != 0)
+            return 0;
+        int code = database_open_for_reading(opt->db_path, s);
+        if (code == 0 && (code = check_dry_run_language(opt, *s)) != 0) {
+            store_close(*s);
+            *s = NULL;
+        }
+        return code;
+    }
     return open_locked(opt->db_path, LOCK_FOR_LOAD, opt->language, opt,
                        "not starting this load; nothing was done", lock_fd, s);
 }
