@@ -1123,6 +1123,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_error_json(503)
         elif fault == "502html":  # CloudFront's, its origin gone
             self.send_body(502, CDN_HTML, "text/html")
+        elif fault == "html200":  # a proxy's page in the way, served as a 200
+            self.send_body(200, CDN_HTML, "text/html")
         else:
             self.reset_connection()
         return True
@@ -1548,8 +1550,9 @@ class Server(ThreadingHTTPServer):
 def outage_spec(text):
     count, _, kind = text.partition(":")
     kind = kind or "503"
-    if not count.isdigit() or kind not in ("503", "502html", "reset"):
-        raise argparse.ArgumentTypeError(f"N[:KIND], KIND 503, 502html or reset, not {text!r}")
+    if not count.isdigit() or kind not in ("503", "502html", "html200", "reset"):
+        raise argparse.ArgumentTypeError(
+            f"N[:KIND], KIND 503, 502html, html200 or reset, not {text!r}")
     return int(count), kind
 
 
@@ -1758,8 +1761,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
     p.add_argument("--outage-after", type=outage_spec, metavar="N[:KIND]",
                    help="once N detail requests were answered, answer every /3/ request "
                         "KIND: 503 (TMDB's service offline, the default), 502html "
-                        "(CloudFront's page, its origin gone) or reset (the connection "
-                        "reset): TMDB or the network down in the middle of a run")
+                        "(CloudFront's page, its origin gone), html200 (a proxy's HTML "
+                        "page in the way, as a 200) or reset (the connection reset): TMDB "
+                        "or the network down in the middle of a run")
     p.add_argument("--verbose", action="store_true", help="log each request to stderr")
     opts = p.parse_args(argv)
     if opts.host not in ("127.0.0.1", "localhost", "::1"):

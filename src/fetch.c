@@ -205,6 +205,11 @@ enum retry_action fetch_movie(struct fetcher *f, const struct work_item *item,
          * answer for certain; broken JSON or UTF-8 may be a cut transfer
          * or a proxy's page, and may pass next time. */
         out->unusable = st == MOVIE_ERR_SHAPE || st == MOVIE_ERR_ID;
+        /* Not JSON or not UTF-8 at all: no answer TMDB meant. A proxy's
+         * or portal's page served as a 200 is what every movie gets while
+         * it is in the way, an outage the writer must see (not asked again,
+         * so at once, as retries spent). */
+        out->unanswered = st == MOVIE_ERR_JSON || st == MOVIE_ERR_UTF8;
     } else if (movie_lacks_part(out->movie, cfg->append, part, sizeof part)) {
         /* the query was cut on its way: stored, the movie would lose
          * the part's rows for this fetch; asked again, it may pass */

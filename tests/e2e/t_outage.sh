@@ -2,11 +2,13 @@
 # TMDB or the network down in the middle of a run: every movie left would
 # fail after its retries, each noted for the next run, for hours. Once
 # --give-up-after movies in a row failed with no answer after their retries
-# (5xx, 429, timeouts, resets), the run stops: failed, exit 1, and the next
-# run resumes it. A movie stored, a 404, or a failure TMDB answered (a body
-# of the wrong shape) ends the row; --give-up-after 0 never stops.
+# (5xx, 429, timeouts, resets; a 2xx body that is not JSON, a proxy's page
+# in the way, at once: such a body is not asked again), the run stops:
+# failed, exit 1, and the next run resumes it. A movie stored, a 404, or a
+# failure TMDB answered (a body of the wrong shape) ends the row;
+# --give-up-after 0 never stops.
 . "$(dirname "$0")/lib.sh"
-plan 23
+plan 25
 
 CAT="--movies 300 --deleted 0"
 IDS=$(catalogue_ids 300 $CAT)
@@ -35,8 +37,9 @@ is "$RC" 0 "TMDB back: the rerun exits 0"
 is "$(last_run)" "ok:280:0:20" "it resumes: the 20 stored are skipped, the 280 others stored"
 is "$(sql "SELECT count(*) FROM movies")" 300 "all 300 movies are stored"
 
-# each way of being down: CloudFront's 502 page, connections reset
-for kind in 502html reset; do
+# each way of being down: CloudFront's 502 page, a proxy's HTML page as a
+# 200 (a body that is not one: asked once, failed at once), connections reset
+for kind in 502html html200 reset; do
     rm -f "$DB"*
     start_fake $CAT --outage-after 5:$kind
     run_ingest ids $IDS $FAST --give-up-after 10

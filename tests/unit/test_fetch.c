@@ -1,8 +1,9 @@
 /* test_fetch.c - a worker's fetch of one movie against a server in a child
  * process on 127.0.0.1 that gives every request the same answer: what a
  * redirect's reason says, which copy times (Date) are believed, which bad
- * bodies are unusable (asking again cannot help), and the warning of a
- * long pause the server asks for. One request a movie (no retries). */
+ * bodies are unusable (asking again cannot help) and which are no answer
+ * at all (an outage's, writer.h), and the warning of a long pause the
+ * server asks for. One request a movie (no retries). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -218,6 +219,31 @@ static void test_only_well_formed_json_of_the_wrong_shape_is_unusable(void **sta
     }
 }
 
+/* A 200 whose body is not JSON or not UTF-8 (a proxy's page in the way, a
+ * body cut short) is no answer TMDB meant: counted towards an outage
+ * (writer.h); JSON of the wrong shape is TMDB's answer, and is not. */
+static void test_a_body_that_is_not_json_is_unanswered(void **state) {
+    struct fixture *f = *state;
+    static const struct {
+        const char *body;
+        bool unanswered;
+    } cases[] = {
+        {"<!DOCTYPE html><html><body>Access denied</body></html>", true},
+        {"{\"id\":550,\"title\":\"Fight", true},
+        {"{\"id\":550,\"title\":\"\xff\"}", true},
+        {"{\"id\":550,\"genres\":7}", false},
+        {"{\"id\":551}", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        serve(f, (struct answer){.status = "200 OK", .headers = "", .body = cases[i].body});
+        struct fetch_result out;
+        fetch(f, &out);
+        assert_int_equal(out.kind, FETCH_FAILED);
+        if (out.unanswered != cases[i].unanswered)
+            fail_msg("%s: unanswered %d (%s)", cases[i].body, out.unanswered, out.reason);
+    }
+}
+
 /* A Retry-After of 30 s or more pauses every request, and the run says so:
  * a cron job should not look hung. */
 static void test_a_pause_of_30_s_is_said(void **state) {
@@ -244,6 +270,8 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(test_only_well_formed_json_of_the_wrong_shape_is_unusable,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_body_that_is_not_json_is_unanswered, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_a_pause_of_30_s_is_said, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
