@@ -62,8 +62,10 @@ enum exit_status {
 #define DEFAULT_RETRIES 4
 /* Movies in a row failing unanswered after their retries before a load
  * stops as an outage (writer.h): at the default retries each takes about
- * 7 s of back-off, so 50 take about a minute and a quarter with 5 workers;
- * TMDB's few movies that always answer 500 are never 50 in a row. */
+ * 7 s of back-off, so 50 take about a minute and a quarter with 5 workers
+ * (hours when the server asks for long pauses: Retry-After is honoured up
+ * to RETRY_AFTER_CAP_MS); TMDB's few movies that always answer 500 are
+ * never 50 in a row. */
 #define DEFAULT_GIVE_UP_AFTER 50
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_MAX_BODY (8u * 1024 * 1024)

@@ -62,9 +62,10 @@ struct fetch_result {
      * non-JSON bodies, too large) may pass. */
     bool unusable;
     /* FETCH_FAILED: its retries ran out on failures that may pass (5xx,
-     * 429, timeouts, resets), or its 2xx body was not JSON or not UTF-8 (a
-     * proxy's page: not asked again), with no answer TMDB meant for it: a
-     * run of these is an outage (writer.h). */
+     * 429, timeouts, resets), or its 2xx body was not JSON or not UTF-8, or
+     * its error was not TMDB's own JSON (a proxy's, portal's or firewall's
+     * page, a redirect: not asked again), with no answer TMDB meant for it:
+     * a run of these is an outage (writer.h). */
     bool unanswered;
     /* FETCH_STORED / FETCH_MISSING: when the copy answered was made (its
      * Date, seconds since the epoch: from TMDB's CDN, hours old maybe), or

@@ -166,6 +166,11 @@ void tmdb_parse_error(const char *body, size_t len, int *status_code, char *mess
  * page from a proxy, a CDN or a wrong --api-base path does not. */
 bool tmdb_is_not_found(const char *body, size_t len);
 
+/* Whether an error body is TMDB's own: its JSON error, with a status_code
+ * or an "errors" array. A proxy's, a portal's or a CDN's page (HTML, or
+ * JSON of another shape) and an empty body are not. */
+bool tmdb_is_own_error(const char *body, size_t len);
+
 /* Whether an error body is TMDB's refusal of a page number: status_code 22,
  * or {"errors": [...]} naming the page (the 422 form). Any other 400 or 422
  * (a proxy's page, a bad parameter) is not the end of a list. */

@@ -1125,6 +1125,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_body(502, CDN_HTML, "text/html")
         elif fault == "html200":  # a proxy's page in the way, served as a 200
             self.send_body(200, CDN_HTML, "text/html")
+        elif fault == "403html":  # a portal's or a firewall's refusal
+            self.send_body(403, CDN_HTML.replace(b"502 ERROR", b"403 ERROR"), "text/html")
         else:
             self.reset_connection()
         return True
@@ -1550,9 +1552,9 @@ class Server(ThreadingHTTPServer):
 def outage_spec(text):
     count, _, kind = text.partition(":")
     kind = kind or "503"
-    if not count.isdigit() or kind not in ("503", "502html", "html200", "reset"):
+    if not count.isdigit() or kind not in ("503", "502html", "html200", "403html", "reset"):
         raise argparse.ArgumentTypeError(
-            f"N[:KIND], KIND 503, 502html, html200 or reset, not {text!r}")
+            f"N[:KIND], KIND 503, 502html, html200, 403html or reset, not {text!r}")
     return int(count), kind
 
 
@@ -1762,7 +1764,8 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="once N detail requests were answered, answer every /3/ request "
                         "KIND: 503 (TMDB's service offline, the default), 502html "
                         "(CloudFront's page, its origin gone), html200 (a proxy's HTML "
-                        "page in the way, as a 200) or reset (the connection reset): TMDB "
+                        "page in the way, as a 200), 403html (a portal's or firewall's "
+                        "refusal) or reset (the connection reset): TMDB "
                         "or the network down in the middle of a run")
     p.add_argument("--verbose", action="store_true", help="log each request to stderr")
     opts = p.parse_args(argv)

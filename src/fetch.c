@@ -183,10 +183,14 @@ enum retry_action fetch_movie(struct fetcher *f, const struct work_item *item,
             size_t n = strlen(out->reason);
             snprintf(out->reason + n, sizeof out->reason - n,
                      ", not TMDB's \"not found\" (a proxy? a wrong --api-base?)");
+            out->unanswered = !tmdb_is_own_error(r.body, r.len);
         }
         return RETRY_DONE;
     case RETRY_FAILED:
-        out->unanswered = f->spent;
+        /* its retries spent, or an error that is not TMDB's (a proxy's or
+         * portal's 403 or 404 page, a redirect): what every movie gets
+         * while it is in the way, an outage the writer must see */
+        out->unanswered = f->spent || (r.error == HTTP_OK && !tmdb_is_own_error(r.body, r.len));
         return RETRY_DONE;
     case RETRY_AGAIN:
         return RETRY_DONE;

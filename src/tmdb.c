@@ -448,6 +448,13 @@ bool tmdb_is_not_found(const char *body, size_t len) {
     return code == TMDB_CODE_NOT_FOUND || code == TMDB_CODE_INVALID_ID;
 }
 
+bool tmdb_is_own_error(const char *body, size_t len) {
+    int code;
+    char message[32];
+    tmdb_parse_error(body, len, &code, message, sizeof message);
+    return code != 0 || (message[0] && strcmp(message, "non-JSON body") != 0);
+}
+
 bool tmdb_is_page_refusal(const char *body, size_t len) {
     int code;
     char message[128];

@@ -8,7 +8,7 @@
 # failure TMDB answered (a body of the wrong shape) ends the row;
 # --give-up-after 0 never stops.
 . "$(dirname "$0")/lib.sh"
-plan 25
+plan 27
 
 CAT="--movies 300 --deleted 0"
 IDS=$(catalogue_ids 300 $CAT)
@@ -39,7 +39,7 @@ is "$(sql "SELECT count(*) FROM movies")" 300 "all 300 movies are stored"
 
 # each way of being down: CloudFront's 502 page, a proxy's HTML page as a
 # 200 (a body that is not one: asked once, failed at once), connections reset
-for kind in 502html html200 reset; do
+for kind in 502html html200 403html reset; do
     rm -f "$DB"*
     start_fake $CAT --outage-after 5:$kind
     run_ingest ids $IDS $FAST --give-up-after 10

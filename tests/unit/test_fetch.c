@@ -244,6 +244,41 @@ static void test_a_body_that_is_not_json_is_unanswered(void **state) {
     }
 }
 
+/* An error that is not TMDB's (a proxy's, portal's or firewall's page, a
+ * redirect) is no answer TMDB meant: counted towards an outage, as every
+ * movie gets it while that is in the way; TMDB's own JSON error is an
+ * answer, and is not. */
+static void test_an_error_that_is_not_tmdbs_is_unanswered(void **state) {
+    struct fixture *f = *state;
+    static const struct {
+        const char *status;
+        const char *headers;
+        const char *body;
+        bool unanswered;
+    } cases[] = {
+        {"403 Forbidden", "", "<html><body>Request blocked</body></html>", true},
+        {"404 Not Found", "", "<html><body>Not Found</body></html>", true},
+        {"301 Moved Permanently", "Location: http://127.0.0.1:1/portal\r\n", "", true},
+        {"400 Bad Request", "", "{\"message\":\"bad\"}", true},
+        {"400 Bad Request", "",
+         "{\"success\":false,\"status_code\":5,\"status_message\":\"Invalid parameters\"}", false},
+        {"422 Unprocessable Entity", "", "{\"errors\":[\"page must be less than 500\"]}", false},
+        {"404 Not Found", "", "{\"success\":false,\"status_code\":7,\"status_message\":\"x\"}",
+         false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        serve(f, (struct answer){.status = cases[i].status,
+                                 .headers = cases[i].headers,
+                                 .body = cases[i].body});
+        struct fetch_result out;
+        fetch(f, &out);
+        assert_int_equal(out.kind, FETCH_FAILED);
+        if (out.unanswered != cases[i].unanswered)
+            fail_msg("%s %s: unanswered %d (%s)", cases[i].status, cases[i].body, out.unanswered,
+                     out.reason);
+    }
+}
+
 /* A Retry-After of 30 s or more pauses every request, and the run says so:
  * a cron job should not look hung. */
 static void test_a_pause_of_30_s_is_said(void **state) {
@@ -271,6 +306,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_only_well_formed_json_of_the_wrong_shape_is_unusable,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_body_that_is_not_json_is_unanswered, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_an_error_that_is_not_tmdbs_is_unanswered, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_pause_of_30_s_is_said, setup, teardown),
     };
