@@ -1,12 +1,12 @@
 #!/bin/sh
 # TMDB or the network down in the middle of a run: every movie left would
 # fail after its retries, each noted for the next run, for hours. Once
-# --give-up-after movies in a row failed with no answer after their retries
-# (5xx, 429, timeouts, resets; a 2xx body that is not JSON, a proxy's page
-# in the way, at once: such a body is not asked again), the run stops:
-# failed, exit 1, and the next run resumes it. A movie stored, a 404, or a
-# failure TMDB answered (a body of the wrong shape) ends the row;
-# --give-up-after 0 never stops.
+# --give-up-after movies in a row failed with no answer TMDB meant (after
+# their retries: 5xx, 429, timeouts, resets; at once: a 2xx body that is
+# not JSON, an error that is not TMDB's own, a proxy's or firewall's page),
+# the run stops: failed, exit 1, and the next run resumes it. A movie
+# stored, a 404, or a failure TMDB answered (a body of the wrong shape)
+# ends the row; --give-up-after 0 never stops.
 . "$(dirname "$0")/lib.sh"
 plan 27
 
@@ -19,7 +19,7 @@ last_run() { sql "SELECT status || ':' || fetched || ':' || failed || ':' || ski
 start_fake $CAT --outage-after 20
 run_ingest ids $IDS $FAST --give-up-after 10
 is "$RC" 1 "TMDB down in the middle of a run: exit 1"
-like "$ERR" "error: 10 movies in a row failed with no answer after their retries \\(the last, movie [0-9]+: HTTP 503 .*TMDB or the network looks down" \
+like "$ERR" "error: 10 movies in a row failed with no answer TMDB meant \\(the last, movie [0-9]+: HTTP 503 .*TMDB or the network looks down" \
     "the error says how many failed in a row, the last one's reason, and why the run stops"
 like "$(last_run)" "^failed:20:" "the run is recorded failed, with the 20 movies stored"
 failed=$(sql "SELECT count(*) FROM fetch_failures")

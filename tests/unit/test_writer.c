@@ -380,8 +380,9 @@ static void test_unanswered_failures_in_a_row_stop_the_run(void **state) {
     stop_writer(f);
     const char *said = capture_stderr_end(f->dir);
     assert_int_equal(stop_reason(), STOP_FATAL);
-    const char *error = strstr(said, "3 movies in a row failed with no answer after their "
-                                     "retries (the last, movie 9: HTTP 503)");
+    const char *error =
+        strstr(said, "3 movies in a row failed with no answer TMDB meant (the last, movie 9: "
+                     "HTTP 503)");
     if (!error || strstr(error, "error:"))
         fail_msg("not said once, at movie 9: %s", said);
     assert_int_equal(committed(f->path), 10);
