@@ -141,11 +141,12 @@ static enum sync_status plan_changes(struct options *opt, struct store *store) {
         clock_format_date(first - 1, through);
         clock_format_date(today, today_s);
         clock_format_date(today - SOURCE_CHANGES_WINDOW_DAYS, back);
-        log_error("%s holds changes as complete through %s, but today is %s (UTC): a run with "
+        log_error("%s holds changes as complete through %s, but today is %s (UTC): this "
+                  "machine's clock is behind (set it right, and run again), or a run with "
                   "its clock ahead marked days that had not ended, and what TMDB changed since "
-                  "that run really ran is unread. Run 'tmdb-ingest changes --since DAY' from "
-                  "the day of that run (if unsure, two weeks back: --since %s); it reads those "
-                  "days and puts the cursor right",
+                  "that run really ran is unread. Then run 'tmdb-ingest changes --since DAY' "
+                  "from the day of that run (if unsure, two weeks back: --since %s); it reads "
+                  "those days and puts the cursor right",
                   opt->db_path, through, today_s, back);
         return SYNC_USAGE;
     } else if (first < today - SYNC_RETENTION_DAYS) {

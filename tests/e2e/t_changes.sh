@@ -183,7 +183,7 @@ is "$RC:$(cursor)" "0:$(day 0)" "on a database of shard 0/2 only: the cursor mov
 sql "UPDATE meta SET value = '$(day 3)' WHERE key = 'changes_from'"
 run_ingest changes --rate 0
 is "$RC:$(cursor)" "2:$(day 3)" "a cursor after today: exit 2, nothing moved"
-like "$ERR" "complete through $(day 2), but today is $(day 0) \(UTC\): a run with its clock ahead" \
+like "$ERR" "complete through $(day 2), but today is $(day 0) \(UTC\): this machine's clock is behind \(set it right, and run again\), or a run with its clock ahead" \
     "and says why"
 like "$ERR" "if unsure, two weeks back: --since $(day -14)\)" "and what to run"
 run_ingest changes --since "$(day -3)" --rate 0
