@@ -612,6 +612,8 @@ struct store_merge_counts {
     int64_t runs;         /* runs copied (renumbered after this database's) */
     int64_t running;      /* input runs still running, or merged into it while running
                              (merge the input again once they have ended) */
+    int64_t older_copies; /* movies whose later fetch was served an older copy than the
+                             other's: noted in stale_copies, for the next changes run */
     /* The result holds no changes cursor: the input ran an export or
      * changes but holds none (input_incomplete), or this database already
      * held none after such runs (here_incomplete: a part merged before was
@@ -628,6 +630,9 @@ struct store_merge_counts {
  * whichever database and copy hold them, so the order of the inputs does
  * not matter (rows kept from before schema version 6 have no time:
  * docs/schema.md, "Merging databases"); appended stays the winner's.
+ * A movie whose later fetch was served a copy older than the other
+ * fetch's is noted in stale_copies, as a load notes it
+ * (counts->older_copies).
  * Shared rows (genres, people, ...) are taken
  * when newer by updated_at, which they keep. Runs and fetch failures are
  * copied, renumbered, except runs already here (same uid; without one on

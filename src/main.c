@@ -130,6 +130,11 @@ static int merge(const struct options *opt) {
                                           "end; or it read a file of unknown day)"
                                         : "a part merged before had none",
                      opt->merge_out);
+        if (c.older_copies > 0)
+            log_warn("%s: %" PRId64 " movie(s) of %s and %s were fetched later from a copy "
+                     "older than the earlier fetch's (TMDB's cache): the later fetch is kept, "
+                     "noted in stale_copies; the next 'changes' run fetches them again",
+                     opt->merge_out, c.older_copies, opt->merge_out, opt->merge_inputs[i]);
         if (c.running > 0)
             log_warn("%s: %" PRId64 " run(s) of %s were still running (or were merged into it "
                      "while running): merge it again once they have ended (until then, dump's "

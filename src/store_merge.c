@@ -309,6 +309,40 @@ static enum store_status choose_deletions(struct store *s) {
                 "choose the later deletions");
 }
 
+/* The movies whose later fetch was served a copy older than the one the
+ * earlier fetch stored (TMDB's CDN: another edge, another cache): noted
+ * in stale_copies as a load notes them (store_note_copy()), needing a copy
+ * as new as the older fetch's, since a changes run may have read the
+ * change that copy held (the cursor is past it). A copy of unknown time
+ * counts as made at its fetch; a winner's unknown copy notes nothing, as
+ * in a load. Whichever database holds the later fetch: the result does not
+ * depend on the order of the merges. A note the movie had keeps its
+ * noted_at, the later need, and a failed one's NULL copy. The movies of
+ * two fetches are found first, from the input's movies_fetched_at: their
+ * copy times follow raw_json, on each row's overflow pages, read for those
+ * alone. Before copy_movies(), which overwrites this database's copy. */
+static enum store_status note_older_copies(struct store *s, int64_t *noted) {
+    s->stale_rows = -1;
+    enum store_status rc = exec(
+        s,
+        "WITH other_fetch (id) AS MATERIALIZED (SELECT i.id FROM src.movies i "
+        "JOIN main.movies o ON o.id = i.id WHERE i.fetched_at <> o.fetched_at) "
+        "INSERT INTO main.stale_copies (movie_id, needed_from, copy_made_at, noted_at) "
+        "SELECT id, needed, made, strftime('%Y-%m-%dT%H:%M:%SZ', 'now') FROM (SELECT f.id, "
+        "CASE WHEN w.id IS NULL THEN coalesce(i.copy_made_at, i.fetched_at) "
+        "ELSE coalesce(o.copy_made_at, o.fetched_at) END AS needed, "
+        "CASE WHEN w.id IS NULL THEN o.copy_made_at ELSE i.copy_made_at END AS made "
+        "FROM other_fetch f JOIN src.movies i ON i.id = f.id JOIN main.movies o ON o.id = f.id "
+        "LEFT JOIN temp.merge_winners w ON w.id = f.id) WHERE made < needed "
+        "ON CONFLICT (movie_id) DO UPDATE SET needed_from = max(needed_from, "
+        "excluded.needed_from), copy_made_at = CASE WHEN copy_made_at IS NULL THEN NULL "
+        "ELSE excluded.copy_made_at END",
+        "note the later fetches of older copies");
+    if (rc == STORE_OK)
+        *noted = sqlite3_changes64(s->db);
+    return rc;
+}
+
 static enum store_status copy_rows(struct store *s, struct store_merge_counts *c) {
     /* A movie's values are those of its later fetch (a tie keeps this
      * database's copy); its deletion, choose_deletions(). */
@@ -335,6 +369,8 @@ static enum store_status copy_rows(struct store *s, struct store_merge_counts *c
                    &c->movies_taken, "count the newer movies");
     if (rc == STORE_OK)
         rc = count(s, "SELECT count(*) FROM src.movies", &c->movies_read, "count the movies");
+    if (rc == STORE_OK)
+        rc = note_older_copies(s, &c->older_copies);
     if (rc != STORE_OK)
         return rc;
     rc = choose_parts(s);
