@@ -10,8 +10,11 @@
  *
  * When the server throttles anyway (429, or 503: the service is offline),
  * ratelimit_throttle() makes every thread wait together until the pause
- * is over, and lowers the rate (multiplicative decrease); the rate climbs
- * back to the configured one while no throttle is seen (additive increase).
+ * is over. A 429 (this client too fast) also lowers the rate
+ * (multiplicative decrease); the rate climbs back to the configured one
+ * while no 429 is seen (additive increase). A 503 (the service is down,
+ * not this client too fast) only pauses: a flaky CDN must not ratchet a
+ * run down, at a configured rate or without one.
  * Threads are served in the order they asked, each at the rate of the
  * moment, not the rate when it started waiting: as the rate climbs back,
  * waiting threads send sooner.
@@ -21,12 +24,11 @@
  * limiter then learns a rate, half of what was sent in the second before,
  * which climbs back (by 5 % of the learnt rate a second) with no ceiling,
  * so that once the server stops refusing, the limit stops mattering; a
- * further 429 halves it again. A 503 (the service is down, not this client
- * too fast) only pauses: a flaky CDN must not ratchet down a run that asked
- * for no limit. So does a 429 before any rate is learnt for the only request
- * this client sent in that second (a run's first request, the address's
- * quota used up by another client): half of one request a second, climbing
- * back by 5 % of that, would crawl for many minutes.
+ * further 429 halves it again. A 503 only pauses, as above. So does a 429
+ * before any rate is learnt for the only request this client sent in that
+ * second (a run's first request, the address's quota used up by another
+ * client): half of one request a second, climbing back by 5 % of that,
+ * would crawl for many minutes.
  *
  * Thread safety: all functions may be called from any thread; the state is
  * guarded by the limiter's mutex. Waiting happens outside the lock and ends
@@ -64,9 +66,8 @@ enum ratelimit_signal {
     RATELIMIT_UNAVAILABLE, /* 503: the service is offline or overloaded */
 };
 
-/* The server said "slow down": nobody sends before `pause_ms` from now,
- * and a configured rate drops; without one, only RATELIMIT_TOO_MANY
- * sets or lowers the rate (see above). Returns true when no pause is under
+/* The server said "slow down": nobody sends before `pause_ms` from now;
+ * only RATELIMIT_TOO_MANY sets or lowers the rate (see above). Returns true when no pause is under
  * way, or this one ends later than it by more than a quarter of its own
  * length (1 s at least): true for the answer that began a pause, false for
  * those in flight with it, so that a caller says a long pause once. */

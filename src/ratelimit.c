@@ -249,9 +249,13 @@ bool ratelimit_throttle(struct ratelimit *rl, long pause_ms, enum ratelimit_sign
     bool longer = rl->paused_until_s <= now || until > rl->paused_until_s + slack;
     if (until > rl->paused_until_s)
         rl->paused_until_s = until;
-    /* Requests already in flight when the first 429 came answer 429 too:
+    /* Only a 429 says this client is too fast. A 503 says the service is
+     * down: lowering a rate for it let a flaky CDN ratchet a run down (3 %
+     * of 600 movies answered one 503 each by CloudFront: 66 s at --rate
+     * 35 instead of 25; an outage took minutes longer to give up on). And
+     * requests already in flight when the first 429 came answer 429 too:
      * lower the rate once per pause, not once per answer. */
-    bool lower = rl->configured > 0 || why == RATELIMIT_TOO_MANY;
+    bool lower = why == RATELIMIT_TOO_MANY;
     /* No rate yet, and the refused request was the only one this client
      * sent in the server's last second (a run's first request, with the
      * address's quota used by another client or the run just before): it
