@@ -2092,6 +2092,68 @@ static void test_merge_takes_newer_shared_rows(void **state) {
                         "Korea, Republic of 2026-11-10T00:00:00Z");
 }
 
+/* Movie `id` fetched at `fetched_at` from a copy made at `copy_made_at`
+ * (NULL: unknown), in a transaction of its own. */
+static void upsert_copy(struct store *s, int64_t id, const char *fetched_at,
+                        const char *copy_made_at) {
+    struct movie m = sample(id, "x");
+    assert_int_equal(store_begin(s), STORE_OK);
+    if (store_upsert_movie(s, &m, fetched_at, copy_made_at) != STORE_OK)
+        fail_msg("store_upsert_movie: %s", store_errmsg(s));
+    assert_int_equal(store_commit(s), STORE_OK);
+}
+
+/* A movie whose later fetch was served a copy older than the other
+ * fetch's is noted, as a load notes it: the other's copy of unknown time
+ * counts as made at its fetch, in either database; the later fetch's
+ * unknown copy notes nothing. A note the movie had keeps its noted_at and
+ * the later need, a failed one its NULL copy; another takes the copy
+ * served. */
+static void test_merge_notes_a_later_fetch_of_an_older_copy(void **state) {
+    struct fixture *f = *state;
+    char in[160], buf[512];
+    struct store_merge_counts c;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct store *input = open_ok(file_in(f, "in.sqlite3", in, sizeof in), "ko-KR");
+    const char *early = "2026-11-26T11:00:00Z", *late = "2026-11-26T12:00:00Z";
+    upsert_copy(s, 1, early, NULL); /* made by 11:00: the later copy is older */
+    upsert_copy(input, 1, late, "2026-11-26T10:59:59Z");
+    upsert_copy(s, 2, early, NULL); /* as new as that fetch: nothing */
+    upsert_copy(input, 2, late, "2026-11-26T11:00:00Z");
+    upsert_copy(s, 3, early, "2026-11-26T10:00:00Z"); /* the later copy unknown: nothing */
+    upsert_copy(input, 3, late, NULL);
+    upsert_copy(s, 4, early, "2026-11-26T10:00:00Z"); /* noted failed here */
+    upsert_copy(input, 4, late, "2026-11-26T09:00:00Z");
+    upsert_copy(s, 5, early, "2026-11-26T10:00:00Z"); /* noted stale here */
+    upsert_copy(input, 5, late, "2026-11-26T09:00:00Z");
+    upsert_copy(s, 6, late, "2026-11-26T10:30:00Z"); /* the later fetch here */
+    upsert_copy(input, 6, early, NULL);
+    store_close(input);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO stale_copies VALUES "
+                                  "(4, '2026-11-27T00:00:00Z', NULL, '2026-11-01T00:00:00Z'), "
+                                  "(5, '2026-11-27T00:00:00Z', '2026-11-26T10:00:00Z', "
+                                  "'2026-11-01T00:00:00Z')",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    merge_ok(s, in, &c);
+    assert_int_equal(c.older_copies, 4);
+    store_close(s);
+    assert_string_equal(qs(f->path,
+                           "SELECT group_concat(movie_id || ' ' || needed_from || ' ' || "
+                           "coalesce(copy_made_at, 'none') || ' ' || CASE noted_at WHEN "
+                           "'2026-11-01T00:00:00Z' THEN 'kept' ELSE 'new' END, "
+                           "', ') FROM (SELECT * FROM stale_copies ORDER BY 1)",
+                           buf, sizeof buf),
+                        "1 2026-11-26T11:00:00Z 2026-11-26T10:59:59Z new, "
+                        "4 2026-11-27T00:00:00Z none kept, "
+                        "5 2026-11-27T00:00:00Z 2026-11-26T09:00:00Z kept, "
+                        "6 2026-11-26T11:00:00Z 2026-11-26T10:30:00Z new");
+}
+
 /* The input is attached read-only: a load writing it does not stop the
  * merge, a missing one is not created, any file name works. */
 static void test_merge_reads_its_input_only(void **state) {
@@ -3275,6 +3337,8 @@ int main(void) {
                                         teardown),
         cmocka_unit_test_setup_teardown(test_merge_takes_a_later_deletion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_takes_newer_shared_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_notes_a_later_fetch_of_an_older_copy, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_merge_reads_its_input_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_input_of_another_version, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_input_foreign_or_of_another_language, setup,
