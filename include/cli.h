@@ -60,7 +60,7 @@ enum exit_status {
 /* TMDB's CDN allows about 40 requests/s per address; stay clearly below. */
 #define DEFAULT_RATE 35.0
 #define DEFAULT_RETRIES 4
-/* Movies in a row failing unanswered after their retries before a load
+/* Movies in a row failing with no answer TMDB meant before a load
  * stops as an outage (writer.h): at the default retries each takes about
  * 7 s of back-off, so 50 take about a minute and a quarter with 5 workers
  * (hours when the server asks for long pauses: Retry-After is honoured up

@@ -49,9 +49,10 @@ struct writer_config {
     int64_t wal_warn_bytes;
     /* Stop the run (STOP_FATAL, logged) once this many movies in a row
      * failed unanswered (fetch_result.unanswered: their retries spent on
-     * 5xx, 429, timeouts, resets, or a 2xx body not JSON, a proxy's page in
-     * the way): TMDB or the network is down, and going on would fail every
-     * movie left, each noted for the next run. Any other result (stored,
+     * 5xx, 429, timeouts, resets; or at once a 2xx body not JSON, an error
+     * that is not TMDB's own, a proxy's or firewall's page, a redirect):
+     * TMDB or the network is down, and going on would fail every movie
+     * left, each noted for the next run. Any other result (stored, TMDB's
      * 404, a failure TMDB answered) ends the row. 0: never. */
     int give_up_after;
 };
