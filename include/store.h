@@ -656,6 +656,12 @@ enum store_status store_merge(struct store *s, const char *in_path,
 /* The language the database holds (meta.language), into buf. */
 enum store_status store_language(struct store *s, char *buf, size_t size);
 
+/* Whether text in `language` may be added: STORE_OK when the database
+ * holds that language or none yet; STORE_ERR_LANGUAGE, with the refusal in
+ * store_errmsg(), when it holds another. The load's check (store_open()),
+ * and a dry run's, which answers for the load it stands for. */
+enum store_status store_check_language(struct store *s, const char *language);
+
 /* Set a value of the meta table. Commits on its own; call it outside a batch. */
 enum store_status store_meta_set(struct store *s, const char *key, const char *value);
 

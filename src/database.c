@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -224,20 +223,15 @@ static int open_locked(const char *path, enum lock_use use, const char *language
 }
 
 /* A dry run answers for the run it stands for: one in another language than
- * the database's would be refused (store_open_for_load()), so it is too,
- * rather than say it would fetch what the run will not. */
+ * the database's would be refused (store_check_language(), as the load's
+ * store_open() checks it), so it is too, with the load's reason, rather
+ * than say it would fetch what the run will not. */
 static int check_dry_run_language(const struct options *opt, struct store *s) {
-    char held[64];
-    if (store_language(s, held, sizeof held) != STORE_OK) {
-        log_error("%s", store_errmsg(s));
-        return EXIT_FATAL;
-    }
-    if (!held[0] || strcmp(held, opt->language) == 0)
+    enum store_status ss = store_check_language(s, opt->language);
+    if (ss == STORE_OK)
         return 0;
-    log_error("%s holds %s text; a run adding %s text would be refused: a database holds one "
-              "language (write into another database, or load with --language %s)",
-              opt->db_path, held, opt->language, held);
-    return EXIT_USAGE;
+    log_error("%s", store_errmsg(s));
+    return ss == STORE_ERR_LANGUAGE ? EXIT_USAGE : EXIT_FATAL;
 }
 
 int database_open_for_load(const struct options *opt, int *lock_fd, struct store **s) {

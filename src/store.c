@@ -600,17 +600,8 @@ static enum store_status apply_schema(struct store *s) {
     sqlite3_finalize(st);
     /* an error here is one too: unchecked, the language would go
      * unchecked, or COMMIT fail after SQLite rolled back (out of memory) */
-    char language[64];
-    if (rc == STORE_OK && store_query_text(s->db, "SELECT value FROM meta WHERE key = 'language'",
-                                           language, sizeof language) != SQLITE_OK) {
-        rc = store_fail(s, "read the language");
-    } else if (rc == STORE_OK && strcmp(language, s->language) != 0) {
-        snprintf(s->errmsg, sizeof s->errmsg,
-                 "%s holds %s text; refusing to add %s text: a database holds one language "
-                 "(write into another database, or load with --language %s)",
-                 s->path, language, s->language, language);
-        rc = STORE_ERR_LANGUAGE;
-    }
+    if (rc == STORE_OK)
+        rc = store_check_language(s, s->language);
     if (sqlite3_exec(s->db, rc == STORE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) !=
             SQLITE_OK &&
         rc == STORE_OK)

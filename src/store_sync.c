@@ -386,6 +386,18 @@ enum store_status store_language(struct store *s, char *buf, size_t size) {
     return store_meta_get(s, "language", buf, size);
 }
 
+enum store_status store_check_language(struct store *s, const char *language) {
+    char held[64];
+    enum store_status rc = store_language(s, held, sizeof held);
+    if (rc != STORE_OK || !held[0] || strcmp(held, language) == 0)
+        return rc;
+    snprintf(s->errmsg, sizeof s->errmsg,
+             "%s holds %s text; refusing to add %s text: a database holds one language "
+             "(write into another database, or load with --language %s)",
+             s->path, held, language, held);
+    return STORE_ERR_LANGUAGE;
+}
+
 enum store_status store_meta_set(struct store *s, const char *key, const char *value) {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(s->db,
