@@ -104,6 +104,11 @@ int tmdb_url_encode(char *buf, size_t size, const char *value);
  */
 void tmdb_redact_url(const char *url, char *buf, size_t size);
 
+/* How much of an API base the URLs built here begin with: all of it but
+ * one trailing '/' ("https://api.themoviedb.org/3/" as ".../3"). A
+ * message naming the base names it so, as it is requested. */
+size_t tmdb_base_length(const char *base);
+
 /* The most results one page may hold (a page holds 20, or 100 of changes;
  * more is an error). */
 #define TMDB_PAGE_MAX_RESULTS 100

@@ -933,9 +933,7 @@ static enum source_status check_api_base(struct fetcher *f) {
     const struct fetch_config *cfg = f->config;
     char safe[512], reason[192];
     tmdb_redact_url(cfg->api_base, safe, sizeof safe);
-    /* named as requested: a base's trailing '/' is not sent twice */
-    for (size_t n = strlen(safe); n > 0 && safe[n - 1] == '/'; n--)
-        safe[n - 1] = '\0';
+    safe[tmdb_base_length(safe)] = '\0'; /* named as requested */
     if (tmdb_url_configuration(f->url, sizeof f->url, cfg->api_base, cfg->api_key) < 0) {
         if (stop_request(STOP_FATAL))
             log_error("--api-base %s: URL too long", safe);

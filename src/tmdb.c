@@ -84,11 +84,13 @@ static void sb_encode(struct sbuf *b, const char *s) {
     sb_encode_keep(b, s, "");
 }
 
-static void sb_base(struct sbuf *b, const char *base) {
+size_t tmdb_base_length(const char *base) {
     size_t n = strlen(base);
-    if (n > 0 && base[n - 1] == '/')
-        n--;
-    sb_append(b, base, n);
+    return n > 0 && base[n - 1] == '/' ? n - 1 : n;
+}
+
+static void sb_base(struct sbuf *b, const char *base) {
+    sb_append(b, base, tmdb_base_length(base));
 }
 
 /* Append api_key= (after `sep`: "?" or "&") when there is a key, and end
