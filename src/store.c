@@ -380,13 +380,26 @@ int store_query_ints(sqlite3 *db, const char *sql, int64_t *out, int n) {
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-int store_step_text(sqlite3_stmt *st, char *buf, size_t size) {
+/* Step `st` once and copy its first column (if any) into buf. */
+static int step_text(sqlite3_stmt *st, char *buf, size_t size) {
     buf[0] = '\0';
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
         snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int store_step_text(sqlite3_stmt *st, char *buf, size_t size) {
+    int rc = step_text(st, buf, size);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_step_text_reset(sqlite3_stmt *st, char *buf, size_t size) {
+    int rc = step_text(st, buf, size);
+    int rc2 = sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc != SQLITE_OK ? rc : rc2;
 }
 
 enum store_status store_run_text(struct store *s, const char *sql, int64_t run_id, const char *what,

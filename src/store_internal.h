@@ -185,6 +185,10 @@ int store_query_text(sqlite3 *db, const char *sql, char *buf, size_t size);
  * once, copy the first column (if any) into buf, and finalize it. */
 int store_step_text(sqlite3_stmt *st, char *buf, size_t size);
 
+/* store_step_text() for one of the store's statements, prepared once:
+ * reset it and clear its bindings instead of finalizing it. */
+int store_step_text_reset(sqlite3_stmt *st, char *buf, size_t size);
+
 /* The text `sql` (one column of runs, WHERE id = ?1) selects for run
  * `run_id` into buf ("" when NULL or no such run); on an error "read
  * <what> <run_id>" (store_fail()). */

@@ -137,13 +137,7 @@ static enum store_status newer_copy(struct store *s, int64_t id, const char *mad
     sqlite3_stmt *st = s->stmts[ST_NEWER_COPY];
     sqlite3_bind_int64(st, 1, id);
     store_bind_text(st, 2, made);
-    newer[0] = '\0';
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-        snprintf(newer, size, "%s", (const char *)sqlite3_column_text(st, 0));
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (store_step_text_reset(st, newer, size) != SQLITE_OK)
         return store_fail(s, "read movie %lld's copy", (long long)id);
     return STORE_OK;
 }
