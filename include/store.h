@@ -410,13 +410,12 @@ enum store_status store_has_other_shards(struct store *s, unsigned index, unsign
 
 /*
  * After a fetch of movie `id` answered (stored, or TMDB's 404), inside the
- * writer's batch: the copy TMDB's CDN served was made at `made_s` (its
- * Date, seconds since the epoch; -1 when the answer had none, taken as
- * fresh). With `needed_s` > 0, the movie changed in a window of days that
- * ended then: a copy made earlier may hold the data from before the
- * change, so the movie is noted in stale_copies with that time (the later
- * one when it was noted already). So is a copy older than the one the
- * movie is stored from (movies.copy_made_at, or when unknown its
+ * writer's batch: the copy TMDB's CDN served was made at `made` (its
+ * Date, ISO-8601 UTC, as the writer stores it in movies.copy_made_at;
+ * NULL when the answer had none, taken as fresh). With `needed_s` > 0, the movie changed in a
+ * window of days that ended then: a copy made earlier may hold the data from before the change, so
+ * the movie is noted in stale_copies with that time (the later one when it was noted already). So
+ * is a copy older than the one the movie is stored from (movies.copy_made_at, or when unknown its
  * fetched_at, the latest it can have been made), with that time: it
  * may hold the data from before a change the stored one holds, which a
  * changes run may have read, the cursor past it. Called before the
@@ -427,7 +426,7 @@ enum store_status store_has_other_shards(struct store *s, unsigned index, unsign
  * table is empty and nothing is noted (the common case: a load asks once
  * a connection whether it holds any row).
  */
-enum store_status store_note_copy(struct store *s, int64_t id, long long needed_s, long long made_s,
+enum store_status store_note_copy(struct store *s, int64_t id, long long needed_s, const char *made,
                                   bool *waiting);
 
 /*

@@ -142,14 +142,13 @@ static enum store_status newer_copy(struct store *s, int64_t id, const char *mad
     return STORE_OK;
 }
 
-enum store_status store_note_copy(struct store *s, int64_t id, long long needed_s, long long made_s,
+enum store_status store_note_copy(struct store *s, int64_t id, long long needed_s, const char *made,
                                   bool *waiting) {
     *waiting = false;
-    char made[CLOCK_ISO_SIZE] = "", needed[CLOCK_ISO_SIZE + 8] = "", stored[CLOCK_ISO_SIZE + 8];
+    char needed[CLOCK_ISO_SIZE + 8] = "", stored[CLOCK_ISO_SIZE + 8];
     if (needed_s > 0)
         clock_format_iso(needed_s, needed);
-    if (made_s >= 0) {
-        clock_format_iso(made_s, made);
+    if (made) {
         /* A copy older than the one stored may hold the data from before
          * a change the stored one holds, which a changes run may have
          * read already: the cursor is past it, so the copy needs one as
@@ -160,7 +159,7 @@ enum store_status store_note_copy(struct store *s, int64_t id, long long needed_
         if (strcmp(stored, needed) > 0)
             snprintf(needed, sizeof needed, "%s", stored);
     }
-    bool noting = needed[0] && made_s >= 0 && strcmp(made, needed) < 0;
+    bool noting = needed[0] && made && strcmp(made, needed) < 0;
     if (!noting && s->stale_rows < 0) { /* once a connection: most loads note none */
         int64_t any = 0;
         if (store_query_ints(s->db, "SELECT EXISTS (SELECT 1 FROM stale_copies)", &any, 1) != 0)
@@ -185,10 +184,10 @@ enum store_status store_note_copy(struct store *s, int64_t id, long long needed_
     }
     sqlite3_stmt *clear = s->stmts[ST_STALE_CLEAR];
     sqlite3_bind_int64(clear, 1, id);
-    store_bind_text(clear, 2, made_s >= 0 ? made : NULL);
+    store_bind_text(clear, 2, made);
     if (store_step_reset(clear) != SQLITE_OK)
         return store_fail(s, "clear movie %lld's stale copy", (long long)id);
-    if (made_s < 0 || sqlite3_changes(s->db) > 0)
+    if (!made || sqlite3_changes(s->db) > 0)
         return STORE_OK;
     /* No note, or one this copy is still too old for: say which. */
     sqlite3_stmt *keep = s->stmts[ST_STALE_KEEP];

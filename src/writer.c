@@ -107,13 +107,26 @@ static void commit(struct batch *b) {
     watch_wal(b);
 }
 
+/* When the copy `r` answered from was made, as text (ISO-8601 UTC), NULL
+ * when unknown: formatted once for the answers of one second, which share
+ * their Date (b->made). */
+static const char *made_text(struct batch *b, const struct fetch_result *r) {
+    if (r->copy_made_s < 0)
+        return NULL;
+    if (r->copy_made_s != b->made_s) {
+        clock_format_iso(r->copy_made_s, b->made);
+        b->made_s = r->copy_made_s;
+    }
+    return b->made;
+}
+
 /* An answer (stored, or TMDB's 404) from a copy TMDB's CDN made at
  * r->copy_made_s: noted in stale_copies when older than the change it was
  * fetched for, and a note it is new enough for cleared (store_note_copy()). */
 static enum store_status note_copy(struct batch *b, const struct fetch_result *r) {
     bool waiting;
     enum store_status st =
-        store_note_copy(b->store, r->movie_id, r->copy_needed_s, r->copy_made_s, &waiting);
+        store_note_copy(b->store, r->movie_id, r->copy_needed_s, made_text(b, r), &waiting);
     b->stale += waiting;
     if (r->copy_made_s > 0 && (b->oldest_copy == 0 || r->copy_made_s < b->oldest_copy))
         b->oldest_copy = r->copy_made_s;
@@ -137,15 +150,10 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
     if (r->kind == FETCH_STORED) {
         char fetched_at[CLOCK_ISO_SIZE];
         clock_utc_iso(fetched_at);
-        if (r->copy_made_s >= 0 && r->copy_made_s != b->made_s) {
-            clock_format_iso(r->copy_made_s, b->made);
-            b->made_s = r->copy_made_s;
-        }
         /* noted first: against the copy the movie is stored from */
         st = note_copy(b, r);
         if (st == STORE_OK)
-            st = store_upsert_movie(b->store, r->movie, fetched_at,
-                                    r->copy_made_s >= 0 ? b->made : NULL);
+            st = store_upsert_movie(b->store, r->movie, fetched_at, made_text(b, r));
         b->stored++;
     } else {
         bool missing = r->kind == FETCH_MISSING;

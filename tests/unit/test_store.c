@@ -976,11 +976,11 @@ static void test_upsert_clears_deleted_at(void **state) {
     assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NULL"), 1);
 }
 
-/* "2026-11-26T00:00:00Z" as seconds since the epoch; NULL as `none`. */
-static long long iso_s(const char *iso, long long none) {
+/* "2026-11-26T00:00:00Z" as seconds since the epoch; NULL as 0 (none). */
+static long long iso_s(const char *iso) {
     struct tm tm = {0};
     if (!iso)
-        return none;
+        return 0;
     assert_int_equal(sscanf(iso, "%d-%d-%dT%d:%d:%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
                             &tm.tm_hour, &tm.tm_min, &tm.tm_sec),
                      6);
@@ -993,7 +993,7 @@ static void note_ok(struct store *s, int64_t id, const char *needed, const char 
                     bool waiting_expected) {
     bool waiting = !waiting_expected;
     assert_int_equal(store_begin(s), STORE_OK);
-    assert_int_equal(store_note_copy(s, id, iso_s(needed, 0), iso_s(made, -1), &waiting), STORE_OK);
+    assert_int_equal(store_note_copy(s, id, iso_s(needed), made, &waiting), STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
     assert_int_equal(waiting, waiting_expected);
 }
