@@ -36,19 +36,21 @@
 
 /* Exit statuses: scripts and schedulers rely on these. */
 enum exit_status {
-    EXIT_OK = 0,         /* everything fetched (404s for deleted movies included) */
-    EXIT_FATAL = 1,      /* the run could not go on (credential rejected, database error, ...) */
-    EXIT_USAGE = 2,      /* usage or configuration error; nothing was requested */
-    EXIT_PARTIAL = 3,    /* the run finished but some movies failed after all retries, or
-                            an export's deletions were held back (--max-deletions) */
-    EXIT_NO_MATCH = 4,   /* search found nothing */
-    EXIT_UNRECORDED = 5, /* a load ended, but its end could not be written to the database
-                            (locked or full past the retries): runs says it is running */
-    EXIT_LOCKED = 6,     /* another tmdb-ingest run holds the database's lock file: nothing
-                            was done (a skip, not an outage: schedulers can tell) */
-    EXIT_SIGINT = 130,   /* interrupted by SIGINT; what was fetched is committed */
-    EXIT_SIGTERM = 143,  /* stopped by SIGTERM; what was fetched is committed */
-    EXIT_SIGHUP = 129,   /* stopped by SIGHUP (the terminal closed); likewise */
+    EXIT_OK = 0,          /* everything fetched (404s for deleted movies included) */
+    EXIT_FATAL = 1,       /* the run could not go on (credential rejected, database error, ...) */
+    EXIT_USAGE = 2,       /* usage or configuration error; nothing was requested */
+    EXIT_PARTIAL = 3,     /* the run finished but some movies failed after all retries, or
+                             an export's deletions were held back (--max-deletions) */
+    EXIT_NO_MATCH = 4,    /* search found nothing */
+    EXIT_UNRECORDED = 5,  /* a load ended, but its end could not be written to the database
+                             (locked or full past the retries): runs says it is running */
+    EXIT_LOCKED = 6,      /* another tmdb-ingest run holds the database's lock file: nothing
+                             was done (a skip, not an outage: schedulers can tell) */
+    EXIT_UNAVAILABLE = 7, /* TMDB or the network did not answer (an outage): the run stopped;
+                             what was fetched is committed, and a later run resumes */
+    EXIT_SIGINT = 130,    /* interrupted by SIGINT; what was fetched is committed */
+    EXIT_SIGTERM = 143,   /* stopped by SIGTERM; what was fetched is committed */
+    EXIT_SIGHUP = 129,    /* stopped by SIGHUP (the terminal closed); likewise */
 };
 
 #define DEFAULT_DB "tmdb.sqlite3"

@@ -49,11 +49,13 @@ struct pipeline_config {
 };
 
 enum pipeline_status {
-    PIPELINE_OK = 0,          /* the source was exhausted and every result written */
-    PIPELINE_SOURCE_ERROR,    /* the source failed part-way; what was fetched is stored */
-    PIPELINE_FATAL,           /* 401, database error, unreachable host, ...: logged */
-    PIPELINE_INTERRUPTED,     /* a signal stopped the run; what was fetched is stored */
-    PIPELINE_SETUP_ERROR,     /* could not start (out of memory, threads): logged */
+    PIPELINE_OK = 0,       /* the source was exhausted and every result written */
+    PIPELINE_SOURCE_ERROR, /* the source failed part-way; what was fetched is stored */
+    PIPELINE_FATAL,        /* 401, database error, TLS refused, ...: logged */
+    PIPELINE_INTERRUPTED,  /* a signal stopped the run; what was fetched is stored */
+    PIPELINE_SETUP_ERROR,  /* could not start (out of memory, threads): logged */
+    PIPELINE_UNAVAILABLE,  /* TMDB or the network did not answer (STOP_UNAVAILABLE,
+                              SOURCE_UNAVAILABLE): logged; a later run resumes */
 };
 
 /* Run the whole job. `stats` receives the counters (stats_init() first). */

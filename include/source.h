@@ -128,6 +128,10 @@ enum source_status {
     SOURCE_STOPPED = 1, /* the queue was aborted or a stop was requested */
     SOURCE_FATAL = 2,   /* the run cannot go on (401, unreachable host, ...): logged */
     SOURCE_ERROR = 3,   /* the source failed part-way (read error, bad page): logged */
+    /* SOURCE_ERROR or SOURCE_FATAL because TMDB or the network did not
+     * answer: a page's or the export download's retries spent on what may
+     * pass (5xx, 429, timeouts, resets, an unreachable host): logged */
+    SOURCE_UNAVAILABLE = 4,
 };
 
 /*

@@ -23,6 +23,10 @@ enum stop_reason {
     STOP_NONE = 0,
     STOP_FATAL = 1,  /* 401, database error, ...: the run cannot go on */
     STOP_SIGNAL = 2, /* SIGINT / SIGTERM / SIGHUP */
+    /* TMDB or the network did not answer (an unreachable host, retries
+     * spent, --give-up-after movies in a row): the run cannot go on now,
+     * a later one can */
+    STOP_UNAVAILABLE = 3,
 };
 
 /* Create the self-pipe. Call once from main before any thread starts.

@@ -144,6 +144,7 @@ static const char *run_status_name(enum pipeline_status ps, const struct run_cou
     case PIPELINE_SOURCE_ERROR:
     case PIPELINE_FATAL:
     case PIPELINE_SETUP_ERROR:
+    case PIPELINE_UNAVAILABLE:
         break;
     }
     return "failed";
@@ -155,6 +156,8 @@ static int exit_status_of(enum pipeline_status ps, const struct run_counts *c) {
         return c->failed > 0 ? EXIT_PARTIAL : EXIT_OK;
     case PIPELINE_INTERRUPTED:
         return cli_exit_of_signal(stop_signal());
+    case PIPELINE_UNAVAILABLE:
+        return EXIT_UNAVAILABLE;
     case PIPELINE_SOURCE_ERROR:
     case PIPELINE_FATAL:
     case PIPELINE_SETUP_ERROR:

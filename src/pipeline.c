@@ -110,7 +110,8 @@ static void *worker_main(void *arg) {
                 continue; /* counted by the producer as requested */
             struct fetch_result r;
             if (fetch_movie(&f, &item, &r) == RETRY_FATAL) {
-                if (stop_request(STOP_FATAL))
+                /* the host unreachable through every retry, or no going on */
+                if (stop_request(f.spent ? STOP_UNAVAILABLE : STOP_FATAL))
                     log_error("movie %" PRId64 ": %s", item.movie_id, r.reason);
                 break;
             }
@@ -226,10 +227,20 @@ static enum pipeline_status result_of(const struct pipeline *p) {
      * signal's exit status would say that all parsed work was committed. */
     if (p->writer_status != WRITER_OK)
         return PIPELINE_FATAL;
-    if (stop_requested())
-        return stop_reason() == STOP_SIGNAL ? PIPELINE_INTERRUPTED : PIPELINE_FATAL;
+    switch (stop_reason()) {
+    case STOP_SIGNAL:
+        return PIPELINE_INTERRUPTED;
+    case STOP_UNAVAILABLE:
+        return PIPELINE_UNAVAILABLE;
+    case STOP_FATAL:
+        return PIPELINE_FATAL;
+    case STOP_NONE:
+        break;
+    }
     if (p->source_status == SOURCE_FATAL)
         return PIPELINE_FATAL;
+    if (p->source_status == SOURCE_UNAVAILABLE)
+        return PIPELINE_UNAVAILABLE;
     if (p->source_status == SOURCE_ERROR)
         return PIPELINE_SOURCE_ERROR;
     return PIPELINE_OK;

@@ -121,20 +121,25 @@ static int push_id(struct producer *p, int64_t id) {
     return push_item(p, id, 0);
 }
 
-static enum source_status fail_fatal(const char *what, int page, const char *reason) {
-    if (stop_request(STOP_FATAL))
+/* A page that ends the run: its host unreachable through every retry (f's
+ * last request spent them: an outage), a 401, a TLS failure. */
+static enum source_status fail_fatal(const struct fetcher *f, const char *what, int page,
+                                     const char *reason) {
+    if (stop_request(f->spent ? STOP_UNAVAILABLE : STOP_FATAL))
         log_error("%s page %d: %s", what, page, reason);
     return SOURCE_FATAL;
 }
 
 /* A page given up (its last answer's reason, after `attempts` requests:
- * a 4xx, or 5xx or unreadable bodies through every retry). */
-static enum source_status fail_page(const char *what, int page, const char *reason, int attempts) {
+ * a 4xx, or 5xx or unreadable bodies through every retry, which f's last
+ * request spent: TMDB or the network did not answer). */
+static enum source_status fail_page(const struct fetcher *f, const char *what, int page,
+                                    const char *reason, int attempts) {
     if (attempts > 1)
         log_error("%s page %d: %s (%d attempts)", what, page, reason, attempts);
     else
         log_error("%s page %d: %s", what, page, reason);
-    return SOURCE_ERROR;
+    return f->spent ? SOURCE_UNAVAILABLE : SOURCE_ERROR;
 }
 
 static enum source_status produce_list(const struct source *src, struct fetcher *f,
@@ -157,8 +162,7 @@ static enum source_status produce_list(const struct source *src, struct fetcher 
         char reason[192];
         enum retry_action a = fetch_page(f, f->url, n, &page, &r, &attempts, reason, sizeof reason);
         if (a == RETRY_FATAL)
-            return stop_requested() && stop_reason() != STOP_FATAL ? SOURCE_STOPPED
-                                                                   : fail_fatal(name, n, reason);
+            return stop_reason() == STOP_SIGNAL ? SOURCE_STOPPED : fail_fatal(f, name, n, reason);
         if (a == RETRY_FAILED && (r.status == 400 || r.status == 422) && n > 1 &&
             tmdb_is_page_refusal(r.body, r.len)) {
             /* TMDB refuses pages past its cap (400/22 or 422): the list ends here. */
@@ -166,7 +170,7 @@ static enum source_status produce_list(const struct source *src, struct fetcher 
             return SOURCE_OK;
         }
         if (a != RETRY_DONE)
-            return fail_page(name, n, reason, attempts);
+            return fail_page(f, name, n, reason, attempts);
         /* lists grow and shrink while paged: the latest total_pages holds */
         last = page.total_pages < limit ? page.total_pages : limit;
         if (n == 1) {
@@ -379,6 +383,7 @@ enum download {
 static enum download download_into(int fd, off_t at, const char *url, bool missing_is_quiet,
                                    struct fetcher *f, struct stats *stats) {
     int max_attempts = f->config->max_retries + 1;
+    f->spent = false;
     char safe_url[2048]; /* a password in --export-base stays out of the log */
     tmdb_redact_url(url, safe_url, sizeof safe_url);
     for (int attempt = 1;; attempt++) {
@@ -417,6 +422,7 @@ static enum download download_into(int fd, off_t at, const char *url, bool missi
         bool transient = cut || r.error == HTTP_ERR_TIMEOUT || r.error == HTTP_ERR_NETWORK ||
                          r.error == HTTP_ERR_CONNECT || r.status == 429 || r.status >= 500;
         if (r.error == HTTP_ERR_ABORTED || !transient || attempt >= max_attempts) {
+            f->spent = transient && r.error != HTTP_ERR_ABORTED; /* an outage: SOURCE_UNAVAILABLE */
             if (r.error != HTTP_ERR_ABORTED)
                 log_error("export %s: %s", safe_url, what);
             return missing ? DL_MISSING : DL_FAILED;
@@ -570,7 +576,9 @@ static enum source_status produce_export(const struct source *src, struct fetche
         if (fd < 0)
             return SOURCE_FATAL;
     } else if ((fd = download_export(src, f, p->stats)) < 0) {
-        return stop_requested() && stop_reason() != STOP_FATAL ? SOURCE_STOPPED : SOURCE_FATAL;
+        if (stop_reason() == STOP_SIGNAL)
+            return SOURCE_STOPPED;
+        return f->spent ? SOURCE_UNAVAILABLE : SOURCE_FATAL;
     }
     const char *name = src->export_path ? src->export_path : "the export";
     struct export_reader *r = export_reader_open(fd);
@@ -667,12 +675,11 @@ static enum source_status changes_page(struct fetcher *f, long first, long last,
     int attempts;
     enum retry_action a = fetch_page(f, f->url, n, page, &r, &attempts, reason, sizeof reason);
     if (a == RETRY_FATAL)
-        return stop_requested() && stop_reason() != STOP_FATAL ? SOURCE_STOPPED
-                                                               : fail_fatal("changes", n, reason);
+        return stop_reason() == STOP_SIGNAL ? SOURCE_STOPPED : fail_fatal(f, "changes", n, reason);
     if (a != RETRY_DONE) {
         char where[64];
         name_window(first, last, where, sizeof where);
-        return fail_page(where, n, reason, attempts);
+        return fail_page(f, where, n, reason, attempts);
     }
     /* A copy TMDB's CDN made before the window ended (on its last day or
      * earlier) lists none of the changes made after it: sync_finish() marks
@@ -944,9 +951,10 @@ static enum source_status check_api_base(struct fetcher *f) {
     enum retry_action a = fetch_get(f, f->url, &r, &attempts, reason, sizeof reason);
     if (a == RETRY_DONE)
         return SOURCE_OK;
-    if (a == RETRY_FATAL && stop_requested() && stop_reason() != STOP_FATAL)
+    if (a == RETRY_FATAL && stop_reason() == STOP_SIGNAL)
         return SOURCE_STOPPED;
-    if (stop_request(STOP_FATAL)) {
+    /* unreachable, or 5xx through every retry: TMDB or the network down */
+    if (stop_request(f->spent ? STOP_UNAVAILABLE : STOP_FATAL)) {
         if (r.status == 404 && tmdb_is_not_found(r.body, r.len))
             log_error("%s is not TMDB's API (v3): GET /configuration answered TMDB's 404, as "
                       "every movie would, each read as deleted. Check --api-base or "

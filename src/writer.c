@@ -210,7 +210,7 @@ static void watch_outage(struct batch *b, const struct fetch_result *r) {
     }
     if (++b->unanswered_in_a_row != b->cfg->give_up_after)
         return;
-    if (stop_request(STOP_FATAL))
+    if (stop_request(STOP_UNAVAILABLE))
         log_error("%d movies in a row failed with no answer TMDB meant (the last, movie "
                   "%" PRId64 ": %s): TMDB or the network looks down, so the run stops "
                   "rather than fail every movie left; the next run fetches what this one did "

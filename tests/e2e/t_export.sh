@@ -312,7 +312,7 @@ stop_fake
 start_fake $FAKE_OPTS --export-cut 2
 run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 --max-age 1h \
     --retries 1
-is "$RC" 1 "an export cut short on each of --retries 1 + 1 downloads: exit 1"
+is "$RC" 7 "an export cut short on each of --retries 1 + 1 downloads: exit 7, as an outage"
 fake_snapshot
 is "$(fake_stat by_endpoint.export)" 2 "after the second download, not before or after"
 
@@ -326,7 +326,7 @@ start=$(date +%s)
 run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 --timeout 2 \
     --retries 1
 elapsed=$(( $(date +%s) - start ))
-is "$RC" 1 "an export dripping a byte at a time: exit 1"
+is "$RC" 7 "an export dripping a byte at a time: exit 7, as an outage"
 ok "$([ "$elapsed" -le 20 ] && echo 0 || echo 1)" "after two tries of about --timeout each (${elapsed}s)"
 like "$ERR" "export .*(too slow|Operation too slow|timeout|timed out)" "and says the download was too slow"
 is "$(sql "SELECT count(*) FROM movies WHERE deleted_at IS NULL")" "$live" "nothing is marked deleted"

@@ -35,7 +35,7 @@ sql "UPDATE movies SET fetched_at = '2020-01-01T00:00:00Z';
 start_fake $FAKE_OPTS --export-trailing-bytes 8 --verbose
 run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 --include-adult \
     --retries 1
-is "$RC" 1 "a padded main export: exit 1, as a corrupt one"
+is "$RC" 7 "a padded main export: exit 7, as a corrupt one downloaded again and again"
 like "$ERR" "export download failed \(8 $REFUSED\); retrying" "downloaded again, the warning says why"
 like "$ERR" "export $FAKE_URL/p/exports/$TODAY_NAME: 8 $REFUSED" \
     "then an error names the file and the reason"
@@ -53,7 +53,7 @@ curl -s -o "$TMP/padded.gz" "$FAKE_URL/p/exports/$TODAY_NAME"
 curl -s -o "$TMP/adult.gz" "$FAKE_URL/p/exports/adult_$TODAY_NAME"
 cat "$TMP/padded.gz" "$TMP/adult.gz" >"$TMP/file/$TODAY_NAME"
 run_ingest export --file "$TMP/file/$TODAY_NAME" --rate 0 --include-adult
-is "$RC" 1 "--file of a padded main export and the adult one: exit 1"
+is "$RC" 1 "--file of a padded main export and the adult one: exit 1 (no download to try later)"
 # (the bytes counted are the padding and the adult export after it)
 ADULT_BYTES=$(wc -c <"$TMP/adult.gz")
 like "$ERR" "$TMP/file/$TODAY_NAME, after line [0-9]+: $((8 + ADULT_BYTES)) $REFUSED" \

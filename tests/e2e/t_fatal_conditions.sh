@@ -13,7 +13,7 @@ port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 start=$(date +%s)
 run_ingest ids 550 603 --api-base "http://127.0.0.1:$port/3" --retries 2 --rate 0
 elapsed=$(( $(date +%s) - start ))
-is "$RC" 1 "unreachable host: exit 1"
+is "$RC" 7 "unreachable host: exit 7, TMDB or the network down"
 like "$ERR" "127\.0\.0\.1" "the message names the host"
 [ "$elapsed" -le 15 ]
 ok $? "bounded retries: gave up in ${elapsed}s"

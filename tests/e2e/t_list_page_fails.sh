@@ -1,5 +1,6 @@
 #!/bin/sh
-# A list page that keeps failing ends the run (failed, exit 1) after the
+# A list page that keeps failing ends the run (failed, exit 7: TMDB or the
+# network did not answer, try later; exit 1 for a 4xx, which will not pass) after the
 # movies of the pages before it; the rerun resumes: it reads the pages
 # again and fetches only what the failed run did not settle. A page
 # answered 200 with a body that is not a page (cut short, a proxy's HTML)
@@ -15,7 +16,7 @@ plan 25
 # Page 3 answers 500 to its first two requests: the run's one retry is not enough.
 start_fake --movies 100 --deleted 0 --page-fault 3:500:2
 run_ingest list top_rated --pages all --rate 0 --retries 1
-is "$RC" 1 "page 3 failing: exit 1"
+is "$RC" 7 "page 3 failing through the retries: exit 7, TMDB or the network down"
 like "$ERR" "top_rated page 3: HTTP 500" "names the page and the answer"
 is "$(sql 'SELECT status, requested, fetched FROM runs')" "failed|40|40" \
     "the run is failed, with the 40 movies of pages 1 and 2"
@@ -56,8 +57,8 @@ stop_fake
 start_fake --movies 100 --deleted 0 --page-fault 2:malformed
 run_ingest --db "$TMP/bad.sqlite3" list popular --pages all --rate 0 --retries 2
 fake_snapshot
-like "$RC:$ERR" "^1:.*popular page 2: bad payload: not a JSON object \(3 attempts\)" \
-    "a page broken 3 times with --retries 2: exit 1, naming the page, the reason, the attempts"
+like "$RC:$ERR" "^7:.*popular page 2: bad payload: not a JSON object \(3 attempts\)" \
+    "a page broken 3 times with --retries 2: exit 7, naming the page, the reason, the attempts"
 is "$(fake_stat by_endpoint.list)" 4 "page 1 once, page 2 three times"
 is "$(sqlite3 "$TMP/bad.sqlite3" 'SELECT status, fetched, retries FROM runs')" "failed|20|2" \
     "the run is failed, with the 20 movies of page 1 and the 2 retries"
@@ -75,8 +76,8 @@ stop_fake
 start_fake --movies 100 --deleted 0 --page-fault 2:first_page --page-fault 3:first_page \
     --page-fault 4:first_page --page-fault 5:first_page
 run_ingest --db "$TMP/first.sqlite3" list popular --pages all --rate 0 --retries 1
-like "$RC:$ERR" "^1:.*popular page 2: bad payload: page 1 answered for page 2 \(2 attempts\)" \
-    "every page answered with page 1: exit 1, naming the page asked for and the one answered"
+like "$RC:$ERR" "^7:.*popular page 2: bad payload: page 1 answered for page 2 \(2 attempts\)" \
+    "every page answered with page 1: exit 7, naming the page asked for and the one answered"
 is "$(sqlite3 "$TMP/first.sqlite3" 'SELECT status, fetched FROM runs')" "failed|20" \
     "the run is failed, not ok with page 1's 20 movies"
 
@@ -118,16 +119,16 @@ is "$(fake_stat by_endpoint.changes):$(fake_stat by_endpoint.details)" \
     "pages 1 to 3 asked twice, every changed movie fetched"
 
 changes_run --changes-page-fault 2:malformed
-like "$RC:$ERR" "^1:.*changes $(day -3)\.\.$(day -1) page 2: bad payload: not a JSON object \(2 attempts\)" \
-    "changes, page 2 broken twice with --retries 1: exit 1, naming the page, the attempts"
+like "$RC:$ERR" "^7:.*changes $(day -3)\.\.$(day -1) page 2: bad payload: not a JSON object \(2 attempts\)" \
+    "changes, page 2 broken twice with --retries 1: exit 7, naming the page, the attempts"
 is "$(fake_stat by_endpoint.changes):$(cursor)" "3:$(day -3)" \
     "page 1 once, page 2 twice; the days are not marked complete"
 
 # A changes page answered with page 1 marked the days complete without
 # page 2's changes: they were never fetched, and no later run reads them.
 changes_run --changes-page-fault 2:first_page
-like "$RC:$ERR" "^1:.*changes $(day -3)\.\.$(day -1) page 2: bad payload: page 1 answered for page 2 \(2 attempts\)" \
-    "changes, page 2 answered with page 1: exit 1, naming the page"
+like "$RC:$ERR" "^7:.*changes $(day -3)\.\.$(day -1) page 2: bad payload: page 1 answered for page 2 \(2 attempts\)" \
+    "changes, page 2 answered with page 1: exit 7, naming the page"
 is "$(cursor)" "$(day -3)" "the days are not marked complete"
 
 done_testing

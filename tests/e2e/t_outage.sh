@@ -4,11 +4,11 @@
 # --give-up-after movies in a row failed with no answer TMDB meant (after
 # their retries: 5xx, 429, timeouts, resets; at once: a 2xx body that is
 # not JSON, an error that is not TMDB's own, a proxy's or firewall's page),
-# the run stops: failed, exit 1, and the next run resumes it. A movie
+# the run stops: failed, exit 7, and the next run resumes it. A movie
 # stored, a 404, or a failure TMDB answered (a body of the wrong shape)
 # ends the row; --give-up-after 0 never stops.
 . "$(dirname "$0")/lib.sh"
-plan 27
+plan 31
 
 CAT="--movies 300 --deleted 0"
 IDS=$(catalogue_ids 300 $CAT)
@@ -21,7 +21,7 @@ last_run() { sql "SELECT status || ':' || fetched || ':' || failed || ':' || ski
 # with the rest, which the rerun then fetches.
 start_fake $CAT --outage-after 20
 run_ingest ids $IDS $FAST --workers 1 --give-up-after 10
-is "$RC" 1 "TMDB down in the middle of a run: exit 1"
+is "$RC" 7 "TMDB down in the middle of a run: exit 7"
 like "$ERR" "error: 10 movies in a row failed with no answer TMDB meant \\(the last, movie [0-9]+: HTTP 503 .*TMDB or the network looks down" \
     "the error says how many failed in a row, the last one's reason, and why the run stops"
 like "$(last_run)" "^failed:20:" "the run is recorded failed, with the 20 movies stored"
@@ -46,7 +46,7 @@ for kind in 502html html200 403html reset; do
     rm -f "$DB"*
     start_fake $CAT --outage-after 5:$kind
     run_ingest ids $IDS $FAST --give-up-after 10
-    is "$RC" 1 "down with $kind: exit 1"
+    is "$RC" 7 "down with $kind: exit 7"
     like "$ERR" "10 movies in a row failed with no answer" "down with $kind: said as an outage"
 done
 
@@ -54,7 +54,7 @@ done
 rm -f "$DB"*
 start_fake $CAT --outage-after 5
 run_ingest ids $IDS $FAST
-is "$RC:$(sql "SELECT status FROM runs")" "1:failed" "by default the run stops too"
+is "$RC:$(sql "SELECT status FROM runs")" "7:failed" "by default the run stops too"
 like "$ERR" "error: 50 movies in a row failed" "at 50 movies in a row"
 
 # --give-up-after 0: never; every movie fails, the run ends partial
@@ -63,6 +63,20 @@ start_fake $CAT --outage-after 5
 run_ingest ids $IDS $FAST --give-up-after 0
 is "$RC" 3 "--give-up-after 0 never stops: exit 3"
 is "$(last_run)" "partial:5:295:0" "every movie left was asked for and failed"
+
+# down from the start: the first request's retries are spent, the same
+# exit 7 (a scheduler retries on it alone); exit 1 stays for what waiting
+# does not mend (t_credentials, t_wrong_api_base)
+rm -f "$DB"*
+start_fake $CAT --outage-after 0
+run_ingest ids $IDS --rate 0 --retries 1
+like "$RC:$ERR" "^7:.*/configuration: HTTP 503" "down at the start of ids: /configuration fails, exit 7"
+is "$(sql "SELECT count(*) FROM movies")" 0 "no movie stored"
+run_ingest list popular --pages all --rate 0 --retries 1
+like "$RC:$ERR" "^7:.*popular page 1: HTTP 503 .*\(2 attempts\)" "down at the start of list: page 1 fails, exit 7"
+start_fake $CAT --outage-after 0:403html
+run_ingest list popular --rate 0 --retries 1
+like "$RC:$ERR" "^1:.*popular page 1: HTTP 403" "a page refused at once with a 4xx (here a firewall's page): exit 1, as for a wrong --api-base"
 
 # failures that are not an outage do not stop a run. One worker keeps the
 # order: 6 failing, one stored, 6 failing, with --give-up-after 7.

@@ -50,11 +50,11 @@ load TMDB_API_BASE="$FAKE_URL/3" http_proxy="$NOWHERE" no_proxy=127.0.0.1
 is "$RC" 0 "no_proxy: a host it names is reached directly"
 
 load TMDB_API_BASE="$FAKE_URL/3" http_proxy="$NOWHERE"
-is "$RC" 1 "an unreachable proxy: exit 1"
+is "$RC" 7 "an unreachable proxy: exit 7, the network down"
 like "$ERR" "127\.0\.0\.1 port 1" "the message names the proxy's address"
 
 load TMDB_API_BASE="$FAKE_URL/3" http_proxy="http://loader:pr0xy-s3cret@127.0.0.1:1"
-is "$RC" 1 "a proxy with a password, unreachable: exit 1"
+is "$RC" 7 "a proxy with a password, unreachable: exit 7"
 unlike "$ERR" "s3cret" "the proxy's password is not in the message"
 like "$ERR" "127\.0\.0\.1 port 1" "its address is"
 is "$(sqlite3 "$DB" .dump | grep -c s3cret)" 0 "nor in the database"

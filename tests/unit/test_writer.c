@@ -379,7 +379,7 @@ static void test_unanswered_failures_in_a_row_stop_the_run(void **state) {
     push_failure(f, 10, true);
     stop_writer(f);
     const char *said = capture_stderr_end(f->dir);
-    assert_int_equal(stop_reason(), STOP_FATAL);
+    assert_int_equal(stop_reason(), STOP_UNAVAILABLE);
     const char *error =
         strstr(said, "3 movies in a row failed with no answer TMDB meant (the last, movie 9: "
                      "HTTP 503)");
