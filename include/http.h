@@ -34,7 +34,8 @@
 enum http_error {
     HTTP_OK = 0,        /* a response arrived (any status) */
     HTTP_ERR_TIMEOUT,   /* total timeout or low-speed limit hit */
-    HTTP_ERR_CONNECT,   /* could not resolve or connect to the host, or finish a TLS handshake */
+    HTTP_ERR_CONNECT,   /* could not resolve or connect to the host (directly or through a SOCKS
+                         * proxy), or finish a TLS handshake */
     HTTP_ERR_NETWORK,   /* connection reset, truncated transfer, bad framing */
     HTTP_ERR_TOO_LARGE, /* body larger than max_body */
     HTTP_ERR_TLS,       /* certificate refused or TLS misconfigured: never retried */

@@ -1549,12 +1549,69 @@ class Server(ThreadingHTTPServer):
         return self.tls.wrap_socket(sock, server_side=True), addr
 
 
+def serve_socks(server, listener):
+    """--socks-port-file: a SOCKS5 proxy in front of the fake (RFC 1928, no
+    authentication, CONNECT only). Once --outage-after N:socks began, every
+    CONNECT is answered 4, host unreachable."""
+    def recv_exactly(conn, n):
+        data = b""
+        while len(data) < n:
+            more = conn.recv(n - len(data))
+            if not more:
+                raise ConnectionError("closed in the handshake")
+            data += more
+        return data
+
+    def relay(a, b):
+        try:
+            data = a.recv(65536)
+            while data:
+                b.sendall(data)
+                data = a.recv(65536)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def handle(conn):
+        try:
+            _, n_methods = recv_exactly(conn, 2)
+            recv_exactly(conn, n_methods)
+            conn.sendall(b"\x05\x00")
+            _, _, _, atyp = recv_exactly(conn, 4)
+            recv_exactly(conn, {1: 4, 4: 16}.get(atyp) or recv_exactly(conn, 1)[0])
+            recv_exactly(conn, 2)  # the port asked for: the fake's is used
+            limit, kind = server.opts.outage_after or (0, "")
+            with server.stats.lock:
+                down = kind == "socks" and server.outage_seen >= limit
+            if down:
+                conn.sendall(b"\x05\x04\x00\x01" + bytes(6))
+                conn.close()
+                return
+            upstream = socket.create_connection(server.server_address[:2])
+            conn.sendall(b"\x05\x00\x00\x01" + bytes(6))
+            threading.Thread(target=relay, args=(upstream, conn), daemon=True).start()
+            relay(conn, upstream)
+        except (OSError, ConnectionError, ValueError):
+            pass
+        finally:
+            conn.close()
+
+    while True:
+        conn, _ = listener.accept()
+        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+
 def outage_spec(text):
     count, _, kind = text.partition(":")
     kind = kind or "503"
-    if not count.isdigit() or kind not in ("503", "502html", "html200", "403html", "reset"):
+    if not count.isdigit() or kind not in ("503", "502html", "html200", "403html", "reset",
+                                           "socks"):
         raise argparse.ArgumentTypeError(
-            f"N[:KIND], KIND 503, 502html, html200, 403html or reset, not {text!r}")
+            f"N[:KIND], KIND 503, 502html, html200, 403html, reset or socks, not {text!r}")
     return int(count), kind
 
 
@@ -1765,8 +1822,14 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                         "KIND: 503 (TMDB's service offline, the default), 502html "
                         "(CloudFront's page, its origin gone), html200 (a proxy's HTML "
                         "page in the way, as a 200), 403html (a portal's or firewall's "
-                        "refusal) or reset (the connection reset): TMDB "
-                        "or the network down in the middle of a run")
+                        "refusal), reset (the connection reset) or socks (the connection "
+                        "reset, and --socks-port-file's proxy answers every CONNECT after "
+                        "it 'host unreachable', as an ssh -D tunnel whose far side lost "
+                        "its network does): TMDB or the network down in the middle of a run")
+    p.add_argument("--socks-port-file", metavar="PATH",
+                   help="also serve a SOCKS5 proxy (no authentication) on another loopback "
+                        "port, written to PATH, that carries every CONNECT to this fake, "
+                        "whatever host it names (until --outage-after N:socks)")
     p.add_argument("--verbose", action="store_true", help="log each request to stderr")
     opts = p.parse_args(argv)
     if opts.host not in ("127.0.0.1", "localhost", "::1"):
@@ -1903,6 +1966,12 @@ def main(argv):
         server.reset_handshakes = opts.reset_handshakes
         scheme = "https"
     port = server.server_address[1]
+    if opts.socks_port_file:
+        socks = socket.socket(Server.address_family, socket.SOCK_STREAM)
+        socks.bind((opts.host, 0))
+        socks.listen(64)
+        threading.Thread(target=serve_socks, args=(server, socks), daemon=True).start()
+        write_atomic(opts.socks_port_file, f"{socks.getsockname()[1]}\n")
     print(f"listening on {scheme}://127.0.0.1:{port}", flush=True)
     if opts.port_file:
         write_atomic(opts.port_file, f"{port}\n")

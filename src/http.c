@@ -389,6 +389,10 @@ static enum http_error classify(CURLcode rc, const char *errbuf, bool too_large,
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
+    /* A SOCKS proxy (all_proxy=socks5://, an ssh -D tunnel) that could not
+     * reach the host, or refused or dropped the handshake: what a refused
+     * connection is without the proxy, not a failure TMDB answered. */
+    case CURLE_PROXY:
         return HTTP_ERR_CONNECT;
     case CURLE_SSL_CONNECT_ERROR:
         /* The handshake failed without a verdict on the certificate: most

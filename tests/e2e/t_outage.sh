@@ -8,7 +8,7 @@
 # stored, a 404, or a failure TMDB answered (a body of the wrong shape)
 # ends the row; --give-up-after 0 never stops.
 . "$(dirname "$0")/lib.sh"
-plan 31
+plan 34
 
 CAT="--movies 300 --deleted 0"
 IDS=$(catalogue_ids 300 $CAT)
@@ -49,6 +49,24 @@ for kind in 502html html200 403html reset; do
     is "$RC" 7 "down with $kind: exit 7"
     like "$ERR" "10 movies in a row failed with no answer" "down with $kind: said as an outage"
 done
+
+# behind a SOCKS proxy (all_proxy=socks5://, an ssh -D tunnel) whose far
+# side lost its network: the proxy answers "host unreachable", a connection
+# that failed, as a refused one is without the proxy: the run stops, exit
+# 7, rather than record each movie left failed at its first attempt, the
+# row ended at each (exit 3, every movie asked for)
+rm -f "$DB"*
+start_fake $CAT --outage-after 5:socks --socks-port-file "$TMP/socks_port"
+export all_proxy="socks5://127.0.0.1:$(cat "$TMP/socks_port")"
+run_ingest ids $IDS $FAST --give-up-after 10
+unset all_proxy
+is "$RC:$(sql "SELECT status FROM runs")" "7:failed" \
+    "down behind a SOCKS proxy (host unreachable): the run stops, exit 7, failed"
+like "$ERR" "error: movie [0-9]+: connection failed: Can't complete SOCKS5 connection" \
+    "the error names the proxy's refusal as a failed connection"
+failed=$(sql "SELECT count(*) FROM fetch_failures")
+[ "$failed" -lt 150 ]
+ok $? "the movies left are not each recorded failed ($failed of 295)"
 
 # the default: 50 in a row
 rm -f "$DB"*
