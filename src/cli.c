@@ -289,7 +289,7 @@ static const struct command_help {
                "\n"
                "Movies whose title, original title, overview, tagline or keywords hold every\n"
                "word of QUERY, also inside longer words (괴물 finds 괴물이 and 한강괴물), best\n"
-               "first (bm25, titles weigh most), --limit of them (default 10): id, title,\n"
+               "first (titles first, then bm25), --limit of them (default 10): id, title,\n"
                "year, and a snippet with the matches in [ ]. QUERY is plain text, not a\n"
                "query language, of at most 16 words; one that starts with '-' goes after\n"
                "'--' (search -- -ism). Movies marked deleted are left out. Exit 4 when\n"

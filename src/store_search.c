@@ -17,11 +17,25 @@ enum { TRIGRAM_CHARS = 3 };
 enum { SNIPPET_CONTEXT_CHARS = 16 };
 
 /* Parameters of the search statement: the FTS5 expression, the limit, the
- * first short word as typed (LIKE path), then one LIKE pattern per short word. */
-enum { PARAM_MATCH = 1, PARAM_LIMIT = 2, PARAM_FIRST_SHORT = 3, PARAM_PATTERNS = 4 };
+ * first short word as typed (LIKE path), the expression limited to the
+ * titles, then one LIKE pattern per short word. */
+enum {
+    PARAM_MATCH = 1,
+    PARAM_LIMIT = 2,
+    PARAM_FIRST_SHORT = 3,
+    PARAM_TITLE_MATCH = 4,
+    PARAM_PATTERNS = 5,
+};
 
-/* movies_fts's columns, in order, weighted for bm25: a word in the title
- * says most about the movie, one in the overview least. */
+/* Movies whose title or original title holds every long word come first:
+ * bm25 scales a column's score by the length of the whole row, so a title
+ * match in a row with a long overview and many keywords would rank below
+ * a short row that holds the word only in its overview. */
+static const char TITLES_FIRST[] =
+    "f.rowid NOT IN (SELECT rowid FROM movies_fts WHERE movies_fts MATCH ?4)";
+
+/* Then movies_fts's columns, in order, weighted for bm25: a word in the
+ * title says most about the movie, one in the overview least. */
 static const char RANK_BY_BM25[] = "bm25(movies_fts, 10.0, 5.0, 1.0, 2.0, 3.0)";
 
 /* Without an FTS5 expression: the column that holds the first short word,
@@ -116,12 +130,21 @@ static enum store_status split_words(struct store *s, const char *query, struct 
 
 /* The FTS5 expression: every long word as an FTS5 string ("" doubles a
  * quote), so nothing the user typed is read as syntax; adjacent strings
- * must all match. */
-static char *match_expression(const struct words *w) {
+ * must all match. With `titles_only`, each in the title or the original
+ * title. */
+static char *match_expression(const struct words *w, bool titles_only) {
     sqlite3_str *str = sqlite3_str_new(NULL);
-    for (int i = 0; i < w->n; i++)
-        if (w->is_long[i])
-            sqlite3_str_appendf(str, "%s\"%w\"", sqlite3_str_length(str) ? " " : "", w->word[i]);
+    if (titles_only)
+        sqlite3_str_appendall(str, "{title original_title} : (");
+    bool first = true;
+    for (int i = 0; i < w->n; i++) {
+        if (w->is_long[i]) {
+            sqlite3_str_appendf(str, "%s\"%w\"", first ? "" : " ", w->word[i]);
+            first = false;
+        }
+    }
+    if (titles_only)
+        sqlite3_str_appendchar(str, 1, ')');
     return sqlite3_str_finish(str);
 }
 
@@ -138,7 +161,7 @@ static char *like_pattern(const char *word) {
     return sqlite3_str_finish(str);
 }
 
-/* The statement's text: the long words through the index (ranked by bm25,
+/* The statement's text: the long words through the index (titles first, then bm25,
  * snippet() marking them), the short ones with LIKE over the same rows. */
 static char *search_sql(const struct words *w) {
     sqlite3_str *str = sqlite3_str_new(NULL);
@@ -163,7 +186,7 @@ static char *search_sql(const struct words *w) {
         sqlite3_str_appendall(str, ")");
     }
     if (indexed)
-        sqlite3_str_appendf(str, " ORDER BY %s, m.id", RANK_BY_BM25);
+        sqlite3_str_appendf(str, " ORDER BY %s, %s, m.id", TITLES_FIRST, RANK_BY_BM25);
     else
         sqlite3_str_appendf(str, " ORDER BY %s, m.popularity DESC, m.id", COLUMN_OF_FIRST_SHORT);
     sqlite3_str_appendf(str, " LIMIT ?%d", PARAM_LIMIT);
@@ -179,9 +202,11 @@ static int bind_made(sqlite3_stmt *st, int param, char *made) {
 /* Bind the limit, the expression and the short words; SQLITE_OK or an error. */
 static int bind_words(sqlite3_stmt *st, const struct words *w, int limit) {
     int rc = sqlite3_bind_int(st, PARAM_LIMIT, limit > 0 ? limit : -1);
-    if (rc == SQLITE_OK && w->n_long > 0)
-        rc = bind_made(st, PARAM_MATCH, match_expression(w));
-    else if (rc == SQLITE_OK) /* all short: the first one picks the column and the snippet */
+    if (rc == SQLITE_OK && w->n_long > 0) {
+        rc = bind_made(st, PARAM_MATCH, match_expression(w, false));
+        if (rc == SQLITE_OK)
+            rc = bind_made(st, PARAM_TITLE_MATCH, match_expression(w, true));
+    } else if (rc == SQLITE_OK) /* all short: the first one picks the column and the snippet */
         rc = sqlite3_bind_text(st, PARAM_FIRST_SHORT, w->word[0], -1, SQLITE_STATIC);
     for (int i = 0, k = 0; rc == SQLITE_OK && i < w->n; i++)
         if (!w->is_long[i])

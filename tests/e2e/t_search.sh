@@ -3,7 +3,7 @@
 # --limit; Korean two-syllable words inside longer text; movies marked
 # deleted left out; exit 4 for no match and 2 for an empty query.
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 18
 
 start_fake --movies 120 --deleted 0
 run_ingest list now_playing --pages all --rate 0 --append keywords
@@ -63,5 +63,24 @@ like "$(cat "$TMP/err")" "error: writing the search results: Broken pipe" "and s
 "$BIN" --db "$DB" search 괴물 >/dev/full 2>"$TMP/err"
 is "$?" 1 "matches written to a full disk: exit 1, not 0"
 like "$(cat "$TMP/err")" "error: writing the search results: No space left on device" "and says why"
+
+# Movies whose title holds the words come first. bm25 scales a column's
+# score by the whole row's length, so "Train Ghost 7", whose overview is
+# the fake's longest (13,200 characters), ranked last of 226 matches of
+# "train", below 190 movies that hold it only in an overview or keywords.
+start_fake --movies 300 --deleted 5
+DB=$TMP/en.sqlite3
+run_ingest list now_playing --pages all --rate 0 --language en-US --append keywords
+titled=$(sql "SELECT id FROM movies WHERE title LIKE '%train%' OR original_title LIKE '%train%' ORDER BY id")
+n=$(printf '%s\n' "$titled" | grep -c .)
+long=$(sql "SELECT id FROM movies WHERE title LIKE '%train%' ORDER BY length(overview) DESC LIMIT 1")
+[ "$n" -gt 10 ] && [ "$(sql "SELECT length(overview) > 10000 FROM movies WHERE id = $long")" = 1 ] ||
+    bail "the fake's catalogue changed: $n titles with train, the longest overview's $long"
+run_ingest search train --limit 1000
+hits=$(printf '%s\n' "$OUT" | grep -E '^ +[0-9]+  ' | awk '{print $1}')
+is "$(printf '%s\n' "$hits" | head -n "$n" | sort -n | tr '\n' ' ')" "$(printf '%s\n' "$titled" | tr '\n' ' ')" \
+    "the $n movies with train in their title come first, before those with it elsewhere"
+[ "$(printf '%s\n' "$hits" | grep -c .)" -gt "$n" ]
+ok $? "the others follow ($(printf '%s\n' "$hits" | grep -c .) matches)"
 
 done_testing
