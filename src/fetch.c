@@ -187,10 +187,13 @@ enum retry_action fetch_movie(struct fetcher *f, const struct work_item *item,
         }
         return RETRY_DONE;
     case RETRY_FAILED:
-        /* its retries spent, or an error that is not TMDB's (a proxy's or
-         * portal's 403 or 404 page, a redirect): what every movie gets
-         * while it is in the way, an outage the writer must see */
-        out->unanswered = f->spent || (r.error == HTTP_OK && !tmdb_is_own_error(r.body, r.len));
+        /* its retries spent, an error that is not TMDB's (a proxy's or
+         * portal's 403 or 404 page, a redirect), or a transfer that failed
+         * in a way never asked again (a server that does not speak HTTP):
+         * what every movie gets while it is in the way, an outage the
+         * writer must see */
+        out->unanswered = f->spent || r.error == HTTP_ERR_OTHER ||
+                          (r.error == HTTP_OK && !tmdb_is_own_error(r.body, r.len));
         return RETRY_DONE;
     case RETRY_AGAIN:
         return RETRY_DONE;

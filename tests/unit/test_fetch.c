@@ -29,7 +29,7 @@
 
 /* What the server answers. */
 struct answer {
-    const char *status;  /* "200 OK" */
+    const char *status;  /* "200 OK"; NULL: the body alone, not HTTP */
     const char *headers; /* more header lines, each ending "\r\n" */
     const char *body;
     bool dated; /* with a Date header: now + date_from_now_s */
@@ -93,6 +93,11 @@ static void answer(int fd, const char *request, void *arg) {
         strftime(headers, sizeof headers, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", gmtime_r(&t, &tm));
     }
     snprintf(headers + strlen(headers), sizeof headers - strlen(headers), "%s", an->headers);
+    if (!an->status) {
+        if (write(fd, an->body, strlen(an->body)) != (ssize_t)strlen(an->body))
+            _exit(1);
+        return;
+    }
     loopback_write(fd, an->status, headers, an->body);
 }
 
@@ -243,6 +248,9 @@ static void test_an_error_that_is_not_tmdbs_is_unanswered(void **state) {
         {"400 Bad Request", "",
          "{\"success\":false,\"status_code\":5,\"status_message\":\"Invalid parameters\"}", false},
         {"422 Unprocessable Entity", "", "{\"errors\":[\"page must be less than 500\"]}", false},
+        /* not HTTP at all (a server that speaks another protocol there):
+         * a transfer curl gives up at once, never asked again */
+        {NULL, "", "SSH-2.0-OpenSSH_9.2\r\n", true},
         {"404 Not Found", "", "{\"success\":false,\"status_code\":7,\"status_message\":\"x\"}",
          false},
     };
@@ -254,8 +262,8 @@ static void test_an_error_that_is_not_tmdbs_is_unanswered(void **state) {
         fetch(f, &out);
         assert_int_equal(out.kind, FETCH_FAILED);
         if (out.unanswered != cases[i].unanswered)
-            fail_msg("%s %s: unanswered %d (%s)", cases[i].status, cases[i].body, out.unanswered,
-                     out.reason);
+            fail_msg("%s %s: unanswered %d (%s)", cases[i].status ? cases[i].status : "(not HTTP)",
+                     cases[i].body, out.unanswered, out.reason);
     }
 }
 
