@@ -2,7 +2,9 @@
  * log.h - every line the program writes to stderr goes through here.
  *
  * Messages are one line each, prefixed "tmdb-ingest: ", and written whole
- * under one lock, so lines from different threads never interleave; the
+ * under one lock, so lines from different threads never interleave, and
+ * each with one write(2), so neither do another process's writing the
+ * same log file; the
  * control bytes a message holds (a file name's newline, a server's escape
  * sequence) are written as \xNN. When
  * stderr is a terminal and progress is on, a progress line is redrawn in

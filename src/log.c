@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -137,21 +138,52 @@ static void visible(const char *line, char *out) {
     *out = '\0';
 }
 
+/* A line of stderr built in memory, then written with one write(2):
+ * stderr is unbuffered, so a JSON line went out a byte at a time (and a
+ * long fprintf may go in pieces), and another process writing the same log
+ * (both crontab lines' 2>>FILE, a run exiting 6 while another writes) cut
+ * into it. A memory stream that cannot be made: written to stderr as it
+ * comes. */
+struct record {
+    FILE *out; /* the memory stream, or stderr */
+    char *buf;
+    size_t len;
+};
+
+static FILE *record_open(struct record *r) {
+    r->buf = NULL;
+    r->len = 0;
+    r->out = open_memstream(&r->buf, &r->len);
+    if (!r->out)
+        r->out = stderr;
+    return r->out;
+}
+
+/* Write the line and flush stderr. */
+static void record_write(struct record *r) {
+    if (r->out != stderr && fclose(r->out) == 0)
+        fwrite(r->buf, 1, r->len, stderr);
+    free(r->buf);
+    fflush(stderr);
+}
+
 /* Lock held. One message line (at most LOG_LINE_MAX bytes), logged at
  * `time` (NULL: now). */
 static void put_message(enum log_level level, const char *time, const char *line) {
     erase_progress();
+    struct record r;
+    FILE *out = record_open(&r);
     if (format == LOG_FORMAT_JSON) {
-        put_json_head(stderr, time, level_name(level), "message");
-        fputs(",\"message\":", stderr);
-        json_write_string(stderr, line, strlen(line));
-        fputs("}\n", stderr);
+        put_json_head(out, time, level_name(level), "message");
+        fputs(",\"message\":", out);
+        json_write_string(out, line, strlen(line));
+        fputs("}\n", out);
     } else {
         char shown[4 * LOG_LINE_MAX];
         visible(line, shown);
-        fprintf(stderr, "tmdb-ingest: %s%s\n", level_prefix(level), shown);
+        fprintf(out, "tmdb-ingest: %s%s\n", level_prefix(level), shown);
     }
-    fflush(stderr);
+    record_write(&r);
 }
 
 /* Lock held. -q: keep a warning for log_show_held(). */
@@ -263,8 +295,9 @@ void log_event(const char *event, const char *text, const struct log_field *fiel
         return;
     }
     pthread_mutex_lock(&stderr_lock);
-    log_event_json(stderr, event, fields, n_fields);
-    fflush(stderr);
+    struct record r;
+    log_event_json(record_open(&r), event, fields, n_fields);
+    record_write(&r);
     pthread_mutex_unlock(&stderr_lock);
 }
 
@@ -275,8 +308,9 @@ void log_summary(const char *line) {
     visible(cut, shown);
     pthread_mutex_lock(&stderr_lock);
     erase_progress();
-    fprintf(stderr, "%s\n", shown);
-    fflush(stderr);
+    struct record r;
+    fprintf(record_open(&r), "%s\n", shown);
+    record_write(&r);
     pthread_mutex_unlock(&stderr_lock);
 }
 

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -210,6 +211,82 @@ static void test_a_message_is_one_line_for_unicode_readers(void **state) {
     assert_string_equal(out, want + strlen("tmdb-ingest: warning: "));
 }
 
+/* What emit(arg) writes to stderr, each write(2) as one packet: into
+ * out[0..*n_writes), at most `max` of them, each NUL-terminated. */
+static void writes_of(void (*emit)(const void *arg), const void *arg, char out[][2048], int max,
+                      int *n_writes) {
+    int fds[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds), 0);
+    /* a line written a byte at a time fills the socket: fail, not hang */
+    assert_int_equal(fcntl(fds[1], F_SETFL, O_NONBLOCK), 0);
+    int saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(fds[1], STDERR_FILENO), STDERR_FILENO);
+    emit(arg);
+    assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+    clearerr(stderr);
+    close(saved);
+    close(fds[1]);
+    *n_writes = 0;
+    ssize_t n;
+    while (*n_writes < max && (n = recv(fds[0], out[*n_writes], 2047, 0)) > 0)
+        out[(*n_writes)++][n] = '\0';
+    close(fds[0]);
+}
+
+static void json_warning(const void *text) {
+    log_init(LOG_WARN, false, LOG_FORMAT_JSON);
+    log_warn("%s", (const char *)text);
+    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
+}
+
+static void json_held_warning(const void *text) {
+    log_init(LOG_ERROR, false, LOG_FORMAT_JSON);
+    log_warn("%s", (const char *)text);
+    log_show_held();
+    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
+}
+
+static void json_summary(const void *text) {
+    struct log_field fields[] = {{"run", NULL, 7}, {"status", text, 0}};
+    log_init(LOG_WARN, false, LOG_FORMAT_JSON);
+    log_event("run_finished", "tmdb-ingest: run 7 ok", fields, 2);
+    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
+}
+
+static void text_warning(const void *text) {
+    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
+    log_warn("%s", (const char *)text);
+}
+
+static void text_summary(const void *text) {
+    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
+    log_summary(text);
+}
+
+/* Each line reaches stderr in one write(2): two runs appending to one log
+ * (both crontab lines' 2>>FILE, a run exiting 6 while the other writes)
+ * never cut into each other's lines. A JSON one was written a byte at a
+ * time, stderr being unbuffered: 69 writes for an error line. */
+static void test_each_line_is_one_write(void **state) {
+    (void)state;
+    static char out[4][2048];
+    char text[400];
+    memset(text, 'a', sizeof text - 1);
+    text[sizeof text - 1] = '\0';
+    memcpy(text, "movie 7: \"quoted\"\n", 18);
+    void (*emitters[])(const void *) = {json_warning, json_held_warning, json_summary, text_warning,
+                                        text_summary};
+    for (size_t i = 0; i < sizeof emitters / sizeof *emitters; i++) {
+        int n = 0;
+        writes_of(emitters[i], text, out, 4, &n);
+        assert_int_equal(n, 1);
+        size_t len = strlen(out[0]);
+        assert_true(len > sizeof text);
+        assert_ptr_equal(strchr(out[0], '\n'), out[0] + len - 1);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_long_line_is_cut_to_the_width),
@@ -218,6 +295,7 @@ int main(void) {
         cmocka_unit_test(test_a_message_is_one_line_for_unicode_readers),
         cmocka_unit_test(test_held_warnings_are_written_as_they_were),
         cmocka_unit_test(test_a_summary_is_one_line),
+        cmocka_unit_test(test_each_line_is_one_write),
     };
     return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }
