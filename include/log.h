@@ -93,8 +93,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
  * --include-adult left out of a line the database was loaded with, --shard
  * on a database of other shards, an export file of unknown day), which
  * comes back at every run until the setup changes: written even with -q,
- * whose cron mail is where its operator learns of it. A warning of what a
- * run met (a bad id, a stale copy) is log_warn(), held back with -q. */
+ * whose cron mail is where its operator learns of it. So is, once, that an
+ * earlier run died (kill -9, out of memory, a power loss), which nothing
+ * else tells a cron job's operator. A warning of what a run met (a bad id,
+ * a stale copy) is log_warn(), held back with -q. */
 void log_warn_setup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)

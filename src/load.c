@@ -346,9 +346,11 @@ static int begin_run(struct store *store, const char *command, const char *sourc
         log_error("%s", store_errmsg(store));
         return -1;
     }
+    /* even with -q: from cron, nothing else would say that a run died */
     if (n_aborted > 0)
-        log_warn("%" PRId64 " earlier run(s) had died without finishing; marked aborted",
-                 n_aborted);
+        log_warn_setup("%" PRId64 " earlier run(s) had died without finishing (killed, out of "
+                       "memory, a power loss?); marked aborted ('tmdb-ingest stats' lists them)",
+                       n_aborted);
     return 0;
 }
 

@@ -108,7 +108,7 @@ DB=$TMP/test.sqlite3
 # A normal end: the next load marks run 1 aborted; nothing is running.
 run_ingest ids 2 3 --rate 0
 is "$RC" 0 "the next load exits 0"
-like "$ERR" "1 earlier run\(s\) had died without finishing; marked aborted" "and marks run 1"
+like "$ERR" "1 earlier run\(s\) had died without finishing .*; marked aborted" "and marks run 1"
 run_ingest stats
 like "$OUT" "  2  [0-9T:Z-]+ +[0-9]+h[0-9]{2}m[0-9]{2}s  ok  " "the ended run reads ok"
 like "$OUT" "  1  [0-9T:Z-]+ +-  aborted  " "the dead one aborted"
