@@ -116,10 +116,13 @@ start_fake() {
     "$PYTHON" "$FAKE" --port 0 --port-file "$TMP/port" --token "$TEST_TOKEN" \
         --max-seconds 300 --rate-limit 0 "$@" >"$TMP/fake.out" 2>"$TMP/fake.err" &
     FAKE_PID=$!
+    # Up to 60 s: a fake that dies says so at once (kill -0), and one that
+    # builds a large catalogue on a loaded machine (a sanitizer suite, other
+    # jobs) took over 10 s to start.
     i=0
     while [ ! -s "$TMP/port" ]; do
         i=$((i + 1))
-        if [ $i -gt 100 ] || ! kill -0 "$FAKE_PID" 2>/dev/null; then
+        if [ $i -gt 600 ] || ! kill -0 "$FAKE_PID" 2>/dev/null; then
             cat "$TMP/fake.err" >&2
             bail "fake TMDB did not start"
         fi
