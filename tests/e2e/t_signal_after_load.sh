@@ -30,6 +30,10 @@ details_stored() {
     [ "$(sql "SELECT count(*) FROM movies WHERE id < 10000000" 2>/dev/null || echo 0)" \
         -ge "$EXPECTED" ]
 }
+# The wait spans the whole export, started on a million rows: 27-29 s
+# under TSan on a loaded machine (6 busy loops, 4 copies at once), and
+# past the default 30 s in 8 runs of 8 there. It only bounds a hang.
+WAIT_S=300
 wait_for "every detail stored" "$pid" details_stored
 kill -TERM $pid
 wait $pid
