@@ -153,9 +153,11 @@ static void draw_progress(struct pipeline *p, double elapsed_s, bool ids_from_te
     struct stats *s = p->stats;
     /* the ids a resume or --max-age skips are in the source's total, so
      * they count as done, or a resumed run never reached its total */
-    long long skipped = stats_get(&s->skipped);
-    long long done =
-        stats_get(&s->stored) + stats_get(&s->missing) + stats_get(&s->failed) + skipped;
+    /* each counter read once: a commit between two reads made "done" differ
+     * from the sum of the parts the line shows */
+    long long skipped = stats_get(&s->skipped), stored = stats_get(&s->stored),
+              missing = stats_get(&s->missing), failed = stats_get(&s->failed);
+    long long done = stored + missing + failed + skipped;
     long long expected = stats_get(&s->expected);
     /* the failed count holds the tokens, lines and results that were not
      * ids, done once read: the total holds them too, or a bad token made
@@ -174,7 +176,7 @@ static void draw_progress(struct pipeline *p, double elapsed_s, bool ids_from_te
              "%s%lld/%lld done (%lld stored, %lld missing, %lld failed, %lld skipped) | %.1f "
              "req/s | %lld retries | %s",
              ids_from_terminal ? "ids from the terminal, Ctrl-D ends them | " : "", done, total,
-             stats_get(&s->stored), stats_get(&s->missing), stats_get(&s->failed), skipped,
+             stored, missing, failed, skipped,
              elapsed_s > 0 ? (double)stats_get(&s->http_requests) / elapsed_s : 0.0,
              stats_get(&s->retries), eta);
     log_progress(line);
