@@ -1552,7 +1552,8 @@ class Server(ThreadingHTTPServer):
 def serve_socks(server, listener):
     """--socks-port-file: a SOCKS5 proxy in front of the fake (RFC 1928, no
     authentication, CONNECT only). Once --outage-after N:socks began, every
-    CONNECT is answered 4, host unreachable."""
+    CONNECT is answered 4, host unreachable; with --socks-reply, every
+    CONNECT is answered that reply."""
     def recv_exactly(conn, n):
         data = b""
         while len(data) < n:
@@ -1587,8 +1588,9 @@ def serve_socks(server, listener):
             limit, kind = server.opts.outage_after or (0, "")
             with server.stats.lock:
                 down = kind == "socks" and server.outage_seen >= limit
-            if down:
-                conn.sendall(b"\x05\x04\x00\x01" + bytes(6))
+            if down or server.opts.socks_reply:
+                reply = server.opts.socks_reply or 4
+                conn.sendall(bytes([5, reply, 0, 1]) + bytes(6))
                 conn.close()
                 return
             upstream = socket.create_connection(server.server_address[:2])
@@ -1830,6 +1832,10 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="also serve a SOCKS5 proxy (no authentication) on another loopback "
                         "port, written to PATH, that carries every CONNECT to this fake, "
                         "whatever host it names (until --outage-after N:socks)")
+    p.add_argument("--socks-reply", type=int, choices=range(1, 9), metavar="CODE",
+                   help="--socks-port-file's proxy answers every CONNECT with the SOCKS5 "
+                        "reply CODE (RFC 1928: 2, not allowed by its rules; 7, command not "
+                        "supported; 4, host unreachable ...) and carries none")
     p.add_argument("--verbose", action="store_true", help="log each request to stderr")
     opts = p.parse_args(argv)
     if opts.host not in ("127.0.0.1", "localhost", "::1"):

@@ -368,10 +368,45 @@ void http_client_free(struct http_client *c) {
     free(c);
 }
 
+/* After CURLE_PROXY: whether the SOCKS proxy refused this client for
+ * good, which no retry changes: its rules refuse the host, it rejects the
+ * credentials or wants others, it serves no such command or address type,
+ * it is no SOCKS proxy. A setup for a person to mend, not TMDB or the
+ * network down (exit 1 at the first request, not 7 after the retries).
+ * Its other failures (the host or its network unreachable, refused, a
+ * general failure, the handshake cut) are a failed connection. */
+static bool proxy_refused_for_good(CURL *curl) {
+    long px = CURLPX_OK;
+    if (curl_easy_getinfo(curl, CURLINFO_PROXY_ERROR, &px) != CURLE_OK)
+        return false;
+    switch (px) {
+    case CURLPX_BAD_ADDRESS_TYPE:
+    case CURLPX_BAD_VERSION:
+    case CURLPX_GSSAPI:
+    case CURLPX_GSSAPI_PERMSG:
+    case CURLPX_GSSAPI_PROTECTION:
+    case CURLPX_IDENTD:
+    case CURLPX_IDENTD_DIFFER:
+    case CURLPX_LONG_HOSTNAME:
+    case CURLPX_LONG_PASSWD:
+    case CURLPX_LONG_USER:
+    case CURLPX_NO_AUTH:
+    case CURLPX_REPLY_ADDRESS_TYPE_NOT_SUPPORTED:
+    case CURLPX_REPLY_COMMAND_NOT_SUPPORTED:
+    case CURLPX_REPLY_NOT_ALLOWED:
+    case CURLPX_UNKNOWN_MODE:
+    case CURLPX_USER_REJECTED:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* What curl's `rc` (with its message, errbuf) means for the retry policy.
- * `reused`: the request went on a connection an earlier one left open. */
+ * `reused`: the request went on a connection an earlier one left open.
+ * `proxy_refused`: proxy_refused_for_good(), after CURLE_PROXY. */
 static enum http_error classify(CURLcode rc, const char *errbuf, bool too_large, bool bad_encoding,
-                                bool reused) {
+                                bool reused, bool proxy_refused) {
     if (rc == CURLE_WRITE_ERROR && bad_encoding)
         return HTTP_ERR_NETWORK;
     /* An answer that does not begin with a status line, on a connection
@@ -389,11 +424,12 @@ static enum http_error classify(CURLcode rc, const char *errbuf, bool too_large,
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
-    /* A SOCKS proxy (all_proxy=socks5://, an ssh -D tunnel) that could not
-     * reach the host, or refused or dropped the handshake: what a refused
-     * connection is without the proxy, not a failure TMDB answered. */
-    case CURLE_PROXY:
         return HTTP_ERR_CONNECT;
+    /* A SOCKS proxy (all_proxy=socks5://, an ssh -D tunnel) that could not
+     * reach the host, or dropped the handshake: what a refused connection
+     * is without the proxy, not a failure TMDB answered. */
+    case CURLE_PROXY:
+        return proxy_refused ? HTTP_ERR_OTHER : HTTP_ERR_CONNECT;
     case CURLE_SSL_CONNECT_ERROR:
         /* The handshake failed without a verdict on the certificate: most
          * often the connection was reset or closed in the middle of it,
@@ -503,7 +539,8 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
     long opened = 0;
     if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
         c->connections += opened;
-    out->error = classify(rc, c->errbuf, c->too_large, c->bad_encoding, opened == 0);
+    out->error = classify(rc, c->errbuf, c->too_large, c->bad_encoding, opened == 0,
+                          rc == CURLE_PROXY && proxy_refused_for_good(c->curl));
     if (out->error == HTTP_OK && c->gzip && c->zs_started && !c->zs_ended) {
         out->error = HTTP_ERR_NETWORK; /* the gzip stream ended early */
         snprintf(out->message, sizeof out->message, "truncated gzip body");
@@ -582,7 +619,8 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
     long opened = 0;
     if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
         c->connections += opened;
-    out->error = classify(rc, c->errbuf, c->too_large, false, opened == 0);
+    out->error = classify(rc, c->errbuf, c->too_large, false, opened == 0,
+                          rc == CURLE_PROXY && proxy_refused_for_good(c->curl));
     if (out->error == HTTP_ERR_TOO_LARGE)
         snprintf(out->message, sizeof out->message, "larger than %lld MiB",
                  (long long)(DOWNLOAD_MAX_BYTES >> 20));

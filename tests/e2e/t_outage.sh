@@ -8,7 +8,7 @@
 # stored, a 404, or a failure TMDB answered (a body of the wrong shape)
 # ends the row; --give-up-after 0 never stops.
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 38
 
 CAT="--movies 300 --deleted 0"
 IDS=$(catalogue_ids 300 $CAT)
@@ -67,6 +67,22 @@ like "$ERR" "error: movie [0-9]+: connection failed: Can't complete SOCKS5 conne
 failed=$(sql "SELECT count(*) FROM fetch_failures")
 [ "$failed" -lt 150 ]
 ok $? "the movies left are not each recorded failed ($failed of 295)"
+
+# a SOCKS proxy that refuses for good (reply 2: its rules do not allow the
+# host; 7: it serves no CONNECT), as one rejecting the credentials in
+# all_proxy does: no retry changes it, a setup for a person to mend, not
+# TMDB or the network down: exit 1 at the first request, not 7 after its
+# retries (and a scheduler retrying on 7 would retry it every hour)
+for reply in 2 7; do
+    rm -f "$DB"*
+    start_fake $CAT --socks-port-file "$TMP/socks_port" --socks-reply $reply
+    export all_proxy="socks5://127.0.0.1:$(cat "$TMP/socks_port")"
+    run_ingest ids $IDS --rate 0 --retries 2
+    unset all_proxy
+    like "$RC:$ERR" "^1:.*/configuration: .*SOCKS5 connection to 127\.0\.0\.1\. \($reply\)" \
+        "a SOCKS proxy refusing for good (reply $reply): exit 1, naming its refusal"
+    like "$ERR" "requests=1 retries=0 " "reply $reply: asked once, not again"
+done
 
 # the default: 50 in a row
 rm -f "$DB"*

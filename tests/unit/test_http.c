@@ -1,6 +1,6 @@
 /* test_http.c - the libcurl layer against canned answers of a server in a
  * child process: the server's clock read from an answer's Date and Age; a
- * SOCKS proxy that cannot reach the host. */
+ * SOCKS proxy that cannot reach the host, and one that refuses for good. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -137,10 +137,44 @@ static void test_a_socks_proxy_that_cannot_reach_the_host_is_a_failed_connection
     http_global_cleanup();
 }
 
+/* A SOCKS proxy that refuses this client for good (2: its rules do not
+ * allow the host; 7: it serves no CONNECT; 8: nor that address type), as
+ * one rejecting the credentials does: no retry changes it, so it is not a
+ * failed connection, retried and then read as TMDB or the network down. */
+static void test_a_socks_proxy_that_refuses_for_good_is_not_a_failed_connection(void **state) {
+    (void)state;
+    struct loopback lb;
+    loopback_listen(&lb);
+    assert_int_equal(http_global_init(), 0);
+    struct http_shared *sh = http_shared_new();
+    struct http_config cfg = {.timeout_s = 10, .connect_timeout_s = 5, .max_body = 1 << 20};
+    struct http_client *c = http_client_new(sh, &cfg);
+    assert_non_null(c);
+    char proxy[64];
+    snprintf(proxy, sizeof proxy, "socks5://127.0.0.1:%d", lb.port);
+    assert_int_equal(setenv("all_proxy", proxy, 1), 0);
+    static const unsigned char replies[] = {2, 7, 8};
+    for (size_t i = 0; i < sizeof replies / sizeof replies[0]; i++) {
+        serve_socks(&lb, replies[i]);
+        struct http_result r;
+        http_get(c, "http://127.0.0.1:9/3/movie/550", &r);
+        if (r.error != HTTP_ERR_OTHER)
+            fail_msg("SOCKS reply %d: %s (%s), not %s", replies[i], http_error_name(r.error),
+                     r.message, http_error_name(HTTP_ERR_OTHER));
+        loopback_stop(&lb);
+    }
+    unsetenv("all_proxy");
+    loopback_close(&lb);
+    http_client_free(c);
+    http_shared_free(sh);
+    http_global_cleanup();
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_server_time_is_date_plus_age),
         cmocka_unit_test(test_a_socks_proxy_that_cannot_reach_the_host_is_a_failed_connection),
+        cmocka_unit_test(test_a_socks_proxy_that_refuses_for_good_is_not_a_failed_connection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
