@@ -65,8 +65,8 @@ struct fetch_result {
      * 429, timeouts, resets), or its 2xx body was not JSON or not UTF-8, or
      * its error was not TMDB's own JSON (a proxy's, portal's or firewall's
      * page, a redirect: not asked again), or its transfer failed in a way
-     * not asked again (HTTP_ERR_OTHER: an answer that is not HTTP), with no
-     * answer TMDB meant for it:
+     * not asked again (HTTP_ERR_OTHER: an answer that is not HTTP; not this
+     * machine's memory running out), with no answer TMDB meant for it:
      * a run of these is an outage (writer.h). */
     bool unanswered;
     /* FETCH_STORED / FETCH_MISSING: when the copy answered was made (its

@@ -66,6 +66,10 @@ struct http_result {
     char message[256];
     /* http_download(): the errno of a failed write to its fd, else 0 */
     int write_errno;
+    /* HTTP_ERR_OTHER because this process's memory ran out (holding the
+     * body: ulimit -v, a large --max-body): this machine's limit, not an
+     * answer the server failed to give */
+    bool out_of_memory;
 };
 
 struct http_shared;

@@ -191,8 +191,8 @@ enum retry_action fetch_movie(struct fetcher *f, const struct work_item *item,
          * portal's 403 or 404 page, a redirect), or a transfer that failed
          * in a way never asked again (a server that does not speak HTTP):
          * what every movie gets while it is in the way, an outage the
-         * writer must see */
-        out->unanswered = f->spent || r.error == HTTP_ERR_OTHER ||
+         * writer must see; not this machine's memory running out */
+        out->unanswered = f->spent || (r.error == HTTP_ERR_OTHER && !r.out_of_memory) ||
                           (r.error == HTTP_OK && !tmdb_is_own_error(r.body, r.len));
         return RETRY_DONE;
     case RETRY_AGAIN:

@@ -63,6 +63,7 @@ struct http_client {
      * that ends its headers: curl 7.88 reports a header line beyond its
      * limit (100 KiB) as CURLE_OUT_OF_MEMORY, with nothing in errbuf */
     bool in_headers;
+    bool out_of_memory; /* grow() failed for this response's body */
     int socket_errno; /* why the last socket() failed, 0 if none did */
     char date_text[40];   /* the last Date header parsed (http_copy_time()), and */
     long long date_value; /* its time; "" and unset until then */
@@ -135,8 +136,10 @@ static bool grow(struct http_client *c, size_t add) {
     if (cap > most && need <= most)
         cap = most;
     char *grown = realloc(c->buf, cap);
-    if (!grown)
+    if (!grown) {
+        c->out_of_memory = true;
         return false;
+    }
     c->buf = grown;
     c->cap = cap;
     return true;
@@ -529,6 +532,7 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
     c->len = 0;
     c->too_large = false;
     c->gzip = c->zs_started = c->zs_ended = c->bad_encoding = c->in_headers = false;
+    c->out_of_memory = false;
     c->unreadable = false;
     c->codings[0] = '\0';
     c->socket_errno = 0;
@@ -549,6 +553,15 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
     if (out->error != HTTP_OK && c->bad_encoding && c->unreadable) {
         snprintf(out->message, sizeof out->message,
                  "Content-Encoding \"%s\" not decoded (gzip was asked for)", c->codings);
+        return;
+    }
+    /* curl's own allocations too, but for the header line it reports so */
+    if (out->error == HTTP_ERR_OTHER &&
+        (c->out_of_memory || (rc == CURLE_OUT_OF_MEMORY && !c->in_headers))) {
+        char why[200];
+        rlimits_describe_oom(why, sizeof why);
+        snprintf(out->message, sizeof out->message, "holding the answer: %s", why);
+        out->out_of_memory = true;
         return;
     }
     if (out->error != HTTP_OK) {

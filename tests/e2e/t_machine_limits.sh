@@ -9,9 +9,10 @@
 #  - a virtual memory limit (ulimit -v): threads reserve 1 MiB stacks, not
 #    8 MiB, so 20 workers start under 150 MB, and malloc's arenas are capped
 #    under a limit, so 50 start under 400 MB; when they cannot start, the
-#    message gives the system's reason and the limits to look at.
+#    message gives the system's reason and the limits to look at; answers
+#    too large for it fail their movies, out of memory, not as an outage.
 . "$(dirname "$0")/lib.sh"
-plan 24
+plan 27
 
 start_fake --movies 40 --deleted 0
 ids=$(catalogue_ids 2 --movies 40 --deleted 0)
@@ -61,7 +62,7 @@ is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
 # ASan and TSan reserve terabytes of address space for their shadow
 # memory: no virtual memory limit leaves them room.
 if grep -qa -e __asan_init -e __tsan_init "$BIN"; then
-    skip 9 "ulimit -v: a sanitizer build reserves terabytes of address space"
+    skip 12 "ulimit -v: a sanitizer build reserves terabytes of address space"
     done_testing
 fi
 rm -f "$DB"*
@@ -87,5 +88,20 @@ like "$ERR" "could not (start 258 threads \([0-9]+ started\): Resource temporari
 is "$(sql 'SELECT status FROM runs ORDER BY id DESC LIMIT 1')" failed "the run is recorded failed"
 is "$(sql 'SELECT count(*) FROM fetch_failures')" 0 "no movie recorded as failed"
 is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
+
+# Answers too large for this machine's memory (--max-body 1G, 200 MiB
+# bodies, ulimit -v 256 MB): TMDB answered, so each movie fails (exit 3),
+# said as out of memory; not read as TMDB or the network down (exit 7,
+# which a scheduler retries on) once --give-up-after of them come in a row
+rm -f "$DB"*
+six=$(catalogue_ids 6 --movies 40 --deleted 0)
+start_fake --movies 40 --deleted 0 --no-gzip --huge-mib 200 \
+    $(for id in $six; do printf ' --fault %s:huge' "$id"; done)
+limited -v 262144 ids $six --rate 0 --workers 1 --max-body 1G --give-up-after 3
+is "$RC:$(sql 'SELECT status FROM runs')" "3:partial" \
+    "bodies too large for ulimit -v: exit 3, partial, not an outage"
+is "$(sql "SELECT count(*) FROM fetch_failures WHERE reason LIKE '%out of memory%'")" 6 \
+    "each of the 6 movies recorded failed, out of memory"
+unlike "$ERR" "TMDB or the network" "not said as TMDB or the network down"
 
 done_testing
