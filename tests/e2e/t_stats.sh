@@ -4,7 +4,7 @@
 # one JSON object with --format json.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 25
+plan 27
 
 start_fake --movies 40 --deleted 2
 run_ingest stats
@@ -84,6 +84,20 @@ import json, sys
 d = json.loads(sys.stdin.buffer.read().decode("utf-8"))
 sys.exit(0 if d["runs"][0]["source"] == "ids-\ufffd\ufffd" else 1)'
 is "$?" 0 "a source that is not UTF-8: valid JSON, U+FFFD for the bad bytes"
+# A database from another machine (or edited by hand) whose text holds
+# control characters: the text report writes them as spaces, as search
+# writes its hits, so that no stored text sends an escape sequence to the
+# terminal (OSC 52 sets the clipboard; a C1 CSI starts one too) or forges a
+# line of the report. Stats printed them raw.
+sqlite3 "$DB" "INSERT INTO runs (started_at, command, source, status)
+               VALUES ('2026-11-26T11:30:00Z', 'ids', 'ids' || char(27) || ']52;c;b3duZWQ='
+                       || char(7) || char(155) || '2J' || char(10) || '  99  forged run', 'aborted')"
+run_ingest stats
+is "$RC:$(printf '%s' "$OUT" | LC_ALL=C tr -d '\n\040-\176\200-\377' | wc -c):$(printf '%s' "$OUT" |
+    LC_ALL=C grep -c "$(printf '\302\233')")" "0:0:0" \
+    "stats: a stored source's control characters (C0, C1) are not written to the terminal"
+is "$(printf '%s\n' "$OUT" | grep -c '^  99  forged run')" 0 \
+    "nor does its newline forge a line of the report"
 # An aborted run: the next run stamped finished_at when it found it dead,
 # days later; that is no duration.
 sqlite3 "$DB" "INSERT INTO runs (started_at, finished_at, command, source, status)
