@@ -567,6 +567,14 @@ enum store_status store_dump(struct store *s, const char *table, const struct st
 
 /* ---- Searching (store_search.c) ---- */
 
+/* Stored text made one line, safe on a terminal, in place (NULL-safe):
+ * tabs, line breaks and the other control characters (C0, DEL, and C1 as
+ * UTF-8: C2 80..C2 9F) become spaces, so that a title, a run's source or a
+ * date (a database from elsewhere, or edited by hand) can neither forge a
+ * line of what is printed nor send escape sequences. For search's hits and
+ * stats' text. */
+void store_flatten_text(char *s);
+
 /* One match of store_search(). The strings belong to the store and are
  * valid during the callback only. */
 struct store_search_hit {
@@ -590,7 +598,9 @@ typedef int (*store_search_fn)(void *ctx, const struct store_search_hit *hit);
  * somewhere in the movie, also inside a longer word (괴물 finds 괴물이,
  * 한강괴물), quotes and operators included as typed; letters match
  * in either case. Calls fn for the first `limit` matches (all when limit
- * <= 0), best first: by bm25 with the title weighing most; a query whose
+ * <= 0), best first: the movies whose title or original title holds every
+ * word of three characters or more, then by bm25 with the title weighing
+ * most; a query whose
  * words all have one or two characters (no trigram to look up) scans the
  * text and ranks by where its first word matches (title first), then by
  * popularity.

@@ -379,35 +379,22 @@ static int stats_json(const char *path, const struct store_overview *o, const st
     return log_output_flushed(out, "the statistics");
 }
 
-/* Stored text on one line, safe on a terminal, as search writes its hits
- * (store_search.c): a database from another machine, or edited by hand,
- * may hold control characters (C0, DEL, and C1 as UTF-8: C2 80..C2 9F) in
- * a run's source or a date, which would forge a line of the report or send
- * escape sequences (OSC 52 sets the clipboard). They become spaces. Text
- * only: the JSON escapes them. */
-static void flatten(char *s) {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < ' ' || c == 0x7f)
-            *s = ' ';
-        else if (c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f)
-            s[0] = s[1] = ' ';
-    }
-}
-
-/* flatten() every stored text the text report writes: the overview's and
- * the runs' (which point into runs->text, owned here). */
+/* store_flatten_text() every stored text the text report writes: the
+ * overview's and the runs' (which point into runs->text, owned here). A
+ * database from another machine, or edited by hand, may hold control
+ * characters in a run's source or a date, which would forge a line of the
+ * report or send escape sequences (OSC 52 sets the clipboard). Text only:
+ * the JSON escapes them. */
 static void flatten_stored_text(struct store_overview *o, struct run_list *runs) {
     char *fields[] = {o->language,           o->created_at,   o->changes_from,
                       o->stale_oldest_noted, o->oldest_fetch, o->newest_fetch};
     for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
-        flatten(fields[i]);
+        store_flatten_text(fields[i]);
     for (int i = 0; i < runs->n; i++) {
         struct store_run_row *r = &runs->rows[i];
         const char *texts[] = {r->started_at, r->finished_at, r->source, r->status};
         for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
-            if (texts[k])
-                flatten((char *)texts[k]);
+            store_flatten_text((char *)texts[k]);
     }
 }
 

@@ -250,11 +250,8 @@ static char *like_snippet(const char *text, const char *word) {
                            (int)len, hit, (int)(to - hit - len), hit + len, *to ? "…" : "");
 }
 
-/* Text on one line, safe on a terminal: tabs, line breaks and the other
- * control characters (C0, DEL, and C1 as UTF-8: C2 80..C2 9F) become
- * spaces, so that a stored title, overview or release date can neither
- * break a hit's two lines (and fake another hit) nor send escape sequences. */
-static void flatten(char *s) {
+/* A hit's two lines can then not fake another hit. */
+void store_flatten_text(char *s) {
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c < ' ' || c == 0x7f)
@@ -281,7 +278,7 @@ static int report_hits(sqlite3_stmt *st, const struct words *w, store_search_fn 
                 *nomem = true;
                 return SQLITE_NOMEM;
             }
-            flatten(snippet);
+            store_flatten_text(snippet);
         }
         /* the year too: release_date is stored as TMDB sends it, unchecked */
         if ((title_text && !(title = sqlite3_mprintf("%s", title_text))) ||
@@ -291,8 +288,8 @@ static int report_hits(sqlite3_stmt *st, const struct words *w, store_search_fn 
             *nomem = true;
             return SQLITE_NOMEM;
         }
-        flatten(title);
-        flatten(year);
+        store_flatten_text(title);
+        store_flatten_text(year);
         struct store_search_hit hit = {
             .id = sqlite3_column_int64(st, 0),
             .title = title,
