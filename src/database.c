@@ -110,6 +110,11 @@ static int lock_for_upgrade(const char *path, int *lock_fd, struct store **s) {
  * -1 logged (EXIT_FATAL, as for a load). */
 static int check_regular_file(const char *path) {
     struct stat st;
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1)
+        log_warn("%s has %ju hard links: SQLite names its -wal after the path, so what another "
+                 "name's -wal still holds (commits not yet copied into the file) is not read "
+                 "through this one; read through the name the loads use",
+                 path, (uintmax_t)st.st_nlink);
     if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
         return 0;
     log_error("%s is %s, not a database file", path,

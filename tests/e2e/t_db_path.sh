@@ -10,7 +10,7 @@
 # one's movies). An empty file is a database with nothing yet, for the
 # commands that read.
 . "$(dirname "$0")/lib.sh"
-plan 25
+plan 26
 
 start_fake --movies 20 --deleted 0
 id=$(catalogue_ids 1 --movies 20 --deleted 0)
@@ -77,7 +77,10 @@ like "$ERR" "has 2 hard links: SQLite names its -wal and -shm files after the pa
 DB=$TMP/other.sqlite3 run_ingest ids "$id"
 like "$RC:$ERR" "^1:.*keep one name \(a symbolic link is fine\)" "through the other name too"
 run_ingest stats
-is "$RC" 0 "stats still reads it"
+like "$RC:$ERR" "^0:.*has 2 hard links: .* not read through this one; read through the name the loads use" \
+    "stats still reads it, warning that another name's -wal is not read (its commits missed)"
+"$BIN" merge "$TMP/merged.sqlite3" "$TMP/other.sqlite3" 2>"$TMP/merge.err"
+like "$?:$(cat "$TMP/merge.err")" "^0:.*other.sqlite3 has 2 hard links: " "so does a merge reading it"
 rm "$TMP/other.sqlite3"
 run_ingest ids "$id"
 is "$RC" 0 "one name again: loads"
