@@ -53,6 +53,10 @@ static void move_text(const char **field, char *buf, size_t *used) {
     *used += n;
 }
 
+/* The row's texts copied into one buffer of the list's; text that is not
+ * UTF-8 (edited in by hand, a database from elsewhere) with U+FFFD for each
+ * stray byte, as dump and search write it: a raw 0x9B is an 8-bit
+ * terminal's CSI, which store_flatten_text() leaves. */
 static int collect_run(void *ctx, const struct store_run_row *r) {
     struct run_list *runs = ctx;
     if (runs->n == REPORT_RUNS)
@@ -61,16 +65,27 @@ static int collect_run(void *ctx, const struct store_run_row *r) {
     *row = *r;
     const char **fields[] = {&row->started_at, &row->finished_at, &row->source, &row->status,
                              &row->uid};
+    enum { N_FIELDS = sizeof fields / sizeof *fields };
+    char *repaired[N_FIELDS] = {NULL};
     size_t size = 0, used = 0;
-    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+    bool failed = false;
+    for (size_t i = 0; i < N_FIELDS; i++) {
+        if (*fields[i] && !json_utf8_valid(*fields[i], strlen(*fields[i]))) {
+            repaired[i] = json_utf8_repaired(*fields[i], strlen(*fields[i]), NULL);
+            failed |= !repaired[i];
+            *fields[i] = repaired[i];
+        }
         size += *fields[i] ? strlen(*fields[i]) + 1 : 0;
-    char *buf = malloc(size ? size : 1);
+    }
+    char *buf = failed ? NULL : malloc(size ? size : 1);
+    for (size_t i = 0; buf && i < N_FIELDS; i++)
+        move_text(fields[i], buf, &used);
+    for (size_t i = 0; i < N_FIELDS; i++)
+        free(repaired[i]);
     if (!buf) {
         runs->failed = true;
         return -1;
     }
-    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
-        move_text(fields[i], buf, &used);
     runs->text[runs->n++] = buf;
     return 0;
 }

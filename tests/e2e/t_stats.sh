@@ -4,7 +4,7 @@
 # one JSON object with --format json.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 27
+plan 28
 
 start_fake --movies 40 --deleted 2
 run_ingest stats
@@ -98,6 +98,15 @@ is "$RC:$(printf '%s' "$OUT" | LC_ALL=C tr -d '\n\040-\176\200-\377' | wc -c):$(
     "stats: a stored source's control characters (C0, C1) are not written to the terminal"
 is "$(printf '%s\n' "$OUT" | grep -c '^  99  forged run')" 0 \
     "nor does its newline forge a line of the report"
+# Stored text that is not UTF-8 (the source above of 0xFF 0xFE, one of a
+# raw 0x9B, an 8-bit terminal's CSI): U+FFFD for each stray byte, as search
+# and the JSON write it; stats wrote the bytes raw.
+sqlite3 "$DB" "INSERT INTO runs (started_at, command, source, status)
+               VALUES ('2026-11-26T11:40:00Z', 'ids', CAST(X'6964739b324a' AS TEXT), 'aborted')"
+run_ingest stats
+printf '%s' "$OUT" | "$PYTHON" -c 'import sys; sys.stdin.buffer.read().decode("utf-8")' 2>/dev/null
+is "$RC:$?:$(printf '%s\n' "$OUT" | grep -c "ids$(printf '\357\277\2752J')$")" "0:0:1" \
+    "stats: stored text that is not UTF-8 is written as U+FFFD, not as raw bytes (0x9B)"
 # An aborted run: the next run stamped finished_at when it found it dead,
 # days later; that is no duration.
 sqlite3 "$DB" "INSERT INTO runs (started_at, finished_at, command, source, status)
