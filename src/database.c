@@ -106,16 +106,21 @@ static int lock_for_upgrade(const char *path, int *lock_fd, struct store **s) {
  * (lock.h): SQLite's open of a FIFO blocks until a writer comes (a read
  * command would hang, a dry run even through SIGTERM, its handler caught
  * and open() restarted), and it calls a directory a disk I/O error. One
- * that is not there passes: the caller or SQLite says so. Returns 0, or
- * -1 logged (EXIT_FATAL, as for a load). */
+ * that is not there passes: the caller or SQLite says so. One with a
+ * second hard link is read, with a warning (as a setup's, even with -q):
+ * SQLite names its -wal after the path, so what another name's -wal still
+ * holds is not read through this one (writing is refused: lock.c). Returns
+ * 0, or -1 logged (EXIT_FATAL, as for a load). */
 static int check_regular_file(const char *path) {
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1)
-        log_warn("%s has %ju hard links: SQLite names its -wal after the path, so what another "
-                 "name's -wal still holds (commits not yet copied into the file) is not read "
-                 "through this one; read through the name the loads use",
-                 path, (uintmax_t)st.st_nlink);
-    if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+    if (stat(path, &st) != 0)
+        return 0;
+    if (S_ISREG(st.st_mode) && st.st_nlink > 1)
+        log_warn_setup("%s has %ju hard links: SQLite names its -wal after the path, so what "
+                       "another name's -wal still holds (commits not yet copied into the file) is "
+                       "not read through this one; read through the name the loads use",
+                       path, (uintmax_t)st.st_nlink);
+    if (S_ISREG(st.st_mode))
         return 0;
     log_error("%s is %s, not a database file", path,
               S_ISDIR(st.st_mode) ? "a directory" : "a device, FIFO or socket");

@@ -348,8 +348,9 @@ static int begin_run(struct store *store, const char *command, const char *sourc
     }
     /* even with -q: from cron, nothing else would say that a run died */
     if (n_aborted > 0)
-        log_warn_setup("%" PRId64 " earlier run(s) had died without finishing (killed, out of "
-                       "memory, a power loss?); marked aborted ('tmdb-ingest stats' lists them)",
+        log_warn_setup("%" PRId64 " earlier run(s) had died without finishing or recording "
+                       "their end (killed, out of memory, a power loss, or exit 5); marked "
+                       "aborted ('tmdb-ingest stats' lists them)",
                        n_aborted);
     return 0;
 }

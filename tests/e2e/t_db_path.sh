@@ -10,7 +10,7 @@
 # one's movies). An empty file is a database with nothing yet, for the
 # commands that read.
 . "$(dirname "$0")/lib.sh"
-plan 26
+plan 27
 
 start_fake --movies 20 --deleted 0
 id=$(catalogue_ids 1 --movies 20 --deleted 0)
@@ -81,6 +81,8 @@ like "$RC:$ERR" "^0:.*has 2 hard links: .* not read through this one; read throu
     "stats still reads it, warning that another name's -wal is not read (its commits missed)"
 "$BIN" merge "$TMP/merged.sqlite3" "$TMP/other.sqlite3" 2>"$TMP/merge.err"
 like "$?:$(cat "$TMP/merge.err")" "^0:.*other.sqlite3 has 2 hard links: " "so does a merge reading it"
+run_ingest -q stats
+like "$RC:$ERR" "^0:.*has 2 hard links: " "also with -q: a setup to mend, said every time"
 rm "$TMP/other.sqlite3"
 run_ingest ids "$id"
 is "$RC" 0 "one name again: loads"
