@@ -403,8 +403,16 @@ static int stats_json(const char *path, const struct store_overview *o, const st
 static void flatten_stored_text(struct store_overview *o, struct run_list *runs) {
     char *fields[] = {o->language,           o->created_at,   o->changes_from,
                       o->stale_oldest_noted, o->oldest_fetch, o->newest_fetch};
-    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++)
+    for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
         store_flatten_text(fields[i]);
+        /* dates and a language tag, ASCII: in their fixed arrays, a text
+         * that is not UTF-8 has its other bytes as '?' (a raw 0x9B is an
+         * 8-bit terminal's CSI), where the runs' have U+FFFD (collect_run) */
+        if (!json_utf8_valid(fields[i], strlen(fields[i])))
+            for (char *p = fields[i]; *p; p++)
+                if ((unsigned char)*p >= 0x80)
+                    *p = '?';
+    }
     for (int i = 0; i < runs->n; i++) {
         struct store_run_row *r = &runs->rows[i];
         const char *texts[] = {r->started_at, r->finished_at, r->source, r->status};

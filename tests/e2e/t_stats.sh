@@ -4,7 +4,7 @@
 # one JSON object with --format json.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 28
+plan 29
 
 start_fake --movies 40 --deleted 2
 run_ingest stats
@@ -107,6 +107,14 @@ run_ingest stats
 printf '%s' "$OUT" | "$PYTHON" -c 'import sys; sys.stdin.buffer.read().decode("utf-8")' 2>/dev/null
 is "$RC:$?:$(printf '%s\n' "$OUT" | grep -c "ids$(printf '\357\277\2752J')$")" "0:0:1" \
     "stats: stored text that is not UTF-8 is written as U+FFFD, not as raw bytes (0x9B)"
+# so is the meta's (a date held in a fixed array: '?' for each stray byte)
+created=$(sqlite3 "$DB" "SELECT value FROM meta WHERE key = 'created_at'")
+sqlite3 "$DB" "UPDATE meta SET value = CAST(X'323032369b324a' AS TEXT) WHERE key = 'created_at'"
+run_ingest stats
+printf '%s' "$OUT" | "$PYTHON" -c 'import sys; sys.stdin.buffer.read().decode("utf-8")' 2>/dev/null
+is "$RC:$?:$(printf '%s\n' "$OUT" | grep -c 'created 2026?2J)')" "0:0:1" \
+    "stats: the meta's text that is not UTF-8 has '?' for its stray bytes, not raw 0x9B"
+sqlite3 "$DB" "UPDATE meta SET value = '$created' WHERE key = 'created_at'"
 # An aborted run: the next run stamped finished_at when it found it dead,
 # days later; that is no duration.
 sqlite3 "$DB" "INSERT INTO runs (started_at, finished_at, command, source, status)
