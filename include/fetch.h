@@ -14,6 +14,7 @@
 
 #include "http.h"
 #include "retry.h"
+#include "stop.h"
 
 struct ratelimit;
 struct stats;
@@ -115,5 +116,12 @@ enum retry_action fetch_page(struct fetcher *f, const char *url, int number,
  */
 enum retry_action fetch_movie(struct fetcher *f, const struct work_item *item,
                               struct fetch_result *out);
+
+/*
+ * The stop a request of f's that ends the run calls for: STOP_UNAVAILABLE
+ * when its retries ran out on what may pass (f->spent: TMDB or the network
+ * did not answer, exit 7), STOP_FATAL otherwise (a 401, a TLS failure, ...).
+ */
+enum stop_reason fetch_stop_reason(const struct fetcher *f);
 
 #endif

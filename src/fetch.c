@@ -153,6 +153,10 @@ static long long copy_time(struct fetcher *f) {
     return made;
 }
 
+enum stop_reason fetch_stop_reason(const struct fetcher *f) {
+    return f->spent ? STOP_UNAVAILABLE : STOP_FATAL;
+}
+
 enum retry_action fetch_movie(struct fetcher *f, const struct work_item *item,
                               struct fetch_result *out) {
     int64_t id = item->movie_id;

@@ -407,9 +407,9 @@ static bool proxy_refused_for_good(CURL *curl) {
 
 /* What curl's `rc` (with its message, errbuf) means for the retry policy.
  * `reused`: the request went on a connection an earlier one left open.
- * `proxy_refused`: proxy_refused_for_good(), after CURLE_PROXY. */
+ * `curl`: the handle, asked why a SOCKS proxy refused (CURLE_PROXY). */
 static enum http_error classify(CURLcode rc, const char *errbuf, bool too_large, bool bad_encoding,
-                                bool reused, bool proxy_refused) {
+                                bool reused, CURL *curl) {
     if (rc == CURLE_WRITE_ERROR && bad_encoding)
         return HTTP_ERR_NETWORK;
     /* An answer that does not begin with a status line, on a connection
@@ -432,7 +432,7 @@ static enum http_error classify(CURLcode rc, const char *errbuf, bool too_large,
      * reach the host, or dropped the handshake: what a refused connection
      * is without the proxy, not a failure TMDB answered. */
     case CURLE_PROXY:
-        return proxy_refused ? HTTP_ERR_OTHER : HTTP_ERR_CONNECT;
+        return proxy_refused_for_good(curl) ? HTTP_ERR_OTHER : HTTP_ERR_CONNECT;
     case CURLE_SSL_CONNECT_ERROR:
         /* The handshake failed without a verdict on the certificate: most
          * often the connection was reset or closed in the middle of it,
@@ -543,8 +543,7 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
     long opened = 0;
     if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
         c->connections += opened;
-    out->error = classify(rc, c->errbuf, c->too_large, c->bad_encoding, opened == 0,
-                          rc == CURLE_PROXY && proxy_refused_for_good(c->curl));
+    out->error = classify(rc, c->errbuf, c->too_large, c->bad_encoding, opened == 0, c->curl);
     if (out->error == HTTP_OK && c->gzip && c->zs_started && !c->zs_ended) {
         out->error = HTTP_ERR_NETWORK; /* the gzip stream ended early */
         snprintf(out->message, sizeof out->message, "truncated gzip body");
@@ -632,8 +631,7 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
     long opened = 0;
     if (curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened) == CURLE_OK)
         c->connections += opened;
-    out->error = classify(rc, c->errbuf, c->too_large, false, opened == 0,
-                          rc == CURLE_PROXY && proxy_refused_for_good(c->curl));
+    out->error = classify(rc, c->errbuf, c->too_large, false, opened == 0, c->curl);
     if (out->error == HTTP_ERR_TOO_LARGE)
         snprintf(out->message, sizeof out->message, "larger than %lld MiB",
                  (long long)(DOWNLOAD_MAX_BYTES >> 20));

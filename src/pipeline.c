@@ -111,7 +111,7 @@ static void *worker_main(void *arg) {
             struct fetch_result r;
             if (fetch_movie(&f, &item, &r) == RETRY_FATAL) {
                 /* the host unreachable through every retry, or no going on */
-                if (stop_request(f.spent ? STOP_UNAVAILABLE : STOP_FATAL))
+                if (stop_request(fetch_stop_reason(&f)))
                     log_error("movie %" PRId64 ": %s", item.movie_id, r.reason);
                 break;
             }

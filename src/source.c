@@ -125,7 +125,7 @@ static int push_id(struct producer *p, int64_t id) {
  * last request spent them: an outage), a 401, a TLS failure. */
 static enum source_status fail_fatal(const struct fetcher *f, const char *what, int page,
                                      const char *reason) {
-    if (stop_request(f->spent ? STOP_UNAVAILABLE : STOP_FATAL))
+    if (stop_request(fetch_stop_reason(f)))
         log_error("%s page %d: %s", what, page, reason);
     return SOURCE_FATAL;
 }
@@ -954,7 +954,7 @@ static enum source_status check_api_base(struct fetcher *f) {
     if (a == RETRY_FATAL && stop_reason() == STOP_SIGNAL)
         return SOURCE_STOPPED;
     /* unreachable, or 5xx through every retry: TMDB or the network down */
-    if (stop_request(f->spent ? STOP_UNAVAILABLE : STOP_FATAL)) {
+    if (stop_request(fetch_stop_reason(f))) {
         if (r.status == 404 && tmdb_is_not_found(r.body, r.len))
             log_error("%s is not TMDB's API (v3): GET /configuration answered TMDB's 404, as "
                       "every movie would, each read as deleted. Check --api-base or "
