@@ -7,8 +7,10 @@
  * loopback_serve() forks the child: for each connection it reads the
  * request's head and calls answer(fd, request, arg), which writes the
  * answer (loopback_write() for the usual one), then closes the connection.
- * The child serves until loopback_stop() kills it, or for 60 s at most, so
- * a test that hangs never leaves it behind. One request a connection.
+ * loopback_serve_raw() leaves each connection to a function of its own
+ * (what is not HTTP: a SOCKS proxy). The child serves until loopback_stop()
+ * kills it, or for 60 s at most, so a test that hangs never leaves it
+ * behind. One request a connection.
  *
  * Header-only, for the test binaries (each is one .c file).
  */
@@ -58,8 +60,12 @@ static void loopback_stop(struct loopback *lb) {
     lb->server = 0;
 }
 
-/* Serves with `answer` from now on, in place of the answers before. */
-static void loopback_serve(struct loopback *lb, loopback_answer_fn *answer, void *arg) {
+/* Serves with `converse` from now on, in place of the server before:
+ * converse(fd, arg) for each connection, which it then closes. For what is
+ * not an HTTP answer (a SOCKS proxy: the client speaks first, with no
+ * header lines to wait for); loopback_serve() for an HTTP one. */
+static void loopback_serve_raw(struct loopback *lb, void (*converse)(int fd, void *arg),
+                               void *arg) {
     loopback_stop(lb);
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -72,19 +78,38 @@ static void loopback_serve(struct loopback *lb, loopback_answer_fn *answer, void
         int c = accept(lb->listener, NULL, NULL);
         if (c < 0)
             _exit(1);
-        char req[4096];
-        size_t n = 0;
-        ssize_t r;
-        req[0] = '\0';
-        while (n < sizeof req - 1 && (r = read(c, req + n, sizeof req - 1 - n)) > 0) {
-            n += (size_t)r;
-            req[n] = '\0';
-            if (strstr(req, "\r\n\r\n"))
-                break;
-        }
-        answer(c, req, arg);
+        converse(c, arg);
         close(c);
     }
+}
+
+struct loopback_http {
+    loopback_answer_fn *answer;
+    void *arg;
+};
+
+/* loopback_serve_raw()'s converse for loopback_serve(): the request's head
+ * read, then answered. In the child. */
+static void loopback_answer_request(int c, void *arg) {
+    const struct loopback_http *h = arg;
+    char req[4096];
+    size_t n = 0;
+    ssize_t r;
+    req[0] = '\0';
+    while (n < sizeof req - 1 && (r = read(c, req + n, sizeof req - 1 - n)) > 0) {
+        n += (size_t)r;
+        req[n] = '\0';
+        if (strstr(req, "\r\n\r\n"))
+            break;
+    }
+    h->answer(c, req, h->arg);
+}
+
+/* Serves with `answer` from now on, in place of the answers before. */
+static void loopback_serve(struct loopback *lb, loopback_answer_fn *answer, void *arg) {
+    /* in the parent's memory, copied into the child by fork() */
+    struct loopback_http h = {.answer = answer, .arg = arg};
+    loopback_serve_raw(lb, loopback_answer_request, &h);
 }
 
 static void loopback_close(struct loopback *lb) {

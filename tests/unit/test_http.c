@@ -66,13 +66,13 @@ static void test_server_time_is_date_plus_age(void **state) {
     http_global_cleanup();
 }
 
-/* A SOCKS5 proxy whose far side cannot reach the host: it takes the
- * greeting (no authentication) and the CONNECT request for an IPv4
- * address, then replies `reply` (4: host unreachable, 5: refused), as an
- * ssh -D tunnel whose remote end lost its network does. In the child. */
-static void refuse_socks(int fd, unsigned char reply) {
+/* A SOCKS5 proxy that refuses: it takes the greeting (no authentication)
+ * and the CONNECT request for an IPv4 address, then replies *arg (4: host
+ * unreachable, 5: refused, as an ssh -D tunnel whose remote end lost its
+ * network does; 2: not allowed by its rules). In the child. */
+static void refuse_socks(int fd, void *arg) {
     unsigned char in[10], no_auth[] = {5, 0};
-    unsigned char refusal[] = {5, reply, 0, 1, 0, 0, 0, 0, 0, 0};
+    unsigned char refusal[] = {5, *(const unsigned char *)arg, 0, 1, 0, 0, 0, 0, 0, 0};
     size_t n = 0;
     ssize_t r;
     while (n < 3 && (r = read(fd, in + n, 3 - n)) > 0) /* 5, 1 method, 0: none */
@@ -85,30 +85,9 @@ static void refuse_socks(int fd, unsigned char reply) {
         _exit(1);
 }
 
-/* Serve with refuse_socks() for each connection (SOCKS speaks first with
- * no header lines to wait for: loopback_serve() would wait for them). */
-static void serve_socks(struct loopback *lb, unsigned char reply) {
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid > 0) {
-        lb->server = pid;
-        return;
-    }
-    alarm(60);
-    for (;;) {
-        int c = accept(lb->listener, NULL, NULL);
-        if (c < 0)
-            _exit(1);
-        refuse_socks(c, reply);
-        close(c);
-    }
-}
-
-/* Behind a SOCKS proxy (all_proxy=socks5://), a host the proxy cannot
- * reach is a failed connection, as it is without the proxy: retried, and
- * an outage when it lasts; not a failure of the one movie, asked once. */
-static void test_a_socks_proxy_that_cannot_reach_the_host_is_a_failed_connection(void **state) {
-    (void)state;
+/* A request through a SOCKS proxy giving each of the `n` replies fails
+ * with `want`. */
+static void expect_socks_replies(const unsigned char *replies, size_t n, enum http_error want) {
     struct loopback lb;
     loopback_listen(&lb);
     assert_int_equal(http_global_init(), 0);
@@ -119,15 +98,15 @@ static void test_a_socks_proxy_that_cannot_reach_the_host_is_a_failed_connection
     char proxy[64];
     snprintf(proxy, sizeof proxy, "socks5://127.0.0.1:%d", lb.port);
     assert_int_equal(setenv("all_proxy", proxy, 1), 0);
-    static const unsigned char replies[] = {1, 3, 4, 5}; /* failure, network, host, refused */
-    for (size_t i = 0; i < sizeof replies / sizeof replies[0]; i++) {
-        serve_socks(&lb, replies[i]);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char reply = replies[i]; /* copied into the child by fork() */
+        loopback_serve_raw(&lb, refuse_socks, &reply);
         struct http_result r;
         /* port 9 (discard): nothing is meant to reach it */
         http_get(c, "http://127.0.0.1:9/3/movie/550", &r);
-        if (r.error != HTTP_ERR_CONNECT)
+        if (r.error != want)
             fail_msg("SOCKS reply %d: %s (%s), not %s", replies[i], http_error_name(r.error),
-                     r.message, http_error_name(HTTP_ERR_CONNECT));
+                     r.message, http_error_name(want));
         loopback_stop(&lb);
     }
     unsetenv("all_proxy");
@@ -135,6 +114,15 @@ static void test_a_socks_proxy_that_cannot_reach_the_host_is_a_failed_connection
     http_client_free(c);
     http_shared_free(sh);
     http_global_cleanup();
+}
+
+/* Behind a SOCKS proxy (all_proxy=socks5://), a host the proxy cannot
+ * reach is a failed connection, as it is without the proxy: retried, and
+ * an outage when it lasts; not a failure of the one movie, asked once. */
+static void test_a_socks_proxy_that_cannot_reach_the_host_is_a_failed_connection(void **state) {
+    (void)state;
+    static const unsigned char replies[] = {1, 3, 4, 5}; /* failure, network, host, refused */
+    expect_socks_replies(replies, sizeof replies, HTTP_ERR_CONNECT);
 }
 
 /* A SOCKS proxy that refuses this client for good (2: its rules do not
@@ -143,31 +131,8 @@ static void test_a_socks_proxy_that_cannot_reach_the_host_is_a_failed_connection
  * failed connection, retried and then read as TMDB or the network down. */
 static void test_a_socks_proxy_that_refuses_for_good_is_not_a_failed_connection(void **state) {
     (void)state;
-    struct loopback lb;
-    loopback_listen(&lb);
-    assert_int_equal(http_global_init(), 0);
-    struct http_shared *sh = http_shared_new();
-    struct http_config cfg = {.timeout_s = 10, .connect_timeout_s = 5, .max_body = 1 << 20};
-    struct http_client *c = http_client_new(sh, &cfg);
-    assert_non_null(c);
-    char proxy[64];
-    snprintf(proxy, sizeof proxy, "socks5://127.0.0.1:%d", lb.port);
-    assert_int_equal(setenv("all_proxy", proxy, 1), 0);
     static const unsigned char replies[] = {2, 7, 8};
-    for (size_t i = 0; i < sizeof replies / sizeof replies[0]; i++) {
-        serve_socks(&lb, replies[i]);
-        struct http_result r;
-        http_get(c, "http://127.0.0.1:9/3/movie/550", &r);
-        if (r.error != HTTP_ERR_OTHER)
-            fail_msg("SOCKS reply %d: %s (%s), not %s", replies[i], http_error_name(r.error),
-                     r.message, http_error_name(HTTP_ERR_OTHER));
-        loopback_stop(&lb);
-    }
-    unsetenv("all_proxy");
-    loopback_close(&lb);
-    http_client_free(c);
-    http_shared_free(sh);
-    http_global_cleanup();
+    expect_socks_replies(replies, sizeof replies, HTTP_ERR_OTHER);
 }
 
 int main(void) {

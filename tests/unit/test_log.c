@@ -94,17 +94,24 @@ static void test_a_line_that_fits_is_whole(void **state) {
     assert_string_equal(out, want);
 }
 
+/* emit(arg) with stderr on `fd`, which is closed after; stderr is back as
+ * it was, its error flag cleared (a write to a full socket sets it). */
+static void emit_into(int fd, void (*emit)(const void *arg), const void *arg) {
+    int saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0);
+    assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+    emit(arg);
+    assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+    clearerr(stderr);
+    close(saved);
+    close(fd);
+}
+
 /* What emit(arg) writes to stderr, into out. */
 static void stderr_of(void (*emit)(const void *arg), const void *arg, char *out, size_t size) {
     int fds[2];
     assert_int_equal(pipe(fds), 0);
-    int saved = dup(STDERR_FILENO);
-    assert_true(saved >= 0);
-    assert_int_equal(dup2(fds[1], STDERR_FILENO), STDERR_FILENO);
-    emit(arg);
-    assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
-    close(saved);
-    close(fds[1]);
+    emit_into(fds[1], emit, arg);
     ssize_t n = read(fds[0], out, size - 1);
     close(fds[0]);
     assert_true(n >= 0);
@@ -219,14 +226,7 @@ static void writes_of(void (*emit)(const void *arg), const void *arg, char out[]
     assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds), 0);
     /* a line written a byte at a time fills the socket: fail, not hang */
     assert_int_equal(fcntl(fds[1], F_SETFL, O_NONBLOCK), 0);
-    int saved = dup(STDERR_FILENO);
-    assert_true(saved >= 0);
-    assert_int_equal(dup2(fds[1], STDERR_FILENO), STDERR_FILENO);
-    emit(arg);
-    assert_int_equal(dup2(saved, STDERR_FILENO), STDERR_FILENO);
-    clearerr(stderr);
-    close(saved);
-    close(fds[1]);
+    emit_into(fds[1], emit, arg);
     *n_writes = 0;
     ssize_t n;
     while (*n_writes < max && (n = recv(fds[0], out[*n_writes], 2047, 0)) > 0)
