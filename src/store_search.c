@@ -250,7 +250,7 @@ static char *like_snippet(const char *text, const char *word) {
                            (int)len, hit, (int)(to - hit - len), hit + len, *to ? "…" : "");
 }
 
-/* A hit's two lines can then not fake another hit. */
+/* store.h. For search: a hit's two lines can then not fake another hit. */
 void store_flatten_text(char *s) {
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
