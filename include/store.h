@@ -36,7 +36,7 @@
 struct idset;
 struct movie;
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 enum store_status {
     STORE_OK = 0,
@@ -260,13 +260,20 @@ enum store_status store_resume_ids(struct store *s, const char *source, const ch
                                    bool missing_settled, int64_t run_id, bool running_dead,
                                    store_id_fn fn, void *ctx, int64_t *from_run);
 
+/* How a run ended, for its row in runs. */
+struct run_end {
+    const char *finished_at; /* ISO-8601 UTC */
+    const char *status;      /* "ok", "partial", "failed", "interrupted" */
+    int exit_status;         /* the process's, 0-255 */
+    const char *error;       /* the first error it reported, or NULL */
+};
+
 /*
- * Finish run `run_id`: set its end time, status ("ok", "partial",
- * "failed", "interrupted") and counts. Commits on its own; call it outside
- * a batch.
+ * Finish run `run_id`: set its end (time, status, exit status, error) and
+ * counts. Commits on its own; call it outside a batch.
  */
-enum store_status store_run_finish(struct store *s, int64_t run_id, const char *finished_at,
-                                   const char *status, const struct run_counts *counts);
+enum store_status store_run_finish(struct store *s, int64_t run_id, const struct run_end *end,
+                                   const struct run_counts *counts);
 
 /* While run `run_id` is running: its counts so far, inside the writer's
  * open batch (committed with the rows they count), so that `stats` and
@@ -500,6 +507,8 @@ struct store_run_row {
     const char *source, *status;
     const char *uid;   /* runs.uid; NULL for a run of a version before 4 */
     double duration_s; /* -1 while running, and for an aborted run (its end is unknown) */
+    int exit_status;   /* runs.exit_status; -1 when NULL (running, aborted, before version 8) */
+    const char *error; /* runs.error: the first error it reported; NULL if none */
     struct run_counts counts;
 };
 

@@ -305,7 +305,10 @@ CREATE TABLE IF NOT EXISTS runs (
     retries       INTEGER NOT NULL DEFAULT 0,
     skipped       INTEGER NOT NULL DEFAULT 0,  -- settled by the interrupted run this one resumed, or fresh enough (--max-age)
     uid           TEXT                         -- 128 random bits in hex, drawn as the run begins (version 4; NULL for older runs)
-                  CHECK (uid IS NULL OR (length(uid) = 32 AND uid NOT GLOB '*[^0-9a-f]*'))
+                  CHECK (uid IS NULL OR (length(uid) = 32 AND uid NOT GLOB '*[^0-9a-f]*')),
+    exit_status   INTEGER                      -- the process's exit status (version 8); NULL while running, aborted, older
+                  CHECK (exit_status IS NULL OR exit_status BETWEEN 0 AND 255),
+    error         TEXT                         -- the first error a run not ok reported (its stderr line), or NULL
 ) STRICT;
 
 -- A run is the same run in every database it is merged into by its uid

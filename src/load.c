@@ -520,19 +520,26 @@ static void pause_ms(long ms) {
     }
 }
 
-/* Record the run's end, now, as `status`. A nightly job's monitoring reads
- * it, and a run left "running" is called aborted by the next one (which
- * then resumes it, skipping what it stored), so a failure that may pass (a
- * lock held by another writer, a full disk) is tried again for
+/* Record the run's end, now, as `status` with exit status `code`, and,
+ * unless it ended ok, the first error it reported (log_first_error()): why
+ * it did not. A nightly job's monitoring
+ * reads it, and a run left "running" is called aborted by the next one
+ * (which then resumes it, skipping what it stored), so a failure that may
+ * pass (a lock held by another writer, a full disk) is tried again for
  * RUN_END_RETRY_S. Returns 0, or -1 when it could not be recorded (said on
  * stderr with the run, the outcome and why). */
-static int finish_run(struct store *store, int64_t run_id, const char *status,
+static int finish_run(struct store *store, int64_t run_id, const char *status, int code,
                       const struct run_counts *counts) {
-    char finished[CLOCK_ISO_SIZE];
+    char finished[CLOCK_ISO_SIZE], error[LOG_ERROR_SIZE];
     clock_utc_iso(finished);
+    bool said = code != EXIT_OK && log_first_error(error, sizeof error);
+    struct run_end end = {.finished_at = finished,
+                          .status = status,
+                          .exit_status = code,
+                          .error = said ? error : NULL};
     double start = clock_monotonic_s();
     int tries = 0;
-    while (store_run_finish(store, run_id, finished, status, counts) != STORE_OK) {
+    while (store_run_finish(store, run_id, &end, counts) != STORE_OK) {
         bool may_pass = store_failure_may_pass(store);
         double waited = clock_monotonic_s() - start;
         if (!may_pass || waited >= RUN_END_RETRY_S) {
@@ -578,7 +585,7 @@ static int prepare_run(int argc, char **argv, const struct options *opt, struct 
         /* Recorded as it ended (exit 1), not left "running" for the next
          * run to call aborted; if even that fails, it will (exit 5). */
         struct run_counts none = {0};
-        if (*run_id > 0 && finish_run(store, *run_id, "failed", &none) != 0)
+        if (*run_id > 0 && finish_run(store, *run_id, "failed", rc, &none) != 0)
             rc = EXIT_UNRECORDED;
     }
     facts->run_id = *run_id;
@@ -607,7 +614,7 @@ static int record_outcome(const struct options *opt, struct store *store, const 
         *status = "failed"; /* as its exit status says; a rerun resumes it */
         code = EXIT_FATAL;
     }
-    if (finish_run(store, facts->run_id, *status, counts) != 0)
+    if (finish_run(store, facts->run_id, *status, code, counts) != 0)
         code = EXIT_UNRECORDED;
     database_empty_wal(store);
     return code;

@@ -33,10 +33,18 @@ static struct held_warning {
 static size_t n_held;
 static long long n_held_dropped;
 
+/* The first error logged since log_init(), as written in text (visible()),
+ * "" while none was: log_first_error(); guarded by stderr_lock */
+static char first_error[LOG_ERROR_SIZE];
+_Static_assert(4 * (LOG_LINE_MAX - 1) + 1 <= LOG_ERROR_SIZE, "visible() fits a line");
+
 void log_init(enum log_level max_level, bool progress, enum log_format fmt) {
     shown_level = max_level;
     format = fmt;
     progress_on = progress && fmt == LOG_FORMAT_TEXT && isatty(STDERR_FILENO);
+    pthread_mutex_lock(&stderr_lock);
+    first_error[0] = '\0';
+    pthread_mutex_unlock(&stderr_lock);
 }
 
 /* {"time":...,"level":...,"event":... (no closing brace) on `out`, at
@@ -203,11 +211,21 @@ __attribute__((format(printf, 3, 0))) static void log_line(enum log_level level,
     char line[LOG_LINE_MAX];
     vsnprintf(line, sizeof line, fmt, ap);
     pthread_mutex_lock(&stderr_lock);
+    if (level == LOG_ERROR && !first_error[0])
+        visible(line, first_error);
     if (held_back)
         hold(line);
     else
         put_message(level, NULL, line);
     pthread_mutex_unlock(&stderr_lock);
+}
+
+bool log_first_error(char *buf, size_t size) {
+    pthread_mutex_lock(&stderr_lock);
+    bool any = first_error[0] != '\0';
+    snprintf(buf, size, "%s", first_error);
+    pthread_mutex_unlock(&stderr_lock);
+    return any;
 }
 
 void log_msg(enum log_level level, const char *fmt, ...) {

@@ -63,8 +63,8 @@ static int collect_run(void *ctx, const struct store_run_row *r) {
         return -1;
     struct store_run_row *row = &runs->rows[runs->n];
     *row = *r;
-    const char **fields[] = {&row->started_at, &row->finished_at, &row->source, &row->status,
-                             &row->uid};
+    const char **fields[] = {&row->started_at, &row->finished_at, &row->source,
+                             &row->status,     &row->uid,         &row->error};
     enum { N_FIELDS = sizeof fields / sizeof *fields };
     char *repaired[N_FIELDS] = {NULL};
     size_t size = 0, used = 0;
@@ -167,11 +167,15 @@ static void print_run(FILE *out, const struct store_run_row *r, enum run_life li
         long long s = (long long)(r->duration_s + 0.5);
         snprintf(duration, sizeof duration, "%lldh%02lldm%02llds", s / 3600, s / 60 % 60, s % 60);
     }
+    char exit_status[16] = "-"; /* unknown: running, aborted, or recorded before version 8 */
+    if (r->exit_status >= 0)
+        snprintf(exit_status, sizeof exit_status, "%d", r->exit_status);
     fprintf(out,
-            "  %5" PRId64 "  %-20s  %10s  %-11s  %7" PRId64 " %7" PRId64 " %6" PRId64 " %7" PRId64
-            "  %s\n",
-            r->id, r->started_at ? r->started_at : "", duration, status, r->counts.fetched,
-            r->counts.missing, r->counts.failed, r->counts.skipped, r->source ? r->source : "");
+            "  %5" PRId64 "  %-20s  %10s  %-11s %4s  %7" PRId64 " %7" PRId64 " %6" PRId64
+            " %7" PRId64 "  %s\n",
+            r->id, r->started_at ? r->started_at : "", duration, status, exit_status,
+            r->counts.fetched, r->counts.missing, r->counts.failed, r->counts.skipped,
+            r->source ? r->source : "");
 }
 
 /* What comes of a dead run, by its source (as the next load decides it:
@@ -187,9 +191,12 @@ static const char *dead_run_fate(const char *source) {
            "--refresh)";
 }
 
-/* Under the runs: what a run that is not what its row says became. */
+/* Under the runs: why each that reported an error did not end ok, and
+ * what a run that is not what its row says became. */
 static void print_run_notes(FILE *out, const struct run_list *runs) {
     for (int i = 0; i < runs->n; i++) {
+        if (runs->rows[i].error)
+            fprintf(out, "  run %" PRId64 ": %s\n", runs->rows[i].id, runs->rows[i].error);
         if (runs->life[i] == RUN_DEAD)
             fprintf(out,
                     "  run %" PRId64 " ended unrecorded: its row says running, but its process "
@@ -322,6 +329,11 @@ static void add_run(struct json_doc *d, cJSON *array, const struct run_list *run
     add_text(d, run, "status", r->status);
     add_bool(d, run, "alive", life != RUN_UNKNOWN, life == RUN_ALIVE);
     add_text(d, run, "alive_unknown_reason", life == RUN_UNKNOWN ? runs->why[i] : NULL);
+    if (r->exit_status >= 0)
+        add_int(d, run, "exit_status", r->exit_status);
+    else
+        d->failed |= cJSON_AddNullToObject(run, "exit_status") == NULL;
+    add_text(d, run, "error", r->error);
     add_text(d, run, "source", r->source);
     add_int(d, run, "requested", r->counts.requested);
     add_int(d, run, "stored", r->counts.fetched);
@@ -415,7 +427,7 @@ static void flatten_stored_text(struct store_overview *o, struct run_list *runs)
     }
     for (int i = 0; i < runs->n; i++) {
         struct store_run_row *r = &runs->rows[i];
-        const char *texts[] = {r->started_at, r->finished_at, r->source, r->status};
+        const char *texts[] = {r->started_at, r->finished_at, r->source, r->status, r->error};
         for (size_t k = 0; k < sizeof texts / sizeof *texts; k++)
             store_flatten_text((char *)texts[k]);
     }
@@ -465,7 +477,7 @@ static int print_stats(const char *path, const struct store_overview *o,
             o->by_age[STORE_AGE_QUARTER], o->by_age[STORE_AGE_OLDER]);
     if (o->movies > 0)
         fprintf(out, "           oldest fetch %s, newest %s\n", o->oldest_fetch, o->newest_fetch);
-    fprintf(out, "Last runs\n     id  started               duration    status        "
+    fprintf(out, "Last runs\n     id  started               duration    status      exit  "
                  "stored missing failed skipped  source\n");
     for (int i = 0; i < runs->n; i++)
         print_run(out, &runs->rows[i], runs->life[i]);

@@ -39,9 +39,11 @@ extern const char store_migrate_4_sql[];
 extern const char store_migrate_5_sql[];
 extern const char store_migrate_6_sql[];
 extern const char store_migrate_7_sql[];
+extern const char store_migrate_8_sql[];
 static const char *const migrations[STORE_SCHEMA_VERSION + 1] = {
     [2] = store_migrate_2_sql, [3] = store_migrate_3_sql, [4] = store_migrate_4_sql,
     [5] = store_migrate_5_sql, [6] = store_migrate_6_sql, [7] = store_migrate_7_sql,
+    [8] = store_migrate_8_sql,
 };
 
 /* The movie row's columns, from the parameters of ST_INSERT_MOVIE, but id
@@ -155,7 +157,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                      "VALUES (?1, ?2, ?3, 'running', ?4)",
     [ST_RUN_FINISH] = "UPDATE runs SET finished_at = ?2, status = ?3, requested = ?4, "
                       "fetched = ?5, missing = ?6, failed = ?7, http_requests = ?8, "
-                      "retries = ?9, skipped = ?10 WHERE id = ?1",
+                      "retries = ?9, skipped = ?10, exit_status = ?11, error = ?12 WHERE id = ?1",
     /* the same counts, while it runs: with each commit (store_run_progress()) */
     [ST_RUN_PROGRESS] = "UPDATE runs SET requested = ?4, fetched = ?5, missing = ?6, "
                         "failed = ?7, http_requests = ?8, retries = ?9, skipped = ?10 "
@@ -1145,12 +1147,14 @@ static int step_run_counts(sqlite3_stmt *st, const struct run_counts *c) {
     return store_step_reset(st);
 }
 
-enum store_status store_run_finish(struct store *s, int64_t run_id, const char *finished_at,
-                                   const char *status, const struct run_counts *c) {
+enum store_status store_run_finish(struct store *s, int64_t run_id, const struct run_end *end,
+                                   const struct run_counts *c) {
     sqlite3_stmt *st = s->stmts[ST_RUN_FINISH];
     sqlite3_bind_int64(st, 1, run_id);
-    store_bind_text(st, 2, store_run_time(s, finished_at));
-    store_bind_text(st, 3, status);
+    store_bind_text(st, 2, store_run_time(s, end->finished_at));
+    store_bind_text(st, 3, end->status);
+    sqlite3_bind_int(st, 11, end->exit_status);
+    store_bind_text(st, 12, end->error && end->error[0] ? end->error : NULL);
     if (step_run_counts(st, c) != SQLITE_OK)
         return store_fail(s, "finish the run");
     return STORE_OK;

@@ -467,7 +467,8 @@ static enum store_status update_runs(struct store *s) {
                   "UPDATE main.runs AS o SET finished_at = r.finished_at, status = r.status, "
                   "requested = r.requested, fetched = r.fetched, missing = r.missing, "
                   "failed = r.failed, http_requests = r.http_requests, retries = r.retries, "
-                  "skipped = r.skipped FROM temp.merge_seen m JOIN src.runs r ON r.id = m.src_id "
+                  "skipped = r.skipped, exit_status = r.exit_status, error = r.error "
+                  "FROM temp.merge_seen m JOIN src.runs r ON r.id = m.src_id "
                   "WHERE o.id = m.out_id AND o.status = 'aborted' AND r.status <> 'running' "
                   "AND (o.finished_at IS NULL OR r.status <> 'aborted')",
                   "update the runs merged while running");
@@ -509,11 +510,12 @@ static enum store_status copy_runs(struct store *s, struct store_merge_counts *c
     if (rc == STORE_OK)
         rc = exec(s,
                   "INSERT INTO main.runs (id, started_at, finished_at, command, source, status, "
-                  "requested, fetched, missing, failed, http_requests, retries, skipped, uid) "
+                  "requested, fetched, missing, failed, http_requests, retries, skipped, uid, "
+                  "exit_status, error) "
                   "SELECT n.new_id, r.started_at, CASE WHEN r.status = 'running' THEN NULL "
                   "ELSE r.finished_at END, r.command, r.source, CASE WHEN r.status = 'running' "
                   "THEN 'aborted' ELSE r.status END, r.requested, r.fetched, r.missing, "
-                  "r.failed, r.http_requests, r.retries, r.skipped, r.uid "
+                  "r.failed, r.http_requests, r.retries, r.skipped, r.uid, r.exit_status, r.error "
                   "FROM src.runs r JOIN temp.merge_runs n ON n.id = r.id ORDER BY n.new_id",
                   "copy the runs");
     if (rc == STORE_OK)

@@ -113,7 +113,8 @@ enum store_status store_recent_runs(struct store *s, int limit, store_run_fn fn,
                            "CASE WHEN status = 'aborted' THEN -1 ELSE "
                            "coalesce((julianday(finished_at) - julianday(started_at)) * 86400, "
                            "-1) END, requested, fetched, missing, failed, http_requests, retries, "
-                           "skipped, uid FROM runs ORDER BY id DESC LIMIT ?1",
+                           "skipped, uid, coalesce(exit_status, -1), error "
+                           "FROM runs ORDER BY id DESC LIMIT ?1",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, "read the runs");
     sqlite3_bind_int(st, 1, limit);
@@ -127,6 +128,8 @@ enum store_status store_recent_runs(struct store *s, int limit, store_run_fn fn,
             .status = (const char *)sqlite3_column_text(st, 4),
             .uid = (const char *)sqlite3_column_text(st, 13),
             .duration_s = sqlite3_column_double(st, 5),
+            .exit_status = sqlite3_column_int(st, 14),
+            .error = (const char *)sqlite3_column_text(st, 15),
             .counts =
                 {
                     .requested = sqlite3_column_int64(st, 6),

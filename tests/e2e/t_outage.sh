@@ -8,7 +8,7 @@
 # stored, a 404, or a failure TMDB answered (a body of the wrong shape)
 # ends the row; --give-up-after 0 never stops.
 . "$(dirname "$0")/lib.sh"
-plan 38
+plan 42
 
 CAT="--movies 300 --deleted 0"
 IDS=$(catalogue_ids 300 $CAT)
@@ -82,6 +82,8 @@ for reply in 2 7; do
     like "$RC:$ERR" "^1:.*/configuration: .*SOCKS5 connection to 127\.0\.0\.1\. \($reply\)" \
         "a SOCKS proxy refusing for good (reply $reply): exit 1, naming its refusal"
     like "$ERR" "requests=1 retries=0 " "reply $reply: asked once, not again"
+    like "$(sql "SELECT exit_status || '|' || error FROM runs")" "^1\|http://[^ ]*/configuration: .*\($reply\)" \
+        "reply $reply: runs says exit 1, and the refusal"
 done
 
 # the default: 50 in a row
@@ -90,6 +92,11 @@ start_fake $CAT --outage-after 5
 run_ingest ids $IDS $FAST
 is "$RC:$(sql "SELECT status FROM runs")" "7:failed" "by default the run stops too"
 like "$ERR" "error: 50 movies in a row failed" "at 50 movies in a row"
+# the run's row says what its exit status did, and why, for monitoring
+# that reads the database (stats --format json) rather than the exit status
+is "$(sql "SELECT exit_status || '|' || error FROM runs")" \
+    "7|$(printf '%s\n' "$ERR" | grep -m1 'error:' | sed 's/^tmdb-ingest: error: //')" \
+    "runs: exit_status 7, and error the line the run wrote"
 
 # --give-up-after 0: never; every movie fails, the run ends partial
 rm -f "$DB"*
@@ -97,6 +104,8 @@ start_fake $CAT --outage-after 5
 run_ingest ids $IDS $FAST --give-up-after 0
 is "$RC" 3 "--give-up-after 0 never stops: exit 3"
 is "$(last_run)" "partial:5:295:0" "every movie left was asked for and failed"
+is "$(sql "SELECT exit_status || '|' || coalesce(error, 'null') FROM runs")" "3|null" \
+    "runs: exit_status 3, no error (the failures are in fetch_failures)"
 
 # down from the start: the first request's retries are spent, the same
 # exit 7 (a scheduler retries on it alone); exit 1 stays for what waiting

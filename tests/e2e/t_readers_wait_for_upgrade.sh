@@ -19,11 +19,13 @@ run_ingest ids $ids --rate 0 --append credits
 [ "$RC" = 0 ] || bail "the first load failed: $ERR"
 word=$(sql "SELECT title FROM movies ORDER BY id LIMIT 1" | cut -d' ' -f1)
 stop_fake
-# Version 5 is version 7 without movie_parts (sql/migrations/6.sql; 7.sql
-# rebuilds an index, which this copy already has in its version 7 shape).
+# Version 5 is version 8 without movie_parts (sql/migrations/6.sql; 7.sql
+# rebuilds an index, which this copy already has in its version 7 shape)
+# and without runs.exit_status and runs.error (8.sql).
 V5=$TMP/v5.sqlite3
 cp "$DB" "$V5"
-sqlite3 "$V5" "DROP TABLE movie_parts; DELETE FROM meta WHERE key = 'schema_digest';
+sqlite3 "$V5" "ALTER TABLE runs DROP COLUMN error; ALTER TABLE runs DROP COLUMN exit_status;
+               DROP TABLE movie_parts; DELETE FROM meta WHERE key = 'schema_digest';
                PRAGMA user_version = 5"
 V6=$TMP/v6.sqlite3
 sqlite3 "$DB" ".backup '$V6'"
@@ -56,7 +58,8 @@ release_lock() {
 }
 # the schema upgraded as another process would, while it holds the lock
 upgrade_by_hand() {
-    sqlite3 "$DB" "BEGIN; $(cat "$ROOT/sql/migrations/6.sql"); PRAGMA user_version = 7; COMMIT;"
+    sqlite3 "$DB" "BEGIN; $(cat "$ROOT/sql/migrations/6.sql"); $(cat "$ROOT/sql/migrations/8.sql");
+                   PRAGMA user_version = 8; COMMIT;"
 }
 # start_reader NAME ARGS...: the binary in the background on $DB, verbose
 # (its wait and its upgrade are said at -v), into $TMP/NAME.out and .err
@@ -68,7 +71,7 @@ start_reader() {
     READER_PID=$!
 }
 waiting() { grep -qs "its lock is held by .*: waiting for it" "$TMP/$1.err"; }
-upgrades_said() { cat "$TMP"/*.err | grep -c "upgrading the schema to version 7"; }
+upgrades_said() { cat "$TMP"/*.err | grep -c "upgrading the schema to version 8"; }
 
 # Five read commands at once (the reviewer's stats and dump --table runs,
 # 4 times out of 4 an exit 6): all exit 0, and the schema is upgraded once.
@@ -87,7 +90,7 @@ for p in $pids; do
     rcs="$rcs $?"
 done
 is "$rcs" " 0 0 0 0 0" "five read commands started at once on a version 5 database all exit 0"
-is "$(sql 'PRAGMA user_version')" 7 "the database is upgraded"
+is "$(sql 'PRAGMA user_version')" 8 "the database is upgraded"
 is "$(upgrades_said)" 1 "by one of them; the others found it upgraded"
 is "$(grep -c '"status":"ok"' "$TMP/r2.out")" 1 "dump --table runs printed the run"
 
@@ -103,7 +106,7 @@ like "$(cat "$TMP/stats.err")" "its lock is held by another stats, dump or searc
 ok "$(kill -0 "$READER_PID" 2>/dev/null && echo 0 || echo 1)" "stats is still waiting"
 release_lock
 wait "$READER_PID"
-is "$?:$(sql 'PRAGMA user_version')" 0:7 "released: stats exits 0, the database upgraded"
+is "$?:$(sql 'PRAGMA user_version')" 0:8 "released: stats exits 0, the database upgraded"
 is "$(upgrades_said)" 1 "by stats itself, once the lock was free"
 unlike "$(cat "$TMP/stats.err")" "error" "and no error"
 
@@ -118,10 +121,10 @@ like "$(cat "$TMP/stats.err")" "its lock is held by a process that shows only th
     "a holder of the flock alone is named as an older tmdb-ingest"
 release_lock
 wait "$READER_PID"
-is "$?:$(sql 'PRAGMA user_version')" 0:7 "released: stats exits 0, the database upgraded"
+is "$?:$(sql 'PRAGMA user_version')" 0:8 "released: stats exits 0, the database upgraded"
 
 # A merge into it holds the lock (a merge upgrades its output first): dump
-# waits, and reads once the database is of version 7, without the lock and
+# waits, and reads once the database is of version 8, without the lock and
 # without upgrading it again.
 fresh_v5
 rm -f "$TMP"/*.err
@@ -152,7 +155,7 @@ ok "$([ $(($(date +%s) - start)) -lt 15 ] && echo 0 || echo 1)" "without waiting
 is "$(sql 'PRAGMA user_version')" 5 "the database is left as it was"
 release_lock
 run_ingest dump --table runs
-is "$RC:$(sql 'PRAGMA user_version')" 0:7 "the load gone: dump upgrades it, exit 0"
+is "$RC:$(sql 'PRAGMA user_version')" 0:8 "the load gone: dump upgrades it, exit 0"
 
 # A dry run (which catches SIGTERM) waiting for the lock: SIGTERM ends the
 # wait, exit 143, nothing done.

@@ -9,7 +9,7 @@
 # tests/fixtures/schema_v1.sql is version 1's schema; t_schema_upgrade_v2.sh
 # upgrades a version 2 database.
 . "$(dirname "$0")/lib.sh"
-plan 42
+plan 45
 
 sqlite3 "$DB" <<SQL
 .read '$ROOT/tests/fixtures/schema_v1.sql'
@@ -47,7 +47,7 @@ like "$RC:$ERR" "^1:.*upgrade the schema to version 2: duplicate column name" \
     "stats, which upgrades it first: exit 1, the same reason"
 run_ingest ids $ids --rate 0
 is "$RC" 0 "a load into a version 1 database succeeds"
-is "$(sql 'PRAGMA user_version')" 7 "schema upgraded to version 7"
+is "$(sql 'PRAGMA user_version')" 8 "schema upgraded to version 8"
 is "$(sql "SELECT title || '|' || revenue || '|' || fetched_at FROM movies WHERE id = 496243")" \
     "기생충|262000000|2026-01-01T00:00:00Z" "the old movie row is intact"
 is "$(sql 'SELECT count(*) FROM movie_genres WHERE movie_id = 496243')" 1 "its links are intact"
@@ -65,22 +65,39 @@ is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "the upgraded schema equals a new database's (columns in the same order)"
 is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
 
+# Each older version below is made from the upgraded database: what
+# version 8 added dropped first ($BEFORE_V8), then what the version's own
+# migration adds. Version 7 is version 8 without runs.exit_status and
+# runs.error (sql/migrations/8.sql): the runs stored before keep NULL in
+# both (what they exited with was never recorded); the next run records
+# its own.
+BEFORE_V8="ALTER TABLE runs DROP COLUMN error; ALTER TABLE runs DROP COLUMN exit_status;"
+DB=$TMP/v7.sqlite3
+cp "$upgraded" "$DB"
+sql "$BEFORE_V8 DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 7"
+run_ingest ids $ids --rate 0
+is "$RC:$(sql 'PRAGMA user_version')" 0:8 "a version 7 database: a load upgrades it to version 8"
+is "$(sql "SELECT group_concat(coalesce(exit_status, 'null') || '/' || coalesce(error, 'null'), ' ') FROM (SELECT * FROM runs ORDER BY id)")" \
+    "null/null null/null 0/null" "exit_status and error: NULL for the runs of version 7, the new run's recorded"
+is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
+    "and its schema equals a new database's"
+
 # Version 5 is version 6 without movie_parts (sql/migrations/6.sql): the
 # parts each movie's last fetch carried (movies.appended) get that fetch's
 # time; rows kept from earlier fetches get none (never recorded).
 DB=$TMP/v5.sqlite3
 cp "$upgraded" "$DB"
-sql "DROP TABLE movie_parts; UPDATE movies SET appended = 'credits,keywords' WHERE id = 496243;
+sql "$BEFORE_V8 DROP TABLE movie_parts; UPDATE movies SET appended = 'credits,keywords' WHERE id = 496243;
      DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 5"
 run_ingest stats
-is "$RC:$(sql 'PRAGMA user_version')" 0:7 "a version 5 database: stats upgrades it to version 7"
+is "$RC:$(sql 'PRAGMA user_version')" 0:8 "a version 5 database: stats upgrades it to version 8"
 unlike "$ERR" "upgrading" "no terminal (cron): nothing said of the upgrade"
 # On a terminal the wait is said on the progress line, then erased.
 cp "$upgraded" "$TMP/v5tty.sqlite3"
-sqlite3 "$TMP/v5tty.sqlite3" "DROP TABLE movie_parts; DELETE FROM meta WHERE key = 'schema_digest';
+sqlite3 "$TMP/v5tty.sqlite3" "$BEFORE_V8 DROP TABLE movie_parts; DELETE FROM meta WHERE key = 'schema_digest';
     PRAGMA user_version = 5"
 script -qec "\"$BIN\" --db \"$TMP/v5tty.sqlite3\" stats" /dev/null </dev/null >"$TMP/tty" 2>&1
-like "$(tr '\r\n' '  ' <"$TMP/tty")" "v5tty.sqlite3: upgrading the schema to version 7 \(once\) \.\.\..*Movies +3 stored" \
+like "$(tr '\r\n' '  ' <"$TMP/tty")" "v5tty.sqlite3: upgrading the schema to version 8 \(once\) \.\.\..*Movies +3 stored" \
     "on a terminal: the upgrade is said while it runs, and stats follows"
 is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "and its schema equals a new database's"
@@ -95,10 +112,10 @@ is "$(sql 'PRAGMA foreign_key_check' | wc -l | tr -d ' ')" 0 "no dangling refere
 # from the index, not from each row's overflow pages.
 DB=$TMP/v6.sqlite3
 cp "$upgraded" "$DB"
-sql "DROP INDEX movies_fetched_at; CREATE INDEX movies_fetched_at ON movies (fetched_at, appended);
+sql "$BEFORE_V8 DROP INDEX movies_fetched_at; CREATE INDEX movies_fetched_at ON movies (fetched_at, appended);
      DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 6"
 run_ingest stats
-is "$RC:$(sql 'PRAGMA user_version')" 0:7 "a version 6 database: stats upgrades it to version 7"
+is "$RC:$(sql 'PRAGMA user_version')" 0:8 "a version 6 database: stats upgrades it to version 8"
 is "$(sql "EXPLAIN QUERY PLAN SELECT id, fetched_at < '2026' FROM movies WHERE deleted_at IS NULL AND (adult = 0 OR 1)" | grep -c 'COVERING INDEX movies_fetched_at')" \
     1 "an export's question of every movie reads the index alone"
 is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
@@ -112,7 +129,7 @@ is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
 # older than their unknown one, which a fetch minutes ago would make it).
 DB=$TMP/v4.sqlite3
 cp "$upgraded" "$DB"
-sql "DROP TABLE movie_parts;
+sql "$BEFORE_V8 DROP TABLE movie_parts;
      DROP INDEX movies_copy_made; ALTER TABLE movies DROP COLUMN copy_made_at;
      DROP TABLE stale_copies;
      CREATE TABLE stale_copies (movie_id INTEGER PRIMARY KEY, needed_from TEXT NOT NULL,
@@ -123,8 +140,8 @@ sql "DROP TABLE movie_parts;
 v4=$TMP/v4orig.sqlite3
 cp "$DB" "$v4"
 run_ingest ids $ids 496243 --rate 0
-is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:7:3" \
-    "a version 4 database: a load upgrades it to version 7, movies kept"
+is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:8:3" \
+    "a version 4 database: a load upgrades it to version 8, movies kept"
 is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "and its schema equals a new database's"
 is "$(sql "SELECT id || ':' || (copy_made_at IS NULL) FROM movies WHERE id = 496243 OR copy_made_at < fetched_at ORDER BY id")" \
@@ -147,7 +164,7 @@ is "$(sqlite3 "$TMP/merged5.sqlite3" "SELECT group_concat(id || ':' || coalesce(
     "the merged movies keep their copy times, unknown ones unknown"
 "$BIN" merge "$TMP/merged5.sqlite3" "$v4" 2>"$TMP/err"
 rc=$?
-like "$rc:$(cat "$TMP/err")" "^2:.*v4orig.sqlite3: schema version 4, not 7 \(a load or 'tmdb-ingest stats' on it upgrades it\)" \
+like "$rc:$(cat "$TMP/err")" "^2:.*v4orig.sqlite3: schema version 4, not 8 \(a load or 'tmdb-ingest stats' on it upgrades it\)" \
     "an input of version 4 is refused (exit 2): upgrade it first"
 # A view of the user's that reads stale_copies does not stop the upgrade,
 # which makes that table anew (before, renaming the new table failed it:
@@ -156,7 +173,7 @@ like "$rc:$(cat "$TMP/err")" "^2:.*v4orig.sqlite3: schema version 4, not 7 \(a l
 cp "$v4" "$TMP/v4view.sqlite3"
 sqlite3 "$TMP/v4view.sqlite3" "CREATE VIEW waiting AS SELECT movie_id, needed_from FROM stale_copies"
 DB=$TMP/v4view.sqlite3 run_ingest stats
-is "$RC:$(sqlite3 "$TMP/v4view.sqlite3" 'PRAGMA user_version')" 0:7 \
+is "$RC:$(sqlite3 "$TMP/v4view.sqlite3" 'PRAGMA user_version')" 0:8 \
     "a version 4 database with a view of the user's on stale_copies: upgraded"
 is "$(sqlite3 "$TMP/v4view.sqlite3" "SELECT movie_id || '|' || needed_from FROM waiting")" \
     "7|2026-01-02T00:00:00Z" "the view reads the rebuilt table, its note kept"
@@ -166,14 +183,14 @@ is "$(sqlite3 "$TMP/v4view.sqlite3" "SELECT movie_id || '|' || needed_from FROM 
 # rows kept.
 DB=$TMP/v3.sqlite3
 cp "$upgraded" "$DB"
-sql "DROP TABLE movie_parts; DROP TABLE stale_copies; DROP INDEX runs_uid; ALTER TABLE runs DROP COLUMN uid;
+sql "$BEFORE_V8 DROP TABLE movie_parts; DROP TABLE stale_copies; DROP INDEX runs_uid; ALTER TABLE runs DROP COLUMN uid;
      DROP INDEX movies_copy_made; ALTER TABLE movies DROP COLUMN copy_made_at;
      UPDATE movies SET fetched_at = '2026-01-01T00:00:00Z';
      DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 3"
 cp "$DB" "$TMP/v3copy.sqlite3"
 run_ingest ids $ids --rate 0
-is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:7:3" \
-    "a version 3 database: a load upgrades it to version 7, movies kept"
+is "$RC:$(sql 'PRAGMA user_version'):$(sql 'SELECT count(*) FROM movies')" "0:8:3" \
+    "a version 3 database: a load upgrades it to version 8, movies kept"
 is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
     "and its schema equals a new database's"
 is "$(sql 'SELECT count(*) FROM stale_copies')" 0 "stale_copies exists, empty"
@@ -184,7 +201,7 @@ is "$(sql "SELECT group_concat(coalesce(length(uid), 'none'), ' ') FROM (SELECT 
 # command, as before version 4, so none is kept twice (uids made up by the
 # upgrade would differ between the copies).
 DB=$TMP/v3copy.sqlite3 run_ingest stats
-is "$RC:$(sqlite3 "$TMP/v3copy.sqlite3" 'PRAGMA user_version')" 0:7 "the copy: stats upgrades it"
+is "$RC:$(sqlite3 "$TMP/v3copy.sqlite3" 'PRAGMA user_version')" 0:8 "the copy: stats upgrades it"
 "$BIN" merge "$TMP/merged.sqlite3" "$TMP/v3copy.sqlite3" "$DB" 2>/dev/null
 is "$?" 0 "both copies merged: exit 0"
 is "$(sqlite3 "$TMP/merged.sqlite3" 'SELECT count(*) FROM runs')" 3 \

@@ -1,5 +1,5 @@
 #!/bin/sh
-# A database made by schema version 2 is upgraded to version 7 in place on
+# A database made by schema version 2 is upgraded to version 8 in place on
 # first open: every row of every table is kept, shared rows get an
 # updated_at, the full-text index is filled from the old movies (keywords
 # from their rows or from raw_json, as the last fetch had them), and the
@@ -76,7 +76,7 @@ upgraded_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 start_fake --movies 10 --deleted 0
 run_ingest ids 424242 --rate 0 # not in the catalogue: a 404, nothing stored
 is "$RC" 0 "a run on a version 2 database succeeds"
-is "$(sql 'PRAGMA user_version')" 7 "schema upgraded to version 7"
+is "$(sql 'PRAGMA user_version')" 8 "schema upgraded to version 8"
 is "$(v2_rows "$DB")" "$before" "every row of every version 2 table is intact"
 is "$(sql "SELECT count(*) FROM genres WHERE updated_at >= '$upgraded_at'")" 2 \
     "old shared rows are dated from the upgrade"
@@ -123,7 +123,7 @@ for inputs in "old" "new old"; do
     # shellcheck disable=SC2086
     "$BIN" merge "$TMP/out-$(echo $inputs | tr ' ' -).sqlite3" $args 2>"$TMP/err"
     rc=$?
-    if [ "$rc" = 2 ] && grep -q "old.sqlite3: schema version 2, not 7 (a load or 'tmdb-ingest stats' on it upgrades it)" "$TMP/err"; then
+    if [ "$rc" = 2 ] && grep -q "old.sqlite3: schema version 2, not 8 (a load or 'tmdb-ingest stats' on it upgrades it)" "$TMP/err"; then
         ok 0 "merge $inputs: a version 2 input is a usage error (exit 2) saying how to upgrade it"
     else
         ok 1 "merge $inputs: a version 2 input is a usage error (exit 2) saying how to upgrade it"
@@ -132,6 +132,6 @@ for inputs in "old" "new old"; do
 done
 is "$(cksum <"$TMP/old.sqlite3")" "$old_sum" "merge left the old input as it was"
 run_ingest --db "$TMP/old.sqlite3" -v stats
-like "$ERR" "upgrading the schema to version 7" "and stats upgrades it, as the message says"
+like "$ERR" "upgrading the schema to version 8" "and stats upgrades it, as the message says"
 
 done_testing

@@ -13,7 +13,7 @@
 # in either order, while a database of list or ids runs (no part of the
 # catalogue) leaves it alone.
 . "$(dirname "$0")/lib.sh"
-plan 47
+plan 48
 
 start_fake --movies 200 --deleted 4
 BASE="$FAKE_URL/p/exports"
@@ -77,7 +77,7 @@ cp "$TMP/shard1.sqlite3" "$TMP/newer.sqlite3"
 sqlite3 "$TMP/newer.sqlite3" "PRAGMA user_version = 99"
 : >"$TMP/empty.sqlite3"
 "$BIN" merge "$TMP/new.sqlite3" "$TMP/shard0.sqlite3" "$TMP/newer.sqlite3" 2>"$TMP/err"
-like "$?:$(cat "$TMP/err")" "^2:.*newer\.sqlite3: schema version 99 is newer than this tmdb-ingest understands \(7\); upgrade tmdb-ingest" \
+like "$?:$(cat "$TMP/err")" "^2:.*newer\.sqlite3: schema version 99 is newer than this tmdb-ingest understands \(8\); upgrade tmdb-ingest" \
     "an input of a newer version after a good one: exit 2, why"
 "$BIN" merge "$TMP/new.sqlite3" "$TMP/shard0.sqlite3" "$TMP/empty.sqlite3" 2>"$TMP/err"
 like "$?:$(cat "$TMP/err")" "^2:.*empty\.sqlite3 holds no tmdb-ingest data yet" \
@@ -161,6 +161,9 @@ for m in a b; do
     sqlite3 "$TMP/cron-$m.sqlite3" "UPDATE runs SET started_at = '2026-11-26T02:30:00Z',
         command = 'tmdb-ingest --db tmdb.sqlite3 ids'"
 done
+# (b's run as one that failed would be: merge copies how each run ended)
+sqlite3 "$TMP/cron-b.sqlite3" "UPDATE runs SET status = 'failed', exit_status = 7,
+    error = 'TMDB or the network looks down'"
 is "$(sqlite3 "$TMP/cron-a.sqlite3" "SELECT count(*) FROM runs WHERE length(uid) = 32 AND uid NOT GLOB '*[^0-9a-f]*'"):$(sqlite3 "$TMP/cron-a.sqlite3" 'SELECT count(*) FROM fetch_failures')" \
     1:1 "a run has a uid of 32 hex digits (and its failure, a 404)"
 rm -f "$TMP/m.sqlite3"*
@@ -173,6 +176,9 @@ runs_of() {
         fetch_failures WHERE run_id = r.id) AS f FROM runs r ORDER BY f)"
 }
 is "$(runs_of "$TMP/m.sqlite3")" "990000001 990000002" "two run rows, each with its own failure"
+is "$(sqlite3 "$TMP/m.sqlite3" "SELECT group_concat(exit_status || ':' || coalesce(error, 'null'), ', ')
+    FROM (SELECT * FROM runs ORDER BY exit_status)")" "0:null, 7:TMDB or the network looks down" \
+    "each with the exit status and error it ended with"
 "$BIN" merge "$TMP/m.sqlite3" "$TMP/cron-b.sqlite3" "$TMP/cron-a.sqlite3" 2>/dev/null
 is "$(runs_of "$TMP/m.sqlite3")" "990000001 990000002" \
     "merged again, in the other order: still two, nothing doubled"

@@ -31,7 +31,7 @@ interrupt TERM
 is "$RC" 143 "SIGTERM: exit 143"
 [ "$ELAPSED" -le 3 ]
 ok $? "SIGTERM: stopped within 2 s (${ELAPSED}s)"
-is "$(sql 'SELECT status FROM runs')" interrupted "SIGTERM: run marked interrupted"
+is "$(sql "SELECT status || ':' || exit_status FROM runs")" interrupted:143 "SIGTERM: run marked interrupted, exit status 143"
 stored=$(sql 'SELECT count(*) FROM movies')
 is "$(sql 'SELECT fetched FROM runs')" "$stored" "SIGTERM: runs.fetched matches the committed rows ($stored)"
 [ "$stored" -gt 0 ] && [ "$stored" -lt 150 ]
@@ -40,7 +40,7 @@ is "$(sql 'PRAGMA integrity_check')" ok "SIGTERM: integrity_check ok"
 
 interrupt INT
 is "$RC" 130 "SIGINT: exit 130"
-is "$(sql 'SELECT status FROM runs')" interrupted "SIGINT: run marked interrupted"
+is "$(sql "SELECT status || ':' || exit_status FROM runs")" interrupted:130 "SIGINT: run marked interrupted, exit status 130"
 like "$ERR" "run 1 interrupted" "SIGINT: summary says interrupted"
 
 # A second SIGINT leaves at once; the database stays consistent. Here the

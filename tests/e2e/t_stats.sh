@@ -4,7 +4,7 @@
 # one JSON object with --format json.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 29
+plan 32
 
 start_fake --movies 40 --deleted 2
 run_ingest stats
@@ -21,7 +21,7 @@ like "$OUT" "Parts      credits for $stored, keywords for 0, release_dates for $
     "each part a movie holds, credits and keywords always; no others held, none named"
 like "$OUT" "Changes +complete through $(date -u -d '-1 day' +%F)" "how far the changes are complete"
 like "$OUT" "fetched <1 day: $((stored - 1)),.* older: 1" "freshness histogram"
-like "$OUT" "  1  [0-9T:Z-]+ +[0-9]+h[0-9]{2}m[0-9]{2}s  ok +$stored +0 +0 +0  export" "the run, with its duration"
+like "$OUT" "  1  [0-9T:Z-]+ +[0-9]+h[0-9]{2}m[0-9]{2}s  ok +0 +$stored +0 +0 +0  export" "the run, with its duration"
 is "$(cksum <"$DB")" "$before" "stats wrote nothing"
 # stats reads indexes, not the table: a movie's row holds raw_json (overflow
 # pages) before deleted_at and appended, and a scan of it read the whole
@@ -53,7 +53,7 @@ d = json.loads(sys.argv[1])
 stored, yesterday, today = int(sys.argv[2]), sys.argv[3], sys.argv[4]
 run = d["runs"][0]
 checks = [
-    d["schema_version"] == 7 and d["language"] == "ko-KR",
+    d["schema_version"] == 8 and d["language"] == "ko-KR",
     d["movies"] == {"stored": stored, "deleted": 1, "with_credits": stored,
                     "with_keywords": 0, "with_release_dates": stored, "with_external_ids": 0,
                     "with_translations": 0, "failed": 0},
@@ -62,6 +62,7 @@ checks = [
     d["freshness"]["days_0_1"] == stored - 1 and d["freshness"]["days_90_up"] == 1,
     d["freshness"]["oldest_fetch"] == "2020-01-01T00:00:00Z",
     len(d["runs"]) == 1 and run["id"] == 1 and run["status"] == "ok",
+    run["exit_status"] == 0 and run["error"] is None,
     run["stored"] == stored and run["requested"] == stored and run["failed"] == 0,
     isinstance(run["duration_s"], (int, float)) and run["source"].startswith("export"),
     run["uid"] == sys.argv[5],
@@ -125,8 +126,27 @@ like "$OUT" "  [0-9]+  2026-11-01T11:00:00Z +- +aborted " "an aborted run: no du
 import json, sys
 d = json.load(sys.stdin)
 r = d["runs"][0]
-sys.exit(0 if r["status"] == "aborted" and r["duration_s"] is None and r["uid"] is None else 1)'
-is "$?" 0 "and duration_s null in the JSON (and uid: a row without one)"
+sys.exit(0 if r["status"] == "aborted" and r["duration_s"] is None and r["uid"] is None
+         and r["exit_status"] is None and r["error"] is None else 1)'
+is "$?" 0 "and duration_s null in the JSON (and uid, exit_status, error: a row without them)"
+# A run that failed: its exit status in the table and, under the runs, the
+# error it reported; stored text, so on one line, its control characters
+# as spaces (a row made by hand holds a newline and an escape here).
+sqlite3 "$DB" "INSERT INTO runs (started_at, finished_at, command, source, status, exit_status, error)
+               VALUES ('2026-11-27T03:00:00Z', '2026-11-27T03:05:00Z', 'ids -', 'ids -', 'failed', 7,
+                       'TMDB or the network looks down' || char(10) || char(27) || '[2J  77  forged')"
+id=$(sql "SELECT max(id) FROM runs")
+run_ingest stats
+like "$OUT" "  $id  2026-11-27T03:00:00Z +0h05m00s +failed +7 +0 +0 +0 +0  ids -" \
+    "a failed run: its exit status in the table"
+like "$OUT" "  run $id: TMDB or the network looks down  \\[2J  77  forged" \
+    "and the error it reported under the runs, on one line"
+"$BIN" --db "$DB" stats --format json | "$PYTHON" -c '
+import json, sys
+r = json.load(sys.stdin)["runs"][0]
+sys.exit(0 if r["exit_status"] == 7
+         and r["error"] == "TMDB or the network looks down\n\x1b[2J  77  forged" else 1)'
+is "$?" 0 "the JSON: exit_status 7, and the error as stored"
 # A fresh database: what does not exist yet is null.
 run_ingest list now_playing --rate 0 --db "$TMP/fresh.sqlite3"
 "$BIN" --db "$TMP/fresh.sqlite3" stats --format json | "$PYTHON" -c '

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,6 +288,65 @@ static void test_each_line_is_one_write(void **state) {
     }
 }
 
+/* Four threads logging errors at once: the first error kept is one of
+ * theirs, whole (the lock covers both), and later ones do not replace it. */
+#define RACERS 4
+static void *log_errors(void *arg) {
+    for (int i = 0; i < 100; i++) /* 400 lines, 35 KB: within a pipe's buffer */
+        log_error("racer %d error %d of a line long enough to be torn if it could be",
+                  *(const int *)arg, i);
+    return NULL;
+}
+
+static void race_errors(const void *arg) {
+    (void)arg;
+    pthread_t threads[RACERS];
+    int ids[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        ids[i] = i;
+        assert_int_equal(pthread_create(&threads[i], NULL, log_errors, &ids[i]), 0);
+    }
+    for (int i = 0; i < RACERS; i++)
+        pthread_join(threads[i], NULL);
+}
+
+static void first_errors(const void *arg) {
+    (void)arg;
+    log_warn("a warning is not an error");
+    log_info("nor is this");
+    log_error("the first: %s", "movie 7\nforged \033[31m");
+    log_error("the second");
+}
+
+/* runs.error is the first error logged (log_first_error()): not a warning,
+ * not a later error; its control bytes as the log writes them; none after
+ * log_init(), which a run calls once. */
+static void test_the_first_error_is_kept(void **state) {
+    (void)state;
+    char buf[LOG_ERROR_SIZE], out[4096];
+    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
+    assert_false(log_first_error(buf, sizeof buf));
+    assert_string_equal(buf, "");
+    stderr_of(first_errors, NULL, out, sizeof out);
+    assert_true(log_first_error(buf, sizeof buf));
+    assert_string_equal(buf, "the first: movie 7\\x0aforged \\x1b[31m");
+    char small[8];
+    assert_true(log_first_error(small, sizeof small));
+    assert_string_equal(small, "the fir");
+    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
+    assert_false(log_first_error(buf, sizeof buf));
+
+    static char big[LOG_ERROR_SIZE * 2];
+    stderr_of(race_errors, NULL, big, sizeof big);
+    assert_true(log_first_error(buf, sizeof buf));
+    int who = -1;
+    char tail[128] = "";
+    assert_int_equal(sscanf(buf, "racer %d error 0 of a line %127[^\n]", &who, tail), 2);
+    assert_true(who >= 0 && who < RACERS);
+    assert_string_equal(tail, "long enough to be torn if it could be");
+    log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_long_line_is_cut_to_the_width),
@@ -296,6 +356,7 @@ int main(void) {
         cmocka_unit_test(test_held_warnings_are_written_as_they_were),
         cmocka_unit_test(test_a_summary_is_one_line),
         cmocka_unit_test(test_each_line_is_one_write),
+        cmocka_unit_test(test_the_first_error_is_kept),
     };
     return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }

@@ -1161,14 +1161,15 @@ static void test_runs_and_failures(void **state) {
                            .failed = 1,
                            .http_requests = 15,
                            .retries = 4};
-    assert_int_equal(store_run_finish(s, run, "2026-11-24T03:01:00Z", "partial", &c), STORE_OK);
+    struct run_end end = {"2026-11-24T03:01:00Z", "partial", 3, "why it ended so"};
+    assert_int_equal(store_run_finish(s, run, &end, &c), STORE_OK);
     store_close(s);
     assert_string_equal(qs(f->path,
                            "SELECT status || ' ' || requested || ' ' || fetched || ' ' "
                            "|| missing || ' ' || failed || ' ' || http_requests || ' ' "
-                           "|| retries FROM runs",
+                           "|| retries || ' ' || exit_status || ' ' || error FROM runs",
                            buf, sizeof buf),
-                        "partial 10 8 1 1 15 4");
+                        "partial 10 8 1 1 15 4 3 why it ended so");
     assert_string_equal(qs(f->path,
                            "SELECT kind || ' ' || http_status || ' ' || attempts FROM "
                            "fetch_failures WHERE movie_id = 56",
@@ -2246,7 +2247,9 @@ static void test_merge_copies_runs_once(void **state) {
     assert_int_equal(store_begin(shard), STORE_OK);
     assert_int_equal(store_record_failure(shard, done, 5, "failed", 500, "HTTP 500", 5), STORE_OK);
     assert_int_equal(store_commit(shard), STORE_OK);
-    assert_int_equal(store_run_finish(shard, done, "2026-11-24T03:01:00Z", "partial", &counts),
+    assert_int_equal(store_run_finish(shard, done,
+                                      &(struct run_end){"2026-11-24T03:01:00Z", "partial", 3, NULL},
+                                      &counts),
                      STORE_OK);
     assert_int_equal(
         store_run_begin(shard, "tmdb-ingest ids -", "ids -", "2026-11-24T04:00:00Z", &running),
@@ -2311,7 +2314,9 @@ static void test_merge_updates_a_run_copied_while_running(void **state) {
     assert_int_equal(store_record_failure(shard, run, 6, "missing", 404, "HTTP 404", 1), STORE_OK);
     assert_int_equal(store_commit(shard), STORE_OK);
     struct run_counts counts = {.requested = 3, .fetched = 1, .missing = 1, .failed = 1};
-    assert_int_equal(store_run_finish(shard, run, "2026-11-24T04:05:00Z", "partial", &counts),
+    assert_int_equal(store_run_finish(shard, run,
+                                      &(struct run_end){"2026-11-24T04:05:00Z", "partial", 3, NULL},
+                                      &counts),
                      STORE_OK);
     store_close(shard);
     merge_ok(s, in, &c);
@@ -2588,7 +2593,9 @@ static void test_dump_since_a_time_covers_runs_going_on(void **state) {
     assert_int_equal(store_dump(s, "movies", &at, count_row, &rows, &next), STORE_OK);
     assert_int_equal(rows, 1);
     struct run_counts counts = {.requested = 1, .fetched = 1};
-    assert_int_equal(store_run_finish(s, run, "2026-11-24T03:00:09Z", "ok", &counts), STORE_OK);
+    assert_int_equal(
+        store_run_finish(s, run, &(struct run_end){"2026-11-24T03:00:09Z", "ok", 0, NULL}, &counts),
+        STORE_OK);
     /* it ended after that time: still counted from its start */
     rows = 0;
     assert_int_equal(store_dump(s, "movies", &at, count_row, &rows, &next), STORE_OK);
@@ -2629,7 +2636,10 @@ static void test_dump_since_a_run_sends_what_it_wrote_after_the_clock_stepped_ba
     struct movie kept = sample(7, "Kept"), gone = sample(8, "Gone");
     upsert_at(s, &kept, "2100-01-01T03:00:00Z");
     upsert_at(s, &gone, "2100-01-01T03:00:00Z");
-    assert_int_equal(store_run_finish(s, first, "2100-01-01T03:00:01Z", "ok", &counts), STORE_OK);
+    assert_int_equal(store_run_finish(s, first,
+                                      &(struct run_end){"2100-01-01T03:00:01Z", "ok", 0, NULL},
+                                      &counts),
+                     STORE_OK);
     /* started 5 minutes ahead; the clock set right at once */
     assert_int_equal(
         store_run_begin(s, "tmdb-ingest ids 7 8 9", "ids", "2100-01-01T04:05:00Z", &run), STORE_OK);
@@ -2638,7 +2648,9 @@ static void test_dump_since_a_run_sends_what_it_wrote_after_the_clock_stepped_ba
     assert_int_equal(store_begin(s), STORE_OK);
     assert_int_equal(store_record_failure(s, run, 9, "failed", 500, "HTTP 500", 5), STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
-    assert_int_equal(store_run_finish(s, run, "2100-01-01T04:00:04Z", "partial", &counts),
+    assert_int_equal(store_run_finish(s, run,
+                                      &(struct run_end){"2100-01-01T04:00:04Z", "partial", 3, NULL},
+                                      &counts),
                      STORE_OK);
     struct store_since since = {.run = first};
     int rows = 0;
