@@ -477,7 +477,7 @@ static int print_stats(const char *path, const struct store_overview *o,
             o->by_age[STORE_AGE_QUARTER], o->by_age[STORE_AGE_OLDER]);
     if (o->movies > 0)
         fprintf(out, "           oldest fetch %s, newest %s\n", o->oldest_fetch, o->newest_fetch);
-    fprintf(out, "Last runs\n     id  started               duration    status      exit  "
+    fprintf(out, "Last runs\n     id  started               duration    status      exit   "
                  "stored missing failed skipped  source\n");
     for (int i = 0; i < runs->n; i++)
         print_run(out, &runs->rows[i], runs->life[i]);

@@ -4,7 +4,7 @@
 # one JSON object with --format json.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 32
+plan 33
 
 start_fake --movies 40 --deleted 2
 run_ingest stats
@@ -22,6 +22,16 @@ like "$OUT" "Parts      credits for $stored, keywords for 0, release_dates for $
 like "$OUT" "Changes +complete through $(date -u -d '-1 day' +%F)" "how far the changes are complete"
 like "$OUT" "fetched <1 day: $((stored - 1)),.* older: 1" "freshness histogram"
 like "$OUT" "  1  [0-9T:Z-]+ +[0-9]+h[0-9]{2}m[0-9]{2}s  ok +0 +$stored +0 +0 +0  export" "the run, with its duration"
+# Each heading of the runs' table stands over its column: the figures end
+# where their heading ends, and the source starts where its heading does.
+printf '%s\n' "$OUT" | "$PYTHON" -c '
+import re, sys
+lines = sys.stdin.read().split("\n")
+head, row = lines[lines.index("Last runs") + 1:][:2]
+words = {m.start(): m.end() for m in re.finditer(r"\S+", row)}
+ends = [m.end() for m in re.finditer(r"exit|stored|missing|failed|skipped", head)]
+sys.exit(0 if set(ends) <= set(words.values()) and head.index("source") in words else 1)'
+is "$?" 0 "the runs' headings stand over their columns (exit, the counts, the source)"
 is "$(cksum <"$DB")" "$before" "stats wrote nothing"
 # stats reads indexes, not the table: a movie's row holds raw_json (overflow
 # pages) before deleted_at and appended, and a scan of it read the whole
