@@ -371,9 +371,19 @@ static void warn_parts(struct store *store, const struct options *opt) {
     unsigned asked = movie_parts_bits(opt->append), missing = most & ~asked;
     if (!missing)
         return;
-    char left_out[MOVIE_PARTS_LIST_SIZE], all[MOVIE_PARTS_LIST_SIZE];
+    char left_out[MOVIE_PARTS_LIST_SIZE], all[MOVIE_PARTS_LIST_SIZE + sizeof opt->append];
     movie_parts_list(missing, left_out, sizeof left_out);
     movie_parts_list(most | asked, all, sizeof all);
+    /* and the parts this run asks for that are kept only in raw_json
+     * (videos, ...): a line changed to the parts named must not lose them */
+    for (const char *p = opt->append; *p;) {
+        size_t n = strcspn(p, ","), len = strlen(all);
+        char name[sizeof opt->append];
+        snprintf(name, sizeof name, "%.*s", (int)n, p);
+        if (!movie_parts_bits(name))
+            snprintf(all + len, sizeof all - len, "%s%s", len ? "," : "", name);
+        p += n + (p[n] == ',');
+    }
     log_warn_setup("most of the %" PRId64 " stored movies were stored with %s, left out of this "
                    "run's --append: the movies it fetches keep their old rows of those parts, no "
                    "longer refreshed (use the parts the database was loaded with: --append %s)",
