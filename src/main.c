@@ -97,7 +97,17 @@ static int merge_input_language(const char *path, const char *expected, char *la
     return code;
 }
 
-/* merge OUT IN...: each input in its own transaction, in order. */
+/* After merging `input`, OUT holds no changes cursor, for `why`. */
+static void warn_no_cursor(const struct options *opt, const char *input, const char *why) {
+    log_warn("%s: no changes cursor after merging %s: %s; run 'tmdb-ingest --db %s export "
+             "--max-age 7d' (it fetches only what is older) before the next changes, or merge "
+             "every part again once its export has finished",
+             opt->merge_out, input, why, opt->merge_out);
+}
+
+/* merge OUT IN...: each input in its own transaction, in order; then,
+ * when every part came again, the changes cursor is theirs
+ * (store_merge_settle_cursor()). */
 static int merge(const struct options *opt) {
     /* the output holds the language of the first input */
     char language[64];
@@ -112,6 +122,13 @@ static int merge(const struct options *opt) {
     int lock_fd;
     struct store *out;
     code = database_open_for_merge(opt->merge_out, language, opt, &lock_fd, &out);
+    if (code == EXIT_OK && store_merge_begin(out) != STORE_OK) {
+        log_error("%s", store_errmsg(out));
+        code = EXIT_FATAL;
+    }
+    /* the earliest of the inputs' cursors, and whether one is incomplete */
+    char earliest[sizeof((struct store_merge_counts *)0)->input_cursor] = "";
+    bool incomplete = false, here_incomplete = false;
     for (int i = 0; i < opt->n_merge_inputs && code == EXIT_OK; i++) {
         struct store_merge_counts c;
         enum store_status ss = store_merge(out, opt->merge_inputs[i], &c);
@@ -120,16 +137,14 @@ static int merge(const struct options *opt) {
             code = ss == STORE_ERR_LANGUAGE || ss == STORE_ERR_SCHEMA ? EXIT_USAGE : EXIT_FATAL;
             continue;
         }
-        if (c.input_incomplete || c.here_incomplete)
-            log_warn("%s: no changes cursor after merging %s: %s; run 'tmdb-ingest --db %s "
-                     "export --max-age 7d' (it fetches only what is older) before the next "
-                     "changes",
-                     opt->merge_out, opt->merge_inputs[i],
-                     c.input_incomplete ? "it has none (its export or changes has not "
-                                          "finished: still running, or stopped before its "
-                                          "end; or it read a file of unknown day)"
-                                        : "a part merged before had none",
-                     opt->merge_out);
+        incomplete |= c.input_incomplete;
+        here_incomplete |= c.here_incomplete;
+        if (c.input_cursor[0] && (!earliest[0] || strcmp(c.input_cursor, earliest) < 0))
+            snprintf(earliest, sizeof earliest, "%s", c.input_cursor);
+        if (c.input_incomplete)
+            warn_no_cursor(opt, opt->merge_inputs[i],
+                           "it has none (its export or changes has not finished: still running, "
+                           "or stopped before its end; or it read a file of unknown day)");
         if (c.older_copies > 0)
             log_warn("%s: %" PRId64 " movie(s) of %s and %s were fetched later from a copy "
                      "older than the earlier fetch's (TMDB's cache): the later fetch is kept, "
@@ -155,6 +170,17 @@ static int merge(const struct options *opt) {
             log_event("merged", line, fields, sizeof fields / sizeof *fields);
         }
     }
+    /* every part merged again, complete: the cursor is theirs (a part
+     * incomplete before may have left none) */
+    bool settled = false;
+    if (code == EXIT_OK && !incomplete &&
+        store_merge_settle_cursor(out, earliest, &settled) != STORE_OK) {
+        log_error("%s", store_errmsg(out));
+        code = EXIT_FATAL;
+    }
+    if (code == EXIT_OK && here_incomplete && !incomplete && !settled)
+        warn_no_cursor(opt, opt->merge_inputs[opt->n_merge_inputs - 1],
+                       "a part merged before had none");
     database_close(out, lock_fd);
     return code;
 }

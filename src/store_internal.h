@@ -81,6 +81,9 @@ struct store {
     /* fires none of the schema's triggers: the store notes fts_pending and
      * sets updated_at itself (store_open_for_load()) */
     bool own_notes;
+    /* temp.merge_held_runs holds the runs of this database a merge command's
+     * inputs have not brought yet (store_merge_begin()) */
+    bool merge_held;
     /* The start of the run this connection records (store_run_begin()), ""
      * before one: no time it writes for the run is earlier (store_run_time()). */
     char run_started[CLOCK_ISO_SIZE];

@@ -407,12 +407,17 @@ static enum store_status incomplete_part(struct store *s, const char *db, bool *
 
 /* The merged database holds changes only as far as its least complete
  * part: the earlier cursor of the two, or none when either is an
- * incomplete part. Before copy_runs(), which copies the input's runs. */
+ * incomplete part. Before copy_runs(), which copies the input's runs. The
+ * input's cursor is kept in c->input_cursor (store_merge_settle_cursor()). */
 static enum store_status merge_cursor(struct store *s, struct store_merge_counts *c) {
     bool here = false, input = false;
     enum store_status rc = incomplete_part(s, "main", &here);
     if (rc == STORE_OK)
         rc = incomplete_part(s, "src", &input);
+    if (rc == STORE_OK &&
+        store_query_text(s->db, "SELECT value FROM src.meta WHERE key = 'changes_from'",
+                         c->input_cursor, sizeof c->input_cursor) != SQLITE_OK)
+        rc = store_fail(s, "read the changes cursor of src");
     if (rc != STORE_OK)
         return rc;
     c->here_incomplete = here;
@@ -576,6 +581,29 @@ static void name_corrupt_input(struct store *s, const char *in_path) {
              line ? line + 1 : problem, s->path);
 }
 
+enum store_status store_merge_begin(struct store *s) {
+    enum store_status rc = exec(s,
+                                "DROP TABLE IF EXISTS temp.merge_held_runs; "
+                                "CREATE TEMP TABLE merge_held_runs AS SELECT uid FROM main.runs",
+                                "note the runs held before the merge");
+    s->merge_held = rc == STORE_OK;
+    return rc;
+}
+
+enum store_status store_merge_settle_cursor(struct store *s, const char *earliest, bool *settled) {
+    *settled = false;
+    int64_t held = 1;
+    if (!s->merge_held)
+        return STORE_OK;
+    if (store_query_ints(s->db, "SELECT count(*) FROM temp.merge_held_runs", &held, 1) != SQLITE_OK)
+        return store_fail(s, "read the runs held before the merge");
+    if (held > 0 || !earliest[0])
+        return STORE_OK;
+    enum store_status rc = store_meta_set(s, "changes_from", earliest);
+    *settled = rc == STORE_OK;
+    return rc;
+}
+
 enum store_status store_merge(struct store *s, const char *in_path,
                               struct store_merge_counts *counts) {
     memset(counts, 0, sizeof *counts);
@@ -593,6 +621,9 @@ enum store_status store_merge(struct store *s, const char *in_path,
             rc = merge_stale(s);
         if (rc == STORE_OK)
             rc = copy_runs(s, counts);
+        if (rc == STORE_OK && s->merge_held)
+            rc = exec(s, "DELETE FROM temp.merge_held_runs WHERE uid IN (SELECT uid FROM src.runs)",
+                      "cross off the runs the input holds");
         if (rc == STORE_OK)
             rc = store_flush_search(s);
         if (rc == STORE_OK)

@@ -10,7 +10,7 @@
 # refused and asked for a full export.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 5
+plan 8
 
 start_fake --movies 120 --deleted 2
 cursor() { sqlite3 "$1" "SELECT coalesce((SELECT value FROM meta WHERE key = 'changes_from'), 'none')"; }
@@ -41,5 +41,36 @@ is "$(cursor "$OUT")" "$(date -u -d '-3 day' +%F)" \
 is "$?" 0 "every part merged again: exit 0"
 is "$(cursor "$OUT")" "$(date -u +%F)" \
     "and OUT's cursor moves on to the earliest of the parts'"
+
+# A part whose export TMDB stopped (exit 7) holds no cursor, and OUT
+# merged with it none either (warned); once that export is run again to
+# its end, merging every part again gives OUT its cursor back (before,
+# only an export on OUT did: its cursor only ever moved back).
+OUT=$TMP/out2.sqlite3
+stop_fake
+start_fake --movies 120 --deleted 2 --outage-after 10
+"$BIN" --db "$TMP/q1.sqlite3" --no-progress -q export --export-base "$FAKE_URL/p/exports" \
+    --date "$(date -u +%F)" --rate 0 --shard 1/2 --retries 0 --give-up-after 3 2>/dev/null
+rc=$?
+stop_fake
+start_fake --movies 120 --deleted 2
+"$BIN" --db "$TMP/q0.sqlite3" --no-progress -q export --export-base "$FAKE_URL/p/exports" \
+    --date "$(date -u +%F)" --rate 0 --shard 0/2
+"$BIN" merge "$OUT" "$TMP/q0.sqlite3" "$TMP/q1.sqlite3" 2>"$TMP/err"
+like "$rc:$(cursor "$OUT"):$(tr '\n' ' ' <"$TMP/err")" "^7:none:.*no changes cursor after merging .*q1\.sqlite3: it has none" \
+    "a part stopped by an outage: OUT merged with it has no cursor, said"
+"$BIN" --db "$TMP/q1.sqlite3" --no-progress -q export --export-base "$FAKE_URL/p/exports" \
+    --date "$(date -u +%F)" --rate 0 --shard 1/2
+"$BIN" merge "$OUT" "$TMP/q0.sqlite3" "$TMP/q1.sqlite3" 2>"$TMP/err"
+is "$?:$(cursor "$OUT"):$(grep -c 'no changes cursor' "$TMP/err")" "0:$(date -u +%F):0" \
+    "that part's export run again to its end: merged again, OUT has the parts' cursor back"
+# a load on OUT itself: OUT then holds what no part does, and merging the
+# parts keeps its cursor as the merges leave it (the earlier)
+sqlite3 "$OUT" "INSERT INTO meta (key, value) VALUES ('changes_from', '$(date -u -d '-2 day' +%F)')
+    ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+"$BIN" --db "$OUT" --no-progress -q ids 550 --rate 0 2>/dev/null
+"$BIN" merge "$OUT" "$TMP/q0.sqlite3" "$TMP/q1.sqlite3" 2>/dev/null
+is "$(cursor "$OUT")" "$(date -u -d '-2 day' +%F)" \
+    "after a load on OUT itself, merging the parts keeps OUT's earlier cursor"
 
 done_testing

@@ -1942,6 +1942,76 @@ static void merge_ok(struct store *s, const char *in_path, struct store_merge_co
         fail_msg("store_merge %s: %s", in_path, store_errmsg(s));
 }
 
+/* An input database at f->dir/name with one run and changes cursor `day`. */
+static const char *part_at(const struct fixture *f, const char *name, const char *day, char *buf,
+                           size_t size) {
+    struct store *s = open_ok(file_in(f, name, buf, size), "ko-KR");
+    int64_t run;
+    assert_int_equal(
+        store_run_begin(s, "tmdb-ingest export", "export", "2026-11-20T03:00:00Z", &run), STORE_OK);
+    store_close(s);
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO meta (key, value) VALUES ('changes_from', '%s') "
+             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+             day);
+    exec_by_hand(buf, sql);
+    return buf;
+}
+
+/* One merge command over inputs `paths`: the earliest of their cursors
+ * settles OUT's when they bring again every run it held. */
+static bool merge_command(struct store *s, const char *const *paths, int n) {
+    struct store_merge_counts c;
+    char earliest[sizeof c.input_cursor] = "";
+    assert_int_equal(store_merge_begin(s), STORE_OK);
+    for (int i = 0; i < n; i++) {
+        merge_ok(s, paths[i], &c);
+        if (c.input_cursor[0] && (!earliest[0] || strcmp(c.input_cursor, earliest) < 0))
+            snprintf(earliest, sizeof earliest, "%s", c.input_cursor);
+    }
+    bool settled;
+    assert_int_equal(store_merge_settle_cursor(s, earliest, &settled), STORE_OK);
+    return settled;
+}
+
+/* The parts of a sharded catalogue merged again into the same database
+ * after their nightly changes: merging one input only moves the cursor
+ * back, but a command whose inputs bring every run the database held sets
+ * it to the earliest of theirs; one that leaves a part out does not. */
+static void test_merge_of_every_part_moves_the_cursor_on(void **state) {
+    struct fixture *f = *state;
+    char a[160], b[160], buf[32];
+    const char *parts[] = {part_at(f, "a.sqlite3", "2026-11-20", a, sizeof a),
+                           part_at(f, "b.sqlite3", "2026-11-21", b, sizeof b)};
+    struct store *s = open_ok(f->path, "ko-KR");
+    assert_true(merge_command(s, parts, 2));
+    assert_string_equal(
+        qs(f->path, "SELECT value FROM meta WHERE key = 'changes_from'", buf, sizeof buf),
+        "2026-11-20");
+    part_at(f, "a.sqlite3", "2026-11-24", a, sizeof a); /* a second run, a later cursor */
+    part_at(f, "b.sqlite3", "2026-11-23", b, sizeof b);
+    assert_false(merge_command(s, parts, 1)); /* b's runs are not in a */
+    assert_string_equal(
+        qs(f->path, "SELECT value FROM meta WHERE key = 'changes_from'", buf, sizeof buf),
+        "2026-11-20");
+    assert_true(merge_command(s, parts, 2));
+    assert_string_equal(
+        qs(f->path, "SELECT value FROM meta WHERE key = 'changes_from'", buf, sizeof buf),
+        "2026-11-23");
+    /* a run of this database's own: the parts no longer hold all it holds */
+    int64_t run;
+    assert_int_equal(store_run_begin(s, "tmdb-ingest ids 1", "ids 1", "2026-11-25T03:00:00Z", &run),
+                     STORE_OK);
+    part_at(f, "a.sqlite3", "2026-11-26", a, sizeof a);
+    part_at(f, "b.sqlite3", "2026-11-26", b, sizeof b);
+    assert_false(merge_command(s, parts, 2));
+    assert_string_equal(
+        qs(f->path, "SELECT value FROM meta WHERE key = 'changes_from'", buf, sizeof buf),
+        "2026-11-23");
+    store_close(s);
+}
+
 /* The newer copy was fetched without the appended parts: the older copy's
  * rows of those parts stay (as a load without them keeps them); appended
  * says what the winner's fetch carried, as for a load. */
@@ -3346,6 +3416,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_search_out_of_memory_says_so, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_index_follows_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_keeps_parts_the_newer_fetch_lacks, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_merge_of_every_part_moves_the_cursor_on, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_merge_takes_a_later_deletion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_merge_takes_newer_shared_rows, setup, teardown),
