@@ -19,6 +19,10 @@ struct credential {
     char *token;   /* v4 bearer token, or NULL */
     char *api_key; /* v3 key, or NULL (exactly one of the two is set after a load) */
     const char *source; /* "--token-file", "TMDB_API_TOKEN" or "TMDB_API_KEY" */
+    /* the sources also set but not read, as `source` comes first ("TMDB_API_KEY",
+     * "TMDB_API_TOKEN and TMDB_API_KEY", ...), or NULL: a 401 names them, as
+     * TMDB's "Invalid API key" would send one to check a key that was not sent */
+    const char *also_set;
     /* --token-file, a regular file: its permission bits (0777), which the
      * caller warns about when group or others may read or write it: anyone
      * who may read the file has the token, anyone who may write it chooses it */

@@ -27,6 +27,8 @@ struct fetch_config {
     const char *language; /* e.g. ko-KR */
     const char *api_key;  /* v3 key for api_key=, or NULL (bearer token in http_config) */
     const char *bearer_token; /* the v4 token or NULL: only to scrub it from what servers say */
+    const char *credential_source;   /* where the credential came from (credential.h), for a 401 */
+    const char *credential_also_set; /* sources set but not read, or NULL (credential.h) */
     const char *append;   /* append_to_response parts ("credits,keywords"), or NULL */
     int max_retries;
 };

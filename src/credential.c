@@ -2,6 +2,7 @@
 #include "credential.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,13 +121,19 @@ int credential_load(const char *token_file, struct credential *out, char *err, s
     memset(out, 0, sizeof *out);
     const char *token = getenv("TMDB_API_TOKEN");
     const char *key = getenv("TMDB_API_KEY");
+    bool has_token = token && *token, has_key = key && *key;
     if (token_file) {
         if (read_file(token_file, out, err, err_size) != 0)
             return -1;
-    } else if (token && *token) {
+        out->also_set = has_token && has_key ? "TMDB_API_TOKEN and TMDB_API_KEY"
+                        : has_token          ? "TMDB_API_TOKEN"
+                        : has_key            ? "TMDB_API_KEY"
+                                             : NULL;
+    } else if (has_token) {
         out->token = dup_trimmed(token, strlen(token));
         out->source = "TMDB_API_TOKEN";
-    } else if (key && *key) {
+        out->also_set = has_key ? "TMDB_API_KEY" : NULL;
+    } else if (has_key) {
         out->api_key = dup_trimmed(key, strlen(key));
         out->source = "TMDB_API_KEY";
     } else {

@@ -36,7 +36,18 @@ static void describe(const struct fetch_config *cfg, const struct http_result *r
     char message[128];
     tmdb_parse_error(r->body, r->len, &code, message, sizeof message);
     scrub(cfg, message, sizeof message); /* cut to fit already: a key at its end may be too */
-    const char *prefix = r->status == 401 ? "the API credential was rejected: " : "";
+    /* Which credential was sent: TMDB's 401 says "Invalid API key" of a
+     * token too, and a right key beside a stale token read first is not sent */
+    char prefix[160] = "";
+    if (r->status == 401 && cfg->credential_also_set)
+        snprintf(prefix, sizeof prefix,
+                 "the API credential from %s was rejected (read before %s, also set): ",
+                 cfg->credential_source, cfg->credential_also_set);
+    else if (r->status == 401 && cfg->credential_source)
+        snprintf(prefix, sizeof prefix,
+                 "the API credential from %s was rejected: ", cfg->credential_source);
+    else if (r->status == 401)
+        snprintf(prefix, sizeof prefix, "the API credential was rejected: ");
     if (r->status >= 300 && r->status < 400 && r->message[0])
         snprintf(reason, size, "HTTP %ld: redirected to %s, which is not followed", r->status,
                  r->message);

@@ -116,6 +116,8 @@ static void build_config(const struct options *opt, const struct credential *cre
         .language = opt->language,
         .api_key = cred->api_key,
         .bearer_token = cred->token,
+        .credential_source = cred->source,
+        .credential_also_set = cred->also_set,
         .append = opt->append[0] ? opt->append : NULL,
         .max_retries = opt->retries,
     };

@@ -2,7 +2,7 @@
 # Credentials: required before any request, a rejected one stops the run at
 # once with exit 1, and the secret never appears in output or the database.
 . "$(dirname "$0")/lib.sh"
-plan 35
+plan 37
 
 API_KEY=0123456789abcdef0123456789abcdef
 start_fake --movies 60 --deleted 0 --api-key "$API_KEY"
@@ -41,7 +41,7 @@ elapsed=$(( $(date +%s) - start ))
 is "$RC" 1 "rejected token: exit 1"
 [ "$elapsed" -le 5 ]
 ok $? "rejected token: stopped within a few seconds (${elapsed}s)"
-like "$ERR" "credential was rejected" "rejected token: message says the credential was rejected"
+like "$ERR" "credential from TMDB_API_TOKEN was rejected" "rejected token: message says the credential from TMDB_API_TOKEN was rejected"
 unlike "$OUT$ERR" "$WRONG" "rejected token: the token is not printed"
 is "$(sql "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" failed "rejected token: run marked failed"
 
@@ -69,6 +69,20 @@ unlike "$dump" "$API_KEY" "v3 key: not anywhere in the database"
   echo "$RC" >"$TMP/rc"; printf '%s%s' "$OUT" "$ERR" >"$TMP/e" )
 is "$(cat "$TMP/rc")" 1 "wrong v3 key: exit 1"
 unlike "$(cat "$TMP/e")" "ffffffffffffffffffffffffffffffff" "wrong v3 key: not printed"
+
+# The right v3 key in TMDB_API_KEY, and a TMDB_API_TOKEN left set (the
+# README's placeholder, an old token in a profile): the token is read first
+# and sent, and TMDB's 401 says "Invalid API key" of a key that is right.
+# The error names the credential sent and the one set but not sent.
+TMDB_API_TOKEN='eyJhbGciOi...' TMDB_API_KEY=$API_KEY run_ingest ids 5
+like "$RC:$ERR" "^1:.*the API credential from TMDB_API_TOKEN was rejected \(read before TMDB_API_KEY, also set\): HTTP 401" \
+    "a rejected TMDB_API_TOKEN with TMDB_API_KEY set too: exit 1, names both"
+printf '%s\n' "$WRONG" >"$TMP/token"
+chmod 600 "$TMP/token"
+( unset TMDB_API_TOKEN; TMDB_API_KEY=$API_KEY run_ingest ids 5 --token-file "$TMP/token"
+  printf '%s:%s' "$RC" "$ERR" >"$TMP/e" )
+like "$(cat "$TMP/e")" "^1:.*the API credential from --token-file was rejected \(read before TMDB_API_KEY, also set\): HTTP 401" \
+    "a rejected --token-file with TMDB_API_KEY set too: exit 1, names both"
 
 # --token-file: the token never needs to be on a command line or in the env.
 # A token file others may read is used, with a warning (they have the token).
@@ -117,7 +131,7 @@ run_ingest ids $(catalogue_ids 40 --movies 60 --deleted 0) --workers 5 --rate 0
 fake_snapshot
 is "$RC:$(sql "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" 1:failed \
     "401 on details (the check passed): exit 1, run failed"
-like "$ERR" "credential was rejected" "and says the credential was rejected"
+like "$ERR" "credential from TMDB_API_TOKEN was rejected" "and says the credential was rejected"
 details=$(fake_stat by_endpoint.details)
 [ "$details" -ge 1 ] && [ "$details" -le 10 ]
 ok $? "every worker stopped at the first 401s ($details details requests for 40 movies)"
@@ -130,7 +144,7 @@ since=$(date -u -d '-3 day' +%F)
 sql "INSERT OR REPLACE INTO meta (key, value) VALUES ('changes_from', '$since')"
 TMDB_API_TOKEN=$WRONG run_ingest changes --rate 0
 is "$RC:$(sql "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" 1:failed "401 on a changes page: exit 1, run failed"
-like "$ERR" "changes page 1: the API credential was rejected: HTTP 401" "and says the credential was rejected"
+like "$ERR" "changes page 1: the API credential from TMDB_API_TOKEN was rejected: HTTP 401" "and says the credential was rejected"
 is "$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" "$since" "the changes cursor stays"
 
 done_testing

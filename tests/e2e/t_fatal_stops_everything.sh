@@ -19,7 +19,7 @@ kill "$writer" 2>/dev/null
 is "$RC" 1 "exit 1 on a 401 while stdin stays open"
 [ "$elapsed" -le 5 ]
 ok $? "stopped promptly (${elapsed}s) instead of waiting for input"
-like "$ERR" "credential was rejected" "says why"
+like "$ERR" "credential from TMDB_API_TOKEN was rejected" "says why, naming where the credential came from"
 is "$(sql 'SELECT count(*) FROM movies')" 1 "the movie fetched before the stop is committed"
 
 done_testing

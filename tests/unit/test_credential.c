@@ -205,6 +205,59 @@ static void test_a_key_for_a_token_is_named_not_sent(void **state) {
     assert_non_null(strstr(err, "--token-file is a v3 API key"));
 }
 
+/* also_set_of(TOKEN, KEY, FILE_LINE): credential_load() with those
+ * variables (NULL unsets) and a token file holding FILE_LINE (NULL: none);
+ * the sources it reports set but not read, "-" for none. */
+static const char *also_set_of(const char *token, const char *key, const char *file_line) {
+    static char out[64];
+    char path[] = "/tmp/test_credential.XXXXXX";
+    if (file_line) {
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        FILE *f = fdopen(fd, "w");
+        assert_non_null(f);
+        fprintf(f, "%s\n", file_line);
+        fclose(f);
+    }
+    if (token)
+        setenv("TMDB_API_TOKEN", token, 1);
+    else
+        unsetenv("TMDB_API_TOKEN");
+    if (key)
+        setenv("TMDB_API_KEY", key, 1);
+    else
+        unsetenv("TMDB_API_KEY");
+    struct credential c;
+    char err[256];
+    assert_int_equal(credential_load(file_line ? path : NULL, &c, err, sizeof err), 0);
+    snprintf(out, sizeof out, "%s", c.also_set ? c.also_set : "-");
+    credential_free(&c);
+    if (file_line)
+        unlink(path);
+    unsetenv("TMDB_API_TOKEN");
+    unsetenv("TMDB_API_KEY");
+    return out;
+}
+
+/* A stale TMDB_API_TOKEN (the README's placeholder, an old token in a
+ * profile) is read before a right TMDB_API_KEY, and TMDB's 401 says
+ * "Invalid API key" of the key that was not sent: the sources set but not
+ * read are kept, for the 401 to name. */
+static void test_the_sources_not_read_are_named(void **state) {
+    (void)state;
+    const char *key = "0123456789abcdef0123456789abcdef";
+    const char *token = "eyJhbGciOi...";
+    assert_string_equal(also_set_of(token, key, NULL), "TMDB_API_KEY");
+    assert_string_equal(also_set_of(token, NULL, NULL), "-");
+    assert_string_equal(also_set_of(NULL, key, NULL), "-");
+    assert_string_equal(also_set_of(token, key, token), "TMDB_API_TOKEN and TMDB_API_KEY");
+    assert_string_equal(also_set_of(token, NULL, token), "TMDB_API_TOKEN");
+    assert_string_equal(also_set_of(NULL, key, token), "TMDB_API_KEY");
+    assert_string_equal(also_set_of(NULL, NULL, token), "-");
+    /* set empty is not set (`Environment=TMDB_API_KEY=`) */
+    assert_string_equal(also_set_of(token, "", NULL), "-");
+}
+
 /* A token file that cannot be read says why, as the system does: a
  * directory (which fopen() opens) said only "read error"; one too large
  * to be a token is refused, none of it shown. Blanks around the token (an
@@ -270,6 +323,7 @@ int main(void) {
         cmocka_unit_test(test_a_bearer_prefix_is_named_not_shown),
         cmocka_unit_test(test_a_byte_order_mark_is_named),
         cmocka_unit_test(test_a_key_for_a_token_is_named_not_sent),
+        cmocka_unit_test(test_the_sources_not_read_are_named),
         cmocka_unit_test(test_token_file_errors_say_why),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
