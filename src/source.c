@@ -130,15 +130,26 @@ static enum source_status fail_fatal(const struct fetcher *f, const char *what, 
     return SOURCE_FATAL;
 }
 
-/* A page given up (its last answer's reason, after `attempts` requests:
- * a 4xx, or 5xx or unreadable bodies through every retry, which f's last
- * request spent: TMDB or the network did not answer). */
-static enum source_status fail_page(const struct fetcher *f, const char *what, int page,
-                                    const char *reason, int attempts) {
+/* A page given up (its last answer `r` and its reason, after `attempts`
+ * requests: a 4xx, or 5xx or unreadable bodies through every retry, which
+ * f's last request spent: TMDB or the network did not answer). TMDB's own
+ * 404 for a list or changes page, which v3 always serves, is a wrong API
+ * base (a missing /3, /4 for /3): said as the /configuration check says it. */
+static enum source_status fail_page(const struct fetcher *f, const struct http_result *r,
+                                    const char *what, int page, const char *reason, int attempts) {
+    char tries[32] = "", hint[768] = "";
     if (attempts > 1)
-        log_error("%s page %d: %s (%d attempts)", what, page, reason, attempts);
-    else
-        log_error("%s page %d: %s", what, page, reason);
+        snprintf(tries, sizeof tries, " (%d attempts)", attempts);
+    if (r->status == 404 && tmdb_is_not_found(r->body, r->len)) {
+        char safe[512];
+        tmdb_redact_url(f->config->api_base, safe, sizeof safe);
+        safe[tmdb_base_length(safe)] = '\0'; /* named as requested */
+        snprintf(hint, sizeof hint,
+                 "; %s is not TMDB's API (v3), which serves every list and changes page. "
+                 "Check --api-base or TMDB_API_BASE (" TMDB_API_BASE ")",
+                 safe);
+    }
+    log_error("%s page %d: %s%s%s", what, page, reason, tries, hint);
     return f->spent ? SOURCE_UNAVAILABLE : SOURCE_ERROR;
 }
 
@@ -170,7 +181,7 @@ static enum source_status produce_list(const struct source *src, struct fetcher 
             return SOURCE_OK;
         }
         if (a != RETRY_DONE)
-            return fail_page(f, name, n, reason, attempts);
+            return fail_page(f, &r, name, n, reason, attempts);
         /* lists grow and shrink while paged: the latest total_pages holds */
         last = page.total_pages < limit ? page.total_pages : limit;
         if (n == 1) {
@@ -679,7 +690,7 @@ static enum source_status changes_page(struct fetcher *f, long first, long last,
     if (a != RETRY_DONE) {
         char where[64];
         name_window(first, last, where, sizeof where);
-        return fail_page(f, where, n, reason, attempts);
+        return fail_page(f, &r, where, n, reason, attempts);
     }
     /* A copy TMDB's CDN made before the window ended (on its last day or
      * earlier) lists none of the changes made after it: sync_finish() marks

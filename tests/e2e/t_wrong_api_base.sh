@@ -8,7 +8,7 @@
 # ids from the API base itself and fail there first; a dry run asks nothing.
 # Real deletions, however many come first, are marked as before.
 . "$(dirname "$0")/lib.sh"
-plan 20
+plan 22
 
 # named before the fake starts: it serves that day's export even when
 # midnight comes in between (its own today is then the next day)
@@ -72,6 +72,13 @@ fake_snapshot
 is "$(fake_stat by_endpoint.configuration)" 0 "list and a dry run do not ask it"
 run_ingest list now_playing --rate 0 --api-base "$FAKE_URL/4"
 is "$RC" 1 "list with a wrong API base fails on its first page"
+# README's first command is a list: TMDB's bare "could not be found" for
+# its page said nothing of the base, as the /configuration check does.
+like "$ERR" "now_playing page 1: HTTP 404 \\(TMDB 34\\).*; $FAKE_URL/4 is not TMDB's API \\(v3\\).*Check --api-base or TMDB_API_BASE" \
+    "list with a wrong API base: the message names the base to check"
+run_ingest changes --since "$(date -u -d yesterday +%F)" --rate 0 --api-base "$FAKE_URL/4"
+like "$RC:$ERR" "^1:.*changes [0-9-]*\\.\\.[0-9-]* page 1: HTTP 404 .*; $FAKE_URL/4 is not TMDB's API \\(v3\\).*Check --api-base" \
+    "changes with a wrong API base: exit 1, the message names the base to check"
 run_ingest ids 13 --rate 0 --api-base "$FAKE_URL/4/"
 like "$ERR" "error: $FAKE_URL/4 is not TMDB's API" \
     "a base with a trailing '/' is named as it is requested, without the '/'"
