@@ -1,10 +1,12 @@
 /* database.c - see database.h. */
 #include "database.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -244,12 +246,30 @@ static int check_dry_run_language(const struct options *opt, struct store *s) {
     return ss == STORE_ERR_LANGUAGE ? EXIT_USAGE : EXIT_FATAL;
 }
 
+/* A dry run on a database not made yet: the load would make it, unless
+ * its directory is not there or may not be written (the load's lock file
+ * could not be made: exit 1, as the load says it). 0, or the exit status. */
+static int check_dry_run_directory(const char *path) {
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    if (access(dir, W_OK | X_OK) == 0)
+        return 0;
+    int e = errno;
+    log_error("%s: %s%s: a load could not make %s there", dir, strerror(e),
+              e == ENOENT ? " (the database's directory must exist)" : "", path);
+    return EXIT_FATAL;
+}
+
 int database_open_for_load(const struct options *opt, int *lock_fd, struct store **s) {
     *lock_fd = -1;
     *s = NULL;
     if (opt->dry_run) {
         if (access(opt->db_path, F_OK) != 0)
-            return 0;
+            return check_dry_run_directory(opt->db_path);
         int code = database_open_for_reading(opt->db_path, s);
         if (code == 0 && (code = check_dry_run_language(opt, *s)) != 0) {
             store_close(*s);

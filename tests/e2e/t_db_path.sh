@@ -10,7 +10,7 @@
 # one's movies). An empty file is a database with nothing yet, for the
 # commands that read.
 . "$(dirname "$0")/lib.sh"
-plan 27
+plan 29
 
 start_fake --movies 20 --deleted 0
 id=$(catalogue_ids 1 --movies 20 --deleted 0)
@@ -57,6 +57,11 @@ is "$(ls "$TMP" | grep -c '^merged-')" 0 "no merge output made"
 DB=$TMP/nodir/movies.sqlite3 run_ingest ids "$id"
 like "$RC:$ERR" "^1:.*No such file or directory \(the database's directory must exist\)" \
     "--db in a directory that does not exist: exit 1, what it needs"
+DB=$TMP/nodir/movies.sqlite3 run_ingest --dry-run ids "$id"
+like "$RC:$ERR" "^1:.*nodir: No such file or directory \(the database's directory must exist\)" \
+    "and a dry run of it: exit 1, the same need (it said it would fetch)"
+got=$(cd "$TMP" && "$BIN" --db new.sqlite3 --no-progress --dry-run ids "$id" 2>&1 </dev/null)
+like "$?:$got" "^0:.*would fetch 1 movie" "a dry run of a new database in the current directory: exit 0"
 
 # changes goes on from a finished export, which a --db that is not there
 # (mistyped in a crontab line) cannot hold: said so, exit 2, and nothing
