@@ -275,7 +275,7 @@ static int take_token(struct producer *p, const char *tok, size_t len, long line
 static enum source_status produce_stdin(const struct source *src, struct producer *p) {
     char buf[8192], tok[MAX_TOKEN + 1];
     size_t tok_len = 0;
-    bool too_long = false;
+    bool too_long = false, any = false;
     long line = 1;
     for (;;) {
         if (wait_readable(src->fd) != 0)
@@ -300,6 +300,7 @@ static enum source_status produce_stdin(const struct source *src, struct produce
                 continue;
             }
             if (tok_len > 0 || too_long) {
+                any = true;
                 if (take_token(p, tok, too_long ? MAX_TOKEN + 1 : tok_len, line) != 0)
                     return SOURCE_STOPPED;
             }
@@ -308,8 +309,14 @@ static enum source_status produce_stdin(const struct source *src, struct produce
             if (i < n && buf[i] == '\n')
                 line++;
         }
-        if (n == 0)
+        if (n == 0) {
+            /* `cut -f1 ids.txt | tmdb-ingest ids -` with no ids.txt: an
+             * ok run of nothing, said */
+            if (!any)
+                log_warn("standard input held no movie id: nothing to fetch (did the command "
+                         "feeding it fail?)");
             return SOURCE_OK;
+        }
     }
 }
 

@@ -1,12 +1,14 @@
 /* sync.c - see sync.h. */
 #include "sync.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "clock.h"
@@ -57,6 +59,12 @@ static enum sync_status plan_export(struct options *opt, char *url, char *fallba
     opt->export_adult_listed = false;
     opt->source.adult_listed = &opt->export_adult_listed;
     if (opt->source.export_path) {
+        /* a path mistyped: said first, before a warning of its name and a
+         * request to TMDB, as the read would say it (exit 1) */
+        if (access(opt->source.export_path, R_OK) != 0) {
+            log_error("%s: %s", opt->source.export_path, strerror(errno));
+            return SYNC_FATAL;
+        }
         if (export_day_of_name(opt->source.export_path, &opt->export_day) != 0) {
             opt->export_day = -1;
             log_warn_setup("%s: no date in the file name (movie_ids_MM_DD_YYYY.json.gz): its day "

@@ -6,7 +6,7 @@
 # file that is a directory. No run is called ok, and no stored movie is
 # marked deleted by an export that could not be read.
 . "$(dirname "$0")/lib.sh"
-plan 24
+plan 27
 
 start_fake --movies 30 --deleted 0
 set -- $(catalogue_ids 2 --movies 30 --deleted 0)
@@ -25,6 +25,15 @@ like "$ERR" "line 4: \"$(echo "$long" | cut -c1-32)\.\.\.\" is not a movie id" \
     "a token longer than 32 bytes is quoted as cut, with ..."
 is "$(sql 'SELECT status, requested, failed FROM runs') $(sql 'SELECT count(*) FROM movies')" \
     "partial|1|3 1" "the run is partial, the 3 tokens failed, the one id stored"
+
+# Standard input empty, or blanks alone (`cut -f1 ids.txt | tmdb-ingest
+# ids -` with no ids.txt): an ok run of nothing, said, not silent.
+printf ' \n\n' >"$TMP/blank"
+for input in /dev/null "$TMP/blank"; do
+    INGEST_STDIN=$input run_ingest ids - --rate 0
+    like "$RC:$ERR" "^0:.*warning: standard input held no movie id: nothing to fetch" \
+        "ids - reading no id ($input): exit 0, said"
+done
 
 # Standard input a directory: read() fails (EISDIR). An error, exit 1,
 # the run failed; not an empty run called ok.
@@ -67,6 +76,13 @@ like "$RC:$(echo $ERR)" "^1:.*error: $TMP: Is a directory" "--file a directory: 
 run_ingest export --file "$TMP/movie_ids_01_02_2026.json.gz" --rate 0
 like "$RC:$(echo $ERR)" "^1:.*error: $TMP/movie_ids_01_02_2026.json.gz: No such file or directory" \
     "--file not there: exit 1, says so"
+# a mistyped path is said first and alone: no warning of its name (no
+# date in it), no request to TMDB, no run recorded
+runs=$(sql "SELECT count(*) FROM runs")
+run_ingest export --file "$TMP/ids.json.gz" --rate 0
+is "$RC:$ERR:$(sql "SELECT count(*) FROM runs")" \
+    "1:tmdb-ingest: error: $TMP/ids.json.gz: No such file or directory:$runs" \
+    "--file not there, without a date in its name: exit 1, that line alone, no run"
 
 # An export holding no entry (an empty gzip, a file truncated to its
 # header): refused, exit 1; it would make every stored movie look deleted,
