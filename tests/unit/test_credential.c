@@ -143,9 +143,8 @@ static void test_a_byte_order_mark_is_named(void **state) {
     assert_non_null(strstr(err, "is empty or contains spaces or control characters"));
 }
 
-/* load_env(TOKEN, KEY): credential_load() from the environment alone (NULL
- * unsets); its return, and the message in `err`. */
-static int load_env(const char *token, const char *key, char *err, size_t err_size) {
+/* TMDB_API_TOKEN and TMDB_API_KEY set to `token` and `key` (NULL unsets). */
+static void set_credential_env(const char *token, const char *key) {
     if (token)
         setenv("TMDB_API_TOKEN", token, 1);
     else
@@ -154,6 +153,12 @@ static int load_env(const char *token, const char *key, char *err, size_t err_si
         setenv("TMDB_API_KEY", key, 1);
     else
         unsetenv("TMDB_API_KEY");
+}
+
+/* load_env(TOKEN, KEY): credential_load() from the environment alone (NULL
+ * unsets); its return, and the message in `err`. */
+static int load_env(const char *token, const char *key, char *err, size_t err_size) {
+    set_credential_env(token, key);
     struct credential c;
     err[0] = '\0';
     int rc = credential_load(NULL, &c, err, err_size);
@@ -219,14 +224,7 @@ static const char *also_set_of(const char *token, const char *key, const char *f
         fprintf(f, "%s\n", file_line);
         fclose(f);
     }
-    if (token)
-        setenv("TMDB_API_TOKEN", token, 1);
-    else
-        unsetenv("TMDB_API_TOKEN");
-    if (key)
-        setenv("TMDB_API_KEY", key, 1);
-    else
-        unsetenv("TMDB_API_KEY");
+    set_credential_env(token, key);
     struct credential c;
     char err[256];
     assert_int_equal(credential_load(file_line ? path : NULL, &c, err, sizeof err), 0);
