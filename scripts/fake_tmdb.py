@@ -1246,7 +1246,8 @@ class Handler(BaseHTTPRequestHandler):
             ids = cat.changed_ids(start, end, time.time() + opts.clock_offset - age)
         size = opts.changes_page_size
         chunk = ids[(page - 1) * size:page * size]
-        results = [{"id": i, "adult": cat.movies[i]["adult"]} for i in chunk]
+        results = [{"id": i, "adult": None if opts.changes_adult_null else cat.movies[i]["adult"]}
+                   for i in chunk]
         spoil_result(results, fault, self.server.opts.bad_result)
         self.send_json(200, {
             "results": results,
@@ -1777,6 +1778,9 @@ All /3/ endpoints need --token or --api-key when one is given.""")
                    help="with --write-export: write N synthetic lines (ids 1, 8, 15, ... = "
                         "7k+1, about 2%% adult and 2%% video) instead of the catalogue; "
                         "fast (a million lines in seconds)")
+    p.add_argument("--changes-adult-null", action="store_true",
+                   help="every /movie/changes result says \"adult\": null (a flag not known) "
+                        "instead of true or false")
     p.add_argument("--changes-page-size", type=int, default=CHANGES_PAGE_SIZE, metavar="N",
                    help="ids per /movie/changes page (TMDB: 100); small values make a "
                         "window pass TMDB's 500-page cap with a small catalogue")
