@@ -247,15 +247,19 @@ static int check_dry_run_language(const struct options *opt, struct store *s) {
 }
 
 /* A dry run on a database not made yet: the load would make it, unless
- * its directory is not there or may not be written (the load's lock file
- * could not be made: exit 1, as the load says it). 0, or the exit status. */
+ * the directory it makes it in (where a symlink leads, as its lock file's)
+ * is not there or may not be written (the load's lock file could not be
+ * made: exit 1, as the load says it). 0, or the exit status. */
 static int check_dry_run_directory(const char *path) {
-    char dir[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else
-        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    char dir[PATH_MAX + 8];
+    int rc = lock_file_path(path, dir, sizeof dir);
+    if (rc != 0) {
+        log_error("%s: %s", path, rc == -ELOOP ? "symbolic links in a loop" : "path too long");
+        return EXIT_FATAL;
+    }
+    char *slash = strrchr(dir, '/'); /* the lock file's path always holds one */
+    if (slash)
+        slash[slash == dir ? 1 : 0] = '\0';
     if (access(dir, W_OK | X_OK) == 0)
         return 0;
     int e = errno;

@@ -255,6 +255,10 @@ void lock_release(int fd) {
         close(fd);
 }
 
+int lock_file_path(const char *db_path, char *out, size_t size) {
+    return lock_path(db_path, out, size);
+}
+
 enum lock_holder lock_query(const char *db_path, enum lock_use *use, char *why, size_t why_size) {
     char path[PATH_MAX + 8];
     if (lock_path(db_path, path, sizeof path) != 0) {

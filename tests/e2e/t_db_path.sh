@@ -10,7 +10,7 @@
 # one's movies). An empty file is a database with nothing yet, for the
 # commands that read.
 . "$(dirname "$0")/lib.sh"
-plan 29
+plan 31
 
 start_fake --movies 20 --deleted 0
 id=$(catalogue_ids 1 --movies 20 --deleted 0)
@@ -62,6 +62,27 @@ like "$RC:$ERR" "^1:.*nodir: No such file or directory \(the database's director
     "and a dry run of it: exit 1, the same need (it said it would fetch)"
 got=$(cd "$TMP" && "$BIN" --db new.sqlite3 --no-progress --dry-run ids "$id" 2>&1 </dev/null)
 like "$?:$got" "^0:.*would fetch 1 movie" "a dry run of a new database in the current directory: exit 0"
+# A --db that is a symlink to a database not made yet: the load makes it
+# (and its lock, -wal and -shm) where the link leads, so the dry run looks
+# there, not in the link's own directory (it said "would fetch" of a
+# target whose directory is not there, and refused one whose link sits in
+# a directory this user may not write).
+ln -s "$TMP/gone/movies.sqlite3" "$TMP/link-to-gone.sqlite3"
+DB=$TMP/link-to-gone.sqlite3 run_ingest --dry-run ids "$id"
+like "$RC:$ERR" "^1:.*gone: No such file or directory \(the database's directory must exist\)" \
+    "a dry run through a symlink to a directory that is not there: exit 1, as its load"
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    mkdir "$TMP/rootdir" "$TMP/svc"
+    chmod 755 "$TMP"
+    chown 65534:65534 "$TMP/svc"
+    ln -s ../svc/movies.sqlite3 "$TMP/rootdir/movies.sqlite3"
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" --db "$TMP/rootdir/movies.sqlite3" \
+        --no-progress --dry-run ids "$id" </dev/null >"$TMP/out" 2>"$TMP/err"
+    like "$?:$(cat "$TMP/out" "$TMP/err")" "^0:.*would fetch 1 movie" \
+        "a dry run through a symlink in a directory the user may not write, to one it may: exit 0"
+else
+    skip 1 "needs root and setpriv to run as another user"
+fi
 
 # changes goes on from a finished export, which a --db that is not there
 # (mistyped in a crontab line) cannot hold: said so, exit 2, and nothing
