@@ -146,7 +146,7 @@ TRICKY = ["\"Quoted\" Title", "Back\\slash", "Line\nbreak", "Tab\there", "Emoji 
           "Slash / and ünïcödé", "Null\u0001char"]
 
 FAULT_KINDS = ("500", "502html", "503", "503html", "504", "504html", "429", "401", "404",
-               "404html", "reset", "stall", "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
+               "404html", "401html", "reset", "stall", "slowbody", "truncated", "genres_int", "title_int", "no_id", "wrong_id", "huge",
                "bad_utf8", "html200", "echo400", "keyword_twice", "huge_header",
                "no_parts", "x_gzip", "deflate", "gzip_twice", "hints_gzip", "date_past",
                "date_future", "redirect", "redirect_raw", "gzip_cut", "gzip_corrupt",
@@ -1390,6 +1390,9 @@ class Handler(BaseHTTPRequestHandler):
                                                    f"({self.headers.get('Authorization', '')})"})
         elif fault == "html200":
             self.send_body(200, CDN_HTML, "text/html")
+        elif fault == "401html":  # a gateway's own login refused: not TMDB's word on the credential
+            self.send_body(401, b"<html><body><h1>401 Authorization Required</h1><hr>nginx</body></html>\n",
+                           "text/html")
         elif fault == "404html":  # a proxy's or a wrong path's 404: not TMDB's "not found"
             self.send_body(404, b"<html><body><h1>404 Not Found</h1><hr>nginx</body></html>\n",
                            "text/html")

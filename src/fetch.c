@@ -39,7 +39,12 @@ static void describe(const struct fetch_config *cfg, const struct http_result *r
     /* Which credential was sent: TMDB's 401 says "Invalid API key" of a
      * token too, and a right key beside a stale token read first is not sent */
     char prefix[160] = "";
-    if (r->status == 401 && cfg->credential_also_set)
+    const char *suffix = "";
+    if (r->status == 401 && !tmdb_is_own_error(r->body, r->len))
+        /* not TMDB's JSON, nor its word on the credential: a gateway's or
+         * proxy's own login refused (a base's user:password, say) */
+        suffix = ", not TMDB's answer (a gateway's or proxy's own login? check --api-base)";
+    else if (r->status == 401 && cfg->credential_also_set)
         snprintf(prefix, sizeof prefix,
                  "the API credential from %s was rejected (read before %s, also set): ",
                  cfg->credential_source, cfg->credential_also_set);
@@ -54,9 +59,9 @@ static void describe(const struct fetch_config *cfg, const struct http_result *r
     else if (code)
         snprintf(reason, size, "%sHTTP %ld (TMDB %d): %s", prefix, r->status, code, message);
     else if (message[0])
-        snprintf(reason, size, "%sHTTP %ld: %s", prefix, r->status, message);
+        snprintf(reason, size, "%sHTTP %ld: %s%s", prefix, r->status, message, suffix);
     else
-        snprintf(reason, size, "%sHTTP %ld", prefix, r->status);
+        snprintf(reason, size, "%sHTTP %ld%s", prefix, r->status, suffix);
     scrub(cfg, reason, size);
 }
 

@@ -2,7 +2,7 @@
 # Credentials: required before any request, a rejected one stops the run at
 # once with exit 1, and the secret never appears in output or the database.
 . "$(dirname "$0")/lib.sh"
-plan 37
+plan 39
 
 API_KEY=0123456789abcdef0123456789abcdef
 start_fake --movies 60 --deleted 0 --api-key "$API_KEY"
@@ -135,6 +135,17 @@ like "$ERR" "credential from TMDB_API_TOKEN was rejected" "and says the credenti
 details=$(fake_stat by_endpoint.details)
 [ "$details" -ge 1 ] && [ "$details" -le 10 ]
 ok $? "every worker stopped at the first 401s ($details details requests for 40 movies)"
+
+# A 401 that is not TMDB's JSON (a gateway's own login refused, as one in
+# front of TMDB with a user:password in --api-base answers): still exit 1,
+# but not said to be TMDB rejecting the credential read, nor one also set
+# (which sent the user to swap TMDB_API_TOKEN and TMDB_API_KEY).
+stop_fake
+start_fake --movies 60 --deleted 0 --fault-fraction 1 --fault-kinds 401html --fault-attempts 1000
+TMDB_API_KEY=0123456789abcdef0123456789abcdef run_ingest ids "$(catalogue_ids 1 --movies 60 --deleted 0)" --rate 0
+like "$RC:$ERR" "^1:.*HTTP 401: non-JSON body, not TMDB's answer \(a gateway's or proxy's own login\? check --api-base\)" \
+    "a 401 not from TMDB: exit 1, said to be not TMDB's answer"
+unlike "$ERR" "credential.*rejected" "and not said to be the credential rejected"
 
 # A rejected credential on a changes page: the run fails, exit 1, saying
 # so; the cursor stays where it was, so the next run reads those days.
