@@ -52,13 +52,18 @@ enum fetch_kind {
     FETCH_FAILED,     /* given up: see http_status and reason */
 };
 
+/* The bytes of a reason (a failure's, a page's), its NUL included: room for
+ * the longest prefix (a 401 naming three credential sources) and TMDB's
+ * longest message. */
+#define FETCH_REASON_SIZE 256
+
 struct fetch_result {
     int64_t movie_id;
     enum fetch_kind kind;
     struct movie *movie; /* FETCH_STORED only; the receiver frees it */
     long http_status;    /* last HTTP status, 0 for a transport error */
     int attempts;
-    char reason[192];    /* FETCH_FAILED / FETCH_MISSING: why, for the failures table */
+    char reason[FETCH_REASON_SIZE]; /* FETCH_FAILED / FETCH_MISSING: why, for the failures table */
     /* FETCH_FAILED: TMDB answered with well-formed JSON of the wrong shape
      * (a field of the wrong type, another id): asking again cannot help
      * until the movie changes. Other failures (5xx, timeouts, broken or

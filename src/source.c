@@ -170,7 +170,7 @@ static enum source_status produce_list(const struct source *src, struct fetcher 
         }
         struct http_result r;
         int attempts;
-        char reason[192];
+        char reason[FETCH_REASON_SIZE];
         enum retry_action a = fetch_page(f, f->url, n, &page, &r, &attempts, reason, sizeof reason);
         if (a == RETRY_FATAL)
             return stop_reason() == STOP_SIGNAL ? SOURCE_STOPPED : fail_fatal(f, name, n, reason);
@@ -311,10 +311,11 @@ static enum source_status produce_stdin(const struct source *src, struct produce
         }
         if (n == 0) {
             /* `cut -f1 ids.txt | tmdb-ingest ids -` with no ids.txt: an
-             * ok run of nothing, said */
+             * ok run of nothing, said also with -q (a cron line's mail is
+             * where its owner learns that its feed is broken) */
             if (!any)
-                log_warn("standard input held no movie id: nothing to fetch (did the command "
-                         "feeding it fail?)");
+                log_warn_setup("standard input held no movie id: nothing to fetch (did the "
+                               "command feeding it fail?)");
             return SOURCE_OK;
         }
     }
@@ -682,7 +683,7 @@ static void name_window(long first, long last, char *buf, size_t size) {
 static enum source_status changes_page(struct fetcher *f, long first, long last, int n,
                                        struct tmdb_list_page *page, long long *copy) {
     const struct fetch_config *cfg = f->config;
-    char from[CLOCK_DATE_SIZE], to[CLOCK_DATE_SIZE], reason[192];
+    char from[CLOCK_DATE_SIZE], to[CLOCK_DATE_SIZE], reason[FETCH_REASON_SIZE];
     clock_format_date(first, from);
     clock_format_date(last, to);
     if (tmdb_url_changes(f->url, sizeof f->url, cfg->api_base, from, to, n, cfg->api_key) < 0) {
@@ -956,7 +957,7 @@ char *source_describe(const struct source *src) {
  */
 static enum source_status check_api_base(struct fetcher *f) {
     const struct fetch_config *cfg = f->config;
-    char safe[512], reason[192];
+    char safe[512], reason[FETCH_REASON_SIZE];
     tmdb_redact_url(cfg->api_base, safe, sizeof safe);
     safe[tmdb_base_length(safe)] = '\0'; /* named as requested */
     if (tmdb_url_configuration(f->url, sizeof f->url, cfg->api_base, cfg->api_key) < 0) {

@@ -30,9 +30,9 @@ is "$(sql 'SELECT status, requested, failed FROM runs') $(sql 'SELECT count(*) F
 # ids -` with no ids.txt): an ok run of nothing, said, not silent.
 printf ' \n\n' >"$TMP/blank"
 for input in /dev/null "$TMP/blank"; do
-    INGEST_STDIN=$input run_ingest ids - --rate 0
+    INGEST_STDIN=$input run_ingest -q ids - --rate 0
     like "$RC:$ERR" "^0:.*warning: standard input held no movie id: nothing to fetch" \
-        "ids - reading no id ($input): exit 0, said"
+        "ids - reading no id ($input): exit 0, said (also with -q: its cron mail)"
 done
 
 # Standard input a directory: read() fails (EISDIR). An error, exit 1,
