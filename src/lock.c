@@ -47,10 +47,10 @@ static int follow_links(const char *path, char *out, size_t size) {
     return -ELOOP;
 }
 
-/* "<db>.lock" for the database file itself: a symlink and its target share
- * one lock, also before the target exists. The directory is made absolute
- * with realpath() when it exists. */
-static int lock_path(const char *db_path, char *out, size_t size) {
+/* "<db>.lock" for the database file itself (lock.h): a symlink and its
+ * target share one lock, also before the target exists. The directory is
+ * made absolute with realpath() when it exists. */
+int lock_file_path(const char *db_path, char *out, size_t size) {
     char file[PATH_MAX], dir[PATH_MAX];
     int rc = follow_links(db_path, file, sizeof file);
     if (rc != 0)
@@ -187,7 +187,7 @@ enum lock_status lock_acquire(const char *db_path, enum lock_use use, int *fd, c
                               size_t err_size) {
     char path[PATH_MAX + 8];
     *fd = -1;
-    int rc = lock_path(db_path, path, sizeof path);
+    int rc = lock_file_path(db_path, path, sizeof path);
     if (rc != 0) {
         snprintf(err, err_size, "%s: %s", db_path,
                  rc == -ELOOP ? "symbolic links in a loop" : "path too long");
@@ -255,13 +255,9 @@ void lock_release(int fd) {
         close(fd);
 }
 
-int lock_file_path(const char *db_path, char *out, size_t size) {
-    return lock_path(db_path, out, size);
-}
-
 enum lock_holder lock_query(const char *db_path, enum lock_use *use, char *why, size_t why_size) {
     char path[PATH_MAX + 8];
-    if (lock_path(db_path, path, sizeof path) != 0) {
+    if (lock_file_path(db_path, path, sizeof path) != 0) {
         snprintf(why, why_size, "%s: symbolic links in a loop, or a path too long", db_path);
         return LOCK_HOLDER_UNKNOWN;
     }
