@@ -10,7 +10,7 @@
 # refused and asked for a full export.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 8
+plan 10
 
 start_fake --movies 120 --deleted 2
 cursor() { sqlite3 "$1" "SELECT coalesce((SELECT value FROM meta WHERE key = 'changes_from'), 'none')"; }
@@ -41,6 +41,12 @@ is "$(cursor "$OUT")" "$(date -u -d '-3 day' +%F)" \
 is "$?" 0 "every part merged again: exit 0"
 is "$(cursor "$OUT")" "$(date -u +%F)" \
     "and OUT's cursor moves on to the earliest of the parts'"
+# a night one part's changes did not move it (TMDB down for that machine)
+sqlite3 "$TMP/part1.sqlite3" "UPDATE meta SET value = '$(date -u -d '-1 day' +%F)'
+    WHERE key = 'changes_from'"
+"$BIN" merge "$OUT" "$TMP/part0.sqlite3" "$TMP/part1.sqlite3" 2>/dev/null
+is "$(cursor "$OUT")" "$(date -u -d '-1 day' +%F)" \
+    "every part merged again, one behind: OUT's cursor is the earliest, not the latest"
 
 # A part whose export TMDB stopped (exit 7) holds no cursor, and OUT
 # merged with it none either (warned); once that export is run again to
@@ -59,6 +65,9 @@ start_fake --movies 120 --deleted 2
 "$BIN" merge "$OUT" "$TMP/q0.sqlite3" "$TMP/q1.sqlite3" 2>"$TMP/err"
 like "$rc:$(cursor "$OUT"):$(tr '\n' ' ' <"$TMP/err")" "^7:none:.*no changes cursor after merging .*q1\.sqlite3: it has none" \
     "a part stopped by an outage: OUT merged with it has no cursor, said"
+"$BIN" merge "$OUT" "$TMP/q0.sqlite3" 2>"$TMP/err"
+like "$(cursor "$OUT"):$(tr '\n' ' ' <"$TMP/err")" "^none:.*no changes cursor after merging .*q0\.sqlite3: a part merged before had none" \
+    "the complete part merged again alone: OUT still has none, said"
 "$BIN" --db "$TMP/q1.sqlite3" --no-progress -q export --export-base "$FAKE_URL/p/exports" \
     --date "$(date -u +%F)" --rate 0 --shard 1/2
 "$BIN" merge "$OUT" "$TMP/q0.sqlite3" "$TMP/q1.sqlite3" 2>"$TMP/err"
