@@ -2350,7 +2350,7 @@ static int count_row(void *ctx, int n, const char *const *names, const struct st
 
 /* A run merged while it was running (copied as aborted) is brought up to
  * date by a later merge of the same input once it has finished: its
- * status, counts and the failures it recorded since. */
+ * status, exit status, error, counts and the failures it recorded since. */
 static void test_merge_updates_a_run_copied_while_running(void **state) {
     struct fixture *f = *state;
     char in[160], buf[128];
@@ -2385,7 +2385,8 @@ static void test_merge_updates_a_run_copied_while_running(void **state) {
     assert_int_equal(store_commit(shard), STORE_OK);
     struct run_counts counts = {.requested = 3, .fetched = 1, .missing = 1, .failed = 1};
     assert_int_equal(store_run_finish(shard, run,
-                                      &(struct run_end){"2026-11-24T04:05:00Z", "partial", 3, NULL},
+                                      &(struct run_end){"2026-11-24T04:05:00Z", "failed", 7,
+                                                        "TMDB or the network looks down"},
                                       &counts),
                      STORE_OK);
     store_close(shard);
@@ -2395,11 +2396,12 @@ static void test_merge_updates_a_run_copied_while_running(void **state) {
     assert_int_equal(store_dump(s, "runs", NULL, count_row, &rows, &next), STORE_OK);
     assert_int_equal(next, 1); /* it ended: the next dump starts after it */
     store_close(s);
-    assert_string_equal(qs(f->path,
-                           "SELECT group_concat(status || ' ' || finished_at || ' ' || requested "
-                           "|| ' ' || failed, ', ') FROM runs",
-                           buf, sizeof buf),
-                        "partial 2026-11-24T04:05:00Z 3 1");
+    assert_string_equal(
+        qs(f->path,
+           "SELECT group_concat(status || ' ' || finished_at || ' ' || requested "
+           "|| ' ' || failed || ' ' || exit_status || ' ' || error, ', ') FROM runs",
+           buf, sizeof buf),
+        "failed 2026-11-24T04:05:00Z 3 1 7 TMDB or the network looks down");
     assert_string_equal(qs(f->path,
                            "SELECT group_concat(movie_id || ' ' || kind, ', ') FROM "
                            "(SELECT * FROM fetch_failures ORDER BY movie_id)",
