@@ -6,7 +6,7 @@
 # file that is a directory. No run is called ok, and no stored movie is
 # marked deleted by an export that could not be read.
 . "$(dirname "$0")/lib.sh"
-plan 27
+plan 28
 
 start_fake --movies 30 --deleted 0
 set -- $(catalogue_ids 2 --movies 30 --deleted 0)
@@ -34,6 +34,11 @@ for input in /dev/null "$TMP/blank"; do
     like "$RC:$ERR" "^0:.*warning: standard input held no movie id: nothing to fetch" \
         "ids - reading no id ($input): exit 0, said (also with -q: its cron mail)"
 done
+# and not said of an input that held ids: a nightly `ids -` ending ok
+# stays silent under -q
+printf '%s\n' "$1" >"$TMP/one"
+INGEST_STDIN=$TMP/one run_ingest -q ids - --rate 0
+is "$RC:$ERR" "0:" "ids - reading an id, -q: exit 0, nothing said"
 
 # Standard input a directory: read() fails (EISDIR). An error, exit 1,
 # the run failed; not an empty run called ok.
