@@ -55,12 +55,14 @@ void log_init(enum log_level max_level, bool progress, enum log_format format);
 
 #define LOG_HELD_MAX 32
 
+/* The bytes of an error line as log_first_error() gives it, its NUL
+ * included. */
+#define LOG_ERROR_SIZE 4096
+
 /* The first error logged since log_init() (by any thread), as its text
  * line says it without the prefix (control bytes as \xNN): why the run
  * ended as it did, for its row in runs (runs.error). Copied into buf (cut
- * to `size`; a line is at most LOG_ERROR_SIZE bytes); false, and "", when
- * no error was logged. Thread-safe. */
-#define LOG_ERROR_SIZE 4096
+ * to `size`); false, and "", when no error was logged. Thread-safe. */
 bool log_first_error(char *buf, size_t size);
 
 /* Write the warnings held back (-q), then how many more there were, and

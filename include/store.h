@@ -643,24 +643,25 @@ struct store_merge_counts {
 /*
  * Before a merge command's first input: note the runs this database holds
  * (by uid), for store_merge_settle_cursor(). Each store_merge() then
- * crosses off those the input holds too.
+ * crosses off those the input holds too, and keeps the input's cursor
+ * and whether it was incomplete.
  */
 enum store_status store_merge_begin(struct store *s);
 
 /*
- * After every input of a merge command merged, none of them incomplete:
- * when each run this database held at store_merge_begin() came with one
- * of the inputs (its uid; a run without one never does), the database
+ * After every input of a merge command merged: when none of them was
+ * incomplete and each run this database held at store_merge_begin() came
+ * with one of them (its uid; a run without one never does), the database
  * holds nothing but what the inputs hold, each movie as new as in its
- * input, so its changes cursor becomes `earliest`, the earliest of the
- * inputs' (""; none of them has one: left as it is), and *settled is set.
- * Merging alone only ever moves the cursor back (store_merge()): the
- * parts of a sharded catalogue merged again into the same database each
- * night would leave it at their first merge's day for good. Otherwise
- * (a load ran on this database, a part was left out or made anew) the
- * cursor stays as the merges left it. Commits on its own.
+ * input, so its changes cursor becomes the earliest of the inputs' (none
+ * of them has one: left as it is), and *settled is set. Merging an input
+ * only ever moves the cursor back (store_merge()): the parts of a sharded
+ * catalogue merged again into the same database each night would leave it
+ * at their first merge's day for good. Otherwise (a load ran on this
+ * database, a part was left out or made anew) the cursor stays as the
+ * merges left it. Commits on its own.
  */
-enum store_status store_merge_settle_cursor(struct store *s, const char *earliest, bool *settled);
+enum store_status store_merge_settle_cursor(struct store *s, bool *settled);
 
 /*
  * Merge the tmdb-ingest database at `in_path` into `s`, in one

@@ -126,9 +126,7 @@ static int merge(const struct options *opt) {
         log_error("%s", store_errmsg(out));
         code = EXIT_FATAL;
     }
-    /* the earliest of the inputs' cursors, and whether one is incomplete */
-    char earliest[sizeof((struct store_merge_counts *)0)->input_cursor] = "";
-    bool incomplete = false, here_incomplete = false;
+    bool incomplete = false, here_incomplete = false; /* for the warnings */
     for (int i = 0; i < opt->n_merge_inputs && code == EXIT_OK; i++) {
         struct store_merge_counts c;
         enum store_status ss = store_merge(out, opt->merge_inputs[i], &c);
@@ -139,8 +137,6 @@ static int merge(const struct options *opt) {
         }
         incomplete |= c.input_incomplete;
         here_incomplete |= c.here_incomplete;
-        if (c.input_cursor[0] && (!earliest[0] || strcmp(c.input_cursor, earliest) < 0))
-            snprintf(earliest, sizeof earliest, "%s", c.input_cursor);
         if (c.input_incomplete)
             warn_no_cursor(opt, opt->merge_inputs[i],
                            "it has none (its export or changes has not finished: still running, "
@@ -173,8 +169,7 @@ static int merge(const struct options *opt) {
     /* every part merged again, complete: the cursor is theirs (a part
      * incomplete before may have left none) */
     bool settled = false;
-    if (code == EXIT_OK && !incomplete &&
-        store_merge_settle_cursor(out, earliest, &settled) != STORE_OK) {
+    if (code == EXIT_OK && store_merge_settle_cursor(out, &settled) != STORE_OK) {
         log_error("%s", store_errmsg(out));
         code = EXIT_FATAL;
     }

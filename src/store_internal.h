@@ -81,9 +81,12 @@ struct store {
     /* fires none of the schema's triggers: the store notes fts_pending and
      * sets updated_at itself (store_open_for_load()) */
     bool own_notes;
-    /* temp.merge_held_runs holds the runs of this database a merge command's
-     * inputs have not brought yet (store_merge_begin()) */
-    bool merge_held;
+    /* A merge command (store_merge_begin()): temp.merge_held_runs holds the
+     * runs of this database its inputs have not brought yet; the earliest
+     * of the merged inputs' changes cursors ("" none), and whether one of
+     * them was incomplete, for store_merge_settle_cursor() */
+    bool merge_held, merge_incomplete;
+    char merge_earliest[32];
     /* The start of the run this connection records (store_run_begin()), ""
      * before one: no time it writes for the run is earlier (store_run_time()). */
     char run_started[CLOCK_ISO_SIZE];

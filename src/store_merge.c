@@ -587,13 +587,24 @@ enum store_status store_merge_begin(struct store *s) {
                                 "CREATE TEMP TABLE merge_held_runs AS SELECT uid FROM main.runs",
                                 "note the runs held before the merge");
     s->merge_held = rc == STORE_OK;
+    s->merge_incomplete = false;
+    s->merge_earliest[0] = '\0';
     return rc;
 }
 
-enum store_status store_merge_settle_cursor(struct store *s, const char *earliest, bool *settled) {
+/* After an input merged: its cursor and completeness, for the command's end. */
+static void note_input_cursor(struct store *s, const struct store_merge_counts *c) {
+    s->merge_incomplete |= c->input_incomplete;
+    if (c->input_cursor[0] &&
+        (!s->merge_earliest[0] || strcmp(c->input_cursor, s->merge_earliest) < 0))
+        snprintf(s->merge_earliest, sizeof s->merge_earliest, "%s", c->input_cursor);
+}
+
+enum store_status store_merge_settle_cursor(struct store *s, bool *settled) {
     *settled = false;
     int64_t held = 1;
-    if (!s->merge_held)
+    const char *earliest = s->merge_earliest;
+    if (!s->merge_held || s->merge_incomplete)
         return STORE_OK;
     if (store_query_ints(s->db, "SELECT count(*) FROM temp.merge_held_runs", &held, 1) != SQLITE_OK)
         return store_fail(s, "read the runs held before the merge");
@@ -628,6 +639,8 @@ enum store_status store_merge(struct store *s, const char *in_path,
             rc = store_flush_search(s);
         if (rc == STORE_OK)
             rc = exec(s, "COMMIT", "commit");
+        if (rc == STORE_OK)
+            note_input_cursor(s, counts);
         int code = sqlite3_errcode(s->db) & 0xff;
         bool corrupt = rc != STORE_OK && (code == SQLITE_CORRUPT || code == SQLITE_NOTADB);
         if (rc != STORE_OK && !sqlite3_get_autocommit(s->db))
