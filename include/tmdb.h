@@ -43,6 +43,11 @@ bool tmdb_is_official_base(const char *api_base);
  * network unencrypted (TMDB's API is https only). */
 bool tmdb_base_is_cleartext(const char *api_base);
 
+/* Whether `api_base` names a user (and password) before its host
+ * (scheme://user:password@host/...): a gateway's login, which libcurl
+ * sends as basic authentication. */
+bool tmdb_base_has_userinfo(const char *api_base);
+
 /*
  * Check and normalise an append_to_response list ("credits,keywords"):
  * every name must be a part TMDB's movie details know (tmdb_append_parts),

@@ -499,6 +499,19 @@ static void warn_connections(const struct options *opt) {
                        TMDB_MAX_CONNECTIONS - page_connections(opt));
 }
 
+/* A gateway's user:password@ in the base goes out as basic authentication
+ * in the Authorization header, which a token's "Bearer" takes: the gateway
+ * gets no login, and refuses every request with a 401 that is not TMDB's.
+ * A v3 key travels in the URL and leaves the header to the gateway. */
+static void warn_gateway_login(const struct options *opt, const struct credential *cred) {
+    if (cred->token && tmdb_base_has_userinfo(opt->api_base))
+        log_warn_setup("the API base names a user:password@, whose login goes out in the "
+                       "Authorization header that the token (%s) takes for its Bearer: a "
+                       "gateway wanting that login gets none; with such a gateway, give the "
+                       "v3 key in TMDB_API_KEY instead (it goes in the URL)",
+                       cred->source);
+}
+
 /* TMDB's API is https only: an http:// base on another machine (a typo,
  * a gateway) carries the credential unencrypted. */
 static void warn_cleartext(const struct options *opt, const struct credential *cred) {
@@ -636,6 +649,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     double t0 = clock_monotonic_s(); /* the summary's elapsed: the whole run, its end too */
     warn_connections(opt);
     warn_cleartext(opt, cred);
+    warn_gateway_login(opt, cred);
     /* Before anything opens: too few descriptors would read as a server
      * refusing connections, part-way through. */
     char err[320];

@@ -355,6 +355,11 @@ bool tmdb_is_official_base(const char *api_base) {
            (api_base[n] == '\0' || (api_base[n] == '/' && api_base[n + 1] == '\0'));
 }
 
+bool tmdb_base_has_userinfo(const char *api_base) {
+    const char *scheme_end = strstr(api_base, "://");
+    return scheme_end && host_offset(scheme_end + 3) > 0;
+}
+
 bool tmdb_base_is_cleartext(const char *api_base) {
     if (strncasecmp(api_base, "http://", 7) != 0)
         return false;

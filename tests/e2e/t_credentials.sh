@@ -2,7 +2,7 @@
 # Credentials: required before any request, a rejected one stops the run at
 # once with exit 1, and the secret never appears in output or the database.
 . "$(dirname "$0")/lib.sh"
-plan 39
+plan 42
 
 API_KEY=0123456789abcdef0123456789abcdef
 start_fake --movies 60 --deleted 0 --api-key "$API_KEY"
@@ -22,6 +22,19 @@ for cmd in "export --export-base $FAKE_URL/p/exports" "--dry-run list now_playin
     like "$(cat "$TMP/rc"):$(fake_stat requests):$(cat "$TMP/e")" "^2:0:.*TMDB_API_TOKEN" \
         "no credential, $cmd: exit 2, no request, the variables named"
 done
+
+# A gateway's user:password@ in the base goes out as basic authentication,
+# in the Authorization header a token takes for its Bearer: said at the
+# start (the password not shown); a v3 key leaves the header to it.
+base_with_login="http://gw:s3cretpw@127.0.0.1:${FAKE_URL##*:}/3"
+TMDB_API_TOKEN=$TEST_TOKEN TMDB_API_KEY= run_ingest --api-base "$base_with_login" ids 5 --rate 0
+like "$RC:$ERR" "^0:.*warning: the API base names a user:password@, .*the token \(TMDB_API_TOKEN\) takes .*TMDB_API_KEY" \
+    "a token with a base's user:password@: warned, with what to use"
+is "$(printf '%s' "$ERR" | grep -c s3cretpw)" 0 "the password not shown"
+( unset TMDB_API_TOKEN; TMDB_API_KEY=$API_KEY run_ingest --api-base "$base_with_login" ids 5 --rate 0
+  printf '%s' "$RC:$ERR" >"$TMP/e" )
+unlike "$(cat "$TMP/e")" "names a user:password@" "a v3 key with it: no warning"
+fake_reset # the request counts below start from here
 
 # A v3 key in TMDB_API_TOKEN went out as a bearer token, and TMDB's 401
 # "Invalid API key" read as a wrong key: refused before any request,

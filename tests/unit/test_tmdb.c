@@ -450,6 +450,20 @@ static void test_cleartext_base_is_one_off_this_machine(void **state) {
         assert_false(tmdb_base_is_cleartext(not_cleartext[i]));
 }
 
+/* A user (and password) before the host is a gateway's login; an '@' in
+ * the path or the query is not. */
+static void test_base_userinfo_is_before_the_host(void **state) {
+    (void)state;
+    const char *with[] = {"http://user:pw@127.0.0.1:1/3", "https://u@gateway.lan/3",
+                          "http://a@b:c@host/3"};
+    const char *without[] = {"https://api.themoviedb.org/3", "http://127.0.0.1:1/3/@x",
+                             "http://host/3?a=b@c", "http://host#frag@x", "api.themoviedb.org/3"};
+    for (size_t i = 0; i < sizeof with / sizeof *with; i++)
+        assert_true(tmdb_base_has_userinfo(with[i]));
+    for (size_t i = 0; i < sizeof without / sizeof *without; i++)
+        assert_false(tmdb_base_has_userinfo(without[i]));
+}
+
 static void test_append_duplicates_dropped_order_kept(void **state) {
     (void)state;
     char buf[512], reason[400] = "";
@@ -638,6 +652,7 @@ int main(void) {
         cmocka_unit_test(test_error_message_is_sanitised_and_truncated),
         cmocka_unit_test(test_error_message_stays_utf8),
         cmocka_unit_test(test_cleartext_base_is_one_off_this_machine),
+        cmocka_unit_test(test_base_userinfo_is_before_the_host),
         cmocka_unit_test(test_not_found_is_tmdbs_own),
         cmocka_unit_test(test_append_duplicates_dropped_order_kept),
         cmocka_unit_test(test_append_limit_counts_distinct_parts),
