@@ -35,7 +35,7 @@ is "$(sql 'SELECT status FROM runs ORDER BY id DESC LIMIT 1')" failed "the run i
 # nor stored with the run's command line.
 GW_BASE=$(printf '%s' "$FAKE_URL" | sed 's|://|://gw:gw-pass-7Q@|')/4
 run_ingest export --file "$TODAY_FILE" --rate 0 --api-base "$GW_BASE"
-like "$RC:$ERR" "^1:.*http://gw:\*\*\*@127\.0\.0\.1:[0-9]*/4 is not TMDB's API" \
+like "$RC:$(printf '%s\n' "$ERR" | grep 'error:')" "^1:.*http://gw:\*\*\*@127\.0\.0\.1:[0-9]*/4 is not TMDB's API" \
     "a password in --api-base: the message shows the user, not the password"
 is "$(sql "SELECT count(*) FROM runs WHERE command LIKE '%gw-pass-7Q%'"):$(sql \
     "SELECT count(*) FROM runs WHERE command LIKE '%--api-base http://gw:***@%'")" "0:1" \
