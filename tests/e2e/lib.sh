@@ -154,6 +154,14 @@ for k in sys.argv[1].split("."):
 print(json.dumps(v) if isinstance(v, (dict, list)) else v)' "$1" <"$TMP/stats.json"
 }
 
+# fake_fetched_ids: the ids whose details the last snapshot saw asked for,
+# one a line, in numeric order.
+fake_fetched_ids() {
+    fake_stat detail_requests_per_id | "$PYTHON" -c '
+import json, sys
+print("\n".join(sorted(json.load(sys.stdin), key=int)))'
+}
+
 fake_reset() { curl -s -X POST "$FAKE_URL/__reset" >/dev/null; }
 
 # run_ingest ARGS...: run the binary with --db $DB; sets RC, OUT, ERR.

@@ -36,9 +36,7 @@ fake_reset
 run_ingest changes --rate 0
 is "$RC" 0 "changes exits 0"
 fake_snapshot
-fake_stat detail_requests_per_id | "$PYTHON" -c '
-import json, sys
-print("\n".join(sorted(json.load(sys.stdin), key=int)))' >"$TMP/fetched"
+fake_fetched_ids >"$TMP/fetched"
 is "$(cat "$TMP/fetched" | tr '\n' ' ')" "$(cat "$TMP/expected" | tr '\n' ' ')" \
     "fetched exactly the ids changed in the window"
 is "$(fake_stat by_endpoint.details)" "$(wc -l <"$TMP/expected" | tr -d ' ')" "each once"
@@ -255,9 +253,7 @@ start_fake $FAKE_OPTS --changes-cache-age $((since_midnight + 86400 - 60))
 sql "UPDATE meta SET value = '$(day -2)' WHERE key = 'changes_from'; DELETE FROM stale_copies"
 run_ingest changes --rate 0
 fake_snapshot
-fake_stat detail_requests_per_id | "$PYTHON" -c '
-import json, sys
-print("\n".join(sorted(json.load(sys.stdin), key=int)))' >"$TMP/fetched"
+fake_fetched_ids >"$TMP/fetched"
 is "$RC:$(cursor)" "0:$(day -1)" \
     "changes pages from a copy made yesterday at 00:01: exit 0, the cursor stops at yesterday"
 # what a copy made when the run's warning says lists (the copy's time moves
@@ -273,9 +269,7 @@ stop_fake
 start_fake $FAKE_OPTS
 run_ingest changes --rate 0
 fake_snapshot
-fake_stat detail_requests_per_id | "$PYTHON" -c '
-import json, sys
-print("\n".join(sorted(json.load(sys.stdin), key=int)))' >"$TMP/fetched"
+fake_fetched_ids >"$TMP/fetched"
 is "$RC:$(cursor)" "0:$(day 0)" "the next run, from a fresh copy: the cursor moves on"
 [ -s "$TMP/day1" ] && cmp -s "$TMP/fetched" "$TMP/day1"
 ok $? "and it fetched yesterday's changes ($(wc -l <"$TMP/day1" | tr -d ' '))"
@@ -290,9 +284,7 @@ start_fake $FAKE_OPTS --changes-cache-age $((since_midnight + 3 * 86400 - 60)) \
 sql "UPDATE meta SET value = '$(day -20)' WHERE key = 'changes_from'"
 run_ingest changes --rate 0 --include-adult
 fake_snapshot
-fake_stat detail_requests_per_id | "$PYTHON" -c '
-import json, sys
-print("\n".join(sorted(json.load(sys.stdin), key=int)))' >"$TMP/fetched"
+fake_fetched_ids >"$TMP/fetched"
 is "$RC:$(cursor)" "0:$(day 0)" \
     "an old copy of a window made after it ended: the cursor still moves to today"
 unlike "$ERR" "TMDB's cache served a changes page" "and nothing is said of it"

@@ -13,9 +13,7 @@ start_fake $FAKE_OPTS --changes-adult-null
 run_ingest changes --since "$(day -3)" --rate 0
 is "$RC" 0 "changes exits 0"
 fake_snapshot
-fake_stat detail_requests_per_id | "$PYTHON" -c '
-import json, sys
-print("\n".join(sorted(json.load(sys.stdin), key=int)))' >"$TMP/fetched"
+fake_fetched_ids >"$TMP/fetched"
 is "$(tr '\n' ' ' <"$TMP/fetched")" "$(tr '\n' ' ' <"$TMP/expected")" \
     "every id changed in the days read is fetched, whatever its null adult flag"
 live=$("$PYTHON" "$FAKE" $FAKE_OPTS --dump-catalogue | "$PYTHON" -c '

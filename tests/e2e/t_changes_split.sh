@@ -23,9 +23,7 @@ run_ingest changes --since "$(day -14)" --rate 0 --include-adult -v
 is "$RC" 0 "exit 0"
 like "$ERR" "reading it in halves" "the window over the cap is split"
 fake_snapshot
-fake_stat detail_requests_per_id | "$PYTHON" -c '
-import json, sys
-print("\n".join(sorted(json.load(sys.stdin), key=int)))' >"$TMP/fetched"
+fake_fetched_ids >"$TMP/fetched"
 is "$(cmp -s "$TMP/fetched" "$TMP/expected" && echo same)" same "every changed id fetched, none dropped"
 is "$(sql "SELECT value FROM meta WHERE key = 'changes_from'")" "$(day 0)" "the cursor moves on"
 

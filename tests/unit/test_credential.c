@@ -85,16 +85,22 @@ static void test_a_mark_is_not_scrubbed_again(void **state) {
     scrubbed("k=dacted", 256, "dacted", "k=[redacted]");
 }
 
-/* load_file(LINE): credential_load() from a token file holding LINE and a
- * newline; its return, and the message in `err`. */
-static int load_file(const char *line, char *err, size_t err_size) {
-    char path[] = "/tmp/test_credential.XXXXXX";
+/* A new file from the template `path` (made unique in place) holding
+ * `line` and a newline: a token file. The caller unlinks it. */
+static void write_token_file(char *path, const char *line) {
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
     assert_non_null(f);
     fprintf(f, "%s\n", line);
     fclose(f);
+}
+
+/* load_file(LINE): credential_load() from a token file holding LINE and a
+ * newline; its return, and the message in `err`. */
+static int load_file(const char *line, char *err, size_t err_size) {
+    char path[] = "/tmp/test_credential.XXXXXX";
+    write_token_file(path, line);
     struct credential c;
     err[0] = '\0';
     int rc = credential_load(path, &c, err, err_size);
@@ -164,8 +170,7 @@ static int load_env(const char *token, const char *key, char *err, size_t err_si
     int rc = credential_load(NULL, &c, err, err_size);
     if (rc == 0)
         credential_free(&c);
-    unsetenv("TMDB_API_TOKEN");
-    unsetenv("TMDB_API_KEY");
+    set_credential_env(NULL, NULL);
     return rc;
 }
 
@@ -216,14 +221,8 @@ static void test_a_key_for_a_token_is_named_not_sent(void **state) {
 static const char *also_set_of(const char *token, const char *key, const char *file_line) {
     static char out[64];
     char path[] = "/tmp/test_credential.XXXXXX";
-    if (file_line) {
-        int fd = mkstemp(path);
-        assert_true(fd >= 0);
-        FILE *f = fdopen(fd, "w");
-        assert_non_null(f);
-        fprintf(f, "%s\n", file_line);
-        fclose(f);
-    }
+    if (file_line)
+        write_token_file(path, file_line);
     set_credential_env(token, key);
     struct credential c;
     char err[256];
@@ -232,8 +231,7 @@ static const char *also_set_of(const char *token, const char *key, const char *f
     credential_free(&c);
     if (file_line)
         unlink(path);
-    unsetenv("TMDB_API_TOKEN");
-    unsetenv("TMDB_API_KEY");
+    set_credential_env(NULL, NULL);
     return out;
 }
 
