@@ -130,6 +130,16 @@ static enum source_status fail_fatal(const struct fetcher *f, const char *what, 
     return SOURCE_FATAL;
 }
 
+/* The API base as messages name it: its password as ***, and without the
+ * trailing '/' the requests leave out (named as requested). */
+static void api_base_shown(const struct fetch_config *cfg, char *safe, size_t size) {
+    tmdb_redact_url(cfg->api_base, safe, size);
+    safe[tmdb_base_length(safe)] = '\0';
+}
+
+/* How a message that finds the API base is not TMDB's v3 ends. */
+#define CHECK_API_BASE "Check --api-base or TMDB_API_BASE (" TMDB_API_BASE ")"
+
 /* A page given up (its last answer `r` and its reason, after `attempts`
  * requests: a 4xx, or 5xx or unreadable bodies through every retry, which
  * f's last request spent: TMDB or the network did not answer). TMDB's own
@@ -142,11 +152,10 @@ static enum source_status fail_page(const struct fetcher *f, const struct http_r
         snprintf(tries, sizeof tries, " (%d attempts)", attempts);
     if (r->status == 404 && tmdb_is_not_found(r->body, r->len)) {
         char safe[512];
-        tmdb_redact_url(f->config->api_base, safe, sizeof safe);
-        safe[tmdb_base_length(safe)] = '\0'; /* named as requested */
+        api_base_shown(f->config, safe, sizeof safe);
         snprintf(hint, sizeof hint,
-                 "; %s is not TMDB's API (v3), which serves every list and changes page. "
-                 "Check --api-base or TMDB_API_BASE (" TMDB_API_BASE ")",
+                 "; %s is not TMDB's API (v3), which serves every list and changes "
+                 "page. " CHECK_API_BASE,
                  safe);
     }
     log_error("%s page %d: %s%s%s", what, page, reason, tries, hint);
@@ -958,8 +967,7 @@ char *source_describe(const struct source *src) {
 static enum source_status check_api_base(struct fetcher *f) {
     const struct fetch_config *cfg = f->config;
     char safe[512], reason[FETCH_REASON_SIZE];
-    tmdb_redact_url(cfg->api_base, safe, sizeof safe);
-    safe[tmdb_base_length(safe)] = '\0'; /* named as requested */
+    api_base_shown(cfg, safe, sizeof safe);
     if (tmdb_url_configuration(f->url, sizeof f->url, cfg->api_base, cfg->api_key) < 0) {
         if (stop_request(STOP_FATAL))
             log_error("--api-base %s: URL too long", safe);
@@ -976,8 +984,8 @@ static enum source_status check_api_base(struct fetcher *f) {
     if (stop_request(fetch_stop_reason(f))) {
         if (r.status == 404 && tmdb_is_not_found(r.body, r.len))
             log_error("%s is not TMDB's API (v3): GET /configuration answered TMDB's 404, as "
-                      "every movie would, each read as deleted. Check --api-base or "
-                      "TMDB_API_BASE (" TMDB_API_BASE "); nothing was fetched",
+                      "every movie would, each read as deleted. " CHECK_API_BASE
+                      "; nothing was fetched",
                       safe);
         else
             log_error("%s/configuration: %s", safe, reason);
