@@ -303,6 +303,12 @@ static cJSON *add_object(struct json_doc *d, cJSON *obj, const char *key) {
     return o ? o : obj; /* keeps filling something; the document is dropped */
 }
 
+/* A number, or null for unknown. */
+static void add_number(struct json_doc *d, cJSON *obj, const char *key, bool known, double v) {
+    d->failed |=
+        (known ? cJSON_AddNumberToObject(obj, key, v) : cJSON_AddNullToObject(obj, key)) == NULL;
+}
+
 /* true, false, or null for unknown. */
 static void add_bool(struct json_doc *d, cJSON *obj, const char *key, bool known, bool v) {
     d->failed |=
@@ -322,17 +328,11 @@ static void add_run(struct json_doc *d, cJSON *array, const struct run_list *run
     add_text(d, run, "uid", r->uid);
     add_text(d, run, "started_at", r->started_at);
     add_text(d, run, "finished_at", r->finished_at);
-    if (r->duration_s >= 0)
-        d->failed |= cJSON_AddNumberToObject(run, "duration_s", round(r->duration_s)) == NULL;
-    else
-        d->failed |= cJSON_AddNullToObject(run, "duration_s") == NULL;
+    add_number(d, run, "duration_s", r->duration_s >= 0, round(r->duration_s));
     add_text(d, run, "status", r->status);
     add_bool(d, run, "alive", life != RUN_UNKNOWN, life == RUN_ALIVE);
     add_text(d, run, "alive_unknown_reason", life == RUN_UNKNOWN ? runs->why[i] : NULL);
-    if (r->exit_status >= 0)
-        add_int(d, run, "exit_status", r->exit_status);
-    else
-        d->failed |= cJSON_AddNullToObject(run, "exit_status") == NULL;
+    add_number(d, run, "exit_status", r->exit_status >= 0, r->exit_status);
     add_text(d, run, "error", r->error);
     add_text(d, run, "source", r->source);
     add_int(d, run, "requested", r->counts.requested);
