@@ -603,14 +603,13 @@ static void note_input_cursor(struct store *s, const struct store_merge_counts *
 enum store_status store_merge_settle_cursor(struct store *s, bool *settled) {
     *settled = false;
     int64_t held = 1;
-    const char *earliest = s->merge_earliest;
-    if (!s->merge_held || s->merge_incomplete)
+    if (!s->merge_held || s->merge_incomplete || !s->merge_earliest[0])
         return STORE_OK;
     if (store_query_ints(s->db, "SELECT count(*) FROM temp.merge_held_runs", &held, 1) != SQLITE_OK)
         return store_fail(s, "read the runs held before the merge");
-    if (held > 0 || !earliest[0])
+    if (held > 0)
         return STORE_OK;
-    enum store_status rc = store_meta_set(s, "changes_from", earliest);
+    enum store_status rc = store_meta_set(s, "changes_from", s->merge_earliest);
     *settled = rc == STORE_OK;
     return rc;
 }
