@@ -139,16 +139,35 @@ static void test_a_throttle_on_the_last_attempt_still_pauses_everybody(void **st
     assert_int_equal(retry_decide(&r, 4, 3, &rng).pause_ms, RETRY_THROTTLE_DEFAULT_MS);
     r = status(503, 3000);
     assert_int_equal(retry_decide(&r, 4, 3, &rng).pause_ms, 3000);
-    /* with a retry, the pause is that retry's delay, also where the
-     * server asked for none (a 503 without Retry-After: the backoff) */
+    /* with a retry, the pause is that retry's delay */
     r = status(429, 7000);
     d = retry_decide(&r, 1, 3, &rng);
     assert_int_equal(d.pause_ms, d.delay_ms);
-    r = status(503, -1);
-    d = retry_decide(&r, 2, 3, &rng);
-    assert_int_equal(d.action, RETRY_AGAIN);
-    assert_true(d.pause_ms > 0);
+    r = status(503, 7000);
+    d = retry_decide(&r, 1, 3, &rng);
     assert_int_equal(d.pause_ms, d.delay_ms);
+}
+
+/* A 503 that names no pause: the request backs off as for a 5xx, everybody
+ * else pauses briefly. Each worker's backoff pausing all added up over an
+ * outage: 50 movies in a row took 280 s to fail at the defaults, 69 now. */
+static void test_503_without_retry_after_pauses_the_others_briefly(void **state) {
+    (void)state;
+    uint64_t rng = 5;
+    struct http_result r = status(503, -1);
+    for (int attempt = 1; attempt <= 4; attempt++) {
+        struct retry_decision d = retry_decide(&r, attempt, 4, &rng);
+        assert_int_equal(d.action, RETRY_AGAIN);
+        assert_true(d.throttle);
+        assert_true(d.pause_ms > 0);
+        assert_true(d.pause_ms <= RETRY_UNAVAILABLE_PAUSE_MS);
+        assert_true(d.pause_ms <= d.delay_ms);
+        if (attempt >= 2) /* its own backoff doubles; the others' pause does not */
+            assert_true(d.delay_ms > RETRY_UNAVAILABLE_PAUSE_MS);
+    }
+    struct retry_decision d = retry_decide(&r, 5, 4, &rng);
+    assert_int_equal(d.action, RETRY_FAILED);
+    assert_int_equal(d.pause_ms, 0);
 }
 
 static void test_5xx_and_transport_errors_retry_then_fail(void **state) {
@@ -306,6 +325,7 @@ int main(void) {
         cmocka_unit_test(test_retry_after_is_capped),
         cmocka_unit_test(test_retry_after_zero_is_no_pause),
         cmocka_unit_test(test_503_honours_retry_after),
+        cmocka_unit_test(test_503_without_retry_after_pauses_the_others_briefly),
         cmocka_unit_test(test_a_throttle_on_the_last_attempt_still_pauses_everybody),
         cmocka_unit_test(test_5xx_and_transport_errors_retry_then_fail),
         cmocka_unit_test(test_spent_only_when_the_retries_ran_out_on_what_may_pass),
