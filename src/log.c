@@ -14,8 +14,12 @@
 #include "clock.h"
 #include "json.h"
 
+/* Every write to stderr (a line, a progress frame), and the state marked
+ * "guarded by stderr_lock" below. */
 static pthread_mutex_t stderr_lock = PTHREAD_MUTEX_INITIALIZER;
-/* set by log_init() before any thread starts; read-only afterwards */
+/* set by log_init() before any thread starts, and raised to LOG_WARN by
+ * log_show_held() on main's thread once no other thread logs (log.h): read
+ * by any thread without the lock */
 static enum log_level shown_level = LOG_WARN;
 static bool progress_on;
 static enum log_format format;

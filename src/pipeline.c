@@ -37,6 +37,11 @@
 #define RESULT_GATHER_BYTES (2u << 20)
 #define RESULT_QUEUE_BYTES (8u << 20)
 
+/* Shared by every thread of the run: pipeline_run() fills it before the
+ * first thread starts, and no field changes while they run but the two
+ * statuses at its end. What the fields point to has its own rule: cfg is
+ * read-only, stats are atomics (stats.h), and the queues, the limiter and
+ * the curl share are thread-safe, each with its own locks. */
 struct pipeline {
     const struct pipeline_config *cfg;
     struct store *store; /* touched only by the writer thread */

@@ -14,7 +14,11 @@
 
 /* Written by stop_request() from any thread or signal handler. */
 static atomic_int stop_state = STOP_NONE;
-/* pipe_fds[1] is written once on the first stop; [0] stays readable after. */
+/* pipe_fds[1] is written once on the first stop; [0] stays readable after.
+ * The descriptors are set by stop_init() before any thread starts and reset
+ * by stop_cleanup() once every thread is joined; in between, any thread and
+ * on_signal() read them without a lock. The handlers outlive the pipe: a
+ * signal after stop_cleanup() finds -1 and writes nothing. */
 static int pipe_fds[2] = {-1, -1};
 /* The signal that stopped the run. Set by the handler, which may run on any
  * thread: a lock-free atomic, async-signal-safe. */

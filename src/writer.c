@@ -14,6 +14,7 @@
 #include "stop.h"
 #include "store.h"
 
+/* writer_run()'s own state: the writer thread alone touches it. */
 struct batch {
     struct store *store;
     struct stats *stats;
