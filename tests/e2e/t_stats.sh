@@ -4,7 +4,7 @@
 # one JSON object with --format json.
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 33
+plan 34
 
 start_fake --movies 40 --deleted 2
 run_ingest stats
@@ -181,6 +181,33 @@ export TMDB_API_BASE=$saved_base
 "$BIN" --db "$DB" stats >/dev/full 2>"$TMP/err"
 is "$?" 1 "stats to a full disk: exit 1"
 like "$(cat "$TMP/err")" "error: writing the statistics: No space left on device" "and says why"
+
+# A movie TMDB answers with a body that cannot be stored is noted in
+# stale_copies and fetched again, and failed again, by every changes run:
+# a fetch_failures row a night, for as long as TMDB keeps answering so.
+# stats counts the movies never stored whose last attempt failed, in time
+# that grows with the rows, not with their square (a row's "is it the
+# movie's last?" read all the movie's rows: 10 such movies failing nightly
+# for three years took stats 6 s, 100 of them 400 s). Here 20 such movies
+# over 1500 nights; one whose last answer was TMDB's 404, and a stored
+# movie that failed since, are not counted.
+FAILING=$TMP/failing.sqlite3
+cp "$DB" "$FAILING"
+stored_id=$(sqlite3 "$FAILING" 'SELECT min(id) FROM movies WHERE deleted_at IS NULL')
+sqlite3 "$FAILING" "
+WITH RECURSIVE night(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM night WHERE n < 1500)
+INSERT INTO runs (id, started_at, finished_at, command, source, status, exit_status)
+SELECT 1000 + n, '2026-01-01T06:30:00Z', '2026-01-01T06:31:00Z', 'changes', 'changes', 'partial', 3
+  FROM night;
+WITH RECURSIVE night(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM night WHERE n < 1500),
+     never(id) AS (SELECT 90000001 UNION ALL SELECT id + 1 FROM never WHERE id < 90000021)
+INSERT INTO fetch_failures (run_id, movie_id, kind, http_status, reason, attempts, recorded_at)
+SELECT 1000 + n, id, CASE WHEN id = 90000021 AND n = 1500 THEN 'missing' ELSE 'failed' END,
+       200, 'bad payload: genres is not an array', 1, '2026-01-01T06:30:30Z'
+  FROM night, (SELECT id FROM never UNION ALL SELECT $stored_id);" || bail "could not insert"
+INGEST_TIMEOUT=20 run_ingest stats --db "$FAILING"
+like "$RC:$(printf '%s' "$OUT" | grep '^Failed')" "^0:Failed +20 movie\\(s\\) not stored after" \
+    "stats on 1500 nights of 20 movies failing: within 20 s, counting the 20"
 
 # During a load, one stats is one snapshot: its counts, histogram and runs
 # agree. (Each query read the database as of its own moment, so a commit
