@@ -170,6 +170,24 @@ static void test_503_without_retry_after_pauses_the_others_briefly(void **state)
     assert_int_equal(d.pause_ms, 0);
 }
 
+/* Retry-After: 0 (or a date already past: a maintenance page's end time
+ * that came and went) names no pause either: the others pause briefly as
+ * for none. Taken as the request's backoff for everybody, an outage so
+ * answered took 279 s to stop at the defaults, as before the brief pause. */
+static void test_503_with_retry_after_zero_pauses_the_others_briefly(void **state) {
+    (void)state;
+    uint64_t rng = 5;
+    struct http_result r = status(503, 0);
+    for (int attempt = 1; attempt <= 4; attempt++) {
+        struct retry_decision d = retry_decide(&r, attempt, 4, &rng);
+        assert_int_equal(d.action, RETRY_AGAIN);
+        assert_true(d.throttle);
+        assert_true(d.pause_ms <= RETRY_UNAVAILABLE_PAUSE_MS);
+        if (attempt >= 2) /* its own backoff doubles; the others' pause does not */
+            assert_true(d.delay_ms > RETRY_UNAVAILABLE_PAUSE_MS);
+    }
+}
+
 static void test_5xx_and_transport_errors_retry_then_fail(void **state) {
     (void)state;
     uint64_t rng = 1;
@@ -326,6 +344,7 @@ int main(void) {
         cmocka_unit_test(test_retry_after_zero_is_no_pause),
         cmocka_unit_test(test_503_honours_retry_after),
         cmocka_unit_test(test_503_without_retry_after_pauses_the_others_briefly),
+        cmocka_unit_test(test_503_with_retry_after_zero_pauses_the_others_briefly),
         cmocka_unit_test(test_a_throttle_on_the_last_attempt_still_pauses_everybody),
         cmocka_unit_test(test_5xx_and_transport_errors_retry_then_fail),
         cmocka_unit_test(test_spent_only_when_the_retries_ran_out_on_what_may_pass),
