@@ -12,8 +12,9 @@
  *   429, 503                 -> RETRY_AGAIN after max(Retry-After, backoff); throttle
  *                               (Retry-After counted up to RETRY_AFTER_CAP_MS), every
  *                               thread pausing that long, also after the last attempt
- *                               (a 503 without Retry-After, or with 0: every other
- *                               thread at most RETRY_UNAVAILABLE_PAUSE_MS)
+ *                               (a 503: every other thread only the Retry-After, and
+ *                               without one, or with 0, at most
+ *                               RETRY_UNAVAILABLE_PAUSE_MS)
  *   other 5xx, 408           -> RETRY_AGAIN after backoff
  *   2xx, body not a page     -> RETRY_AGAIN after backoff (retry_decide_unreadable():
  *                               a cut transfer or a proxy's page may pass next time)
@@ -43,7 +44,8 @@
 /* The longest every thread pauses for a 503 without Retry-After, or with
  * 0 (the request that got it still waits its own backoff): the service
  * offline says nothing of how long, and the workers' backoffs, each
- * pausing all, would add up. */
+ * pausing all, would add up. With a Retry-After, the others pause that
+ * long and no longer, the request its backoff if longer. */
 #define RETRY_UNAVAILABLE_PAUSE_MS (RETRY_BASE_MS / 2)
 /* The longest pause a Retry-After buys (TMDB's are seconds): a longer one
  * (a misbehaving proxy, a maintenance window) would stall an unattended
@@ -63,7 +65,7 @@ struct retry_decision {
     long delay_ms; /* RETRY_AGAIN: wait this long before the next attempt */
     bool throttle; /* the server asked everybody to slow down (429/503) */
     /* throttle: how long every thread pauses: delay_ms with a retry (for
-     * a 503 whose Retry-After is none or 0 at most
+     * a 503 the Retry-After, or with none or 0 at most
      * RETRY_UNAVAILABLE_PAUSE_MS), and without one (the retries spent)
      * still what the server asked for */
     long pause_ms;

@@ -93,13 +93,20 @@ struct retry_decision retry_decide(const struct http_result *r, int attempt, int
         /* The server's pause holds for every thread also when this request
          * has no retry left (and so no delay of its own). */
         d.pause_ms = d.action == RETRY_AGAIN ? d.delay_ms : wait;
-        /* A 503 that names no pause (no Retry-After, or 0: a date already
-         * past): this request backs off on its own, everybody else only
+        /* A 503 (the service down, not this client too fast): everybody
+         * else pauses what the server asked, and this request alone waits
+         * out a longer backoff of its own; with no pause asked (no
+         * Retry-After, or 0: a date already past), the others pause only
          * briefly. Each worker's backoff made everybody's pause, the
          * longest in flight won, and an outage took 50 movies times the
-         * longest backoff to be told (280 s at the defaults, not 75). */
-        if (s == 503 && wait == 0 && d.pause_ms > RETRY_UNAVAILABLE_PAUSE_MS)
-            d.pause_ms = RETRY_UNAVAILABLE_PAUSE_MS;
+         * longest backoff to be told (280 s at the defaults, not 70;
+         * with Retry-After: 1 on every answer, 378 s, not 257). */
+        if (s == 503 && d.action == RETRY_AGAIN) {
+            if (wait > 0)
+                d.pause_ms = wait;
+            else if (d.pause_ms > RETRY_UNAVAILABLE_PAUSE_MS)
+                d.pause_ms = RETRY_UNAVAILABLE_PAUSE_MS;
+        }
         return d;
     }
     if (s >= 500 || s == 408)
