@@ -9,7 +9,7 @@
 # tests/fixtures/schema_v1.sql is version 1's schema; t_schema_upgrade_v2.sh
 # upgrades a version 2 database.
 . "$(dirname "$0")/lib.sh"
-plan 45
+plan 46
 
 sqlite3 "$DB" <<SQL
 .read '$ROOT/tests/fixtures/schema_v1.sql'
@@ -206,5 +206,19 @@ is "$RC:$(sqlite3 "$TMP/v3copy.sqlite3" 'PRAGMA user_version')" 0:8 "the copy: s
 is "$?" 0 "both copies merged: exit 0"
 is "$(sqlite3 "$TMP/merged.sqlite3" 'SELECT count(*) FROM runs')" 3 \
     "3 runs: the two of version 3 once, and the new one"
+# Years of runs from before version 4 (20,000: a few shards' nightly and
+# hourly runs), merged again: each is matched by start and command in time
+# that grows with the runs, not with their square (each input run searched
+# all the uid-less runs here: over 10 s for these), and none is doubled.
+sqlite3 "$TMP/v3copy.sqlite3" "
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+INSERT INTO runs (started_at, finished_at, command, source, status)
+SELECT strftime('%Y-%m-%dT%H:%M:%SZ', '2020-01-01T02:30:00Z', printf('+%d hours', i)),
+       strftime('%Y-%m-%dT%H:%M:%SZ', '2020-01-01T02:31:00Z', printf('+%d hours', i)),
+       'tmdb-ingest --db tmdb.sqlite3 changes', 'changes', 'ok' FROM n" || bail "could not insert"
+"$BIN" merge "$TMP/merged.sqlite3" "$TMP/v3copy.sqlite3" 2>/dev/null
+timeout 10 "$BIN" merge "$TMP/merged.sqlite3" "$TMP/v3copy.sqlite3" 2>/dev/null
+is "$?:$(sqlite3 "$TMP/merged.sqlite3" 'SELECT count(*) FROM runs')" 0:20003 \
+    "20,000 runs of version 3, merged again: within 10 s, none doubled"
 
 done_testing
