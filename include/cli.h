@@ -65,7 +65,7 @@ enum exit_status {
 /* Movies in a row failing with no answer TMDB meant before a load
  * stops as an outage (writer.h): at the default retries each takes about
  * 7 s of back-off, so 50 take about a minute and a quarter with 5 workers
- * (69 s measured, every request answered 503: retry.h)
+ * (69 s measured, every request answered 503 without Retry-After: retry.h)
  * (hours when the server asks for long pauses: Retry-After is honoured up
  * to RETRY_AFTER_CAP_MS); TMDB's few movies that always answer 500 are
  * never 50 in a row. */
