@@ -90,23 +90,23 @@ struct retry_decision retry_decide(const struct http_result *r, int attempt, int
         if (wait > RETRY_AFTER_CAP_MS)
             wait = RETRY_AFTER_CAP_MS;
         d = again(attempt, max_retries, rng, wait, true, RETRY_FAILED);
-        /* The server's pause holds for every thread also when this request
-         * has no retry left (and so no delay of its own). */
-        d.pause_ms = d.action == RETRY_AGAIN ? d.delay_ms : wait;
-        /* A 503 (the service down, not this client too fast): everybody
-         * else pauses what the server asked, and this request alone waits
-         * out a longer backoff of its own; with no pause asked (no
-         * Retry-After, or 0: a date already past), the others pause only
-         * briefly. Each worker's backoff made everybody's pause, the
-         * longest in flight won, and an outage took 50 movies times the
-         * longest backoff to be told (280 s at the defaults, not 70;
-         * with Retry-After: 1 on every answer, 378 s, not 257). */
-        if (s == 503 && d.action == RETRY_AGAIN) {
-            if (wait > 0)
-                d.pause_ms = wait;
-            else if (d.pause_ms > RETRY_UNAVAILABLE_PAUSE_MS)
-                d.pause_ms = RETRY_UNAVAILABLE_PAUSE_MS;
-        }
+        /* How long every other thread pauses. What the server asked holds
+         * for all, also when this request has no retry left (and so no
+         * delay of its own). A 429 (this client too fast) pauses everybody
+         * this request's delay. A 503 (the service down) pauses the others
+         * only what it asked, and briefly when it asked nothing (no
+         * Retry-After, or 0: a date already past), this request alone
+         * waiting out its longer backoff: each worker's backoff made
+         * everybody's pause, the longest in flight won, and an outage took
+         * 50 movies times the longest backoff to be told (280 s at the
+         * defaults, not 70; with Retry-After: 1 on every answer, 378 s,
+         * not 257). */
+        if (d.action != RETRY_AGAIN || (s == 503 && wait > 0))
+            d.pause_ms = wait;
+        else if (s == 429 || d.delay_ms < RETRY_UNAVAILABLE_PAUSE_MS)
+            d.pause_ms = d.delay_ms;
+        else
+            d.pause_ms = RETRY_UNAVAILABLE_PAUSE_MS;
         return d;
     }
     if (s >= 500 || s == 408)
