@@ -40,19 +40,21 @@ static void describe(const struct fetch_config *cfg, const struct http_result *r
      * token too, and a right key beside a stale token read first is not sent */
     char prefix[160] = "";
     const char *suffix = "";
-    if (r->status == 401 && !tmdb_is_own_error(r->body, r->len))
-        /* not TMDB's JSON, nor its word on the credential: a gateway's or
-         * proxy's own login refused (a base's user:password, say) */
-        suffix = ", not TMDB's answer (a gateway's or proxy's own login? check --api-base)";
-    else if (r->status == 401 && cfg->credential_also_set)
-        snprintf(prefix, sizeof prefix,
-                 "the API credential from %s was rejected (read before %s, also set): ",
-                 cfg->credential_source, cfg->credential_also_set);
-    else if (r->status == 401 && cfg->credential_source)
-        snprintf(prefix, sizeof prefix,
-                 "the API credential from %s was rejected: ", cfg->credential_source);
-    else if (r->status == 401)
-        snprintf(prefix, sizeof prefix, "the API credential was rejected: ");
+    if (r->status == 401) {
+        if (!tmdb_is_own_error(r->body, r->len))
+            /* not TMDB's JSON, nor its word on the credential: a gateway's
+             * or proxy's own login refused (a base's user:password, say) */
+            suffix = ", not TMDB's answer (a gateway's or proxy's own login? check --api-base)";
+        else if (cfg->credential_also_set)
+            snprintf(prefix, sizeof prefix,
+                     "the API credential from %s was rejected (read before %s, also set): ",
+                     cfg->credential_source, cfg->credential_also_set);
+        else if (cfg->credential_source)
+            snprintf(prefix, sizeof prefix,
+                     "the API credential from %s was rejected: ", cfg->credential_source);
+        else
+            snprintf(prefix, sizeof prefix, "the API credential was rejected: ");
+    }
     if (r->status >= 300 && r->status < 400 && r->message[0])
         snprintf(reason, size, "HTTP %ld: redirected to %s, which is not followed", r->status,
                  r->message);
