@@ -95,6 +95,7 @@ enum command {
     COMMAND_STATS, /* what the database holds */
     COMMAND_DUMP,  /* rows written since a point */
     COMMAND_SEARCH, /* full-text search */
+    COMMAND_BACKUP, /* a copy of the database (backup.h) */
 };
 
 struct options {
@@ -144,6 +145,7 @@ struct options {
     const char *merge_out;
     char **merge_inputs;
     int n_merge_inputs;
+    const char *backup_dest; /* backup DEST (argv's string) */
     /* argv's pointers, for getopt_long() to reorder (operands after the
      * options): argv itself stays as typed, for the runs table */
     char **args;

@@ -43,12 +43,13 @@ enum store_status {
     STORE_ERR = -1,          /* any SQLite or I/O failure; see store_errmsg() */
     STORE_ERR_LANGUAGE = -2, /* database holds another language's text */
     STORE_ERR_NOMEM = -3,
-    STORE_ERR_SCHEMA = -4, /* user_version newer than this binary, or not our database */
-    STORE_ERR_OLD = -5,    /* store_open_readonly(): an older schema; store_upgrade() it */
-    STORE_ERR_QUERY = -6,  /* store_search(): nothing to search for, or too many words;
-                            * store_dump(): no such run */
-    STORE_ERR_EMPTY = -7,  /* store_open_readonly(): no table at all yet (an empty file, or
-                            * a first load's before it commits the schema) */
+    STORE_ERR_SCHEMA = -4,  /* user_version newer than this binary, or not our database */
+    STORE_ERR_OLD = -5,     /* store_open_readonly(): an older schema; store_upgrade() it */
+    STORE_ERR_QUERY = -6,   /* store_search(): nothing to search for, or too many words;
+                             * store_dump(): no such run */
+    STORE_ERR_EMPTY = -7,   /* store_open_readonly(): no table at all yet (an empty file, or
+                             * a first load's before it commits the schema) */
+    STORE_ERR_STOPPED = -8, /* store_backup(): its callback asked it to stop */
 };
 
 /* Counters of one run, as stored in the runs table. */
@@ -706,5 +707,38 @@ enum store_status store_check_language(struct store *s, const char *language);
 
 /* Set a value of the meta table. Commits on its own; call it outside a batch. */
 enum store_status store_meta_set(struct store *s, const char *key, const char *value);
+
+/* Pages copied at each step of store_backup(), between which it calls back:
+ * 16 MiB at SQLite's default page size. */
+#define STORE_BACKUP_STEP_PAGES 4096
+
+/* Called by store_backup() after each step: `copied` pages of `total`.
+ * Nonzero stops the copy (STORE_ERR_STOPPED). */
+typedef int (*store_backup_fn)(void *ctx, int64_t copied, int64_t total);
+
+/* What a copy holds (store_backup()). */
+struct store_backup_result {
+    int64_t bytes;    /* the copy's size */
+    int64_t movies;   /* its movies, deleted ones included */
+    int64_t last_run; /* its highest runs.id, 0 when it holds none */
+};
+
+/*
+ * Copy the database `s` was opened on (store_open_readonly()) into
+ * `dest_path`, an empty file the caller made, page by page (SQLite's
+ * backup API), as one snapshot: the copy holds what the database held
+ * when the copy began, whatever a load commits meanwhile (a read
+ * transaction on `s` spans the copy; in WAL mode it blocks no writer, and
+ * keeps DB-wal from being reused until it ends). The copy is one file in
+ * rollback-journal mode (DELETE): it needs no DB-wal or DB-shm beside it,
+ * so it opens read-only anywhere; the first load on it (restored) turns WAL
+ * back on. Nothing is synced: the caller fsyncs the file before relying on
+ * it. `fn` (may be NULL) is called after each step; when it returns nonzero
+ * the copy stops, STORE_ERR_STOPPED. On any error the caller removes
+ * `dest_path` (and `dest_path`-journal, -wal and -shm, which SQLite may
+ * have made beside it). Errors name the file they are about.
+ */
+enum store_status store_backup(struct store *s, const char *dest_path, store_backup_fn fn,
+                               void *ctx, struct store_backup_result *result);
 
 #endif

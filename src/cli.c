@@ -108,6 +108,7 @@ void cli_print_help(FILE *out) {
 "       tmdb-ingest [--db PATH] dump [--since RUN_ID|TIME] [--format jsonl|csv]\n"
 "                                    [--table NAME]\n"
 "       tmdb-ingest [--db PATH] search QUERY [--limit N]\n"
+"       tmdb-ingest [--db PATH] backup DEST\n"
 "\n"
 "Load movie details from The Movie Database (TMDB) into SQLite.\n"
 "\n"
@@ -126,6 +127,8 @@ void cli_print_help(FILE *out) {
 "                   stdout, for downstream jobs (--table, default movies)\n"
 "  search QUERY     full-text search of titles, overviews, taglines and keywords,\n"
 "                   best first (--limit, default 10); Korean words of any length\n"
+"  backup DEST      a consistent copy of the database in DEST, also while a load\n"
+"                   runs; DEST is replaced only once the copy is whole\n"
 "\n");
     fprintf(out,
 "Export and changes:\n"
@@ -309,6 +312,17 @@ static const struct command_help {
              "movie_crew, movie_keywords, release_dates, external_ids, translations,\n"
              "movie_parts, genres, companies, countries, languages, keywords, people,\n"
              "collections, runs, fetch_failures.\n"},
+    {"backup", "Usage: tmdb-ingest [--db PATH] backup DEST\n"
+               "\n"
+               "Copy the database into the file DEST as one snapshot: what it held when the\n"
+               "copy began, also while a load writes to it (a running load's later commits\n"
+               "are not in it). The copy is made beside DEST, synced, and renamed over it,\n"
+               "so DEST is always a whole backup, the last one or this one. It is one file\n"
+               "(no DEST-wal or DEST-shm needed), readable by any SQLite 3.37 or later, and\n"
+               "restored by putting it in place of the database while no load runs (README,\n"
+               "\"Backups\"). DEST is not written over when it is a directory, the database\n"
+               "itself, a file that is not a SQLite database, or one with a DEST-wal or\n"
+               "DEST-journal of its own (exit 2). Read-only on the database.\n"},
     {"merge", "Usage: tmdb-ingest merge OUT.sqlite3 IN.sqlite3...\n"
               "\n"
               "Merge databases loaded with --shard into OUT (created if missing), each\n"
@@ -819,7 +833,7 @@ static int apply_option(int c, const char *arg, struct options *opt) {
 
 static int parse_command(int n, char **args, struct options *opt) {
     if (n == 0)
-        return usage_error("%s", "no command given (list, ids, export, changes, merge, stats, dump or search)"), -1;
+        return usage_error("%s", "no command given (list, ids, export, changes, merge, stats, dump, search or backup)"), -1;
     if (strcmp(args[0], "export") == 0 || strcmp(args[0], "changes") == 0) {
         if (n != 1)
             return usage_error("%s takes no arguments, only options (see --help)", args[0]), -1;
@@ -840,6 +854,13 @@ static int parse_command(int n, char **args, struct options *opt) {
                                args[0]),
                    -1;
         opt->command = args[0][0] == 's' ? COMMAND_STATS : COMMAND_DUMP;
+        return 0;
+    }
+    if (strcmp(args[0], "backup") == 0) {
+        if (n != 2 || !args[1][0])
+            return usage_error("%s", "backup wants one DEST, the file to write the copy in"), -1;
+        opt->command = COMMAND_BACKUP;
+        opt->backup_dest = args[1];
         return 0;
     }
     if (strcmp(args[0], "merge") == 0) {
@@ -869,7 +890,7 @@ static int parse_command(int n, char **args, struct options *opt) {
         return 0;
     }
     if (strcmp(args[0], "ids") != 0)
-        return usage_error("unknown command '%s' (list, ids, export, changes, merge, stats, dump or search)", args[0]),
+        return usage_error("unknown command '%s' (list, ids, export, changes, merge, stats, dump, search or backup)", args[0]),
                -1;
     if (n == 1)
         return usage_error("%s", "ids wants movie ids, or '-' to read them from stdin"), -1;
@@ -974,6 +995,9 @@ static int check_applicable(const struct options *opt, const struct given *g) {
     if (opt->command == COMMAND_STATS && (g->loads || g->max_age || g->date || g->file ||
                                           g->since || g->min_popularity || export_only))
         return usage_error("%s", "stats takes only --db and --format (and " EVERY_COMMAND ")"), -1;
+    if (opt->command == COMMAND_BACKUP && (g->loads || g->max_age || g->date || g->file ||
+                                           g->since || g->min_popularity || export_only))
+        return usage_error("%s", "backup takes only DEST and --db (and " EVERY_COMMAND ")"), -1;
     if (opt->command != COMMAND_LOAD)
         return 0;
     long day;

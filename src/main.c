@@ -4,7 +4,8 @@
  * Wiring only: parse the command line (cli.h), set up logging, the standard
  * descriptors, signals and the libraries, load the credential, and hand the
  * command to its module: a load to load.h, stats and search to report.h,
- * dump to dump.h, merge to store.h, each database opened by database.h.
+ * dump to dump.h, merge to store.h, backup to backup.h, each database
+ * opened by database.h.
  * Returns the exit status the command gave (cli.h).
  */
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backup.h"
 #include "cli.h"
 #include "credential.h"
 #include "database.h"
@@ -325,6 +327,19 @@ int main(int argc, char **argv) {
     if (opt.command == COMMAND_MERGE) {
         protect_credential();
         int code = merge(&opt); /* local files only: no credential, no network */
+        cli_free(&opt);
+        return said_why(code);
+    }
+    if (opt.command == COMMAND_BACKUP) {
+        protect_credential();
+        /* a signal stops the copy between two steps, and its temporary
+         * file is removed (backup.h) */
+        int code = EXIT_FATAL;
+        if (stop_init() != 0 || stop_catch_signals() != 0)
+            log_error("could not set up signal handling");
+        else
+            code = backup_run(opt.db_path, opt.backup_dest, opt.verbosity >= 0);
+        stop_cleanup();
         cli_free(&opt);
         return said_why(code);
     }

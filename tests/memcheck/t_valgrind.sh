@@ -4,10 +4,10 @@
 # pages, workers, writer, 404s, a failed payload and retries); the daily
 # export, downloaded and inflated, its dry run too; changes; ids from
 # standard input with appended parts; merge; and the read commands: stats
-# (text and JSON), dump (JSON lines and CSV), search.
+# (text and JSON), dump (JSON lines and CSV), search; backup.
 # Run by `make valgrind` (part of `make test`).
 . "$(dirname "$0")/../e2e/lib.sh"
-plan 27
+plan 30
 
 command -v valgrind >/dev/null || bail "valgrind is not installed (make deps)"
 
@@ -65,6 +65,9 @@ vg "dump --table movie_cast --format csv" 0 --db "$DB" dump --since 0 --table mo
 title=$(sql 'SELECT title FROM movies WHERE deleted_at IS NULL ORDER BY id LIMIT 1')
 vg "search" 0 --db "$DB" search "$title"
 like "$OUT" "$title" "search finds the stored title"
+vg "backup" 0 --db "$DB" backup "$TMP/backup.sqlite3"
+is "$(sqlite3 "$TMP/backup.sqlite3" 'SELECT count(*) FROM movies')" "$(sql 'SELECT count(*) FROM movies')" \
+    "the backup holds every movie"
 
 is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
 

@@ -3338,6 +3338,100 @@ static void test_renamed_keyword_reaches_the_index(void **state) {
     store_close(s);
 }
 
+/* store_backup()'s callback: on its first call, another connection
+ * commits a movie (as a load would); `stop` asks the copy to stop. */
+struct backup_probe {
+    const char *path;
+    int calls;
+    bool stop;
+};
+
+static int backup_step(void *ctx, int64_t copied, int64_t total) {
+    struct backup_probe *p = ctx;
+    assert_true(copied > 0 && copied < total);
+    if (p->calls++ == 0 && !p->stop) {
+        struct store *w = open_ok(p->path, "ko-KR");
+        struct movie m = sample(2, "committed during the copy");
+        upsert_ok(w, &m);
+        store_close(w);
+    }
+    return p->stop;
+}
+
+/* A database of one movie and enough other pages (a table of blobs) for
+ * the copy to take several steps. */
+static struct store *database_to_copy(const char *path) {
+    struct store *s = open_ok(path, "ko-KR");
+    struct movie m = sample(1, "before the copy");
+    upsert_ok(s, &m);
+    store_close(s);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "CREATE TABLE filler (b BLOB); "
+                     "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                     "WHERE i < 24) INSERT INTO filler SELECT zeroblob(1000000) FROM n",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    char err[256];
+    assert_int_equal(store_open_readonly(path, &s, err, sizeof err), STORE_OK);
+    return s;
+}
+
+/* The copy is what the database held when it began, whatever is committed
+ * during it: one file in rollback mode, whole. */
+static void test_backup_is_one_snapshot(void **state) {
+    struct fixture *f = *state;
+    struct store *s = database_to_copy(f->path);
+    char copy[160], buf[32];
+    snprintf(copy, sizeof copy, "%s/copy.sqlite3", f->dir);
+    fclose(fopen(copy, "w"));
+    struct backup_probe p = {.path = f->path};
+    struct store_backup_result r;
+    if (store_backup(s, copy, backup_step, &p, &r) != STORE_OK)
+        fail_msg("store_backup: %s", store_errmsg(s));
+    store_close(s);
+    assert_true(p.calls >= 1);
+    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 2);
+    assert_int_equal(q(copy, "SELECT count(*) FROM movies"), 1);
+    assert_int_equal(r.movies, 1);
+    assert_int_equal(r.last_run, 0);
+    assert_int_equal(r.bytes, q(copy, "SELECT page_count * page_size FROM pragma_page_count, "
+                                      "pragma_page_size"));
+    assert_true(r.bytes > 24 * 1000000);
+    assert_string_equal(qs(copy, "PRAGMA journal_mode", buf, sizeof buf), "delete");
+    assert_string_equal(qs(copy, "PRAGMA integrity_check", buf, sizeof buf), "ok");
+    assert_int_equal(access(strcat(copy, "-wal"), F_OK), -1);
+}
+
+/* A callback that asks to stop stops the copy between two steps. */
+static void test_backup_stops_when_asked(void **state) {
+    struct fixture *f = *state;
+    struct store *s = database_to_copy(f->path);
+    char copy[160];
+    snprintf(copy, sizeof copy, "%s/copy.sqlite3", f->dir);
+    fclose(fopen(copy, "w"));
+    struct backup_probe p = {.path = f->path, .stop = true};
+    struct store_backup_result r;
+    assert_int_equal(store_backup(s, copy, backup_step, &p, &r), STORE_ERR_STOPPED);
+    assert_int_equal(p.calls, 1);
+    store_close(s);
+}
+
+/* A copy that cannot be opened (its directory is gone) names it. */
+static void test_backup_names_the_copy_it_cannot_write(void **state) {
+    struct fixture *f = *state;
+    struct store *s = database_to_copy(f->path);
+    char copy[160];
+    snprintf(copy, sizeof copy, "%s/gone/copy.sqlite3", f->dir);
+    struct store_backup_result r;
+    assert_int_equal(store_backup(s, copy, NULL, NULL, &r), STORE_ERR);
+    assert_non_null(strstr(store_errmsg(s), copy));
+    store_close(s);
+}
+
 int main(void) {
     count_subjournal_writes();
 #define OWN_NOTES(t)                                                                               \
@@ -3445,6 +3539,10 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_shrink_wal_ignores_a_reader_that_holds_nothing, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_shrink_wal_does_not_wait_for_readers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backup_is_one_snapshot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backup_stops_when_asked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backup_names_the_copy_it_cannot_write, setup,
+                                        teardown),
         /* the writes of a load, again on a connection that fires no trigger */
         OWN_NOTES(test_shared_row_of_an_undone_movie_is_written_again),
         OWN_NOTES(test_shared_row_with_new_values_is_updated_in_the_same_run),
