@@ -13,7 +13,9 @@
  * (NFS emulates flock with a POSIX write lock, which needs it), or
  * read-only when this user may not write it, so one made by another user (a
  * run by hand as root) does not lock the service user out; one root makes
- * is given to the database's owner.
+ * is given to the database's owner. One made beside an existing database
+ * takes its mode, whatever the umask, so that whoever may read the
+ * database may query the lock (stats).
  *
  * flock(2) cannot be asked who holds it, and trying it races a load starting
  * (which would find it busy and exit 6). So the holder also holds an

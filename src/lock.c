@@ -224,9 +224,14 @@ enum lock_status lock_acquire(const char *db_path, enum lock_use use, int *fd, c
         close(f);
         return LOCK_ERROR;
     }
-    /* Made just now by root for a database another user owns: give it to
-     * that user, as SQLite does with DB-wal and DB-shm. Only a file this
-     * call created: never one found in place. */
+    /* Made just now beside a database: give it the database's mode, and
+     * when root made it for another user's database, that owner, as SQLite
+     * does with DB-wal and DB-shm. Whoever may read the database may then
+     * query the lock (stats' "alive"), whatever the umask of the run that
+     * made it (root's 077 made it 0600). Only a file this call created:
+     * never one found in place. */
+    if (created && found_db && fchmod(f, db.st_mode & 0666) != 0)
+        log_debug("could not give %s the database's mode: %s", path, strerror(errno));
     if (created && geteuid() == 0 && found_db && db.st_uid != 0 &&
         fchown(f, db.st_uid, db.st_gid) != 0)
         log_debug("could not give %s to the database's owner: %s", path, strerror(errno));

@@ -8,10 +8,10 @@
 # a lock file planted as a symlink is refused, not followed. Needs root and setpriv for the
 # second user.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 17
 
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
-    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do echo "ok $i # SKIP needs root and setpriv to run as another user"; done
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17; do echo "ok $i # SKIP needs root and setpriv to run as another user"; done
     exit 0
 fi
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
@@ -31,6 +31,19 @@ chown 0:0 "$SVC.lock" # made by an older tmdb-ingest, or by hand
 as_nobody "$BIN" --db "$SVC" --no-progress --rate 0 list now_playing </dev/null 2>"$TMP/err"
 is "$?" 0 "the service user's next load exits 0, even with a root-owned lock file"
 unlike "$(cat "$TMP/err")" "lock" "and says nothing of the lock"
+# Root's umask (027 or 077 on a hardened machine) does not keep the users
+# who may read the database from the lock file it makes: they query its
+# lock to tell a live run from a dead one (stats' "alive", which monitoring
+# alerts on), as they read DB-wal and DB-shm, which SQLite makes with the
+# database's mode (root's 0600 lock file: "alive" unknown for good).
+rm -f "$SVC.lock"
+chmod 644 "$SVC"
+(umask 077; "$BIN" --db "$SVC" --no-progress --rate 0 list now_playing </dev/null 2>"$TMP/err")
+is "$?:$(stat -c %U:%a "$SVC.lock")" "0:nobody:644" \
+    "a run by hand as root with umask 077: the lock file it made has the database's owner and mode"
+out=$(setpriv --reuid=65533 --regid=65533 --clear-groups "$BIN" --db "$SVC" stats --format json 2>&1)
+like "$out" '"in_use":false,"in_use_unknown_reason":null' \
+    "and a third user's stats can tell that no load holds it"
 
 # a symlink to the database: the same lock (the first load is slow enough
 # to outlast the second's start, also under the sanitizers; stopped after)
