@@ -14,6 +14,7 @@
 #define TMDB_CREDENTIAL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct credential {
     char *token;   /* v4 bearer token, or NULL */
@@ -27,6 +28,7 @@ struct credential {
      * caller warns about when group or others may read or write it: anyone
      * who may read the file has the token, anyone who may write it chooses it */
     unsigned file_mode;
+    uid_t file_uid; /* and its owner: chmod 600 alone locks out a user reading another's */
 };
 
 /* Load the credential. Returns 0, or -1 with a reason in `err` (no credential

@@ -93,8 +93,10 @@ static int read_file(const char *path, struct credential *out, char *err, size_t
         return -1;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode))
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) {
         out->file_mode = (unsigned)(st.st_mode & 0777);
+        out->file_uid = st.st_uid;
+    }
     /* The longest secret taken, with room for blanks around it (an indent,
      * a CRLF); its own length is checked once trimmed, as from the
      * environment. A file that fills the buffer is something else. */

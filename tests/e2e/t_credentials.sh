@@ -2,7 +2,7 @@
 # Credentials: required before any request, a rejected one stops the run at
 # once with exit 1, and the secret never appears in output or the database.
 . "$(dirname "$0")/lib.sh"
-plan 42
+plan 43
 
 API_KEY=0123456789abcdef0123456789abcdef
 start_fake --movies 60 --deleted 0 --api-key "$API_KEY"
@@ -109,6 +109,26 @@ like "$(cat "$TMP/e")" "warning: token file .* may be read by other users \(mode
 chmod 600 "$TMP/token"
 ( unset TMDB_API_TOKEN; run_ingest ids $ids --token-file "$TMP/token"; printf '%s' "$ERR" >"$TMP/e" )
 unlike "$(cat "$TMP/e")" "token file" "--token-file of mode 600: no warning"
+# A token file another user owns (root's, moved into place by hand), which
+# the service user reads through its mode: the warning's fix must leave it
+# readable. "chmod 600 it" alone, as it said, made the next nightly run
+# fail (exit 2, "Permission denied").
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    mkdir "$TMP/svc"
+    chown 65534:65534 "$TMP/svc"
+    chmod 755 "$TMP"
+    printf '%s\n' "$TEST_TOKEN" >"$TMP/root-token"
+    chmod 644 "$TMP/root-token"
+    ( unset TMDB_API_TOKEN
+      setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" --db "$TMP/svc/t.sqlite3" \
+          --no-progress ids $ids --token-file "$TMP/root-token" </dev/null >/dev/null 2>"$TMP/e"
+      echo "$?" >"$TMP/rc" )
+    like "$(cat "$TMP/rc"):$(cat "$TMP/e")" \
+        "^0:.*warning: token file .* may be read by other users \(mode 644, owner root\): chown nobody and chmod 600 it" \
+        "--token-file of another user's, readable by others: the warning's fix keeps it readable by this user"
+else
+    skip 1 "needs root and setpriv to run as another user"
+fi
 dump=$(sqlite3 "$DB" .dump)
 unlike "$dump" "$TEST_TOKEN" "token: not anywhere in the database"
 
