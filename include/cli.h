@@ -96,6 +96,7 @@ enum command {
     COMMAND_DUMP,  /* rows written since a point */
     COMMAND_SEARCH, /* full-text search */
     COMMAND_BACKUP, /* a copy of the database (backup.h) */
+    COMMAND_OPTIMIZE, /* the search index compacted */
 };
 
 struct options {

@@ -49,6 +49,13 @@ int database_open_for_load(const struct options *opt, int *lock_fd, struct store
 int database_open_for_merge(const char *path, const char *language, const struct options *opt,
                             int *lock_fd, struct store **s);
 
+/* Open the existing database `opt->db_path` for writing under the lock
+ * (*lock_fd), in the language it holds, upgraded first when older:
+ * optimize. A missing file is a usage error. Returns 0 or an exit status
+ * (logged, as database_open_for_load()); on error *s is NULL and *lock_fd
+ * -1 (nothing to close). */
+int database_open_for_optimize(const struct options *opt, int *lock_fd, struct store **s);
+
 /* The language of the database at `path`, which must be of this schema
  * version. Returns 0 or an exit status (logged): another schema version,
  * or no language recorded, is a usage error; a directory, a FIFO or a

@@ -26,8 +26,8 @@
  * open file description of *fd; the kernel drops both when its last
  * descriptor closes (lock_release(), or the process dying). The read lock
  * covers one byte, whose offset says what holds the lock (enum lock_use):
- * only a load has a run row of its own, so stats must not take a merge or a
- * schema upgrade for a run's process. On a local filesystem flock and fcntl
+ * only a load has a run row of its own, so stats must not take a merge, a
+ * schema upgrade or an optimize for a run's process. On a local filesystem flock and fcntl
  * locks are independent, and a read lock excludes only writers, which nobody
  * is: the read lock changes no one's flock. Where the client emulates flock
  * with byte-range locks (NFS, SMB, 9p, FUSE), the two would be one lock
@@ -50,9 +50,10 @@ enum lock_status {
 
 /* What takes the lock: the offset of the byte its read lock covers. */
 enum lock_use {
-    LOCK_FOR_LOAD = 0,    /* a load: its run row says "running" while it holds the lock */
-    LOCK_FOR_MERGE = 1,   /* a merge into the database: no run row of its own */
-    LOCK_FOR_UPGRADE = 2, /* a schema upgrade before stats, dump, search or a dry run read it */
+    LOCK_FOR_LOAD = 0,     /* a load: its run row says "running" while it holds the lock */
+    LOCK_FOR_MERGE = 1,    /* a merge into the database: no run row of its own */
+    LOCK_FOR_UPGRADE = 2,  /* a schema upgrade before stats, dump, search or a dry run read it */
+    LOCK_FOR_OPTIMIZE = 3, /* `optimize`: the search index compacted; no run row of its own */
 };
 
 /* Take the lock for database `db_path`, for `use`. On LOCK_OK, *fd holds it until
@@ -67,8 +68,8 @@ enum lock_status lock_acquire(const char *db_path, enum lock_use use, int *fd, c
 enum lock_holder {
     LOCK_HOLDER_NONE = 0,    /* no live process holds it; also when there is no lock file
                                 (no load or merge ever ran on this database) */
-    LOCK_HOLDER_LIVE = 1,    /* a load, a merge into it, or a schema upgrade holds it now
-                                (which: lock_query()'s *use) */
+    LOCK_HOLDER_LIVE = 1,    /* a load, a merge into it, a schema upgrade or an optimize
+                                holds it now (which: lock_query()'s *use) */
     LOCK_HOLDER_UNKNOWN = 2, /* cannot tell (`why` says: the lock file cannot be opened or is
                                 not a file, or is on a filesystem that emulates flock) */
 };

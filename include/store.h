@@ -622,6 +622,16 @@ typedef int (*store_search_fn)(void *ctx, const struct store_search_hit *hit);
 enum store_status store_search(struct store *s, const char *query, int limit, store_search_fn fn,
                                void *ctx);
 
+/*
+ * Compact the search index (FTS5's 'optimize': its segments merged into
+ * one, the entries of documents rewritten or removed since dropped), in
+ * one transaction of its own, outside a batch, on a store opened to write
+ * (store_open()).
+ * *before and *after are the index's bytes (its blocks, movies_fts_data)
+ * before and after. The pages it frees stay in the file, for later writes.
+ */
+enum store_status store_optimize_search(struct store *s, int64_t *before, int64_t *after);
+
 /* ---- Merging shard databases (store_merge.c) ---- */
 
 struct store_merge_counts {

@@ -30,7 +30,7 @@ _tmdb_ingest() {
         cword=$COMP_CWORD
     fi
     local bin=${words[0]}
-    local commands="list ids export changes merge stats search dump backup"
+    local commands="list ids export changes merge stats search dump backup optimize"
 
     case $prev in
     --db | --file | --cacert | --token-file)

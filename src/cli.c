@@ -109,6 +109,7 @@ void cli_print_help(FILE *out) {
 "                                    [--table NAME]\n"
 "       tmdb-ingest [--db PATH] search QUERY [--limit N]\n"
 "       tmdb-ingest [--db PATH] backup DEST\n"
+"       tmdb-ingest [--db PATH] optimize\n"
 "\n"
 "Load movie details from The Movie Database (TMDB) into SQLite.\n"
 "\n"
@@ -129,6 +130,8 @@ void cli_print_help(FILE *out) {
 "                   best first (--limit, default 10); Korean words of any length\n"
 "  backup DEST      a consistent copy of the database in DEST, also while a load\n"
 "                   runs; DEST is replaced only once the copy is whole\n"
+"  optimize         compact the search index, which keeps the old text of rewritten\n"
+"                   movies until then (weekly, after the export)\n"
 "\n");
     fprintf(out,
 "Export and changes:\n"
@@ -323,6 +326,14 @@ static const struct command_help {
                "\"Backups\"). DEST is not written over when it is a directory, the database\n"
                "itself, a file that is not a SQLite database, or one with a DEST-wal or\n"
                "DEST-journal of its own (exit 2). Read-only on the database.\n"},
+    {"optimize", "Usage: tmdb-ingest [--db PATH] optimize\n"
+                 "\n"
+                 "Compact the search index (FTS5's optimize): SQLite keeps the old text of a\n"
+                 "rewritten movie in it until it merges the oldest part of the index, which is\n"
+                 "rare, so it grows (about 2x over a year of nightly runs) and some searches\n"
+                 "slow. Takes the database's lock, as a load does (exit 6 while a load or a\n"
+                 "merge runs); readers go on meanwhile. Says the index's size before and\n"
+                 "after. The pages it frees stay in the file for later loads.\n"},
     {"merge", "Usage: tmdb-ingest merge OUT.sqlite3 IN.sqlite3...\n"
               "\n"
               "Merge databases loaded with --shard into OUT (created if missing), each\n"
@@ -833,7 +844,7 @@ static int apply_option(int c, const char *arg, struct options *opt) {
 
 static int parse_command(int n, char **args, struct options *opt) {
     if (n == 0)
-        return usage_error("%s", "no command given (list, ids, export, changes, merge, stats, dump, search or backup)"), -1;
+        return usage_error("%s", "no command given (list, ids, export, changes, merge, stats, dump, search, backup or optimize)"), -1;
     if (strcmp(args[0], "export") == 0 || strcmp(args[0], "changes") == 0) {
         if (n != 1)
             return usage_error("%s takes no arguments, only options (see --help)", args[0]), -1;
@@ -846,6 +857,12 @@ static int parse_command(int n, char **args, struct options *opt) {
                    -1;
         opt->command = COMMAND_SEARCH;
         opt->search_query = args[1];
+        return 0;
+    }
+    if (strcmp(args[0], "optimize") == 0) {
+        if (n != 1)
+            return usage_error("%s", "optimize takes no arguments (the database is --db)"), -1;
+        opt->command = COMMAND_OPTIMIZE;
         return 0;
     }
     if (strcmp(args[0], "stats") == 0 || strcmp(args[0], "dump") == 0) {
@@ -890,7 +907,7 @@ static int parse_command(int n, char **args, struct options *opt) {
         return 0;
     }
     if (strcmp(args[0], "ids") != 0)
-        return usage_error("unknown command '%s' (list, ids, export, changes, merge, stats, dump, search or backup)", args[0]),
+        return usage_error("unknown command '%s' (list, ids, export, changes, merge, stats, dump, search, backup or optimize)", args[0]),
                -1;
     if (n == 1)
         return usage_error("%s", "ids wants movie ids, or '-' to read them from stdin"), -1;
@@ -995,6 +1012,9 @@ static int check_applicable(const struct options *opt, const struct given *g) {
     if (opt->command == COMMAND_STATS && (g->loads || g->max_age || g->date || g->file ||
                                           g->since || g->min_popularity || export_only))
         return usage_error("%s", "stats takes only --db and --format (and " EVERY_COMMAND ")"), -1;
+    if (opt->command == COMMAND_OPTIMIZE && (g->loads || g->max_age || g->date || g->file ||
+                                             g->since || g->min_popularity || export_only))
+        return usage_error("%s", "optimize takes only --db (and " EVERY_COMMAND ")"), -1;
     if (opt->command == COMMAND_BACKUP && (g->loads || g->max_age || g->date || g->file ||
                                            g->since || g->min_popularity || export_only))
         return usage_error("%s", "backup takes only DEST and --db (and " EVERY_COMMAND ")"), -1;

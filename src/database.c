@@ -44,6 +44,8 @@ static const char *holder_name(enum lock_holder holder, enum lock_use use) {
         return "a merge into it";
     case LOCK_FOR_UPGRADE:
         return "another stats, dump or search upgrading its schema";
+    case LOCK_FOR_OPTIMIZE:
+        return "an optimize of its search index";
     }
     return "a process this one cannot tell";
 }
@@ -289,6 +291,25 @@ int database_open_for_merge(const char *path, const char *language, const struct
                             int *lock_fd, struct store **s) {
     return open_locked(path, LOCK_FOR_MERGE, language, opt,
                        "nothing merged into it; merge again once it has ended", lock_fd, s);
+}
+
+int database_open_for_optimize(const struct options *opt, int *lock_fd, struct store **s) {
+    *lock_fd = -1;
+    *s = NULL;
+    /* read first: made by an older version, it is upgraded as for stats */
+    struct store *r = NULL;
+    int code = database_open_existing(opt->db_path, &r);
+    if (code != 0)
+        return code;
+    char language[64];
+    enum store_status ss = store_language(r, language, sizeof language);
+    if (ss != STORE_OK)
+        log_error("%s", store_errmsg(r));
+    store_close(r);
+    if (ss != STORE_OK)
+        return EXIT_FATAL;
+    return open_locked(opt->db_path, LOCK_FOR_OPTIMIZE, language, opt,
+                       "not optimizing it; nothing was done", lock_fd, s);
 }
 
 int database_language(const char *path, char *language, size_t size) {

@@ -4,13 +4,14 @@
  * Wiring only: parse the command line (cli.h), set up logging, the standard
  * descriptors, signals and the libraries, load the credential, and hand the
  * command to its module: a load to load.h, stats and search to report.h,
- * dump to dump.h, merge to store.h, backup to backup.h, each database
+ * dump to dump.h, merge and optimize to store.h, backup to backup.h, each database
  * opened by database.h.
  * Returns the exit status the command gave (cli.h).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 
 #include "backup.h"
 #include "cli.h"
+#include "clock.h"
 #include "credential.h"
 #include "database.h"
 #include "dump.h"
@@ -181,6 +183,40 @@ static int merge(const struct options *opt) {
                        "a part merged before had none");
     database_close(out, lock_fd);
     return code;
+}
+
+/* optimize: the search index compacted under the lock, the WAL emptied. */
+static int optimize(const struct options *opt) {
+    int lock_fd;
+    struct store *s;
+    int code = database_open_for_optimize(opt, &lock_fd, &s);
+    if (code != 0)
+        return code;
+    long long started_ms = clock_monotonic_ms();
+    int64_t before = 0, after = 0;
+    if (store_optimize_search(s, &before, &after) != STORE_OK) {
+        log_error("%s", store_errmsg(s));
+        code = EXIT_FATAL;
+    } else
+        database_empty_wal(s); /* it held the index written anew */
+    database_close(s, lock_fd);
+    if (code != 0 || opt->verbosity < 0)
+        return code;
+    double seconds = (double)(clock_monotonic_ms() - started_ms) / 1000.0;
+    char line[PATH_MAX + 160];
+    snprintf(line, sizeof line,
+             "tmdb-ingest: optimized the search index of %s: %.1f MiB before, %.1f MiB after, "
+             "in %.1f s",
+             opt->db_path, (double)before / (1024.0 * 1024.0), (double)after / (1024.0 * 1024.0),
+             seconds);
+    const struct log_field fields[] = {
+        {"database", opt->db_path, 0},
+        {"index_bytes_before", NULL, (double)before},
+        {"index_bytes_after", NULL, (double)after},
+        {"seconds", NULL, seconds},
+    };
+    log_event("optimized", line, fields, sizeof fields / sizeof *fields);
+    return EXIT_OK;
 }
 
 /* Started with standard input, output or error closed (`>&-`, a careless
@@ -355,6 +391,12 @@ int main(int argc, char **argv) {
     if (opt.command == COMMAND_MERGE) {
         protect_credential();
         int code = merge(&opt); /* local files only: no credential, no network */
+        cli_free(&opt);
+        return said_why(code);
+    }
+    if (opt.command == COMMAND_OPTIMIZE) {
+        protect_credential();
+        int code = optimize(&opt); /* a signal ends it: its transaction is never committed */
         cli_free(&opt);
         return said_why(code);
     }

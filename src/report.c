@@ -35,7 +35,7 @@ struct run_list {
     bool failed; /* out of memory */
 };
 
-/* Whether a load, a merge or an upgrade holds the database (lock_query()),
+/* Whether a load, a merge, an upgrade or an optimize holds the database (lock_query()),
  * which, and why that cannot be told. */
 struct liveness {
     enum lock_holder holder;
@@ -388,8 +388,10 @@ static int stats_json(const char *path, const struct store_overview *o, const st
     add_text(&d, fresh, "newest_fetch", o->newest_fetch);
     add_bool(&d, root, "in_use", l->holder != LOCK_HOLDER_UNKNOWN, l->holder == LOCK_HOLDER_LIVE);
     add_text(&d, root, "in_use_unknown_reason", l->holder == LOCK_HOLDER_UNKNOWN ? l->why : NULL);
-    static const char *const uses[] = {
-        [LOCK_FOR_LOAD] = "load", [LOCK_FOR_MERGE] = "merge", [LOCK_FOR_UPGRADE] = "upgrade"};
+    static const char *const uses[] = {[LOCK_FOR_LOAD] = "load",
+                                       [LOCK_FOR_MERGE] = "merge",
+                                       [LOCK_FOR_UPGRADE] = "upgrade",
+                                       [LOCK_FOR_OPTIMIZE] = "optimize"};
     add_text(&d, root, "in_use_by", l->holder == LOCK_HOLDER_LIVE ? uses[l->use] : NULL);
     cJSON *array = cJSON_AddArrayToObject(root, "runs");
     d.failed |= array == NULL;

@@ -344,3 +344,26 @@ enum store_status store_search(struct store *s, const char *query, int limit, st
     free(w.buf);
     return result;
 }
+
+/* The bytes of the search index's blocks. */
+static enum store_status index_bytes(struct store *s, int64_t *bytes) {
+    if (store_query_ints(s->db, "SELECT coalesce(sum(length(block)), 0) FROM movies_fts_data",
+                         bytes, 1) != SQLITE_OK)
+        return store_fail(s, "measure the search index");
+    return STORE_OK;
+}
+
+enum store_status store_optimize_search(struct store *s, int64_t *before, int64_t *after) {
+    *before = *after = 0;
+    enum store_status rc = index_bytes(s, before);
+    if (rc != STORE_OK)
+        return rc;
+    /* One statement, its own transaction: inside BEGIN it would run in a
+     * statement transaction, which copies each page of the index it
+     * changes into a statement journal first (a temporary file as large
+     * as the index). */
+    if (sqlite3_exec(s->db, "INSERT INTO movies_fts (movies_fts) VALUES ('optimize')", NULL, NULL,
+                     NULL) != SQLITE_OK)
+        return store_fail(s, "compact the search index");
+    return index_bytes(s, after);
+}

@@ -9,14 +9,14 @@
 # install steps create the user and run the first export before the timers.
 # A load whose --append leaves out parts most stored movies have warns.
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 14
 
 S=$ROOT/scripts/schedule
 # each command line's --append, or "none"
 appends() {
     while IFS= read -r l; do
         case "$l" in
-        *"--append "*) printf '%s\n' "$l" | sed 's/.*--append \([^ ]*\).*/\1/' ;;
+        *"--append "*) printf '%s\n' "$l" | sed 's/.*--append \([^ ;]*\).*/\1/' ;;
         *) echo none ;;
         esac
     done
@@ -63,6 +63,11 @@ is "$RC:$(sql "SELECT count(*) FROM movies WHERE fetched_at > date('now', '-1 da
     "the export unit's command fetches again the $stored movies older than its --max-age"
 is "$(sql "SELECT count(*) FROM movies WHERE appended = '$first'")" "$stored" \
     "every movie is still recorded with $first: its parts stay refreshed"
+# After the weekly export, the search index is compacted (README, "Upkeep").
+sed -n 's/^ExecStartPost=-//p' "$S/tmdb-ingest-export.service" >"$TMP/post.cmd"
+run_ingest $(args "$TMP/post.cmd")
+is "$RC:$(grep -c ' optimize$' "$TMP/post.cmd"):$(grep -c 'export .*; tmdb-ingest -q --db "$TMDB_DB" optimize$' "$S/crontab.example")" \
+    "0:1:1" "the export unit, then the crontab's weekly line, compact the search index after the export"
 sql "UPDATE meta SET value = date('now', '-3 days') WHERE key = 'changes_from'"
 run_ingest $(args "$TMP/changes.cmd") --rate 0
 is "$RC:$(sql "SELECT count(*) FROM movies WHERE appended IS NOT '$first'")" "0:0" \
