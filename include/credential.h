@@ -13,6 +13,7 @@
 #ifndef TMDB_CREDENTIAL_H
 #define TMDB_CREDENTIAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -35,6 +36,13 @@ struct credential {
  * found, unreadable file, empty or malformed value, a v3 key where a v4 token
  * goes or a v4 token where a v3 key goes). */
 int credential_load(const char *token_file, struct credential *out, char *err, size_t err_size);
+
+/* For a --token-file group or others may read or write (file_mode & 066):
+ * the warning to give, into `buf`, naming `path` and what to do; false,
+ * and "", when none is due. Another user's file (root's, moved into place
+ * by hand) this user reads through those very bits: chmod 600 alone would
+ * keep it from reading the file, so it is told to chown it as well. */
+bool credential_file_warning(const char *path, const struct credential *c, char *buf, size_t size);
 
 /*
  * Keep the secret out of places it could leak from while the process runs:

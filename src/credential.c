@@ -2,7 +2,9 @@
 #include "credential.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "tmdb.h"
 
@@ -192,6 +195,36 @@ static void scrub_env(const char *name) {
             *p++ = 'x';
     }
     unsetenv(name);
+}
+
+/* A user's name for a message, else its number. */
+static void user_name(uid_t uid, char *out, size_t size) {
+    const struct passwd *pw = getpwuid(uid);
+    if (pw)
+        snprintf(out, size, "%s", pw->pw_name);
+    else
+        snprintf(out, size, "%ju", (uintmax_t)uid);
+}
+
+bool credential_file_warning(const char *path, const struct credential *c, char *buf, size_t size) {
+    buf[0] = '\0';
+    if (!(c->file_mode & 066))
+        return false;
+    const char *how = c->file_mode & 022 ? "written" : "read";
+    uid_t me = geteuid();
+    if (me == 0 || c->file_uid == me) {
+        snprintf(buf, size, "token file %s may be %s by other users (mode %03o): chmod 600 it",
+                 path, how, c->file_mode);
+        return true;
+    }
+    char owner[64], user[64];
+    user_name(c->file_uid, owner, sizeof owner);
+    user_name(me, user, sizeof user);
+    snprintf(buf, size,
+             "token file %s may be %s by other users (mode %03o, owner %s): chown %s and chmod "
+             "600 it (chmod 600 alone would keep %s from reading it)",
+             path, how, c->file_mode, owner, user, user);
+    return true;
 }
 
 int credential_protect(void) {

@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,35 +308,6 @@ static bool env_given(const char *name) {
     return value && *value;
 }
 
-/* A user's name for a message, else its number. */
-static void user_name(uid_t uid, char *out, size_t size) {
-    const struct passwd *pw = getpwuid(uid);
-    if (pw)
-        snprintf(out, size, "%s", pw->pw_name);
-    else
-        snprintf(out, size, "%ju", (uintmax_t)uid);
-}
-
-/* A token file group or others may read or write. Another user's (root's,
- * moved into place by hand) this user reads through those very bits: chmod
- * 600 alone would keep it from reading the file, so it is also told to
- * give the file to this user. */
-static void warn_token_file_mode(const char *path, const struct credential *cred) {
-    const char *how = cred->file_mode & 022 ? "written" : "read";
-    uid_t me = geteuid();
-    if (me == 0 || cred->file_uid == me) {
-        log_warn_setup("token file %s may be %s by other users (mode %03o): chmod 600 it", path,
-                       how, cred->file_mode);
-        return;
-    }
-    char owner[64], user[64];
-    user_name(cred->file_uid, owner, sizeof owner);
-    user_name(me, user, sizeof user);
-    log_warn_setup("token file %s may be %s by other users (mode %03o, owner %s): chown %s and "
-                   "chmod 600 it (chmod 600 alone would keep %s from reading it)",
-                   path, how, cred->file_mode, owner, user, user);
-}
-
 /* The load's credential into *cred (credential.h; all zero for a dry run
  * of export given none). Returns 0, or -1 with the reason logged. */
 static int load_credential(const struct options *opt, struct credential *cred) {
@@ -354,8 +324,9 @@ static int load_credential(const struct options *opt, struct credential *cred) {
         log_error("%s", err);
         return -1;
     }
-    if (cred->file_mode & 066)
-        warn_token_file_mode(opt->token_file, cred);
+    char warning[512];
+    if (credential_file_warning(opt->token_file, cred, warning, sizeof warning))
+        log_warn_setup("%s", warning);
     return 0;
 }
 

@@ -308,6 +308,31 @@ static void test_token_file_errors_say_why(void **state) {
     credential_free(&c);
 }
 
+/* A token file others may read or write is warned of, naming it and its
+ * mode; one only its owner may is not. The owner this process is (or root,
+ * which reads anything) is told chmod 600; another user's owner is named,
+ * and this user told to chown it too (chmod alone would lock it out). */
+static void test_token_file_warning_says_what_to_do(void **state) {
+    (void)state;
+    char buf[512];
+    struct credential c = {.file_mode = 0600, .file_uid = geteuid()};
+    assert_false(credential_file_warning("/etc/t", &c, buf, sizeof buf));
+    assert_string_equal(buf, "");
+    c.file_mode = 0644;
+    assert_true(credential_file_warning("/etc/t", &c, buf, sizeof buf));
+    assert_string_equal(buf,
+                        "token file /etc/t may be read by other users (mode 644): chmod 600 it");
+    c.file_mode = 0662;
+    assert_true(credential_file_warning("/etc/t", &c, buf, sizeof buf));
+    assert_non_null(strstr(buf, "may be written by other users (mode 662)"));
+    c.file_uid = geteuid() + 1;
+    assert_true(credential_file_warning("/etc/t", &c, buf, sizeof buf));
+    if (geteuid() == 0)
+        assert_non_null(strstr(buf, ": chmod 600 it")); /* root reads it whatever its mode */
+    else
+        assert_non_null(strstr(buf, "chmod 600 alone would keep"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_occurrence_replaced),
@@ -321,6 +346,7 @@ int main(void) {
         cmocka_unit_test(test_a_key_for_a_token_is_named_not_sent),
         cmocka_unit_test(test_the_sources_not_read_are_named),
         cmocka_unit_test(test_token_file_errors_say_why),
+        cmocka_unit_test(test_token_file_warning_says_what_to_do),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
