@@ -12,7 +12,8 @@
  *
  * DEST is refused (nothing written) when writing over it could lose
  * something or hand SQLite a file it would damage: a directory; the
- * database itself (a link to it too); a file that is not a SQLite database;
+ * database itself (a link to it too), or a file it keeps beside it (its
+ * lock, -wal, -shm, -journal); a file that is not a SQLite database;
  * one with transactions of its own beside it (DEST-wal not empty, a
  * DEST-journal), which SQLite would apply to the new copy. A symbolic link
  * is followed: the file it leads to is replaced.

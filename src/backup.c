@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "database.h"
+#include "lock.h"
 #include "log.h"
 #include "stop.h"
 #include "store.h"
@@ -65,6 +66,26 @@ static bool is_sqlite_file(const char *path) {
     return n == (ssize_t)sizeof head && memcmp(head, magic, sizeof magic) == 0;
 }
 
+/* Whether `st` is a file the database keeps beside it: its -wal, -shm or
+ * -journal (beside the file a link leads to, as SQLite makes them), or
+ * the lock file loads take (lock.h). Empty between loads, they would pass
+ * for a new backup's place; replaced, the lock no longer keeps a second
+ * load out, and a -wal no longer holds what its readers are told. */
+static bool is_beside_database(const char *db_path, const struct stat *st) {
+    char real[PATH_MAX], side[PATH_MAX + 16];
+    const char *file = realpath(db_path, real) ? real : db_path;
+    struct stat other;
+    for (size_t i = 0; i <= sizeof side_suffixes / sizeof *side_suffixes; i++) {
+        if (i < sizeof side_suffixes / sizeof *side_suffixes)
+            snprintf(side, sizeof side, "%s%s", file, side_suffixes[i]);
+        else if (lock_file_path(db_path, side, sizeof side) != 0)
+            continue;
+        if (stat(side, &other) == 0 && other.st_dev == st->st_dev && other.st_ino == st->st_ino)
+            return true;
+    }
+    return false;
+}
+
 /* DEST may be written over (backup.h)? 0, or EXIT_USAGE logged. */
 static int check_dest(const char *db_path, const char *dest) {
     struct stat st, db;
@@ -80,6 +101,12 @@ static int check_dest(const char *db_path, const char *dest) {
     }
     if (stat(db_path, &db) == 0 && db.st_dev == st.st_dev && db.st_ino == st.st_ino) {
         log_error("%s is the database itself: back it up to another file", dest);
+        return EXIT_USAGE;
+    }
+    if (is_beside_database(db_path, &st)) {
+        log_error("%s is a file of the database's own (its lock, -wal, -shm or -journal): back "
+                  "it up to another file",
+                  dest);
         return EXIT_USAGE;
     }
     if (st.st_size > 0 && !is_sqlite_file(dest)) {

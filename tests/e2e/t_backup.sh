@@ -6,7 +6,7 @@
 # temporary file. DEST is not written over when that could lose something
 # or hand SQLite a file it would damage. A restored copy loads again.
 . "$(dirname "$0")/lib.sh"
-plan 29
+plan 31
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -62,6 +62,14 @@ is "$RC:$(md5sum "$DB" | cut -d' ' -f1)" "2:$cmp_before" "the database itself is
 ln -s "$DB" "$B/link-to-db"
 run_ingest backup "$B/link-to-db"
 is "$RC" 2 "so is a link to it"
+# The files beside the database are its own, empty between loads: the lock
+# file replaced, the next load would not see the running one's lock.
+lock_inode=$(stat -c %i "$DB.lock")
+run_ingest backup "$DB.lock"
+is "$RC:$(stat -c %i:%s "$DB.lock")" "2:$lock_inode:0" \
+    "the database's lock file is refused, untouched (a load keeps it)"
+run_ingest backup "$DB-wal"
+is "$RC:$(stat -c %s "$DB-wal")" "2:0" "so is its -wal"
 echo "notes kept here" >"$B/notes.txt"
 run_ingest backup "$B/notes.txt"
 is "$RC:$(cat "$B/notes.txt")" "2:notes kept here" "a file that is not a database is not written over"
