@@ -8,12 +8,13 @@
  * over DEST, whose directory is then fsynced: at any moment DEST is the
  * previous backup or the new one, never a part of one, whatever stops the
  * process. A failed or stopped copy removes its temporary file (one killed
- * by SIGKILL leaves it; a later backup never reads it).
+ * by SIGKILL, or by a second SIGINT, which exits at once, leaves it; a
+ * later backup never reads it).
  *
  * DEST is refused (nothing written) when writing over it could lose
  * something or hand SQLite a file it would damage: a directory; the
  * database itself (a link to it too), or a file it keeps beside it (its
- * lock, -wal, -shm, -journal); a file that is not a SQLite database;
+ * lock, -wal, -shm, -journal, there or not yet); a file that is not a SQLite database;
  * one with transactions of its own beside it (DEST-wal not empty, a
  * DEST-journal), which SQLite would apply to the new copy. A symbolic link
  * is followed: the file it leads to is replaced.

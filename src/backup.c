@@ -66,21 +66,51 @@ static bool is_sqlite_file(const char *path) {
     return n == (ssize_t)sizeof head && memcmp(head, magic, sizeof magic) == 0;
 }
 
-/* Whether `st` is a file the database keeps beside it: its -wal, -shm or
- * -journal (beside the file a link leads to, as SQLite makes them), or
- * the lock file loads take (lock.h). Empty between loads, they would pass
- * for a new backup's place; replaced, the lock no longer keeps a second
- * load out, and a -wal no longer holds what its readers are told. */
-static bool is_beside_database(const char *db_path, const struct stat *st) {
-    char real[PATH_MAX], side[PATH_MAX + 16];
-    const char *file = realpath(db_path, real) ? real : db_path;
-    struct stat other;
-    for (size_t i = 0; i <= sizeof side_suffixes / sizeof *side_suffixes; i++) {
-        if (i < sizeof side_suffixes / sizeof *side_suffixes)
-            snprintf(side, sizeof side, "%s%s", file, side_suffixes[i]);
-        else if (lock_file_path(db_path, side, sizeof side) != 0)
-            continue;
-        if (stat(side, &other) == 0 && other.st_dev == st->st_dev && other.st_ino == st->st_ino)
+/* The directory `path` is in, into `dir`. */
+static void dir_of(const char *path, char *dir, size_t size) {
+    snprintf(dir, size, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, size, ".");
+    else
+        slash[slash == dir ? 1 : 0] = '\0';
+}
+
+/* The name the file `path` has, or will have once made: its directory's
+ * real path and its last name, as lock_file_path() names the lock. False
+ * when the directory is not there. */
+static bool real_name(const char *path, char *out, size_t size) {
+    char dir[PATH_MAX], real[PATH_MAX];
+    dir_of(path, dir, sizeof dir);
+    if (!realpath(dir, real))
+        return false;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    return snprintf(out, size, "%s/%s", strcmp(real, "/") == 0 ? "" : real, base) < (int)size;
+}
+
+/* Whether DEST (`st` when it is there, NULL when not yet) is a file the
+ * database keeps beside it: its -wal, -shm or -journal (beside the file a
+ * link leads to, as SQLite makes them), or the lock file loads take
+ * (lock.h). Empty between loads, or not there yet, they would pass for a
+ * new backup's place; replaced, the lock no longer keeps a second load
+ * out, and a -wal no longer holds what its readers are told. */
+static bool is_beside_database(const char *db_path, const char *dest, const struct stat *st) {
+    char lock[PATH_MAX + 8], side[PATH_MAX + 16], name[PATH_MAX + 8];
+    if (lock_file_path(db_path, lock, sizeof lock) != 0)
+        return false;
+    if (!st && !real_name(dest, name, sizeof name))
+        return false;
+    size_t db_len = strlen(lock) - strlen(".lock");
+    size_t n = sizeof side_suffixes / sizeof *side_suffixes;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n)
+            snprintf(side, sizeof side, "%.*s%s", (int)db_len, lock, side_suffixes[i]);
+        else
+            snprintf(side, sizeof side, "%s", lock);
+        struct stat other;
+        if (st ? stat(side, &other) == 0 && other.st_dev == st->st_dev && other.st_ino == st->st_ino
+               : strcmp(side, name) == 0)
             return true;
     }
     return false;
@@ -89,8 +119,15 @@ static bool is_beside_database(const char *db_path, const struct stat *st) {
 /* DEST may be written over (backup.h)? 0, or EXIT_USAGE logged. */
 static int check_dest(const char *db_path, const char *dest) {
     struct stat st, db;
-    if (stat(dest, &st) != 0)
-        return 0; /* not there: made, or its directory named when it cannot be */
+    bool there = stat(dest, &st) == 0;
+    if (is_beside_database(db_path, dest, there ? &st : NULL)) {
+        log_error("%s is a file of the database's own (its lock, -wal, -shm or -journal): back "
+                  "it up to another file",
+                  dest);
+        return EXIT_USAGE;
+    }
+    if (!there)
+        return 0; /* made, or its directory named when it cannot be */
     if (S_ISDIR(st.st_mode)) {
         log_error("%s is a directory: name the file to write (e.g. %s/tmdb.sqlite3)", dest, dest);
         return EXIT_USAGE;
@@ -101,12 +138,6 @@ static int check_dest(const char *db_path, const char *dest) {
     }
     if (stat(db_path, &db) == 0 && db.st_dev == st.st_dev && db.st_ino == st.st_ino) {
         log_error("%s is the database itself: back it up to another file", dest);
-        return EXIT_USAGE;
-    }
-    if (is_beside_database(db_path, &st)) {
-        log_error("%s is a file of the database's own (its lock, -wal, -shm or -journal): back "
-                  "it up to another file",
-                  dest);
         return EXIT_USAGE;
     }
     if (st.st_size > 0 && !is_sqlite_file(dest)) {
@@ -124,16 +155,6 @@ static int check_dest(const char *db_path, const char *dest) {
         return EXIT_USAGE;
     }
     return 0;
-}
-
-/* The directory `path` is in, into `dir`. */
-static void dir_of(const char *path, char *dir, size_t size) {
-    snprintf(dir, size, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        snprintf(dir, size, ".");
-    else
-        slash[slash == dir ? 1 : 0] = '\0';
 }
 
 /* Make the empty temporary file beside `dest` (its name into `tmp`).

@@ -322,9 +322,10 @@ static const struct command_help {
                "are not in it). The copy is made beside DEST, synced, and renamed over it,\n"
                "so DEST is always a whole backup, the last one or this one. It is one file\n"
                "(no DEST-wal or DEST-shm needed), readable by any SQLite 3.37 or later, and\n"
-               "restored by putting it in place of the database while no load runs (README,\n"
-               "\"Backups\"). DEST is not written over when it is a directory, the database\n"
-               "itself, a file that is not a SQLite database, or one with a DEST-wal or\n"
+               "restored by renaming it into place of the database while no program has\n"
+               "that open (README, \"Backups\"). DEST is not written over when it is a\n"
+               "directory, the database itself or a file beside it (DB.lock, DB-wal, ...),\n"
+               "a file that is not a SQLite database, or one with a DEST-wal or\n"
                "DEST-journal of its own (exit 2). Read-only on the database.\n"},
     {"optimize", "Usage: tmdb-ingest [--db PATH] optimize\n"
                  "\n"

@@ -6,7 +6,7 @@
 # temporary file. DEST is not written over when that could lose something
 # or hand SQLite a file it would damage. A restored copy loads again.
 . "$(dirname "$0")/lib.sh"
-plan 31
+plan 32
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -70,6 +70,9 @@ is "$RC:$(stat -c %i:%s "$DB.lock")" "2:$lock_inode:0" \
     "the database's lock file is refused, untouched (a load keeps it)"
 run_ingest backup "$DB-wal"
 is "$RC:$(stat -c %s "$DB-wal")" "2:0" "so is its -wal"
+run_ingest backup "$(dirname "$DB")/./$(basename "$DB")-journal"
+is "$RC:$(ls "$DB-journal" 2>&1 >/dev/null | grep -c 'No such')" "2:1" \
+    "and its -journal, not there yet (it would be a hot journal for SQLite), under another spelling"
 echo "notes kept here" >"$B/notes.txt"
 run_ingest backup "$B/notes.txt"
 is "$RC:$(cat "$B/notes.txt")" "2:notes kept here" "a file that is not a database is not written over"
