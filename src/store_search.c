@@ -358,6 +358,13 @@ enum store_status store_optimize_search(struct store *s, int64_t *before, int64_
     enum store_status rc = index_bytes(s, before);
     if (rc != STORE_OK)
         return rc;
+    /* A SQLite built with SECURE_DELETE (Debian's is) zeroes each page
+     * the old segments free, and writes it into DB-wal and then the file:
+     * the log held the old index beside the new (25 MB for the 9.6 MB
+     * index of a year-old database). FAST zeroes only pages written
+     * anyway; the index holds nothing but TMDB's public text. */
+    if (sqlite3_exec(s->db, "PRAGMA secure_delete = FAST", NULL, NULL, NULL) != SQLITE_OK)
+        return store_fail(s, "set secure_delete");
     /* One statement, its own transaction: inside BEGIN it would run in a
      * statement transaction, which copies each page of the index it
      * changes into a statement journal first (a temporary file as large
