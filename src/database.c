@@ -106,6 +106,38 @@ static int lock_for_upgrade(const char *path, int *lock_fd, struct store **s) {
     }
 }
 
+/* A database file in rollback mode (a backup's copy, store.h) with a
+ * non-empty DB-wal beside it: that -wal is the one of the database the copy
+ * replaced (a restore that did not remove it, after a load on the old file
+ * died), as SQLite writes none for a file in rollback mode. SQLite would
+ * still read its pages as the copy's (movies and runs of both, indexes that
+ * no longer agree: a review saw the next load stop on a malformed database)
+ * and write them into it at the next checkpoint. Refused before SQLite opens
+ * the file. Returns 0, or EXIT_FATAL logged. */
+static int check_foreign_wal(const char *path) {
+    unsigned char header[20];
+    char wal[PATH_MAX + 8];
+    struct stat st;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return 0; /* SQLite says why */
+    size_t n = fread(header, 1, sizeof header, fp);
+    fclose(fp);
+    /* bytes 18 and 19: the write and read versions, 1 rollback, 2 WAL */
+    if (n < sizeof header || memcmp(header, "SQLite format 3", 16) != 0 || header[18] != 1 ||
+        header[19] != 1)
+        return 0;
+    if (snprintf(wal, sizeof wal, "%s-wal", path) >= (int)sizeof wal || stat(wal, &st) != 0 ||
+        st.st_size == 0)
+        return 0;
+    log_error("%s is in rollback mode (a backup put in place?), and %s beside it holds the "
+              "commits of another database, which SQLite would read into it: nothing was read "
+              "or written. If this file is the one to keep, remove %s and %s-shm first "
+              "(README, \"Backups\", how to restore)",
+              path, wal, wal, path);
+    return EXIT_FATAL;
+}
+
 /* A database to read must be a regular file, as one to write must be
  * (lock.h): SQLite's open of a FIFO blocks until a writer comes (a read
  * command would hang, a dry run even through SIGTERM, its handler caught
@@ -125,7 +157,7 @@ static int check_regular_file(const char *path) {
                        "not read through this one; read through the name the loads use",
                        path, (uintmax_t)st.st_nlink);
     if (S_ISREG(st.st_mode))
-        return 0;
+        return check_foreign_wal(path);
     log_error("%s is %s, not a database file", path,
               S_ISDIR(st.st_mode) ? "a directory" : "a device, FIFO or socket");
     return EXIT_FATAL;
@@ -217,6 +249,11 @@ static int open_locked(const char *path, enum lock_use use, const char *language
     }
     if (ls != LOCK_OK) {
         log_error("%s", err);
+        return EXIT_FATAL;
+    }
+    if (check_foreign_wal(path) != 0) {
+        lock_release(*lock_fd);
+        *lock_fd = -1;
         return EXIT_FATAL;
     }
     /* a load writes through the store alone (store.h) */
