@@ -68,6 +68,28 @@ static enum store_status copy_pages(struct store *s, sqlite3 *dest, const char *
     return copy_fail(s, dest, dest_path, "write the copy");
 }
 
+/* The backup API copies pages as they are: a database with a damaged page
+ * (a disk's bad sector, a stray write) gave a copy as damaged, exit 0, put
+ * in place of the last good backup. The copy's structure is checked
+ * (PRAGMA quick_check: every page read once, no index compared) before it
+ * may replace DEST. */
+static enum store_status check_copy(struct store *s, sqlite3 *dest, const char *dest_path) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(dest, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
+        return copy_fail(s, dest, dest_path, "check the copy");
+    int rc = sqlite3_step(st);
+    const char *verdict = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+    enum store_status out = STORE_OK;
+    if (!verdict || strcmp(verdict, "ok") != 0) {
+        snprintf(s->errmsg, sizeof s->errmsg,
+                 "%s is damaged (PRAGMA quick_check: %s): not copied; restore it from a backup",
+                 s->path, verdict ? verdict : sqlite3_errmsg(dest));
+        out = STORE_ERR;
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
 enum store_status store_backup(struct store *s, const char *dest_path, store_backup_fn fn,
                                void *ctx, struct store_backup_result *result) {
     memset(result, 0, sizeof *result);
@@ -101,6 +123,8 @@ enum store_status store_backup(struct store *s, const char *dest_path, store_bac
                           "pragma_page_size",
                           size, 2) != SQLITE_OK))
         rc = copy_fail(s, dest, dest_path, "set the copy's journal mode");
+    if (rc == STORE_OK)
+        rc = check_copy(s, dest, dest_path);
     result->bytes = size[0] * size[1];
     sqlite3_close(dest); /* no statement of its own left open: it closes */
     return rc;

@@ -6,7 +6,7 @@
 # temporary file. DEST is not written over when that could lose something
 # or hand SQLite a file it would damage. A restored copy loads again.
 . "$(dirname "$0")/lib.sh"
-plan 32
+plan 34
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -127,6 +127,18 @@ like "$ERR" "there is no run 4" "saying so"
 run_ingest list top_rated --pages all --rate 0 --append credits,keywords
 is "$RC:$(sql "SELECT status FROM runs WHERE id = 3"):$(sql 'PRAGMA journal_mode')" \
     "0:aborted:wal" "a restored copy loads again (its run aborted, resumed; WAL again)"
+
+# A database with a damaged page (a bad sector, a stray write) is not
+# copied over the last good backup: the copy is checked before the rename.
+cp "$B/tmdb.sqlite3" "$TMP/damaged.sqlite3"
+page=$(sqlite3 "$TMP/damaged.sqlite3" "SELECT max(pageno) FROM dbstat WHERE name = 'movies' AND pagetype = 'leaf'")
+head -c 4096 /dev/urandom | dd of="$TMP/damaged.sqlite3" bs=4096 seek=$((page - 1)) conv=notrunc 2>/dev/null
+before=$(md5sum "$B/tmdb.sqlite3" | cut -d' ' -f1)
+RC=0
+"$BIN" --db "$TMP/damaged.sqlite3" backup "$B/tmdb.sqlite3" 2>"$TMP/err" || RC=$?
+is "$RC:$(md5sum "$B/tmdb.sqlite3" | cut -d' ' -f1):$(leftovers)" "1:$before:0" \
+    "a damaged database: exit 1, the last backup as it was, no temporary file"
+like "$(cat "$TMP/err")" "damaged.sqlite3 is damaged .*restore it from a backup" "saying so"
 
 # A signal during the copy: DEST as it was, no temporary file. The
 # database is made big enough that the copy is caught in the act, and
