@@ -722,6 +722,15 @@ enum store_status store_meta_set(struct store *s, const char *key, const char *v
  * 16 MiB at SQLite's default page size. */
 #define STORE_BACKUP_STEP_PAGES 4096
 
+/* The first run recorded in a backup's copy put in place of a database
+ * (meta.backup_made_at: store_backup()) takes an id this far above the
+ * highest it holds: the database it replaced may have recorded runs after
+ * the backup, whose ids a downstream job keeps for `dump --since`; a new
+ * run under one of them would answer that job with what came after it,
+ * skipping the rest for good. Past the gap, an id the job kept names no run
+ * (dump: "there is no run N", exit 2), or one the copy holds. */
+#define STORE_RESTORED_RUN_GAP 1000000
+
 /* Called by store_backup() after each step: `copied` pages of `total`.
  * Nonzero stops the copy (STORE_ERR_STOPPED). */
 typedef int (*store_backup_fn)(void *ctx, int64_t copied, int64_t total);
@@ -741,12 +750,16 @@ struct store_backup_result {
  * transaction on `s` spans the copy; in WAL mode it blocks no writer, and
  * keeps DB-wal from being reused until it ends). The copy is one file in
  * rollback-journal mode (DELETE): it needs no DB-wal or DB-shm beside it,
- * so it opens read-only anywhere; the first load on it (restored) turns WAL
- * back on. Nothing is synced: the caller fsyncs the file before relying on
- * it. `fn` (may be NULL) is called after each step; when it returns nonzero
- * the copy stops, STORE_ERR_STOPPED. On any error the caller removes
- * `dest_path` (and `dest_path`-journal, -wal and -shm, which SQLite may
- * have made beside it). Errors name the file they are about.
+ * so it opens read-only anywhere; the first load on it (restored) turns
+ * WAL back on. The copy records when it was made (meta.backup_made_at),
+ * for the first run recorded in it (STORE_RESTORED_RUN_GAP), which
+ * removes it. Nothing is synced: the caller fsyncs the file before relying
+ * on it. `fn` (may be NULL) is called after each step; when it returns
+ * nonzero the copy stops, STORE_ERR_STOPPED. The copy must pass PRAGMA
+ * quick_check (a damaged database gives STORE_ERR). On any error the
+ * caller removes `dest_path` (and `dest_path`-journal, -wal and -shm,
+ * which SQLite may have made beside it). Errors name the file they are
+ * about.
  */
 enum store_status store_backup(struct store *s, const char *dest_path, store_backup_fn fn,
                                void *ctx, struct store_backup_result *result);

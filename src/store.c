@@ -153,8 +153,14 @@ static const char *const stmt_sql[ST_COUNT] = {
         "ON CONFLICT (run_id, movie_id) DO UPDATE SET kind = excluded.kind, http_status = "
         "excluded.http_status, reason = excluded.reason, attempts = excluded.attempts, "
         "recorded_at = excluded.recorded_at",
-    [ST_RUN_BEGIN] = "INSERT INTO runs (started_at, command, source, status, uid) "
-                     "VALUES (?1, ?2, ?3, 'running', ?4)",
+    /* the id after the highest, or STORE_RESTORED_RUN_GAP after it in a
+     * backup's copy put in place (store.h), once: ST_RUN_RESTORED */
+    [ST_RUN_BEGIN] =
+        "INSERT INTO runs (id, started_at, command, source, status, uid) "
+        "VALUES ((SELECT coalesce(max(id), 0) FROM runs) + coalesce((SELECT " STORE_GAP_SQL
+        " FROM meta WHERE key = 'backup_made_at'), 1), "
+        "?1, ?2, ?3, 'running', ?4)",
+    [ST_RUN_RESTORED] = "DELETE FROM meta WHERE key = 'backup_made_at'",
     [ST_RUN_FINISH] = "UPDATE runs SET finished_at = ?2, status = ?3, requested = ?4, "
                       "fetched = ?5, missing = ?6, failed = ?7, http_requests = ?8, "
                       "retries = ?9, skipped = ?10, exit_status = ?11, error = ?12 WHERE id = ?1",
@@ -1127,6 +1133,9 @@ enum store_status store_run_begin(struct store *s, const char *command, const ch
     if (store_step_reset(st) != SQLITE_OK)
         return store_fail(s, "record the run");
     *run_id = sqlite3_last_insert_rowid(s->db);
+    /* a backup's copy's mark, taken by this run's id (store.h) */
+    if (store_step_reset(s->stmts[ST_RUN_RESTORED]) != SQLITE_OK)
+        return store_fail(s, "record the run");
     snprintf(s->run_started, sizeof s->run_started, "%s", started_at ? started_at : "");
     return STORE_OK;
 }

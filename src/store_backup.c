@@ -113,6 +113,14 @@ enum store_status store_backup(struct store *s, const char *dest_path, store_bac
             rc = copy_pages(s, dest, dest_path, fn, ctx);
         store_read_end(s);
     }
+    /* Marked, for the first run recorded in it once put in place of the
+     * database (STORE_RESTORED_RUN_GAP). */
+    if (rc == STORE_OK && sqlite3_exec(dest,
+                                       "INSERT INTO meta (key, value) VALUES ('backup_made_at', "
+                                       "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) "
+                                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                       NULL, NULL, NULL) != SQLITE_OK)
+        rc = copy_fail(s, dest, dest_path, "mark the copy");
     /* Page 1 came from a WAL database and says so: one file of its own,
      * in rollback mode, is what a copy should be (store.h). */
     int64_t size[2] = {0, 0};

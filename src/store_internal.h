@@ -17,6 +17,11 @@
 
 struct store_parts;
 
+/* STORE_RESTORED_RUN_GAP as SQL text. */
+#define STORE_SQL_NUMBER_(x) #x
+#define STORE_SQL_NUMBER(x) STORE_SQL_NUMBER_(x)
+#define STORE_GAP_SQL STORE_SQL_NUMBER(STORE_RESTORED_RUN_GAP)
+
 /* Every statement the store runs more than once, prepared at open. */
 enum stmt {
     ST_BEGIN,
@@ -46,6 +51,7 @@ enum stmt {
     ST_LANGUAGE_LINKS,
     ST_RECORD_FAILURE,
     ST_RUN_BEGIN,
+    ST_RUN_RESTORED,
     ST_RUN_FINISH,
     ST_RUN_PROGRESS,
     ST_MARK_ABORTED,

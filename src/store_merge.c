@@ -514,8 +514,17 @@ static enum store_status copy_runs(struct store *s, struct store_merge_counts *c
         rc = exec(s,
                   "CREATE TEMP TABLE merge_runs AS "
                   "SELECT r.id, (SELECT coalesce(max(id), 0) FROM main.runs) + "
+                  "coalesce((SELECT " STORE_GAP_SQL " - 1 FROM main.meta "
+                  "WHERE key = 'backup_made_at'), 0) + "
                   "row_number() OVER (ORDER BY r.id) AS new_id FROM src.runs r "
                   "WHERE r.id NOT IN (SELECT src_id FROM temp.merge_seen)",
+                  "number the runs");
+    /* a backup's copy put in place: its mark taken by these runs' ids, as
+     * by a load's (store.h) */
+    if (rc == STORE_OK)
+        rc = exec(s,
+                  "DELETE FROM main.meta WHERE key = 'backup_made_at' "
+                  "AND EXISTS (SELECT 1 FROM temp.merge_runs)",
                   "number the runs");
     if (rc == STORE_OK)
         rc = count(s, "SELECT count(*) FROM temp.merge_runs", &c->runs, "count the runs");

@@ -6,7 +6,7 @@
 # temporary file. DEST is not written over when that could lose something
 # or hand SQLite a file it would damage. A restored copy loads again.
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 36
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -14,8 +14,9 @@ is "$RC" 0 "a first load"
 B="$TMP/backups"
 mkdir "$B"
 
-# The whole database, as sqlite3 prints it, table by table.
-content() { sqlite3 -batch "$1" .dump | grep -v '^PRAGMA'; }
+# The whole database, as sqlite3 prints it, table by table; but the mark a
+# copy carries for the first run recorded in it once restored.
+content() { sqlite3 -batch "$1" .dump | grep -v -e '^PRAGMA' -e "^INSERT INTO meta VALUES('backup_made_at'"; }
 leftovers() { find "$B" -name '*.tmp-*' | wc -l; }
 
 run_ingest backup "$B/tmdb.sqlite3"
@@ -28,6 +29,8 @@ is "$(content "$B/tmdb.sqlite3" | md5sum)" "$(content "$DB" | md5sum)" \
 is "$(sqlite3 "$B/tmdb.sqlite3" 'PRAGMA journal_mode; PRAGMA integrity_check' | tr '\n' ' ')" \
     "delete ok " "the copy is one file in rollback mode, whole"
 is "$(ls "$B")" "tmdb.sqlite3" "nothing beside it: no -wal, -shm or temporary file"
+like "$(sqlite3 "$B/tmdb.sqlite3" "SELECT value FROM meta WHERE key = 'backup_made_at'")" \
+    '^20[0-9-]+T[0-9:]+Z$' "the copy says when it was made"
 
 run_ingest -q backup "$B/quiet.sqlite3"
 is "$RC:$ERR" "0:" "-q: nothing said when it goes well"
@@ -127,6 +130,8 @@ like "$ERR" "there is no run 4" "saying so"
 run_ingest list top_rated --pages all --rate 0 --append credits,keywords
 is "$RC:$(sql "SELECT status FROM runs WHERE id = 3"):$(sql 'PRAGMA journal_mode')" \
     "0:aborted:wal" "a restored copy loads again (its run aborted, resumed; WAL again)"
+is "$(sql "SELECT group_concat(id) FROM runs WHERE id > 3"):$(sql "SELECT count(*) FROM meta WHERE key = 'backup_made_at'")" \
+    "1000003:0" "its first run's id is a million past the copy's runs, which no run of the lost database took"
 
 # A database with a damaged page (a bad sector, a stray write) is not
 # copied over the last good backup: the copy is checked before the rename.

@@ -3380,14 +3380,19 @@ static struct store *database_to_copy(const char *path) {
     return s;
 }
 
+/* The empty file a backup is made in, beside the database. */
+static void empty_copy(const struct fixture *f, char *copy, size_t size) {
+    snprintf(copy, size, "%s/copy.sqlite3", f->dir);
+    fclose(fopen(copy, "w"));
+}
+
 /* The copy is what the database held when it began, whatever is committed
  * during it: one file in rollback mode, whole. */
 static void test_backup_is_one_snapshot(void **state) {
     struct fixture *f = *state;
     struct store *s = database_to_copy(f->path);
     char copy[160], buf[32];
-    snprintf(copy, sizeof copy, "%s/copy.sqlite3", f->dir);
-    fclose(fopen(copy, "w"));
+    empty_copy(f, copy, sizeof copy);
     struct backup_probe p = {.path = f->path};
     struct store_backup_result r;
     if (store_backup(s, copy, backup_step, &p, &r) != STORE_OK)
@@ -3406,13 +3411,38 @@ static void test_backup_is_one_snapshot(void **state) {
     assert_int_equal(access(strcat(copy, "-wal"), F_OK), -1);
 }
 
+/* A backup's copy put in place: its first run takes an id
+ * STORE_RESTORED_RUN_GAP past the highest (no id of the lost database's
+ * later runs), and only the first. */
+static void test_first_run_of_a_restored_copy_skips_the_lost_ids(void **state) {
+    struct fixture *f = *state;
+    struct store *s = database_to_copy(f->path);
+    char copy[160], buf[64];
+    empty_copy(f, copy, sizeof copy);
+    struct store_backup_result r;
+    assert_int_equal(store_backup(s, copy, NULL, NULL, &r), STORE_OK);
+    store_close(s);
+    assert_true(strlen(qs(copy, "SELECT value FROM meta WHERE key = 'backup_made_at'", buf,
+                          sizeof buf)) == 20);
+    s = open_ok(copy, "ko-KR");
+    int64_t first, second;
+    assert_int_equal(
+        store_run_begin(s, "tmdb-ingest ids 1", "ids 1", "2026-11-28T06:30:00Z", &first), STORE_OK);
+    assert_int_equal(
+        store_run_begin(s, "tmdb-ingest ids 2", "ids 2", "2026-11-28T06:40:00Z", &second),
+        STORE_OK);
+    store_close(s);
+    assert_int_equal(first, STORE_RESTORED_RUN_GAP);
+    assert_int_equal(second, STORE_RESTORED_RUN_GAP + 1);
+    assert_int_equal(q(copy, "SELECT count(*) FROM meta WHERE key = 'backup_made_at'"), 0);
+}
+
 /* A callback that asks to stop stops the copy between two steps. */
 static void test_backup_stops_when_asked(void **state) {
     struct fixture *f = *state;
     struct store *s = database_to_copy(f->path);
     char copy[160];
-    snprintf(copy, sizeof copy, "%s/copy.sqlite3", f->dir);
-    fclose(fopen(copy, "w"));
+    empty_copy(f, copy, sizeof copy);
     struct backup_probe p = {.path = f->path, .stop = true};
     struct store_backup_result r;
     assert_int_equal(store_backup(s, copy, backup_step, &p, &r), STORE_ERR_STOPPED);
@@ -3429,6 +3459,7 @@ static void test_backup_names_the_copy_it_cannot_write(void **state) {
     struct store_backup_result r;
     assert_int_equal(store_backup(s, copy, NULL, NULL, &r), STORE_ERR);
     assert_non_null(strstr(store_errmsg(s), copy));
+    assert_non_null(strstr(store_errmsg(s), "(No such file or directory)"));
     store_close(s);
 }
 
@@ -3541,6 +3572,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_shrink_wal_does_not_wait_for_readers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_is_one_snapshot, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_stops_when_asked, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_first_run_of_a_restored_copy_skips_the_lost_ids, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_backup_names_the_copy_it_cannot_write, setup,
                                         teardown),
         /* the writes of a load, again on a connection that fires no trigger */
