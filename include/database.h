@@ -62,8 +62,9 @@ int database_open_for_optimize(const struct options *opt, int *lock_fd, struct s
  * device is refused as by database_open_for_reading(). */
 int database_language(const char *path, char *language, size_t size);
 
-/* At the end of a load: empty DB-wal, or warn why it stays big. */
-void database_empty_wal(struct store *s);
+/* At the end of a load (or an optimize: `what` names it, "load"): empty
+ * DB-wal, or warn why it stays big. */
+void database_empty_wal(struct store *s, const char *what);
 
 /* Close `s` (NULL accepted) and release the lock (-1 accepted). */
 void database_close(struct store *s, int lock_fd);

@@ -997,7 +997,7 @@ static int check_applicable(const struct options *opt, const struct given *g) {
     if (g->format && opt->command != COMMAND_DUMP && opt->command != COMMAND_STATS)
         return usage_error("%s", "--format applies to the dump and stats commands only"), -1;
     if (g->db_cache && opt->command != COMMAND_LOAD && opt->command != COMMAND_MERGE)
-        return usage_error("%s", "--db-cache applies to the commands that write: list, ids, "
+        return usage_error("%s", "--db-cache applies to the commands that write rows: list, ids, "
                                  "export, changes and merge"),
                -1;
     if (g->limit && opt->command != COMMAND_SEARCH)

@@ -371,15 +371,15 @@ int database_language(const char *path, char *language, size_t size) {
     return language[0] ? 0 : EXIT_USAGE;
 }
 
-void database_empty_wal(struct store *s) {
+void database_empty_wal(struct store *s, const char *what) {
     int64_t wal = 0;
     char path[PATH_MAX];
     if (store_shrink_wal(s, &wal, path, sizeof path) != STORE_OK)
         log_warn("%s", store_errmsg(s));
     else if (wal > STORE_WAL_LIMIT_BYTES) /* SQLite cuts a reused file back to the limit */
-        log_warn("%s is %lld MiB: a reader held a snapshot open during the load, so SQLite "
+        log_warn("%s is %lld MiB: a reader held a snapshot open during the %s, so SQLite "
                  "could not reuse it; it empties at the end of a load that no long query spans",
-                 path, (long long)(wal >> 20));
+                 path, (long long)(wal >> 20), what);
 }
 
 void database_close(struct store *s, int lock_fd) {

@@ -641,7 +641,7 @@ static int record_outcome(const struct options *opt, struct store *store, const 
     }
     if (finish_run(store, facts->run_id, *status, code, counts) != 0)
         code = EXIT_UNRECORDED;
-    database_empty_wal(store);
+    database_empty_wal(store, "load");
     return code;
 }
 

@@ -197,7 +197,7 @@ static int optimize(const struct options *opt) {
         log_error("%s", store_errmsg(s));
         code = EXIT_FATAL;
     } else
-        database_empty_wal(s); /* it held the index written anew */
+        database_empty_wal(s, "optimize"); /* it held the index written anew */
     database_close(s, lock_fd);
     if (code != 0 || opt->verbosity < 0)
         return code;

@@ -33,7 +33,7 @@ is "$RC" 0 "merge with --db-cache exits 0"
 like "$ERR" "database page cache: 16384 KiB" "merge sizes its output's cache"
 
 run_ingest --db-cache 8M stats
-if [ "$RC" = 2 ] && printf '%s' "$ERR" | grep -q -- "--db-cache applies to the commands that write"; then
+if [ "$RC" = 2 ] && printf '%s' "$ERR" | grep -q -- "--db-cache applies to the commands that write rows"; then
     ok 0 "stats refuses --db-cache (exit 2)"
 else
     ok 1 "stats refuses --db-cache (exit 2)"
