@@ -171,7 +171,7 @@ static void print_run(FILE *out, const struct store_run_row *r, enum run_life li
     if (r->exit_status >= 0)
         snprintf(exit_status, sizeof exit_status, "%d", r->exit_status);
     fprintf(out,
-            "  %5" PRId64 "  %-20s  %10s  %-11s %4s  %7" PRId64 " %7" PRId64 " %6" PRId64
+            "  %7" PRId64 "  %-20s  %10s  %-11s %4s  %7" PRId64 " %7" PRId64 " %6" PRId64
             " %7" PRId64 "  %s\n",
             r->id, r->started_at ? r->started_at : "", duration, status, exit_status,
             r->counts.fetched, r->counts.missing, r->counts.failed, r->counts.skipped,
@@ -479,7 +479,9 @@ static int print_stats(const char *path, const struct store_overview *o,
             o->by_age[STORE_AGE_QUARTER], o->by_age[STORE_AGE_OLDER]);
     if (o->movies > 0)
         fprintf(out, "           oldest fetch %s, newest %s\n", o->oldest_fetch, o->newest_fetch);
-    fprintf(out, "Last runs\n     id  started               duration    status      exit   "
+    /* ids to 7 digits: a restored backup's first run is a million past
+     * its runs (STORE_RESTORED_RUN_GAP) */
+    fprintf(out, "Last runs\n       id  started               duration    status      exit   "
                  "stored missing failed skipped  source\n");
     for (int i = 0; i < runs->n; i++)
         print_run(out, &runs->rows[i], runs->life[i]);

@@ -8,7 +8,7 @@
 # (The first run recorded in a restored copy takes an id a million past
 # its runs: store.h, STORE_RESTORED_RUN_GAP.)
 . "$(dirname "$0")/lib.sh"
-plan 4
+plan 5
 
 start_fake --movies 60 --deleted 0
 run_ingest ids 1133 46 --rate 0                 # night 1: run 1
@@ -37,5 +37,13 @@ cp "$TMP/backup.sqlite3" "$DB.new" && mv "$DB.new" "$DB"
 "$BIN" merge "$DB" "$TMP/shard.sqlite3" 2>/dev/null
 is "$(sql 'SELECT group_concat(id) FROM runs ORDER BY id'):$(sql "SELECT count(*) FROM meta WHERE key = 'backup_made_at'")" \
     "1,1000001:0" "a merge into a restored copy numbers its runs past the gap too, once"
+# stats' table holds such ids under their heading
+run_ingest stats
+printf '%s\n' "$OUT" | "$PYTHON" -c '
+import sys
+lines = sys.stdin.read().split("\n")
+head, row = lines[lines.index("Last runs") + 1:][:2]
+sys.exit(0 if row.startswith("  1000001  ") and head.index("id") + 2 == len("  1000001") else 1)'
+is "$?" 0 "stats shows a run id of 7 digits under its heading"
 
 done_testing
