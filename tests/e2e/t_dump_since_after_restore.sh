@@ -35,7 +35,7 @@ ok "$([ "$RC" = 2 ] || printf '%s\n' "$OUT" | grep -q '"id":1166,'; echo $?)" \
 rm -f "$DB" "$DB-wal" "$DB-shm"
 cp "$TMP/backup.sqlite3" "$DB.new" && mv "$DB.new" "$DB"
 "$BIN" merge "$DB" "$TMP/shard.sqlite3" 2>/dev/null
-is "$(sql 'SELECT group_concat(id) FROM runs ORDER BY id'):$(sql "SELECT count(*) FROM meta WHERE key = 'backup_made_at'")" \
+is "$(sql 'SELECT group_concat(id) FROM (SELECT id FROM runs ORDER BY id)'):$(sql "SELECT count(*) FROM meta WHERE key = 'backup_made_at'")" \
     "1,1000001:0" "a merge into a restored copy numbers its runs past the gap too, once"
 # stats' table holds such ids under their heading
 run_ingest stats
