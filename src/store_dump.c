@@ -127,13 +127,16 @@ static enum store_status emit_rows(struct store *s, sqlite3_stmt *st, store_row_
 
 /* The last run finished with no run going on after it, in this snapshot.
  * A run with no finished_at counts as going on: a 'running' one, or one
- * merged while it ran (store_merge.c), whose rows may still come. */
+ * merged while it ran (store_merge.c), whose rows may still come. The run
+ * before it by id, not its id - 1: ids have gaps (STORE_RESTORED_RUN_GAP),
+ * and an id that names no run is refused by the next dump. */
 static int next_since_of(struct store *s, int64_t *out) {
     sqlite3_stmt *st;
     *out = 0;
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT coalesce((SELECT min(id) - 1 FROM runs WHERE status = "
-                           "'running' OR finished_at IS NULL), (SELECT max(id) FROM runs), 0)",
+                           "SELECT coalesce(max(id), 0) FROM runs WHERE id < coalesce((SELECT "
+                           "min(id) FROM runs WHERE status = 'running' OR finished_at IS NULL), "
+                           "9223372036854775807)",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
     int rc = sqlite3_step(st);

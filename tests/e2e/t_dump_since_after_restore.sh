@@ -8,7 +8,7 @@
 # (The first run recorded in a restored copy takes an id a million past
 # its runs: store.h, STORE_RESTORED_RUN_GAP.)
 . "$(dirname "$0")/lib.sh"
-plan 5
+plan 7
 
 start_fake --movies 60 --deleted 0
 run_ingest ids 1133 46 --rate 0                 # night 1: run 1
@@ -45,5 +45,23 @@ lines = sys.stdin.read().split("\n")
 head, row = lines[lines.index("Last runs") + 1:][:2]
 sys.exit(0 if row.startswith("  1000001  ") and head.index("id") + 2 == len("  1000001") else 1)'
 is "$?" 0 "stats shows a run id of 7 digits under its heading"
+
+# A dump while the first load on a restored copy runs: its "next time"
+# names a run the next dump accepts (the copy's last), not the id below
+# the running one's, which the gap left to no run.
+rm -f "$DB" "$DB-wal" "$DB-shm"
+cp "$TMP/backup.sqlite3" "$DB.new" && mv "$DB.new" "$DB"
+start_fake --movies 60 --deleted 0 --latency-ms 100
+"$BIN" --db "$DB" --no-progress list popular --pages 1 --rate 0 --workers 1 \
+    >/dev/null 2>"$TMP/load.err" &
+load=$!
+wait_for "the load's run row" "$load" \
+    sh -c "sqlite3 '$DB' \"SELECT status FROM runs WHERE id > 1\" 2>/dev/null | grep -q running"
+run_ingest dump
+like "$ERR" "next time: --since 1$" "a dump during that load says to start after the copy's last run"
+wait "$load"
+run_ingest dump --since "$(printf '%s\n' "$ERR" | sed -n 's/.*--since \([0-9]*\)$/\1/p')"
+is "$RC:$(printf '%s\n' "$OUT" | grep -c '"id":')" "0:$(sql 'SELECT count(*) FROM movies WHERE fetched_at >= (SELECT started_at FROM runs WHERE id = 1000001)')" \
+    "and the next dump from it sends what that load wrote"
 
 done_testing

@@ -3437,6 +3437,34 @@ static void test_first_run_of_a_restored_copy_skips_the_lost_ids(void **state) {
     assert_int_equal(q(copy, "SELECT count(*) FROM meta WHERE key = 'backup_made_at'"), 0);
 }
 
+/* A dump while the first run of a restored copy goes on: its next --since
+ * is the copy's last run, an id the next dump accepts, not the one below
+ * the running run's (STORE_RESTORED_RUN_GAP left no run there). */
+static void test_dump_next_since_names_a_run_across_the_restore_gap(void **state) {
+    struct fixture *f = *state;
+    struct store *s = open_ok(f->path, "ko-KR");
+    int64_t kept, running, next = -1;
+    struct run_counts counts = {0};
+    assert_int_equal(
+        store_run_begin(s, "tmdb-ingest ids 1", "ids 1", "2026-11-27T06:30:00Z", &kept), STORE_OK);
+    assert_int_equal(store_run_finish(s, kept,
+                                      &(struct run_end){"2026-11-27T06:31:00Z", "ok", 0, NULL},
+                                      &counts),
+                     STORE_OK);
+    assert_int_equal(store_meta_set(s, "backup_made_at", "2026-11-27T07:00:00Z"), STORE_OK);
+    assert_int_equal(
+        store_run_begin(s, "tmdb-ingest ids 2", "ids 2", "2026-11-28T06:30:00Z", &running),
+        STORE_OK);
+    assert_int_equal(running, kept + STORE_RESTORED_RUN_GAP);
+    int rows = 0;
+    assert_int_equal(store_dump(s, "runs", NULL, count_row, &rows, &next), STORE_OK);
+    assert_int_equal(next, kept);
+    assert_int_equal(
+        store_dump(s, "movies", &(struct store_since){.run = next}, count_row, &rows, &next),
+        STORE_OK);
+    store_close(s);
+}
+
 /* A callback that asks to stop stops the copy between two steps. */
 static void test_backup_stops_when_asked(void **state) {
     struct fixture *f = *state;
@@ -3574,6 +3602,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_backup_stops_when_asked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_first_run_of_a_restored_copy_skips_the_lost_ids, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_dump_next_since_names_a_run_across_the_restore_gap,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_names_the_copy_it_cannot_write, setup,
                                         teardown),
         /* the writes of a load, again on a connection that fires no trigger */
