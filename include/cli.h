@@ -97,6 +97,7 @@ enum command {
     COMMAND_SEARCH, /* full-text search */
     COMMAND_BACKUP, /* a copy of the database (backup.h) */
     COMMAND_OPTIMIZE, /* the search index compacted */
+    COMMAND_RESTORE,  /* a backup put in place of the database (restore.h) */
 };
 
 struct options {
@@ -147,6 +148,7 @@ struct options {
     char **merge_inputs;
     int n_merge_inputs;
     const char *backup_dest; /* backup DEST (argv's string) */
+    const char *restore_from; /* restore BACKUP (argv's string) */
     /* argv's pointers, for getopt_long() to reorder (operands after the
      * options): argv itself stays as typed, for the runs table */
     char **args;

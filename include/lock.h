@@ -27,12 +27,12 @@
  * descriptor closes (lock_release(), or the process dying). The read lock
  * covers one byte, whose offset says what holds the lock (enum lock_use):
  * only a load has a run row of its own, so stats must not take a merge, a
- * schema upgrade or an optimize for a run's process. On a local filesystem flock and fcntl
- * locks are independent, and a read lock excludes only writers, which nobody
- * is: the read lock changes no one's flock. Where the client emulates flock
- * with byte-range locks (NFS, SMB, 9p, FUSE), the two would be one lock
- * owner's and interact: there only the flock is taken and lock_query() says
- * it cannot tell.
+ * schema upgrade, an optimize or a restore for a run's process. On a local
+ * filesystem flock and fcntl locks are independent, and a read lock
+ * excludes only writers, which nobody is: the read lock changes no one's
+ * flock. Where the client emulates flock with byte-range locks (NFS, SMB,
+ * 9p, FUSE), the two would be one lock owner's and interact: there only the
+ * flock is taken and lock_query() says it cannot tell.
  *
  * Used by main's thread only.
  */
@@ -54,6 +54,7 @@ enum lock_use {
     LOCK_FOR_MERGE = 1,    /* a merge into the database: no run row of its own */
     LOCK_FOR_UPGRADE = 2,  /* a schema upgrade before stats, dump, search or a dry run read it */
     LOCK_FOR_OPTIMIZE = 3, /* `optimize`: the search index compacted; no run row of its own */
+    LOCK_FOR_RESTORE = 4,  /* `restore`: a backup put in place of the database */
 };
 
 /* Take the lock for database `db_path`, for `use`. On LOCK_OK, *fd holds it until
@@ -68,8 +69,8 @@ enum lock_status lock_acquire(const char *db_path, enum lock_use use, int *fd, c
 enum lock_holder {
     LOCK_HOLDER_NONE = 0,    /* no live process holds it; also when there is no lock file
                                 (no load or merge ever ran on this database) */
-    LOCK_HOLDER_LIVE = 1,    /* a load, a merge into it, a schema upgrade or an optimize
-                                holds it now (which: lock_query()'s *use) */
+    LOCK_HOLDER_LIVE = 1,    /* a load, a merge into it, a schema upgrade, an optimize or a
+                                restore holds it now (which: lock_query()'s *use) */
     LOCK_HOLDER_UNKNOWN = 2, /* cannot tell (`why` says: the lock file cannot be opened or is
                                 not a file, or is on a filesystem that emulates flock) */
 };

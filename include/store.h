@@ -764,4 +764,23 @@ struct store_backup_result {
 enum store_status store_backup(struct store *s, const char *dest_path, store_backup_fn fn,
                                void *ctx, struct store_backup_result *result);
 
+/* What a copy about to be restored holds (store_prepare_restore()). */
+struct store_restore_info {
+    int64_t movies;   /* its movies, deleted ones included */
+    int64_t last_run; /* its highest runs.id, 0 when it holds none */
+    char made_at[32]; /* meta.backup_made_at as it was ("" for a copy made some other way) */
+};
+
+/*
+ * Make the copy at `path` (a file of its own: `restore` copied the backup
+ * there) ready to be put in place of the database: it must be a tmdb-ingest
+ * database of this schema version or an older one (STORE_ERR_SCHEMA
+ * otherwise: another program's, a newer tmdb-ingest's) and pass PRAGMA
+ * quick_check (STORE_ERR: damaged); it gets the mark of a backup's copy
+ * when it has none (meta.backup_made_at: STORE_RESTORED_RUN_GAP) and is
+ * left in rollback mode, one file. The reason of a failure in `err`.
+ */
+enum store_status store_prepare_restore(const char *path, struct store_restore_info *info,
+                                        char *err, size_t err_size);
+
 #endif

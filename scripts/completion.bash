@@ -30,7 +30,7 @@ _tmdb_ingest() {
         cword=$COMP_CWORD
     fi
     local bin=${words[0]}
-    local commands="list ids export changes merge stats search dump backup optimize"
+    local commands="list ids export changes merge stats search dump backup optimize restore"
 
     case $prev in
     --db | --file | --cacert | --token-file)
@@ -97,7 +97,7 @@ _tmdb_ingest() {
     case $command in
     "") COMPREPLY=($(compgen -W "$commands" -- "$cur")) ;;
     list) COMPREPLY=($(compgen -W "now_playing popular top_rated upcoming" -- "$cur")) ;;
-    merge | backup) _tmdb_ingest_files ;;
+    merge | backup | restore) _tmdb_ingest_files ;;
     esac
 }
 

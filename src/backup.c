@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "database.h"
+#include "dbfile.h"
 #include "lock.h"
 #include "log.h"
 #include "stop.h"
@@ -21,9 +22,6 @@
 
 /* The temporary file's name is DEST.tmp-PID, or DEST.tmp-PID-N when taken. */
 #define TEMP_TRIES 100
-
-/* The files SQLite may make beside a database file. */
-static const char *const side_suffixes[] = {"-journal", "-wal", "-shm"};
 
 /* `dest` as written to: the file a symbolic link leads to (its directory
  * is where the copy is made and renamed), else `dest` as given. 0, or
@@ -54,34 +52,12 @@ static long long side_file_size(const char *path, const char *suffix) {
     return stat(side, &st) == 0 ? (long long)st.st_size : -1;
 }
 
-/* Whether the file at `path` starts as every SQLite database does. */
-static bool is_sqlite_file(const char *path) {
-    static const char magic[16] = "SQLite format 3";
-    char head[sizeof magic];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, head, sizeof head);
-    close(fd);
-    return n == (ssize_t)sizeof head && memcmp(head, magic, sizeof magic) == 0;
-}
-
-/* The directory `path` is in, into `dir`. */
-static void dir_of(const char *path, char *dir, size_t size) {
-    snprintf(dir, size, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        snprintf(dir, size, ".");
-    else
-        slash[slash == dir ? 1 : 0] = '\0';
-}
-
 /* The name the file `path` has, or will have once made: its directory's
  * real path and its last name, as lock_file_path() names the lock. False
  * when the directory is not there. */
 static bool real_name(const char *path, char *out, size_t size) {
     char dir[PATH_MAX], real[PATH_MAX];
-    dir_of(path, dir, sizeof dir);
+    dbfile_dir_of(path, dir, sizeof dir);
     if (!realpath(dir, real))
         return false;
     const char *base = strrchr(path, '/');
@@ -102,15 +78,12 @@ static bool is_beside_database(const char *db_path, const char *dest, const stru
     if (!st && !real_name(dest, name, sizeof name))
         return false;
     size_t db_len = strlen(lock) - strlen(".lock");
-    size_t n = sizeof side_suffixes / sizeof *side_suffixes;
-    for (size_t i = 0; i <= n; i++) {
-        if (i < n)
-            snprintf(side, sizeof side, "%.*s%s", (int)db_len, lock, side_suffixes[i]);
+    for (size_t i = 0; i <= DBFILE_SIDES; i++) {
+        if (i < DBFILE_SIDES)
+            snprintf(side, sizeof side, "%.*s%s", (int)db_len, lock, dbfile_side_suffixes[i]);
         else
             snprintf(side, sizeof side, "%s", lock);
-        struct stat other;
-        if (st ? stat(side, &other) == 0 && other.st_dev == st->st_dev && other.st_ino == st->st_ino
-               : strcmp(side, name) == 0)
+        if (st ? dbfile_same(side, st) : strcmp(side, name) == 0)
             return true;
     }
     return false;
@@ -118,7 +91,7 @@ static bool is_beside_database(const char *db_path, const char *dest, const stru
 
 /* DEST may be written over (backup.h)? 0, or EXIT_USAGE logged. */
 static int check_dest(const char *db_path, const char *dest) {
-    struct stat st, db;
+    struct stat st;
     bool there = stat(dest, &st) == 0;
     if (is_beside_database(db_path, dest, there ? &st : NULL)) {
         log_error("%s is a file of the database's own (its lock, -wal, -shm or -journal): back "
@@ -136,11 +109,11 @@ static int check_dest(const char *db_path, const char *dest) {
         log_error("%s is a device, FIFO or socket, not a file to write the backup in", dest);
         return EXIT_USAGE;
     }
-    if (stat(db_path, &db) == 0 && db.st_dev == st.st_dev && db.st_ino == st.st_ino) {
+    if (dbfile_same(db_path, &st)) {
         log_error("%s is the database itself: back it up to another file", dest);
         return EXIT_USAGE;
     }
-    if (st.st_size > 0 && !is_sqlite_file(dest)) {
+    if (st.st_size > 0 && dbfile_is_sqlite(dest) != 1) {
         log_error("%s exists and is not a SQLite database: not written over (remove it, or name "
                   "another file)",
                   dest);
@@ -175,37 +148,16 @@ static int make_temp(const char *dest, char *tmp, size_t size) {
             break;
     }
     char dir[PATH_MAX];
-    dir_of(dest, dir, sizeof dir);
+    dbfile_dir_of(dest, dir, sizeof dir);
     log_error("%s: cannot make the backup there: %s", dir, strerror(e));
     return EXIT_FATAL;
-}
-
-/* Remove the temporary file and what SQLite made beside it. */
-static void remove_temp(const char *tmp) {
-    char side[PATH_MAX + 48];
-    unlink(tmp);
-    for (size_t i = 0; i < sizeof side_suffixes / sizeof *side_suffixes; i++) {
-        snprintf(side, sizeof side, "%s%s", tmp, side_suffixes[i]);
-        unlink(side);
-    }
-}
-
-/* fsync `path` (a file, or a directory when `dir`). 0, or errno. A
- * directory whose filesystem cannot sync one (EINVAL) passes. */
-static int sync_path(const char *path, bool dir) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
-    if (fd < 0)
-        return errno;
-    int rc = fsync(fd) == 0 || (dir && errno == EINVAL) ? 0 : errno;
-    close(fd);
-    return rc;
 }
 
 /* The copy synced, then put in place of `dest` (unless a stop came:
  * the stop's exit status), then its directory synced. 0, or EXIT_FATAL
  * logged (`dest` as it was, unless only the directory's sync failed). */
 static int put_in_place(const char *tmp, const char *dest) {
-    int e = sync_path(tmp, false);
+    int e = dbfile_sync(tmp, false);
     if (e != 0) {
         log_error("%s: syncing the backup: %s (%s left as it was)", tmp, strerror(e), dest);
         return EXIT_FATAL;
@@ -217,8 +169,8 @@ static int put_in_place(const char *tmp, const char *dest) {
         return EXIT_FATAL;
     }
     char dir[PATH_MAX];
-    dir_of(dest, dir, sizeof dir);
-    if ((e = sync_path(dir, true)) != 0) {
+    dbfile_dir_of(dest, dir, sizeof dir);
+    if ((e = dbfile_sync(dir, true)) != 0) {
         log_error("%s: syncing the directory after writing %s: %s", dir, dest, strerror(e));
         return EXIT_FATAL;
     }
@@ -293,7 +245,7 @@ int backup_run(const char *db_path, const char *dest_arg, bool say) {
     else if (ss == STORE_OK)
         code = put_in_place(tmp, dest); /* a stop before the rename stops it too */
     if (code != 0) {
-        remove_temp(tmp);
+        dbfile_remove_with_sides(tmp);
         return code;
     }
     if (say)

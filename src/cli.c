@@ -110,6 +110,7 @@ void cli_print_help(FILE *out) {
 "       tmdb-ingest [--db PATH] search QUERY [--limit N]\n"
 "       tmdb-ingest [--db PATH] backup DEST\n"
 "       tmdb-ingest [--db PATH] optimize\n"
+"       tmdb-ingest [--db PATH] restore BACKUP\n"
 "\n"
 "Load movie details from The Movie Database (TMDB) into SQLite.\n"
 "\n"
@@ -132,6 +133,8 @@ void cli_print_help(FILE *out) {
 "                   runs; DEST is replaced only once the copy is whole\n"
 "  optimize         compact the search index, which keeps the old text of rewritten\n"
 "                   movies until then (weekly, after the export)\n"
+"  restore BACKUP   put a backup in place of the database, while no program has\n"
+"                   it open; the database's -wal and -shm go with it\n"
 "\n");
     fprintf(out,
 "Export and changes:\n"
@@ -335,6 +338,18 @@ static const struct command_help {
                  "slow. Takes the database's lock, as a load does (exit 6 while a load or a\n"
                  "merge runs); readers go on meanwhile. Says the index's size before and\n"
                  "after. The pages it frees stay in the file for later loads.\n"},
+    {"restore", "Usage: tmdb-ingest [--db PATH] restore BACKUP\n"
+                "\n"
+                "Put BACKUP (made by backup) in place of the database, which may be gone.\n"
+                "Under the database's lock (exit 6 while a load or a merge runs), and only\n"
+                "when no process it can see has the database open (all, as root): a reader\n"
+                "closing after the restore would write its -wal into the restored file\n"
+                "(exit 6, naming it). BACKUP is copied beside the database, checked (a\n"
+                "tmdb-ingest database, not newer, PRAGMA quick_check), synced; the\n"
+                "database's -wal, -shm and -journal are removed and the copy renamed over\n"
+                "it. Until then the database is as it was. The first run after it is\n"
+                "numbered a million past the backup's runs, so that no run id a downstream\n"
+                "job kept from the replaced database names a new run. BACKUP is only read.\n"},
     {"merge", "Usage: tmdb-ingest merge OUT.sqlite3 IN.sqlite3...\n"
               "\n"
               "Merge databases loaded with --shard into OUT (created if missing), each\n"
@@ -845,7 +860,7 @@ static int apply_option(int c, const char *arg, struct options *opt) {
 
 static int parse_command(int n, char **args, struct options *opt) {
     if (n == 0)
-        return usage_error("%s", "no command given (list, ids, export, changes, merge, stats, dump, search, backup or optimize)"), -1;
+        return usage_error("%s", "no command given (list, ids, export, changes, merge, stats, dump, search, backup, optimize or restore)"), -1;
     if (strcmp(args[0], "export") == 0 || strcmp(args[0], "changes") == 0) {
         if (n != 1)
             return usage_error("%s takes no arguments, only options (see --help)", args[0]), -1;
@@ -858,6 +873,15 @@ static int parse_command(int n, char **args, struct options *opt) {
                    -1;
         opt->command = COMMAND_SEARCH;
         opt->search_query = args[1];
+        return 0;
+    }
+    if (strcmp(args[0], "restore") == 0) {
+        if (n != 2 || !args[1][0])
+            return usage_error("%s", "restore wants one BACKUP, the file to put in place of the "
+                                     "database"),
+                   -1;
+        opt->command = COMMAND_RESTORE;
+        opt->restore_from = args[1];
         return 0;
     }
     if (strcmp(args[0], "optimize") == 0) {
@@ -908,7 +932,7 @@ static int parse_command(int n, char **args, struct options *opt) {
         return 0;
     }
     if (strcmp(args[0], "ids") != 0)
-        return usage_error("unknown command '%s' (list, ids, export, changes, merge, stats, dump, search, backup or optimize)", args[0]),
+        return usage_error("unknown command '%s' (list, ids, export, changes, merge, stats, dump, search, backup, optimize or restore)", args[0]),
                -1;
     if (n == 1)
         return usage_error("%s", "ids wants movie ids, or '-' to read them from stdin"), -1;
@@ -1013,6 +1037,9 @@ static int check_applicable(const struct options *opt, const struct given *g) {
     if (opt->command == COMMAND_STATS && (g->loads || g->max_age || g->date || g->file ||
                                           g->since || g->min_popularity || export_only))
         return usage_error("%s", "stats takes only --db and --format (and " EVERY_COMMAND ")"), -1;
+    if (opt->command == COMMAND_RESTORE && (g->loads || g->max_age || g->date || g->file ||
+                                            g->since || g->min_popularity || export_only))
+        return usage_error("%s", "restore takes only BACKUP and --db (and " EVERY_COMMAND ")"), -1;
     if (opt->command == COMMAND_OPTIMIZE && (g->loads || g->max_age || g->date || g->file ||
                                              g->since || g->min_popularity || export_only))
         return usage_error("%s", "optimize takes only --db (and " EVERY_COMMAND ")"), -1;

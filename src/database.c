@@ -46,6 +46,8 @@ static const char *holder_name(enum lock_holder holder, enum lock_use use) {
         return "another stats, dump or search upgrading its schema";
     case LOCK_FOR_OPTIMIZE:
         return "an optimize of its search index";
+    case LOCK_FOR_RESTORE:
+        return "a restore of a backup in its place";
     }
     return "a process this one cannot tell";
 }

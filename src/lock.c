@@ -293,7 +293,7 @@ enum lock_holder lock_query(const char *db_path, enum lock_use *use, char *why, 
     /* one holder at most (the flock is exclusive); the whole file from 0
      * is a version's from before lock_use, which loads and merges shared */
     if (holder == LOCK_HOLDER_LIVE)
-        *use = fl.l_len == 1 && fl.l_start >= LOCK_FOR_LOAD && fl.l_start <= LOCK_FOR_OPTIMIZE
+        *use = fl.l_len == 1 && fl.l_start >= LOCK_FOR_LOAD && fl.l_start <= LOCK_FOR_RESTORE
                    ? (enum lock_use)fl.l_start
                    : LOCK_FOR_LOAD;
     close(f); /* it held no lock: closing releases none of anyone's */

@@ -4,7 +4,8 @@
  * Wiring only: parse the command line (cli.h), set up logging, the standard
  * descriptors, signals and the libraries, load the credential, and hand the
  * command to its module: a load to load.h, stats and search to report.h,
- * dump to dump.h, merge and optimize to store.h, backup to backup.h, each database
+ * dump to dump.h, merge and optimize to store.h, backup to backup.h,
+ * restore to restore.h, each database
  * opened by database.h.
  * Returns the exit status the command gave (cli.h).
  */
@@ -28,6 +29,7 @@
 #include "load.h"
 #include "log.h"
 #include "report.h"
+#include "restore.h"
 #include "stop.h"
 #include "store.h"
 
@@ -371,15 +373,17 @@ int main(int argc, char **argv) {
         cli_free(&opt);
         return said_why(code);
     }
-    if (opt.command == COMMAND_BACKUP) {
+    if (opt.command == COMMAND_BACKUP || opt.command == COMMAND_RESTORE) {
         protect_credential();
-        /* a signal stops the copy between two steps, and its temporary
-         * file is removed (backup.h) */
+        /* a signal stops the copy, and its temporary file is removed
+         * (backup.h, restore.h) */
         int code = EXIT_FATAL;
         if (stop_init() != 0 || stop_catch_signals() != 0)
             log_error("could not set up signal handling");
-        else
+        else if (opt.command == COMMAND_BACKUP)
             code = backup_run(opt.db_path, opt.backup_dest, opt.verbosity >= 0);
+        else
+            code = restore_run(opt.db_path, opt.restore_from, opt.verbosity >= 0);
         stop_cleanup();
         cli_free(&opt);
         return said_why(code);

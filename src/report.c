@@ -35,7 +35,7 @@ struct run_list {
     bool failed; /* out of memory */
 };
 
-/* Whether a load, a merge, an upgrade or an optimize holds the database (lock_query()),
+/* Whether a load, a merge, an upgrade, an optimize or a restore holds the database (lock_query()),
  * which, and why that cannot be told. */
 struct liveness {
     enum lock_holder holder;
@@ -391,7 +391,8 @@ static int stats_json(const char *path, const struct store_overview *o, const st
     static const char *const uses[] = {[LOCK_FOR_LOAD] = "load",
                                        [LOCK_FOR_MERGE] = "merge",
                                        [LOCK_FOR_UPGRADE] = "upgrade",
-                                       [LOCK_FOR_OPTIMIZE] = "optimize"};
+                                       [LOCK_FOR_OPTIMIZE] = "optimize",
+                                       [LOCK_FOR_RESTORE] = "restore"};
     add_text(&d, root, "in_use_by", l->holder == LOCK_HOLDER_LIVE ? uses[l->use] : NULL);
     cJSON *array = cJSON_AddArrayToObject(root, "runs");
     d.failed |= array == NULL;

@@ -14,7 +14,7 @@ complete_words() { # complete_words WORD... (the last is the one being completed
         _tmdb_ingest
         printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$ROOT" "$@"
 }
-is "$(complete_words "$BIN" "")" "backup changes dump export ids list merge optimize search stats " "commands"
+is "$(complete_words "$BIN" "")" "backup changes dump export ids list merge optimize restore search stats " "commands"
 is "$(complete_words "$BIN" list "")" "now_playing popular top_rated upcoming " "list names"
 is "$(complete_words "$BIN" export --inc)" "--include-adult --include-video " "options, from --help"
 is "$(complete_words "$BIN" --append credits,key)" "credits,keywords " "--append parts after a comma"

@@ -4,10 +4,10 @@
 # pages, workers, writer, 404s, a failed payload and retries); the daily
 # export, downloaded and inflated, its dry run too; changes; ids from
 # standard input with appended parts; merge; and the read commands: stats
-# (text and JSON), dump (JSON lines and CSV), search; backup; optimize.
+# (text and JSON), dump (JSON lines and CSV), search; backup; optimize; restore.
 # Run by `make valgrind` (part of `make test`).
 . "$(dirname "$0")/../e2e/lib.sh"
-plan 32
+plan 35
 
 command -v valgrind >/dev/null || bail "valgrind is not installed (make deps)"
 
@@ -69,6 +69,9 @@ vg "backup" 0 --db "$DB" backup "$TMP/backup.sqlite3"
 is "$(sqlite3 "$TMP/backup.sqlite3" 'SELECT count(*) FROM movies')" "$(sql 'SELECT count(*) FROM movies')" \
     "the backup holds every movie"
 vg "optimize" 0 --db "$DB" optimize
+vg "restore" 0 --db "$TMP/restored.sqlite3" restore "$TMP/backup.sqlite3"
+is "$(sqlite3 "$TMP/restored.sqlite3" 'SELECT count(*) FROM movies')" "$(sql 'SELECT count(*) FROM movies')" \
+    "the restored database holds every movie"
 
 is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
 

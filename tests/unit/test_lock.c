@@ -88,7 +88,7 @@ static void test_each_use_is_seen_as_itself(void **state) {
     char why[600], err[512];
     struct paths p = paths("uses");
     const enum lock_use uses[] = {LOCK_FOR_LOAD, LOCK_FOR_MERGE, LOCK_FOR_UPGRADE,
-                                  LOCK_FOR_OPTIMIZE};
+                                  LOCK_FOR_OPTIMIZE, LOCK_FOR_RESTORE};
     for (size_t i = 0; i < sizeof uses / sizeof *uses; i++) {
         int fd = -1, again = -1;
         enum lock_use seen = LOCK_FOR_LOAD;

@@ -214,6 +214,10 @@ static void test_a_running_run_under_an_optimize_is_dead(void **state) {
     check_held_not_by_a_load(*state, LOCK_FOR_OPTIMIZE, "optimize");
 }
 
+static void test_a_running_run_under_a_restore_is_dead(void **state) {
+    check_held_not_by_a_load(*state, LOCK_FOR_RESTORE, "restore");
+}
+
 /* A load that starts after the snapshot, before stats looks at the lock,
  * marks the dead run aborted and holds the database: the run is dead,
  * not the holder's (it read alive, the holder taken for its process). */
@@ -384,6 +388,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_a_running_run_under_an_upgrade_is_dead, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_running_run_under_an_optimize_is_dead, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_running_run_under_a_restore_is_dead, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_a_run_a_load_marked_aborted_since_the_snapshot_is_dead,
                                         setup, teardown),

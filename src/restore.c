@@ -1,0 +1,254 @@
+/* restore.c - see restore.h. */
+#include "restore.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dbfile.h"
+#include "log.h"
+#include "lock.h"
+#include "stop.h"
+#include "store.h"
+
+/* Bytes copied at a time, between which a stop is looked for. */
+#define COPY_CHUNK (1u << 20)
+
+/* The database file itself (where a symbolic link leads, as the lock's
+ * name says: lock_file_path()), into `out`. 0, or EXIT_FATAL logged. */
+static int database_file(const char *db_path, char *out, size_t size) {
+    char lock[PATH_MAX + 8];
+    int rc = lock_file_path(db_path, lock, sizeof lock);
+    size_t n = strlen(lock) - strlen(".lock");
+    if (rc != 0 || n >= size) {
+        log_error("%s: %s", db_path, rc == -ELOOP ? "symbolic links in a loop" : "path too long");
+        return EXIT_FATAL;
+    }
+    memcpy(out, lock, n);
+    out[n] = '\0';
+    return 0;
+}
+
+/* BACKUP may be restored: a regular file, not the database itself.
+ * 0, or EXIT_USAGE logged. */
+static int check_backup(const char *backup, const char *db_file) {
+    struct stat st;
+    if (stat(backup, &st) != 0) {
+        log_error("%s: %s (nothing restored)", backup, strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        log_error("%s is not a file: nothing restored", backup);
+        return EXIT_USAGE;
+    }
+    if (dbfile_same(db_file, &st)) {
+        log_error("%s is the database itself: nothing restored", backup);
+        return EXIT_USAGE;
+    }
+    int sqlite = dbfile_is_sqlite(backup);
+    if (sqlite < 0) {
+        log_error("%s: %s (nothing restored)", backup, strerror(errno));
+        return EXIT_FATAL;
+    }
+    if (!sqlite) {
+        log_error("%s is not a SQLite database: nothing restored", backup);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* A process other than this one that has the file `st` open, by
+ * /proc/PID/fd: its pid and name into *pid and `name`, true. Processes
+ * this one may not look into (another user's, unless root) are not seen. */
+static bool open_elsewhere(const struct stat *st, long *pid, char *name, size_t size) {
+    DIR *proc = opendir("/proc");
+    if (!proc)
+        return false;
+    bool found = false;
+    const struct dirent *p;
+    while (!found && (p = readdir(proc)) != NULL) {
+        char *end;
+        long id = strtol(p->d_name, &end, 10);
+        if (*end || id <= 0 || id == (long)getpid())
+            continue;
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%ld/fd", id);
+        DIR *fds = opendir(path);
+        if (!fds)
+            continue;
+        const struct dirent *f;
+        while (!found && (f = readdir(fds)) != NULL) {
+            char fd_path[352];
+            struct stat o;
+            snprintf(fd_path, sizeof fd_path, "%s/%s", path, f->d_name);
+            found = f->d_name[0] != '.' && stat(fd_path, &o) == 0 && o.st_dev == st->st_dev &&
+                    o.st_ino == st->st_ino;
+        }
+        closedir(fds);
+        if (found) {
+            *pid = id;
+            snprintf(path, sizeof path, "/proc/%ld/comm", id);
+            FILE *comm = fopen(path, "r");
+            if (!comm || !fgets(name, (int)size, comm))
+                snprintf(name, size, "?");
+            name[strcspn(name, "\n")] = '\0';
+            if (comm)
+                fclose(comm);
+        }
+    }
+    closedir(proc);
+    return found;
+}
+
+/* Copy `from` into the new file `to`, with the owner and mode of `like`
+ * when it is there (the database replaced: a restore by root keeps it the
+ * service user's). 0, or an exit status logged. */
+static int copy_file(const char *from, const char *to, const char *like) {
+    struct stat db;
+    bool have_db = stat(like, &db) == 0;
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+        log_error("%s: %s (nothing restored)", from, strerror(errno));
+        return EXIT_FATAL;
+    }
+    int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if (out < 0) {
+        log_error("%s: %s (nothing restored)", to, strerror(errno));
+        close(in);
+        return EXIT_FATAL;
+    }
+    if (have_db && (fchmod(out, db.st_mode & 0666) != 0 ||
+                    (geteuid() == 0 && fchown(out, db.st_uid, db.st_gid) != 0)))
+        log_warn("%s: could not give it the database's owner and mode: %s", to, strerror(errno));
+    char *buf = malloc(COPY_CHUNK);
+    int code = buf ? 0 : EXIT_FATAL;
+    const char *failed = buf ? NULL : "out of memory";
+    while (code == 0) {
+        ssize_t n = read(in, buf, COPY_CHUNK);
+        if (n == 0)
+            break;
+        if (n < 0 || write(out, buf, (size_t)n) != n) {
+            failed = n < 0 ? from : to;
+            code = EXIT_FATAL;
+        } else if (stop_requested())
+            code = cli_exit_of_signal(stop_signal());
+    }
+    if (code == EXIT_FATAL)
+        log_error("%s: %s (nothing restored)", failed ? failed : to,
+                  buf ? strerror(errno) : "out of memory");
+    if (code == 0 && fsync(out) != 0) {
+        log_error("%s: syncing the copy: %s (nothing restored)", to, strerror(errno));
+        code = EXIT_FATAL;
+    }
+    free(buf);
+    close(in);
+    close(out);
+    return code;
+}
+
+/* Remove the files of the database replaced (restore.h), then rename the
+ * copy over it and sync the directory. 0, or EXIT_FATAL logged. */
+static int put_in_place(const char *tmp, const char *db_file) {
+    char side[PATH_MAX + 16];
+    for (size_t i = 0; i < DBFILE_SIDES; i++) {
+        snprintf(side, sizeof side, "%s%s", db_file, dbfile_side_suffixes[i]);
+        if (unlink(side) != 0 && errno != ENOENT) {
+            log_error("%s: %s (nothing restored)", side, strerror(errno));
+            return EXIT_FATAL;
+        }
+    }
+    if (rename(tmp, db_file) != 0) {
+        log_error("%s: %s (nothing restored)", db_file, strerror(errno));
+        return EXIT_FATAL;
+    }
+    char dir[PATH_MAX];
+    dbfile_dir_of(db_file, dir, sizeof dir);
+    int e = dbfile_sync(dir, true);
+    if (e != 0) {
+        log_error("%s: syncing the directory after the restore: %s", dir, strerror(e));
+        return EXIT_FATAL;
+    }
+    return 0;
+}
+
+/* Under the lock: copy, prepare, put in place. */
+static int restore_locked(const char *db_file, const char *backup,
+                          struct store_restore_info *info) {
+    struct stat st;
+    long pid;
+    char name[64];
+    if (stat(db_file, &st) == 0 && open_elsewhere(&st, &pid, name, sizeof name)) {
+        log_error("%s is open in process %ld (%s): close it first, as every program reading "
+                  "the database (it would write the replaced database's DB-wal into the "
+                  "restored file); nothing restored",
+                  db_file, pid, name);
+        return EXIT_LOCKED;
+    }
+    char tmp[PATH_MAX + 32], err[1024];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", db_file, (long)getpid());
+    int code = copy_file(backup, tmp, db_file);
+    if (code == 0) {
+        enum store_status ss = store_prepare_restore(tmp, info, err, sizeof err);
+        if (ss != STORE_OK) {
+            log_error("%s", err);
+            code = ss == STORE_ERR_SCHEMA ? EXIT_USAGE : EXIT_FATAL;
+        }
+    }
+    int e;
+    if (code == 0 && (e = dbfile_sync(tmp, false)) != 0) { /* marked since the copy */
+        log_error("%s: syncing the copy: %s (nothing restored)", tmp, strerror(e));
+        code = EXIT_FATAL;
+    }
+    if (code == 0 && stop_requested())
+        code = cli_exit_of_signal(stop_signal());
+    if (code == 0)
+        code = put_in_place(tmp, db_file);
+    if (code != 0)
+        dbfile_remove_with_sides(tmp);
+    return code;
+}
+
+int restore_run(const char *db_path, const char *backup, bool say) {
+    char db_file[PATH_MAX], err[512];
+    int code = database_file(db_path, db_file, sizeof db_file);
+    if (code == 0)
+        code = check_backup(backup, db_file);
+    if (code != 0)
+        return code;
+    int lock_fd = -1;
+    enum lock_status ls = lock_acquire(db_path, LOCK_FOR_RESTORE, &lock_fd, err, sizeof err);
+    if (ls != LOCK_OK) {
+        log_error("%s%s", err, ls == LOCK_BUSY ? ": nothing restored" : "");
+        return ls == LOCK_BUSY ? EXIT_LOCKED : EXIT_FATAL;
+    }
+    struct store_restore_info info;
+    code = restore_locked(db_file, backup, &info);
+    lock_release(lock_fd);
+    if (code != 0 || !say)
+        return code;
+    char line[2 * PATH_MAX + 256];
+    snprintf(line, sizeof line,
+             "tmdb-ingest: restored %s from %s (%s%s): %lld movies, runs through %lld; the next "
+             "run is numbered from %lld",
+             db_path, backup, info.made_at[0] ? "a backup made " : "a copy not made by backup",
+             info.made_at, (long long)info.movies, (long long)info.last_run,
+             (long long)info.last_run + STORE_RESTORED_RUN_GAP);
+    const struct log_field fields[] = {
+        {"database", db_path, 0},
+        {"backup", backup, 0},
+        {"movies", NULL, (double)info.movies},
+        {"last_run", NULL, (double)info.last_run},
+        {"backup_made_at", info.made_at, 0}, /* left out for a copy made otherwise */
+    };
+    size_t n = sizeof fields / sizeof *fields - (info.made_at[0] ? 0 : 1);
+    log_event("restored", line, fields, n);
+    return EXIT_OK;
+}

@@ -1,0 +1,84 @@
+#!/bin/sh
+# restore BACKUP puts a backup in place of the database: lost, or left
+# with a -wal of its own by a killed load, it then holds exactly the
+# backup's rows, and the next run is numbered past the gap. It refuses,
+# leaving the database as it was, while a load holds the lock or a reader
+# has the database open (which would write its -wal into the restored
+# file), and a backup that is damaged, not ours, or missing. A copy made
+# without `backup` is marked as a backup's is.
+. "$(dirname "$0")/lib.sh"
+plan 15
+
+start_fake --movies 300 --deleted 0 --latency-ms 20
+run_ingest list popular --pages 2 --rate 0 --append credits,keywords
+B="$TMP/backup.sqlite3"
+run_ingest -q backup "$B"
+content() { sqlite3 -batch "$1" .dump | grep -v -e '^PRAGMA' -e "^INSERT INTO meta VALUES('backup_made_at'"; }
+backup_content=$(content "$B" | md5sum)
+
+# A night after the backup; the database is then lost.
+run_ingest ids 999001 --rate 0 --append credits,keywords
+rm -f "$DB" "$DB-wal" "$DB-shm"
+run_ingest restore "$B"
+is "$RC:$OUT" "0:" "restore into a lost database: exit 0, nothing on stdout"
+like "$ERR" "restored $DB from $B \\(a backup made 20[0-9T:Z-]+\\): [0-9]+ movies, runs through 1; the next run is numbered from 1000001" \
+    "it says what it restored and how the next run is numbered"
+is "$(content "$DB" | md5sum)" "$backup_content" "the database holds the backup's rows"
+is "$(cmp "$B" "$TMP/backup.sqlite3" >/dev/null; echo $?):$(ls "$TMP" | grep -c 'tmp-')" "0:0" \
+    "the backup is only read; no temporary file is left"
+run_ingest ids 999002 --rate 0 --append credits,keywords
+is "$RC:$(sql 'SELECT max(id) FROM runs'):$(sql 'PRAGMA journal_mode')" "0:1000001:wal" \
+    "the next load runs on it, numbered past the gap, in WAL mode"
+
+# A load killed with commits in DB-wal: restore takes them away with it.
+"$BIN" --db "$DB" --no-progress list top_rated --pages all --workers 1 --batch 5 --rate 0 \
+    >/dev/null 2>&1 &
+load=$!
+wait_for "the load's commits" $load sh -c "[ \$(stat -c %s '$DB-wal' 2>/dev/null || echo 0) -gt 0 ]"
+run_ingest restore "$B"
+is "$RC" 6 "restore while a load runs: exit 6"
+like "$ERR" "nothing restored" "saying nothing was restored"
+kill -KILL $load
+wait $load 2>/dev/null
+ok "$([ -s "$DB-wal" ]; echo $?)" "the killed load left commits in DB-wal"
+run_ingest restore "$B"
+is "$RC:$(content "$DB" | md5sum):$(ls "$DB-wal" 2>/dev/null | wc -l)" "0:$backup_content:0" \
+    "restored over it: the backup's rows, DB-wal gone with the database it belonged to"
+
+# A reader holding the database open: refused, named.
+"$PYTHON" -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1]); c.execute("SELECT count(*) FROM movies").fetchone()
+open(sys.argv[2], "w").close(); time.sleep(30)' "$DB" "$TMP/reading" &
+reader=$!
+wait_for "the reader to open the database" $reader test -e "$TMP/reading"
+before=$(md5sum <"$DB")
+run_ingest restore "$B"
+kill $reader
+wait $reader 2>/dev/null
+is "$RC:$(md5sum <"$DB")" "6:$before" "restore while a reader has the database open: exit 6, untouched"
+like "$ERR" "is open in process $reader \\(python3\\)" "naming the process"
+
+# Backups it refuses, the database as it was.
+before=$(md5sum <"$DB")
+echo "not a database" >"$TMP/notes"
+run_ingest restore "$TMP/notes"
+is "$RC:$(md5sum <"$DB")" "2:$before" "a file that is not a SQLite database: exit 2, untouched"
+run_ingest restore "$TMP/missing.sqlite3"
+is "$RC" 2 "a backup that is not there: exit 2"
+cp "$B" "$TMP/damaged.sqlite3"
+page=$(sqlite3 "$TMP/damaged.sqlite3" "SELECT rootpage FROM sqlite_schema WHERE name = 'movies'")
+dd if=/dev/urandom of="$TMP/damaged.sqlite3" bs=4096 seek=$((page - 1)) count=1 conv=notrunc 2>/dev/null
+run_ingest restore "$TMP/damaged.sqlite3"
+is "$RC:$(md5sum <"$DB"):$(ls "$TMP" | grep -c 'tmp-')" "1:$before:0" \
+    "a damaged backup: exit 1, untouched, no temporary file"
+
+# A copy made without backup (sqlite3's .backup) is marked as one.
+sqlite3 "$DB" ".backup '$TMP/other.sqlite3'"
+run_ingest restore "$TMP/other.sqlite3"
+last=$(sqlite3 "$TMP/other.sqlite3" 'SELECT max(id) FROM runs')
+run_ingest ids 999003 --rate 0 --append credits,keywords
+is "$RC:$(sql 'SELECT max(id) FROM runs')" "0:$((last + 1000000))" \
+    "a copy made by sqlite3's .backup, restored: its next run is numbered past the gap too"
+
+done_testing
