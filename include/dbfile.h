@@ -21,6 +21,11 @@ extern const char *const dbfile_side_suffixes[DBFILE_SIDES];
  * (an empty or shorter file too), or -1 when it cannot be read (errno). */
 int dbfile_is_sqlite(const char *path);
 
+/* Whether the SQLite database at `path` says, in its header, that it is in
+ * WAL mode (its commits may be in its -wal): false also when it cannot be
+ * read. */
+bool dbfile_in_wal_mode(const char *path);
+
 /* Whether `path` is there and is the file `st` describes (a link to it,
  * another name of it). */
 bool dbfile_same(const char *path, const struct stat *st);

@@ -9,13 +9,15 @@
  * otherwise) has the database open: a reader closing after the restore
  * would write its DB-wal into the restored file. BACKUP is copied beside
  * the database (DB.tmp-PID, with the database's owner and mode when it is
- * there), checked and made ready (store_prepare_restore(): ours, not
- * newer, whole; marked as a backup's copy, so that its first run skips the
- * lost run ids; one file in rollback mode), synced; then DB-wal, DB-shm
- * and DB-journal, which belong to the database it replaces, are removed,
- * and the copy is renamed over the database (the file a link leads to),
- * whose directory is synced. Until that rename the database is as it was;
- * a failure or a signal removes the temporary file. BACKUP is only read.
+ * there; with BACKUP's -wal when BACKUP is in WAL mode, as a snapshot
+ * taken while a load ran is: SQLite reads its commits into the copy),
+ * checked and made ready (store_prepare_restore(): ours, not newer, whole;
+ * marked as a backup's copy, so that its first run skips the lost run ids;
+ * one file in rollback mode), synced; then DB-wal, DB-shm and DB-journal,
+ * which belong to the database it replaces, are removed, and the copy is
+ * renamed over the database (the file a link leads to), whose directory is
+ * synced. Until that rename the database is as it was; a failure or a
+ * signal removes the temporary file. BACKUP is only read.
  *
  * Main's thread only; a stop requested (stop.h) ends it before the rename.
  */

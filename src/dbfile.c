@@ -25,6 +25,17 @@ int dbfile_is_sqlite(const char *path) {
     return n == (ssize_t)sizeof head && memcmp(head, magic, sizeof magic) == 0;
 }
 
+bool dbfile_in_wal_mode(const char *path) {
+    unsigned char header[20];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, header, sizeof header);
+    close(fd);
+    /* bytes 18 and 19: the write and read versions, 1 rollback, 2 WAL */
+    return n == (ssize_t)sizeof header && header[18] == 2 && header[19] == 2;
+}
+
 bool dbfile_same(const char *path, const struct stat *st) {
     struct stat other;
     return stat(path, &other) == 0 && other.st_dev == st->st_dev && other.st_ino == st->st_ino;

@@ -154,6 +154,21 @@ static int copy_file(const char *from, const char *to, const char *like) {
     return code;
 }
 
+/* BACKUP's -wal, when BACKUP is in WAL mode and it holds anything (a copy
+ * of a database with its -wal, a filesystem snapshot taken while a load
+ * ran), copied beside the copy `tmp`: the commits it holds are BACKUP's,
+ * which SQLite reads into the copy when it opens it (store_prepare_restore()
+ * then writes them into the file itself). 0, or an exit status logged. */
+static int copy_wal(const char *backup, const char *tmp, const char *db_file) {
+    char wal[PATH_MAX + 8], tmp_wal[PATH_MAX + 40];
+    struct stat st;
+    snprintf(wal, sizeof wal, "%s-wal", backup);
+    if (!dbfile_in_wal_mode(backup) || stat(wal, &st) != 0 || st.st_size == 0)
+        return 0;
+    snprintf(tmp_wal, sizeof tmp_wal, "%s-wal", tmp);
+    return copy_file(wal, tmp_wal, db_file);
+}
+
 /* Remove the files of the database replaced (restore.h), then rename the
  * copy over it and sync the directory. 0, or EXIT_FATAL logged. */
 static int put_in_place(const char *tmp, const char *db_file) {
@@ -195,6 +210,8 @@ static int restore_locked(const char *db_file, const char *backup,
     char tmp[PATH_MAX + 32], err[1024];
     snprintf(tmp, sizeof tmp, "%s.tmp-%ld", db_file, (long)getpid());
     int code = copy_file(backup, tmp, db_file);
+    if (code == 0)
+        code = copy_wal(backup, tmp, db_file);
     if (code == 0) {
         enum store_status ss = store_prepare_restore(tmp, info, err, sizeof err);
         if (ss != STORE_OK) {

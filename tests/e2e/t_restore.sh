@@ -5,9 +5,11 @@
 # leaving the database as it was, while a load holds the lock or a reader
 # has the database open (which would write its -wal into the restored
 # file), and a backup that is damaged, not ours, or missing. A copy made
-# without `backup` is marked as a backup's is.
+# without `backup` is marked as a backup's is. A copy of a database in WAL
+# mode with its -wal (a filesystem snapshot taken while a load ran) is
+# restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 17
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -41,9 +43,24 @@ like "$ERR" "nothing restored" "saying nothing was restored"
 kill -KILL $load
 wait $load 2>/dev/null
 ok "$([ -s "$DB-wal" ]; echo $?)" "the killed load left commits in DB-wal"
+# A filesystem snapshot of the database now: DB, DB-wal and DB-shm.
+mkdir "$TMP/snap" "$TMP/snap-read"
+cp "$DB" "$DB-wal" "$DB-shm" "$TMP/snap/"
+cp "$DB" "$DB-wal" "$TMP/snap-read/"
+snap_content=$(content "$TMP/snap-read/$(basename "$DB")" | md5sum)
+snap_files=$(cd "$TMP/snap" && md5sum *)
 run_ingest restore "$B"
 is "$RC:$(content "$DB" | md5sum):$(ls "$DB-wal" 2>/dev/null | wc -l)" "0:$backup_content:0" \
     "restored over it: the backup's rows, DB-wal gone with the database it belonged to"
+
+# The snapshot restored: with the commits its DB-wal holds, which a copy
+# of DB alone lacks; the snapshot only read.
+run_ingest restore "$TMP/snap/$(basename "$DB")"
+is "$RC:$(content "$DB" | md5sum)" "0:$snap_content" \
+    "a snapshot of a database in WAL mode, restored: the rows its DB-wal holds too"
+is "$(cd "$TMP/snap" && md5sum *):$(ls "$TMP" | grep -c 'tmp-')" "$snap_files:0" \
+    "the snapshot's files only read, none added; no temporary file is left"
+run_ingest restore "$B"
 
 # A reader holding the database open: refused, named.
 "$PYTHON" -c '
