@@ -778,9 +778,12 @@ struct store_restore_info {
  * otherwise: another program's, a newer tmdb-ingest's) and pass PRAGMA
  * quick_check (STORE_ERR: damaged); it gets the mark of a backup's copy
  * when it has none (meta.backup_made_at: STORE_RESTORED_RUN_GAP) and is
- * left in rollback mode, one file. The reason of a failure in `err`.
+ * left in rollback mode, one file. The reason of a failure in `err`, naming
+ * `backup` (the file the copy was made from) when the fault is in what it
+ * holds, `path` when a step on the copy failed.
  */
-enum store_status store_prepare_restore(const char *path, struct store_restore_info *info,
-                                        char *err, size_t err_size);
+enum store_status store_prepare_restore(const char *path, const char *backup,
+                                        struct store_restore_info *info, char *err,
+                                        size_t err_size);
 
 #endif

@@ -213,7 +213,7 @@ static int restore_locked(const char *db_file, const char *backup,
     if (code == 0)
         code = copy_wal(backup, tmp, db_file);
     if (code == 0) {
-        enum store_status ss = store_prepare_restore(tmp, info, err, sizeof err);
+        enum store_status ss = store_prepare_restore(tmp, backup, info, err, sizeof err);
         if (ss != STORE_OK) {
             log_error("%s", err);
             code = ss == STORE_ERR_SCHEMA ? EXIT_USAGE : EXIT_FATAL;

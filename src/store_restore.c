@@ -22,37 +22,39 @@ static int query_text(sqlite3 *db, const char *sql, char *buf, size_t size) {
 }
 
 /* A database of ours, of this schema version or an older one (upgraded
- * by the next command that opens it), whole. */
-static enum store_status check(sqlite3 *db, const char *path, char *err, size_t err_size) {
+ * by the next command that opens it), whole. Errors name `backup`, the
+ * file the copy was made from: what is wrong is in it. */
+static enum store_status check(sqlite3 *db, const char *backup, char *err, size_t err_size) {
     int64_t version = 0;
     char language[64], verdict[256];
     if (store_query_ints(db, "PRAGMA user_version", &version, 1) != SQLITE_OK)
-        return fail(db, path, "read its schema version", err, err_size);
+        return fail(db, backup, "read its schema version", err, err_size);
     if (version > STORE_SCHEMA_VERSION) {
         snprintf(err, err_size,
                  "%s was made by a newer tmdb-ingest (schema version %lld; this one knows %d): "
                  "not restored",
-                 path, (long long)version, STORE_SCHEMA_VERSION);
+                 backup, (long long)version, STORE_SCHEMA_VERSION);
         return STORE_ERR_SCHEMA;
     }
     if (version < 1 ||
         query_text(db, "SELECT value FROM meta WHERE key = 'language'", language,
                    sizeof language) != SQLITE_OK ||
         !language[0]) {
-        snprintf(err, err_size, "%s is not a tmdb-ingest database: not restored", path);
+        snprintf(err, err_size, "%s is not a tmdb-ingest database: not restored", backup);
         return STORE_ERR_SCHEMA;
     }
     if (query_text(db, "PRAGMA quick_check(1)", verdict, sizeof verdict) != SQLITE_OK ||
         strcmp(verdict, "ok") != 0) {
-        snprintf(err, err_size, "%s is damaged (PRAGMA quick_check: %s): not restored", path,
+        snprintf(err, err_size, "%s is damaged (PRAGMA quick_check: %s): not restored", backup,
                  verdict[0] ? verdict : sqlite3_errmsg(db));
         return STORE_ERR;
     }
     return STORE_OK;
 }
 
-enum store_status store_prepare_restore(const char *path, struct store_restore_info *info,
-                                        char *err, size_t err_size) {
+enum store_status store_prepare_restore(const char *path, const char *backup,
+                                        struct store_restore_info *info, char *err,
+                                        size_t err_size) {
     memset(info, 0, sizeof *info);
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(path, &db,
@@ -63,7 +65,7 @@ enum store_status store_prepare_restore(const char *path, struct store_restore_i
         return rc;
     }
     int64_t counts[2] = {0, 0};
-    enum store_status rc = check(db, path, err, err_size);
+    enum store_status rc = check(db, backup, err, err_size);
     /* A copy made some other way (sqlite3's .backup, a snapshot) is marked
      * as a backup's is (STORE_RESTORED_RUN_GAP); one of ours keeps when it
      * was made. */

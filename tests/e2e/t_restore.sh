@@ -9,7 +9,7 @@
 # mode with its -wal (a filesystem snapshot taken while a load ran) is
 # restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 19
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -89,6 +89,12 @@ dd if=/dev/urandom of="$TMP/damaged.sqlite3" bs=4096 seek=$((page - 1)) count=1 
 run_ingest restore "$TMP/damaged.sqlite3"
 is "$RC:$(md5sum <"$DB"):$(ls "$TMP" | grep -c 'tmp-')" "1:$before:0" \
     "a damaged backup: exit 1, untouched, no temporary file"
+like "$ERR" "$TMP/damaged.sqlite3 is damaged \\(PRAGMA quick_check" "naming the backup"
+cp "$B" "$TMP/newer.sqlite3"
+sqlite3 "$TMP/newer.sqlite3" "PRAGMA user_version = 99"
+run_ingest restore "$TMP/newer.sqlite3"
+like "$RC:$(md5sum <"$DB"):$ERR" "^2:$before:.*$TMP/newer.sqlite3 was made by a newer tmdb-ingest \\(schema version 99" \
+    "a backup made by a newer tmdb-ingest: exit 2, untouched, naming the backup"
 
 # A copy made without backup (sqlite3's .backup) is marked as one.
 sqlite3 "$DB" ".backup '$TMP/other.sqlite3'"
