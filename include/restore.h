@@ -14,10 +14,11 @@
  * checked and made ready (store_prepare_restore(): ours, not newer, whole;
  * marked as a backup's copy, so that its first run skips the lost run ids;
  * one file in rollback mode), synced; then DB-wal, DB-shm and DB-journal,
- * which belong to the database it replaces, are removed, and the copy is
- * renamed over the database (the file a link leads to), whose directory is
- * synced. Until that rename the database is as it was; a failure or a
- * signal removes the temporary file. BACKUP is only read.
+ * which belong to the database it replaces, are moved aside, the copy is
+ * renamed over the database (the file a link leads to), and they are
+ * removed (put back when that rename fails), and the directory is synced.
+ * Until that rename the database is as it was; a failure or a signal
+ * removes the temporary file. BACKUP is only read.
  *
  * Main's thread only; a stop requested (stop.h) ends it before the rename.
  */

@@ -169,21 +169,37 @@ static int copy_wal(const char *backup, const char *tmp, const char *db_file) {
     return copy_file(wal, tmp_wal, db_file);
 }
 
-/* Remove the files of the database replaced (restore.h), then rename the
- * copy over it and sync the directory. 0, or EXIT_FATAL logged. */
+/* Move the files of the database replaced aside (restore.h), rename the
+ * copy over it, then remove them and sync the directory. When that rename
+ * fails (EBUSY: the database is a bind mount point, as a container's
+ * `-v FILE:FILE` makes it) they are put back: the database as it was, the
+ * commits in its DB-wal too. 0, or EXIT_FATAL logged. */
 static int put_in_place(const char *tmp, const char *db_file) {
-    char side[PATH_MAX + 16];
-    for (size_t i = 0; i < DBFILE_SIDES; i++) {
-        snprintf(side, sizeof side, "%s%s", db_file, dbfile_side_suffixes[i]);
-        if (unlink(side) != 0 && errno != ENOENT) {
-            log_error("%s: %s (nothing restored)", side, strerror(errno));
-            return EXIT_FATAL;
+    char side[DBFILE_SIDES][PATH_MAX + 16], aside[DBFILE_SIDES][PATH_MAX + 48];
+    bool moved[DBFILE_SIDES] = {false};
+    int code = 0;
+    for (size_t i = 0; i < DBFILE_SIDES && code == 0; i++) {
+        snprintf(side[i], sizeof side[i], "%s%s", db_file, dbfile_side_suffixes[i]);
+        snprintf(aside[i], sizeof aside[i], "%s.replaced%s", tmp, dbfile_side_suffixes[i]);
+        moved[i] = rename(side[i], aside[i]) == 0;
+        if (!moved[i] && errno != ENOENT) {
+            log_error("%s: %s (nothing restored)", side[i], strerror(errno));
+            code = EXIT_FATAL;
         }
     }
-    if (rename(tmp, db_file) != 0) {
+    if (code == 0 && rename(tmp, db_file) != 0) {
         log_error("%s: %s (nothing restored)", db_file, strerror(errno));
-        return EXIT_FATAL;
+        code = EXIT_FATAL;
     }
+    for (size_t i = 0; i < DBFILE_SIDES; i++) {
+        if (moved[i] && code == 0)
+            unlink(aside[i]);
+        else if (moved[i] && rename(aside[i], side[i]) != 0)
+            log_error("%s: could not be put back as %s: %s; rename it so by hand", aside[i],
+                      side[i], strerror(errno));
+    }
+    if (code != 0)
+        return code;
     char dir[PATH_MAX];
     dbfile_dir_of(db_file, dir, sizeof dir);
     int e = dbfile_sync(dir, true);

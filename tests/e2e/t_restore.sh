@@ -9,7 +9,7 @@
 # mode with its -wal (a filesystem snapshot taken while a load ran) is
 # restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 19
+plan 21
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -47,6 +47,8 @@ ok "$([ -s "$DB-wal" ]; echo $?)" "the killed load left commits in DB-wal"
 mkdir "$TMP/snap" "$TMP/snap-read"
 cp "$DB" "$DB-wal" "$DB-shm" "$TMP/snap/"
 cp "$DB" "$DB-wal" "$TMP/snap-read/"
+mkdir "$TMP/mount"
+cp "$DB" "$DB-wal" "$TMP/mount/"
 snap_content=$(content "$TMP/snap-read/$(basename "$DB")" | md5sum)
 snap_files=$(cd "$TMP/snap" && md5sum *)
 run_ingest restore "$B"
@@ -61,6 +63,23 @@ is "$RC:$(content "$DB" | md5sum)" "0:$snap_content" \
 is "$(cd "$TMP/snap" && md5sum *):$(ls "$TMP" | grep -c 'tmp-')" "$snap_files:0" \
     "the snapshot's files only read, none added; no temporary file is left"
 run_ingest restore "$B"
+
+# A database the copy cannot be renamed over (a bind mount point, as a
+# container's `-v FILE:FILE` makes it: EBUSY), with a killed load's
+# commits in DB-wal: left as it was, DB-wal too.
+M=$TMP/mount/$(basename "$DB")
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+    cp "$M" "$TMP/mounted.sqlite3"
+    wal_before=$(md5sum <"$M-wal")
+    RC=0
+    unshare -m sh -c 'mount --bind "$1" "$2" && exec "$3" --db "$2" restore "$4"' sh \
+        "$TMP/mounted.sqlite3" "$M" "$BIN" "$B" 2>"$TMP/err" || RC=$?
+    is "$RC:$(md5sum <"$M-wal" 2>&1):$(ls "$TMP/mount" | grep -c 'tmp-')" "1:$wal_before:0" \
+        "a database the copy cannot be renamed over: exit 1, its DB-wal as it was, no temporary file"
+    like "$(cat "$TMP/err")" "Device or resource busy \\(nothing restored\\)" "saying why"
+else
+    skip 2 "a bind mount point needs root and unshare -m"
+fi
 
 # A reader holding the database open: refused, named.
 "$PYTHON" -c '
