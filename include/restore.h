@@ -6,19 +6,21 @@
  * Under the database's lock (lock.h, LOCK_FOR_RESTORE: a load or a merge
  * running makes it exit 6, and none starts while it works), and only
  * when no other process it can see (all of them, as root; this user's
- * otherwise) has the database open: a reader closing after the restore
- * would write its DB-wal into the restored file. BACKUP is copied beside
- * the database (DB.tmp-PID, with the database's owner and mode when it is
- * there; with BACKUP's -wal when BACKUP is in WAL mode, as a snapshot
- * taken while a load ran is: SQLite reads its commits into the copy),
- * checked and made ready (store_prepare_restore(): ours, not newer, whole;
- * marked as a backup's copy, so that its first run skips the lost run ids;
- * one file in rollback mode), synced; then DB-wal, DB-shm and DB-journal,
- * which belong to the database it replaces, are moved aside, the copy is
- * renamed over the database (the file a link leads to), and they are
- * removed (put back when that rename fails), and the directory is synced.
- * Until that rename the database is as it was; a failure or a signal
- * removes the temporary file. BACKUP is only read.
+ * otherwise) has the database open, before the copy and again before the
+ * rename (a reader may open it while a big backup is copied): a reader
+ * closing after the restore would write its DB-wal into the restored
+ * file. BACKUP is copied beside the database (DB.tmp-PID, with the
+ * database's owner and mode when it is there; with BACKUP's -wal when
+ * BACKUP is in WAL mode, as a snapshot taken while a load ran is: SQLite
+ * reads its commits into the copy), checked and made ready
+ * (store_prepare_restore(): ours, not newer, whole; marked as a backup's
+ * copy, so that its first run skips the lost run ids; one file in rollback
+ * mode), synced; then DB-wal, DB-shm and DB-journal, which belong to the
+ * database it replaces, are moved aside, the copy is renamed over the
+ * database (the file a link leads to), and they are removed (put back when
+ * that rename fails), and the directory is synced. Until that rename the
+ * database is as it was; a failure or a signal removes the temporary file.
+ * BACKUP is only read.
  *
  * Main's thread only; a stop requested (stop.h) ends it before the rename.
  */

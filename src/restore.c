@@ -210,19 +210,28 @@ static int put_in_place(const char *tmp, const char *db_file) {
     return 0;
 }
 
-/* Under the lock: copy, prepare, put in place. */
-static int restore_locked(const char *db_file, const char *backup,
-                          struct store_restore_info *info) {
+/* EXIT_LOCKED logged when a process this one can see has the database
+ * open (restore.h), else 0. */
+static int refuse_when_open(const char *db_file) {
     struct stat st;
     long pid;
     char name[64];
-    if (stat(db_file, &st) == 0 && open_elsewhere(&st, &pid, name, sizeof name)) {
-        log_error("%s is open in process %ld (%s): close it first, as every program reading "
-                  "the database (it would write the replaced database's DB-wal into the "
-                  "restored file); nothing restored",
-                  db_file, pid, name);
+    if (stat(db_file, &st) != 0 || !open_elsewhere(&st, &pid, name, sizeof name))
+        return 0;
+    log_error("%s is open in process %ld (%s): close it first, as every program reading "
+              "the database (it would write the replaced database's DB-wal into the "
+              "restored file); nothing restored",
+              db_file, pid, name);
+    return EXIT_LOCKED;
+}
+
+/* Under the lock: copy, prepare, put in place. Readers are looked for
+ * before the copy and again before the rename: one may open the database
+ * while a big backup is copied and checked. */
+static int restore_locked(const char *db_file, const char *backup,
+                          struct store_restore_info *info) {
+    if (refuse_when_open(db_file) != 0)
         return EXIT_LOCKED;
-    }
     char tmp[PATH_MAX + 32], err[1024];
     snprintf(tmp, sizeof tmp, "%s.tmp-%ld", db_file, (long)getpid());
     int code = copy_file(backup, tmp, db_file);
@@ -242,6 +251,8 @@ static int restore_locked(const char *db_file, const char *backup,
     }
     if (code == 0 && stop_requested())
         code = cli_exit_of_signal(stop_signal());
+    if (code == 0)
+        code = refuse_when_open(db_file);
     if (code == 0)
         code = put_in_place(tmp, db_file);
     if (code != 0)

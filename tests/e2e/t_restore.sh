@@ -9,7 +9,7 @@
 # mode with its -wal (a filesystem snapshot taken while a load ran) is
 # restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 22
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -94,6 +94,37 @@ kill $reader
 wait $reader 2>/dev/null
 is "$RC:$(md5sum <"$DB")" "6:$before" "restore while a reader has the database open: exit 6, untouched"
 like "$ERR" "is open in process $reader \\(python3\\)" "naming the process"
+
+# A reader that opens the database while the backup is copied (a big
+# one: the copy takes a while): refused when it is done, untouched. The
+# restore is stopped (SIGSTOP) while its temporary file is there.
+cp "$B" "$TMP/big.sqlite3"
+sqlite3 "$TMP/big.sqlite3" "CREATE TABLE filler (b BLOB);
+    WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200)
+    INSERT INTO filler SELECT zeroblob(1000000) FROM n"
+before=$(md5sum <"$DB")
+rm -f "$TMP/reading"
+"$BIN" --db "$DB" --no-progress restore "$TMP/big.sqlite3" 2>"$TMP/err" &
+pid=$!
+i=0
+while [ ! -e "$DB.tmp-$pid" ] && kill -0 $pid 2>/dev/null && [ $i -lt 100000 ]; do
+    i=$((i + 1))
+done
+kill -STOP $pid
+caught=$([ -e "$DB.tmp-$pid" ] && echo yes || echo no)
+"$PYTHON" -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1]); c.execute("SELECT count(*) FROM movies").fetchone()
+open(sys.argv[2], "w").close(); time.sleep(30)' "$DB" "$TMP/reading" &
+reader=$!
+wait_for "the reader to open the database" $reader test -e "$TMP/reading"
+kill -CONT $pid
+wait $pid
+RC=$?
+kill $reader
+wait $reader 2>/dev/null
+is "$caught:$RC:$(md5sum <"$DB"):$(ls "$TMP" | grep -c 'tmp-')" "yes:6:$before:0" \
+    "a reader that opened the database during the copy: exit 6, untouched, no temporary file"
 
 # Backups it refuses, the database as it was.
 before=$(md5sum <"$DB")
