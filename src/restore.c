@@ -110,10 +110,15 @@ static bool open_elsewhere(const struct stat *st, long *pid, char *name, size_t 
 
 /* Copy `from` into the new file `to`, with the owner and mode of `like`
  * when it is there (the database replaced: a restore by root keeps it the
- * service user's). 0, or an exit status logged. */
+ * service user's); when it is not (a lost database), a restore by root
+ * gives it the owner of the directory it is in, as the service's
+ * directory (/var/lib/tmdb) is its user's. 0, or an exit status logged. */
 static int copy_file(const char *from, const char *to, const char *like) {
     struct stat db;
     bool have_db = stat(like, &db) == 0;
+    char dir[PATH_MAX];
+    dbfile_dir_of(like, dir, sizeof dir);
+    bool have_dir = !have_db && geteuid() == 0 && stat(dir, &db) == 0 && db.st_uid != 0;
     int in = open(from, O_RDONLY | O_CLOEXEC);
     if (in < 0) {
         log_error("%s: %s (nothing restored)", from, strerror(errno));
@@ -128,6 +133,8 @@ static int copy_file(const char *from, const char *to, const char *like) {
     if (have_db && (fchmod(out, db.st_mode & 0666) != 0 ||
                     (geteuid() == 0 && fchown(out, db.st_uid, db.st_gid) != 0)))
         log_warn("%s: could not give it the database's owner and mode: %s", to, strerror(errno));
+    if (have_dir && fchown(out, db.st_uid, db.st_gid) != 0)
+        log_warn("%s: could not give it the owner of %s: %s", to, dir, strerror(errno));
     char *buf = malloc(COPY_CHUNK);
     int code = buf ? 0 : EXIT_FATAL;
     const char *failed = buf ? NULL : "out of memory";

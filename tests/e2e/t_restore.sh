@@ -9,7 +9,7 @@
 # mode with its -wal (a filesystem snapshot taken while a load ran) is
 # restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 22
+plan 23
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -79,6 +79,18 @@ if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
     like "$(cat "$TMP/err")" "Device or resource busy \\(nothing restored\\)" "saying why"
 else
     skip 2 "a bind mount point needs root and unshare -m"
+fi
+
+# Restored by root into a lost database: the directory's owner's, as
+# /var/lib/tmdb is the service user's (root's file would refuse its loads).
+if [ "$(id -u)" = 0 ]; then
+    mkdir "$TMP/svc"
+    chown nobody "$TMP/svc"
+    run_ingest --db "$TMP/svc/tmdb.sqlite3" restore "$B"
+    is "$RC:$(stat -c %U "$TMP/svc/tmdb.sqlite3")" "0:nobody" \
+        "restored by root into a lost database: the file is the directory owner's"
+else
+    skip 1 "a file given to another user needs root"
 fi
 
 # A reader holding the database open: refused, named.
