@@ -108,6 +108,25 @@ static bool open_elsewhere(const struct stat *st, long *pid, char *name, size_t 
     return found;
 }
 
+/* Write the `n` bytes at `buf` to `fd`. A write that reaches a full disk
+ * or a file size limit writes part of them, saying nothing; the next one
+ * says why. 0, or -1 (errno). */
+static int write_all(int fd, const char *buf, size_t n) {
+    while (n > 0) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            if (w == 0)
+                errno = EIO;
+            return -1;
+        }
+        buf += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
 /* Copy `from` into the new file `to`, with the owner and mode of `like`
  * when it is there (the database replaced: a restore by root keeps it the
  * service user's); when it is not (a lost database), a restore by root
@@ -142,7 +161,7 @@ static int copy_file(const char *from, const char *to, const char *like) {
         ssize_t n = read(in, buf, COPY_CHUNK);
         if (n == 0)
             break;
-        if (n < 0 || write(out, buf, (size_t)n) != n) {
+        if (n < 0 || write_all(out, buf, (size_t)n) != 0) {
             failed = n < 0 ? from : to;
             code = EXIT_FATAL;
         } else if (stop_requested())

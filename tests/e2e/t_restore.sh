@@ -9,7 +9,7 @@
 # mode with its -wal (a filesystem snapshot taken while a load ran) is
 # restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 23
+plan 25
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -137,6 +137,17 @@ kill $reader
 wait $reader 2>/dev/null
 is "$caught:$RC:$(md5sum <"$DB"):$(ls "$TMP" | grep -c 'tmp-')" "yes:6:$before:0" \
     "a reader that opened the database during the copy: exit 6, untouched, no temporary file"
+
+# A copy cut short (a file size limit, as a full disk cuts it: the write
+# that reaches it writes part of its bytes, and the next says why): exit 1
+# with that reason, untouched, no temporary file.
+before=$(md5sum <"$DB")
+sh -c 'ulimit -f 100; exec "$@"' sh "$BIN" --db "$DB" restore "$B" 2>"$TMP/err"
+RC=$?
+is "$RC:$(md5sum <"$DB"):$(ls "$TMP" | grep -c 'tmp-')" "1:$before:0" \
+    "a copy cut short by a file size limit: exit 1, untouched, no temporary file"
+like "$(cat "$TMP/err")" "\\.tmp-[0-9]+: File too large \\(nothing restored\\)" \
+    "saying why, of the temporary copy"
 
 # Backups it refuses, the database as it was.
 before=$(md5sum <"$DB")
