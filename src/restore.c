@@ -23,10 +23,11 @@
 #define COPY_CHUNK (1u << 20)
 
 /* The database file itself (where a symbolic link leads, as the lock's
- * name says: lock_file_path()), into `out`. 0, or EXIT_FATAL logged. */
-static int database_file(const char *db_path, char *out, size_t size) {
-    char lock[PATH_MAX + 8];
-    int rc = lock_file_path(db_path, lock, sizeof lock);
+ * name says: lock_file_path()), into `out`; the lock file's name into
+ * `lock`. 0, or EXIT_FATAL logged. */
+static int database_file(const char *db_path, char *out, size_t size, char *lock,
+                         size_t lock_size) {
+    int rc = lock_file_path(db_path, lock, lock_size);
     size_t n = strlen(lock) - strlen(".lock");
     if (rc != 0 || n >= size) {
         log_error("%s: %s", db_path, rc == -ELOOP ? "symbolic links in a loop" : "path too long");
@@ -286,13 +287,28 @@ static int restore_locked(const char *db_file, const char *backup,
     return code;
 }
 
+/* The lock file this restore made (`lock`, held by `lock_fd`: the database
+ * was lost with it), given the restored database's mode and, by root, its
+ * owner, as lock_acquire() gives one made beside a database: root's lock
+ * file, 0600 under umask 077, would refuse the service user's loads. */
+static void give_lock_like_database(int lock_fd, const char *lock, const char *db_file) {
+    struct stat db;
+    if (stat(db_file, &db) != 0)
+        return;
+    if (fchmod(lock_fd, db.st_mode & 0666) != 0 ||
+        (geteuid() == 0 && db.st_uid != 0 && fchown(lock_fd, db.st_uid, db.st_gid) != 0))
+        log_warn("%s: could not give it the database's owner and mode: %s", lock, strerror(errno));
+}
+
 int restore_run(const char *db_path, const char *backup, bool say) {
-    char db_file[PATH_MAX], err[512];
-    int code = database_file(db_path, db_file, sizeof db_file);
+    char db_file[PATH_MAX], lock[PATH_MAX + 8], err[512];
+    int code = database_file(db_path, db_file, sizeof db_file, lock, sizeof lock);
     if (code == 0)
         code = check_backup(backup, db_file);
     if (code != 0)
         return code;
+    struct stat lock_st;
+    bool lock_made = lstat(lock, &lock_st) != 0 && errno == ENOENT;
     int lock_fd = -1;
     enum lock_status ls = lock_acquire(db_path, LOCK_FOR_RESTORE, &lock_fd, err, sizeof err);
     if (ls != LOCK_OK) {
@@ -301,6 +317,8 @@ int restore_run(const char *db_path, const char *backup, bool say) {
     }
     struct store_restore_info info;
     code = restore_locked(db_file, backup, &info);
+    if (code == 0 && lock_made)
+        give_lock_like_database(lock_fd, lock, db_file);
     lock_release(lock_fd);
     if (code != 0 || !say)
         return code;

@@ -9,7 +9,7 @@
 # mode with its -wal (a filesystem snapshot taken while a load ran) is
 # restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 25
+plan 26
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -81,16 +81,23 @@ else
     skip 2 "a bind mount point needs root and unshare -m"
 fi
 
-# Restored by root into a lost database: the directory's owner's, as
-# /var/lib/tmdb is the service user's (root's file would refuse its loads).
-if [ "$(id -u)" = 0 ]; then
+# Restored by root into a lost database (its lock file lost with it): the
+# directory's owner's, as /var/lib/tmdb is the service user's (root's file
+# would refuse its loads), and so is the lock file the restore made, also
+# with root's umask 077 (a hardened machine): the service's next load runs.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     mkdir "$TMP/svc"
     chown nobody "$TMP/svc"
-    run_ingest --db "$TMP/svc/tmdb.sqlite3" restore "$B"
-    is "$RC:$(stat -c %U "$TMP/svc/tmdb.sqlite3")" "0:nobody" \
+    chmod 755 "$TMP"
+    (umask 077; run_ingest --db "$TMP/svc/tmdb.sqlite3" restore "$B"; echo "$RC" >"$TMP/rc")
+    is "$(cat "$TMP/rc"):$(stat -c %U "$TMP/svc/tmdb.sqlite3")" "0:nobody" \
         "restored by root into a lost database: the file is the directory owner's"
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" --db "$TMP/svc/tmdb.sqlite3" \
+        --no-progress ids 999004 --rate 0 </dev/null >/dev/null 2>"$TMP/err"
+    is "$?:$(stat -c %U:%a "$TMP/svc/tmdb.sqlite3.lock")" "0:nobody:600" \
+        "its lock file too: the service user's next load runs"
 else
-    skip 1 "a file given to another user needs root"
+    skip 2 "a file given to another user needs root and setpriv"
 fi
 
 # A reader holding the database open: refused, named.
