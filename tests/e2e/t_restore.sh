@@ -9,7 +9,7 @@
 # mode with its -wal (a filesystem snapshot taken while a load ran) is
 # restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 26
+plan 30
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -54,6 +54,14 @@ snap_files=$(cd "$TMP/snap" && md5sum *)
 run_ingest restore "$B"
 is "$RC:$(content "$DB" | md5sum):$(ls "$DB-wal" 2>/dev/null | wc -l)" "0:$backup_content:0" \
     "restored over it: the backup's rows, DB-wal gone with the database it belonged to"
+
+# The database's mode, and its owner when root restores it (the service
+# user's), are the restored file's: the service's loads and readers go on.
+chmod 640 "$DB"
+[ "$(id -u)" = 0 ] && chown nobody "$DB"
+run_ingest restore "$B"
+is "$RC:$(stat -c %a "$DB"):$(stat -c %U "$DB")" "0:640:$(id -un | sed 's/^root$/nobody/')" \
+    "restored over it: the database's mode (and owner, by root) kept"
 
 # The snapshot restored: with the commits its DB-wal holds, which a copy
 # of DB alone lacks; the snapshot only read.
@@ -145,6 +153,17 @@ wait $reader 2>/dev/null
 is "$caught:$RC:$(md5sum <"$DB"):$(ls "$TMP" | grep -c 'tmp-')" "yes:6:$before:0" \
     "a reader that opened the database during the copy: exit 6, untouched, no temporary file"
 
+# SIGTERM while the big backup is copied: exit 143, untouched, no temporary
+# file.
+"$BIN" --db "$DB" --no-progress restore "$TMP/big.sqlite3" 2>"$TMP/err" &
+pid=$!
+wait_for "the copy to begin" $pid test -e "$DB.tmp-$pid"
+kill -TERM $pid
+wait $pid
+RC=$?
+is "$RC:$(md5sum <"$DB"):$(ls "$TMP" | grep -c 'tmp-')" "143:$before:0" \
+    "SIGTERM during the copy: exit 143, untouched, no temporary file"
+
 # A copy cut short (a file size limit, as a full disk cuts it: the write
 # that reaches it writes part of its bytes, and the next says why): exit 1
 # with that reason, untouched, no temporary file.
@@ -163,6 +182,14 @@ run_ingest restore "$TMP/notes"
 is "$RC:$(md5sum <"$DB")" "2:$before" "a file that is not a SQLite database: exit 2, untouched"
 run_ingest restore "$TMP/missing.sqlite3"
 is "$RC" 2 "a backup that is not there: exit 2"
+ln -s "$DB" "$TMP/link.sqlite3"
+run_ingest restore "$DB"
+rc_itself=$RC
+run_ingest restore "$TMP/link.sqlite3"
+is "$rc_itself:$RC:$(md5sum <"$DB")" "2:2:$before" \
+    "the database itself, or a link to it, as BACKUP: exit 2, untouched (its DB-wal kept)"
+run_ingest restore "$TMP/snap"
+is "$RC:$(md5sum <"$DB")" "2:$before" "a directory as BACKUP: exit 2, untouched"
 cp "$B" "$TMP/damaged.sqlite3"
 page=$(sqlite3 "$TMP/damaged.sqlite3" "SELECT rootpage FROM sqlite_schema WHERE name = 'movies'")
 dd if=/dev/urandom of="$TMP/damaged.sqlite3" bs=4096 seek=$((page - 1)) count=1 conv=notrunc 2>/dev/null
