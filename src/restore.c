@@ -28,7 +28,7 @@
 static int database_file(const char *db_path, char *out, size_t size, char *lock,
                          size_t lock_size) {
     int rc = lock_file_path(db_path, lock, lock_size);
-    size_t n = strlen(lock) - strlen(".lock");
+    size_t n = rc == 0 ? strlen(lock) - strlen(".lock") : 0; /* `lock` unset on failure */
     if (rc != 0 || n >= size) {
         log_error("%s: %s", db_path, rc == -ELOOP ? "symbolic links in a loop" : "path too long");
         return EXIT_FATAL;

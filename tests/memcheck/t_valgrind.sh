@@ -7,7 +7,7 @@
 # (text and JSON), dump (JSON lines and CSV), search; backup; optimize; restore.
 # Run by `make valgrind` (part of `make test`).
 . "$(dirname "$0")/../e2e/lib.sh"
-plan 35
+plan 37
 
 command -v valgrind >/dev/null || bail "valgrind is not installed (make deps)"
 
@@ -72,6 +72,9 @@ vg "optimize" 0 --db "$DB" optimize
 vg "restore" 0 --db "$TMP/restored.sqlite3" restore "$TMP/backup.sqlite3"
 is "$(sqlite3 "$TMP/restored.sqlite3" 'SELECT count(*) FROM movies')" "$(sql 'SELECT count(*) FROM movies')" \
     "the restored database holds every movie"
+# --db a symbolic link loop: refused before its path is read
+ln -s "$TMP/loop-b" "$TMP/loop-a" && ln -s "$TMP/loop-a" "$TMP/loop-b"
+vg "restore into a symbolic link loop" 1 --db "$TMP/loop-a" restore "$TMP/backup.sqlite3"
 
 is "$(sql 'PRAGMA integrity_check')" ok "integrity_check ok"
 
