@@ -724,7 +724,8 @@ enum store_status store_meta_set(struct store *s, const char *key, const char *v
 
 /* The first run recorded in a backup's copy put in place of a database
  * (meta.backup_made_at: store_backup()) takes an id this far above the
- * highest it holds: the database it replaced may have recorded runs after
+ * highest it holds (or the highest of the database a restore replaced,
+ * meta.replaced_last_run, when higher): the database it replaced may have recorded runs after
  * the backup, whose ids a downstream job keeps for `dump --since`; a new
  * run under one of them would answer that job with what came after it,
  * skipping the rest for good. Past the gap, an id the job kept names no run
@@ -768,6 +769,7 @@ enum store_status store_backup(struct store *s, const char *dest_path, store_bac
 struct store_restore_info {
     int64_t movies;   /* its movies, deleted ones included */
     int64_t last_run; /* its highest runs.id, 0 when it holds none */
+    int64_t next_run; /* the id its first run will take (STORE_RESTORED_RUN_GAP) */
     char made_at[32]; /* meta.backup_made_at as it was ("" for a copy made some other way) */
 };
 
@@ -777,13 +779,22 @@ struct store_restore_info {
  * database of this schema version or an older one (STORE_ERR_SCHEMA
  * otherwise: another program's, a newer tmdb-ingest's) and pass PRAGMA
  * quick_check (STORE_ERR: damaged); it gets the mark of a backup's copy
- * when it has none (meta.backup_made_at: STORE_RESTORED_RUN_GAP) and is
- * left in rollback mode, one file. The reason of a failure in `err`, naming
+ * when it has none (meta.backup_made_at: STORE_RESTORED_RUN_GAP), and
+ * notes `replaced_last_run` (the highest run id of the database it
+ * replaces, 0 when unknown: meta.replaced_last_run), past which its first
+ * run is numbered too: the same backup restored twice gives no run id
+ * twice. It is left in rollback mode, one file. The reason of a failure in `err`, naming
  * `backup` (the file the copy was made from) when the fault is in what it
  * holds, `path` when a step on the copy failed.
  */
 enum store_status store_prepare_restore(const char *path, const char *backup,
-                                        struct store_restore_info *info, char *err,
-                                        size_t err_size);
+                                        int64_t replaced_last_run, struct store_restore_info *info,
+                                        char *err, size_t err_size);
+
+/* The highest run id of the database at `path` (the one a restore
+ * replaces), read-only, its DB-wal included. STORE_OK, or STORE_ERR with
+ * the reason in `err` (a damaged or foreign file: the restore goes on
+ * without it). */
+enum store_status store_last_run(const char *path, int64_t *id, char *err, size_t err_size);
 
 #endif

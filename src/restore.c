@@ -252,6 +252,23 @@ static int refuse_when_open(const char *db_file) {
     return EXIT_LOCKED;
 }
 
+/* The highest run id of the database a restore replaces, when it is there
+ * and can be read (its DB-wal too: read before it is moved aside), else 0
+ * (lost; or damaged, said): the restored copy numbers its first run past
+ * it as well, so that the same backup restored twice gives no run id twice
+ * (store_prepare_restore()). */
+static int64_t replaced_last_run(const char *db_file) {
+    char err[1024];
+    int64_t id = 0;
+    if (access(db_file, F_OK) != 0)
+        return 0;
+    if (store_last_run(db_file, &id, err, sizeof err) != STORE_OK)
+        log_warn("%s (the database being replaced): its run ids are not known, so the restored "
+                 "one numbers its runs past the backup's only; reset downstream jobs' --since",
+                 err);
+    return id;
+}
+
 /* Under the lock: copy, prepare, put in place. Readers are looked for
  * before the copy and again before the rename: one may open the database
  * while a big backup is copied and checked. */
@@ -259,13 +276,14 @@ static int restore_locked(const char *db_file, const char *backup,
                           struct store_restore_info *info) {
     if (refuse_when_open(db_file) != 0)
         return EXIT_LOCKED;
+    int64_t replaced = replaced_last_run(db_file);
     char tmp[PATH_MAX + 32], err[1024];
     snprintf(tmp, sizeof tmp, "%s.tmp-%ld", db_file, (long)getpid());
     int code = copy_file(backup, tmp, db_file);
     if (code == 0)
         code = copy_wal(backup, tmp, db_file);
     if (code == 0) {
-        enum store_status ss = store_prepare_restore(tmp, backup, info, err, sizeof err);
+        enum store_status ss = store_prepare_restore(tmp, backup, replaced, info, err, sizeof err);
         if (ss != STORE_OK) {
             log_error("%s", err);
             code = ss == STORE_ERR_SCHEMA ? EXIT_USAGE : EXIT_FATAL;
@@ -328,7 +346,7 @@ int restore_run(const char *db_path, const char *backup, bool say) {
              "run is numbered from %lld",
              db_path, backup, info.made_at[0] ? "a backup made " : "a copy not made by backup",
              info.made_at, (long long)info.movies, (long long)info.last_run,
-             (long long)info.last_run + STORE_RESTORED_RUN_GAP);
+             (long long)info.next_run);
     const struct log_field fields[] = {
         {"database", db_path, 0},
         {"backup", backup, 0},

@@ -157,10 +157,12 @@ static const char *const stmt_sql[ST_COUNT] = {
      * backup's copy put in place (store.h), once: ST_RUN_RESTORED */
     [ST_RUN_BEGIN] =
         "INSERT INTO runs (id, started_at, command, source, status, uid) "
-        "VALUES ((SELECT coalesce(max(id), 0) FROM runs) + coalesce((SELECT " STORE_GAP_SQL
-        " FROM meta WHERE key = 'backup_made_at'), 1), "
+        "VALUES ((SELECT max(coalesce(max(id), 0), coalesce((SELECT CAST(value AS INTEGER) "
+        "FROM meta WHERE key = 'replaced_last_run' AND EXISTS (SELECT 1 FROM meta "
+        "WHERE key = 'backup_made_at')), 0)) FROM runs) + "
+        "coalesce((SELECT " STORE_GAP_SQL " FROM meta WHERE key = 'backup_made_at'), 1), "
         "?1, ?2, ?3, 'running', ?4)",
-    [ST_RUN_RESTORED] = "DELETE FROM meta WHERE key = 'backup_made_at'",
+    [ST_RUN_RESTORED] = "DELETE FROM meta WHERE key IN ('backup_made_at', 'replaced_last_run')",
     [ST_RUN_FINISH] = "UPDATE runs SET finished_at = ?2, status = ?3, requested = ?4, "
                       "fetched = ?5, missing = ?6, failed = ?7, http_requests = ?8, "
                       "retries = ?9, skipped = ?10, exit_status = ?11, error = ?12 WHERE id = ?1",

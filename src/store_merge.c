@@ -513,7 +513,10 @@ static enum store_status copy_runs(struct store *s, struct store_merge_counts *c
     if (rc == STORE_OK)
         rc = exec(s,
                   "CREATE TEMP TABLE merge_runs AS "
-                  "SELECT r.id, (SELECT coalesce(max(id), 0) FROM main.runs) + "
+                  "SELECT r.id, (SELECT max(coalesce(max(id), 0), coalesce((SELECT "
+                  "CAST(value AS INTEGER) FROM main.meta WHERE key = 'replaced_last_run' "
+                  "AND EXISTS (SELECT 1 FROM main.meta WHERE key = 'backup_made_at')), 0)) "
+                  "FROM main.runs) + "
                   "coalesce((SELECT " STORE_GAP_SQL " - 1 FROM main.meta "
                   "WHERE key = 'backup_made_at'), 0) + "
                   "row_number() OVER (ORDER BY r.id) AS new_id FROM src.runs r "
@@ -523,7 +526,7 @@ static enum store_status copy_runs(struct store *s, struct store_merge_counts *c
      * by a load's (store.h) */
     if (rc == STORE_OK)
         rc = exec(s,
-                  "DELETE FROM main.meta WHERE key = 'backup_made_at' "
+                  "DELETE FROM main.meta WHERE key IN ('backup_made_at', 'replaced_last_run') "
                   "AND EXISTS (SELECT 1 FROM temp.merge_runs)",
                   "number the runs");
     if (rc == STORE_OK)

@@ -53,8 +53,8 @@ static enum store_status check(sqlite3 *db, const char *backup, char *err, size_
 }
 
 enum store_status store_prepare_restore(const char *path, const char *backup,
-                                        struct store_restore_info *info, char *err,
-                                        size_t err_size) {
+                                        int64_t replaced_last_run, struct store_restore_info *info,
+                                        char *err, size_t err_size) {
     memset(info, 0, sizeof *info);
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(path, &db,
@@ -81,6 +81,25 @@ enum store_status store_prepare_restore(const char *path, const char *backup,
         store_query_ints(db, "SELECT count(*), (SELECT coalesce(max(id), 0) FROM runs) FROM movies",
                          counts, 2) != SQLITE_OK)
         rc = fail(db, path, "count its movies", err, err_size);
+    /* the replaced database's runs, past which the first run is numbered;
+     * a copy of a restored database not run since carries its own */
+    int64_t noted = 0;
+    if (rc == STORE_OK &&
+        store_query_ints(db,
+                         "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta "
+                         "WHERE key = 'replaced_last_run'), 0)",
+                         &noted, 1) != SQLITE_OK)
+        rc = fail(db, path, "read its notes", err, err_size);
+    if (replaced_last_run < noted)
+        replaced_last_run = noted;
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO meta (key, value) VALUES ('replaced_last_run', '%lld') "
+             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+             (long long)replaced_last_run);
+    if (rc == STORE_OK && replaced_last_run > counts[1] &&
+        sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        rc = fail(db, path, "note the replaced database's runs", err, err_size);
     /* one file, whatever mode the copy was made in: no -wal of its own to
      * be left behind */
     if (rc == STORE_OK &&
@@ -88,6 +107,20 @@ enum store_status store_prepare_restore(const char *path, const char *backup,
         rc = fail(db, path, "set its journal mode", err, err_size);
     info->movies = counts[0];
     info->last_run = counts[1];
+    info->next_run =
+        (replaced_last_run > counts[1] ? replaced_last_run : counts[1]) + STORE_RESTORED_RUN_GAP;
+    sqlite3_close(db);
+    return rc;
+}
+
+enum store_status store_last_run(const char *path, int64_t *id, char *err, size_t err_size) {
+    *id = 0;
+    sqlite3 *db = NULL;
+    enum store_status rc = STORE_OK;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
+        store_query_ints(db, "SELECT coalesce(max(id), 0) FROM runs", id, 1) != SQLITE_OK)
+        rc = fail(db, path, "read its runs", err, err_size);
     sqlite3_close(db);
     return rc;
 }

@@ -9,13 +9,17 @@
 # mode with its -wal (a filesystem snapshot taken while a load ran) is
 # restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 30
+plan 34
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
 B="$TMP/backup.sqlite3"
 run_ingest -q backup "$B"
-content() { sqlite3 -batch "$1" .dump | grep -v -e '^PRAGMA' -e "^INSERT INTO meta VALUES('backup_made_at'"; }
+content() {
+    sqlite3 -batch "$1" .dump |
+        grep -v -e '^PRAGMA' -e "^INSERT INTO meta VALUES('backup_made_at'" \
+            -e "^INSERT INTO meta VALUES('replaced_last_run'"
+}
 backup_content=$(content "$B" | md5sum)
 
 # A night after the backup; the database is then lost.
@@ -207,8 +211,24 @@ like "$RC:$(md5sum <"$DB"):$ERR" "^2:$before:.*$TMP/newer.sqlite3 was made by a 
 sqlite3 "$DB" ".backup '$TMP/other.sqlite3'"
 run_ingest restore "$TMP/other.sqlite3"
 last=$(sqlite3 "$TMP/other.sqlite3" 'SELECT max(id) FROM runs')
+said=$(printf '%s' "$ERR" | sed -n 's/.*the next run is numbered from \([0-9]*\)$/\1/p')
 run_ingest ids 999003 --rate 0 --append credits,keywords
-is "$RC:$(sql 'SELECT max(id) FROM runs')" "0:$((last + 1000000))" \
-    "a copy made by sqlite3's .backup, restored: its next run is numbered past the gap too"
+is "$RC:$(sql 'SELECT max(id) FROM runs')" "0:$said" \
+    "a copy made by sqlite3's .backup, restored: its next run is the one the restore said"
+ok "$([ "$said" -ge $((last + 1000000)) ]; echo $?)" "past the gap ($said, the copy's runs through $last)"
+
+# The same backup restored twice: the second restore numbers its first
+# run past the runs made since the first one too, so that a downstream
+# job's id names no new run.
+run_ingest -q restore "$B"
+run_ingest ids 999004 --rate 0 --append credits,keywords
+first=$(sql 'SELECT max(id) FROM runs')
+run_ingest -q restore "$B"
+is "$RC:$ERR" "0:" "restored again, quietly"
+run_ingest ids 999005 --rate 0 --append credits,keywords
+is "$(sql 'SELECT max(id) FROM runs'):$(sql "SELECT count(*) FROM meta WHERE key IN ('backup_made_at', 'replaced_last_run')")" \
+    "$((first + 1000000)):0" "restored twice: the next run is numbered past the replaced database's runs"
+run_ingest dump --since "$first"
+is "$RC" 2 "dump --since a run of the replaced database: exit 2, never another run's rows"
 
 done_testing
