@@ -11,7 +11,9 @@
 #ifndef TMDB_DATABASE_H
 #define TMDB_DATABASE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct options;
 struct store;
@@ -61,6 +63,21 @@ int database_open_for_optimize(const struct options *opt, int *lock_fd, struct s
  * or no language recorded, is a usage error; a directory, a FIFO or a
  * device is refused as by database_open_for_reading(). */
 int database_language(const char *path, char *language, size_t size);
+
+/* Which file `path` names now (where links lead), to tell at the end of a
+ * load whether it was replaced meanwhile. */
+struct database_file_id {
+    bool known;
+    dev_t dev;
+    ino_t ino;
+};
+void database_file_id(const char *path, struct database_file_id *id);
+
+/* At the end of a load: when `path` no longer names the file `id` was
+ * taken of (replaced or removed while the load wrote to it: a restore by
+ * hand, against the advice), say so, even with -q: what the run stored
+ * went to the file it had open, which nothing names any more. */
+void database_warn_if_replaced(const char *path, const struct database_file_id *id);
 
 /* At the end of a load (or an optimize: `what` names it, "load"): empty
  * DB-wal, or warn why it stays big. */

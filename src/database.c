@@ -394,6 +394,25 @@ void database_empty_wal(struct store *s, const char *what) {
                  path, (long long)(wal >> 20), what);
 }
 
+void database_file_id(const char *path, struct database_file_id *id) {
+    struct stat st;
+    id->known = stat(path, &st) == 0;
+    id->dev = id->known ? st.st_dev : 0;
+    id->ino = id->known ? st.st_ino : 0;
+}
+
+void database_warn_if_replaced(const char *path, const struct database_file_id *id) {
+    struct database_file_id now;
+    database_file_id(path, &now);
+    if (!id->known || (now.known && now.dev == id->dev && now.ino == id->ino))
+        return;
+    log_warn_setup("%s was %s while this run wrote to it (by hand, during a load?): what this "
+                   "run stored went to the file it had open, %s; run the load again "
+                   "(tmdb-ingest restore refuses while a load runs)",
+                   path, now.known ? "replaced by another file" : "removed",
+                   now.known ? "not to the one there now" : "which is gone");
+}
+
 void database_close(struct store *s, int lock_fd) {
     store_close(s);
     if (lock_fd >= 0)

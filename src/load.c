@@ -674,6 +674,8 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
     int code = database_open_for_load(opt, &lock_fd, &store);
     if (code != 0)
         return code;
+    struct database_file_id db_file;
+    database_file_id(opt->db_path, &db_file);
     char export_url[2048], fallback_url[sizeof export_url];
     enum sync_status sy = sync_plan(opt, store, export_url, fallback_url, sizeof export_url);
     if (sy != SYNC_OK) {
@@ -726,6 +728,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
         facts.changes_copy = stats_get(&stats.changes_copy);
         facts.changes_mixed = stats_get(&stats.changes_mixed);
         code = record_outcome(opt, store, ids.named, &facts, ps, &stats, &counts, &status, code);
+        database_warn_if_replaced(opt->db_path, &db_file);
     }
     database_close(store, lock_fd);
     run_ids_free(&ids);

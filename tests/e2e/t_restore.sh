@@ -9,7 +9,7 @@
 # mode with its -wal (a filesystem snapshot taken while a load ran) is
 # restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 34
+plan 35
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -230,5 +230,18 @@ is "$(sql 'SELECT max(id) FROM runs'):$(sql "SELECT count(*) FROM meta WHERE key
     "$((first + 1000000)):0" "restored twice: the next run is numbered past the replaced database's runs"
 run_ingest dump --since "$first"
 is "$RC" 2 "dump --since a run of the replaced database: exit 2, never another run's rows"
+
+# The database replaced by hand while a load writes to it (what restore
+# refuses to do): the load says, even with -q, that what it stored is not
+# in the file there now.
+"$BIN" --db "$DB" --no-progress -q list top_rated --pages 3 --workers 1 --rate 0 \
+    --append credits,keywords >/dev/null 2>"$TMP/replaced.err" &
+load=$!
+wait_for "the load's run row" $load \
+    sh -c "[ \$(sqlite3 '$DB' \"SELECT count(*) FROM runs WHERE status = 'running'\" 2>/dev/null) = 1 ]"
+cp "$B" "$DB.new" && mv "$DB.new" "$DB"
+wait $load
+like "$(cat "$TMP/replaced.err")" "$DB was replaced by another file while this run wrote to it .*not to the one there now" \
+    "a load whose database was replaced under it says so, also with -q"
 
 done_testing
