@@ -73,21 +73,15 @@ static enum store_status copy_pages(struct store *s, sqlite3 *dest, const char *
  * in place of the last good backup. The copy's structure is checked
  * (PRAGMA quick_check: every page read once, no index compared) before it
  * may replace DEST. */
-static enum store_status check_copy(struct store *s, sqlite3 *dest, const char *dest_path) {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(dest, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK)
-        return copy_fail(s, dest, dest_path, "check the copy");
-    int rc = sqlite3_step(st);
-    const char *verdict = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
-    enum store_status out = STORE_OK;
-    if (!verdict || strcmp(verdict, "ok") != 0) {
-        snprintf(s->errmsg, sizeof s->errmsg,
-                 "%s is damaged (PRAGMA quick_check: %s): not copied; restore it from a backup",
-                 s->path, verdict ? verdict : sqlite3_errmsg(dest));
-        out = STORE_ERR;
-    }
-    sqlite3_finalize(st);
-    return out;
+static enum store_status check_copy(struct store *s, sqlite3 *dest) {
+    char verdict[256];
+    if (store_query_text(dest, "PRAGMA quick_check(1)", verdict, sizeof verdict) == SQLITE_OK &&
+        strcmp(verdict, "ok") == 0)
+        return STORE_OK;
+    snprintf(s->errmsg, sizeof s->errmsg,
+             "%s is damaged (PRAGMA quick_check: %s): not copied; restore it from a backup",
+             s->path, verdict[0] ? verdict : sqlite3_errmsg(dest));
+    return STORE_ERR;
 }
 
 enum store_status store_backup(struct store *s, const char *dest_path, store_backup_fn fn,
@@ -132,7 +126,7 @@ enum store_status store_backup(struct store *s, const char *dest_path, store_bac
                           size, 2) != SQLITE_OK))
         rc = copy_fail(s, dest, dest_path, "set the copy's journal mode");
     if (rc == STORE_OK)
-        rc = check_copy(s, dest, dest_path);
+        rc = check_copy(s, dest);
     result->bytes = size[0] * size[1];
     sqlite3_close(dest); /* no statement of its own left open: it closes */
     return rc;

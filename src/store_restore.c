@@ -15,12 +15,6 @@ static enum store_status fail(sqlite3 *db, const char *path, const char *step, c
     return code == SQLITE_NOMEM ? STORE_ERR_NOMEM : STORE_ERR;
 }
 
-/* The first text `sql` selects into buf ("" for none or NULL). */
-static int query_text(sqlite3 *db, const char *sql, char *buf, size_t size) {
-    buf[0] = '\0';
-    return store_query_text(db, sql, buf, size);
-}
-
 /* A database of ours, of this schema version or an older one (upgraded
  * by the next command that opens it), whole. Errors name `backup`, the
  * file the copy was made from: what is wrong is in it. */
@@ -37,13 +31,13 @@ static enum store_status check(sqlite3 *db, const char *backup, char *err, size_
         return STORE_ERR_SCHEMA;
     }
     if (version < 1 ||
-        query_text(db, "SELECT value FROM meta WHERE key = 'language'", language,
-                   sizeof language) != SQLITE_OK ||
+        store_query_text(db, "SELECT value FROM meta WHERE key = 'language'", language,
+                         sizeof language) != SQLITE_OK ||
         !language[0]) {
         snprintf(err, err_size, "%s is not a tmdb-ingest database: not restored", backup);
         return STORE_ERR_SCHEMA;
     }
-    if (query_text(db, "PRAGMA quick_check(1)", verdict, sizeof verdict) != SQLITE_OK ||
+    if (store_query_text(db, "PRAGMA quick_check(1)", verdict, sizeof verdict) != SQLITE_OK ||
         strcmp(verdict, "ok") != 0) {
         snprintf(err, err_size, "%s is damaged (PRAGMA quick_check: %s): not restored", backup,
                  verdict[0] ? verdict : sqlite3_errmsg(db));
@@ -69,13 +63,14 @@ enum store_status store_prepare_restore(const char *path, const char *backup,
     /* A copy made some other way (sqlite3's .backup, a snapshot) is marked
      * as a backup's is (STORE_RESTORED_RUN_GAP); one of ours keeps when it
      * was made. */
-    if (rc == STORE_OK && (query_text(db, "SELECT value FROM meta WHERE key = 'backup_made_at'",
-                                      info->made_at, sizeof info->made_at) != SQLITE_OK ||
-                           (!info->made_at[0] &&
-                            sqlite3_exec(db,
-                                         "INSERT INTO meta (key, value) VALUES ('backup_made_at', "
-                                         "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
-                                         NULL, NULL, NULL) != SQLITE_OK)))
+    if (rc == STORE_OK &&
+        (store_query_text(db, "SELECT value FROM meta WHERE key = 'backup_made_at'", info->made_at,
+                          sizeof info->made_at) != SQLITE_OK ||
+         (!info->made_at[0] &&
+          sqlite3_exec(db,
+                       "INSERT INTO meta (key, value) VALUES ('backup_made_at', "
+                       "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                       NULL, NULL, NULL) != SQLITE_OK)))
         rc = fail(db, path, "mark it", err, err_size);
     if (rc == STORE_OK &&
         store_query_ints(db, "SELECT count(*), (SELECT coalesce(max(id), 0) FROM runs) FROM movies",
