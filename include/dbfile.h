@@ -1,7 +1,8 @@
 /*
  * dbfile.h - a SQLite database as files on disk, for the commands that
- * copy or replace one whole (backup.h, restore.h): its header, the files
- * SQLite keeps beside it, and syncing the directory a rename changed.
+ * copy or replace one whole (backup.h, restore.h) and the check of a
+ * restored copy's stray -wal (database.h): its header, the files SQLite
+ * keeps beside it, and syncing the directory a rename changed.
  *
  * No state; any thread (main's, in practice).
  */
@@ -22,9 +23,11 @@ extern const char *const dbfile_side_suffixes[DBFILE_SIDES];
 int dbfile_is_sqlite(const char *path);
 
 /* Whether the SQLite database at `path` says, in its header, that it is in
- * WAL mode (its commits may be in its -wal): false also when it cannot be
- * read. */
+ * WAL mode (its commits may be in its -wal), or in rollback mode (SQLite
+ * writes no -wal for it): both false for a file that is not a database or
+ * cannot be read. */
 bool dbfile_in_wal_mode(const char *path);
+bool dbfile_in_rollback_mode(const char *path);
 
 /* Whether `path` is there and is the file `st` describes (a link to it,
  * another name of it). */

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "dbfile.h"
 #include "lock.h"
 #include "log.h"
 #include "stop.h"
@@ -108,19 +109,6 @@ static int lock_for_upgrade(const char *path, int *lock_fd, struct store **s) {
     }
 }
 
-/* Whether the file at `path` is a SQLite database in rollback mode. */
-static bool in_rollback_mode(const char *path) {
-    unsigned char header[20];
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return false; /* SQLite says why */
-    size_t n = fread(header, 1, sizeof header, fp);
-    fclose(fp);
-    /* bytes 18 and 19: the write and read versions, 1 rollback, 2 WAL */
-    return n == sizeof header && memcmp(header, "SQLite format 3", 16) == 0 && header[18] == 1 &&
-           header[19] == 1;
-}
-
 /* A database file in rollback mode (a backup's copy, store.h) with a
  * non-empty DB-wal beside it: that -wal is the one of the database the copy
  * replaced (a restore that did not remove it, after a load on the old file
@@ -132,7 +120,7 @@ static bool in_rollback_mode(const char *path) {
 static int check_foreign_wal(const char *path) {
     char wal[PATH_MAX + 8];
     struct stat st;
-    if (!in_rollback_mode(path))
+    if (!dbfile_in_rollback_mode(path))
         return 0;
     if (snprintf(wal, sizeof wal, "%s-wal", path) >= (int)sizeof wal || stat(wal, &st) != 0 ||
         st.st_size == 0)
@@ -140,7 +128,7 @@ static int check_foreign_wal(const char *path) {
     /* Read again: a restored copy's first load may have turned WAL on and
      * committed between the two looks. The header says WAL before its
      * -wal holds anything, and says rollback again only once it is gone. */
-    if (!in_rollback_mode(path))
+    if (!dbfile_in_rollback_mode(path))
         return 0;
     log_error("%s is in rollback mode (a backup put in place?), and %s beside it holds the "
               "commits of another database, which SQLite would read into it: nothing was read "
