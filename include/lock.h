@@ -83,9 +83,14 @@ enum lock_holder {
  * locks the whole file, and reads as a load. */
 enum lock_holder lock_query(const char *db_path, enum lock_use *use, char *why, size_t why_size);
 
-/* The lock file's path for database `db_path` into `out`: "<db>.lock" beside
- * the file a symlink leads to, also one not made yet, which is where a load
- * makes the database, its -wal and -shm. 0, or -ENAMETOOLONG or -ELOOP. */
+/* The database file `db_path` names into `out`: the file a symlink leads
+ * to, also one not made yet, its directory made absolute when it exists;
+ * where a load makes the database, its -wal and -shm, and the lock. 0, or
+ * -ENAMETOOLONG or -ELOOP. */
+int lock_database_path(const char *db_path, char *out, size_t size);
+
+/* The lock file's path for database `db_path` into `out`: "<db>.lock"
+ * beside lock_database_path()'s file. 0, or -ENAMETOOLONG or -ELOOP. */
 int lock_file_path(const char *db_path, char *out, size_t size);
 
 /* Release the lock (closing the descriptor). Accepts -1. */

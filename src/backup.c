@@ -53,7 +53,8 @@ static long long side_file_size(const char *path, const char *suffix) {
 }
 
 /* The name the file `path` has, or will have once made: its directory's
- * real path and its last name, as lock_file_path() names the lock. False
+ * real path and its last name, as lock_database_path() names a database
+ * (here without following a link: DEST's was followed already). False
  * when the directory is not there. */
 static bool real_name(const char *path, char *out, size_t size) {
     char dir[PATH_MAX], real[PATH_MAX];
@@ -72,17 +73,14 @@ static bool real_name(const char *path, char *out, size_t size) {
  * new backup's place; replaced, the lock no longer keeps a second load
  * out, and a -wal no longer holds what its readers are told. */
 static bool is_beside_database(const char *db_path, const char *dest, const struct stat *st) {
-    char lock[PATH_MAX + 8], side[PATH_MAX + 16], name[PATH_MAX + 8];
-    if (lock_file_path(db_path, lock, sizeof lock) != 0)
+    char db[PATH_MAX], side[PATH_MAX + 16], name[PATH_MAX + 8];
+    if (lock_database_path(db_path, db, sizeof db) != 0)
         return false;
     if (!st && !real_name(dest, name, sizeof name))
         return false;
-    size_t db_len = strlen(lock) - strlen(".lock");
     for (size_t i = 0; i <= DBFILE_SIDES; i++) {
-        if (i < DBFILE_SIDES)
-            snprintf(side, sizeof side, "%.*s%s", (int)db_len, lock, dbfile_side_suffixes[i]);
-        else
-            snprintf(side, sizeof side, "%s", lock);
+        snprintf(side, sizeof side, "%s%s", db,
+                 i < DBFILE_SIDES ? dbfile_side_suffixes[i] : ".lock");
         if (st ? dbfile_same(side, st) : strcmp(side, name) == 0)
             return true;
     }

@@ -47,10 +47,10 @@ static int follow_links(const char *path, char *out, size_t size) {
     return -ELOOP;
 }
 
-/* "<db>.lock" for the database file itself (lock.h): a symlink and its
- * target share one lock, also before the target exists. The directory is
- * made absolute with realpath() when it exists. */
-int lock_file_path(const char *db_path, char *out, size_t size) {
+/* The database file itself (lock.h): a symlink and its target share one
+ * lock, also before the target exists. The directory is made absolute with
+ * realpath() when it exists. */
+int lock_database_path(const char *db_path, char *out, size_t size) {
     char file[PATH_MAX], dir[PATH_MAX];
     int rc = follow_links(db_path, file, sizeof file);
     if (rc != 0)
@@ -65,9 +65,17 @@ int lock_file_path(const char *db_path, char *out, size_t size) {
         snprintf(dir, sizeof dir, ".");
     char real[PATH_MAX];
     const char *d = realpath(dir, real) ? real : dir;
-    return snprintf(out, size, "%s/%s.lock", strcmp(d, "/") == 0 ? "" : d, base) < (int)size
+    return snprintf(out, size, "%s/%s", strcmp(d, "/") == 0 ? "" : d, base) < (int)size
                ? 0
                : -ENAMETOOLONG;
+}
+
+int lock_file_path(const char *db_path, char *out, size_t size) {
+    int rc = lock_database_path(db_path, out, size);
+    if (rc != 0)
+        return rc;
+    size_t n = strlen(out);
+    return snprintf(out + n, size - n, ".lock") < (int)(size - n) ? 0 : -ENAMETOOLONG;
 }
 
 /* Open the lock file without following a symlink planted in its place,

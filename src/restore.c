@@ -22,19 +22,18 @@
 /* Bytes copied at a time, between which a stop is looked for. */
 #define COPY_CHUNK (1u << 20)
 
-/* The database file itself (where a symbolic link leads, as the lock's
- * name says: lock_file_path()), into `out`; the lock file's name into
- * `lock`. 0, or EXIT_FATAL logged. */
+/* The database file itself (where a symbolic link leads:
+ * lock_database_path()) into `out`, and its lock file's name into `lock`.
+ * 0, or EXIT_FATAL logged. */
 static int database_file(const char *db_path, char *out, size_t size, char *lock,
                          size_t lock_size) {
-    int rc = lock_file_path(db_path, lock, lock_size);
-    size_t n = rc == 0 ? strlen(lock) - strlen(".lock") : 0; /* `lock` unset on failure */
-    if (rc != 0 || n >= size) {
+    int rc = lock_database_path(db_path, out, size);
+    if (rc == 0)
+        rc = lock_file_path(db_path, lock, lock_size);
+    if (rc != 0) {
         log_error("%s: %s", db_path, rc == -ELOOP ? "symbolic links in a loop" : "path too long");
         return EXIT_FATAL;
     }
-    memcpy(out, lock, n);
-    out[n] = '\0';
     return 0;
 }
 
