@@ -1029,24 +1029,25 @@ static int check_applicable(const struct options *opt, const struct given *g) {
         return usage_error("%s", "--limit applies to the search command only"), -1;
     bool export_only =
         g->include_adult || g->include_video || g->export_base || g->max_deletions;
-    if (opt->command == COMMAND_SEARCH && (g->loads || g->max_age || g->date || g->file ||
-                                           g->since || g->min_popularity || export_only))
-        return usage_error("%s", "search takes --limit and --db only (and " EVERY_COMMAND ")"), -1;
-    if (opt->command == COMMAND_DUMP && (g->loads || g->max_age || g->date || g->file ||
-                                         g->min_popularity || export_only))
-        return usage_error("%s", "dump takes --since, --format, --table and --db only (and " EVERY_COMMAND ")"), -1;
-    if (opt->command == COMMAND_STATS && (g->loads || g->max_age || g->date || g->file ||
-                                          g->since || g->min_popularity || export_only))
-        return usage_error("%s", "stats takes only --db and --format (and " EVERY_COMMAND ")"), -1;
-    if (opt->command == COMMAND_RESTORE && (g->loads || g->max_age || g->date || g->file ||
-                                            g->since || g->min_popularity || export_only))
-        return usage_error("%s", "restore takes only BACKUP and --db (and " EVERY_COMMAND ")"), -1;
-    if (opt->command == COMMAND_OPTIMIZE && (g->loads || g->max_age || g->date || g->file ||
-                                             g->since || g->min_popularity || export_only))
-        return usage_error("%s", "optimize takes only --db (and " EVERY_COMMAND ")"), -1;
-    if (opt->command == COMMAND_BACKUP && (g->loads || g->max_age || g->date || g->file ||
-                                           g->since || g->min_popularity || export_only))
-        return usage_error("%s", "backup takes only DEST and --db (and " EVERY_COMMAND ")"), -1;
+    /* The commands that take none of the loads' options, and what they take
+     * instead; dump also takes --since (a run or a time). */
+    static const struct {
+        enum command command;
+        bool since;
+        const char *takes;
+    } only[] = {
+        {COMMAND_SEARCH, false, "search takes --limit and --db only"},
+        {COMMAND_DUMP, true, "dump takes --since, --format, --table and --db only"},
+        {COMMAND_STATS, false, "stats takes only --db and --format"},
+        {COMMAND_RESTORE, false, "restore takes only BACKUP and --db"},
+        {COMMAND_OPTIMIZE, false, "optimize takes only --db"},
+        {COMMAND_BACKUP, false, "backup takes only DEST and --db"},
+    };
+    bool of_loads =
+        g->loads || g->max_age || g->date || g->file || g->min_popularity || export_only;
+    for (size_t i = 0; i < sizeof only / sizeof *only; i++)
+        if (opt->command == only[i].command && (of_loads || (g->since && !only[i].since)))
+            return usage_error("%s (and " EVERY_COMMAND ")", only[i].takes), -1;
     if (opt->command != COMMAND_LOAD)
         return 0;
     long day;
