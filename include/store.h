@@ -49,7 +49,9 @@ enum store_status {
                              * store_dump(): no such run */
     STORE_ERR_EMPTY = -7,   /* store_open_readonly(): no table at all yet (an empty file, or
                              * a first load's before it commits the schema) */
-    STORE_ERR_STOPPED = -8, /* store_backup(): its callback asked it to stop */
+    STORE_ERR_STOPPED = -8, /* store_backup(): its callback asked it to stop; it and
+                             * store_prepare_restore(): a stop (stop.h) came during the
+                             * check of the copy */
 };
 
 /* Counters of one run, as stored in the runs table. */
@@ -757,7 +759,8 @@ struct store_backup_result {
  * removes it. Nothing is synced: the caller fsyncs the file before relying
  * on it. `fn` (may be NULL) is called after each step; when it returns
  * nonzero the copy stops, STORE_ERR_STOPPED. The copy must pass PRAGMA
- * quick_check (a damaged database gives STORE_ERR). On any error the
+ * quick_check (a damaged database gives STORE_ERR), which a stop (stop.h)
+ * ends within milliseconds: STORE_ERR_STOPPED too. On any error the
  * caller removes `dest_path` (and `dest_path`-journal, -wal and -shm,
  * which SQLite may have made beside it). Errors name the file they are
  * about.
@@ -778,7 +781,8 @@ struct store_restore_info {
  * there) ready to be put in place of the database: it must be a tmdb-ingest
  * database of this schema version or an older one (STORE_ERR_SCHEMA
  * otherwise: another program's, a newer tmdb-ingest's) and pass PRAGMA
- * quick_check (STORE_ERR: damaged); it gets the mark of a backup's copy
+ * quick_check (STORE_ERR: damaged; STORE_ERR_STOPPED when a stop, stop.h,
+ * ends the check, nothing said in `err`); it gets the mark of a backup's copy
  * when it has none (meta.backup_made_at: STORE_RESTORED_RUN_GAP), and
  * notes `replaced_last_run` (the highest run id of the database it
  * replaces, 0 when unknown: meta.replaced_last_run), past which its first

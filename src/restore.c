@@ -283,7 +283,9 @@ static int restore_locked(const char *db_file, const char *backup,
         code = copy_wal(backup, tmp, db_file);
     if (code == 0) {
         enum store_status ss = store_prepare_restore(tmp, backup, replaced, info, err, sizeof err);
-        if (ss != STORE_OK) {
+        if (ss == STORE_ERR_STOPPED) {
+            code = cli_exit_of_signal(stop_signal());
+        } else if (ss != STORE_OK) {
             log_error("%s", err);
             code = ss == STORE_ERR_SCHEMA ? EXIT_USAGE : EXIT_FATAL;
         }

@@ -5,6 +5,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@
 #endif
 
 #include "movie.h"
+#include "stop.h"
 #include "store_internal.h"
 
 /* How long a statement waits for another connection's lock (a reader's
@@ -429,6 +432,55 @@ int store_query_text(sqlite3 *db, const char *sql, char *buf, size_t size) {
     buf[0] = '\0';
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     return rc == SQLITE_OK ? store_step_text(st, buf, size) : rc;
+}
+
+/* The watcher of a quick_check (store_quick_check()), which interrupts it
+ * at a stop. The check is one step of SQLite's virtual machine, during
+ * which SQLite 3.40 calls no progress handler; sqlite3_interrupt(), safe
+ * from any thread, reaches into it. `done` is written once the check has
+ * ended, and the watcher joined before `db` may be closed. */
+struct check_watch {
+    sqlite3 *db;
+    int done[2];
+};
+
+static void *interrupt_at_stop(void *arg) {
+    struct check_watch *w = arg;
+    struct pollfd fds[2] = {{.fd = stop_fd(), .events = POLLIN},
+                            {.fd = w->done[0], .events = POLLIN}};
+    int n;
+    do
+        n = poll(fds, 2, -1);
+    while (n < 0 && errno == EINTR);
+    if (n > 0 && !(fds[1].revents & POLLIN))
+        sqlite3_interrupt(w->db);
+    return NULL;
+}
+
+int store_quick_check(sqlite3 *db, const char *schema, char *buf, size_t size) {
+    buf[0] = '\0';
+    if (stop_requested())
+        return SQLITE_INTERRUPT;
+    char sql[96];
+    snprintf(sql, sizeof sql, "PRAGMA \"%s\".quick_check(1)", schema);
+    /* without a watcher (no thread to be had), the check runs to its end */
+    struct check_watch w = {.db = db, .done = {-1, -1}};
+    pthread_t watcher;
+    bool watched = pipe(w.done) == 0 && pthread_create(&watcher, NULL, interrupt_at_stop, &w) == 0;
+    int rc = store_query_text(db, sql, buf, size);
+    if (watched) {
+        ssize_t n;
+        do
+            n = write(w.done[1], "x", 1);
+        while (n < 0 && errno == EINTR);
+        pthread_join(watcher, NULL);
+    }
+    for (int i = 0; i < 2; i++)
+        if (w.done[i] >= 0)
+            close(w.done[i]);
+    if (rc == SQLITE_INTERRUPT)
+        buf[0] = '\0';
+    return rc;
 }
 
 /* Another program's database may have set user_version to a number of

@@ -75,9 +75,11 @@ static enum store_status copy_pages(struct store *s, sqlite3 *dest, const char *
  * may replace DEST. */
 static enum store_status check_copy(struct store *s, sqlite3 *dest) {
     char verdict[256];
-    if (store_query_text(dest, "PRAGMA quick_check(1)", verdict, sizeof verdict) == SQLITE_OK &&
-        strcmp(verdict, "ok") == 0)
+    int rc = store_quick_check(dest, "main", verdict, sizeof verdict);
+    if (rc == SQLITE_OK && strcmp(verdict, "ok") == 0)
         return STORE_OK;
+    if (rc == SQLITE_INTERRUPT)
+        return STORE_ERR_STOPPED;
     snprintf(s->errmsg, sizeof s->errmsg,
              "%s is damaged (PRAGMA quick_check: %s): not copied; restore it from a backup",
              s->path, verdict[0] ? verdict : sqlite3_errmsg(dest));

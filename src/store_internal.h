@@ -193,6 +193,15 @@ int store_query_ints(sqlite3 *db, const char *sql, int64_t *out, int n);
  * NULL or no row). Returns SQLITE_OK or the error code. */
 int store_query_text(sqlite3 *db, const char *sql, char *buf, size_t size);
 
+/* PRAGMA quick_check of `schema` ("main", or an attached database's
+ * name) on `db`: its verdict ("ok", or the first problem found) into buf.
+ * SQLite reads every page of the file for it, seconds a gigabyte, so a stop
+ * (stop.h: a signal) ends it within milliseconds: SQLITE_INTERRUPT, buf
+ * "", also when the stop came before. A thread of its own waits for the
+ * stop while the check runs (stop_fd()), and is joined before it returns.
+ * Returns SQLITE_OK or the error code. */
+int store_quick_check(sqlite3 *db, const char *schema, char *buf, size_t size);
+
 /* store_query_text() for a statement already prepared and bound: step it
  * once, copy the first column (if any) into buf, and finalize it. */
 int store_step_text(sqlite3_stmt *st, char *buf, size_t size);

@@ -593,8 +593,8 @@ static enum store_status attach_input(struct store *s, const char *in_path) {
  * the whole input: on that failure only. */
 static void name_corrupt_input(struct store *s, const char *in_path) {
     char problem[160];
-    int rc = store_query_text(s->db, "PRAGMA src.quick_check(1)", problem, sizeof problem);
-    if (rc == SQLITE_OK && strcmp(problem, "ok") == 0)
+    int rc = store_quick_check(s->db, "src", problem, sizeof problem);
+    if ((rc == SQLITE_OK && strcmp(problem, "ok") == 0) || rc == SQLITE_INTERRUPT)
         return;
     if (rc != SQLITE_OK)
         snprintf(problem, sizeof problem, "%s", sqlite3_errmsg(s->db));

@@ -37,8 +37,10 @@ static enum store_status check(sqlite3 *db, const char *backup, char *err, size_
         snprintf(err, err_size, "%s is not a tmdb-ingest database: not restored", backup);
         return STORE_ERR_SCHEMA;
     }
-    if (store_query_text(db, "PRAGMA quick_check(1)", verdict, sizeof verdict) != SQLITE_OK ||
-        strcmp(verdict, "ok") != 0) {
+    int rc = store_quick_check(db, "main", verdict, sizeof verdict);
+    if (rc == SQLITE_INTERRUPT)
+        return STORE_ERR_STOPPED;
+    if (rc != SQLITE_OK || strcmp(verdict, "ok") != 0) {
         snprintf(err, err_size, "%s is damaged (PRAGMA quick_check: %s): not restored", backup,
                  verdict[0] ? verdict : sqlite3_errmsg(db));
         return STORE_ERR;

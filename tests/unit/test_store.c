@@ -16,6 +16,7 @@
 
 #include "idset.h"
 #include "movie.h"
+#include "stop.h"
 #include "store.h"
 #include "tempdir.h"
 /* the connection, for what only SQLite can tell (statements prepared again) */
@@ -3491,6 +3492,118 @@ static void test_backup_names_the_copy_it_cannot_write(void **state) {
     store_close(s);
 }
 
+/* A VFS that reads as the default one does, counting the reads; at the
+ * STOP_AT_READ-th it requests a stop (a signal, in the middle of a check),
+ * and each read after it takes a millisecond. */
+#define STOP_AT_READ 50
+static sqlite3_vfs slow_vfs;
+static sqlite3_io_methods slow_methods;
+static const sqlite3_io_methods *real_methods;
+static int slow_reads;
+
+static int slow_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 offset) {
+    if (++slow_reads == STOP_AT_READ)
+        stop_request(STOP_SIGNAL);
+    if (slow_reads > STOP_AT_READ)
+        usleep(1000);
+    return real_methods->xRead(f, buf, n, offset);
+}
+
+/* The default VFS's file with the methods above (its own but xRead). */
+static int slow_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *f, int flags, int *out) {
+    sqlite3_vfs *real = vfs->pAppData;
+    int rc = real->xOpen(real, name, f, flags, out);
+    if (rc == SQLITE_OK && f->pMethods) {
+        real_methods = f->pMethods;
+        slow_methods = *f->pMethods;
+        slow_methods.xRead = slow_read;
+        f->pMethods = &slow_methods;
+    }
+    return rc;
+}
+
+/* The check of a copy reads every page of it (seconds a gigabyte): a stop
+ * (a signal) that comes during it ends it within a read or two, not at the
+ * end of the file. SQLite calls no progress handler inside the check. */
+static void test_check_of_a_copy_ends_at_a_stop_during_it(void **state) {
+    struct fixture *f = *state;
+    assert_int_equal(stop_init(), 0);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "CREATE TABLE t (a INTEGER, b BLOB); "
+                                  "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                                  "WHERE i < 40000) INSERT INTO t SELECT i, randomblob(60) FROM n; "
+                                  "CREATE INDEX t_b ON t (b)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    int64_t pages = 0;
+    assert_int_equal(store_query_ints(db, "PRAGMA page_count", &pages, 1), SQLITE_OK);
+    sqlite3_close(db);
+    assert_true(pages > 1000);
+    sqlite3_vfs *real = sqlite3_vfs_find(NULL);
+    slow_vfs = *real;
+    slow_vfs.zName = "slow";
+    slow_vfs.pAppData = real;
+    slow_vfs.xOpen = slow_open;
+    assert_int_equal(sqlite3_vfs_register(&slow_vfs, 0), SQLITE_OK);
+    assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, "slow"), SQLITE_OK);
+    char buf[64];
+    assert_int_equal(store_quick_check(db, "main", buf, sizeof buf), SQLITE_INTERRUPT);
+    assert_string_equal(buf, "");
+    sqlite3_close(db);
+    sqlite3_vfs_unregister(&slow_vfs);
+    assert_true(stop_requested());
+    assert_true(slow_reads >= STOP_AT_READ);
+    assert_true(slow_reads < STOP_AT_READ + 20); /* of more than a thousand */
+}
+
+/* A stop (a signal) ends the check of a backup's or a restore's copy: the
+ * copy is left unused, nothing said as a damage. The stop is for good in
+ * this process: these tests run last. */
+static void test_check_of_a_copy_ends_at_a_stop(void **state) {
+    struct fixture *f = *state;
+    struct store *s = database_to_copy(f->path);
+    char copy[160], buf[64];
+    empty_copy(f, copy, sizeof copy);
+    assert_true(stop_requested()); /* the test before's */
+    struct backup_probe p = {.path = f->path, .stop = false};
+    struct store_backup_result r;
+    assert_int_equal(store_backup(s, copy, backup_step, &p, &r), STORE_ERR_STOPPED);
+    assert_true(p.calls >= 1); /* the pages were copied: the check was stopped */
+    store_close(s);
+
+    /* a copy made some other way is not marked: the check comes first */
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(copy, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db, "DELETE FROM meta WHERE key = 'backup_made_at'", NULL, NULL, NULL),
+        SQLITE_OK);
+    /* the check's verdict is none, and the connection is not left
+     * interrupting every statement after it */
+    assert_int_equal(store_quick_check(db, "main", buf, sizeof buf), SQLITE_INTERRUPT);
+    assert_string_equal(buf, "");
+    assert_int_equal(q(copy, "SELECT count(*) FROM movies"), 1);
+    int64_t n = 0; /* a statement of many steps */
+    assert_int_equal(store_query_ints(db,
+                                      "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+                                      "FROM n WHERE i < 100000) SELECT count(*) FROM n",
+                                      &n, 1),
+                     SQLITE_OK);
+    assert_int_equal(n, 100000);
+    sqlite3_close(db);
+    struct store_restore_info info;
+    char err[256] = "";
+    assert_int_equal(store_prepare_restore(copy, "backup.sqlite3", 0, &info, err, sizeof err),
+                     STORE_ERR_STOPPED);
+    assert_string_equal(err, "");
+    assert_string_equal(qs(copy,
+                           "SELECT count(*) FROM meta WHERE key IN ('backup_made_at', "
+                           "'replaced_last_run')",
+                           buf, sizeof buf),
+                        "0");
+}
+
 int main(void) {
     count_subjournal_writes();
 #define OWN_NOTES(t)                                                                               \
@@ -3627,6 +3740,10 @@ int main(void) {
         OWN_NOTES(test_search_korean_two_syllables),
         OWN_NOTES(test_search_english_ranking_and_case),
         OWN_NOTES(test_search_index_follows_writes),
+        /* last: the stop is for good */
+        cmocka_unit_test_setup_teardown(test_check_of_a_copy_ends_at_a_stop_during_it, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_check_of_a_copy_ends_at_a_stop, setup, teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
