@@ -80,7 +80,8 @@ void database_file_id(const char *path, struct database_file_id *id);
 void database_warn_if_replaced(const char *path, const struct database_file_id *id);
 
 /* At the end of a load (or an optimize: `what` names it, "load"): empty
- * DB-wal, or warn why it stays big. */
+ * DB-wal, or warn why it stays big; that it could not (the database file
+ * cannot grow) even with -q. */
 void database_empty_wal(struct store *s, const char *what);
 
 /* Close `s` (NULL accepted) and release the lock (-1 accepted). */

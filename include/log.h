@@ -103,7 +103,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
  * --include-adult left out of a line the database was loaded with, --shard
  * on a database of other shards, an export file of unknown day, `ids -`
  * reading no id: the command feeding it failed, a token with a gateway's
- * user:password@ in the API base), which
+ * user:password@ in the API base, a database file that cannot take its
+ * DB-wal: a full disk, a file-size limit), which
  * comes back at every run until the setup changes: written even with -q,
  * whose cron mail is where its operator learns of it. So is, once, that an
  * earlier run died (kill -9, out of memory, a power loss), which nothing

@@ -374,8 +374,13 @@ int database_language(const char *path, char *language, size_t size) {
 void database_empty_wal(struct store *s, const char *what) {
     int64_t wal = 0;
     char path[PATH_MAX];
+    /* Said with -q too: the file that cannot grow (a full disk, a file-size
+     * limit) stays so, and DB-wal grows with every load until one fails. */
     if (store_shrink_wal(s, &wal, path, sizeof path) != STORE_OK)
-        log_warn("%s", store_errmsg(s));
+        log_warn_setup("%s: what was committed is safe in the -wal file, which cannot be emptied "
+                       "into the database until it can grow, and grows with every load until "
+                       "one fails",
+                       store_errmsg(s));
     else if (wal > STORE_WAL_LIMIT_BYTES) /* SQLite cuts a reused file back to the limit */
         log_warn("%s is %lld MiB: a reader held a snapshot open during the %s, so SQLite "
                  "could not reuse it; it empties at the end of a load that no long query spans",

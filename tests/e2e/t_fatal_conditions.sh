@@ -6,7 +6,7 @@
 # standard input for `ids -` (exit 1: /dev/null in their place made a dump
 # "succeed" with every row gone).
 . "$(dirname "$0")/lib.sh"
-plan 23
+plan 26
 
 # A port nothing listens on: bind one, close it.
 port=$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
@@ -53,6 +53,24 @@ like "$(cat "$TMP/err")" "fsize\.sqlite3: .*(disk I/O error|disk is full)" \
     "the error names the file and says why"
 is "$(sqlite3 -batch -noheader "$FDB" 'SELECT status FROM runs WHERE id = 2')" failed \
     "the run is recorded failed"
+
+# A file-size limit (systemd's LimitFSIZE=, `ulimit -f`) that the database
+# file reaches only when the load's end copies DB-wal into it: what the run
+# stored is committed, in DB-wal, so it ends ok; but DB-wal can no longer
+# be emptied, and grows with every load until one fails. With -q (cron)
+# nothing said so: the checkpoint's error was held back as a warning of a
+# run that went well, night after night, while the file stayed at its limit.
+WDB=$TMP/walfull.sqlite3
+start_fake --movies 40 --deleted 0
+"$BIN" --db "$WDB" --no-progress list now_playing --rate 0 </dev/null >/dev/null 2>&1
+blocks=$(($(stat -c %s "$WDB") / 512)) # sh's ulimit -f counts 512-byte blocks
+sh -c 'ulimit -f "$1"; shift; exec "$@"' sh "$blocks" "$BIN" -q --db "$WDB" --no-progress \
+    list now_playing --pages all --rate 0 </dev/null >"$TMP/out" 2>"$TMP/err"
+is "$?" 0 "the database file at its size limit when DB-wal is copied in: the run still ends ok"
+like "$(cat "$TMP/err")" "walfull\.sqlite3: checkpoint the WAL: .*File too large" \
+    "and says so with -q too: the limit comes back at every load"
+is "$(sqlite3 -batch -noheader "$WDB" 'SELECT count(*) FROM movies')" 40 \
+    "what it stored is committed (in DB-wal)"
 
 # Full from the start (DB-shm cannot be made): the message gives the
 # system's reason, not "is it an SQLite database?".
