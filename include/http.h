@@ -42,8 +42,8 @@ enum http_error {
     HTTP_ERR_ABORTED,   /* a stop was requested */
     HTTP_ERR_NO_FDS,    /* this machine's open files limit (EMFILE/ENFILE), not the server:
                          * never retried, the run cannot go on (rlimits.h) */
-    HTTP_ERR_OTHER,     /* anything else (out of memory, bad URL, a SOCKS proxy that refuses
-                         * this client for good: its rules, its credentials, ...) */
+    HTTP_ERR_OTHER,     /* anything else (out of memory, bad URL, a SOCKS or HTTP proxy that
+                         * refuses this client for good: its rules, its credentials, ...) */
 };
 
 struct http_config {

@@ -405,13 +405,29 @@ static bool proxy_refused_for_good(CURL *curl) {
     }
 }
 
+/* After a failed transfer: whether an HTTP proxy (https_proxy) refused
+ * the tunnel to the host for good: it wants credentials or rejects those
+ * in its URL (407), its rules refuse the host (403), it serves no CONNECT
+ * (405, 501). What a SOCKS proxy's refusal is (proxy_refused_for_good()):
+ * a setup for a person to mend. curl says "CONNECT tunnel failed" with
+ * CURLE_RECV_ERROR, as a connection reset. Its 5xx (it could not reach
+ * the host), 408 and 429 may pass, and stay a network error. */
+static bool tunnel_refused_for_good(CURL *curl) {
+    long code = 0;
+    if (curl_easy_getinfo(curl, CURLINFO_HTTP_CONNECTCODE, &code) != CURLE_OK)
+        return false;
+    return (code >= 400 && code < 500 && code != 408 && code != 429) || code == 501;
+}
+
 /* What curl's `rc` (with its message, errbuf) means for the retry policy.
  * `reused`: the request went on a connection an earlier one left open.
- * `curl`: the handle, asked why a SOCKS proxy refused (CURLE_PROXY). */
+ * `curl`: the handle, asked why a proxy refused (CURLE_PROXY, a CONNECT). */
 static enum http_error classify(CURLcode rc, const char *errbuf, bool too_large, bool bad_encoding,
                                 bool reused, CURL *curl) {
     if (rc == CURLE_WRITE_ERROR && bad_encoding)
         return HTTP_ERR_NETWORK;
+    if (rc != CURLE_OK && tunnel_refused_for_good(curl))
+        return HTTP_ERR_OTHER;
     /* An answer that does not begin with a status line, on a connection
      * kept from the answer before: bytes that answer left behind (a body
      * longer than its Content-Length, the rest sent after it), not this

@@ -6,7 +6,7 @@
 # environment names. The fake answers absolute-form requests
 # ("GET http://host/3/..."), so it serves as the proxy here too.
 . "$(dirname "$0")/lib.sh"
-plan 19
+plan 27
 
 start_fake --movies 40 --deleted 0
 # Nothing listens on port 1 of loopback: a request that goes there directly fails.
@@ -64,6 +64,76 @@ env TMDB_API_BASE="$FAKE_URL/3" http_proxy="http://loader:pr0xy-s3cret@127.0.0.1
 ERR=$(cat "$TMP/err")
 like "$ERR" "127\.0\.0\.1 port 1" "with -vv too, the address"
 unlike "$ERR" "s3cret" "but not the password"
+
+# An HTTP proxy (https_proxy) that refuses the tunnel for good: it wants
+# credentials (407) or its rules do not allow the host (403): no retry
+# changes it, a setup for a person to mend, as a SOCKS proxy's refusal is
+# (t_outage.sh): exit 1 at the first request, not 7 after the retries (a
+# scheduler retrying on 7 would retry it every hour). One that could not
+# reach the host (502) is the network down: retried, then exit 7.
+# connect_proxy CODE: a proxy on loopback answering every CONNECT with
+# CODE (counted in $TMP/connects); sets PROXY_URL and PROXY_PID.
+connect_proxy() {
+    rm -f "$TMP/proxy_port" "$TMP/connects"
+    "$PYTHON" -c '
+import socket, sys, threading
+code, port_file, count_file = sys.argv[1], sys.argv[2], sys.argv[3]
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+open(port_file, "w").write(str(s.getsockname()[1]))
+lock = threading.Lock()
+def serve(c):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        d = c.recv(4096)
+        if not d:
+            break
+        data += d
+    with lock:
+        open(count_file, "a").write(data.split(b" ")[0].decode() + "\n")
+    body = b"<html><body>Access denied</body></html>"
+    extra = "Proxy-Authenticate: Basic realm=\"corp\"\r\n" if code == "407" else ""
+    c.sendall(("HTTP/1.1 %s Refused\r\nContent-Type: text/html\r\n%sContent-Length: %d\r\n"
+               "Connection: close\r\n\r\n" % (code, extra, len(body))).encode() + body)
+    c.close()
+while True:
+    c, _ = s.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+' "$1" "$TMP/proxy_port" "$TMP/connects" &
+    PROXY_PID=$!
+    i=0
+    while [ ! -s "$TMP/proxy_port" ] && [ $i -lt 100 ]; do
+        i=$((i + 1))
+        sleep 0.1
+    done
+    PROXY_URL="http://127.0.0.1:$(cat "$TMP/proxy_port")"
+}
+
+# https://127.0.0.1:9 is never reached: the proxy answers the CONNECT
+for code in 407 403; do
+    rm -f "$DB" "$DB"-*
+    connect_proxy $code
+    env https_proxy="$PROXY_URL" "$BIN" --db "$DB" --no-progress --rate 0 --retries 2 \
+        --api-base https://127.0.0.1:9/3 ids 550 >"$TMP/out" 2>"$TMP/err"
+    RC=$?
+    ERR=$(cat "$TMP/err")
+    kill "$PROXY_PID" 2>/dev/null
+    wait "$PROXY_PID" 2>/dev/null
+    like "$RC:$ERR" "^1:.*/configuration: .*CONNECT tunnel failed, response $code" \
+        "an HTTP proxy refusing the tunnel ($code): exit 1, naming its answer"
+    is "$(grep -c CONNECT "$TMP/connects")" 1 "$code: asked once, not again"
+    is "$(sql "SELECT exit_status FROM runs")" 1 "$code: runs says exit 1"
+done
+rm -f "$DB" "$DB"-*
+connect_proxy 502
+env https_proxy="$PROXY_URL" "$BIN" --db "$DB" --no-progress --rate 0 --retries 1 \
+    --api-base https://127.0.0.1:9/3 ids 550 >"$TMP/out" 2>"$TMP/err"
+RC=$?
+kill "$PROXY_PID" 2>/dev/null
+wait "$PROXY_PID" 2>/dev/null
+is "$RC" 7 "an HTTP proxy that could not reach the host (502): exit 7, the network down"
+is "$(grep -c CONNECT "$TMP/connects")" 2 "502: asked again within --retries"
 
 # The suite and the demo reach the fake on loopback whatever proxy is set.
 env http_proxy="$NOWHERE" ALL_PROXY="$NOWHERE" TMDB_INGEST_BIN="$BIN" \
