@@ -91,10 +91,17 @@ int rlimits_reserve_fds(int workers, bool export_files, char *err, size_t err_si
             format_limit(rl.rlim_max, hard, sizeof hard);
             rlimits_describe_fds(err, err_size);
             size_t n = strlen(err);
-            snprintf(err + n, err_size - n,
-                     ": its hard limit is %s; raise it (ulimit -Hn, LimitNOFILE= for systemd) "
-                     "or give fewer --workers",
-                     hard);
+            n += (size_t)snprintf(err + n, err_size - n,
+                                  ": its hard limit is %s; raise it (ulimit -Hn, LimitNOFILE= for "
+                                  "systemd)",
+                                  hard);
+            /* the workers that fit under it, each a handle's descriptors */
+            long over = fds_needed - (long)rl.rlim_max;
+            long fit = workers - (over + FDS_PER_HANDLE - 1) / FDS_PER_HANDLE;
+            if (n < err_size && fit >= 1)
+                snprintf(err + n, err_size - n, " or give --workers %ld or fewer", fit);
+            else if (n < err_size)
+                snprintf(err + n, err_size - n, ": not even one worker fits under it");
             return -1;
         }
         rl.rlim_cur = need;

@@ -182,6 +182,48 @@ static void test_hard_limit_too_low_is_refused_with_figures(void **state) {
     assert_non_null(strstr(err, "too many open files (ulimit -n is 20; tmdb-ingest needs about "));
     assert_non_null(strstr(err, " for 5 workers)"));
     assert_non_null(strstr(err, "hard limit is 20"));
+    /* fewer workers would not help: it does not say to give fewer */
+    assert_non_null(strstr(err, ": not even one worker fits under it"));
+    assert_null(strstr(err, "fewer"));
+}
+
+/* In a child: a hard limit that 2 workers fit under, not 5: the message
+ * says how many do. */
+static void test_hard_limit_names_the_workers_that_fit(void **state) {
+    (void)state;
+    int out[2];
+    assert_int_equal(pipe(out), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char err[320] = "";
+        long need2 = 0;
+        /* what 2 workers need, read back from the message */
+        if (rlimits_reserve_fds(2, false, err, sizeof err) != 0)
+            _exit(2);
+        rlimits_describe_fds(err, sizeof err);
+        const char *at = strstr(err, "needs about ");
+        if (!at || sscanf(at, "needs about %ld", &need2) != 1)
+            _exit(3);
+        struct rlimit rl = {.rlim_cur = (rlim_t)need2 + 7, .rlim_max = (rlim_t)need2 + 7};
+        err[0] = '\0';
+        int rc = setrlimit(RLIMIT_NOFILE, &rl) == 0 ? rlimits_reserve_fds(5, false, err, sizeof err)
+                                                    : -2;
+        ssize_t w = write(out[1], err, strlen(err));
+        (void)w;
+        _exit(rc == -1 ? 0 : 1);
+    }
+    close(out[1]);
+    char err[320] = "";
+    ssize_t n = read(out[0], err, sizeof err - 1);
+    close(out[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_true(n > 0);
+    err[n] = '\0';
+    assert_non_null(strstr(err, " for 5 workers)"));
+    assert_non_null(strstr(err, "or give --workers 2 or fewer"));
 }
 
 /* A socket() that fails with EMFILE: libcurl says only "Couldn't connect
@@ -355,6 +397,7 @@ int main(void) {
         cmocka_unit_test(test_soft_limit_above_the_need_is_kept),
         cmocka_unit_test(test_soft_limit_is_raised_to_what_a_load_needs),
         cmocka_unit_test(test_hard_limit_too_low_is_refused_with_figures),
+        cmocka_unit_test(test_hard_limit_names_the_workers_that_fit),
         cmocka_unit_test(test_connect_without_descriptors_names_the_limit),
         cmocka_unit_test(test_exhausted_descriptors_are_seen),
         cmocka_unit_test(test_exhaustion_check_takes_no_descriptor),
