@@ -108,7 +108,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
  * comes back at every run until the setup changes: written even with -q,
  * whose cron mail is where its operator learns of it. So is, once, that an
  * earlier run died (kill -9, out of memory, a power loss), which nothing
- * else tells a cron job's operator. A warning of what a run met (a bad id,
+ * else tells a cron job's operator, and what asks for action after a
+ * command that went well (a load's database replaced under it; a restore
+ * that could not read the replaced database's runs: reset downstream jobs'
+ * --since). A warning of what a run met (a bad id,
  * a stale copy) is log_warn(), held back with -q. */
 void log_warn_setup(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

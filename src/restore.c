@@ -261,10 +261,11 @@ static int64_t replaced_last_run(const char *db_file) {
     int64_t id = 0;
     if (access(db_file, F_OK) != 0)
         return 0;
-    if (store_last_run(db_file, &id, err, sizeof err) != STORE_OK)
-        log_warn("%s (the database being replaced): its run ids are not known, so the restored "
-                 "one numbers its runs past the backup's only; reset downstream jobs' --since",
-                 err);
+    if (store_last_run(db_file, &id, err, sizeof err) != STORE_OK) /* asks for action: -q too */
+        log_warn_setup(
+            "%s (the database being replaced): its run ids are not known, so the restored "
+            "one numbers its runs past the backup's only; reset downstream jobs' --since",
+            err);
     return id;
 }
 

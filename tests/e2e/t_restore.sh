@@ -9,7 +9,7 @@
 # mode with its -wal (a filesystem snapshot taken while a load ran) is
 # restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 35
+plan 37
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -243,5 +243,16 @@ cp "$B" "$DB.new" && mv "$DB.new" "$DB"
 wait $load
 like "$(cat "$TMP/replaced.err")" "$DB was replaced by another file while this run wrote to it .*not to the one there now" \
     "a load whose database was replaced under it says so, also with -q"
+
+# A database too damaged to read its runs: restored all the same (that is
+# what a restore is for), and it says, also with -q, that downstream jobs
+# must reset their --since: the copy numbers its runs past the backup's
+# only, which may be ids the lost database had given.
+rm -f "$DB-wal" "$DB-shm"
+head -c 8192 /dev/urandom >"$DB"
+run_ingest -q restore "$B"
+is "$RC:$(sql 'SELECT count(*) > 0 FROM movies')" "0:1" "a database that cannot be read: restored"
+like "$ERR" "the database being replaced.*reset downstream jobs' --since" \
+    "saying, also with -q, that downstream jobs must reset their --since"
 
 done_testing
