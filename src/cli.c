@@ -396,19 +396,24 @@ __attribute__((format(printf, 1, 2))) static void usage_error(const char *fmt, .
 }
 
 /* Whether the command line asks for --log-format json, looked for before
- * parsing so that errors in the options before it are JSON too. */
+ * parsing so that errors in the options before it are JSON too. The last
+ * one given wins, as in parsing. */
 static bool wants_json_log(int argc, char **argv) {
+    bool json = false;
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
         /* --log-format, or an abbreviation getopt_long takes for it ("--lo"
-         * is already unique), with =json or json next */
+         * is already unique), with =F or F next */
         const char *eq = strchr(argv[i], '=');
         size_t n = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
         if (n < 4 || n > strlen("--log-format") || strncmp(argv[i], "--log-format", n) != 0)
             continue;
-        if (eq ? strcmp(eq + 1, "json") == 0 : i + 1 < argc && strcmp(argv[i + 1], "json") == 0)
-            return true;
+        const char *format = eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : "";
+        if (strcmp(format, "json") == 0)
+            json = true;
+        else if (strcmp(format, "text") == 0)
+            json = false;
     }
-    return false;
+    return json;
 }
 
 /* A whole number in [min, max] (min >= 0), written in decimal digits only:

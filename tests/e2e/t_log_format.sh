@@ -4,7 +4,7 @@
 # counts; warnings keep their text; nothing else is written. A dry run's
 # result, what it was asked for, is the event dry_run on stdout.
 . "$(dirname "$0")/lib.sh"
-plan 15
+plan 16
 
 start_fake --movies 30 --deleted 2
 run_ingest export --export-base "$FAKE_URL/p/exports" --include-adult --include-video --rate 0 --log-format json -v
@@ -55,5 +55,8 @@ sys.exit(0 if lines and all(l["level"] == "error" for l in lines) else 1)'
 done
 run_ingest --workers 999 ids 1
 like "$ERR" "^tmdb-ingest: --workers wants" "without it, the plain text message"
+# The last --log-format given wins, as in parsing.
+run_ingest --log-format json --log-format text --bogus ids 1
+like "$RC:$ERR" "^2:tmdb-ingest: unknown option '--bogus'" "json then text: the plain text message"
 
 done_testing
