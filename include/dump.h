@@ -31,7 +31,17 @@ enum dump_format {
  * Returns 0, or -1 with the error logged; 2 when `since` names no run or
  * is not a time (logged, a usage error).
  */
-int dump_run(struct store *s, const char *table, const char *since, enum dump_format format,
-             FILE *out, int64_t *n_rows, int64_t *next_since);
+int dump_rows(struct store *s, const char *table, const char *since, enum dump_format format,
+              FILE *out, int64_t *n_rows, int64_t *next_since);
+
+/*
+ * The command: dump_rows() of the database at `db_path` (read-only,
+ * database_open_existing()) on stdout, then where to start next time on
+ * stderr ("dumped N row(s) of TABLE; next time: --since R", an event
+ * "dumped"), also with -q: it is part of the result, which a downstream job
+ * needs for its next dump. Returns an exit status (cli.h), the reason
+ * logged: EXIT_OK, EXIT_USAGE (no such database, run or time), EXIT_FATAL.
+ */
+int dump_run(const char *db_path, const char *table, const char *since, enum dump_format format);
 
 #endif

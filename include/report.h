@@ -34,4 +34,13 @@ int report_stats(struct store *s, const char *path, bool json, FILE *out);
  * the matches). */
 int report_search(struct store *s, const char *query, int limit, FILE *out, int *n_hits);
 
+/* The commands: report_stats() and report_search() of the database at
+ * `db_path` (read-only, database_open_existing(): an older one upgraded
+ * first) on stdout. Return an exit status (cli.h), the reason logged:
+ * EXIT_OK; EXIT_USAGE for a missing database or a query of no word;
+ * EXIT_FATAL; and for search, like grep, EXIT_NO_MATCH when nothing
+ * matches, so that scripts can test for it. */
+int report_stats_run(const char *db_path, bool json);
+int report_search_run(const char *db_path, const char *query, int limit);
+
 #endif

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "clock.h"
+#include "database.h"
 #include "json.h"
 #include "log.h"
 #include "store.h"
@@ -143,8 +145,8 @@ static bool parse_time(const char *s, char *buf, size_t size) {
     return true;
 }
 
-int dump_run(struct store *s, const char *table, const char *since, enum dump_format format,
-             FILE *out, int64_t *n_rows, int64_t *next_since) {
+int dump_rows(struct store *s, const char *table, const char *since, enum dump_format format,
+              FILE *out, int64_t *n_rows, int64_t *next_since) {
     char from[64];
     struct store_since bound = {0};
     if (since && *since) {
@@ -177,4 +179,27 @@ int dump_run(struct store *s, const char *table, const char *since, enum dump_fo
         return -1;
     *n_rows = w.rows;
     return 0;
+}
+
+int dump_run(const char *db_path, const char *table, const char *since, enum dump_format format) {
+    struct store *s = NULL;
+    int code = database_open_existing(db_path, &s);
+    if (code != 0)
+        return code;
+    int64_t rows = 0, next = 0;
+    int rc = dump_rows(s, table, since, format, stdout, &rows, &next);
+    store_close(s);
+    if (rc != 0)
+        return rc == 2 ? EXIT_USAGE : EXIT_FATAL;
+    char line[256];
+    snprintf(line, sizeof line,
+             "tmdb-ingest: dumped %" PRId64 " row(s) of %s; next time: --since %" PRId64, rows,
+             table, next);
+    const struct log_field fields[] = {
+        {"table", table, 0},
+        {"rows", NULL, (double)rows},
+        {"next_since", NULL, (double)next},
+    };
+    log_event("dumped", line, fields, sizeof fields / sizeof *fields);
+    return EXIT_OK;
 }

@@ -4,15 +4,12 @@
  * Wiring only: parse the command line (cli.h), set up logging, the standard
  * descriptors, signals and the libraries, load the credential, and hand the
  * command to its module: a load to load.h, stats and search to report.h,
- * dump to dump.h, merge and optimize to store.h, backup to backup.h,
- * restore to restore.h, each database
- * opened by database.h.
+ * dump to dump.h, merge to merge.h, optimize to optimize.h, backup to
+ * backup.h, restore to restore.h, each database opened by database.h.
  * Returns the exit status the command gave (cli.h).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,205 +17,18 @@
 
 #include "backup.h"
 #include "cli.h"
-#include "clock.h"
 #include "credential.h"
-#include "database.h"
 #include "dump.h"
 #include "http.h"
 #include "json.h"
 #include "load.h"
 #include "log.h"
+#include "merge.h"
+#include "optimize.h"
 #include "report.h"
 #include "restore.h"
 #include "stop.h"
 #include "store.h"
-
-/* stats: the database read-only, a report on stdout. */
-static int stats(const struct options *opt) {
-    struct store *s = NULL;
-    int code = database_open_existing(opt->db_path, &s);
-    if (code != 0)
-        return code;
-    int rc = report_stats(s, opt->db_path, opt->stats_json, stdout);
-    store_close(s);
-    return rc == 0 ? EXIT_OK : EXIT_FATAL;
-}
-
-/* dump: rows written since a point, on stdout; where to start next time,
- * on stderr, also with -q: it is part of the result, which a downstream job
- * needs for its next dump. */
-static int dump(const struct options *opt) {
-    struct store *s = NULL;
-    int code = database_open_existing(opt->db_path, &s);
-    if (code != 0)
-        return code;
-    int64_t rows = 0, next = 0;
-    int rc = dump_run(s, opt->dump_table, opt->since, opt->dump_format, stdout, &rows, &next);
-    store_close(s);
-    if (rc != 0)
-        return rc == 2 ? EXIT_USAGE : EXIT_FATAL;
-    char line[256];
-    snprintf(line, sizeof line,
-             "tmdb-ingest: dumped %" PRId64 " row(s) of %s; next time: --since %" PRId64, rows,
-             opt->dump_table, next);
-    const struct log_field fields[] = {
-        {"table", opt->dump_table, 0},
-        {"rows", NULL, (double)rows},
-        {"next_since", NULL, (double)next},
-    };
-    log_event("dumped", line, fields, sizeof fields / sizeof *fields);
-    return EXIT_OK;
-}
-
-/* search QUERY: ranked matches on stdout; like grep, exit 4 (EXIT_NO_MATCH)
- * when nothing matches, so scripts can test for it. */
-static int search(const struct options *opt) {
-    struct store *s = NULL;
-    int code = database_open_existing(opt->db_path, &s);
-    if (code != 0)
-        return code;
-    int hits = 0;
-    int rc = report_search(s, opt->search_query, opt->limit, stdout, &hits);
-    store_close(s);
-    if (rc != 0)
-        return rc > 0 ? EXIT_USAGE : EXIT_FATAL;
-    return hits > 0 ? EXIT_OK : EXIT_NO_MATCH;
-}
-
-/* The language of merge input `path` into `language`: 0, or an exit
- * status (logged) when it is missing or unreadable (1), not a database of
- * this schema version (2), or not in `expected`'s language (2). */
-static int merge_input_language(const char *path, const char *expected, char *language,
-                                size_t size) {
-    if (access(path, R_OK) != 0) {
-        log_error("%s: %s (nothing merged)", path, strerror(errno));
-        return EXIT_FATAL;
-    }
-    int code = database_language(path, language, size);
-    if (code == 0 && expected && strcmp(language, expected) != 0) {
-        log_error("%s holds %s text, the first input %s: nothing merged", path, language,
-                  expected);
-        code = EXIT_USAGE;
-    }
-    return code;
-}
-
-/* After merging `input`, OUT holds no changes cursor, for `why`. */
-static void warn_no_cursor(const struct options *opt, const char *input, const char *why) {
-    log_warn("%s: no changes cursor after merging %s: %s; run 'tmdb-ingest --db %s export "
-             "--max-age 7d' (it fetches only what is older) before the next changes, or merge "
-             "every part again once its export has finished",
-             opt->merge_out, input, why, opt->merge_out);
-}
-
-/* merge OUT IN...: each input in its own transaction, in order; then,
- * when every part came again, the changes cursor is theirs
- * (store_merge_settle_cursor()). */
-static int merge(const struct options *opt) {
-    /* the output holds the language of the first input */
-    char language[64];
-    int code = merge_input_language(opt->merge_inputs[0], NULL, language, sizeof language);
-    /* every input is checked before the output is created or written */
-    for (int i = 1; i < opt->n_merge_inputs && code == 0; i++) {
-        char other[64];
-        code = merge_input_language(opt->merge_inputs[i], language, other, sizeof other);
-    }
-    if (code != 0)
-        return code;
-    int lock_fd;
-    struct store *out;
-    code = database_open_for_merge(opt->merge_out, language, opt, &lock_fd, &out);
-    if (code == EXIT_OK && store_merge_begin(out) != STORE_OK) {
-        log_error("%s", store_errmsg(out));
-        code = EXIT_FATAL;
-    }
-    bool incomplete = false, here_incomplete = false; /* for the warnings */
-    for (int i = 0; i < opt->n_merge_inputs && code == EXIT_OK; i++) {
-        struct store_merge_counts c;
-        enum store_status ss = store_merge(out, opt->merge_inputs[i], &c);
-        if (ss != STORE_OK) {
-            log_error("%s", store_errmsg(out));
-            code = ss == STORE_ERR_LANGUAGE || ss == STORE_ERR_SCHEMA ? EXIT_USAGE : EXIT_FATAL;
-            continue;
-        }
-        incomplete |= c.input_incomplete;
-        here_incomplete |= c.here_incomplete;
-        if (c.input_incomplete)
-            warn_no_cursor(opt, opt->merge_inputs[i],
-                           "it has none (its export or changes has not finished: still running, "
-                           "or stopped before its end; or it read a file of unknown day)");
-        if (c.older_copies > 0)
-            log_warn("%s: %" PRId64 " movie(s) of %s and %s were fetched later from a copy "
-                     "older than the earlier fetch's (TMDB's cache): the later fetch is kept, "
-                     "noted in stale_copies; the next 'changes' run fetches them again",
-                     opt->merge_out, c.older_copies, opt->merge_out, opt->merge_inputs[i]);
-        if (c.running > 0)
-            log_warn("%s: %" PRId64 " run(s) of %s were still running (or were merged into it "
-                     "while running): merge it again once they have ended (until then, dump's "
-                     "next --since stays before them); a run whose load was killed ends only "
-                     "when the next load on %s marks it aborted",
-                     opt->merge_out, c.running, opt->merge_inputs[i], opt->merge_inputs[i]);
-        if (opt->verbosity >= 0) {
-            char line[1024];
-            snprintf(line, sizeof line,
-                     "tmdb-ingest: merged %s: movies=%" PRId64 " taken=%" PRId64 " runs=%" PRId64,
-                     opt->merge_inputs[i], c.movies_read, c.movies_taken, c.runs);
-            const struct log_field fields[] = {
-                {"input", opt->merge_inputs[i], 0},
-                {"movies", NULL, (double)c.movies_read},
-                {"taken", NULL, (double)c.movies_taken},
-                {"runs", NULL, (double)c.runs},
-            };
-            log_event("merged", line, fields, sizeof fields / sizeof *fields);
-        }
-    }
-    /* every part merged again, complete: the cursor is theirs (a part
-     * incomplete before may have left none) */
-    bool settled = false;
-    if (code == EXIT_OK && store_merge_settle_cursor(out, &settled) != STORE_OK) {
-        log_error("%s", store_errmsg(out));
-        code = EXIT_FATAL;
-    }
-    if (code == EXIT_OK && here_incomplete && !incomplete && !settled)
-        warn_no_cursor(opt, opt->merge_inputs[opt->n_merge_inputs - 1],
-                       "a part merged before had none");
-    database_close(out, lock_fd);
-    return code;
-}
-
-/* optimize: the search index compacted under the lock, the WAL emptied. */
-static int optimize(const struct options *opt) {
-    int lock_fd;
-    struct store *s;
-    int code = database_open_for_optimize(opt, &lock_fd, &s);
-    if (code != 0)
-        return code;
-    long long started_ms = clock_monotonic_ms();
-    int64_t before = 0, after = 0;
-    if (store_optimize_search(s, &before, &after) != STORE_OK) {
-        log_error("%s", store_errmsg(s));
-        code = EXIT_FATAL;
-    } else
-        database_empty_wal(s, "optimize"); /* it held the index written anew */
-    database_close(s, lock_fd);
-    if (code != 0 || opt->verbosity < 0)
-        return code;
-    double seconds = (double)(clock_monotonic_ms() - started_ms) / 1000.0;
-    char line[PATH_MAX + 160];
-    snprintf(line, sizeof line,
-             "tmdb-ingest: optimized the search index of %s: %.1f MiB before, %.1f MiB after, "
-             "in %.1f s",
-             opt->db_path, (double)before / (1024.0 * 1024.0), (double)after / (1024.0 * 1024.0),
-             seconds);
-    const struct log_field fields[] = {
-        {"database", opt->db_path, 0},
-        {"index_bytes_before", NULL, (double)before},
-        {"index_bytes_after", NULL, (double)after},
-        {"seconds", NULL, seconds},
-    };
-    log_event("optimized", line, fields, sizeof fields / sizeof *fields);
-    return EXIT_OK;
-}
 
 /* Started with standard input, output or error closed (`>&-`, a careless
  * daemon), the next file opened would take its number: log lines would
@@ -355,21 +165,22 @@ int main(int argc, char **argv) {
     }
     if (is_report(&opt)) {
         protect_credential();
-        int code = opt.command == COMMAND_STATS  ? stats(&opt)
-                   : opt.command == COMMAND_DUMP ? dump(&opt)
-                                                 : search(&opt);
+        int code = opt.command == COMMAND_STATS ? report_stats_run(opt.db_path, opt.stats_json)
+                   : opt.command == COMMAND_DUMP
+                       ? dump_run(opt.db_path, opt.dump_table, opt.since, opt.dump_format)
+                       : report_search_run(opt.db_path, opt.search_query, opt.limit);
         cli_free(&opt);
         return said_why(code);
     }
     if (opt.command == COMMAND_MERGE) {
         protect_credential();
-        int code = merge(&opt); /* local files only: no credential, no network */
+        int code = merge_run(&opt); /* local files only: no credential, no network */
         cli_free(&opt);
         return said_why(code);
     }
     if (opt.command == COMMAND_OPTIMIZE) {
         protect_credential();
-        int code = optimize(&opt); /* a signal ends it: its transaction is never committed */
+        int code = optimize_run(&opt); /* a signal ends it: its transaction is never committed */
         cli_free(&opt);
         return said_why(code);
     }

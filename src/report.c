@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "clock.h"
+#include "database.h"
 #include "json.h"
 #include "lock.h"
 #include "log.h"
@@ -517,4 +519,27 @@ int report_stats(struct store *s, const char *path, bool json, FILE *out) {
     }
     run_list_free(&runs);
     return rc;
+}
+
+int report_stats_run(const char *db_path, bool json) {
+    struct store *s = NULL;
+    int code = database_open_existing(db_path, &s);
+    if (code != 0)
+        return code;
+    int rc = report_stats(s, db_path, json, stdout);
+    store_close(s);
+    return rc == 0 ? EXIT_OK : EXIT_FATAL;
+}
+
+int report_search_run(const char *db_path, const char *query, int limit) {
+    struct store *s = NULL;
+    int code = database_open_existing(db_path, &s);
+    if (code != 0)
+        return code;
+    int hits = 0;
+    int rc = report_search(s, query, limit, stdout, &hits);
+    store_close(s);
+    if (rc != 0)
+        return rc > 0 ? EXIT_USAGE : EXIT_FATAL;
+    return hits > 0 ? EXIT_OK : EXIT_NO_MATCH;
 }
