@@ -52,7 +52,8 @@ enum lock_status {
 enum lock_use {
     LOCK_FOR_LOAD = 0,     /* a load: its run row says "running" while it holds the lock */
     LOCK_FOR_MERGE = 1,    /* a merge into the database: no run row of its own */
-    LOCK_FOR_UPGRADE = 2,  /* a schema upgrade before stats, dump, search or a dry run read it */
+    LOCK_FOR_UPGRADE = 2,  /* a schema upgrade before a command reads it: stats, dump, search,
+                            * backup, optimize, a dry run */
     LOCK_FOR_OPTIMIZE = 3, /* `optimize`: the search index compacted; no run row of its own */
     LOCK_FOR_RESTORE = 4,  /* `restore`: a backup put in place of the database */
 };

@@ -44,7 +44,7 @@ static const char *holder_name(enum lock_holder holder, enum lock_use use) {
     case LOCK_FOR_MERGE:
         return "a merge into it";
     case LOCK_FOR_UPGRADE:
-        return "another stats, dump or search upgrading its schema";
+        return "another command upgrading its schema before it reads it";
     case LOCK_FOR_OPTIMIZE:
         return "an optimize of its search index";
     case LOCK_FOR_RESTORE:

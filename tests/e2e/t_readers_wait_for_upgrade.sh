@@ -101,7 +101,7 @@ rm -f "$TMP"/*.err
 hold_lock 2
 start_reader stats stats
 wait_for "stats waiting for the upgrade's lock" "$READER_PID" waiting stats
-like "$(cat "$TMP/stats.err")" "its lock is held by another stats, dump or search upgrading its schema: waiting" \
+like "$(cat "$TMP/stats.err")" "its lock is held by another command upgrading its schema before it reads it: waiting" \
     "it says what it waits for"
 ok "$(kill -0 "$READER_PID" 2>/dev/null && echo 0 || echo 1)" "stats is still waiting"
 release_lock
