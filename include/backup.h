@@ -20,7 +20,8 @@
  * is followed: the file it leads to is replaced.
  *
  * Main's thread only; a stop requested (stop.h: SIGINT, SIGTERM, SIGHUP
- * caught by main) ends the copy between two steps.
+ * caught by main) ends the copy between two steps, its check within
+ * milliseconds (store_quick_check()), or comes before the rename.
  */
 #ifndef TMDB_BACKUP_H
 #define TMDB_BACKUP_H

@@ -24,7 +24,9 @@
  * restored database's owner and mode, as the copy is.
  * BACKUP is only read.
  *
- * Main's thread only; a stop requested (stop.h) ends it before the rename.
+ * Main's thread only; a stop requested (stop.h) ends the copy between two
+ * writes, its check within milliseconds (store_quick_check()), or comes
+ * before the rename.
  */
 #ifndef TMDB_RESTORE_H
 #define TMDB_RESTORE_H
