@@ -27,10 +27,13 @@ enum {
     PARAM_PATTERNS = 5,
 };
 
-/* Movies whose title or original title holds every long word come first:
+/* Movies whose title or original title holds every word come first:
  * bm25 scales a column's score by the length of the whole row, so a title
  * match in a row with a long overview and many keywords would rank below
- * a short row that holds the word only in its overview. */
+ * a short row that holds the word only in its overview. The long words
+ * through the index, the short ones (search_sql()) with LIKE: without
+ * them, a search for the title 살인의 추억 ranked 살인의 해석, whose
+ * overview holds 추억, above it. */
 static const char TITLES_FIRST[] =
     "f.rowid NOT IN (SELECT rowid FROM movies_fts WHERE movies_fts MATCH ?4)";
 
@@ -185,10 +188,21 @@ static char *search_sql(const struct words *w) {
                                 PARAM_PATTERNS + k);
         sqlite3_str_appendall(str, ")");
     }
+    /* 0 when the titles hold every word (TITLES_FIRST), else 1 */
+    sqlite3_str_appendall(str, " ORDER BY (");
     if (indexed)
-        sqlite3_str_appendf(str, " ORDER BY %s, %s, m.id", TITLES_FIRST, RANK_BY_BM25);
+        sqlite3_str_appendall(str, TITLES_FIRST);
     else
-        sqlite3_str_appendf(str, " ORDER BY %s, m.popularity DESC, m.id", COLUMN_OF_FIRST_SHORT);
+        sqlite3_str_appendall(str, "0");
+    for (int k = 0; k < n_short; k++)
+        sqlite3_str_appendf(str,
+                            " OR NOT (+f.title LIKE ?%d ESCAPE '\\' OR "
+                            "+f.original_title LIKE ?%d ESCAPE '\\')",
+                            PARAM_PATTERNS + k, PARAM_PATTERNS + k);
+    if (indexed)
+        sqlite3_str_appendf(str, "), %s, m.id", RANK_BY_BM25);
+    else
+        sqlite3_str_appendf(str, "), %s, m.popularity DESC, m.id", COLUMN_OF_FIRST_SHORT);
     sqlite3_str_appendf(str, " LIMIT ?%d", PARAM_LIMIT);
     return sqlite3_str_finish(str);
 }

@@ -1627,6 +1627,31 @@ static void test_search_english_ranking_and_case(void **state) {
     store_close(s);
 }
 
+/* Movies whose title holds every word come first, the words of one or two
+ * characters (found with LIKE) too: before, only the longer words counted,
+ * so a search for the title 살인의 추억 ranked 살인의 해석 (추억 only in
+ * its overview, a shorter row for bm25) above it, and 한강 괴물, all short
+ * words, put a more popular 한강 (괴물 in its overview) first. */
+static void test_search_titles_holding_every_word_first(void **state) {
+    struct fixture *f = *state;
+    char raw[4][512];
+    struct hits h;
+    struct store *s = open_ok(f->path, "ko-KR");
+    struct movie movies[] = {
+        text_movie(50, "살인의 추억",
+                   "1986년 경기도. 젊은 여인이 무참히 강간, 살해당한 시체로 발견된다. 2개월 "
+                   "후, 비슷한 수법의 살인사건이 연이어 발생한다.",
+                   1.0, NULL, 0, raw[0], sizeof raw[0]),
+        text_movie(51, "살인의 해석", "그해 여름의 추억.", 99.0, NULL, 0, raw[1], sizeof raw[1]),
+        text_movie(52, "한강 괴물", "가족", 1.0, NULL, 0, raw[2], sizeof raw[2]),
+        text_movie(53, "한강", "괴물", 99.0, NULL, 0, raw[3], sizeof raw[3]),
+    };
+    upsert_all(s, movies, sizeof movies / sizeof *movies);
+    assert_string_equal(search_ids(s, "살인의 추억", 0, &h), "50,51");
+    assert_string_equal(search_ids(s, "한강 괴물", 0, &h), "52,53");
+    store_close(s);
+}
+
 static void test_search_takes_the_query_literally(void **state) {
     struct fixture *f = *state;
     char raw[2][128];
@@ -3673,6 +3698,8 @@ int main(void) {
         cmocka_unit_test_setup_teardown(
             test_search_short_word_snippet_keeps_16_characters_each_side, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_english_ranking_and_case, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_titles_holding_every_word_first, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_search_takes_the_query_literally, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_hits_are_one_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_year_is_one_line, setup, teardown),
@@ -3739,6 +3766,7 @@ int main(void) {
         OWN_NOTES(test_shared_rows_know_when_they_changed),
         OWN_NOTES(test_search_korean_two_syllables),
         OWN_NOTES(test_search_english_ranking_and_case),
+        OWN_NOTES(test_search_titles_holding_every_word_first),
         OWN_NOTES(test_search_index_follows_writes),
         /* last: the stop is for good */
         cmocka_unit_test_setup_teardown(test_check_of_a_copy_ends_at_a_stop_during_it, setup,
