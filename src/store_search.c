@@ -124,8 +124,12 @@ static enum store_status split_words(struct store *s, const char *query, struct 
         snprintf(s->errmsg, sizeof s->errmsg, "search: the query has no word to search for");
         return STORE_ERR_QUERY;
     }
+    /* A word of more bytes than two characters take (4 each) is not valid
+     * UTF-8 (stray bytes from a script): searched through the index, where
+     * it matches nothing, not with a LIKE pattern SQLite finds too complex. */
     for (int i = 0; i < w->n; i++) {
-        w->is_long[i] = utf8_chars(w->word[i]) >= TRIGRAM_CHARS;
+        w->is_long[i] =
+            utf8_chars(w->word[i]) >= TRIGRAM_CHARS || strlen(w->word[i]) > (TRIGRAM_CHARS - 1) * 4;
         w->n_long += w->is_long[i];
     }
     return STORE_OK;

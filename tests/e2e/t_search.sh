@@ -3,7 +3,7 @@
 # --limit; Korean two-syllable words inside longer text; movies marked
 # deleted left out; exit 4 for no match and 2 for an empty query.
 . "$(dirname "$0")/lib.sh"
-plan 18
+plan 19
 
 start_fake --movies 120 --deleted 0
 run_ingest list now_playing --pages all --rate 0 --append keywords
@@ -35,6 +35,10 @@ ok $? "the matches are UTF-8, whatever bytes the database holds"
 like "$OUT" "^ +$first  Zz�2J �\(" "each stray byte is printed as U+FFFD"
 run_ingest search zzzqqqxxx
 is "$RC" 4 "nothing found: exit 4"
+# A word of stray bytes from a script (two characters, then 60,000
+# continuation bytes): no match, not SQLite's "LIKE pattern too complex"
+run_ingest search "$("$PYTHON" -c 'import sys; sys.stdout.buffer.write(b"a" + b"\x80" * 60000)')"
+is "$RC:$ERR" "4:" "a long word of stray bytes: nothing found, exit 4, no error"
 run_ingest search "   "
 is "$RC" 2 "an empty query: exit 2"
 # the most words a query may have is the users' to know: README, the man
