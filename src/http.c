@@ -16,6 +16,7 @@
 
 #include "rlimits.h"
 #include "stop.h"
+#include "tmdb.h"
 
 #define USER_AGENT "tmdb-ingest/" TMDB_INGEST_VERSION
 /* A response that delivers less than this many bytes/s for LOW_SPEED_TIME_S
@@ -542,6 +543,14 @@ static void note_location(struct http_client *c, struct http_result *out) {
     out->message[o] = '\0';
 }
 
+/* curl's message for a failed transfer into out->message. It names host
+ * and port, never the query string; but a proxy URL curl cannot use (a
+ * scheme it does not know, a password holding an unencoded '/') it quotes
+ * whole, user:password@ and all: the password goes as ***. */
+static void set_curl_message(struct http_result *out, const char *text) {
+    tmdb_redact_url(text, out->message, sizeof out->message);
+}
+
 void http_get(struct http_client *c, const char *url, struct http_result *out) {
     memset(out, 0, sizeof *out);
     out->retry_after_ms = -1;
@@ -580,14 +589,12 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
         return;
     }
     if (out->error != HTTP_OK) {
-        /* curl's messages name host and port, never the query string. */
-        snprintf(out->message, sizeof out->message, "%s",
-                 c->too_large      ? "response body too large"
-                 : c->bad_encoding ? "bad gzip encoding"
-                 : c->errbuf[0]    ? c->errbuf
-                 : rc == CURLE_OUT_OF_MEMORY && c->in_headers
-                     ? "response header too large (a line over libcurl's limit)"
-                     : curl_easy_strerror(rc));
+        set_curl_message(out, c->too_large      ? "response body too large"
+                              : c->bad_encoding ? "bad gzip encoding"
+                              : c->errbuf[0]    ? c->errbuf
+                              : rc == CURLE_OUT_OF_MEMORY && c->in_headers
+                                  ? "response header too large (a line over libcurl's limit)"
+                                  : curl_easy_strerror(rc));
         name_fd_shortage(c, out);
         return;
     }
@@ -656,8 +663,7 @@ void http_download(struct http_client *c, const char *url, int fd, struct http_r
         snprintf(out->message, sizeof out->message, "writing the download: %s",
                  strerror(c->sink_errno));
     } else if (out->error != HTTP_OK)
-        snprintf(out->message, sizeof out->message, "%s",
-                 c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+        set_curl_message(out, c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
     else {
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &out->status);
         note_location(c, out);

@@ -4,7 +4,7 @@
 # cannot leave a core file behind; not even when the server quotes the
 # request back in an error (a v3 key travels in the URL).
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 13
 
 start_fake --movies 100 --deleted 0 --latency-ms 50
 "$BIN" --db "$DB" --no-progress -vv list now_playing --pages all --workers 2 --rate 0 \
@@ -89,5 +89,16 @@ wait_for "the third fake to start" "$FAKE3_PID" test -s "$TMP/port3"
     ! sqlite3 "$TMP/t.sqlite3" .dump | grep -q "$TEST_TOKEN"
 ok $? "nor the v4 token, quoted from the Authorization header"
 kill "$FAKE3_PID" 2>/dev/null
+
+# A proxy URL curl cannot use (a scheme it does not know) is quoted whole
+# in curl's error, password and all: the message and runs.error show it as ***.
+for proxy in "socks4x://loader:pr0xy-s3cret@127.0.0.1:1"; do
+    rm -f "$TMP/p.sqlite3"*
+    env https_proxy="$proxy" http_proxy="$proxy" "$BIN" --db "$TMP/p.sqlite3" --no-progress \
+        --api-base "http://127.0.0.1:1/3" ids 1 --rate 0 --retries 0 >"$TMP/out" 2>"$TMP/err"
+    ! grep -aq "s3cret" "$TMP/out" "$TMP/err" && ! sqlite3 "$TMP/p.sqlite3" .dump | grep -q "s3cret" &&
+        grep -q "loader:\*\*\*@127.0.0.1:1" "$TMP/err"
+    ok $? "a proxy curl cannot use ($(echo "$proxy" | cut -d: -f1)): its password in no message, not in the database"
+done
 
 done_testing
