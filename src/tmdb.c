@@ -260,6 +260,27 @@ static size_t host_offset(const char *p) {
     return at;
 }
 
+/* host_offset() for redaction: a password holding a '/', '?', '#' or
+ * blank not percent-encoded ends the authority there, before its '@', and
+ * its rest would show. An authority with no '@' whose ':' is followed by
+ * no port number is taken for such a user:pass, up to the text's last '@'
+ * (a path holding '@' after a user:pass may go too: more hidden, never the
+ * password). */
+static size_t userinfo_end(const char *p) {
+    size_t at = host_offset(p);
+    if (at > 0 || p[0] == '[') /* an IPv6 address holds ':' */
+        return at;
+    size_t end = strcspn(p, "/?# \t\r\n");
+    const char *colon = memchr(p, ':', end);
+    if (!colon)
+        return 0;
+    size_t after = end - (size_t)(colon + 1 - p);
+    if (after > 0 && strspn(colon + 1, "0123456789") >= after)
+        return 0; /* host:port */
+    const char *last = strrchr(p + end, '@');
+    return last ? (size_t)(last - p) + 1 : 0;
+}
+
 void tmdb_redact_url(const char *url, char *buf, size_t size) {
     struct sbuf b = {.buf = buf, .size = size};
     if (size == 0)
@@ -270,7 +291,7 @@ void tmdb_redact_url(const char *url, char *buf, size_t size) {
         /* a password in the authority (scheme://user:password@host): the
          * user stays, the password does not; a user alone may be a token */
         if (p - url >= 3 && strncmp(p - 3, "://", 3) == 0) {
-            size_t host = host_offset(p);
+            size_t host = userinfo_end(p);
             if (host > 1) { /* a userinfo, then '@' */
                 const char *colon = memchr(p, ':', host - 1);
                 if (colon)

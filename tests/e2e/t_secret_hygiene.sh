@@ -4,7 +4,7 @@
 # cannot leave a core file behind; not even when the server quotes the
 # request back in an error (a v3 key travels in the URL).
 . "$(dirname "$0")/lib.sh"
-plan 13
+plan 16
 
 start_fake --movies 100 --deleted 0 --latency-ms 50
 "$BIN" --db "$DB" --no-progress -vv list now_playing --pages all --workers 2 --rate 0 \
@@ -90,9 +90,10 @@ wait_for "the third fake to start" "$FAKE3_PID" test -s "$TMP/port3"
 ok $? "nor the v4 token, quoted from the Authorization header"
 kill "$FAKE3_PID" 2>/dev/null
 
-# A proxy URL curl cannot use (a scheme it does not know) is quoted whole
-# in curl's error, password and all: the message and runs.error show it as ***.
-for proxy in "socks4x://loader:pr0xy-s3cret@127.0.0.1:1"; do
+# A proxy URL curl cannot use (a scheme it does not know, a password
+# holding a '/' or '#' that was not percent-encoded) is quoted whole in
+# curl's error, password and all: the message and runs.error show it as ***.
+for proxy in "socks4x://loader:pr0xy-s3cret@127.0.0.1:1" "http://loader:pr0xy/s3cret@127.0.0.1:1"; do
     rm -f "$TMP/p.sqlite3"*
     env https_proxy="$proxy" http_proxy="$proxy" "$BIN" --db "$TMP/p.sqlite3" --no-progress \
         --api-base "http://127.0.0.1:1/3" ids 1 --rate 0 --retries 0 >"$TMP/out" 2>"$TMP/err"
@@ -100,5 +101,19 @@ for proxy in "socks4x://loader:pr0xy-s3cret@127.0.0.1:1"; do
         grep -q "loader:\*\*\*@127.0.0.1:1" "$TMP/err"
     ok $? "a proxy curl cannot use ($(echo "$proxy" | cut -d: -f1)): its password in no message, not in the database"
 done
+
+# A gateway's password holding a '/' or '#' not percent-encoded ends the
+# URL's authority before its '@': the refused base (usage error), the
+# failed request's error and runs.command show it as *** all the same.
+"$BIN" --db "$TMP/g.sqlite3" --api-base "http://gw:base#s3cret@127.0.0.1:1/3" ids 1 \
+    >"$TMP/out" 2>"$TMP/err"
+! grep -aq "s3cret" "$TMP/out" "$TMP/err" && grep -q "gw:\*\*\*@127.0.0.1:1" "$TMP/err"
+ok $? "a base refused for its '#': the password is not in the usage error"
+"$BIN" --db "$TMP/g.sqlite3" --api-base "http://gw:base/s3cret@127.0.0.1:1/3" ids 1 --rate 0 \
+    --retries 0 >"$TMP/out" 2>"$TMP/err"
+! grep -aq "s3cret" "$TMP/out" "$TMP/err" && ! sqlite3 "$TMP/g.sqlite3" .dump | grep -q "s3cret" &&
+    is_gw=$(sqlite3 "$TMP/g.sqlite3" "SELECT count(*) FROM runs WHERE command LIKE '%gw:***@127.0.0.1:1/3%'") &&
+    [ "$is_gw" = 1 ]
+ok $? "a base whose password holds a '/': not in the error, runs.command or runs.error"
 
 done_testing

@@ -109,6 +109,15 @@ static void test_redaction(void **state) {
         {"http://:pw@h/3", "http://:***@h/3"},
         {"http://TOKEN@:8080/3", "http://***@:8080/3"}, /* no host name, a port */
         {"://TOKEN@h/3", "://***@h/3"},                 /* no scheme: "://" first */
+        /* a password with a '/', '#', '?' or blank not percent-encoded,
+         * which ends the authority before its '@' */
+        {"https://gw:pa/ss@h/3", "https://gw:***@h/3"},
+        {"https://gw:pa#ss@h/3", "https://gw:***@h/3"},
+        {"https://gw:pa?ss@h/3", "https://gw:***@h/3"},
+        {"'http://gw:pa ss@h:1'", "'http://gw:***@h:1'"},
+        {"https://gw:/pass@h/3", "https://gw:***@h/3"},
+        {"https://h:8080/3/x@y", "https://h:8080/3/x@y"}, /* a port, then a path */
+        {"http://[::1]:8080/3/x@y", "http://[::1]:8080/3/x@y"},
     };
     for (size_t i = 0; i < sizeof userinfo / sizeof *userinfo; i++) {
         tmdb_redact_url(userinfo[i].url, out, sizeof out);
