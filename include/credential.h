@@ -61,6 +61,11 @@ int credential_protect(void);
  * the request's api_key=). Any thread. */
 void credential_scrub(char *text, size_t size, const char *secret);
 
+/* `login` ("user:password") as an HTTP Basic authentication sends it
+ * (base64), into buf: for text a server echoes the header in. Returns its
+ * length, or -1 when it does not fit (buf ""). */
+int credential_basic(const char *login, char *buf, size_t size);
+
 /* Wipe and free. Accepts a zeroed struct. */
 void credential_free(struct credential *c);
 

@@ -27,11 +27,22 @@ struct fetch_config {
     const char *language; /* e.g. ko-KR */
     const char *api_key;  /* v3 key for api_key=, or NULL (bearer token in http_config) */
     const char *bearer_token; /* the v4 token or NULL: only to scrub it from what servers say */
+    /* A gateway's user:password@ in api_base (libcurl sends it as Basic
+     * authentication), decoded, and as the header carries it (base64); ""
+     * for none: only to scrub them from what servers say
+     * (fetch_config_gateway()). */
+    char gateway_login[512];
+    char gateway_basic[700];
     const char *credential_source;   /* where the credential came from (credential.h), for a 401 */
     const char *credential_also_set; /* sources set but not read, or NULL (credential.h) */
     const char *append;   /* append_to_response parts ("credits,keywords"), or NULL */
     int max_retries;
 };
+
+/* Fill cfg->gateway_login and cfg->gateway_basic from cfg->api_base's
+ * user:password@ (a user alone is sent as "user:"): both "" when it has
+ * none, or when they do not fit. Once, before the fetchers start. */
+void fetch_config_gateway(struct fetch_config *cfg);
 
 struct fetcher {
     struct http_client *http;     /* owned by this fetcher's thread */

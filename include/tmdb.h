@@ -109,6 +109,12 @@ int tmdb_url_encode(char *buf, size_t size, const char *value);
  */
 void tmdb_redact_url(const char *url, char *buf, size_t size);
 
+/* The user:password@ of `url`'s authority (a gateway's login, which
+ * libcurl sends as Basic authentication), percent-decoded as libcurl
+ * decodes it, into buf: its length, 0 when the URL has none (buf ""), -1
+ * when it does not fit (buf ""). */
+int tmdb_url_login(const char *url, char *buf, size_t size);
+
 /* How much of an API base the URLs built here begin with: all of it but
  * one trailing '/' ("https://api.themoviedb.org/3/" as ".../3"). A
  * message naming the base names it so, as it is requested. */

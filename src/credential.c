@@ -298,6 +298,28 @@ void credential_scrub(char *text, size_t size, const char *secret) {
         scrub_one(text, size, encoded);
 }
 
+int credential_basic(const char *login, char *buf, size_t size) {
+    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *in = (const unsigned char *)login;
+    size_t len = strlen(login), need = (len + 2) / 3 * 4 + 1;
+    if (size < need) {
+        if (size > 0)
+            buf[0] = '\0';
+        return -1;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0) |
+                     (i + 2 < len ? in[i + 2] : 0);
+        buf[o++] = digits[v >> 18 & 63];
+        buf[o++] = digits[v >> 12 & 63];
+        buf[o++] = i + 1 < len ? digits[v >> 6 & 63] : '=';
+        buf[o++] = i + 2 < len ? digits[v & 63] : '=';
+    }
+    buf[o] = '\0';
+    return (int)o;
+}
+
 void credential_free(struct credential *c) {
     wipe(c->token);
     wipe(c->api_key);

@@ -17,9 +17,24 @@
 #include "tmdb.h"
 
 /* The credential, either kind, out of `text` (what a server said). */
+void fetch_config_gateway(struct fetch_config *cfg) {
+    char login[sizeof cfg->gateway_login + 1];
+    cfg->gateway_login[0] = cfg->gateway_basic[0] = '\0';
+    int n = tmdb_url_login(cfg->api_base, login, sizeof login - 1);
+    if (n <= 0 || (size_t)n >= sizeof cfg->gateway_login)
+        return;
+    memcpy(cfg->gateway_login, login, (size_t)n + 1);
+    if (!strchr(login, ':')) /* as libcurl sends a user with no password */
+        memcpy(login + n, ":", 2); /* login has a byte to spare past n */
+    /* fits: the longest login and its ':' (512 bytes) take 684 */
+    (void)credential_basic(login, cfg->gateway_basic, sizeof cfg->gateway_basic);
+}
+
 static void scrub(const struct fetch_config *cfg, char *text, size_t size) {
     credential_scrub(text, size, cfg->api_key);
     credential_scrub(text, size, cfg->bearer_token);
+    credential_scrub(text, size, cfg->gateway_login);
+    credential_scrub(text, size, cfg->gateway_basic);
 }
 
 /* Describe a finished attempt for the failures table and messages. What

@@ -121,6 +121,7 @@ static void build_config(const struct options *opt, const struct credential *cre
         .append = opt->append[0] ? opt->append : NULL,
         .max_retries = opt->retries,
     };
+    fetch_config_gateway(&pc->fetch);
     pc->http = (struct http_config){
         .bearer_token = cred->token,
         .timeout_s = opt->timeout_s,

@@ -81,10 +81,12 @@ static void describe_download_failure(const struct http_result *r, char *what, s
                  "HTTP %ld: no such file (TMDB keeps about three months "
                  "of exports, and publishes the day's around 08:00 UTC)",
                  r->status);
-    else if (r->status >= 300 && r->status < 400 && r->message[0])
-        snprintf(what, size, "HTTP %ld: redirected to %s, which is not followed", r->status,
-                 r->message);
-    else
+    else if (r->status >= 300 && r->status < 400 && r->message[0]) {
+        /* a Location rebuilt with --export-base's user:password@ shows *** */
+        char shown[sizeof r->message];
+        tmdb_redact_url(r->message, shown, sizeof shown);
+        snprintf(what, size, "HTTP %ld: redirected to %s, which is not followed", r->status, shown);
+    } else
         snprintf(what, size, "HTTP %ld", r->status);
 }
 

@@ -281,6 +281,43 @@ static size_t userinfo_end(const char *p) {
     return last ? (size_t)(last - p) + 1 : 0;
 }
 
+static int hex_digit(char c) {
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+int tmdb_url_login(const char *url, char *buf, size_t size) {
+    if (size == 0)
+        return -1;
+    buf[0] = '\0';
+    const char *p = strstr(url, "://");
+    if (!p)
+        return 0;
+    p += 3;
+    size_t at = host_offset(p);
+    if (at < 2) /* none, or "@" alone */
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < at; i++) {
+        int hi, lo;
+        char c = p[i];
+        if (c == '%' && i + 2 < at && (hi = hex_digit(p[i + 1])) >= 0 &&
+            (lo = hex_digit(p[i + 2])) >= 0) {
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        }
+        if (n + 1 >= size) {
+            buf[0] = '\0';
+            return -1;
+        }
+        buf[n++] = c;
+    }
+    buf[n] = '\0';
+    return (int)n;
+}
+
 void tmdb_redact_url(const char *url, char *buf, size_t size) {
     struct sbuf b = {.buf = buf, .size = size};
     if (size == 0)

@@ -7,7 +7,7 @@
 # stop the deletion marking; a missing export is a clear error. The ids are
 # fetched in ascending order, whatever the file's.
 . "$(dirname "$0")/lib.sh"
-plan 74
+plan 76
 
 FAKE_OPTS="--movies 300 --deleted 5"
 # today, taken before the fake starts: the fake serves it even when midnight
@@ -294,6 +294,14 @@ run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 -
 is "$RC" 1 "an export answered with a redirect: exit 1"
 like "$ERR" "HTTP 302: redirected to https://files.example.test/p/exports/movie_ids_[0-9_]+\.json\.gz, which is not followed" \
     "naming where it pointed"
+# one that carries --export-base's user:password@ back names it with ***
+stop_fake
+start_fake $FAKE_OPTS --export-redirect https://exuser:EXs3cret@files.example.test
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 --max-age 1h
+like "$RC:$ERR" "^1:.*redirected to https://exuser:\*\*\*@files.example.test/" \
+    "a redirect holding a password: named with *** for it"
+unlike "$ERR$(sql 'SELECT group_concat(error) FROM runs')" "EXs3cret" \
+    "the password is in no message and not in runs.error"
 
 # A download cut half-way with no Content-Length looks whole to HTTP: the
 # gzip check finds it before any id is fetched, and it is downloaded again.

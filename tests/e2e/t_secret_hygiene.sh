@@ -4,7 +4,7 @@
 # cannot leave a core file behind; not even when the server quotes the
 # request back in an error (a v3 key travels in the URL).
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 18
 
 start_fake --movies 100 --deleted 0 --latency-ms 50
 "$BIN" --db "$DB" --no-progress -vv list now_playing --pages all --workers 2 --rate 0 \
@@ -115,5 +115,24 @@ ok $? "a base refused for its '#': the password is not in the usage error"
     is_gw=$(sqlite3 "$TMP/g.sqlite3" "SELECT count(*) FROM runs WHERE command LIKE '%gw:***@127.0.0.1:1/3%'") &&
     [ "$is_gw" = 1 ]
 ok $? "a base whose password holds a '/': not in the error, runs.command or runs.error"
+
+# A gateway's login goes out as Basic authentication (base64 of
+# user:password); a server quoting the request quotes that header: the
+# failure recorded keeps neither the password nor its base64.
+"$PYTHON" "$FAKE" --port 0 --port-file "$TMP/port4" --api-key "$KEY" --max-seconds 60 \
+    --movies 100 --deleted 0 --fault "$1:echo400" >/dev/null 2>&1 &
+FAKE4_PID=$!
+wait_for "the fourth fake to start" "$FAKE4_PID" test -s "$TMP/port4"
+basic=$(printf 'gwuser:GW%%2Fs3cret' | "$PYTHON" -c 'import sys, base64, urllib.parse
+print(base64.b64encode(urllib.parse.unquote(sys.stdin.read()).encode()).decode())')
+env -u TMDB_API_TOKEN TMDB_API_KEY="$KEY" "$BIN" --db "$TMP/b.sqlite3" --no-progress -vv \
+    --api-base "http://gwuser:GW%2Fs3cret@127.0.0.1:$(cat "$TMP/port4")/3" ids $IDS --rate 0 \
+    >"$TMP/out" 2>"$TMP/err"
+is "$(sqlite3 "$TMP/b.sqlite3" "SELECT count(*) FROM fetch_failures WHERE reason LIKE '%[redacted]%'")" 1 \
+    "a failure echoing the gateway's Basic header is recorded, redacted"
+! grep -aqe "s3cret" -e "$basic" "$TMP/out" "$TMP/err" &&
+    ! sqlite3 "$TMP/b.sqlite3" .dump | grep -qe "s3cret" -e "$basic"
+ok $? "the gateway's password, as typed or as its Basic header carries it, is nowhere"
+kill "$FAKE4_PID" 2>/dev/null
 
 done_testing

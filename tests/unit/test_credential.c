@@ -23,6 +23,21 @@ static void scrubbed(const char *in, size_t size, const char *secret, const char
     assert_string_equal(buf, want);
 }
 
+/* Basic authentication's base64 (RFC 4648's test vectors, and a login). */
+static void test_basic_login_encoded(void **state) {
+    (void)state;
+    char buf[32];
+    const char *in[] = {"", "f", "fo", "foo", "foob", "fooba", "foobar", "gw:SECRET"};
+    const char *out[] = {"",         "Zg==",     "Zm8=",     "Zm9v",
+                         "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy", "Z3c6U0VDUkVU"};
+    for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
+        assert_int_equal(credential_basic(in[i], buf, sizeof buf), (int)strlen(out[i]));
+        assert_string_equal(buf, out[i]);
+    }
+    assert_int_equal(credential_basic("foobar", buf, 8), -1); /* 8 chars need 9 bytes */
+    assert_string_equal(buf, "");
+}
+
 static void test_every_occurrence_replaced(void **state) {
     (void)state;
     const char *key = "0123456789abcdef";
@@ -335,6 +350,7 @@ static void test_token_file_warning_says_what_to_do(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_basic_login_encoded),
         cmocka_unit_test(test_every_occurrence_replaced),
         cmocka_unit_test(test_growth_is_cut_at_the_buffer),
         cmocka_unit_test(test_a_cut_secret_at_the_end_goes_too),

@@ -83,6 +83,25 @@ static void test_url_too_small_is_refused_without_overflow(void **state) {
     assert_int_equal(tmdb_url_movie(buf, 0, "https://x", 1, "en", NULL, NULL), -1);
 }
 
+/* A gateway's login, decoded as libcurl decodes it before sending it as
+ * Basic authentication: what a server echoing the header could show. */
+static void test_url_login(void **state) {
+    (void)state;
+    char buf[64];
+    assert_int_equal(tmdb_url_login("https://gw:pa%2Fss%40w@h:8443/3", buf, sizeof buf), 10);
+    assert_string_equal(buf, "gw:pa/ss@w");
+    assert_int_equal(tmdb_url_login("https://tokenonly@h/3", buf, sizeof buf), 9);
+    assert_string_equal(buf, "tokenonly");
+    assert_int_equal(tmdb_url_login("https://h:8443/3?x=a@b", buf, sizeof buf), 0);
+    assert_string_equal(buf, "");
+    assert_int_equal(tmdb_url_login("https://api.themoviedb.org/3", buf, sizeof buf), 0);
+    assert_int_equal(tmdb_url_login("no scheme@h", buf, sizeof buf), 0);
+    assert_int_equal(tmdb_url_login("https://%zz:%4@h/3", buf, sizeof buf), 6); /* kept as is */
+    assert_string_equal(buf, "%zz:%4");
+    assert_int_equal(tmdb_url_login("https://averylonguser:averylongpassword@h/3", buf, 8), -1);
+    assert_string_equal(buf, "");
+}
+
 static void test_redaction(void **state) {
     (void)state;
     char out[256];
@@ -648,6 +667,7 @@ int main(void) {
         cmocka_unit_test(test_list_url),
         cmocka_unit_test(test_url_too_small_is_refused_without_overflow),
         cmocka_unit_test(test_redaction),
+        cmocka_unit_test(test_url_login),
         cmocka_unit_test(test_list_page),
         cmocka_unit_test(test_list_page_with_a_lone_surrogate),
         cmocka_unit_test(test_list_page_empty_results),
