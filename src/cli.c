@@ -553,6 +553,21 @@ static bool valid_base(const char *s) {
            !strchr(s, '#');
 }
 
+/* The '?' or '#' of a refused base that stands before its authority's '@':
+ * a gateway's password holding one, not percent-encoded, and the hint to
+ * encode it; "" for a query or fragment after the host. */
+static const char *password_hint(const char *url) {
+    const char *p = strstr(url, "://");
+    if (!p)
+        return "";
+    p += 3;
+    size_t mark = strcspn(p, "?#");
+    const char *at = strrchr(p, '@');
+    return at && p + mark < at && !memchr(p, '/', mark)
+               ? " (a password holding '?', '#' or '/' percent-encoded: %3F, %23, %2F)"
+               : "";
+}
+
 /* A base URL as a usage error shows it: the password of a gateway's
  * user:password@ (or an api_key=) as ***, as in every other message. */
 static const char *shown_base(const char *url, char *buf, size_t size) {
@@ -1081,7 +1096,8 @@ static int check_applicable(const struct options *opt, const struct given *g) {
     if (g->export_base && base_too_long("--export-base", opt->export_base))
         return -1;
     if (g->export_base && !valid_base(opt->export_base))
-        return usage_error("--export-base must be an http:// or https:// URL, not '%s'",
+        return usage_error("--export-base must be an http:// or https:// URL%s, not '%s'",
+                           password_hint(opt->export_base),
                            shown_base(opt->export_base, shown, sizeof shown)),
                -1;
     return 0;
@@ -1220,8 +1236,9 @@ static enum cli_result parse_args(int argc, char **argv, struct options *opt) {
     if (opt->command == COMMAND_LOAD && base_too_long(base_name, opt->api_base))
         return CLI_USAGE;
     if (opt->command == COMMAND_LOAD && !valid_base(opt->api_base))
-        return usage_error("%s must be an http:// or https:// URL without a query, not '%s'",
-                           base_name, shown_base(opt->api_base, shown, sizeof shown)),
+        return usage_error("%s must be an http:// or https:// URL without a query%s, not '%s'",
+                           base_name, password_hint(opt->api_base),
+                           shown_base(opt->api_base, shown, sizeof shown)),
                CLI_USAGE;
     return CLI_RUN;
 }

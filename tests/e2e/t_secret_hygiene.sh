@@ -107,8 +107,9 @@ done
 # failed request's error and runs.command show it as *** all the same.
 "$BIN" --db "$TMP/g.sqlite3" --api-base "http://gw:base#s3cret@127.0.0.1:1/3" ids 1 \
     >"$TMP/out" 2>"$TMP/err"
-! grep -aq "s3cret" "$TMP/out" "$TMP/err" && grep -q "gw:\*\*\*@127.0.0.1:1" "$TMP/err"
-ok $? "a base refused for its '#': the password is not in the usage error"
+! grep -aq "s3cret" "$TMP/out" "$TMP/err" && grep -q "gw:\*\*\*@127.0.0.1:1" "$TMP/err" &&
+    grep -q "a password holding '?', '#' or '/' percent-encoded" "$TMP/err"
+ok $? "a base refused for its '#': the password is not in the usage error, which says to encode it"
 "$BIN" --db "$TMP/g.sqlite3" --api-base "http://gw:base/s3cret@127.0.0.1:1/3" ids 1 --rate 0 \
     --retries 0 >"$TMP/out" 2>"$TMP/err"
 ! grep -aq "s3cret" "$TMP/out" "$TMP/err" && ! sqlite3 "$TMP/g.sqlite3" .dump | grep -q "s3cret" &&
