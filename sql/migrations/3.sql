@@ -26,10 +26,25 @@ CREATE TABLE IF NOT EXISTS keywords (
     name TEXT NOT NULL
 ) STRICT;
 
--- When a row was last written is not known before version 3. The time of
--- the upgrade is the earliest time certainly not before it, so a dump since
--- any earlier moment includes these rows. (Added last, as schema.sql
--- declares it: new and upgraded databases have the same column order.)
+-- When a row was last written is not known before version 3. The last
+-- write the database records (a fetch, a deletion, a run's start or end;
+-- a load writes shared rows only while writing a movie, within a run) is
+-- the earliest time certainly not before it, so a dump since any earlier
+-- moment includes these rows; the upgrade's own time, when the database
+-- records none (or a clock ahead of it). Not the upgrade's time always: a
+-- merge keeps a shared row's later write (updated_at), and a shard left
+-- on version 2 for months, upgraded, would date its months-old rows after
+-- every fresher row of the database it is merged into, and replace them
+-- (a keyword TMDB renamed since back to its old name). (Added last, as
+-- schema.sql declares it: new and upgraded databases have the same column
+-- order.)
+CREATE TEMP TABLE upgrade_3_written AS
+SELECT min(strftime('%Y-%m-%dT%H:%M:%SZ', 'now'),
+           coalesce(max(t), strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))) AS at
+  FROM (SELECT max(fetched_at) AS t FROM movies UNION ALL
+        SELECT max(deleted_at) FROM movies UNION ALL
+        SELECT max(started_at) FROM runs UNION ALL
+        SELECT max(finished_at) FROM runs);
 ALTER TABLE collections ADD COLUMN updated_at TEXT;
 ALTER TABLE genres ADD COLUMN updated_at TEXT;
 ALTER TABLE companies ADD COLUMN updated_at TEXT;
@@ -37,10 +52,11 @@ ALTER TABLE countries ADD COLUMN updated_at TEXT;
 ALTER TABLE languages ADD COLUMN updated_at TEXT;
 ALTER TABLE people ADD COLUMN updated_at TEXT;
 ALTER TABLE keywords ADD COLUMN updated_at TEXT;
-UPDATE collections SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now');
-UPDATE genres SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now');
-UPDATE companies SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now');
-UPDATE countries SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now');
-UPDATE languages SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now');
-UPDATE people SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now');
-UPDATE keywords SET updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now');
+UPDATE collections SET updated_at = (SELECT at FROM temp.upgrade_3_written);
+UPDATE genres SET updated_at = (SELECT at FROM temp.upgrade_3_written);
+UPDATE companies SET updated_at = (SELECT at FROM temp.upgrade_3_written);
+UPDATE countries SET updated_at = (SELECT at FROM temp.upgrade_3_written);
+UPDATE languages SET updated_at = (SELECT at FROM temp.upgrade_3_written);
+UPDATE people SET updated_at = (SELECT at FROM temp.upgrade_3_written);
+UPDATE keywords SET updated_at = (SELECT at FROM temp.upgrade_3_written);
+DROP TABLE temp.upgrade_3_written;
