@@ -75,9 +75,12 @@ static char *column_dup(sqlite3_stmt *st, int i) {
     return sqlite3_mprintf("%s", v ? (const char *)v : "");
 }
 
-/* The columns of main.`table`, read from the schema so that a column a
- * migration adds is merged without a change here. On success the caller
- * frees them with columns_free(). */
+/* The columns of main.`table` that the input's has too, read from the
+ * schema so that a column a migration adds is merged without a change
+ * here. A column of the user's own (ALTER TABLE by hand) that the input
+ * lacks is left alone: named in the SELECT from src, SQLite would read the
+ * double-quoted name as a string and store it in every row merged. On
+ * success the caller frees them with columns_free(). */
 static enum store_status columns_of(struct store *s, const char *table, struct columns *c) {
     sqlite3_stmt *st;
     memset(c, 0, sizeof *c);
@@ -85,7 +88,8 @@ static enum store_status columns_of(struct store *s, const char *table, struct c
                            "SELECT group_concat('\"' || name || '\"', ', '), "
                            "max(CASE WHEN pk = 1 THEN '\"' || name || '\"' END), "
                            "group_concat(CASE WHEN pk = 0 THEN '\"' || name || '\" = excluded.\"' "
-                           "|| name || '\"' END, ', ') FROM pragma_table_info(?1, 'main')",
+                           "|| name || '\"' END, ', ') FROM pragma_table_info(?1, 'main') "
+                           "WHERE name IN (SELECT name FROM pragma_table_info(?1, 'src'))",
                            -1, &st, NULL) != SQLITE_OK)
         return store_fail(s, "merge: read the columns of %s", table);
     sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
