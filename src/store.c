@@ -630,6 +630,32 @@ static enum store_status flush_search_unprepared(struct store *s) {
 /* Upgrade an older database, apply the schema, replace the views and
  * check (or record) the language, all in one transaction: a failed upgrade
  * leaves the database as it was. */
+static void parts_cover(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+/* After a change of the schema, before it commits: every statement of this
+ * version prepares against it. A migration that left a table without a
+ * column the statements name (seen with a database of an unreleased build,
+ * whose version number a later release reused) would otherwise commit a
+ * database that every command then refuses, and the older binary too, as
+ * newer than it: rolled back, it stays as it was, readable by that one. */
+static enum store_status statements_take_schema(struct store *s) {
+    if (sqlite3_create_function(s->db, "tmdb_parts_cover", 2,
+                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+                                parts_cover, NULL, NULL) != SQLITE_OK)
+        return store_fail(s, "register tmdb_parts_cover()");
+    for (int i = 0; i < ST_COUNT; i++) {
+        sqlite3_stmt *st = NULL;
+        int rc = sqlite3_prepare_v2(s->db, stmt_sql[i], -1, &st, NULL);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_OK)
+            return store_fail(s,
+                              "upgrade: this version's statement %d does not fit the schema "
+                              "the upgrade made, which is not kept",
+                              i);
+    }
+    return STORE_OK;
+}
+
 static enum store_status apply_schema(struct store *s) {
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(s, "begin schema transaction");
@@ -659,6 +685,8 @@ static enum store_status apply_schema(struct store *s) {
         rc = store_fail(s, "set the schema version");
     else if (record_digest(s, digest) != SQLITE_OK)
         rc = store_fail(s, "record the schema digest");
+    else
+        rc = statements_take_schema(s);
     sqlite3_stmt *st = NULL;
     if (rc == STORE_OK &&
         sqlite3_prepare_v2(s->db,

@@ -9,7 +9,7 @@
 # tests/fixtures/schema_v1.sql is version 1's schema; t_schema_upgrade_v2.sh
 # upgrades a version 2 database.
 . "$(dirname "$0")/lib.sh"
-plan 46
+plan 49
 
 sqlite3 "$DB" <<SQL
 .read '$ROOT/tests/fixtures/schema_v1.sql'
@@ -220,5 +220,22 @@ SELECT strftime('%Y-%m-%dT%H:%M:%SZ', '2020-01-01T02:30:00Z', printf('+%d hours'
 timeout 10 "$BIN" merge "$TMP/merged.sqlite3" "$TMP/v3copy.sqlite3" 2>/dev/null
 is "$?:$(sqlite3 "$TMP/merged.sqlite3" 'SELECT count(*) FROM runs')" 0:20003 \
     "20,000 runs of version 3, merged again: within 10 s, none doubled"
+
+# A database whose upgrade would leave a table without a column this
+# version's statements name (an unreleased build's, whose version number a
+# release reused: stale_copies without noted_at, said version 7): not
+# upgraded, exit 1, still version 7 and whole, readable by the binary that
+# made it; before, it was committed as version 8, which every command then
+# refused ("prepare statement 41"), and the older binary too, as newer.
+"$BIN" --db "$TMP/odd.sqlite3" --no-progress ids 1 2 --rate 0 >/dev/null 2>&1
+sqlite3 "$TMP/odd.sqlite3" "ALTER TABLE runs DROP COLUMN error; ALTER TABLE runs DROP COLUMN exit_status;
+    ALTER TABLE stale_copies DROP COLUMN noted_at; PRAGMA user_version = 7" || bail "could not shape it"
+"$BIN" --db "$TMP/odd.sqlite3" stats >/dev/null 2>"$TMP/odd.err"
+is "$?:$(sqlite3 "$TMP/odd.sqlite3" 'PRAGMA user_version')" "1:7" \
+    "an upgrade the statements do not fit: exit 1, the database still version 7"
+like "$(cat "$TMP/odd.err")" "statement [0-9]+ does not fit the schema the upgrade made, which is not kept" \
+    "saying so"
+is "$(sqlite3 "$TMP/odd.sqlite3" 'PRAGMA integrity_check; SELECT count(*) FROM runs')" "ok
+1" "and whole"
 
 done_testing
