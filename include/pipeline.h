@@ -43,6 +43,7 @@ struct pipeline_config {
     int batch_rows;
     long batch_ms;
     int give_up_after; /* writer_config's: 0 never */
+    bool adult_gone;   /* writer_config's */
     int64_t run_id;
     bool dry_run; /* workers take ids off the queue and drop them: no detail
                    * request, and no result reaches the writer */

@@ -34,6 +34,7 @@
 #ifndef TMDB_WRITER_H
 #define TMDB_WRITER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct queue;
@@ -55,6 +56,12 @@ struct writer_config {
      * left, each noted for the next run. Any other result (stored, TMDB's
      * 404, a failure TMDB answered) ends the row. 0: never. */
     int give_up_after;
+    /* export and changes without --include-adult: an answer saying adult
+     * is taken as TMDB's 404 (a stored movie marked deleted, a new one not
+     * stored). TMDB marked it adult after its export or changes page named
+     * it; stored as adult, no export without TMDB's adult list would ever
+     * mark it deleted, and the database would keep it live for good. */
+    bool adult_gone;
 };
 
 enum writer_status {

@@ -135,6 +135,8 @@ static void build_config(const struct options *opt, const struct credential *cre
     pc->batch_rows = opt->batch_rows;
     pc->batch_ms = DEFAULT_BATCH_MS;
     pc->give_up_after = opt->give_up_after;
+    pc->adult_gone = (opt->source.kind == SOURCE_EXPORT || opt->source.kind == SOURCE_CHANGES) &&
+                     !opt->source.include_adult;
     pc->run_id = run_id;
 }
 

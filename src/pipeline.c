@@ -142,6 +142,7 @@ static void *writer_main(void *arg) {
         .batch_rows = p->cfg->batch_rows,
         .batch_ms = p->cfg->batch_ms,
         .give_up_after = p->cfg->give_up_after,
+        .adult_gone = p->cfg->adult_gone,
     };
     p->writer_status = writer_run(p->store, p->results, &wc, p->stats);
     log_debug("writer: %.3f s of CPU", clock_thread_cpu_s());

@@ -134,6 +134,21 @@ static enum store_status note_copy(struct batch *b, const struct fetch_result *r
     return st;
 }
 
+/* TMDB no longer has movie r->movie_id (among the movies this run keeps):
+ * noted as missing for `reason`, its row kept and marked deleted since now. */
+static enum store_status mark_gone(struct batch *b, const struct fetch_result *r,
+                                   const char *reason) {
+    enum store_status st = store_record_failure(b->store, b->cfg->run_id, r->movie_id, "missing",
+                                                r->http_status, reason, r->attempts);
+    char now[CLOCK_ISO_SIZE];
+    clock_utc_iso(now);
+    if (st == STORE_OK)
+        st = store_mark_deleted(b->store, r->movie_id, now, NULL);
+    if (st == STORE_OK)
+        st = note_copy(b, r);
+    return st;
+}
+
 static void write_result(struct batch *b, const struct fetch_result *r) {
     if (!b->open) {
         if (store_begin(b->store) != STORE_OK) {
@@ -148,7 +163,10 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
             b->cfg->batch_ms;
     }
     enum store_status st;
-    if (r->kind == FETCH_STORED) {
+    if (r->kind == FETCH_STORED && b->cfg->adult_gone && r->movie->adult) {
+        st = mark_gone(b, r, "adult: left out without --include-adult");
+        b->missing++;
+    } else if (r->kind == FETCH_STORED) {
         char fetched_at[CLOCK_ISO_SIZE];
         clock_utc_iso(fetched_at);
         /* noted first: against the copy the movie is stored from */
@@ -158,17 +176,9 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
         b->stored++;
     } else {
         bool missing = r->kind == FETCH_MISSING;
-        st = store_record_failure(b->store, b->cfg->run_id, r->movie_id,
-                                  missing ? "missing" : "failed", r->http_status, r->reason,
-                                  r->attempts);
-        if (st == STORE_OK && missing) {
-            /* TMDB no longer has it: keep the row, say since when. */
-            char now[CLOCK_ISO_SIZE];
-            clock_utc_iso(now);
-            st = store_mark_deleted(b->store, r->movie_id, now, NULL);
-            if (st == STORE_OK)
-                st = note_copy(b, r);
-        }
+        st = missing ? mark_gone(b, r, r->reason)
+                     : store_record_failure(b->store, b->cfg->run_id, r->movie_id, "failed",
+                                            r->http_status, r->reason, r->attempts);
         if (missing)
             b->missing++;
         else

@@ -10,7 +10,7 @@
 # (dump --since).
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 12
+plan 14
 
 FAKE_OPTS="--movies 300 --deleted 5"
 day() { date -u -d "$1 day" +%F; }
@@ -60,5 +60,22 @@ is "$(sql "SELECT adult FROM movies WHERE id = $victim")" 1 "stored as adult by 
 run_ingest changes --since "$(day -3)" --rate 0
 like "$RC:$ERR" "^0:.*warning: 1 adult movie\(s\) stored here changed and were not fetched: .*add --include-adult" \
     "then changes without --include-adult says it left it out"
+
+# TMDB marks a movie adult after the morning's export file was made (an
+# export fetches for hours from a file of the same morning): the export
+# without --include-adult that fetches it from that file must not keep it
+# live as an adult movie, or no later export marks it deleted (adult ones
+# are aside without TMDB's adult list) and the database holds an adult
+# movie nobody asked for, for good.
+DB=$TMP/second.sqlite3
+file=$TMP/movie_ids_$(date -u +%m_%d_%Y).json.gz
+"$PYTHON" "$FAKE" $FAKE_OPTS --write-export "$file"
+start_fake $FAKE_OPTS --adult "$victim"
+run_ingest export --file "$file" --rate 0
+is "$RC" 0 "an export from a file made before TMDB marked $victim adult: exit 0"
+sql "UPDATE movies SET fetched_at = '$(day -2)T00:00:00Z'"
+run_ingest export --export-base "$FAKE_URL/p/exports" --date "$(day 0)" --rate 0 --max-age 1d
+is "$(sql "SELECT count(*) FROM movies WHERE id = $victim AND deleted_at IS NULL")" 0 \
+    "$victim is not live after the next export: not adult unless asked"
 
 done_testing
