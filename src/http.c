@@ -588,10 +588,14 @@ void http_get(struct http_client *c, const char *url, struct http_result *out) {
         out->out_of_memory = true;
         return;
     }
+    if (out->error != HTTP_OK && c->too_large) {
+        /* the limit, which --max-body raises */
+        snprintf(out->message, sizeof out->message, "over --max-body (%zu bytes)", c->max_body);
+        return;
+    }
     if (out->error != HTTP_OK) {
-        set_curl_message(out, c->too_large      ? "response body too large"
-                              : c->bad_encoding ? "bad gzip encoding"
-                              : c->errbuf[0]    ? c->errbuf
+        set_curl_message(out, c->bad_encoding ? "bad gzip encoding"
+                              : c->errbuf[0]  ? c->errbuf
                               : rc == CURLE_OUT_OF_MEMORY && c->in_headers
                                   ? "response header too large (a line over libcurl's limit)"
                                   : curl_easy_strerror(rc));

@@ -36,7 +36,7 @@ is "$(failure $cut)" "2 network error: truncated gzip body" \
     "gzip cut short: named, retried within --retries"
 is "$(failure $corrupt)" "2 network error: bad gzip encoding" \
     "gzip with spoilt bytes: named, retried within --retries"
-is "$(failure $big)" "1 body too large: response body too large" \
+is "$(failure $big)" "1 body too large: over --max-body (2097152 bytes)" \
     "a chunked body over --max-body: too large, not retried"
 is "$(sql "SELECT count(*) FROM movies WHERE id IN ($cut, $corrupt, $big)")" 0 \
     "no row for a body that did not come whole"
