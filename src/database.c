@@ -53,6 +53,15 @@ static const char *holder_name(enum lock_holder holder, enum lock_use use) {
     return "a process this one cannot tell";
 }
 
+/* What a reader that may not write the database (a monitoring user) is
+ * told of an upgrade it cannot make: ", ..." or "". */
+static const char *upgrade_hint(const char *path) {
+    return access(path, W_OK) != 0 && errno == EACCES
+               ? ", which only a user who may write the database can make: the next load "
+                 "makes it"
+               : "";
+}
+
 /* For the read-only commands, a database of an older schema: take the lock
  * (*lock_fd) to upgrade it, unless it is found upgraded meanwhile (*s is
  * then it, opened for reading, and *lock_fd -1). While another holds the
@@ -66,7 +75,7 @@ static int lock_for_upgrade(const char *path, int *lock_fd, struct store **s) {
     for (;;) {
         enum lock_status ls = lock_acquire(path, LOCK_FOR_UPGRADE, lock_fd, err, sizeof err);
         if (ls == LOCK_ERROR) {
-            log_error("%s (its schema needs an upgrade first)", err);
+            log_error("%s (its schema needs an upgrade first%s)", err, upgrade_hint(path));
             return EXIT_FATAL;
         }
         /* Held or not, the process that held it before may have upgraded it. */
@@ -215,6 +224,10 @@ int database_open_for_reading(const char *path, struct store **s) {
         ss = store_upgrade(path, err, sizeof err);
         log_progress_clear();
         lock_release(lock_fd);
+        if (ss != STORE_OK && upgrade_hint(path)[0]) {
+            log_error("%s (its schema needs an upgrade%s)", err, upgrade_hint(path));
+            return EXIT_FATAL;
+        }
         if (ss == STORE_OK)
             ss = store_open_readonly(path, s, err, sizeof err);
     }

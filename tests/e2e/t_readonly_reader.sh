@@ -10,10 +10,10 @@
 # readonly database" of a file this user may write).
 # Runs the readers as nobody (setpriv): needs root.
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 13
 
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
-    for i in 1 2 3 4 5 6 7 8 9 10 11; do echo "ok $i # SKIP needs root and setpriv to read as another user"; done
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13; do echo "ok $i # SKIP needs root and setpriv to read as another user"; done
     exit 0
 fi
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
@@ -39,6 +39,17 @@ like "$out" "its -shm file does not exist, and this user may not create it" \
 "$BIN" --db "$RO" stats >/dev/null 2>&1
 ok "$([ -e "$RO-shm" ] && echo 0 || echo 1)" "stats by the owner puts it back"
 like "$(as_nobody "$BIN" --db "$RO" stats 2>&1)" "Movies +[0-9]+ stored" "and the other user reads again"
+
+# Made by an older version (7), it needs an upgrade this user may not
+# make: exit 1, saying who can (a monitoring user who may only read was
+# told the directory must be writable "by the user running loads").
+sqlite3 "$RO" "ALTER TABLE runs DROP COLUMN error; ALTER TABLE runs DROP COLUMN exit_status;
+    PRAGMA user_version = 7; PRAGMA journal_mode = DELETE" >/dev/null || bail "could not make it version 7"
+out=$(as_nobody "$BIN" --db "$RO" stats 2>&1)
+like "$?:$out" "^1:.*its schema needs an upgrade( first)?, which only a user who may write the database can make: the next load makes it" \
+    "an older database this user may not upgrade: exit 1, saying the next load upgrades it"
+"$BIN" --db "$RO" stats >/dev/null 2>&1
+like "$(as_nobody "$BIN" --db "$RO" stats 2>&1)" "Movies +[0-9]+ stored" "once the owner upgraded it, read"
 
 chown 65534:65534 "$RO"
 rm -f "$RO-shm" "$RO-wal"
