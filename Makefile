@@ -129,6 +129,8 @@ TEST_LDFLAGS_export := -Wl,--wrap=malloc
 TEST_LDFLAGS_clock := -Wl,--wrap=clock_gettime
 # test_source fails the reads of the ids it streams from a descriptor.
 TEST_LDFLAGS_source := -Wl,--wrap=read
+# test_dbfile fails the fsync() of a copy and of its directory.
+TEST_LDFLAGS_dbfile := -Wl,--wrap=fsync
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard include/*.h tests/unit/*.h) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Wno-missing-prototypes $< $(LIB) -o $@ \
