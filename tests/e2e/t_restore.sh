@@ -9,7 +9,7 @@
 # mode with its -wal (a filesystem snapshot taken while a load ran) is
 # restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 37
+plan 38
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -184,6 +184,10 @@ before=$(md5sum <"$DB")
 echo "not a database" >"$TMP/notes"
 run_ingest restore "$TMP/notes"
 is "$RC:$(md5sum <"$DB")" "2:$before" "a file that is not a SQLite database: exit 2, untouched"
+: >"$TMP/empty.sqlite3"
+run_ingest restore "$TMP/empty.sqlite3"
+like "$RC:$(md5sum <"$DB"):$ERR" "^2:$before:.*empty.sqlite3 is not a SQLite database: nothing restored" \
+    "an empty file (a copy a full disk cut to nothing): exit 2, untouched, saying it is no database"
 run_ingest restore "$TMP/missing.sqlite3"
 is "$RC" 2 "a backup that is not there: exit 2"
 ln -s "$DB" "$TMP/link.sqlite3"

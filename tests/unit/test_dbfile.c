@@ -1,7 +1,8 @@
-/* test_dbfile.c - a database as files on disk: a sync that fails is said
- * (of a file whatever the reason; of a directory unless the filesystem
- * cannot sync one, EINVAL), so that backup and restore never report a copy
- * in place that the disk did not take. */
+/* test_dbfile.c - a database as files on disk: a file is one by its first
+ * 16 bytes (an empty or shorter file is not, and is no error); a sync that
+ * fails is said (of a file whatever the reason; of a directory unless the
+ * filesystem cannot sync one, EINVAL), so that backup and restore never
+ * report a copy in place that the disk did not take. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,6 +49,35 @@ static int teardown(void **state) {
     return tempdir_remove(dir);
 }
 
+/* `n` bytes of `bytes` written to `file`. */
+static void write_file(const char *bytes, size_t n) {
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void test_a_file_is_a_database_by_its_first_16_bytes(void **state) {
+    (void)state;
+    /* the 16 bytes with its '\0' */
+    static const char magic[] = "SQLite format 3";
+    /* a copy a full disk cut to nothing: no database, and no error */
+    write_file("", 0);
+    errno = 0;
+    assert_int_equal(dbfile_is_sqlite(file), 0);
+    write_file(magic, 15);
+    assert_int_equal(dbfile_is_sqlite(file), 0);
+    write_file(magic, 16); /* cut right after the magic: a database cut short */
+    assert_int_equal(dbfile_is_sqlite(file), 1);
+    write_file("SQLite format 3 is a text of mine", 33);
+    assert_int_equal(dbfile_is_sqlite(file), 0);
+    char missing[sizeof file + 8];
+    snprintf(missing, sizeof missing, "%s.none", file);
+    assert_int_equal(dbfile_is_sqlite(missing), -1);
+    assert_int_equal(errno, ENOENT);
+    write_file("", 0);
+}
+
 static void test_a_failed_sync_is_said_but_a_directory_the_filesystem_cannot_sync(void **state) {
     (void)state;
     failing_errno = 0;
@@ -69,6 +99,7 @@ static void test_a_failed_sync_is_said_but_a_directory_the_filesystem_cannot_syn
 
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_a_file_is_a_database_by_its_first_16_bytes),
         cmocka_unit_test(test_a_failed_sync_is_said_but_a_directory_the_filesystem_cannot_sync),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
