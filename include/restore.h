@@ -20,8 +20,9 @@
  * database (the file a link leads to), and they are removed (put back when
  * that rename fails), and the directory is synced. Until that rename the
  * database is as it was; a failure or a signal removes the temporary file.
- * A lock file the restore made (the database lost with it) is given the
- * restored database's owner and mode, as the copy is.
+ * The lock file of a lost database (made by the restore, or by one that
+ * failed before it) is given the restored database's owner and mode, as
+ * the copy is.
  * BACKUP is only read.
  *
  * Main's thread only; a stop requested (stop.h) ends the copy between two

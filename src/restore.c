@@ -307,10 +307,11 @@ static int restore_locked(const char *db_file, const char *backup,
     return code;
 }
 
-/* The lock file this restore made (`lock`, held by `lock_fd`: the database
- * was lost with it), given the restored database's mode and, by root, its
- * owner, as lock_acquire() gives one made beside a database: root's lock
- * file, 0600 under umask 077, would refuse the service user's loads. */
+/* The lock file made while there was no database (`lock`, held by
+ * `lock_fd`: lost with the database and made by this restore, or by one
+ * that failed before it), given the restored database's mode and, by root,
+ * its owner, as lock_acquire() gives one made beside a database: root's
+ * lock file, 0600 under umask 077, would refuse the service user's loads. */
 static void give_lock_like_database(int lock_fd, const char *lock, const char *db_file) {
     struct stat db;
     if (stat(db_file, &db) != 0)
@@ -327,8 +328,9 @@ int restore_run(const char *db_path, const char *backup, bool say) {
         code = check_backup(backup, db_file);
     if (code != 0)
         return code;
-    struct stat lock_st;
-    bool lock_made = lstat(lock, &lock_st) != 0 && errno == ENOENT;
+    struct stat st;
+    bool lock_made = lstat(lock, &st) != 0 && errno == ENOENT;
+    bool db_lost = lstat(db_file, &st) != 0 && errno == ENOENT;
     int lock_fd = -1;
     enum lock_status ls = lock_acquire(db_path, LOCK_FOR_RESTORE, &lock_fd, err, sizeof err);
     if (ls != LOCK_OK) {
@@ -337,7 +339,7 @@ int restore_run(const char *db_path, const char *backup, bool say) {
     }
     struct store_restore_info info;
     code = restore_locked(db_file, backup, &info);
-    if (code == 0 && lock_made)
+    if (code == 0 && (lock_made || db_lost))
         give_lock_like_database(lock_fd, lock, db_file);
     lock_release(lock_fd);
     if (code != 0 || !say)

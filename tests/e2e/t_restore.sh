@@ -9,7 +9,7 @@
 # mode with its -wal (a filesystem snapshot taken while a load ran) is
 # restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 38
+plan 39
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -95,12 +95,18 @@ fi
 
 # Restored by root into a lost database (its lock file lost with it): the
 # directory's owner's, as /var/lib/tmdb is the service user's (root's file
-# would refuse its loads), and so is the lock file the restore made, also
-# with root's umask 077 (a hardened machine): the service's next load runs.
+# would refuse its loads), and so is the lock file, also with root's umask
+# 077 (a hardened machine), even when a restore that failed before (the
+# wrong file given first) made it: the service's next load runs.
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     mkdir "$TMP/svc"
     chown nobody "$TMP/svc"
     chmod 755 "$TMP"
+    sqlite3 "$TMP/foreign.sqlite3" "CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('mine')"
+    (umask 077; run_ingest --db "$TMP/svc/tmdb.sqlite3" restore "$TMP/foreign.sqlite3"
+        echo "$RC:$ERR" >"$TMP/rc")
+    like "$(cat "$TMP/rc")" "^2:.*foreign.sqlite3 is not a tmdb-ingest database: not restored" \
+        "another program's database restored into a lost database: exit 2, saying so"
     (umask 077; run_ingest --db "$TMP/svc/tmdb.sqlite3" restore "$B"; echo "$RC" >"$TMP/rc")
     is "$(cat "$TMP/rc"):$(stat -c %U "$TMP/svc/tmdb.sqlite3")" "0:nobody" \
         "restored by root into a lost database: the file is the directory owner's"
@@ -109,7 +115,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
     is "$?:$(stat -c %U:%a "$TMP/svc/tmdb.sqlite3.lock")" "0:nobody:600" \
         "its lock file too: the service user's next load runs"
 else
-    skip 2 "a file given to another user needs root and setpriv"
+    skip 3 "a file given to another user needs root and setpriv"
 fi
 
 # A reader holding the database open: refused, named.
