@@ -9,7 +9,7 @@
 # mode with its -wal (a filesystem snapshot taken while a load ran) is
 # restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 39
+plan 40
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -89,8 +89,18 @@ if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
     is "$RC:$(md5sum <"$M-wal" 2>&1):$(ls "$TMP/mount" | grep -c 'tmp-')" "1:$wal_before:0" \
         "a database the copy cannot be renamed over: exit 1, its DB-wal as it was, no temporary file"
     like "$(cat "$TMP/err")" "Device or resource busy \\(nothing restored\\)" "saying why"
+    # Its DB-shm a bind mount point: it cannot be moved aside with DB-wal,
+    # and would be left beside the copy; nothing restored, DB-wal put back.
+    : >"$TMP/shm-mount"
+    before=$(md5sum <"$M")
+    RC=0
+    unshare -m sh -c ': >"$2-shm" && mount --bind "$1" "$2-shm" && exec "$3" --db "$2" restore "$4"' \
+        sh "$TMP/shm-mount" "$M" "$BIN" "$B" 2>"$TMP/err" || RC=$?
+    like "$RC:$(md5sum <"$M"):$(md5sum <"$M-wal"):$(ls "$TMP/mount" | grep -c 'tmp-'):$(cat "$TMP/err")" \
+        "^1:$before:$wal_before:0:.*-shm: Device or resource busy \\(nothing restored\\)" \
+        "a DB-shm that cannot be moved aside: exit 1, the database and its DB-wal as they were, saying why"
 else
-    skip 2 "a bind mount point needs root and unshare -m"
+    skip 3 "a bind mount point needs root and unshare -m"
 fi
 
 # Restored by root into a lost database (its lock file lost with it): the
