@@ -6,7 +6,7 @@
 # temporary file. DEST is not written over when that could lose something
 # or hand SQLite a file it would damage. A restored copy loads again.
 . "$(dirname "$0")/lib.sh"
-plan 36
+plan 37
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -102,6 +102,8 @@ RC=0
 prlimit --fsize=200000 "$BIN" --db "$DB" backup "$B/tmdb.sqlite3" 2>"$TMP/err" || RC=$?
 is "$RC:$(md5sum "$B/tmdb.sqlite3" | cut -d' ' -f1):$(leftovers)" "1:$before:0" \
     "a copy cut short fails; the earlier backup is as it was, no temporary file"
+like "$(cat "$TMP/err")" "$B/tmdb.sqlite3.tmp-[0-9]+: write the copy: .*\\(File too large\\)" \
+    "saying why, of the temporary copy"
 
 # During a load: the copy is the snapshot of when it began.
 "$BIN" --db "$DB" --no-progress list top_rated --pages all --workers 2 --batch 5 --rate 0 \
