@@ -9,7 +9,7 @@
 # mode with its -wal (a filesystem snapshot taken while a load ran) is
 # restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 40
+plan 41
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -227,9 +227,13 @@ run_ingest restore "$TMP/newer.sqlite3"
 like "$RC:$(md5sum <"$DB"):$ERR" "^2:$before:.*$TMP/newer.sqlite3 was made by a newer tmdb-ingest \\(schema version 99" \
     "a backup made by a newer tmdb-ingest: exit 2, untouched, naming the backup"
 
-# A copy made without backup (sqlite3's .backup) is marked as one.
+# A copy made without backup (sqlite3's .backup) is marked as one. (Of a
+# database that ran since its restore: the restore's own mark is gone.)
+run_ingest ids 999006 --rate 0 --append credits,keywords
 sqlite3 "$DB" ".backup '$TMP/other.sqlite3'"
 run_ingest restore "$TMP/other.sqlite3"
+like "$ERR" "from $TMP/other.sqlite3 \\(a copy not made by backup\\)" \
+    "a copy made by sqlite3's .backup, restored: it says so"
 last=$(sqlite3 "$TMP/other.sqlite3" 'SELECT max(id) FROM runs')
 said=$(printf '%s' "$ERR" | sed -n 's/.*the next run is numbered from \([0-9]*\)$/\1/p')
 run_ingest ids 999003 --rate 0 --append credits,keywords
