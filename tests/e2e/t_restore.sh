@@ -9,7 +9,7 @@
 # mode with its -wal (a filesystem snapshot taken while a load ran) is
 # restored with the commits in its -wal, as SQLite reads it.
 . "$(dirname "$0")/lib.sh"
-plan 41
+plan 42
 
 start_fake --movies 300 --deleted 0 --latency-ms 20
 run_ingest list popular --pages 2 --rate 0 --append credits,keywords
@@ -74,6 +74,8 @@ is "$RC:$(content "$DB" | md5sum)" "0:$snap_content" \
     "a snapshot of a database in WAL mode, restored: the rows its DB-wal holds too"
 is "$(cd "$TMP/snap" && md5sum *):$(ls "$TMP" | grep -c 'tmp-')" "$snap_files:0" \
     "the snapshot's files only read, none added; no temporary file is left"
+is "$(sqlite3 "$DB" 'PRAGMA journal_mode')" "delete" \
+    "restored from a database in WAL mode, it is one file in rollback mode, as a backup is"
 run_ingest restore "$B"
 
 # A database the copy cannot be renamed over (a bind mount point, as a
