@@ -275,19 +275,8 @@ static size_t userinfo_end(const char *p) {
     if (!colon)
         return 0;
     size_t after = end - (size_t)(colon + 1 - p);
-    if (after > 0 && strspn(colon + 1, "0123456789") >= after) {
-        /* host:port, or a password of digits then '/': "u:1234/5678@h",
-         * told by an '@' in the first path segment (a base's is "3") */
-        if (p[end] != '/')
-            return 0;
-        const char *seg = p + end + 1;
-        size_t seg_len = strcspn(seg, "/?# \t\r\n");
-        const char *sign = NULL;
-        for (size_t i = 0; i < seg_len; i++)
-            if (seg[i] == '@')
-                sign = seg + i;
-        return sign ? (size_t)(sign - p) + 1 : 0;
-    }
+    if (after > 0 && strspn(colon + 1, "0123456789") >= after)
+        return 0; /* host:port */
     const char *last = strrchr(p + end, '@');
     return last ? (size_t)(last - p) + 1 : 0;
 }

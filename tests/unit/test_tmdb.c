@@ -136,8 +136,6 @@ static void test_redaction(void **state) {
         {"'http://gw:pa ss@h:1'", "'http://gw:***@h:1'"},
         {"https://gw:/pass@h/3", "https://gw:***@h/3"},
         {"https://h:8080/3/x@y", "https://h:8080/3/x@y"}, /* a port, then a path */
-        {"https://u:1234/5678@h/3", "https://u:***@h/3"}, /* digits, a '/', digits */
-        {"https://u:1234/@h/3", "https://u:***@h/3"},
         {"http://[::1]:8080/3/x@y", "http://[::1]:8080/3/x@y"},
     };
     for (size_t i = 0; i < sizeof userinfo / sizeof *userinfo; i++) {
