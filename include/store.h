@@ -325,6 +325,10 @@ typedef bool (*store_present_fn)(void *ctx, int64_t id);
  * not adult is not counted, whatever TMDB says of it now. */
 enum store_status store_count_live_adult(struct store *s, const struct idset *ids, int64_t *n);
 
+/* Whether movie `id` is stored as an adult movie (movies.adult = 1, marked
+ * deleted or not) into *adult: false when it is not stored. */
+enum store_status store_stored_adult(struct store *s, int64_t id, bool *adult);
+
 /* The stored movies an export no longer names (store_find_gone()). */
 struct store_gone {
     int64_t *ids; /* owned (store_gone_free()); n of them */

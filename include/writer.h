@@ -60,7 +60,9 @@ struct writer_config {
      * is taken as TMDB's 404 (a stored movie marked deleted, a new one not
      * stored). TMDB marked it adult after its export or changes page named
      * it; stored as adult, no export without TMDB's adult list would ever
-     * mark it deleted, and the database would keep it live for good. */
+     * mark it deleted, and the database would keep it live for good. Not
+     * a movie stored as adult already (a changes result whose adult flag
+     * is null, not known, names it): stored, live, as before. */
     bool adult_gone;
 };
 

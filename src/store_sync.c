@@ -50,6 +50,21 @@ enum store_status store_count_live_adult(struct store *s, const struct idset *id
     return STORE_OK;
 }
 
+enum store_status store_stored_adult(struct store *s, int64_t id, bool *adult) {
+    sqlite3_stmt *st;
+    *adult = false;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM movies WHERE id = ?1 AND adult = 1", -1, &st,
+                           NULL) != SQLITE_OK)
+        return store_fail(s, "read whether movie %lld is stored as adult", (long long)id);
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(s, "read whether movie %lld is stored as adult", (long long)id);
+    *adult = rc == SQLITE_ROW;
+    return STORE_OK;
+}
+
 enum store_status store_find_gone(struct store *s, store_present_fn present, void *ctx,
                                   const char *fetched_before, bool adult, struct store_gone *gone) {
     *gone = (struct store_gone){0};

@@ -149,6 +149,21 @@ static enum store_status mark_gone(struct batch *b, const struct fetch_result *r
     return st;
 }
 
+/* Whether stored result `r` says adult where the run keeps none
+ * (writer_config.adult_gone), into *gone. Not one stored as adult already:
+ * its page did not name it as not adult (a changes result's adult flag
+ * null, not known), and it stays live, as it does when the flag says
+ * adult and the page leaves it out. */
+static enum store_status adult_gone(struct batch *b, const struct fetch_result *r, bool *gone) {
+    *gone = false;
+    if (r->kind != FETCH_STORED || !b->cfg->adult_gone || !r->movie->adult)
+        return STORE_OK;
+    bool stored_adult = false;
+    enum store_status st = store_stored_adult(b->store, r->movie_id, &stored_adult);
+    *gone = st == STORE_OK && !stored_adult;
+    return st;
+}
+
 static void write_result(struct batch *b, const struct fetch_result *r) {
     if (!b->open) {
         if (store_begin(b->store) != STORE_OK) {
@@ -162,8 +177,13 @@ static void write_result(struct batch *b, const struct fetch_result *r) {
             (r->queued_ms > 0 && r->queued_ms < b->opened_ms ? r->queued_ms : b->opened_ms) +
             b->cfg->batch_ms;
     }
-    enum store_status st;
-    if (r->kind == FETCH_STORED && b->cfg->adult_gone && r->movie->adult) {
+    bool gone;
+    enum store_status st = adult_gone(b, r, &gone);
+    if (st != STORE_OK) {
+        db_failed(b);
+        return;
+    }
+    if (gone) {
         st = mark_gone(b, r, "adult: left out without --include-adult");
         b->missing++;
     } else if (r->kind == FETCH_STORED) {

@@ -10,7 +10,7 @@
 # (dump --since).
 . "$(dirname "$0")/lib.sh"
 one_utc_day
-plan 14
+plan 15
 
 FAKE_OPTS="--movies 300 --deleted 5"
 day() { date -u -d "$1 day" +%F; }
@@ -60,6 +60,13 @@ is "$(sql "SELECT adult FROM movies WHERE id = $victim")" 1 "stored as adult by 
 run_ingest changes --since "$(day -3)" --rate 0
 like "$RC:$ERR" "^0:.*warning: 1 adult movie\(s\) stored here changed and were not fetched: .*add --include-adult" \
     "then changes without --include-adult says it left it out"
+# A changes result whose adult flag is null (not known) is fetched: a movie
+# stored as adult whose details say adult is not one TMDB marked adult
+# since its page named it, and stays live as it does when the flag says so
+start_fake $FAKE_OPTS --adult "$victim" --changes-adult-null
+run_ingest changes --since "$(day -3)" --rate 0
+is "$RC:$(sql "SELECT adult, deleted_at IS NULL FROM movies WHERE id = $victim")" "0:1|1" \
+    "stored as adult, its changes result's adult flag null: changes keeps it live"
 
 # TMDB marks a movie adult after the morning's export file was made (an
 # export fetches for hours from a file of the same morning): the export
