@@ -265,7 +265,9 @@ static size_t host_offset(const char *p) {
  * its rest would show. An authority with no '@' whose ':' is followed by
  * no port number is taken for such a user:pass, up to the text's last '@'
  * (a path holding '@' after a user:pass may go too: more hidden, never the
- * password). */
+ * password). One whose ':' is followed by digits (host:port, or a password
+ * "2024/..."), up to an '@' in the rest of the same URL (no blank or quote
+ * between): a port's path holding '@' loses it too. */
 static size_t userinfo_end(const char *p) {
     size_t at = host_offset(p);
     if (at > 0 || p[0] == '[') /* an IPv6 address holds ':' */
@@ -275,9 +277,14 @@ static size_t userinfo_end(const char *p) {
     if (!colon)
         return 0;
     size_t after = end - (size_t)(colon + 1 - p);
-    if (after > 0 && strspn(colon + 1, "0123456789") >= after)
-        return 0; /* host:port */
-    const char *last = strrchr(p + end, '@');
+    const char *last;
+    if (after > 0 && strspn(colon + 1, "0123456789") >= after) {
+        size_t url_end = end + strcspn(p + end, " \t\r\n'\"");
+        for (last = p + url_end; last > p + end && last[-1] != '@'; last--)
+            ;
+        return last > p + end ? (size_t)(last - p) : 0;
+    }
+    last = strrchr(p + end, '@');
     return last ? (size_t)(last - p) + 1 : 0;
 }
 

@@ -4,7 +4,7 @@
 # cannot leave a core file behind; not even when the server quotes the
 # request back in an error (a v3 key travels in the URL).
 . "$(dirname "$0")/lib.sh"
-plan 18
+plan 19
 
 start_fake --movies 100 --deleted 0 --latency-ms 50
 "$BIN" --db "$DB" --no-progress -vv list now_playing --pages all --workers 2 --rate 0 \
@@ -116,6 +116,12 @@ ok $? "a base refused for its '#': the password is not in the usage error, which
     is_gw=$(sqlite3 "$TMP/g.sqlite3" "SELECT count(*) FROM runs WHERE command LIKE '%gw:***@127.0.0.1:1/3%'") &&
     [ "$is_gw" = 1 ]
 ok $? "a base whose password holds a '/': not in the error, runs.command or runs.error"
+# Digits before the '/' read as a port (http://gw:2024/...): the '@' after
+# them in the same URL ends the password all the same.
+"$BIN" --db "$TMP/g2.sqlite3" --api-base "http://gw:2024/s3cret@127.0.0.1:1/3" ids 1 --rate 0 \
+    --retries 0 >"$TMP/out" 2>"$TMP/err"
+! grep -aq "s3cret" "$TMP/out" "$TMP/err" && ! sqlite3 "$TMP/g2.sqlite3" .dump | grep -q "s3cret"
+ok $? "a base whose password is digits, then a '/': not in the error, runs.command or runs.error"
 
 # A gateway's login goes out as Basic authentication (base64 of
 # user:password); a server quoting the request quotes that header: the

@@ -135,7 +135,15 @@ static void test_redaction(void **state) {
         {"https://gw:pa?ss@h/3", "https://gw:***@h/3"},
         {"'http://gw:pa ss@h:1'", "'http://gw:***@h:1'"},
         {"https://gw:/pass@h/3", "https://gw:***@h/3"},
-        {"https://h:8080/3/x@y", "https://h:8080/3/x@y"}, /* a port, then a path */
+        /* a password of digits before its '/', '?' or '#' reads as a port:
+         * an '@' after it in the same URL ends a userinfo all the same (a
+         * port's path holding '@' loses it: more hidden, never the password) */
+        {"https://gw:2024/pw@h/3", "https://gw:***@h/3"},
+        {"https://gw:12#pw@h/3", "https://gw:***@h/3"},
+        {"'socks4x://u:7/pw@h:1'", "'socks4x://u:***@h:1'"},
+        {"https://h:8080/3/x@y", "https://h:***@y"},
+        {"https://h:8080/3/x y@z", "https://h:8080/3/x y@z"}, /* not in the same URL */
+        {"https://h:8080/3: mail ops@example.org", "https://h:8080/3: mail ops@example.org"},
         {"http://[::1]:8080/3/x@y", "http://[::1]:8080/3/x@y"},
     };
     for (size_t i = 0; i < sizeof userinfo / sizeof *userinfo; i++) {
