@@ -16,7 +16,6 @@
 #include "stop.h"
 #include "tmdb.h"
 
-/* The credential, either kind, out of `text` (what a server said). */
 void fetch_config_gateway(struct fetch_config *cfg) {
     char login[sizeof cfg->gateway_login + 1];
     cfg->gateway_login[0] = cfg->gateway_basic[0] = '\0';
@@ -30,6 +29,8 @@ void fetch_config_gateway(struct fetch_config *cfg) {
     (void)credential_basic(login, cfg->gateway_basic, sizeof cfg->gateway_basic);
 }
 
+/* The credential, either kind, and a gateway's login out of `text` (what a
+ * server said). */
 static void scrub(const struct fetch_config *cfg, char *text, size_t size) {
     credential_scrub(text, size, cfg->api_key);
     credential_scrub(text, size, cfg->bearer_token);
