@@ -39,6 +39,7 @@
 #ifndef TMDB_LOCK_H
 #define TMDB_LOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum lock_status {
@@ -93,6 +94,12 @@ int lock_database_path(const char *db_path, char *out, size_t size);
 /* The lock file's path for database `db_path` into `out`: "<db>.lock"
  * beside lock_database_path()'s file. 0, or -ENAMETOOLONG or -ELOOP. */
 int lock_file_path(const char *db_path, char *out, size_t size);
+
+/* Whether the lock `fd` holds for `db_path` is still the file its lock
+ * path names: false once that file was removed or replaced (`rm DB.lock`
+ * while a load runs), after which another process may take a lock of its
+ * own beside this one. True when it cannot be told, or `fd` is -1. */
+bool lock_still_named(int fd, const char *db_path);
 
 /* Release the lock (closing the descriptor). Accepts -1. */
 void lock_release(int fd);

@@ -263,13 +263,20 @@ static int collect_deleted(struct store *store, struct idset *deleted) {
 static bool running_runs_dead(const struct options *opt) {
     enum lock_use use = LOCK_FOR_LOAD;
     char why[256];
-    if (lock_query(opt->db_path, &use, why, sizeof why) == LOCK_HOLDER_LIVE &&
-        use == LOCK_FOR_LOAD) {
+    if (lock_query(opt->db_path, &use, why, sizeof why) != LOCK_HOLDER_LIVE)
+        return true;
+    if (use == LOCK_FOR_LOAD) {
         log_warn("a load is running on %s now: a run started now would not start (exit 6); "
                  "this dry run counts what that load stores as not fetched",
                  opt->db_path);
         return false;
     }
+    log_warn("%s holds %s now: a run started now would not start (exit 6)",
+             use == LOCK_FOR_MERGE      ? "a merge into it"
+             : use == LOCK_FOR_OPTIMIZE ? "an optimize"
+             : use == LOCK_FOR_RESTORE  ? "a restore"
+                                        : "a schema upgrade",
+             opt->db_path);
     return true;
 }
 
@@ -732,6 +739,13 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
         facts.changes_mixed = stats_get(&stats.changes_mixed);
         code = record_outcome(opt, store, ids.named, &facts, ps, &stats, &counts, &status, code);
         database_warn_if_replaced(opt->db_path, &db_file);
+        char lock[PATH_MAX];
+        if (!lock_still_named(lock_fd, opt->db_path) &&
+            lock_file_path(opt->db_path, lock, sizeof lock) == 0)
+            log_warn_setup("%s was removed or replaced while this run held it: another load could "
+                           "start beside it, and stats read this run as dead; never delete the "
+                           "lock file while a command runs",
+                           lock);
     }
     database_close(store, lock_fd);
     run_ids_free(&ids);

@@ -263,6 +263,14 @@ enum lock_status lock_acquire(const char *db_path, enum lock_use use, int *fd, c
     return LOCK_OK;
 }
 
+bool lock_still_named(int fd, const char *db_path) {
+    char path[PATH_MAX];
+    struct stat held, named;
+    if (fd < 0 || lock_file_path(db_path, path, sizeof path) != 0 || fstat(fd, &held) != 0)
+        return true;
+    return stat(path, &named) == 0 && named.st_dev == held.st_dev && named.st_ino == held.st_ino;
+}
+
 void lock_release(int fd) {
     if (fd >= 0)
         close(fd);

@@ -11,7 +11,7 @@
 # dry run waiting for a first load's schema ends on SIGTERM, as one waiting
 # for an upgrade does.
 . "$(dirname "$0")/lib.sh"
-plan 29
+plan 30
 
 start_fake --movies 10 --deleted 0
 ids=$(catalogue_ids 3 --movies 10 --deleted 0)
@@ -139,6 +139,10 @@ is "$?" 0 "upgraded by the holder: dump exits 0 while the lock is still held"
 ok "$(kill -0 "$HOLDER_PID" 2>/dev/null && echo 0 || echo 1)" "(the holder still holds it)"
 is "$(upgrades_said)" 0 "dump did not upgrade it again"
 is "$(grep -c '"status":"ok"' "$TMP/dump.out")" 1 "and printed the run"
+# a dry run while the merge holds the lock says a run now would not start
+run_ingest --rate 0 list now_playing --dry-run
+like "$ERR" "a merge into it holds .* now: a run started now would not start \(exit 6\)" \
+    "a dry run during a merge says a run now would not start"
 release_lock
 
 # A load holds the lock and the database is still old (a load of an older
