@@ -627,10 +627,29 @@ static enum store_status flush_search_unprepared(struct store *s) {
     return STORE_OK;
 }
 
-/* Upgrade an older database, apply the schema, replace the views and
- * check (or record) the language, all in one transaction: a failed upgrade
- * leaves the database as it was. */
-static void parts_cover(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/* SQL tmdb_parts_cover(appended, wanted): 1 when the parts a movie was
+ * stored with (movies.appended, NULL for none) include every part of
+ * `wanted` (an --append list) that is kept in a table; parts kept only in
+ * raw_json (videos, images, ...) are never listed in appended, so they do
+ * not count. A movie stored without the parts a run asks for is not
+ * settled for that run: resuming and --max-age skip only the ones that
+ * have them. */
+static void parts_cover(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+    (void)argc;
+    unsigned have = movie_parts_bits((const char *)sqlite3_value_text(argv[0]));
+    unsigned want = movie_parts_bits((const char *)sqlite3_value_text(argv[1]));
+    sqlite3_result_int(ctx, (want & ~have) == 0);
+}
+
+/* The SQL functions the statements call, on s->db (before they are
+ * prepared). */
+static enum store_status register_functions(struct store *s) {
+    if (sqlite3_create_function(s->db, "tmdb_parts_cover", 2,
+                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+                                parts_cover, NULL, NULL) != SQLITE_OK)
+        return store_fail(s, "register tmdb_parts_cover()");
+    return STORE_OK;
+}
 
 /* After a change of the schema, before it commits: every statement of this
  * version prepares against it. A migration that left a table without a
@@ -639,15 +658,14 @@ static void parts_cover(sqlite3_context *ctx, int argc, sqlite3_value **argv);
  * database that every command then refuses, and the older binary too, as
  * newer than it: rolled back, it stays as it was, readable by that one. */
 static enum store_status statements_take_schema(struct store *s) {
-    if (sqlite3_create_function(s->db, "tmdb_parts_cover", 2,
-                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
-                                parts_cover, NULL, NULL) != SQLITE_OK)
-        return store_fail(s, "register tmdb_parts_cover()");
+    enum store_status rc = register_functions(s);
+    if (rc != STORE_OK)
+        return rc;
     for (int i = 0; i < ST_COUNT; i++) {
         sqlite3_stmt *st = NULL;
-        int rc = sqlite3_prepare_v2(s->db, stmt_sql[i], -1, &st, NULL);
+        int prepared = sqlite3_prepare_v2(s->db, stmt_sql[i], -1, &st, NULL);
         sqlite3_finalize(st);
-        if (rc != SQLITE_OK)
+        if (prepared != SQLITE_OK)
             return store_fail(s,
                               "upgrade: this version's statement %d does not fit the schema "
                               "the upgrade made, which is not kept",
@@ -656,6 +674,9 @@ static enum store_status statements_take_schema(struct store *s) {
     return STORE_OK;
 }
 
+/* Upgrade an older database, apply the schema, replace the views and
+ * check (or record) the language, all in one transaction: a failed upgrade
+ * leaves the database as it was. */
 static enum store_status apply_schema(struct store *s) {
     if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return store_fail(s, "begin schema transaction");
@@ -712,25 +733,10 @@ static enum store_status apply_schema(struct store *s) {
     return rc;
 }
 
-/* SQL tmdb_parts_cover(appended, wanted): 1 when the parts a movie was
- * stored with (movies.appended, NULL for none) include every part of
- * `wanted` (an --append list) that is kept in a table; parts kept only in
- * raw_json (videos, images, ...) are never listed in appended, so they do
- * not count. A movie stored without the parts a run asks for is not
- * settled for that run: resuming and --max-age skip only the ones that
- * have them. */
-static void parts_cover(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-    (void)argc;
-    unsigned have = movie_parts_bits((const char *)sqlite3_value_text(argv[0]));
-    unsigned want = movie_parts_bits((const char *)sqlite3_value_text(argv[1]));
-    sqlite3_result_int(ctx, (want & ~have) == 0);
-}
-
 static enum store_status prepare_all(struct store *s) {
-    if (sqlite3_create_function(s->db, "tmdb_parts_cover", 2,
-                                SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
-                                parts_cover, NULL, NULL) != SQLITE_OK)
-        return store_fail(s, "register tmdb_parts_cover()");
+    enum store_status rc = register_functions(s);
+    if (rc != STORE_OK)
+        return rc;
     for (int i = 0; i < ST_COUNT; i++)
         if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[i],
                                NULL) != SQLITE_OK)
