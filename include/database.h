@@ -15,8 +15,15 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "lock.h"
+
 struct options;
 struct store;
+
+/* How messages name what holds a database's lock, as lock_query() found
+ * it: "a load", "a merge into it", "an optimize of its search index", ...,
+ * or a holder it cannot tell. */
+const char *database_holder_name(enum lock_holder holder, enum lock_use use);
 
 /* Open an existing database read-only. A path that names a directory, a
  * FIFO or a device is refused (EXIT_FATAL, as for a load; SQLite would

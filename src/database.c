@@ -32,8 +32,7 @@
  * (EXIT_LOCKED) rather than wait hours. */
 #define LOAD_UPGRADE_WAIT_MS 2000
 
-/* What holds the lock, for a message: "a load", "a merge into it", ... */
-static const char *holder_name(enum lock_holder holder, enum lock_use use) {
+const char *database_holder_name(enum lock_holder holder, enum lock_use use) {
     if (holder == LOCK_HOLDER_NONE) /* busy, but no read lock beside the flock */
         return "a process that shows only the flock (a tmdb-ingest older than this one)";
     if (holder != LOCK_HOLDER_LIVE)
@@ -103,13 +102,13 @@ static int lock_for_upgrade(const char *path, int *lock_fd, struct store **s) {
             else
                 log_error("%s: %s%s%s%s, and its schema, which needs an upgrade, is still of an "
                           "older version after %lld s; try again when it has finished",
-                          err, holder_name(holder, use), why[0] ? " (" : "", why, why[0] ? ")" : "",
-                          waited_ms / 1000);
+                          err, database_holder_name(holder, use), why[0] ? " (" : "", why,
+                          why[0] ? ")" : "", waited_ms / 1000);
             return EXIT_LOCKED;
         }
         if (!said)
             log_info("%s: its schema needs an upgrade, and its lock is held by %s: waiting for it",
-                     path, holder_name(holder, use));
+                     path, database_holder_name(holder, use));
         said = true;
         /* a stop caught (a dry run's; the read commands leave signals to
          * end the process) */
@@ -193,7 +192,7 @@ static int wait_for_schema(const char *path, struct store **s, char *err, size_t
             return 0;
         if (!said)
             log_info("%s has no table yet, and its lock is held by %s: waiting for its schema",
-                     path, holder_name(LOCK_HOLDER_LIVE, use));
+                     path, database_holder_name(LOCK_HOLDER_LIVE, use));
         if (stop_sleep_ms(UPGRADE_POLL_MS) != 0)
             return cli_exit_of_signal(stop_signal());
     }
@@ -224,8 +223,9 @@ int database_open_for_reading(const char *path, struct store **s) {
         ss = store_upgrade(path, err, sizeof err);
         log_progress_clear();
         lock_release(lock_fd);
-        if (ss != STORE_OK && upgrade_hint(path)[0]) {
-            log_error("%s (its schema needs an upgrade%s)", err, upgrade_hint(path));
+        const char *hint = ss != STORE_OK ? upgrade_hint(path) : "";
+        if (hint[0]) {
+            log_error("%s (its schema needs an upgrade%s)", err, hint);
             return EXIT_FATAL;
         }
         if (ss == STORE_OK)

@@ -272,11 +272,7 @@ static bool running_runs_dead(const struct options *opt) {
         return false;
     }
     log_warn("%s holds %s now: a run started now would not start (exit 6)",
-             use == LOCK_FOR_MERGE      ? "a merge into it"
-             : use == LOCK_FOR_OPTIMIZE ? "an optimize"
-             : use == LOCK_FOR_RESTORE  ? "a restore"
-                                        : "a schema upgrade",
-             opt->db_path);
+             database_holder_name(LOCK_HOLDER_LIVE, use), opt->db_path);
     return true;
 }
 
