@@ -154,31 +154,48 @@ static void test_soft_limit_is_raised_to_what_a_load_needs(void **state) {
     assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
 }
 
-/* In a child: the hard limit cannot be raised again by a user. */
-static void test_hard_limit_too_low_is_refused_with_figures(void **state) {
-    (void)state;
+/* The limit the child sets before asking for 5 workers (0: it could not
+ * tell, a failure). */
+typedef rlim_t (*limit_fn)(void);
+
+/* In a child (the hard limit cannot be raised again by a user): set soft
+ * and hard limits to limit(), ask rlimits_reserve_fds() for 5 workers, and
+ * hand its refusal back in err; the child must have been refused. */
+static void refusal_in_child(limit_fn limit, char *err, size_t size) {
     int out[2];
     assert_int_equal(pipe(out), 0);
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        struct rlimit rl = {.rlim_cur = 20, .rlim_max = 20};
-        char err[320] = "";
-        int rc = setrlimit(RLIMIT_NOFILE, &rl) == 0 ? rlimits_reserve_fds(5, false, err, sizeof err)
+        rlim_t l = limit();
+        if (l == 0)
+            _exit(2);
+        struct rlimit rl = {.rlim_cur = l, .rlim_max = l};
+        char msg[320] = "";
+        int rc = setrlimit(RLIMIT_NOFILE, &rl) == 0 ? rlimits_reserve_fds(5, false, msg, sizeof msg)
                                                     : -2;
-        ssize_t w = write(out[1], err, strlen(err));
+        ssize_t w = write(out[1], msg, strlen(msg));
         (void)w;
         _exit(rc == -1 ? 0 : 1);
     }
     close(out[1]);
-    char err[320] = "";
-    ssize_t n = read(out[0], err, sizeof err - 1);
+    ssize_t n = read(out[0], err, size - 1);
     close(out[0]);
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(WEXITSTATUS(status), 0);
     assert_true(n > 0);
     err[n] = '\0';
-    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static rlim_t twenty(void) {
+    return 20;
+}
+
+static void test_hard_limit_too_low_is_refused_with_figures(void **state) {
+    (void)state;
+    char err[320] = "";
+    refusal_in_child(twenty, err, sizeof err);
     assert_non_null(strstr(err, "too many open files (ulimit -n is 20; tmdb-ingest needs about "));
     assert_non_null(strstr(err, " for 5 workers)"));
     assert_non_null(strstr(err, "hard limit is 20"));
@@ -187,41 +204,26 @@ static void test_hard_limit_too_low_is_refused_with_figures(void **state) {
     assert_null(strstr(err, "fewer"));
 }
 
-/* In a child: a hard limit that 2 workers fit under, not 5: the message
- * says how many do. */
+/* What 2 workers need, read back from the message, and 7 more: not enough
+ * for a third. */
+static rlim_t two_workers(void) {
+    char msg[320] = "";
+    long need2 = 0;
+    if (rlimits_reserve_fds(2, false, msg, sizeof msg) != 0)
+        return 0;
+    rlimits_describe_fds(msg, sizeof msg);
+    const char *at = strstr(msg, "needs about ");
+    if (!at || sscanf(at, "needs about %ld", &need2) != 1)
+        return 0;
+    return (rlim_t)need2 + 7;
+}
+
+/* A hard limit that 2 workers fit under, not 5: the message says how many
+ * do. */
 static void test_hard_limit_names_the_workers_that_fit(void **state) {
     (void)state;
-    int out[2];
-    assert_int_equal(pipe(out), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        char err[320] = "";
-        long need2 = 0;
-        /* what 2 workers need, read back from the message */
-        if (rlimits_reserve_fds(2, false, err, sizeof err) != 0)
-            _exit(2);
-        rlimits_describe_fds(err, sizeof err);
-        const char *at = strstr(err, "needs about ");
-        if (!at || sscanf(at, "needs about %ld", &need2) != 1)
-            _exit(3);
-        struct rlimit rl = {.rlim_cur = (rlim_t)need2 + 7, .rlim_max = (rlim_t)need2 + 7};
-        err[0] = '\0';
-        int rc = setrlimit(RLIMIT_NOFILE, &rl) == 0 ? rlimits_reserve_fds(5, false, err, sizeof err)
-                                                    : -2;
-        ssize_t w = write(out[1], err, strlen(err));
-        (void)w;
-        _exit(rc == -1 ? 0 : 1);
-    }
-    close(out[1]);
     char err[320] = "";
-    ssize_t n = read(out[0], err, sizeof err - 1);
-    close(out[0]);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_int_equal(WEXITSTATUS(status), 0);
-    assert_true(n > 0);
-    err[n] = '\0';
+    refusal_in_child(two_workers, err, sizeof err);
     assert_non_null(strstr(err, " for 5 workers)"));
     assert_non_null(strstr(err, "or give --workers 2 or fewer"));
 }
