@@ -109,6 +109,13 @@ int tmdb_url_encode(char *buf, size_t size, const char *value);
  */
 void tmdb_redact_url(const char *url, char *buf, size_t size);
 
+/* Whether `url`'s user:password@ holds a '/', '?' or '#' not
+ * percent-encoded, which ends the authority before its '@' (as
+ * tmdb_redact_url() reads it): "https://gw:pa/ss@host/3". Not when the
+ * text before a '/' is host:digits, a port ("https://h:8443/p@th"). A
+ * base so written is refused, with the hint to encode it. */
+bool tmdb_url_password_unencoded(const char *url);
+
 /* The user:password@ of `url`'s authority (a gateway's login, which
  * libcurl sends as Basic authentication), percent-decoded as libcurl
  * decodes it, into buf: its length, 0 when the URL has none (buf ""), -1

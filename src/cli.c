@@ -550,20 +550,13 @@ static bool base_too_long(const char *name, const char *s) {
 /* A base of at most MAX_BASE_LEN bytes (base_too_long() asks first). */
 static bool valid_base(const char *s) {
     return (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0) && !strchr(s, '?') &&
-           !strchr(s, '#');
+           !strchr(s, '#') && !tmdb_url_password_unencoded(s);
 }
 
-/* The '?' or '#' of a refused base that stands before its authority's '@':
- * a gateway's password holding one, not percent-encoded, and the hint to
- * encode it; "" for a query or fragment after the host. */
+/* The hint for a base refused because a gateway's password holds a '?',
+ * '#' or '/' not percent-encoded; "" for any other refusal. */
 static const char *password_hint(const char *url) {
-    const char *p = strstr(url, "://");
-    if (!p)
-        return "";
-    p += 3;
-    size_t mark = strcspn(p, "?#");
-    const char *at = strrchr(p, '@');
-    return at && p + mark < at && !memchr(p, '/', mark)
+    return tmdb_url_password_unencoded(url)
                ? " (a password holding '?', '#' or '/' percent-encoded: %3F, %23, %2F)"
                : "";
 }

@@ -288,6 +288,19 @@ static size_t userinfo_end(const char *p) {
     return last ? (size_t)(last - p) + 1 : 0;
 }
 
+bool tmdb_url_password_unencoded(const char *url) {
+    const char *p = strstr(url, "://");
+    if (!p)
+        return false;
+    p += 3;
+    if (host_offset(p) > 0 || userinfo_end(p) == 0)
+        return false;
+    size_t end = strcspn(p, "/?# \t\r\n");
+    const char *port = (const char *)memchr(p, ':', end) + 1; /* userinfo_end() found one */
+    size_t port_len = end - (size_t)(port - p);
+    return p[end] != '/' || port_len == 0 || strspn(port, "0123456789") < port_len;
+}
+
 static int hex_digit(char c) {
     return c >= '0' && c <= '9'   ? c - '0'
            : c >= 'a' && c <= 'f' ? c - 'a' + 10

@@ -110,12 +110,16 @@ done
 ! grep -aq "s3cret" "$TMP/out" "$TMP/err" && grep -q "gw:\*\*\*@127.0.0.1:1" "$TMP/err" &&
     grep -q "a password holding '?', '#' or '/' percent-encoded" "$TMP/err"
 ok $? "a base refused for its '#': the password is not in the usage error, which says to encode it"
+# A '/' read as the end of the authority sent the request to host "gw",
+# port "base": curl's "bad/illegal format" after a first request. It is
+# refused before any, as a '#' is, with the same hint.
+RC=0
 "$BIN" --db "$TMP/g.sqlite3" --api-base "http://gw:base/s3cret@127.0.0.1:1/3" ids 1 --rate 0 \
-    --retries 0 >"$TMP/out" 2>"$TMP/err"
-! grep -aq "s3cret" "$TMP/out" "$TMP/err" && ! sqlite3 "$TMP/g.sqlite3" .dump | grep -q "s3cret" &&
-    is_gw=$(sqlite3 "$TMP/g.sqlite3" "SELECT count(*) FROM runs WHERE command LIKE '%gw:***@127.0.0.1:1/3%'") &&
-    [ "$is_gw" = 1 ]
-ok $? "a base whose password holds a '/': not in the error, runs.command or runs.error"
+    --retries 0 >"$TMP/out" 2>"$TMP/err" || RC=$?
+! grep -aq "s3cret" "$TMP/out" "$TMP/err" && [ "$RC" = 2 ] && [ ! -e "$TMP/g.sqlite3" ] &&
+    grep -q "gw:\*\*\*@127.0.0.1:1/3" "$TMP/err" &&
+    grep -q "a password holding '?', '#' or '/' percent-encoded" "$TMP/err"
+ok $? "a base whose password holds a '/': refused (exit 2) with the hint, the password in no message"
 # Digits before the '/' read as a port (http://gw:2024/...): the '@' after
 # them in the same URL ends the password all the same.
 "$BIN" --db "$TMP/g2.sqlite3" --api-base "http://gw:2024/s3cret@127.0.0.1:1/3" ids 1 --rate 0 \

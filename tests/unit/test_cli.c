@@ -567,6 +567,10 @@ static void test_refused_base_hides_its_password(void **state) {
          "not 'ftp://gw:***@files.lan/p'"},
         {ARGV("--api-base", "http://gw:s3cret@tmdb.lan/3?x=1", "ids", "5"),
          "not 'http://gw:***@tmdb.lan/3?x=1'"},
+        {ARGV("--api-base", "http://gw:s3/cret@tmdb.lan/3", "ids", "5"),
+         "percent-encoded: %3F, %23, %2F), not 'http://gw:***@tmdb.lan/3'"},
+        {ARGV("export", "--export-base", "https://gw:s3/cret@files.lan/p"),
+         "percent-encoded: %3F, %23, %2F), not 'https://gw:***@files.lan/p'"},
     };
     assert_all_refused(cases, sizeof cases / sizeof *cases);
 }

@@ -102,6 +102,26 @@ static void test_url_login(void **state) {
     assert_string_equal(buf, "");
 }
 
+/* A gateway's password holding a '/', '?' or '#' not percent-encoded
+ * ends the authority before its '@'; host:digits before a '/' is a port,
+ * whatever '@' its path holds. */
+static void test_url_password_unencoded(void **state) {
+    (void)state;
+    assert_true(tmdb_url_password_unencoded("http://gw:pa/ss@h:8443/3"));
+    assert_true(tmdb_url_password_unencoded("https://gw:pa#ss@h/3"));
+    assert_true(tmdb_url_password_unencoded("https://gw:pa?ss@h/3"));
+    assert_true(tmdb_url_password_unencoded("https://gw:2024#ss@h/3"));
+    assert_true(tmdb_url_password_unencoded("https://gw:/ss@h/3"));
+    assert_false(tmdb_url_password_unencoded("https://gw:2024/ss@h/3")); /* a port, a path */
+    assert_false(tmdb_url_password_unencoded("https://h:8443/p@th"));
+    assert_false(tmdb_url_password_unencoded("https://gw:pa%2Fss@h/3"));
+    assert_false(tmdb_url_password_unencoded("https://gw:pass@h/3"));
+    assert_false(tmdb_url_password_unencoded("https://h/3?x=a@b"));
+    assert_false(tmdb_url_password_unencoded("https://[::1]:8/p@th"));
+    assert_false(tmdb_url_password_unencoded("https://api.themoviedb.org/3"));
+    assert_false(tmdb_url_password_unencoded("no scheme:a/b@h"));
+}
+
 static void test_redaction(void **state) {
     (void)state;
     char out[256];
@@ -674,6 +694,7 @@ int main(void) {
         cmocka_unit_test(test_movie_url_with_append),
         cmocka_unit_test(test_list_url),
         cmocka_unit_test(test_url_too_small_is_refused_without_overflow),
+        cmocka_unit_test(test_url_password_unencoded),
         cmocka_unit_test(test_redaction),
         cmocka_unit_test(test_url_login),
         cmocka_unit_test(test_list_page),
