@@ -228,11 +228,16 @@ int ratelimit_acquire_slot(struct ratelimit *rl, double *slot_s) {
             return -1;
         /* A throttle that came while this thread slept for its slot and
          * whose pause covers the slot holds for this thread too: book
-         * again, after it. */
+         * again, after it. So does a thread that woke more than the
+         * lookahead after its slot: the process was stopped (Ctrl-Z, kill
+         * -STOP, a debugger), and every thread asleep for a slot then would
+         * send at once on going on, with the slots after them spaced from
+         * theirs: over the rate in the second after `fg`. */
         pthread_mutex_lock(&rl->lock);
         bool paused = rl->paused_until_s > slot;
         pthread_mutex_unlock(&rl->lock);
-        if (!paused)
+        bool stale = clock_monotonic_s() - slot > LOOKAHEAD_S;
+        if (!paused && !stale)
             return stop_requested() ? -1 : 0;
     }
 }

@@ -18,9 +18,12 @@
 #include <math.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "ratelimit.h"
@@ -423,6 +426,68 @@ static void test_many_threads_keep_the_spacing(void **state) {
     ratelimit_free(rl);
 }
 
+/* A thread that acquires `per_thread` slots in a row, each with the time it
+ * returned: what a worker sends, and when. */
+struct repeater {
+    struct ratelimit *rl;
+    int rc;
+    double slot_s[4];
+    double returned_s[4];
+};
+
+static void *acquire_four(void *arg) {
+    struct repeater *r = arg;
+    for (int i = 0; i < 4 && r->rc == 0; i++) {
+        r->rc = ratelimit_acquire_slot(r->rl, &r->slot_s[i]);
+        r->returned_s[i] = clock_monotonic_s();
+    }
+    return NULL;
+}
+
+/* A process stopped while its threads sleep for their slots (Ctrl-Z and
+ * fg, kill -STOP and -CONT, a debugger) does not send those slots, now
+ * seconds old, all at once when it goes on: each thread books again. They
+ * used to go out together, and with the slots after them (spaced from the
+ * old ones) the server saw 13 requests in the second after `fg` at --rate
+ * 10, 42 at --rate 35 (TMDB's CDN throttles at 40: 429s, and the rate
+ * halved). Here the test stops itself for 2 s from a child process; a
+ * slot is never returned more than 1 s after it (the lookahead, 0.25 s,
+ * and room for a loaded machine), where a stale one is 1.75 s late. */
+static void test_a_stopped_process_books_its_slots_again(void **state) {
+    (void)state;
+    enum { THREADS = 6 };
+    struct ratelimit *rl = ratelimit_new(10); /* 24 slots: 2.4 s, with threads asleep */
+    pid_t stopper = fork();
+    assert_true(stopper >= 0);
+    if (stopper == 0) {
+        struct timespec before = {0, 600 * 1000000L}, stopped = {2, 0};
+        nanosleep(&before, NULL);
+        kill(getppid(), SIGSTOP);
+        nanosleep(&stopped, NULL);
+        kill(getppid(), SIGCONT);
+        _exit(0);
+    }
+    struct repeater r[THREADS];
+    pthread_t t[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        r[i] = (struct repeater){.rl = rl};
+        assert_int_equal(pthread_create(&t[i], NULL, acquire_four, &r[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(waitpid(stopper, NULL, 0), stopper);
+    for (int i = 0; i < THREADS; i++) {
+        assert_int_equal(r[i].rc, 0);
+        for (int j = 0; j < 4; j++) {
+            double late_s = r[i].returned_s[j] - r[i].slot_s[j];
+            if (late_s >= 1.0)
+                print_error("thread %d returned its slot %d %.3f s after it\n", i, j, late_s);
+            assert_true(late_s >= 0 && late_s < 1.0);
+        }
+    }
+    ratelimit_free(rl);
+}
+
 /* Threads are served in the order they asked, also when their slots are
  * too far ahead to reserve at once (it used to be whoever woke first).
  * The order of asking is the order of entering the limiter, which a test
@@ -526,6 +591,7 @@ int main(void) {
         cmocka_unit_test(test_waiting_threads_gain_from_the_recovery),
         cmocka_unit_test(test_many_threads_keep_the_spacing),
         cmocka_unit_test(test_threads_are_served_in_order),
+        cmocka_unit_test(test_a_stopped_process_books_its_slots_again),
         cmocka_unit_test(test_workers_for_a_rate),
         cmocka_unit_test(test_stop_ends_a_wait), /* last: the stop is for good */
     };
