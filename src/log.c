@@ -266,24 +266,34 @@ void log_show_held(void) {
     pthread_mutex_unlock(&stderr_lock);
 }
 
-/* How many bytes of `line` (ASCII) fit on one line of the terminal on
+/* How many bytes of `line` (UTF-8) fit on one line of the terminal on
  * stderr, short of its last column: "\r\033[K" clears the line the cursor
  * is on, so a line that wrapped would leave its first part behind at every
- * redraw, a new line each time. Read at each draw: the window may be
+ * redraw, a new line each time. No character takes more columns than it
+ * has bytes; the cut is where one begins (a file name's Hangul cut inside
+ * a character showed as garbage). Read at each draw: the window may be
  * resized. All of it when the width is unknown. */
 static int progress_width(const char *line) {
     size_t n = strlen(line);
     struct winsize ws;
-    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && n >= ws.ws_col)
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && n >= ws.ws_col) {
         n = (size_t)ws.ws_col - 1;
+        while (n > 0 && ((unsigned char)line[n] & 0xC0) == 0x80)
+            n--;
+    }
     return n > INT_MAX ? INT_MAX : (int)n;
 }
 
 void log_progress(const char *line) {
     if (!progress_on)
         return;
+    /* a file name in it (a backup's, a database's being upgraded) shown as
+     * in a message: its escape sequences would drive the terminal */
+    char cut[LOG_LINE_MAX], shown[4 * LOG_LINE_MAX];
+    snprintf(cut, sizeof cut, "%s", line);
+    visible(cut, shown);
     pthread_mutex_lock(&stderr_lock);
-    fprintf(stderr, "\r\033[K%.*s", progress_width(line), line);
+    fprintf(stderr, "\r\033[K%.*s", progress_width(shown), shown);
     fflush(stderr);
     progress_drawn = true;
     pthread_mutex_unlock(&stderr_lock);

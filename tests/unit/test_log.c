@@ -95,6 +95,21 @@ static void test_a_line_that_fits_is_whole(void **state) {
     assert_string_equal(out, want);
 }
 
+/* The lines that name a file (a backup's, a database's being upgraded):
+ * cut where a character begins, never inside one (a terminal shows the
+ * bytes left of it as garbage), and the file name's control characters
+ * shown as a message shows them, so that an escape sequence in it does not
+ * drive the terminal nor a newline leave a line behind at each redraw. */
+static void test_a_file_name_in_the_line_is_shown_safely(void **state) {
+    (void)state;
+    char out[512];
+    /* "/data/" is 6 bytes, each Hangul syllable 3: 10 bytes end inside 화 */
+    drawn_on_terminal(11, "/data/영화/db.sqlite3: upgrading the schema", out, sizeof out);
+    assert_string_equal(out, "\r\033[K/data/영\r\033[K");
+    drawn_on_terminal(200, "backing up to /tmp/a\033[2J\nb: 50 %", out, sizeof out);
+    assert_string_equal(out, "\r\033[Kbacking up to /tmp/a\\x1b[2J\\x0ab: 50 %\r\033[K");
+}
+
 /* emit(arg) with stderr on `fd`, which is closed after; stderr is back as
  * it was, its error flag cleared (a write to a full socket sets it). */
 static void emit_into(int fd, void (*emit)(const void *arg), const void *arg) {
@@ -351,6 +366,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_long_line_is_cut_to_the_width),
         cmocka_unit_test(test_a_line_that_fits_is_whole),
+        cmocka_unit_test(test_a_file_name_in_the_line_is_shown_safely),
         cmocka_unit_test(test_a_message_is_one_line),
         cmocka_unit_test(test_a_message_is_one_line_for_unicode_readers),
         cmocka_unit_test(test_held_warnings_are_written_as_they_were),
