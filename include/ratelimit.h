@@ -59,7 +59,8 @@ int ratelimit_acquire(struct ratelimit *rl);
  * however much later its scheduling lets it, which is what the 2% margin
  * absorbs (and why tests assert on slots, not on when threads woke). One
  * that wakes more than 0.25 s after its slot (the process was stopped, by
- * Ctrl-Z or a debugger) books another rather than send on a stale one. */
+ * Ctrl-Z or a debugger) books another, once, rather than send on a stale
+ * one. */
 int ratelimit_acquire_slot(struct ratelimit *rl, double *slot_s);
 
 /* What the server said. */

@@ -218,6 +218,7 @@ int ratelimit_acquire(struct ratelimit *rl) {
 }
 
 int ratelimit_acquire_slot(struct ratelimit *rl, double *slot_s) {
+    bool rebooked_stale = false;
     for (;;) {
         double slot;
         if (take_slot(rl, &slot) != 0)
@@ -232,13 +233,16 @@ int ratelimit_acquire_slot(struct ratelimit *rl, double *slot_s) {
          * lookahead after its slot: the process was stopped (Ctrl-Z, kill
          * -STOP, a debugger), and every thread asleep for a slot then would
          * send at once on going on, with the slots after them spaced from
-         * theirs: over the rate in the second after `fg`. */
+         * theirs: over the rate in the second after `fg`. Once: a machine
+         * so loaded that a thread wakes that late each time must not keep
+         * it from sending at all. */
         pthread_mutex_lock(&rl->lock);
         bool paused = rl->paused_until_s > slot;
         pthread_mutex_unlock(&rl->lock);
-        bool stale = clock_monotonic_s() - slot > LOOKAHEAD_S;
+        bool stale = !rebooked_stale && clock_monotonic_s() - slot > LOOKAHEAD_S;
         if (!paused && !stale)
             return stop_requested() ? -1 : 0;
+        rebooked_stale = rebooked_stale || stale;
     }
 }
 
