@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -191,6 +193,70 @@ static void show_holder(int f, const char *path, enum lock_use use) {
                  path, strerror(errno));
 }
 
+/* The process holding the flock on the file `lk` describes, as
+ * /proc/locks names it ("1: FLOCK  ADVISORY  WRITE 1234 fd:00:5678 0 EOF":
+ * the pid, in this process's namespace, the filesystem's device and the
+ * inode; a waiter's line has "->" before FLOCK), or 0 when none is named
+ * (no /proc, a holder in another pid namespace, a filesystem whose stat
+ * gives another device than its superblock's, as btrfs does). */
+static pid_t flock_holder(const struct stat *lk) {
+    FILE *locks = fopen("/proc/locks", "re");
+    if (!locks)
+        return 0;
+    char line[256];
+    long found = 0;
+    while (found == 0 && fgets(line, sizeof line, locks)) {
+        char kind[16], mode[16];
+        long pid;
+        unsigned maj, min;
+        unsigned long long ino;
+        if (sscanf(line, "%*d: %15s %*s %15s %ld %x:%x:%llu", kind, mode, &pid, &maj, &min, &ino) ==
+                6 &&
+            strcmp(kind, "FLOCK") == 0 && strcmp(mode, "WRITE") == 0 && pid > 0 &&
+            ino == (unsigned long long)lk->st_ino && maj == major(lk->st_dev) &&
+            min == minor(lk->st_dev))
+            found = pid;
+    }
+    fclose(locks);
+    return (pid_t)found;
+}
+
+/* Whether process `pid` is stopped (Ctrl-Z, kill -STOP, a debugger): the
+ * state after the command name in /proc/PID/stat, 'T' or 't'. */
+static bool process_stopped(pid_t pid) {
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *end = strrchr(stat, ')'); /* the name may hold ')' and blanks */
+    return end && end[1] == ' ' && (end[2] == 'T' || end[2] == 't');
+}
+
+/* "another tmdb-ingest is already running on DB (it holds DB.lock: process
+ * PID)" into err, with what to do when that process is stopped: a load
+ * suspended by Ctrl-Z in a forgotten shell keeps every nightly run out. */
+static void say_busy(const char *db_path, const char *path, const struct stat *lk, char *err,
+                     size_t err_size) {
+    pid_t pid = flock_holder(lk);
+    if (pid == 0)
+        snprintf(err, err_size, "another tmdb-ingest is already running on %s (it holds %s)",
+                 db_path, path);
+    else if (!process_stopped(pid))
+        snprintf(err, err_size,
+                 "another tmdb-ingest is already running on %s (it holds %s: process %ld)", db_path,
+                 path, (long)pid);
+    else
+        snprintf(err, err_size,
+                 "another tmdb-ingest is already running on %s (it holds %s: process %ld, "
+                 "which is stopped, as by Ctrl-Z: `fg` in its shell or `kill -CONT %ld` lets it "
+                 "go on)",
+                 db_path, path, (long)pid, (long)pid);
+}
+
 enum lock_status lock_acquire(const char *db_path, enum lock_use use, int *fd, char *err,
                               size_t err_size) {
     char path[PATH_MAX + 8];
@@ -247,8 +313,7 @@ enum lock_status lock_acquire(const char *db_path, enum lock_use use, int *fd, c
         int saved = errno;
         close(f);
         if (saved == EWOULDBLOCK) {
-            snprintf(err, err_size, "another tmdb-ingest is already running on %s (it holds %s)",
-                     db_path, path);
+            say_busy(db_path, path, &lk, err, err_size);
             return LOCK_BUSY;
         }
         snprintf(err, err_size, "cannot lock %s: %s%s", path, strerror(saved),

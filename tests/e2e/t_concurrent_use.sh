@@ -5,7 +5,7 @@
 # snapshot a reader takes shows each movie with all of its genre links; and
 # a write transaction left open by hand, which does, is named as the cause.
 . "$(dirname "$0")/lib.sh"
-plan 10
+plan 11
 
 start_fake --movies 200 --deleted 0 --latency-ms 30
 run_ingest ids 1 --rate 0   # create the database (id 1 may not exist: fine)
@@ -17,8 +17,16 @@ pid=$!
 wait_for "the first load's run row" "$pid" run_running
 run_ingest list popular --rate 0
 is "$RC" 6 "a second load on the same database exits 6, not 1"
-like "$ERR" "^tmdb-ingest: error: another tmdb-ingest is already running on .* \(it holds .*\.lock\): not starting this load; nothing was done\$" \
-    "and says another run holds it, and that nothing was done"
+like "$ERR" "^tmdb-ingest: error: another tmdb-ingest is already running on .* \(it holds .*\.lock: process $pid\): not starting this load; nothing was done\$" \
+    "and says which process holds it, and that nothing was done"
+# The first load stopped (Ctrl-Z in a shell someone forgot): the second is
+# told so, and how to let it go on; a nightly job had only "already
+# running", night after night.
+kill -STOP "$pid"
+run_ingest list popular --rate 0
+kill -CONT "$pid"
+like "$RC:$ERR" "^6:.*\(it holds .*\.lock: process $pid, which is stopped, as by Ctrl-Z: \`fg\` in its shell or \`kill -CONT $pid\` lets it go on\): not starting this load" \
+    "a stopped holder: exit 6, named stopped, with how to let it go on"
 # A dry run meanwhile: the running run is alive, not a dead one to resume
 # (its movies are not counted as settled), and the dry run says a run now
 # would not start.

@@ -59,7 +59,7 @@ ln -s "$SVC" "$TMP/link.sqlite3"
 DB=$TMP/link.sqlite3
 run_ingest --rate 0 list popular
 is "$RC" 6 "a load through a symlink while one runs exits 6 (locked)"
-like "$ERR" "already running on .*link.sqlite3 \(it holds .*/svc/movies.sqlite3.lock\)" \
+like "$ERR" "already running on .*link.sqlite3 \(it holds .*/svc/movies.sqlite3.lock: process [0-9]*\)" \
     "it is the same database's lock"
 kill -TERM "$pid"
 wait "$pid"

@@ -30,7 +30,7 @@ sqlite3 "$SHARD" ".backup '$TMP/other.sqlite3'"
 before=$(sqlite3 "$SHARD" 'SELECT count(*) FROM runs')
 "$BIN" merge "$SHARD" "$TMP/other.sqlite3" 2>"$TMP/into.err"
 is "$?" 6 "a merge into the database being loaded: exit 6 (locked), not 1"
-like "$(cat "$TMP/into.err")" "^tmdb-ingest: error: another tmdb-ingest is already running on .*shard.sqlite3 \(it holds .*shard.sqlite3.lock\): nothing merged into it; merge again once it has ended\$" \
+like "$(cat "$TMP/into.err")" "^tmdb-ingest: error: another tmdb-ingest is already running on .*shard.sqlite3 \(it holds .*shard.sqlite3.lock: process [0-9]*\): nothing merged into it; merge again once it has ended\$" \
     "the message fits a merge (not 'not starting a second load')"
 is "$(sqlite3 "$SHARD" 'SELECT count(*) FROM runs')" "$before" "nothing was merged into it"
 "$BIN" merge "$OUT" "$SHARD" 2>"$TMP/merge.err"

@@ -153,7 +153,7 @@ hold_lock 0
 start=$(date +%s)
 run_ingest stats
 is "$RC" 6 "a load holds the lock of a version 5 database: stats exits 6"
-like "$ERR" "already running on .*test.sqlite3 \(it holds .*test.sqlite3.lock\) \(its schema needs an upgrade, which a load running on it does; try again when it has finished\)" \
+like "$ERR" "already running on .*test.sqlite3 \(it holds .*test.sqlite3.lock: process [0-9]*\) \(its schema needs an upgrade, which a load running on it does; try again when it has finished\)" \
     "saying a load runs on it"
 ok "$([ $(($(date +%s) - start)) -lt 15 ] && echo 0 || echo 1)" "without waiting as for an upgrade"
 is "$(sql 'PRAGMA user_version')" 5 "the database is left as it was"
