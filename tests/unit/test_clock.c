@@ -14,9 +14,12 @@
 #include "clock.h"
 
 /* While fake_now_on, the clocks read fake_now (clock_deadline_in()'s
- * calls, and this file's, go to __wrap_clock_gettime). */
-static bool fake_now_on;
-static struct timespec fake_now;
+ * calls, and this file's, go to __wrap_clock_gettime). Volatile: built
+ * with -flto, the optimiser sees clock.c call clock_gettime(), which it
+ * takes to read neither, and dropped the stores that set them (the
+ * linker makes that call __wrap_clock_gettime only after). */
+static volatile bool fake_now_on;
+static volatile struct timespec fake_now;
 int __real_clock_gettime(clockid_t clock, struct timespec *ts);
 int __wrap_clock_gettime(clockid_t clock, struct timespec *ts);
 int __wrap_clock_gettime(clockid_t clock, struct timespec *ts) {
