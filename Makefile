@@ -266,4 +266,4 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/tmdb-ingest
 
 clean:
-	rm -rf build build-asan build-ubsan build-tsan build-fuzz
+	rm -rf build build-asan build-ubsan build-tsan build-fuzz build-cov

@@ -9,7 +9,7 @@
 # scripts/install-deps.sh (run by `make demo`), where it cannot install,
 # fails only for what the build and the demo need.
 . "$(dirname "$0")/lib.sh"
-plan 16
+plan 17
 
 command -v make >/dev/null 2>&1 || bail "make is missing"
 # A `make test` running this test passes its command line down in
@@ -75,6 +75,17 @@ is "$?|$(installed "$TMP/dest/opt")" "0|./tmdb/bin/other 644 " \
     "make uninstall PREFIX=: what install put there goes, nothing else"
 mk uninstall DESTDIR="$TMP/dest"
 is "$?|$(installed "$TMP/dest/usr")" "0|" "make uninstall: the default PREFIX too"
+
+# make clean removes every build directory a target of the Makefile (or a
+# script it runs) builds in, so a checkout is back to its files alone:
+# build-cov from `make coverage` too.
+dirs=$(cd "$ROOT" && grep -ohE '\bbuild-[a-z]+\b' Makefile scripts/*.sh | sort -u)
+for d in build $dirs; do
+    mkdir -p "$src/$d/obj" && : >"$src/$d/obj/x.o"
+done
+mk clean
+is "$?|$(cd "$src" && ls -d build* 2>/dev/null | tr '\n' ' ')" "0|" \
+    "make clean: no build directory left ($(echo build $dirs))"
 
 # install-deps.sh on a PATH of stand-ins: dpkg-query says the packages of
 # $MISSING are not installed (the others are), id says who runs it. No
