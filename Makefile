@@ -42,7 +42,7 @@ CFLAGS  ?= -O2 -g
 # Warnings are errors here and in CI; a package build with another
 # compiler (whose new warnings would stop it) may give WERROR= instead.
 WERROR  ?= -Werror
-ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -pthread $(WARN) $(WERROR) \
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 -pthread $(WARN) $(WERROR) \
            -Iinclude -I$(BUILD) -DTMDB_INGEST_VERSION='"$(VERSION)"' $(CPPFLAGS) $(CFLAGS) $(SAN) \
            $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
 LDLIBS_ALL := $(if $(HAVE_PKG_CONFIG),$(shell pkg-config --libs $(PKGS) 2>/dev/null)) -pthread -lm

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -474,7 +475,9 @@ static int parse_size(const char *s, size_t *out) {
         mult = 1024 * 1024, end++;
     else if (*end == 'G' || *end == 'g')
         mult = 1024 * 1024 * 1024, end++;
-    if (*end || v == 0 || v > (1ull << 40) / mult)
+    /* at most 1 TiB, and what size_t holds (a 32-bit build: 5G would wrap
+     * to 1G, 4G to 0) */
+    if (*end || v == 0 || v > (1ull << 40) / mult || v > SIZE_MAX / mult)
         return -1;
     *out = (size_t)(v * mult);
     return 0;
