@@ -1,4 +1,4 @@
--- schema.sql - the tmdb-ingest database, schema version 7. Applied by the
+-- schema.sql - the tmdb-ingest database, schema version 8. Applied by the
 -- program itself (idempotent) whenever the database's meta.schema_digest
 -- differs from this text's; PRAGMA user_version holds the
 -- schema version, and sql/migrations/N.sql upgrades a version N-1 database
