@@ -52,7 +52,8 @@ void log_init(enum log_level max_level, bool progress, enum log_format fmt) {
 }
 
 /* {"time":...,"level":...,"event":... (no closing brace) on `out`, at
- * `time`, or now when NULL. On stderr, with the lock held. */
+ * `time`, or now when NULL: a line of stderr being built (lock held), or
+ * log_event_json()'s own stream (stdout: unlocked). */
 static void put_json_head(FILE *out, const char *time, const char *level, const char *event) {
     char now[CLOCK_ISO_SIZE];
     if (!time) {

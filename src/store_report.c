@@ -44,7 +44,7 @@ enum store_status store_overview(struct store *s, struct store_overview *o) {
      * (count_parts()); the deleted ones the partial movies_deleted_at. */
     if (count_parts(s, &o->movies, o->with_part) != STORE_OK)
         return STORE_ERR;
-    /* Ages are measured against now, in whole seconds of julianday() differences. */
+    /* Ages are measured against now, in days (julianday() differences, fractional). */
     static const char ages_sql[] =
         "SELECT sum(a < 1), sum(a >= 1 AND a < 7), sum(a >= 7 AND a < 30), "
         "sum(a >= 30 AND a < 90), sum(a >= 90) "

@@ -690,7 +690,7 @@ static enum sync_status finish_changes(const struct options *opt, struct store *
     if (mixed_day < day && mixed_day <= copy_day) {
         /* Results move between pages as a list grows: with pages from
          * copies of different times, a change of any of the window's days
-         * may be on none of them (produce_changes()). */
+         * may be on none of them (source_produce_changes()). */
         char from[CLOCK_DATE_SIZE];
         clock_format_date(mixed_day, from);
         log_warn("TMDB's cache served the pages of changes from %s from copies made at "
