@@ -284,7 +284,7 @@ enum store_status store_run_finish(struct store *s, int64_t run_id, const struct
 enum store_status store_run_progress(struct store *s, int64_t run_id,
                                      const struct run_counts *counts);
 
-/* ---- Keeping a catalogue in sync (store_sync.c) ---- */
+/* ---- Opening read-only, upgrading (store.c) ---- */
 
 /*
  * Open an existing database read-only, for stats, dump, search, --dry-run
@@ -310,6 +310,8 @@ enum store_status store_open_readonly(const char *path, struct store **out, char
  * database's lock (lock.h). Error contract as store_open().
  */
 enum store_status store_upgrade(const char *path, char *err, size_t err_size);
+
+/* ---- Keeping a catalogue in sync (store_sync.c) ---- */
 
 /* Mark movie `id` deleted as of `now` (a 404), unless it already is or is
  * not stored; *marked (if not NULL) says whether it was a live stored
@@ -712,6 +714,8 @@ enum store_status store_merge_settle_cursor(struct store *s, bool *settled);
 enum store_status store_merge(struct store *s, const char *in_path,
                               struct store_merge_counts *counts);
 
+/* ---- The database's language and meta (store_sync.c) ---- */
+
 /* The language the database holds (meta.language), into buf. */
 enum store_status store_language(struct store *s, char *buf, size_t size);
 
@@ -723,6 +727,8 @@ enum store_status store_check_language(struct store *s, const char *language);
 
 /* Set a value of the meta table. Commits on its own; call it outside a batch. */
 enum store_status store_meta_set(struct store *s, const char *key, const char *value);
+
+/* ---- Backups and restores (store_backup.c, store_restore.c) ---- */
 
 /* Pages copied at each step of store_backup(), between which it calls back:
  * 16 MiB at SQLite's default page size. */
