@@ -315,7 +315,8 @@ fake_snapshot
 is "$(fake_stat by_endpoint.export)" 2 "the export was downloaded twice"
 
 # --retries bounds the downloads as it does API requests: with --retries 1,
-# an export cut short twice is downloaded twice, then given up (exit 1).
+# an export cut short twice is downloaded twice, then given up (exit 7, as
+# an outage).
 stop_fake
 start_fake $FAKE_OPTS --export-cut 2
 run_ingest export --export-base "$FAKE_URL/p/exports" --date "$TODAY" --rate 0 --max-age 1h \
@@ -325,8 +326,8 @@ fake_snapshot
 is "$(fake_stat by_endpoint.export)" 2 "after the second download, not before or after"
 
 # A host that sends the export a byte now and then, never quite stalling:
-# cut after --timeout below 4 KiB/s, retried, then exit 1 (it held the run,
-# and the database's lock, forever).
+# cut after --timeout below 4 KiB/s, retried, then exit 7, as an outage (it
+# held the run, and the database's lock, forever).
 stop_fake
 start_fake $FAKE_OPTS --export-drip
 live=$(sql "SELECT count(*) FROM movies WHERE deleted_at IS NULL")

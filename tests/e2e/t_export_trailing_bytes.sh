@@ -1,8 +1,9 @@
 #!/bin/sh
 # An export with bytes after its gzip data that do not start another gzip
 # member (NUL padding) is refused as a corrupt one: downloaded, it is
-# downloaded again within --retries, then the run fails (exit 1), nothing
-# marked deleted, the cursor where it was; a --file stops the same way.
+# downloaded again within --retries, then the run fails (exit 7, as an
+# outage), nothing marked deleted, the cursor where it was; a --file stops
+# the same way, exit 1 (no download to try later).
 # zlib's gzread() skips such bytes quietly, as if the file ended there:
 # with --include-adult the main export so padded passed the download's
 # check, the reader ended cleanly before the adult export written after

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Fatal conditions stay fatal and fast: an unreachable host (bounded
-# retries, then exit 1 naming the host), a corrupt database file (refused,
-# left untouched), a full disk (exit 1 naming the file, nothing half-committed),
+# retries, then exit 7 naming the host: TMDB or the network down), a
+# corrupt database file (refused, left untouched), a full disk (exit 1
+# naming the file, nothing half-committed),
 # a closed standard output for a command whose product it is, or a closed
 # standard input for `ids -` (exit 1: /dev/null in their place made a dump
 # "succeed" with every row gone).
