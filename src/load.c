@@ -651,8 +651,9 @@ static int record_outcome(const struct options *opt, struct store *store, const 
     return code;
 }
 
-int load_run(int argc, char **argv, struct options *opt, const struct credential *cred) {
-    double t0 = clock_monotonic_s(); /* the summary's elapsed: the whole run, its end too */
+/* What a load checks and warns of before it opens anything. Returns 0 or
+ * an exit status (logged). */
+static int preflight(const struct options *opt, const struct credential *cred) {
     warn_connections(opt);
     warn_cleartext(opt, cred);
     warn_gateway_login(opt, cred);
@@ -675,9 +676,29 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
                   opt->db_path);
         return EXIT_USAGE;
     }
+    return 0;
+}
+
+/* At a run's end: a lock file removed or replaced while the run held it
+ * (lock_still_named()) is said, also with -q. */
+static void warn_lock_lost(const struct options *opt, int lock_fd) {
+    char lock[PATH_MAX];
+    if (!lock_still_named(lock_fd, opt->db_path) &&
+        lock_file_path(opt->db_path, lock, sizeof lock) == 0)
+        log_warn_setup("%s was removed or replaced while this run held it: another load could "
+                       "start beside it, and stats read this run as dead; never delete the "
+                       "lock file while a command runs",
+                       lock);
+}
+
+int load_run(int argc, char **argv, struct options *opt, const struct credential *cred) {
+    double t0 = clock_monotonic_s(); /* the summary's elapsed: the whole run, its end too */
+    int code = preflight(opt, cred);
+    if (code != 0)
+        return code;
     int lock_fd;
     struct store *store;
-    int code = database_open_for_load(opt, &lock_fd, &store);
+    code = database_open_for_load(opt, &lock_fd, &store);
     if (code != 0)
         return code;
     struct database_file_id db_file;
@@ -735,13 +756,7 @@ int load_run(int argc, char **argv, struct options *opt, const struct credential
         facts.changes_mixed = stats_get(&stats.changes_mixed);
         code = record_outcome(opt, store, ids.named, &facts, ps, &stats, &counts, &status, code);
         database_warn_if_replaced(opt->db_path, &db_file);
-        char lock[PATH_MAX];
-        if (!lock_still_named(lock_fd, opt->db_path) &&
-            lock_file_path(opt->db_path, lock, sizeof lock) == 0)
-            log_warn_setup("%s was removed or replaced while this run held it: another load could "
-                           "start beside it, and stats read this run as dead; never delete the "
-                           "lock file while a command runs",
-                           lock);
+        warn_lock_lost(opt, lock_fd);
     }
     database_close(store, lock_fd);
     run_ids_free(&ids);
