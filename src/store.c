@@ -232,6 +232,21 @@ static int primary_code(const struct store *s) {
     return s->db ? sqlite3_errcode(s->db) & 0xff : SQLITE_NOMEM;
 }
 
+/* The directory the database's files are in, into out: 0, or -1 when
+ * it does not fit. */
+static int database_dir(struct store *s, char *out, size_t size) {
+    if (beside_database(s, "", out, size) != 0)
+        return -1;
+    char *slash = strrchr(out, '/');
+    if (!slash)
+        snprintf(out, size, ".");
+    else if (slash == out)
+        out[1] = '\0';
+    else
+        *slash = '\0';
+    return 0;
+}
+
 /* For "attempt to write a readonly database" on a connection opened to
  * write: which of the database's files (or its directory) this user may
  * not write, into out, or "" (SQLite names only the database). The
@@ -254,16 +269,10 @@ static void readonly_cause(struct store *s, char *out, size_t size) {
             return;
         }
     }
-    if (beside_database(s, "", file, sizeof file) == 0) {
-        char *slash = strrchr(file, '/');
-        if (slash)
-            *slash = '\0';
-        const char *dir = slash ? (*file ? file : "/") : ".";
-        if (faccessat(AT_FDCWD, dir, W_OK, AT_EACCESS) != 0)
-            snprintf(out, size, "%s",
-                     errno == EROFS ? " (it is on a read-only file system)"
-                                    : " (its directory may not be written by this user)");
-    }
+    if (database_dir(s, file, sizeof file) == 0 && faccessat(AT_FDCWD, file, W_OK, AT_EACCESS) != 0)
+        snprintf(out, size, "%s",
+                 errno == EROFS ? " (it is on a read-only file system)"
+                                : " (its directory may not be written by this user)");
 }
 
 /* The directory SQLite's unix VFS writes its temporary files in
@@ -282,6 +291,39 @@ static const char *sqlite_temp_dir(const char **moved_by) {
             return dirs[i];
     }
     return ".";
+}
+
+/* Whether the filesystem of `dir` has no room for a new file: no free
+ * inode (a filesystem that counts them), or no free block. */
+static bool filesystem_full(const char *dir) {
+    struct statvfs fs;
+    if (statvfs(dir, &fs) != 0)
+        return false;
+    bool root = geteuid() == 0; /* the blocks kept for root are root's to use */
+    return (fs.f_files > 0 && (root ? fs.f_ffree : fs.f_favail) == 0) ||
+           (fs.f_blocks > 0 && (root ? fs.f_bfree : fs.f_bavail) == 0);
+}
+
+/* SQLite retries a file it could not create (the database, its -wal or
+ * -shm, a temporary file) read-only, and reports that second open's
+ * "No such file or directory": a full filesystem, most often one out of
+ * inodes (df -i), read as a file missing. Into out, which of the two
+ * filesystems is full (the message names the database), or "". */
+static void full_cause(struct store *s, char *out, size_t size) {
+    char dir[PATH_MAX];
+    const char *moved_by;
+    const char *temp = sqlite_temp_dir(&moved_by);
+    out[0] = '\0';
+    if (database_dir(s, dir, sizeof dir) != 0 || access(dir, F_OK) != 0)
+        return; /* a directory not there: SQLite's word is right */
+    if (filesystem_full(dir))
+        snprintf(out, size, " (%s: its filesystem is full or out of inodes, df -i)",
+                 strerror(ENOSPC));
+    else if (filesystem_full(temp))
+        snprintf(out, size,
+                 " (%s: the filesystem of SQLite's temporary files, %s, is full or out of "
+                 "inodes, df -i; %s moves them)",
+                 strerror(ENOSPC), temp, moved_by);
 }
 
 enum store_status store_fail(struct store *s, const char *step, ...) {
@@ -305,6 +347,8 @@ enum store_status store_fail(struct store *s, const char *step, ...) {
                       (os_cause && primary == SQLITE_CANTOPEN && os_errno == ENOENT);
     if (unwritable && s->writable)
         readonly_cause(s, cause, sizeof cause);
+    if (!cause[0] && s->writable && os_cause && primary == SQLITE_CANTOPEN && os_errno == ENOENT)
+        full_cause(s, cause, sizeof cause);
     if (os_cause && !cause[0])
         snprintf(cause, sizeof cause, " (%s)", strerror(os_errno));
     else if (primary == SQLITE_FULL) {
