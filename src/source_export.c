@@ -235,8 +235,9 @@ static int copy_watching_stop(int fd, int out, const char *path) {
             ssize_t w = write(out, buf + done, (size_t)(n - done));
             if (w < 0 && errno == EINTR)
                 continue;
-            if (w < 0) {
-                log_error("copying %s: %s", path, strerror(errno));
+            if (w < 0) { /* a full $TMPDIR, not the input: say where */
+                log_error("copying %s to a temporary file in %s ($TMPDIR): %s", path,
+                          export_temp_dir(), strerror(errno));
                 return -1;
             }
             done += w;

@@ -7,7 +7,7 @@
 # operator looked for a missing path. Space freed, the next run loads all.
 # Needs root to mount a tmpfs: skipped, saying so, otherwise.
 . "$(dirname "$0")/lib.sh"
-plan 12
+plan 15
 
 MNT=$TMP/mnt
 mkdir -p "$MNT"
@@ -33,7 +33,7 @@ fill_inodes() {
 }
 
 if [ "$(id -u)" != 0 ] || ! mount_small 16; then
-    skip 12 "needs root to mount a small tmpfs (mount -t tmpfs)"
+    skip 15 "needs root to mount a small tmpfs (mount -t tmpfs)"
     done_testing
 fi
 
@@ -88,6 +88,21 @@ is "$?" 1 "temporary directory out of inodes: the merge exits 1"
 like "$(cat "$TMP/err")" "No space left on device: the filesystem of SQLite's temporary files, $MNT" \
     "the error names the temporary directory's filesystem as full"
 unlike "$(cat "$TMP/err")" "No such file or directory" "and does not call a file missing"
+
+# An export read from a pipe is copied to $TMPDIR first: that filesystem
+# full, the error says where the copy was going, not only "copying
+# /dev/stdin", which reads as the input failing.
+mount_small 64
+dd if=/dev/zero of="$MNT/fill" bs=4096 2>/dev/null # until it is full
+"$PYTHON" "$FAKE" --movies 300 --deleted 0 --write-export "$TMP/export.json.gz" >/dev/null
+cat "$TMP/export.json.gz" |
+    TMPDIR=$MNT "$BIN" --db "$TMP/export.sqlite3" --no-progress export --file /dev/stdin \
+        --rate 0 >"$TMP/out" 2>"$TMP/err"
+is "$?" 1 "an export from a pipe, \$TMPDIR full: exit 1"
+like "$(cat "$TMP/err")" "temporary file in $MNT \(\\\$TMPDIR\): No space left on device" \
+    "the error names the temporary directory and says it is full"
+is "$(sqlite3 -batch -noheader "$TMP/export.sqlite3" 'SELECT status FROM runs')" failed \
+    "the run is recorded failed"
 unmount
 
 done_testing
