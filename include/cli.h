@@ -9,6 +9,9 @@
  *   tmdb-ingest [--db PATH] stats [--format text|json]
  *   tmdb-ingest [--db PATH] dump [--since RUN_ID|TIME] [--format jsonl|csv] [--table NAME]
  *   tmdb-ingest [--db PATH] search QUERY [--limit N]
+ *   tmdb-ingest [--db PATH] backup DEST
+ *   tmdb-ingest [--db PATH] optimize
+ *   tmdb-ingest [--db PATH] restore BACKUP
  *
  * Options may come before or after the command (GNU style, getopt_long
  * permutation). Credentials never come from the command line: main reads
