@@ -53,6 +53,9 @@ SELECT m.id, m.title, m.original_title, m.original_language,
 
 -- Credits at a glance, for the movies whose credits were fetched (--append
 -- credits): directors and writers by name, the first five billed actors.
+-- "Fetched" is movie_parts' word (any fetch since version 6 that carried
+-- credits, also when TMDB listed none and a later fetch did not carry
+-- them); the cast and crew rows count for credits kept from before it.
 DROP VIEW IF EXISTS movie_credits;
 CREATE VIEW movie_credits AS
 SELECT m.id, m.title, CAST(substr(m.release_date, 1, 4) AS INTEGER) AS year,
@@ -72,6 +75,7 @@ SELECT m.id, m.title, CAST(substr(m.release_date, 1, 4) AS INTEGER) AS year,
        (SELECT count(*) FROM movie_crew x WHERE x.movie_id = m.id) AS crew_count
   FROM movies m
  WHERE instr(',' || m.appended || ',', ',credits,') > 0
+    OR EXISTS (SELECT 1 FROM movie_parts x WHERE x.movie_id = m.id AND x.part = 'credits')
     OR EXISTS (SELECT 1 FROM movie_cast x WHERE x.movie_id = m.id)
     OR EXISTS (SELECT 1 FROM movie_crew x WHERE x.movie_id = m.id);
 

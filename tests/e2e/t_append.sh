@@ -6,7 +6,7 @@
 # replaces them without duplicating any. A body without a part asked for
 # fails, and the stored copy stays.
 . "$(dirname "$0")/lib.sh"
-plan 23
+plan 24
 
 CATALOGUE="--movies 60 --deleted 2"
 # shellcheck disable=SC2086
@@ -57,6 +57,11 @@ ok $? "and they still equal what the fake served"
 diag "$check"
 is "$(sql 'SELECT count(*) FROM movies WHERE appended IS NULL')" 58 \
     "movies.appended is NULL: the last fetch carried no parts"
+# movie_credits lists the movies whose credits were fetched: also those
+# TMDB listed no credit for (3 of the catalogue), whose last fetch did not
+# carry credits (movie_parts says an earlier one did).
+is "$(sql 'SELECT count(*) FROM movie_credits')" 58 \
+    "movie_credits still lists every movie fetched with credits, those with none included"
 
 INGEST_STDIN=$TMP/ids run_ingest ids - --append keywords,credits --workers 4 --rate 0
 is "$RC" 0 "a rerun with --append exits 0"

@@ -67,7 +67,7 @@ is "$RC:$OUT" "0:" "nothing since the last run (exit 0: an empty pull, not an er
 # zero times: `--since 2` sent none.)
 v5=$TMP/v5.sqlite3
 cp "$DB" "$v5"
-sqlite3 "$v5" "UPDATE movies SET appended = 'keywords'; DROP TABLE movie_parts;
+sqlite3 "$v5" "UPDATE movies SET appended = 'keywords'; DROP VIEW movie_credits; DROP TABLE movie_parts;
     ALTER TABLE runs DROP COLUMN error; ALTER TABLE runs DROP COLUMN exit_status;
     DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 5"
 DB=$v5 run_ingest dump --since 2 --table movie_parts

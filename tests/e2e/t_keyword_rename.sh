@@ -53,7 +53,7 @@ for v in 5 6; do
         UPDATE keywords SET name = '$NEW' WHERE id = $KW; DELETE FROM fts_pending;
         DELETE FROM meta WHERE key = 'schema_digest'"
 done
-sqlite3 "$TMP/v5.sqlite3" "DROP TABLE movie_parts; ALTER TABLE runs DROP COLUMN error;
+sqlite3 "$TMP/v5.sqlite3" "DROP VIEW movie_credits; DROP TABLE movie_parts; ALTER TABLE runs DROP COLUMN error;
     ALTER TABLE runs DROP COLUMN exit_status; PRAGMA user_version = 5"
 DB=$TMP/v5.sqlite3 run_ingest stats
 DB=$TMP/v5.sqlite3 run_ingest search zeppelinrename --limit 1000

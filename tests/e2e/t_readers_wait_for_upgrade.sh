@@ -25,7 +25,7 @@ stop_fake
 V5=$TMP/v5.sqlite3
 cp "$DB" "$V5"
 sqlite3 "$V5" "ALTER TABLE runs DROP COLUMN error; ALTER TABLE runs DROP COLUMN exit_status;
-               DROP TABLE movie_parts; DELETE FROM meta WHERE key = 'schema_digest';
+               DROP VIEW movie_credits; DROP TABLE movie_parts; DELETE FROM meta WHERE key = 'schema_digest';
                PRAGMA user_version = 5"
 V6=$TMP/v6.sqlite3
 sqlite3 "$DB" ".backup '$V6'"

@@ -84,17 +84,20 @@ is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
 
 # Version 5 is version 6 without movie_parts (sql/migrations/6.sql): the
 # parts each movie's last fetch carried (movies.appended) get that fetch's
-# time; rows kept from earlier fetches get none (never recorded).
+# time; rows kept from earlier fetches get none (never recorded). Its view
+# movie_credits did not read movie_parts: the older versions below drop it
+# with the table (an ALTER TABLE would refuse a view of a missing table),
+# and their upgrade makes it again.
 DB=$TMP/v5.sqlite3
 cp "$upgraded" "$DB"
-sql "$BEFORE_V8 DROP TABLE movie_parts; UPDATE movies SET appended = 'credits,keywords' WHERE id = 496243;
+sql "$BEFORE_V8 DROP VIEW movie_credits; DROP TABLE movie_parts; UPDATE movies SET appended = 'credits,keywords' WHERE id = 496243;
      DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 5"
 run_ingest stats
 is "$RC:$(sql 'PRAGMA user_version')" 0:8 "a version 5 database: stats upgrades it to version 8"
 unlike "$ERR" "upgrading" "no terminal (cron): nothing said of the upgrade"
 # On a terminal the wait is said on the progress line, then erased.
 cp "$upgraded" "$TMP/v5tty.sqlite3"
-sqlite3 "$TMP/v5tty.sqlite3" "$BEFORE_V8 DROP TABLE movie_parts; DELETE FROM meta WHERE key = 'schema_digest';
+sqlite3 "$TMP/v5tty.sqlite3" "$BEFORE_V8 DROP VIEW movie_credits; DROP TABLE movie_parts; DELETE FROM meta WHERE key = 'schema_digest';
     PRAGMA user_version = 5"
 script -qec "\"$BIN\" --db \"$TMP/v5tty.sqlite3\" stats" /dev/null </dev/null >"$TMP/tty" 2>&1
 like "$(tr '\r\n' '  ' <"$TMP/tty")" "v5tty.sqlite3: upgrading the schema to version 8 \(once\) \.\.\..*Movies +3 stored" \
@@ -129,7 +132,7 @@ is "$(schema_shape "$DB")" "$(schema_shape "$TMP/new.sqlite3")" \
 # older than their unknown one, which a fetch minutes ago would make it).
 DB=$TMP/v4.sqlite3
 cp "$upgraded" "$DB"
-sql "$BEFORE_V8 DROP TABLE movie_parts;
+sql "$BEFORE_V8 DROP VIEW movie_credits; DROP TABLE movie_parts;
      DROP INDEX movies_copy_made; ALTER TABLE movies DROP COLUMN copy_made_at;
      DROP TABLE stale_copies;
      CREATE TABLE stale_copies (movie_id INTEGER PRIMARY KEY, needed_from TEXT NOT NULL,
@@ -183,7 +186,7 @@ is "$(sqlite3 "$TMP/v4view.sqlite3" "SELECT movie_id || '|' || needed_from FROM 
 # rows kept.
 DB=$TMP/v3.sqlite3
 cp "$upgraded" "$DB"
-sql "$BEFORE_V8 DROP TABLE movie_parts; DROP TABLE stale_copies; DROP INDEX runs_uid; ALTER TABLE runs DROP COLUMN uid;
+sql "$BEFORE_V8 DROP VIEW movie_credits; DROP TABLE movie_parts; DROP TABLE stale_copies; DROP INDEX runs_uid; ALTER TABLE runs DROP COLUMN uid;
      DROP INDEX movies_copy_made; ALTER TABLE movies DROP COLUMN copy_made_at;
      UPDATE movies SET fetched_at = '2026-01-01T00:00:00Z';
      DELETE FROM meta WHERE key = 'schema_digest'; PRAGMA user_version = 3"
