@@ -134,6 +134,9 @@ TEST_LDFLAGS_clock := -Wl,--wrap=clock_gettime
 TEST_LDFLAGS_source := -Wl,--wrap=read
 # test_dbfile fails the fsync() of a copy and of its directory.
 TEST_LDFLAGS_dbfile := -Wl,--wrap=fsync
+# test_pipeline fails a read of the ids part-way, and the start of a
+# thread of the run.
+TEST_LDFLAGS_pipeline := -Wl,--wrap=read -Wl,--wrap=pthread_create
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard include/*.h tests/unit/*.h) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Wno-missing-prototypes $< $(LIB) -o $@ \
