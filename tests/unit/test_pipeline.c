@@ -220,7 +220,7 @@ static void nap_ms(long ms) {
 
 /* Wait (up to 5 s) until `done` holds. */
 static bool wait_until(bool (*done)(struct child *), struct child *c) {
-    for (int i = 0; i < 500; i++) {
+    for (int i = 0; i < 3000; i++) { /* 30 s: a sanitizer build on a loaded machine */
         if (done(c))
             return true;
         nap_ms(10);
@@ -262,7 +262,8 @@ static void *during_main(void *arg) {
         put(f->input[1], "201\n");
         if (!wait_until(asked_201, c))
             _exit(4);
-        nap_ms(200); /* its answer, sent, is read: the worker's result is queued */
+        nap_ms(1000); /* its answer, sent, is read: the worker's result is queued (a
+                       * second: a TSan build on a loaded machine is slow to) */
         stop_request(STOP_SIGNAL);
     } else if (f->during == DURING_SERVER_GONE) {
         put(f->input[1], "1 2 3\n");
@@ -280,7 +281,7 @@ static void *during_main(void *arg) {
 static void run_child(struct fixture *f, int out) {
     if (!freopen(f->stderr_path, "w", stderr) || stop_init() != 0)
         _exit(2);
-    alarm(10); /* a run that hangs fails the test, not the whole suite */
+    alarm(60); /* a run that hangs fails the test, not the whole suite */
     struct store *store;
     char err[256];
     int64_t run_id;
