@@ -341,6 +341,22 @@ void lock_release(int fd) {
         close(fd);
 }
 
+long lock_holder_pid(const char *db_path, bool *stopped) {
+    char path[PATH_MAX + 8];
+    struct stat st;
+    *stopped = false;
+    if (lock_file_path(db_path, path, sizeof path) != 0)
+        return 0;
+    int f = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (f < 0)
+        return 0;
+    bool stat_ok = fstat(f, &st) == 0;
+    close(f); /* it held no lock: closing releases none of anyone's */
+    pid_t pid = stat_ok && S_ISREG(st.st_mode) ? flock_holder(&st) : 0;
+    *stopped = pid != 0 && process_stopped(pid);
+    return (long)pid;
+}
+
 enum lock_holder lock_query(const char *db_path, enum lock_use *use, char *why, size_t why_size) {
     char path[PATH_MAX + 8];
     if (lock_file_path(db_path, path, sizeof path) != 0) {

@@ -43,6 +43,8 @@ struct liveness {
     enum lock_holder holder;
     enum lock_use use; /* what holds it, when holder is LOCK_HOLDER_LIVE */
     char why[600];     /* "" unless holder is LOCK_HOLDER_UNKNOWN */
+    long pid;          /* the holder's process when LOCK_HOLDER_LIVE and /proc names it, or 0 */
+    bool stopped;      /* that process is stopped (Ctrl-Z, kill -STOP, a debugger) */
 };
 
 /* Copy `*field` to the end of buf at *used and point *field at the copy. */
@@ -132,6 +134,8 @@ static void judge_runs(struct store *s, const char *path, struct run_list *runs,
     l->why[0] = '\0';
     l->use = LOCK_FOR_LOAD;
     l->holder = lock_query(path, &l->use, l->why, sizeof l->why);
+    l->stopped = false;
+    l->pid = l->holder == LOCK_HOLDER_LIVE ? lock_holder_pid(path, &l->stopped) : 0;
     bool newest = true;
     for (int i = 0; i < runs->n; i++) {
         const struct store_run_row *r = &runs->rows[i];
@@ -396,6 +400,11 @@ static int stats_json(const char *path, const struct store_overview *o, const st
                                        [LOCK_FOR_OPTIMIZE] = "optimize",
                                        [LOCK_FOR_RESTORE] = "restore"};
     add_text(&d, root, "in_use_by", l->holder == LOCK_HOLDER_LIVE ? uses[l->use] : NULL);
+    if (l->pid > 0)
+        add_int(&d, root, "in_use_by_pid", l->pid);
+    else
+        d.failed |= cJSON_AddNullToObject(root, "in_use_by_pid") == NULL;
+    add_bool(&d, root, "in_use_stopped", l->pid > 0, l->stopped);
     cJSON *array = cJSON_AddArrayToObject(root, "runs");
     d.failed |= array == NULL;
     for (int i = 0; array && i < runs->n; i++)
@@ -439,7 +448,7 @@ static void flatten_stored_text(struct store_overview *o, struct run_list *runs)
 }
 
 static int print_stats(const char *path, const struct store_overview *o,
-                       const struct run_list *runs, FILE *out) {
+                       const struct run_list *runs, const struct liveness *l, FILE *out) {
     fprintf(out, "Database   %s (schema %d, %s, created %s)\n", path, o->schema_version,
             o->language, o->created_at);
     fprintf(out, "Movies     %" PRId64 " stored, %" PRId64 " of them deleted on TMDB\n", o->movies,
@@ -489,6 +498,13 @@ static int print_stats(const char *path, const struct store_overview *o,
     for (int i = 0; i < runs->n; i++)
         print_run(out, &runs->rows[i], runs->life[i]);
     print_run_notes(out, runs);
+    /* a load suspended in a forgotten shell holds the database: every
+     * scheduled load exits 6 until it goes on */
+    if (l->stopped)
+        fprintf(out,
+                "  its lock is held by process %ld, which is stopped (as by Ctrl-Z): every load "
+                "exits 6 until `fg` in its shell or `kill -CONT %ld` lets it go on\n",
+                l->pid, l->pid);
     return log_output_flushed(out, "the statistics");
 }
 
@@ -515,7 +531,7 @@ int report_stats(struct store *s, const char *path, bool json, FILE *out) {
         judge_runs(s, path, &runs, &l);
         if (!json)
             flatten_stored_text(&o, &runs);
-        rc = json ? stats_json(path, &o, &runs, &l, out) : print_stats(path, &o, &runs, out);
+        rc = json ? stats_json(path, &o, &runs, &l, out) : print_stats(path, &o, &runs, &l, out);
     }
     run_list_free(&runs);
     return rc;

@@ -5,7 +5,7 @@
 # snapshot a reader takes shows each movie with all of its genre links; and
 # a write transaction left open by hand, which does, is named as the cause.
 . "$(dirname "$0")/lib.sh"
-plan 11
+plan 14
 
 start_fake --movies 200 --deleted 0 --latency-ms 30
 run_ingest ids 1 --rate 0   # create the database (id 1 may not exist: fine)
@@ -22,11 +22,28 @@ like "$ERR" "^tmdb-ingest: error: another tmdb-ingest is already running on .* \
 # The first load stopped (Ctrl-Z in a shell someone forgot): the second is
 # told so, and how to let it go on; a nightly job had only "already
 # running", night after night.
+# stats names the holder's process, and says when it is stopped: the
+# monitoring check sees a load that will not end, not one that runs.
+stats_holder() {
+    printf '%s' "$OUT" | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["in_use_by"], d["in_use_by_pid"], json.dumps(d["in_use_stopped"]))'
+}
+run_ingest stats --format json
+is "$(stats_holder)" "load $pid false" "stats: the load's process, not stopped"
 kill -STOP "$pid"
 run_ingest list popular --rate 0
+stopped_rc=$RC stopped_err=$ERR
+run_ingest stats --format json
+json_stopped=$(stats_holder)
+run_ingest stats
 kill -CONT "$pid"
-like "$RC:$ERR" "^6:.*\(it holds .*\.lock: process $pid, which is stopped, as by Ctrl-Z: \`fg\` in its shell or \`kill -CONT $pid\` lets it go on\): not starting this load" \
+like "$stopped_rc:$stopped_err" "^6:.*\(it holds .*\.lock: process $pid, which is stopped, as by Ctrl-Z: \`fg\` in its shell or \`kill -CONT $pid\` lets it go on\): not starting this load" \
     "a stopped holder: exit 6, named stopped, with how to let it go on"
+is "$json_stopped" "load $pid true" "stats --format json: in_use_stopped"
+like "$OUT" "its lock is held by process $pid, which is stopped \(as by Ctrl-Z\): every load exits 6 until" \
+    "stats says so in text"
 # A dry run meanwhile: the running run is alive, not a dead one to resume
 # (its movies are not counted as settled), and the dry run says a run now
 # would not start.
