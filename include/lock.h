@@ -88,9 +88,8 @@ enum lock_holder lock_query(const char *db_path, enum lock_use *use, char *why, 
 /* The process holding the lock of database `db_path` (its flock, as
  * /proc/locks names it) and whether it is stopped (Ctrl-Z, kill -STOP, a
  * debugger: *stopped): its pid, or 0 when none is named (no holder, no
- * lock file, no /proc, a holder in another pid namespace, a filesystem
- * whose stat gives another device than its superblock's, as btrfs does).
- * Takes and creates nothing. */
+ * lock file, no /proc, a holder in another pid namespace). Takes and
+ * creates nothing. */
 long lock_holder_pid(const char *db_path, bool *stopped);
 
 /* The database file `db_path` names into `out`: the file a symlink leads

@@ -197,28 +197,33 @@ static void show_holder(int f, const char *path, enum lock_use use) {
  * /proc/locks names it ("1: FLOCK  ADVISORY  WRITE 1234 fd:00:5678 0 EOF":
  * the pid, in this process's namespace, the filesystem's device and the
  * inode; a waiter's line has "->" before FLOCK), or 0 when none is named
- * (no /proc, a holder in another pid namespace, a filesystem whose stat
- * gives another device than its superblock's, as btrfs does). */
+ * (no /proc, a holder in another pid namespace). Where stat gives another
+ * device than the superblock's that /proc/locks names (btrfs, overlayfs),
+ * the one flock on that inode number is taken, if only one is. */
 static pid_t flock_holder(const struct stat *lk) {
     FILE *locks = fopen("/proc/locks", "re");
     if (!locks)
         return 0;
     char line[256];
-    long found = 0;
-    while (found == 0 && fgets(line, sizeof line, locks)) {
+    long exact = 0, same_ino = 0;
+    int n_same_ino = 0;
+    while (exact == 0 && fgets(line, sizeof line, locks)) {
         char kind[16], mode[16];
         long pid;
         unsigned maj, min;
         unsigned long long ino;
-        if (sscanf(line, "%*d: %15s %*s %15s %ld %x:%x:%llu", kind, mode, &pid, &maj, &min, &ino) ==
-                6 &&
-            strcmp(kind, "FLOCK") == 0 && strcmp(mode, "WRITE") == 0 && pid > 0 &&
-            ino == (unsigned long long)lk->st_ino && maj == major(lk->st_dev) &&
-            min == minor(lk->st_dev))
-            found = pid;
+        if (sscanf(line, "%*d: %15s %*s %15s %ld %x:%x:%llu", kind, mode, &pid, &maj, &min,
+                   &ino) != 6 ||
+            strcmp(kind, "FLOCK") != 0 || strcmp(mode, "WRITE") != 0 || pid <= 0 ||
+            ino != (unsigned long long)lk->st_ino)
+            continue;
+        if (maj == major(lk->st_dev) && min == minor(lk->st_dev))
+            exact = pid;
+        else if (n_same_ino++ == 0)
+            same_ino = pid;
     }
     fclose(locks);
-    return (pid_t)found;
+    return (pid_t)(exact != 0 ? exact : n_same_ino == 1 ? same_ino : 0);
 }
 
 /* Whether process `pid` is stopped (Ctrl-Z, kill -STOP, a debugger): the

@@ -140,6 +140,65 @@ static void test_a_killed_holder_is_gone(void **state) {
     assert_int_equal(query(p.db, why, sizeof why), LOCK_HOLDER_NONE);
 }
 
+/* The holder's process is named, and its stop seen (a load suspended by
+ * Ctrl-Z in a forgotten shell keeps every load out): by lock_holder_pid()
+ * and in the refusal of another's lock_acquire(). Nobody holding it, and
+ * no lock file at all: no process. */
+static void test_the_holders_process_and_its_stop_are_named(void **state) {
+    (void)state;
+    struct paths p = paths("stopped");
+    bool stopped = true;
+    assert_int_equal(lock_holder_pid(p.db, &stopped), 0); /* no lock file */
+    assert_false(stopped);
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char err[512];
+        int fd;
+        char c = lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err) == LOCK_OK ? 'y' : 'n';
+        if (write(ready[1], &c, 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(ready[1]);
+    char c = 0;
+    if (read(ready[0], &c, 1) != 1)
+        c = 'n';
+    close(ready[0]);
+    long running = lock_holder_pid(p.db, &stopped);
+    bool running_stopped = stopped;
+    char err[512] = "", err_stopped[512] = "";
+    int fd = -1, status = 0;
+    enum lock_status busy = lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err);
+    int stop_sent = kill(pid, SIGSTOP);
+    pid_t seen = waitpid(pid, &status, WUNTRACED); /* stopped now, as /proc says */
+    long held_stopped = lock_holder_pid(p.db, &stopped);
+    lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err_stopped, sizeof err_stopped);
+    /* killed before any assertion: a failing one must not leave it behind */
+    kill(pid, SIGKILL);
+    kill(pid, SIGCONT);
+    waitpid(pid, NULL, 0);
+    assert_int_equal(c, 'y');
+    assert_int_equal(running, pid);
+    assert_false(running_stopped);
+    assert_int_equal(busy, LOCK_BUSY);
+    char want[64];
+    snprintf(want, sizeof want, ".lock: process %ld)", (long)pid);
+    assert_non_null(strstr(err, want));
+    assert_int_equal(stop_sent, 0);
+    assert_int_equal(seen, pid);
+    assert_true(WIFSTOPPED(status));
+    assert_int_equal(held_stopped, pid);
+    assert_true(stopped);
+    snprintf(want, sizeof want, "process %ld, which is stopped", (long)pid);
+    assert_non_null(strstr(err_stopped, want));
+    assert_int_equal(lock_holder_pid(p.db, &stopped), 0); /* the holder gone */
+    assert_false(stopped);
+}
+
 /* A lock file that cannot be used (a symlink, never followed; a
  * directory): cannot tell, saying why. */
 static void test_an_unusable_lock_file_cannot_tell(void **state) {
@@ -450,6 +509,7 @@ int main(void) {
         cmocka_unit_test(test_a_holder_is_seen_and_keeps_its_lock),
         cmocka_unit_test(test_each_use_is_seen_as_itself),
         cmocka_unit_test(test_a_killed_holder_is_gone),
+        cmocka_unit_test(test_the_holders_process_and_its_stop_are_named),
         cmocka_unit_test(test_an_unusable_lock_file_cannot_tell),
         cmocka_unit_test(test_a_lock_file_not_regular_is_refused),
         cmocka_unit_test(test_a_path_that_cannot_be_followed_is_refused),
