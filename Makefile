@@ -174,12 +174,13 @@ TEST_TIMEOUT ?= 1800
 # ("Result: PASS"): the end-to-end suite and the unit tests under TSan and
 # ASan+UBSan, each libFuzzer target for a short time, static analysis, each
 # command once under valgrind memcheck, then the cmocka unit tests (TAP
-# output) and the end-to-end tests against the fake TMDB.
+# output, its skipped tests made TAP's by tests/prove_exec.sh) and the
+# end-to-end tests against the fake TMDB.
 test: unit asan tsan
 	$(ASAN_MAKE) unit-bins
 	$(TSAN_MAKE) unit-bins
 	TMDB_INGEST_BIN='$(abspath $(BIN))' CMOCKA_MESSAGE_OUTPUT=TAP \
-	    prove --exec 'timeout $(TEST_TIMEOUT)' -j$(PROVE_JOBS) $(PROVE_FLAGS) $(SAN_TESTS) \
+	    prove --exec 'timeout $(TEST_TIMEOUT) sh tests/prove_exec.sh' -j$(PROVE_JOBS) $(PROVE_FLAGS) $(SAN_TESTS) \
 	    $(UNIT_BINS) $(E2E_TESTS)
 
 e2e: all

@@ -31,7 +31,7 @@ status=0
 # figures below then undercount what that test would have run.
 unit=$(find "$build/tests" -name 'test_*' -type f -perm -u+x ! -name '*.*' | sort)
 # shellcheck disable=SC2086 # one word a test binary
-CMOCKA_MESSAGE_OUTPUT=TAP prove --exec '' -j"${PROVE_JOBS:-3}" $unit || status=1
+CMOCKA_MESSAGE_OUTPUT=TAP prove --exec 'sh tests/prove_exec.sh' -j"${PROVE_JOBS:-3}" $unit || status=1
 TMDB_INGEST_BIN=$root/$build/tmdb-ingest prove --exec '' -j"${PROVE_JOBS:-3}" tests/e2e/t_*.sh ||
     status=1
 

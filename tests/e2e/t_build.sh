@@ -9,7 +9,7 @@
 # scripts/install-deps.sh (run by `make demo`), where it cannot install,
 # fails only for what the build and the demo need.
 . "$(dirname "$0")/lib.sh"
-plan 17
+plan 19
 
 command -v make >/dev/null 2>&1 || bail "make is missing"
 # A `make test` running this test passes its command line down in
@@ -137,5 +137,41 @@ lint or benchmark only: valgrind python3-aiohttp (apt-get could not install them
 deps "valgrind libsqlite3-dev"
 is "$RC|$(printf '%s\n' "$ERR" | tail -n 1)" "1|install-deps: missing: libsqlite3-dev valgrind \
 (apt-get could not install them)" "a package the build needs among them: exit 1, naming it"
+
+# `make test` where no mount namespace can be made (not root, the usual
+# case; a container) has test_lock skip its read-only case: a skip is no
+# failure. cmocka 1.1.5 (Debian 12, Ubuntu 22.04) writes a skipped test
+# "not ok N # SKIP", which prove counts as failed. A unit test binary with
+# one test passed, one skipped and one failed when SKIPS_FAIL is set, run
+# by the test target as its only test file, nothing built.
+cat >"$TMP/skips.c" <<'EOF'
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+static void passes(void **state) { (void)state; }
+static void skips(void **state) { (void)state; skip(); }
+static void fails_if_told(void **state) { (void)state; assert_null(getenv("SKIPS_FAIL")); }
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(passes), cmocka_unit_test(skips),
+                                       cmocka_unit_test(fails_if_told)};
+    return cmocka_run_group_tests_name("skips", tests, NULL, NULL);
+}
+EOF
+# shellcheck disable=SC2046 # pkg-config's flags are words
+cc $(pkg-config --cflags cmocka) "$TMP/skips.c" -o "$TMP/test_skips" $(pkg-config --libs cmocka) ||
+    bail "cannot build a cmocka test binary"
+unit_only() { # make test with $TMP/test_skips its only test file; output in $TMP/make.out
+    make --no-print-directory -C "$ROOT" -o unit -o asan -o tsan ASAN_MAKE=: TSAN_MAKE=: \
+        SAN_TESTS= E2E_TESTS= UNIT_BINS="$TMP/test_skips" test >"$TMP/make.out" 2>&1
+}
+unit_only
+like "$?|$(tail -n 1 "$TMP/make.out")" '^0\|Result: PASS$' \
+    "make test: a unit test that cmocka skips is a skip, not a failure (Result: PASS)"
+SKIPS_FAIL=1 unit_only
+like "$?|$(grep '^Result:' "$TMP/make.out")" '^[1-9][0-9]*\|Result: FAIL$' \
+    "and one that fails still fails make test"
 
 done_testing
