@@ -32,9 +32,14 @@ pkg_deb_libcjson := libcjson-dev
 pkg_deb_sqlite3 := libsqlite3-dev
 pkg_deb_zlib := zlib1g-dev
 pkg_deb_cmocka := libcmocka-dev
+# the C compiler, when CC is make's default
+pkg_deb_cc := gcc
 
 HAVE_PKG_CONFIG := $(shell command -v pkg-config 2>/dev/null)
-MISSING := $(if $(HAVE_PKG_CONFIG),$(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))),pkg-config)
+# The compiler too: without it the build stopped at its first file, "cc: No
+# such file or directory", the package to install not named.
+MISSING := $(if $(shell command -v $(firstword $(CC)) 2>/dev/null),,$(firstword $(CC))) \
+           $(if $(HAVE_PKG_CONFIG),$(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) && echo y),,$(p))),pkg-config)
 
 WARN    := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion \
            -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla

@@ -9,7 +9,7 @@
 # scripts/install-deps.sh (run by `make demo`), where it cannot install,
 # fails only for what the build and the demo need.
 . "$(dirname "$0")/lib.sh"
-plan 19
+plan 21
 
 command -v make >/dev/null 2>&1 || bail "make is missing"
 # A `make test` running this test passes its command line down in
@@ -36,6 +36,18 @@ unlike "$compile" "-Werror" "WERROR=: they are not errors"
 like "$(make --no-print-directory -C "$ROOT" -n BUILD="$TMP/b" demo 2>&1 | grep 'demo\.sh')" \
     "TMDB_INGEST_DEMO_BIN='$TMP/b/tmdb-ingest' DEMO_DB='$TMP/b/demo.sqlite3' sh scripts/demo.sh" \
     "make demo BUILD=DIR: the demo runs DIR's binary, its database in DIR"
+
+# A machine without the C compiler (the -dev packages `make` names put in
+# by hand): `make` names the compiler and its package too, rather than
+# stopping at its first compile with "cc: No such file or directory".
+err=$(make --no-print-directory -C "$ROOT" BUILD="$TMP/b" CC=cc-not-here check-deps 2>&1)
+like "$?|$(printf '%s' "$err" | tr '\n' ' ')" "^2\|tmdb-ingest: missing build dependencies: +\
+cc-not-here: install the Debian/Ubuntu package cc-not-here " "no C compiler: make names it, exit 2"
+mkdir "$TMP/no-cc"
+ln -s "$(command -v make)" "$(command -v pkg-config)" "$TMP/no-cc/"
+err=$(PATH=$TMP/no-cc make --no-print-directory -C "$ROOT" BUILD="$TMP/b" CC=cc check-deps 2>&1)
+like "$?|$(printf '%s' "$err" | tr '\n' ' ')" "^2\|.*  cc: install the Debian/Ubuntu package gcc " \
+    "no cc on PATH: the package named is gcc"
 
 src="$TMP/a checkout"
 mkdir -p "$src/build"
