@@ -111,6 +111,11 @@ $(EMBEDDED_SQL:%=$(BUILD)/%_sql.c): $(BUILD)/%_sql.c: sql/%.sql scripts/embed.sh
 $(BUILD)/migrate_%_sql.c: sql/migrations/%.sql scripts/embed.sh | $(BUILD)/obj
 	sh scripts/embed.sh store_migrate_$*_sql $< $@
 
+# Made by a pattern rule, they would be intermediate files, which make
+# deletes when it ends: after prove's summary, the last line of `make test`
+# on a fresh checkout was "rm build/migrate_2_sql.c ...".
+.SECONDARY: $(MIGRATIONS:sql/migrations/%.sql=$(BUILD)/migrate_%_sql.c)
+
 $(BUILD)/obj/%_sql.o: $(BUILD)/%_sql.c
 	$(CC) $(ALL_CFLAGS) -Wno-missing-variable-declarations -c $< -o $@
 
