@@ -9,7 +9,7 @@
 # scripts/install-deps.sh (run by `make demo`), where it cannot install,
 # fails only for what the build and the demo need.
 . "$(dirname "$0")/lib.sh"
-plan 21
+plan 22
 
 command -v make >/dev/null 2>&1 || bail "make is missing"
 # A `make test` running this test passes its command line down in
