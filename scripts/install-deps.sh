@@ -55,7 +55,7 @@ fi
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
-        cannot_install "run as root or install sudo"
+        cannot_install "not root, and no sudo: ask an administrator to run, as root, apt-get install$missing"
     fi
 fi
 
@@ -64,7 +64,7 @@ fi
 # has said why, and the demo goes on when only the tests' packages are
 # missing.
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq || cannot_install "apt-get could not install them"
+$SUDO apt-get update -qq || cannot_install "${SUDO:+sudo }apt-get failed, as said above"
 # One name apt does not know makes apt-get install nothing at all: leave out
 # the optional packages this archive lacks, and say so.
 install=""
@@ -81,4 +81,4 @@ done
 echo "install-deps: installing:$install"
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $install ||
-    cannot_install "apt-get could not install them"
+    cannot_install "${SUDO:+sudo }apt-get failed, as said above"

@@ -132,7 +132,8 @@ printf '#!/bin/sh\necho apt-get was called >&2; exit 1\n' >"$fake/apt-get"
 chmod +x "$fake/id" "$fake/apt-get"
 deps "clang-tidy"
 is "$RC|$ERR" "0|install-deps: missing, for the tests, fuzzing, lint or benchmark only: \
-clang-tidy (run as root or install sudo); left out" "not root, no sudo: the same"
+clang-tidy (not root, and no sudo: ask an administrator to run, as root, apt-get install \
+clang-tidy); left out" "not root, no sudo: the same, with the command to give an administrator"
 # Installing fails: sudo refuses a user who may not use it, or apt-get cannot
 # reach the archive or take the dpkg lock. For the test packages alone that
 # is as good as nothing installable: the demo still runs.
@@ -141,18 +142,18 @@ printf '#!/bin/sh\nexit 0\n' >"$fake/apt-cache"
 chmod +x "$fake/sudo" "$fake/apt-cache"
 deps "clang-tidy"
 is "$RC|$(printf '%s\n' "$ERR" | tail -n 1)" "0|install-deps: missing, for the tests, fuzzing, \
-lint or benchmark only: clang-tidy (apt-get could not install them); left out" \
+lint or benchmark only: clang-tidy (sudo apt-get failed, as said above); left out" \
     "not root, sudo refused: test packages named, left out, exit 0"
 printf '#!/bin/sh\necho 0\n' >"$fake/id"
 printf '#!/bin/sh\n[ "$1" = update ] && exit 0\necho "E: Unable to fetch some archives" >&2; exit 100\n' \
     >"$fake/apt-get"
 deps "valgrind python3-aiohttp"
 is "$RC|$(printf '%s\n' "$ERR" | tail -n 1)" "0|install-deps: missing, for the tests, fuzzing, \
-lint or benchmark only: valgrind python3-aiohttp (apt-get could not install them); left out" \
+lint or benchmark only: valgrind python3-aiohttp (apt-get failed, as said above); left out" \
     "root, apt-get install fails (no network): test packages left out, exit 0"
 deps "valgrind libsqlite3-dev"
 is "$RC|$(printf '%s\n' "$ERR" | tail -n 1)" "1|install-deps: missing: libsqlite3-dev valgrind \
-(apt-get could not install them)" "a package the build needs among them: exit 1, naming it"
+(apt-get failed, as said above)" "a package the build needs among them: exit 1, naming it"
 
 # `make test` where no mount namespace can be made (not root, the usual
 # case; a container) has test_lock skip its read-only case: a skip is no
