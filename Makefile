@@ -147,6 +147,9 @@ TEST_LDFLAGS_dbfile := -Wl,--wrap=fsync
 # test_pipeline fails a read of the ids part-way, and the start of a
 # thread of the run.
 TEST_LDFLAGS_pipeline := -Wl,--wrap=read -Wl,--wrap=pthread_create
+# test_backup fails the fsync() of a copy or of its directory, and stops
+# a backup during the first.
+TEST_LDFLAGS_backup := -Wl,--wrap=fsync
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB) $(wildcard include/*.h tests/unit/*.h) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Wno-missing-prototypes $< $(LIB) -o $@ \
