@@ -193,20 +193,24 @@ static void show_holder(int f, const char *path, enum lock_use use) {
                  path, strerror(errno));
 }
 
-/* The process holding the flock on the file `lk` describes, as
- * /proc/locks names it ("1: FLOCK  ADVISORY  WRITE 1234 fd:00:5678 0 EOF":
- * the pid, in this process's namespace, the filesystem's device and the
- * inode; a waiter's line has "->" before FLOCK), or 0 when none is named
- * (no /proc, a holder in another pid namespace). Where stat gives another
- * device than the superblock's that /proc/locks names (btrfs, overlayfs),
- * the one flock on that inode number is taken, if only one is. */
-static pid_t flock_holder(const struct stat *lk) {
+/* Reads of /proc/locks, at most, to find a holder known to hold the lock.
+ * The kernel makes the file a page at a time, each read(2) going on from
+ * the index where the last one stopped: a lock listed before the holder's
+ * and released between two reads (SQLite's come and go all the time on a
+ * busy machine) moves the holder's line into the page already read, and a
+ * read now and then did not see it. */
+#define PROC_LOCKS_READS 4
+
+/* One read of /proc/locks for flock_holder(): the pid of the flock on
+ * `lk`'s device and inode, else of the one flock on its inode number alone
+ * (*n_same_ino says how many), or 0; -1 when /proc/locks cannot be read. */
+static long read_flock_holder(const struct stat *lk, int *n_same_ino) {
     FILE *locks = fopen("/proc/locks", "re");
     if (!locks)
-        return 0;
+        return -1;
     char line[256];
     long exact = 0, same_ino = 0;
-    int n_same_ino = 0;
+    *n_same_ino = 0;
     while (exact == 0 && fgets(line, sizeof line, locks)) {
         char kind[16], mode[16];
         long pid;
@@ -219,11 +223,28 @@ static pid_t flock_holder(const struct stat *lk) {
             continue;
         if (maj == major(lk->st_dev) && min == minor(lk->st_dev))
             exact = pid;
-        else if (n_same_ino++ == 0)
+        else if ((*n_same_ino)++ == 0)
             same_ino = pid;
     }
     fclose(locks);
-    return (pid_t)(exact != 0 ? exact : n_same_ino == 1 ? same_ino : 0);
+    return exact != 0 ? exact : *n_same_ino == 1 ? same_ino : 0;
+}
+
+/* The process holding the flock on the file `lk` describes, as
+ * /proc/locks names it ("1: FLOCK  ADVISORY  WRITE 1234 fd:00:5678 0 EOF":
+ * the pid, in this process's namespace, the filesystem's device and the
+ * inode; a waiter's line has "->" before FLOCK), or 0 when none is named
+ * (no /proc, a holder in another pid namespace). Where stat gives another
+ * device than the superblock's that /proc/locks names (btrfs, overlayfs),
+ * the one flock on that inode number is taken, if only one is. Called
+ * while the lock is held: a read that finds no flock on the inode is
+ * made again (PROC_LOCKS_READS). */
+static pid_t flock_holder(const struct stat *lk) {
+    long pid = 0;
+    int n_same_ino = 0;
+    for (int i = 0; i < PROC_LOCKS_READS && pid == 0 && n_same_ino == 0; i++)
+        pid = read_flock_holder(lk, &n_same_ino);
+    return (pid_t)(pid > 0 ? pid : 0);
 }
 
 /* Whether process `pid` is stopped (Ctrl-Z, kill -STOP, a debugger): the

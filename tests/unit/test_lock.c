@@ -29,6 +29,26 @@
 
 static char dir[] = "/tmp/test_lock.XXXXXX";
 
+/* fopen() as lock.c calls it: fopen64(), as glibc names it with
+ * _FILE_OFFSET_BITS=64 (linked with -Wl,--wrap=fopen64, Makefile):
+ * while proc_locks_misses is above 0, an open of /proc/locks reads as one
+ * that missed the holder's line, and counts down. The kernel makes that
+ * file a page at a time, each read(2) going on from the index where the
+ * last one stopped: a lock listed before the holder's that is released
+ * between two reads (SQLite's come and go all the time on a busy machine)
+ * moves the holder's line into the page already read, and it is not seen. */
+static int proc_locks_misses;
+FILE *__real_fopen64(const char *path, const char *mode);
+FILE *__wrap_fopen64(const char *path, const char *mode);
+FILE *__wrap_fopen64(const char *path, const char *mode) {
+    static char others[] = "1: POSIX  ADVISORY  READ 1 00:00:1 0 EOF\n";
+    if (proc_locks_misses > 0 && strcmp(path, "/proc/locks") == 0) {
+        proc_locks_misses--;
+        return fmemopen(others, strlen(others), "r");
+    }
+    return __real_fopen64(path, mode);
+}
+
 /* A database path of its own for each test, and its lock file's. */
 struct paths {
     char db[200];
@@ -197,6 +217,51 @@ static void test_the_holders_process_and_its_stop_are_named(void **state) {
     assert_non_null(strstr(err_stopped, want));
     assert_int_equal(lock_holder_pid(p.db, &stopped), 0); /* the holder gone */
     assert_false(stopped);
+}
+
+/* The holder is named also when a read of /proc/locks misses its line
+ * (read in pages while other locks come and go): the lock is held, so
+ * /proc/locks is read again. It went unnamed now and then under load, and
+ * a stopped load with it. */
+static void test_the_holder_is_named_when_a_read_misses_it(void **state) {
+    (void)state;
+    struct paths p = paths("missed");
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char err[512];
+        int fd;
+        char c = lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err) == LOCK_OK ? 'y' : 'n';
+        if (write(ready[1], &c, 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(ready[1]);
+    char c = 0;
+    if (read(ready[0], &c, 1) != 1)
+        c = 'n';
+    close(ready[0]);
+    bool stopped = true;
+    proc_locks_misses = 1;
+    long named = lock_holder_pid(p.db, &stopped);
+    char err[512] = "";
+    int fd = -1;
+    proc_locks_misses = 1;
+    enum lock_status busy = lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err);
+    proc_locks_misses = 0;
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    assert_int_equal(c, 'y');
+    assert_int_equal(named, pid);
+    assert_false(stopped);
+    assert_int_equal(busy, LOCK_BUSY);
+    char want[64];
+    snprintf(want, sizeof want, ".lock: process %ld)", (long)pid);
+    if (!strstr(err, want))
+        fail_msg("not named: %s", err);
 }
 
 /* A lock file that cannot be used (a symlink, never followed; a
@@ -510,6 +575,7 @@ int main(void) {
         cmocka_unit_test(test_each_use_is_seen_as_itself),
         cmocka_unit_test(test_a_killed_holder_is_gone),
         cmocka_unit_test(test_the_holders_process_and_its_stop_are_named),
+        cmocka_unit_test(test_the_holder_is_named_when_a_read_misses_it),
         cmocka_unit_test(test_an_unusable_lock_file_cannot_tell),
         cmocka_unit_test(test_a_lock_file_not_regular_is_refused),
         cmocka_unit_test(test_a_path_that_cannot_be_followed_is_refused),
