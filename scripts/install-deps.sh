@@ -52,10 +52,15 @@ if ! command -v apt-get >/dev/null 2>&1; then
     cannot_install "no apt-get here; install the equivalents with your package manager"
 fi
 
+# Not `apt-get install` of them all for the administrator: one name the
+# archive lacks (libclang-rt-dev on Ubuntu 22.04) makes it install nothing,
+# and a machine whose package lists were never fetched knows none. This
+# script, run as root, fetches them and leaves such names out.
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
     if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
-        cannot_install "not root, and no sudo: ask an administrator to run, as root, apt-get install$missing"
+        case $0 in /*) script=$0 ;; *) script=$PWD/$0 ;; esac
+        cannot_install "not root, and no sudo: ask an administrator to run, as root, sh $script"
     fi
 fi
 

@@ -132,8 +132,10 @@ printf '#!/bin/sh\necho apt-get was called >&2; exit 1\n' >"$fake/apt-get"
 chmod +x "$fake/id" "$fake/apt-get"
 deps "clang-tidy"
 is "$RC|$ERR" "0|install-deps: missing, for the tests, fuzzing, lint or benchmark only: \
-clang-tidy (not root, and no sudo: ask an administrator to run, as root, apt-get install \
-clang-tidy); left out" "not root, no sudo: the same, with the command to give an administrator"
+clang-tidy (not root, and no sudo: ask an administrator to run, as root, sh \
+$ROOT/scripts/install-deps.sh); left out" \
+    "not root, no sudo: the same, with this script to give an administrator (an apt-get install \
+of every name installs nothing where the archive lacks one, as Ubuntu 22.04 lacks libclang-rt-dev)"
 # Installing fails: sudo refuses a user who may not use it, or apt-get cannot
 # reach the archive or take the dpkg lock. For the test packages alone that
 # is as good as nothing installable: the demo still runs.
