@@ -218,7 +218,7 @@ static void nap_ms(long ms) {
     nanosleep(&t, NULL);
 }
 
-/* Wait (up to 5 s) until `done` holds. */
+/* Wait (up to 30 s) until `done` holds. */
 static bool wait_until(bool (*done)(struct child *), struct child *c) {
     for (int i = 0; i < 3000; i++) { /* 30 s: a sanitizer build on a loaded machine */
         if (done(c))
