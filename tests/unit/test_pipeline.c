@@ -266,6 +266,20 @@ static bool answer_201_in(struct child *c) {
     return atomic_load(&answer_201_read);
 }
 
+/* Whether a connection to the server's port is refused: its listening
+ * socket closed, with the server's death. */
+static bool port_refuses(struct child *c) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    if (s < 0)
+        return false;
+    struct sockaddr_in a = {.sin_family = AF_INET,
+                            .sin_port = htons((uint16_t)c->f->lb.port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    bool refused = connect(s, (struct sockaddr *)&a, sizeof a) != 0 && errno == ECONNREFUSED;
+    close(s);
+    return refused;
+}
+
 /* In the child: `text` on the run's input. */
 static void put(int fd, const char *text) {
     if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
@@ -294,9 +308,12 @@ static void *during_main(void *arg) {
         stop_request(STOP_SIGNAL);
     } else if (f->during == DURING_SERVER_GONE) {
         put(f->input[1], "1 2 3\n");
-        if (!wait_until(three_stored, c) || kill(f->lb.server, SIGKILL) != 0)
+        /* id 4 once the port refuses: sent to a server killed but not yet
+         * gone (a loaded machine), it was a failure of its own, unanswered,
+         * and the run waited on its input until its alarm */
+        if (!wait_until(three_stored, c) || kill(f->lb.server, SIGKILL) != 0 ||
+            !wait_until(port_refuses, c))
             _exit(4);
-        nap_ms(50); /* the server's end of the port closed with it */
         put(f->input[1], "4\n");
     }
     return NULL;
