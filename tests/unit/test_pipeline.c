@@ -328,7 +328,7 @@ static void run_child(struct fixture *f, int out) {
     alarm(60); /* a run that hangs fails the test, not the whole suite */
     struct store *store;
     char err[256];
-    int64_t run_id;
+    int64_t run_id = 0;
     if (store_open(f->db, "en-US", &store, err, sizeof err) != STORE_OK ||
         store_run_begin(store, "tmdb-ingest ids", "ids", "2026-11-27T00:00:00Z", &run_id) !=
             STORE_OK)

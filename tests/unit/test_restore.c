@@ -253,7 +253,7 @@ static void test_runs_are_numbered_past_the_replaced_database(void **state) {
         fail_msg("exit %d: %s", code, said);
     struct store *s;
     char err[256];
-    int64_t run;
+    int64_t run = 0;
     assert_int_equal(store_open(f->db, "en-US", &s, err, sizeof err), STORE_OK);
     assert_int_equal(store_run_begin(s, "ids", "ids", "2026-11-27T00:00:00Z", &run), STORE_OK);
     store_close(s);
