@@ -6,13 +6,15 @@
 # every call in view, the optimiser does not know that the library's
 # clock_gettime() is the test's __wrap_clock_gettime(), which reads the
 # test's switch: a switch the optimiser sees no reader of is never set.
-# test_clock needs src/clock.c alone, so it is built here in seconds.
+# So with malloc(), which test_json fails on purpose. test_clock needs
+# src/clock.c alone, test_json src/json.c and src/arena.c: they are built
+# here in seconds.
 . "$(dirname "$0")/lib.sh"
-plan 1
+plan 2
 
 CC=${CC:-cc}
-if ! command -v "$CC" >/dev/null 2>&1 || ! pkg-config --exists cmocka 2>/dev/null; then
-    skip 1 "no $CC or no cmocka"
+if ! command -v "$CC" >/dev/null 2>&1 || ! pkg-config --exists cmocka libcjson 2>/dev/null; then
+    skip 2 "no $CC, cmocka or cJSON"
     done_testing
     exit 0
 fi
@@ -25,5 +27,14 @@ lto='-O2 -flto=auto -ffat-lto-objects'
 out=$("$TMP/test_clock" 2>&1)
 is "$?|$(printf '%s\n' "$out" | grep -E 'FAILED|ERROR' | head -n 3 | tr '\n' ' ')" "0|" \
     "test_clock built with $lto: its wrapped clock is the one the library reads"
+# shellcheck disable=SC2086 # the flags are words
+"$CC" -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $lto -I"$ROOT/include" \
+    $(pkg-config --cflags cmocka libcjson) "$ROOT/tests/unit/test_json.c" "$ROOT/src/json.c" \
+    "$ROOT/src/arena.c" -o "$TMP/test_json" $lto -Wl,--wrap=malloc \
+    $(pkg-config --libs cmocka libcjson) >"$TMP/cc.out" 2>&1 ||
+    bail "test_json does not build with $lto: $(cat "$TMP/cc.out")"
+out=$("$TMP/test_json" 2>&1)
+is "$?|$(printf '%s\n' "$out" | grep -E 'FAILED|ERROR' | head -n 3 | tr '\n' ' ')" "0|" \
+    "test_json built with $lto: its failing malloc is the one json.c calls"
 
 done_testing
