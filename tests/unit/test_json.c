@@ -24,9 +24,13 @@
 /* The Makefile links this test with -Wl,--wrap=malloc: the project's own
  * calls to malloc (the arena's blocks, json.c's, and cJSON's once
  * json_global_init() routes them through json.c) come here, are counted,
- * and fail while fail_mallocs is set, as on a machine out of memory. */
-static bool fail_mallocs;
-static size_t n_mallocs;
+ * and fail while fail_mallocs is set, as on a machine out of memory.
+ * Volatile: built with -flto, the optimiser sees json.c call malloc(),
+ * which it takes to read and write neither, and dropped the store that
+ * set fail_mallocs around json_utf8_repaired() (the linker makes that
+ * call __wrap_malloc only after), as test_clock's clock was. */
+static volatile bool fail_mallocs;
+static volatile size_t n_mallocs;
 void *__real_malloc(size_t size);
 void *__wrap_malloc(size_t size);
 void *__wrap_malloc(size_t size) {
