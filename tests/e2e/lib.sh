@@ -41,6 +41,8 @@ trap cleanup EXIT
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# a reader gone (`| head`): cleaned up too (a test's tmpfs unmounted, the fake stopped)
+trap 'exit 141' PIPE
 
 TAP_PLANNED=
 # plan N: the number of tests; done_testing fails a run of another number
