@@ -124,31 +124,39 @@ static void test_each_use_is_seen_as_itself(void **state) {
     }
 }
 
+/* A child process that takes the lock of `db` for a load and holds it
+ * until it is killed: its pid, and in *ready 'y' once it holds the lock
+ * ('n' when it could not take it). The caller kills it before it asserts
+ * anything, so that a failing assertion leaves no process behind. */
+static pid_t hold_in_child(const char *db, char *ready) {
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char err[512];
+        int fd;
+        char c = lock_acquire(db, LOCK_FOR_LOAD, &fd, err, sizeof err) == LOCK_OK ? 'y' : 'n';
+        if (write(fds[1], &c, 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    if (read(fds[0], ready, 1) != 1)
+        *ready = 'n';
+    close(fds[0]);
+    return pid;
+}
+
 /* A holder killed (kill -9): the kernel drops its locks, and the query
  * says nobody holds the database. */
 static void test_a_killed_holder_is_gone(void **state) {
     (void)state;
     char why[600];
     struct paths p = paths("killed");
-    int ready[2];
-    assert_int_equal(pipe(ready), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        char err[512];
-        int fd;
-        char c = lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err) == LOCK_OK ? 'y' : 'n';
-        if (write(ready[1], &c, 1) != 1)
-            _exit(1);
-        for (;;)
-            pause();
-    }
-    close(ready[1]);
-    char c = 0;
-    ssize_t n = read(ready[0], &c, 1);
-    close(ready[0]);
-    if (n != 1)
-        c = 'n';
+    char c;
+    pid_t pid = hold_in_child(p.db, &c);
     enum lock_holder alive = query(p.db, why, sizeof why);
     /* killed before any assertion: a failing one must not leave it behind */
     int killed = kill(pid, SIGKILL), status = 0;
@@ -170,24 +178,8 @@ static void test_the_holders_process_and_its_stop_are_named(void **state) {
     bool stopped = true;
     assert_int_equal(lock_holder_pid(p.db, &stopped), 0); /* no lock file */
     assert_false(stopped);
-    int ready[2];
-    assert_int_equal(pipe(ready), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        char err[512];
-        int fd;
-        char c = lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err) == LOCK_OK ? 'y' : 'n';
-        if (write(ready[1], &c, 1) != 1)
-            _exit(1);
-        for (;;)
-            pause();
-    }
-    close(ready[1]);
-    char c = 0;
-    if (read(ready[0], &c, 1) != 1)
-        c = 'n';
-    close(ready[0]);
+    char c;
+    pid_t pid = hold_in_child(p.db, &c);
     long running = lock_holder_pid(p.db, &stopped);
     bool running_stopped = stopped;
     char err[512] = "", err_stopped[512] = "";
@@ -226,24 +218,8 @@ static void test_the_holders_process_and_its_stop_are_named(void **state) {
 static void test_the_holder_is_named_when_a_read_misses_it(void **state) {
     (void)state;
     struct paths p = paths("missed");
-    int ready[2];
-    assert_int_equal(pipe(ready), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        char err[512];
-        int fd;
-        char c = lock_acquire(p.db, LOCK_FOR_LOAD, &fd, err, sizeof err) == LOCK_OK ? 'y' : 'n';
-        if (write(ready[1], &c, 1) != 1)
-            _exit(1);
-        for (;;)
-            pause();
-    }
-    close(ready[1]);
-    char c = 0;
-    if (read(ready[0], &c, 1) != 1)
-        c = 'n';
-    close(ready[0]);
+    char c;
+    pid_t pid = hold_in_child(p.db, &c);
     bool stopped = true;
     proc_locks_misses = 1;
     long named = lock_holder_pid(p.db, &stopped);
