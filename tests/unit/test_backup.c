@@ -31,6 +31,7 @@
 #include "stop.h"
 #include "store.h"
 #include "capture.h"
+#include "sqlfile.h"
 #include "tempdir.h"
 
 /* fsync() as the code under test calls it (linked with -Wl,--wrap=fsync,
@@ -62,91 +63,6 @@ struct fixture {
     char db[128];
     char dest[128]; /* an earlier backup: movie 2, runs 1 and 2 */
 };
-
-/* Run `sql` on the database file at `path` (a connection of its own). */
-static void exec(const char *path, const char *sql) {
-    sqlite3 *db;
-    char *err = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 2000);
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-        fail_msg("%s: %s", sql, err);
-    sqlite3_close(db);
-}
-
-/* One integer read from the database file at `path`; -1 without a row. */
-static long long query(const char *path, const char *sql) {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    long long n = -1;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
-/* Whether movie `id` is the only movie of the database file at `path`. */
-static bool only_movie(const char *path, int id) {
-    char sql[128];
-    snprintf(sql, sizeof sql, "SELECT count(*) = 1 AND min(id) = %d FROM movies", id);
-    return query(path, sql) == 1;
-}
-
-/* A tmdb-ingest database at `path` holding movie `id` and runs 1 to
- * `runs`. */
-static void make_db(const char *path, int id, int runs) {
-    struct store *s;
-    char err[256];
-    if (store_open(path, "en-US", &s, err, sizeof err) != STORE_OK)
-        fail_msg("store_open: %s", err);
-    store_close(s);
-    char sql[2048];
-    int n = snprintf(sql, sizeof sql,
-                     "INSERT INTO movies (id, title, raw_json, language, fetched_at) VALUES "
-                     "(%d, 'Movie %d', '{}', 'en-US', '2026-11-01T00:00:00Z');",
-                     id, id);
-    for (int r = 1; r <= runs; r++)
-        n += snprintf(sql + n, sizeof sql - (size_t)n,
-                      "INSERT INTO runs (id, started_at, finished_at, command, source, status) "
-                      "VALUES (%d, '2026-11-0%dT00:00:00Z', '2026-11-0%dT00:10:00Z', 'ids', "
-                      "'ids', 'ok');",
-                      r, r, r);
-    assert_true(n > 0 && (size_t)n < sizeof sql);
-    exec(path, sql);
-    exec(path, "PRAGMA wal_checkpoint(TRUNCATE)"); /* all of it in the file, copied alone */
-}
-
-/* The bytes of the file at `path`, malloc'd; its size in *size. */
-static char *contents(const char *path, size_t *size) {
-    FILE *in = fopen(path, "rb");
-    assert_non_null(in);
-    assert_int_equal(fseek(in, 0, SEEK_END), 0);
-    long n = ftell(in);
-    assert_true(n >= 0);
-    rewind(in);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, in), (size_t)n);
-    fclose(in);
-    buf[n] = '\0';
-    *size = (size_t)n;
-    return buf;
-}
-
-/* A copy of the file at `from` as `to`. */
-static void copy(const char *from, const char *to) {
-    size_t size;
-    char *bytes = contents(from, &size);
-    FILE *out = fopen(to, "wb");
-    assert_non_null(out);
-    assert_int_equal(fwrite(bytes, 1, size, out), size);
-    assert_int_equal(fclose(out), 0);
-    free(bytes);
-}
 
 /* A file at `path` holding `text`. */
 static void write_text(const char *path, const char *text) {
@@ -180,9 +96,9 @@ static int group_setup(void **state) {
         return -1;
     snprintf(templates.db, sizeof templates.db, "%s/db.sqlite3", templates.dir);
     snprintf(templates.dest, sizeof templates.dest, "%s/backup.sqlite3", templates.dir);
-    make_db(templates.db, 1, 5);   /* movie 1, runs 1 to 5 */
-    make_db(templates.dest, 2, 2); /* movie 2, runs 1 and 2 */
-    exec(templates.dest, "PRAGMA journal_mode=DELETE");
+    sqlfile_make_db(templates.db, 1, 5);   /* movie 1, runs 1 to 5 */
+    sqlfile_make_db(templates.dest, 2, 2); /* movie 2, runs 1 and 2 */
+    sqlfile_exec(templates.dest, "PRAGMA journal_mode=DELETE");
     log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
     return 0;
 }
@@ -201,8 +117,8 @@ static int setup(void **state) {
         return -1;
     snprintf(f->db, sizeof f->db, "%s/db.sqlite3", f->dir);
     snprintf(f->dest, sizeof f->dest, "%s/backup.sqlite3", f->dir);
-    copy(templates.db, f->db);
-    copy(templates.dest, f->dest);
+    sqlfile_copy(templates.db, f->db);
+    sqlfile_copy(templates.dest, f->dest);
     at_sync = SYNC;
     *state = f;
     return 0;
@@ -226,8 +142,8 @@ static int backup(struct fixture *f, const char *db, const char *dest, const cha
 
 /* The earlier backup is as setup() made it: movie 2, runs 1 and 2. */
 static void assert_dest_as_it_was(const struct fixture *f) {
-    assert_true(only_movie(f->dest, 2));
-    assert_int_equal(query(f->dest, "SELECT max(id) FROM runs"), 2);
+    assert_true(sqlfile_only_movie(f->dest, 2));
+    assert_int_equal(sqlfile_int(f->dest, "SELECT max(id) FROM runs"), 2);
 }
 
 /* A new DEST holds every row of the database, in one file in rollback
@@ -241,11 +157,12 @@ static void test_the_copy_holds_every_row_in_one_file(void **state) {
     int code = backup(f, NULL, dest, &said);
     if (code != EXIT_OK)
         fail_msg("exit %d: %s", code, said);
-    assert_true(only_movie(dest, 1));
-    assert_int_equal(query(dest, "SELECT count(*) FROM runs"), 5);
+    assert_true(sqlfile_only_movie(dest, 1));
+    assert_int_equal(sqlfile_int(dest, "SELECT count(*) FROM runs"), 5);
     assert_true(dbfile_in_rollback_mode(dest));
     assert_int_equal(
-        query(dest, "SELECT count(*) FROM meta WHERE key = 'backup_made_at' AND value LIKE '20%Z'"),
+        sqlfile_int(dest,
+                    "SELECT count(*) FROM meta WHERE key = 'backup_made_at' AND value LIKE '20%Z'"),
         1);
     for (int i = 0; i < DBFILE_SIDES; i++) {
         snprintf(side, sizeof side, "%s%s", dest, dbfile_side_suffixes[i]);
@@ -257,7 +174,7 @@ static void test_the_copy_holds_every_row_in_one_file(void **state) {
              "tmdb-ingest: backed up %s to %s: 1 movies, runs through 5, ", f->db, dest);
     if (strncmp(said, expected, strlen(expected)) != 0)
         fail_msg("said: %s", said);
-    assert_true(only_movie(f->db, 1));
+    assert_true(sqlfile_only_movie(f->db, 1));
 }
 
 /* Not asked to say so (-q), it says nothing. */
@@ -268,7 +185,7 @@ static void test_a_quiet_backup_says_nothing(void **state) {
     const char *said = capture_stderr_end(f->dir);
     assert_int_equal(code, EXIT_OK);
     assert_string_equal(said, "");
-    assert_true(only_movie(f->dest, 1));
+    assert_true(sqlfile_only_movie(f->dest, 1));
 }
 
 /* Over an earlier backup, the new copy is renamed into place: a reader
@@ -276,14 +193,14 @@ static void test_a_quiet_backup_says_nothing(void **state) {
 static void test_an_earlier_backup_is_replaced_by_a_rename(void **state) {
     struct fixture *f = *state;
     size_t before_size;
-    char *before = contents(f->dest, &before_size);
+    char *before = sqlfile_contents(f->dest, &before_size);
     FILE *reader = fopen(f->dest, "rb");
     assert_non_null(reader);
     const char *said;
     int code = backup(f, NULL, f->dest, &said);
     if (code != EXIT_OK)
         fail_msg("exit %d: %s", code, said);
-    assert_true(only_movie(f->dest, 1));
+    assert_true(sqlfile_only_movie(f->dest, 1));
     char *old = malloc(before_size + 1);
     assert_non_null(old);
     assert_int_equal(fread(old, 1, before_size + 1, reader), before_size);
@@ -311,7 +228,7 @@ static void test_a_link_is_followed_and_an_empty_file_written_over(void **state)
     struct stat st;
     assert_int_equal(lstat(link, &st), 0);
     assert_true(S_ISLNK(st.st_mode));
-    assert_true(only_movie(f->dest, 1));
+    assert_true(sqlfile_only_movie(f->dest, 1));
     assert_int_equal(leftovers(f), 0);
 
     write_text(empty, "");
@@ -319,7 +236,7 @@ static void test_a_link_is_followed_and_an_empty_file_written_over(void **state)
     code = backup(f, NULL, empty, &said);
     if (code != EXIT_OK)
         fail_msg("exit %d: %s", code, said);
-    assert_true(only_movie(empty, 1));
+    assert_true(sqlfile_only_movie(empty, 1));
 }
 
 /* What writing over could lose, or hand SQLite a file it would damage, is
@@ -343,10 +260,10 @@ static void test_what_must_not_be_written_over_is_refused(void **state) {
     assert_int_equal(symlink("nowhere/x.sqlite3", dangling), 0);
     write_text(text, "notes, not a database\n");
     assert_int_equal(mkfifo(fifo, 0600), 0);
-    copy(f->dest, wal_of);
+    sqlfile_copy(f->dest, wal_of);
     snprintf(side, sizeof side, "%s-wal", wal_of);
     write_text(side, "a transaction of its own");
-    copy(f->dest, journal_of);
+    sqlfile_copy(f->dest, journal_of);
     snprintf(side, sizeof side, "%s-journal", journal_of);
     write_text(side, "");
     assert_int_equal(symlink(f->db, db_link), 0);
@@ -381,14 +298,14 @@ static void test_what_must_not_be_written_over_is_refused(void **state) {
         struct stat st;
         bool there = stat(dest, &st) == 0 && S_ISREG(st.st_mode);
         if (there)
-            before = contents(dest, &before_size);
+            before = sqlfile_contents(dest, &before_size);
         const char *said;
         int code = backup(f, cases[i].db, dest, &said);
         if (code != EXIT_USAGE || !strstr(said, cases[i].said))
             fail_msg("%s: exit %d: %s", dest, code, said);
         if (there) {
             size_t after_size;
-            char *after = contents(dest, &after_size);
+            char *after = sqlfile_contents(dest, &after_size);
             assert_int_equal(after_size, before_size);
             assert_memory_equal(after, before, before_size);
             free(after);
@@ -397,7 +314,7 @@ static void test_what_must_not_be_written_over_is_refused(void **state) {
         }
         free(before);
         assert_int_equal(leftovers(f), 0);
-        assert_true(only_movie(f->db, 1));
+        assert_true(sqlfile_only_movie(f->db, 1));
     }
 }
 
@@ -458,9 +375,9 @@ static void test_a_taken_temporary_name_is_not_written_through(void **state) {
     int code = backup(f, NULL, f->dest, &said);
     if (code != EXIT_OK)
         fail_msg("exit %d: %s", code, said);
-    assert_true(only_movie(f->dest, 1));
+    assert_true(sqlfile_only_movie(f->dest, 1));
     size_t size;
-    char *text = contents(victim, &size);
+    char *text = sqlfile_contents(victim, &size);
     assert_string_equal(text, "not to be written\n");
     free(text);
     struct stat st;

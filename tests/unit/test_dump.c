@@ -31,6 +31,7 @@
 #include "log.h"
 #include "store.h"
 #include "capture.h"
+#include "sqlfile.h"
 #include "tempdir.h"
 
 /* The database every test reads (dump only reads): made once. */
@@ -38,17 +39,6 @@ static struct {
     char dir[64];
     char db[128];
 } f;
-
-/* Run `sql` on the database file at `path` (a connection of its own). */
-static void exec(const char *path, const char *sql) {
-    sqlite3 *db;
-    char *err = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 2000);
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-        fail_msg("%s: %s", sql, err);
-    sqlite3_close(db);
-}
 
 /* Runs 1 (on the 24th) and 2 (on the 25th); movies written during run 1
  * (10), between the runs (11), at run 2's start (12), during it (13), and
@@ -90,7 +80,7 @@ static int group_setup(void **state) {
     if (store_open(f.db, "en-US", &s, err, sizeof err) != STORE_OK)
         fail_msg("store_open: %s", err);
     store_close(s);
-    exec(f.db, fixture_sql);
+    sqlfile_exec(f.db, fixture_sql);
     log_init(LOG_WARN, false, LOG_FORMAT_TEXT);
     /* a write to a pipe with no reader fails (EPIPE), as main has it */
     signal(SIGPIPE, SIG_IGN);

@@ -31,6 +31,7 @@
 #include "merge.h"
 #include "store.h"
 #include "capture.h"
+#include "sqlfile.h"
 #include "tempdir.h"
 
 struct fixture {
@@ -40,40 +41,10 @@ struct fixture {
     char b[128]; /* movie 2, run 1 */
 };
 
-/* Run `sql` on the database file at `path` (a connection of its own). */
-static void exec(const char *path, const char *sql) {
-    sqlite3 *db;
-    char *err = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 2000);
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-        fail_msg("%s: %s", sql, err);
-    sqlite3_close(db);
-}
-
-/* One integer read from the database file at `path`; -1 without a row. */
-static long long query(const char *path, const char *sql) {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    long long n = -1;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
 /* A tmdb-ingest database at `path` in `language`, then `sql` run on it. */
 static void make_db(const char *path, const char *language, const char *sql) {
-    struct store *s;
-    char err[256];
-    if (store_open(path, language, &s, err, sizeof err) != STORE_OK)
-        fail_msg("store_open: %s", err);
-    store_close(s);
-    exec(path, sql);
+    sqlfile_new_store(path, language);
+    sqlfile_exec(path, sql);
 }
 
 /* SQL for movie `id` fetched at `fetched_at`, its copy made at `made_at`. */
@@ -95,17 +66,6 @@ static const char *run_sql(int id, const char *source, const char *status, int u
              id, id, strcmp(status, "running") == 0 ? "NULL" : "'2026-11-01T00:10:00Z'", source,
              source, status, uid);
     return sql;
-}
-
-/* A copy of the file at `from` as `to`. */
-static void copy(const char *from, const char *to) {
-    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-    assert_true(in && out);
-    char buf[8192];
-    for (size_t n; (n = fread(buf, 1, sizeof buf, in)) > 0;)
-        assert_int_equal(fwrite(buf, 1, n, out), n);
-    fclose(in);
-    assert_int_equal(fclose(out), 0);
 }
 
 /* The inputs every test starts from, made once (each store_open() and
@@ -135,8 +95,8 @@ static int group_setup(void **state) {
              run_sql(1, "ids", "ok", 0xb1));
     make_db(templates.b, "en-US", sql);
     /* all of it in the files, copied alone */
-    exec(templates.a, "PRAGMA journal_mode=DELETE");
-    exec(templates.b, "PRAGMA journal_mode=DELETE");
+    sqlfile_exec(templates.a, "PRAGMA journal_mode=DELETE");
+    sqlfile_exec(templates.b, "PRAGMA journal_mode=DELETE");
     return 0;
 }
 
@@ -149,8 +109,8 @@ static int setup(void **state) {
     struct fixture *f = calloc(1, sizeof *f);
     if (!f || name_files(f) != 0)
         return -1;
-    copy(templates.a, f->a);
-    copy(templates.b, f->b);
+    sqlfile_copy(templates.a, f->a);
+    sqlfile_copy(templates.b, f->b);
     *state = f;
     return 0;
 }
@@ -192,7 +152,7 @@ static int merge(struct fixture *f, const char **said, ...) {
 static bool has_movie(const char *path, int id) {
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM movies WHERE id = %d", id);
-    return query(path, sql) == 1;
+    return sqlfile_int(path, sql) == 1;
 }
 
 /* Each input's movies and runs come into a new OUT, each input said with
@@ -203,13 +163,13 @@ static void test_the_inputs_are_merged_into_out(void **state) {
     snprintf(sql, sizeof sql, "%s", movie_sql(5, "2026-11-01T00:06:00Z", "2026-11-01T00:00:00Z"));
     snprintf(sql + strlen(sql), sizeof sql - strlen(sql), "%s",
              movie_sql(6, "2026-11-01T00:07:00Z", "2026-11-01T00:00:00Z"));
-    exec(f->b, sql);
+    sqlfile_exec(f->b, sql);
     const char *said;
     int code = merge(f, &said, "merge", f->out, f->a, f->b, NULL);
     if (code != EXIT_OK)
         fail_msg("exit %d: %s", code, said);
     assert_true(has_movie(f->out, 1) && has_movie(f->out, 2) && has_movie(f->out, 6));
-    assert_int_equal(query(f->out, "SELECT count(*) FROM runs"), 2);
+    assert_int_equal(sqlfile_int(f->out, "SELECT count(*) FROM runs"), 2);
     char expected[512];
     snprintf(expected, sizeof expected,
              "tmdb-ingest: merged %s: movies=1 taken=1 runs=1\n"
@@ -254,8 +214,9 @@ static void test_out_holds_the_first_inputs_language(void **state) {
     int code = merge(f, &said, "merge", f->out, ko, NULL);
     if (code != EXIT_OK)
         fail_msg("exit %d: %s", code, said);
-    assert_int_equal(query(f->out, "SELECT count(*) FROM meta WHERE key = 'language' AND value = "
-                                   "'ko-KR'"),
+    assert_int_equal(sqlfile_int(f->out,
+                                 "SELECT count(*) FROM meta WHERE key = 'language' AND value = "
+                                 "'ko-KR'"),
                      1);
 }
 
@@ -280,7 +241,7 @@ static void test_an_input_not_of_this_tool_or_language_merges_nothing(void **sta
     char other[160], ko[160], expected[256];
     snprintf(other, sizeof other, "%s/other.sqlite3", f->dir);
     snprintf(ko, sizeof ko, "%s/ko.sqlite3", f->dir);
-    exec(other, "CREATE TABLE t (x); INSERT INTO t VALUES (1)");
+    sqlfile_exec(other, "CREATE TABLE t (x); INSERT INTO t VALUES (1)");
     make_db(ko, "ko-KR", movie_sql(3, "2026-11-01T00:05:00Z", "2026-11-01T00:00:00Z"));
     snprintf(expected, sizeof expected,
              "%s holds ko-KR text, the first input en-US: nothing merged", ko);
@@ -337,9 +298,10 @@ static void test_a_damaged_input_leaves_the_earlier_ones_merged(void **state) {
     char damaged[160];
     snprintf(damaged, sizeof damaged, "%s/damaged.sqlite3", f->dir);
     make_db(damaged, "en-US", movie_sql(4, "2026-11-01T00:05:00Z", "2026-11-01T00:00:00Z"));
-    exec(damaged, "PRAGMA journal_mode=DELETE");
-    long long root = query(damaged, "SELECT rootpage FROM sqlite_schema WHERE name = 'movies'");
-    long long page_size = query(damaged, "PRAGMA page_size");
+    sqlfile_exec(damaged, "PRAGMA journal_mode=DELETE");
+    long long root =
+        sqlfile_int(damaged, "SELECT rootpage FROM sqlite_schema WHERE name = 'movies'");
+    long long page_size = sqlfile_int(damaged, "PRAGMA page_size");
     FILE *io = fopen(damaged, "r+b");
     assert_non_null(io);
     assert_int_equal(fseek(io, (long)((root - 1) * page_size), SEEK_SET), 0);
@@ -362,23 +324,23 @@ static void test_every_part_merged_again_moves_the_cursor_on(void **state) {
     char sql[1024];
     snprintf(sql, sizeof sql, "%s INSERT INTO meta (key, value) VALUES ('changes_from', '%s');",
              run_sql(2, "export", "ok", 0xe1), "2026-11-10");
-    exec(f->a, sql);
+    sqlfile_exec(f->a, sql);
     snprintf(sql, sizeof sql, "%s INSERT INTO meta (key, value) VALUES ('changes_from', '%s');",
              run_sql(2, "export", "ok", 0xe2), "2026-11-12");
-    exec(f->b, sql);
+    sqlfile_exec(f->b, sql);
     const char *said;
     assert_int_equal(merge(f, &said, "merge", f->out, f->a, f->b, NULL), EXIT_OK);
-    assert_int_equal(query(f->out, "SELECT value = '2026-11-10' FROM meta WHERE key = "
-                                   "'changes_from'"),
+    assert_int_equal(sqlfile_int(f->out, "SELECT value = '2026-11-10' FROM meta WHERE key = "
+                                         "'changes_from'"),
                      1);
     /* the next night: each part has read further */
-    exec(f->a, "UPDATE meta SET value = '2026-11-20' WHERE key = 'changes_from'");
-    exec(f->b, "UPDATE meta SET value = '2026-11-21' WHERE key = 'changes_from'");
+    sqlfile_exec(f->a, "UPDATE meta SET value = '2026-11-20' WHERE key = 'changes_from'");
+    sqlfile_exec(f->b, "UPDATE meta SET value = '2026-11-21' WHERE key = 'changes_from'");
     int code = merge(f, &said, "merge", f->out, f->a, f->b, NULL);
     if (code != EXIT_OK || strstr(said, "warning"))
         fail_msg("exit %d: %s", code, said);
-    assert_int_equal(query(f->out, "SELECT value = '2026-11-20' FROM meta WHERE key = "
-                                   "'changes_from'"),
+    assert_int_equal(sqlfile_int(f->out, "SELECT value = '2026-11-20' FROM meta WHERE key = "
+                                         "'changes_from'"),
                      1);
 }
 
@@ -403,11 +365,12 @@ static void assert_warned(struct fixture *f, const char *warning) {
  * not finish): OUT has none either, which is said, with what to do. */
 static void test_an_input_without_a_changes_cursor_is_warned_of(void **state) {
     struct fixture *f = *state;
-    exec(f->b, run_sql(2, "export", "interrupted", 0xe2));
+    sqlfile_exec(f->b, run_sql(2, "export", "interrupted", 0xe2));
     char expected[512];
     snprintf(expected, sizeof expected, "no changes cursor after merging %s: it has none", f->b);
     assert_warned(f, expected);
-    assert_int_equal(query(f->out, "SELECT count(*) FROM meta WHERE key = 'changes_from'"), 0);
+    assert_int_equal(sqlfile_int(f->out, "SELECT count(*) FROM meta WHERE key = 'changes_from'"),
+                     0);
 }
 
 /* OUT without a cursor from before, and an input without one: said once,
@@ -415,7 +378,7 @@ static void test_an_input_without_a_changes_cursor_is_warned_of(void **state) {
 static void test_an_input_without_a_cursor_into_an_out_without_one_is_said_once(void **state) {
     struct fixture *f = *state;
     make_db(f->out, "en-US", run_sql(1, "export", "interrupted", 0xe0));
-    exec(f->b, run_sql(2, "export", "interrupted", 0xe2));
+    sqlfile_exec(f->b, run_sql(2, "export", "interrupted", 0xe2));
     char expected[512];
     snprintf(expected, sizeof expected, "no changes cursor after merging %s: it has none", f->b);
     assert_warned(f, expected);
@@ -426,23 +389,24 @@ static void test_an_input_without_a_cursor_into_an_out_without_one_is_said_once(
  * the parts' cursor back, with no warning. */
 static void test_a_part_complete_again_gives_out_its_cursor_back(void **state) {
     struct fixture *f = *state;
-    exec(f->a, run_sql(2, "export", "interrupted", 0xe1));
+    sqlfile_exec(f->a, run_sql(2, "export", "interrupted", 0xe1));
     char sql[1024];
     snprintf(sql, sizeof sql, "%s INSERT INTO meta (key, value) VALUES ('changes_from', '%s');",
              run_sql(2, "export", "ok", 0xe2), "2026-11-12");
-    exec(f->b, sql);
+    sqlfile_exec(f->b, sql);
     char expected[512];
     snprintf(expected, sizeof expected, "no changes cursor after merging %s: it has none", f->a);
     assert_warned(f, expected);
-    assert_int_equal(query(f->out, "SELECT count(*) FROM meta WHERE key = 'changes_from'"), 0);
-    exec(f->a, "UPDATE runs SET status = 'ok' WHERE id = 2; INSERT INTO meta (key, value) "
-               "VALUES ('changes_from', '2026-11-20')");
+    assert_int_equal(sqlfile_int(f->out, "SELECT count(*) FROM meta WHERE key = 'changes_from'"),
+                     0);
+    sqlfile_exec(f->a, "UPDATE runs SET status = 'ok' WHERE id = 2; INSERT INTO meta (key, value) "
+                       "VALUES ('changes_from', '2026-11-20')");
     const char *said;
     int code = merge(f, &said, "merge", f->out, f->a, f->b, NULL);
     if (code != EXIT_OK || strstr(said, "warning"))
         fail_msg("exit %d: %s", code, said);
-    assert_int_equal(query(f->out, "SELECT value = '2026-11-12' FROM meta WHERE key = "
-                                   "'changes_from'"),
+    assert_int_equal(sqlfile_int(f->out, "SELECT value = '2026-11-12' FROM meta WHERE key = "
+                                         "'changes_from'"),
                      1);
 }
 
@@ -450,7 +414,7 @@ static void test_a_part_complete_again_gives_out_its_cursor_back(void **state) {
  * --since stays before them). */
 static void test_runs_still_running_are_warned_of(void **state) {
     struct fixture *f = *state;
-    exec(f->b, run_sql(2, "ids", "running", 0xb2));
+    sqlfile_exec(f->b, run_sql(2, "ids", "running", 0xb2));
     char expected[512];
     snprintf(expected, sizeof expected, "1 run(s) of %s were still running", f->b);
     assert_warned(f, expected);
@@ -461,8 +425,8 @@ static void test_runs_still_running_are_warned_of(void **state) {
 static void test_a_later_fetch_of_an_older_copy_is_warned_of(void **state) {
     struct fixture *f = *state;
     make_db(f->out, "en-US", movie_sql(2, "2026-11-01T00:05:00Z", "2026-11-01T00:00:00Z"));
-    exec(f->b, "UPDATE movies SET fetched_at = '2026-11-02T00:05:00Z', copy_made_at = "
-               "'2026-10-30T00:00:00Z' WHERE id = 2");
+    sqlfile_exec(f->b, "UPDATE movies SET fetched_at = '2026-11-02T00:05:00Z', copy_made_at = "
+                       "'2026-10-30T00:00:00Z' WHERE id = 2");
     char expected[512];
     snprintf(expected, sizeof expected,
              "%s: 1 movie(s) of %s and %s were fetched later from a copy older", f->out, f->out,

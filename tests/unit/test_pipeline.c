@@ -36,6 +36,7 @@
 #include "stop.h"
 #include "store.h"
 #include "loopback.h"
+#include "sqlfile.h"
 #include "tempdir.h"
 
 /* read(), pthread_create() and curl_easy_perform() as the code under test
@@ -392,21 +393,6 @@ static struct outcome run(struct fixture *f) {
     return o;
 }
 
-/* One integer read from the database file with `sql`. */
-static long long query(const struct fixture *f, const char *sql) {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    long long n = -1;
-    assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
 /* How many times the server was asked for each movie id, the most asked. */
 static int most_asks(const struct fixture *f, int *n_distinct) {
     int counts[1000] = {0};
@@ -461,13 +447,16 @@ static void test_every_id_fetched_once_and_its_result_written(void **state) {
     struct outcome o = run(f);
     assert_int_equal(o.status, PIPELINE_OK);
     assert_int_equal(o.stop, STOP_NONE);
-    assert_int_equal(query(f, "SELECT count(*) FROM movies"), 30);
-    assert_int_equal(query(f, "SELECT count(*) FROM movies WHERE title = 'Movie ' || id"), 30);
-    assert_int_equal(query(f, "SELECT count(*) FROM fetch_failures WHERE kind = 'missing' AND "
-                              "movie_id IN (101, 102)"),
+    assert_int_equal(sqlfile_int(f->db, "SELECT count(*) FROM movies"), 30);
+    assert_int_equal(sqlfile_int(f->db, "SELECT count(*) FROM movies WHERE title = 'Movie ' || id"),
+                     30);
+    assert_int_equal(sqlfile_int(f->db,
+                                 "SELECT count(*) FROM fetch_failures WHERE kind = 'missing' AND "
+                                 "movie_id IN (101, 102)"),
                      2);
-    assert_int_equal(query(f, "SELECT count(*) FROM fetch_failures WHERE kind = 'failed' AND "
-                              "movie_id = 201"),
+    assert_int_equal(sqlfile_int(f->db,
+                                 "SELECT count(*) FROM fetch_failures WHERE kind = 'failed' AND "
+                                 "movie_id = 201"),
                      1);
     int distinct;
     assert_int_equal(most_asks(f, &distinct), 1);
@@ -489,7 +478,7 @@ static void test_one_worker_and_a_queue_of_one(void **state) {
     f->cfg.queue_size = 1;
     struct outcome o = run(f);
     assert_int_equal(o.status, PIPELINE_OK);
-    assert_int_equal(query(f, "SELECT count(*) FROM movies"), 10);
+    assert_int_equal(sqlfile_int(f->db, "SELECT count(*) FROM movies"), 10);
     assert_int_equal(o.answers, 10);
 }
 
@@ -506,8 +495,8 @@ static void test_a_dry_run_fetches_and_writes_nothing(void **state) {
     assert_int_equal(o.requested, 11);
     int distinct;
     assert_int_equal(most_asks(f, &distinct), 0);
-    assert_int_equal(query(f, "SELECT count(*) FROM movies"), 0);
-    assert_int_equal(query(f, "SELECT count(*) FROM fetch_failures"), 0);
+    assert_int_equal(sqlfile_int(f->db, "SELECT count(*) FROM movies"), 0);
+    assert_int_equal(sqlfile_int(f->db, "SELECT count(*) FROM fetch_failures"), 0);
     assert_int_equal(o.stored + o.failed + o.answers, 0);
 }
 
@@ -524,8 +513,8 @@ static void test_a_signal_stops_the_run_and_keeps_what_was_fetched(void **state)
     assert_int_equal(o.stop, STOP_SIGNAL);
     if (o.ms > 5000)
         fail_msg("the run took %lld ms to stop", o.ms);
-    assert_int_equal(query(f, "SELECT count(*) FROM movies WHERE id IN (1, 2, 3)"), 3);
-    assert_int_equal(query(f, "SELECT count(*) FROM fetch_failures"), 0);
+    assert_int_equal(sqlfile_int(f->db, "SELECT count(*) FROM movies WHERE id IN (1, 2, 3)"), 3);
+    assert_int_equal(sqlfile_int(f->db, "SELECT count(*) FROM fetch_failures"), 0);
     assert_int_equal(o.failed, 0);
 }
 
@@ -542,7 +531,7 @@ static void test_a_fatal_answer_stops_the_run(void **state) {
     struct outcome o = run(f);
     assert_int_equal(o.status, PIPELINE_FATAL);
     assert_int_equal(o.stop, STOP_FATAL);
-    assert_int_equal(query(f, "SELECT count(*) FROM movies WHERE id IN (1, 2, 3)"), 3);
+    assert_int_equal(sqlfile_int(f->db, "SELECT count(*) FROM movies WHERE id IN (1, 2, 3)"), 3);
     for (long long id = 4; id <= 12; id++)
         if (asked(f, id))
             fail_msg("movie %lld asked for after the 401", id);
@@ -564,7 +553,7 @@ static void test_failures_unanswered_in_a_row_make_the_run_unavailable(void **st
     struct outcome o = run(f);
     assert_int_equal(o.status, PIPELINE_UNAVAILABLE);
     assert_int_equal(o.stop, STOP_UNAVAILABLE);
-    assert_true(query(f, "SELECT count(*) FROM fetch_failures") >= 3);
+    assert_true(sqlfile_int(f->db, "SELECT count(*) FROM fetch_failures") >= 3);
 }
 
 /* An API base where nothing listens: the producer's check of it fails for
@@ -578,7 +567,7 @@ static void test_an_unreachable_host_makes_the_run_unavailable(void **state) {
     loopback_close(&closed); /* the port refuses from now on */
     struct outcome o = run(f);
     assert_int_equal(o.status, PIPELINE_UNAVAILABLE);
-    assert_int_equal(query(f, "SELECT count(*) FROM movies"), 0);
+    assert_int_equal(sqlfile_int(f->db, "SELECT count(*) FROM movies"), 0);
 }
 
 /* The server gone in the middle of a run (its port refuses): the worker
@@ -595,7 +584,7 @@ static void test_a_host_gone_mid_run_makes_the_run_unavailable(void **state) {
     struct outcome o = run(f);
     assert_int_equal(o.status, PIPELINE_UNAVAILABLE);
     assert_int_equal(o.stop, STOP_UNAVAILABLE);
-    assert_int_equal(query(f, "SELECT count(*) FROM movies WHERE id IN (1, 2, 3)"), 3);
+    assert_int_equal(sqlfile_int(f->db, "SELECT count(*) FROM movies WHERE id IN (1, 2, 3)"), 3);
     assert_non_null(strstr(said(f), "movie 4: "));
 }
 
@@ -612,7 +601,7 @@ static void test_a_source_failing_part_way_keeps_what_was_fetched(void **state) 
     failing_fd = -1;
     assert_int_equal(o.status, PIPELINE_SOURCE_ERROR);
     assert_int_equal(o.stop, STOP_NONE);
-    assert_int_equal(query(f, "SELECT count(*) FROM movies WHERE id IN (1, 2, 3)"), 3);
+    assert_int_equal(sqlfile_int(f->db, "SELECT count(*) FROM movies WHERE id IN (1, 2, 3)"), 3);
     assert_non_null(strstr(said(f), "reading standard input: "));
 }
 

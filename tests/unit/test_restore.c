@@ -29,6 +29,7 @@
 #include "stop.h"
 #include "store.h"
 #include "capture.h"
+#include "sqlfile.h"
 #include "tempdir.h"
 
 struct fixture {
@@ -36,64 +37,6 @@ struct fixture {
     char db[128];
     char backup[128];
 };
-
-/* Run `sql` on the database file at `path` (a connection of its own). */
-static void exec(const char *path, const char *sql) {
-    sqlite3 *db;
-    char *err = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 2000);
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
-        fail_msg("%s: %s", sql, err);
-    sqlite3_close(db);
-}
-
-/* One integer read from the database file at `path`; -1 without a row. */
-static long long query(const char *path, const char *sql) {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    long long n = -1;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    if (sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return n;
-}
-
-/* Whether movie `id` is the only movie of the database file at `path`. */
-static bool only_movie(const char *path, int id) {
-    char sql[128];
-    snprintf(sql, sizeof sql, "SELECT count(*) = 1 AND min(id) = %d FROM movies", id);
-    return query(path, sql) == 1;
-}
-
-/* A tmdb-ingest database at `path` holding movie `id` and runs 1 to
- * `runs`. */
-static void make_db(const char *path, int id, int runs) {
-    struct store *s;
-    char err[256];
-    if (store_open(path, "en-US", &s, err, sizeof err) != STORE_OK)
-        fail_msg("store_open: %s", err);
-    store_close(s);
-    char sql[512];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO movies (id, title, raw_json, language, fetched_at) VALUES "
-             "(%d, 'Movie %d', '{}', 'en-US', '2026-11-01T00:00:00Z')",
-             id, id);
-    exec(path, sql);
-    for (int r = 1; r <= runs; r++) {
-        snprintf(sql, sizeof sql,
-                 "INSERT INTO runs (id, started_at, finished_at, command, source, status) "
-                 "VALUES (%d, '2026-11-0%dT00:00:00Z', '2026-11-0%dT00:10:00Z', 'ids', 'ids', "
-                 "'ok')",
-                 r, r, r);
-        exec(path, sql);
-    }
-    exec(path, "PRAGMA wal_checkpoint(TRUNCATE)"); /* all of it in the file, copied alone */
-}
 
 /* Commit `sql` to the database at `path` in WAL mode, in a process that
  * then dies without closing it (a load killed): the commit stays in
@@ -120,22 +63,6 @@ static void commit_left_in_wal(const char *path, const char *sql) {
     assert_true(st.st_size > 0);
 }
 
-/* The bytes of the file at `path`, malloc'd; its size in *size. */
-static char *contents(const char *path, size_t *size) {
-    FILE *in = fopen(path, "rb");
-    assert_non_null(in);
-    assert_int_equal(fseek(in, 0, SEEK_END), 0);
-    long n = ftell(in);
-    assert_true(n >= 0);
-    rewind(in);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, in), (size_t)n);
-    fclose(in);
-    *size = (size_t)n;
-    return buf;
-}
-
 /* Names in the directory holding ".tmp-" or ".replaced": what a restore
  * leaves behind only when it fails to clean up. */
 static int leftovers(const struct fixture *f) {
@@ -149,17 +76,6 @@ static int leftovers(const struct fixture *f) {
     return n;
 }
 
-/* A copy of the file at `from` as `to`. */
-static void copy(const char *from, const char *to) {
-    size_t size;
-    char *bytes = contents(from, &size);
-    FILE *out = fopen(to, "wb");
-    assert_non_null(out);
-    assert_int_equal(fwrite(bytes, 1, size, out), size);
-    assert_int_equal(fclose(out), 0);
-    free(bytes);
-}
-
 /* The database and the backup every test starts from, made once (each
  * store_open() and commit is synced to disk) and copied for each test. */
 static struct fixture templates;
@@ -171,8 +87,8 @@ static int group_setup(void **state) {
         return -1;
     snprintf(templates.db, sizeof templates.db, "%s/db.sqlite3", templates.dir);
     snprintf(templates.backup, sizeof templates.backup, "%s/backup.sqlite3", templates.dir);
-    make_db(templates.db, 1, 5);     /* movie 1, runs 1 to 5 */
-    make_db(templates.backup, 2, 2); /* movie 2, runs 1 and 2 */
+    sqlfile_make_db(templates.db, 1, 5);     /* movie 1, runs 1 to 5 */
+    sqlfile_make_db(templates.backup, 2, 2); /* movie 2, runs 1 and 2 */
     return 0;
 }
 
@@ -190,8 +106,8 @@ static int setup(void **state) {
         return -1;
     snprintf(f->db, sizeof f->db, "%s/db.sqlite3", f->dir);
     snprintf(f->backup, sizeof f->backup, "%s/backup.sqlite3", f->dir);
-    copy(templates.db, f->db);
-    copy(templates.backup, f->backup);
+    sqlfile_copy(templates.db, f->db);
+    sqlfile_copy(templates.backup, f->backup);
     *state = f;
     return 0;
 }
@@ -214,8 +130,8 @@ static int restore(struct fixture *f, const char *backup, const char **said) {
 
 /* The database is as setup() made it: movie 1, runs through 5. */
 static void assert_database_as_it_was(const struct fixture *f) {
-    assert_true(only_movie(f->db, 1));
-    assert_int_equal(query(f->db, "SELECT max(id) FROM runs"), 5);
+    assert_true(sqlfile_only_movie(f->db, 1));
+    assert_int_equal(sqlfile_int(f->db, "SELECT max(id) FROM runs"), 5);
 }
 
 /* The backup's rows replace the database's; the backup is only read; the
@@ -224,14 +140,14 @@ static void test_the_backup_replaces_the_database(void **state) {
     struct fixture *f = *state;
     assert_int_equal(chmod(f->db, 0640), 0);
     size_t before_size, after_size;
-    char *before = contents(f->backup, &before_size);
+    char *before = sqlfile_contents(f->backup, &before_size);
     const char *said;
     int code = restore(f, NULL, &said);
     if (code != EXIT_OK)
         fail_msg("exit %d: %s", code, said);
-    assert_true(only_movie(f->db, 2));
-    assert_int_equal(query(f->db, "SELECT count(*) FROM runs"), 2);
-    char *after = contents(f->backup, &after_size);
+    assert_true(sqlfile_only_movie(f->db, 2));
+    assert_int_equal(sqlfile_int(f->db, "SELECT count(*) FROM runs"), 2);
+    char *after = sqlfile_contents(f->backup, &after_size);
     assert_int_equal(after_size, before_size);
     assert_memory_equal(after, before, before_size);
     free(before);
@@ -273,7 +189,7 @@ static void test_the_replaced_databases_wal_is_not_read_into_it(void **state) {
     char wal[160];
     snprintf(wal, sizeof wal, "%s-wal", f->db);
     assert_int_equal(access(wal, F_OK), -1);
-    assert_true(only_movie(f->db, 2));
+    assert_true(sqlfile_only_movie(f->db, 2));
     assert_int_equal(leftovers(f), 0);
 }
 
@@ -287,7 +203,7 @@ static void test_a_backups_wal_commits_are_restored(void **state) {
     int code = restore(f, NULL, &said);
     if (code != EXIT_OK)
         fail_msg("exit %d: %s", code, said);
-    assert_int_equal(query(f->db, "SELECT count(*) FROM movies WHERE id IN (2, 7)"), 2);
+    assert_int_equal(sqlfile_int(f->db, "SELECT count(*) FROM movies WHERE id IN (2, 7)"), 2);
     assert_int_equal(leftovers(f), 0);
 }
 
@@ -300,16 +216,16 @@ static void test_a_wal_beside_a_backup_in_rollback_mode_is_not_restored(void **s
     snprintf(other, sizeof other, "%s/other.sqlite3", f->dir);
     snprintf(other_wal, sizeof other_wal, "%s-wal", other);
     snprintf(wal, sizeof wal, "%s-wal", f->backup);
-    copy(f->backup, other);
+    sqlfile_copy(f->backup, other);
     commit_left_in_wal(other, "INSERT INTO movies (id, title, raw_json, language, fetched_at) "
                               "VALUES (8, 'Movie 8', '{}', 'en-US', '2026-11-02T00:00:00Z')");
-    exec(f->backup, "PRAGMA journal_mode=DELETE");
+    sqlfile_exec(f->backup, "PRAGMA journal_mode=DELETE");
     assert_int_equal(rename(other_wal, wal), 0);
     const char *said;
     int code = restore(f, NULL, &said);
     if (code != EXIT_OK)
         fail_msg("exit %d: %s", code, said);
-    assert_true(only_movie(f->db, 2));
+    assert_true(sqlfile_only_movie(f->db, 2));
 }
 
 /* A database that is gone (with its lock file) is restored. */
@@ -320,7 +236,7 @@ static void test_a_lost_database_is_restored(void **state) {
     int code = restore(f, NULL, &said);
     if (code != EXIT_OK)
         fail_msg("exit %d: %s", code, said);
-    assert_true(only_movie(f->db, 2));
+    assert_true(sqlfile_only_movie(f->db, 2));
 }
 
 /* Restored by root into a lost database in a directory that is a
@@ -365,9 +281,9 @@ static void test_what_is_not_a_backup_is_refused(void **state) {
           out);
     assert_int_equal(fclose(out), 0);
     assert_int_equal(symlink(f->db, link), 0);
-    exec(other, "CREATE TABLE t (x); INSERT INTO t VALUES (1)");
+    sqlfile_exec(other, "CREATE TABLE t (x); INSERT INTO t VALUES (1)");
     size_t size;
-    char *bytes = contents(f->backup, &size);
+    char *bytes = sqlfile_contents(f->backup, &size);
     out = fopen(damaged, "wb");
     assert_non_null(out);
     assert_int_equal(fwrite(bytes, 1, size / 2, out), size / 2); /* cut in half */
