@@ -18,6 +18,7 @@
 #include "movie.h"
 #include "stop.h"
 #include "store.h"
+#include "sqlfile.h"
 #include "tempdir.h"
 /* the connection, for what only SQLite can tell (statements prepared again) */
 #include "../../src/store_internal.h"
@@ -42,21 +43,6 @@ static int teardown(void **state) {
     int rc = tempdir_remove(f->dir);
     free(f);
     return rc == 0 ? 0 : -1;
-}
-
-/* One integer from SQL, through a separate connection (as an analyst would). */
-static long long q(const char *path, const char *sql) {
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    long long v = -1;
-    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return v;
 }
 
 /* One text value from SQL into buf. */
@@ -145,12 +131,13 @@ static void test_open_creates_schema_wal_and_language(void **state) {
     char buf[64];
     struct store *s = open_ok(f->path, "ko-KR");
     store_close(s);
-    assert_int_equal(q(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(sqlfile_int(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_string_equal(qs(f->path, "PRAGMA journal_mode", buf, sizeof buf), "wal");
     assert_string_equal(qs(f->path, "SELECT value FROM meta WHERE key='language'", buf, sizeof buf),
                         "ko-KR");
-    assert_int_equal(q(f->path, "SELECT count(*) FROM sqlite_schema WHERE name IN ('movies', "
-                                "'genres', 'movie_genres', 'runs', 'fetch_failures')"),
+    assert_int_equal(sqlfile_int(f->path,
+                                 "SELECT count(*) FROM sqlite_schema WHERE name IN ('movies', "
+                                 "'genres', 'movie_genres', 'runs', 'fetch_failures')"),
                      5);
     s = open_ok(f->path, "ko-KR"); /* reopening applies the schema again harmlessly */
     store_close(s);
@@ -225,7 +212,7 @@ static void test_foreign_sqlite_database_is_refused(void **state) {
     struct store *s;
     char err[256];
     assert_int_equal(store_open(f->path, "ko-KR", &s, err, sizeof err), STORE_ERR_SCHEMA);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
     /* read-only (stats, dump, merge inputs): not ours, not an older schema
      * for store_upgrade() to bring up */
     assert_int_equal(store_open_readonly(f->path, &s, err, sizeof err), STORE_ERR_SCHEMA);
@@ -237,8 +224,8 @@ static void test_foreign_sqlite_database_is_refused(void **state) {
     sqlite3_close(db);
     assert_int_equal(store_open(f->path, "ko-KR", &s, err, sizeof err), STORE_ERR_SCHEMA);
     assert_non_null(strstr(err, "not a tmdb-ingest database"));
-    assert_int_equal(q(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
-    assert_int_equal(q(f->path, "PRAGMA user_version"), -1);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
+    assert_int_equal(sqlfile_int(f->path, "PRAGMA user_version"), -1);
     assert_int_equal(store_open_readonly(f->path, &s, err, sizeof err), STORE_ERR_SCHEMA);
     assert_non_null(strstr(err, "not a database this tmdb-ingest can read"));
     /* another program's user_version of ours (no language: no tmdb-ingest
@@ -252,8 +239,8 @@ static void test_foreign_sqlite_database_is_refused(void **state) {
         sqlite3_close(db);
         assert_int_equal(store_open(f->path, "ko-KR", &s, err, sizeof err), STORE_ERR_SCHEMA);
         assert_non_null(strstr(err, "not a tmdb-ingest database (no language)"));
-        assert_int_equal(q(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
-        assert_int_equal(q(f->path, "PRAGMA user_version"), version);
+        assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM sqlite_schema"), 1);
+        assert_int_equal(sqlfile_int(f->path, "PRAGMA user_version"), version);
         assert_int_equal(store_open_readonly(f->path, &s, err, sizeof err), STORE_ERR_SCHEMA);
         assert_non_null(strstr(err, "not a tmdb-ingest database (no language)"));
     }
@@ -268,13 +255,14 @@ static void test_upsert_then_replace_links(void **state) {
     assert_int_equal(store_upsert_movie(s, &m, "2026-11-24T03:00:00Z", "2026-11-22T09:00:00Z"),
                      STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
-    assert_int_equal(q(f->path, "SELECT revenue FROM movies WHERE id=496243"), 2923706026LL);
+    assert_int_equal(sqlfile_int(f->path, "SELECT revenue FROM movies WHERE id=496243"),
+                     2923706026LL);
     assert_string_equal(qs(f->path, "SELECT copy_made_at FROM movies", buf, sizeof buf),
                         "2026-11-22T09:00:00Z");
     assert_string_equal(qs(f->path, "SELECT overview FROM movies", buf, sizeof buf),
                         "emoji 🎬 \"quotes\"");
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE imdb_id IS NULL AND "
-                                "homepage IS NULL AND tagline IS NULL"),
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies WHERE imdb_id IS NULL AND "
+                                          "homepage IS NULL AND tagline IS NULL"),
                      1);
     assert_string_equal(qs(f->path,
                            "SELECT group_concat(genre_id) FROM (SELECT genre_id FROM "
@@ -283,11 +271,12 @@ static void test_upsert_then_replace_links(void **state) {
                         "18,53,35");
     assert_string_equal(qs(f->path, "SELECT genres FROM movie_summary", buf, sizeof buf),
                         "드라마, 스릴러, 코미디");
-    assert_int_equal(q(f->path, "SELECT collection_id FROM movies"), 10);
+    assert_int_equal(sqlfile_int(f->path, "SELECT collection_id FROM movies"), 10);
 
     /* no popularity in the body: NULL; a vote_average of 0 stays 0 */
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE popularity IS NULL AND "
-                                "vote_average = 8.5 AND vote_count = 17000"),
+    assert_int_equal(sqlfile_int(f->path,
+                                 "SELECT count(*) FROM movies WHERE popularity IS NULL AND "
+                                 "vote_average = 8.5 AND vote_count = 17000"),
                      1);
 
     m.title = "Parasite";
@@ -299,16 +288,18 @@ static void test_upsert_then_replace_links(void **state) {
     assert_int_equal(store_upsert_movie(s, &m, "2026-11-25T03:00:00Z", NULL), STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
     store_close(s);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 1);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies"), 1);
     assert_string_equal(qs(f->path, "SELECT title FROM movies", buf, sizeof buf), "Parasite");
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE runtime IS NULL"), 1);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE vote_count IS NULL AND "
-                                "vote_average = 0"),
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies WHERE runtime IS NULL"), 1);
+    assert_int_equal(sqlfile_int(f->path,
+                                 "SELECT count(*) FROM movies WHERE vote_count IS NULL AND "
+                                 "vote_average = 0"),
                      1);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_genres"), 1);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM genres"), 3);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movie_genres"), 1);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM genres"), 3);
     /* a copy of unknown time replaces the known one: it is not that old */
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE copy_made_at IS NULL"), 1);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies WHERE copy_made_at IS NULL"),
+                     1);
 }
 
 /* A movie that fails half-way (its row and a genre written, the next genre
@@ -341,8 +332,9 @@ static void test_failing_movie_is_undone_with_its_batch(void **state) {
                            "SELECT group_concat(id) FROM (SELECT id FROM movies ORDER BY id)", ids,
                            sizeof ids),
                         "1,4");
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_genres WHERE movie_id IN (2, 3)"), 0);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies_fts"), 2);
+    assert_int_equal(
+        sqlfile_int(f->path, "SELECT count(*) FROM movie_genres WHERE movie_id IN (2, 3)"), 0);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies_fts"), 2);
 }
 
 /* The store skips the upsert of a shared row it has already written with
@@ -381,9 +373,10 @@ static void test_shared_row_of_an_undone_movie_is_written_again(void **state) {
     assert_int_equal(store_upsert_movie(s, &fourth, "t", NULL), STORE_OK);
     assert_int_equal(store_commit(s), STORE_OK);
     store_close(s);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM genres WHERE id IN (77, 78)"), 2);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_genres WHERE movie_id IN (2, 4)"), 2);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 2);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM genres WHERE id IN (77, 78)"), 2);
+    assert_int_equal(
+        sqlfile_int(f->path, "SELECT count(*) FROM movie_genres WHERE movie_id IN (2, 4)"), 2);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies"), 2);
 }
 
 /* A shared row named again with other values is written again. */
@@ -424,7 +417,7 @@ static void test_rollback_discards_the_batch(void **state) {
     assert_int_equal(store_upsert_movie(s, &m, "t", NULL), STORE_OK);
     assert_int_equal(store_rollback(s), STORE_OK);
     store_close(s);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 0);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies"), 0);
 }
 
 static struct movie_cast CAST[] = {
@@ -556,11 +549,12 @@ static void test_parts_are_stored(void **state) {
                                          "languages",   "people", "keywords"};
     for (size_t i = 0; i < sizeof shared / sizeof *shared; i++) {
         snprintf(buf, sizeof buf, "SELECT count(*) FROM %s", shared[i]);
-        long long rows = q(db, buf);
+        long long rows = sqlfile_int(db, buf);
         snprintf(buf, sizeof buf,
                  "SELECT count(*) FROM %s WHERE updated_at LIKE '20__-__-__T__:__:__Z'", shared[i]);
-        if (rows < 1 || q(db, buf) != rows)
-            fail_msg("%s: %lld of %lld rows with a time of writing", shared[i], q(db, buf), rows);
+        if (rows < 1 || sqlfile_int(db, buf) != rows)
+            fail_msg("%s: %lld of %lld rows with a time of writing", shared[i],
+                     sqlfile_int(db, buf), rows);
     }
     assert_string_equal(qs(db, "SELECT appended FROM movies", buf, sizeof buf),
                         "credits,keywords,release_dates,external_ids,translations");
@@ -577,7 +571,7 @@ static void test_parts_are_stored(void **state) {
                            "ORDER BY credit_id)",
                            buf, sizeof buf),
                         "c-bong-1,21684,Directing,Director | c-bong-2,21684,Writing,Screenplay");
-    assert_int_equal(q(db, "SELECT count(*) FROM people"), 3);
+    assert_int_equal(sqlfile_int(db, "SELECT count(*) FROM people"), 3);
     assert_string_equal(qs(db,
                            "SELECT name || ',' || original_name || ',' || gender || ',' || "
                            "ifnull(known_for_department, 'NULL') || ',' || "
@@ -647,22 +641,23 @@ static void test_restoring_replaces_present_parts_only(void **state) {
                            "movie_cast ORDER BY cast_order, credit_id)",
                            buf, sizeof buf),
                         "c-new,c-park-2");
-    assert_int_equal(q(db, "SELECT count(*) FROM movie_crew"), 0); /* credits had no crew */
+    assert_int_equal(sqlfile_int(db, "SELECT count(*) FROM movie_crew"),
+                     0); /* credits had no crew */
     assert_string_equal(qs(db, "SELECT name FROM people WHERE id = 1255881", buf, sizeof buf),
                         "박소담 (renamed)");
-    assert_int_equal(q(db, "SELECT adult FROM people WHERE id = 99"), 1);
-    assert_int_equal(q(db, "SELECT count(*) FROM movie_keywords"), 2);
-    assert_int_equal(q(db, "SELECT count(*) FROM release_dates"), 3);
-    assert_int_equal(q(db, "SELECT count(*) FROM external_ids"), 1);
-    assert_int_equal(q(db, "SELECT count(*) FROM translations"), 2);
+    assert_int_equal(sqlfile_int(db, "SELECT adult FROM people WHERE id = 99"), 1);
+    assert_int_equal(sqlfile_int(db, "SELECT count(*) FROM movie_keywords"), 2);
+    assert_int_equal(sqlfile_int(db, "SELECT count(*) FROM release_dates"), 3);
+    assert_int_equal(sqlfile_int(db, "SELECT count(*) FROM external_ids"), 1);
+    assert_int_equal(sqlfile_int(db, "SELECT count(*) FROM translations"), 2);
     assert_string_equal(qs(db, "SELECT appended FROM movies", buf, sizeof buf), "credits");
 
     /* a body without any part: every part's rows stay, appended is NULL */
     struct movie plain = sample(496243, "Parasite");
     upsert_ok(s, &plain);
-    assert_int_equal(q(db, "SELECT count(*) FROM movie_cast"), 2);
-    assert_int_equal(q(db, "SELECT count(*) FROM movie_keywords"), 2);
-    assert_int_equal(q(db, "SELECT count(*) FROM movies WHERE appended IS NULL"), 1);
+    assert_int_equal(sqlfile_int(db, "SELECT count(*) FROM movie_cast"), 2);
+    assert_int_equal(sqlfile_int(db, "SELECT count(*) FROM movie_keywords"), 2);
+    assert_int_equal(sqlfile_int(db, "SELECT count(*) FROM movies WHERE appended IS NULL"), 1);
 
     /* present but empty parts empty their tables; external_ids is replaced in place */
     struct movie empty = sample(496243, "Parasite");
@@ -671,16 +666,16 @@ static void test_restoring_replaces_present_parts_only(void **state) {
     empty.external_ids.imdb_id = "tt0000001";
     upsert_ok(s, &empty);
     store_close(s);
-    assert_int_equal(q(db, "SELECT count(*) FROM movie_keywords"), 0);
-    assert_int_equal(q(db, "SELECT count(*) FROM release_dates"), 0);
-    assert_int_equal(q(db, "SELECT count(*) FROM translations"), 0);
+    assert_int_equal(sqlfile_int(db, "SELECT count(*) FROM movie_keywords"), 0);
+    assert_int_equal(sqlfile_int(db, "SELECT count(*) FROM release_dates"), 0);
+    assert_int_equal(sqlfile_int(db, "SELECT count(*) FROM translations"), 0);
     assert_string_equal(qs(db,
                            "SELECT imdb_id || ',' || ifnull(wikidata_id, 'NULL') FROM "
                            "external_ids",
                            buf, sizeof buf),
                         "tt0000001,NULL");
-    assert_int_equal(q(db, "SELECT count(*) FROM movie_cast"), 2);
-    assert_int_equal(q(db, "SELECT count(*) FROM keywords"), 2); /* shared rows stay */
+    assert_int_equal(sqlfile_int(db, "SELECT count(*) FROM movie_cast"), 2);
+    assert_int_equal(sqlfile_int(db, "SELECT count(*) FROM keywords"), 2); /* shared rows stay */
     assert_string_equal(qs(db, "SELECT appended FROM movies", buf, sizeof buf),
                         "keywords,release_dates,external_ids,translations");
 }
@@ -740,7 +735,7 @@ static void test_reload_leaves_unchanged_rows_alone(void **state) {
     assert_int_equal(sqlite3_total_changes(s->db) - changes, 1 + 5);
     store_close(s);
     assert_string_equal(owned_rows(f->path, after, sizeof after), before);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_cast"), 2);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movie_cast"), 2);
 }
 
 /* A new store at `path` holding movie m, in `rows` the rows m owns, and
@@ -903,7 +898,7 @@ static void test_reload_rewrites_changed_keys_only(void **state) {
         upsert_ok(s, &m);
         assert_true(runs_of(s, ST_UPDATE_MOVIE_ALL) > all);
         assert_int_equal(runs_of(s, ST_UPDATE_MOVIE), narrow);
-        assert_int_equal(q(f->path, checks[step]), 1);
+        assert_int_equal(sqlfile_int(f->path, checks[step]), 1);
     }
     narrow = runs_of(s, ST_UPDATE_MOVIE);
     all = runs_of(s, ST_UPDATE_MOVIE_ALL);
@@ -913,7 +908,7 @@ static void test_reload_rewrites_changed_keys_only(void **state) {
     store_close(s);
     char buf[64];
     assert_string_equal(qs(f->path, "PRAGMA integrity_check", buf, sizeof buf), "ok");
-    assert_int_equal(q(f->path, "SELECT revenue FROM movies INDEXED BY movies_year"), 7);
+    assert_int_equal(sqlfile_int(f->path, "SELECT revenue FROM movies INDEXED BY movies_year"), 7);
 }
 
 static void test_parts_of_two_movies_share_people(void **state) {
@@ -931,12 +926,12 @@ static void test_parts_of_two_movies_share_people(void **state) {
     b.n_crew = 0;
     upsert_ok(s, &b);
     store_close(s);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_cast WHERE movie_id = 1"), 2);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_cast WHERE movie_id = 2"), 1);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_crew WHERE movie_id = 1"), 2);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_crew WHERE movie_id = 2"), 0);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM people"), 3);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_keywords"), 4);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movie_cast WHERE movie_id = 1"), 2);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movie_cast WHERE movie_id = 2"), 1);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movie_crew WHERE movie_id = 1"), 2);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movie_crew WHERE movie_id = 2"), 0);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM people"), 3);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movie_keywords"), 4);
 }
 
 static void test_failing_part_leaves_nothing_of_the_movie(void **state) {
@@ -956,8 +951,8 @@ static void test_failing_part_leaves_nothing_of_the_movie(void **state) {
     store_close(s);
     char buf[64];
     assert_string_equal(qs(f->path, "SELECT title FROM movies", buf, sizeof buf), "기생충");
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_cast"), 2);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_keywords"), 2);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movie_cast"), 2);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movie_keywords"), 2);
 }
 
 static void test_upsert_clears_deleted_at(void **state) {
@@ -971,10 +966,12 @@ static void test_upsert_clears_deleted_at(void **state) {
         sqlite3_exec(db, "UPDATE movies SET deleted_at = '2026-11-20T00:00:00Z'", NULL, NULL, NULL),
         SQLITE_OK);
     sqlite3_close(db);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL"), 1);
+    assert_int_equal(
+        sqlfile_int(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL"), 1);
     upsert_ok(s, &m); /* it answered 200 again: it exists */
     store_close(s);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NULL"), 1);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NULL"),
+                     1);
 }
 
 /* "2026-11-26T00:00:00Z" as seconds since the epoch; NULL as 0 (none). */
@@ -1011,7 +1008,7 @@ static void test_stale_copies_are_noted_and_cleared(void **state) {
     note_ok(s, 2, today, "2026-11-26T00:00:00Z", false); /* made as it ended: fresh */
     note_ok(s, 3, today, NULL, false);                   /* no Date: fresh */
     note_ok(s, 4, NULL, "2026-11-20T00:00:00Z", false);  /* no need, no note: nothing */
-    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 1);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM stale_copies"), 1);
     note_ok(s, 1, tomorrow, "2026-11-26T05:00:00Z", true); /* a later window: the later need */
     note_ok(s, 1, today, "2026-11-26T06:00:00Z", true);    /* an earlier need does not win */
     assert_string_equal(
@@ -1021,10 +1018,10 @@ static void test_stale_copies_are_noted_and_cleared(void **state) {
     assert_string_equal(qs(f->path, "SELECT copy_made_at FROM stale_copies", buf, sizeof buf),
                         "2026-11-26T23:00:00Z");
     note_ok(s, 1, NULL, tomorrow, false); /* new enough: cleared */
-    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 0);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM stale_copies"), 0);
     note_ok(s, 5, today, "2026-11-25T00:00:00Z", true);
     note_ok(s, 5, NULL, NULL, false); /* no Date: cleared */
-    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 0);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM stale_copies"), 0);
     store_close(s);
 }
 
@@ -1064,13 +1061,13 @@ static void test_a_copy_older_than_the_stored_one_is_noted(void **state) {
     note_ok(s, 1, NULL, "2026-11-26T11:00:00Z", false); /* newer: nothing */
     note_ok(s, 2, NULL, "2026-11-26T11:00:00Z", false); /* no copy time: as new as its fetch */
     note_ok(s, 3, NULL, "2026-11-20T00:00:00Z", false); /* not stored */
-    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 0);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM stale_copies"), 0);
     note_ok(s, 2, NULL, "2026-11-26T10:59:59Z", true); /* older than its fetch */
     assert_string_equal(
         qs(f->path, "SELECT needed_from || ' ' || copy_made_at FROM stale_copies", buf, sizeof buf),
         "2026-11-26T11:00:00Z 2026-11-26T10:59:59Z");
     note_ok(s, 2, NULL, "2026-11-26T11:00:00Z", false); /* as new as its fetch: cleared */
-    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 0);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM stale_copies"), 0);
     note_ok(s, 1, NULL, "2026-11-26T09:59:59Z", true); /* a second older */
     assert_string_equal(
         qs(f->path, "SELECT needed_from || ' ' || copy_made_at FROM stale_copies", buf, sizeof buf),
@@ -1079,7 +1076,7 @@ static void test_a_copy_older_than_the_stored_one_is_noted(void **state) {
     assert_string_equal(qs(f->path, "SELECT needed_from FROM stale_copies", buf, sizeof buf),
                         "2026-11-27T00:00:00Z");
     note_ok(s, 1, NULL, "2026-11-27T00:00:00Z", false); /* new enough: cleared */
-    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 0);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM stale_copies"), 0);
     store_close(s);
 }
 
@@ -1119,18 +1116,18 @@ static void test_failed_fetches_are_noted(void **state) {
            "coalesce(copy_made_at, 'none'), ', ') FROM (SELECT * FROM stale_copies ORDER BY 1)",
            buf, sizeof buf),
         "1 2026-11-27T00:00:00Z none, 2 2026-11-26T00:00:00Z none");
-    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies WHERE movie_id = 1 "
-                                "AND noted_at = '2026-11-01T00:00:00Z'"),
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM stale_copies WHERE movie_id = 1 "
+                                          "AND noted_at = '2026-11-01T00:00:00Z'"),
                      1);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies WHERE movie_id = 2 "
-                                "AND noted_at > '2026-11-26'"),
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM stale_copies WHERE movie_id = 2 "
+                                          "AND noted_at > '2026-11-26'"),
                      1);
     note_ok(s, 1, NULL, "2026-11-26T23:00:00Z", true); /* a copy still too old */
     assert_string_equal(
         qs(f->path, "SELECT copy_made_at FROM stale_copies WHERE movie_id = 1", buf, sizeof buf),
         "2026-11-26T23:00:00Z");
     note_ok(s, 2, NULL, "2026-11-26T01:00:00Z", false); /* new enough: cleared */
-    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 1);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM stale_copies"), 1);
     int64_t none;
     assert_int_equal(
         store_run_begin(s, "tmdb-ingest changes", "changes", "2026-11-27T02:30:00Z", &none),
@@ -1150,7 +1147,7 @@ static void test_runs_and_failures(void **state) {
     assert_int_equal(store_run_begin(s, "tmdb-ingest list now_playing",
                                      "list now_playing --pages 1", "2026-11-24T03:00:00Z", &run),
                      STORE_OK);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM runs WHERE status = 'running'"), 1);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM runs WHERE status = 'running'"), 1);
     assert_int_equal(store_begin(s), STORE_OK);
     assert_int_equal(store_record_failure(s, run, 55, "missing", 404, "HTTP 404 (TMDB 34)", 1),
                      STORE_OK);
@@ -1240,8 +1237,9 @@ static void test_run_uid_is_random_hex_and_unique(void **state) {
             store_run_begin(s, "tmdb-ingest changes", "changes", "2026-11-26T02:30:00Z", &run),
             STORE_OK);
     store_close(s);
-    assert_int_equal(q(f->path, "SELECT count(DISTINCT uid) FROM runs WHERE length(uid) = 32 "
-                                "AND uid NOT GLOB '*[^0-9a-f]*'"),
+    assert_int_equal(sqlfile_int(f->path,
+                                 "SELECT count(DISTINCT uid) FROM runs WHERE length(uid) = 32 "
+                                 "AND uid NOT GLOB '*[^0-9a-f]*'"),
                      2);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
@@ -1396,7 +1394,9 @@ static void test_shared_rows_know_when_they_changed(void **state) {
     struct movie m = sample(1, "x");
     upsert_ok(s, &m);
     assert_int_equal(
-        q(f->path, "SELECT count(*) FROM genres WHERE updated_at LIKE '20__-__-__T__:__:__Z'"), 3);
+        sqlfile_int(f->path,
+                    "SELECT count(*) FROM genres WHERE updated_at LIKE '20__-__-__T__:__:__Z'"),
+        3);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
@@ -1408,17 +1408,21 @@ static void test_shared_rows_know_when_they_changed(void **state) {
     store_close(s); /* a new connection forgets the rows it wrote: the upserts run */
     s = open_ok(f->path, "ko-KR");
     upsert_ok(s, &m); /* the same values again: not a change */
-    assert_int_equal(q(f->path, "SELECT count(*) FROM genres WHERE updated_at = 'then'"), 3);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM genres WHERE updated_at = 'then'"),
+                     3);
     struct movie_genre renamed[] = {{18, "Drama"}};
     m.genres = renamed;
     m.n_genres = 1;
     upsert_ok(s, &m);
     store_close(s);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM genres WHERE updated_at = 'then'"), 2);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM genres WHERE id = 18 AND updated_at > "
-                                "'2000' AND updated_at < 'then'"),
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM genres WHERE updated_at = 'then'"),
+                     2);
+    assert_int_equal(sqlfile_int(f->path,
+                                 "SELECT count(*) FROM genres WHERE id = 18 AND updated_at > "
+                                 "'2000' AND updated_at < 'then'"),
                      1);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM companies WHERE updated_at = 'then'"), 1);
+    assert_int_equal(
+        sqlfile_int(f->path, "SELECT count(*) FROM companies WHERE updated_at = 'then'"), 1);
 }
 
 #define MAX_HITS 16
@@ -1803,10 +1807,11 @@ static void test_search_index_follows_writes(void **state) {
     assert_string_equal(search_ids(s, "좀비", 0, &h), "5");
     assert_string_equal(h.snippet[0], "[좀비], zombie");
     store_close(s);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies_fts f JOIN movie_search_text t ON "
-                                "t.id = f.rowid WHERE (f.title, f.original_title, f.overview, "
-                                "f.tagline, f.keywords) IS (t.title, t.original_title, "
-                                "t.overview, t.tagline, t.keywords)"),
+    assert_int_equal(sqlfile_int(f->path,
+                                 "SELECT count(*) FROM movies_fts f JOIN movie_search_text t ON "
+                                 "t.id = f.rowid WHERE (f.title, f.original_title, f.overview, "
+                                 "f.tagline, f.keywords) IS (t.title, t.original_title, "
+                                 "t.overview, t.tagline, t.keywords)"),
                      6);
     /* rows written by hand (keywords of a movie whose fetch had none), a renamed keyword */
     sqlite3 *db;
@@ -1950,7 +1955,7 @@ static void test_oldest_unrefreshed_by_fetch_and_by_copy(void **state) {
     assert_int_equal(store_commit(s), STORE_OK);
     assert_int_equal(store_note_unrefreshed(s, day, &all, day, &noted), STORE_OK);
     assert_int_equal(noted, 3);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM stale_copies"), 3);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM stale_copies"), 3);
     store_close(s);
 }
 
@@ -2052,14 +2057,14 @@ static void test_merge_keeps_parts_the_newer_fetch_lacks(void **state) {
              &c);
     assert_int_equal(c.movies_taken, 1);
     assert_string_equal(qs(out, "SELECT title FROM movies", buf, sizeof buf), "Parasite");
-    assert_int_equal(q(out, "SELECT count(*) FROM movies WHERE appended IS NULL"), 1);
-    assert_int_equal(q(out, "SELECT count(*) FROM movie_genres"), 1);
-    assert_int_equal(q(out, "SELECT count(*) FROM movie_cast"), 2);
-    assert_int_equal(q(out, "SELECT count(*) FROM movie_crew"), 2);
-    assert_int_equal(q(out, "SELECT count(*) FROM movie_keywords"), 2);
-    assert_int_equal(q(out, "SELECT count(*) FROM release_dates"), 3);
-    assert_int_equal(q(out, "SELECT count(*) FROM external_ids"), 1);
-    assert_int_equal(q(out, "SELECT count(*) FROM translations"), 2);
+    assert_int_equal(sqlfile_int(out, "SELECT count(*) FROM movies WHERE appended IS NULL"), 1);
+    assert_int_equal(sqlfile_int(out, "SELECT count(*) FROM movie_genres"), 1);
+    assert_int_equal(sqlfile_int(out, "SELECT count(*) FROM movie_cast"), 2);
+    assert_int_equal(sqlfile_int(out, "SELECT count(*) FROM movie_crew"), 2);
+    assert_int_equal(sqlfile_int(out, "SELECT count(*) FROM movie_keywords"), 2);
+    assert_int_equal(sqlfile_int(out, "SELECT count(*) FROM release_dates"), 3);
+    assert_int_equal(sqlfile_int(out, "SELECT count(*) FROM external_ids"), 1);
+    assert_int_equal(sqlfile_int(out, "SELECT count(*) FROM translations"), 2);
     assert_string_equal(search_ids(s, "반지하", 0, &h), "1"); /* kept keywords are searched */
 
     /* a newer fetch with credits replaces them, and only them */
@@ -2071,9 +2076,9 @@ static void test_merge_keeps_parts_the_newer_fetch_lacks(void **state) {
     merge_ok(s,
              database_with(f, "credits.sqlite3", &credits, "2026-11-26T03:00:00Z", in, sizeof in),
              &c);
-    assert_int_equal(q(out, "SELECT count(*) FROM movie_cast"), 1);
-    assert_int_equal(q(out, "SELECT count(*) FROM movie_crew"), 0);
-    assert_int_equal(q(out, "SELECT count(*) FROM movie_keywords"), 2);
+    assert_int_equal(sqlfile_int(out, "SELECT count(*) FROM movie_cast"), 1);
+    assert_int_equal(sqlfile_int(out, "SELECT count(*) FROM movie_crew"), 0);
+    assert_int_equal(sqlfile_int(out, "SELECT count(*) FROM movie_keywords"), 2);
     assert_string_equal(qs(out, "SELECT appended FROM movies", buf, sizeof buf), "credits");
 
     /* a newer copy whose rows of a part come from an older fetch of its own:
@@ -2090,7 +2095,7 @@ static void test_merge_keeps_parts_the_newer_fetch_lacks(void **state) {
     store_close(older);
     merge_ok(s, in, &c);
     assert_int_equal(c.movies_taken, 1);
-    assert_int_equal(q(out, "SELECT count(*) FROM movie_cast"), 1);
+    assert_int_equal(sqlfile_int(out, "SELECT count(*) FROM movie_cast"), 1);
     assert_string_equal(qs(out,
                            "SELECT group_concat(keyword_id) FROM (SELECT keyword_id FROM "
                            "movie_keywords ORDER BY keyword_id)",
@@ -2114,7 +2119,8 @@ static void test_merge_keeps_parts_the_newer_fetch_lacks(void **state) {
     assert_string_equal(
         qs(out, "SELECT group_concat(keyword_id) FROM movie_keywords", buf, sizeof buf), "12377");
     assert_string_equal(search_ids(s, "zombie", 0, &h), "1");
-    assert_int_equal(q(out, "SELECT count(*) FROM movie_cast"), 2); /* its credits, later too */
+    assert_int_equal(sqlfile_int(out, "SELECT count(*) FROM movie_cast"),
+                     2); /* its credits, later too */
     store_close(s);
     assert_string_equal(qs(out, "PRAGMA foreign_key_check", buf, sizeof buf), "");
 }
@@ -2150,7 +2156,8 @@ static void test_merge_takes_a_later_deletion(void **state) {
         qs(f->path, "SELECT fetched_at || ' ' || deleted_at FROM movies", buf, sizeof buf),
         "2026-11-24T23:00:00Z 2026-11-25T00:00:00Z");
     store_close(s);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL"), 1);
+    assert_int_equal(
+        sqlfile_int(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NOT NULL"), 1);
 }
 
 /* Shared rows: the later updated_at wins, and keeps its time. */
@@ -2270,7 +2277,7 @@ static void test_merge_reads_its_input_only(void **state) {
     assert_non_null(strstr(store_errmsg(s), "No such file"));
     assert_int_not_equal(access(missing, F_OK), 0);
     store_close(s);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 1);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies"), 1);
 }
 
 /* An input of another schema version is refused, nothing merged, with the
@@ -2295,7 +2302,7 @@ static void test_merge_input_of_another_version(void **state) {
     assert_null(strstr(store_errmsg(s), "upgrade tmdb-ingest"));
     sqlite3_close(db);
     store_close(s);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 0);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies"), 0);
 }
 
 /* An input that is not a tmdb-ingest database (no meta), or that holds
@@ -2322,7 +2329,7 @@ static void test_merge_input_foreign_or_of_another_language(void **state) {
     assert_int_equal(store_merge(s, foreign, &c), STORE_ERR_SCHEMA);
     assert_non_null(strstr(store_errmsg(s), "foreign.sqlite3: not a tmdb-ingest database"));
     store_close(s);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 0);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies"), 0);
 }
 
 /* Runs: a running one arrives aborted; merging an input again adds none. */
@@ -2358,7 +2365,8 @@ static void test_merge_copies_runs_once(void **state) {
                            "(finished_at IS NOT NULL), ', ') FROM runs",
                            buf, sizeof buf),
                         "1 partial 1, 2 aborted 0");
-    assert_int_equal(q(f->path, "SELECT count(*) FROM fetch_failures WHERE run_id = 1"), 1);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM fetch_failures WHERE run_id = 1"),
+                     1);
 }
 
 /* A store_row_fn that counts the rows in *(int *)ctx. */
@@ -2473,14 +2481,15 @@ static void test_find_gone_counts_and_picks(void **state) {
     assert_int_equal(gone.live, 3); /* 1, 2 and 3 */
     assert_int_equal(gone.n, 1);
     assert_int_equal(gone.ids[0], 2);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NULL"), 4);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NULL"),
+                     4);
     assert_int_equal(store_mark_gone(s, &gone, "2026-11-25T09:00:00Z"), STORE_OK);
     store_gone_free(&gone);
     assert_null(gone.ids);
     store_gone_free(&gone); /* an emptied one is accepted */
     store_close(s);
-    assert_int_equal(q(f->path, "SELECT id FROM movies WHERE deleted_at = '2026-11-25T09:00:00Z'"),
-                     2);
+    assert_int_equal(
+        sqlfile_int(f->path, "SELECT id FROM movies WHERE deleted_at = '2026-11-25T09:00:00Z'"), 2);
 }
 
 /* store_count_live_adult() counts the ids stored as adult movies and not
@@ -2533,7 +2542,8 @@ static void test_mark_gone_rolls_back_a_failed_commit(void **state) {
     assert_int_equal(store_begin(s), STORE_OK); /* no transaction was left open */
     assert_int_equal(store_rollback(s), STORE_OK);
     store_close(s);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NULL"), 2);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies WHERE deleted_at IS NULL"),
+                     2);
 }
 
 /* --db file:x is the file named "file:x", not a URI (the connection is
@@ -2580,16 +2590,16 @@ static void test_open_replaces_older_search_triggers(void **state) {
         exec_by_hand(f->path, sql);
     }
     /* as this build left it: the file's schema is not rewritten */
-    int64_t cookie = q(f->path, "PRAGMA schema_version");
+    int64_t cookie = sqlfile_int(f->path, "PRAGMA schema_version");
     store_close(open_ok(f->path, "ko-KR"));
-    assert_int_equal(q(f->path, "PRAGMA schema_version"), cookie);
+    assert_int_equal(sqlfile_int(f->path, "PRAGMA schema_version"), cookie);
     /* as an older build left it: replaced */
     exec_by_hand(f->path, "UPDATE meta SET value = 'older build' WHERE key = 'schema_digest'");
     store_close(open_ok(f->path, "ko-KR"));
     assert_string_equal(qs(f->path, all, got, sizeof got), qs(ref, all, expected, sizeof expected));
-    int64_t after = q(f->path, "PRAGMA schema_version");
+    int64_t after = sqlfile_int(f->path, "PRAGMA schema_version");
     store_close(open_ok(f->path, "ko-KR")); /* and recorded: the next open skips it */
-    assert_int_equal(q(f->path, "PRAGMA schema_version"), after);
+    assert_int_equal(sqlfile_int(f->path, "PRAGMA schema_version"), after);
 }
 
 /* The statements a connection runs, recorded by a trace installed on every
@@ -2649,7 +2659,7 @@ static void test_shrink_wal_does_not_wait_for_readers(void **state) {
     end_snapshot(reader);
     assert_int_equal(store_shrink_wal(s, &wal, path, sizeof path), STORE_OK);
     assert_int_equal(wal, 0);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 2);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies"), 2);
     store_close(s);
 }
 
@@ -2771,8 +2781,8 @@ static void test_dump_since_a_time_after_the_parts_upgrade_sends_what_changed(vo
                           "('movie_parts_after_run', '0'), "
                           "('movie_parts_made_at', '2026-11-21T00:00:00Z')");
     upsert_at(s, &later, "2026-11-26T00:00:00Z");
-    int64_t changed = q(f->path, "SELECT count(*) FROM movie_parts WHERE movie_id = 2");
-    int64_t all = q(f->path, "SELECT count(*) FROM movie_parts");
+    int64_t changed = sqlfile_int(f->path, "SELECT count(*) FROM movie_parts WHERE movie_id = 2");
+    int64_t all = sqlfile_int(f->path, "SELECT count(*) FROM movie_parts");
     assert_true(changed > 0);
     assert_true(all > changed);
     int rows = 0;
@@ -3011,7 +3021,7 @@ static void test_schema_reads_no_document_when_the_view_is_current(void **state)
     assert_true(rebuild_note_steps > 0); /* it ran */
     if (rebuild_note_steps >= 200)
         fail_msg("%d steps for 200 documents: the search index was read", rebuild_note_steps);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM fts_pending"), 0);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM fts_pending"), 0);
 }
 
 /* ---- a load's connection: no triggers, no statement journal ---- */
@@ -3149,10 +3159,10 @@ static void test_search_index_needs_no_statement_journal(void **state) {
     }
     assert_int_equal(writes, 0);
     struct hits h;
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies_fts WHERE movies_fts MATCH "
-                                "'title:again'"),
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies_fts WHERE movies_fts MATCH "
+                                          "'title:again'"),
                      120);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM fts_pending"), 0);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM fts_pending"), 0);
     assert_string_equal(search_ids(s, "first", 0, &h), "");
     store_close(s);
 }
@@ -3220,31 +3230,33 @@ static void test_load_writes_need_no_statement_journal(void **state) {
     s = open_as(f->path, "ko-KR", true);
     assert_int_equal(journal_writes_of_upserts(s, 11), 0);
     /* the same rows either way */
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE title = 'fetched again' AND "
-                                "collection_id = 10 AND deleted_at IS NULL"),
+    assert_int_equal(sqlfile_int(f->path,
+                                 "SELECT count(*) FROM movies WHERE title = 'fetched again' AND "
+                                 "collection_id = 10 AND deleted_at IS NULL"),
                      6);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movie_genres"), 18);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM collections WHERE updated_at LIKE "
-                                "'20__-__-__T__:__:__Z'"),
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movie_genres"), 18);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM collections WHERE updated_at LIKE "
+                                          "'20__-__-__T__:__:__Z'"),
                      1);
     /* a new collection, then none: the row follows (with a journal: a
      * foreign key changes) */
     struct movie m = sample(11, "fetched again");
     m.collection = (struct movie_collection){20, "Another", NULL, NULL};
     upsert_ok(s, &m);
-    assert_int_equal(q(f->path, "SELECT collection_id FROM movies WHERE id = 11"), 20);
+    assert_int_equal(sqlfile_int(f->path, "SELECT collection_id FROM movies WHERE id = 11"), 20);
     m.has_collection = false;
     upsert_ok(s, &m);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies WHERE id = 11 AND "
-                                "collection_id IS NULL"),
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies WHERE id = 11 AND "
+                                          "collection_id IS NULL"),
                      1);
     struct hits h;
     assert_string_equal(search_ids(s, "fetched again", 0, &h), "1,2,3,11,12,13");
     store_close(s);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM fts_pending"), 0);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies_fts f JOIN movie_search_text t ON "
-                                "t.id = f.rowid WHERE (f.title, f.overview) IS (t.title, "
-                                "t.overview)"),
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM fts_pending"), 0);
+    assert_int_equal(sqlfile_int(f->path,
+                                 "SELECT count(*) FROM movies_fts f JOIN movie_search_text t ON "
+                                 "t.id = f.rowid WHERE (f.title, f.overview) IS (t.title, "
+                                 "t.overview)"),
                      6);
 }
 
@@ -3425,12 +3437,13 @@ static void test_backup_is_one_snapshot(void **state) {
         fail_msg("store_backup: %s", store_errmsg(s));
     store_close(s);
     assert_true(p.calls >= 1);
-    assert_int_equal(q(f->path, "SELECT count(*) FROM movies"), 2);
-    assert_int_equal(q(copy, "SELECT count(*) FROM movies"), 1);
+    assert_int_equal(sqlfile_int(f->path, "SELECT count(*) FROM movies"), 2);
+    assert_int_equal(sqlfile_int(copy, "SELECT count(*) FROM movies"), 1);
     assert_int_equal(r.movies, 1);
     assert_int_equal(r.last_run, 0);
-    assert_int_equal(r.bytes, q(copy, "SELECT page_count * page_size FROM pragma_page_count, "
-                                      "pragma_page_size"));
+    assert_int_equal(r.bytes,
+                     sqlfile_int(copy, "SELECT page_count * page_size FROM pragma_page_count, "
+                                       "pragma_page_size"));
     assert_true(r.bytes > 24 * 1000000);
     assert_string_equal(qs(copy, "PRAGMA journal_mode", buf, sizeof buf), "delete");
     assert_string_equal(qs(copy, "PRAGMA integrity_check", buf, sizeof buf), "ok");
@@ -3460,7 +3473,8 @@ static void test_first_run_of_a_restored_copy_skips_the_lost_ids(void **state) {
     store_close(s);
     assert_int_equal(first, STORE_RESTORED_RUN_GAP);
     assert_int_equal(second, STORE_RESTORED_RUN_GAP + 1);
-    assert_int_equal(q(copy, "SELECT count(*) FROM meta WHERE key = 'backup_made_at'"), 0);
+    assert_int_equal(sqlfile_int(copy, "SELECT count(*) FROM meta WHERE key = 'backup_made_at'"),
+                     0);
 }
 
 /* A dump while the first run of a restored copy goes on: its next --since
@@ -3608,7 +3622,7 @@ static void test_check_of_a_copy_ends_at_a_stop(void **state) {
      * interrupting every statement after it */
     assert_int_equal(store_quick_check(db, "main", buf, sizeof buf), SQLITE_INTERRUPT);
     assert_string_equal(buf, "");
-    assert_int_equal(q(copy, "SELECT count(*) FROM movies"), 1);
+    assert_int_equal(sqlfile_int(copy, "SELECT count(*) FROM movies"), 1);
     int64_t n = 0; /* a statement of many steps */
     assert_int_equal(store_query_ints(db,
                                       "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
