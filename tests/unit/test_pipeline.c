@@ -20,7 +20,6 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,23 +38,16 @@
 #include "sqlfile.h"
 #include "tempdir.h"
 
-/* read(), pthread_create() and curl_easy_perform() as the code under test
- * calls them (linked with -Wl,--wrap=read,--wrap=pthread_create,
- * --wrap=curl_easy_perform, Makefile). A read of failing_fd after its
- * first fails with EIO, as a disk or a terminal gone away does; the
- * failing_thread-th call of pthread_create() (0: none) fails with EAGAIN,
- * as at a thread limit, and the calls after it do not. A transfer of
- * movie 201 that has ended with its answer read sets answer_201_read: a
- * stop reaches a transfer only through curl's progress callback, so the
- * worker queues that result whatever stop comes after. (Functions of
- * other libraries only: a package build with -flto does not wrap the
- * project's own.) Only the child process that runs the pipeline meets
- * them. */
+/* read() and pthread_create() as the code under test calls them (linked
+ * with -Wl,--wrap=read,--wrap=pthread_create, Makefile). A read of
+ * failing_fd after its first fails with EIO, as a disk or a terminal gone
+ * away does; the failing_thread-th call of pthread_create() (0: none)
+ * fails with EAGAIN, as at a thread limit, and the calls after it do not.
+ * Only the child process that runs the pipeline meets them. */
 static int failing_fd = -1;
 static int reads_of_failing_fd;
 static int failing_thread;
 static int n_threads_asked;
-static atomic_bool answer_201_read;
 
 ssize_t __real_read(int fd, void *buf, size_t count);
 ssize_t __wrap_read(int fd, void *buf, size_t count);
@@ -76,18 +68,6 @@ int __wrap_pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(
     if (++n_threads_asked == failing_thread)
         return EAGAIN;
     return __real_pthread_create(thread, attr, start, arg);
-}
-
-CURLcode __real_curl_easy_perform(CURL *curl);
-CURLcode __wrap_curl_easy_perform(CURL *curl);
-CURLcode __wrap_curl_easy_perform(CURL *curl) {
-    CURLcode rc = __real_curl_easy_perform(curl);
-    char *url = NULL;
-    const char *movie;
-    if (rc == CURLE_OK && curl_easy_getinfo(curl, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK &&
-        url && (movie = strstr(url, "/movie/")) && strtoll(movie + 7, NULL, 10) == 201)
-        atomic_store(&answer_201_read, true);
-    return rc;
 }
 
 /* -- the fake TMDB ------------------------------------------------------- */
@@ -262,11 +242,6 @@ static bool asked_201(struct child *c) {
     return asked(c->f, 201);
 }
 
-static bool answer_201_in(struct child *c) {
-    (void)c;
-    return atomic_load(&answer_201_read);
-}
-
 /* Whether a connection to the server's port is refused: its listening
  * socket closed, with the server's death. */
 static bool port_refuses(struct child *c) {
@@ -301,11 +276,10 @@ static void *during_main(void *arg) {
         stop_request(STOP_SIGNAL);
     } else if (f->during == DURING_SIGNAL_BEFORE_THE_WRITER_SEES_A_RESULT) {
         put(f->input[1], "201\n");
-        /* its answer, sent, is read: the worker's result will be queued (a
-         * fixed second was a guess at how slow a TSan build on a loaded
-         * machine is to read it) */
-        if (!wait_until(asked_201, c) || !wait_until(answer_201_in, c))
+        if (!wait_until(asked_201, c))
             _exit(4);
+        nap_ms(1000); /* its answer, sent, is read: the worker's result is queued (a
+                       * second: a TSan build on a loaded machine is slow to) */
         stop_request(STOP_SIGNAL);
     } else if (f->during == DURING_SERVER_GONE) {
         put(f->input[1], "1 2 3\n");
