@@ -587,7 +587,11 @@ static void test_a_database_error_outranks_a_signal_before_it(void **state) {
     use_input(f);
     f->drop_fetch_failures = true;
     f->cfg.batch_rows = 500;
-    f->cfg.batch_ms = 5000; /* the writer sleeps through the signal */
+    /* the writer sleeps through the signal: its first wait runs from its
+     * start, not from the result's, and 5 s ran out before the answer on
+     * a loaded machine (the result then written, its error first: a
+     * clean-clone CI run under ASan); the run ends at the signal anyway */
+    f->cfg.batch_ms = 50000;
     f->during = DURING_SIGNAL_BEFORE_THE_WRITER_SEES_A_RESULT;
     struct outcome o = run(f);
     assert_int_equal(o.stop, STOP_SIGNAL);
